@@ -1,0 +1,32 @@
+/**
+ * @module What a command may touch of the outside world; tests pass their own.
+ */
+
+export interface CliIO {
+  readonly stdout: (text: string) => void
+  readonly stderr: (text: string) => void
+  readonly stdin: NodeJS.ReadableStream
+  readonly stdoutIsTTY: boolean
+  readonly stderrIsTTY: boolean
+  readonly env: NodeJS.ProcessEnv
+  readonly cwd: string
+}
+
+export function processIO(): CliIO {
+  return {
+    stdout: (t) => void process.stdout.write(t),
+    stderr: (t) => void process.stderr.write(t),
+    stdin: process.stdin,
+    stdoutIsTTY: Boolean(process.stdout.isTTY),
+    stderrIsTTY: Boolean(process.stderr.isTTY),
+    env: process.env,
+    cwd: process.cwd(),
+  }
+}
+
+/** Colours only on a TTY, never with NO_COLOR, always with FORCE_COLOR. */
+export function useColour(io: CliIO, stream: 'stdout' | 'stderr' = 'stdout'): boolean {
+  if (io.env.NO_COLOR) return false
+  if (io.env.FORCE_COLOR && io.env.FORCE_COLOR !== '0') return true
+  return stream === 'stdout' ? io.stdoutIsTTY : io.stderrIsTTY
+}

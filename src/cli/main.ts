@@ -1,0 +1,85 @@
+/**
+ * @module The `netpol` command line: registers every command and holds the one error boundary
+ * that maps errors to messages and exit codes.
+ */
+import { Command, CommanderError } from 'commander'
+import { InputError } from '../model/diagnostic.js'
+import { EnvironmentError, EXIT_BAD_INPUT, EXIT_INTERNAL, UsageError } from './errors.js'
+import { processIO, type CliIO } from './io.js'
+import { VERSION } from './version.js'
+
+/** Shared by every command: the IO to use, and the exit code the command decided on. */
+export interface CliContext {
+  readonly io: CliIO
+  exitCode: number
+}
+
+/** Each command lives in its own file under commands/ and exports one of these. */
+export type RegisterCommand = (program: Command, ctx: CliContext) => void
+
+const commands: RegisterCommand[] = []
+
+export function buildProgram(ctx: CliContext): Command {
+  const program = new Command('netpol')
+    .description('Kubernetes NetworkPolicy, end to end: see what your policies allow, test them, enforce them.')
+    .version(VERSION, '-V, --version')
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({
+      writeOut: (s) => ctx.io.stdout(s),
+      writeErr: (s) => ctx.io.stderr(s),
+    })
+    .exitOverride()
+    .addHelpText(
+      'after',
+      `
+Exit codes: 0 success; 1 the answer is "no" (failed expectations, findings, disagreements);
+            2 bad input or usage; 3 internal error.
+
+Examples:
+  netpol matrix examples/three-tier
+  netpol explain examples/three-tier --from prod/frontend-0 --to prod/database-0 --port 5432/TCP
+  netpol check manifests/`,
+    )
+  for (const register of commands) register(program, ctx)
+  for (const cmd of program.commands) cmd.exitOverride().configureOutput(program.configureOutput())
+  return program
+}
+
+/** Runs the CLI with the given arguments (without `node netpol`); resolves to the exit code. */
+export async function runCli(argv: readonly string[], io: CliIO = processIO()): Promise<number> {
+  const ctx: CliContext = { io, exitCode: 0 }
+  const program = buildProgram(ctx)
+  try {
+    await program.parseAsync([...argv], { from: 'user' })
+    return ctx.exitCode
+  } catch (err) {
+    return reportError(err, io)
+  }
+}
+
+function reportError(err: unknown, io: CliIO): number {
+  if (err instanceof CommanderError) {
+    // Help and version are "errors" to commander; they already printed.
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0
+    return EXIT_BAD_INPUT
+  }
+  if (err instanceof InputError) {
+    io.stderr(`${err.message}\n`)
+    const n = err.diagnostics.filter((d) => d.severity === 'error').length
+    if (n > 1) io.stderr(`error: ${n} problems found\n`)
+    return EXIT_BAD_INPUT
+  }
+  if (err instanceof UsageError || err instanceof EnvironmentError) {
+    io.stderr(`error: ${err.message}\n`)
+    return EXIT_BAD_INPUT
+  }
+  const message = err instanceof Error ? err.message : String(err)
+  io.stderr(`internal error: ${message}\n`)
+  if (io.env.NETPOL_DEBUG && err instanceof Error && err.stack) io.stderr(`${err.stack}\n`)
+  else io.stderr('(set NETPOL_DEBUG=1 for a stack trace, and please report this as a bug)\n')
+  return EXIT_INTERNAL
+}
+
+export async function main(argv: readonly string[]): Promise<void> {
+  process.exitCode = await runCli(argv)
+}

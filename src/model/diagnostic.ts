@@ -1,0 +1,39 @@
+/**
+ * @module Problems found in input, with the place they were found, and the error that carries them.
+ */
+
+export type Severity = 'error' | 'warning'
+
+/** One problem in the input, in the shape of a Kubernetes field error. */
+export interface Diagnostic {
+  readonly severity: Severity
+  readonly file: string
+  /** 1-based; 0 when unknown. */
+  readonly line: number
+  /** `Kind "ns/name"`, when the problem belongs to an object. */
+  readonly object?: string
+  /** Field path as the API server writes it, e.g. `spec.ingress[0].from[1].ipBlock.except[0]`. */
+  readonly field?: string
+  readonly message: string
+}
+
+/**
+ * kubectl's tone: `file:line: NetworkPolicy "ns/name" is invalid: spec.x: Invalid value: ...`.
+ */
+export function formatDiagnostic(d: Diagnostic): string {
+  const where = d.line > 0 ? `${d.file}:${d.line}` : d.file
+  const obj = d.object ? ` ${d.object}${d.severity === 'error' ? ' is invalid' : ''}:` : ''
+  const field = d.field ? ` ${d.field}:` : ''
+  const level = d.severity === 'warning' ? ' warning:' : ''
+  return `${where}:${level}${obj}${field} ${d.message}`
+}
+
+/** Input that cannot be used: every problem found, not only the first. Exit code 2. */
+export class InputError extends Error {
+  readonly diagnostics: readonly Diagnostic[]
+  constructor(diagnostics: readonly Diagnostic[], options?: { cause?: unknown }) {
+    super(diagnostics.map(formatDiagnostic).join('\n'), options)
+    this.name = 'InputError'
+    this.diagnostics = diagnostics
+  }
+}
