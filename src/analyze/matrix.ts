@@ -1,0 +1,120 @@
+/**
+ * @module Reachability matrix: for every ordered pair of pods and every probed port, is a new
+ * connection allowed? Pure: an evaluator and a cluster in, the connections out (the JSON contract
+ * of `netpol matrix -o json`).
+ */
+import { PROTOCOLS, qualifiedName, type ClusterState, type Pod, type Protocol } from '../model/types.js'
+import type { Evaluator } from '../engine/verdict.js'
+import { UsageError } from '../cli/errors.js'
+
+/** One probed destination port. */
+export interface PortSpec {
+  readonly port: number
+  readonly protocol: Protocol
+}
+
+/** One cell of the matrix; `from`/`to` are `ns/pod`. */
+export interface MatrixConnection {
+  readonly from: string
+  readonly to: string
+  readonly port: number
+  readonly protocol: Protocol
+  readonly allowed: boolean
+}
+
+export interface MatrixResult {
+  /** Sorted by namespace, then name: the order of rows and columns. */
+  readonly pods: readonly Pod[]
+  /** Sorted by port, then protocol. */
+  readonly ports: readonly PortSpec[]
+  /** Ordered by from, to, port, protocol (from/to in the order of `pods`). */
+  readonly connections: readonly MatrixConnection[]
+}
+
+export interface MatrixOptions {
+  /** Called now and then with the number of cells computed so far; for progress bars. */
+  readonly onProgress?: (done: number, total: number) => void
+}
+
+const PORT_SPEC = /^(\d{1,5})(?:\/([A-Za-z]+))?$/
+
+/** `80`, `80/TCP`, `53/udp` (protocol defaults to TCP, case-insensitive). */
+export function parsePortSpec(text: string): PortSpec {
+  const m = PORT_SPEC.exec(text.trim())
+  if (!m) throw new UsageError(`invalid port "${text}": expected PORT or PORT/PROTOCOL, e.g. 80 or 53/UDP`)
+  const port = Number(m[1])
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new UsageError(`invalid port "${text}": the port must be between 1 and 65535`)
+  }
+  const protocol = (m[2] ?? 'TCP').toUpperCase()
+  if (!isProtocol(protocol)) {
+    throw new UsageError(`invalid port "${text}": the protocol must be one of ${PROTOCOLS.join(', ')}`)
+  }
+  return { port, protocol }
+}
+
+export function formatPortSpec(p: PortSpec): string {
+  return `${p.port}/${p.protocol}`
+}
+
+function isProtocol(s: string): s is Protocol {
+  return (PROTOCOLS as readonly string[]).includes(s)
+}
+
+export function comparePortSpecs(a: PortSpec, b: PortSpec): number {
+  return a.port - b.port || PROTOCOLS.indexOf(a.protocol) - PROTOCOLS.indexOf(b.protocol)
+}
+
+/** Sorted, without duplicates. */
+export function uniquePortSpecs(ports: readonly PortSpec[]): PortSpec[] {
+  const seen = new Map<string, PortSpec>()
+  for (const p of ports) seen.set(formatPortSpec(p), { port: p.port, protocol: p.protocol })
+  return [...seen.values()].sort(comparePortSpecs)
+}
+
+/** Every containerPort (with its protocol) that any pod declares, sorted; empty when none does. */
+export function defaultPorts(state: ClusterState): PortSpec[] {
+  return uniquePortSpecs(state.pods.flatMap((pod) => pod.containerPorts.map((c) => ({ port: c.containerPort, protocol: c.protocol }))))
+}
+
+function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0
+}
+
+/** The order of rows and columns: namespace, then name. */
+export function sortPods(pods: readonly Pod[]): Pod[] {
+  return [...pods].sort((a, b) => compareStrings(a.namespace, b.namespace) || compareStrings(a.name, b.name))
+}
+
+/** Reachability for every ordered pair of pods (including a pod to itself) on every port. */
+export function computeMatrix(
+  evaluator: Evaluator,
+  state: ClusterState,
+  ports: readonly PortSpec[],
+  options: MatrixOptions = {},
+): MatrixResult {
+  const pods = sortPods(state.pods)
+  const sortedPorts = uniquePortSpecs(ports)
+  const names = pods.map(qualifiedName)
+  const total = pods.length * pods.length * sortedPorts.length
+  const connections: MatrixConnection[] = new Array(total)
+  const { onProgress } = options
+  let done = 0
+  for (let i = 0; i < pods.length; i++) {
+    const from = { kind: 'pod', pod: pods[i] } as const
+    for (let j = 0; j < pods.length; j++) {
+      const to = { kind: 'pod', pod: pods[j] } as const
+      for (const p of sortedPorts) {
+        const allowed = evaluator.isAllowed({ from, to, port: p.port, protocol: p.protocol })
+        connections[done++] = { from: names[i], to: names[j], port: p.port, protocol: p.protocol, allowed }
+      }
+    }
+    if (onProgress) onProgress(done, total)
+  }
+  return { pods, ports: sortedPorts, connections }
+}
+
+/** Looks up a cell of a computed matrix by row, column and port index. */
+export function matrixCell(m: MatrixResult, fromIndex: number, toIndex: number, portIndex: number): MatrixConnection {
+  return m.connections[(fromIndex * m.pods.length + toIndex) * m.ports.length + portIndex]
+}

@@ -1,0 +1,174 @@
+/**
+ * @module The reachability truth table, as the upstream Kubernetes e2e tests print it: one grid per
+ * port, rows are sources, columns destinations, `.` allowed and `X` denied.
+ *
+ * Small matrices get `ns/pod` column headers. Larger ones number the pods (the row labels carry the
+ * number) and write the numbers vertically above the columns, one character per column, so 100
+ * pods stay about 140 characters wide; when a width is given, wider grids are split into blocks of
+ * destination columns, each with a note saying which columns it holds. Namespaces are separated by
+ * a blank column and a blank line.
+ */
+import { qualifiedName, type Pod } from '../model/types.js'
+import { formatPortSpec, matrixCell, type MatrixResult } from '../analyze/matrix.js'
+
+export interface MatrixTableOptions {
+  /** ANSI colours for the cells (callers decide with useColour). */
+  readonly colour?: boolean
+  /** Maximum line width; wider grids are split into blocks of columns. Absent or 0: no limit. */
+  readonly width?: number
+  /** Column headers: full names, pod numbers, or names when they fit (default). */
+  readonly headers?: 'auto' | 'names' | 'index'
+}
+
+export const ALLOWED_MARK = '.'
+export const DENIED_MARK = 'X'
+/** Width used to decide between name and number headers when no width is given. */
+const AUTO_NAMES_WIDTH = 120
+/** Below this many columns of room, splitting would not help; print one wide grid instead. */
+const MIN_BLOCK_COLUMNS = 8
+
+const GREEN = '\u001b[32m'
+const RED = '\u001b[31m'
+const RESET = '\u001b[0m'
+
+interface Group {
+  readonly namespace: string
+  /** Pod indices, consecutive. */
+  readonly members: readonly number[]
+}
+
+function groupsOf(pods: readonly Pod[], columns: readonly number[]): Group[] {
+  const groups: { namespace: string; members: number[] }[] = []
+  for (const i of columns) {
+    const last = groups[groups.length - 1]
+    if (last && last.namespace === pods[i].namespace) last.members.push(i)
+    else groups.push({ namespace: pods[i].namespace, members: [i] })
+  }
+  return groups
+}
+
+function mark(allowed: boolean, colour: boolean): string {
+  const m = allowed ? ALLOWED_MARK : DENIED_MARK
+  if (!colour) return m
+  return `${allowed ? GREEN : RED}${m}${RESET}`
+}
+
+export function renderMatrixTable(m: MatrixResult, options: MatrixTableOptions = {}): string {
+  if (m.pods.length === 0) return 'No pods: nothing to show.\n'
+  if (m.ports.length === 0) return 'No ports to probe.\n'
+  const names = m.pods.map(qualifiedName)
+  const all = m.pods.map((_, i) => i)
+  const width = options.width && options.width > 0 ? options.width : undefined
+  const useNames = options.headers === 'names' || ((options.headers ?? 'auto') === 'auto' && namesWidth(m.pods, names) <= (width ?? AUTO_NAMES_WIDTH))
+  const out: string[] = []
+  out.push(
+    useNames
+      ? `Rows are sources (from), columns destinations (to); ${ALLOWED_MARK} allowed, ${DENIED_MARK} denied.`
+      : `Rows are sources (from), columns destinations (to), numbered like the rows; ${ALLOWED_MARK} allowed, ${DENIED_MARK} denied.`,
+  )
+  m.ports.forEach((port, p) => {
+    let allowed = 0
+    for (let i = 0; i < m.pods.length; i++) for (let j = 0; j < m.pods.length; j++) if (matrixCell(m, i, j, p).allowed) allowed++
+    out.push('', `${formatPortSpec(port)}: ${allowed} of ${m.pods.length * m.pods.length} connections allowed`)
+    if (useNames) {
+      out.push(...namesGrid(m, names, p, options.colour ?? false))
+      return
+    }
+    const blocks = columnBlocks(m.pods, all, labelWidth(names), width)
+    blocks.forEach((cols, b) => {
+      if (blocks.length > 1) {
+        out.push(`(destinations ${cols[0] + 1}-${cols[cols.length - 1] + 1} of ${m.pods.length}, block ${b + 1} of ${blocks.length}, split to fit ${width} columns)`)
+      }
+      out.push(...indexGrid(m, names, cols, p, options.colour ?? false))
+      if (b < blocks.length - 1) out.push('')
+    })
+  })
+  return out.join('\n') + '\n'
+}
+
+function namesWidth(pods: readonly Pod[], names: readonly string[]): number {
+  const w = Math.max(...names.map((n) => n.length))
+  return w + 1 + pods.length * (w + 1) + groupsOf(pods, pods.map((_, i) => i)).length - 1
+}
+
+function namesGrid(m: MatrixResult, names: readonly string[], p: number, colour: boolean): string[] {
+  const w = Math.max(...names.map((n) => n.length))
+  const groups = groupsOf(m.pods, m.pods.map((_, i) => i))
+  const lines: string[] = []
+  const header = groups.map((g) => g.members.map((j) => names[j].padEnd(w)).join(' ')).join('  ')
+  lines.push(`${''.padEnd(w)} ${header}`.trimEnd())
+  const before = Math.floor((w - 1) / 2)
+  groups.forEach((rowGroup, gi) => {
+    if (gi > 0) lines.push('')
+    for (const i of rowGroup.members) {
+      const cells = groups
+        .map((g) => g.members.map((j) => ' '.repeat(before) + mark(matrixCell(m, i, j, p).allowed, colour) + ' '.repeat(w - 1 - before)).join(' '))
+        .join('  ')
+      lines.push(`${names[i].padEnd(w)} ${cells}`.trimEnd())
+    }
+  })
+  return lines
+}
+
+function digits(n: number): number {
+  return String(n).length
+}
+
+function rowLabel(names: readonly string[], i: number): string {
+  return `${String(i + 1).padStart(digits(names.length))} ${names[i]}`
+}
+
+function labelWidth(names: readonly string[]): number {
+  return Math.max(...names.map((_, i) => rowLabel(names, i).length))
+}
+
+/** Splits the destination columns into blocks whose lines fit `width`. */
+function columnBlocks(pods: readonly Pod[], columns: readonly number[], labelW: number, width: number | undefined): number[][] {
+  const room = width === undefined ? Infinity : width - labelW - 1
+  if (room < MIN_BLOCK_COLUMNS) return [[...columns]]
+  const blocks: number[][] = []
+  let current: number[] = []
+  let used = 0
+  for (const j of columns) {
+    const newGroup = current.length > 0 && pods[current[current.length - 1]].namespace !== pods[j].namespace
+    let cost = newGroup ? 2 : 1
+    if (current.length > 0 && used + cost > room) {
+      blocks.push(current)
+      current = []
+      used = 0
+      cost = 1
+    }
+    used += cost
+    current.push(j)
+  }
+  if (current.length > 0) blocks.push(current)
+  return blocks
+}
+
+function indexGrid(m: MatrixResult, names: readonly string[], cols: readonly number[], p: number, colour: boolean): string[] {
+  const labelW = labelWidth(names)
+  const d = digits(names.length)
+  const groups = groupsOf(m.pods, cols)
+  const pad = ''.padEnd(labelW)
+  const lines: string[] = []
+  // Namespace names above their columns, cut to the group's width when longer.
+  lines.push(`${pad} ${groups.map((g) => fit(g.namespace, g.members.length)).join(' ')}`.trimEnd())
+  for (let k = 0; k < d; k++) {
+    lines.push(`${pad} ${groups.map((g) => g.members.map((j) => String(j + 1).padStart(d)[k]).join('')).join(' ')}`.trimEnd())
+  }
+  const rowGroups = groupsOf(m.pods, m.pods.map((_, i) => i))
+  rowGroups.forEach((rg, gi) => {
+    if (gi > 0) lines.push('')
+    for (const i of rg.members) {
+      const cells = groups.map((g) => g.members.map((j) => mark(matrixCell(m, i, j, p).allowed, colour)).join('')).join(' ')
+      lines.push(`${rowLabel(names, i).padEnd(labelW)} ${cells}`)
+    }
+  })
+  return lines
+}
+
+function fit(text: string, width: number): string {
+  if (text.length <= width) return text.padEnd(width)
+  if (width <= 1) return text.slice(0, width)
+  return `${text.slice(0, width - 1)}~`
+}
