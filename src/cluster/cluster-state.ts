@@ -1,0 +1,86 @@
+/**
+ * @module Assembling the ClusterState from everything read: objects defined twice are errors
+ * naming both places, pods made from workloads may not take an existing pod's name, and every
+ * namespace used but not declared exists implicitly. Done once over all inputs, so duplicates
+ * across files and namespaces declared in another file are seen.
+ */
+import type { Diagnostic } from '../model/diagnostic.js'
+import { NAMESPACE_NAME_LABEL, type ClusterState, type Namespace, type Pod, type SourceRef } from '../model/types.js'
+import type { ManifestObjects, ObjectIdentity } from './manifest-objects.js'
+
+function where(s: SourceRef): string {
+  return s.line > 0 ? `${s.file}:${s.line}` : s.file
+}
+
+function describe(id: { kind: string; namespace?: string; name: string }): string {
+  return `${id.kind} ${JSON.stringify(id.namespace === undefined ? id.name : `${id.namespace}/${id.name}`)}`
+}
+
+export interface AssembledState {
+  readonly state: ClusterState
+  readonly errors: readonly Diagnostic[]
+}
+
+export function assembleClusterState(parts: readonly ManifestObjects[]): AssembledState {
+  const errors: Diagnostic[] = []
+
+  // Same kind, namespace and name twice.
+  const seen = new Map<string, ObjectIdentity>()
+  for (const part of parts) {
+    for (const id of part.identities) {
+      const key = `${id.kind}\u0000${id.namespace ?? ''}\u0000${id.name}`
+      const first = seen.get(key)
+      if (first) {
+        errors.push({
+          severity: 'error',
+          file: id.source.file,
+          line: id.source.line,
+          object: describe(id),
+          message: `defined more than once: also at ${where(first.source)}`,
+        })
+      } else {
+        seen.set(key, id)
+      }
+    }
+  }
+
+  // Pods: one per namespace/name. A clash between a declared pod and a workload's pod (or two
+  // workloads of different kinds) is an error, unless it is the duplicate already reported.
+  const pods: Pod[] = []
+  const podByName = new Map<string, Pod>()
+  for (const part of parts) {
+    for (const pod of part.pods) {
+      const key = `${pod.namespace}/${pod.name}`
+      const other = podByName.get(key)
+      if (!other) {
+        podByName.set(key, pod)
+        pods.push(pod)
+        continue
+      }
+      const sameObject = other.owner?.kind === pod.owner?.kind && other.owner?.name === pod.owner?.name
+      if (sameObject) continue
+      const what = (p: Pod): string => (p.owner ? `the pod made from ${describe({ kind: p.owner.kind, namespace: p.namespace, name: p.owner.name })}` : 'a Pod')
+      errors.push({
+        severity: 'error',
+        file: pod.source.file,
+        line: pod.source.line,
+        object: describe({ kind: 'Pod', namespace: pod.namespace, name: pod.name }),
+        message: `pod name taken twice: ${what(pod)} and ${what(other)} at ${where(other.source)} (workload pods are named <workload>-<index>)`,
+      })
+    }
+  }
+
+  const policies = parts.flatMap((p) => p.policies)
+
+  // Declared namespaces win; the rest of the used ones exist implicitly.
+  const namespaces = new Map<string, Namespace>()
+  for (const part of parts) for (const ns of part.namespaces) if (!namespaces.has(ns.name)) namespaces.set(ns.name, ns)
+  for (const part of parts) {
+    for (const [name, source] of part.referencedNamespaces) {
+      if (!namespaces.has(name)) namespaces.set(name, { name, labels: { [NAMESPACE_NAME_LABEL]: name }, implicit: true, source })
+    }
+  }
+  const sortedNamespaces = [...namespaces.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+
+  return { state: { namespaces: sortedNamespaces, pods, policies }, errors }
+}

@@ -1,0 +1,149 @@
+/**
+ * @module From manifest documents to the objects netpol models: Lists are flattened, each object
+ * dispatched on apiVersion/kind, read and validated; workloads become pods; everything else is
+ * skipped. Pure: documents in, objects and diagnostics out.
+ */
+import type { Diagnostic } from '../model/diagnostic.js'
+import type { FieldPath } from '../model/field-path.js'
+import { readNetworkPolicy } from '../model/network-policy.js'
+import { readObjectMeta } from '../model/object-meta.js'
+import { isPlainMap, ObjectReader, type PlainMap } from '../model/object-reader.js'
+import { readPodIps, readPodSpec } from '../model/pod-spec.js'
+import { NAMESPACE_NAME_LABEL, type Namespace, type NetworkPolicy, type OwnerRef, type Pod, type SourceRef } from '../model/types.js'
+import type { ManifestDocument } from '../model/yaml-documents.js'
+import { readWorkloadPods, WORKLOAD_KINDS } from './workload-pods.js'
+
+/** An object of a kind netpol does not model (Service, ConfigMap, Route, ...). */
+export interface SkippedObject {
+  readonly file: string
+  readonly line: number
+  readonly apiVersion: string
+  readonly kind: string
+  readonly name: string
+}
+
+/** A namespaced object as the API server identifies it, for duplicate detection. */
+export interface ObjectIdentity {
+  readonly kind: string
+  readonly namespace?: string
+  readonly name: string
+  readonly source: SourceRef
+}
+
+/** What a set of documents holds, before the cluster state is assembled (duplicates, implicit namespaces). */
+export interface ManifestObjects {
+  readonly namespaces: Namespace[]
+  readonly pods: Pod[]
+  readonly policies: NetworkPolicy[]
+  /** Every object read (namespaces, pods, policies, workloads), for duplicate detection. */
+  readonly identities: ObjectIdentity[]
+  /** Namespaces objects live in, with the first place each is used. */
+  readonly referencedNamespaces: Map<string, SourceRef>
+  readonly skipped: SkippedObject[]
+  readonly errors: Diagnostic[]
+  readonly warnings: Diagnostic[]
+}
+
+export interface CollectOptions {
+  /** Like kubectl's --namespace: the namespace of objects that set none; objects setting another one are an error. */
+  readonly namespace?: string
+}
+
+export function emptyManifestObjects(): ManifestObjects {
+  return { namespaces: [], pods: [], policies: [], identities: [], referencedNamespaces: new Map(), skipped: [], errors: [], warnings: [] }
+}
+
+/** The API groups/versions netpol reads each kind from. */
+const KNOWN_KINDS: Readonly<Record<string, (apiVersion: string) => boolean>> = {
+  Namespace: (v) => v === 'v1',
+  Pod: (v) => v === 'v1',
+  NetworkPolicy: (v) => v === 'networking.k8s.io/v1',
+  ReplicationController: (v) => v === 'v1',
+  Deployment: (v) => v.startsWith('apps/') || v === 'extensions/v1beta1',
+  StatefulSet: (v) => v.startsWith('apps/'),
+  DaemonSet: (v) => v.startsWith('apps/') || v === 'extensions/v1beta1',
+  ReplicaSet: (v) => v.startsWith('apps/') || v === 'extensions/v1beta1',
+  Job: (v) => v.startsWith('batch/'),
+  CronJob: (v) => v.startsWith('batch/'),
+}
+
+export function collectManifestObjects(documents: readonly ManifestDocument[], options: CollectOptions = {}, into = emptyManifestObjects()): ManifestObjects {
+  for (const doc of documents) collectValue(doc, doc.value, [], options, into)
+  return into
+}
+
+function collectValue(doc: ManifestDocument, value: unknown, base: FieldPath, options: CollectOptions, out: ManifestObjects): void {
+  const r = new ObjectReader(doc, base)
+  if (!isPlainMap(value)) {
+    r.error([], `a manifest must be an object (a YAML mapping), not ${Array.isArray(value) ? 'a list' : `a ${typeof value}`}`)
+    out.errors.push(...r.errors)
+    return
+  }
+  const apiVersion = r.string(value.apiVersion, ['apiVersion']) ?? ''
+  const kind = r.string(value.kind, ['kind']) ?? ''
+  if (apiVersion === '' || kind === '') {
+    if (apiVersion === '' && value.apiVersion === undefined) r.required(['apiVersion'], 'apiVersion not set')
+    if (kind === '' && value.kind === undefined) r.required(['kind'], 'kind not set')
+    out.errors.push(...r.errors)
+    return
+  }
+  // `kind: List` and typed lists (`PodList`, `NamespaceList`, ...) carry their objects in `items`.
+  if (kind.endsWith('List') && Array.isArray(value.items)) {
+    value.items.forEach((item, i) => collectValue(doc, item, [...base, 'items', i], options, out))
+    return
+  }
+  const accepts = KNOWN_KINDS[kind]
+  if (!accepts || !accepts(apiVersion)) {
+    const meta = isPlainMap(value.metadata) ? value.metadata : {}
+    out.skipped.push({ file: doc.file, line: r.line([]), apiVersion, kind, name: typeof meta.name === 'string' ? meta.name : '' })
+    return
+  }
+  collectObject(r, value, kind, options, out)
+  out.errors.push(...r.errors)
+  out.warnings.push(...r.warnings)
+}
+
+function collectObject(r: ObjectReader, obj: PlainMap, kind: string, options: CollectOptions, out: ManifestObjects): void {
+  const source: SourceRef = { file: r.file, line: r.line([]) }
+  if (kind === 'Namespace') {
+    const meta = readObjectMeta(r, obj, 'label')
+    r.object = `Namespace ${JSON.stringify(meta.name)}`
+    // The API server sets this label on every namespace and keeps it equal to the name.
+    const labels = { ...meta.labels, [NAMESPACE_NAME_LABEL]: meta.name }
+    out.namespaces.push({ name: meta.name, labels, implicit: false, source })
+    out.identities.push({ kind, name: meta.name, source })
+    return
+  }
+  const meta = readObjectMeta(r, obj, 'subdomain')
+  let namespace = meta.namespace ?? options.namespace ?? 'default'
+  if (meta.namespace !== undefined && options.namespace !== undefined && meta.namespace !== options.namespace) {
+    r.error(
+      ['metadata', 'namespace'],
+      `the namespace from the provided object ${JSON.stringify(meta.namespace)} does not match the namespace ${JSON.stringify(options.namespace)}. You must pass '--namespace=${meta.namespace}' to perform this operation.`,
+    )
+    namespace = meta.namespace
+  }
+  r.object = `${kind} ${JSON.stringify(`${namespace}/${meta.name}`)}`
+  // Errors found in metadata before the name was known belong to this object too.
+  for (let i = 0; i < r.errors.length; i++) if (!r.errors[i].object) r.errors[i] = { ...r.errors[i], object: r.object }
+  if (!out.referencedNamespaces.has(namespace)) out.referencedNamespaces.set(namespace, source)
+  out.identities.push({ kind, namespace, name: meta.name, source })
+
+  if (kind === 'NetworkPolicy') {
+    out.policies.push(readNetworkPolicy(r, obj, meta, namespace))
+  } else if (kind === 'Pod') {
+    const spec = readPodSpec(r, obj.spec, ['spec'])
+    out.pods.push({
+      namespace,
+      name: meta.name,
+      labels: meta.labels,
+      ips: readPodIps(r, obj.status, ['status']),
+      containerPorts: spec.containerPorts,
+      hostNetwork: spec.hostNetwork,
+      ...(spec.nodeName ? { nodeName: spec.nodeName } : {}),
+      source,
+    })
+  } else if ((WORKLOAD_KINDS as readonly string[]).includes(kind)) {
+    out.pods.push(...readWorkloadPods(r, obj, kind as OwnerRef['kind'], meta.name, namespace, source))
+  }
+}

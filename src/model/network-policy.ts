@@ -1,0 +1,269 @@
+/**
+ * @module A `networking.k8s.io/v1` NetworkPolicy: decoded strictly, validated as the API server's
+ * `ValidateNetworkPolicy` does (same field paths and messages), and defaulted (protocol TCP,
+ * effective policyTypes, absent from/to/ports as empty lists meaning "all").
+ */
+import { cidrContains, formatCidr, formatIp, parseCidr, parseIp, type Cidr } from './cidr.js'
+import type { FieldPath } from './field-path.js'
+import { readLabelSelector } from './labels.js'
+import { portNameErrors, portNumberErrors } from './name-validation.js'
+import type { ObjectMeta } from './object-meta.js'
+import type { ObjectReader, PlainMap } from './object-reader.js'
+import {
+  PROTOCOLS,
+  type IPBlock,
+  type NetworkPolicy,
+  type NetworkPolicyEgressRule,
+  type NetworkPolicyIngressRule,
+  type NetworkPolicyPeer,
+  type NetworkPolicyPort,
+  type PolicyType,
+  type Protocol,
+} from './types.js'
+
+const SPEC_FIELDS = ['podSelector', 'ingress', 'egress', 'policyTypes']
+const INGRESS_FIELDS = ['from', 'ports']
+const EGRESS_FIELDS = ['to', 'ports']
+const PEER_FIELDS = ['podSelector', 'namespaceSelector', 'ipBlock']
+const IPBLOCK_FIELDS = ['cidr', 'except']
+const PORT_FIELDS = ['protocol', 'port', 'endPort']
+const POLICY_TYPES: readonly PolicyType[] = ['Ingress', 'Egress']
+
+/** Reads the spec of a policy whose metadata is already read; `namespace` is the effective one. */
+export function readNetworkPolicy(r: ObjectReader, obj: PlainMap, meta: ObjectMeta, namespace: string): NetworkPolicy {
+  const specPath: FieldPath = ['spec']
+  const spec = r.map(obj.spec, specPath) ?? {}
+  r.unknownFields(spec, specPath, SPEC_FIELDS)
+  if (spec.podSelector === undefined || spec.podSelector === null) {
+    r.warn(['spec', 'podSelector'], 'not set: the policy selects every pod in its namespace (write `podSelector: {}` to say so)')
+  }
+  const podSelector = readLabelSelector(r, spec.podSelector, ['spec', 'podSelector'])
+
+  const ingress: NetworkPolicyIngressRule[] = []
+  const ingressList = r.list(spec.ingress, ['spec', 'ingress']) ?? []
+  ingressList.forEach((raw, i) => {
+    const path: FieldPath = ['spec', 'ingress', i]
+    const rule = raw === null ? {} : r.map(raw, path)
+    if (!rule) return
+    r.unknownFields(rule, path, INGRESS_FIELDS)
+    ingress.push({
+      ports: readPorts(r, rule.ports, [...path, 'ports']),
+      from: readPeers(r, rule.from, [...path, 'from']),
+      source: { file: r.file, line: r.line(path) },
+    })
+  })
+
+  const egress: NetworkPolicyEgressRule[] = []
+  const egressList = r.list(spec.egress, ['spec', 'egress']) ?? []
+  egressList.forEach((raw, i) => {
+    const path: FieldPath = ['spec', 'egress', i]
+    const rule = raw === null ? {} : r.map(raw, path)
+    if (!rule) return
+    r.unknownFields(rule, path, EGRESS_FIELDS)
+    egress.push({
+      ports: readPorts(r, rule.ports, [...path, 'ports']),
+      to: readPeers(r, rule.to, [...path, 'to']),
+      source: { file: r.file, line: r.line(path) },
+    })
+  })
+
+  const policyTypes = readPolicyTypes(r, spec.policyTypes, egressList.length > 0)
+
+  return {
+    namespace,
+    name: meta.name,
+    podSelector,
+    policyTypes,
+    ingress,
+    egress,
+    source: { file: r.file, line: r.line([]) },
+  }
+}
+
+/**
+ * As written when present (deduplicated, in Ingress, Egress order); otherwise Ingress, plus
+ * Egress when the policy has egress rules (the API server's defaulting).
+ */
+function readPolicyTypes(r: ObjectReader, value: unknown, hasEgressRules: boolean): PolicyType[] {
+  const path: FieldPath = ['spec', 'policyTypes']
+  const list = r.list(value, path)
+  if (list === undefined || list.length === 0) return hasEgressRules ? ['Ingress', 'Egress'] : ['Ingress']
+  if (list.length > POLICY_TYPES.length) {
+    r.invalid(path, list, 'may not specify more than two policyTypes')
+    return [...POLICY_TYPES]
+  }
+  const seen = new Set<PolicyType>()
+  list.forEach((raw, i) => {
+    const t = r.string(raw, [...path, i])
+    if (t === undefined) return
+    if (!POLICY_TYPES.includes(t as PolicyType)) {
+      r.notSupported([...path, i], t, POLICY_TYPES)
+      return
+    }
+    // The API server accepts a repeated type; it means nothing more, so only warn.
+    if (seen.has(t as PolicyType)) r.warn([...path, i], `Duplicate value: ${JSON.stringify(t)}`)
+    seen.add(t as PolicyType)
+  })
+  return POLICY_TYPES.filter((t) => seen.has(t))
+}
+
+function readPorts(r: ObjectReader, value: unknown, path: FieldPath): NetworkPolicyPort[] {
+  const out: NetworkPolicyPort[] = []
+  const list = r.list(value, path) ?? []
+  list.forEach((raw, i) => {
+    const p = readPort(r, raw, [...path, i])
+    if (p) out.push(p)
+  })
+  return out
+}
+
+function readPort(r: ObjectReader, raw: unknown, path: FieldPath): NetworkPolicyPort | undefined {
+  const map = raw === null ? {} : r.map(raw, path)
+  if (!map) return undefined
+  r.unknownFields(map, path, PORT_FIELDS)
+  const before = r.errors.length
+  const protocolText = r.string(map.protocol, [...path, 'protocol'])
+  let protocol: Protocol = 'TCP'
+  if (protocolText !== undefined) {
+    if (PROTOCOLS.includes(protocolText as Protocol)) protocol = protocolText as Protocol
+    else r.notSupported([...path, 'protocol'], protocolText, PROTOCOLS)
+  }
+  // IntOrString: a number is a port number, a string a port name (even "80").
+  let port: number | string | undefined
+  const portValue = map.port
+  if (typeof portValue === 'number') {
+    if (!Number.isInteger(portValue)) r.wrongType([...path, 'port'], portValue, 'int32 or string')
+    else port = portValue
+  } else if (typeof portValue === 'string') {
+    port = portValue
+  } else if (portValue !== undefined && portValue !== null) {
+    r.wrongType([...path, 'port'], portValue, 'int32 or string')
+  }
+  const endPort = r.integer(map.endPort, [...path, 'endPort'])
+
+  if (typeof port === 'number') {
+    for (const msg of portNumberErrors(port)) r.invalid([...path, 'port'], port, msg)
+    if (endPort !== undefined) {
+      if (endPort < port) r.invalid([...path, 'endPort'], endPort, 'must be greater than or equal to `port`')
+      for (const msg of portNumberErrors(endPort)) r.invalid([...path, 'endPort'], endPort, msg)
+    }
+  } else if (typeof port === 'string') {
+    if (endPort !== undefined) r.invalid([...path, 'endPort'], endPort, 'may not be specified when `port` is non-numeric')
+    for (const msg of portNameErrors(port)) r.invalid([...path, 'port'], port, msg)
+  } else if (endPort !== undefined && portValue === undefined) {
+    r.invalid([...path, 'endPort'], endPort, 'may not be specified when `port` is not specified')
+  }
+  if (r.errors.length > before) return undefined
+  return {
+    protocol,
+    ...(port !== undefined ? { port } : {}),
+    ...(endPort !== undefined ? { endPort } : {}),
+    source: { file: r.file, line: r.line(path) },
+  }
+}
+
+function readPeers(r: ObjectReader, value: unknown, path: FieldPath): NetworkPolicyPeer[] {
+  const out: NetworkPolicyPeer[] = []
+  const list = r.list(value, path) ?? []
+  list.forEach((raw, i) => {
+    const p = readPeer(r, raw, [...path, i])
+    if (p) out.push(p)
+  })
+  return out
+}
+
+function readPeer(r: ObjectReader, raw: unknown, path: FieldPath): NetworkPolicyPeer | undefined {
+  const map = raw === null ? {} : r.map(raw, path)
+  if (!map) return undefined
+  r.unknownFields(map, path, PEER_FIELDS)
+  const before = r.errors.length
+  // A null selector is an absent one (Go decodes `podSelector: null` to a nil pointer).
+  const has = (k: string): boolean => map[k] !== undefined && map[k] !== null
+  let numPeers = 0
+  const peer: { -readonly [K in keyof NetworkPolicyPeer]: NetworkPolicyPeer[K] } = { source: { file: r.file, line: r.line(path) } }
+  if (has('podSelector')) {
+    numPeers++
+    peer.podSelector = readLabelSelector(r, map.podSelector, [...path, 'podSelector'])
+  }
+  if (has('namespaceSelector')) {
+    numPeers++
+    peer.namespaceSelector = readLabelSelector(r, map.namespaceSelector, [...path, 'namespaceSelector'])
+  }
+  if (has('ipBlock')) {
+    numPeers++
+    const block = readIpBlock(r, map.ipBlock, [...path, 'ipBlock'])
+    if (block) peer.ipBlock = block
+  }
+  if (numPeers === 0) r.required(path, 'must specify a peer')
+  else if (numPeers > 1 && has('ipBlock')) r.forbidden(path, 'may not specify both ipBlock and another peer')
+  if (r.errors.length > before) return undefined
+  return peer
+}
+
+const CIDR_EXAMPLE = 'must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)'
+
+function readIpBlock(r: ObjectReader, raw: unknown, path: FieldPath): IPBlock | undefined {
+  const map = r.map(raw, path)
+  if (!map) return undefined
+  r.unknownFields(map, path, IPBLOCK_FIELDS)
+  const cidrText = r.string(map.cidr, [...path, 'cidr']) ?? ''
+  const exceptList = r.list(map.except, [...path, 'except']) ?? []
+  if (cidrText === '') {
+    if (map.cidr === undefined || map.cidr === null || map.cidr === '') r.required([...path, 'cidr'])
+    return undefined
+  }
+  const cidr = checkCidr(r, cidrText, [...path, 'cidr'])
+  if (!cidr) return undefined
+  const except: string[] = []
+  exceptList.forEach((rawExcept, i) => {
+    const exceptPath = [...path, 'except', i]
+    const text = r.string(rawExcept, exceptPath)
+    if (text === undefined) {
+      if (rawExcept === null) r.invalid(exceptPath, '', CIDR_EXAMPLE)
+      return
+    }
+    const e = checkCidr(r, text, exceptPath)
+    if (!e) return
+    if (!(cidrContains(cidr, e) && e.prefix > cidr.prefix)) r.invalid(exceptPath, text, 'must be a strict subset of `cidr`')
+    except.push(text)
+  })
+  return { cidr: cidrText, except }
+}
+
+/**
+ * The API server's strict CIDR check (`StrictIPCIDRValidation`): leading zeros and IPv4-mapped
+ * IPv6 are errors. Host bits beyond the prefix are accepted with the API server's warning, since
+ * the legacy rule for this field still admits them; they are ignored when matching.
+ */
+function checkCidr(r: ObjectReader, text: string, path: FieldPath): Cidr | undefined {
+  const parsed = parseCidr(text)
+  if (!parsed.ok) {
+    r.invalid(path, text, sloppyParses(text) ? 'must not have leading 0s in IP or prefix length' : CIDR_EXAMPLE)
+    return undefined
+  }
+  const cidr = parsed.cidr
+  const addrText = text.slice(0, text.lastIndexOf('/'))
+  const addr = parseIp(addrText)
+  if (cidr.family === 6 && addr && addr.value >> 32n === 0xffffn) {
+    r.invalid(path, text, 'must not have an IPv4-mapped IPv6 address')
+    return undefined
+  }
+  if (addr && addr.value !== cidr.base) {
+    const single = `${formatIp(addr)}/${cidr.family === 4 ? 32 : 128}`
+    r.warn(path, `CIDR value ${JSON.stringify(text)} is ambiguous in this context (should be ${JSON.stringify(formatCidr(cidr))} or ${JSON.stringify(single)}?)`)
+  }
+  return cidr
+}
+
+/** Whether Go's sloppy parser (which tolerates leading zeros in IPv4 octets and the prefix length) would take it. */
+function sloppyParses(text: string): boolean {
+  const slash = text.lastIndexOf('/')
+  if (slash < 0) return false
+  const strip = (s: string): string => s.replace(/^0+(?=\d)/, '')
+  const addr = text.slice(0, slash)
+  const fixedAddr = addr.includes(':')
+    ? addr.replace(/(\d+)\.(\d+)\.(\d+)\.(\d+)$/, (_m, a: string, b: string, c: string, d: string) => [a, b, c, d].map(strip).join('.'))
+    : addr.split('.').map(strip).join('.')
+  const fixed = `${fixedAddr}/${strip(text.slice(slash + 1))}`
+  return fixed !== text && parseCidr(fixed).ok
+}
