@@ -1,0 +1,117 @@
+/**
+ * @module The long-running processes a lab starts inside its namespaces (pod servers, deny-log
+ * collectors): start them detached, find them again by their `--lab=<name>` argument, stop them.
+ */
+import { spawn } from 'node:child_process'
+import { openSync, closeSync, readFileSync } from 'node:fs'
+import { readdir, readFile } from 'node:fs/promises'
+import { labScriptPath, type LabScript } from './lab-scripts.js'
+
+export interface StartOptions {
+  readonly lab: string
+  readonly netns: string
+  readonly script: LabScript
+  readonly args: readonly string[]
+  /** stdout/stderr after `ready` go here. */
+  readonly logFile: string
+  readonly readyTimeoutMs?: number
+}
+
+/**
+ * Starts `node <script> --lab=<lab> ...` inside `netns`, detached from us, and resolves with its PID
+ * once it printed `ready` (rejects with its log when it exits or stays silent).
+ */
+export function startLabProcess(o: StartOptions): Promise<number> {
+  const script = labScriptPath(o.script)
+  const log = openSync(o.logFile, 'a')
+  return new Promise((resolve, reject) => {
+    const child = spawn('ip', ['netns', 'exec', o.netns, process.execPath, script, `--lab=${o.lab}`, ...o.args], {
+      detached: true,
+      stdio: ['ignore', 'pipe', log],
+    })
+    closeSync(log)
+    let settled = false
+    let seen = ''
+    const fail = (why: string): void => {
+      if (settled) return
+      settled = true
+      clearTimeout(timer)
+      if (child.pid !== undefined) {
+        try {
+          process.kill(child.pid, 'SIGKILL')
+        } catch {
+          // already gone
+        }
+      }
+      let tail = ''
+      try {
+        tail = readFileSync(o.logFile, 'utf8').trim().split('\n').slice(-5).join('\n')
+      } catch {
+        // no log
+      }
+      reject(new Error(`${o.script} in ${o.netns} ${why}${tail ? `:\n${tail}` : ''}`))
+    }
+    const timer = setTimeout(() => fail('did not get ready'), o.readyTimeoutMs ?? 15_000)
+    child.on('error', (err) => fail(`could not start (${err.message})`))
+    child.on('exit', (code, signal) => fail(`exited (${signal ?? `code ${code}`})`))
+    child.stdout!.on('data', (b: Buffer) => {
+      seen += b.toString('utf8')
+      if (!settled && seen.includes('ready\n')) {
+        settled = true
+        clearTimeout(timer)
+        child.removeAllListeners('exit')
+        child.stdout!.destroy()
+        child.unref()
+        resolve(child.pid!)
+      }
+    })
+  })
+}
+
+async function cmdline(pid: number): Promise<string[] | undefined> {
+  try {
+    return (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0')
+  } catch {
+    return undefined
+  }
+}
+
+/** True when `pid` is a process this lab started (guards against PID reuse). */
+export async function isLabProcess(lab: string, pid: number): Promise<boolean> {
+  const args = await cmdline(pid)
+  return args !== undefined && args.includes(`--lab=${lab}`) && args.some((a) => /(pod-server|prober|deny-log-collector)-main\.js$/.test(a))
+}
+
+/** Every process of this lab, found by command line (also after `lab up` was killed). */
+export async function findLabProcesses(lab: string): Promise<number[]> {
+  const pids = (await readdir('/proc')).filter((d) => /^\d+$/.test(d)).map(Number)
+  const found: number[] = []
+  for (const pid of pids) if (pid !== process.pid && (await isLabProcess(lab, pid))) found.push(pid)
+  return found
+}
+
+function alive(pid: number): boolean {
+  try {
+    // A zombie (exited, not yet reaped by its parent) is gone for our purposes.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z'
+  } catch {
+    return false
+  }
+}
+
+/** SIGTERM, then SIGKILL after `graceMs`; resolves when all are gone. */
+export async function stopProcesses(pids: readonly number[], graceMs = 2000): Promise<void> {
+  const signal = (pid: number, sig: NodeJS.Signals): void => {
+    try {
+      process.kill(pid, sig)
+    } catch {
+      // already gone
+    }
+  }
+  for (const pid of pids) signal(pid, 'SIGTERM')
+  const deadline = Date.now() + graceMs
+  while (pids.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25))
+  for (const pid of pids) if (alive(pid)) signal(pid, 'SIGKILL')
+  while (pids.some(alive)) await new Promise((r) => setTimeout(r, 10))
+}

@@ -1,0 +1,42 @@
+/**
+ * @module `lab apply` semantics, like `kubectl apply`: objects in the new manifests replace the
+ * running ones with the same kind, namespace and name; everything else stays. Pods made from a
+ * workload are replaced as a group (so scaling a Deployment down removes its extra pods). Pure.
+ */
+import type { ClusterState, Namespace, NetworkPolicy, Pod } from '../model/types.js'
+
+function podGroup(p: Pod): string {
+  return p.owner ? `${p.namespace}/${p.owner.kind}/${p.owner.name}` : `${p.namespace}/Pod/${p.name}`
+}
+
+/** With `prune`, the new manifests are the whole truth (like `kubectl apply --prune` of everything). */
+export function mergeClusterState(running: ClusterState, applied: ClusterState, prune = false): ClusterState {
+  if (prune) return applied
+  const byNs = new Map<string, Namespace>(running.namespaces.map((n) => [n.name, n]))
+  // A namespace the new manifests only reference (implicit) does not replace a declared one.
+  for (const n of applied.namespaces) if (!n.implicit || !byNs.has(n.name)) byNs.set(n.name, n)
+  const namespaces = [...byNs.values()]
+  const groups = new Set(applied.pods.map(podGroup))
+  const pods = running.pods.filter((p) => !groups.has(podGroup(p))).concat(applied.pods)
+  const policyKey = (p: NetworkPolicy): string => `${p.namespace}/${p.name}`
+  const replaced = new Set(applied.policies.map(policyKey))
+  const policies = running.policies.filter((p) => !replaced.has(policyKey(p))).concat(applied.policies)
+  const byName = <T extends { namespace: string; name: string }>(a: T, b: T): number =>
+    a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name)
+  return {
+    namespaces: namespaces.sort((a, b) => a.name.localeCompare(b.name)),
+    pods: pods.sort(byName),
+    policies: policies.sort(byName),
+  }
+}
+
+/** Removes the named objects (`lab delete`-style): policies `ns/name`, pods `ns/name`. */
+export function removeObjects(running: ClusterState, policies: readonly string[], pods: readonly string[]): ClusterState {
+  const dropPolicies = new Set(policies)
+  const dropPods = new Set(pods)
+  return {
+    namespaces: running.namespaces,
+    pods: running.pods.filter((p) => !dropPods.has(`${p.namespace}/${p.name}`)),
+    policies: running.policies.filter((p) => !dropPolicies.has(`${p.namespace}/${p.name}`)),
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * @module Network namespaces and links through iproute2: the lab's only contact with the kernel's
+ * network configuration, always inside namespaces named `netpol-<lab>-...`.
+ */
+import { readdir } from 'node:fs/promises'
+import { runChecked, runCommand } from './run-command.js'
+import { isLabNetns, NETNS_PREFIX } from './lab-names.js'
+
+/** `ip -batch` in the host: only `netns add`/`netns del` lines ever go here. */
+export async function netnsBatch(script: string): Promise<void> {
+  if (script.length === 0) return
+  await runChecked('ip', ['-batch', '-'], { input: script })
+}
+
+/** `ip -n <netns> -batch -`: link, address and route changes inside one lab namespace. */
+export async function ipBatchIn(netns: string, script: string): Promise<void> {
+  if (script.length === 0) return
+  assertLabNetns(netns)
+  await runChecked('ip', ['-n', netns, '-batch', '-'], { input: script })
+}
+
+/** A sysctl of one lab namespace (never the host's): written by `sh` running inside it. */
+export async function setNetnsSysctl(netns: string, key: string, value: string): Promise<void> {
+  assertLabNetns(netns)
+  if (!/^[a-z0-9_.]+$/.test(key) || !/^[0-9]+$/.test(value)) throw new Error(`bad sysctl ${key}=${value}`)
+  const path = `/proc/sys/${key.replaceAll('.', '/')}`
+  await runChecked('ip', ['netns', 'exec', netns, 'sh', '-c', `echo ${value} > ${path}`])
+}
+
+/** Every `netpol-*` namespace name currently mounted under /run/netns. */
+export async function listNetpolNetns(): Promise<string[]> {
+  let names: string[]
+  try {
+    names = await readdir('/run/netns')
+  } catch {
+    return []
+  }
+  return names.filter((n) => n.startsWith(NETNS_PREFIX)).sort()
+}
+
+export async function listLabNetns(lab: string): Promise<string[]> {
+  return (await listNetpolNetns()).filter((n) => isLabNetns(lab, n))
+}
+
+/** PIDs of processes inside a namespace (`ip netns pids`); empty when it is gone. */
+export async function netnsPids(netns: string): Promise<number[]> {
+  const r = await runCommand('ip', ['netns', 'pids', netns])
+  if (r.code !== 0) return []
+  return r.stdout
+    .split(/\s+/)
+    .filter((s) => /^\d+$/.test(s))
+    .map(Number)
+}
+
+/** Deletes lab namespaces (their links, routes and nft tables go with them); missing ones are fine. */
+export async function deleteNetns(names: readonly string[]): Promise<void> {
+  for (const n of names) assertLabNetns(n)
+  const present = new Set(await listNetpolNetns())
+  const todo = names.filter((n) => present.has(n))
+  if (todo.length === 0) return
+  const r = await runCommand('ip', ['-force', '-batch', '-'], { input: todo.map((n) => `netns del ${n}\n`).join('') })
+  const left = new Set(await listNetpolNetns())
+  const stuck = todo.filter((n) => left.has(n))
+  if (stuck.length > 0) throw new Error(`could not delete network namespaces ${stuck.join(', ')}: ${r.stderr.trim()}`)
+}
+
+function assertLabNetns(netns: string): void {
+  // A guard against ever pointing `ip` at a namespace the lab does not own (or at the host).
+  if (!/^netpol-[a-z0-9-]+$/.test(netns)) throw new Error(`refusing to touch network namespace "${netns}": not a netpol lab namespace`)
+}

@@ -1,0 +1,80 @@
+/**
+ * @module The server every lab pod runs: it answers on each declared containerPort.
+ *
+ * TCP: an HTTP request gets a one-line `200 OK` naming the pod (so `curl` works as in the seeds'
+ * walkthrough); anything else is echoed. UDP: every datagram is echoed. SCTP has no Node.js
+ * socket, so the lab never serves it (see sctp-support.ts).
+ */
+import { createServer, type Server, type Socket } from 'node:net'
+import { createSocket, type Socket as UdpSocket } from 'node:dgram'
+
+export interface PodServerSpec {
+  /** `ns/name`, used in answers. */
+  readonly pod: string
+  readonly ports: readonly { readonly port: number; readonly protocol: 'TCP' | 'UDP' }[]
+}
+
+export interface RunningPodServer {
+  close(): Promise<void>
+}
+
+const HTTP_REQUEST = /^(GET|HEAD|POST|PUT|DELETE|OPTIONS|PATCH) \S+ HTTP\/1\.[01]\r?\n/
+const IDLE_MS = 30_000
+
+function handleTcp(socket: Socket, pod: string, port: number): void {
+  socket.setTimeout(IDLE_MS, () => socket.destroy())
+  socket.on('error', () => socket.destroy())
+  let first = true
+  socket.on('data', (chunk: Buffer) => {
+    if (first && HTTP_REQUEST.test(chunk.toString('latin1'))) {
+      const body = `${pod} port ${port}/TCP\n`
+      socket.end(`HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`)
+    } else if (!socket.writableEnded) {
+      socket.write(chunk)
+    }
+    first = false
+  })
+  socket.on('end', () => socket.end())
+}
+
+function listenTcp(spec: PodServerSpec, port: number): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = createServer((s) => handleTcp(s, spec.pod, port))
+    server.once('error', reject)
+    server.listen({ port, host: '0.0.0.0', backlog: 1024 }, () => resolve(server))
+  })
+}
+
+function listenUdp(port: number): Promise<UdpSocket> {
+  return new Promise((resolve, reject) => {
+    const socket = createSocket('udp4')
+    socket.once('error', reject)
+    socket.on('message', (msg, rinfo) => socket.send(msg, rinfo.port, rinfo.address))
+    socket.bind(port, '0.0.0.0', () => {
+      socket.removeListener('error', reject)
+      socket.on('error', () => {})
+      resolve(socket)
+    })
+  })
+}
+
+export async function startPodServer(spec: PodServerSpec): Promise<RunningPodServer> {
+  const tcp: Server[] = []
+  const udp: UdpSocket[] = []
+  try {
+    for (const p of spec.ports) {
+      if (p.protocol === 'TCP') tcp.push(await listenTcp(spec, p.port))
+      else udp.push(await listenUdp(p.port))
+    }
+  } catch (err) {
+    for (const s of tcp) s.close()
+    for (const s of udp) s.close()
+    throw err
+  }
+  return {
+    close: async () => {
+      await Promise.all(tcp.map((s) => new Promise<void>((r) => s.close(() => r()))))
+      await Promise.all(udp.map((s) => new Promise<void>((r) => s.close(() => r()))))
+    },
+  }
+}

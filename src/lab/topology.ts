@@ -1,0 +1,236 @@
+/**
+ * @module Lab topology planning: which node each pod runs on, its address, its namespace and
+ * links. Pure: a cluster state (and the previous plan, for `lab apply`) in, a plan out.
+ *
+ * Nodes are network namespaces joined by a bridge in a lab-owned "fabric" namespace; each node
+ * routes every remote pod's /32 via that pod's node, and every local pod's /32 via the pod's veth.
+ * Pods keep their node and address across `lab apply`, so a label change never moves a pod.
+ */
+import { qualifiedName, type ClusterState, type ContainerPort, type Pod } from '../model/types.js'
+import { UsageError } from '../cli/errors.js'
+import {
+  fabricNetnsName,
+  nodeName,
+  nodeNetnsName,
+  podHash,
+  podNetnsName,
+  podVethName,
+} from './lab-names.js'
+
+/** The address every pod's default route points at; each node-side veth carries it (/32). */
+export const POD_GATEWAY = '169.254.1.1'
+/** Node addresses on the fabric bridge: 172.31.255.<i+1>/24, only inside the lab's namespaces. */
+const UNDERLAY_BASE = [172, 31, 255]
+export const UNDERLAY_PREFIX = 24
+export const MIN_NODES = 2
+export const MAX_NODES = 16
+
+export interface LabNode {
+  /** Kubernetes node name, `node-<i>`. */
+  readonly name: string
+  readonly index: number
+  readonly netns: string
+  /** The node's address on the fabric. */
+  readonly underlayIp: string
+  /** Where addresses for pods without one in the manifests come from. */
+  readonly podCidr: string
+}
+
+export interface LabPod {
+  readonly namespace: string
+  readonly name: string
+  readonly hash: string
+  readonly netns: string
+  /** The node side of the pod's veth; the pod side is `eth0`. */
+  readonly veth: string
+  readonly node: string
+  readonly ip: string
+  readonly containerPorts: readonly ContainerPort[]
+}
+
+export interface LabTopology {
+  readonly lab: string
+  readonly fabricNetns: string
+  readonly nodes: readonly LabNode[]
+  /** Sorted by namespace, then name. */
+  readonly pods: readonly LabPod[]
+}
+
+export interface PlanOptions {
+  readonly lab: string
+  readonly nodeCount: number
+  /** The running lab's plan: its pods keep their node and address. */
+  readonly previous?: LabTopology
+}
+
+export interface LabPlan {
+  readonly topology: LabTopology
+  /** The input state as the lab runs it: hostNetwork pods dropped, every pod with its lab node and address. */
+  readonly state: ClusterState
+  readonly warnings: readonly string[]
+}
+
+export function underlayIp(index: number): string {
+  return [...UNDERLAY_BASE, index + 1].join('.')
+}
+
+export function podCidr(index: number): string {
+  return `10.244.${index}.0/24`
+}
+
+export function planNodes(lab: string, nodeCount: number): LabNode[] {
+  if (!Number.isInteger(nodeCount) || nodeCount < MIN_NODES || nodeCount > MAX_NODES) {
+    throw new UsageError(`invalid node count ${nodeCount}: a lab has ${MIN_NODES} to ${MAX_NODES} nodes`)
+  }
+  return Array.from({ length: nodeCount }, (_, i) => ({
+    name: nodeName(i),
+    index: i,
+    netns: nodeNetnsName(lab, i),
+    underlayIp: underlayIp(i),
+    podCidr: podCidr(i),
+  }))
+}
+
+const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/
+
+function isIpv4(text: string): boolean {
+  const m = IPV4.exec(text)
+  return m !== null && m.slice(1).every((o) => Number(o) <= 255 && String(Number(o)) === o)
+}
+
+/** Addresses a pod must not take: the gateway and the fabric's subnet. */
+function isReserved(ip: string): boolean {
+  return ip === POD_GATEWAY || ip.startsWith(`${UNDERLAY_BASE.join('.')}.`) || ip.startsWith('127.') || ip.startsWith('0.')
+}
+
+function compareNames(a: { namespace: string; name: string }, b: { namespace: string; name: string }): number {
+  return a.namespace < b.namespace ? -1 : a.namespace > b.namespace ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0
+}
+
+export function planTopology(input: ClusterState, options: PlanOptions): LabPlan {
+  const { lab, previous } = options
+  const nodes = planNodes(lab, options.nodeCount)
+  const warnings: string[] = []
+  const pods = [...input.pods].filter((p) => {
+    if (!p.hostNetwork) return true
+    warnings.push(`pod ${qualifiedName(p)} uses hostNetwork: the lab does not run it (policies cannot select it)`)
+    return false
+  })
+  pods.sort(compareNames)
+
+  const before = new Map((previous?.pods ?? []).map((p) => [`${p.namespace}/${p.name}`, p]))
+  const nodeIndexByName = new Map(nodes.map((n) => [n.name, n.index]))
+  const nodeOf = new Map<string, number>()
+  const load = nodes.map(() => 0)
+  // Pass 1: pods that keep their node (running before) or name a lab node themselves.
+  for (const pod of pods) {
+    const key = qualifiedName(pod)
+    const old = before.get(key)
+    const fixed = old !== undefined ? nodeIndexByName.get(old.node) : pod.nodeName !== undefined ? nodeIndexByName.get(pod.nodeName) : undefined
+    if (fixed !== undefined) {
+      nodeOf.set(key, fixed)
+      load[fixed]++
+    }
+  }
+  // Pass 2: everyone else goes to the least loaded node (lowest index first): round-robin from empty.
+  for (const pod of pods) {
+    const key = qualifiedName(pod)
+    if (nodeOf.has(key)) continue
+    let best = 0
+    for (let i = 1; i < load.length; i++) if (load[i] < load[best]) best = i
+    nodeOf.set(key, best)
+    load[best]++
+    if (pod.nodeName !== undefined) {
+      warnings.push(`pod ${key}: spec.nodeName "${pod.nodeName}" is not a lab node; it runs on ${nodes[best].name}`)
+    }
+  }
+
+  // Addresses: kept from before, else the manifest's IPv4 address, else allocated from the node's pod CIDR.
+  const taken = new Set<string>()
+  const ipOf = new Map<string, string>()
+  const claim = (key: string, ip: string): void => {
+    taken.add(ip)
+    ipOf.set(key, ip)
+  }
+  for (const pod of pods) {
+    const old = before.get(qualifiedName(pod))
+    if (old !== undefined) claim(qualifiedName(pod), old.ip)
+  }
+  for (const pod of pods) {
+    const key = qualifiedName(pod)
+    if (ipOf.has(key)) continue
+    const wanted = pod.ips.find(isIpv4)
+    if (wanted === undefined) {
+      if (pod.ips.length > 0) warnings.push(`pod ${key}: the lab is IPv4 only; ${pod.ips.join(', ')} replaced by an IPv4 address`)
+      continue
+    }
+    if (taken.has(wanted) || isReserved(wanted)) {
+      warnings.push(`pod ${key}: address ${wanted} is ${taken.has(wanted) ? 'used by another pod' : 'reserved by the lab'}; allocating another`)
+      continue
+    }
+    claim(key, wanted)
+  }
+  for (const pod of pods) {
+    const key = qualifiedName(pod)
+    if (ipOf.has(key)) continue
+    const node = nodeOf.get(key)!
+    let ip: string | undefined
+    for (let host = 2; host <= 254 && ip === undefined; host++) {
+      const candidate = `10.244.${node}.${host}`
+      if (!taken.has(candidate)) ip = candidate
+    }
+    if (ip === undefined) throw new UsageError(`lab node ${nodes[node].name} has no free address left in ${podCidr(node)} for pod ${key}`)
+    claim(key, ip)
+  }
+
+  const labPods: LabPod[] = []
+  const hashes = new Map<string, string>()
+  const statePods: Pod[] = []
+  for (const pod of pods) {
+    const key = qualifiedName(pod)
+    const hash = podHash(pod.namespace, pod.name)
+    const clash = hashes.get(hash)
+    if (clash !== undefined) throw new UsageError(`pods ${clash} and ${key} hash to the same lab name ${hash}; rename one of them`)
+    hashes.set(hash, key)
+    const node = nodes[nodeOf.get(key)!]
+    const ip = ipOf.get(key)!
+    labPods.push({
+      namespace: pod.namespace,
+      name: pod.name,
+      hash,
+      netns: podNetnsName(lab, hash),
+      veth: podVethName(hash),
+      node: node.name,
+      ip,
+      containerPorts: pod.containerPorts,
+    })
+    statePods.push({ ...pod, ips: [ip], nodeName: node.name })
+  }
+
+  return {
+    topology: { lab, fabricNetns: fabricNetnsName(lab), nodes, pods: labPods },
+    state: { namespaces: input.namespaces, pods: statePods, policies: input.policies },
+    warnings,
+  }
+}
+
+/** Pods of `next` that are new, gone, or whose servers need a restart (ports changed). */
+export interface TopologyChange {
+  readonly added: readonly LabPod[]
+  readonly removed: readonly LabPod[]
+  readonly portsChanged: readonly LabPod[]
+}
+
+export function diffTopology(before: LabTopology, after: LabTopology): TopologyChange {
+  const key = (p: LabPod): string => `${p.namespace}/${p.name}`
+  const old = new Map(before.pods.map((p) => [key(p), p]))
+  const now = new Map(after.pods.map((p) => [key(p), p]))
+  return {
+    added: after.pods.filter((p) => !old.has(key(p))),
+    removed: before.pods.filter((p) => !now.has(key(p))),
+    portsChanged: after.pods.filter((p) => {
+      const o = old.get(key(p))
+      return o !== undefined && JSON.stringify(o.containerPorts) !== JSON.stringify(p.containerPorts)
+    }),
+  }
+}
