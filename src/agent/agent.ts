@@ -1,0 +1,374 @@
+/**
+ * @module The node agent: three informers (Namespaces, Pods, NetworkPolicies) -> ClusterState ->
+ * this node's nft ruleset -> one atomic apply.
+ *
+ * Level-triggered: an event only marks the state dirty and schedules a sync; a sync rebuilds the
+ * whole state from the informers' stores, compiles it and applies it only when the script differs
+ * from the one in the kernel. Bursts coalesce (at most one sync per `minSyncIntervalMs`). Nothing is
+ * applied before every resource has been listed once, and an API outage never touches the
+ * ruleset: the stores keep the last known objects, so the last good ruleset stays in force. A failed
+ * apply leaves the previous ruleset in place (nft transactions are atomic) and is retried with backoff.
+ */
+import type { KubeConfig } from '@kubernetes/client-node'
+import type { Logger } from 'pino'
+import type { RawList } from '../cluster/live-api.js'
+import { LiveStateBuilder, type InvalidObject } from '../cluster/live-state.js'
+import type { ClusterState } from '../model/types.js'
+import { formatDiagnostic } from '../model/diagnostic.js'
+import type { AgentMetrics } from './agent-metrics.js'
+import type { AgentDataplane, CompiledRuleset, DeniedConnection } from './agent-dataplane.js'
+import { ResourceWatcher } from './resource-watcher.js'
+import { rulesetStats } from './ruleset-stats.js'
+
+export interface AgentOptions {
+  readonly nodeName: string
+  readonly kubeConfig: KubeConfig
+  readonly dataplane: AgentDataplane
+  readonly logger: Logger
+  readonly metrics: AgentMetrics
+  /** Minimum time between two syncs (bursts of events coalesce). @default 200 */
+  readonly minSyncIntervalMs?: number
+  /** Re-apply the ruleset this often even when nothing changed (repairs a table removed by hand). 0 = never. @default 300000 */
+  readonly resyncIntervalMs?: number
+  /** How often denied-connection records are read from the kernel. 0 = never. @default 2000 */
+  readonly denyPollIntervalMs?: number
+  readonly watch?: {
+    readonly backoffInitialMs?: number
+    readonly backoffMaxMs?: number
+    readonly watchTimeoutSeconds?: number
+    readonly idleTimeoutMs?: number
+    readonly pageSize?: number
+    readonly list?: (kubeConfig: KubeConfig, path: string, pageSize: number) => Promise<RawList>
+  }
+}
+
+export type ResourceName = 'namespaces' | 'pods' | 'networkpolicies'
+
+const PATHS: Record<ResourceName, string> = {
+  namespaces: '/api/v1/namespaces',
+  pods: '/api/v1/pods',
+  networkpolicies: '/apis/networking.k8s.io/v1/networkpolicies',
+}
+
+/** What /healthz, /readyz and tests read. */
+export interface AgentStatus {
+  readonly ready: boolean
+  readonly synced: Readonly<Record<ResourceName, boolean>>
+  readonly connected: Readonly<Record<ResourceName, boolean>>
+  readonly applies: number
+  readonly applyErrors: number
+  readonly lastApplyAt?: string
+  readonly lastError?: string
+  readonly rulesetBytes: number
+}
+
+export class Agent {
+  readonly watchers: Readonly<Record<ResourceName, ResourceWatcher>>
+  private readonly builder = new LiveStateBuilder()
+  private readonly minInterval: number
+  private stopped = true
+  private running = false
+  private dirty = false
+  private forceApply = false
+  private pendingSince: number | undefined
+  private lastSyncStart = -Infinity
+  private syncTimer: NodeJS.Timeout | undefined
+  private retryTimer: NodeJS.Timeout | undefined
+  private resyncTimer: NodeJS.Timeout | undefined
+  private denyTimer: NodeJS.Timeout | undefined
+  private applyBackoffMs = 1000
+  private applied: CompiledRuleset | undefined
+  private appliedCount = 0
+  private applyErrorCount = 0
+  private lastApplyAt: Date | undefined
+  private lastError: string | undefined
+  private reportedInvalid = new Set<string>()
+  private state: ClusterState = { namespaces: [], pods: [], policies: [] }
+  private counterBaseline = new Map<string, number>()
+  private deniedSeen = new Set<string>()
+  private idle: Array<() => void> = []
+  private readonly log: Logger
+
+  constructor(private readonly options: AgentOptions) {
+    this.minInterval = options.minSyncIntervalMs ?? 200
+    this.log = options.logger
+    const make = (name: ResourceName): ResourceWatcher =>
+      new ResourceWatcher({
+        kubeConfig: options.kubeConfig,
+        path: PATHS[name],
+        name,
+        ...options.watch,
+        onChange: () => this.schedule(),
+        onError: (err, retryInMs) => {
+          options.metrics.apiErrors.inc({ resource: name })
+          this.log.warn({ event: 'api-error', resource: name, err: errorText(err), retryInMs, rulesetKept: this.applied !== undefined }, `${name}: API error, retrying in ${retryInMs} ms; the applied ruleset stays in force`)
+        },
+        onList: (items, resourceVersion) => {
+          options.metrics.relists.inc({ resource: name })
+          this.log.info({ event: 'list', resource: name, items, resourceVersion }, `listed ${items} ${name}`)
+        },
+        onWatchEvent: (type) => options.metrics.watchEvents.inc({ resource: name, type }),
+      })
+    this.watchers = { namespaces: make('namespaces'), pods: make('pods'), networkpolicies: make('networkpolicies') }
+  }
+
+  start(): void {
+    if (!this.stopped) return
+    this.stopped = false
+    this.log.info({ event: 'start', node: this.options.nodeName, minSyncIntervalMs: this.minInterval }, `netpol agent starting for node ${this.options.nodeName}`)
+    for (const w of Object.values(this.watchers)) w.start()
+    const resync = this.options.resyncIntervalMs ?? 300_000
+    if (resync > 0) {
+      this.resyncTimer = setInterval(() => {
+        // Not an API event: no latency sample.
+        this.forceApply = true
+        this.dirty = true
+        this.kick()
+      }, resync)
+      this.resyncTimer.unref()
+    }
+    const denyPoll = this.options.denyPollIntervalMs ?? 2000
+    if (denyPoll > 0 && this.options.dataplane.readDenied) {
+      this.denyTimer = setInterval(() => void this.pollDenied(), denyPoll)
+      this.denyTimer.unref()
+    }
+  }
+
+  /** Stops watching. The ruleset stays in the kernel: pods keep their policies while the agent restarts. */
+  async stop(): Promise<void> {
+    this.stopped = true
+    clearTimeout(this.syncTimer)
+    clearTimeout(this.retryTimer)
+    clearInterval(this.resyncTimer)
+    clearInterval(this.denyTimer)
+    await Promise.all(Object.values(this.watchers).map((w) => w.stop()))
+    while (this.running) await new Promise<void>((r) => this.idle.push(r))
+  }
+
+  status(): AgentStatus {
+    const per = <T>(f: (w: ResourceWatcher) => T): Record<ResourceName, T> => ({
+      namespaces: f(this.watchers.namespaces),
+      pods: f(this.watchers.pods),
+      networkpolicies: f(this.watchers.networkpolicies),
+    })
+    return {
+      ready: this.appliedCount > 0,
+      synced: per((w) => w.synced),
+      connected: per((w) => w.connected),
+      applies: this.appliedCount,
+      applyErrors: this.applyErrorCount,
+      ...(this.lastApplyAt ? { lastApplyAt: this.lastApplyAt.toISOString() } : {}),
+      ...(this.lastError ? { lastError: this.lastError } : {}),
+      rulesetBytes: this.applied?.script.length ?? 0,
+    }
+  }
+
+  /** The state of the last sync (for tests and debugging). */
+  currentState(): ClusterState {
+    return this.state
+  }
+
+  /** The script in the kernel, as far as the agent knows. */
+  appliedScript(): string | undefined {
+    return this.applied?.script
+  }
+
+  /** Reads the kernel's counters into the metrics (called on every scrape and before each apply). */
+  async collectCounters(): Promise<void> {
+    const dp = this.options.dataplane
+    const applied = this.applied
+    if (!dp.readCounters || !applied) return
+    let values: ReadonlyMap<string, number>
+    try {
+      values = await dp.readCounters()
+    } catch (err) {
+      this.log.warn({ event: 'counters-error', err: errorText(err) }, 'cannot read nft counters')
+      return
+    }
+    if (this.applied !== applied) return // replaced meanwhile: these values belong to a table that is gone
+    for (const c of applied.allowCounters) {
+      const v = values.get(c.name)
+      if (v === undefined) continue
+      const prev = this.counterBaseline.get(c.name) ?? 0
+      const delta = v >= prev ? v - prev : v
+      if (delta > 0) this.options.metrics.allowedConnections.inc({ direction: c.side, namespace: c.namespace, policy: c.policy }, delta)
+      this.counterBaseline.set(c.name, v)
+    }
+  }
+
+  private schedule(): void {
+    if (this.stopped) return
+    if (this.pendingSince === undefined) this.pendingSince = performance.now()
+    this.dirty = true
+    this.kick()
+  }
+
+  private kick(): void {
+    if (this.stopped || this.running || this.syncTimer || this.retryTimer) return
+    const wait = Math.max(0, this.lastSyncStart + this.minInterval - performance.now())
+    this.syncTimer = setTimeout(() => {
+      this.syncTimer = undefined
+      void this.runSync()
+    }, wait)
+  }
+
+  private allSynced(): boolean {
+    return Object.values(this.watchers).every((w) => w.synced)
+  }
+
+  private async runSync(): Promise<void> {
+    if (this.stopped || this.running || !this.dirty) return
+    // Never apply from a partial view: wait until every resource has been listed once.
+    if (!this.allSynced()) return
+    this.running = true
+    this.dirty = false
+    const since = this.pendingSince
+    this.pendingSince = undefined
+    this.lastSyncStart = performance.now()
+    try {
+      await this.sync(since)
+    } finally {
+      this.running = false
+      for (const f of this.idle.splice(0)) f()
+      if (this.dirty) this.kick()
+    }
+  }
+
+  private async sync(since: number | undefined): Promise<void> {
+    const { metrics, dataplane, nodeName } = this.options
+    const t0 = performance.now()
+    const built = this.builder.build(this.watchers.namespaces.objects(), this.watchers.pods.objects(), this.watchers.networkpolicies.objects())
+    this.reportInvalid(built.invalid)
+    this.state = built.state
+    const t1 = performance.now()
+    const compiled = dataplane.compile(built.state)
+    const t2 = performance.now()
+    metrics.applyDuration.observe({ phase: 'build' }, (t1 - t0) / 1000)
+    metrics.applyDuration.observe({ phase: 'compile' }, (t2 - t1) / 1000)
+    const localPods = built.state.pods.filter((p) => p.nodeName === nodeName).length
+    metrics.pods.set({ scope: 'cluster' }, built.state.pods.length)
+    metrics.pods.set({ scope: 'node' }, localPods)
+    metrics.policies.set(built.state.policies.length)
+
+    if (!this.forceApply && this.applied && compiled.script === this.applied.script) {
+      if (since !== undefined) metrics.syncLatency.observe({ result: 'unchanged' }, (performance.now() - since) / 1000)
+      this.log.debug({ event: 'sync', result: 'unchanged' }, 'state changed, ruleset unchanged')
+      return
+    }
+    this.forceApply = false
+    // Counters restart at zero with the new table: take what the old one counted first.
+    await this.collectCounters()
+    await this.pollDenied()
+    try {
+      await dataplane.apply(compiled.script)
+    } catch (err) {
+      this.applyErrorCount++
+      this.lastError = errorText(err)
+      metrics.applies.inc({ result: 'error' })
+      const retryInMs = this.applyBackoffMs
+      this.applyBackoffMs = Math.min(this.applyBackoffMs * 2, 30_000)
+      this.log.error(
+        { event: 'apply-error', err: this.lastError, retryInMs, rulesetKept: this.applied !== undefined },
+        `applying the ruleset failed; the previous ruleset stays in force; retrying in ${retryInMs} ms`,
+      )
+      // Keep the batch's start time: the latency covers the wait for a working apply.
+      this.pendingSince = this.pendingSince ?? since
+      this.dirty = true
+      this.retryTimer = setTimeout(() => {
+        this.retryTimer = undefined
+        this.kick()
+      }, retryInMs)
+      return
+    }
+    const t3 = performance.now()
+    this.applyBackoffMs = 1000
+    this.applied = compiled
+    this.counterBaseline = new Map()
+    this.deniedSeen = new Set()
+    this.appliedCount++
+    this.lastApplyAt = new Date()
+    this.lastError = undefined
+    const stats = rulesetStats(compiled.script)
+    metrics.applyDuration.observe({ phase: 'apply' }, (t3 - t2) / 1000)
+    metrics.applies.inc({ result: 'ok' })
+    metrics.lastApplyTimestamp.set(this.lastApplyAt.getTime() / 1000)
+    metrics.rulesetBytes.set(stats.bytes)
+    metrics.rulesetRules.set(stats.rules)
+    metrics.rulesetSets.set(stats.sets)
+    metrics.ready.set(1)
+    if (since !== undefined) metrics.syncLatency.observe({ result: 'applied' }, (t3 - since) / 1000)
+    this.log.info(
+      {
+        event: 'apply',
+        node: nodeName,
+        durationMs: round(t3 - t0),
+        buildMs: round(t1 - t0),
+        compileMs: round(t2 - t1),
+        applyMs: round(t3 - t2),
+        ...(since !== undefined ? { latencyMs: round(t3 - since) } : {}),
+        rulesetBytes: stats.bytes,
+        rules: stats.rules,
+        sets: stats.sets,
+        namespaces: built.state.namespaces.length,
+        pods: built.state.pods.length,
+        localPods,
+        policies: built.state.policies.length,
+        invalidObjects: built.invalid.length,
+      },
+      'ruleset applied',
+    )
+  }
+
+  private reportInvalid(invalid: readonly InvalidObject[]): void {
+    const now = new Set<string>()
+    const byKind: Record<string, number> = { Namespace: 0, Pod: 0, NetworkPolicy: 0 }
+    for (const o of invalid) {
+      byKind[o.kind]++
+      const key = `${o.object}@${o.resourceVersion}`
+      now.add(key)
+      if (this.reportedInvalid.has(key)) continue
+      const handling = o.kind === 'NetworkPolicy' ? 'enforced as deny-all for the pods it selects' : 'left out'
+      this.log.error(
+        { event: 'invalid-object', kind: o.kind, object: o.object, resourceVersion: o.resourceVersion, errors: o.diagnostics.map(formatDiagnostic) },
+        `${o.object} is invalid (${handling}): ${o.diagnostics.map((d) => `${d.field ?? ''} ${d.message}`.trim()).join('; ')}`,
+      )
+    }
+    this.reportedInvalid = now
+    for (const [kind, n] of Object.entries(byKind)) this.options.metrics.invalidObjects.set({ kind }, n)
+  }
+
+  private async pollDenied(): Promise<void> {
+    const dp = this.options.dataplane
+    const applied = this.applied
+    if (!dp.readDenied || !applied) return
+    let records: readonly DeniedConnection[]
+    try {
+      records = await dp.readDenied(applied)
+    } catch (err) {
+      this.log.warn({ event: 'deny-log-error', err: errorText(err) }, 'cannot read denied connections')
+      return
+    }
+    if (this.applied !== applied) return
+    const current = new Set<string>()
+    for (const r of records) {
+      current.add(r.key)
+      if (this.deniedSeen.has(r.key)) continue
+      this.options.metrics.deniedConnections.inc({ direction: r.side, namespace: r.namespace ?? '' })
+      this.log.info({ event: 'denied', ...r, key: undefined }, `denied ${r.side} ${r.protocol} ${r.source} -> ${r.destination}${r.pod ? ` (${r.namespace}/${r.pod})` : ''}`)
+    }
+    // Records expire from the kernel's set; forget them too, so the set of seen keys stays bounded.
+    this.deniedSeen = current
+  }
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 100) / 100
+}
+
+export function errorText(err: unknown): string {
+  if (err instanceof Error) {
+    const code = (err as { statusCode?: number }).statusCode
+    return code ? `${err.message} (HTTP ${code})` : err.message
+  }
+  return String(err)
+}
