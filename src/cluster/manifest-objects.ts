@@ -95,6 +95,11 @@ function collectValue(doc: ManifestDocument, value: unknown, base: FieldPath, op
   const accepts = KNOWN_KINDS[kind]
   if (!accepts || !accepts(apiVersion)) {
     const meta = isPlainMap(value.metadata) ? value.metadata : {}
+    if (kind === 'NetworkPolicy') {
+      // Silently dropping something called NetworkPolicy would hide isolation the user expects.
+      r.warn(['apiVersion'], `NetworkPolicy of apiVersion ${JSON.stringify(apiVersion)} is not read: netpol models networking.k8s.io/v1 only`)
+      out.warnings.push(...r.warnings)
+    }
     out.skipped.push({ file: doc.file, line: r.line([]), apiVersion, kind, name: typeof meta.name === 'string' ? meta.name : '' })
     return
   }
@@ -107,7 +112,7 @@ function collectObject(r: ObjectReader, obj: PlainMap, kind: string, options: Co
   const source: SourceRef = { file: r.file, line: r.line([]) }
   if (kind === 'Namespace') {
     const meta = readObjectMeta(r, obj, 'label')
-    r.object = `Namespace ${JSON.stringify(meta.name)}`
+    r.identify(`Namespace ${JSON.stringify(meta.name)}`)
     // The API server sets this label on every namespace and keeps it equal to the name.
     const labels = { ...meta.labels, [NAMESPACE_NAME_LABEL]: meta.name }
     out.namespaces.push({ name: meta.name, labels, implicit: false, source })
@@ -123,9 +128,7 @@ function collectObject(r: ObjectReader, obj: PlainMap, kind: string, options: Co
     )
     namespace = meta.namespace
   }
-  r.object = `${kind} ${JSON.stringify(`${namespace}/${meta.name}`)}`
-  // Errors found in metadata before the name was known belong to this object too.
-  for (let i = 0; i < r.errors.length; i++) if (!r.errors[i].object) r.errors[i] = { ...r.errors[i], object: r.object }
+  r.identify(`${kind} ${JSON.stringify(`${namespace}/${meta.name}`)}`)
   if (!out.referencedNamespaces.has(namespace)) out.referencedNamespaces.set(namespace, source)
   out.identities.push({ kind, namespace, name: meta.name, source })
 

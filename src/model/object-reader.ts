@@ -47,13 +47,21 @@ export function isPlainMap(value: unknown): value is PlainMap {
 export class ObjectReader {
   readonly errors: Diagnostic[] = []
   readonly warnings: Diagnostic[] = []
-  /** `Kind "ns/name"` once known; set by the caller after reading metadata. */
+  /** `Kind "ns/name"` once known (see `identify`). */
   object: string | undefined
 
   constructor(
     readonly doc: ManifestDocument,
     readonly base: FieldPath,
   ) {}
+
+  /** Names the object (`Kind "ns/name"`) in this and every earlier diagnostic about it. */
+  identify(object: string): void {
+    this.object = object
+    const tag = (d: Diagnostic): Diagnostic => (d.object ? d : { ...d, object })
+    this.errors.splice(0, this.errors.length, ...this.errors.map(tag))
+    this.warnings.splice(0, this.warnings.length, ...this.warnings.map(tag))
+  }
 
   get file(): string {
     return this.doc.file
