@@ -2,26 +2,23 @@
  * @module Objects as a live API server serves them (JSON; list items without kind/apiVersion) turned
  * into the model. NetworkPolicies go through the loader's own validation and defaulting
  * (`readObjectMeta`, `readNetworkPolicy`), so a live policy means exactly what the same manifest
- * means in a file. Pods and Namespaces are projected onto the few fields the model has; their
- * metadata goes through the same metadata validation.
+ * means in a file. Pods use the loader's pod spec and status readers; Namespaces its metadata
+ * reader.
  */
 import type { Diagnostic } from '../model/diagnostic.js'
-import { parseIp } from '../model/cidr.js'
 import { readNetworkPolicy } from '../model/network-policy.js'
 import { readObjectMeta } from '../model/object-meta.js'
+import { readPodIps, readPodSpec } from '../model/pod-spec.js'
 import { isPlainMap, ObjectReader, type PlainMap } from '../model/object-reader.js'
 import type { ManifestDocument } from '../model/yaml-documents.js'
 import { readLabelSelector } from '../model/labels.js'
 import {
   NAMESPACE_NAME_LABEL,
-  PROTOCOLS,
-  type ContainerPort,
   type Namespace,
   type NetworkPolicy,
   type OwnerRef,
   type Pod,
   type PolicyType,
-  type Protocol,
   type SourceRef,
 } from '../model/types.js'
 import type { RawObject } from './live-api.js'
@@ -54,7 +51,7 @@ export function describeObject(kind: string, raw: RawObject): string {
 export function convertNetworkPolicy(raw: RawObject): Converted<NetworkPolicy> {
   const obj: PlainMap = { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: metadataOf(raw), spec: raw.spec }
   const r = new ObjectReader(liveDocument(obj), [])
-  r.object = describeObject('NetworkPolicy', raw)
+  r.identify(describeObject('NetworkPolicy', raw))
   const meta = readObjectMeta(r, obj, 'subdomain')
   if (!meta.namespace) r.required(['metadata', 'namespace'], 'a NetworkPolicy read from the API server always has one')
   const policy = readNetworkPolicy(r, obj, meta, meta.namespace ?? 'default')
@@ -89,7 +86,7 @@ export function failClosedPolicy(raw: RawObject): NetworkPolicy {
 export function convertNamespace(raw: RawObject): Converted<Namespace> {
   const obj: PlainMap = { metadata: metadataOf(raw) }
   const r = new ObjectReader(liveDocument(obj), [])
-  r.object = describeObject('Namespace', raw)
+  r.identify(describeObject('Namespace', raw))
   const meta = readObjectMeta(r, obj, 'label')
   if (r.errors.length > 0) return { ok: false, diagnostics: r.errors }
   return {
@@ -111,43 +108,12 @@ export function convertPod(raw: RawObject): Converted<Pod | undefined> {
   if (status.phase === 'Succeeded' || status.phase === 'Failed') return { ok: true, value: undefined, warnings: [] }
   const obj: PlainMap = { metadata: metadataOf(raw), spec, status }
   const r = new ObjectReader(liveDocument(obj), [])
-  r.object = describeObject('Pod', raw)
+  r.identify(describeObject('Pod', raw))
   const meta = readObjectMeta(r, obj, 'subdomain')
   if (!meta.namespace) r.required(['metadata', 'namespace'], 'a Pod read from the API server always has one')
 
-  const ips: string[] = []
-  const podIPs = r.list(status.podIPs, ['status', 'podIPs']) ?? []
-  podIPs.forEach((entry, i) => {
-    const ip = isPlainMap(entry) ? r.string(entry.ip, ['status', 'podIPs', i, 'ip']) : undefined
-    if (ip === undefined) return
-    if (!parseIp(ip)) r.invalid(['status', 'podIPs', i, 'ip'], ip, 'must be a valid IP address')
-    else if (!ips.includes(ip)) ips.push(ip)
-  })
-  const podIP = r.string(status.podIP, ['status', 'podIP'])
-  if (podIP && ips.length === 0) {
-    if (!parseIp(podIP)) r.invalid(['status', 'podIP'], podIP, 'must be a valid IP address')
-    else ips.push(podIP)
-  }
-
-  const containerPorts: ContainerPort[] = []
-  const containers = r.list(spec.containers, ['spec', 'containers']) ?? []
-  containers.forEach((c, ci) => {
-    if (!isPlainMap(c)) return
-    const ports = r.list(c.ports, ['spec', 'containers', ci, 'ports']) ?? []
-    ports.forEach((p, pi) => {
-      if (!isPlainMap(p)) return
-      const path = ['spec', 'containers', ci, 'ports', pi]
-      const containerPort = r.integer(p.containerPort, [...path, 'containerPort'])
-      const name = r.string(p.name, [...path, 'name'])
-      const protocol = (r.string(p.protocol, [...path, 'protocol']) ?? 'TCP') as Protocol
-      if (!PROTOCOLS.includes(protocol)) return r.notSupported([...path, 'protocol'], protocol, PROTOCOLS)
-      if (containerPort === undefined || containerPort < 1 || containerPort > 65535) return r.invalid([...path, 'containerPort'], p.containerPort, 'must be between 1 and 65535, inclusive')
-      containerPorts.push({ ...(name ? { name } : {}), containerPort, protocol })
-    })
-  })
-
-  const hostNetwork = r.boolean(spec.hostNetwork, ['spec', 'hostNetwork']) ?? false
-  const nodeName = r.string(spec.nodeName, ['spec', 'nodeName']) || undefined
+  const ips = readPodIps(r, obj.status, ['status'])
+  const { containerPorts, hostNetwork, nodeName } = readPodSpec(r, obj.spec, ['spec'])
   const owner = ownerOf(raw)
   if (r.errors.length > 0) return { ok: false, diagnostics: r.errors }
   return {
