@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest'
+import { loadManifestText } from '../../src/cluster/load-manifests.js'
+import { InputError } from '../../src/model/diagnostic.js'
+
+const template = `  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+        - name: c
+          ports: [{containerPort: 8080, name: http}]
+`
+
+function workload(apiVersion: string, kind: string, extraSpec = ''): string {
+  return `apiVersion: ${apiVersion}\nkind: ${kind}\nmetadata:\n  name: web\n  namespace: prod\n  labels: {owner-label: only-on-workload}\nspec:\n${extraSpec}${template}`
+}
+
+describe('workloads become pods', () => {
+  it.each([
+    ['apps/v1', 'Deployment'],
+    ['apps/v1', 'StatefulSet'],
+    ['apps/v1', 'ReplicaSet'],
+    ['v1', 'ReplicationController'],
+  ])('%s %s: spec.replicas pods named <name>-<i>, default 1', (apiVersion, kind) => {
+    const three = loadManifestText(workload(apiVersion, kind, '  replicas: 3\n'), { file: 'w.yaml' }).state.pods
+    expect(three.map((p) => p.name)).toEqual(['web-0', 'web-1', 'web-2'])
+    expect(three[0]).toMatchObject({
+      namespace: 'prod',
+      labels: { app: 'web' },
+      containerPorts: [{ name: 'http', containerPort: 8080, protocol: 'TCP' }],
+      owner: { kind, name: 'web' },
+      source: { file: 'w.yaml', line: 1 },
+      ips: [],
+      hostNetwork: false,
+    })
+    const one = loadManifestText(workload(apiVersion, kind), { file: 'w.yaml' }).state.pods
+    expect(one.map((p) => p.name)).toEqual(['web-0'])
+  })
+  it('replicas: 0 gives no pods, but the namespace is still used', () => {
+    const r = loadManifestText(workload('apps/v1', 'Deployment', '  replicas: 0\n'))
+    expect(r.state.pods).toEqual([])
+    expect(r.state.namespaces.map((n) => n.name)).toEqual(['prod'])
+  })
+  it('DaemonSet and Job give one pod from spec.template', () => {
+    for (const [apiVersion, kind] of [
+      ['apps/v1', 'DaemonSet'],
+      ['batch/v1', 'Job'],
+    ]) {
+      const pods = loadManifestText(workload(apiVersion, kind)).state.pods
+      expect(pods.map((p) => [p.name, p.owner?.kind, p.labels.app])).toEqual([['web-0', kind, 'web']])
+    }
+  })
+  it('CronJob gives one pod from spec.jobTemplate.spec.template', () => {
+    const text = `apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: nightly, namespace: ops}\nspec:\n  schedule: "0 0 * * *"\n  jobTemplate:\n    spec:\n      template:\n        metadata:\n          labels: {job: nightly}\n        spec:\n          hostNetwork: true\n          containers: [{name: c, ports: [{containerPort: 9000, protocol: UDP}]}]\n`
+    const pods = loadManifestText(text).state.pods
+    expect(pods).toHaveLength(1)
+    expect(pods[0]).toMatchObject({
+      namespace: 'ops',
+      name: 'nightly-0',
+      labels: { job: 'nightly' },
+      hostNetwork: true,
+      containerPorts: [{ containerPort: 9000, protocol: 'UDP' }],
+      owner: { kind: 'CronJob', name: 'nightly' },
+    })
+  })
+  it('negative replicas are invalid like the API server says', () => {
+    try {
+      loadManifestText(workload('apps/v1', 'Deployment', '  replicas: -1\n'), { file: 'w.yaml' })
+      expect.unreachable()
+    } catch (err) {
+      expect((err as InputError).diagnostics.map((d) => `${d.line} ${d.object} ${d.field}: ${d.message}`)).toEqual([
+        '8 Deployment "prod/web" spec.replicas: Invalid value: -1: must be greater than or equal to 0',
+      ])
+    }
+  })
+  it('template fields are validated with their full path', () => {
+    const text = workload('apps/v1', 'StatefulSet').replace('containerPort: 8080', 'containerPort: 0').replace('{app: web}', '{app: "no way"}')
+    try {
+      loadManifestText(text, { file: 'w.yaml' })
+      expect.unreachable()
+    } catch (err) {
+      expect((err as InputError).diagnostics.map((d) => `${d.line} ${d.field}`)).toEqual([
+        '10 spec.template.metadata.labels',
+        '14 spec.template.spec.containers[0].ports[0].containerPort',
+      ])
+    }
+  })
+  it('a workload without a pod template is an error', () => {
+    expect(() => loadManifestText('apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x}\nspec: {}\n')).toThrow(
+      /Deployment "default\/x" is invalid: spec\.template: Required value/,
+    )
+  })
+})
