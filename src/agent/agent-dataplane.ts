@@ -13,18 +13,14 @@ export interface CompiledRuleset {
   readonly allowCounters: readonly { readonly name: string; readonly namespace: string; readonly policy: string; readonly side: Side }[]
 }
 
-/** One denied new connection, as recorded by the kernel. */
-export interface DeniedConnection {
-  /** Identifies the record (same connection attempt, same key) so it is reported once. */
-  readonly key: string
+/** One denied new connection, as recorded by the kernel's deny-log sets. */
+export interface DeniedRecord {
   readonly side: Side
-  /** The local pod the denial enforced (source for egress, destination for ingress), when known. */
-  readonly namespace?: string
-  readonly pod?: string
   readonly protocol: string
-  /** `ip` or `ip:port`. */
-  readonly source: string
-  readonly destination: string
+  readonly sourceIp: string
+  readonly destinationIp: string
+  readonly sourcePort: number
+  readonly destinationPort: number
 }
 
 export interface AgentDataplane {
@@ -33,6 +29,6 @@ export interface AgentDataplane {
   apply(script: string): Promise<void>
   /** Packet counts of the named counters currently in the kernel. */
   readCounters?(): Promise<ReadonlyMap<string, number>>
-  /** Denied-connection records currently held by the kernel for the applied ruleset. */
-  readDenied?(applied: CompiledRuleset): Promise<readonly DeniedConnection[]>
+  /** Denied-connection records the kernel currently holds (they expire after a while). */
+  readDenied?(): Promise<readonly DeniedRecord[]>
 }

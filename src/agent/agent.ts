@@ -13,10 +13,10 @@ import type { KubeConfig } from '@kubernetes/client-node'
 import type { Logger } from 'pino'
 import type { RawList } from '../cluster/live-api.js'
 import { LiveStateBuilder, type InvalidObject } from '../cluster/live-state.js'
-import type { ClusterState } from '../model/types.js'
+import { qualifiedName, type ClusterState, type Pod } from '../model/types.js'
 import { formatDiagnostic } from '../model/diagnostic.js'
 import type { AgentMetrics } from './agent-metrics.js'
-import type { AgentDataplane, CompiledRuleset, DeniedConnection } from './agent-dataplane.js'
+import type { AgentDataplane, CompiledRuleset, DeniedRecord } from './agent-dataplane.js'
 import { ResourceWatcher } from './resource-watcher.js'
 import { rulesetStats } from './ruleset-stats.js'
 
@@ -86,6 +86,8 @@ export class Agent {
   private state: ClusterState = { namespaces: [], pods: [], policies: [] }
   private counterBaseline = new Map<string, number>()
   private deniedSeen = new Set<string>()
+  private polling = false
+  private podIpIndex: { state: ClusterState; map: Map<string, Pod> } | undefined
   private idle: Array<() => void> = []
   private readonly log: Logger
 
@@ -284,7 +286,6 @@ export class Agent {
     this.applyBackoffMs = 1000
     this.applied = compiled
     this.counterBaseline = new Map()
-    this.deniedSeen = new Set()
     this.appliedCount++
     this.lastApplyAt = new Date()
     this.lastError = undefined
@@ -340,24 +341,53 @@ export class Agent {
   private async pollDenied(): Promise<void> {
     const dp = this.options.dataplane
     const applied = this.applied
-    if (!dp.readDenied || !applied) return
-    let records: readonly DeniedConnection[]
+    if (!dp.readDenied || !applied || this.polling) return
+    this.polling = true
+    let records: readonly DeniedRecord[]
     try {
-      records = await dp.readDenied(applied)
+      records = await dp.readDenied()
     } catch (err) {
       this.log.warn({ event: 'deny-log-error', err: errorText(err) }, 'cannot read denied connections')
       return
+    } finally {
+      this.polling = false
     }
-    if (this.applied !== applied) return
+    const localByIp = new Map<string, Pod>()
+    for (const p of this.state.pods) if (p.nodeName === this.options.nodeName && !p.hostNetwork) for (const ip of p.ips) localByIp.set(ip, p)
     const current = new Set<string>()
     for (const r of records) {
-      current.add(r.key)
-      if (this.deniedSeen.has(r.key)) continue
-      this.options.metrics.deniedConnections.inc({ direction: r.side, namespace: r.namespace ?? '' })
-      this.log.info({ event: 'denied', ...r, key: undefined }, `denied ${r.side} ${r.protocol} ${r.source} -> ${r.destination}${r.pod ? ` (${r.namespace}/${r.pod})` : ''}`)
+      const key = `${r.side}|${r.protocol}|${r.sourceIp}|${r.sourcePort}|${r.destinationIp}|${r.destinationPort}`
+      current.add(key)
+      if (this.deniedSeen.has(key)) continue
+      const pod = localByIp.get(r.side === 'egress' ? r.sourceIp : r.destinationIp)
+      const peer = this.podByIp().get(r.side === 'egress' ? r.destinationIp : r.sourceIp)
+      this.options.metrics.deniedConnections.inc({ direction: r.side, namespace: pod?.namespace ?? '' })
+      const src = `${r.sourceIp}:${r.sourcePort}`
+      const dst = `${r.destinationIp}:${r.destinationPort}`
+      this.log.info(
+        {
+          event: 'denied',
+          direction: r.side,
+          protocol: r.protocol,
+          source: src,
+          destination: dst,
+          ...(pod ? { pod: qualifiedName(pod) } : {}),
+          ...(peer ? { peer: qualifiedName(peer) } : {}),
+        },
+        `denied ${r.side} ${r.protocol.toUpperCase()} ${src} -> ${dst}${pod ? ` (${r.side} of ${qualifiedName(pod)})` : ''}`,
+      )
     }
-    // Records expire from the kernel's set; forget them too, so the set of seen keys stays bounded.
+    // Records expire from the kernel's sets; forget them too, so this set stays bounded.
     this.deniedSeen = current
+  }
+
+  private podByIp(): Map<string, Pod> {
+    if (this.podIpIndex?.state !== this.state) {
+      const m = new Map<string, Pod>()
+      for (const p of this.state.pods) if (!p.hostNetwork) for (const ip of p.ips) m.set(ip, p)
+      this.podIpIndex = { state: this.state, map: m }
+    }
+    return this.podIpIndex.map
   }
 }
 

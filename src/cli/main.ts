@@ -7,6 +7,9 @@ import { InputError } from '../model/diagnostic.js'
 import { EnvironmentError, EXIT_BAD_INPUT, EXIT_INTERNAL, UsageError } from './errors.js'
 import { processIO, type CliIO } from './io.js'
 import { VERSION } from './version.js'
+import { register as agentCommand } from './commands/agent.js'
+import { register as registerLint } from './commands/lint.js'
+import { register as registerDiff } from './commands/diff.js'
 
 /** Shared by every command: the IO to use, and the exit code the command decided on. */
 export interface CliContext {
@@ -17,7 +20,7 @@ export interface CliContext {
 /** Each command lives in its own file under commands/ and exports one of these. */
 export type RegisterCommand = (program: Command, ctx: CliContext) => void
 
-const commands: RegisterCommand[] = []
+const commands: RegisterCommand[] = [registerLint, registerDiff]
 
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command('netpol')

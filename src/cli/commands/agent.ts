@@ -1,0 +1,130 @@
+/**
+ * @module `netpol agent`: the node agent (normally a DaemonSet pod, see deploy/). Runs until
+ * SIGTERM/SIGINT; logs JSON lines to stdout; serves /healthz, /readyz and /metrics.
+ */
+import { pino } from 'pino'
+import type { RegisterCommand } from '../main.js'
+import { EnvironmentError, UsageError } from '../errors.js'
+import { Agent } from '../../agent/agent.js'
+import { createAgentMetrics } from '../../agent/agent-metrics.js'
+import { createNftDataplane } from '../../agent/nft-dataplane.js'
+import { parseListen, startOpsServer } from '../../agent/ops-server.js'
+import { KubeConfigError, loadKubeConfig } from '../../cluster/live-kubeconfig.js'
+import { runNft } from '../../dataplane/nft.js'
+import { VERSION } from '../version.js'
+
+interface AgentFlags {
+  node?: string
+  kubeconfig?: string
+  context?: string
+  listen: string
+  table: string
+  netns?: string
+  minSyncInterval: string
+  resyncInterval: string
+  logLevel: string
+}
+
+const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal']
+
+export const register: RegisterCommand = (program, ctx) => {
+  program
+    .command('agent')
+    .summary('enforce every NetworkPolicy on this node with nftables (the DaemonSet agent)')
+    .description(
+      'Watch Pods, Namespaces and NetworkPolicies on the API server and keep this node\'s nftables ruleset\n' +
+        '(`table inet netpol`) in step: ingress of the pods on this node, egress of the pods on this node.\n' +
+        'Uses the pod\'s service account by default; --kubeconfig/--context to run outside the cluster.',
+    )
+    .option('--node <name>', 'the node whose pods to enforce (default: $NODE_NAME)')
+    .option('--kubeconfig <file>', 'use this kubeconfig instead of the in-cluster service account')
+    .option('--context <name>', 'kubeconfig context (implies a kubeconfig: --kubeconfig, $KUBECONFIG or ~/.kube/config)')
+    .option('--listen <addr>', 'address for /healthz, /readyz and /metrics ([HOST]:PORT; port 0 picks one)', ':9101')
+    .option('--table <name>', 'name of netpol\'s nftables table (inet family)', 'netpol')
+    .option('--netns <name>', 'apply the ruleset inside this network namespace (labs and tests)')
+    .option('--min-sync-interval <ms>', 'least time between two syncs; events in between are coalesced', '250')
+    .option('--resync-interval <seconds>', 're-apply the ruleset this often even when nothing changed (0: never)', '300')
+    .option('--log-level <level>', `log level (${LOG_LEVELS.join(', ')})`, 'info')
+    .addHelpText(
+      'after',
+      `
+The ruleset is only applied after every resource has been listed once, and it is never removed on
+an API error or on exit: pods keep their policies while the agent restarts. Remove it by hand with
+\`nft delete table inet netpol\`.
+
+Examples:
+  netpol agent --node "$NODE_NAME"                                  # in a DaemonSet (deploy/)
+  netpol agent --node worker-1 --kubeconfig ~/.kube/config --listen 127.0.0.1:9101
+  netpol agent --node lab-node-1 --kubeconfig lab.kubeconfig --netns netpol-mylab-node-1
+  curl -s localhost:9101/metrics | grep netpol_agent_sync_latency`,
+    )
+    .action(async (flags: AgentFlags) => {
+      const nodeName = flags.node ?? ctx.io.env.NODE_NAME
+      if (!nodeName) throw new UsageError('--node is required (or set NODE_NAME, e.g. from the downward API: spec.nodeName)')
+      const minSync = parseNumberFlag('--min-sync-interval', flags.minSyncInterval)
+      const resync = parseNumberFlag('--resync-interval', flags.resyncInterval)
+      if (!LOG_LEVELS.includes(flags.logLevel)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`)
+      if (!/^[A-Za-z0-9_-]{1,64}$/.test(flags.table)) throw new UsageError(`--table ${JSON.stringify(flags.table)}: use letters, digits, - and _ only`)
+      try {
+        parseListen(flags.listen)
+      } catch (err) {
+        throw new UsageError((err as Error).message)
+      }
+      let kubeConfig
+      try {
+        kubeConfig = loadKubeConfig({
+          inCluster: !flags.kubeconfig && !flags.context,
+          ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}),
+          ...(flags.context ? { context: flags.context } : {}),
+          env: ctx.io.env,
+        })
+      } catch (err) {
+        if (err instanceof KubeConfigError) throw new EnvironmentError(err.message)
+        throw err
+      }
+      // nft must work before we promise to enforce anything.
+      const probe = await runNft(['list', 'tables'], flags.netns ? { netns: flags.netns } : {}).catch((e: Error) => ({ code: -1, stderr: e.message, stdout: '' }))
+      if (probe.code !== 0) {
+        throw new EnvironmentError(`cannot run nft${flags.netns ? ` in network namespace ${flags.netns}` : ''}: ${probe.stderr.trim()} (the agent needs root or CAP_NET_ADMIN, and the nftables package)`)
+      }
+
+      const logger = pino({ level: flags.logLevel, base: { node: nodeName }, timestamp: pino.stdTimeFunctions.isoTime }, pino.destination({ dest: 1, sync: true }))
+      const metrics = createAgentMetrics()
+      const agent = new Agent({
+        nodeName,
+        kubeConfig,
+        dataplane: createNftDataplane({ nodeName, tableName: flags.table, ...(flags.netns ? { netns: flags.netns } : {}) }),
+        logger,
+        metrics,
+        minSyncIntervalMs: minSync,
+        resyncIntervalMs: resync * 1000,
+      })
+      const ops = await startOpsServer({
+        listen: flags.listen,
+        status: () => agent.status(),
+        registry: metrics.registry,
+        beforeScrape: () => agent.collectCounters(),
+      }).catch((err: Error) => {
+        throw new EnvironmentError(`cannot listen on ${flags.listen}: ${err.message}`)
+      })
+      logger.info(
+        { event: 'startup', version: VERSION, server: kubeConfig.getCurrentCluster()?.server, table: flags.table, netns: flags.netns, listen: ops.url, minSyncIntervalMs: minSync },
+        `netpol agent ${VERSION} serving ${ops.url}/healthz, /readyz, /metrics`,
+      )
+      agent.start()
+      const signal = await new Promise<NodeJS.Signals>((resolve) => {
+        process.once('SIGTERM', () => resolve('SIGTERM'))
+        process.once('SIGINT', () => resolve('SIGINT'))
+      })
+      logger.info({ event: 'shutdown', signal }, `${signal}: stopping; the ruleset stays in place`)
+      await agent.stop()
+      await ops.close()
+      ctx.exitCode = 0
+    })
+}
+
+function parseNumberFlag(flag: string, text: string): number {
+  const n = Number(text)
+  if (!Number.isFinite(n) || n < 0) throw new UsageError(`${flag} must be a number >= 0, got ${JSON.stringify(text)}`)
+  return n
+}

@@ -1,0 +1,77 @@
+/**
+ * @module Which cluster to talk to, the way kubectl decides: `--kubeconfig` (else $KUBECONFIG, else
+ * ~/.kube/config), `--context` (else the current context); or the pod's service account when
+ * running inside the cluster.
+ */
+import { existsSync } from 'node:fs'
+import { homedir } from 'node:os'
+import { join } from 'node:path'
+import { KubeConfig } from '@kubernetes/client-node'
+
+/** The cluster cannot be reached with what was given (no kubeconfig, unknown context, ...). */
+export class KubeConfigError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.name = 'KubeConfigError'
+  }
+}
+
+export interface KubeConfigOptions {
+  readonly kubeconfig?: string
+  readonly context?: string
+  /** Use the pod's service account (KUBERNETES_SERVICE_HOST, /var/run/secrets/...). */
+  readonly inCluster?: boolean
+  readonly env?: NodeJS.ProcessEnv
+}
+
+export function loadKubeConfig(options: KubeConfigOptions): KubeConfig {
+  const env = options.env ?? process.env
+  const kc = new KubeConfig()
+  if (options.inCluster) {
+    if (!env.KUBERNETES_SERVICE_HOST || !env.KUBERNETES_SERVICE_PORT) {
+      throw new KubeConfigError('not running inside a cluster (KUBERNETES_SERVICE_HOST/PORT are not set): pass --kubeconfig (and --context) to use a kubeconfig file')
+    }
+    kc.loadFromCluster()
+    return kc
+  }
+  const files = options.kubeconfig ? [options.kubeconfig] : (env.KUBECONFIG ?? '').split(':').filter(Boolean)
+  if (files.length === 0) files.push(join(env.HOME ?? homedir(), '.kube', 'config'))
+  const present = files.filter((f) => existsSync(f))
+  if (present.length === 0) {
+    const which = options.kubeconfig ? `--kubeconfig ${options.kubeconfig}` : env.KUBECONFIG ? `$KUBECONFIG (${env.KUBECONFIG})` : files[0]
+    throw new KubeConfigError(`no kubeconfig found at ${which}: pass --kubeconfig FILE, or give manifest PATHs to analyse files instead`)
+  }
+  try {
+    if (present.length === 1) kc.loadFromFile(present[0])
+    else {
+      // kubectl merges $KUBECONFIG files; the first file to set a value wins.
+      const merged = new KubeConfig()
+      for (const f of present) {
+        const part = new KubeConfig()
+        part.loadFromFile(f)
+        merged.mergeConfig(part, true)
+        if (!merged.currentContext && part.currentContext) merged.setCurrentContext(part.currentContext)
+      }
+      kc.loadFromOptions({ clusters: merged.clusters, users: merged.users, contexts: merged.contexts, currentContext: merged.currentContext })
+    }
+  } catch (err) {
+    throw new KubeConfigError(`cannot read kubeconfig ${present.join(':')}: ${(err as Error).message}`, { cause: err })
+  }
+  if (options.context) {
+    if (!kc.getContextObject(options.context)) {
+      const known = kc.getContexts().map((c) => c.name)
+      throw new KubeConfigError(`context "${options.context}" does not exist${known.length ? ` (contexts: ${known.join(', ')})` : ''}`)
+    }
+    kc.setCurrentContext(options.context)
+  }
+  if (!kc.getCurrentContext() || !kc.getContextObject(kc.getCurrentContext())) {
+    throw new KubeConfigError('the kubeconfig has no current context: pass --context NAME')
+  }
+  if (!kc.getCurrentCluster()) throw new KubeConfigError(`context "${kc.getCurrentContext()}" names a cluster the kubeconfig does not define`)
+  return kc
+}
+
+/** The namespace of the current context (kubectl's default for commands without -n), else "default". */
+export function contextNamespace(kc: KubeConfig): string {
+  return kc.getContextObject(kc.getCurrentContext())?.namespace || 'default'
+}
