@@ -1,0 +1,184 @@
+/**
+ * @module `netpol test`: expectations ("frontend may reach the database on 5432/TCP", "nothing
+ * from outside reaches the database") read from YAML and checked against the engine, offline.
+ *
+ * The file is a list, or a map with an `expectations:` list; each item has `from`, `to`, `port`
+ * (`80`, `80/TCP`, `53/UDP`, or a container port name such as `http`), `allowed: true|false`
+ * and an optional `name`. Endpoints are `ns/pod`, `ns/workload` (every pod of it),
+ * `ns/<kind>/name`, or an IP address. See docs/review.md.
+ */
+import { InputError, type Diagnostic } from '../model/diagnostic.js'
+import { readManifestDocuments } from '../model/yaml-documents.js'
+import { qualifiedName, type ClusterState, type SourceRef } from '../model/types.js'
+import type { Endpoint, Evaluator, Verdict } from '../engine/verdict.js'
+import { explainVerdict, resolveEndpoint, resolveExplainPort } from './explain.js'
+import type { PortSpec } from './matrix.js'
+
+export interface Expectation {
+  readonly name?: string
+  readonly from: string
+  readonly to: string
+  readonly port: string
+  readonly allowed: boolean
+  readonly source: SourceRef
+}
+
+const KEYS = new Set(['name', 'from', 'to', 'port', 'allowed'])
+
+/** Reads an expectations file; every problem is reported at once, with file:line (InputError). */
+export function parseExpectations(text: string, file: string): Expectation[] {
+  const { documents, errors } = readManifestDocuments(text, file)
+  const problems: Diagnostic[] = [...errors]
+  const out: Expectation[] = []
+  if (problems.length === 0 && documents.length !== 1) {
+    problems.push({ severity: 'error', file, line: documents[1]?.lineAt([]) ?? 1, message: documents.length === 0 ? 'the file has no expectations' : 'expected one YAML document, found several' })
+  }
+  if (problems.length > 0) throw new InputError(problems)
+  const doc = documents[0]
+  let list: unknown = doc.value
+  let base: (string | number)[] = []
+  if (list !== null && typeof list === 'object' && !Array.isArray(list)) {
+    const map = list as Record<string, unknown>
+    const extra = Object.keys(map).filter((k) => k !== 'expectations')
+    if (!('expectations' in map) || extra.length > 0) {
+      throw new InputError([{ severity: 'error', file, line: doc.lineAt(extra.length ? [extra[0]] : []), message: 'expected a list of expectations, or a map with only the key "expectations"' }])
+    }
+    list = map.expectations
+    base = ['expectations']
+  }
+  if (!Array.isArray(list)) throw new InputError([{ severity: 'error', file, line: doc.lineAt(base), message: 'expectations must be a list' }])
+  list.forEach((item: unknown, i) => {
+    const path = [...base, i]
+    const line = doc.lineAt(path)
+    const field = (key: string) => `${base.length ? 'expectations' : ''}[${i}].${key}`
+    const bad = (key: string | undefined, message: string) =>
+      problems.push({ severity: 'error', file, line: key ? doc.lineAt([...path, key]) : line, field: key ? field(key) : `[${i}]`, message })
+    if (item === null || typeof item !== 'object' || Array.isArray(item)) {
+      bad(undefined, 'expected a map with from, to, port and allowed')
+      return
+    }
+    const m = item as Record<string, unknown>
+    for (const key of Object.keys(m)) if (!KEYS.has(key)) bad(key, `unknown field "${key}" (known: from, to, port, allowed, name)`)
+    for (const key of ['from', 'to'] as const) {
+      if (m[key] === undefined) bad(undefined, `Required value: ${key}`)
+      else if (typeof m[key] !== 'string' || m[key] === '') bad(key, `Invalid value: ${JSON.stringify(m[key])}: ${key} must be ns/pod, ns/workload or an IP address`)
+    }
+    if (m.port === undefined) bad(undefined, 'Required value: port (e.g. 80/TCP)')
+    else if (typeof m.port !== 'string' && typeof m.port !== 'number') bad('port', `Invalid value: ${JSON.stringify(m.port)}: port must be like 80, 80/TCP, 53/UDP or a port name`)
+    if (m.allowed === undefined) bad(undefined, 'Required value: allowed (true or false)')
+    else if (typeof m.allowed !== 'boolean') bad('allowed', `Invalid value: ${JSON.stringify(m.allowed)}: allowed must be true or false`)
+    if (m.name !== undefined && typeof m.name !== 'string') bad('name', 'Invalid value: name must be a string')
+    if (typeof m.from === 'string' && typeof m.to === 'string' && (typeof m.port === 'string' || typeof m.port === 'number') && typeof m.allowed === 'boolean') {
+      out.push({
+        ...(typeof m.name === 'string' ? { name: m.name } : {}),
+        from: m.from,
+        to: m.to,
+        port: String(m.port),
+        allowed: m.allowed,
+        source: { file, line },
+      })
+    }
+  })
+  if (problems.length > 0) throw new InputError(problems)
+  return out
+}
+
+export interface ExpectationResult {
+  readonly expectation: Expectation
+  readonly name: string
+  readonly passed: boolean
+  /** The engine's answer (for several pod pairs: false when any pair is denied). */
+  readonly actual: boolean
+  /** Why, from the verdict (of the first pair that disagrees, else of the first pair). */
+  readonly reason: string
+  /** Pod pairs checked (a workload stands for all its pods). */
+  readonly pairs: number
+}
+
+export function expectationName(e: Expectation): string {
+  return e.name ?? `${e.from} -> ${e.to} on ${e.port} is ${e.allowed ? 'allowed' : 'denied'}`
+}
+
+/** `ns/name` that is no pod but a workload stands for every pod of that workload. */
+function resolveAll(state: ClusterState, text: string): Endpoint[] {
+  const parts = text.trim().split('/')
+  if (parts.length === 2) {
+    const [ns, name] = parts
+    if (!state.pods.some((p) => p.namespace === ns && p.name === name)) {
+      const pods = state.pods.filter((p) => p.namespace === ns && p.owner?.name === name)
+      if (pods.length > 0) return pods.map((pod) => ({ kind: 'pod', pod }))
+    }
+  }
+  return [resolveEndpoint(state, text)]
+}
+
+/** One line of "why" from a verdict: the summary and, per side that decides, the policies and rules. */
+export function verdictReason(state: ClusterState, verdict: Verdict): string {
+  const e = explainVerdict(state, verdict)
+  if (e.loopback) return e.summary
+  const sides = [e.egress, e.ingress].filter((s) => (e.allowed ? s.isolated && s.enforced : !s.allowed))
+  const parts = sides.map((s) => {
+    const policies = s.policies
+      .filter((p) => (e.allowed ? p.allowed : true))
+      .map((p) => (p.allowed ? `${p.policy} ${p.allowedBy.map((r) => `${r.rule} (${r.source})`).join(', ')}` : `${p.policy} (${p.source})`))
+    return `${s.summary}${policies.length ? `: ${policies.join('; ')}` : ''}`
+  })
+  if (e.allowed && parts.length === 0) return `${e.summary}; neither side is isolated`
+  return [e.summary, ...parts].join('; ')
+}
+
+/** Checks each expectation; unknown pods or ports throw an InputError naming the expectation's file:line. */
+export function checkExpectations(state: ClusterState, evaluator: Evaluator, expectations: readonly Expectation[]): ExpectationResult[] {
+  const problems: Diagnostic[] = []
+  const results: ExpectationResult[] = []
+  for (const ex of expectations) {
+    let froms: Endpoint[]
+    let tos: Endpoint[]
+    try {
+      froms = resolveAll(state, ex.from)
+      tos = resolveAll(state, ex.to)
+    } catch (err) {
+      problems.push({ severity: 'error', file: ex.source.file, line: ex.source.line, message: (err as Error).message })
+      continue
+    }
+    let first: { verdict: Verdict } | undefined
+    let disagreeing: { verdict: Verdict } | undefined
+    let pairs = 0
+    let anyDenied = false
+    try {
+      for (const from of froms) {
+        for (const to of tos) {
+          const port: PortSpec = resolveExplainPort(ex.port, to)
+          const verdict = evaluator.evaluate({ from, to, port: port.port, protocol: port.protocol })
+          pairs++
+          if (!verdict.allowed) anyDenied = true
+          first ??= { verdict }
+          if (verdict.allowed !== ex.allowed) disagreeing ??= { verdict }
+        }
+      }
+    } catch (err) {
+      problems.push({ severity: 'error', file: ex.source.file, line: ex.source.line, message: (err as Error).message })
+      continue
+    }
+    const shown = (disagreeing ?? first)!
+    const reason = verdictReason(state, shown.verdict)
+    const pairNote =
+      pairs > 1 && disagreeing
+        ? ` (${describeEnd(shown.verdict.traffic.from)} -> ${describeEnd(shown.verdict.traffic.to)}, one of ${pairs} pod pairs)`
+        : ''
+    results.push({
+      expectation: ex,
+      name: expectationName(ex),
+      passed: !disagreeing,
+      actual: !anyDenied,
+      reason: `${reason}${pairNote}`,
+      pairs,
+    })
+  }
+  if (problems.length > 0) throw new InputError(problems)
+  return results
+}
+
+function describeEnd(e: Endpoint): string {
+  return e.kind === 'pod' ? qualifiedName(e.pod) : e.ip
+}

@@ -1,0 +1,145 @@
+/**
+ * @module What lint rules share: the cluster, an engine over it, and a "probe" cluster with
+ * stand-in pods so that checks about isolation also work on a file of policies alone.
+ *
+ * Stand-ins: when a policy's namespace has no pods in the input, a pod that its podSelector
+ * selects is made up; when no DNS server pod is in the input, a CoreDNS-like pod
+ * (`kube-system`, `k8s-app: kube-dns`, 53/UDP+TCP) is made up, as every cluster runs one.
+ * Stand-ins are only used by the isolation rules and never reported as pods.
+ */
+import { createEngine, type Engine } from '../engine/engine.js'
+import { matchesSelector } from '../engine/selector.js'
+import { NAMESPACE_NAME_LABEL, type ClusterState, type LabelSelector, type Namespace, type NetworkPolicy, type Pod } from '../model/types.js'
+import { externalRanges, type ExternalRange } from './external-ranges.js'
+
+export interface LintContext {
+  readonly state: ClusterState
+  /** Over the input as given. */
+  readonly engine: Engine
+  /** Over the input plus stand-in pods (see module comment). */
+  readonly probeState: ClusterState
+  readonly probeEngine: Engine
+  /** Stand-in pods of `probeState`. */
+  readonly standIns: ReadonlySet<Pod>
+  /** DNS server pods in `probeState` (real ones when the input has them, else the stand-in). */
+  readonly dnsPods: readonly Pod[]
+  /** Address ranges outside the cluster, cut at every ipBlock boundary. */
+  readonly external: readonly ExternalRange[]
+  namespace(name: string): Namespace | undefined
+  /** Pods of a namespace that policies can select (not hostNetwork). */
+  podsIn(name: string): readonly Pod[]
+}
+
+export const DNS_NAMESPACE = 'kube-system'
+const DNS_APP_VALUES = new Set(['kube-dns', 'coredns'])
+
+/** CoreDNS / kube-dns pods, as the common installers label them. */
+export function isDnsPod(pod: Pod): boolean {
+  if (pod.hostNetwork) return false
+  const app = pod.labels['k8s-app']
+  if (app !== undefined && DNS_APP_VALUES.has(app)) return true
+  if (pod.namespace === 'openshift-dns' && pod.labels['dns.operator.openshift.io/daemonset-dns'] !== undefined) return true
+  const base = pod.owner?.name ?? pod.name
+  return pod.namespace === DNS_NAMESPACE && (base.startsWith('coredns') || base.startsWith('kube-dns'))
+}
+
+/** Labels that a selector certainly matches, or undefined when the selector cannot be satisfied simply. */
+export function labelsSatisfying(selector: LabelSelector): Record<string, string> | undefined {
+  const labels: Record<string, string> = { ...selector.matchLabels }
+  for (const e of selector.matchExpressions) {
+    if (e.operator === 'In' && labels[e.key] === undefined) labels[e.key] = e.values[0]
+    else if (e.operator === 'Exists' && labels[e.key] === undefined) labels[e.key] = 'any'
+  }
+  for (const e of selector.matchExpressions) {
+    if (e.operator === 'NotIn' && labels[e.key] !== undefined && e.values.includes(labels[e.key])) {
+      const other = `not-${e.values.join('-')}`
+      if (selector.matchLabels[e.key] !== undefined) return undefined
+      labels[e.key] = other
+    }
+  }
+  return matchesSelector(selector, labels) ? labels : undefined
+}
+
+function standInFor(policy: NetworkPolicy): Pod | undefined {
+  const labels = labelsSatisfying(policy.podSelector)
+  if (!labels) return undefined
+  return {
+    namespace: policy.namespace,
+    name: `${policy.name}-selected-pod`,
+    labels,
+    ips: [],
+    containerPorts: [],
+    hostNetwork: false,
+    source: policy.source,
+  }
+}
+
+function dnsStandIn(): Pod {
+  return {
+    namespace: DNS_NAMESPACE,
+    name: 'coredns-stand-in',
+    labels: { 'k8s-app': 'kube-dns' },
+    ips: [],
+    containerPorts: [
+      { name: 'dns', containerPort: 53, protocol: 'UDP' },
+      { name: 'dns-tcp', containerPort: 53, protocol: 'TCP' },
+      { name: 'metrics', containerPort: 9153, protocol: 'TCP' },
+    ],
+    hostNetwork: false,
+    source: { file: '(stand-in)', line: 0 },
+  }
+}
+
+export function createLintContext(state: ClusterState): LintContext {
+  const engine = createEngine(state)
+  const podsByNamespace = new Map<string, Pod[]>()
+  for (const pod of state.pods) {
+    if (pod.hostNetwork) continue
+    const list = podsByNamespace.get(pod.namespace) ?? []
+    list.push(pod)
+    podsByNamespace.set(pod.namespace, list)
+  }
+  const standIns = new Set<Pod>()
+  const extraPods: Pod[] = []
+  for (const policy of state.policies) {
+    if ((podsByNamespace.get(policy.namespace) ?? []).length > 0) continue
+    const pod = standInFor(policy)
+    if (pod) {
+      standIns.add(pod)
+      extraPods.push(pod)
+    }
+  }
+  let dnsPods = state.pods.filter(isDnsPod)
+  const extraNamespaces: Namespace[] = []
+  if (dnsPods.length === 0) {
+    const dns = dnsStandIn()
+    standIns.add(dns)
+    extraPods.push(dns)
+    dnsPods = [dns]
+    if (!state.namespaces.some((n) => n.name === DNS_NAMESPACE)) {
+      extraNamespaces.push({ name: DNS_NAMESPACE, labels: { [NAMESPACE_NAME_LABEL]: DNS_NAMESPACE }, implicit: true })
+    }
+  }
+  for (const pod of extraPods) {
+    if (![...state.namespaces, ...extraNamespaces].some((n) => n.name === pod.namespace)) {
+      extraNamespaces.push({ name: pod.namespace, labels: { [NAMESPACE_NAME_LABEL]: pod.namespace }, implicit: true })
+    }
+  }
+  const probeState: ClusterState =
+    extraPods.length === 0
+      ? state
+      : { namespaces: [...state.namespaces, ...extraNamespaces], pods: [...state.pods, ...extraPods], policies: state.policies }
+  const probeEngine = probeState === state ? engine : createEngine(probeState)
+  const namespaces = new Map(state.namespaces.map((n) => [n.name, n]))
+  return {
+    state,
+    engine,
+    probeState,
+    probeEngine,
+    standIns,
+    dnsPods,
+    external: externalRanges([state]),
+    namespace: (name) => namespaces.get(name),
+    podsIn: (name) => podsByNamespace.get(name) ?? [],
+  }
+}

@@ -1,0 +1,51 @@
+/**
+ * @module The shape of a lint rule and of what it finds; shared by the rule catalogue files.
+ */
+import type { Severity } from '../model/diagnostic.js'
+import type { NetworkPolicy, SourceRef } from '../model/types.js'
+import type { LintContext } from './lint-context.js'
+
+export type LintSeverity = Severity
+
+export interface LintFinding {
+  readonly ruleId: string
+  readonly severity: LintSeverity
+  readonly file: string
+  /** 1-based; 0 when unknown. */
+  readonly line: number
+  /** `NetworkPolicy "ns/name"` or `Namespace "ns"`. */
+  readonly object: string
+  /** API field path of the part at fault, e.g. `spec.egress[0].to[1]`. */
+  readonly field?: string
+  readonly message: string
+  /** How to fix it, one sentence. */
+  readonly hint: string
+}
+
+export interface LintRule {
+  /** Stable, kebab-case; documented in docs/lint.md under the same heading. */
+  readonly id: string
+  readonly severity: LintSeverity
+  /** One line: what the rule finds. */
+  readonly title: string
+  /** What to do about it, in general. */
+  readonly help: string
+  check(ctx: LintContext): LintFinding[]
+}
+
+/** `NetworkPolicy "ns/name"`, the way kubectl names the object in messages. */
+export function policyObject(p: NetworkPolicy): string {
+  return `NetworkPolicy "${p.namespace}/${p.name}"`
+}
+
+/** A finding about (a part of) a policy; `where` is the policy, rule, peer or port source. */
+export function policyFinding(
+  rule: LintRule,
+  policy: NetworkPolicy,
+  where: SourceRef,
+  field: string | undefined,
+  message: string,
+  hint: string = rule.help,
+): LintFinding {
+  return { ruleId: rule.id, severity: rule.severity, file: where.file, line: where.line, object: policyObject(policy), field, message, hint }
+}

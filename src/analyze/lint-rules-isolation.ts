@@ -1,0 +1,264 @@
+/**
+ * @module Lint rules about isolation: what a default deny cuts off (DNS, the API server), what it
+ * leaves open (cloud metadata), rules the policy types make dead, and namespaces left without one.
+ */
+import { parseIp, rangesContainIp, ipBlockRanges } from '../model/cidr.js'
+import type { NetworkPolicy, NetworkPolicyEgressRule, NetworkPolicyPort, Pod, Protocol } from '../model/types.js'
+import type { PolicyRef } from '../engine/verdict.js'
+import { podGroup } from './group.js'
+import type { LintContext } from './lint-context.js'
+import { policyFinding, type LintFinding, type LintRule } from './lint-rule.js'
+
+/** Workload names of some pods, at most a handful, for messages. */
+export function describePods(pods: readonly Pod[], ctx: LintContext): string {
+  const real = pods.filter((p) => !ctx.standIns.has(p))
+  if (real.length === 0) return 'the pods it selects (no workload in the input matches; checked a pod with its podSelector labels)'
+  const names = [...new Set(real.map((p) => podGroup(p, 'workload').name))].sort()
+  const shown = names.slice(0, 5).join(', ')
+  return names.length > 5 ? `${shown} and ${names.length - 5} more` : shown
+}
+
+function policyByRef(ctx: LintContext, ref: PolicyRef): NetworkPolicy | undefined {
+  return ctx.state.policies.find((p) => p.namespace === ref.namespace && p.name === ref.name && p.source.line === ref.source.line && p.source.file === ref.source.file)
+}
+
+interface EgressGap {
+  readonly policy: NetworkPolicy
+  readonly pods: Pod[]
+}
+
+/** Egress-isolated pods for which `reaches(pod)` is false, grouped by the first policy isolating them. */
+function egressGaps(ctx: LintContext, reaches: (pod: Pod) => boolean): EgressGap[] {
+  const byPolicy = new Map<NetworkPolicy, Pod[]>()
+  const dns = new Set(ctx.dnsPods)
+  for (const pod of ctx.probeState.pods) {
+    if (pod.hostNetwork || dns.has(pod)) continue
+    const v = ctx.probeEngine.evaluate({ from: { kind: 'pod', pod }, to: { kind: 'ip', ip: '192.0.2.1' }, port: 53, protocol: 'UDP' })
+    if (!v.egress.isolated || v.egress.policies.length === 0) continue
+    if (reaches(pod)) continue
+    const policy = policyByRef(ctx, v.egress.policies[0].policy)
+    if (!policy) continue
+    const list = byPolicy.get(policy) ?? []
+    list.push(pod)
+    byPolicy.set(policy, list)
+  }
+  return [...byPolicy.entries()].map(([policy, pods]) => ({ policy, pods }))
+}
+
+function dnsPortOf(pod: Pod, protocol: Protocol): number {
+  const declared = pod.containerPorts.filter((c) => c.protocol === protocol)
+  const named = declared.find((c) => c.name === (protocol === 'UDP' ? 'dns' : 'dns-tcp'))
+  if (named) return named.containerPort
+  if (declared.some((c) => c.containerPort === 53) || declared.length === 0) return 53
+  return declared[0].containerPort
+}
+
+function reachesDns(ctx: LintContext, pod: Pod, protocol: Protocol): boolean {
+  return ctx.dnsPods.some(
+    (d) => ctx.probeEngine.evaluate({ from: { kind: 'pod', pod }, to: { kind: 'pod', pod: d }, port: dnsPortOf(d, protocol), protocol }).egress.allowed,
+  )
+}
+
+function dnsTarget(ctx: LintContext): string {
+  const d = ctx.dnsPods[0]
+  return ctx.standIns.has(d) ? 'kube-dns in kube-system' : `the DNS pods (${describePods(ctx.dnsPods, ctx)})`
+}
+
+const DNS_HINT =
+  'Add an egress rule to: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: kube-system}}, podSelector: {matchLabels: {k8s-app: kube-dns}}}] with ports 53/UDP and 53/TCP (or a separate allow-dns policy with podSelector: {}).'
+
+const egressBlocksDns: LintRule = {
+  id: 'egress-blocks-dns',
+  severity: 'error',
+  title: 'Egress isolation without DNS',
+  help: DNS_HINT,
+  check(ctx) {
+    return egressGaps(ctx, (pod) => reachesDns(ctx, pod, 'UDP')).map(({ policy, pods }) => {
+      const tcp = pods.every((pod) => !reachesDns(ctx, pod, 'TCP'))
+      return policyFinding(
+        this,
+        policy,
+        policy.source,
+        'spec.egress',
+        `egress of ${describePods(pods, ctx)} is isolated and does not allow DNS to ${dnsTarget(ctx)} on 53/UDP${tcp ? ' or 53/TCP' : ''}: name lookups will fail`,
+      )
+    })
+  },
+}
+
+const egressBlocksDnsTcp: LintRule = {
+  id: 'egress-blocks-dns-tcp',
+  severity: 'warning',
+  title: 'DNS allowed over UDP only',
+  help: 'Allow 53/TCP next to 53/UDP: resolvers retry over TCP when an answer is truncated (large records, DNSSEC, many A records).',
+  check(ctx) {
+    return egressGaps(ctx, (pod) => !reachesDns(ctx, pod, 'UDP') || reachesDns(ctx, pod, 'TCP')).map(({ policy, pods }) =>
+      policyFinding(this, policy, policy.source, 'spec.egress', `egress of ${describePods(pods, ctx)} allows DNS on 53/UDP but not 53/TCP to ${dnsTarget(ctx)}`),
+    )
+  },
+}
+
+const API_PORTS = [443, 6443]
+
+const egressBlocksApiServer: LintRule = {
+  id: 'egress-blocks-api-server',
+  severity: 'warning',
+  title: 'Egress isolation that blocks the API server',
+  help: 'If these pods talk to the Kubernetes API (operators, controllers, anything using a service account token), allow egress on 443/TCP and 6443/TCP to the API server addresses with an ipBlock (e.g. the control-plane subnet, or the `kubernetes` Service endpoints).',
+  check(ctx) {
+    const reaches = (pod: Pod) =>
+      ctx.external.some((r) =>
+        API_PORTS.some(
+          (port) => ctx.probeEngine.evaluate({ from: { kind: 'pod', pod }, to: { kind: 'ip', ip: r.probe }, port, protocol: 'TCP' }).egress.allowed,
+        ),
+      )
+    return egressGaps(ctx, reaches).map(({ policy, pods }) =>
+      policyFinding(
+        this,
+        policy,
+        policy.source,
+        'spec.egress',
+        `egress of ${describePods(pods, ctx)} is isolated and allows no address outside the pod network on 443/TCP or 6443/TCP: the Kubernetes API server is unreachable`,
+      ),
+    )
+  },
+}
+
+/** Cloud instance metadata: AWS, GCP, Azure, OpenStack (IPv4) and AWS (IPv6). */
+const METADATA_IPS = ['169.254.169.254', 'fd00:ec2::254']
+
+function portAllows(ports: readonly NetworkPolicyPort[], port: number, protocol: Protocol): boolean {
+  if (ports.length === 0) return true
+  return ports.some((p) => {
+    if (p.protocol !== protocol) return false
+    if (p.port === undefined) return true
+    if (typeof p.port === 'string') return p.port === 'http'
+    return port >= p.port && port <= (p.endPort ?? p.port)
+  })
+}
+
+const egressAllowsMetadata: LintRule = {
+  id: 'egress-allows-metadata',
+  severity: 'warning',
+  title: 'Egress ipBlock that leaves the cloud metadata address open',
+  help: 'Add `except: [169.254.169.254/32]` to the ipBlock: the instance metadata service hands out the node\'s cloud credentials to any pod that can reach it.',
+  check(ctx) {
+    const out: LintFinding[] = []
+    for (const policy of ctx.state.policies) {
+      if (!policy.policyTypes.includes('Egress')) continue
+      policy.egress.forEach((rule: NetworkPolicyEgressRule, ri) => {
+        if (!portAllows(rule.ports, 80, 'TCP')) return
+        rule.to.forEach((peer, pi) => {
+          if (!peer.ipBlock) return
+          const ranges = ipBlockRanges(peer.ipBlock)
+          const open = METADATA_IPS.filter((text) => {
+            const ip = parseIp(text)
+            return ip !== undefined && rangesContainIp(ranges, ip)
+          })
+          if (open.length === 0) return
+          out.push(
+            policyFinding(
+              this,
+              policy,
+              peer.source,
+              `spec.egress[${ri}].to[${pi}].ipBlock`,
+              `ipBlock ${peer.ipBlock.cidr}${peer.ipBlock.except.length ? ` (except ${peer.ipBlock.except.join(', ')})` : ''} allows the cloud metadata address ${open.join(', ')}`,
+              `Add \`except: [${open.map((ip) => (ip.includes(':') ? `${ip}/128` : `${ip}/32`)).join(', ')}]\` to this ipBlock: the instance metadata service hands out the node's cloud credentials to any pod that can reach it.`,
+            ),
+          )
+        })
+      })
+    }
+    return out
+  },
+}
+
+const egressRulesIgnored: LintRule = {
+  id: 'egress-rules-ignored',
+  severity: 'error',
+  title: 'Egress rules ignored because policyTypes lacks Egress',
+  help: 'Add `Egress` to spec.policyTypes (or remove policyTypes to let Kubernetes derive it), or delete the egress rules.',
+  check(ctx) {
+    return ctx.state.policies
+      .filter((p) => p.egress.length > 0 && !p.policyTypes.includes('Egress'))
+      .map((p) =>
+        policyFinding(
+          this,
+          p,
+          p.egress[0].source,
+          'spec.egress',
+          `policyTypes is [${p.policyTypes.join(', ')}], so its ${p.egress.length} egress rule(s) have no effect and egress stays unrestricted by this policy`,
+        ),
+      )
+  },
+}
+
+const ingressRulesIgnored: LintRule = {
+  id: 'ingress-rules-ignored',
+  severity: 'error',
+  title: 'Ingress rules ignored because policyTypes lacks Ingress',
+  help: 'Add `Ingress` to spec.policyTypes (or remove policyTypes to let Kubernetes derive it), or delete the ingress rules.',
+  check(ctx) {
+    return ctx.state.policies
+      .filter((p) => p.ingress.length > 0 && !p.policyTypes.includes('Ingress'))
+      .map((p) =>
+        policyFinding(
+          this,
+          p,
+          p.ingress[0].source,
+          'spec.ingress',
+          `policyTypes is [${p.policyTypes.join(', ')}], so its ${p.ingress.length} ingress rule(s) have no effect and ingress stays unrestricted by this policy`,
+        ),
+      )
+  },
+}
+
+function selectsAll(p: NetworkPolicy): boolean {
+  return Object.keys(p.podSelector.matchLabels).length === 0 && p.podSelector.matchExpressions.length === 0
+}
+
+/** Namespaces the platform owns; their policies are the platform's business. */
+function isSystemNamespace(name: string): boolean {
+  return name.startsWith('kube-') || name.startsWith('openshift')
+}
+
+const namespaceWithoutDefaultDeny: LintRule = {
+  id: 'namespace-without-default-deny',
+  severity: 'warning',
+  title: 'Namespace with workloads but no default deny',
+  help: 'Add a policy with `podSelector: {}` and `policyTypes: [Ingress, Egress]` (and no rules) to the namespace, then allow what each workload needs: new workloads start closed instead of open.',
+  check(ctx) {
+    const out: LintFinding[] = []
+    const namespaces = [...new Set(ctx.state.pods.filter((p) => !p.hostNetwork).map((p) => p.namespace))].sort()
+    for (const name of namespaces) {
+      if (isSystemNamespace(name)) continue
+      const catchAll = ctx.state.policies.filter((p) => p.namespace === name && selectsAll(p))
+      const ingress = catchAll.some((p) => p.policyTypes.includes('Ingress'))
+      const egress = catchAll.some((p) => p.policyTypes.includes('Egress'))
+      if (ingress) continue
+      const pods = ctx.podsIn(name)
+      const ns = ctx.namespace(name)
+      const where = ns?.source ?? pods[0].source
+      out.push({
+        ruleId: this.id,
+        severity: this.severity,
+        file: where.file,
+        line: where.line,
+        object: `Namespace "${name}"`,
+        message: `namespace ${name} runs ${describePods(pods, ctx)} but has no default-deny ingress policy (podSelector: {})${egress ? '' : ' nor egress'}: any pod not selected by a policy accepts every connection`,
+        hint: this.help,
+      })
+    }
+    return out
+  },
+}
+
+export const ISOLATION_RULES: readonly LintRule[] = [
+  egressBlocksDns,
+  egressBlocksDnsTcp,
+  egressBlocksApiServer,
+  egressAllowsMetadata,
+  egressRulesIgnored,
+  ingressRulesIgnored,
+  namespaceWithoutDefaultDeny,
+]

@@ -1,0 +1,252 @@
+/**
+ * @module Lint rules about overlap: rules that add nothing because a broader rule already allows
+ * it, policies written twice, and ipBlocks that reach into the pod network.
+ *
+ * Containment here is decided on the written selectors (a selector with more requirements selects
+ * less), so it holds for any pods the cluster may run, not just those in the input.
+ */
+import { ipBlockRanges, parseIp, rangesContainIp, type IpRange } from '../model/cidr.js'
+import {
+  NAMESPACE_NAME_LABEL,
+  type IPBlock,
+  type LabelSelector,
+  type LabelSelectorRequirement,
+  type Labels,
+  type NetworkPolicy,
+  type NetworkPolicyPeer,
+  type NetworkPolicyPort,
+  type PolicyType,
+} from '../model/types.js'
+import { matchesSelector } from '../engine/selector.js'
+import type { LintContext } from './lint-context.js'
+import { policyFinding, type LintFinding, type LintRule } from './lint-rule.js'
+import { describePods } from './lint-rules-isolation.js'
+
+function sameValues(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && [...a].sort().join('\u0000') === [...b].sort().join('\u0000')
+}
+
+/** True when every label set that satisfies `a` also satisfies requirement `r`. */
+function impliesRequirement(a: LabelSelector, r: LabelSelectorRequirement): boolean {
+  const fixed = a.matchLabels[r.key]
+  const exprs = a.matchExpressions.filter((e) => e.key === r.key)
+  const inValues = exprs.find((e) => e.operator === 'In')?.values
+  const has = fixed !== undefined || inValues !== undefined || exprs.some((e) => e.operator === 'Exists')
+  switch (r.operator) {
+    case 'Exists':
+      return has
+    case 'DoesNotExist':
+      return exprs.some((e) => e.operator === 'DoesNotExist')
+    case 'In':
+      if (fixed !== undefined) return r.values.includes(fixed)
+      return inValues !== undefined && inValues.every((v) => r.values.includes(v))
+    case 'NotIn':
+      if (fixed !== undefined) return !r.values.includes(fixed)
+      if (exprs.some((e) => e.operator === 'DoesNotExist')) return true
+      if (inValues !== undefined) return inValues.every((v) => !r.values.includes(v))
+      return exprs.some((e) => e.operator === 'NotIn' && r.values.every((v) => e.values.includes(v)))
+  }
+}
+
+/** True when everything `a` selects, `b` selects too (b has no requirement a does not imply). */
+export function selectorImplies(a: LabelSelector, b: LabelSelector): boolean {
+  for (const [k, v] of Object.entries(b.matchLabels)) {
+    if (!impliesRequirement(a, { key: k, operator: 'In', values: [v] })) return false
+  }
+  return b.matchExpressions.every((r) => impliesRequirement(a, r))
+}
+
+function rangesWithin(inner: readonly IpRange[], outer: readonly IpRange[]): boolean {
+  return inner.every((r) => outer.some((o) => o.family === r.family && o.start <= r.start && r.end <= o.end))
+}
+
+function ipBlockWithin(a: IPBlock, b: IPBlock): boolean {
+  return rangesWithin(ipBlockRanges(a), ipBlockRanges(b))
+}
+
+function namespaceLabels(ctx: LintContext, name: string): Labels {
+  return ctx.namespace(name)?.labels ?? { [NAMESPACE_NAME_LABEL]: name }
+}
+
+/** Peer `p` of a policy in namespace `ns` matches nothing that peer `q` (same namespace) does not. */
+function peerWithin(ctx: LintContext, ns: string, p: NetworkPolicyPeer, q: NetworkPolicyPeer): boolean {
+  if (p.ipBlock || q.ipBlock) return p.ipBlock !== undefined && q.ipBlock !== undefined && ipBlockWithin(p.ipBlock, q.ipBlock)
+  if (q.namespaceSelector) {
+    if (p.namespaceSelector) {
+      if (!selectorImplies(p.namespaceSelector, q.namespaceSelector)) return false
+    } else if (!matchesSelector(q.namespaceSelector, namespaceLabels(ctx, ns))) {
+      return false
+    }
+  } else if (p.namespaceSelector) {
+    return false
+  }
+  if (!q.podSelector) return true
+  if (!p.podSelector) return Object.keys(q.podSelector.matchLabels).length === 0 && q.podSelector.matchExpressions.length === 0
+  return selectorImplies(p.podSelector, q.podSelector)
+}
+
+function portWithin(p: NetworkPolicyPort, q: NetworkPolicyPort): boolean {
+  if (p.protocol !== q.protocol) return false
+  if (q.port === undefined) return true
+  if (p.port === undefined) return false
+  if (typeof p.port === 'string' || typeof q.port === 'string') return p.port === q.port
+  return q.port <= p.port && (p.endPort ?? p.port) <= (q.endPort ?? q.port)
+}
+
+interface RuleAt {
+  readonly policy: NetworkPolicy
+  readonly direction: PolicyType
+  readonly index: number
+  readonly peers: readonly NetworkPolicyPeer[]
+  readonly ports: readonly NetworkPolicyPort[]
+  readonly source: { readonly file: string; readonly line: number }
+}
+
+function rulesOf(p: NetworkPolicy): RuleAt[] {
+  const out: RuleAt[] = []
+  if (p.policyTypes.includes('Ingress')) p.ingress.forEach((r, i) => out.push({ policy: p, direction: 'Ingress', index: i, peers: r.from, ports: r.ports, source: r.source }))
+  if (p.policyTypes.includes('Egress')) p.egress.forEach((r, i) => out.push({ policy: p, direction: 'Egress', index: i, peers: r.to, ports: r.ports, source: r.source }))
+  return out
+}
+
+/** Everything rule `a` allows, rule `b` allows too (for every pod a's policy selects). */
+function ruleWithin(ctx: LintContext, a: RuleAt, b: RuleAt): boolean {
+  if (a.direction !== b.direction || a.policy.namespace !== b.policy.namespace) return false
+  if (a.policy !== b.policy && !selectorImplies(a.policy.podSelector, b.policy.podSelector)) return false
+  const ns = a.policy.namespace
+  const peersOk = b.peers.length === 0 || (a.peers.length > 0 && a.peers.every((p) => b.peers.some((q) => peerWithin(ctx, ns, p, q))))
+  const portsOk = b.ports.length === 0 || (a.ports.length > 0 && a.ports.every((p) => b.ports.some((q) => portWithin(p, q))))
+  return peersOk && portsOk
+}
+
+function before(a: { source: { file: string; line: number } }, b: { source: { file: string; line: number } }): boolean {
+  return a.source.file < b.source.file || (a.source.file === b.source.file && a.source.line < b.source.line)
+}
+
+/** The spec without source positions, for equality. */
+function specKey(p: NetworkPolicy): string {
+  return JSON.stringify({ podSelector: p.podSelector, policyTypes: [...p.policyTypes].sort(), ingress: p.ingress, egress: p.egress }, (k, v: unknown) =>
+    k === 'source' ? undefined : v,
+  )
+}
+
+function ruleName(r: RuleAt): string {
+  return `${r.direction.toLowerCase()} rule ${r.index}`
+}
+
+const ruleShadowed: LintRule = {
+  id: 'rule-shadowed',
+  severity: 'warning',
+  title: 'Rule shadowed by a broader one',
+  help: 'Delete the narrower rule, or narrow the broader one if the narrow rule was meant to restrict: rules only ever add to each other, so a narrower rule never takes away what a broader one allows.',
+  check(ctx) {
+    const out: LintFinding[] = []
+    const byNamespace = new Map<string, RuleAt[]>()
+    for (const p of ctx.state.policies) {
+      const list = byNamespace.get(p.namespace) ?? []
+      list.push(...rulesOf(p))
+      byNamespace.set(p.namespace, list)
+    }
+    const specs = new Map(ctx.state.policies.map((p) => [p, specKey(p)]))
+    for (const rules of byNamespace.values()) {
+      for (const a of rules) {
+        const broader = rules.find(
+          (b) =>
+            b !== a &&
+            !(b.policy !== a.policy && specs.get(b.policy) === specs.get(a.policy)) &&
+            ruleWithin(ctx, a, b) &&
+            // Two equal rules: report only the later one.
+            (!ruleWithin(ctx, b, a) || before(b, a)),
+        )
+        if (!broader) continue
+        const same = broader.policy === a.policy
+        const where = `${broader.source.file}:${broader.source.line}`
+        const whose = same ? '' : ` of policy ${broader.policy.namespace}/${broader.policy.name}`
+        const equal = ruleWithin(ctx, broader, a)
+        out.push(
+          policyFinding(
+            this,
+            a.policy,
+            a.source,
+            `spec.${a.direction.toLowerCase()}[${a.index}]`,
+            equal
+              ? `${ruleName(a)} duplicates ${ruleName(broader)}${whose} (${where})`
+              : `${ruleName(a)} allows nothing that ${ruleName(broader)}${whose} (${where}) does not already allow${same ? '' : ' for the same pods'}`,
+          ),
+        )
+      }
+    }
+    return out
+  },
+}
+
+const duplicatePolicy: LintRule = {
+  id: 'duplicate-policy',
+  severity: 'warning',
+  title: 'Duplicate policy',
+  help: 'Delete one of the two: identical policies under different names drift apart when only one gets edited.',
+  check(ctx) {
+    const out: LintFinding[] = []
+    const seen = new Map<string, NetworkPolicy>()
+    const sorted = [...ctx.state.policies].sort((a, b) => (before(a, b) ? -1 : before(b, a) ? 1 : 0))
+    for (const p of sorted) {
+      const key = `${p.namespace}\u0000${specKey(p)}`
+      const first = seen.get(key)
+      if (!first) {
+        seen.set(key, p)
+        continue
+      }
+      out.push(
+        policyFinding(
+          this,
+          p,
+          p.source,
+          'spec',
+          `policy ${p.namespace}/${p.name} has the same spec as ${first.namespace}/${first.name} (${first.source.file}:${first.source.line})`,
+        ),
+      )
+    }
+    return out
+  },
+}
+
+const ipBlockCoversPods: LintRule = {
+  id: 'ipblock-covers-pods',
+  severity: 'warning',
+  title: 'ipBlock that covers pod addresses',
+  help: 'ipBlock is meant for addresses outside the cluster; whether it also matches pod traffic depends on the network plugin. Select pods with podSelector/namespaceSelector, and add the pod CIDR to `except`.',
+  check(ctx) {
+    const out: LintFinding[] = []
+    const pods = ctx.state.pods.filter((p) => !p.hostNetwork && p.ips.length > 0)
+    if (pods.length === 0) return out
+    for (const policy of ctx.state.policies) {
+      const peers = [
+        ...policy.ingress.flatMap((r, ri) => r.from.map((peer, i) => ({ peer, field: `spec.ingress[${ri}].from[${i}]` }))),
+        ...policy.egress.flatMap((r, ri) => r.to.map((peer, i) => ({ peer, field: `spec.egress[${ri}].to[${i}]` }))),
+      ]
+      for (const { peer, field } of peers) {
+        if (!peer.ipBlock) continue
+        const ranges = ipBlockRanges(peer.ipBlock)
+        const covered = pods.filter((pod) =>
+          pod.ips.some((text) => {
+            const ip = parseIp(text)
+            return ip !== undefined && rangesContainIp(ranges, ip)
+          }),
+        )
+        if (covered.length === 0) continue
+        out.push(
+          policyFinding(
+            this,
+            policy,
+            peer.source,
+            `${field}.ipBlock`,
+            `ipBlock ${peer.ipBlock.cidr} also covers the addresses of ${covered.length} pod(s) (${describePods(covered, ctx)}, e.g. ${covered[0].ips[0]})`,
+          ),
+        )
+      }
+    }
+    return out
+  },
+}
+
+export const OVERLAP_RULES: readonly LintRule[] = [ruleShadowed, duplicatePolicy, ipBlockCoversPods]

@@ -1,0 +1,92 @@
+/**
+ * @module `netpol diff` output: text for a terminal, JSON for scripts, Markdown to paste into a
+ * pull request.
+ */
+import type { DiffCause, DiffResult, DiffRow } from '../analyze/diff.js'
+import { renderJson } from './json.js'
+import { renderMdTable } from './md.js'
+
+export const DIFF_FORMATS = ['text', 'json', 'md'] as const
+export type DiffFormat = (typeof DIFF_FORMATS)[number]
+
+export function formatCause(c: DiffCause): string {
+  const list = c.policies.map((p) => `${p.namespace}/${p.name} (${p.file}:${p.line})`).join(', ')
+  switch (c.kind) {
+    case 'allowed-by':
+      return `${c.side} allowed by ${list}`
+    case 'no-longer-isolated':
+      return `${c.side} no longer isolated${list ? ` (was: ${list})` : ''}`
+    case 'isolated-by':
+      return `${c.side} now isolated by ${list}, no rule allows it`
+    case 'no-longer-allowed':
+      return `${c.side} no longer allowed by ${list}`
+  }
+}
+
+function causesText(row: DiffRow): string {
+  const parts = row.causes.map(formatCause)
+  if (row.note) parts.unshift(row.note)
+  return parts.join('; ')
+}
+
+const SIGN: Record<DiffRow['change'], string> = { added: '+', changed: '~', removed: '-' }
+
+export function renderDiffText(result: DiffResult, colour: boolean): string {
+  const paint = (code: string, t: string) => (colour ? `\u001b[${code}m${t}\u001b[0m` : t)
+  const colourOf: Record<DiffRow['change'], string> = { added: '32', changed: '33', removed: '31' }
+  if (result.rows.length === 0) return 'no connectivity changes\n'
+  const lines: string[] = []
+  for (const row of result.rows) {
+    const ports =
+      row.change === 'changed' ? `${row.before} -> ${row.after} (newly allowed: ${row.newlyAllowed}; newly denied: ${row.newlyDenied})` : row.change === 'added' ? row.newlyAllowed : row.newlyDenied
+    lines.push(paint(colourOf[row.change], `${SIGN[row.change]} ${row.from} => ${row.to} : ${ports}`))
+    const why = causesText(row)
+    if (why) lines.push(`    because: ${why}`)
+  }
+  const count = (c: DiffRow['change']) => result.rows.filter((r) => r.change === c).length
+  lines.push('')
+  lines.push(`${count('added')} newly allowed, ${count('changed')} changed, ${count('removed')} newly denied (grouped by ${result.groupBy})`)
+  for (const g of result.groupsAdded) lines.push(`${result.groupBy} added: ${g}`)
+  for (const g of result.groupsRemoved) lines.push(`${result.groupBy} removed: ${g}`)
+  return `${lines.join('\n')}\n`
+}
+
+export function renderDiffJson(result: DiffResult): string {
+  return renderJson({
+    groupBy: result.groupBy,
+    changes: result.rows.map((r) => ({
+      change: r.change,
+      from: r.from,
+      to: r.to,
+      before: r.before,
+      after: r.after,
+      newlyAllowed: r.newlyAllowed,
+      newlyDenied: r.newlyDenied,
+      causes: r.causes,
+      ...(r.note ? { note: r.note } : {}),
+    })),
+    groupsAdded: result.groupsAdded,
+    groupsRemoved: result.groupsRemoved,
+  })
+}
+
+export function renderDiffMd(result: DiffResult): string {
+  const count = (c: DiffRow['change']) => result.rows.filter((r) => r.change === c).length
+  const head = `### NetworkPolicy connectivity changes\n\n**${count('added')}** newly allowed, **${count('changed')}** changed, **${count('removed')}** newly denied (grouped by ${result.groupBy}).\n\n`
+  if (result.rows.length === 0) return `${head}No connection changes.\n`
+  const rows = result.rows.map((r) => [
+    `${SIGN[r.change]} ${r.change}`,
+    `\`${r.from}\``,
+    `\`${r.to}\``,
+    r.before,
+    r.after,
+    causesText(r),
+  ])
+  return head + renderMdTable(['change', 'from', 'to', 'before', 'after', 'why'], rows)
+}
+
+export function renderDiff(result: DiffResult, format: DiffFormat, colour: boolean): string {
+  if (format === 'json') return renderDiffJson(result)
+  if (format === 'md') return renderDiffMd(result)
+  return renderDiffText(result, colour)
+}

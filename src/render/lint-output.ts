@@ -1,0 +1,116 @@
+/**
+ * @module `netpol lint` output: text for people (compiler style, file:line first so editors jump
+ * to it), JSON for scripts, SARIF 2.1.0 for code-scanning UIs.
+ */
+import { posix, relative, sep } from 'node:path'
+import type { LintFinding, LintRule } from '../analyze/lint-rule.js'
+import { renderJson } from './json.js'
+
+const RED = '\u001b[31m'
+const YELLOW = '\u001b[33m'
+const DIM = '\u001b[2m'
+const BOLD = '\u001b[1m'
+const RESET = '\u001b[0m'
+
+export function renderLintText(findings: readonly LintFinding[], colour: boolean): string {
+  const paint = (code: string, text: string) => (colour ? `${code}${text}${RESET}` : text)
+  const lines: string[] = []
+  for (const f of findings) {
+    const where = f.line > 0 ? `${f.file}:${f.line}` : f.file
+    const level = f.severity === 'error' ? paint(RED, 'error') : paint(YELLOW, 'warning')
+    lines.push(`${paint(BOLD, where)}: ${level} [${f.ruleId}] ${f.object}${f.field ? ` ${f.field}` : ''}: ${f.message}`)
+    lines.push(paint(DIM, `  fix: ${f.hint}`))
+  }
+  const errors = findings.filter((f) => f.severity === 'error').length
+  const warnings = findings.length - errors
+  if (findings.length === 0) lines.push('no problems found')
+  else lines.push(`${findings.length} problem${findings.length === 1 ? '' : 's'} (${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'})`)
+  return `${lines.join('\n')}\n`
+}
+
+export function renderLintJson(findings: readonly LintFinding[]): string {
+  return renderJson({
+    findings: findings.map((f) => ({
+      ruleId: f.ruleId,
+      severity: f.severity,
+      file: f.file,
+      line: f.line,
+      object: f.object,
+      ...(f.field ? { field: f.field } : {}),
+      message: f.message,
+      hint: f.hint,
+    })),
+  })
+}
+
+/** `egress-blocks-dns` -> `EgressBlocksDns`: SARIF rule names are identifiers. */
+function ruleName(id: string): string {
+  return id
+    .split('-')
+    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+    .join('')
+}
+
+/** A URI reference relative to the working directory, with forward slashes, percent-encoded. */
+export function artifactUri(file: string, cwd: string): string {
+  if (file === '-') return 'stdin'
+  const rel = relative(cwd, file).split(sep).join(posix.sep)
+  return rel
+    .split('/')
+    .map((segment) => encodeURIComponent(segment))
+    .join('/')
+}
+
+export interface SarifOptions {
+  readonly cwd: string
+  readonly version: string
+}
+
+/**
+ * SARIF 2.1.0 as GitHub code scanning reads it: every rule under tool.driver.rules (with help),
+ * every result with ruleId/ruleIndex, level, message, and a physical location whose URI is
+ * relative to the repository root (`%SRCROOT%`).
+ */
+export function renderLintSarif(findings: readonly LintFinding[], rules: readonly LintRule[], options: SarifOptions): string {
+  const index = new Map(rules.map((r, i) => [r.id, i]))
+  return renderJson({
+    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
+    version: '2.1.0',
+    runs: [
+      {
+        tool: {
+          driver: {
+            name: 'netpol',
+            version: options.version,
+            semanticVersion: options.version,
+            rules: rules.map((r) => ({
+              id: r.id,
+              name: ruleName(r.id),
+              shortDescription: { text: r.title },
+              fullDescription: { text: `${r.title}. ${r.help}` },
+              help: { text: r.help, markdown: `**${r.title}**\n\n${r.help}\n\nSee docs/lint.md#${r.id} in the netpol repository for a bad and a good example.` },
+              defaultConfiguration: { level: r.severity },
+              properties: { tags: ['kubernetes', 'networkpolicy', 'security'] },
+            })),
+          },
+        },
+        originalUriBaseIds: { '%SRCROOT%': { description: { text: 'The directory netpol lint ran in.' } } },
+        results: findings.map((f) => ({
+          ruleId: f.ruleId,
+          ...(index.has(f.ruleId) ? { ruleIndex: index.get(f.ruleId) } : {}),
+          level: f.severity,
+          message: { text: `${f.object}${f.field ? ` ${f.field}` : ''}: ${f.message}. Fix: ${f.hint}` },
+          locations: [
+            {
+              physicalLocation: {
+                artifactLocation: { uri: artifactUri(f.file, options.cwd), uriBaseId: '%SRCROOT%' },
+                region: { startLine: Math.max(1, f.line) },
+              },
+              ...(f.object ? { logicalLocations: [{ name: f.object, kind: 'resource' }] } : {}),
+            },
+          ],
+        })),
+      },
+    ],
+  })
+}
