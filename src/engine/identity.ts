@@ -1,0 +1,107 @@
+/**
+ * @module Pod identities: pods that every policy of the state treats alike, grouped once.
+ *
+ * Two pods are alike for NetworkPolicy when they share the namespace (namespace selectors see its
+ * labels, policies and podSelector-only peers see its name), the values of every label key some
+ * pod selector looks at, hostNetwork, the numbers their named ports (the names policies use)
+ * resolve to, and the ipBlocks their IPs fall in. Labels no selector mentions (pod-template-hash,
+ * per-replica names) are projected away, so replicas collapse into one identity.
+ *
+ * Identities are ordered by namespace, so each namespace owns a contiguous id range.
+ */
+import type { ClusterState, Labels, Pod } from '../model/types.js'
+import type { IpBlockIndex } from './ip-index.js'
+
+export interface Identity {
+  readonly id: number
+  readonly namespace: string
+  /** The pod labels restricted to the keys selectors use. */
+  readonly labels: Labels
+  readonly hostNetwork: boolean
+  /** `name/PROTOCOL` (only names policies use) -> the container port numbers it resolves to. */
+  readonly namedPorts: ReadonlyMap<string, readonly number[]>
+  /** Ids (in the engine's ipBlock index) of the blocks containing any of the pods' IPs. */
+  readonly blocks: readonly number[]
+  /** Indexes into `state.pods`. */
+  readonly pods: readonly number[]
+}
+
+export interface IdentityRelevance {
+  /** Pod label keys any pod selector (policy or peer) looks at. */
+  readonly podLabelKeys: ReadonlySet<string>
+  /** `name/PROTOCOL` of every named port in any policy. */
+  readonly namedPorts: ReadonlySet<string>
+  readonly blockIndex: IpBlockIndex
+}
+
+export interface IdentityIndex {
+  readonly identities: readonly Identity[]
+  /** state.pods index -> identity id. */
+  readonly podIdentity: Int32Array
+  /** Namespace -> [lo, hi) identity ids; every namespace of the state is present. */
+  readonly namespaceRange: ReadonlyMap<string, { readonly lo: number; readonly hi: number }>
+}
+
+export function namedPortKey(name: string, protocol: string): string {
+  return `${name}/${protocol}`
+}
+
+interface Draft {
+  readonly key: string
+  readonly namespace: string
+  readonly labels: Labels
+  readonly hostNetwork: boolean
+  readonly namedPorts: Map<string, number[]>
+  readonly blocks: number[]
+  readonly pods: number[]
+}
+
+function describePod(pod: Pod, rel: IdentityRelevance): Omit<Draft, 'pods'> {
+  const labels: Record<string, string> = {}
+  const keys = Object.keys(pod.labels).filter((k) => rel.podLabelKeys.has(k)).sort()
+  for (const k of keys) labels[k] = pod.labels[k]!
+  const namedPorts = new Map<string, number[]>()
+  for (const cp of pod.containerPorts) {
+    if (cp.name === undefined) continue
+    const k = namedPortKey(cp.name, cp.protocol)
+    if (!rel.namedPorts.has(k)) continue
+    const list = namedPorts.get(k) ?? []
+    if (!list.includes(cp.containerPort)) list.push(cp.containerPort)
+    namedPorts.set(k, list)
+  }
+  const blockSet = new Set<number>()
+  if (rel.blockIndex.size > 0) for (const ip of pod.ips) for (const b of rel.blockIndex.blocksOf(ip)) blockSet.add(b)
+  const blocks = [...blockSet].sort((a, b) => a - b)
+  const portText = [...namedPorts.keys()].sort().map((k) => `${k}=${namedPorts.get(k)!.sort((a, b) => a - b).join(',')}`)
+  const key = [pod.hostNetwork ? 'h' : 'p', keys.map((k) => `${k}=${labels[k]}`).join('\u0002'), portText.join('\u0002'), blocks.join(',')].join('\u0001')
+  return { key, namespace: pod.namespace, labels, hostNetwork: pod.hostNetwork, namedPorts, blocks }
+}
+
+export function groupPods(state: ClusterState, rel: IdentityRelevance): IdentityIndex {
+  const byNamespace = new Map<string, Map<string, Draft>>()
+  for (const ns of state.namespaces) byNamespace.set(ns.name, new Map())
+  state.pods.forEach((pod, index) => {
+    const d = describePod(pod, rel)
+    let groups = byNamespace.get(pod.namespace)
+    if (groups === undefined) {
+      groups = new Map()
+      byNamespace.set(pod.namespace, groups)
+    }
+    const existing = groups.get(d.key)
+    if (existing !== undefined) existing.pods.push(index)
+    else groups.set(d.key, { ...d, pods: [index] })
+  })
+  const identities: Identity[] = []
+  const podIdentity = new Int32Array(state.pods.length)
+  const namespaceRange = new Map<string, { lo: number; hi: number }>()
+  for (const [ns, groups] of byNamespace) {
+    const lo = identities.length
+    for (const d of groups.values()) {
+      const id = identities.length
+      identities.push({ id, namespace: ns, labels: d.labels, hostNetwork: d.hostNetwork, namedPorts: d.namedPorts, blocks: d.blocks, pods: d.pods })
+      for (const p of d.pods) podIdentity[p] = id
+    }
+    namespaceRange.set(ns, { lo, hi: identities.length })
+  }
+  return { identities, podIdentity, namespaceRange }
+}

@@ -1,0 +1,31 @@
+/**
+ * @module Which policies select a pod, per direction (isolation), spec-literally.
+ *
+ * API reference (NetworkPolicySpec): "podSelector selects the pods to which this NetworkPolicy
+ * object applies. ... An empty podSelector selects all pods in this namespace." "policyTypes ...
+ * If this field is not specified, it will default based on the existence of ingress or egress
+ * rules; policies that contain an egress section are assumed to affect egress, and all policies
+ * (whether or not they contain an ingress section) are assumed to affect ingress." (The model is
+ * already defaulted.) Concepts, "The two sorts of pod isolation": "By default, a pod is
+ * non-isolated for egress/ingress ... A pod is isolated for ingress if there is any NetworkPolicy
+ * that both selects the pod and has "Ingress" in its policyTypes". hostNetwork pods are never
+ * selected: policies are not enforced on the node's own network namespace.
+ */
+import type { NetworkPolicy, Pod, PolicyType } from '../model/types.js'
+import { matchesSelector } from './selector.js'
+
+export function policySelectsPod(policy: NetworkPolicy, pod: Pod, direction: PolicyType): boolean {
+  return (
+    !pod.hostNetwork &&
+    policy.namespace === pod.namespace &&
+    policy.policyTypes.includes(direction) &&
+    matchesSelector(policy.podSelector, pod.labels)
+  )
+}
+
+/** The verdict's stable policy order: namespace, then name (code-unit order, locale independent). */
+export function comparePolicies(a: { namespace: string; name: string }, b: { namespace: string; name: string }): number {
+  if (a.namespace !== b.namespace) return a.namespace < b.namespace ? -1 : 1
+  if (a.name !== b.name) return a.name < b.name ? -1 : 1
+  return 0
+}

@@ -1,0 +1,111 @@
+/**
+ * @module The reference evaluator: the NetworkPolicy API reference read literally, as an oracle.
+ *
+ * For every question it walks every policy, every rule, every peer and every port; nothing is
+ * cached or indexed. The fast engine (engine.ts) must produce deep-equal verdicts; property tests
+ * hold them to it.
+ *
+ * Semantics (API reference, NetworkPolicySpec): "ingress ... Traffic is allowed to a pod if there
+ * are no NetworkPolicies selecting the pod (and cluster policy otherwise allows the traffic), OR
+ * if the traffic source is the pod's local node, OR if the traffic matches at least one ingress
+ * rule across all of the NetworkPolicy objects whose podSelector matches the pod. If this field is
+ * empty then this NetworkPolicy does not allow any traffic". Egress alike. Rules: "from ... If
+ * this field is empty or missing, this rule matches all sources (traffic not restricted by
+ * source). If this field is present and contains at least one item, this rule allows traffic only
+ * if the traffic matches at least one item in the from list." "ports ... If this field is empty or
+ * missing, this rule matches all ports ... If this field is present and contains at least one
+ * item, then this rule allows traffic only if the traffic matches at least one port in the list."
+ * Concepts: "For a connection from a source pod to a destination pod to be allowed, both the egress
+ * policy on the source pod and the ingress policy on the destination pod need to allow the
+ * connection."
+ *
+ * Project decisions (see also peer.ts): a pod connecting to itself is always allowed (loopback);
+ * an external IP or a hostNetwork pod is not enforced on its own side.
+ */
+import type { ClusterState, NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort, PolicyType } from '../model/types.js'
+import { policyRef } from './verdict.js'
+import type { DirectionVerdict, Endpoint, Evaluator, PolicyEvaluation, RuleMatch, RuleMiss, Traffic, Verdict } from './verdict.js'
+import { comparePolicies, policySelectsPod } from './isolation.js'
+import { describeEndpoint, describePeerMiss, namespaceLabelsOf, peerMatches, type NamespaceLabels } from './peer.js'
+import { describePortMiss, policyPortMatches } from './port.js'
+
+export function isLoopback(t: Traffic): boolean {
+  return t.from.kind === 'pod' && t.to.kind === 'pod' && t.from.pod.namespace === t.to.pod.namespace && t.from.pod.name === t.to.pod.name
+}
+
+/** RuleMiss.detail for a policy that isolates without rules of the direction. */
+export function noRulesDetail(direction: PolicyType): string {
+  return direction === 'Ingress'
+    ? 'policy has no ingress rules: it denies all ingress to the pods it selects'
+    : 'policy has no egress rules: it denies all egress from the pods it selects'
+}
+
+export function unenforced(direction: PolicyType): DirectionVerdict {
+  return { direction, enforced: false, isolated: false, policies: [], allowed: true }
+}
+
+/** Evaluates one policy's rules of one direction against the other end and the port. */
+function evaluatePolicy(policy: NetworkPolicy, direction: PolicyType, other: Endpoint, t: Traffic, nsLabels: NamespaceLabels): PolicyEvaluation {
+  const ref = policyRef(policy)
+  const allowedBy: RuleMatch[] = []
+  const misses: RuleMiss[] = []
+  const rules: readonly { peers: readonly NetworkPolicyPeer[]; ports: readonly NetworkPolicyPort[]; source: NetworkPolicy['source'] }[] =
+    direction === 'Ingress' ? policy.ingress.map((r) => ({ peers: r.from, ports: r.ports, source: r.source })) : policy.egress.map((r) => ({ peers: r.to, ports: r.ports, source: r.source }))
+  if (rules.length === 0) {
+    misses.push({ policy: ref, direction, ruleIndex: -1, reason: 'no-rules', detail: noRulesDetail(direction), source: policy.source })
+  }
+  const destination = t.to.kind === 'pod' ? t.to.pod : undefined
+  rules.forEach((rule, ruleIndex) => {
+    let peerIndex: number | undefined
+    if (rule.peers.length > 0) {
+      const i = rule.peers.findIndex((p) => peerMatches(policy, p, other, nsLabels))
+      if (i < 0) {
+        misses.push({ policy: ref, direction, ruleIndex, reason: 'peer', detail: describePeerMiss(policy, rule.peers, other), source: rule.source })
+        return
+      }
+      peerIndex = i
+    }
+    let portIndex: number | undefined
+    if (rule.ports.length > 0) {
+      const i = rule.ports.findIndex((pp) => policyPortMatches(pp, t.port, t.protocol, destination))
+      if (i < 0) {
+        const why = describePortMiss(rule.ports, t.port, t.protocol, destination, describeEndpoint(t.to))
+        misses.push({ policy: ref, direction, ruleIndex, reason: why.reason, detail: why.detail, source: rule.source })
+        return
+      }
+      portIndex = i
+    }
+    allowedBy.push({
+      policy: ref,
+      direction,
+      ruleIndex,
+      ...(peerIndex === undefined ? {} : { peerIndex }),
+      ...(portIndex === undefined ? {} : { portIndex }),
+      source: rule.source,
+    })
+  })
+  return { policy: ref, allowedBy, misses }
+}
+
+export function referenceEvaluator(state: ClusterState): Evaluator {
+  const nsLabels = namespaceLabelsOf(state.namespaces)
+
+  function side(direction: PolicyType, subject: Endpoint, other: Endpoint, t: Traffic): DirectionVerdict {
+    if (subject.kind !== 'pod' || subject.pod.hostNetwork) return unenforced(direction)
+    const pod = subject.pod
+    const selecting = state.policies.filter((p) => policySelectsPod(p, pod, direction)).sort(comparePolicies)
+    const policies = selecting.map((p) => evaluatePolicy(p, direction, other, t, nsLabels))
+    const isolated = policies.length > 0
+    const allowed = !isolated || policies.some((e) => e.allowedBy.length > 0)
+    return { direction, enforced: true, isolated, policies, allowed }
+  }
+
+  function evaluate(t: Traffic): Verdict {
+    const egress = side('Egress', t.from, t.to, t)
+    const ingress = side('Ingress', t.to, t.from, t)
+    const loopback = isLoopback(t)
+    return { traffic: t, allowed: loopback || (egress.allowed && ingress.allowed), loopback, egress, ingress }
+  }
+
+  return { evaluate, isAllowed: (t) => evaluate(t).allowed }
+}
