@@ -38,7 +38,7 @@ export function renderDiffText(result: DiffResult, colour: boolean): string {
   const lines: string[] = []
   for (const row of result.rows) {
     const ports =
-      row.change === 'changed' ? `${row.before} -> ${row.after} (newly allowed: ${row.newlyAllowed}; newly denied: ${row.newlyDenied})` : row.change === 'added' ? row.newlyAllowed : row.newlyDenied
+      row.change === 'changed' ? `${row.before} -> ${row.after} (${[row.newlyAllowed !== 'none' ? `+${row.newlyAllowed}` : '', row.newlyDenied !== 'none' ? `-${row.newlyDenied}` : ''].filter(Boolean).join(', ')})` : row.change === 'added' ? row.newlyAllowed : row.newlyDenied
     lines.push(paint(colourOf[row.change], `${SIGN[row.change]} ${row.from} => ${row.to} : ${ports}`))
     const why = causesText(row)
     if (why) lines.push(`    because: ${why}`)

@@ -1,0 +1,138 @@
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { loadManifests, loadManifestText } from '../../src/cluster/load-manifests.js'
+import { createEngine } from '../../src/engine/engine.js'
+import { allowsSomethingNew, diffConnectivity, type DiffResult } from '../../src/analyze/diff.js'
+import { parseCidr, cidrRange, formatIp } from '../../src/model/cidr.js'
+import type { ClusterState } from '../../src/model/types.js'
+
+const FIXTURES = join(import.meta.dirname, '../fixtures')
+
+function diff(before: ClusterState, after: ClusterState, groupBy: 'workload' | 'pod' | 'namespace' = 'workload'): DiffResult {
+  return diffConnectivity({ state: before, evaluator: createEngine(before) }, { state: after, evaluator: createEngine(after) }, { groupBy })
+}
+
+/** Our range labels (`128.0.0.0/1`) in netpol-analyzer's interval form (`128.0.0.0-255.255.255.255`). */
+function asInterval(label: string): string {
+  const parsed = parseCidr(label)
+  if (!parsed.ok) return label
+  const r = cidrRange(parsed.cidr)
+  return `${formatIp({ family: r.family, value: r.start })}-${formatIp({ family: r.family, value: r.end })}`
+}
+
+function ourRow(r: DiffResult['rows'][number]): string {
+  const end = (s: string) => (/^\d/.test(s) ? `${asInterval(s)}[External]` : s)
+  const conns = (s: string) => (s === 'all ports' ? 'All Connections' : s === 'none' ? 'No Connections' : s)
+  return `${r.change} | ${end(r.from)} | ${end(r.to)} | ${conns(r.before)} | ${conns(r.after)}`
+}
+
+function goldenRows(text: string): string[] {
+  return text
+    .split('\n')
+    .filter((l) => l.startsWith('diff-type:'))
+    .map((l) => {
+      const m = /^diff-type: (\w+), source: (.+), destination: (.+), ref1: (.+), ref2: (.+)$/.exec(l.trim())!
+      return `${m[1]} | ${m[2]} | ${m[3]} | ${m[4]} | ${m[5]}`
+    })
+}
+
+describe('diff on Online Boutique (netpol-analyzer corpus)', () => {
+  it('names the same changed connections as netpol-analyzer, with the same port sets', async () => {
+    const base = join(FIXTURES, 'corpus/onlineboutique_workloads')
+    const before = (await loadManifests([join(base, 'input')])).state
+    const after = (await loadManifests([join(base, 'input-changed-netpols')])).state
+    const result = diff(before, after)
+    const golden = goldenRows(readFileSync(join(FIXTURES, 'diff/onlineboutique-netpol-analyzer-diff.txt'), 'utf8'))
+    expect(golden).toHaveLength(8)
+    expect(result.rows.map(ourRow).sort()).toEqual(golden.sort())
+    expect(allowsSomethingNew(result)).toBe(true)
+  })
+
+  it('names the policy behind each change, with file:line', async () => {
+    const base = join(FIXTURES, 'corpus/onlineboutique_workloads')
+    const before = (await loadManifests([join(base, 'input')])).state
+    const after = (await loadManifests([join(base, 'input-changed-netpols')])).state
+    const rows = diff(before, after).rows
+    const redisIn = rows.find((r) => r.to === 'default/redis-cart[Deployment]')!
+    expect(redisIn.causes).toEqual([
+      { side: 'ingress', kind: 'isolated-by', policies: [{ namespace: 'default', name: 'redis-cart-netpol', file: join(base, 'input-changed-netpols/netpols.yaml'), line: 1 }] },
+    ])
+    const added = rows.find((r) => r.from === 'default/cartservice[Deployment]' && r.to === 'default/emailservice[Deployment]')!
+    expect(added.causes.map((c) => `${c.side} ${c.kind} ${c.policies.map((p) => p.name).join(',')}`)).toEqual([
+      'egress allowed-by cartservice-netpol',
+      'ingress allowed-by emailservice-netpol',
+    ])
+  })
+
+  it('the same input twice has no changes', async () => {
+    const before = (await loadManifests([join(FIXTURES, 'corpus/onlineboutique_workloads/input')])).state
+    const result = diff(before, before)
+    expect(result.rows).toEqual([])
+    expect(allowsSomethingNew(result)).toBe(false)
+  })
+})
+
+const PODS = `
+apiVersion: v1
+kind: Pod
+metadata: {name: web, namespace: a, labels: {app: web}}
+spec: {containers: [{name: c, image: i, ports: [{containerPort: 80}]}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: db, namespace: b, labels: {app: db}}
+spec: {containers: [{name: c, image: i, ports: [{containerPort: 5432}]}]}
+`
+
+describe('diff details', () => {
+  it('a new default deny shows as newly denied, grouped by namespace when asked', () => {
+    const before = loadManifestText(PODS, { file: 'before.yaml' }).state
+    const after = loadManifestText(
+      `${PODS}---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: deny, namespace: b}
+spec: {podSelector: {}, policyTypes: [Ingress]}
+`,
+      { file: 'after.yaml' },
+    ).state
+    const result = diff(before, after, 'namespace')
+    expect(result.rows.map((r) => `${r.change} ${r.from} -> ${r.to}: ${r.newlyDenied}`)).toEqual(['removed 0.0.0.0/0 -> b: all ports', 'removed a -> b: all ports'])
+    expect(allowsSomethingNew(result)).toBe(false)
+  })
+
+  it('ipBlock boundaries cut the outside into ranges, and only the changed range is named', () => {
+    const policy = (except: string) => `${PODS}---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: ext, namespace: b}
+spec:
+  podSelector: {}
+  ingress:
+  - from: [{ipBlock: {cidr: 10.0.0.0/8, except: [${except}]}}]
+    ports: [{port: 5432}]
+`
+    const before = loadManifestText(policy('10.1.0.0/16'), { file: 'before.yaml' }).state
+    const after = loadManifestText(policy('10.1.0.0/17'), { file: 'after.yaml' }).state
+    const result = diff(before, after, 'pod')
+    expect(result.rows.map((r) => `${r.change} ${r.from} -> ${r.to}: ${r.newlyAllowed}`)).toEqual(['added 10.1.128.0/17 -> b/db[Pod]: TCP 5432'])
+  })
+
+  it('a workload that only exists after is marked as added and counts as new', () => {
+    const before = loadManifestText(PODS, { file: 'before.yaml' }).state
+    const after = loadManifestText(
+      `${PODS}---
+apiVersion: v1
+kind: Pod
+metadata: {name: cache, namespace: a, labels: {app: cache}}
+spec: {containers: [{name: c, image: i, ports: [{containerPort: 6379}]}]}
+`,
+      { file: 'after.yaml' },
+    ).state
+    const result = diff(before, after, 'pod')
+    expect(result.groupsAdded).toEqual(['a/cache[Pod]'])
+    expect(result.rows.every((r) => r.note === 'workload added')).toBe(true)
+    expect(allowsSomethingNew(result)).toBe(true)
+  })
+})
