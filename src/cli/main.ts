@@ -20,7 +20,7 @@ export interface CliContext {
 /** Each command lives in its own file under commands/ and exports one of these. */
 export type RegisterCommand = (program: Command, ctx: CliContext) => void
 
-const commands: RegisterCommand[] = [registerLint, registerDiff]
+const commands: RegisterCommand[] = [agentCommand, registerLint, registerDiff]
 
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command('netpol')
