@@ -10,6 +10,8 @@ import { VERSION } from './version.js'
 import { register as agentCommand } from './commands/agent.js'
 import { register as registerLint } from './commands/lint.js'
 import { register as registerDiff } from './commands/diff.js'
+import { register as registerTest } from './commands/test.js'
+import { register as registerLab } from './commands/lab.js'
 
 /** Shared by every command: the IO to use, and the exit code the command decided on. */
 export interface CliContext {
@@ -20,7 +22,7 @@ export interface CliContext {
 /** Each command lives in its own file under commands/ and exports one of these. */
 export type RegisterCommand = (program: Command, ctx: CliContext) => void
 
-const commands: RegisterCommand[] = [agentCommand, registerLint, registerDiff]
+const commands: RegisterCommand[] = [agentCommand, registerLint, registerDiff, registerTest, registerLab]
 
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command('netpol')

@@ -1,0 +1,296 @@
+/**
+ * @module `netpol lab`: a local cluster of network namespaces enforced by the real kernel. One
+ * command with subcommands (up, apply, probe, exec, logs, status, down, list); the work is in
+ * src/lab/, this file parses flags and prints.
+ */
+import { isAbsolute, resolve } from 'node:path'
+import { Option } from 'commander'
+import type { CliContext, RegisterCommand } from '../main.js'
+import { useColour } from '../io.js'
+import { UsageError } from '../errors.js'
+import { loadInput } from '../load-input.js'
+import { parsePortSpec } from '../../analyze/matrix.js'
+import { renderMatrixTable } from '../../render/table.js'
+import { renderJson } from '../../render/json.js'
+import { checkLabEnvironment } from '../../lab/environment.js'
+import { DEFAULT_LAB_NAME, validateLabName } from '../../lab/lab-names.js'
+import { labsDir } from '../../lab/state-store.js'
+import { nftLabDataplane } from '../../lab/nft-lab-dataplane.js'
+import { LabInterrupted, type LabContext } from '../../lab/lab-context.js'
+import { labUp } from '../../lab/lab-up.js'
+import { labApply } from '../../lab/lab-apply.js'
+import { labDown } from '../../lab/lab-down.js'
+import { labProbe } from '../../lab/lab-probe.js'
+import { execInPod, findPod } from '../../lab/lab-exec.js'
+import { labList, labStatus, type LabStatus } from '../../lab/lab-status.js'
+import { requireLab } from '../../lab/require-lab.js'
+import { describeDisagreement } from '../../lab/probe-plan.js'
+import { labLogs } from '../../lab/lab-logs.js'
+import { renderDenyRecords } from '../../lab/deny-records.js'
+
+const collect = (v: string, prev: string[]): string[] => [...prev, v]
+
+function labContext(ctx: CliContext): LabContext {
+  return { root: labsDir(ctx.io.env), dataplane: nftLabDataplane, warn: (m) => ctx.io.stderr(`warning: ${m}\n`) }
+}
+
+function labName(flags: { name?: string }, ctx: CliContext): string {
+  return validateLabName(flags.name ?? ctx.io.env.NETPOL_LAB ?? DEFAULT_LAB_NAME)
+}
+
+function absolutePaths(paths: readonly string[], cwd: string): string[] {
+  return paths.filter((p) => p !== '-').map((p) => (isAbsolute(p) ? p : resolve(cwd, p)))
+}
+
+const nameOption = (): Option => new Option('--name <lab>', `lab name (default: $NETPOL_LAB or "${DEFAULT_LAB_NAME}")`)
+
+function renderStatus(s: LabStatus): string {
+  const lines = [`lab ${s.name} (${s.phase}): ${s.nodes.length} nodes, ${s.pods.length} pods, ${s.policies} policies`, '']
+  const nodeRows = [['NODE', 'NETNS', 'ADDRESS', 'POD CIDR', 'PODS'], ...s.nodes.map((n) => [n.name, n.present ? n.netns : `${n.netns} (missing!)`, n.address, n.podCidr, String(n.pods)])]
+  const podRows = [['POD', 'IP', 'NODE', 'PORTS', 'SERVER'], ...s.pods.map((p) => [p.pod, p.ip, p.node, p.ports.join(',') || '-', p.server])]
+  return [...lines, columns(nodeRows), '', columns(podRows)].join('\n')
+}
+
+function columns(rows: readonly (readonly string[])[]): string {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)))
+  return `${rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('   ')).join('\n')}\n`
+}
+
+export const register: RegisterCommand = (program, ctx) => {
+  const lab = program
+    .command('lab')
+    .summary('a local cluster of network namespaces that enforces your policies with nftables')
+    .description(
+      'Run your manifests for real: every node and pod is a Linux network namespace, every pod serves its\n' +
+        'containerPorts, and each node enforces the policies with the same nftables rulesets the agent uses.\n' +
+        'Needs root, iproute2 and nftables. Everything lives in namespaces named netpol-<lab>-...; the host\'s\n' +
+        'own network namespace, routes and firewall are never touched.',
+    )
+    .addHelpText(
+      'after',
+      `
+Workflow (like kubectl apply / kubectl exec ... curl):
+  sudo ./bin/netpol lab up examples/three-tier
+  sudo ./bin/netpol lab probe
+  sudo ./bin/netpol lab exec prod/frontend-0 -- curl -s -m 2 http://<backend IP>:8080/
+  sudo ./bin/netpol lab logs
+  sudo ./bin/netpol lab down`,
+    )
+
+  lab
+    .command('up')
+    .description('build a lab from manifests (Namespaces, Pods, workloads, NetworkPolicies) and start it')
+    .argument('<paths...>', 'manifest files or directories (recursive: .yaml, .yml, .json), or - for stdin')
+    .addOption(nameOption())
+    .option('--nodes <n>', 'number of nodes (2-16)', '2')
+    .option('-n, --namespace <namespace>', 'namespace for objects that have none (default "default")')
+    .addHelpText(
+      'after',
+      `
+Pods go to the node their spec.nodeName names (node-0, node-1, ...), else round-robin; addresses
+come from the manifests' pod IPs, else from 10.244.<node>.0/24. hostNetwork pods are not run.
+SCTP ports are not served (Node.js has no SCTP sockets): a warning says so.
+
+Examples:
+  sudo ./bin/netpol lab up examples/three-tier
+  sudo ./bin/netpol lab up manifests/ --name staging --nodes 3`,
+    )
+    .action(async (paths: string[], flags: { name?: string; nodes: string; namespace?: string }) => {
+      const name = labName(flags, ctx)
+      const nodeCount = Number(flags.nodes)
+      if (!Number.isInteger(nodeCount)) throw new UsageError(`invalid --nodes "${flags.nodes}": expected a number from 2 to 16`)
+      await checkLabEnvironment()
+      const { state } = await loadInput(paths, ctx.io, { namespace: flags.namespace })
+      try {
+        const running = await labUp(labContext(ctx), { name, nodeCount, manifests: absolutePaths(paths, ctx.io.cwd), state })
+        ctx.io.stdout(`lab "${name}" is up\n\n${renderStatus(await labStatus(running))}`)
+        ctx.io.stdout(`\nNext: netpol lab probe${name === DEFAULT_LAB_NAME ? '' : ` --name ${name}`}\n`)
+      } catch (err) {
+        if (err instanceof LabInterrupted) {
+          ctx.io.stderr(`error: ${err.message}\n`)
+          ctx.exitCode = 130
+          return
+        }
+        throw err
+      }
+    })
+
+  lab
+    .command('apply')
+    .description('change policies, labels and pods of a running lab, like kubectl apply')
+    .argument('<paths...>', 'manifest files or directories, or - for stdin')
+    .addOption(nameOption())
+    .option('--prune', 'the manifests are the whole cluster: remove objects that are not in them')
+    .option('-n, --namespace <namespace>', 'namespace for objects that have none (default "default")')
+    .addHelpText(
+      'after',
+      `
+Objects replace the running ones with the same kind, namespace and name; others stay (with --prune
+they are removed). A workload's pods are replaced together. New pods get namespaces before the new
+rulesets are applied (each node's in one atomic transaction), and their servers start after.
+
+Examples:
+  sudo ./bin/netpol lab apply deny-all.yaml
+  sudo ./bin/netpol lab apply examples/three-tier --prune`,
+    )
+    .action(async (paths: string[], flags: { name?: string; prune?: boolean; namespace?: string }) => {
+      const name = labName(flags, ctx)
+      await checkLabEnvironment()
+      const { state } = await loadInput(paths, ctx.io, { namespace: flags.namespace })
+      const r = await labApply(labContext(ctx), { name, manifests: absolutePaths(paths, ctx.io.cwd), state, prune: flags.prune })
+      const parts = [
+        `${r.state.cluster.policies.length} policies`,
+        `${r.state.topology.pods.length} pods`,
+        ...(r.added.length ? [`added ${r.added.join(', ')}`] : []),
+        ...(r.removed.length ? [`removed ${r.removed.join(', ')}`] : []),
+        ...(r.restarted.length ? [`restarted ${r.restarted.join(', ')}`] : []),
+      ]
+      ctx.io.stdout(`lab "${name}" updated: ${parts.join('; ')}\n`)
+    })
+
+  lab
+    .command('probe')
+    .description('connect from every pod to every pod for real and compare with the engine')
+    .addOption(nameOption())
+    .option('-p, --port <port>', 'probe PORT[/PROTOCOL] (repeatable; default: every containerPort any pod declares)', collect, [])
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table'))
+    .option('--timeout <ms>', 'how long a connection may take before it counts as dropped', '1000')
+    .addHelpText(
+      'after',
+      `
+TCP: a completed handshake, or a refusal (the packet reached the pod, nobody listens there), counts as
+allowed; a timeout as denied (the data plane drops). UDP: an echo (or ICMP port unreachable) is
+allowed, silence is denied. SCTP is skipped (Node.js has no SCTP sockets).
+Exit code 1 when any observed cell differs from the engine's verdict; each one is listed.
+
+JSON: {"connections":[{"from","to","port","protocol","allowed","outcome","expected"},...],
+       "disagreements":[...],"skipped":[{"port","protocol","reason"}]}  (the matrix shape, plus fields)
+
+Examples:
+  sudo ./bin/netpol lab probe
+  sudo ./bin/netpol lab probe --port 8080/TCP --port 53/UDP -o json`,
+    )
+    .action(async (flags: { name?: string; port: string[]; output: 'table' | 'json'; timeout: string }) => {
+      const name = labName(flags, ctx)
+      const timeoutMs = Number(flags.timeout)
+      if (!Number.isInteger(timeoutMs) || timeoutMs < 50 || timeoutMs > 60_000) throw new UsageError(`invalid --timeout "${flags.timeout}": expected milliseconds from 50 to 60000`)
+      const ports = flags.port.map(parsePortSpec)
+      await checkLabEnvironment()
+      const state = await requireLab(labsDir(ctx.io.env), name)
+      const r = await labProbe(state, { ports, timeoutMs })
+      if (flags.output === 'json') {
+        ctx.io.stdout(renderJson({ connections: r.connections, disagreements: r.disagreements, skipped: r.skipped }))
+      } else {
+        ctx.io.stdout(renderMatrixTable(r.observed, { colour: useColour(ctx.io) }))
+        for (const s of r.skipped) ctx.io.stdout(`\nskipped ${s.port}/${s.protocol}: ${s.reason}\n`)
+        const n = r.connections.length
+        if (r.disagreements.length === 0) ctx.io.stdout(`\nall ${n} probes agree with the engine\n`)
+        else {
+          ctx.io.stdout(`\n${r.disagreements.length} of ${n} probes disagree with the engine:\n`)
+          for (const d of r.disagreements) ctx.io.stdout(`  ${describeDisagreement(d)}\n`)
+        }
+      }
+      if (r.skipped.length > 0) ctx.io.stderr(`warning: SCTP probes skipped: ${state.sctp.reason}\n`)
+      if (r.disagreements.length > 0) ctx.exitCode = 1
+    })
+
+  lab
+    .command('exec')
+    .description('run a command inside a pod, like kubectl exec (its exit code is passed through)')
+    .argument('<pod>', 'ns/name, or name with -n')
+    .argument('<command...>', 'the command and its arguments, after --')
+    .addOption(nameOption())
+    .option('-n, --namespace <namespace>', 'namespace of the pod')
+    .addHelpText(
+      'after',
+      `
+The command runs in the pod's network namespace (with NETPOL_POD and NETPOL_POD_IP set); it sees
+only the pod's address and its default route. \`lab status\` lists the pods' IPs.
+
+Examples:
+  sudo ./bin/netpol lab exec prod/frontend-0 -- curl -s -m 2 http://10.244.1.2:8080/
+  sudo ./bin/netpol lab exec prod/frontend-0 -- ip addr
+  sudo ./bin/netpol lab exec -n prod frontend-0 -- bash`,
+    )
+    .action(async (podRef: string, command: string[], flags: { name?: string; namespace?: string }) => {
+      const name = labName(flags, ctx)
+      await checkLabEnvironment()
+      const state = await requireLab(labsDir(ctx.io.env), name)
+      ctx.exitCode = await execInPod(findPod(state, podRef, flags.namespace), command, ctx.io)
+    })
+
+  lab
+    .command('logs')
+    .description('denied connections, as the nodes dropped them')
+    .addOption(nameOption())
+    .option('-f, --follow', 'keep printing new denied connections until interrupted')
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+    .addHelpText(
+      'after',
+      `
+One line per denied new connection: time, source pod (or IP), destination pod (or IP), port,
+protocol, and the side that denied it (egress of the source, ingress of the destination), with the
+node that dropped it. JSON: one object per line.
+
+Examples:
+  sudo ./bin/netpol lab logs
+  sudo ./bin/netpol lab logs -f -o json`,
+    )
+    .action(async (flags: { name?: string; follow?: boolean; output: 'text' | 'json' }) => {
+      const name = labName(flags, ctx)
+      await checkLabEnvironment()
+      const state = await requireLab(labsDir(ctx.io.env), name)
+      await labLogs(state, {
+        follow: Boolean(flags.follow),
+        print: (records) => {
+          if (records.length === 0 && !flags.follow && flags.output === 'text') ctx.io.stdout('No denied connections recorded.\n')
+          else ctx.io.stdout(renderDenyRecords(records, flags.output))
+        },
+      })
+    })
+
+  lab
+    .command('status')
+    .description('nodes, pods, their addresses and nodes, and whether their servers run')
+    .addOption(nameOption())
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table'))
+    .addHelpText('after', '\nExamples:\n  sudo ./bin/netpol lab status\n  sudo ./bin/netpol lab status -o json')
+    .action(async (flags: { name?: string; output: 'table' | 'json' }) => {
+      const name = labName(flags, ctx)
+      const state = await requireLab(labsDir(ctx.io.env), name)
+      const s = await labStatus(state)
+      ctx.io.stdout(flags.output === 'json' ? renderJson(s) : renderStatus(s))
+    })
+
+  lab
+    .command('down')
+    .description('remove every namespace, link, rule and process of a lab (idempotent; also after a killed `lab up`)')
+    .addOption(nameOption())
+    .addHelpText('after', '\nExamples:\n  sudo ./bin/netpol lab down\n  sudo ./bin/netpol lab down --name staging')
+    .action(async (flags: { name?: string }) => {
+      const name = labName(flags, ctx)
+      await checkLabEnvironment()
+      const r = await labDown(labContext(ctx), name)
+      ctx.io.stdout(
+        r.existed
+          ? `lab "${name}" removed: ${r.netns.length} network namespaces, ${r.processes} processes\n`
+          : `lab "${name}" does not exist; nothing to remove\n`,
+      )
+    })
+
+  lab
+    .command('list')
+    .description('labs on this machine (also leftovers of a killed `lab up`)')
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table'))
+    .addHelpText('after', '\nExamples:\n  sudo ./bin/netpol lab list')
+    .action(async (flags: { output: 'table' | 'json' }) => {
+      const labs = await labList(labsDir(ctx.io.env))
+      if (flags.output === 'json') ctx.io.stdout(renderJson({ labs }))
+      else if (labs.length === 0) ctx.io.stdout('No labs.\n')
+      else ctx.io.stdout(columns([['NAME', 'PHASE', 'NODES', 'PODS', 'NETNS'], ...labs.map((l) => [l.name, l.phase, String(l.nodes), String(l.pods), String(l.netns)])]))
+    })
+
+  for (const sub of lab.commands) sub.exitOverride().configureOutput(program.configureOutput())
+  lab.exitOverride().configureOutput(program.configureOutput())
+}
+

@@ -1,0 +1,79 @@
+/**
+ * @module `lab apply`: change a running lab like `kubectl apply`. New pods get namespaces and
+ * links first, then every node's ruleset is replaced atomically (new pods are isolated before
+ * their servers start), then servers start and removed pods go away.
+ */
+import type { ClusterState } from '../model/types.js'
+import type { LabContext } from './lab-context.js'
+import type { LabState } from './lab-state.js'
+import { diffTopology, planTopology } from './topology.js'
+import { addPods, applyAllNodes, removePods, startServers } from './lab-build.js'
+import { labDir, writeLabState } from './state-store.js'
+import { isLabProcess, stopProcesses } from './lab-processes.js'
+import { mergeClusterState } from './merge-state.js'
+import { requireLab } from './require-lab.js'
+
+export interface ApplyOptions {
+  readonly name: string
+  /** Absolute manifest paths (recorded). */
+  readonly manifests: readonly string[]
+  readonly state: ClusterState
+  /** The new manifests are everything: objects not in them are removed. */
+  readonly prune?: boolean
+}
+
+export interface ApplyResult {
+  readonly state: LabState
+  readonly added: readonly string[]
+  readonly removed: readonly string[]
+  readonly restarted: readonly string[]
+}
+
+export async function labApply(ctx: LabContext, o: ApplyOptions): Promise<ApplyResult> {
+  const running = await requireLab(ctx.root, o.name)
+  return applyClusterState(ctx, running, mergeClusterState(running.cluster, o.state, o.prune), o.manifests)
+}
+
+/** Moves a running lab to `desired` (a whole cluster state); shared by `lab apply` and tests. */
+export async function applyClusterState(ctx: LabContext, running: LabState, desired: ClusterState, manifests: readonly string[] = []): Promise<ApplyResult> {
+  const name = running.name
+  const nodeCount = running.topology.nodes.length
+  const plan = planTopology(desired, { lab: name, nodeCount, previous: running.topology })
+  for (const w of plan.warnings) ctx.warn(w)
+  const change = diffTopology(running.topology, plan.topology)
+  const dir = labDir(ctx.root, name)
+  const key = (p: { namespace: string; name: string }): string => `${p.namespace}/${p.name}`
+
+  await addPods(plan.topology, change.added)
+  try {
+    await applyAllNodes(ctx.dataplane, plan.topology, plan.state)
+  } catch (err) {
+    // The previous rulesets stay in force (each apply is one transaction); drop the half-added pods.
+    await removePods(plan.topology, change.added, {}, name)
+    throw err
+  }
+  const servers: Record<string, number> = { ...running.servers }
+  const restart = change.portsChanged
+  const oldPids: number[] = []
+  for (const p of restart) {
+    const pid = servers[key(p)]
+    if (pid !== undefined && (await isLabProcess(name, pid))) oldPids.push(pid)
+  }
+  await stopProcesses(oldPids)
+  Object.assign(servers, await startServers(name, dir, [...change.added, ...restart]))
+  await removePods(plan.topology, change.removed, running.servers, name)
+  for (const p of change.removed) delete servers[key(p)]
+
+  const state: LabState = {
+    ...running,
+    updatedAt: new Date().toISOString(),
+    manifests: [...running.manifests, ...manifests.filter((m) => !running.manifests.includes(m))],
+    cluster: plan.state,
+    topology: plan.topology,
+    servers,
+    warnings: plan.warnings,
+  }
+  await writeLabState(ctx.root, state)
+  return { state, added: change.added.map(key), removed: change.removed.map(key), restarted: restart.map(key) }
+}
+

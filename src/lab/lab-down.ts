@@ -1,0 +1,34 @@
+/**
+ * @module `lab down`: remove everything a lab made, whether it is running, half built, or its
+ * `lab up` was killed. Idempotent.
+ */
+import type { LabContext } from './lab-context.js'
+import { teardown } from './lab-build.js'
+import { readLabState, removeLabDir } from './state-store.js'
+import { validateLabName } from './lab-names.js'
+
+export interface DownResult {
+  readonly name: string
+  /** False when nothing of the lab was left. */
+  readonly existed: boolean
+  readonly netns: readonly string[]
+  readonly processes: number
+}
+
+export async function labDown(ctx: Pick<LabContext, 'root'>, lab: string): Promise<DownResult> {
+  const name = validateLabName(lab)
+  let state
+  try {
+    state = await readLabState(ctx.root, name)
+  } catch {
+    // A damaged state file must not keep the lab's leftovers alive: discovery by name still works.
+    state = undefined
+  }
+  const removed = await teardown({
+    lab: name,
+    topology: state?.topology,
+    pids: state ? [...Object.values(state.servers), ...Object.values(state.collectors)] : [],
+  })
+  await removeLabDir(ctx.root, name)
+  return { name, existed: state !== undefined || removed.netns.length > 0 || removed.processes > 0, ...removed }
+}

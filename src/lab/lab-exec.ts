@@ -1,0 +1,45 @@
+/**
+ * @module `lab exec POD -- CMD...`: a command inside a pod's network namespace, like `kubectl exec`.
+ */
+import { spawn } from 'node:child_process'
+import { UsageError } from '../cli/errors.js'
+import type { CliIO } from '../cli/io.js'
+import type { LabState } from './lab-state.js'
+import type { LabPod } from './topology.js'
+
+/** `ns/name`, or `name` in `namespace` (or the only pod of that name in the lab). */
+export function findPod(state: LabState, ref: string, namespace?: string): LabPod {
+  const pods = state.topology.pods
+  const slash = ref.indexOf('/')
+  const [ns, name] = slash >= 0 ? [ref.slice(0, slash), ref.slice(slash + 1)] : [namespace, ref]
+  const matches = pods.filter((p) => p.name === name && (ns === undefined || p.namespace === ns))
+  if (matches.length === 1) return matches[0]
+  const list = pods.map((p) => `${p.namespace}/${p.name}`).join(', ')
+  if (matches.length > 1) throw new UsageError(`pod "${ref}" is ambiguous: name it with its namespace (${matches.map((p) => `${p.namespace}/${p.name}`).join(', ')})`)
+  throw new UsageError(`pod "${ns !== undefined ? `${ns}/${name}` : ref}" is not in lab "${state.name}"${list ? ` (pods: ${list})` : ''}`)
+}
+
+/** Runs `command` in the pod's namespace; resolves with its exit code (128+signal when killed). */
+export function execInPod(pod: LabPod, command: readonly string[], io: CliIO): Promise<number> {
+  if (command.length === 0) throw new UsageError('no command given: lab exec POD -- COMMAND [ARGS...]')
+  const interactive = io.stdin === process.stdin
+  return new Promise((resolve, reject) => {
+    const child = spawn('ip', ['netns', 'exec', pod.netns, ...command], {
+      stdio: interactive ? 'inherit' : ['pipe', 'pipe', 'pipe'],
+      env: { ...io.env, NETPOL_POD: `${pod.namespace}/${pod.name}`, NETPOL_POD_IP: pod.ip },
+    })
+    if (!interactive) {
+      child.stdout!.on('data', (b: Buffer) => io.stdout(b.toString('utf8')))
+      child.stderr!.on('data', (b: Buffer) => io.stderr(b.toString('utf8')))
+      io.stdin.pipe(child.stdin!)
+      child.stdin!.on('error', () => {})
+    }
+    child.on('error', reject)
+    child.on('close', (code, signal) => resolve(code ?? (signal ? 128 + signalNumber(signal) : 1)))
+  })
+}
+
+function signalNumber(signal: NodeJS.Signals): number {
+  const numbers: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGTERM: 15 }
+  return numbers[signal] ?? 0
+}

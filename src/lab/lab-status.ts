@@ -1,0 +1,105 @@
+/**
+ * @module `lab status` and `lab list`: what is running, read from the state files and checked
+ * against the kernel (namespaces present, servers alive).
+ */
+import type { LabState } from './lab-state.js'
+import { isLabProcess } from './lab-processes.js'
+import { listNetpolNetns } from './netns.js'
+import { listLabDirs, readLabState } from './state-store.js'
+import { isLabNetns } from './lab-names.js'
+
+export interface PodStatus {
+  readonly pod: string
+  readonly ip: string
+  readonly node: string
+  readonly netns: string
+  readonly ports: readonly string[]
+  readonly server: 'running' | 'not running' | 'no ports'
+}
+
+export interface LabStatus {
+  readonly name: string
+  readonly phase: LabState['phase']
+  readonly createdAt: string
+  readonly updatedAt: string
+  readonly manifests: readonly string[]
+  readonly nodes: readonly { name: string; netns: string; address: string; podCidr: string; pods: number; present: boolean }[]
+  readonly pods: readonly PodStatus[]
+  readonly policies: number
+  readonly warnings: readonly string[]
+}
+
+export async function labStatus(state: LabState): Promise<LabStatus> {
+  const present = new Set(await listNetpolNetns())
+  const pods: PodStatus[] = []
+  for (const p of state.topology.pods) {
+    const pid = state.servers[`${p.namespace}/${p.name}`]
+    const served = p.containerPorts.filter((c) => c.protocol !== 'SCTP')
+    pods.push({
+      pod: `${p.namespace}/${p.name}`,
+      ip: p.ip,
+      node: p.node,
+      netns: p.netns,
+      ports: p.containerPorts.map((c) => `${c.containerPort}/${c.protocol}${c.name ? ` (${c.name})` : ''}`),
+      server: served.length === 0 && pid === undefined ? 'no ports' : pid !== undefined && (await isLabProcess(state.name, pid)) ? 'running' : 'not running',
+    })
+  }
+  return {
+    name: state.name,
+    phase: state.phase,
+    createdAt: state.createdAt,
+    updatedAt: state.updatedAt,
+    manifests: state.manifests,
+    nodes: state.topology.nodes.map((n) => ({
+      name: n.name,
+      netns: n.netns,
+      address: n.underlayIp,
+      podCidr: n.podCidr,
+      pods: state.topology.pods.filter((p) => p.node === n.name).length,
+      present: present.has(n.netns),
+    })),
+    pods,
+    policies: state.cluster.policies.length,
+    warnings: state.warnings,
+  }
+}
+
+export interface LabListEntry {
+  readonly name: string
+  /** `leftover`: namespaces without a state file (a killed `lab up`); `lab down` removes them. */
+  readonly phase: LabState['phase'] | 'leftover' | 'damaged'
+  readonly nodes: number
+  readonly pods: number
+  readonly netns: number
+}
+
+const LAB_NETNS = /^netpol-([a-z0-9](?:[a-z0-9-]*[a-z0-9])?)-(?:fabric|node-\d+|p-[0-9a-f]{10})$/
+
+export async function labList(root: string): Promise<LabListEntry[]> {
+  const netns = await listNetpolNetns()
+  const names = new Set(await listLabDirs(root))
+  for (const n of netns) {
+    const m = LAB_NETNS.exec(n)
+    if (m && isLabNetns(m[1], n)) names.add(m[1])
+  }
+  const out: LabListEntry[] = []
+  for (const name of [...names].sort()) {
+    const count = netns.filter((n) => isLabNetns(name, n)).length
+    let state: LabState | undefined
+    let damaged = false
+    try {
+      state = await readLabState(root, name)
+    } catch {
+      damaged = true
+    }
+    if (state === undefined && count === 0 && !damaged) continue
+    out.push({
+      name,
+      phase: state?.phase ?? (damaged ? 'damaged' : 'leftover'),
+      nodes: state?.topology.nodes.length ?? 0,
+      pods: state?.topology.pods.length ?? 0,
+      netns: count,
+    })
+  }
+  return out
+}

@@ -1,0 +1,83 @@
+/**
+ * @module `lab up`: a new lab from a cluster state. The order keeps every pod isolated from its
+ * first instant: links and routes, then each node's ruleset, then forwarding, then the servers.
+ * Any failure (or SIGINT/SIGTERM) removes what was built; `lab down` handles a `kill -9`.
+ */
+import type { ClusterState } from '../model/types.js'
+import { UsageError } from '../cli/errors.js'
+import type { LabContext } from './lab-context.js'
+import { LabInterrupted } from './lab-context.js'
+import { LAB_STATE_VERSION, type LabState } from './lab-state.js'
+import { planTopology } from './topology.js'
+import { applyAllNodes, createNetwork, enableForwarding, startServers, teardown } from './lab-build.js'
+import { labDir, readLabState, removeLabDir, writeLabState } from './state-store.js'
+import { listLabNetns } from './netns.js'
+import { sctpSupport } from './sctp-support.js'
+import { validateLabName } from './lab-names.js'
+
+export interface UpOptions {
+  readonly name: string
+  readonly nodeCount: number
+  /** Absolute manifest paths the state came from (recorded for `lab status`). */
+  readonly manifests: readonly string[]
+  readonly state: ClusterState
+}
+
+export async function labUp(ctx: LabContext, o: UpOptions): Promise<LabState> {
+  const name = validateLabName(o.name)
+  if ((await readLabState(ctx.root, name)) !== undefined || (await listLabNetns(name)).length > 0) {
+    throw new UsageError(`lab "${name}" already exists; remove it first with \`netpol lab down --name ${name}\` (or pick another --name)`)
+  }
+  const plan = planTopology(o.state, { lab: name, nodeCount: o.nodeCount })
+  for (const w of plan.warnings) ctx.warn(w)
+  const sctp = sctpSupport()
+  if (plan.topology.pods.some((p) => p.containerPorts.some((c) => c.protocol === 'SCTP'))) ctx.warn(`SCTP: ${sctp.reason}`)
+  const now = new Date().toISOString()
+  let state: LabState = {
+    version: LAB_STATE_VERSION,
+    name,
+    phase: 'building',
+    createdAt: now,
+    updatedAt: now,
+    manifests: o.manifests,
+    cluster: plan.state,
+    topology: plan.topology,
+    servers: {},
+    collectors: {},
+    warnings: plan.warnings,
+    sctp,
+  }
+  // Written first, so `lab down` knows what to remove even if this process is killed mid-way.
+  await writeLabState(ctx.root, state)
+
+  let interrupted: string | undefined
+  const onSignal = (signal: NodeJS.Signals): void => {
+    interrupted = signal
+  }
+  const checkpoint = (): void => {
+    if (interrupted !== undefined) throw new LabInterrupted(interrupted)
+  }
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
+  try {
+    await createNetwork(plan.topology)
+    checkpoint()
+    await applyAllNodes(ctx.dataplane, plan.topology, plan.state)
+    checkpoint()
+    await enableForwarding(plan.topology)
+    checkpoint()
+    const servers = await startServers(name, labDir(ctx.root, name), plan.topology.pods)
+    state = { ...state, servers }
+    checkpoint()
+    state = { ...state, phase: 'ready', updatedAt: new Date().toISOString() }
+    await writeLabState(ctx.root, state)
+    return state
+  } catch (err) {
+    await teardown({ lab: name, topology: plan.topology, pids: Object.values(state.servers) })
+    await removeLabDir(ctx.root, name)
+    throw err
+  } finally {
+    process.removeListener('SIGINT', onSignal)
+    process.removeListener('SIGTERM', onSignal)
+  }
+}
