@@ -1,0 +1,85 @@
+/**
+ * @module `netpol test`: check expectations ("from may reach to on port") against the policies,
+ * offline; for CI (JUnit XML) and for examples that carry their expected reachability.
+ */
+import { readFile, writeFile, rename } from 'node:fs/promises'
+import { dirname, basename, join, resolve } from 'node:path'
+import { Option } from 'commander'
+import type { RegisterCommand } from '../main.js'
+import { useColour } from '../io.js'
+import { EnvironmentError, EXIT_NO } from '../errors.js'
+import { loadInput } from '../load-input.js'
+import { InputError } from '../../model/diagnostic.js'
+import { createEngine } from '../../engine/engine.js'
+import { checkExpectations, parseExpectations } from '../../analyze/expectations.js'
+import { renderExpectationsJson, renderExpectationsText, renderJunit } from '../../render/expectations-output.js'
+
+interface TestFlags {
+  expect: string
+  junit?: string
+  output: 'text' | 'json'
+  namespace?: string
+  verbose?: boolean
+}
+
+export const register: RegisterCommand = (program, ctx) => {
+  program
+    .command('test')
+    .summary('check expected reachability ("frontend may reach db on 5432/TCP") against the policies')
+    .description(
+      'Check a file of expectations against what the policies allow, offline. Each expectation names a source,\n' +
+        'a destination, a port and whether the connection must be allowed; each result line says PASS or FAIL and why.',
+    )
+    .argument('<paths...>', 'manifest files or directories (recursive: .yaml, .yml, .json), or - for stdin')
+    .requiredOption('-e, --expect <file>', 'expectations file (YAML; see docs/review.md)')
+    .option('--junit <file>', 'also write the results as JUnit XML to this file')
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+    .option('-n, --namespace <namespace>', 'namespace for objects that have none (default "default")')
+    .option('-v, --verbose', 'list the objects of kinds netpol does not use (skipped)')
+    .addHelpText(
+      'after',
+      `
+Expectations file (a list, or {expectations: [...]}):
+  - name: frontend reaches the API        # optional
+    from: prod/frontend                   # ns/pod, ns/workload (all its pods), ns/deployment/name, or an IP
+    to: prod/api
+    port: 8080/TCP                        # 80, 80/TCP, 53/UDP, or a container port name
+    allowed: true
+  - from: 203.0.113.7
+    to: prod/database
+    port: 5432/TCP
+    allowed: false
+
+Exit codes: 0 every expectation holds; 1 some fail; 2 bad input (file:line of the bad expectation).
+
+Examples:
+  netpol test examples/three-tier --expect examples/three-tier/expected.yaml
+  netpol test k8s/ --expect k8s/reachability.yaml --junit test-results/netpol.xml`,
+    )
+    .action(async (paths: string[], flags: TestFlags) => {
+      const file = resolve(ctx.io.cwd, flags.expect)
+      let text: string
+      try {
+        text = await readFile(file, 'utf8')
+      } catch (err) {
+        throw new InputError([{ severity: 'error', file: flags.expect, line: 0, message: `cannot read expectations: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` }])
+      }
+      const expectations = parseExpectations(text, flags.expect)
+      const { state } = await loadInput(paths, ctx.io, { namespace: flags.namespace, verbose: flags.verbose })
+      const results = checkExpectations(state, createEngine(state), expectations)
+      ctx.io.stdout(flags.output === 'json' ? renderExpectationsJson(results) : renderExpectationsText(results, useColour(ctx.io)))
+      if (flags.junit) await writeAtomically(resolve(ctx.io.cwd, flags.junit), renderJunit(results, `netpol test ${flags.expect}`))
+      if (results.some((r) => !r.passed)) ctx.exitCode = EXIT_NO
+    })
+}
+
+/** Write to a temporary file next to the target, then rename: never a half-written report. */
+async function writeAtomically(path: string, content: string): Promise<void> {
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`)
+  try {
+    await writeFile(tmp, content)
+    await rename(tmp, path)
+  } catch (err) {
+    throw new EnvironmentError(`cannot write ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`)
+  }
+}
