@@ -1,0 +1,132 @@
+/**
+ * @module A throwaway node network namespace with routed pod namespaces, for data plane tests and the benchmark.
+ *
+ * Everything lives in namespaces this module creates (`netpol-dp-<id>-node`, `netpol-dp-<id>-<pod>`):
+ * veth pairs are created inside them (never in the host namespace), forwarding is enabled only in
+ * the node namespace, and `destroy()` deletes every namespace (the veths go with them). Pods are
+ * routed, not bridged, so the node's `forward` hook sees pod-to-pod traffic. Needs root and iproute2.
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { promisify } from 'node:util'
+
+const run = promisify(execFile)
+
+export interface TopologyPod {
+  readonly name: string
+  readonly netns: string
+  readonly ip: string
+}
+
+export interface Topology {
+  readonly id: string
+  readonly nodeNetns: string
+  readonly pods: readonly TopologyPod[]
+  /** Runs a command inside a namespace and returns stdout. */
+  exec(netns: string, argv: readonly string[]): Promise<string>
+  /** Starts a long-running Node.js program (ESM source text) inside a namespace. */
+  spawnNode(netns: string, source: string, args?: readonly string[]): ChildProcess
+  destroy(): Promise<void>
+}
+
+async function ip(args: readonly string[]): Promise<void> {
+  await run('ip', [...args])
+}
+
+/** Creates a node namespace and one routed pod namespace per name (pod i gets 10.250.<i>.2). */
+export async function createTopology(podNames: readonly string[], id = randomBytes(4).toString('hex')): Promise<Topology> {
+  const nodeNetns = `netpol-dp-${id}-node`
+  const created: string[] = []
+  const children = new Set<ChildProcess>()
+  const destroy = async (): Promise<void> => {
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL')
+    for (const ns of [...created].reverse()) await run('ip', ['netns', 'del', ns]).catch(() => undefined)
+  }
+  try {
+    await ip(['netns', 'add', nodeNetns])
+    created.push(nodeNetns)
+    await ip(['-n', nodeNetns, 'link', 'set', 'lo', 'up'])
+    await run('ip', ['netns', 'exec', nodeNetns, 'sysctl', '-qw', 'net.ipv4.ip_forward=1'])
+    const pods: TopologyPod[] = []
+    for (const [i, name] of podNames.entries()) {
+      const netns = `netpol-dp-${id}-${name}`
+      await ip(['netns', 'add', netns])
+      created.push(netns)
+      const hostSide = `vp${i}`
+      await ip(['-n', nodeNetns, 'link', 'add', hostSide, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', netns])
+      await ip(['-n', nodeNetns, 'addr', 'add', `10.250.${i}.1/24`, 'dev', hostSide])
+      await ip(['-n', nodeNetns, 'link', 'set', hostSide, 'up'])
+      await ip(['-n', netns, 'link', 'set', 'lo', 'up'])
+      await ip(['-n', netns, 'addr', 'add', `10.250.${i}.2/24`, 'dev', 'eth0'])
+      await ip(['-n', netns, 'link', 'set', 'eth0', 'up'])
+      await ip(['-n', netns, 'route', 'add', 'default', 'via', `10.250.${i}.1`])
+      pods.push({ name, netns, ip: `10.250.${i}.2` })
+    }
+    return {
+      id,
+      nodeNetns,
+      pods,
+      exec: async (netns, argv) => (await run('ip', ['netns', 'exec', netns, ...argv], { maxBuffer: 256 * 1024 * 1024 })).stdout,
+      spawnNode: (netns, source, args = []) => {
+        const child = spawn('ip', ['netns', 'exec', netns, process.execPath, '--input-type=module', '-e', source, '--', ...args], {
+          stdio: ['ignore', 'pipe', 'pipe'],
+        })
+        children.add(child)
+        child.on('exit', () => children.delete(child))
+        return child
+      },
+      destroy,
+    }
+  } catch (e) {
+    await destroy()
+    throw e
+  }
+}
+
+/** Resolves with the first line a child prints (e.g. `ready`), rejects if it exits first. */
+export function firstLine(child: ChildProcess): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let buf = ''
+    let err = ''
+    child.stderr?.on('data', (b: Buffer) => (err += b.toString()))
+    const onData = (b: Buffer): void => {
+      buf += b.toString()
+      const nl = buf.indexOf('\n')
+      if (nl >= 0) {
+        child.stdout?.off('data', onData)
+        resolve(buf.slice(0, nl))
+      }
+    }
+    child.stdout?.on('data', onData)
+    child.on('exit', (code) => reject(new Error(`process exited (${code}) before printing: ${err.trim()}`)))
+  })
+}
+
+/** Collects everything a child prints until it exits. */
+export function collectOutput(child: ChildProcess): Promise<{ stdout: string; stderr: string; code: number | null }> {
+  return new Promise((resolve) => {
+    let stdout = ''
+    let stderr = ''
+    child.stdout?.on('data', (b: Buffer) => (stdout += b.toString()))
+    child.stderr?.on('data', (b: Buffer) => (stderr += b.toString()))
+    child.on('exit', (code) => resolve({ stdout, stderr, code }))
+  })
+}
+
+/** A TCP server answering each connection with one byte then closing; UDP echo on the same ports. */
+export const SERVER_SOURCE = `
+import net from 'node:net'
+import dgram from 'node:dgram'
+const ports = process.argv.slice(1).map(Number)
+let ready = 0
+const udpCounts = {}
+for (const port of ports) {
+  const s = net.createServer((c) => { c.on('error', () => {}); c.end('x') })
+  s.listen(port, '0.0.0.0', () => { if (++ready === ports.length * 2) console.log('ready') })
+  const u = dgram.createSocket('udp4')
+  udpCounts[port] = 0
+  u.on('message', (m, r) => { udpCounts[port]++; u.send(m, r.port, r.address) })
+  u.bind(port, '0.0.0.0', () => { if (++ready === ports.length * 2) console.log('ready') })
+}
+process.on('SIGTERM', () => { console.log(JSON.stringify(udpCounts)); process.exit(0) })
+`

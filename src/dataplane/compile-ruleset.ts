@@ -1,0 +1,450 @@
+/**
+ * @module The nftables ruleset compiler: cluster state + one node -> an nft script (pure, deterministic).
+ *
+ * Usage (lab nodes, the agent):
+ * ```ts
+ * import { compileRuleset } from './compile-ruleset.js'
+ * import { applyRuleset } from './nft.js'
+ * await applyRuleset(compileRuleset(state, { nodeName: 'node-1' }), { netns: 'netpol-lab1-node-1' })
+ * ```
+ * The script replaces netpol's own table (`table inet netpol` by default) in ONE transaction
+ * (`add table` + `delete table` + the full table), so it works whether or not the table exists and
+ * no packet ever sees a half-built or missing ruleset. Other tables are never touched.
+ *
+ * Enforcement: ingress for the pods on this node as destinations, egress for the pods on this node
+ * as sources (forward hook; pod -> node traffic on the input hook). Per new connection the packet
+ * does one verdict-map lookup by pod IP, so only the policies selecting THAT pod are visited: the
+ * number of other policies and pods never adds work. See docs/dataplane.md for the full layout.
+ * `rulesetIndex` says which counter/set belongs to which policy or pod (for counters and deny logs).
+ */
+import { formatIp, rangeToCidrs, type IpFamily, type IpRange } from '../model/cidr.js'
+import {
+  qualifiedName,
+  type ClusterState,
+  type NetworkPolicy,
+  type NetworkPolicyPeer,
+  type NetworkPolicyPort,
+  type Pod,
+  type Protocol,
+} from '../model/types.js'
+import { nftName, nftString } from './nft-names.js'
+import {
+  mergeRanges,
+  namespaceLabelIndex,
+  peerRanges,
+  podAddresses,
+  policyHasType,
+  policySelectsPod,
+  resolveNamedPort,
+} from './policy-selection.js'
+
+export interface CompileOptions {
+  /** Pods whose `nodeName` equals this are enforced by the ruleset. */
+  readonly nodeName: string
+  /** @default 'netpol' */
+  readonly tableName?: string
+  /** NFLOG group for denied new connections (rate-limited; for ulogd/tcpdump `nflog:N`). @default 100 */
+  readonly logGroup?: number
+  /** How long a denied-connection record stays in the deny-log sets. @default 3600 */
+  readonly denyLogTimeoutSeconds?: number
+  /** Maximum records per deny-log set; when full, drops continue but are not recorded. @default 65536 */
+  readonly denyLogSize?: number
+}
+
+export const DEFAULT_TABLE_NAME = 'netpol'
+export const DEFAULT_LOG_GROUP = 100
+export const DEFAULT_DENY_LOG_TIMEOUT_SECONDS = 3600
+export const DEFAULT_DENY_LOG_SIZE = 65536
+
+/** Which side of a connection a chain/counter/record belongs to: egress of the source, ingress of the destination. */
+export type Side = 'ingress' | 'egress'
+
+/** The meaning of the named objects of a compiled ruleset (for reading counters and deny logs). */
+export interface RulesetIndex {
+  readonly tableName: string
+  /** Named counters of allowed new connections, one per (policy, side) with a chain on this node. */
+  readonly allowCounters: readonly { name: string; namespace: string; policy: string; side: Side }[]
+  /** Named counters of denied packets, one per (enforced local pod, side). */
+  readonly denyCounters: readonly { name: string; namespace: string; pod: string; side: Side }[]
+  /** The dynamic sets recording denied new connections. Key: saddr . daddr . l4proto . sport . dport. */
+  readonly denySets: readonly { name: string; side: Side; family: IpFamily }[]
+}
+
+interface SetDef {
+  readonly name: string
+  readonly type: string
+  readonly interval: boolean
+  readonly elements: readonly string[]
+}
+
+interface PolicyChain {
+  readonly name: string
+  readonly counter: string
+  readonly policy: NetworkPolicy
+  readonly side: Side
+  /** Rule texts without the counter/verdict tail; empty when the policy allows nothing on this side. */
+  readonly matches: readonly string[]
+}
+
+interface PodChain {
+  readonly name: string
+  readonly counter: string
+  readonly pod: Pod
+  readonly side: Side
+  readonly families: readonly IpFamily[]
+  readonly addresses: readonly { family: IpFamily; value: bigint }[]
+  readonly jumps: readonly string[]
+}
+
+interface Plan {
+  readonly table: string
+  readonly nodeName: string
+  readonly logGroup: number
+  readonly denyTimeout: number
+  readonly denySize: number
+  readonly sets: ReadonlyMap<string, SetDef>
+  readonly policyChains: readonly PolicyChain[]
+  readonly podChains: readonly PodChain[]
+}
+
+const SIDES: readonly Side[] = ['ingress', 'egress']
+const FAMILIES: readonly IpFamily[] = [4, 6]
+const SIDE_PREFIX: Record<Side, string> = { ingress: 'in', egress: 'eg' }
+const PROTO_KEYWORD: Record<Protocol, string> = { TCP: 'tcp', UDP: 'udp', SCTP: 'sctp' }
+/** nft's comment limit is 128 bytes; NFLOG prefixes 127 + NUL. */
+const COMMENT_MAX = 120
+const LOG_PREFIX_MAX = 120
+const MAX_PORT = 65535
+
+function byQualifiedName<T extends { namespace: string; name: string }>(a: T, b: T): number {
+  return a.namespace < b.namespace ? -1 : a.namespace > b.namespace ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0
+}
+
+function ipKeyword(family: IpFamily): string {
+  return family === 4 ? 'ip' : 'ip6'
+}
+
+function addrType(family: IpFamily): string {
+  return family === 4 ? 'ipv4_addr' : 'ipv6_addr'
+}
+
+function renderRange(r: IpRange): string {
+  if (r.start === r.end) return formatIp({ family: r.family, value: r.start })
+  const cidrs = rangeToCidrs(r)
+  if (cidrs.length === 1) return cidrs[0]
+  return `${formatIp({ family: r.family, value: r.start })}-${formatIp({ family: r.family, value: r.end })}`
+}
+
+export function denyCounterName(pod: Pod, side: Side): string {
+  return nftName(`deny_${SIDE_PREFIX[side]}`, `${pod.namespace}_${pod.name}`, `${qualifiedName(pod)}`)
+}
+
+export function allowCounterName(policy: NetworkPolicy, side: Side): string {
+  return nftName(`allow_${SIDE_PREFIX[side]}`, `${policy.namespace}_${policy.name}`, `${qualifiedName(policy)}`)
+}
+
+export function denySetName(side: Side, family: IpFamily): string {
+  return `denied_${SIDE_PREFIX[side]}_v${family}`
+}
+
+function dispatchMapName(side: Side, family: IpFamily): string {
+  return `${SIDE_PREFIX[side]}_v${family}`
+}
+
+/** Collects sets by content so identical sets (across rules and policies) are emitted once. */
+class SetRegistry {
+  readonly sets = new Map<string, SetDef>()
+  add(prefix: string, type: string, interval: boolean, elements: readonly string[]): string {
+    const name = nftName(prefix, '', `${type}|${interval}|${elements.join(',')}`)
+    const existing = this.sets.get(name)
+    if (existing && existing.elements.join(',') !== elements.join(',')) {
+      throw new Error(`internal: set name collision for ${name}`)
+    }
+    if (!existing) this.sets.set(name, { name, type, interval, elements })
+    return name
+  }
+}
+
+/** Numeric port entries of a rule (`port` absent = whole protocol), merged per protocol. */
+function numericPortElements(ports: readonly NetworkPolicyPort[]): string[] {
+  const byProto = new Map<Protocol, { start: number; end: number }[]>()
+  for (const p of ports) {
+    if (typeof p.port === 'string') continue
+    const start = p.port ?? 0
+    const end = p.port === undefined ? MAX_PORT : Math.max(p.endPort ?? p.port, p.port)
+    const list = byProto.get(p.protocol) ?? []
+    list.push({ start, end })
+    byProto.set(p.protocol, list)
+  }
+  const out: string[] = []
+  for (const proto of [...byProto.keys()].sort((a, b) => PROTO_KEYWORD[a].localeCompare(PROTO_KEYWORD[b]))) {
+    const ranges = byProto.get(proto)!.sort((a, b) => a.start - b.start)
+    const merged: { start: number; end: number }[] = []
+    for (const r of ranges) {
+      const last = merged[merged.length - 1]
+      if (last && r.start <= last.end + 1) last.end = Math.max(last.end, r.end)
+      else merged.push({ ...r })
+    }
+    for (const r of merged) out.push(`${PROTO_KEYWORD[proto]} . ${r.start === r.end ? r.start : `${r.start}-${r.end}`}`)
+  }
+  return out
+}
+
+/** Named ports of a rule resolved over every pod: per family `addr . proto . port` elements. */
+function namedPortElements(ports: readonly NetworkPolicyPort[], pods: readonly Pod[], family: IpFamily): string[] {
+  const seen = new Map<string, { address: bigint; proto: string; port: number }>()
+  for (const p of ports) {
+    if (typeof p.port !== 'string') continue
+    for (const t of resolveNamedPort(p.port, p.protocol, pods)) {
+      if (t.family !== family) continue
+      const proto = PROTO_KEYWORD[t.protocol]
+      seen.set(`${t.address}|${proto}|${t.port}`, { address: t.address, proto, port: t.port })
+    }
+  }
+  return [...seen.values()]
+    .sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : a.proto < b.proto ? -1 : a.proto > b.proto ? 1 : a.port - b.port))
+    .map((e) => `${formatIp({ family, value: e.address })} . ${e.proto} . ${e.port}`)
+}
+
+/** The match parts of the nft rules for one NetworkPolicy rule (each later gets `counter ... accept`). */
+function compileRule(
+  policy: NetworkPolicy,
+  side: Side,
+  peers: readonly NetworkPolicyPeer[],
+  ports: readonly NetworkPolicyPort[],
+  pods: readonly Pod[],
+  nsLabels: ReturnType<typeof namespaceLabelIndex>,
+  sets: SetRegistry,
+): string[] {
+  // Peer side of the packet: sources for ingress, destinations for egress.
+  const peerField = side === 'ingress' ? 'saddr' : 'daddr'
+  const peerMatches: { family?: IpFamily; text: string }[] = []
+  if (peers.length === 0) {
+    peerMatches.push({ text: '' })
+  } else {
+    const ranges = peerRanges(policy, peers, pods, nsLabels)
+    for (const family of FAMILIES) {
+      const merged = mergeRanges(ranges.filter((r) => r.family === family))
+      if (merged.length === 0) continue
+      const name = sets.add(`peer${family}`, addrType(family), true, merged.map(renderRange))
+      peerMatches.push({ family, text: `${ipKeyword(family)} ${peerField} @${name}` })
+    }
+  }
+  const portMatches: { family?: IpFamily; text: string }[] = []
+  if (ports.length === 0) {
+    portMatches.push({ text: '' })
+  } else {
+    const numeric = numericPortElements(ports)
+    if (numeric.length > 0) {
+      const name = sets.add('port', 'inet_proto . inet_service', true, numeric)
+      portMatches.push({ text: `meta l4proto . th dport @${name}` })
+    }
+    for (const family of FAMILIES) {
+      const named = namedPortElements(ports, pods, family)
+      if (named.length === 0) continue
+      const name = sets.add(`named${family}`, `${addrType(family)} . inet_proto . inet_service`, false, named)
+      // Named ports resolve against the destination pod, whose address is the packet's daddr on both sides.
+      portMatches.push({ family, text: `${ipKeyword(family)} daddr . meta l4proto . th dport @${name}` })
+    }
+  }
+  const out: string[] = []
+  for (const peer of peerMatches) {
+    for (const port of portMatches) {
+      if (peer.family !== undefined && port.family !== undefined && peer.family !== port.family) continue
+      out.push([peer.text, port.text].filter((t) => t !== '').join(' '))
+    }
+  }
+  return out
+}
+
+function plan(state: ClusterState, options: CompileOptions): Plan {
+  const pods = [...state.pods].sort(byQualifiedName)
+  const policies = [...state.policies].sort(byQualifiedName)
+  const nsLabels = namespaceLabelIndex(state)
+  const sets = new SetRegistry()
+  const localPods = pods.filter((p) => p.nodeName === options.nodeName && !p.hostNetwork && podAddresses(p).length > 0)
+
+  const policyChains = new Map<string, PolicyChain>()
+  const podChains: PodChain[] = []
+  for (const side of SIDES) {
+    const type = side === 'ingress' ? 'Ingress' : 'Egress'
+    for (const pod of localPods) {
+      const selecting = policies.filter((p) => policyHasType(p, type) && policySelectsPod(p, pod))
+      if (selecting.length === 0) continue
+      const jumps: string[] = []
+      const bodies = new Set<string>()
+      for (const policy of selecting) {
+        const key = `${side}|${qualifiedName(policy)}`
+        let chain = policyChains.get(key)
+        if (!chain) {
+          const rules = side === 'ingress' ? policy.ingress.map((r) => ({ peers: r.from, ports: r.ports })) : policy.egress.map((r) => ({ peers: r.to, ports: r.ports }))
+          const matches = rules.flatMap((r) => compileRule(policy, side, r.peers, r.ports, pods, nsLabels, sets))
+          chain = {
+            name: nftName(`pol_${SIDE_PREFIX[side]}`, `${policy.namespace}_${policy.name}`, qualifiedName(policy)),
+            counter: allowCounterName(policy, side),
+            policy,
+            side,
+            matches,
+          }
+          policyChains.set(key, chain)
+        }
+        // A chain that allows nothing, or exactly what an earlier chain allows, cannot change the verdict.
+        const body = chain.matches.join('\n')
+        if (chain.matches.length === 0 || bodies.has(body)) continue
+        bodies.add(body)
+        jumps.push(chain.name)
+      }
+      const addresses = podAddresses(pod)
+      podChains.push({
+        name: nftName(SIDE_PREFIX[side], `${pod.namespace}_${pod.name}`, qualifiedName(pod)),
+        counter: denyCounterName(pod, side),
+        pod,
+        side,
+        families: FAMILIES.filter((f) => addresses.some((a) => a.family === f)),
+        addresses,
+        jumps,
+      })
+    }
+  }
+  return {
+    table: options.tableName ?? DEFAULT_TABLE_NAME,
+    nodeName: options.nodeName,
+    logGroup: options.logGroup ?? DEFAULT_LOG_GROUP,
+    denyTimeout: options.denyLogTimeoutSeconds ?? DEFAULT_DENY_LOG_TIMEOUT_SECONDS,
+    denySize: options.denyLogSize ?? DEFAULT_DENY_LOG_SIZE,
+    sets: sets.sets,
+    policyChains: [...policyChains.values()],
+    podChains,
+  }
+}
+
+function byName<T extends { name: string }>(a: T, b: T): number {
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0
+}
+
+function render(p: Plan): string {
+  const out: string[] = []
+  const enforced = (side: Side): number => p.podChains.filter((c) => c.side === side).length
+  out.push(`# netpol ruleset for node ${JSON.stringify(p.nodeName)}: ${enforced('ingress')} pods isolated for ingress, ${enforced('egress')} for egress, ${p.policyChains.length} policy chains, ${p.sets.size} sets.`)
+  out.push('# Generated; replaces the whole table in one transaction. Do not edit.')
+  out.push(`add table inet ${p.table}`)
+  out.push(`delete table inet ${p.table}`)
+  out.push(`table inet ${p.table} {`)
+
+  const counters: { name: string; comment: string }[] = [
+    ...p.policyChains.map((c) => ({ name: c.counter, comment: `allowed ${c.side} by ${qualifiedName(c.policy)}` })),
+    ...p.podChains.map((c) => ({ name: c.counter, comment: `denied ${c.side} of ${qualifiedName(c.pod)}` })),
+  ].sort(byName)
+  for (const c of counters) {
+    out.push(`\tcounter ${c.name} {`, `\t\tcomment ${nftString(c.comment, COMMENT_MAX)}`, '\t}')
+  }
+
+  for (const side of SIDES) {
+    for (const family of FAMILIES) {
+      out.push(
+        `\tset ${denySetName(side, family)} {`,
+        `\t\ttype ${addrType(family)} . ${addrType(family)} . inet_proto . inet_service . inet_service`,
+        `\t\tsize ${p.denySize}`,
+        '\t\tflags dynamic,timeout',
+        `\t\ttimeout ${p.denyTimeout}s`,
+        '\t\tcounter',
+        '\t}',
+      )
+    }
+  }
+
+  for (const set of [...p.sets.values()].sort(byName)) {
+    out.push(`\tset ${set.name} {`, `\t\ttype ${set.type}`)
+    if (set.interval) out.push('\t\tflags interval')
+    out.push(`\t\telements = { ${set.elements.join(', ')} }`, '\t}')
+  }
+
+  for (const side of SIDES) {
+    for (const family of FAMILIES) {
+      const elements: { value: bigint; text: string }[] = []
+      const seen = new Set<bigint>()
+      for (const chain of p.podChains) {
+        if (chain.side !== side) continue
+        for (const a of chain.addresses) {
+          // Two local pods claiming one IP: the first (by namespace/name) keeps it.
+          if (a.family !== family || seen.has(a.value)) continue
+          seen.add(a.value)
+          elements.push({ value: a.value, text: `${formatIp(a)} : goto ${chain.name}` })
+        }
+      }
+      elements.sort((a, b) => (a.value < b.value ? -1 : a.value > b.value ? 1 : 0))
+      out.push(`\tmap ${dispatchMapName(side, family)} {`, `\t\ttype ${addrType(family)} : verdict`)
+      if (elements.length > 0) out.push(`\t\telements = { ${elements.map((e) => e.text).join(', ')} }`)
+      out.push('\t}')
+    }
+  }
+
+  // Base chains. Egress runs first; `accept` ends only this base chain, so ingress still runs.
+  out.push(
+    '\tchain egress {',
+    '\t\ttype filter hook forward priority filter - 10; policy accept;',
+    '\t\tct state established,related accept',
+    `\t\tip saddr vmap @${dispatchMapName('egress', 4)}`,
+    `\t\tip6 saddr vmap @${dispatchMapName('egress', 6)}`,
+    '\t}',
+    '\tchain egress_to_node {',
+    '\t\ttype filter hook input priority filter - 10; policy accept;',
+    '\t\tct state established,related accept',
+    '\t\ticmpv6 type { nd-router-solicit, nd-router-advert, nd-neighbor-solicit, nd-neighbor-advert, nd-redirect } accept',
+    `\t\tip saddr vmap @${dispatchMapName('egress', 4)}`,
+    `\t\tip6 saddr vmap @${dispatchMapName('egress', 6)}`,
+    '\t}',
+    '\tchain ingress {',
+    '\t\ttype filter hook forward priority filter; policy accept;',
+    '\t\tct state established,related accept',
+    `\t\tip daddr vmap @${dispatchMapName('ingress', 4)}`,
+    `\t\tip6 daddr vmap @${dispatchMapName('ingress', 6)}`,
+    '\t}',
+  )
+
+  for (const chain of [...p.podChains].sort(byName)) {
+    const who = qualifiedName(chain.pod)
+    out.push(`\tchain ${chain.name} {`, `\t\tcomment ${nftString(`${chain.side} of ${who}`, COMMENT_MAX)}`)
+    for (const j of chain.jumps) out.push(`\t\tjump ${j}`)
+    out.push(`\t\tct state new limit rate 10/second burst 20 packets log prefix ${nftString(`netpol deny ${chain.side} ${who}: `, LOG_PREFIX_MAX)} group ${p.logGroup}`)
+    for (const family of chain.families) {
+      const ip = ipKeyword(family)
+      out.push(
+        `\t\tct state new meta nfproto ipv${family} meta l4proto { tcp, udp, sctp } add @${denySetName(chain.side, family)} { ${ip} saddr . ${ip} daddr . meta l4proto . th sport . th dport }`,
+      )
+    }
+    out.push(`\t\tcounter name "${chain.counter}" drop`, '\t}')
+  }
+
+  for (const chain of [...p.policyChains].sort(byName)) {
+    if (chain.matches.length === 0) continue
+    out.push(`\tchain ${chain.name} {`, `\t\tcomment ${nftString(`${chain.side} rules of ${qualifiedName(chain.policy)}`, COMMENT_MAX)}`)
+    for (const m of chain.matches) out.push(`\t\t${m === '' ? '' : `${m} `}counter name "${chain.counter}" accept`)
+    out.push('\t}')
+  }
+  out.push('}')
+  return out.join('\n') + '\n'
+}
+
+/**
+ * The nft script for one node: `nft -f` it (see `applyRuleset` in nft.ts) to replace netpol's table
+ * atomically. Same state and options -> byte-identical text.
+ */
+export function compileRuleset(state: ClusterState, options: CompileOptions): string {
+  return render(plan(state, options))
+}
+
+/** What the named counters and deny-log sets of `compileRuleset(state, options)` stand for. */
+export function rulesetIndex(state: ClusterState, options: CompileOptions): RulesetIndex {
+  const p = plan(state, options)
+  return {
+    tableName: p.table,
+    allowCounters: p.policyChains
+      .map((c) => ({ name: c.counter, namespace: c.policy.namespace, policy: c.policy.name, side: c.side }))
+      .sort(byName),
+    denyCounters: p.podChains
+      .map((c) => ({ name: c.counter, namespace: c.pod.namespace, pod: c.pod.name, side: c.side }))
+      .sort(byName),
+    denySets: SIDES.flatMap((side) => FAMILIES.map((family) => ({ name: denySetName(side, family), side, family }))),
+  }
+}

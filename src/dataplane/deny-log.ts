@@ -1,0 +1,205 @@
+/**
+ * @module The denied-connection log: reading the records the ruleset writes when it drops a new connection.
+ *
+ * Mechanism (why not NFLOG or the kernel log): the pod chains' deny tail adds every dropped new
+ * TCP/UDP/SCTP connection to a dynamic nft set of the node's own table
+ * (`denied_<in|eg>_v<4|6>`, key `saddr . daddr . l4proto . sport . dport`, per-element counter,
+ * timeout 1h by default). That works in any network namespace with no daemon, no netlink listener
+ * (Node has no NFLOG socket) and no host setting (`log prefix` to the kernel log only works outside
+ * the initial namespace with the host sysctl `nf_log_all_netns`, which we never change). Records
+ * survive in the kernel until read, so `lab logs` can be run any time; `applyRuleset` carries them
+ * over table replacements. The element's remaining lifetime gives the time the connection was first
+ * denied (to the millisecond); its counter gives the attempts (SYN retransmissions count).
+ * A rate-limited `log group` (NFLOG) is also emitted for ulogd/`tcpdump -i nflog:N` users.
+ *
+ * Usage: `await readDenyLog(state, { netns, node })` for one node, or `createDenyLogFollower` for
+ * `logs -f`-style polling that returns only new records. Names come from the cluster state given.
+ */
+import { formatIp, parseIp, type IpFamily } from '../model/cidr.js'
+import { qualifiedName, type ClusterState, type Pod, type Protocol } from '../model/types.js'
+import { denySetName, type Side } from './compile-ruleset.js'
+import { extractElements, listDenySets } from './nft.js'
+import { policyHasType, policySelectsPod } from './policy-selection.js'
+
+/** One element of a deny-log set, as nft lists it. */
+export interface RawDenyRecord {
+  readonly side: Side
+  readonly family: IpFamily
+  readonly sourceIp: string
+  readonly destinationIp: string
+  readonly protocol: Protocol
+  readonly sourcePort: number
+  readonly destinationPort: number
+  /** Dropped packets of this connection attempt (incl. retransmissions) since the record was written or carried over. */
+  readonly packets: number
+  /** When the connection was first denied (ms since the epoch). */
+  readonly firstSeenMs: number
+}
+
+/** A denied connection with its endpoints named from the cluster state. */
+export interface DeniedConnection {
+  /** ISO 8601 time the connection was first denied. */
+  readonly time: string
+  readonly node?: string
+  /** The side that denied it: `egress` of the source pod or `ingress` of the destination pod. */
+  readonly side: Side
+  /** `ns/pod` when the address belongs to a pod of the state, else the IP. */
+  readonly source: string
+  readonly sourceIp: string
+  readonly sourcePort: number
+  readonly destination: string
+  readonly destinationIp: string
+  readonly port: number
+  readonly protocol: Protocol
+  /** `ns/name` of every policy isolating the enforcing pod on that side (none of them allowed the connection). */
+  readonly policies: readonly string[]
+  readonly packets: number
+}
+
+const PROTOCOLS: Readonly<Record<string, Protocol>> = { tcp: 'TCP', udp: 'UDP', sctp: 'SCTP', '6': 'TCP', '17': 'UDP', '132': 'SCTP' }
+
+/** `1h2m3s456ms`, `3600s`, `1d` -> milliseconds. */
+export function parseNftDuration(text: string): number {
+  const re = /(\d+)(ms|d|h|m|s)/g
+  let total = 0
+  let matched = ''
+  for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+    matched += m[0]
+    const n = Number(m[1])
+    total += m[2] === 'ms' ? n : m[2] === 's' ? n * 1000 : m[2] === 'm' ? n * 60_000 : m[2] === 'h' ? n * 3_600_000 : n * 86_400_000
+  }
+  if (matched !== text) throw new Error(`not an nft duration: ${text}`)
+  return total
+}
+
+/**
+ * Parses `nft list set inet <table> <denied set>` text. `listedAtMs` is when the listing was
+ * taken: first-seen = listedAt - (timeout - expires).
+ */
+export function parseDenySetListing(listing: string, side: Side, family: IpFamily, listedAtMs: number): RawDenyRecord[] {
+  const timeoutMatch = /^\s*timeout\s+(\S+)\s*$/m.exec(listing)
+  const setTimeout = timeoutMatch ? parseNftDuration(timeoutMatch[1]) : 0
+  const out: RawDenyRecord[] = []
+  for (const element of extractElements(listing)) {
+    const words = element.split(' ')
+    // saddr . daddr . proto . sport . dport [counter packets N bytes M] [timeout T] [expires E]
+    const key = words.slice(0, 9)
+    if (key.length !== 9 || key[1] !== '.' || key[3] !== '.' || key[5] !== '.' || key[7] !== '.') continue
+    const src = parseIp(key[0])
+    const dst = parseIp(key[2])
+    const protocol = PROTOCOLS[key[4]]
+    if (!src || !dst || !protocol) continue
+    const rest = words.slice(9)
+    const field = (name: string): string | undefined => {
+      const i = rest.indexOf(name)
+      return i >= 0 ? rest[i + 1] : undefined
+    }
+    const packets = Number(field('packets') ?? 0)
+    const timeout = field('timeout') !== undefined ? parseNftDuration(field('timeout')!) : setTimeout
+    const expires = field('expires') !== undefined ? parseNftDuration(field('expires')!) : timeout
+    out.push({
+      side,
+      family,
+      sourceIp: formatIp(src),
+      destinationIp: formatIp(dst),
+      protocol,
+      sourcePort: Number(key[6]),
+      destinationPort: Number(key[8]),
+      packets,
+      firstSeenMs: listedAtMs - Math.max(0, timeout - expires),
+    })
+  }
+  return out
+}
+
+/** Names the endpoints and the isolating policies of raw records from the cluster state (pure). */
+export function resolveDenyRecords(records: readonly RawDenyRecord[], state: ClusterState, node?: string): DeniedConnection[] {
+  const byIp = new Map<string, Pod>()
+  // Prefer non-hostNetwork pods: a hostNetwork pod shares its node's address.
+  const pods = [...state.pods].sort((a, b) => Number(a.hostNetwork) - Number(b.hostNetwork) || qualifiedName(a).localeCompare(qualifiedName(b)))
+  for (const pod of pods) {
+    for (const text of pod.ips) {
+      const ip = parseIp(text)
+      if (ip && !byIp.has(formatIp(ip))) byIp.set(formatIp(ip), pod)
+    }
+  }
+  const policies = [...state.policies].sort((a, b) => qualifiedName(a).localeCompare(qualifiedName(b)))
+  return records
+    .map((r) => {
+      const source = byIp.get(r.sourceIp)
+      const destination = byIp.get(r.destinationIp)
+      const enforced = r.side === 'egress' ? source : destination
+      const type = r.side === 'egress' ? 'Egress' : 'Ingress'
+      const isolating = enforced ? policies.filter((p) => policyHasType(p, type) && policySelectsPod(p, enforced)).map(qualifiedName) : []
+      return {
+        time: new Date(r.firstSeenMs).toISOString(),
+        ...(node === undefined ? {} : { node }),
+        side: r.side,
+        source: source ? qualifiedName(source) : r.sourceIp,
+        sourceIp: r.sourceIp,
+        sourcePort: r.sourcePort,
+        destination: destination ? qualifiedName(destination) : r.destinationIp,
+        destinationIp: r.destinationIp,
+        port: r.destinationPort,
+        protocol: r.protocol,
+        policies: isolating,
+        packets: r.packets,
+      }
+    })
+    .sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : a.source.localeCompare(b.source) || a.sourcePort - b.sourcePort))
+}
+
+export interface DenyLogTarget {
+  readonly netns?: string
+  /** @default 'netpol' */
+  readonly tableName?: string
+}
+
+/** Reads the raw records of one node's table (empty when the table is not there). */
+export async function readRawDenyLog(target: DenyLogTarget = {}): Promise<RawDenyRecord[]> {
+  const { listings, listedAtMs } = await listDenySets(target)
+  const out: RawDenyRecord[] = []
+  for (const side of ['ingress', 'egress'] as const) {
+    for (const family of [4, 6] as const) {
+      const listing = listings.get(denySetName(side, family))
+      if (listing !== undefined) out.push(...parseDenySetListing(listing, side, family, listedAtMs))
+    }
+  }
+  return out
+}
+
+/** Every denied connection recorded on one node, named from `state`, oldest first. */
+export async function readDenyLog(state: ClusterState, target: DenyLogTarget & { node?: string } = {}): Promise<DeniedConnection[]> {
+  return resolveDenyRecords(await readRawDenyLog(target), state, target.node)
+}
+
+function recordKey(r: RawDenyRecord, node: string | undefined): string {
+  return `${node ?? ''}|${r.side}|${r.sourceIp}|${r.sourcePort}|${r.destinationIp}|${r.destinationPort}|${r.protocol}`
+}
+
+/**
+ * For `logs -f`: each `poll` reads every node's deny sets and returns only records not returned
+ * before (a record that expires and reappears is new again).
+ */
+export function createDenyLogFollower(nodes: readonly (DenyLogTarget & { node?: string })[]): {
+  poll(state: ClusterState): Promise<DeniedConnection[]>
+} {
+  let seen = new Set<string>()
+  return {
+    async poll(state) {
+      const next = new Set<string>()
+      const fresh: DeniedConnection[] = []
+      for (const target of nodes) {
+        const raw = await readRawDenyLog(target)
+        const unseen = raw.filter((r) => {
+          const key = recordKey(r, target.node)
+          next.add(key)
+          return !seen.has(key)
+        })
+        fresh.push(...resolveDenyRecords(unseen, state, target.node))
+      }
+      seen = next
+      return fresh.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0))
+    },
+  }
+}

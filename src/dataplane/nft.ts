@@ -1,0 +1,204 @@
+/**
+ * @module Running nft: apply a compiled ruleset atomically, check it, delete the table, read counters.
+ *
+ * Usage:
+ * ```ts
+ * const script = compileRuleset(state, { nodeName })
+ * await applyRuleset(script, { netns: 'netpol-lab1-node-1' })          // one transaction
+ * await applyRuleset(script, { netns, check: true })                   // `nft --check`: validate only
+ * const counts = await readPolicyCounters(rulesetIndex(state, { nodeName }), { netns })
+ * await deleteTable({ netns })
+ * ```
+ * `applyRuleset` feeds the whole script to one `nft -f -`, which the kernel commits as a single
+ * transaction: either everything changes at once or nothing does. On failure it throws
+ * `NftError` carrying nft's own message (with the offending line) and the previous ruleset stays
+ * in force. By default it carries the deny-log records of the table being replaced over into the
+ * new one (same transaction), so a policy change does not wipe the log of denied connections.
+ * With `netns`, nft runs inside that network namespace via `ip netns exec`.
+ */
+import { spawn } from 'node:child_process'
+import { DEFAULT_TABLE_NAME, denySetName, type RulesetIndex, type Side } from './compile-ruleset.js'
+
+export interface NftTarget {
+  /** Network namespace name (as in `ip netns list`); absent: the current namespace. */
+  readonly netns?: string
+  /** @default 'netpol' */
+  readonly tableName?: string
+}
+
+export interface ApplyOptions extends NftTarget {
+  /** Only check the script (`nft --check`): nothing is changed. */
+  readonly check?: boolean
+  /** Keep the denied-connection records of the table being replaced. @default true */
+  readonly keepDenyLog?: boolean
+}
+
+/** nft refused or failed; `stderr` is nft's own message (it names the script line). */
+export class NftError extends Error {
+  constructor(
+    message: string,
+    readonly stderr: string,
+    readonly exitCode: number | null,
+  ) {
+    super(message)
+    this.name = 'NftError'
+  }
+}
+
+interface RunResult {
+  readonly stdout: string
+  readonly stderr: string
+  readonly code: number | null
+}
+
+function commandFor(args: readonly string[], netns: string | undefined): { cmd: string; argv: string[] } {
+  return netns === undefined ? { cmd: 'nft', argv: [...args] } : { cmd: 'ip', argv: ['netns', 'exec', netns, 'nft', ...args] }
+}
+
+function where(netns: string | undefined): string {
+  return netns === undefined ? '' : ` in network namespace ${netns}`
+}
+
+/** Runs nft (in a namespace when asked) with optional stdin; never throws for a non-zero exit. */
+export function runNft(args: readonly string[], options: { netns?: string; input?: string } = {}): Promise<RunResult> {
+  const { cmd, argv } = commandFor(args, options.netns)
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, argv, { stdio: ['pipe', 'pipe', 'pipe'] })
+    const out: Buffer[] = []
+    const err: Buffer[] = []
+    child.stdout.on('data', (b: Buffer) => out.push(b))
+    child.stderr.on('data', (b: Buffer) => err.push(b))
+    child.on('error', (e: NodeJS.ErrnoException) => {
+      reject(e.code === 'ENOENT' ? new NftError(`cannot run ${cmd}: not installed (install the nftables and iproute2 packages)`, '', null) : e)
+    })
+    child.on('close', (code) => resolve({ stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), code }))
+    // nft may exit before reading everything (e.g. bad netns): ignore EPIPE, the exit code tells.
+    child.stdin.on('error', () => {})
+    child.stdin.end(options.input ?? '')
+  })
+}
+
+async function nftOrThrow(args: readonly string[], what: string, options: { netns?: string; input?: string }): Promise<string> {
+  const r = await runNft(args, options)
+  if (r.code !== 0) {
+    const detail = r.stderr.trim() || `exit code ${r.code}`
+    throw new NftError(`${what}${where(options.netns)} failed:\n${detail}`, r.stderr, r.code)
+  }
+  return r.stdout
+}
+
+/** True when `table inet <tableName>` exists. */
+export async function tableExists(target: NftTarget = {}): Promise<boolean> {
+  const r = await runNft(['list', 'tables', 'inet'], target)
+  if (r.code !== 0) throw new NftError(`nft list tables${where(target.netns)} failed:\n${r.stderr.trim()}`, r.stderr, r.code)
+  const name = target.tableName ?? DEFAULT_TABLE_NAME
+  return r.stdout.split('\n').some((l) => l.trim() === `table inet ${name}`)
+}
+
+/** The names of the deny-log sets compileRuleset defines (`denied_<in|eg>_v<4|6>`). */
+export const DENY_SETS: readonly string[] = (['ingress', 'egress'] as const).flatMap((side) => ([4, 6] as const).map((family) => denySetName(side, family)))
+
+/**
+ * The listing (`nft list set` text) of each deny-log set, read with one nft run; empty when the
+ * table (or a set of it) is not there.
+ */
+export async function listDenySets(target: NftTarget = {}): Promise<{ listings: Map<string, string>; listedAtMs: number }> {
+  const table = target.tableName ?? DEFAULT_TABLE_NAME
+  const input = DENY_SETS.map((set) => `list set inet ${table} ${set}`).join('\n') + '\n'
+  const r = await runNft(['-f', '-'], { ...target, input })
+  const listedAtMs = Date.now()
+  const listings = new Map<string, string>()
+  if (r.code !== 0) {
+    if (/No such file or directory/.test(r.stderr)) return { listings, listedAtMs }
+    throw new NftError(`nft list set${where(target.netns)} failed:\n${r.stderr.trim()}`, r.stderr, r.code)
+  }
+  // Each listing is `table inet T {\n\tset NAME {\n ... }\n}`; split at the table headers.
+  for (const block of r.stdout.split(/^table inet /m).slice(1)) {
+    const name = /^\s*set (\S+) \{/m.exec(block)?.[1]
+    if (name) listings.set(name, block)
+  }
+  return { listings, listedAtMs }
+}
+
+/**
+ * `add element` commands that put the current deny-log records back with their remaining
+ * lifetime (`expires`), so the record's time survives the table replacement. Per-record packet
+ * counts restart at zero (nft cannot restore element counters).
+ */
+async function denyLogCarryOver(target: NftTarget): Promise<string> {
+  const table = target.tableName ?? DEFAULT_TABLE_NAME
+  const { listings } = await listDenySets(target)
+  const lines: string[] = []
+  for (const [set, listing] of [...listings].sort()) {
+    const elements = extractElements(listing)
+      .map((e) => e.replace(/\s+counter packets \d+ bytes \d+/, '').trim())
+      .filter((e) => /\bexpires\s/.test(e))
+    if (elements.length > 0) lines.push(`add element inet ${table} ${set} { ${elements.join(', ')} }`)
+  }
+  return lines.join('\n')
+}
+
+/** The comma-separated entries of the `elements = { ... }` block of an nft listing. */
+export function extractElements(listing: string): string[] {
+  const start = listing.indexOf('elements = {')
+  if (start < 0) return []
+  const end = listing.indexOf('}', start)
+  return listing
+    .slice(start + 'elements = {'.length, end)
+    .split(',')
+    .map((s) => s.replace(/\s+/g, ' ').trim())
+    .filter((s) => s !== '')
+}
+
+/**
+ * Applies a script produced by compileRuleset in ONE nft transaction (or only checks it).
+ * Throws NftError with nft's message when nft refuses; the previous ruleset then stays in force.
+ */
+export async function applyRuleset(script: string, options: ApplyOptions = {}): Promise<void> {
+  let input = script
+  if (!options.check && options.keepDenyLog !== false) {
+    const carry = await denyLogCarryOver(options)
+    if (carry !== '') input = `${script.endsWith('\n') ? script : `${script}\n`}${carry}\n`
+  }
+  await nftOrThrow(options.check ? ['--check', '-f', '-'] : ['-f', '-'], options.check ? 'nft --check' : 'nft -f (apply ruleset)', { ...options, input })
+}
+
+/** Removes netpol's table (and with it every chain, set and counter it made). False when it was not there. */
+export async function deleteTable(target: NftTarget = {}): Promise<boolean> {
+  if (!(await tableExists(target))) return false
+  await nftOrThrow(['delete', 'table', 'inet', target.tableName ?? DEFAULT_TABLE_NAME], 'nft delete table', target)
+  return true
+}
+
+export interface CounterValue {
+  readonly packets: number
+  readonly bytes: number
+}
+
+/** Every named counter of the table (`nft -j list counters table inet <name>`). */
+export async function readCounters(target: NftTarget = {}): Promise<Map<string, CounterValue>> {
+  const table = target.tableName ?? DEFAULT_TABLE_NAME
+  const stdout = await nftOrThrow(['-j', 'list', 'counters', 'table', 'inet', table], 'nft list counters', target)
+  const out = new Map<string, CounterValue>()
+  const doc = JSON.parse(stdout) as { nftables?: { counter?: { name: string; table: string; packets: number; bytes: number } }[] }
+  for (const item of doc.nftables ?? []) {
+    if (item.counter && item.counter.table === table) out.set(item.counter.name, { packets: item.counter.packets, bytes: item.counter.bytes })
+  }
+  return out
+}
+
+export interface PolicyCounters {
+  /** New connections (first packets, incl. retransmissions) each policy allowed, per side. The first policy (namespace/name order) that allows a connection counts it. */
+  readonly allowed: readonly { namespace: string; policy: string; side: Side; packets: number }[]
+  /** Packets dropped for each enforced pod, per side. */
+  readonly denied: readonly { namespace: string; pod: string; side: Side; packets: number }[]
+}
+
+/** Counters of a compiled ruleset mapped back to policies and pods (counters restart when the table is replaced). */
+export async function readPolicyCounters(index: RulesetIndex, target: Omit<NftTarget, 'tableName'> = {}): Promise<PolicyCounters> {
+  const counters = await readCounters({ ...target, tableName: index.tableName })
+  return {
+    allowed: index.allowCounters.map((c) => ({ namespace: c.namespace, policy: c.policy, side: c.side, packets: counters.get(c.name)?.packets ?? 0 })),
+    denied: index.denyCounters.map((c) => ({ namespace: c.namespace, pod: c.pod, side: c.side, packets: counters.get(c.name)?.packets ?? 0 })),
+  }
+}

@@ -1,0 +1,188 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { collectOutput, createTopology, firstLine, SERVER_SOURCE, type Topology } from '../../bench/dataplane-topology.js'
+import { compileRuleset, rulesetIndex } from '../../src/dataplane/compile-ruleset.js'
+import { applyRuleset, deleteTable, NftError, readPolicyCounters, runNft, tableExists } from '../../src/dataplane/nft.js'
+import type { ClusterState } from '../../src/model/types.js'
+import { buildState } from '../cases/build-state.js'
+import { tcpProbe, UDP_FLOOD } from './netns-probe.js'
+
+/** Pod a (10.250.0.2) and b (10.250.1.2) on node n1; b's ingress allows a on `allowPorts` only. */
+function twoPodState(allowPorts: readonly number[], extraCidr?: string): ClusterState {
+  const ports = allowPorts.map((p) => `{port: ${p}, protocol: TCP}, {port: ${p}, protocol: UDP}`).join(', ')
+  const extra = extraCidr ? `\n  - from: [{ipBlock: {cidr: ${extraCidr}}}]` : ''
+  const state = buildState(`
+apiVersion: v1
+kind: Pod
+metadata: {name: a, namespace: x, labels: {app: a}}
+status: {podIP: 10.250.0.2}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: b, namespace: x, labels: {app: b}}
+status: {podIP: 10.250.1.2}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: b-ingress, namespace: x}
+spec:
+  podSelector: {matchLabels: {app: b}}
+  ingress:
+  - from: [{podSelector: {matchLabels: {app: a}}}]
+    ports: [${ports}]${extra}
+`)
+  return { ...state, pods: state.pods.map((p) => ({ ...p, nodeName: 'n1' })) }
+}
+
+async function terseListing(topo: Topology): Promise<string> {
+  return topo.exec(topo.nodeNetns, ['nft', '-t', 'list', 'table', 'inet', 'netpol'])
+}
+
+describe('nft runner in a throwaway network namespace', () => {
+  let topo: Topology
+  let a: string
+  let server: ReturnType<Topology['spawnNode']>
+
+  beforeAll(async () => {
+    topo = await createTopology(['a', 'b'])
+    a = topo.pods[0].netns
+    server = topo.spawnNode(topo.pods[1].netns, SERVER_SOURCE, ['80', '81'])
+    expect(await firstLine(server)).toBe('ready')
+  })
+
+  afterAll(async () => {
+    await topo?.destroy()
+  })
+
+  it('applies a compiled ruleset: the allowed port connects, the other is dropped', async () => {
+    await applyRuleset(compileRuleset(twoPodState([81]), { nodeName: 'n1' }), { netns: topo.nodeNetns })
+    expect(await tableExists({ netns: topo.nodeNetns })).toBe(true)
+    expect(await tcpProbe(topo, a, '10.250.1.2', 81)).toBe('ok')
+    expect(await tcpProbe(topo, a, '10.250.1.2', 80, 800)).toBe('timeout')
+  })
+
+  it('replacing the ruleset takes effect at once and leaves exactly one netpol table', async () => {
+    await applyRuleset(compileRuleset(twoPodState([80, 81]), { nodeName: 'n1' }), { netns: topo.nodeNetns })
+    expect(await tcpProbe(topo, a, '10.250.1.2', 80)).toBe('ok')
+    await applyRuleset(compileRuleset(twoPodState([81]), { nodeName: 'n1' }), { netns: topo.nodeNetns })
+    expect(await tcpProbe(topo, a, '10.250.1.2', 80, 800)).toBe('timeout')
+    const tables = await topo.exec(topo.nodeNetns, ['nft', 'list', 'tables'])
+    expect(tables.trim().split('\n')).toEqual(['table inet netpol'])
+  })
+
+  it('a broken script is refused with nft message and line, and the previous ruleset stays in force', async () => {
+    const good = compileRuleset(twoPodState([81]), { nodeName: 'n1' })
+    await applyRuleset(good, { netns: topo.nodeNetns })
+    const before = await terseListing(topo)
+    // Valid up to the last line: the table was already deleted and re-created inside the transaction.
+    const broken = `${compileRuleset(twoPodState([80, 81]), { nodeName: 'n1' })}add rule inet netpol ingress ip daddr @no_such_set drop\n`
+    const error = await applyRuleset(broken, { netns: topo.nodeNetns }).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(NftError)
+    expect((error as NftError).message).toMatch(/no_such_set/)
+    expect((error as NftError).message).toMatch(/stdin:\d+/)
+    expect(await terseListing(topo)).toBe(before)
+    expect(await tcpProbe(topo, a, '10.250.1.2', 80, 800)).toBe('timeout')
+    expect(await tcpProbe(topo, a, '10.250.1.2', 81)).toBe('ok')
+  })
+
+  it('check mode validates without changing anything', async () => {
+    const before = await terseListing(topo)
+    await applyRuleset(compileRuleset(twoPodState([80, 81]), { nodeName: 'n1' }), { netns: topo.nodeNetns, check: true })
+    expect(await terseListing(topo)).toBe(before)
+    await expect(applyRuleset('table inet netpol { chain c { bogus } }\n', { netns: topo.nodeNetns, check: true })).rejects.toThrow(/nft --check .*failed[\s\S]*bogus/)
+  })
+
+  it('counts allowed connections per policy and dropped packets per pod', async () => {
+    const state = twoPodState([81])
+    await applyRuleset(compileRuleset(state, { nodeName: 'n1' }), { netns: topo.nodeNetns })
+    expect(await tcpProbe(topo, a, '10.250.1.2', 81)).toBe('ok')
+    expect(await tcpProbe(topo, a, '10.250.1.2', 81)).toBe('ok')
+    expect(await tcpProbe(topo, a, '10.250.1.2', 80, 500)).toBe('timeout')
+    const counts = await readPolicyCounters(rulesetIndex(state, { nodeName: 'n1' }), { netns: topo.nodeNetns })
+    expect(counts.allowed).toEqual([{ namespace: 'x', policy: 'b-ingress', side: 'ingress', packets: 2 }])
+    expect(counts.denied).toHaveLength(1)
+    expect(counts.denied[0]).toMatchObject({ namespace: 'x', pod: 'b', side: 'ingress' })
+    expect(counts.denied[0].packets).toBeGreaterThanOrEqual(1)
+  })
+
+  it('replacement is atomic: under a UDP flood during 60 replacements not one denied datagram gets through, the table is always listed', async () => {
+    const node = topo.nodeNetns
+    // Two different rulesets that both deny a -> b:80 and allow a -> b:81.
+    const scripts = [compileRuleset(twoPodState([81]), { nodeName: 'n1' }), compileRuleset(twoPodState([81], '192.0.2.0/24'), { nodeName: 'n1' })]
+    expect(scripts[0]).not.toBe(scripts[1])
+    await applyRuleset(scripts[0], { netns: node })
+    await topo.exec(node, ['conntrack', '-F']).catch(() => '')
+    const received = await floodDuring(topo, async () => {
+      let listings = 0
+      let stop = false
+      const lister = (async () => {
+        while (!stop) {
+          const r = await runNft(['-t', 'list', 'table', 'inet', 'netpol'], { netns: node })
+          expect(r.code, r.stderr).toBe(0)
+          listings++
+        }
+      })()
+      for (let i = 0; i < 60; i++) await applyRuleset(scripts[i % 2], { netns: node })
+      stop = true
+      await lister
+      expect(listings).toBeGreaterThan(10)
+    })
+    expect(received.sent['80']).toBeGreaterThan(1000)
+    expect(received.got['81']).toBeGreaterThan(0)
+    expect(received.got['80']).toBe(0)
+  })
+
+  it('the same flood catches a non-atomic replacement (delete, then add): the probe can fail', async () => {
+    const node = topo.nodeNetns
+    const script = compileRuleset(twoPodState([81]), { nodeName: 'n1' })
+    await applyRuleset(script, { netns: node })
+    await topo.exec(node, ['conntrack', '-F']).catch(() => '')
+    try {
+      const received = await floodDuring(topo, async () => {
+        for (let i = 0; i < 30; i++) {
+          await deleteTable({ netns: node })
+          await applyRuleset(script, { netns: node, keepDenyLog: false })
+        }
+      })
+      expect(received.got['80']).toBeGreaterThan(0)
+    } finally {
+      await applyRuleset(script, { netns: node })
+      await topo.exec(node, ['conntrack', '-F']).catch(() => '')
+    }
+  })
+
+  it('deleteTable removes the table and is idempotent', async () => {
+    expect(await deleteTable({ netns: topo.nodeNetns })).toBe(true)
+    expect(await deleteTable({ netns: topo.nodeNetns })).toBe(false)
+    expect(await tableExists({ netns: topo.nodeNetns })).toBe(false)
+    expect(await tcpProbe(topo, a, '10.250.1.2', 80)).toBe('ok')
+  })
+
+  it('an apply into a namespace that does not exist fails with a clear message', async () => {
+    await expect(applyRuleset(compileRuleset(twoPodState([81]), { nodeName: 'n1' }), { netns: `${topo.nodeNetns}-missing` })).rejects.toThrow(
+      /network namespace .*-missing failed/,
+    )
+  })
+
+  /** Floods a -> b on 80 and 81 over UDP while `action` runs; returns datagrams sent and received per port. */
+  async function floodDuring(t: Topology, action: () => Promise<void>): Promise<{ sent: Record<string, number>; got: Record<string, number> }> {
+    // A fresh server so its counters cover only this flood.
+    server.kill('SIGTERM')
+    await collectOutput(server)
+    server = t.spawnNode(t.pods[1].netns, SERVER_SOURCE, ['80', '81'])
+    expect(await firstLine(server)).toBe('ready')
+    const flooder = t.spawnNode(a, UDP_FLOOD, ['10.250.1.2', '80', '81'])
+    expect(await firstLine(flooder)).toBe('ready')
+    const flood = collectOutput(flooder)
+    await new Promise((r) => setTimeout(r, 200))
+    await action()
+    await new Promise((r) => setTimeout(r, 200))
+    flooder.kill('SIGTERM')
+    const sent = JSON.parse((await flood).stdout.trim().split('\n').pop()!) as Record<string, number>
+    const done = collectOutput(server)
+    server.kill('SIGTERM')
+    const got = JSON.parse((await done).stdout.trim().split('\n').pop()!) as Record<string, number>
+    server = t.spawnNode(t.pods[1].netns, SERVER_SOURCE, ['80', '81'])
+    expect(await firstLine(server)).toBe('ready')
+    return { sent, got }
+  }
+})
