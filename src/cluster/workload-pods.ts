@@ -4,11 +4,13 @@
  * 1), one pod for a DaemonSet, Job or CronJob. Pods carry the template's labels and container
  * ports and name their owner.
  */
+import { matchesSelector } from '../engine/selector.js'
 import type { FieldPath } from '../model/field-path.js'
+import { readLabels, readLabelSelector } from '../model/labels.js'
 import { readTemplateLabels } from '../model/object-meta.js'
 import type { ObjectReader, PlainMap } from '../model/object-reader.js'
 import { readPodSpec } from '../model/pod-spec.js'
-import type { OwnerRef, Pod, SourceRef } from '../model/types.js'
+import type { LabelSelector, Labels, OwnerRef, Pod, SourceRef } from '../model/types.js'
 
 export const WORKLOAD_KINDS: readonly OwnerRef['kind'][] = [
   'Deployment',
@@ -25,6 +27,46 @@ const REPLICATED: readonly OwnerRef['kind'][] = ['Deployment', 'StatefulSet', 'R
 /** Where each kind keeps its pod template. */
 function templatePath(kind: OwnerRef['kind']): FieldPath {
   return kind === 'CronJob' ? ['spec', 'jobTemplate', 'spec', 'template'] : ['spec', 'template']
+}
+
+/** Go's `%#v` of a label map, as the API server prints it in this error. */
+function goMap(labels: Labels): string {
+  const body = Object.keys(labels)
+    .sort()
+    .map((k) => `${JSON.stringify(k)}:${JSON.stringify(labels[k])}`)
+    .join(', ')
+  return `map[string]string{${body}}`
+}
+
+/**
+ * The workload's selector must select its own template (apps/v1 requires a non-empty one; a
+ * ReplicationController's defaults to the template labels; Jobs and CronJobs generate theirs).
+ */
+function checkSelector(r: ObjectReader, spec: PlainMap, kind: OwnerRef['kind'], apiVersion: string, labels: Labels, path: FieldPath): void {
+  const selPath: FieldPath = ['spec', 'selector']
+  let selector: LabelSelector | undefined
+  if (kind === 'ReplicationController') {
+    if (spec.selector === undefined || spec.selector === null) return
+    selector = { matchLabels: readLabels(r, spec.selector, selPath), matchExpressions: [] }
+  } else if (kind === 'Job' || kind === 'CronJob') {
+    return
+  } else {
+    if (spec.selector === undefined || spec.selector === null) {
+      // Older groups defaulted the selector from the template labels.
+      if (apiVersion === 'apps/v1') r.required(selPath)
+      return
+    }
+    const before = r.errors.length
+    selector = readLabelSelector(r, spec.selector, selPath)
+    if (r.errors.length > before) return
+    if (Object.keys(selector.matchLabels).length === 0 && selector.matchExpressions.length === 0) {
+      r.invalid(selPath, spec.selector, `empty selector is invalid for ${kind.toLowerCase()}`)
+      return
+    }
+  }
+  if (!matchesSelector(selector, labels)) {
+    r.error([...path, 'metadata', 'labels'], `Invalid value: ${goMap(labels)}: \`selector\` does not match template \`labels\``)
+  }
 }
 
 export function readWorkloadPods(
@@ -52,10 +94,9 @@ export function readWorkloadPods(
     r.required(path, 'a workload needs a pod template')
     return []
   }
+  const before = r.errors.length
   const labels = readTemplateLabels(r, template, path)
-  if (Object.keys(labels).length === 0 && kind !== 'Job' && kind !== 'CronJob') {
-    r.required([...path, 'metadata', 'labels'], 'the pod template needs labels for the workload selector to match')
-  }
+  if (r.errors.length === before) checkSelector(r, spec, kind, typeof obj.apiVersion === 'string' ? obj.apiVersion : '', labels, path)
   const podSpec = readPodSpec(r, template.spec, [...path, 'spec'])
   const owner: OwnerRef = { kind, name }
   const pods: Pod[] = []

@@ -125,7 +125,7 @@ describe('loadManifestText', () => {
     ])
   })
   it('a workload pod taking a declared pod name is an error', () => {
-    const deploy = 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n    metadata: {labels: {a: b}}\n    spec: {}\n'
+    const deploy = 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  selector: {matchLabels: {a: b}}\n  template:\n    metadata: {labels: {a: b}}\n    spec: {}\n'
     const ds = diagnosticsOf(() => loadManifestText(pod('web-0') + '---\n' + deploy, { file: 'c.yaml' }))
     expect(ds.map((d) => `${d.line} ${d.object}: ${d.message}`)).toEqual([
       '7 Pod "default/web-0": pod name taken twice: the pod made from Deployment "default/web" and a Pod at c.yaml:1 (workload pods are named <workload>-<index>)',

@@ -11,8 +11,14 @@ const template = `  template:
           ports: [{containerPort: 8080, name: http}]
 `
 
+function selectorFor(kind: string): string {
+  if (kind === 'ReplicationController') return '  selector: {app: web}\n'
+  if (kind === 'Job') return ''
+  return '  selector:\n    matchLabels: {app: web}\n'
+}
+
 function workload(apiVersion: string, kind: string, extraSpec = ''): string {
-  return `apiVersion: ${apiVersion}\nkind: ${kind}\nmetadata:\n  name: web\n  namespace: prod\n  labels: {owner-label: only-on-workload}\nspec:\n${extraSpec}${template}`
+  return `apiVersion: ${apiVersion}\nkind: ${kind}\nmetadata:\n  name: web\n  namespace: prod\n  labels: {owner-label: only-on-workload}\nspec:\n${extraSpec}${selectorFor(kind)}${template}`
 }
 
 describe('workloads become pods', () => {
@@ -74,16 +80,32 @@ describe('workloads become pods', () => {
     }
   })
   it('template fields are validated with their full path', () => {
-    const text = workload('apps/v1', 'StatefulSet').replace('containerPort: 8080', 'containerPort: 0').replace('{app: web}', '{app: "no way"}')
+    const text = workload('apps/v1', 'StatefulSet').replace('containerPort: 8080', 'containerPort: 0').replace('      labels: {app: web}', '      labels: {app: "no way"}')
     try {
       loadManifestText(text, { file: 'w.yaml' })
       expect.unreachable()
     } catch (err) {
       expect((err as InputError).diagnostics.map((d) => `${d.line} ${d.field}`)).toEqual([
-        '10 spec.template.metadata.labels',
-        '14 spec.template.spec.containers[0].ports[0].containerPort',
+        '12 spec.template.metadata.labels',
+        '16 spec.template.spec.containers[0].ports[0].containerPort',
       ])
     }
+  })
+  it('the selector must select the template labels (apps/v1 requires a non-empty one; RC and extensions default it)', () => {
+    const other = workload('apps/v1', 'Deployment').replace('matchLabels: {app: web}', 'matchLabels: {app: api}')
+    expect(() => loadManifestText(other)).toThrow(
+      /spec\.template\.metadata\.labels: Invalid value: map\[string\]string\{"app":"web"\}: `selector` does not match template `labels`/,
+    )
+    const none = workload('apps/v1', 'StatefulSet').replace('  selector:\n    matchLabels: {app: web}\n', '')
+    expect(() => loadManifestText(none)).toThrow(/StatefulSet "prod\/web" is invalid: spec\.selector: Required value/)
+    const empty = workload('apps/v1', 'DaemonSet').replace('matchLabels: {app: web}', '{}')
+    expect(() => loadManifestText(empty)).toThrow(/spec\.selector: Invalid value: \{\}: empty selector is invalid for daemonset/)
+    const rc = workload('v1', 'ReplicationController').replace('selector: {app: web}', 'selector: {app: db}')
+    expect(() => loadManifestText(rc)).toThrow(/`selector` does not match template `labels`/)
+    const defaulted = workload('extensions/v1beta1', 'Deployment').replace('  selector:\n    matchLabels: {app: web}\n', '')
+    expect(loadManifestText(defaulted).state.pods).toHaveLength(1)
+    const expr = workload('apps/v1', 'ReplicaSet').replace('matchLabels: {app: web}', 'matchExpressions: [{key: app, operator: In, values: [web, api]}]')
+    expect(loadManifestText(expr).state.pods).toHaveLength(1)
   })
   it('a workload without a pod template is an error', () => {
     expect(() => loadManifestText('apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x}\nspec: {}\n')).toThrow(
