@@ -254,7 +254,10 @@ export class Agent {
 
     if (!this.forceApply && this.applied && compiled.script === this.applied.script) {
       if (since !== undefined) metrics.syncLatency.observe({ result: 'unchanged' }, (performance.now() - since) / 1000)
-      this.log.debug({ event: 'sync', result: 'unchanged' }, 'state changed, ruleset unchanged')
+      this.log.debug(
+        { event: 'sync', result: 'unchanged', namespaces: built.state.namespaces.length, pods: built.state.pods.length, localPods, policies: built.state.policies.length },
+        'state changed, ruleset unchanged',
+      )
       return
     }
     this.forceApply = false

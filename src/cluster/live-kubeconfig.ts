@@ -39,7 +39,7 @@ export function loadKubeConfig(options: KubeConfigOptions): KubeConfig {
   const present = files.filter((f) => existsSync(f))
   if (present.length === 0) {
     const which = options.kubeconfig ? `--kubeconfig ${options.kubeconfig}` : env.KUBECONFIG ? `$KUBECONFIG (${env.KUBECONFIG})` : files[0]
-    throw new KubeConfigError(`no kubeconfig found at ${which}: pass --kubeconfig FILE, or give manifest PATHs to analyse files instead`)
+    throw new KubeConfigError(`no kubeconfig found at ${which}: pass --kubeconfig FILE`)
   }
   try {
     if (present.length === 1) kc.loadFromFile(present[0])

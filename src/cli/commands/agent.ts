@@ -32,8 +32,8 @@ export const register: RegisterCommand = (program, ctx) => {
     .command('agent')
     .summary('enforce every NetworkPolicy on this node with nftables (the DaemonSet agent)')
     .description(
-      'Watch Pods, Namespaces and NetworkPolicies on the API server and keep this node\'s nftables ruleset\n' +
-        '(`table inet netpol`) in step: ingress of the pods on this node, egress of the pods on this node.\n' +
+      'Watch Pods, Namespaces and NetworkPolicies on the API server and keep this node\'s nftables ruleset ' +
+        '(`table inet netpol`) in step: ingress and egress of the pods on this node. ' +
         'Uses the pod\'s service account by default; --kubeconfig/--context to run outside the cluster.',
     )
     .option('--node <name>', 'the node whose pods to enforce (default: $NODE_NAME)')

@@ -1,0 +1,256 @@
+/**
+ * End to end through the real kernel: a lab of network namespaces (one per node, one per pod),
+ * one `netpol agent` process per lab node fed by the test API server, applying its ruleset inside
+ * its node's namespace (`--netns`; the agent process itself stays in the host namespace so it
+ * reaches the API server on 127.0.0.1). Real probes between lab pods must match what the engine's
+ * matrix says for the state the API server holds, across creates, updates and deletes of
+ * policies, pod labels and namespace labels.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline'
+import { parse as parseYaml } from 'yaml'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { loadManifestText } from '../../src/cluster/load-manifests.js'
+import { createNetwork, enableForwarding, startServers, teardown } from '../../src/lab/lab-build.js'
+import { labProbe } from '../../src/lab/lab-probe.js'
+import type { LabState } from '../../src/lab/lab-state.js'
+import { sctpSupport } from '../../src/lab/sctp-support.js'
+import { planTopology, type LabPlan } from '../../src/lab/topology.js'
+import type { ClusterState, NetworkPolicy, Pod } from '../../src/model/types.js'
+import { cluster, ns, pod, tcp, uniqueLabName } from '../lab/fixtures.js'
+import { waitFor } from './api-objects.js'
+import { TestApiServer, type ApiObject } from './test-api-server.js'
+
+const root = join(import.meta.dirname, '..', '..')
+const cli = join(root, 'bin', 'netpol')
+const canRun = process.getuid?.() === 0 && existsSync(join(root, 'dist', 'src', 'cli', 'main.js'))
+
+interface RunningAgent {
+  readonly node: string
+  readonly child: ChildProcess
+  readonly logs: Record<string, unknown>[]
+  url?: string
+}
+
+const lab = uniqueLabName('agt')
+let dir: string
+let plan: LabPlan
+let api: TestApiServer
+const agents: RunningAgent[] = []
+/** The state the API server holds, as the model sees it: the expectation for the probes. */
+let expected: ClusterState
+
+function podApiObject(p: Pod): ApiObject {
+  return {
+    metadata: { name: p.name, namespace: p.namespace, labels: { ...p.labels } },
+    spec: { nodeName: p.nodeName, containers: [{ name: 'main', image: 'lab', ports: p.containerPorts.map((c) => ({ ...c })) }] },
+    status: { phase: 'Running', podIP: p.ips[0], podIPs: p.ips.map((ip) => ({ ip })) },
+  }
+}
+
+function policyFromYaml(yaml: string): { model: NetworkPolicy; object: ApiObject } {
+  const model = loadManifestText(yaml, { file: 'test' }).state.policies[0]
+  return { model, object: parseYaml(yaml) as ApiObject }
+}
+
+function startAgent(node: string, netns: string, kubeconfig: string): RunningAgent {
+  const child = spawn(
+    process.execPath,
+    [cli, 'agent', '--node', node, '--netns', netns, '--kubeconfig', kubeconfig, '--listen', '127.0.0.1:0', '--min-sync-interval', '50', '--log-level', 'debug'],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  )
+  const a: RunningAgent = { node, child, logs: [] }
+  createInterface(child.stdout!).on('line', (line) => {
+    try {
+      const rec = JSON.parse(line) as Record<string, unknown>
+      a.logs.push(rec)
+      if (rec.event === 'startup') a.url = String(rec.listen)
+    } catch {
+      a.logs.push({ raw: line })
+    }
+  })
+  child.stderr!.on('data', (b: Buffer) => a.logs.push({ stderr: b.toString() }))
+  return a
+}
+
+/** Every agent has synced a state with this many policies (applied, or found its ruleset unchanged). */
+async function agentsSeePolicies(n: number, since: number[]): Promise<void> {
+  await waitFor(
+    () => agents.every((a, i) => a.logs.slice(since[i]).some((l) => (l.event === 'apply' || l.event === 'sync') && l.policies === n)),
+    `every agent synced ${n} policies`,
+    20_000,
+  )
+}
+
+async function converge(change: () => void, policies: number): Promise<void> {
+  const marks = agents.map((a) => a.logs.length)
+  change()
+  await agentsSeePolicies(policies, marks)
+}
+
+async function probe(): Promise<{ disagreements: string[]; denied: number; allowed: number }> {
+  const state: LabState = {
+    version: 1,
+    name: lab,
+    phase: 'ready',
+    createdAt: '',
+    updatedAt: '',
+    manifests: [],
+    cluster: expected,
+    topology: plan.topology,
+    servers: {},
+    collectors: {},
+    warnings: [],
+    sctp: sctpSupport(),
+  }
+  const r = await labProbe(state, { ports: [{ port: 80, protocol: 'TCP' }], timeoutMs: 700 })
+  return {
+    disagreements: r.disagreements.map((d) => `${d.from} -> ${d.to} ${d.port}/${d.protocol}: kernel ${d.outcome}, matrix ${d.expected ? 'allowed' : 'denied'}`),
+    denied: r.connections.filter((c) => !c.allowed).length,
+    allowed: r.connections.filter((c) => c.allowed).length,
+  }
+}
+
+describe.skipIf(!canRun)('agents in a lab, fed by the test API server, enforce what matrix says', () => {
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'netpol-agt-'))
+    const initial = cluster(
+      [ns('x', { team: 'x' }), ns('y', { team: 'y' })],
+      [pod('x', 'a', { app: 'a' }, [tcp(80)]), pod('x', 'b', { app: 'b' }, [tcp(80)]), pod('y', 'c', { app: 'c' }, [tcp(80)]), pod('y', 'd', { app: 'd' }, [tcp(80)])],
+    )
+    plan = planTopology(initial, { lab, nodeCount: 2 })
+    expected = plan.state
+    try {
+      await createNetwork(plan.topology)
+      await enableForwarding(plan.topology)
+      await startServers(lab, dir, plan.topology.pods)
+    } catch (err) {
+      await teardown({ lab, topology: plan.topology })
+      throw err
+    }
+    api = await TestApiServer.start()
+    for (const n of expected.namespaces) api.create('namespaces', { metadata: { name: n.name, labels: { ...n.labels } } })
+    for (const p of expected.pods) api.create('pods', podApiObject(p))
+    const kubeconfig = join(dir, 'kubeconfig')
+    await writeFile(kubeconfig, api.kubeconfigYaml())
+    for (const node of plan.topology.nodes) agents.push(startAgent(node.name, node.netns, kubeconfig))
+    await waitFor(() => agents.every((a) => a.logs.some((l) => l.event === 'apply')), 'first apply of every agent', 30_000).catch((err: Error) => {
+      throw new Error(`${err.message}\n${agents.map((a) => `${a.node}:\n${a.logs.slice(-8).map((l) => JSON.stringify(l)).join('\n')}`).join('\n')}`)
+    })
+  }, 120_000)
+
+  afterAll(async () => {
+    for (const a of agents) {
+      if (a.child.exitCode === null) {
+        const exited = new Promise((r) => a.child.once('exit', r))
+        a.child.kill('SIGTERM')
+        await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))])
+        if (a.child.exitCode === null) a.child.kill('SIGKILL')
+      }
+    }
+    await api?.close()
+    await teardown({ lab, topology: plan?.topology })
+    await rm(dir, { recursive: true, force: true })
+  })
+
+  it('serves /readyz and /metrics once the first ruleset is applied, and traffic flows freely without policies', async () => {
+    for (const a of agents) {
+      const ready = await fetch(`${a.url}/readyz`)
+      expect(ready.status).toBe(200)
+      const metrics = await (await fetch(`${a.url}/metrics`)).text()
+      expect(metrics).toMatch(/netpol_agent_last_apply_timestamp_seconds \d/)
+      expect(metrics).toMatch(/netpol_agent_ruleset_bytes \d+/)
+    }
+    const r = await probe()
+    expect(r.disagreements).toEqual([])
+    expect(r.denied).toBe(0)
+  })
+
+  it('a policy created through the API becomes dropped connections in the kernel, exactly as matrix says', async () => {
+    const p = policyFromYaml(`
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: b-from-a, namespace: x}
+spec:
+  podSelector: {matchLabels: {app: b}}
+  ingress:
+  - from: [{podSelector: {matchLabels: {app: a}}}]
+    ports: [{port: 80}]
+`)
+    await converge(() => api.create('networkpolicies', p.object), 1)
+    expected = { ...expected, policies: [p.model] }
+    const r = await probe()
+    expect(r.disagreements).toEqual([])
+    // y/c and y/d may no longer reach x/b.
+    expect(r.denied).toBe(2)
+  })
+
+  it('namespace label and pod label updates move the enforcement with them', async () => {
+    const p = policyFromYaml(`
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: b-from-a, namespace: x}
+spec:
+  podSelector: {matchLabels: {app: b}}
+  ingress:
+  - from: [{podSelector: {matchLabels: {app: a}}}, {namespaceSelector: {matchLabels: {trusted: "yes"}}}]
+    ports: [{port: 80}]
+`)
+    await converge(() => api.update('networkpolicies', p.object), 1)
+    expected = { ...expected, policies: [p.model] }
+    expect((await probe()).disagreements).toEqual([])
+
+    // Namespace y becomes trusted: its pods may reach x/b again.
+    const y = expected.namespaces.find((n) => n.name === 'y')!
+    const yLabels = { ...y.labels, trusted: 'yes' }
+    await converge(() => api.update('namespaces', { metadata: { name: 'y', labels: yLabels } }), 1)
+    expected = { ...expected, namespaces: expected.namespaces.map((n) => (n.name === 'y' ? { ...n, labels: yLabels } : n)) }
+    let r = await probe()
+    expect(r.disagreements).toEqual([])
+    expect(r.denied).toBe(0)
+
+    // x/a is relabelled so the policy now selects it too (app: b): only x/b's old peers... none from x.
+    const a = expected.pods.find((q) => q.name === 'a')!
+    const relabelled: Pod = { ...a, labels: { app: 'b' } }
+    await converge(() => api.update('pods', podApiObject(relabelled)), 1)
+    expected = { ...expected, pods: expected.pods.map((q) => (q === a ? relabelled : q)) }
+    r = await probe()
+    expect(r.disagreements).toEqual([])
+    expect(r.denied).toBeGreaterThan(0)
+  })
+
+  it('deleting the policy re-opens the connections', async () => {
+    await converge(() => api.delete('networkpolicies', 'b-from-a', 'x'), 0)
+    expected = { ...expected, policies: [] }
+    const r = await probe()
+    expect(r.disagreements).toEqual([])
+    expect(r.denied).toBe(0)
+  })
+
+  it('a default-deny created while the agents cannot watch is enforced once they reconnect after 410 Gone', async () => {
+    api.failNext(100_000, 503, (r) => r.watch)
+    api.dropWatches()
+    await waitFor(() => agents.every((a) => a.logs.some((l) => l.event === 'api-error')), 'agents lost their watches')
+    const p = policyFromYaml(`
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: default-deny, namespace: "y"}
+spec:
+  podSelector: {}
+  policyTypes: [Ingress]
+`)
+    api.create('networkpolicies', p.object)
+    api.compact()
+    // Still disconnected: nothing changed in the kernel.
+    expect((await probe()).denied).toBe(0)
+    await converge(() => api.clearFailures(), 1)
+    expected = { ...expected, policies: [p.model] }
+    const r = await probe()
+    expect(r.disagreements).toEqual([])
+    expect(r.denied).toBe(2 * 3) // y/c and y/d accept nobody but themselves
+  })
+})
