@@ -89,7 +89,12 @@ function collectValue(doc: ManifestDocument, value: unknown, base: FieldPath, op
   }
   // `kind: List` and typed lists (`PodList`, `NamespaceList`, ...) carry their objects in `items`.
   if (kind.endsWith('List') && Array.isArray(value.items)) {
-    value.items.forEach((item, i) => collectValue(doc, item, [...base, 'items', i], options, out))
+    // Items of a typed list as the API serves it carry no apiVersion/kind: they are the list's.
+    const itemKind = kind === 'List' ? undefined : kind.slice(0, -'List'.length)
+    value.items.forEach((item, i) => {
+      const typed = itemKind && isPlainMap(item) && item.kind === undefined && item.apiVersion === undefined ? { apiVersion, kind: itemKind, ...item } : item
+      collectValue(doc, typed, [...base, 'items', i], options, out)
+    })
     return
   }
   const accepts = KNOWN_KINDS[kind]

@@ -251,6 +251,8 @@ function checkCidr(r: ObjectReader, text: string, path: FieldPath): Cidr | undef
   if (addr && addr.value !== cidr.base) {
     const single = `${formatIp(addr)}/${cidr.family === 4 ? 32 : 128}`
     r.warn(path, `CIDR value ${JSON.stringify(text)} is ambiguous in this context (should be ${JSON.stringify(formatCidr(cidr))} or ${JSON.stringify(single)}?)`)
+  } else if (addr && cidr.family === 6 && `${formatIp(addr)}/${cidr.prefix}` !== text) {
+    r.warn(path, `IPv6 CIDR value ${JSON.stringify(text)} should be in RFC 5952 canonical format (${JSON.stringify(`${formatIp(addr)}/${cidr.prefix}`)})`)
   }
   return cidr
 }

@@ -232,3 +232,13 @@ describe('loadManifests (files, directories, stdin)', () => {
     expect(ds[0].message).toMatch(/^the namespace from the provided object "prod" does not match the namespace "dev"/)
   })
 })
+
+describe('typed lists as the API serves them', () => {
+  it('items of a PodList without apiVersion/kind take them from the list', () => {
+    const text = 'apiVersion: v1\nkind: PodList\nitems:\n  - metadata: {name: a, namespace: x}\n  - metadata: {name: b, namespace: x}\n'
+    expect(loadManifestText(text).state.pods.map((p) => [p.name, p.source.line])).toEqual([
+      ['a', 4],
+      ['b', 5],
+    ])
+  })
+})

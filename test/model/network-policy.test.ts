@@ -222,3 +222,14 @@ describe('NetworkPolicy validation (the API server rules)', () => {
     expect(errorsOf('  ingress:\n    - from: [{}]\n      ports: [{port: 0}]\n  egress:\n    - to: [{}]\n')).toHaveLength(3)
   })
 })
+
+describe('NetworkPolicy CIDR warnings', () => {
+  it('a non-canonical IPv6 CIDR is accepted with the API server warning', () => {
+    const text = manifest('  podSelector: {}\n  egress:\n    - to:\n        - ipBlock: {cidr: "FD00:0:0::/8", except: ["fd00::/16"]}\n')
+    const r = loadManifestText(text, { file: 'np.yaml' })
+    expect(r.state.policies[0].egress[0].to[0].ipBlock).toEqual({ cidr: 'FD00:0:0::/8', except: ['fd00::/16'] })
+    expect(r.warnings.map((w) => `${w.field}: ${w.message}`)).toEqual([
+      'spec.egress[0].to[0].ipBlock.cidr: IPv6 CIDR value "FD00:0:0::/8" should be in RFC 5952 canonical format ("fd00::/8")',
+    ])
+  })
+})
