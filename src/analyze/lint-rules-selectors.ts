@@ -149,8 +149,9 @@ const peerSelectsNothing: LintRule = {
       if (peer.ipBlock) continue
       if (peer.namespaceSelector && missingNamespaceKeys(ctx, peer.namespaceSelector).length > 0) continue
       const namespaces = peerNamespaces(ctx, policy, peer)
-      // Without pods in those namespaces the input simply does not show them: nothing to judge.
-      if (!namespaces.some((n) => ctx.podsIn(n).length > 0)) continue
+      // A namespace without pods in the input may well run the pods meant (kube-dns in kube-system):
+      // judge only when every namespace the peer can reach shows its pods.
+      if (namespaces.length === 0 || !namespaces.every((n) => ctx.podsIn(n).length > 0)) continue
       if (ctx.engine.peerPods(policy, peer).length > 0) continue
       if (andLooksLikeOr(ctx, policy, peer)) continue
       const what = peer.podSelector ? `podSelector ${formatSelector(peer.podSelector)}` : 'namespaceSelector'

@@ -11,6 +11,7 @@ import { register as agentCommand } from './commands/agent.js'
 import { register as registerLint } from './commands/lint.js'
 import { register as registerDiff } from './commands/diff.js'
 import { register as registerTest } from './commands/test.js'
+import { register as registerReport } from './commands/report.js'
 import { register as registerLab } from './commands/lab.js'
 
 /** Shared by every command: the IO to use, and the exit code the command decided on. */
@@ -22,7 +23,7 @@ export interface CliContext {
 /** Each command lives in its own file under commands/ and exports one of these. */
 export type RegisterCommand = (program: Command, ctx: CliContext) => void
 
-const commands: RegisterCommand[] = [agentCommand, registerLint, registerDiff, registerTest, registerLab]
+const commands: RegisterCommand[] = [agentCommand, registerLint, registerDiff, registerTest, registerReport, registerLab]
 
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command('netpol')

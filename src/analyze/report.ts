@@ -1,0 +1,128 @@
+/**
+ * @module The content of `netpol report`: the graph of allowed connections, the grouped matrix,
+ * lint findings and one section per policy (what it selects, what it allows, where it comes
+ * from). Pure: the renderer (render/report-html.ts) turns it into one self-contained page.
+ */
+import { qualifiedName, type ClusterState, type NetworkPolicy, type NetworkPolicyPeer, type Pod } from '../model/types.js'
+import type { Engine } from '../engine/engine.js'
+import { computeConnectivity, type Connectivity } from './connectivity.js'
+import { describePeer, describePort } from './explain.js'
+import { groupLabel, groupMatrix, podGroup, type GroupBy, type GroupedMatrix } from './group.js'
+import { lint } from './lint.js'
+import type { LintFinding } from './lint-rule.js'
+import { computeMatrix, defaultPorts } from './matrix.js'
+
+export interface PeerSection {
+  readonly text: string
+  readonly line: number
+  /** Groups the peer matches in the input (ipBlock peers: pods whose IPs it covers). */
+  readonly matches: readonly string[]
+}
+
+export interface RuleSection {
+  readonly direction: 'ingress' | 'egress'
+  readonly index: number
+  readonly line: number
+  /** Empty: every source/destination. */
+  readonly peers: readonly PeerSection[]
+  /** Empty: every port. */
+  readonly ports: readonly string[]
+}
+
+export interface PolicySection {
+  readonly anchor: string
+  readonly namespace: string
+  readonly name: string
+  readonly file: string
+  readonly line: number
+  readonly policyTypes: readonly string[]
+  readonly podSelector: string
+  readonly selects: readonly string[]
+  readonly selectedPods: number
+  readonly rules: readonly RuleSection[]
+  /** Directions the policy isolates without any rule: deny all. */
+  readonly deniesAll: readonly string[]
+  readonly findings: readonly LintFinding[]
+}
+
+export interface ReportModel {
+  readonly title: string
+  readonly inputs: readonly string[]
+  readonly groupBy: GroupBy
+  readonly counts: { readonly namespaces: number; readonly pods: number; readonly groups: number; readonly policies: number }
+  readonly connectivity: Connectivity
+  readonly matrix: GroupedMatrix
+  readonly findings: readonly LintFinding[]
+  readonly policies: readonly PolicySection[]
+}
+
+export interface ReportOptions {
+  readonly groupBy: GroupBy
+  readonly inputs: readonly string[]
+  readonly title?: string
+}
+
+function anchorOf(p: NetworkPolicy): string {
+  return `policy-${p.namespace}-${p.name}`.replace(/[^A-Za-z0-9_-]/g, '-')
+}
+
+function selectorText(p: NetworkPolicy): string {
+  const s = p.podSelector
+  const parts = [...Object.entries(s.matchLabels).map(([k, v]) => `${k}=${v}`), ...s.matchExpressions.map((e) => `${e.key} ${e.operator} ${e.values.join(',')}`.trim())]
+  return parts.length === 0 ? '{} (every pod in the namespace)' : parts.join(', ')
+}
+
+export function buildReport(state: ClusterState, engine: Engine, options: ReportOptions): ReportModel {
+  const { groupBy } = options
+  const label = (pods: readonly Pod[]) => [...new Set(pods.map((p) => groupLabel(podGroup(p, groupBy))))].sort()
+  const findings = lint(state).findings
+  const peerSection = (policy: NetworkPolicy, peer: NetworkPolicyPeer): PeerSection => ({
+    text: describePeer(peer, policy.namespace),
+    line: peer.source.line,
+    matches: label(engine.peerPods(policy, peer)),
+  })
+  const policies = [...state.policies]
+    .sort((a, b) => (qualifiedName(a) < qualifiedName(b) ? -1 : qualifiedName(a) > qualifiedName(b) ? 1 : 0))
+    .map((p): PolicySection => {
+      const selected = engine.selectedPods(p)
+      const rules: RuleSection[] = [
+        ...p.ingress.map((r, i): RuleSection => ({ direction: 'ingress', index: i, line: r.source.line, peers: r.from.map((peer) => peerSection(p, peer)), ports: r.ports.map(describePort) })),
+        ...p.egress.map((r, i): RuleSection => ({ direction: 'egress', index: i, line: r.source.line, peers: r.to.map((peer) => peerSection(p, peer)), ports: r.ports.map(describePort) })),
+      ]
+      const deniesAll = [
+        ...(p.policyTypes.includes('Ingress') && p.ingress.length === 0 ? ['Ingress'] : []),
+        ...(p.policyTypes.includes('Egress') && p.egress.length === 0 ? ['Egress'] : []),
+      ]
+      return {
+        anchor: anchorOf(p),
+        namespace: p.namespace,
+        name: p.name,
+        file: p.source.file,
+        line: p.source.line,
+        policyTypes: p.policyTypes,
+        podSelector: selectorText(p),
+        selects: label(selected),
+        selectedPods: selected.length,
+        rules,
+        deniesAll,
+        findings: findings.filter((f) => f.object === `NetworkPolicy "${p.namespace}/${p.name}"`),
+      }
+    })
+  const connectivity = computeConnectivity(state, engine, groupBy)
+  const matrix = groupMatrix(computeMatrix(engine, state, defaultPorts(state)), groupBy)
+  return {
+    title: options.title ?? `NetworkPolicy report: ${options.inputs.join(', ')}`,
+    inputs: options.inputs,
+    groupBy,
+    counts: {
+      namespaces: new Set([...state.namespaces.map((n) => n.name), ...state.pods.map((p) => p.namespace)]).size,
+      pods: state.pods.length,
+      groups: connectivity.groups.length,
+      policies: state.policies.length,
+    },
+    connectivity,
+    matrix,
+    findings,
+    policies,
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * @module `netpol report`: one self-contained HTML page with the graph of allowed connections,
+ * the matrix, lint findings and a section per policy. Opens offline.
+ */
+import { writeFile, rename } from 'node:fs/promises'
+import { basename, dirname, join, resolve } from 'node:path'
+import { Option } from 'commander'
+import type { RegisterCommand } from '../main.js'
+import { EnvironmentError, UsageError } from '../errors.js'
+import { loadInput } from '../load-input.js'
+import { createEngine } from '../../engine/engine.js'
+import { GROUP_BY_VALUES, type GroupBy } from '../../analyze/group.js'
+import { buildReport, type ReportModel } from '../../analyze/report.js'
+import { renderConnectivityDot } from '../../render/report-dot.js'
+import { renderReportHtml } from '../../render/report-html.js'
+
+interface ReportFlags {
+  output?: string
+  groupBy: GroupBy
+  title?: string
+  namespace?: string
+  verbose?: boolean
+}
+
+/** Graphviz compiled to WebAssembly: the SVG is made here, so the page needs no script to show it. */
+export async function renderDotToSvg(dot: string): Promise<string> {
+  const { instance } = await import('@viz-js/viz')
+  const viz = await instance()
+  const result = viz.render(dot, { format: 'svg', engine: 'dot' })
+  if (result.status !== 'success') throw new Error(`graphviz failed: ${result.errors.map((e) => e.message).join('; ')}`)
+  return result.output
+}
+
+export async function renderReport(model: ReportModel): Promise<string> {
+  return renderReportHtml(model, await renderDotToSvg(renderConnectivityDot(model.connectivity)))
+}
+
+export const register: RegisterCommand = (program, ctx) => {
+  program
+    .command('report')
+    .summary('one self-contained HTML page: graph, matrix, lint findings, every policy explained')
+    .description(
+      'Write an HTML report that opens offline: a graph of namespaces and workloads with the allowed connections\n' +
+        '(Graphviz, rendered to SVG now), the matrix, lint findings, and a section per policy saying what it selects,\n' +
+        'what it allows and where it comes from.',
+    )
+    .argument('<paths...>', 'manifest files or directories (recursive: .yaml, .yml, .json), or - for stdin')
+    .option('-o, --output <file>', 'the HTML file to write (- for stdout)')
+    .addOption(new Option('--group-by <unit>', 'group pods by').choices(GROUP_BY_VALUES).default('workload'))
+    .option('--title <text>', 'page title')
+    .option('-n, --namespace <namespace>', 'namespace for objects that have none (default "default")')
+    .option('-v, --verbose', 'list the objects of kinds netpol does not use (skipped)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  netpol report examples/three-tier -o report.html
+  netpol report k8s/ --group-by namespace -o netpol-report.html --title "Cluster policies"`,
+    )
+    .action(async (paths: string[], flags: ReportFlags) => {
+      if (!flags.output) throw new UsageError('name the HTML file to write with -o FILE (or -o - for stdout)')
+      const { state } = await loadInput(paths, ctx.io, { namespace: flags.namespace, verbose: flags.verbose })
+      const engine = createEngine(state)
+      const model = buildReport(state, engine, { groupBy: flags.groupBy, inputs: paths, ...(flags.title ? { title: flags.title } : {}) })
+      const html = await renderReport(model)
+      if (flags.output === '-') {
+        ctx.io.stdout(html)
+        return
+      }
+      const target = resolve(ctx.io.cwd, flags.output)
+      const tmp = join(dirname(target), `.${basename(target)}.${process.pid}.tmp`)
+      try {
+        await writeFile(tmp, html)
+        await rename(tmp, target)
+      } catch (err) {
+        throw new EnvironmentError(`cannot write ${flags.output}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`)
+      }
+      ctx.io.stderr(`wrote ${flags.output} (${model.connectivity.edges.length} connections, ${model.findings.length} findings, ${model.policies.length} policies)\n`)
+    })
+}

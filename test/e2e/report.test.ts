@@ -1,0 +1,83 @@
+import { mkdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { describe, expect, it } from 'vitest'
+import { chromium } from 'playwright-core'
+import { runCli } from '../../src/cli/main.js'
+import type { CliIO } from '../../src/cli/io.js'
+
+const ROOT = join(import.meta.dirname, '../..')
+const OUT = join(ROOT, 'test-results')
+
+function io(): CliIO & { out: string[]; err: string[] } {
+  const out: string[] = []
+  const err: string[] = []
+  return {
+    out,
+    err,
+    stdout: (t) => void out.push(t),
+    stderr: (t) => void err.push(t),
+    stdin: process.stdin,
+    stdoutIsTTY: false,
+    stderrIsTTY: false,
+    env: {},
+    cwd: ROOT,
+  }
+}
+
+describe('netpol report in headless Chromium', () => {
+  it('opens offline without console errors, with the graph, the findings and every policy', async () => {
+    mkdirSync(OUT, { recursive: true })
+    const file = join(OUT, 'onlineboutique-report.html')
+    const cli = io()
+    const code = await runCli(['report', 'test/fixtures/corpus/onlineboutique_workloads/input', '-o', file], cli)
+    expect(cli.err.join('')).toMatch(/wrote .*onlineboutique-report.html/)
+    expect(code).toBe(0)
+    const html = readFileSync(file, 'utf8')
+    // Self-contained: nothing to fetch.
+    expect(html).not.toMatch(/<script|<link |src="http|href="http|@import/)
+
+    const browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    })
+    try {
+      const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } })
+      const problems: string[] = []
+      const requests: string[] = []
+      page.on('console', (m) => {
+        if (m.type() === 'error' || m.type() === 'warning') problems.push(`${m.type()}: ${m.text()}`)
+      })
+      page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`))
+      page.on('request', (r) => {
+        if (!r.url().startsWith('file:')) requests.push(r.url())
+      })
+      await page.goto(pathToFileURL(file).href, { waitUntil: 'load' })
+      expect(problems).toEqual([])
+      expect(requests).toEqual([])
+
+      // The graph: one node per workload (12 Deployments) plus the outside, arrows for connections.
+      const svg = page.locator('#graph svg')
+      await expect(svg.count()).resolves.toBe(1)
+      const box = await svg.boundingBox()
+      expect(box!.width).toBeGreaterThan(300)
+      const nodeTitles = await page.locator('#graph svg g.node title').allTextContents()
+      expect(nodeTitles.length).toBe(13)
+      expect(await page.locator('#graph svg g.edge').count()).toBe(17)
+      expect(await page.locator('#graph svg text', { hasText: 'frontend' }).count()).toBeGreaterThan(0)
+
+      // Findings: a table with a row per finding, naming rules and lines.
+      const rows = page.locator('#findings-table tbody tr')
+      expect(await rows.count()).toBeGreaterThan(0)
+      expect(await page.locator('#findings-table').textContent()).toContain('namespace-without-default-deny')
+      // Every policy has its section.
+      expect(await page.locator('section.policy').count()).toBe(11)
+      expect(await page.locator('#policy-default-frontend-netpol').textContent()).toContain('netpols.yaml:1')
+
+      await page.screenshot({ path: join(OUT, 'onlineboutique-report.png'), fullPage: false })
+      await page.locator('#graph').screenshot({ path: join(OUT, 'onlineboutique-report-graph.png') })
+    } finally {
+      await browser.close()
+    }
+  })
+})
