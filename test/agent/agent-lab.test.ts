@@ -187,6 +187,18 @@ spec:
     expect(r.disagreements).toEqual([])
     // y/c and y/d may no longer reach x/b.
     expect(r.denied).toBe(2)
+
+    // The agent of x/b's node logs each denied connection and counts it; allowed ones count per policy.
+    const b = plan.topology.pods.find((q) => q.name === 'b')!
+    const c = plan.topology.pods.find((q) => q.name === 'c')!
+    const owner = agents.find((a) => a.node === b.node)!
+    await waitFor(() => owner.logs.some((l) => l.event === 'denied' && l.pod === 'x/b' && l.peer === 'y/c'), 'denied connection logged', 10_000)
+    const denied = owner.logs.find((l) => l.event === 'denied' && l.peer === 'y/c')!
+    expect(denied).toMatchObject({ direction: 'ingress', protocol: 'tcp', destination: `${b.ip}:80` })
+    expect(String(denied.source)).toContain(c.ip)
+    const metrics = await (await fetch(`${owner.url}/metrics`)).text()
+    expect(metrics).toMatch(/netpol_agent_denied_connections_total\{direction="ingress",namespace="x"\} [1-9]/)
+    expect(metrics).toMatch(/netpol_agent_allowed_connections_total\{direction="ingress",namespace="x",policy="b-from-a"\} [1-9]/)
   })
 
   it('namespace label and pod label updates move the enforcement with them', async () => {
