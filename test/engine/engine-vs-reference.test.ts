@@ -1,0 +1,164 @@
+import { describe, it, expect } from 'vitest'
+import fc from 'fast-check'
+import { createEngine } from '../../src/engine/engine.js'
+import { referenceEvaluator } from '../../src/engine/reference.js'
+import { clusterArb, clusterArbOf, policyArb, trafficArb, PORT_NUMBERS } from './cluster-arbitrary.js'
+import { matchesSelector } from '../../src/engine/selector.js'
+import type { ClusterState, NetworkPolicy, NetworkPolicyPeer, Pod, Protocol } from '../../src/model/types.js'
+
+const RUNS = 200
+
+/** Deep equality, checked cheaply first (vitest's toEqual is slow on hundreds of verdicts). */
+function expectSame<T>(actual: T, expected: T): void {
+  if (JSON.stringify(actual) !== JSON.stringify(expected)) expect(actual).toEqual(expected)
+}
+
+function allPodPairsAgree(state: ClusterState, port: number, protocol: Protocol): void {
+  const reference = referenceEvaluator(state)
+  const pairs = createEngine(state).allPairs(port, protocol)
+  let allowed = 0
+  const wrong: string[] = []
+  state.pods.forEach((from, i) =>
+    state.pods.forEach((to, j) => {
+      const want = reference.isAllowed({ from: { kind: 'pod', pod: from }, to: { kind: 'pod', pod: to }, port, protocol })
+      if (want) allowed++
+      if (pairs.isAllowedIndex(i, j) !== want) wrong.push(`${from.namespace}/${from.name} -> ${to.namespace}/${to.name} ${port}/${protocol}: want ${want}`)
+    }),
+  )
+  expect(wrong).toEqual([])
+  expect(pairs.allowedPodPairs).toBe(allowed)
+  expect(pairs.totalPodPairs).toBe(state.pods.length ** 2)
+}
+
+describe('fast engine equals the reference evaluator on generated clusters', () => {
+  it('evaluate() verdicts are deep-equal and isAllowed() agrees', () => {
+    fc.assert(
+      fc.property(
+        clusterArb.chain((state) => fc.tuple(fc.constant(state), fc.array(trafficArb(state), { minLength: 10, maxLength: 20 }))),
+        ([state, traffics]) => {
+          const reference = referenceEvaluator(state)
+          const engine = createEngine(state)
+          for (const t of traffics) {
+            const want = reference.evaluate(t)
+            expectSame(engine.evaluate(t), want)
+            expect(engine.isAllowed(t)).toBe(want.allowed)
+            expect(reference.isAllowed(t)).toBe(want.allowed)
+          }
+        },
+      ),
+      { numRuns: RUNS },
+    )
+  })
+
+  it('allPairs() agrees with the reference on every pod pair', () => {
+    fc.assert(
+      fc.property(clusterArb, fc.constantFrom(...PORT_NUMBERS, 8000), fc.constantFrom<Protocol>('TCP', 'UDP', 'SCTP'), (state, port, protocol) => {
+        allPodPairsAgree(state, port, protocol)
+      }),
+      { numRuns: 150 },
+    )
+  })
+
+  it('allPairs() agrees on clusters with more identities than one bit-set word', () => {
+    fc.assert(
+      fc.property(clusterArbOf({ minPods: 40, maxPods: 70, maxPolicies: 8 }), fc.constantFrom(...PORT_NUMBERS), fc.constantFrom<Protocol>('TCP', 'UDP'), (state, port, protocol) => {
+        allPodPairsAgree(state, port, protocol)
+      }),
+      { numRuns: 8 },
+    )
+  })
+
+  it('selectedPods() and peerPods() list what the reference matches', () => {
+    fc.assert(
+      fc.property(clusterArb, (state) => {
+        const engine = createEngine(state)
+        for (const policy of state.policies) {
+          const selected = state.pods.filter((p) => !p.hostNetwork && p.namespace === policy.namespace && referenceSelects(state, policy, p))
+          expect(engine.selectedPods(policy)).toEqual(selected)
+          for (const rule of [...policy.ingress.map((r) => r.from), ...policy.egress.map((r) => r.to)]) {
+            for (const peer of rule) {
+              // Whether peer matches a pod, per the reference: a rule holding only this peer, from that pod.
+              const matched = state.pods.filter((p) => peerMatchesByReference(state, policy, peer, p))
+              expect(engine.peerPods(policy, peer)).toEqual(matched)
+            }
+          }
+        }
+      }),
+      { numRuns: 80 },
+    )
+  })
+})
+
+describe('incremental updates equal a rebuild', () => {
+  it('withPolicy() (add or replace) and withoutPolicy() answer like createEngine on the new state', () => {
+    fc.assert(
+      fc.property(
+        clusterArb.chain((state) =>
+          fc.tuple(
+            fc.constant(state),
+            policyArb(state.namespaces.map((n) => n.name), 'np-0'),
+            policyArb(state.namespaces.map((n) => n.name), 'np-new'),
+            fc.array(trafficArb(state), { minLength: 5, maxLength: 15 }),
+            fc.constantFrom(...PORT_NUMBERS),
+            fc.constantFrom<Protocol>('TCP', 'UDP', 'SCTP'),
+          ),
+        ),
+        ([state, replacement, added, traffics, port, protocol]) => {
+          const base = createEngine(state)
+          const variants: { engine: ReturnType<typeof createEngine>; state: ClusterState }[] = []
+          // Replace np-0 (or add it when the state has none), add a new one, remove np-0.
+          for (const p of [replacement, added]) {
+            const engine = base.withPolicy(p)
+            variants.push({ engine, state: engine.state })
+          }
+          const removed = base.withoutPolicy(replacement.namespace, 'np-0')
+          variants.push({ engine: removed, state: removed.state })
+          const removedAny = state.policies[0] ? base.withoutPolicy(state.policies[0].namespace, state.policies[0].name) : removed
+          variants.push({ engine: removedAny, state: removedAny.state })
+          for (const v of variants) {
+            const rebuilt = createEngine(v.state)
+            const reference = referenceEvaluator(v.state)
+            for (const t of traffics) {
+              const want = reference.evaluate(t)
+              expectSame(v.engine.evaluate(t), want)
+              expectSame(rebuilt.evaluate(t), want)
+              expect(v.engine.isAllowed(t)).toBe(want.allowed)
+            }
+            const a = v.engine.allPairs(port, protocol)
+            const b = rebuilt.allPairs(port, protocol)
+            expect(a.allowedPodPairs).toBe(b.allowedPodPairs)
+            const wrong: string[] = []
+            v.state.pods.forEach((_, i) => v.state.pods.forEach((__, j) => a.isAllowedIndex(i, j) !== b.isAllowedIndex(i, j) && wrong.push(`${i} -> ${j}`)))
+            expect(wrong).toEqual([])
+          }
+        },
+      ),
+      { numRuns: 80 },
+    )
+  })
+
+  it('reuses the index when the new policy only uses known label keys, port names and ipBlocks', () => {
+    fc.assert(
+      fc.property(clusterArb, (state) => {
+        fc.pre(state.policies.length > 0)
+        const p = state.policies[0]!
+        const tweaked = { ...p, policyTypes: p.policyTypes.includes('Egress') ? (['Ingress'] as const) : (['Ingress', 'Egress'] as const) }
+        expect(createEngine(state).withPolicy(tweaked).incremental).toBe(true)
+      }),
+      { numRuns: 50 },
+    )
+  })
+})
+
+function referenceSelects(_state: ClusterState, policy: NetworkPolicy, pod: Pod): boolean {
+  return matchesSelector(policy.podSelector, pod.labels)
+}
+
+function peerMatchesByReference(state: ClusterState, policy: NetworkPolicy, peer: NetworkPolicyPeer, pod: Pod): boolean {
+  // A probe policy selecting every pod of a namespace with one ingress rule holding only this peer;
+  // the reference then says whether traffic from `pod` matches it.
+  const target: Pod = { namespace: policy.namespace, name: '__probe__', labels: {}, ips: [], containerPorts: [], hostNetwork: false, source: policy.source }
+  const probe: NetworkPolicy = { ...policy, podSelector: { matchLabels: {}, matchExpressions: [] }, policyTypes: ['Ingress'], ingress: [{ from: [peer], ports: [], source: policy.source }], egress: [] }
+  const probeState: ClusterState = { namespaces: state.namespaces, pods: [...state.pods, target], policies: [probe] }
+  return referenceEvaluator(probeState).evaluate({ from: { kind: 'pod', pod }, to: { kind: 'pod', pod: target }, port: 80, protocol: 'TCP' }).ingress.allowed
+}
