@@ -85,21 +85,23 @@ function matrixSection(m: ReportModel): string {
     else if (c.partial) entry.partial.push(`${c.port}/${c.protocol}`)
     cell.set(key, entry)
   }
-  const head = `<tr><th>from \\ to</th>${matrix.groups.map((g) => `<th class="col">${escapeHtml(g)}</th>`).join('')}</tr>`
+  const short = (g: string) => g.replace(/\[[A-Za-z]+\]$/, '')
+  const head = `<tr><th>from \\ to</th>${matrix.groups.map((g) => `<th class="col" title="${escapeHtml(g)}">${escapeHtml(short(g))}</th>`).join('')}</tr>`
   const rows = matrix.groups.map((from) => {
     const tds = matrix.groups.map((to) => {
       const e = cell.get(`${from}\u0000${to}`)
       if (!e) return '<td class="muted">·</td>'
-      const text = [...e.allowed, ...e.partial.map((p) => `~${p}`)].join(' ')
+      // Compact: a check mark when every probed port is open, else the open ports.
+      const text = e.allowed.length === e.total ? '✓' : [...e.allowed, ...e.partial.map((p) => `~${p}`)].join(' ')
       const cls = e.allowed.length === e.total ? 'ok' : e.allowed.length + e.partial.length === 0 ? 'no' : 'some'
       const title = `${from} -> ${to}: ${e.allowed.length ? `allowed ${e.allowed.join(', ')}` : 'nothing allowed'}${e.partial.length ? `; some pods only: ${e.partial.join(', ')}` : ''}`
       return `<td class="${cls}" title="${escapeHtml(title)}">${text ? escapeHtml(text) : '✗'}</td>`
     })
-    return `<tr><th class="row">${escapeHtml(from)}</th>${tds.join('')}</tr>`
+    return `<tr><th class="row" title="${escapeHtml(from)}">${escapeHtml(short(from))}</th>${tds.join('')}</tr>`
   })
   return `<section id="matrix"><h2>Matrix (by ${m.groupBy}, ports ${matrix.ports.map((p) => `${p.port}/${p.protocol}`).join(', ')})</h2>
 <div style="overflow:auto"><table class="matrix"><thead>${head}</thead><tbody>${rows.join('\n')}</tbody></table></div>
-<p class="legend">Each cell lists the probed ports (every declared containerPort) on which the row may open a connection to the column; ✗ none; ~ only some of the pod pairs (e.g. replicas with different labels).</p></section>`
+<p class="legend">Rows may open connections to columns: ✓ on every probed port (every declared containerPort), else the ports listed; ✗ none; ~ only some of the pod pairs (e.g. replicas with different labels). Hover for details.</p></section>`
 }
 
 function connectionsSection(m: ReportModel): string {
