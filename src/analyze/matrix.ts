@@ -23,7 +23,7 @@ export interface MatrixConnection {
 }
 
 export interface MatrixResult {
-  /** Sorted by namespace, then name: the order of rows and columns. */
+  /** Sorted by namespace, then name (digit runs as numbers: `web-2` before `web-10`): the order of rows and columns. */
   readonly pods: readonly Pod[]
   /** Sorted by port, then protocol. */
   readonly ports: readonly PortSpec[]
@@ -77,16 +77,50 @@ export function defaultPorts(state: ClusterState): PortSpec[] {
   return uniquePortSpecs(state.pods.flatMap((pod) => pod.containerPorts.map((c) => ({ port: c.containerPort, protocol: c.protocol }))))
 }
 
-function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0
+/** Code-point order, except that runs of digits compare as numbers (`web-2` before `web-10`). */
+export function compareNames(a: string, b: string): number {
+  const ra = a.match(/\d+|\D+/g) ?? []
+  const rb = b.match(/\d+|\D+/g) ?? []
+  for (let i = 0; i < Math.min(ra.length, rb.length); i++) {
+    const x = ra[i]
+    const y = rb[i]
+    if (x === y) continue
+    const dx = /^\d/.test(x)
+    const dy = /^\d/.test(y)
+    if (dx && dy) {
+      const d = x.length - x.replace(/^0+/, '').length
+      const e = y.length - y.replace(/^0+/, '').length
+      const nx = x.slice(d)
+      const ny = y.slice(e)
+      if (nx.length !== ny.length) return nx.length - ny.length
+      if (nx !== ny) return nx < ny ? -1 : 1
+      return d - e
+    }
+    return x < y ? -1 : 1
+  }
+  return ra.length - rb.length
 }
 
-/** The order of rows and columns: namespace, then name. */
+/** The order of rows and columns: namespace, then name (digit runs compared as numbers). */
 export function sortPods(pods: readonly Pod[]): Pod[] {
-  return [...pods].sort((a, b) => compareStrings(a.namespace, b.namespace) || compareStrings(a.name, b.name))
+  return [...pods].sort((a, b) => compareNames(a.namespace, b.namespace) || compareNames(a.name, b.name))
 }
 
-/** Reachability for every ordered pair of pods (including a pod to itself) on every port. */
+/** An evaluator that can answer a whole port at once (the fast engine's `allPairs`). */
+interface BulkEvaluator extends Evaluator {
+  readonly state: ClusterState
+  allPairs(port: number, protocol: Protocol): { isAllowedIndex(from: number, to: number): boolean }
+}
+
+function bulkFor(evaluator: Evaluator, state: ClusterState): BulkEvaluator | undefined {
+  const e = evaluator as Partial<BulkEvaluator>
+  return typeof e.allPairs === 'function' && e.state === state ? (evaluator as BulkEvaluator) : undefined
+}
+
+/**
+ * Reachability for every ordered pair of pods (including a pod to itself) on every port. Uses the
+ * evaluator's all-pairs computation when it has one for this state, else asks pair by pair.
+ */
 export function computeMatrix(
   evaluator: Evaluator,
   state: ClusterState,
@@ -99,13 +133,20 @@ export function computeMatrix(
   const total = pods.length * pods.length * sortedPorts.length
   const connections: MatrixConnection[] = new Array(total)
   const { onProgress } = options
+  const bulk = bulkFor(evaluator, state)
+  const position = new Map(state.pods.map((p, i) => [p, i]))
+  const original = pods.map((p) => position.get(p)!)
+  const tables = bulk ? sortedPorts.map((p) => bulk.allPairs(p.port, p.protocol)) : undefined
   let done = 0
   for (let i = 0; i < pods.length; i++) {
     const from = { kind: 'pod', pod: pods[i] } as const
     for (let j = 0; j < pods.length; j++) {
       const to = { kind: 'pod', pod: pods[j] } as const
-      for (const p of sortedPorts) {
-        const allowed = evaluator.isAllowed({ from, to, port: p.port, protocol: p.protocol })
+      for (let k = 0; k < sortedPorts.length; k++) {
+        const p = sortedPorts[k]
+        const allowed = tables
+          ? tables[k].isAllowedIndex(original[i], original[j])
+          : evaluator.isAllowed({ from, to, port: p.port, protocol: p.protocol })
         connections[done++] = { from: names[i], to: names[j], port: p.port, protocol: p.protocol, allowed }
       }
     }

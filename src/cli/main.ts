@@ -13,6 +13,9 @@ import { register as registerDiff } from './commands/diff.js'
 import { register as registerTest } from './commands/test.js'
 import { register as registerReport } from './commands/report.js'
 import { register as registerLab } from './commands/lab.js'
+import { register as registerMatrix } from './commands/matrix.js'
+import { register as registerExplain } from './commands/explain.js'
+import { register as registerCheck } from './commands/check.js'
 
 /** Shared by every command: the IO to use, and the exit code the command decided on. */
 export interface CliContext {
@@ -23,7 +26,7 @@ export interface CliContext {
 /** Each command lives in its own file under commands/ and exports one of these. */
 export type RegisterCommand = (program: Command, ctx: CliContext) => void
 
-const commands: RegisterCommand[] = [agentCommand, registerLint, registerDiff, registerTest, registerReport, registerLab]
+const commands: RegisterCommand[] = [registerMatrix, registerExplain, registerCheck, agentCommand, registerLint, registerDiff, registerTest, registerReport, registerLab]
 
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command('netpol')

@@ -154,6 +154,8 @@ function indexGrid(m: MatrixResult, names: readonly string[], cols: readonly num
   // Namespace names above their columns, cut to the group's width when longer.
   lines.push(`${pad} ${groups.map((g) => fit(g.namespace, g.members.length)).join(' ')}`.trimEnd())
   for (let k = 0; k < d; k++) {
+    // Leading digit rows that are blank in this block (all numbers short) are left out.
+    if (cols.every((j) => String(j + 1).padStart(d)[k] === ' ')) continue
     lines.push(`${pad} ${groups.map((g) => g.members.map((j) => String(j + 1).padStart(d)[k]).join('')).join(' ')}`.trimEnd())
   }
   const rowGroups = groupsOf(m.pods, m.pods.map((_, i) => i))

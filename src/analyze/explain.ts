@@ -1,0 +1,311 @@
+/**
+ * @module `netpol explain`: resolve the two ends of a connection the way people name them (a pod,
+ * a workload, an IP address) and turn the engine's Verdict into a structured explanation: per side,
+ * whether it is enforced and isolated, which policy/rule/peer/port allowed the traffic, or why each
+ * selecting policy did not. Pure: cluster state and verdict in, plain data out (the JSON of
+ * `explain -o json`; the text renderer reads the same data).
+ */
+import {
+  qualifiedName,
+  type ClusterState,
+  type LabelSelector,
+  type NetworkPolicy,
+  type NetworkPolicyPeer,
+  type NetworkPolicyPort,
+  type OwnerRef,
+  type PolicyType,
+  type Protocol,
+  type SourceRef,
+} from '../model/types.js'
+import { formatIp, parseIp } from '../model/cidr.js'
+import type { DirectionVerdict, Endpoint, MissReason, RuleMatch, Verdict } from '../engine/verdict.js'
+import { UsageError } from '../cli/errors.js'
+import { parsePortSpec, type PortSpec } from './matrix.js'
+
+/** Lowercase kinds accepted in `ns/kind/name`, with kubectl's short names. */
+const WORKLOAD_KINDS: Readonly<Record<string, OwnerRef['kind']>> = {
+  deployment: 'Deployment',
+  deploy: 'Deployment',
+  statefulset: 'StatefulSet',
+  sts: 'StatefulSet',
+  daemonset: 'DaemonSet',
+  ds: 'DaemonSet',
+  replicaset: 'ReplicaSet',
+  rs: 'ReplicaSet',
+  replicationcontroller: 'ReplicationController',
+  rc: 'ReplicationController',
+  job: 'Job',
+  cronjob: 'CronJob',
+  cj: 'CronJob',
+}
+
+export interface ResolveOptions {
+  /** Namespace for a bare pod name (like kubectl's -n); `default` when absent. */
+  readonly namespace?: string
+}
+
+/** Display name of an endpoint: `ns/pod` or the IP address. */
+export function endpointName(e: Endpoint): string {
+  return e.kind === 'pod' ? qualifiedName(e.pod) : e.ip
+}
+
+/**
+ * Resolves `ns/pod`, `pod` (in the -n namespace), `ns/<kind>/name` (the workload's first pod;
+ * `ns/pod/name` works too) or an IP address (a pod's own IP names that pod; any other address is an
+ * external endpoint). Unknown names throw a UsageError listing the closest names.
+ */
+export function resolveEndpoint(state: ClusterState, text: string, options: ResolveOptions = {}): Endpoint {
+  const trimmed = text.trim()
+  const ip = parseIp(trimmed)
+  if (ip) {
+    const canonical = formatIp(ip)
+    const pod = state.pods.find((p) => !p.hostNetwork && p.ips.some((a) => sameIp(a, canonical)))
+      ?? state.pods.find((p) => p.ips.some((a) => sameIp(a, canonical)))
+    return pod ? { kind: 'pod', pod } : { kind: 'ip', ip: canonical }
+  }
+  const parts = trimmed.split('/')
+  if (parts.some((p) => p === '') || parts.length > 3) {
+    throw new UsageError(`cannot read endpoint "${text}": expected ns/pod, ns/<kind>/name (e.g. prod/deployment/frontend) or an IP address`)
+  }
+  if (parts.length === 3) {
+    const [namespace, kindText, name] = parts
+    const kindKey = kindText.toLowerCase()
+    if (kindKey === 'pod' || kindKey === 'po' || kindKey === 'pods') return podByName(state, namespace, name)
+    const kind = WORKLOAD_KINDS[kindKey]
+    if (!kind) {
+      throw new UsageError(`unknown kind "${kindText}" in "${text}": use one of pod, ${[...new Set(Object.values(WORKLOAD_KINDS))].map((k) => k.toLowerCase()).join(', ')}`)
+    }
+    const pod = state.pods.find((p) => p.namespace === namespace && p.owner?.kind === kind && p.owner.name === name)
+    if (!pod) throw new UsageError(`${kind} "${namespace}/${name}" not found or has no pods${suggest(state, `${namespace}/${kindKey}/${name}`)}`)
+    return { kind: 'pod', pod }
+  }
+  const [namespace, name] = parts.length === 2 ? parts : [options.namespace ?? 'default', parts[0]]
+  return podByName(state, namespace, name)
+}
+
+function sameIp(podIp: string, canonical: string): boolean {
+  const parsed = parseIp(podIp)
+  return parsed !== undefined && formatIp(parsed) === canonical
+}
+
+function podByName(state: ClusterState, namespace: string, name: string): Endpoint {
+  const pod = state.pods.find((p) => p.namespace === namespace && p.name === name)
+  if (!pod) throw new UsageError(`pod "${namespace}/${name}" not found${suggest(state, `${namespace}/${name}`)}`)
+  return { kind: 'pod', pod }
+}
+
+/** Every name an endpoint can be given by: pods and workloads. */
+function knownNames(state: ClusterState): string[] {
+  const names = new Set<string>()
+  for (const p of state.pods) {
+    names.add(qualifiedName(p))
+    if (p.owner) names.add(`${p.namespace}/${p.owner.kind.toLowerCase()}/${p.owner.name}`)
+  }
+  return [...names]
+}
+
+/** `; did you mean a, b?` with the closest known names, or a few known pods. */
+function suggest(state: ClusterState, wanted: string): string {
+  const names = knownNames(state)
+  if (names.length === 0) return ' (the input has no pods)'
+  const scored = names.map((n) => ({ n, d: editDistance(wanted.toLowerCase(), n.toLowerCase()) })).sort((a, b) => a.d - b.d || (a.n < b.n ? -1 : 1))
+  const limit = Math.max(2, Math.floor(wanted.length / 3))
+  const close = scored.filter((s) => s.d <= limit).slice(0, 5).map((s) => s.n)
+  if (close.length > 0) return `; did you mean ${close.join(', ')}?`
+  const ns = wanted.split('/')[0]
+  const sameNs = names.filter((n) => n.startsWith(`${ns}/`)).sort().slice(0, 8)
+  const pool = sameNs.length > 0 ? sameNs : [...names].sort().slice(0, 8)
+  return `; known names include ${pool.join(', ')}${names.length > pool.length ? ', ...' : ''}`
+}
+
+/** Levenshtein distance, for "did you mean". */
+export function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j)
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i]
+    for (let j = 1; j <= b.length; j++) {
+      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1))
+    }
+    prev = cur
+  }
+  return prev[b.length]
+}
+
+/**
+ * `80`, `80/TCP`, or a named port (`http`, `dns/UDP`) looked up in the destination pod's container
+ * ports, the way a policy's named port is resolved.
+ */
+export function resolveExplainPort(text: string, to: Endpoint): PortSpec {
+  if (/^\d/.test(text.trim())) return parsePortSpec(text)
+  const [name, protoText] = text.trim().split('/')
+  const protocol = protoText?.toUpperCase()
+  if (to.kind !== 'pod') throw new UsageError(`named port "${text}" needs a destination pod to look it up in; ${to.ip} is not a pod`)
+  const found = to.pod.containerPorts.find((c) => c.name === name && (protocol === undefined || c.protocol === protocol))
+  if (!found) {
+    const named = to.pod.containerPorts.filter((c) => c.name).map((c) => `${c.name} (${c.containerPort}/${c.protocol})`)
+    throw new UsageError(`pod ${qualifiedName(to.pod)} has no container port named "${name}"${named.length ? `; it has ${named.join(', ')}` : ''}`)
+  }
+  return { port: found.containerPort, protocol: found.protocol }
+}
+
+/** Where in the input: `file:line`. */
+export function formatSource(s: SourceRef): string {
+  return `${s.file}:${s.line}`
+}
+
+/** One rule (and its peer and port) that allowed the connection. */
+export interface RuleExplanation {
+  /** `ingress[0]` or `egress[2]`. */
+  readonly rule: string
+  readonly source: string
+  /** `from[1]: pods app=web in namespace prod`, or `every peer` when the rule has none. */
+  readonly peer: string
+  /** `ports[0]: 8080/TCP`, or `every port` when the rule has none. */
+  readonly port: string
+}
+
+/** Why one rule of a selecting policy did not allow the connection. */
+export interface MissExplanation {
+  /** `ingress[0]`; null when the policy has no rules of this direction. */
+  readonly rule: string | null
+  readonly reason: MissReason
+  readonly detail: string
+  readonly source: string
+}
+
+export interface PolicyExplanation {
+  /** `ns/name`. */
+  readonly policy: string
+  readonly source: string
+  readonly allowed: boolean
+  readonly allowedBy: readonly RuleExplanation[]
+  readonly misses: readonly MissExplanation[]
+}
+
+export interface SideExplanation {
+  readonly direction: PolicyType
+  /** The endpoint whose side this is: the source for Egress, the destination for Ingress. */
+  readonly endpoint: string
+  readonly enforced: boolean
+  readonly isolated: boolean
+  readonly allowed: boolean
+  /** One sentence. */
+  readonly summary: string
+  readonly policies: readonly PolicyExplanation[]
+}
+
+export interface Explanation {
+  readonly from: string
+  readonly to: string
+  readonly port: number
+  readonly protocol: Protocol
+  readonly allowed: boolean
+  readonly loopback: boolean
+  readonly summary: string
+  readonly egress: SideExplanation
+  readonly ingress: SideExplanation
+}
+
+export function explainVerdict(state: ClusterState, verdict: Verdict): Explanation {
+  const { traffic } = verdict
+  const from = endpointName(traffic.from)
+  const to = endpointName(traffic.to)
+  const egress = explainSide(state, verdict.egress, traffic.from)
+  const ingress = explainSide(state, verdict.ingress, traffic.to)
+  const portText = `${traffic.port}/${traffic.protocol}`
+  let summary: string
+  if (verdict.loopback) summary = `${from} connecting to itself on ${portText} is allowed: traffic to itself never leaves the pod, so policies do not filter it`
+  else if (verdict.allowed) summary = `${from} -> ${to} on ${portText} is allowed: the egress of the source and the ingress of the destination both allow it`
+  else {
+    const blocked = [!egress.allowed ? `the egress of ${from}` : '', !ingress.allowed ? `the ingress of ${to}` : ''].filter(Boolean).join(' and ')
+    summary = `${from} -> ${to} on ${portText} is denied by ${blocked}`
+  }
+  return { from, to, port: traffic.port, protocol: traffic.protocol, allowed: verdict.allowed, loopback: verdict.loopback, summary, egress, ingress }
+}
+
+function explainSide(state: ClusterState, side: DirectionVerdict, endpoint: Endpoint): SideExplanation {
+  const name = endpointName(endpoint)
+  const dir = side.direction.toLowerCase()
+  const policies = side.policies.map((pe): PolicyExplanation => {
+    const policy = findPolicy(state, pe.policy.namespace, pe.policy.name)
+    return {
+      policy: `${pe.policy.namespace}/${pe.policy.name}`,
+      source: formatSource(pe.policy.source),
+      allowed: pe.allowedBy.length > 0,
+      allowedBy: pe.allowedBy.map((m) => explainMatch(policy, m)),
+      misses: pe.misses.map((miss) => ({
+        rule: miss.ruleIndex < 0 ? null : `${miss.direction.toLowerCase()}[${miss.ruleIndex}]`,
+        reason: miss.reason,
+        detail: miss.detail,
+        source: formatSource(miss.source),
+      })),
+    }
+  })
+  let summary: string
+  if (!side.enforced) {
+    summary = endpoint.kind === 'ip'
+      ? `${name} is not a pod of the cluster: nothing enforces its ${dir}, so this side allows`
+      : `${name} uses the host network: policies neither select nor isolate it, so this side allows`
+  } else if (!side.isolated) {
+    summary = `${name} is not isolated for ${dir} (no policy with policyTypes ${side.direction} selects it), so all ${dir} is allowed`
+  } else {
+    const n = policies.length
+    const allowing = policies.filter((p) => p.allowed).length
+    summary = side.allowed
+      ? `${name} is isolated for ${dir} by ${n} ${n === 1 ? 'policy' : 'policies'}; ${allowing === n && n > 1 ? 'all of them allow' : allowing === 1 ? 'one of them allows' : `${allowing} of them allow`} this connection`
+      : `${name} is isolated for ${dir} by ${n} ${n === 1 ? 'policy' : 'policies'} and none of ${n === 1 ? 'it' : 'them'} allows this connection`
+  }
+  return { direction: side.direction, endpoint: name, enforced: side.enforced, isolated: side.isolated, allowed: side.allowed, summary, policies }
+}
+
+function findPolicy(state: ClusterState, namespace: string, name: string): NetworkPolicy | undefined {
+  return state.policies.find((p) => p.namespace === namespace && p.name === name)
+}
+
+function explainMatch(policy: NetworkPolicy | undefined, m: RuleMatch): RuleExplanation {
+  const dir = m.direction === 'Ingress' ? 'ingress' : 'egress'
+  const peersField = m.direction === 'Ingress' ? 'from' : 'to'
+  const rule = policy ? (m.direction === 'Ingress' ? policy.ingress[m.ruleIndex] : policy.egress[m.ruleIndex]) : undefined
+  const peers = rule ? (m.direction === 'Ingress' ? (rule as NetworkPolicy['ingress'][number]).from : (rule as NetworkPolicy['egress'][number]).to) : undefined
+  const peer = m.peerIndex === undefined
+    ? 'every peer'
+    : `${peersField}[${m.peerIndex}]${peers?.[m.peerIndex] && policy ? `: ${describePeer(peers[m.peerIndex], policy.namespace)}` : ''}`
+  const port = m.portIndex === undefined
+    ? 'every port'
+    : `ports[${m.portIndex}]${rule?.ports[m.portIndex] ? `: ${describePort(rule.ports[m.portIndex])}` : ''}`
+  return { rule: `${dir}[${m.ruleIndex}]`, source: formatSource(m.source), peer, port }
+}
+
+/** kubectl's selector syntax: `app=web,tier in (a,b),!legacy`; `{}` for the empty selector. */
+export function describeSelector(s: LabelSelector): string {
+  const parts = Object.entries(s.matchLabels).map(([k, v]) => `${k}=${v}`)
+  for (const e of s.matchExpressions) {
+    if (e.operator === 'In') parts.push(`${e.key} in (${e.values.join(',')})`)
+    else if (e.operator === 'NotIn') parts.push(`${e.key} notin (${e.values.join(',')})`)
+    else if (e.operator === 'Exists') parts.push(e.key)
+    else parts.push(`!${e.key}`)
+  }
+  return parts.length === 0 ? '{}' : parts.join(',')
+}
+
+function isEmptySelector(s: LabelSelector): boolean {
+  return Object.keys(s.matchLabels).length === 0 && s.matchExpressions.length === 0
+}
+
+/** A peer in words: which pods, in which namespaces, or which addresses. */
+export function describePeer(peer: NetworkPolicyPeer, policyNamespace: string): string {
+  if (peer.ipBlock) {
+    const except = peer.ipBlock.except.length > 0 ? ` except ${peer.ipBlock.except.join(', ')}` : ''
+    return `ipBlock ${peer.ipBlock.cidr}${except}`
+  }
+  const pods = peer.podSelector && !isEmptySelector(peer.podSelector) ? `pods ${describeSelector(peer.podSelector)}` : 'every pod'
+  if (!peer.namespaceSelector) return `${pods} in namespace ${policyNamespace}`
+  const namespaces = isEmptySelector(peer.namespaceSelector) ? 'every namespace' : `namespaces ${describeSelector(peer.namespaceSelector)}`
+  return `${pods} in ${namespaces}`
+}
+
+export function describePort(p: NetworkPolicyPort): string {
+  if (p.port === undefined) return `every ${p.protocol} port`
+  if (p.endPort !== undefined) return `${p.port}-${p.endPort}/${p.protocol}`
+  return `${p.port}/${p.protocol}`
+}

@@ -1,0 +1,48 @@
+/**
+ * @module `netpol check`: validation only, the way the API server would validate the manifests.
+ */
+import type { RegisterCommand } from '../main.js'
+import { loadInput } from '../load-input.js'
+
+interface CheckFlags {
+  namespace?: string
+  verbose?: boolean
+}
+
+function count(n: number, one: string, many: string): string {
+  return `${n} ${n === 1 ? one : many}`
+}
+
+export const register: RegisterCommand = (program, ctx) => {
+  program
+    .command('check')
+    .summary('validate manifests like the API server would (exit 0 valid, 2 invalid)')
+    .description(
+      'Read and validate the manifests (NetworkPolicy with the API server\'s rules; Namespaces, Pods and workloads)\n' +
+        'and print a summary. Every error is listed with file:line, object and field path.',
+    )
+    .argument('<paths...>', 'manifest files or directories (recursive: .yaml, .yml, .json), or - for stdin')
+    .option('-n, --namespace <namespace>', 'namespace for objects that have none (default "default")')
+    .option('-v, --verbose', 'list the objects of kinds netpol does not use (skipped)')
+    .addHelpText(
+      'after',
+      `
+Exit codes: 0 everything is valid; 2 at least one error (all of them are printed to stderr).
+
+Examples:
+  netpol check examples/three-tier
+  netpol check k8s/ --verbose
+  cat policy.yaml | netpol check -`,
+    )
+    .action(async (paths: string[], flags: CheckFlags) => {
+      const { state, skipped } = await loadInput(paths, ctx.io, { namespace: flags.namespace, verbose: flags.verbose })
+      const parts = [
+        count(state.namespaces.length, 'namespace', 'namespaces'),
+        count(state.pods.length, 'pod', 'pods'),
+        count(state.policies.length, 'policy', 'policies'),
+      ]
+      let line = `${parts.join(', ')} valid`
+      if (skipped.length > 0) line += ` (${count(skipped.length, 'object', 'objects')} of other kinds skipped${flags.verbose ? '' : '; --verbose lists them'})`
+      ctx.io.stdout(`${line}\n`)
+    })
+}

@@ -1,0 +1,61 @@
+/**
+ * @module `netpol explain`: the verdict for one connection, with the policy, rule, peer and port
+ * behind each side (or why nothing matched).
+ */
+import { Option } from 'commander'
+import type { RegisterCommand } from '../main.js'
+import { useColour } from '../io.js'
+import { loadInput } from '../load-input.js'
+import { createEngine } from '../../engine/engine.js'
+import { explainVerdict, resolveEndpoint, resolveExplainPort } from '../../analyze/explain.js'
+import { renderExplainText } from '../../render/explain-text.js'
+import { renderJson } from '../../render/json.js'
+
+interface ExplainFlags {
+  from: string
+  to: string
+  port: string
+  output: 'text' | 'json'
+  namespace?: string
+  verbose?: boolean
+}
+
+export const register: RegisterCommand = (program, ctx) => {
+  program
+    .command('explain')
+    .summary('why one connection is allowed or denied, down to the policy, rule and line')
+    .description(
+      'Explain whether a new connection from SRC to DST on a port is allowed: for the egress of the source\n' +
+        'and the ingress of the destination, whether the side is enforced and isolated, by which policies\n' +
+        '(file:line), which rule, peer and port allowed it, or why none of the rules of each selecting policy matched.',
+    )
+    .argument('<paths...>', 'manifest files or directories (recursive: .yaml, .yml, .json), or - for stdin')
+    .requiredOption('--from <src>', 'source: ns/pod, ns/<kind>/name (a workload\'s first pod, e.g. prod/deployment/web), a pod name in -n, or an IP address')
+    .requiredOption('--to <dst>', 'destination, in the same forms as --from')
+    .requiredOption('-p, --port <port>', 'destination PORT[/PROTOCOL] (e.g. 80, 53/UDP), or a container port name of the destination pod')
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+    .option('-n, --namespace <namespace>', 'namespace for objects that have none, and for bare pod names (default "default")')
+    .option('-v, --verbose', 'list the objects of kinds netpol does not use (skipped)')
+    .addHelpText(
+      'after',
+      `
+The exit code is 0 whether the connection is allowed or denied (the verdict is printed); it is 2
+for bad input, an unknown pod or a bad port. An IP address that belongs to a pod names that pod;
+any other address is an external endpoint, which no policy isolates.
+
+Examples:
+  netpol explain examples/three-tier --from prod/frontend-0 --to prod/backend-0 --port 8080/TCP
+  netpol explain examples/three-tier --from prod/deployment/frontend --to prod/deployment/database --port 5432
+  netpol explain examples/egress-except-metadata --from apps/web --to 169.254.169.254 --port 80 -o json`,
+    )
+    .action(async (paths: string[], flags: ExplainFlags) => {
+      const { state } = await loadInput(paths, ctx.io, { namespace: flags.namespace, verbose: flags.verbose })
+      const resolveOptions = { namespace: flags.namespace }
+      const from = resolveEndpoint(state, flags.from, resolveOptions)
+      const to = resolveEndpoint(state, flags.to, resolveOptions)
+      const port = resolveExplainPort(flags.port, to)
+      const verdict = createEngine(state).evaluate({ from, to, port: port.port, protocol: port.protocol })
+      const explanation = explainVerdict(state, verdict)
+      ctx.io.stdout(flags.output === 'json' ? renderJson(explanation) : renderExplainText(explanation, { colour: useColour(ctx.io) }))
+    })
+}

@@ -1,0 +1,87 @@
+/**
+ * @module `netpol matrix`: reachability of every ordered pair of pods, per port, in the formats of
+ * render/matrix-output.ts.
+ */
+import { Option } from 'commander'
+import type { RegisterCommand } from '../main.js'
+import type { CliIO } from '../io.js'
+import { useColour } from '../io.js'
+import { UsageError } from '../errors.js'
+import { loadInput } from '../load-input.js'
+import { createEngine } from '../../engine/engine.js'
+import { computeMatrix, defaultPorts, parsePortSpec, type PortSpec } from '../../analyze/matrix.js'
+import { MATRIX_FORMATS, renderMatrix, type MatrixFormat } from '../../render/matrix-output.js'
+import { startProgress } from '../progress.js'
+
+interface MatrixFlags {
+  port: string[]
+  output: MatrixFormat
+  namespace?: string
+  width?: string
+  verbose?: boolean
+}
+
+/** Above this many cells a progress line is worth showing (on a TTY). */
+const PROGRESS_THRESHOLD = 250_000
+
+export const register: RegisterCommand = (program, ctx) => {
+  program
+    .command('matrix')
+    .summary('who may connect to whom: every ordered pair of pods, per port')
+    .description(
+      'Print the reachability of every ordered pair of pods (a pod to itself included) on each probed port:\n' +
+        'a new connection is allowed when the egress of the source and the ingress of the destination both allow it.',
+    )
+    .argument('<paths...>', 'manifest files or directories (recursive: .yaml, .yml, .json), or - for stdin')
+    .option('-p, --port <port>', 'probe PORT[/PROTOCOL], e.g. 80, 80/TCP, 53/UDP (repeatable; default: every containerPort any pod declares)', (v: string, prev: string[]) => [...prev, v], [])
+    .addOption(new Option('-o, --output <format>', 'output format').choices(MATRIX_FORMATS).default('table'))
+    .option('-n, --namespace <namespace>', 'namespace for objects that have none (default "default")')
+    .option('--width <columns>', 'split the table into blocks of columns that fit this width (default: the terminal width on a TTY, else no limit; 0: no limit)')
+    .option('-v, --verbose', 'list the objects of kinds netpol does not use (skipped)')
+    .addHelpText(
+      'after',
+      `
+Table legend: rows are sources (from), columns destinations (to); "." allowed, "X" denied
+(colours on a terminal). Large matrices number the pods and write the numbers vertically above the
+columns; with a width, wide grids are split into blocks of columns. Markdown uses ✓ and ✗.
+
+JSON (stable): {"connections":[{"from":"ns/pod","to":"ns/pod","port":80,"protocol":"TCP","allowed":true},...]}
+ordered by source, destination (pods by namespace, then name), port, protocol.
+
+Examples:
+  netpol matrix examples/three-tier
+  netpol matrix examples/three-tier --port 5432/TCP --port 53/UDP
+  netpol matrix examples/ -o json > matrix.json
+  kubectl get pods,netpol -A -o yaml | netpol matrix - -o csv`,
+    )
+    .action(async (paths: string[], flags: MatrixFlags) => {
+      const explicit = flags.port.map(parsePortSpec)
+      const width = parseWidth(flags.width, ctx.io)
+      const { state } = await loadInput(paths, ctx.io, { namespace: flags.namespace, verbose: flags.verbose })
+      const ports: PortSpec[] = explicit.length > 0 ? explicit : defaultPorts(state)
+      if (ports.length === 0 && state.pods.length > 0) {
+        throw new UsageError('no pod declares a containerPort, so there is no default port to probe: name the ports with --port, e.g. --port 80/TCP')
+      }
+      const engine = createEngine(state)
+      const total = state.pods.length * state.pods.length * ports.length
+      const progress = total >= PROGRESS_THRESHOLD && ctx.io.stderrIsTTY ? startProgress(ctx.io, 'computing matrix') : undefined
+      try {
+        const matrix = computeMatrix(engine, state, ports, { onProgress: progress?.update })
+        progress?.done()
+        ctx.io.stdout(renderMatrix(matrix, flags.output, { colour: useColour(ctx.io), width }))
+      } finally {
+        progress?.done()
+      }
+    })
+}
+
+function parseWidth(text: string | undefined, io: CliIO): number | undefined {
+  if (text !== undefined) {
+    const n = Number(text)
+    if (!Number.isInteger(n) || n < 0) throw new UsageError(`invalid --width "${text}": expected a number of columns (0 for no limit)`)
+    return n
+  }
+  const fromEnv = Number(io.env.COLUMNS)
+  if (io.stdoutIsTTY) return Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : (process.stdout.columns ?? 80)
+  return undefined
+}

@@ -1,0 +1,49 @@
+/**
+ * @module `netpol explain` as text: the verdict first, then each side (egress of the source,
+ * ingress of the destination) with its policies, the rule that allowed the traffic or, for each
+ * selecting policy, why none of its rules matched. Every policy and rule names its file:line.
+ */
+import type { Explanation, PolicyExplanation, SideExplanation } from '../analyze/explain.js'
+
+const GREEN = '\u001b[32m'
+const RED = '\u001b[31m'
+const BOLD = '\u001b[1m'
+const RESET = '\u001b[0m'
+
+export interface ExplainTextOptions {
+  readonly colour?: boolean
+}
+
+export function renderExplainText(e: Explanation, options: ExplainTextOptions = {}): string {
+  const paint = (code: string, text: string) => (options.colour ? `${code}${text}${RESET}` : text)
+  const word = (allowed: boolean) => (allowed ? paint(GREEN, 'ALLOWED') : paint(RED, 'DENIED'))
+  const lines: string[] = []
+  lines.push(`${paint(BOLD, `${e.from} -> ${e.to} on ${e.port}/${e.protocol}`)}: ${word(e.allowed)}`)
+  lines.push(`  ${e.summary}`)
+  if (e.loopback) lines.push('  (the per-side evaluation below is shown for information; it does not apply to loopback)')
+  for (const side of [e.egress, e.ingress]) {
+    lines.push('')
+    lines.push(...renderSide(side, word))
+  }
+  return lines.join('\n') + '\n'
+}
+
+function renderSide(side: SideExplanation, word: (allowed: boolean) => string): string[] {
+  const title = side.direction === 'Egress' ? `Egress of ${side.endpoint}` : `Ingress of ${side.endpoint}`
+  const state = !side.enforced ? 'not enforced' : side.isolated ? 'isolated' : 'not isolated'
+  const lines = [`${title}: ${word(side.allowed)} (${state})`, `  ${side.summary}`]
+  for (const p of side.policies) lines.push(...renderPolicy(p))
+  return lines
+}
+
+function renderPolicy(p: PolicyExplanation): string[] {
+  const lines = [`  ${p.allowed ? '+' : '-'} policy ${p.policy} (${p.source}): ${p.allowed ? 'allows' : 'does not allow'}`]
+  if (p.allowed) {
+    for (const r of p.allowedBy) lines.push(`      ${r.rule} (${r.source}) matches: peer ${r.peer}; port ${r.port}`)
+    return lines
+  }
+  for (const m of p.misses) {
+    lines.push(m.rule === null ? `      ${m.detail}` : `      ${m.rule} (${m.source}): ${m.detail}`)
+  }
+  return lines
+}
