@@ -44,25 +44,21 @@ export async function applyClusterState(ctx: LabContext, running: LabState, desi
   const dir = labDir(ctx.root, name)
   const key = (p: { namespace: string; name: string }): string => `${p.namespace}/${p.name}`
 
-  await addPods(plan.topology, change.added)
-  try {
-    await applyAllNodes(ctx.dataplane, plan.topology, plan.state)
-  } catch (err) {
-    // The previous rulesets stay in force (each apply is one transaction); drop the half-added pods.
-    await removePods(plan.topology, change.added, {}, name)
-    throw err
-  }
+  // Every node's new ruleset is validated before anything changes, so a refusal changes nothing.
+  for (const node of plan.topology.nodes) await ctx.dataplane.checkNode(plan.state, node)
   const servers: Record<string, number> = { ...running.servers }
-  const restart = change.portsChanged
+  // Gone (or recreated) pods first: a recreated pod reuses its namespace name, a new pod may reuse an address.
+  await removePods(running.topology, change.removed, running.servers, name)
+  for (const p of change.removed) delete servers[key(p)]
+  await addPods(plan.topology, change.added)
+  await applyAllNodes(ctx.dataplane, plan.topology, plan.state, running.cluster)
   const oldPids: number[] = []
-  for (const p of restart) {
+  for (const p of change.portsChanged) {
     const pid = servers[key(p)]
     if (pid !== undefined && (await isLabProcess(name, pid))) oldPids.push(pid)
   }
   await stopProcesses(oldPids)
-  Object.assign(servers, await startServers(name, dir, [...change.added, ...restart]))
-  await removePods(plan.topology, change.removed, running.servers, name)
-  for (const p of change.removed) delete servers[key(p)]
+  Object.assign(servers, await startServers(name, dir, [...change.added, ...change.portsChanged]))
 
   const state: LabState = {
     ...running,
@@ -74,6 +70,6 @@ export async function applyClusterState(ctx: LabContext, running: LabState, desi
     warnings: plan.warnings,
   }
   await writeLabState(ctx.root, state)
-  return { state, added: change.added.map(key), removed: change.removed.map(key), restarted: restart.map(key) }
+  return { state, added: change.added.map(key), removed: change.removed.map(key), restarted: change.portsChanged.map(key) }
 }
 

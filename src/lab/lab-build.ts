@@ -47,9 +47,21 @@ export async function enableForwarding(t: LabTopology): Promise<void> {
   await forEachLimit(t.nodes, 4, (node) => setNetnsSysctl(node.netns, 'net.ipv4.ip_forward', '1'))
 }
 
-export async function applyAllNodes(dataplane: LabDataplane, t: LabTopology, state: ClusterState): Promise<void> {
-  // Sequential: each node's apply is its own atomic transaction; order does not matter for safety.
-  for (const node of t.nodes) await dataplane.applyNode(state, node)
+/**
+ * Puts `state` into force on every node, one atomic transaction per node. When a node refuses, the
+ * nodes already changed go back to `previous` (when given), so the lab never runs a mix of both.
+ */
+export async function applyAllNodes(dataplane: LabDataplane, t: LabTopology, state: ClusterState, previous?: ClusterState): Promise<void> {
+  const done: LabTopology['nodes'][number][] = []
+  for (const node of t.nodes) {
+    try {
+      await dataplane.applyNode(state, node)
+    } catch (err) {
+      if (previous !== undefined) for (const n of done) await dataplane.applyNode(previous, n).catch(() => {})
+      throw err
+    }
+    done.push(node)
+  }
 }
 
 /** Adds pods to a running lab: namespaces, veths, routes on every node. */

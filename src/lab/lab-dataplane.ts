@@ -8,4 +8,6 @@ import type { LabNode } from './topology.js'
 export interface LabDataplane {
   /** Compiles the ruleset for the pods on `node` and replaces the node's table in one transaction. */
   applyNode(state: ClusterState, node: LabNode): Promise<void>
+  /** Validates the node's ruleset without changing anything (`nft --check`). */
+  checkNode(state: ClusterState, node: LabNode): Promise<void>
 }

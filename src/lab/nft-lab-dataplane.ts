@@ -10,4 +10,7 @@ export const nftLabDataplane: LabDataplane = {
   async applyNode(state, node) {
     await applyRuleset(compileRuleset(state, { nodeName: node.name }), { netns: node.netns })
   },
+  async checkNode(state, node) {
+    await applyRuleset(compileRuleset(state, { nodeName: node.name }), { netns: node.netns, check: true })
+  },
 }

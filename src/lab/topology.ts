@@ -118,7 +118,17 @@ export function planTopology(input: ClusterState, options: PlanOptions): LabPlan
   })
   pods.sort(compareNames)
 
-  const before = new Map((previous?.pods ?? []).map((p) => [`${p.namespace}/${p.name}`, p]))
+  // A running pod keeps its node and address, unless the manifests now give it another address
+  // (then it is a new pod of the same name, like a recreated pod in a cluster).
+  const before = new Map(
+    (previous?.pods ?? [])
+      .filter((old) => {
+        const now = pods.find((p) => p.namespace === old.namespace && p.name === old.name)
+        const wanted = now?.ips.find(isIpv4)
+        return now !== undefined && (wanted === undefined || wanted === old.ip)
+      })
+      .map((p) => [`${p.namespace}/${p.name}`, p]),
+  )
   const nodeIndexByName = new Map(nodes.map((n) => [n.name, n.index]))
   const nodeOf = new Map<string, number>()
   const load = nodes.map(() => 0)
@@ -214,7 +224,10 @@ export function planTopology(input: ClusterState, options: PlanOptions): LabPlan
   }
 }
 
-/** Pods of `next` that are new, gone, or whose servers need a restart (ports changed). */
+/**
+ * What changes between two plans: pods new or gone, pods recreated (same name, new address or
+ * node: removed, then added again), and pods whose servers need a restart (ports changed).
+ */
 export interface TopologyChange {
   readonly added: readonly LabPod[]
   readonly removed: readonly LabPod[]
@@ -225,12 +238,19 @@ export function diffTopology(before: LabTopology, after: LabTopology): TopologyC
   const key = (p: LabPod): string => `${p.namespace}/${p.name}`
   const old = new Map(before.pods.map((p) => [key(p), p]))
   const now = new Map(after.pods.map((p) => [key(p), p]))
+  const same = (a: LabPod, b: LabPod): boolean => a.ip === b.ip && a.node === b.node
   return {
-    added: after.pods.filter((p) => !old.has(key(p))),
-    removed: before.pods.filter((p) => !now.has(key(p))),
+    added: after.pods.filter((p) => {
+      const o = old.get(key(p))
+      return o === undefined || !same(o, p)
+    }),
+    removed: before.pods.filter((p) => {
+      const n = now.get(key(p))
+      return n === undefined || !same(n, p)
+    }),
     portsChanged: after.pods.filter((p) => {
       const o = old.get(key(p))
-      return o !== undefined && JSON.stringify(o.containerPorts) !== JSON.stringify(p.containerPorts)
+      return o !== undefined && same(o, p) && JSON.stringify(o.containerPorts) !== JSON.stringify(p.containerPorts)
     }),
   }
 }

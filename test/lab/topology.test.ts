@@ -97,3 +97,18 @@ describe('ip scripts', () => {
     expect(podScript(a)).toContain(`route add default via ${POD_GATEWAY} dev eth0`)
   })
 })
+
+describe('diffTopology', () => {
+  it('recreates a pod whose manifest now gives it another address', () => {
+    const first = planTopology(cluster([ns('x')], [pod('x', 'a', {}, [], { ips: ['10.9.0.1'] }), pod('x', 'b', {})]), { lab: 'l', nodeCount: 2 })
+    const next = planTopology(cluster([ns('x')], [pod('x', 'a', {}, [], { ips: ['10.9.0.2'] }), pod('x', 'b', {}, [tcp(80)])]), {
+      lab: 'l',
+      nodeCount: 2,
+      previous: first.topology,
+    })
+    const d = diffTopology(first.topology, next.topology)
+    expect(d.removed.map((p) => `${p.name} ${p.ip}`)).toEqual(['a 10.9.0.1'])
+    expect(d.added.map((p) => `${p.name} ${p.ip}`)).toEqual(['a 10.9.0.2'])
+    expect(d.portsChanged.map((p) => p.name)).toEqual(['b'])
+  })
+})

@@ -1,0 +1,51 @@
+/**
+ * Test harness: one lab per test file, driven through the same operations as `netpol lab`
+ * (state directory in a temporary folder, the real nft data plane).
+ */
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { ClusterState } from '../../src/model/types.js'
+import type { LabContext } from '../../src/lab/lab-context.js'
+import { nftLabDataplane } from '../../src/lab/nft-lab-dataplane.js'
+import { labUp } from '../../src/lab/lab-up.js'
+import { labDown } from '../../src/lab/lab-down.js'
+import { applyClusterState } from '../../src/lab/lab-apply.js'
+import { requireLab } from '../../src/lab/require-lab.js'
+import type { LabState } from '../../src/lab/lab-state.js'
+import { uniqueLabName } from './fixtures.js'
+
+export interface TestLab {
+  readonly name: string
+  readonly ctx: LabContext
+  readonly warnings: string[]
+  state(): Promise<LabState>
+  /** Moves the running lab to exactly `desired` (like `lab apply --prune`). */
+  set(desired: ClusterState): Promise<LabState>
+  down(): Promise<void>
+}
+
+export async function startTestLab(tag: string, initial: ClusterState, nodeCount = 2): Promise<TestLab> {
+  const root = await mkdtemp(join(tmpdir(), 'netpol-labs-'))
+  const warnings: string[] = []
+  const ctx: LabContext = { root, dataplane: nftLabDataplane, warn: (m) => warnings.push(m) }
+  const name = uniqueLabName(tag)
+  try {
+    await labUp(ctx, { name, nodeCount, manifests: [], state: initial })
+  } catch (err) {
+    await labDown(ctx, name)
+    await rm(root, { recursive: true, force: true })
+    throw err
+  }
+  return {
+    name,
+    ctx,
+    warnings,
+    state: () => requireLab(root, name),
+    set: async (desired) => (await applyClusterState(ctx, await requireLab(root, name), desired)).state,
+    down: async () => {
+      await labDown(ctx, name)
+      await rm(root, { recursive: true, force: true })
+    },
+  }
+}
