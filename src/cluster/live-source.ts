@@ -1,0 +1,109 @@
+/**
+ * @module Reading a live cluster's Namespaces, Pods and NetworkPolicies into a LoadResult, the same
+ * shape the manifest loader returns, so every analysis works on a running cluster as on files.
+ *
+ * Scope like kubectl: `allNamespaces` reads everything; otherwise one namespace (the given one, else
+ * the kubeconfig context's, else "default"). Objects the loader's validation rejects make the
+ * whole read fail with every problem listed (InputError), as a manifest file would.
+ */
+import type { KubeConfig } from '@kubernetes/client-node'
+import { InputError, type Diagnostic } from '../model/diagnostic.js'
+import { apiGetJson, apiListAll, ApiRequestError, type RawObject } from './live-api.js'
+import { contextNamespace, loadKubeConfig } from './live-kubeconfig.js'
+import { LIVE_FILE, LiveStateBuilder } from './live-state.js'
+import type { LoadResult } from './load-manifests.js'
+
+export interface LiveSourceOptions {
+  readonly kubeconfig?: string
+  readonly context?: string
+  /** The namespace to read when not `allNamespaces` (default: the context's namespace, else "default"). */
+  readonly namespace?: string
+  readonly allNamespaces?: boolean
+  readonly env?: NodeJS.ProcessEnv
+  /** Items per LIST page (`limit`; later pages follow `continue`). @default 500 */
+  readonly pageSize?: number
+  /** A ready client configuration (tests); overrides kubeconfig/context. */
+  readonly kubeConfig?: KubeConfig
+}
+
+/** What was read, for messages ("read 3 namespaces ... from cluster X"). */
+export interface LiveLoadResult extends LoadResult {
+  readonly server: string
+  /** undefined: every namespace. */
+  readonly namespace?: string
+}
+
+export async function loadLiveCluster(options: LiveSourceOptions): Promise<LiveLoadResult> {
+  const kc = options.kubeConfig ?? loadKubeConfig({ kubeconfig: options.kubeconfig, context: options.context, env: options.env })
+  const server = kc.getCurrentCluster()?.server ?? ''
+  const builder = new LiveStateBuilder()
+  const page = options.pageSize ?? 500
+  const warnings: Diagnostic[] = []
+  let namespaces: RawObject[]
+  let pods: RawObject[]
+  let policies: RawObject[]
+  let scope: string | undefined
+  try {
+    if (options.allNamespaces) {
+      ;[namespaces, pods, policies] = await Promise.all([
+        apiListAll(kc, '/api/v1/namespaces', page).then((l) => l.items),
+        apiListAll(kc, '/api/v1/pods', page).then((l) => l.items),
+        apiListAll(kc, '/apis/networking.k8s.io/v1/networkpolicies', page).then((l) => l.items),
+      ])
+    } else {
+      scope = options.namespace || contextNamespace(kc)
+      const ns = encodeURIComponent(scope)
+      const [nsObject, podList, policyList] = await Promise.all([
+        apiGetJson(kc, `/api/v1/namespaces/${ns}`).then(
+          (o) => o as RawObject,
+          (err: unknown) => {
+            // Reading one namespace's objects does not need permission to read the Namespace itself;
+            // without it, its labels are unknown (only kubernetes.io/metadata.name is certain).
+            if (err instanceof ApiRequestError && err.statusCode === 403) {
+              warnings.push({ severity: 'warning', file: LIVE_FILE, line: 0, object: `Namespace "${scope}"`, message: 'cannot read the namespace (forbidden): its labels other than kubernetes.io/metadata.name are unknown' })
+              return undefined
+            }
+            if (err instanceof ApiRequestError && err.statusCode === 404) throw new ApiRequestError(`namespaces "${scope}" not found`, 404)
+            throw err
+          },
+        ),
+        apiListAll(kc, `/api/v1/namespaces/${ns}/pods`, page),
+        apiListAll(kc, `/apis/networking.k8s.io/v1/namespaces/${ns}/networkpolicies`, page),
+      ])
+      namespaces = nsObject ? [nsObject] : []
+      pods = podList.items
+      policies = policyList.items
+      const crossNamespace = policies.some((p) => JSON.stringify((p as { spec?: unknown }).spec ?? {}).includes('"namespaceSelector"'))
+      if (crossNamespace) {
+        warnings.push({
+          severity: 'warning',
+          file: LIVE_FILE,
+          line: 0,
+          message: `only namespace "${scope}" was read, but some of its policies have namespaceSelectors: pods of other namespaces are not part of this analysis (use -A/--all-namespaces)`,
+        })
+      }
+    }
+  } catch (err) {
+    if (err instanceof ApiRequestError) throw new ApiRequestError(`reading the cluster at ${server}: ${explain(err, scope)}`, err.statusCode, err.reason, { cause: err })
+    throw err
+  }
+  const built = builder.build(namespaces, pods, policies)
+  if (built.invalid.length > 0) throw new InputError(built.invalid.flatMap((o) => o.diagnostics))
+  return {
+    state: built.state,
+    skipped: [],
+    warnings: [...warnings, ...built.warnings],
+    server,
+    ...(scope !== undefined ? { namespace: scope } : {}),
+  }
+}
+
+function explain(err: ApiRequestError, scope: string | undefined): string {
+  if (err.statusCode === 401) return `${err.message} (the kubeconfig's credentials were refused)`
+  if (err.statusCode === 403) {
+    return scope === undefined
+      ? `${err.message} (forbidden: listing across all namespaces needs cluster-wide list permission on pods, namespaces and networkpolicies; try -n NAMESPACE)`
+      : `${err.message} (forbidden: reading namespace "${scope}" needs list permission on pods and networkpolicies there)`
+  }
+  return err.message
+}

@@ -1,0 +1,95 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { loadLiveCluster } from '../../src/cluster/live-source.js'
+import { loadManifestText } from '../../src/cluster/load-manifests.js'
+import { InputError } from '../../src/model/diagnostic.js'
+import { namespaceObject, podObject, policyObject } from '../agent/api-objects.js'
+import { TestApiServer } from '../agent/test-api-server.js'
+
+describe('loadLiveCluster reads a live cluster like kubectl', () => {
+  let api: TestApiServer
+  let dir: string
+  let kubeconfig: string
+
+  beforeAll(async () => {
+    api = await TestApiServer.start()
+    api.create('namespaces', namespaceObject('prod', { env: 'prod' }))
+    api.create('namespaces', namespaceObject('dev'))
+    for (let i = 0; i < 7; i++) api.create('pods', podObject('prod', `web-${i}`, { ip: `10.0.0.${i + 1}`, node: 'n1', labels: { app: 'web' }, ports: [{ containerPort: 8080, name: 'http' }] }))
+    api.create('pods', podObject('dev', 'tool', { ip: '10.0.1.1', node: 'n2' }))
+    api.create('pods', podObject('dev', 'finished', { ip: '10.0.1.2', node: 'n2', phase: 'Succeeded' }))
+    api.create('networkpolicies', policyObject('prod', 'web', { podSelector: { matchLabels: { app: 'web' } }, ingress: [{ ports: [{ port: 'http' }] }] }))
+    api.create('networkpolicies', policyObject('dev', 'from-prod', { ingress: [{ from: [{ namespaceSelector: { matchLabels: { env: 'prod' } } }] }] }))
+    dir = await mkdtemp(join(tmpdir(), 'netpol-live-'))
+    kubeconfig = join(dir, 'config')
+    await writeFile(kubeconfig, api.kubeconfigYaml('dev'))
+  })
+  afterAll(async () => {
+    await api.close()
+    await rm(dir, { recursive: true, force: true })
+  })
+
+  it('-A reads every namespace, pod and policy (all pages), leaving out pods that have finished', async () => {
+    const r = await loadLiveCluster({ kubeconfig, allNamespaces: true, pageSize: 3 })
+    expect(api.requests.filter((q) => q.path === '/api/v1/pods').length).toBe(3)
+    expect(r.state.namespaces.map((n) => n.name)).toEqual(['dev', 'prod'])
+    expect(r.state.pods.map((p) => `${p.namespace}/${p.name}`)).toEqual(['dev/tool', ...Array.from({ length: 7 }, (_, i) => `prod/web-${i}`)])
+    expect(r.state.policies.map((p) => `${p.namespace}/${p.name}`)).toEqual(['dev/from-prod', 'prod/web'])
+    expect(r.namespace).toBeUndefined()
+    expect(r.server).toBe(api.url)
+  })
+
+  it('means the same as the same objects in a manifest file (validation and defaulting of the loader)', async () => {
+    const live = await loadLiveCluster({ kubeconfig, allNamespaces: true })
+    const file = loadManifestText(
+      `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: web, namespace: prod}
+spec:
+  podSelector: {matchLabels: {app: web}}
+  ingress:
+  - ports: [{port: http}]
+`,
+      { file: 'x.yaml' },
+    ).state.policies[0]
+    const livePolicy = live.state.policies.find((p) => p.name === 'web')!
+    const strip = (o: unknown): unknown => JSON.parse(JSON.stringify(o, (k, v) => (k === 'source' ? undefined : v)))
+    expect(strip(livePolicy)).toEqual(strip(file))
+    expect(livePolicy.source.file).toBe('api')
+    const pod = live.state.pods.find((p) => p.name === 'web-0')!
+    expect(pod).toMatchObject({ ips: ['10.0.0.1'], nodeName: 'n1', hostNetwork: false, containerPorts: [{ name: 'http', containerPort: 8080, protocol: 'TCP' }] })
+    expect(live.state.namespaces.find((n) => n.name === 'prod')!.labels).toEqual({ 'kubernetes.io/metadata.name': 'prod', env: 'prod' })
+  })
+
+  it('without -A reads the context\'s namespace, -n another one; namespaceSelectors get a warning', async () => {
+    const dev = await loadLiveCluster({ kubeconfig })
+    expect(dev.namespace).toBe('dev')
+    expect(dev.state.pods.map((p) => p.name)).toEqual(['tool'])
+    expect(dev.state.namespaces.map((n) => n.name)).toEqual(['dev'])
+    expect(dev.warnings.map((w) => w.message).join()).toMatch(/only namespace "dev" was read.*-A/)
+    const prod = await loadLiveCluster({ kubeconfig, namespace: 'prod' })
+    expect(prod.state.pods).toHaveLength(7)
+    expect(prod.state.policies.map((p) => p.name)).toEqual(['web'])
+    expect(prod.warnings).toEqual([])
+    expect(api.requests.some((r) => r.path === '/api/v1/namespaces/prod/pods')).toBe(true)
+  })
+
+  it('an unknown namespace, a missing context and an API error are clear errors', async () => {
+    await expect(loadLiveCluster({ kubeconfig, namespace: 'nope' })).rejects.toThrow(/namespaces "nope" not found/)
+    await expect(loadLiveCluster({ kubeconfig, context: 'other' })).rejects.toThrow(/context "other" does not exist \(contexts: test\)/)
+    api.failNext(1, 403, (r) => r.path === '/api/v1/pods')
+    await expect(loadLiveCluster({ kubeconfig, allNamespaces: true })).rejects.toThrow(/403.*forbidden: listing across all namespaces/s)
+  })
+
+  it('an object the loader rejects fails the read with every problem, as a file would', async () => {
+    api.create('networkpolicies', policyObject('prod', 'bad', { ingress: [{ from: [{ ipBlock: { cidr: '10.0.0.0/8', except: ['192.168.0.0/16'] } }] }] }))
+    try {
+      await expect(loadLiveCluster({ kubeconfig, namespace: 'prod' })).rejects.toThrow(InputError)
+      await expect(loadLiveCluster({ kubeconfig, namespace: 'prod' })).rejects.toThrow(/api: NetworkPolicy "prod\/bad" is invalid: spec\.ingress\[0\]\.from\[0\]\.ipBlock\.except\[0\]/)
+    } finally {
+      api.delete('networkpolicies', 'bad', 'prod')
+    }
+  })
+})
