@@ -1,0 +1,65 @@
+/**
+ * @module Where an analysis command gets its cluster state: manifest PATHs, or, with no PATH, the
+ * live cluster of a kubeconfig (`--kubeconfig`, `--context`, `-n/--namespace`, `-A/--all-namespaces`,
+ * as with kubectl).
+ */
+import type { Command } from 'commander'
+import { ApiRequestError } from '../cluster/live-api.js'
+import { KubeConfigError } from '../cluster/live-kubeconfig.js'
+import { loadLiveCluster } from '../cluster/live-source.js'
+import type { LoadResult } from '../cluster/load-manifests.js'
+import { formatDiagnostic } from '../model/diagnostic.js'
+import { EnvironmentError, UsageError } from './errors.js'
+import type { CliIO } from './io.js'
+import { loadInput } from './load-input.js'
+
+export interface StateSourceFlags {
+  /** With PATHs: the namespace of objects without one. Live: the namespace to read. */
+  readonly namespace?: string
+  readonly allNamespaces?: boolean
+  readonly kubeconfig?: string
+  readonly context?: string
+  readonly verbose?: boolean
+}
+
+/** Adds `--kubeconfig`, `--context` and `-A/--all-namespaces` (commands declare their own `-n`). */
+export function addLiveClusterOptions(cmd: Command): Command {
+  return cmd
+    .option('--kubeconfig <file>', 'with no PATH: read the live cluster of this kubeconfig (default: $KUBECONFIG, ~/.kube/config)')
+    .option('--context <name>', 'with no PATH: the kubeconfig context to read')
+    .option('-A, --all-namespaces', 'with no PATH: read every namespace of the live cluster (default: -n, else the context\'s namespace)')
+}
+
+export const LIVE_CLUSTER_HELP = `
+Live cluster: give no PATH to read Namespaces, Pods and NetworkPolicies from the cluster of your
+kubeconfig instead (read-only: get/list on those three kinds). -n NAMESPACE reads one namespace
+(default: the context's), -A all of them.`
+
+/** The state from PATHs, or from the live cluster when there is none. */
+export async function loadStateSource(paths: readonly string[], flags: StateSourceFlags, io: CliIO): Promise<LoadResult> {
+  if (paths.length > 0) {
+    const live = [flags.kubeconfig && '--kubeconfig', flags.context && '--context', flags.allNamespaces && '--all-namespaces'].filter(Boolean)
+    if (live.length > 0) throw new UsageError(`${live.join(', ')} read${live.length === 1 ? 's' : ''} a live cluster: give either PATHs or ${live.join(', ')}, not both`)
+    return await loadInput(paths, io, { namespace: flags.namespace, verbose: flags.verbose })
+  }
+  if (flags.allNamespaces && flags.namespace) throw new UsageError('-n/--namespace and -A/--all-namespaces cannot be combined')
+  try {
+    const result = await loadLiveCluster({
+      ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}),
+      ...(flags.context ? { context: flags.context } : {}),
+      ...(flags.namespace ? { namespace: flags.namespace } : {}),
+      allNamespaces: Boolean(flags.allNamespaces),
+      env: io.env,
+    })
+    for (const w of result.warnings) io.stderr(`${formatDiagnostic(w)}\n`)
+    if (flags.verbose) {
+      const s = result.state
+      io.stderr(`read ${s.namespaces.length} namespaces, ${s.pods.length} pods, ${s.policies.length} policies from ${result.server}${result.namespace ? ` (namespace ${result.namespace})` : ''}\n`)
+    }
+    return result
+  } catch (err) {
+    if (err instanceof KubeConfigError) throw new EnvironmentError(`${err.message} (or give manifest PATHs to analyse files)`)
+    if (err instanceof ApiRequestError) throw new EnvironmentError(err.message)
+    throw err
+  }
+}
