@@ -9,6 +9,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { InputError, type Diagnostic } from '../model/diagnostic.js'
+import { dns1123LabelErrors } from '../model/name-validation.js'
 import { NAMESPACE_NAME_LABEL, type ClusterState } from '../model/types.js'
 import { readManifestDocuments } from '../model/yaml-documents.js'
 import { assembleClusterState } from './cluster-state.js'
@@ -43,6 +44,13 @@ function collectText(text: string, file: string, options: LoadOptions): Manifest
   return collectManifestObjects(documents, options.namespace !== undefined ? { namespace: options.namespace } : {}, objects)
 }
 
+/** `--namespace` must itself be a namespace name. */
+function namespaceOptionErrors(options: LoadOptions): Diagnostic[] {
+  if (options.namespace === undefined) return []
+  const errs = options.namespace === '' ? ['must not be empty'] : dns1123LabelErrors(options.namespace)
+  return errs.map((msg) => ({ severity: 'error', file: '--namespace', line: 0, message: `Invalid value: ${JSON.stringify(options.namespace)}: ${msg}` }))
+}
+
 /** Assembles parts into a result, or throws every error found in any of them. */
 function finish(parts: readonly ManifestObjects[], extraErrors: readonly Diagnostic[] = []): LoadResult {
   const assembled = assembleClusterState(parts)
@@ -70,7 +78,7 @@ function sortDiagnostics(ds: readonly Diagnostic[], parts: readonly ManifestObje
 
 /** Pure: one manifest text (multi-document YAML or JSON). `file` names it in messages (default `-`). */
 export function loadManifestText(text: string, options: LoadOptions & { file?: string } = {}): LoadResult {
-  return finish([collectText(text, options.file ?? '-', options)])
+  return finish([collectText(text, options.file ?? '-', options)], namespaceOptionErrors(options))
 }
 
 /** Pure: one result for several, checked together (duplicates across them, implicit namespaces over all). */
@@ -139,7 +147,7 @@ async function manifestFilesUnder(dir: string): Promise<string[]> {
  * problem, missing paths included.
  */
 export async function loadManifests(paths: readonly string[], options: LoadOptions = {}): Promise<LoadResult> {
-  const errors: Diagnostic[] = []
+  const errors: Diagnostic[] = namespaceOptionErrors(options)
   const parts: ManifestObjects[] = []
   let stdinRead = false
   const seenFiles = new Set<string>()

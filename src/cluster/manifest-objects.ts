@@ -121,7 +121,8 @@ function collectObject(r: ObjectReader, obj: PlainMap, kind: string, options: Co
     // The API server sets this label on every namespace and keeps it equal to the name.
     const labels = { ...meta.labels, [NAMESPACE_NAME_LABEL]: meta.name }
     out.namespaces.push({ name: meta.name, labels, implicit: false, source })
-    out.identities.push({ kind, name: meta.name, source })
+    // A nameless object is already an error; it cannot also be a duplicate.
+    if (meta.name) out.identities.push({ kind, name: meta.name, source })
     return
   }
   const meta = readObjectMeta(r, obj, 'subdomain')
@@ -135,7 +136,7 @@ function collectObject(r: ObjectReader, obj: PlainMap, kind: string, options: Co
   }
   r.identify(`${kind} ${JSON.stringify(`${namespace}/${meta.name}`)}`)
   if (!out.referencedNamespaces.has(namespace)) out.referencedNamespaces.set(namespace, source)
-  out.identities.push({ kind, namespace, name: meta.name, source })
+  if (meta.name) out.identities.push({ kind, namespace, name: meta.name, source })
 
   if (kind === 'NetworkPolicy') {
     out.policies.push(readNetworkPolicy(r, obj, meta, namespace))

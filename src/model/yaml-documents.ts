@@ -17,7 +17,7 @@ export interface ManifestDocument {
   readonly value: unknown
   /** 1-based line of the node at `path`; of the deepest existing ancestor when the path is absent. */
   lineAt(path: FieldPath): number
-  /** The source text of the node at `path` (e.g. `yes` for a value YAML read as a boolean), or undefined when absent. */
+  /** The source text of the node at `path` (e.g. `yes` for a value YAML read as a boolean); of the deepest existing ancestor when absent. */
   textAt(path: FieldPath): string | undefined
 }
 

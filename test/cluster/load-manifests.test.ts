@@ -242,3 +242,15 @@ describe('typed lists as the API serves them', () => {
     ])
   })
 })
+
+describe('the namespace option', () => {
+  it('must itself be a valid namespace name', () => {
+    const ds = diagnosticsOf(() => loadManifestText(pod('a'), { namespace: 'Team_A' }))
+    expect(ds.map((d) => `${d.file}: ${d.message.slice(0, 60)}`)).toEqual(['--namespace: Invalid value: "Team_A": a lowercase RFC 1123 label must con'])
+  })
+  it('a nameless object is reported once, not also as a duplicate', () => {
+    const nameless = 'apiVersion: v1\nkind: Pod\nmetadata: {labels: {a: b}}\n'
+    const ds = diagnosticsOf(() => loadManifestText(nameless + '---\n' + nameless))
+    expect(ds.map((d) => d.message)).toEqual(['Required value: name or generateName is required', 'Required value: name or generateName is required'])
+  })
+})
