@@ -22,18 +22,29 @@ export interface StateSourceFlags {
   readonly verbose?: boolean
 }
 
-/** Adds `--kubeconfig`, `--context` and `-A/--all-namespaces` (commands declare their own `-n`). */
+/** `--kubeconfig`, `--context`, `-A/--all-namespaces` as commander `.option(...)` arguments (commands declare their own `-n`). */
+export const LIVE_CLUSTER_OPTIONS: readonly (readonly [flags: string, description: string])[] = [
+  ['--kubeconfig <file>', 'with no PATH: read the live cluster of this kubeconfig (default: $KUBECONFIG, else ~/.kube/config)'],
+  ['--context <name>', 'with no PATH: the kubeconfig context to read'],
+  ['-A, --all-namespaces', "with no PATH: read every namespace of the live cluster (default: -n, else the context's namespace)"],
+]
+
+/** Adds the options of LIVE_CLUSTER_OPTIONS to a command. */
 export function addLiveClusterOptions(cmd: Command): Command {
+  for (const [flags, description] of LIVE_CLUSTER_OPTIONS) cmd.option(flags, description)
   return cmd
-    .option('--kubeconfig <file>', 'with no PATH: read the live cluster of this kubeconfig (default: $KUBECONFIG, ~/.kube/config)')
-    .option('--context <name>', 'with no PATH: the kubeconfig context to read')
-    .option('-A, --all-namespaces', 'with no PATH: read every namespace of the live cluster (default: -n, else the context\'s namespace)')
 }
 
-export const LIVE_CLUSTER_HELP = `
-Live cluster: give no PATH to read Namespaces, Pods and NetworkPolicies from the cluster of your
-kubeconfig instead (read-only: get/list on those three kinds). -n NAMESPACE reads one namespace
-(default: the context's), -A all of them.`
+/** Help text for commands that read the live cluster when given no PATH. */
+export function liveClusterHelp(command: string, exampleArgs = ''): string {
+  const args = exampleArgs ? ` ${exampleArgs}` : ''
+  return `
+Live cluster: with no PATH, ${command} reads Namespaces, Pods and NetworkPolicies from the cluster
+of your kubeconfig (read-only: get/list on those three kinds), like kubectl: -n NAMESPACE reads
+one namespace (default: the context's), -A all of them.
+  netpol ${command} -A${args}
+  netpol ${command} --context prod -n shop${args}`
+}
 
 /** The state from PATHs, or from the live cluster when there is none. */
 export async function loadStateSource(paths: readonly string[], flags: StateSourceFlags, io: CliIO): Promise<LoadResult> {

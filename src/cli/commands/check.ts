@@ -2,7 +2,7 @@
  * @module `netpol check`: validation only, the way the API server would validate the manifests.
  */
 import type { RegisterCommand } from '../main.js'
-import { loadInput } from '../load-input.js'
+import { addLiveClusterOptions, liveClusterHelp, loadStateSource, type StateSourceFlags } from '../state-source.js'
 
 interface CheckFlags {
   namespace?: string
@@ -14,15 +14,14 @@ function count(n: number, one: string, many: string): string {
 }
 
 export const register: RegisterCommand = (program, ctx) => {
-  program
-    .command('check')
+  addLiveClusterOptions(program.command('check'))
     .summary('validate manifests like the API server would (exit 0 valid, 2 invalid)')
     .description(
       'Read and validate the manifests (NetworkPolicy with the API server\'s rules; Namespaces, Pods and workloads)\n' +
         'and print a summary. Every error is listed with file:line, object and field path.',
     )
-    .argument('<paths...>', 'manifest files or directories (recursive: .yaml, .yml, .json), or - for stdin')
-    .option('-n, --namespace <namespace>', 'namespace for objects that have none (default "default")')
+    .argument('[paths...]', 'manifest files or directories (recursive: .yaml, .yml, .json), or - for stdin; none: the live cluster')
+    .option('-n, --namespace <namespace>', 'namespace for objects that have none (default "default"); with no PATH: the namespace to read')
     .option('-v, --verbose', 'list the objects of kinds netpol does not use (skipped)')
     .addHelpText(
       'after',
@@ -34,8 +33,9 @@ Examples:
   netpol check k8s/ --verbose
   cat policy.yaml | netpol check -`,
     )
-    .action(async (paths: string[], flags: CheckFlags) => {
-      const { state, skipped } = await loadInput(paths, ctx.io, { namespace: flags.namespace, verbose: flags.verbose })
+    .addHelpText('after', liveClusterHelp('check'))
+    .action(async (paths: string[], flags: CheckFlags & StateSourceFlags) => {
+      const { state, skipped } = await loadStateSource(paths, flags, ctx.io)
       const parts = [
         count(state.namespaces.length, 'namespace', 'namespaces'),
         count(state.pods.length, 'pod', 'pods'),

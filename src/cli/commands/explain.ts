@@ -5,7 +5,7 @@
 import { Option } from 'commander'
 import type { RegisterCommand } from '../main.js'
 import { useColour } from '../io.js'
-import { loadInput } from '../load-input.js'
+import { addLiveClusterOptions, liveClusterHelp, loadStateSource, type StateSourceFlags } from '../state-source.js'
 import { createEngine } from '../../engine/engine.js'
 import { explainVerdict, resolveEndpoint, resolveExplainPort } from '../../analyze/explain.js'
 import { renderExplainText } from '../../render/explain-text.js'
@@ -21,20 +21,19 @@ interface ExplainFlags {
 }
 
 export const register: RegisterCommand = (program, ctx) => {
-  program
-    .command('explain')
+  addLiveClusterOptions(program.command('explain'))
     .summary('why one connection is allowed or denied, down to the policy, rule and line')
     .description(
       'Explain whether a new connection from SRC to DST on a port is allowed: for the egress of the source\n' +
         'and the ingress of the destination, whether the side is enforced and isolated, by which policies\n' +
         '(file:line), which rule, peer and port allowed it, or why none of the rules of each selecting policy matched.',
     )
-    .argument('<paths...>', 'manifest files or directories (recursive: .yaml, .yml, .json), or - for stdin')
+    .argument('[paths...]', 'manifest files or directories (recursive: .yaml, .yml, .json), or - for stdin; none: the live cluster')
     .requiredOption('--from <src>', 'source: ns/pod, ns/<kind>/name (a workload\'s first pod, e.g. prod/deployment/web), a pod name in -n, or an IP address')
     .requiredOption('--to <dst>', 'destination, in the same forms as --from')
     .requiredOption('-p, --port <port>', 'destination PORT[/PROTOCOL] (e.g. 80, 53/UDP), or a container port name of the destination pod')
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
-    .option('-n, --namespace <namespace>', 'namespace for objects that have none, and for bare pod names (default "default")')
+    .option('-n, --namespace <namespace>', 'namespace for objects that have none, and for bare pod names (default "default"); with no PATH: the namespace to read')
     .option('-v, --verbose', 'list the objects of kinds netpol does not use (skipped)')
     .addHelpText(
       'after',
@@ -48,8 +47,9 @@ Examples:
   netpol explain examples/three-tier --from prod/deployment/frontend --to prod/deployment/database --port 5432
   netpol explain examples/egress-except-metadata --from apps/web --to 169.254.169.254 --port 80 -o json`,
     )
-    .action(async (paths: string[], flags: ExplainFlags) => {
-      const { state } = await loadInput(paths, ctx.io, { namespace: flags.namespace, verbose: flags.verbose })
+    .addHelpText('after', liveClusterHelp('explain', '--from shop/web-0 --to shop/db-0 --port 5432'))
+    .action(async (paths: string[], flags: ExplainFlags & StateSourceFlags) => {
+      const { state } = await loadStateSource(paths, flags, ctx.io)
       const resolveOptions = { namespace: flags.namespace }
       const from = resolveEndpoint(state, flags.from, resolveOptions)
       const to = resolveEndpoint(state, flags.to, resolveOptions)

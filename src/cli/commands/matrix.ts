@@ -7,7 +7,7 @@ import type { RegisterCommand } from '../main.js'
 import type { CliIO } from '../io.js'
 import { useColour } from '../io.js'
 import { UsageError } from '../errors.js'
-import { loadInput } from '../load-input.js'
+import { addLiveClusterOptions, liveClusterHelp, loadStateSource, type StateSourceFlags } from '../state-source.js'
 import { createEngine } from '../../engine/engine.js'
 import { computeMatrix, defaultPorts, parsePortSpec, type PortSpec } from '../../analyze/matrix.js'
 import { MATRIX_FORMATS, renderMatrix, type MatrixFormat } from '../../render/matrix-output.js'
@@ -25,17 +25,16 @@ interface MatrixFlags {
 const PROGRESS_THRESHOLD = 250_000
 
 export const register: RegisterCommand = (program, ctx) => {
-  program
-    .command('matrix')
+  addLiveClusterOptions(program.command('matrix'))
     .summary('who may connect to whom: every ordered pair of pods, per port')
     .description(
       'Print the reachability of every ordered pair of pods (a pod to itself included) on each probed port:\n' +
         'a new connection is allowed when the egress of the source and the ingress of the destination both allow it.',
     )
-    .argument('<paths...>', 'manifest files or directories (recursive: .yaml, .yml, .json), or - for stdin')
+    .argument('[paths...]', 'manifest files or directories (recursive: .yaml, .yml, .json), or - for stdin; none: the live cluster')
     .option('-p, --port <port>', 'probe PORT[/PROTOCOL], e.g. 80, 80/TCP, 53/UDP (repeatable; default: every containerPort any pod declares)', (v: string, prev: string[]) => [...prev, v], [])
     .addOption(new Option('-o, --output <format>', 'output format').choices(MATRIX_FORMATS).default('table'))
-    .option('-n, --namespace <namespace>', 'namespace for objects that have none (default "default")')
+    .option('-n, --namespace <namespace>', 'namespace for objects that have none (default "default"); with no PATH: the namespace to read')
     .option('--width <columns>', 'split the table into blocks of columns that fit this width (default: the terminal width on a TTY, else no limit; 0: no limit)')
     .option('-v, --verbose', 'list the objects of kinds netpol does not use (skipped)')
     .addHelpText(
@@ -54,10 +53,11 @@ Examples:
   netpol matrix examples/ -o json > matrix.json
   kubectl get pods,netpol -A -o yaml | netpol matrix - -o csv`,
     )
-    .action(async (paths: string[], flags: MatrixFlags) => {
+    .addHelpText('after', liveClusterHelp('matrix'))
+    .action(async (paths: string[], flags: MatrixFlags & StateSourceFlags) => {
       const explicit = flags.port.map(parsePortSpec)
       const width = parseWidth(flags.width, ctx.io)
-      const { state } = await loadInput(paths, ctx.io, { namespace: flags.namespace, verbose: flags.verbose })
+      const { state } = await loadStateSource(paths, flags, ctx.io)
       const ports: PortSpec[] = explicit.length > 0 ? explicit : defaultPorts(state)
       if (ports.length === 0 && state.pods.length > 0) {
         throw new UsageError('no pod declares a containerPort, so there is no default port to probe: name the ports with --port, e.g. --port 80/TCP')
