@@ -96,7 +96,12 @@ function sideCause(side: 'egress' | 'ingress', before: DirectionVerdict, after: 
     }
     return { side, kind: 'no-longer-isolated', policies: causePolicies(before.policies) }
   }
-  if (before.isolated) return { side, kind: 'no-longer-allowed', policies: causePolicies(after.policies) }
+  if (before.isolated) {
+    // The policies whose rules allowed it before (as they are now); others only isolate.
+    const allowedBefore = new Set(before.policies.filter((p) => p.allowedBy.length > 0).map((p) => `${p.policy.namespace}/${p.policy.name}`))
+    const changed = after.policies.filter((p) => allowedBefore.has(`${p.policy.namespace}/${p.policy.name}`))
+    return { side, kind: 'no-longer-allowed', policies: causePolicies(changed.length > 0 ? changed : after.policies) }
+  }
   return { side, kind: 'isolated-by', policies: causePolicies(after.policies) }
 }
 

@@ -4,7 +4,8 @@
  *
  * The file is a list, or a map with an `expectations:` list; each item has `from`, `to`, `port`
  * (`80`, `80/TCP`, `53/UDP`, or a container port name such as `http`), `allowed: true|false`
- * and an optional `name`. Endpoints are `ns/pod`, `ns/workload` (every pod of it),
+ * and an optional `name`; the map may carry `apiVersion`/`kind: Expectations` so the file can sit
+ * among the manifests (the loader skips kinds it does not use). Endpoints are `ns/pod`, `ns/workload` (every pod of it),
  * `ns/<kind>/name`, or an IP address. See docs/review.md.
  */
 import { InputError, type Diagnostic } from '../model/diagnostic.js'
@@ -25,6 +26,9 @@ export interface Expectation {
 
 const KEYS = new Set(['name', 'from', 'to', 'port', 'allowed'])
 
+/** `kind` of an expectations file that lives among manifests (with e.g. `apiVersion: netpol.dev/v1`). */
+export const EXPECTATIONS_KIND = 'Expectations'
+
 /** Reads an expectations file; every problem is reported at once, with file:line (InputError). */
 export function parseExpectations(text: string, file: string): Expectation[] {
   const { documents, errors } = readManifestDocuments(text, file)
@@ -39,9 +43,13 @@ export function parseExpectations(text: string, file: string): Expectation[] {
   let base: (string | number)[] = []
   if (list !== null && typeof list === 'object' && !Array.isArray(list)) {
     const map = list as Record<string, unknown>
-    const extra = Object.keys(map).filter((k) => k !== 'expectations')
+    // apiVersion/kind let the file sit next to the manifests: the loader skips kinds it does not use.
+    const extra = Object.keys(map).filter((k) => k !== 'expectations' && k !== 'apiVersion' && k !== 'kind')
     if (!('expectations' in map) || extra.length > 0) {
-      throw new InputError([{ severity: 'error', file, line: doc.lineAt(extra.length ? [extra[0]] : []), message: 'expected a list of expectations, or a map with only the key "expectations"' }])
+      throw new InputError([{ severity: 'error', file, line: doc.lineAt(extra.length ? [extra[0]] : []), message: 'expected a list of expectations, or a map with the key "expectations" (and optionally apiVersion and kind)' }])
+    }
+    if (map.kind !== undefined && map.kind !== EXPECTATIONS_KIND) {
+      throw new InputError([{ severity: 'error', file, line: doc.lineAt(['kind']), message: `Unsupported value: ${JSON.stringify(map.kind)}: an expectations file has kind ${EXPECTATIONS_KIND}` }])
     }
     list = map.expectations
     base = ['expectations']
