@@ -39,7 +39,7 @@ export function namespaceYaml(name: string, labels: Record<string, string> = {})
     'apiVersion: v1',
     'kind: Namespace',
     'metadata:',
-    `  name: ${name}`,
+    `  name: ${JSON.stringify(name)}`,
     ...(l.length > 0 ? ['  labels:', ...l.map(([k, v]) => `    ${k}: ${JSON.stringify(v)}`)] : []),
   ].join('\n')
 }
@@ -58,8 +58,8 @@ export function podYaml(
     'apiVersion: v1',
     'kind: Pod',
     'metadata:',
-    `  name: ${name}`,
-    `  namespace: ${namespace}`,
+    `  name: ${JSON.stringify(name)}`,
+    `  namespace: ${JSON.stringify(namespace)}`,
     ...(l.length > 0 ? ['  labels:', ...l.map(([k, v]) => `    ${k}: ${JSON.stringify(v)}`)] : []),
     'spec:',
     ...(options.hostNetwork ? ['  hostNetwork: true'] : []),

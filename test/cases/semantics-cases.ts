@@ -259,7 +259,7 @@ spec:
   podSelector: {matchLabels: {pod: a}}
   ingress:
   - from:
-    - namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: y}}
+    - namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: "y"}}
 `),
     expect: [e('y/b', 'x/a', 80, 'TCP', true), e('x/b', 'x/a', 80, 'TCP', false)],
   },
@@ -443,20 +443,20 @@ spec:
   {
     name: "named ports resolve against the destination pod's own container ports",
     manifests: documents(
-      namespaceYaml('n'),
-      podYaml('n', 'web80', { app: 'web' }, ['10.3.0.1'], [
+      namespaceYaml('named'),
+      podYaml('named', 'web80', { app: 'web' }, ['10.3.0.1'], [
         { port: 80, protocol: 'TCP', name: 'http' },
         { port: 8080, protocol: 'TCP', name: 'admin' },
       ]),
-      podYaml('n', 'web8080', { app: 'web' }, ['10.3.0.2'], [
+      podYaml('named', 'web8080', { app: 'web' }, ['10.3.0.2'], [
         { port: 8080, protocol: 'TCP', name: 'http' },
         { port: 80, protocol: 'TCP', name: 'other' },
       ]),
-      podYaml('n', 'client', { app: 'client' }, ['10.3.0.3'], []),
+      podYaml('named', 'client', { app: 'client' }, ['10.3.0.3'], []),
       `
 apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
-metadata: {name: http-only, namespace: n}
+metadata: {name: http-only, namespace: named}
 spec:
   podSelector: {matchLabels: {app: web}}
   ingress:
@@ -465,10 +465,10 @@ spec:
 `,
     ),
     expect: [
-      e('n/client', 'n/web80', 80, 'TCP', true),
-      e('n/client', 'n/web80', 8080, 'TCP', false),
-      e('n/client', 'n/web8080', 8080, 'TCP', true),
-      e('n/client', 'n/web8080', 80, 'TCP', false),
+      e('named/client', 'named/web80', 80, 'TCP', true),
+      e('named/client', 'named/web80', 8080, 'TCP', false),
+      e('named/client', 'named/web8080', 8080, 'TCP', true),
+      e('named/client', 'named/web8080', 80, 'TCP', false),
     ],
   },
   {
@@ -547,7 +547,7 @@ spec:
       `
 apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
-metadata: {name: yb-from-xb, namespace: y}
+metadata: {name: yb-from-xb, namespace: "y"}
 spec:
   podSelector: {matchLabels: {pod: b}}
   ingress:

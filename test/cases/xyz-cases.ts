@@ -97,7 +97,7 @@ function policy(namespace: string, name: string, spec: string): string {
 kind: NetworkPolicy
 metadata:
   name: ${name}
-  namespace: ${namespace}
+  namespace: ${JSON.stringify(namespace)}
 spec:
 ${spec
   .trim()
@@ -131,7 +131,7 @@ podSelector: {matchLabels: {pod: a}}
 policyTypes: [Ingress]
 ingress:
 - from:
-  - namespaceSelector: {matchLabels: {${NS_NAME}: y}}
+  - namespaceSelector: {matchLabels: {${NS_NAME}: "y"}}
   ports:
   - {port: 81, protocol: TCP}`)
 
@@ -140,7 +140,7 @@ podSelector: {matchLabels: {pod: a}}
 policyTypes: [Ingress]
 ingress:
 - from:
-  - namespaceSelector: {matchLabels: {${NS_NAME}: y}}
+  - namespaceSelector: {matchLabels: {${NS_NAME}: "y"}}
   ports:
   - {port: 80, protocol: TCP}`)
 
@@ -214,7 +214,7 @@ podSelector: {matchLabels: {pod: a}}
 policyTypes: [Ingress]
 ingress:
 - from:
-  - namespaceSelector: {matchLabels: {${NS_NAME}: y}}`),
+  - namespaceSelector: {matchLabels: {${NS_NAME}: "y"}}`),
     ],
     probes: [{ port: 80, protocol: 'TCP', reachability: R().expectPeer({ namespace: 'x' }, { namespace: 'x', pod: 'a' }, false).expectPeer({ namespace: 'z' }, { namespace: 'x', pod: 'a' }, false) }],
   },
@@ -242,7 +242,7 @@ ingress:
 - from:
   - namespaceSelector:
       matchExpressions:
-      - {key: ${NS_NAME}, operator: In, values: [y]}`),
+      - {key: ${NS_NAME}, operator: In, values: ["y"]}`),
     ],
     probes: [{ port: 80, protocol: 'TCP', reachability: R().expectPeer({ namespace: 'x' }, { namespace: 'x', pod: 'a' }, false).expectPeer({ namespace: 'z' }, { namespace: 'x', pod: 'a' }, false) }],
   },
@@ -256,7 +256,7 @@ ingress:
 - from:
   - namespaceSelector:
       matchExpressions:
-      - {key: ${NS_NAME}, operator: NotIn, values: [x]}
+      - {key: ${NS_NAME}, operator: NotIn, values: ["x"]}
   - podSelector: {matchLabels: {pod: b}}`),
     ],
     probes: [{ port: 80, protocol: 'TCP', reachability: R().expect('x/a', 'x/a', false).expect('x/c', 'x/a', false) }],
@@ -271,7 +271,7 @@ ingress:
 - from:
   - namespaceSelector:
       matchExpressions:
-      - {key: ${NS_NAME}, operator: NotIn, values: [x]}
+      - {key: ${NS_NAME}, operator: NotIn, values: ["x"]}
     podSelector: {matchLabels: {pod: b}}`),
     ],
     probes: [{ port: 80, protocol: 'TCP', reachability: R().expectAllIngress('x/a', false).expect('y/b', 'x/a', true).expect('z/b', 'x/a', true) }],
@@ -287,7 +287,7 @@ ingress:
 - from:
   - namespaceSelector:
       matchExpressions:
-      - {key: ${NS_NAME}, operator: NotIn, values: [x]}
+      - {key: ${NS_NAME}, operator: NotIn, values: ["x"]}
     podSelector:
       matchExpressions:
       - {key: pod, operator: In, values: [b, c]}`),
@@ -315,7 +315,7 @@ podSelector: {matchLabels: {pod: a}}
 policyTypes: [Ingress]
 ingress:
 - from:
-  - namespaceSelector: {matchLabels: {${NS_NAME}: y}}
+  - namespaceSelector: {matchLabels: {${NS_NAME}: "y"}}
     podSelector: {matchLabels: {pod: a}}`),
     ],
     probes: [{ port: 80, protocol: 'TCP', reachability: R().expectAllIngress('x/a', false).expect('y/a', 'x/a', true) }],
@@ -391,7 +391,7 @@ podSelector: {matchLabels: {pod: a}}
 policyTypes: [Ingress]
 ingress:
 - from:
-  - namespaceSelector: {matchLabels: {${NS_NAME}: y}}
+  - namespaceSelector: {matchLabels: {${NS_NAME}: "y"}}
   ports:
   - {port: serve-80-tcp, protocol: TCP}`),
     ],
@@ -565,21 +565,21 @@ podSelector: {matchLabels: {pod: a}}
 policyTypes: [Egress]
 egress:
 - to:
-  - namespaceSelector: {matchLabels: {${NS_NAME}: y}}
+  - namespaceSelector: {matchLabels: {${NS_NAME}: "y"}}
     podSelector: {matchLabels: {pod: a}}`),
       policy('y', 'allow-from-xa-on-ya-match-selector', `
 podSelector: {matchLabels: {pod: a}}
 policyTypes: [Ingress]
 ingress:
 - from:
-  - namespaceSelector: {matchLabels: {${NS_NAME}: x}}
+  - namespaceSelector: {matchLabels: {${NS_NAME}: "x"}}
     podSelector: {matchLabels: {pod: a}}`),
       policy('y', 'allow-from-xa-on-yb-match-selector', `
 podSelector: {matchLabels: {pod: b}}
 policyTypes: [Ingress]
 ingress:
 - from:
-  - namespaceSelector: {matchLabels: {${NS_NAME}: x}}
+  - namespaceSelector: {matchLabels: {${NS_NAME}: "x"}}
     podSelector: {matchLabels: {pod: a}}`),
     ],
     probes: [
@@ -602,7 +602,7 @@ podSelector: {matchLabels: {pod: a}}
 policyTypes: [Egress]
 egress:
 - to:
-  - namespaceSelector: {matchLabels: {${NS_NAME}: y}}
+  - namespaceSelector: {matchLabels: {${NS_NAME}: "y"}}
     podSelector: {matchLabels: {pod: a}}`),
     ],
     probes: [{ port: 80, protocol: 'TCP', reachability: R().expectAllEgress('x/a', false).expect('x/a', 'y/a', true) }],
@@ -797,7 +797,7 @@ podSelector: {matchLabels: {pod: a}}
 policyTypes: [Ingress]
 ingress:
 - from:
-  - namespaceSelector: {matchLabels: {${NS_NAME}: y}}`),
+  - namespaceSelector: {matchLabels: {${NS_NAME}: "y"}}`),
     ],
     probes: [{ port: 80, protocol: 'TCP', reachability: R().expectPeer({ namespace: 'x' }, { namespace: 'x', pod: 'a' }, false).expectPeer({ namespace: 'z' }, { namespace: 'x', pod: 'a' }, false) }],
   },
@@ -811,7 +811,7 @@ egress:
 - to:
   - namespaceSelector:
       matchExpressions:
-      - {key: ${NS_NAME}, operator: NotIn, values: [y]}`),
+      - {key: ${NS_NAME}, operator: NotIn, values: ["y"]}`),
     ],
     probes: [{ port: 80, protocol: 'TCP', reachability: R().expectPeer({ namespace: 'x', pod: 'a' }, { namespace: 'y' }, false) }],
   },
@@ -832,7 +832,7 @@ podSelector: {matchLabels: {pod: a}}
 policyTypes: [Ingress]
 ingress:
 - from:
-  - namespaceSelector: {matchLabels: {${NS_NAME}: y}}
+  - namespaceSelector: {matchLabels: {${NS_NAME}: "y"}}
   ports:
   - {port: 81, protocol: ${protocol}}`),
       ],
@@ -846,7 +846,7 @@ podSelector: {matchLabels: {pod: a}}
 policyTypes: [Ingress]
 ingress:
 - from:
-  - namespaceSelector: {matchLabels: {${NS_NAME}: y}}
+  - namespaceSelector: {matchLabels: {${NS_NAME}: "y"}}
     podSelector: {matchLabels: {pod: a}}`),
       ],
       probes: [{ port: 80, protocol, reachability: R().expectAllIngress('x/a', false).expect('y/a', 'x/a', true) }],
@@ -860,7 +860,7 @@ podSelector: {matchLabels: {pod: a}}
 policyTypes: [Ingress]
 ingress:
 - from:
-  - namespaceSelector: {matchLabels: {ns: y}}
+  - namespaceSelector: {matchLabels: {ns: "y"}}
   ports:
   - {port: 80, endPort: 81, protocol: TCP}`),
     ],
