@@ -31,7 +31,7 @@ export interface AllPairsResult {
     /** `ms` scaled to all pairs (equal to `ms` when complete). */
     readonly estimatedMs: number
   }
-  /** Reference (estimated) over fast (cold). */
+  /** Reference (estimated) over fast: index build + all-pairs call (cold) + visiting every pair. */
   readonly ratio: number
 }
 
@@ -60,8 +60,8 @@ export interface SizeResult {
     readonly randomPairsMaxMs: number
   }
   readonly update: {
-    /** What changed, one entry per measured change. */
-    readonly changes: readonly string[]
+    /** What changed and how long the engine took to apply it, one entry per measured change. */
+    readonly changes: readonly { readonly change: string; readonly ms: number }[]
     readonly medianMs: number
     readonly maxMs: number
     /** How many of the changes the engine applied without rebuilding its index. */
@@ -135,9 +135,11 @@ export interface BenchResult {
 export const GIB = 1024 ** 3
 
 /**
- * Issue 6's targets. The all-pairs time counts the engine's index build too (what a user waits
- * for after loading), cold. Time/memory/latency targets are judged at every size; the 100x ratio
- * only at L (tiny clusters leave the reference little to be slow at).
+ * Issue 6's targets. The all-pairs time is the engine's index build plus its all-pairs call, cold
+ * (after it every pod pair's answer is there, O(1) each; visiting all of them is shown apart). The
+ * ratio also charges the engine for visiting every pair, as the reference answers pair by pair.
+ * Time/memory/latency targets are judged at every size; the 100x ratio only at L (a tiny cluster
+ * leaves the reference little to be slow at).
  */
 export function judgeTargets(sizes: readonly SizeResult[]): TargetResult[] {
   const out: TargetResult[] = []
@@ -146,7 +148,7 @@ export function judgeTargets(sizes: readonly SizeResult[]): TargetResult[] {
     const allPairs = s.engineBuildMs + s.podLevel.fastMs
     out.push({ size: name, name: 'pod-level all-pairs, one port (index build + matrix)', value: allPairs, unit: 'ms', limit: 2000, comparison: '<', met: allPairs < 2000 })
     if (name === 'L') {
-      const ratio = s.podLevel.reference.estimatedMs / allPairs
+      const ratio = s.podLevel.ratio
       out.push({ size: name, name: 'pod-level all-pairs vs reference', value: ratio, unit: 'x', limit: 100, comparison: '>=', met: ratio >= 100 })
     }
     out.push({ size: name, name: 'update after one policy change', value: s.update.medianMs, unit: 'ms', limit: 50, comparison: '<', met: s.update.medianMs < 50 })

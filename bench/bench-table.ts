@@ -63,7 +63,7 @@ function rows(sizes: readonly SizeResult[]): Row[] {
     out.push({ label: '  fast engine matrix, warm', cells: col((s) => formatMs(pick(s).fastWarmMs)) })
     out.push({ label: '  then visiting every pair once', cells: col((s) => formatMs(pick(s).enumerateMs)) })
     out.push({ label: '  reference', cells: col((s) => referenceCell(pick(s).reference)) })
-    out.push({ label: '  speed-up', cells: col((s) => formatRatio(pick(s).ratio)), target: ratioTarget })
+    out.push({ label: '  speed-up (build + matrix + visit)', cells: col((s) => formatRatio(pick(s).ratio)), target: ratioTarget })
   }
   out.push(
     { label: 'explain one pair (median)', cells: col((s) => formatMs(s.explain.medianMs)), target: 'explain one pair' },
