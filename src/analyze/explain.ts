@@ -252,7 +252,7 @@ function explainSide(state: ClusterState, side: DirectionVerdict, endpoint: Endp
     const n = policies.length
     const allowing = policies.filter((p) => p.allowed).length
     summary = side.allowed
-      ? `${name} is isolated for ${dir} by ${n} ${n === 1 ? 'policy' : 'policies'}; ${allowing === n && n > 1 ? 'all of them allow' : allowing === 1 ? 'one of them allows' : `${allowing} of them allow`} this connection`
+      ? `${name} is isolated for ${dir} by ${n === 1 ? 'one policy, which allows' : `${n} policies; ${allowing === n ? 'all of them allow' : allowing === 1 ? 'one of them allows' : `${allowing} of them allow`}`} this connection`
       : `${name} is isolated for ${dir} by ${n} ${n === 1 ? 'policy' : 'policies'} and none of ${n === 1 ? 'it' : 'them'} allows this connection`
   }
   return { direction: side.direction, endpoint: name, enforced: side.enforced, isolated: side.isolated, allowed: side.allowed, summary, policies }
