@@ -122,6 +122,9 @@ export interface BenchResult {
     readonly totalMemoryBytes: number
     readonly node: string
     readonly platform: string
+    /** 1-minute load average before and after the run: other work on the machine skews timings. */
+    readonly loadAverageBefore: number
+    readonly loadAverageAfter: number
   }
   readonly seed: number
   readonly budgetMs: number

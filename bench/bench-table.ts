@@ -106,6 +106,7 @@ export function renderTable(result: BenchResult): string {
   const m = result.machine
   const lines = [
     `netpol benchmark: seed ${result.seed}, ${m.cpus} CPUs (${m.cpuModel}), Node ${m.node}, reference budget ${formatMs(result.budgetMs)} per run`,
+    `load average ${m.loadAverageBefore.toFixed(1)} before, ${m.loadAverageAfter.toFixed(1)} after${m.loadAverageBefore > m.cpus || m.loadAverageAfter > m.cpus ? ' (a busy machine: timings are pessimistic)' : ''}`,
     '',
     line(head),
     ...body.map(line),

@@ -13,7 +13,7 @@
  */
 import { fork } from 'node:child_process'
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs'
-import { cpus, totalmem } from 'node:os'
+import { cpus, loadavg, totalmem } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { BenchResult, SizeResult, SizeSpec } from './bench-result.js'
@@ -205,6 +205,7 @@ export interface BenchIO {
 
 export async function runBench(options: BenchOptions, io: BenchIO): Promise<{ result: BenchResult; exitCode: number }> {
   const status = statusSink(io.stderr, io.stderrIsTTY)
+  const loadBefore = loadavg()[0]
   const sizes: SizeResult[] = []
   for (const size of options.sizes) {
     status.line(`${size.name}: measuring ${size.pods} pods, ${size.namespaces} namespaces, ${size.policies} policies...`)
@@ -214,7 +215,6 @@ export async function runBench(options: BenchOptions, io: BenchIO): Promise<{ re
       : measureSize(size, { ...request, isolatedProcess: false, log: status.line })
     sizes.push(r)
     status.line(`${size.name}: done in ${formatMs(r.totalMs)}`)
-    if (!io.stderrIsTTY) continue
   }
   status.clear()
   const cpu = cpus()
@@ -223,7 +223,7 @@ export async function runBench(options: BenchOptions, io: BenchIO): Promise<{ re
   const result: BenchResult = {
     version: 1,
     date: new Date().toISOString(),
-    machine: { cpus: cpu.length, cpuModel: cpu[0]?.model.trim() ?? 'unknown', totalMemoryBytes: totalmem(), node: process.version, platform: `${process.platform}-${process.arch}` },
+    machine: { cpus: cpu.length, cpuModel: cpu[0]?.model.trim() ?? 'unknown', totalMemoryBytes: totalmem(), node: process.version, platform: `${process.platform}-${process.arch}`, loadAverageBefore: loadBefore, loadAverageAfter: loadavg()[0] },
     seed: options.seed,
     budgetMs: options.budgetMs,
     sizes,
