@@ -74,12 +74,14 @@ export function renderMatrixTable(m: MatrixResult, options: MatrixTableOptions =
       out.push(...namesGrid(m, names, p, options.colour ?? false))
       return
     }
-    const blocks = columnBlocks(m.pods, all, labelWidth(names), width)
+    const labelW = labelWidth(names)
+    const cw = columnWidth(m.pods, labelW, width)
+    const blocks = columnBlocks(m.pods, all, labelW, cw, width)
     blocks.forEach((cols, b) => {
       if (blocks.length > 1) {
         out.push(`(destinations ${cols[0] + 1}-${cols[cols.length - 1] + 1} of ${m.pods.length}, block ${b + 1} of ${blocks.length}, split to fit ${width} columns)`)
       }
-      out.push(...indexGrid(m, names, cols, p, options.colour ?? false))
+      out.push(...indexGrid(m, names, cols, p, cw, options.colour ?? false))
       if (b < blocks.length - 1) out.push('')
     })
   })
@@ -122,21 +124,31 @@ function labelWidth(names: readonly string[]): number {
   return Math.max(...names.map((_, i) => rowLabel(names, i).length))
 }
 
+/**
+ * Characters per column: room for the pod number written across (and a space) when the whole grid
+ * then fits the width (120 when there is none), else one character with numbers written downwards.
+ */
+function columnWidth(pods: readonly Pod[], labelW: number, width: number | undefined): number {
+  const cw = digits(pods.length) + 1
+  const gaps = groupsOf(pods, pods.map((_, i) => i)).length - 1
+  return labelW + 1 + pods.length * cw + gaps <= (width ?? AUTO_NAMES_WIDTH) ? cw : 1
+}
+
 /** Splits the destination columns into blocks whose lines fit `width`. */
-function columnBlocks(pods: readonly Pod[], columns: readonly number[], labelW: number, width: number | undefined): number[][] {
+function columnBlocks(pods: readonly Pod[], columns: readonly number[], labelW: number, cw: number, width: number | undefined): number[][] {
   const room = width === undefined ? Infinity : width - labelW - 1
-  if (room < MIN_BLOCK_COLUMNS) return [[...columns]]
+  if (room < MIN_BLOCK_COLUMNS * cw) return [[...columns]]
   const blocks: number[][] = []
   let current: number[] = []
   let used = 0
   for (const j of columns) {
     const newGroup = current.length > 0 && pods[current[current.length - 1]].namespace !== pods[j].namespace
-    let cost = newGroup ? 2 : 1
+    let cost = newGroup ? cw + 1 : cw
     if (current.length > 0 && used + cost > room) {
       blocks.push(current)
       current = []
       used = 0
-      cost = 1
+      cost = cw
     }
     used += cost
     current.push(j)
@@ -145,27 +157,37 @@ function columnBlocks(pods: readonly Pod[], columns: readonly number[], labelW: 
   return blocks
 }
 
-function indexGrid(m: MatrixResult, names: readonly string[], cols: readonly number[], p: number, colour: boolean): string[] {
+function indexGrid(m: MatrixResult, names: readonly string[], cols: readonly number[], p: number, cw: number, colour: boolean): string[] {
   const labelW = labelWidth(names)
   const d = digits(names.length)
   const groups = groupsOf(m.pods, cols)
   const pad = ''.padEnd(labelW)
   const lines: string[] = []
-  // Namespace names above their columns, cut to the group's width when longer.
-  lines.push(`${pad} ${groups.map((g) => fit(g.namespace, g.members.length)).join(' ')}`.trimEnd())
-  for (let k = 0; k < d; k++) {
-    // Leading digit rows that are blank in this block (all numbers short) are left out.
-    if (cols.every((j) => String(j + 1).padStart(d)[k] === ' ')) continue
-    lines.push(`${pad} ${groups.map((g) => g.members.map((j) => String(j + 1).padStart(d)[k]).join('')).join(' ')}`.trimEnd())
+  // Namespace names above their columns, cut to the group's width when longer (then named in full below).
+  const cut = groups.filter((g) => g.namespace.length > g.members.length * cw)
+  lines.push(`${pad} ${groups.map((g) => fit(g.namespace, g.members.length * cw)).join(' ')}`.trimEnd())
+  if (cw > 1) {
+    lines.push(`${pad} ${groups.map((g) => g.members.map((j) => String(j + 1).padStart(cw)).join('')).join(' ')}`.trimEnd())
+  } else {
+    for (let k = 0; k < d; k++) {
+      // Leading digit rows that are blank in this block (all numbers short) are left out.
+      if (cols.every((j) => String(j + 1).padStart(d)[k] === ' ')) continue
+      lines.push(`${pad} ${groups.map((g) => g.members.map((j) => String(j + 1).padStart(d)[k]).join('')).join(' ')}`.trimEnd())
+    }
   }
   const rowGroups = groupsOf(m.pods, m.pods.map((_, i) => i))
   rowGroups.forEach((rg, gi) => {
     if (gi > 0) lines.push('')
     for (const i of rg.members) {
-      const cells = groups.map((g) => g.members.map((j) => mark(matrixCell(m, i, j, p).allowed, colour)).join('')).join(' ')
+      const cells = groups
+        .map((g) => g.members.map((j) => ' '.repeat(cw - 1) + mark(matrixCell(m, i, j, p).allowed, colour)).join(''))
+        .join(' ')
       lines.push(`${rowLabel(names, i).padEnd(labelW)} ${cells}`)
     }
   })
+  if (cut.length > 0) {
+    lines.push(`(${cut.map((g) => `${fit(g.namespace, g.members.length * cw).trim()} = ${g.namespace} (${g.members[0] + 1}${g.members.length > 1 ? `-${g.members[g.members.length - 1] + 1}` : ''})`).join(', ')})`)
+  }
   return lines
 }
 

@@ -48,13 +48,23 @@ describe('renderMatrixTable', () => {
     expect(wide.length).toBeLessThanOrEqual(140)
   })
 
-  it('writes column numbers vertically so each column is one character', () => {
+  it('writes column numbers vertically so each column is one character when wider columns would not fit', () => {
     const pods = Array.from({ length: 12 }, (_, i) => pod('ns-with-a-long-name-for-the-test', `pod-with-long-name-${i}`))
-    const text = renderMatrixTable(computeMatrix(sameNamespace, cluster(pods), port80), { headers: 'index' })
+    const text = renderMatrixTable(computeMatrix(sameNamespace, cluster(pods), port80), { headers: 'index', width: 70 })
     const lines = text.split('\n')
     const tens = lines.find((l) => /^\s+ {9}111$/.test(l) || /^ +000000000111$/.test(l))
     expect(tens).toBeDefined()
     expect(lines.some((l) => /^ +123456789012$/.test(l))).toBe(true)
+  })
+
+  it('gives small matrices with long names numbered columns wide enough to write the numbers across', () => {
+    const pods = [pod('kube-system', 'kube-dns-0'), ...['backend-0', 'backend-1', 'database-0'].map((n) => pod('prod', n))]
+    const lines = renderMatrixTable(computeMatrix(sameNamespace, cluster(pods), port80), { headers: 'index' }).split('\n')
+    expect(lines).toContain('                         k~ prod')
+    expect(lines).toContain('                          1  2 3 4')
+    expect(lines).toContain('1 kube-system/kube-dns-0  .  X X X')
+    expect(lines).toContain('3 prod/backend-1          X  . . .')
+    expect(lines).toContain('(k~ = kube-system (1))')
   })
 
   it('colours cells only when asked', () => {
