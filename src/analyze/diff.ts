@@ -9,7 +9,7 @@
  */
 import type { IpRange } from '../model/cidr.js'
 import { qualifiedName, type ClusterState, type Pod } from '../model/types.js'
-import type { DirectionVerdict, Endpoint, Evaluator, Verdict } from '../engine/verdict.js'
+import type { DirectionVerdict, Endpoint, Evaluator, Traffic, Verdict } from '../engine/verdict.js'
 import { externalRanges, mergeAdjacentRanges, rangeLabel, type ExternalRange } from './external-ranges.js'
 import { groupLabel, podGroup, type GroupBy } from './group.js'
 import { formatPortSet, portClasses, type PortClass } from './port-classes.js'
@@ -66,18 +66,6 @@ export interface DiffResult {
   readonly groupsRemoved: readonly string[]
 }
 
-type EndpointRef = { readonly kind: 'pod'; readonly key: string } | { readonly kind: 'external'; readonly index: number }
-
-interface PairAccumulator {
-  readonly from: EndpointRef
-  readonly to: EndpointRef
-  readonly before: Set<number>
-  readonly after: Set<number>
-  readonly added: Set<number>
-  readonly removed: Set<number>
-  readonly causes: Map<string, DiffCause>
-}
-
 function causePolicies(refs: readonly { policy: { namespace: string; name: string; source: { file: string; line: number } } }[]): CausePolicy[] {
   const seen = new Map<string, CausePolicy>()
   for (const r of refs) {
@@ -120,164 +108,139 @@ function causeKey(c: DiffCause): string {
   return `${c.side}|${c.kind}|${c.policies.map((p) => `${p.namespace}/${p.name}`).join(',')}`
 }
 
-function podMap(state: ClusterState): Map<string, Pod> {
-  return new Map(state.pods.map((p) => [qualifiedName(p), p]))
+/** An end of a connection as the diff sees it: a group of pods, or an address range outside. */
+interface DiffEnd {
+  readonly key: string
+  readonly endpoints: readonly Endpoint[]
+  readonly range?: ExternalRange
 }
 
-/** Compares the connectivity of two states. */
+/** What one state allows between two ends, per port class, with a witness pod pair for each class. */
+interface PairSets {
+  readonly allowed: Set<number>
+  /** Per class: the traffic that is allowed, or (when none is) a pair that stands for the denial. */
+  readonly witness: Map<number, Traffic>
+}
+
+function endsOf(state: ClusterState, groupBy: GroupBy, ranges: readonly ExternalRange[]): Map<string, DiffEnd> {
+  const groups = new Map<string, Endpoint[]>()
+  for (const pod of [...state.pods].sort((a, b) => (qualifiedName(a) < qualifiedName(b) ? -1 : 1))) {
+    const key = groupLabel(podGroup(pod, groupBy))
+    groups.set(key, [...(groups.get(key) ?? []), { kind: 'pod', pod }])
+  }
+  const ends = new Map<string, DiffEnd>()
+  for (const [key, endpoints] of groups) ends.set(key, { key, endpoints })
+  ranges.forEach((range, i) => ends.set(`\u0000ext:${i}`, { key: `\u0000ext:${i}`, endpoints: [{ kind: 'ip', ip: range.probe }], range }))
+  return ends
+}
+
+function pairSets(evaluator: Evaluator, from: DiffEnd, to: DiffEnd, classes: readonly PortClass[]): PairSets {
+  const allowed = new Set<number>()
+  const witness = new Map<number, Traffic>()
+  classes.forEach((c, ci) => {
+    for (const f of from.endpoints) {
+      for (const t of to.endpoints) {
+        if (f.kind === 'pod' && t.kind === 'pod' && f.pod === t.pod) continue // a pod to itself is always allowed
+        const traffic: Traffic = { from: f, to: t, port: c.start, protocol: c.protocol }
+        if (!witness.has(ci)) witness.set(ci, traffic)
+        if (evaluator.isAllowed(traffic)) {
+          allowed.add(ci)
+          witness.set(ci, traffic)
+          return
+        }
+      }
+    }
+  })
+  return { allowed, witness }
+}
+
+/**
+ * Compares the connectivity of two states. Ends are matched by group (workload, pod or
+ * namespace), so a live cluster's pods and a manifest's pods of the same Deployment line up
+ * although their names differ; within a group a port counts as allowed when any pod pair may use it.
+ */
 export function diffConnectivity(before: DiffSide, after: DiffSide, options: DiffOptions): DiffResult {
   const classes = portClasses([before.state, after.state])
   const ranges = externalRanges([before.state, after.state])
-  const podsBefore = podMap(before.state)
-  const podsAfter = podMap(after.state)
-  const podKeys = [...new Set([...podsBefore.keys(), ...podsAfter.keys()])].sort()
-  const refs: EndpointRef[] = [...podKeys.map((key) => ({ kind: 'pod', key }) as const), ...ranges.map((_, index) => ({ kind: 'external', index }) as const)]
-
-  const endpointIn = (ref: EndpointRef, pods: Map<string, Pod>, r: readonly ExternalRange[]): Endpoint | undefined => {
-    if (ref.kind === 'external') return { kind: 'ip', ip: r[ref.index].probe }
-    const pod = pods.get(ref.key)
-    return pod ? { kind: 'pod', pod } : undefined
-  }
-
-  const pairs: PairAccumulator[] = []
-  for (const from of refs) {
-    for (const to of refs) {
-      if (from.kind === 'external' && to.kind === 'external') continue
-      if (from.kind === 'pod' && to.kind === 'pod' && from.key === to.key) continue // a pod to itself is always allowed
-      const fb = endpointIn(from, podsBefore, ranges)
-      const tb = endpointIn(to, podsBefore, ranges)
-      const fa = endpointIn(from, podsAfter, ranges)
-      const ta = endpointIn(to, podsAfter, ranges)
-      const acc: PairAccumulator = { from, to, before: new Set(), after: new Set(), added: new Set(), removed: new Set(), causes: new Map() }
-      classes.forEach((c, ci) => {
-        const tb2 = fb && tb ? { from: fb, to: tb, port: c.start, protocol: c.protocol } : undefined
-        const ta2 = fa && ta ? { from: fa, to: ta, port: c.start, protocol: c.protocol } : undefined
-        const wasAllowed = tb2 ? before.evaluator.isAllowed(tb2) : false
-        const isAllowed = ta2 ? after.evaluator.isAllowed(ta2) : false
-        if (wasAllowed) acc.before.add(ci)
-        if (isAllowed) acc.after.add(ci)
-        if (wasAllowed === isAllowed) return
-        ;(isAllowed ? acc.added : acc.removed).add(ci)
-        const causes = causesOf(tb2 && before.evaluator.evaluate(tb2), ta2 && after.evaluator.evaluate(ta2))
-        for (const cause of causes) acc.causes.set(causeKey(cause), cause)
-      })
-      if (acc.added.size > 0 || acc.removed.size > 0) pairs.push(acc)
-    }
-  }
-
-  // Fold pod pairs into group pairs; external ranges stay separate until merged below.
-  const groupOf = (ref: EndpointRef): string => {
-    if (ref.kind === 'external') return `\u0000ext:${ref.index}`
-    const pod = podsAfter.get(ref.key) ?? podsBefore.get(ref.key)!
-    return groupLabel(podGroup(pod, options.groupBy))
-  }
-  const groupsBefore = new Set([...podsBefore.values()].map((p) => groupLabel(podGroup(p, options.groupBy))))
-  const groupsAfter = new Set([...podsAfter.values()].map((p) => groupLabel(podGroup(p, options.groupBy))))
-  interface GroupAcc {
-    from: string
-    to: string
-    fromRange?: number
-    toRange?: number
-    before: Set<number>
-    after: Set<number>
-    added: Set<number>
-    removed: Set<number>
-    causes: Map<string, DiffCause>
-  }
-  const grouped = new Map<string, GroupAcc>()
-  for (const p of pairs) {
-    const from = groupOf(p.from)
-    const to = groupOf(p.to)
-    const key = `${from}\u0001${to}`
-    let g = grouped.get(key)
-    if (!g) {
-      g = {
-        from,
-        to,
-        fromRange: p.from.kind === 'external' ? p.from.index : undefined,
-        toRange: p.to.kind === 'external' ? p.to.index : undefined,
-        before: new Set(),
-        after: new Set(),
-        added: new Set(),
-        removed: new Set(),
-        causes: new Map(),
-      }
-      grouped.set(key, g)
-    }
-    for (const [src, dst] of [
-      [p.before, g.before],
-      [p.after, g.after],
-      [p.added, g.added],
-      [p.removed, g.removed],
-    ] as const) {
-      for (const ci of src) dst.add(ci)
-    }
-    for (const [k, c] of p.causes) g.causes.set(k, c)
-  }
-
-  const set = (s: Set<number>): PortClass[] => [...s].sort((a, b) => a - b).map((i) => classes[i])
-  const noteFor = (group: string): string | undefined => {
-    if (group.startsWith('\u0000')) return undefined
-    if (!groupsBefore.has(group)) return 'workload added'
-    if (!groupsAfter.has(group)) return 'workload removed'
+  const endsBefore = endsOf(before.state, options.groupBy, ranges)
+  const endsAfter = endsOf(after.state, options.groupBy, ranges)
+  const keys = [...new Set([...endsBefore.keys(), ...endsAfter.keys()])].sort()
+  const isRange = (k: string) => k.startsWith('\u0000')
+  const groupsBefore = new Set([...endsBefore.keys()].filter((k) => !isRange(k)))
+  const groupsAfter = new Set([...endsAfter.keys()].filter((k) => !isRange(k)))
+  const set = (s: Iterable<number>): PortClass[] => [...s].sort((a, b) => a - b).map((i) => classes[i])
+  const noteFor = (key: string): string | undefined => {
+    if (isRange(key)) return undefined
+    if (!groupsBefore.has(key)) return `${options.groupBy} added`
+    if (!groupsAfter.has(key)) return `${options.groupBy} removed`
     return undefined
   }
+
   interface Draft {
-    row: Omit<DiffRow, 'from' | 'to'> & { from: string; to: string }
-    range: IpRange | undefined
-    rangeSide: 'from' | 'to' | undefined
+    readonly row: DiffRow
+    readonly range?: IpRange
+    readonly rangeSide?: 'from' | 'to'
   }
-  const drafts: Draft[] = [...grouped.values()].map((g) => {
-    const before = set(g.before)
-    const after = set(g.after)
-    const change: DiffRow['change'] = before.length === 0 ? 'added' : after.length === 0 ? 'removed' : 'changed'
-    const note = noteFor(g.from) ?? noteFor(g.to)
-    const causes = [...g.causes.values()].sort((a, b) => (causeKey(a) < causeKey(b) ? -1 : 1))
-    const rangeIndex = g.fromRange ?? g.toRange
-    return {
-      row: {
-        from: g.fromRange !== undefined ? '' : g.from,
-        to: g.toRange !== undefined ? '' : g.to,
-        change,
-        before: formatPortSet(before),
-        after: formatPortSet(after),
-        newlyAllowed: formatPortSet(set(g.added)),
-        newlyDenied: formatPortSet(set(g.removed)),
-        causes,
-        ...(note ? { note } : {}),
-      },
-      range: rangeIndex !== undefined ? ranges[rangeIndex] : undefined,
-      rangeSide: g.fromRange !== undefined ? 'from' : g.toRange !== undefined ? 'to' : undefined,
+  const drafts: Draft[] = []
+  const empty: PairSets = { allowed: new Set(), witness: new Map() }
+  for (const fromKey of keys) {
+    for (const toKey of keys) {
+      if (isRange(fromKey) && isRange(toKey)) continue
+      const fb = endsBefore.get(fromKey)
+      const tb = endsBefore.get(toKey)
+      const fa = endsAfter.get(fromKey)
+      const ta = endsAfter.get(toKey)
+      const b = fb && tb ? pairSets(before.evaluator, fb, tb, classes) : empty
+      const a = fa && ta ? pairSets(after.evaluator, fa, ta, classes) : empty
+      const added = [...a.allowed].filter((ci) => !b.allowed.has(ci))
+      const removed = [...b.allowed].filter((ci) => !a.allowed.has(ci))
+      if (added.length === 0 && removed.length === 0) continue
+      const causes = new Map<string, DiffCause>()
+      for (const ci of [...added, ...removed]) {
+        const wb = b.witness.get(ci)
+        const wa = a.witness.get(ci)
+        for (const cause of causesOf(wb && before.evaluator.evaluate(wb), wa && after.evaluator.evaluate(wa))) causes.set(causeKey(cause), cause)
+      }
+      const beforeSet = set(b.allowed)
+      const afterSet = set(a.allowed)
+      const note = noteFor(fromKey) ?? noteFor(toKey)
+      const range = (fb ?? fa)?.range ?? (tb ?? ta)?.range
+      drafts.push({
+        row: {
+          from: isRange(fromKey) ? '' : fromKey,
+          to: isRange(toKey) ? '' : toKey,
+          change: beforeSet.length === 0 ? 'added' : afterSet.length === 0 ? 'removed' : 'changed',
+          before: formatPortSet(beforeSet),
+          after: formatPortSet(afterSet),
+          newlyAllowed: formatPortSet(set(added)),
+          newlyDenied: formatPortSet(set(removed)),
+          causes: [...causes.values()].sort((x, y) => (causeKey(x) < causeKey(y) ? -1 : 1)),
+          ...(note ? { note } : {}),
+        },
+        ...(range ? { range, rangeSide: isRange(fromKey) ? 'from' : 'to' } : {}),
+      })
     }
-  })
+  }
 
   // Neighbouring address ranges with the same change towards the same group print as one range.
   const podRows = drafts.filter((d) => !d.range).map((d) => d.row)
-  const externalDrafts = drafts.filter((d) => d.range)
-  const sameKey = (d: Draft) => JSON.stringify({ ...d.row, side: d.rangeSide })
-  const buckets = new Map<string, { range: IpRange; row: Draft['row']; side: 'from' | 'to' }[]>()
-  for (const d of externalDrafts) {
-    const k = sameKey(d)
-    const list = buckets.get(k) ?? []
-    list.push({ range: d.range!, row: d.row, side: d.rangeSide! })
-    buckets.set(k, list)
+  const buckets = new Map<string, { range: IpRange; row: DiffRow; side: 'from' | 'to' }[]>()
+  for (const d of drafts) {
+    if (!d.range) continue
+    const k = JSON.stringify({ ...d.row, side: d.rangeSide })
+    buckets.set(k, [...(buckets.get(k) ?? []), { range: d.range, row: d.row, side: d.rangeSide! }])
   }
   const externalRows: DiffRow[] = []
   for (const list of buckets.values()) {
-    list.sort((a, b) => a.range.family - b.range.family || (a.range.start < b.range.start ? -1 : 1))
-    const merged = mergeAdjacentRanges(
-      list,
-      () => true,
-      (a, range) => ({ ...a, range }),
-    )
-    for (const m of merged) {
+    list.sort((x, y) => x.range.family - y.range.family || (x.range.start < y.range.start ? -1 : 1))
+    for (const m of mergeAdjacentRanges(list, () => true, (x, range) => ({ ...x, range }))) {
       const label = rangeLabel(m.range)
       externalRows.push({ ...m.row, from: m.side === 'from' ? label : m.row.from, to: m.side === 'to' ? label : m.row.to })
     }
   }
   const order = { added: 0, changed: 1, removed: 2 }
   const rows = [...podRows, ...externalRows].sort(
-    (a, b) => order[a.change] - order[b.change] || (a.from < b.from ? -1 : a.from > b.from ? 1 : 0) || (a.to < b.to ? -1 : a.to > b.to ? 1 : 0),
+    (x, y) => order[x.change] - order[y.change] || (x.from < y.from ? -1 : x.from > y.from ? 1 : 0) || (x.to < y.to ? -1 : x.to > y.to ? 1 : 0),
   )
   return {
     groupBy: options.groupBy,

@@ -132,7 +132,43 @@ spec: {containers: [{name: c, image: i, ports: [{containerPort: 6379}]}]}
     ).state
     const result = diff(before, after, 'pod')
     expect(result.groupsAdded).toEqual(['a/cache[Pod]'])
-    expect(result.rows.every((r) => r.note === 'workload added')).toBe(true)
+    expect(result.rows.every((r) => r.note === 'pod added')).toBe(true)
     expect(allowsSomethingNew(result)).toBe(true)
+  })
+})
+
+describe('diff of a live cluster against manifests', () => {
+  it('live pods (owned by a ReplicaSet) and manifest pods of the same Deployment are one workload', () => {
+    const manifests = loadManifestText(
+      `
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: a}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec: {containers: [{name: c, image: i, ports: [{containerPort: 80}]}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: db, namespace: b, labels: {app: db}}
+spec: {containers: [{name: c, image: i, ports: [{containerPort: 5432}]}]}
+`,
+      { file: 'k8s.yaml' },
+    ).state
+    // As the live source converts it: owned by the Deployment's ReplicaSet, named by the ReplicaSet.
+    const web = manifests.pods.find((p) => p.name === 'web-0')!
+    const live: ClusterState = {
+      ...manifests,
+      pods: manifests.pods.map((p) =>
+        p === web
+          ? { ...web, name: 'web-7d9f8c6b5-x2x9q', labels: { ...web.labels, 'pod-template-hash': '7d9f8c6b5' }, owner: { kind: 'ReplicaSet', name: 'web-7d9f8c6b5' }, source: { file: 'api', line: 0 } }
+          : p,
+      ),
+    }
+    const result = diff(live, manifests)
+    expect(result.rows).toEqual([])
+    expect(result.groupsAdded).toEqual([])
   })
 })

@@ -7,6 +7,7 @@ import type { RegisterCommand } from '../main.js'
 import { useColour } from '../io.js'
 import { EXIT_NO } from '../errors.js'
 import { loadInput } from '../load-input.js'
+import { addLiveClusterOptions, loadStateSource, type StateSourceFlags } from '../state-source.js'
 import { createEngine } from '../../engine/engine.js'
 import { allowsSomethingNew, diffConnectivity, type DiffResult } from '../../analyze/diff.js'
 import { GROUP_BY_VALUES, type GroupBy } from '../../analyze/group.js'
@@ -21,8 +22,7 @@ interface DiffFlags {
 }
 
 export const register: RegisterCommand = (program, ctx) => {
-  program
-    .command('diff')
+  addLiveClusterOptions(program.command('diff'))
     .summary('connections a change newly allows or denies, with the policies that cause each')
     .description(
       'Compare the connectivity of two sets of manifests (BEFORE and AFTER: files or directories) and list the\n' +
@@ -30,12 +30,12 @@ export const register: RegisterCommand = (program, ctx) => {
         'Every port and every address outside the cluster is covered: ports are cut at every boundary a policy or\n' +
         'pod uses, addresses at every ipBlock boundary (shown as ranges).',
     )
-    .argument('<before>', 'manifests before the change (file or directory)')
-    .argument('<after>', 'manifests after the change (file or directory)')
+    .argument('<before>', 'manifests before the change (file or directory); alone: the change, compared with the live cluster')
+    .argument('[after]', 'manifests after the change (file or directory)')
     .addOption(new Option('-o, --output <format>', 'output format').choices(DIFF_FORMATS).default('text'))
     .addOption(new Option('--group-by <unit>', 'group pods by').choices(GROUP_BY_VALUES).default('workload'))
     .option('--fail-on-new', 'exit 1 when the change allows a connection that was not allowed before')
-    .option('-n, --namespace <namespace>', 'namespace for objects that have none (default "default")')
+    .option('-n, --namespace <namespace>', 'namespace for objects that have none (default "default"); live: the namespace to read')
     .option('-v, --verbose', 'list the objects of kinds netpol does not use (skipped)')
     .addHelpText(
       'after',
@@ -49,11 +49,17 @@ Exit codes: 0 done (also when there are changes); 1 with --fail-on-new when some
 Examples:
   netpol diff examples/three-tier examples/three-tier-v2
   git worktree add /tmp/base origin/main && netpol diff /tmp/base/k8s k8s -o md --fail-on-new
-  netpol diff before/ after/ --group-by namespace -o json`,
+  netpol diff before/ after/ --group-by namespace -o json
+
+Live cluster: with one PATH, the live state of your kubeconfig is BEFORE and PATH is AFTER
+(read-only: get/list on Namespaces, Pods, NetworkPolicies; -n NAMESPACE or -A as with kubectl):
+  netpol diff k8s/ -A --fail-on-new
+  netpol diff k8s/ --kubeconfig ~/.kube/staging --context staging -n shop`,
     )
-    .action(async (beforePath: string, afterPath: string, flags: DiffFlags) => {
-      const before = await loadInput([beforePath], ctx.io, { namespace: flags.namespace, verbose: flags.verbose })
-      const after = await loadInput([afterPath], ctx.io, { namespace: flags.namespace, verbose: flags.verbose })
+    .action(async (first: string, second: string | undefined, flags: DiffFlags & StateSourceFlags) => {
+      // One PATH: the live cluster is BEFORE, the PATH is the change about to be applied.
+      const before = second === undefined ? await loadStateSource([], flags, ctx.io) : await loadStateSource([first], flags, ctx.io)
+      const after = await loadInput([second ?? first], ctx.io, { namespace: flags.namespace, verbose: flags.verbose })
       const result = diffConnectivity(
         { state: before.state, evaluator: createEngine(before.state) },
         { state: after.state, evaluator: createEngine(after.state) },

@@ -5,7 +5,7 @@ import { Option } from 'commander'
 import type { RegisterCommand } from '../main.js'
 import { useColour } from '../io.js'
 import { EXIT_NO, UsageError } from '../errors.js'
-import { loadInput } from '../load-input.js'
+import { addLiveClusterOptions, liveClusterHelp, loadStateSource, type StateSourceFlags } from '../state-source.js'
 import { LINT_RULES, lint, severityAtLeast, type LintSeverity } from '../../analyze/lint.js'
 import { renderLintJson, renderLintSarif, renderLintText } from '../../render/lint-output.js'
 import { VERSION } from '../version.js'
@@ -32,18 +32,17 @@ function parseDisable(value: string, previous: string[]): string[] {
 }
 
 export const register: RegisterCommand = (program, ctx) => {
-  program
-    .command('lint')
+  addLiveClusterOptions(program.command('lint'))
     .summary('find common NetworkPolicy mistakes (DNS cut off, selectors that select nothing, ...)')
     .description(
       'Check policies (and the workloads and namespaces next to them) for the mistakes people make again and again.\n' +
         'Each finding has a rule id, a severity, the file:line of the policy, rule or peer at fault, and a fix.',
     )
-    .argument('<paths...>', 'manifest files or directories (recursive: .yaml, .yml, .json), or - for stdin')
+    .argument('[paths...]', 'manifest files or directories (recursive: .yaml, .yml, .json), or - for stdin; none: the live cluster')
     .addOption(new Option('-o, --output <format>', 'output format').choices(FORMATS).default('text'))
     .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding has this severity or worse').choices(['warning', 'error']).default('error'))
     .option('--disable <ids>', 'rule ids to skip, comma-separated (repeatable)', parseDisable, [])
-    .option('-n, --namespace <namespace>', 'namespace for objects that have none (default "default")')
+    .option('-n, --namespace <namespace>', 'namespace for objects that have none (default "default"); with no PATH: the namespace to read')
     .option('-v, --verbose', 'list the objects of kinds netpol does not use (skipped)')
     .addHelpText(
       'after',
@@ -58,12 +57,13 @@ Examples:
   netpol lint manifests/ --fail-on warning --disable namespace-without-default-deny
   netpol lint manifests/ -o sarif > netpol.sarif     # upload with github/codeql-action/upload-sarif`,
     )
-    .action(async (paths: string[], flags: LintFlags) => {
+    .addHelpText('after', liveClusterHelp('lint'))
+    .action(async (paths: string[], flags: LintFlags & StateSourceFlags) => {
       const unknown = flags.disable.filter((id) => !LINT_RULES.some((r) => r.id === id))
       if (unknown.length > 0) {
         throw new UsageError(`unknown rule id${unknown.length > 1 ? 's' : ''} in --disable: ${unknown.join(', ')} (see netpol lint --help)`)
       }
-      const { state } = await loadInput(paths, ctx.io, { namespace: flags.namespace, verbose: flags.verbose })
+      const { state } = await loadStateSource(paths, flags, ctx.io)
       const { findings, rules } = lint(state, { disable: flags.disable })
       const shown = findings.map((f) => ({ ...f, file: relativeFile(f.file, ctx.io.cwd) }))
       if (flags.output === 'json') ctx.io.stdout(renderLintJson(shown))

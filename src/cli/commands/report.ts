@@ -7,7 +7,7 @@ import { basename, dirname, join, resolve } from 'node:path'
 import { Option } from 'commander'
 import type { RegisterCommand } from '../main.js'
 import { EnvironmentError, UsageError } from '../errors.js'
-import { loadInput } from '../load-input.js'
+import { addLiveClusterOptions, liveClusterHelp, loadStateSource, type StateSourceFlags } from '../state-source.js'
 import { createEngine } from '../../engine/engine.js'
 import { GROUP_BY_VALUES, type GroupBy } from '../../analyze/group.js'
 import { buildReport, type ReportModel } from '../../analyze/report.js'
@@ -36,19 +36,18 @@ export async function renderReport(model: ReportModel): Promise<string> {
 }
 
 export const register: RegisterCommand = (program, ctx) => {
-  program
-    .command('report')
+  addLiveClusterOptions(program.command('report'))
     .summary('one self-contained HTML page: graph, matrix, lint findings, every policy explained')
     .description(
       'Write an HTML report that opens offline: a graph of namespaces and workloads with the allowed connections\n' +
         '(Graphviz, rendered to SVG now), the matrix, lint findings, and a section per policy saying what it selects,\n' +
         'what it allows and where it comes from.',
     )
-    .argument('<paths...>', 'manifest files or directories (recursive: .yaml, .yml, .json), or - for stdin')
+    .argument('[paths...]', 'manifest files or directories (recursive: .yaml, .yml, .json), or - for stdin; none: the live cluster')
     .option('-o, --output <file>', 'the HTML file to write (- for stdout)')
     .addOption(new Option('--group-by <unit>', 'group pods by').choices(GROUP_BY_VALUES).default('workload'))
     .option('--title <text>', 'page title')
-    .option('-n, --namespace <namespace>', 'namespace for objects that have none (default "default")')
+    .option('-n, --namespace <namespace>', 'namespace for objects that have none (default "default"); with no PATH: the namespace to read')
     .option('-v, --verbose', 'list the objects of kinds netpol does not use (skipped)')
     .addHelpText(
       'after',
@@ -57,11 +56,12 @@ Examples:
   netpol report examples/three-tier -o report.html
   netpol report k8s/ --group-by namespace -o netpol-report.html --title "Cluster policies"`,
     )
-    .action(async (paths: string[], flags: ReportFlags) => {
+    .addHelpText('after', liveClusterHelp('report', '-o report.html'))
+    .action(async (paths: string[], flags: ReportFlags & StateSourceFlags) => {
       if (!flags.output) throw new UsageError('name the HTML file to write with -o FILE (or -o - for stdout)')
-      const { state } = await loadInput(paths, ctx.io, { namespace: flags.namespace, verbose: flags.verbose })
+      const { state } = await loadStateSource(paths, flags, ctx.io)
       const engine = createEngine(state)
-      const model = buildReport(state, engine, { groupBy: flags.groupBy, inputs: paths, ...(flags.title ? { title: flags.title } : {}) })
+      const model = buildReport(state, engine, { groupBy: flags.groupBy, inputs: paths.length > 0 ? paths : ['the live cluster'], ...(flags.title ? { title: flags.title } : {}) })
       const html = await renderReport(model)
       if (flags.output === '-') {
         ctx.io.stdout(html)

@@ -8,7 +8,7 @@ import { Option } from 'commander'
 import type { RegisterCommand } from '../main.js'
 import { useColour } from '../io.js'
 import { EnvironmentError, EXIT_NO } from '../errors.js'
-import { loadInput } from '../load-input.js'
+import { addLiveClusterOptions, liveClusterHelp, loadStateSource, type StateSourceFlags } from '../state-source.js'
 import { InputError } from '../../model/diagnostic.js'
 import { createEngine } from '../../engine/engine.js'
 import { checkExpectations, parseExpectations } from '../../analyze/expectations.js'
@@ -23,18 +23,17 @@ interface TestFlags {
 }
 
 export const register: RegisterCommand = (program, ctx) => {
-  program
-    .command('test')
+  addLiveClusterOptions(program.command('test'))
     .summary('check expected reachability ("frontend may reach db on 5432/TCP") against the policies')
     .description(
       'Check a file of expectations against what the policies allow, offline. Each expectation names a source,\n' +
         'a destination, a port and whether the connection must be allowed; each result line says PASS or FAIL and why.',
     )
-    .argument('<paths...>', 'manifest files or directories (recursive: .yaml, .yml, .json), or - for stdin')
+    .argument('[paths...]', 'manifest files or directories (recursive: .yaml, .yml, .json), or - for stdin; none: the live cluster')
     .requiredOption('-e, --expect <file>', 'expectations file (YAML; see docs/review.md)')
     .option('--junit <file>', 'also write the results as JUnit XML to this file')
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
-    .option('-n, --namespace <namespace>', 'namespace for objects that have none (default "default")')
+    .option('-n, --namespace <namespace>', 'namespace for objects that have none (default "default"); with no PATH: the namespace to read')
     .option('-v, --verbose', 'list the objects of kinds netpol does not use (skipped)')
     .addHelpText(
       'after',
@@ -56,7 +55,8 @@ Examples:
   netpol test examples/three-tier --expect examples/three-tier/expected.yaml
   netpol test k8s/ --expect k8s/reachability.yaml --junit test-results/netpol.xml`,
     )
-    .action(async (paths: string[], flags: TestFlags) => {
+    .addHelpText('after', liveClusterHelp('test', '--expect reachability.yaml'))
+    .action(async (paths: string[], flags: TestFlags & StateSourceFlags) => {
       const file = resolve(ctx.io.cwd, flags.expect)
       let text: string
       try {
@@ -65,7 +65,7 @@ Examples:
         throw new InputError([{ severity: 'error', file: flags.expect, line: 0, message: `cannot read expectations: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` }])
       }
       const expectations = parseExpectations(text, flags.expect)
-      const { state } = await loadInput(paths, ctx.io, { namespace: flags.namespace, verbose: flags.verbose })
+      const { state } = await loadStateSource(paths, flags, ctx.io)
       const results = checkExpectations(state, createEngine(state), expectations)
       ctx.io.stdout(flags.output === 'json' ? renderExpectationsJson(results) : renderExpectationsText(results, useColour(ctx.io)))
       if (flags.junit) await writeAtomically(resolve(ctx.io.cwd, flags.junit), renderJunit(results, `netpol test ${flags.expect}`))
