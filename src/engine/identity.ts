@@ -9,7 +9,7 @@
  *
  * Identities are ordered by namespace, so each namespace owns a contiguous id range.
  */
-import type { ClusterState, Labels, Pod } from '../model/types.js'
+import type { ClusterState, ContainerPort, Labels, Pod } from '../model/types.js'
 import type { IpBlockIndex } from './ip-index.js'
 
 export interface Identity {
@@ -52,16 +52,32 @@ interface Draft {
   readonly labels: Labels
   readonly hostNetwork: boolean
   readonly namedPorts: Map<string, number[]>
-  readonly blocks: number[]
+  readonly classes: number[]
   readonly pods: number[]
 }
 
-function describePod(pod: Pod, rel: IdentityRelevance): Omit<Draft, 'pods'> {
+/** Per-pod facts that depend only on the (often shared) labels object or container port list. */
+interface Projection {
+  readonly labelsFor: WeakMap<Labels, { labels: Labels; text: string }>
+  readonly portsFor: WeakMap<readonly ContainerPort[], { namedPorts: Map<string, number[]>; text: string }>
+}
+
+function projectLabels(podLabels: Labels, rel: IdentityRelevance, cache: Projection): { labels: Labels; text: string } {
+  const hit = cache.labelsFor.get(podLabels)
+  if (hit !== undefined) return hit
   const labels: Record<string, string> = {}
-  const keys = Object.keys(pod.labels).filter((k) => rel.podLabelKeys.has(k)).sort()
-  for (const k of keys) labels[k] = pod.labels[k]!
+  const keys = Object.keys(podLabels).filter((k) => rel.podLabelKeys.has(k)).sort()
+  for (const k of keys) labels[k] = podLabels[k]!
+  const out = { labels, text: keys.map((k) => `${k}=${labels[k]}`).join('\u0002') }
+  cache.labelsFor.set(podLabels, out)
+  return out
+}
+
+function projectPorts(ports: readonly ContainerPort[], rel: IdentityRelevance, cache: Projection): { namedPorts: Map<string, number[]>; text: string } {
+  const hit = cache.portsFor.get(ports)
+  if (hit !== undefined) return hit
   const namedPorts = new Map<string, number[]>()
-  for (const cp of pod.containerPorts) {
+  for (const cp of ports) {
     if (cp.name === undefined) continue
     const k = namedPortKey(cp.name, cp.protocol)
     if (!rel.namedPorts.has(k)) continue
@@ -69,19 +85,37 @@ function describePod(pod: Pod, rel: IdentityRelevance): Omit<Draft, 'pods'> {
     if (!list.includes(cp.containerPort)) list.push(cp.containerPort)
     namedPorts.set(k, list)
   }
-  const blockSet = new Set<number>()
-  if (rel.blockIndex.size > 0) for (const ip of pod.ips) for (const b of rel.blockIndex.blocksOf(ip)) blockSet.add(b)
-  const blocks = [...blockSet].sort((a, b) => a - b)
-  const portText = [...namedPorts.keys()].sort().map((k) => `${k}=${namedPorts.get(k)!.sort((a, b) => a - b).join(',')}`)
-  const key = [pod.hostNetwork ? 'h' : 'p', keys.map((k) => `${k}=${labels[k]}`).join('\u0002'), portText.join('\u0002'), blocks.join(',')].join('\u0001')
-  return { key, namespace: pod.namespace, labels, hostNetwork: pod.hostNetwork, namedPorts, blocks }
+  const text = [...namedPorts.keys()]
+    .sort()
+    .map((k) => `${k}=${namedPorts.get(k)!.sort((a, b) => a - b).join(',')}`)
+    .join('\u0002')
+  const out = { namedPorts, text }
+  cache.portsFor.set(ports, out)
+  return out
+}
+
+function describePod(pod: Pod, rel: IdentityRelevance, cache: Projection): Omit<Draft, 'pods'> {
+  const { labels, text: labelText } = projectLabels(pod.labels, rel, cache)
+  const { namedPorts, text: portText } = projectPorts(pod.containerPorts, rel, cache)
+  // Address classes stand for the block sets (cheap to key on); the union is built once per identity.
+  const classes: number[] = []
+  if (rel.blockIndex.size > 0) {
+    for (const ip of pod.ips) {
+      const c = rel.blockIndex.classOf(ip)
+      if (c !== 0 && !classes.includes(c)) classes.push(c)
+    }
+    classes.sort((a, b) => a - b)
+  }
+  const key = `${pod.hostNetwork ? 'h' : 'p'}\u0001${labelText}\u0001${portText}\u0001${classes.join(',')}`
+  return { key, namespace: pod.namespace, labels, hostNetwork: pod.hostNetwork, namedPorts, classes }
 }
 
 export function groupPods(state: ClusterState, rel: IdentityRelevance): IdentityIndex {
   const byNamespace = new Map<string, Map<string, Draft>>()
   for (const ns of state.namespaces) byNamespace.set(ns.name, new Map())
+  const cache: Projection = { labelsFor: new WeakMap(), portsFor: new WeakMap() }
   state.pods.forEach((pod, index) => {
-    const d = describePod(pod, rel)
+    const d = describePod(pod, rel, cache)
     let groups = byNamespace.get(pod.namespace)
     if (groups === undefined) {
       groups = new Map()
@@ -98,7 +132,8 @@ export function groupPods(state: ClusterState, rel: IdentityRelevance): Identity
     const lo = identities.length
     for (const d of groups.values()) {
       const id = identities.length
-      identities.push({ id, namespace: ns, labels: d.labels, hostNetwork: d.hostNetwork, namedPorts: d.namedPorts, blocks: d.blocks, pods: d.pods })
+      const blocks = d.classes.length === 1 ? rel.blockIndex.classBlocks(d.classes[0]!) : [...new Set(d.classes.flatMap((c) => rel.blockIndex.classBlocks(c)))].sort((a, b) => a - b)
+      identities.push({ id, namespace: ns, labels: d.labels, hostNetwork: d.hostNetwork, namedPorts: d.namedPorts, blocks, pods: d.pods })
       for (const p of d.pods) podIdentity[p] = id
     }
     namespaceRange.set(ns, { lo, hi: identities.length })

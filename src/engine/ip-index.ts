@@ -15,21 +15,28 @@ export function ipBlockKey(block: IPBlock): string {
 interface FamilyIndex {
   /** Interval i is [starts[i], starts[i+1]); the last one runs to the end of the space. */
   readonly starts: bigint[]
-  /** Block ids containing interval i (sorted). */
-  readonly blocks: number[][]
+  /** Class (distinct set of containing blocks) of interval i. */
+  readonly classes: number[]
 }
 
 export interface IpBlockIndex {
   /** Block ids in the order they were given. */
   readonly size: number
-  /** Sorted ids of the blocks containing the address (empty when it is in none or does not parse). */
+  /**
+   * The address's class: addresses of one class lie in exactly the same blocks. Class 0 is "in no
+   * block" (also for text that does not parse).
+   */
+  classOf(ip: string | IpAddress): number
+  /** Sorted ids of the blocks of a class. */
+  classBlocks(classId: number): readonly number[]
+  /** Sorted ids of the blocks containing the address. */
   blocksOf(ip: string | IpAddress): readonly number[]
 }
 
-const NONE: readonly number[] = []
-
 export function buildIpBlockIndex(blocks: readonly IPBlock[]): IpBlockIndex {
   const families = new Map<4 | 6, FamilyIndex>()
+  const classIds = new Map<string, number>([['', 0]])
+  const classLists: (readonly number[])[] = [[]]
   const perFamily = new Map<4 | 6, { start: bigint; end: bigint; id: number }[]>()
   blocks.forEach((b, id) => {
     for (const r of ipBlockRanges(b)) {
@@ -50,20 +57,33 @@ export function buildIpBlockIndex(blocks: readonly IPBlock[]): IpBlockIndex {
     for (const r of ranges) {
       for (let i = lowerBound(starts, r.start); i < starts.length && starts[i]! <= r.end; i++) blocksAt[i]!.push(r.id)
     }
-    for (const list of blocksAt) list.sort((a, b) => a - b)
-    families.set(family, { starts, blocks: blocksAt })
+    const classes = blocksAt.map((list) => {
+      list.sort((a, b) => a - b)
+      const key = list.join(',')
+      let id = classIds.get(key)
+      if (id === undefined) {
+        id = classLists.length
+        classIds.set(key, id)
+        classLists.push(list)
+      }
+      return id
+    })
+    families.set(family, { starts, classes })
+  }
+  const classOf = (ip: string | IpAddress): number => {
+    const addr = typeof ip === 'string' ? parseIp(ip) : ip
+    if (addr === undefined) return 0
+    const f = families.get(addr.family)
+    if (f === undefined) return 0
+    // Last interval whose start <= value.
+    const i = upperBound(f.starts, addr.value) - 1
+    return i < 0 ? 0 : f.classes[i]!
   }
   return {
     size: blocks.length,
-    blocksOf(ip) {
-      const addr = typeof ip === 'string' ? parseIp(ip) : ip
-      if (addr === undefined) return NONE
-      const f = families.get(addr.family)
-      if (f === undefined) return NONE
-      // Last interval whose start <= value.
-      const i = upperBound(f.starts, addr.value) - 1
-      return i < 0 ? NONE : f.blocks[i]!
-    },
+    classOf,
+    classBlocks: (id) => classLists[id]!,
+    blocksOf: (ip) => classLists[classOf(ip)]!,
   }
 }
 
