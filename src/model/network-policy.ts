@@ -21,6 +21,7 @@ import {
   type Protocol,
 } from './types.js'
 
+const OBJECT_FIELDS = ['apiVersion', 'kind', 'metadata', 'spec', 'status']
 const SPEC_FIELDS = ['podSelector', 'ingress', 'egress', 'policyTypes']
 const INGRESS_FIELDS = ['from', 'ports']
 const EGRESS_FIELDS = ['to', 'ports']
@@ -32,6 +33,7 @@ const POLICY_TYPES: readonly PolicyType[] = ['Ingress', 'Egress']
 /** Reads the spec of a policy whose metadata is already read; `namespace` is the effective one. */
 export function readNetworkPolicy(r: ObjectReader, obj: PlainMap, meta: ObjectMeta, namespace: string): NetworkPolicy {
   const specPath: FieldPath = ['spec']
+  r.unknownFields(obj, [], OBJECT_FIELDS)
   const spec = r.map(obj.spec, specPath) ?? {}
   r.unknownFields(spec, specPath, SPEC_FIELDS)
   if (spec.podSelector === undefined || spec.podSelector === null) {

@@ -63,11 +63,11 @@ export function readManifestDocuments(text: string, file: string): ReadDocuments
       file,
       value,
       lineAt: (path) => {
-        const node = findNode(doc, root, path)
+        const node = findNode(doc, root, path, true)
         return node.range ? lineOf(node.range[0]) : 0
       },
       textAt: (path) => {
-        const node = findNode(doc, root, path)
+        const node = findNode(doc, root, path, false)
         return node.range ? text.slice(node.range[0], node.range[1]).trim() : undefined
       },
     })
@@ -80,9 +80,14 @@ function firstLine(message: string): string {
   return (i < 0 ? message : message.slice(0, i)).replace(/:$/, '')
 }
 
-/** The deepest node along `path`, resolving aliases; stops at the last node that exists. */
-function findNode(doc: Document.Parsed, root: Node, path: FieldPath): Node {
+/**
+ * The deepest node along `path`, resolving aliases; stops at the last node that exists. With
+ * `preferKey`, a field reached through a map ends at its key (`from:` rather than the list below
+ * it), which is the line a reader looks for.
+ */
+function findNode(doc: Document.Parsed, root: Node, path: FieldPath, preferKey: boolean): Node {
   let node: Node = root
+  let keyNode: Node | undefined
   for (const seg of path) {
     if (isAlias(node)) {
       const target = node.resolve(doc)
@@ -90,6 +95,7 @@ function findNode(doc: Document.Parsed, root: Node, path: FieldPath): Node {
       node = target
     }
     let next: Node | undefined
+    let nextKey: Node | undefined
     if (typeof seg === 'number' && isSeq(node)) {
       const item = node.items[seg]
       if (item && typeof item === 'object' && !isPair(item)) next = item as Node
@@ -101,12 +107,14 @@ function findNode(doc: Document.Parsed, root: Node, path: FieldPath): Node {
           // A key with no value (`ingress:`) has no value node with a range: point at the key.
           const value = pair.value as Node | null
           next = value && value.range ? value : (key as Node)
+          nextKey = key as Node
           break
         }
       }
     }
-    if (!next) return node
+    if (!next) return preferKey && keyNode?.range ? keyNode : node
     node = next
+    keyNode = nextKey
   }
-  return node
+  return preferKey && keyNode?.range ? keyNode : node
 }

@@ -62,7 +62,7 @@ describe('NetworkPolicy defaulting', () => {
   it('an absent podSelector selects every pod, with a warning', () => {
     const r = loadManifestText(manifest('  ingress: [{}]\n'), { file: 'np.yaml' })
     expect(r.state.policies[0].podSelector).toEqual({ matchLabels: {}, matchExpressions: [] })
-    expect(r.warnings).toEqual([expect.objectContaining({ severity: 'warning', field: 'spec.podSelector', line: 7 })])
+    expect(r.warnings).toEqual([expect.objectContaining({ severity: 'warning', field: 'spec.podSelector', line: 6 })])
   })
   it('selectors default their missing parts and keep peers shapes', () => {
     const p = policyOf(
@@ -206,6 +206,9 @@ describe('NetworkPolicy validation (the API server rules)', () => {
   it('unknown fields are rejected as strict decoding does (a typo would silently allow everything)', () => {
     expect(errorsOf('  podSelector: {}\n  ingress:\n    - form:\n        - podSelector: {}\n')).toEqual([
       'spec.ingress[0].form: Unknown field: strict decoding error: unknown field "spec.ingress[0].form"',
+    ])
+    expect(problems(manifest('  podSelector: {}\n').replace('spec:', 'specs:')).map((d) => `${d.line} ${d.field}: ${d.message}`)).toEqual([
+      '6 specs: Unknown field: strict decoding error: unknown field "specs"',
     ])
     expect(errorsOf('  podSelector:\n    matchLabel: {a: b}\n')).toEqual([
       'spec.podSelector.matchLabel: Unknown field: strict decoding error: unknown field "spec.podSelector.matchLabel"',

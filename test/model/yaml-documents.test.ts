@@ -35,7 +35,10 @@ describe('readManifestDocuments', () => {
     expect(doc.lineAt(['spec', 'ingress', 0, 'from', 1])).toBe(6)
     expect(doc.lineAt(['spec', 'ingress', 0, 'from', 1, 'ipBlock', 'except', 1])).toBe(10)
     // An absent field falls back to its deepest existing ancestor.
-    expect(doc.lineAt(['spec', 'ingress', 0, 'from', 1, 'ipBlock', 'nope'])).toBe(7)
+    expect(doc.lineAt(['spec', 'ingress', 0, 'from', 1, 'ipBlock', 'nope'])).toBe(6)
+    // A field reached through a map is at its key, even when its value starts below.
+    expect(doc.lineAt(['spec', 'ingress', 0, 'from'])).toBe(4)
+    expect(doc.lineAt(['spec', 'ingress', 0, 'from', 1, 'ipBlock', 'except'])).toBe(8)
     expect(doc.textAt(['spec', 'ingress', 0, 'from', 1, 'ipBlock', 'cidr'])).toBe('10.0.0.0/8')
   })
   it('counts lines per source: a second text starts again at line 1', () => {
