@@ -12,6 +12,8 @@ import { createEngine } from '../../engine/engine.js'
 import { computeMatrix, defaultPorts, parsePortSpec, type PortSpec } from '../../analyze/matrix.js'
 import { MATRIX_FORMATS, renderMatrix, type MatrixFormat } from '../../render/matrix-output.js'
 import { startProgress } from '../progress.js'
+import { GROUP_BY_VALUES, groupMatrix, type GroupBy } from '../../analyze/group.js'
+import { renderGroupedMatrix } from '../../render/grouped-matrix.js'
 
 interface MatrixFlags {
   port: string[]
@@ -19,6 +21,7 @@ interface MatrixFlags {
   namespace?: string
   width?: string
   verbose?: boolean
+  groupBy: GroupBy
 }
 
 /** Above this many cells a progress line is worth showing (on a TTY). */
@@ -37,6 +40,7 @@ export const register: RegisterCommand = (program, ctx) => {
     .option('-n, --namespace <namespace>', 'namespace for objects that have none (default "default"); with no PATH: the namespace to read')
     .option('--width <columns>', 'split the table into blocks of columns that fit this width (default: the terminal width on a TTY, else no limit; 0: no limit)')
     .option('-v, --verbose', 'list the objects of kinds netpol does not use (skipped)')
+    .addOption(new Option('--group-by <unit>', 'fold pods into workloads or namespaces (a cell: allowed for every pod pair, ~ for some)').choices(GROUP_BY_VALUES).default('pod'))
     .addHelpText(
       'after',
       `
@@ -68,7 +72,11 @@ Examples:
       try {
         const matrix = computeMatrix(engine, state, ports, { onProgress: progress?.update })
         progress?.done()
-        ctx.io.stdout(renderMatrix(matrix, flags.output, { colour: useColour(ctx.io), width }))
+        ctx.io.stdout(
+          flags.groupBy === 'pod'
+            ? renderMatrix(matrix, flags.output, { colour: useColour(ctx.io), width })
+            : renderGroupedMatrix(groupMatrix(matrix, flags.groupBy), flags.output, { colour: useColour(ctx.io) }),
+        )
       } finally {
         progress?.done()
       }

@@ -1,0 +1,93 @@
+/**
+ * @module `netpol matrix --group-by workload|namespace`: the matrix folded into groups, in the
+ * matrix formats. A cell is allowed when every pod pair of the two groups is, partial when some are.
+ */
+import type { GroupedMatrix } from '../analyze/group.js'
+import { renderCsv } from './csv.js'
+import { renderJson } from './json.js'
+import { renderMdTable } from './md.js'
+import { renderYaml } from './yaml.js'
+
+export type GroupedMatrixFormat = 'table' | 'json' | 'yaml' | 'csv' | 'md'
+
+function document(g: GroupedMatrix) {
+  return {
+    groupBy: g.groupBy,
+    groups: g.groups,
+    connections: g.connections.map((c) => ({
+      from: c.from,
+      to: c.to,
+      port: c.port,
+      protocol: c.protocol,
+      allowed: c.allowed,
+      partial: c.partial,
+      allowedPairs: c.allowedPairs,
+      pairs: c.pairs,
+    })),
+  }
+}
+
+/** `80/TCP` per cell: `.` allowed, `X` denied, `~` some pod pairs only. */
+function mark(c: { allowed: boolean; partial: boolean }, md: boolean): string {
+  if (c.allowed) return md ? '✓' : '.'
+  if (c.partial) return '~'
+  return md ? '✗' : 'X'
+}
+
+function renderTable(g: GroupedMatrix, colour: boolean): string {
+  if (g.groups.length === 0) return 'No pods: nothing to show.\n'
+  const paint = (t: string) => {
+    if (!colour) return t
+    const code = t === '.' ? '32' : t === 'X' ? '31' : '33'
+    return `\u001b[${code}m${t}\u001b[0m`
+  }
+  const cells = new Map(g.connections.map((c) => [`${c.from}\u0000${c.to}\u0000${c.port}/${c.protocol}`, c]))
+  const parts: string[] = [`Grouped by ${g.groupBy}: rows are sources, columns destinations (numbered); "." allowed, "X" denied, "~" only some pod pairs.`]
+  const width = String(g.groups.length).length
+  const nameWidth = Math.max(...g.groups.map((x) => x.length))
+  for (const p of g.ports) {
+    const lines = [`${p.port}/${p.protocol}`]
+    lines.push(`${' '.repeat(nameWidth + width + 3)}${g.groups.map((_, i) => String(i + 1).padStart(width)).join(' ')}`)
+    g.groups.forEach((from, i) => {
+      const row = g.groups.map((to) => {
+        const c = cells.get(`${from}\u0000${to}\u0000${p.port}/${p.protocol}`)
+        return paint(c ? mark(c, false) : ' ').padStart(colour ? 0 : width)
+      })
+      lines.push(`${String(i + 1).padStart(width)}  ${from.padEnd(nameWidth)} ${row.map((r) => (colour ? ' '.repeat(width - 1) + r : r)).join(' ')}`)
+    })
+    parts.push(lines.join('\n'))
+  }
+  return `${parts.join('\n\n')}\n`
+}
+
+export function renderGroupedMatrix(g: GroupedMatrix, format: GroupedMatrixFormat, options: { colour?: boolean } = {}): string {
+  switch (format) {
+    case 'json':
+      return renderJson(document(g))
+    case 'yaml':
+      return renderYaml(document(g))
+    case 'csv':
+      return renderCsv(
+        ['from', 'to', 'port', 'protocol', 'allowed', 'partial', 'allowedPairs', 'pairs'],
+        g.connections.map((c) => [c.from, c.to, c.port, c.protocol, c.allowed, c.partial, c.allowedPairs, c.pairs]),
+      )
+    case 'md': {
+      if (g.groups.length === 0) return 'No pods: nothing to show.\n'
+      const cells = new Map(g.connections.map((c) => [`${c.from}\u0000${c.to}\u0000${c.port}/${c.protocol}`, c]))
+      const parts = [`Grouped by ${g.groupBy}: rows are sources (from), columns destinations (to); ✓ allowed, ✗ denied, ~ only some pod pairs.\n`]
+      for (const p of g.ports) {
+        const rows = g.groups.map((from) => [
+          `**${from}**`,
+          ...g.groups.map((to) => {
+            const c = cells.get(`${from}\u0000${to}\u0000${p.port}/${p.protocol}`)
+            return c ? mark(c, true) : ''
+          }),
+        ])
+        parts.push(`### ${p.port}/${p.protocol}\n\n${renderMdTable(['from \\ to', ...g.groups], rows)}`)
+      }
+      return parts.join('\n')
+    }
+    case 'table':
+      return renderTable(g, options.colour ?? false)
+  }
+}

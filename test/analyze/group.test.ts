@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest'
+import { loadManifestText } from '../../src/cluster/load-manifests.js'
+import { referenceEvaluator } from '../../src/engine/reference.js'
+import { computeMatrix, defaultPorts } from '../../src/analyze/matrix.js'
+import { groupMatrix, podGroup } from '../../src/analyze/group.js'
+import { renderGroupedMatrix } from '../../src/render/grouped-matrix.js'
+import type { Pod } from '../../src/model/types.js'
+
+const STATE = loadManifestText(
+  `
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: a}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec: {containers: [{name: c, image: i, ports: [{containerPort: 80}]}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: canary, namespace: a, labels: {app: web, track: canary}}
+spec: {containers: [{name: c, image: i, ports: [{containerPort: 80}]}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: client, namespace: b, labels: {app: client}}
+spec: {containers: [{name: c, image: i}]}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: stable-only, namespace: a}
+spec:
+  podSelector: {matchExpressions: [{key: track, operator: DoesNotExist}]}
+  ingress: [{from: [{namespaceSelector: {}}]}]
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: canary-closed, namespace: a}
+spec:
+  podSelector: {matchLabels: {track: canary}}
+  policyTypes: [Ingress]
+`,
+  { file: 'g.yaml' },
+).state
+
+describe('grouping', () => {
+  const matrix = computeMatrix(referenceEvaluator(STATE), STATE, defaultPorts(STATE))
+
+  it('pods of a Deployment form one workload; a bare pod is its own', () => {
+    const byName = new Map(STATE.pods.map((p) => [p.name, p]))
+    expect(podGroup(byName.get('web-1')!, 'workload').key).toBe('a/web[Deployment]')
+    expect(podGroup(byName.get('canary')!, 'workload').key).toBe('a/canary[Pod]')
+    expect(podGroup(byName.get('canary')!, 'namespace').key).toBe('a')
+  })
+
+  it('a live pod owned by a Deployment ReplicaSet groups under the Deployment', () => {
+    const pod: Pod = { ...STATE.pods[0], name: 'web-5f7b-abcde', labels: { app: 'web', 'pod-template-hash': '5f7b' }, owner: { kind: 'ReplicaSet', name: 'web-5f7b' } }
+    expect(podGroup(pod, 'workload').key).toBe('a/web[Deployment]')
+  })
+
+  it('by workload: allowed when every pod pair is, and a pod to itself does not count', () => {
+    const g = groupMatrix(matrix, 'workload')
+    expect(g.groups).toEqual(['a/canary[Pod]', 'a/web[Deployment]', 'b/client[Pod]'])
+    const cell = (from: string, to: string) => g.connections.find((c) => c.from === from && c.to === to && c.port === 80)!
+    expect(cell('b/client[Pod]', 'a/web[Deployment]')).toMatchObject({ allowed: true, partial: false, pairs: 2, allowedPairs: 2 })
+    expect(cell('b/client[Pod]', 'a/canary[Pod]')).toMatchObject({ allowed: false, partial: false })
+    // web-0 <-> web-1: both allowed (the namespace selector {} covers a itself).
+    expect(cell('a/web[Deployment]', 'a/web[Deployment]')).toMatchObject({ allowed: true, pairs: 2 })
+  })
+
+  it('by namespace: a mix of allowed and denied pod pairs is partial', () => {
+    const g = groupMatrix(matrix, 'namespace')
+    const bToA = g.connections.find((c) => c.from === 'b' && c.to === 'a' && c.port === 80)!
+    expect(bToA).toMatchObject({ allowed: false, partial: true, pairs: 3, allowedPairs: 2 })
+    const md = renderGroupedMatrix(g, 'md')
+    expect(md).toContain('| **b** | ~ | ✓ |')
+    expect(renderGroupedMatrix(g, 'table')).toMatch(/2 {2}b ~ \./)
+  })
+})
