@@ -35,7 +35,9 @@ import {
   podAddresses,
   policyHasType,
   policySelectsPod,
+  PodIndex,
   resolveNamedPort,
+  type NamedPortTarget,
 } from './policy-selection.js'
 
 export interface CompileOptions {
@@ -147,6 +149,10 @@ export function denySetName(side: Side, family: IpFamily): string {
   return `denied_${SIDE_PREFIX[side]}_v${family}`
 }
 
+function denyChainName(side: Side): string {
+  return `deny_${SIDE_PREFIX[side]}`
+}
+
 function dispatchMapName(side: Side, family: IpFamily): string {
   return `${SIDE_PREFIX[side]}_v${family}`
 }
@@ -154,6 +160,7 @@ function dispatchMapName(side: Side, family: IpFamily): string {
 /** Collects sets by content so identical sets (across rules and policies) are emitted once. */
 class SetRegistry {
   readonly sets = new Map<string, SetDef>()
+  /** `@name` of the set holding `elements`. */
   add(prefix: string, type: string, interval: boolean, elements: readonly string[]): string {
     const name = nftName(prefix, '', `${type}|${interval}|${elements.join(',')}`)
     const existing = this.sets.get(name)
@@ -161,8 +168,23 @@ class SetRegistry {
       throw new Error(`internal: set name collision for ${name}`)
     }
     if (!existing) this.sets.set(name, { name, type, interval, elements })
-    return name
+    return `@${name}`
   }
+}
+
+/**
+ * `<expr> <value>` for a one-element match (a plain comparison: no set object, which keeps the
+ * kernel's per-table set list short at thousands of policies), else `<expr> @set`.
+ */
+function setMatch(sets: SetRegistry, exprs: readonly string[], prefix: string, type: string, interval: boolean, elements: readonly string[]): string {
+  if (elements.length === 1) {
+    const parts = elements[0].split(' . ')
+    return exprs
+      .map((e, i) => (e === 'th dport' && parts[i] === `0-${MAX_PORT}` ? '' : `${e} ${parts[i]}`))
+      .filter((t) => t !== '')
+      .join(' ')
+  }
+  return `${exprs.join(' . ')} ${sets.add(prefix, type, interval, elements)}`
 }
 
 /** Numeric port entries of a rule (`port` absent = whole protocol), merged per protocol. */
@@ -190,12 +212,27 @@ function numericPortElements(ports: readonly NetworkPolicyPort[]): string[] {
   return out
 }
 
+/** Resolves each (name, protocol) over every pod once. */
+class NamedPortCache {
+  private readonly cache = new Map<string, NamedPortTarget[]>()
+  constructor(private readonly pods: readonly Pod[]) {}
+  get(name: string, protocol: Protocol): NamedPortTarget[] {
+    const key = `${protocol}/${name}`
+    let hit = this.cache.get(key)
+    if (!hit) {
+      hit = resolveNamedPort(name, protocol, this.pods)
+      this.cache.set(key, hit)
+    }
+    return hit
+  }
+}
+
 /** Named ports of a rule resolved over every pod: per family `addr . proto . port` elements. */
-function namedPortElements(ports: readonly NetworkPolicyPort[], pods: readonly Pod[], family: IpFamily): string[] {
+function namedPortElements(ports: readonly NetworkPolicyPort[], namedPorts: NamedPortCache, family: IpFamily): string[] {
   const seen = new Map<string, { address: bigint; proto: string; port: number }>()
   for (const p of ports) {
     if (typeof p.port !== 'string') continue
-    for (const t of resolveNamedPort(p.port, p.protocol, pods)) {
+    for (const t of namedPorts.get(p.port, p.protocol)) {
       if (t.family !== family) continue
       const proto = PROTO_KEYWORD[t.protocol]
       seen.set(`${t.address}|${proto}|${t.port}`, { address: t.address, proto, port: t.port })
@@ -212,7 +249,8 @@ function compileRule(
   side: Side,
   peers: readonly NetworkPolicyPeer[],
   ports: readonly NetworkPolicyPort[],
-  pods: readonly Pod[],
+  index: PodIndex,
+  namedPorts: NamedPortCache,
   nsLabels: ReturnType<typeof namespaceLabelIndex>,
   sets: SetRegistry,
 ): string[] {
@@ -222,12 +260,11 @@ function compileRule(
   if (peers.length === 0) {
     peerMatches.push({ text: '' })
   } else {
-    const ranges = peerRanges(policy, peers, pods, nsLabels)
+    const ranges = peerRanges(policy, peers, index, nsLabels)
     for (const family of FAMILIES) {
       const merged = mergeRanges(ranges.filter((r) => r.family === family))
       if (merged.length === 0) continue
-      const name = sets.add(`peer${family}`, addrType(family), true, merged.map(renderRange))
-      peerMatches.push({ family, text: `${ipKeyword(family)} ${peerField} @${name}` })
+      peerMatches.push({ family, text: setMatch(sets, [`${ipKeyword(family)} ${peerField}`], `peer${family}`, addrType(family), true, merged.map(renderRange)) })
     }
   }
   const portMatches: { family?: IpFamily; text: string }[] = []
@@ -236,15 +273,14 @@ function compileRule(
   } else {
     const numeric = numericPortElements(ports)
     if (numeric.length > 0) {
-      const name = sets.add('port', 'inet_proto . inet_service', true, numeric)
-      portMatches.push({ text: `meta l4proto . th dport @${name}` })
+      portMatches.push({ text: setMatch(sets, ['meta l4proto', 'th dport'], 'port', 'inet_proto . inet_service', true, numeric) })
     }
     for (const family of FAMILIES) {
-      const named = namedPortElements(ports, pods, family)
+      const named = namedPortElements(ports, namedPorts, family)
       if (named.length === 0) continue
-      const name = sets.add(`named${family}`, `${addrType(family)} . inet_proto . inet_service`, false, named)
       // Named ports resolve against the destination pod, whose address is the packet's daddr on both sides.
-      portMatches.push({ family, text: `${ipKeyword(family)} daddr . meta l4proto . th dport @${name}` })
+      const exprs = [`${ipKeyword(family)} daddr`, 'meta l4proto', 'th dport']
+      portMatches.push({ family, text: setMatch(sets, exprs, `named${family}`, `${addrType(family)} . inet_proto . inet_service`, false, named) })
     }
   }
   const out: string[] = []
@@ -257,19 +293,50 @@ function compileRule(
   return out
 }
 
+/** Policies by namespace and by one `key=value` of their podSelector's matchLabels: a pod only meets policies that can select it. */
+class PolicyIndex {
+  private readonly scan = new Map<string, NetworkPolicy[]>()
+  private readonly byLabel = new Map<string, NetworkPolicy[]>()
+  constructor(policies: readonly NetworkPolicy[]) {
+    for (const p of policies) {
+      const first = Object.keys(p.podSelector.matchLabels).sort()[0]
+      if (first === undefined) add(this.scan, p.namespace, p)
+      else add(this.byLabel, `${p.namespace}\n${first}=${p.podSelector.matchLabels[first]}`, p)
+    }
+  }
+  candidates(pod: Pod): NetworkPolicy[] {
+    const out = [...(this.scan.get(pod.namespace) ?? [])]
+    for (const [k, v] of Object.entries(pod.labels)) out.push(...(this.byLabel.get(`${pod.namespace}\n${k}=${v}`) ?? []))
+    return out
+  }
+}
+
+function add<V>(map: Map<string, V[]>, key: string, value: V): void {
+  const list = map.get(key)
+  if (list) list.push(value)
+  else map.set(key, [value])
+}
+
 function plan(state: ClusterState, options: CompileOptions): Plan {
   const pods = [...state.pods].sort(byQualifiedName)
   const policies = [...state.policies].sort(byQualifiedName)
   const nsLabels = namespaceLabelIndex(state)
   const sets = new SetRegistry()
+  const index = new PodIndex(pods)
+  const namedPorts = new NamedPortCache(pods)
   const localPods = pods.filter((p) => p.nodeName === options.nodeName && !p.hostNetwork && podAddresses(p).length > 0)
+  const policyOrder = new Map(policies.map((p, i) => [p, i]))
+  const policyIndex = new PolicyIndex(policies)
 
   const policyChains = new Map<string, PolicyChain>()
   const podChains: PodChain[] = []
   for (const side of SIDES) {
     const type = side === 'ingress' ? 'Ingress' : 'Egress'
     for (const pod of localPods) {
-      const selecting = policies.filter((p) => policyHasType(p, type) && policySelectsPod(p, pod))
+      const selecting = policyIndex
+        .candidates(pod)
+        .filter((p) => policyHasType(p, type) && policySelectsPod(p, pod))
+        .sort((a, b) => policyOrder.get(a)! - policyOrder.get(b)!)
       if (selecting.length === 0) continue
       const jumps: string[] = []
       const bodies = new Set<string>()
@@ -278,7 +345,7 @@ function plan(state: ClusterState, options: CompileOptions): Plan {
         let chain = policyChains.get(key)
         if (!chain) {
           const rules = side === 'ingress' ? policy.ingress.map((r) => ({ peers: r.from, ports: r.ports })) : policy.egress.map((r) => ({ peers: r.to, ports: r.ports }))
-          const matches = rules.flatMap((r) => compileRule(policy, side, r.peers, r.ports, pods, nsLabels, sets))
+          const matches = rules.flatMap((r) => compileRule(policy, side, r.peers, r.ports, index, namedPorts, nsLabels, sets))
           chain = {
             name: nftName(`pol_${SIDE_PREFIX[side]}`, `${policy.namespace}_${policy.name}`, qualifiedName(policy)),
             counter: allowCounterName(policy, side),
@@ -402,18 +469,22 @@ function render(p: Plan): string {
     '\t}',
   )
 
+  // One shared deny tail per side: records the connection in the deny-log set, then drops.
+  for (const side of SIDES) {
+    out.push(`\tchain ${denyChainName(side)} {`)
+    for (const family of FAMILIES) {
+      const ip = ipKeyword(family)
+      out.push(`\t\tct state new meta nfproto ipv${family} meta l4proto { tcp, udp, sctp } add @${denySetName(side, family)} { ${ip} saddr . ${ip} daddr . meta l4proto . th sport . th dport }`)
+    }
+    out.push('\t\tdrop', '\t}')
+  }
+
   for (const chain of [...p.podChains].sort(byName)) {
     const who = qualifiedName(chain.pod)
     out.push(`\tchain ${chain.name} {`, `\t\tcomment ${nftString(`${chain.side} of ${who}`, COMMENT_MAX)}`)
     for (const j of chain.jumps) out.push(`\t\tjump ${j}`)
     out.push(`\t\tct state new limit rate 10/second burst 20 packets log prefix ${nftString(`netpol deny ${chain.side} ${who}: `, LOG_PREFIX_MAX)} group ${p.logGroup}`)
-    for (const family of chain.families) {
-      const ip = ipKeyword(family)
-      out.push(
-        `\t\tct state new meta nfproto ipv${family} meta l4proto { tcp, udp, sctp } add @${denySetName(chain.side, family)} { ${ip} saddr . ${ip} daddr . meta l4proto . th sport . th dport }`,
-      )
-    }
-    out.push(`\t\tcounter name "${chain.counter}" drop`, '\t}')
+    out.push(`\t\tcounter name "${chain.counter}" goto ${denyChainName(chain.side)}`, '\t}')
   }
 
   for (const chain of [...p.policyChains].sort(byName)) {

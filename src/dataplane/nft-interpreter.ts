@@ -669,6 +669,10 @@ export interface HookResult {
   readonly logs: readonly { prefix: string; group?: number }[]
   /** Elements the packet added to dynamic sets: set name and the key values. */
   readonly setAdds: readonly { set: string; key: readonly bigint[] }[]
+  /** Every chain the packet entered, in order (base chains included). */
+  readonly visited: readonly string[]
+  /** How many rules were evaluated: the per-packet cost. */
+  readonly rulesEvaluated: number
 }
 
 function elementMatches(e: SetElement, values: readonly bigint[]): boolean {
@@ -692,6 +696,8 @@ export function runHook(ruleset: NftRuleset, hook: Hook, packet: Packet): HookRe
   const counters: string[] = []
   const logs: { prefix: string; group?: number }[] = []
   const setAdds: { set: string; key: bigint[] }[] = []
+  const visited: string[] = []
+  let rulesEvaluated = 0
   const bases: { table: NftTable; chain: NftChain }[] = []
   for (const table of ruleset.tables.values()) {
     for (const chain of table.chains.values()) if (chain.base?.hook === hook) bases.push({ table, chain })
@@ -703,6 +709,7 @@ export function runHook(ruleset: NftRuleset, hook: Hook, packet: Packet): HookRe
     // Each frame: chain and the next rule index to run.
     const stack: { chain: NftChain; rule: number }[] = []
     let current: { chain: NftChain; rule: number } | undefined = { chain: baseChain, rule: 0 }
+    visited.push(baseChain.name)
     let verdict: 'accept' | 'drop' | undefined
     let depth = 0
     while (current && verdict === undefined) {
@@ -720,6 +727,7 @@ export function runHook(ruleset: NftRuleset, hook: Hook, packet: Packet): HookRe
       }
       const ruleIndex = frame.rule++
       const rule = frame.chain.rules[ruleIndex]
+      rulesEvaluated++
       let matched = true
       let next: { kind: 'verdict'; verdict: 'accept' | 'drop' | 'return' | 'jump' | 'goto'; chain?: string } | undefined
       for (const s of rule.statements) {
@@ -784,13 +792,15 @@ export function runHook(ruleset: NftRuleset, hook: Hook, packet: Packet): HookRe
         case 'jump':
           stack.push(frame)
           current = { chain: table.chains.get(next.chain!)!, rule: 0 }
+          visited.push(next.chain!)
           break
         case 'goto':
           current = { chain: table.chains.get(next.chain!)!, rule: 0 }
+          visited.push(next.chain!)
           break
       }
     }
-    if (verdict === 'drop') return { verdict: 'drop', trace, counters, logs, setAdds }
+    if (verdict === 'drop') return { verdict: 'drop', trace, counters, logs, setAdds, visited, rulesEvaluated }
   }
-  return { verdict: 'accept', trace, counters, logs, setAdds }
+  return { verdict: 'accept', trace, counters, logs, setAdds, visited, rulesEvaluated }
 }
