@@ -104,6 +104,27 @@ describe('netpol diff (CLI)', () => {
     ])
   })
 
+  it('examples/three-tier -> examples/three-tier-v2 names exactly the changed connections and the policies behind them', async () => {
+    const r = await run(['diff', 'examples/three-tier', 'examples/three-tier-v2', '-o', 'json'])
+    expect(r.code).toBe(0)
+    const json = JSON.parse(r.out) as {
+      changes: { change: string; from: string; to: string; newlyAllowed: string; newlyDenied: string; causes: { side: string; policies: { name: string; file: string }[] }[] }[]
+    }
+    expect(json.changes.map((c) => `${c.change} ${c.from} -> ${c.to} +${c.newlyAllowed} -${c.newlyDenied}`)).toEqual([
+      'added prod/backend[Deployment] -> 203.0.113.0/24 +TCP 443 -none',
+      'changed 0.0.0.0/0 -> prod/frontend[Deployment] +none -TCP 80',
+      'changed prod/backend[Deployment] -> kube-system/kube-dns[Deployment] +TCP 53 -none',
+      'changed prod/frontend[Deployment] -> kube-system/kube-dns[Deployment] +TCP 53 -none',
+    ])
+    expect(json.changes.map((c) => c.causes.map((x) => `${x.side}:${x.policies.map((p) => p.name).join(',')}`).join(' '))).toEqual([
+      'egress:backend-policy',
+      'ingress:allow-frontend-ingress',
+      'egress:backend-policy',
+      'egress:frontend-to-backend',
+    ])
+    expect(json.changes[0].causes[0].policies[0].file).toBe('examples/three-tier-v2/policies.yaml')
+  })
+
   it('--fail-on-new exits 1 when something new is allowed, 0 when the change only denies', async () => {
     expect((await run(['diff', `${TIER}/three-tier-v1`, `${TIER}/three-tier-v2`, '--fail-on-new'])).code).toBe(1)
     const onlyDenies = await run(['diff', `${TIER}/three-tier-v2`, `${TIER}/three-tier-v1`, '--fail-on-new', '--group-by', 'pod'])
