@@ -95,16 +95,23 @@ export function serverSpec(pod: LabPod): PodServerSpec {
   }
 }
 
+/** The pod server's control socket (its prober), unless the path is too long for a Unix socket. */
+export function controlSocketPath(dir: string, pod: LabPod): string | undefined {
+  const path = join(dir, `pod-${pod.hash}.sock`)
+  return Buffer.byteLength(path) < 100 ? path : undefined
+}
+
 /** Starts each pod's server inside its namespace; resolves with `ns/name` -> PID. */
 export async function startServers(lab: string, dir: string, pods: readonly LabPod[]): Promise<Record<string, number>> {
   const pids: Record<string, number> = {}
   await forEachLimit(pods, 4, async (pod) => {
     const spec = Buffer.from(JSON.stringify(serverSpec(pod))).toString('base64')
+    const control = controlSocketPath(dir, pod)
     pids[`${pod.namespace}/${pod.name}`] = await startLabProcess({
       lab,
       netns: pod.netns,
       script: 'pod-server-main',
-      args: [`--spec=${spec}`],
+      args: [`--spec=${spec}`, ...(control ? [`--control=${control}`] : [])],
       logFile: join(dir, `server-${pod.hash}.log`),
     })
   })

@@ -8,6 +8,8 @@ import { UsageError } from '../cli/errors.js'
 import type { LabState } from './lab-state.js'
 import { compareProbes, planProbes, type ProbeReport } from './probe-plan.js'
 import { runProbes } from './run-probes.js'
+import { controlSocketPath } from './lab-build.js'
+import { labDir } from './state-store.js'
 
 export interface ProbeOptions {
   /** Default: every containerPort any pod declares. */
@@ -22,12 +24,19 @@ export interface LabProbeResult extends ProbeReport {
   readonly observed: MatrixResult
 }
 
-export async function labProbe(state: LabState, o: ProbeOptions): Promise<LabProbeResult> {
+/** `root`: the labs directory (for the pod servers' control sockets). */
+export async function labProbe(root: string, state: LabState, o: ProbeOptions): Promise<LabProbeResult> {
   const ports = o.ports && o.ports.length > 0 ? o.ports : defaultPorts(state.cluster)
   if (ports.length === 0) throw new UsageError('no pod declares a containerPort, so there is nothing to probe by default: name ports with --port, e.g. --port 80/TCP')
   const expected = computeMatrix(createEngine(state.cluster), state.cluster, ports)
   const plan = planProbes(state.topology, expected.ports)
-  const results = await runProbes(state.name, plan, o.timeoutMs)
+  const dir = labDir(root, state.name)
+  const controlSockets = new Map<string, string>()
+  for (const pod of state.topology.pods) {
+    const path = controlSocketPath(dir, pod)
+    if (path !== undefined) controlSockets.set(`${pod.namespace}/${pod.name}`, path)
+  }
+  const results = await runProbes(plan, { lab: state.name, timeoutMs: o.timeoutMs, controlSockets })
   const report = compareProbes(expected, plan, results, state.sctp.reason)
   return {
     ...report,

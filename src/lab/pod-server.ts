@@ -4,9 +4,16 @@
  * TCP: an HTTP request gets a one-line `200 OK` naming the pod (so `curl` works as in the seeds'
  * walkthrough); anything else is echoed. UDP: every datagram is echoed. SCTP has no Node.js
  * socket, so the lab never serves it (see sctp-support.ts).
+ *
+ * The server is also the pod's prober: on its control socket (a Unix socket in the lab's state
+ * directory, which the host reaches while the probes' own sockets live in the pod's namespace) it
+ * takes one JSON line `{ "timeoutMs": n, "targets": [...] }` and answers with the results. That
+ * saves starting a process per pod for every `lab probe`.
  */
 import { createServer, type Server, type Socket } from 'node:net'
 import { createSocket, type Socket as UdpSocket } from 'node:dgram'
+import { chmodSync, rmSync } from 'node:fs'
+import { probeAll, type ProbeTarget } from './prober.js'
 
 export interface PodServerSpec {
   /** `ns/name`, used in answers. */
@@ -58,10 +65,43 @@ function listenUdp(port: number): Promise<UdpSocket> {
   })
 }
 
-export async function startPodServer(spec: PodServerSpec): Promise<RunningPodServer> {
+function handleControl(socket: Socket): void {
+  socket.on('error', () => socket.destroy())
+  let buffered = ''
+  socket.on('data', (chunk: Buffer) => {
+    buffered += chunk.toString('utf8')
+    const nl = buffered.indexOf('\n')
+    if (nl < 0) return
+    socket.removeAllListeners('data')
+    let request: { timeoutMs: number; targets: ProbeTarget[] }
+    try {
+      request = JSON.parse(buffered.slice(0, nl)) as typeof request
+    } catch {
+      socket.end('{"error":"bad request"}\n')
+      return
+    }
+    void probeAll(request.targets, request.timeoutMs).then((results) => socket.end(`${JSON.stringify(results)}\n`))
+  })
+}
+
+function listenControl(path: string): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    rmSync(path, { force: true })
+    const server = createServer(handleControl)
+    server.once('error', reject)
+    server.listen(path, () => {
+      chmodSync(path, 0o600)
+      resolve(server)
+    })
+  })
+}
+
+/** `controlSocket`: where to take probe requests (see the module comment); none when absent. */
+export async function startPodServer(spec: PodServerSpec, controlSocket?: string): Promise<RunningPodServer> {
   const tcp: Server[] = []
   const udp: UdpSocket[] = []
   try {
+    if (controlSocket !== undefined) tcp.push(await listenControl(controlSocket))
     for (const p of spec.ports) {
       if (p.protocol === 'TCP') tcp.push(await listenTcp(spec, p.port))
       else udp.push(await listenUdp(p.port))

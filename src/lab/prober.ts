@@ -25,6 +25,12 @@ export interface ProbeResult extends ProbeTarget {
 }
 
 /** Whether the network let the connection through. */
+/*
+ * Timeouts decide in setImmediate: when a busy event loop wakes up late, timers run before the
+ * I/O that completed meanwhile; the check phase comes after it, so a connection that did complete
+ * is never reported as dropped.
+ */
+
 export function outcomeAllowed(outcome: ProbeOutcome): boolean {
   return outcome === 'connected' || outcome === 'refused'
 }
@@ -41,7 +47,7 @@ function probeTcp(t: ProbeTarget, timeoutMs: number): Promise<ProbeResult> {
       socket.destroy()
       resolve({ ...t, outcome, ...(detail ? { detail } : {}), ms: Math.round(performance.now() - start) })
     }
-    const timer = setTimeout(() => finish('timeout'), timeoutMs)
+    const timer = setTimeout(() => setImmediate(() => finish('timeout')), timeoutMs)
     socket.once('connect', () => finish('connected'))
     socket.once('error', (err: NodeJS.ErrnoException) => finish(err.code === 'ECONNREFUSED' ? 'refused' : 'error', err.code ?? err.message))
   })
@@ -61,7 +67,7 @@ function probeUdp(t: ProbeTarget, timeoutMs: number): Promise<ProbeResult> {
       socket.close()
       resolve({ ...t, outcome, ...(detail ? { detail } : {}), ms: Math.round(performance.now() - start) })
     }
-    const timer = setTimeout(() => finish('timeout'), timeoutMs)
+    const timer = setTimeout(() => setImmediate(() => finish('timeout')), timeoutMs)
     const payload = Buffer.from(`netpol-probe ${t.ip}:${t.port}`)
     socket.on('message', () => finish('connected'))
     socket.on('error', (err: NodeJS.ErrnoException) => finish(err.code === 'ECONNREFUSED' ? 'refused' : 'error', err.code ?? err.message))

@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { planTopology, type LabPlan } from '../../src/lab/topology.js'
-import { createNetwork, enableForwarding, startServers, teardown } from '../../src/lab/lab-build.js'
+import { controlSocketPath, createNetwork, enableForwarding, startServers, teardown } from '../../src/lab/lab-build.js'
 import { listLabNetns } from '../../src/lab/netns.js'
 import { findLabProcesses } from '../../src/lab/lab-processes.js'
 import { runProbes } from '../../src/lab/run-probes.js'
@@ -51,13 +51,21 @@ afterAll(async () => {
 describe('lab network without policies', () => {
   it('every pod reaches every pod on TCP and UDP, across nodes and on the same node', async () => {
     const probes = planProbes(plan.topology, [{ port: 80, protocol: 'TCP' }, { port: 53, protocol: 'UDP' }, { port: 81, protocol: 'TCP' }])
-    const results = await runProbes(lab, probes, 1000)
+    const results = await runProbes(probes, { lab, timeoutMs: 1000 })
     const outcomes = [...results.values()].flat().map((r) => `${r.ip}:${r.port}/${r.protocol} ${r.outcome}`)
     expect(outcomes).toHaveLength(3 * 3 * 3)
     for (const o of outcomes) {
       // Nobody serves 81: the pod's kernel refuses, which proves the packet got there.
       expect(o).toMatch(o.includes(':81/') ? / refused$/ : / connected$/)
     }
+  })
+
+  it('pod servers probe from inside their pod through their control socket', async () => {
+    const probes = planProbes(plan.topology, [{ port: 80, protocol: 'TCP' }, { port: 53, protocol: 'UDP' }])
+    const sockets = new Map(plan.topology.pods.map((p) => [`${p.namespace}/${p.name}`, controlSocketPath(dir, p)!]))
+    const results = await runProbes(probes, { lab, timeoutMs: 1000, controlSockets: sockets })
+    // Only a prober inside a pod namespace has a route to the lab's pod addresses.
+    expect([...results.values()].flat().map((r) => r.outcome)).toEqual(new Array(3 * 3 * 2).fill('connected'))
   })
 
   it('same-node pod-to-pod traffic passes the node forward hook', async () => {
@@ -69,7 +77,7 @@ describe('lab network without policies', () => {
       return Number(/packets (\d+)/.exec(out)![1])
     }
     const before = await count()
-    await runProbes(lab, [{ from: 'x/a', netns: a.netns, targets: [{ to: 'x/c', ip: c.ip, port: 80, protocol: 'TCP' }] }], 1000)
+    await runProbes([{ from: 'x/a', netns: a.netns, targets: [{ to: 'x/c', ip: c.ip, port: 80, protocol: 'TCP' }] }], { lab, timeoutMs: 1000 })
     expect(await count()).toBeGreaterThan(before)
   })
 

@@ -6,38 +6,11 @@
  * external IPs, not hostNetwork pods). The tables' YAML is read the way the engine tests read it
  * (test/cases/build-state.ts).
  */
-import { describe, it, expect, beforeAll, afterAll } from 'vitest'
+import { describe, it, beforeAll, afterAll } from 'vitest'
 import { buildState } from '../cases/build-state.js'
-import { defaultPorts, uniquePortSpecs } from '../../src/analyze/matrix.js'
-import { labProbe } from '../../src/lab/lab-probe.js'
-import { describeDisagreement } from '../../src/lab/probe-plan.js'
 import { semanticsCases } from '../cases/semantics-cases.js'
-import type { ReachabilityCase } from '../cases/case-types.js'
 import { startTestLab, type TestLab } from './lab-harness.js'
-
-const PROBE_TIMEOUT_MS = 1000
-
-export async function checkCaseThroughPackets(lab: TestLab, c: ReachabilityCase): Promise<void> {
-  const desired = buildState(c.manifests)
-  const state = await lab.set(desired)
-  const ports = uniquePortSpecs([...defaultPorts(state.cluster), ...c.expect.map((x) => ({ port: x.port, protocol: x.protocol }))])
-  const report = await labProbe(state, { ports, timeoutMs: PROBE_TIMEOUT_MS })
-  expect(report.disagreements.map(describeDisagreement)).toEqual([])
-  const observed = new Map(report.connections.map((o) => [`${o.from} ${o.to} ${o.port}/${o.protocol}`, o.allowed]))
-  // Pods the lab runs at their manifest address (the lab is IPv4 only and reallocates others).
-  const asWritten = new Set(
-    state.topology.pods
-      .filter((p) => {
-        const manifest = desired.pods.find((d) => d.namespace === p.namespace && d.name === p.name)
-        return manifest !== undefined && (manifest.ips.length === 0 || manifest.ips.includes(p.ip))
-      })
-      .map((p) => `${p.namespace}/${p.name}`),
-  )
-  const checked = c.expect.filter((x) => x.protocol !== 'SCTP' && asWritten.has(x.from) && asWritten.has(x.to))
-  for (const x of checked) {
-    expect({ ...x, observed: observed.get(`${x.from} ${x.to} ${x.port}/${x.protocol}`) }).toEqual({ ...x, observed: x.allowed })
-  }
-}
+import { checkCaseThroughPackets } from './case-through-packets.js'
 
 describe('semantics cases through real packets', () => {
   let lab: TestLab

@@ -177,7 +177,7 @@ Examples:
       const ports = flags.port.map(parsePortSpec)
       await checkLabEnvironment()
       const state = await requireLab(labsDir(ctx.io.env), name)
-      const r = await labProbe(state, { ports, timeoutMs })
+      const r = await labProbe(labsDir(ctx.io.env), state, { ports, timeoutMs })
       if (flags.output === 'json') {
         ctx.io.stdout(renderJson({ connections: r.connections, disagreements: r.disagreements, skipped: r.skipped }))
       } else {
