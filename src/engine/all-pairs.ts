@@ -27,7 +27,7 @@ export interface AllPairsResult {
   /** Destinations identity `s` may reach (identity ids; a pod to itself is not included here). */
   identityRow(s: number): Bitset
   identityAllowed(s: number, d: number): boolean
-  /** Ordered identity pairs (s, d) that are allowed. */
+  /** Ordered identity pairs (s, d) that are allowed (counted on first read, like allowedPodPairs). */
   readonly allowedIdentityPairs: number
   /** Ordered pod pairs (including each pod to itself) that are allowed. */
   readonly allowedPodPairs: number
@@ -167,21 +167,28 @@ export function computeAllPairs(
     allowedRows[s] = r
   }
 
-  const podCount = new Float64Array(size)
-  for (const idn of identities) podCount[idn.id] = idn.pods.length
-  let allowedIdentityPairs = 0
-  let allowedPodPairs = 0
-  for (let s = 0; s < size; s++) {
-    const row = allowedRows[s]!
-    allowedIdentityPairs += count(row)
-    let reach = 0
-    forEachBit(row, (d) => {
-      reach += podCount[d]!
-    })
-    const n = podCount[s]!
-    allowedPodPairs += n * reach
-    // Each pod to itself is allowed even when its identity may not reach itself.
-    if (!hasBit(row, s)) allowedPodPairs += n
+  // Counting visits every allowed identity pair, so it only runs when a count is asked for.
+  let counts: { identityPairs: number; podPairs: number } | undefined
+  const countPairs = (): { identityPairs: number; podPairs: number } => {
+    if (counts !== undefined) return counts
+    const podCount = new Float64Array(size)
+    for (const idn of identities) podCount[idn.id] = idn.pods.length
+    let identityPairs = 0
+    let podPairs = 0
+    for (let s = 0; s < size; s++) {
+      const row = allowedRows[s]!
+      identityPairs += count(row)
+      let reach = 0
+      forEachBit(row, (d) => {
+        reach += podCount[d]!
+      })
+      const n = podCount[s]!
+      podPairs += n * reach
+      // Each pod to itself is allowed even when its identity may not reach itself.
+      if (!hasBit(row, s)) podPairs += n
+    }
+    counts = { identityPairs, podPairs }
+    return counts
   }
 
   const pods = index.state.pods
@@ -200,8 +207,12 @@ export function computeAllPairs(
     pods,
     identityRow: (s) => allowedRows[s]!,
     identityAllowed: (s, d) => hasBit(allowedRows[s]!, d),
-    allowedIdentityPairs,
-    allowedPodPairs,
+    get allowedIdentityPairs() {
+      return countPairs().identityPairs
+    },
+    get allowedPodPairs() {
+      return countPairs().podPairs
+    },
     totalPodPairs: pods.length * pods.length,
     isAllowedIndex,
     forEachPodPair,

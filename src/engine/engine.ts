@@ -118,14 +118,18 @@ function assemble(
 ): Engine {
   const { ingressOf, egressOf } = lists
   const state = index.state
-  const byQualifiedName = new Map<string, number>()
-  state.pods.forEach((p, i) => byQualifiedName.set(qualifiedName(p), i))
+  // Only needed for pod objects that are not the state's own (built on first use).
+  let byQualifiedName: Map<string, number> | undefined
   let fallback: Evaluator | undefined
   const reference = (): Evaluator => (fallback ??= referenceEvaluator(state))
 
   const podIndexOf = (pod: Pod): number | undefined => {
     const i = index.podIndex.get(pod)
     if (i !== undefined) return i
+    if (byQualifiedName === undefined) {
+      byQualifiedName = new Map()
+      for (let k = 0; k < state.pods.length; k++) byQualifiedName.set(qualifiedName(state.pods[k]!), k)
+    }
     const j = byQualifiedName.get(qualifiedName(pod))
     return j !== undefined && state.pods[j] === pod ? j : undefined
   }
@@ -299,20 +303,28 @@ function assemble(
     const nextEgress = egressOf.slice()
     const touched = new Set<number>()
     for (const c of [...removed, ...(added ? [added] : [])]) forEachBit(c.selected, (id) => touched.add(id))
-    for (const id of touched) {
-      const relist = (list: readonly CompiledPolicy[], direction: 'ingress' | 'egress'): CompiledPolicy[] => {
-        const out = list.filter((c) => !same(c.policy))
-        if (added !== undefined && added[direction] && hasBit(added.selected, id)) {
-          let at = out.length
-          while (at > 0 && comparePolicies(out[at - 1]!.policy, added.policy) > 0) at--
-          out.splice(at, 0, added)
-        }
-        return out
+    // Identities that shared a list and agree on the added policy keep sharing the new list.
+    const memo = new Map<readonly CompiledPolicy[], Map<boolean, CompiledPolicy[]>>()
+    const relist = (list: readonly CompiledPolicy[], direction: 'ingress' | 'egress', id: number): CompiledPolicy[] => {
+      const joins = added !== undefined && added[direction] && hasBit(added.selected, id)
+      let byJoin = memo.get(list)
+      if (byJoin === undefined) memo.set(list, (byJoin = new Map()))
+      const hit = byJoin.get(joins)
+      if (hit !== undefined) return hit
+      const out = list.filter((c) => !same(c.policy))
+      if (joins) {
+        let at = out.length
+        while (at > 0 && comparePolicies(out[at - 1]!.policy, added!.policy) > 0) at--
+        out.splice(at, 0, added!)
       }
-      nextIngress[id] = relist(ingressOf[id]!, 'ingress')
-      nextEgress[id] = relist(egressOf[id]!, 'egress')
+      byJoin.set(joins, out)
+      return out
     }
-    return assemble(nextIndex, nextCompiled, true, { ingressOf: shareEqualLists(nextIngress), egressOf: shareEqualLists(nextEgress) })
+    for (const id of touched) {
+      nextIngress[id] = relist(ingressOf[id]!, 'ingress', id)
+      nextEgress[id] = relist(egressOf[id]!, 'egress', id)
+    }
+    return assemble(nextIndex, nextCompiled, true, { ingressOf: nextIngress, egressOf: nextEgress })
   }
 
   return {
