@@ -6,7 +6,7 @@ import fc from 'fast-check'
 import { stringify } from 'yaml'
 import { describe, expect, it } from 'vitest'
 import { loadManifestText } from '../../src/cluster/load-manifests.js'
-import type { LabelSelector, NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort, PolicyType } from '../../src/model/types.js'
+import type { LabelSelector, NetworkPolicyPeer, NetworkPolicyPort, PolicyType } from '../../src/model/types.js'
 
 // Values YAML 1.1 would read as booleans, numbers or dates unless quoted, plus ordinary ones.
 const labelValue = fc.constantFrom('', 'web', 'yes', 'no', 'on', 'off', 'y', 'n', 'true', '1', '010', '1e3', '0x1f', '2024-01-01', 'a.b_c-D', 'v1.2')
