@@ -253,7 +253,7 @@ function explainSide(state: ClusterState, side: DirectionVerdict, endpoint: Endp
     const allowing = policies.filter((p) => p.allowed).length
     summary = side.allowed
       ? `${name} is isolated for ${dir} by ${n === 1 ? 'one policy, which allows' : `${n} policies; ${allowing === n ? 'all of them allow' : allowing === 1 ? 'one of them allows' : `${allowing} of them allow`}`} this connection`
-      : `${name} is isolated for ${dir} by ${n} ${n === 1 ? 'policy' : 'policies'} and none of ${n === 1 ? 'it' : 'them'} allows this connection`
+      : `${name} is isolated for ${dir} by ${n === 1 ? 'one policy, which does not allow' : `${n} policies and none of them allows`} this connection`
   }
   return { direction: side.direction, endpoint: name, enforced: side.enforced, isolated: side.isolated, allowed: side.allowed, summary, policies }
 }
@@ -298,7 +298,7 @@ export function describePeer(peer: NetworkPolicyPeer, policyNamespace: string): 
     const except = peer.ipBlock.except.length > 0 ? ` except ${peer.ipBlock.except.join(', ')}` : ''
     return `ipBlock ${peer.ipBlock.cidr}${except}`
   }
-  const pods = peer.podSelector && !isEmptySelector(peer.podSelector) ? `pods ${describeSelector(peer.podSelector)}` : 'every pod'
+  const pods = peer.podSelector && !isEmptySelector(peer.podSelector) ? `pods ${describeSelector(peer.podSelector)}` : 'all pods'
   if (!peer.namespaceSelector) return `${pods} in namespace ${policyNamespace}`
   const namespaces = isEmptySelector(peer.namespaceSelector) ? 'every namespace' : `namespaces ${describeSelector(peer.namespaceSelector)}`
   return `${pods} in ${namespaces}`
