@@ -99,23 +99,20 @@ export async function tableExists(target: NftTarget = {}): Promise<boolean> {
 export const DENY_SETS: readonly string[] = (['ingress', 'egress'] as const).flatMap((side) => ([4, 6] as const).map((family) => denySetName(side, family)))
 
 /**
- * The listing (`nft list set` text) of each deny-log set, read with one nft run; empty when the
- * table (or a set of it) is not there.
+ * The listing (`nft list set` text) of each deny-log set; a set (or the table) that is not there
+ * is left out. One nft run per set, in parallel (nft 1.0.6 cannot run several `list set` in one
+ * batch, and `list table` would also print every policy set).
  */
 export async function listDenySets(target: NftTarget = {}): Promise<{ listings: Map<string, string>; listedAtMs: number }> {
   const table = target.tableName ?? DEFAULT_TABLE_NAME
-  const input = DENY_SETS.map((set) => `list set inet ${table} ${set}`).join('\n') + '\n'
-  const r = await runNft(['-f', '-'], { ...target, input })
+  const results = await Promise.all(DENY_SETS.map((set) => runNft(['list', 'set', 'inet', table, set], target)))
   const listedAtMs = Date.now()
   const listings = new Map<string, string>()
-  if (r.code !== 0) {
-    if (/No such file or directory/.test(r.stderr)) return { listings, listedAtMs }
-    throw new NftError(`nft list set${where(target.netns)} failed:\n${r.stderr.trim()}`, r.stderr, r.code)
-  }
-  // Each listing is `table inet T {\n\tset NAME {\n ... }\n}`; split at the table headers.
-  for (const block of r.stdout.split(/^table inet /m).slice(1)) {
-    const name = /^\s*set (\S+) \{/m.exec(block)?.[1]
-    if (name) listings.set(name, block)
+  for (const [i, r] of results.entries()) {
+    if (r.code === 0) listings.set(DENY_SETS[i], r.stdout)
+    else if (!/No such file or directory/.test(r.stderr)) {
+      throw new NftError(`nft list set ${DENY_SETS[i]}${where(target.netns)} failed:\n${r.stderr.trim()}`, r.stderr, r.code)
+    }
   }
   return { listings, listedAtMs }
 }
