@@ -7,11 +7,15 @@
  * matching podSelector in the policy's own namespace." "namespaceSelector ... If podSelector is
  * also set, then ... Otherwise it selects all pods in the namespaces selected by
  * namespaceSelector." "ipBlock defines policy on a particular IPBlock. If this field is set then
- * neither of the other fields can be."
+ * neither of the other fields can be." IPBlock: "IPBlock describes a particular CIDR ... that is
+ * allowed to the pods matched by a NetworkPolicySpec's podSelector. The except entry describes
+ * CIDRs that should not be included within this rule."
  *
  * Decisions where the reference leaves room (shared with the fast engine and the data plane):
- * - ipBlock also matches pods by their IPs (as the upstream e2e tests expect); a pod matches when
- *   any of its IPs is in cidr minus except.
+ * - ipBlock also matches pods by their IPs (the concepts page calls ipBlock meant for
+ *   cluster-external IPs, but the upstream e2e tests "should allow egress access to server in CIDR
+ *   block" and "should enforce except clause ..." expect pod IPs to match); a pod matches when any
+ *   of its IPs is in cidr minus except, and a pod without known IPs matches no ipBlock.
  * - hostNetwork pods are never matched by pod/namespace selectors (their traffic carries the
  *   node's address), only by ipBlock on their IPs.
  * - An `ip` endpoint is outside the cluster: only ipBlock can match it.

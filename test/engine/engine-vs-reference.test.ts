@@ -162,3 +162,25 @@ function peerMatchesByReference(state: ClusterState, policy: NetworkPolicy, peer
   const probeState: ClusterState = { namespaces: state.namespaces, pods: [...state.pods, target], policies: [probe] }
   return referenceEvaluator(probeState).evaluate({ from: { kind: 'pod', pod }, to: { kind: 'pod', pod: target }, port: 80, protocol: 'TCP' }).ingress.allowed
 }
+
+describe('endpoints the engine did not index', () => {
+  it('answers for a pod object that is not one of the state, through the reference', () => {
+    fc.assert(
+      fc.property(
+        clusterArb.filter((s) => s.pods.length > 0).chain((state) => fc.tuple(fc.constant(state), fc.array(trafficArb(state), { minLength: 3, maxLength: 8 }))),
+        ([state, traffics]) => {
+          const engine = createEngine(state)
+          const reference = referenceEvaluator(state)
+          for (const t of traffics) {
+            // A copy with other labels: the engine must not answer from the original's identity.
+            const foreign = (e: typeof t.from): typeof t.from => (e.kind === 'pod' ? { kind: 'pod', pod: { ...e.pod, labels: { ...e.pod.labels, app: 'foreign' } } } : e)
+            const moved = { ...t, from: foreign(t.from) }
+            expectSame(engine.evaluate(moved), reference.evaluate(moved))
+            expect(engine.isAllowed(moved)).toBe(reference.isAllowed(moved))
+          }
+        },
+      ),
+      { numRuns: 40 },
+    )
+  })
+})
