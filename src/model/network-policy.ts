@@ -152,7 +152,7 @@ function readPort(r: ObjectReader, raw: unknown, path: FieldPath): NetworkPolicy
   } else if (typeof port === 'string') {
     if (endPort !== undefined) r.invalid([...path, 'endPort'], endPort, 'may not be specified when `port` is non-numeric')
     for (const msg of portNameErrors(port)) r.invalid([...path, 'port'], port, msg)
-  } else if (endPort !== undefined && portValue === undefined) {
+  } else if (endPort !== undefined && (portValue === undefined || portValue === null)) {
     r.invalid([...path, 'endPort'], endPort, 'may not be specified when `port` is not specified')
   }
   if (r.errors.length > before) return undefined

@@ -126,13 +126,14 @@ describe('NetworkPolicy validation (the API server rules)', () => {
   it('endPort needs a numeric port and must be >= port and <= 65535', () => {
     expect(
       errorsOf(
-        '  ingress:\n    - ports:\n        - port: 100\n          endPort: 99\n        - port: http\n          endPort: 90\n        - endPort: 90\n        - port: 100\n          endPort: 70000\n',
+        '  ingress:\n    - ports:\n        - port: 100\n          endPort: 99\n        - port: http\n          endPort: 90\n        - endPort: 90\n        - port: 100\n          endPort: 70000\n        - port: null\n          endPort: 90\n',
       ),
     ).toEqual([
       'spec.ingress[0].ports[0].endPort: Invalid value: 99: must be greater than or equal to `port`',
       'spec.ingress[0].ports[1].endPort: Invalid value: 90: may not be specified when `port` is non-numeric',
       'spec.ingress[0].ports[2].endPort: Invalid value: 90: may not be specified when `port` is not specified',
       'spec.ingress[0].ports[3].endPort: Invalid value: 70000: must be between 1 and 65535, inclusive',
+      'spec.ingress[0].ports[4].endPort: Invalid value: 90: may not be specified when `port` is not specified',
     ])
   })
   it('endPort equal to port is a one-port range', () => {
