@@ -254,3 +254,14 @@ describe('the namespace option', () => {
     expect(ds.map((d) => d.message)).toEqual(['Required value: name or generateName is required', 'Required value: name or generateName is required'])
   })
 })
+
+describe('text encodings people have', () => {
+  it('reads files with a byte order mark and CRLF line ends, lines intact', () => {
+    const r = loadManifestText('\uFEFFapiVersion: v1\r\nkind: Pod\r\nmetadata:\r\n  name: a\r\n---\r\napiVersion: v1\r\nkind: Pod\r\nmetadata:\r\n  name: b\r\n')
+    expect(r.state.pods.map((p) => [p.name, p.source.line])).toEqual([
+      ['a', 1],
+      ['b', 6],
+    ])
+    expect(loadManifestText('\uFEFF{"apiVersion":"v1","kind":"Pod","metadata":{"name":"c"}}').state.pods).toHaveLength(1)
+  })
+})
