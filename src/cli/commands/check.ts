@@ -17,7 +17,7 @@ export const register: RegisterCommand = (program, ctx) => {
   addLiveClusterOptions(program.command('check'))
     .summary('validate manifests like the API server would (exit 0 valid, 2 invalid)')
     .description(
-      'Read and validate the manifests (NetworkPolicy with the API server\'s rules; Namespaces, Pods and workloads)\n' +
+      'Read and validate the manifests (NetworkPolicy with the API server\'s rules; Namespaces, Pods and workloads) ' +
         'and print a summary. Every error is listed with file:line, object and field path.',
     )
     .argument('[paths...]', 'manifest files or directories (recursive: .yaml, .yml, .json), or - for stdin; none: the live cluster')

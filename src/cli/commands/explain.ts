@@ -24,8 +24,8 @@ export const register: RegisterCommand = (program, ctx) => {
   addLiveClusterOptions(program.command('explain'))
     .summary('why one connection is allowed or denied, down to the policy, rule and line')
     .description(
-      'Explain whether a new connection from SRC to DST on a port is allowed: for the egress of the source\n' +
-        'and the ingress of the destination, whether the side is enforced and isolated, by which policies\n' +
+      'Explain whether a new connection from SRC to DST on a port is allowed: for the egress of the source ' +
+        'and the ingress of the destination, whether the side is enforced and isolated, by which policies ' +
         '(file:line), which rule, peer and port allowed it, or why none of the rules of each selecting policy matched.',
     )
     .argument('[paths...]', 'manifest files or directories (recursive: .yaml, .yml, .json), or - for stdin; none: the live cluster')

@@ -31,7 +31,7 @@ export const register: RegisterCommand = (program, ctx) => {
   addLiveClusterOptions(program.command('matrix'))
     .summary('who may connect to whom: every ordered pair of pods, per port')
     .description(
-      'Print the reachability of every ordered pair of pods (a pod to itself included) on each probed port:\n' +
+      'Print the reachability of every ordered pair of pods (a pod to itself included) on each probed port: ' +
         'a new connection is allowed when the egress of the source and the ingress of the destination both allow it.',
     )
     .argument('[paths...]', 'manifest files or directories (recursive: .yaml, .yml, .json), or - for stdin; none: the live cluster')
