@@ -28,9 +28,14 @@ function sameValues(a: readonly string[], b: readonly string[]): boolean {
 
 /** True when every label set that satisfies `a` also satisfies requirement `r`. */
 function impliesRequirement(a: LabelSelector, r: LabelSelectorRequirement): boolean {
+  // A requirement `a` states itself holds whatever else `a` says (even when `a` contradicts itself).
+  if (a.matchExpressions.some((e) => e.key === r.key && e.operator === r.operator && sameValues(e.values, r.values))) return true
+  if (r.operator === 'In' && r.values.length === 1 && a.matchLabels[r.key] === r.values[0]) return true
   const fixed = a.matchLabels[r.key]
   const exprs = a.matchExpressions.filter((e) => e.key === r.key)
-  const inValues = exprs.find((e) => e.operator === 'In')?.values
+  // Several `In` on one key: the key's value must be in all of them.
+  const inLists = exprs.filter((e) => e.operator === 'In').map((e) => e.values)
+  const inValues = inLists.length === 0 ? undefined : inLists.reduce((acc, list) => acc.filter((v) => list.includes(v)))
   const has = fixed !== undefined || inValues !== undefined || exprs.some((e) => e.operator === 'Exists')
   switch (r.operator) {
     case 'Exists':
@@ -43,7 +48,7 @@ function impliesRequirement(a: LabelSelector, r: LabelSelectorRequirement): bool
     case 'NotIn':
       if (fixed !== undefined) return !r.values.includes(fixed)
       if (exprs.some((e) => e.operator === 'DoesNotExist')) return true
-      if (inValues !== undefined) return inValues.every((v) => !r.values.includes(v))
+      if (inValues !== undefined && inValues.every((v) => !r.values.includes(v))) return true
       return exprs.some((e) => e.operator === 'NotIn' && r.values.every((v) => e.values.includes(v)))
   }
 }

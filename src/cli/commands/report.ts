@@ -2,7 +2,7 @@
  * @module `netpol report`: one self-contained HTML page with the graph of allowed connections,
  * the matrix, lint findings and a section per policy. Opens offline.
  */
-import { writeFile, rename } from 'node:fs/promises'
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
 import { Option } from 'commander'
 import type { RegisterCommand } from '../main.js'
@@ -70,9 +70,11 @@ Examples:
       const target = resolve(ctx.io.cwd, flags.output)
       const tmp = join(dirname(target), `.${basename(target)}.${process.pid}.tmp`)
       try {
+        await mkdir(dirname(target), { recursive: true })
         await writeFile(tmp, html)
         await rename(tmp, target)
       } catch (err) {
+        await rm(tmp, { force: true }).catch(() => undefined)
         throw new EnvironmentError(`cannot write ${flags.output}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`)
       }
       ctx.io.stderr(`wrote ${flags.output} (${model.connectivity.edges.length} connections, ${model.findings.length} findings, ${model.policies.length} policies)\n`)

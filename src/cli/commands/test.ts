@@ -2,7 +2,7 @@
  * @module `netpol test`: check expectations ("from may reach to on port") against the policies,
  * offline; for CI (JUnit XML) and for examples that carry their expected reachability.
  */
-import { readFile, writeFile, rename } from 'node:fs/promises'
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { dirname, basename, join, resolve } from 'node:path'
 import { Option } from 'commander'
 import type { RegisterCommand } from '../main.js'
@@ -77,9 +77,11 @@ Examples:
 async function writeAtomically(path: string, content: string): Promise<void> {
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`)
   try {
+    await mkdir(dirname(path), { recursive: true })
     await writeFile(tmp, content)
     await rename(tmp, path)
   } catch (err) {
+    await rm(tmp, { force: true }).catch(() => undefined)
     throw new EnvironmentError(`cannot write ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`)
   }
 }
