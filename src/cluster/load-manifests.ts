@@ -55,24 +55,20 @@ function namespaceOptionErrors(options: LoadOptions): Diagnostic[] {
 function finish(parts: readonly ManifestObjects[], extraErrors: readonly Diagnostic[] = []): LoadResult {
   const assembled = assembleClusterState(parts)
   const errors = [...extraErrors, ...parts.flatMap((p) => p.errors), ...assembled.errors]
-  if (errors.length > 0) throw new InputError(sortDiagnostics(errors, parts))
+  if (errors.length > 0) throw new InputError(sortDiagnostics(errors))
   const result: LoadResult = {
     state: assembled.state,
     skipped: parts.flatMap((p) => p.skipped),
-    warnings: sortDiagnostics(
-      parts.flatMap((p) => p.warnings),
-      parts,
-    ),
+    warnings: sortDiagnostics(parts.flatMap((p) => p.warnings)),
   }
   partsOf.set(result, parts)
   return result
 }
 
-/** In input order: by the order files were read, then by line. */
-function sortDiagnostics(ds: readonly Diagnostic[], parts: readonly ManifestObjects[]): Diagnostic[] {
+/** In input order: files in the order they were read (their first diagnostic), then by line. */
+function sortDiagnostics(ds: readonly Diagnostic[]): Diagnostic[] {
   const fileOrder = new Map<string, number>()
   for (const d of ds) if (!fileOrder.has(d.file)) fileOrder.set(d.file, fileOrder.size)
-  void parts
   return [...ds].sort((a, b) => (fileOrder.get(a.file)! - fileOrder.get(b.file)!) || a.line - b.line)
 }
 
