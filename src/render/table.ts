@@ -81,7 +81,7 @@ export function renderMatrixTable(m: MatrixResult, options: MatrixTableOptions =
       if (blocks.length > 1) {
         out.push(`(destinations ${cols[0] + 1}-${cols[cols.length - 1] + 1} of ${m.pods.length}, block ${b + 1} of ${blocks.length}, split to fit ${width} columns)`)
       }
-      out.push(...indexGrid(m, names, cols, p, cw, options.colour ?? false))
+      out.push(...indexGrid(m, names, cols, p, cw, width ?? AUTO_NAMES_WIDTH, options.colour ?? false))
       if (b < blocks.length - 1) out.push('')
     })
   })
@@ -157,17 +157,22 @@ function columnBlocks(pods: readonly Pod[], columns: readonly number[], labelW: 
   return blocks
 }
 
-function indexGrid(m: MatrixResult, names: readonly string[], cols: readonly number[], p: number, cw: number, colour: boolean): string[] {
+function indexGrid(m: MatrixResult, names: readonly string[], cols: readonly number[], p: number, cw: number, limit: number, colour: boolean): string[] {
   const labelW = labelWidth(names)
   const d = digits(names.length)
   const groups = groupsOf(m.pods, cols)
   const pad = ''.padEnd(labelW)
   const lines: string[] = []
+  // With numbers written across, narrow namespace groups are widened to show their whole name when the grid still fits.
+  const wide = groups.map((g) => Math.max(g.members.length * cw, g.namespace.length))
+  const widen = cw > 1 && labelW + 1 + wide.reduce((a, b) => a + b, 0) + groups.length - 1 <= limit
+  const gw = groups.map((g, gi) => (widen ? wide[gi] : g.members.length * cw))
+  const extra = (gi: number) => ' '.repeat(gw[gi] - groups[gi].members.length * cw)
   // Namespace names above their columns, cut to the group's width when longer (then named in full below).
-  const cut = groups.filter((g) => g.namespace.length > g.members.length * cw)
-  lines.push(`${pad} ${groups.map((g) => fit(g.namespace, g.members.length * cw)).join(' ')}`.trimEnd())
+  const cut = groups.filter((g, gi) => g.namespace.length > gw[gi])
+  lines.push(`${pad} ${groups.map((g, gi) => fit(g.namespace, gw[gi])).join(' ')}`.trimEnd())
   if (cw > 1) {
-    lines.push(`${pad} ${groups.map((g) => g.members.map((j) => String(j + 1).padStart(cw)).join('')).join(' ')}`.trimEnd())
+    lines.push(`${pad} ${groups.map((g, gi) => g.members.map((j) => String(j + 1).padStart(cw)).join('') + extra(gi)).join(' ')}`.trimEnd())
   } else {
     for (let k = 0; k < d; k++) {
       // Leading digit rows that are blank in this block (all numbers short) are left out.
@@ -180,13 +185,13 @@ function indexGrid(m: MatrixResult, names: readonly string[], cols: readonly num
     if (gi > 0) lines.push('')
     for (const i of rg.members) {
       const cells = groups
-        .map((g) => g.members.map((j) => ' '.repeat(cw - 1) + mark(matrixCell(m, i, j, p).allowed, colour)).join(''))
+        .map((g, gi) => g.members.map((j) => ' '.repeat(cw - 1) + mark(matrixCell(m, i, j, p).allowed, colour)).join('') + extra(gi))
         .join(' ')
-      lines.push(`${rowLabel(names, i).padEnd(labelW)} ${cells}`)
+      lines.push(`${rowLabel(names, i).padEnd(labelW)} ${cells}`.trimEnd())
     }
   })
   if (cut.length > 0) {
-    lines.push(`(${cut.map((g) => `${fit(g.namespace, g.members.length * cw).trim()} = ${g.namespace} (${g.members[0] + 1}${g.members.length > 1 ? `-${g.members[g.members.length - 1] + 1}` : ''})`).join(', ')})`)
+    lines.push(`(${cut.map((g) => `${fit(g.namespace, gw[groups.indexOf(g)]).trim()} = ${g.namespace} (${g.members[0] + 1}${g.members.length > 1 ? `-${g.members[g.members.length - 1] + 1}` : ''})`).join(', ')})`)
   }
   return lines
 }

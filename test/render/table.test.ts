@@ -59,12 +59,18 @@ describe('renderMatrixTable', () => {
 
   it('gives small matrices with long names numbered columns wide enough to write the numbers across', () => {
     const pods = [pod('kube-system', 'kube-dns-0'), ...['backend-0', 'backend-1', 'database-0'].map((n) => pod('prod', n))]
-    const lines = renderMatrixTable(computeMatrix(sameNamespace, cluster(pods), port80), { headers: 'index' }).split('\n')
-    expect(lines).toContain('                         k~ prod')
-    expect(lines).toContain('                          1  2 3 4')
-    expect(lines).toContain('1 kube-system/kube-dns-0  .  X X X')
-    expect(lines).toContain('3 prod/backend-1          X  . . .')
-    expect(lines).toContain('(k~ = kube-system (1))')
+    const m = computeMatrix(sameNamespace, cluster(pods), port80)
+    const lines = renderMatrixTable(m, { headers: 'index' }).split('\n')
+    expect(lines).toContain('                         kube-system prod')
+    expect(lines).toContain('                          1           2 3 4')
+    expect(lines).toContain('1 kube-system/kube-dns-0  .           X X X')
+    expect(lines).toContain('3 prod/backend-1          X           . . .')
+    // Without room to widen the narrow group, its name is cut and spelled out below the grid.
+    const narrow = renderMatrixTable(m, { headers: 'index', width: 40 }).split('\n')
+    expect(narrow).toContain('                         k~ prod')
+    expect(narrow).toContain('1 kube-system/kube-dns-0  .  X X X')
+    expect(narrow).toContain('(k~ = kube-system (1))')
+    for (const l of narrow.slice(1)) expect(l.length).toBeLessThanOrEqual(40)
   })
 
   it('colours cells only when asked', () => {
