@@ -93,7 +93,6 @@ interface PodChain {
   readonly counter: string
   readonly pod: Pod
   readonly side: Side
-  readonly families: readonly IpFamily[]
   readonly addresses: readonly { family: IpFamily; value: bigint }[]
   readonly jumps: readonly string[]
 }
@@ -367,7 +366,6 @@ function plan(state: ClusterState, options: CompileOptions): Plan {
         counter: denyCounterName(pod, side),
         pod,
         side,
-        families: FAMILIES.filter((f) => addresses.some((a) => a.family === f)),
         addresses,
         jumps,
       })
@@ -392,7 +390,7 @@ function byName<T extends { name: string }>(a: T, b: T): number {
 function render(p: Plan): string {
   const out: string[] = []
   const enforced = (side: Side): number => p.podChains.filter((c) => c.side === side).length
-  out.push(`# netpol ruleset for node ${JSON.stringify(p.nodeName)}: ${enforced('ingress')} pods isolated for ingress, ${enforced('egress')} for egress, ${p.policyChains.length} policy chains, ${p.sets.size} sets.`)
+  out.push(`# netpol ruleset for node ${JSON.stringify(p.nodeName)}: ${enforced('ingress')} pods isolated for ingress, ${enforced('egress')} for egress, ${p.policyChains.length} policy chains, ${p.sets.size} policy sets.`)
   out.push('# Generated; replaces the whole table in one transaction. Do not edit.')
   out.push(`add table inet ${p.table}`)
   out.push(`delete table inet ${p.table}`)
