@@ -13,7 +13,7 @@
  * Cost is about identities² / 32 word operations, independent of the number of pods.
  */
 import type { Pod, Protocol } from '../model/types.js'
-import { and, andInto, count, emptySet, forEachBit, hasBit, orInto, transpose, type Bitset } from './bitset.js'
+import { and, count, emptySet, hasBit, orInto, setBit, transpose, type Bitset } from './bitset.js'
 import type { CompiledPolicy, CompiledRule, EngineIndex } from './engine-index.js'
 import type { Identity } from './identity.js'
 
@@ -159,11 +159,20 @@ export function computeAllPairs(
   }
 
   // allowed(s, d) = rows[s] ∋ d ∧ cols[d] ∋ s: transpose cols so both are indexed by s.
-  const colsT = transpose(cols, size)
+  // Destinations open to every source (not isolated for ingress) are left out of the transpose
+  // and added back as one mask.
+  const openDestinations = emptySet(size)
+  const isolatedCols: (Bitset | undefined)[] = cols.map((c, d) => {
+    if (c !== index.all) return c
+    setBit(openDestinations, d)
+    return undefined
+  })
+  const colsT = transpose(isolatedCols, size)
   const allowedRows: Bitset[] = new Array<Bitset>(size)
   for (let s = 0; s < size; s++) {
     const r = colsT[s]!
-    andInto(r, rows[s]!)
+    const row = rows[s]!
+    for (let w = 0; w < r.length; w++) r[w] = (r[w]! | openDestinations[w]!) & row[w]!
     allowedRows[s] = r
   }
 
@@ -179,9 +188,14 @@ export function computeAllPairs(
       const row = allowedRows[s]!
       identityPairs += count(row)
       let reach = 0
-      forEachBit(row, (d) => {
-        reach += podCount[d]!
-      })
+      for (let w = 0; w < row.length; w++) {
+        let word = row[w]!
+        while (word !== 0) {
+          const low = word & -word
+          reach += podCount[(w << 5) + 31 - Math.clz32(low)]!
+          word ^= low
+        }
+      }
       const n = podCount[s]!
       podPairs += n * reach
       // Each pod to itself is allowed even when its identity may not reach itself.

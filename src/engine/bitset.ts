@@ -125,21 +125,30 @@ export function weightedCount(s: Bitset, weights: ArrayLike<number>): number {
 }
 
 /**
- * Transposes a square bit matrix given as rows (`rows[r]` has bit c set when (r, c) holds):
- * returns `cols` with `cols[c]` bit r set. Works in 32x32 blocks, so the cost does not depend on
- * how dense the matrix is.
+ * Transposes a square bit matrix given as rows (`rows[r]` has bit c set when (r, c) holds;
+ * `undefined` is an empty row): returns `cols` with `cols[c]` bit r set. Works in 32x32 blocks,
+ * so the cost does not depend on how dense the matrix is; the result lives in one buffer.
  */
-export function transpose(rows: readonly Bitset[], size: number): Bitset[] {
+export function transpose(rows: readonly (Bitset | undefined)[], size: number): Bitset[] {
   const words = wordsFor(size)
+  const buffer = new Uint32Array(words * size)
   const out: Bitset[] = []
-  for (let i = 0; i < size; i++) out.push(new Uint32Array(words))
+  for (let i = 0; i < size; i++) out.push(buffer.subarray(i * words, (i + 1) * words))
   const block = new Uint32Array(32)
+  const band: (Bitset | undefined)[] = new Array(32)
   for (let rb = 0; rb < words; rb++) {
+    let present = 0
+    for (let k = 0; k < 32; k++) {
+      const r = (rb << 5) + k
+      band[k] = r < size ? rows[r] : undefined
+      if (band[k] !== undefined) present++
+    }
+    if (present === 0) continue
     for (let cb = 0; cb < words; cb++) {
       let any = 0
       for (let k = 0; k < 32; k++) {
-        const r = (rb << 5) + k
-        const v = r < size ? rows[r]![cb]! : 0
+        const row = band[k]
+        const v = row === undefined ? 0 : row[cb]!
         block[k] = v
         any |= v
       }
