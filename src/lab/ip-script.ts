@@ -48,9 +48,13 @@ export function podLinesForNode(t: LabTopology, node: LabNode, pods: readonly La
   return lines
 }
 
-/** Routes `node` drops for pods that left the lab (a local pod's veth goes with its namespace). */
+/**
+ * What `node` drops for pods that leave the lab: its own pods' veths (deleting one end removes the
+ * pair and its route at once, whereas a deleted namespace is torn down by the kernel later) and
+ * the other nodes' pods' routes.
+ */
 export function removedPodLinesForNode(node: LabNode, pods: readonly LabPod[]): string[] {
-  return pods.filter((p) => p.node !== node.name).map((p) => `route del ${p.ip}/32 dev eth0`)
+  return pods.map((p) => (p.node === node.name ? `link del ${p.veth}` : `route del ${p.ip}/32 dev eth0`))
 }
 
 /** Inside the pod: its address and a default route via the node's gateway address. */

@@ -82,8 +82,8 @@ export async function removePods(t: LabTopology, pods: readonly LabPod[], server
     pids.push(...(await netnsPids(pod.netns)))
   }
   await stopProcesses([...new Set(pids)])
-  await deleteNetns(pods.map((p) => p.netns))
   await forEachLimit(t.nodes, 4, (node) => ipBatchIn(node.netns, script(removedPodLinesForNode(node, pods))))
+  await deleteNetns(pods.map((p) => p.netns))
 }
 
 export function serverSpec(pod: LabPod): PodServerSpec {

@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest'
 import { planTopology, diffTopology, POD_GATEWAY } from '../../src/lab/topology.js'
 import { isLabNetns, podNetnsName, validateLabName } from '../../src/lab/lab-names.js'
-import { nodeScript, podScript } from '../../src/lab/ip-script.js'
+import { nodeScript, podScript, removedPodLinesForNode } from '../../src/lab/ip-script.js'
 import { cluster, ns, pod, tcp } from './fixtures.js'
 
 const four = cluster([ns('x')], [pod('x', 'a', {}), pod('x', 'b', {}), pod('x', 'c', {}), pod('x', 'd', {})])
@@ -110,5 +110,14 @@ describe('diffTopology', () => {
     expect(d.removed.map((p) => `${p.name} ${p.ip}`)).toEqual(['a 10.9.0.1'])
     expect(d.added.map((p) => `${p.name} ${p.ip}`)).toEqual(['a 10.9.0.2'])
     expect(d.portsChanged.map((p) => p.name)).toEqual(['b'])
+  })
+})
+
+describe('removedPodLinesForNode', () => {
+  it('deletes a leaving pod veth on its own node and its route on the others', () => {
+    const { topology } = planTopology(cluster([ns('x')], [pod('x', 'a', {}), pod('x', 'b', {})]), { lab: 'l', nodeCount: 2 })
+    const [a] = topology.pods
+    expect(removedPodLinesForNode(topology.nodes[0], [a])).toEqual([`link del ${a.veth}`])
+    expect(removedPodLinesForNode(topology.nodes[1], [a])).toEqual([`route del ${a.ip}/32 dev eth0`])
   })
 })

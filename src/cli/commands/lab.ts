@@ -12,6 +12,8 @@ import { loadInput } from '../load-input.js'
 import { parsePortSpec } from '../../analyze/matrix.js'
 import { renderMatrixTable } from '../../render/table.js'
 import { renderJson } from '../../render/json.js'
+import { stringify } from 'yaml'
+import { clusterStateManifests } from '../../lab/export-manifests.js'
 import { checkLabEnvironment } from '../../lab/environment.js'
 import { DEFAULT_LAB_NAME, validateLabName } from '../../lab/lab-names.js'
 import { labsDir } from '../../lab/state-store.js'
@@ -260,6 +262,28 @@ Examples:
       const state = await requireLab(labsDir(ctx.io.env), name)
       const s = await labStatus(state)
       ctx.io.stdout(flags.output === 'json' ? renderJson(s) : renderStatus(s))
+    })
+
+  lab
+    .command('export')
+    .description("the lab's cluster as manifests: pods with their lab nodes and addresses, namespaces, policies")
+    .addOption(nameOption())
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['yaml', 'json']).default('yaml'))
+    .addHelpText(
+      'after',
+      `
+Pods carry the addresses the lab gave them (status.podIPs), so ipBlock peers match them as in a
+real cluster; \`netpol matrix\` of the export is what \`lab probe\` compares with.
+
+Examples:
+  sudo ./bin/netpol lab export > lab.yaml && ./bin/netpol matrix lab.yaml
+  sudo ./bin/netpol lab export -o json | ./bin/netpol explain - --from prod/frontend-0 --to prod/backend-0 --port 8080`,
+    )
+    .action(async (flags: { name?: string; output: 'yaml' | 'json' }) => {
+      const state = await requireLab(labsDir(ctx.io.env), labName(flags, ctx))
+      // YAML 1.1 quoting, so names like y, on or no read back as strings (netpol and kubectl read 1.1).
+      const docs = clusterStateManifests(state.cluster)
+      ctx.io.stdout(flags.output === 'json' ? renderJson({ apiVersion: 'v1', kind: 'List', items: docs }) : docs.map((d) => `---\n${stringify(d, { lineWidth: 0, indentSeq: false, version: '1.1' })}`).join(''))
     })
 
   lab

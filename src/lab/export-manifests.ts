@@ -1,0 +1,83 @@
+/**
+ * @module The lab's cluster state as Kubernetes manifests (`lab export`): Namespaces, Pods with
+ * their lab node and addresses in `spec.nodeName`/`status.podIPs`, and the NetworkPolicies, so
+ * `netpol matrix`, `explain` and `test` can answer for exactly what the lab runs. Pure.
+ */
+import type {
+  ClusterState,
+  LabelSelector,
+  NetworkPolicy,
+  NetworkPolicyPeer,
+  NetworkPolicyPort,
+  Pod,
+} from '../model/types.js'
+
+type Manifest = Record<string, unknown>
+
+function selector(s: LabelSelector): Manifest {
+  return {
+    ...(Object.keys(s.matchLabels).length > 0 ? { matchLabels: { ...s.matchLabels } } : {}),
+    ...(s.matchExpressions.length > 0
+      ? { matchExpressions: s.matchExpressions.map((e) => ({ key: e.key, operator: e.operator, ...(e.values.length > 0 ? { values: [...e.values] } : {}) })) }
+      : {}),
+  }
+}
+
+function peer(p: NetworkPolicyPeer): Manifest {
+  return {
+    ...(p.podSelector ? { podSelector: selector(p.podSelector) } : {}),
+    ...(p.namespaceSelector ? { namespaceSelector: selector(p.namespaceSelector) } : {}),
+    ...(p.ipBlock ? { ipBlock: { cidr: p.ipBlock.cidr, ...(p.ipBlock.except.length > 0 ? { except: [...p.ipBlock.except] } : {}) } } : {}),
+  }
+}
+
+function port(p: NetworkPolicyPort): Manifest {
+  return { protocol: p.protocol, ...(p.port !== undefined ? { port: p.port } : {}), ...(p.endPort !== undefined ? { endPort: p.endPort } : {}) }
+}
+
+function policy(p: NetworkPolicy): Manifest {
+  return {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
+    metadata: { name: p.name, namespace: p.namespace },
+    spec: {
+      podSelector: selector(p.podSelector),
+      policyTypes: [...p.policyTypes],
+      ...(p.ingress.length > 0 ? { ingress: p.ingress.map((r) => ({ ...(r.from.length ? { from: r.from.map(peer) } : {}), ...(r.ports.length ? { ports: r.ports.map(port) } : {}) })) } : {}),
+      ...(p.egress.length > 0 ? { egress: p.egress.map((r) => ({ ...(r.to.length ? { to: r.to.map(peer) } : {}), ...(r.ports.length ? { ports: r.ports.map(port) } : {}) })) } : {}),
+    },
+  }
+}
+
+function pod(p: Pod): Manifest {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name: p.name,
+      namespace: p.namespace,
+      ...(Object.keys(p.labels).length > 0 ? { labels: { ...p.labels } } : {}),
+    },
+    spec: {
+      ...(p.nodeName ? { nodeName: p.nodeName } : {}),
+      containers: [
+        {
+          name: 'server',
+          image: 'netpol-lab-server',
+          ...(p.containerPorts.length > 0
+            ? { ports: p.containerPorts.map((c) => ({ ...(c.name ? { name: c.name } : {}), containerPort: c.containerPort, protocol: c.protocol })) }
+            : {}),
+        },
+      ],
+    },
+    ...(p.ips.length > 0 ? { status: { podIP: p.ips[0], podIPs: p.ips.map((ip) => ({ ip })) } } : {}),
+  }
+}
+
+export function clusterStateManifests(state: ClusterState): Manifest[] {
+  return [
+    ...state.namespaces.map((n) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: n.name, labels: { ...n.labels } } })),
+    ...state.pods.map(pod),
+    ...state.policies.map(policy),
+  ]
+}

@@ -1,0 +1,151 @@
+/**
+ * `netpol lab` as a new user runs it (the README's walkthrough), through the built CLI:
+ * up of the three-tier example, probe agreeing with the engine and with `matrix` of the lab's
+ * exported state, exec with curl and exit codes, logs showing every denied probe, status, down
+ * leaving nothing. Then every example through the same running lab via `lab apply --prune`.
+ */
+import { describe, it, expect, beforeAll, afterAll } from 'vitest'
+import { spawn } from 'node:child_process'
+import { existsSync, readdirSync } from 'node:fs'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { listLabNetns } from '../../src/lab/netns.js'
+import { findLabProcesses } from '../../src/lab/lab-processes.js'
+import { uniqueLabName } from '../lab/fixtures.js'
+
+const NETPOL = resolve('bin/netpol')
+const lab = uniqueLabName('cli')
+let dir: string
+
+interface Run {
+  readonly code: number | null
+  readonly stdout: string
+  readonly stderr: string
+}
+
+function netpol(args: readonly string[], input?: string): Promise<Run> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [NETPOL, ...args], { env: { ...process.env, NETPOL_LAB_DIR: dir, NETPOL_LAB: lab, NO_COLOR: '1' } })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()))
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()))
+    child.on('close', (code) => done({ code, stdout, stderr }))
+    child.stdin.end(input ?? '')
+  })
+}
+
+interface Cell {
+  from: string
+  to: string
+  port: number
+  protocol: string
+  allowed: boolean
+  outcome?: string
+  expected?: boolean
+}
+const cellKey = (c: Cell): string => `${c.from} ${c.to} ${c.port}/${c.protocol}`
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'netpol-labs-'))
+})
+
+afterAll(async () => {
+  await netpol(['lab', 'down'])
+  await rm(dir, { recursive: true, force: true })
+})
+
+describe('netpol lab walkthrough (three-tier)', () => {
+  it('up builds the lab and prints its nodes and pods', async () => {
+    const up = await netpol(['lab', 'up', 'examples/three-tier'])
+    expect(up.stderr).toBe('')
+    expect(up.code).toBe(0)
+    expect(up.stdout).toMatch(/lab ".*" is up/)
+    expect(up.stdout).toMatch(/prod\/frontend-0 +10\.244\.\d\.\d+ +node-\d/)
+    const status = JSON.parse((await netpol(['lab', 'status', '-o', 'json'])).stdout)
+    expect(status.nodes.map((n: { name: string }) => n.name)).toEqual(['node-0', 'node-1'])
+    expect(status.pods).toHaveLength(6)
+    expect(new Set(status.pods.map((p: { node: string }) => p.node)).size).toBe(2)
+    expect(status.pods.every((p: { server: string }) => p.server === 'running')).toBe(true)
+  })
+
+  it('probe agrees with the engine and with `matrix` of the exported lab, and logs show every denied probe', async () => {
+    const probe = await netpol(['lab', 'probe', '-o', 'json'])
+    expect(probe.code).toBe(0)
+    const observed = JSON.parse(probe.stdout) as { connections: Cell[]; disagreements: Cell[] }
+    expect(observed.disagreements).toEqual([])
+    expect(observed.connections).toHaveLength(6 * 6 * 5)
+    expect(observed.connections.some((c) => !c.allowed)).toBe(true)
+
+    const exported = await netpol(['lab', 'export'])
+    expect(exported.code).toBe(0)
+    await writeFile(join(dir, 'lab.yaml'), exported.stdout)
+    const matrix = JSON.parse((await netpol(['matrix', join(dir, 'lab.yaml'), '-o', 'json'])).stdout) as { connections: Cell[] }
+    expect(observed.connections.map((c) => `${cellKey(c)} ${c.allowed}`)).toEqual(matrix.connections.map((c) => `${cellKey(c)} ${c.allowed}`))
+
+    const logs = await netpol(['lab', 'logs', '-o', 'json'])
+    expect(logs.code).toBe(0)
+    const records = logs.stdout.trim().split('\n').map((l) => JSON.parse(l) as { source: string; destination: string; port: number; protocol: string })
+    const logged = new Set(records.map((r) => `${r.source} ${r.destination} ${r.port}/${r.protocol}`))
+    for (const c of observed.connections.filter((x) => !x.allowed)) expect(logged, cellKey(c)).toContain(cellKey(c))
+    const text = await netpol(['lab', 'logs'])
+    expect(text.stdout).toMatch(/DENY prod\/frontend-\d:\d+ -> prod\/database-0:5432\/TCP +denied by egress of prod\/frontend-\d \(isolated by prod\/frontend-to-backend\)/)
+  })
+
+  it('exec runs commands inside a pod: curl reaches what the policies allow, exit codes pass through', async () => {
+    const status = JSON.parse((await netpol(['lab', 'status', '-o', 'json'])).stdout) as { pods: { pod: string; ip: string }[] }
+    const ip = (pod: string): string => status.pods.find((p) => p.pod === pod)!.ip
+    const ok = await netpol(['lab', 'exec', 'prod/frontend-0', '--', 'curl', '-s', '-m', '2', `http://${ip('prod/backend-0')}:8080/`])
+    expect(ok).toMatchObject({ code: 0, stdout: 'prod/backend-0 port 8080/TCP\n' })
+    const denied = await netpol(['lab', 'exec', 'prod/frontend-0', '--', 'curl', '-s', '-m', '1', `http://${ip('prod/database-0')}:5432/`])
+    expect(denied.code).toBe(28) // curl: operation timed out (dropped)
+    expect((await netpol(['lab', 'exec', '-n', 'prod', 'backend-1', '--', 'sh', '-c', 'exit 7'])).code).toBe(7)
+    const unknown = await netpol(['lab', 'exec', 'prod/nope', '--', 'true'])
+    expect(unknown.code).toBe(2)
+    expect(unknown.stderr).toMatch(/pod "prod\/nope" is not in lab/)
+  })
+
+  it('apply changes the running lab like kubectl apply', async () => {
+    const denyAll = `
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: deny-all, namespace: kube-system}
+spec: {podSelector: {}, policyTypes: [Ingress]}
+`
+    const applied = await netpol(['lab', 'apply', '-'], denyAll)
+    expect(applied.code).toBe(0)
+    expect(applied.stdout).toMatch(/updated: 5 policies; 6 pods/)
+    const probe = JSON.parse((await netpol(['lab', 'probe', '--port', '53/UDP', '-o', 'json'])).stdout) as { connections: Cell[]; disagreements: Cell[] }
+    expect(probe.disagreements).toEqual([])
+    expect(probe.connections.filter((c) => c.to === 'kube-system/kube-dns-0' && c.from !== c.to).every((c) => !c.allowed)).toBe(true)
+  })
+
+  it('every example runs in the same lab (apply --prune) with probes agreeing with the engine', async () => {
+    const examples = readdirSync('examples', { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort()
+    expect(examples).toContain('three-tier')
+    for (const example of examples) {
+      const applied = await netpol(['lab', 'apply', '--prune', join('examples', example)])
+      expect(applied.stderr.replace(/^warning: .*\n/gm, ''), example).toBe('')
+      expect(applied.code, example).toBe(0)
+      const probe = await netpol(['lab', 'probe', '-o', 'json'])
+      const report = JSON.parse(probe.stdout) as { disagreements: Cell[] }
+      expect(report.disagreements, example).toEqual([])
+      expect(probe.code, example).toBe(0)
+    }
+  })
+
+  it('down removes everything', async () => {
+    const down = await netpol(['lab', 'down'])
+    expect(down.code).toBe(0)
+    expect(await listLabNetns(lab)).toEqual([])
+    expect(await findLabProcesses(lab)).toEqual([])
+    expect(existsSync(join(dir, lab))).toBe(false)
+  })
+
+  it('commands on a lab that does not exist say so and exit 2', async () => {
+    const probe = await netpol(['lab', 'probe'])
+    expect(probe.code).toBe(2)
+    expect(probe.stderr).toMatch(/lab ".*" does not exist/)
+  })
+})
