@@ -166,8 +166,20 @@ export class ObjectReader {
     for (const key of Object.keys(value)) {
       if (!known.includes(key)) {
         const full = formatFieldPath([...path, key])
-        this.error([...path, key], `Unknown field: strict decoding error: unknown field "${full}"`)
+        const guess = known.find((k) => editDistance(k.toLowerCase(), key.toLowerCase()) <= 2)
+        this.error([...path, key], `Unknown field: strict decoding error: unknown field "${full}"${guess ? ` (did you mean "${guess}"?)` : ''}`)
       }
     }
   }
+}
+
+/** Levenshtein distance, for "did you mean" on short field names. */
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j)
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i]
+    for (let j = 1; j <= b.length; j++) row.push(Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1)))
+    prev = row
+  }
+  return prev[b.length]
 }

@@ -206,13 +206,13 @@ describe('NetworkPolicy validation (the API server rules)', () => {
   })
   it('unknown fields are rejected as strict decoding does (a typo would silently allow everything)', () => {
     expect(errorsOf('  podSelector: {}\n  ingress:\n    - form:\n        - podSelector: {}\n')).toEqual([
-      'spec.ingress[0].form: Unknown field: strict decoding error: unknown field "spec.ingress[0].form"',
+      'spec.ingress[0].form: Unknown field: strict decoding error: unknown field "spec.ingress[0].form" (did you mean "from"?)',
     ])
     expect(problems(manifest('  podSelector: {}\n').replace('spec:', 'specs:')).map((d) => `${d.line} ${d.field}: ${d.message}`)).toEqual([
-      '6 specs: Unknown field: strict decoding error: unknown field "specs"',
+      '6 specs: Unknown field: strict decoding error: unknown field "specs" (did you mean "spec"?)',
     ])
     expect(errorsOf('  podSelector:\n    matchLabel: {a: b}\n')).toEqual([
-      'spec.podSelector.matchLabel: Unknown field: strict decoding error: unknown field "spec.podSelector.matchLabel"',
+      'spec.podSelector.matchLabel: Unknown field: strict decoding error: unknown field "spec.podSelector.matchLabel" (did you mean "matchLabels"?)',
     ])
   })
   it('wrong types are decoding errors naming the field', () => {
