@@ -13,7 +13,7 @@
  * Cost is about identities² / 32 word operations, independent of the number of pods.
  */
 import type { Pod, Protocol } from '../model/types.js'
-import { and, count, emptySet, hasBit, orInto, setBit, transpose, type Bitset } from './bitset.js'
+import { and, copySet, count, emptySet, hasBit, orInto, setBit, transpose, type Bitset } from './bitset.js'
 import type { CompiledPolicy, CompiledRule, EngineIndex } from './engine-index.js'
 import type { Identity } from './identity.js'
 
@@ -59,7 +59,7 @@ function rulePortDest(index: EngineIndex, rule: CompiledRule, port: number, prot
       } else {
         const s = index.namedIndex.get(cp.key)?.get(port)
         if (s !== undefined) {
-          if (named === undefined) named = s.slice()
+          if (named === undefined) named = copySet(s)
           else orInto(named, s)
         }
       }

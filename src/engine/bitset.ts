@@ -11,12 +11,39 @@ export function wordsFor(size: number): number {
   return (size + 31) >>> 5
 }
 
+/**
+ * Sets are carved out of shared chunks: V8 makes every typed array of its own a separate backing
+ * store, and thousands of small ones cost more in garbage collection than the bit work itself.
+ * A chunk is freed once no set carved from it is reachable.
+ */
+const CHUNK_WORDS = 1 << 16
+let chunk = new Uint32Array(CHUNK_WORDS)
+let chunkUsed = 0
+
+function allocate(words: number): Bitset {
+  if (words > CHUNK_WORDS >>> 2) return new Uint32Array(words)
+  if (chunkUsed + words > CHUNK_WORDS) {
+    chunk = new Uint32Array(CHUNK_WORDS)
+    chunkUsed = 0
+  }
+  const s = chunk.subarray(chunkUsed, chunkUsed + words)
+  chunkUsed += words
+  return s
+}
+
 export function emptySet(size: number): Bitset {
-  return new Uint32Array(wordsFor(size))
+  return allocate(wordsFor(size))
+}
+
+/** A copy that may be changed without touching `s`. */
+export function copySet(s: Bitset): Bitset {
+  const out = allocate(s.length)
+  out.set(s)
+  return out
 }
 
 export function fullSet(size: number): Bitset {
-  const s = new Uint32Array(wordsFor(size))
+  const s = allocate(wordsFor(size))
   setRange(s, 0, size)
   return s
 }
@@ -54,20 +81,20 @@ export function andNotInto(target: Bitset, source: Bitset): void {
 }
 
 export function and(a: Bitset, b: Bitset): Bitset {
-  const out = new Uint32Array(a.length)
+  const out = allocate(a.length)
   for (let i = 0; i < a.length; i++) out[i] = a[i]! & b[i]!
   return out
 }
 
 export function or(a: Bitset, b: Bitset): Bitset {
-  const out = new Uint32Array(a.length)
+  const out = allocate(a.length)
   for (let i = 0; i < a.length; i++) out[i] = a[i]! | b[i]!
   return out
 }
 
 /** Complement within [0, size). */
 export function not(a: Bitset, size: number): Bitset {
-  const out = new Uint32Array(a.length)
+  const out = allocate(a.length)
   for (let i = 0; i < a.length; i++) out[i] = ~a[i]!
   const tail = size & 31
   if (tail !== 0 && out.length > 0) out[out.length - 1]! &= (1 << tail) - 1

@@ -10,7 +10,7 @@
 import { ipBlockRanges, type IpRange } from '../model/cidr.js'
 import type { ClusterState, IPBlock, LabelSelector, NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort, Pod, Protocol, SourceRef } from '../model/types.js'
 import { policyRef, type PolicyRef } from './verdict.js'
-import { andInto, andNotInto, emptySet, fullSet, orInto, setBit, setRange, type Bitset } from './bitset.js'
+import { andInto, andNotInto, copySet, emptySet, fullSet, orInto, setBit, setRange, type Bitset } from './bitset.js'
 import { groupPods, namedPortKey, type IdentityIndex } from './identity.js'
 import { buildIpBlockIndex, ipBlockKey, type IpBlockIndex } from './ip-index.js'
 import { ipBlockMatches, namespaceLabelsOf, type NamespaceLabels } from './peer.js'
@@ -269,7 +269,7 @@ export function resolvePeer(index: EngineIndex, policy: NetworkPolicy, peer: Net
   const key = `${podKey}\u0000${nsKey}`
   const cached = index.peerCache.get(key)
   if (cached !== undefined) return cached
-  const out = peer.namespaceSelector === undefined ? namespaceSet(index, policy.namespace).slice() : resolveNamespaceSelector(index, peer.namespaceSelector).slice()
+  const out = copySet(peer.namespaceSelector === undefined ? namespaceSet(index, policy.namespace) : resolveNamespaceSelector(index, peer.namespaceSelector))
   if (peer.podSelector !== undefined) andInto(out, resolvePodSelector(index, peer.podSelector))
   andInto(out, index.notHostNetwork)
   index.peerCache.set(key, out)
@@ -296,7 +296,7 @@ function compileRule(index: EngineIndex, policy: NetworkPolicy, i: number, peers
 }
 
 export function compilePolicy(index: EngineIndex, policy: NetworkPolicy): CompiledPolicy {
-  const selected = namespaceSet(index, policy.namespace).slice()
+  const selected = copySet(namespaceSet(index, policy.namespace))
   andInto(selected, resolvePodSelector(index, policy.podSelector))
   andInto(selected, index.notHostNetwork)
   return {
