@@ -3,10 +3,11 @@
  * ranges outside the cluster, with the exact set of ports each pair may use: the edges of the
  * report's graph. Exact like diff.ts (port classes and address ranges cut at every boundary).
  */
-import { qualifiedName, type ClusterState, type Pod } from '../model/types.js'
-import type { Endpoint, Evaluator } from '../engine/verdict.js'
+import type { ClusterState, Pod } from '../model/types.js'
+import type { Evaluator } from '../engine/verdict.js'
 import { externalRanges, mergeAdjacentRanges, rangeLabel } from './external-ranges.js'
-import { groupLabel, podGroup, type GroupBy, type PodGroup } from './group.js'
+import { podGroup, type GroupBy, type PodGroup } from './group.js'
+import { groupEnds, groupReachability, isRangeKey, pairKey } from './group-reachability.js'
 import { formatPortSet, portClasses, type PortClass } from './port-classes.js'
 import type { IpRange } from '../model/cidr.js'
 
@@ -37,49 +38,30 @@ export interface Connectivity {
 export function computeConnectivity(state: ClusterState, evaluator: Evaluator, groupBy: GroupBy): Connectivity {
   const classes = portClasses([state])
   const ranges = externalRanges([state])
-  const pods = [...state.pods].sort((a, b) => (qualifiedName(a) < qualifiedName(b) ? -1 : 1))
-  const groupMap = new Map<string, { group: PodGroup; pods: Pod[] }>()
-  for (const pod of pods) {
-    const g = podGroup(pod, groupBy)
-    const label = groupLabel(g)
-    const entry = groupMap.get(label) ?? { group: g, pods: [] }
-    entry.pods.push(pod)
-    groupMap.set(label, entry)
-  }
-  const groups = [...groupMap.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([label, e]) => ({ ...e.group, label, pods: e.pods }))
-
-  const allowedSet = (froms: readonly Endpoint[], tos: readonly Endpoint[]): number[] => {
-    const out: number[] = []
-    classes.forEach((c, ci) => {
-      for (const from of froms) {
-        for (const to of tos) {
-          if (from.kind === 'pod' && to.kind === 'pod' && from.pod === to.pod) continue
-          if (evaluator.isAllowed({ from, to, port: c.start, protocol: c.protocol })) {
-            out.push(ci)
-            return
-          }
-        }
-      }
+  const ends = groupEnds(state, groupBy, ranges)
+  const reach = groupReachability(state, evaluator, ends, classes)
+  const groups: ConnectivityGroup[] = [...ends.values()]
+    .filter((e) => !isRangeKey(e.key))
+    .map((e) => {
+      const pods = e.endpoints.flatMap((x) => (x.kind === 'pod' ? [x.pod] : []))
+      return { ...podGroup(pods[0], groupBy), label: e.key, pods }
     })
-    return out
-  }
-  const toSet = (indices: readonly number[]): PortClass[] => indices.map((i) => classes[i])
+  const toSet = (indices: Iterable<number>): PortClass[] => [...indices].sort((a, b) => a - b).map((i) => classes[i])
   const edges: ConnectivityEdge[] = []
-  const endpoints = groups.map((g) => g.pods.map((pod): Endpoint => ({ kind: 'pod', pod })))
-  for (let i = 0; i < groups.length; i++) {
-    for (let j = 0; j < groups.length; j++) {
-      const set = allowedSet(endpoints[i], endpoints[j])
-      if (set.length === 0) continue
-      edges.push({ from: groups[i].label, to: groups[j].label, ports: formatPortSet(toSet(set)), allPorts: set.length === classes.length })
+  for (const from of groups) {
+    for (const to of groups) {
+      const set = reach.get(pairKey(from.label, to.label))
+      if (!set) continue
+      edges.push({ from: from.label, to: to.label, ports: formatPortSet(toSet(set)), allPorts: set.size === classes.length })
     }
   }
+  const rangeEnds = [...ends.values()].filter((e) => e.range)
   for (const side of ['from', 'to'] as const) {
-    for (let j = 0; j < groups.length; j++) {
-      const items = ranges
+    for (const g of groups) {
+      const items = rangeEnds
         .map((r) => {
-          const ip: Endpoint = { kind: 'ip', ip: r.probe }
-          const set = side === 'from' ? allowedSet([ip], endpoints[j]) : allowedSet(endpoints[j], [ip])
-          return { range: r as IpRange, set: set.join(',') }
+          const set = reach.get(side === 'from' ? pairKey(r.key, g.label) : pairKey(g.label, r.key))
+          return { range: r.range as IpRange, set: set ? [...set].sort((a, b) => a - b).join(',') : '' }
         })
         .filter((x) => x.set !== '')
       const merged = mergeAdjacentRanges(
@@ -91,8 +73,8 @@ export function computeConnectivity(state: ClusterState, evaluator: Evaluator, g
         const set = m.set.split(',').map(Number)
         const label = rangeLabel(m.range)
         edges.push({
-          from: side === 'from' ? label : groups[j].label,
-          to: side === 'to' ? label : groups[j].label,
+          from: side === 'from' ? label : g.label,
+          to: side === 'to' ? label : g.label,
           ports: formatPortSet(toSet(set)),
           allPorts: set.length === classes.length,
           external: side,

@@ -8,10 +8,11 @@
  * states and their evaluators in, the changes out.
  */
 import type { IpRange } from '../model/cidr.js'
-import { qualifiedName, type ClusterState, type Pod } from '../model/types.js'
-import type { DirectionVerdict, Endpoint, Evaluator, Traffic, Verdict } from '../engine/verdict.js'
-import { externalRanges, mergeAdjacentRanges, rangeLabel, type ExternalRange } from './external-ranges.js'
-import { groupLabel, podGroup, type GroupBy } from './group.js'
+import type { ClusterState } from '../model/types.js'
+import type { DirectionVerdict, Evaluator, Verdict } from '../engine/verdict.js'
+import { externalRanges, mergeAdjacentRanges, rangeLabel } from './external-ranges.js'
+import { groupEnds, groupReachability, isRangeKey, pairKey, witness } from './group-reachability.js'
+import type { GroupBy } from './group.js'
 import { formatPortSet, portClasses, type PortClass } from './port-classes.js'
 
 export interface DiffSide {
@@ -108,52 +109,6 @@ function causeKey(c: DiffCause): string {
   return `${c.side}|${c.kind}|${c.policies.map((p) => `${p.namespace}/${p.name}`).join(',')}`
 }
 
-/** An end of a connection as the diff sees it: a group of pods, or an address range outside. */
-interface DiffEnd {
-  readonly key: string
-  readonly endpoints: readonly Endpoint[]
-  readonly range?: ExternalRange
-}
-
-/** What one state allows between two ends, per port class, with a witness pod pair for each class. */
-interface PairSets {
-  readonly allowed: Set<number>
-  /** Per class: the traffic that is allowed, or (when none is) a pair that stands for the denial. */
-  readonly witness: Map<number, Traffic>
-}
-
-function endsOf(state: ClusterState, groupBy: GroupBy, ranges: readonly ExternalRange[]): Map<string, DiffEnd> {
-  const groups = new Map<string, Endpoint[]>()
-  for (const pod of [...state.pods].sort((a, b) => (qualifiedName(a) < qualifiedName(b) ? -1 : 1))) {
-    const key = groupLabel(podGroup(pod, groupBy))
-    groups.set(key, [...(groups.get(key) ?? []), { kind: 'pod', pod }])
-  }
-  const ends = new Map<string, DiffEnd>()
-  for (const [key, endpoints] of groups) ends.set(key, { key, endpoints })
-  ranges.forEach((range, i) => ends.set(`\u0000ext:${i}`, { key: `\u0000ext:${i}`, endpoints: [{ kind: 'ip', ip: range.probe }], range }))
-  return ends
-}
-
-function pairSets(evaluator: Evaluator, from: DiffEnd, to: DiffEnd, classes: readonly PortClass[]): PairSets {
-  const allowed = new Set<number>()
-  const witness = new Map<number, Traffic>()
-  classes.forEach((c, ci) => {
-    for (const f of from.endpoints) {
-      for (const t of to.endpoints) {
-        if (f.kind === 'pod' && t.kind === 'pod' && f.pod === t.pod) continue // a pod to itself is always allowed
-        const traffic: Traffic = { from: f, to: t, port: c.start, protocol: c.protocol }
-        if (!witness.has(ci)) witness.set(ci, traffic)
-        if (evaluator.isAllowed(traffic)) {
-          allowed.add(ci)
-          witness.set(ci, traffic)
-          return
-        }
-      }
-    }
-  })
-  return { allowed, witness }
-}
-
 /**
  * Compares the connectivity of two states. Ends are matched by group (workload, pod or
  * namespace), so a live cluster's pods and a manifest's pods of the same Deployment line up
@@ -162,10 +117,12 @@ function pairSets(evaluator: Evaluator, from: DiffEnd, to: DiffEnd, classes: rea
 export function diffConnectivity(before: DiffSide, after: DiffSide, options: DiffOptions): DiffResult {
   const classes = portClasses([before.state, after.state])
   const ranges = externalRanges([before.state, after.state])
-  const endsBefore = endsOf(before.state, options.groupBy, ranges)
-  const endsAfter = endsOf(after.state, options.groupBy, ranges)
+  const endsBefore = groupEnds(before.state, options.groupBy, ranges)
+  const endsAfter = groupEnds(after.state, options.groupBy, ranges)
+  const reachBefore = groupReachability(before.state, before.evaluator, endsBefore, classes)
+  const reachAfter = groupReachability(after.state, after.evaluator, endsAfter, classes)
   const keys = [...new Set([...endsBefore.keys(), ...endsAfter.keys()])].sort()
-  const isRange = (k: string) => k.startsWith('\u0000')
+  const isRange = isRangeKey
   const groupsBefore = new Set([...endsBefore.keys()].filter((k) => !isRange(k)))
   const groupsAfter = new Set([...endsAfter.keys()].filter((k) => !isRange(k)))
   const set = (s: Iterable<number>): PortClass[] => [...s].sort((a, b) => a - b).map((i) => classes[i])
@@ -182,27 +139,29 @@ export function diffConnectivity(before: DiffSide, after: DiffSide, options: Dif
     readonly rangeSide?: 'from' | 'to'
   }
   const drafts: Draft[] = []
-  const empty: PairSets = { allowed: new Set(), witness: new Map() }
+  const none = new Set<number>()
   for (const fromKey of keys) {
     for (const toKey of keys) {
       if (isRange(fromKey) && isRange(toKey)) continue
+      const b = reachBefore.get(pairKey(fromKey, toKey)) ?? none
+      const a = reachAfter.get(pairKey(fromKey, toKey)) ?? none
+      const added = [...a].filter((ci) => !b.has(ci))
+      const removed = [...b].filter((ci) => !a.has(ci))
+      if (added.length === 0 && removed.length === 0) continue
       const fb = endsBefore.get(fromKey)
       const tb = endsBefore.get(toKey)
       const fa = endsAfter.get(fromKey)
       const ta = endsAfter.get(toKey)
-      const b = fb && tb ? pairSets(before.evaluator, fb, tb, classes) : empty
-      const a = fa && ta ? pairSets(after.evaluator, fa, ta, classes) : empty
-      const added = [...a.allowed].filter((ci) => !b.allowed.has(ci))
-      const removed = [...b.allowed].filter((ci) => !a.allowed.has(ci))
-      if (added.length === 0 && removed.length === 0) continue
       const causes = new Map<string, DiffCause>()
       for (const ci of [...added, ...removed]) {
-        const wb = b.witness.get(ci)
-        const wa = a.witness.get(ci)
+        const nowAllowed = a.has(ci)
+        // A pair that shows the old answer and one that shows the new one.
+        const wb = fb && tb ? witness(before.evaluator, fb, tb, classes[ci], !nowAllowed) : undefined
+        const wa = fa && ta ? witness(after.evaluator, fa, ta, classes[ci], nowAllowed) : undefined
         for (const cause of causesOf(wb && before.evaluator.evaluate(wb), wa && after.evaluator.evaluate(wa))) causes.set(causeKey(cause), cause)
       }
-      const beforeSet = set(b.allowed)
-      const afterSet = set(a.allowed)
+      const beforeSet = set(b)
+      const afterSet = set(a)
       const note = noteFor(fromKey) ?? noteFor(toKey)
       const range = (fb ?? fa)?.range ?? (tb ?? ta)?.range
       drafts.push({

@@ -7,7 +7,7 @@
  */
 import type { ClusterState } from '../model/types.js'
 import type { LintFinding, LintRule, LintSeverity } from './lint-rule.js'
-import { createLintContext, type LintContext } from './lint-context.js'
+import { createLintContext } from './lint-context.js'
 import { ISOLATION_RULES } from './lint-rules-isolation.js'
 import { SELECTOR_RULES } from './lint-rules-selectors.js'
 import { OVERLAP_RULES } from './lint-rules-overlap.js'

@@ -79,3 +79,24 @@ describe('port classes and address ranges', () => {
     expect(rangeLabel({ family: 6, start: 0n, end: (1n << 128n) - 1n })).toBe('::/0')
   })
 })
+
+describe('group reachability', () => {
+  it('the fast engine all-pairs path agrees with pair-by-pair evaluation (generated clusters, every grouping)', async () => {
+    const { generateCluster } = await import('../../bench/generate-cluster.js')
+    const { createEngine } = await import('../../src/engine/engine.js')
+    const { referenceEvaluator } = await import('../../src/engine/reference.js')
+    const { groupEnds, groupReachability } = await import('../../src/analyze/group-reachability.js')
+    for (const seed of [1, 2, 3]) {
+      const { state } = generateCluster({ pods: 60, namespaces: 5, policies: 20, seed })
+      const classes = portClasses([state])
+      const ranges = externalRanges([state])
+      for (const by of ['workload', 'pod', 'namespace'] as const) {
+        const ends = groupEnds(state, by, ranges)
+        const fast = groupReachability(state, createEngine(state), ends, classes)
+        const slow = groupReachability(state, referenceEvaluator(state), ends, classes)
+        const norm = (m: Map<string, Set<number>>) => [...m].map(([k, v]) => `${k}:${[...v].sort((a, b) => a - b).join(',')}`).sort()
+        expect(norm(fast), `seed ${seed} by ${by}`).toEqual(norm(slow))
+      }
+    }
+  })
+})
