@@ -47,10 +47,10 @@ function absolutePaths(paths: readonly string[], cwd: string): string[] {
 const nameOption = (): Option => new Option('--name <lab>', `lab name (default: $NETPOL_LAB or "${DEFAULT_LAB_NAME}")`)
 
 function renderStatus(s: LabStatus): string {
-  const lines = [`lab ${s.name} (${s.phase}): ${s.nodes.length} nodes, ${s.pods.length} pods, ${s.policies} policies`, '']
+  const header = `lab ${s.name} (${s.phase}): ${s.nodes.length} nodes, ${s.pods.length} pods, ${s.policies} policies`
   const nodeRows = [['NODE', 'NETNS', 'ADDRESS', 'POD CIDR', 'PODS'], ...s.nodes.map((n) => [n.name, n.present ? n.netns : `${n.netns} (missing!)`, n.address, n.podCidr, String(n.pods)])]
   const podRows = [['POD', 'IP', 'NODE', 'PORTS', 'SERVER'], ...s.pods.map((p) => [p.pod, p.ip, p.node, p.ports.join(',') || '-', p.server])]
-  return [...lines, columns(nodeRows), '', columns(podRows)].join('\n')
+  return `${header}\n\n${columns(nodeRows)}\n${columns(podRows)}`
 }
 
 function columns(rows: readonly (readonly string[])[]): string {
