@@ -18,6 +18,8 @@ export interface FastAllPairs {
   readonly allowedPairs: number
   /** Decision for endpoints[i] -> endpoints[j]. */
   allowed(i: number, j: number): boolean
+  /** Visits every pair's answer once (the engine's own pair iteration when it can); returns the allowed count. */
+  visit(): number
 }
 
 export interface FastEngine {
@@ -38,7 +40,14 @@ function wrap(engine: Engine): FastEngine {
     allPairs: (endpoints, p) => {
       const result = engine.allPairs(p.port, p.protocol)
       if (endpoints === engine.state.pods) {
-        return { result, allowedPairs: result.allowedPodPairs, allowed: (i, j) => result.isAllowedIndex(i, j) }
+        const visit = (): number => {
+          let c = 0
+          result.forEachPodPair((_from, _to, allowed) => {
+            if (allowed) c++
+          })
+          return c
+        }
+        return { result, allowedPairs: result.allowedPodPairs, allowed: (i, j) => result.isAllowedIndex(i, j), visit }
       }
       const idx = endpoints.map((e) => {
         const i = indexOf.get(e)
@@ -47,7 +56,13 @@ function wrap(engine: Engine): FastEngine {
       })
       let allowedPairs = 0
       for (const i of idx) for (const j of idx) if (result.isAllowedIndex(i, j)) allowedPairs++
-      return { result, allowedPairs, allowed: (i, j) => result.isAllowedIndex(idx[i], idx[j]) }
+      const allowed = (i: number, j: number): boolean => result.isAllowedIndex(idx[i], idx[j])
+      const visit = (): number => {
+        let c = 0
+        for (let i = 0; i < idx.length; i++) for (let j = 0; j < idx.length; j++) if (allowed(i, j)) c++
+        return c
+      }
+      return { result, allowedPairs, allowed, visit }
     },
     update: (change) => wrap(change.kind === 'put' ? engine.withPolicy(change.policy) : engine.withoutPolicy(change.namespace, change.name)),
   }

@@ -131,13 +131,6 @@ function referenceRows(
   return { pairsDone, ms, complete, estimatedMs: complete ? ms : (ms / pairsDone) * total }
 }
 
-/** Visits every pair's answer, as a consumer writing out the matrix would; returns the allowed count. */
-function enumerate(m: FastAllPairs, n: number): number {
-  let c = 0
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) if (m.allowed(i, j)) c++
-  return c
-}
-
 function allPairs(
   engine: FastEngine,
   rebuild: () => FastEngine,
@@ -164,7 +157,7 @@ function allPairs(
     warm.push(now() - t)
   }
   const e0 = now()
-  const visited = enumerate(first, endpoints.length)
+  const visited = first.visit()
   const enumerateMs = now() - e0
   if (visited !== first.allowedPairs) {
     disagree(agreement, `${label}: the fast engine counts ${first.allowedPairs} allowed pairs but answers allowed for ${visited}`)
@@ -443,6 +436,7 @@ export function measureSize(size: SizeSpec, options: MeasureOptions): SizeResult
     size,
     seed: options.seed,
     workloads: reps.length,
+    identities: engine.engine.identities.length,
     nodes: cluster.nodes.length,
     port: BENCH_PORT,
     generateMs,
