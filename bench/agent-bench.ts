@@ -1,0 +1,247 @@
+/**
+ * @module `npm run bench:agent`: the node agent's sync latency, from an API write to the ruleset
+ * being in the kernel, on a node with 110 pods in a cluster of 5,000 pods and 2,000 policies.
+ *
+ * The cluster comes from the benchmark generator (seeded), served by the in-process test API
+ * server over real HTTP (list + chunked watch); the agent is the real one (client-node informers,
+ * state build, compiler) and, when run as root, applies with `nft -f` inside a scratch network
+ * namespace `netpol-agtbench-<id>` (removed at the end). Each sample is one API write that changes
+ * this node's ruleset: a policy selecting local pods gains/loses a rule, a pod joins the node, a
+ * pod leaves it. Samples are spaced past the agent's minimum sync interval, so they measure the
+ * sync itself, not the coalescing wait. Writes a table to stdout and JSON to bench/results/.
+ */
+import { execFileSync } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { Writable } from 'node:stream'
+import { pino } from 'pino'
+import { parseAllDocuments } from 'yaml'
+import { Agent } from '../src/agent/agent.js'
+import type { AgentDataplane, CompiledRuleset } from '../src/agent/agent-dataplane.js'
+import { createAgentMetrics } from '../src/agent/agent-metrics.js'
+import { createNftDataplane } from '../src/agent/nft-dataplane.js'
+import { rulesetStats } from '../src/agent/ruleset-stats.js'
+import { compileRuleset, rulesetIndex } from '../src/dataplane/compile-ruleset.js'
+import type { ClusterState } from '../src/model/types.js'
+import { TestApiServer, type ApiObject, type Resource } from '../test/agent/test-api-server.js'
+import { clusterManifests } from './cluster-manifests.js'
+import { DEFAULT_SEED, generateCluster } from './generate-cluster.js'
+
+const SIZE = { pods: 5_000, namespaces: 250, policies: 2_000 }
+const SAMPLES_PER_KIND = Number(process.env.AGENT_BENCH_SAMPLES ?? 30)
+const MIN_SYNC_INTERVAL_MS = 250
+
+type Kind = 'policy-update' | 'pod-add' | 'pod-delete'
+
+interface Sample {
+  readonly kind: Kind
+  /** API write -> nft transaction committed (ms). */
+  readonly endToEndMs: number
+}
+
+const RESOURCE_OF: Record<string, Resource> = { Namespace: 'namespaces', Pod: 'pods', NetworkPolicy: 'networkpolicies' }
+
+function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return NaN
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))
+  return sorted[i]
+}
+
+function summary(values: readonly number[]): { n: number; median: number; p90: number; p99: number; max: number } {
+  const s = [...values].sort((a, b) => a - b)
+  const r = (x: number): number => Math.round(x * 10) / 10
+  return { n: s.length, median: r(percentile(s, 50)), p90: r(percentile(s, 90)), p99: r(percentile(s, 99)), max: r(s[s.length - 1] ?? NaN) }
+}
+
+function canUseNft(): boolean {
+  if (process.getuid?.() !== 0) return false
+  try {
+    execFileSync('nft', ['--version'], { stdio: 'ignore' })
+    execFileSync('ip', ['-V'], { stdio: 'ignore' })
+    return true
+  } catch {
+    return false
+  }
+}
+
+async function main(): Promise<void> {
+  const startedAt = new Date().toISOString()
+  const cluster = generateCluster({ ...SIZE, seed: DEFAULT_SEED })
+  const node = [...cluster.nodes].sort((a, b) => b.podCount - a.podCount)[0]
+  const localPods = cluster.state.pods.filter((p) => p.nodeName === node.name)
+  process.stderr.write(`cluster: ${cluster.state.pods.length} pods on ${cluster.nodes.length} nodes, ${cluster.state.policies.length} policies, ${cluster.state.namespaces.length} namespaces; node ${node.name} has ${localPods.length} pods\n`)
+
+  // The API server holds what `kubectl get ns,pods,netpol -A -o yaml` would show.
+  const api = await TestApiServer.start()
+  for (const file of clusterManifests(cluster, 'pods')) {
+    for (const doc of parseAllDocuments(file.text)) {
+      const o = doc.toJS() as ApiObject & { kind: string }
+      api.create(RESOURCE_OF[o.kind], o)
+    }
+  }
+
+  const netns = canUseNft() ? `netpol-agtbench-${randomBytes(3).toString('hex')}` : undefined
+  const cleanup = (): void => {
+    if (netns) {
+      try {
+        execFileSync('ip', ['netns', 'delete', netns], { stdio: 'ignore' })
+      } catch {
+        // already gone
+      }
+    }
+  }
+  process.once('SIGINT', () => {
+    cleanup()
+    process.exit(130)
+  })
+  if (netns) execFileSync('ip', ['netns', 'add', netns])
+
+  let stopAgent: (() => Promise<void>) | undefined
+  try {
+    const inner: AgentDataplane = netns
+      ? createNftDataplane({ nodeName: node.name, netns })
+      : {
+          compile: (state: ClusterState): CompiledRuleset => ({ script: compileRuleset(state, { nodeName: node.name }), allowCounters: [] }),
+          apply: async () => {},
+        }
+    let onApplied: ((at: number) => void) | undefined
+    let lastScript = ''
+    const dataplane: AgentDataplane = {
+      compile: (state) => inner.compile(state),
+      apply: async (script) => {
+        await inner.apply(script)
+        lastScript = script
+        onApplied?.(performance.now())
+      },
+    }
+    const logs: Record<string, unknown>[] = []
+    const sink = new Writable({
+      write(chunk, _e, cb) {
+        for (const line of String(chunk).split('\n')) if (line) logs.push(JSON.parse(line) as Record<string, unknown>)
+        cb()
+      },
+    })
+    const agent = new Agent({
+      nodeName: node.name,
+      kubeConfig: api.kubeConfig(),
+      dataplane,
+      logger: pino({ level: 'info' }, sink),
+      metrics: createAgentMetrics({ defaultMetrics: false }),
+      minSyncIntervalMs: MIN_SYNC_INTERVAL_MS,
+      resyncIntervalMs: 0,
+      denyPollIntervalMs: 0,
+    })
+    stopAgent = async () => {
+      await agent.stop()
+      await api.close()
+    }
+    const t0 = performance.now()
+    const firstApply = new Promise<number>((resolve) => (onApplied = resolve))
+    agent.start()
+    const initialMs = (await firstApply) - t0
+    const initialState = agent.currentState()
+    const script = lastScript
+    const stats = rulesetStats(script)
+    process.stderr.write(`initial list + first apply: ${initialMs.toFixed(0)} ms; ruleset ${stats.bytes} bytes, ${stats.rules} rules, ${stats.sets} sets\n`)
+
+    // A policy that has an ingress chain on this node (it selects local pods), and a local pod
+    // that is isolated for ingress: changing either always changes this node's ruleset.
+    const index = rulesetIndex(initialState, { nodeName: node.name })
+    const target = index.allowCounters.find((c) => c.side === 'ingress')
+    if (!target) throw new Error(`no policy selects a pod of ${node.name} for ingress: cannot measure`)
+    const isolated = new Set((/map in_v4 \{[^}]*?elements = \{ ([^}]*) \}/.exec(script)?.[1] ?? '').split(',').map((e) => e.trim().split(' ')[0]))
+    const template = localPods.find((p) => p.ips.some((ip) => isolated.has(ip)))
+    if (!template) throw new Error(`no isolated pod on ${node.name}`)
+    const usedIps = new Set(cluster.state.pods.flatMap((p) => p.ips))
+    const base = node.podCIDR.split('/')[0].split('.').slice(0, 3).join('.')
+    const freeIps = Array.from({ length: 254 }, (_, i) => `${base}.${i + 1}`).filter((ip) => !usedIps.has(ip))
+
+    const samples: Sample[] = []
+    const measure = async (kind: Kind, write: () => void): Promise<void> => {
+      await new Promise((r) => setTimeout(r, MIN_SYNC_INTERVAL_MS + 20))
+      const applied = new Promise<number | undefined>((resolve) => {
+        onApplied = resolve
+        setTimeout(() => resolve(undefined), 15_000)
+      })
+      const start = performance.now()
+      write()
+      const at = await applied
+      onApplied = undefined
+      if (at === undefined) throw new Error(`${kind}: no apply within 15 s (the write did not change ${node.name}'s ruleset?)`)
+      samples.push({ kind, endToEndMs: at - start })
+    }
+
+    const original = api.get('networkpolicies', target.policy, target.namespace)!
+    for (let i = 0; i < SAMPLES_PER_KIND; i++) {
+      const spec = original.spec as { ingress?: unknown[] }
+      await measure('policy-update', () =>
+        api.update('networkpolicies', { ...original, spec: { ...spec, ingress: [...(spec.ingress ?? []), { ports: [{ protocol: 'TCP', port: 40_000 + i }] }] } }),
+      )
+      const name = `bench-extra-${i}`
+      const ip = freeIps[i % freeIps.length]
+      await measure('pod-add', () =>
+        api.create('pods', {
+          metadata: { name, namespace: template.namespace, labels: { ...template.labels } },
+          spec: { nodeName: node.name, containers: [{ name: 'main', image: 'bench', ports: template.containerPorts.map((c) => ({ ...c })) }] },
+          status: { phase: 'Running', podIP: ip, podIPs: [{ ip }] },
+        }),
+      )
+      await measure('pod-delete', () => api.delete('pods', name, template.namespace))
+      process.stderr.write(`\rsamples: ${samples.length}/${3 * SAMPLES_PER_KIND}`)
+    }
+    process.stderr.write('\n')
+    await stopAgent()
+    stopAgent = undefined
+
+    const applies = logs.filter((l) => l.event === 'apply').slice(1)
+    const phase = (k: string): ReturnType<typeof summary> => summary(applies.map((l) => Number(l[k])))
+    const result = {
+      benchmark: 'agent sync latency',
+      startedAt,
+      node: { name: node.name, pods: localPods.length },
+      cluster: { pods: cluster.state.pods.length, policies: cluster.state.policies.length, namespaces: cluster.state.namespaces.length, nodes: cluster.nodes.length, seed: DEFAULT_SEED },
+      apply: netns ? `nft -f in network namespace ${netns}` : 'skipped (not root or no nft): compile only',
+      minSyncIntervalMs: MIN_SYNC_INTERVAL_MS,
+      ruleset: stats,
+      initialSyncMs: Math.round(initialMs),
+      endToEndMs: {
+        all: summary(samples.map((s) => s.endToEndMs)),
+        'policy-update': summary(samples.filter((s) => s.kind === 'policy-update').map((s) => s.endToEndMs)),
+        'pod-add': summary(samples.filter((s) => s.kind === 'pod-add').map((s) => s.endToEndMs)),
+        'pod-delete': summary(samples.filter((s) => s.kind === 'pod-delete').map((s) => s.endToEndMs)),
+      },
+      agentPhasesMs: { latency: phase('latencyMs'), build: phase('buildMs'), compile: phase('compileMs'), apply: phase('applyMs') },
+      machine: { node: process.version, platform: `${process.platform}/${process.arch}` },
+    }
+    const rows: [string, ReturnType<typeof summary>][] = [
+      ...Object.entries(result.endToEndMs).map(([k, v]) => [`API write -> applied (${k})`, v] as [string, ReturnType<typeof summary>]),
+      ['agent: event received -> applied', result.agentPhasesMs.latency],
+      ['agent: build state', result.agentPhasesMs.build],
+      ['agent: compile ruleset', result.agentPhasesMs.compile],
+      ['agent: nft apply', result.agentPhasesMs.apply],
+    ]
+    const w = Math.max(...rows.map(([k]) => k.length))
+    const out = [
+      `netpol agent sync latency: node ${node.name} with ${localPods.length} pods, cluster of ${result.cluster.pods} pods / ${result.cluster.policies} policies / ${result.cluster.namespaces} namespaces`,
+      `apply: ${result.apply}; ruleset ${stats.bytes} bytes, ${stats.rules} rules, ${stats.sets} sets; initial list + first apply ${result.initialSyncMs} ms`,
+      '',
+      `${'measure'.padEnd(w)}  ${'n'.padStart(4)}  ${'median'.padStart(8)}  ${'p90'.padStart(8)}  ${'p99'.padStart(8)}  ${'max'.padStart(8)}`,
+      ...rows.map(([k, v]) => `${k.padEnd(w)}  ${String(v.n).padStart(4)}  ${`${v.median} ms`.padStart(8)}  ${`${v.p90} ms`.padStart(8)}  ${`${v.p99} ms`.padStart(8)}  ${`${v.max} ms`.padStart(8)}`),
+    ]
+    process.stdout.write(`${out.join('\n')}\n`)
+    const dir = join(import.meta.dirname, '..', '..', 'bench', 'results')
+    mkdirSync(dir, { recursive: true })
+    writeFileSync(join(dir, 'agent-bench.json'), `${JSON.stringify(result, null, 2)}\n`)
+    writeFileSync(join(dir, 'agent-bench.txt'), `${out.join('\n')}\n`)
+    process.stderr.write(`wrote bench/results/agent-bench.json and agent-bench.txt\n`)
+  } finally {
+    await stopAgent?.()
+    cleanup()
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`agent bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`)
+  process.exitCode = 1
+})
