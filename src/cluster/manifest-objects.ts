@@ -97,6 +97,7 @@ function collectValue(doc: ManifestDocument, value: unknown, base: FieldPath, op
     })
     return
   }
+  if (kind === 'List' && (value.items === undefined || value.items === null)) return
   const accepts = KNOWN_KINDS[kind]
   if (!accepts || !accepts(apiVersion)) {
     const meta = isPlainMap(value.metadata) ? value.metadata : {}
@@ -126,13 +127,12 @@ function collectObject(r: ObjectReader, obj: PlainMap, kind: string, options: Co
     return
   }
   const meta = readObjectMeta(r, obj, 'subdomain')
-  let namespace = meta.namespace ?? options.namespace ?? 'default'
+  const namespace = meta.namespace ?? options.namespace ?? 'default'
   if (meta.namespace !== undefined && options.namespace !== undefined && meta.namespace !== options.namespace) {
     r.error(
       ['metadata', 'namespace'],
       `the namespace from the provided object ${JSON.stringify(meta.namespace)} does not match the namespace ${JSON.stringify(options.namespace)}. You must pass '--namespace=${meta.namespace}' to perform this operation.`,
     )
-    namespace = meta.namespace
   }
   r.identify(`${kind} ${JSON.stringify(`${namespace}/${meta.name}`)}`)
   if (!out.referencedNamespaces.has(namespace)) out.referencedNamespaces.set(namespace, source)
