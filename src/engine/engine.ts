@@ -19,12 +19,11 @@
  *   the index already knows; otherwise it rebuilds. `Engine.incremental` says which happened.
  * - `Engine.state`, `Engine.identities`, `Engine.identityOf(pod)`.
  *
- * Traffic whose pod endpoints are not pods of the state (by object identity or namespace/name)
- * is answered by the reference evaluator, so answers are always right, just slower.
+ * Traffic whose pod endpoints are not the state's own Pod objects is answered by the reference
+ * evaluator, so answers are always right, just slower.
  */
 import { parseIp, rangesContainIp } from '../model/cidr.js'
 import type { ClusterState, NetworkPolicy, NetworkPolicyPeer, Pod, PolicyType, Protocol } from '../model/types.js'
-import { qualifiedName } from '../model/types.js'
 import type { DirectionVerdict, Endpoint, Evaluator, PolicyEvaluation, RuleMatch, RuleMiss, Traffic, Verdict } from './verdict.js'
 import { computeAllPairs, type AllPairsResult } from './all-pairs.js'
 import { forEachBit, hasBit, type Bitset } from './bitset.js'
@@ -118,21 +117,12 @@ function assemble(
 ): Engine {
   const { ingressOf, egressOf } = lists
   const state = index.state
-  // Only needed for pod objects that are not the state's own (built on first use).
-  let byQualifiedName: Map<string, number> | undefined
   let fallback: Evaluator | undefined
   const reference = (): Evaluator => (fallback ??= referenceEvaluator(state))
 
-  const podIndexOf = (pod: Pod): number | undefined => {
-    const i = index.podIndex.get(pod)
-    if (i !== undefined) return i
-    if (byQualifiedName === undefined) {
-      byQualifiedName = new Map()
-      for (let k = 0; k < state.pods.length; k++) byQualifiedName.set(qualifiedName(state.pods[k]!), k)
-    }
-    const j = byQualifiedName.get(qualifiedName(pod))
-    return j !== undefined && state.pods[j] === pod ? j : undefined
-  }
+  // Only the state's own pod objects are indexed; any other object (even with the same name) may
+  // differ in labels or ports, so it goes to the reference.
+  const podIndexOf = (pod: Pod): number | undefined => index.podIndex.get(pod)
   /** Identity of an endpoint: -1 for an IP, undefined for a pod the state does not hold. */
   const identityOfEndpoint = (e: Endpoint): number | undefined => {
     if (e.kind === 'ip') return -1
