@@ -32,8 +32,15 @@ export interface FastEngine {
 }
 
 function wrap(engine: Engine): FastEngine {
-  const indexOf = new Map<Pod, number>()
-  engine.state.pods.forEach((p, i) => indexOf.set(p, i))
+  // Built on first use, so that timing an update times the engine, not this adapter.
+  let indexOf: Map<Pod, number> | undefined
+  const podIndex = (pod: Pod): number | undefined => {
+    if (!indexOf) {
+      indexOf = new Map()
+      engine.state.pods.forEach((p, i) => indexOf!.set(p, i))
+    }
+    return indexOf.get(pod)
+  }
   return {
     engine,
     evaluator: engine,
@@ -50,7 +57,7 @@ function wrap(engine: Engine): FastEngine {
         return { result, allowedPairs: result.allowedPodPairs, allowed: (i, j) => result.isAllowedIndex(i, j), visit }
       }
       const idx = endpoints.map((e) => {
-        const i = indexOf.get(e)
+        const i = podIndex(e)
         if (i === undefined) throw new Error(`${e.namespace}/${e.name} is not a pod of the engine's state`)
         return i
       })
