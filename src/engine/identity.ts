@@ -56,10 +56,20 @@ interface Draft {
   readonly pods: number[]
 }
 
-/** Per-pod facts that depend only on the (often shared) labels object or container port list. */
+/**
+ * Per-pod facts that depend only on the (often shared) labels object or container port list. Each
+ * distinct projection gets a small number, so identity keys stay short strings.
+ */
 interface Projection {
   readonly labelsFor: WeakMap<Labels, { labels: Labels; text: string }>
   readonly portsFor: WeakMap<readonly ContainerPort[], { namedPorts: Map<string, number[]>; text: string }>
+  readonly textIds: Map<string, string>
+}
+
+function shortId(cache: Projection, text: string): string {
+  let id = cache.textIds.get(text)
+  if (id === undefined) cache.textIds.set(text, (id = cache.textIds.size.toString(36)))
+  return id
 }
 
 function projectLabels(podLabels: Labels, rel: IdentityRelevance, cache: Projection): { labels: Labels; text: string } {
@@ -68,7 +78,7 @@ function projectLabels(podLabels: Labels, rel: IdentityRelevance, cache: Project
   const labels: Record<string, string> = {}
   const keys = Object.keys(podLabels).filter((k) => rel.podLabelKeys.has(k)).sort()
   for (const k of keys) labels[k] = podLabels[k]!
-  const out = { labels, text: keys.map((k) => `${k}=${labels[k]}`).join('\u0002') }
+  const out = { labels, text: shortId(cache, `l${keys.map((k) => `${k}=${labels[k]}`).join('\u0002')}`) }
   cache.labelsFor.set(podLabels, out)
   return out
 }
@@ -89,7 +99,7 @@ function projectPorts(ports: readonly ContainerPort[], rel: IdentityRelevance, c
     .sort()
     .map((k) => `${k}=${namedPorts.get(k)!.sort((a, b) => a - b).join(',')}`)
     .join('\u0002')
-  const out = { namedPorts, text }
+  const out = { namedPorts, text: shortId(cache, `p${text}`) }
   cache.portsFor.set(ports, out)
   return out
 }
@@ -106,14 +116,14 @@ function describePod(pod: Pod, rel: IdentityRelevance, cache: Projection): Omit<
     }
     classes.sort((a, b) => a - b)
   }
-  const key = `${pod.hostNetwork ? 'h' : 'p'}\u0001${labelText}\u0001${portText}\u0001${classes.join(',')}`
+  const key = `${pod.hostNetwork ? 'h' : 'p'}${labelText}:${portText}:${classes.join(',')}`
   return { key, namespace: pod.namespace, labels, hostNetwork: pod.hostNetwork, namedPorts, classes }
 }
 
 export function groupPods(state: ClusterState, rel: IdentityRelevance): IdentityIndex {
   const byNamespace = new Map<string, Map<string, Draft>>()
   for (const ns of state.namespaces) byNamespace.set(ns.name, new Map())
-  const cache: Projection = { labelsFor: new WeakMap(), portsFor: new WeakMap() }
+  const cache: Projection = { labelsFor: new WeakMap(), portsFor: new WeakMap(), textIds: new Map() }
   state.pods.forEach((pod, index) => {
     const d = describePod(pod, rel, cache)
     let groups = byNamespace.get(pod.namespace)
