@@ -8,7 +8,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
@@ -107,7 +107,7 @@ async function probe(): Promise<{ disagreements: string[]; denied: number; allow
     warnings: [],
     sctp: sctpSupport(),
   }
-  const r = await labProbe(state, { ports: [{ port: 80, protocol: 'TCP' }], timeoutMs: 700 })
+  const r = await labProbe(dir, state, { ports: [{ port: 80, protocol: 'TCP' }], timeoutMs: 700 })
   return {
     disagreements: r.disagreements.map((d) => `${d.from} -> ${d.to} ${d.port}/${d.protocol}: kernel ${d.outcome}, matrix ${d.expected ? 'allowed' : 'denied'}`),
     denied: r.connections.filter((c) => !c.allowed).length,
@@ -127,7 +127,10 @@ describe.skipIf(!canRun)('agents in a lab, fed by the test API server, enforce w
     try {
       await createNetwork(plan.topology)
       await enableForwarding(plan.topology)
-      await startServers(lab, dir, plan.topology.pods)
+      // The lab's own layout (<root>/<lab>/): probes then reach the servers' control sockets.
+      const labDirPath = join(dir, lab)
+      await mkdir(labDirPath, { recursive: true })
+      await startServers(lab, labDirPath, plan.topology.pods)
     } catch (err) {
       await teardown({ lab, topology: plan.topology })
       throw err
