@@ -6,8 +6,8 @@
  * all of them, so an InputError lists every problem of every file, duplicates across files are
  * found, and a namespace declared in one file is not implicit because another file uses it.
  */
-import { readdir, readFile, stat } from 'node:fs/promises'
-import { join } from 'node:path'
+import { readdir, readFile, realpath, stat } from 'node:fs/promises'
+import { join, resolve } from 'node:path'
 import { InputError, type Diagnostic } from '../model/diagnostic.js'
 import { dns1123LabelErrors } from '../model/name-validation.js'
 import { NAMESPACE_NAME_LABEL, type ClusterState } from '../model/types.js'
@@ -122,8 +122,14 @@ async function readStream(stream: NodeJS.ReadableStream): Promise<string> {
   return Buffer.concat(chunks).toString('utf8')
 }
 
-/** Files under a directory with a manifest extension, recursively, in a fixed (code point) order. */
-async function manifestFilesUnder(dir: string): Promise<string[]> {
+/**
+ * Files under a directory with a manifest extension, recursively, in a fixed (code point) order.
+ * Symbolic links are followed, each real directory once (a link back up the tree is no loop).
+ */
+async function manifestFilesUnder(dir: string, visited = new Set<string>()): Promise<string[]> {
+  const real = await realpath(dir)
+  if (visited.has(real)) return []
+  visited.add(real)
   const entries = await readdir(dir, { withFileTypes: true })
   const names = entries.map((e) => e.name).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
   const out: string[] = []
@@ -131,7 +137,7 @@ async function manifestFilesUnder(dir: string): Promise<string[]> {
     const full = join(dir, name)
     const s = await stat(full).catch(() => undefined)
     if (!s) continue
-    if (s.isDirectory()) out.push(...(await manifestFilesUnder(full)))
+    if (s.isDirectory()) out.push(...(await manifestFilesUnder(full, visited)))
     else if (s.isFile() && MANIFEST_EXTENSIONS.some((ext) => name.toLowerCase().endsWith(ext))) out.push(full)
   }
   return out
@@ -165,8 +171,10 @@ export async function loadManifests(paths: readonly string[], options: LoadOptio
     }
     const files = s.isDirectory() ? await manifestFilesUnder(path) : [path]
     for (const file of files) {
-      if (seenFiles.has(file)) continue
-      seenFiles.add(file)
+      // A file named twice (directly and through its directory) is read once.
+      const key = resolve(file)
+      if (seenFiles.has(key)) continue
+      seenFiles.add(key)
       let text: string
       try {
         text = await readFile(file, 'utf8')

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
@@ -193,6 +193,10 @@ describe('loadManifests (files, directories, stdin)', () => {
     expect(r.state.pods.map((p) => p.name)).toEqual(['a', 'b', 'z'])
     expect(r.state.pods[0].source).toEqual({ file: join(dir, 'tree', 'a-sub', 'a.json'), line: 1 })
   })
+  it('reads a file named twice (directly and through its directory) once', async () => {
+    const r = await loadManifests([join(dir, 'tree', 'z.yaml'), join(dir, 'tree'), `${dir}/tree/./z.yaml`])
+    expect(r.state.pods.map((p) => p.name)).toEqual(['z', 'a', 'b'])
+  })
   it('reads a file named explicitly whatever its extension', async () => {
     const r = await loadManifests([join(dir, 'policy.txt')])
     expect(r.state.policies.map((p) => p.name)).toEqual(['named'])
@@ -224,6 +228,14 @@ describe('loadManifests (files, directories, stdin)', () => {
     await writeFile(join(sub, 'c.yaml'), pod('a', 'team'))
     const ds = await asyncDiagnosticsOf(loadManifests([sub]))
     expect(ds.map((d) => d.message)).toEqual([`defined more than once: also at ${join(sub, 'a.yaml')}:1`])
+  })
+  it('follows symbolic links without looping on a link back up the tree', async () => {
+    const sub = join(dir, 'links')
+    await mkdir(join(sub, 'inner'), { recursive: true })
+    await writeFile(join(sub, 'inner', 'p.yaml'), pod('linked', 'prod'))
+    await symlink(sub, join(sub, 'inner', 'up'))
+    const r = await loadManifests([sub])
+    expect(r.state.pods.map((p) => p.name)).toEqual(['linked'])
   })
   it('passes options.namespace to every file', async () => {
     const r = await loadManifests([join(dir, 'tree', 'b-sub')], { namespace: 'prod' })
