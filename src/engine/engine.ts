@@ -176,7 +176,7 @@ function assemble(
       if (rule.peers.length > 0) {
         const i = firstPeer(rule, other)
         if (i < 0) {
-          misses.push({ policy: ref, direction, ruleIndex: rule.index, reason: 'peer', detail: describePeerMiss(cp.policy, rule.peers, other.endpoint), source: rule.source })
+          misses.push({ policy: ref, direction, ruleIndex: rule.index, reason: 'peer', detail: describePeerMiss(cp.policy, rule.peers, other.endpoint, index.nsLabels), source: rule.source })
           continue
         }
         peerIndex = i

@@ -24,7 +24,7 @@ import { ipBlockRanges, parseIp, rangesContainIp, type IpRange } from '../model/
 import type { IPBlock, Labels, NetworkPolicy, NetworkPolicyPeer } from '../model/types.js'
 import { NAMESPACE_NAME_LABEL, qualifiedName } from '../model/types.js'
 import type { Endpoint } from './verdict.js'
-import { formatSelector, matchesSelector } from './selector.js'
+import { formatLabels, formatSelector, matchesSelector } from './selector.js'
 
 /** Namespace labels by name; a namespace the state does not list still has its name label. */
 export type NamespaceLabels = (namespace: string) => Labels
@@ -76,10 +76,21 @@ export function describeEndpoint(e: Endpoint): string {
   return e.kind === 'pod' ? qualifiedName(e.pod) : e.ip
 }
 
-/** Why the other end matched none of a rule's peers, for RuleMiss.detail. */
-export function describePeerMiss(policy: NetworkPolicy, peers: readonly NetworkPolicyPeer[], e: Endpoint): string {
-  const list = peers.map((p, i) => `[${i}] ${describePeer(policy, p)}`).join('; ')
-  const base = `peer ${describeEndpoint(e)} matches none of ${peers.length} peer${peers.length === 1 ? '' : 's'}: ${list}`
+/**
+ * Why the other end matched none of a rule's peers, for RuleMiss.detail: the end with the labels
+ * selectors look at (and its namespace's labels when a peer selects namespaces), then the peers.
+ * E.g. `peer x/b {pod=b} does not match pods pod=a in namespace x`.
+ */
+export function describePeerMiss(policy: NetworkPolicy, peers: readonly NetworkPolicyPeer[], e: Endpoint, nsLabels: NamespaceLabels): string {
+  let who = `peer ${describeEndpoint(e)}`
+  if (e.kind === 'pod') {
+    who += ` ${formatLabels(e.pod.labels)}`
+    if (peers.some((p) => p.namespaceSelector !== undefined)) who += ` in namespace ${e.pod.namespace} ${formatLabels(nsLabels(e.pod.namespace))}`
+  }
+  const base =
+    peers.length === 1
+      ? `${who} does not match ${describePeer(policy, peers[0]!)}`
+      : `${who} does not match any of ${peers.length} peers: ${peers.map((p, i) => `[${i}] ${describePeer(policy, p)}`).join('; ')}`
   const hasSelectorPeer = peers.some((p) => p.ipBlock === undefined)
   const hasIpBlock = peers.some((p) => p.ipBlock !== undefined)
   if (e.kind === 'pod' && e.pod.hostNetwork && hasSelectorPeer) return `${base} (a hostNetwork pod is matched only by ipBlock)`

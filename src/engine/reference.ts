@@ -60,7 +60,7 @@ function evaluatePolicy(policy: NetworkPolicy, direction: PolicyType, other: End
     if (rule.peers.length > 0) {
       const i = rule.peers.findIndex((p) => peerMatches(policy, p, other, nsLabels))
       if (i < 0) {
-        misses.push({ policy: ref, direction, ruleIndex, reason: 'peer', detail: describePeerMiss(policy, rule.peers, other), source: rule.source })
+        misses.push({ policy: ref, direction, ruleIndex, reason: 'peer', detail: describePeerMiss(policy, rule.peers, other, nsLabels), source: rule.source })
         return
       }
       peerIndex = i
