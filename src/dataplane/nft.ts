@@ -105,8 +105,10 @@ export const DENY_SETS: readonly string[] = (['ingress', 'egress'] as const).fla
  */
 export async function listDenySets(target: NftTarget = {}): Promise<{ listings: Map<string, string>; listedAtMs: number }> {
   const table = target.tableName ?? DEFAULT_TABLE_NAME
+  const started = Date.now()
   const results = await Promise.all(DENY_SETS.map((set) => runNft(['list', 'set', 'inet', table, set], target)))
-  const listedAtMs = Date.now()
+  // The kernel dumped the sets somewhere between spawn and exit: take the middle (error: half the run time).
+  const listedAtMs = Math.round((started + Date.now()) / 2)
   const listings = new Map<string, string>()
   for (const [i, r] of results.entries()) {
     if (r.code === 0) listings.set(DENY_SETS[i], r.stdout)
@@ -127,9 +129,13 @@ async function denyLogCarryOver(target: NftTarget): Promise<string> {
   const { listings } = await listDenySets(target)
   const lines: string[] = []
   for (const [set, listing] of [...listings].sort()) {
+    // The old set's timeout goes with each element, so `expires` never exceeds it even if the
+    // new set's timeout is shorter.
+    const timeout = /^\s*timeout\s+(\S+)\s*$/m.exec(listing)?.[1]
     const elements = extractElements(listing)
       .map((e) => e.replace(/\s+counter packets \d+ bytes \d+/, '').trim())
       .filter((e) => /\bexpires\s/.test(e))
+      .map((e) => (timeout !== undefined && !/\btimeout\s/.test(e) ? e.replace(/\bexpires\s/, `timeout ${timeout} expires `) : e))
     if (elements.length > 0) lines.push(`add element inet ${table} ${set} { ${elements.join(', ')} }`)
   }
   return lines.join('\n')
@@ -152,12 +158,21 @@ export function extractElements(listing: string): string[] {
  * Throws NftError with nft's message when nft refuses; the previous ruleset then stays in force.
  */
 export async function applyRuleset(script: string, options: ApplyOptions = {}): Promise<void> {
-  let input = script
-  if (!options.check && options.keepDenyLog !== false) {
-    const carry = await denyLogCarryOver(options)
-    if (carry !== '') input = `${script.endsWith('\n') ? script : `${script}\n`}${carry}\n`
+  const target = options.netns === undefined ? {} : { netns: options.netns }
+  if (options.check) {
+    await nftOrThrow(['--check', '-f', '-'], 'nft --check', { ...target, input: script })
+    return
   }
-  await nftOrThrow(options.check ? ['--check', '-f', '-'] : ['-f', '-'], options.check ? 'nft --check' : 'nft -f (apply ruleset)', { ...options, input })
+  if (options.keepDenyLog !== false) {
+    const carry = await denyLogCarryOver(options)
+    if (carry !== '') {
+      const r = await runNft(['-f', '-'], { ...target, input: `${script.endsWith('\n') ? script : `${script}\n`}${carry}\n` })
+      if (r.code === 0) return
+      // A failed transaction changed nothing: apply the ruleset alone, and report its own error
+      // (the records may simply not fit a smaller new set).
+    }
+  }
+  await nftOrThrow(['-f', '-'], 'nft -f (apply ruleset)', { ...target, input: script })
 }
 
 /** Removes netpol's table (and with it every chain, set and counter it made). False when it was not there. */
