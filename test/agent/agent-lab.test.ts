@@ -107,7 +107,7 @@ async function probe(): Promise<{ disagreements: string[]; denied: number; allow
     warnings: [],
     sctp: sctpSupport(),
   }
-  const r = await labProbe(dir, state, { ports: [{ port: 80, protocol: 'TCP' }], timeoutMs: 700 })
+  const r = await labProbe(dir, state, { ports: [{ port: 80, protocol: 'TCP' }], timeoutMs: 1000 })
   return {
     disagreements: r.disagreements.map((d) => `${d.from} -> ${d.to} ${d.port}/${d.protocol}: kernel ${d.outcome}, matrix ${d.expected ? 'allowed' : 'denied'}`),
     denied: r.connections.filter((c) => !c.allowed).length,
