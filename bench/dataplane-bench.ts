@@ -1,35 +1,44 @@
 /**
  * @module `npm run bench:dataplane`: new-connection rate between two real pods with 0 to 5,000 policies selecting other pods.
  *
- * Builds a node network namespace with two routed pod namespaces (client, server), compiles the
- * node's ruleset for each policy count, and measures, side by side in one run, how many short TCP
- * connections per second the client completes (connect, read one byte, close; several in
- * parallel) through the node's nftables. Repetitions are interleaved (every size once per round,
- * in a rotating order) so machine noise hits all sizes alike; the median per size is reported.
+ * For each policy count (and a reference without any netpol table) it builds its own node network
+ * namespace with two routed pod namespaces (client, server) and loads that ruleset once, so all
+ * rulesets are in place side by side. Then, round after round, it measures how many short TCP
+ * connections per second each client completes (connect, read one byte, close; several in
+ * flight) through its node's nftables. By default (`concurrent`) all cases run in the same window,
+ * sharing the CPUs fairly, so load from the rest of the machine hits every case at the same
+ * instant: a case whose ruleset cost more per connection would complete fewer. `DP_BENCH_MODE=
+ * sequential` instead runs one case at a time, the order rotating every round. Long-lived client
+ * processes avoid start-up noise; the per-round ratio to the 0-policy case cancels changes in
+ * machine load between rounds; medians are reported.
  * Also: compile time, `nft -f` apply (replace) time, ruleset size, and the rules the pure
  * interpreter evaluates per new connection (the deterministic cost). Prints a table, writes
  * bench/results/dataplane.json. Needs root, iproute2, nftables, conntrack. Not a timed test.
  *
- * Options (env): DP_BENCH_SECONDS (per measurement, default 2), DP_BENCH_ROUNDS (default 5),
- * DP_BENCH_CONCURRENCY (default 8).
+ * Options (env): DP_BENCH_MODE (concurrent|sequential), DP_BENCH_WINDOW_MS (per window; default
+ * 1500 concurrent, 500 sequential), DP_BENCH_ROUNDS (default 40), DP_BENCH_CONCURRENCY
+ * (connections in flight per client, default 8).
  */
+import { spawn } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import { dirname, join } from 'node:path'
+import readline from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { compileRuleset } from '../src/dataplane/compile-ruleset.js'
-import { applyRuleset, deleteTable } from '../src/dataplane/nft.js'
+import { applyRuleset } from '../src/dataplane/nft.js'
 import { parseNftScript, runHook } from '../src/dataplane/nft-interpreter.js'
 import { parseIp } from '../src/model/cidr.js'
 import { formatBytes, formatCount, formatMs } from './bench-table.js'
 import { BENCH_NODE, dataplaneBenchState } from './dataplane-cluster.js'
-import { collectOutput, createTopology, firstLine, type Topology } from './dataplane-topology.js'
+import { createTopology, firstLine, type Topology } from './dataplane-topology.js'
 
 const SIZES = [0, 100, 1000, 5000]
 type Variant = 'unselected' | 'selected'
 const VARIANTS: readonly Variant[] = ['unselected', 'selected']
-const SECONDS = Number(process.env.DP_BENCH_SECONDS ?? 2)
-const ROUNDS = Number(process.env.DP_BENCH_ROUNDS ?? 5)
+const MODE: 'concurrent' | 'sequential' = process.env.DP_BENCH_MODE === 'sequential' ? 'sequential' : 'concurrent'
+const WINDOW_MS = Number(process.env.DP_BENCH_WINDOW_MS ?? (MODE === 'concurrent' ? 1500 : 500))
+const ROUNDS = Number(process.env.DP_BENCH_ROUNDS ?? 40)
 const CONCURRENCY = Number(process.env.DP_BENCH_CONCURRENCY ?? 8)
 
 const SERVER = `
@@ -38,25 +47,38 @@ const s = net.createServer((c) => { c.on('error', () => {}); c.end('x') })
 s.listen(80, '0.0.0.0', () => console.log('ready'))
 `
 
-/** Opens short connections for a fixed time with a fixed number in flight; prints the count. */
+/**
+ * Stays up; for each line `<ms>` on stdin opens short connections for that long with a fixed number
+ * in flight, then prints `{connections, errors, ms}`.
+ */
 const CLIENT = `
 import net from 'node:net'
-const [host, durationMs, concurrency] = process.argv.slice(1)
-let connections = 0, errors = 0, active = Number(concurrency)
-const start = Date.now(), end = start + Number(durationMs)
-function one() {
-  if (Date.now() >= end) { if (--active === 0) console.log(JSON.stringify({ connections, errors, ms: Date.now() - start })); return }
-  let settled = false
-  const s = net.connect({ host, port: 80 })
-  const finish = (ok) => { if (settled) return; settled = true; if (ok) connections++; else errors++; s.destroy(); one() }
-  s.setTimeout(2000, () => finish(false))
-  s.once('data', () => finish(true))
-  s.once('error', () => finish(false))
+import readline from 'node:readline'
+const [host, concurrency] = process.argv.slice(1)
+function windowOf(durationMs) {
+  return new Promise((resolve) => {
+    let connections = 0, errors = 0, active = Number(concurrency)
+    const start = Date.now(), end = start + durationMs
+    function one() {
+      if (Date.now() >= end) { if (--active === 0) resolve({ connections, errors, ms: Date.now() - start }); return }
+      let settled = false
+      const s = net.connect({ host, port: 80 })
+      const finish = (ok) => { if (settled) return; settled = true; if (ok) connections++; else errors++; s.destroy(); one() }
+      s.setTimeout(2000, () => finish(false))
+      s.once('data', () => finish(true))
+      s.once('error', () => finish(false))
+    }
+    for (let i = 0; i < active; i++) one()
+  })
 }
-for (let i = 0; i < active; i++) one()
+console.log('ready')
+readline.createInterface({ input: process.stdin }).on('line', async (line) => {
+  console.log(JSON.stringify(await windowOf(Number(line))))
+})
 `
 
 interface Case {
+  readonly label: string
   readonly size: number
   readonly variant: Variant
   readonly script: string
@@ -92,6 +114,7 @@ function prepare(size: number, variant: Variant, clientIp: string, serverIp: str
   if (walk.verdict !== 'accept') throw new Error(`the benchmark ruleset (${size}, ${variant}) would drop client -> server:80`)
   const sets = [...table.sets.values()]
   return {
+    label: `${size} ${variant}`,
     size,
     variant,
     script,
@@ -110,12 +133,46 @@ function prepare(size: number, variant: Variant, clientIp: string, serverIp: str
   }
 }
 
-async function measure(topo: Topology, serverIp: string): Promise<{ rate: number; errors: number }> {
-  // Start each measurement with an empty conntrack table in the node namespace (ours only).
-  await topo.exec(topo.nodeNetns, ['conntrack', '-F']).catch(() => '')
-  const out = await collectOutput(topo.spawnNode(topo.pods[0].netns, CLIENT, [serverIp, String(SECONDS * 1000), String(CONCURRENCY)]))
-  const r = JSON.parse(out.stdout.trim()) as { connections: number; errors: number; ms: number }
-  return { rate: r.connections / (r.ms / 1000), errors: r.errors }
+/** A topology holding one ruleset for the whole run, with its server and long-lived client. */
+interface Bed {
+  readonly topo: Topology
+  window(ms: number): Promise<{ rate: number; errors: number }>
+}
+
+async function createBed(): Promise<Bed> {
+  const topo = await createTopology(['client', 'server'])
+  try {
+    const [client, server] = topo.pods
+    const serverProc = topo.spawnNode(server.netns, SERVER)
+    if ((await firstLine(serverProc)) !== 'ready') throw new Error('server did not start')
+    const child = spawn('ip', ['netns', 'exec', client.netns, process.execPath, '--input-type=module', '-e', CLIENT, '--', server.ip, String(CONCURRENCY)], {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    })
+    const lines = readline.createInterface({ input: child.stdout })
+    const pending: ((line: string) => void)[] = []
+    lines.on('line', (line) => pending.shift()?.(line))
+    const next = (): Promise<string> => new Promise((resolve) => pending.push(resolve))
+    if ((await next()) !== 'ready') throw new Error('client did not start')
+    const destroy = topo.destroy
+    return {
+      topo: {
+        ...topo,
+        destroy: async () => {
+          child.kill('SIGKILL')
+          await destroy()
+        },
+      },
+      async window(ms) {
+        const answer = next()
+        child.stdin.write(`${ms}\n`)
+        const r = JSON.parse(await answer) as { connections: number; errors: number; ms: number }
+        return { rate: r.connections / (r.ms / 1000), errors: r.errors }
+      },
+    }
+  } catch (e) {
+    await topo.destroy()
+    throw e
+  }
 }
 
 function pad(cells: readonly string[], widths: readonly number[]): string {
@@ -125,51 +182,79 @@ function pad(cells: readonly string[], widths: readonly number[]): string {
 async function main(): Promise<void> {
   if (process.getuid?.() !== 0) throw new Error('the data plane benchmark needs root (network namespaces and nftables)')
   const loadBefore = os.loadavg()[0]
-  const topo = await createTopology(['client', 'server'])
-  const cleanup = (): void => {
-    void topo.destroy()
+  const beds: Bed[] = []
+  const cleanup = async (): Promise<void> => {
+    for (const b of beds.splice(0)) await b.topo.destroy()
   }
-  process.once('SIGINT', cleanup)
-  process.once('SIGTERM', cleanup)
+  process.once('SIGINT', () => void cleanup().then(() => process.exit(130)))
+  process.once('SIGTERM', () => void cleanup().then(() => process.exit(143)))
   try {
-    const [client, server] = topo.pods
-    const serverProc = topo.spawnNode(server.netns, SERVER)
-    if ((await firstLine(serverProc)) !== 'ready') throw new Error('server did not start')
     process.stderr.write('compiling rulesets...\n')
+    const clientIp = '10.250.0.2'
+    const serverIp = '10.250.1.2'
     const cases: Case[] = []
-    for (const variant of VARIANTS) for (const size of SIZES) cases.push(prepare(size, variant, client.ip, server.ip))
+    for (const variant of VARIANTS) for (const size of SIZES) cases.push(prepare(size, variant, clientIp, serverIp))
 
-    // Reference: no netpol table at all.
-    await deleteTable({ netns: topo.nodeNetns })
-    await measure(topo, server.ip) // warm-up
-    const noTable: number[] = []
-    for (let round = 0; round < ROUNDS; round++) {
-      process.stderr.write(`round ${round + 1}/${ROUNDS}\n`)
-      await deleteTable({ netns: topo.nodeNetns })
-      noTable.push((await measure(topo, server.ip)).rate)
-      // Rotate the order every round so no size always runs first or last.
-      const order = cases.map((_, i) => cases[(i + round) % cases.length])
-      for (const c of order) {
+    process.stderr.write('building one node namespace per ruleset and applying...\n')
+    const noTableBed = await createBed()
+    beds.push(noTableBed)
+    const bedOf = new Map<Case, Bed>()
+    for (const c of cases) {
+      const bed = await createBed()
+      beds.push(bed)
+      bedOf.set(c, bed)
+      // Apply (first load), then replace it twice more: the replace time is what a policy change costs.
+      await applyRuleset(c.script, { netns: bed.topo.nodeNetns, keepDenyLog: false })
+      for (let i = 0; i < 3; i++) {
         const t0 = performance.now()
-        await applyRuleset(c.script, { netns: topo.nodeNetns, keepDenyLog: false })
+        await applyRuleset(c.script, { netns: bed.topo.nodeNetns, keepDenyLog: false })
         c.applyMs.push(performance.now() - t0)
-        const m = await measure(topo, server.ip)
-        c.rates.push(m.rate)
-        c.errors.push(m.errors)
       }
     }
-    await deleteTable({ netns: topo.nodeNetns })
+
+    const noTable: number[] = []
+    const all: { bed: Bed; record: (rate: number, errors: number) => void }[] = [
+      { bed: noTableBed, record: (rate) => noTable.push(rate) },
+      ...cases.map((c) => ({
+        bed: bedOf.get(c)!,
+        record: (rate: number, errors: number) => {
+          c.rates.push(rate)
+          c.errors.push(errors)
+        },
+      })),
+    ]
+    for (const entry of all) await entry.bed.window(WINDOW_MS) // warm-up
+    for (let round = 0; round < ROUNDS; round++) {
+      process.stderr.write(`round ${round + 1}/${ROUNDS}\r`)
+      if (MODE === 'concurrent') {
+        // Every case at once: whatever else the machine does hits all of them in the same instant.
+        const ms = await Promise.all(all.map((e) => e.bed.window(WINDOW_MS)))
+        ms.forEach((m, i) => all[i].record(m.rate, m.errors))
+      } else {
+        // One case after the other, the order rotating every round.
+        for (let i = 0; i < all.length; i++) {
+          const entry = all[(i + round) % all.length]
+          const m = await entry.bed.window(WINDOW_MS)
+          entry.record(m.rate, m.errors)
+        }
+      }
+    }
+    process.stderr.write('\n')
+    await cleanup()
     const loadAfter = os.loadavg()[0]
 
     const results = cases.map((c) => {
       const base = cases.find((b) => b.variant === c.variant && b.size === 0)!
       const rate = median(c.rates)
+      // Paired per round: this case and the 0-policy case were measured moments apart.
+      const ratios = c.rates.map((r, i) => r / base.rates[i])
       return {
         policies: c.size,
         variant: c.variant,
         connectionsPerSecond: Math.round(rate),
         ratesPerRound: c.rates.map(Math.round),
-        relativeToZero: rate / median(base.rates),
+        relativeToZero: median(ratios),
+        relativeToZeroPerRound: ratios.map((x) => Number(x.toFixed(3))),
         connectErrors: c.errors.reduce((a, b) => a + b, 0),
         compileMs: c.compileMs,
         applyMs: median(c.applyMs),
@@ -186,7 +271,7 @@ async function main(): Promise<void> {
       benchmark: 'dataplane',
       date: new Date().toISOString(),
       machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? '?', kernel: os.release(), node: process.version, loadAverageBefore: loadBefore, loadAverageAfter: loadAfter },
-      method: { secondsPerMeasurement: SECONDS, rounds: ROUNDS, concurrency: CONCURRENCY, interleaved: true },
+      method: { mode: MODE, windowMs: WINDOW_MS, rounds: ROUNDS, concurrency: CONCURRENCY, separateNodeNamespacePerRuleset: true },
       noTableConnectionsPerSecond: Math.round(median(noTable)),
       noTableRatesPerRound: noTable.map(Math.round),
       results,
@@ -201,8 +286,8 @@ async function main(): Promise<void> {
     const rowsOut: string[][] = [
       header,
       ['new connections/s (median)', ...results.map((r) => formatCount(r.connectionsPerSecond))],
-      ['  relative to 0 policies', ...results.map((r) => `${(r.relativeToZero * 100).toFixed(1)}%`)],
-      ['  per round', ...results.map((r) => r.ratesPerRound.map((x) => (x / 1000).toFixed(1)).join('/') + 'k')],
+      ['  relative to 0 (median of rounds)', ...results.map((r) => `${(r.relativeToZero * 100).toFixed(1)}%`)],
+      ['  rounds: min / max', ...results.map((r) => `${formatCount(Math.min(...r.ratesPerRound))} / ${formatCount(Math.max(...r.ratesPerRound))}`)],
       ['rules per new connection', ...results.map((r) => String(r.rulesEvaluatedPerNewConnection))],
       ['compile', ...results.map((r) => formatMs(r.compileMs))],
       ['nft -f apply (replace)', ...results.map((r) => formatMs(r.applyMs))],
@@ -212,7 +297,7 @@ async function main(): Promise<void> {
     const widths = header.map((_, i) => Math.max(...rowsOut.map((r) => r[i].length)))
     const lines = [
       `netpol data plane benchmark: ${json.machine.cpus} CPUs, kernel ${json.machine.kernel}, Node ${json.machine.node}; load average ${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after`,
-      `${ROUNDS} interleaved rounds x ${SECONDS}s per measurement, ${CONCURRENCY} connections in flight; "other": N policies select other pods; "sel.": plus one policy isolating the server`,
+      `${MODE}: ${ROUNDS} rounds x ${WINDOW_MS} ms per case, ${CONCURRENCY} connections in flight per client, one node namespace per ruleset; "other": N policies select other pods; "sel.": plus one policy isolating the server`,
       `without any netpol table: ${formatCount(json.noTableConnectionsPerSecond)} connections/s`,
       '',
       ...rowsOut.map((r) => pad(r, widths)),
@@ -222,7 +307,7 @@ async function main(): Promise<void> {
     ]
     process.stdout.write(`${lines.join('\n')}\n`)
   } finally {
-    await topo.destroy()
+    await cleanup()
   }
 }
 
