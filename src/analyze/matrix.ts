@@ -117,9 +117,14 @@ function bulkFor(evaluator: Evaluator, state: ClusterState): BulkEvaluator | und
   return typeof e.allPairs === 'function' && e.state === state ? (evaluator as BulkEvaluator) : undefined
 }
 
+/** Decisions of matrices computed here, one byte per cell, so large matrices need no objects per cell. */
+const cells = new WeakMap<MatrixResult, Uint8Array>()
+
 /**
  * Reachability for every ordered pair of pods (including a pod to itself) on every port. Uses the
- * evaluator's all-pairs computation when it has one for this state, else asks pair by pair.
+ * evaluator's all-pairs computation when it has one for this state, else asks pair by pair. The
+ * decisions are kept compactly; `connections` is built on first use (renderers read cells with
+ * `matrixAllowed` and never need it).
  */
 export function computeMatrix(
   evaluator: Evaluator,
@@ -129,30 +134,60 @@ export function computeMatrix(
 ): MatrixResult {
   const pods = sortPods(state.pods)
   const sortedPorts = uniquePortSpecs(ports)
-  const names = pods.map(qualifiedName)
-  const total = pods.length * pods.length * sortedPorts.length
-  const connections: MatrixConnection[] = new Array(total)
+  const n = pods.length
+  const np = sortedPorts.length
+  const total = n * n * np
+  const bits = new Uint8Array(total)
   const { onProgress } = options
   const bulk = bulkFor(evaluator, state)
   const position = new Map(state.pods.map((p, i) => [p, i]))
   const original = pods.map((p) => position.get(p)!)
   const tables = bulk ? sortedPorts.map((p) => bulk.allPairs(p.port, p.protocol)) : undefined
   let done = 0
-  for (let i = 0; i < pods.length; i++) {
+  for (let i = 0; i < n; i++) {
     const from = { kind: 'pod', pod: pods[i] } as const
-    for (let j = 0; j < pods.length; j++) {
+    for (let j = 0; j < n; j++) {
       const to = { kind: 'pod', pod: pods[j] } as const
-      for (let k = 0; k < sortedPorts.length; k++) {
+      for (let k = 0; k < np; k++) {
         const p = sortedPorts[k]
         const allowed = tables
           ? tables[k].isAllowedIndex(original[i], original[j])
           : evaluator.isAllowed({ from, to, port: p.port, protocol: p.protocol })
-        connections[done++] = { from: names[i], to: names[j], port: p.port, protocol: p.protocol, allowed }
+        bits[done++] = allowed ? 1 : 0
       }
     }
     if (onProgress) onProgress(done, total)
   }
-  return { pods, ports: sortedPorts, connections }
+  let connections: MatrixConnection[] | undefined
+  const result: MatrixResult = {
+    pods,
+    ports: sortedPorts,
+    get connections(): readonly MatrixConnection[] {
+      if (connections === undefined) {
+        const names = pods.map(qualifiedName)
+        connections = new Array<MatrixConnection>(total)
+        let c = 0
+        for (let i = 0; i < n; i++) {
+          for (let j = 0; j < n; j++) {
+            for (const p of sortedPorts) {
+              connections[c] = { from: names[i], to: names[j], port: p.port, protocol: p.protocol, allowed: bits[c] === 1 }
+              c++
+            }
+          }
+        }
+      }
+      return connections
+    },
+  }
+  cells.set(result, bits)
+  return result
+}
+
+/** The decision for row `fromIndex`, column `toIndex` and port `portIndex` (indexes into pods and ports). */
+export function matrixAllowed(m: MatrixResult, fromIndex: number, toIndex: number, portIndex: number): boolean {
+  const index = (fromIndex * m.pods.length + toIndex) * m.ports.length + portIndex
+  const bits = cells.get(m)
+  return bits ? bits[index] === 1 : m.connections[index].allowed
 }
 
 /** Looks up a cell of a computed matrix by row, column and port index. */

@@ -10,7 +10,12 @@ export interface CliIO {
   readonly stderrIsTTY: boolean
   readonly env: NodeJS.ProcessEnv
   readonly cwd: string
+  /** Resolves once stdout has taken what was written (backpressure for very large outputs); absent: nothing to wait for. */
+  readonly drain?: () => Promise<void>
 }
+
+/** Above this much unwritten stdout, `drain` waits for the reader. */
+const STDOUT_HIGH_WATER = 1 << 20
 
 export function processIO(): CliIO {
   return {
@@ -21,6 +26,18 @@ export function processIO(): CliIO {
     stderrIsTTY: Boolean(process.stderr.isTTY),
     env: process.env,
     cwd: process.cwd(),
+    drain: () =>
+      process.stdout.writableLength < STDOUT_HIGH_WATER
+        ? Promise.resolve()
+        : new Promise((resolve) => {
+            const done = (): void => {
+              process.stdout.off('drain', done)
+              process.stdout.off('close', done)
+              resolve()
+            }
+            process.stdout.once('drain', done)
+            process.stdout.once('close', done)
+          }),
   }
 }
 

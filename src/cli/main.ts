@@ -90,5 +90,10 @@ function reportError(err: unknown, io: CliIO): number {
 }
 
 export async function main(argv: readonly string[]): Promise<void> {
+  // A reader that stops early (`netpol matrix ... | head`) ends the output quietly, as with other CLI tools.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err
+    process.exit(process.exitCode ?? 0)
+  })
   process.exitCode = await runCli(argv)
 }

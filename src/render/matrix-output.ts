@@ -3,12 +3,10 @@
  * (`{"connections":[...]}`), CSV rows, and Markdown grids for pull requests.
  */
 import { qualifiedName } from '../model/types.js'
-import { formatPortSpec, matrixCell, type MatrixResult } from '../analyze/matrix.js'
+import { formatPortSpec, matrixAllowed, type MatrixConnection, type MatrixResult } from '../analyze/matrix.js'
 import { renderCsv } from './csv.js'
-import { renderJson } from './json.js'
 import { renderMdTable } from './md.js'
 import { renderMatrixTable, type MatrixTableOptions } from './table.js'
-import { renderYaml } from './yaml.js'
 
 export const MATRIX_FORMATS = ['table', 'json', 'yaml', 'csv', 'md'] as const
 export type MatrixFormat = (typeof MATRIX_FORMATS)[number]
@@ -22,21 +20,53 @@ export function matrixDocument(m: MatrixResult): { connections: MatrixResult['co
 }
 
 export function renderMatrix(m: MatrixResult, format: MatrixFormat, table: MatrixTableOptions = {}): string {
+  return [...renderMatrixChunks(m, format, table)].join('')
+}
+
+/**
+ * The output in pieces (about one source pod each), so that matrices of thousands of pods are
+ * written without building one giant string or an object per cell.
+ */
+export function* renderMatrixChunks(m: MatrixResult, format: MatrixFormat, table: MatrixTableOptions = {}): Generator<string> {
   switch (format) {
     case 'table':
-      return renderMatrixTable(m, table)
-    case 'json':
-      return renderJson(matrixDocument(m))
-    case 'yaml':
-      return renderYaml(matrixDocument(m))
-    case 'csv':
-      return renderCsv(
-        ['from', 'to', 'port', 'protocol', 'allowed'],
-        m.connections.map((c) => [c.from, c.to, c.port, c.protocol, c.allowed]),
-      )
+      yield renderMatrixTable(m, table)
+      return
     case 'md':
-      return renderMatrixMd(m)
+      yield renderMatrixMd(m)
+      return
+    case 'json':
+      // One connection per line: valid JSON, and easy to grep and diff.
+      yield* cellChunks(m, '{"connections":[', (c, first) => `${first ? '' : ','}\n${JSON.stringify(c)}`, m.pods.length > 0 && m.ports.length > 0 ? '\n]}\n' : ']}\n')
+      return
+    case 'yaml':
+      yield* cellChunks(
+        m,
+        m.pods.length > 0 && m.ports.length > 0 ? 'connections:\n' : 'connections: []\n',
+        (c) => `- from: ${JSON.stringify(c.from)}\n  to: ${JSON.stringify(c.to)}\n  port: ${c.port}\n  protocol: ${c.protocol}\n  allowed: ${c.allowed}\n`,
+        '',
+      )
+      return
+    case 'csv':
+      yield* cellChunks(m, `${renderCsv(['from', 'to', 'port', 'protocol', 'allowed'], [])}`, (c) => renderCsv([c.from, c.to, String(c.port), c.protocol, String(c.allowed)], []), '')
   }
+}
+
+function* cellChunks(m: MatrixResult, head: string, cell: (c: MatrixConnection, first: boolean) => string, tail: string): Generator<string> {
+  const names = m.pods.map(qualifiedName)
+  yield head
+  let first = true
+  for (let i = 0; i < names.length; i++) {
+    let chunk = ''
+    for (let j = 0; j < names.length; j++) {
+      m.ports.forEach((p, k) => {
+        chunk += cell({ from: names[i], to: names[j], port: p.port, protocol: p.protocol, allowed: matrixAllowed(m, i, j, k) }, first)
+        first = false
+      })
+    }
+    yield chunk
+  }
+  yield tail
 }
 
 function renderMatrixMd(m: MatrixResult): string {
@@ -44,7 +74,7 @@ function renderMatrixMd(m: MatrixResult): string {
   const names = m.pods.map(qualifiedName)
   const parts = [`Rows are sources (from), columns destinations (to); ${MD_ALLOWED} allowed, ${MD_DENIED} denied.\n`]
   m.ports.forEach((port, p) => {
-    const rows = names.map((from, i) => [`**${from}**`, ...names.map((_, j) => (matrixCell(m, i, j, p).allowed ? MD_ALLOWED : MD_DENIED))])
+    const rows = names.map((from, i) => [`**${from}**`, ...names.map((_, j) => (matrixAllowed(m, i, j, p) ? MD_ALLOWED : MD_DENIED))])
     parts.push(`### ${formatPortSpec(port)}\n\n${renderMdTable(['from \\ to', ...names], rows)}`)
   })
   return parts.join('\n')

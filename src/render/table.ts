@@ -9,7 +9,7 @@
  * a blank column and a blank line.
  */
 import { qualifiedName, type Pod } from '../model/types.js'
-import { formatPortSpec, matrixCell, type MatrixResult } from '../analyze/matrix.js'
+import { formatPortSpec, matrixAllowed, type MatrixResult } from '../analyze/matrix.js'
 
 export interface MatrixTableOptions {
   /** ANSI colours for the cells (callers decide with useColour). */
@@ -68,7 +68,7 @@ export function renderMatrixTable(m: MatrixResult, options: MatrixTableOptions =
   )
   m.ports.forEach((port, p) => {
     let allowed = 0
-    for (let i = 0; i < m.pods.length; i++) for (let j = 0; j < m.pods.length; j++) if (matrixCell(m, i, j, p).allowed) allowed++
+    for (let i = 0; i < m.pods.length; i++) for (let j = 0; j < m.pods.length; j++) if (matrixAllowed(m, i, j, p)) allowed++
     out.push('', `${formatPortSpec(port)}: ${allowed} of ${m.pods.length * m.pods.length} connections allowed`)
     if (useNames) {
       out.push(...namesGrid(m, names, p, options.colour ?? false))
@@ -104,7 +104,7 @@ function namesGrid(m: MatrixResult, names: readonly string[], p: number, colour:
     if (gi > 0) lines.push('')
     for (const i of rowGroup.members) {
       const cells = groups
-        .map((g) => g.members.map((j) => ' '.repeat(before) + mark(matrixCell(m, i, j, p).allowed, colour) + ' '.repeat(w - 1 - before)).join(' '))
+        .map((g) => g.members.map((j) => ' '.repeat(before) + mark(matrixAllowed(m, i, j, p), colour) + ' '.repeat(w - 1 - before)).join(' '))
         .join('  ')
       lines.push(`${names[i].padEnd(w)} ${cells}`.trimEnd())
     }
@@ -185,7 +185,7 @@ function indexGrid(m: MatrixResult, names: readonly string[], cols: readonly num
     if (gi > 0) lines.push('')
     for (const i of rg.members) {
       const cells = groups
-        .map((g, gi) => g.members.map((j) => ' '.repeat(cw - 1) + mark(matrixCell(m, i, j, p).allowed, colour)).join('') + extra(gi))
+        .map((g, gi) => g.members.map((j) => ' '.repeat(cw - 1) + mark(matrixAllowed(m, i, j, p), colour)).join('') + extra(gi))
         .join(' ')
       lines.push(`${rowLabel(names, i).padEnd(labelW)} ${cells}`.trimEnd())
     }

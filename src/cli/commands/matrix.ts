@@ -10,7 +10,7 @@ import { UsageError } from '../errors.js'
 import { addLiveClusterOptions, liveClusterHelp, loadStateSource, type StateSourceFlags } from '../state-source.js'
 import { createEngine } from '../../engine/engine.js'
 import { computeMatrix, defaultPorts, parsePortSpec, type PortSpec } from '../../analyze/matrix.js'
-import { MATRIX_FORMATS, renderMatrix, type MatrixFormat } from '../../render/matrix-output.js'
+import { MATRIX_FORMATS, renderMatrixChunks, type MatrixFormat } from '../../render/matrix-output.js'
 import { startProgress } from '../progress.js'
 import { GROUP_BY_VALUES, groupMatrix, type GroupBy } from '../../analyze/group.js'
 import { renderGroupedMatrix } from '../../render/grouped-matrix.js'
@@ -72,11 +72,15 @@ Examples:
       try {
         const matrix = computeMatrix(engine, state, ports, { onProgress: progress?.update })
         progress?.done()
-        ctx.io.stdout(
-          flags.groupBy === 'pod'
-            ? renderMatrix(matrix, flags.output, { colour: useColour(ctx.io), width })
-            : renderGroupedMatrix(groupMatrix(matrix, flags.groupBy), flags.output, { colour: useColour(ctx.io) }),
-        )
+        if (flags.groupBy === 'pod') {
+          // In pieces: a large matrix never becomes one giant string.
+          for (const chunk of renderMatrixChunks(matrix, flags.output, { colour: useColour(ctx.io), width })) {
+            ctx.io.stdout(chunk)
+            await ctx.io.drain?.()
+          }
+        } else {
+          ctx.io.stdout(renderGroupedMatrix(groupMatrix(matrix, flags.groupBy), flags.output, { colour: useColour(ctx.io) }))
+        }
       } finally {
         progress?.done()
       }
