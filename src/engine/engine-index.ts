@@ -57,7 +57,11 @@ export interface EngineIndex {
   readonly notHostNetwork: Bitset
   /** Pod object -> state.pods index. */
   readonly podIndex: ReadonlyMap<Pod, number>
+  /** Pod label keys identities keep (see `projectedKeys`). */
   readonly podLabelKeys: ReadonlySet<string>
+  /** Keys some pod has but identities drop: per-pod keys no selector uses (a policy using one needs a rebuild). */
+  readonly droppedLabelKeys: ReadonlySet<string>
+  /** `name/PROTOCOL` of every named container port of any pod (identities keep them all). */
   readonly namedPorts: ReadonlySet<string>
   readonly blockIds: ReadonlyMap<string, number>
   readonly blockIndex: IpBlockIndex
@@ -75,41 +79,65 @@ export interface EngineIndex {
   readonly rangesCache: Map<string, readonly IpRange[]>
 }
 
-/** What a policy needs from an index: if all of it is there, the policy compiles without regrouping pods. */
-export function policyNeeds(policy: NetworkPolicy): { podLabelKeys: string[]; namedPorts: string[]; blocks: IPBlock[] } {
+/** What a policy needs from an index: its pod label keys and ipBlocks. */
+export function policyNeeds(policy: NetworkPolicy): { podLabelKeys: string[]; blocks: IPBlock[] } {
   const podLabelKeys = selectorKeys(policy.podSelector)
-  const namedPorts: string[] = []
   const blocks: IPBlock[] = []
-  const rules = [...policy.ingress.map((r) => ({ peers: r.from, ports: r.ports })), ...policy.egress.map((r) => ({ peers: r.to, ports: r.ports }))]
+  const rules = [...policy.ingress.map((r) => ({ peers: r.from })), ...policy.egress.map((r) => ({ peers: r.to }))]
   for (const r of rules) {
     for (const p of r.peers) {
       if (p.podSelector !== undefined) podLabelKeys.push(...selectorKeys(p.podSelector))
       if (p.ipBlock !== undefined) blocks.push(p.ipBlock)
     }
-    for (const pp of r.ports) if (typeof pp.port === 'string') namedPorts.push(namedPortKey(pp.port, pp.protocol))
   }
-  return { podLabelKeys, namedPorts, blocks }
+  return { podLabelKeys, blocks }
 }
 
-/** True when `policy` can be compiled against `index` (its label keys, port names and ipBlocks are indexed). */
+/**
+ * True when `policy` can be compiled against `index` without regrouping pods: identities keep
+ * every label key it selects on (keys no pod has are trivially kept) and every named port, and its
+ * ipBlocks are indexed.
+ */
 export function indexCovers(index: EngineIndex, policy: NetworkPolicy): boolean {
   const needs = policyNeeds(policy)
-  return (
-    needs.podLabelKeys.every((k) => index.podLabelKeys.has(k)) &&
-    needs.namedPorts.every((k) => index.namedPorts.has(k)) &&
-    needs.blocks.every((b) => index.blockIds.has(ipBlockKey(b)))
-  )
+  return needs.podLabelKeys.every((k) => !index.droppedLabelKeys.has(k)) && needs.blocks.every((b) => index.blockIds.has(ipBlockKey(b)))
+}
+
+/**
+ * The pod label keys identities keep: every key a selector uses, and every other key except
+ * per-pod ones (on two or more pods, a different value on each: statefulset pod names, pod
+ * indexes), which would otherwise give every replica an identity of its own. Keeping the rest means
+ * a new policy selecting on an ordinary label needs no regrouping.
+ */
+function projectedKeys(pods: readonly Pod[], referenced: ReadonlySet<string>): { keep: Set<string>; dropped: Set<string> } {
+  const seen = new Map<string, { pods: number; values: Set<string> }>()
+  for (const pod of pods) {
+    for (const [k, v] of Object.entries(pod.labels)) {
+      let s = seen.get(k)
+      if (s === undefined) seen.set(k, (s = { pods: 0, values: new Set() }))
+      s.pods++
+      s.values.add(v)
+    }
+  }
+  const keep = new Set(referenced)
+  const dropped = new Set<string>()
+  for (const [k, s] of seen) {
+    if (referenced.has(k)) continue
+    if (s.pods >= 2 && s.values.size === s.pods) dropped.add(k)
+    else keep.add(k)
+  }
+  return { keep, dropped }
 }
 
 export function buildIndex(state: ClusterState): EngineIndex {
-  const podLabelKeys = new Set<string>()
+  const referencedKeys = new Set<string>()
   const namedPorts = new Set<string>()
   const blockIds = new Map<string, number>()
   const blocks: IPBlock[] = []
+  for (const pod of state.pods) for (const cp of pod.containerPorts) if (cp.name !== undefined) namedPorts.add(namedPortKey(cp.name, cp.protocol))
   for (const policy of state.policies) {
     const needs = policyNeeds(policy)
-    for (const k of needs.podLabelKeys) podLabelKeys.add(k)
-    for (const k of needs.namedPorts) namedPorts.add(k)
+    for (const k of needs.podLabelKeys) referencedKeys.add(k)
     for (const b of needs.blocks) {
       const key = ipBlockKey(b)
       if (!blockIds.has(key)) {
@@ -119,6 +147,7 @@ export function buildIndex(state: ClusterState): EngineIndex {
     }
   }
   const blockIndex = buildIpBlockIndex(blocks)
+  const { keep: podLabelKeys, dropped: droppedLabelKeys } = projectedKeys(state.pods, referencedKeys)
   const ids = groupPods(state, { podLabelKeys, namedPorts, blockIndex })
   const size = ids.identities.length
   const all = fullSet(size)
@@ -161,6 +190,7 @@ export function buildIndex(state: ClusterState): EngineIndex {
     notHostNetwork,
     podIndex,
     podLabelKeys,
+    droppedLabelKeys,
     namedPorts,
     blockIds,
     blockIndex,

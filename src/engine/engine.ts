@@ -254,7 +254,7 @@ function assemble(
       const block = peer.ipBlock
       return state.pods.filter((p) => ipBlockMatches(block, p.ips))
     }
-    if (peer.podSelector !== undefined && !selectorKeys(peer.podSelector).every((k) => index.podLabelKeys.has(k))) {
+    if (peer.podSelector !== undefined && selectorKeys(peer.podSelector).some((k) => index.droppedLabelKeys.has(k))) {
       return state.pods.filter((p) => peerMatches(policy, peer, { kind: 'pod', pod: p }, index.nsLabels))
     }
     return podsOf(resolvePeer(index, policy, peer))

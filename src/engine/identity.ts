@@ -2,10 +2,10 @@
  * @module Pod identities: pods that every policy of the state treats alike, grouped once.
  *
  * Two pods are alike for NetworkPolicy when they share the namespace (namespace selectors see its
- * labels, policies and podSelector-only peers see its name), the values of every label key some
- * pod selector looks at, hostNetwork, the numbers their named ports (the names policies use)
- * resolve to, and the ipBlocks their IPs fall in. Labels no selector mentions (pod-template-hash,
- * per-replica names) are projected away, so replicas collapse into one identity.
+ * labels, policies and podSelector-only peers see its name), their labels (restricted to the kept
+ * keys: per-pod keys such as statefulset pod names are dropped unless a selector uses them, so
+ * replicas collapse into one identity), hostNetwork, their named container ports, and the ipBlocks
+ * their IPs fall in (via address classes of the ipBlock index).
  *
  * Identities are ordered by namespace, so each namespace owns a contiguous id range.
  */
@@ -15,10 +15,10 @@ import type { IpBlockIndex } from './ip-index.js'
 export interface Identity {
   readonly id: number
   readonly namespace: string
-  /** The pod labels restricted to the keys selectors use. */
+  /** The pod labels restricted to the kept keys. */
   readonly labels: Labels
   readonly hostNetwork: boolean
-  /** `name/PROTOCOL` (only names policies use) -> the container port numbers it resolves to. */
+  /** `name/PROTOCOL` -> the container port numbers it resolves to. */
   readonly namedPorts: ReadonlyMap<string, readonly number[]>
   /** Ids (in the engine's ipBlock index) of the blocks containing any of the pods' IPs. */
   readonly blocks: readonly number[]
@@ -27,9 +27,9 @@ export interface Identity {
 }
 
 export interface IdentityRelevance {
-  /** Pod label keys any pod selector (policy or peer) looks at. */
+  /** Pod label keys identities keep (every key a selector uses, among others). */
   readonly podLabelKeys: ReadonlySet<string>
-  /** `name/PROTOCOL` of every named port in any policy. */
+  /** `name/PROTOCOL` of the named ports identities keep. */
   readonly namedPorts: ReadonlySet<string>
   readonly blockIndex: IpBlockIndex
 }

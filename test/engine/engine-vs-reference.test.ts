@@ -148,6 +148,35 @@ describe('incremental updates equal a rebuild', () => {
       { numRuns: 50 },
     )
   })
+
+  it('a new policy selecting on a label key no selector used before needs no regrouping, unless the key is per pod', () => {
+    const pod = (name: string, labels: Record<string, string>): Pod => ({ namespace: 'x', name, labels, ips: [], containerPorts: [], hostNetwork: false, source: { file: 't', line: 1 } })
+    const state: ClusterState = {
+      namespaces: [{ name: 'x', labels: { 'kubernetes.io/metadata.name': 'x' }, implicit: false }],
+      pods: [pod('a-0', { app: 'a', 'pod-name': 'a-0' }), pod('a-1', { app: 'a', 'pod-name': 'a-1' }), pod('b-0', { app: 'b', 'pod-name': 'b-0' })],
+      policies: [],
+    }
+    const engine = createEngine(state)
+    expect(engine.identities.length).toBe(2)
+    const policy = (key: string, value: string): NetworkPolicy => ({
+      namespace: 'x',
+      name: 'p',
+      podSelector: { matchLabels: { [key]: value }, matchExpressions: [] },
+      policyTypes: ['Ingress'],
+      ingress: [],
+      egress: [],
+      source: { file: 't', line: 1 },
+    })
+    const byApp = engine.withPolicy(policy('app', 'a'))
+    expect(byApp.incremental).toBe(true)
+    expect(byApp.selectedPods(byApp.state.policies[0]!).map((p) => p.name)).toEqual(['a-0', 'a-1'])
+    const byPodName = engine.withPolicy(policy('pod-name', 'a-1'))
+    expect(byPodName.incremental).toBe(false)
+    expect(byPodName.selectedPods(byPodName.state.policies[0]!).map((p) => p.name)).toEqual(['a-1'])
+    const t = { from: { kind: 'pod' as const, pod: state.pods[2]! }, to: { kind: 'pod' as const, pod: state.pods[1]! }, port: 80, protocol: 'TCP' as const }
+    expect(byPodName.isAllowed(t)).toBe(false)
+    expect(byApp.isAllowed(t)).toBe(false)
+  })
 })
 
 function referenceSelects(_state: ClusterState, policy: NetworkPolicy, pod: Pod): boolean {
