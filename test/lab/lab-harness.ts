@@ -49,3 +49,37 @@ export async function startTestLab(tag: string, initial: ClusterState, nodeCount
     },
   }
 }
+
+/**
+ * Several labs that take turns: `run` queues work on the labs round-robin, so tests declared
+ * with `describe.concurrent` probe in parallel (probing mostly waits on timeouts) while each lab
+ * runs one case at a time.
+ */
+export class LabPool {
+  private labs: TestLab[] = []
+  private queues: Promise<unknown>[] = []
+  private next = 0
+
+  async start(tag: string, initial: ClusterState, count: number): Promise<void> {
+    const started = await Promise.allSettled(Array.from({ length: count }, (_, i) => startTestLab(`${tag}${i}`, initial)))
+    this.labs = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []))
+    const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected')
+    if (failed) {
+      await this.stop()
+      throw failed.reason
+    }
+    this.queues = this.labs.map(() => Promise.resolve())
+  }
+
+  run<T>(fn: (lab: TestLab) => Promise<T>): Promise<T> {
+    const i = this.next++ % this.labs.length
+    const result = this.queues[i].then(() => fn(this.labs[i]))
+    this.queues[i] = result.catch(() => undefined)
+    return result
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.labs.map((l) => l.down()))
+    this.labs = []
+  }
+}
