@@ -16,10 +16,16 @@ export interface AllPairsResult {
   readonly endpoints: number
   readonly pairs: number
   readonly allowedPairs: number
-  /** The fast engine's bulk all-pairs, first (cold) run. */
+  /** The fast engine's bulk all-pairs call in the first (cold) run, its index already built. */
   readonly fastMs: number
-  /** Median of the repeated (warm) runs. */
+  /** Index build of the first run (cold, the same engine as `fastMs`). */
+  readonly buildMs: number
+  /** Median of the runs' matrix calls after the first (each on a freshly built engine: it caches per port). */
   readonly fastWarmMs: number
+  /** Every run's index build + all-pairs call; the first is cold. */
+  readonly totalRunsMs: readonly number[]
+  /** Median of `totalRunsMs`: what the time target is judged on. */
+  readonly totalMedianMs: number
   readonly fastRuns: number
   /** Visiting every pair's answer once (as writing out the matrix would), after the call. */
   readonly enumerateMs: number
@@ -31,7 +37,7 @@ export interface AllPairsResult {
     /** `ms` scaled to all pairs (equal to `ms` when complete). */
     readonly estimatedMs: number
   }
-  /** Reference (estimated) over fast: index build + all-pairs call (cold) + visiting every pair. */
+  /** Reference (estimated) over fast: index build + all-pairs call (median of runs) + visiting every pair. */
   readonly ratio: number
 }
 
@@ -141,8 +147,9 @@ export const GIB = 1024 ** 3
 const STANDARD_SIZES: readonly string[] = ['S', 'M', 'L']
 
 /**
- * Issue 6's targets. The all-pairs time is the engine's index build plus its all-pairs call, cold
- * (after it every pod pair's answer is there, O(1) each; visiting all of them is shown apart). The
+ * Issue 6's targets. The all-pairs time is the engine's index build plus its all-pairs call, median
+ * of at least 3 runs in one process, the first cold (after it every pod pair's answer is there, O(1)
+ * each; visiting all of them is shown apart). The
  * ratio also charges the engine for visiting every pair, as the reference answers pair by pair.
  * Time/memory/latency targets are judged at every size; the 100x ratio only at L (a tiny cluster
  * leaves the reference little to be slow at).
@@ -153,8 +160,8 @@ export function judgeTargets(sizes: readonly SizeResult[]): TargetResult[] {
     const name = s.size.name
     // Extra points (PODSxNAMESPACESxPOLICIES) show how cost grows; the targets are the issue's sizes'.
     if (!STANDARD_SIZES.includes(name)) continue
-    const allPairs = s.engineBuildMs + s.podLevel.fastMs
-    out.push({ size: name, name: 'pod-level all-pairs, one port (index build + matrix)', value: allPairs, unit: 'ms', limit: 2000, comparison: '<', met: allPairs < 2000 })
+    const allPairs = s.podLevel.totalMedianMs
+    out.push({ size: name, name: 'pod-level all-pairs, one port (index build + matrix, median)', value: allPairs, unit: 'ms', limit: 2000, comparison: '<', met: allPairs < 2000 })
     if (name === 'L') {
       const ratio = s.podLevel.ratio
       out.push({ size: name, name: 'pod-level all-pairs vs reference', value: ratio, unit: 'x', limit: 100, comparison: '>=', met: ratio >= 100 })
