@@ -129,10 +129,12 @@ function addrType(family: IpFamily): string {
   return family === 4 ? 'ipv4_addr' : 'ipv6_addr'
 }
 
+/** One address, one CIDR when the range is exactly a prefix, else `start-end`. */
 function renderRange(r: IpRange): string {
   if (r.start === r.end) return formatIp({ family: r.family, value: r.start })
-  const cidrs = rangeToCidrs(r)
-  if (cidrs.length === 1) return cidrs[0]
+  const size = r.end - r.start + 1n
+  // A prefix: the size is a power of two and the start is aligned to it.
+  if ((size & (size - 1n)) === 0n && (r.start & (size - 1n)) === 0n) return rangeToCidrs(r)[0]
   return `${formatIp({ family: r.family, value: r.start })}-${formatIp({ family: r.family, value: r.end })}`
 }
 
