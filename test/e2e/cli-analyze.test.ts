@@ -205,6 +205,17 @@ describe('the CLI contract', () => {
     expect((JSON.parse(plugin.stdout) as { connections: unknown[] }).connections.length).toBeGreaterThan(0)
   })
 
+  it("the README's Analyse examples print what the README shows", async () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8')
+    const blocks = [...readme.matchAll(/```console\n\$ \.\/bin\/netpol ((?:matrix|explain|check) [^\n]*)\n([\s\S]*?)```/g)]
+    expect(blocks.length).toBeGreaterThanOrEqual(3)
+    for (const [, command, shown] of blocks) {
+      const r = await runInProcess(command.split(' '))
+      expect(r.code, command).toBe(0)
+      expect(r.stdout, command).toBe(shown)
+    }
+  })
+
   it('the README quick start prints the three-tier matrix', () => {
     const r = run(netpol, ['matrix', 'examples/three-tier'])
     expect(r.code, r.stderr).toBe(0)
