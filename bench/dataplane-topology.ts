@@ -69,7 +69,7 @@ export async function createTopology(podNames: readonly string[], id = randomByt
       exec: async (netns, argv) => (await run('ip', ['netns', 'exec', netns, ...argv], { maxBuffer: 256 * 1024 * 1024 })).stdout,
       spawnNode: (netns, source, args = []) => {
         const child = spawn('ip', ['netns', 'exec', netns, process.execPath, '--input-type=module', '-e', source, '--', ...args], {
-          stdio: ['ignore', 'pipe', 'pipe'],
+          stdio: ['pipe', 'pipe', 'pipe'],
         })
         children.add(child)
         child.on('exit', () => children.delete(child))

@@ -1,6 +1,7 @@
 /**
  * Test helpers: a two-pod topology with servers, and real TCP/UDP probes from inside pod namespaces.
  */
+import type { ChildProcess } from 'node:child_process'
 import { collectOutput, type Topology } from '../../bench/dataplane-topology.js'
 
 const TCP_CLIENT = `
@@ -36,3 +37,48 @@ function burst() {
 s.bind(0, () => { console.log('ready'); burst() })
 process.on('SIGTERM', () => { console.log(JSON.stringify(sent)); process.exit(0) })
 `
+
+/** A TCP echo server on the given port; prints `ready`. */
+export const ECHO_SERVER = `
+import net from 'node:net'
+const [port] = process.argv.slice(1)
+net.createServer((c) => { c.on('error', () => {}); c.pipe(c) }).listen(Number(port), '0.0.0.0', () => console.log('ready'))
+`
+
+/** Keeps one TCP connection open: prints `connected`, sends each stdin line, prints `echo <line>` for each answer. */
+export const ECHO_CLIENT = `
+import net from 'node:net'
+import readline from 'node:readline'
+const [host, port] = process.argv.slice(1)
+const s = net.connect({ host, port: Number(port) }, () => console.log('connected'))
+s.on('error', (e) => { console.log('error ' + e.code); process.exit(0) })
+readline.createInterface({ input: s }).on('line', (l) => console.log('echo ' + l))
+readline.createInterface({ input: process.stdin }).on('line', (l) => s.write(l + '\\n'))
+`
+
+/** Returns a function giving the child's next stdout line (rejects after 5 s). */
+export function lineReader(child: ChildProcess): () => Promise<string> {
+  const queue: string[] = []
+  const waiting: ((l: string) => void)[] = []
+  let buf = ''
+  child.stdout?.on('data', (b: Buffer) => {
+    buf += b.toString()
+    for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
+      const line = buf.slice(0, nl)
+      buf = buf.slice(nl + 1)
+      const w = waiting.shift()
+      if (w) w(line)
+      else queue.push(line)
+    }
+  })
+  return () =>
+    new Promise((resolve, reject) => {
+      const q = queue.shift()
+      if (q !== undefined) return resolve(q)
+      const timer = setTimeout(() => reject(new Error('no line within 5 s')), 5000)
+      waiting.push((l) => {
+        clearTimeout(timer)
+        resolve(l)
+      })
+    })
+}

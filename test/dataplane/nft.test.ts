@@ -4,7 +4,7 @@ import { compileRuleset, rulesetIndex } from '../../src/dataplane/compile-rulese
 import { applyRuleset, deleteTable, NftError, readPolicyCounters, runNft, tableExists } from '../../src/dataplane/nft.js'
 import type { ClusterState } from '../../src/model/types.js'
 import { buildState } from '../cases/build-state.js'
-import { tcpProbe, UDP_FLOOD } from './netns-probe.js'
+import { ECHO_CLIENT, ECHO_SERVER, lineReader, tcpProbe, UDP_FLOOD } from './netns-probe.js'
 
 /** Pod a (10.250.0.2) and b (10.250.1.2) on node n1; b's ingress allows a on `allowPorts` only. */
 function twoPodState(allowPorts: readonly number[], extraCidr?: string): ClusterState {
@@ -148,6 +148,25 @@ describe('nft runner in a throwaway network namespace', () => {
       await applyRuleset(script, { netns: node })
       await topo.exec(node, ['conntrack', '-F']).catch(() => '')
     }
+  })
+
+  it('a policy change drops new connections at once and keeps established ones (documented behaviour)', async () => {
+    const node = topo.nodeNetns
+    await applyRuleset(compileRuleset(twoPodState([81, 90]), { nodeName: 'n1' }), { netns: node })
+    const echo = topo.spawnNode(topo.pods[1].netns, ECHO_SERVER, ['90'])
+    expect(await firstLine(echo)).toBe('ready')
+    const client = topo.spawnNode(a, ECHO_CLIENT, ['10.250.1.2', '90'])
+    const lines = lineReader(client)
+    expect(await lines()).toBe('connected')
+    client.stdin?.write('before\n')
+    expect(await lines()).toBe('echo before')
+    // Now only 81 is allowed: 90 is denied for new connections.
+    await applyRuleset(compileRuleset(twoPodState([81]), { nodeName: 'n1' }), { netns: node })
+    expect(await tcpProbe(topo, a, '10.250.1.2', 90, 800)).not.toBe('ok')
+    client.stdin?.write('after\n')
+    expect(await lines()).toBe('echo after')
+    client.kill('SIGKILL')
+    echo.kill('SIGKILL')
   })
 
   it('deleteTable removes the table and is idempotent', async () => {
