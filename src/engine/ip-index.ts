@@ -5,7 +5,7 @@
  * address space at every range boundary yields elementary intervals inside which every address
  * lies in exactly the same blocks; a lookup is one binary search.
  */
-import { ipBlockRanges, parseIp, type IpAddress } from '../model/cidr.js'
+import { ipBlockRanges, parseIPv4Number, parseIp, type IpAddress } from '../model/cidr.js'
 import type { IPBlock } from '../model/types.js'
 
 export function ipBlockKey(block: IPBlock): string {
@@ -15,6 +15,8 @@ export function ipBlockKey(block: IPBlock): string {
 interface FamilyIndex {
   /** Interval i is [starts[i], starts[i+1]); the last one runs to the end of the space. */
   readonly starts: bigint[]
+  /** The same starts as numbers, for IPv4 (exact: below 2^32). */
+  readonly startNumbers: Float64Array
   /** Class (distinct set of containing blocks) of interval i. */
   readonly classes: number[]
 }
@@ -68,9 +70,17 @@ export function buildIpBlockIndex(blocks: readonly IPBlock[]): IpBlockIndex {
       }
       return id
     })
-    families.set(family, { starts, classes })
+    families.set(family, { starts, startNumbers: family === 4 ? Float64Array.from(starts, Number) : new Float64Array(0), classes })
   }
+  const v4 = families.get(4)
   const classOf = (ip: string | IpAddress): number => {
+    if (typeof ip === 'string' && !ip.includes(':')) {
+      // IPv4 fast path: no bigint per lookup.
+      const n = parseIPv4Number(ip)
+      if (n === undefined || v4 === undefined) return 0
+      const i = upperBoundNumber(v4.startNumbers, n) - 1
+      return i < 0 ? 0 : v4.classes[i]!
+    }
     const addr = typeof ip === 'string' ? parseIp(ip) : ip
     if (addr === undefined) return 0
     const f = families.get(addr.family)
@@ -100,6 +110,18 @@ function lowerBound(a: readonly bigint[], v: bigint): number {
 }
 
 /** First index with a[i] > v. */
+function upperBoundNumber(a: Float64Array, v: number): number {
+  let lo = 0
+  let hi = a.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if (a[mid]! <= v) lo = mid + 1
+    else hi = mid
+  }
+  return lo
+}
+
+/** First index with a[i] > v (bigint). */
 function upperBound(a: readonly bigint[], v: bigint): number {
   let lo = 0
   let hi = a.length
