@@ -54,7 +54,7 @@ ordered by source, destination (pods by namespace, then name), port, protocol.
 Examples:
   netpol matrix examples/three-tier
   netpol matrix examples/three-tier --port 5432/TCP --port 53/UDP
-  netpol matrix examples/ -o json > matrix.json
+  netpol matrix k8s/ -o json > matrix.json
   kubectl get pods,netpol -A -o yaml | netpol matrix - -o csv`,
     )
     .addHelpText('after', liveClusterHelp('matrix'))
