@@ -74,6 +74,8 @@ export interface EngineIndex {
   readonly keyPresent: ReadonlyMap<string, Bitset>
   readonly podSelectorCache: Map<string, Bitset>
   readonly namespaceSelectorCache: Map<string, Bitset>
+  /** `key=value` -> namespaces with that label (filled on first use; see namespacePostings). */
+  readonly namespacePostings: Map<string, string[]>
   readonly namespaceSetCache: Map<string, Bitset>
   readonly peerCache: Map<string, Bitset>
   readonly rangesCache: Map<string, readonly IpRange[]>
@@ -200,6 +202,7 @@ export function buildIndex(state: ClusterState): EngineIndex {
     keyPresent,
     podSelectorCache: new Map(),
     namespaceSelectorCache: new Map(),
+    namespacePostings: new Map(),
     namespaceSetCache: new Map(),
     peerCache: new Map(),
     rangesCache: new Map(),
@@ -251,13 +254,43 @@ export function namespaceSet(index: EngineIndex, namespace: string): Bitset {
   return out
 }
 
+/** Namespaces (that have identities) by label key=value, built on first use. */
+function namespacePostings(index: EngineIndex): Map<string, string[]> {
+  if (index.namespacePostings.size > 0 || index.ids.namespaceRange.size === 0) return index.namespacePostings
+  for (const [ns, r] of index.ids.namespaceRange) {
+    if (r.hi === r.lo) continue
+    const labels = index.nsLabels(ns)
+    for (const k of Object.keys(labels)) {
+      const key = `${k}=${labels[k]}`
+      const list = index.namespacePostings.get(key)
+      if (list === undefined) index.namespacePostings.set(key, [ns])
+      else list.push(ns)
+    }
+  }
+  index.namespacePostings.set('', [])
+  return index.namespacePostings
+}
+
 /** Every identity of the namespaces whose labels match. */
 export function resolveNamespaceSelector(index: EngineIndex, selector: LabelSelector): Bitset {
   const key = formatSelector(selector)
   const cached = index.namespaceSelectorCache.get(key)
   if (cached !== undefined) return cached
   const out = emptySet(index.size)
-  for (const [ns, r] of index.ids.namespaceRange) {
+  // With matchLabels, only namespaces carrying the rarest of its pairs can match.
+  let candidates: Iterable<string> = index.ids.namespaceRange.keys()
+  const pairs = Object.keys(selector.matchLabels)
+  if (pairs.length > 0) {
+    const postings = namespacePostings(index)
+    let best: string[] | undefined
+    for (const k of pairs) {
+      const list = postings.get(`${k}=${selector.matchLabels[k]}`) ?? []
+      if (best === undefined || list.length < best.length) best = list
+    }
+    candidates = best!
+  }
+  for (const ns of candidates) {
+    const r = index.ids.namespaceRange.get(ns)!
     if (r.hi > r.lo && matchesSelector(selector, index.nsLabels(ns))) setRange(out, r.lo, r.hi)
   }
   index.namespaceSelectorCache.set(key, out)
