@@ -16,6 +16,7 @@ export interface TopologyPod {
   readonly name: string
   readonly netns: string
   readonly ip: string
+  readonly ip6: string
 }
 
 export interface Topology {
@@ -33,7 +34,7 @@ async function ip(args: readonly string[]): Promise<void> {
   await run('ip', [...args])
 }
 
-/** Creates a node namespace and one routed pod namespace per name (pod i gets 10.250.<i>.2). */
+/** Creates a node namespace and one routed pod namespace per name (pod i gets 10.250.<i>.2 and fd00:250:<i>::2). */
 export async function createTopology(podNames: readonly string[], id = randomBytes(4).toString('hex')): Promise<Topology> {
   const nodeNetns = `netpol-dp-${id}-node`
   const created: string[] = []
@@ -46,7 +47,7 @@ export async function createTopology(podNames: readonly string[], id = randomByt
     await ip(['netns', 'add', nodeNetns])
     created.push(nodeNetns)
     await ip(['-n', nodeNetns, 'link', 'set', 'lo', 'up'])
-    await run('ip', ['netns', 'exec', nodeNetns, 'sysctl', '-qw', 'net.ipv4.ip_forward=1'])
+    await run('ip', ['netns', 'exec', nodeNetns, 'sysctl', '-qw', 'net.ipv4.ip_forward=1', 'net.ipv6.conf.all.forwarding=1'])
     const pods: TopologyPod[] = []
     for (const [i, name] of podNames.entries()) {
       const netns = `netpol-dp-${id}-${name}`
@@ -60,7 +61,11 @@ export async function createTopology(podNames: readonly string[], id = randomByt
       await ip(['-n', netns, 'addr', 'add', `10.250.${i}.2/24`, 'dev', 'eth0'])
       await ip(['-n', netns, 'link', 'set', 'eth0', 'up'])
       await ip(['-n', netns, 'route', 'add', 'default', 'via', `10.250.${i}.1`])
-      pods.push({ name, netns, ip: `10.250.${i}.2` })
+      // IPv6 without duplicate address detection, so the addresses are usable at once.
+      await ip(['-n', nodeNetns, '-6', 'addr', 'add', `fd00:250:${i}::1/64`, 'dev', hostSide, 'nodad'])
+      await ip(['-n', netns, '-6', 'addr', 'add', `fd00:250:${i}::2/64`, 'dev', 'eth0', 'nodad'])
+      await ip(['-n', netns, '-6', 'route', 'add', 'default', 'via', `fd00:250:${i}::1`])
+      pods.push({ name, netns, ip: `10.250.${i}.2`, ip6: `fd00:250:${i}::2` })
     }
     return {
       id,
@@ -122,7 +127,7 @@ let ready = 0
 const udpCounts = {}
 for (const port of ports) {
   const s = net.createServer((c) => { c.on('error', () => {}); c.end('x') })
-  s.listen(port, '0.0.0.0', () => { if (++ready === ports.length * 2) console.log('ready') })
+  s.listen(port, '::', () => { if (++ready === ports.length * 2) console.log('ready') })
   const u = dgram.createSocket('udp4')
   udpCounts[port] = 0
   u.on('message', (m, r) => { udpCounts[port]++; u.send(m, r.port, r.address) })

@@ -36,18 +36,18 @@ describe('deny-set listing parser', () => {
   })
 })
 
-/** a (10.250.0.2) may reach b (10.250.1.2) only on 80-81; b accepts only a, and only on 81. */
+/** Dual-stack a (10.250.0.2, fd00:250:0::2) may reach b (10.250.1.2, fd00:250:1::2) only on 80-81; b accepts only a, and only on 81. */
 function state(): ClusterState {
   const s = buildState(`
 apiVersion: v1
 kind: Pod
 metadata: {name: a, namespace: x, labels: {app: a}}
-status: {podIP: 10.250.0.2}
+status: {podIPs: [{ip: 10.250.0.2}, {ip: "fd00:250:0::2"}]}
 ---
 apiVersion: v1
 kind: Pod
 metadata: {name: b, namespace: x, labels: {app: b}}
-status: {podIP: 10.250.1.2}
+status: {podIPs: [{ip: 10.250.1.2}, {ip: "fd00:250:1::2"}]}
 ---
 apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
@@ -113,6 +113,15 @@ describe('denied connections are recorded for real', () => {
     expect(await tcpProbe(topo, topo.pods[0].netns, '10.250.1.2', 82, 500)).toBe('timeout')
     const log = await readDenyLog(cluster, { netns: topo.nodeNetns })
     expect(log.filter((r) => r.port === 82)).toMatchObject([{ side: 'egress', source: 'x/a', destination: 'x/b', protocol: 'TCP', policies: ['x/a-egress'] }])
+  })
+
+  it('IPv6 works the same: the allowed port connects, the denied one is dropped and logged', async () => {
+    expect(await tcpProbe(topo, topo.pods[0].netns, 'fd00:250:1::2', 81)).toBe('ok')
+    expect(await tcpProbe(topo, topo.pods[0].netns, 'fd00:250:1::2', 80, 500)).toBe('timeout')
+    const log = await readDenyLog(cluster, { netns: topo.nodeNetns })
+    expect(log.filter((r) => r.destinationIp === 'fd00:250:1::2')).toMatchObject([
+      { side: 'ingress', source: 'x/a', sourceIp: 'fd00:250::2', destination: 'x/b', port: 80, protocol: 'TCP', policies: ['x/b-ingress'] },
+    ])
   })
 
   it('allowed connections are not logged', async () => {
