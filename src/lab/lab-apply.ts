@@ -41,6 +41,7 @@ export async function applyClusterState(ctx: LabContext, running: LabState, desi
   const plan = planTopology(desired, { lab: name, nodeCount, previous: running.topology })
   for (const w of plan.warnings) ctx.warn(w)
   const change = diffTopology(running.topology, plan.topology)
+  if ([...change.added, ...change.portsChanged].some((p) => p.containerPorts.some((c) => c.protocol === 'SCTP'))) ctx.warn(`SCTP: ${running.sctp.reason}`)
   const dir = labDir(ctx.root, name)
   const key = (p: { namespace: string; name: string }): string => `${p.namespace}/${p.name}`
 

@@ -121,6 +121,24 @@ spec: {podSelector: {}, policyTypes: [Ingress]}
     expect(probe.connections.filter((c) => c.to === 'kube-system/kube-dns-0' && c.from !== c.to).every((c) => !c.allowed)).toBe(true)
   })
 
+  it('SCTP ports are not served: apply warns and probe lists them as skipped', async () => {
+    const sctpPod = `
+apiVersion: v1
+kind: Pod
+metadata: {name: signalling, namespace: prod, labels: {app: sctp}}
+spec:
+  containers: [{name: s, image: x, ports: [{containerPort: 9999, protocol: SCTP}, {containerPort: 9998}]}]
+`
+    const applied = await netpol(['lab', 'apply', '-'], sctpPod)
+    expect(applied.code).toBe(0)
+    expect(applied.stderr).toMatch(/^warning: SCTP: .*Node\.js has no SCTP sockets/m)
+    const probe = await netpol(['lab', 'probe', '--port', '9999/SCTP', '--port', '9998/TCP'])
+    expect(probe.code).toBe(0)
+    expect(probe.stdout).toMatch(/skipped 9999\/SCTP: /)
+    expect(probe.stdout).toMatch(/all 49 probes agree with the engine/)
+    expect(probe.stderr).toMatch(/warning: SCTP probes skipped/)
+  })
+
   it('down removes everything', async () => {
     const down = await netpol(['lab', 'down'])
     expect(down.code).toBe(0)

@@ -17,6 +17,8 @@ export async function checkCaseThroughPackets(lab: TestLab, c: ReachabilityCase)
   const ports = uniquePortSpecs([...defaultPorts(state.cluster), ...c.expect.map((x) => ({ port: x.port, protocol: x.protocol }))])
   const report = await labProbe(lab.ctx.root, state, { ports, timeoutMs: PROBE_TIMEOUT_MS })
   expect(report.disagreements.map(describeDisagreement)).toEqual([])
+  // SCTP cannot be served by the lab: such ports are reported as skipped, never as a verdict.
+  expect(report.skipped.map((s) => `${s.port}/${s.protocol}`)).toEqual(ports.filter((p) => p.protocol === 'SCTP').map((p) => `${p.port}/${p.protocol}`))
   const observed = new Map(report.connections.map((o) => [`${o.from} ${o.to} ${o.port}/${o.protocol}`, o.allowed]))
   // Pods the lab runs at their manifest address (the lab is IPv4 only and reallocates others).
   const asWritten = new Set(

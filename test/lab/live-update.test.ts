@@ -9,7 +9,8 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest'
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
 import { createInterface } from 'node:readline'
 import { labProbe } from '../../src/lab/lab-probe.js'
-import { readLabDenyLog } from '../../src/lab/lab-logs.js'
+import { labLogs, readLabDenyLog } from '../../src/lab/lab-logs.js'
+import type { DeniedConnection } from '../../src/dataplane/deny-log.js'
 import type { ClusterState, NetworkPolicy } from '../../src/model/types.js'
 import { cluster, ns, pod, tcp } from './fixtures.js'
 import { startTestLab, type TestLab } from './lab-harness.js'
@@ -107,6 +108,27 @@ describe('live policy updates', () => {
       expect(again.connections.every((c) => c.allowed)).toBe(true)
     } finally {
       client.child.kill('SIGKILL')
+    }
+  })
+
+  it('logs -f prints each denied connection once, as it happens', async () => {
+    const denied = await lab.set(withPolicies([denyIngressToB]))
+    const printed: DeniedConnection[] = []
+    const stop = new AbortController()
+    const following = labLogs(denied, { follow: true, intervalMs: 100, signal: stop.signal, print: (r) => printed.push(...r) })
+    try {
+      await new Promise((r) => setTimeout(r, 300))
+      const before = printed.length
+      await labProbe(lab.ctx.root, denied, { ports: [{ port: 80, protocol: 'TCP' }], timeoutMs: 500 })
+      const deadline = Date.now() + 5000
+      while (!printed.slice(before).some((r) => r.source === 'x/c' && r.destination === 'x/b') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
+      const fresh = printed.slice(before)
+      expect(fresh.filter((r) => r.destination === 'x/b' && r.source !== 'x/b').map((r) => r.source).sort()).toEqual(['x/a', 'x/c'])
+      const keys = printed.map((r) => `${r.node} ${r.sourceIp}:${r.sourcePort} ${r.destinationIp}:${r.port}`)
+      expect(new Set(keys).size).toBe(keys.length)
+    } finally {
+      stop.abort()
+      await following
     }
   })
 })

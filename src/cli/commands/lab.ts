@@ -26,6 +26,7 @@ import { labProbe } from '../../lab/lab-probe.js'
 import { execInPod, findPod } from '../../lab/lab-exec.js'
 import { labList, labStatus, type LabStatus } from '../../lab/lab-status.js'
 import { requireLab } from '../../lab/require-lab.js'
+import { withLabLock } from '../../lab/lab-lock.js'
 import { describeDisagreement } from '../../lab/probe-plan.js'
 import { labLogs } from '../../lab/lab-logs.js'
 import { renderDenyRecords } from '../../lab/deny-records.js'
@@ -63,9 +64,9 @@ export const register: RegisterCommand = (program, ctx) => {
     .command('lab')
     .summary('a local cluster of network namespaces that enforces your policies with nftables')
     .description(
-      'Run your manifests for real: every node and pod is a Linux network namespace, every pod serves its\n' +
-        'containerPorts, and each node enforces the policies with the same nftables rulesets the agent uses.\n' +
-        'Needs root, iproute2 and nftables. Everything lives in namespaces named netpol-<lab>-...; the host\'s\n' +
+      'Run your manifests for real: every node and pod is a Linux network namespace, every pod serves its ' +
+        'containerPorts, and each node enforces the policies with the same nftables rulesets the agent uses. ' +
+        "Needs root, iproute2 and nftables. Everything lives in namespaces named netpol-<lab>-...; the host's " +
         'own network namespace, routes and firewall are never touched.',
     )
     .addHelpText(
@@ -104,7 +105,8 @@ Examples:
       await checkLabEnvironment()
       const { state } = await loadInput(paths, ctx.io, { namespace: flags.namespace })
       try {
-        const running = await labUp(labContext(ctx), { name, nodeCount, manifests: absolutePaths(paths, ctx.io.cwd), state })
+        const lc = labContext(ctx)
+        const running = await withLabLock(lc.root, name, 'up', () => labUp(lc, { name, nodeCount, manifests: absolutePaths(paths, ctx.io.cwd), state }))
         ctx.io.stdout(`lab "${name}" is up\n\n${renderStatus(await labStatus(running))}`)
         ctx.io.stdout(`\nNext: netpol lab probe${name === DEFAULT_LAB_NAME ? '' : ` --name ${name}`}\n`)
       } catch (err) {
@@ -139,7 +141,8 @@ Examples:
       const name = labName(flags, ctx)
       await checkLabEnvironment()
       const { state } = await loadInput(paths, ctx.io, { namespace: flags.namespace })
-      const r = await labApply(labContext(ctx), { name, manifests: absolutePaths(paths, ctx.io.cwd), state, prune: flags.prune })
+      const lc = labContext(ctx)
+      const r = await withLabLock(lc.root, name, 'apply', () => labApply(lc, { name, manifests: absolutePaths(paths, ctx.io.cwd), state, prune: flags.prune }))
       const parts = [
         `${r.state.cluster.policies.length} policies`,
         `${r.state.topology.pods.length} pods`,
@@ -294,7 +297,8 @@ Examples:
     .action(async (flags: { name?: string }) => {
       const name = labName(flags, ctx)
       await checkLabEnvironment()
-      const r = await labDown(labContext(ctx), name)
+      const lc = labContext(ctx)
+      const r = await withLabLock(lc.root, name, 'down', () => labDown(lc, name))
       ctx.io.stdout(
         r.existed
           ? `lab "${name}" removed: ${r.netns.length} network namespaces, ${r.processes} processes\n`

@@ -1,0 +1,52 @@
+/**
+ * @module One changing command per lab at a time: `lab up`, `apply` and `down` hold
+ * `<lab dir>/lock` (holder's PID and command). A lock whose holder is gone (a killed `lab up`) is
+ * taken over.
+ */
+import { mkdir, open, readFile, rmdir, unlink } from 'node:fs/promises'
+import { join } from 'node:path'
+import { UsageError } from '../cli/errors.js'
+import { labDir } from './state-store.js'
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+async function acquire(file: string, what: string): Promise<boolean> {
+  try {
+    const handle = await open(file, 'wx', 0o644)
+    await handle.writeFile(`${process.pid} ${what}\n`)
+    await handle.close()
+    return true
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false
+    throw err
+  }
+}
+
+export async function withLabLock<T>(root: string, lab: string, what: string, fn: () => Promise<T>): Promise<T> {
+  const dir = labDir(root, lab)
+  await mkdir(dir, { recursive: true, mode: 0o755 })
+  const file = join(dir, 'lock')
+  if (!(await acquire(file, what))) {
+    const holder = (await readFile(file, 'utf8').catch(() => '')).trim()
+    const pid = Number(holder.split(' ')[0])
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) {
+      throw new UsageError(`lab "${lab}" is busy: \`lab ${holder.slice(holder.indexOf(' ') + 1)}\` (pid ${pid}) is changing it; wait for it or stop it first`)
+    }
+    await unlink(file).catch(() => undefined)
+    if (!(await acquire(file, what))) throw new UsageError(`lab "${lab}" is busy: another command took its lock`)
+  }
+  try {
+    return await fn()
+  } finally {
+    await unlink(file).catch(() => undefined)
+    // A lab directory that only ever held the lock (e.g. `apply` of a lab that does not exist) goes too.
+    await rmdir(dir).catch(() => undefined)
+  }
+}
