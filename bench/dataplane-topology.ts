@@ -3,7 +3,8 @@
  *
  * Everything lives in namespaces this module creates (`netpol-dp-<id>-node`, `netpol-dp-<id>-<pod>`):
  * veth pairs are created inside them (never in the host namespace), forwarding is enabled only in
- * the node namespace, and `destroy()` deletes every namespace (the veths go with them). Pods are
+ * the node namespace, and `destroy()` deletes every namespace (the veths go with them); names carry
+ * the creating process id, so namespaces left by a killed run are removed by the next one. Pods are
  * routed, not bridged, so the node's `forward` hook sees pod-to-pod traffic. Needs root and iproute2.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process'
@@ -34,8 +35,32 @@ async function ip(args: readonly string[]): Promise<void> {
   await run('ip', [...args])
 }
 
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+/** Deletes `netpol-dp-<pid>-...` namespaces whose creating process no longer runs (a killed test or benchmark). */
+export async function removeStaleTopologies(): Promise<string[]> {
+  const { stdout } = await run('ip', ['netns', 'list'])
+  const removed: string[] = []
+  for (const line of stdout.split('\n')) {
+    const name = line.split(' ')[0]
+    const m = /^netpol-dp-(\d+)-[0-9a-f]+-/.exec(name ?? '')
+    if (!m || processAlive(Number(m[1]))) continue
+    await run('ip', ['netns', 'del', name]).catch(() => undefined)
+    removed.push(name)
+  }
+  return removed
+}
+
 /** Creates a node namespace and one routed pod namespace per name (pod i gets 10.250.<i>.2 and fd00:250:<i>::2). */
-export async function createTopology(podNames: readonly string[], id = randomBytes(4).toString('hex')): Promise<Topology> {
+export async function createTopology(podNames: readonly string[], id = `${process.pid}-${randomBytes(4).toString('hex')}`): Promise<Topology> {
+  await removeStaleTopologies()
   const nodeNetns = `netpol-dp-${id}-node`
   const created: string[] = []
   const children = new Set<ChildProcess>()

@@ -158,7 +158,7 @@ spec:
 })
 
 describe('compiled rulesets are accepted by the real nft', () => {
-  const netns = `netpol-dp-${randomBytes(4).toString('hex')}-check`
+  const netns = `netpol-dp-${process.pid}-${randomBytes(4).toString("hex")}-check`
   beforeAll(async () => {
     await run('ip', ['netns', 'add', netns])
   })
