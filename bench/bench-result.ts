@@ -141,6 +141,8 @@ export interface BenchResult {
   /** The fast engine and the reference agreed on every compared pair. */
   readonly agreed: boolean
   readonly targetsMet: boolean
+  /** Sizes whose measurement crashed (the run exits 1). */
+  readonly failures: readonly { readonly size: string; readonly error: string }[]
 }
 
 export const GIB = 1024 ** 3

@@ -124,6 +124,7 @@ export function renderTable(result: BenchResult): string {
       ? `targets: all ${result.targets.length} met`
       : `targets: ${missed.length} of ${result.targets.length} MISSED: ${missed.map((t) => `${t.size} ${t.name} ${t.unit === 'ms' ? formatMs(t.value) : t.unit === 'bytes' ? formatBytes(t.value) : formatRatio(t.value)} (target ${formatTarget(t)})`).join('; ')}`,
   )
+  for (const f of result.failures) lines.push(`${f.size}: FAILED: ${f.error}`)
   if (!result.agreed) {
     lines.push('DISAGREEMENT between the fast engine and the reference:')
     for (const s of sizes) for (const e of s.agreement.examples) lines.push(`  ${e}`)

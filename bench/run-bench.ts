@@ -207,14 +207,23 @@ export async function runBench(options: BenchOptions, io: BenchIO): Promise<{ re
   const status = statusSink(io.stderr, io.stderrIsTTY)
   const loadBefore = loadavg()[0]
   const sizes: SizeResult[] = []
+  const failures: { size: string; error: string }[] = []
   for (const size of options.sizes) {
     status.line(`${size.name}: measuring ${size.pods} pods, ${size.namespaces} namespaces, ${size.policies} policies...`)
     const request: ChildRequest = { size, seed: options.seed, budgetMs: options.budgetMs, samplePairs: options.samplePairs, skipLoad: options.skipLoad }
-    const r = options.isolate
-      ? await measureInChild(request)
-      : measureSize(size, { ...request, isolatedProcess: false, log: status.line })
-    sizes.push(r)
-    status.line(`${size.name}: done in ${formatMs(r.totalMs)}`)
+    try {
+      const r = options.isolate
+        ? await measureInChild(request)
+        : measureSize(size, { ...request, isolatedProcess: false, log: status.line })
+      sizes.push(r)
+      status.line(`${size.name}: done in ${formatMs(r.totalMs)}`)
+    } catch (err) {
+      // Keep the other sizes' figures; the run still fails.
+      const message = err instanceof Error ? err.message : String(err)
+      failures.push({ size: size.name, error: message })
+      status.clear()
+      io.stderr(`${size.name}: FAILED: ${message}\n`)
+    }
   }
   status.clear()
   const cpu = cpus()
@@ -230,11 +239,12 @@ export async function runBench(options: BenchOptions, io: BenchIO): Promise<{ re
     targets,
     agreed,
     targetsMet: targets.every((t) => t.met),
+    failures,
   }
   writeFileAtomically(resolve(options.out), `${JSON.stringify(result, null, 2)}\n`)
   io.stdout(renderTable(result))
   io.stdout(`results written to ${options.out}\n`)
-  const exitCode = !agreed || (options.failOnMissed && !result.targetsMet) ? 1 : 0
+  const exitCode = !agreed || failures.length > 0 || (options.failOnMissed && !result.targetsMet) ? 1 : 0
   return { result, exitCode }
 }
 

@@ -19,6 +19,7 @@ describe('run-bench', () => {
       expect(json).toEqual(JSON.parse(JSON.stringify(result)))
       expect(json.version).toBe(1)
       expect(json.agreed).toBe(true)
+      expect(json.failures).toEqual([])
       expect(json.sizes).toHaveLength(1)
       const s = json.sizes[0]
       expect(s.size).toEqual({ name: 'S', pods: 100, namespaces: 8, policies: 30 })
