@@ -9,10 +9,18 @@ import type { ClusterState, LabelSelector, NetworkPolicyPeer, NetworkPolicyPort,
 import { NAMESPACE_NAME_LABEL } from '../../src/model/types.js'
 import { buildState } from '../cases/build-state.js'
 import { trafficOf } from '../cases/resolve-endpoint.js'
-import { semanticsCases } from '../cases/semantics-cases.js'
+import type { ReachabilityCase } from '../cases/case-types.js'
 import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { loadManifests } from '../../src/cluster/load-manifests.js'
+
+/** Every shared case table (test/cases/*-cases.ts), so new tables run through the data plane too. */
+const caseTables: { file: string; cases: readonly ReachabilityCase[] }[] = []
+for (const file of readdirSync(new URL('../cases/', import.meta.url)).filter((f) => f.endsWith('-cases.ts')).sort()) {
+  const mod = (await import(`../cases/${file}`)) as Record<string, unknown>
+  const cases = Object.values(mod).filter((v): v is readonly ReachabilityCase[] => Array.isArray(v) && v.every((c) => typeof c === 'object' && c !== null && 'manifests' in c && 'expect' in c))
+  caseTables.push({ file, cases: cases.flat() })
+}
 
 /** Compiles one ruleset per node and parses it with the pure interpreter. */
 function compileCluster(state: ClusterState): Map<string, NftRuleset> {
@@ -33,9 +41,14 @@ function placeOnNodes(state: ClusterState, layout: 'one-node' | 'two-nodes'): Cl
 }
 
 describe('compiled ruleset + nft interpreter agree with the reference evaluator', () => {
+  it('finds the shared case tables', () => {
+    expect(caseTables.map((t) => t.file)).toContain('semantics-cases.ts')
+    for (const t of caseTables) expect(t.cases.length, t.file).toBeGreaterThan(0)
+  })
+
   for (const layout of ['one-node', 'two-nodes'] as const) {
-    describe(`shared semantics cases, ${layout}`, () => {
-      for (const c of semanticsCases) {
+    describe(`shared case tables, ${layout}`, () => {
+      for (const c of caseTables.flatMap((t) => t.cases)) {
         it(c.name, () => {
           const state = placeOnNodes(buildState(c.manifests), layout)
           const rulesets = compileCluster(state)
