@@ -124,6 +124,15 @@ describe('denied connections are recorded for real', () => {
     ])
   })
 
+  it('egress to the node itself is enforced too (input hook), and logged with the node address', async () => {
+    // b has no egress policy: the node answers with a reset (nothing listens there).
+    expect(await tcpProbe(topo, topo.pods[1].netns, '10.250.1.1', 9999)).toBe('error ECONNREFUSED')
+    // a's egress allows only b on 80-81: the SYN to its node is dropped.
+    expect(await tcpProbe(topo, topo.pods[0].netns, '10.250.0.1', 9999, 500)).toBe('timeout')
+    const log = await readDenyLog(cluster, { netns: topo.nodeNetns })
+    expect(log.filter((r) => r.port === 9999)).toMatchObject([{ side: 'egress', source: 'x/a', destination: '10.250.0.1', policies: ['x/a-egress'] }])
+  })
+
   it('allowed connections are not logged', async () => {
     expect(await tcpProbe(topo, topo.pods[0].netns, '10.250.1.2', 81)).toBe('ok')
     const log = await readDenyLog(cluster, { netns: topo.nodeNetns })
