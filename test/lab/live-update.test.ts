@@ -131,4 +131,19 @@ describe('live policy updates', () => {
       await following
     }
   })
+
+  it('cross-node traffic: egress is decided on the source pod node, ingress on the destination pod node', async () => {
+    const denyEgressOfA: NetworkPolicy = { ...denyIngressToB, name: 'deny-a-out', podSelector: { matchLabels: { pod: 'a' }, matchExpressions: [] }, policyTypes: ['Egress'] }
+    const state = await lab.set(withPolicies([denyIngressToB, denyEgressOfA]))
+    const [a, b, c] = state.topology.pods
+    expect([a.node, b.node, c.node]).toEqual(['node-0', 'node-1', 'node-0'])
+    const started = Date.now()
+    await labProbe(lab.ctx.root, state, { ports: [{ port: 80, protocol: 'TCP' }], timeoutMs: 500 })
+    // Only this probe round (first-seen times are exact to a few milliseconds).
+    const fresh = (await readLabDenyLog(state)).filter((r) => Date.parse(r.time) >= started - 50)
+    // x/a's egress drops on node-0 before the packet ever reaches node-1.
+    expect(fresh.filter((r) => r.source === 'x/a' && r.destination === 'x/b').map((r) => `${r.side} ${r.node}`)).toEqual(['egress node-0'])
+    // x/c may send; x/b's node drops it on ingress.
+    expect(fresh.filter((r) => r.source === 'x/c' && r.destination === 'x/b').map((r) => `${r.side} ${r.node}`)).toEqual(['ingress node-1'])
+  })
 })
