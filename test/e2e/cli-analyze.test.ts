@@ -131,6 +131,20 @@ describe('netpol explain agrees with the upstream x/y/z model', () => {
     const blocking = [...x.egress.policies, ...x.ingress.policies].filter((p) => p.misses.length > 0)
     expect(blocking.length).toBeGreaterThan(0)
     for (const p of blocking) expect(p.source).toMatch(/explain\.yaml:\d+$/)
+    // An allowed pair whose destination is isolated names the rule that let it in.
+    let shown = false
+    for (const e of c.expect.filter((x) => isPod(x.from) && isPod(x.to) && x.from !== x.to && x.allowed)) {
+      const args = ['explain', file, '--from', e.from, '--to', e.to, '--port', `${e.port}/${e.protocol}`]
+      const j = JSON.parse(run(netpol, [...args, '-o', 'json']).stdout) as { allowed: boolean; ingress: { isolated: boolean } }
+      expect(j.allowed).toBe(true)
+      if (!j.ingress.isolated) continue
+      const text = run(netpol, args).stdout
+      expect(text).toContain(`${e.from} -> ${e.to} on ${e.port}/${e.protocol}: ALLOWED`)
+      expect(text).toMatch(/\+ policy \S+ \(.*explain\.yaml:\d+\): allows\n\s+ingress\[\d+\] \(.*explain\.yaml:\d+\) matches: peer /)
+      shown = true
+      break
+    }
+    expect(shown).toBe(true)
   })
 })
 
