@@ -146,4 +146,21 @@ describe('live policy updates', () => {
     // x/c may send; x/b's node drops it on ingress.
     expect(fresh.filter((r) => r.source === 'x/c' && r.destination === 'x/b').map((r) => `${r.side} ${r.node}`)).toEqual(['ingress node-1'])
   })
+
+  it('a pod added under an existing policy is isolated from its first packet, and its server runs', async () => {
+    await lab.set(withPolicies([denyIngressToB]))
+    const withD: ClusterState = { ...base, pods: [...base.pods, pod('x', 'd', { pod: 'b' }, [tcp(80)])], policies: [denyIngressToB] }
+    const state = await lab.set(withD)
+    expect(Object.keys(state.servers)).toContain('x/d')
+    const probe = await labProbe(lab.ctx.root, state, { ports: [{ port: 80, protocol: 'TCP' }], timeoutMs: 1000 })
+    expect(probe.disagreements).toEqual([])
+    expect(probe.connections.filter((c) => c.to === 'x/d').map((c) => `${c.from} ${c.outcome}`)).toEqual([
+      'x/a timeout',
+      'x/b timeout',
+      'x/c timeout',
+      'x/d connected',
+    ])
+    // ...and it can still call out (no egress policy selects it).
+    expect(probe.connections.find((c) => c.from === 'x/d' && c.to === 'x/a')).toMatchObject({ outcome: 'connected' })
+  })
 })
