@@ -47,10 +47,14 @@ function groupsOf(pods: readonly Pod[], columns: readonly number[]): Group[] {
   return groups
 }
 
-function mark(allowed: boolean, colour: boolean): string {
-  const m = allowed ? ALLOWED_MARK : DENIED_MARK
-  if (!colour) return m
-  return `${allowed ? GREEN : RED}${m}${RESET}`
+function mark(allowed: boolean): string {
+  return allowed ? ALLOWED_MARK : DENIED_MARK
+}
+
+/** Colours runs of marks (one escape pair per run, not per cell, keeps large grids small). */
+function paint(cells: string, colour: boolean): string {
+  if (!colour) return cells
+  return cells.replace(/\.+/g, (run) => `${GREEN}${run}${RESET}`).replace(/X+/g, (run) => `${RED}${run}${RESET}`)
 }
 
 export function renderMatrixTable(m: MatrixResult, options: MatrixTableOptions = {}): string {
@@ -104,9 +108,9 @@ function namesGrid(m: MatrixResult, names: readonly string[], p: number, colour:
     if (gi > 0) lines.push('')
     for (const i of rowGroup.members) {
       const cells = groups
-        .map((g) => g.members.map((j) => ' '.repeat(before) + mark(matrixAllowed(m, i, j, p), colour) + ' '.repeat(w - 1 - before)).join(' '))
+        .map((g) => g.members.map((j) => ' '.repeat(before) + mark(matrixAllowed(m, i, j, p)) + ' '.repeat(w - 1 - before)).join(' '))
         .join('  ')
-      lines.push(`${names[i].padEnd(w)} ${cells}`.trimEnd())
+      lines.push(`${names[i].padEnd(w)} ${paint(cells.trimEnd(), colour)}`)
     }
   })
   return lines
@@ -185,9 +189,9 @@ function indexGrid(m: MatrixResult, names: readonly string[], cols: readonly num
     if (gi > 0) lines.push('')
     for (const i of rg.members) {
       const cells = groups
-        .map((g, gi) => g.members.map((j) => ' '.repeat(cw - 1) + mark(matrixAllowed(m, i, j, p), colour)).join('') + extra(gi))
+        .map((g, gi) => g.members.map((j) => ' '.repeat(cw - 1) + mark(matrixAllowed(m, i, j, p))).join('') + extra(gi))
         .join(' ')
-      lines.push(`${rowLabel(names, i).padEnd(labelW)} ${cells}`.trimEnd())
+      lines.push(`${rowLabel(names, i).padEnd(labelW)} ${paint(cells.trimEnd(), colour)}`)
     }
   })
   if (cut.length > 0) {

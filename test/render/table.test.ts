@@ -46,6 +46,9 @@ describe('renderMatrixTable', () => {
     expect(one).not.toContain('block')
     const wide = one.split('\n').find((l) => l.startsWith('  1 team-00/app-0 '))!
     expect(wide.length).toBeLessThanOrEqual(140)
+    // Colour escapes wrap runs of marks, not every cell.
+    const coloured = renderMatrixTable(m, { colour: true }).split('\n').find((l) => l.startsWith(' 43 team-04/app-42 '))!
+    expect(coloured).toContain(`\u001b[31m${'X'.repeat(10)}\u001b[0m \u001b[32m${'.'.repeat(10)}\u001b[0m`)
   })
 
   it('writes column numbers vertically so each column is one character when wider columns would not fit', () => {
@@ -76,7 +79,7 @@ describe('renderMatrixTable', () => {
   it('colours cells only when asked', () => {
     const m = computeMatrix(sameNamespace, xyz(), port80)
     expect(renderMatrixTable(m)).not.toContain('\u001b[')
-    expect(renderMatrixTable(m, { colour: true })).toContain('\u001b[32m.\u001b[0m')
+    expect(renderMatrixTable(m, { colour: true })).toContain('\u001b[32m.\u001b[0m   \u001b[32m.\u001b[0m')
   })
 
   it('says so when there are no pods', () => {
