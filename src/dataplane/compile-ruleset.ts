@@ -213,35 +213,50 @@ function numericPortElements(ports: readonly NetworkPolicyPort[]): string[] {
   return out
 }
 
-/** Resolves each (name, protocol) over every pod once. */
-class NamedPortCache {
-  private readonly cache = new Map<string, NamedPortTarget[]>()
+/**
+ * Named ports resolved over a set of destination pods, each (name, protocol) once, and each
+ * rule's combination of names turned into its match text once (a cluster-wide name like `http`
+ * can stand for thousands of pods).
+ */
+class NamedPorts {
+  private readonly targets = new Map<string, NamedPortTarget[]>()
+  private readonly texts = new Map<string, string>()
   constructor(private readonly pods: readonly Pod[]) {}
-  get(name: string, protocol: Protocol): NamedPortTarget[] {
+
+  private resolve(name: string, protocol: Protocol): NamedPortTarget[] {
     const key = `${protocol}/${name}`
-    let hit = this.cache.get(key)
+    let hit = this.targets.get(key)
     if (!hit) {
       hit = resolveNamedPort(name, protocol, this.pods)
-      this.cache.set(key, hit)
+      this.targets.set(key, hit)
     }
     return hit
   }
-}
 
-/** Named ports of a rule resolved over every pod: per family `addr . proto . port` elements. */
-function namedPortElements(ports: readonly NetworkPolicyPort[], namedPorts: NamedPortCache, family: IpFamily): string[] {
-  const seen = new Map<string, { address: bigint; proto: string; port: number }>()
-  for (const p of ports) {
-    if (typeof p.port !== 'string') continue
-    for (const t of namedPorts.get(p.port, p.protocol)) {
-      if (t.family !== family) continue
-      const proto = PROTO_KEYWORD[t.protocol]
-      seen.set(`${t.address}|${proto}|${t.port}`, { address: t.address, proto, port: t.port })
+  /** `ip daddr . meta l4proto . th dport @set` (or a plain comparison) for the named ports of a rule; '' when none resolves. */
+  match(ports: readonly NetworkPolicyPort[], family: IpFamily, sets: SetRegistry): string {
+    const names = [...new Set(ports.filter((p) => typeof p.port === 'string').map((p) => `${p.protocol}/${p.port}`))].sort()
+    const key = `${family}|${names.join(',')}`
+    const cached = this.texts.get(key)
+    if (cached !== undefined) return cached
+    const seen = new Map<string, { address: bigint; proto: string; port: number }>()
+    for (const p of ports) {
+      if (typeof p.port !== 'string') continue
+      for (const t of this.resolve(p.port, p.protocol)) {
+        if (t.family !== family) continue
+        const proto = PROTO_KEYWORD[t.protocol]
+        seen.set(`${t.address}|${proto}|${t.port}`, { address: t.address, proto, port: t.port })
+      }
     }
+    const elements = [...seen.values()]
+      .sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : a.proto < b.proto ? -1 : a.proto > b.proto ? 1 : a.port - b.port))
+      .map((e) => `${formatIp({ family, value: e.address })} . ${e.proto} . ${e.port}`)
+    // Named ports resolve against the destination pod, whose address is the packet's daddr on both sides.
+    const exprs = [`${ipKeyword(family)} daddr`, 'meta l4proto', 'th dport']
+    const text = elements.length === 0 ? '' : setMatch(sets, exprs, `named${family}`, `${addrType(family)} . inet_proto . inet_service`, false, elements)
+    this.texts.set(key, text)
+    return text
   }
-  return [...seen.values()]
-    .sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : a.proto < b.proto ? -1 : a.proto > b.proto ? 1 : a.port - b.port))
-    .map((e) => `${formatIp({ family, value: e.address })} . ${e.proto} . ${e.port}`)
 }
 
 /** The match parts of the nft rules for one NetworkPolicy rule (each later gets `counter ... accept`). */
@@ -251,7 +266,7 @@ function compileRule(
   peers: readonly NetworkPolicyPeer[],
   ports: readonly NetworkPolicyPort[],
   index: PodIndex,
-  namedPorts: NamedPortCache,
+  namedPorts: NamedPorts,
   nsLabels: ReturnType<typeof namespaceLabelIndex>,
   sets: SetRegistry,
 ): string[] {
@@ -276,12 +291,11 @@ function compileRule(
     if (numeric.length > 0) {
       portMatches.push({ text: setMatch(sets, ['meta l4proto', 'th dport'], 'port', 'inet_proto . inet_service', true, numeric) })
     }
-    for (const family of FAMILIES) {
-      const named = namedPortElements(ports, namedPorts, family)
-      if (named.length === 0) continue
-      // Named ports resolve against the destination pod, whose address is the packet's daddr on both sides.
-      const exprs = [`${ipKeyword(family)} daddr`, 'meta l4proto', 'th dport']
-      portMatches.push({ family, text: setMatch(sets, exprs, `named${family}`, `${addrType(family)} . inet_proto . inet_service`, false, named) })
+    if (ports.some((p) => typeof p.port === 'string')) {
+      for (const family of FAMILIES) {
+        const text = namedPorts.match(ports, family, sets)
+        if (text !== '') portMatches.push({ family, text })
+      }
     }
   }
   const out: string[] = []
@@ -324,7 +338,8 @@ function plan(state: ClusterState, options: CompileOptions): Plan {
   const nsLabels = namespaceLabelIndex(state)
   const sets = new SetRegistry()
   const index = new PodIndex(pods)
-  const namedPorts = new NamedPortCache(pods)
+  // Egress: the destination can be any pod of the cluster.
+  const clusterNamedPorts = new NamedPorts(pods)
   const localPods = pods.filter((p) => p.nodeName === options.nodeName && !p.hostNetwork && podAddresses(p).length > 0)
   const policyOrder = new Map(policies.map((p, i) => [p, i]))
   const policyIndex = new PolicyIndex(policies)
@@ -346,6 +361,8 @@ function plan(state: ClusterState, options: CompileOptions): Plan {
         let chain = policyChains.get(key)
         if (!chain) {
           const rules = side === 'ingress' ? policy.ingress.map((r) => ({ peers: r.from, ports: r.ports })) : policy.egress.map((r) => ({ peers: r.to, ports: r.ports }))
+          // Ingress: the destination is always one of this policy's pods on this node (the dispatch is by daddr).
+          const namedPorts = side === 'ingress' ? new NamedPorts(localPods.filter((p) => policySelectsPod(policy, p))) : clusterNamedPorts
           const matches = rules.flatMap((r) => compileRule(policy, side, r.peers, r.ports, index, namedPorts, nsLabels, sets))
           chain = {
             name: nftName(`pol_${SIDE_PREFIX[side]}`, `${policy.namespace}_${policy.name}`, qualifiedName(policy)),
