@@ -13,6 +13,7 @@ import {
   type NetworkPolicyPeer,
   type NetworkPolicyPort,
   type OwnerRef,
+  type Pod,
   type PolicyType,
   type Protocol,
   type SourceRef,
@@ -51,7 +52,7 @@ export function endpointName(e: Endpoint): string {
 
 /**
  * Resolves `ns/pod`, `pod` (in the -n namespace), `ns/<kind>/name` (the workload's first pod;
- * `ns/pod/name` works too) or an IP address (a pod's own IP names that pod; any other address is an
+ * `ns/pod/name` works too; `ns/name` also names a workload when no pod has that name) or an IP address (a pod's own IP names that pod; any other address is an
  * external endpoint). Unknown names throw a UsageError listing the closest names.
  */
 export function resolveEndpoint(state: ClusterState, text: string, options: ResolveOptions = {}): Endpoint {
@@ -90,8 +91,16 @@ function sameIp(podIp: string, canonical: string): boolean {
 
 function podByName(state: ClusterState, namespace: string, name: string): Endpoint {
   const pod = state.pods.find((p) => p.namespace === namespace && p.name === name)
+    // `ns/frontend` with no pod of that name: the first pod of the one workload of that name.
+    ?? soleWorkloadPod(state, namespace, name)
   if (!pod) throw new UsageError(`pod "${namespace}/${name}" not found${suggest(state, `${namespace}/${name}`)}`)
   return { kind: 'pod', pod }
+}
+
+function soleWorkloadPod(state: ClusterState, namespace: string, name: string): Pod | undefined {
+  const pods = state.pods.filter((p) => p.namespace === namespace && p.owner?.name === name)
+  const kinds = new Set(pods.map((p) => p.owner!.kind))
+  return kinds.size === 1 ? pods[0] : undefined
 }
 
 /** Every name an endpoint can be given by: pods and workloads. */

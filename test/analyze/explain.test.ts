@@ -24,6 +24,10 @@ describe('resolveEndpoint', () => {
     expect(resolveEndpoint(state, 'prod/statefulset/db')).toEqual({ kind: 'pod', pod: db })
     expect(resolveEndpoint(state, 'prod/pod/db-0')).toEqual({ kind: 'pod', pod: db })
   })
+  it('reads ns/name as the first pod of the workload of that name when no pod has it', () => {
+    expect(resolveEndpoint(state, 'prod/web')).toEqual({ kind: 'pod', pod: web0 })
+    expect(resolveEndpoint(state, 'db', { namespace: 'prod' })).toEqual({ kind: 'pod', pod: db })
+  })
   it("maps a pod's IP to that pod, in any spelling of the address", () => {
     expect(resolveEndpoint(state, '10.0.0.5')).toEqual({ kind: 'pod', pod: web0 })
     expect(resolveEndpoint(state, 'fd00:0:0::5')).toEqual({ kind: 'pod', pod: web1 })
