@@ -29,7 +29,7 @@ export const register: RegisterCommand = (program, ctx) => {
         '(file:line), which rule, peer and port allowed it, or why none of the rules of each selecting policy matched.',
     )
     .argument('[paths...]', 'manifest files or directories (recursive: .yaml, .yml, .json), or - for stdin; none: the live cluster')
-    .requiredOption('--from <src>', 'source: ns/pod, ns/<kind>/name (a workload\'s first pod, e.g. prod/deployment/web), a pod name in -n, or an IP address')
+    .requiredOption('--from <src>', 'source: ns/pod, ns/<kind>/name or ns/workload (a workload\'s first pod, e.g. prod/deployment/web), a pod name in -n, or an IP address')
     .requiredOption('--to <dst>', 'destination, in the same forms as --from')
     .requiredOption('-p, --port <port>', 'destination PORT[/PROTOCOL] (e.g. 80, 53/UDP), or a container port name of the destination pod')
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
