@@ -107,7 +107,9 @@ async function main(): Promise<void> {
         }
     let onApplied: ((at: number) => void) | undefined
     let lastScript = ''
+    // The agent's own pre-apply work (reading the old table's counters) is part of the latency.
     const dataplane: AgentDataplane = {
+      ...(inner.readCounters ? { readCounters: () => inner.readCounters!() } : {}),
       compile: (state) => inner.compile(state),
       apply: async (script) => {
         await inner.apply(script)

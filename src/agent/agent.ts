@@ -32,6 +32,8 @@ export interface AgentOptions {
   readonly resyncIntervalMs?: number
   /** How often denied-connection records are read from the kernel. 0 = never. @default 2000 */
   readonly denyPollIntervalMs?: number
+  /** How often the per-policy counters are read besides each scrape. 0 = only on scrapes. @default 30000 */
+  readonly counterPollIntervalMs?: number
   readonly watch?: {
     readonly backoffInitialMs?: number
     readonly backoffMaxMs?: number
@@ -76,6 +78,8 @@ export class Agent {
   private retryTimer: NodeJS.Timeout | undefined
   private resyncTimer: NodeJS.Timeout | undefined
   private denyTimer: NodeJS.Timeout | undefined
+  private counterTimer: NodeJS.Timeout | undefined
+  private collecting: Promise<void> | undefined
   private applyBackoffMs = 1000
   private applied: CompiledRuleset | undefined
   private appliedCount = 0
@@ -129,6 +133,11 @@ export class Agent {
       }, resync)
       this.resyncTimer.unref()
     }
+    const counterPoll = this.options.counterPollIntervalMs ?? 30_000
+    if (counterPoll > 0 && this.options.dataplane.readCounters) {
+      this.counterTimer = setInterval(() => void this.collectCounters(), counterPoll)
+      this.counterTimer.unref()
+    }
     const denyPoll = this.options.denyPollIntervalMs ?? 2000
     if (denyPoll > 0 && this.options.dataplane.readDenied) {
       this.denyTimer = setInterval(() => void this.pollDenied(), denyPoll)
@@ -143,6 +152,7 @@ export class Agent {
     clearTimeout(this.retryTimer)
     clearInterval(this.resyncTimer)
     clearInterval(this.denyTimer)
+    clearInterval(this.counterTimer)
     await Promise.all(Object.values(this.watchers).map((w) => w.stop()))
     while (this.running) await new Promise<void>((r) => this.idle.push(r))
   }
@@ -175,8 +185,14 @@ export class Agent {
     return this.applied?.script
   }
 
-  /** Reads the kernel's counters into the metrics (called on every scrape and before each apply). */
+  /** Reads the kernel's counters into the metrics (on every scrape and every counterPollIntervalMs). */
   async collectCounters(): Promise<void> {
+    // One nft listing at a time: concurrent scrapes share it.
+    this.collecting ??= this.readCountersOnce().finally(() => (this.collecting = undefined))
+    return this.collecting
+  }
+
+  private async readCountersOnce(): Promise<void> {
     const dp = this.options.dataplane
     const applied = this.applied
     if (!dp.readCounters || !applied) return
@@ -261,9 +277,10 @@ export class Agent {
       return
     }
     this.forceApply = false
-    // Counters restart at zero with the new table: take what the old one counted first.
-    await this.collectCounters()
-    await this.pollDenied()
+    // Counters are NOT read here: listing a large table takes nft seconds, which would all be sync
+    // latency. They are read on each scrape and every counterPollIntervalMs; what the old table
+    // counted after the last read is lost when it is replaced. (Deny-log records are carried into
+    // the new table by applyRuleset.)
     try {
       await dataplane.apply(compiled.script)
     } catch (err) {
