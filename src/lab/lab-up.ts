@@ -4,7 +4,8 @@
  * Any failure (or SIGINT/SIGTERM) removes what was built; `lab down` handles a `kill -9`.
  */
 import type { ClusterState } from '../model/types.js'
-import { UsageError } from '../cli/errors.js'
+import { EnvironmentError, UsageError } from '../cli/errors.js'
+import { CommandError } from './run-command.js'
 import type { LabContext } from './lab-context.js'
 import { LabInterrupted } from './lab-context.js'
 import { LAB_STATE_VERSION, type LabState } from './lab-state.js'
@@ -75,6 +76,10 @@ export async function labUp(ctx: LabContext, o: UpOptions): Promise<LabState> {
   } catch (err) {
     await teardown({ lab: name, topology: plan.topology, pids: Object.values(state.servers) })
     await removeLabDir(ctx.root, name)
+    // Ctrl-C also reaches the `ip`/`nft` children, so their failure then means "interrupted".
+    if (interrupted !== undefined) throw new LabInterrupted(interrupted)
+    // iproute2 refusing (no CAP_NET_ADMIN, no netns support, ...) is the machine's limit, not a bug.
+    if (err instanceof CommandError) throw new EnvironmentError(`could not build lab "${name}" (everything it had built is removed again): ${err.message}`, { cause: err })
     throw err
   } finally {
     process.removeListener('SIGINT', onSignal)
