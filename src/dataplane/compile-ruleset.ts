@@ -362,7 +362,8 @@ function plan(state: ClusterState, options: CompileOptions): Plan {
         if (!chain) {
           const rules = side === 'ingress' ? policy.ingress.map((r) => ({ peers: r.from, ports: r.ports })) : policy.egress.map((r) => ({ peers: r.to, ports: r.ports }))
           // Ingress: the destination is always one of this policy's pods on this node (the dispatch is by daddr).
-          const namedPorts = side === 'ingress' ? new NamedPorts(localPods.filter((p) => policySelectsPod(policy, p))) : clusterNamedPorts
+          const usesNames = rules.some((r) => r.ports.some((pp) => typeof pp.port === 'string'))
+          const namedPorts = side === 'ingress' && usesNames ? new NamedPorts(localPods.filter((p) => policySelectsPod(policy, p))) : clusterNamedPorts
           const matches = rules.flatMap((r) => compileRule(policy, side, r.peers, r.ports, index, namedPorts, nsLabels, sets))
           chain = {
             name: nftName(`pol_${SIDE_PREFIX[side]}`, `${policy.namespace}_${policy.name}`, qualifiedName(policy)),
