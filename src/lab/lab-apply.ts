@@ -48,18 +48,26 @@ export async function applyClusterState(ctx: LabContext, running: LabState, desi
   // Every node's new ruleset is validated before anything changes, so a refusal changes nothing.
   for (const node of plan.topology.nodes) await ctx.dataplane.checkNode(plan.state, node)
   const servers: Record<string, number> = { ...running.servers }
-  // Gone (or recreated) pods first: a recreated pod reuses its namespace name, a new pod may reuse an address.
-  await removePods(running.topology, change.removed, running.servers, name)
-  for (const p of change.removed) delete servers[key(p)]
-  await addPods(plan.topology, change.added)
-  await applyAllNodes(ctx.dataplane, plan.topology, plan.state, running.cluster)
-  const oldPids: number[] = []
-  for (const p of change.portsChanged) {
-    const pid = servers[key(p)]
-    if (pid !== undefined && (await isLabProcess(name, pid))) oldPids.push(pid)
+  try {
+    // Gone (or recreated) pods first: a recreated pod reuses its namespace name, a new pod may reuse an address.
+    await removePods(running.topology, change.removed, running.servers, name)
+    for (const p of change.removed) delete servers[key(p)]
+    await addPods(plan.topology, change.added)
+    await applyAllNodes(ctx.dataplane, plan.topology, plan.state, running.cluster)
+    const oldPids: number[] = []
+    for (const p of change.portsChanged) {
+      const pid = servers[key(p)]
+      if (pid !== undefined && (await isLabProcess(name, pid))) oldPids.push(pid)
+    }
+    await stopProcesses(oldPids)
+    Object.assign(servers, await startServers(name, dir, [...change.added, ...change.portsChanged]))
+  } catch (err) {
+    // Pods may already be gone or half added: say so instead of pretending the old lab still runs.
+    if (change.removed.length > 0 || change.added.length > 0 || change.portsChanged.length > 0) {
+      await writeLabState(ctx.root, { ...running, phase: 'failed', updatedAt: new Date().toISOString(), servers })
+    }
+    throw err
   }
-  await stopProcesses(oldPids)
-  Object.assign(servers, await startServers(name, dir, [...change.added, ...change.portsChanged]))
 
   const state: LabState = {
     ...running,

@@ -8,7 +8,8 @@ import type { SctpSupport } from './sctp-support.js'
 
 export const LAB_STATE_VERSION = 1
 
-export type LabPhase = 'building' | 'ready'
+/** `failed`: a `lab apply` failed after it had started changing pods; only `lab down` helps. */
+export type LabPhase = 'building' | 'ready' | 'failed'
 
 export interface LabState {
   readonly version: typeof LAB_STATE_VERSION

@@ -14,6 +14,9 @@ export async function requireLab(root: string, lab: string): Promise<LabState> {
     const hint = others.length > 0 ? ` (labs: ${others.join(', ')}; pick one with --name)` : '; start one with `netpol lab up PATH...`'
     throw new UsageError(`lab "${name}" does not exist${hint}`)
   }
+  if (state.phase === 'failed') {
+    throw new UsageError(`lab "${name}" is broken: a \`lab apply\` failed half-way; run \`netpol lab down --name ${name}\` and start again`)
+  }
   if (state.phase !== 'ready') {
     throw new UsageError(`lab "${name}" is not ready (its \`lab up\` is running or was killed); run \`netpol lab down --name ${name}\` and start again`)
   }
