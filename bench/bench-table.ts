@@ -120,7 +120,9 @@ export function renderTable(result: BenchResult): string {
   if (partial.length > 0) lines.push(`* reference extrapolated from the pairs it finished within the budget: ${partial.join('; ')}`)
   const missed = result.targets.filter((t) => !t.met)
   lines.push(
-    missed.length === 0
+    result.targets.length === 0
+      ? 'targets: none judged (they apply to the sizes S, M and L)'
+      : missed.length === 0
       ? `targets: all ${result.targets.length} met`
       : `targets: ${missed.length} of ${result.targets.length} MISSED: ${missed.map((t) => `${t.size} ${t.name} ${t.unit === 'ms' ? formatMs(t.value) : t.unit === 'bytes' ? formatBytes(t.value) : formatRatio(t.value)} (target ${formatTarget(t)})`).join('; ')}`,
   )
