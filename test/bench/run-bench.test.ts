@@ -3,7 +3,8 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { BenchUsageError, parseBenchArgs, parseSize, runBench, writeManifestSets } from '../../bench/run-bench.js'
-import type { BenchResult } from '../../bench/bench-result.js'
+import { judgeTargets, type BenchResult, type SizeResult } from '../../bench/bench-result.js'
+import { renderTable } from '../../bench/bench-table.js'
 
 describe('run-bench', () => {
   it('a tiny run (size S, short budgets) completes, prints the table and writes valid JSON', async () => {
@@ -37,6 +38,14 @@ describe('run-bench', () => {
       const table = stdout.join('')
       expect(table).toContain('pod level: all pairs, 8080/TCP')
       expect(table).toMatch(/targets: /)
+      // A missed target and a disagreement are said out loud.
+      const slow: SizeResult = { ...s, size: { ...s.size, name: 'L' }, update: { ...s.update, medianMs: 80 } }
+      const targets = judgeTargets([slow])
+      expect(targets.find((t) => t.name === 'update after one policy change')?.met).toBe(false)
+      expect(targets.find((t) => t.name === 'pod-level all-pairs vs reference')).toBeDefined()
+      const bad = renderTable({ ...json, sizes: [slow], targets, agreed: false })
+      expect(bad).toMatch(/update after one policy change \(median\) .* MISSED \(L\)/)
+      expect(bad).toContain('DISAGREEMENT')
       // Not a TTY: progress comes as plain lines without escape codes.
       expect(stderr.join('')).toContain('S: done in')
       expect(stderr.join('')).not.toContain('\x1b[')
