@@ -61,7 +61,7 @@ function readRequirement(r: ObjectReader, raw: unknown, path: FieldPath): LabelS
     case 'In':
     case 'NotIn':
       if (rawValues.length === 0) {
-        r.required([...path, 'values'], "must be specified when `operator` is 'In' or 'NotIn'", map.values === undefined ? path : undefined)
+        r.required([...path, 'values'], "must be specified when `operator` is 'In' or 'NotIn'")
         valid = false
       }
       break
@@ -73,10 +73,10 @@ function readRequirement(r: ObjectReader, raw: unknown, path: FieldPath): LabelS
       }
       break
     default:
-      r.invalid([...path, 'operator'], operator, 'not a valid selector operator', map.operator === undefined ? path : undefined)
+      r.invalid([...path, 'operator'], operator, 'not a valid selector operator')
       valid = false
   }
-  for (const msg of qualifiedNameErrors(key)) r.invalid([...path, 'key'], key, msg, map.key === undefined ? path : undefined)
+  for (const msg of qualifiedNameErrors(key)) r.invalid([...path, 'key'], key, msg)
   values.forEach((v, i) => {
     for (const msg of labelValueErrors(v)) r.invalid([...path, 'values', i], v, msg)
   })
