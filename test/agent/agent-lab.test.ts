@@ -15,7 +15,7 @@ import { createInterface } from 'node:readline'
 import { parse as parseYaml } from 'yaml'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadManifestText } from '../../src/cluster/load-manifests.js'
-import { createNetwork, enableForwarding, startServers, teardown } from '../../src/lab/lab-build.js'
+import { addPods, createNetwork, enableForwarding, removePods, startServers, teardown } from '../../src/lab/lab-build.js'
 import { labProbe } from '../../src/lab/lab-probe.js'
 import type { LabState } from '../../src/lab/lab-state.js'
 import { sctpSupport } from '../../src/lab/sctp-support.js'
@@ -38,6 +38,7 @@ interface RunningAgent {
 
 const lab = uniqueLabName('agt')
 let dir: string
+let labDirPath: string
 let plan: LabPlan
 let api: TestApiServer
 const agents: RunningAgent[] = []
@@ -77,19 +78,18 @@ function startAgent(node: string, netns: string, kubeconfig: string): RunningAge
   return a
 }
 
-/** Every agent has synced a state with this many policies (applied, or found its ruleset unchanged). */
-async function agentsSeePolicies(n: number, since: number[]): Promise<void> {
-  await waitFor(
-    () => agents.every((a, i) => a.logs.slice(since[i]).some((l) => (l.event === 'apply' || l.event === 'sync') && l.policies === n)),
-    `every agent synced ${n} policies`,
-    20_000,
-  )
-}
-
-async function converge(change: () => void, policies: number): Promise<void> {
+/** Every agent has synced a state with this many policies (and pods), applied or found unchanged. */
+async function converge(change: () => void, policies: number, pods?: number): Promise<void> {
   const marks = agents.map((a) => a.logs.length)
   change()
-  await agentsSeePolicies(policies, marks)
+  await waitFor(
+    () =>
+      agents.every((a, i) =>
+        a.logs.slice(marks[i]).some((l) => (l.event === 'apply' || l.event === 'sync') && l.policies === policies && (pods === undefined || l.pods === pods)),
+      ),
+    `every agent synced ${policies} policies${pods === undefined ? '' : ` and ${pods} pods`}`,
+    20_000,
+  )
 }
 
 async function probe(): Promise<{ disagreements: string[]; denied: number; allowed: number }> {
@@ -128,7 +128,7 @@ describe.skipIf(!canRun)('agents in a lab, fed by the test API server, enforce w
       await createNetwork(plan.topology)
       await enableForwarding(plan.topology)
       // The lab's own layout (<root>/<lab>/): probes then reach the servers' control sockets.
-      const labDirPath = join(dir, lab)
+      labDirPath = join(dir, lab)
       await mkdir(labDirPath, { recursive: true })
       await startServers(lab, labDirPath, plan.topology.pods)
     } catch (err) {
@@ -267,5 +267,30 @@ spec:
     const r = await probe()
     expect(r.disagreements).toEqual([])
     expect(r.denied).toBe(2 * 3) // y/c and y/d accept nobody but themselves
+  })
+  it('a pod created and deleted through the API (and in the lab) is enforced as matrix says', async () => {
+    const input = { ...expected, pods: [...expected.pods, pod('x', 'e', { app: 'e' }, [tcp(80)])] }
+    const next = planTopology(input, { lab, nodeCount: 2, previous: plan.topology })
+    const added = next.topology.pods.filter((p) => !plan.topology.pods.some((q) => q.hash === p.hash))
+    expect(added.map((p) => p.name)).toEqual(['e'])
+    await addPods(next.topology, added)
+    const servers = await startServers(lab, labDirPath, added)
+    plan = next
+    const e = next.state.pods.find((p) => p.name === 'e')!
+    await converge(() => api.create('pods', podApiObject(e)), 1, 5)
+    expected = { ...next.state, policies: expected.policies }
+    let r = await probe()
+    expect(r.disagreements).toEqual([])
+    // x/e may not reach the default-denied y/c and y/d; everything else is open.
+    expect(r.denied).toBe(2 * 3 + 2)
+
+    await converge(() => api.delete('pods', 'e', 'x'), 1, 4)
+    await removePods(next.topology, added, servers, lab)
+    const remaining = next.topology.pods.filter((p) => p.name !== 'e')
+    plan = { ...next, topology: { ...next.topology, pods: remaining }, state: { ...next.state, pods: next.state.pods.filter((p) => p.name !== 'e') } }
+    expected = { ...expected, pods: expected.pods.filter((p) => p.name !== 'e') }
+    r = await probe()
+    expect(r.disagreements).toEqual([])
+    expect(r.denied).toBe(2 * 3)
   })
 })
