@@ -78,49 +78,56 @@ export interface GroupedMatrix {
  * would look "partially" open to itself.
  */
 export function groupMatrix(m: MatrixResult, by: GroupBy): GroupedMatrix {
-  const groupOf = new Map<string, string>()
-  for (const pod of m.pods) groupOf.set(qualifiedName(pod), groupLabel(podGroup(pod, by)))
-  const groups = [...new Set(groupOf.values())].sort()
-  const cells = new Map<string, { from: string; to: string; port: number; protocol: Protocol; pairs: number; allowed: number; selfPairs: number; selfAllowed: number }>()
-  for (const c of m.connections) {
-    const from = groupOf.get(c.from) ?? c.from
-    const to = groupOf.get(c.to) ?? c.to
-    const key = `${from}\u0000${to}\u0000${c.port}/${c.protocol}`
-    let cell = cells.get(key)
-    if (!cell) {
-      cell = { from, to, port: c.port, protocol: c.protocol, pairs: 0, allowed: 0, selfPairs: 0, selfAllowed: 0 }
-      cells.set(key, cell)
-    }
-    if (c.from === c.to) {
-      cell.selfPairs++
-      if (c.allowed) cell.selfAllowed++
-    } else {
-      cell.pairs++
-      if (c.allowed) cell.allowed++
+  // Connections are laid out (from, to, port) in the order of m.pods and m.ports: index arithmetic, no string keys.
+  const labels = m.pods.map((pod) => groupLabel(podGroup(pod, by)))
+  const groups = [...new Set(labels)].sort()
+  const gIndex = new Map(groups.map((g, i) => [g, i]))
+  const groupOfPod = labels.map((l) => gIndex.get(l)!)
+  const G = groups.length
+  const P = m.ports.length
+  const N = m.pods.length
+  const size = G * G * P
+  const pairs = new Uint32Array(size)
+  const allowed = new Uint32Array(size)
+  const selfPairs = new Uint32Array(size)
+  const selfAllowed = new Uint32Array(size)
+  for (let i = 0; i < N; i++) {
+    const gi = groupOfPod[i]
+    for (let j = 0; j < N; j++) {
+      const base = (gi * G + groupOfPod[j]) * P
+      const row = (i * N + j) * P
+      for (let p = 0; p < P; p++) {
+        const ok = m.connections[row + p].allowed
+        if (i === j) {
+          selfPairs[base + p]++
+          if (ok) selfAllowed[base + p]++
+        } else {
+          pairs[base + p]++
+          if (ok) allowed[base + p]++
+        }
+      }
     }
   }
-  const order = new Map(groups.map((g, i) => [g, i]))
-  const portOrder = new Map(m.ports.map((p, i) => [`${p.port}/${p.protocol}`, i]))
-  const connections = [...cells.values()]
-    .sort(
-      (a, b) =>
-        (order.get(a.from) ?? 0) - (order.get(b.from) ?? 0) ||
-        (order.get(a.to) ?? 0) - (order.get(b.to) ?? 0) ||
-        (portOrder.get(`${a.port}/${a.protocol}`) ?? 0) - (portOrder.get(`${b.port}/${b.protocol}`) ?? 0),
-    )
-    .map((c): GroupedConnection => {
-      const pairs = c.pairs > 0 ? c.pairs : c.selfPairs
-      const allowedPairs = c.pairs > 0 ? c.allowed : c.selfAllowed
-      return {
-        from: c.from,
-        to: c.to,
-        port: c.port,
-        protocol: c.protocol,
-        allowed: pairs > 0 && allowedPairs === pairs,
-        partial: allowedPairs > 0 && allowedPairs < pairs,
-        pairs,
-        allowedPairs,
+  const connections: GroupedConnection[] = []
+  for (let a = 0; a < G; a++) {
+    for (let b = 0; b < G; b++) {
+      for (let p = 0; p < P; p++) {
+        const k = (a * G + b) * P + p
+        if (pairs[k] === 0 && selfPairs[k] === 0) continue
+        const n = pairs[k] > 0 ? pairs[k] : selfPairs[k]
+        const ok = pairs[k] > 0 ? allowed[k] : selfAllowed[k]
+        connections.push({
+          from: groups[a],
+          to: groups[b],
+          port: m.ports[p].port,
+          protocol: m.ports[p].protocol,
+          allowed: n > 0 && ok === n,
+          partial: ok > 0 && ok < n,
+          pairs: n,
+          allowedPairs: ok,
+        })
       }
-    })
+    }
+  }
   return { groupBy: by, groups, ports: m.ports, connections }
 }

@@ -50,7 +50,12 @@ export interface ReportModel {
   readonly inputs: readonly string[]
   readonly groupBy: GroupBy
   readonly counts: { readonly namespaces: number; readonly pods: number; readonly groups: number; readonly policies: number }
+  /** Every allowed connection by `groupBy` (the connections table). */
   readonly connectivity: Connectivity
+  /** What the graph draws: `connectivity`, or by namespace when that would be unreadable. */
+  readonly graph: Connectivity
+  /** Why the graph or the matrix is coarser than asked, for the page. */
+  readonly notes: readonly string[]
   readonly matrix: GroupedMatrix
   readonly findings: readonly LintFinding[]
   readonly policies: readonly PolicySection[]
@@ -71,6 +76,10 @@ function selectorText(p: NetworkPolicy): string {
   const parts = [...Object.entries(s.matchLabels).map(([k, v]) => `${k}=${v}`), ...s.matchExpressions.map((e) => `${e.key} ${e.operator} ${e.values.join(',')}`.trim())]
   return parts.length === 0 ? '{} (every pod in the namespace)' : parts.join(', ')
 }
+
+/** Beyond this many arrows a graph is a hairball; beyond this many groups a matrix is a wall. */
+export const MAX_GRAPH_EDGES = 250
+export const MAX_MATRIX_GROUPS = 80
 
 export function buildReport(state: ClusterState, engine: Engine, options: ReportOptions): ReportModel {
   const { groupBy } = options
@@ -109,7 +118,27 @@ export function buildReport(state: ClusterState, engine: Engine, options: Report
       }
     })
   const connectivity = computeConnectivity(state, engine, groupBy)
-  const matrix = groupMatrix(computeMatrix(engine, state, defaultPorts(state)), groupBy)
+  const notes: string[] = []
+  let graph = connectivity
+  if (connectivity.edges.length > MAX_GRAPH_EDGES && groupBy !== 'namespace') {
+    graph = computeConnectivity(state, engine, 'namespace')
+    notes.push(`The graph shows namespaces: by ${groupBy} it would have ${connectivity.edges.length} arrows (more than ${MAX_GRAPH_EDGES}); the connections table below lists them all.`)
+  }
+  if (graph.edges.length > MAX_GRAPH_EDGES) {
+    // Still a hairball: leave out what no policy restricts (every port allowed), then cut.
+    const restricted = graph.edges.filter((e) => !e.allPorts)
+    const kept = restricted.slice(0, MAX_GRAPH_EDGES)
+    notes.push(
+      `${graph.edges.length - kept.length} of ${graph.edges.length} arrows are left out of the graph (${graph.edges.length - restricted.length} that allow every port${restricted.length > kept.length ? `, and ${restricted.length - kept.length} more beyond ${MAX_GRAPH_EDGES}` : ''}); the connections table lists them all.`,
+    )
+    graph = { ...graph, edges: kept }
+  }
+  const pods = computeMatrix(engine, state, defaultPorts(state))
+  let matrix = groupMatrix(pods, groupBy)
+  if (matrix.groups.length > MAX_MATRIX_GROUPS && groupBy !== 'namespace') {
+    matrix = groupMatrix(pods, 'namespace')
+    notes.push(`The matrix shows namespaces: by ${groupBy} it would have ${connectivity.groups.length} rows and columns (more than ${MAX_MATRIX_GROUPS}).`)
+  }
   return {
     title: options.title ?? `NetworkPolicy report: ${options.inputs.join(', ')}`,
     inputs: options.inputs,
@@ -121,6 +150,8 @@ export function buildReport(state: ClusterState, engine: Engine, options: Report
       policies: state.policies.length,
     },
     connectivity,
+    graph,
+    notes,
     matrix,
     findings,
     policies,

@@ -99,7 +99,7 @@ function matrixSection(m: ReportModel): string {
     })
     return `<tr><th class="row" title="${escapeHtml(from)}">${escapeHtml(short(from))}</th>${tds.join('')}</tr>`
   })
-  return `<section id="matrix"><h2>Matrix (by ${m.groupBy}, ports ${matrix.ports.map((p) => `${p.port}/${p.protocol}`).join(', ')})</h2>
+  return `<section id="matrix"><h2>Matrix (by ${matrix.groupBy}, ports ${matrix.ports.map((p) => `${p.port}/${p.protocol}`).join(', ')})</h2>
 <div style="overflow:auto"><table class="matrix"><thead>${head}</thead><tbody>${rows.join('\n')}</tbody></table></div>
 <p class="legend">Rows may open connections to columns: ✓ on every probed port (every declared containerPort), else the ports listed; ✗ none; ~ only some of the pod pairs (e.g. replicas with different labels). Hover for details.</p></section>`
 }
@@ -138,7 +138,7 @@ export function renderReportHtml(m: ReportModel, svg: string): string {
   const counts = [
     [m.counts.namespaces, 'namespaces'],
     [m.counts.pods, 'pods'],
-    [m.counts.groups, `${m.groupBy === 'pod' ? 'pods' : m.groupBy === 'namespace' ? 'namespaces' : 'workloads'} in the graph`],
+    [m.counts.groups, `${m.groupBy === 'pod' ? 'pods' : m.groupBy === 'namespace' ? 'namespaces' : 'workloads'}`],
     [m.counts.policies, 'policies'],
     [errors, 'lint errors'],
     [warnings, 'lint warnings'],
@@ -156,9 +156,10 @@ export function renderReportHtml(m: ReportModel, svg: string): string {
 <nav><a href="#graph">Graph</a><a href="#findings">Findings</a><a href="#matrix">Matrix</a><a href="#connections">Connections</a><a href="#policies">Policies</a></nav>
 <main>
 <section id="summary"><ul class="counts">${counts.map(([n, what]) => `<li><b>${n}</b>${escapeHtml(String(what))}</li>`).join('')}</ul></section>
-<section id="graph"><h2>Who may connect to whom (by ${m.groupBy})</h2>
+<section id="graph"><h2>Who may connect to whom (by ${m.graph.groupBy})</h2>
+${m.notes.map((n) => `<p class="muted">${escapeHtml(n)}</p>`).join('\n')}
 <div class="graph">${inlineSvg(svg)}</div>
-<p class="legend">Boxes are ${m.groupBy === 'namespace' ? 'namespaces' : `${m.groupBy}s grouped by namespace`}; grey ellipses are address ranges outside the cluster; an arrow is an allowed new connection, labelled with its ports; dashed arrows allow every port (typically: neither side is isolated).</p></section>
+<p class="legend">Boxes are ${m.graph.groupBy === 'namespace' ? 'namespaces' : `${m.graph.groupBy}s grouped by namespace`}; grey ellipses are address ranges outside the cluster; an arrow is an allowed new connection, labelled with its ports; dashed arrows allow every port (typically: neither side is isolated).</p></section>
 ${findingsSection(m)}
 ${matrixSection(m)}
 ${connectionsSection(m)}

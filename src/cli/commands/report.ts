@@ -32,7 +32,7 @@ export async function renderDotToSvg(dot: string): Promise<string> {
 }
 
 export async function renderReport(model: ReportModel): Promise<string> {
-  return renderReportHtml(model, await renderDotToSvg(renderConnectivityDot(model.connectivity)))
+  return renderReportHtml(model, await renderDotToSvg(renderConnectivityDot(model.graph)))
 }
 
 export const register: RegisterCommand = (program, ctx) => {

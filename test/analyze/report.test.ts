@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest'
+import { loadManifestText } from '../../src/cluster/load-manifests.js'
+import { createEngine } from '../../src/engine/engine.js'
+import { buildReport, MAX_GRAPH_EDGES } from '../../src/analyze/report.js'
+import { renderConnectivityDot } from '../../src/render/report-dot.js'
+import { renderReportHtml } from '../../src/render/report-html.js'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+
+const ROOT = join(import.meta.dirname, '../..')
+
+function load(...files: string[]) {
+  const text = files.map((f) => readFileSync(join(ROOT, f), 'utf8')).join('\n---\n')
+  return loadManifestText(text, { file: 'three-tier.yaml' }).state
+}
+
+describe('report model', () => {
+  const state = load('examples/three-tier/namespaces.yaml', 'examples/three-tier/workloads.yaml', 'examples/three-tier/policies.yaml')
+  const model = buildReport(state, createEngine(state), { groupBy: 'workload', inputs: ['examples/three-tier'] })
+
+  it('one section per policy: what it selects, what each rule allows and which workloads each peer matches', () => {
+    expect(model.policies.map((p) => p.name)).toEqual(['allow-frontend-ingress', 'backend-policy', 'database-policy', 'frontend-to-backend'])
+    const backend = model.policies.find((p) => p.name === 'backend-policy')!
+    expect(backend.selects).toEqual(['prod/backend[Deployment]'])
+    expect(backend.selectedPods).toBe(2)
+    expect(backend.rules.map((r) => `${r.direction}[${r.index}] ${r.peers.map((p) => p.matches.join('+')).join(' ')} ${r.ports.join(',')}`)).toEqual([
+      'ingress[0] prod/frontend[Deployment] 8080/TCP',
+      'egress[0] prod/database[Deployment] 5432/TCP',
+      'egress[1] kube-system/kube-dns[Deployment] 53/UDP',
+    ])
+    expect(backend.findings.map((f) => f.ruleId).sort()).toEqual(['egress-blocks-api-server', 'egress-blocks-dns-tcp'])
+  })
+
+  it('the graph has a node per workload, the outside as a range, and arrows labelled with ports', () => {
+    expect(model.notes).toEqual([])
+    const dot = renderConnectivityDot(model.graph)
+    expect(dot).toContain('label="frontend\\nDeployment x2"')
+    expect(dot).toMatch(/label="0\.0\.0\.0\/0", shape=ellipse/)
+    expect(dot).toMatch(/-> n\d+ \[label="TCP 8080"/)
+  })
+
+  it('the page escapes names and embeds only the SVG element', () => {
+    const html = renderReportHtml({ ...model, title: 'a <b> & "c"' }, '<?xml version="1.0"?>\n<!DOCTYPE svg>\n<svg id="g"></svg>')
+    expect(html).toContain('<title>a &lt;b&gt; &amp; &quot;c&quot;</title>')
+    expect(html).toContain('<div class="graph"><svg id="g"></svg></div>')
+    expect(html).not.toContain('<?xml')
+  })
+})
+
+describe('report on a cluster too big to draw', () => {
+  it('falls back to namespaces and says so', () => {
+    const pods = Array.from({ length: 25 }, (_, i) => `apiVersion: v1\nkind: Pod\nmetadata: {name: p${i}, namespace: ns${i % 2}, labels: {app: a${i}}}\nspec: {containers: [{name: c, image: i, ports: [{containerPort: 80}]}]}`)
+    const state = loadManifestText(pods.join('\n---\n'), { file: 'many.yaml' }).state
+    const model = buildReport(state, createEngine(state), { groupBy: 'workload', inputs: ['many.yaml'] })
+    expect(model.connectivity.edges.length).toBeGreaterThan(MAX_GRAPH_EDGES)
+    expect(model.graph.groupBy).toBe('namespace')
+    expect(model.graph.edges.map((e) => `${e.from}->${e.to}`).sort()).toEqual(['0.0.0.0/0->ns0', '0.0.0.0/0->ns1', 'ns0->0.0.0.0/0', 'ns0->ns0', 'ns0->ns1', 'ns1->0.0.0.0/0', 'ns1->ns0', 'ns1->ns1'])
+    expect(model.notes[0]).toMatch(/The graph shows namespaces: by workload it would have \d+ arrows/)
+  })
+})
