@@ -157,9 +157,9 @@ export function resolveExplainPort(text: string, to: Endpoint): PortSpec {
   return { port: found.containerPort, protocol: found.protocol }
 }
 
-/** Where in the input: `file:line`. */
+/** Where in the input: `file:line`, or just `file` when the line is unknown (0: objects read from a live cluster). */
 export function formatSource(s: SourceRef): string {
-  return `${s.file}:${s.line}`
+  return s.line > 0 ? `${s.file}:${s.line}` : s.file
 }
 
 /** One rule (and its peer and port) that allowed the connection. */
