@@ -25,9 +25,9 @@ export const register: RegisterCommand = (program, ctx) => {
   addLiveClusterOptions(program.command('diff'))
     .summary('connections a change newly allows or denies, with the policies that cause each')
     .description(
-      'Compare the connectivity of two sets of manifests (BEFORE and AFTER: files or directories) and list the\n' +
-        'connections that become allowed or denied, grouped by workload and port, with the policies that cause each change.\n' +
-        'Every port and every address outside the cluster is covered: ports are cut at every boundary a policy or\n' +
+      'Compare the connectivity of two sets of manifests (BEFORE and AFTER: files or directories) and list the ' +
+        'connections that become allowed or denied, grouped by workload and port, with the policies that cause each change. ' +
+        'Every port and every address outside the cluster is covered: ports are cut at every boundary a policy or ' +
         'pod uses, addresses at every ipBlock boundary (shown as ranges).',
     )
     .argument('<before>', 'manifests before the change (file or directory); alone: the change, compared with the live cluster')

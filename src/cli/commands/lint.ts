@@ -35,7 +35,7 @@ export const register: RegisterCommand = (program, ctx) => {
   addLiveClusterOptions(program.command('lint'))
     .summary('find common NetworkPolicy mistakes (DNS cut off, selectors that select nothing, ...)')
     .description(
-      'Check policies (and the workloads and namespaces next to them) for the mistakes people make again and again.\n' +
+      'Check policies (and the workloads and namespaces next to them) for the mistakes people make again and again. ' +
         'Each finding has a rule id, a severity, the file:line of the policy, rule or peer at fault, and a fix.',
     )
     .argument('[paths...]', 'manifest files or directories (recursive: .yaml, .yml, .json), or - for stdin; none: the live cluster')

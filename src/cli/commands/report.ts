@@ -39,8 +39,8 @@ export const register: RegisterCommand = (program, ctx) => {
   addLiveClusterOptions(program.command('report'))
     .summary('one self-contained HTML page: graph, matrix, lint findings, every policy explained')
     .description(
-      'Write an HTML report that opens offline: a graph of namespaces and workloads with the allowed connections\n' +
-        '(Graphviz, rendered to SVG now), the matrix, lint findings, and a section per policy saying what it selects,\n' +
+      'Write an HTML report that opens offline: a graph of namespaces and workloads with the allowed connections ' +
+        '(Graphviz, rendered to SVG now), the matrix, lint findings, and a section per policy saying what it selects, ' +
         'what it allows and where it comes from.',
     )
     .argument('[paths...]', 'manifest files or directories (recursive: .yaml, .yml, .json), or - for stdin; none: the live cluster')

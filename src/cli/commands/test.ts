@@ -26,7 +26,7 @@ export const register: RegisterCommand = (program, ctx) => {
   addLiveClusterOptions(program.command('test'))
     .summary('check expected reachability ("frontend may reach db on 5432/TCP") against the policies')
     .description(
-      'Check a file of expectations against what the policies allow, offline. Each expectation names a source,\n' +
+      'Check a file of expectations against what the policies allow, offline. Each expectation names a source, ' +
         'a destination, a port and whether the connection must be allowed; each result line says PASS or FAIL and why.',
     )
     .argument('[paths...]', 'manifest files or directories (recursive: .yaml, .yml, .json), or - for stdin; none: the live cluster')
