@@ -45,23 +45,26 @@ function egressGaps(ctx: LintContext, reaches: (pod: Pod) => boolean): EgressGap
   return [...byPolicy.entries()].map(([policy, pods]) => ({ policy, pods }))
 }
 
-function dnsPortOf(pod: Pod, protocol: Protocol): number {
+/** Ports a DNS pod answers on: OpenShift's DNS pods listen on 5353 behind the 53 Service port. */
+const STAND_IN_DNS_PORTS = [53, 5353]
+
+function dnsPortsOf(ctx: LintContext, pod: Pod, protocol: Protocol): number[] {
+  if (ctx.standIns.has(pod)) return STAND_IN_DNS_PORTS
   const declared = pod.containerPorts.filter((c) => c.protocol === protocol)
-  const named = declared.find((c) => c.name === (protocol === 'UDP' ? 'dns' : 'dns-tcp'))
-  if (named) return named.containerPort
-  if (declared.some((c) => c.containerPort === 53) || declared.length === 0) return 53
-  return declared[0].containerPort
+  const dns = declared.filter((c) => c.name?.startsWith('dns') || c.containerPort === 53 || c.containerPort === 5353)
+  if (dns.length > 0) return dns.map((c) => c.containerPort)
+  return declared.length > 0 ? declared.map((c) => c.containerPort) : [53]
 }
 
 function reachesDns(ctx: LintContext, pod: Pod, protocol: Protocol): boolean {
-  return ctx.dnsPods.some(
-    (d) => ctx.probeEngine.evaluate({ from: { kind: 'pod', pod }, to: { kind: 'pod', pod: d }, port: dnsPortOf(d, protocol), protocol }).egress.allowed,
+  return ctx.dnsPods.some((d) =>
+    dnsPortsOf(ctx, d, protocol).some((port) => ctx.probeEngine.evaluate({ from: { kind: 'pod', pod }, to: { kind: 'pod', pod: d }, port, protocol }).egress.allowed),
   )
 }
 
 function dnsTarget(ctx: LintContext): string {
   const d = ctx.dnsPods[0]
-  return ctx.standIns.has(d) ? 'kube-dns in kube-system' : `the DNS pods (${describePods(ctx.dnsPods, ctx)})`
+  return ctx.standIns.has(d) ? 'kube-dns in kube-system (53, or 5353 as on OpenShift)' : `the DNS pods (${describePods(ctx.dnsPods, ctx)})`
 }
 
 const DNS_HINT =
@@ -80,7 +83,7 @@ const egressBlocksDns: LintRule = {
         policy,
         policy.source,
         'spec.egress',
-        `egress of ${describePods(pods, ctx)} is isolated and does not allow DNS to ${dnsTarget(ctx)} on 53/UDP${tcp ? ' or 53/TCP' : ''}: name lookups will fail`,
+        `egress of ${describePods(pods, ctx)} is isolated and does not allow DNS to ${dnsTarget(ctx)} over UDP${tcp ? ' or TCP' : ''}: name lookups will fail`,
       )
     })
   },
@@ -93,7 +96,7 @@ const egressBlocksDnsTcp: LintRule = {
   help: 'Allow 53/TCP next to 53/UDP: resolvers retry over TCP when an answer is truncated (large records, DNSSEC, many A records).',
   check(ctx) {
     return egressGaps(ctx, (pod) => !reachesDns(ctx, pod, 'UDP') || reachesDns(ctx, pod, 'TCP')).map(({ policy, pods }) =>
-      policyFinding(this, policy, policy.source, 'spec.egress', `egress of ${describePods(pods, ctx)} allows DNS on 53/UDP but not 53/TCP to ${dnsTarget(ctx)}`),
+      policyFinding(this, policy, policy.source, 'spec.egress', `egress of ${describePods(pods, ctx)} allows DNS over UDP but not over TCP to ${dnsTarget(ctx)}`),
     )
   },
 }
