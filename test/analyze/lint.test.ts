@@ -122,3 +122,17 @@ spec:
     expect(lines).toEqual([...lines].sort((a, b) => a - b))
   })
 })
+
+describe('lint on the netpol-analyzer corpus', () => {
+  it('OpenShift-style DNS on 5353 counts as DNS; the TCP half is still reported', async () => {
+    const { loadManifests } = await import('../../src/cluster/load-manifests.js')
+    const { state } = await loadManifests([join(import.meta.dirname, '../fixtures/corpus/acs-security-demos/input')])
+    const findings = lint(state).findings
+    const about = (rule: string, policy: string) => findings.filter((f) => f.ruleId === rule && f.object === `NetworkPolicy "${policy}"`)
+    // checkout-netpol allows UDP 5353 to every namespace.
+    expect(about('egress-blocks-dns', 'backend/checkout-netpol')).toEqual([])
+    expect(about('egress-blocks-dns-tcp', 'backend/checkout-netpol')).toHaveLength(1)
+    // asset-cache-netpol isolates egress with no rule at all.
+    expect(about('egress-blocks-dns', 'frontend/asset-cache-netpol')).toHaveLength(1)
+  })
+})
