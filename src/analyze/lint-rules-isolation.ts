@@ -31,12 +31,19 @@ interface EgressGap {
 function egressGaps(ctx: LintContext, reaches: (pod: Pod) => boolean): EgressGap[] {
   const byPolicy = new Map<NetworkPolicy, Pod[]>()
   const dns = new Set(ctx.dnsPods)
+  // Pods of one identity get the same answers: ask once per identity.
+  const known = new Map<number, NetworkPolicy | undefined>()
   for (const pod of ctx.probeState.pods) {
     if (pod.hostNetwork || dns.has(pod)) continue
-    const v = ctx.probeEngine.evaluate({ from: { kind: 'pod', pod }, to: { kind: 'ip', ip: '192.0.2.1' }, port: 53, protocol: 'UDP' })
-    if (!v.egress.isolated || v.egress.policies.length === 0) continue
-    if (reaches(pod)) continue
-    const policy = policyByRef(ctx, v.egress.policies[0].policy)
+    const id = ctx.probeEngine.identityOf(pod)?.id
+    let policy: NetworkPolicy | undefined
+    if (id !== undefined && known.has(id)) {
+      policy = known.get(id)
+    } else {
+      const v = ctx.probeEngine.evaluate({ from: { kind: 'pod', pod }, to: { kind: 'ip', ip: '192.0.2.1' }, port: 53, protocol: 'UDP' })
+      policy = v.egress.isolated && v.egress.policies.length > 0 && !reaches(pod) ? policyByRef(ctx, v.egress.policies[0].policy) : undefined
+      if (id !== undefined) known.set(id, policy)
+    }
     if (!policy) continue
     const list = byPolicy.get(policy) ?? []
     list.push(pod)
