@@ -20,18 +20,18 @@ export function renderExplainText(e: Explanation, options: ExplainTextOptions = 
   const lines: string[] = []
   lines.push(`${paint(BOLD, `${e.from} -> ${e.to} on ${e.port}/${e.protocol}`)}: ${word(e.allowed)}`)
   lines.push(`  ${e.summary}`)
-  if (e.loopback) lines.push('  (the per-side evaluation below is shown for information; it does not apply to loopback)')
   for (const side of [e.egress, e.ingress]) {
     lines.push('')
-    lines.push(...renderSide(side, word))
+    lines.push(...renderSide(side, word, e.loopback))
   }
   return lines.join('\n') + '\n'
 }
 
-function renderSide(side: SideExplanation, word: (allowed: boolean) => string): string[] {
+function renderSide(side: SideExplanation, word: (allowed: boolean) => string, loopback: boolean): string[] {
   const title = side.direction === 'Egress' ? `Egress of ${side.endpoint}` : `Ingress of ${side.endpoint}`
   const state = !side.enforced ? 'not enforced' : side.isolated ? 'isolated' : 'not isolated'
-  const lines = [`${title}: ${word(side.allowed)} (${state})`, `  ${side.summary}`]
+  const verdict = loopback ? `would be ${side.allowed ? 'allowed' : 'denied'} (${state}; not applied to loopback)` : `${word(side.allowed)} (${state})`
+  const lines = [`${title}: ${verdict}`, `  ${side.summary}`]
   for (const p of side.policies) lines.push(...renderPolicy(p))
   return lines
 }

@@ -54,6 +54,11 @@ describe('renderExplainText', () => {
     }
     expect(renderExplainText(allowed)).toContain('  + policy prod/db (np.yaml:9): allows\n      ingress[0] (np.yaml:12) matches: peer from[0]: pods app=web in namespace prod; port ports[0]: 5432/TCP')
   })
+  it('shows the sides of a loopback connection as not applied', () => {
+    const text = renderExplainText({ ...denied, to: 'prod/web-0', allowed: true, loopback: true, summary: 'loopback' })
+    expect(text.split('\n')[0]).toBe('prod/web-0 -> prod/web-0 on 5432/TCP: ALLOWED')
+    expect(text).toContain('Ingress of prod/db-0: would be denied (isolated; not applied to loopback)')
+  })
   it('colours the verdict only when asked', () => {
     expect(renderExplainText(denied, { colour: true })).toContain('\u001b[31mDENIED\u001b[0m')
   })
