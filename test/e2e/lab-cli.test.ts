@@ -13,6 +13,7 @@ import { join, resolve } from 'node:path'
 import { listLabNetns } from '../../src/lab/netns.js'
 import { findLabProcesses } from '../../src/lab/lab-processes.js'
 import { uniqueLabName } from '../lab/fixtures.js'
+import { runChecked } from '../../src/lab/run-command.js'
 
 const NETPOL = resolve('bin/netpol')
 const lab = uniqueLabName('cli')
@@ -137,6 +138,23 @@ spec:
     expect(probe.stdout).toMatch(/skipped 9999\/SCTP: /)
     expect(probe.stdout).toMatch(/all 49 probes agree with the engine/)
     expect(probe.stderr).toMatch(/warning: SCTP probes skipped/)
+  })
+
+  it('probe exits 1 and lists each cell where the kernel disagrees with the engine', async () => {
+    const status = JSON.parse((await netpol(['lab', 'status', '-o', 'json'])).stdout) as { nodes: { name: string; netns: string }[]; pods: { pod: string; ip: string; node: string }[] }
+    const from = status.pods.find((p) => p.pod === 'prod/frontend-0')!
+    const to = status.pods.find((p) => p.pod === 'prod/backend-0')!
+    const node = status.nodes.find((n) => n.name === to.node)!
+    // Sabotage outside netpol's table: the destination node drops what the policies allow.
+    const sabotage = `table inet sabotage { chain f { type filter hook forward priority -10; ip saddr ${from.ip} ip daddr ${to.ip} tcp dport 8080 drop; }; }\n`
+    await runChecked('ip', ['netns', 'exec', node.netns, 'nft', '-f', '-'], { input: sabotage })
+    try {
+      const probe = await netpol(['lab', 'probe', '--port', '8080/TCP', '--timeout', '500'])
+      expect(probe.code).toBe(1)
+      expect(probe.stdout).toMatch(/1 of \d+ probes disagree with the engine:\n {2}prod\/frontend-0 -> prod\/backend-0 8080\/TCP: the engine allows it, the probe timed out \(dropped\)\n/)
+    } finally {
+      await runChecked('ip', ['netns', 'exec', node.netns, 'nft', 'delete', 'table', 'inet', 'sabotage'])
+    }
   })
 
   it('down removes everything', async () => {

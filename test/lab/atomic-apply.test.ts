@@ -8,6 +8,7 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
 import { spawn } from 'node:child_process'
 import { labProbe } from '../../src/lab/lab-probe.js'
+import { readLabDenyLog } from '../../src/lab/lab-logs.js'
 import { applyClusterState } from '../../src/lab/lab-apply.js'
 import { nftLabDataplane } from '../../src/lab/nft-lab-dataplane.js'
 import type { LabDataplane } from '../../src/lab/lab-dataplane.js'
@@ -47,14 +48,17 @@ function version(n: 1 | 2): NetworkPolicy[] {
   return n === 1 ? [toB] : [toB, cDnsOnly]
 }
 
-/** Opens new connections back to back from inside a pod until stdin closes; prints the counts. */
+/**
+ * Opens new connections back to back from inside a pod until stdin closes; prints the counts. The
+ * timeout stays below TCP's first SYN retransmission (1 s), so a SYN the data plane drops counts.
+ */
 const LOOP = `
 const net = require('node:net')
 let stop = false; const counts = { connected: 0, refused: 0, timeout: 0, other: 0 }
 process.stdin.on('end', () => { stop = true }); process.stdin.resume()
 const once = () => new Promise((resolve) => {
   const s = net.connect({ host: process.argv[1], port: 80 })
-  const t = setTimeout(() => setImmediate(() => { s.destroy(); resolve('timeout') }), 300)
+  const t = setTimeout(() => setImmediate(() => { s.destroy(); resolve('timeout') }), 900)
   s.on('connect', () => { clearTimeout(t); s.destroy(); resolve('connected') })
   s.on('error', (e) => { clearTimeout(t); resolve(e.code === 'ECONNREFUSED' ? 'refused' : 'other') })
 })
@@ -94,6 +98,9 @@ describe('atomic lab apply', () => {
     for (let i = 0; i < 20; i++) await lab.set(with_(i % 2 === 0 ? 2 : 1))
     const fromA = await allowed.stop()
     const fromC = await denied.stop()
+    // The data plane's own record: no connection from x/a to x/b was ever dropped.
+    const dropped = (await readLabDenyLog(await lab.state())).filter((r) => r.source === 'x/a' && r.destination === 'x/b')
+    expect(dropped).toEqual([])
     expect(fromA.connected).toBeGreaterThan(20)
     expect(fromA).toMatchObject({ timeout: 0, refused: 0, other: 0 })
     expect(fromC.timeout).toBeGreaterThan(0)
