@@ -20,7 +20,7 @@ export async function loadInput(paths: readonly string[], io: CliIO, options: Lo
   for (const w of result.warnings) io.stderr(`${relativeTo(formatDiagnostic(w), io.cwd)}\n`)
   if (options.verbose) {
     for (const s of result.skipped) {
-      io.stderr(`${relativeTo(s.file, io.cwd)}:${s.line}: skipped ${s.kind} "${s.name}" (${s.apiVersion}): netpol does not use this kind\n`)
+      io.stderr(`${relativeTo(s.file, io.cwd)}:${s.line}: skipped ${s.kind}${s.name ? ` "${s.name}"` : ''} (${s.apiVersion}): netpol does not use this kind\n`)
     }
   }
   return result
