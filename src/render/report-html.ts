@@ -51,6 +51,9 @@ code, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monosp
 ul.rules { margin: 4px 0 0; padding-left: 18px; }
 .legend { font-size: 12px; color: var(--muted); margin: 6px 0 0; }
 .empty { color: var(--okfg); }
+table.findings td:nth-child(2) code { white-space: nowrap; }
+table.findings td:nth-child(3) { max-width: 18em; word-break: break-all; }
+table.findings td:nth-child(4) { max-width: 16em; }
 `
 
 function findingRows(findings: readonly LintFinding[]): string {
@@ -67,7 +70,7 @@ function findingsSection(m: ReportModel): string {
   const body =
     m.findings.length === 0
       ? '<p class="empty">No lint findings.</p>'
-      : `<table id="findings-table"><thead><tr><th>severity</th><th>rule</th><th>where</th><th>object</th><th>message</th></tr></thead><tbody>\n${findingRows(m.findings)}\n</tbody></table>`
+      : `<table id="findings-table" class="findings"><thead><tr><th>severity</th><th>rule</th><th>where</th><th>object</th><th>message</th></tr></thead><tbody>\n${findingRows(m.findings)}\n</tbody></table>`
   return `<section id="findings"><h2>Lint findings (${errors} error${errors === 1 ? '' : 's'}, ${m.findings.length - errors} warning${m.findings.length - errors === 1 ? '' : 's'})</h2>${body}</section>`
 }
 
@@ -123,7 +126,7 @@ function policySection(p: PolicySection): string {
   })
   const denies = p.deniesAll.map((d) => `<li><b>${d}</b>: no rules, so it denies all ${d.toLowerCase()} of the selected pods</li>`)
   const findings = p.findings.length
-    ? `<table><tbody>${findingRows(p.findings)}</tbody></table>`
+    ? `<table class="findings"><tbody>${findingRows(p.findings)}</tbody></table>`
     : ''
   return `<section class="policy" id="${escapeHtml(p.anchor)}"><h3>${escapeHtml(`${p.namespace}/${p.name}`)}</h3>
 <p class="mono muted">${escapeHtml(`${p.file}:${p.line}`)} · policyTypes ${escapeHtml(p.policyTypes.join(', '))}</p>
