@@ -109,6 +109,13 @@ describe('examples', () => {
         }
       })
 
+      it('passes netpol test --expect expected.yaml (the shared expectations format)', async () => {
+        const c = captureIO()
+        const code = await runCli(['test', `examples/${name}`, '--expect', `examples/${name}/expected.yaml`], c.io)
+        expect(code, c.out() + c.err()).toBe(0)
+        expect(c.out()).toContain(`${expectations.length} passed, 0 failed`)
+      })
+
       it('is valid for netpol check', async () => {
         const c = captureIO()
         expect(await runCli(['check', `examples/${name}`], c.io), c.err()).toBe(0)
