@@ -64,6 +64,10 @@ export function resolveEndpoint(state: ClusterState, text: string, options: Reso
       ?? state.pods.find((p) => p.ips.some((a) => sameIp(a, canonical)))
     return pod ? { kind: 'pod', pod } : { kind: 'ip', ip: canonical }
   }
+  // Four dotted numbers, or anything with a colon (no Kubernetes name has one), is meant as an address.
+  if (/^\d+(\.\d+){3}$/.test(trimmed) || trimmed.includes(':')) {
+    throw new UsageError(`invalid IP address "${text}"`)
+  }
   const parts = trimmed.split('/')
   if (parts.some((p) => p === '') || parts.length > 3) {
     throw new UsageError(`cannot read endpoint "${text}": expected ns/pod, ns/<kind>/name (e.g. prod/deployment/frontend) or an IP address`)

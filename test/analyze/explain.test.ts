@@ -43,6 +43,11 @@ describe('resolveEndpoint', () => {
     expect(() => resolveEndpoint(state, 'prod/deployment/wbe')).toThrow(/Deployment "prod\/wbe" not found.*did you mean prod\/deployment\/web/)
     expect(() => resolveEndpoint(state, 'prod/zzzzzzzzzzzzzzzzzz')).toThrow(/known names include prod\//)
   })
+  it('rejects malformed IP addresses as such', () => {
+    expect(() => resolveEndpoint(state, '999.1.1.1')).toThrow(/invalid IP address "999.1.1.1"/)
+    expect(() => resolveEndpoint(state, '10.0.0.05')).toThrow(/invalid IP address/)
+    expect(() => resolveEndpoint(state, 'fd00::g')).toThrow(UsageError)
+  })
   it('rejects unknown kinds and malformed names', () => {
     expect(() => resolveEndpoint(state, 'prod/service/web')).toThrow(/unknown kind "service"/)
     expect(() => resolveEndpoint(state, 'prod//web')).toThrow(UsageError)
