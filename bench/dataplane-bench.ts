@@ -1,25 +1,24 @@
 /**
  * @module `npm run bench:dataplane`: new-connection rate between two real pods with 0 to 5,000 policies selecting other pods.
  *
- * For each policy count (and a reference without any netpol table) it builds its own node network
- * namespace with two routed pod namespaces (client, server) and loads that ruleset once, so all
- * rulesets are in place side by side. Then, round after round, it measures how many short TCP
- * connections per second each client completes (connect, read one byte, close; several in
- * flight) through its node's nftables. By default (`concurrent`) all cases run in the same window,
- * sharing the CPUs fairly, so load from the rest of the machine hits every case at the same
- * instant: a case whose ruleset cost more per connection would complete fewer. `DP_BENCH_MODE=
- * sequential` instead runs one case at a time, the order rotating every round. Long-lived client
- * processes avoid start-up noise; the per-round ratio to the 0-policy case cancels changes in
- * machine load between rounds; medians are reported.
+ * Side by side in one run: one client namespace and one server namespace are joined through a
+ * node namespace per case (no netpol table; 0, 100, 1,000, 5,000 policies selecting other pods;
+ * the same with one more policy isolating the server; and a control), each node holding its
+ * case's ruleset for the whole run. ONE client process makes short TCP connections (connect, read
+ * one byte, close) ONE at a time, taking the paths in turn, netperf TCP_CRR style; the rate of a
+ * case is 1 / its median connection time. One connection in flight makes each connection's time
+ * its own path's cost; taking the paths in turn makes any disturbance of the machine hit every
+ * case alike. Per round, each case is divided by the 0-policy case of the same round; the median
+ * over rounds is reported. The control path walks 5,000 non-matching rules per new connection,
+ * what a compiler emitting one rule per policy would cost, to show the method sees such a cost.
  * Also: compile time, `nft -f` apply (replace) time, ruleset size, and the rules the pure
  * interpreter evaluates per new connection (the deterministic cost). Prints a table, writes
- * bench/results/dataplane.json. Needs root, iproute2, nftables, conntrack. Not a timed test.
+ * bench/results/dataplane.json. Needs root, iproute2, nftables. Not a timed test.
  *
- * Options (env): DP_BENCH_MODE (concurrent|sequential), DP_BENCH_WINDOW_MS (per window; default
- * 1500 concurrent, 500 sequential), DP_BENCH_ROUNDS (default 40), DP_BENCH_CONCURRENCY
- * (connections in flight per client, default 8).
+ * Options (env): DP_BENCH_WINDOW_MS (per round, default 2000), DP_BENCH_ROUNDS (default 30),
+ * DP_BENCH_CONTROL_RULES (default 5000).
  */
-import { spawn } from 'node:child_process'
+import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import { dirname, join } from 'node:path'
@@ -31,15 +30,13 @@ import { parseNftScript, runHook } from '../src/dataplane/nft-interpreter.js'
 import { parseIp } from '../src/model/cidr.js'
 import { formatBytes, formatCount, formatMs } from './bench-table.js'
 import { BENCH_NODE, dataplaneBenchState } from './dataplane-cluster.js'
-import { createTopology, firstLine, type Topology } from './dataplane-topology.js'
+import { createParallelPaths, firstLine } from './dataplane-topology.js'
 
 const SIZES = [0, 100, 1000, 5000]
 type Variant = 'unselected' | 'selected'
 const VARIANTS: readonly Variant[] = ['unselected', 'selected']
-const MODE: 'concurrent' | 'sequential' = process.env.DP_BENCH_MODE === 'sequential' ? 'sequential' : 'concurrent'
-const WINDOW_MS = Number(process.env.DP_BENCH_WINDOW_MS ?? (MODE === 'concurrent' ? 1500 : 500))
-const ROUNDS = Number(process.env.DP_BENCH_ROUNDS ?? 40)
-const CONCURRENCY = Number(process.env.DP_BENCH_CONCURRENCY ?? 8)
+const WINDOW_MS = Number(process.env.DP_BENCH_WINDOW_MS ?? 2000)
+const ROUNDS = Number(process.env.DP_BENCH_ROUNDS ?? 30)
 
 const SERVER = `
 import net from 'node:net'
@@ -48,28 +45,39 @@ s.listen(80, '0.0.0.0', () => console.log('ready'))
 `
 
 /**
- * Stays up; for each line `<ms>` on stdin opens short connections for that long with a fixed number
- * in flight, then prints `{connections, errors, ms}`.
+ * Stays up; for each line `<ms>` on stdin makes connections for that long, ONE at a time, taking
+ * the targets in turn (netperf TCP_CRR style: connect, read one byte, close), and prints the
+ * median connection time per target in microseconds and the counts. One connection in flight
+ * means each one's time is its own path's cost, not a share of a queue; taking the targets in
+ * turn means any disturbance of the machine hits them all alike.
  */
 const CLIENT = `
 import net from 'node:net'
 import readline from 'node:readline'
-const [host, concurrency] = process.argv.slice(1)
-function windowOf(durationMs) {
+const targets = process.argv.slice(1)
+function connectOnce(host) {
   return new Promise((resolve) => {
-    let connections = 0, errors = 0, active = Number(concurrency)
-    const start = Date.now(), end = start + durationMs
-    function one() {
-      if (Date.now() >= end) { if (--active === 0) resolve({ connections, errors, ms: Date.now() - start }); return }
-      let settled = false
-      const s = net.connect({ host, port: 80 })
-      const finish = (ok) => { if (settled) return; settled = true; if (ok) connections++; else errors++; s.destroy(); one() }
-      s.setTimeout(2000, () => finish(false))
-      s.once('data', () => finish(true))
-      s.once('error', () => finish(false))
-    }
-    for (let i = 0; i < active; i++) one()
+    const t0 = process.hrtime.bigint()
+    let settled = false
+    const s = net.connect({ host, port: 80 })
+    const finish = (ok) => { if (settled) return; settled = true; s.destroy(); resolve(ok ? Number(process.hrtime.bigint() - t0) / 1000 : -1) }
+    s.setTimeout(2000, () => finish(false))
+    s.once('data', () => finish(true))
+    s.once('error', () => finish(false))
   })
+}
+function median(xs) { const s = [...xs].sort((a, b) => a - b); return s.length === 0 ? NaN : s[Math.floor(s.length / 2)] }
+async function windowOf(durationMs) {
+  const times = targets.map(() => []), errors = targets.map(() => 0)
+  const end = Date.now() + durationMs
+  while (Date.now() < end) {
+    for (let t = 0; t < targets.length; t++) {
+      const us = await connectOnce(targets[t])
+      if (us < 0) errors[t]++
+      else times[t].push(us)
+    }
+  }
+  return { medianUs: times.map(median), counts: times.map((x) => x.length), errors }
 }
 console.log('ready')
 readline.createInterface({ input: process.stdin }).on('line', async (line) => {
@@ -133,46 +141,13 @@ function prepare(size: number, variant: Variant, clientIp: string, serverIp: str
   }
 }
 
-/** A topology holding one ruleset for the whole run, with its server and long-lived client. */
-interface Bed {
-  readonly topo: Topology
-  window(ms: number): Promise<{ rate: number; errors: number }>
-}
+const CONTROL_RULES = Number(process.env.DP_BENCH_CONTROL_RULES ?? 5000)
 
-async function createBed(): Promise<Bed> {
-  const topo = await createTopology(['client', 'server'])
-  try {
-    const [client, server] = topo.pods
-    const serverProc = topo.spawnNode(server.netns, SERVER)
-    if ((await firstLine(serverProc)) !== 'ready') throw new Error('server did not start')
-    const child = spawn('ip', ['netns', 'exec', client.netns, process.execPath, '--input-type=module', '-e', CLIENT, '--', server.ip, String(CONCURRENCY)], {
-      stdio: ['pipe', 'pipe', 'inherit'],
-    })
-    const lines = readline.createInterface({ input: child.stdout })
-    const pending: ((line: string) => void)[] = []
-    lines.on('line', (line) => pending.shift()?.(line))
-    const next = (): Promise<string> => new Promise((resolve) => pending.push(resolve))
-    if ((await next()) !== 'ready') throw new Error('client did not start')
-    const destroy = topo.destroy
-    return {
-      topo: {
-        ...topo,
-        destroy: async () => {
-          child.kill('SIGKILL')
-          await destroy()
-        },
-      },
-      async window(ms) {
-        const answer = next()
-        child.stdin.write(`${ms}\n`)
-        const r = JSON.parse(await answer) as { connections: number; errors: number; ms: number }
-        return { rate: r.connections / (r.ms / 1000), errors: r.errors }
-      },
-    }
-  } catch (e) {
-    await topo.destroy()
-    throw e
-  }
+/** A table whose forward chain walks `n` non-matching rules for every new connection. */
+function linearControl(n: number): string {
+  const rules: string[] = []
+  for (let i = 0; i < n; i++) rules.push(`\t\tip saddr 10.99.${i >> 8}.${i & 255} ip daddr 10.98.${i >> 8}.${i & 255} tcp dport 80 drop`)
+  return ['add table inet netpol', 'delete table inet netpol', 'table inet netpol {', '\tchain forward {', '\t\ttype filter hook forward priority filter; policy accept;', '\t\tct state established,related accept', ...rules, '\t}', '}', ''].join('\n')
 }
 
 function pad(cells: readonly string[], widths: readonly number[]): string {
@@ -182,64 +157,74 @@ function pad(cells: readonly string[], widths: readonly number[]): string {
 async function main(): Promise<void> {
   if (process.getuid?.() !== 0) throw new Error('the data plane benchmark needs root (network namespaces and nftables)')
   const loadBefore = os.loadavg()[0]
-  const beds: Bed[] = []
+  // Path 0: no netpol table; then one path per case; the last path: the linear control.
+  const count = 2 + SIZES.length * VARIANTS.length
+  process.stderr.write(`building ${count} node namespaces between one client and one server...\n`)
+  const net = await createParallelPaths(count)
+  const children: ChildProcess[] = []
   const cleanup = async (): Promise<void> => {
-    for (const b of beds.splice(0)) await b.topo.destroy()
+    for (const c of children.splice(0)) c.kill('SIGKILL')
+    await net.destroy()
   }
   process.once('SIGINT', () => void cleanup().then(() => process.exit(130)))
   process.once('SIGTERM', () => void cleanup().then(() => process.exit(143)))
   try {
-    process.stderr.write('compiling rulesets...\n')
-    const clientIp = '10.250.0.2'
-    const serverIp = '10.250.1.2'
+    process.stderr.write('compiling and applying rulesets...\n')
+    // Path 0 has no netpol table; path 1.. one case each.
     const cases: Case[] = []
-    for (const variant of VARIANTS) for (const size of SIZES) cases.push(prepare(size, variant, clientIp, serverIp))
-
-    process.stderr.write('building one node namespace per ruleset and applying...\n')
-    const noTableBed = await createBed()
-    beds.push(noTableBed)
-    const bedOf = new Map<Case, Bed>()
-    for (const c of cases) {
-      const bed = await createBed()
-      beds.push(bed)
-      bedOf.set(c, bed)
-      // Apply (first load), then replace it twice more: the replace time is what a policy change costs.
-      await applyRuleset(c.script, { netns: bed.topo.nodeNetns, keepDenyLog: false })
-      for (let i = 0; i < 3; i++) {
-        const t0 = performance.now()
-        await applyRuleset(c.script, { netns: bed.topo.nodeNetns, keepDenyLog: false })
-        c.applyMs.push(performance.now() - t0)
+    for (const variant of VARIANTS) {
+      for (const size of SIZES) {
+        const path = net.paths[1 + cases.length]
+        const c = prepare(size, variant, path.clientIp, path.serverIp)
+        await applyRuleset(c.script, { netns: path.nodeNetns, keepDenyLog: false })
+        // The replace time is what a policy change costs.
+        for (let i = 0; i < 3; i++) {
+          const t0 = performance.now()
+          await applyRuleset(c.script, { netns: path.nodeNetns, keepDenyLog: false })
+          c.applyMs.push(performance.now() - t0)
+        }
+        cases.push(c)
       }
     }
 
+    // Control: what a naive compiler (one rule per policy, walked in order) costs, so the run shows
+    // it can see a per-connection cost when there is one.
+    const controlPath = net.paths[count - 1]
+    await applyRuleset(linearControl(CONTROL_RULES), { netns: controlPath.nodeNetns, keepDenyLog: false })
+
+    const server = spawn('ip', ['netns', 'exec', net.serverNetns, process.execPath, '--input-type=module', '-e', SERVER], { stdio: ['ignore', 'pipe', 'inherit'] })
+    children.push(server)
+    if ((await firstLine(server)) !== 'ready') throw new Error('server did not start')
+    const targets = net.paths.map((p) => p.serverIp)
+    const client = spawn('ip', ['netns', 'exec', net.clientNetns, process.execPath, '--input-type=module', '-e', CLIENT, '--', ...targets], {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    })
+    children.push(client)
+    const pending: ((line: string) => void)[] = []
+    readline.createInterface({ input: client.stdout! }).on('line', (line) => pending.shift()?.(line))
+    const next = (): Promise<string> => new Promise((resolve) => pending.push(resolve))
+    if ((await next()) !== 'ready') throw new Error('client did not start')
+    const window = async (ms: number): Promise<{ medianUs: number[]; counts: number[]; errors: number[] }> => {
+      const answer = next()
+      client.stdin!.write(`${ms}\n`)
+      return JSON.parse(await answer) as { medianUs: number[]; counts: number[]; errors: number[] }
+    }
+
+    await window(WINDOW_MS) // warm-up
     const noTable: number[] = []
-    const all: { bed: Bed; record: (rate: number, errors: number) => void }[] = [
-      { bed: noTableBed, record: (rate) => noTable.push(rate) },
-      ...cases.map((c) => ({
-        bed: bedOf.get(c)!,
-        record: (rate: number, errors: number) => {
-          c.rates.push(rate)
-          c.errors.push(errors)
-        },
-      })),
-    ]
-    for (const entry of all) await entry.bed.window(WINDOW_MS) // warm-up
+    const control: number[] = []
     for (let round = 0; round < ROUNDS; round++) {
       process.stderr.write(`round ${round + 1}/${ROUNDS}\r`)
-      if (MODE === 'concurrent') {
-        // Every case at once: whatever else the machine does hits all of them in the same instant.
-        const ms = await Promise.all(all.map((e) => e.bed.window(WINDOW_MS)))
-        ms.forEach((m, i) => all[i].record(m.rate, m.errors))
-      } else {
-        // One case after the other, the order rotating every round.
-        for (let i = 0; i < all.length; i++) {
-          const entry = all[(i + round) % all.length]
-          const m = await entry.bed.window(WINDOW_MS)
-          entry.record(m.rate, m.errors)
-        }
-      }
+      const w = await window(WINDOW_MS)
+      // Connections per second one sequential client achieves on path k: 1 / median connection time.
+      const rate = (k: number): number => 1e6 / w.medianUs[k]
+      noTable.push(rate(0))
+      control.push(rate(count - 1))
+      cases.forEach((c, i) => {
+        c.rates.push(rate(i + 1))
+        c.errors.push(w.errors[i + 1])
+      })
     }
-    process.stderr.write('\n')
     await cleanup()
     const loadAfter = os.loadavg()[0]
 
@@ -254,6 +239,7 @@ async function main(): Promise<void> {
         connectionsPerSecond: Math.round(rate),
         ratesPerRound: c.rates.map(Math.round),
         relativeToZero: median(ratios),
+        relativeToZeroPooled: c.rates.reduce((a, b) => a + b, 0) / base.rates.reduce((a, b) => a + b, 0),
         relativeToZeroPerRound: ratios.map((x) => Number(x.toFixed(3))),
         connectErrors: c.errors.reduce((a, b) => a + b, 0),
         compileMs: c.compileMs,
@@ -271,8 +257,13 @@ async function main(): Promise<void> {
       benchmark: 'dataplane',
       date: new Date().toISOString(),
       machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? '?', kernel: os.release(), node: process.version, loadAverageBefore: loadBefore, loadAverageAfter: loadAfter },
-      method: { mode: MODE, windowMs: WINDOW_MS, rounds: ROUNDS, concurrency: CONCURRENCY, separateNodeNamespacePerRuleset: true },
+      method: { windowMs: WINDOW_MS, rounds: ROUNDS, oneConnectionInFlightPathsInTurn: true, rate: '1 / median connection time per round' },
       noTableConnectionsPerSecond: Math.round(median(noTable)),
+      linearControl: {
+        rules: CONTROL_RULES,
+        connectionsPerSecond: Math.round(median(control)),
+        relativeToZero: median(control.map((r, i) => r / cases[0].rates[i])),
+      },
       noTableRatesPerRound: noTable.map(Math.round),
       results,
       target: { rule: 'rate at 5,000 policies within 10% of the rate at 0', met: within },
@@ -287,6 +278,7 @@ async function main(): Promise<void> {
       header,
       ['new connections/s (median)', ...results.map((r) => formatCount(r.connectionsPerSecond))],
       ['  relative to 0 (median of rounds)', ...results.map((r) => `${(r.relativeToZero * 100).toFixed(1)}%`)],
+      ['  relative to 0 (all rounds pooled)', ...results.map((r) => `${(r.relativeToZeroPooled * 100).toFixed(1)}%`)],
       ['  rounds: min / max', ...results.map((r) => `${formatCount(Math.min(...r.ratesPerRound))} / ${formatCount(Math.max(...r.ratesPerRound))}`)],
       ['rules per new connection', ...results.map((r) => String(r.rulesEvaluatedPerNewConnection))],
       ['compile', ...results.map((r) => formatMs(r.compileMs))],
@@ -297,8 +289,9 @@ async function main(): Promise<void> {
     const widths = header.map((_, i) => Math.max(...rowsOut.map((r) => r[i].length)))
     const lines = [
       `netpol data plane benchmark: ${json.machine.cpus} CPUs, kernel ${json.machine.kernel}, Node ${json.machine.node}; load average ${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after`,
-      `${MODE}: ${ROUNDS} rounds x ${WINDOW_MS} ms per case, ${CONCURRENCY} connections in flight per client, one node namespace per ruleset; "other": N policies select other pods; "sel.": plus one policy isolating the server`,
-      `without any netpol table: ${formatCount(json.noTableConnectionsPerSecond)} connections/s`,
+      `${ROUNDS} rounds x ${WINDOW_MS} ms; one client, one server, one node namespace per case; one connection at a time, cases in turn; rate = 1 / median connection time;`,
+      `"other": N policies select other pods; "sel.": plus one policy isolating the server`,
+      `without any netpol table: ${formatCount(json.noTableConnectionsPerSecond)} connections/s; control, ${formatCount(CONTROL_RULES)} linear rules per new connection (a naive compiler): ${formatCount(json.linearControl.connectionsPerSecond)} connections/s, ${(json.linearControl.relativeToZero * 100).toFixed(1)}% of 0 policies`,
       '',
       ...rowsOut.map((r) => pad(r, widths)),
       '',

@@ -113,6 +113,62 @@ export async function createTopology(podNames: readonly string[], id = `${proces
   }
 }
 
+/** One client and one server namespace joined by `paths` separate node namespaces. */
+export interface ParallelPaths {
+  readonly id: string
+  readonly clientNetns: string
+  readonly serverNetns: string
+  /** Path k: its node namespace and the client/server addresses that route through it. */
+  readonly paths: readonly { readonly nodeNetns: string; readonly clientIp: string; readonly serverIp: string }[]
+  destroy(): Promise<void>
+}
+
+/**
+ * A client and a server namespace connected through `count` node namespaces: path k is
+ * client 10.240.k.2 -> node k -> server 10.241.k.2, so one client process can drive traffic through
+ * every node (each holding its own ruleset) at the same time. Same naming and cleanup rules as
+ * createTopology.
+ */
+export async function createParallelPaths(count: number, id = `${process.pid}-${randomBytes(4).toString('hex')}`): Promise<ParallelPaths> {
+  if (count < 1 || count > 250) throw new Error('between 1 and 250 paths')
+  await removeStaleTopologies()
+  const clientNetns = `netpol-dp-${id}-client`
+  const serverNetns = `netpol-dp-${id}-server`
+  const created: string[] = []
+  const destroy = async (): Promise<void> => {
+    for (const ns of [...created].reverse()) await run('ip', ['netns', 'del', ns]).catch(() => undefined)
+  }
+  try {
+    for (const ns of [clientNetns, serverNetns]) {
+      await ip(['netns', 'add', ns])
+      created.push(ns)
+      await ip(['-n', ns, 'link', 'set', 'lo', 'up'])
+    }
+    const paths: { nodeNetns: string; clientIp: string; serverIp: string }[] = []
+    for (let k = 0; k < count; k++) {
+      const nodeNetns = `netpol-dp-${id}-node${k}`
+      await ip(['netns', 'add', nodeNetns])
+      created.push(nodeNetns)
+      await ip(['-n', nodeNetns, 'link', 'set', 'lo', 'up'])
+      await run('ip', ['netns', 'exec', nodeNetns, 'sysctl', '-qw', 'net.ipv4.ip_forward=1'])
+      for (const [side, ns, net] of [['c', clientNetns, 240], ['s', serverNetns, 241]] as const) {
+        await ip(['-n', nodeNetns, 'link', 'add', side, 'type', 'veth', 'peer', 'name', `eth${k}`, 'netns', ns])
+        await ip(['-n', nodeNetns, 'addr', 'add', `10.${net}.${k}.1/24`, 'dev', side])
+        await ip(['-n', nodeNetns, 'link', 'set', side, 'up'])
+        await ip(['-n', ns, 'addr', 'add', `10.${net}.${k}.2/24`, 'dev', `eth${k}`])
+        await ip(['-n', ns, 'link', 'set', `eth${k}`, 'up'])
+      }
+      await ip(['-n', clientNetns, 'route', 'add', `10.241.${k}.0/24`, 'via', `10.240.${k}.1`])
+      await ip(['-n', serverNetns, 'route', 'add', `10.240.${k}.0/24`, 'via', `10.241.${k}.1`])
+      paths.push({ nodeNetns, clientIp: `10.240.${k}.2`, serverIp: `10.241.${k}.2` })
+    }
+    return { id, clientNetns, serverNetns, paths, destroy }
+  } catch (e) {
+    await destroy()
+    throw e
+  }
+}
+
 /** Resolves with the first line a child prints (e.g. `ready`), rejects if it exits first. */
 export function firstLine(child: ChildProcess): Promise<string> {
   return new Promise((resolve, reject) => {
