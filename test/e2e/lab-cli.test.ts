@@ -90,6 +90,9 @@ describe('netpol lab walkthrough (three-tier)', () => {
     const records = logs.stdout.trim().split('\n').map((l) => JSON.parse(l) as { source: string; destination: string; port: number; protocol: string })
     const logged = new Set(records.map((r) => `${r.source} ${r.destination} ${r.port}/${r.protocol}`))
     for (const c of observed.connections.filter((x) => !x.allowed)) expect(logged, cellKey(c)).toContain(cellKey(c))
+    // Per-policy counters: the probes the backend's ingress rule let in were counted.
+    const counted = JSON.parse((await netpol(['lab', 'status', '--counters', '-o', 'json'])).stdout) as { counters: { policies: { policy: string; side: string; allowed: number }[] } }
+    expect(counted.counters.policies.find((p) => p.policy === 'prod/backend-policy' && p.side === 'ingress')!.allowed).toBeGreaterThan(0)
     const text = await netpol(['lab', 'logs'])
     expect(text.stdout).toMatch(/DENY prod\/frontend-\d:\d+ -> prod\/database-0:5432\/TCP +denied by egress of prod\/frontend-\d \(isolated by prod\/frontend-to-backend\)/)
   })

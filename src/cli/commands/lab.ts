@@ -25,6 +25,7 @@ import { labDown } from '../../lab/lab-down.js'
 import { labProbe } from '../../lab/lab-probe.js'
 import { execInPod, findPod } from '../../lab/lab-exec.js'
 import { labList, labStatus, type LabStatus } from '../../lab/lab-status.js'
+import { readLabCounters, type LabCounters } from '../../lab/lab-counters.js'
 import { requireLab } from '../../lab/require-lab.js'
 import { withLabLock } from '../../lab/lab-lock.js'
 import { describeDisagreement } from '../../lab/probe-plan.js'
@@ -52,6 +53,12 @@ function renderStatus(s: LabStatus): string {
   const nodeRows = [['NODE', 'NETNS', 'ADDRESS', 'POD CIDR', 'PODS'], ...s.nodes.map((n) => [n.name, n.present ? n.netns : `${n.netns} (missing!)`, n.address, n.podCidr, String(n.pods)])]
   const podRows = [['POD', 'IP', 'NODE', 'PORTS', 'SERVER'], ...s.pods.map((p) => [p.pod, p.ip, p.node, p.ports.join(',') || '-', p.server])]
   return `${header}\n\n${columns(nodeRows)}\n${columns(podRows)}`
+}
+
+function renderCounters(c: LabCounters): string {
+  const policyRows = [['POLICY', 'SIDE', 'ALLOWED NEW CONNECTIONS'], ...c.policies.map((p) => [p.policy, p.side, String(p.allowed)])]
+  const podRows = [['POD', 'SIDE', 'DROPPED PACKETS'], ...c.pods.map((p) => [p.pod, p.side, String(p.denied)])]
+  return `${columns(policyRows)}\n${columns(podRows)}`
 }
 
 function columns(rows: readonly (readonly string[])[]): string {
@@ -259,12 +266,16 @@ Examples:
     .description('nodes, pods, their addresses and nodes, and whether their servers run')
     .addOption(nameOption())
     .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table'))
-    .addHelpText('after', '\nExamples:\n  sudo ./bin/netpol lab status\n  sudo ./bin/netpol lab status -o json')
-    .action(async (flags: { name?: string; output: 'table' | 'json' }) => {
+    .option('--counters', "also the nodes' counters: new connections each policy allowed, packets dropped per pod (since the last apply)")
+    .addHelpText('after', '\nExamples:\n  sudo ./bin/netpol lab status\n  sudo ./bin/netpol lab status --counters\n  sudo ./bin/netpol lab status -o json')
+    .action(async (flags: { name?: string; output: 'table' | 'json'; counters?: boolean }) => {
       const name = labName(flags, ctx)
       const state = await requireLab(labsDir(ctx.io.env), name)
       const s = await labStatus(state)
-      ctx.io.stdout(flags.output === 'json' ? renderJson(s) : renderStatus(s))
+      if (flags.counters) await checkLabEnvironment()
+      const counters = flags.counters ? await readLabCounters(state) : undefined
+      if (flags.output === 'json') ctx.io.stdout(renderJson(counters ? { ...s, counters } : s))
+      else ctx.io.stdout(renderStatus(s) + (counters ? `\n${renderCounters(counters)}` : ''))
     })
 
   lab
