@@ -7,14 +7,50 @@ import type { CliIO } from '../cli/io.js'
 import type { LabState } from './lab-state.js'
 import type { LabPod } from './topology.js'
 
-/** `ns/name`, or `name` in `namespace` (or the only pod of that name in the lab). */
+/** kubectl's names for workload kinds, as in `kubectl exec deploy/web`. */
+const WORKLOAD_KINDS: Readonly<Record<string, string>> = {
+  deploy: 'Deployment',
+  deployment: 'Deployment',
+  deployments: 'Deployment',
+  sts: 'StatefulSet',
+  statefulset: 'StatefulSet',
+  statefulsets: 'StatefulSet',
+  ds: 'DaemonSet',
+  daemonset: 'DaemonSet',
+  daemonsets: 'DaemonSet',
+  rs: 'ReplicaSet',
+  replicaset: 'ReplicaSet',
+  replicasets: 'ReplicaSet',
+  rc: 'ReplicationController',
+  replicationcontroller: 'ReplicationController',
+  job: 'Job',
+  jobs: 'Job',
+  cronjob: 'CronJob',
+  cronjobs: 'CronJob',
+}
+
+/**
+ * `ns/name`, `name` (in `namespace`, or the only pod of that name in the lab), or a workload like
+ * kubectl takes it, `deploy/web` or `ns/deploy/web` (its first pod).
+ */
 export function findPod(state: LabState, ref: string, namespace?: string): LabPod {
   const pods = state.topology.pods
+  const parts = ref.split('/')
+  const list = pods.map((p) => `${p.namespace}/${p.name}`).join(', ')
+  const kind = parts.length >= 2 ? WORKLOAD_KINDS[parts[parts.length - 2].toLowerCase()] : undefined
+  if (kind !== undefined && parts.length <= 3) {
+    const ns = parts.length === 3 ? parts[0] : namespace
+    const name = parts[parts.length - 1]
+    const owned = state.cluster.pods.filter((p) => p.owner?.kind === kind && p.owner.name === name && (ns === undefined || p.namespace === ns))
+    const first = owned.map((o) => pods.find((p) => p.namespace === o.namespace && p.name === o.name)).find((p) => p !== undefined)
+    if (first !== undefined && new Set(owned.map((p) => p.namespace)).size === 1) return first
+    if (first !== undefined) throw new UsageError(`${kind} "${name}" exists in several namespaces: add -n NAMESPACE`)
+    throw new UsageError(`${kind} "${ns !== undefined ? `${ns}/` : ''}${name}" has no pod in lab "${state.name}"${list ? ` (pods: ${list})` : ''}`)
+  }
   const slash = ref.indexOf('/')
   const [ns, name] = slash >= 0 ? [ref.slice(0, slash), ref.slice(slash + 1)] : [namespace, ref]
   const matches = pods.filter((p) => p.name === name && (ns === undefined || p.namespace === ns))
   if (matches.length === 1) return matches[0]
-  const list = pods.map((p) => `${p.namespace}/${p.name}`).join(', ')
   if (matches.length > 1) throw new UsageError(`pod "${ref}" is ambiguous: name it with its namespace (${matches.map((p) => `${p.namespace}/${p.name}`).join(', ')})`)
   throw new UsageError(`pod "${ns !== undefined ? `${ns}/${name}` : ref}" is not in lab "${state.name}"${list ? ` (pods: ${list})` : ''}`)
 }

@@ -209,7 +209,7 @@ Examples:
   lab
     .command('exec')
     .description('run a command inside a pod, like kubectl exec (its exit code is passed through)')
-    .argument('<pod>', 'ns/name, or name with -n')
+    .argument('<pod>', 'ns/name, name with -n, or a workload like kubectl takes it (deploy/web: its first pod)')
     .argument('<command...>', 'the command and its arguments, after --')
     .addOption(nameOption())
     .option('-n, --namespace <namespace>', 'namespace of the pod')
@@ -222,7 +222,8 @@ only the pod's address and its default route. \`lab status\` lists the pods' IPs
 Examples:
   sudo ./bin/netpol lab exec prod/frontend-0 -- curl -s -m 2 http://10.244.1.2:8080/
   sudo ./bin/netpol lab exec prod/frontend-0 -- ip addr
-  sudo ./bin/netpol lab exec -n prod frontend-0 -- bash`,
+  sudo ./bin/netpol lab exec -n prod frontend-0 -- bash
+  sudo ./bin/netpol lab exec -n prod deploy/backend -- curl -s -m 2 http://10.244.1.3:5432/`,
     )
     .action(async (podRef: string, command: string[], flags: { name?: string; namespace?: string }) => {
       const name = labName(flags, ctx)
