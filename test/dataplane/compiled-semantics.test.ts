@@ -94,6 +94,17 @@ describe('compiled ruleset + nft interpreter agree with the reference evaluator'
     }
   })
 
+  it('on generated clusters, the same state in any order compiles to byte-identical text (fast-check)', () => {
+    fc.assert(
+      fc.property(clusterArb, fc.integer({ min: 1, max: 1000 }), (state, seed) => {
+        const rotate = <T,>(xs: readonly T[]): T[] => xs.map((_, i) => xs[(i + seed) % xs.length])
+        const shuffled: ClusterState = { namespaces: rotate(state.namespaces).reverse(), pods: rotate(state.pods), policies: rotate(state.policies).reverse() }
+        for (const node of ['n1', 'n2']) expect(compileRuleset(shuffled, { nodeName: node })).toBe(compileRuleset(state, { nodeName: node }))
+      }),
+      { numRuns: 100 },
+    )
+  })
+
   it('on generated clusters, every pair and port (fast-check)', () => {
     fc.assert(
       fc.property(clusterArb, (state) => {
