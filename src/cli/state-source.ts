@@ -4,9 +4,6 @@
  * as with kubectl).
  */
 import type { Command } from 'commander'
-import { ApiRequestError } from '../cluster/live-api.js'
-import { KubeConfigError } from '../cluster/live-kubeconfig.js'
-import { loadLiveCluster } from '../cluster/live-source.js'
 import type { LoadResult } from '../cluster/load-manifests.js'
 import { formatDiagnostic } from '../model/diagnostic.js'
 import { EnvironmentError, UsageError } from './errors.js'
@@ -54,6 +51,13 @@ export async function loadStateSource(paths: readonly string[], flags: StateSour
     return await loadInput(paths, io, { namespace: flags.namespace, verbose: flags.verbose })
   }
   if (flags.allNamespaces && flags.namespace) throw new UsageError('-n/--namespace and -A/--all-namespaces cannot be combined')
+  // Loaded on demand: the Kubernetes client costs most of the CLI's start-up time, and file
+  // analysis never needs it.
+  const [{ ApiRequestError }, { KubeConfigError }, { loadLiveCluster }] = await Promise.all([
+    import('../cluster/live-api.js'),
+    import('../cluster/live-kubeconfig.js'),
+    import('../cluster/live-source.js'),
+  ])
   try {
     const result = await loadLiveCluster({
       ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}),

@@ -2,14 +2,9 @@
  * @module `netpol agent`: the node agent (normally a DaemonSet pod, see deploy/). Runs until
  * SIGTERM/SIGINT; logs JSON lines to stdout; serves /healthz, /readyz and /metrics.
  */
-import { pino } from 'pino'
 import type { RegisterCommand } from '../main.js'
 import { EnvironmentError, UsageError } from '../errors.js'
-import { Agent } from '../../agent/agent.js'
-import { createAgentMetrics } from '../../agent/agent-metrics.js'
-import { createNftDataplane } from '../../agent/nft-dataplane.js'
-import { parseListen, startOpsServer } from '../../agent/ops-server.js'
-import { KubeConfigError, loadKubeConfig } from '../../cluster/live-kubeconfig.js'
+import { parseListen } from '../../agent/ops-server.js'
 import { runNft } from '../../dataplane/nft.js'
 import { VERSION } from '../version.js'
 
@@ -70,6 +65,15 @@ Examples:
       } catch (err) {
         throw new UsageError((err as Error).message)
       }
+      // Loaded on demand so that every other command starts without the Kubernetes client.
+      const [{ pino }, { Agent }, { createAgentMetrics }, { createNftDataplane }, { startOpsServer }, { KubeConfigError, loadKubeConfig }] = await Promise.all([
+        import('pino'),
+        import('../../agent/agent.js'),
+        import('../../agent/agent-metrics.js'),
+        import('../../agent/nft-dataplane.js'),
+        import('../../agent/ops-server.js'),
+        import('../../cluster/live-kubeconfig.js'),
+      ])
       let kubeConfig
       try {
         kubeConfig = loadKubeConfig({
