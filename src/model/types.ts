@@ -128,6 +128,8 @@ export interface Pod {
   readonly labels: Labels
   /** From `status.podIPs`/`status.podIP` (or allocated by the lab); may be empty offline. */
   readonly ips: readonly string[]
+  /** true when netpol chose the address because the manifest had none; see docs/semantics.md */
+  readonly ipsAssumed?: boolean
   readonly containerPorts: readonly ContainerPort[]
   /** Policies neither select nor match hostNetwork pods by selector; only ipBlock sees their IPs. */
   readonly hostNetwork: boolean
