@@ -1,20 +1,56 @@
 /**
  * @module The one way commands read their PATH arguments: load the manifests (relative to the
- * CLI's working directory, `-` for stdin), print warnings, and with --verbose list what was skipped.
+ * CLI's working directory, `-` for stdin), print warnings, with --verbose list what was skipped,
+ * and give pods without an address one from --pod-cidr (see docs/semantics.md, "Pods without addresses").
  */
 import { isAbsolute, resolve } from 'node:path'
 import { formatDiagnostic } from '../model/diagnostic.js'
 import { loadManifests, type LoadResult } from '../cluster/load-manifests.js'
+import { assumePodIPs, DEFAULT_POD_CIDR, parsePodCidr, PodCidrError } from '../cluster/assume-pod-ips.js'
+import type { ClusterState } from '../model/types.js'
+import { UsageError } from './errors.js'
 import type { CliIO } from './io.js'
 
 export interface LoadInputOptions {
   readonly namespace?: string
   readonly verbose?: boolean
+  /** `--pod-cidr`: where pods without an IP get one; `none` keeps them without. Default DEFAULT_POD_CIDR. */
+  readonly podCidr?: string
+}
+
+/** The `--pod-cidr` option, shared by every command that reads manifests (and the lab). */
+export const POD_CIDR_FLAGS = '--pod-cidr <cidr>'
+export const POD_CIDR_DESCRIPTION = `IPv4 network from which pods without an IP in the manifests get one, so ipBlock peers match them as in a real cluster (default ${DEFAULT_POD_CIDR}, kubeadm/flannel's pod network; "none": leave them without address)`
+
+/** Checks a --pod-cidr value; undefined for `none`. Throws UsageError on a bad value. */
+export function checkPodCidr(value: string | undefined): string | undefined {
+  const text = value ?? DEFAULT_POD_CIDR
+  if (text === 'none') return undefined
+  try {
+    parsePodCidr(text)
+  } catch (err) {
+    if (err instanceof PodCidrError) throw new UsageError(`--pod-cidr: ${err.message}`)
+    throw err
+  }
+  return text
+}
+
+/** Gives pods without an address one from the pod CIDR (`none`: unchanged). Throws UsageError when the CIDR is too small. */
+export function applyPodCidr(state: ClusterState, podCidr: string | undefined): ClusterState {
+  const cidr = checkPodCidr(podCidr)
+  if (cidr === undefined) return state
+  try {
+    return assumePodIPs(state, { podCidr: cidr })
+  } catch (err) {
+    if (err instanceof PodCidrError) throw new UsageError(`--pod-cidr: ${err.message}`)
+    throw err
+  }
 }
 
 export async function loadInput(paths: readonly string[], io: CliIO, options: LoadInputOptions = {}): Promise<LoadResult> {
   // Paths stay as written (so messages name files the user's way) unless the CLI runs for another directory.
   const sameDir = resolve(io.cwd) === process.cwd()
+  checkPodCidr(options.podCidr) // a bad flag is reported before any file is read
   const located = paths.map((p) => (p === '-' || isAbsolute(p) || sameDir ? p : resolve(io.cwd, p)))
   const result = await loadManifests(located, { namespace: options.namespace, stdin: io.stdin })
   for (const w of result.warnings) io.stderr(`${relativeTo(formatDiagnostic(w), io.cwd)}\n`)
@@ -23,7 +59,7 @@ export async function loadInput(paths: readonly string[], io: CliIO, options: Lo
       io.stderr(`${relativeTo(s.file, io.cwd)}:${s.line}: skipped ${s.kind}${s.name ? ` "${s.name}"` : ''} (${s.apiVersion}): netpol does not use this kind\n`)
     }
   }
-  return result
+  return { ...result, state: applyPodCidr(result.state, options.podCidr) }
 }
 
 /** Messages name files the way the user wrote them, not as absolute paths. */

@@ -8,7 +8,7 @@ import type { LoadResult } from '../cluster/load-manifests.js'
 import { formatDiagnostic } from '../model/diagnostic.js'
 import { EnvironmentError, UsageError } from './errors.js'
 import type { CliIO } from './io.js'
-import { loadInput } from './load-input.js'
+import { applyPodCidr, checkPodCidr, loadInput, POD_CIDR_DESCRIPTION, POD_CIDR_FLAGS } from './load-input.js'
 
 export interface StateSourceFlags {
   /** With PATHs: the namespace of objects without one. Live: the namespace to read. */
@@ -17,6 +17,17 @@ export interface StateSourceFlags {
   readonly kubeconfig?: string
   readonly context?: string
   readonly verbose?: boolean
+  /**
+   * `--pod-cidr`: with PATHs, pods without an IP get one from it (default 10.244.0.0/16, `none`:
+   * they stay without). Live, pods carry their real IPs; only when the flag is given do pods still
+   * without one (Pending) get an assumed address.
+   */
+  readonly podCidr?: string
+}
+
+/** Adds `--pod-cidr <cidr>` (no commander default: the live cluster must see whether it was given). */
+export function addPodCidrOption(cmd: Command): Command {
+  return cmd.option(POD_CIDR_FLAGS, POD_CIDR_DESCRIPTION)
 }
 
 /** `--kubeconfig`, `--context`, `-A/--all-namespaces` as commander `.option(...)` arguments (commands declare their own `-n`). */
@@ -48,9 +59,10 @@ export async function loadStateSource(paths: readonly string[], flags: StateSour
   if (paths.length > 0) {
     const live = [flags.kubeconfig && '--kubeconfig', flags.context && '--context', flags.allNamespaces && '--all-namespaces'].filter(Boolean)
     if (live.length > 0) throw new UsageError(`${live.join(', ')} read${live.length === 1 ? 's' : ''} a live cluster: give either PATHs or ${live.join(', ')}, not both`)
-    return await loadInput(paths, io, { namespace: flags.namespace, verbose: flags.verbose })
+    return await loadInput(paths, io, { namespace: flags.namespace, verbose: flags.verbose, podCidr: flags.podCidr })
   }
   if (flags.allNamespaces && flags.namespace) throw new UsageError('-n/--namespace and -A/--all-namespaces cannot be combined')
+  if (flags.podCidr !== undefined) checkPodCidr(flags.podCidr)
   // Loaded on demand: the Kubernetes client costs most of the CLI's start-up time, and file
   // analysis never needs it.
   const [{ ApiRequestError }, { KubeConfigError }, { loadLiveCluster }] = await Promise.all([
@@ -71,7 +83,8 @@ export async function loadStateSource(paths: readonly string[], flags: StateSour
       const s = result.state
       io.stderr(`read ${s.namespaces.length} namespaces, ${s.pods.length} pods, ${s.policies.length} policies from ${result.server}${result.namespace ? ` (namespace ${result.namespace})` : ''}\n`)
     }
-    return result
+    // Live pods carry their real IPs; a Pending pod without one is given an assumed address only on request.
+    return flags.podCidr === undefined ? result : { ...result, state: applyPodCidr(result.state, flags.podCidr) }
   } catch (err) {
     if (err instanceof KubeConfigError) throw new EnvironmentError(`${err.message} (or give manifest PATHs to analyse files)`)
     if (err instanceof ApiRequestError) throw new EnvironmentError(err.message)

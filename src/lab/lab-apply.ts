@@ -12,6 +12,8 @@ import { labDir, writeLabState } from './state-store.js'
 import { isLabProcess, stopProcesses } from './lab-processes.js'
 import { mergeClusterState } from './merge-state.js'
 import { requireLab } from './require-lab.js'
+import { assumePodIPs, PodCidrError } from '../cluster/assume-pod-ips.js'
+import { UsageError } from '../cli/errors.js'
 
 export interface ApplyOptions {
   readonly name: string
@@ -20,6 +22,11 @@ export interface ApplyOptions {
   readonly state: ClusterState
   /** The new manifests are everything: objects not in them are removed. */
   readonly prune?: boolean
+  /**
+   * Pods without an IP get one from this CIDR, as `matrix --pod-cidr` assumes; chosen after the
+   * merge, so the running pods' addresses are never handed out twice. Absent: the lab allocates.
+   */
+  readonly podCidr?: string
 }
 
 export interface ApplyResult {
@@ -31,7 +38,15 @@ export interface ApplyResult {
 
 export async function labApply(ctx: LabContext, o: ApplyOptions): Promise<ApplyResult> {
   const running = await requireLab(ctx.root, o.name)
-  return applyClusterState(ctx, running, mergeClusterState(running.cluster, o.state, o.prune), o.manifests)
+  const merged = mergeClusterState(running.cluster, o.state, o.prune)
+  let desired = merged
+  try {
+    if (o.podCidr !== undefined) desired = assumePodIPs(merged, { podCidr: o.podCidr })
+  } catch (err) {
+    if (err instanceof PodCidrError) throw new UsageError(`--pod-cidr: ${err.message}`)
+    throw err
+  }
+  return applyClusterState(ctx, running, desired, o.manifests)
 }
 
 /** Moves a running lab to `desired` (a whole cluster state); shared by `lab apply` and tests. */

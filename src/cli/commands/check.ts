@@ -35,7 +35,8 @@ Examples:
     )
     .addHelpText('after', liveClusterHelp('check'))
     .action(async (paths: string[], flags: CheckFlags & StateSourceFlags) => {
-      const { state, skipped } = await loadStateSource(paths, flags, ctx.io)
+      // Validation only: no addresses to assume.
+      const { state, skipped } = await loadStateSource(paths, { ...flags, podCidr: 'none' }, ctx.io)
       const parts = [
         count(state.namespaces.length, 'namespace', 'namespaces'),
         count(state.pods.length, 'pod', 'pods'),

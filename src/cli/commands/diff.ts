@@ -7,7 +7,7 @@ import type { RegisterCommand } from '../main.js'
 import { useColour } from '../io.js'
 import { EXIT_NO } from '../errors.js'
 import { loadInput } from '../load-input.js'
-import { addLiveClusterOptions, loadStateSource, type StateSourceFlags } from '../state-source.js'
+import { addLiveClusterOptions, addPodCidrOption, loadStateSource, type StateSourceFlags } from '../state-source.js'
 import { createEngine } from '../../engine/engine.js'
 import { allowsSomethingNew, diffConnectivity, type DiffResult } from '../../analyze/diff.js'
 import { GROUP_BY_VALUES, type GroupBy } from '../../analyze/group.js'
@@ -22,7 +22,7 @@ interface DiffFlags {
 }
 
 export const register: RegisterCommand = (program, ctx) => {
-  addLiveClusterOptions(program.command('diff'))
+  addPodCidrOption(addLiveClusterOptions(program.command('diff')))
     .summary('connections a change newly allows or denies, with the policies that cause each')
     .description(
       'Compare the connectivity of two sets of manifests (BEFORE and AFTER: files or directories) and list the ' +
@@ -59,7 +59,7 @@ Live cluster: with one PATH, the live state of your kubeconfig is BEFORE and PAT
     .action(async (first: string, second: string | undefined, flags: DiffFlags & StateSourceFlags) => {
       // One PATH: the live cluster is BEFORE, the PATH is the change about to be applied.
       const before = second === undefined ? await loadStateSource([], flags, ctx.io) : await loadStateSource([first], flags, ctx.io)
-      const after = await loadInput([second ?? first], ctx.io, { namespace: flags.namespace, verbose: flags.verbose })
+      const after = await loadInput([second ?? first], ctx.io, { namespace: flags.namespace, verbose: flags.verbose, podCidr: flags.podCidr })
       const result = diffConnectivity(
         { state: before.state, evaluator: createEngine(before.state) },
         { state: after.state, evaluator: createEngine(after.state) },

@@ -5,7 +5,7 @@
 import { Option } from 'commander'
 import type { RegisterCommand } from '../main.js'
 import { useColour } from '../io.js'
-import { addLiveClusterOptions, liveClusterHelp, loadStateSource, type StateSourceFlags } from '../state-source.js'
+import { addLiveClusterOptions, addPodCidrOption, liveClusterHelp, loadStateSource, type StateSourceFlags } from '../state-source.js'
 import { createEngine } from '../../engine/engine.js'
 import { explainVerdict, resolveEndpoint, resolveExplainPort } from '../../analyze/explain.js'
 import { renderExplainText } from '../../render/explain-text.js'
@@ -21,7 +21,7 @@ interface ExplainFlags {
 }
 
 export const register: RegisterCommand = (program, ctx) => {
-  addLiveClusterOptions(program.command('explain'))
+  addPodCidrOption(addLiveClusterOptions(program.command('explain')))
     .summary('why one connection is allowed or denied, down to the policy, rule and line')
     .description(
       'Explain whether a new connection from SRC to DST on a port is allowed: for the egress of the source ' +

@@ -8,7 +8,7 @@ import { Option } from 'commander'
 import type { CliContext, RegisterCommand } from '../main.js'
 import { useColour } from '../io.js'
 import { UsageError } from '../errors.js'
-import { loadInput } from '../load-input.js'
+import { checkPodCidr, loadInput, POD_CIDR_DESCRIPTION, POD_CIDR_FLAGS } from '../load-input.js'
 import { parsePortSpec } from '../../analyze/matrix.js'
 import { renderMatrixTable } from '../../render/table.js'
 import { renderJson } from '../../render/json.js'
@@ -94,23 +94,26 @@ Workflow (like kubectl apply / kubectl exec ... curl):
     .addOption(nameOption())
     .option('--nodes <n>', 'number of nodes (2-16)', '2')
     .option('-n, --namespace <namespace>', 'namespace for objects that have none (default "default")')
+    .option(POD_CIDR_FLAGS, POD_CIDR_DESCRIPTION)
     .addHelpText(
       'after',
       `
 Pods go to the node their spec.nodeName names (node-0, node-1, ...), else round-robin; addresses
-come from the manifests' pod IPs, else from 10.244.<node>.0/24. hostNetwork pods are not run.
+come from the manifests' pod IPs, else from --pod-cidr, the very addresses \`netpol matrix\` assumes
+(with --pod-cidr none: from 10.244.<node>.0/24). hostNetwork pods are not run.
 SCTP ports are not served (Node.js has no SCTP sockets): a warning says so.
 
 Examples:
   sudo ./bin/netpol lab up examples/three-tier
   sudo ./bin/netpol lab up manifests/ --name staging --nodes 3`,
     )
-    .action(async (paths: string[], flags: { name?: string; nodes: string; namespace?: string }) => {
+    .action(async (paths: string[], flags: { name?: string; nodes: string; namespace?: string; podCidr?: string }) => {
       const name = labName(flags, ctx)
       const nodeCount = Number(flags.nodes)
       if (!Number.isInteger(nodeCount)) throw new UsageError(`invalid --nodes "${flags.nodes}": expected a number from 2 to 16`)
+      checkPodCidr(flags.podCidr)
       await checkLabEnvironment()
-      const { state } = await loadInput(paths, ctx.io, { namespace: flags.namespace })
+      const { state } = await loadInput(paths, ctx.io, { namespace: flags.namespace, podCidr: flags.podCidr })
       try {
         const lc = labContext(ctx)
         const running = await withLabLock(lc.root, name, 'up', () => labUp(lc, { name, nodeCount, manifests: absolutePaths(paths, ctx.io.cwd), state }))
@@ -133,10 +136,12 @@ Examples:
     .addOption(nameOption())
     .option('--prune', 'the manifests are the whole cluster: remove objects that are not in them')
     .option('-n, --namespace <namespace>', 'namespace for objects that have none (default "default")')
+    .option(POD_CIDR_FLAGS, POD_CIDR_DESCRIPTION)
     .addHelpText(
       'after',
       `
-Objects replace the running ones with the same kind, namespace and name; others stay (with --prune
+New pods without an IP get one from --pod-cidr, as \`netpol matrix\` assumes (the running pods'
+addresses are never handed out twice). Objects replace the running ones with the same kind, namespace and name; others stay (with --prune
 they are removed). A workload's pods are replaced together. New pods get namespaces before the new
 rulesets are applied (each node's in one atomic transaction), and their servers start after.
 
@@ -144,12 +149,14 @@ Examples:
   sudo ./bin/netpol lab apply deny-all.yaml
   sudo ./bin/netpol lab apply examples/three-tier --prune`,
     )
-    .action(async (paths: string[], flags: { name?: string; prune?: boolean; namespace?: string }) => {
+    .action(async (paths: string[], flags: { name?: string; prune?: boolean; namespace?: string; podCidr?: string }) => {
       const name = labName(flags, ctx)
+      const podCidr = checkPodCidr(flags.podCidr)
       await checkLabEnvironment()
-      const { state } = await loadInput(paths, ctx.io, { namespace: flags.namespace })
+      // Addresses are assumed after merging with the running lab (labApply), not here.
+      const { state } = await loadInput(paths, ctx.io, { namespace: flags.namespace, podCidr: 'none' })
       const lc = labContext(ctx)
-      const r = await withLabLock(lc.root, name, 'apply', () => labApply(lc, { name, manifests: absolutePaths(paths, ctx.io.cwd), state, prune: flags.prune }))
+      const r = await withLabLock(lc.root, name, 'apply', () => labApply(lc, { name, manifests: absolutePaths(paths, ctx.io.cwd), state, prune: flags.prune, ...(podCidr === undefined ? {} : { podCidr }) }))
       const parts = [
         `${r.state.cluster.policies.length} policies`,
         `${r.state.topology.pods.length} pods`,

@@ -5,7 +5,7 @@ import { Option } from 'commander'
 import type { RegisterCommand } from '../main.js'
 import { useColour } from '../io.js'
 import { EXIT_NO, UsageError } from '../errors.js'
-import { addLiveClusterOptions, liveClusterHelp, loadStateSource, type StateSourceFlags } from '../state-source.js'
+import { addLiveClusterOptions, addPodCidrOption, liveClusterHelp, loadStateSource, type StateSourceFlags } from '../state-source.js'
 import { LINT_RULES, lint, severityAtLeast, type LintSeverity } from '../../analyze/lint.js'
 import { renderLintJson, renderLintSarif, renderLintText } from '../../render/lint-output.js'
 import { VERSION } from '../version.js'
@@ -32,7 +32,7 @@ function parseDisable(value: string, previous: string[]): string[] {
 }
 
 export const register: RegisterCommand = (program, ctx) => {
-  addLiveClusterOptions(program.command('lint'))
+  addPodCidrOption(addLiveClusterOptions(program.command('lint')))
     .summary('find common NetworkPolicy mistakes (DNS cut off, selectors that select nothing, ...)')
     .description(
       'Check policies (and the workloads and namespaces next to them) for the mistakes people make again and again. ' +

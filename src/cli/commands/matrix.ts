@@ -7,7 +7,7 @@ import type { RegisterCommand } from '../main.js'
 import type { CliIO } from '../io.js'
 import { useColour } from '../io.js'
 import { UsageError } from '../errors.js'
-import { addLiveClusterOptions, liveClusterHelp, loadStateSource, type StateSourceFlags } from '../state-source.js'
+import { addLiveClusterOptions, addPodCidrOption, liveClusterHelp, loadStateSource, type StateSourceFlags } from '../state-source.js'
 import { createEngine } from '../../engine/engine.js'
 import { computeMatrix, defaultPorts, parsePortSpec, type PortSpec } from '../../analyze/matrix.js'
 import { MATRIX_FORMATS, renderMatrixChunks, type MatrixFormat } from '../../render/matrix-output.js'
@@ -28,7 +28,7 @@ interface MatrixFlags {
 const PROGRESS_THRESHOLD = 250_000
 
 export const register: RegisterCommand = (program, ctx) => {
-  addLiveClusterOptions(program.command('matrix'))
+  addPodCidrOption(addLiveClusterOptions(program.command('matrix')))
     .summary('who may connect to whom: every ordered pair of pods, per port')
     .description(
       'Print the reachability of every ordered pair of pods (a pod to itself included) on each probed port: ' +

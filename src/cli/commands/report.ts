@@ -7,7 +7,7 @@ import { basename, dirname, join, resolve } from 'node:path'
 import { Option } from 'commander'
 import type { RegisterCommand } from '../main.js'
 import { EnvironmentError, UsageError } from '../errors.js'
-import { addLiveClusterOptions, liveClusterHelp, loadStateSource, type StateSourceFlags } from '../state-source.js'
+import { addLiveClusterOptions, addPodCidrOption, liveClusterHelp, loadStateSource, type StateSourceFlags } from '../state-source.js'
 import { createEngine } from '../../engine/engine.js'
 import { GROUP_BY_VALUES, type GroupBy } from '../../analyze/group.js'
 import { buildReport, type ReportModel } from '../../analyze/report.js'
@@ -36,7 +36,7 @@ export async function renderReport(model: ReportModel): Promise<string> {
 }
 
 export const register: RegisterCommand = (program, ctx) => {
-  addLiveClusterOptions(program.command('report'))
+  addPodCidrOption(addLiveClusterOptions(program.command('report')))
     .summary('one self-contained HTML page: graph, matrix, lint findings, every policy explained')
     .description(
       'Write an HTML report that opens offline: a graph of namespaces and workloads with the allowed connections ' +

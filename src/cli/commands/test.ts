@@ -8,7 +8,7 @@ import { Option } from 'commander'
 import type { RegisterCommand } from '../main.js'
 import { useColour } from '../io.js'
 import { EnvironmentError, EXIT_NO } from '../errors.js'
-import { addLiveClusterOptions, liveClusterHelp, loadStateSource, type StateSourceFlags } from '../state-source.js'
+import { addLiveClusterOptions, addPodCidrOption, liveClusterHelp, loadStateSource, type StateSourceFlags } from '../state-source.js'
 import { InputError } from '../../model/diagnostic.js'
 import { createEngine } from '../../engine/engine.js'
 import { checkExpectations, parseExpectations } from '../../analyze/expectations.js'
@@ -23,7 +23,7 @@ interface TestFlags {
 }
 
 export const register: RegisterCommand = (program, ctx) => {
-  addLiveClusterOptions(program.command('test'))
+  addPodCidrOption(addLiveClusterOptions(program.command('test')))
     .summary('check expected reachability ("frontend may reach db on 5432/TCP") against the policies')
     .description(
       'Check a file of expectations against what the policies allow, offline. Each expectation names a source, ' +
