@@ -113,13 +113,18 @@ describe('netpol diff (CLI)', () => {
     expect(json.changes.map((c) => `${c.change} ${c.from} -> ${c.to} +${c.newlyAllowed} -${c.newlyDenied}`)).toEqual([
       'added prod/backend[Deployment] -> 203.0.113.0/24 +TCP 443 -none',
       'changed 0.0.0.0/0 -> prod/frontend[Deployment] +none -TCP 80',
+      // Pods whose egress is open reach the frontend through its ipBlock (with their assumed pod IPs), so they lose 80 too.
+      'changed kube-system/kube-dns[Deployment] -> prod/frontend[Deployment] +none -TCP 80',
       'changed prod/backend[Deployment] -> kube-system/kube-dns[Deployment] +TCP 53 -none',
+      'changed prod/database[Deployment] -> prod/frontend[Deployment] +none -TCP 80',
       'changed prod/frontend[Deployment] -> kube-system/kube-dns[Deployment] +TCP 53 -none',
     ])
     expect(json.changes.map((c) => c.causes.map((x) => `${x.side}:${x.policies.map((p) => p.name).join(',')}`).join(' '))).toEqual([
       'egress:backend-policy',
       'ingress:allow-frontend-ingress',
+      'ingress:allow-frontend-ingress',
       'egress:backend-policy',
+      'ingress:allow-frontend-ingress',
       'egress:frontend-to-backend',
     ])
     expect(json.changes[0].causes[0].policies[0].file).toBe('examples/three-tier-v2/policies.yaml')

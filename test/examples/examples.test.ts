@@ -8,6 +8,7 @@ import { readFileSync, readdirSync, statSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { parse } from 'yaml'
 import { loadManifests } from '../../src/cluster/load-manifests.js'
+import { assumePodIPs, DEFAULT_POD_CIDR } from '../../src/cluster/assume-pod-ips.js'
 import { createEngine } from '../../src/engine/engine.js'
 import { referenceEvaluator } from '../../src/engine/reference.js'
 import { resolveEndpoint, resolveExplainPort } from '../../src/analyze/explain.js'
@@ -69,7 +70,8 @@ describe('examples', () => {
       })
 
       it('holds through the fast engine and the reference evaluator', async () => {
-        const { state } = await loadManifests([dir])
+        // Pods without an IP get the addresses the CLI assumes by default (--pod-cidr 10.244.0.0/16).
+        const state = assumePodIPs((await loadManifests([dir])).state, { podCidr: DEFAULT_POD_CIDR })
         const engine = createEngine(state)
         const reference = referenceEvaluator(state)
         for (const e of expectations) {

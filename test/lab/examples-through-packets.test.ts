@@ -7,6 +7,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest'
 import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { loadManifests } from '../../src/cluster/load-manifests.js'
+import { assumePodIPs, DEFAULT_POD_CIDR } from '../../src/cluster/assume-pod-ips.js'
 import { labProbe } from '../../src/lab/lab-probe.js'
 import { describeDisagreement } from '../../src/lab/probe-plan.js'
 import { LabPool } from './lab-harness.js'
@@ -29,7 +30,8 @@ describe.concurrent('examples through real packets', () => {
   })
   for (const example of examples) {
     it(example, async () => {
-      const { state: desired } = await loadManifests([join('examples', example)])
+      // With the pod addresses `netpol matrix` assumes by default, as `lab up` gives them.
+      const desired = assumePodIPs((await loadManifests([join('examples', example)])).state, { podCidr: DEFAULT_POD_CIDR })
       await pool.run(async (lab) => {
         const state = await lab.set(desired)
         expect(state.topology.pods.length).toBe(desired.pods.filter((p) => !p.hostNetwork).length)
