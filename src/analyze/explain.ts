@@ -175,6 +175,11 @@ export interface RuleExplanation {
   readonly peer: string
   /** `ports[0]: 8080/TCP`, or `every port` when the rule has none. */
   readonly port: string
+  /**
+   * Set when an ipBlock peer matched the other pod only through an address netpol assumed (the
+   * manifest has none; `--pod-cidr`, docs/semantics.md "Pods without addresses").
+   */
+  readonly assumedIp?: string
 }
 
 /** Why one rule of a selecting policy did not allow the connection. */
@@ -223,8 +228,8 @@ export function explainVerdict(state: ClusterState, verdict: Verdict): Explanati
   const { traffic } = verdict
   const from = endpointName(traffic.from)
   const to = endpointName(traffic.to)
-  const egress = explainSide(state, verdict.egress, traffic.from)
-  const ingress = explainSide(state, verdict.ingress, traffic.to)
+  const egress = explainSide(state, verdict.egress, traffic.from, traffic.to)
+  const ingress = explainSide(state, verdict.ingress, traffic.to, traffic.from)
   const portText = `${traffic.port}/${traffic.protocol}`
   let summary: string
   if (verdict.loopback) summary = `${from} connecting to itself on ${portText} is allowed: traffic to itself never leaves the pod, so policies do not filter it`
@@ -236,7 +241,8 @@ export function explainVerdict(state: ClusterState, verdict: Verdict): Explanati
   return { from, to, port: traffic.port, protocol: traffic.protocol, allowed: verdict.allowed, loopback: verdict.loopback, summary, egress, ingress }
 }
 
-function explainSide(state: ClusterState, side: DirectionVerdict, endpoint: Endpoint): SideExplanation {
+/** `other` is the far end of the connection: the one a matching rule's peer must match. */
+function explainSide(state: ClusterState, side: DirectionVerdict, endpoint: Endpoint, other: Endpoint): SideExplanation {
   const name = endpointName(endpoint)
   const dir = side.direction.toLowerCase()
   const policies = side.policies.map((pe): PolicyExplanation => {
@@ -245,7 +251,7 @@ function explainSide(state: ClusterState, side: DirectionVerdict, endpoint: Endp
       policy: `${pe.policy.namespace}/${pe.policy.name}`,
       source: formatSource(pe.policy.source),
       allowed: pe.allowedBy.length > 0,
-      allowedBy: pe.allowedBy.map((m) => explainMatch(policy, m)),
+      allowedBy: pe.allowedBy.map((m) => explainMatch(policy, m, other)),
       misses: pe.misses.map((miss) => ({
         rule: miss.ruleIndex < 0 ? null : `${miss.direction.toLowerCase()}[${miss.ruleIndex}]`,
         reason: miss.reason,
@@ -275,18 +281,21 @@ function findPolicy(state: ClusterState, namespace: string, name: string): Netwo
   return state.policies.find((p) => p.namespace === namespace && p.name === name)
 }
 
-function explainMatch(policy: NetworkPolicy | undefined, m: RuleMatch): RuleExplanation {
+function explainMatch(policy: NetworkPolicy | undefined, m: RuleMatch, other: Endpoint): RuleExplanation {
   const dir = m.direction === 'Ingress' ? 'ingress' : 'egress'
   const peersField = m.direction === 'Ingress' ? 'from' : 'to'
   const rule = policy ? (m.direction === 'Ingress' ? policy.ingress[m.ruleIndex] : policy.egress[m.ruleIndex]) : undefined
   const peers = rule ? (m.direction === 'Ingress' ? (rule as NetworkPolicy['ingress'][number]).from : (rule as NetworkPolicy['egress'][number]).to) : undefined
-  const peer = m.peerIndex === undefined
+  let peer = m.peerIndex === undefined
     ? 'every peer'
     : `${peersField}[${m.peerIndex}]${peers?.[m.peerIndex] && policy ? `: ${describePeer(peers[m.peerIndex], policy.namespace)}` : ''}`
   const port = m.portIndex === undefined
     ? 'every port'
     : `ports[${m.portIndex}]${rule?.ports[m.portIndex] ? `: ${describePort(rule.ports[m.portIndex])}` : ''}`
-  return { rule: `${dir}[${m.ruleIndex}]`, source: formatSource(m.source), peer, port }
+  // An ipBlock saw the other pod only through an address netpol chose for it: say so, the user never wrote it.
+  const assumedIp = m.peerIndex !== undefined && peers?.[m.peerIndex]?.ipBlock && other.kind === 'pod' && other.pod.ipsAssumed ? other.pod.ips[0] : undefined
+  if (assumedIp !== undefined) peer += `, which matches ${assumedIp} (assumed: the manifest has no pod IP; --pod-cidr)`
+  return { rule: `${dir}[${m.ruleIndex}]`, source: formatSource(m.source), peer, port, ...(assumedIp !== undefined ? { assumedIp } : {}) }
 }
 
 /** kubectl's selector syntax: `app=web,tier in (a,b),!legacy`; `{}` for the empty selector. */

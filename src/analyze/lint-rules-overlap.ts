@@ -222,7 +222,9 @@ const ipBlockCoversPods: LintRule = {
   help: 'ipBlock is meant for addresses outside the cluster; whether it also matches pod traffic depends on the network plugin. Select pods with podSelector/namespaceSelector, and add the pod CIDR to `except`.',
   check(ctx) {
     const out: LintFinding[] = []
-    const pods = ctx.state.pods.filter((p) => !p.hostNetwork && p.ips.length > 0)
+    // Only addresses the user knows (from the manifests or the cluster): an address netpol assumed
+    // for a pod without one would make every 0.0.0.0/0 a finding about addresses nobody wrote.
+    const pods = ctx.state.pods.filter((p) => !p.hostNetwork && p.ips.length > 0 && !p.ipsAssumed)
     if (pods.length === 0) return out
     for (const policy of ctx.state.policies) {
       const peers = [

@@ -95,6 +95,7 @@ export function describePeerMiss(policy: NetworkPolicy, peers: readonly NetworkP
   const hasIpBlock = peers.some((p) => p.ipBlock !== undefined)
   if (e.kind === 'pod' && e.pod.hostNetwork && hasSelectorPeer) return `${base} (a hostNetwork pod is matched only by ipBlock)`
   if (e.kind === 'pod' && e.pod.ips.length === 0 && hasIpBlock) return `${base} (${qualifiedName(e.pod)} has no known IP for ipBlock)`
+  if (e.kind === 'pod' && e.pod.ipsAssumed && hasIpBlock) return `${base} (${e.pod.ips.join(', ')} is assumed: the manifest has no pod IP; --pod-cidr)`
   if (e.kind === 'ip' && hasSelectorPeer && !hasIpBlock) return `${base} (an address outside the cluster is matched only by ipBlock)`
   return base
 }

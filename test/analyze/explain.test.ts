@@ -1,7 +1,9 @@
 import { describe, it, expect } from 'vitest'
 import { describePeer, describePort, describeSelector, editDistance, explainVerdict, resolveEndpoint, resolveExplainPort } from '../../src/analyze/explain.js'
 import { UsageError } from '../../src/cli/errors.js'
-import type { NetworkPolicy } from '../../src/model/types.js'
+import type { NetworkPolicy, Pod } from '../../src/model/types.js'
+import { assumePodIPs, DEFAULT_POD_CIDR } from '../../src/cluster/assume-pod-ips.js'
+import { createEngine } from '../../src/engine/engine.js'
 import type { DirectionVerdict, Verdict } from '../../src/engine/verdict.js'
 import { cluster, everything, labelsSelector, pod } from './cluster-builders.js'
 
@@ -170,5 +172,53 @@ describe('explainVerdict', () => {
     expect(e.egress.summary).toMatch(/not a pod of the cluster/)
     expect(e.ingress.summary).toBe('prod/db-0 is isolated for ingress by one policy, which does not allow this connection')
     expect(e.ingress.policies[0].misses).toEqual([{ rule: 'ingress[0]', reason: 'peer', detail: 'peer 203.0.113.1 matches none of 1 peer', source: 'np.yaml:11' }])
+  })
+})
+
+describe('explainVerdict with assumed pod addresses', () => {
+  const frontend = pod('prod', 'frontend-0', { labels: { tier: 'frontend' } })
+  const client = pod('prod', 'client-0')
+  const known = pod('prod', 'known-0', { ips: ['10.1.2.3'] })
+  const ingressFromAnywhere: NetworkPolicy = {
+    namespace: 'prod',
+    name: 'from-anywhere',
+    podSelector: labelsSelector({ tier: 'frontend' }),
+    policyTypes: ['Ingress'],
+    ingress: [
+      {
+        from: [{ ipBlock: { cidr: '0.0.0.0/0', except: ['10.1.0.0/16'] }, source: { file: 'np.yaml', line: 10 } }],
+        ports: [{ protocol: 'TCP', port: 80, source: { file: 'np.yaml', line: 12 } }],
+        source: { file: 'np.yaml', line: 9 },
+      },
+      {
+        from: [{ ipBlock: { cidr: '192.0.2.0/24', except: [] }, source: { file: 'np.yaml', line: 14 } }],
+        ports: [{ protocol: 'TCP', port: 81, source: { file: 'np.yaml', line: 16 } }],
+        source: { file: 'np.yaml', line: 13 },
+      },
+    ],
+    egress: [],
+    source: { file: 'np.yaml', line: 1 },
+  }
+  const s = assumePodIPs(cluster([frontend, client, known], [ingressFromAnywhere]), { podCidr: DEFAULT_POD_CIDR })
+  const byName = (name: string): Pod => s.pods.find((p) => p.name === name)!
+
+  it('says when an ipBlock peer matched the other pod only through an assumed address', () => {
+    const engine = createEngine(s)
+    const e = explainVerdict(s, engine.evaluate({ from: { kind: 'pod', pod: byName('client-0') }, to: { kind: 'pod', pod: byName('frontend-0') }, port: 80, protocol: 'TCP' }))
+    expect(e.allowed).toBe(true)
+    const match = e.ingress.policies[0].allowedBy[0]
+    expect(match.assumedIp).toBe(byName('client-0').ips[0])
+    expect(match.peer).toBe(`from[0]: ipBlock 0.0.0.0/0 except 10.1.0.0/16, which matches ${byName('client-0').ips[0]} (assumed: the manifest has no pod IP; --pod-cidr)`)
+  })
+
+  it('says nothing of the kind for an address from the manifest, and names the assumed address in a miss', () => {
+    const engine = createEngine(s)
+    const fromKnown = explainVerdict(s, engine.evaluate({ from: { kind: 'pod', pod: byName('known-0') }, to: { kind: 'pod', pod: byName('frontend-0') }, port: 80, protocol: 'TCP' }))
+    expect(fromKnown.allowed).toBe(false)
+    expect(JSON.stringify(fromKnown)).not.toContain('assumed')
+    const wrongPort = explainVerdict(s, engine.evaluate({ from: { kind: 'pod', pod: byName('client-0') }, to: { kind: 'pod', pod: byName('frontend-0') }, port: 81, protocol: 'TCP' }))
+    expect(wrongPort.allowed).toBe(false)
+    const peerMiss = wrongPort.ingress.policies[0].misses.find((m) => m.reason === 'peer')
+    expect(peerMiss?.detail).toContain(`(${byName('client-0').ips[0]} is assumed: the manifest has no pod IP; --pod-cidr)`)
   })
 })

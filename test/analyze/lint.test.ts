@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { loadManifestText } from '../../src/cluster/load-manifests.js'
 import { LINT_RULES, lint } from '../../src/analyze/lint.js'
+import { assumePodIPs } from '../../src/cluster/assume-pod-ips.js'
 
 const FIXTURES = join(import.meta.dirname, '../fixtures/lint')
 
@@ -114,6 +115,17 @@ spec:
     const f = findings.find((x) => x.ruleId === 'namespace-label-unknown')!
     expect(f.hint).toContain('kubernetes.io/metadata.name: monitoring')
     expect(f.field).toBe('spec.ingress[0].from[0].namespaceSelector')
+  })
+
+  it('ipblock-covers-pods ignores addresses netpol assumed for pods without one, and still sees manifest IPs', () => {
+    const bad = readFileSync(join(FIXTURES, 'ipblock-covers-pods', 'bad.yaml'), 'utf8')
+    const withoutStatus = bad.replace(/^status:\n(  .*\n)+/m, '')
+    expect(withoutStatus).not.toContain('podIP')
+    const assumed = assumePodIPs(loadManifestText(withoutStatus, { file: 'bad.yaml' }).state, { podCidr: '10.244.0.0/16' })
+    expect(assumed.pods[0].ipsAssumed).toBe(true)
+    expect(lint(assumed).findings.map((f) => f.ruleId)).not.toContain('ipblock-covers-pods')
+    const known = assumePodIPs(loadManifestText(bad, { file: 'bad.yaml' }).state, { podCidr: '10.244.0.0/16' })
+    expect(lint(known).findings.map((f) => f.ruleId)).toContain('ipblock-covers-pods')
   })
 
   it('findings are sorted by file and line', () => {
