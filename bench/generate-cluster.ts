@@ -176,11 +176,6 @@ interface AppNamespace {
   readonly workloads: GeneratedWorkload[]
 }
 
-interface Builder {
-  readonly rng: Prng
-  readonly source: (ns: string) => SourceRef
-}
-
 function makeAppNamespaces(rng: Prng, count: number): { name: string; team: string; env: (typeof ENVS)[number] }[] {
   const teams = TEAM_WORDS.slice(0, Math.max(2, Math.min(TEAM_WORDS.length, Math.ceil(count / 20))))
   const out: { name: string; team: string; env: (typeof ENVS)[number] }[] = []
