@@ -266,9 +266,13 @@ export async function main(argv: readonly string[]): Promise<number> {
     options = parseBenchArgs(argv)
   } catch (err) {
     if (err instanceof BenchUsageError) {
-      if (err.message) process.stderr.write(`error: ${err.message}\n`)
-      process.stderr.write(USAGE)
-      return err.message ? 2 : 0
+      // --help: usage on stdout, exit 0; a bad argument: the error and usage on stderr, exit 2.
+      if (!err.message) {
+        process.stdout.write(USAGE)
+        return 0
+      }
+      process.stderr.write(`error: ${err.message}\n${USAGE}`)
+      return 2
     }
     throw err
   }
