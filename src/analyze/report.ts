@@ -17,6 +17,8 @@ export interface PeerSection {
   readonly line: number
   /** Groups the peer matches in the input (ipBlock peers: pods whose IPs it covers). */
   readonly matches: readonly string[]
+  /** An ipBlock peer that matches pods through addresses netpol assumed (the manifests have none; --pod-cidr). */
+  readonly throughAssumedIps?: boolean
 }
 
 export interface RuleSection {
@@ -85,11 +87,11 @@ export function buildReport(state: ClusterState, engine: Engine, options: Report
   const { groupBy } = options
   const label = (pods: readonly Pod[]) => [...new Set(pods.map((p) => groupLabel(podGroup(p, groupBy))))].sort()
   const findings = lint(state).findings
-  const peerSection = (policy: NetworkPolicy, peer: NetworkPolicyPeer): PeerSection => ({
-    text: describePeer(peer, policy.namespace),
-    line: peer.source.line,
-    matches: label(engine.peerPods(policy, peer)),
-  })
+  const peerSection = (policy: NetworkPolicy, peer: NetworkPolicyPeer): PeerSection => {
+    const pods = engine.peerPods(policy, peer)
+    const assumed = peer.ipBlock !== undefined && pods.some((p) => p.ipsAssumed)
+    return { text: describePeer(peer, policy.namespace), line: peer.source.line, matches: label(pods), ...(assumed ? { throughAssumedIps: true } : {}) }
+  }
   const policies = [...state.policies]
     .sort((a, b) => (qualifiedName(a) < qualifiedName(b) ? -1 : qualifiedName(a) > qualifiedName(b) ? 1 : 0))
     .map((p): PolicySection => {

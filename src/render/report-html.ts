@@ -119,7 +119,7 @@ function connectionsSection(m: ReportModel): string {
 function policySection(p: PolicySection): string {
   const rules = p.rules.map((r) => {
     const peers = r.peers.length === 0 ? `every ${r.direction === 'ingress' ? 'source' : 'destination'}` : r.peers
-      .map((peer) => `${escapeHtml(peer.text)} <span class="muted">(line ${peer.line}; ${peer.matches.length ? `matches ${escapeHtml(peer.matches.join(', '))}` : 'matches no pod in the input'})</span>`)
+      .map((peer) => `${escapeHtml(peer.text)} <span class="muted">(line ${peer.line}; ${peer.matches.length ? `matches ${escapeHtml(peer.matches.join(', '))}${peer.throughAssumedIps ? ' by pod IPs netpol assumed: the manifests have none, --pod-cidr' : ''}` : 'matches no pod in the input'})</span>`)
       .join('<br>')
     const ports = r.ports.length === 0 ? 'every port' : escapeHtml(r.ports.join(', '))
     return `<li><b>${r.direction}[${r.index}]</b> <span class="muted">line ${r.line}</span>: ${r.direction === 'ingress' ? 'from' : 'to'} ${peers}<br>on ${ports}</li>`

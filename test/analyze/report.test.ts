@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { loadManifestText } from '../../src/cluster/load-manifests.js'
 import { createEngine } from '../../src/engine/engine.js'
+import { assumePodIPs, DEFAULT_POD_CIDR } from '../../src/cluster/assume-pod-ips.js'
 import { buildReport, MAX_GRAPH_EDGES } from '../../src/analyze/report.js'
 import { renderConnectivityDot } from '../../src/render/report-dot.js'
 import { renderReportHtml } from '../../src/render/report-html.js'
@@ -17,6 +18,17 @@ function load(...files: string[]) {
 describe('report model', () => {
   const state = load('examples/three-tier/namespaces.yaml', 'examples/three-tier/workloads.yaml', 'examples/three-tier/policies.yaml')
   const model = buildReport(state, createEngine(state), { groupBy: 'workload', inputs: ['examples/three-tier'] })
+
+  it('an ipBlock peer matches pods only through assumed addresses, and says so', () => {
+    const frontend = (m: typeof model) => m.policies.find((p) => p.name === 'allow-frontend-ingress')!.rules[0].peers[0]
+    expect(frontend(model)).toMatchObject({ matches: [], text: 'ipBlock 0.0.0.0/0' })
+    expect(frontend(model).throughAssumedIps).toBeUndefined()
+    const assumed = assumePodIPs(state, { podCidr: DEFAULT_POD_CIDR })
+    const withIps = buildReport(assumed, createEngine(assumed), { groupBy: 'workload', inputs: ['examples/three-tier'] })
+    expect(frontend(withIps).matches).toEqual(['kube-system/kube-dns[Deployment]', 'prod/backend[Deployment]', 'prod/database[Deployment]', 'prod/frontend[Deployment]'])
+    expect(frontend(withIps).throughAssumedIps).toBe(true)
+    expect(renderReportHtml(withIps, '<svg></svg>')).toContain('by pod IPs netpol assumed')
+  })
 
   it('one section per policy: what it selects, what each rule allows and which workloads each peer matches', () => {
     expect(model.policies.map((p) => p.name)).toEqual(['allow-frontend-ingress', 'backend-policy', 'database-policy', 'frontend-to-backend'])
