@@ -63,7 +63,7 @@ describe('netpol lab walkthrough (three-tier)', () => {
     expect(up.stderr).toBe('')
     expect(up.code).toBe(0)
     expect(up.stdout).toMatch(/lab ".*" is up/)
-    expect(up.stdout).toMatch(/prod\/frontend-0 +10\.244\.\d\.\d+ +node-\d/)
+    expect(up.stdout).toMatch(/prod\/frontend-0 +10\.244\.\d+\.\d+ +node-\d/)
     const status = JSON.parse((await netpol(['lab', 'status', '-o', 'json'])).stdout)
     expect(status.nodes.map((n: { name: string }) => n.name)).toEqual(['node-0', 'node-1'])
     expect(status.pods).toHaveLength(6)
