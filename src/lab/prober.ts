@@ -6,7 +6,7 @@
  * there was just nobody listening on that port.
  */
 import { connect } from 'node:net'
-import { createSocket } from 'node:dgram'
+import { createSocket, type Socket } from 'node:dgram'
 
 export interface ProbeTarget {
   readonly ip: string
@@ -53,10 +53,46 @@ function probeTcp(t: ProbeTarget, timeoutMs: number): Promise<ProbeResult> {
   })
 }
 
-function probeUdp(t: ProbeTarget, timeoutMs: number): Promise<ProbeResult> {
+/*
+ * UDP has no connection to close: a probe that reused the source port of an earlier, allowed probe
+ * within conntrack's UDP timeout would be the same flow to the kernel, and a policy that now denies
+ * it would see it as established. So probes walk through the source ports in order instead of
+ * letting the kernel pick one at random; a port comes round again only after 28,000 probes.
+ */
+const UDP_SOURCE_FIRST = 33000
+const UDP_SOURCE_COUNT = 28000
+let udpSourceNext = Math.floor(Math.random() * UDP_SOURCE_COUNT)
+
+function bindUdpSource(): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const attempt = (triesLeft: number): void => {
+      const port = UDP_SOURCE_FIRST + udpSourceNext
+      udpSourceNext = (udpSourceNext + 1) % UDP_SOURCE_COUNT
+      const socket = createSocket('udp4')
+      socket.once('error', (err: NodeJS.ErrnoException) => {
+        socket.close()
+        if (err.code === 'EADDRINUSE' && triesLeft > 0) attempt(triesLeft - 1)
+        else reject(err)
+      })
+      socket.bind({ port, exclusive: true }, () => {
+        socket.removeAllListeners('error')
+        resolve(socket)
+      })
+    }
+    attempt(64)
+  })
+}
+
+async function probeUdp(t: ProbeTarget, timeoutMs: number): Promise<ProbeResult> {
   const start = performance.now()
+  let socket: Socket
+  try {
+    socket = await bindUdpSource()
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message
+    return { ...t, outcome: 'error', detail: code, ms: Math.round(performance.now() - start) }
+  }
   return new Promise((resolve) => {
-    const socket = createSocket('udp4')
     let done = false
     let resend: NodeJS.Timeout | undefined
     const finish = (outcome: ProbeOutcome, detail?: string): void => {
