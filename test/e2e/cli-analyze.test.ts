@@ -13,8 +13,8 @@ import { join, resolve } from 'node:path'
 import { Readable } from 'node:stream'
 import { xyzCases } from '../cases/xyz-cases.js'
 import type { Expectation, ReachabilityCase } from '../cases/case-types.js'
-import { runCli, buildProgram } from '../../src/cli/main.js'
-import type { CliIO } from '../../src/cli/io.js'
+import { buildProgram } from '../../src/cli/main.js'
+import { runCliInProcess, type CliRun } from '../cli/run-cli-in-process.js'
 
 const root = resolve(import.meta.dirname, '../..')
 const netpol = join(root, 'bin/netpol')
@@ -33,20 +33,8 @@ function run(bin: string, args: readonly string[], input?: string): { code: numb
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr }
 }
 
-async function runInProcess(args: readonly string[], input = ''): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = ''
-  let stderr = ''
-  const io: CliIO = {
-    stdout: (t) => void (stdout += t),
-    stderr: (t) => void (stderr += t),
-    stdin: Readable.from([input]),
-    stdoutIsTTY: false,
-    stderrIsTTY: false,
-    env: {},
-    cwd: root,
-  }
-  const code = await runCli(args, io)
-  return { code, stdout, stderr }
+function runInProcess(args: readonly string[], input = ''): Promise<CliRun> {
+  return runCliInProcess(args, { cwd: root, stdin: input })
 }
 
 function portsOf(c: ReachabilityCase): string[] {

@@ -3,36 +3,18 @@ import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { chromium } from 'playwright-core'
-import { runCli } from '../../src/cli/main.js'
-import type { CliIO } from '../../src/cli/io.js'
+import { runCliInProcess } from '../cli/run-cli-in-process.js'
 
 const ROOT = join(import.meta.dirname, '../..')
 const OUT = join(ROOT, 'test-results')
-
-function io(): CliIO & { out: string[]; err: string[] } {
-  const out: string[] = []
-  const err: string[] = []
-  return {
-    out,
-    err,
-    stdout: (t) => void out.push(t),
-    stderr: (t) => void err.push(t),
-    stdin: process.stdin,
-    stdoutIsTTY: false,
-    stderrIsTTY: false,
-    env: {},
-    cwd: ROOT,
-  }
-}
 
 describe('netpol report in headless Chromium', () => {
   it('opens offline without console errors, with the graph, the findings and every policy', async () => {
     mkdirSync(OUT, { recursive: true })
     const file = join(OUT, 'onlineboutique-report.html')
-    const cli = io()
-    const code = await runCli(['report', 'test/fixtures/corpus/onlineboutique_workloads/input', '-o', file], cli)
-    expect(cli.err.join('')).toMatch(/wrote .*onlineboutique-report.html/)
-    expect(code).toBe(0)
+    const cli = await runCliInProcess(['report', 'test/fixtures/corpus/onlineboutique_workloads/input', '-o', file], { cwd: ROOT })
+    expect(cli.stderr).toMatch(/wrote .*onlineboutique-report.html/)
+    expect(cli.code).toBe(0)
     const html = readFileSync(file, 'utf8')
     // Self-contained: nothing to fetch.
     expect(html).not.toMatch(/<script|<link |src="http|href="http|@import/)

@@ -2,27 +2,15 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { runCli } from '../../src/cli/main.js'
-import type { CliIO } from '../../src/cli/io.js'
+import { runCliInProcess } from '../cli/run-cli-in-process.js'
 import { LINT_RULES } from '../../src/analyze/lint.js'
 
 const ROOT = join(import.meta.dirname, '../..')
 const TIER = 'test/fixtures/review'
 
 async function run(args: string[], cwd = ROOT): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = []
-  const err: string[] = []
-  const io: CliIO = {
-    stdout: (t) => void out.push(t),
-    stderr: (t) => void err.push(t),
-    stdin: process.stdin,
-    stdoutIsTTY: false,
-    stderrIsTTY: false,
-    env: {},
-    cwd,
-  }
-  const code = await runCli(args, io)
-  return { code, out: out.join(''), err: err.join('') }
+  const r = await runCliInProcess(args, { cwd })
+  return { code: r.code, out: r.stdout, err: r.stderr }
 }
 
 describe('netpol lint (CLI)', () => {

@@ -12,9 +12,7 @@ import { assumePodIPs, DEFAULT_POD_CIDR } from '../../src/cluster/assume-pod-ips
 import { createEngine } from '../../src/engine/engine.js'
 import { referenceEvaluator } from '../../src/engine/reference.js'
 import { resolveEndpoint, resolveExplainPort } from '../../src/analyze/explain.js'
-import { runCli } from '../../src/cli/main.js'
-import type { CliIO } from '../../src/cli/io.js'
-import { Readable } from 'node:stream'
+import { runCliInProcess } from '../cli/run-cli-in-process.js'
 
 const root = resolve(import.meta.dirname, '../..')
 const examplesDir = join(root, 'examples')
@@ -31,24 +29,6 @@ interface ExampleExpectation {
 function readExpectations(dir: string): ExampleExpectation[] {
   const doc = parse(readFileSync(join(dir, 'expected.yaml'), 'utf8')) as { kind?: string; expectations?: ExampleExpectation[] } | ExampleExpectation[]
   return Array.isArray(doc) ? doc : (doc.expectations ?? [])
-}
-
-function captureIO(): { io: CliIO; out: () => string; err: () => string } {
-  let out = ''
-  let err = ''
-  return {
-    io: {
-      stdout: (t) => void (out += t),
-      stderr: (t) => void (err += t),
-      stdin: Readable.from([]),
-      stdoutIsTTY: false,
-      stderrIsTTY: false,
-      env: {},
-      cwd: root,
-    },
-    out: () => out,
-    err: () => err,
-  }
 }
 
 const examples = readdirSync(examplesDir).filter((d) => statSync(join(examplesDir, d)).isDirectory()).sort()
@@ -88,10 +68,9 @@ describe('examples', () => {
 
       it('holds through netpol explain -o json', async () => {
         for (const e of expectations) {
-          const c = captureIO()
-          const code = await runCli(['explain', `examples/${name}`, '--from', e.from, '--to', e.to, '--port', e.port, '-o', 'json'], c.io)
-          expect(code, c.err()).toBe(0)
-          expect(JSON.parse(c.out()).allowed, `${e.name}: ${e.from} -> ${e.to} ${e.port}`).toBe(e.allowed)
+          const c = await runCliInProcess(['explain', `examples/${name}`, '--from', e.from, '--to', e.to, '--port', e.port, '-o', 'json'], { cwd: root })
+          expect(c.code, c.stderr).toBe(0)
+          expect(JSON.parse(c.stdout).allowed, `${e.name}: ${e.from} -> ${e.to} ${e.port}`).toBe(e.allowed)
         }
       })
 
@@ -99,10 +78,9 @@ describe('examples', () => {
         const podToPod = expectations.filter((e) => e.from.includes('/') && e.to.includes('/'))
         const ports = [...new Set(podToPod.map((e) => (e.port.includes('/') ? e.port : `${e.port}/TCP`)))]
         if (ports.length === 0) return
-        const c = captureIO()
-        const code = await runCli(['matrix', `examples/${name}`, ...ports.flatMap((p) => ['--port', p]), '-o', 'json'], c.io)
-        expect(code, c.err()).toBe(0)
-        const { connections } = JSON.parse(c.out()) as { connections: { from: string; to: string; port: number; protocol: string; allowed: boolean }[] }
+        const c = await runCliInProcess(['matrix', `examples/${name}`, ...ports.flatMap((p) => ['--port', p]), '-o', 'json'], { cwd: root })
+        expect(c.code, c.stderr).toBe(0)
+        const { connections } = JSON.parse(c.stdout) as { connections: { from: string; to: string; port: number; protocol: string; allowed: boolean }[] }
         for (const e of podToPod) {
           const [port, protocol = 'TCP'] = e.port.split('/')
           const found = connections.filter((x) => x.from === e.from && x.to === e.to && x.port === Number(port) && x.protocol === protocol.toUpperCase())
@@ -112,16 +90,15 @@ describe('examples', () => {
       })
 
       it('passes netpol test --expect expected.yaml (the shared expectations format)', async () => {
-        const c = captureIO()
-        const code = await runCli(['test', `examples/${name}`, '--expect', `examples/${name}/expected.yaml`], c.io)
-        expect(code, c.out() + c.err()).toBe(0)
-        expect(c.out()).toContain(`${expectations.length} passed, 0 failed`)
+        const c = await runCliInProcess(['test', `examples/${name}`, '--expect', `examples/${name}/expected.yaml`], { cwd: root })
+        expect(c.code, c.stdout + c.stderr).toBe(0)
+        expect(c.stdout).toContain(`${expectations.length} passed, 0 failed`)
       })
 
       it('is valid for netpol check', async () => {
-        const c = captureIO()
-        expect(await runCli(['check', `examples/${name}`], c.io), c.err()).toBe(0)
-        expect(c.out()).toMatch(/^\d+ namespaces?, \d+ pods?, \d+ polic(y|ies) valid/)
+        const c = await runCliInProcess(['check', `examples/${name}`], { cwd: root })
+        expect(c.code, c.stderr).toBe(0)
+        expect(c.stdout).toMatch(/^\d+ namespaces?, \d+ pods?, \d+ polic(y|ies) valid/)
       })
     })
   }

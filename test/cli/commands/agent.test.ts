@@ -1,22 +1,8 @@
-import { PassThrough } from 'node:stream'
 import { describe, expect, it } from 'vitest'
-import type { CliIO } from '../../../src/cli/io.js'
-import { runCli } from '../../../src/cli/main.js'
+import { runCliInProcess, type CliRun } from '../run-cli-in-process.js'
 
-async function run(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = ''
-  let stderr = ''
-  const io: CliIO = {
-    stdout: (t) => void (stdout += t),
-    stderr: (t) => void (stderr += t),
-    stdin: new PassThrough(),
-    stdoutIsTTY: false,
-    stderrIsTTY: false,
-    env,
-    cwd: process.cwd(),
-  }
-  const code = await runCli(args, io)
-  return { code, stdout, stderr }
+function run(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
+  return runCliInProcess(args, { cwd: process.cwd(), env })
 }
 
 describe('netpol agent flags', () => {

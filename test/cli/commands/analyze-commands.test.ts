@@ -1,27 +1,13 @@
 /** matrix, explain and check through the CLI entry point, in-process (no build needed). */
 import { describe, it, expect } from 'vitest'
 import { resolve } from 'node:path'
-import { Readable } from 'node:stream'
 import { parse } from 'yaml'
-import { runCli } from '../../../src/cli/main.js'
-import type { CliIO } from '../../../src/cli/io.js'
+import { runCliInProcess } from '../run-cli-in-process.js'
 
 const root = resolve(import.meta.dirname, '../../..')
 
-async function cli(args: readonly string[], options: { stdin?: string; tty?: boolean; env?: NodeJS.ProcessEnv } = {}) {
-  let stdout = ''
-  let stderr = ''
-  const io: CliIO = {
-    stdout: (t) => void (stdout += t),
-    stderr: (t) => void (stderr += t),
-    stdin: Readable.from([options.stdin ?? '']),
-    stdoutIsTTY: options.tty ?? false,
-    stderrIsTTY: options.tty ?? false,
-    env: options.env ?? {},
-    cwd: root,
-  }
-  const code = await runCli(args, io)
-  return { code, stdout, stderr }
+function cli(args: readonly string[], options: { stdin?: string; tty?: boolean; env?: NodeJS.ProcessEnv } = {}) {
+  return runCliInProcess(args, { cwd: root, ...options })
 }
 
 const threePods = `
