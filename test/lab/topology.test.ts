@@ -3,6 +3,7 @@ import { planTopology, diffTopology, POD_GATEWAY } from '../../src/lab/topology.
 import { isLabNetns, podNetnsName, validateLabName } from '../../src/lab/lab-names.js'
 import { nodeScript, podScript, removedPodLinesForNode } from '../../src/lab/ip-script.js'
 import { cluster, ns, pod, tcp } from './fixtures.js'
+import { assumePodIPs, DEFAULT_POD_CIDR } from '../../src/cluster/assume-pod-ips.js'
 
 const four = cluster([ns('x')], [pod('x', 'a', {}), pod('x', 'b', {}), pod('x', 'c', {}), pod('x', 'd', {})])
 
@@ -39,6 +40,16 @@ describe('planTopology', () => {
     const plan = planTopology(s, { lab: 'l', nodeCount: 2 })
     expect(plan.topology.pods.map((p) => p.ip)).toEqual(['192.168.7.7', '10.244.1.2', '10.244.0.2'])
     expect(plan.warnings).toHaveLength(2)
+  })
+
+  it('runs pods on exactly the addresses matrix assumes, wherever they fall in 10.244.0.0/16, and keeps them marked', () => {
+    const assumed = assumePodIPs(four, { podCidr: DEFAULT_POD_CIDR })
+    const plan = planTopology(assumed, { lab: 'l', nodeCount: 2 })
+    expect(plan.warnings).toEqual([])
+    expect(plan.topology.pods.map((p) => p.ip)).toEqual(assumed.pods.map((p) => p.ips[0]))
+    expect(plan.state.pods.every((p) => p.ipsAssumed === true)).toBe(true)
+    // Not confined to the node's /24: nodes route each pod by its /32.
+    expect(plan.topology.pods.some((p, i) => !p.ip.startsWith(`10.244.${i % 2}.`))).toBe(true)
   })
 
   it('keeps node and address of running pods when the lab changes', () => {
