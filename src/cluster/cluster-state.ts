@@ -4,13 +4,9 @@
  * namespace used but not declared exists implicitly. Done once over all inputs, so duplicates
  * across files and namespaces declared in another file are seen.
  */
-import type { Diagnostic } from '../model/diagnostic.js'
-import { NAMESPACE_NAME_LABEL, type ClusterState, type Namespace, type Pod, type SourceRef } from '../model/types.js'
+import { formatSource, type Diagnostic } from '../model/diagnostic.js'
+import { NAMESPACE_NAME_LABEL, type ClusterState, type Namespace, type Pod } from '../model/types.js'
 import type { ManifestObjects, ObjectIdentity } from './manifest-objects.js'
-
-function where(s: SourceRef): string {
-  return s.line > 0 ? `${s.file}:${s.line}` : s.file
-}
 
 function describe(id: { kind: string; namespace?: string; name: string }): string {
   return `${id.kind} ${JSON.stringify(id.namespace === undefined ? id.name : `${id.namespace}/${id.name}`)}`
@@ -36,7 +32,7 @@ export function assembleClusterState(parts: readonly ManifestObjects[]): Assembl
           file: id.source.file,
           line: id.source.line,
           object: describe(id),
-          message: `defined more than once: also at ${where(first.source)}`,
+          message: `defined more than once: also at ${formatSource(first.source)}`,
         })
       } else {
         seen.set(key, id)
@@ -65,7 +61,7 @@ export function assembleClusterState(parts: readonly ManifestObjects[]): Assembl
         file: pod.source.file,
         line: pod.source.line,
         object: describe({ kind: 'Pod', namespace: pod.namespace, name: pod.name }),
-        message: `pod name taken twice: ${what(pod)} and ${what(other)} at ${where(other.source)} (workload pods are named <workload>-<index>)`,
+        message: `pod name taken twice: ${what(pod)} and ${what(other)} at ${formatSource(other.source)} (workload pods are named <workload>-<index>)`,
       })
     }
   }

@@ -17,11 +17,16 @@ export interface Diagnostic {
   readonly message: string
 }
 
+/** Where in the input: `file:line`, or just `file` when the line is unknown (0: objects read from a live cluster). */
+export function formatSource(s: { readonly file: string; readonly line: number }): string {
+  return s.line > 0 ? `${s.file}:${s.line}` : s.file
+}
+
 /**
  * kubectl's tone: `file:line: NetworkPolicy "ns/name" is invalid: spec.x: Invalid value: ...`.
  */
 export function formatDiagnostic(d: Diagnostic): string {
-  const where = d.line > 0 ? `${d.file}:${d.line}` : d.file
+  const where = formatSource(d)
   const obj = d.object ? ` ${d.object}${d.severity === 'error' ? ' is invalid' : ''}:` : ''
   const field = d.field ? ` ${d.field}:` : ''
   const level = d.severity === 'warning' ? ' warning:' : ''

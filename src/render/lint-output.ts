@@ -4,6 +4,7 @@
  */
 import { posix, relative, sep } from 'node:path'
 import type { LintFinding, LintRule } from '../analyze/lint-rule.js'
+import { formatSource } from '../model/diagnostic.js'
 import { renderJson } from './json.js'
 
 const RED = '\u001b[31m'
@@ -16,7 +17,7 @@ export function renderLintText(findings: readonly LintFinding[], colour: boolean
   const paint = (code: string, text: string) => (colour ? `${code}${text}${RESET}` : text)
   const lines: string[] = []
   for (const f of findings) {
-    const where = f.line > 0 ? `${f.file}:${f.line}` : f.file
+    const where = formatSource(f)
     const level = f.severity === 'error' ? paint(RED, 'error') : paint(YELLOW, 'warning')
     lines.push(`${paint(BOLD, where)}: ${level} [${f.ruleId}] ${f.object}${f.field ? ` ${f.field}` : ''}: ${f.message}`)
     lines.push(paint(DIM, `  fix: ${f.hint}`))
