@@ -5,17 +5,16 @@
  * (`npm test` builds first).
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
-import { spawn } from 'node:child_process'
-import { existsSync } from 'node:fs'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { listLabNetns } from '../../src/lab/netns.js'
 import { findLabProcesses } from '../../src/lab/lab-processes.js'
 import { runChecked } from '../../src/lab/run-command.js'
 import { uniqueLabName } from '../lab/fixtures.js'
+import { expectNothingLeft } from './lab-leftovers.js'
+import { runBuiltCli, type BuiltCliRun } from './run-built-cli.js'
 
-const NETPOL = resolve('bin/netpol')
 let dir: string
 let manifest: string
 
@@ -41,23 +40,8 @@ metadata: {name: deny-all, namespace: shop}
 spec: {podSelector: {}}
 `
 
-interface Run {
-  readonly code: number | null
-  readonly signal: NodeJS.Signals | null
-  readonly stdout: string
-  readonly stderr: string
-}
-
-function netpol(args: readonly string[], onSpawn?: (pid: number) => void): Promise<Run> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, [NETPOL, ...args], { env: { ...process.env, NETPOL_LAB_DIR: dir } })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()))
-    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()))
-    child.on('close', (code, signal) => done({ code, signal, stdout, stderr }))
-    if (onSpawn && child.pid !== undefined) onSpawn(child.pid)
-  })
+function netpol(args: readonly string[], onSpawn?: (pid: number) => void): Promise<BuiltCliRun> {
+  return runBuiltCli(args, { env: { NETPOL_LAB_DIR: dir }, onSpawn })
 }
 
 /** What the lab must never change: the host namespace's links, addresses, routes and nft ruleset. */
@@ -72,14 +56,8 @@ async function hostNetwork(): Promise<string> {
   return parts.join('\n---\n').replace(/ qlen \d+/g, '')
 }
 
-async function nothingLeft(lab: string): Promise<void> {
-  expect(await listLabNetns(lab)).toEqual([])
-  expect(await findLabProcesses(lab)).toEqual([])
-  expect(existsSync(join(dir, lab))).toBe(false)
-}
-
 /** Starts `lab up` and SIGKILLs it as soon as `ready()` says so. */
-async function killUpWhen(lab: string, ready: () => Promise<boolean>): Promise<Run> {
+async function killUpWhen(lab: string, ready: () => Promise<boolean>): Promise<BuiltCliRun> {
   let pid = 0
   const run = netpol(['lab', 'up', manifest, '--name', lab, '--nodes', '3'], (p) => (pid = p))
   const poll = (async () => {
@@ -119,7 +97,7 @@ describe('lab cleanup', () => {
     const down = await netpol(['lab', 'down', '--name', lab])
     expect(down.code).toBe(0)
     expect(down.stdout).toMatch(/removed: 9 network namespaces, 6 processes/)
-    await nothingLeft(lab)
+    await expectNothingLeft(lab, dir)
     const again = await netpol(['lab', 'down', '--name', lab])
     expect(again.code).toBe(0)
     expect(again.stdout).toMatch(/does not exist; nothing to remove/)
@@ -134,7 +112,7 @@ describe('lab cleanup', () => {
     const list = await netpol(['lab', 'list', '-o', 'json'])
     expect(JSON.parse(list.stdout).labs.map((l: { name: string }) => l.name)).toContain(lab)
     expect((await netpol(['lab', 'down', '--name', lab])).code).toBe(0)
-    await nothingLeft(lab)
+    await expectNothingLeft(lab, dir)
   })
 
   it('down cleans up after `lab up` was killed with SIGKILL while starting pod servers', async () => {
@@ -143,7 +121,7 @@ describe('lab cleanup', () => {
     expect(run.signal).toBe('SIGKILL')
     expect((await findLabProcesses(lab)).length).toBeGreaterThan(0)
     expect((await netpol(['lab', 'down', '--name', lab])).code).toBe(0)
-    await nothingLeft(lab)
+    await expectNothingLeft(lab, dir)
   })
 
   it('`lab up` interrupted by SIGTERM removes what it built and exits 130', async () => {
@@ -155,6 +133,6 @@ describe('lab cleanup', () => {
     const result = await run
     expect(result.code).toBe(130)
     expect(result.stderr).toMatch(/interrupted by SIGTERM; removed the partly built lab/)
-    await nothingLeft(lab)
+    await expectNothingLeft(lab, dir)
   })
 })

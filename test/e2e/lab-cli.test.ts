@@ -5,36 +5,19 @@
  * down leaving nothing. (Every example through real packets: test/lab/examples-through-packets.test.ts.)
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
-import { spawn } from 'node:child_process'
-import { existsSync } from 'node:fs'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
-import { listLabNetns } from '../../src/lab/netns.js'
-import { findLabProcesses } from '../../src/lab/lab-processes.js'
+import { join } from 'node:path'
 import { uniqueLabName } from '../lab/fixtures.js'
+import { expectNothingLeft } from './lab-leftovers.js'
+import { runBuiltCli, type BuiltCliRun } from './run-built-cli.js'
 import { runChecked } from '../../src/lab/run-command.js'
 
-const NETPOL = resolve('bin/netpol')
 const lab = uniqueLabName('cli')
 let dir: string
 
-interface Run {
-  readonly code: number | null
-  readonly stdout: string
-  readonly stderr: string
-}
-
-function netpol(args: readonly string[], input?: string): Promise<Run> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, [NETPOL, ...args], { env: { ...process.env, NETPOL_LAB_DIR: dir, NETPOL_LAB: lab, NO_COLOR: '1' } })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()))
-    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()))
-    child.on('close', (code) => done({ code, stdout, stderr }))
-    child.stdin.end(input ?? '')
-  })
+function netpol(args: readonly string[], input?: string): Promise<BuiltCliRun> {
+  return runBuiltCli(args, { env: { NETPOL_LAB_DIR: dir, NETPOL_LAB: lab, NO_COLOR: '1' }, input })
 }
 
 interface Cell {
@@ -163,9 +146,7 @@ spec:
   it('down removes everything', async () => {
     const down = await netpol(['lab', 'down'])
     expect(down.code).toBe(0)
-    expect(await listLabNetns(lab)).toEqual([])
-    expect(await findLabProcesses(lab)).toEqual([])
-    expect(existsSync(join(dir, lab))).toBe(false)
+    await expectNothingLeft(lab, dir)
   })
 
   it('commands on a lab that does not exist say so and exit 2', async () => {

@@ -4,19 +4,17 @@
  */
 import { describe, it, expect } from 'vitest'
 import { spawnSync } from 'node:child_process'
-import { resolve } from 'node:path'
-
-const NETPOL = resolve('bin/netpol')
+import { NETPOL_BIN } from './run-built-cli.js'
 
 describe('lab prerequisites', () => {
   it('without root: exit 2 and a sentence saying so', () => {
-    const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, NETPOL, 'lab', 'up', 'examples/three-tier', '--name', 'envcheck'], { encoding: 'utf8' })
+    const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, NETPOL_BIN, 'lab', 'up', 'examples/three-tier', '--name', 'envcheck'], { encoding: 'utf8' })
     expect(r.status).toBe(2)
     expect(r.stderr).toBe('error: netpol lab cannot run here; missing:\n  - root: the lab creates network namespaces and nftables rules (run it with sudo)\n')
   })
 
   it('without iproute2 and nftables: exit 2 naming both packages', () => {
-    const r = spawnSync(process.execPath, [NETPOL, 'lab', 'probe', '--name', 'envcheck'], { encoding: 'utf8', env: { ...process.env, PATH: '/nonexistent' } })
+    const r = spawnSync(process.execPath, [NETPOL_BIN, 'lab', 'probe', '--name', 'envcheck'], { encoding: 'utf8', env: { ...process.env, PATH: '/nonexistent' } })
     expect(r.status).toBe(2)
     expect(r.stderr).toMatch(/missing:\n {2}- `ip` from iproute2 .*\n {2}- `nft` from nftables/)
     expect(r.stderr).not.toMatch(/at .*\.js:\d+/)

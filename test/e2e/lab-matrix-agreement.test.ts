@@ -5,35 +5,18 @@
  * `ipBlock 0.0.0.0/0` matches the same pods offline as in the kernel.
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
-import { spawn } from 'node:child_process'
-import { existsSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
-import { listLabNetns } from '../../src/lab/netns.js'
-import { findLabProcesses } from '../../src/lab/lab-processes.js'
+import { join } from 'node:path'
 import { uniqueLabName } from '../lab/fixtures.js'
+import { expectNothingLeft } from './lab-leftovers.js'
+import { runBuiltCli, type BuiltCliRun } from './run-built-cli.js'
 
-const NETPOL = resolve('bin/netpol')
 const lab = uniqueLabName('agree')
 let dir: string
 
-interface Run {
-  readonly code: number | null
-  readonly stdout: string
-  readonly stderr: string
-}
-
-function netpol(args: readonly string[]): Promise<Run> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, [NETPOL, ...args], { env: { ...process.env, NETPOL_LAB_DIR: dir, NETPOL_LAB: lab, NO_COLOR: '1' } })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()))
-    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()))
-    child.on('close', (code) => done({ code, stdout, stderr }))
-    child.stdin.end()
-  })
+function netpol(args: readonly string[]): Promise<BuiltCliRun> {
+  return runBuiltCli(args, { env: { NETPOL_LAB_DIR: dir, NETPOL_LAB: lab, NO_COLOR: '1' } })
 }
 
 interface Cell {
@@ -87,8 +70,6 @@ describe('lab probe agrees with matrix on the original three-tier files', () => 
 
     const down = await netpol(['lab', 'down'])
     expect(down.code).toBe(0)
-    expect(await listLabNetns(lab)).toEqual([])
-    expect(await findLabProcesses(lab)).toEqual([])
-    expect(existsSync(join(dir, lab))).toBe(false)
+    await expectNothingLeft(lab, dir)
   })
 })
