@@ -11,13 +11,12 @@
  */
 import type { KubeConfig } from '@kubernetes/client-node'
 import type { Logger } from 'pino'
-import type { RawList } from '../cluster/live-api.js'
 import { LiveStateBuilder, type InvalidObject } from '../cluster/live-state.js'
 import { qualifiedName, type ClusterState, type Pod } from '../model/types.js'
 import { formatDiagnostic } from '../model/diagnostic.js'
 import type { AgentMetrics } from './agent-metrics.js'
 import type { AgentDataplane, CompiledRuleset, DeniedRecord } from './agent-dataplane.js'
-import { ResourceWatcher } from './resource-watcher.js'
+import { ResourceWatcher, type ResourceWatcherOptions } from './resource-watcher.js'
 import { rulesetStats } from './ruleset-stats.js'
 
 export interface AgentOptions {
@@ -34,14 +33,8 @@ export interface AgentOptions {
   readonly denyPollIntervalMs?: number
   /** How often the per-policy counters are read besides each scrape. 0 = only on scrapes. @default 30000 */
   readonly counterPollIntervalMs?: number
-  readonly watch?: {
-    readonly backoffInitialMs?: number
-    readonly backoffMaxMs?: number
-    readonly watchTimeoutSeconds?: number
-    readonly idleTimeoutMs?: number
-    readonly pageSize?: number
-    readonly list?: (kubeConfig: KubeConfig, path: string, pageSize: number) => Promise<RawList>
-  }
+  /** Passed to each resource's watcher as they are. */
+  readonly watch?: Pick<ResourceWatcherOptions, 'backoffInitialMs' | 'backoffMaxMs' | 'watchTimeoutSeconds' | 'idleTimeoutMs' | 'pageSize' | 'list'>
 }
 
 export type ResourceName = 'namespaces' | 'pods' | 'networkpolicies'
