@@ -62,7 +62,10 @@ Examples:
       try {
         text = await readFile(file, 'utf8')
       } catch (err) {
-        throw new InputError([{ severity: 'error', file: flags.expect, line: 0, message: `cannot read expectations: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` }])
+        const code = (err as NodeJS.ErrnoException).code
+        // Say what is wrong in words, as the manifest loader does, not with a bare errno.
+        const why = code === 'ENOENT' ? 'the file does not exist' : code === 'EISDIR' ? 'is a directory; --expect takes one file' : code === 'EACCES' ? 'permission denied' : (err as Error).message
+        throw new InputError([{ severity: 'error', file: flags.expect, line: 0, message: `cannot read expectations: ${why}` }])
       }
       const expectations = parseExpectations(text, flags.expect)
       const { state } = await loadStateSource(paths, flags, ctx.io)
