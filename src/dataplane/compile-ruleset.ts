@@ -19,6 +19,7 @@
  */
 import { formatIp, rangeToCidrs, type IpFamily, type IpRange } from '../model/cidr.js'
 import {
+  compareQualifiedNames,
   qualifiedName,
   type ClusterState,
   type NetworkPolicy,
@@ -116,10 +117,6 @@ const PROTO_KEYWORD: Record<Protocol, string> = { TCP: 'tcp', UDP: 'udp', SCTP: 
 const COMMENT_MAX = 120
 const LOG_PREFIX_MAX = 120
 const MAX_PORT = 65535
-
-function byQualifiedName<T extends { namespace: string; name: string }>(a: T, b: T): number {
-  return a.namespace < b.namespace ? -1 : a.namespace > b.namespace ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0
-}
 
 function ipKeyword(family: IpFamily): string {
   return family === 4 ? 'ip' : 'ip6'
@@ -333,8 +330,8 @@ function add<V>(map: Map<string, V[]>, key: string, value: V): void {
 }
 
 function plan(state: ClusterState, options: CompileOptions): Plan {
-  const pods = [...state.pods].sort(byQualifiedName)
-  const policies = [...state.policies].sort(byQualifiedName)
+  const pods = [...state.pods].sort(compareQualifiedNames)
+  const policies = [...state.policies].sort(compareQualifiedNames)
   const nsLabels = namespaceLabelIndex(state)
   const sets = new SetRegistry()
   const index = new PodIndex(pods)

@@ -11,7 +11,7 @@
  * that both selects the pod and has "Ingress" in its policyTypes". hostNetwork pods are never
  * selected: policies are not enforced on the node's own network namespace.
  */
-import type { NetworkPolicy, Pod, PolicyType } from '../model/types.js'
+import { compareQualifiedNames, type NetworkPolicy, type Pod, type PolicyType } from '../model/types.js'
 import { matchesSelector } from './selector.js'
 
 export function policySelectsPod(policy: NetworkPolicy, pod: Pod, direction: PolicyType): boolean {
@@ -24,8 +24,4 @@ export function policySelectsPod(policy: NetworkPolicy, pod: Pod, direction: Pol
 }
 
 /** The verdict's stable policy order: namespace, then name (code-unit order, locale independent). */
-export function comparePolicies(a: { namespace: string; name: string }, b: { namespace: string; name: string }): number {
-  if (a.namespace !== b.namespace) return a.namespace < b.namespace ? -1 : 1
-  if (a.name !== b.name) return a.name < b.name ? -1 : 1
-  return 0
-}
+export const comparePolicies = compareQualifiedNames
