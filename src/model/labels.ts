@@ -35,12 +35,7 @@ export function readLabelSelector(r: ObjectReader, value: unknown, path: FieldPa
   if (!map) return { matchLabels: {}, matchExpressions: [] }
   r.unknownFields(map, path, SELECTOR_FIELDS)
   const matchLabels = readLabels(r, map.matchLabels, [...path, 'matchLabels'])
-  const matchExpressions: LabelSelectorRequirement[] = []
-  const exprs = r.list(map.matchExpressions, [...path, 'matchExpressions']) ?? []
-  exprs.forEach((raw, i) => {
-    const req = readRequirement(r, raw, [...path, 'matchExpressions', i])
-    if (req) matchExpressions.push(req)
-  })
+  const matchExpressions = r.items(map.matchExpressions, [...path, 'matchExpressions'], (raw, at) => readRequirement(r, raw, at))
   return { matchLabels, matchExpressions }
 }
 

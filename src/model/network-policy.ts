@@ -110,13 +110,7 @@ function readPolicyTypes(r: ObjectReader, value: unknown, hasEgressRules: boolea
 }
 
 function readPorts(r: ObjectReader, value: unknown, path: FieldPath): NetworkPolicyPort[] {
-  const out: NetworkPolicyPort[] = []
-  const list = r.list(value, path) ?? []
-  list.forEach((raw, i) => {
-    const p = readPort(r, raw, [...path, i])
-    if (p) out.push(p)
-  })
-  return out
+  return r.items(value, path, (raw, at) => readPort(r, raw, at))
 }
 
 function readPort(r: ObjectReader, raw: unknown, path: FieldPath): NetworkPolicyPort | undefined {
@@ -165,13 +159,7 @@ function readPort(r: ObjectReader, raw: unknown, path: FieldPath): NetworkPolicy
 }
 
 function readPeers(r: ObjectReader, value: unknown, path: FieldPath): NetworkPolicyPeer[] {
-  const out: NetworkPolicyPeer[] = []
-  const list = r.list(value, path) ?? []
-  list.forEach((raw, i) => {
-    const p = readPeer(r, raw, [...path, i])
-    if (p) out.push(p)
-  })
-  return out
+  return r.items(value, path, (raw, at) => readPeer(r, raw, at))
 }
 
 function readPeer(r: ObjectReader, raw: unknown, path: FieldPath): NetworkPolicyPeer | undefined {

@@ -161,6 +161,16 @@ export class ObjectReader {
     return undefined
   }
 
+  /** Each item of a list field read by `read` (at `path` + index); items it rejects (undefined) are left out, their errors recorded. */
+  items<T>(value: unknown, path: FieldPath, read: (raw: unknown, path: FieldPath) => T | undefined): T[] {
+    const out: T[] = []
+    this.list(value, path)?.forEach((raw, i) => {
+      const item = read(raw, [...path, i])
+      if (item !== undefined) out.push(item)
+    })
+    return out
+  }
+
   /** Fields the schema does not know: strict decoding (kubectl's default field validation) rejects them. */
   unknownFields(value: PlainMap, path: FieldPath, known: readonly string[]): void {
     for (const key of Object.keys(value)) {
