@@ -2,11 +2,11 @@
  * @module `netpol report`: one self-contained HTML page with the graph of allowed connections,
  * the matrix, lint findings and a section per policy. Opens offline.
  */
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises'
-import { basename, dirname, join, resolve } from 'node:path'
+import { resolve } from 'node:path'
 import { Option } from 'commander'
 import type { RegisterCommand } from '../main.js'
-import { EnvironmentError, UsageError } from '../errors.js'
+import { UsageError } from '../errors.js'
+import { writeFileAtomically } from '../write-file-atomically.js'
 import { addLiveClusterOptions, addPodCidrOption, liveClusterHelp, loadStateSource, type StateSourceFlags } from '../state-source.js'
 import { createEngine } from '../../engine/engine.js'
 import { GROUP_BY_VALUES, type GroupBy } from '../../analyze/group.js'
@@ -67,16 +67,7 @@ Examples:
         ctx.io.stdout(html)
         return
       }
-      const target = resolve(ctx.io.cwd, flags.output)
-      const tmp = join(dirname(target), `.${basename(target)}.${process.pid}.tmp`)
-      try {
-        await mkdir(dirname(target), { recursive: true })
-        await writeFile(tmp, html)
-        await rename(tmp, target)
-      } catch (err) {
-        await rm(tmp, { force: true }).catch(() => undefined)
-        throw new EnvironmentError(`cannot write ${flags.output}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`)
-      }
+      await writeFileAtomically(resolve(ctx.io.cwd, flags.output), html, flags.output)
       ctx.io.stderr(`wrote ${flags.output} (${model.connectivity.edges.length} connections, ${model.findings.length} findings, ${model.policies.length} policies)\n`)
     })
 }

@@ -2,12 +2,13 @@
  * @module `netpol test`: check expectations ("from may reach to on port") against the policies,
  * offline; for CI (JUnit XML) and for examples that carry their expected reachability.
  */
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
-import { dirname, basename, join, resolve } from 'node:path'
+import { readFile } from 'node:fs/promises'
+import { resolve } from 'node:path'
 import { Option } from 'commander'
 import type { RegisterCommand } from '../main.js'
 import { useColour } from '../io.js'
-import { EnvironmentError, EXIT_NO } from '../errors.js'
+import { EXIT_NO } from '../errors.js'
+import { writeFileAtomically } from '../write-file-atomically.js'
 import { addLiveClusterOptions, addPodCidrOption, liveClusterHelp, loadStateSource, type StateSourceFlags } from '../state-source.js'
 import { InputError } from '../../model/diagnostic.js'
 import { createEngine } from '../../engine/engine.js'
@@ -71,20 +72,7 @@ Examples:
       const { state } = await loadStateSource(paths, flags, ctx.io)
       const results = checkExpectations(state, createEngine(state), expectations)
       ctx.io.stdout(flags.output === 'json' ? renderExpectationsJson(results) : renderExpectationsText(results, useColour(ctx.io)))
-      if (flags.junit) await writeAtomically(resolve(ctx.io.cwd, flags.junit), renderJunit(results, `netpol test ${flags.expect}`))
+      if (flags.junit) await writeFileAtomically(resolve(ctx.io.cwd, flags.junit), renderJunit(results, `netpol test ${flags.expect}`))
       if (results.some((r) => !r.passed)) ctx.exitCode = EXIT_NO
     })
-}
-
-/** Write to a temporary file next to the target, then rename: never a half-written report. */
-async function writeAtomically(path: string, content: string): Promise<void> {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`)
-  try {
-    await mkdir(dirname(path), { recursive: true })
-    await writeFile(tmp, content)
-    await rename(tmp, path)
-  } catch (err) {
-    await rm(tmp, { force: true }).catch(() => undefined)
-    throw new EnvironmentError(`cannot write ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`)
-  }
 }
