@@ -88,24 +88,18 @@ function portYaml(p: NetworkPolicyPort): Record<string, unknown> {
   return out
 }
 
+/** An ingress (`from`) or egress (`to`) rule; empty lists are left out, as a user writes them. */
+function ruleYaml(peersField: 'from' | 'to', peers: readonly NetworkPolicyPeer[], ports: readonly NetworkPolicyPort[]): Record<string, unknown> {
+  const rule: Record<string, unknown> = {}
+  if (peers.length > 0) rule[peersField] = peers.map(peerYaml)
+  if (ports.length > 0) rule.ports = ports.map(portYaml)
+  return rule
+}
+
 function policyYaml(p: NetworkPolicy): Record<string, unknown> {
   const spec: Record<string, unknown> = { podSelector: selectorYaml(p.podSelector), policyTypes: [...p.policyTypes] }
-  if (p.ingress.length > 0) {
-    spec.ingress = p.ingress.map((r) => {
-      const rule: Record<string, unknown> = {}
-      if (r.from.length > 0) rule.from = r.from.map(peerYaml)
-      if (r.ports.length > 0) rule.ports = r.ports.map(portYaml)
-      return rule
-    })
-  }
-  if (p.egress.length > 0) {
-    spec.egress = p.egress.map((r) => {
-      const rule: Record<string, unknown> = {}
-      if (r.to.length > 0) rule.to = r.to.map(peerYaml)
-      if (r.ports.length > 0) rule.ports = r.ports.map(portYaml)
-      return rule
-    })
-  }
+  if (p.ingress.length > 0) spec.ingress = p.ingress.map((r) => ruleYaml('from', r.from, r.ports))
+  if (p.egress.length > 0) spec.egress = p.egress.map((r) => ruleYaml('to', r.to, r.ports))
   return { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: p.name, namespace: p.namespace }, spec }
 }
 
