@@ -4,33 +4,13 @@ import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadManifests, loadManifestText, mergeLoadResults, type LoadResult } from '../../src/cluster/load-manifests.js'
-import { InputError, type Diagnostic } from '../../src/model/diagnostic.js'
+import { requireInputError, requireInputErrorAsync } from '../model/input-diagnostics.js'
 
 const ns = (name: string, labels = '{}'): string => `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${name}\n  labels: ${labels}\n`
 const pod = (name: string, namespace?: string): string =>
   `apiVersion: v1\nkind: Pod\nmetadata:\n  name: ${name}\n${namespace ? `  namespace: ${namespace}\n` : ''}  labels: {app: ${name}}\n`
 const policy = (name: string, namespace?: string): string =>
   `apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: ${name}\n${namespace ? `  namespace: ${namespace}\n` : ''}spec:\n  podSelector: {}\n`
-
-function diagnosticsOf(f: () => unknown): Diagnostic[] {
-  try {
-    f()
-  } catch (err) {
-    if (err instanceof InputError) return [...err.diagnostics]
-    throw err
-  }
-  throw new Error('expected an InputError')
-}
-
-async function asyncDiagnosticsOf(p: Promise<unknown>): Promise<Diagnostic[]> {
-  try {
-    await p
-  } catch (err) {
-    if (err instanceof InputError) return [...err.diagnostics]
-    throw err
-  }
-  throw new Error('expected an InputError')
-}
 
 describe('loadManifestText', () => {
   it('reads multi-document YAML with every modelled kind', () => {
@@ -54,7 +34,7 @@ describe('loadManifestText', () => {
     expect(r.state.pods.map((p) => p.namespace)).toEqual(['team', 'team'])
   })
   it('an object in another namespace than options.namespace is an error like kubectl', () => {
-    const ds = diagnosticsOf(() => loadManifestText(pod('a', 'prod'), { namespace: 'dev', file: 'a.yaml' }))
+    const ds = requireInputError(() => loadManifestText(pod('a', 'prod'), { namespace: 'dev', file: 'a.yaml' }))
     expect(ds).toEqual([
       {
         severity: 'error',
@@ -109,7 +89,7 @@ describe('loadManifestText', () => {
     expect(loadManifestText('---\n# nothing\n---\n').state.pods).toEqual([])
   })
   it('objects without apiVersion or kind, and non-objects, are errors', () => {
-    const ds = diagnosticsOf(() => loadManifestText('metadata: {name: x}\n---\nkind: Pod\n---\n- a\n---\nplain\n', { file: 'b.yaml' }))
+    const ds = requireInputError(() => loadManifestText('metadata: {name: x}\n---\nkind: Pod\n---\n- a\n---\nplain\n', { file: 'b.yaml' }))
     expect(ds.map((d) => `${d.line} ${d.field ?? ''}: ${d.message}`)).toEqual([
       '1 apiVersion: Required value: apiVersion not set',
       '1 kind: Required value: kind not set',
@@ -119,21 +99,21 @@ describe('loadManifestText', () => {
     ])
   })
   it('the same kind/namespace/name twice is an error naming both places', () => {
-    const ds = diagnosticsOf(() => loadManifestText([pod('a'), pod('b'), pod('a'), policy('a')].join('---\n'), { file: 'd.yaml' }))
+    const ds = requireInputError(() => loadManifestText([pod('a'), pod('b'), pod('a'), policy('a')].join('---\n'), { file: 'd.yaml' }))
     expect(ds).toEqual([
       { severity: 'error', file: 'd.yaml', line: 13, object: 'Pod "default/a"', message: 'defined more than once: also at d.yaml:1' },
     ])
   })
   it('a workload pod taking a declared pod name is an error', () => {
     const deploy = 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  selector: {matchLabels: {a: b}}\n  template:\n    metadata: {labels: {a: b}}\n    spec: {}\n'
-    const ds = diagnosticsOf(() => loadManifestText(pod('web-0') + '---\n' + deploy, { file: 'c.yaml' }))
+    const ds = requireInputError(() => loadManifestText(pod('web-0') + '---\n' + deploy, { file: 'c.yaml' }))
     expect(ds.map((d) => `${d.line} ${d.object}: ${d.message}`)).toEqual([
       '7 Pod "default/web-0": pod name taken twice: the pod made from Deployment "default/web" and a Pod at c.yaml:1 (workload pods are named <workload>-<index>)',
     ])
   })
   it('collects every error of every object before failing, in line order', () => {
     const text = [policy('Bad'), pod('ok'), policy('x').replace('podSelector: {}', 'podSelector: {matchLabels: {a: yes}}')].join('---\n')
-    const ds = diagnosticsOf(() => loadManifestText(text, { file: 'e.yaml' }))
+    const ds = requireInputError(() => loadManifestText(text, { file: 'e.yaml' }))
     expect(ds.map((d) => [d.line, d.field])).toEqual([
       [4, 'metadata.name'],
       [19, 'spec.podSelector.matchLabels.a'],
@@ -150,7 +130,7 @@ describe('mergeLoadResults', () => {
     expect(merged.state.pods.map((p) => p.name)).toEqual(['a'])
   })
   it('finds duplicates across inputs, naming both files', () => {
-    const ds = diagnosticsOf(() => mergeLoadResults([loadManifestText(policy('p'), { file: 'one.yaml' }), loadManifestText(policy('p'), { file: 'two.yaml' })]))
+    const ds = requireInputError(() => mergeLoadResults([loadManifestText(policy('p'), { file: 'one.yaml' }), loadManifestText(policy('p'), { file: 'two.yaml' })]))
     expect(ds.map((d) => `${d.file}:${d.line} ${d.object} ${d.message}`)).toEqual(['two.yaml:1 NetworkPolicy "default/p" defined more than once: also at one.yaml:1'])
   })
   it('finds duplicates against a result it did not make (e.g. a live cluster), from its state', () => {
@@ -205,12 +185,12 @@ describe('loadManifests (files, directories, stdin)', () => {
     const r = await loadManifests(['-', join(dir, 'policy.txt')], { stdin: Readable.from([pod('s', 'prod')]) })
     expect(r.state.pods.map((p) => [p.name, p.source.file])).toEqual([['s', '-']])
     expect(r.state.policies).toHaveLength(1)
-    const ds = await asyncDiagnosticsOf(loadManifests(['-', '-'], { stdin: Readable.from(['']) }))
+    const ds = await requireInputErrorAsync(loadManifests(['-', '-'], { stdin: Readable.from(['']) }))
     expect(ds.map((d) => d.message)).toEqual(['error: stdin (-) can only be read once'])
   })
   it('a missing path is an error naming it, kubectl style, reported with the other problems', async () => {
     const missing = join(dir, 'nope.yaml')
-    const ds = await asyncDiagnosticsOf(loadManifests([missing, join(dir, 'bad')]))
+    const ds = await requireInputErrorAsync(loadManifests([missing, join(dir, 'bad')]))
     expect(ds[0]).toEqual({ severity: 'error', file: missing, line: 0, message: `error: the path "${missing}" does not exist` })
     expect(ds.slice(1).map((d) => `${d.file.slice(dir.length + 1)}:${d.line} ${d.field ?? ''} ${d.message.slice(0, 30)}`)).toEqual([
       'bad/1.yaml:6 spec.podSelector.matchLabels.a Invalid type: cannot unmarshal',
@@ -226,7 +206,7 @@ describe('loadManifests (files, directories, stdin)', () => {
     const r = await loadManifests([sub])
     expect(r.state.namespaces.map((n) => [n.name, n.implicit])).toEqual([['team', false]])
     await writeFile(join(sub, 'c.yaml'), pod('a', 'team'))
-    const ds = await asyncDiagnosticsOf(loadManifests([sub]))
+    const ds = await requireInputErrorAsync(loadManifests([sub]))
     expect(ds.map((d) => d.message)).toEqual([`defined more than once: also at ${join(sub, 'a.yaml')}:1`])
   })
   it('follows symbolic links without looping on a link back up the tree', async () => {
@@ -240,7 +220,7 @@ describe('loadManifests (files, directories, stdin)', () => {
   it('passes options.namespace to every file', async () => {
     const r = await loadManifests([join(dir, 'tree', 'b-sub')], { namespace: 'prod' })
     expect(r.state.pods.map((p) => p.namespace)).toEqual(['prod'])
-    const ds = await asyncDiagnosticsOf(loadManifests([join(dir, 'tree', 'b-sub')], { namespace: 'dev' }))
+    const ds = await requireInputErrorAsync(loadManifests([join(dir, 'tree', 'b-sub')], { namespace: 'dev' }))
     expect(ds[0].message).toMatch(/^the namespace from the provided object "prod" does not match the namespace "dev"/)
   })
 })
@@ -257,12 +237,12 @@ describe('typed lists as the API serves them', () => {
 
 describe('the namespace option', () => {
   it('must itself be a valid namespace name', () => {
-    const ds = diagnosticsOf(() => loadManifestText(pod('a'), { namespace: 'Team_A' }))
+    const ds = requireInputError(() => loadManifestText(pod('a'), { namespace: 'Team_A' }))
     expect(ds.map((d) => `${d.file}: ${d.message.slice(0, 60)}`)).toEqual(['--namespace: Invalid value: "Team_A": a lowercase RFC 1123 label must con'])
   })
   it('a nameless object is reported once, not also as a duplicate', () => {
     const nameless = 'apiVersion: v1\nkind: Pod\nmetadata: {labels: {a: b}}\n'
-    const ds = diagnosticsOf(() => loadManifestText(nameless + '---\n' + nameless))
+    const ds = requireInputError(() => loadManifestText(nameless + '---\n' + nameless))
     expect(ds.map((d) => d.message)).toEqual(['Required value: name or generateName is required', 'Required value: name or generateName is required'])
   })
 })

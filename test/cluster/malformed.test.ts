@@ -1,18 +1,13 @@
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { loadManifests } from '../../src/cluster/load-manifests.js'
-import { formatDiagnostic, InputError, type Diagnostic } from '../../src/model/diagnostic.js'
+import { formatDiagnostic, type Diagnostic } from '../../src/model/diagnostic.js'
+import { requireInputErrorAsync } from '../model/input-diagnostics.js'
 
 const DIR = join(import.meta.dirname, '..', 'fixtures', 'malformed')
 
-async function diagnostics(): Promise<Diagnostic[]> {
-  try {
-    await loadManifests([DIR])
-  } catch (err) {
-    if (err instanceof InputError) return [...err.diagnostics]
-    throw err
-  }
-  throw new Error('expected an InputError')
+function diagnostics(): Promise<Diagnostic[]> {
+  return requireInputErrorAsync(loadManifests([DIR]))
 }
 
 describe('a malformed manifest set', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { loadManifestText } from '../../src/cluster/load-manifests.js'
-import { InputError } from '../../src/model/diagnostic.js'
+import { requireInputError } from '../model/input-diagnostics.js'
 
 const template = `  template:
     metadata:
@@ -70,26 +70,17 @@ describe('workloads become pods', () => {
     })
   })
   it('negative replicas are invalid like the API server says', () => {
-    try {
-      loadManifestText(workload('apps/v1', 'Deployment', '  replicas: -1\n'), { file: 'w.yaml' })
-      expect.unreachable()
-    } catch (err) {
-      expect((err as InputError).diagnostics.map((d) => `${d.line} ${d.object} ${d.field}: ${d.message}`)).toEqual([
-        '8 Deployment "prod/web" spec.replicas: Invalid value: -1: must be greater than or equal to 0',
-      ])
-    }
+    const errors = requireInputError(() => loadManifestText(workload('apps/v1', 'Deployment', '  replicas: -1\n'), { file: 'w.yaml' }))
+    expect(errors.map((d) => `${d.line} ${d.object} ${d.field}: ${d.message}`)).toEqual([
+      '8 Deployment "prod/web" spec.replicas: Invalid value: -1: must be greater than or equal to 0',
+    ])
   })
   it('template fields are validated with their full path', () => {
     const text = workload('apps/v1', 'StatefulSet').replace('containerPort: 8080', 'containerPort: 0').replace('      labels: {app: web}', '      labels: {app: "no way"}')
-    try {
-      loadManifestText(text, { file: 'w.yaml' })
-      expect.unreachable()
-    } catch (err) {
-      expect((err as InputError).diagnostics.map((d) => `${d.line} ${d.field}`)).toEqual([
-        '12 spec.template.metadata.labels',
-        '16 spec.template.spec.containers[0].ports[0].containerPort',
-      ])
-    }
+    expect(requireInputError(() => loadManifestText(text, { file: 'w.yaml' })).map((d) => `${d.line} ${d.field}`)).toEqual([
+      '12 spec.template.metadata.labels',
+      '16 spec.template.spec.containers[0].ports[0].containerPort',
+    ])
   })
   it('the selector must select the template labels (apps/v1 requires a non-empty one; RC and extensions default it)', () => {
     const other = workload('apps/v1', 'Deployment').replace('matchLabels: {app: web}', 'matchLabels: {app: api}')

@@ -1,19 +1,13 @@
 import { describe, expect, it } from 'vitest'
 import { loadManifestText } from '../../src/cluster/load-manifests.js'
-import { InputError } from '../../src/model/diagnostic.js'
+import { inputDiagnostics } from './input-diagnostics.js'
 
 function policy(selector: string): string {
   return `apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: np, namespace: prod}\nspec:\n  podSelector:\n${selector}`
 }
 
 function errorsOf(text: string): string[] {
-  try {
-    loadManifestText(text, { file: 'l.yaml' })
-  } catch (err) {
-    if (err instanceof InputError) return err.diagnostics.map((d) => `${d.line} ${d.field}: ${d.message}`)
-    throw err
-  }
-  return []
+  return inputDiagnostics(() => loadManifestText(text, { file: 'l.yaml' })).map((d) => `${d.line} ${d.field}: ${d.message}`)
 }
 
 describe('label selectors', () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { loadManifestText } from '../../src/cluster/load-manifests.js'
-import { InputError, type Diagnostic } from '../../src/model/diagnostic.js'
+import type { Diagnostic } from '../../src/model/diagnostic.js'
+import { inputDiagnostics } from './input-diagnostics.js'
 import type { NetworkPolicy } from '../../src/model/types.js'
 
 /** A policy `np` in namespace `prod` with the given spec body (YAML, already indented by 2). */
@@ -15,13 +16,7 @@ function policyOf(spec: string): NetworkPolicy {
 }
 
 function problems(text: string): Diagnostic[] {
-  try {
-    loadManifestText(text, { file: 'np.yaml' })
-  } catch (err) {
-    if (err instanceof InputError) return [...err.diagnostics]
-    throw err
-  }
-  return []
+  return inputDiagnostics(() => loadManifestText(text, { file: 'np.yaml' }))
 }
 
 /** `field: message` of every error for a spec. */

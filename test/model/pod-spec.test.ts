@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { loadManifestText } from '../../src/cluster/load-manifests.js'
-import { InputError } from '../../src/model/diagnostic.js'
+import { inputDiagnostics } from './input-diagnostics.js'
 import type { Pod } from '../../src/model/types.js'
 
 function pod(body: string): string {
@@ -14,13 +14,7 @@ function podOf(body: string): Pod {
 }
 
 function errorsOf(body: string): string[] {
-  try {
-    loadManifestText(pod(body), { file: 'p.yaml' })
-  } catch (err) {
-    if (err instanceof InputError) return err.diagnostics.map((d) => `${d.line} ${d.field}: ${d.message}`)
-    throw err
-  }
-  return []
+  return inputDiagnostics(() => loadManifestText(pod(body), { file: 'p.yaml' })).map((d) => `${d.line} ${d.field}: ${d.message}`)
 }
 
 describe('pods', () => {
@@ -73,12 +67,7 @@ describe('pods', () => {
   })
   it('validates pod labels and names', () => {
     const text = pod('').replace('name: web', 'name: Web').replace('{app: web}', '{app: yes, "a/b/c": x}')
-    let errs: string[] = []
-    try {
-      loadManifestText(text, { file: 'p.yaml' })
-    } catch (err) {
-      errs = (err as InputError).diagnostics.map((d) => `${d.field}: ${d.message}`)
-    }
+    const errs = inputDiagnostics(() => loadManifestText(text, { file: 'p.yaml' })).map((d) => `${d.field}: ${d.message}`)
     expect(errs).toHaveLength(3)
     expect(errs[0]).toMatch(/^metadata\.name: Invalid value: "Web": a lowercase RFC 1123 subdomain/)
     expect(errs[1]).toMatch(/^metadata\.labels\.app: Invalid type: cannot unmarshal bool into a field of type string/)
