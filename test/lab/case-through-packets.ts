@@ -1,13 +1,13 @@
 /**
- * Test helper: one reachability case (test/cases/*-cases.ts) through real packets in a running lab.
+ * Test helper: reachability cases (test/cases/*-cases.ts) through real packets in running labs.
  */
-import { expect } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildState } from '../cases/build-state.js'
 import { defaultPorts, uniquePortSpecs } from '../../src/analyze/matrix.js'
 import { labProbe } from '../../src/lab/lab-probe.js'
 import { describeDisagreement } from '../../src/lab/probe-plan.js'
 import type { ReachabilityCase } from '../cases/case-types.js'
-import type { TestLab } from './lab-harness.js'
+import { LabPool, type TestLab } from './lab-harness.js'
 
 const PROBE_TIMEOUT_MS = 1000
 
@@ -35,3 +35,24 @@ export async function checkCaseThroughPackets(lab: TestLab, c: ReachabilityCase)
   }
 }
 
+
+/**
+ * One test per case, run concurrently on `labs` labs that take turns (started with the first
+ * case's manifests; each case is then applied like `lab apply --prune`).
+ */
+export function describeCasesThroughPackets(title: string, tag: string, cases: readonly ReachabilityCase[], labs: number): void {
+  describe.concurrent(title, () => {
+    const pool = new LabPool()
+    beforeAll(async () => {
+      await pool.start(tag, buildState(cases[0].manifests), labs)
+    })
+    afterAll(async () => {
+      await pool.stop()
+    })
+    for (const c of cases) {
+      it(c.name, async () => {
+        await pool.run((lab) => checkCaseThroughPackets(lab, c))
+      })
+    }
+  })
+}

@@ -6,23 +6,7 @@
  * external IPs, not hostNetwork pods). The tables' YAML is read the way the engine tests read it
  * (test/cases/build-state.ts).
  */
-import { describe, it, beforeAll, afterAll } from 'vitest'
-import { buildState } from '../cases/build-state.js'
 import { semanticsCases } from '../cases/semantics-cases.js'
-import { LabPool } from './lab-harness.js'
-import { checkCaseThroughPackets } from './case-through-packets.js'
+import { describeCasesThroughPackets } from './case-through-packets.js'
 
-describe.concurrent('semantics cases through real packets', () => {
-  const pool = new LabPool()
-  beforeAll(async () => {
-    await pool.start('sem', buildState(semanticsCases[0].manifests), 2)
-  })
-  afterAll(async () => {
-    await pool.stop()
-  })
-  for (const c of semanticsCases) {
-    it(c.name, async () => {
-      await pool.run((lab) => checkCaseThroughPackets(lab, c))
-    })
-  }
-})
+describeCasesThroughPackets('semantics cases through real packets', 'sem', semanticsCases, 2)
