@@ -4,21 +4,15 @@
  * exported state, exec with curl and exit codes, logs showing every denied probe, apply, status,
  * down leaving nothing. (Every example through real packets: test/lab/examples-through-packets.test.ts.)
  */
-import { describe, it, expect, beforeAll, afterAll } from 'vitest'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { describe, it, expect } from 'vitest'
+import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { uniqueLabName } from '../lab/fixtures.js'
 import { expectNothingLeft } from './lab-leftovers.js'
-import { runBuiltCli, type BuiltCliRun } from './run-built-cli.js'
+import { useCliLab } from './cli-lab.js'
 import { runChecked } from '../../src/lab/run-command.js'
 
-const lab = uniqueLabName('cli')
-let dir: string
-
-function netpol(args: readonly string[], input?: string): Promise<BuiltCliRun> {
-  return runBuiltCli(args, { env: { NETPOL_LAB_DIR: dir, NETPOL_LAB: lab, NO_COLOR: '1' }, input })
-}
+const cli = useCliLab('cli')
+const netpol = cli.netpol
 
 interface Cell {
   from: string
@@ -30,15 +24,6 @@ interface Cell {
   expected?: boolean
 }
 const cellKey = (c: Cell): string => `${c.from} ${c.to} ${c.port}/${c.protocol}`
-
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'netpol-labs-'))
-})
-
-afterAll(async () => {
-  await netpol(['lab', 'down'])
-  await rm(dir, { recursive: true, force: true })
-})
 
 describe('netpol lab walkthrough (three-tier)', () => {
   it('up builds the lab and prints its nodes and pods', async () => {
@@ -64,8 +49,8 @@ describe('netpol lab walkthrough (three-tier)', () => {
 
     const exported = await netpol(['lab', 'export'])
     expect(exported.code).toBe(0)
-    await writeFile(join(dir, 'lab.yaml'), exported.stdout)
-    const matrix = JSON.parse((await netpol(['matrix', join(dir, 'lab.yaml'), '-o', 'json'])).stdout) as { connections: Cell[] }
+    await writeFile(join(cli.dir, 'lab.yaml'), exported.stdout)
+    const matrix = JSON.parse((await netpol(['matrix', join(cli.dir, 'lab.yaml'), '-o', 'json'])).stdout) as { connections: Cell[] }
     expect(observed.connections.map((c) => `${cellKey(c)} ${c.allowed}`)).toEqual(matrix.connections.map((c) => `${cellKey(c)} ${c.allowed}`))
 
     const logs = await netpol(['lab', 'logs', '-o', 'json'])
@@ -146,7 +131,7 @@ spec:
   it('down removes everything', async () => {
     const down = await netpol(['lab', 'down'])
     expect(down.code).toBe(0)
-    await expectNothingLeft(lab, dir)
+    await expectNothingLeft(cli.name, cli.dir)
   })
 
   it('commands on a lab that does not exist say so and exit 2', async () => {

@@ -4,20 +4,12 @@
  * an IP the same assumed addresses (--pod-cidr, default 10.244.0.0/16), so the frontend's
  * `ipBlock 0.0.0.0/0` matches the same pods offline as in the kernel.
  */
-import { describe, it, expect, beforeAll, afterAll } from 'vitest'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { uniqueLabName } from '../lab/fixtures.js'
+import { describe, it, expect } from 'vitest'
 import { expectNothingLeft } from './lab-leftovers.js'
-import { runBuiltCli, type BuiltCliRun } from './run-built-cli.js'
+import { useCliLab } from './cli-lab.js'
 
-const lab = uniqueLabName('agree')
-let dir: string
-
-function netpol(args: readonly string[]): Promise<BuiltCliRun> {
-  return runBuiltCli(args, { env: { NETPOL_LAB_DIR: dir, NETPOL_LAB: lab, NO_COLOR: '1' } })
-}
+const cli = useCliLab('agree')
+const netpol = cli.netpol
 
 interface Cell {
   readonly from: string
@@ -27,15 +19,6 @@ interface Cell {
   readonly allowed: boolean
 }
 const cells = (cs: readonly Cell[]): string[] => cs.map((c) => `${c.from} -> ${c.to} ${c.port}/${c.protocol} ${c.allowed ? 'allowed' : 'denied'}`)
-
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'netpol-labs-'))
-})
-
-afterAll(async () => {
-  await netpol(['lab', 'down'])
-  await rm(dir, { recursive: true, force: true })
-})
 
 describe('lab probe agrees with matrix on the original three-tier files', () => {
   it('up, probe -o json equals matrix -o json cell by cell, down leaves nothing', async () => {
@@ -70,6 +53,6 @@ describe('lab probe agrees with matrix on the original three-tier files', () => 
 
     const down = await netpol(['lab', 'down'])
     expect(down.code).toBe(0)
-    await expectNothingLeft(lab, dir)
+    await expectNothingLeft(cli.name, cli.dir)
   })
 })
