@@ -17,7 +17,8 @@ import { loadManifests } from '../../src/cluster/load-manifests.js'
 /** Every shared case table (test/cases/*-cases.ts), so new tables run through the data plane too. */
 const caseTables: { file: string; cases: readonly ReachabilityCase[] }[] = []
 for (const file of readdirSync(new URL('../cases/', import.meta.url)).filter((f) => f.endsWith('-cases.ts')).sort()) {
-  const mod = (await import(`../cases/${file}`)) as Record<string, unknown>
+  // The static `-cases.ts` suffix lets Vite resolve the variable import (no "invalid import" warning).
+  const mod = (await import(`../cases/${file.slice(0, -'-cases.ts'.length)}-cases.ts`)) as Record<string, unknown>
   const cases = Object.values(mod).filter((v): v is readonly ReachabilityCase[] => Array.isArray(v) && v.every((c) => typeof c === 'object' && c !== null && 'manifests' in c && 'expect' in c))
   caseTables.push({ file, cases: cases.flat() })
 }
