@@ -1,18 +1,10 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { PassThrough } from 'node:stream'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { runCli } from '../../src/cli/main.js'
-import type { CliIO } from '../../src/cli/io.js'
 import { namespaceObject, podObject, policyObject } from '../agent/api-objects.js'
 import { TestApiServer } from '../agent/test-api-server.js'
-
-interface Run {
-  code: number
-  stdout: string
-  stderr: string
-}
+import { runCliInProcess, type CliRun } from './run-cli-in-process.js'
 
 interface Cell {
   from: string
@@ -55,21 +47,7 @@ describe('--pod-cidr', () => {
   let api: TestApiServer
   let kubeconfig: string
 
-  const run = async (args: string[]): Promise<Run> => {
-    let stdout = ''
-    let stderr = ''
-    const io: CliIO = {
-      stdout: (t) => void (stdout += t),
-      stderr: (t) => void (stderr += t),
-      stdin: new PassThrough(),
-      stdoutIsTTY: false,
-      stderrIsTTY: false,
-      env: { HOME: dir },
-      cwd: dir,
-    }
-    const code = await runCli(args, io)
-    return { code, stdout, stderr }
-  }
+  const run = (args: string[]): Promise<CliRun> => runCliInProcess(args, { cwd: dir, env: { HOME: dir } })
   const clientToServer = async (args: string[]): Promise<boolean> => {
     const r = await run(['matrix', ...args, '--port', '80', '-o', 'json'])
     expect(r.stderr).toBe('')
