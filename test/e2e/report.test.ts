@@ -20,7 +20,8 @@ describe('netpol report in headless Chromium', () => {
     expect(html).not.toMatch(/<script|<link |src="http|href="http|@import/)
 
     const browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
+      // Debian's chromium package; CHROMIUM_PATH for a browser installed elsewhere.
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
       args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
     })
     try {
