@@ -6,7 +6,7 @@
  * routes every remote pod's /32 via that pod's node, and every local pod's /32 via the pod's veth.
  * Pods keep their node and address across `lab apply`, so a label change never moves a pod.
  */
-import { qualifiedName, type ClusterState, type ContainerPort, type Pod } from '../model/types.js'
+import { compareQualifiedNames, qualifiedName, type ClusterState, type ContainerPort, type Pod } from '../model/types.js'
 import { UsageError } from '../cli/errors.js'
 import {
   fabricNetnsName,
@@ -103,10 +103,6 @@ function isReserved(ip: string): boolean {
   return ip === POD_GATEWAY || ip.startsWith(`${UNDERLAY_BASE.join('.')}.`) || ip.startsWith('127.') || ip.startsWith('0.')
 }
 
-function compareNames(a: { namespace: string; name: string }, b: { namespace: string; name: string }): number {
-  return a.namespace < b.namespace ? -1 : a.namespace > b.namespace ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0
-}
-
 export function planTopology(input: ClusterState, options: PlanOptions): LabPlan {
   const { lab, previous } = options
   const nodes = planNodes(lab, options.nodeCount)
@@ -116,7 +112,7 @@ export function planTopology(input: ClusterState, options: PlanOptions): LabPlan
     warnings.push(`pod ${qualifiedName(p)} uses hostNetwork: the lab does not run it (policies cannot select it)`)
     return false
   })
-  pods.sort(compareNames)
+  pods.sort(compareQualifiedNames)
 
   // A running pod keeps its node and address, unless the manifests now give it another address
   // (then it is a new pod of the same name, like a recreated pod in a cluster).
