@@ -100,7 +100,8 @@ export class Agent {
         onChange: () => this.schedule(),
         onError: (err, retryInMs) => {
           options.metrics.apiErrors.inc({ resource: name })
-          this.log.warn({ event: 'api-error', resource: name, err: errorText(err), retryInMs, rulesetKept: this.applied !== undefined }, `${name}: API error, retrying in ${retryInMs} ms; the applied ruleset stays in force`)
+          const rulesetKept = this.applied !== undefined
+          this.log.warn({ event: 'api-error', resource: name, err: errorText(err), retryInMs, rulesetKept }, `${name}: API error, retrying in ${retryInMs} ms; ${rulesetKept ? 'the applied ruleset stays in force' : 'nothing is applied until every resource has been listed'}`)
         },
         onList: (items, resourceVersion) => {
           options.metrics.relists.inc({ resource: name })
@@ -114,7 +115,9 @@ export class Agent {
   start(): void {
     if (!this.stopped) return
     this.stopped = false
-    this.log.info({ event: 'start', node: this.options.nodeName, minSyncIntervalMs: this.minInterval }, `netpol agent starting for node ${this.options.nodeName}`)
+    // The CLI's logger already carries `node` on every line; do not write the key twice.
+    const node = this.log.bindings().node === undefined ? { node: this.options.nodeName } : {}
+    this.log.info({ event: 'start', ...node, minSyncIntervalMs: this.minInterval }, `netpol agent starting for node ${this.options.nodeName}`)
     for (const w of Object.values(this.watchers)) w.start()
     const resync = this.options.resyncIntervalMs ?? 300_000
     if (resync > 0) {
