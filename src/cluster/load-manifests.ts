@@ -170,6 +170,12 @@ export async function loadManifests(paths: readonly string[], options: LoadOptio
       continue
     }
     const files = s.isDirectory() ? await manifestFilesUnder(path) : [path]
+    if (s.isDirectory() && files.length === 0) {
+      // Not an error (an empty set of manifests is valid), but a typo'd directory should not pass silently.
+      const none = emptyManifestObjects()
+      none.warnings.push({ severity: 'warning', file: path, line: 0, message: 'no .yaml, .yml or .json files in this directory: nothing read' })
+      parts.push(none)
+    }
     for (const file of files) {
       // A file named twice (directly and through its directory) is read once.
       const key = resolve(file)

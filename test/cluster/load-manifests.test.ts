@@ -177,6 +177,14 @@ describe('loadManifests (files, directories, stdin)', () => {
     const r = await loadManifests([join(dir, 'tree', 'z.yaml'), join(dir, 'tree'), `${dir}/tree/./z.yaml`])
     expect(r.state.pods.map((p) => p.name)).toEqual(['z', 'a', 'b'])
   })
+  it('a directory without manifest files loads as empty, with a warning naming it', async () => {
+    await mkdir(join(dir, 'no-manifests'))
+    await writeFile(join(dir, 'no-manifests', 'notes.txt'), 'not a manifest')
+    const r = await loadManifests([join(dir, 'no-manifests')])
+    expect(r.state.pods).toEqual([])
+    expect(r.warnings).toEqual([{ severity: 'warning', file: join(dir, 'no-manifests'), line: 0, message: 'no .yaml, .yml or .json files in this directory: nothing read' }])
+    expect((await loadManifests([join(dir, 'tree')])).warnings).toEqual([])
+  })
   it('reads a file named explicitly whatever its extension', async () => {
     const r = await loadManifests([join(dir, 'policy.txt')])
     expect(r.state.policies.map((p) => p.name)).toEqual(['named'])
