@@ -30,7 +30,7 @@ export interface RawDenyRecord {
   readonly protocol: Protocol
   readonly sourcePort: number
   readonly destinationPort: number
-  /** Dropped packets of this connection attempt (incl. retransmissions) since the record was written or carried over. */
+  /** Dropped packets of this connection attempt (incl. retransmissions), kept when applyRuleset carries the record over. */
   readonly packets: number
   /** When the connection was first denied (ms since the epoch). */
   readonly firstSeenMs: number

@@ -132,8 +132,9 @@ async function denyLogCarryOver(target: NftTarget): Promise<string> {
     // The old set's timeout goes with each element, so `expires` never exceeds it even if the
     // new set's timeout is shorter.
     const timeout = /^\s*timeout\s+(\S+)\s*$/m.exec(listing)?.[1]
+    // Counters go along (`counter packets N bytes M` before `timeout`, as nft lists and accepts
+    // them), so a record keeps its packet count across an apply.
     const elements = extractElements(listing)
-      .map((e) => e.replace(/\s+counter packets \d+ bytes \d+/, '').trim())
       .filter((e) => /\bexpires\s/.test(e))
       .map((e) => (timeout !== undefined && !/\btimeout\s/.test(e) ? e.replace(/\bexpires\s/, `timeout ${timeout} expires `) : e))
     if (elements.length > 0) lines.push(`add element inet ${table} ${set} { ${elements.join(', ')} }`)

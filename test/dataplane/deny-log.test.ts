@@ -149,6 +149,9 @@ describe('denied connections are recorded for real', () => {
       before.map((r) => `${r.side} ${r.source} ${r.sourcePort} ${r.destination}:${r.port}`),
     )
     for (const [i, r] of after.entries()) expect(Math.abs(Date.parse(r.time) - Date.parse(before[i].time))).toBeLessThan(1000)
+    // Packet counts go along too (no record drops to 0 packets).
+    expect(after.map((r) => r.packets)).toEqual(before.map((r) => r.packets))
+    expect(Math.min(...after.map((r) => r.packets))).toBeGreaterThanOrEqual(1)
     await applyRuleset(compileRuleset(cluster, { nodeName: 'n1' }), { netns: topo.nodeNetns })
     const again = await readDenyLog(cluster, { netns: topo.nodeNetns })
     expect(again).toHaveLength(after.length)
