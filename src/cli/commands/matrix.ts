@@ -55,7 +55,7 @@ Examples:
   netpol matrix examples/three-tier
   netpol matrix examples/three-tier --port 5432/TCP --port 53/UDP
   netpol matrix k8s/ -o json > matrix.json
-  kubectl get pods,netpol -A -o yaml | netpol matrix - -o csv`,
+  kubectl get ns,pods,netpol -A -o yaml | netpol matrix - -o csv`,
     )
     .addHelpText('after', liveClusterHelp('matrix'))
     .action(async (paths: string[], flags: MatrixFlags & StateSourceFlags) => {
