@@ -2,7 +2,7 @@
  * @module `netpol explain`: the verdict for one connection, with the policy, rule, peer and port
  * behind each side (or why nothing matched).
  */
-import { Option } from 'commander'
+import { InvalidArgumentError, Option } from 'commander'
 import type { RegisterCommand } from '../main.js'
 import { useColour } from '../io.js'
 import { addLiveClusterOptions, addPodCidrOption, liveClusterHelp, loadStateSource, type StateSourceFlags } from '../state-source.js'
@@ -20,6 +20,14 @@ interface ExplainFlags {
   verbose?: boolean
 }
 
+/** A mandatory option given at most once: explain answers for one connection, so a second value is a mistake, not an override. */
+function once(option: Option): Option {
+  return option.makeOptionMandatory().argParser((value: string, previous: string | undefined) => {
+    if (previous !== undefined) throw new InvalidArgumentError(`given twice (${previous}, ${value}); explain answers for one connection (matrix takes several ports)`)
+    return value
+  })
+}
+
 export const register: RegisterCommand = (program, ctx) => {
   addPodCidrOption(addLiveClusterOptions(program.command('explain')))
     .summary('why one connection is allowed or denied, down to the policy, rule and line')
@@ -29,9 +37,9 @@ export const register: RegisterCommand = (program, ctx) => {
         '(file:line), which rule, peer and port allowed it, or why none of the rules of each selecting policy matched.',
     )
     .argument('[paths...]', 'manifest files or directories (recursive: .yaml, .yml, .json), or - for stdin; none: the live cluster')
-    .requiredOption('--from <src>', 'source: ns/pod, ns/<kind>/name or ns/workload (a workload\'s first pod, e.g. prod/deployment/web), a pod name in -n, or an IP address')
-    .requiredOption('--to <dst>', 'destination, in the same forms as --from')
-    .requiredOption('-p, --port <port>', 'destination PORT[/PROTOCOL] (e.g. 80, 53/UDP), or a container port name of the destination pod')
+    .addOption(once(new Option('--from <src>', 'source: ns/pod, ns/<kind>/name or ns/workload (a workload\'s first pod, e.g. prod/deployment/web), a pod name in -n, or an IP address')))
+    .addOption(once(new Option('--to <dst>', 'destination, in the same forms as --from')))
+    .addOption(once(new Option('-p, --port <port>', 'destination PORT[/PROTOCOL] (e.g. 80, 53/UDP), or a container port name of the destination pod')))
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
     .option('-n, --namespace <namespace>', 'namespace for objects that have none, and for bare pod names (default "default"); with no PATH: the namespace to read')
     .option('-v, --verbose', 'list the objects of kinds netpol does not use (skipped)')

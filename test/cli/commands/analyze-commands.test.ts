@@ -105,4 +105,11 @@ describe('netpol explain', () => {
     expect(r.code).toBe(2)
     expect(r.stderr).toMatch(/did you mean prod\/frontend-0/)
   })
+  it('rejects --port, --from or --to given twice instead of silently answering for the last one', async () => {
+    const r = await cli(['explain', 'examples/three-tier', '--from', 'prod/frontend-0', '--to', 'prod/backend-0', '--port', '80', '--port', '8080'])
+    expect(r.code).toBe(2)
+    expect(r.stdout).toBe('')
+    expect(r.stderr).toMatch(/given twice \(80, 8080\)/)
+    expect((await cli(['explain', 'examples/three-tier', '--from', 'prod/frontend-0', '--from', 'prod/frontend-1', '--to', 'prod/backend-0', '--port', '80'])).code).toBe(2)
+  })
 })
