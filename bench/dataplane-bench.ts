@@ -304,7 +304,28 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((e: unknown) => {
+const USAGE = `usage: npm run bench:dataplane        (as root; about a minute; writes bench/results/dataplane.json)
+
+New-connection rate between two real pods through a node enforcing 0, 100, 1,000 and 5,000
+policies that select other pods (and the same plus one isolating the server), against a
+5,000-rule linear control. Method and figures: docs/dataplane.md.
+
+Settings (environment):
+  DP_BENCH_ROUNDS=30          rounds (each case once per round)
+  DP_BENCH_WINDOW_MS=2000     time per round
+  DP_BENCH_CONTROL_RULES=5000 rules of the linear control
+
+Examples:
+  npm run bench:dataplane
+  DP_BENCH_ROUNDS=5 npm run bench:dataplane     # a quick look
+`
+// --help prints the above without building anything; any other argument is a mistake (exit 2).
+const args = process.argv.slice(2)
+if (args.length > 0 && args.every((a) => a === '--help' || a === '-h')) process.stdout.write(USAGE)
+else if (args.length > 0) {
+  process.stderr.write(`error: unknown argument ${JSON.stringify(args.find((a) => a !== '--help' && a !== '-h'))}\n${USAGE}`)
+  process.exitCode = 2
+} else main().catch((e: unknown) => {
   process.stderr.write(`dataplane benchmark failed: ${e instanceof Error ? e.message : String(e)}\n`)
   process.exitCode = 1
 })
