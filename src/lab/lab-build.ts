@@ -8,7 +8,7 @@ import type { ClusterState } from '../model/types.js'
 import type { LabDataplane } from './lab-dataplane.js'
 import type { LabPod, LabTopology } from './topology.js'
 import { fabricScript, netnsAddScript, nodeScript, podLinesForNode, podScript, removedPodLinesForNode, script } from './ip-script.js'
-import { deleteNetns, ipBatchIn, listLabNetns, netnsBatch, netnsPids, setNetnsSysctl } from './netns.js'
+import { deleteNetns, forgetConntrackIn, ipBatchIn, listLabNetns, netnsBatch, netnsPids, setNetnsSysctl } from './netns.js'
 import { findLabProcesses, isLabProcess, startLabProcess, stopProcesses } from './lab-processes.js'
 import type { PodServerSpec } from './pod-server.js'
 
@@ -84,6 +84,8 @@ export async function removePods(t: LabTopology, pods: readonly LabPod[], server
   await stopProcesses([...new Set(pids)])
   await forEachLimit(t.nodes, 4, (node) => ipBatchIn(node.netns, script(removedPodLinesForNode(node, pods))))
   await deleteNetns(pods.map((p) => p.netns))
+  const ips = pods.map((p) => p.ip)
+  await forEachLimit(t.nodes, 4, (node) => forgetConntrackIn(node.netns, ips))
 }
 
 export function serverSpec(pod: LabPod): PodServerSpec {

@@ -27,6 +27,21 @@ export async function setNetnsSysctl(netns: string, key: string, value: string):
   await runChecked('ip', ['netns', 'exec', netns, 'sh', '-c', `echo ${value} > ${path}`])
 }
 
+/**
+ * Forgets the conntrack entries of addresses inside one lab namespace (`conntrack -D` there), as a
+ * cluster does when a pod goes away: a new pod that gets the same address must not inherit the old
+ * pod's flows as "established". Best effort: without the conntrack tool the entries simply time out.
+ */
+export async function forgetConntrackIn(netns: string, ips: readonly string[]): Promise<void> {
+  assertLabNetns(netns)
+  for (const ip of ips) {
+    for (const flag of ['-s', '-d']) {
+      // Exit 1 means "no entry matched"; a missing tool (ENOENT) is fine too.
+      await runCommand('ip', ['netns', 'exec', netns, 'conntrack', '-D', flag, ip]).catch(() => undefined)
+    }
+  }
+}
+
 /** Every `netpol-*` namespace name currently mounted under /run/netns. */
 export async function listNetpolNetns(): Promise<string[]> {
   let names: string[]

@@ -57,11 +57,14 @@ function probeTcp(t: ProbeTarget, timeoutMs: number): Promise<ProbeResult> {
  * UDP has no connection to close: a probe that reused the source port of an earlier, allowed probe
  * within conntrack's UDP timeout would be the same flow to the kernel, and a policy that now denies
  * it would see it as established. So probes walk through the source ports in order instead of
- * letting the kernel pick one at random; a port comes round again only after 28,000 probes.
+ * letting the kernel pick one at random; a port comes round again only after 28,000 probes. A new
+ * prober process starts where the clock says (the walk's start moves 100 ports a second, round in
+ * 280 s, longer than conntrack's 120 s UDP timeout), so a restarted pod does not reuse the ports
+ * its previous process just used.
  */
 const UDP_SOURCE_FIRST = 33000
 const UDP_SOURCE_COUNT = 28000
-let udpSourceNext = Math.floor(Math.random() * UDP_SOURCE_COUNT)
+let udpSourceNext = Math.floor(Date.now() / 10) % UDP_SOURCE_COUNT
 
 function bindUdpSource(): Promise<Socket> {
   return new Promise((resolve, reject) => {
