@@ -16,9 +16,11 @@ import {
   type Pod,
   type PolicyType,
   type Protocol,
-  type SourceRef,
 } from '../model/types.js'
 import { formatIp, parseIp } from '../model/cidr.js'
+import { formatSource } from '../model/diagnostic.js'
+import { editDistance } from '../model/edit-distance.js'
+import { isEmptySelector } from '../engine/selector.js'
 import type { DirectionVerdict, Endpoint, MissReason, RuleMatch, Verdict } from '../engine/verdict.js'
 import { UsageError } from '../cli/errors.js'
 import { parsePortSpec, type PortSpec } from './matrix.js'
@@ -131,19 +133,6 @@ function suggest(state: ClusterState, wanted: string): string {
   return `; known names include ${pool.join(', ')}${names.length > pool.length ? ', ...' : ''}`
 }
 
-/** Levenshtein distance, for "did you mean". */
-export function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j)
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i]
-    for (let j = 1; j <= b.length; j++) {
-      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1))
-    }
-    prev = cur
-  }
-  return prev[b.length]
-}
-
 /**
  * `80`, `80/TCP`, or a named port (`http`, `dns/UDP`) looked up in the destination pod's container
  * ports, the way a policy's named port is resolved.
@@ -159,11 +148,6 @@ export function resolveExplainPort(text: string, to: Endpoint): PortSpec {
     throw new UsageError(`pod ${qualifiedName(to.pod)} has no container port named "${name}"${named.length ? `; it has ${named.join(', ')}` : ''}`)
   }
   return { port: found.containerPort, protocol: found.protocol }
-}
-
-/** Where in the input: `file:line`, or just `file` when the line is unknown (0: objects read from a live cluster). */
-export function formatSource(s: SourceRef): string {
-  return s.line > 0 ? `${s.file}:${s.line}` : s.file
 }
 
 /** One rule (and its peer and port) that allowed the connection. */
@@ -308,10 +292,6 @@ export function describeSelector(s: LabelSelector): string {
     else parts.push(`!${e.key}`)
   }
   return parts.length === 0 ? '{}' : parts.join(',')
-}
-
-function isEmptySelector(s: LabelSelector): boolean {
-  return Object.keys(s.matchLabels).length === 0 && s.matchExpressions.length === 0
 }
 
 /** A peer in words: which pods, in which namespaces, or which addresses. */

@@ -7,6 +7,7 @@
 import type { Diagnostic } from './diagnostic.js'
 import { formatFieldPath, type FieldPath } from './field-path.js'
 import type { ManifestDocument } from './yaml-documents.js'
+import { editDistance } from './edit-distance.js'
 
 export type PlainMap = Readonly<Record<string, unknown>>
 
@@ -181,15 +182,4 @@ export class ObjectReader {
       }
     }
   }
-}
-
-/** Levenshtein distance, for "did you mean" on short field names. */
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j)
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i]
-    for (let j = 1; j <= b.length; j++) row.push(Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1)))
-    prev = row
-  }
-  return prev[b.length]
 }
