@@ -26,6 +26,10 @@ export interface ConnectivityEdge {
   readonly allPorts: boolean
   /** Which end, if any, is an address range outside the cluster. */
   readonly external?: 'from' | 'to'
+  /** The port classes behind `ports`, by protocol then port (for filters and machine output). */
+  readonly classes: readonly PortClass[]
+  /** The addresses of the external end, when there is one. */
+  readonly range?: IpRange
 }
 
 export interface Connectivity {
@@ -52,7 +56,8 @@ export function computeConnectivity(state: ClusterState, evaluator: Evaluator, g
     for (const to of groups) {
       const set = reach.get(pairKey(from.label, to.label))
       if (!set) continue
-      edges.push({ from: from.label, to: to.label, ports: formatPortSet(toSet(set)), allPorts: set.size === classes.length })
+      const edgeClasses = toSet(set)
+      edges.push({ from: from.label, to: to.label, ports: formatPortSet(edgeClasses), allPorts: set.size === classes.length, classes: edgeClasses })
     }
   }
   const rangeEnds = [...ends.values()].filter((e) => e.range)
@@ -72,12 +77,15 @@ export function computeConnectivity(state: ClusterState, evaluator: Evaluator, g
       for (const m of merged) {
         const set = m.set.split(',').map(Number)
         const label = rangeLabel(m.range)
+        const edgeClasses = toSet(set)
         edges.push({
           from: side === 'from' ? label : g.label,
           to: side === 'to' ? label : g.label,
-          ports: formatPortSet(toSet(set)),
+          ports: formatPortSet(edgeClasses),
           allPorts: set.length === classes.length,
           external: side,
+          classes: edgeClasses,
+          range: m.range,
         })
       }
     }

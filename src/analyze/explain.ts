@@ -78,16 +78,22 @@ export function resolveEndpoint(state: ClusterState, text: string, options: Reso
     const [namespace, kindText, name] = parts
     const kindKey = kindText.toLowerCase()
     if (kindKey === 'pod' || kindKey === 'po' || kindKey === 'pods') return podByName(state, namespace, name)
-    const kind = WORKLOAD_KINDS[kindKey]
-    if (!kind) {
-      throw new UsageError(`unknown kind "${kindText}" in "${text}": use one of pod, ${[...new Set(Object.values(WORKLOAD_KINDS))].map((k) => k.toLowerCase()).join(', ')}`)
-    }
+    const kind = workloadKindOf(kindText, text)
     const pod = state.pods.find((p) => p.namespace === namespace && p.owner?.kind === kind && p.owner.name === name)
-    if (!pod) throw new UsageError(`${kind} "${namespace}/${name}" not found or has no pods${suggest(state, `${namespace}/${kindKey}/${name}`)}`)
+    if (!pod) throw new UsageError(`${kind} "${namespace}/${name}" not found or has no pods${suggestEndpointNames(state, `${namespace}/${kindKey}/${name}`)}`)
     return { kind: 'pod', pod }
   }
   const [namespace, name] = parts.length === 2 ? parts : [options.namespace ?? 'default', parts[0]]
   return podByName(state, namespace, name)
+}
+
+/** The workload kind of `ns/<kind>/name` (lowercase or kubectl's short name); a UsageError otherwise. */
+export function workloadKindOf(kindText: string, text: string): OwnerRef['kind'] {
+  const kind = WORKLOAD_KINDS[kindText.toLowerCase()]
+  if (!kind) {
+    throw new UsageError(`unknown kind "${kindText}" in "${text}": use one of pod, ${[...new Set(Object.values(WORKLOAD_KINDS))].map((k) => k.toLowerCase()).join(', ')}`)
+  }
+  return kind
 }
 
 function sameIp(podIp: string, canonical: string): boolean {
@@ -99,7 +105,7 @@ function podByName(state: ClusterState, namespace: string, name: string): Endpoi
   const pod = state.pods.find((p) => p.namespace === namespace && p.name === name)
     // `ns/frontend` with no pod of that name: the first pod of the one workload of that name.
     ?? soleWorkloadPod(state, namespace, name)
-  if (!pod) throw new UsageError(`pod "${namespace}/${name}" not found${suggest(state, `${namespace}/${name}`)}`)
+  if (!pod) throw new UsageError(`pod "${namespace}/${name}" not found${suggestEndpointNames(state, `${namespace}/${name}`)}`)
   return { kind: 'pod', pod }
 }
 
@@ -120,7 +126,7 @@ function knownNames(state: ClusterState): string[] {
 }
 
 /** `; did you mean a, b?` with the closest known names, or a few known pods. */
-function suggest(state: ClusterState, wanted: string): string {
+export function suggestEndpointNames(state: ClusterState, wanted: string): string {
   const names = knownNames(state)
   if (names.length === 0) return ' (the input has no pods)'
   const scored = names.map((n) => ({ n, d: editDistance(wanted.toLowerCase(), n.toLowerCase()) })).sort((a, b) => a.d - b.d || (a.n < b.n ? -1 : 1))

@@ -16,6 +16,7 @@ import { register as registerLab } from './commands/lab.js'
 import { register as registerMatrix } from './commands/matrix.js'
 import { register as registerExplain } from './commands/explain.js'
 import { register as registerCheck } from './commands/check.js'
+import { register as registerList } from './commands/list.js'
 
 /** Shared by every command: the IO to use, and the exit code the command decided on. */
 export interface CliContext {
@@ -26,7 +27,7 @@ export interface CliContext {
 /** Each command lives in its own file under commands/ and exports one of these. */
 export type RegisterCommand = (program: Command, ctx: CliContext) => void
 
-const commands: RegisterCommand[] = [registerMatrix, registerExplain, registerCheck, agentCommand, registerLint, registerDiff, registerTest, registerReport, registerLab]
+const commands: RegisterCommand[] = [registerMatrix, registerList, registerExplain, registerCheck, agentCommand, registerLint, registerDiff, registerTest, registerReport, registerLab]
 
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command('netpol')
@@ -46,6 +47,7 @@ Exit codes: 0 success; 1 the answer is "no" (failed expectations, findings, disa
 
 Examples:
   netpol matrix examples/three-tier
+  netpol list examples/three-tier --from prod
   netpol explain examples/three-tier --from prod/frontend-0 --to prod/database-0 --port 5432/TCP
   netpol check manifests/`,
     )

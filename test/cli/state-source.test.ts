@@ -6,7 +6,7 @@ import { namespaceObject, podObject, policyObject } from '../agent/api-objects.j
 import { TestApiServer } from '../agent/test-api-server.js'
 import { runCliInProcess, type CliRun } from './run-cli-in-process.js'
 
-describe('matrix, explain and check read a live cluster when given no PATH', () => {
+describe('matrix, list, explain and check read a live cluster when given no PATH', () => {
   let api: TestApiServer
   let dir: string
   let kubeconfig: string
@@ -55,6 +55,16 @@ describe('matrix, explain and check read a live cluster when given no PATH', () 
     expect(r.code).toBe(0)
     expect(r.stdout).toContain('db-from-web')
     expect(JSON.parse(r.stdout)).toMatchObject({ allowed: true })
+  })
+
+  it('list reads the live cluster: -A every namespace, -n one', async () => {
+    const all = await run(['list', '--kubeconfig', kubeconfig, '-A', '--to', 'shop/db'])
+    expect(all.stderr).toBe('')
+    expect(all.code).toBe(0)
+    expect(all.stdout).toBe('shop/web[Pod] => shop/db[Pod] : TCP 5432\n')
+    const other = await run(['list', '--kubeconfig', kubeconfig, '-n', 'other', '--from', 'other', '--to', '10.0.0.0/8'])
+    expect(other.code).toBe(0)
+    expect(other.stdout).toBe('other/x[Pod] => 10.0.0.0/8 : all ports\n')
   })
 
   it('PATHs and live-cluster flags do not mix; a missing kubeconfig or context is exit 2 with a clear message', async () => {

@@ -209,8 +209,20 @@ describe('the CLI contract', () => {
 
   it("the README's Analyse examples print what the README shows", async () => {
     const readme = readFileSync(join(root, 'README.md'), 'utf8')
-    const blocks = [...readme.matchAll(/```console\n\$ \.\/bin\/netpol ((?:matrix|explain|check) [^\n]*)\n([\s\S]*?)```/g)]
-    expect(blocks.length).toBeGreaterThanOrEqual(3)
+    const blocks = [...readme.matchAll(/```console\n\$ \.\/bin\/netpol ((?:matrix|list|explain|check) [^\n]*)\n([\s\S]*?)```/g)]
+    expect(blocks.length).toBeGreaterThanOrEqual(4)
+    expect(blocks.map((b) => b[1].split(' ')[0])).toContain('list')
+    for (const [, command, shown] of blocks) {
+      const r = await runInProcess(command.split(' '))
+      expect(r.code, command).toBe(0)
+      expect(r.stdout, command).toBe(shown)
+    }
+  })
+
+  it("docs/cli.md's list example prints what the page shows", async () => {
+    const page = readFileSync(join(root, 'docs/cli.md'), 'utf8')
+    const blocks = [...page.matchAll(/```console\n\$ netpol (list [^\n]*)\n([\s\S]*?)```/g)]
+    expect(blocks.length).toBeGreaterThanOrEqual(1)
     for (const [, command, shown] of blocks) {
       const r = await runInProcess(command.split(' '))
       expect(r.code, command).toBe(0)
