@@ -10,11 +10,16 @@ export class UsageError extends Error {
   }
 }
 
-/** The machine lacks something a command needs (root, `nft`, `ip`, a kubeconfig). Exit code 2. */
+/**
+ * The machine lacks something a command needs (root, `nft`, `ip`, a kubeconfig). Exit code 2.
+ * `detail`: one item per line under the message (the message itself is printed as one line).
+ */
 export class EnvironmentError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
+  readonly detail: readonly string[]
+  constructor(message: string, options?: { cause?: unknown; detail?: readonly string[] }) {
     super(message, options)
     this.name = 'EnvironmentError'
+    this.detail = options?.detail ?? []
   }
 }
 

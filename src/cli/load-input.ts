@@ -5,6 +5,7 @@
  */
 import { isAbsolute, resolve } from 'node:path'
 import { formatDiagnostic } from '../model/diagnostic.js'
+import { printable } from '../model/printable.js'
 import { loadManifests, type LoadResult } from '../cluster/load-manifests.js'
 import { assumePodIPs, DEFAULT_POD_CIDR, parsePodCidr, PodCidrError } from '../cluster/assume-pod-ips.js'
 import type { ClusterState } from '../model/types.js'
@@ -53,10 +54,12 @@ export async function loadInput(paths: readonly string[], io: CliIO, options: Lo
   checkPodCidr(options.podCidr) // a bad flag is reported before any file is read
   const located = paths.map((p) => (p === '-' || isAbsolute(p) || sameDir ? p : resolve(io.cwd, p)))
   const result = await loadManifests(located, { namespace: options.namespace, stdin: io.stdin })
-  for (const w of result.warnings) io.stderr(`${relativeTo(formatDiagnostic(w), io.cwd)}\n`)
+  for (const w of result.warnings) io.stderr(`${relativeTo(formatDiagnostic(w), printable(io.cwd))}\n`)
   if (options.verbose) {
     for (const s of result.skipped) {
-      io.stderr(`${relativeTo(s.file, io.cwd)}:${s.line}: skipped ${s.kind}${s.name ? ` "${s.name}"` : ''} (${s.apiVersion}): netpol does not use this kind\n`)
+      // Kinds, names and apiVersions of skipped objects are not validated: escaped like the file name.
+      const what = `${s.kind}${s.name ? ` "${s.name}"` : ''} (${s.apiVersion})`
+      io.stderr(`${printable(relativeTo(s.file, io.cwd))}:${s.line}: skipped ${printable(what)}: netpol does not use this kind\n`)
     }
   }
   return { ...result, state: applyPodCidr(result.state, options.podCidr) }

@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from 'commander'
 import { InputError } from '../model/diagnostic.js'
+import { printable } from '../model/printable.js'
 import { EnvironmentError, EXIT_BAD_INPUT, EXIT_INTERNAL, UsageError } from './errors.js'
 import { processIO, type CliIO } from './io.js'
 import { VERSION } from './version.js'
@@ -37,6 +38,7 @@ export function buildProgram(ctx: CliContext): Command {
     .configureOutput({
       writeOut: (s) => ctx.io.stdout(s),
       writeErr: (s) => ctx.io.stderr(s),
+      outputError: (s, write) => write(commanderError(s)),
     })
     .exitOverride()
     .addHelpText(
@@ -68,6 +70,20 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO()): 
   }
 }
 
+/**
+ * Commander's one-line errors quote the argument as typed (`unknown option '--x'`): escaped, but
+ * for the line break commander itself puts before a suggestion.
+ */
+function commanderError(text: string): string {
+  return `${printable(text.replace(/\n$/, '')).replace(/\\n(\(Did you mean [^\\]*\?\))$/, '\n$1')}\n`
+}
+
+/** An error's message for people: text from input escaped; `detail` lines (EnvironmentError) each on their own line. */
+function errorLines(err: Error): string {
+  const detail = err instanceof EnvironmentError ? err.detail.map((d) => `\n  - ${printable(d)}`).join('') : ''
+  return `${printable(err.message)}${detail}`
+}
+
 function reportError(err: unknown, io: CliIO): number {
   if (err instanceof CommanderError) {
     // Help and version are "errors" to commander; they already printed.
@@ -81,11 +97,11 @@ function reportError(err: unknown, io: CliIO): number {
     return EXIT_BAD_INPUT
   }
   if (err instanceof UsageError || err instanceof EnvironmentError) {
-    io.stderr(`error: ${err.message}\n`)
+    io.stderr(`error: ${errorLines(err)}\n`)
     return EXIT_BAD_INPUT
   }
   const message = err instanceof Error ? err.message : String(err)
-  io.stderr(`internal error: ${message}\n`)
+  io.stderr(`internal error: ${printable(message)}\n`)
   if (io.env.NETPOL_DEBUG && err instanceof Error && err.stack) io.stderr(`${err.stack}\n`)
   else io.stderr('(set NETPOL_DEBUG=1 for a stack trace, and please report this as a bug)\n')
   return EXIT_INTERNAL

@@ -6,6 +6,7 @@
 import type { Command } from 'commander'
 import type { LoadResult } from '../cluster/load-manifests.js'
 import { formatDiagnostic } from '../model/diagnostic.js'
+import { printable } from '../model/printable.js'
 import { EnvironmentError, UsageError } from './errors.js'
 import type { CliIO } from './io.js'
 import { applyPodCidr, checkPodCidr, loadInput, POD_CIDR_DESCRIPTION, POD_CIDR_FLAGS } from './load-input.js'
@@ -81,7 +82,7 @@ export async function loadStateSource(paths: readonly string[], flags: StateSour
     for (const w of result.warnings) io.stderr(`${formatDiagnostic(w)}\n`)
     if (flags.verbose) {
       const s = result.state
-      io.stderr(`read ${s.namespaces.length} namespaces, ${s.pods.length} pods, ${s.policies.length} policies from ${result.server}${result.namespace ? ` (namespace ${result.namespace})` : ''}\n`)
+      io.stderr(`read ${s.namespaces.length} namespaces, ${s.pods.length} pods, ${s.policies.length} policies from ${printable(result.server)}${result.namespace ? ` (namespace ${printable(result.namespace)})` : ''}\n`)
     }
     // Live pods carry their real IPs; a Pending pod without one is given an assumed address only on request.
     return flags.podCidr === undefined ? result : { ...result, state: applyPodCidr(result.state, flags.podCidr) }

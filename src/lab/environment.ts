@@ -20,5 +20,5 @@ export async function checkLabEnvironment(): Promise<void> {
   }
   if (!(await works('ip', ['-V']))) missing.push('`ip` from iproute2 (Debian/Ubuntu: sudo apt-get install -y iproute2)')
   if (!(await works('nft', ['--version']))) missing.push('`nft` from nftables (Debian/Ubuntu: sudo apt-get install -y nftables)')
-  if (missing.length > 0) throw new EnvironmentError(`netpol lab cannot run here; missing:\n  - ${missing.join('\n  - ')}`)
+  if (missing.length > 0) throw new EnvironmentError('netpol lab cannot run here; missing:', { detail: missing })
 }

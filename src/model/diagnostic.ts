@@ -1,6 +1,7 @@
 /**
  * @module Problems found in input, with the place they were found, and the error that carries them.
  */
+import { printable } from './printable.js'
 
 export type Severity = 'error' | 'warning'
 
@@ -24,13 +25,15 @@ export function formatSource(s: { readonly file: string; readonly line: number }
 
 /**
  * kubectl's tone: `file:line: NetworkPolicy "ns/name" is invalid: spec.x: Invalid value: ...`.
+ * One line for people: file names, field names and messages carry text from input, so each is
+ * escaped (printable.ts).
  */
 export function formatDiagnostic(d: Diagnostic): string {
-  const where = formatSource(d)
-  const obj = d.object ? ` ${d.object}${d.severity === 'error' ? ' is invalid' : ''}:` : ''
-  const field = d.field ? ` ${d.field}:` : ''
+  const where = printable(formatSource(d))
+  const obj = d.object ? ` ${printable(d.object)}${d.severity === 'error' ? ' is invalid' : ''}:` : ''
+  const field = d.field ? ` ${printable(d.field)}:` : ''
   const level = d.severity === 'warning' ? ' warning:' : ''
-  return `${where}:${level}${obj}${field} ${d.message}`
+  return `${where}:${level}${obj}${field} ${printable(d.message)}`
 }
 
 /** Input that cannot be used: every problem found, not only the first. Exit code 2. */

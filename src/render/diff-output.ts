@@ -3,8 +3,9 @@
  * pull request.
  */
 import type { DiffCause, DiffResult, DiffRow } from '../analyze/diff.js'
+import { printable } from '../model/printable.js'
 import { renderJson } from './json.js'
-import { renderMdTable } from './md.js'
+import { mdCode, mdText, renderMdTable } from './md.js'
 
 export const DIFF_FORMATS = ['text', 'json', 'md'] as const
 export type DiffFormat = (typeof DIFF_FORMATS)[number]
@@ -39,15 +40,15 @@ export function renderDiffText(result: DiffResult, colour: boolean): string {
   for (const row of result.rows) {
     const ports =
       row.change === 'changed' ? `${row.before} -> ${row.after} (${[row.newlyAllowed !== 'none' ? `+${row.newlyAllowed}` : '', row.newlyDenied !== 'none' ? `-${row.newlyDenied}` : ''].filter(Boolean).join(', ')})` : row.change === 'added' ? row.newlyAllowed : row.newlyDenied
-    lines.push(paint(colourOf[row.change], `${SIGN[row.change]} ${row.from} => ${row.to} : ${ports}`))
+    lines.push(paint(colourOf[row.change], printable(`${SIGN[row.change]} ${row.from} => ${row.to} : ${ports}`)))
     const why = causesText(row)
-    if (why) lines.push(`    because: ${why}`)
+    if (why) lines.push(`    because: ${printable(why)}`)
   }
   const count = (c: DiffRow['change']) => result.rows.filter((r) => r.change === c).length
   lines.push('')
   lines.push(`${count('added')} newly allowed, ${count('changed')} changed, ${count('removed')} newly denied (grouped by ${result.groupBy})`)
-  for (const g of result.groupsAdded) lines.push(`${result.groupBy} added: ${g}`)
-  for (const g of result.groupsRemoved) lines.push(`${result.groupBy} removed: ${g}`)
+  for (const g of result.groupsAdded) lines.push(`${result.groupBy} added: ${printable(g)}`)
+  for (const g of result.groupsRemoved) lines.push(`${result.groupBy} removed: ${printable(g)}`)
   return `${lines.join('\n')}\n`
 }
 
@@ -76,11 +77,11 @@ export function renderDiffMd(result: DiffResult): string {
   if (result.rows.length === 0) return `${head}No connection changes.\n`
   const rows = result.rows.map((r) => [
     `${SIGN[r.change]} ${r.change}`,
-    `\`${r.from}\``,
-    `\`${r.to}\``,
-    r.before,
-    r.after,
-    causesText(r),
+    mdCode(r.from),
+    mdCode(r.to),
+    mdText(r.before),
+    mdText(r.after),
+    mdText(causesText(r)),
   ])
   return head + renderMdTable(['change', 'from', 'to', 'before', 'after', 'why'], rows)
 }

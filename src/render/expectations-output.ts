@@ -3,16 +3,19 @@
  * for CI test reports.
  */
 import type { ExpectationResult } from '../analyze/expectations.js'
+import { printable } from '../model/printable.js'
 import { renderJson } from './json.js'
+import { escapeXml } from './xml.js'
 
 export function renderExpectationsText(results: readonly ExpectationResult[], colour: boolean): string {
   const paint = (code: string, t: string) => (colour ? `\u001b[${code}m${t}\u001b[0m` : t)
   const lines = results.map((r) => {
     const mark = r.passed ? paint('32', 'PASS') : paint('31', 'FAIL')
-    const where = `${r.expectation.source.file}:${r.expectation.source.line}`
+    const where = printable(`${r.expectation.source.file}:${r.expectation.source.line}`)
     const expected = r.expectation.allowed ? 'allowed' : 'denied'
     const got = r.passed ? '' : ` (expected ${expected}, got ${r.actual ? 'allowed' : 'denied'})`
-    return `${mark} ${r.name}${got}\n     ${where}: ${r.reason}`
+    // The name is free text from the expectations file: a line break in it must not start a line of its own.
+    return `${mark} ${printable(r.name)}${got}\n     ${where}: ${printable(r.reason)}`
   })
   const failed = results.filter((r) => !r.passed).length
   lines.push('')
@@ -39,16 +42,6 @@ export function renderExpectationsJson(results: readonly ExpectationResult[]): s
   })
 }
 
-export function escapeXml(text: string): string {
-  return text
-    .replaceAll('&', '&amp;')
-    .replaceAll('<', '&lt;')
-    .replaceAll('>', '&gt;')
-    .replaceAll('"', '&quot;')
-    .replaceAll("'", '&apos;')
-    // Characters XML 1.0 cannot carry at all.
-    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '')
-}
 
 /** JUnit XML (the dialect Jenkins, GitLab and GitHub test reporters read): one testcase per expectation. */
 export function renderJunit(results: readonly ExpectationResult[], suiteName: string): string {

@@ -3,9 +3,10 @@
  * matrix formats. A cell is allowed when every pod pair of the two groups is, partial when some are.
  */
 import type { GroupedMatrix } from '../analyze/group.js'
+import { printable } from '../model/printable.js'
 import { renderCsv } from './csv.js'
 import { renderJson } from './json.js'
-import { renderMdTable } from './md.js'
+import { mdText, renderMdTable } from './md.js'
 import { renderYaml } from './yaml.js'
 
 export type GroupedMatrixFormat = 'table' | 'json' | 'yaml' | 'csv' | 'md'
@@ -44,7 +45,8 @@ function renderTable(g: GroupedMatrix, colour: boolean): string {
   const cells = new Map(g.connections.map((c) => [`${c.from}\u0000${c.to}\u0000${c.port}/${c.protocol}`, c]))
   const parts: string[] = [`Grouped by ${g.groupBy}: rows are sources, columns destinations (numbered); "." allowed, "X" denied, "~" only some pod pairs.`]
   const width = String(g.groups.length).length
-  const nameWidth = Math.max(...g.groups.map((x) => x.length))
+  const shown = g.groups.map(printable)
+  const nameWidth = Math.max(...shown.map((x) => x.length))
   for (const p of g.ports) {
     const lines = [`${p.port}/${p.protocol}`]
     lines.push(`${' '.repeat(nameWidth + width + 3)}${g.groups.map((_, i) => String(i + 1).padStart(width)).join(' ')}`)
@@ -53,7 +55,7 @@ function renderTable(g: GroupedMatrix, colour: boolean): string {
         const c = cells.get(`${from}\u0000${to}\u0000${p.port}/${p.protocol}`)
         return paint(c ? mark(c, false) : ' ').padStart(colour ? 0 : width)
       })
-      lines.push(`${String(i + 1).padStart(width)}  ${from.padEnd(nameWidth)} ${row.map((r) => (colour ? ' '.repeat(width - 1) + r : r)).join(' ')}`)
+      lines.push(`${String(i + 1).padStart(width)}  ${shown[i].padEnd(nameWidth)} ${row.map((r) => (colour ? ' '.repeat(width - 1) + r : r)).join(' ')}`)
     })
     parts.push(lines.join('\n'))
   }
@@ -77,13 +79,13 @@ export function renderGroupedMatrix(g: GroupedMatrix, format: GroupedMatrixForma
       const parts = [`Grouped by ${g.groupBy}: rows are sources (from), columns destinations (to); ✓ allowed, ✗ denied, ~ only some pod pairs.\n`]
       for (const p of g.ports) {
         const rows = g.groups.map((from) => [
-          `**${from}**`,
+          `**${mdText(from)}**`,
           ...g.groups.map((to) => {
             const c = cells.get(`${from}\u0000${to}\u0000${p.port}/${p.protocol}`)
             return c ? mark(c, true) : ''
           }),
         ])
-        parts.push(`### ${p.port}/${p.protocol}\n\n${renderMdTable(['from \\ to', ...g.groups], rows)}`)
+        parts.push(`### ${p.port}/${p.protocol}\n\n${renderMdTable(['from \\\\ to', ...g.groups.map(mdText)], rows)}`)
       }
       return parts.join('\n')
     }

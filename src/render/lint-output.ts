@@ -5,6 +5,7 @@
 import { posix, relative, sep } from 'node:path'
 import type { LintFinding, LintRule } from '../analyze/lint-rule.js'
 import { formatSource } from '../model/diagnostic.js'
+import { printable } from '../model/printable.js'
 import { renderJson } from './json.js'
 
 const RED = '\u001b[31m'
@@ -17,10 +18,10 @@ export function renderLintText(findings: readonly LintFinding[], colour: boolean
   const paint = (code: string, text: string) => (colour ? `${code}${text}${RESET}` : text)
   const lines: string[] = []
   for (const f of findings) {
-    const where = formatSource(f)
+    const where = printable(formatSource(f))
     const level = f.severity === 'error' ? paint(RED, 'error') : paint(YELLOW, 'warning')
-    lines.push(`${paint(BOLD, where)}: ${level} [${f.ruleId}] ${f.object}${f.field ? ` ${f.field}` : ''}: ${f.message}`)
-    lines.push(paint(DIM, `  fix: ${f.hint}`))
+    lines.push(`${paint(BOLD, where)}: ${level} [${f.ruleId}] ${printable(`${f.object}${f.field ? ` ${f.field}` : ''}: ${f.message}`)}`)
+    lines.push(paint(DIM, `  fix: ${printable(f.hint)}`))
   }
   const errors = findings.filter((f) => f.severity === 'error').length
   const warnings = findings.length - errors

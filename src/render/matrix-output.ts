@@ -5,7 +5,7 @@
 import { qualifiedName } from '../model/types.js'
 import { formatPortSpec, matrixAllowed, type MatrixConnection, type MatrixResult } from '../analyze/matrix.js'
 import { renderCsv } from './csv.js'
-import { renderMdTable } from './md.js'
+import { mdText, renderMdTable } from './md.js'
 import { renderMatrixTable, type MatrixTableOptions } from './table.js'
 
 export const MATRIX_FORMATS = ['table', 'json', 'yaml', 'csv', 'md'] as const
@@ -71,11 +71,11 @@ function* cellChunks(m: MatrixResult, head: string, cell: (c: MatrixConnection, 
 
 function renderMatrixMd(m: MatrixResult): string {
   if (m.pods.length === 0) return 'No pods: nothing to show.\n'
-  const names = m.pods.map(qualifiedName)
+  const names = m.pods.map((p) => mdText(qualifiedName(p)))
   const parts = [`Rows are sources (from), columns destinations (to); ${MD_ALLOWED} allowed, ${MD_DENIED} denied.\n`]
   m.ports.forEach((port, p) => {
     const rows = names.map((from, i) => [`**${from}**`, ...names.map((_, j) => (matrixAllowed(m, i, j, p) ? MD_ALLOWED : MD_DENIED))])
-    parts.push(`### ${formatPortSpec(port)}\n\n${renderMdTable(['from \\ to', ...names], rows)}`)
+    parts.push(`### ${formatPortSpec(port)}\n\n${renderMdTable(['from \\\\ to', ...names], rows)}`)
   })
   return parts.join('\n')
 }

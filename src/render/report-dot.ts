@@ -4,9 +4,15 @@
  * with its ports. Rendered to SVG with Graphviz (WebAssembly) by the report command.
  */
 import type { Connectivity } from '../analyze/connectivity.js'
+import { printable } from '../model/printable.js'
 
-export function dotString(text: string): string {
-  return `"${text.replaceAll('\\', '\\\\').replaceAll('"', '\\"').replace(/\r?\n/g, '\\n')}"`
+/**
+ * A DOT quoted string of one or more lines. Each line is escaped like terminal text first (no
+ * control character reaches Graphviz or the SVG), then backslashes and quotes are escaped, so a
+ * name can neither end the string nor use Graphviz's `\N`, `\G`, `\l` escapes.
+ */
+export function dotString(...lines: string[]): string {
+  return `"${lines.map((l) => printable(l).replaceAll('\\', '\\\\').replaceAll('"', '\\"')).join('\\n')}"`
 }
 
 /** Short label for an edge: long port lists are cut so the graph stays readable. */
@@ -43,8 +49,7 @@ export function renderConnectivityDot(c: Connectivity): string {
     lines.push(`    label=${dotString(`namespace ${ns}`)}; style="rounded,dashed"; color="#8a9bb0"; fontcolor="#44546a";`)
     for (const g of groups) {
       const short = g.name.startsWith(`${ns}/`) ? g.name.slice(ns.length + 1) : g.name
-      const title = `${short}\\n${g.kind}${g.pods.length > 1 ? ` x${g.pods.length}` : ''}`
-      lines.push(`    ${id(g.label)} [label="${title.replaceAll('"', '\\"')}", tooltip=${dotString(g.label)}];`)
+      lines.push(`    ${id(g.label)} [label=${dotString(short, `${g.kind}${g.pods.length > 1 ? ` x${g.pods.length}` : ''}`)}, tooltip=${dotString(g.label)}];`)
     }
     lines.push('  }')
   }

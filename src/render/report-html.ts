@@ -4,9 +4,11 @@
  */
 import type { ReportModel, PolicySection } from '../analyze/report.js'
 import type { LintFinding } from '../analyze/lint-rule.js'
+import { printable } from '../model/printable.js'
 
+/** Text for HTML text and attribute values: control characters escaped visibly (printable.ts), then the markup characters. */
 export function escapeHtml(text: string): string {
-  return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;').replaceAll("'", '&#39;')
+  return printable(text).replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;').replaceAll("'", '&#39;')
 }
 
 /** The SVG element alone (Graphviz prepends an XML prolog and a DOCTYPE that HTML must not contain). */

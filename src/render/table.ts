@@ -9,6 +9,7 @@
  * a blank column and a blank line.
  */
 import { qualifiedName, type Pod } from '../model/types.js'
+import { printable } from '../model/printable.js'
 import { formatPortSpec, matrixAllowed, type MatrixResult } from '../analyze/matrix.js'
 
 export interface MatrixTableOptions {
@@ -32,6 +33,7 @@ const RED = '\u001b[31m'
 const RESET = '\u001b[0m'
 
 interface Group {
+  /** As printed (escaped). */
   readonly namespace: string
   /** Pod indices, consecutive. */
   readonly members: readonly number[]
@@ -41,8 +43,8 @@ function groupsOf(pods: readonly Pod[], columns: readonly number[]): Group[] {
   const groups: { namespace: string; members: number[] }[] = []
   for (const i of columns) {
     const last = groups[groups.length - 1]
-    if (last && last.namespace === pods[i].namespace) last.members.push(i)
-    else groups.push({ namespace: pods[i].namespace, members: [i] })
+    if (last && pods[last.members[0]].namespace === pods[i].namespace) last.members.push(i)
+    else groups.push({ namespace: printable(pods[i].namespace), members: [i] })
   }
   return groups
 }
@@ -60,7 +62,8 @@ function paint(cells: string, colour: boolean): string {
 export function renderMatrixTable(m: MatrixResult, options: MatrixTableOptions = {}): string {
   if (m.pods.length === 0) return 'No pods: nothing to show.\n'
   if (m.ports.length === 0) return 'No ports to probe.\n'
-  const names = m.pods.map(qualifiedName)
+  // Names are validated, but a lab's state or a live cluster could still hand over anything: printed escaped.
+  const names = m.pods.map((p) => printable(qualifiedName(p)))
   const all = m.pods.map((_, i) => i)
   const width = options.width && options.width > 0 ? options.width : undefined
   const useNames = options.headers === 'names' || ((options.headers ?? 'auto') === 'auto' && namesWidth(m.pods, names) <= (width ?? AUTO_NAMES_WIDTH))

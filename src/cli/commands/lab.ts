@@ -12,7 +12,8 @@ import { checkPodCidr, loadInput, POD_CIDR_DESCRIPTION, POD_CIDR_FLAGS } from '.
 import { parsePortSpec } from '../../analyze/matrix.js'
 import { renderMatrixTable } from '../../render/table.js'
 import { renderJson } from '../../render/json.js'
-import { stringify } from 'yaml'
+import { renderYaml } from '../../render/yaml.js'
+import { printable } from '../../model/printable.js'
 import { clusterStateManifests } from '../../lab/export-manifests.js'
 import { checkLabEnvironment } from '../../lab/environment.js'
 import { DEFAULT_LAB_NAME, validateLabName } from '../../lab/lab-names.js'
@@ -35,7 +36,7 @@ import { renderDenyRecords } from '../../lab/deny-records.js'
 const collect = (v: string, prev: string[]): string[] => [...prev, v]
 
 function labContext(ctx: CliContext): LabContext {
-  return { root: labsDir(ctx.io.env), dataplane: nftLabDataplane, warn: (m) => ctx.io.stderr(`warning: ${m}\n`) }
+  return { root: labsDir(ctx.io.env), dataplane: nftLabDataplane, warn: (m) => ctx.io.stderr(`warning: ${printable(m)}\n`) }
 }
 
 function labName(flags: { name?: string }, ctx: CliContext): string {
@@ -52,7 +53,7 @@ function renderStatus(s: LabStatus): string {
   const header = `lab ${s.name} (${s.phase}): ${s.nodes.length} nodes, ${s.pods.length} pods, ${s.policies} policies`
   const nodeRows = [['NODE', 'NETNS', 'ADDRESS', 'POD CIDR', 'PODS'], ...s.nodes.map((n) => [n.name, n.present ? n.netns : `${n.netns} (missing!)`, n.address, n.podCidr, String(n.pods)])]
   const podRows = [['POD', 'IP', 'NODE', 'PORTS', 'SERVER'], ...s.pods.map((p) => [p.pod, p.ip, p.node, p.ports.join(',') || '-', p.server])]
-  return `${header}\n\n${columns(nodeRows)}\n${columns(podRows)}`
+  return `${printable(header)}\n\n${columns(nodeRows)}\n${columns(podRows)}`
 }
 
 function renderCounters(c: LabCounters): string {
@@ -61,7 +62,9 @@ function renderCounters(c: LabCounters): string {
   return `${columns(policyRows)}\n${columns(podRows)}`
 }
 
-function columns(rows: readonly (readonly string[])[]): string {
+/** Cells come from the lab's state files (names, addresses, phases): escaped like all human output. */
+function columns(raw: readonly (readonly string[])[]): string {
+  const rows = raw.map((r) => r.map((c) => printable(c)))
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)))
   return `${rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('   ')).join('\n')}\n`
 }
@@ -121,7 +124,7 @@ Examples:
         ctx.io.stdout(`\nNext: netpol lab probe${name === DEFAULT_LAB_NAME ? '' : ` --name ${name}`}\n`)
       } catch (err) {
         if (err instanceof LabInterrupted) {
-          ctx.io.stderr(`error: ${err.message}\n`)
+          ctx.io.stderr(`error: ${printable(err.message)}\n`)
           ctx.exitCode = 130
           return
         }
@@ -164,7 +167,7 @@ Examples:
         ...(r.removed.length ? [`removed ${r.removed.join(', ')}`] : []),
         ...(r.restarted.length ? [`restarted ${r.restarted.join(', ')}`] : []),
       ]
-      ctx.io.stdout(`lab "${name}" updated: ${parts.join('; ')}\n`)
+      ctx.io.stdout(`lab "${name}" updated: ${printable(parts.join('; '))}\n`)
     })
 
   lab
@@ -201,15 +204,15 @@ Examples:
         ctx.io.stdout(renderJson({ connections: r.connections, disagreements: r.disagreements, skipped: r.skipped }))
       } else {
         ctx.io.stdout(renderMatrixTable(r.observed, { colour: useColour(ctx.io) }))
-        for (const s of r.skipped) ctx.io.stdout(`\nskipped ${s.port}/${s.protocol}: ${s.reason}\n`)
+        for (const s of r.skipped) ctx.io.stdout(`\nskipped ${s.port}/${s.protocol}: ${printable(s.reason)}\n`)
         const n = r.connections.length
         if (r.disagreements.length === 0) ctx.io.stdout(`\nall ${n} probes agree with the engine\n`)
         else {
           ctx.io.stdout(`\n${r.disagreements.length} of ${n} probes disagree with the engine:\n`)
-          for (const d of r.disagreements) ctx.io.stdout(`  ${describeDisagreement(d)}\n`)
+          for (const d of r.disagreements) ctx.io.stdout(`  ${printable(describeDisagreement(d))}\n`)
         }
       }
-      if (r.skipped.length > 0) ctx.io.stderr(`warning: SCTP probes skipped: ${state.sctp.reason}\n`)
+      if (r.skipped.length > 0) ctx.io.stderr(`warning: SCTP probes skipped: ${printable(state.sctp.reason)}\n`)
       if (r.disagreements.length > 0) ctx.exitCode = 1
     })
 
@@ -305,7 +308,7 @@ Examples:
       const state = await requireLab(labsDir(ctx.io.env), labName(flags, ctx))
       // YAML 1.1 quoting, so names like y, on or no read back as strings (netpol and kubectl read 1.1).
       const docs = clusterStateManifests(state.cluster)
-      ctx.io.stdout(flags.output === 'json' ? renderJson({ apiVersion: 'v1', kind: 'List', items: docs }) : docs.map((d) => `---\n${stringify(d, { lineWidth: 0, indentSeq: false, version: '1.1' })}`).join(''))
+      ctx.io.stdout(flags.output === 'json' ? renderJson({ apiVersion: 'v1', kind: 'List', items: docs }) : docs.map((d) => `---\n${renderYaml(d, { version: '1.1' })}`).join(''))
     })
 
   lab

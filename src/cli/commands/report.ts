@@ -5,6 +5,7 @@
 import { resolve } from 'node:path'
 import { Option } from 'commander'
 import type { RegisterCommand } from '../main.js'
+import { printable } from '../../model/printable.js'
 import { UsageError } from '../errors.js'
 import { writeFileAtomically } from '../write-file-atomically.js'
 import { addLiveClusterOptions, addPodCidrOption, liveClusterHelp, loadStateSource, type StateSourceFlags } from '../state-source.js'
@@ -68,6 +69,6 @@ Examples:
         return
       }
       await writeFileAtomically(resolve(ctx.io.cwd, flags.output), html, flags.output)
-      ctx.io.stderr(`wrote ${flags.output} (${model.connectivity.edges.length} connections, ${model.findings.length} findings, ${model.policies.length} policies)\n`)
+      ctx.io.stderr(`wrote ${printable(flags.output)} (${model.connectivity.edges.length} connections, ${model.findings.length} findings, ${model.policies.length} policies)\n`)
     })
 }
