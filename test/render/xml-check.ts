@@ -1,6 +1,6 @@
 /**
  * A strict XML 1.0 well-formedness check for the documents netpol writes (elements, attributes,
- * text, the five entities and character references; no DTD, comments or CDATA): throws on the
+ * text, comments, the five entities and character references; no DTD or CDATA): throws on the
  * first violation, else returns the elements with their decoded attributes, in document order.
  */
 
@@ -14,7 +14,7 @@ function isXmlChar(cp: number): boolean {
   return cp === 0x9 || cp === 0xa || cp === 0xd || (cp >= 0x20 && cp <= 0xd7ff) || (cp >= 0xe000 && cp <= 0xfffd) || (cp >= 0x10000 && cp <= 0x10ffff)
 }
 
-const NAME = /^[A-Za-z_][\w.-]*/
+const NAME = /^[A-Za-z_:][\w.:-]*/
 const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" }
 
 function decode(raw: string, attribute: boolean, at: number): string {
@@ -50,6 +50,12 @@ export function checkXml(xml: string): { elements: XmlElement[] } {
     if (stack.length === 0 && text.trim() !== '') throw new Error(`XML: text outside the root element at offset ${i}`)
     decode(text, false, i)
     if (lt < 0) break
+    if (xml.startsWith('<!--', lt)) {
+      const end = xml.indexOf('-->', lt + 4)
+      if (end < 0 || xml.slice(lt + 4, end).includes('--')) throw new Error(`XML: bad comment at offset ${lt}`)
+      i = end + 3
+      continue
+    }
     i = lt + 1
     if (xml[i] === '/') {
       const name = NAME.exec(xml.slice(i + 1))?.[0]
@@ -77,7 +83,7 @@ export function checkXml(xml: string): { elements: XmlElement[] } {
         break
       }
       if (ws.length === 0) throw new Error(`XML: no space before an attribute at offset ${i}`)
-      const attr = /^([A-Za-z_][\w.-]*)="([^"]*)"/.exec(xml.slice(i))
+      const attr = /^([A-Za-z_:][\w.:-]*)="([^"]*)"/.exec(xml.slice(i))
       if (!attr) throw new Error(`XML: bad attribute at offset ${i}`)
       if (attr[1] in attributes) throw new Error(`XML: attribute ${attr[1]} twice at offset ${i}`)
       attributes[attr[1]] = decode(attr[2], true, i)
