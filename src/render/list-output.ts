@@ -4,21 +4,15 @@
  * spreadsheets, Markdown for pull requests.
  */
 import type { ListResult } from '../analyze/list.js'
+import { printable } from '../model/printable.js'
 import { renderCsv } from './csv.js'
 import { renderJson } from './json.js'
-import { renderMdTable } from './md.js'
+import { mdText, renderMdTable } from './md.js'
 
 export const LIST_FORMATS = ['text', 'json', 'csv', 'md'] as const
 export type ListFormat = (typeof LIST_FORMATS)[number]
 
-/**
- * Control characters (C0, DEL, C1) as `\xNN`: names come from input (an ownerReference's name is
- * not validated by the API server), and must not move the cursor or forge lines on a terminal.
- */
-function printable(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)
-}
-
+/** Names come from input (an ownerReference's name is not validated by the API server): escaped (printable.ts). */
 export function renderListText(result: ListResult): string {
   if (result.connections.length === 0) return 'no allowed connections\n'
   return result.connections.map((c) => `${printable(c.from.label)} => ${printable(c.to.label)} : ${c.ports}\n`).join('')
@@ -39,6 +33,6 @@ export function renderList(result: ListResult, format: ListFormat): string {
     case 'csv':
       return renderCsv(['from', 'to', 'ports'], rows)
     case 'md':
-      return renderMdTable(['from', 'to', 'ports'], rows.map((r) => r.map(printable)))
+      return renderMdTable(['from', 'to', 'ports'], rows.map((r) => r.map(mdText)))
   }
 }

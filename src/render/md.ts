@@ -5,8 +5,13 @@
  */
 import { printable } from '../model/printable.js'
 
-/** Characters with a meaning in inline Markdown or HTML (pipes are the table's: see `tableCell`). */
-const MD_SPECIAL = /[\\`*_[\]<>!~&]/g
+/**
+ * What could make a name more than text in a comment: HTML and autolinks (`<`, `>`), entity
+ * references (`&`), code spans (backtick), escapes (backslash), and the `](` / `][` that close a
+ * link or an image. Emphasis characters are left alone: at worst they change the look of a name.
+ * (Pipes are the table's: see `tableCell`.)
+ */
+const MD_SPECIAL = /[\\`<>&]|\](?=[([])/g
 
 /** Plain text as inline Markdown: control characters escaped as for a terminal, specials backslash-escaped. */
 export function mdText(text: string): string {

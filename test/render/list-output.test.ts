@@ -18,9 +18,9 @@ const result: ListResult = {
 
 describe('list output', () => {
   it('text and md escape control characters; json and csv keep the exact name (their formats quote it)', () => {
-    expect(renderList(result, 'text')).toBe('a/evil\\x1b[2J\\x0d\\x0aPASS[ReplicaSet] => 10.0.0.0/24 : all ports\n')
+    expect(renderList(result, 'text')).toBe('a/evil\\x1b[2J\\r\\nPASS[ReplicaSet] => 10.0.0.0/24 : all ports\n')
     // Markdown doubles the backslash, so the page shows \x1b.
-    expect(renderList(result, 'md')).toContain('| a/evil\\\\x1b[2J\\\\x0d\\\\x0aPASS[ReplicaSet] | 10.0.0.0/24 | all ports |')
+    expect(renderList(result, 'md')).toContain('| a/evil\\\\x1b[2J\\\\r\\\\nPASS[ReplicaSet] | 10.0.0.0/24 | all ports |')
     expect(JSON.parse(renderList(result, 'json')).connections[0].from.name).toBe('evil\u001b[2J\r\nPASS')
     expect(renderList(result, 'csv')).toBe('from,to,ports\n"a/evil\u001b[2J\r\nPASS[ReplicaSet]",10.0.0.0/24,all ports\n')
   })

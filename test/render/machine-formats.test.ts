@@ -106,8 +106,8 @@ describe('Markdown table cells', () => {
     )
   })
 
-  it('plain text cannot open a link, an image, emphasis or HTML; code spans are fenced past their backticks', () => {
-    expect(mdText('![x](http://e/) <b>*y*</b> _z_ a&amp;')).toBe('\\!\\[x\\](http://e/) \\<b\\>\\*y\\*\\</b\\> \\_z\\_ a\\&amp;')
+  it('plain text cannot open a link, an image, a code span or HTML; code spans are fenced past their backticks', () => {
+    expect(mdText('![x](http://e/) [y][r] <b>z</b> a&amp; `c` ns/web[Pod]')).toBe('![x\\](http://e/) [y\\][r] \\<b\\>z\\</b\\> a\\&amp; \\`c\\` ns/web[Pod]')
     expect(mdCode('a`b``c')).toBe('```a`b``c```')
     expect(mdCode('`x')).toBe('`` `x ``')
     expect(mdCode('x\ny')).toBe('`x\\ny`')
