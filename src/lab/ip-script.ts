@@ -9,11 +9,6 @@ import { fabricVethName } from './lab-names.js'
 
 const BRIDGE = 'br0'
 
-/** Run in the host (creates only the namespaces' mount points; no links, no routes). */
-export function netnsAddScript(names: readonly string[]): string {
-  return names.map((n) => `netns add ${n}\n`).join('')
-}
-
 export function fabricScript(t: LabTopology): string {
   const lines = ['link set lo up', `link add ${BRIDGE} type bridge`, `link set ${BRIDGE} up`]
   for (const node of t.nodes) {
@@ -68,6 +63,12 @@ export function podScript(pod: LabPod): string {
   ])
 }
 
+/**
+ * The batch text. Every value in it was checked (planned by topology.ts, or read back through
+ * state-validation.ts); this last guard makes sure no line can ever carry a second command, a
+ * quote or anything but the words `ip` is meant to see.
+ */
 export function script(lines: readonly string[]): string {
+  for (const l of lines) if (!/^[a-z0-9][a-z0-9 ./-]*$/.test(l)) throw new Error(`refusing to run ip batch line ${JSON.stringify(l)}`)
   return lines.map((l) => `${l}\n`).join('')
 }

@@ -7,8 +7,8 @@ import { join } from 'node:path'
 import type { ClusterState } from '../model/types.js'
 import type { LabDataplane } from './lab-dataplane.js'
 import type { LabPod, LabTopology } from './topology.js'
-import { fabricScript, netnsAddScript, nodeScript, podLinesForNode, podScript, removedPodLinesForNode, script } from './ip-script.js'
-import { deleteNetns, forgetConntrackIn, ipBatchIn, listLabNetns, netnsBatch, netnsPids, setNetnsSysctl } from './netns.js'
+import { fabricScript, nodeScript, podLinesForNode, podScript, removedPodLinesForNode, script } from './ip-script.js'
+import { deleteNetns, forgetConntrackIn, ipBatchIn, listLabNetns, netnsAdd, netnsPids, setNetnsSysctl } from './netns.js'
 import { findLabProcesses, isLabProcess, startLabProcess, stopProcesses } from './lab-processes.js'
 import type { PodServerSpec } from './pod-server.js'
 
@@ -36,7 +36,7 @@ export function allNetns(t: LabTopology): string[] {
 
 /** Namespaces, fabric, node and pod links and routes, for a lab that does not exist yet. */
 export async function createNetwork(t: LabTopology): Promise<void> {
-  await netnsBatch(netnsAddScript(allNetns(t)))
+  await netnsAdd(allNetns(t))
   await ipBatchIn(t.fabricNetns, fabricScript(t))
   await forEachLimit(t.nodes, 4, (node) => ipBatchIn(node.netns, nodeScript(t, node)))
   await forEachLimit(t.pods, 4, (pod) => ipBatchIn(pod.netns, podScript(pod)))
@@ -67,7 +67,7 @@ export async function applyAllNodes(dataplane: LabDataplane, t: LabTopology, sta
 /** Adds pods to a running lab: namespaces, veths, routes on every node. */
 export async function addPods(t: LabTopology, pods: readonly LabPod[]): Promise<void> {
   if (pods.length === 0) return
-  await netnsBatch(netnsAddScript(pods.map((p) => p.netns)))
+  await netnsAdd(pods.map((p) => p.netns))
   await forEachLimit(t.nodes, 4, (node) => ipBatchIn(node.netns, script(podLinesForNode(t, node, pods))))
   await forEachLimit(pods, 4, (pod) => ipBatchIn(pod.netns, podScript(pod)))
 }

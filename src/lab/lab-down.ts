@@ -5,6 +5,7 @@
 import type { LabContext } from './lab-context.js'
 import { teardown } from './lab-build.js'
 import { readLabState, removeLabDir } from './state-store.js'
+import { LabStateError } from './state-validation.js'
 import { validateLabName } from './lab-names.js'
 
 export interface DownResult {
@@ -20,8 +21,10 @@ export async function labDown(ctx: Pick<LabContext, 'root'>, lab: string): Promi
   let state
   try {
     state = await readLabState(ctx.root, name)
-  } catch {
-    // A damaged state file must not keep the lab's leftovers alive: discovery by name still works.
+  } catch (err) {
+    // A damaged state file must not keep the lab's leftovers alive: discovery by name still works,
+    // and nothing from the file is used. A directory someone else could write is refused instead.
+    if (!(err instanceof LabStateError)) throw err
     state = undefined
   }
   const removed = await teardown({

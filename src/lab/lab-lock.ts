@@ -3,10 +3,11 @@
  * `<lab dir>/lock` (holder's PID and command). A lock whose holder is gone (a killed `lab up`) is
  * taken over.
  */
-import { mkdir, open, readFile, rmdir, unlink } from 'node:fs/promises'
+import { constants } from 'node:fs'
+import { open, readFile, rmdir, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { UsageError } from '../cli/errors.js'
-import { labDir } from './state-store.js'
+import { ensureLabDir } from './state-store.js'
 
 function alive(pid: number): boolean {
   try {
@@ -19,7 +20,7 @@ function alive(pid: number): boolean {
 
 async function acquire(file: string, what: string): Promise<boolean> {
   try {
-    const handle = await open(file, 'wx', 0o644)
+    const handle = await open(file, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644)
     await handle.writeFile(`${process.pid} ${what}\n`)
     await handle.close()
     return true
@@ -30,14 +31,16 @@ async function acquire(file: string, what: string): Promise<boolean> {
 }
 
 export async function withLabLock<T>(root: string, lab: string, what: string, fn: () => Promise<T>): Promise<T> {
-  const dir = labDir(root, lab)
-  await mkdir(dir, { recursive: true, mode: 0o755 })
+  // Made and checked (ours, not writable by others) before anything in it is trusted.
+  const dir = await ensureLabDir(root, lab)
   const file = join(dir, 'lock')
   if (!(await acquire(file, what))) {
-    const holder = (await readFile(file, 'utf8').catch(() => '')).trim()
-    const pid = Number(holder.split(' ')[0])
-    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) {
-      throw new UsageError(`lab "${lab}" is busy: \`lab ${holder.slice(holder.indexOf(' ') + 1)}\` (pid ${pid}) is changing it; wait for it or stop it first`)
+    const holder = (await readFile(file, { encoding: 'utf8', flag: constants.O_RDONLY | constants.O_NOFOLLOW }).catch(() => '')).trim()
+    // `<pid> <command>`, as acquire writes it; anything else is no live holder.
+    const m = /^(\d{1,7}) (up|apply|down)$/.exec(holder)
+    const pid = m ? Number(m[1]) : 0
+    if (m && pid > 0 && pid !== process.pid && alive(pid)) {
+      throw new UsageError(`lab "${lab}" is busy: \`lab ${m[2]}\` (pid ${pid}) is changing it; wait for it or stop it first`)
     }
     await unlink(file).catch(() => undefined)
     if (!(await acquire(file, what))) throw new UsageError(`lab "${lab}" is busy: another command took its lock`)

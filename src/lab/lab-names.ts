@@ -13,8 +13,12 @@ export const NETNS_PREFIX = 'netpol-'
 const LAB_NAME = /^[a-z0-9](?:[a-z0-9-]{0,22}[a-z0-9])?$/
 export const DEFAULT_LAB_NAME = 'default'
 
+export function isValidLabName(name: string): boolean {
+  return LAB_NAME.test(name)
+}
+
 export function validateLabName(name: string): string {
-  if (!LAB_NAME.test(name)) {
+  if (!isValidLabName(name)) {
     throw new UsageError(
       `invalid lab name "${name}": use 1-24 lower-case letters, digits and '-', starting and ending with a letter or digit`,
     )

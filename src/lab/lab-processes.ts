@@ -3,7 +3,7 @@
  * collectors): start them detached, find them again by their `--lab=<name>` argument, stop them.
  */
 import { spawn } from 'node:child_process'
-import { openSync, closeSync, readFileSync } from 'node:fs'
+import { constants, openSync, closeSync, readFileSync } from 'node:fs'
 import { readdir, readFile } from 'node:fs/promises'
 import { labScriptPath, type LabScript } from './lab-scripts.js'
 
@@ -23,7 +23,8 @@ export interface StartOptions {
  */
 export function startLabProcess(o: StartOptions): Promise<number> {
   const script = labScriptPath(o.script)
-  const log = openSync(o.logFile, 'a')
+  // Never through a symbolic link: the file is in the lab's own directory, opened as root.
+  const log = openSync(o.logFile, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o644)
   return new Promise((resolve, reject) => {
     const child = spawn('ip', ['netns', 'exec', o.netns, process.execPath, script, `--lab=${o.lab}`, ...o.args], {
       detached: true,

@@ -3,10 +3,12 @@
  * against the kernel (namespaces present, servers alive).
  */
 import type { LabState } from './lab-state.js'
+import { EnvironmentError, UsageError } from '../cli/errors.js'
 import { isLabProcess } from './lab-processes.js'
 import { listNetpolNetns } from './netns.js'
 import { listLabDirs, readLabState } from './state-store.js'
 import { isLabNetns } from './lab-names.js'
+import { notReadyReason } from './require-lab.js'
 
 export interface PodStatus {
   readonly pod: string
@@ -20,6 +22,9 @@ export interface PodStatus {
 export interface LabStatus {
   readonly name: string
   readonly phase: LabState['phase']
+  /** False unless `phase` is `ready`; `notReady` then says why and what to do. */
+  readonly ready: boolean
+  readonly notReady?: string
   readonly createdAt: string
   readonly updatedAt: string
   readonly manifests: readonly string[]
@@ -44,9 +49,12 @@ export async function labStatus(state: LabState): Promise<LabStatus> {
       server: served.length === 0 && pid === undefined ? 'no ports' : pid !== undefined && (await isLabProcess(state.name, pid)) ? 'running' : 'not running',
     })
   }
+  const notReady = notReadyReason(state)
   return {
     name: state.name,
     phase: state.phase,
+    ready: notReady === undefined,
+    ...(notReady !== undefined ? { notReady } : {}),
     createdAt: state.createdAt,
     updatedAt: state.updatedAt,
     manifests: state.manifests,
@@ -66,11 +74,15 @@ export async function labStatus(state: LabState): Promise<LabStatus> {
 
 export interface LabListEntry {
   readonly name: string
-  /** `leftover`: namespaces without a state file (a killed `lab up`); `lab down` removes them. */
-  readonly phase: LabState['phase'] | 'leftover' | 'damaged'
+  /**
+   * `leftover`: namespaces without a state file (a killed `lab up`); `broken`: a state file that
+   * cannot be used (`problem` says why). `lab down` removes both.
+   */
+  readonly phase: LabState['phase'] | 'leftover' | 'broken'
   readonly nodes: number
   readonly pods: number
   readonly netns: number
+  readonly problem?: string
 }
 
 const LAB_NETNS = /^netpol-([a-z0-9](?:[a-z0-9-]*[a-z0-9])?)-(?:fabric|node-\d+|p-[0-9a-f]{10})$/
@@ -86,19 +98,22 @@ export async function labList(root: string): Promise<LabListEntry[]> {
   for (const name of [...names].sort()) {
     const count = netns.filter((n) => isLabNetns(name, n)).length
     let state: LabState | undefined
-    let damaged = false
+    let problem: string | undefined
     try {
       state = await readLabState(root, name)
-    } catch {
-      damaged = true
+    } catch (err) {
+      // One lab's bad state must not hide the others: it is listed as broken, with the reason.
+      if (!(err instanceof UsageError || err instanceof EnvironmentError)) throw err
+      problem = err.message
     }
-    if (state === undefined && count === 0 && !damaged) continue
+    if (state === undefined && count === 0 && problem === undefined) continue
     out.push({
       name,
-      phase: state?.phase ?? (damaged ? 'damaged' : 'leftover'),
+      phase: state?.phase ?? (problem !== undefined ? 'broken' : 'leftover'),
       nodes: state?.topology.nodes.length ?? 0,
       pods: state?.topology.pods.length ?? 0,
       netns: count,
+      ...(problem !== undefined ? { problem } : {}),
     })
   }
   return out

@@ -6,10 +6,11 @@ import { readdir } from 'node:fs/promises'
 import { runChecked, runCommand } from './run-command.js'
 import { isLabNetns, NETNS_PREFIX } from './lab-names.js'
 
-/** `ip -batch` in the host: only `netns add`/`netns del` lines ever go here. */
-export async function netnsBatch(script: string): Promise<void> {
-  if (script.length === 0) return
-  await runChecked('ip', ['-batch', '-'], { input: script })
+/** `ip -batch` in the host: only `netns add` lines for lab namespaces ever go here. */
+export async function netnsAdd(names: readonly string[]): Promise<void> {
+  if (names.length === 0) return
+  for (const n of names) assertLabNetns(n)
+  await runChecked('ip', ['-batch', '-'], { input: names.map((n) => `netns add ${n}\n`).join('') })
 }
 
 /** `ip -n <netns> -batch -`: link, address and route changes inside one lab namespace. */
@@ -19,12 +20,15 @@ export async function ipBatchIn(netns: string, script: string): Promise<void> {
   await runChecked('ip', ['-n', netns, '-batch', '-'], { input: script })
 }
 
-/** A sysctl of one lab namespace (never the host's): written by `sh` running inside it. */
+/**
+ * A sysctl of one lab namespace (never the host's): `tee` running inside it writes the value
+ * (given on stdin) to /proc/sys, which shows the writer's own namespace. No shell is involved.
+ */
 export async function setNetnsSysctl(netns: string, key: string, value: string): Promise<void> {
   assertLabNetns(netns)
-  if (!/^[a-z0-9_.]+$/.test(key) || !/^[0-9]+$/.test(value)) throw new Error(`bad sysctl ${key}=${value}`)
+  if (!/^[a-z0-9_]+(?:\.[a-z0-9_]+)+$/.test(key) || !/^[0-9]+$/.test(value)) throw new Error(`bad sysctl ${key}=${value}`)
   const path = `/proc/sys/${key.replaceAll('.', '/')}`
-  await runChecked('ip', ['netns', 'exec', netns, 'sh', '-c', `echo ${value} > ${path}`])
+  await runChecked('ip', ['netns', 'exec', netns, 'tee', path], { input: `${value}\n` })
 }
 
 /**
@@ -80,6 +84,9 @@ export async function deleteNetns(names: readonly string[]): Promise<void> {
 }
 
 function assertLabNetns(netns: string): void {
-  // A guard against ever pointing `ip` at a namespace the lab does not own (or at the host).
-  if (!/^netpol-[a-z0-9-]+$/.test(netns)) throw new Error(`refusing to touch network namespace "${netns}": not a netpol lab namespace`)
+  // A guard against ever pointing `ip` at a namespace the lab does not own (or at the host):
+  // exactly the shapes lab-names.ts makes.
+  if (!/^netpol-[a-z0-9](?:[a-z0-9-]{0,22}[a-z0-9])?-(?:fabric|node-\d{1,2}|p-[0-9a-f]{10})$/.test(netns)) {
+    throw new Error(`refusing to touch network namespace ${JSON.stringify(netns)}: not a netpol lab namespace`)
+  }
 }

@@ -8,6 +8,8 @@
  */
 import { compareQualifiedNames, qualifiedName, type ClusterState, type ContainerPort, type Pod } from '../model/types.js'
 import { UsageError } from '../cli/errors.js'
+import { InputError, type Diagnostic } from '../model/diagnostic.js'
+import { podAddressProblem } from './pod-address.js'
 import {
   fabricNetnsName,
   nodeName,
@@ -98,14 +100,40 @@ function isIpv4(text: string): boolean {
   return m !== null && m.slice(1).every((o) => Number(o) <= 255 && String(Number(o)) === o)
 }
 
-/** Addresses a pod must not take: the gateway and the fabric's subnet. */
-function isReserved(ip: string): boolean {
-  return ip === POD_GATEWAY || ip.startsWith(`${UNDERLAY_BASE.join('.')}.`) || ip.startsWith('127.') || ip.startsWith('0.')
+/** Addresses a pod must not take: the gateway and the fabric's subnet (the lab's own, so it picks another). */
+export function isLabReserved(ip: string): boolean {
+  return ip === POD_GATEWAY || ip.startsWith(`${UNDERLAY_BASE.join('.')}.`)
+}
+
+/**
+ * Pods whose IPv4 addresses the kernel cannot give a pod (broadcast, multicast, loopback, ...):
+ * every one of them, as input errors naming the pod, where it came from and the field.
+ */
+function checkPodAddresses(pods: readonly Pod[]): void {
+  const problems: Diagnostic[] = []
+  for (const pod of pods) {
+    if (pod.hostNetwork) continue
+    for (const ip of pod.ips) {
+      if (!isIpv4(ip)) continue
+      const problem = podAddressProblem(ip)
+      if (problem === undefined) continue
+      problems.push({
+        severity: 'error',
+        file: pod.source.file,
+        line: pod.source.line,
+        object: `Pod "${qualifiedName(pod)}"`,
+        field: pod.ipsAssumed ? '--pod-cidr' : 'status.podIPs',
+        message: `${ip} ${problem}: the lab cannot give it to a pod${pod.ipsAssumed ? ' (choose another --pod-cidr)' : ' (use a unicast address, or leave it out and the lab picks one)'}`,
+      })
+    }
+  }
+  if (problems.length > 0) throw new InputError(problems)
 }
 
 export function planTopology(input: ClusterState, options: PlanOptions): LabPlan {
   const { lab, previous } = options
   const nodes = planNodes(lab, options.nodeCount)
+  checkPodAddresses(input.pods)
   const warnings: string[] = []
   const pods = [...input.pods].filter((p) => {
     if (!p.hostNetwork) return true
@@ -170,7 +198,7 @@ export function planTopology(input: ClusterState, options: PlanOptions): LabPlan
       if (pod.ips.length > 0) warnings.push(`pod ${key}: the lab is IPv4 only; ${pod.ips.join(', ')} replaced by an IPv4 address`)
       continue
     }
-    if (taken.has(wanted) || isReserved(wanted)) {
+    if (taken.has(wanted) || isLabReserved(wanted)) {
       warnings.push(`pod ${key}: address ${wanted} is ${taken.has(wanted) ? 'used by another pod' : 'reserved by the lab'}; allocating another`)
       continue
     }

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { deleteNetns, forgetConntrackIn, netnsBatch } from '../../src/lab/netns.js'
+import { deleteNetns, forgetConntrackIn, netnsAdd } from '../../src/lab/netns.js'
 import { runChecked, runCommand } from '../../src/lab/run-command.js'
 
 // A namespace of its own: conntrack tables are per network namespace, so nothing here reaches the host's.
-const netns = `netpol-ct-${randomBytes(4).toString('hex')}`
+const netns = `netpol-ct${randomBytes(4).toString('hex')}-node-0`
 
 async function flows(): Promise<string> {
   const r = await runCommand('ip', ['netns', 'exec', netns, 'conntrack', '-L', '-p', 'udp'])
@@ -18,7 +18,7 @@ async function sendUdp(to: string): Promise<void> {
 
 describe('forgetConntrackIn', () => {
   beforeAll(async () => {
-    await netnsBatch(`netns add ${netns}\n`)
+    await netnsAdd([netns])
     await runChecked('ip', ['-n', netns, 'link', 'set', 'lo', 'up'])
     // A ct rule makes the namespace track connections.
     await runChecked('ip', ['netns', 'exec', netns, 'nft', '-f', '-'], {

@@ -27,7 +27,7 @@ import { labProbe } from '../../lab/lab-probe.js'
 import { execInPod, findPod } from '../../lab/lab-exec.js'
 import { labList, labStatus, type LabStatus } from '../../lab/lab-status.js'
 import { readLabCounters, type LabCounters } from '../../lab/lab-counters.js'
-import { requireLab } from '../../lab/require-lab.js'
+import { readLab, requireLab } from '../../lab/require-lab.js'
 import { withLabLock } from '../../lab/lab-lock.js'
 import { describeDisagreement } from '../../lab/probe-plan.js'
 import { labLogs } from '../../lab/lab-logs.js'
@@ -50,7 +50,7 @@ function absolutePaths(paths: readonly string[], cwd: string): string[] {
 const nameOption = (): Option => new Option('--name <lab>', `lab name (default: $NETPOL_LAB or "${DEFAULT_LAB_NAME}")`)
 
 function renderStatus(s: LabStatus): string {
-  const header = `lab ${s.name} (${s.phase}): ${s.nodes.length} nodes, ${s.pods.length} pods, ${s.policies} policies`
+  const header = `lab ${s.name} (${s.ready ? s.phase : `${s.phase}, NOT READY`}): ${s.nodes.length} nodes, ${s.pods.length} pods, ${s.policies} policies${s.notReady ? `\n${s.notReady}` : ''}`
   const nodeRows = [['NODE', 'NETNS', 'ADDRESS', 'POD CIDR', 'PODS'], ...s.nodes.map((n) => [n.name, n.present ? n.netns : `${n.netns} (missing!)`, n.address, n.podCidr, String(n.pods)])]
   const podRows = [['POD', 'IP', 'NODE', 'PORTS', 'SERVER'], ...s.pods.map((p) => [p.pod, p.ip, p.node, p.ports.join(',') || '-', p.server])]
   return `${printable(header)}\n\n${columns(nodeRows)}\n${columns(podRows)}`
@@ -281,7 +281,8 @@ Examples:
     .addHelpText('after', '\nExamples:\n  sudo ./bin/netpol lab status\n  sudo ./bin/netpol lab status --counters\n  sudo ./bin/netpol lab status -o json')
     .action(async (flags: { name?: string; output: 'table' | 'json'; counters?: boolean }) => {
       const name = labName(flags, ctx)
-      const state = await requireLab(labsDir(ctx.io.env), name)
+      // Any phase: status is how a user learns that a lab is not ready, and why.
+      const state = await readLab(labsDir(ctx.io.env), name)
       const s = await labStatus(state)
       if (flags.counters) await checkLabEnvironment()
       const counters = flags.counters ? await readLabCounters(state) : undefined
@@ -337,7 +338,10 @@ Examples:
       const labs = await labList(labsDir(ctx.io.env))
       if (flags.output === 'json') ctx.io.stdout(renderJson({ labs }))
       else if (labs.length === 0) ctx.io.stdout('No labs.\n')
-      else ctx.io.stdout(columns([['NAME', 'PHASE', 'NODES', 'PODS', 'NETNS'], ...labs.map((l) => [l.name, l.phase, String(l.nodes), String(l.pods), String(l.netns)])]))
+      else {
+        ctx.io.stdout(columns([['NAME', 'PHASE', 'NODES', 'PODS', 'NETNS'], ...labs.map((l) => [l.name, l.phase, String(l.nodes), String(l.pods), String(l.netns)])]))
+        for (const l of labs) if (l.problem !== undefined) ctx.io.stdout(`\n${l.name}: ${l.problem}\n`)
+      }
     })
 
   for (const sub of lab.commands) sub.exitOverride().configureOutput(program.configureOutput())
