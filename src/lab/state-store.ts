@@ -1,6 +1,6 @@
 /**
  * @module Where labs keep their state: `$NETPOL_LAB_DIR` or `/run/netpol/labs`, one directory per
- * lab with `state.json` (written atomically: temporary file, fsync, rename), server logs and the
+ * lab with `state.json` (written atomically: a new temporary file, then rename), server logs and the
  * pods' control sockets.
  *
  * The lab runs as root and acts on what it reads back, so, like ssh with its keys, it refuses a
@@ -156,7 +156,7 @@ export async function readLabState(root: string, lab: string): Promise<LabState 
   return validateLabState(data, file, lab)
 }
 
-/** Writes the state atomically: a new file (never an existing one, never through a link), fsync, rename. */
+/** Writes the state atomically: a new file (never an existing one, never through a link), then rename. */
 export async function writeLabState(root: string, state: LabState): Promise<void> {
   const dir = await ensureLabDir(root, state.name)
   const file = stateFile(root, state.name)
@@ -164,8 +164,10 @@ export async function writeLabState(root: string, state: LabState): Promise<void
   await rm(tmp, { force: true })
   const handle = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644)
   try {
+    // No fsync: the rename is what makes a killed command leave the old file or the new one,
+    // never half of one; the default directory is a tmpfs anyway, and on this kind of machine an
+    // fsync per apply stalled the whole system long enough to delay pods' packets.
     await handle.writeFile(`${JSON.stringify(state, null, 1)}\n`)
-    await handle.sync()
   } catch (err) {
     await handle.close()
     await rm(tmp, { force: true })
