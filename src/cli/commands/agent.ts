@@ -7,6 +7,8 @@ import { EnvironmentError, UsageError } from '../errors.js'
 import { parseListen } from '../../agent/ops-server.js'
 import { runNft } from '../../dataplane/nft.js'
 import { VERSION } from '../version.js'
+import { terminalSafeJson } from '../../model/printable.js'
+import type { LoggerOptions } from 'pino'
 
 interface AgentFlags {
   node?: string
@@ -21,6 +23,15 @@ interface AgentFlags {
 }
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal']
+
+/**
+ * The agent's pino options. Log lines carry text from the API server (error messages, names of
+ * rejected objects); pino escapes C0 controls but writes C1 controls and bidirectional overrides
+ * raw, so each line goes through terminalSafeJson before it reaches `kubectl logs` on a terminal.
+ */
+export function agentLogOptions(level: string, nodeName: string): LoggerOptions {
+  return { level, base: { node: nodeName }, hooks: { streamWrite: terminalSafeJson } }
+}
 
 export const register: RegisterCommand = (program, ctx) => {
   program
@@ -92,7 +103,7 @@ Examples:
         throw new EnvironmentError(`cannot run nft${flags.netns ? ` in network namespace ${flags.netns}` : ''}: ${probe.stderr.trim()} (the agent needs root or CAP_NET_ADMIN, and the nftables package)`)
       }
 
-      const logger = pino({ level: flags.logLevel, base: { node: nodeName }, timestamp: pino.stdTimeFunctions.isoTime }, pino.destination({ dest: 1, sync: true }))
+      const logger = pino({ ...agentLogOptions(flags.logLevel, nodeName), timestamp: pino.stdTimeFunctions.isoTime }, pino.destination({ dest: 1, sync: true }))
       const metrics = createAgentMetrics()
       const agent = new Agent({
         nodeName,

@@ -33,3 +33,22 @@ describe('netpol agent flags', () => {
     expect(r.stdout).toContain('Examples:')
   })
 })
+
+describe('agent logs', () => {
+  it('are JSON lines with no raw C1 control or bidirectional override, and the same values', async () => {
+    const { pino } = await import('pino')
+    const { Writable } = await import('node:stream')
+    const { agentLogOptions } = await import('../../../src/cli/commands/agent.js')
+    let out = ''
+    const sink = new Writable({ write: (chunk: Buffer, _enc, done) => void ((out += chunk.toString('utf8')), done()) })
+    const log = pino(agentLogOptions('info', 'node-0'), sink)
+    const hostile = 'api says \u009b31m\u202eevil\u2028\u001b[2J'
+    log.warn({ event: 'api-error', err: hostile }, `pods: ${hostile}`)
+    await new Promise((r) => setImmediate(r))
+    expect(out.trimEnd().split('\n')).toHaveLength(1)
+    expect(out).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2028\u2029]/)
+    const line = JSON.parse(out)
+    expect(line.err).toBe(hostile)
+    expect(line.msg).toBe(`pods: ${hostile}`)
+  })
+})
