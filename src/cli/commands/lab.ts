@@ -340,7 +340,7 @@ Examples:
       else if (labs.length === 0) ctx.io.stdout('No labs.\n')
       else {
         ctx.io.stdout(columns([['NAME', 'PHASE', 'NODES', 'PODS', 'NETNS'], ...labs.map((l) => [l.name, l.phase, String(l.nodes), String(l.pods), String(l.netns)])]))
-        for (const l of labs) if (l.problem !== undefined) ctx.io.stdout(`\n${l.name}: ${l.problem}\n`)
+        for (const l of labs) if (l.problem !== undefined) ctx.io.stdout(`\n${printable(l.name)}: ${printable(l.problem)}\n`)
       }
     })
 
