@@ -144,7 +144,8 @@ function workloadYaml(w: GeneratedWorkload): Record<string, unknown> {
   return { apiVersion: 'apps/v1', kind: w.kind, metadata: { name: w.name, namespace: w.namespace }, spec }
 }
 
-export function clusterManifests(cluster: GeneratedCluster, style: ManifestStyle = 'pods'): ManifestFile[] {
+/** The objects of each namespace's file, in file order (the Namespace, its pods or workloads, its policies). */
+export function clusterManifestDocuments(cluster: GeneratedCluster, style: ManifestStyle = 'pods'): Map<string, Record<string, unknown>[]> {
   const { state } = cluster
   const byNs = new Map<string, Record<string, unknown>[]>()
   for (const ns of state.namespaces) {
@@ -161,8 +162,17 @@ export function clusterManifests(cluster: GeneratedCluster, style: ManifestStyle
   if (style === 'pods') for (const pod of state.pods) docs(pod.namespace).push(podYaml(pod))
   else for (const w of cluster.workloads) docs(w.namespace).push(workloadYaml(w))
   for (const p of state.policies) docs(p.namespace).push(policyYaml(p))
-  return [...byNs].map(([ns, list]) => ({
-    path: `${ns}.yaml`,
-    text: list.map((d) => stringify(d, { lineWidth: 0 })).join('---\n'),
-  }))
+  return byNs
+}
+
+/**
+ * One file per namespace: YAML documents (`<ns>.yaml`), or with `json` a `kind: List` as
+ * `kubectl get -o json` writes it (`<ns>.json`, four-space indent).
+ */
+export function clusterManifests(cluster: GeneratedCluster, style: ManifestStyle = 'pods', format: 'yaml' | 'json' = 'yaml'): ManifestFile[] {
+  return [...clusterManifestDocuments(cluster, style)].map(([ns, list]) =>
+    format === 'json'
+      ? { path: `${ns}.json`, text: `${JSON.stringify({ apiVersion: 'v1', kind: 'List', items: list, metadata: { resourceVersion: '' } }, null, 4)}\n` }
+      : { path: `${ns}.yaml`, text: list.map((d) => stringify(d, { lineWidth: 0 })).join('---\n') },
+  )
 }
