@@ -7,7 +7,7 @@ import type { ClusterState, Pod } from '../model/types.js'
 import type { Evaluator } from '../engine/verdict.js'
 import { externalRanges, mergeAdjacentRanges, rangeLabel } from './external-ranges.js'
 import { podGroup, type GroupBy, type PodGroup } from './group.js'
-import { groupEnds, groupReachability, isRangeKey, pairKey } from './group-reachability.js'
+import { computeReachability, podGroupEnds, type ClassSet } from './group-reachability.js'
 import { formatPortSet, portClasses, type PortClass } from './port-classes.js'
 import type { IpRange } from '../model/cidr.js'
 
@@ -42,53 +42,60 @@ export interface Connectivity {
 export function computeConnectivity(state: ClusterState, evaluator: Evaluator, groupBy: GroupBy): Connectivity {
   const classes = portClasses([state])
   const ranges = externalRanges([state])
-  const ends = groupEnds(state, groupBy, ranges)
-  const reach = groupReachability(state, evaluator, ends, classes)
-  const groups: ConnectivityGroup[] = [...ends.values()]
-    .filter((e) => !isRangeKey(e.key))
-    .map((e) => {
-      const pods = e.endpoints.flatMap((x) => (x.kind === 'pod' ? [x.pod] : []))
-      return { ...podGroup(pods[0], groupBy), label: e.key, pods }
-    })
+  const ends = podGroupEnds(state, groupBy)
+  const reach = computeReachability(state, evaluator, ends, ranges, classes)
+  const groups: ConnectivityGroup[] = ends.map((e) => {
+    const pods = e.endpoints.flatMap((x) => (x.kind === 'pod' ? [x.pod] : []))
+    return { ...podGroup(pods[0], groupBy), label: e.key, pods }
+  })
   const toSet = (indices: Iterable<number>): PortClass[] => [...indices].sort((a, b) => a - b).map((i) => classes[i])
-  const edges: ConnectivityEdge[] = []
-  for (const from of groups) {
-    for (const to of groups) {
-      const set = reach.get(pairKey(from.label, to.label))
-      if (!set) continue
-      const edgeClasses = toSet(set)
-      edges.push({ from: from.label, to: to.label, ports: formatPortSet(edgeClasses), allPorts: set.size === classes.length, classes: edgeClasses })
+  // Each distinct set is formatted once.
+  const formatted = new Map<ClassSet, { ports: string; classes: PortClass[] }>()
+  const format = (set: ClassSet): { ports: string; classes: PortClass[] } => {
+    let f = formatted.get(set)
+    if (f === undefined) {
+      const list = toSet(set)
+      formatted.set(set, (f = { ports: formatPortSet(list), classes: list }))
     }
+    return f
   }
-  const rangeEnds = [...ends.values()].filter((e) => e.range)
+  const edges: ConnectivityEdge[] = []
+  groups.forEach((from, i1) => {
+    groups.forEach((to, i2) => {
+      const set = reach.between(i1, i2)
+      if (!set) return
+      const f = format(set)
+      edges.push({ from: from.label, to: to.label, ports: f.ports, allPorts: set.size === classes.length, classes: f.classes })
+    })
+  })
   for (const side of ['from', 'to'] as const) {
-    for (const g of groups) {
-      const items = rangeEnds
-        .map((r) => {
-          const set = reach.get(side === 'from' ? pairKey(r.key, g.label) : pairKey(g.label, r.key))
-          return { range: r.range as IpRange, set: set ? [...set].sort((a, b) => a - b).join(',') : '' }
-        })
-        .filter((x) => x.set !== '')
+    groups.forEach((g, gi) => {
+      const items: { range: IpRange; set: ClassSet }[] = []
+      ranges.forEach((range, r) => {
+        const rc = reach.rangeClass[r]
+        const set = side === 'from' ? reach.fromRange(rc, gi) : reach.toRange(gi, rc)
+        if (set) items.push({ range, set })
+      })
+      // Interned sets: equal sets are the same object.
       const merged = mergeAdjacentRanges(
         items,
         (a, b) => a.set === b.set,
         (a, range) => ({ ...a, range }),
       )
       for (const m of merged) {
-        const set = m.set.split(',').map(Number)
         const label = rangeLabel(m.range)
-        const edgeClasses = toSet(set)
+        const f = format(m.set)
         edges.push({
           from: side === 'from' ? label : g.label,
           to: side === 'to' ? label : g.label,
-          ports: formatPortSet(edgeClasses),
-          allPorts: set.length === classes.length,
+          ports: f.ports,
+          allPorts: m.set.size === classes.length,
           external: side,
-          classes: edgeClasses,
+          classes: f.classes,
           range: m.range,
         })
       }
-    }
+    })
   }
   return { groupBy, groups, edges }
 }

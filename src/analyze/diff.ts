@@ -11,7 +11,7 @@ import type { IpRange } from '../model/cidr.js'
 import type { ClusterState } from '../model/types.js'
 import type { DirectionVerdict, Evaluator, Verdict } from '../engine/verdict.js'
 import { externalRanges, mergeAdjacentRanges, rangeLabel } from './external-ranges.js'
-import { groupEnds, groupReachability, isRangeKey, pairKey, witness } from './group-reachability.js'
+import { computeReachability, podGroupEnds, rangeEnd, witness, type ClassSet, type GroupEnd } from './group-reachability.js'
 import type { GroupBy } from './group.js'
 import { formatPortSet, portClasses, type PortClass } from './port-classes.js'
 
@@ -117,19 +117,20 @@ function causeKey(c: DiffCause): string {
 export function diffConnectivity(before: DiffSide, after: DiffSide, options: DiffOptions): DiffResult {
   const classes = portClasses([before.state, after.state])
   const ranges = externalRanges([before.state, after.state])
-  const endsBefore = groupEnds(before.state, options.groupBy, ranges)
-  const endsAfter = groupEnds(after.state, options.groupBy, ranges)
-  const reachBefore = groupReachability(before.state, before.evaluator, endsBefore, classes)
-  const reachAfter = groupReachability(after.state, after.evaluator, endsAfter, classes)
-  const keys = [...new Set([...endsBefore.keys(), ...endsAfter.keys()])].sort()
-  const isRange = isRangeKey
-  const groupsBefore = new Set([...endsBefore.keys()].filter((k) => !isRange(k)))
-  const groupsAfter = new Set([...endsAfter.keys()].filter((k) => !isRange(k)))
+  const groupsBefore = podGroupEnds(before.state, options.groupBy)
+  const groupsAfter = podGroupEnds(after.state, options.groupBy)
+  const reachBefore = computeReachability(before.state, before.evaluator, groupsBefore, ranges, classes)
+  const reachAfter = computeReachability(after.state, after.evaluator, groupsAfter, ranges, classes)
+  const indexBefore = new Map(groupsBefore.map((g, i) => [g.key, i]))
+  const indexAfter = new Map(groupsAfter.map((g, i) => [g.key, i]))
+  const keys = [...new Set([...indexBefore.keys(), ...indexAfter.keys()])].sort()
+  const inBefore = keys.map((k) => indexBefore.get(k) ?? -1)
+  const inAfter = keys.map((k) => indexAfter.get(k) ?? -1)
   const set = (s: Iterable<number>): PortClass[] => [...s].sort((a, b) => a - b).map((i) => classes[i])
-  const noteFor = (key: string): string | undefined => {
-    if (isRange(key)) return undefined
-    if (!groupsBefore.has(key)) return `${options.groupBy} added`
-    if (!groupsAfter.has(key)) return `${options.groupBy} removed`
+  const noteFor = (key: string | undefined): string | undefined => {
+    if (key === undefined) return undefined
+    if (!indexBefore.has(key)) return `${options.groupBy} added`
+    if (!indexAfter.has(key)) return `${options.groupBy} removed`
     return undefined
   }
 
@@ -139,47 +140,78 @@ export function diffConnectivity(before: DiffSide, after: DiffSide, options: Dif
     readonly rangeSide?: 'from' | 'to'
   }
   const drafts: Draft[] = []
-  const none = new Set<number>()
-  for (const fromKey of keys) {
-    for (const toKey of keys) {
-      if (isRange(fromKey) && isRange(toKey)) continue
-      const b = reachBefore.get(pairKey(fromKey, toKey)) ?? none
-      const a = reachAfter.get(pairKey(fromKey, toKey)) ?? none
-      const added = [...a].filter((ci) => !b.has(ci))
-      const removed = [...b].filter((ci) => !a.has(ci))
-      if (added.length === 0 && removed.length === 0) continue
-      const fb = endsBefore.get(fromKey)
-      const tb = endsBefore.get(toKey)
-      const fa = endsAfter.get(fromKey)
-      const ta = endsAfter.get(toKey)
-      const causes = new Map<string, DiffCause>()
-      for (const ci of [...added, ...removed]) {
-        const nowAllowed = a.has(ci)
-        // A pair that shows the old answer and one that shows the new one.
-        const wb = fb && tb ? witness(before.evaluator, fb, tb, classes[ci], !nowAllowed) : undefined
-        const wa = fa && ta ? witness(after.evaluator, fa, ta, classes[ci], nowAllowed) : undefined
-        for (const cause of causesOf(wb && before.evaluator.evaluate(wb), wa && after.evaluator.evaluate(wa))) causes.set(causeKey(cause), cause)
-      }
-      const beforeSet = set(b)
-      const afterSet = set(a)
-      const note = noteFor(fromKey) ?? noteFor(toKey)
-      const range = (fb ?? fa)?.range ?? (tb ?? ta)?.range
-      drafts.push({
-        row: {
-          from: isRange(fromKey) ? '' : fromKey,
-          to: isRange(toKey) ? '' : toKey,
-          change: beforeSet.length === 0 ? 'added' : afterSet.length === 0 ? 'removed' : 'changed',
-          before: formatPortSet(beforeSet),
-          after: formatPortSet(afterSet),
-          newlyAllowed: formatPortSet(set(added)),
-          newlyDenied: formatPortSet(set(removed)),
-          causes: [...causes.values()].sort((x, y) => (causeKey(x) < causeKey(y) ? -1 : 1)),
-          ...(note ? { note } : {}),
-        },
-        ...(range ? { range, rangeSide: isRange(fromKey) ? 'from' : 'to' } : {}),
-      })
-    }
+  const none: ClassSet = new Set<number>()
+  const same = (x: ClassSet, y: ClassSet): boolean => {
+    if (x === y) return true
+    if (x.size !== y.size) return false
+    for (const ci of x) if (!y.has(ci)) return false
+    return true
   }
+  /** One pair of ends: a group or a range (`undefined` key) on each side. */
+  const consider = (
+    fromKey: string | undefined,
+    toKey: string | undefined,
+    b: ClassSet,
+    a: ClassSet,
+    ends: { fb?: GroupEnd; tb?: GroupEnd; fa?: GroupEnd; ta?: GroupEnd },
+    range?: { range: IpRange; side: 'from' | 'to' },
+  ): void => {
+    if (same(a, b)) return
+    const added = [...a].filter((ci) => !b.has(ci))
+    const removed = [...b].filter((ci) => !a.has(ci))
+    const { fb, tb, fa, ta } = ends
+    const causes = new Map<string, DiffCause>()
+    for (const ci of [...added, ...removed]) {
+      const nowAllowed = a.has(ci)
+      // A pair that shows the old answer and one that shows the new one.
+      const wb = fb && tb ? witness(before.evaluator, fb, tb, classes[ci], !nowAllowed) : undefined
+      const wa = fa && ta ? witness(after.evaluator, fa, ta, classes[ci], nowAllowed) : undefined
+      for (const cause of causesOf(wb && before.evaluator.evaluate(wb), wa && after.evaluator.evaluate(wa))) causes.set(causeKey(cause), cause)
+    }
+    const beforeSet = set(b)
+    const afterSet = set(a)
+    const note = noteFor(fromKey) ?? noteFor(toKey)
+    drafts.push({
+      row: {
+        from: fromKey ?? '',
+        to: toKey ?? '',
+        change: beforeSet.length === 0 ? 'added' : afterSet.length === 0 ? 'removed' : 'changed',
+        before: formatPortSet(beforeSet),
+        after: formatPortSet(afterSet),
+        newlyAllowed: formatPortSet(set(added)),
+        newlyDenied: formatPortSet(set(removed)),
+        causes: [...causes.values()].sort((x, y) => (causeKey(x) < causeKey(y) ? -1 : 1)),
+        ...(note ? { note } : {}),
+      },
+      ...(range ? { range: range.range, rangeSide: range.side } : {}),
+    })
+  }
+
+  keys.forEach((fromKey, i) => {
+    const b1 = inBefore[i]
+    const a1 = inAfter[i]
+    keys.forEach((toKey, j) => {
+      const b2 = inBefore[j]
+      const a2 = inAfter[j]
+      const b = (b1 >= 0 && b2 >= 0 ? reachBefore.between(b1, b2) : undefined) ?? none
+      const a = (a1 >= 0 && a2 >= 0 ? reachAfter.between(a1, a2) : undefined) ?? none
+      if (b === a) return
+      consider(fromKey, toKey, b, a, { fb: groupsBefore[b1], tb: groupsBefore[b2], fa: groupsAfter[a1], ta: groupsAfter[a2] })
+    })
+  })
+  ranges.forEach((range, r) => {
+    const end = rangeEnd(range, r)
+    const rcb = reachBefore.rangeClass[r]
+    const rca = reachAfter.rangeClass[r]
+    keys.forEach((key, i) => {
+      const gb = inBefore[i]
+      const ga = inAfter[i]
+      const fb = gb >= 0 ? groupsBefore[gb] : undefined
+      const fa = ga >= 0 ? groupsAfter[ga] : undefined
+      consider(key, undefined, (gb >= 0 ? reachBefore.toRange(gb, rcb) : undefined) ?? none, (ga >= 0 ? reachAfter.toRange(ga, rca) : undefined) ?? none, { fb, tb: end, fa, ta: end }, { range, side: 'to' })
+      consider(undefined, key, (gb >= 0 ? reachBefore.fromRange(rcb, gb) : undefined) ?? none, (ga >= 0 ? reachAfter.fromRange(rca, ga) : undefined) ?? none, { fb: end, tb: fb, fa: end, ta: fa }, { range, side: 'from' })
+    })
+  })
 
   // Neighbouring address ranges with the same change towards the same group print as one range.
   const podRows = drafts.filter((d) => !d.range).map((d) => d.row)
@@ -187,7 +219,9 @@ export function diffConnectivity(before: DiffSide, after: DiffSide, options: Dif
   for (const d of drafts) {
     if (!d.range) continue
     const k = JSON.stringify({ ...d.row, side: d.rangeSide })
-    buckets.set(k, [...(buckets.get(k) ?? []), { range: d.range, row: d.row, side: d.rangeSide! }])
+    let list = buckets.get(k)
+    if (!list) buckets.set(k, (list = []))
+    list.push({ range: d.range, row: d.row, side: d.rangeSide! })
   }
   const externalRows: DiffRow[] = []
   for (const list of buckets.values()) {
@@ -204,8 +238,8 @@ export function diffConnectivity(before: DiffSide, after: DiffSide, options: Dif
   return {
     groupBy: options.groupBy,
     rows,
-    groupsAdded: [...groupsAfter].filter((g) => !groupsBefore.has(g)).sort(),
-    groupsRemoved: [...groupsBefore].filter((g) => !groupsAfter.has(g)).sort(),
+    groupsAdded: [...indexAfter.keys()].filter((g) => !indexBefore.has(g)).sort(),
+    groupsRemoved: [...indexBefore.keys()].filter((g) => !indexAfter.has(g)).sort(),
   }
 }
 

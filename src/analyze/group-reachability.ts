@@ -1,17 +1,25 @@
 /**
  * @module Which port classes each ordered pair of ends may use, where an end is a group of pods
- * (workload, pod or namespace) or an address range outside the cluster. Shared by diff and the
- * report's graph.
+ * (workload, pod or namespace) or an address range outside the cluster. Shared by diff, the
+ * report and `netpol list` (through connectivity.ts).
  *
  * A port class counts for two groups when any pod pair of them may use it (a pod to itself is
- * left out: it is always allowed). Pod-to-pod answers come from the engine's all-pairs bit matrix
- * when the evaluator is the fast engine (one pass per port class over identities, not pods), and
- * from one evaluation per pair otherwise.
+ * left out: it is always allowed). With the fast engine nothing is computed per pod pair:
+ * - port classes that every policy treats alike (the same numeric ports match, no named port
+ *   resolves to them) share one all-pairs computation;
+ * - identities (pods every selector and peer treats alike) with the same row of allowed
+ *   destinations share one pass over that row, folded into groups as a bit set;
+ * - address ranges covered by the same ipBlocks share one answer (`engine.externalAccess`, one
+ *   bit set over identities per range class and port class).
+ * So the cost grows with identities, groups, distinct rows and ipBlocks, not with pods² or with
+ * ranges × groups × pods. Any other evaluator is asked pair by pair (the straightforward
+ * computation the property tests compare with).
  */
+import { ipBlockRanges, type IpRange } from '../model/cidr.js'
 import { qualifiedName, type ClusterState, type Protocol } from '../model/types.js'
 import type { Endpoint, Evaluator, Traffic } from '../engine/verdict.js'
-import type { AllPairsResult } from '../engine/engine.js'
-import { emptySet, forEachBit, hasBit, intersects, orInto, setBit, type Bitset } from '../engine/bitset.js'
+import type { AllPairsResult, ExternalAccess } from '../engine/engine.js'
+import { hasBit, type Bitset } from '../engine/bitset.js'
 import type { ExternalRange } from './external-ranges.js'
 import { groupLabel, podGroup, type GroupBy } from './group.js'
 import type { PortClass } from './port-classes.js'
@@ -27,16 +35,31 @@ export function isRangeKey(key: string): boolean {
   return key.startsWith('\u0000')
 }
 
+/** The pod groups of a state, sorted by label. */
+export function podGroupEnds(state: ClusterState, groupBy: GroupBy): GroupEnd[] {
+  const groups = new Map<string, Endpoint[]>()
+  const sorted = state.pods.map((pod) => ({ pod, name: qualifiedName(pod) })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+  for (const { pod } of sorted) {
+    const key = groupLabel(podGroup(pod, groupBy))
+    let list = groups.get(key)
+    if (!list) groups.set(key, (list = []))
+    list.push({ kind: 'pod', pod })
+  }
+  return [...groups.keys()].sort().map((key) => ({ key, endpoints: groups.get(key)! }))
+}
+
+export function rangeEnd(range: ExternalRange, i: number): GroupEnd {
+  return { key: `\u0000ext:${i}`, endpoints: [{ kind: 'ip', ip: range.probe }], range }
+}
+
 /** The groups of a state (sorted by label) followed by the address ranges. */
 export function groupEnds(state: ClusterState, groupBy: GroupBy, ranges: readonly ExternalRange[]): Map<string, GroupEnd> {
-  const groups = new Map<string, Endpoint[]>()
-  for (const pod of [...state.pods].sort((a, b) => (qualifiedName(a) < qualifiedName(b) ? -1 : 1))) {
-    const key = groupLabel(podGroup(pod, groupBy))
-    groups.set(key, [...(groups.get(key) ?? []), { kind: 'pod', pod }])
-  }
   const ends = new Map<string, GroupEnd>()
-  for (const key of [...groups.keys()].sort()) ends.set(key, { key, endpoints: groups.get(key)! })
-  ranges.forEach((range, i) => ends.set(`\u0000ext:${i}`, { key: `\u0000ext:${i}`, endpoints: [{ kind: 'ip', ip: range.probe }], range }))
+  for (const g of podGroupEnds(state, groupBy)) ends.set(g.key, g)
+  ranges.forEach((range, i) => {
+    const e = rangeEnd(range, i)
+    ends.set(e.key, e)
+  })
   return ends
 }
 
@@ -44,97 +67,406 @@ export function pairKey(from: string, to: string): string {
   return `${from}\u0001${to}`
 }
 
-interface AllPairsCapable {
-  allPairs(port: number, protocol: Protocol): AllPairsResult
+/** Allowed port-class sets; equal sets are one shared, frozen-by-convention object. */
+export type ClassSet = ReadonlySet<number>
+
+/**
+ * Reachability between the pod groups of one state and the address ranges (given in address
+ * order, as from externalRanges). Ranges covered by the same ipBlocks form one range class.
+ */
+export interface Reachability {
+  readonly groups: readonly GroupEnd[]
+  readonly ranges: readonly ExternalRange[]
+  /** `rangeClass[r]`: the class of `ranges[r]`. */
+  readonly rangeClass: Int32Array
+  /** Port classes from group `g1` to group `g2` (indexes into `groups`); undefined: none. */
+  between(g1: number, g2: number): ClassSet | undefined
+  /** From group `g` to range class `rc`, and back. */
+  toRange(g: number, rc: number): ClassSet | undefined
+  fromRange(rc: number, g: number): ClassSet | undefined
 }
 
-function hasAllPairs(e: Evaluator): e is Evaluator & AllPairsCapable {
-  return typeof (e as Partial<AllPairsCapable>).allPairs === 'function'
+interface BulkEngine extends Evaluator {
+  readonly state: ClusterState
+  allPairs(port: number, protocol: Protocol): AllPairsResult
+  externalAccess(ip: string, port: number, protocol: Protocol): ExternalAccess
+}
+
+function bulkFor(evaluator: Evaluator, state: ClusterState): BulkEngine | undefined {
+  const e = evaluator as Partial<BulkEngine>
+  return typeof e.allPairs === 'function' && typeof e.externalAccess === 'function' && e.state === state ? (evaluator as BulkEngine) : undefined
+}
+
+/**
+ * Class sets built up one distinct port class at a time and interned by content: a table cell
+ * holds a set id (-1: empty), so millions of pairs share a few hundred sets.
+ */
+class ClassSets {
+  readonly sets: ClassSet[] = []
+  private readonly members: number[][] = []
+  private readonly byKey = new Map<string, number>()
+  private readonly next = new Map<number, number>()
+  constructor(private readonly distinct: number) {}
+  of(members: readonly number[]): number {
+    const sorted = [...members].sort((a, b) => a - b)
+    const key = sorted.join(',')
+    let id = this.byKey.get(key)
+    if (id === undefined) {
+      id = this.sets.length
+      this.byKey.set(key, id)
+      this.sets.push(new Set(sorted))
+      this.members.push(sorted)
+    }
+    return id
+  }
+  /** The set `id` plus the classes `cis` of distinct port class `d`. */
+  add(id: number, d: number, cis: readonly number[]): number {
+    const k = (id + 1) * this.distinct + d
+    let r = this.next.get(k)
+    if (r === undefined) {
+      r = this.of(id < 0 ? cis : [...this.members[id], ...cis])
+      this.next.set(k, r)
+    }
+    return r
+  }
+  get(id: number): ClassSet | undefined {
+    return id < 0 ? undefined : this.sets[id]
+  }
+}
+
+/**
+ * Port classes that every policy of the state treats alike: the same numeric policy ports contain
+ * them and no named port of a policy resolves to them (on any pod). Classes of one key have the
+ * same answers for every pair, so one representative is computed.
+ */
+export function portClassKeys(state: ClusterState, classes: readonly PortClass[]): string[] {
+  const numeric: { protocol: Protocol; lo: number; hi: number; id: number }[] = []
+  const names = new Set<string>()
+  let id = 0
+  for (const policy of state.policies) {
+    for (const rule of [...policy.ingress, ...policy.egress]) {
+      for (const p of rule.ports) {
+        if (typeof p.port === 'number') numeric.push({ protocol: p.protocol, lo: p.port, hi: p.endPort ?? p.port, id: id++ })
+        else if (typeof p.port === 'string') names.add(`${p.port}/${p.protocol}`)
+      }
+    }
+  }
+  const namedAt = new Set<string>()
+  for (const pod of state.pods) {
+    for (const c of pod.containerPorts) if (c.name && names.has(`${c.name}/${c.protocol}`)) namedAt.add(`${c.containerPort}/${c.protocol}`)
+  }
+  return classes.map((c) => {
+    // Classes are cut at every policy port boundary, so a numeric port contains all or none of a class.
+    const hits = numeric.filter((n) => n.protocol === c.protocol && n.lo <= c.start && c.start <= n.hi).map((n) => n.id)
+    let named = ''
+    for (let p = c.start; p <= c.end && named === ''; p++) if (namedAt.has(`${p}/${c.protocol}`)) named = `${p}/${c.protocol}`
+    // A class some named port resolves to is unique to its protocol and port.
+    return named !== '' ? `named:${named}` : `ports:${hits.join(',')}`
+  })
+}
+
+/**
+ * Ranges covered by the same ipBlocks (cidr minus except) of the state's policies: every policy
+ * answers their addresses alike. Returns each range's class and one range per class.
+ */
+export function rangeClasses(state: ClusterState, ranges: readonly ExternalRange[]): { rangeClass: Int32Array; representatives: number[] } {
+  const covering: number[][] = ranges.map(() => [])
+  const byFamily = new Map<number, number[]>()
+  ranges.forEach((r, i) => {
+    let list = byFamily.get(r.family)
+    if (!list) byFamily.set(r.family, (list = []))
+    list.push(i)
+  })
+  const firstAtOrAfter = (list: readonly number[], value: bigint): number => {
+    let lo = 0
+    let hi = list.length
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1
+      if (ranges[list[mid]].start < value) lo = mid + 1
+      else hi = mid
+    }
+    return lo
+  }
+  const seen = new Map<string, number>()
+  for (const policy of state.policies) {
+    for (const rule of [...policy.ingress.map((r) => r.from), ...policy.egress.map((r) => r.to)]) {
+      for (const peer of rule) {
+        if (!peer.ipBlock) continue
+        const key = `${peer.ipBlock.cidr}|${peer.ipBlock.except.join(',')}`
+        if (seen.has(key)) continue
+        const block = seen.size
+        seen.set(key, block)
+        for (const piece of ipBlockRanges(peer.ipBlock)) {
+          const list = byFamily.get(piece.family)
+          if (!list) continue
+          // Ranges are cut at every boundary, so each piece is a run of whole ranges.
+          for (let k = firstAtOrAfter(list, piece.start); k < list.length && ranges[list[k]].start <= piece.end; k++) covering[list[k]].push(block)
+        }
+      }
+    }
+  }
+  const classOf = new Map<string, number>()
+  const rangeClass = new Int32Array(ranges.length)
+  const representatives: number[] = []
+  ranges.forEach((r, i) => {
+    const key = `${r.family}:${covering[i].join(',')}`
+    let c = classOf.get(key)
+    if (c === undefined) {
+      classOf.set(key, (c = representatives.length))
+      representatives.push(i)
+    }
+    rangeClass[i] = c
+  })
+  return { rangeClass, representatives }
+}
+
+/** FNV-1a over a row's words, to find identities with equal rows. */
+function rowHash(row: Bitset): number {
+  let h = 0x811c9dc5
+  for (let w = 0; w < row.length; w++) h = Math.imul(h ^ row[w]!, 0x01000193)
+  return h >>> 0
+}
+
+function sameRow(a: Bitset, b: Bitset): boolean {
+  if (a === b) return true
+  for (let w = 0; w < a.length; w++) if (a[w] !== b[w]) return false
+  return true
+}
+
+/** Group membership of identities: `cells[s]` lists (group, pods of the identity in it). */
+interface Cells {
+  readonly groupOf: Int32Array
+  readonly count: Int32Array
+  readonly offset: Int32Array
+}
+
+function identityCells(ap: AllPairsResult, groupOfPod: ReadonlyMap<string, number>): Cells {
+  const size = ap.identities.length
+  const offset = new Int32Array(size + 1)
+  const g: number[] = []
+  const c: number[] = []
+  for (const idn of ap.identities) {
+    const counts = new Map<number, number>()
+    for (const i of idn.pods) {
+      const group = groupOfPod.get(qualifiedName(ap.pods[i]!))
+      if (group !== undefined) counts.set(group, (counts.get(group) ?? 0) + 1)
+    }
+    offset[idn.id] = g.length
+    for (const [group, n] of [...counts].sort((x, y) => x[0] - y[0])) {
+      g.push(group)
+      c.push(n)
+    }
+    offset[idn.id + 1] = g.length
+  }
+  return { groupOf: Int32Array.from(g), count: Int32Array.from(c), offset }
+}
+
+/**
+ * For one port: `reach[g1]` is the bit set (over groups) of the groups g1 may reach. An identity
+ * that may reach itself connects two different pods of it: to its own group only with two pods.
+ */
+function groupRowsForPort(ap: AllPairsResult, cells: Cells, groupCount: number): Bitset[] {
+  const words = (groupCount + 31) >>> 5
+  const reach: Bitset[] = Array.from({ length: groupCount }, () => new Uint32Array(words))
+  const size = ap.identities.length
+  const byHash = new Map<number, { row: Bitset; bits: Uint32Array; ids: Uint32Array }[]>()
+  const idsInGroup = new Uint32Array(groupCount)
+  for (let s = 0; s < size; s++) {
+    if (cells.offset[s] === cells.offset[s + 1]) continue
+    const row = ap.identityRow(s)
+    const h = rowHash(row)
+    let bucket = byHash.get(h)
+    if (!bucket) byHash.set(h, (bucket = []))
+    let entry = bucket.find((e) => sameRow(e.row, row))
+    if (!entry) {
+      // Groups the row meets, and how many of its identities fall in each (for the self case).
+      const bits = new Uint32Array(words)
+      const touched: number[] = []
+      for (let w = 0; w < row.length; w++) {
+        let word = row[w]!
+        while (word !== 0) {
+          const low = word & -word
+          const t = (w << 5) + 31 - Math.clz32(low)
+          word ^= low
+          for (let k = cells.offset[t]; k < cells.offset[t + 1]; k++) {
+            const g = cells.groupOf[k]
+            if (idsInGroup[g] === 0) touched.push(g)
+            idsInGroup[g]++
+            bits[g >>> 5] |= 1 << (g & 31)
+          }
+        }
+      }
+      const ids = new Uint32Array(touched.length * 2)
+      touched.forEach((g, i) => {
+        ids[2 * i] = g
+        ids[2 * i + 1] = idsInGroup[g]
+        idsInGroup[g] = 0
+      })
+      entry = { row, bits, ids }
+      bucket.push(entry)
+    }
+    const selfInRow = hasBit(row, s)
+    for (let k = cells.offset[s]; k < cells.offset[s + 1]; k++) {
+      const g1 = cells.groupOf[k]
+      const target = reach[g1]
+      const own = target[g1 >>> 5] & (1 << (g1 & 31))
+      for (let w = 0; w < words; w++) target[w] |= entry.bits[w]
+      if (own === 0 && selfInRow && cells.count[k] < 2) {
+        // g1 is in the row through s itself; it counts only through another identity of g1.
+        let others = 0
+        for (let i = 0; i < entry.ids.length; i += 2) if (entry.ids[i] === g1) others = entry.ids[i + 1] - 1
+        if (others === 0) target[g1 >>> 5] &= ~(1 << (g1 & 31))
+      }
+    }
+  }
+  return reach
+}
+
+/** Reachability computed with the fast engine's bulk answers. */
+function bulkReachability(engine: BulkEngine, groups: readonly GroupEnd[], ranges: readonly ExternalRange[], classes: readonly PortClass[]): Reachability {
+  const state = engine.state
+  const G = groups.length
+  const groupOfPod = new Map<string, number>()
+  groups.forEach((g, i) => {
+    for (const e of g.endpoints) if (e.kind === 'pod') groupOfPod.set(qualifiedName(e.pod), i)
+  })
+  const keys = portClassKeys(state, classes)
+  const distinct = new Map<string, number[]>()
+  keys.forEach((k, ci) => {
+    let list = distinct.get(k)
+    if (!list) distinct.set(k, (list = []))
+    list.push(ci)
+  })
+  const { rangeClass, representatives } = rangeClasses(state, ranges)
+  const RC = representatives.length
+  const sets = new ClassSets(distinct.size)
+  // A set id per pair, grown one distinct port class at a time.
+  const podPairs = new Int32Array(G * G).fill(-1)
+  const toRange = new Int32Array(G * RC).fill(-1)
+  const fromRange = new Int32Array(G * RC).fill(-1)
+  let d = -1
+  const push = (table: Int32Array, at: number, cis: readonly number[]) => {
+    table[at] = sets.add(table[at], d, cis)
+  }
+  let cells: Cells | undefined
+  for (const cis of distinct.values()) {
+    d++
+    const c = classes[cis[0]]
+    const ap = engine.allPairs(c.start, c.protocol)
+    cells ??= identityCells(ap, groupOfPod)
+    if (G > 0) {
+      const reach = groupRowsForPort(ap, cells, G)
+      for (let g1 = 0; g1 < G; g1++) {
+        const bits = reach[g1]
+        for (let w = 0; w < bits.length; w++) {
+          let word = bits[w]
+          while (word !== 0) {
+            const low = word & -word
+            const g2 = (w << 5) + 31 - Math.clz32(low)
+            word ^= low
+            push(podPairs, g1 * G + g2, cis)
+          }
+        }
+      }
+    }
+    for (let rc = 0; rc < RC; rc++) {
+      const access = engine.externalAccess(ranges[representatives[rc]].probe, c.start, c.protocol)
+      const egressGroups = new Uint8Array(G)
+      const ingressGroups = new Uint8Array(G)
+      for (let s = 0; s < ap.identities.length; s++) {
+        const e = hasBit(access.egress, s)
+        const i = hasBit(access.ingress, s)
+        if (!e && !i) continue
+        for (let k = cells.offset[s]; k < cells.offset[s + 1]; k++) {
+          if (e) egressGroups[cells.groupOf[k]] = 1
+          if (i) ingressGroups[cells.groupOf[k]] = 1
+        }
+      }
+      for (let g = 0; g < G; g++) {
+        if (egressGroups[g]) push(toRange, g * RC + rc, cis)
+        if (ingressGroups[g]) push(fromRange, g * RC + rc, cis)
+      }
+    }
+  }
+  return {
+    groups,
+    ranges,
+    rangeClass,
+    between: (g1, g2) => sets.get(podPairs[g1 * G + g2]),
+    toRange: (g, rc) => sets.get(toRange[g * RC + rc]),
+    fromRange: (rc, g) => sets.get(fromRange[g * RC + rc]),
+  }
+}
+
+/** Reachability asked pair by pair (any evaluator; the reference for the fast path). */
+function pairwiseReachability(evaluator: Evaluator, groups: readonly GroupEnd[], ranges: readonly ExternalRange[], classes: readonly PortClass[]): Reachability {
+  const sets = new ClassSets(1)
+  const G = groups.length
+  const R = ranges.length
+  const ends = ranges.map(rangeEnd)
+  const pp: (ClassSet | undefined)[] = new Array(G * G)
+  const tr: (ClassSet | undefined)[] = new Array(G * R)
+  const fr: (ClassSet | undefined)[] = new Array(G * R)
+  const setOf = (from: GroupEnd, to: GroupEnd): ClassSet | undefined => {
+    const cis = allowedClasses(evaluator, from, to, classes)
+    return cis.length > 0 ? sets.get(sets.of(cis)) : undefined
+  }
+  groups.forEach((g1, i1) => groups.forEach((g2, i2) => (pp[i1 * G + i2] = setOf(g1, g2))))
+  groups.forEach((g, i) =>
+    ends.forEach((r, k) => {
+      tr[i * R + k] = setOf(g, r)
+      fr[i * R + k] = setOf(r, g)
+    }),
+  )
+  return {
+    groups,
+    ranges,
+    rangeClass: Int32Array.from(ranges.keys()),
+    between: (g1, g2) => pp[g1 * G + g2],
+    toRange: (g, rc) => tr[g * R + rc],
+    fromRange: (rc, g) => fr[g * R + rc],
+  }
+}
+
+/** Reachability of a state's pod groups and the given address ranges on the given port classes. */
+export function computeReachability(
+  state: ClusterState,
+  evaluator: Evaluator,
+  groups: readonly GroupEnd[],
+  ranges: readonly ExternalRange[],
+  classes: readonly PortClass[],
+): Reachability {
+  const bulk = bulkFor(evaluator, state)
+  return bulk ? bulkReachability(bulk, groups, ranges, classes) : pairwiseReachability(evaluator, groups, ranges, classes)
 }
 
 /** Allowed port classes per ordered pair of ends (`pairKey(from, to)`); pairs with none are absent. */
 export function groupReachability(state: ClusterState, evaluator: Evaluator, ends: ReadonlyMap<string, GroupEnd>, classes: readonly PortClass[]): Map<string, Set<number>> {
-  const out = new Map<string, Set<number>>()
-  const add = (from: string, to: string, ci: number) => {
-    const k = pairKey(from, to)
-    let s = out.get(k)
-    if (!s) out.set(k, (s = new Set()))
-    s.add(ci)
-  }
-  const groupOfPod = new Map<string, string>()
-  for (const end of ends.values()) for (const e of end.endpoints) if (e.kind === 'pod') groupOfPod.set(qualifiedName(e.pod), end.key)
   const groups = [...ends.values()].filter((e) => !isRangeKey(e.key))
-  const ranges = [...ends.values()].filter((e) => isRangeKey(e.key))
-
-  // Pod groups to pod groups.
-  if (hasAllPairs(evaluator) && groups.length > 0) {
-    podGroupsByIdentity(evaluator, classes, groups, groupOfPod, add)
-  } else {
-    for (const from of groups) for (const to of groups) for (const ci of allowedClasses(evaluator, from, to, classes)) add(from.key, to.key, ci)
-  }
-  // The outside, both ways.
-  for (const r of ranges) {
-    for (const g of groups) {
-      for (const ci of allowedClasses(evaluator, r, g, classes)) add(r.key, g.key, ci)
-      for (const ci of allowedClasses(evaluator, g, r, classes)) add(g.key, r.key, ci)
-    }
-  }
+  const rangeEnds = [...ends.values()].filter((e) => isRangeKey(e.key))
+  const reach = computeReachability(
+    state,
+    evaluator,
+    groups,
+    rangeEnds.map((e) => e.range!),
+    classes,
+  )
+  const out = new Map<string, Set<number>>()
+  groups.forEach((g1, i1) =>
+    groups.forEach((g2, i2) => {
+      const s = reach.between(i1, i2)
+      if (s) out.set(pairKey(g1.key, g2.key), new Set(s))
+    }),
+  )
+  rangeEnds.forEach((r, k) =>
+    groups.forEach((g, i) => {
+      const to = reach.toRange(i, reach.rangeClass[k])
+      const from = reach.fromRange(reach.rangeClass[k], i)
+      if (to) out.set(pairKey(g.key, r.key), new Set(to))
+      if (from) out.set(pairKey(r.key, g.key), new Set(from))
+    }),
+  )
   return out
-}
-
-/**
- * On identities: group G1 reaches G2 on a class when some identity of G1 has a row (the
- * identities it may reach) that meets G2's identities. A row's own identity needs two different
- * pods, handled apart.
- */
-function podGroupsByIdentity(
-  engine: AllPairsCapable,
-  classes: readonly PortClass[],
-  groups: readonly GroupEnd[],
-  groupOfPod: ReadonlyMap<string, string>,
-  add: (from: string, to: string, ci: number) => void,
-): void {
-  let idsOfGroup: Bitset[] | undefined
-  let groupsOfIdentity: Map<number, number>[] = []
-  const groupIndex = new Map(groups.map((g, i) => [g.key, i]))
-  classes.forEach((c, ci) => {
-    const ap = engine.allPairs(c.start, c.protocol)
-    const size = ap.identities.length
-    if (!idsOfGroup) {
-      idsOfGroup = groups.map(() => emptySet(size))
-      groupsOfIdentity = ap.identities.map((id) => {
-        const counts = new Map<number, number>()
-        for (const i of id.pods) {
-          const g = groupIndex.get(groupOfPod.get(qualifiedName(ap.pods[i])) ?? '')
-          if (g === undefined) continue
-          counts.set(g, (counts.get(g) ?? 0) + 1)
-          setBit(idsOfGroup![g], id.id)
-        }
-        return counts
-      })
-    }
-    const ids = idsOfGroup
-    groups.forEach((g1, i1) => {
-      const reach = emptySet(size)
-      const selfAllowed: number[] = []
-      forEachBit(ids[i1], (s) => {
-        const row = ap.identityRow(s).slice()
-        if (hasBit(row, s)) {
-          selfAllowed.push(s)
-          row[s >>> 5] &= ~(1 << (s & 31))
-        }
-        orInto(reach, row)
-      })
-      groups.forEach((g2, i2) => {
-        if (intersects(reach, ids[i2])) add(g1.key, g2.key, ci)
-      })
-      for (const s of selfAllowed) {
-        for (const [i2, count2] of groupsOfIdentity[s]) {
-          if (i2 !== i1 || count2 >= 2) add(g1.key, groups[i2].key, ci)
-        }
-      }
-    })
-  })
 }
 
 function allowedClasses(evaluator: Evaluator, from: GroupEnd, to: GroupEnd, classes: readonly PortClass[]): number[] {
@@ -159,3 +491,5 @@ export function witness(evaluator: Evaluator, from: GroupEnd, to: GroupEnd, c: P
   }
   return undefined
 }
+
+export type { IpRange }

@@ -34,7 +34,7 @@ import { parseIp, rangesContainIp } from '../model/cidr.js'
 import type { ClusterState, NetworkPolicy, NetworkPolicyPeer, Pod, PolicyType, Protocol } from '../model/types.js'
 import type { DirectionVerdict, Endpoint, Evaluator, PolicyEvaluation, RuleMatch, RuleMiss, Traffic, Verdict } from './verdict.js'
 import { computeAllPairs, type AllPairsResult } from './all-pairs.js'
-import { forEachBit, hasBit, type Bitset } from './bitset.js'
+import { emptySet, forEachBit, hasBit, setBit, type Bitset } from './bitset.js'
 import {
   buildIndex,
   compilePolicy,
@@ -64,8 +64,19 @@ export interface Engine extends Evaluator {
   selectedPods(policy: NetworkPolicy): readonly Pod[]
   peerPods(policy: NetworkPolicy, peer: NetworkPolicyPeer): readonly Pod[]
   allPairs(port: number, protocol: Protocol): AllPairsResult
+  /**
+   * For an address outside the cluster (an IP no pod of the state has): the identities whose pods
+   * may open a new connection to it (`egress`) and those that accept one from it (`ingress`) on
+   * this port. The same answers as `isAllowed` with an `ip` endpoint, for every identity at once.
+   */
+  externalAccess(ip: string, port: number, protocol: Protocol): ExternalAccess
   withPolicy(policy: NetworkPolicy): Engine
   withoutPolicy(namespace: string, name: string): Engine
+}
+
+export interface ExternalAccess {
+  readonly egress: Bitset
+  readonly ingress: Bitset
 }
 
 /** The other end of a side, for peer matching: its identity, or -1 for an address outside the cluster. */
@@ -279,6 +290,48 @@ function assemble(
     return r
   }
 
+  // Lists are shared between identities (shareEqualLists), so one answer per list serves many;
+  // ingress lists with named ports depend on the destination's own ports and are asked per identity.
+  const namedInList = new Map<readonly CompiledPolicy[], boolean>()
+  const hasNamedPorts = (list: readonly CompiledPolicy[]): boolean => {
+    let v = namedInList.get(list)
+    if (v === undefined) {
+      v = list.some((cp) => cp.ingressRules.some((r) => r.compiledPorts.some((p) => p.kind !== 'range')))
+      namedInList.set(list, v)
+    }
+    return v
+  }
+  const externalAccess = (ip: string, port: number, protocol: Protocol): ExternalAccess => {
+    const endpoint: Endpoint = { kind: 'ip', ip }
+    const other: Other = { identity: -1, endpoint }
+    const t: Traffic = { from: endpoint, to: endpoint, port, protocol }
+    const size = index.size
+    const egress = emptySet(size)
+    const ingress = emptySet(size)
+    const egressMemo = new Map<readonly CompiledPolicy[], boolean>()
+    const ingressMemo = new Map<readonly CompiledPolicy[], boolean>()
+    for (let s = 0; s < size; s++) {
+      if (index.ids.identities[s]!.hostNetwork) {
+        setBit(egress, s)
+        setBit(ingress, s)
+        continue
+      }
+      const out = egressOf[s]!
+      let e = egressMemo.get(out)
+      if (e === undefined) egressMemo.set(out, (e = sideAllows(out, 'Egress', other, t, -1)))
+      if (e) setBit(egress, s)
+      const into = ingressOf[s]!
+      let i: boolean | undefined
+      if (hasNamedPorts(into)) i = sideAllows(into, 'Ingress', other, t, s)
+      else {
+        i = ingressMemo.get(into)
+        if (i === undefined) ingressMemo.set(into, (i = sideAllows(into, 'Ingress', other, t, s)))
+      }
+      if (i) setBit(ingress, s)
+    }
+    return { egress, ingress }
+  }
+
   const update = (remove: { namespace: string; name: string }, add: NetworkPolicy | undefined): Engine => {
     const same = (p: { namespace: string; name: string }): boolean => p.namespace === remove.namespace && p.name === remove.name
     const policies = state.policies.filter((p) => !same(p))
@@ -338,6 +391,7 @@ function assemble(
     selectedPods,
     peerPods,
     allPairs,
+    externalAccess,
     withPolicy: (policy) => update(policy, policy),
     withoutPolicy: (namespace, name) => update({ namespace, name }, undefined),
   }
