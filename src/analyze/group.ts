@@ -72,6 +72,28 @@ export interface GroupedMatrix {
   readonly connections: readonly GroupedConnection[]
 }
 
+/** Cells of grouped matrices computed compactly (grouped-matrix.ts): the i-th connection, by index. */
+const compact = new WeakMap<GroupedMatrix, { readonly count: number; at(i: number): GroupedConnection }>()
+
+/** Registers a compact grouped matrix whose `connections` array is only built when read. */
+export function registerCompactGroupedMatrix(g: GroupedMatrix, count: number, at: (i: number) => GroupedConnection): void {
+  compact.set(g, { count, at })
+}
+
+/** Every connection in order, without building the whole array when the matrix is compact. */
+export function* groupedConnections(g: GroupedMatrix): Generator<GroupedConnection> {
+  const c = compact.get(g)
+  if (!c) {
+    yield* g.connections
+    return
+  }
+  for (let i = 0; i < c.count; i++) yield c.at(i)
+}
+
+export function groupedConnectionCount(g: GroupedMatrix): number {
+  return compact.get(g)?.count ?? g.connections.length
+}
+
 /**
  * Folds a pod matrix into groups. A pod talking to itself is always allowed (it never leaves its
  * network namespace), so self-pairs are left out of a group's count: otherwise every workload

@@ -7,10 +7,11 @@ import { qualifiedName, type ClusterState, type NetworkPolicy, type NetworkPolic
 import type { Engine } from '../engine/engine.js'
 import { computeConnectivity, type Connectivity } from './connectivity.js'
 import { describePeer, describePort } from './explain.js'
-import { groupLabel, groupMatrix, podGroup, type GroupBy, type GroupedMatrix } from './group.js'
+import { groupLabel, podGroup, type GroupBy, type GroupedMatrix } from './group.js'
+import { computeGroupedMatrix } from './grouped-matrix.js'
 import { lint } from './lint.js'
 import type { LintFinding } from './lint-rule.js'
-import { computeMatrix, defaultPorts } from './matrix.js'
+import { defaultPorts } from './matrix.js'
 
 export interface PeerSection {
   readonly text: string
@@ -135,12 +136,20 @@ export function buildReport(state: ClusterState, engine: Engine, options: Report
     )
     graph = { ...graph, edges: kept }
   }
-  const pods = computeMatrix(engine, state, defaultPorts(state))
-  let matrix = groupMatrix(pods, groupBy)
-  if (matrix.groups.length > MAX_MATRIX_GROUPS && groupBy !== 'namespace') {
-    matrix = groupMatrix(pods, 'namespace')
+  // The matrix is a grid of groups²: by namespace when there are too many groups, left out when
+  // even the namespaces are too many (the connections list has every connection).
+  const ports = defaultPorts(state)
+  const groupCount = (by: GroupBy) => new Set(state.pods.map((p) => groupLabel(podGroup(p, by)))).size
+  let matrixBy: GroupBy | undefined = groupBy
+  if (groupCount(groupBy) > MAX_MATRIX_GROUPS && groupBy !== 'namespace') {
+    matrixBy = 'namespace'
     notes.push(`The matrix shows namespaces: by ${groupBy} it would have ${connectivity.groups.length} rows and columns (more than ${MAX_MATRIX_GROUPS}).`)
   }
+  if (matrixBy === 'namespace' && groupCount('namespace') > MAX_MATRIX_GROUPS) {
+    notes.push(`The matrix is left out: even by namespace it would have ${groupCount('namespace')} rows and columns (more than ${MAX_MATRIX_GROUPS}); the connections below list every allowed connection.`)
+    matrixBy = undefined
+  }
+  const matrix: GroupedMatrix = matrixBy ? computeGroupedMatrix(engine, state, ports, matrixBy) : { groupBy, groups: [], ports, connections: [] }
   return {
     title: options.title ?? `NetworkPolicy report: ${options.inputs.join(', ')}`,
     inputs: options.inputs,

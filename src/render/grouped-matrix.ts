@@ -2,8 +2,8 @@
  * @module `netpol matrix --group-by workload|namespace`: the matrix folded into groups, in the
  * matrix formats. A cell is allowed when every pod pair of the two groups is, partial when some are.
  */
-import type { GroupedMatrix } from '../analyze/group.js'
-import { printable } from '../model/printable.js'
+import { groupedConnectionCount, groupedConnections, type GroupedMatrix } from '../analyze/group.js'
+import { printable, terminalSafeJson } from '../model/printable.js'
 import { renderCsv } from './csv.js'
 import { renderJson } from './json.js'
 import { mdText, renderMdTable } from './md.js'
@@ -60,6 +60,47 @@ function renderTable(g: GroupedMatrix, colour: boolean): string {
     parts.push(lines.join('\n'))
   }
   return `${parts.join('\n\n')}\n`
+}
+
+/**
+ * The same text as `renderGroupedMatrix`, in pieces, so large matrices never become one string:
+ * JSON and CSV are written a block of cells at a time; other formats in one piece.
+ */
+export function* renderGroupedMatrixChunks(g: GroupedMatrix, format: GroupedMatrixFormat, options: { colour?: boolean } = {}): Generator<string> {
+  if (format !== 'json' && format !== 'csv') {
+    yield renderGroupedMatrix(g, format, options)
+    return
+  }
+  const total = groupedConnectionCount(g)
+  let chunk = ''
+  const cells: string[] = []
+  if (format === 'csv') {
+    chunk = renderCsv(['from', 'to', 'port', 'protocol', 'allowed', 'partial', 'allowedPairs', 'pairs'], [])
+  } else {
+    // JSON.stringify(document, null, 2) laid out by hand: the head, then each connection indented.
+    const head = renderJson({ groupBy: g.groupBy, groups: g.groups, connections: [] })
+    chunk = total === 0 ? head : `${head.slice(0, head.lastIndexOf('[]'))}[\n`
+    if (total === 0) {
+      yield chunk
+      return
+    }
+  }
+  let i = 0
+  for (const c of groupedConnections(g)) {
+    if (format === 'csv') {
+      cells.push(renderCsv([], [[c.from, c.to, c.port, c.protocol, c.allowed, c.partial, c.allowedPairs, c.pairs]]).slice(1))
+    } else {
+      const text = terminalSafeJson(JSON.stringify({ from: c.from, to: c.to, port: c.port, protocol: c.protocol, allowed: c.allowed, partial: c.partial, allowedPairs: c.allowedPairs, pairs: c.pairs }, null, 2))
+      cells.push(`${text.replace(/^/gm, '    ')}${++i < total ? ',' : ''}\n`)
+    }
+    if (cells.length >= 4096) {
+      yield chunk + cells.join('')
+      chunk = ''
+      cells.length = 0
+    }
+  }
+  if (cells.length > 0 || chunk !== '') yield chunk + cells.join('')
+  if (format === 'json') yield '  ]\n}\n'
 }
 
 export function renderGroupedMatrix(g: GroupedMatrix, format: GroupedMatrixFormat, options: { colour?: boolean } = {}): string {

@@ -12,8 +12,9 @@ import { createEngine } from '../../engine/engine.js'
 import { computeMatrix, defaultPorts, parsePortSpec, type PortSpec } from '../../analyze/matrix.js'
 import { MATRIX_FORMATS, renderMatrixChunks, type MatrixFormat } from '../../render/matrix-output.js'
 import { startProgress } from '../progress.js'
-import { GROUP_BY_VALUES, groupMatrix, type GroupBy } from '../../analyze/group.js'
-import { renderGroupedMatrix } from '../../render/grouped-matrix.js'
+import { GROUP_BY_VALUES, type GroupBy } from '../../analyze/group.js'
+import { computeGroupedMatrix } from '../../analyze/grouped-matrix.js'
+import { renderGroupedMatrixChunks } from '../../render/grouped-matrix.js'
 
 interface MatrixFlags {
   port: string[]
@@ -67,19 +68,24 @@ Examples:
         throw new UsageError('no pod declares a containerPort, so there is no default port to probe: name the ports with --port, e.g. --port 80/TCP')
       }
       const engine = createEngine(state)
+      if (flags.groupBy !== 'pod') {
+        // On identities: no pod-by-pod table (analyze/grouped-matrix.ts).
+        const grouped = computeGroupedMatrix(engine, state, ports, flags.groupBy)
+        for (const chunk of renderGroupedMatrixChunks(grouped, flags.output, { colour: useColour(ctx.io) })) {
+          ctx.io.stdout(chunk)
+          await ctx.io.drain?.()
+        }
+        return
+      }
       const total = state.pods.length * state.pods.length * ports.length
       const progress = total >= PROGRESS_THRESHOLD && ctx.io.stderrIsTTY ? startProgress(ctx.io, 'computing matrix') : undefined
       try {
         const matrix = computeMatrix(engine, state, ports, { onProgress: progress?.update })
         progress?.done()
-        if (flags.groupBy === 'pod') {
-          // In pieces: a large matrix never becomes one giant string.
-          for (const chunk of renderMatrixChunks(matrix, flags.output, { colour: useColour(ctx.io), width })) {
-            ctx.io.stdout(chunk)
-            await ctx.io.drain?.()
-          }
-        } else {
-          ctx.io.stdout(renderGroupedMatrix(groupMatrix(matrix, flags.groupBy), flags.output, { colour: useColour(ctx.io) }))
+        // In pieces: a large matrix never becomes one giant string.
+        for (const chunk of renderMatrixChunks(matrix, flags.output, { colour: useColour(ctx.io), width })) {
+          ctx.io.stdout(chunk)
+          await ctx.io.drain?.()
         }
       } finally {
         progress?.done()

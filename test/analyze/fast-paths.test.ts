@@ -1,0 +1,127 @@
+/**
+ * The fast paths of the analyses (on identities, distinct rows, port classes and range classes)
+ * against the straightforward computations (every pod pair, every range, every class, asked of
+ * the reference evaluator) on small generated clusters, with extra ipBlock policies whose
+ * excepts cut the pod network and the outside into many ranges.
+ */
+import { describe, expect, it } from 'vitest'
+import fc from 'fast-check'
+import { generateCluster } from '../../bench/generate-cluster.js'
+import { createEngine } from '../../src/engine/engine.js'
+import { referenceEvaluator } from '../../src/engine/reference.js'
+import { externalRanges } from '../../src/analyze/external-ranges.js'
+import { portClasses } from '../../src/analyze/port-classes.js'
+import { groupEnds, groupReachability } from '../../src/analyze/group-reachability.js'
+import { computeGroupedMatrix } from '../../src/analyze/grouped-matrix.js'
+import { groupMatrix } from '../../src/analyze/group.js'
+import { computeMatrix, defaultPorts } from '../../src/analyze/matrix.js'
+import { computeConnectivity } from '../../src/analyze/connectivity.js'
+import { diffConnectivity } from '../../src/analyze/diff.js'
+import { renderGroupedMatrix, renderGroupedMatrixChunks } from '../../src/render/grouped-matrix.js'
+import type { ClusterState, NetworkPolicy, Protocol } from '../../src/model/types.js'
+
+const src = { file: 'extra.yaml', line: 1 }
+
+/** A policy with an ipBlock cut by excepts (inside the pod network and outside), on a port or all. */
+function ipBlockPolicy(state: ClusterState, i: number, excepts: readonly number[], egress: boolean, port: number | undefined): NetworkPolicy {
+  const ns = state.namespaces[i % state.namespaces.length].name
+  const peer = { ipBlock: { cidr: '10.0.0.0/8', except: [...new Set(excepts)].map((e) => `10.${e % 2 === 0 ? 244 : 9}.${e % 4}.${(e * 8) % 256}/29`) }, source: src }
+  const rule = { ports: port === undefined ? [] : [{ protocol: 'TCP' as Protocol, port, source: src }], source: src }
+  return {
+    namespace: ns,
+    name: `extra-${i}`,
+    podSelector: { matchLabels: {}, matchExpressions: [] },
+    policyTypes: egress ? ['Egress'] : ['Ingress'],
+    ingress: egress ? [] : [{ ...rule, from: [peer] }],
+    egress: egress ? [{ ...rule, to: [peer] }] : [],
+    source: src,
+  }
+}
+
+const clusterArb = fc
+  .record({
+    seed: fc.integer({ min: 1, max: 1_000_000 }),
+    pods: fc.integer({ min: 20, max: 45 }),
+    namespaces: fc.integer({ min: 4, max: 7 }),
+    policies: fc.integer({ min: 0, max: 14 }),
+    extra: fc.array(fc.record({ excepts: fc.array(fc.integer({ min: 0, max: 40 }), { maxLength: 8 }), egress: fc.boolean(), port: fc.option(fc.constantFrom(8080, 5432, 53), { nil: undefined }) }), { maxLength: 3 }),
+  })
+  .map(({ seed, pods, namespaces, policies, extra }) => {
+    const { state } = generateCluster({ pods, namespaces, policies, seed })
+    return { ...state, policies: [...state.policies, ...extra.map((e, i) => ipBlockPolicy(state, i, e.excepts, e.egress, e.port))] }
+  })
+
+const norm = (m: Map<string, Set<number>>) => [...m].map(([k, v]) => `${k}:${[...v].sort((a, b) => a - b).join(',')}`).sort()
+
+describe('fast paths agree with the straightforward computations', () => {
+  it('group reachability: identities, equal rows, port and range classes = every pair asked of the reference', () => {
+    fc.assert(
+      fc.property(clusterArb, fc.constantFrom('workload' as const, 'pod' as const, 'namespace' as const), (state, by) => {
+        const classes = portClasses([state])
+        const ends = groupEnds(state, by, externalRanges([state]))
+        expect(norm(groupReachability(state, createEngine(state), ends, classes))).toEqual(norm(groupReachability(state, referenceEvaluator(state), ends, classes)))
+      }),
+      { numRuns: 25 },
+    )
+  })
+
+  it('connectivity (the edges of report and list) is the same with either evaluator', () => {
+    fc.assert(
+      fc.property(clusterArb, (state) => {
+        expect(computeConnectivity(state, createEngine(state), 'workload').edges).toEqual(computeConnectivity(state, referenceEvaluator(state), 'workload').edges)
+      }),
+      { numRuns: 15 },
+    )
+  })
+
+  it('grouped matrix on identities = the pod matrix folded into groups', () => {
+    fc.assert(
+      fc.property(clusterArb, fc.constantFrom('workload' as const, 'pod' as const, 'namespace' as const), (state, by) => {
+        const ports = defaultPorts(state)
+        const fast = computeGroupedMatrix(createEngine(state), state, ports, by)
+        const slow = groupMatrix(computeMatrix(referenceEvaluator(state), state, ports), by)
+        expect(fast.groups).toEqual(slow.groups)
+        expect(fast.connections).toEqual(slow.connections)
+        for (const format of ['json', 'csv'] as const) expect([...renderGroupedMatrixChunks(fast, format)].join('')).toBe(renderGroupedMatrix(slow, format))
+      }),
+      { numRuns: 20 },
+    )
+  })
+
+  it('engine.externalAccess = isAllowed to and from the address for every pod', () => {
+    fc.assert(
+      fc.property(clusterArb, fc.constantFrom(8080, 53, 5432, 9090, 1), (state, port) => {
+        const engine = createEngine(state)
+        for (const range of externalRanges([state])) {
+          for (const protocol of ['TCP', 'UDP'] as const) {
+            const access = engine.externalAccess(range.probe, port, protocol)
+            for (const pod of state.pods) {
+              const id = engine.identityOf(pod)!.id
+              const ip = { kind: 'ip' as const, ip: range.probe }
+              const me = { kind: 'pod' as const, pod }
+              const has = (s: Uint32Array) => (s[id >>> 5] & (1 << (id & 31))) !== 0
+              expect(has(access.egress)).toBe(engine.isAllowed({ from: me, to: ip, port, protocol }))
+              expect(has(access.ingress)).toBe(engine.isAllowed({ from: ip, to: me, port, protocol }))
+            }
+          }
+        }
+      }),
+      { numRuns: 15 },
+    )
+  })
+
+  it('diff with the fast engine = diff asked pair by pair of the reference', () => {
+    fc.assert(
+      fc.property(clusterArb, clusterArb, (a, b) => {
+        const before = { ...a }
+        // The same pods with the other cluster's policies where their namespaces exist.
+        const names = new Set(a.namespaces.map((n) => n.name))
+        const after = { ...a, policies: [...a.policies.slice(1), ...b.policies.filter((p) => names.has(p.namespace))] }
+        const fast = diffConnectivity({ state: before, evaluator: createEngine(before) }, { state: after, evaluator: createEngine(after) }, { groupBy: 'workload' })
+        const slow = diffConnectivity({ state: before, evaluator: referenceEvaluator(before) }, { state: after, evaluator: referenceEvaluator(after) }, { groupBy: 'workload' })
+        expect(fast).toEqual(slow)
+      }),
+      { numRuns: 10 },
+    )
+  })
+})
