@@ -8,7 +8,9 @@ import { formatDiagnostic } from '../model/diagnostic.js'
 import { printable } from '../model/printable.js'
 import { loadManifests, type LoadResult } from '../cluster/load-manifests.js'
 import { assumePodIPs, DEFAULT_POD_CIDR, parsePodCidr, PodCidrError } from '../cluster/assume-pod-ips.js'
+import { DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_PODS, formatBytes, parseBytes } from '../model/input-limits.js'
 import type { ClusterState } from '../model/types.js'
+import type { Command } from 'commander'
 import { UsageError } from './errors.js'
 import type { CliIO } from './io.js'
 
@@ -17,6 +19,33 @@ export interface LoadInputOptions {
   readonly verbose?: boolean
   /** `--pod-cidr`: where pods without an IP get one; `none` keeps them without. Default DEFAULT_POD_CIDR. */
   readonly podCidr?: string
+  /** `--max-pods`, as given. */
+  readonly maxPods?: string
+  /** `--max-file-size`, as given. */
+  readonly maxFileSize?: string
+}
+
+/** The bounds on manifest input, as flags of every command that reads PATHs (docs/manifests.md, "Limits"). */
+export function addInputLimitOptions(cmd: Command): Command {
+  return cmd.option('--max-pods <n>', MAX_PODS_DESCRIPTION).option('--max-file-size <size>', MAX_FILE_SIZE_DESCRIPTION)
+}
+export const MAX_PODS_DESCRIPTION = `refuse input with more pods than this, counting the pods workloads make from spec.replicas (default ${DEFAULT_MAX_PODS})`
+export const MAX_FILE_SIZE_DESCRIPTION = `refuse a manifest file or stdin larger than this, e.g. 64Mi, 1Gi (default ${formatBytes(DEFAULT_MAX_FILE_BYTES)})`
+
+/** Checks --max-pods and --max-file-size; throws UsageError on a bad value. */
+export function inputLimits(options: { readonly maxPods?: string; readonly maxFileSize?: string }): { maxPods: number; maxFileBytes: number } {
+  let maxPods = DEFAULT_MAX_PODS
+  if (options.maxPods !== undefined) {
+    maxPods = /^[0-9]+$/.test(options.maxPods.trim()) ? Number(options.maxPods) : NaN
+    if (!Number.isSafeInteger(maxPods) || maxPods < 1) throw new UsageError(`--max-pods: ${JSON.stringify(options.maxPods)} is not a positive whole number`)
+  }
+  let maxFileBytes = DEFAULT_MAX_FILE_BYTES
+  if (options.maxFileSize !== undefined) {
+    const n = parseBytes(options.maxFileSize)
+    if (n === undefined || n < 1) throw new UsageError(`--max-file-size: ${JSON.stringify(options.maxFileSize)} is not a size (bytes, or with a unit: 64Mi, 1Gi, 500k)`)
+    maxFileBytes = n
+  }
+  return { maxPods, maxFileBytes }
 }
 
 /** The `--pod-cidr` option, shared by every command that reads manifests (and the lab). */
@@ -52,8 +81,9 @@ export async function loadInput(paths: readonly string[], io: CliIO, options: Lo
   // Paths stay as written (so messages name files the user's way) unless the CLI runs for another directory.
   const sameDir = resolve(io.cwd) === process.cwd()
   checkPodCidr(options.podCidr) // a bad flag is reported before any file is read
+  const limits = inputLimits(options)
   const located = paths.map((p) => (p === '-' || isAbsolute(p) || sameDir ? p : resolve(io.cwd, p)))
-  const result = await loadManifests(located, { namespace: options.namespace, stdin: io.stdin })
+  const result = await loadManifests(located, { namespace: options.namespace, stdin: io.stdin, ...limits })
   for (const w of result.warnings) io.stderr(`${relativeTo(formatDiagnostic(w), printable(io.cwd))}\n`)
   if (options.verbose) {
     for (const s of result.skipped) {

@@ -9,7 +9,7 @@ import { formatDiagnostic } from '../model/diagnostic.js'
 import { printable } from '../model/printable.js'
 import { EnvironmentError, UsageError } from './errors.js'
 import type { CliIO } from './io.js'
-import { applyPodCidr, checkPodCidr, loadInput, POD_CIDR_DESCRIPTION, POD_CIDR_FLAGS } from './load-input.js'
+import { addInputLimitOptions, applyPodCidr, checkPodCidr, inputLimits, loadInput, POD_CIDR_DESCRIPTION, POD_CIDR_FLAGS } from './load-input.js'
 
 export interface StateSourceFlags {
   /** With PATHs: the namespace of objects without one. Live: the namespace to read. */
@@ -24,6 +24,9 @@ export interface StateSourceFlags {
    * without one (Pending) get an assumed address.
    */
   readonly podCidr?: string
+  /** `--max-pods`, `--max-file-size` (with PATHs). */
+  readonly maxPods?: string
+  readonly maxFileSize?: string
 }
 
 /** Adds `--pod-cidr <cidr>` (no commander default: the live cluster must see whether it was given). */
@@ -38,10 +41,13 @@ export const LIVE_CLUSTER_OPTIONS: readonly (readonly [flags: string, descriptio
   ['-A, --all-namespaces', "with no PATH: read every namespace of the live cluster (default: -n, else the context's namespace)"],
 ]
 
-/** Adds the options of LIVE_CLUSTER_OPTIONS to a command. */
+/**
+ * Adds the options of LIVE_CLUSTER_OPTIONS to a command, and the input limits (--max-pods,
+ * --max-file-size) that every command reading PATHs through loadStateSource honours.
+ */
 export function addLiveClusterOptions(cmd: Command): Command {
   for (const [flags, description] of LIVE_CLUSTER_OPTIONS) cmd.option(flags, description)
-  return cmd
+  return addInputLimitOptions(cmd)
 }
 
 /** Help text for commands that read the live cluster when given no PATH. */
@@ -60,9 +66,10 @@ export async function loadStateSource(paths: readonly string[], flags: StateSour
   if (paths.length > 0) {
     const live = [flags.kubeconfig && '--kubeconfig', flags.context && '--context', flags.allNamespaces && '--all-namespaces'].filter(Boolean)
     if (live.length > 0) throw new UsageError(`${live.join(', ')} read${live.length === 1 ? 's' : ''} a live cluster: give either PATHs or ${live.join(', ')}, not both`)
-    return await loadInput(paths, io, { namespace: flags.namespace, verbose: flags.verbose, podCidr: flags.podCidr })
+    return await loadInput(paths, io, { namespace: flags.namespace, verbose: flags.verbose, podCidr: flags.podCidr, maxPods: flags.maxPods, maxFileSize: flags.maxFileSize })
   }
   if (flags.allNamespaces && flags.namespace) throw new UsageError('-n/--namespace and -A/--all-namespaces cannot be combined')
+  inputLimits(flags) // a bad value is an error even where the live cluster does not need it
   if (flags.podCidr !== undefined) checkPodCidr(flags.podCidr)
   // Loaded on demand: the Kubernetes client costs most of the CLI's start-up time, and file
   // analysis never needs it.

@@ -6,14 +6,17 @@
  * all of them, so an InputError lists every problem of every file, duplicates across files are
  * found, and a namespace declared in one file is not implicit because another file uses it.
  */
-import { readdir, readFile, realpath, stat } from 'node:fs/promises'
+import { constants, type Stats } from 'node:fs'
+import { open, readdir, realpath, stat } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { InputError, type Diagnostic } from '../model/diagnostic.js'
+import { DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_PODS, formatBytes } from '../model/input-limits.js'
 import { dns1123LabelErrors } from '../model/name-validation.js'
+import { decodeManifestBytes } from '../model/text-encoding.js'
 import { NAMESPACE_NAME_LABEL, type ClusterState } from '../model/types.js'
 import { readManifestDocuments } from '../model/yaml-documents.js'
 import { assembleClusterState } from './cluster-state.js'
-import { collectManifestObjects, emptyManifestObjects, type ManifestObjects, type SkippedObject } from './manifest-objects.js'
+import { collectManifestObjects, emptyManifestObjects, podBudget, type ManifestObjects, type PodBudget, type SkippedObject } from './manifest-objects.js'
 
 export type { SkippedObject } from './manifest-objects.js'
 
@@ -22,6 +25,10 @@ export interface LoadOptions {
   readonly namespace?: string
   /** Read for the path `-`; defaults to process.stdin. */
   readonly stdin?: NodeJS.ReadableStream
+  /** `--max-pods`: pods read or made from workloads over all inputs (default DEFAULT_MAX_PODS). */
+  readonly maxPods?: number
+  /** `--max-file-size`: bytes of one file or of stdin (default DEFAULT_MAX_FILE_BYTES). */
+  readonly maxFileBytes?: number
 }
 
 export interface LoadResult {
@@ -36,12 +43,13 @@ const partsOf = new WeakMap<LoadResult, readonly ManifestObjects[]>()
 
 const MANIFEST_EXTENSIONS = ['.yaml', '.yml', '.json']
 
-/** Reads one text (a file's content) into the objects it holds, syntax errors included. */
-function collectText(text: string, file: string, options: LoadOptions): ManifestObjects {
+/** Reads one text (a file's content) into the objects it holds, syntax errors included; `documents`: how many non-empty ones it has. */
+function collectText(text: string, file: string, options: LoadOptions, budget: PodBudget): { objects: ManifestObjects; documents: number } {
   const { documents, errors } = readManifestDocuments(text, file)
   const objects = emptyManifestObjects()
   objects.errors.push(...errors)
-  return collectManifestObjects(documents, options.namespace !== undefined ? { namespace: options.namespace } : {}, objects)
+  collectManifestObjects(documents, { ...(options.namespace !== undefined ? { namespace: options.namespace } : {}), podBudget: budget }, objects)
+  return { objects, documents: documents.length + errors.length }
 }
 
 /** `--namespace` must itself be a namespace name. */
@@ -74,7 +82,7 @@ function sortDiagnostics(ds: readonly Diagnostic[]): Diagnostic[] {
 
 /** Pure: one manifest text (multi-document YAML or JSON). `file` names it in messages (default `-`). */
 export function loadManifestText(text: string, options: LoadOptions & { file?: string } = {}): LoadResult {
-  return finish([collectText(text, options.file ?? '-', options)], namespaceOptionErrors(options))
+  return finish([collectText(text, options.file ?? '-', options, podBudget(options.maxPods ?? DEFAULT_MAX_PODS)).objects], namespaceOptionErrors(options))
 }
 
 /** Pure: one result for several, checked together (duplicates across them, implicit namespaces over all). */
@@ -112,33 +120,122 @@ function partsFromState(result: LoadResult): ManifestObjects {
   return part
 }
 
-function inputError(file: string, message: string): Diagnostic {
-  return { severity: 'error', file, line: 0, message }
+function inputError(file: string, message: string, line = 0): Diagnostic {
+  return { severity: 'error', file, line, message }
 }
 
-async function readStream(stream: NodeJS.ReadableStream): Promise<string> {
-  const chunks: Buffer[] = []
-  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer))
-  return Buffer.concat(chunks).toString('utf8')
+/** What kind of file a stat describes, for messages. */
+function fileType(s: Stats): string {
+  if (s.isCharacterDevice()) return 'a character device'
+  if (s.isBlockDevice()) return 'a block device'
+  if (s.isSocket()) return 'a socket'
+  if (s.isDirectory()) return 'a directory'
+  return 'not a regular file'
+}
+
+/** Why a file system call failed, in words (the errno code for the rest). */
+function reason(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code
+  switch (code) {
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied'
+    case 'ENOENT':
+      return 'no such file or directory (a broken symbolic link?)'
+    case 'ELOOP':
+      return 'too many levels of symbolic links'
+    case 'EISDIR':
+      return 'is a directory'
+    case 'ENOTDIR':
+      return 'not a directory'
+    default:
+      return code ?? (err instanceof Error ? err.message : String(err))
+  }
+}
+
+/** Bytes of one input, at most `max`; undefined (with `tooBig`) when there is more. */
+async function readBounded(chunks: AsyncIterable<Buffer | string>, max: number): Promise<Buffer | undefined> {
+  const parts: Buffer[] = []
+  let size = 0
+  for await (const chunk of chunks) {
+    const b = typeof chunk === 'string' ? Buffer.from(chunk) : chunk
+    size += b.length
+    if (size > max) return undefined
+    parts.push(b)
+  }
+  return Buffer.concat(parts)
+}
+
+function tooBig(file: string, max: number): Diagnostic {
+  return inputError(file, `error: larger than ${formatBytes(max)} (--max-file-size): netpol does not read it`)
+}
+
+/** Text from bytes, or a diagnostic naming the file (and line) when the encoding is not one netpol reads. */
+function decode(bytes: Uint8Array, file: string): string | Diagnostic {
+  const r = decodeManifestBytes(bytes)
+  return 'text' in r ? r.text : inputError(file, `error: ${r.error}`, r.line)
+}
+
+async function readStdin(stream: NodeJS.ReadableStream, max: number): Promise<string | Diagnostic> {
+  const bytes = await readBounded(stream as AsyncIterable<Buffer | string>, max)
+  return bytes ? decode(bytes, '-') : tooBig('-', max)
+}
+
+/**
+ * A file's text: regular files and pipes only (a device such as /dev/urandom never ends, and
+ * reading some has effects), at most `max` bytes.
+ */
+async function readManifestFile(file: string, max: number): Promise<string | Diagnostic> {
+  let handle
+  try {
+    const before = await stat(file)
+    if (!before.isFile() && !before.isFIFO()) return inputError(file, `error: cannot read ${JSON.stringify(file)}: ${fileType(before)}; netpol reads regular files, pipes and stdin (-)`)
+    handle = await open(file, constants.O_RDONLY | constants.O_NOCTTY)
+    const s = await handle.stat()
+    if (!s.isFile() && !s.isFIFO()) return inputError(file, `error: cannot read ${JSON.stringify(file)}: ${fileType(s)}; netpol reads regular files, pipes and stdin (-)`)
+    if (s.isFile() && s.size > max) return tooBig(file, max)
+    const bytes = await readBounded(handle.createReadStream({ autoClose: false }), max)
+    return bytes ? decode(bytes, file) : tooBig(file, max)
+  } catch (err) {
+    return inputError(file, `error: cannot read ${JSON.stringify(file)}: ${reason(err)}`)
+  } finally {
+    await handle?.close().catch(() => undefined)
+  }
 }
 
 /**
  * Files under a directory with a manifest extension, recursively, in a fixed (code point) order.
  * Symbolic links are followed, each real directory once (a link back up the tree is no loop).
+ * A directory that cannot be listed, or an entry that cannot be examined, is an error: a
+ * manifest silently left out could be a deny-all policy.
  */
-async function manifestFilesUnder(dir: string, visited = new Set<string>()): Promise<string[]> {
-  const real = await realpath(dir)
-  if (visited.has(real)) return []
-  visited.add(real)
-  const entries = await readdir(dir, { withFileTypes: true })
+async function manifestFilesUnder(dir: string, errors: Diagnostic[], visited = new Set<string>()): Promise<string[]> {
+  let entries
+  try {
+    const real = await realpath(dir)
+    if (visited.has(real)) return []
+    visited.add(real)
+    entries = await readdir(dir, { withFileTypes: true })
+  } catch (err) {
+    errors.push(inputError(dir, `error: cannot read directory ${JSON.stringify(dir)}: ${reason(err)}`))
+    return []
+  }
   const names = entries.map((e) => e.name).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
   const out: string[] = []
   for (const name of names) {
     const full = join(dir, name)
-    const s = await stat(full).catch(() => undefined)
-    if (!s) continue
-    if (s.isDirectory()) out.push(...(await manifestFilesUnder(full, visited)))
-    else if (s.isFile() && MANIFEST_EXTENSIONS.some((ext) => name.toLowerCase().endsWith(ext))) out.push(full)
+    const isManifest = MANIFEST_EXTENSIONS.some((ext) => name.toLowerCase().endsWith(ext))
+    let s: Stats
+    try {
+      s = await stat(full)
+    } catch (err) {
+      // A dangling link that is not named like a manifest (a stale README link) cannot hide a policy.
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT' && !isManifest) continue
+      errors.push(inputError(full, `error: cannot read ${JSON.stringify(full)}: ${reason(err)}`))
+      continue
+    }
+    if (s.isDirectory()) out.push(...(await manifestFilesUnder(full, errors, visited)))
+    else if (isManifest) out.push(full)
   }
   return out
 }
@@ -146,13 +243,22 @@ async function manifestFilesUnder(dir: string, visited = new Set<string>()): Pro
 /**
  * IO: reads files (any extension when named), directories (recursively, `.yaml`/`.yml`/`.json`
  * only) and `-` (stdin, once), then loads them all together. Throws InputError listing every
- * problem, missing paths included.
+ * problem, missing paths included. Every PATH must hold at least one object (an empty
+ * `kind: List` counts): an empty stdin or directory is an error, never a valid empty cluster,
+ * so a CI job that lost its input fails.
  */
 export async function loadManifests(paths: readonly string[], options: LoadOptions = {}): Promise<LoadResult> {
   const errors: Diagnostic[] = namespaceOptionErrors(options)
   const parts: ManifestObjects[] = []
+  const budget = podBudget(options.maxPods ?? DEFAULT_MAX_PODS)
+  const maxBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES
   let stdinRead = false
   const seenFiles = new Set<string>()
+  const readText = (text: string, file: string): number => {
+    const { objects, documents } = collectText(text, file, options, budget)
+    parts.push(objects)
+    return documents
+  }
   for (const path of paths) {
     if (path === '-') {
       if (stdinRead) {
@@ -160,36 +266,43 @@ export async function loadManifests(paths: readonly string[], options: LoadOptio
         continue
       }
       stdinRead = true
-      const text = await readStream(options.stdin ?? process.stdin)
-      parts.push(collectText(text, '-', options))
+      const text = await readStdin(options.stdin ?? process.stdin, maxBytes)
+      if (typeof text !== 'string') errors.push(text)
+      else if (readText(text, '-') === 0) errors.push(inputError('-', 'error: no objects read from stdin (-): the input is empty or holds only comments'))
       continue
     }
-    const s = await stat(path).catch(() => undefined)
-    if (!s) {
-      errors.push(inputError(path, `error: the path ${JSON.stringify(path)} does not exist`))
+    let s: Stats
+    try {
+      s = await stat(path)
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code
+      errors.push(inputError(path, code === 'ENOENT' || code === 'ENOTDIR' ? `error: the path ${JSON.stringify(path)} does not exist` : `error: cannot read ${JSON.stringify(path)}: ${reason(err)}`))
       continue
     }
-    const files = s.isDirectory() ? await manifestFilesUnder(path) : [path]
-    if (s.isDirectory() && files.length === 0) {
-      // Not an error (an empty set of manifests is valid), but a typo'd directory should not pass silently.
-      const none = emptyManifestObjects()
-      none.warnings.push({ severity: 'warning', file: path, line: 0, message: 'no .yaml, .yml or .json files in this directory: nothing read' })
-      parts.push(none)
-    }
+    const errorsBefore = errors.length
+    const files = s.isDirectory() ? await manifestFilesUnder(path, errors) : [path]
+    let documents = 0
+    let unreadable = errors.length > errorsBefore
     for (const file of files) {
       // A file named twice (directly and through its directory) is read once.
       const key = resolve(file)
-      if (seenFiles.has(key)) continue
-      seenFiles.add(key)
-      let text: string
-      try {
-        text = await readFile(file, 'utf8')
-      } catch (err) {
-        errors.push(inputError(file, `error: cannot read ${JSON.stringify(file)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`))
+      if (seenFiles.has(key)) {
+        documents++
         continue
       }
-      parts.push(collectText(text, file, options))
+      seenFiles.add(key)
+      const text = await readManifestFile(file, maxBytes)
+      if (typeof text !== 'string') {
+        errors.push(text)
+        unreadable = true
+        continue
+      }
+      documents += readText(text, file)
     }
+    if (documents > 0 || unreadable) continue
+    if (!s.isDirectory()) errors.push(inputError(path, `error: no objects read from ${JSON.stringify(path)}: the file is empty or holds only comments`))
+    else if (files.length === 0) errors.push(inputError(path, `error: no objects read from directory ${JSON.stringify(path)}: it has no .yaml, .yml or .json files`))
+    else errors.push(inputError(path, `error: no objects read from directory ${JSON.stringify(path)}: its ${files.length === 1 ? 'one manifest file is' : `${files.length} manifest files are`} empty`))
   }
   return finish(parts, errors)
 }

@@ -47,6 +47,20 @@ export interface ManifestObjects {
 export interface CollectOptions {
   /** Like kubectl's --namespace: the namespace of objects that set none; objects setting another one are an error. */
   readonly namespace?: string
+  /** Pods that may still be read or made from workloads, shared by every input of one load (`--max-pods`). */
+  readonly podBudget?: PodBudget
+}
+
+/** `--max-pods`: what is left of it over every input of one load. */
+export interface PodBudget {
+  readonly limit: number
+  used: number
+  /** Set once the limit is crossed: later objects are still checked, but make no more pods (and no more errors about it). */
+  exceeded: boolean
+}
+
+export function podBudget(limit: number): PodBudget {
+  return { limit, used: 0, exceeded: false }
 }
 
 export function emptyManifestObjects(): ManifestObjects {
@@ -67,6 +81,9 @@ const KNOWN_KINDS: Readonly<Record<string, (apiVersion: string) => boolean>> = {
   CronJob: (v) => v.startsWith('batch/'),
 }
 
+/** Typed lists of the kinds netpol reads; other `*List` kinds may be custom kinds of their own. */
+const LIST_KINDS = new Set(Object.keys(KNOWN_KINDS).map((k) => `${k}List`))
+
 export function collectManifestObjects(documents: readonly ManifestDocument[], options: CollectOptions = {}, into = emptyManifestObjects()): ManifestObjects {
   for (const doc of documents) collectValue(doc, doc.value, [], options, into)
   return into
@@ -84,6 +101,13 @@ function collectValue(doc: ManifestDocument, value: unknown, base: FieldPath, op
   if (apiVersion === '' || kind === '') {
     if (apiVersion === '' && value.apiVersion === undefined) r.required(['apiVersion'], 'apiVersion not set')
     if (kind === '' && value.kind === undefined) r.required(['kind'], 'kind not set')
+    out.errors.push(...r.errors)
+    return
+  }
+  // `kind: List` and typed lists of the kinds netpol reads must carry their objects in an `items` list.
+  if ((kind === 'List' || LIST_KINDS.has(kind)) && value.items !== undefined && value.items !== null && !Array.isArray(value.items)) {
+    r.identify(kind)
+    r.wrongType(['items'], value.items, 'array')
     out.errors.push(...r.errors)
     return
   }
@@ -141,6 +165,7 @@ function collectObject(r: ObjectReader, obj: PlainMap, kind: string, options: Co
   if (kind === 'NetworkPolicy') {
     out.policies.push(readNetworkPolicy(r, obj, meta, namespace))
   } else if (kind === 'Pod') {
+    if (!takePods(r, options, 1, [])) return
     const spec = readPodSpec(r, obj.spec, ['spec'])
     out.pods.push({
       namespace,
@@ -153,6 +178,25 @@ function collectObject(r: ObjectReader, obj: PlainMap, kind: string, options: Co
       source,
     })
   } else if ((WORKLOAD_KINDS as readonly string[]).includes(kind)) {
-    out.pods.push(...readWorkloadPods(r, obj, kind as OwnerRef['kind'], meta.name, namespace, source))
+    out.pods.push(...readWorkloadPods(r, obj, kind as OwnerRef['kind'], meta.name, namespace, source, (n, path) => takePods(r, options, n, path)))
   }
+}
+
+/**
+ * Takes `n` pods from the --max-pods budget; false (with an error at `path`, once per load) when
+ * that would cross the limit, and then no pod is made: a huge `replicas` never gets materialised.
+ */
+function takePods(r: ObjectReader, options: CollectOptions, n: number, path: FieldPath): boolean {
+  const budget = options.podBudget
+  if (!budget) return true
+  if (budget.exceeded) return false
+  if (budget.used + n <= budget.limit) {
+    budget.used += n
+    return true
+  }
+  budget.exceeded = true
+  const what = path.length > 0 ? `Invalid value: ${n}: ` : ''
+  const before = budget.used > 0 ? ` (${budget.used} before this object)` : ''
+  r.error(path, `${what}the input would have more than --max-pods=${budget.limit} pods${before}; raise --max-pods if this is meant`)
+  return false
 }

@@ -76,6 +76,8 @@ export function readWorkloadPods(
   name: string,
   namespace: string,
   source: SourceRef,
+  /** Asked for the replica count before any pod is made; false: make none (the limit is reported there). */
+  admit: (replicas: number, path: FieldPath) => boolean = () => true,
 ): Pod[] {
   const spec = r.map(obj.spec, ['spec']) ?? {}
   let replicas = 1
@@ -98,6 +100,7 @@ export function readWorkloadPods(
   const labels = readTemplateLabels(r, template, path)
   if (r.errors.length === before) checkSelector(r, spec, kind, typeof obj.apiVersion === 'string' ? obj.apiVersion : '', labels, path)
   const podSpec = readPodSpec(r, template.spec, [...path, 'spec'])
+  if (!admit(replicas, REPLICATED.includes(kind) ? ['spec', 'replicas'] : [])) return []
   const owner: OwnerRef = { kind, name }
   const pods: Pod[] = []
   for (let i = 0; i < replicas; i++) {

@@ -6,6 +6,7 @@
  * decides and reports.
  */
 import type { FieldPath } from './field-path.js'
+import { MAX_NESTING_DEPTH } from './input-limits.js'
 import type { ManifestDocument } from './yaml-documents.js'
 
 /** Where a value sits in the text; for maps, also where each key is. */
@@ -19,11 +20,19 @@ interface Position {
 
 class NotPlainJson extends Error {}
 
+/** Maps and lists nested deeper than MAX_NESTING_DEPTH, at `line`: an error whichever reader reads the text. */
+export class NestingTooDeep extends Error {
+  constructor(readonly line: number) {
+    super(`nested more than ${MAX_NESTING_DEPTH} deep at line ${line}`)
+  }
+}
+
 const NUMBER = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y
 
 class Scanner {
   pos = 0
   line = 1
+  depth = 0
 
   constructor(readonly text: string) {}
 
@@ -47,8 +56,12 @@ class Scanner {
     const start = this.pos
     const line = this.line
     const c = t.charCodeAt(start)
-    if (c === 123 /* { */) return this.object(start, line)
-    if (c === 91 /* [ */) return this.array(start, line)
+    if (c === 123 /* { */ || c === 91 /* [ */) {
+      if (++this.depth > MAX_NESTING_DEPTH) throw new NestingTooDeep(line)
+      const v = c === 123 ? this.object(start, line) : this.array(start, line)
+      this.depth--
+      return v
+    }
     if (c === 34 /* " */) {
       const value = this.string()
       return { value, at: { line, start, end: this.pos } }

@@ -6,10 +6,11 @@
  * no sexagesimal numbers, so `1:20` stays a string here too. JSON is a subset and goes through
  * the same reader, which gives it lines as well.
  */
-import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node } from 'yaml'
+import { Composer, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, Parser, type CST, type Document, type Node } from 'yaml'
 import type { Diagnostic } from './diagnostic.js'
 import type { FieldPath } from './field-path.js'
-import { readJsonManifestDocument } from './json-documents.js'
+import { MAX_NESTING_DEPTH } from './input-limits.js'
+import { NestingTooDeep, readJsonManifestDocument } from './json-documents.js'
 
 /** One document of a manifest file: its plain value, and the line of any field in it. */
 export interface ManifestDocument {
@@ -33,10 +34,55 @@ export interface ReadDocumentsResult {
  */
 export function readManifestDocuments(text: string, file: string): ReadDocumentsResult {
   if (startsLikeJson(text)) {
-    const doc = readJsonManifestDocument(text, file)
-    if (doc) return { documents: doc.value === null ? [] : [doc], errors: [] }
+    try {
+      const doc = readJsonManifestDocument(text, file)
+      if (doc) return { documents: doc.value === null ? [] : [doc], errors: [] }
+    } catch (err) {
+      if (!(err instanceof NestingTooDeep)) throw err
+      return { documents: [], errors: [nestingError(file, err.line)] }
+    }
   }
   return readYamlManifestDocuments(text, file)
+}
+
+export function nestingError(file: string, line: number): Diagnostic {
+  return { severity: 'error', file, line, message: `error parsing YAML: maps and lists nested more than ${MAX_NESTING_DEPTH} deep (netpol's limit; no Kubernetes object comes near it)` }
+}
+
+/**
+ * The deepest nesting of collections in a CST document, walked without recursion (the point is
+ * to refuse what would overflow the stack of the recursive composer); the offset where the limit
+ * is crossed, or undefined. Also says whether the document has aliases (they can nest further).
+ */
+function checkCstDepth(doc: CST.Document): { tooDeepAt?: number; aliases: boolean } {
+  const stack: [CST.Token, number][] = doc.value ? [[doc.value, 1]] : []
+  let aliases = false
+  while (stack.length > 0) {
+    const [token, depth] = stack.pop()!
+    if (token.type === 'alias') aliases = true
+    if (token.type !== 'block-map' && token.type !== 'block-seq' && token.type !== 'flow-collection') continue
+    if (depth > MAX_NESTING_DEPTH) return { tooDeepAt: token.offset, aliases }
+    for (const item of token.items) {
+      if (item.key) stack.push([item.key, depth + 1])
+      if (item.value) stack.push([item.value, depth + 1])
+    }
+  }
+  return { aliases }
+}
+
+/** Whether a plain value (maps and arrays, possibly shared through aliases) nests deeper than the limit. */
+function valueTooDeep(root: unknown): boolean {
+  const seen = new Set<object>()
+  const stack: [unknown, number][] = [[root, 1]]
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!
+    if (v === null || typeof v !== 'object' || v instanceof Date) continue
+    if (depth > MAX_NESTING_DEPTH) return true
+    if (seen.has(v)) continue
+    seen.add(v)
+    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, depth + 1])
+  }
+  return false
 }
 
 function startsLikeJson(text: string): boolean {
@@ -51,23 +97,37 @@ function startsLikeJson(text: string): boolean {
 /** The YAML 1.1 reader for any text (JSON included); `readManifestDocuments` is the entry point. */
 export function readYamlManifestDocuments(text: string, file: string): ReadDocumentsResult {
   const lineCounter = new LineCounter()
-  const parsed = parseAllDocuments(text, {
+  const lineOf = (offset: number): number => lineCounter.linePos(offset).line
+  const documents: ManifestDocument[] = []
+  const errors: Diagnostic[] = []
+  // Parsed to tokens first (the parser keeps its own stack), so that a document nested too deep
+  // for the recursive composer is refused before composing; its place is kept, empty.
+  const tokens = Array.from(new Parser(lineCounter.addNewLine).parse(text))
+  const refused = new Set<number>()
+  const withAliases = new Set<number>()
+  for (const token of tokens) {
+    if (token.type !== 'document') continue
+    const { tooDeepAt, aliases } = checkCstDepth(token)
+    if (aliases) withAliases.add(token.offset)
+    if (tooDeepAt !== undefined) {
+      errors.push(nestingError(file, lineOf(tooDeepAt)))
+      refused.add(token.offset)
+      delete token.value
+    }
+  }
+  const composer = new Composer({
     version: '1.1',
-    lineCounter,
-    prettyErrors: true,
     // Go-yaml v2 has no base-60 numbers.
     customTags: (tags) => tags.filter((t) => typeof t === 'string' || t.format !== 'TIME'),
   })
-  // An empty stream comes back as a bare (non-array) object.
-  const docs: Document.Parsed[] = Array.isArray(parsed) ? parsed : []
-  const documents: ManifestDocument[] = []
-  const errors: Diagnostic[] = []
-  const lineOf = (offset: number): number => lineCounter.linePos(offset).line
+  const docs: Document.Parsed[] = Array.from(composer.compose(tokens))
   for (const doc of docs) {
+    if (refused.has(doc.range[0])) continue
     if (doc.errors.length > 0) {
       for (const e of doc.errors) {
-        const line = e.linePos?.[0]?.line ?? lineOf(e.pos[0])
-        errors.push({ severity: 'error', file, line, message: `error parsing YAML: ${firstLine(e.message)}` })
+        const pos = e.pos[0] >= 0 ? lineCounter.linePos(e.pos[0]) : undefined
+        const message = pos ? `${e.message} at line ${pos.line}, column ${pos.col}` : e.message
+        errors.push({ severity: 'error', file, line: pos?.line ?? 0, message: `error parsing YAML: ${firstLine(message)}` })
       }
       continue
     }
@@ -75,6 +135,10 @@ export function readYamlManifestDocuments(text: string, file: string): ReadDocum
     let value: unknown
     try {
       value = doc.toJS({ maxAliasCount: 1000 })
+      if (withAliases.has(doc.range[0]) && valueTooDeep(value)) {
+        errors.push(nestingError(file, doc.contents.range ? lineOf(doc.contents.range[0]) : 0))
+        continue
+      }
     } catch (err) {
       const line = doc.contents.range ? lineOf(doc.contents.range[0]) : 0
       errors.push({ severity: 'error', file, line, message: `error parsing YAML: ${firstLine(String((err as Error).message ?? err))}` })

@@ -177,12 +177,11 @@ describe('loadManifests (files, directories, stdin)', () => {
     const r = await loadManifests([join(dir, 'tree', 'z.yaml'), join(dir, 'tree'), `${dir}/tree/./z.yaml`])
     expect(r.state.pods.map((p) => p.name)).toEqual(['z', 'a', 'b'])
   })
-  it('a directory without manifest files loads as empty, with a warning naming it', async () => {
+  it('a directory without manifest files is an error naming it: a mistyped or emptied directory must not pass as an empty cluster', async () => {
     await mkdir(join(dir, 'no-manifests'))
     await writeFile(join(dir, 'no-manifests', 'notes.txt'), 'not a manifest')
-    const r = await loadManifests([join(dir, 'no-manifests')])
-    expect(r.state.pods).toEqual([])
-    expect(r.warnings).toEqual([{ severity: 'warning', file: join(dir, 'no-manifests'), line: 0, message: 'no .yaml, .yml or .json files in this directory: nothing read' }])
+    const ds = await requireInputErrorAsync(loadManifests([join(dir, 'no-manifests')]))
+    expect(ds).toEqual([{ severity: 'error', file: join(dir, 'no-manifests'), line: 0, message: `error: no objects read from directory "${join(dir, 'no-manifests')}": it has no .yaml, .yml or .json files` }])
     expect((await loadManifests([join(dir, 'tree')])).warnings).toEqual([])
   })
   it('reads a file named explicitly whatever its extension', async () => {
@@ -193,7 +192,7 @@ describe('loadManifests (files, directories, stdin)', () => {
     const r = await loadManifests(['-', join(dir, 'policy.txt')], { stdin: Readable.from([pod('s', 'prod')]) })
     expect(r.state.pods.map((p) => [p.name, p.source.file])).toEqual([['s', '-']])
     expect(r.state.policies).toHaveLength(1)
-    const ds = await requireInputErrorAsync(loadManifests(['-', '-'], { stdin: Readable.from(['']) }))
+    const ds = await requireInputErrorAsync(loadManifests(['-', '-'], { stdin: Readable.from([pod('s')]) }))
     expect(ds.map((d) => d.message)).toEqual(['error: stdin (-) can only be read once'])
   })
   it('a missing path is an error naming it, kubectl style, reported with the other problems', async () => {

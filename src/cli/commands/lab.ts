@@ -8,7 +8,7 @@ import { Option } from 'commander'
 import type { CliContext, RegisterCommand } from '../main.js'
 import { useColour } from '../io.js'
 import { UsageError } from '../errors.js'
-import { checkPodCidr, loadInput, POD_CIDR_DESCRIPTION, POD_CIDR_FLAGS } from '../load-input.js'
+import { checkPodCidr, inputLimits, loadInput, MAX_FILE_SIZE_DESCRIPTION, MAX_PODS_DESCRIPTION, POD_CIDR_DESCRIPTION, POD_CIDR_FLAGS } from '../load-input.js'
 import { parsePortSpec } from '../../analyze/matrix.js'
 import { renderMatrixTable } from '../../render/table.js'
 import { renderJson } from '../../render/json.js'
@@ -98,6 +98,8 @@ Workflow (like kubectl apply / kubectl exec ... curl):
     .option('--nodes <n>', 'number of nodes (2-16)', '2')
     .option('-n, --namespace <namespace>', 'namespace for objects that have none (default "default")')
     .option(POD_CIDR_FLAGS, POD_CIDR_DESCRIPTION)
+    .option('--max-pods <n>', MAX_PODS_DESCRIPTION)
+    .option('--max-file-size <size>', MAX_FILE_SIZE_DESCRIPTION)
     .addHelpText(
       'after',
       `
@@ -110,13 +112,14 @@ Examples:
   sudo ./bin/netpol lab up examples/three-tier
   sudo ./bin/netpol lab up manifests/ --name staging --nodes 3`,
     )
-    .action(async (paths: string[], flags: { name?: string; nodes: string; namespace?: string; podCidr?: string }) => {
+    .action(async (paths: string[], flags: { name?: string; nodes: string; namespace?: string; podCidr?: string; maxPods?: string; maxFileSize?: string }) => {
       const name = labName(flags, ctx)
       const nodeCount = Number(flags.nodes)
       if (!Number.isInteger(nodeCount)) throw new UsageError(`invalid --nodes "${flags.nodes}": expected a number from 2 to 16`)
       checkPodCidr(flags.podCidr)
+      inputLimits(flags)
       await checkLabEnvironment()
-      const { state } = await loadInput(paths, ctx.io, { namespace: flags.namespace, podCidr: flags.podCidr })
+      const { state } = await loadInput(paths, ctx.io, { namespace: flags.namespace, podCidr: flags.podCidr, maxPods: flags.maxPods, maxFileSize: flags.maxFileSize })
       try {
         const lc = labContext(ctx)
         const running = await withLabLock(lc.root, name, 'up', () => labUp(lc, { name, nodeCount, manifests: absolutePaths(paths, ctx.io.cwd), state }))
@@ -140,6 +143,8 @@ Examples:
     .option('--prune', 'the manifests are the whole cluster: remove objects that are not in them')
     .option('-n, --namespace <namespace>', 'namespace for objects that have none (default "default")')
     .option(POD_CIDR_FLAGS, POD_CIDR_DESCRIPTION)
+    .option('--max-pods <n>', MAX_PODS_DESCRIPTION)
+    .option('--max-file-size <size>', MAX_FILE_SIZE_DESCRIPTION)
     .addHelpText(
       'after',
       `
@@ -152,12 +157,13 @@ Examples:
   sudo ./bin/netpol lab apply deny-all.yaml
   sudo ./bin/netpol lab apply examples/three-tier --prune`,
     )
-    .action(async (paths: string[], flags: { name?: string; prune?: boolean; namespace?: string; podCidr?: string }) => {
+    .action(async (paths: string[], flags: { name?: string; prune?: boolean; namespace?: string; podCidr?: string; maxPods?: string; maxFileSize?: string }) => {
       const name = labName(flags, ctx)
       const podCidr = checkPodCidr(flags.podCidr)
+      inputLimits(flags)
       await checkLabEnvironment()
       // Addresses are assumed after merging with the running lab (labApply), not here.
-      const { state } = await loadInput(paths, ctx.io, { namespace: flags.namespace, podCidr: 'none' })
+      const { state } = await loadInput(paths, ctx.io, { namespace: flags.namespace, podCidr: 'none', maxPods: flags.maxPods, maxFileSize: flags.maxFileSize })
       const lc = labContext(ctx)
       const r = await withLabLock(lc.root, name, 'apply', () => labApply(lc, { name, manifests: absolutePaths(paths, ctx.io.cwd), state, prune: flags.prune, ...(podCidr === undefined ? {} : { podCidr }) }))
       const parts = [
