@@ -47,7 +47,7 @@ describe('bad input through the CLI: exit 2 with a clear message, never exit 3',
     const r = await run(['check', '--max-pods', '3', 'small.yaml'])
     expect([r.code, r.stdout]).toEqual([0, '1 namespace, 3 pods, 0 policies valid\n'])
   })
-  it.each([['matrix'], ['explain'], ['check'], ['lint'], ['diff'], ['test'], ['report'], ['lab', 'up'], ['lab', 'apply']])('%s %s offers --max-pods and --max-file-size', async (...command) => {
+  it.each([['matrix'], ['list'], ['explain'], ['check'], ['lint'], ['diff'], ['test'], ['report'], ['lab', 'up'], ['lab', 'apply']])('%s %s offers --max-pods and --max-file-size', async (...command) => {
     const r = await run([...command, '--help'])
     expect(r.stdout).toContain('--max-pods <n>')
     expect(r.stdout).toContain('--max-file-size <size>')
