@@ -17,7 +17,7 @@
  * number of other policies and pods never adds work. See docs/dataplane.md for the full layout.
  * `rulesetIndex` says which counter/set belongs to which policy or pod (for counters and deny logs).
  */
-import { formatIp, rangeToCidrs, type IpFamily, type IpRange } from '../model/cidr.js'
+import { formatIp, parseCidr, rangeToCidrs, type IpFamily, type IpRange } from '../model/cidr.js'
 import {
   compareQualifiedNames,
   qualifiedName,
@@ -28,7 +28,8 @@ import {
   type Pod,
   type Protocol,
 } from '../model/types.js'
-import { nftName, nftString } from './nft-names.js'
+import { InputError, type Diagnostic } from '../model/diagnostic.js'
+import { isNftTableName, NftDeclarations, NftNameAllocator, nftString, printableAscii } from './nft-names.js'
 import {
   mergeRanges,
   namespaceLabelIndex,
@@ -104,7 +105,7 @@ interface Plan {
   readonly logGroup: number
   readonly denyTimeout: number
   readonly denySize: number
-  readonly sets: ReadonlyMap<string, SetDef>
+  readonly sets: readonly SetDef[]
   readonly policyChains: readonly PolicyChain[]
   readonly podChains: readonly PodChain[]
 }
@@ -135,14 +136,6 @@ function renderRange(r: IpRange): string {
   return `${formatIp({ family: r.family, value: r.start })}-${formatIp({ family: r.family, value: r.end })}`
 }
 
-export function denyCounterName(pod: Pod, side: Side): string {
-  return nftName(`deny_${SIDE_PREFIX[side]}`, `${pod.namespace}_${pod.name}`, `${qualifiedName(pod)}`)
-}
-
-export function allowCounterName(policy: NetworkPolicy, side: Side): string {
-  return nftName(`allow_${SIDE_PREFIX[side]}`, `${policy.namespace}_${policy.name}`, `${qualifiedName(policy)}`)
-}
-
 export function denySetName(side: Side, family: IpFamily): string {
   return `denied_${SIDE_PREFIX[side]}_v${family}`
 }
@@ -155,18 +148,64 @@ function dispatchMapName(side: Side, family: IpFamily): string {
   return `${SIDE_PREFIX[side]}_v${family}`
 }
 
+/** The names the compiler writes itself; the allocator never hands them out. */
+const FIXED_NAMES: readonly string[] = [
+  'egress',
+  'egress_to_node',
+  'ingress',
+  ...SIDES.map(denyChainName),
+  ...SIDES.flatMap((side) => FAMILIES.flatMap((family) => [denySetName(side, family), dispatchMapName(side, family)])),
+]
+
+/** `Kind "ns/name"`, quoted like the diagnostics do (control characters escaped). */
+function describe(kind: string, o: { namespace: string; name: string }): string {
+  return `${kind} ${JSON.stringify(qualifiedName(o))}`
+}
+
+/**
+ * A number from a policy or a pod that goes into the script as a port: an integer in 0..65535,
+ * else the compiler refuses (the loader and the agent reject such objects; the compiler does not
+ * rely on it — a NaN or 1e21 must never become nft text).
+ */
+function portNumber(value: unknown, policy: NetworkPolicy, field: string): number {
+  if (typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= MAX_PORT) return value
+  throw inputError(policy, field, `Invalid value: ${JSON.stringify(String(value))}: must be an integer between 1 and 65535`)
+}
+
+function protocolKeyword(value: unknown, policy: NetworkPolicy, field: string): string {
+  if (typeof value === 'string' && Object.hasOwn(PROTO_KEYWORD, value)) return PROTO_KEYWORD[value as Protocol]
+  throw inputError(policy, field, `Unsupported value: ${JSON.stringify(String(value))}: supported values: "TCP", "UDP", "SCTP"`)
+}
+
+function inputError(policy: NetworkPolicy, field: string, message: string): InputError {
+  const d: Diagnostic = {
+    severity: 'error',
+    file: policy.source?.file ?? '<unknown>',
+    line: policy.source?.line ?? 0,
+    object: describe('NetworkPolicy', policy),
+    field,
+    message: `${message} (refusing to compile a ruleset from it)`,
+  }
+  return new InputError([d])
+}
+
 /** Collects sets by content so identical sets (across rules and policies) are emitted once. */
 class SetRegistry {
-  readonly sets = new Map<string, SetDef>()
+  /** By exact content (type, flags, elements). */
+  private readonly byContent = new Map<string, SetDef>()
+  constructor(private readonly names: NftNameAllocator) {}
+  get sets(): readonly SetDef[] {
+    return [...this.byContent.values()]
+  }
   /** `@name` of the set holding `elements`. */
   add(prefix: string, type: string, interval: boolean, elements: readonly string[]): string {
-    const name = nftName(prefix, '', `${type}|${interval}|${elements.join(',')}`)
-    const existing = this.sets.get(name)
-    if (existing && existing.elements.join(',') !== elements.join(',')) {
-      throw new Error(`internal: set name collision for ${name}`)
+    const content = `${type}|${interval}|${elements.join(',')}`
+    let set = this.byContent.get(content)
+    if (!set) {
+      set = { name: this.names.allocate(prefix, '', content), type, interval, elements }
+      this.byContent.set(content, set)
     }
-    if (!existing) this.sets.set(name, { name, type, interval, elements })
-    return `@${name}`
+    return `@${set.name}`
   }
 }
 
@@ -186,18 +225,21 @@ function setMatch(sets: SetRegistry, exprs: readonly string[], prefix: string, t
 }
 
 /** Numeric port entries of a rule (`port` absent = whole protocol), merged per protocol. */
-function numericPortElements(ports: readonly NetworkPolicyPort[]): string[] {
-  const byProto = new Map<Protocol, { start: number; end: number }[]>()
-  for (const p of ports) {
+function numericPortElements(ports: readonly NetworkPolicyPort[], policy: NetworkPolicy, field: string): string[] {
+  const byProto = new Map<string, { start: number; end: number }[]>()
+  for (const [i, p] of ports.entries()) {
+    const proto = protocolKeyword(p.protocol, policy, `${field}.ports[${i}].protocol`)
     if (typeof p.port === 'string') continue
-    const start = p.port ?? 0
-    const end = p.port === undefined ? MAX_PORT : Math.max(p.endPort ?? p.port, p.port)
-    const list = byProto.get(p.protocol) ?? []
+    const port = p.port === undefined ? undefined : portNumber(p.port, policy, `${field}.ports[${i}].port`)
+    const endPort = p.endPort === undefined ? undefined : portNumber(p.endPort, policy, `${field}.ports[${i}].endPort`)
+    const start = port ?? 0
+    const end = port === undefined ? MAX_PORT : Math.max(endPort ?? port, port)
+    const list = byProto.get(proto) ?? []
     list.push({ start, end })
-    byProto.set(p.protocol, list)
+    byProto.set(proto, list)
   }
   const out: string[] = []
-  for (const proto of [...byProto.keys()].sort((a, b) => PROTO_KEYWORD[a].localeCompare(PROTO_KEYWORD[b]))) {
+  for (const proto of [...byProto.keys()].sort()) {
     const ranges = byProto.get(proto)!.sort((a, b) => a.start - b.start)
     const merged: { start: number; end: number }[] = []
     for (const r of ranges) {
@@ -205,7 +247,7 @@ function numericPortElements(ports: readonly NetworkPolicyPort[]): string[] {
       if (last && r.start <= last.end + 1) last.end = Math.max(last.end, r.end)
       else merged.push({ ...r })
     }
-    for (const r of merged) out.push(`${PROTO_KEYWORD[proto]} . ${r.start === r.end ? r.start : `${r.start}-${r.end}`}`)
+    for (const r of merged) out.push(`${proto} . ${r.start === r.end ? r.start : `${r.start}-${r.end}`}`)
   }
   return out
 }
@@ -240,7 +282,8 @@ class NamedPorts {
     for (const p of ports) {
       if (typeof p.port !== 'string') continue
       for (const t of this.resolve(p.port, p.protocol)) {
-        if (t.family !== family) continue
+        // A container port outside 1..65535 (the API server never has one) can match no packet.
+        if (t.family !== family || !Number.isInteger(t.port) || t.port < 1 || t.port > MAX_PORT || !Object.hasOwn(PROTO_KEYWORD, t.protocol)) continue
         const proto = PROTO_KEYWORD[t.protocol]
         seen.set(`${t.address}|${proto}|${t.port}`, { address: t.address, proto, port: t.port })
       }
@@ -256,10 +299,27 @@ class NamedPorts {
   }
 }
 
+/**
+ * An ipBlock whose CIDR or an `except` does not parse would be compiled as a wider block (a
+ * skipped `except` opens its hole): refuse instead.
+ */
+function checkIpBlock(block: { cidr: string; except: readonly string[] }, policy: NetworkPolicy, field: string): void {
+  const cidr = typeof block.cidr === 'string' ? parseCidr(block.cidr) : undefined
+  if (!cidr?.ok) throw inputError(policy, `${field}.cidr`, `Invalid value: ${JSON.stringify(String(block.cidr))}: must be a valid CIDR`)
+  if (!Array.isArray(block.except)) throw inputError(policy, `${field}.except`, 'Invalid value: must be a list of CIDRs')
+  for (const [k, e] of block.except.entries()) {
+    const hole = typeof e === 'string' ? parseCidr(e) : undefined
+    if (!hole?.ok || hole.cidr.family !== cidr.cidr.family) {
+      throw inputError(policy, `${field}.except[${k}]`, `Invalid value: ${JSON.stringify(String(e))}: must be a valid CIDR of the same family as cidr`)
+    }
+  }
+}
+
 /** The match parts of the nft rules for one NetworkPolicy rule (each later gets `counter ... accept`). */
 function compileRule(
   policy: NetworkPolicy,
   side: Side,
+  field: string,
   peers: readonly NetworkPolicyPeer[],
   ports: readonly NetworkPolicyPort[],
   index: PodIndex,
@@ -268,23 +328,27 @@ function compileRule(
   sets: SetRegistry,
 ): string[] {
   // Peer side of the packet: sources for ingress, destinations for egress.
-  const peerField = side === 'ingress' ? 'saddr' : 'daddr'
+  const addrField = side === 'ingress' ? 'saddr' : 'daddr'
   const peerMatches: { family?: IpFamily; text: string }[] = []
   if (peers.length === 0) {
     peerMatches.push({ text: '' })
   } else {
+    const peerField = side === 'ingress' ? 'from' : 'to'
+    for (const [j, peer] of peers.entries()) {
+      if (peer.ipBlock) checkIpBlock(peer.ipBlock, policy, `${field}.${peerField}[${j}].ipBlock`)
+    }
     const ranges = peerRanges(policy, peers, index, nsLabels)
     for (const family of FAMILIES) {
       const merged = mergeRanges(ranges.filter((r) => r.family === family))
       if (merged.length === 0) continue
-      peerMatches.push({ family, text: setMatch(sets, [`${ipKeyword(family)} ${peerField}`], `peer${family}`, addrType(family), true, merged.map(renderRange)) })
+      peerMatches.push({ family, text: setMatch(sets, [`${ipKeyword(family)} ${addrField}`], `peer${family}`, addrType(family), true, merged.map(renderRange)) })
     }
   }
   const portMatches: { family?: IpFamily; text: string }[] = []
   if (ports.length === 0) {
     portMatches.push({ text: '' })
   } else {
-    const numeric = numericPortElements(ports)
+    const numeric = numericPortElements(ports, policy, field)
     if (numeric.length > 0) {
       portMatches.push({ text: setMatch(sets, ['meta l4proto', 'th dport'], 'port', 'inet_proto . inet_service', true, numeric) })
     }
@@ -330,10 +394,22 @@ function add<V>(map: Map<string, V[]>, key: string, value: V): void {
 }
 
 function plan(state: ClusterState, options: CompileOptions): Plan {
+  const table = options.tableName ?? DEFAULT_TABLE_NAME
+  // Options go into the script as words and numbers: a plain word and integers only.
+  if (!isNftTableName(table)) throw new RangeError(`table name ${JSON.stringify(table)}: use a letter or _, then letters, digits, - and _ (at most 64)`)
+  const integer = (name: string, value: number | undefined, fallback: number, min: number, max: number): number => {
+    const v = value ?? fallback
+    if (!Number.isInteger(v) || v < min || v > max) throw new RangeError(`${name} ${JSON.stringify(String(v))}: must be an integer from ${min} to ${max}`)
+    return v
+  }
+  const logGroup = integer('logGroup', options.logGroup, DEFAULT_LOG_GROUP, 0, 65535)
+  const denyTimeout = integer('denyLogTimeoutSeconds', options.denyLogTimeoutSeconds, DEFAULT_DENY_LOG_TIMEOUT_SECONDS, 1, 2 ** 31 / 1000)
+  const denySize = integer('denyLogSize', options.denyLogSize, DEFAULT_DENY_LOG_SIZE, 1, 2 ** 32 - 1)
   const pods = [...state.pods].sort(compareQualifiedNames)
   const policies = [...state.policies].sort(compareQualifiedNames)
   const nsLabels = namespaceLabelIndex(state)
-  const sets = new SetRegistry()
+  const names = new NftNameAllocator(FIXED_NAMES)
+  const sets = new SetRegistry(names)
   const index = new PodIndex(pods)
   // Egress: the destination can be any pod of the cluster.
   const clusterNamedPorts = new NamedPorts(pods)
@@ -341,7 +417,8 @@ function plan(state: ClusterState, options: CompileOptions): Plan {
   const policyOrder = new Map(policies.map((p, i) => [p, i]))
   const policyIndex = new PolicyIndex(policies)
 
-  const policyChains = new Map<string, PolicyChain>()
+  // Keyed by the policy object: two objects are two policies, even if a broken input gave them one name.
+  const policyChains = new Map<NetworkPolicy, Record<Side, PolicyChain | undefined>>()
   const podChains: PodChain[] = []
   for (const side of SIDES) {
     const type = side === 'ingress' ? 'Ingress' : 'Egress'
@@ -354,22 +431,27 @@ function plan(state: ClusterState, options: CompileOptions): Plan {
       const jumps: string[] = []
       const bodies = new Set<string>()
       for (const policy of selecting) {
-        const key = `${side}|${qualifiedName(policy)}`
-        let chain = policyChains.get(key)
+        const chains = policyChains.get(policy) ?? { ingress: undefined, egress: undefined }
+        policyChains.set(policy, chains)
+        let chain = chains[side]
         if (!chain) {
-          const rules = side === 'ingress' ? policy.ingress.map((r) => ({ peers: r.from, ports: r.ports })) : policy.egress.map((r) => ({ peers: r.to, ports: r.ports }))
+          const rules =
+            side === 'ingress'
+              ? policy.ingress.map((r, i) => ({ field: `spec.ingress[${i}]`, peers: r.from, ports: r.ports }))
+              : policy.egress.map((r, i) => ({ field: `spec.egress[${i}]`, peers: r.to, ports: r.ports }))
           // Ingress: the destination is always one of this policy's pods on this node (the dispatch is by daddr).
           const usesNames = rules.some((r) => r.ports.some((pp) => typeof pp.port === 'string'))
           const namedPorts = side === 'ingress' && usesNames ? new NamedPorts(localPods.filter((p) => policySelectsPod(policy, p))) : clusterNamedPorts
-          const matches = rules.flatMap((r) => compileRule(policy, side, r.peers, r.ports, index, namedPorts, nsLabels, sets))
+          const matches = rules.flatMap((r) => compileRule(policy, side, r.field, r.peers, r.ports, index, namedPorts, nsLabels, sets))
+          const readable = `${policy.namespace}_${policy.name}`
           chain = {
-            name: nftName(`pol_${SIDE_PREFIX[side]}`, `${policy.namespace}_${policy.name}`, qualifiedName(policy)),
-            counter: allowCounterName(policy, side),
+            name: names.allocate(`pol_${SIDE_PREFIX[side]}`, readable, qualifiedName(policy)),
+            counter: names.allocate(`allow_${SIDE_PREFIX[side]}`, readable, qualifiedName(policy)),
             policy,
             side,
             matches,
           }
-          policyChains.set(key, chain)
+          chains[side] = chain
         }
         // A chain that allows nothing, or exactly what an earlier chain allows, cannot change the verdict.
         const body = chain.matches.join('\n')
@@ -378,9 +460,10 @@ function plan(state: ClusterState, options: CompileOptions): Plan {
         jumps.push(chain.name)
       }
       const addresses = podAddresses(pod)
+      const readable = `${pod.namespace}_${pod.name}`
       podChains.push({
-        name: nftName(SIDE_PREFIX[side], `${pod.namespace}_${pod.name}`, qualifiedName(pod)),
-        counter: denyCounterName(pod, side),
+        name: names.allocate(SIDE_PREFIX[side], readable, qualifiedName(pod)),
+        counter: names.allocate(`deny_${SIDE_PREFIX[side]}`, readable, qualifiedName(pod)),
         pod,
         side,
         addresses,
@@ -389,13 +472,13 @@ function plan(state: ClusterState, options: CompileOptions): Plan {
     }
   }
   return {
-    table: options.tableName ?? DEFAULT_TABLE_NAME,
+    table,
     nodeName: options.nodeName,
-    logGroup: options.logGroup ?? DEFAULT_LOG_GROUP,
-    denyTimeout: options.denyLogTimeoutSeconds ?? DEFAULT_DENY_LOG_TIMEOUT_SECONDS,
-    denySize: options.denyLogSize ?? DEFAULT_DENY_LOG_SIZE,
+    logGroup,
+    denyTimeout,
+    denySize,
     sets: sets.sets,
-    policyChains: [...policyChains.values()],
+    policyChains: [...policyChains.values()].flatMap((c) => SIDES.map((side) => c[side]).filter((x): x is PolicyChain => x !== undefined)),
     podChains,
   }
 }
@@ -406,25 +489,27 @@ function byName<T extends { name: string }>(a: T, b: T): number {
 
 function render(p: Plan): string {
   const out: string[] = []
+  // Every chain, set, map and counter name passes here once: a second declaration is refused.
+  const declared = new NftDeclarations()
   const enforced = (side: Side): number => p.podChains.filter((c) => c.side === side).length
-  out.push(`# netpol ruleset for node ${JSON.stringify(p.nodeName)}: ${enforced('ingress')} pods isolated for ingress, ${enforced('egress')} for egress, ${p.policyChains.length} policy chains, ${p.sets.size} policy sets.`)
+  out.push(`# netpol ruleset for node "${printableAscii(p.nodeName)}": ${enforced('ingress')} pods isolated for ingress, ${enforced('egress')} for egress, ${p.policyChains.length} policy chains, ${p.sets.length} policy sets.`)
   out.push('# Generated; replaces the whole table in one transaction. Do not edit.')
   out.push(`add table inet ${p.table}`)
   out.push(`delete table inet ${p.table}`)
   out.push(`table inet ${p.table} {`)
 
-  const counters: { name: string; comment: string }[] = [
-    ...p.policyChains.map((c) => ({ name: c.counter, comment: `allowed ${c.side} by ${qualifiedName(c.policy)}` })),
-    ...p.podChains.map((c) => ({ name: c.counter, comment: `denied ${c.side} of ${qualifiedName(c.pod)}` })),
+  const counters: { name: string; comment: string; owner: string }[] = [
+    ...p.policyChains.map((c) => ({ name: c.counter, comment: `allowed ${c.side} by ${qualifiedName(c.policy)}`, owner: `${c.side} of ${describe('NetworkPolicy', c.policy)}` })),
+    ...p.podChains.map((c) => ({ name: c.counter, comment: `denied ${c.side} of ${qualifiedName(c.pod)}`, owner: `${c.side} of ${describe('Pod', c.pod)}` })),
   ].sort(byName)
   for (const c of counters) {
-    out.push(`\tcounter ${c.name} {`, `\t\tcomment ${nftString(c.comment, COMMENT_MAX)}`, '\t}')
+    out.push(`\tcounter ${declared.declare('counter', c.name, c.owner)} {`, `\t\tcomment ${nftString(c.comment, COMMENT_MAX)}`, '\t}')
   }
 
   for (const side of SIDES) {
     for (const family of FAMILIES) {
       out.push(
-        `\tset ${denySetName(side, family)} {`,
+        `\tset ${declared.declare('set', denySetName(side, family), 'the deny log')} {`,
         `\t\ttype ${addrType(family)} . ${addrType(family)} . inet_proto . inet_service . inet_service`,
         `\t\tsize ${p.denySize}`,
         '\t\tflags dynamic,timeout',
@@ -435,8 +520,8 @@ function render(p: Plan): string {
     }
   }
 
-  for (const set of [...p.sets.values()].sort(byName)) {
-    out.push(`\tset ${set.name} {`, `\t\ttype ${set.type}`)
+  for (const set of [...p.sets].sort(byName)) {
+    out.push(`\tset ${declared.declare('set', set.name, `elements ${set.elements[0]}, ...`)} {`, `\t\ttype ${set.type}`)
     if (set.interval) out.push('\t\tflags interval')
     out.push(`\t\telements = { ${set.elements.join(', ')} }`, '\t}')
   }
@@ -455,13 +540,14 @@ function render(p: Plan): string {
         }
       }
       elements.sort((a, b) => (a.value < b.value ? -1 : a.value > b.value ? 1 : 0))
-      out.push(`\tmap ${dispatchMapName(side, family)} {`, `\t\ttype ${addrType(family)} : verdict`)
+      out.push(`\tmap ${declared.declare('map', dispatchMapName(side, family), 'dispatch')} {`, `\t\ttype ${addrType(family)} : verdict`)
       if (elements.length > 0) out.push(`\t\telements = { ${elements.map((e) => e.text).join(', ')} }`)
       out.push('\t}')
     }
   }
 
   // Base chains. Egress runs first; `accept` ends only this base chain, so ingress still runs.
+  for (const base of ['egress', 'egress_to_node', 'ingress']) declared.declare('chain', base, 'a base chain')
   out.push(
     '\tchain egress {',
     '\t\ttype filter hook forward priority filter - 10; policy accept;',
@@ -486,7 +572,7 @@ function render(p: Plan): string {
 
   // One shared deny tail per side: records the connection in the deny-log set, then drops.
   for (const side of SIDES) {
-    out.push(`\tchain ${denyChainName(side)} {`)
+    out.push(`\tchain ${declared.declare('chain', denyChainName(side), 'the deny tail')} {`)
     for (const family of FAMILIES) {
       const ip = ipKeyword(family)
       out.push(`\t\tct state new meta nfproto ipv${family} meta l4proto { tcp, udp, sctp } add @${denySetName(side, family)} { ${ip} saddr . ${ip} daddr . meta l4proto . th sport . th dport }`)
@@ -496,7 +582,7 @@ function render(p: Plan): string {
 
   for (const chain of [...p.podChains].sort(byName)) {
     const who = qualifiedName(chain.pod)
-    out.push(`\tchain ${chain.name} {`, `\t\tcomment ${nftString(`${chain.side} of ${who}`, COMMENT_MAX)}`)
+    out.push(`\tchain ${declared.declare('chain', chain.name, `${chain.side} of ${describe('Pod', chain.pod)}`)} {`, `\t\tcomment ${nftString(`${chain.side} of ${who}`, COMMENT_MAX)}`)
     for (const j of chain.jumps) out.push(`\t\tjump ${j}`)
     out.push(`\t\tct state new limit rate 10/second burst 20 packets log prefix ${nftString(`netpol deny ${chain.side} ${who}: `, LOG_PREFIX_MAX)} group ${p.logGroup}`)
     out.push(`\t\tcounter name "${chain.counter}" goto ${denyChainName(chain.side)}`, '\t}')
@@ -504,7 +590,7 @@ function render(p: Plan): string {
 
   for (const chain of [...p.policyChains].sort(byName)) {
     if (chain.matches.length === 0) continue
-    out.push(`\tchain ${chain.name} {`, `\t\tcomment ${nftString(`${chain.side} rules of ${qualifiedName(chain.policy)}`, COMMENT_MAX)}`)
+    out.push(`\tchain ${declared.declare('chain', chain.name, `${chain.side} rules of ${describe('NetworkPolicy', chain.policy)}`)} {`, `\t\tcomment ${nftString(`${chain.side} rules of ${qualifiedName(chain.policy)}`, COMMENT_MAX)}`)
     for (const m of chain.matches) out.push(`\t\t${m === '' ? '' : `${m} `}counter name "${chain.counter}" accept`)
     out.push('\t}')
   }
@@ -523,6 +609,9 @@ export function compileRuleset(state: ClusterState, options: CompileOptions): st
 /** What the named counters and deny-log sets of `compileRuleset(state, options)` stand for. */
 export function rulesetIndex(state: ClusterState, options: CompileOptions): RulesetIndex {
   const p = plan(state, options)
+  const declared = new NftDeclarations()
+  for (const c of p.policyChains) declared.declare('counter', c.counter, `${c.side} of ${describe('NetworkPolicy', c.policy)}`)
+  for (const c of p.podChains) declared.declare('counter', c.counter, `${c.side} of ${describe('Pod', c.pod)}`)
   return {
     tableName: p.table,
     allowCounters: p.policyChains

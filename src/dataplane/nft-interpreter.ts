@@ -351,20 +351,51 @@ function parseTableBody(p: Parser, table: NftTable): void {
           if (k.text === 'comment') comment = p.next().text
           else throw new NftParseError(`unsupported counter property '${k.text}'`, k.line)
         }
-        table.counters.set(name, comment === undefined ? {} : { comment })
+        // Declared again: nft keeps the existing counter (and its comment).
+        if (!table.counters.has(name)) table.counters.set(name, comment === undefined ? {} : { comment })
         break
       }
       case 'set':
       case 'map':
-        table.sets.set(name, parseSetBody(p, name, t.text === 'map'))
+        mergeSet(table, parseSetBody(p, name, t.text === 'map'), line)
         break
       case 'chain':
-        table.chains.set(name, parseChainBody(p, name))
+        mergeChain(table, parseChainBody(p, name), line)
         break
       default:
         throw new NftParseError(`unsupported table object '${t.text}'`, line)
     }
   }
+}
+
+/**
+ * A name declared twice in one script is ONE object to nft, not two: a second `chain x { ... }`
+ * appends its rules to the first, a second `set s { ... }` of the same type adds its elements.
+ * The interpreter does the same, so a script that merges two objects behaves here as in the kernel.
+ */
+function mergeChain(table: NftTable, chain: NftChain, line: number): void {
+  const existing = table.chains.get(chain.name)
+  if (!existing) {
+    table.chains.set(chain.name, chain)
+    return
+  }
+  if (chain.base && existing.base && JSON.stringify(chain.base) !== JSON.stringify(existing.base)) {
+    throw new NftParseError(`chain ${chain.name} declared again with a different hook, priority or policy`, line)
+  }
+  existing.rules.push(...chain.rules)
+  if (chain.base && !existing.base) table.chains.set(chain.name, { ...existing, base: chain.base })
+}
+
+function mergeSet(table: NftTable, set: NftSet, line: number): void {
+  const existing = table.sets.get(set.name)
+  if (!existing) {
+    table.sets.set(set.name, set)
+    return
+  }
+  if (existing.isMap !== set.isMap || existing.types.join(' . ') !== set.types.join(' . ')) {
+    throw new NftParseError(`set ${set.name} declared again with a different type: File exists`, line)
+  }
+  existing.elements.push(...set.elements)
 }
 
 function parseSetBody(p: Parser, name: string, isMap: boolean): NftSet {

@@ -18,6 +18,7 @@
  */
 import { spawn } from 'node:child_process'
 import { DEFAULT_TABLE_NAME, denySetName, type RulesetIndex, type Side } from './compile-ruleset.js'
+import { isNftName, isNftTableName } from './nft-names.js'
 
 export interface NftTarget {
   /** Network namespace name (as in `ip netns list`); absent: the current namespace. */
@@ -51,8 +52,28 @@ interface RunResult {
   readonly code: number | null
 }
 
+/**
+ * A network namespace name as `ip netns` takes it (a file name under /run/netns): no `/`, not `.`
+ * or `..`, no leading `-` (it would read as an option), printable ASCII without spaces.
+ */
+export function isNetnsName(name: string): boolean {
+  return /^[A-Za-z0-9_.][A-Za-z0-9_.-]{0,254}$/.test(name) && name !== '.' && name !== '..'
+}
+
+/**
+ * Argument vectors go to `spawn` directly, never through a shell. nft itself joins its arguments
+ * into one command line and parses it, so every word from outside (the table, set and namespace
+ * names) is checked to be a plain word first: `x; flush ruleset` must never become a command.
+ */
 function commandFor(args: readonly string[], netns: string | undefined): { cmd: string; argv: string[] } {
+  if (netns !== undefined && !isNetnsName(netns)) throw new NftError(`invalid network namespace name ${JSON.stringify(netns)}`, '', null)
   return netns === undefined ? { cmd: 'nft', argv: [...args] } : { cmd: 'ip', argv: ['netns', 'exec', netns, 'nft', ...args] }
+}
+
+function tableOf(target: { tableName?: string }): string {
+  const table = target.tableName ?? DEFAULT_TABLE_NAME
+  if (!isNftTableName(table)) throw new NftError(`invalid nft table name ${JSON.stringify(table)}`, '', null)
+  return table
 }
 
 function where(netns: string | undefined): string {
@@ -61,8 +82,8 @@ function where(netns: string | undefined): string {
 
 /** Runs nft (in a namespace when asked) with optional stdin; never throws for a non-zero exit. */
 export function runNft(args: readonly string[], options: { netns?: string; input?: string } = {}): Promise<RunResult> {
-  const { cmd, argv } = commandFor(args, options.netns)
   return new Promise((resolve, reject) => {
+    const { cmd, argv } = commandFor(args, options.netns)
     const child = spawn(cmd, argv, { stdio: ['pipe', 'pipe', 'pipe'] })
     const out: Buffer[] = []
     const err: Buffer[] = []
@@ -89,9 +110,9 @@ async function nftOrThrow(args: readonly string[], what: string, options: { netn
 
 /** True when `table inet <tableName>` exists. */
 export async function tableExists(target: NftTarget = {}): Promise<boolean> {
+  const name = tableOf(target)
   const r = await runNft(['list', 'tables', 'inet'], target)
   if (r.code !== 0) throw new NftError(`nft list tables${where(target.netns)} failed:\n${r.stderr.trim()}`, r.stderr, r.code)
-  const name = target.tableName ?? DEFAULT_TABLE_NAME
   return r.stdout.split('\n').some((l) => l.trim() === `table inet ${name}`)
 }
 
@@ -104,7 +125,7 @@ export const DENY_SETS: readonly string[] = (['ingress', 'egress'] as const).fla
  * batch, and `list table` would also print every policy set).
  */
 export async function listDenySets(target: NftTarget = {}): Promise<{ listings: Map<string, string>; listedAtMs: number }> {
-  const table = target.tableName ?? DEFAULT_TABLE_NAME
+  const table = tableOf(target)
   const started = Date.now()
   const results = await Promise.all(DENY_SETS.map((set) => runNft(['list', 'set', 'inet', table, set], target)))
   // The kernel dumped the sets somewhere between spawn and exit: take the middle (error: half the run time).
@@ -125,21 +146,39 @@ export async function listDenySets(target: NftTarget = {}): Promise<{ listings: 
  * counts restart at zero (nft cannot restore element counters).
  */
 async function denyLogCarryOver(target: NftTarget): Promise<string> {
-  const table = target.tableName ?? DEFAULT_TABLE_NAME
+  const table = tableOf(target)
   const { listings } = await listDenySets(target)
   const lines: string[] = []
   for (const [set, listing] of [...listings].sort()) {
-    // The old set's timeout goes with each element, so `expires` never exceeds it even if the
-    // new set's timeout is shorter.
-    const timeout = /^\s*timeout\s+(\S+)\s*$/m.exec(listing)?.[1]
-    // Counters go along (`counter packets N bytes M` before `timeout`, as nft lists and accepts
-    // them), so a record keeps its packet count across an apply.
-    const elements = extractElements(listing)
-      .filter((e) => /\bexpires\s/.test(e))
-      .map((e) => (timeout !== undefined && !/\btimeout\s/.test(e) ? e.replace(/\bexpires\s/, `timeout ${timeout} expires `) : e))
+    if (!isNftName(set)) continue
+    const elements = carriedElements(listing)
     if (elements.length > 0) lines.push(`add element inet ${table} ${set} { ${elements.join(', ')} }`)
   }
   return lines.join('\n')
+}
+
+const NFT_DURATION = '(?:\\d+(?:d|h|m|s|ms))+'
+/** `addr . addr . proto . port . port [counter packets N bytes N] [timeout T] expires E`, as nft lists a deny-log element. */
+const CARRIED_ELEMENT = new RegExp(
+  `^[0-9a-f.:]+ \\. [0-9a-f.:]+ \\. [a-z0-9]+ \\. \\d+ \\. \\d+(?: counter packets \\d+ bytes \\d+)?(?: timeout ${NFT_DURATION})? expires ${NFT_DURATION}$`,
+)
+
+/**
+ * The elements of a deny-log set listing to put back into the new table, each with its remaining
+ * lifetime. The listing is read back from the kernel and goes into a script again, so only
+ * elements of exactly the expected shape are carried (anything else is left out: a lost log
+ * record, never a foreign statement in the script).
+ */
+export function carriedElements(listing: string): string[] {
+  // The old set's timeout goes with each element, so `expires` never exceeds it even if the
+  // new set's timeout is shorter.
+  const timeout = /^\s*timeout\s+(\S+)\s*$/m.exec(listing)?.[1]
+  // Counters go along (`counter packets N bytes M` before `timeout`, as nft lists and accepts
+  // them), so a record keeps its packet count across an apply.
+  return extractElements(listing)
+    .filter((e) => /\bexpires\s/.test(e))
+    .map((e) => (timeout !== undefined && !/\btimeout\s/.test(e) ? e.replace(/\bexpires\s/, `timeout ${timeout} expires `) : e))
+    .filter((e) => CARRIED_ELEMENT.test(e))
 }
 
 /** The comma-separated entries of the `elements = { ... }` block of an nft listing. */
@@ -179,7 +218,7 @@ export async function applyRuleset(script: string, options: ApplyOptions = {}): 
 /** Removes netpol's table (and with it every chain, set and counter it made). False when it was not there. */
 export async function deleteTable(target: NftTarget = {}): Promise<boolean> {
   if (!(await tableExists(target))) return false
-  await nftOrThrow(['delete', 'table', 'inet', target.tableName ?? DEFAULT_TABLE_NAME], 'nft delete table', target)
+  await nftOrThrow(['delete', 'table', 'inet', tableOf(target)], 'nft delete table', target)
   return true
 }
 
@@ -190,7 +229,7 @@ export interface CounterValue {
 
 /** Every named counter of the table (`nft -j list counters table inet <name>`). */
 export async function readCounters(target: NftTarget = {}): Promise<Map<string, CounterValue>> {
-  const table = target.tableName ?? DEFAULT_TABLE_NAME
+  const table = tableOf(target)
   const stdout = await nftOrThrow(['-j', 'list', 'counters', 'table', 'inet', table], 'nft list counters', target)
   const out = new Map<string, CounterValue>()
   const doc = JSON.parse(stdout) as { nftables?: { counter?: { name: string; table: string; packets: number; bytes: number } }[] }
