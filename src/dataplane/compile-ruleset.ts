@@ -498,9 +498,9 @@ function render(p: Plan): string {
   out.push(`delete table inet ${p.table}`)
   out.push(`table inet ${p.table} {`)
 
-  const counters: { name: string; comment: string; owner: string }[] = [
-    ...p.policyChains.map((c) => ({ name: c.counter, comment: `allowed ${c.side} by ${qualifiedName(c.policy)}`, owner: `${c.side} of ${describe('NetworkPolicy', c.policy)}` })),
-    ...p.podChains.map((c) => ({ name: c.counter, comment: `denied ${c.side} of ${qualifiedName(c.pod)}`, owner: `${c.side} of ${describe('Pod', c.pod)}` })),
+  const counters: { name: string; comment: string; owner: () => string }[] = [
+    ...p.policyChains.map((c) => ({ name: c.counter, comment: `allowed ${c.side} by ${qualifiedName(c.policy)}`, owner: () => `${c.side} of ${describe('NetworkPolicy', c.policy)}` })),
+    ...p.podChains.map((c) => ({ name: c.counter, comment: `denied ${c.side} of ${qualifiedName(c.pod)}`, owner: () => `${c.side} of ${describe('Pod', c.pod)}` })),
   ].sort(byName)
   for (const c of counters) {
     out.push(`\tcounter ${declared.declare('counter', c.name, c.owner)} {`, `\t\tcomment ${nftString(c.comment, COMMENT_MAX)}`, '\t}')
@@ -521,7 +521,7 @@ function render(p: Plan): string {
   }
 
   for (const set of [...p.sets].sort(byName)) {
-    out.push(`\tset ${declared.declare('set', set.name, `elements ${set.elements[0]}, ...`)} {`, `\t\ttype ${set.type}`)
+    out.push(`\tset ${declared.declare('set', set.name, () => `elements ${set.elements[0]}, ...`)} {`, `\t\ttype ${set.type}`)
     if (set.interval) out.push('\t\tflags interval')
     out.push(`\t\telements = { ${set.elements.join(', ')} }`, '\t}')
   }
@@ -582,7 +582,7 @@ function render(p: Plan): string {
 
   for (const chain of [...p.podChains].sort(byName)) {
     const who = qualifiedName(chain.pod)
-    out.push(`\tchain ${declared.declare('chain', chain.name, `${chain.side} of ${describe('Pod', chain.pod)}`)} {`, `\t\tcomment ${nftString(`${chain.side} of ${who}`, COMMENT_MAX)}`)
+    out.push(`\tchain ${declared.declare('chain', chain.name, () => `${chain.side} of ${describe('Pod', chain.pod)}`)} {`, `\t\tcomment ${nftString(`${chain.side} of ${who}`, COMMENT_MAX)}`)
     for (const j of chain.jumps) out.push(`\t\tjump ${j}`)
     out.push(`\t\tct state new limit rate 10/second burst 20 packets log prefix ${nftString(`netpol deny ${chain.side} ${who}: `, LOG_PREFIX_MAX)} group ${p.logGroup}`)
     out.push(`\t\tcounter name "${chain.counter}" goto ${denyChainName(chain.side)}`, '\t}')
@@ -590,7 +590,7 @@ function render(p: Plan): string {
 
   for (const chain of [...p.policyChains].sort(byName)) {
     if (chain.matches.length === 0) continue
-    out.push(`\tchain ${declared.declare('chain', chain.name, `${chain.side} rules of ${describe('NetworkPolicy', chain.policy)}`)} {`, `\t\tcomment ${nftString(`${chain.side} rules of ${qualifiedName(chain.policy)}`, COMMENT_MAX)}`)
+    out.push(`\tchain ${declared.declare('chain', chain.name, () => `${chain.side} rules of ${describe('NetworkPolicy', chain.policy)}`)} {`, `\t\tcomment ${nftString(`${chain.side} rules of ${qualifiedName(chain.policy)}`, COMMENT_MAX)}`)
     for (const m of chain.matches) out.push(`\t\t${m === '' ? '' : `${m} `}counter name "${chain.counter}" accept`)
     out.push('\t}')
   }
@@ -610,8 +610,8 @@ export function compileRuleset(state: ClusterState, options: CompileOptions): st
 export function rulesetIndex(state: ClusterState, options: CompileOptions): RulesetIndex {
   const p = plan(state, options)
   const declared = new NftDeclarations()
-  for (const c of p.policyChains) declared.declare('counter', c.counter, `${c.side} of ${describe('NetworkPolicy', c.policy)}`)
-  for (const c of p.podChains) declared.declare('counter', c.counter, `${c.side} of ${describe('Pod', c.pod)}`)
+  for (const c of p.policyChains) declared.declare('counter', c.counter, () => `${c.side} of ${describe('NetworkPolicy', c.policy)}`)
+  for (const c of p.podChains) declared.declare('counter', c.counter, () => `${c.side} of ${describe('Pod', c.pod)}`)
   return {
     tableName: p.table,
     allowCounters: p.policyChains

@@ -91,21 +91,25 @@ export type NftObjectKind = 'chain' | 'set' | 'map' | 'counter'
  * all kinds, which is stricter than nft), is a plain nft word, and fits nft's length limit.
  */
 export class NftDeclarations {
-  private readonly owners = new Map<string, string>()
+  private readonly owners = new Map<string, { kind: NftObjectKind; who: () => string }>()
 
-  /** Returns `name`; throws DuplicateNftNameError when it was declared before or is not a plain name. */
-  declare(kind: NftObjectKind, name: string, owner: string): string {
+  /**
+   * Returns `name`; throws DuplicateNftNameError when it was declared before or is not a plain
+   * name. `owner` says what the name stands for, in the error (a function: only built when needed).
+   */
+  declare(kind: NftObjectKind, name: string, owner: string | (() => string)): string {
+    const who = (): string => (typeof owner === 'string' ? owner : owner())
     if (!isNftName(name)) {
-      throw new DuplicateNftNameError(`refusing to emit the ruleset: nft ${kind} name ${JSON.stringify(name)} (${owner}) is not [a-z0-9_] of at most ${NFT_NAME_MAX} bytes`)
+      throw new DuplicateNftNameError(`refusing to emit the ruleset: nft ${kind} name ${JSON.stringify(name)} (${who()}) is not [a-z0-9_] of at most ${NFT_NAME_MAX} bytes`)
     }
     const earlier = this.owners.get(name)
     if (earlier !== undefined) {
       throw new DuplicateNftNameError(
-        `refusing to emit the ruleset: the nft name ${name} would be declared twice, as the ${earlier} and as the ${kind} for ${owner}; ` +
+        `refusing to emit the ruleset: the nft name ${name} would be declared twice, as the ${earlier.kind} for ${earlier.who()} and as the ${kind} for ${who()}; ` +
           'nft would merge the two and apply one object\'s rules to the other\'s traffic',
       )
     }
-    this.owners.set(name, `${kind} for ${owner}`)
+    this.owners.set(name, { kind, who })
     return name
   }
 }
