@@ -2,6 +2,10 @@
  * @module `lab apply`: change a running lab like `kubectl apply`. New pods get namespaces and
  * links first, then every node's ruleset is replaced atomically (new pods are isolated before
  * their servers start), then servers start and removed pods go away.
+ *
+ * Recoverable: before the kernel is touched, the state is written as `applying`, with the target
+ * (`pending`) next to the last state in force. If the apply fails, it puts the lab back at once;
+ * if it is killed, the next `lab apply` does (lab-reconcile.ts) before it applies anything.
  */
 import type { ClusterState } from '../model/types.js'
 import type { LabContext } from './lab-context.js'
@@ -11,7 +15,8 @@ import { addPods, applyAllNodes, removePods, startServers } from './lab-build.js
 import { labDir, writeLabState } from './state-store.js'
 import { isLabProcess, stopProcesses } from './lab-processes.js'
 import { mergeClusterState } from './merge-state.js'
-import { requireLab } from './require-lab.js'
+import { notReadyReason, readLab } from './require-lab.js'
+import { needsReconcile, reconcileLab } from './lab-reconcile.js'
 import { assumePodIPs, PodCidrError } from '../cluster/assume-pod-ips.js'
 import { UsageError } from '../cli/errors.js'
 
@@ -37,7 +42,13 @@ export interface ApplyResult {
 }
 
 export async function labApply(ctx: LabContext, o: ApplyOptions): Promise<ApplyResult> {
-  const running = await requireLab(ctx.root, o.name)
+  let running = await readLab(ctx.root, o.name)
+  if (needsReconcile(running)) {
+    ctx.warn(`lab "${running.name}": the last \`lab apply\` did not finish; putting the lab back as it was before it`)
+    running = await reconcileLab(ctx, running)
+  }
+  const reason = notReadyReason(running)
+  if (reason !== undefined) throw new UsageError(reason)
   const merged = mergeClusterState(running.cluster, o.state, o.prune)
   let desired = merged
   try {
@@ -63,6 +74,9 @@ export async function applyClusterState(ctx: LabContext, running: LabState, desi
   // Every node's new ruleset is validated before anything changes, so a refusal changes nothing.
   for (const node of plan.topology.nodes) await ctx.dataplane.checkNode(plan.state, node)
   const servers: Record<string, number> = { ...running.servers }
+  // From here on the kernel changes: a killed apply leaves this record for the next one to repair.
+  const applying: LabState = { ...running, phase: 'applying', updatedAt: new Date().toISOString(), pending: { cluster: plan.state, topology: plan.topology } }
+  await writeLabState(ctx.root, applying)
   try {
     // Gone (or recreated) pods first: a recreated pod reuses its namespace name, a new pod may reuse an address.
     await removePods(running.topology, change.removed, running.servers, name)
@@ -77,15 +91,20 @@ export async function applyClusterState(ctx: LabContext, running: LabState, desi
     await stopProcesses(oldPids)
     Object.assign(servers, await startServers(name, dir, [...change.added, ...change.portsChanged]))
   } catch (err) {
-    // Pods may already be gone or half added: say so instead of pretending the old lab still runs.
-    if (change.removed.length > 0 || change.added.length > 0 || change.portsChanged.length > 0) {
-      await writeLabState(ctx.root, { ...running, phase: 'failed', updatedAt: new Date().toISOString(), servers })
+    // Pods may already be gone or half added: put the lab back as it was. If even that fails, the
+    // state stays `applying` and the next `lab apply` tries again.
+    try {
+      await reconcileLab(ctx, { ...applying, servers })
+    } catch (repairErr) {
+      ctx.warn(`lab "${name}" could not be put back as it was (${repairErr instanceof Error ? repairErr.message : String(repairErr)}); the next \`lab apply\` tries again, or \`lab down\` removes it`)
     }
     throw err
   }
 
+  const { pending: _done, ...base } = running
   const state: LabState = {
-    ...running,
+    ...base,
+    phase: 'ready',
     updatedAt: new Date().toISOString(),
     manifests: [...running.manifests, ...manifests.filter((m) => !running.manifests.includes(m))],
     cluster: plan.state,

@@ -5,6 +5,7 @@
 import { readdir } from 'node:fs/promises'
 import { runChecked, runCommand } from './run-command.js'
 import { isLabNetns, NETNS_PREFIX } from './lab-names.js'
+import { script } from './ip-script.js'
 
 /** `ip -batch` in the host: only `netns add` lines for lab namespaces ever go here. */
 export async function netnsAdd(names: readonly string[]): Promise<void> {
@@ -18,6 +19,16 @@ export async function ipBatchIn(netns: string, script: string): Promise<void> {
   if (script.length === 0) return
   assertLabNetns(netns)
   await runChecked('ip', ['-n', netns, '-batch', '-'], { input: script })
+}
+
+/**
+ * Like ipBatchIn, for removals that may find things already gone: `ip -force` runs every line
+ * whatever the ones before did, and failures are ignored.
+ */
+export async function ipBatchInBestEffort(netns: string, lines: readonly string[]): Promise<void> {
+  if (lines.length === 0) return
+  assertLabNetns(netns)
+  await runCommand('ip', ['-force', '-n', netns, '-batch', '-'], { input: script(lines) })
 }
 
 /**
