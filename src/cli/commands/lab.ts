@@ -17,7 +17,7 @@ import { printable } from '../../model/printable.js'
 import { clusterStateManifests } from '../../lab/export-manifests.js'
 import { checkLabEnvironment } from '../../lab/environment.js'
 import { DEFAULT_LAB_NAME, validateLabName } from '../../lab/lab-names.js'
-import { labsDir } from '../../lab/state-store.js'
+import { labDir, labsDir } from '../../lab/state-store.js'
 import { nftLabDataplane } from '../../lab/nft-lab-dataplane.js'
 import { LabInterrupted, type LabContext } from '../../lab/lab-context.js'
 import { labUp } from '../../lab/lab-up.js'
@@ -152,6 +152,7 @@ New pods without an IP get one from --pod-cidr, as \`netpol matrix\` assumes (th
 addresses are never handed out twice). Objects replace the running ones with the same kind, namespace and name; others stay (with --prune
 they are removed). A workload's pods are replaced together. New pods get namespaces before the new
 rulesets are applied (each node's in one atomic transaction), and their servers start after.
+An apply that fails puts the lab back as it was; one that was killed is repaired by the next apply.
 
 Examples:
   sudo ./bin/netpol lab apply deny-all.yaml
@@ -271,6 +272,7 @@ Examples:
       const state = await requireLab(labsDir(ctx.io.env), name)
       await labLogs(state, {
         follow: Boolean(flags.follow),
+        dir: labDir(labsDir(ctx.io.env), name),
         print: (records) => {
           if (records.length === 0 && !flags.follow && flags.output === 'text') ctx.io.stdout('No denied connections recorded.\n')
           else ctx.io.stdout(renderDenyRecords(records, flags.output))
@@ -284,7 +286,11 @@ Examples:
     .addOption(nameOption())
     .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table'))
     .option('--counters', "also the nodes' counters: new connections each policy allowed, packets dropped per pod (since the last apply)")
-    .addHelpText('after', '\nExamples:\n  sudo ./bin/netpol lab status\n  sudo ./bin/netpol lab status --counters\n  sudo ./bin/netpol lab status -o json')
+    .addHelpText(
+      'after',
+      '\nA lab is ready unless its `lab up` or a `lab apply` did not finish: then the header says NOT READY and what to do\n' +
+        '(JSON: "ready": false, "notReady": the reason).\n\nExamples:\n  sudo ./bin/netpol lab status\n  sudo ./bin/netpol lab status --counters\n  sudo ./bin/netpol lab status -o json',
+    )
     .action(async (flags: { name?: string; output: 'table' | 'json'; counters?: boolean }) => {
       const name = labName(flags, ctx)
       // Any phase: status is how a user learns that a lab is not ready, and why.
