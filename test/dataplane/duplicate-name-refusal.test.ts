@@ -2,6 +2,7 @@ import { describe, expect, it, vi } from 'vitest'
 import { compileRuleset, rulesetIndex } from '../../src/dataplane/compile-ruleset.js'
 import { DuplicateNftNameError } from '../../src/dataplane/nft-names.js'
 import { buildState } from '../cases/build-state.js'
+import { COLLIDING_POLICY_NAMES } from '../cases/name-collision-cases.js'
 
 // The compiler's last line of defence, tested on its own: with an allocator that (wrongly) hands
 // out its first choice every time, two policies with colliding hashes get one name, and the
@@ -17,7 +18,7 @@ vi.mock('../../src/dataplane/nft-names.js', async (importOriginal) => {
 })
 
 /** Two policies whose `default/<name>` share the first 40 bits of SHA-256 (see name-collision.test.ts). */
-const PREFIX = 'same-readable-prefix-that-nft-names-cut-short-'
+const [NAME_A, NAME_B] = COLLIDING_POLICY_NAMES
 const state = buildState(`
 apiVersion: v1
 kind: Pod
@@ -27,14 +28,14 @@ status: {podIP: 10.1.0.2}
 ---
 apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
-metadata: {name: ${PREFIX}5utx, namespace: default}
+metadata: {name: ${NAME_A}, namespace: default}
 spec:
   podSelector: {}
   ingress: [{from: [{ipBlock: {cidr: 10.2.0.0/16}}]}]
 ---
 apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
-metadata: {name: ${PREFIX}msvg, namespace: default}
+metadata: {name: ${NAME_B}, namespace: default}
 spec:
   podSelector: {}
   ingress: [{from: [{ipBlock: {cidr: 10.3.0.0/16}}]}]
@@ -53,8 +54,8 @@ describe('the compiler refuses a ruleset that declares a name twice', () => {
     expect(error).toBeInstanceOf(DuplicateNftNameError)
     const message = (error as Error).message
     expect(message).toMatch(/^refusing to emit the ruleset: the nft name (allow|pol)_in_default_same_readable_prefix_that_nft_\w*5387b56ac6 would be declared twice/)
-    expect(message).toContain(`NetworkPolicy "default/${PREFIX}5utx"`)
-    expect(message).toContain(`NetworkPolicy "default/${PREFIX}msvg"`)
+    expect(message).toContain(`NetworkPolicy "default/${NAME_A}"`)
+    expect(message).toContain(`NetworkPolicy "default/${NAME_B}"`)
   })
 
   it('rulesetIndex refuses too: counters are never mapped back through a name two objects share', () => {

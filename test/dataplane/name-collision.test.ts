@@ -9,19 +9,19 @@ import { referenceEvaluator } from '../../src/engine/reference.js'
 import type { Traffic } from '../../src/engine/verdict.js'
 import type { ClusterState, Pod } from '../../src/model/types.js'
 import { buildState } from '../cases/build-state.js'
+import { COLLIDING_POLICY_NAMES } from '../cases/name-collision-cases.js'
 import { tcpProbe } from './netns-probe.js'
 
 /**
  * Two valid policy names whose `default/<name>` share the first 40 bits of SHA-256 AND whose
  * readable part is the same once cut short — so netpol 0.1.0 gave both policies the same chain
  * (`pol_in_default_same_readable_prefix_that_nft_names_cu_5387b56ac6`) and the same counter.
- * Found in about 2 s by a birthday search: hash `default/<PREFIX><base-36 counter>` for counter
+ * Found in about 2 s by a birthday search: hash `default/same-readable-prefix-that-nft-names-cut-short-<base-36 counter>` for counter
  * = 0, 1, 2, ... and keep the first 10 hex digits in a Map until one repeats (about 1.06 million
  * names). The prefix is 46 characters, so the differing tail never reaches the readable part.
+ * The same pair runs through the lab as a case table (test/cases/name-collision-cases.ts).
  */
-const PREFIX = 'same-readable-prefix-that-nft-names-cut-short-'
-const NAME_A = `${PREFIX}5utx`
-const NAME_B = `${PREFIX}msvg`
+const [NAME_A, NAME_B] = COLLIDING_POLICY_NAMES
 
 const first40Bits = (text: string): string => createHash('sha256').update(text).digest('hex').slice(0, 10)
 
