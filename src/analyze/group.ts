@@ -22,27 +22,20 @@ export interface PodGroup {
   readonly kind: string
 }
 
-/** The group of a pod under a grouping. Pods without an owner are their own workload. */
+/**
+ * The group of a pod under a grouping. A pod's workload is its owner, as the readers set it
+ * (src/cluster/workload-owner.ts: ownerReferences, a ReplicaSet's pods under their Deployment);
+ * pods without an owner are their own workload.
+ */
 export function podGroup(pod: Pod, by: GroupBy): PodGroup {
   if (by === 'namespace') return { key: pod.namespace, namespace: pod.namespace, name: pod.namespace, kind: 'Namespace' }
   if (by === 'workload' && pod.owner) {
-    const { kind, name: ownerName } = deploymentOf(pod) ?? pod.owner
+    const { kind, name: ownerName } = pod.owner
     const name = `${pod.namespace}/${ownerName}`
     return { key: `${name}[${kind}]`, namespace: pod.namespace, name, kind }
   }
   const name = qualifiedName(pod)
   return { key: `${name}[Pod]`, namespace: pod.namespace, name, kind: 'Pod' }
-}
-
-/**
- * A live pod of a Deployment is owned by a ReplicaSet named `<deployment>-<pod-template-hash>`;
- * naming the Deployment makes live pods and manifests (whose pods the loader names after the
- * Deployment) fall into the same workload.
- */
-function deploymentOf(pod: Pod): { kind: string; name: string } | undefined {
-  const hash = pod.labels['pod-template-hash']
-  if (pod.owner?.kind !== 'ReplicaSet' || !hash || !pod.owner.name.endsWith(`-${hash}`)) return undefined
-  return { kind: 'Deployment', name: pod.owner.name.slice(0, -hash.length - 1) }
 }
 
 /** `ns/name[Kind]` as the netpol-analyzer family prints workloads; namespaces print bare. */

@@ -7,6 +7,7 @@
 import { formatSource, type Diagnostic } from '../model/diagnostic.js'
 import { NAMESPACE_NAME_LABEL, type ClusterState, type Namespace, type Pod } from '../model/types.js'
 import type { ManifestObjects, ObjectIdentity } from './manifest-objects.js'
+import { settleWorkloadPods } from './workload-owner.js'
 
 function describe(id: { kind: string; namespace?: string; name: string }): string {
   return `${id.kind} ${JSON.stringify(id.namespace === undefined ? id.name : `${id.namespace}/${id.name}`)}`
@@ -44,26 +45,27 @@ export function assembleClusterState(parts: readonly ManifestObjects[]): Assembl
   // workloads of different kinds) is an error, unless it is the duplicate already reported.
   const pods: Pod[] = []
   const podByName = new Map<string, Pod>()
-  for (const part of parts) {
-    for (const pod of part.pods) {
-      const key = `${pod.namespace}/${pod.name}`
-      const other = podByName.get(key)
-      if (!other) {
-        podByName.set(key, pod)
-        pods.push(pod)
-        continue
-      }
-      const sameObject = other.owner?.kind === pod.owner?.kind && other.owner?.name === pod.owner?.name
-      if (sameObject) continue
-      const what = (p: Pod): string => (p.owner ? `the pod made from ${describe({ kind: p.owner.kind, namespace: p.namespace, name: p.owner.name })}` : 'a Pod')
-      errors.push({
-        severity: 'error',
-        file: pod.source.file,
-        line: pod.source.line,
-        object: describe({ kind: 'Pod', namespace: pod.namespace, name: pod.name }),
-        message: `pod name taken twice: ${what(pod)} and ${what(other)} at ${formatSource(other.source)} (workload pods are named <workload>-<index>)`,
-      })
+  const objects = new Set<string>()
+  for (const part of parts) for (const id of part.identities) if (id.namespace !== undefined) objects.add(`${id.namespace}/${id.kind}/${id.name}`)
+  // Over all parts at once: a dump's Deployments and Pods may come in different files.
+  for (const pod of settleWorkloadPods(parts.flatMap((p) => p.pods), objects)) {
+    const key = `${pod.namespace}/${pod.name}`
+    const other = podByName.get(key)
+    if (!other) {
+      podByName.set(key, pod)
+      pods.push(pod)
+      continue
     }
+    const sameObject = other.template?.kind === pod.template?.kind && other.template?.name === pod.template?.name
+    if (sameObject) continue
+    const what = (p: Pod): string => (p.template ? `the pod made from ${describe({ kind: p.template.kind, namespace: p.namespace, name: p.template.name })}` : 'a Pod')
+    errors.push({
+      severity: 'error',
+      file: pod.source.file,
+      line: pod.source.line,
+      object: describe({ kind: 'Pod', namespace: pod.namespace, name: pod.name }),
+      message: `pod name taken twice: ${what(pod)} and ${what(other)} at ${formatSource(other.source)} (workload pods are named <workload>-<index>)`,
+    })
   }
 
   const policies = parts.flatMap((p) => p.policies)

@@ -8,7 +8,7 @@
 import type { Diagnostic } from '../model/diagnostic.js'
 import { readNetworkPolicy } from '../model/network-policy.js'
 import { readObjectMeta } from '../model/object-meta.js'
-import { readPodIps, readPodSpec } from '../model/pod-spec.js'
+import { podHasFinished, readPodIps, readPodSpec } from '../model/pod-spec.js'
 import { isPlainMap, ObjectReader, type PlainMap } from '../model/object-reader.js'
 import type { ManifestDocument } from '../model/yaml-documents.js'
 import { readLabelSelector } from '../model/labels.js'
@@ -16,12 +16,12 @@ import {
   NAMESPACE_NAME_LABEL,
   type Namespace,
   type NetworkPolicy,
-  type OwnerRef,
   type Pod,
   type PolicyType,
   type SourceRef,
 } from '../model/types.js'
 import type { RawObject } from './live-api.js'
+import { readControllerRef, workloadOfController } from './workload-owner.js'
 
 /** `file` of every object read from a live cluster (see SourceRef). */
 export const LIVE_FILE = 'api'
@@ -96,8 +96,6 @@ export function convertNamespace(raw: RawObject): Converted<Namespace> {
   }
 }
 
-const OWNER_KINDS: readonly OwnerRef['kind'][] = ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'ReplicationController', 'Job', 'CronJob']
-
 /**
  * A pod, or `undefined` for a pod that no longer holds its address: phase Succeeded or Failed
  * (the IP goes back to the pool and may already belong to another pod).
@@ -105,7 +103,7 @@ const OWNER_KINDS: readonly OwnerRef['kind'][] = ['Deployment', 'StatefulSet', '
 export function convertPod(raw: RawObject): Converted<Pod | undefined> {
   const spec = isPlainMap(raw.spec) ? raw.spec : {}
   const status = isPlainMap(raw.status) ? raw.status : {}
-  if (status.phase === 'Succeeded' || status.phase === 'Failed') return { ok: true, value: undefined, warnings: [] }
+  if (podHasFinished(status)) return { ok: true, value: undefined, warnings: [] }
   const obj: PlainMap = { metadata: metadataOf(raw), spec, status }
   const r = new ObjectReader(liveDocument(obj), [])
   r.identify(describeObject('Pod', raw))
@@ -114,7 +112,9 @@ export function convertPod(raw: RawObject): Converted<Pod | undefined> {
 
   const ips = readPodIps(r, obj.status, ['status'])
   const { containerPorts, hostNetwork, nodeName } = readPodSpec(r, obj.spec, ['spec'])
-  const owner = ownerOf(raw)
+  // Validated by the API server already: a reader of its own, so a field a newer API adds to
+  // ownerReferences does not reject the pod.
+  const owner = workloadOfController(readControllerRef(new ObjectReader(liveDocument(raw), []), isPlainMap(raw.metadata) ? raw.metadata : {}), meta.labels)
   if (r.errors.length > 0) return { ok: false, diagnostics: r.errors }
   return {
     ok: true,
@@ -131,13 +131,4 @@ export function convertPod(raw: RawObject): Converted<Pod | undefined> {
     },
     warnings: r.warnings,
   }
-}
-
-function ownerOf(raw: RawObject): OwnerRef | undefined {
-  const m = isPlainMap(raw.metadata) ? raw.metadata : {}
-  const refs = Array.isArray(m.ownerReferences) ? m.ownerReferences : []
-  const ctrl = refs.find((o): o is PlainMap => isPlainMap(o) && o.controller === true) ?? refs.find(isPlainMap)
-  if (!ctrl || typeof ctrl.name !== 'string') return undefined
-  const kind = OWNER_KINDS.find((k) => k === ctrl.kind)
-  return kind ? { kind, name: ctrl.name } : undefined
 }

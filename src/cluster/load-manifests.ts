@@ -105,10 +105,10 @@ function partsFromState(result: LoadResult): ManifestObjects {
   const owners = new Set<string>()
   for (const pod of pods) {
     part.pods.push(pod)
-    if (!pod.owner) part.identities.push({ kind: 'Pod', namespace: pod.namespace, name: pod.name, source: pod.source })
-    else if (!owners.has(`${pod.owner.kind}/${pod.namespace}/${pod.owner.name}`)) {
-      owners.add(`${pod.owner.kind}/${pod.namespace}/${pod.owner.name}`)
-      part.identities.push({ kind: pod.owner.kind, namespace: pod.namespace, name: pod.owner.name, source: pod.source })
+    if (!pod.template) part.identities.push({ kind: 'Pod', namespace: pod.namespace, name: pod.name, source: pod.source })
+    else if (!owners.has(`${pod.template.kind}/${pod.namespace}/${pod.template.name}`)) {
+      owners.add(`${pod.template.kind}/${pod.namespace}/${pod.template.name}`)
+      part.identities.push({ kind: pod.template.kind, namespace: pod.namespace, name: pod.template.name, source: pod.source })
     }
   }
   for (const p of policies) {

@@ -8,10 +8,11 @@ import type { FieldPath } from '../model/field-path.js'
 import { readNetworkPolicy } from '../model/network-policy.js'
 import { readObjectMeta } from '../model/object-meta.js'
 import { isPlainMap, ObjectReader, type PlainMap } from '../model/object-reader.js'
-import { readPodIps, readPodSpec } from '../model/pod-spec.js'
+import { podHasFinished, readPodIps, readPodSpec } from '../model/pod-spec.js'
 import { NAMESPACE_NAME_LABEL, type Namespace, type NetworkPolicy, type OwnerRef, type Pod, type SourceRef } from '../model/types.js'
 import type { ManifestDocument } from '../model/yaml-documents.js'
 import { readWorkloadPods, WORKLOAD_KINDS } from './workload-pods.js'
+import { readControllerRef, workloadOfController } from './workload-owner.js'
 
 /** An object of a kind netpol does not model (Service, ConfigMap, Route, ...). */
 export interface SkippedObject {
@@ -167,14 +168,19 @@ function collectObject(r: ObjectReader, obj: PlainMap, kind: string, options: Co
   } else if (kind === 'Pod') {
     if (!takePods(r, options, 1, [])) return
     const spec = readPodSpec(r, obj.spec, ['spec'])
+    const owner = workloadOfController(readControllerRef(r, isPlainMap(obj.metadata) ? obj.metadata : {}), meta.labels)
+    const ips = readPodIps(r, obj.status, ['status'])
+    // Checked like any pod, then left out as the live reader leaves it out (a dump's completed Job pods).
+    if (podHasFinished(obj.status)) return
     out.pods.push({
       namespace,
       name: meta.name,
       labels: meta.labels,
-      ips: readPodIps(r, obj.status, ['status']),
+      ips,
       containerPorts: spec.containerPorts,
       hostNetwork: spec.hostNetwork,
       ...(spec.nodeName ? { nodeName: spec.nodeName } : {}),
+      ...(owner ? { owner } : {}),
       source,
     })
   } else if ((WORKLOAD_KINDS as readonly string[]).includes(kind)) {

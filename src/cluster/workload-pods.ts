@@ -2,15 +2,17 @@
  * @module Workloads become the pods their pod template describes: `<workload>-<i>` for each
  * replica (Deployment, StatefulSet, ReplicaSet, ReplicationController: `spec.replicas`, default
  * 1), one pod for a DaemonSet, Job or CronJob. Pods carry the template's labels and container
- * ports and name their owner.
+ * ports, name the object they were made from (`template`) and belong to its workload (`owner`:
+ * the object itself, or its controller, e.g. the Deployment of a ReplicaSet).
  */
 import { matchesSelector } from '../engine/selector.js'
 import type { FieldPath } from '../model/field-path.js'
 import { readLabels, readLabelSelector } from '../model/labels.js'
 import { readTemplateLabels } from '../model/object-meta.js'
-import type { ObjectReader, PlainMap } from '../model/object-reader.js'
+import { isPlainMap, type ObjectReader, type PlainMap } from '../model/object-reader.js'
 import { readPodSpec } from '../model/pod-spec.js'
 import type { LabelSelector, Labels, OwnerRef, Pod, SourceRef } from '../model/types.js'
+import { readControllerRef, workloadOfController } from './workload-owner.js'
 
 export const WORKLOAD_KINDS: readonly OwnerRef['kind'][] = [
   'Deployment',
@@ -101,7 +103,10 @@ export function readWorkloadPods(
   if (r.errors.length === before) checkSelector(r, spec, kind, typeof obj.apiVersion === 'string' ? obj.apiVersion : '', labels, path)
   const podSpec = readPodSpec(r, template.spec, [...path, 'spec'])
   if (!admit(replicas, REPLICATED.includes(kind) ? ['spec', 'replicas'] : [])) return []
-  const owner: OwnerRef = { kind, name }
+  const madeFrom: OwnerRef = { kind, name }
+  // A ReplicaSet a Deployment made, a Job a CronJob made: the pods belong to the controller.
+  const metadata = isPlainMap(obj.metadata) ? obj.metadata : {}
+  const owner = workloadOfController(readControllerRef(r, metadata), labels) ?? madeFrom
   const pods: Pod[] = []
   for (let i = 0; i < replicas; i++) {
     pods.push({
@@ -113,6 +118,7 @@ export function readWorkloadPods(
       hostNetwork: podSpec.hostNetwork,
       ...(podSpec.nodeName ? { nodeName: podSpec.nodeName } : {}),
       owner,
+      template: madeFrom,
       source,
     })
   }

@@ -5,8 +5,9 @@
  */
 import type { ClusterState, Namespace, NetworkPolicy, Pod } from '../model/types.js'
 
+/** The object a pod came from: its workload object when made from a template, else the Pod itself. */
 function podGroup(p: Pod): string {
-  return p.owner ? `${p.namespace}/${p.owner.kind}/${p.owner.name}` : `${p.namespace}/Pod/${p.name}`
+  return p.template ? `${p.namespace}/${p.template.kind}/${p.template.name}` : `${p.namespace}/Pod/${p.name}`
 }
 
 /** With `prune`, the new manifests are the whole truth (like `kubectl apply --prune` of everything). */

@@ -92,3 +92,13 @@ export function readPodIps(r: ObjectReader, value: unknown, path: FieldPath): st
   if (list.length === 0) add(status.podIP, [...path, 'podIP'])
   return ips
 }
+
+/**
+ * A pod in phase Succeeded or Failed has given its address back (it may already belong to another
+ * pod) and takes no more connections: the analysis leaves it out, from a file or a live cluster.
+ */
+export function podHasFinished(status: unknown): boolean {
+  if (typeof status !== 'object' || status === null) return false
+  const phase = (status as { phase?: unknown }).phase
+  return phase === 'Succeeded' || phase === 'Failed'
+}

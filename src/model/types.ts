@@ -134,7 +134,13 @@ export interface Pod {
   /** Policies neither select nor match hostNetwork pods by selector; only ipBlock sees their IPs. */
   readonly hostNetwork: boolean
   readonly nodeName?: string
+  /**
+   * The workload the pod belongs to: its controller from `ownerReferences` (a Deployment for a pod
+   * of its ReplicaSet), or the workload whose template it was made from. Absent: its own workload.
+   */
   readonly owner?: OwnerRef
+  /** Set when netpol made the pod from this workload object's pod template (not read as a Pod). */
+  readonly template?: OwnerRef
   readonly source: SourceRef
 }
 

@@ -6,6 +6,7 @@ import { createEngine } from '../../src/engine/engine.js'
 import { allowsSomethingNew, diffConnectivity, type DiffResult } from '../../src/analyze/diff.js'
 import { parseCidr, cidrRange, formatIp } from '../../src/model/cidr.js'
 import type { ClusterState } from '../../src/model/types.js'
+import { convertPod } from '../../src/cluster/live-objects.js'
 
 const FIXTURES = join(import.meta.dirname, '../fixtures')
 
@@ -159,14 +160,19 @@ spec: {containers: [{name: c, image: i, ports: [{containerPort: 5432}]}]}
     ).state
     // As the live source converts it: owned by the Deployment's ReplicaSet, named by the ReplicaSet.
     const web = manifests.pods.find((p) => p.name === 'web-0')!
-    const live: ClusterState = {
-      ...manifests,
-      pods: manifests.pods.map((p) =>
-        p === web
-          ? { ...web, name: 'web-7d9f8c6b5-x2x9q', labels: { ...web.labels, 'pod-template-hash': '7d9f8c6b5' }, owner: { kind: 'ReplicaSet', name: 'web-7d9f8c6b5' }, source: { file: 'api', line: 0 } }
-          : p,
-      ),
-    }
+    const converted = convertPod({
+      metadata: {
+        name: 'web-7d9f8c6b5-x2x9q',
+        namespace: 'a',
+        labels: { app: 'web', 'pod-template-hash': '7d9f8c6b5' },
+        ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web-7d9f8c6b5', uid: 'u1', controller: true }],
+      },
+      spec: { containers: [{ name: 'c', image: 'i', ports: [{ containerPort: 80, protocol: 'TCP' }] }] },
+      status: { phase: 'Running' },
+    })
+    if (!converted.ok || !converted.value) throw new Error('not converted')
+    const livePod = converted.value
+    const live: ClusterState = { ...manifests, pods: manifests.pods.map((p) => (p === web ? livePod : p)) }
     const result = diff(live, manifests)
     expect(result.rows).toEqual([])
     expect(result.groupsAdded).toEqual([])

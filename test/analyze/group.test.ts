@@ -5,6 +5,7 @@ import { computeMatrix, defaultPorts } from '../../src/analyze/matrix.js'
 import { groupMatrix, podGroup } from '../../src/analyze/group.js'
 import { renderGroupedMatrix } from '../../src/render/grouped-matrix.js'
 import type { Pod } from '../../src/model/types.js'
+import { convertPod } from '../../src/cluster/live-objects.js'
 
 const STATE = loadManifestText(
   `
@@ -56,7 +57,18 @@ describe('grouping', () => {
   })
 
   it('a live pod owned by a Deployment ReplicaSet groups under the Deployment', () => {
-    const pod: Pod = { ...STATE.pods[0], name: 'web-5f7b-abcde', labels: { app: 'web', 'pod-template-hash': '5f7b' }, owner: { kind: 'ReplicaSet', name: 'web-5f7b' } }
+    const converted = convertPod({
+      metadata: {
+        name: 'web-5f7b-abcde',
+        namespace: 'a',
+        labels: { app: 'web', 'pod-template-hash': '5f7b' },
+        ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web-5f7b', uid: 'u1', controller: true, blockOwnerDeletion: true }],
+      },
+      spec: { containers: [{ name: 'c', image: 'i' }] },
+      status: { phase: 'Running', podIP: '10.0.0.9' },
+    })
+    if (!converted.ok || !converted.value) throw new Error('not converted')
+    const pod: Pod = converted.value
     expect(podGroup(pod, 'workload').key).toBe('a/web[Deployment]')
   })
 

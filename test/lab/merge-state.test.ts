@@ -13,7 +13,7 @@ const policy = (namespace: string, name: string, labels: Record<string, string>)
   source: { file: 'p.yaml', line: 1 },
 })
 
-const owned = (name: string, i: number) => pod('x', `${name}-${i}`, { app: name }, [], { owner: { kind: 'Deployment', name } })
+const owned = (name: string, i: number) => pod('x', `${name}-${i}`, { app: name }, [], { owner: { kind: 'Deployment', name }, template: { kind: 'Deployment', name } })
 
 const running: ClusterState = {
   namespaces: [ns('x', { team: 'a' }), ns('y')],
@@ -32,6 +32,12 @@ describe('mergeClusterState (lab apply)', () => {
   it("replaces a workload's pods as a group, so scaling down removes pods", () => {
     const merged = mergeClusterState(running, { namespaces: [], pods: [owned('web', 0)], policies: [] })
     expect(merged.pods.map((p) => p.name)).toEqual(['solo', 'web-0'])
+  })
+
+  it('a Pod that names a workload as its owner replaces only itself (kubectl apply of a Pod)', () => {
+    const dumped = pod('x', 'web-7d9f8-abcde', { app: 'web' }, [], { owner: { kind: 'Deployment', name: 'web' } })
+    const merged = mergeClusterState(running, { namespaces: [], pods: [dumped], policies: [] })
+    expect(merged.pods.map((p) => p.name)).toEqual(['solo', 'web-0', 'web-1', 'web-2', 'web-7d9f8-abcde'])
   })
 
   it('a namespace only referenced by the new manifests keeps its declared labels', () => {
