@@ -102,7 +102,8 @@ function reportError(err: unknown, io: CliIO): number {
   }
   const message = err instanceof Error ? err.message : String(err)
   io.stderr(`internal error: ${printable(message)}\n`)
-  if (io.env.NETPOL_DEBUG && err instanceof Error && err.stack) io.stderr(`${err.stack}\n`)
+  // The stack's first lines repeat the message (already printed, escaped): only the frames, each escaped.
+  if (io.env.NETPOL_DEBUG && err instanceof Error && err.stack) io.stderr(`${err.stack.split('\n').filter((l) => /^\s+at /.test(l)).map(printable).join('\n')}\n`)
   else io.stderr('(set NETPOL_DEBUG=1 for a stack trace, and please report this as a bug)\n')
   return EXIT_INTERNAL
 }

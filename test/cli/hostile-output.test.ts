@@ -9,7 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { Readable } from 'node:stream'
 import { runCliInProcess } from './run-cli-in-process.js'
+import { runCli } from '../../src/cli/main.js'
 import { checkXml } from '../render/xml-check.js'
 
 const root = resolve(import.meta.dirname, '../..')
@@ -123,6 +125,27 @@ describe('human output escapes text from input', () => {
     for (const r of [field, syntax, flag, option, missing]) {
       expectSafe(r.stdout)
       expectSafe(r.stderr)
+    }
+  })
+
+  it('internal errors: the message and, with NETPOL_DEBUG, the stack frames', async () => {
+    for (const debug of [undefined, '1']) {
+      let stderr = ''
+      const code = await runCli(['check', '-'], {
+        stdout: () => {
+          throw new Error('boom \u001b]0;x\u0007\nPASS forged-internal')
+        },
+        stderr: (t) => void (stderr += t),
+        stdin: Readable.from(['apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n']),
+        stdoutIsTTY: false,
+        stderrIsTTY: false,
+        env: debug ? { NETPOL_DEBUG: debug } : {},
+        cwd: dir,
+      })
+      expect(code).toBe(3)
+      expectSafe(stderr)
+      expect(stderr).toContain('internal error: boom \\x1b]0;x\\x07\\nPASS forged-internal\n')
+      if (debug) expect(stderr).toMatch(/^ {4}at /m)
     }
   })
 
