@@ -8,7 +8,7 @@
  * if it is killed, the next `lab apply` does (lab-reconcile.ts) before it applies anything.
  */
 import type { ClusterState } from '../model/types.js'
-import type { LabContext } from './lab-context.js'
+import { LabInterrupted, type LabContext } from './lab-context.js'
 import type { LabState } from './lab-state.js'
 import { diffTopology, planTopology } from './topology.js'
 import { addPods, applyAllNodes, removePods, startServers } from './lab-build.js'
@@ -77,12 +77,26 @@ export async function applyClusterState(ctx: LabContext, running: LabState, desi
   // From here on the kernel changes: a killed apply leaves this record for the next one to repair.
   const applying: LabState = { ...running, phase: 'applying', updatedAt: new Date().toISOString(), pending: { cluster: plan.state, topology: plan.topology } }
   await writeLabState(ctx.root, applying)
+  // SIGINT/SIGTERM: stop at the next step and put the lab back (Ctrl-C also kills the `ip`/`nft`
+  // being run, whose failure then means "interrupted").
+  let interrupted: NodeJS.Signals | undefined
+  const onSignal = (signal: NodeJS.Signals): void => {
+    interrupted ??= signal
+  }
+  const checkpoint = (): void => {
+    if (interrupted !== undefined) throw new LabInterrupted(interrupted, 'put the lab back as it was before this apply')
+  }
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
   try {
     // Gone (or recreated) pods first: a recreated pod reuses its namespace name, a new pod may reuse an address.
     await removePods(running.topology, change.removed, running.servers, name)
     for (const p of change.removed) delete servers[key(p)]
+    checkpoint()
     await addPods(plan.topology, change.added)
+    checkpoint()
     await applyAllNodes(ctx.dataplane, plan.topology, plan.state, running.cluster)
+    checkpoint()
     const oldPids: number[] = []
     for (const p of change.portsChanged) {
       const pid = servers[key(p)]
@@ -90,6 +104,7 @@ export async function applyClusterState(ctx: LabContext, running: LabState, desi
     }
     await stopProcesses(oldPids)
     Object.assign(servers, await startServers(name, dir, [...change.added, ...change.portsChanged]))
+    checkpoint()
   } catch (err) {
     // Pods may already be gone or half added: put the lab back as it was. If even that fails, the
     // state stays `applying` and the next `lab apply` tries again.
@@ -97,8 +112,13 @@ export async function applyClusterState(ctx: LabContext, running: LabState, desi
       await reconcileLab(ctx, { ...applying, servers })
     } catch (repairErr) {
       ctx.warn(`lab "${name}" could not be put back as it was (${repairErr instanceof Error ? repairErr.message : String(repairErr)}); the next \`lab apply\` tries again, or \`lab down\` removes it`)
+      throw err
     }
+    if (interrupted !== undefined) throw new LabInterrupted(interrupted, 'put the lab back as it was before this apply')
     throw err
+  } finally {
+    process.removeListener('SIGINT', onSignal)
+    process.removeListener('SIGTERM', onSignal)
   }
 
   const { pending: _done, ...base } = running

@@ -11,10 +11,10 @@ export interface LabContext {
   readonly warn: (message: string) => void
 }
 
-/** `lab up` was interrupted (SIGINT/SIGTERM); what it had built is removed again. */
+/** `lab up` or `lab apply` was interrupted (SIGINT/SIGTERM); what it had done is undone. Exit 130. */
 export class LabInterrupted extends Error {
-  constructor(signal: string) {
-    super(`interrupted by ${signal}; removed the partly built lab`)
+  constructor(signal: string, undone = 'removed the partly built lab') {
+    super(`interrupted by ${signal}; ${undone}`)
     this.name = 'LabInterrupted'
   }
 }

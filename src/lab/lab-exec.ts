@@ -6,6 +6,7 @@ import { UsageError } from '../cli/errors.js'
 import type { CliIO } from '../cli/io.js'
 import type { LabState } from './lab-state.js'
 import type { LabPod } from './topology.js'
+import { assertLabNetns } from './netns.js'
 
 /** kubectl's names for workload kinds, as in `kubectl exec deploy/web`. */
 const WORKLOAD_KINDS: Readonly<Record<string, string>> = {
@@ -58,6 +59,7 @@ export function findPod(state: LabState, ref: string, namespace?: string): LabPo
 /** Runs `command` in the pod's namespace; resolves with its exit code (128+signal when killed). */
 export function execInPod(pod: LabPod, command: readonly string[], io: CliIO): Promise<number> {
   if (command.length === 0) throw new UsageError('no command given: lab exec POD -- COMMAND [ARGS...]')
+  assertLabNetns(pod.netns)
   const interactive = io.stdin === process.stdin
   return new Promise((resolve, reject) => {
     const child = spawn('ip', ['netns', 'exec', pod.netns, ...command], {

@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process'
 import { constants, openSync, closeSync, readFileSync } from 'node:fs'
 import { readdir, readFile } from 'node:fs/promises'
 import { labScriptPath, type LabScript } from './lab-scripts.js'
+import { assertLabNetns } from './netns.js'
 
 export interface StartOptions {
   readonly lab: string
@@ -22,6 +23,7 @@ export interface StartOptions {
  * once it printed `ready` (rejects with its log when it exits or stays silent).
  */
 export function startLabProcess(o: StartOptions): Promise<number> {
+  assertLabNetns(o.netns)
   const script = labScriptPath(o.script)
   // Never through a symbolic link: the file is in the lab's own directory, opened as root.
   const log = openSync(o.logFile, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o644)

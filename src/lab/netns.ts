@@ -6,6 +6,7 @@ import { readdir } from 'node:fs/promises'
 import { runChecked, runCommand } from './run-command.js'
 import { isLabNetns, NETNS_PREFIX } from './lab-names.js'
 import { script } from './ip-script.js'
+import { parseIp } from '../model/cidr.js'
 
 /** `ip -batch` in the host: only `netns add` lines for lab namespaces ever go here. */
 export async function netnsAdd(names: readonly string[]): Promise<void> {
@@ -50,6 +51,7 @@ export async function setNetnsSysctl(netns: string, key: string, value: string):
 export async function forgetConntrackIn(netns: string, ips: readonly string[]): Promise<void> {
   assertLabNetns(netns)
   for (const ip of ips) {
+    if (parseIp(ip) === undefined) throw new Error(`refusing to pass ${JSON.stringify(ip)} to conntrack: not an IP address`)
     for (const flag of ['-s', '-d']) {
       // Exit 1 means "no entry matched"; a missing tool (ENOENT) is fine too.
       await runCommand('ip', ['netns', 'exec', netns, 'conntrack', '-D', flag, ip]).catch(() => undefined)
@@ -94,7 +96,7 @@ export async function deleteNetns(names: readonly string[]): Promise<void> {
   if (stuck.length > 0) throw new Error(`could not delete network namespaces ${stuck.join(', ')}: ${r.stderr.trim()}`)
 }
 
-function assertLabNetns(netns: string): void {
+export function assertLabNetns(netns: string): void {
   // A guard against ever pointing `ip` at a namespace the lab does not own (or at the host):
   // exactly the shapes lab-names.ts makes.
   if (!/^netpol-[a-z0-9](?:[a-z0-9-]{0,22}[a-z0-9])?-(?:fabric|node-\d{1,2}|p-[0-9a-f]{10})$/.test(netns)) {

@@ -40,15 +40,15 @@ spec: ${policy}
 const SMALL = manifest(2, '{podSelector: {}, ingress: [{from: [{podSelector: {}}]}]}')
 const BIG = manifest(7, '{podSelector: {matchLabels: {app: web}}, policyTypes: [Ingress]}')
 
-/** Runs `netpol lab apply <file>` and SIGKILLs it as soon as `ready()` says so. */
-async function killApplyWhen(file: string, ready: () => Promise<boolean>): Promise<BuiltCliRun> {
+/** Runs `netpol lab apply <file>` and sends it `signal` (SIGKILL) as soon as `ready()` says so. */
+async function killApplyWhen(file: string, ready: () => Promise<boolean>, signal: NodeJS.Signals = 'SIGKILL'): Promise<BuiltCliRun> {
   let pid = 0
   let stop = false
   const run = runBuiltCli(['lab', 'apply', '--prune', file], { env: { NETPOL_LAB_DIR: cli.dir, NETPOL_LAB: cli.name, NO_COLOR: '1' }, onSpawn: (p) => (pid = p) })
   const poll = (async () => {
     while (!stop) {
       if (await ready()) {
-        process.kill(pid, 'SIGKILL')
+        process.kill(pid, signal)
         return
       }
       await new Promise((r) => setTimeout(r, 2))
@@ -115,5 +115,20 @@ describe('lab apply killed with SIGKILL half-way', () => {
     const run = await killApplyWhen(join(cli.dir, 'big.yaml'), async () => (await findLabProcesses(cli.name)).length > 2)
     expect(run.signal).toBe('SIGKILL')
     await expectNotReadyThenRecovers(join(cli.dir, 'big.yaml'), 7)
+  })
+
+  it('interrupted by SIGTERM (or Ctrl-C): stops, puts the lab back as it was, exits 130', async () => {
+    const before = JSON.parse((await netpol(['lab', 'status', '-o', 'json'])).stdout)
+    const run = await killApplyWhen(join(cli.dir, 'small.yaml'), async () => (await listLabNetns(cli.name)).length < 1 + 2 + 7, 'SIGTERM')
+    expect(run.code).toBe(130)
+    expect(run.stderr).toMatch(/error: interrupted by SIGTERM; put the lab back as it was before this apply/)
+    const after = JSON.parse((await netpol(['lab', 'status', '-o', 'json'])).stdout)
+    expect(after.ready).toBe(true)
+    expect(after.pods.map((p: { pod: string; ip: string }) => `${p.pod} ${p.ip}`)).toEqual(before.pods.map((p: { pod: string; ip: string }) => `${p.pod} ${p.ip}`))
+    expect(after.pods.every((p: { server: string }) => p.server === 'running')).toBe(true)
+    expect((await listLabNetns(cli.name)).length).toBe(1 + 2 + 7)
+    expect((await findLabProcesses(cli.name)).length).toBe(7)
+    const check = await netpol(['lab', 'probe', '-o', 'json'])
+    expect(JSON.parse(check.stdout).disagreements).toEqual([])
   })
 })

@@ -166,7 +166,17 @@ Examples:
       // Addresses are assumed after merging with the running lab (labApply), not here.
       const { state } = await loadInput(paths, ctx.io, { namespace: flags.namespace, podCidr: 'none', maxPods: flags.maxPods, maxFileSize: flags.maxFileSize })
       const lc = labContext(ctx)
-      const r = await withLabLock(lc.root, name, 'apply', () => labApply(lc, { name, manifests: absolutePaths(paths, ctx.io.cwd), state, prune: flags.prune, ...(podCidr === undefined ? {} : { podCidr }) }))
+      let r
+      try {
+        r = await withLabLock(lc.root, name, 'apply', () => labApply(lc, { name, manifests: absolutePaths(paths, ctx.io.cwd), state, prune: flags.prune, ...(podCidr === undefined ? {} : { podCidr }) }))
+      } catch (err) {
+        if (err instanceof LabInterrupted) {
+          ctx.io.stderr(`error: ${printable(err.message)}\n`)
+          ctx.exitCode = 130
+          return
+        }
+        throw err
+      }
       const parts = [
         `${r.state.cluster.policies.length} policies`,
         `${r.state.topology.pods.length} pods`,
