@@ -19,18 +19,28 @@ export interface AgentMetrics {
   readonly watchEvents: Counter<'resource' | 'type'>
   readonly relists: Counter<'resource'>
   readonly invalidObjects: Gauge<'kind'>
+  /** Lines, events and list items from the API server refused before use (see api-envelope.ts). */
+  readonly rejectedObjects: Counter<'resource' | 'reason'>
+  /** Syncs that failed before reaching nft (building the state or compiling the ruleset). */
+  readonly syncErrors: Counter
   readonly pods: Gauge<'scope'>
   readonly policies: Gauge
   readonly deniedConnections: Counter<'direction' | 'namespace'>
   readonly allowedConnections: Counter<'direction' | 'namespace' | 'policy'>
   readonly ready: Gauge
+  /** Where the `ready` gauge reads its value at each scrape. */
+  setReadySource(source: () => boolean): void
 }
 
 export function createAgentMetrics(options: { defaultMetrics?: boolean } = {}): AgentMetrics {
   const registry = new Registry()
   if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'netpol_agent_' })
   const registers = [registry]
+  let readySource: () => boolean = () => false
   return {
+    setReadySource(source) {
+      readySource = source
+    },
     registry,
     syncLatency: new Histogram({
       name: 'netpol_agent_sync_latency_seconds',
@@ -69,6 +79,20 @@ export function createAgentMetrics(options: { defaultMetrics?: boolean } = {}): 
       labelNames: ['direction', 'namespace', 'policy'],
       registers,
     }),
-    ready: new Gauge({ name: 'netpol_agent_ready', help: '1 once the first full sync has been applied.', registers }),
+    rejectedObjects: new Counter({
+      name: 'netpol_agent_rejected_objects_total',
+      help: 'Input from the API server refused before use (the last good objects are kept and the resource relisted), by resource and reason (not-json, too-large, too-deep, bad-event-type, no-object, no-metadata, bad-name, bad-namespace, bad-resource-version, wrong-kind, bad-status, bad-list, duplicate).',
+      labelNames: ['resource', 'reason'],
+      registers,
+    }),
+    syncErrors: new Counter({ name: 'netpol_agent_sync_errors_total', help: 'Syncs that failed while building the state or compiling the ruleset (the applied ruleset stays; retried with backoff).', registers }),
+    ready: new Gauge({
+      name: 'netpol_agent_ready',
+      help: '1 while the agent is ready: a live watch on every resource and the current state applied (as /readyz).',
+      registers,
+      collect() {
+        this.set(readySource() ? 1 : 0)
+      },
+    }),
   }
 }

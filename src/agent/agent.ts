@@ -16,6 +16,8 @@ import { qualifiedName, type ClusterState, type Pod } from '../model/types.js'
 import { formatDiagnostic } from '../model/diagnostic.js'
 import type { AgentMetrics } from './agent-metrics.js'
 import type { AgentDataplane, CompiledRuleset, DeniedRecord } from './agent-dataplane.js'
+import type { ResourceKind } from './api-envelope.js'
+import { setLongInterval, setLongTimeout, type LongTimer } from './long-timer.js'
 import { ResourceWatcher, type ResourceWatcherOptions } from './resource-watcher.js'
 import { rulesetStats } from './ruleset-stats.js'
 
@@ -33,8 +35,15 @@ export interface AgentOptions {
   readonly denyPollIntervalMs?: number
   /** How often the per-policy counters are read besides each scrape. 0 = only on scrapes. @default 30000 */
   readonly counterPollIntervalMs?: number
+  /**
+   * A watch may be down this long before the agent stops reporting ready (reconnects after the
+   * server's watch timeout take milliseconds); changes may wait this long to be applied. @default 30000
+   */
+  readonly readyGraceMs?: number
+  /** The sync loop counts as stuck (liveness fails) when a sync runs, or is due, this long without progress. @default 300000 */
+  readonly stuckAfterMs?: number
   /** Passed to each resource's watcher as they are. */
-  readonly watch?: Pick<ResourceWatcherOptions, 'backoffInitialMs' | 'backoffMaxMs' | 'watchTimeoutSeconds' | 'idleTimeoutMs' | 'pageSize' | 'list'>
+  readonly watch?: Pick<ResourceWatcherOptions, 'backoffInitialMs' | 'backoffMaxMs' | 'watchTimeoutSeconds' | 'idleTimeoutMs' | 'pageSize' | 'maxLineBytes' | 'limits' | 'getPage'>
 }
 
 export type ResourceName = 'namespaces' | 'pods' | 'networkpolicies'
@@ -45,9 +54,20 @@ const PATHS: Record<ResourceName, string> = {
   networkpolicies: '/apis/networking.k8s.io/v1/networkpolicies',
 }
 
+const KINDS: Record<ResourceName, ResourceKind> = {
+  namespaces: { kind: 'Namespace', namespaced: false },
+  pods: { kind: 'Pod', namespaced: true },
+  networkpolicies: { kind: 'NetworkPolicy', namespaced: true },
+}
+
 /** What /healthz, /readyz and tests read. */
 export interface AgentStatus {
+  /** A live watch on every resource, and the current state applied (see docs/agent.md). */
   readonly ready: boolean
+  /** Why not ready (empty when ready). */
+  readonly notReady: readonly string[]
+  /** False only when the sync loop is stuck. */
+  readonly live: boolean
   readonly synced: Readonly<Record<ResourceName, boolean>>
   readonly connected: Readonly<Record<ResourceName, boolean>>
   readonly applies: number
@@ -55,23 +75,27 @@ export interface AgentStatus {
   readonly lastApplyAt?: string
   readonly lastError?: string
   readonly rulesetBytes: number
+  /** Inputs refused since start (see netpol_agent_rejected_objects_total). */
+  readonly rejected: number
 }
 
 export class Agent {
   readonly watchers: Readonly<Record<ResourceName, ResourceWatcher>>
-  private readonly builder = new LiveStateBuilder()
+  private readonly builder: LiveStateBuilder
   private readonly minInterval: number
+  private readonly readyGraceMs: number
+  private readonly stuckAfterMs: number
   private stopped = true
   private running = false
   private dirty = false
   private forceApply = false
   private pendingSince: number | undefined
   private lastSyncStart = -Infinity
-  private syncTimer: NodeJS.Timeout | undefined
+  private syncTimer: LongTimer | undefined
   private retryTimer: NodeJS.Timeout | undefined
-  private resyncTimer: NodeJS.Timeout | undefined
-  private denyTimer: NodeJS.Timeout | undefined
-  private counterTimer: NodeJS.Timeout | undefined
+  private resyncTimer: LongTimer | undefined
+  private denyTimer: LongTimer | undefined
+  private counterTimer: LongTimer | undefined
   private collecting: Promise<void> | undefined
   private applyBackoffMs = 1000
   private applied: CompiledRuleset | undefined
@@ -87,17 +111,40 @@ export class Agent {
   private podIpIndex: { state: ClusterState; map: Map<string, Pod> } | undefined
   private idle: Array<() => void> = []
   private readonly log: Logger
+  /** performance.now() since when the stores hold changes not yet in the kernel. */
+  private unsyncedSince: number | undefined
+  private syncStartedAt = 0
+  private lastSyncEndAt = 0
+  private rejectedCount = 0
+  private syncErrorCount = 0
 
   constructor(private readonly options: AgentOptions) {
-    this.minInterval = options.minSyncIntervalMs ?? 200
+    this.minInterval = duration('minSyncIntervalMs', options.minSyncIntervalMs, 200)
+    this.readyGraceMs = duration('readyGraceMs', options.readyGraceMs, 30_000)
+    this.stuckAfterMs = duration('stuckAfterMs', options.stuckAfterMs, 300_000)
+    duration('resyncIntervalMs', options.resyncIntervalMs, 0)
+    duration('denyPollIntervalMs', options.denyPollIntervalMs, 0)
+    duration('counterPollIntervalMs', options.counterPollIntervalMs, 0)
+    this.builder = new LiveStateBuilder({ nodeName: options.nodeName })
     this.log = options.logger
+    options.metrics.setReadySource(() => this.status().ready)
     const make = (name: ResourceName): ResourceWatcher =>
       new ResourceWatcher({
         kubeConfig: options.kubeConfig,
         path: PATHS[name],
         name,
+        resource: KINDS[name],
         ...options.watch,
         onChange: () => this.schedule(),
+        onReject: (reason, detail, retryInMs) => {
+          this.rejectedCount++
+          options.metrics.rejectedObjects.inc({ resource: name, reason })
+          const rulesetKept = this.applied !== undefined
+          this.log.error(
+            { event: 'rejected', resource: name, reason, detail, retryInMs, rulesetKept },
+            `${name}: refused input from the API server (${reason}: ${detail}); keeping the last good ${name} and relisting in ${retryInMs} ms`,
+          )
+        },
         onError: (err, retryInMs) => {
           options.metrics.apiErrors.inc({ resource: name })
           const rulesetKept = this.applied !== undefined
@@ -121,34 +168,31 @@ export class Agent {
     for (const w of Object.values(this.watchers)) w.start()
     const resync = this.options.resyncIntervalMs ?? 300_000
     if (resync > 0) {
-      this.resyncTimer = setInterval(() => {
+      this.resyncTimer = setLongInterval(() => {
         // Not an API event: no latency sample.
         this.forceApply = true
-        this.dirty = true
+        this.markDirty()
         this.kick()
       }, resync)
-      this.resyncTimer.unref()
     }
     const counterPoll = this.options.counterPollIntervalMs ?? 30_000
     if (counterPoll > 0 && this.options.dataplane.readCounters) {
-      this.counterTimer = setInterval(() => void this.collectCounters(), counterPoll)
-      this.counterTimer.unref()
+      this.counterTimer = setLongInterval(() => void this.collectCounters(), counterPoll)
     }
     const denyPoll = this.options.denyPollIntervalMs ?? 2000
     if (denyPoll > 0 && this.options.dataplane.readDenied) {
-      this.denyTimer = setInterval(() => void this.pollDenied(), denyPoll)
-      this.denyTimer.unref()
+      this.denyTimer = setLongInterval(() => void this.pollDenied(), denyPoll)
     }
   }
 
   /** Stops watching. The ruleset stays in the kernel: pods keep their policies while the agent restarts. */
   async stop(): Promise<void> {
     this.stopped = true
-    clearTimeout(this.syncTimer)
+    this.syncTimer?.clear()
     clearTimeout(this.retryTimer)
-    clearInterval(this.resyncTimer)
-    clearInterval(this.denyTimer)
-    clearInterval(this.counterTimer)
+    this.resyncTimer?.clear()
+    this.denyTimer?.clear()
+    this.counterTimer?.clear()
     await Promise.all(Object.values(this.watchers).map((w) => w.stop()))
     while (this.running) await new Promise<void>((r) => this.idle.push(r))
   }
@@ -159,8 +203,25 @@ export class Agent {
       pods: f(this.watchers.pods),
       networkpolicies: f(this.watchers.networkpolicies),
     })
+    const now = performance.now()
+    const notReady: string[] = []
+    if (!this.applied) notReady.push('no ruleset applied yet')
+    for (const [name, w] of Object.entries(this.watchers)) {
+      if (w.connected) continue
+      const since = w.connectionChangedAt
+      if (since === 0) notReady.push(`${name}: no watch has been open yet`)
+      else if (now - since >= this.readyGraceMs) notReady.push(`${name}: no live watch for ${seconds(now - since)}`)
+    }
+    if (this.unsyncedSince !== undefined && now - this.unsyncedSince >= this.readyGraceMs) {
+      notReady.push(`changes waiting ${seconds(now - this.unsyncedSince)} to be applied${this.lastError ? ` (last error: ${this.lastError})` : ''}`)
+    }
+    let live = true
+    if (this.running && now - this.syncStartedAt >= this.stuckAfterMs) live = false
+    if (!this.running && this.dirty && !this.stopped && this.allSynced() && now - Math.max(this.lastSyncEndAt, this.unsyncedSince ?? now) >= this.stuckAfterMs) live = false
     return {
-      ready: this.appliedCount > 0,
+      ready: notReady.length === 0,
+      notReady,
+      live,
       synced: per((w) => w.synced),
       connected: per((w) => w.connected),
       applies: this.appliedCount,
@@ -168,6 +229,7 @@ export class Agent {
       ...(this.lastApplyAt ? { lastApplyAt: this.lastApplyAt.toISOString() } : {}),
       ...(this.lastError ? { lastError: this.lastError } : {}),
       rulesetBytes: this.applied?.script.length ?? 0,
+      rejected: this.rejectedCount,
     }
   }
 
@@ -213,14 +275,19 @@ export class Agent {
   private schedule(): void {
     if (this.stopped) return
     if (this.pendingSince === undefined) this.pendingSince = performance.now()
-    this.dirty = true
+    this.markDirty()
     this.kick()
+  }
+
+  private markDirty(): void {
+    this.dirty = true
+    this.unsyncedSince ??= performance.now()
   }
 
   private kick(): void {
     if (this.stopped || this.running || this.syncTimer || this.retryTimer) return
     const wait = Math.max(0, this.lastSyncStart + this.minInterval - performance.now())
-    this.syncTimer = setTimeout(() => {
+    this.syncTimer = setLongTimeout(() => {
       this.syncTimer = undefined
       void this.runSync()
     }, wait)
@@ -239,16 +306,39 @@ export class Agent {
     const since = this.pendingSince
     this.pendingSince = undefined
     this.lastSyncStart = performance.now()
+    this.syncStartedAt = this.lastSyncStart
     try {
-      await this.sync(since)
+      if (await this.sync(since)) {
+        if (!this.dirty) this.unsyncedSince = undefined
+      }
+    } catch (err) {
+      // A bug or an input the compiler refuses: the ruleset in the kernel stays, and the sync is retried.
+      this.syncErrorCount++
+      this.lastError = errorText(err)
+      this.options.metrics.syncErrors.inc()
+      const retryInMs = this.applyBackoffMs
+      this.applyBackoffMs = Math.min(this.applyBackoffMs * 2, 30_000)
+      this.log.error(
+        { event: 'sync-error', err: this.lastError, stack: err instanceof Error ? err.stack : undefined, retryInMs, rulesetKept: this.applied !== undefined },
+        `building or compiling the ruleset failed; the previous ruleset stays in force; retrying in ${retryInMs} ms`,
+      )
+      this.pendingSince = this.pendingSince ?? since
+      this.dirty = true
+      clearTimeout(this.retryTimer)
+      this.retryTimer = setTimeout(() => {
+        this.retryTimer = undefined
+        this.kick()
+      }, retryInMs)
     } finally {
+      this.lastSyncEndAt = performance.now()
       this.running = false
       for (const f of this.idle.splice(0)) f()
       if (this.dirty) this.kick()
     }
   }
 
-  private async sync(since: number | undefined): Promise<void> {
+  /** One sync; true when the kernel now holds the ruleset of the current state. */
+  private async sync(since: number | undefined): Promise<boolean> {
     const { metrics, dataplane, nodeName } = this.options
     const t0 = performance.now()
     const built = this.builder.build(this.watchers.namespaces.objects(), this.watchers.pods.objects(), this.watchers.networkpolicies.objects())
@@ -270,7 +360,7 @@ export class Agent {
         { event: 'sync', result: 'unchanged', namespaces: built.state.namespaces.length, pods: built.state.pods.length, localPods, policies: built.state.policies.length },
         'state changed, ruleset unchanged',
       )
-      return
+      return true
     }
     this.forceApply = false
     // Counters are NOT read here: listing a large table takes nft seconds, which would all be sync
@@ -296,7 +386,7 @@ export class Agent {
         this.retryTimer = undefined
         this.kick()
       }, retryInMs)
-      return
+      return false
     }
     const t3 = performance.now()
     this.applyBackoffMs = 1000
@@ -312,7 +402,6 @@ export class Agent {
     metrics.rulesetBytes.set(stats.bytes)
     metrics.rulesetRules.set(stats.rules)
     metrics.rulesetSets.set(stats.sets)
-    metrics.ready.set(1)
     if (since !== undefined) metrics.syncLatency.observe({ result: 'applied' }, (t3 - since) / 1000)
     this.log.info(
       {
@@ -334,6 +423,7 @@ export class Agent {
       },
       'ruleset applied',
     )
+    return true
   }
 
   private reportInvalid(invalid: readonly InvalidObject[]): void {
@@ -344,7 +434,12 @@ export class Agent {
       const key = `${o.object}@${o.resourceVersion}`
       now.add(key)
       if (this.reportedInvalid.has(key)) continue
-      const handling = o.kind === 'NetworkPolicy' ? 'enforced as deny-all for the pods it selects' : 'left out'
+      const handling =
+        o.kind === 'NetworkPolicy'
+          ? 'enforced as deny-all for the pods it selects'
+          : o.kind === 'Pod'
+            ? 'enforced with the parts that can be read'
+            : 'left out: its pods and policies keep the namespace, with only its name label'
       this.log.error(
         { event: 'invalid-object', kind: o.kind, object: o.object, resourceVersion: o.resourceVersion, errors: o.diagnostics.map(formatDiagnostic) },
         `${o.object} is invalid (${handling}): ${o.diagnostics.map((d) => `${d.field ?? ''} ${d.message}`.trim()).join('; ')}`,
@@ -405,6 +500,17 @@ export class Agent {
     }
     return this.podIpIndex.map
   }
+}
+
+function seconds(ms: number): string {
+  return `${Math.round(ms / 100) / 10} s`
+}
+
+/** A duration option: a finite number >= 0 (timers are safe for any such value, see long-timer.ts). */
+function duration(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw new RangeError(`Agent option ${name} must be a finite number >= 0, got ${String(value)}`)
+  return value
 }
 
 function round(ms: number): number {

@@ -1,6 +1,7 @@
 /**
- * @module The agent's operations endpoints on node:http: `/healthz` (the process serves),
- * `/readyz` (the first full sync has been applied), `/metrics` (Prometheus text format).
+ * @module The agent's operations endpoints on node:http: `/healthz` (liveness: fails only when
+ * the sync loop is stuck), `/readyz` (a live watch on every resource and the current state
+ * applied), `/metrics` (Prometheus text format).
  */
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -41,7 +42,10 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
       res.end(`${JSON.stringify(body)}\n`)
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') return json(405, { error: 'method not allowed' })
-    if (path === '/healthz' || path === '/livez') return json(200, { status: 'ok' })
+    if (path === '/healthz' || path === '/livez') {
+      const s = options.status()
+      return s.live ? json(200, { status: 'ok' }) : json(503, { status: 'stuck', ...s })
+    }
     if (path === '/readyz') {
       const s = options.status()
       return json(s.ready ? 200 : 503, { status: s.ready ? 'ready' : 'not ready', ...s })

@@ -1,17 +1,22 @@
 /**
- * @module One resource kept in sync with the API server: client-node's ListWatch informer (list,
- * then watch from the list's resourceVersion; relist on 410 Gone; bookmarks), wrapped with what
- * client-node 1.x leaves to the application:
+ * @module One resource kept in sync with the API server: LIST (page by page), then WATCH from the
+ * list's resourceVersion with bookmarks and a server-side timeout; resume the watch after a
+ * dropped connection; relist after "410 Gone".
  *
- * - any error stops a 1.x informer: restart it with exponential backoff, resuming the watch from
- *   the last resourceVersion (a relist happens only when the server says 410);
- * - a watch that goes silent longer than the server-side timeout is replaced (a dead path);
- * - the objects live in our own store, replaced in ONE step when a list completes, so a relist never
- *   exposes a half-filled cache and deletions that happened while disconnected are seen.
+ * Everything the server sends is untrusted input (see api-envelope.ts). A LIST page with one
+ * object that cannot be filed is refused whole, and a watch line that is not a well-formed event
+ * ends the watch and forces a relist: in both cases the store keeps the last good objects, the
+ * rejection is reported (`onReject`) and the next attempt waits with exponential backoff. Nothing
+ * here throws into the event loop: every failure ends in the retry loop.
+ *
+ * The objects live in our own store, replaced in ONE step when a whole list has been read and
+ * checked, so a relist never exposes a half-filled cache and deletions that happened while
+ * disconnected are seen.
  */
-import { ListWatch, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node'
-import { apiListAll, type RawList, type RawObject } from '../cluster/live-api.js'
-import { BookmarkWatch } from './bookmark-watch.js'
+import type { KubeConfig } from '@kubernetes/client-node'
+import { apiGetJson, ApiRequestError, type RawObject } from '../cluster/live-api.js'
+import { checkListPage, parseWatchLine, type EnvelopeLimits, type RejectReason, type ResourceKind, type WatchEvent } from './api-envelope.js'
+import { openWatchStream, type WatchStream } from './watch-stream.js'
 
 export interface ResourceWatcherOptions {
   readonly kubeConfig: KubeConfig
@@ -19,34 +24,73 @@ export interface ResourceWatcherOptions {
   readonly path: string
   /** Short name for logs and metrics, e.g. `pods`. */
   readonly name: string
+  /** What the collection holds; objects of another kind are refused. */
+  readonly resource: ResourceKind
   /** Called after the store changed (an event changed an object, or a list replaced the store). */
   readonly onChange: () => void
+  /** A list or watch call failed (network, HTTP error, ERROR event); retried after `retryInMs`. */
   readonly onError?: (err: unknown, retryInMs: number) => void
+  /** Input refused (see RejectReason); the store is kept and the resource relisted after `retryInMs`. */
+  readonly onReject?: (reason: RejectReason, detail: string, retryInMs: number) => void
   readonly onList?: (items: number, resourceVersion: string) => void
+  /** A well-formed watch event arrived (ADDED, MODIFIED, DELETED, BOOKMARK, ERROR). */
   readonly onWatchEvent?: (type: string) => void
   readonly backoffInitialMs?: number
   readonly backoffMaxMs?: number
-  /** Asked of the server for each watch (`timeoutSeconds`). */
+  /** Asked of the server for each watch (`timeoutSeconds`). @default 300 */
   readonly watchTimeoutSeconds?: number
   /** A connected watch with no line for this long is replaced. Default: watch timeout + 30 s. */
   readonly idleTimeoutMs?: number
   readonly pageSize?: number
-  /** The LIST used by the informer; tests and benchmarks may substitute. */
-  readonly list?: (kubeConfig: KubeConfig, path: string, pageSize: number) => Promise<RawList>
+  /** A watch line longer than this is refused without being buffered. @default 16 MiB */
+  readonly maxLineBytes?: number
+  readonly limits?: EnvelopeLimits
+  /** GET of one LIST page (tests and benchmarks may substitute). */
+  readonly getPage?: (kubeConfig: KubeConfig, path: string, query: Readonly<Record<string, string>>) => Promise<unknown>
 }
+
+/** Input the envelope check refused: ends the attempt, keeps the store, forces a relist. */
+class RejectedInput extends Error {
+  constructor(
+    readonly reason: RejectReason,
+    readonly detail: string,
+  ) {
+    super(detail)
+    this.name = 'RejectedInput'
+  }
+}
+
+type WatchOutcome = 'ended' | 'expired' | 'idle' | 'stopped'
+
+/** The API server's answer to a resourceVersion it no longer has. */
+function isGone(err: unknown): boolean {
+  return err instanceof ApiRequestError && err.statusCode === 410
+}
+
+/** Default cap on one watch line: far above etcd's object size limit (1.5 MiB), far below memory trouble. */
+export const DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024
+/** A watch the server ends sooner than this, without one event, counts as a failure (no hot reconnect loop). */
+const MIN_HEALTHY_WATCH_MS = 1000
 
 export class ResourceWatcher {
   private store = new Map<string, RawObject>()
   private generation = 0
-  private informer: ListWatch<KubernetesObject> | undefined
   private stopped = true
-  private retryTimer: NodeJS.Timeout | undefined
   private idleTimer: NodeJS.Timeout | undefined
   private backoffMs: number
   private lastActivity = 0
   private watchOpen = false
   private listed = false
   private storeVersion = 0
+  private resourceVersion = ''
+  /** The last failure was refused input: a watch that merely opens does not reset the backoff. */
+  private distrusted = false
+  /** 410s since the last good event: the first relists at once, repeats back off. */
+  private expiredStreak = 0
+  private stream: WatchStream | undefined
+  private endStream: ((outcome: WatchOutcome) => void) | undefined
+  private wake: (() => void) | undefined
+  private changedAt = 0
 
   constructor(private readonly options: ResourceWatcherOptions) {
     this.backoffMs = options.backoffInitialMs ?? 500
@@ -60,6 +104,11 @@ export class ResourceWatcher {
   /** True while a watch stream is open. */
   get connected(): boolean {
     return this.watchOpen
+  }
+
+  /** performance.now() of the last change of `connected`. */
+  get connectionChangedAt(): number {
+    return this.changedAt
   }
 
   /** Increments whenever the store changes. */
@@ -78,115 +127,222 @@ export class ResourceWatcher {
   start(): void {
     if (!this.stopped) return
     this.stopped = false
-    this.startInformer()
+    const gen = ++this.generation
     const idle = this.options.idleTimeoutMs ?? ((this.options.watchTimeoutSeconds ?? 300) + 30) * 1000
-    this.idleTimer = setInterval(() => this.checkIdle(idle), Math.min(idle, 5000))
+    this.idleTimer = setInterval(() => this.checkIdle(idle), Math.max(10, Math.min(idle, 5000)))
     this.idleTimer.unref()
+    void this.run(gen)
   }
 
   async stop(): Promise<void> {
     this.stopped = true
     this.generation++
-    clearTimeout(this.retryTimer)
     clearInterval(this.idleTimer)
-    this.watchOpen = false
-    const informer = this.informer
-    this.informer = undefined
-    if (informer) await informer.stop()
+    this.setOpen(false)
+    this.endStream?.('stopped')
+    this.wake?.()
   }
 
-  private startInformer(): void {
-    const gen = ++this.generation
-    const current = (): boolean => gen === this.generation && !this.stopped
-    const o = this.options
-    const watch = new BookmarkWatch(o.kubeConfig, o.watchTimeoutSeconds ?? 300, {
-      opened: () => {
-        if (!current()) return
-        this.watchOpen = true
-        this.lastActivity = Date.now()
-        this.backoffMs = o.backoffInitialMs ?? 500
-      },
-      event: (type) => {
-        if (!current()) return
-        this.lastActivity = Date.now()
-        o.onWatchEvent?.(type)
-      },
-    })
-    const list = async (): Promise<RawList> => {
-      const result = await (o.list ?? apiListAll)(o.kubeConfig, o.path, o.pageSize ?? 500)
-      if (current()) this.replaceStore(result)
-      return result
+  private current(gen: number): boolean {
+    return gen === this.generation && !this.stopped
+  }
+
+  private setOpen(open: boolean): void {
+    if (this.watchOpen === open) return
+    this.watchOpen = open
+    this.changedAt = performance.now()
+  }
+
+  private async run(gen: number): Promise<void> {
+    while (this.current(gen)) {
+      let delay = 0
+      try {
+        if (this.resourceVersion === '') await this.relist(gen)
+        if (!this.current(gen)) return
+        const startedAt = performance.now()
+        const before = this.storeVersion
+        const outcome = await this.watchOnce(gen)
+        if (outcome === 'stopped') return
+        if (outcome === 'expired') {
+          this.resourceVersion = ''
+          delay = this.expiredStreak++ === 0 ? 0 : this.nextBackoff()
+        } else if (outcome === 'idle') {
+          // A silent stream past the server's own timeout: the path is dead; start over.
+          this.resourceVersion = ''
+        } else if (performance.now() - startedAt < MIN_HEALTHY_WATCH_MS && this.storeVersion === before) {
+          delay = this.nextBackoff()
+          this.options.onError?.(new ApiRequestError(`${this.options.path}: the server ended the watch at once`), delay)
+        }
+      } catch (err) {
+        this.setOpen(false)
+        if (!this.current(gen)) return
+        if (err instanceof RejectedInput) {
+          this.resourceVersion = ''
+          this.distrusted = true
+          delay = this.nextBackoff()
+          this.options.onReject?.(err.reason, err.detail, delay)
+        } else if (isGone(err)) {
+          this.resourceVersion = ''
+          delay = this.expiredStreak++ === 0 ? 0 : this.nextBackoff()
+        } else {
+          delay = this.nextBackoff()
+          this.options.onError?.(err, delay)
+        }
+      }
+      this.setOpen(false)
+      if (delay > 0) await this.sleep(delay, gen)
     }
-    const informer = new ListWatch<KubernetesObject>(o.path, watch, list as () => Promise<any>, false)
-    informer.on('add', (obj) => current() && this.put(obj as RawObject))
-    informer.on('update', (obj) => current() && this.put(obj as RawObject))
-    informer.on('delete', (obj) => current() && this.remove(obj as RawObject))
-    informer.on('connect', () => {
-      // Fired before every (re)list/(re)watch: the previous stream is gone.
-      if (current()) this.watchOpen = false
-    })
-    informer.on('error', (err) => {
-      if (!current()) return
-      this.watchOpen = false
-      this.scheduleRestart(err)
-    })
-    this.informer = informer
-    informer.start().catch((err: unknown) => current() && this.scheduleRestart(err))
   }
 
-  private scheduleRestart(err: unknown): void {
-    clearTimeout(this.retryTimer)
+  private nextBackoff(): number {
     const delay = this.backoffMs
     this.backoffMs = Math.min(this.backoffMs * 2, this.options.backoffMaxMs ?? 30_000)
-    this.options.onError?.(err, delay)
-    const gen = this.generation
-    this.retryTimer = setTimeout(() => {
-      if (gen !== this.generation || this.stopped || !this.informer) return
-      // Same informer: it keeps its resourceVersion, so the watch resumes where it stopped.
-      this.informer.start().catch((e: unknown) => gen === this.generation && this.scheduleRestart(e))
-    }, delay)
+    return delay
+  }
+
+  private healthy(): void {
+    this.backoffMs = this.options.backoffInitialMs ?? 500
+    this.distrusted = false
+    this.expiredStreak = 0
+  }
+
+  private sleep(ms: number, gen: number): Promise<void> {
+    if (!this.current(gen)) return Promise.resolve()
+    return new Promise<void>((resolve) => {
+      const t = setTimeout(() => {
+        this.wake = undefined
+        resolve()
+      }, ms)
+      this.wake = () => {
+        clearTimeout(t)
+        this.wake = undefined
+        resolve()
+      }
+    })
+  }
+
+  /** Reads every page, checks every item, then replaces the store in one step. */
+  private async relist(gen: number): Promise<void> {
+    const o = this.options
+    const getPage = o.getPage ?? ((kc, path, query) => apiGetJson(kc, path, query))
+    const next = new Map<string, RawObject>()
+    let resourceVersion = ''
+    let cont: string | undefined
+    do {
+      const query: Record<string, string> = { limit: String(o.pageSize ?? 500) }
+      if (cont) query.continue = cont
+      const body = await getPage(o.kubeConfig, o.path, query)
+      if (!this.current(gen)) return
+      const page = checkListPage(body, o.resource, o.limits)
+      if (!page.ok) throw new RejectedInput(page.reason, `LIST ${o.path}: ${page.detail}`)
+      if (!cont) resourceVersion = page.value.resourceVersion
+      for (const item of page.value.items) {
+        if (next.has(item.key)) throw new RejectedInput('duplicate', `LIST ${o.path}: ${o.resource.kind} ${item.key} is listed twice`)
+        next.set(item.key, item.object)
+      }
+      cont = page.value.continue
+    } while (cont)
+    const changed = next.size !== this.store.size || [...next].some(([k, v]) => this.store.get(k)?.metadata?.resourceVersion !== v.metadata?.resourceVersion)
+    this.store = next
+    this.resourceVersion = resourceVersion
+    const first = !this.listed
+    this.listed = true
+    o.onList?.(next.size, resourceVersion)
+    if (changed || first) this.changed()
+  }
+
+  /** One watch stream, until the server ends it, the watcher stops, or it must be replaced. */
+  private watchOnce(gen: number): Promise<WatchOutcome> {
+    const o = this.options
+    return new Promise<WatchOutcome>((resolve, reject) => {
+      let settled = false
+      const finish = (outcome: WatchOutcome | Error): void => {
+        if (settled) return
+        settled = true
+        this.endStream = undefined
+        this.stream?.abort()
+        this.stream = undefined
+        this.setOpen(false)
+        if (outcome instanceof Error) reject(outcome)
+        else resolve(outcome)
+      }
+      this.endStream = finish
+      const query = { resourceVersion: this.resourceVersion, allowWatchBookmarks: 'true', timeoutSeconds: String(o.watchTimeoutSeconds ?? 300) }
+      const stream = openWatchStream(
+        o.kubeConfig,
+        o.path,
+        query,
+        {
+          opened: () => {
+            if (settled || !this.current(gen)) return
+            this.setOpen(true)
+            this.lastActivity = performance.now()
+            if (!this.distrusted) this.healthy()
+          },
+          line: (text) => {
+            if (settled || !this.current(gen)) return
+            this.lastActivity = performance.now()
+            const event = parseWatchLine(text, o.resource, o.limits)
+            if (!event.ok) {
+              finish(new RejectedInput(event.reason, `WATCH ${o.path}: ${event.detail}`))
+              return
+            }
+            const end = this.apply(event.value)
+            if (end) finish(end)
+          },
+          oversized: (bytes) => {
+            if (settled || !this.current(gen)) return
+            finish(new RejectedInput('too-large', `WATCH ${o.path}: a line longer than ${o.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES} bytes (${bytes} so far)`))
+          },
+        },
+        o.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES,
+      )
+      this.stream = stream
+      if (settled) stream.abort()
+      stream.done.then(
+        () => finish('ended'),
+        (err: unknown) => finish(err instanceof Error ? err : new Error(String(err))),
+      )
+    })
+  }
+
+  /** Applies one well-formed event; returns how the stream ends when the event ends it. */
+  private apply(event: WatchEvent): WatchOutcome | Error | undefined {
+    this.options.onWatchEvent?.(event.type)
+    switch (event.type) {
+      case 'ERROR':
+        if (event.code === 410) return 'expired'
+        return new ApiRequestError(`WATCH ${this.options.path}: the server sent an error: ${event.message}`, event.code)
+      case 'BOOKMARK':
+        this.resourceVersion = event.resourceVersion
+        this.healthy()
+        return undefined
+      case 'ADDED':
+      case 'MODIFIED': {
+        const old = this.store.get(event.key)
+        this.resourceVersion = event.resourceVersion
+        this.healthy()
+        if (old && old.metadata?.resourceVersion === event.resourceVersion) return undefined
+        this.store.set(event.key, event.object)
+        this.changed()
+        return undefined
+      }
+      case 'DELETED':
+        this.resourceVersion = event.resourceVersion
+        this.healthy()
+        if (this.store.delete(event.key)) this.changed()
+        return undefined
+    }
   }
 
   private checkIdle(idleMs: number): void {
     if (this.stopped || !this.watchOpen) return
-    if (Date.now() - this.lastActivity < idleMs) return
-    // A silent stream past the server's own timeout: the path is dead. Start a fresh informer;
-    // the old one's callbacks are ignored from now on (generation check).
-    const old = this.informer
-    this.watchOpen = false
-    this.startInformer()
-    void old?.stop()
-  }
-
-  private replaceStore(list: RawList): void {
-    const next = new Map<string, RawObject>()
-    for (const item of list.items) next.set(keyOf(item), item)
-    const changed = next.size !== this.store.size || [...next].some(([k, v]) => this.store.get(k)?.metadata?.resourceVersion !== v.metadata?.resourceVersion)
-    this.store = next
-    const first = !this.listed
-    this.listed = true
-    this.options.onList?.(list.items.length, list.metadata.resourceVersion)
-    if (changed || first) this.changed()
-  }
-
-  private put(obj: RawObject): void {
-    const key = keyOf(obj)
-    const old = this.store.get(key)
-    if (old && old.metadata?.resourceVersion !== undefined && old.metadata.resourceVersion === obj.metadata?.resourceVersion) return
-    this.store.set(key, obj)
-    this.changed()
-  }
-
-  private remove(obj: RawObject): void {
-    if (this.store.delete(keyOf(obj))) this.changed()
+    if (performance.now() - this.lastActivity < idleMs) return
+    this.endStream?.('idle')
   }
 
   private changed(): void {
     this.storeVersion++
     this.options.onChange()
   }
-}
-
-function keyOf(o: RawObject): string {
-  return `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`
 }

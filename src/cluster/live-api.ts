@@ -39,12 +39,30 @@ export interface RawList {
 }
 
 const DEFAULT_TIMEOUT_MS = 60_000
+/** A LIST page larger than this is refused (Node cannot hold a string much over 512 MiB). */
+export const MAX_RESPONSE_BYTES = 256 * 1024 * 1024
+/** How much of an error answer's text is quoted in messages. */
+const MAX_DETAIL_CHARS = 300
 
-/** GET `path` (with query) and parse the JSON body; non-2xx answers throw ApiRequestError. */
-export async function apiGetJson(kc: KubeConfig, path: string, query: Readonly<Record<string, string>> = {}, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<unknown> {
+/** A prepared request to the API server: URL, transport and headers with the kubeconfig's credentials. */
+export interface ApiRequest {
+  readonly url: URL
+  readonly send: typeof httpRequest
+  readonly agent: RequestOptions['agent']
+  readonly headers: Readonly<Record<string, string>>
+}
+
+/** Builds the URL of `path` on the current cluster and the credentials for it (tokens, client certificates, exec plugins). */
+export async function prepareApiRequest(kc: KubeConfig, path: string, query: Readonly<Record<string, string>> = {}): Promise<ApiRequest> {
   const cluster = kc.getCurrentCluster()
   if (!cluster) throw new ApiRequestError('no current cluster in the kubeconfig (set a current-context or pass --context)')
-  const url = new URL(cluster.server.replace(/\/+$/, '') + path)
+  let url: URL
+  try {
+    url = new URL(cluster.server.replace(/\/+$/, '') + path)
+  } catch {
+    throw new ApiRequestError(`the kubeconfig's server ${JSON.stringify(cluster.server)} is not a URL`)
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ApiRequestError(`the kubeconfig's server ${JSON.stringify(cluster.server)} is not an http(s) URL`)
   for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v)
   const opts: RequestOptions = { method: 'GET', headers: { Accept: 'application/json' } }
   try {
@@ -58,26 +76,58 @@ export async function apiGetJson(kc: KubeConfig, path: string, query: Readonly<R
   const headers: Record<string, string> = { Accept: 'application/json' }
   for (const [k, v] of Object.entries(opts.headers ?? {})) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : String(v)
   if (opts.auth) headers.Authorization = `Basic ${Buffer.from(opts.auth).toString('base64')}`
-  const send = url.protocol === 'https:' ? httpsRequest : httpRequest
+  return { url, send: url.protocol === 'https:' ? httpsRequest : httpRequest, agent: opts.agent, headers }
+}
+
+/** The message of a non-2xx answer: the Status's message when the body is one, else the start of the text. */
+export function apiErrorFor(url: URL, status: number, statusMessage: string | undefined, text: string): ApiRequestError {
+  let st: { message?: unknown; reason?: unknown } | undefined
+  try {
+    const body: unknown = text ? JSON.parse(text) : undefined
+    if (typeof body === 'object' && body !== null) st = body as typeof st
+  } catch {
+    st = undefined
+  }
+  const reason = typeof st?.reason === 'string' ? st.reason.slice(0, 100) : undefined
+  const message = typeof st?.message === 'string' ? st.message : undefined
+  const detail = (message ?? (text || statusMessage || 'no details')).slice(0, MAX_DETAIL_CHARS)
+  return new ApiRequestError(`GET ${url.pathname}: ${status} ${reason ?? statusMessage ?? ''}: ${detail}`.replace(/ +:/, ':'), status, reason)
+}
+
+/** GET `path` (with query) and parse the JSON body; non-2xx answers throw ApiRequestError. */
+export async function apiGetJson(
+  kc: KubeConfig,
+  path: string,
+  query: Readonly<Record<string, string>> = {},
+  timeoutMs = DEFAULT_TIMEOUT_MS,
+  maxBytes = MAX_RESPONSE_BYTES,
+): Promise<unknown> {
+  const { url, send, agent, headers } = await prepareApiRequest(kc, path, query)
   return await new Promise<unknown>((resolve, reject) => {
-    const req = send(url, { method: 'GET', agent: opts.agent, headers, timeout: timeoutMs }, (res) => {
+    const req = send(url, { method: 'GET', agent, headers, timeout: timeoutMs }, (res) => {
       const chunks: Buffer[] = []
-      res.on('data', (c: Buffer) => chunks.push(c))
+      let bytes = 0
+      res.on('data', (c: Buffer) => {
+        bytes += c.length
+        if (bytes > maxBytes) {
+          req.destroy(new Error(`the answer is larger than ${maxBytes} bytes`))
+          return
+        }
+        chunks.push(c)
+      })
       res.on('error', (e) => reject(new ApiRequestError(`GET ${url.pathname}: ${e.message}`, undefined, undefined, { cause: e })))
       res.on('end', () => {
         const text = Buffer.concat(chunks).toString('utf8')
         const status = res.statusCode ?? 0
+        if (status < 200 || status >= 300) {
+          reject(apiErrorFor(url, status, res.statusMessage, text))
+          return
+        }
         let body: unknown
         try {
           body = text ? JSON.parse(text) : undefined
         } catch {
           body = undefined
-        }
-        if (status < 200 || status >= 300) {
-          const st = body as { message?: string; reason?: string } | undefined
-          const detail = st?.message ?? (text.slice(0, 200) || res.statusMessage || 'no details')
-          reject(new ApiRequestError(`GET ${url.pathname}: ${status} ${st?.reason ?? res.statusMessage ?? ''}: ${detail}`.replace(/ +:/, ':'), status, st?.reason))
-          return
         }
         if (body === undefined) {
           reject(new ApiRequestError(`GET ${url.pathname}: the server answered ${status} with a body that is not JSON`, status))
@@ -100,14 +150,24 @@ export async function apiListAll(kc: KubeConfig, path: string, pageSize = 500): 
   const items: RawObject[] = []
   let resourceVersion = ''
   let cont: string | undefined
+  let pages = 0
   do {
     const query: Record<string, string> = { limit: String(pageSize) }
     if (cont) query.continue = cont
-    const page = (await apiGetJson(kc, path, query)) as { metadata?: { resourceVersion?: string; continue?: string }; items?: RawObject[] }
-    if (!page || !Array.isArray(page.items)) throw new ApiRequestError(`GET ${path}: the answer is not a list`)
-    if (!cont) resourceVersion = page.metadata?.resourceVersion ?? ''
-    items.push(...page.items)
-    cont = page.metadata?.continue || undefined
+    const page: unknown = await apiGetJson(kc, path, query)
+    const p = typeof page === 'object' && page !== null ? (page as { metadata?: unknown; items?: unknown }) : undefined
+    if (!p || !Array.isArray(p.items)) throw new ApiRequestError(`GET ${path}: the answer is not a list`)
+    const meta = typeof p.metadata === 'object' && p.metadata !== null ? (p.metadata as { resourceVersion?: unknown; continue?: unknown }) : {}
+    if (meta.resourceVersion !== undefined && typeof meta.resourceVersion !== 'string') throw new ApiRequestError(`GET ${path}: the list's metadata.resourceVersion is not a string`)
+    if (meta.continue !== undefined && typeof meta.continue !== 'string') throw new ApiRequestError(`GET ${path}: the list's metadata.continue is not a string`)
+    if (!cont) resourceVersion = meta.resourceVersion ?? ''
+    // One push per item: spreading a long array into push() overflows the stack.
+    for (const item of p.items as RawObject[]) items.push(item)
+    cont = meta.continue || undefined
+    if (cont !== undefined && (++pages >= MAX_LIST_PAGES || cont.length > 4096)) throw new ApiRequestError(`GET ${path}: the server keeps answering with more pages (${pages}); giving up`)
   } while (cont)
   return { metadata: { resourceVersion }, items }
 }
+
+/** Pages of one LIST before giving up on a server that never ends it. */
+const MAX_LIST_PAGES = 100_000

@@ -4,6 +4,7 @@
  * running inside the cluster.
  */
 import { existsSync } from 'node:fs'
+import { isIP } from 'node:net'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { KubeConfig } from '@kubernetes/client-node'
@@ -31,7 +32,24 @@ export function loadKubeConfig(options: KubeConfigOptions): KubeConfig {
     if (!env.KUBERNETES_SERVICE_HOST || !env.KUBERNETES_SERVICE_PORT) {
       throw new KubeConfigError('not running inside a cluster (KUBERNETES_SERVICE_HOST/PORT are not set): pass --kubeconfig (and --context) to use a kubeconfig file')
     }
+    // The client builds the server URL from these as they are: check them like any input.
+    const host = env.KUBERNETES_SERVICE_HOST
+    const port = env.KUBERNETES_SERVICE_PORT
+    if (!isIP(host) && !/^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/.test(host)) {
+      throw new KubeConfigError(`KUBERNETES_SERVICE_HOST ${JSON.stringify(host.slice(0, 80))} is not an IP address or a host name`)
+    }
+    if (!/^\d{1,5}$/.test(port) || Number(port) < 1 || Number(port) > 65535) {
+      throw new KubeConfigError(`KUBERNETES_SERVICE_PORT ${JSON.stringify(port.slice(0, 80))} is not a port number (1-65535)`)
+    }
     kc.loadFromCluster()
+    // loadFromCluster reads process.env: use the values checked above.
+    const cluster = kc.getCurrentCluster()
+    if (cluster) {
+      // The client's rule: the ports of plain-http API servers and proxies.
+      const scheme = port === '80' || port === '8080' || port === '8001' ? 'http' : 'https'
+      const server = `${scheme}://${isIP(host) === 6 ? `[${host}]` : host}:${port}`
+      kc.clusters = kc.clusters.map((c) => (c.name === cluster.name ? { ...c, server } : c))
+    }
     return kc
   }
   const files = options.kubeconfig ? [options.kubeconfig] : (env.KUBECONFIG ?? '').split(':').filter(Boolean)

@@ -8,6 +8,7 @@
 import type { Diagnostic } from '../model/diagnostic.js'
 import { readNetworkPolicy } from '../model/network-policy.js'
 import { readObjectMeta } from '../model/object-meta.js'
+import { formatIp, parseIp } from '../model/cidr.js'
 import { podHasFinished, readPodIps, readPodSpec } from '../model/pod-spec.js'
 import { isPlainMap, ObjectReader, type PlainMap } from '../model/object-reader.js'
 import type { ManifestDocument } from '../model/yaml-documents.js'
@@ -43,9 +44,17 @@ function metadataOf(raw: RawObject): PlainMap {
   return { name: m.name, namespace: m.namespace, labels: m.labels }
 }
 
+/** `Kind "ns/name"`; names that are not plain text (control characters, quotes, huge) are escaped and cut. */
 export function describeObject(kind: string, raw: RawObject): string {
   const m = isPlainMap(raw.metadata) ? raw.metadata : {}
-  return m.namespace ? `${kind} "${String(m.namespace)}/${String(m.name)}"` : `${kind} "${String(m.name)}"`
+  return m.namespace ? `${kind} "${shownName(m.namespace)}/${shownName(m.name)}"` : `${kind} "${shownName(m.name)}"`
+}
+
+function shownName(value: unknown): string {
+  const text = typeof value === 'string' ? value : String(value)
+  const cut = text.length > 253 ? `${text.slice(0, 253)}...` : text
+  // JSON escapes control characters, quotes and backslashes; the outer quotes are ours.
+  return JSON.stringify(cut).slice(1, -1)
 }
 
 export function convertNetworkPolicy(raw: RawObject): Converted<NetworkPolicy> {
@@ -70,8 +79,10 @@ export function failClosedPolicy(raw: RawObject): NetworkPolicy {
   const r = new ObjectReader(liveDocument({ spec }), [])
   let podSelector = readLabelSelector(r, spec.podSelector, ['spec', 'podSelector'])
   if (r.errors.length > 0) podSelector = { matchLabels: {}, matchExpressions: [] }
-  const declared = Array.isArray(spec.policyTypes) ? spec.policyTypes.filter((t): t is PolicyType => t === 'Ingress' || t === 'Egress') : []
-  const policyTypes: PolicyType[] = declared.length > 0 ? [...new Set(declared)] : ['Ingress', 'Egress']
+  // Only a list of nothing but valid types narrows it: one unreadable entry may have been either.
+  const types = Array.isArray(spec.policyTypes) ? spec.policyTypes : []
+  const readable = types.length > 0 && types.every((t) => t === 'Ingress' || t === 'Egress')
+  const policyTypes: PolicyType[] = readable ? [...new Set(types as PolicyType[])] : ['Ingress', 'Egress']
   return {
     namespace: typeof m.namespace === 'string' ? m.namespace : 'default',
     name: typeof m.name === 'string' ? m.name : '',
@@ -132,3 +143,61 @@ export function convertPod(raw: RawObject): Converted<Pod | undefined> {
     warnings: r.warnings,
   }
 }
+
+/**
+ * Stands in for a label whose value is not a string: the key is there (so Exists and NotIn see
+ * it, DoesNotExist does not), with a value no selector can name (label values never hold U+0000).
+ */
+export const UNREADABLE_LABEL_VALUE = '\u0000unreadable'
+
+/**
+ * What the agent enforces for a pod it cannot read, instead of dropping it (which would take its
+ * addresses out of the isolation maps although policies select it): the pod with every part that
+ * can be read. Addresses that parse stay (with the policies that select the pod, by its labels);
+ * invalid podIPs entries are left out; labels are kept as written (selectors compare strings, so
+ * even labels the API server would refuse select exactly), a non-string label value counts as
+ * present with a value no selector names; only valid container ports are kept (a named port of an
+ * invalid one then matches no rule: closed); hostNetwork counts only when it is literally true
+ * (else the pod is selectable and isolated). A pod whose nodeName cannot be read is treated as
+ * running on `localNode`, so this node isolates its addresses too. Terminated pods (Succeeded,
+ * Failed) are left out as always: their addresses are free.
+ */
+export function salvagePod(raw: RawObject, localNode?: string): Pod | undefined {
+  const m = isPlainMap(raw.metadata) ? raw.metadata : {}
+  const spec = isPlainMap(raw.spec) ? raw.spec : {}
+  const status = isPlainMap(raw.status) ? raw.status : {}
+  if (podHasFinished(status)) return undefined
+  if (typeof m.name !== 'string' || typeof m.namespace !== 'string' || m.name === '' || m.namespace === '') return undefined
+  // A reader whose errors are discarded: it keeps what is valid and skips the rest.
+  const r = new ObjectReader(liveDocument({ spec, status }), [])
+  // Every address that parses, from podIPs and podIP alike: more addresses isolated, never fewer.
+  const ips: string[] = []
+  const addIp = (text: unknown): void => {
+    const ip = typeof text === 'string' ? parseIp(text) : undefined
+    if (ip && !ips.includes(formatIp(ip))) ips.push(formatIp(ip))
+  }
+  if (Array.isArray(status.podIPs)) for (const entry of status.podIPs) if (isPlainMap(entry)) addIp(entry.ip)
+  addIp(status.podIP)
+  const { containerPorts } = readPodSpec(r, spec, ['spec'])
+  const labels: Record<string, string> = {}
+  if (isPlainMap(m.labels)) {
+    for (const [k, v] of Object.entries(m.labels)) {
+      if (k === '__proto__') continue
+      labels[k] = typeof v === 'string' ? v : v === null ? '' : UNREADABLE_LABEL_VALUE
+    }
+  }
+  const nodeName = typeof spec.nodeName === 'string' ? spec.nodeName : spec.nodeName === undefined || spec.nodeName === null ? undefined : localNode
+  const owner = workloadOfController(readControllerRef(new ObjectReader(liveDocument(raw), []), m), labels)
+  return {
+    namespace: m.namespace,
+    name: m.name,
+    labels,
+    ips,
+    containerPorts,
+    hostNetwork: spec.hostNetwork === true,
+    ...(nodeName ? { nodeName } : {}),
+    ...(owner ? { owner } : {}),
+    source: SOURCE,
+  }
+}
+

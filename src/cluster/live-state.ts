@@ -6,7 +6,7 @@
 import type { Diagnostic } from '../model/diagnostic.js'
 import { NAMESPACE_NAME_LABEL, type ClusterState, type Namespace, type NetworkPolicy, type Pod } from '../model/types.js'
 import type { RawObject } from './live-api.js'
-import { convertNamespace, convertNetworkPolicy, convertPod, describeObject, failClosedPolicy, LIVE_FILE, type Converted } from './live-objects.js'
+import { convertNamespace, convertNetworkPolicy, convertPod, describeObject, failClosedPolicy, LIVE_FILE, salvagePod, type Converted } from './live-objects.js'
 
 export type LiveKind = 'Namespace' | 'Pod' | 'NetworkPolicy'
 
@@ -21,7 +21,11 @@ export interface InvalidObject {
 
 export interface LiveStateResult {
   readonly state: ClusterState
-  /** Invalid objects: pods and namespaces left out; policies enforced fail-closed (see failClosedPolicy). */
+  /**
+   * Invalid objects: namespaces left out (their pods and policies keep the namespace, with only its
+   * name label); pods kept with what can be read (see salvagePod); policies enforced fail-closed
+   * (see failClosedPolicy).
+   */
   readonly invalid: readonly InvalidObject[]
   readonly warnings: readonly Diagnostic[]
 }
@@ -38,9 +42,16 @@ const convert: Record<LiveKind, (raw: RawObject) => Converted<unknown>> = {
   NetworkPolicy: convertNetworkPolicy,
 }
 
+export interface LiveStateOptions {
+  /** The node the state is built for (the agent's): a pod whose nodeName cannot be read counts as on it. */
+  readonly nodeName?: string
+}
+
 export class LiveStateBuilder {
   private readonly cache = new Map<string, CacheEntry>()
   private round = 0
+
+  constructor(private readonly options: LiveStateOptions = {}) {}
 
   build(namespaces: Iterable<RawObject>, pods: Iterable<RawObject>, policies: Iterable<RawObject>): LiveStateResult {
     this.round++
@@ -63,7 +74,10 @@ export class LiveStateBuilder {
       }
     }
     each<Namespace>('Namespace', namespaces, (n) => nsList.push(n))
-    each<Pod>('Pod', pods, (p) => podList.push(p))
+    each<Pod>('Pod', pods, (p) => podList.push(p), (raw) => {
+      const pod = salvagePod(raw, this.options.nodeName)
+      if (pod) podList.push(pod)
+    })
     each<NetworkPolicy>('NetworkPolicy', policies, (p) => policyList.push(p), (raw) => policyList.push(failClosedPolicy(raw)))
 
     // Drop cache entries of objects that are gone.

@@ -144,14 +144,30 @@ describe('agent sync: informers -> state -> ruleset', () => {
     expect(String((err.errors as string[])[0])).toContain('spec.ingress[0].from[0].ipBlock.cidr')
   })
 
-  it('an invalid pod is left out and logged, the rest still applies', async () => {
+  it('an invalid pod is logged and fails closed: its valid address stays isolated by the deny-all that selects it', async () => {
+    // One invalid podIPs entry next to a valid one: dropping the whole pod would take 10.1.0.99
+    // out of the isolation map although the deny-all selects it.
     const bad = podObject('prod', 'bad-ip', { ip: '10.1.0.99', node: 'node-a' })
-    ;(bad.status as Record<string, unknown>).podIPs = [{ ip: '10.1.0.999' }]
+    ;(bad.status as Record<string, unknown>).podIPs = [{ ip: '10.1.0.99' }, { ip: '10.1.0.999' }]
     h.api.create('pods', bad)
-    h.api.create('networkpolicies', policyObject('prod', 'deny-all', { podSelector: {} }))
+    h.api.create('networkpolicies', policyObject('prod', 'deny-all', { podSelector: {}, policyTypes: ['Ingress', 'Egress'] }))
     await waitFor(() => isolated(h.agent.appliedScript(), 'in').length > 0, 'applied')
-    expect(h.agent.currentState().pods.some((p) => p.name === 'bad-ip')).toBe(false)
-    expect(h.logs.some((l) => l.event === 'invalid-object' && l.object === 'Pod "prod/bad-ip"')).toBe(true)
+    expect(isolated(h.agent.appliedScript(), 'in')).toEqual(['10.1.0.10', '10.1.0.11', '10.1.0.99'])
+    expect(isolated(h.agent.appliedScript(), 'eg')).toEqual(['10.1.0.10', '10.1.0.11', '10.1.0.99'])
+    expect(h.agent.currentState().pods.find((p) => p.name === 'bad-ip')?.ips).toEqual(['10.1.0.99'])
+    const err = h.logs.find((l) => l.event === 'invalid-object' && l.object === 'Pod "prod/bad-ip"')!
+    expect(String((err.errors as string[])[0])).toContain('status.podIPs[1].ip')
+    expect(String(err.msg)).toContain('enforced with the parts that can be read')
+  })
+
+  it('an invalid pod whose nodeName cannot be read is isolated on this node too; its labels still select exactly', async () => {
+    const bad = podObject('prod', 'odd', { ip: '10.3.0.7', labels: { app: 'db' } })
+    ;(bad.spec as Record<string, unknown>).nodeName = 42
+    h.api.create('pods', bad)
+    h.api.create('networkpolicies', policyObject('prod', 'db-ingress', { podSelector: { matchLabels: { app: 'db' } }, policyTypes: ['Ingress'] }))
+    await waitFor(() => isolated(h.agent.appliedScript(), 'in').length > 0, 'applied')
+    expect(isolated(h.agent.appliedScript(), 'in')).toEqual(['10.1.0.11', '10.3.0.7'])
+    expect(isolated(h.agent.appliedScript(), 'eg')).toEqual([])
   })
 
   it('keeps the applied ruleset while the API is unreachable, and resumes without reapplying', async () => {

@@ -4,13 +4,16 @@ import { createAgentMetrics } from '../../src/agent/agent-metrics.js'
 import { parseListen, startOpsServer, type OpsServer } from '../../src/agent/ops-server.js'
 import { rulesetStats } from '../../src/agent/ruleset-stats.js'
 
-const status = (ready: boolean): AgentStatus => ({
+const status = (ready: boolean, live = true): AgentStatus => ({
   ready,
+  notReady: ready ? [] : ['no ruleset applied yet'],
+  live,
   synced: { namespaces: true, pods: true, networkpolicies: ready },
   connected: { namespaces: true, pods: true, networkpolicies: true },
   applies: ready ? 1 : 0,
   applyErrors: 0,
   rulesetBytes: 0,
+  rejected: 0,
 })
 
 describe('ops server', () => {
@@ -41,6 +44,18 @@ describe('ops server', () => {
     expect(text).toContain('netpol_agent_denied_connections_total{direction="ingress",namespace="prod"} 1')
     expect(scrapes).toBe(1)
     expect((await fetch(`${ops.url}/nope`)).status).toBe(404)
+  })
+
+  it('/healthz fails (503, with the status) only when the agent reports its sync loop stuck; /readyz says why it is not ready', async () => {
+    let live = true
+    const metrics = createAgentMetrics({ defaultMetrics: false })
+    ops = await startOpsServer({ listen: '127.0.0.1:0', status: () => status(false, live), registry: metrics.registry })
+    expect((await fetch(`${ops.url}/healthz`)).status).toBe(200)
+    expect(await (await fetch(`${ops.url}/readyz`)).json()).toMatchObject({ notReady: ['no ruleset applied yet'] })
+    live = false
+    const stuck = await fetch(`${ops.url}/healthz`)
+    expect(stuck.status).toBe(503)
+    expect(await stuck.json()).toMatchObject({ status: 'stuck', live: false })
   })
 
   it('parses --listen like Go: :PORT, HOST:PORT, [IPv6]:PORT', () => {

@@ -11,14 +11,30 @@ export interface RecordingDataplane extends AgentDataplane {
   /** States passed to compile, in order. */
   readonly compiled: ClusterState[]
   failNextApplies: number
+  /** Compiles that throw (a compiler that refuses its input, or a bug). */
+  failNextCompiles: number
+  /** While true, applies do not finish (a hung `nft`); `release()` lets them finish. */
+  hold: boolean
+  release(): void
 }
 
 export function recordingDataplane(nodeName: string): RecordingDataplane {
+  const waiting: (() => void)[] = []
   const dp: RecordingDataplane = {
     applied: [],
     compiled: [],
     failNextApplies: 0,
+    failNextCompiles: 0,
+    hold: false,
+    release() {
+      dp.hold = false
+      for (const f of waiting.splice(0)) f()
+    },
     compile(state: ClusterState): CompiledRuleset {
+      if (dp.failNextCompiles > 0) {
+        dp.failNextCompiles--
+        throw new Error('duplicate nft name pol_in_x_0123456789 (injected)')
+      }
       dp.compiled.push(state)
       const options = { nodeName }
       return { script: compileRuleset(state, options), allowCounters: rulesetIndex(state, options).allowCounters }
@@ -28,6 +44,7 @@ export function recordingDataplane(nodeName: string): RecordingDataplane {
         dp.failNextApplies--
         throw new Error('netlink: Error: Could not process rule: Operation not permitted (injected)')
       }
+      if (dp.hold) await new Promise<void>((resolve) => waiting.push(resolve))
       dp.applied.push(script)
     },
   }

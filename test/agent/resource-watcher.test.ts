@@ -7,7 +7,7 @@ function names(w: ResourceWatcher): string[] {
   return [...w.objects()].map((o) => `${o.metadata?.namespace}/${o.metadata?.name}`).sort()
 }
 
-describe('ResourceWatcher drives the real client-node informer', () => {
+describe('ResourceWatcher lists and watches over real HTTP', () => {
   let api: TestApiServer
   let watcher: ResourceWatcher | undefined
   let changes = 0
@@ -29,6 +29,7 @@ describe('ResourceWatcher drives the real client-node informer', () => {
       kubeConfig: api.kubeConfig(),
       path: '/api/v1/pods',
       name: 'pods',
+      resource: { kind: 'Pod', namespaced: true },
       onChange: () => changes++,
       onError: (e) => errors.push(e),
       backoffInitialMs: 20,

@@ -81,6 +81,7 @@ export class TestApiServer {
   private readonly watches = new Set<OpenWatch>()
   private readonly sockets = new Set<Socket>()
   private failures: Failure[] = []
+  private extraListItems: { resource: Resource; items: unknown[]; remaining: number }[] = []
   private port = 0
 
   private constructor(options: TestApiServerOptions) {
@@ -115,7 +116,7 @@ export class TestApiServer {
     return kc
   }
 
-  kubeconfigYaml(contextNamespace?: string): string {
+  kubeconfigYaml(contextNamespace?: string, options: { skipTlsVerify?: boolean } = {}): string {
     return [
       'apiVersion: v1',
       'kind: Config',
@@ -123,7 +124,7 @@ export class TestApiServer {
       '- name: test',
       '  cluster:',
       `    server: ${this.url}`,
-      '    insecure-skip-tls-verify: true',
+      ...(options.skipTlsVerify === false ? [] : ['    insecure-skip-tls-verify: true']),
       'users:',
       '- name: tester',
       '  user:',
@@ -220,6 +221,33 @@ export class TestApiServer {
   /** Stop failing requests. */
   clearFailures(): void {
     this.failures = []
+    this.extraListItems = []
+  }
+
+  /**
+   * Writes `line` (any text, not necessarily JSON) followed by a newline to every open watch of
+   * `resource`, as a broken or hostile API server or proxy would. Returns how many watches got it.
+   */
+  injectWatchLine(resource: Resource, line: string): number {
+    let n = 0
+    for (const w of this.watches) {
+      if (w.resource !== resource || w.res.writableEnded || w.res.destroyed) continue
+      w.res.write(`${line}\n`)
+      n++
+    }
+    return n
+  }
+
+  /** Appends `items` (any JSON values) to the last page of the next `count` LISTs of `resource`. */
+  injectListItems(resource: Resource, items: unknown[], count = 1): void {
+    this.extraListItems.push({ resource, items, remaining: count })
+  }
+
+  /** Every open watch of `resource`, for tests that wait for the agent to reconnect. */
+  openWatchesOf(resource: Resource): number {
+    let n = 0
+    for (const w of this.watches) if (w.resource === resource && !w.res.writableEnded && !w.res.destroyed) n++
+    return n
   }
 
   get openWatchCount(): number {
@@ -351,11 +379,19 @@ export class TestApiServer {
     const limit = Number(query.limit) > 0 ? Number(query.limit) : all.length
     const items = all.slice(offset, offset + limit)
     const next = offset + limit < all.length ? Buffer.from(JSON.stringify({ rv, offset: offset + limit })).toString('base64url') : undefined
+    const extra: unknown[] = []
+    if (!next) {
+      const injected = this.extraListItems.find((e) => e.resource === resource && e.remaining > 0)
+      if (injected) {
+        injected.remaining--
+        extra.push(...injected.items)
+      }
+    }
     return {
       kind: m.listKind,
       apiVersion: m.apiVersion,
       metadata: { resourceVersion: String(rv), ...(next ? { continue: next } : {}) },
-      items,
+      items: [...items, ...extra],
     }
   }
 }

@@ -6,6 +6,7 @@ import type { RegisterCommand } from '../main.js'
 import { EnvironmentError, UsageError } from '../errors.js'
 import { parseListen } from '../../agent/ops-server.js'
 import { runNft } from '../../dataplane/nft.js'
+import { dns1123SubdomainErrors } from '../../model/name-validation.js'
 import { VERSION } from '../version.js'
 import { terminalSafeJson } from '../../model/printable.js'
 import type { LoggerOptions } from 'pino'
@@ -33,6 +34,10 @@ export function agentLogOptions(level: string, nodeName: string): LoggerOptions 
   return { level, base: { node: nodeName }, hooks: { streamWrite: terminalSafeJson } }
 }
 
+/** Bounds of the duration flags: wide enough for any real use, small enough for every timer. */
+export const MIN_SYNC_INTERVAL_MAX_MS = 600_000
+export const RESYNC_INTERVAL_MAX_S = 604_800
+
 export const register: RegisterCommand = (program, ctx) => {
   program
     .command('agent')
@@ -48,8 +53,8 @@ export const register: RegisterCommand = (program, ctx) => {
     .option('--listen <addr>', 'address for /healthz, /readyz and /metrics ([HOST]:PORT; port 0 picks one)', ':9101')
     .option('--table <name>', 'name of netpol\'s nftables table (inet family)', 'netpol')
     .option('--netns <name>', 'apply the ruleset inside this network namespace (labs and tests)')
-    .option('--min-sync-interval <ms>', 'least time between two syncs; events in between are coalesced', '250')
-    .option('--resync-interval <seconds>', 're-apply the ruleset this often even when nothing changed (0: never)', '300')
+    .option('--min-sync-interval <ms>', `least time between two syncs; events in between are coalesced (0-${MIN_SYNC_INTERVAL_MAX_MS})`, '250')
+    .option('--resync-interval <seconds>', `re-apply the ruleset this often even when nothing changed (0: never; at most ${RESYNC_INTERVAL_MAX_S}, 7 days)`, '300')
     .option('--log-level <level>', `log level (${LOG_LEVELS.join(', ')})`, 'info')
     .addHelpText(
       'after',
@@ -67,10 +72,16 @@ Examples:
     .action(async (flags: AgentFlags) => {
       const nodeName = flags.node ?? ctx.io.env.NODE_NAME
       if (!nodeName) throw new UsageError('--node is required (or set NODE_NAME, e.g. from the downward API: spec.nodeName)')
-      const minSync = parseNumberFlag('--min-sync-interval', flags.minSyncInterval)
-      const resync = parseNumberFlag('--resync-interval', flags.resyncInterval)
+      const nodeErrors = dns1123SubdomainErrors(nodeName)
+      if (nodeErrors.length > 0) throw new UsageError(`${flags.node !== undefined ? '--node' : '$NODE_NAME'} ${quoted(nodeName)} is not a node name: ${nodeErrors[0]}`)
+      const minSync = parseIntegerFlag('--min-sync-interval', flags.minSyncInterval, MIN_SYNC_INTERVAL_MAX_MS, 'milliseconds')
+      const resync = parseIntegerFlag('--resync-interval', flags.resyncInterval, RESYNC_INTERVAL_MAX_S, 'seconds')
       if (!LOG_LEVELS.includes(flags.logLevel)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`)
-      if (!/^[A-Za-z0-9_-]{1,64}$/.test(flags.table)) throw new UsageError(`--table ${JSON.stringify(flags.table)}: use letters, digits, - and _ only`)
+      if (!/^[A-Za-z0-9_-]{1,64}$/.test(flags.table)) throw new UsageError(`--table ${quoted(flags.table)}: use letters, digits, - and _ only`)
+      // `ip netns exec NAME` opens /run/netns/NAME: no path, no option.
+      if (flags.netns !== undefined && (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,254}$/.test(flags.netns) || flags.netns.includes('..'))) {
+        throw new UsageError(`--netns ${quoted(flags.netns)}: a network namespace name (letters, digits, '.', '-', '_'; starting with a letter or digit)`)
+      }
       try {
         parseListen(flags.listen)
       } catch (err) {
@@ -138,8 +149,14 @@ Examples:
     })
 }
 
-function parseNumberFlag(flag: string, text: string): number {
-  const n = Number(text)
-  if (!Number.isFinite(n) || n < 0) throw new UsageError(`${flag} must be a number >= 0, got ${JSON.stringify(text)}`)
+/** A whole number of `unit` in 0..max, written in decimal digits only (no 1e9, 0x10, or fractions). */
+function parseIntegerFlag(flag: string, text: string, max: number, unit: string): number {
+  const n = /^\d{1,16}$/.test(text.trim()) ? Number(text.trim()) : NaN
+  if (!Number.isSafeInteger(n) || n > max) throw new UsageError(`${flag} must be a whole number of ${unit} from 0 to ${max}, got ${quoted(text)}`)
   return n
+}
+
+/** A flag value shown in a message: quoted, control characters escaped, cut when long. */
+function quoted(text: string): string {
+  return JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}...` : text)
 }

@@ -20,10 +20,50 @@ describe('netpol agent flags', () => {
 
   it('rejects bad values before touching anything', async () => {
     expect((await run(['agent', '--node', 'n', '--listen', 'nope'])).stderr).toMatch(/--listen "nope": expected \[HOST\]:PORT/)
-    expect((await run(['agent', '--node', 'n', '--min-sync-interval', '-5'])).stderr).toMatch(/--min-sync-interval must be a number >= 0/)
+    expect((await run(['agent', '--node', 'n', '--min-sync-interval', '-5'])).stderr).toMatch(/--min-sync-interval must be a whole number of milliseconds from 0 to 600000, got "-5"/)
     expect((await run(['agent', '--node', 'n', '--table', 'a b'])).stderr).toMatch(/--table "a b"/)
     expect((await run(['agent', '--node', 'n', '--log-level', 'loud'])).stderr).toMatch(/--log-level must be one of/)
     expect((await run(['agent', '--node', 'n', '--kubeconfig', '/nonexistent/config'])).stderr).toMatch(/no kubeconfig found at --kubeconfig \/nonexistent\/config/)
+  })
+
+  it('bounds every duration flag (a timer past 2^31-1 ms would fire every millisecond): exit 2 with the range', async () => {
+    const bad: [string, string, RegExp][] = [
+      ['--resync-interval', '2147484', /^error: --resync-interval must be a whole number of seconds from 0 to 604800, got "2147484"\n$/],
+      ['--resync-interval', '1e9', /--resync-interval must be a whole number of seconds from 0 to 604800, got "1e9"/],
+      ['--resync-interval', '0x10', /got "0x10"/],
+      ['--resync-interval', '1.5', /got "1.5"/],
+      ['--resync-interval', 'Infinity', /got "Infinity"/],
+      ['--resync-interval', '', /got ""/],
+      ['--min-sync-interval', '600001', /--min-sync-interval must be a whole number of milliseconds from 0 to 600000, got "600001"/],
+      ['--min-sync-interval', '99999999999999999999', /got "99999999999999999999"/],
+    ]
+    for (const [flag, value, message] of bad) {
+      const r = await run(['agent', '--node', 'n', flag, value])
+      expect(r.code, `${flag} ${value}`).toBe(2)
+      expect(r.stderr, `${flag} ${value}`).toMatch(message)
+    }
+    // In range: the flags pass, and the next check (the kubeconfig) is what fails.
+    for (const [flag, value] of [['--resync-interval', '604800'], ['--resync-interval', '0'], ['--min-sync-interval', '600000']]) {
+      expect((await run(['agent', '--node', 'n', flag, value, '--kubeconfig', '/nonexistent/config'])).stderr).toMatch(/no kubeconfig found/)
+    }
+  })
+
+  it('checks the node name, the network namespace and the in-cluster environment before using them', async () => {
+    const node = await run(['agent', '--node', 'bad\u001b[31mnode'])
+    expect(node.code).toBe(2)
+    expect(node.stderr).toMatch(/^error: --node "bad\\u001b\[31mnode" is not a node name/)
+    const env = await run(['agent'], { NODE_NAME: 'Worker_1' })
+    expect(env.stderr).toMatch(/^error: \$NODE_NAME "Worker_1" is not a node name/)
+    for (const netns of ['../../etc/passwd', '-h', 'a/b', '..']) {
+      const r = await run(['agent', '--node', 'n', '--netns', netns])
+      expect(r.code, netns).toBe(2)
+      expect(r.stderr, netns).toMatch(/--netns ".*": a network namespace name/)
+    }
+    const host = await run(['agent'], { NODE_NAME: 'n', KUBERNETES_SERVICE_HOST: 'evil.example/x?', KUBERNETES_SERVICE_PORT: '443' })
+    expect(host.code).toBe(2)
+    expect(host.stderr).toMatch(/^error: KUBERNETES_SERVICE_HOST "evil.example\/x\?" is not an IP address or a host name/)
+    const port = await run(['agent'], { NODE_NAME: 'n', KUBERNETES_SERVICE_HOST: '10.96.0.1', KUBERNETES_SERVICE_PORT: '443@x' })
+    expect(port.stderr).toMatch(/^error: KUBERNETES_SERVICE_PORT "443@x" is not a port number/)
   })
 
   it('documents itself with examples', async () => {
