@@ -3,7 +3,7 @@
  * being in the kernel, on a node with 110 pods in a cluster of 5,000 pods and 2,000 policies.
  *
  * The cluster comes from the benchmark generator (seeded), served by the in-process test API
- * server over real HTTP (list + chunked watch); the agent is the real one (client-node informers,
+ * server over real HTTP (list + chunked watch); the agent is the real one (netpol's informers,
  * state build, compiler) and, when run as root, applies with `nft -f` inside a scratch network
  * namespace `netpol-agtbench-<id>` (removed at the end). Each sample is one API write that changes
  * this node's ruleset: a policy selecting local pods gains/loses a rule, a pod joins the node, a
