@@ -189,57 +189,79 @@ function clipToFilters(filters: readonly EndpointFilter[] | undefined, r: IpRang
 /** Every allowed connection, grouped, filtered and ordered as the options say. */
 export function listConnections(state: ClusterState, evaluator: Evaluator, options: ListOptions): ListResult {
   const connectivity = computeConnectivity(state, evaluator, options.groupBy)
-  const groups = new Map(connectivity.groups.map((g) => [g.label, g]))
-  const rows: { row: ListConnection; fromKey: SortKey; toKey: SortKey }[] = []
   const portFilters = options.ports ?? []
-  const push = (from: ListEnd, fromKey: SortKey, to: ListEnd, toKey: SortKey, classes: readonly PortClass[], allPorts: boolean, destinationPods: readonly Pod[]) => {
-    let portRanges = mergeClasses(classes)
-    if (portFilters.length > 0) {
-      portRanges = intersect(portRanges, filterRanges(portFilters, destinationPods))
-      if (portRanges.length === 0) return
-      allPorts = allPorts && isEveryPort(portRanges)
-    }
-    rows.push({ row: { from, to, ports: formatPortSet(portRanges), portRanges, allPorts }, fromKey, toKey })
+  const byName = portFilters.some((f) => f.kind === 'name')
+  // Ends and port sets are shared between rows (a cluster has few distinct ones): each is built once.
+  const groupRank = new Map<string, number>()
+  const groupEnd = new Map<string, ListEnd>()
+  const groups = new Map<string, ConnectivityGroup>()
+  connectivity.groups.forEach((g) => groups.set(g.label, g))
+  // Groups in label order, then address ranges in address order (IPv4 first).
+  const sortedGroups = [...connectivity.groups].sort((a, b) => (a.label < b.label ? -1 : a.label > b.label ? 1 : 0))
+  sortedGroups.forEach((g, i) => {
+    groupRank.set(g.label, i)
+    groupEnd.set(g.label, endOfGroup(g))
+  })
+  const rangeEnds = new Map<string, { end: ListEnd; range: IpRange }>()
+  const rangeEnd = (r: IpRange): string => {
+    const key = `${r.family}/${r.start}/${r.end}`
+    if (!rangeEnds.has(key)) rangeEnds.set(key, { end: endOfRange(r), range: r })
+    return key
   }
+  const portSets = new Map<string | readonly PortClass[], { ports: string; portRanges: PortRange[]; allPorts: boolean } | null>()
+  const portSet = (classes: readonly PortClass[], allPorts: boolean, destination: string | undefined) => {
+    const key = byName ? `${destination ?? ''}\u0000${classes.map((c) => `${c.protocol}${c.start}`).join(',')}` : classes
+    let set = portSets.get(key)
+    if (set === undefined) {
+      let portRanges = mergeClasses(classes)
+      let all = allPorts
+      if (portFilters.length > 0) {
+        portRanges = intersect(portRanges, filterRanges(portFilters, destination === undefined ? [] : groups.get(destination)!.pods))
+        all = all && isEveryPort(portRanges)
+      }
+      set = portRanges.length === 0 ? null : { ports: formatPortSet(portRanges), portRanges, allPorts: all }
+      portSets.set(key, set)
+    }
+    return set
+  }
+  // Rows as (from, to, port set) until the order is known; ends are a group label or a range key.
+  const rows: { from: string; fromRange: boolean; to: string; toRange: boolean; set: NonNullable<ReturnType<typeof portSet>> }[] = []
   for (const e of connectivity.edges) {
     if (e.external === 'from') {
       const to = groups.get(e.to)!
       if (!matchesGroup(options.to, to)) continue
-      for (const r of clipToFilters(options.from, e.range!)) push(endOfRange(r), rangeKey(r), endOfGroup(to), [0, to.label], e.classes, e.allPorts, to.pods)
+      const set = portSet(e.classes, e.allPorts, e.to)
+      if (!set) continue
+      for (const r of clipToFilters(options.from, e.range!)) rows.push({ from: rangeEnd(r), fromRange: true, to: e.to, toRange: false, set })
     } else if (e.external === 'to') {
       const from = groups.get(e.from)!
       if (!matchesGroup(options.from, from)) continue
-      for (const r of clipToFilters(options.to, e.range!)) push(endOfGroup(from), [0, from.label], endOfRange(r), rangeKey(r), e.classes, e.allPorts, [])
+      const set = portSet(e.classes, e.allPorts, undefined)
+      if (!set) continue
+      for (const r of clipToFilters(options.to, e.range!)) rows.push({ from: e.from, fromRange: false, to: rangeEnd(r), toRange: true, set })
     } else {
-      const from = groups.get(e.from)!
-      const to = groups.get(e.to)!
-      if (!matchesGroup(options.from, from) || !matchesGroup(options.to, to)) continue
-      push(endOfGroup(from), [0, from.label], endOfGroup(to), [0, to.label], e.classes, e.allPorts, to.pods)
+      if (!matchesGroup(options.from, groups.get(e.from)!) || !matchesGroup(options.to, groups.get(e.to)!)) continue
+      const set = portSet(e.classes, e.allPorts, e.to)
+      if (set) rows.push({ from: e.from, fromRange: false, to: e.to, toRange: false, set })
     }
   }
-  rows.sort((a, b) => compareKeys(a.fromKey, b.fromKey) || compareKeys(a.toKey, b.toKey))
-  return { groupBy: options.groupBy, connections: rows.map((r) => r.row) }
+  const rangeRank = new Map<string, number>()
+  const sortedRanges = [...rangeEnds.entries()].sort(([, a], [, b]) => a.range.family - b.range.family || compareBig(a.range.start, b.range.start) || compareBig(a.range.end, b.range.end))
+  sortedRanges.forEach(([key], i) => rangeRank.set(key, groupRank.size + i))
+  const rank = (name: string, isRange: boolean): number => (isRange ? rangeRank.get(name)! : groupRank.get(name)!)
+  const ranked = rows.map((r) => ({ r, a: rank(r.from, r.fromRange), b: rank(r.to, r.toRange) }))
+  ranked.sort((x, y) => x.a - y.a || x.b - y.b)
+  const end = (name: string, isRange: boolean): ListEnd => (isRange ? rangeEnds.get(name)!.end : groupEnd.get(name)!)
+  return {
+    groupBy: options.groupBy,
+    connections: ranked.map(({ r }) => ({ from: end(r.from, r.fromRange), to: end(r.to, r.toRange), ports: r.set.ports, portRanges: r.set.portRanges, allPorts: r.set.allPorts })),
+  }
 }
 
 function isEveryPort(ranges: readonly PortRange[]): boolean {
   return PROTOCOLS.every((p) => ranges.some((r) => r.protocol === p && r.start === 1 && r.end === 65535))
 }
 
-/** Groups (by label) before address ranges (IPv4 before IPv6, by address). */
-type SortKey = readonly [0, string] | readonly [1, number, bigint]
-
-function rangeKey(r: IpRange): SortKey {
-  return [1, r.family, r.start]
-}
-
-function compareKeys(a: SortKey, b: SortKey): number {
-  if (a[0] !== b[0]) return a[0] - b[0]
-  if (a[0] === 0) {
-    const x = a[1]
-    const y = (b as readonly [0, string])[1]
-    return x < y ? -1 : x > y ? 1 : 0
-  }
-  const [, fa, sa] = a
-  const [, fb, sb] = b as readonly [1, number, bigint]
-  return fa - fb || (sa < sb ? -1 : sa > sb ? 1 : 0)
+function compareBig(a: bigint, b: bigint): number {
+  return a < b ? -1 : a > b ? 1 : 0
 }

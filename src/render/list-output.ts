@@ -3,8 +3,8 @@
  * (`from => to : ports`, as netpol-analyzer's connlist reads), JSON for scripts, CSV for
  * spreadsheets, Markdown for pull requests.
  */
-import type { ListResult } from '../analyze/list.js'
-import { printable } from '../model/printable.js'
+import type { ListEnd, ListResult } from '../analyze/list.js'
+import { printable, terminalSafeJson } from '../model/printable.js'
 import { renderCsv } from './csv.js'
 import { renderJson } from './json.js'
 import { mdText, renderMdTable } from './md.js'
@@ -15,7 +15,14 @@ export type ListFormat = (typeof LIST_FORMATS)[number]
 /** Names come from input (an ownerReference's name is not validated by the API server): escaped (printable.ts). */
 export function renderListText(result: ListResult): string {
   if (result.connections.length === 0) return 'no allowed connections\n'
-  return result.connections.map((c) => `${printable(c.from.label)} => ${printable(c.to.label)} : ${c.ports}\n`).join('')
+  // Ends repeat on many rows (and are shared objects): each label is escaped once.
+  const shown = new Map<ListEnd, string>()
+  const label = (e: ListEnd): string => {
+    let text = shown.get(e)
+    if (text === undefined) shown.set(e, (text = printable(e.label)))
+    return text
+  }
+  return result.connections.map((c) => `${label(c.from)} => ${label(c.to)} : ${c.ports}\n`).join('')
 }
 
 /** Stable: documented in docs/cli.md ("netpol list"). */
@@ -24,15 +31,48 @@ export function renderListJson(result: ListResult): string {
 }
 
 export function renderList(result: ListResult, format: ListFormat): string {
-  const rows = result.connections.map((c) => [c.from.label, c.to.label, c.ports])
-  switch (format) {
-    case 'text':
-      return renderListText(result)
-    case 'json':
-      return renderListJson(result)
-    case 'csv':
-      return renderCsv(['from', 'to', 'ports'], rows)
-    case 'md':
-      return renderMdTable(['from', 'to', 'ports'], rows.map((r) => r.map(mdText)))
+  return [...renderListChunks(result, format)].join('')
+}
+
+/** Rows per chunk: a big cluster's list is written piece by piece, never as one giant string. */
+const CHUNK_ROWS = 2000
+
+/** The output of `renderList` in pieces (their concatenation is the same text). */
+export function* renderListChunks(result: ListResult, format: ListFormat): Generator<string> {
+  const { connections } = result
+  if (format === 'text' && connections.length === 0) {
+    yield renderListText(result)
+    return
+  }
+  if (format === 'json' && connections.length === 0) {
+    yield renderListJson(result)
+    return
+  }
+  const header = ['from', 'to', 'ports']
+  // The table formats' header lines, written once (renderCsv and renderMdTable repeat them per call).
+  const csvHead = renderCsv(header, [])
+  const mdHead = renderMdTable(header, [])
+  if (format === 'json') yield `{\n  "groupBy": ${JSON.stringify(result.groupBy)},\n  "connections": [\n`
+  else if (format === 'csv') yield csvHead
+  else if (format === 'md') yield mdHead
+  for (let i = 0; i < connections.length; i += CHUNK_ROWS) {
+    const part = connections.slice(i, i + CHUNK_ROWS)
+    switch (format) {
+      case 'text':
+        yield renderListText({ ...result, connections: part })
+        break
+      case 'json': {
+        const last = i + CHUNK_ROWS >= connections.length
+        const items = part.map((c) => JSON.stringify(c, null, 2).replace(/^/gm, '    '))
+        yield terminalSafeJson(`${items.join(',\n')}${last ? '\n  ]\n}\n' : ',\n'}`)
+        break
+      }
+      case 'csv':
+        yield renderCsv(header, part.map((c) => [c.from.label, c.to.label, c.ports])).slice(csvHead.length)
+        break
+      case 'md':
+        yield renderMdTable(header, part.map((c) => [mdText(c.from.label), mdText(c.to.label), c.ports])).slice(mdHead.length)
+        break
+    }
   }
 }

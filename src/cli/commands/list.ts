@@ -10,7 +10,7 @@ import { createEngine } from '../../engine/engine.js'
 import { GROUP_BY_VALUES, type GroupBy } from '../../analyze/group.js'
 import { parseEndpointFilter } from '../../analyze/endpoint-filter.js'
 import { listConnections, parsePortFilter } from '../../analyze/list.js'
-import { LIST_FORMATS, renderList, type ListFormat } from '../../render/list-output.js'
+import { LIST_FORMATS, renderListChunks, type ListFormat } from '../../render/list-output.js'
 
 interface ListFlags {
   from: string[]
@@ -72,6 +72,9 @@ Examples:
       const from = flags.from.map((t) => parseEndpointFilter(state, t))
       const to = flags.to.map((t) => parseEndpointFilter(state, t))
       const result = listConnections(state, createEngine(state), { groupBy: flags.groupBy, from, to, ports })
-      ctx.io.stdout(renderList(result, flags.output))
+      for (const chunk of renderListChunks(result, flags.output)) {
+        ctx.io.stdout(chunk)
+        await ctx.io.drain?.()
+      }
     })
 }
