@@ -7,6 +7,7 @@ import { createDenyLogFollower, readDenyLog, type DeniedConnection } from '../da
 import { NftError } from '../dataplane/nft.js'
 import type { LabState } from './lab-state.js'
 import { stableDenyTimes } from './deny-times.js'
+import { listNetpolNetns } from './netns.js'
 
 export interface LogsOptions {
   readonly follow: boolean
@@ -17,6 +18,14 @@ export interface LogsOptions {
   readonly intervalMs?: number
   /** Stops following (default: SIGINT/SIGTERM). */
   readonly signal?: AbortSignal
+  /** Told why following ended on its own (the lab was removed meanwhile). */
+  readonly note?: (message: string) => void
+}
+
+/** True while every node namespace of the lab is there (`lab down` in another terminal removes them). */
+async function labPresent(state: LabState): Promise<boolean> {
+  const present = new Set(await listNetpolNetns())
+  return state.topology.nodes.every((n) => present.has(n.netns))
 }
 
 /** Every record of every node, oldest first; with `dir`, at the times first shown for them. */
@@ -62,10 +71,16 @@ export async function labLogs(state: LabState, o: LogsOptions): Promise<void> {
         // (no exit code), possibly before our own handler has run. That is the end of following,
         // not a failure; an nft that fails on its own is still an error.
         if (err instanceof NftError && err.exitCode === null && (await abortedWithin(signal, 1000))) break
-        throw err
+        if (err instanceof NftError && !(await labPresent(state))) fresh = []
+        else throw err
       }
       if (signal.aborted) break
       if (fresh.length > 0) o.print(o.dir !== undefined ? await stableDenyTimes(o.dir, fresh) : fresh)
+      // The lab went away under us (`lab down`): the end of the stream, like a deleted pod's logs.
+      if (!(await labPresent(state))) {
+        o.note?.(`lab "${state.name}" was removed; no more denied connections to follow`)
+        break
+      }
       await abortedWithin(signal, o.intervalMs ?? 500)
     }
   } finally {

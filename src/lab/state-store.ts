@@ -185,5 +185,6 @@ export async function listLabDirs(root: string): Promise<string[]> {
 }
 
 export async function removeLabDir(root: string, lab: string): Promise<void> {
-  await rm(labDir(root, lab), { recursive: true, force: true })
+  // Retried: a concurrent `lab logs` may add a file while the directory is being emptied.
+  await rm(labDir(root, lab), { recursive: true, force: true, maxRetries: 5 })
 }

@@ -112,4 +112,17 @@ describe('lab logs', () => {
     // The interesting case (SIGINT while nft lists a set) was actually exercised.
     expect(hits).toBeGreaterThan(5)
   })
+
+  it('logs -f ends with exit 0 and says so when the lab is removed meanwhile (lab down in another terminal)', async () => {
+    const follow = spawn(process.execPath, [NETPOL_BIN, 'lab', 'logs', '-f'], { env: { ...process.env, NETPOL_LAB_DIR: cli.dir, NETPOL_LAB: cli.name, NO_COLOR: '1' } })
+    let stderr = ''
+    follow.stdout.resume()
+    follow.stderr.on('data', (b: Buffer) => (stderr += b.toString()))
+    const ended = new Promise<number | null>((r) => follow.on('close', (code) => r(code)))
+    await new Promise((r) => setTimeout(r, 1000))
+    expect((await netpol(['lab', 'down'])).code).toBe(0)
+    expect(await ended).toBe(0)
+    expect(stderr).toMatch(/lab ".*" was removed; no more denied connections to follow/)
+    expect(stderr).not.toMatch(/internal error/)
+  })
 })

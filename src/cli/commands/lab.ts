@@ -283,6 +283,7 @@ Examples:
       await labLogs(state, {
         follow: Boolean(flags.follow),
         dir: labDir(labsDir(ctx.io.env), name),
+        note: (m) => ctx.io.stderr(`${printable(m)}\n`),
         print: (records) => {
           if (records.length === 0 && !flags.follow && flags.output === 'text') ctx.io.stdout('No denied connections recorded.\n')
           else ctx.io.stdout(renderDenyRecords(records, flags.output))
