@@ -1,3 +1,6 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTopology, type Topology } from '../../bench/dataplane-topology.js'
 import { compileRuleset, rulesetIndex } from '../../src/dataplane/compile-ruleset.js'
@@ -191,5 +194,17 @@ describe('hostile names through the kernel', () => {
     for (const c of chains) expect(isNftName(c), c).toBe(true)
     // Exactly the base chains the compiler writes: none was added by a name.
     expect(listing.match(/^\t\ttype filter hook/gm)).toHaveLength(3)
+  })
+
+  it('nft runs without a shell: shell syntax in an argument stays one literal argument', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'netpol-noshell-'))
+    try {
+      const marker = join(dir, 'ran')
+      const r = await runNft(['list', 'table', 'inet', `x; touch ${marker}`, `$(touch ${marker})`, `\`touch ${marker}\``], { netns: topo.nodeNetns })
+      expect(r.code).not.toBe(0)
+      expect(existsSync(marker)).toBe(false)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })
