@@ -67,7 +67,8 @@ async function expectNotReadyThenRecovers(file: string, pods: number): Promise<v
   expect(s.ready).toBe(false)
   expect(s.phase).toBe('applying')
   const text = await netpol(['lab', 'status'])
-  expect(text.stdout).toMatch(/\(applying, NOT READY\)/)
+  // The reason is on a line of its own under the header (each line escaped on its own).
+  expect(text.stdout).toMatch(/\(applying, NOT READY\): .* policies\nlab "[a-z0-9-]+" is not ready: /)
   expect(text.stdout).toMatch(/run `netpol lab apply` again/)
   const probe = await netpol(['lab', 'probe'])
   expect(probe.code).toBe(2)

@@ -50,10 +50,11 @@ function absolutePaths(paths: readonly string[], cwd: string): string[] {
 const nameOption = (): Option => new Option('--name <lab>', `lab name (default: $NETPOL_LAB or "${DEFAULT_LAB_NAME}")`)
 
 function renderStatus(s: LabStatus): string {
-  const header = `lab ${s.name} (${s.ready ? s.phase : `${s.phase}, NOT READY`}): ${s.nodes.length} nodes, ${s.pods.length} pods, ${s.policies} policies${s.notReady ? `\n${s.notReady}` : ''}`
+  // Each line escaped on its own (the phase and the reason come from the state file).
+  const header = [`lab ${s.name} (${s.ready ? s.phase : `${s.phase}, NOT READY`}): ${s.nodes.length} nodes, ${s.pods.length} pods, ${s.policies} policies`, ...(s.notReady ? [s.notReady] : [])]
   const nodeRows = [['NODE', 'NETNS', 'ADDRESS', 'POD CIDR', 'PODS'], ...s.nodes.map((n) => [n.name, n.present ? n.netns : `${n.netns} (missing!)`, n.address, n.podCidr, String(n.pods)])]
   const podRows = [['POD', 'IP', 'NODE', 'PORTS', 'SERVER'], ...s.pods.map((p) => [p.pod, p.ip, p.node, p.ports.join(',') || '-', p.server])]
-  return `${printable(header)}\n\n${columns(nodeRows)}\n${columns(podRows)}`
+  return `${header.map((l) => printable(l)).join('\n')}\n\n${columns(nodeRows)}\n${columns(podRows)}`
 }
 
 function renderCounters(c: LabCounters): string {
