@@ -517,10 +517,16 @@ function round(ms: number): number {
   return Math.round(ms * 100) / 100
 }
 
+/** An error for logs and /readyz: its message (and HTTP status), cut to a few lines' worth (nft may echo a long script line). */
 export function errorText(err: unknown): string {
+  let text: string
   if (err instanceof Error) {
     const code = (err as { statusCode?: number }).statusCode
-    return code ? `${err.message} (HTTP ${code})` : err.message
+    text = code ? `${err.message} (HTTP ${code})` : err.message
+  } else {
+    text = String(err)
   }
-  return String(err)
+  return text.length > MAX_ERROR_TEXT ? `${text.slice(0, MAX_ERROR_TEXT)}... (${text.length - MAX_ERROR_TEXT} more characters)` : text
 }
+
+const MAX_ERROR_TEXT = 2000

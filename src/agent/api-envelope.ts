@@ -8,7 +8,9 @@
  * which handle invalid objects fail-closed. What fails here cannot even be filed under a name, so
  * the caller keeps its last good view and starts over (relist) instead of guessing.
  */
-import type { RawObject } from '../cluster/live-api.js'
+import { nestsDeeperThan, type RawObject } from '../cluster/live-api.js'
+
+export { nestsDeeperThan }
 
 /** Why a line, an event or an item was refused: the `reason` label of netpol_agent_rejected_objects_total. */
 export type RejectReason =
@@ -93,18 +95,6 @@ function isMap(v: unknown): v is Record<string, unknown> {
 
 function typeName(v: unknown): string {
   return v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v
-}
-
-/** True when `value` nests deeper than `max` (iterative: deep input must not exhaust the stack here either). */
-export function nestsDeeperThan(value: unknown, max: number): boolean {
-  const stack: [unknown, number][] = [[value, 1]]
-  while (stack.length > 0) {
-    const [v, depth] = stack.pop()!
-    if (typeof v !== 'object' || v === null) continue
-    if (depth > max) return true
-    for (const child of Array.isArray(v) ? v : Object.values(v)) if (typeof child === 'object' && child !== null) stack.push([child, depth + 1])
-  }
-  return false
 }
 
 /** The store key of an object: `namespace/name` (neither can contain `/`). */

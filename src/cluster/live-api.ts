@@ -142,6 +142,18 @@ export async function apiGetJson(
   })
 }
 
+/** True when `value` nests deeper than `max` levels of maps and lists (iterative: deep input must not exhaust the stack here either). */
+export function nestsDeeperThan(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 1]]
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!
+    if (typeof v !== 'object' || v === null) continue
+    if (depth > max) return true
+    for (const child of Array.isArray(v) ? v : Object.values(v)) if (typeof child === 'object' && child !== null) stack.push([child, depth + 1])
+  }
+  return false
+}
+
 /**
  * LIST a collection completely, following `continue` tokens page by page. The list's
  * resourceVersion is the first page's: the snapshot every later page continues.

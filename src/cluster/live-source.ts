@@ -8,7 +8,9 @@
  */
 import type { KubeConfig } from '@kubernetes/client-node'
 import { InputError, type Diagnostic } from '../model/diagnostic.js'
-import { apiGetJson, apiListAll, ApiRequestError, type RawObject } from './live-api.js'
+import { apiGetJson, apiListAll, ApiRequestError, nestsDeeperThan, type RawObject } from './live-api.js'
+import { describeObject } from './live-objects.js'
+import { MAX_NESTING_DEPTH } from '../model/input-limits.js'
 import { contextNamespace, loadKubeConfig } from './live-kubeconfig.js'
 import { LIVE_FILE, LiveStateBuilder } from './live-state.js'
 import type { LoadResult } from './load-manifests.js'
@@ -73,7 +75,7 @@ export async function loadLiveCluster(options: LiveSourceOptions): Promise<LiveL
       namespaces = nsObject ? [nsObject] : []
       pods = podList.items
       policies = policyList.items
-      const crossNamespace = policies.some((p) => JSON.stringify((p as { spec?: unknown }).spec ?? {}).includes('"namespaceSelector"'))
+      const crossNamespace = policies.some(hasNamespaceSelector)
       if (crossNamespace) {
         warnings.push({
           severity: 'warning',
@@ -87,6 +89,14 @@ export async function loadLiveCluster(options: LiveSourceOptions): Promise<LiveL
     if (err instanceof ApiRequestError) throw new ApiRequestError(`reading the cluster at ${server}: ${explain(err, scope)}`, err.statusCode, err.reason, { cause: err })
     throw err
   }
+  // Deeper than any manifest may be: refused before anything walks it recursively.
+  const tooDeep: Diagnostic[] = []
+  for (const [kind, list] of [['Namespace', namespaces], ['Pod', pods], ['NetworkPolicy', policies]] as const) {
+    for (const o of list) {
+      if (nestsDeeperThan(o, MAX_NESTING_DEPTH)) tooDeep.push({ severity: 'error', file: LIVE_FILE, line: 0, object: describeObject(kind, o), message: `nests deeper than ${MAX_NESTING_DEPTH} levels` })
+    }
+  }
+  if (tooDeep.length > 0) throw new InputError(tooDeep)
   const built = builder.build(namespaces, pods, policies)
   if (built.invalid.length > 0) throw new InputError(built.invalid.flatMap((o) => o.diagnostics))
   return {
@@ -96,6 +106,17 @@ export async function loadLiveCluster(options: LiveSourceOptions): Promise<LiveL
     server,
     ...(scope !== undefined ? { namespace: scope } : {}),
   }
+}
+
+/** A policy with a namespaceSelector in one of its peers (read structurally: no walk of the whole spec). */
+function hasNamespaceSelector(policy: RawObject): boolean {
+  const spec = policy.spec as { ingress?: unknown; egress?: unknown } | undefined
+  const rules = [spec?.ingress, spec?.egress].flatMap((r) => (Array.isArray(r) ? r : []))
+  return rules.some((rule: unknown) => {
+    const r = rule as { from?: unknown; to?: unknown } | null
+    const peers = [r?.from, r?.to].flatMap((p) => (Array.isArray(p) ? p : []))
+    return peers.some((peer: unknown) => typeof peer === 'object' && peer !== null && (peer as { namespaceSelector?: unknown }).namespaceSelector != null)
+  })
 }
 
 function explain(err: ApiRequestError, scope: string | undefined): string {

@@ -82,6 +82,7 @@ export class TestApiServer {
   private readonly sockets = new Set<Socket>()
   private failures: Failure[] = []
   private extraListItems: { resource: Resource; items: unknown[]; remaining: number }[] = []
+  private rawListItems: { resource: Resource; text: string; remaining: number }[] = []
   private port = 0
 
   private constructor(options: TestApiServerOptions) {
@@ -222,6 +223,7 @@ export class TestApiServer {
   clearFailures(): void {
     this.failures = []
     this.extraListItems = []
+    this.rawListItems = []
   }
 
   /**
@@ -241,6 +243,14 @@ export class TestApiServer {
   /** Appends `items` (any JSON values) to the last page of the next `count` LISTs of `resource`. */
   injectListItems(resource: Resource, items: unknown[], count = 1): void {
     this.extraListItems.push({ resource, items, remaining: count })
+  }
+
+  /**
+   * Appends one item, given as raw JSON text (e.g. nested deeper than JSON.stringify can write),
+   * to the last page of the next `count` LISTs of `resource`.
+   */
+  injectRawListItem(resource: Resource, text: string, count = 1): void {
+    this.rawListItems.push({ resource, text, remaining: count })
   }
 
   /** Every open watch of `resource`, for tests that wait for the agent to reconnect. */
@@ -304,10 +314,10 @@ export class TestApiServer {
     const url = new URL(req.url ?? '/', 'http://x')
     const query = Object.fromEntries(url.searchParams.entries())
     const watch = query.watch === 'true' || query.watch === '1'
-    const respond = (status: number, body: unknown): void => {
+    const respond = (status: number, body: unknown, raw: readonly string[] = []): void => {
       this.requests.push({ method: req.method ?? 'GET', path: url.pathname, query, watch, status })
       res.writeHead(status, { 'Content-Type': 'application/json' })
-      res.end(JSON.stringify(body))
+      res.end(JSON.stringify(body).replace(/\{"__rawItem":(\d+)\}/g, (_, i: string) => raw[Number(i)]))
     }
     if (req.method !== 'GET') return respond(405, status(405, 'MethodNotAllowed', 'the test API server is read-only over HTTP'))
     const failure = this.failures.find((f) => f.remaining > 0 && f.match({ path: url.pathname, watch }))
@@ -324,7 +334,17 @@ export class TestApiServer {
       if (!o) return respond(404, status(404, 'NotFound', `${resource} "${name}" not found`))
       return respond(200, { kind: m.kind, apiVersion: m.apiVersion, ...o })
     }
-    if (!watch) return respond(200, this.list(resource, namespace, query))
+    if (!watch) {
+      const raw: string[] = []
+      const list = this.list(resource, namespace, query) as { items: unknown[]; metadata: { continue?: string } }
+      const injected = list.metadata.continue ? undefined : this.rawListItems.find((e) => e.resource === resource && e.remaining > 0)
+      if (injected) {
+        injected.remaining--
+        list.items.push({ __rawItem: raw.length })
+        raw.push(injected.text)
+      }
+      return respond(200, list, raw)
+    }
 
     // WATCH
     const from = query.resourceVersion ?? ''

@@ -83,6 +83,16 @@ spec:
     await expect(loadLiveCluster({ kubeconfig, allNamespaces: true })).rejects.toThrow(/403.*forbidden: listing across all namespaces/s)
   })
 
+  it('an object nested deeper than any manifest may be is a clear input error, not a stack overflow', async () => {
+    const deep = `{"metadata":{"name":"deep","namespace":"prod","resourceVersion":"9"},"spec":{"podSelector":{},"ingress":${'['.repeat(5000)}${']'.repeat(5000)}}}`
+    // Several: a LIST still in flight from the test before may take one.
+    api.injectRawListItem('networkpolicies', deep, 5)
+    const err = await loadLiveCluster({ kubeconfig, namespace: 'prod' }).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(InputError)
+    expect(String((err as Error).message)).toMatch(/api: NetworkPolicy "prod\/deep" is invalid: nests deeper than 256 levels/)
+    api.clearFailures()
+  })
+
   it('an object the loader rejects fails the read with every problem, as a file would', async () => {
     api.create('networkpolicies', policyObject('prod', 'bad', { ingress: [{ from: [{ ipBlock: { cidr: '10.0.0.0/8', except: ['192.168.0.0/16'] } }] }] }))
     try {
