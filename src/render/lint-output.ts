@@ -63,6 +63,15 @@ export function artifactUri(file: string, cwd: string): string {
     .join('/')
 }
 
+/**
+ * SARIF plain-text messages may embed links written `[text](target)`, which viewers such as GitHub
+ * code scanning render; a `](` that comes from input (a file name in a message) is escaped so it
+ * stays text. Lone brackets (`spec.ingress[0]`) cannot form a link and stay as they are.
+ */
+function sarifText(text: string): string {
+  return text.replaceAll('](', '\\](')
+}
+
 export interface SarifOptions {
   readonly cwd: string
   readonly version: string
@@ -101,7 +110,7 @@ export function renderLintSarif(findings: readonly LintFinding[], rules: readonl
           ruleId: f.ruleId,
           ...(index.has(f.ruleId) ? { ruleIndex: index.get(f.ruleId) } : {}),
           level: f.severity,
-          message: { text: `${f.object}${f.field ? ` ${f.field}` : ''}: ${f.message}. Fix: ${f.hint}` },
+          message: { text: sarifText(`${f.object}${f.field ? ` ${f.field}` : ''}: ${f.message}. Fix: ${f.hint}`) },
           locations: [
             {
               physicalLocation: {

@@ -181,6 +181,18 @@ describe('machine output stays valid for its format', () => {
     expect(lint.findings[0].file).toContain(EVIL_DIR)
   })
 
+  it('SARIF: a file name in a message cannot become a link in a code-scanning view', async () => {
+    const linky = '[click](javascript:alert(1))'
+    await mkdir(join(dir, linky), { recursive: true })
+    const policy = (name: string) =>
+      `apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: ${name}, namespace: demo}\nspec:\n  podSelector: {}\n  policyTypes: [Ingress]\n`
+    await writeFile(join(dir, linky, 'p.yaml'), `apiVersion: v1\nkind: Namespace\nmetadata: {name: demo}\n---\n${policy('a')}---\n${policy('b')}`)
+    const sarif = JSON.parse((await cli(['lint', linky, '-o', 'sarif'])).stdout)
+    const texts: string[] = sarif.runs[0].results.map((r: { message: { text: string } }) => r.message.text)
+    expect(texts.some((t) => t.includes('[click\\](javascript:alert(1))/p.yaml'))).toBe(true)
+    for (const t of texts) expect(t).not.toMatch(/(?<!\\)\]\(/)
+  })
+
   it('Markdown: a hostile name cannot break the table or add HTML', async () => {
     const md = (await cli(['diff', 'before', EVIL_DIR, '-o', 'md'])).stdout
     expectSafe(md)
