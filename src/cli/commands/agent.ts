@@ -6,6 +6,7 @@ import type { RegisterCommand } from '../main.js'
 import { EnvironmentError, UsageError } from '../errors.js'
 import { parseListen } from '../../agent/ops-server.js'
 import { runNft } from '../../dataplane/nft.js'
+import { isNftTableName } from '../../dataplane/nft-names.js'
 import { dns1123SubdomainErrors } from '../../model/name-validation.js'
 import { VERSION } from '../version.js'
 import { terminalSafeJson } from '../../model/printable.js'
@@ -77,7 +78,8 @@ Examples:
       const minSync = parseIntegerFlag('--min-sync-interval', flags.minSyncInterval, MIN_SYNC_INTERVAL_MAX_MS, 'milliseconds')
       const resync = parseIntegerFlag('--resync-interval', flags.resyncInterval, RESYNC_INTERVAL_MAX_S, 'seconds')
       if (!LOG_LEVELS.includes(flags.logLevel)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`)
-      if (!/^[A-Za-z0-9_-]{1,64}$/.test(flags.table)) throw new UsageError(`--table ${quoted(flags.table)}: use letters, digits, - and _ only`)
+      // The name the compiler and nft accept (a word starting with a digit or `-` is no table name to nft).
+      if (!isNftTableName(flags.table)) throw new UsageError(`--table ${quoted(flags.table)}: a letter or _, then letters, digits, - and _ (at most 64)`)
       // `ip netns exec NAME` opens /run/netns/NAME: no path, no option.
       if (flags.netns !== undefined && (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,254}$/.test(flags.netns) || flags.netns.includes('..'))) {
         throw new UsageError(`--netns ${quoted(flags.netns)}: a network namespace name (letters, digits, '.', '-', '_'; starting with a letter or digit)`)

@@ -22,6 +22,12 @@ describe('netpol agent flags', () => {
     expect((await run(['agent', '--node', 'n', '--listen', 'nope'])).stderr).toMatch(/--listen "nope": expected \[HOST\]:PORT/)
     expect((await run(['agent', '--node', 'n', '--min-sync-interval', '-5'])).stderr).toMatch(/--min-sync-interval must be a whole number of milliseconds from 0 to 600000, got "-5"/)
     expect((await run(['agent', '--node', 'n', '--table', 'a b'])).stderr).toMatch(/--table "a b"/)
+    // nft reads these as a number or an option, not a table name: the compiler would refuse every sync.
+    for (const table of ['9x', '-x', 'x'.repeat(65)]) {
+      const r = await run(['agent', '--node', 'n', '--table', table])
+      expect(r.code, table).toBe(2)
+      expect(r.stderr, table).toMatch(/--table ".*": a letter or _, then letters, digits, - and _ \(at most 64\)/)
+    }
     expect((await run(['agent', '--node', 'n', '--log-level', 'loud'])).stderr).toMatch(/--log-level must be one of/)
     expect((await run(['agent', '--node', 'n', '--kubeconfig', '/nonexistent/config'])).stderr).toMatch(/no kubeconfig found at --kubeconfig \/nonexistent\/config/)
   })
