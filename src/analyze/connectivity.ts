@@ -59,6 +59,14 @@ export function computeConnectivity(state: ClusterState, evaluator: Evaluator, g
     }
     return f
   }
+  // Many groups reach the same ranges: label each merged range once.
+  const labels = new Map<string, string>()
+  const labelOf = (r: IpRange): string => {
+    const k = `${r.family}:${r.start}:${r.end}`
+    let l = labels.get(k)
+    if (l === undefined) labels.set(k, (l = rangeLabel(r)))
+    return l
+  }
   const edges: ConnectivityEdge[] = []
   groups.forEach((from, i1) => {
     groups.forEach((to, i2) => {
@@ -83,7 +91,7 @@ export function computeConnectivity(state: ClusterState, evaluator: Evaluator, g
         (a, range) => ({ ...a, range }),
       )
       for (const m of merged) {
-        const label = rangeLabel(m.range)
+        const label = labelOf(m.range)
         const f = format(m.set)
         edges.push({
           from: side === 'from' ? label : g.label,

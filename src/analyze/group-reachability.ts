@@ -97,40 +97,15 @@ function bulkFor(evaluator: Evaluator, state: ClusterState): BulkEngine | undefi
   return typeof e.allPairs === 'function' && typeof e.externalAccess === 'function' && e.state === state ? (evaluator as BulkEngine) : undefined
 }
 
-/**
- * Class sets built up one distinct port class at a time and interned by content: a table cell
- * holds a set id (-1: empty), so millions of pairs share a few hundred sets.
- */
+/** Class sets interned by content, so equal sets are one object. */
 class ClassSets {
-  readonly sets: ClassSet[] = []
-  private readonly members: number[][] = []
-  private readonly byKey = new Map<string, number>()
-  private readonly next = new Map<number, number>()
-  constructor(private readonly distinct: number) {}
-  of(members: readonly number[]): number {
+  private readonly byKey = new Map<string, ClassSet>()
+  of(members: readonly number[]): ClassSet {
     const sorted = [...members].sort((a, b) => a - b)
     const key = sorted.join(',')
-    let id = this.byKey.get(key)
-    if (id === undefined) {
-      id = this.sets.length
-      this.byKey.set(key, id)
-      this.sets.push(new Set(sorted))
-      this.members.push(sorted)
-    }
-    return id
-  }
-  /** The set `id` plus the classes `cis` of distinct port class `d`. */
-  add(id: number, d: number, cis: readonly number[]): number {
-    const k = (id + 1) * this.distinct + d
-    let r = this.next.get(k)
-    if (r === undefined) {
-      r = this.of(id < 0 ? cis : [...this.members[id], ...cis])
-      this.next.set(k, r)
-    }
-    return r
-  }
-  get(id: number): ClassSet | undefined {
-    return id < 0 ? undefined : this.sets[id]
+    let set = this.byKey.get(key)
+    if (set === undefined) this.byKey.set(key, (set = new Set(sorted)))
+    return set
   }
 }
 
@@ -339,18 +314,17 @@ function bulkReachability(engine: BulkEngine, groups: readonly GroupEnd[], range
   })
   const { rangeClass, representatives } = rangeClasses(state, ranges)
   const RC = representatives.length
-  const sets = new ClassSets(distinct.size)
-  // A set id per pair, grown one distinct port class at a time.
-  const podPairs = new Int32Array(G * G).fill(-1)
-  const toRange = new Int32Array(G * RC).fill(-1)
-  const fromRange = new Int32Array(G * RC).fill(-1)
-  let d = -1
-  const push = (table: Int32Array, at: number, cis: readonly number[]) => {
-    table[at] = sets.add(table[at], d, cis)
-  }
+  const lists = [...distinct.values()]
+  const D = lists.length
+  const Dw = (D + 31) >>> 5
+  // Per pair, a bit mask over the distinct port classes; turned into shared class sets when read.
+  const podPairs = new Uint32Array(G * G * Dw)
+  const toRange = new Uint32Array(G * RC * Dw)
+  const fromRange = new Uint32Array(G * RC * Dw)
   let cells: Cells | undefined
-  for (const cis of distinct.values()) {
-    d++
+  lists.forEach((cis, d) => {
+    const word = d >>> 5
+    const bit = 1 << (d & 31)
     const c = classes[cis[0]]
     const ap = engine.allPairs(c.start, c.protocol)
     cells ??= identityCells(ap, groupOfPod)
@@ -359,48 +333,62 @@ function bulkReachability(engine: BulkEngine, groups: readonly GroupEnd[], range
       for (let g1 = 0; g1 < G; g1++) {
         const bits = reach[g1]
         for (let w = 0; w < bits.length; w++) {
-          let word = bits[w]
-          while (word !== 0) {
-            const low = word & -word
+          let x = bits[w]
+          while (x !== 0) {
+            const low = x & -x
             const g2 = (w << 5) + 31 - Math.clz32(low)
-            word ^= low
-            push(podPairs, g1 * G + g2, cis)
+            x ^= low
+            podPairs[(g1 * G + g2) * Dw + word] |= bit
           }
         }
       }
     }
     for (let rc = 0; rc < RC; rc++) {
       const access = engine.externalAccess(ranges[representatives[rc]].probe, c.start, c.protocol)
-      const egressGroups = new Uint8Array(G)
-      const ingressGroups = new Uint8Array(G)
       for (let s = 0; s < ap.identities.length; s++) {
         const e = hasBit(access.egress, s)
         const i = hasBit(access.ingress, s)
         if (!e && !i) continue
         for (let k = cells.offset[s]; k < cells.offset[s + 1]; k++) {
-          if (e) egressGroups[cells.groupOf[k]] = 1
-          if (i) ingressGroups[cells.groupOf[k]] = 1
+          const at = (cells.groupOf[k] * RC + rc) * Dw + word
+          if (e) toRange[at] |= bit
+          if (i) fromRange[at] |= bit
         }
       }
-      for (let g = 0; g < G; g++) {
-        if (egressGroups[g]) push(toRange, g * RC + rc, cis)
-        if (ingressGroups[g]) push(fromRange, g * RC + rc, cis)
-      }
     }
+  })
+  const sets = new Map<string | number, ClassSet>()
+  const setAt = (table: Uint32Array, at: number): ClassSet | undefined => {
+    let key: string | number
+    if (Dw === 1) {
+      key = table[at]
+      if (key === 0) return undefined
+    } else {
+      const words = table.subarray(at * Dw, at * Dw + Dw)
+      if (words.every((w) => w === 0)) return undefined
+      key = words.join(',')
+    }
+    let set = sets.get(key)
+    if (set === undefined) {
+      const members: number[] = []
+      for (let d = 0; d < D; d++) if ((table[at * Dw + (d >>> 5)] & (1 << (d & 31))) !== 0) members.push(...lists[d])
+      sets.set(key, (set = new Set(members.sort((x, y) => x - y))))
+    }
+    return set
   }
   return {
     groups,
     ranges,
     rangeClass,
-    between: (g1, g2) => sets.get(podPairs[g1 * G + g2]),
-    toRange: (g, rc) => sets.get(toRange[g * RC + rc]),
-    fromRange: (rc, g) => sets.get(fromRange[g * RC + rc]),
+    between: (g1, g2) => setAt(podPairs, g1 * G + g2),
+    toRange: (g, rc) => setAt(toRange, g * RC + rc),
+    fromRange: (rc, g) => setAt(fromRange, g * RC + rc),
   }
 }
 
 /** Reachability asked pair by pair (any evaluator; the reference for the fast path). */
 function pairwiseReachability(evaluator: Evaluator, groups: readonly GroupEnd[], ranges: readonly ExternalRange[], classes: readonly PortClass[]): Reachability {
-  const sets = new ClassSets(1)
+  const sets = new ClassSets()
   const G = groups.length
   const R = ranges.length
   const ends = ranges.map(rangeEnd)
@@ -409,7 +397,7 @@ function pairwiseReachability(evaluator: Evaluator, groups: readonly GroupEnd[],
   const fr: (ClassSet | undefined)[] = new Array(G * R)
   const setOf = (from: GroupEnd, to: GroupEnd): ClassSet | undefined => {
     const cis = allowedClasses(evaluator, from, to, classes)
-    return cis.length > 0 ? sets.get(sets.of(cis)) : undefined
+    return cis.length > 0 ? sets.of(cis) : undefined
   }
   groups.forEach((g1, i1) => groups.forEach((g2, i2) => (pp[i1 * G + i2] = setOf(g1, g2))))
   groups.forEach((g, i) =>

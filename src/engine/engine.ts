@@ -290,16 +290,40 @@ function assemble(
     return r
   }
 
-  // Lists are shared between identities (shareEqualLists), so one answer per list serves many;
-  // ingress lists with named ports depend on the destination's own ports and are asked per identity.
-  const namedInList = new Map<readonly CompiledPolicy[], boolean>()
-  const hasNamedPorts = (list: readonly CompiledPolicy[]): boolean => {
-    let v = namedInList.get(list)
-    if (v === undefined) {
-      v = list.some((cp) => cp.ingressRules.some((r) => r.compiledPorts.some((p) => p.kind !== 'range')))
-      namedInList.set(list, v)
+  // Lists are shared between identities (shareEqualLists), so one answer per distinct list serves
+  // many identities. Ingress lists with named ports also depend on the destination's own named
+  // ports, so for those the key adds the names the identity gives this port.
+  let listIds:
+    | { egress: Int32Array; ingress: Int32Array; egressLists: (readonly CompiledPolicy[])[]; ingressLists: (readonly CompiledPolicy[])[]; named: Uint8Array; portKind: Int32Array; portKinds: number }
+    | undefined
+  const distinctLists = () => {
+    if (listIds !== undefined) return listIds
+    const number = (lists: readonly (readonly CompiledPolicy[])[]) => {
+      const ids = new Map<readonly CompiledPolicy[], number>()
+      const distinct: (readonly CompiledPolicy[])[] = []
+      const out = new Int32Array(lists.length)
+      lists.forEach((l, s) => {
+        let id = ids.get(l)
+        if (id === undefined) {
+          ids.set(l, (id = distinct.length))
+          distinct.push(l)
+        }
+        out[s] = id
+      })
+      return { out, distinct }
     }
-    return v
+    const e = number(egressOf)
+    const i = number(ingressOf)
+    const named = Uint8Array.from(i.distinct, (list) => (list.some((cp) => cp.ingressRules.some((r) => r.compiledPorts.some((p) => p.kind !== 'range'))) ? 1 : 0))
+    const kinds = new Map<string, number>()
+    const portKind = Int32Array.from(index.ids.identities, (idn) => {
+      const key = [...idn.namedPorts].map(([k, ports]) => `${k}=${ports.join(',')}`).sort().join('|')
+      let kind = kinds.get(key)
+      if (kind === undefined) kinds.set(key, (kind = kinds.size))
+      return kind
+    })
+    listIds = { egress: e.out, ingress: i.out, egressLists: e.distinct, ingressLists: i.distinct, named, portKind, portKinds: Math.max(1, kinds.size) }
+    return listIds
   }
   const externalAccess = (ip: string, port: number, protocol: Protocol): ExternalAccess => {
     const endpoint: Endpoint = { kind: 'ip', ip }
@@ -308,26 +332,34 @@ function assemble(
     const size = index.size
     const egress = emptySet(size)
     const ingress = emptySet(size)
-    const egressMemo = new Map<readonly CompiledPolicy[], boolean>()
-    const ingressMemo = new Map<readonly CompiledPolicy[], boolean>()
+    const lists = distinctLists()
+    // 0: not asked yet, 1: denied, 2: allowed.
+    const egressAnswer = new Uint8Array(lists.egressLists.length)
+    const ingressAnswer = new Uint8Array(lists.ingressLists.length)
+    const namedAnswer = new Map<number, boolean>()
     for (let s = 0; s < size; s++) {
-      if (index.ids.identities[s]!.hostNetwork) {
+      const identity = index.ids.identities[s]!
+      if (identity.hostNetwork) {
         setBit(egress, s)
         setBit(ingress, s)
         continue
       }
-      const out = egressOf[s]!
-      let e = egressMemo.get(out)
-      if (e === undefined) egressMemo.set(out, (e = sideAllows(out, 'Egress', other, t, -1)))
-      if (e) setBit(egress, s)
-      const into = ingressOf[s]!
-      let i: boolean | undefined
-      if (hasNamedPorts(into)) i = sideAllows(into, 'Ingress', other, t, s)
-      else {
-        i = ingressMemo.get(into)
-        if (i === undefined) ingressMemo.set(into, (i = sideAllows(into, 'Ingress', other, t, s)))
+      const e = lists.egress[s]!
+      if (egressAnswer[e] === 0) egressAnswer[e] = sideAllows(lists.egressLists[e]!, 'Egress', other, t, -1) ? 2 : 1
+      if (egressAnswer[e] === 2) setBit(egress, s)
+      const i = lists.ingress[s]!
+      let allowed: boolean
+      if (lists.named[i] === 1) {
+        // Identities with the same named ports answer alike under one list.
+        const k = i * lists.portKinds + lists.portKind[s]!
+        let a = namedAnswer.get(k)
+        if (a === undefined) namedAnswer.set(k, (a = sideAllows(lists.ingressLists[i]!, 'Ingress', other, t, s)))
+        allowed = a
+      } else {
+        if (ingressAnswer[i] === 0) ingressAnswer[i] = sideAllows(lists.ingressLists[i]!, 'Ingress', other, t, s) ? 2 : 1
+        allowed = ingressAnswer[i] === 2
       }
-      if (i) setBit(ingress, s)
+      if (allowed) setBit(ingress, s)
     }
     return { egress, ingress }
   }
