@@ -5,9 +5,9 @@
  */
 import type { ClusterState, Pod } from '../model/types.js'
 import type { Evaluator } from '../engine/verdict.js'
-import { externalRanges, mergeAdjacentRanges, rangeLabel } from './external-ranges.js'
+import { externalRanges, mergeAdjacentRanges, rangeLabel, type ExternalRange } from './external-ranges.js'
 import { podGroup, type GroupBy, type PodGroup } from './group.js'
-import { computeReachability, podGroupEnds, type ClassSet } from './group-reachability.js'
+import { computeReachability, foldReachability, podGroupEnds, type ClassSet, type GroupEnd, type Reachability } from './group-reachability.js'
 import { formatPortSet, portClasses, type PortClass } from './port-classes.js'
 import type { IpRange } from '../model/cidr.js'
 
@@ -40,10 +40,34 @@ export interface Connectivity {
 
 /** Every allowed connection between groups (a pod to itself left out), and to/from the outside. */
 export function computeConnectivity(state: ClusterState, evaluator: Evaluator, groupBy: GroupBy): Connectivity {
+  return computeConnectivities(state, evaluator, groupBy, [])[0]
+}
+
+/**
+ * Connectivity by `groupBy` and, folded from the same computation, by coarser units (namespace
+ * from workload or pod): one reachability computation for the report's table and its graph.
+ */
+export function computeConnectivities(state: ClusterState, evaluator: Evaluator, groupBy: GroupBy, coarser: readonly GroupBy[]): Connectivity[] {
   const classes = portClasses([state])
   const ranges = externalRanges([state])
   const ends = podGroupEnds(state, groupBy)
   const reach = computeReachability(state, evaluator, ends, ranges, classes)
+  const out = [connectivityOf(groupBy, ends, reach, classes, ranges)]
+  for (const by of coarser) {
+    if (by === groupBy) {
+      out.push(out[0])
+      continue
+    }
+    if (by !== 'namespace') throw new Error(`cannot fold ${groupBy} into ${by}`)
+    const coarse = podGroupEnds(state, by)
+    const index = new Map(coarse.map((g, i) => [g.key, i]))
+    const nsOf = ends.map((e) => index.get((e.endpoints[0] as { pod: Pod }).pod.namespace)!)
+    out.push(connectivityOf(by, coarse, foldReachability(reach, coarse, (i) => nsOf[i], classes.length), classes, ranges))
+  }
+  return out
+}
+
+function connectivityOf(groupBy: GroupBy, ends: readonly GroupEnd[], reach: Reachability, classes: readonly PortClass[], ranges: readonly ExternalRange[]): Connectivity {
   const groups: ConnectivityGroup[] = ends.map((e) => {
     const pods = e.endpoints.flatMap((x) => (x.kind === 'pod' ? [x.pod] : []))
     return { ...podGroup(pods[0], groupBy), label: e.key, pods }

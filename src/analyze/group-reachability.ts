@@ -416,6 +416,62 @@ function pairwiseReachability(evaluator: Evaluator, groups: readonly GroupEnd[],
   }
 }
 
+/**
+ * The same reachability for coarser groups (namespaces from workloads or pods): a coarse pair may
+ * use a class when some pair of its fine groups may. Exact because a fine pair already stands
+ * for "some two different pods", and every fine group lies inside one coarse group.
+ */
+export function foldReachability(fine: Reachability, coarse: readonly GroupEnd[], coarseOf: (fineIndex: number) => number, classCount: number): Reachability {
+  const G = fine.groups.length
+  const C = coarse.length
+  const RC = fine.rangeClass.length === 0 ? 0 : Math.max(...fine.rangeClass) + 1
+  const sets = new ClassSets()
+  const fold = (size: number, visit: (add: (at: number, set: ClassSet) => void) => void): (ClassSet | undefined)[] => {
+    const acc = new Map<number, Uint8Array>()
+    visit((at, set) => {
+      let bits = acc.get(at)
+      if (!bits) acc.set(at, (bits = new Uint8Array(classCount)))
+      for (const ci of set) bits[ci] = 1
+    })
+    const out: (ClassSet | undefined)[] = new Array(size)
+    for (const [at, bits] of acc) {
+      const members: number[] = []
+      bits.forEach((b, ci) => {
+        if (b) members.push(ci)
+      })
+      out[at] = sets.of(members)
+    }
+    return out
+  }
+  const map = Int32Array.from({ length: G }, (_, i) => coarseOf(i))
+  const pp = fold(C * C, (add) => {
+    for (let a = 0; a < G; a++) for (let b = 0; b < G; b++) {
+      const set = fine.between(a, b)
+      if (set) add(map[a] * C + map[b], set)
+    }
+  })
+  const tr = fold(C * RC, (add) => {
+    for (let a = 0; a < G; a++) for (let rc = 0; rc < RC; rc++) {
+      const set = fine.toRange(a, rc)
+      if (set) add(map[a] * RC + rc, set)
+    }
+  })
+  const fr = fold(C * RC, (add) => {
+    for (let a = 0; a < G; a++) for (let rc = 0; rc < RC; rc++) {
+      const set = fine.fromRange(rc, a)
+      if (set) add(map[a] * RC + rc, set)
+    }
+  })
+  return {
+    groups: coarse,
+    ranges: fine.ranges,
+    rangeClass: fine.rangeClass,
+    between: (a, b) => pp[a * C + b],
+    toRange: (g, rc) => tr[g * RC + rc],
+    fromRange: (rc, g) => fr[g * RC + rc],
+  }
+}
+
 /** Reachability of a state's pod groups and the given address ranges on the given port classes. */
 export function computeReachability(
   state: ClusterState,

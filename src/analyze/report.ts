@@ -5,7 +5,7 @@
  */
 import { qualifiedName, type ClusterState, type NetworkPolicy, type NetworkPolicyPeer, type Pod } from '../model/types.js'
 import type { Engine } from '../engine/engine.js'
-import { computeConnectivity, type Connectivity } from './connectivity.js'
+import { computeConnectivities, type Connectivity } from './connectivity.js'
 import { describePeer, describePort } from './explain.js'
 import { groupLabel, podGroup, type GroupBy, type GroupedMatrix } from './group.js'
 import { computeGroupedMatrix } from './grouped-matrix.js'
@@ -83,10 +83,17 @@ function selectorText(p: NetworkPolicy): string {
 /** Beyond this many arrows a graph is a hairball; beyond this many groups a matrix is a wall. */
 export const MAX_GRAPH_EDGES = 250
 export const MAX_MATRIX_GROUPS = 80
+export const MAX_GRAPH_NODES = 150
 
 export function buildReport(state: ClusterState, engine: Engine, options: ReportOptions): ReportModel {
   const { groupBy } = options
-  const label = (pods: readonly Pod[]) => [...new Set(pods.map((p) => groupLabel(podGroup(p, groupBy))))].sort()
+  const labelOfPod = new Map<Pod, string>()
+  const podLabel = (p: Pod): string => {
+    let l = labelOfPod.get(p)
+    if (l === undefined) labelOfPod.set(p, (l = groupLabel(podGroup(p, groupBy))))
+    return l
+  }
+  const label = (pods: readonly Pod[]) => [...new Set(pods.map(podLabel))].sort()
   const findings = lint(state).findings
   const peerSection = (policy: NetworkPolicy, peer: NetworkPolicyPeer): PeerSection => {
     const pods = engine.peerPods(policy, peer)
@@ -120,11 +127,12 @@ export function buildReport(state: ClusterState, engine: Engine, options: Report
         findings: findings.filter((f) => f.object === `NetworkPolicy "${p.namespace}/${p.name}"`),
       }
     })
-  const connectivity = computeConnectivity(state, engine, groupBy)
+  // By namespace from the same computation, for the graph when the groups make too many arrows.
+  const [connectivity, byNamespace] = computeConnectivities(state, engine, groupBy, ['namespace'])
   const notes: string[] = []
   let graph = connectivity
   if (connectivity.edges.length > MAX_GRAPH_EDGES && groupBy !== 'namespace') {
-    graph = computeConnectivity(state, engine, 'namespace')
+    graph = byNamespace
     notes.push(`The graph shows namespaces: by ${groupBy} it would have ${connectivity.edges.length} arrows (more than ${MAX_GRAPH_EDGES}); the connections table below lists them all.`)
   }
   if (graph.edges.length > MAX_GRAPH_EDGES) {
@@ -135,6 +143,13 @@ export function buildReport(state: ClusterState, engine: Engine, options: Report
       `${graph.edges.length - kept.length} of ${graph.edges.length} arrows are left out of the graph (${graph.edges.length - restricted.length} that allow every port${restricted.length > kept.length ? `, and ${restricted.length - kept.length} more beyond ${MAX_GRAPH_EDGES}` : ''}); the connections table lists them all.`,
     )
     graph = { ...graph, edges: kept }
+  }
+  if (graph.groups.length > MAX_GRAPH_NODES) {
+    // Boxes without an arrow say nothing and cost Graphviz most of its time.
+    const ends = new Set(graph.edges.flatMap((e) => [e.from, e.to]))
+    const kept = graph.groups.filter((g) => ends.has(g.label))
+    notes.push(`${graph.groups.length - kept.length} of ${graph.groups.length} ${graph.groupBy === 'namespace' ? 'namespaces' : 'groups'} without an arrow in the graph are left out of it.`)
+    graph = { ...graph, groups: kept }
   }
   // The matrix is a grid of groups²: by namespace when there are too many groups, left out when
   // even the namespaces are too many (the connections list has every connection).

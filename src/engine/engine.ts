@@ -35,7 +35,9 @@ import type { ClusterState, NetworkPolicy, NetworkPolicyPeer, Pod, PolicyType, P
 import type { DirectionVerdict, Endpoint, Evaluator, PolicyEvaluation, RuleMatch, RuleMiss, Traffic, Verdict } from './verdict.js'
 import { computeAllPairs, type AllPairsResult } from './all-pairs.js'
 import { emptySet, forEachBit, hasBit, setBit, type Bitset } from './bitset.js'
+import { ipBlockKey } from './ip-index.js'
 import {
+  blockRanges,
   buildIndex,
   compilePolicy,
   indexCovers,
@@ -271,7 +273,11 @@ function assemble(
   const peerPods = (policy: NetworkPolicy, peer: NetworkPolicyPeer): readonly Pod[] => {
     if (peer.ipBlock !== undefined) {
       const block = peer.ipBlock
-      return state.pods.filter((p) => ipBlockMatches(block, p.ips))
+      // Identities split on every ipBlock of the state, so a known block is one bit set.
+      const id = index.blockIds.get(ipBlockKey(block))
+      if (id !== undefined) return podsOf(index.blockSets[id]!)
+      const ranges = blockRanges(index, block)
+      return state.pods.filter((p) => ipBlockMatches(block, p.ips, ranges))
     }
     if (peer.podSelector !== undefined && selectorKeys(peer.podSelector).some((k) => index.droppedLabelKeys.has(k))) {
       return state.pods.filter((p) => peerMatches(policy, peer, { kind: 'pod', pod: p }, index.nsLabels))

@@ -1,6 +1,12 @@
 /**
  * @module `netpol report` as one self-contained HTML page: inline CSS, the graph as inline SVG,
- * no scripts, no fonts or images to fetch, so it opens offline and can be attached to a CI run.
+ * one small inline script (the filter box; the page works without it), no fonts or images to
+ * fetch, so it opens offline and can be attached to a CI run.
+ *
+ * Big inputs stay usable and bounded: above a size the connections are grouped by namespace in
+ * collapsed sections with at most a fixed number of rows in all (ranges outside the cluster that a
+ * group reaches on the same ports on one row), policies are grouped by namespace and collapsed,
+ * and long lists of names are cut with a count of what is left out.
  */
 import type { ReportModel, PolicySection } from '../analyze/report.js'
 import type { LintFinding } from '../analyze/lint-rule.js'
@@ -56,13 +62,55 @@ ul.rules { margin: 4px 0 0; padding-left: 18px; }
 table.findings td:nth-child(2) code { white-space: nowrap; }
 table.findings td:nth-child(3) { max-width: 18em; word-break: break-all; }
 table.findings td:nth-child(4) { max-width: 16em; }
+details.group { border: 1px solid var(--line); border-radius: 6px; margin: 6px 0; padding: 4px 10px; }
+details.group > summary { cursor: pointer; font-weight: 600; }
+details.group > summary .muted { font-weight: 400; }
+#filter { width: 100%; max-width: 40em; padding: 6px 10px; font: inherit; border: 1px solid var(--line); border-radius: 6px; }
+[hidden] { display: none !important; }
 `
+
+/** Above these sizes sections are grouped by namespace and collapsed. */
+export const BIG_CONNECTIONS = 1000
+export const BIG_POLICIES = 50
+/** At most this many connection rows in the page (the rest: `netpol list`). */
+export const MAX_CONNECTION_ROWS = 20_000
+export const MAX_FINDING_ROWS = 2000
+/** Names listed for one selector or peer before "and N more". */
+export const MAX_NAMES = 30
+
+function names(list: readonly string[]): string {
+  const shown = list.slice(0, MAX_NAMES).join(', ')
+  return list.length > MAX_NAMES ? `${shown} and ${list.length - MAX_NAMES} more` : shown
+}
+
+/**
+ * The filter box: hides rows and policies whose text does not contain what is typed (any case),
+ * opens the sections that keep a match and hides those that keep none. Static text: nothing from
+ * the input is in the script.
+ */
+const FILTER_SCRIPT = `(function () {
+  var box = document.getElementById('filter');
+  if (!box) return;
+  var items = Array.prototype.slice.call(document.querySelectorAll('[data-filter]'));
+  var groups = Array.prototype.slice.call(document.querySelectorAll('details.group'));
+  box.addEventListener('input', function () {
+    var q = box.value.trim().toLowerCase();
+    items.forEach(function (el) { el.hidden = q !== '' && el.textContent.toLowerCase().indexOf(q) < 0; });
+    groups.forEach(function (d) {
+      if (q === '') { d.hidden = false; d.open = false; return; }
+      var keep = d.querySelector('summary').textContent.toLowerCase().indexOf(q) >= 0 || d.querySelector('[data-filter]:not([hidden])') !== null;
+      if (keep && d.querySelector('summary').textContent.toLowerCase().indexOf(q) >= 0) d.querySelectorAll('[data-filter]').forEach(function (el) { el.hidden = false; });
+      d.hidden = !keep;
+      d.open = keep;
+    });
+  });
+})();`
 
 function findingRows(findings: readonly LintFinding[]): string {
   return findings
     .map(
       (f) =>
-        `<tr><td class="sev-${f.severity}">${f.severity}</td><td><code>${escapeHtml(f.ruleId)}</code></td><td class="mono">${escapeHtml(`${f.file}:${f.line}`)}</td><td>${escapeHtml(f.object)}${f.field ? ` <code>${escapeHtml(f.field)}</code>` : ''}</td><td>${escapeHtml(f.message)}<div class="fix">fix: ${escapeHtml(f.hint)}</div></td></tr>`,
+        `<tr data-filter><td class="sev-${f.severity}">${f.severity}</td><td><code>${escapeHtml(f.ruleId)}</code></td><td class="mono">${escapeHtml(`${f.file}:${f.line}`)}</td><td>${escapeHtml(f.object)}${f.field ? ` <code>${escapeHtml(f.field)}</code>` : ''}</td><td>${escapeHtml(f.message)}<div class="fix">fix: ${escapeHtml(f.hint)}</div></td></tr>`,
     )
     .join('\n')
 }
@@ -72,12 +120,17 @@ function findingsSection(m: ReportModel): string {
   const body =
     m.findings.length === 0
       ? '<p class="empty">No lint findings.</p>'
-      : `<table id="findings-table" class="findings"><thead><tr><th>severity</th><th>rule</th><th>where</th><th>object</th><th>message</th></tr></thead><tbody>\n${findingRows(m.findings)}\n</tbody></table>`
+      : `<table id="findings-table" class="findings"><thead><tr><th>severity</th><th>rule</th><th>where</th><th>object</th><th>message</th></tr></thead><tbody>\n${findingRows(m.findings.slice(0, MAX_FINDING_ROWS))}\n</tbody></table>${
+          m.findings.length > MAX_FINDING_ROWS ? `<p class="muted">The first ${MAX_FINDING_ROWS} of ${m.findings.length} findings; <code>netpol lint</code> lists them all.</p>` : ''
+        }`
   return `<section id="findings"><h2>Lint findings (${errors} error${errors === 1 ? '' : 's'}, ${m.findings.length - errors} warning${m.findings.length - errors === 1 ? '' : 's'})</h2>${body}</section>`
 }
 
 function matrixSection(m: ReportModel): string {
   const { matrix } = m
+  if (matrix.groups.length === 0 && m.counts.pods > 0 && matrix.ports.length > 0) {
+    return '<section id="matrix"><h2>Matrix</h2><p class="muted">Left out: too many rows and columns for one grid (see the note above the graph); the connections below list every allowed connection.</p></section>'
+  }
   if (matrix.groups.length === 0 || matrix.ports.length === 0) {
     return '<section id="matrix"><h2>Matrix</h2><p class="muted">No pods with container ports in the input: nothing to probe.</p></section>'
   }
@@ -109,19 +162,62 @@ function matrixSection(m: ReportModel): string {
 <p class="legend">Rows may open connections to columns: ✓ on every probed port (every declared containerPort), else the ports listed; ✗ none; ~ only some of the pod pairs (e.g. replicas with different labels). Hover for details.</p></section>`
 }
 
+function connectionRow(from: string, to: string, ports: string): string {
+  return `<tr data-filter><td class="mono">${escapeHtml(from)}</td><td class="mono">${escapeHtml(to)}</td><td>${escapeHtml(ports)}</td></tr>`
+}
+
 function connectionsSection(m: ReportModel): string {
-  const rows = m.connectivity.edges.map(
-    (e) => `<tr><td class="mono">${escapeHtml(e.from)}</td><td class="mono">${escapeHtml(e.to)}</td><td>${escapeHtml(e.ports)}</td></tr>`,
-  )
-  return `<section id="connections"><h2>Allowed connections (${m.connectivity.edges.length})</h2>
+  const { edges } = m.connectivity
+  const head = '<table><thead><tr><th>from</th><th>to</th><th>ports</th></tr></thead><tbody>'
+  if (edges.length <= BIG_CONNECTIONS) {
+    return `<section id="connections"><h2>Allowed connections (${edges.length})</h2>
 <p class="legend">Every port of every protocol is covered; addresses outside the cluster are shown as ranges cut at every ipBlock boundary.</p>
-<table><thead><tr><th>from</th><th>to</th><th>ports</th></tr></thead><tbody>${rows.join('\n')}</tbody></table></section>`
+${head}${edges.map((e) => connectionRow(e.from, e.to, e.ports)).join('\n')}</tbody></table></section>`
+  }
+  // Grouped by the namespace of the group end; a group's ranges outside the cluster with the same
+  // ports on one row.
+  const nsOf = new Map(m.connectivity.groups.map((g) => [g.label, g.namespace]))
+  const byNs = new Map<string, { rows: [string, string, string][]; count: number }>()
+  const merged = new Map<string, { from: string; to: string; ports: string; ranges: string[] }>()
+  for (const e of edges) {
+    const group = e.external === 'from' ? e.to : e.from
+    const ns = nsOf.get(group) ?? ''
+    let entry = byNs.get(ns)
+    if (!entry) byNs.set(ns, (entry = { rows: [], count: 0 }))
+    entry.count++
+    if (e.external) {
+      const k = `${ns}\u0000${e.external}\u0000${group}\u0000${e.ports}`
+      const x = merged.get(k)
+      if (x) x.ranges.push(e.external === 'from' ? e.from : e.to)
+      else {
+        const item = { from: e.from, to: e.to, ports: e.ports, ranges: [e.external === 'from' ? e.from : e.to] }
+        merged.set(k, item)
+        entry.rows.push([`\u0000${k}`, '', ''])
+      }
+    } else entry.rows.push([e.from, e.to, e.ports])
+  }
+  const perNamespace = Math.max(20, Math.floor(MAX_CONNECTION_ROWS / Math.max(1, byNs.size)))
+  const sections = [...byNs.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([ns, { rows, count }]) => {
+      const shown = rows.slice(0, perNamespace).map(([from, to, ports]) => {
+        if (!from.startsWith('\u0000')) return connectionRow(from, to, ports)
+        const x = merged.get(from.slice(1))!
+        const list = x.ranges.length === 1 ? x.ranges[0] : `${x.ranges.length} ranges: ${names(x.ranges)}`
+        return x.from === x.ranges[0] ? connectionRow(list, x.to, x.ports) : connectionRow(x.from, list, x.ports)
+      })
+      const more = rows.length > shown.length ? `<p class="muted">${rows.length - shown.length} more rows; <code>netpol list --from ${escapeHtml(ns)}/</code> and <code>--to ${escapeHtml(ns)}/</code> list them all.</p>` : ''
+      return `<details class="group"><summary>${escapeHtml(ns)} <span class="muted">(${count} connection${count === 1 ? '' : 's'})</span></summary>${head}${shown.join('\n')}</tbody></table>${more}</details>`
+    })
+  return `<section id="connections"><h2>Allowed connections (${edges.length})</h2>
+<p class="legend">By the namespace of the workload end (click to open; the filter above opens what matches). Every port of every protocol is covered; addresses outside the cluster are ranges cut at every ipBlock boundary, and the ranges one workload reaches on the same ports share a row. At most ${MAX_CONNECTION_ROWS} rows in all: <code>netpol list</code> prints every connection.</p>
+${sections.join('\n')}</section>`
 }
 
 function policySection(p: PolicySection): string {
   const rules = p.rules.map((r) => {
     const peers = r.peers.length === 0 ? `every ${r.direction === 'ingress' ? 'source' : 'destination'}` : r.peers
-      .map((peer) => `${escapeHtml(peer.text)} <span class="muted">(line ${peer.line}; ${peer.matches.length ? `matches ${escapeHtml(peer.matches.join(', '))}${peer.throughAssumedIps ? ' by pod IPs netpol assumed: the manifests have none, --pod-cidr' : ''}` : 'matches no pod in the input'})</span>`)
+      .map((peer) => `${escapeHtml(peer.text)} <span class="muted">(line ${peer.line}; ${peer.matches.length ? `matches ${escapeHtml(names(peer.matches))}${peer.throughAssumedIps ? ' by pod IPs netpol assumed: the manifests have none, --pod-cidr' : ''}` : 'matches no pod in the input'})</span>`)
       .join('<br>')
     const ports = r.ports.length === 0 ? 'every port' : escapeHtml(r.ports.join(', '))
     return `<li><b>${r.direction}[${r.index}]</b> <span class="muted">line ${r.line}</span>: ${r.direction === 'ingress' ? 'from' : 'to'} ${peers}<br>on ${ports}</li>`
@@ -130,11 +226,31 @@ function policySection(p: PolicySection): string {
   const findings = p.findings.length
     ? `<table class="findings"><tbody>${findingRows(p.findings)}</tbody></table>`
     : ''
-  return `<section class="policy" id="${escapeHtml(p.anchor)}"><h3>${escapeHtml(`${p.namespace}/${p.name}`)}</h3>
+  return `<section class="policy" data-filter id="${escapeHtml(p.anchor)}"><h3>${escapeHtml(`${p.namespace}/${p.name}`)}</h3>
 <p class="mono muted">${escapeHtml(`${p.file}:${p.line}`)} · policyTypes ${escapeHtml(p.policyTypes.join(', '))}</p>
-<p><b>Selects</b> <code>${escapeHtml(p.podSelector)}</code> in namespace ${escapeHtml(p.namespace)}: ${p.selects.length ? escapeHtml(p.selects.join(', ')) : '<span class="sev-warning">no pod in the input</span>'}${p.selectedPods ? ` <span class="muted">(${p.selectedPods} pod${p.selectedPods === 1 ? '' : 's'})</span>` : ''}</p>
+<p><b>Selects</b> <code>${escapeHtml(p.podSelector)}</code> in namespace ${escapeHtml(p.namespace)}: ${p.selects.length ? escapeHtml(names(p.selects)) : '<span class="sev-warning">no pod in the input</span>'}${p.selectedPods ? ` <span class="muted">(${p.selectedPods} pod${p.selectedPods === 1 ? '' : 's'})</span>` : ''}</p>
 <p><b>Allows</b></p><ul class="rules">${[...denies, ...rules].join('\n') || '<li>nothing</li>'}</ul>
 ${findings}</section>`
+}
+
+function policiesSection(m: ReportModel): string {
+  if (m.policies.length === 0) return '<section id="policies"><h2>Policies (0)</h2><p class="muted">No NetworkPolicy in the input: every connection is allowed.</p></section>'
+  if (m.policies.length <= BIG_POLICIES) {
+    return `<section id="policies"><h2>Policies (${m.policies.length})</h2><p>${m.policies.map((p) => `<a href="#${escapeHtml(p.anchor)}">${escapeHtml(`${p.namespace}/${p.name}`)}</a>`).join(' · ')}</p></section>
+${m.policies.map(policySection).join('\n')}`
+  }
+  const byNs = new Map<string, PolicySection[]>()
+  for (const p of m.policies) {
+    let list = byNs.get(p.namespace)
+    if (!list) byNs.set(p.namespace, (list = []))
+    list.push(p)
+  }
+  const groups = [...byNs.entries()].map(
+    ([ns, list]) => `<details class="group"><summary>${escapeHtml(ns)} <span class="muted">(${list.length} polic${list.length === 1 ? 'y' : 'ies'}: ${escapeHtml(names(list.map((p) => p.name)))})</span></summary>
+${list.map(policySection).join('\n')}</details>`,
+  )
+  return `<section id="policies"><h2>Policies (${m.policies.length})</h2><p class="legend">By namespace (click to open; the filter above opens what matches).</p>
+${groups.join('\n')}</section>`
 }
 
 export function renderReportHtml(m: ReportModel, svg: string): string {
@@ -158,7 +274,8 @@ export function renderReportHtml(m: ReportModel, svg: string): string {
 </head>
 <body>
 <header><h1>${escapeHtml(m.title)}</h1><p>Generated by netpol from ${escapeHtml(m.inputs.join(', '))}.</p></header>
-<nav><a href="#graph">Graph</a><a href="#findings">Findings</a><a href="#matrix">Matrix</a><a href="#connections">Connections</a><a href="#policies">Policies</a></nav>
+<nav><a href="#graph">Graph</a><a href="#findings">Findings</a><a href="#matrix">Matrix</a><a href="#connections">Connections</a><a href="#policies">Policies</a>
+<input id="filter" type="search" placeholder="Filter connections, findings and policies (namespace, workload, address, port, rule)" aria-label="filter"></nav>
 <main>
 <section id="summary"><ul class="counts">${counts.map(([n, what]) => `<li><b>${n}</b>${escapeHtml(String(what))}</li>`).join('')}</ul></section>
 <section id="graph"><h2>Who may connect to whom (by ${m.graph.groupBy})</h2>
@@ -168,9 +285,9 @@ ${m.notes.map((n) => `<p class="muted">${escapeHtml(n)}</p>`).join('\n')}
 ${findingsSection(m)}
 ${matrixSection(m)}
 ${connectionsSection(m)}
-<section id="policies"><h2>Policies (${m.policies.length})</h2>${m.policies.length === 0 ? '<p class="muted">No NetworkPolicy in the input: every connection is allowed.</p>' : `<p>${m.policies.map((p) => `<a href="#${escapeHtml(p.anchor)}">${escapeHtml(`${p.namespace}/${p.name}`)}</a>`).join(' · ')}</p>`}</section>
-${m.policies.map(policySection).join('\n')}
+${policiesSection(m)}
 </main>
+<script>${FILTER_SCRIPT}</script>
 </body>
 </html>
 `

@@ -9,13 +9,14 @@ import fc from 'fast-check'
 import { generateCluster } from '../../bench/generate-cluster.js'
 import { createEngine } from '../../src/engine/engine.js'
 import { referenceEvaluator } from '../../src/engine/reference.js'
+import { ipBlockMatches } from '../../src/engine/peer.js'
 import { externalRanges } from '../../src/analyze/external-ranges.js'
 import { portClasses } from '../../src/analyze/port-classes.js'
 import { groupEnds, groupReachability } from '../../src/analyze/group-reachability.js'
 import { computeGroupedMatrix } from '../../src/analyze/grouped-matrix.js'
 import { groupMatrix } from '../../src/analyze/group.js'
 import { computeMatrix, defaultPorts } from '../../src/analyze/matrix.js'
-import { computeConnectivity } from '../../src/analyze/connectivity.js'
+import { computeConnectivities, computeConnectivity } from '../../src/analyze/connectivity.js'
 import { diffConnectivity } from '../../src/analyze/diff.js'
 import { renderGroupedMatrix, renderGroupedMatrixChunks } from '../../src/render/grouped-matrix.js'
 import type { ClusterState, NetworkPolicy, Protocol } from '../../src/model/types.js'
@@ -74,6 +75,17 @@ describe('fast paths agree with the straightforward computations', () => {
     )
   })
 
+  it('connectivity by namespace folded from workloads or pods = computed by namespace', () => {
+    fc.assert(
+      fc.property(clusterArb, fc.constantFrom('workload' as const, 'pod' as const), (state, by) => {
+        const engine = createEngine(state)
+        const [, folded] = computeConnectivities(state, engine, by, ['namespace'])
+        expect(folded).toEqual(computeConnectivity(state, referenceEvaluator(state), 'namespace'))
+      }),
+      { numRuns: 15 },
+    )
+  })
+
   it('grouped matrix on identities = the pod matrix folded into groups', () => {
     fc.assert(
       fc.property(clusterArb, fc.constantFrom('workload' as const, 'pod' as const, 'namespace' as const), (state, by) => {
@@ -107,6 +119,22 @@ describe('fast paths agree with the straightforward computations', () => {
         }
       }),
       { numRuns: 15 },
+    )
+  })
+
+  it('engine.peerPods of an ipBlock peer = the pods whose IPs the block covers', () => {
+    fc.assert(
+      fc.property(clusterArb, (state) => {
+        const engine = createEngine(state)
+        for (const policy of state.policies) {
+          for (const peer of [...policy.ingress.flatMap((r) => r.from), ...policy.egress.flatMap((r) => r.to)]) {
+            if (!peer.ipBlock) continue
+            const block = peer.ipBlock
+            expect(engine.peerPods(policy, peer)).toEqual(state.pods.filter((p) => ipBlockMatches(block, p.ips)))
+          }
+        }
+      }),
+      { numRuns: 20 },
     )
   })
 
