@@ -293,4 +293,40 @@ spec:
     expect(r.disagreements).toEqual([])
     expect(r.denied).toBe(2 * 3)
   })
+
+  it('malformed watch events do not stop the agent processes: refused, reported, and the kernel keeps enforcing what matrix says', async () => {
+    const lines: [string, string][] = [
+      ['{"type":"ADDED"}', 'no-object'],
+      ['{"type":"ERROR"}', 'bad-status'],
+      ['{"type":"ADDED","object":null}', 'no-object'],
+      ['{"type":"MODIFIED","object":{"spec":{}}}', 'no-metadata'],
+    ]
+    for (const resource of ['pods', 'networkpolicies'] as const) {
+      for (const [line] of lines) {
+        await waitFor(() => api.openWatchesOf(resource) === agents.length, `every agent watches ${resource}`, 20_000)
+        const marks = agents.map((a) => a.logs.filter((l) => l.event === 'rejected').length)
+        expect(api.injectWatchLine(resource, line)).toBe(agents.length)
+        await waitFor(() => agents.every((a, i) => a.logs.filter((l) => l.event === 'rejected').length > marks[i]), `every agent refused ${line}`, 20_000)
+      }
+    }
+    for (const a of agents) {
+      expect(a.child.exitCode).toBeNull()
+      expect(a.logs.filter((l) => l.stderr !== undefined)).toEqual([])
+      const metrics = await (await fetch(`${a.url}/metrics`)).text()
+      for (const [, reason] of lines) expect(metrics).toMatch(new RegExp(`netpol_agent_rejected_objects_total\\{resource="pods",reason="${reason}"\\} [1-9]`))
+      expect(metrics).toMatch(/netpol_agent_rejected_objects_total\{resource="networkpolicies",reason="no-object"\} 2/)
+    }
+    // Relisted and watching again: ready, and the kernel still enforces the default-deny.
+    for (const a of agents) {
+      let status = 0
+      for (let i = 0; i < 200 && status !== 200; i++) {
+        status = (await fetch(`${a.url}/readyz`)).status
+        if (status !== 200) await new Promise((r) => setTimeout(r, 50))
+      }
+      expect(status).toBe(200)
+    }
+    const r = await probe()
+    expect(r.disagreements).toEqual([])
+    expect(r.denied).toBe(2 * 3)
+  })
 })
