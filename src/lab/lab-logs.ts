@@ -37,7 +37,7 @@ export async function readLabDenyLog(state: LabState, dir?: string): Promise<Den
 }
 
 /** Resolves true as soon as `signal` aborts, false after `ms`. */
-function abortedWithin(signal: AbortSignal, ms: number): Promise<boolean> {
+export function abortedWithin(signal: AbortSignal, ms: number): Promise<boolean> {
   if (signal.aborted) return Promise.resolve(true)
   return new Promise((resolve) => {
     const t = setTimeout(() => resolve(signal.aborted), ms)

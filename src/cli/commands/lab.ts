@@ -30,7 +30,7 @@ import { readLabCounters, type LabCounters } from '../../lab/lab-counters.js'
 import { readLab, requireLab } from '../../lab/require-lab.js'
 import { withLabLock } from '../../lab/lab-lock.js'
 import { describeDisagreement } from '../../lab/probe-plan.js'
-import { labLogs } from '../../lab/lab-logs.js'
+import { abortedWithin, labLogs } from '../../lab/lab-logs.js'
 import { renderDenyRecords } from '../../lab/deny-records.js'
 
 const collect = (v: string, prev: string[]): string[] => [...prev, v]
@@ -279,17 +279,35 @@ Examples:
     )
     .action(async (flags: { name?: string; follow?: boolean; output: 'text' | 'json' }) => {
       const name = labName(flags, ctx)
-      await checkLabEnvironment()
-      const state = await requireLab(labsDir(ctx.io.env), name)
-      await labLogs(state, {
-        follow: Boolean(flags.follow),
-        dir: labDir(labsDir(ctx.io.env), name),
-        note: (m) => ctx.io.stderr(`${printable(m)}\n`),
-        print: (records) => {
-          if (records.length === 0 && !flags.follow && flags.output === 'text') ctx.io.stdout('No denied connections recorded.\n')
-          else ctx.io.stdout(renderDenyRecords(records, flags.output))
-        },
-      })
+      // Following ends with Ctrl-C, from the first instant: a Ctrl-C that lands while the
+      // environment check or the first read runs (and kills their `nft`) is the end, not an error.
+      const stop = new AbortController()
+      const abort = (): void => stop.abort()
+      if (flags.follow) {
+        process.once('SIGINT', abort)
+        process.once('SIGTERM', abort)
+      }
+      try {
+        await checkLabEnvironment()
+        const state = await requireLab(labsDir(ctx.io.env), name)
+        await labLogs(state, {
+          follow: Boolean(flags.follow),
+          dir: labDir(labsDir(ctx.io.env), name),
+          signal: stop.signal,
+          note: (m) => ctx.io.stderr(`${printable(m)}\n`),
+          print: (records) => {
+            if (records.length === 0 && !flags.follow && flags.output === 'text') ctx.io.stdout('No denied connections recorded.\n')
+            else ctx.io.stdout(renderDenyRecords(records, flags.output))
+          },
+        })
+      } catch (err) {
+        // A usage error (no such lab, a bad state file) is never the interrupt's doing.
+        if (flags.follow && (stop.signal.aborted || (!(err instanceof UsageError) && (await abortedWithin(stop.signal, 1000))))) return
+        throw err
+      } finally {
+        process.removeListener('SIGINT', abort)
+        process.removeListener('SIGTERM', abort)
+      }
     })
 
   lab
