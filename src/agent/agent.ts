@@ -43,7 +43,7 @@ export interface AgentOptions {
   /** The sync loop counts as stuck (liveness fails) when a sync runs, or is due, this long without progress. @default 300000 */
   readonly stuckAfterMs?: number
   /** Passed to each resource's watcher as they are. */
-  readonly watch?: Pick<ResourceWatcherOptions, 'backoffInitialMs' | 'backoffMaxMs' | 'watchTimeoutSeconds' | 'idleTimeoutMs' | 'pageSize' | 'maxLineBytes' | 'limits' | 'getPage'>
+  readonly watch?: Pick<ResourceWatcherOptions, 'backoffInitialMs' | 'backoffMaxMs' | 'watchTimeoutSeconds' | 'idleTimeoutMs' | 'pageSize' | 'maxLineBytes' | 'maxListPageBytes' | 'limits' | 'getPage'>
 }
 
 export type ResourceName = 'namespaces' | 'pods' | 'networkpolicies'

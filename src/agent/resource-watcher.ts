@@ -14,7 +14,7 @@
  * disconnected are seen.
  */
 import type { KubeConfig } from '@kubernetes/client-node'
-import { apiGetJson, ApiRequestError, type RawObject } from '../cluster/live-api.js'
+import { apiGetJson, ApiRequestError, MAX_RESPONSE_BYTES, NOT_JSON, TOO_LARGE, type RawObject } from '../cluster/live-api.js'
 import { checkListPage, parseWatchLine, type EnvelopeLimits, type RejectReason, type ResourceKind, type WatchEvent } from './api-envelope.js'
 import { openWatchStream, type WatchStream } from './watch-stream.js'
 
@@ -45,6 +45,8 @@ export interface ResourceWatcherOptions {
   /** A watch line longer than this is refused without being buffered. @default 16 MiB */
   readonly maxLineBytes?: number
   readonly limits?: EnvelopeLimits
+  /** A LIST page larger than this is refused. @default 256 MiB */
+  readonly maxListPageBytes?: number
   /** GET of one LIST page (tests and benchmarks may substitute). */
   readonly getPage?: (kubeConfig: KubeConfig, path: string, query: Readonly<Record<string, string>>) => Promise<unknown>
 }
@@ -224,14 +226,22 @@ export class ResourceWatcher {
   /** Reads every page, checks every item, then replaces the store in one step. */
   private async relist(gen: number): Promise<void> {
     const o = this.options
-    const getPage = o.getPage ?? ((kc, path, query) => apiGetJson(kc, path, query))
+    const getPage = o.getPage ?? ((kc, path, query) => apiGetJson(kc, path, query, undefined, o.maxListPageBytes ?? MAX_RESPONSE_BYTES))
     const next = new Map<string, RawObject>()
     let resourceVersion = ''
     let cont: string | undefined
     do {
       const query: Record<string, string> = { limit: String(o.pageSize ?? 500) }
       if (cont) query.continue = cont
-      const body = await getPage(o.kubeConfig, o.path, query)
+      let body: unknown
+      try {
+        body = await getPage(o.kubeConfig, o.path, query)
+      } catch (err) {
+        // A 2xx answer that is too large or not JSON is refused input, not an outage.
+        if (err instanceof ApiRequestError && err.reason === TOO_LARGE) throw new RejectedInput('too-large', err.message)
+        if (err instanceof ApiRequestError && err.reason === NOT_JSON) throw new RejectedInput('not-json', err.message)
+        throw err
+      }
       if (!this.current(gen)) return
       const page = checkListPage(body, o.resource, o.limits)
       if (!page.ok) throw new RejectedInput(page.reason, `LIST ${o.path}: ${page.detail}`)

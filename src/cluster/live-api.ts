@@ -41,6 +41,10 @@ export interface RawList {
 const DEFAULT_TIMEOUT_MS = 60_000
 /** A LIST page larger than this is refused (Node cannot hold a string much over 512 MiB). */
 export const MAX_RESPONSE_BYTES = 256 * 1024 * 1024
+/** `reason` of the ApiRequestError for an answer over the size limit. */
+export const TOO_LARGE = 'netpol:TooLarge'
+/** `reason` of the ApiRequestError for a 2xx answer that is not JSON. */
+export const NOT_JSON = 'netpol:NotJson'
 /** How much of an error answer's text is quoted in messages. */
 const MAX_DETAIL_CHARS = 300
 
@@ -110,7 +114,8 @@ export async function apiGetJson(
       res.on('data', (c: Buffer) => {
         bytes += c.length
         if (bytes > maxBytes) {
-          req.destroy(new Error(`the answer is larger than ${maxBytes} bytes`))
+          reject(new ApiRequestError(`GET ${url.pathname}: the answer is larger than ${maxBytes} bytes`, res.statusCode, TOO_LARGE))
+          req.destroy()
           return
         }
         chunks.push(c)
@@ -130,7 +135,7 @@ export async function apiGetJson(
           body = undefined
         }
         if (body === undefined) {
-          reject(new ApiRequestError(`GET ${url.pathname}: the server answered ${status} with a body that is not JSON`, status))
+          reject(new ApiRequestError(`GET ${url.pathname}: the server answered ${status} with a body that is not JSON`, status, NOT_JSON))
           return
         }
         resolve(body)

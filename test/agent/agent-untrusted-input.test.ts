@@ -66,7 +66,7 @@ describe('the agent treats every watch line and list item as untrusted', () => {
   beforeAll(async () => {
     api = await TestApiServer.start()
     seed(api)
-    h = startAgent(api, { readyGraceMs: 60_000, watch: { maxLineBytes: MAX_LINE, backoffInitialMs: 5, backoffMaxMs: 40 } })
+    h = startAgent(api, { readyGraceMs: 60_000, watch: { maxLineBytes: MAX_LINE, maxListPageBytes: 16 * MAX_LINE, backoffInitialMs: 5, backoffMaxMs: 40 } })
     await waitFor(() => h.agent.status().ready && isolated(h.agent.appliedScript(), 'in').join() === GOOD.join(), 'good state applied')
   })
   afterAll(async () => {
@@ -144,6 +144,14 @@ describe('the agent treats every watch line and list item as untrusted', () => {
     api.injectListItems('networkpolicies', [{ spec: {} }])
     await feed('networkpolicies', ['not json'])
     expect(await metricValue(h.metrics, 'netpol_agent_rejected_objects_total', { resource: 'networkpolicies', reason: 'no-metadata' })).toBe(before + 1)
+    assertNeverOpened(h)
+  })
+
+  it('a LIST page over the size limit is refused (too-large) without being held whole; the store keeps the last good objects', async () => {
+    const before = await metricValue(h.metrics, 'netpol_agent_rejected_objects_total', { resource: 'pods', reason: 'too-large' })
+    api.injectListItems('pods', [{ metadata: { name: 'huge', namespace: 'dev', resourceVersion: '1', annotations: { pad: 'x'.repeat(32 * MAX_LINE) } } }])
+    await feed('pods', ['not json'])
+    expect(await metricValue(h.metrics, 'netpol_agent_rejected_objects_total', { resource: 'pods', reason: 'too-large' })).toBe(before + 1)
     assertNeverOpened(h)
   })
 

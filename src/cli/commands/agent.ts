@@ -136,7 +136,7 @@ Examples:
         throw new EnvironmentError(`cannot listen on ${flags.listen}: ${err.message}`)
       })
       logger.info(
-        { event: 'startup', version: VERSION, server: kubeConfig.getCurrentCluster()?.server, table: flags.table, netns: flags.netns, listen: ops.url, minSyncIntervalMs: minSync },
+        { event: 'startup', version: VERSION, server: withoutCredentials(kubeConfig.getCurrentCluster()?.server ?? ''), table: flags.table, netns: flags.netns, listen: ops.url, minSyncIntervalMs: minSync },
         `netpol agent ${VERSION} serving ${ops.url}/healthz, /readyz, /metrics`,
       )
       agent.start()
@@ -156,6 +156,19 @@ function parseIntegerFlag(flag: string, text: string, max: number, unit: string)
   const n = /^\d{1,16}$/.test(text.trim()) ? Number(text.trim()) : NaN
   if (!Number.isSafeInteger(n) || n > max) throw new UsageError(`${flag} must be a whole number of ${unit} from 0 to ${max}, got ${quoted(text)}`)
   return n
+}
+
+/** The server URL for the log, without a user or password a kubeconfig may embed in it. */
+export function withoutCredentials(server: string): string {
+  try {
+    const url = new URL(server)
+    if (!url.username && !url.password) return server
+    url.username = ''
+    url.password = ''
+    return url.toString().replace(/\/$/, '')
+  } catch {
+    return '(not a URL)'
+  }
 }
 
 /** A flag value shown in a message: quoted, control characters escaped, cut when long. */

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { withoutCredentials } from '../../../src/cli/commands/agent.js'
 import { runCliInProcess, type CliRun } from '../run-cli-in-process.js'
 
 function run(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
@@ -70,6 +71,12 @@ describe('netpol agent flags', () => {
     expect(host.stderr).toMatch(/^error: KUBERNETES_SERVICE_HOST "evil.example\/x\?" is not an IP address or a host name/)
     const port = await run(['agent'], { NODE_NAME: 'n', KUBERNETES_SERVICE_HOST: '10.96.0.1', KUBERNETES_SERVICE_PORT: '443@x' })
     expect(port.stderr).toMatch(/^error: KUBERNETES_SERVICE_PORT "443@x" is not a port number/)
+  })
+
+  it('logs the API server URL without the credentials a kubeconfig may embed in it', () => {
+    expect(withoutCredentials('https://admin:s3cret@10.0.0.1:6443')).toBe('https://10.0.0.1:6443')
+    expect(withoutCredentials('https://10.0.0.1:6443')).toBe('https://10.0.0.1:6443')
+    expect(withoutCredentials('not a url')).toBe('(not a URL)')
   })
 
   it('documents itself with examples', async () => {
