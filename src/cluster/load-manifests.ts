@@ -6,7 +6,7 @@
  * all of them, so an InputError lists every problem of every file, duplicates across files are
  * found, and a namespace declared in one file is not implicit because another file uses it.
  */
-import { constants, type Stats } from 'node:fs'
+import { closeSync, constants, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs'
 import { open, readdir, realpath, stat } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { InputError, type Diagnostic } from '../model/diagnostic.js'
@@ -186,20 +186,56 @@ async function readStdin(stream: NodeJS.ReadableStream, max: number): Promise<st
  * reading some has effects), at most `max` bytes.
  */
 async function readManifestFile(file: string, max: number): Promise<string | Diagnostic> {
-  let handle
+  const refuse = (s: Stats): Diagnostic => inputError(file, `error: cannot read ${JSON.stringify(file)}: ${fileType(s)}; netpol reads regular files, pipes and stdin (-)`)
   try {
-    const before = await stat(file)
-    if (!before.isFile() && !before.isFIFO()) return inputError(file, `error: cannot read ${JSON.stringify(file)}: ${fileType(before)}; netpol reads regular files, pipes and stdin (-)`)
-    handle = await open(file, constants.O_RDONLY | constants.O_NOCTTY)
-    const s = await handle.stat()
-    if (!s.isFile() && !s.isFIFO()) return inputError(file, `error: cannot read ${JSON.stringify(file)}: ${fileType(s)}; netpol reads regular files, pipes and stdin (-)`)
-    if (s.isFile() && s.size > max) return tooBig(file, max)
-    const bytes = await readBounded(handle.createReadStream({ autoClose: false }), max)
-    return bytes ? decode(bytes, file) : tooBig(file, max)
+    const before = statSync(file)
+    if (before.isFIFO()) return await readPipe(file, max, refuse)
+    if (!before.isFile()) return refuse(before)
+    // Regular files are read synchronously: for hundreds of small files that is several times
+    // faster than going through the thread pool, and nothing else runs meanwhile.
+    const fd = openSync(file, constants.O_RDONLY | constants.O_NOCTTY)
+    try {
+      const s = fstatSync(fd)
+      if (!s.isFile()) return refuse(s)
+      if (s.size > max) return tooBig(file, max)
+      const bytes = readBoundedSync(fd, s.size, max)
+      return bytes ? decode(bytes, file) : tooBig(file, max)
+    } finally {
+      closeSync(fd)
+    }
   } catch (err) {
     return inputError(file, `error: cannot read ${JSON.stringify(file)}: ${reason(err)}`)
+  }
+}
+
+/** A regular file's bytes (its size as stat saw it, but to its real end: files can grow), at most `max`. */
+function readBoundedSync(fd: number, size: number, max: number): Buffer | undefined {
+  let buf = Buffer.allocUnsafe(Math.min(size, max) + 1)
+  let length = 0
+  for (;;) {
+    if (length === buf.length) {
+      if (length > max) return undefined
+      const bigger = Buffer.allocUnsafe(Math.min(buf.length * 2, max + 1))
+      buf.copy(bigger, 0, 0, length)
+      buf = bigger
+    }
+    const n = readSync(fd, buf, length, buf.length - length, null)
+    if (n === 0) break
+    length += n
+  }
+  return length > max ? undefined : buf.subarray(0, length)
+}
+
+/** A named pipe: opened and read asynchronously (the writer may be this very process). */
+async function readPipe(file: string, max: number, refuse: (s: Stats) => Diagnostic): Promise<string | Diagnostic> {
+  const handle = await open(file, constants.O_RDONLY | constants.O_NOCTTY)
+  try {
+    const s = await handle.stat()
+    if (!s.isFIFO()) return refuse(s)
+    const bytes = await readBounded(handle.createReadStream({ autoClose: false }), max)
+    return bytes ? decode(bytes, file) : tooBig(file, max)
   } finally {
-    await handle?.close().catch(() => undefined)
+    await handle.close().catch(() => undefined)
   }
 }
 
@@ -220,21 +256,26 @@ async function manifestFilesUnder(dir: string, errors: Diagnostic[], visited = n
     errors.push(inputError(dir, `error: cannot read directory ${JSON.stringify(dir)}: ${reason(err)}`))
     return []
   }
-  const names = entries.map((e) => e.name).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+  const byName = new Map(entries.map((e) => [e.name, e]))
+  const names = [...byName.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
   const out: string[] = []
   for (const name of names) {
     const full = join(dir, name)
     const isManifest = MANIFEST_EXTENSIONS.some((ext) => name.toLowerCase().endsWith(ext))
-    let s: Stats
-    try {
-      s = await stat(full)
-    } catch (err) {
-      // A dangling link that is not named like a manifest (a stale README link) cannot hide a policy.
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT' && !isManifest) continue
-      errors.push(inputError(full, `error: cannot read ${JSON.stringify(full)}: ${reason(err)}`))
-      continue
+    const entry = byName.get(name)!
+    let isDirectory = entry.isDirectory()
+    // Links (and file systems that do not tell the type) need a stat to know what they point at.
+    if (!isDirectory && !entry.isFile()) {
+      try {
+        isDirectory = (await stat(full)).isDirectory()
+      } catch (err) {
+        // A dangling link that is not named like a manifest (a stale README link) cannot hide a policy.
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT' && !isManifest) continue
+        errors.push(inputError(full, `error: cannot read ${JSON.stringify(full)}: ${reason(err)}`))
+        continue
+      }
     }
-    if (s.isDirectory()) out.push(...(await manifestFilesUnder(full, errors, visited)))
+    if (isDirectory) out.push(...(await manifestFilesUnder(full, errors, visited)))
     else if (isManifest) out.push(full)
   }
   return out

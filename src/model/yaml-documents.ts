@@ -9,6 +9,7 @@
 import { Composer, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, Parser, type CST, type Document, type Node } from 'yaml'
 import type { Diagnostic } from './diagnostic.js'
 import type { FieldPath } from './field-path.js'
+import { readCommonYaml, YAML_OPTIONS } from './common-yaml.js'
 import { MAX_NESTING_DEPTH } from './input-limits.js'
 import { NestingTooDeep, readJsonManifestDocument } from './json-documents.js'
 
@@ -41,6 +42,20 @@ export function readManifestDocuments(text: string, file: string): ReadDocuments
       if (!(err instanceof NestingTooDeep)) throw err
       return { documents: [], errors: [nestingError(file, err.line)] }
     }
+  }
+  const common = readCommonYaml(text)
+  if (common) {
+    // Source texts are wanted only for some error messages: the full reader finds them then.
+    let full: ReadDocumentsResult | undefined
+    const documents = common.map(
+      (doc, k): ManifestDocument => ({
+        file,
+        value: doc.value,
+        lineAt: doc.lineAt,
+        textAt: (path) => (full ??= readYamlManifestDocuments(text, file)).documents[k]?.textAt(path),
+      }),
+    )
+    return { documents, errors: [] }
   }
   return readYamlManifestDocuments(text, file)
 }
@@ -115,11 +130,7 @@ export function readYamlManifestDocuments(text: string, file: string): ReadDocum
       delete token.value
     }
   }
-  const composer = new Composer({
-    version: '1.1',
-    // Go-yaml v2 has no base-60 numbers.
-    customTags: (tags) => tags.filter((t) => typeof t === 'string' || t.format !== 'TIME'),
-  })
+  const composer = new Composer(YAML_OPTIONS)
   const docs: Document.Parsed[] = Array.from(composer.compose(tokens))
   for (const doc of docs) {
     if (refused.has(doc.range[0])) continue
