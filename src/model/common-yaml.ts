@@ -90,6 +90,7 @@ function startsPlainKey(text: string, at: number): boolean {
   return at < text.length && c !== 32 && !INDICATORS.has(c)
 }
 
+/** A flow collection's node: its value and, when asked for, where its entries are. */
 interface Value {
   value: unknown
   pos: Pos | undefined
@@ -100,12 +101,15 @@ class Reader {
   private i: number
   private col = 0
   private depth = 0
+  /** Where the value just read is (with `withPos`; undefined for scalars). */
+  private pos: Pos | undefined
 
-  /** Reads the document on `lines[first..end)`. */
+  /** Reads the document on `lines[first..end)`; `withPos`: also where every node is (for lineAt). */
   constructor(
     private readonly lines: readonly string[],
     first: number,
     private readonly end: number,
+    private readonly withPos: boolean,
   ) {
     this.i = first
   }
@@ -132,17 +136,19 @@ class Reader {
   }
 
   /** The document: a block map at column 0, nothing after it. Undefined for an empty document. */
-  document(): Value | undefined {
+  document(): { value: unknown; line: number; pos: Pos | undefined } | undefined {
     if (!this.nextContent()) return undefined
     // A root that is not a block map (never a manifest) is the full reader's to report.
     if (this.col !== 0 || this.startsSeqItem()) giveUp()
-    const root = this.block(0)
+    const line = this.i + 1
+    const value = this.block(0)
+    const pos = this.pos
     if (this.nextContent()) giveUp()
-    return root
+    return { value, line, pos }
   }
 
   /** A block map or sequence starting at the current content position (column `this.col`). */
-  private block(indent: number): Value {
+  private block(indent: number): unknown {
     if (++this.depth > MAX_NESTING_DEPTH) giveUp()
     const text = this.text()
     const isSeq = text.charCodeAt(indent) === 45 /* - */ && (text.length === indent + 1 || text.charCodeAt(indent + 1) === 32)
@@ -151,9 +157,9 @@ class Reader {
     return v
   }
 
-  private map(indent: number): Value {
+  private map(indent: number): unknown {
     const out: Record<string, unknown> = {}
-    const pos: Pos = { line: this.i + 1, keys: [], lines: [], children: [] }
+    const pos: Pos | undefined = this.withPos ? { line: this.i + 1, keys: [], lines: [], children: [] } : undefined
     for (;;) {
       const text = this.text()
       const lineNo = this.i + 1
@@ -161,7 +167,8 @@ class Reader {
       if (key === '__proto__') giveUp()
       if (Object.prototype.hasOwnProperty.call(out, key)) giveUp()
       const rest = skipSpaces(text, after)
-      let v: Value
+      let v: unknown
+      this.pos = undefined
       if (rest === text.length || text.charCodeAt(rest) === 35 /* # */) {
         if (rest < text.length && text.charCodeAt(rest - 1) !== 32) giveUp()
         // The value is on the lines below: a more indented block, or a sequence at the key's own indentation.
@@ -169,30 +176,34 @@ class Reader {
         if (this.nextContent() && (this.col > indent || (this.col === indent && this.startsSeqItem()))) {
           v = this.block(this.col)
         } else {
-          v = { value: null, pos: undefined }
+          v = null
         }
       } else {
         v = this.inlineValue(text, rest, indent)
       }
-      out[key] = v.value
-      pos.keys!.push(key)
-      pos.lines.push(lineNo)
-      pos.children.push(v.pos)
+      out[key] = v
+      if (pos) {
+        pos.keys!.push(key)
+        pos.lines.push(lineNo)
+        pos.children.push(this.pos)
+      }
       if (!this.nextContent() || this.col < indent) break
       if (this.col > indent || this.startsSeqItem()) giveUp()
     }
-    return { value: out, pos }
+    this.pos = pos
+    return out
   }
 
-  private seq(indent: number): Value {
+  private seq(indent: number): unknown {
     const out: unknown[] = []
-    const pos: Pos = { line: this.i + 1, keys: undefined, lines: [], children: [] }
+    const pos: Pos | undefined = this.withPos ? { line: this.i + 1, keys: undefined, lines: [], children: [] } : undefined
     for (;;) {
       const text = this.text()
       const lineNo = this.i + 1
       const rest = skipSpaces(text, indent + 1)
-      let v: Value
+      let v: unknown
       let itemLine = lineNo
+      this.pos = undefined
       if (rest === text.length || text.charCodeAt(rest) === 35 /* # */) {
         if (rest < text.length && text.charCodeAt(rest - 1) !== 32) giveUp()
         this.i++
@@ -202,7 +213,7 @@ class Reader {
           v = this.block(this.col)
         } else {
           // `-` and nothing: a null item.
-          v = { value: null, pos: undefined }
+          v = null
         }
       } else if (this.isMapEntry(text, rest)) {
         // `- key: value`: a map whose entries are at the column of its first key.
@@ -213,9 +224,11 @@ class Reader {
       } else {
         v = this.inlineValue(text, rest, indent)
       }
-      out.push(v.value)
-      pos.lines.push(itemLine)
-      pos.children.push(v.pos)
+      out.push(v)
+      if (pos) {
+        pos.lines.push(itemLine)
+        pos.children.push(this.pos)
+      }
       if (!this.nextContent() || this.col < indent) break
       if (this.col > indent || !this.startsSeqItem()) {
         // A sequence at a key's indentation ends where that map's next key starts.
@@ -223,7 +236,8 @@ class Reader {
         giveUp()
       }
     }
-    return { value: out, pos }
+    this.pos = pos
+    return out
   }
 
   private startsSeqItem(): boolean {
@@ -261,19 +275,22 @@ class Reader {
   }
 
   /** A value written on the line of its key or dash, from `at`: a scalar, a quoted string, a flow collection or a `|` block. */
-  private inlineValue(text: string, at: number, indent: number): Value {
+  private inlineValue(text: string, at: number, indent: number): unknown {
+    this.pos = undefined
     const c = text.charCodeAt(at)
     if (c === 124 /* | */) return this.literal(text, at, indent)
     const lineNo = this.i + 1
-    let v: Value
+    let v: unknown
     let end: number
     if (c === 34 || c === 39) {
       end = quotedEnd(text, at)
       if (end < 0) giveUp()
-      v = { value: quotedValue(text, at, end), pos: undefined }
+      v = quotedValue(text, at, end)
     } else if (c === 123 /* { */ || c === 91 /* [ */) {
-      const flow = new FlowReader(text, at, lineNo, this.depth)
-      v = flow.value()
+      const flow = new FlowReader(text, at, lineNo, this.depth, this.withPos)
+      const fv = flow.value()
+      v = fv.value
+      this.pos = fv.pos
       end = flow.at
     } else {
       // A plain scalar: to the end of the line or a comment.
@@ -286,7 +303,7 @@ class Reader {
       const raw = text.slice(at, e)
       if (raw.includes(': ') || raw.charCodeAt(raw.length - 1) === 58 /* : */) giveUp()
       this.i++
-      return { value: resolvePlain(raw), pos: undefined }
+      return resolvePlain(raw)
     }
     const tail = skipSpaces(text, end)
     if (tail < text.length && !(text.charCodeAt(tail) === 35 && tail > end)) giveUp()
@@ -295,7 +312,7 @@ class Reader {
   }
 
   /** A literal block scalar (`|`, `|-`, `|+`); its content lines are those indented more than the parent. */
-  private literal(text: string, at: number, indent: number): Value {
+  private literal(text: string, at: number, indent: number): unknown {
     const header = text.slice(at).replace(/ +(#.*)?$/, '')
     const chomp = header === '|' ? 'clip' : header === '|-' ? 'strip' : header === '|+' ? 'keep' : giveUp()
     const lines: string[] = []
@@ -327,7 +344,7 @@ class Reader {
     const body = lines.slice(0, last).join('\n')
     const value = chomp === 'strip' ? body : chomp === 'clip' ? `${body}\n` : `${body}\n${'\n'.repeat(lines.length - last)}`
     this.i = j
-    return { value, pos: undefined }
+    return value
   }
 }
 
@@ -389,6 +406,7 @@ class FlowReader {
     public at: number,
     readonly line: number,
     private depth: number,
+    private readonly withPos: boolean,
   ) {}
 
   value(): Value {
@@ -398,7 +416,7 @@ class FlowReader {
     this.at++
     const isMap = open === 123
     const out: Record<string, unknown> | unknown[] = isMap ? {} : []
-    const pos: Pos = { line: this.line, keys: isMap ? [] : undefined, lines: [], children: [] }
+    const pos: Pos | undefined = this.withPos ? { line: this.line, keys: isMap ? [] : undefined, lines: [], children: [] } : undefined
     this.at = skipSpaces(this.text, this.at)
     if (this.text.charCodeAt(this.at) === close) {
       this.at++
@@ -415,14 +433,18 @@ class FlowReader {
         if (Object.prototype.hasOwnProperty.call(out, k)) giveUp()
         const v = this.item()
         ;(out as Record<string, unknown>)[k] = v.value
-        pos.keys!.push(k)
-        pos.lines.push(this.line)
-        pos.children.push(v.pos)
+        if (pos) {
+          pos.keys!.push(k)
+          pos.lines.push(this.line)
+          pos.children.push(v.pos)
+        }
       } else {
         const v = this.item()
         ;(out as unknown[]).push(v.value)
-        pos.lines.push(this.line)
-        pos.children.push(v.pos)
+        if (pos) {
+          pos.lines.push(this.line)
+          pos.children.push(v.pos)
+        }
       }
       this.at = skipSpaces(this.text, this.at)
       const c = this.text.charCodeAt(this.at)
@@ -513,8 +535,8 @@ export function readCommonYaml(text: string): CommonYamlDocument[] | undefined {
       const marker = i < lines.length ? isMarker(lines[i]) : 'doc'
       if (marker === 'other') return undefined
       if (marker !== 'doc') continue
-      const doc = new Reader(lines, start, i).document()
-      if (doc) docs.push(positioned(doc))
+      const doc = new Reader(lines, start, i, false).document()
+      if (doc) docs.push(positioned(doc.value, doc.line, lines, start, i))
       start = i + 1
     }
   } catch (err) {
@@ -524,12 +546,19 @@ export function readCommonYaml(text: string): CommonYamlDocument[] | undefined {
   return docs
 }
 
-/** `lineAt` with the full reader's rules: a field reached through a map is at its key, a list item at the item, an absent field at its deepest existing ancestor. */
-function positioned(doc: Value): CommonYamlDocument {
-  const root = doc.pos!
+/**
+ * `lineAt` with the full reader's rules: a field reached through a map is at its key, a list item
+ * at the item, an absent field at its deepest existing ancestor. Most objects are only ever asked
+ * for their own line, so the lines of their fields are found (by reading the document again) the
+ * first time one is asked for.
+ */
+function positioned(value: unknown, rootLine: number, lines: readonly string[], first: number, end: number): CommonYamlDocument {
+  let root: Pos | undefined
   return {
-    value: doc.value,
+    value,
     lineAt: (path) => {
+      if (path.length === 0) return rootLine
+      root ??= new Reader(lines, first, end, true).document()!.pos!
       let pos: Pos | undefined = root
       let line = root.line
       for (const seg of path) {
