@@ -3,7 +3,7 @@
  * (`from => to : ports`, as netpol-analyzer's connlist reads), JSON for scripts, CSV for
  * spreadsheets, Markdown for pull requests.
  */
-import type { ListEnd, ListResult } from '../analyze/list.js'
+import type { ListConnection, ListEnd, ListResult } from '../analyze/list.js'
 import { printable, terminalSafeJson } from '../model/printable.js'
 import { renderCsv } from './csv.js'
 import { renderJson } from './json.js'
@@ -51,6 +51,16 @@ export function* renderListChunks(result: ListResult, format: ListFormat): Gener
   const header = ['from', 'to', 'ports']
   // The table formats' header lines, written once (renderCsv and renderMdTable repeat them per call).
   const csvHead = renderCsv(header, [])
+  // A row as JSON.stringify(row, null, 2) writes it at depth 2, from pieces built once per
+  // distinct end and port set (they repeat on many rows).
+  const nested = new Map<unknown, string>()
+  const at6 = (v: object): string => {
+    let text = nested.get(v)
+    if (text === undefined) nested.set(v, (text = JSON.stringify(v, null, 2).replace(/\n/g, '\n      ')))
+    return text
+  }
+  const rowJson = (c: ListConnection): string =>
+    `    {\n      "from": ${at6(c.from)},\n      "to": ${at6(c.to)},\n      "ports": ${JSON.stringify(c.ports)},\n      "portRanges": ${at6(c.portRanges)},\n      "allPorts": ${c.allPorts}\n    }`
   const mdHead = renderMdTable(header, [])
   if (format === 'json') yield `{\n  "groupBy": ${JSON.stringify(result.groupBy)},\n  "connections": [\n`
   else if (format === 'csv') yield csvHead
@@ -63,7 +73,7 @@ export function* renderListChunks(result: ListResult, format: ListFormat): Gener
         break
       case 'json': {
         const last = i + CHUNK_ROWS >= connections.length
-        const items = part.map((c) => JSON.stringify(c, null, 2).replace(/^/gm, '    '))
+        const items = part.map(rowJson)
         yield terminalSafeJson(`${items.join(',\n')}${last ? '\n  ]\n}\n' : ',\n'}`)
         break
       }
