@@ -208,6 +208,25 @@ async function readManifestFile(file: string, max: number): Promise<string | Dia
   }
 }
 
+/**
+ * One file that is not a manifest set (the expectations of `netpol test --expect`), read as
+ * manifest files are: regular files and pipes only, at most `maxFileBytes`, UTF-8 or UTF-16/32
+ * with a byte order mark. `name` names it in messages. Throws InputError.
+ */
+export async function readInputFile(path: string, name: string, maxFileBytes = DEFAULT_MAX_FILE_BYTES): Promise<string> {
+  let s: Stats | undefined
+  try {
+    s = statSync(path)
+  } catch {
+    s = undefined
+  }
+  if (s?.isDirectory()) throw new InputError([inputError(name, `error: cannot read ${JSON.stringify(name)}: is a directory; give one file`)])
+  if (!s) throw new InputError([inputError(name, `error: the path ${JSON.stringify(name)} does not exist`)])
+  const text = await readManifestFile(path, maxFileBytes)
+  if (typeof text === 'string') return text
+  throw new InputError([{ ...text, file: name, message: text.message.replaceAll(JSON.stringify(path), JSON.stringify(name)) }])
+}
+
 /** A regular file's bytes (its size as stat saw it, but to its real end: files can grow), at most `max`. */
 function readBoundedSync(fd: number, size: number, max: number): Buffer | undefined {
   let buf = Buffer.allocUnsafe(Math.min(size, max) + 1)

@@ -43,6 +43,20 @@ describe('bad input through the CLI: exit 2 with a clear message, never exit 3',
     expect(r.stderr).not.toContain('internal error')
     expect(r.code).toBe(2)
   })
+  it.each([
+    ['/dev/urandom', '/dev/urandom: error: cannot read "/dev/urandom": a character device; netpol reads regular files, pipes and stdin (-)'],
+    ['missing.yaml', 'missing.yaml: error: the path "missing.yaml" does not exist'],
+    ['empty', 'empty: error: cannot read "empty": is a directory; give one file'],
+  ])('test --expect %s: refused like a manifest path, exit 2', async (expect_, message) => {
+    const r = await run(['test', 'small.yaml', '--expect', expect_])
+    expect([r.code, r.stderr]).toEqual([2, `${message}\n`])
+  })
+  it('test --expect is bounded by --max-file-size', async () => {
+    await writeFile(join(dir, 'expect.yaml'), `expectations:\n${'  - {from: default/web-0, to: default/web-1, port: 80/TCP, allowed: true}\n'.repeat(10)}`)
+    expect((await run(['test', 'small.yaml', '--expect', 'expect.yaml'])).code).toBe(0)
+    const r = await run(['test', 'small.yaml', '--expect', 'expect.yaml', '--max-file-size', '100'])
+    expect([r.code, r.stderr]).toEqual([2, 'expect.yaml: error: larger than 100 bytes (--max-file-size): netpol does not read it\n'])
+  })
   it('a raised --max-pods reads what the default refuses', async () => {
     const r = await run(['check', '--max-pods', '3', 'small.yaml'])
     expect([r.code, r.stdout]).toEqual([0, '1 namespace, 3 pods, 0 policies valid\n'])

@@ -2,7 +2,6 @@
  * @module `netpol test`: check expectations ("from may reach to on port") against the policies,
  * offline; for CI (JUnit XML) and for examples that carry their expected reachability.
  */
-import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { Option } from 'commander'
 import type { RegisterCommand } from '../main.js'
@@ -10,7 +9,8 @@ import { useColour } from '../io.js'
 import { EXIT_NO } from '../errors.js'
 import { writeFileAtomically } from '../write-file-atomically.js'
 import { addLiveClusterOptions, addPodCidrOption, liveClusterHelp, loadStateSource, type StateSourceFlags } from '../state-source.js'
-import { InputError } from '../../model/diagnostic.js'
+import { readInputFile } from '../../cluster/load-manifests.js'
+import { inputLimits } from '../load-input.js'
 import { createEngine } from '../../engine/engine.js'
 import { checkExpectations, parseExpectations } from '../../analyze/expectations.js'
 import { renderExpectationsJson, renderExpectationsText, renderJunit } from '../../render/expectations-output.js'
@@ -59,15 +59,8 @@ Examples:
     .addHelpText('after', liveClusterHelp('test', '--expect reachability.yaml'))
     .action(async (paths: string[], flags: TestFlags & StateSourceFlags) => {
       const file = resolve(ctx.io.cwd, flags.expect)
-      let text: string
-      try {
-        text = await readFile(file, 'utf8')
-      } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code
-        // Say what is wrong in words, as the manifest loader does, not with a bare errno.
-        const why = code === 'ENOENT' ? 'the file does not exist' : code === 'EISDIR' ? 'is a directory; --expect takes one file' : code === 'EACCES' ? 'permission denied' : (err as Error).message
-        throw new InputError([{ severity: 'error', file: flags.expect, line: 0, message: `cannot read expectations: ${why}` }])
-      }
+      // Read as manifests are: bounded, regular files and pipes only (not /dev/urandom), encodings checked.
+      const text = await readInputFile(file, flags.expect, inputLimits(flags).maxFileBytes)
       const expectations = parseExpectations(text, flags.expect)
       const { state } = await loadStateSource(paths, flags, ctx.io)
       const results = checkExpectations(state, createEngine(state), expectations)
