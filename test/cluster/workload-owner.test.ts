@@ -48,6 +48,12 @@ describe('a kubectl get pods -o yaml dump', () => {
     expect(state.pods.every((p) => p.template === undefined)).toBe(true)
   })
 
+  it('reads the same from kubectl get pods -o json', async () => {
+    const yaml = (await loadManifests([DUMP])).state
+    const json = (await loadManifests([DUMP.replace(/\.yaml$/, '.json')])).state
+    expect(owners(json)).toEqual(owners(yaml))
+  })
+
   it('groups by workload in list, and names workloads in explain and the filters', async () => {
     const { state } = await loadManifests([DUMP])
     const groups = new Set(state.pods.map((p) => podGroup(p, 'workload').key))
