@@ -12,7 +12,7 @@
  */
 import { constants, type Stats } from 'node:fs'
 import { lstat, mkdir, open, readdir, realpath, rename, rm, type FileHandle } from 'node:fs/promises'
-import { dirname, join } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 import { EnvironmentError } from '../cli/errors.js'
 import type { LabState } from './lab-state.js'
 import { LabStateError, validateLabState } from './state-validation.js'
@@ -66,13 +66,29 @@ async function statOrUndefined(path: string): Promise<Stats | undefined> {
 }
 
 /**
+ * `mkdir -p` one level at a time (Node's recursive mkdir never returns for some paths, e.g.
+ * under /proc): a missing parent is made first, an existing one is fine.
+ */
+async function mkdirs(dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { mode: 0o755 })
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    if (code === 'EEXIST') return
+    if (code !== 'ENOENT' || dirname(dir) === dir) throw err
+    await mkdirs(dirname(dir))
+    await mkdir(dir, { mode: 0o755 })
+  }
+}
+
+/**
  * Checks the labs directory and the directories above it; with `create`, makes it first (mode
  * 0755). Resolves false when it does not exist (and `create` is off).
  */
 export async function checkLabsRoot(root: string, create = false): Promise<boolean> {
   if (create) {
     try {
-      await mkdir(root, { recursive: true, mode: 0o755 })
+      await mkdirs(resolve(root))
     } catch (err) {
       throw new EnvironmentError(`cannot create the labs directory ${root}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`)
     }
