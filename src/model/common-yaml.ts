@@ -114,6 +114,11 @@ class Reader {
     this.i = first
   }
 
+  /** The 1-based line being read (where the reader gave up, after a NotCommonYaml). */
+  get line(): number {
+    return Math.min(this.i, this.end - 1) + 1
+  }
+
   /** Skips blank and comment lines; false at the end of the document. Sets `col` to the indentation. */
   private nextContent(): boolean {
     while (this.i < this.end) {
@@ -521,29 +526,45 @@ export interface CommonYamlDocument {
  * The documents of a text written in the common subset, with their lines; undefined when the text
  * has anything else (the full reader then reads it all). Empty documents are left out.
  */
-export function readCommonYaml(text: string): CommonYamlDocument[] | undefined {
+export function readCommonYaml(text: string, onGiveUp?: (line: number) => void): CommonYamlDocument[] | undefined {
   let body = text
   if (body.charCodeAt(0) === 0xfeff) body = body.slice(1)
-  if (UNUSUAL.test(body)) return undefined
+  const unusual = UNUSUAL.exec(body)
+  if (unusual) {
+    onGiveUp?.(lineOfOffset(body, unusual.index))
+    return undefined
+  }
   const lines = body.split('\n')
   // The text's final line break ends its last line; it does not start another.
   if (lines[lines.length - 1] === '') lines.pop()
   const docs: CommonYamlDocument[] = []
   let start = 0
+  let reader: Reader | undefined
   try {
     for (let i = 0; i <= lines.length; i++) {
       const marker = i < lines.length ? isMarker(lines[i]) : 'doc'
-      if (marker === 'other') return undefined
+      if (marker === 'other') {
+        onGiveUp?.(i + 1)
+        return undefined
+      }
       if (marker !== 'doc') continue
-      const doc = new Reader(lines, start, i, false).document()
+      reader = new Reader(lines, start, i, false)
+      const doc = reader.document()
       if (doc) docs.push(positioned(doc.value, doc.line, lines, start, i))
       start = i + 1
     }
   } catch (err) {
-    if (err instanceof NotCommonYaml) return undefined
-    throw err
+    if (!(err instanceof NotCommonYaml)) throw err
+    onGiveUp?.(reader?.line ?? 0)
+    return undefined
   }
   return docs
+}
+
+function lineOfOffset(text: string, offset: number): number {
+  let line = 1
+  for (let i = text.indexOf('\n'); i >= 0 && i < offset; i = text.indexOf('\n', i + 1)) line++
+  return line
 }
 
 /**

@@ -13,6 +13,13 @@ export const DEFAULT_MAX_PODS = 100_000
 /** Default of `--max-file-size`: bytes of one file or of stdin. */
 export const DEFAULT_MAX_FILE_BYTES = 64 * 1024 * 1024
 
+/**
+ * Texts the full YAML reader takes. It needs 10 to 40 times a text's size in memory (a long
+ * double-quoted string is the worst), so larger files must stay within the fast paths (strict
+ * JSON, and the YAML kubectl and generators write), which need about twice.
+ */
+export const MAX_FULL_YAML_CHARS = 16 * 1024 * 1024
+
 /** A byte count the way users write it: `64Mi`, `1Gi`, `500k`, `1000000`. */
 export function formatBytes(n: number): string {
   for (const [unit, size] of [['Gi', 1024 ** 3], ['Mi', 1024 ** 2], ['Ki', 1024]] as const) {

@@ -10,7 +10,7 @@ import { Composer, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, Parser,
 import type { Diagnostic } from './diagnostic.js'
 import type { FieldPath } from './field-path.js'
 import { readCommonYaml, YAML_OPTIONS } from './common-yaml.js'
-import { MAX_NESTING_DEPTH } from './input-limits.js'
+import { formatBytes, MAX_FULL_YAML_CHARS, MAX_NESTING_DEPTH } from './input-limits.js'
 import { NestingTooDeep, readJsonManifestDocument } from './json-documents.js'
 
 /** One document of a manifest file: its plain value, and the line of any field in it. */
@@ -43,7 +43,8 @@ export function readManifestDocuments(text: string, file: string): ReadDocuments
       return { documents: [], errors: [nestingError(file, err.line)] }
     }
   }
-  const common = readCommonYaml(text)
+  let outsideAt = 0
+  const common = readCommonYaml(text, (line) => (outsideAt = line))
   if (common) {
     // Source texts are wanted only for some error messages: the full reader finds them then.
     let full: ReadDocumentsResult | undefined
@@ -56,6 +57,11 @@ export function readManifestDocuments(text: string, file: string): ReadDocuments
       }),
     )
     return { documents, errors: [] }
+  }
+  if (text.length > MAX_FULL_YAML_CHARS) {
+    const limit = formatBytes(MAX_FULL_YAML_CHARS)
+    const message = `error: larger than ${limit}, and uses YAML beyond what kubectl and generators write (anchors, tags, folded or multi-line scalars, multi-line flow collections, duplicate keys, ...; the first at or near this line), which netpol reads only in files up to ${limit}: split the file, or write it as plain YAML or strict JSON`
+    return { documents: [], errors: [{ severity: 'error', file, line: outsideAt, message }] }
   }
   return readYamlManifestDocuments(text, file)
 }

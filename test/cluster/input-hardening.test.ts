@@ -147,3 +147,14 @@ describe('reading files, pipes and stdin', () => {
     expect(ds.map((d) => d.message.replaceAll(dir, 'D'))).toEqual(['error: cannot read directory "D/locked/sub": permission denied'])
   })
 })
+
+describe('the full YAML reader is bounded', () => {
+  it('a file over 16 MiB outside the fast paths is refused with the line (the full reader would need gigabytes); within them it is read', () => {
+    const padding = `a: "${'x'.repeat(17 * 1024 * 1024)}"\n`
+    const plain = `${pod('p')}${padding}`
+    expect(loadManifestText(plain, { file: 'big.yaml' }).state.pods.map((p) => p.name)).toEqual(['p'])
+    const anchored = `${pod('p')}  labels: &l {a: b}\n${padding}`
+    const ds = requireInputError(() => loadManifestText(anchored, { file: 'big.yaml' }))
+    expect(ds.map((d) => `${d.file}:${d.line} ${d.message.slice(0, 60)}`)).toEqual(['big.yaml:5 error: larger than 16Mi, and uses YAML beyond what kubectl a'])
+  })
+})
