@@ -13,16 +13,17 @@ import { listConnections, parsePortFilter } from '../../analyze/list.js'
 import { LIST_FORMATS, renderListChunks, type ListFormat } from '../../render/list-output.js'
 
 interface ListFlags {
-  from: string[]
-  to: string[]
-  port: string[]
+  from?: string[]
+  to?: string[]
+  port?: string[]
   output: ListFormat
   groupBy: GroupBy
   namespace?: string
   verbose?: boolean
 }
 
-const collect = (v: string, prev: string[]) => [...prev, v]
+/** A repeatable option (no default, so --help shows none). */
+const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v]
 
 export const register: RegisterCommand = (program, ctx) => {
   addPodCidrOption(addLiveClusterOptions(program.command('list')))
@@ -34,9 +35,9 @@ export const register: RegisterCommand = (program, ctx) => {
         'ipBlocks match pods by their IPs; IPv6 included. A pod to itself is left out (always allowed).',
     )
     .argument('[paths...]', 'manifest files or directories (recursive: .yaml, .yml, .json), or - for stdin; none: the live cluster')
-    .option('--from <src>', 'only connections from SRC: ns, ns/pod, ns/name (a workload), ns/<kind>/name, an IP address or a CIDR (repeatable: any of them)', collect, [])
-    .option('--to <dst>', 'only connections to DST, in the same forms as --from (repeatable)', collect, [])
-    .option('-p, --port <port>', 'only these ports: PORT[/PROTOCOL], PORT-END[/PROTOCOL] or a container port name of the destination, e.g. 80, 53/UDP, 8000-8080, http (repeatable)', collect, [])
+    .option('--from <src>', 'only connections from SRC: ns, ns/pod, ns/name (a workload), ns/<kind>/name, an IP address or a CIDR (repeatable: any of them)', collect)
+    .option('--to <dst>', 'only connections to DST, in the same forms as --from (repeatable)', collect)
+    .option('-p, --port <port>', 'only these ports: PORT[/PROTOCOL], PORT-END[/PROTOCOL] or a container port name of the destination, e.g. 80, 53/UDP, 8000-8080, http (repeatable)', collect)
     .addOption(new Option('--group-by <unit>', 'group pods by').choices(GROUP_BY_VALUES).default('workload'))
     .addOption(new Option('-o, --output <format>', 'output format').choices(LIST_FORMATS).default('text'))
     .option('-n, --namespace <namespace>', 'namespace for objects that have none (default "default"); with no PATH: the namespace to read')
@@ -67,10 +68,10 @@ Examples:
     )
     .addHelpText('after', liveClusterHelp('list', '--to kube-system'))
     .action(async (paths: string[], flags: ListFlags & StateSourceFlags) => {
-      const ports = flags.port.map(parsePortFilter)
+      const ports = (flags.port ?? []).map(parsePortFilter)
       const { state } = await loadStateSource(paths, flags, ctx.io)
-      const from = flags.from.map((t) => parseEndpointFilter(state, t))
-      const to = flags.to.map((t) => parseEndpointFilter(state, t))
+      const from = (flags.from ?? []).map((t) => parseEndpointFilter(state, t))
+      const to = (flags.to ?? []).map((t) => parseEndpointFilter(state, t))
       const result = listConnections(state, createEngine(state), { groupBy: flags.groupBy, from, to, ports })
       for (const chunk of renderListChunks(result, flags.output)) {
         ctx.io.stdout(chunk)
