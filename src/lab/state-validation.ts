@@ -60,8 +60,13 @@ class Checker {
     throw new LabStateError(this.file, `${path}: ${problem}`, this.lab)
   }
 
-  object(v: unknown, path: string): Json {
+  /**
+   * With `fields`, any other key is refused: a field this reader does not know would be dropped
+   * silently, and the lab would then run something else than what it was built with.
+   */
+  object(v: unknown, path: string, fields?: readonly string[]): Json {
     if (v === null || typeof v !== 'object' || Array.isArray(v)) this.fail(path, `expected an object, got ${describe(v)}`)
+    if (fields !== undefined) for (const k of Object.keys(v)) if (!fields.includes(k)) this.fail(path, `unknown field ${JSON.stringify(k.slice(0, 80))}`)
     return v as Json
   }
 
@@ -118,7 +123,7 @@ function describe(v: unknown): string {
 }
 
 function source(c: Checker, v: unknown, path: string): SourceRef {
-  const o = c.object(v, path)
+  const o = c.object(v, path, ['file', 'line'])
   return { file: c.string(o.file, `${path}.file`), line: c.integer(o.line, `${path}.line`, 0, Number.MAX_SAFE_INTEGER) }
 }
 
@@ -133,10 +138,10 @@ function labels(c: Checker, v: unknown, path: string): Labels {
 }
 
 function selector(c: Checker, v: unknown, path: string): LabelSelector {
-  const o = c.object(v, path)
+  const o = c.object(v, path, ['matchLabels', 'matchExpressions'])
   const matchExpressions = c.array(o.matchExpressions, `${path}.matchExpressions`).map((e, i) => {
     const p = `${path}.matchExpressions[${i}]`
-    const x = c.object(e, p)
+    const x = c.object(e, p, ['key', 'operator', 'values'])
     const operator = c.oneOf(x.operator, `${p}.operator`, ['In', 'NotIn', 'Exists', 'DoesNotExist'] as const)
     const values = c.array(x.values, `${p}.values`).map((s, j) => c.rule(c.string(s, `${p}.values[${j}]`), `${p}.values[${j}]`, labelValueErrors))
     if ((operator === 'In' || operator === 'NotIn') !== values.length > 0) c.fail(`${p}.values`, `must be ${values.length > 0 ? 'empty' : 'non-empty'} for operator ${operator}`)
@@ -153,12 +158,12 @@ function cidr(c: Checker, v: unknown, path: string): string {
 }
 
 function peer(c: Checker, v: unknown, path: string): NetworkPolicyPeer {
-  const o = c.object(v, path)
+  const o = c.object(v, path, ['podSelector', 'namespaceSelector', 'ipBlock', 'source'])
   const podSelector = o.podSelector === undefined ? undefined : selector(c, o.podSelector, `${path}.podSelector`)
   const namespaceSelector = o.namespaceSelector === undefined ? undefined : selector(c, o.namespaceSelector, `${path}.namespaceSelector`)
   let ipBlock: NetworkPolicyPeer['ipBlock']
   if (o.ipBlock !== undefined) {
-    const b = c.object(o.ipBlock, `${path}.ipBlock`)
+    const b = c.object(o.ipBlock, `${path}.ipBlock`, ['cidr', 'except'])
     ipBlock = { cidr: cidr(c, b.cidr, `${path}.ipBlock.cidr`), except: c.array(b.except, `${path}.ipBlock.except`).map((e, i) => cidr(c, e, `${path}.ipBlock.except[${i}]`)) }
   }
   if (ipBlock !== undefined ? podSelector !== undefined || namespaceSelector !== undefined : podSelector === undefined && namespaceSelector === undefined) {
@@ -168,7 +173,7 @@ function peer(c: Checker, v: unknown, path: string): NetworkPolicyPeer {
 }
 
 function policyPort(c: Checker, v: unknown, path: string): NetworkPolicyPort {
-  const o = c.object(v, path)
+  const o = c.object(v, path, ['protocol', 'port', 'endPort', 'source'])
   const protocol = c.oneOf(o.protocol, `${path}.protocol`, PROTOCOLS)
   let port: number | string | undefined
   if (typeof o.port === 'number') port = c.integer(o.port, `${path}.port`, 1, 65535)
@@ -182,11 +187,11 @@ function policyPort(c: Checker, v: unknown, path: string): NetworkPolicyPort {
 }
 
 function policy(c: Checker, v: unknown, path: string): NetworkPolicy {
-  const o = c.object(v, path)
+  const o = c.object(v, path, ['namespace', 'name', 'podSelector', 'policyTypes', 'ingress', 'egress', 'source'])
   const rules = <K extends 'from' | 'to'>(list: unknown, p: string, peers: K) =>
     c.array(list, p).map((r, i) => {
       const rp = `${p}[${i}]`
-      const x = c.object(r, rp)
+      const x = c.object(r, rp, [peers, 'ports', 'source'])
       return {
         [peers]: c.array(x[peers], `${rp}.${peers}`).map((e, j) => peer(c, e, `${rp}.${peers}[${j}]`)),
         ports: c.array(x.ports, `${rp}.ports`).map((e, j) => policyPort(c, e, `${rp}.ports[${j}]`)),
@@ -209,24 +214,25 @@ function policy(c: Checker, v: unknown, path: string): NetworkPolicy {
 function containerPorts(c: Checker, v: unknown, path: string): ContainerPort[] {
   return c.array(v, path).map((e, i) => {
     const p = `${path}[${i}]`
-    const o = c.object(e, p)
+    const o = c.object(e, p, ['name', 'containerPort', 'protocol'])
     const name = o.name === undefined ? undefined : c.rule(c.string(o.name, `${p}.name`), `${p}.name`, portNameErrors)
     return { ...(name !== undefined ? { name } : {}), containerPort: c.integer(o.containerPort, `${p}.containerPort`, 1, 65535), protocol: c.oneOf(o.protocol, `${p}.protocol`, PROTOCOLS) }
   })
 }
 
 function pod(c: Checker, v: unknown, path: string): Pod {
-  const o = c.object(v, path)
+  const o = c.object(v, path, ['namespace', 'name', 'labels', 'ips', 'ipsAssumed', 'containerPorts', 'hostNetwork', 'nodeName', 'owner', 'template', 'source'])
   const ips = c.array(o.ips, `${path}.ips`).map((ip, i) => {
     const s = c.string(ip, `${path}.ips[${i}]`, 64)
     if (parseIp(s) === undefined) c.fail(`${path}.ips[${i}]`, `not an IP address: ${JSON.stringify(s)}`)
     return s
   })
-  let owner: OwnerRef | undefined
-  if (o.owner !== undefined) {
-    const w = c.object(o.owner, `${path}.owner`)
-    owner = { kind: c.oneOf(w.kind, `${path}.owner.kind`, OWNER_KINDS), name: c.rule(c.string(w.name, `${path}.owner.name`), `${path}.owner.name`, dns1123SubdomainErrors) }
+  const ownerRef = (value: unknown, p: string): OwnerRef => {
+    const w = c.object(value, p, ['kind', 'name'])
+    return { kind: c.oneOf(w.kind, `${p}.kind`, OWNER_KINDS), name: c.rule(c.string(w.name, `${p}.name`), `${p}.name`, dns1123SubdomainErrors) }
   }
+  const owner = o.owner === undefined ? undefined : ownerRef(o.owner, `${path}.owner`)
+  const template = o.template === undefined ? undefined : ownerRef(o.template, `${path}.template`)
   const nodeName = c.optionalString(o.nodeName, `${path}.nodeName`)
   if (nodeName !== undefined) c.rule(nodeName, `${path}.nodeName`, dns1123SubdomainErrors)
   return {
@@ -239,12 +245,13 @@ function pod(c: Checker, v: unknown, path: string): Pod {
     hostNetwork: c.boolean(o.hostNetwork, `${path}.hostNetwork`),
     ...(nodeName !== undefined ? { nodeName } : {}),
     ...(owner ? { owner } : {}),
+    ...(template ? { template } : {}),
     source: source(c, o.source, `${path}.source`),
   }
 }
 
 function namespace(c: Checker, v: unknown, path: string): Namespace {
-  const o = c.object(v, path)
+  const o = c.object(v, path, ['name', 'labels', 'implicit', 'source'])
   return {
     name: c.rule(c.string(o.name, `${path}.name`), `${path}.name`, dns1123LabelErrors),
     labels: labels(c, o.labels, `${path}.labels`),
@@ -254,7 +261,7 @@ function namespace(c: Checker, v: unknown, path: string): Namespace {
 }
 
 function clusterState(c: Checker, v: unknown, path: string): ClusterState {
-  const o = c.object(v, path)
+  const o = c.object(v, path, ['namespaces', 'pods', 'policies'])
   return {
     namespaces: c.array(o.namespaces, `${path}.namespaces`).map((n, i) => namespace(c, n, `${path}.namespaces[${i}]`)),
     pods: c.array(o.pods, `${path}.pods`).map((p, i) => pod(c, p, `${path}.pods[${i}]`)),
@@ -264,14 +271,14 @@ function clusterState(c: Checker, v: unknown, path: string): ClusterState {
 
 /** The topology, which must be exactly what the lab's naming scheme derives for `lab`, and match `cluster`. */
 function topology(c: Checker, v: unknown, path: string, lab: string, cluster: ClusterState, clusterPath: string): LabTopology {
-  const o = c.object(v, path)
+  const o = c.object(v, path, ['lab', 'fabricNetns', 'nodes', 'pods'])
   if (o.lab !== lab) c.fail(`${path}.lab`, `expected ${JSON.stringify(lab)}, got ${describe(o.lab)}`)
   if (o.fabricNetns !== fabricNetnsName(lab)) c.fail(`${path}.fabricNetns`, `expected ${JSON.stringify(fabricNetnsName(lab))}, got ${describe(o.fabricNetns)}`)
   const rawNodes = c.array(o.nodes, `${path}.nodes`)
   if (rawNodes.length < 2 || rawNodes.length > 16) c.fail(`${path}.nodes`, `a lab has 2 to 16 nodes, got ${rawNodes.length}`)
   const nodes = planNodes(lab, rawNodes.length)
   rawNodes.forEach((raw, i) => {
-    const n = c.object(raw, `${path}.nodes[${i}]`)
+    const n = c.object(raw, `${path}.nodes[${i}]`, Object.keys(nodes[i]))
     for (const [k, want] of Object.entries(nodes[i])) {
       if (n[k] !== want) c.fail(`${path}.nodes[${i}].${k}`, `expected ${JSON.stringify(want)}, got ${describe(n[k])}`)
     }
@@ -282,7 +289,7 @@ function topology(c: Checker, v: unknown, path: string, lab: string, cluster: Cl
   const seenHashes = new Set<string>()
   const pods: LabPod[] = c.array(o.pods, `${path}.pods`).map((raw, i) => {
     const p = `${path}.pods[${i}]`
-    const x = c.object(raw, p)
+    const x = c.object(raw, p, ['namespace', 'name', 'hash', 'netns', 'veth', 'node', 'ip', 'containerPorts'])
     const ns = c.rule(c.string(x.namespace, `${p}.namespace`), `${p}.namespace`, dns1123LabelErrors)
     const name = c.rule(c.string(x.name, `${p}.name`), `${p}.name`, dns1123SubdomainErrors)
     const hash = podHash(ns, name)
@@ -323,16 +330,16 @@ function pidMap(c: Checker, v: unknown, path: string, keys: ReadonlySet<string>)
 /** `data` (parsed JSON from `file`) as the state of lab `lab`, or a LabStateError. */
 export function validateLabState(data: unknown, file: string, lab: string): LabState {
   const c = new Checker(file, validateLabName(lab))
-  const o = c.object(data, '(top level)')
+  const o = c.object(data, '(top level)', ['version', 'name', 'phase', 'createdAt', 'updatedAt', 'manifests', 'cluster', 'topology', 'servers', 'collectors', 'warnings', 'sctp', 'pending'])
   if (o.version !== LAB_STATE_VERSION) c.fail('version', `expected ${LAB_STATE_VERSION}, got ${describe(o.version)} (not a netpol lab state of this version)`)
   if (o.name !== lab) c.fail('name', `expected ${JSON.stringify(lab)} (the lab's directory name), got ${describe(o.name)}`)
   const cluster = clusterState(c, o.cluster, 'cluster')
   const topo = topology(c, o.topology, 'topology', lab, cluster, 'cluster')
   const podKeys = new Set(topo.pods.map((p) => `${p.namespace}/${p.name}`))
-  const sctp = c.object(o.sctp, 'sctp')
+  const sctp = c.object(o.sctp, 'sctp', ['supported', 'reason'])
   let pending: PendingApply | undefined
   if (o.pending !== undefined) {
-    const p = c.object(o.pending, 'pending')
+    const p = c.object(o.pending, 'pending', ['cluster', 'topology'])
     const pendingCluster = clusterState(c, p.cluster, 'pending.cluster')
     pending = { cluster: pendingCluster, topology: topology(c, p.topology, 'pending.topology', lab, pendingCluster, 'pending.cluster') }
     if (pending.topology.nodes.length !== topo.nodes.length) c.fail('pending.topology.nodes', 'a lab keeps its number of nodes')
