@@ -132,4 +132,12 @@ describe('lab apply killed with SIGKILL half-way', () => {
     const check = await netpol(['lab', 'probe', '-o', 'json'])
     expect(JSON.parse(check.stdout).disagreements).toEqual([])
   })
+
+  it('after all that, scaling the Deployment down without --prune still removes its extra pods (its pods are grouped by what made them, read back from the state)', async () => {
+    const apply = await netpol(['lab', 'apply', join(cli.dir, 'small.yaml')])
+    expect(apply.code).toBe(0)
+    const s = JSON.parse((await netpol(['lab', 'status', '-o', 'json'])).stdout)
+    expect(s.pods.map((p: { pod: string }) => p.pod)).toEqual(['shop/web-0', 'shop/web-1'])
+    expect((await listLabNetns(cli.name)).length).toBe(1 + 2 + 2)
+  })
 })
