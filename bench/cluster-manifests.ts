@@ -57,7 +57,7 @@ function templateHash(text: string): string {
   let out = ''
   for (let i = 0; i < 10; i++) {
     out += alphabet[h % alphabet.length]
-    h = Math.floor(h / alphabet.length) ^ fnv(`${i}${text}`)
+    h = (Math.floor(h / alphabet.length) ^ fnv(`${i}${text}`)) >>> 0
   }
   return out
 }

@@ -9,11 +9,18 @@ import { podGroup } from './group.js'
 import type { LintContext } from './lint-context.js'
 import { policyFinding, type LintFinding, type LintRule } from './lint-rule.js'
 
+const workloadNames = new WeakMap<Pod, string>()
+function workloadName(p: Pod): string {
+  let n = workloadNames.get(p)
+  if (n === undefined) workloadNames.set(p, (n = podGroup(p, 'workload').name))
+  return n
+}
+
 /** Workload names of some pods, at most a handful, for messages. */
 export function describePods(pods: readonly Pod[], ctx: LintContext): string {
   const real = pods.filter((p) => !ctx.standIns.has(p))
   if (real.length === 0) return 'the pods it selects (no workload in the input matches; checked a pod with its podSelector labels)'
-  const names = [...new Set(real.map((p) => podGroup(p, 'workload').name))].sort()
+  const names = [...new Set(real.map(workloadName))].sort()
   const shown = names.slice(0, 5).join(', ')
   return names.length > 5 ? `${shown} and ${names.length - 5} more` : shown
 }

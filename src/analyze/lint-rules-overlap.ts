@@ -5,7 +5,7 @@
  * Containment here is decided on the written selectors (a selector with more requirements selects
  * less), so it holds for any pods the cluster may run, not just those in the input.
  */
-import { ipBlockRanges, parseIp, rangesContainIp, type IpRange } from '../model/cidr.js'
+import { ipBlockRanges, parseIp, rangesContainIp, type IpAddress, type IpRange } from '../model/cidr.js'
 import {
   NAMESPACE_NAME_LABEL,
   type IPBlock,
@@ -21,6 +21,14 @@ import { matchesSelector } from '../engine/selector.js'
 import type { LintContext } from './lint-context.js'
 import { policyFinding, type LintFinding, type LintRule } from './lint-rule.js'
 import { describePods } from './lint-rules-isolation.js'
+
+/** Pod IPs parsed once per pod (every ipBlock peer is checked against every pod). */
+const parsed = new WeakMap<object, IpAddress[]>()
+function parsedIps(pod: { readonly ips: readonly string[] }): IpAddress[] {
+  let list = parsed.get(pod)
+  if (list === undefined) parsed.set(pod, (list = pod.ips.flatMap((t) => parseIp(t) ?? [])))
+  return list
+}
 
 function sameValues(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && [...a].sort().join('\u0000') === [...b].sort().join('\u0000')
@@ -234,12 +242,7 @@ const ipBlockCoversPods: LintRule = {
       for (const { peer, field } of peers) {
         if (!peer.ipBlock) continue
         const ranges = ipBlockRanges(peer.ipBlock)
-        const covered = pods.filter((pod) =>
-          pod.ips.some((text) => {
-            const ip = parseIp(text)
-            return ip !== undefined && rangesContainIp(ranges, ip)
-          }),
-        )
+        const covered = pods.filter((pod) => parsedIps(pod).some((ip) => rangesContainIp(ranges, ip)))
         if (covered.length === 0) continue
         out.push(
           policyFinding(
