@@ -1,9 +1,11 @@
 /**
  * @module A fast reader for the common subset of YAML: what kubectl, Helm, Kustomize and most
- * people write (block maps and sequences, one-line scalars, quoted strings, `|` blocks, one-line
- * flow collections, comments, `---`). It gives exactly the values and lines of the full YAML
+ * people write (block maps and sequences, plain and quoted scalars (plain and single-quoted ones
+ * also folded over several lines, as go-yaml writes long strings), `|` blocks, one-line flow
+ * collections, comments, `---`). It gives exactly the values and lines of the full YAML
  * reader (YAML 1.1 scalars through the `yaml` package's own resolvers) at several times its speed.
- * Anything it does not fully understand (anchors, tags, folded or multi-line scalars, tabs,
+ * Anything it does not fully understand (anchors, tags, `>` blocks, double-quoted strings over
+ * several lines, tabs,
  * complex keys, odd indentation, errors of any kind) makes it give up on the whole text, and the
  * full reader reads it, so that the full reader alone decides what is valid and reports errors.
  */
@@ -289,7 +291,8 @@ class Reader {
     let end: number
     if (c === 34 || c === 39) {
       end = quotedEnd(text, at)
-      if (end < 0) giveUp()
+      // A single-quoted string over several lines (go-yaml writes long strings so).
+      if (end < 0) return c === 39 ? this.foldedSingleQuoted(text, at, indent) : giveUp()
       v = quotedValue(text, at, end)
     } else if (c === 123 /* { */ || c === 91 /* [ */) {
       const flow = new FlowReader(text, at, lineNo, this.depth, this.withPos)
@@ -307,13 +310,89 @@ class Reader {
       while (e > at && text.charCodeAt(e - 1) === 32) e--
       const raw = text.slice(at, e)
       if (raw.includes(': ') || raw.charCodeAt(raw.length - 1) === 58 /* : */) giveUp()
-      this.i++
-      return resolvePlain(raw)
+      const { parts, next } = this.continuation(indent)
+      if (parts.length === 0) {
+        this.i++
+        return resolvePlain(raw)
+      }
+      // A plain scalar over several lines (go-yaml folds long strings so): line breaks fold to
+      // spaces, blank lines to line breaks. A comment cannot come before its end.
+      if (stop < text.length) giveUp()
+      let folded = raw
+      for (const [blanks, part] of parts) {
+        if (isIndicator(part, 0) || part.includes(': ') || part.includes(' #') || part.charCodeAt(part.length - 1) === 58) giveUp()
+        folded += blanks > 0 ? '\n'.repeat(blanks) + part : ` ${part}`
+      }
+      this.i = next
+      return resolvePlain(folded)
     }
     const tail = skipSpaces(text, end)
     if (tail < text.length && !(text.charCodeAt(tail) === 35 && tail > end)) giveUp()
     this.i++
     return v
+  }
+
+  /**
+   * The lines that continue a plain scalar: more indented than `indent`, with blank lines between
+   * them, up to a less indented line, a comment or the document's end. Each with the number of
+   * blank lines before it, trimmed; `next` is the line after the last one.
+   */
+  private continuation(indent: number): { parts: [number, string][]; next: number } {
+    const parts: [number, string][] = []
+    let blanks = 0
+    let next = this.i + 1
+    for (let j = this.i + 1; j < this.end; j++) {
+      const line = withoutCR(this.lines[j])
+      const sp = skipSpaces(line, 0)
+      if (sp === line.length) {
+        blanks++
+        continue
+      }
+      if (sp <= indent || line.charCodeAt(sp) === 35 /* # */) break
+      let e = line.length
+      while (e > sp && line.charCodeAt(e - 1) === 32) e--
+      parts.push([blanks, line.slice(sp, e)])
+      blanks = 0
+      next = j + 1
+    }
+    return { parts, next }
+  }
+
+  /** A single-quoted string whose closing quote is on a later line, each more indented than `indent`; folded like a plain scalar. */
+  private foldedSingleQuoted(text: string, at: number, indent: number): unknown {
+    let first = text.length
+    while (first > at + 1 && text.charCodeAt(first - 1) === 32) first--
+    let folded = text.slice(at + 1, first)
+    if (folded === '') giveUp()
+    let blanks = 0
+    for (let j = this.i + 1; j < this.end; j++) {
+      const line = withoutCR(this.lines[j])
+      const sp = skipSpaces(line, 0)
+      if (sp === line.length) {
+        blanks++
+        continue
+      }
+      if (sp <= indent) giveUp()
+      const close = quotedEnd(`'${line.slice(sp)}`, 0)
+      let piece: string
+      if (close < 0) {
+        let e = line.length
+        while (e > sp && line.charCodeAt(e - 1) === 32) e--
+        piece = line.slice(sp, e)
+      } else {
+        piece = line.slice(sp, sp + close - 2)
+      }
+      folded += blanks > 0 ? '\n'.repeat(blanks) + piece : ` ${piece}`
+      blanks = 0
+      if (close >= 0) {
+        const after = sp + close - 1
+        const tail = skipSpaces(line, after)
+        if (tail < line.length && !(line.charCodeAt(tail) === 35 && tail > after)) giveUp()
+        this.i = j + 1
+        return folded.replaceAll("''", "'")
+      }
+    }
+    return giveUp()
   }
 
   /** A literal block scalar (`|`, `|-`, `|+`); its content lines are those indented more than the parent. */
@@ -351,6 +430,10 @@ class Reader {
     this.i = j
     return value
   }
+}
+
+function withoutCR(line: string): string {
+  return line.charCodeAt(line.length - 1) === 13 ? line.slice(0, -1) : line
 }
 
 function skipSpaces(text: string, at: number): number {

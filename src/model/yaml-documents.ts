@@ -60,7 +60,7 @@ export function readManifestDocuments(text: string, file: string): ReadDocuments
   }
   if (text.length > MAX_FULL_YAML_CHARS) {
     const limit = formatBytes(MAX_FULL_YAML_CHARS)
-    const message = `error: larger than ${limit}, and uses YAML beyond what kubectl and generators write (anchors, tags, folded or multi-line scalars, multi-line flow collections, duplicate keys, ...; the first at or near this line), which netpol reads only in files up to ${limit}: split the file, or write it as plain YAML or strict JSON`
+    const message = `error: larger than ${limit}, and uses YAML beyond what kubectl and generators write (anchors, tags, \`>\` blocks, double-quoted strings over several lines, multi-line flow collections, duplicate keys, ...; the first at or near this line), which netpol reads only in files up to ${limit}: split the file, or write it as plain YAML or strict JSON`
     return { documents: [], errors: [{ severity: 'error', file, line: outsideAt, message }] }
   }
   return readYamlManifestDocuments(text, file)

@@ -57,6 +57,9 @@ const scalarText = fc.oneof(
   { weight: 4, arbitrary: plainish },
   { weight: 2, arbitrary: anyString.map((s) => JSON.stringify(s)) },
   { weight: 1, arbitrary: anyString.map((s) => `'${s.replaceAll("'", "''")}'`) },
+  // Over several lines, as go-yaml folds long strings (the renderer indents the lines after the first).
+  { weight: 1, arbitrary: fc.array(fc.oneof(plainish, fc.constant('')), { minLength: 2, maxLength: 4 }).map((ws) => ws.join('\n')) },
+  { weight: 1, arbitrary: fc.array(fc.oneof(plainish, fc.constant('')), { minLength: 2, maxLength: 4 }).map((ws) => `'${ws.map((w) => w.replaceAll("'", "''")).join('\n')}'`) },
   { weight: 1, arbitrary: fc.constantFrom('"\\x41"', '"\\u00e9"', '"\\ud83d\\ude00"', '"a\\tb"', '"\\/"', '"\\N"', '"\\_"', '"\\ "', '"a\\\nb"', "'a''b'", '"unterminated', "'x") },
 )
 
@@ -105,6 +108,8 @@ const tree = trees(scalarText, flowText, blockText, keyString)
 /** What kubectl and generators write: every document of this kind should take the fast path. */
 const commonScalar = fc.oneof(
   fc.stringMatching(/^[a-z][a-z0-9.\-/]{0,12}$/),
+  fc.array(fc.stringMatching(/^[a-z][a-z0-9.\-/]{0,12}$/), { minLength: 2, maxLength: 4 }).map((ws) => ws.join('\n')),
+  fc.array(fc.stringMatching(/^[a-z][a-z0-9.\-/ ]{0,12}$/), { minLength: 2, maxLength: 4 }).map((ws) => `'${ws.join('\n')}'`),
   fc.constantFrom('yes', 'on', '010', '1.5', '~', '2024-01-02', 'http://x:80/y', '::/0', '-1', 'a#b'),
   fc.string({ maxLength: 10 }).map((s) => JSON.stringify(s)),
   fc.string({ maxLength: 10 }).map((s) => `'${s.replaceAll("'", "''")}'`),
@@ -130,7 +135,11 @@ function render(t: Tree, style: Style, rand: () => number): string {
     return [header, ...rest.map((l) => (l === '' ? '' : pad(indent) + l))]
   }
   const inline = (v: Tree, indent: number): { head: string; below: string[] } => {
-    if (v.kind === 'scalar' || v.kind === 'flow') return { head: ` ${v.text}${comment()}`, below: [] }
+    if (v.kind === 'scalar' || v.kind === 'flow') {
+      const [first, ...more] = v.text!.split('\n')
+      const extra = Math.floor(rand() * 3)
+      return { head: ` ${first}${more.length ? '' : comment()}`, below: more.map((l) => (l === '' ? '' : pad(indent + style.indent + extra) + l)) }
+    }
     if (v.kind === 'empty') return { head: comment(), below: [] }
     if (v.kind === 'block') {
       const [h, ...b] = blockLines(v.text!, indent + style.indent)
@@ -282,12 +291,35 @@ describe('the common-YAML fast path', () => {
     expect(files.length).toBeGreaterThan(5)
     for (const file of files) expect([file, expectSameAsFullReader(readFileSync(file, 'utf8'))]).toEqual([file, true])
   })
+  it('reads long strings folded over several lines as go-yaml (kubectl) writes them', () => {
+    const text = [
+      'status:',
+      '  conditions:',
+      '  - message: \'0/3 nodes are available: 3 node(s) didn\'\'t match Pod\'\'s node affinity/selector.',
+      '      preemption: 0/3 nodes are available\'',
+      '    reason: Unschedulable',
+      '  - message: the pod could not be scheduled because',
+      '      no node had enough memory',
+      '',
+      '      and this is a second paragraph',
+      '    reason: Other',
+      '',
+    ].join('\n')
+    expect(expectSameAsFullReader(text)).toBe(true)
+    expect(readCommonYaml(text)![0].value).toEqual({
+      status: {
+        conditions: [
+          { message: "0/3 nodes are available: 3 node(s) didn't match Pod's node affinity/selector. preemption: 0/3 nodes are available", reason: 'Unschedulable' },
+          { message: 'the pod could not be scheduled because no node had enough memory\nand this is a second paragraph', reason: 'Other' },
+        ],
+      },
+    })
+  })
   it('leaves anchors, tags, folded and multi-line scalars, tabs, directives and errors to the full reader', () => {
     for (const text of [
       'a: &x 1\nb: *x\n',
       'a: !!str 1\n',
       'a: >\n  folded\n',
-      'a: multi\n  line\n',
       'a: "multi\n  line"\n',
       'a:\tb\n',
       '%YAML 1.1\n---\na: 1\n',
