@@ -90,7 +90,7 @@ export async function applyClusterState(ctx: LabContext, running: LabState, desi
   process.on('SIGTERM', onSignal)
   try {
     // Gone (or recreated) pods first: a recreated pod reuses its namespace name, a new pod may reuse an address.
-    await removePods(running.topology, change.removed, running.servers, name)
+    await removePods(running.topology, change.removed, running.servers, name, dir)
     for (const p of change.removed) delete servers[key(p)]
     checkpoint()
     await addPods(plan.topology, change.added)

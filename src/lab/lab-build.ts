@@ -3,6 +3,7 @@
  * The plans come from topology.ts and ip-script.ts; this module only carries them out, in an
  * order that never lets a pod's traffic flow before its node's ruleset is in force.
  */
+import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { ClusterState } from '../model/types.js'
 import type { LabDataplane } from './lab-dataplane.js'
@@ -72,8 +73,20 @@ export async function addPods(t: LabTopology, pods: readonly LabPod[]): Promise<
   await forEachLimit(pods, 4, (pod) => ipBatchIn(pod.netns, podScript(pod)))
 }
 
-/** Removes pods from a running lab: their processes, namespaces (and so veths), other nodes' routes. */
-export async function removePods(t: LabTopology, pods: readonly LabPod[], servers: Readonly<Record<string, number>>, lab: string): Promise<void> {
+/** A pod's files in the lab directory (server log, control socket): a removed pod leaves none behind. */
+export async function removePodFiles(dir: string, hashes: readonly string[]): Promise<void> {
+  for (const h of hashes) {
+    if (!/^[0-9a-f]{10}$/.test(h)) continue
+    await rm(join(dir, `server-${h}.log`), { force: true })
+    await rm(join(dir, `pod-${h}.sock`), { force: true })
+  }
+}
+
+/**
+ * Removes pods from a running lab: their processes, namespaces (and so veths), other nodes'
+ * routes, and (given the lab directory `dir`) their files.
+ */
+export async function removePods(t: LabTopology, pods: readonly LabPod[], servers: Readonly<Record<string, number>>, lab: string, dir?: string): Promise<void> {
   if (pods.length === 0) return
   const pids: number[] = []
   for (const pod of pods) {
@@ -86,6 +99,7 @@ export async function removePods(t: LabTopology, pods: readonly LabPod[], server
   await deleteNetns(pods.map((p) => p.netns))
   const ips = pods.map((p) => p.ip)
   await forEachLimit(t.nodes, 4, (node) => forgetConntrackIn(node.netns, ips))
+  if (dir !== undefined) await removePodFiles(dir, pods.map((p) => p.hash))
 }
 
 export function serverSpec(pod: LabPod): PodServerSpec {

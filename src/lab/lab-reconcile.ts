@@ -18,7 +18,7 @@ import type { LabContext } from './lab-context.js'
 import type { LabState } from './lab-state.js'
 import type { LabPod } from './topology.js'
 import { diffTopology } from './topology.js'
-import { addPods, applyAllNodes, forEachLimit, startServers } from './lab-build.js'
+import { addPods, applyAllNodes, forEachLimit, removePodFiles, startServers } from './lab-build.js'
 import { deleteNetns, forgetConntrackIn, ipBatchInBestEffort, listLabNetns, netnsPids } from './netns.js'
 import { isLabProcess, stopProcesses } from './lab-processes.js'
 import { labDir, writeLabState } from './state-store.js'
@@ -63,6 +63,7 @@ export async function reconcileLab(ctx: LabContext, state: LabState): Promise<La
     await ipBatchInBestEffort(node.netns, [...hashes.map((h) => `link del ${podVethName(h)}`), ...ips.map((ip) => `route del ${ip}/32`)])
     await forgetConntrackIn(node.netns, ips)
   })
+  await removePodFiles(labDir(ctx.root, lab), hashes)
 
   // 2.-3. The touched pods of the last state again, then every node's last ruleset.
   await addPods(old, rebuild)

@@ -6,7 +6,7 @@
  * agree with the engine.
  */
 import { describe, it, expect } from 'vitest'
-import { writeFile } from 'node:fs/promises'
+import { readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { useCliLab } from './cli-lab.js'
 import { runBuiltCli, type BuiltCliRun } from './run-built-cli.js'
@@ -86,6 +86,8 @@ async function expectNotReadyThenRecovers(file: string, pods: number): Promise<v
   // Nothing orphaned: the fabric, two nodes and one namespace per pod; one server per pod.
   expect((await listLabNetns(cli.name)).length).toBe(1 + 2 + pods)
   expect((await findLabProcesses(cli.name)).length).toBe(pods)
+  // Removed pods leave no files behind: one server log per pod.
+  expect((await readdir(join(cli.dir, cli.name))).filter((f) => /^server-[0-9a-f]{10}\.log$/.test(f))).toHaveLength(pods)
   const check = await netpol(['lab', 'probe', '-o', 'json'])
   expect(JSON.parse(check.stdout).disagreements).toEqual([])
   expect(check.code).toBe(0)
@@ -113,7 +115,9 @@ describe('lab apply killed with SIGKILL half-way', () => {
   })
 
   it('killed while it starts the new pods\' servers: not ready, and the next apply succeeds', async () => {
-    const run = await killApplyWhen(join(cli.dir, 'big.yaml'), async () => (await findLabProcesses(cli.name)).length > 2)
+    // A new server's log file appears just before its process starts (scanning /proc is too slow to catch it).
+    const serverLogs = async (): Promise<number> => (await readdir(join(cli.dir, cli.name))).filter((f) => /^server-[0-9a-f]{10}\.log$/.test(f)).length
+    const run = await killApplyWhen(join(cli.dir, 'big.yaml'), async () => (await serverLogs()) > 2)
     expect(run.signal).toBe('SIGKILL')
     await expectNotReadyThenRecovers(join(cli.dir, 'big.yaml'), 7)
   })
