@@ -9,11 +9,12 @@
  * const counts = await readPolicyCounters(rulesetIndex(state, { nodeName }), { netns })
  * await deleteTable({ netns })
  * ```
- * `applyRuleset` feeds the whole script to one `nft -f -`, which the kernel commits as a single
- * transaction: either everything changes at once or nothing does. On failure it throws
- * `NftError` carrying nft's own message (with the offending line) and the previous ruleset stays
- * in force. By default it carries the deny-log records of the table being replaced over into the
- * new one (same transaction), so a policy change does not wipe the log of denied connections.
+ * `applyRuleset` replaces the table in one `nft -f -` transaction, with the new ruleset standing
+ * in a second table (`<table>_standin`) around it, so that no packet meets only the table being
+ * replaced (see `applyRuleset`). On failure it throws `NftError` carrying nft's own message (with
+ * the offending line) and the previous ruleset stays in force. By default it carries the deny-log
+ * records of the table being replaced over into the new one (same transaction), so a policy
+ * change does not wipe the log of denied connections.
  * With `netns`, nft runs inside that network namespace via `ip netns exec`.
  */
 import { spawn } from 'node:child_process'
@@ -147,7 +148,7 @@ export async function listDenySets(target: NftTarget = {}): Promise<{ listings: 
  */
 async function denyLogCarryOver(target: NftTarget): Promise<string> {
   const table = tableOf(target)
-  const { listings } = await listDenySets(target)
+  const { listings } = await listDenySets({ ...(target.netns === undefined ? {} : { netns: target.netns }), tableName: table })
   const lines: string[] = []
   for (const [set, listing] of [...listings].sort()) {
     if (!isNftName(set)) continue
@@ -194,8 +195,40 @@ export function extractElements(listing: string): string[] {
 }
 
 /**
- * Applies a script produced by compileRuleset in ONE nft transaction (or only checks it).
- * Throws NftError with nft's message when nft refuses; the previous ruleset then stays in force.
+ * The table that holds the new ruleset while netpol's table is replaced. Owned by netpol like the
+ * table itself; it exists only during an apply (or after an apply was killed, until the next one).
+ */
+export function standInTableName(table: string): string {
+  return `${table}_standin`
+}
+
+/**
+ * The script for the stand-in table: the same ruleset with every `inet <table>` renamed (the
+ * compiler names its table only in the `add`/`delete`/`table` lines; inside, objects are named
+ * without it). It first wipes a stand-in left by an apply that was killed.
+ */
+export function standInScript(script: string, table: string, standIn: string): string {
+  const renamed = script.replace(new RegExp(`(^|\\s)inet ${table}(?=[\\s{]|$)`, 'gm'), `$1inet ${standIn}`)
+  return `add table inet ${standIn}\ndelete table inet ${standIn}\n${renamed}${renamed.endsWith('\n') ? '' : '\n'}`
+}
+
+/**
+ * Applies a script produced by compileRuleset (or only checks it). Throws NftError with nft's
+ * message when nft refuses; the previous ruleset then stays in force.
+ *
+ * Why three transactions. Replacing a table with base chains in one transaction is atomic for the
+ * rules, but not for a packet crossing the commit: the new base chains are hooked in when the
+ * transaction is prepared (ahead of the old ones of the same priority, their rules still empty)
+ * and the old ones are unhooked after the generation flip (their rules already gone). A packet
+ * that meets the new chain just before the flip and the old one just after it is accepted by
+ * both — a new connection denied by both rulesets gets through (and, once answered, conntrack
+ * keeps it open). So:
+ * 1. the new ruleset goes into the stand-in table (the old table, untouched, still denies);
+ * 2. netpol's table is replaced as before, in one transaction (the stand-in, untouched, denies);
+ * 3. the stand-in is deleted (netpol's new table, untouched, denies).
+ * A packet has to pass every table's chains, and at every instant one complete, untouched ruleset
+ * is among them: nothing either ruleset denies gets through; between the steps a connection passes
+ * only if both allow it (closed, never open).
  */
 export async function applyRuleset(script: string, options: ApplyOptions = {}): Promise<void> {
   const target = options.netns === undefined ? {} : { netns: options.netns }
@@ -203,6 +236,32 @@ export async function applyRuleset(script: string, options: ApplyOptions = {}): 
     await nftOrThrow(['--check', '-f', '-'], 'nft --check', { ...target, input: script })
     return
   }
+  const table = tableOf(options)
+  // The stand-in is this script under another name: it must be a script for this table.
+  if (!new RegExp(`^table inet ${table} \\{`, 'm').test(script)) {
+    throw new NftError(`the script does not define table inet ${table}: applyRuleset replaces that table (compile with the same tableName)`, '', null)
+  }
+  const standIn = standInTableName(table)
+  const staged = await runNft(['-f', '-'], { ...target, input: standInScript(script, table, standIn) })
+  if (staged.code !== 0) {
+    // Nothing changed. Report what nft says about the script itself, with its own line numbers.
+    await nftOrThrow(['--check', '-f', '-'], 'nft -f (apply ruleset)', { ...target, input: script })
+    throw new NftError(`nft -f (stand-in table ${standIn})${where(options.netns)} failed:\n${staged.stderr.trim() || `exit code ${staged.code}`}`, staged.stderr, staged.code)
+  }
+  let failure: unknown
+  try {
+    await replaceTable(script, options, target)
+  } catch (e) {
+    failure = e
+  }
+  // Also after a failed replacement: the old table, untouched, is in force.
+  const removed = await runNft(['delete', 'table', 'inet', standIn], target)
+  if (failure !== undefined) throw failure
+  if (removed.code !== 0) throw new NftError(`nft delete table ${standIn}${where(options.netns)} failed:\n${removed.stderr.trim()}`, removed.stderr, removed.code)
+}
+
+/** Step 2 of applyRuleset: the table replaced in one transaction, deny-log records carried over. */
+async function replaceTable(script: string, options: ApplyOptions, target: { netns?: string }): Promise<void> {
   if (options.keepDenyLog !== false) {
     const carry = await denyLogCarryOver(options)
     if (carry !== '') {
@@ -215,11 +274,19 @@ export async function applyRuleset(script: string, options: ApplyOptions = {}): 
   await nftOrThrow(['-f', '-'], 'nft -f (apply ruleset)', { ...target, input: script })
 }
 
-/** Removes netpol's table (and with it every chain, set and counter it made). False when it was not there. */
+/**
+ * Removes netpol's table (and with it every chain, set and counter it made), and a stand-in table
+ * left by a killed apply. False when netpol's table was not there.
+ */
 export async function deleteTable(target: NftTarget = {}): Promise<boolean> {
-  if (!(await tableExists(target))) return false
-  await nftOrThrow(['delete', 'table', 'inet', tableOf(target)], 'nft delete table', target)
-  return true
+  const table = tableOf(target)
+  const standIn = standInTableName(table)
+  const r = await runNft(['list', 'tables', 'inet'], target)
+  if (r.code !== 0) throw new NftError(`nft list tables${where(target.netns)} failed:\n${r.stderr.trim()}`, r.stderr, r.code)
+  const present = new Set(r.stdout.split('\n').map((l) => l.trim()))
+  const names = [table, standIn].filter((n) => present.has(`table inet ${n}`))
+  if (names.length > 0) await nftOrThrow(['-f', '-'], 'nft delete table', { ...target, input: names.map((n) => `delete table inet ${n}\n`).join('') })
+  return names.includes(table)
 }
 
 export interface CounterValue {

@@ -37,6 +37,22 @@ async function terseListing(topo: Topology): Promise<string> {
   return topo.exec(topo.nodeNetns, ['nft', '-t', 'list', 'table', 'inet', 'netpol'])
 }
 
+/**
+ * A base chain on the ingress chain's hook and priority in which every packet walks 40,000
+ * non-matching rules (200 jumps into 200 rules): it stretches the moment between two base chains
+ * of the same priority, so a packet that meets the new netpol chain before the commit meets the
+ * old one after it.
+ */
+const SLOW_TABLE = [
+  'add table inet netpol_slow',
+  'delete table inet netpol_slow',
+  'table inet netpol_slow {',
+  `\tchain work {\n${'\t\tmeta mark 0x00001234 counter\n'.repeat(200)}\t}`,
+  `\tchain slow {\n\t\ttype filter hook forward priority filter; policy accept;\n${'\t\tjump work\n'.repeat(200)}\t}`,
+  '}',
+  '',
+].join('\n')
+
 describe('nft runner in a throwaway network namespace', () => {
   let topo: Topology
   let a: string
@@ -129,6 +145,30 @@ describe('nft runner in a throwaway network namespace', () => {
     expect(received.sent['80']).toBeGreaterThan(1000)
     expect(received.got['81']).toBeGreaterThan(0)
     expect(received.got['80']).toBe(0)
+  })
+
+  it('replacement stays atomic when a packet straddles the commit: a slow chain between the new and the old base chains lets nothing through', async () => {
+    const node = topo.nodeNetns
+    const scripts = [compileRuleset(twoPodState([81]), { nodeName: 'n1' }), compileRuleset(twoPodState([81], '192.0.2.0/24'), { nodeName: 'n1' })]
+    await applyRuleset(scripts[0], { netns: node })
+    await topo.exec(node, ['conntrack', '-F'])
+    try {
+      const received = await floodDuring(topo, async () => {
+        for (let i = 0; i < 20; i++) {
+          // Re-created after netpol's chains, the slow chain sits right before them; the next
+          // replacement's chains go in before it (a new hook goes first among equal priorities).
+          const r = await runNft(['-f', '-'], { netns: node, input: SLOW_TABLE })
+          expect(r.code, r.stderr).toBe(0)
+          await applyRuleset(scripts[i % 2], { netns: node })
+        }
+      })
+      expect(received.sent['80']).toBeGreaterThan(100)
+      expect(received.got['81']).toBeGreaterThan(0)
+      expect(received.got['80']).toBe(0)
+    } finally {
+      await runNft(['delete', 'table', 'inet', 'netpol_slow'], { netns: node })
+      await topo.exec(node, ['conntrack', '-F'])
+    }
   })
 
   it('the same flood catches a non-atomic replacement (delete, then add): the probe can fail', async () => {
