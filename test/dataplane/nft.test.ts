@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { collectOutput, createTopology, firstLine, SERVER_SOURCE, type Topology } from '../../bench/dataplane-topology.js'
 import { compileRuleset, rulesetIndex } from '../../src/dataplane/compile-ruleset.js'
-import { applyRuleset, deleteTable, NftError, readPolicyCounters, runNft, tableExists } from '../../src/dataplane/nft.js'
+import { applyRuleset, deleteTable, NftError, readPolicyCounters, runNft, standInScript, standInTableName, tableExists } from '../../src/dataplane/nft.js'
 import type { ClusterState } from '../../src/model/types.js'
 import { buildState } from '../cases/build-state.js'
 import { ECHO_CLIENT, ECHO_SERVER, lineReader, tcpProbe, UDP_FLOOD } from './netns-probe.js'
@@ -147,19 +147,19 @@ describe('nft runner in a throwaway network namespace', () => {
     expect(received.got['80']).toBe(0)
   })
 
-  it('replacement stays atomic when a packet straddles the commit: a slow chain between the new and the old base chains lets nothing through', async () => {
+  it('replacement stays atomic when a packet crosses the commit: a slow chain between the new and the old base chains lets nothing through', async () => {
     const node = topo.nodeNetns
     const scripts = [compileRuleset(twoPodState([81]), { nodeName: 'n1' }), compileRuleset(twoPodState([81], '192.0.2.0/24'), { nodeName: 'n1' })]
     await applyRuleset(scripts[0], { netns: node })
     await topo.exec(node, ['conntrack', '-F'])
     try {
       const received = await floodDuring(topo, async () => {
-        for (let i = 0; i < 20; i++) {
+        for (let i = 0; i < 60; i++) {
           // Re-created after netpol's chains, the slow chain sits right before them; the next
           // replacement's chains go in before it (a new hook goes first among equal priorities).
           const r = await runNft(['-f', '-'], { netns: node, input: SLOW_TABLE })
           expect(r.code, r.stderr).toBe(0)
-          await applyRuleset(scripts[i % 2], { netns: node })
+          await applyRuleset(scripts[i % 2], { netns: node, keepDenyLog: false })
         }
       })
       expect(received.sent['80']).toBeGreaterThan(100)
@@ -214,6 +214,33 @@ describe('nft runner in a throwaway network namespace', () => {
     expect(await deleteTable({ netns: topo.nodeNetns })).toBe(false)
     expect(await tableExists({ netns: topo.nodeNetns })).toBe(false)
     expect(await tcpProbe(topo, a, '10.250.1.2', 80)).toBe('ok')
+  })
+
+  it('a stand-in table left by a killed apply is replaced and removed by the next apply, and deleteTable removes it too', async () => {
+    const node = topo.nodeNetns
+    const script = compileRuleset(twoPodState([81]), { nodeName: 'n1' })
+    const tables = async (): Promise<string[]> => (await topo.exec(node, ['nft', 'list', 'tables'])).split('\n').filter((l) => l.trim() !== '')
+    const leaveStandIn = async (): Promise<void> => {
+      const r = await runNft(['-f', '-'], { netns: node, input: standInScript(compileRuleset(twoPodState([80]), { nodeName: 'n1' }), 'netpol', standInTableName('netpol')) })
+      expect(r.code, r.stderr).toBe(0)
+    }
+    await leaveStandIn()
+    expect(await tables()).toEqual(['table inet netpol_standin'])
+    await applyRuleset(script, { netns: node })
+    expect(await tables()).toEqual(['table inet netpol'])
+    // The stale stand-in (80 only) no longer narrows the new ruleset (81 only).
+    expect(await tcpProbe(topo, a, '10.250.1.2', 81)).toBe('ok')
+    await leaveStandIn()
+    expect(await deleteTable({ netns: node })).toBe(true)
+    expect(await tables()).toEqual([])
+  })
+
+  it('a script for another table is refused before anything changes', async () => {
+    const node = topo.nodeNetns
+    const error = await applyRuleset(compileRuleset(twoPodState([81]), { nodeName: 'n1', tableName: 'other' }), { netns: node }).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(NftError)
+    expect((error as NftError).message).toMatch(/does not define table inet netpol/)
+    expect(await topo.exec(node, ['nft', 'list', 'tables'])).toBe('')
   })
 
   it('an apply into a namespace that does not exist fails with a clear message', async () => {
