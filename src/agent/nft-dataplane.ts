@@ -1,6 +1,7 @@
 /**
- * @module The agent's data plane on nftables: netpol's ruleset compiler, one `nft -f -` transaction
- * per apply (inside a network namespace when asked), counters and deny-log sets read back with nft.
+ * @module The agent's data plane on nftables: netpol's ruleset compiler, `applyRuleset` per apply
+ * (one `nft -f -` transaction guarded by a stand-in table; inside a network namespace when asked),
+ * counters and deny-log sets read back with nft.
  */
 import { compileRuleset, DEFAULT_TABLE_NAME, rulesetIndex, type CompileOptions, type RulesetIndex } from '../dataplane/compile-ruleset.js'
 import { readRawDenyLog } from '../dataplane/deny-log.js'
