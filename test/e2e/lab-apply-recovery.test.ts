@@ -10,6 +10,7 @@ import { readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { useCliLab } from './cli-lab.js'
 import { runBuiltCli, type BuiltCliRun } from './run-built-cli.js'
+import { killWhenRetrying } from './kill-when.js'
 import { listLabNetns } from '../../src/lab/netns.js'
 import { findLabProcesses } from '../../src/lab/lab-processes.js'
 
@@ -40,24 +41,18 @@ spec: ${policy}
 const SMALL = manifest(2, '{podSelector: {}, ingress: [{from: [{podSelector: {}}]}]}')
 const BIG = manifest(7, '{podSelector: {matchLabels: {app: web}}, policyTypes: [Ingress]}')
 
-/** Runs `netpol lab apply <file>` and sends it `signal` (SIGKILL) as soon as `ready()` says so. */
-async function killApplyWhen(file: string, ready: () => Promise<boolean>, signal: NodeJS.Signals = 'SIGKILL'): Promise<BuiltCliRun> {
-  let pid = 0
-  let stop = false
-  const run = runBuiltCli(['lab', 'apply', '--prune', file], { env: { NETPOL_LAB_DIR: cli.dir, NETPOL_LAB: cli.name, NO_COLOR: '1' }, onSpawn: (p) => (pid = p) })
-  const poll = (async () => {
-    while (!stop) {
-      if (await ready()) {
-        process.kill(pid, signal)
-        return
-      }
-      await new Promise((r) => setTimeout(r, 2))
-    }
-  })()
-  const result = await run
-  stop = true
-  await poll
-  return result
+/**
+ * Runs `netpol lab apply --prune <file>` and sends it `signal` as soon as `ready()` says so; when
+ * the apply finished first, applies `from` (the lab's manifests before) and tries again.
+ */
+function killApplyWhen(file: string, from: string, ready: () => Promise<boolean>, signal: NodeJS.Signals = 'SIGKILL'): Promise<BuiltCliRun> {
+  const env = { NETPOL_LAB_DIR: cli.dir, NETPOL_LAB: cli.name, NO_COLOR: '1' }
+  return killWhenRetrying(
+    (onSpawn) => runBuiltCli(['lab', 'apply', '--prune', file], { env, onSpawn }),
+    ready,
+    async () => expect((await netpol(['lab', 'apply', '--prune', from])).code).toBe(0),
+    signal,
+  )
 }
 
 async function expectNotReadyThenRecovers(file: string, pods: number): Promise<void> {
@@ -102,14 +97,14 @@ describe('lab apply killed with SIGKILL half-way', () => {
   })
 
   it('killed while it creates the new pods\' namespaces: not ready, and the next apply succeeds', async () => {
-    const run = await killApplyWhen(join(cli.dir, 'big.yaml'), async () => (await listLabNetns(cli.name)).length > 1 + 2 + 2)
+    const run = await killApplyWhen(join(cli.dir, 'big.yaml'), join(cli.dir, 'small.yaml'), async () => (await listLabNetns(cli.name)).length > 1 + 2 + 2)
     expect(run.signal).toBe('SIGKILL')
     expect((await listLabNetns(cli.name)).length).toBeGreaterThan(1 + 2 + 2)
     await expectNotReadyThenRecovers(join(cli.dir, 'big.yaml'), 7)
   })
 
   it('killed while it removes pods: not ready, and the next apply succeeds', async () => {
-    const run = await killApplyWhen(join(cli.dir, 'small.yaml'), async () => (await listLabNetns(cli.name)).length < 1 + 2 + 7)
+    const run = await killApplyWhen(join(cli.dir, 'small.yaml'), join(cli.dir, 'big.yaml'), async () => (await listLabNetns(cli.name)).length < 1 + 2 + 7)
     expect(run.signal).toBe('SIGKILL')
     await expectNotReadyThenRecovers(join(cli.dir, 'small.yaml'), 2)
   })
@@ -117,14 +112,14 @@ describe('lab apply killed with SIGKILL half-way', () => {
   it('killed while it starts the new pods\' servers: not ready, and the next apply succeeds', async () => {
     // A new server's log file appears just before its process starts (scanning /proc is too slow to catch it).
     const serverLogs = async (): Promise<number> => (await readdir(join(cli.dir, cli.name))).filter((f) => /^server-[0-9a-f]{10}\.log$/.test(f)).length
-    const run = await killApplyWhen(join(cli.dir, 'big.yaml'), async () => (await serverLogs()) > 2)
+    const run = await killApplyWhen(join(cli.dir, 'big.yaml'), join(cli.dir, 'small.yaml'), async () => (await serverLogs()) > 2)
     expect(run.signal).toBe('SIGKILL')
     await expectNotReadyThenRecovers(join(cli.dir, 'big.yaml'), 7)
   })
 
   it('interrupted by SIGTERM (or Ctrl-C): stops, puts the lab back as it was, exits 130', async () => {
     const before = JSON.parse((await netpol(['lab', 'status', '-o', 'json'])).stdout)
-    const run = await killApplyWhen(join(cli.dir, 'small.yaml'), async () => (await listLabNetns(cli.name)).length < 1 + 2 + 7, 'SIGTERM')
+    const run = await killApplyWhen(join(cli.dir, 'small.yaml'), join(cli.dir, 'big.yaml'), async () => (await listLabNetns(cli.name)).length < 1 + 2 + 7, 'SIGTERM')
     expect(run.code).toBe(130)
     expect(run.stderr).toMatch(/error: interrupted by SIGTERM; put the lab back as it was before this apply/)
     const after = JSON.parse((await netpol(['lab', 'status', '-o', 'json'])).stdout)

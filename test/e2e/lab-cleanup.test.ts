@@ -14,6 +14,7 @@ import { runChecked } from '../../src/lab/run-command.js'
 import { uniqueLabName } from '../lab/fixtures.js'
 import { expectNothingLeft } from './lab-leftovers.js'
 import { runBuiltCli, type BuiltCliRun } from './run-built-cli.js'
+import { killWhenRetrying } from './kill-when.js'
 
 let dir: string
 let manifest: string
@@ -57,21 +58,13 @@ async function hostNetwork(): Promise<string> {
 }
 
 /** Starts `lab up` and SIGKILLs it as soon as `ready()` says so. */
-async function killUpWhen(lab: string, ready: () => Promise<boolean>): Promise<BuiltCliRun> {
-  let pid = 0
-  const run = netpol(['lab', 'up', manifest, '--name', lab, '--nodes', '3'], (p) => (pid = p))
-  const poll = (async () => {
-    for (;;) {
-      if (await ready()) {
-        process.kill(pid, 'SIGKILL')
-        return
-      }
-      await new Promise((r) => setTimeout(r, 2))
-    }
-  })()
-  const result = await run
-  await Promise.race([poll, new Promise((r) => setTimeout(r, 100))])
-  return result
+/** `lab up` killed with SIGKILL once `ready()` holds (again after `lab down` when it finished first). */
+function killUpWhen(lab: string, ready: () => Promise<boolean>): Promise<BuiltCliRun> {
+  return killWhenRetrying(
+    (onSpawn) => netpol(['lab', 'up', manifest, '--name', lab, '--nodes', '3'], onSpawn),
+    ready,
+    async () => void (await netpol(['lab', 'down', '--name', lab])),
+  )
 }
 
 beforeAll(async () => {
@@ -80,13 +73,22 @@ beforeAll(async () => {
   await writeFile(manifest, MANIFEST)
 })
 
+/** Every lab a test made: removed after all, also when a test failed before its own `lab down`. */
+const labs: string[] = []
+function newLab(tag: string): string {
+  const lab = uniqueLabName(tag)
+  labs.push(lab)
+  return lab
+}
+
 afterAll(async () => {
+  for (const lab of labs) await netpol(['lab', 'down', '--name', lab])
   await rm(dir, { recursive: true, force: true })
 })
 
 describe('lab cleanup', () => {
   it('down after a normal up removes every namespace, process and file, is idempotent, and the host network never changes', async () => {
-    const lab = uniqueLabName('cln')
+    const lab = newLab('cln')
     const host = await hostNetwork()
     const up = await netpol(['lab', 'up', manifest, '--name', lab])
     expect(up.stderr).toBe('')
@@ -105,7 +107,7 @@ describe('lab cleanup', () => {
   })
 
   it('down cleans up after `lab up` was killed with SIGKILL while building namespaces', async () => {
-    const lab = uniqueLabName('k9a')
+    const lab = newLab('k9a')
     const run = await killUpWhen(lab, async () => (await listLabNetns(lab)).length > 0)
     expect(run.signal).toBe('SIGKILL')
     expect((await listLabNetns(lab)).length).toBeGreaterThan(0)
@@ -116,7 +118,7 @@ describe('lab cleanup', () => {
   })
 
   it('down cleans up after `lab up` was killed with SIGKILL while starting pod servers', async () => {
-    const lab = uniqueLabName('k9b')
+    const lab = newLab('k9b')
     const run = await killUpWhen(lab, async () => (await findLabProcesses(lab)).length > 0)
     expect(run.signal).toBe('SIGKILL')
     expect((await findLabProcesses(lab)).length).toBeGreaterThan(0)
@@ -125,7 +127,7 @@ describe('lab cleanup', () => {
   })
 
   it('`lab up` interrupted by SIGTERM removes what it built and exits 130', async () => {
-    const lab = uniqueLabName('trm')
+    const lab = newLab('trm')
     let pid = 0
     const run = netpol(['lab', 'up', manifest, '--name', lab], (p) => (pid = p))
     while ((await listLabNetns(lab)).length === 0) await new Promise((r) => setTimeout(r, 2))
