@@ -185,10 +185,13 @@ async function readStdin(stream: NodeJS.ReadableStream, max: number): Promise<st
  * A file's text: regular files and pipes only (a device such as /dev/urandom never ends, and
  * reading some has effects), at most `max` bytes.
  */
-async function readManifestFile(file: string, max: number): Promise<string | Diagnostic> {
+async function readManifestFile(file: string, max: number, inDirectory = false): Promise<string | Diagnostic> {
   const refuse = (s: Stats): Diagnostic => inputError(file, `error: cannot read ${JSON.stringify(file)}: ${fileType(s)}; netpol reads regular files, pipes and stdin (-)`)
   try {
     const before = statSync(file)
+    // A pipe named as a PATH is the user's (`<(kubectl get ...)`); one found in a directory is
+    // not, and opening it would wait for a writer forever.
+    if (before.isFIFO() && inDirectory) return inputError(file, `error: cannot read ${JSON.stringify(file)}: a named pipe inside a directory; netpol reads a pipe only when it is named as a PATH`)
     if (before.isFIFO()) return await readPipe(file, max, refuse)
     if (!before.isFile()) return refuse(before)
     // Regular files are read synchronously: for hundreds of small files that is several times
@@ -351,7 +354,7 @@ export async function loadManifests(paths: readonly string[], options: LoadOptio
         continue
       }
       seenFiles.add(key)
-      const text = await readManifestFile(file, maxBytes)
+      const text = await readManifestFile(file, maxBytes, s.isDirectory())
       if (typeof text !== 'string') {
         errors.push(text)
         unreadable = true

@@ -114,6 +114,15 @@ describe('reading files, pipes and stdin', () => {
     await writer
     expect(r.state.pods.map((p) => p.name)).toEqual(['piped'])
   })
+  it('refuses a named pipe found inside a directory instead of waiting for a writer forever', async () => {
+    await mkdir(join(dir, 'piped'))
+    await writeFile(join(dir, 'piped', 'a.yaml'), pod('a'))
+    execFileSync('mkfifo', [join(dir, 'piped', 'b.yaml')])
+    const ds = await requireInputErrorAsync(loadManifests([join(dir, 'piped')]))
+    expect(ds.map((d) => d.message.replaceAll(dir, 'D'))).toEqual([
+      'error: cannot read "D/piped/b.yaml": a named pipe inside a directory; netpol reads a pipe only when it is named as a PATH',
+    ])
+  })
   it('refuses a file or stdin above --max-file-size without reading it all', async () => {
     await writeFile(join(dir, 'big.yaml'), `a: "${'x'.repeat(5000)}"\n`)
     const ds = await requireInputErrorAsync(loadManifests([join(dir, 'big.yaml')], { maxFileBytes: 4096 }))
