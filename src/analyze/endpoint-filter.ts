@@ -6,7 +6,7 @@
  */
 import { cidrRange, parseCidr, parseIp, type IpRange } from '../model/cidr.js'
 import type { ClusterState, Pod } from '../model/types.js'
-import { UsageError } from '../cli/errors.js'
+import { UsageError } from '../model/errors.js'
 import { resolveEndpoint, suggestEndpointNames, workloadKindOf } from './explain.js'
 import { podGroup } from './group.js'
 

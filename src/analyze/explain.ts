@@ -20,9 +20,9 @@ import {
 import { formatIp, parseIp } from '../model/cidr.js'
 import { formatSource } from '../model/diagnostic.js'
 import { editDistance } from '../model/edit-distance.js'
-import { isEmptySelector } from '../engine/selector.js'
+import { isEmptySelector } from '../model/label-selector.js'
 import type { DirectionVerdict, Endpoint, MissReason, RuleMatch, Verdict } from '../engine/verdict.js'
-import { UsageError } from '../cli/errors.js'
+import { UsageError } from '../model/errors.js'
 import { parsePortSpec, type PortSpec } from './matrix.js'
 
 /** Lowercase kinds accepted in `ns/kind/name`, with kubectl's short names. */

@@ -8,7 +8,7 @@
  * Stand-ins are only used by the isolation rules and never reported as pods.
  */
 import { createEngine, type Engine } from '../engine/engine.js'
-import { matchesSelector } from '../engine/selector.js'
+import { matchesSelector } from '../model/label-selector.js'
 import { NAMESPACE_NAME_LABEL, type ClusterState, type LabelSelector, type Namespace, type NetworkPolicy, type Pod } from '../model/types.js'
 import { externalRanges, type ExternalRange } from './external-ranges.js'
 

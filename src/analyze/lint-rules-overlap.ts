@@ -17,7 +17,7 @@ import {
   type NetworkPolicyPort,
   type PolicyType,
 } from '../model/types.js'
-import { matchesSelector } from '../engine/selector.js'
+import { matchesSelector } from '../model/label-selector.js'
 import type { LintContext } from './lint-context.js'
 import { policyFinding, type LintFinding, type LintRule } from './lint-rule.js'
 import { describePods } from './lint-rules-isolation.js'

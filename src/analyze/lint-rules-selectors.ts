@@ -3,7 +3,7 @@
  * namespace carries, selectors that select nothing, the one-dash-too-many AND/OR trap, and named
  * ports nobody exposes.
  */
-import { formatSelector, isEmptySelector, matchesSelector } from '../engine/selector.js'
+import { formatSelector, isEmptySelector, matchesSelector } from '../model/label-selector.js'
 import {
   NAMESPACE_NAME_LABEL,
   type LabelSelector,

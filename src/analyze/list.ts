@@ -9,7 +9,7 @@
 import { PROTOCOLS, type ClusterState, type Pod, type Protocol } from '../model/types.js'
 import { formatIp, rangeToCidrs, type IpRange } from '../model/cidr.js'
 import type { Evaluator } from '../engine/verdict.js'
-import { UsageError } from '../cli/errors.js'
+import { UsageError } from '../model/errors.js'
 import { portNameErrors } from '../model/name-validation.js'
 import { computeConnectivity, type ConnectivityGroup } from './connectivity.js'
 import { clipRange, type EndpointFilter } from './endpoint-filter.js'

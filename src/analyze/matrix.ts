@@ -5,7 +5,7 @@
  */
 import { PROTOCOLS, qualifiedName, type ClusterState, type Pod, type Protocol } from '../model/types.js'
 import type { Evaluator } from '../engine/verdict.js'
-import { UsageError } from '../cli/errors.js'
+import { UsageError } from '../model/errors.js'
 
 /** One probed destination port. */
 export interface PortSpec {

@@ -1,27 +1,7 @@
 /**
- * @module Errors the CLI maps to exit codes in its one error boundary (see main.ts).
+ * @module The exit codes of the CLI's one error boundary (main.ts); the errors it maps live in
+ * src/model/errors.ts and src/model/diagnostic.ts, so that every layer may raise them.
  */
-
-/** Wrong flags or arguments. Exit code 2. */
-export class UsageError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options)
-    this.name = 'UsageError'
-  }
-}
-
-/**
- * The machine lacks something a command needs (root, `nft`, `ip`, a kubeconfig). Exit code 2.
- * `detail`: one item per line under the message (the message itself is printed as one line).
- */
-export class EnvironmentError extends Error {
-  readonly detail: readonly string[]
-  constructor(message: string, options?: { cause?: unknown; detail?: readonly string[] }) {
-    super(message, options)
-    this.name = 'EnvironmentError'
-    this.detail = options?.detail ?? []
-  }
-}
 
 export const EXIT_OK = 0
 /** The answer is "no": failed expectations, lint findings, probe disagreements, new connections in a diff. */

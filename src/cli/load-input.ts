@@ -11,7 +11,7 @@ import { assumePodIPs, DEFAULT_POD_CIDR, parsePodCidr, PodCidrError } from '../c
 import { DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_PODS, formatBytes, parseBytes } from '../model/input-limits.js'
 import type { ClusterState } from '../model/types.js'
 import type { Command } from 'commander'
-import { UsageError } from './errors.js'
+import { UsageError } from '../model/errors.js'
 import type { CliIO } from './io.js'
 
 export interface LoadInputOptions {

@@ -7,7 +7,7 @@ import type { Command } from 'commander'
 import type { LoadResult } from '../cluster/load-manifests.js'
 import { formatDiagnostic } from '../model/diagnostic.js'
 import { printable } from '../model/printable.js'
-import { EnvironmentError, UsageError } from './errors.js'
+import { EnvironmentError, UsageError } from '../model/errors.js'
 import type { CliIO } from './io.js'
 import { addInputLimitOptions, applyPodCidr, checkPodCidr, inputLimits, loadInput, POD_CIDR_DESCRIPTION, POD_CIDR_FLAGS } from './load-input.js'
 

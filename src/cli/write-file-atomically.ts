@@ -4,7 +4,7 @@
  */
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
-import { EnvironmentError } from './errors.js'
+import { EnvironmentError } from '../model/errors.js'
 
 /**
  * Writes `content` to `path` (directories created as needed). On failure the temporary file is

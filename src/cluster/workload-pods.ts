@@ -5,7 +5,7 @@
  * ports, name the object they were made from (`template`) and belong to its workload (`owner`:
  * the object itself, or its controller, e.g. the Deployment of a ReplicaSet).
  */
-import { matchesSelector } from '../engine/selector.js'
+import { matchesSelector } from '../model/label-selector.js'
 import type { FieldPath } from '../model/field-path.js'
 import { readLabels, readLabelSelector } from '../model/labels.js'
 import { readTemplateLabels } from '../model/object-meta.js'

@@ -6,7 +6,7 @@
  * (pod IPs included, hostNetwork pods' IPs included); named ports resolve against the destination
  * pod's container ports with the same protocol. Pure.
  */
-import { matchesSelector } from '../engine/selector.js'
+import { matchesSelector } from '../model/label-selector.js'
 import { ipBlockRanges, parseIp, type IpFamily, type IpRange } from '../model/cidr.js'
 import {
   NAMESPACE_NAME_LABEL,

@@ -14,7 +14,7 @@ import { andInto, andNotInto, copySet, emptySet, fullSet, orInto, setBit, setRan
 import { groupPods, namedPortKey, type IdentityIndex } from './identity.js'
 import { buildIpBlockIndex, ipBlockKey, type IpBlockIndex } from './ip-index.js'
 import { ipBlockMatches, namespaceLabelsOf, type NamespaceLabels } from './peer.js'
-import { formatSelector, matchesSelector, selectorKeys } from './selector.js'
+import { formatSelector, matchesSelector, selectorKeys } from '../model/label-selector.js'
 import { comparePolicies } from './isolation.js'
 
 /** One NetworkPolicyPort, ready to test: a numeric range (absent port = whole range) or a name. */

@@ -50,7 +50,7 @@ import {
 import type { Identity } from './identity.js'
 import { comparePolicies } from './isolation.js'
 import { describeEndpoint, describePeerMiss, ipBlockMatches, peerMatches } from './peer.js'
-import { matchesSelector, selectorKeys } from './selector.js'
+import { matchesSelector, selectorKeys } from '../model/label-selector.js'
 import { describePortMiss } from './port.js'
 import { isLoopback, noRulesDetail, referenceEvaluator, unenforced } from './reference.js'
 

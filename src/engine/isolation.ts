@@ -12,7 +12,7 @@
  * selected: policies are not enforced on the node's own network namespace.
  */
 import { compareQualifiedNames, type NetworkPolicy, type Pod, type PolicyType } from '../model/types.js'
-import { matchesSelector } from './selector.js'
+import { matchesSelector } from '../model/label-selector.js'
 
 export function policySelectsPod(policy: NetworkPolicy, pod: Pod, direction: PolicyType): boolean {
   return (

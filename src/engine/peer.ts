@@ -24,7 +24,7 @@ import { ipBlockRanges, parseIp, rangesContainIp, type IpRange } from '../model/
 import type { IPBlock, Labels, NetworkPolicy, NetworkPolicyPeer } from '../model/types.js'
 import { NAMESPACE_NAME_LABEL, qualifiedName } from '../model/types.js'
 import type { Endpoint } from './verdict.js'
-import { formatLabels, formatSelector, matchesSelector } from './selector.js'
+import { formatLabels, formatSelector, matchesSelector } from '../model/label-selector.js'
 
 /** Namespace labels by name; a namespace the state does not list still has its name label. */
 export type NamespaceLabels = (namespace: string) => Labels

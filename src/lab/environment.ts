@@ -2,7 +2,7 @@
  * @module What `netpol lab` needs from the machine: root, iproute2 with netns support, nftables.
  * Says plainly what is missing (EnvironmentError, exit 2).
  */
-import { EnvironmentError } from '../cli/errors.js'
+import { EnvironmentError } from '../model/errors.js'
 import { runCommand } from './run-command.js'
 
 async function works(command: string, args: readonly string[]): Promise<boolean> {

@@ -18,7 +18,7 @@ import { mergeClusterState } from './merge-state.js'
 import { notReadyReason, readLab } from './require-lab.js'
 import { needsReconcile, reconcileLab } from './lab-reconcile.js'
 import { assumePodIPs, PodCidrError } from '../cluster/assume-pod-ips.js'
-import { UsageError } from '../cli/errors.js'
+import { UsageError } from '../model/errors.js'
 
 export interface ApplyOptions {
   readonly name: string

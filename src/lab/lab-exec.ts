@@ -2,8 +2,7 @@
  * @module `lab exec POD -- CMD...`: a command inside a pod's network namespace, like `kubectl exec`.
  */
 import { spawn } from 'node:child_process'
-import { UsageError } from '../cli/errors.js'
-import type { CliIO } from '../cli/io.js'
+import { UsageError } from '../model/errors.js'
 import type { LabState } from './lab-state.js'
 import type { LabPod } from './topology.js'
 import { assertLabNetns } from './netns.js'
@@ -56,8 +55,16 @@ export function findPod(state: LabState, ref: string, namespace?: string): LabPo
   throw new UsageError(`pod "${ns !== undefined ? `${ns}/${name}` : ref}" is not in lab "${state.name}"${list ? ` (pods: ${list})` : ''}`)
 }
 
+/** The streams and environment a command in a pod gets (the CLI passes its own). */
+export interface PodExecIO {
+  readonly stdout: (text: string) => void
+  readonly stderr: (text: string) => void
+  readonly stdin: NodeJS.ReadableStream
+  readonly env: NodeJS.ProcessEnv
+}
+
 /** Runs `command` in the pod's namespace; resolves with its exit code (128+signal when killed). */
-export function execInPod(pod: LabPod, command: readonly string[], io: CliIO): Promise<number> {
+export function execInPod(pod: LabPod, command: readonly string[], io: PodExecIO): Promise<number> {
   if (command.length === 0) throw new UsageError('no command given: lab exec POD -- COMMAND [ARGS...]')
   assertLabNetns(pod.netns)
   const interactive = io.stdin === process.stdin

@@ -6,7 +6,7 @@
 import { constants } from 'node:fs'
 import { open, readFile, rmdir, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
-import { UsageError } from '../cli/errors.js'
+import { UsageError } from '../model/errors.js'
 import { ensureLabDir } from './state-store.js'
 
 function alive(pid: number): boolean {

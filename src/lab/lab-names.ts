@@ -6,7 +6,7 @@
  * touches another lab's (or anybody else's) namespaces. Pure.
  */
 import { createHash } from 'node:crypto'
-import { UsageError } from '../cli/errors.js'
+import { UsageError } from '../model/errors.js'
 
 export const NETNS_PREFIX = 'netpol-'
 /** Lab names: lower-case DNS-label-like, short enough that every derived name stays readable. */

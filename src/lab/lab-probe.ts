@@ -4,7 +4,7 @@
  */
 import { createEngine } from '../engine/engine.js'
 import { computeMatrix, defaultPorts, type MatrixResult, type PortSpec } from '../analyze/matrix.js'
-import { UsageError } from '../cli/errors.js'
+import { UsageError } from '../model/errors.js'
 import type { LabState } from './lab-state.js'
 import { compareProbes, planProbes, type ProbeReport, type SourceProbes } from './probe-plan.js'
 import { runProbes } from './run-probes.js'

@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { dirname, join } from 'node:path'
-import { EnvironmentError } from '../cli/errors.js'
+import { EnvironmentError } from '../model/errors.js'
 
 export type LabScript = 'pod-server-main' | 'prober-main' | 'deny-log-collector-main'
 

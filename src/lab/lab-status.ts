@@ -3,7 +3,7 @@
  * against the kernel (namespaces present, servers alive).
  */
 import type { LabState } from './lab-state.js'
-import { EnvironmentError, UsageError } from '../cli/errors.js'
+import { EnvironmentError, UsageError } from '../model/errors.js'
 import { isLabProcess } from './lab-processes.js'
 import { listNetpolNetns } from './netns.js'
 import { listLabDirs, readLabState } from './state-store.js'

@@ -4,7 +4,7 @@
  * Any failure (or SIGINT/SIGTERM) removes what was built; `lab down` handles a `kill -9`.
  */
 import type { ClusterState } from '../model/types.js'
-import { EnvironmentError, UsageError } from '../cli/errors.js'
+import { EnvironmentError, UsageError } from '../model/errors.js'
 import { CommandError } from './run-command.js'
 import type { LabContext } from './lab-context.js'
 import { LabInterrupted } from './lab-context.js'

@@ -2,7 +2,7 @@
  * @module Finding the lab a command is about, with a helpful error when there is none (or when it
  * is not ready to be used).
  */
-import { UsageError } from '../cli/errors.js'
+import { UsageError } from '../model/errors.js'
 import type { LabState } from './lab-state.js'
 import { listLabDirs, readLabState } from './state-store.js'
 import { validateLabName } from './lab-names.js'

@@ -13,7 +13,7 @@
 import { constants, type Stats } from 'node:fs'
 import { lstat, mkdir, open, readdir, realpath, rename, rm, type FileHandle } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
-import { EnvironmentError } from '../cli/errors.js'
+import { EnvironmentError } from '../model/errors.js'
 import type { LabState } from './lab-state.js'
 import { LabStateError, validateLabState } from './state-validation.js'
 import { isValidLabName } from './lab-names.js'

@@ -6,7 +6,7 @@
  * parsed, numbers in range, the topology consistent with the cluster. Anything else is a
  * `LabStateError` naming the file and the field (exit 2). Pure.
  */
-import { UsageError } from '../cli/errors.js'
+import { UsageError } from '../model/errors.js'
 import { parseCidr, parseIp } from '../model/cidr.js'
 import {
   dns1123LabelErrors,

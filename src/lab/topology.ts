@@ -7,7 +7,7 @@
  * Pods keep their node and address across `lab apply`, so a label change never moves a pod.
  */
 import { compareQualifiedNames, qualifiedName, type ClusterState, type ContainerPort, type Pod } from '../model/types.js'
-import { UsageError } from '../cli/errors.js'
+import { UsageError } from '../model/errors.js'
 import { InputError, type Diagnostic } from '../model/diagnostic.js'
 import { podAddressProblem } from './pod-address.js'
 import {

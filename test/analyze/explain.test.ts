@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest'
 import { describePeer, describePort, describeSelector, explainVerdict, resolveEndpoint, resolveExplainPort } from '../../src/analyze/explain.js'
 import { editDistance } from '../../src/model/edit-distance.js'
-import { UsageError } from '../../src/cli/errors.js'
+import { UsageError } from '../../src/model/errors.js'
 import type { NetworkPolicy, Pod } from '../../src/model/types.js'
 import { assumePodIPs, DEFAULT_POD_CIDR } from '../../src/cluster/assume-pod-ips.js'
 import { createEngine } from '../../src/engine/engine.js'

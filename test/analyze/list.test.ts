@@ -9,7 +9,7 @@ import { createEngine } from '../../src/engine/engine.js'
 import { parseEndpointFilter } from '../../src/analyze/endpoint-filter.js'
 import { listConnections, parsePortFilter, type ListOptions, type ListResult } from '../../src/analyze/list.js'
 import type { ClusterState } from '../../src/model/types.js'
-import { UsageError } from '../../src/cli/errors.js'
+import { UsageError } from '../../src/model/errors.js'
 import { applyPodCidr } from '../../src/cli/load-input.js'
 
 const root = join(import.meta.dirname, '../..')

@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest'
 import fc from 'fast-check'
 import { compareNames, computeMatrix, defaultPorts, matrixCell, parsePortSpec } from '../../src/analyze/matrix.js'
-import { UsageError } from '../../src/cli/errors.js'
+import { UsageError } from '../../src/model/errors.js'
 import type { Evaluator, Traffic, Verdict } from '../../src/engine/verdict.js'
 import { cluster, pod } from './cluster-builders.js'
 

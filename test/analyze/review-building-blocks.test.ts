@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
-import { matchesSelector } from '../../src/engine/selector.js'
+import { matchesSelector } from '../../src/model/label-selector.js'
 import { selectorImplies } from '../../src/analyze/lint-rules-overlap.js'
 import { externalRanges, rangeLabel } from '../../src/analyze/external-ranges.js'
 import { formatPortSet, portClasses } from '../../src/analyze/port-classes.js'

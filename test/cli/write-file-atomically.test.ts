@@ -2,7 +2,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { EnvironmentError } from '../../src/cli/errors.js'
+import { EnvironmentError } from '../../src/model/errors.js'
 import { writeFileAtomically } from '../../src/cli/write-file-atomically.js'
 
 describe('writeFileAtomically', () => {

@@ -4,7 +4,7 @@ import { createEngine } from '../../src/engine/engine.js'
 import { referenceEvaluator } from '../../src/engine/reference.js'
 import { expectAllPairsAgree } from './all-pairs-agreement.js'
 import { clusterArb, clusterArbOf, policyArb, trafficArb, PORT_NUMBERS } from './cluster-arbitrary.js'
-import { matchesSelector } from '../../src/engine/selector.js'
+import { matchesSelector } from '../../src/model/label-selector.js'
 import type { ClusterState, NetworkPolicy, NetworkPolicyPeer, Pod, Protocol } from '../../src/model/types.js'
 
 const RUNS = 200

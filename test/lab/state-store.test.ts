@@ -3,7 +3,7 @@ import { mkdtemp, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { checkLabsRoot, ensureLabDir } from '../../src/lab/state-store.js'
-import { EnvironmentError } from '../../src/cli/errors.js'
+import { EnvironmentError } from '../../src/model/errors.js'
 
 describe('the labs directory', () => {
   it('is made level by level (mode 0755), and a path that cannot be made is a clear error, not a hang', async () => {

@@ -3,7 +3,7 @@
  * SIGTERM/SIGINT; logs JSON lines to stdout; serves /healthz, /readyz and /metrics.
  */
 import type { RegisterCommand } from '../main.js'
-import { EnvironmentError, UsageError } from '../errors.js'
+import { EnvironmentError, UsageError } from '../../model/errors.js'
 import { parseListen } from '../../agent/ops-server.js'
 import { runNft } from '../../dataplane/nft.js'
 import { isNftTableName } from '../../dataplane/nft-names.js'

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest'
 import fc from 'fast-check'
-import { formatSelector, matchesSelector } from '../../src/engine/selector.js'
+import { formatSelector, matchesSelector } from '../../src/model/label-selector.js'
 import type { LabelSelector } from '../../src/model/types.js'
 
 const sel = (matchLabels: Record<string, string>, matchExpressions: LabelSelector['matchExpressions'] = []): LabelSelector => ({ matchLabels, matchExpressions })

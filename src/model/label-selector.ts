@@ -1,5 +1,5 @@
 /**
- * @module Label selectors: matching, a canonical key, and kubectl's text form.
+ * @module Label selectors (meta/v1): matching, a canonical key, and kubectl's text form.
  *
  * API reference (meta/v1 LabelSelector): "matchLabels is a map of {key,value} pairs ... The
  * requirements are ANDed." and "A label selector ... An empty label selector matches all objects."
@@ -7,7 +7,7 @@
  * DoesNotExist, the values array must be empty." NotIn and DoesNotExist match objects that lack
  * the key (as in apimachinery's labels.Requirement.Matches).
  */
-import type { LabelSelector, LabelSelectorRequirement, Labels } from '../model/types.js'
+import type { LabelSelector, LabelSelectorRequirement, Labels } from './types.js'
 
 function hasKey(labels: Labels, key: string): boolean {
   return Object.prototype.hasOwnProperty.call(labels, key)
