@@ -6,7 +6,7 @@
  * ranges that keep every answer exact; one address per range stands for all of it. Output then
  * reads `0.0.0.0-9.255.255.255` instead of four billion rows.
  */
-import { cidrRange, familyBits, formatIp, parseCidr, parseIp, rangeToCidrs, type IpFamily, type IpRange } from '../model/cidr.js'
+import { cidrRange, familyBits, formatIp, parseCidr, rangeToCidrs, type IpFamily, type IpRange } from '../model/cidr.js'
 import type { ClusterState, NetworkPolicyPeer } from '../model/types.js'
 
 export interface ExternalRange extends IpRange {
@@ -97,7 +97,3 @@ export function mergeAdjacentRanges<T extends { readonly range: IpRange }>(
   return out
 }
 
-/** True when the text is an IP address (so an expectation or flag names an external endpoint). */
-export function isIpText(text: string): boolean {
-  return parseIp(text) !== undefined
-}

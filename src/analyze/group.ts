@@ -9,10 +9,6 @@ import type { MatrixResult } from './matrix.js'
 export type GroupBy = 'workload' | 'pod' | 'namespace'
 export const GROUP_BY_VALUES: readonly GroupBy[] = ['workload', 'pod', 'namespace']
 
-export function isGroupBy(text: string): text is GroupBy {
-  return (GROUP_BY_VALUES as readonly string[]).includes(text)
-}
-
 /** The unit a pod belongs to. `name` is what people read: `ns/frontend`, `ns/frontend-0`, `ns`. */
 export interface PodGroup {
   readonly key: string

@@ -33,10 +33,6 @@ export function severityAtLeast(s: LintSeverity, threshold: LintSeverity): boole
   return SEVERITY_RANK[s] >= SEVERITY_RANK[threshold]
 }
 
-export function lintRule(id: string): LintRule | undefined {
-  return LINT_RULES.find((r) => r.id === id)
-}
-
 /** Runs every enabled rule; findings sorted by file, line, rule id. */
 export function lint(state: ClusterState, options: LintOptions = {}): LintResult {
   const disabled = new Set(options.disable ?? [])

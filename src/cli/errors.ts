@@ -3,7 +3,6 @@
  * src/model/errors.ts and src/model/diagnostic.ts, so that every layer may raise them.
  */
 
-export const EXIT_OK = 0
 /** The answer is "no": failed expectations, lint findings, probe disagreements, new connections in a diff. */
 export const EXIT_NO = 1
 /** Bad input or usage, or a missing prerequisite. */

@@ -101,11 +101,6 @@ export function not(a: Bitset, size: number): Bitset {
   return out
 }
 
-export function isEmpty(s: Bitset): boolean {
-  for (let i = 0; i < s.length; i++) if (s[i] !== 0) return false
-  return true
-}
-
 export function intersects(a: Bitset, b: Bitset): boolean {
   for (let i = 0; i < a.length; i++) if ((a[i]! & b[i]!) !== 0) return true
   return false

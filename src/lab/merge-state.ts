@@ -31,13 +31,3 @@ export function mergeClusterState(running: ClusterState, applied: ClusterState, 
   }
 }
 
-/** Removes the named objects (`lab delete`-style): policies `ns/name`, pods `ns/name`. */
-export function removeObjects(running: ClusterState, policies: readonly string[], pods: readonly string[]): ClusterState {
-  const dropPolicies = new Set(policies)
-  const dropPods = new Set(pods)
-  return {
-    namespaces: running.namespaces,
-    pods: running.pods.filter((p) => !dropPods.has(`${p.namespace}/${p.name}`)),
-    policies: running.policies.filter((p) => !dropPolicies.has(`${p.namespace}/${p.name}`)),
-  }
-}

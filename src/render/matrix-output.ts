@@ -14,11 +14,6 @@ export type MatrixFormat = (typeof MATRIX_FORMATS)[number]
 export const MD_ALLOWED = '✓'
 export const MD_DENIED = '✗'
 
-/** The stable machine-readable shape (ARCHITECTURE.md): one entry per ordered pod pair per port. */
-export function matrixDocument(m: MatrixResult): { connections: MatrixResult['connections'] } {
-  return { connections: m.connections }
-}
-
 export function renderMatrix(m: MatrixResult, format: MatrixFormat, table: MatrixTableOptions = {}): string {
   return [...renderMatrixChunks(m, format, table)].join('')
 }
