@@ -55,6 +55,8 @@ export function parseExpectations(text: string, file: string): Expectation[] {
     base = ['expectations']
   }
   if (!Array.isArray(list)) throw new InputError([{ severity: 'error', file, line: doc.lineAt(base), message: 'expectations must be a list' }])
+  // An empty list checks nothing: like an empty file, it is a lost input, not a pass.
+  if (list.length === 0) throw new InputError([{ severity: 'error', file, line: doc.lineAt(base), message: 'the file has no expectations' }])
   list.forEach((item: unknown, i) => {
     const path = [...base, i]
     const line = doc.lineAt(path)

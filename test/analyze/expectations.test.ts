@@ -102,6 +102,13 @@ expectations:
     ])
   })
 
+  it('an empty list of expectations is an error, like an empty file: a generator that lost its input must not pass', () => {
+    for (const text of ['[]\n', 'expectations: []\n', 'kind: Expectations\nexpectations: []\n', '', '# none\n']) {
+      const err = inputErrorOf(() => parseExpectations(text, 'e.yaml'))
+      expect(err.diagnostics.map((d) => `${d.file}:${d.line}: ${d.message}`)).toEqual([expect.stringMatching(/^e\.yaml:\d+: the file has no expectations$/)])
+    }
+  })
+
   it('an unknown pod is a bad expectation at its line (exit 2 in the CLI), with suggestions', () => {
     const err = inputErrorOf(() => check(`- {from: shop/webb, to: shop/db, port: 5432, allowed: true}\n`))
     expect(err.diagnostics[0].line).toBe(1)
