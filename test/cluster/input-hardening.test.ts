@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadManifests, loadManifestText } from '../../src/cluster/load-manifests.js'
 import { DEFAULT_MAX_PODS } from '../../src/model/input-limits.js'
 import { requireInputError, requireInputErrorAsync } from '../model/input-diagnostics.js'
+import { removeNobodyMirror, runNetpolAsNobody } from '../e2e/run-as-nobody.js'
 
 const pod = (name: string): string => `apiVersion: v1\nkind: Pod\nmetadata:\n  name: ${name}\n`
 const deployment = (name: string, replicas: number): string =>
@@ -75,6 +76,7 @@ describe('reading files, pipes and stdin', () => {
   afterAll(async () => {
     await chmod(join(dir, 'locked'), 0o755).catch(() => undefined)
     await rm(dir, { recursive: true, force: true })
+    removeNobodyMirror()
   })
 
   it('an empty or closed stdin is an error, not an empty valid cluster', async () => {
@@ -147,6 +149,20 @@ describe('reading files, pipes and stdin', () => {
     await symlink(join(dir, 'gone'), join(dir, 'links', 'policy.yaml'))
     const ds = await requireInputErrorAsync(loadManifests([join(dir, 'links')]))
     expect(ds.map((d) => d.message.replaceAll(dir, 'D'))).toEqual(['error: cannot read "D/links/policy.yaml": no such file or directory (a broken symbolic link?)'])
+  })
+  it.runIf(process.getuid?.() === 0)('an unreadable subdirectory is an error naming it (not an exit-3 crash), as a user without root sees it', async () => {
+    const open = await mkdtemp(join(tmpdir(), 'netpol-unreadable-'))
+    try {
+      await chmod(open, 0o755)
+      await mkdir(join(open, 'locked', 'sub'), { recursive: true })
+      await writeFile(join(open, 'locked', 'a.yaml'), pod('a'))
+      await chmod(join(open, 'locked', 'sub'), 0o700) // root's: nobody may not enter it
+      const r = runNetpolAsNobody(['check', join(open, 'locked')])
+      expect(r.stderr.replaceAll(open, 'D')).toBe('D/locked/sub: error: cannot read directory "D/locked/sub": permission denied\n')
+      expect(r.status).toBe(2)
+    } finally {
+      await rm(open, { recursive: true, force: true })
+    }
   })
   it.skipIf(process.getuid?.() === 0)('an unreadable subdirectory is an error naming it (not an exit-3 crash)', async () => {
     await mkdir(join(dir, 'locked', 'sub'), { recursive: true })
