@@ -237,12 +237,12 @@ function identityCells(ap: AllPairsResult, groupOfPod: ReadonlyMap<string, numbe
 }
 
 /**
- * For one port: `reach[g1]` is the bit set (over groups) of the groups g1 may reach. An identity
+ * For one port: words `g1 * words ..` of `reach` are the bit set (over groups) of the groups g1 may reach. An identity
  * that may reach itself connects two different pods of it: to its own group only with two pods.
  */
-function groupRowsForPort(ap: AllPairsResult, cells: Cells, groupCount: number): Bitset[] {
+function groupRowsForPort(ap: AllPairsResult, cells: Cells, groupCount: number, reach: Uint32Array): void {
   const words = (groupCount + 31) >>> 5
-  const reach: Bitset[] = Array.from({ length: groupCount }, () => new Uint32Array(words))
+  reach.fill(0)
   const size = ap.identities.length
   const byHash = new Map<number, { row: Bitset; bits: Uint32Array; ids: Uint32Array }[]>()
   const idsInGroup = new Uint32Array(groupCount)
@@ -283,18 +283,18 @@ function groupRowsForPort(ap: AllPairsResult, cells: Cells, groupCount: number):
     const selfInRow = hasBit(row, s)
     for (let k = cells.offset[s]; k < cells.offset[s + 1]; k++) {
       const g1 = cells.groupOf[k]
-      const target = reach[g1]
-      const own = target[g1 >>> 5] & (1 << (g1 & 31))
-      for (let w = 0; w < words; w++) target[w] |= entry.bits[w]
+      const base = g1 * words
+      const own = reach[base + (g1 >>> 5)] & (1 << (g1 & 31))
+      const bits = entry.bits
+      for (let w = 0; w < words; w++) reach[base + w] |= bits[w]
       if (own === 0 && selfInRow && cells.count[k] < 2) {
         // g1 is in the row through s itself; it counts only through another identity of g1.
         let others = 0
         for (let i = 0; i < entry.ids.length; i += 2) if (entry.ids[i] === g1) others = entry.ids[i + 1] - 1
-        if (others === 0) target[g1 >>> 5] &= ~(1 << (g1 & 31))
+        if (others === 0) reach[base + (g1 >>> 5)] &= ~(1 << (g1 & 31))
       }
     }
   }
-  return reach
 }
 
 /** Reachability computed with the fast engine's bulk answers. */
@@ -322,6 +322,12 @@ function bulkReachability(engine: BulkEngine, groups: readonly GroupEnd[], range
   const toRange = new Uint32Array(G * RC * Dw)
   const fromRange = new Uint32Array(G * RC * Dw)
   let cells: Cells | undefined
+  const GW = (G + 31) >>> 5
+  const reach = new Uint32Array(G * GW)
+  // Per identity, then per group, the range classes it reaches (egress) or is reached from (ingress).
+  const RW = (RC + 31) >>> 5
+  const groupTo = new Uint32Array(G * RW)
+  const groupFrom = new Uint32Array(G * RW)
   lists.forEach((cis, d) => {
     const word = d >>> 5
     const bit = 1 << (d & 31)
@@ -329,11 +335,11 @@ function bulkReachability(engine: BulkEngine, groups: readonly GroupEnd[], range
     const ap = engine.allPairs(c.start, c.protocol)
     cells ??= identityCells(ap, groupOfPod)
     if (G > 0) {
-      const reach = groupRowsForPort(ap, cells, G)
+      groupRowsForPort(ap, cells, G, reach)
       for (let g1 = 0; g1 < G; g1++) {
-        const bits = reach[g1]
-        for (let w = 0; w < bits.length; w++) {
-          let x = bits[w]
+        const base = g1 * GW
+        for (let w = 0; w < GW; w++) {
+          let x = reach[base + w]
           while (x !== 0) {
             const low = x & -x
             const g2 = (w << 5) + 31 - Math.clz32(low)
@@ -343,16 +349,44 @@ function bulkReachability(engine: BulkEngine, groups: readonly GroupEnd[], range
         }
       }
     }
+    if (RC === 0 || G === 0) return
+    const size = ap.identities.length
+    const idTo = new Uint32Array(size * RW)
+    const idFrom = new Uint32Array(size * RW)
     for (let rc = 0; rc < RC; rc++) {
       const access = engine.externalAccess(ranges[representatives[rc]].probe, c.start, c.protocol)
-      for (let s = 0; s < ap.identities.length; s++) {
-        const e = hasBit(access.egress, s)
-        const i = hasBit(access.ingress, s)
-        if (!e && !i) continue
-        for (let k = cells.offset[s]; k < cells.offset[s + 1]; k++) {
-          const at = (cells.groupOf[k] * RC + rc) * Dw + word
-          if (e) toRange[at] |= bit
-          if (i) fromRange[at] |= bit
+      const at = rc >>> 5
+      const rbit = 1 << (rc & 31)
+      for (let s = 0; s < size; s++) {
+        if (hasBit(access.egress, s)) idTo[s * RW + at] |= rbit
+        if (hasBit(access.ingress, s)) idFrom[s * RW + at] |= rbit
+      }
+    }
+    // Fold identities into groups first: one write per group and range class, not per identity.
+    groupTo.fill(0)
+    groupFrom.fill(0)
+    for (let s = 0; s < size; s++) {
+      for (let k = cells.offset[s]; k < cells.offset[s + 1]; k++) {
+        const gb = cells.groupOf[k] * RW
+        for (let w = 0; w < RW; w++) {
+          groupTo[gb + w] |= idTo[s * RW + w]
+          groupFrom[gb + w] |= idFrom[s * RW + w]
+        }
+      }
+    }
+    for (let g = 0; g < G; g++) {
+      for (let w = 0; w < RW; w++) {
+        let xt = groupTo[g * RW + w]
+        while (xt !== 0) {
+          const low = xt & -xt
+          xt ^= low
+          toRange[(g * RC + (w << 5) + 31 - Math.clz32(low)) * Dw + word] |= bit
+        }
+        let xf = groupFrom[g * RW + w]
+        while (xf !== 0) {
+          const low = xf & -xf
+          xf ^= low
+          fromRange[(g * RC + (w << 5) + 31 - Math.clz32(low)) * Dw + word] |= bit
         }
       }
     }
