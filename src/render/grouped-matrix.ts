@@ -86,12 +86,21 @@ export function* renderGroupedMatrixChunks(g: GroupedMatrix, format: GroupedMatr
     }
   }
   let i = 0
+  // Labels repeat in every cell: each is quoted (and escaped) once. The text is what
+  // JSON.stringify(cell, null, 2) gives, indented by 4 (test/render pins it against that).
+  const quoted = new Map<string, string>()
+  const quote = (label: string): string => {
+    let q = quoted.get(label)
+    if (q === undefined) quoted.set(label, (q = terminalSafeJson(JSON.stringify(label))))
+    return q
+  }
   for (const c of groupedConnections(g)) {
     if (format === 'csv') {
       cells.push(renderCsv([], [[c.from, c.to, c.port, c.protocol, c.allowed, c.partial, c.allowedPairs, c.pairs]]).slice(1))
     } else {
-      const text = terminalSafeJson(JSON.stringify({ from: c.from, to: c.to, port: c.port, protocol: c.protocol, allowed: c.allowed, partial: c.partial, allowedPairs: c.allowedPairs, pairs: c.pairs }, null, 2))
-      cells.push(`${text.replace(/^/gm, '    ')}${++i < total ? ',' : ''}\n`)
+      cells.push(
+        `    {\n      "from": ${quote(c.from)},\n      "to": ${quote(c.to)},\n      "port": ${JSON.stringify(c.port)},\n      "protocol": ${quote(c.protocol)},\n      "allowed": ${c.allowed},\n      "partial": ${c.partial},\n      "allowedPairs": ${JSON.stringify(c.allowedPairs)},\n      "pairs": ${JSON.stringify(c.pairs)}\n    }${++i < total ? ',' : ''}\n`,
+      )
     }
     if (cells.length >= 4096) {
       yield chunk + cells.join('')

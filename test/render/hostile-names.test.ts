@@ -11,7 +11,8 @@ import { computeMatrix } from '../../src/analyze/matrix.js'
 import { groupMatrix } from '../../src/analyze/group.js'
 import { buildReport } from '../../src/analyze/report.js'
 import { renderMatrix } from '../../src/render/matrix-output.js'
-import { renderGroupedMatrix } from '../../src/render/grouped-matrix.js'
+import { renderGroupedMatrix, renderGroupedMatrixChunks } from '../../src/render/grouped-matrix.js'
+import { computeGroupedMatrix } from '../../src/analyze/grouped-matrix.js'
 import { renderConnectivityDot } from '../../src/render/report-dot.js'
 import { renderReportHtml, inlineSvg } from '../../src/render/report-html.js'
 import { checkXml } from './xml-check.js'
@@ -75,6 +76,15 @@ describe('a workload name from a live cluster, in every format', () => {
     const yaml = renderGroupedMatrix(grouped, 'yaml')
     expectNoRawUnsafe(yaml.replaceAll('\n', ''))
     expect(parseYaml(yaml).groups).toContain(group)
+  })
+
+  it('streamed JSON and CSV (labels quoted once per matrix): the same text as the whole document', () => {
+    const fast = computeGroupedMatrix(createEngine(state), state, [{ port: 80, protocol: 'TCP' }], 'workload')
+    for (const format of ['json', 'csv'] as const) {
+      const streamed = [...renderGroupedMatrixChunks(fast, format)].join('')
+      expect(streamed).toBe(renderGroupedMatrix(grouped, format))
+      if (format === 'json') expectNoRawUnsafe(streamed.replaceAll('\n', ''))
+    }
   })
 
   it('CSV: quoted, so the value reads back exact', () => {
