@@ -11,7 +11,8 @@
 import { parseIp, type IpFamily } from '../model/cidr.js'
 import type { Pod, Protocol } from '../model/types.js'
 import type { Endpoint, Traffic } from '../engine/verdict.js'
-import { L4PROTO, runHook, type Hook, type HookResult, type NftRuleset } from './nft-interpreter.js'
+import { L4PROTO, type Hook, type NftRuleset } from './nft-ruleset.js'
+import { runHook, type HookResult } from './nft-run.js'
 
 export interface HookVisit {
   readonly node: string
