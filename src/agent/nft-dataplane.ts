@@ -3,7 +3,7 @@
  * (one `nft -f -` transaction guarded by a stand-in table; inside a network namespace when asked),
  * counters and deny-log sets read back with nft.
  */
-import { compileRuleset, DEFAULT_TABLE_NAME, rulesetIndex, type CompileOptions, type RulesetIndex } from '../dataplane/compile-ruleset.js'
+import { compileNodeRuleset, DEFAULT_TABLE_NAME, type CompileOptions } from '../dataplane/compile-ruleset.js'
 import { readRawDenyLog } from '../dataplane/deny-log.js'
 import { applyRuleset, readCounters } from '../dataplane/nft.js'
 import type { ClusterState } from '../model/types.js'
@@ -27,16 +27,8 @@ export function createNftDataplane(options: NftDataplaneOptions): AgentDataplane
   const target = { ...(options.netns ? { netns: options.netns } : {}), tableName: options.tableName ?? DEFAULT_TABLE_NAME }
   return {
     compile(state: ClusterState): CompiledRuleset {
-      const script = compileRuleset(state, compileOptions)
-      // The index costs a second planning pass: computed only when counters are read.
-      let index: RulesetIndex | undefined
-      const indexOf = (): RulesetIndex => (index ??= rulesetIndex(state, compileOptions))
-      return {
-        script,
-        get allowCounters() {
-          return indexOf().allowCounters
-        },
-      }
+      const { script, index } = compileNodeRuleset(state, compileOptions)
+      return { script, allowCounters: index.allowCounters }
     },
     async apply(script: string): Promise<void> {
       await applyRuleset(script, target)

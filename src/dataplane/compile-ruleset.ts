@@ -15,7 +15,8 @@
  * as sources (forward hook; pod -> node traffic on the input hook). Per new connection the packet
  * does one verdict-map lookup by pod IP, so only the policies selecting THAT pod are visited: the
  * number of other policies and pods never adds work. See docs/dataplane.md for the full layout.
- * `rulesetIndex` says which counter/set belongs to which policy or pod (for counters and deny logs).
+ * `compileNodeRuleset` returns the script with its index, which says which counter/set belongs to
+ * which policy or pod (for counters and deny logs), from one planning pass.
  */
 import { formatIp, parseCidr, rangeToCidrs, type IpFamily, type IpRange } from '../model/cidr.js'
 import {
@@ -598,17 +599,30 @@ function render(p: Plan): string {
   return out.join('\n') + '\n'
 }
 
-/**
- * The nft script for one node: `nft -f` it (see `applyRuleset` in nft.ts) to replace netpol's table
- * atomically. Same state and options -> byte-identical text.
- */
+/** A node's script and the index of its named objects, from one planning pass. */
+export interface CompiledNodeRuleset {
+  /** `nft -f` it (see `applyRuleset` in nft.ts) to replace netpol's table atomically. */
+  readonly script: string
+  readonly index: RulesetIndex
+}
+
+/** The nft script for one node and what its counters and deny-log sets stand for. Same state and options -> byte-identical script. */
+export function compileNodeRuleset(state: ClusterState, options: CompileOptions): CompiledNodeRuleset {
+  const p = plan(state, options)
+  return { script: render(p), index: indexPlan(p) }
+}
+
+/** The script of `compileNodeRuleset`, for callers that need no index. */
 export function compileRuleset(state: ClusterState, options: CompileOptions): string {
   return render(plan(state, options))
 }
 
-/** What the named counters and deny-log sets of `compileRuleset(state, options)` stand for. */
+/** The index of `compileNodeRuleset`, for callers that need no script (reading counters of an applied ruleset). */
 export function rulesetIndex(state: ClusterState, options: CompileOptions): RulesetIndex {
-  const p = plan(state, options)
+  return indexPlan(plan(state, options))
+}
+
+function indexPlan(p: Plan): RulesetIndex {
   const declared = new NftDeclarations()
   for (const c of p.policyChains) declared.declare('counter', c.counter, () => `${c.side} of ${describe('NetworkPolicy', c.policy)}`)
   for (const c of p.podChains) declared.declare('counter', c.counter, () => `${c.side} of ${describe('Pod', c.pod)}`)

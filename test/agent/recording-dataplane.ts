@@ -3,7 +3,7 @@
  * that records every script (and can be told to fail).
  */
 import type { AgentDataplane, CompiledRuleset } from '../../src/agent/agent-dataplane.js'
-import { compileRuleset, rulesetIndex } from '../../src/dataplane/compile-ruleset.js'
+import { compileNodeRuleset } from '../../src/dataplane/compile-ruleset.js'
 import type { ClusterState } from '../../src/model/types.js'
 
 export interface RecordingDataplane extends AgentDataplane {
@@ -36,8 +36,8 @@ export function recordingDataplane(nodeName: string): RecordingDataplane {
         throw new Error('duplicate nft name pol_in_x_0123456789 (injected)')
       }
       dp.compiled.push(state)
-      const options = { nodeName }
-      return { script: compileRuleset(state, options), allowCounters: rulesetIndex(state, options).allowCounters }
+      const { script, index } = compileNodeRuleset(state, { nodeName })
+      return { script, allowCounters: index.allowCounters }
     },
     async apply(script: string): Promise<void> {
       if (dp.failNextApplies > 0) {

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { compileRuleset, rulesetIndex } from '../../src/dataplane/compile-ruleset.js'
+import { compileNodeRuleset, compileRuleset, rulesetIndex } from '../../src/dataplane/compile-ruleset.js'
 import { applyRuleset } from '../../src/dataplane/nft.js'
 import { parseNftScript, runHook, type Packet } from '../../src/dataplane/nft-interpreter.js'
 import { parseIp } from '../../src/model/cidr.js'
@@ -178,5 +178,20 @@ describe('compiled rulesets are accepted by the real nft', () => {
     await applyRuleset(compileRuleset(benchState(5000, true), { nodeName: 'n1' }), { netns })
     const { stdout } = await run('ip', ['netns', 'exec', netns, 'nft', '-t', 'list', 'table', 'inet', 'netpol'], { maxBuffer: 64 * 1024 * 1024 })
     expect(stdout.match(/\tchain pol_in_/g)?.length).toBe(5001)
+  })
+})
+
+describe('compileNodeRuleset', () => {
+  it('plans once and returns the very script and index the two single-purpose functions return', () => {
+    for (const [state, options] of [
+      [benchState(30, true), { nodeName: 'n1' }],
+      [benchState(0, true), { nodeName: 'n1', tableName: 'np_other' }],
+    ] as const) {
+      const { script, index } = compileNodeRuleset(state, options)
+      expect(script).toBe(compileRuleset(state, options))
+      expect(index).toEqual(rulesetIndex(state, options))
+      expect(index.allowCounters.length).toBeGreaterThan(0)
+      for (const c of index.allowCounters) expect(script).toContain(`counter ${c.name} {`)
+    }
   })
 })
