@@ -3,11 +3,12 @@
  * ~/.kube/config), `--context` (else the current context); or the pod's service account when
  * running inside the cluster.
  */
-import { existsSync } from 'node:fs'
+import { existsSync, statSync } from 'node:fs'
 import { isIP } from 'node:net'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { KubeConfig } from '@kubernetes/client-node'
+import { DEFAULT_MAX_FILE_BYTES, formatBytes } from '../model/input-limits.js'
 
 /** The cluster cannot be reached with what was given (no kubeconfig, unknown context, ...). */
 export class KubeConfigError extends Error {
@@ -59,6 +60,7 @@ export function loadKubeConfig(options: KubeConfigOptions): KubeConfig {
     const which = options.kubeconfig ? `--kubeconfig ${options.kubeconfig}` : env.KUBECONFIG ? `$KUBECONFIG (${env.KUBECONFIG})` : files[0]
     throw new KubeConfigError(`no kubeconfig found at ${which}: pass --kubeconfig FILE`)
   }
+  for (const f of present) checkKubeConfigFile(f)
   try {
     if (present.length === 1) kc.loadFromFile(present[0])
     else {
@@ -87,6 +89,26 @@ export function loadKubeConfig(options: KubeConfigOptions): KubeConfig {
   }
   if (!kc.getCurrentCluster()) throw new KubeConfigError(`context "${kc.getCurrentContext()}" names a cluster the kubeconfig does not define`)
   return kc
+}
+
+/**
+ * A kubeconfig is read whole by the client library: a device (`KUBECONFIG=/dev/zero`) would be
+ * read until memory runs out, a huge file parsed for minutes. Regular files up to the manifests'
+ * default bound, and named pipes (`--kubeconfig <(...)`), are read.
+ */
+function checkKubeConfigFile(file: string): void {
+  let s
+  try {
+    s = statSync(file)
+  } catch (err) {
+    throw new KubeConfigError(`cannot read kubeconfig ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err })
+  }
+  if (s.isFIFO()) return
+  if (!s.isFile()) {
+    const what = s.isDirectory() ? 'a directory' : s.isCharacterDevice() ? 'a character device' : s.isBlockDevice() ? 'a block device' : s.isSocket() ? 'a socket' : 'not a regular file'
+    throw new KubeConfigError(`cannot read kubeconfig ${file}: ${what}; a kubeconfig is a regular file`)
+  }
+  if (s.size > DEFAULT_MAX_FILE_BYTES) throw new KubeConfigError(`cannot read kubeconfig ${file}: larger than ${formatBytes(DEFAULT_MAX_FILE_BYTES)}; no kubeconfig comes near it`)
 }
 
 /** The namespace of the current context (kubectl's default for commands without -n), else "default". */
