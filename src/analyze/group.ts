@@ -61,12 +61,30 @@ export interface GroupedMatrix {
   readonly connections: readonly GroupedConnection[]
 }
 
-/** Cells of grouped matrices computed compactly (grouped-matrix.ts): the i-th connection, by index. */
-const compact = new WeakMap<GroupedMatrix, { readonly count: number; at(i: number): GroupedConnection }>()
+/** Cells of grouped matrices computed compactly (grouped-matrix.ts): the i-th connection, by index, and a cell by its place. */
+interface CompactCells {
+  readonly count: number
+  at(i: number): GroupedConnection
+  cell(from: number, to: number, port: number): GroupedConnection
+}
+const compact = new WeakMap<GroupedMatrix, CompactCells>()
 
 /** Registers a compact grouped matrix whose `connections` array is only built when read. */
-export function registerCompactGroupedMatrix(g: GroupedMatrix, count: number, at: (i: number) => GroupedConnection): void {
-  compact.set(g, { count, at })
+export function registerCompactGroupedMatrix(g: GroupedMatrix, cells: CompactCells): void {
+  compact.set(g, cells)
+}
+
+/**
+ * Looks cells up by the index of their source and destination in `groups` and of their port in
+ * `ports` (undefined where the matrix has no such cell), without building every cell first when
+ * the matrix is compact.
+ */
+export function groupedCellLookup(g: GroupedMatrix): (from: number, to: number, port: number) => GroupedConnection | undefined {
+  const c = compact.get(g)
+  if (c) return (from, to, port) => c.cell(from, to, port)
+  const index = (from: string, to: string, port: number, protocol: string) => `${from}\u0000${to}\u0000${port}/${protocol}`
+  const cells = new Map(g.connections.map((x) => [index(x.from, x.to, x.port, x.protocol), x]))
+  return (from, to, port) => cells.get(index(g.groups[from]!, g.groups[to]!, g.ports[port]!.port, g.ports[port]!.protocol))
 }
 
 /** Every connection in order, without building the whole array when the matrix is compact. */

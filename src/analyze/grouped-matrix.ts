@@ -153,6 +153,6 @@ export function computeGroupedMatrix(evaluator: Evaluator, state: ClusterState, 
       return connections
     },
   }
-  registerCompactGroupedMatrix(result, count, at)
+  registerCompactGroupedMatrix(result, { count, at, cell: (a, b, p) => at((a * G + b) * P + p) })
   return result
 }

@@ -2,7 +2,7 @@
  * @module `netpol matrix --group-by workload|namespace`: the matrix folded into groups, in the
  * matrix formats. A cell is allowed when every pod pair of the two groups is, partial when some are.
  */
-import { groupedConnectionCount, groupedConnections, type GroupedMatrix } from '../analyze/group.js'
+import { groupedCellLookup, groupedConnectionCount, groupedConnections, type GroupedMatrix } from '../analyze/group.js'
 import { printable, terminalSafeJson } from '../model/printable.js'
 import { renderCsv } from './csv.js'
 import { renderJson } from './json.js'
@@ -35,38 +35,68 @@ function mark(c: { allowed: boolean; partial: boolean }, md: boolean): string {
   return md ? '✗' : 'X'
 }
 
-function renderTable(g: GroupedMatrix, colour: boolean): string {
-  if (g.groups.length === 0) return 'No pods: nothing to show.\n'
+/** The table a port at a time (the header, then each port's grid with the blank line before it). */
+function* tableChunks(g: GroupedMatrix, colour: boolean): Generator<string> {
+  if (g.groups.length === 0) {
+    yield 'No pods: nothing to show.\n'
+    return
+  }
   const paint = (t: string) => {
     if (!colour) return t
     const code = t === '.' ? '32' : t === 'X' ? '31' : '33'
     return `\u001b[${code}m${t}\u001b[0m`
   }
-  const cells = new Map(g.connections.map((c) => [`${c.from}\u0000${c.to}\u0000${c.port}/${c.protocol}`, c]))
-  const parts: string[] = [`Grouped by ${g.groupBy}: rows are sources, columns destinations (numbered); "." allowed, "X" denied, "~" only some pod pairs.`]
+  const cell = groupedCellLookup(g)
+  yield `Grouped by ${g.groupBy}: rows are sources, columns destinations (numbered); "." allowed, "X" denied, "~" only some pod pairs.`
   const width = String(g.groups.length).length
   const shown = g.groups.map(printable)
   const nameWidth = Math.max(...shown.map((x) => x.length))
-  for (const p of g.ports) {
-    const lines = [`${p.port}/${p.protocol}`]
+  for (const [pi, p] of g.ports.entries()) {
+    const lines = [`\n\n${p.port}/${p.protocol}`]
     lines.push(`${' '.repeat(nameWidth + width + 3)}${g.groups.map((_, i) => String(i + 1).padStart(width)).join(' ')}`)
-    g.groups.forEach((from, i) => {
-      const row = g.groups.map((to) => {
-        const c = cells.get(`${from}\u0000${to}\u0000${p.port}/${p.protocol}`)
+    g.groups.forEach((_, i) => {
+      const row = g.groups.map((_, j) => {
+        const c = cell(i, j, pi)
         return paint(c ? mark(c, false) : ' ').padStart(colour ? 0 : width)
       })
       lines.push(`${String(i + 1).padStart(width)}  ${shown[i].padEnd(nameWidth)} ${row.map((r) => (colour ? ' '.repeat(width - 1) + r : r)).join(' ')}`)
     })
-    parts.push(lines.join('\n'))
+    yield lines.join('\n')
   }
-  return `${parts.join('\n\n')}\n`
+  yield '\n'
+}
+
+/** The Markdown tables a port at a time. */
+function* mdChunks(g: GroupedMatrix): Generator<string> {
+  if (g.groups.length === 0) {
+    yield 'No pods: nothing to show.\n'
+    return
+  }
+  const cell = groupedCellLookup(g)
+  const header = ['from \\\\ to', ...g.groups.map(mdText)]
+  yield `Grouped by ${g.groupBy}: rows are sources (from), columns destinations (to); ✓ allowed, ✗ denied, ~ only some pod pairs.\n`
+  for (const [pi, p] of g.ports.entries()) {
+    const rows = g.groups.map((from, i) => [
+      `**${mdText(from)}**`,
+      ...g.groups.map((_, j) => {
+        const c = cell(i, j, pi)
+        return c ? mark(c, true) : ''
+      }),
+    ])
+    yield `\n### ${p.port}/${p.protocol}\n\n${renderMdTable(header, rows)}`
+  }
 }
 
 /**
  * The same text as `renderGroupedMatrix`, in pieces, so large matrices never become one string:
- * JSON and CSV are written a block of cells at a time; other formats in one piece.
+ * JSON and CSV are written a block of cells at a time, the table and Markdown a port at a
+ * time; YAML in one piece.
  */
 export function* renderGroupedMatrixChunks(g: GroupedMatrix, format: GroupedMatrixFormat, options: { colour?: boolean } = {}): Generator<string> {
+  if (format === 'table' || format === 'md') {
+    yield* format === 'table' ? tableChunks(g, options.colour ?? false) : mdChunks(g)
+    return
+  }
   if (format !== 'json' && format !== 'csv') {
     yield renderGroupedMatrix(g, format, options)
     return
@@ -123,23 +153,9 @@ export function renderGroupedMatrix(g: GroupedMatrix, format: GroupedMatrixForma
         ['from', 'to', 'port', 'protocol', 'allowed', 'partial', 'allowedPairs', 'pairs'],
         g.connections.map((c) => [c.from, c.to, c.port, c.protocol, c.allowed, c.partial, c.allowedPairs, c.pairs]),
       )
-    case 'md': {
-      if (g.groups.length === 0) return 'No pods: nothing to show.\n'
-      const cells = new Map(g.connections.map((c) => [`${c.from}\u0000${c.to}\u0000${c.port}/${c.protocol}`, c]))
-      const parts = [`Grouped by ${g.groupBy}: rows are sources (from), columns destinations (to); ✓ allowed, ✗ denied, ~ only some pod pairs.\n`]
-      for (const p of g.ports) {
-        const rows = g.groups.map((from) => [
-          `**${mdText(from)}**`,
-          ...g.groups.map((to) => {
-            const c = cells.get(`${from}\u0000${to}\u0000${p.port}/${p.protocol}`)
-            return c ? mark(c, true) : ''
-          }),
-        ])
-        parts.push(`### ${p.port}/${p.protocol}\n\n${renderMdTable(['from \\\\ to', ...g.groups.map(mdText)], rows)}`)
-      }
-      return parts.join('\n')
-    }
+    case 'md':
+      return [...mdChunks(g)].join('')
     case 'table':
-      return renderTable(g, options.colour ?? false)
+      return [...tableChunks(g, options.colour ?? false)].join('')
   }
 }
