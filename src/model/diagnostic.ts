@@ -29,11 +29,29 @@ export function formatSource(s: { readonly file: string; readonly line: number }
  * escaped (printable.ts).
  */
 export function formatDiagnostic(d: Diagnostic): string {
-  const where = printable(formatSource(d))
-  const obj = d.object ? ` ${printable(d.object)}${d.severity === 'error' ? ' is invalid' : ''}:` : ''
-  const field = d.field ? ` ${printable(d.field)}:` : ''
+  const where = elide(printable(formatSource(d)))
+  const obj = d.object ? ` ${elide(printable(d.object))}${d.severity === 'error' ? ' is invalid' : ''}:` : ''
+  const field = d.field ? ` ${elide(printable(d.field))}:` : ''
   const level = d.severity === 'warning' ? ' warning:' : ''
-  return `${where}:${level}${obj}${field} ${printable(d.message)}`
+  return `${where}:${level}${obj}${field} ${elide(printable(d.message))}`
+}
+
+/** Longest part of a diagnostic printed whole; no real name, path or message comes near it. */
+const MAX_PART = 2048
+
+/**
+ * The middle of a part longer than MAX_PART left out, saying how much: a 20 MB name must not
+ * become 40 MB of error output (it is quoted in the object and in the value), and both ends stay
+ * (the start of a value and the reason after it).
+ */
+function elide(text: string): string {
+  if (text.length <= MAX_PART) return text
+  let head = MAX_PART / 2
+  let tail = text.length - MAX_PART / 2
+  // Never cut a surrogate pair in two.
+  if (/[\uD800-\uDBFF]/.test(text[head - 1])) head--
+  if (/[\uDC00-\uDFFF]/.test(text[tail])) tail++
+  return `${text.slice(0, head)}… (${tail - head} more characters) …${text.slice(tail)}`
 }
 
 /** Input that cannot be used: every problem found, not only the first. Exit code 2. */
