@@ -217,14 +217,14 @@ async function readManifestFile(file: string, max: number, inDirectory = false):
  * with a byte order mark. `name` names it in messages. Throws InputError.
  */
 export async function readInputFile(path: string, name: string, maxFileBytes = DEFAULT_MAX_FILE_BYTES): Promise<string> {
-  let s: Stats | undefined
+  let s: Stats
   try {
     s = statSync(path)
-  } catch {
-    s = undefined
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    throw new InputError([inputError(name, code === 'ENOENT' || code === 'ENOTDIR' ? `error: the path ${JSON.stringify(name)} does not exist` : `error: cannot read ${JSON.stringify(name)}: ${reason(err)}`)])
   }
-  if (s?.isDirectory()) throw new InputError([inputError(name, `error: cannot read ${JSON.stringify(name)}: is a directory; give one file`)])
-  if (!s) throw new InputError([inputError(name, `error: the path ${JSON.stringify(name)} does not exist`)])
+  if (s.isDirectory()) throw new InputError([inputError(name, `error: cannot read ${JSON.stringify(name)}: is a directory; give one file`)])
   const text = await readManifestFile(path, maxFileBytes)
   if (typeof text === 'string') return text
   throw new InputError([{ ...text, file: name, message: text.message.replaceAll(JSON.stringify(path), JSON.stringify(name)) }])

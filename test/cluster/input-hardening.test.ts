@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { loadManifests, loadManifestText } from '../../src/cluster/load-manifests.js'
+import { loadManifests, loadManifestText, readInputFile } from '../../src/cluster/load-manifests.js'
 import { DEFAULT_MAX_PODS } from '../../src/model/input-limits.js'
 import { requireInputError, requireInputErrorAsync } from '../model/input-diagnostics.js'
 import { removeNobodyMirror, runNetpolAsNobody } from '../e2e/run-as-nobody.js'
@@ -124,6 +124,12 @@ describe('reading files, pipes and stdin', () => {
     expect(ds.map((d) => d.message.replaceAll(dir, 'D'))).toEqual([
       'error: cannot read "D/piped/b.yaml": a named pipe inside a directory; netpol reads a pipe only when it is named as a PATH',
     ])
+  })
+  it('a single input file (the expectations) in a symbolic link loop says so, not "does not exist"', async () => {
+    await symlink(join(dir, 'loop-b.yaml'), join(dir, 'loop-a.yaml'))
+    await symlink(join(dir, 'loop-a.yaml'), join(dir, 'loop-b.yaml'))
+    const ds = await requireInputErrorAsync(readInputFile(join(dir, 'loop-a.yaml'), 'loop-a.yaml'))
+    expect(ds.map((d) => `${d.file}: ${d.message}`)).toEqual(['loop-a.yaml: error: cannot read "loop-a.yaml": too many levels of symbolic links'])
   })
   it('refuses a file or stdin above --max-file-size without reading it all', async () => {
     await writeFile(join(dir, 'big.yaml'), `a: "${'x'.repeat(5000)}"\n`)
