@@ -32,6 +32,23 @@ export interface ApplyOptions {
    * merge, so the running pods' addresses are never handed out twice. Absent: the lab allocates.
    */
   readonly podCidr?: string
+  /** The most pods the lab may run after the merge (each is a server process). @default DEFAULT_LAB_MAX_PODS */
+  readonly maxPods?: number
+}
+
+/**
+ * Each lab pod is a network namespace and a Node.js server process (about 45 MB), so a lab is
+ * capped far below the analysis commands' --max-pods: a manifest with `replicas: 600` would
+ * otherwise exhaust a workstation's memory.
+ */
+export const DEFAULT_LAB_MAX_PODS = 200
+
+/** Refuses a lab of more than `max` pods (hostNetwork pods are not run, so they do not count). */
+export function checkLabPodCount(state: ClusterState, max: number): void {
+  const count = state.pods.filter((p) => !p.hostNetwork).length
+  if (count > max) {
+    throw new UsageError(`the lab would run ${count} pods, more than --max-pods ${max} allows (each pod is a network namespace and a server process of about 45 MB); raise --max-pods if this machine has the memory`)
+  }
 }
 
 export interface ApplyResult {
@@ -50,6 +67,7 @@ export async function labApply(ctx: LabContext, o: ApplyOptions): Promise<ApplyR
   const reason = notReadyReason(running)
   if (reason !== undefined) throw new UsageError(reason)
   const merged = mergeClusterState(running.cluster, o.state, o.prune)
+  checkLabPodCount(merged, o.maxPods ?? DEFAULT_LAB_MAX_PODS)
   let desired = merged
   try {
     if (o.podCidr !== undefined) desired = assumePodIPs(merged, { podCidr: o.podCidr })

@@ -8,7 +8,7 @@ import { Option } from 'commander'
 import type { CliContext, RegisterCommand } from '../main.js'
 import { useColour } from '../io.js'
 import { UsageError } from '../../model/errors.js'
-import { checkPodCidr, inputLimits, loadInput, MAX_FILE_SIZE_DESCRIPTION, MAX_PODS_DESCRIPTION, POD_CIDR_DESCRIPTION, POD_CIDR_FLAGS } from '../load-input.js'
+import { checkPodCidr, inputLimits, loadInput, MAX_FILE_SIZE_DESCRIPTION, POD_CIDR_DESCRIPTION, POD_CIDR_FLAGS } from '../load-input.js'
 import { parsePortSpec } from '../../analyze/matrix.js'
 import { renderMatrixTable } from '../../render/table.js'
 import { renderJson } from '../../render/json.js'
@@ -16,12 +16,13 @@ import { renderYaml } from '../../render/yaml.js'
 import { printable } from '../../model/printable.js'
 import { clusterStateManifests } from '../../lab/export-manifests.js'
 import { checkLabEnvironment } from '../../lab/environment.js'
+
 import { DEFAULT_LAB_NAME, validateLabName } from '../../lab/lab-names.js'
 import { labDir, labsDir } from '../../lab/state-store.js'
 import { nftLabDataplane } from '../../lab/nft-lab-dataplane.js'
 import { LabInterrupted, type LabContext } from '../../lab/lab-context.js'
 import { labUp } from '../../lab/lab-up.js'
-import { labApply } from '../../lab/lab-apply.js'
+import { checkLabPodCount, DEFAULT_LAB_MAX_PODS, labApply } from '../../lab/lab-apply.js'
 import { labDown } from '../../lab/lab-down.js'
 import { labProbe } from '../../lab/lab-probe.js'
 import { execInPod, findPod } from '../../lab/lab-exec.js'
@@ -32,6 +33,8 @@ import { withLabLock } from '../../lab/lab-lock.js'
 import { describeDisagreement } from '../../lab/probe-plan.js'
 import { abortedWithin, labLogs } from '../../lab/lab-logs.js'
 import { renderDenyRecords } from '../../lab/deny-records.js'
+
+const LAB_MAX_PODS_DESCRIPTION = `refuse a lab of more pods than this, counting the pods workloads make from spec.replicas (each is a network namespace and a server process of about 45 MB) (default ${DEFAULT_LAB_MAX_PODS})`
 
 const collect = (v: string, prev: string[]): string[] => [...prev, v]
 
@@ -99,7 +102,7 @@ Workflow (like kubectl apply / kubectl exec ... curl):
     .option('--nodes <n>', 'number of nodes (2-16)', '2')
     .option('-n, --namespace <namespace>', 'namespace for objects that have none (default "default")')
     .option(POD_CIDR_FLAGS, POD_CIDR_DESCRIPTION)
-    .option('--max-pods <n>', MAX_PODS_DESCRIPTION)
+    .option('--max-pods <n>', LAB_MAX_PODS_DESCRIPTION)
     .option('--max-file-size <size>', MAX_FILE_SIZE_DESCRIPTION)
     .addHelpText(
       'after',
@@ -118,9 +121,10 @@ Examples:
       const nodeCount = Number(flags.nodes)
       if (!Number.isInteger(nodeCount)) throw new UsageError(`invalid --nodes "${flags.nodes}": expected a number from 2 to 16`)
       checkPodCidr(flags.podCidr)
-      inputLimits(flags)
+      const { maxPods } = inputLimits({ ...flags, maxPods: flags.maxPods ?? String(DEFAULT_LAB_MAX_PODS) })
       await checkLabEnvironment()
-      const { state } = await loadInput(paths, ctx.io, { namespace: flags.namespace, podCidr: flags.podCidr, maxPods: flags.maxPods, maxFileSize: flags.maxFileSize })
+      const { state } = await loadInput(paths, ctx.io, { namespace: flags.namespace, podCidr: flags.podCidr, maxPods: String(maxPods), maxFileSize: flags.maxFileSize })
+      checkLabPodCount(state, maxPods)
       try {
         const lc = labContext(ctx)
         const running = await withLabLock(lc.root, name, 'up', () => labUp(lc, { name, nodeCount, manifests: absolutePaths(paths, ctx.io.cwd), state }))
@@ -144,7 +148,7 @@ Examples:
     .option('--prune', 'the manifests are the whole cluster: remove objects that are not in them')
     .option('-n, --namespace <namespace>', 'namespace for objects that have none (default "default")')
     .option(POD_CIDR_FLAGS, POD_CIDR_DESCRIPTION)
-    .option('--max-pods <n>', MAX_PODS_DESCRIPTION)
+    .option('--max-pods <n>', LAB_MAX_PODS_DESCRIPTION)
     .option('--max-file-size <size>', MAX_FILE_SIZE_DESCRIPTION)
     .addHelpText(
       'after',
@@ -162,14 +166,14 @@ Examples:
     .action(async (paths: string[], flags: { name?: string; prune?: boolean; namespace?: string; podCidr?: string; maxPods?: string; maxFileSize?: string }) => {
       const name = labName(flags, ctx)
       const podCidr = checkPodCidr(flags.podCidr)
-      inputLimits(flags)
+      const { maxPods } = inputLimits({ ...flags, maxPods: flags.maxPods ?? String(DEFAULT_LAB_MAX_PODS) })
       await checkLabEnvironment()
       // Addresses are assumed after merging with the running lab (labApply), not here.
-      const { state } = await loadInput(paths, ctx.io, { namespace: flags.namespace, podCidr: 'none', maxPods: flags.maxPods, maxFileSize: flags.maxFileSize })
+      const { state } = await loadInput(paths, ctx.io, { namespace: flags.namespace, podCidr: 'none', maxPods: String(maxPods), maxFileSize: flags.maxFileSize })
       const lc = labContext(ctx)
       let r
       try {
-        r = await withLabLock(lc.root, name, 'apply', () => labApply(lc, { name, manifests: absolutePaths(paths, ctx.io.cwd), state, prune: flags.prune, ...(podCidr === undefined ? {} : { podCidr }) }))
+        r = await withLabLock(lc.root, name, 'apply', () => labApply(lc, { name, manifests: absolutePaths(paths, ctx.io.cwd), state, prune: flags.prune, maxPods, ...(podCidr === undefined ? {} : { podCidr }) }))
       } catch (err) {
         if (err instanceof LabInterrupted) {
           ctx.io.stderr(`error: ${printable(err.message)}\n`)
