@@ -6,6 +6,7 @@
  * `explain -o json`; the text renderer reads the same data).
  */
 import {
+  PROTOCOLS,
   qualifiedName,
   type ClusterState,
   type LabelSelector,
@@ -24,6 +25,7 @@ import { isEmptySelector } from '../model/label-selector.js'
 import type { DirectionVerdict, Endpoint, MissReason, RuleMatch, Verdict } from '../engine/verdict.js'
 import { UsageError } from '../model/errors.js'
 import { parsePortSpec, type PortSpec } from './matrix.js'
+import { portNameErrors } from '../model/name-validation.js'
 
 /** Lowercase kinds accepted in `ns/kind/name`, with kubectl's short names. */
 const WORKLOAD_KINDS: Readonly<Record<string, OwnerRef['kind']>> = {
@@ -145,12 +147,19 @@ export function suggestEndpointNames(state: ClusterState, wanted: string): strin
  */
 export function resolveExplainPort(text: string, to: Endpoint): PortSpec {
   if (/^\d/.test(text.trim())) return parsePortSpec(text)
-  const [name, protoText] = text.trim().split('/')
+  const [name = '', protoText] = text.trim().split('/')
   const protocol = protoText?.toUpperCase()
+  if (portNameErrors(name).length > 0 || (protocol !== undefined && !(PROTOCOLS as readonly string[]).includes(protocol))) {
+    throw new UsageError(`invalid port "${text}": expected PORT or PORT/PROTOCOL (e.g. 80, 53/UDP) or a container port name (e.g. http, dns/UDP)`)
+  }
   if (to.kind !== 'pod') throw new UsageError(`named port "${text}" needs a destination pod to look it up in; ${to.ip} is not a pod`)
   const found = to.pod.containerPorts.find((c) => c.name === name && (protocol === undefined || c.protocol === protocol))
   if (!found) {
     const named = to.pod.containerPorts.filter((c) => c.name).map((c) => `${c.name} (${c.containerPort}/${c.protocol})`)
+    const otherProtocol = to.pod.containerPorts.find((c) => c.name === name)
+    if (otherProtocol) {
+      throw new UsageError(`pod ${qualifiedName(to.pod)} has container port "${name}" only as ${otherProtocol.containerPort}/${otherProtocol.protocol}, not ${protocol}; it has ${named.join(', ')}`)
+    }
     throw new UsageError(`pod ${qualifiedName(to.pod)} has no container port named "${name}"${named.length ? `; it has ${named.join(', ')}` : ''}`)
   }
   return { port: found.containerPort, protocol: found.protocol }

@@ -64,8 +64,14 @@ describe('resolveExplainPort', () => {
     expect(resolveExplainPort('80', to)).toEqual({ port: 80, protocol: 'TCP' })
     expect(resolveExplainPort('http', to)).toEqual({ port: 8080, protocol: 'TCP' })
     expect(resolveExplainPort('dns/udp', to)).toEqual({ port: 53, protocol: 'UDP' })
-    expect(() => resolveExplainPort('dns/TCP', to)).toThrow(/no container port named "dns"; it has http \(8080\/TCP\), dns \(53\/UDP\)/)
+    expect(() => resolveExplainPort('dns/TCP', to)).toThrow(/has container port "dns" only as 53\/UDP, not TCP; it has http \(8080\/TCP\), dns \(53\/UDP\)/)
+    expect(() => resolveExplainPort('grpc', to)).toThrow(/no container port named "grpc"; it has http \(8080\/TCP\), dns \(53\/UDP\)/)
     expect(() => resolveExplainPort('http', { kind: 'ip', ip: '8.8.8.8' })).toThrow(UsageError)
+  })
+
+  it('refuses what is neither a port number nor a port name (-1, NaN, empty) instead of looking it up', () => {
+    const to = { kind: 'pod', pod: web0 } as const
+    for (const text of ['-1', 'NaN', '', 'http/', 'a_b']) expect(() => resolveExplainPort(text, to)).toThrow(/invalid port .*expected PORT or PORT\/PROTOCOL/)
   })
 })
 
