@@ -42,6 +42,18 @@ function labContext(ctx: CliContext): LabContext {
   return { root: labsDir(ctx.io.env), dataplane: nftLabDataplane, warn: (m) => ctx.io.stderr(`warning: ${printable(m)}\n`) }
 }
 
+/** Runs a lab change; one stopped by SIGINT/SIGTERM (LabInterrupted, the lab put back) is said and exits 130. */
+async function interruptible<T>(ctx: CliContext, change: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await change()
+  } catch (err) {
+    if (!(err instanceof LabInterrupted)) throw err
+    ctx.io.stderr(`error: ${printable(err.message)}\n`)
+    ctx.exitCode = 130
+    return undefined
+  }
+}
+
 function labName(flags: { name?: string }, ctx: CliContext): string {
   return validateLabName(flags.name ?? ctx.io.env.NETPOL_LAB ?? DEFAULT_LAB_NAME)
 }
@@ -125,19 +137,11 @@ Examples:
       await checkLabEnvironment()
       const { state } = await loadInput(paths, ctx.io, { namespace: flags.namespace, podCidr: flags.podCidr, maxPods: String(maxPods), maxFileSize: flags.maxFileSize })
       checkLabPodCount(state, maxPods)
-      try {
-        const lc = labContext(ctx)
-        const running = await withLabLock(lc.root, name, 'up', () => labUp(lc, { name, nodeCount, manifests: absolutePaths(paths, ctx.io.cwd), state }))
-        ctx.io.stdout(`lab "${name}" is up\n\n${renderStatus(await labStatus(running))}`)
-        ctx.io.stdout(`\nNext: netpol lab probe${name === DEFAULT_LAB_NAME ? '' : ` --name ${name}`}\n`)
-      } catch (err) {
-        if (err instanceof LabInterrupted) {
-          ctx.io.stderr(`error: ${printable(err.message)}\n`)
-          ctx.exitCode = 130
-          return
-        }
-        throw err
-      }
+      const lc = labContext(ctx)
+      const running = await interruptible(ctx, () => withLabLock(lc.root, name, 'up', () => labUp(lc, { name, nodeCount, manifests: absolutePaths(paths, ctx.io.cwd), state })))
+      if (running === undefined) return
+      ctx.io.stdout(`lab "${name}" is up\n\n${renderStatus(await labStatus(running))}`)
+      ctx.io.stdout(`\nNext: netpol lab probe${name === DEFAULT_LAB_NAME ? '' : ` --name ${name}`}\n`)
     })
 
   lab
@@ -171,17 +175,10 @@ Examples:
       // Addresses are assumed after merging with the running lab (labApply), not here.
       const { state } = await loadInput(paths, ctx.io, { namespace: flags.namespace, podCidr: 'none', maxPods: String(maxPods), maxFileSize: flags.maxFileSize })
       const lc = labContext(ctx)
-      let r
-      try {
-        r = await withLabLock(lc.root, name, 'apply', () => labApply(lc, { name, manifests: absolutePaths(paths, ctx.io.cwd), state, prune: flags.prune, maxPods, ...(podCidr === undefined ? {} : { podCidr }) }))
-      } catch (err) {
-        if (err instanceof LabInterrupted) {
-          ctx.io.stderr(`error: ${printable(err.message)}\n`)
-          ctx.exitCode = 130
-          return
-        }
-        throw err
-      }
+      const r = await interruptible(ctx, () =>
+        withLabLock(lc.root, name, 'apply', () => labApply(lc, { name, manifests: absolutePaths(paths, ctx.io.cwd), state, prune: flags.prune, maxPods, ...(podCidr === undefined ? {} : { podCidr }) })),
+      )
+      if (r === undefined) return
       const parts = [
         `${r.state.cluster.policies.length} policies`,
         `${r.state.topology.pods.length} pods`,
