@@ -13,6 +13,7 @@ import type { DirectionVerdict, Evaluator, Verdict } from '../engine/verdict.js'
 import { externalRanges, mergeAdjacentRanges, rangeLabel } from './external-ranges.js'
 import { computeReachability, podGroupEnds, rangeEnd, witness, type ClassSet, type GroupEnd } from './group-reachability.js'
 import type { GroupBy } from './group.js'
+import { bulkAfter, changedPolicies, reachabilityAfterPolicyEdit, samePodsAndNamespaces } from './policy-edit-reachability.js'
 import { formatPortSet, portClasses, type PortClass } from './port-classes.js'
 
 export interface DiffSide {
@@ -22,6 +23,8 @@ export interface DiffSide {
 
 export interface DiffOptions {
   readonly groupBy: GroupBy
+  /** false: compute AFTER in full even when only policies changed (the reference for tests). */
+  readonly incremental?: boolean
 }
 
 export interface CausePolicy {
@@ -120,7 +123,12 @@ export function diffConnectivity(before: DiffSide, after: DiffSide, options: Dif
   const groupsBefore = podGroupEnds(before.state, options.groupBy)
   const groupsAfter = podGroupEnds(after.state, options.groupBy)
   const reachBefore = computeReachability(before.state, before.evaluator, groupsBefore, ranges, classes)
-  const reachAfter = computeReachability(after.state, after.evaluator, groupsAfter, ranges, classes)
+  // A policy review (same namespaces and pods): AFTER from BEFORE, asking only what the changed policies affect.
+  const bulk = options.incremental !== false ? bulkAfter(after.evaluator, after.state) : undefined
+  const reachAfter =
+    bulk && samePodsAndNamespaces(before.state, after.state)
+      ? reachabilityAfterPolicyEdit(reachBefore, bulk, groupsAfter, changedPolicies(before.state, after.state), classes)
+      : computeReachability(after.state, after.evaluator, groupsAfter, ranges, classes)
   const indexBefore = new Map(groupsBefore.map((g, i) => [g.key, i]))
   const indexAfter = new Map(groupsAfter.map((g, i) => [g.key, i]))
   const keys = [...new Set([...indexBefore.keys(), ...indexAfter.keys()])].sort()

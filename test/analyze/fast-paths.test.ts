@@ -152,4 +152,42 @@ describe('fast paths agree with the straightforward computations', () => {
       { numRuns: 10 },
     )
   })
+
+  it('diff after policy edits only (same pods): reusing BEFORE = computing AFTER in full', () => {
+    const edits = fc.record({
+      drop: fc.array(fc.nat(), { maxLength: 3 }),
+      reselect: fc.array(fc.nat(), { maxLength: 2 }),
+      retype: fc.array(fc.nat(), { maxLength: 2 }),
+      moved: fc.array(fc.nat(), { maxLength: 2 }),
+      extra: fc.array(fc.record({ excepts: fc.array(fc.integer({ min: 0, max: 40 }), { maxLength: 6 }), egress: fc.boolean(), port: fc.option(fc.constantFrom(8080, 9999, 53), { nil: undefined }) }), { maxLength: 2 }),
+    })
+    fc.assert(
+      fc.property(clusterArb, edits, fc.constantFrom('workload' as const, 'pod' as const, 'namespace' as const), (before, e, by) => {
+        const n = before.policies.length
+        const at = (xs: number[]) => new Set(n === 0 ? [] : xs.map((x) => x % n))
+        const drop = at(e.drop)
+        const reselect = at(e.reselect)
+        const retype = at(e.retype)
+        const moved = at(e.moved)
+        const policies = before.policies.flatMap((p, i): NetworkPolicy[] => {
+          if (drop.has(i)) return []
+          let q = p
+          // Select another set of pods, start or stop isolating, or only move in the file (no change in meaning).
+          if (reselect.has(i)) q = { ...q, podSelector: { matchLabels: {}, matchExpressions: [{ key: 'tier', operator: 'Exists', values: [] }] } }
+          if (retype.has(i)) q = { ...q, policyTypes: q.policyTypes.includes('Egress') ? ['Ingress'] : ['Ingress', 'Egress'] }
+          if (moved.has(i)) q = { ...q, source: { file: 'moved.yaml', line: 40 + i } }
+          return [q]
+        })
+        const after = { ...before, policies: [...policies, ...e.extra.map((x, i) => ({ ...ipBlockPolicy(before, i, x.excepts, x.egress, x.port), name: `edit-${i}` }))] }
+        const sides = [
+          { state: before, evaluator: createEngine(before) },
+          { state: after, evaluator: createEngine(after) },
+        ] as const
+        const incremental = diffConnectivity(sides[0], sides[1], { groupBy: by })
+        const full = diffConnectivity(sides[0], sides[1], { groupBy: by, incremental: false })
+        expect(incremental).toEqual(full)
+      }),
+      { numRuns: 25 },
+    )
+  })
 })

@@ -1,0 +1,154 @@
+/**
+ * @module The AFTER side's reachability of a diff when only policies changed (a policy review):
+ * BEFORE's answers reused, only what the changed policies can affect asked again.
+ *
+ * Why this is exact: a verdict from pod s to pod d (or an address) is egress(s) ∧ ingress(d), and
+ * egress(s) depends only on the policies that select s, ingress(d) only on those that select d.
+ * When namespaces and pods are the same on both sides, a pair neither of whose pods is selected by
+ * a changed policy (its old or its new version) has the same verdict on both sides; so has a
+ * group-to-group or group-to-range answer whose groups hold no such pod. Only pairs with an
+ * affected group are asked again, pair by pair, with the AFTER evaluator.
+ */
+import { matchesSelector } from '../model/label-selector.js'
+import { qualifiedName, type ClusterState, type NetworkPolicy, type Protocol } from '../model/types.js'
+import type { Evaluator } from '../engine/verdict.js'
+import type { AllPairsResult, ExternalAccess } from '../engine/engine.js'
+import { hasBit } from '../engine/bitset.js'
+import { portClassKeys, rangeClasses, witness, type ClassSet, type GroupEnd, type Reachability } from './group-reachability.js'
+import type { PortClass } from './port-classes.js'
+
+/** A stable text of an object's meaning: where it was written (`source`) left out. */
+function meaning(value: unknown): string {
+  return JSON.stringify(value, (key, v: unknown) => (key === 'source' ? undefined : v))
+}
+
+/** True when both states have the same namespaces and pods (labels, addresses, ports, owners), in the same order. */
+export function samePodsAndNamespaces(a: ClusterState, b: ClusterState): boolean {
+  if (a.pods.length !== b.pods.length || a.namespaces.length !== b.namespaces.length) return false
+  for (let i = 0; i < a.namespaces.length; i++) if (meaning(a.namespaces[i]) !== meaning(b.namespaces[i])) return false
+  for (let i = 0; i < a.pods.length; i++) if (meaning(a.pods[i]) !== meaning(b.pods[i])) return false
+  return true
+}
+
+/** The policies (either version) that differ in meaning between the two states. */
+export function changedPolicies(a: ClusterState, b: ClusterState): NetworkPolicy[] {
+  const key = (p: NetworkPolicy): string => `${p.namespace}/${p.name}`
+  const before = new Map(a.policies.map((p) => [key(p), p]))
+  const after = new Map(b.policies.map((p) => [key(p), p]))
+  // Two policies of one name cannot be matched up: count them all as changed (exact, only slower).
+  if (before.size !== a.policies.length || after.size !== b.policies.length) return [...a.policies, ...b.policies]
+  const out: NetworkPolicy[] = []
+  for (const [k, p] of before) {
+    const q = after.get(k)
+    if (!q) out.push(p)
+    else if (meaning(p) !== meaning(q)) out.push(p, q)
+  }
+  for (const [k, q] of after) if (!before.has(k)) out.push(q)
+  return out
+}
+
+/** The fast engine's bulk answers, which AFTER's range answers need (pair by pair, addresses go to the reference engine). */
+export interface BulkAfter extends Evaluator {
+  readonly state: ClusterState
+  allPairs(port: number, protocol: Protocol): AllPairsResult
+  externalAccess(ip: string, port: number, protocol: Protocol): ExternalAccess
+}
+
+export function bulkAfter(evaluator: Evaluator, state: ClusterState): BulkAfter | undefined {
+  const e = evaluator as Partial<BulkAfter>
+  return typeof e.allPairs === 'function' && typeof e.externalAccess === 'function' && e.state === state ? (evaluator as BulkAfter) : undefined
+}
+
+/**
+ * AFTER's reachability from BEFORE's. `groups` are AFTER's (the engine knows its own pod objects),
+ * in the same order as BEFORE's since the pods are the same. `rangeClass` is one class per range, so ranges are answered one by one.
+ */
+export function reachabilityAfterPolicyEdit(
+  reachBefore: Reachability,
+  after: BulkAfter,
+  groups: readonly GroupEnd[],
+  changed: readonly NetworkPolicy[],
+  classes: readonly PortClass[],
+): Reachability {
+  const G = groups.length
+  const affected = new Uint8Array(G)
+  const affectedList: number[] = []
+  groups.forEach((g, i) => {
+    for (const e of g.endpoints) {
+      if (e.kind !== 'pod') continue
+      const pod = e.pod
+      if (changed.some((p) => p.namespace === pod.namespace && matchesSelector(p.podSelector, pod.labels))) {
+        affected[i] = 1
+        affectedList.push(i)
+        return
+      }
+    }
+  })
+  const ranges = reachBefore.ranges
+  // Port classes AFTER's policies treat alike: one representative each.
+  const distinct = new Map<string, number[]>()
+  portClassKeys(after.state, classes).forEach((k, ci) => {
+    let list = distinct.get(k)
+    if (!list) distinct.set(k, (list = []))
+    list.push(ci)
+  })
+  const lists = [...distinct.values()]
+  const interned = new Map<string, ClassSet>()
+  const intern = (members: number[]): ClassSet | undefined => {
+    if (members.length === 0) return undefined
+    members.sort((x, y) => x - y)
+    const k = members.join(',')
+    let set = interned.get(k)
+    if (set === undefined) interned.set(k, (set = new Set(members)))
+    return set
+  }
+  const setOf = (from: GroupEnd, to: GroupEnd): ClassSet | undefined => {
+    const members: number[] = []
+    for (const cis of lists) if (witness(after, from, to, classes[cis[0]], true)) members.push(...cis)
+    return intern(members)
+  }
+  const memo = new Map<number, ClassSet | null>()
+  const between = (g1: number, g2: number): ClassSet | undefined => {
+    const at = g1 * G + g2
+    let s = memo.get(at)
+    if (s === undefined) memo.set(at, (s = setOf(groups[g1], groups[g2]) ?? null))
+    return s ?? undefined
+  }
+  // Ranges of affected groups: AFTER's range classes, one externalAccess per class and port key.
+  const { rangeClass, representatives } = rangeClasses(after.state, ranges)
+  const RC = representatives.length
+  const toSets: (ClassSet | undefined)[] = new Array(G * RC)
+  const fromSets: (ClassSet | undefined)[] = new Array(G * RC)
+  if (affectedList.length > 0 && RC > 0 && lists.length > 0) {
+    const first = classes[lists[0][0]]
+    const ap = after.allPairs(first.start, first.protocol)
+    const identityOfPod = new Map<string, number>()
+    for (const idn of ap.identities) for (const i of idn.pods) identityOfPod.set(qualifiedName(ap.pods[i]!), idn.id)
+    const idsOf = affectedList.map((g) => [...new Set(groups[g].endpoints.flatMap((e) => (e.kind === 'pod' && identityOfPod.has(qualifiedName(e.pod)) ? [identityOfPod.get(qualifiedName(e.pod))!] : [])))])
+    for (let rc = 0; rc < RC; rc++) {
+      const to: number[][] = affectedList.map(() => [])
+      const from: number[][] = affectedList.map(() => [])
+      for (const cis of lists) {
+        const c = classes[cis[0]]
+        const access = after.externalAccess(ranges[representatives[rc]].probe, c.start, c.protocol)
+        idsOf.forEach((ids, k) => {
+          if (ids.some((s) => hasBit(access.egress, s))) to[k].push(...cis)
+          if (ids.some((s) => hasBit(access.ingress, s))) from[k].push(...cis)
+        })
+      }
+      affectedList.forEach((g, k) => {
+        toSets[g * RC + rc] = intern(to[k])
+        fromSets[g * RC + rc] = intern(from[k])
+      })
+    }
+  }
+  const before = reachBefore
+  return {
+    groups,
+    ranges,
+    rangeClass: Int32Array.from(ranges.keys()),
+    between: (g1, g2) => (affected[g1] || affected[g2] ? between(g1, g2) : before.between(g1, g2)),
+    toRange: (g, r) => (affected[g] ? toSets[g * RC + rangeClass[r]] : before.toRange(g, before.rangeClass[r])),
+    fromRange: (r, g) => (affected[g] ? fromSets[g * RC + rangeClass[r]] : before.fromRange(before.rangeClass[r], g)),
+  }
+}
