@@ -25,6 +25,11 @@ export interface DiffOptions {
   readonly groupBy: GroupBy
   /** false: compute AFTER in full even when only policies changed (the reference for tests). */
   readonly incremental?: boolean
+  /**
+   * The largest share of groups a policy edit may affect and still be derived from BEFORE (tests set 1
+   * to exercise the derivation on small clusters). @default 0.02
+   */
+  readonly maxAffectedShare?: number
 }
 
 export interface CausePolicy {
@@ -126,9 +131,9 @@ export function diffConnectivity(before: DiffSide, after: DiffSide, options: Dif
   // A policy review (same namespaces and pods): AFTER from BEFORE, asking only what the changed policies affect.
   const bulk = options.incremental !== false ? bulkAfter(after.evaluator, after.state) : undefined
   const reachAfter =
-    bulk && samePodsAndNamespaces(before.state, after.state)
-      ? reachabilityAfterPolicyEdit(reachBefore, bulk, groupsAfter, changedPolicies(before.state, after.state), classes)
-      : computeReachability(after.state, after.evaluator, groupsAfter, ranges, classes)
+    (bulk && samePodsAndNamespaces(before.state, after.state)
+      ? reachabilityAfterPolicyEdit(reachBefore, bulk, groupsAfter, changedPolicies(before.state, after.state), classes, options.maxAffectedShare)
+      : undefined) ?? computeReachability(after.state, after.evaluator, groupsAfter, ranges, classes)
   const indexBefore = new Map(groupsBefore.map((g, i) => [g.key, i]))
   const indexAfter = new Map(groupsAfter.map((g, i) => [g.key, i]))
   const keys = [...new Set([...indexBefore.keys(), ...indexAfter.keys()])].sort()

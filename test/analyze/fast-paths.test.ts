@@ -183,7 +183,7 @@ describe('fast paths agree with the straightforward computations', () => {
           { state: before, evaluator: createEngine(before) },
           { state: after, evaluator: createEngine(after) },
         ] as const
-        const incremental = diffConnectivity(sides[0], sides[1], { groupBy: by })
+        const incremental = diffConnectivity(sides[0], sides[1], { groupBy: by, maxAffectedShare: 1 })
         const full = diffConnectivity(sides[0], sides[1], { groupBy: by, incremental: false })
         expect(incremental).toEqual(full)
       }),
