@@ -1,12 +1,23 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { runCliInProcess } from '../cli/run-cli-in-process.js'
 import { LINT_RULES } from '../../src/analyze/lint.js'
 
 const ROOT = join(import.meta.dirname, '../..')
 const TIER = 'test/fixtures/review'
+
+/** Temporary directories of this file's tests, removed after all. */
+const temporary: string[] = []
+function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix))
+  temporary.push(dir)
+  return dir
+}
+afterAll(() => {
+  for (const dir of temporary) rmSync(dir, { recursive: true, force: true })
+})
 
 async function run(args: string[], cwd = ROOT): Promise<{ code: number; out: string; err: string }> {
   const r = await runCliInProcess(args, { cwd })
@@ -72,7 +83,7 @@ describe('netpol lint (CLI)', () => {
   })
 
   it('bad input is exit 2 with file:line', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'netpol-lint-'))
+    const dir = tempDir('netpol-lint-')
     writeFileSync(join(dir, 'broken.yaml'), 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: x}\nspec:\n  podSelector: {}\n  ingress:\n  - from:\n    - ipBlock: {cidr: 10.0.0.0/33}\n')
     const r = await run(['lint', join(dir, 'broken.yaml')])
     expect(r.code).toBe(2)
@@ -143,7 +154,7 @@ describe('netpol test (CLI)', () => {
   })
 
   it('fails (exit 1) against the changed policies and writes JUnit XML', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'netpol-test-'))
+    const dir = tempDir('netpol-test-')
     const junit = join(dir, 'results.xml')
     const r = await run(['test', `${TIER}/three-tier-v2`, '--expect', `${TIER}/three-tier-v1/expected.yaml`, '--junit', junit])
     expect(r.code).toBe(1)
@@ -154,7 +165,7 @@ describe('netpol test (CLI)', () => {
   })
 
   it('a malformed expectations file is exit 2 with file:line', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'netpol-test-'))
+    const dir = tempDir('netpol-test-')
     writeFileSync(join(dir, 'bad.yaml'), '- from: prod/frontend\n  to: prod/backend\n  port: 9000/TCP\n  allowed: sometimes\n')
     const r = await run(['test', `${TIER}/three-tier-v1`, '--expect', join(dir, 'bad.yaml')])
     expect(r.code).toBe(2)
