@@ -19,7 +19,7 @@ import { ipBlockRanges, type IpRange } from '../model/cidr.js'
 import { qualifiedName, type ClusterState, type Protocol } from '../model/types.js'
 import type { Endpoint, Evaluator, Traffic } from '../engine/verdict.js'
 import type { AllPairsResult, ExternalAccess } from '../engine/engine.js'
-import { hasBit, type Bitset } from '../engine/bitset.js'
+import { equalSets, hasBit, hashSet, type Bitset } from '../engine/bitset.js'
 import type { ExternalRange } from './external-ranges.js'
 import { groupLabel, podGroup, type GroupBy } from './group.js'
 import type { PortClass } from './port-classes.js'
@@ -195,18 +195,6 @@ export function rangeClasses(state: ClusterState, ranges: readonly ExternalRange
   return { rangeClass, representatives }
 }
 
-/** FNV-1a over a row's words, to find identities with equal rows. */
-function rowHash(row: Bitset): number {
-  let h = 0x811c9dc5
-  for (let w = 0; w < row.length; w++) h = Math.imul(h ^ row[w]!, 0x01000193)
-  return h >>> 0
-}
-
-function sameRow(a: Bitset, b: Bitset): boolean {
-  if (a === b) return true
-  for (let w = 0; w < a.length; w++) if (a[w] !== b[w]) return false
-  return true
-}
 
 /** Group membership of identities: `cells[s]` lists (group, pods of the identity in it). */
 interface Cells {
@@ -249,10 +237,10 @@ function groupRowsForPort(ap: AllPairsResult, cells: Cells, groupCount: number, 
   for (let s = 0; s < size; s++) {
     if (cells.offset[s] === cells.offset[s + 1]) continue
     const row = ap.identityRow(s)
-    const h = rowHash(row)
+    const h = hashSet(row)
     let bucket = byHash.get(h)
     if (!bucket) byHash.set(h, (bucket = []))
-    let entry = bucket.find((e) => sameRow(e.row, row))
+    let entry = bucket.find((e) => equalSets(e.row, row))
     if (!entry) {
       // Groups the row meets, and how many of its identities fall in each (for the self case).
       const bits = new Uint32Array(words)

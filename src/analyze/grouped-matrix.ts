@@ -11,7 +11,7 @@
 import type { ClusterState, Protocol } from '../model/types.js'
 import type { Evaluator } from '../engine/verdict.js'
 import type { AllPairsResult } from '../engine/engine.js'
-import { hasBit, type Bitset } from '../engine/bitset.js'
+import { equalSets, hasBit, hashSet, type Bitset } from '../engine/bitset.js'
 import { groupLabel, groupMatrix, podGroup, registerCompactGroupedMatrix, type GroupBy, type GroupedConnection, type GroupedMatrix } from './group.js'
 import { computeMatrix, uniquePortSpecs, type PortSpec } from './matrix.js'
 
@@ -25,17 +25,6 @@ function bulkFor(evaluator: Evaluator, state: ClusterState): BulkEngine | undefi
   return typeof e.allPairs === 'function' && e.state === state ? (evaluator as BulkEngine) : undefined
 }
 
-function rowHash(row: Bitset): number {
-  let h = 0x811c9dc5
-  for (let w = 0; w < row.length; w++) h = Math.imul(h ^ row[w]!, 0x01000193)
-  return h >>> 0
-}
-
-function sameRow(a: Bitset, b: Bitset): boolean {
-  if (a === b) return true
-  for (let w = 0; w < a.length; w++) if (a[w] !== b[w]) return false
-  return true
-}
 
 /** The grouped matrix of `state` on `ports`; the same result as `groupMatrix(computeMatrix(...), by)`. */
 export function computeGroupedMatrix(evaluator: Evaluator, state: ClusterState, ports: readonly PortSpec[], by: GroupBy): GroupedMatrix {
@@ -84,10 +73,10 @@ export function computeGroupedMatrix(evaluator: Evaluator, state: ClusterState, 
     for (let s = 0; s < I; s++) {
       if (off[s] === off[s + 1]) continue
       const row = ap.identityRow(s)
-      const h = rowHash(row)
+      const h = hashSet(row)
       let bucket = byHash.get(h)
       if (!bucket) byHash.set(h, (bucket = []))
-      let entry = bucket.find((e) => sameRow(e.row, row))
+      let entry = bucket.find((e) => equalSets(e.row, row))
       if (!entry) {
         // Pods per group the row reaches.
         const touched: number[] = []

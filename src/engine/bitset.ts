@@ -202,3 +202,17 @@ function transpose32(a: Uint32Array): void {
     m ^= m << j
   }
 }
+
+/** FNV-1a over the words of a set: equal sets hash alike (to find equal rows quickly). */
+export function hashSet(s: Bitset): number {
+  let h = 0x811c9dc5
+  for (let w = 0; w < s.length; w++) h = Math.imul(h ^ s[w]!, 0x01000193)
+  return h >>> 0
+}
+
+/** Same members (sets of the same size). */
+export function equalSets(a: Bitset, b: Bitset): boolean {
+  if (a === b) return true
+  for (let w = 0; w < a.length; w++) if (a[w] !== b[w]) return false
+  return true
+}
