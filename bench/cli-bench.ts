@@ -23,7 +23,7 @@ import { formatBytes, formatMs } from './bench-table.js'
 import { clusterManifests, type ManifestStyle } from './cluster-manifests.js'
 import { DEFAULT_SEED, generateCluster, type GeneratedCluster } from './generate-cluster.js'
 import { createPrng } from './prng.js'
-import { BenchUsageError, parseSize } from './run-bench.js'
+import { BenchArgs, BenchUsageError, parseSize } from './run-bench.js'
 import type { SizeSpec } from './bench-result.js'
 
 export type InputFormat = 'yaml' | 'json'
@@ -148,19 +148,10 @@ export function parseCliBenchArgs(argv: readonly string[]): CliBenchOptions {
   let out = 'bench/results/cli.json'
   let workDir = join(tmpdir(), 'netpol-cli-bench')
   let failOnMissed = false
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]
-    const value = (): string => {
-      const v = argv[++i]
-      if (v === undefined) throw new BenchUsageError(`${arg} needs a value`)
-      return v
-    }
-    const number = (min: number): number => {
-      const text = value()
-      const n = Number(text)
-      if (!Number.isFinite(n) || n < min) throw new BenchUsageError(`${arg}: invalid number "${text}"`)
-      return n
-    }
+  const args = new BenchArgs(argv)
+  for (let arg = args.next(); arg !== undefined; arg = args.next()) {
+    const value = (): string => args.value(arg)
+    const number = (min: number): number => args.number(arg, min)
     switch (arg) {
       case '--sizes':
         sizes = value().split(',').filter(Boolean).map(parseSize)

@@ -39,6 +39,31 @@ export interface BenchOptions {
 
 export class BenchUsageError extends Error {}
 
+/** The arguments of a bench command, read left to right: flags and the values that follow them. */
+export class BenchArgs {
+  private at = -1
+  constructor(private readonly argv: readonly string[]) {}
+
+  next(): string | undefined {
+    return this.argv[++this.at]
+  }
+
+  /** The value after `flag`. */
+  value(flag: string): string {
+    const v = this.next()
+    if (v === undefined) throw new BenchUsageError(`${flag} needs a value`)
+    return v
+  }
+
+  /** The number after `flag`, at least `min`. */
+  number(flag: string, min: number): number {
+    const text = this.value(flag)
+    const n = Number(text)
+    if (!Number.isFinite(n) || n < min) throw new BenchUsageError(`${flag}: invalid number "${text}"`)
+    return n
+  }
+}
+
 const USAGE = `usage: npm run bench -- [--sizes S,M,L] [--budget SECONDS] [--samples N] [--seed N]
                            [--out FILE] [--in-process] [--skip-load] [--fail-on-missed]
        npm run bench -- --write-manifests DIR [--sizes ...] [--manifest-style pods|workloads]
@@ -76,19 +101,10 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
   let failOnMissed = false
   let writeManifests: string | undefined
   let manifestStyle: ManifestStyle = 'pods'
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]
-    const value = (): string => {
-      const v = argv[++i]
-      if (v === undefined) throw new BenchUsageError(`${arg} needs a value`)
-      return v
-    }
-    const number = (min: number): number => {
-      const text = value()
-      const n = Number(text)
-      if (!Number.isFinite(n) || n < min) throw new BenchUsageError(`${arg}: invalid number "${text}"`)
-      return n
-    }
+  const args = new BenchArgs(argv)
+  for (let arg = args.next(); arg !== undefined; arg = args.next()) {
+    const value = (): string => args.value(arg)
+    const number = (min: number): number => args.number(arg, min)
     switch (arg) {
       case '--sizes':
         sizes = value().split(',').filter(Boolean).map(parseSize)
