@@ -7,6 +7,8 @@
  * place it came from (`source`) so messages can name file:line.
  */
 
+import type { ClusterNetworkPolicy } from './cluster-network-policy-types.js'
+
 /** Where an object (or a field of it) was read from. `file` is `-` for stdin, `api` for a live cluster. */
 export interface SourceRef {
   readonly file: string
@@ -149,6 +151,11 @@ export interface ClusterState {
   readonly namespaces: readonly Namespace[]
   readonly pods: readonly Pod[]
   readonly policies: readonly NetworkPolicy[]
+  /**
+   * `policy.networking.k8s.io/v1alpha2` ClusterNetworkPolicies (both tiers), in input order.
+   * Absent means none: code that rebuilds a state must carry it over (spread the state).
+   */
+  readonly clusterNetworkPolicies?: readonly ClusterNetworkPolicy[]
 }
 
 export const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name'
