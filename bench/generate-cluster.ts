@@ -107,7 +107,7 @@ const TEAM_WORDS = [
   'lima', 'mike', 'november', 'oscar', 'papa', 'quebec', 'romeo', 'sierra', 'tango', 'uniform',
   'victor', 'whiskey', 'xray', 'yankee', 'zulu',
 ]
-const ENVS = ['prod', 'staging', 'dev'] as const
+type Env = 'prod' | 'staging' | 'dev'
 
 type Component = 'web' | 'api' | 'api-canary' | 'worker' | 'db' | 'cache' | 'queue'
 
@@ -171,14 +171,14 @@ function nodeSubnet(index: number): string {
 interface AppNamespace {
   readonly name: string
   readonly team: string
-  readonly env: (typeof ENVS)[number]
+  readonly env: Env
   readonly components: readonly Component[]
   readonly workloads: GeneratedWorkload[]
 }
 
-function makeAppNamespaces(rng: Prng, count: number): { name: string; team: string; env: (typeof ENVS)[number] }[] {
+function makeAppNamespaces(rng: Prng, count: number): { name: string; team: string; env: Env }[] {
   const teams = TEAM_WORDS.slice(0, Math.max(2, Math.min(TEAM_WORDS.length, Math.ceil(count / 20))))
-  const out: { name: string; team: string; env: (typeof ENVS)[number] }[] = []
+  const out: { name: string; team: string; env: Env }[] = []
   const used = new Set<string>()
   let app = 0
   while (out.length < count) {
@@ -187,7 +187,7 @@ function makeAppNamespaces(rng: Prng, count: number): { name: string; team: stri
     const round = Math.floor(app / APP_WORDS.length)
     const base = round === 0 ? word : `${word}-${round + 1}`
     const team = rng.pick(teams)
-    const envs = rng.weighted<readonly (typeof ENVS)[number][]>([
+    const envs = rng.weighted<readonly Env[]>([
       [['prod'], 2],
       [['prod', 'staging'], 3],
       [['prod', 'staging', 'dev'], 4],

@@ -119,7 +119,7 @@ spec:
 
   it('ipblock-covers-pods ignores addresses netpol assumed for pods without one, and still sees manifest IPs', () => {
     const bad = readFileSync(join(FIXTURES, 'ipblock-covers-pods', 'bad.yaml'), 'utf8')
-    const withoutStatus = bad.replace(/^status:\n(  .*\n)+/m, '')
+    const withoutStatus = bad.replace(/^status:\n( {2}.*\n)+/m, '')
     expect(withoutStatus).not.toContain('podIP')
     const assumed = assumePodIPs(loadManifestText(withoutStatus, { file: 'bad.yaml' }).state, { podCidr: '10.244.0.0/16' })
     expect(assumed.pods[0].ipsAssumed).toBe(true)
