@@ -69,6 +69,7 @@ export function assembleClusterState(parts: readonly ManifestObjects[]): Assembl
   }
 
   const policies = parts.flatMap((p) => p.policies)
+  const clusterNetworkPolicies = parts.flatMap((p) => p.clusterNetworkPolicies)
 
   // Declared namespaces win; the rest of the used ones exist implicitly.
   const namespaces = new Map<string, Namespace>()
@@ -80,5 +81,5 @@ export function assembleClusterState(parts: readonly ManifestObjects[]): Assembl
   }
   const sortedNamespaces = [...namespaces.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
 
-  return { state: { namespaces: sortedNamespaces, pods, policies }, errors }
+  return { state: { namespaces: sortedNamespaces, pods, policies, ...(clusterNetworkPolicies.length > 0 ? { clusterNetworkPolicies } : {}) }, errors }
 }

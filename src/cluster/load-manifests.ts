@@ -115,6 +115,10 @@ function partsFromState(result: LoadResult): ManifestObjects {
     part.policies.push(p)
     part.identities.push({ kind: 'NetworkPolicy', namespace: p.namespace, name: p.name, source: p.source })
   }
+  for (const p of result.state.clusterNetworkPolicies ?? []) {
+    part.clusterNetworkPolicies.push(p)
+    part.identities.push({ kind: 'ClusterNetworkPolicy', name: p.name, source: p.source })
+  }
   part.skipped.push(...result.skipped)
   part.warnings.push(...result.warnings)
   return part

@@ -5,6 +5,8 @@
  */
 import type { Diagnostic } from '../model/diagnostic.js'
 import type { FieldPath } from '../model/field-path.js'
+import { readClusterNetworkPolicy } from '../model/cluster-network-policy.js'
+import { CNP_API_VERSION, CNP_KIND, describeClusterNetworkPolicy, type ClusterNetworkPolicy } from '../model/cluster-network-policy-types.js'
 import { readNetworkPolicy } from '../model/network-policy.js'
 import { readObjectMeta } from '../model/object-meta.js'
 import { isPlainMap, ObjectReader, type PlainMap } from '../model/object-reader.js'
@@ -36,6 +38,7 @@ export interface ManifestObjects {
   readonly namespaces: Namespace[]
   readonly pods: Pod[]
   readonly policies: NetworkPolicy[]
+  readonly clusterNetworkPolicies: ClusterNetworkPolicy[]
   /** Every object read (namespaces, pods, policies, workloads), for duplicate detection. */
   readonly identities: ObjectIdentity[]
   /** Namespaces objects live in, with the first place each is used. */
@@ -65,7 +68,7 @@ export function podBudget(limit: number): PodBudget {
 }
 
 export function emptyManifestObjects(): ManifestObjects {
-  return { namespaces: [], pods: [], policies: [], identities: [], referencedNamespaces: new Map(), skipped: [], errors: [], warnings: [] }
+  return { namespaces: [], pods: [], policies: [], clusterNetworkPolicies: [], identities: [], referencedNamespaces: new Map(), skipped: [], errors: [], warnings: [] }
 }
 
 /** The API groups/versions netpol reads each kind from. */
@@ -73,6 +76,7 @@ const KNOWN_KINDS: Readonly<Record<string, (apiVersion: string) => boolean>> = {
   Namespace: (v) => v === 'v1',
   Pod: (v) => v === 'v1',
   NetworkPolicy: (v) => v === 'networking.k8s.io/v1',
+  [CNP_KIND]: (v) => v === CNP_API_VERSION,
   ReplicationController: (v) => v === 'v1',
   Deployment: (v) => v.startsWith('apps/') || v === 'extensions/v1beta1',
   StatefulSet: (v) => v.startsWith('apps/'),
@@ -130,6 +134,9 @@ function collectValue(doc: ManifestDocument, value: unknown, base: FieldPath, op
       // Silently dropping something called NetworkPolicy would hide isolation the user expects.
       r.warn(['apiVersion'], `NetworkPolicy of apiVersion ${JSON.stringify(apiVersion)} is not read: netpol models networking.k8s.io/v1 only`)
       out.warnings.push(...r.warnings)
+    } else if (kind === CNP_KIND) {
+      r.warn(['apiVersion'], `${CNP_KIND} of apiVersion ${JSON.stringify(apiVersion)} is not read: netpol models ${CNP_API_VERSION} only`)
+      out.warnings.push(...r.warnings)
     }
     out.skipped.push({ file: doc.file, line: r.line([]), apiVersion, kind, name: typeof meta.name === 'string' ? meta.name : '' })
     return
@@ -149,6 +156,15 @@ function collectObject(r: ObjectReader, obj: PlainMap, kind: string, options: Co
     out.namespaces.push({ name: meta.name, labels, implicit: false, source })
     // A nameless object is already an error; it cannot also be a duplicate.
     if (meta.name) out.identities.push({ kind, name: meta.name, source })
+    return
+  }
+  if (kind === CNP_KIND) {
+    // Cluster-scoped: no namespace, nothing for --namespace to check.
+    const meta = readObjectMeta(r, obj, 'subdomain')
+    r.identify(describeClusterNetworkPolicy(meta))
+    if (meta.name) out.identities.push({ kind, name: meta.name, source })
+    const policy = readClusterNetworkPolicy(r, obj, meta)
+    if (policy) out.clusterNetworkPolicies.push(policy)
     return
   }
   const meta = readObjectMeta(r, obj, 'subdomain')

@@ -17,7 +17,8 @@ export const register: RegisterCommand = (program, ctx) => {
   addLiveClusterOptions(program.command('check'))
     .summary('validate manifests like the API server would (exit 0 valid, 2 invalid)')
     .description(
-      'Read and validate the manifests (NetworkPolicy with the API server\'s rules; Namespaces, Pods and workloads) ' +
+      'Read and validate the manifests (NetworkPolicy with the API server\'s rules; ClusterNetworkPolicy ' +
+        '(policy.networking.k8s.io/v1alpha2) as the API server does with its released CRD: schema and CEL rules; Namespaces, Pods and workloads) ' +
         'and print a summary. Every error is listed with file:line, object and field path.',
     )
     .argument('[paths...]', 'manifest files or directories (recursive: .yaml, .yml, .json), or - for stdin; none: the live cluster')
@@ -31,6 +32,7 @@ Exit codes: 0 everything is valid; 2 at least one error (all of them are printed
 Examples:
   netpol check examples/three-tier
   netpol check k8s/ --verbose
+  netpol check guardrails/cluster-network-policies.yaml
   cat policy.yaml | netpol check -`,
     )
     .addHelpText('after', liveClusterHelp('check'))
@@ -42,6 +44,8 @@ Examples:
         count(state.pods.length, 'pod', 'pods'),
         count(state.policies.length, 'policy', 'policies'),
       ]
+      const cnps = state.clusterNetworkPolicies?.length ?? 0
+      if (cnps > 0) parts.push(count(cnps, 'ClusterNetworkPolicy', 'ClusterNetworkPolicies'))
       let line = `${parts.join(', ')} valid`
       if (skipped.length > 0) line += ` (${count(skipped.length, 'object', 'objects')} of other kinds skipped${flags.verbose ? '' : '; --verbose lists them'})`
       ctx.io.stdout(`${line}\n`)
