@@ -16,6 +16,9 @@ import type { Pod, Protocol } from '../model/types.js'
 import { and, copySet, count, emptySet, hasBit, orInto, setBit, transpose, type Bitset } from './bitset.js'
 import type { CompiledPolicy, CompiledRule, EngineIndex } from './engine-index.js'
 import type { Identity } from './identity.js'
+import type { TierLists } from './cluster-policy-index.js'
+import { tierRows } from './tier-pairs.js'
+import type { Outcome } from './verdict.js'
 
 export interface AllPairsResult {
   readonly port: number
@@ -24,9 +27,19 @@ export interface AllPairsResult {
   readonly identities: readonly Identity[]
   /** The state's pods (indexes used by `isAllowedIndex` and `forEachPodPair`). */
   readonly pods: readonly Pod[]
-  /** Destinations identity `s` may reach (identity ids; a pod to itself is not included here). */
+  /**
+   * Destinations identity `s` may reach for certain (identity ids; a pod to itself is not included
+   * here). With ClusterNetworkPolicies, `undefined` and `unknown` pairs are not in it (fail closed).
+   */
   identityRow(s: number): Bitset
   identityAllowed(s: number, d: number): boolean
+  /** True when the state has ClusterNetworkPolicies (then outcomes other than allowed/denied can occur). */
+  readonly tiered: boolean
+  /** Destinations of `s` whose outcome is `undefined` / `unknown` (empty sets without ClusterNetworkPolicies). */
+  identityUndefinedRow(s: number): Bitset
+  identityUnknownRow(s: number): Bitset
+  /** The outcome for state.pods[from] -> state.pods[to] (a pod to itself: allowed). */
+  outcomeIndex(from: number, to: number): Outcome
   /** Ordered identity pairs (s, d) that are allowed (counted on first read, like allowedPodPairs). */
   readonly allowedIdentityPairs: number
   /** Ordered pod pairs (including each pod to itself) that are allowed. */
@@ -76,6 +89,7 @@ export function computeAllPairs(
   egressOf: readonly (readonly CompiledPolicy[])[],
   port: number,
   protocol: Protocol,
+  tiers?: TierLists,
 ): AllPairsResult {
   const size = index.size
   const identities = index.ids.identities
@@ -167,14 +181,25 @@ export function computeAllPairs(
     setBit(openDestinations, d)
     return undefined
   })
-  const colsT = transpose(isolatedCols, size)
-  const allowedRows: Bitset[] = new Array<Bitset>(size)
-  for (let s = 0; s < size; s++) {
-    const r = colsT[s]!
-    const row = rows[s]!
-    for (let w = 0; w < r.length; w++) r[w] = (r[w]! | openDestinations[w]!) & row[w]!
-    allowedRows[s] = r
+  let allowedRows: Bitset[]
+  let undefinedRows: Bitset[] | undefined
+  let unknownRows: Bitset[] | undefined
+  if (tiers !== undefined) {
+    const t = tierRows(index, tiers, port, protocol, rows, cols, (s) => egressOf[s]!.length > 0, (d) => ingressOf[d]!.length > 0)
+    allowedRows = t.allowed
+    undefinedRows = t.undefinedRows
+    unknownRows = t.unknownRows
+  } else {
+    const colsT = transpose(isolatedCols, size)
+    allowedRows = new Array<Bitset>(size)
+    for (let s = 0; s < size; s++) {
+      const r = colsT[s]!
+      const row = rows[s]!
+      for (let w = 0; w < r.length; w++) r[w] = (r[w]! | openDestinations[w]!) & row[w]!
+      allowedRows[s] = r
+    }
   }
+  const none = emptySet(size)
 
   // Counting visits every allowed identity pair, so it only runs when a count is asked for.
   let counts: { identityPairs: number; podPairs: number } | undefined
@@ -214,6 +239,12 @@ export function computeAllPairs(
       for (let j = 0; j < pods.length; j++) f(pods[i]!, pods[j]!, i === j || hasBit(row, podIdentity[j]!))
     }
   }
+  const identityOutcome = (s: number, d: number): Outcome => {
+    if (hasBit(allowedRows[s]!, d)) return 'allowed'
+    if (undefinedRows !== undefined && hasBit(undefinedRows[s]!, d)) return 'undefined'
+    if (unknownRows !== undefined && hasBit(unknownRows[s]!, d)) return 'unknown'
+    return 'denied'
+  }
   return {
     port,
     protocol,
@@ -221,6 +252,10 @@ export function computeAllPairs(
     pods,
     identityRow: (s) => allowedRows[s]!,
     identityAllowed: (s, d) => hasBit(allowedRows[s]!, d),
+    tiered: tiers !== undefined,
+    identityUndefinedRow: (s) => undefinedRows?.[s] ?? none,
+    identityUnknownRow: (s) => unknownRows?.[s] ?? none,
+    outcomeIndex: (from, to) => (from === to ? 'allowed' : identityOutcome(podIdentity[from]!, podIdentity[to]!)),
     get allowedIdentityPairs() {
       return countPairs().identityPairs
     },

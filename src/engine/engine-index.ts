@@ -16,6 +16,7 @@ import { buildIpBlockIndex, ipBlockKey, type IpBlockIndex } from './ip-index.js'
 import { ipBlockMatches, namespaceLabelsOf, type NamespaceLabels } from './peer.js'
 import { formatSelector, matchesSelector, selectorKeys } from '../model/label-selector.js'
 import { comparePolicies } from './isolation.js'
+import { clusterPolicyNeeds } from './cluster-policy.js'
 
 /** One NetworkPolicyPort, ready to test: a numeric range (absent port = whole range) or a name. */
 export type CompiledPort =
@@ -137,8 +138,7 @@ export function buildIndex(state: ClusterState): EngineIndex {
   const blockIds = new Map<string, number>()
   const blocks: IPBlock[] = []
   for (const pod of state.pods) for (const cp of pod.containerPorts) if (cp.name !== undefined) namedPorts.add(namedPortKey(cp.name, cp.protocol))
-  for (const policy of state.policies) {
-    const needs = policyNeeds(policy)
+  for (const needs of [...state.policies.map(policyNeeds), ...(state.clusterNetworkPolicies ?? []).map(clusterPolicyNeeds)]) {
     for (const k of needs.podLabelKeys) referencedKeys.add(k)
     for (const b of needs.blocks) {
       const key = ipBlockKey(b)

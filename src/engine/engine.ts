@@ -52,7 +52,10 @@ import { comparePolicies } from './isolation.js'
 import { describeEndpoint, describePeerMiss, ipBlockMatches, peerMatches } from './peer.js'
 import { matchesSelector, selectorKeys } from '../model/label-selector.js'
 import { describePortMiss } from './port.js'
-import { isLoopback, noRulesDetail, referenceEvaluator, unenforced } from './reference.js'
+import { isLoopback, joinSides, noRulesDetail, referenceEvaluator, unenforced, unenforcedWithTiers } from './reference.js'
+import { compileTiers, compiledRuleHit, type CompiledClusterPolicy, type TierLists } from './cluster-policy-index.js'
+import { clusterPolicySelectsPod, evaluateTier, sideOutcome } from './cluster-policy.js'
+import type { ClusterNetworkPolicy } from '../model/cluster-network-policy-types.js'
 
 export type { AllPairsResult } from './all-pairs.js'
 
@@ -74,6 +77,8 @@ export interface Engine extends Evaluator {
   externalAccess(ip: string, port: number, protocol: Protocol): ExternalAccess
   withPolicy(policy: NetworkPolicy): Engine
   withoutPolicy(namespace: string, name: string): Engine
+  /** Pods a ClusterNetworkPolicy's subject selects (never hostNetwork ones). */
+  clusterSelectedPods(policy: ClusterNetworkPolicy): readonly Pod[]
 }
 
 export interface ExternalAccess {
@@ -90,7 +95,8 @@ interface Other {
 export function createEngine(state: ClusterState): Engine {
   const index = buildIndex(state)
   const compiled = sortCompiled(state.policies.map((p) => compilePolicy(index, p)))
-  return assemble(index, compiled, false)
+  const cnps = state.clusterNetworkPolicies ?? []
+  return assemble(index, compiled, false, undefined, cnps.length > 0 ? compileTiers(index, cnps) : undefined)
 }
 
 function policyLists(index: EngineIndex, compiled: readonly CompiledPolicy[]): { ingressOf: CompiledPolicy[][]; egressOf: CompiledPolicy[][] } {
@@ -135,6 +141,7 @@ function assemble(
   compiled: readonly CompiledPolicy[],
   incremental: boolean,
   lists: { ingressOf: CompiledPolicy[][]; egressOf: CompiledPolicy[][] } = policyLists(index, compiled),
+  tiers?: TierLists,
 ): Engine {
   const { ingressOf, egressOf } = lists
   const state = index.state
@@ -225,12 +232,27 @@ function assemble(
     return { policy: ref, allowedBy, misses }
   }
 
+  const tier = (tierName: 'Admin' | 'Baseline', list: readonly CompiledClusterPolicy[], direction: PolicyType, other: Other, t: Traffic, dest: number) => {
+    const named = dest >= 0 ? index.ids.identities[dest]!.namedPorts : undefined
+    const ip = other.endpoint.kind === 'ip' ? other.endpoint.ip : undefined
+    const views = list.map((cp) => ({ ref: cp.ref, rules: (direction === 'Ingress' ? cp.ingressRules : cp.egressRules).map((r) => r.view) }))
+    return evaluateTier(tierName, views, direction, (pi, ri) => {
+      const cp = list[pi]!
+      return compiledRuleHit((direction === 'Ingress' ? cp.ingressRules : cp.egressRules)[ri]!, other.identity, ip, t.port, t.protocol, named)
+    })
+  }
+
   const side = (direction: PolicyType, subject: Endpoint, subjectId: number, other: Other, t: Traffic, dest: number): DirectionVerdict => {
-    if (subject.kind !== 'pod' || subject.pod.hostNetwork) return unenforced(direction)
+    if (subject.kind !== 'pod' || subject.pod.hostNetwork) return tiers === undefined ? unenforced(direction) : unenforcedWithTiers(direction)
     const list = direction === 'Ingress' ? ingressOf[subjectId]! : egressOf[subjectId]!
     const policies = list.map((cp) => evaluatePolicy(cp, direction, other, t, dest))
     const isolated = policies.length > 0
-    return { direction, enforced: true, isolated, policies, allowed: !isolated || policies.some((e) => e.allowedBy.length > 0) }
+    const npAllowed = !isolated || policies.some((e) => e.allowedBy.length > 0)
+    if (tiers === undefined) return { direction, enforced: true, isolated, policies, allowed: npAllowed }
+    const admin = direction === 'Ingress' ? tiers.adminIngressOf[subjectId]! : tiers.adminEgressOf[subjectId]!
+    const baseline = direction === 'Ingress' ? tiers.baselineIngressOf[subjectId]! : tiers.baselineEgressOf[subjectId]!
+    const result = sideOutcome(tier('Admin', admin, direction, other, t, dest), isolated, npAllowed, () => tier('Baseline', baseline, direction, other, t, dest))
+    return { direction, enforced: true, isolated, policies, allowed: result.outcome === 'allowed', tiers: result }
   }
 
   const evaluate = (t: Traffic): Verdict => {
@@ -239,11 +261,11 @@ function assemble(
     if (from === undefined || to === undefined) return reference().evaluate(t)
     const egress = side('Egress', t.from, from, { identity: to, endpoint: t.to }, t, to)
     const ingress = side('Ingress', t.to, to, { identity: from, endpoint: t.from }, t, to)
-    const loopback = isLoopback(t)
-    return { traffic: t, allowed: loopback || (egress.allowed && ingress.allowed), loopback, egress, ingress }
+    return joinSides(t, egress, ingress)
   }
 
   const isAllowed = (t: Traffic): boolean => {
+    if (tiers !== undefined) return evaluate(t).allowed
     if (isLoopback(t)) return true
     const from = identityOfEndpoint(t.from)
     const to = identityOfEndpoint(t.to)
@@ -290,7 +312,7 @@ function assemble(
     const key = `${port}/${protocol}`
     let r = allPairsCache.get(key)
     if (r === undefined) {
-      r = computeAllPairs(index, ingressOf, egressOf, port, protocol)
+      r = computeAllPairs(index, ingressOf, egressOf, port, protocol, tiers)
       allPairsCache.set(key, r)
     }
     return r
@@ -350,9 +372,15 @@ function assemble(
         setBit(ingress, s)
         continue
       }
-      const e = lists.egress[s]!
-      if (egressAnswer[e] === 0) egressAnswer[e] = sideAllows(lists.egressLists[e]!, 'Egress', other, t, -1) ? 2 : 1
-      if (egressAnswer[e] === 2) setBit(egress, s)
+      if (tiers !== undefined) {
+        // Egress to the address also goes through the tiers (networks, domainNames, nodes peers).
+        const pod = state.pods[identity.pods[0]!]!
+        if (side('Egress', { kind: 'pod', pod }, s, other, { from: { kind: 'pod', pod }, to: endpoint, port, protocol }, -1).allowed) setBit(egress, s)
+      } else {
+        const e = lists.egress[s]!
+        if (egressAnswer[e] === 0) egressAnswer[e] = sideAllows(lists.egressLists[e]!, 'Egress', other, t, -1) ? 2 : 1
+        if (egressAnswer[e] === 2) setBit(egress, s)
+      }
       const i = lists.ingress[s]!
       let allowed: boolean
       if (lists.named[i] === 1) {
@@ -374,7 +402,7 @@ function assemble(
     const same = (p: { namespace: string; name: string }): boolean => p.namespace === remove.namespace && p.name === remove.name
     const policies = state.policies.filter((p) => !same(p))
     if (add !== undefined) policies.push(add)
-    const nextState: ClusterState = { namespaces: state.namespaces, pods: state.pods, policies }
+    const nextState: ClusterState = { ...state, policies }
     if (add !== undefined && !indexCovers(index, add)) return createEngine(nextState)
     const nextIndex: EngineIndex = { ...index, state: nextState }
     const removed = compiled.filter((c) => same(c.policy))
@@ -413,7 +441,7 @@ function assemble(
       nextIngress[id] = relist(ingressOf[id]!, 'ingress', id)
       nextEgress[id] = relist(egressOf[id]!, 'egress', id)
     }
-    return assemble(nextIndex, nextCompiled, true, { ingressOf: nextIngress, egressOf: nextEgress })
+    return assemble(nextIndex, nextCompiled, true, { ingressOf: nextIngress, egressOf: nextEgress }, tiers)
   }
 
   return {
@@ -431,6 +459,11 @@ function assemble(
     allPairs,
     externalAccess,
     withPolicy: (policy) => update(policy, policy),
+    clusterSelectedPods: (policy) => {
+      const cp = tiers?.policies.find((c) => c.policy === policy)
+      if (cp !== undefined) return podsOf(cp.selected)
+      return state.pods.filter((p) => clusterPolicySelectsPod(policy, p, index.nsLabels))
+    },
     withoutPolicy: (namespace, name) => update({ namespace, name }, undefined),
   }
 }

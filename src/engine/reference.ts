@@ -19,15 +19,20 @@
  * policy on the source pod and the ingress policy on the destination pod need to allow the
  * connection."
  *
+ * ClusterNetworkPolicies (cluster-policy.ts): per side, the Admin tier, then the NetworkPolicy
+ * side above (isolation exists only there), then the Baseline tier, then allow.
+ *
  * Project decisions (see also peer.ts): a pod connecting to itself is always allowed (loopback);
  * an external IP or a hostNetwork pod is not enforced on its own side.
  */
-import type { ClusterState, NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort, PolicyType } from '../model/types.js'
+import type { ClusterState, NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort, Pod, PolicyType } from '../model/types.js'
 import { policyRef } from './verdict.js'
 import type { DirectionVerdict, Endpoint, Evaluator, PolicyEvaluation, RuleMatch, RuleMiss, Traffic, Verdict } from './verdict.js'
 import { comparePolicies, policySelectsPod } from './isolation.js'
 import { describeEndpoint, describePeerMiss, namespaceLabelsOf, peerMatches, type NamespaceLabels } from './peer.js'
 import { describePortMiss, policyPortMatches } from './port.js'
+import { clusterPolicyRef, clusterRuleHit, clusterRules, combineOutcomes, evaluateTier, sideOutcome, tierPolicies } from './cluster-policy.js'
+import type { ClusterNetworkPolicyTier } from '../model/cluster-network-policy-types.js'
 
 export function isLoopback(t: Traffic): boolean {
   return t.from.kind === 'pod' && t.to.kind === 'pod' && t.from.pod.namespace === t.to.pod.namespace && t.from.pod.name === t.to.pod.name
@@ -87,24 +92,45 @@ function evaluatePolicy(policy: NetworkPolicy, direction: PolicyType, other: End
   return { policy: ref, allowedBy, misses }
 }
 
+/** A side nothing enforces (external address, hostNetwork pod), in a state with ClusterNetworkPolicies. */
+export function unenforcedWithTiers(direction: PolicyType): DirectionVerdict {
+  return { ...unenforced(direction), tiers: { admin: { tier: 'Admin', policies: [], matches: [], result: 'none' }, decidedBy: 'default', outcome: 'allowed' } }
+}
+
+/** The connection verdict from its sides; `outcome` only when the state has ClusterNetworkPolicies. */
+export function joinSides(t: Traffic, egress: DirectionVerdict, ingress: DirectionVerdict): Verdict {
+  const loopback = isLoopback(t)
+  if (egress.tiers === undefined || ingress.tiers === undefined) {
+    return { traffic: t, allowed: loopback || (egress.allowed && ingress.allowed), loopback, egress, ingress }
+  }
+  const outcome = loopback ? 'allowed' : combineOutcomes(egress.tiers.outcome, ingress.tiers.outcome)
+  return { traffic: t, allowed: outcome === 'allowed', outcome, loopback, egress, ingress }
+}
+
 export function referenceEvaluator(state: ClusterState): Evaluator {
   const nsLabels = namespaceLabelsOf(state.namespaces)
+  const cnps = state.clusterNetworkPolicies ?? []
+  const withTiers = cnps.length > 0
+
+  function tier(tierName: ClusterNetworkPolicyTier, direction: PolicyType, pod: Pod, other: Endpoint, t: Traffic) {
+    const policies = tierPolicies(cnps, tierName, pod, direction, nsLabels).map((p) => ({ ref: clusterPolicyRef(p), rules: clusterRules(p, direction) }))
+    return evaluateTier(tierName, policies, direction, (pi, ri) => clusterRuleHit(policies[pi]!.rules[ri]!, other, t, nsLabels))
+  }
 
   function side(direction: PolicyType, subject: Endpoint, other: Endpoint, t: Traffic): DirectionVerdict {
-    if (subject.kind !== 'pod' || subject.pod.hostNetwork) return unenforced(direction)
+    if (subject.kind !== 'pod' || subject.pod.hostNetwork) return withTiers ? unenforcedWithTiers(direction) : unenforced(direction)
     const pod = subject.pod
     const selecting = state.policies.filter((p) => policySelectsPod(p, pod, direction)).sort(comparePolicies)
     const policies = selecting.map((p) => evaluatePolicy(p, direction, other, t, nsLabels))
     const isolated = policies.length > 0
-    const allowed = !isolated || policies.some((e) => e.allowedBy.length > 0)
-    return { direction, enforced: true, isolated, policies, allowed }
+    const npAllowed = !isolated || policies.some((e) => e.allowedBy.length > 0)
+    if (!withTiers) return { direction, enforced: true, isolated, policies, allowed: npAllowed }
+    const tiers = sideOutcome(tier('Admin', direction, pod, other, t), isolated, npAllowed, () => tier('Baseline', direction, pod, other, t))
+    return { direction, enforced: true, isolated, policies, allowed: tiers.outcome === 'allowed', tiers }
   }
 
   function evaluate(t: Traffic): Verdict {
-    const egress = side('Egress', t.from, t.to, t)
-    const ingress = side('Ingress', t.to, t.from, t)
-    const loopback = isLoopback(t)
-    return { traffic: t, allowed: loopback || (egress.allowed && ingress.allowed), loopback, egress, ingress }
+    return joinSides(t, side('Egress', t.from, t.to, t), side('Ingress', t.to, t.from, t))
   }
 
   return { evaluate, isAllowed: (t) => evaluate(t).allowed }

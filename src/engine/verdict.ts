@@ -6,6 +6,7 @@
  * or why each selecting policy's rules did not match.
  */
 import type { NetworkPolicy, Pod, PolicyType, Protocol, SourceRef } from '../model/types.js'
+import type { ClusterNetworkPolicyRuleAction, ClusterNetworkPolicyTier } from '../model/cluster-network-policy-types.js'
 
 /** One end of a connection: a pod of the cluster, or an address outside it (or not known as a pod). */
 export type Endpoint =
@@ -58,6 +59,61 @@ export interface PolicyEvaluation {
   readonly misses: readonly RuleMiss[]
 }
 
+/**
+ * The decision of a connection or one side, once ClusterNetworkPolicies take part:
+ * - `allowed`, `denied`: proven from the manifests;
+ * - `undefined`: two policies of one tier and priority match with different actions; the API lets an
+ *   implementation apply either, so no answer is right (both are named in the trace);
+ * - `unknown`: the answer depends on facts netpol cannot see offline: which addresses a
+ *   `domainNames` peer resolves to, or which addresses a `nodes` peer means.
+ * Anything but `allowed` is treated as not allowed wherever a yes/no is needed (fail closed).
+ */
+export type Outcome = 'allowed' | 'denied' | 'undefined' | 'unknown'
+
+export interface ClusterPolicyRef {
+  readonly name: string
+  readonly tier: ClusterNetworkPolicyTier
+  readonly priority: number
+  readonly source: SourceRef
+}
+
+/** Why a rule matched only possibly: its peer is a `domainNames` or a `nodes` peer. */
+export type MaybeReason = 'domainNames' | 'nodes'
+
+/** One ClusterNetworkPolicy rule that matched the traffic (or may match it, see `maybe`). */
+export interface TierRuleMatch {
+  readonly policy: ClusterPolicyRef
+  readonly direction: PolicyType
+  readonly ruleIndex: number
+  /** The rule's `name`, when written. */
+  readonly ruleName?: string
+  readonly action: ClusterNetworkPolicyRuleAction
+  /** Index into from/to of the first peer that matched. */
+  readonly peerIndex: number
+  /** Index into protocols; absent when the rule has none (every protocol and port). */
+  readonly protocolIndex?: number
+  /** Present when the match cannot be proven offline. */
+  readonly maybe?: MaybeReason
+  readonly source: SourceRef
+}
+
+/**
+ * One tier's part of a side. `policies` are the tier's policies selecting the subject pod with
+ * rules of this direction, in evaluation order (priority, then name). `matches` are, per
+ * priority, each policy's first matching rule, and the rules before it that may match, up to and
+ * including the priority that decided. `result` is the action that decided, `undefined` for a
+ * conflict at one priority, `none` when no rule matched.
+ */
+export interface TierVerdict {
+  readonly tier: ClusterNetworkPolicyTier
+  readonly policies: readonly ClusterPolicyRef[]
+  readonly matches: readonly TierRuleMatch[]
+  readonly result: ClusterNetworkPolicyRuleAction | 'none' | 'undefined'
+}
+
+/** Which layer decided a side: an Admin or Baseline rule, NetworkPolicy isolation, or the default allow. */
+export type DecidedBy = 'Admin' | 'NetworkPolicy' | 'Baseline' | 'default'
+
 export interface DirectionVerdict {
   readonly direction: PolicyType
   /**
@@ -69,13 +125,31 @@ export interface DirectionVerdict {
   readonly isolated: boolean
   /** Every selecting policy of this direction, in a stable order (namespace, name). */
   readonly policies: readonly PolicyEvaluation[]
+  /** True only when the side's outcome is `allowed`. */
   readonly allowed: boolean
+  /**
+   * Present only when the state has ClusterNetworkPolicies (so verdicts of states without them are
+   * unchanged). `admin`/`baseline` are the tiers evaluated; the Baseline tier is absent when the
+   * Admin tier or NetworkPolicy decided. `policies`/`isolated` above are still the NetworkPolicy
+   * side, also when a tier decided before it.
+   */
+  readonly tiers?: {
+    readonly admin: TierVerdict
+    readonly baseline?: TierVerdict
+    readonly decidedBy: DecidedBy
+    readonly outcome: Outcome
+  }
 }
 
 export interface Verdict {
   readonly traffic: Traffic
-  /** Egress of the source and ingress of the destination both allow. */
+  /** Egress of the source and ingress of the destination both allow (`outcome` is `allowed`). */
   readonly allowed: boolean
+  /**
+   * Present only when the state has ClusterNetworkPolicies: `denied` when a side denies, else
+   * `undefined` or `unknown` when a side is, else `allowed`.
+   */
+  readonly outcome?: Outcome
   /** A pod connecting to itself never leaves its network namespace: always allowed, never filtered. */
   readonly loopback: boolean
   readonly egress: DirectionVerdict
