@@ -24,9 +24,9 @@ import { createNftDataplane } from '../src/agent/nft-dataplane.js'
 import { rulesetStats } from '../src/agent/ruleset-stats.js'
 import { compileRuleset, rulesetIndex } from '../src/dataplane/compile-ruleset.js'
 import type { ClusterState } from '../src/model/types.js'
-import { TestApiServer, type ApiObject, type Resource } from '../test/agent/test-api-server.js'
-import { clusterManifests } from './cluster-manifests.js'
-import { DEFAULT_SEED, generateCluster } from './generate-cluster.js'
+import { TestApiServer, type ApiObject, type Resource } from '../testing/test-api-server.js'
+import { clusterManifests } from '../testing/cluster-manifests.js'
+import { DEFAULT_SEED, generateCluster } from '../testing/generate-cluster.js'
 
 const SIZE = { pods: 5_000, namespaces: 250, policies: 2_000 }
 const SAMPLES_PER_KIND = Number(process.env.AGENT_BENCH_SAMPLES ?? 30)

@@ -30,7 +30,7 @@ import { parseNftScript, runHook } from '../src/dataplane/nft-interpreter.js'
 import { parseIp } from '../src/model/cidr.js'
 import { formatBytes, formatCount, formatMs } from './bench-table.js'
 import { BENCH_NODE, dataplaneBenchState } from './dataplane-cluster.js'
-import { createParallelPaths, firstLine } from './dataplane-topology.js'
+import { createParallelPaths, firstLine } from '../testing/dataplane-topology.js'
 
 const SIZES = [0, 100, 1000, 5000]
 type Variant = 'unselected' | 'selected'

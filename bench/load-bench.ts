@@ -8,8 +8,8 @@
  */
 import { loadManifestText, mergeLoadResults } from '../src/cluster/load-manifests.js'
 import { readManifestDocuments, readYamlManifestDocuments } from '../src/model/yaml-documents.js'
-import { clusterManifests, type ManifestFile, type ManifestStyle } from './cluster-manifests.js'
-import { DEFAULT_SEED, generateCluster, SIZES, type SizeName } from './generate-cluster.js'
+import { clusterManifests, type ManifestFile, type ManifestStyle } from '../testing/cluster-manifests.js'
+import { DEFAULT_SEED, generateCluster, SIZES, type SizeName } from '../testing/generate-cluster.js'
 
 const USAGE = `usage: npm run bench:load -- [--sizes S,M,L] [--runs N] [--json FILE]
 

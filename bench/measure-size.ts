@@ -15,9 +15,9 @@ import { compileRuleset } from '../src/dataplane/compile-ruleset.js'
 import { explainVerdict, resolveEndpoint, resolveExplainPort } from '../src/analyze/explain.js'
 import { loadManifestText, mergeLoadResults } from '../src/cluster/load-manifests.js'
 import type { AllPairsResult, SizeResult, SizeSpec } from './bench-result.js'
-import { generateCluster, type GeneratedCluster } from './generate-cluster.js'
-import { clusterManifests } from './cluster-manifests.js'
-import { createPrng, type Prng } from './prng.js'
+import { generateCluster, type GeneratedCluster } from '../testing/generate-cluster.js'
+import { clusterManifests } from '../testing/cluster-manifests.js'
+import { createPrng, type Prng } from '../testing/prng.js'
 import { buildFastEngine, type FastAllPairs, type FastEngine, type PolicyChange } from './fast-engine-adapter.js'
 
 export interface MeasureOptions {

@@ -19,8 +19,8 @@ import { fileURLToPath } from 'node:url'
 import type { BenchResult, SizeResult, SizeSpec } from './bench-result.js'
 import { judgeTargets } from './bench-result.js'
 import { formatMs, renderTable } from './bench-table.js'
-import { clusterManifests, type ManifestStyle } from './cluster-manifests.js'
-import { DEFAULT_SEED, generateCluster, SIZES, type SizeName } from './generate-cluster.js'
+import { clusterManifests, type ManifestStyle } from '../testing/cluster-manifests.js'
+import { DEFAULT_SEED, generateCluster, SIZES, type SizeName } from '../testing/generate-cluster.js'
 import { measureSize } from './measure-size.js'
 
 export interface BenchOptions {

@@ -7,7 +7,7 @@ import { pino } from 'pino'
 import { Agent, type AgentOptions } from '../../src/agent/agent.js'
 import { createAgentMetrics, type AgentMetrics } from '../../src/agent/agent-metrics.js'
 import { recordingDataplane, type RecordingDataplane } from './recording-dataplane.js'
-import type { TestApiServer } from './test-api-server.js'
+import type { TestApiServer } from '../../testing/test-api-server.js'
 import { KubeConfig } from '@kubernetes/client-node'
 
 export interface AgentHarness {

@@ -5,7 +5,7 @@ import { createAgentMetrics } from '../../src/agent/agent-metrics.js'
 import { recordingDataplane } from './recording-dataplane.js'
 import { namespaceObject, podObject, policyObject, sleep, waitFor } from './api-objects.js'
 import { isolated, metricValue, startAgent, type AgentHarness } from './agent-harness.js'
-import { TestApiServer } from './test-api-server.js'
+import { TestApiServer } from '../../testing/test-api-server.js'
 
 describe('agent readiness and liveness', () => {
   let api: TestApiServer

@@ -23,7 +23,7 @@ import { planTopology, type LabPlan } from '../../src/lab/topology.js'
 import type { ClusterState, NetworkPolicy, Pod } from '../../src/model/types.js'
 import { cluster, ns, pod, tcp, uniqueLabName } from '../lab/fixtures.js'
 import { waitFor } from './api-objects.js'
-import { TestApiServer, type ApiObject } from './test-api-server.js'
+import { TestApiServer, type ApiObject } from '../../testing/test-api-server.js'
 
 const root = join(import.meta.dirname, '..', '..')
 const cli = join(root, 'bin', 'netpol')

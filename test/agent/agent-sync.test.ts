@@ -5,7 +5,7 @@ import { Agent } from '../../src/agent/agent.js'
 import { createAgentMetrics } from '../../src/agent/agent-metrics.js'
 import { namespaceObject, podObject, policyObject, sleep, waitFor } from './api-objects.js'
 import { recordingDataplane, type RecordingDataplane } from './recording-dataplane.js'
-import { TestApiServer } from './test-api-server.js'
+import { TestApiServer } from '../../testing/test-api-server.js'
 
 /** Local pod IPs in a dispatch map of the compiled script: the pods isolated on that side. */
 function isolated(script: string | undefined, side: 'in' | 'eg'): string[] {

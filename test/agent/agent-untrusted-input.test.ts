@@ -9,7 +9,7 @@ import { REJECT_REASONS } from '../../src/agent/api-envelope.js'
 import type { ResourceName } from '../../src/agent/agent.js'
 import { namespaceObject, podObject, policyObject, waitFor } from './api-objects.js'
 import { isolated, metricValue, startAgent, type AgentHarness } from './agent-harness.js'
-import { TestApiServer, type ApiObject, type Resource } from './test-api-server.js'
+import { TestApiServer, type ApiObject, type Resource } from '../../testing/test-api-server.js'
 
 const GOOD = ['10.1.0.10', '10.1.0.11']
 /** A pod in another namespace that no policy admits: its address must never appear in a ruleset. */

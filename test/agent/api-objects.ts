@@ -1,7 +1,7 @@
 /**
  * @module Raw API objects for tests, shaped as the API server stores them.
  */
-import type { ApiObject } from './test-api-server.js'
+import type { ApiObject } from '../../testing/test-api-server.js'
 
 export function namespaceObject(name: string, labels: Record<string, string> = {}): ApiObject {
   return { metadata: { name, labels: { 'kubernetes.io/metadata.name': name, ...labels } }, spec: { finalizers: ['kubernetes'] }, status: { phase: 'Active' } }

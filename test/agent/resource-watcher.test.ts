@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { ResourceWatcher } from '../../src/agent/resource-watcher.js'
 import { podObject, sleep, waitFor } from './api-objects.js'
-import { TestApiServer } from './test-api-server.js'
+import { TestApiServer } from '../../testing/test-api-server.js'
 
 function names(w: ResourceWatcher): string[] {
   return [...w.objects()].map((o) => `${o.metadata?.namespace}/${o.metadata?.name}`).sort()

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
-import { generateCluster } from '../../bench/generate-cluster.js'
+import { generateCluster } from '../../testing/generate-cluster.js'
 import { createEngine } from '../../src/engine/engine.js'
 import { referenceEvaluator } from '../../src/engine/reference.js'
 import { ipBlockMatches } from '../../src/engine/peer.js'

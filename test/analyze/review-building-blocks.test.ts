@@ -82,7 +82,7 @@ describe('port classes and address ranges', () => {
 
 describe('group reachability', () => {
   it('the fast engine all-pairs path agrees with pair-by-pair evaluation (generated clusters, every grouping)', async () => {
-    const { generateCluster } = await import('../../bench/generate-cluster.js')
+    const { generateCluster } = await import('../../testing/generate-cluster.js')
     const { createEngine } = await import('../../src/engine/engine.js')
     const { referenceEvaluator } = await import('../../src/engine/reference.js')
     const { groupEnds, groupReachability } = await import('../../src/analyze/group-reachability.js')

@@ -73,3 +73,43 @@ describe('layer order of src/', () => {
     expect(importsOf(text)).toEqual(['../cli/x.js', '../lab/y.js', './z.js', '../agent/w.js'])
   })
 })
+
+describe('src, tests, benchmarks and the helpers they share', () => {
+  const ROOT = resolve(SRC, '..')
+  /** The top folder of a file or import target: src, testing, test, bench, or something else. */
+  const topOf = (file: string): string => relative(ROOT, file).split(sep)[0]!
+  /** What each top folder may import (relative imports; packages are judged by package.json). */
+  const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
+    src: ['src'],
+    testing: ['src', 'testing'],
+    bench: ['src', 'testing', 'bench'],
+    test: ['src', 'testing', 'test'],
+  }
+  const wrongImports = (top: string): string[] =>
+    sourceFiles(join(ROOT, top)).flatMap((file) =>
+      importsOf(readFileSync(file, 'utf8'))
+        .filter((spec) => spec.startsWith('.'))
+        .filter((spec) => {
+          const to = topOf(resolve(dirname(file), spec))
+          // test/bench/ holds the tests of the benchmarks' own code (argument parsing, tables, targets).
+          if (to === 'bench' && relative(ROOT, file).startsWith(`test${sep}bench${sep}`)) return false
+          return !MAY_IMPORT[top]!.includes(to)
+        })
+        .map((spec) => `${relative(ROOT, file)} imports ${spec}`),
+    )
+
+  it('src/ imports nothing from tests, benchmarks or testing/, so the production build emits dist/src only', () => {
+    expect(wrongImports('src')).toEqual([])
+    const build = JSON.parse(readFileSync(join(ROOT, 'tsconfig.build.json'), 'utf8')) as { include: string[] }
+    expect(build.include).toEqual(['src/**/*.ts'])
+  })
+
+  it('testing/ (helpers shared by tests and benchmarks) imports only src/ and itself', () => {
+    expect(wrongImports('testing')).toEqual([])
+  })
+
+  it('bench/ never imports test/, and test/ imports bench/ only in the tests of the benchmarks (test/bench/)', () => {
+    expect(wrongImports('bench')).toEqual([])
+    expect(wrongImports('test')).toEqual([])
+  })
+})

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { namespaceObject, podObject, policyObject } from '../agent/api-objects.js'
-import { TestApiServer } from '../agent/test-api-server.js'
+import { TestApiServer } from '../../testing/test-api-server.js'
 import { runCliInProcess, type CliRun } from './run-cli-in-process.js'
 
 describe('matrix, list, explain and check read a live cluster when given no PATH', () => {

@@ -6,7 +6,7 @@ import { loadLiveCluster } from '../../src/cluster/live-source.js'
 import { loadManifestText } from '../../src/cluster/load-manifests.js'
 import { InputError } from '../../src/model/diagnostic.js'
 import { namespaceObject, podObject, policyObject } from '../agent/api-objects.js'
-import { TestApiServer } from '../agent/test-api-server.js'
+import { TestApiServer } from '../../testing/test-api-server.js'
 
 describe('loadLiveCluster reads a live cluster like kubectl', () => {
   let api: TestApiServer

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createTopology, firstLine, SERVER_SOURCE, type Topology } from '../../bench/dataplane-topology.js'
+import { createTopology, firstLine, SERVER_SOURCE, type Topology } from '../../testing/dataplane-topology.js'
 import { compileRuleset } from '../../src/dataplane/compile-ruleset.js'
 import { createDenyLogFollower, parseDenySetListing, parseNftDuration, readDenyLog } from '../../src/dataplane/deny-log.js'
 import { applyRuleset } from '../../src/dataplane/nft.js'

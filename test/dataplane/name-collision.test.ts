@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createTopology, firstLine, SERVER_SOURCE, type Topology } from '../../bench/dataplane-topology.js'
+import { createTopology, firstLine, SERVER_SOURCE, type Topology } from '../../testing/dataplane-topology.js'
 import { compileRuleset, rulesetIndex } from '../../src/dataplane/compile-ruleset.js'
 import { applyRuleset, readPolicyCounters } from '../../src/dataplane/nft.js'
 import { parseNftScript } from '../../src/dataplane/nft-interpreter.js'

@@ -2,7 +2,7 @@
  * Test helpers: a two-pod topology with servers, and real TCP/UDP probes from inside pod namespaces.
  */
 import type { ChildProcess } from 'node:child_process'
-import { collectOutput, type Topology } from '../../bench/dataplane-topology.js'
+import { collectOutput, type Topology } from '../../testing/dataplane-topology.js'
 
 const TCP_CLIENT = `
 import net from 'node:net'

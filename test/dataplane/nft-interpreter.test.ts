@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createTopology, type Topology } from '../../bench/dataplane-topology.js'
+import { createTopology, type Topology } from '../../testing/dataplane-topology.js'
 import { NftParseError, parseNftScript } from '../../src/dataplane/nft-interpreter.js'
 
 /** Two declarations of one chain, one set and one counter in one script, as a name collision would write them. */

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { collectOutput, createTopology, firstLine, SERVER_SOURCE, type Topology } from '../../bench/dataplane-topology.js'
+import { collectOutput, createTopology, firstLine, SERVER_SOURCE, type Topology } from '../../testing/dataplane-topology.js'
 import { compileRuleset, rulesetIndex } from '../../src/dataplane/compile-ruleset.js'
 import { applyRuleset, deleteTable, NftError, readPolicyCounters, runNft, standInScript, standInTableName, tableExists } from '../../src/dataplane/nft.js'
 import type { ClusterState } from '../../src/model/types.js'

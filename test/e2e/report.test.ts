@@ -6,8 +6,8 @@ import { chromium } from 'playwright-core'
 import { runCliInProcess } from '../cli/run-cli-in-process.js'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { generateCluster } from '../../bench/generate-cluster.js'
-import { clusterManifests } from '../../bench/cluster-manifests.js'
+import { generateCluster } from '../../testing/generate-cluster.js'
+import { clusterManifests } from '../../testing/cluster-manifests.js'
 
 const BROWSER_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run']
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { namespaceObject, podObject, policyObject } from '../agent/api-objects.js'
-import { TestApiServer } from '../agent/test-api-server.js'
+import { TestApiServer } from '../../testing/test-api-server.js'
 import { runCliInProcess } from '../cli/run-cli-in-process.js'
 
 describe('diff, lint, test and report against a live cluster', () => {

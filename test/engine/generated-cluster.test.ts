@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest'
-import { generateCluster, SIZES } from '../../bench/generate-cluster.js'
+import { generateCluster, SIZES } from '../../testing/generate-cluster.js'
 import type { Protocol } from '../../src/model/types.js'
 import { expectAllPairsAgree } from './all-pairs-agreement.js'
 

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { namespaceObject, podObject, policyObject } from '../../agent/api-objects.js'
-import { TestApiServer } from '../../agent/test-api-server.js'
+import { TestApiServer } from '../../../testing/test-api-server.js'
 import { runCliInProcess } from '../run-cli-in-process.js'
 
 function ownedBy(pod: ReturnType<typeof podObject>, kind: string, name: string): ReturnType<typeof podObject> {

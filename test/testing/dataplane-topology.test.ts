@@ -1,7 +1,7 @@
 import { execFile, spawnSync } from 'node:child_process'
 import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
-import { createTopology, removeStaleTopologies } from '../../bench/dataplane-topology.js'
+import { createTopology, removeStaleTopologies } from '../../testing/dataplane-topology.js'
 
 const run = promisify(execFile)
 

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest'
-import { generateCluster, POD_CIDR, PODS_PER_NODE, SIZES } from '../../bench/generate-cluster.js'
+import { generateCluster, POD_CIDR, PODS_PER_NODE, SIZES } from '../../testing/generate-cluster.js'
 import { cidrContainsIp, parseCidr, parseIp } from '../../src/model/cidr.js'
 import { NAMESPACE_NAME_LABEL, qualifiedName } from '../../src/model/types.js'
 

@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest'
 import { parseAllDocuments } from 'yaml'
-import { clusterManifests } from '../../bench/cluster-manifests.js'
-import { generateCluster, SIZES } from '../../bench/generate-cluster.js'
+import { clusterManifests } from '../../testing/cluster-manifests.js'
+import { generateCluster, SIZES } from '../../testing/generate-cluster.js'
 import { loadManifestText, mergeLoadResults } from '../../src/cluster/load-manifests.js'
 import type { ClusterState } from '../../src/model/types.js'
 
