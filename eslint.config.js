@@ -4,7 +4,7 @@ import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'test-results/', 'bench/results/'] },
+  { ignores: ['dist/', 'node_modules/', 'test-results/', 'bench/results/', 'vendor/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

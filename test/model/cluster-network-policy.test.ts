@@ -130,7 +130,10 @@ spec:
     const dir = new URL('../../vendor/network-policy-api/v1alpha2/conformance/', import.meta.url).pathname
     const files: string[] = []
     const walk = (d: string): void => {
-      for (const n of readdirSync(d)) statSync(join(d, n)).isDirectory() ? walk(join(d, n)) : files.push(join(d, n))
+      for (const n of readdirSync(d)) {
+        if (statSync(join(d, n)).isDirectory()) walk(join(d, n))
+        else files.push(join(d, n))
+      }
     }
     walk(dir)
     let read = 0
