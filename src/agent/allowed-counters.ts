@@ -1,0 +1,57 @@
+/**
+ * @module Reads the kernel's per-policy counters of allowed new connections into
+ * netpol_agent_allowed_connections_total (on every scrape and every counterPollIntervalMs; never
+ * on the sync path: listing a large table takes nft seconds). What the old table counted after the
+ * last read is lost when a sync replaces it.
+ */
+import type { Logger } from 'pino'
+import type { AgentDataplane, CompiledRuleset } from './agent-dataplane.js'
+import type { AgentMetrics } from './agent-metrics.js'
+import { errorText } from './error-text.js'
+
+export class AllowedCounters {
+  private collecting: Promise<void> | undefined
+  /** The last value read per counter, for the ruleset it was read from. */
+  private baseline = new Map<string, number>()
+  private baselineOf: CompiledRuleset | undefined
+
+  constructor(
+    private readonly dataplane: Pick<AgentDataplane, 'readCounters'>,
+    private readonly metrics: AgentMetrics,
+    private readonly log: Logger,
+    /** The ruleset in the kernel now (undefined before the first apply). */
+    private readonly applied: () => CompiledRuleset | undefined,
+  ) {}
+
+  /** One nft listing at a time: concurrent callers share it. */
+  collect(): Promise<void> {
+    this.collecting ??= this.readOnce().finally(() => (this.collecting = undefined))
+    return this.collecting
+  }
+
+  private async readOnce(): Promise<void> {
+    const applied = this.applied()
+    if (!this.dataplane.readCounters || !applied) return
+    let values: ReadonlyMap<string, number>
+    try {
+      values = await this.dataplane.readCounters()
+    } catch (err) {
+      this.log.warn({ event: 'counters-error', err: errorText(err) }, 'cannot read nft counters')
+      return
+    }
+    if (this.applied() !== applied) return // replaced meanwhile: these values belong to a table that is gone
+    // A new table's counters start at zero.
+    if (this.baselineOf !== applied) {
+      this.baseline = new Map()
+      this.baselineOf = applied
+    }
+    for (const c of applied.allowCounters) {
+      const v = values.get(c.name)
+      if (v === undefined) continue
+      const prev = this.baseline.get(c.name) ?? 0
+      const delta = v >= prev ? v - prev : v
+      if (delta > 0) this.metrics.allowedConnections.inc({ direction: c.side, namespace: c.namespace, policy: c.policy }, delta)
+      this.baseline.set(c.name, v)
+    }
+  }
+}

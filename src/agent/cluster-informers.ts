@@ -1,0 +1,130 @@
+/**
+ * @module The agent's view of the API server: one informer (resource-watcher.ts) per resource it
+ * needs (Namespaces, Pods, NetworkPolicies), each reporting its API errors, refused input, lists
+ * and events to the logs and metrics, and calling `onChange` whenever its store changed.
+ */
+import type { KubeConfig } from '@kubernetes/client-node'
+import type { Logger } from 'pino'
+import type { AgentMetrics } from './agent-metrics.js'
+import type { ResourceKind } from './api-envelope.js'
+import { errorText } from './error-text.js'
+import { ResourceWatcher, type ResourceWatcherOptions } from './resource-watcher.js'
+import type { ClusterObjects } from './sync-step.js'
+
+export type ResourceName = 'namespaces' | 'pods' | 'networkpolicies'
+
+const RESOURCES: readonly ResourceName[] = ['namespaces', 'pods', 'networkpolicies']
+
+const PATHS: Record<ResourceName, string> = {
+  namespaces: '/api/v1/namespaces',
+  pods: '/api/v1/pods',
+  networkpolicies: '/apis/networking.k8s.io/v1/networkpolicies',
+}
+
+const KINDS: Record<ResourceName, ResourceKind> = {
+  namespaces: { kind: 'Namespace', namespaced: false },
+  pods: { kind: 'Pod', namespaced: true },
+  networkpolicies: { kind: 'NetworkPolicy', namespaced: true },
+}
+
+/** Options passed to each resource's watcher as they are. */
+export type WatchTuning = Pick<
+  ResourceWatcherOptions,
+  'backoffInitialMs' | 'backoffMaxMs' | 'watchTimeoutSeconds' | 'idleTimeoutMs' | 'pageSize' | 'maxLineBytes' | 'maxListPageBytes' | 'limits' | 'getPage'
+>
+
+export interface ClusterInformersOptions {
+  readonly kubeConfig: KubeConfig
+  readonly metrics: AgentMetrics
+  readonly logger: Logger
+  readonly watch?: WatchTuning
+  /** A store changed. */
+  readonly onChange: () => void
+  /** Whether a ruleset is in force (said in the error lines: an outage never touches it). */
+  readonly rulesetKept: () => boolean
+}
+
+export class ClusterInformers {
+  readonly watchers: Readonly<Record<ResourceName, ResourceWatcher>>
+  private rejectedCount = 0
+
+  constructor(options: ClusterInformersOptions) {
+    const { metrics, logger: log } = options
+    const make = (name: ResourceName): ResourceWatcher =>
+      new ResourceWatcher({
+        kubeConfig: options.kubeConfig,
+        path: PATHS[name],
+        name,
+        resource: KINDS[name],
+        ...options.watch,
+        onChange: options.onChange,
+        onReject: (reason, detail, retryInMs) => {
+          this.rejectedCount++
+          metrics.rejectedObjects.inc({ resource: name, reason })
+          log.error(
+            { event: 'rejected', resource: name, reason, detail, retryInMs, rulesetKept: options.rulesetKept() },
+            `${name}: refused input from the API server (${reason}: ${detail}); keeping the last good ${name} and relisting in ${retryInMs} ms`,
+          )
+        },
+        onError: (err, retryInMs) => {
+          metrics.apiErrors.inc({ resource: name })
+          const rulesetKept = options.rulesetKept()
+          log.warn(
+            { event: 'api-error', resource: name, err: errorText(err), retryInMs, rulesetKept },
+            `${name}: API error, retrying in ${retryInMs} ms; ${rulesetKept ? 'the applied ruleset stays in force' : 'nothing is applied until every resource has been listed'}`,
+          )
+        },
+        onList: (items, resourceVersion) => {
+          metrics.relists.inc({ resource: name })
+          log.info({ event: 'list', resource: name, items, resourceVersion }, `listed ${items} ${name}`)
+        },
+        onWatchEvent: (type) => metrics.watchEvents.inc({ resource: name, type }),
+      })
+    this.watchers = { namespaces: make('namespaces'), pods: make('pods'), networkpolicies: make('networkpolicies') }
+  }
+
+  start(): void {
+    for (const name of RESOURCES) this.watchers[name].start()
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(RESOURCES.map((name) => this.watchers[name].stop()))
+  }
+
+  /** Every resource has been listed once: the stores are a whole view (never apply a partial one). */
+  allSynced(): boolean {
+    return RESOURCES.every((name) => this.watchers[name].synced)
+  }
+
+  /** The stores' current objects. */
+  objects(): ClusterObjects {
+    return { namespaces: this.watchers.namespaces.objects(), pods: this.watchers.pods.objects(), networkpolicies: this.watchers.networkpolicies.objects() }
+  }
+
+  /** Inputs refused since start (see netpol_agent_rejected_objects_total). */
+  get rejected(): number {
+    return this.rejectedCount
+  }
+
+  per<T>(f: (w: ResourceWatcher) => T): Record<ResourceName, T> {
+    return { namespaces: f(this.watchers.namespaces), pods: f(this.watchers.pods), networkpolicies: f(this.watchers.networkpolicies) }
+  }
+
+  /** Why the watches make the agent not ready: a resource never watched, or without a live watch for `graceMs` (performance.now() clock). */
+  watchProblems(now: number, graceMs: number): string[] {
+    const problems: string[] = []
+    for (const name of RESOURCES) {
+      const w = this.watchers[name]
+      if (w.connected) continue
+      const since = w.connectionChangedAt
+      if (since === 0) problems.push(`${name}: no watch has been open yet`)
+      else if (now - since >= graceMs) problems.push(`${name}: no live watch for ${seconds(now - since)}`)
+    }
+    return problems
+  }
+}
+
+/** A duration for /readyz: tenths of seconds. */
+export function seconds(ms: number): string {
+  return `${Math.round(ms / 100) / 10} s`
+}
