@@ -119,7 +119,8 @@ export class Agent {
       canRun: () => this.informers.allSynced(),
       run: (batch) => this.sync(batch),
       // A throw past syncStep is a bug: reported and retried as a failed sync.
-      onRunError: (error, retryInMs) => this.settle({ result: 'sync-error', error, endedAt: performance.now() }, { since: undefined, resync: false, retryInMs }),
+      onRunError: (error, retryInMs) =>
+        this.settle({ result: 'sync-error', error, endedAt: performance.now() }, { since: undefined, resync: false, retryInMs }),
     })
     this.counters = new AllowedCounters(options.dataplane, options.metrics, this.log, () => this.record.applied)
     this.denied = new DeniedConnections({
@@ -220,6 +221,7 @@ export class Agent {
 /** A duration option: a finite number >= 0 (timers are safe for any such value, see long-timer.ts). */
 function duration(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw new RangeError(`Agent option ${name} must be a finite number >= 0, got ${String(value)}`)
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0)
+    throw new RangeError(`Agent option ${name} must be a finite number >= 0, got ${String(value)}`)
   return value
 }

@@ -38,7 +38,13 @@ export class SyncReporter {
       const err = errorText(outcome.error)
       metrics.syncErrors.inc()
       log.error(
-        { event: 'sync-error', err, stack: outcome.error instanceof Error ? outcome.error.stack : undefined, retryInMs: ctx.retryInMs, rulesetKept: ctx.rulesetKept },
+        {
+          event: 'sync-error',
+          err,
+          stack: outcome.error instanceof Error ? outcome.error.stack : undefined,
+          retryInMs: ctx.retryInMs,
+          rulesetKept: ctx.rulesetKept,
+        },
         `building or compiling the ruleset failed; the previous ruleset stays in force; retrying in ${ctx.retryInMs} ms`,
       )
       return

@@ -43,7 +43,14 @@ export type SyncOutcome =
   /** The state compiles to the ruleset already applied: nothing was done. */
   | { readonly result: 'unchanged'; readonly built: LiveStateResult; readonly compiled: CompiledRuleset; readonly phases: SyncPhases; readonly endedAt: number }
   /** nft refused the ruleset: the previous one stays in force. */
-  | { readonly result: 'apply-error'; readonly error: unknown; readonly built: LiveStateResult; readonly compiled: CompiledRuleset; readonly phases: SyncPhases; readonly endedAt: number }
+  | {
+      readonly result: 'apply-error'
+      readonly error: unknown
+      readonly built: LiveStateResult
+      readonly compiled: CompiledRuleset
+      readonly phases: SyncPhases
+      readonly endedAt: number
+    }
   | {
       readonly result: 'applied'
       readonly built: LiveStateResult

@@ -232,4 +232,3 @@ describe('sync scheduler: a bounded-frequency runner', () => {
     expect(runs).toHaveLength(0)
   })
 })
-

@@ -17,7 +17,10 @@ const stored = (o: Record<string, unknown>): RawObject => {
 function objects(policies: Record<string, unknown>[] = []): ClusterObjects {
   return {
     namespaces: [stored(namespaceObject('prod'))],
-    pods: [stored(podObject('prod', 'web', { ip: '10.1.0.10', node: 'node-a', labels: { app: 'web' } })), stored(podObject('prod', 'db', { ip: '10.1.0.11', node: 'node-b' }))],
+    pods: [
+      stored(podObject('prod', 'web', { ip: '10.1.0.10', node: 'node-a', labels: { app: 'web' } })),
+      stored(podObject('prod', 'db', { ip: '10.1.0.11', node: 'node-b' })),
+    ],
     networkpolicies: policies.map(stored),
   }
 }
