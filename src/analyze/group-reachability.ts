@@ -9,8 +9,8 @@
  *   resolves to them) share one all-pairs computation;
  * - identities (pods every selector and peer treats alike) with the same row of allowed
  *   destinations share one pass over that row, folded into groups as a bit set;
- * - address ranges covered by the same ipBlocks share one answer (`engine.externalAccess`, one
- *   bit set over identities per range class and port class).
+ * - address ranges covered by the same ipBlocks share one answer (`engine.externalAccessPorts`, one
+ *   bit mask over the distinct port classes per identity and range class).
  * So the cost grows with identities, groups, distinct rows and ipBlocks, not with pods² or with
  * ranges × groups × pods. Any other evaluator is asked pair by pair (the straightforward
  * computation the property tests compare with).
@@ -18,7 +18,8 @@
 import { ipBlockRanges, type IpRange } from '../model/cidr.js'
 import { qualifiedName, type ClusterState, type Protocol } from '../model/types.js'
 import type { Endpoint, Evaluator, Traffic } from '../engine/verdict.js'
-import type { AllPairsResult, ExternalAccess } from '../engine/engine.js'
+import type { AllPairsResult, ExternalAccessPorts, PortQuery } from '../engine/engine.js'
+import type { Identity } from '../engine/identity.js'
 import { equalSets, hasBit, hashSet, type Bitset } from '../engine/bitset.js'
 import type { ExternalRange } from './external-ranges.js'
 import { groupLabel, podGroup, type GroupBy } from './group.js'
@@ -88,13 +89,14 @@ export interface Reachability {
 
 interface BulkEngine extends Evaluator {
   readonly state: ClusterState
+  readonly identities: readonly Identity[]
   allPairs(port: number, protocol: Protocol): AllPairsResult
-  externalAccess(ip: string, port: number, protocol: Protocol): ExternalAccess
+  externalAccessPorts(ip: string, ports: readonly PortQuery[]): ExternalAccessPorts
 }
 
 function bulkFor(evaluator: Evaluator, state: ClusterState): BulkEngine | undefined {
   const e = evaluator as Partial<BulkEngine>
-  return typeof e.allPairs === 'function' && typeof e.externalAccess === 'function' && e.state === state ? (evaluator as BulkEngine) : undefined
+  return typeof e.allPairs === 'function' && typeof e.externalAccessPorts === 'function' && e.state === state ? (evaluator as BulkEngine) : undefined
 }
 
 /** Class sets interned by content, so equal sets are one object. */
@@ -233,14 +235,21 @@ function groupRowsForPort(ap: AllPairsResult, cells: Cells, groupCount: number, 
   reach.fill(0)
   const size = ap.identities.length
   const byHash = new Map<number, { row: Bitset; bits: Uint32Array; ids: Uint32Array }[]>()
+  const byRow = new Map<Bitset, { row: Bitset; bits: Uint32Array; ids: Uint32Array }>()
   const idsInGroup = new Uint32Array(groupCount)
   for (let s = 0; s < size; s++) {
     if (cells.offset[s] === cells.offset[s + 1]) continue
     const row = ap.identityRow(s)
-    const h = hashSet(row)
-    let bucket = byHash.get(h)
-    if (!bucket) byHash.set(h, (bucket = []))
-    let entry = bucket.find((e) => equalSets(e.row, row))
+    // Rows are shared objects (one per distinct row the engine built); equal ones are found by hash.
+    let entry = byRow.get(row)
+    let bucket: { row: Bitset; bits: Uint32Array; ids: Uint32Array }[] | undefined
+    if (!entry) {
+      const h = hashSet(row)
+      bucket = byHash.get(h)
+      if (!bucket) byHash.set(h, (bucket = []))
+      entry = bucket.find((e) => equalSets(e.row, row))
+      if (entry) byRow.set(row, entry)
+    }
     if (!entry) {
       // Groups the row meets, and how many of its identities fall in each (for the self case).
       const bits = new Uint32Array(words)
@@ -266,7 +275,8 @@ function groupRowsForPort(ap: AllPairsResult, cells: Cells, groupCount: number, 
         idsInGroup[g] = 0
       })
       entry = { row, bits, ids }
-      bucket.push(entry)
+      bucket!.push(entry)
+      byRow.set(row, entry)
     }
     const selfInRow = hasBit(row, s)
     for (let k = cells.offset[s]; k < cells.offset[s + 1]; k++) {
@@ -312,73 +322,45 @@ function bulkReachability(engine: BulkEngine, groups: readonly GroupEnd[], range
   let cells: Cells | undefined
   const GW = (G + 31) >>> 5
   const reach = new Uint32Array(G * GW)
-  // Per identity, then per group, the range classes it reaches (egress) or is reached from (ingress).
-  const RW = (RC + 31) >>> 5
-  const groupTo = new Uint32Array(G * RW)
-  const groupFrom = new Uint32Array(G * RW)
   lists.forEach((cis, d) => {
     const word = d >>> 5
     const bit = 1 << (d & 31)
     const c = classes[cis[0]]
     const ap = engine.allPairs(c.start, c.protocol)
     cells ??= identityCells(ap, groupOfPod)
-    if (G > 0) {
-      groupRowsForPort(ap, cells, G, reach)
-      for (let g1 = 0; g1 < G; g1++) {
-        const base = g1 * GW
-        for (let w = 0; w < GW; w++) {
-          let x = reach[base + w]
-          while (x !== 0) {
-            const low = x & -x
-            const g2 = (w << 5) + 31 - Math.clz32(low)
-            x ^= low
-            podPairs[(g1 * G + g2) * Dw + word] |= bit
-          }
-        }
-      }
-    }
-    if (RC === 0 || G === 0) return
-    const size = ap.identities.length
-    const idTo = new Uint32Array(size * RW)
-    const idFrom = new Uint32Array(size * RW)
-    for (let rc = 0; rc < RC; rc++) {
-      const access = engine.externalAccess(ranges[representatives[rc]].probe, c.start, c.protocol)
-      const at = rc >>> 5
-      const rbit = 1 << (rc & 31)
-      for (let s = 0; s < size; s++) {
-        if (hasBit(access.egress, s)) idTo[s * RW + at] |= rbit
-        if (hasBit(access.ingress, s)) idFrom[s * RW + at] |= rbit
-      }
-    }
-    // Fold identities into groups first: one write per group and range class, not per identity.
-    groupTo.fill(0)
-    groupFrom.fill(0)
-    for (let s = 0; s < size; s++) {
-      for (let k = cells.offset[s]; k < cells.offset[s + 1]; k++) {
-        const gb = cells.groupOf[k] * RW
-        for (let w = 0; w < RW; w++) {
-          groupTo[gb + w] |= idTo[s * RW + w]
-          groupFrom[gb + w] |= idFrom[s * RW + w]
-        }
-      }
-    }
-    for (let g = 0; g < G; g++) {
-      for (let w = 0; w < RW; w++) {
-        let xt = groupTo[g * RW + w]
-        while (xt !== 0) {
-          const low = xt & -xt
-          xt ^= low
-          toRange[(g * RC + (w << 5) + 31 - Math.clz32(low)) * Dw + word] |= bit
-        }
-        let xf = groupFrom[g * RW + w]
-        while (xf !== 0) {
-          const low = xf & -xf
-          xf ^= low
-          fromRange[(g * RC + (w << 5) + 31 - Math.clz32(low)) * Dw + word] |= bit
+    groupRowsForPort(ap, cells, G, reach)
+    for (let g1 = 0; g1 < G; g1++) {
+      const base = g1 * GW
+      for (let w = 0; w < GW; w++) {
+        let x = reach[base + w]
+        while (x !== 0) {
+          const low = x & -x
+          const g2 = (w << 5) + 31 - Math.clz32(low)
+          x ^= low
+          podPairs[(g1 * G + g2) * Dw + word] |= bit
         }
       }
     }
   })
+  // Address ranges: one pass over the policies per range class answers every port class at once
+  // (per identity, a bit mask over the distinct port classes), folded into the identity's groups.
+  if (RC > 0 && G > 0 && cells !== undefined) {
+    const ports: PortQuery[] = lists.map((cis) => ({ port: classes[cis[0]].start, protocol: classes[cis[0]].protocol }))
+    const size = engine.identities.length
+    for (let rc = 0; rc < RC; rc++) {
+      const access = engine.externalAccessPorts(ranges[representatives[rc]].probe, ports)
+      for (let s = 0; s < size; s++) {
+        const at = s * Dw
+        for (let k = cells.offset[s]; k < cells.offset[s + 1]; k++) {
+          const base = (cells.groupOf[k] * RC + rc) * Dw
+          for (let w = 0; w < Dw; w++) {
+            toRange[base + w] |= access.egress[at + w]
+            fromRange[base + w] |= access.ingress[at + w]
+          }
+        }
+      }
+    }
+  }
   const sets = new Map<string | number, ClassSet>()
   const setAt = (table: Uint32Array, at: number): ClassSet | undefined => {
     let key: string | number

@@ -69,14 +69,20 @@ export function computeGroupedMatrix(evaluator: Evaluator, state: ClusterState, 
     const cg = cellGroup!
     const cc = cellCount!
     const byHash = new Map<number, { row: Bitset; groups: Int32Array; pods: Float64Array }[]>()
+    const byRow = new Map<Bitset, { row: Bitset; groups: Int32Array; pods: Float64Array }>()
     const acc = new Float64Array(G)
     for (let s = 0; s < I; s++) {
       if (off[s] === off[s + 1]) continue
       const row = ap.identityRow(s)
-      const h = hashSet(row)
-      let bucket = byHash.get(h)
-      if (!bucket) byHash.set(h, (bucket = []))
-      let entry = bucket.find((e) => equalSets(e.row, row))
+      // Rows are shared objects (one per distinct row the engine built); equal ones are found by hash.
+      let entry = byRow.get(row)
+      if (!entry) {
+        const h = hashSet(row)
+        let bucket = byHash.get(h)
+        if (!bucket) byHash.set(h, (bucket = []))
+        entry = bucket.find((e) => equalSets(e.row, row))
+        if (entry) byRow.set(row, entry)
+      }
       if (!entry) {
         // Pods per group the row reaches.
         const touched: number[] = []
@@ -94,7 +100,8 @@ export function computeGroupedMatrix(evaluator: Evaluator, state: ClusterState, 
         }
         entry = { row, groups: Int32Array.from(touched), pods: Float64Array.from(touched, (g) => acc[g]) }
         for (const g of touched) acc[g] = 0
-        bucket.push(entry)
+        byHash.get(hashSet(row))!.push(entry)
+        byRow.set(row, entry)
       }
       const self = hasBit(row, s)
       for (let k = off[s]; k < off[s + 1]; k++) {

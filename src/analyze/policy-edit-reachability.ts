@@ -10,10 +10,10 @@
  * affected group are asked again, pair by pair, with the AFTER evaluator.
  */
 import { matchesSelector } from '../model/label-selector.js'
-import { qualifiedName, type ClusterState, type NetworkPolicy, type Protocol } from '../model/types.js'
+import { qualifiedName, type ClusterState, type NetworkPolicy } from '../model/types.js'
 import type { Evaluator } from '../engine/verdict.js'
-import type { AllPairsResult, ExternalAccess } from '../engine/engine.js'
-import { hasBit } from '../engine/bitset.js'
+import type { ExternalAccessPorts, PortQuery } from '../engine/engine.js'
+import type { Identity } from '../engine/identity.js'
 import { portClassKeys, rangeClasses, witness, type ClassSet, type GroupEnd, type Reachability } from './group-reachability.js'
 import type { PortClass } from './port-classes.js'
 
@@ -50,13 +50,13 @@ export function changedPolicies(a: ClusterState, b: ClusterState): NetworkPolicy
 /** The fast engine's bulk answers, which AFTER's range answers need (pair by pair, addresses go to the reference engine). */
 export interface BulkAfter extends Evaluator {
   readonly state: ClusterState
-  allPairs(port: number, protocol: Protocol): AllPairsResult
-  externalAccess(ip: string, port: number, protocol: Protocol): ExternalAccess
+  readonly identities: readonly Identity[]
+  externalAccessPorts(ip: string, ports: readonly PortQuery[]): ExternalAccessPorts
 }
 
 export function bulkAfter(evaluator: Evaluator, state: ClusterState): BulkAfter | undefined {
   const e = evaluator as Partial<BulkAfter>
-  return typeof e.allPairs === 'function' && typeof e.externalAccess === 'function' && e.state === state ? (evaluator as BulkAfter) : undefined
+  return Array.isArray(e.identities) && typeof e.externalAccessPorts === 'function' && e.state === state ? (evaluator as BulkAfter) : undefined
 }
 
 /** The share of groups a policy edit may affect for AFTER to be derived from BEFORE (see below). */
@@ -123,31 +123,38 @@ export function reachabilityAfterPolicyEdit(
     if (s === undefined) memo.set(at, (s = setOf(groups[g1], groups[g2]) ?? null))
     return s ?? undefined
   }
-  // Ranges of affected groups: AFTER's range classes, one externalAccess per class and port key.
+  // Ranges of affected groups: AFTER's range classes, one externalAccessPorts per class for every port key.
   const { rangeClass, representatives } = rangeClasses(after.state, ranges)
   const RC = representatives.length
   const toSets: (ClassSet | undefined)[] = new Array(G * RC)
   const fromSets: (ClassSet | undefined)[] = new Array(G * RC)
   if (affectedList.length > 0 && RC > 0 && lists.length > 0) {
-    const first = classes[lists[0][0]]
-    const ap = after.allPairs(first.start, first.protocol)
+    const ports: PortQuery[] = lists.map((cis) => ({ port: classes[cis[0]].start, protocol: classes[cis[0]].protocol }))
     const identityOfPod = new Map<string, number>()
-    for (const idn of ap.identities) for (const i of idn.pods) identityOfPod.set(qualifiedName(ap.pods[i]!), idn.id)
+    for (const idn of after.identities) for (const i of idn.pods) identityOfPod.set(qualifiedName(after.state.pods[i]!), idn.id)
     const idsOf = affectedList.map((g) => [...new Set(groups[g].endpoints.flatMap((e) => (e.kind === 'pod' && identityOfPod.has(qualifiedName(e.pod)) ? [identityOfPod.get(qualifiedName(e.pod))!] : [])))])
+    const words = (lists.length + 31) >>> 5
+    const membersOf = (mask: Uint32Array): number[] => {
+      const out: number[] = []
+      lists.forEach((cis, d) => {
+        if ((mask[d >>> 5] & (1 << (d & 31))) !== 0) out.push(...cis)
+      })
+      return out
+    }
     for (let rc = 0; rc < RC; rc++) {
-      const to: number[][] = affectedList.map(() => [])
-      const from: number[][] = affectedList.map(() => [])
-      for (const cis of lists) {
-        const c = classes[cis[0]]
-        const access = after.externalAccess(ranges[representatives[rc]].probe, c.start, c.protocol)
-        idsOf.forEach((ids, k) => {
-          if (ids.some((s) => hasBit(access.egress, s))) to[k].push(...cis)
-          if (ids.some((s) => hasBit(access.ingress, s))) from[k].push(...cis)
-        })
-      }
-      affectedList.forEach((g, k) => {
-        toSets[g * RC + rc] = intern(to[k])
-        fromSets[g * RC + rc] = intern(from[k])
+      const access = after.externalAccessPorts(ranges[representatives[rc]].probe, ports)
+      idsOf.forEach((ids, k) => {
+        const to = new Uint32Array(words)
+        const from = new Uint32Array(words)
+        for (const s of ids) {
+          for (let w = 0; w < words; w++) {
+            to[w] |= access.egress[s * words + w]
+            from[w] |= access.ingress[s * words + w]
+          }
+        }
+        const g = affectedList[k]
+        toSets[g * RC + rc] = intern(membersOf(to))
+        fromSets[g * RC + rc] = intern(membersOf(from))
       })
     }
   }

@@ -4,16 +4,22 @@
  * For port P/proto:
  * 1. every rule's ports become "all destinations", "none", or the identities whose named port
  *    resolves to P (named ports depend on the destination only);
- * 2. egress: per policy, the union over its rules of peers ∩ port destinations; per source
- *    identity, the union over its selecting egress policies (every identity when not isolated);
- * 3. ingress: per destination identity, the union over its selecting ingress policies of the
- *    peers of rules whose ports admit P on that destination;
- * 4. allowed(S, D) = egress(S) ∋ D and ingress(D) ∋ S, via one blocked bit-matrix transpose.
+ * 2. egress: per distinct egress list of policies, the union over its rules of peers ∩ port
+ *    destinations (every identity when not isolated);
+ * 3. ingress: per distinct (ingress list, named ports of the destination), the union over the
+ *    list's policies of the peers of rules whose ports admit P on that destination: a column;
+ * 4. allowed(S, D) = egress(S) ∋ D and column(D) ∋ S. The distinct columns (about as many as
+ *    distinct ingress lists, far fewer than identities) are transposed once, so each source knows
+ *    which columns take it; sources with the same egress list and the same columns have the same
+ *    row, computed once from the destinations of those columns. When that would touch more bits
+ *    than transposing the whole identity matrix (every source distinct and taken by broad
+ *    columns), the rows come from one blocked transpose of all columns instead.
  * Pod pairs inherit their identities' answer, except a pod to itself, which is always allowed.
- * Cost is about identities² / 32 word operations, independent of the number of pods.
+ * Cost is at most about identities² / 32 word operations, independent of the number of pods;
+ * rows are shared objects, one per distinct row.
  */
 import type { Pod, Protocol } from '../model/types.js'
-import { and, copySet, count, emptySet, hasBit, orInto, setBit, transpose, type Bitset } from './bitset.js'
+import { and, copySet, count, emptySet, hasBit, orInto, setBit, transpose, transposeRect, wordsFor, type Bitset } from './bitset.js'
 import type { CompiledPolicy, CompiledRule, EngineIndex } from './engine-index.js'
 import type { Identity } from './identity.js'
 import type { TierLists } from './cluster-policy-index.js'
@@ -83,19 +89,69 @@ function rulePortDest(index: EngineIndex, rule: CompiledRule, port: number, prot
   return result
 }
 
-export function computeAllPairs(
-  index: EngineIndex,
-  ingressOf: readonly (readonly CompiledPolicy[])[],
-  egressOf: readonly (readonly CompiledPolicy[])[],
-  port: number,
-  protocol: Protocol,
-  tiers?: TierLists,
-): AllPairsResult {
+/**
+ * Policy lists numbered once per engine: identities with the same list share its number (lists
+ * are shared objects, see engine.ts), and `portKind` numbers identities by their named ports.
+ * All-pairs and `externalAccess` answer once per distinct list (and, for ingress lists with named
+ * ports, per kind of named ports) instead of once per identity.
+ */
+export interface ListIds {
+  readonly egress: Int32Array
+  readonly ingress: Int32Array
+  readonly egressLists: readonly (readonly CompiledPolicy[])[]
+  readonly ingressLists: readonly (readonly CompiledPolicy[])[]
+  /** 1 when an ingress list has a rule with a named port. */
+  readonly named: Uint8Array
+  readonly portKind: Int32Array
+  readonly portKinds: number
+}
+
+export function numberLists(index: EngineIndex, ingressOf: readonly (readonly CompiledPolicy[])[], egressOf: readonly (readonly CompiledPolicy[])[]): ListIds {
+  const number = (lists: readonly (readonly CompiledPolicy[])[]) => {
+    const ids = new Map<readonly CompiledPolicy[], number>()
+    const distinct: (readonly CompiledPolicy[])[] = []
+    const out = new Int32Array(lists.length)
+    lists.forEach((l, s) => {
+      let id = ids.get(l)
+      if (id === undefined) {
+        ids.set(l, (id = distinct.length))
+        distinct.push(l)
+      }
+      out[s] = id
+    })
+    return { out, distinct }
+  }
+  const e = number(egressOf)
+  const i = number(ingressOf)
+  const named = Uint8Array.from(i.distinct, (list) => (list.some((cp) => cp.ingressRules.some((r) => r.compiledPorts.some((p) => p.kind !== 'range'))) ? 1 : 0))
+  const kinds = new Map<string, number>()
+  const portKind = Int32Array.from(index.ids.identities, (idn) => {
+    const key = [...idn.namedPorts].map(([k, ports]) => `${k}=${ports.join(',')}`).sort().join('|')
+    let kind = kinds.get(key)
+    if (kind === undefined) kinds.set(key, (kind = kinds.size))
+    return kind
+  })
+  return { egress: e.out, ingress: i.out, egressLists: e.distinct, ingressLists: i.distinct, named, portKind, portKinds: Math.max(1, kinds.size) }
+}
+
+/** The allowed rows: identity `s` may reach `rows[rowOf[s]]` (rows are shared, never changed). */
+interface Rows {
+  readonly rowOf: Int32Array
+  readonly rows: readonly Bitset[]
+}
+
+/**
+ * How rows are built: `auto` (by signature while cheaper, else by one transpose) in use; tests
+ * force each way to check both against the reference.
+ */
+export const rowStrategy: { mode: 'auto' | 'signature' | 'transpose' } = { mode: 'auto' }
+
+export function computeAllPairs(index: EngineIndex, lists: ListIds, port: number, protocol: Protocol, tiers?: TierLists): AllPairsResult {
   const size = index.size
   const identities = index.ids.identities
   const portCache = new Map<CompiledRule, PortDest>()
 
-  // Egress rows.
+  // Egress rows, one per distinct list; `egressId` numbers equal rows (every empty list: 0).
   const egressSetOf = new Map<CompiledPolicy, Bitset>()
   const egressPolicySet = (p: CompiledPolicy): Bitset => {
     let s = egressSetOf.get(p)
@@ -110,28 +166,23 @@ export function computeAllPairs(
     egressSetOf.set(p, s)
     return s
   }
-  const egressByList = new Map<string, Bitset>()
-  const rows: Bitset[] = new Array<Bitset>(size)
-  for (let s = 0; s < size; s++) {
-    const list = egressOf[s]!
-    if (list.length === 0) {
-      rows[s] = index.all
-      continue
-    }
-    const key = listKey(list)
-    let row = egressByList.get(key)
-    if (row === undefined) {
-      row = emptySet(size)
-      for (const p of list) orInto(row, egressPolicySet(p))
-      egressByList.set(key, row)
-    }
-    rows[s] = row
-  }
+  const egressRows: Bitset[] = [index.all]
+  const egressIdOfList = new Int32Array(lists.egressLists.length)
+  lists.egressLists.forEach((list, e) => {
+    if (list.length === 0) return
+    const row = emptySet(size)
+    for (const p of list) orInto(row, egressPolicySet(p))
+    egressIdOfList[e] = egressRows.length
+    egressRows.push(row)
+  })
+  const egressId = new Int32Array(size)
+  for (let s = 0; s < size; s++) egressId[s] = egressIdOfList[lists.egress[s]!]!
 
-  // Ingress columns (sources allowed into each destination identity).
-  const ingressBase = new Map<CompiledPolicy, { base: Bitset; named: { peers: Bitset; dest: Bitset }[] }>()
-  const ingressParts = (p: CompiledPolicy): { base: Bitset; named: { peers: Bitset; dest: Bitset }[] } => {
-    let parts = ingressBase.get(p)
+  // Ingress columns, one per distinct (list, named ports when the list has named-port rules);
+  // `columnOf[d]` is -1 for destinations open to every source (not isolated for ingress).
+  const ingressParts = new Map<CompiledPolicy, { base: Bitset; named: { peers: Bitset; dest: Bitset }[] }>()
+  const partsOf = (p: CompiledPolicy): { base: Bitset; named: { peers: Bitset; dest: Bitset }[] } => {
+    let parts = ingressParts.get(p)
     if (parts !== undefined) return parts
     parts = { base: emptySet(size), named: [] }
     for (const r of p.ingressRules) {
@@ -140,64 +191,53 @@ export function computeAllPairs(
       if (dest === 'all') orInto(parts.base, r.union)
       else parts.named.push({ peers: r.union, dest })
     }
-    ingressBase.set(p, parts)
+    ingressParts.set(p, parts)
     return parts
   }
-  const ingressByKey = new Map<string, Bitset>()
-  const cols: Bitset[] = new Array<Bitset>(size)
+  const columnByKey = new Map<number, number>()
+  const columns: Bitset[] = []
+  const columnOf = new Int32Array(size)
+  const open = emptySet(size)
   for (let d = 0; d < size; d++) {
-    const list = ingressOf[d]!
+    const i = lists.ingress[d]!
+    const list = lists.ingressLists[i]!
     if (list.length === 0) {
-      cols[d] = index.all
+      columnOf[d] = -1
+      setBit(open, d)
       continue
     }
-    let key = listKey(list)
-    const namedHits: Bitset[] = []
-    for (const p of list) {
-      const parts = ingressParts(p)
-      parts.named.forEach((n, i) => {
-        if (hasBit(n.dest, d)) {
-          namedHits.push(n.peers)
-          key += `|${p.ref.namespace}/${p.ref.name}#${i}`
-        }
-      })
+    // Named ports resolve by the destination's own named ports: identities of one kind answer alike.
+    const key = i * lists.portKinds + (lists.named[i] === 1 ? lists.portKind[d]! : 0)
+    let c = columnByKey.get(key)
+    if (c === undefined) {
+      const col = emptySet(size)
+      for (const p of list) {
+        const parts = partsOf(p)
+        orInto(col, parts.base)
+        for (const n of parts.named) if (hasBit(n.dest, d)) orInto(col, n.peers)
+      }
+      columnByKey.set(key, (c = columns.length))
+      columns.push(col)
     }
-    let col = ingressByKey.get(key)
-    if (col === undefined) {
-      col = emptySet(size)
-      for (const p of list) orInto(col, ingressParts(p).base)
-      for (const n of namedHits) orInto(col, n)
-      ingressByKey.set(key, col)
-    }
-    cols[d] = col
+    columnOf[d] = c
   }
 
-  // allowed(s, d) = rows[s] ∋ d ∧ cols[d] ∋ s: transpose cols so both are indexed by s.
-  // Destinations open to every source (not isolated for ingress) are left out of the transpose
-  // and added back as one mask.
-  const openDestinations = emptySet(size)
-  const isolatedCols: (Bitset | undefined)[] = cols.map((c, d) => {
-    if (c !== index.all) return c
-    setBit(openDestinations, d)
-    return undefined
-  })
   let allowedRows: Bitset[]
   let undefinedRows: Bitset[] | undefined
   let unknownRows: Bitset[] | undefined
   if (tiers !== undefined) {
-    const t = tierRows(index, tiers, port, protocol, rows, cols, (s) => egressOf[s]!.length > 0, (d) => ingressOf[d]!.length > 0)
+    const rows = Array.from(egressId, (e) => egressRows[e]!)
+    const cols = Array.from(columnOf, (c) => (c < 0 ? index.all : columns[c]!))
+    const t = tierRows(index, tiers, port, protocol, rows, cols, (s) => egressId[s] !== 0, (d) => columnOf[d]! >= 0)
     allowedRows = t.allowed
     undefinedRows = t.undefinedRows
     unknownRows = t.unknownRows
   } else {
-    const colsT = transpose(isolatedCols, size)
+    const rows =
+      (rowStrategy.mode === 'transpose' ? undefined : rowsBySignature(size, egressRows, egressId, columns, columnOf, open, rowStrategy.mode === 'signature')) ??
+      rowsByTranspose(size, egressRows, egressId, columns, columnOf, open)
     allowedRows = new Array<Bitset>(size)
-    for (let s = 0; s < size; s++) {
-      const r = colsT[s]!
-      const row = rows[s]!
-      for (let w = 0; w < r.length; w++) r[w] = (r[w]! | openDestinations[w]!) & row[w]!
-      allowedRows[s] = r
-    }
+    for (let s = 0; s < size; s++) allowedRows[s] = rows.rows[rows.rowOf[s]!]!
   }
   const none = emptySet(size)
 
@@ -274,21 +314,95 @@ export function computeAllPairs(
   }
 }
 
-const listKeys = new WeakMap<readonly CompiledPolicy[], string>()
-const policyIds = new WeakMap<CompiledPolicy, number>()
-let nextPolicyId = 0
+/**
+ * Rows from the transposed distinct columns: `taken[s]` (a bit per column) says which columns
+ * take source s; sources with the same egress row and the same `taken` share one row, built from
+ * the destinations of their columns. Undefined when building the rows would visit more
+ * destinations than a transpose of the whole matrix costs (the caller transposes then).
+ */
+function rowsBySignature(
+  size: number,
+  egressRows: readonly Bitset[],
+  egressId: Int32Array,
+  columns: readonly Bitset[],
+  columnOf: Int32Array,
+  open: Bitset,
+  unbounded: boolean,
+): Rows | undefined {
+  const words = wordsFor(size)
+  const C = columns.length
+  const CW = wordsFor(C)
+  const taken = transposeRect(columns, C, size)
+  // Destinations of each column, in one array.
+  const first = new Int32Array(C + 1)
+  for (let d = 0; d < size; d++) if (columnOf[d]! >= 0) first[columnOf[d]! + 1]++
+  for (let c = 0; c < C; c++) first[c + 1]! += first[c]!
+  const destinations = new Int32Array(first[C]!)
+  const next = first.slice(0, C)
+  for (let d = 0; d < size; d++) if (columnOf[d]! >= 0) destinations[next[columnOf[d]!]!++] = d
+  // Visiting destinations one by one beats the blocked transpose only while they are few.
+  let budget = size * words * 4
+  const rowOf = new Int32Array(size)
+  const rows: Bitset[] = []
+  const bySignature = new Map<number, number[]>()
+  for (let s = 0; s < size; s++) {
+    const at = s * CW
+    const e = egressId[s]!
+    let h = Math.imul(0x811c9dc5 ^ e, 0x01000193)
+    for (let w = 0; w < CW; w++) h = Math.imul(h ^ taken[at + w]!, 0x01000193)
+    let bucket = bySignature.get(h)
+    if (bucket === undefined) bySignature.set(h, (bucket = []))
+    let found = -1
+    for (const other of bucket) {
+      if (egressId[other] !== e) continue
+      const ot = other * CW
+      let same = true
+      for (let w = 0; w < CW && same; w++) same = taken[ot + w] === taken[at + w]
+      if (same) {
+        found = rowOf[other]!
+        break
+      }
+    }
+    if (found < 0) {
+      const egress = egressRows[e]!
+      const row = emptySet(size)
+      for (let w = 0; w < words; w++) row[w] = egress[w]! & open[w]!
+      for (let w = 0; w < CW; w++) {
+        let x = taken[at + w]!
+        while (x !== 0) {
+          const low = x & -x
+          x ^= low
+          const c = (w << 5) + 31 - Math.clz32(low)
+          budget -= first[c + 1]! - first[c]!
+          for (let k = first[c]!; k < first[c + 1]!; k++) {
+            const d = destinations[k]!
+            if ((egress[d >>> 5]! & (1 << (d & 31))) !== 0) row[d >>> 5]! |= 1 << (d & 31)
+          }
+        }
+      }
+      budget -= words
+      if (budget < 0 && !unbounded) return undefined
+      found = rows.length
+      rows.push(row)
+      bucket.push(s)
+    }
+    rowOf[s] = found
+  }
+  return { rowOf, rows }
+}
 
-/** A key for a list of policies (lists are shared between identities where possible). */
-function listKey(list: readonly CompiledPolicy[]): string {
-  let k = listKeys.get(list)
-  if (k !== undefined) return k
-  k = list
-    .map((p) => {
-      let id = policyIds.get(p)
-      if (id === undefined) policyIds.set(p, (id = nextPolicyId++))
-      return id
-    })
-    .join(',')
-  listKeys.set(list, k)
-  return k
+/** Rows from one blocked transpose of every destination's column: one row per identity. */
+function rowsByTranspose(size: number, egressRows: readonly Bitset[], egressId: Int32Array, columns: readonly Bitset[], columnOf: Int32Array, open: Bitset): Rows {
+  const colsT = transpose(
+    Array.from(columnOf, (c) => (c < 0 ? undefined : columns[c])),
+    size,
+  )
+  const rows: Bitset[] = new Array<Bitset>(size)
+  for (let s = 0; s < size; s++) {
+    const r = colsT[s]!
+    const egress = egressRows[egressId[s]!]!
+    for (let w = 0; w < r.length; w++) r[w] = (r[w]! | open[w]!) & egress[w]!
+    rows[s] = r
+  }
+  return { rowOf: Int32Array.from(rows.keys()), rows }
 }

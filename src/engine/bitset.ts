@@ -186,6 +186,44 @@ export function transpose(rows: readonly (Bitset | undefined)[], size: number): 
 }
 
 /**
+ * Transposes a `rowCount` x `colCount` bit matrix given as rows (each `wordsFor(colCount)` words;
+ * `undefined` is an empty row) into one buffer of `colCount` rows of `wordsFor(rowCount)` words:
+ * row `c` of the result has bit `r` set when (r, c) holds. Same 32x32 blocks as `transpose`.
+ */
+export function transposeRect(rows: readonly (Bitset | undefined)[], rowCount: number, colCount: number): Uint32Array {
+  const outWords = wordsFor(rowCount)
+  const inWords = wordsFor(colCount)
+  const out = new Uint32Array(outWords * colCount)
+  const block = new Uint32Array(32)
+  const band: (Bitset | undefined)[] = new Array(32)
+  for (let rb = 0; rb < outWords; rb++) {
+    let present = 0
+    for (let k = 0; k < 32; k++) {
+      const r = (rb << 5) + k
+      band[k] = r < rowCount ? rows[r] : undefined
+      if (band[k] !== undefined) present++
+    }
+    if (present === 0) continue
+    for (let cb = 0; cb < inWords; cb++) {
+      let any = 0
+      for (let k = 0; k < 32; k++) {
+        const row = band[k]
+        const v = row === undefined ? 0 : row[cb]!
+        block[k] = v
+        any |= v
+      }
+      if (any === 0) continue
+      transpose32(block)
+      for (let k = 0; k < 32; k++) {
+        const c = (cb << 5) + k
+        if (c < colCount && block[k] !== 0) out[c * outWords + rb] = block[k]!
+      }
+    }
+  }
+  return out
+}
+
+/**
  * In-place transpose of a 32x32 bit block where row k's bit j is (k, j): afterwards row j's bit k
  * is that value (the recursive swap of Hacker's Delight, adapted to LSB-first bit order).
  */

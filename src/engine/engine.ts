@@ -13,6 +13,9 @@
  *   one port, computed on identities (see all-pairs.ts): counts (`allowedPodPairs`,
  *   `totalPodPairs`, `allowedIdentityPairs`), O(1) `isAllowedIndex(fromPodIndex, toPodIndex)`
  *   (indexes into `state.pods`), `forEachPodPair`, `pairs()`, and identity-level rows.
+ * - `Engine.externalAccess(ip, port, protocol)` / `Engine.externalAccessPorts(ip, ports)` — which
+ *   identities may reach / be reached from an address outside the cluster, for one port or for a
+ *   list of ports at once (a bit mask per identity; which rules take the address is asked once).
  * - `Engine.withPolicy(policy)` / `Engine.withoutPolicy(namespace, name)` — a new engine for the
  *   state with that policy added or replaced (same namespace/name) / removed, reusing the index
  *   (identities, selector caches) when the policy uses only label keys, port names and ipBlocks
@@ -33,7 +36,7 @@
 import { parseIp, rangesContainIp } from '../model/cidr.js'
 import type { ClusterState, NetworkPolicy, NetworkPolicyPeer, Pod, PolicyType, Protocol } from '../model/types.js'
 import type { DirectionVerdict, Endpoint, Evaluator, PolicyEvaluation, RuleMatch, RuleMiss, Traffic, Verdict } from './verdict.js'
-import { computeAllPairs, type AllPairsResult } from './all-pairs.js'
+import { computeAllPairs, numberLists, type AllPairsResult, type ListIds } from './all-pairs.js'
 import { emptySet, forEachBit, hasBit, setBit, type Bitset } from './bitset.js'
 import { ipBlockKey } from './ip-index.js'
 import {
@@ -75,10 +78,31 @@ export interface Engine extends Evaluator {
    * this port. The same answers as `isAllowed` with an `ip` endpoint, for every identity at once.
    */
   externalAccess(ip: string, port: number, protocol: Protocol): ExternalAccess
+  /**
+   * The same answers for several ports at once (one pass over the policies: which rules take the
+   * address does not depend on the port).
+   */
+  externalAccessPorts(ip: string, ports: readonly PortQuery[]): ExternalAccessPorts
   withPolicy(policy: NetworkPolicy): Engine
   withoutPolicy(namespace: string, name: string): Engine
   /** Pods a ClusterNetworkPolicy's subject selects (never hostNetwork ones). */
   clusterSelectedPods(policy: ClusterNetworkPolicy): readonly Pod[]
+}
+
+/** A port of a list of ports asked together. */
+export interface PortQuery {
+  readonly port: number
+  readonly protocol: Protocol
+}
+
+/**
+ * `externalAccess` for several ports at once: per identity `s`, words `s * words ..` hold one bit
+ * per port of the list (bit `d` of word `d >>> 5`).
+ */
+export interface ExternalAccessPorts {
+  readonly words: number
+  readonly egress: Uint32Array
+  readonly ingress: Uint32Array
 }
 
 export interface ExternalAccess {
@@ -312,48 +336,19 @@ function assemble(
     const key = `${port}/${protocol}`
     let r = allPairsCache.get(key)
     if (r === undefined) {
-      r = computeAllPairs(index, ingressOf, egressOf, port, protocol, tiers)
+      r = computeAllPairs(index, distinctLists(), port, protocol, tiers)
       allPairsCache.set(key, r)
     }
     return r
   }
 
   // Lists are shared between identities (shareEqualLists), so one answer per distinct list serves
-  // many identities. Ingress lists with named ports also depend on the destination's own named
-  // ports, so for those the key adds the names the identity gives this port.
-  let listIds:
-    | { egress: Int32Array; ingress: Int32Array; egressLists: (readonly CompiledPolicy[])[]; ingressLists: (readonly CompiledPolicy[])[]; named: Uint8Array; portKind: Int32Array; portKinds: number }
-    | undefined
-  const distinctLists = () => {
-    if (listIds !== undefined) return listIds
-    const number = (lists: readonly (readonly CompiledPolicy[])[]) => {
-      const ids = new Map<readonly CompiledPolicy[], number>()
-      const distinct: (readonly CompiledPolicy[])[] = []
-      const out = new Int32Array(lists.length)
-      lists.forEach((l, s) => {
-        let id = ids.get(l)
-        if (id === undefined) {
-          ids.set(l, (id = distinct.length))
-          distinct.push(l)
-        }
-        out[s] = id
-      })
-      return { out, distinct }
-    }
-    const e = number(egressOf)
-    const i = number(ingressOf)
-    const named = Uint8Array.from(i.distinct, (list) => (list.some((cp) => cp.ingressRules.some((r) => r.compiledPorts.some((p) => p.kind !== 'range'))) ? 1 : 0))
-    const kinds = new Map<string, number>()
-    const portKind = Int32Array.from(index.ids.identities, (idn) => {
-      const key = [...idn.namedPorts].map(([k, ports]) => `${k}=${ports.join(',')}`).sort().join('|')
-      let kind = kinds.get(key)
-      if (kind === undefined) kinds.set(key, (kind = kinds.size))
-      return kind
-    })
-    listIds = { egress: e.out, ingress: i.out, egressLists: e.distinct, ingressLists: i.distinct, named, portKind, portKinds: Math.max(1, kinds.size) }
-    return listIds
-  }
-  const externalAccess = (ip: string, port: number, protocol: Protocol): ExternalAccess => {
+  // many identities (see numberLists).
+  let listIds: ListIds | undefined
+  const distinctLists = (): ListIds => (listIds ??= numberLists(index, ingressOf, egressOf))
+
+  // With ClusterNetworkPolicies, egress to an address goes through the tiers: asked per identity and port.
+  const tieredExternalAccess = (ip: string, port: number, protocol: Protocol): ExternalAccess => {
     const endpoint: Endpoint = { kind: 'ip', ip }
     const other: Other = { identity: -1, endpoint }
     const t: Traffic = { from: endpoint, to: endpoint, port, protocol }
@@ -394,6 +389,113 @@ function assemble(
         allowed = ingressAnswer[i] === 2
       }
       if (allowed) setBit(ingress, s)
+    }
+    return { egress, ingress }
+  }
+
+  // Which ports of a list each rule admits for a destination outside the cluster (numeric ports
+  // only: a named port resolves on pods) or for a pod of a given kind of named ports; per list of
+  // ports asked together, as a bit mask over that list.
+  const admitCache = new WeakMap<readonly PortQuery[], Map<CompiledRule, Uint32Array[]>>()
+  const admitMasks = (ports: readonly PortQuery[]): Map<CompiledRule, Uint32Array[]> => {
+    let m = admitCache.get(ports)
+    if (m === undefined) admitCache.set(ports, (m = new Map()))
+    return m
+  }
+  /** Bit d: the rule admits `ports[d]` towards `dest` (an identity whose named ports count, or -1). */
+  const ruleAdmits = (rule: CompiledRule, ports: readonly PortQuery[], words: number, dest: number, kind: number, cache: Map<CompiledRule, Uint32Array[]>): Uint32Array => {
+    let byKind = cache.get(rule)
+    if (byKind === undefined) cache.set(rule, (byKind = []))
+    const slot = kind + 1
+    let mask = byKind[slot]
+    if (mask !== undefined) return mask
+    mask = new Uint32Array(words)
+    for (let d = 0; d < ports.length; d++) {
+      const q = ports[d]!
+      if (rule.ports.length === 0 || firstPort(rule, q.port, q.protocol, dest) >= 0) mask[d >>> 5]! |= 1 << (d & 31)
+    }
+    byKind[slot] = mask
+    return mask
+  }
+
+  const externalAccessPorts = (ip: string, ports: readonly PortQuery[]): ExternalAccessPorts => {
+    const words = Math.max(1, (ports.length + 31) >>> 5)
+    if (tiers !== undefined) {
+      const egress = new Uint32Array(index.size * words)
+      const ingress = new Uint32Array(index.size * words)
+      ports.forEach((q, d) => {
+        const a = tieredExternalAccess(ip, q.port, q.protocol)
+        forEachBit(a.egress, (s) => (egress[s * words + (d >>> 5)]! |= 1 << (d & 31)))
+        forEachBit(a.ingress, (s) => (ingress[s * words + (d >>> 5)]! |= 1 << (d & 31)))
+      })
+      return { words, egress, ingress }
+    }
+    const size = index.size
+    const egress = new Uint32Array(size * words)
+    const ingress = new Uint32Array(size * words)
+    const everything = new Uint32Array(words)
+    for (let d = 0; d < ports.length; d++) everything[d >>> 5]! |= 1 << (d & 31)
+    const other: Other = { identity: -1, endpoint: { kind: 'ip', ip } }
+    // Whether a rule's peers take the address does not depend on the port: asked once per rule.
+    const peerHit = new Map<CompiledRule, boolean>()
+    const peersTake = (rule: CompiledRule): boolean => {
+      let hit = peerHit.get(rule)
+      if (hit === undefined) peerHit.set(rule, (hit = rule.peers.length === 0 || firstPeer(rule, other) >= 0))
+      return hit
+    }
+    const cache = admitMasks(ports)
+    const lists = distinctLists()
+    const sideMask = (list: readonly CompiledPolicy[], direction: PolicyType, dest: number, kind: number): Uint32Array => {
+      if (list.length === 0) return everything
+      const out = new Uint32Array(words)
+      for (const cp of list) {
+        for (const r of direction === 'Ingress' ? cp.ingressRules : cp.egressRules) {
+          if (!peersTake(r)) continue
+          const m = ruleAdmits(r, ports, words, dest, kind, cache)
+          for (let w = 0; w < words; w++) out[w]! |= m[w]!
+        }
+      }
+      return out
+    }
+    const egressMask: (Uint32Array | undefined)[] = new Array(lists.egressLists.length)
+    const ingressMask: (Uint32Array | undefined)[] = new Array(lists.ingressLists.length)
+    const namedMask = new Map<number, Uint32Array>()
+    for (let s = 0; s < size; s++) {
+      const at = s * words
+      if (index.ids.identities[s]!.hostNetwork) {
+        egress.set(everything, at)
+        ingress.set(everything, at)
+        continue
+      }
+      const e = lists.egress[s]!
+      const em = (egressMask[e] ??= sideMask(lists.egressLists[e]!, 'Egress', -1, -1))
+      egress.set(em, at)
+      const i = lists.ingress[s]!
+      let im: Uint32Array
+      if (lists.named[i] === 1) {
+        // Identities with the same named ports answer alike under one list.
+        const kind = lists.portKind[s]!
+        const k = i * lists.portKinds + kind
+        let m = namedMask.get(k)
+        if (m === undefined) namedMask.set(k, (m = sideMask(lists.ingressLists[i]!, 'Ingress', s, kind)))
+        im = m
+      } else {
+        im = ingressMask[i] ??= sideMask(lists.ingressLists[i]!, 'Ingress', -1, -1)
+      }
+      ingress.set(im, at)
+    }
+    return { words, egress, ingress }
+  }
+
+  const externalAccess = (ip: string, port: number, protocol: Protocol): ExternalAccess => {
+    if (tiers !== undefined) return tieredExternalAccess(ip, port, protocol)
+    const a = externalAccessPorts(ip, [{ port, protocol }])
+    const size = index.size
+    const egress = emptySet(size)
+    const ingress = emptySet(size)
+    for (let s = 0; s < size; s++) {
+      if (a.egress[s]! & 1) setBit(egress, s)
+      if (a.ingress[s]! & 1) setBit(ingress, s)
     }
     return { egress, ingress }
   }
@@ -458,6 +560,7 @@ function assemble(
     peerPods,
     allPairs,
     externalAccess,
+    externalAccessPorts,
     withPolicy: (policy) => update(policy, policy),
     clusterSelectedPods: (policy) => {
       const cp = tiers?.policies.find((c) => c.policy === policy)

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest'
 import fc from 'fast-check'
-import { count, emptySet, forEachBit, fullSet, hasBit, members, not, setBit, setRange, transpose, weightedCount } from '../../src/engine/bitset.js'
+import { count, emptySet, forEachBit, fullSet, hasBit, members, not, setBit, setRange, transpose, transposeRect, weightedCount } from '../../src/engine/bitset.js'
 
 describe('bitset', () => {
   it('transposes square bit matrices of any size like the naive loop', () => {
@@ -14,6 +14,33 @@ describe('bitset', () => {
         expect(wrong).toBe(0)
       }),
       { numRuns: 60 },
+    )
+  })
+
+  it('transposes rectangular bit matrices (rows of one width, columns of another) like the naive loop', () => {
+    fc.assert(
+      fc.property(
+        fc.tuple(fc.integer({ min: 1, max: 90 }), fc.integer({ min: 1, max: 90 })).chain(([rowCount, colCount]) =>
+          fc.tuple(fc.constant(rowCount), fc.constant(colCount), fc.array(fc.tuple(fc.nat(rowCount - 1), fc.nat(colCount - 1)), { maxLength: 300 }), fc.array(fc.nat(rowCount - 1), { maxLength: 5 })),
+        ),
+        ([rowCount, colCount, cells, missing]) => {
+          const rows: (Uint32Array | undefined)[] = Array.from({ length: rowCount }, () => emptySet(colCount))
+          for (const [r, c] of cells) setBit(rows[r]!, c)
+          for (const r of missing) rows[r] = undefined
+          const out = transposeRect(rows, rowCount, colCount)
+          const words = (rowCount + 31) >>> 5
+          expect(out.length).toBe(words * colCount)
+          let wrong = 0
+          for (let r = 0; r < rowCount; r++) {
+            for (let c = 0; c < colCount; c++) {
+              const want = rows[r] !== undefined && hasBit(rows[r]!, c)
+              if (((out[c * words + (r >>> 5)]! & (1 << (r & 31))) !== 0) !== want) wrong++
+            }
+          }
+          expect(wrong).toBe(0)
+        },
+      ),
+      { numRuns: 80 },
     )
   })
 

@@ -1,6 +1,7 @@
 import { describe, it, expect } from 'vitest'
 import fc from 'fast-check'
 import { createEngine } from '../../src/engine/engine.js'
+import { rowStrategy } from '../../src/engine/all-pairs.js'
 import { referenceEvaluator } from '../../src/engine/reference.js'
 import { expectAllPairsAgree } from './all-pairs-agreement.js'
 import { clusterArb, clusterArbOf, policyArb, trafficArb, PORT_NUMBERS } from './cluster-arbitrary.js'
@@ -50,6 +51,22 @@ describe('fast engine equals the reference evaluator on generated clusters', () 
       }),
       { numRuns: 8 },
     )
+  })
+
+  it('allPairs() agrees whichever way its rows are built (by signature of the columns taking a source, or by one transpose)', () => {
+    for (const mode of ['signature', 'transpose'] as const) {
+      rowStrategy.mode = mode
+      try {
+        fc.assert(
+          fc.property(clusterArbOf({ minPods: 10, maxPods: 60, maxPolicies: 10 }), fc.constantFrom(...PORT_NUMBERS), fc.constantFrom<Protocol>('TCP', 'UDP'), (state, port, protocol) => {
+            expectAllPairsAgree(state, port, protocol)
+          }),
+          { numRuns: 40 },
+        )
+      } finally {
+        rowStrategy.mode = 'auto'
+      }
+    }
   })
 
   it('selectedPods() and peerPods() list what the reference matches', () => {
