@@ -4,7 +4,7 @@
  * and give pods without an address one from --pod-cidr (see docs/semantics.md, "Pods without addresses").
  */
 import { isAbsolute, resolve } from 'node:path'
-import { formatDiagnostic } from '../model/diagnostic.js'
+import { formatDiagnostic, type Diagnostic } from '../model/diagnostic.js'
 import { printable } from '../model/printable.js'
 import { loadManifests, type LoadResult } from '../cluster/load-manifests.js'
 import { assumePodIPs, DEFAULT_POD_CIDR, parsePodCidr, PodCidrError } from '../cluster/assume-pod-ips.js'
@@ -23,6 +23,8 @@ export interface LoadInputOptions {
   readonly maxPods?: string
   /** `--max-file-size`, as given. */
   readonly maxFileSize?: string
+  /** Warnings the command reports in its own way (not printed here). */
+  readonly hideWarning?: (warning: Diagnostic) => boolean
 }
 
 /** The bounds on manifest input, as flags of every command that reads PATHs (docs/manifests.md, "Limits"). */
@@ -84,7 +86,7 @@ export async function loadInput(paths: readonly string[], io: CliIO, options: Lo
   const limits = inputLimits(options)
   const located = paths.map((p) => (p === '-' || isAbsolute(p) || sameDir ? p : resolve(io.cwd, p)))
   const result = await loadManifests(located, { namespace: options.namespace, stdin: io.stdin, ...limits })
-  for (const w of result.warnings) io.stderr(`${relativeTo(formatDiagnostic(w), printable(io.cwd))}\n`)
+  for (const w of result.warnings) if (!options.hideWarning?.(w)) io.stderr(`${relativeTo(formatDiagnostic(w), printable(io.cwd))}\n`)
   if (options.verbose) {
     for (const s of result.skipped) {
       // Kinds, names and apiVersions of skipped objects are not validated: escaped like the file name.

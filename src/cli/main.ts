@@ -19,6 +19,7 @@ import { register as registerMatrix } from './commands/matrix.js'
 import { register as registerExplain } from './commands/explain.js'
 import { register as registerCheck } from './commands/check.js'
 import { register as registerList } from './commands/list.js'
+import { register as registerConvert } from './commands/convert.js'
 
 /** Shared by every command: the IO to use, and the exit code the command decided on. */
 export interface CliContext {
@@ -29,7 +30,7 @@ export interface CliContext {
 /** Each command lives in its own file under commands/ and exports one of these. */
 export type RegisterCommand = (program: Command, ctx: CliContext) => void
 
-const commands: RegisterCommand[] = [registerMatrix, registerList, registerExplain, registerCheck, agentCommand, registerLint, registerDiff, registerTest, registerReport, registerLab]
+const commands: RegisterCommand[] = [registerMatrix, registerList, registerExplain, registerCheck, registerConvert, agentCommand, registerLint, registerDiff, registerTest, registerReport, registerLab]
 
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command('netpol')

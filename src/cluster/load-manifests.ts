@@ -16,9 +16,9 @@ import { decodeManifestBytes } from '../model/text-encoding.js'
 import { NAMESPACE_NAME_LABEL, type ClusterState } from '../model/types.js'
 import { readManifestDocuments } from '../model/yaml-documents.js'
 import { assembleClusterState } from './cluster-state.js'
-import { collectManifestObjects, emptyManifestObjects, podBudget, type ManifestObjects, type PodBudget, type SkippedObject } from './manifest-objects.js'
+import { collectManifestObjects, emptyManifestObjects, podBudget, type ManifestObjects, type PodBudget, type SkippedObject, type V1alpha1Object } from './manifest-objects.js'
 
-export type { SkippedObject } from './manifest-objects.js'
+export type { SkippedObject, V1alpha1Object } from './manifest-objects.js'
 
 export interface LoadOptions {
   /** Like kubectl's `--namespace`: for objects that set none; an object setting another one is an error. */
@@ -36,6 +36,8 @@ export interface LoadResult {
   /** Objects of kinds netpol does not model, in input order. */
   readonly skipped: readonly SkippedObject[]
   readonly warnings: readonly Diagnostic[]
+  /** Deprecated v1alpha1 AdminNetworkPolicies and BaselineAdminNetworkPolicies, converted (not in `state`); absent: none. */
+  readonly v1alpha1?: readonly V1alpha1Object[]
 }
 
 /** The objects behind each result this module made, so merging can re-check them all together. */
@@ -64,10 +66,12 @@ function finish(parts: readonly ManifestObjects[], extraErrors: readonly Diagnos
   const assembled = assembleClusterState(parts)
   const errors = [...extraErrors, ...parts.flatMap((p) => p.errors), ...assembled.errors]
   if (errors.length > 0) throw new InputError(sortDiagnostics(errors))
+  const v1alpha1 = parts.flatMap((p) => p.v1alpha1)
   const result: LoadResult = {
     state: assembled.state,
     skipped: parts.flatMap((p) => p.skipped),
     warnings: sortDiagnostics(parts.flatMap((p) => p.warnings)),
+    ...(v1alpha1.length > 0 ? { v1alpha1 } : {}),
   }
   partsOf.set(result, parts)
   return result
@@ -119,6 +123,7 @@ function partsFromState(result: LoadResult): ManifestObjects {
     part.clusterNetworkPolicies.push(p)
     part.identities.push({ kind: 'ClusterNetworkPolicy', name: p.name, source: p.source })
   }
+  part.v1alpha1.push(...(result.v1alpha1 ?? []))
   part.skipped.push(...result.skipped)
   part.warnings.push(...result.warnings)
   return part

@@ -5,7 +5,9 @@
  */
 import type { Diagnostic } from '../model/diagnostic.js'
 import type { FieldPath } from '../model/field-path.js'
+import { readV1alpha1Policy, V1ALPHA1_API_VERSION, V1ALPHA1_KINDS, type V1alpha1Conversion, type V1alpha1Kind } from '../model/admin-network-policy-v1alpha1.js'
 import { readClusterNetworkPolicy } from '../model/cluster-network-policy.js'
+import { formatFieldPath } from '../model/field-path.js'
 import { CNP_API_VERSION, CNP_KIND, describeClusterNetworkPolicy, type ClusterNetworkPolicy } from '../model/cluster-network-policy-types.js'
 import { readNetworkPolicy } from '../model/network-policy.js'
 import { readObjectMeta } from '../model/object-meta.js'
@@ -33,12 +35,21 @@ export interface ObjectIdentity {
   readonly source: SourceRef
 }
 
+/** A deprecated v1alpha1 AdminNetworkPolicy or BaselineAdminNetworkPolicy, read and converted (`netpol convert`). */
+export interface V1alpha1Object extends V1alpha1Conversion {
+  readonly source: SourceRef
+  /** What keeps it from being converted, as errors naming file:line, object and field (empty when `converted` is set). */
+  readonly problemDiagnostics: readonly Diagnostic[]
+}
+
 /** What a set of documents holds, before the cluster state is assembled (duplicates, implicit namespaces). */
 export interface ManifestObjects {
   readonly namespaces: Namespace[]
   readonly pods: Pod[]
   readonly policies: NetworkPolicy[]
   readonly clusterNetworkPolicies: ClusterNetworkPolicy[]
+  /** Deprecated v1alpha1 policies: validated and converted, not analysed. */
+  readonly v1alpha1: V1alpha1Object[]
   /** Every object read (namespaces, pods, policies, workloads), for duplicate detection. */
   readonly identities: ObjectIdentity[]
   /** Namespaces objects live in, with the first place each is used. */
@@ -68,7 +79,7 @@ export function podBudget(limit: number): PodBudget {
 }
 
 export function emptyManifestObjects(): ManifestObjects {
-  return { namespaces: [], pods: [], policies: [], clusterNetworkPolicies: [], identities: [], referencedNamespaces: new Map(), skipped: [], errors: [], warnings: [] }
+  return { namespaces: [], pods: [], policies: [], clusterNetworkPolicies: [], v1alpha1: [], identities: [], referencedNamespaces: new Map(), skipped: [], errors: [], warnings: [] }
 }
 
 /** The API groups/versions netpol reads each kind from. */
@@ -77,6 +88,8 @@ const KNOWN_KINDS: Readonly<Record<string, (apiVersion: string) => boolean>> = {
   Pod: (v) => v === 'v1',
   NetworkPolicy: (v) => v === 'networking.k8s.io/v1',
   [CNP_KIND]: (v) => v === CNP_API_VERSION,
+  AdminNetworkPolicy: (v) => v === V1ALPHA1_API_VERSION,
+  BaselineAdminNetworkPolicy: (v) => v === V1ALPHA1_API_VERSION,
   ReplicationController: (v) => v === 'v1',
   Deployment: (v) => v.startsWith('apps/') || v === 'extensions/v1beta1',
   StatefulSet: (v) => v.startsWith('apps/'),
@@ -167,6 +180,10 @@ function collectObject(r: ObjectReader, obj: PlainMap, kind: string, options: Co
     if (policy) out.clusterNetworkPolicies.push(policy)
     return
   }
+  if ((V1ALPHA1_KINDS as readonly string[]).includes(kind)) {
+    collectV1alpha1(r, obj, kind as V1alpha1Kind, source, out)
+    return
+  }
   const meta = readObjectMeta(r, obj, 'subdomain')
   const namespace = meta.namespace ?? options.namespace ?? 'default'
   if (meta.namespace !== undefined && options.namespace !== undefined && meta.namespace !== options.namespace) {
@@ -202,6 +219,35 @@ function collectObject(r: ObjectReader, obj: PlainMap, kind: string, options: Co
   } else if ((WORKLOAD_KINDS as readonly string[]).includes(kind)) {
     out.pods.push(...readWorkloadPods(r, obj, kind as OwnerRef['kind'], meta.name, namespace, source, (n, path) => takePods(r, options, n, path)))
   }
+}
+
+/**
+ * A v1alpha1 policy: validated against its last CRD, converted, and reported as deprecated (it is
+ * not analysed: its CRD no longer ships). What cannot be converted is a warning here (an error
+ * for `netpol convert`). It is listed with the skipped objects, which it is for the analysis.
+ */
+function collectV1alpha1(r: ObjectReader, obj: PlainMap, kind: V1alpha1Kind, source: SourceRef, out: ManifestObjects): void {
+  const meta = readObjectMeta(r, obj, 'subdomain')
+  r.identify(`${kind} ${JSON.stringify(meta.name)}`)
+  if (meta.name) out.identities.push({ kind, name: meta.name, source })
+  r.warn(
+    [],
+    `deprecated: ${kind} (${V1ALPHA1_API_VERSION}) is replaced by ClusterNetworkPolicy (${CNP_API_VERSION}; tier ${kind === 'AdminNetworkPolicy' ? 'Admin' : 'Baseline'}) and its CRD no longer ships; netpol does not analyse it: \`netpol convert ${r.file === '-' ? '-' : 'FILE'}\` prints the equivalent ClusterNetworkPolicy`,
+  )
+  const conversion = readV1alpha1Policy(r, obj, kind, meta.name)
+  if (conversion) {
+    const problemDiagnostics: Diagnostic[] = conversion.problems.map((p) => ({
+      severity: 'error',
+      file: r.file,
+      line: r.line(p.path),
+      ...(r.object ? { object: r.object } : {}),
+      ...(p.path.length > 0 ? { field: formatFieldPath(p.path) } : {}),
+      message: `cannot convert to ${CNP_KIND}: ${p.message}`,
+    }))
+    for (const d of problemDiagnostics) r.warnings.push({ ...d, severity: 'warning' })
+    out.v1alpha1.push({ ...conversion, source, problemDiagnostics })
+  }
+  out.skipped.push({ file: r.file, line: source.line, apiVersion: V1ALPHA1_API_VERSION, kind, name: meta.name })
 }
 
 /**

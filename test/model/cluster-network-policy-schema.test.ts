@@ -1,76 +1,36 @@
-import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { parse } from 'yaml'
+import { ADMIN_NETWORK_POLICY_SCHEMA, BASELINE_ADMIN_NETWORK_POLICY_SCHEMA } from '../../src/model/admin-network-policy-v1alpha1.js'
 import { CLUSTER_NETWORK_POLICY_SCHEMA } from '../../src/model/cluster-network-policy-schema.js'
-import type { CrdSchema } from '../../src/model/crd-schema.js'
-
-/** The openAPIV3Schema of the one version of a vendored CRD. */
-function vendoredSchema(path: string): Record<string, unknown> {
-  const crd = parse(readFileSync(new URL(`../../vendor/network-policy-api/${path}`, import.meta.url), 'utf8')) as {
-    spec: { versions: { name: string; schema: { openAPIV3Schema: Record<string, unknown> } }[] }
-  }
-  expect(crd.spec.versions.map((v) => v.name)).toEqual(['v1alpha2'])
-  return crd.spec.versions[0].schema.openAPIV3Schema
-}
-
-type Node = Record<string, unknown>
-
-/**
- * Every difference between netpol's schema and the CRD's, as `path: what`. The subtree of
- * `status` (dropped on create) is not compared; `experimental` fields are expected only in the
- * experimental channel.
- */
-function differences(ours: CrdSchema, crd: Node, channel: 'standard' | 'experimental', path = ''): string[] {
-  const out: string[] = []
-  const same = (what: string, a: unknown, b: unknown): void => {
-    if (JSON.stringify(a) !== JSON.stringify(b)) out.push(`${path || '<root>'}: ${what}: netpol ${JSON.stringify(a)}, CRD ${JSON.stringify(b)}`)
-  }
-  // status is dropped on create: never validated, so never compared.
-  if (path === 'status') return out
-  same('type', ours.type, crd.type)
-  same('required', [...(ours.required ?? [])].sort(), [...((crd.required as string[] | undefined) ?? [])].sort())
-  same('enum', ours.enum, crd.enum)
-  for (const key of ['minimum', 'maximum', 'minItems', 'maxItems', 'minProperties', 'maxProperties', 'maxLength', 'pattern', 'format'] as const) {
-    same(key, ours[key], crd[key])
-  }
-  same('x-kubernetes-list-type', ours.listType, crd['x-kubernetes-list-type'])
-  same('x-kubernetes-map-type', ours.mapType, crd['x-kubernetes-map-type'])
-  same(
-    'x-kubernetes-validations',
-    (ours.validations ?? []).map((v) => ({ message: v.message, rule: v.rule })),
-    ((crd['x-kubernetes-validations'] as { message: string; rule: string }[] | undefined) ?? []).map((v) => ({ message: v.message, rule: v.rule.replace(/\s+/g, ' ') })),
-  )
-  if (path === 'status' || path === 'metadata') return out
-  const crdProps = (crd.properties as Record<string, Node> | undefined) ?? {}
-  const ourProps = Object.fromEntries(Object.entries(ours.properties ?? {}).filter(([, s]) => channel === 'experimental' || !s.experimental))
-  same('properties', Object.keys(ourProps).sort(), Object.keys(crdProps).sort())
-  for (const [key, sub] of Object.entries(ourProps)) {
-    if (crdProps[key]) out.push(...differences(sub, crdProps[key], channel, path ? `${path}.${key}` : key))
-  }
-  if (ours.items || crd.items) {
-    if (!ours.items || !crd.items) out.push(`${path}: items: netpol ${Boolean(ours.items)}, CRD ${Boolean(crd.items)}`)
-    else out.push(...differences(ours.items, crd.items as Node, channel, `${path}[]`))
-  }
-  if (ours.additionalProperties || crd.additionalProperties) {
-    if (!ours.additionalProperties || !crd.additionalProperties) out.push(`${path}: additionalProperties differ`)
-    else out.push(...differences(ours.additionalProperties, crd.additionalProperties as Node, channel, `${path}{}`))
-  }
-  return out
-}
+import { differences, vendoredSchema, type Node } from './crd-schema-compare.js'
 
 describe('the ClusterNetworkPolicy schema is the released CRD', () => {
   it('matches the experimental channel CRD field by field (types, limits, enums, patterns, list types, CEL rules)', () => {
-    expect(differences(CLUSTER_NETWORK_POLICY_SCHEMA, vendoredSchema('v1alpha2/crd/experimental/policy.networking.k8s.io_clusternetworkpolicies.yaml'), 'experimental')).toEqual([])
+    expect(differences(CLUSTER_NETWORK_POLICY_SCHEMA, vendoredSchema('v1alpha2', 'v1alpha2/crd/experimental/policy.networking.k8s.io_clusternetworkpolicies.yaml'), 'experimental')).toEqual([])
   })
   it('without its experimental fields, matches the standard channel CRD (except the experimental-only CEL rule)', () => {
-    const diffs = differences(CLUSTER_NETWORK_POLICY_SCHEMA, vendoredSchema('v1alpha2/crd/standard/policy.networking.k8s.io_clusternetworkpolicies.yaml'), 'standard')
+    const diffs = differences(CLUSTER_NETWORK_POLICY_SCHEMA, vendoredSchema('v1alpha2', 'v1alpha2/crd/standard/policy.networking.k8s.io_clusternetworkpolicies.yaml'), 'standard')
     expect(diffs).toHaveLength(1)
     expect(diffs[0]).toMatch(/^spec\.egress\[\]: x-kubernetes-validations: netpol \[\{"message":"networks\/nodes\/domainNames peer cannot be set with namedPorts/)
   })
   it('the comparison sees a changed limit (it is no tautology)', () => {
-    const crd = vendoredSchema('v1alpha2/crd/experimental/policy.networking.k8s.io_clusternetworkpolicies.yaml')
+    const crd = vendoredSchema('v1alpha2', 'v1alpha2/crd/experimental/policy.networking.k8s.io_clusternetworkpolicies.yaml')
     const spec = (crd.properties as Record<string, Node>).spec
     ;((spec.properties as Record<string, Node>).priority as Node).maximum = 999
     expect(differences(CLUSTER_NETWORK_POLICY_SCHEMA, crd, 'experimental')).toEqual(['spec.priority: maximum: netpol 1000, CRD 999'])
+  })
+})
+
+describe('the v1alpha1 schemas are their last released CRDs (v0.1.8)', () => {
+  const cases = [
+    ['AdminNetworkPolicy', ADMIN_NETWORK_POLICY_SCHEMA, 'adminnetworkpolicies'],
+    ['BaselineAdminNetworkPolicy', BASELINE_ADMIN_NETWORK_POLICY_SCHEMA, 'baselineadminnetworkpolicies'],
+  ] as const
+  it.each(cases)('%s matches the experimental channel CRD', (_kind, schema, plural) => {
+    expect(differences(schema, vendoredSchema('v1alpha1', `v1alpha1/crd/experimental/policy.networking.k8s.io_${plural}.yaml`), 'experimental')).toEqual([])
+  })
+  it.each(cases)('%s without its experimental fields matches the standard channel CRD (except the experimental-only named port rule)', (_kind, schema, plural) => {
+    const diffs = differences(schema, vendoredSchema('v1alpha1', `v1alpha1/crd/standard/policy.networking.k8s.io_${plural}.yaml`), 'standard')
+    expect(diffs).toHaveLength(1)
+    expect(diffs[0]).toMatch(/^spec\.egress\[\]: x-kubernetes-validations: netpol \[\{"message":"networks\/nodes/)
   })
 })
