@@ -126,6 +126,18 @@ function resolveAll(state: ClusterState, text: string): Endpoint[] {
 export function verdictReason(state: ClusterState, verdict: Verdict): string {
   const e = explainVerdict(state, verdict)
   if (e.loopback) return e.summary
+  if (e.outcome !== undefined) {
+    // With ClusterNetworkPolicies: per side, the layer that decided and how.
+    const sides = [e.egress, e.ingress]
+      .filter((s) => (e.allowed ? s.tiers?.decidedBy !== 'default' : !s.allowed))
+      .map((s) => {
+        const t = s.tiers!
+        const decided =
+          t.decidedBy === 'Admin' ? `Admin tier: ${t.admin.summary}` : t.decidedBy === 'Baseline' && t.baseline ? `Baseline tier: ${t.baseline.summary}` : t.decidedBy === 'NetworkPolicy' ? s.summary : 'no tier decided: allowed by default'
+        return `${s.direction.toLowerCase()} of ${s.endpoint} (${t.outcome}) — ${decided}`
+      })
+    return [e.summary, ...sides].join('; ')
+  }
   const sides = [e.egress, e.ingress].filter((s) => (e.allowed ? s.isolated && s.enforced : !s.allowed))
   const parts = sides.map((s) => {
     const policies = s.policies

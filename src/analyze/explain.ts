@@ -22,7 +22,9 @@ import { formatIp, parseIp } from '../model/cidr.js'
 import { formatSource } from '../model/diagnostic.js'
 import { editDistance } from '../model/edit-distance.js'
 import { isEmptySelector } from '../model/label-selector.js'
-import type { DirectionVerdict, Endpoint, MissReason, RuleMatch, Verdict } from '../engine/verdict.js'
+import type { DecidedBy, DirectionVerdict, Endpoint, MissReason, Outcome, RuleMatch, TierRuleMatch, TierVerdict, Verdict } from '../engine/verdict.js'
+import type { ClusterNetworkPolicy, ClusterNetworkPolicyEgressPeer } from '../model/cluster-network-policy-types.js'
+import { formatClusterProtocol } from '../engine/cluster-policy.js'
 import { UsageError } from '../model/errors.js'
 import { parsePortSpec, type PortSpec } from './matrix.js'
 import { portNameErrors } from '../model/name-validation.js'
@@ -199,6 +201,46 @@ export interface PolicyExplanation {
   readonly misses: readonly MissExplanation[]
 }
 
+/** One ClusterNetworkPolicy rule that matched (or may match) the connection. */
+export interface TierMatchExplanation {
+  /** ClusterNetworkPolicy name. */
+  readonly policy: string
+  readonly priority: number
+  /** `ingress[0]`. */
+  readonly rule: string
+  readonly ruleName?: string
+  readonly action: 'Accept' | 'Deny' | 'Pass'
+  /** `to[1]: pods app=db in namespaces team=a`. */
+  readonly peer: string
+  /** `protocols[0]: TCP 80`, or `every protocol and port`. */
+  readonly protocol: string
+  readonly source: string
+  /** Set when the match cannot be proven offline: `domainNames` or `nodes`. */
+  readonly maybe?: 'domainNames' | 'nodes'
+}
+
+export interface TierExplanation {
+  readonly tier: 'Admin' | 'Baseline'
+  /** The tier's policies selecting the pod, in evaluation order: `name (priority N, file:line)`. */
+  readonly policies: readonly { readonly policy: string; readonly priority: number; readonly source: string }[]
+  readonly matches: readonly TierMatchExplanation[]
+  /** The action that decided, `undefined` for a same-priority conflict, `none` when no rule matched. */
+  readonly result: 'Accept' | 'Deny' | 'Pass' | 'none' | 'undefined'
+  /** One sentence. */
+  readonly summary: string
+}
+
+/** Present only when the state has ClusterNetworkPolicies. */
+export interface TiersExplanation {
+  readonly outcome: Outcome
+  readonly decidedBy: DecidedBy
+  readonly admin: TierExplanation
+  /** Absent when the Admin tier or NetworkPolicy decided (the Baseline tier was not consulted). */
+  readonly baseline?: TierExplanation
+  /** What NetworkPolicy did on this side, in one sentence. */
+  readonly networkPolicy: string
+}
+
 export interface SideExplanation {
   readonly direction: PolicyType
   /** The endpoint whose side this is: the source for Egress, the destination for Ingress. */
@@ -209,6 +251,7 @@ export interface SideExplanation {
   /** One sentence. */
   readonly summary: string
   readonly policies: readonly PolicyExplanation[]
+  readonly tiers?: TiersExplanation
 }
 
 export interface Explanation {
@@ -217,6 +260,8 @@ export interface Explanation {
   readonly port: number
   readonly protocol: Protocol
   readonly allowed: boolean
+  /** Only with ClusterNetworkPolicies: allowed, denied, undefined or unknown (see docs/semantics.md). */
+  readonly outcome?: Outcome
   readonly loopback: boolean
   readonly summary: string
   readonly egress: SideExplanation
@@ -233,11 +278,28 @@ export function explainVerdict(state: ClusterState, verdict: Verdict): Explanati
   let summary: string
   if (verdict.loopback) summary = `${from} connecting to itself on ${portText} is allowed: traffic to itself never leaves the pod, so policies do not filter it`
   else if (verdict.allowed) summary = `${from} -> ${to} on ${portText} is allowed: the egress of the source and the ingress of the destination both allow it`
-  else {
+  else if (verdict.outcome === 'undefined' || verdict.outcome === 'unknown') {
+    const sides = [egress, ingress].filter((s) => s.tiers?.outcome === verdict.outcome).map((s) => `the ${s.direction.toLowerCase()} of ${s.endpoint}`)
+    summary =
+      verdict.outcome === 'undefined'
+        ? `${from} -> ${to} on ${portText} is undefined: at ${sides.join(' and ')}, ClusterNetworkPolicies of one tier and priority match with different actions, and the API lets an implementation apply either; netpol does not count it as allowed`
+        : `${from} -> ${to} on ${portText} is unknown: at ${sides.join(' and ')}, the answer depends on a domainNames or nodes peer netpol cannot resolve offline; netpol does not count it as allowed`
+  } else {
     const blocked = [!egress.allowed ? `the egress of ${from}` : '', !ingress.allowed ? `the ingress of ${to}` : ''].filter(Boolean).join(' and ')
     summary = `${from} -> ${to} on ${portText} is denied by ${blocked}`
   }
-  return { from, to, port: traffic.port, protocol: traffic.protocol, allowed: verdict.allowed, loopback: verdict.loopback, summary, egress, ingress }
+  return {
+    from,
+    to,
+    port: traffic.port,
+    protocol: traffic.protocol,
+    allowed: verdict.allowed,
+    ...(verdict.outcome === undefined ? {} : { outcome: verdict.outcome }),
+    loopback: verdict.loopback,
+    summary,
+    egress,
+    ingress,
+  }
 }
 
 /** `other` is the far end of the connection: the one a matching rule's peer must match. */
@@ -273,7 +335,83 @@ function explainSide(state: ClusterState, side: DirectionVerdict, endpoint: Endp
       ? `${name} is isolated for ${dir} by ${n === 1 ? 'one policy, which allows' : `${n} policies; ${allowing === n ? 'all of them allow' : allowing === 1 ? 'one of them allows' : `${allowing} of them allow`}`} this connection`
       : `${name} is isolated for ${dir} by ${n === 1 ? 'one policy, which does not allow' : `${n} policies and none of them allows`} this connection`
   }
-  return { direction: side.direction, endpoint: name, enforced: side.enforced, isolated: side.isolated, allowed: side.allowed, summary, policies }
+  const tiers = side.tiers === undefined ? undefined : explainTiers(state, side, name)
+  return { direction: side.direction, endpoint: name, enforced: side.enforced, isolated: side.isolated, allowed: side.allowed, summary, policies, ...(tiers ? { tiers } : {}) }
+}
+
+function explainTiers(state: ClusterState, side: DirectionVerdict, name: string): TiersExplanation {
+  const t = side.tiers!
+  const dir = side.direction.toLowerCase()
+  let networkPolicy: string
+  if (!side.enforced) networkPolicy = 'not enforced on this side'
+  else if (t.decidedBy === 'Admin') networkPolicy = 'not consulted: the Admin tier decided'
+  else if (!side.isolated) networkPolicy = `no NetworkPolicy isolates ${name} for ${dir}: it does not decide`
+  else networkPolicy = `${name} is isolated for ${dir}: NetworkPolicy decides (${side.policies.some((p) => p.allowedBy.length > 0) ? 'allowed' : 'denied'})`
+  return {
+    outcome: t.outcome,
+    decidedBy: t.decidedBy,
+    admin: explainTier(state, t.admin),
+    ...(t.baseline === undefined ? {} : { baseline: explainTier(state, t.baseline) }),
+    networkPolicy,
+  }
+}
+
+function explainTier(state: ClusterState, tier: TierVerdict): TierExplanation {
+  const matches = tier.matches.map((m) => explainTierMatch(state, m))
+  const policies = tier.policies.map((p) => ({ policy: p.name, priority: p.priority, source: formatSource(p.source) }))
+  let summary: string
+  const decisive = tier.matches.filter((m) => m.maybe === undefined)
+  const ruleText = (m: TierRuleMatch) => `ClusterNetworkPolicy "${m.policy.name}" (priority ${m.policy.priority}) ${m.direction.toLowerCase()}[${m.ruleIndex}]${m.ruleName ? ` "${m.ruleName}"` : ''}`
+  if (policies.length === 0) summary = `no ${tier.tier} ClusterNetworkPolicy with rules of this direction selects the pod`
+  else if (tier.result === 'undefined') {
+    summary = `undefined: ${decisive.map((m) => `${ruleText(m)} says ${m.action}`).join(', ')}; the API lets an implementation apply any of them`
+  } else if (tier.result === 'none') summary = `none of the ${policies.length} selecting polic${policies.length === 1 ? 'y' : 'ies'} has a rule matching this connection`
+  else {
+    const m = decisive[decisive.length - 1]!
+    const what = tier.result === 'Pass' ? (tier.tier === 'Admin' ? 'passes to NetworkPolicy and the Baseline tier' : 'passes (no effect in the Baseline tier: the default allows)') : tier.result === 'Accept' ? 'accepts' : 'denies'
+    summary = `${ruleText(m)} ${what}`
+  }
+  const maybes = tier.matches.filter((m) => m.maybe !== undefined)
+  if (maybes.length > 0) {
+    summary += `; ${maybes.map((m) => `${ruleText(m)} may match (${m.maybe === 'domainNames' ? 'a domainNames peer: depends on DNS' : 'a nodes peer: netpol does not know node addresses'}) and would ${m.action.toLowerCase()}`).join('; ')}`
+  }
+  return { tier: tier.tier, policies, matches, result: tier.result, summary }
+}
+
+function explainTierMatch(state: ClusterState, m: TierRuleMatch): TierMatchExplanation {
+  const policy = state.clusterNetworkPolicies?.find((p) => p.name === m.policy.name)
+  const dir = m.direction === 'Ingress' ? 'ingress' : 'egress'
+  const rule = policy ? (m.direction === 'Ingress' ? policy.spec.ingress[m.ruleIndex] : policy.spec.egress[m.ruleIndex]) : undefined
+  const peers = rule ? ('from' in rule ? rule.from : rule.to) : undefined
+  const peer = peers?.[m.peerIndex]
+  const protocol = m.protocolIndex === undefined ? 'every protocol and port' : `protocols[${m.protocolIndex}]${rule?.protocols[m.protocolIndex] ? `: ${formatClusterProtocol(rule.protocols[m.protocolIndex])}` : ''}`
+  return {
+    policy: m.policy.name,
+    priority: m.policy.priority,
+    rule: `${dir}[${m.ruleIndex}]`,
+    ...(m.ruleName === undefined ? {} : { ruleName: m.ruleName }),
+    action: m.action,
+    peer: `${m.direction === 'Ingress' ? 'from' : 'to'}[${m.peerIndex}]${peer ? `: ${describeClusterPeer(peer)}` : ''}`,
+    protocol,
+    source: formatSource(m.source),
+    ...(m.maybe === undefined ? {} : { maybe: m.maybe }),
+  }
+}
+
+/** A ClusterNetworkPolicy peer (or subject) in words. */
+export function describeClusterPeer(peer: ClusterNetworkPolicyEgressPeer): string {
+  const nsWords = (s: LabelSelector) => (isEmptySelector(s) ? 'every namespace' : `namespaces ${describeSelector(s)}`)
+  if (peer.namespaces) return `all pods in ${nsWords(peer.namespaces)}`
+  if (peer.pods) return `${isEmptySelector(peer.pods.podSelector) ? 'all pods' : `pods ${describeSelector(peer.pods.podSelector)}`} in ${nsWords(peer.pods.namespaceSelector)}`
+  if (peer.networks) return `networks ${peer.networks.join(', ')}`
+  if (peer.domainNames) return `domainNames ${peer.domainNames.join(', ')}`
+  if (peer.nodes) return `nodes ${describeSelector(peer.nodes)}`
+  return 'an unknown peer'
+}
+
+/** The pods a ClusterNetworkPolicy's subject means, in words. */
+export function describeClusterSubject(policy: ClusterNetworkPolicy): string {
+  return describeClusterPeer(policy.spec.subject)
 }
 
 function findPolicy(state: ClusterState, namespace: string, name: string): NetworkPolicy | undefined {

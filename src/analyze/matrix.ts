@@ -3,6 +3,7 @@
  * connection allowed? Pure: an evaluator and a cluster in, the connections out (the JSON contract
  * of `netpol matrix -o json`).
  */
+import type { Outcome } from '../engine/verdict.js'
 import { PROTOCOLS, qualifiedName, type ClusterState, type Pod, type Protocol } from '../model/types.js'
 import type { Evaluator } from '../engine/verdict.js'
 import { UsageError } from '../model/errors.js'
@@ -19,7 +20,13 @@ export interface MatrixConnection {
   readonly to: string
   readonly port: number
   readonly protocol: Protocol
+  /** True only when proven allowed (`outcome` is `allowed`). */
   readonly allowed: boolean
+  /**
+   * The outcome; only when the state has ClusterNetworkPolicies: `allowed`, `denied`, `undefined` (same-priority
+   * policies conflict) or `unknown` (depends on DNS or node addresses). See docs/semantics.md.
+   */
+  readonly decision?: Outcome
 }
 
 export interface MatrixResult {
@@ -29,6 +36,8 @@ export interface MatrixResult {
   readonly ports: readonly PortSpec[]
   /** Ordered by from, to, port, protocol (from/to in the order of `pods`). */
   readonly connections: readonly MatrixConnection[]
+  /** True when the state has ClusterNetworkPolicies: cells carry an outcome, not only allowed/denied. */
+  readonly tiered?: boolean
 }
 
 export interface MatrixOptions {
@@ -109,13 +118,17 @@ export function sortPods(pods: readonly Pod[]): Pod[] {
 /** An evaluator that can answer a whole port at once (the fast engine's `allPairs`). */
 interface BulkEvaluator extends Evaluator {
   readonly state: ClusterState
-  allPairs(port: number, protocol: Protocol): { isAllowedIndex(from: number, to: number): boolean }
+  allPairs(port: number, protocol: Protocol): { isAllowedIndex(from: number, to: number): boolean; outcomeIndex(from: number, to: number): Outcome }
 }
 
 function bulkFor(evaluator: Evaluator, state: ClusterState): BulkEvaluator | undefined {
   const e = evaluator as Partial<BulkEvaluator>
   return typeof e.allPairs === 'function' && e.state === state ? (evaluator as BulkEvaluator) : undefined
 }
+
+/** Cell codes: an outcome per byte. */
+const OUTCOMES: readonly Outcome[] = ['denied', 'allowed', 'undefined', 'unknown']
+const CODE: Readonly<Record<Outcome, number>> = { denied: 0, allowed: 1, undefined: 2, unknown: 3 }
 
 /** Decisions of matrices computed here, one byte per cell, so large matrices need no objects per cell. */
 const cells = new WeakMap<MatrixResult, Uint8Array>()
@@ -143,6 +156,7 @@ export function computeMatrix(
   const position = new Map(state.pods.map((p, i) => [p, i]))
   const original = pods.map((p) => position.get(p)!)
   const tables = bulk ? sortedPorts.map((p) => bulk.allPairs(p.port, p.protocol)) : undefined
+  const tiered = (state.clusterNetworkPolicies?.length ?? 0) > 0
   let done = 0
   for (let i = 0; i < n; i++) {
     const from = { kind: 'pod', pod: pods[i] } as const
@@ -150,6 +164,13 @@ export function computeMatrix(
       const to = { kind: 'pod', pod: pods[j] } as const
       for (let k = 0; k < np; k++) {
         const p = sortedPorts[k]
+        if (tiered) {
+          const outcome = tables
+            ? tables[k].outcomeIndex(original[i], original[j])
+            : (evaluator.evaluate({ from, to, port: p.port, protocol: p.protocol }).outcome ?? 'denied')
+          bits[done++] = CODE[outcome]
+          continue
+        }
         const allowed = tables
           ? tables[k].isAllowedIndex(original[i], original[j])
           : evaluator.isAllowed({ from, to, port: p.port, protocol: p.protocol })
@@ -162,6 +183,7 @@ export function computeMatrix(
   const result: MatrixResult = {
     pods,
     ports: sortedPorts,
+    tiered,
     get connections(): readonly MatrixConnection[] {
       if (connections === undefined) {
         const names = pods.map(qualifiedName)
@@ -170,7 +192,7 @@ export function computeMatrix(
         for (let i = 0; i < n; i++) {
           for (let j = 0; j < n; j++) {
             for (const p of sortedPorts) {
-              connections[c] = { from: names[i], to: names[j], port: p.port, protocol: p.protocol, allowed: bits[c] === 1 }
+              connections[c] = { from: names[i], to: names[j], port: p.port, protocol: p.protocol, allowed: bits[c] === 1, ...(tiered ? { decision: OUTCOMES[bits[c]] } : {}) }
               c++
             }
           }
@@ -188,6 +210,15 @@ export function matrixAllowed(m: MatrixResult, fromIndex: number, toIndex: numbe
   const index = (fromIndex * m.pods.length + toIndex) * m.ports.length + portIndex
   const bits = cells.get(m)
   return bits ? bits[index] === 1 : m.connections[index].allowed
+}
+
+/** The outcome of a cell (`allowed`/`denied` for states without ClusterNetworkPolicies). */
+export function matrixOutcome(m: MatrixResult, fromIndex: number, toIndex: number, portIndex: number): Outcome {
+  const index = (fromIndex * m.pods.length + toIndex) * m.ports.length + portIndex
+  const bits = cells.get(m)
+  if (bits) return OUTCOMES[bits[index]]
+  const c = m.connections[index]
+  return c.decision ?? (c.allowed ? 'allowed' : 'denied')
 }
 
 /** Looks up a cell of a computed matrix by row, column and port index. */

@@ -30,6 +30,7 @@ import {
   type Protocol,
 } from '../model/types.js'
 import { InputError, type Diagnostic } from '../model/diagnostic.js'
+import { refuseUnenforcedKinds } from './unenforced-kinds.js'
 import { isNftTableName, NftDeclarations, NftNameAllocator, nftString, printableAscii } from './nft-names.js'
 import {
   mergeRanges,
@@ -395,6 +396,7 @@ function add<V>(map: Map<string, V[]>, key: string, value: V): void {
 }
 
 function plan(state: ClusterState, options: CompileOptions): Plan {
+  refuseUnenforcedKinds(state, 'the nftables data plane')
   const table = options.tableName ?? DEFAULT_TABLE_NAME
   // Options go into the script as words and numbers: a plain word and integers only.
   if (!isNftTableName(table)) throw new RangeError(`table name ${JSON.stringify(table)}: use a letter or _, then letters, digits, - and _ (at most 64)`)

@@ -3,12 +3,14 @@
  * ingress of the destination) with its policies, the rule that allowed the traffic or, for each
  * selecting policy, why none of its rules matched. Every policy and rule names its file:line.
  */
-import type { Explanation, PolicyExplanation, SideExplanation } from '../analyze/explain.js'
+import type { Explanation, PolicyExplanation, SideExplanation, TierExplanation } from '../analyze/explain.js'
+import type { Outcome } from '../engine/verdict.js'
 import { printable } from '../model/printable.js'
 
 const GREEN = '\u001b[32m'
 const RED = '\u001b[31m'
 const BOLD = '\u001b[1m'
+const YELLOW = '\u001b[33m'
 const RESET = '\u001b[0m'
 
 export interface ExplainTextOptions {
@@ -17,9 +19,10 @@ export interface ExplainTextOptions {
 
 export function renderExplainText(e: Explanation, options: ExplainTextOptions = {}): string {
   const paint = (code: string, text: string) => (options.colour ? `${code}${text}${RESET}` : text)
-  const word = (allowed: boolean) => (allowed ? paint(GREEN, 'ALLOWED') : paint(RED, 'DENIED'))
+  const words: Record<Outcome, string> = { allowed: paint(GREEN, 'ALLOWED'), denied: paint(RED, 'DENIED'), undefined: paint(YELLOW, 'UNDEFINED'), unknown: paint(YELLOW, 'UNKNOWN') }
+  const word = (outcome: Outcome) => words[outcome]
   const lines: string[] = []
-  lines.push(`${paint(BOLD, printable(`${e.from} -> ${e.to} on ${e.port}/${e.protocol}`))}: ${word(e.allowed)}`)
+  lines.push(`${paint(BOLD, printable(`${e.from} -> ${e.to} on ${e.port}/${e.protocol}`))}: ${word(e.outcome ?? (e.allowed ? 'allowed' : 'denied'))}`)
   lines.push(`  ${printable(e.summary)}`)
   for (const side of [e.egress, e.ingress]) {
     lines.push('')
@@ -28,12 +31,37 @@ export function renderExplainText(e: Explanation, options: ExplainTextOptions = 
   return lines.join('\n') + '\n'
 }
 
-function renderSide(side: SideExplanation, word: (allowed: boolean) => string, loopback: boolean): string[] {
+function renderSide(side: SideExplanation, word: (outcome: Outcome) => string, loopback: boolean): string[] {
   const title = side.direction === 'Egress' ? `Egress of ${printable(side.endpoint)}` : `Ingress of ${printable(side.endpoint)}`
   const state = !side.enforced ? 'not enforced' : side.isolated ? 'isolated' : 'not isolated'
-  const verdict = loopback ? `would be ${side.allowed ? 'allowed' : 'denied'} (${state}; not applied to loopback)` : `${word(side.allowed)} (${state})`
-  const lines = [`${title}: ${verdict}`, `  ${printable(side.summary)}`]
-  for (const p of side.policies) lines.push(...renderPolicy(p))
+  const outcome = side.tiers?.outcome ?? (side.allowed ? 'allowed' : 'denied')
+  const how = side.tiers ? `decided by ${side.tiers.decidedBy === 'default' ? 'the default (allow)' : side.tiers.decidedBy === 'NetworkPolicy' ? 'NetworkPolicy' : `the ${side.tiers.decidedBy} tier`}; ${state}` : state
+  const verdict = loopback ? `would be ${outcome} (${how}; not applied to loopback)` : `${word(outcome)} (${how})`
+  const lines = [`${title}: ${verdict}`]
+  if (side.tiers === undefined) {
+    lines.push(`  ${printable(side.summary)}`)
+    for (const p of side.policies) lines.push(...renderPolicy(p))
+    return lines
+  }
+  // Tier by tier, in evaluation order: Admin, NetworkPolicy, Baseline.
+  lines.push(...renderTier(side.tiers.admin))
+  lines.push(`  NetworkPolicy: ${printable(side.tiers.networkPolicy)}`)
+  if (side.tiers.decidedBy !== 'Admin' && side.isolated) {
+    lines.push(`    ${printable(side.summary)}`)
+    for (const p of side.policies) lines.push(...renderPolicy(p).map((l) => `  ${l}`))
+  }
+  if (side.tiers.baseline) lines.push(...renderTier(side.tiers.baseline))
+  else lines.push(`  Baseline tier: not consulted${side.tiers.decidedBy === 'Admin' ? ' (the Admin tier decided)' : side.enforced ? ' (NetworkPolicy decided)' : ''}`)
+  return lines
+}
+
+function renderTier(t: TierExplanation): string[] {
+  const lines = [`  ${t.tier} tier: ${printable(t.summary)}`]
+  for (const p of t.policies) lines.push(`    policy ${printable(`${p.policy} (priority ${p.priority}, ${p.source})`)}`)
+  for (const m of t.matches) {
+    const name = m.ruleName === undefined ? '' : ` "${m.ruleName}"`
+    lines.push(`    ${m.maybe ? '?' : '>'} ${printable(`${m.policy} ${m.rule}${name} (${m.source}): ${m.action}; peer ${m.peer}; ${m.protocol}${m.maybe ? `; may match only (${m.maybe})` : ''}`)}`)
+  }
   return lines
 }
 

@@ -3,7 +3,7 @@
  * (`{"connections":[...]}`), CSV rows, and Markdown grids for pull requests.
  */
 import { qualifiedName } from '../model/types.js'
-import { formatPortSpec, matrixAllowed, type MatrixConnection, type MatrixResult } from '../analyze/matrix.js'
+import { formatPortSpec, matrixAllowed, matrixOutcome, type MatrixConnection, type MatrixResult } from '../analyze/matrix.js'
 import { renderCsv } from './csv.js'
 import { mdText, renderMdTable } from './md.js'
 import { renderMatrixTable, type MatrixTableOptions } from './table.js'
@@ -13,6 +13,8 @@ export type MatrixFormat = (typeof MATRIX_FORMATS)[number]
 
 export const MD_ALLOWED = '✓'
 export const MD_DENIED = '✗'
+export const MD_UNDEFINED = 'U'
+export const MD_UNKNOWN = '?'
 
 export function renderMatrix(m: MatrixResult, format: MatrixFormat, table: MatrixTableOptions = {}): string {
   return [...renderMatrixChunks(m, format, table)].join('')
@@ -38,11 +40,15 @@ export function* renderMatrixChunks(m: MatrixResult, format: MatrixFormat, table
       yield* cellChunks(
         m,
         m.pods.length > 0 && m.ports.length > 0 ? 'connections:\n' : 'connections: []\n',
-        (c) => `- from: ${JSON.stringify(c.from)}\n  to: ${JSON.stringify(c.to)}\n  port: ${c.port}\n  protocol: ${c.protocol}\n  allowed: ${c.allowed}\n`,
+        (c) => `- from: ${JSON.stringify(c.from)}\n  to: ${JSON.stringify(c.to)}\n  port: ${c.port}\n  protocol: ${c.protocol}\n  allowed: ${c.allowed}\n${c.decision ? `  decision: ${c.decision}\n` : ''}`,
         '',
       )
       return
     case 'csv':
+      if (m.tiered) {
+        yield* cellChunks(m, `${renderCsv(['from', 'to', 'port', 'protocol', 'allowed', 'decision'], [])}`, (c) => renderCsv([c.from, c.to, String(c.port), c.protocol, String(c.allowed), c.decision ?? ''], []), '')
+        return
+      }
       yield* cellChunks(m, `${renderCsv(['from', 'to', 'port', 'protocol', 'allowed'], [])}`, (c) => renderCsv([c.from, c.to, String(c.port), c.protocol, String(c.allowed)], []), '')
   }
 }
@@ -55,7 +61,10 @@ function* cellChunks(m: MatrixResult, head: string, cell: (c: MatrixConnection, 
     let chunk = ''
     for (let j = 0; j < names.length; j++) {
       m.ports.forEach((p, k) => {
-        chunk += cell({ from: names[i], to: names[j], port: p.port, protocol: p.protocol, allowed: matrixAllowed(m, i, j, k) }, first)
+        chunk += cell(
+          { from: names[i], to: names[j], port: p.port, protocol: p.protocol, allowed: matrixAllowed(m, i, j, k), ...(m.tiered ? { decision: matrixOutcome(m, i, j, k) } : {}) },
+          first,
+        )
         first = false
       })
     }
@@ -67,9 +76,13 @@ function* cellChunks(m: MatrixResult, head: string, cell: (c: MatrixConnection, 
 function renderMatrixMd(m: MatrixResult): string {
   if (m.pods.length === 0) return 'No pods: nothing to show.\n'
   const names = m.pods.map((p) => mdText(qualifiedName(p)))
-  const parts = [`Rows are sources (from), columns destinations (to); ${MD_ALLOWED} allowed, ${MD_DENIED} denied.\n`]
+  const marks = { allowed: MD_ALLOWED, denied: MD_DENIED, undefined: MD_UNDEFINED, unknown: MD_UNKNOWN }
+  const legend = m.tiered
+    ? `${MD_ALLOWED} allowed, ${MD_DENIED} denied, ${MD_UNDEFINED} undefined (same-priority ClusterNetworkPolicies conflict), ${MD_UNKNOWN} unknown (depends on DNS or node addresses; not counted as allowed)`
+    : `${MD_ALLOWED} allowed, ${MD_DENIED} denied`
+  const parts = [`Rows are sources (from), columns destinations (to); ${legend}.\n`]
   m.ports.forEach((port, p) => {
-    const rows = names.map((from, i) => [`**${from}**`, ...names.map((_, j) => (matrixAllowed(m, i, j, p) ? MD_ALLOWED : MD_DENIED))])
+    const rows = names.map((from, i) => [`**${from}**`, ...names.map((_, j) => marks[matrixOutcome(m, i, j, p)])])
     parts.push(`### ${formatPortSpec(port)}\n\n${renderMdTable(['from \\\\ to', ...names], rows)}`)
   })
   return parts.join('\n')

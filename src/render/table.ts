@@ -10,7 +10,8 @@
  */
 import { qualifiedName, type Pod } from '../model/types.js'
 import { printable } from '../model/printable.js'
-import { formatPortSpec, matrixAllowed, type MatrixResult } from '../analyze/matrix.js'
+import { formatPortSpec, matrixOutcome, type MatrixResult } from '../analyze/matrix.js'
+import type { Outcome } from '../engine/verdict.js'
 
 export interface MatrixTableOptions {
   /** ANSI colours for the cells (callers decide with useColour). */
@@ -23,6 +24,17 @@ export interface MatrixTableOptions {
 
 export const ALLOWED_MARK = '.'
 export const DENIED_MARK = 'X'
+/** Only with ClusterNetworkPolicies: a same-priority conflict, and a result that depends on DNS or node addresses. */
+export const UNDEFINED_MARK = 'U'
+export const UNKNOWN_MARK = '?'
+const MARKS: Readonly<Record<Outcome, string>> = { allowed: ALLOWED_MARK, denied: DENIED_MARK, undefined: UNDEFINED_MARK, unknown: UNKNOWN_MARK }
+
+/** The legend's marks sentence. */
+function legend(m: MatrixResult): string {
+  const base = `${ALLOWED_MARK} allowed, ${DENIED_MARK} denied`
+  if (!m.tiered) return `${base}.`
+  return `${base}, ${UNDEFINED_MARK} undefined (ClusterNetworkPolicies of one tier and priority match with different actions), ${UNKNOWN_MARK} unknown (depends on DNS names or node addresses netpol cannot see); neither ${UNDEFINED_MARK} nor ${UNKNOWN_MARK} is counted as allowed.`
+}
 /** Width used to decide between name and number headers when no width is given. */
 const AUTO_NAMES_WIDTH = 120
 /** Below this many columns of room, splitting would not help; print one wide grid instead. */
@@ -30,6 +42,7 @@ const MIN_BLOCK_COLUMNS = 8
 
 const GREEN = '\u001b[32m'
 const RED = '\u001b[31m'
+const YELLOW = '\u001b[33m'
 const RESET = '\u001b[0m'
 
 interface Group {
@@ -49,14 +62,17 @@ function groupsOf(pods: readonly Pod[], columns: readonly number[]): Group[] {
   return groups
 }
 
-function mark(allowed: boolean): string {
-  return allowed ? ALLOWED_MARK : DENIED_MARK
+function mark(outcome: Outcome): string {
+  return MARKS[outcome]
 }
 
 /** Colours runs of marks (one escape pair per run, not per cell, keeps large grids small). */
 function paint(cells: string, colour: boolean): string {
   if (!colour) return cells
-  return cells.replace(/\.+/g, (run) => `${GREEN}${run}${RESET}`).replace(/X+/g, (run) => `${RED}${run}${RESET}`)
+  return cells
+    .replace(/\.+/g, (run) => `${GREEN}${run}${RESET}`)
+    .replace(/X+/g, (run) => `${RED}${run}${RESET}`)
+    .replace(/[U?]+/g, (run) => `${YELLOW}${run}${RESET}`)
 }
 
 export function renderMatrixTable(m: MatrixResult, options: MatrixTableOptions = {}): string {
@@ -70,13 +86,14 @@ export function renderMatrixTable(m: MatrixResult, options: MatrixTableOptions =
   const out: string[] = []
   out.push(
     useNames
-      ? `Rows are sources (from), columns destinations (to); ${ALLOWED_MARK} allowed, ${DENIED_MARK} denied.`
-      : `Rows are sources (from), columns destinations (to), numbered like the rows; ${ALLOWED_MARK} allowed, ${DENIED_MARK} denied.`,
+      ? `Rows are sources (from), columns destinations (to); ${legend(m)}`
+      : `Rows are sources (from), columns destinations (to), numbered like the rows; ${legend(m)}`,
   )
   m.ports.forEach((port, p) => {
-    let allowed = 0
-    for (let i = 0; i < m.pods.length; i++) for (let j = 0; j < m.pods.length; j++) if (matrixAllowed(m, i, j, p)) allowed++
-    out.push('', `${formatPortSpec(port)}: ${allowed} of ${m.pods.length * m.pods.length} connections allowed`)
+    const counts: Record<Outcome, number> = { allowed: 0, denied: 0, undefined: 0, unknown: 0 }
+    for (let i = 0; i < m.pods.length; i++) for (let j = 0; j < m.pods.length; j++) counts[matrixOutcome(m, i, j, p)]++
+    const extra = (counts.undefined > 0 ? `, ${counts.undefined} undefined` : '') + (counts.unknown > 0 ? `, ${counts.unknown} unknown` : '')
+    out.push('', `${formatPortSpec(port)}: ${counts.allowed} of ${m.pods.length * m.pods.length} connections allowed${extra}`)
     if (useNames) {
       out.push(...namesGrid(m, names, p, options.colour ?? false))
       return
@@ -111,7 +128,7 @@ function namesGrid(m: MatrixResult, names: readonly string[], p: number, colour:
     if (gi > 0) lines.push('')
     for (const i of rowGroup.members) {
       const cells = groups
-        .map((g) => g.members.map((j) => ' '.repeat(before) + mark(matrixAllowed(m, i, j, p)) + ' '.repeat(w - 1 - before)).join(' '))
+        .map((g) => g.members.map((j) => ' '.repeat(before) + mark(matrixOutcome(m, i, j, p)) + ' '.repeat(w - 1 - before)).join(' '))
         .join('  ')
       lines.push(`${names[i].padEnd(w)} ${paint(cells.trimEnd(), colour)}`)
     }
@@ -192,7 +209,7 @@ function indexGrid(m: MatrixResult, names: readonly string[], cols: readonly num
     if (gi > 0) lines.push('')
     for (const i of rg.members) {
       const cells = groups
-        .map((g, gi) => g.members.map((j) => ' '.repeat(cw - 1) + mark(matrixAllowed(m, i, j, p))).join('') + extra(gi))
+        .map((g, gi) => g.members.map((j) => ' '.repeat(cw - 1) + mark(matrixOutcome(m, i, j, p))).join('') + extra(gi))
         .join(' ')
       lines.push(`${rowLabel(names, i).padEnd(labelW)} ${paint(cells.trimEnd(), colour)}`)
     }

@@ -98,7 +98,7 @@ describe('examples', () => {
       it('is valid for netpol check', async () => {
         const c = await runCliInProcess(['check', `examples/${name}`], { cwd: root })
         expect(c.code, c.stderr).toBe(0)
-        expect(c.stdout).toMatch(/^\d+ namespaces?, \d+ pods?, \d+ polic(y|ies) valid/)
+        expect(c.stdout).toMatch(/^\d+ namespaces?, \d+ pods?, \d+ polic(y|ies)(, \d+ ClusterNetworkPolic(y|ies))? valid/)
       })
     })
   }

@@ -3,6 +3,7 @@
  * command with subcommands (up, apply, probe, exec, logs, status, down, list); the work is in
  * src/lab/, this file parses flags and prints.
  */
+import { refuseUnenforcedKinds } from '../../dataplane/unenforced-kinds.js'
 import { isAbsolute, resolve } from 'node:path'
 import { Option } from 'commander'
 import type { CliContext, RegisterCommand } from '../main.js'
@@ -136,6 +137,7 @@ Examples:
       const { maxPods } = inputLimits({ ...flags, maxPods: flags.maxPods ?? String(DEFAULT_LAB_MAX_PODS) })
       await checkLabEnvironment()
       const { state } = await loadInput(paths, ctx.io, { namespace: flags.namespace, podCidr: flags.podCidr, maxPods: String(maxPods), maxFileSize: flags.maxFileSize })
+      refuseUnenforcedKinds(state, 'the lab')
       checkLabPodCount(state, maxPods)
       const lc = labContext(ctx)
       const running = await interruptible(ctx, () => withLabLock(lc.root, name, 'up', () => labUp(lc, { name, nodeCount, manifests: absolutePaths(paths, ctx.io.cwd), state })))
@@ -174,6 +176,7 @@ Examples:
       await checkLabEnvironment()
       // Addresses are assumed after merging with the running lab (labApply), not here.
       const { state } = await loadInput(paths, ctx.io, { namespace: flags.namespace, podCidr: 'none', maxPods: String(maxPods), maxFileSize: flags.maxFileSize })
+      refuseUnenforcedKinds(state, 'the lab')
       const lc = labContext(ctx)
       const r = await interruptible(ctx, () =>
         withLabLock(lc.root, name, 'apply', () => labApply(lc, { name, manifests: absolutePaths(paths, ctx.io.cwd), state, prune: flags.prune, maxPods, ...(podCidr === undefined ? {} : { podCidr }) })),

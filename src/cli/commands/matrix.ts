@@ -46,7 +46,9 @@ export const register: RegisterCommand = (program, ctx) => {
       'after',
       `
 Table legend: rows are sources (from), columns destinations (to); "." allowed, "X" denied
-(colours on a terminal). Large matrices number the pods and write the numbers vertically above the
+(colours on a terminal). With ClusterNetworkPolicies also "U" undefined (two policies of one
+tier and priority match with different actions) and "?" unknown (depends on DNS names or node
+addresses); neither counts as allowed, and JSON/YAML/CSV add "decision" to every cell. Large matrices number the pods and write the numbers vertically above the
 columns; with a width, wide grids are split into blocks of columns. Markdown uses ✓ and ✗.
 
 JSON (stable): {"connections":[{"from":"ns/pod","to":"ns/pod","port":80,"protocol":"TCP","allowed":true},...]}
@@ -70,6 +72,9 @@ Examples:
       const engine = createEngine(state)
       if (flags.groupBy !== 'pod') {
         // On identities: no pod-by-pod table (analyze/grouped-matrix.ts).
+        if ((state.clusterNetworkPolicies?.length ?? 0) > 0) {
+          ctx.io.stderr(`warning: with --group-by, connections whose outcome is undefined or unknown (ClusterNetworkPolicies) are shown as denied; use --group-by pod to see them\n`)
+        }
         const grouped = computeGroupedMatrix(engine, state, ports, flags.groupBy)
         for (const chunk of renderGroupedMatrixChunks(grouped, flags.output, { colour: useColour(ctx.io) })) {
           ctx.io.stdout(chunk)
