@@ -70,6 +70,11 @@ describe('compiled ruleset + nft interpreter agree with the reference evaluator'
     for (const example of examples) {
       it(example, async () => {
         const { state: loaded } = await loadManifests([join('examples', example)])
+        if ((loaded.clusterNetworkPolicies?.length ?? 0) > 0) {
+          // The data plane does not enforce ClusterNetworkPolicy yet: it refuses the state (unenforced-kinds.test.ts).
+          expect(() => compileCluster(loaded)).toThrow(/does not enforce ClusterNetworkPolicy yet/)
+          return
+        }
         // Offline manifests may lack pod IPs: give each pod one, like the lab does.
         const state: ClusterState = {
           ...loaded,
