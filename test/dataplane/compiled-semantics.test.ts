@@ -72,7 +72,7 @@ describe('compiled ruleset + nft interpreter agree with the reference evaluator'
         const { state: loaded } = await loadManifests([join('examples', example)])
         if ((loaded.clusterNetworkPolicies?.length ?? 0) > 0) {
           // The data plane does not enforce ClusterNetworkPolicy yet: it refuses the state (unenforced-kinds.test.ts).
-          expect(() => compileCluster(loaded)).toThrow(/does not enforce ClusterNetworkPolicy yet/)
+          expect(() => compileRuleset(loaded, { nodeName: 'n1' })).toThrow(/does not enforce ClusterNetworkPolicy yet/)
           return
         }
         // Offline manifests may lack pod IPs: give each pod one, like the lab does.
