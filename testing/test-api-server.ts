@@ -1,6 +1,6 @@
 /**
  * @module An in-process Kubernetes API server for tests, speaking the real wire protocol for the
- * three resources netpol reads (namespaces, pods, networkpolicies).
+ * resources netpol reads (namespaces, pods, networkpolicies; clusternetworkpolicies unless told the CRD is missing).
  *
  * - LIST answers JSON lists with `metadata.resourceVersion` (one global, etcd-like counter), items
  *   without kind/apiVersion like the real server, and `limit`/`continue` pagination.
@@ -16,7 +16,10 @@ import type { AddressInfo, Socket } from 'node:net'
 import { randomUUID } from 'node:crypto'
 import { KubeConfig } from '@kubernetes/client-node'
 
+/** The resources the agent watches. */
 export type Resource = 'namespaces' | 'pods' | 'networkpolicies'
+/** Every resource served (the ClusterNetworkPolicy CRD's too, unless told it is missing). */
+export type AnyResource = Resource | 'clusternetworkpolicies'
 
 /** A raw API object as JSON. */
 export type ApiObject = Record<string, unknown> & {
@@ -26,14 +29,14 @@ export type ApiObject = Record<string, unknown> & {
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED'
 
 interface HistoryEvent {
-  readonly resource: Resource
+  readonly resource: AnyResource
   readonly type: WatchEventType
   readonly object: ApiObject
   readonly rv: number
 }
 
 interface OpenWatch {
-  readonly resource: Resource
+  readonly resource: AnyResource
   readonly namespace?: string
   readonly bookmarks: boolean
   readonly res: ServerResponse
@@ -55,25 +58,29 @@ interface Failure {
   readonly match: (r: { path: string; watch: boolean }) => boolean
 }
 
-const META: Record<Resource, { apiVersion: string; kind: string; listKind: string; namespaced: boolean }> = {
+const META: Record<AnyResource, { apiVersion: string; kind: string; listKind: string; namespaced: boolean }> = {
   namespaces: { apiVersion: 'v1', kind: 'Namespace', listKind: 'NamespaceList', namespaced: false },
   pods: { apiVersion: 'v1', kind: 'Pod', listKind: 'PodList', namespaced: true },
   networkpolicies: { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', listKind: 'NetworkPolicyList', namespaced: true },
+  clusternetworkpolicies: { apiVersion: 'policy.networking.k8s.io/v1alpha2', kind: 'ClusterNetworkPolicy', listKind: 'ClusterNetworkPolicyList', namespaced: false },
 }
 
 export interface TestApiServerOptions {
   /** How a too-old resourceVersion is answered on watch: an ERROR event (default) or HTTP 410. */
   readonly expiredAs?: 'event' | 'http'
+  /** Whether the ClusterNetworkPolicy CRD is installed (its resource served); otherwise its paths are 404. @default true */
+  readonly clusterNetworkPolicies?: boolean
 }
 
 export class TestApiServer {
   readonly requests: RequestRecord[] = []
   expiredAs: 'event' | 'http'
   private readonly server: Server
-  private readonly objects = new Map<Resource, Map<string, ApiObject>>([
+  private readonly objects = new Map<AnyResource, Map<string, ApiObject>>([
     ['namespaces', new Map()],
     ['pods', new Map()],
     ['networkpolicies', new Map()],
+    ['clusternetworkpolicies', new Map()],
   ])
   private history: HistoryEvent[] = []
   private rv = 1
@@ -81,12 +88,14 @@ export class TestApiServer {
   private readonly watches = new Set<OpenWatch>()
   private readonly sockets = new Set<Socket>()
   private failures: Failure[] = []
-  private extraListItems: { resource: Resource; items: unknown[]; remaining: number }[] = []
-  private rawListItems: { resource: Resource; text: string; remaining: number }[] = []
+  private extraListItems: { resource: AnyResource; items: unknown[]; remaining: number }[] = []
+  private rawListItems: { resource: AnyResource; text: string; remaining: number }[] = []
   private port = 0
+  private readonly servesClusterNetworkPolicies: boolean
 
   private constructor(options: TestApiServerOptions) {
     this.expiredAs = options.expiredAs ?? 'event'
+    this.servesClusterNetworkPolicies = options.clusterNetworkPolicies ?? true
     this.server = createServer((req, res) => this.handle(req, res))
     this.server.on('connection', (s) => {
       this.sockets.add(s)
@@ -143,13 +152,13 @@ export class TestApiServer {
 
   // ---- mutation API for tests ----
 
-  create(resource: Resource, object: Omit<ApiObject, 'metadata'> & { metadata: ApiObject['metadata'] }): ApiObject {
+  create(resource: AnyResource, object: Omit<ApiObject, 'metadata'> & { metadata: ApiObject['metadata'] }): ApiObject {
     const key = keyOf(resource, object as ApiObject)
     if (this.objects.get(resource)!.has(key)) throw new Error(`test api: ${resource} ${key} already exists`)
     return this.store(resource, 'ADDED', object as ApiObject, randomUUID())
   }
 
-  update(resource: Resource, object: ApiObject): ApiObject {
+  update(resource: AnyResource, object: ApiObject): ApiObject {
     const key = keyOf(resource, object)
     const old = this.objects.get(resource)!.get(key)
     if (!old) throw new Error(`test api: ${resource} ${key} not found`)
@@ -157,11 +166,11 @@ export class TestApiServer {
   }
 
   /** Create or update. */
-  apply(resource: Resource, object: ApiObject): ApiObject {
+  apply(resource: AnyResource, object: ApiObject): ApiObject {
     return this.objects.get(resource)!.has(keyOf(resource, object)) ? this.update(resource, object) : this.create(resource, object)
   }
 
-  delete(resource: Resource, name: string, namespace?: string): void {
+  delete(resource: AnyResource, name: string, namespace?: string): void {
     const key = namespace ? `${namespace}/${name}` : name
     const old = this.objects.get(resource)!.get(key)
     if (!old) throw new Error(`test api: ${resource} ${key} not found`)
@@ -171,7 +180,7 @@ export class TestApiServer {
     this.record({ resource, type: 'DELETED', object, rv })
   }
 
-  get(resource: Resource, name: string, namespace?: string): ApiObject | undefined {
+  get(resource: AnyResource, name: string, namespace?: string): ApiObject | undefined {
     return this.objects.get(resource)!.get(namespace ? `${namespace}/${name}` : name)
   }
 
@@ -230,7 +239,7 @@ export class TestApiServer {
    * Writes `line` (any text, not necessarily JSON) followed by a newline to every open watch of
    * `resource`, as a broken or hostile API server or proxy would. Returns how many watches got it.
    */
-  injectWatchLine(resource: Resource, line: string): number {
+  injectWatchLine(resource: AnyResource, line: string): number {
     let n = 0
     for (const w of this.watches) {
       if (w.resource !== resource || w.res.writableEnded || w.res.destroyed) continue
@@ -241,7 +250,7 @@ export class TestApiServer {
   }
 
   /** Appends `items` (any JSON values) to the last page of the next `count` LISTs of `resource`. */
-  injectListItems(resource: Resource, items: unknown[], count = 1): void {
+  injectListItems(resource: AnyResource, items: unknown[], count = 1): void {
     this.extraListItems.push({ resource, items, remaining: count })
   }
 
@@ -249,12 +258,12 @@ export class TestApiServer {
    * Appends one item, given as raw JSON text (e.g. nested deeper than JSON.stringify can write),
    * to the last page of the next `count` LISTs of `resource`.
    */
-  injectRawListItem(resource: Resource, text: string, count = 1): void {
+  injectRawListItem(resource: AnyResource, text: string, count = 1): void {
     this.rawListItems.push({ resource, text, remaining: count })
   }
 
   /** Every open watch of `resource`, for tests that wait for the agent to reconnect. */
-  openWatchesOf(resource: Resource): number {
+  openWatchesOf(resource: AnyResource): number {
     let n = 0
     for (const w of this.watches) if (w.resource === resource && !w.res.writableEnded && !w.res.destroyed) n++
     return n
@@ -272,7 +281,7 @@ export class TestApiServer {
 
   // ---- internals ----
 
-  private store(resource: Resource, type: WatchEventType, object: ApiObject, uid: string): ApiObject {
+  private store(resource: AnyResource, type: WatchEventType, object: ApiObject, uid: string): ApiObject {
     const rv = ++this.rv
     const m = META[resource]
     const stored: ApiObject = structuredClone({
@@ -326,7 +335,7 @@ export class TestApiServer {
       return respond(failure.status, status(failure.status, 'InternalError', 'injected failure'))
     }
     const route = parseRoute(url.pathname)
-    if (!route) return respond(404, status(404, 'NotFound', `the server could not find the requested resource (${url.pathname})`))
+    if (!route || (route.resource === 'clusternetworkpolicies' && !this.servesClusterNetworkPolicies)) return respond(404, status(404, 'NotFound', `the server could not find the requested resource (${url.pathname})`))
     const { resource, namespace, name } = route
     const m = META[resource]
     if (name !== undefined) {
@@ -379,14 +388,14 @@ export class TestApiServer {
     })
   }
 
-  private itemsOf(resource: Resource, namespace?: string): ApiObject[] {
+  private itemsOf(resource: AnyResource, namespace?: string): ApiObject[] {
     return [...this.objects.get(resource)!.entries()]
       .filter(([, o]) => !namespace || o.metadata.namespace === namespace)
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([, o]) => o)
   }
 
-  private list(resource: Resource, namespace: string | undefined, query: Record<string, string>): unknown {
+  private list(resource: AnyResource, namespace: string | undefined, query: Record<string, string>): unknown {
     const m = META[resource]
     let rv = this.rv
     let offset = 0
@@ -416,13 +425,13 @@ export class TestApiServer {
   }
 }
 
-function keyOf(resource: Resource, o: ApiObject): string {
+function keyOf(resource: AnyResource, o: ApiObject): string {
   if (!META[resource].namespaced) return o.metadata.name
   if (!o.metadata.namespace) throw new Error(`test api: ${resource} ${o.metadata.name} needs metadata.namespace`)
   return `${o.metadata.namespace}/${o.metadata.name}`
 }
 
-function parseRoute(path: string): { resource: Resource; namespace?: string; name?: string } | undefined {
+function parseRoute(path: string): { resource: AnyResource; namespace?: string; name?: string } | undefined {
   const p = path.split('/').filter(Boolean)
   // /api/v1/namespaces[/name]
   if (p[0] === 'api' && p[1] === 'v1') {
@@ -433,6 +442,11 @@ function parseRoute(path: string): { resource: Resource; namespace?: string; nam
       if (p[4] === 'pods' && p.length === 5) return { resource: 'pods', namespace: p[3] }
       if (p[4] === 'pods' && p.length === 6) return { resource: 'pods', namespace: p[3], name: p[5] }
     }
+    return undefined
+  }
+  if (p[0] === 'apis' && p[1] === 'policy.networking.k8s.io' && p[2] === 'v1alpha2' && p[3] === 'clusternetworkpolicies') {
+    if (p.length === 4) return { resource: 'clusternetworkpolicies' }
+    if (p.length === 5) return { resource: 'clusternetworkpolicies', name: p[4] }
     return undefined
   }
   if (p[0] === 'apis' && p[1] === 'networking.k8s.io' && p[2] === 'v1') {

@@ -6,6 +6,8 @@
  * reader.
  */
 import type { Diagnostic } from '../model/diagnostic.js'
+import { readClusterNetworkPolicy } from '../model/cluster-network-policy.js'
+import { CNP_API_VERSION, CNP_KIND, type ClusterNetworkPolicy } from '../model/cluster-network-policy-types.js'
 import { readNetworkPolicy } from '../model/network-policy.js'
 import { readObjectMeta } from '../model/object-meta.js'
 import { formatIp, parseIp } from '../model/cidr.js'
@@ -65,6 +67,16 @@ export function convertNetworkPolicy(raw: RawObject): Converted<NetworkPolicy> {
   if (!meta.namespace) r.required(['metadata', 'namespace'], 'a NetworkPolicy read from the API server always has one')
   const policy = readNetworkPolicy(r, obj, meta, meta.namespace ?? 'default')
   if (r.errors.length > 0) return { ok: false, diagnostics: r.errors }
+  return { ok: true, value: policy, warnings: r.warnings }
+}
+
+export function convertClusterNetworkPolicy(raw: RawObject): Converted<ClusterNetworkPolicy> {
+  const obj: PlainMap = { apiVersion: CNP_API_VERSION, kind: CNP_KIND, metadata: metadataOf(raw), spec: raw.spec }
+  const r = new ObjectReader(liveDocument(obj), [])
+  r.identify(describeObject(CNP_KIND, raw))
+  const meta = readObjectMeta(r, obj, 'subdomain')
+  const policy = readClusterNetworkPolicy(r, obj, meta)
+  if (!policy || r.errors.length > 0) return { ok: false, diagnostics: r.errors }
   return { ok: true, value: policy, warnings: r.warnings }
 }
 

@@ -9,7 +9,8 @@
 import type { KubeConfig } from '@kubernetes/client-node'
 import { InputError, type Diagnostic } from '../model/diagnostic.js'
 import { apiGetJson, apiListAll, ApiRequestError, nestsDeeperThan, type RawObject } from './live-api.js'
-import { describeObject } from './live-objects.js'
+import { convertClusterNetworkPolicy, describeObject } from './live-objects.js'
+import type { ClusterNetworkPolicy } from '../model/cluster-network-policy-types.js'
 import { MAX_NESTING_DEPTH } from '../model/input-limits.js'
 import { contextNamespace, loadKubeConfig } from './live-kubeconfig.js'
 import { LIVE_FILE, LiveStateBuilder } from './live-state.js'
@@ -45,13 +46,19 @@ export async function loadLiveCluster(options: LiveSourceOptions): Promise<LiveL
   let pods: RawObject[]
   let policies: RawObject[]
   let scope: string | undefined
+  let clusterPolicies: RawObject[] = []
   try {
+    // Cluster-scoped, so read whatever the scope: they apply to the pods of every namespace.
+    const clusterWide = Promise.all([listClusterNetworkPolicies(kc, page, warnings), warnAboutV1alpha1(kc, warnings)]).then(([cnps]) => cnps)
+    // Awaited below; if another read fails first, its own failure is the one reported.
+    clusterWide.catch(() => undefined)
     if (options.allNamespaces) {
       ;[namespaces, pods, policies] = await Promise.all([
         apiListAll(kc, '/api/v1/namespaces', page).then((l) => l.items),
         apiListAll(kc, '/api/v1/pods', page).then((l) => l.items),
         apiListAll(kc, '/apis/networking.k8s.io/v1/networkpolicies', page).then((l) => l.items),
       ])
+      clusterPolicies = await clusterWide
     } else {
       scope = options.namespace || contextNamespace(kc)
       const ns = encodeURIComponent(scope)
@@ -73,6 +80,7 @@ export async function loadLiveCluster(options: LiveSourceOptions): Promise<LiveL
         apiListAll(kc, `/apis/networking.k8s.io/v1/namespaces/${ns}/networkpolicies`, page),
       ])
       namespaces = nsObject ? [nsObject] : []
+      clusterPolicies = await clusterWide
       pods = podList.items
       policies = policyList.items
       const crossNamespace = policies.some(hasNamespaceSelector)
@@ -91,7 +99,7 @@ export async function loadLiveCluster(options: LiveSourceOptions): Promise<LiveL
   }
   // Deeper than any manifest may be: refused before anything walks it recursively.
   const tooDeep: Diagnostic[] = []
-  for (const [kind, list] of [['Namespace', namespaces], ['Pod', pods], ['NetworkPolicy', policies]] as const) {
+  for (const [kind, list] of [['Namespace', namespaces], ['Pod', pods], ['NetworkPolicy', policies], ['ClusterNetworkPolicy', clusterPolicies]] as const) {
     for (const o of list) {
       if (nestsDeeperThan(o, MAX_NESTING_DEPTH)) tooDeep.push({ severity: 'error', file: LIVE_FILE, line: 0, object: describeObject(kind, o), message: `nests deeper than ${MAX_NESTING_DEPTH} levels` })
     }
@@ -99,12 +107,79 @@ export async function loadLiveCluster(options: LiveSourceOptions): Promise<LiveL
   if (tooDeep.length > 0) throw new InputError(tooDeep)
   const built = builder.build(namespaces, pods, policies)
   if (built.invalid.length > 0) throw new InputError(built.invalid.flatMap((o) => o.diagnostics))
+  const clusterNetworkPolicies: ClusterNetworkPolicy[] = []
+  const invalid: Diagnostic[] = []
+  for (const raw of clusterPolicies) {
+    const c = convertClusterNetworkPolicy(raw)
+    if (c.ok) {
+      clusterNetworkPolicies.push(c.value)
+      warnings.push(...c.warnings)
+    } else {
+      invalid.push(...c.diagnostics)
+    }
+  }
+  // As for a NetworkPolicy: leaving out a policy the cluster enforces would show traffic it denies as allowed.
+  if (invalid.length > 0) throw new InputError(invalid)
   return {
-    state: built.state,
+    state: clusterNetworkPolicies.length > 0 ? { ...built.state, clusterNetworkPolicies } : built.state,
     skipped: [],
     warnings: [...warnings, ...built.warnings],
     server,
     ...(scope !== undefined ? { namespace: scope } : {}),
+  }
+}
+
+const CNP_PATH = '/apis/policy.networking.k8s.io/v1alpha2/clusternetworkpolicies'
+
+/**
+ * Every ClusterNetworkPolicy; none, with one warning saying why, when the cluster does not serve
+ * them (no CRD: 404) or the user may not list them (403).
+ */
+async function listClusterNetworkPolicies(kc: KubeConfig, page: number, warnings: Diagnostic[]): Promise<RawObject[]> {
+  try {
+    return (await apiListAll(kc, CNP_PATH, page)).items
+  } catch (err) {
+    if (err instanceof ApiRequestError && err.statusCode === 404) {
+      warnings.push({ severity: 'warning', file: LIVE_FILE, line: 0, message: 'the cluster does not serve ClusterNetworkPolicy (policy.networking.k8s.io/v1alpha2; its CRD is not installed): NetworkPolicies only' })
+      return []
+    }
+    if (err instanceof ApiRequestError && err.statusCode === 403) {
+      warnings.push({
+        severity: 'warning',
+        file: LIVE_FILE,
+        line: 0,
+        message: 'cannot list clusternetworkpolicies.policy.networking.k8s.io (forbidden): the Admin and Baseline tiers are not part of this analysis, so traffic they deny or allow may be shown otherwise',
+      })
+      return []
+    }
+    throw err
+  }
+}
+
+/**
+ * Deprecated v1alpha1 AdminNetworkPolicies and BaselineAdminNetworkPolicies the cluster still
+ * holds: not analysed, so said. A cluster without their CRDs (the usual case now) is silent.
+ */
+async function warnAboutV1alpha1(kc: KubeConfig, warnings: Diagnostic[]): Promise<void> {
+  for (const [plural, kind] of [
+    ['adminnetworkpolicies', 'AdminNetworkPolicies'],
+    ['baselineadminnetworkpolicies', 'BaselineAdminNetworkPolicies'],
+  ] as const) {
+    let count: number
+    try {
+      count = (await apiListAll(kc, `/apis/policy.networking.k8s.io/v1alpha1/${plural}`, 500)).items.length
+    } catch (err) {
+      if (err instanceof ApiRequestError && (err.statusCode === 404 || err.statusCode === 403)) continue
+      throw err
+    }
+    if (count > 0) {
+      warnings.push({
+        severity: 'warning',
+        file: LIVE_FILE,
+        line: 0,
+        message: `the cluster holds ${count} ${kind} (policy.networking.k8s.io/v1alpha1, deprecated): netpol does not analyse them; \`kubectl get ${plural} -o yaml | netpol convert -\` prints the equivalent ClusterNetworkPolicies`,
+      })
+    }
   }
 }
 

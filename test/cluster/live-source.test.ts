@@ -103,3 +103,71 @@ spec:
     }
   })
 })
+
+describe('loadLiveCluster reads ClusterNetworkPolicies', () => {
+  const cnp = (name: string, spec: Record<string, unknown>) => ({ apiVersion: 'policy.networking.k8s.io/v1alpha2', kind: 'ClusterNetworkPolicy', metadata: { name }, spec })
+  async function withApi<T>(options: { clusterNetworkPolicies?: boolean }, seed: (api: TestApiServer) => void, run: (kubeconfig: string, api: TestApiServer) => Promise<T>): Promise<T> {
+    const api = await TestApiServer.start(options)
+    const dir = await mkdtemp(join(tmpdir(), 'netpol-live-cnp-'))
+    try {
+      api.create('namespaces', namespaceObject('prod'))
+      seed(api)
+      const kubeconfig = join(dir, 'config')
+      await writeFile(kubeconfig, api.kubeconfigYaml('prod'))
+      return await run(kubeconfig, api)
+    } finally {
+      await api.close()
+      await rm(dir, { recursive: true, force: true })
+    }
+  }
+
+  it('-A and one namespace both read them (cluster-scoped), validated like a manifest', async () => {
+    await withApi(
+      {},
+      (api) => api.create('clusternetworkpolicies', cnp('guard', { tier: 'Admin', priority: 5, subject: { namespaces: {} }, egress: [{ action: 'Deny', to: [{ networks: ['10.0.0.0/8'] }] }] })),
+      async (kubeconfig, api) => {
+        for (const scope of [{ allNamespaces: true }, { namespace: 'prod' }]) {
+          const r = await loadLiveCluster({ kubeconfig, ...scope })
+          expect(r.state.clusterNetworkPolicies?.map((p) => [p.name, p.spec.tier, p.spec.priority, p.source.file])).toEqual([['guard', 'Admin', 5, 'api']])
+          expect(r.warnings).toEqual([])
+        }
+        expect(api.requests.filter((q) => q.path === '/apis/policy.networking.k8s.io/v1alpha2/clusternetworkpolicies').length).toBe(2)
+      },
+    )
+  })
+  it('an invalid one fails the read with its errors (leaving it out would open what it denies)', async () => {
+    await withApi(
+      {},
+      (api) => api.create('clusternetworkpolicies', cnp('bad', { tier: 'Admin', priority: 5000, subject: { namespaces: {} } })),
+      async (kubeconfig) => {
+        const err = await loadLiveCluster({ kubeconfig, allNamespaces: true }).catch((e: unknown) => e)
+        expect(err).toBeInstanceOf(InputError)
+        expect((err as InputError).diagnostics.map((d) => `${d.object} ${d.field}: ${d.message}`)).toEqual([
+          'ClusterNetworkPolicy "bad" spec.priority: Invalid value: 5000: spec.priority in body should be less than or equal to 1000',
+        ])
+      },
+    )
+  })
+  it('a cluster without the CRD: said once, and the read goes on', async () => {
+    await withApi(
+      { clusterNetworkPolicies: false },
+      () => undefined,
+      async (kubeconfig) => {
+        const r = await loadLiveCluster({ kubeconfig, allNamespaces: true })
+        expect(r.state.clusterNetworkPolicies).toBeUndefined()
+        expect(r.state.namespaces.map((n) => n.name)).toEqual(['prod'])
+        expect(r.warnings.map((w) => w.message)).toEqual(['the cluster does not serve ClusterNetworkPolicy (policy.networking.k8s.io/v1alpha2; its CRD is not installed): NetworkPolicies only'])
+      },
+    )
+  })
+  it('forbidden to list them: a warning that the tiers are not analysed', async () => {
+    await withApi(
+      {},
+      (api) => api.failNext(1, 403, (r) => r.path.endsWith('/clusternetworkpolicies')),
+      async (kubeconfig) => {
+        const r = await loadLiveCluster({ kubeconfig, allNamespaces: true })
+        expect(r.warnings.map((w) => w.message)).toEqual([expect.stringMatching(/^cannot list clusternetworkpolicies\.policy\.networking\.k8s\.io \(forbidden\)/)])
+      },
+    )
+  })
+})
