@@ -145,7 +145,7 @@ export interface BenchResult {
   readonly failures: readonly { readonly size: string; readonly error: string }[]
 }
 
-export const GIB = 1024 ** 3
+const GIB = 1024 ** 3
 const STANDARD_SIZES: readonly string[] = ['S', 'M', 'L']
 
 /**

@@ -26,7 +26,7 @@ export function formatCount(n: number): string {
   return Math.round(n).toLocaleString('en-US')
 }
 
-export function formatRatio(x: number): string {
+function formatRatio(x: number): string {
   if (!Number.isFinite(x)) return '-'
   return x >= 100 ? `${formatCount(x)}x` : `${x.toFixed(1)}x`
 }

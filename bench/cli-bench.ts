@@ -28,11 +28,11 @@ import type { SizeSpec } from './bench-result.js'
 
 export type InputFormat = 'yaml' | 'json'
 
-export const COMMANDS = ['check', 'matrix-port', 'matrix-workload', 'list', 'explain', 'lint', 'diff', 'test', 'report'] as const
+const COMMANDS = ['check', 'matrix-port', 'matrix-workload', 'list', 'explain', 'lint', 'diff', 'test', 'report'] as const
 export type CommandName = (typeof COMMANDS)[number]
 
 /** Issue 10's targets at L (wall time; every command also under 1 GiB peak RSS). */
-export const TIME_TARGETS_MS: Partial<Record<CommandName, number>> = {
+const TIME_TARGETS_MS: Partial<Record<CommandName, number>> = {
   check: 1500,
   list: 3000,
   diff: 3000,
@@ -42,7 +42,7 @@ export const TIME_TARGETS_MS: Partial<Record<CommandName, number>> = {
   'matrix-workload': 3000,
   report: 10_000,
 }
-export const RSS_TARGET_BYTES = 1024 ** 3
+const RSS_TARGET_BYTES = 1024 ** 3
 /** Pairwise by nature: its output grows with pods², so no linear-growth target. */
 const PAIRWISE: ReadonlySet<CommandName> = new Set(['matrix-port'])
 
@@ -210,7 +210,7 @@ interface Dataset {
 const DATASET_VERSION = 2
 
 /** An existing policy with one more port in its first ingress rule (or a new rule): `diff`'s change. */
-export function changeOnePolicy(state: ClusterState, seed: number): ClusterState {
+function changeOnePolicy(state: ClusterState, seed: number): ClusterState {
   const rng = createPrng(seed ^ 0x5eed)
   const candidates = state.policies.filter((p) => p.ingress.length > 0)
   const old = candidates.length > 0 ? rng.pick(candidates) : state.policies[0]
@@ -227,7 +227,7 @@ export function changeOnePolicy(state: ClusterState, seed: number): ClusterState
 }
 
 /** 1,000 expectations on random pod pairs and ports, with the engine's answer on the generated state. */
-export function generateExpectations(state: ClusterState, count: number, seed: number): string {
+function generateExpectations(state: ClusterState, count: number, seed: number): string {
   const rng = createPrng(seed ^ 0xe4c7)
   const engine = createEngine(state)
   const pods = state.pods.filter((p) => p.containerPorts.length > 0)
@@ -584,7 +584,7 @@ export async function runCliBench(options: CliBenchOptions, log: (t: string) => 
   }
 }
 
-export async function main(argv: readonly string[]): Promise<number> {
+async function main(argv: readonly string[]): Promise<number> {
   let options: CliBenchOptions
   try {
     options = parseCliBenchArgs(argv)

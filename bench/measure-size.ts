@@ -34,7 +34,7 @@ export interface MeasureOptions {
   readonly isolatedProcess: boolean
 }
 
-export const BENCH_PORT = { port: 8080, protocol: 'TCP' as Protocol }
+const BENCH_PORT = { port: 8080, protocol: 'TCP' as Protocol }
 
 function now(): number {
   return performance.now()
@@ -59,7 +59,7 @@ function peakRss(): number {
 const podEndpoint = (pod: Pod): Endpoint => ({ kind: 'pod', pod })
 
 /** One pod per Deployment/StatefulSet (its first replica), in state order. */
-export function workloadRepresentatives(pods: readonly Pod[]): Pod[] {
+function workloadRepresentatives(pods: readonly Pod[]): Pod[] {
   const seen = new Set<string>()
   const out: Pod[] = []
   for (const p of pods) {

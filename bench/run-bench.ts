@@ -156,7 +156,7 @@ export interface StatusSink {
   readonly clear: () => void
 }
 
-export function statusSink(write: (text: string) => void, tty: boolean): StatusSink {
+function statusSink(write: (text: string) => void, tty: boolean): StatusSink {
   let drawn = false
   return {
     line: (text) => {
@@ -272,7 +272,7 @@ async function childMain(requestText: string): Promise<void> {
   process.disconnect?.()
 }
 
-export async function main(argv: readonly string[]): Promise<number> {
+async function main(argv: readonly string[]): Promise<number> {
   if (argv[0] === '--child') {
     await childMain(argv[1])
     return 0

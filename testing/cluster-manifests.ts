@@ -145,7 +145,7 @@ function workloadYaml(w: GeneratedWorkload): Record<string, unknown> {
 }
 
 /** The objects of each namespace's file, in file order (the Namespace, its pods or workloads, its policies). */
-export function clusterManifestDocuments(cluster: GeneratedCluster, style: ManifestStyle = 'pods'): Map<string, Record<string, unknown>[]> {
+function clusterManifestDocuments(cluster: GeneratedCluster, style: ManifestStyle = 'pods'): Map<string, Record<string, unknown>[]> {
   const { state } = cluster
   const byNs = new Map<string, Record<string, unknown>[]>()
   for (const ns of state.namespaces) {

@@ -27,7 +27,7 @@ export interface Expectation {
 const KEYS = new Set(['name', 'from', 'to', 'port', 'allowed'])
 
 /** `kind` of an expectations file that lives among manifests (with e.g. `apiVersion: netpol.dev/v1`). */
-export const EXPECTATIONS_KIND = 'Expectations'
+const EXPECTATIONS_KIND = 'Expectations'
 
 /** Reads an expectations file; every problem is reported at once, with file:line (InputError). */
 export function parseExpectations(text: string, file: string): Expectation[] {
@@ -105,7 +105,7 @@ export interface ExpectationResult {
   readonly pairs: number
 }
 
-export function expectationName(e: Expectation): string {
+function expectationName(e: Expectation): string {
   return e.name ?? `${e.from} -> ${e.to} on ${e.port} is ${e.allowed ? 'allowed' : 'denied'}`
 }
 
@@ -123,7 +123,7 @@ function resolveAll(state: ClusterState, text: string): Endpoint[] {
 }
 
 /** One line of "why" from a verdict: the summary and, per side that decides, the policies and rules. */
-export function verdictReason(state: ClusterState, verdict: Verdict): string {
+function verdictReason(state: ClusterState, verdict: Verdict): string {
   const e = explainVerdict(state, verdict)
   if (e.loopback) return e.summary
   if (e.outcome !== undefined) {

@@ -30,11 +30,11 @@ export interface LintContext {
   podsIn(name: string): readonly Pod[]
 }
 
-export const DNS_NAMESPACE = 'kube-system'
+const DNS_NAMESPACE = 'kube-system'
 const DNS_APP_VALUES = new Set(['kube-dns', 'coredns'])
 
 /** CoreDNS / kube-dns pods, as the common installers label them. */
-export function isDnsPod(pod: Pod): boolean {
+function isDnsPod(pod: Pod): boolean {
   if (pod.hostNetwork) return false
   const app = pod.labels['k8s-app']
   if (app !== undefined && DNS_APP_VALUES.has(app)) return true
@@ -44,7 +44,7 @@ export function isDnsPod(pod: Pod): boolean {
 }
 
 /** Labels that a selector certainly matches, or undefined when the selector cannot be satisfied simply. */
-export function labelsSatisfying(selector: LabelSelector): Record<string, string> | undefined {
+function labelsSatisfying(selector: LabelSelector): Record<string, string> | undefined {
   const labels: Record<string, string> = { ...selector.matchLabels }
   for (const e of selector.matchExpressions) {
     if (e.operator === 'In' && labels[e.key] === undefined) labels[e.key] = e.values[0]

@@ -34,7 +34,7 @@ export interface LintRule {
 }
 
 /** `NetworkPolicy "ns/name"`, the way kubectl names the object in messages. */
-export function policyObject(p: NetworkPolicy): string {
+function policyObject(p: NetworkPolicy): string {
   return `NetworkPolicy "${p.namespace}/${p.name}"`
 }
 

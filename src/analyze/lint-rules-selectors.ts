@@ -29,7 +29,7 @@ export interface PeerAt {
   readonly index: number
 }
 
-export function peersOf(policy: NetworkPolicy): PeerAt[] {
+function peersOf(policy: NetworkPolicy): PeerAt[] {
   const out: PeerAt[] = []
   policy.ingress.forEach((r, ri) =>
     r.from.forEach((peer, i) => out.push({ policy, peer, field: `spec.ingress[${ri}].from[${i}]`, list: r.from, index: i })),

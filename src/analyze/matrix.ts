@@ -70,7 +70,7 @@ function isProtocol(s: string): s is Protocol {
   return (PROTOCOLS as readonly string[]).includes(s)
 }
 
-export function comparePortSpecs(a: PortSpec, b: PortSpec): number {
+function comparePortSpecs(a: PortSpec, b: PortSpec): number {
   return a.port - b.port || PROTOCOLS.indexOf(a.protocol) - PROTOCOLS.indexOf(b.protocol)
 }
 
@@ -111,7 +111,7 @@ export function compareNames(a: string, b: string): number {
 }
 
 /** The order of rows and columns: namespace, then name (digit runs compared as numbers). */
-export function sortPods(pods: readonly Pod[]): Pod[] {
+function sortPods(pods: readonly Pod[]): Pod[] {
   return [...pods].sort((a, b) => compareNames(a.namespace, b.namespace) || compareNames(a.name, b.name))
 }
 

@@ -82,8 +82,8 @@ function selectorText(p: NetworkPolicy): string {
 
 /** Beyond this many arrows a graph is a hairball; beyond this many groups a matrix is a wall. */
 export const MAX_GRAPH_EDGES = 250
-export const MAX_MATRIX_GROUPS = 80
-export const MAX_GRAPH_NODES = 150
+const MAX_MATRIX_GROUPS = 80
+const MAX_GRAPH_NODES = 150
 
 export function buildReport(state: ClusterState, engine: Engine, options: ReportOptions): ReportModel {
   const { groupBy } = options

@@ -31,7 +31,7 @@ export interface LoadInputOptions {
 export function addInputLimitOptions(cmd: Command): Command {
   return cmd.option('--max-pods <n>', MAX_PODS_DESCRIPTION).option('--max-file-size <size>', MAX_FILE_SIZE_DESCRIPTION)
 }
-export const MAX_PODS_DESCRIPTION = `refuse input with more pods than this, counting the pods workloads make from spec.replicas (default ${DEFAULT_MAX_PODS})`
+const MAX_PODS_DESCRIPTION = `refuse input with more pods than this, counting the pods workloads make from spec.replicas (default ${DEFAULT_MAX_PODS})`
 export const MAX_FILE_SIZE_DESCRIPTION = `refuse a manifest file or stdin larger than this, e.g. 64Mi, 1Gi (default ${formatBytes(DEFAULT_MAX_FILE_BYTES)})`
 
 /** Checks --max-pods and --max-file-size; throws UsageError on a bad value. */

@@ -1,7 +1,7 @@
 /**
  * @module Progress for long runs, on stderr only, so stdout stays clean for `-o json` and pipes.
  *
- * Owned by H8 (scale); H3's `matrix` uses it. For command authors (matrix, report, bench, ...):
+ * For command authors (matrix, report, bench, ...):
  * ```ts
  * const progress = createProgress(ctx.io, 'computing matrix')
  * const result = computeMatrix(engine, state, ports, { onProgress: progress.update })

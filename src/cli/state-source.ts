@@ -35,7 +35,7 @@ export function addPodCidrOption(cmd: Command): Command {
 }
 
 /** `--kubeconfig`, `--context`, `-A/--all-namespaces` as commander `.option(...)` arguments (commands declare their own `-n`). */
-export const LIVE_CLUSTER_OPTIONS: readonly (readonly [flags: string, description: string])[] = [
+const LIVE_CLUSTER_OPTIONS: readonly (readonly [flags: string, description: string])[] = [
   ['--kubeconfig <file>', 'with no PATH: read the live cluster of this kubeconfig (default: $KUBECONFIG, else ~/.kube/config)'],
   ['--context <name>', 'with no PATH: the kubeconfig context to read'],
   ['-A, --all-namespaces', "with no PATH: read every namespace of the live cluster (default: -n, else the context's namespace)"],

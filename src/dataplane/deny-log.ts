@@ -113,7 +113,7 @@ export function parseDenySetListing(listing: string, side: Side, family: IpFamil
 }
 
 /** Names the endpoints and the isolating policies of raw records from the cluster state (pure). */
-export function resolveDenyRecords(records: readonly RawDenyRecord[], state: ClusterState, node?: string): DeniedConnection[] {
+function resolveDenyRecords(records: readonly RawDenyRecord[], state: ClusterState, node?: string): DeniedConnection[] {
   const byIp = new Map<string, Pod>()
   // Prefer non-hostNetwork pods: a hostNetwork pod shares its node's address.
   const pods = [...state.pods].sort((a, b) => Number(a.hostNetwork) - Number(b.hostNetwork) || qualifiedName(a).localeCompare(qualifiedName(b)))

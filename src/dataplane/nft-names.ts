@@ -24,7 +24,7 @@ const FIRST_CHOICE_MAX = 64
 const HASH_CHARS = 10
 const NAME_RE = /^[a-z][a-z0-9_]*$/
 
-export function shortHash(text: string, chars = HASH_CHARS): string {
+function shortHash(text: string, chars = HASH_CHARS): string {
   return createHash('sha256').update(text).digest('hex').slice(0, chars)
 }
 

@@ -57,7 +57,7 @@ interface RunResult {
  * A network namespace name as `ip netns` takes it (a file name under /run/netns): no `/`, not `.`
  * or `..`, no leading `-` (it would read as an option), printable ASCII without spaces.
  */
-export function isNetnsName(name: string): boolean {
+function isNetnsName(name: string): boolean {
   return /^[A-Za-z0-9_.][A-Za-z0-9_.-]{0,254}$/.test(name) && name !== '.' && name !== '..'
 }
 
@@ -118,7 +118,7 @@ export async function tableExists(target: NftTarget = {}): Promise<boolean> {
 }
 
 /** The names of the deny-log sets compileRuleset defines (`denied_<in|eg>_v<4|6>`). */
-export const DENY_SETS: readonly string[] = (['ingress', 'egress'] as const).flatMap((side) => ([4, 6] as const).map((family) => denySetName(side, family)))
+const DENY_SETS: readonly string[] = (['ingress', 'egress'] as const).flatMap((side) => ([4, 6] as const).map((family) => denySetName(side, family)))
 
 /**
  * The listing (`nft list set` text) of each deny-log set; a set (or the table) that is not there

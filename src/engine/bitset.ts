@@ -86,12 +86,6 @@ export function and(a: Bitset, b: Bitset): Bitset {
   return out
 }
 
-export function or(a: Bitset, b: Bitset): Bitset {
-  const out = allocate(a.length)
-  for (let i = 0; i < a.length; i++) out[i] = a[i]! | b[i]!
-  return out
-}
-
 /** Complement within [0, size). */
 export function not(a: Bitset, size: number): Bitset {
   const out = allocate(a.length)
@@ -101,12 +95,7 @@ export function not(a: Bitset, size: number): Bitset {
   return out
 }
 
-export function intersects(a: Bitset, b: Bitset): boolean {
-  for (let i = 0; i < a.length; i++) if ((a[i]! & b[i]!) !== 0) return true
-  return false
-}
-
-export function popcount32(x: number): number {
+function popcount32(x: number): number {
   x -= (x >>> 1) & 0x55555555
   x = (x & 0x33333333) + ((x >>> 2) & 0x33333333)
   x = (x + (x >>> 4)) & 0x0f0f0f0f

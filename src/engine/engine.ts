@@ -1,7 +1,7 @@
 /**
  * @module The fast engine the CLI, lab, agent and benchmarks use.
  *
- * Exports (stable API; H3 matrix/explain, H7 review, H8 bench code against these):
+ * Exports (the stable API that analyze/, dataplane/, lab/, agent/ and the benchmarks build on):
  * - `createEngine(state): Engine` — builds the index once (identities, selectors resolved to
  *   identity bit sets, policies compiled); cost roughly linear in pods + policies.
  * - `Engine.evaluate(traffic): Verdict` — the same rich verdict as `referenceEvaluator` (deep-equal:

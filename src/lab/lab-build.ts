@@ -31,7 +31,7 @@ export async function forEachLimit<T>(items: readonly T[], limit: number, fn: (i
   if (errors.length > 0) throw errors[0]
 }
 
-export function allNetns(t: LabTopology): string[] {
+function allNetns(t: LabTopology): string[] {
   return [t.fabricNetns, ...t.nodes.map((n) => n.netns), ...t.pods.map((p) => p.netns)]
 }
 
@@ -102,7 +102,7 @@ export async function removePods(t: LabTopology, pods: readonly LabPod[], server
   if (dir !== undefined) await removePodFiles(dir, pods.map((p) => p.hash))
 }
 
-export function serverSpec(pod: LabPod): PodServerSpec {
+function serverSpec(pod: LabPod): PodServerSpec {
   return {
     pod: `${pod.namespace}/${pod.name}`,
     ports: pod.containerPorts

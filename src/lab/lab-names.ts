@@ -26,7 +26,7 @@ export function validateLabName(name: string): string {
   return name
 }
 
-export function labPrefix(lab: string): string {
+function labPrefix(lab: string): string {
   return `${NETNS_PREFIX}${lab}-`
 }
 

@@ -18,7 +18,7 @@ import type { LabState } from './lab-state.js'
 import { LabStateError, validateLabState } from './state-validation.js'
 import { isValidLabName } from './lab-names.js'
 
-export const DEFAULT_LABS_DIR = '/run/netpol/labs'
+const DEFAULT_LABS_DIR = '/run/netpol/labs'
 /** Far more than a lab of 16 nodes full of pods needs; a bigger file is not one we wrote. */
 const MAX_STATE_BYTES = 64 * 1024 * 1024
 
@@ -30,12 +30,12 @@ export function labDir(root: string, lab: string): string {
   return join(root, lab)
 }
 
-export function stateFile(root: string, lab: string): string {
+function stateFile(root: string, lab: string): string {
   return join(labDir(root, lab), 'state.json')
 }
 
 /** A lab path another user could write (or not a plain directory/file): the lab will not use it. */
-export class UnsafeLabPathError extends EnvironmentError {
+class UnsafeLabPathError extends EnvironmentError {
   constructor(path: string, problem: string) {
     super(`refusing to use ${path}: ${problem}; another user could change what the lab runs as root (fix the ownership and mode, remove it, or set NETPOL_LAB_DIR to a directory of your own)`)
     this.name = 'UnsafeLabPathError'
@@ -114,7 +114,7 @@ export async function checkLabsRoot(root: string, create = false): Promise<boole
 }
 
 /** Checks one lab's directory (not a symbolic link, ours, not writable by others); false when absent. */
-export async function checkLabDir(root: string, lab: string): Promise<boolean> {
+async function checkLabDir(root: string, lab: string): Promise<boolean> {
   const dir = labDir(root, lab)
   const st = await statOrUndefined(dir)
   if (st === undefined) return false

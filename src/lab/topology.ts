@@ -24,8 +24,8 @@ export const POD_GATEWAY = '169.254.1.1'
 /** Node addresses on the fabric bridge: 172.31.255.<i+1>/24, only inside the lab's namespaces. */
 const UNDERLAY_BASE = [172, 31, 255]
 export const UNDERLAY_PREFIX = 24
-export const MIN_NODES = 2
-export const MAX_NODES = 16
+const MIN_NODES = 2
+const MAX_NODES = 16
 
 export interface LabNode {
   /** Kubernetes node name, `node-<i>`. */
@@ -72,11 +72,11 @@ export interface LabPlan {
   readonly warnings: readonly string[]
 }
 
-export function underlayIp(index: number): string {
+function underlayIp(index: number): string {
   return [...UNDERLAY_BASE, index + 1].join('.')
 }
 
-export function podCidr(index: number): string {
+function podCidr(index: number): string {
   return `10.244.${index}.0/24`
 }
 

@@ -199,7 +199,7 @@ export function cidrContains(outer: Cidr, inner: Cidr): boolean {
   return (inner.base & ~hostMask(outer.family, outer.prefix)) === outer.base
 }
 
-export function rangeContainsIp(r: IpRange, ip: IpAddress): boolean {
+function rangeContainsIp(r: IpRange, ip: IpAddress): boolean {
   return r.family === ip.family && ip.value >= r.start && ip.value <= r.end
 }
 

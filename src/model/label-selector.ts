@@ -13,7 +13,7 @@ function hasKey(labels: Labels, key: string): boolean {
   return Object.prototype.hasOwnProperty.call(labels, key)
 }
 
-export function matchesRequirement(req: LabelSelectorRequirement, labels: Labels): boolean {
+function matchesRequirement(req: LabelSelectorRequirement, labels: Labels): boolean {
   const present = hasKey(labels, req.key)
   switch (req.operator) {
     case 'In':

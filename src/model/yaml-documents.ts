@@ -66,7 +66,7 @@ export function readManifestDocuments(text: string, file: string): ReadDocuments
   return readYamlManifestDocuments(text, file)
 }
 
-export function nestingError(file: string, line: number): Diagnostic {
+function nestingError(file: string, line: number): Diagnostic {
   return { severity: 'error', file, line, message: `error parsing YAML: maps and lists nested more than ${MAX_NESTING_DEPTH} deep (netpol's limit; no Kubernetes object comes near it)` }
 }
 

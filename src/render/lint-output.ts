@@ -54,7 +54,7 @@ function ruleName(id: string): string {
 }
 
 /** A URI reference relative to the working directory, with forward slashes, percent-encoded. */
-export function artifactUri(file: string, cwd: string): string {
+function artifactUri(file: string, cwd: string): string {
   if (file === '-') return 'stdin'
   const rel = relative(cwd, file).split(sep).join(posix.sep)
   return rel

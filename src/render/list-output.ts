@@ -13,7 +13,7 @@ export const LIST_FORMATS = ['text', 'json', 'csv', 'md'] as const
 export type ListFormat = (typeof LIST_FORMATS)[number]
 
 /** Names come from input (an ownerReference's name is not validated by the API server): escaped (printable.ts). */
-export function renderListText(result: ListResult): string {
+function renderListText(result: ListResult): string {
   if (result.connections.length === 0) return 'no allowed connections\n'
   // Ends repeat on many rows (and are shared objects): each label is escaped once.
   const shown = new Map<ListEnd, string>()
@@ -26,7 +26,7 @@ export function renderListText(result: ListResult): string {
 }
 
 /** Stable: documented in docs/cli.md ("netpol list"). */
-export function renderListJson(result: ListResult): string {
+function renderListJson(result: ListResult): string {
   return renderJson({ groupBy: result.groupBy, connections: result.connections })
 }
 

@@ -11,7 +11,7 @@ import { printable } from '../model/printable.js'
  * control character reaches Graphviz or the SVG), then backslashes and quotes are escaped, so a
  * name can neither end the string nor use Graphviz's `\N`, `\G`, `\l` escapes.
  */
-export function dotString(...lines: string[]): string {
+function dotString(...lines: string[]): string {
   return `"${lines.map((l) => printable(l).replaceAll('\\', '\\\\').replaceAll('"', '\\"')).join('\\n')}"`
 }
 

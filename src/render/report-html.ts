@@ -13,7 +13,7 @@ import type { LintFinding } from '../analyze/lint-rule.js'
 import { printable } from '../model/printable.js'
 
 /** Text for HTML text and attribute values: control characters escaped visibly (printable.ts), then the markup characters. */
-export function escapeHtml(text: string): string {
+function escapeHtml(text: string): string {
   return printable(text).replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;').replaceAll("'", '&#39;')
 }
 
@@ -70,13 +70,13 @@ details.group > summary .muted { font-weight: 400; }
 `
 
 /** Above these sizes sections are grouped by namespace and collapsed. */
-export const BIG_CONNECTIONS = 1000
-export const BIG_POLICIES = 50
+const BIG_CONNECTIONS = 1000
+const BIG_POLICIES = 50
 /** At most this many connection rows in the page (the rest: `netpol list`). */
-export const MAX_CONNECTION_ROWS = 20_000
-export const MAX_FINDING_ROWS = 2000
+const MAX_CONNECTION_ROWS = 20_000
+const MAX_FINDING_ROWS = 2000
 /** Names listed for one selector or peer before "and N more". */
-export const MAX_NAMES = 30
+const MAX_NAMES = 30
 
 function names(list: readonly string[]): string {
   const shown = list.slice(0, MAX_NAMES).join(', ')

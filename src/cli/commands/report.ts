@@ -24,7 +24,7 @@ interface ReportFlags {
 }
 
 /** Graphviz compiled to WebAssembly: the SVG is made here, so the page needs no script to show it. */
-export async function renderDotToSvg(dot: string): Promise<string> {
+async function renderDotToSvg(dot: string): Promise<string> {
   const { instance } = await import('@viz-js/viz')
   const viz = await instance()
   const result = viz.render(dot, { format: 'svg', engine: 'dot' })
@@ -32,7 +32,7 @@ export async function renderDotToSvg(dot: string): Promise<string> {
   return result.output
 }
 
-export async function renderReport(model: ReportModel): Promise<string> {
+async function renderReport(model: ReportModel): Promise<string> {
   return renderReportHtml(model, await renderDotToSvg(renderConnectivityDot(model.graph)))
 }
 
