@@ -113,6 +113,18 @@ describe('sync scheduler: a bounded-frequency runner', () => {
     expect(scheduler.currentBackoffMs).toBe(5000)
   })
 
+  it('a failed batch merged with requests that arrived during its run keeps the earliest start', async () => {
+    const { clock, scheduler, runs, finish } = setup({ hold: true, outcome: (n) => n !== 0 })
+    scheduler.request()
+    await clock.advance(0)
+    await clock.advance(50)
+    scheduler.request()
+    await finish() // run 0 fails
+    await clock.advance(1000)
+    expect(starts(runs)).toEqual([0, 1050])
+    expect(runs[1].batch.since).toBe(0)
+  })
+
   it('a successful run resets the backoff', async () => {
     const results = [false, false, true, false]
     const { clock, scheduler, runs } = setup({ outcome: (n) => results[n] ?? true })
@@ -138,12 +150,12 @@ describe('sync scheduler: a bounded-frequency runner', () => {
   })
 
   it('resyncs periodically without requests, as resync batches without a latency start; a failed resync stays a resync', async () => {
-    const { clock, runs } = setup({ resyncIntervalMs: 1000, outcome: (n) => n !== 1 })
+    const { clock, runs } = setup({ resyncIntervalMs: 1000, backoffInitialMs: 300, outcome: (n) => n !== 1 })
     await clock.advance(999)
     expect(runs).toHaveLength(0)
     await clock.advance(3001)
-    expect(starts(runs)).toEqual([1000, 2000, 3000, 4000])
-    // Run 1 failed: its retry (at 3000, merged with the tick of 3000) is still a resync.
+    // Run 1 failed: its retry, 300 ms later and before the next tick, is still a resync.
+    expect(starts(runs)).toEqual([1000, 2000, 2300, 3000, 4000])
     for (const r of runs) expect(r.batch).toMatchObject({ since: undefined, resync: true })
   })
 
