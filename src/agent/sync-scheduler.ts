@@ -18,7 +18,7 @@ export interface SchedulerClock {
 }
 
 /** The process's monotonic clock, with timers safe for any delay (see long-timer.ts). */
-export const systemClock: SchedulerClock = {
+const systemClock: SchedulerClock = {
   now: () => performance.now(),
   setTimer: setLongTimeout,
 }
