@@ -16,7 +16,7 @@
  * computation the property tests compare with).
  */
 import { ipBlockRanges, type IpRange } from '../model/cidr.js'
-import { qualifiedName, type ClusterState, type Protocol } from '../model/types.js'
+import { qualifiedName, type ClusterState, type ContainerPort, type Protocol } from '../model/types.js'
 import type { Endpoint, Evaluator, Traffic } from '../engine/verdict.js'
 import type { AllPairsResult, ExternalAccessPorts, PortQuery } from '../engine/engine.js'
 import type { Identity } from '../engine/identity.js'
@@ -128,17 +128,26 @@ export function portClassKeys(state: ClusterState, classes: readonly PortClass[]
       }
     }
   }
-  const namedAt = new Set<string>()
+  // Container ports (by protocol) that some policy's named port may resolve to.
+  const namedAt = new Map<Protocol, Set<number>>()
+  const seenPorts = new Set<readonly ContainerPort[]>()
   for (const pod of state.pods) {
-    for (const c of pod.containerPorts) if (c.name && names.has(`${c.name}/${c.protocol}`)) namedAt.add(`${c.containerPort}/${c.protocol}`)
+    if (seenPorts.has(pod.containerPorts)) continue
+    seenPorts.add(pod.containerPorts)
+    for (const c of pod.containerPorts) {
+      if (!c.name || !names.has(`${c.name}/${c.protocol}`)) continue
+      let set = namedAt.get(c.protocol)
+      if (!set) namedAt.set(c.protocol, (set = new Set()))
+      set.add(c.containerPort)
+    }
   }
   return classes.map((c) => {
     // Classes are cut at every policy port boundary, so a numeric port contains all or none of a class.
     const hits = numeric.filter((n) => n.protocol === c.protocol && n.lo <= c.start && c.start <= n.hi).map((n) => n.id)
-    let named = ''
-    for (let p = c.start; p <= c.end && named === ''; p++) if (namedAt.has(`${p}/${c.protocol}`)) named = `${p}/${c.protocol}`
+    let named = -1
+    for (const p of namedAt.get(c.protocol) ?? []) if (p >= c.start && p <= c.end && (named < 0 || p < named)) named = p
     // A class some named port resolves to is unique to its protocol and port.
-    return named !== '' ? `named:${named}` : `ports:${hits.join(',')}`
+    return named >= 0 ? `named:${named}/${c.protocol}` : `ports:${hits.join(',')}`
   })
 }
 

@@ -125,10 +125,15 @@ export function numberLists(index: EngineIndex, ingressOf: readonly (readonly Co
   const i = number(ingressOf)
   const named = Uint8Array.from(i.distinct, (list) => (list.some((cp) => cp.ingressRules.some((r) => r.compiledPorts.some((p) => p.kind !== 'range'))) ? 1 : 0))
   const kinds = new Map<string, number>()
+  // Identities of pods with the same container ports share one namedPorts map: keyed once each.
+  const kindOfMap = new Map<ReadonlyMap<string, readonly number[]>, number>()
   const portKind = Int32Array.from(index.ids.identities, (idn) => {
+    let kind = kindOfMap.get(idn.namedPorts)
+    if (kind !== undefined) return kind
     const key = [...idn.namedPorts].map(([k, ports]) => `${k}=${ports.join(',')}`).sort().join('|')
-    let kind = kinds.get(key)
+    kind = kinds.get(key)
     if (kind === undefined) kinds.set(key, (kind = kinds.size))
+    kindOfMap.set(idn.namedPorts, kind)
     return kind
   })
   return { egress: e.out, ingress: i.out, egressLists: e.distinct, ingressLists: i.distinct, named, portKind, portKinds: Math.max(1, kinds.size) }

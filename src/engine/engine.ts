@@ -393,29 +393,98 @@ function assemble(
     return { egress, ingress }
   }
 
-  // Which ports of a list each rule admits for a destination outside the cluster (numeric ports
-  // only: a named port resolves on pods) or for a pod of a given kind of named ports; per list of
-  // ports asked together, as a bit mask over that list.
-  const admitCache = new WeakMap<readonly PortQuery[], Map<CompiledRule, Uint32Array[]>>()
-  const admitMasks = (ports: readonly PortQuery[]): Map<CompiledRule, Uint32Array[]> => {
-    let m = admitCache.get(ports)
-    if (m === undefined) admitCache.set(ports, (m = new Map()))
-    return m
+  /**
+   * What answering addresses outside the cluster on a list of ports needs, built once per list
+   * (callers pass the same array for every address): each side of each identity is a "key" (a
+   * distinct egress list; a distinct ingress list, per kind of named ports when its rules have
+   * named ports; -1 for hostNetwork pods and unisolated sides, which allow everything), and each
+   * key a run of (rule, mask of the ports the rule admits towards that side's destination). Which
+   * rules' peers take an address does not depend on the port, so an address costs one peer test
+   * per rule and one OR of masks per (key, rule).
+   */
+  interface ExternalPlan {
+    readonly words: number
+    readonly everything: Uint32Array
+    readonly rules: readonly CompiledRule[]
+    readonly egressKey: Int32Array
+    readonly ingressKey: Int32Array
+    /** Per key k: entries first[k] .. first[k + 1] of `rule` and of `mask` (words each). */
+    readonly egressRuns: { first: Int32Array; rule: Int32Array; mask: Uint32Array; keys: number }
+    readonly ingressRuns: { first: Int32Array; rule: Int32Array; mask: Uint32Array; keys: number }
   }
-  /** Bit d: the rule admits `ports[d]` towards `dest` (an identity whose named ports count, or -1). */
-  const ruleAdmits = (rule: CompiledRule, ports: readonly PortQuery[], words: number, dest: number, kind: number, cache: Map<CompiledRule, Uint32Array[]>): Uint32Array => {
-    let byKind = cache.get(rule)
-    if (byKind === undefined) cache.set(rule, (byKind = []))
-    const slot = kind + 1
-    let mask = byKind[slot]
-    if (mask !== undefined) return mask
-    mask = new Uint32Array(words)
-    for (let d = 0; d < ports.length; d++) {
-      const q = ports[d]!
-      if (rule.ports.length === 0 || firstPort(rule, q.port, q.protocol, dest) >= 0) mask[d >>> 5]! |= 1 << (d & 31)
+  const plans = new WeakMap<readonly PortQuery[], ExternalPlan>()
+  const externalPlan = (ports: readonly PortQuery[]): ExternalPlan => {
+    const cached = plans.get(ports)
+    if (cached !== undefined) return cached
+    const words = Math.max(1, (ports.length + 31) >>> 5)
+    const everything = new Uint32Array(words)
+    for (let d = 0; d < ports.length; d++) everything[d >>> 5]! |= 1 << (d & 31)
+    const lists = distinctLists()
+    const ruleIds = new Map<CompiledRule, number>()
+    const rules: CompiledRule[] = []
+    const ruleId = (r: CompiledRule): number => {
+      let id = ruleIds.get(r)
+      if (id === undefined) {
+        ruleIds.set(r, (id = rules.length))
+        rules.push(r)
+      }
+      return id
     }
-    byKind[slot] = mask
-    return mask
+    /** Bit d: the rule admits `ports[d]` towards `dest` (an identity whose named ports count, or -1). */
+    const admits = (rule: CompiledRule, dest: number): Uint32Array => {
+      const mask = new Uint32Array(words)
+      for (let d = 0; d < ports.length; d++) {
+        const q = ports[d]!
+        if (rule.ports.length === 0 || firstPort(rule, q.port, q.protocol, dest) >= 0) mask[d >>> 5]! |= 1 << (d & 31)
+      }
+      return mask
+    }
+    const runs = () => ({ first: [0], rule: [] as number[], masks: [] as Uint32Array[] })
+    const addKey = (run: ReturnType<typeof runs>, list: readonly CompiledPolicy[], direction: PolicyType, dest: number): number => {
+      for (const cp of list) {
+        for (const r of direction === 'Ingress' ? cp.ingressRules : cp.egressRules) {
+          run.rule.push(ruleId(r))
+          run.masks.push(admits(r, dest))
+        }
+      }
+      run.first.push(run.rule.length)
+      return run.first.length - 2
+    }
+    const seal = (run: ReturnType<typeof runs>) => {
+      const mask = new Uint32Array(run.masks.length * words)
+      run.masks.forEach((m, i) => mask.set(m, i * words))
+      return { first: Int32Array.from(run.first), rule: Int32Array.from(run.rule), mask, keys: run.first.length - 1 }
+    }
+    const egressRun = runs()
+    const ingressRun = runs()
+    const egressKeyOfList = new Map<number, number>()
+    const ingressKeyOf = new Map<number, number>()
+    const size = index.size
+    const egressKey = new Int32Array(size)
+    const ingressKey = new Int32Array(size)
+    for (let s = 0; s < size; s++) {
+      if (index.ids.identities[s]!.hostNetwork) {
+        egressKey[s] = -1
+        ingressKey[s] = -1
+        continue
+      }
+      const e = lists.egress[s]!
+      const egressList = lists.egressLists[e]!
+      let ek = egressList.length === 0 ? -1 : egressKeyOfList.get(e)
+      if (ek === undefined) egressKeyOfList.set(e, (ek = addKey(egressRun, egressList, 'Egress', -1)))
+      egressKey[s] = ek
+      const i = lists.ingress[s]!
+      const ingressList = lists.ingressLists[i]!
+      // Identities with the same named ports answer alike under one list.
+      const named = lists.named[i] === 1
+      const k = i * lists.portKinds + (named ? lists.portKind[s]! : 0)
+      let ik = ingressList.length === 0 ? -1 : ingressKeyOf.get(k)
+      if (ik === undefined) ingressKeyOf.set(k, (ik = addKey(ingressRun, ingressList, 'Ingress', named ? s : -1)))
+      ingressKey[s] = ik
+    }
+    const plan: ExternalPlan = { words, everything, rules, egressKey, ingressKey, egressRuns: seal(egressRun), ingressRuns: seal(ingressRun) }
+    plans.set(ports, plan)
+    return plan
   }
 
   const externalAccessPorts = (ip: string, ports: readonly PortQuery[]): ExternalAccessPorts => {
@@ -430,59 +499,37 @@ function assemble(
       })
       return { words, egress, ingress }
     }
-    const size = index.size
-    const egress = new Uint32Array(size * words)
-    const ingress = new Uint32Array(size * words)
-    const everything = new Uint32Array(words)
-    for (let d = 0; d < ports.length; d++) everything[d >>> 5]! |= 1 << (d & 31)
+    const plan = externalPlan(ports)
     const other: Other = { identity: -1, endpoint: { kind: 'ip', ip } }
-    // Whether a rule's peers take the address does not depend on the port: asked once per rule.
-    const peerHit = new Map<CompiledRule, boolean>()
-    const peersTake = (rule: CompiledRule): boolean => {
-      let hit = peerHit.get(rule)
-      if (hit === undefined) peerHit.set(rule, (hit = rule.peers.length === 0 || firstPeer(rule, other) >= 0))
-      return hit
-    }
-    const cache = admitMasks(ports)
-    const lists = distinctLists()
-    const sideMask = (list: readonly CompiledPolicy[], direction: PolicyType, dest: number, kind: number): Uint32Array => {
-      if (list.length === 0) return everything
-      const out = new Uint32Array(words)
-      for (const cp of list) {
-        for (const r of direction === 'Ingress' ? cp.ingressRules : cp.egressRules) {
-          if (!peersTake(r)) continue
-          const m = ruleAdmits(r, ports, words, dest, kind, cache)
-          for (let w = 0; w < words; w++) out[w]! |= m[w]!
+    // 0: not asked yet, 1: the rule's peers do not take the address, 2: they do.
+    const taken = new Uint8Array(plan.rules.length)
+    const answer = (run: ExternalPlan['egressRuns']): Uint32Array => {
+      const out = new Uint32Array(run.keys * words)
+      for (let k = 0; k < run.keys; k++) {
+        for (let j = run.first[k]!; j < run.first[k + 1]!; j++) {
+          const r = run.rule[j]!
+          if (taken[r] === 0) {
+            const rule = plan.rules[r]!
+            taken[r] = rule.peers.length === 0 || firstPeer(rule, other) >= 0 ? 2 : 1
+          }
+          if (taken[r] === 2) for (let w = 0; w < words; w++) out[k * words + w]! |= run.mask[j * words + w]!
         }
       }
       return out
     }
-    const egressMask: (Uint32Array | undefined)[] = new Array(lists.egressLists.length)
-    const ingressMask: (Uint32Array | undefined)[] = new Array(lists.ingressLists.length)
-    const namedMask = new Map<number, Uint32Array>()
+    const egressByKey = answer(plan.egressRuns)
+    const ingressByKey = answer(plan.ingressRuns)
+    const size = index.size
+    const egress = new Uint32Array(size * words)
+    const ingress = new Uint32Array(size * words)
     for (let s = 0; s < size; s++) {
       const at = s * words
-      if (index.ids.identities[s]!.hostNetwork) {
-        egress.set(everything, at)
-        ingress.set(everything, at)
-        continue
+      const ek = plan.egressKey[s]!
+      const ik = plan.ingressKey[s]!
+      for (let w = 0; w < words; w++) {
+        egress[at + w] = ek < 0 ? plan.everything[w]! : egressByKey[ek * words + w]!
+        ingress[at + w] = ik < 0 ? plan.everything[w]! : ingressByKey[ik * words + w]!
       }
-      const e = lists.egress[s]!
-      const em = (egressMask[e] ??= sideMask(lists.egressLists[e]!, 'Egress', -1, -1))
-      egress.set(em, at)
-      const i = lists.ingress[s]!
-      let im: Uint32Array
-      if (lists.named[i] === 1) {
-        // Identities with the same named ports answer alike under one list.
-        const kind = lists.portKind[s]!
-        const k = i * lists.portKinds + kind
-        let m = namedMask.get(k)
-        if (m === undefined) namedMask.set(k, (m = sideMask(lists.ingressLists[i]!, 'Ingress', s, kind)))
-        im = m
-      } else {
-        im = ingressMask[i] ??= sideMask(lists.ingressLists[i]!, 'Ingress', -1, -1)
-      }
-      ingress.set(im, at)
     }
     return { words, egress, ingress }
   }
