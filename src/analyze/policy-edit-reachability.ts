@@ -17,16 +17,40 @@ import type { Identity } from '../engine/identity.js'
 import { portClassKeys, rangeClasses, witness, type ClassSet, type GroupEnd, type Reachability } from './group-reachability.js'
 import type { PortClass } from './port-classes.js'
 
-/** A stable text of an object's meaning: where it was written (`source`) left out. */
-function meaning(value: unknown): string {
-  return JSON.stringify(value, (key, v: unknown) => (key === 'source' ? undefined : v))
+/**
+ * Same meaning: equal plain data, where it was written (`source`, at any depth) left out and an
+ * undefined property the same as an absent one.
+ */
+export function sameMeaning(a: unknown, b: unknown): boolean {
+  if (a === b) return true
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false
+    for (let i = 0; i < a.length; i++) if (!sameMeaning(a[i], b[i])) return false
+    return true
+  }
+  const x = a as Record<string, unknown>
+  const y = b as Record<string, unknown>
+  let n = 0
+  for (const k in x) {
+    if (k === 'source' || x[k] === undefined) continue
+    if (!sameMeaning(x[k], y[k])) return false
+    n++
+  }
+  for (const k in y) if (k !== 'source' && y[k] !== undefined) n--
+  return n === 0
 }
 
-/** True when both states have the same namespaces and pods (labels, addresses, ports, owners), in the same order. */
+/**
+ * True when both states have the same namespaces and pods (labels, addresses, ports, owners), in
+ * the same order, and the same ClusterNetworkPolicies (their tiers decide before and after
+ * NetworkPolicies for every pod they select, so a change there is not a NetworkPolicy edit).
+ */
 export function samePodsAndNamespaces(a: ClusterState, b: ClusterState): boolean {
   if (a.pods.length !== b.pods.length || a.namespaces.length !== b.namespaces.length) return false
-  for (let i = 0; i < a.namespaces.length; i++) if (meaning(a.namespaces[i]) !== meaning(b.namespaces[i])) return false
-  for (let i = 0; i < a.pods.length; i++) if (meaning(a.pods[i]) !== meaning(b.pods[i])) return false
+  if (!sameMeaning(a.clusterNetworkPolicies ?? [], b.clusterNetworkPolicies ?? [])) return false
+  for (let i = 0; i < a.namespaces.length; i++) if (!sameMeaning(a.namespaces[i], b.namespaces[i])) return false
+  for (let i = 0; i < a.pods.length; i++) if (!sameMeaning(a.pods[i], b.pods[i])) return false
   return true
 }
 
@@ -41,7 +65,7 @@ export function changedPolicies(a: ClusterState, b: ClusterState): NetworkPolicy
   for (const [k, p] of before) {
     const q = after.get(k)
     if (!q) out.push(p)
-    else if (meaning(p) !== meaning(q)) out.push(p, q)
+    else if (!sameMeaning(p, q)) out.push(p, q)
   }
   for (const [k, q] of after) if (!before.has(k)) out.push(q)
   return out

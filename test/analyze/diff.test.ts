@@ -103,6 +103,35 @@ spec: {podSelector: {}, policyTypes: [Ingress]}
     expect(allowsSomethingNew(result)).toBe(false)
   })
 
+  it('a ClusterNetworkPolicy added with the same pods and NetworkPolicies is a change (not a NetworkPolicy edit to derive from BEFORE)', () => {
+    const before = loadManifestText(PODS, { file: 'before.yaml' }).state
+    const src = { file: 'cnp.yaml', line: 1 }
+    const everyNamespace = { matchLabels: {}, matchExpressions: [] }
+    const after: ClusterState = {
+      ...loadManifestText(PODS, { file: 'after.yaml' }).state,
+      clusterNetworkPolicies: [
+        {
+          name: 'deny-into-b',
+          spec: {
+            tier: 'Admin',
+            priority: 10,
+            subject: { namespaces: { matchLabels: { 'kubernetes.io/metadata.name': 'b' }, matchExpressions: [] }, source: src },
+            ingress: [{ action: 'Deny', from: [{ namespaces: everyNamespace, source: src }], protocols: [], source: src }],
+            egress: [],
+          },
+          source: src,
+        },
+      ],
+    }
+    const sides = [
+      { state: before, evaluator: createEngine(before) },
+      { state: after, evaluator: createEngine(after) },
+    ] as const
+    const derived = diffConnectivity(sides[0], sides[1], { groupBy: 'namespace' })
+    expect(derived.rows.map((r) => `${r.change} ${r.from} -> ${r.to}: ${r.newlyDenied}`)).toEqual(['removed a -> b: all ports'])
+    expect(derived).toEqual(diffConnectivity(sides[0], sides[1], { groupBy: 'namespace', incremental: false }))
+  })
+
   it('ipBlock boundaries cut the outside into ranges, and only the changed range is named', () => {
     const policy = (except: string) => `${PODS}---
 apiVersion: networking.k8s.io/v1
