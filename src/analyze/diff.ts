@@ -200,17 +200,23 @@ export function diffConnectivity(before: DiffSide, after: DiffSide, options: Dif
     })
   }
 
+  // AFTER derived from BEFORE (same groups, same order): pairs of two unaffected groups are unchanged.
+  const derived = reachAfter.derivedFrom?.base === reachBefore && keys.every((_, i) => inBefore[i] === i && inAfter[i] === i) ? reachAfter.derivedFrom.affected : undefined
+  const affectedKeys = derived === undefined ? undefined : keys.flatMap((_, j) => (derived[j] ? [j] : []))
   keys.forEach((fromKey, i) => {
     const b1 = inBefore[i]
     const a1 = inAfter[i]
-    keys.forEach((toKey, j) => {
+    const pair = (j: number): void => {
+      const toKey = keys[j]
       const b2 = inBefore[j]
       const a2 = inAfter[j]
       const b = (b1 >= 0 && b2 >= 0 ? reachBefore.between(b1, b2) : undefined) ?? none
       const a = (a1 >= 0 && a2 >= 0 ? reachAfter.between(a1, a2) : undefined) ?? none
       if (b === a) return
       consider(fromKey, toKey, b, a, { fb: groupsBefore[b1], tb: groupsBefore[b2], fa: groupsAfter[a1], ta: groupsAfter[a2] })
-    })
+    }
+    if (derived !== undefined && affectedKeys !== undefined && !derived[i]) for (const j of affectedKeys) pair(j)
+    else for (let j = 0; j < keys.length; j++) pair(j)
   })
   ranges.forEach((range, r) => {
     const end = rangeEnd(range, r)

@@ -249,13 +249,38 @@ export function listConnections(state: ClusterState, evaluator: Evaluator, optio
   const sortedRanges = [...rangeEnds.entries()].sort(([, a], [, b]) => a.range.family - b.range.family || compareBig(a.range.start, b.range.start) || compareBig(a.range.end, b.range.end))
   sortedRanges.forEach(([key], i) => rangeRank.set(key, groupRank.size + i))
   const rank = (name: string, isRange: boolean): number => (isRange ? rangeRank.get(name)! : groupRank.get(name)!)
-  const ranked = rows.map((r) => ({ r, a: rank(r.from, r.fromRange), b: rank(r.to, r.toRange) }))
-  ranked.sort((x, y) => x.a - y.a || x.b - y.b)
+  // Sorted by (source rank, destination rank, position): one number each, so a typed-array sort
+  // (no comparator calls) orders hundreds of thousands of rows. Stays exact below 2^53.
+  const n = rows.length
+  const order = orderByRank(
+    rows.map((r) => rank(r.from, r.fromRange)),
+    rows.map((r) => rank(r.to, r.toRange)),
+    groupRank.size + rangeRank.size,
+  )
   const end = (name: string, isRange: boolean): ListEnd => (isRange ? rangeEnds.get(name)!.end : groupEnd.get(name)!)
-  return {
-    groupBy: options.groupBy,
-    connections: ranked.map(({ r }) => ({ from: end(r.from, r.fromRange), to: end(r.to, r.toRange), ports: r.set.ports, portRanges: r.set.portRanges, allPorts: r.set.allPorts })),
+  const connections: ListConnection[] = new Array<ListConnection>(n)
+  for (let k = 0; k < n; k++) {
+    const r = rows[order[k]!]!
+    connections[k] = { from: end(r.from, r.fromRange), to: end(r.to, r.toRange), ports: r.set.ports, portRanges: r.set.portRanges, allPorts: r.set.allPorts }
   }
+  return { groupBy: options.groupBy, connections }
+}
+
+/**
+ * Positions of rows sorted by (source rank, destination rank, position), ranks below `ends`. As one
+ * number per row and a typed-array sort (no comparator calls: hundreds of thousands of rows at
+ * 10,000 pods) while the numbers stay exact below `limit`; else by a comparator.
+ */
+export function orderByRank(from: readonly number[], to: readonly number[], ends: number, limit = Number.MAX_SAFE_INTEGER): ArrayLike<number> {
+  const n = from.length
+  if (ends * ends * Math.max(1, n) < limit) {
+    const keys = new Float64Array(n)
+    for (let i = 0; i < n; i++) keys[i] = (from[i]! * ends + to[i]!) * n + i
+    keys.sort()
+    for (let k = 0; k < n; k++) keys[k] = keys[k]! % n
+    return keys
+  }
+  return [...from.keys()].sort((x, y) => from[x]! - from[y]! || to[x]! - to[y]! || x - y)
 }
 
 function isEveryPort(ranges: readonly PortRange[]): boolean {

@@ -187,6 +187,7 @@ export function reachabilityAfterPolicyEdit(
     groups,
     ranges,
     rangeClass: Int32Array.from(ranges.keys()),
+    derivedFrom: { base: before, affected },
     between: (g1, g2) => (affected[g1] || affected[g2] ? between(g1, g2) : before.between(g1, g2)),
     toRange: (g, r) => (affected[g] ? toSets[g * RC + rangeClass[r]] : before.toRange(g, before.rangeClass[r])),
     fromRange: (r, g) => (affected[g] ? fromSets[g * RC + rangeClass[r]] : before.fromRange(before.rangeClass[r], g)),

@@ -4,10 +4,11 @@
  */
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import fc from 'fast-check'
 import { loadManifests, loadManifestText } from '../../src/cluster/load-manifests.js'
 import { createEngine } from '../../src/engine/engine.js'
 import { parseEndpointFilter } from '../../src/analyze/endpoint-filter.js'
-import { listConnections, parsePortFilter, type ListOptions, type ListResult } from '../../src/analyze/list.js'
+import { listConnections, orderByRank, parsePortFilter, type ListOptions, type ListResult } from '../../src/analyze/list.js'
 import type { ClusterState } from '../../src/model/types.js'
 import { UsageError } from '../../src/model/errors.js'
 import { applyPodCidr } from '../../src/cli/load-input.js'
@@ -192,5 +193,17 @@ spec:
   - from: [{ipBlock: {cidr: 10.0.0.0/8, except: [10.2.0.0/16]}}]
 `).state
     expect(lines(list(s, { from: ['b'], to: ['a'] }))).toEqual([])
+  })
+
+  it('orders rows by source, destination and position the same way whether the keys fit one number or not', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 12 }).chain((ends) => fc.array(fc.tuple(fc.nat(ends - 1), fc.nat(ends - 1)), { maxLength: 60 }).map((rows) => ({ ends, rows }))), ({ ends, rows }) => {
+        const from = rows.map((r) => r[0])
+        const to = rows.map((r) => r[1])
+        const want = [...rows.keys()].sort((x, y) => from[x] - from[y] || to[x] - to[y] || x - y)
+        expect(Array.from(orderByRank(from, to, ends))).toEqual(want)
+        expect(Array.from(orderByRank(from, to, ends, 1))).toEqual(want)
+      }),
+    )
   })
 })
