@@ -3,7 +3,7 @@
  * leaves open (cloud metadata), rules the policy types make dead, and namespaces left without one.
  */
 import { parseIp, rangesContainIp, ipBlockRanges } from '../model/cidr.js'
-import type { NetworkPolicy, NetworkPolicyEgressRule, NetworkPolicyPort, Pod, Protocol } from '../model/types.js'
+import type { NetworkPolicy, NetworkPolicyEgressRule, NetworkPolicyPort, Pod, PolicyType, Protocol } from '../model/types.js'
 import type { PolicyRef } from '../engine/verdict.js'
 import { podGroup } from './group.js'
 import type { LintContext } from './lint-context.js'
@@ -190,45 +190,32 @@ const egressAllowsMetadata: LintRule = {
   },
 }
 
-const egressRulesIgnored: LintRule = {
-  id: 'egress-rules-ignored',
-  severity: 'error',
-  title: 'Egress rules ignored because policyTypes lacks Egress',
-  help: 'Add `Egress` to spec.policyTypes (or remove policyTypes to let Kubernetes derive it), or delete the egress rules.',
-  check(ctx) {
-    return ctx.state.policies
-      .filter((p) => p.egress.length > 0 && !p.policyTypes.includes('Egress'))
-      .map((p) =>
-        policyFinding(
-          this,
-          p,
-          p.egress[0].source,
-          'spec.egress',
-          `policyTypes is [${p.policyTypes.join(', ')}], so its ${p.egress.length} egress rule(s) have no effect and egress stays unrestricted by this policy`,
-        ),
-      )
-  },
+/** Rules of one direction that have no effect because spec.policyTypes leaves that direction out. */
+function rulesIgnored(type: PolicyType): LintRule {
+  const direction = type === 'Ingress' ? 'ingress' : 'egress'
+  return {
+    id: `${direction}-rules-ignored`,
+    severity: 'error',
+    title: `${type} rules ignored because policyTypes lacks ${type}`,
+    help: `Add \`${type}\` to spec.policyTypes (or remove policyTypes to let Kubernetes derive it), or delete the ${direction} rules.`,
+    check(ctx) {
+      return ctx.state.policies
+        .filter((p) => p[direction].length > 0 && !p.policyTypes.includes(type))
+        .map((p) =>
+          policyFinding(
+            this,
+            p,
+            p[direction][0].source,
+            `spec.${direction}`,
+            `policyTypes is [${p.policyTypes.join(', ')}], so its ${p[direction].length} ${direction} rule(s) have no effect and ${direction} stays unrestricted by this policy`,
+          ),
+        )
+    },
+  }
 }
 
-const ingressRulesIgnored: LintRule = {
-  id: 'ingress-rules-ignored',
-  severity: 'error',
-  title: 'Ingress rules ignored because policyTypes lacks Ingress',
-  help: 'Add `Ingress` to spec.policyTypes (or remove policyTypes to let Kubernetes derive it), or delete the ingress rules.',
-  check(ctx) {
-    return ctx.state.policies
-      .filter((p) => p.ingress.length > 0 && !p.policyTypes.includes('Ingress'))
-      .map((p) =>
-        policyFinding(
-          this,
-          p,
-          p.ingress[0].source,
-          'spec.ingress',
-          `policyTypes is [${p.policyTypes.join(', ')}], so its ${p.ingress.length} ingress rule(s) have no effect and ingress stays unrestricted by this policy`,
-        ),
-      )
-  },
-}
+const egressRulesIgnored = rulesIgnored('Egress')
+const ingressRulesIgnored = rulesIgnored('Ingress')
 
 function selectsAll(p: NetworkPolicy): boolean {
   return Object.keys(p.podSelector.matchLabels).length === 0 && p.podSelector.matchExpressions.length === 0

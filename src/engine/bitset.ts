@@ -142,42 +142,16 @@ export function weightedCount(s: Bitset, weights: ArrayLike<number>): number {
  */
 export function transpose(rows: readonly (Bitset | undefined)[], size: number): Bitset[] {
   const words = wordsFor(size)
-  const buffer = new Uint32Array(words * size)
+  const buffer = transposeRect(rows, size, size)
   const out: Bitset[] = []
   for (let i = 0; i < size; i++) out.push(buffer.subarray(i * words, (i + 1) * words))
-  const block = new Uint32Array(32)
-  const band: (Bitset | undefined)[] = new Array(32)
-  for (let rb = 0; rb < words; rb++) {
-    let present = 0
-    for (let k = 0; k < 32; k++) {
-      const r = (rb << 5) + k
-      band[k] = r < size ? rows[r] : undefined
-      if (band[k] !== undefined) present++
-    }
-    if (present === 0) continue
-    for (let cb = 0; cb < words; cb++) {
-      let any = 0
-      for (let k = 0; k < 32; k++) {
-        const row = band[k]
-        const v = row === undefined ? 0 : row[cb]!
-        block[k] = v
-        any |= v
-      }
-      if (any === 0) continue
-      transpose32(block)
-      for (let k = 0; k < 32; k++) {
-        const c = (cb << 5) + k
-        if (c < size && block[k] !== 0) out[c]![rb] = block[k]!
-      }
-    }
-  }
   return out
 }
 
 /**
  * Transposes a `rowCount` x `colCount` bit matrix given as rows (each `wordsFor(colCount)` words;
  * `undefined` is an empty row) into one buffer of `colCount` rows of `wordsFor(rowCount)` words:
- * row `c` of the result has bit `r` set when (r, c) holds. Same 32x32 blocks as `transpose`.
+ * row `c` of the result has bit `r` set when (r, c) holds, in 32x32 blocks (see `transpose`).
  */
 export function transposeRect(rows: readonly (Bitset | undefined)[], rowCount: number, colCount: number): Uint32Array {
   const outWords = wordsFor(rowCount)

@@ -306,8 +306,7 @@ class Reader {
       if (isIndicator(text, at) && !((c === 45 || c === 63 || c === 58) && at + 1 < text.length && text.charCodeAt(at + 1) !== 32)) giveUp()
       let stop = text.indexOf(' #', at)
       if (stop < 0) stop = text.length
-      let e = stop
-      while (e > at && text.charCodeAt(e - 1) === 32) e--
+      const e = skipSpacesBack(text, stop, at)
       const raw = text.slice(at, e)
       if (raw.includes(': ') || raw.charCodeAt(raw.length - 1) === 58 /* : */) giveUp()
       const { parts, next } = this.continuation(indent)
@@ -349,8 +348,7 @@ class Reader {
         continue
       }
       if (sp <= indent || line.charCodeAt(sp) === 35 /* # */) break
-      let e = line.length
-      while (e > sp && line.charCodeAt(e - 1) === 32) e--
+      const e = skipSpacesBack(line, line.length, sp)
       parts.push([blanks, line.slice(sp, e)])
       blanks = 0
       next = j + 1
@@ -360,8 +358,7 @@ class Reader {
 
   /** A single-quoted string whose closing quote is on a later line, each more indented than `indent`; folded like a plain scalar. */
   private foldedSingleQuoted(text: string, at: number, indent: number): unknown {
-    let first = text.length
-    while (first > at + 1 && text.charCodeAt(first - 1) === 32) first--
+    const first = skipSpacesBack(text, text.length, at + 1)
     let folded = text.slice(at + 1, first)
     if (folded === '') giveUp()
     let blanks = 0
@@ -374,14 +371,7 @@ class Reader {
       }
       if (sp <= indent) giveUp()
       const close = quotedEnd(`'${line.slice(sp)}`, 0)
-      let piece: string
-      if (close < 0) {
-        let e = line.length
-        while (e > sp && line.charCodeAt(e - 1) === 32) e--
-        piece = line.slice(sp, e)
-      } else {
-        piece = line.slice(sp, sp + close - 2)
-      }
+      const piece = close < 0 ? line.slice(sp, skipSpacesBack(line, line.length, sp)) : line.slice(sp, sp + close - 2)
       folded += blanks > 0 ? '\n'.repeat(blanks) + piece : ` ${piece}`
       blanks = 0
       if (close >= 0) {
@@ -439,6 +429,12 @@ function withoutCR(line: string): string {
 function skipSpaces(text: string, at: number): number {
   while (at < text.length && text.charCodeAt(at) === 32) at++
   return at
+}
+
+/** Where the text before `end` stops once trailing spaces are left out, going back no further than `floor`. */
+function skipSpacesBack(text: string, end: number, floor: number): number {
+  while (end > floor && text.charCodeAt(end - 1) === 32) end--
+  return end
 }
 
 /** The `:` that ends a plain key starting at `at` (followed by a space or the line's end), or -1. */
@@ -575,8 +571,7 @@ class FlowReader {
       }
       if (d === 35 /* # */ && t.charCodeAt(k - 1) === 32) giveUp()
     }
-    let e = k
-    while (e > this.at && t.charCodeAt(e - 1) === 32) e--
+    const e = skipSpacesBack(t, k, this.at)
     const raw = t.slice(this.at, e)
     if (raw === '') giveUp()
     // A colon ends a key; in a value (or a sequence item: a one-pair map) it is the full reader's.

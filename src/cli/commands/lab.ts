@@ -5,7 +5,7 @@
  */
 import { refuseUnenforcedKinds } from '../../dataplane/unenforced-kinds.js'
 import { isAbsolute, resolve } from 'node:path'
-import { Option } from 'commander'
+import { Option, type Command } from 'commander'
 import type { CliContext, RegisterCommand } from '../main.js'
 import { useColour } from '../io.js'
 import { UsageError } from '../../model/errors.js'
@@ -65,6 +65,15 @@ function absolutePaths(paths: readonly string[], cwd: string): string[] {
 
 const nameOption = (): Option => new Option('--name <lab>', `lab name (default: $NETPOL_LAB or "${DEFAULT_LAB_NAME}")`)
 
+/** The flags of the commands that read manifests into a lab (up, apply), after their own. */
+function addManifestOptions(command: Command): Command {
+  return command
+    .option('-n, --namespace <namespace>', 'namespace for objects that have none (default "default")')
+    .option(POD_CIDR_FLAGS, POD_CIDR_DESCRIPTION)
+    .option('--max-pods <n>', LAB_MAX_PODS_DESCRIPTION)
+    .option('--max-file-size <size>', MAX_FILE_SIZE_DESCRIPTION)
+}
+
 function renderStatus(s: LabStatus): string {
   // Each line escaped on its own (the phase and the reason come from the state file).
   const header = [`lab ${s.name} (${s.ready ? s.phase : `${s.phase}, NOT READY`}): ${s.nodes.length} nodes, ${s.pods.length} pods, ${s.policies} policies`, ...(s.notReady ? [s.notReady] : [])]
@@ -107,16 +116,14 @@ Workflow (like kubectl apply / kubectl exec ... curl):
   sudo ./bin/netpol lab down`,
     )
 
-  lab
-    .command('up')
-    .description('build a lab from manifests (Namespaces, Pods, workloads, NetworkPolicies) and start it')
-    .argument('<paths...>', 'manifest files or directories (recursive: .yaml, .yml, .json), or - for stdin')
-    .addOption(nameOption())
-    .option('--nodes <n>', 'number of nodes (2-16)', '2')
-    .option('-n, --namespace <namespace>', 'namespace for objects that have none (default "default")')
-    .option(POD_CIDR_FLAGS, POD_CIDR_DESCRIPTION)
-    .option('--max-pods <n>', LAB_MAX_PODS_DESCRIPTION)
-    .option('--max-file-size <size>', MAX_FILE_SIZE_DESCRIPTION)
+  addManifestOptions(
+    lab
+      .command('up')
+      .description('build a lab from manifests (Namespaces, Pods, workloads, NetworkPolicies) and start it')
+      .argument('<paths...>', 'manifest files or directories (recursive: .yaml, .yml, .json), or - for stdin')
+      .addOption(nameOption())
+      .option('--nodes <n>', 'number of nodes (2-16)', '2'),
+  )
     .addHelpText(
       'after',
       `
@@ -146,16 +153,14 @@ Examples:
       ctx.io.stdout(`\nNext: netpol lab probe${name === DEFAULT_LAB_NAME ? '' : ` --name ${name}`}\n`)
     })
 
-  lab
-    .command('apply')
-    .description('change policies, labels and pods of a running lab, like kubectl apply')
-    .argument('<paths...>', 'manifest files or directories, or - for stdin')
-    .addOption(nameOption())
-    .option('--prune', 'the manifests are the whole cluster: remove objects that are not in them')
-    .option('-n, --namespace <namespace>', 'namespace for objects that have none (default "default")')
-    .option(POD_CIDR_FLAGS, POD_CIDR_DESCRIPTION)
-    .option('--max-pods <n>', LAB_MAX_PODS_DESCRIPTION)
-    .option('--max-file-size <size>', MAX_FILE_SIZE_DESCRIPTION)
+  addManifestOptions(
+    lab
+      .command('apply')
+      .description('change policies, labels and pods of a running lab, like kubectl apply')
+      .argument('<paths...>', 'manifest files or directories, or - for stdin')
+      .addOption(nameOption())
+      .option('--prune', 'the manifests are the whole cluster: remove objects that are not in them'),
+  )
     .addHelpText(
       'after',
       `
