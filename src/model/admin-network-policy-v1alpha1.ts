@@ -18,7 +18,7 @@
  */
 import { CIDR_RULE, DOMAIN_NAME_PATTERN, LABEL_SELECTOR_SCHEMA } from './cluster-network-policy-schema.js'
 import { CNP_API_VERSION, CNP_KIND } from './cluster-network-policy-types.js'
-import { applyDefaults, present, validateCustomResource, type CelRule, type CrdSchema } from './crd-schema.js'
+import { applyDefaults, present, timestampsAsText, validateCustomResource, type CelRule, type CrdSchema } from './crd-schema.js'
 import type { FieldPath } from './field-path.js'
 import { isPlainMap, type ObjectReader, type PlainMap } from './object-reader.js'
 
@@ -213,7 +213,8 @@ export interface ReadV1alpha1Options {
  */
 export function readV1alpha1Policy(r: ObjectReader, obj: PlainMap, kind: V1alpha1Kind, name: string, options: ReadV1alpha1Options = {}): V1alpha1Conversion | undefined {
   const problems: ConversionProblem[] = []
-  const { status: _status, ...object } = obj
+  const { status: _status, ...raw } = obj
+  const object = timestampsAsText(r, raw) as PlainMap
   const normalized = { ...object, ...(isPlainMap(object.spec) ? { spec: stripNulls(normalizeOldPeers(r, object.spec, problems)) } : {}) }
   const schema = kind === 'AdminNetworkPolicy' ? ADMIN_NETWORK_POLICY_SCHEMA : BASELINE_ADMIN_NETWORK_POLICY_SCHEMA
   const defaulted = applyDefaults(normalized, schema) as PlainMap

@@ -25,7 +25,7 @@ import {
   type Port,
 } from './cluster-network-policy-types.js'
 import { CLUSTER_NETWORK_POLICY_SCHEMA } from './cluster-network-policy-schema.js'
-import { present, validateCustomResource } from './crd-schema.js'
+import { present, timestampsAsText, validateCustomResource } from './crd-schema.js'
 import type { FieldPath } from './field-path.js'
 import { readLabelSelector } from './labels.js'
 import { portNameErrors } from './name-validation.js'
@@ -46,7 +46,8 @@ export function readClusterNetworkPolicy(r: ObjectReader, obj: PlainMap, meta: O
     r.warn(['metadata', 'namespace'], `ignored: ${CNP_KIND} is cluster-scoped (the API server clears the namespace)`)
   }
   // The CRD has a status subresource: the apiserver drops `status` on create, unvalidated.
-  const { status: _status, ...object } = obj
+  const { status: _status, ...raw } = obj
+  const object = timestampsAsText(r, raw) as PlainMap
   // Not shaped (a wrong type, a missing field): the model cannot be built; otherwise it is, so
   // that the checks beyond the CRD report their errors in the same run.
   if (!validateCustomResource(r, object, CLUSTER_NETWORK_POLICY_SCHEMA).shaped) return undefined

@@ -64,8 +64,6 @@ function openApiTypeName(value: unknown): string {
   if (typeof value === 'boolean') return 'boolean'
   if (typeof value === 'number') return Number.isInteger(value) ? 'integer' : 'number'
   if (typeof value === 'bigint') return 'integer'
-  // A YAML timestamp is a string in JSON.
-  if (value instanceof Date) return 'string'
   return 'object'
 }
 
@@ -80,6 +78,18 @@ function hasType(value: unknown, type: CrdType): boolean {
     case 'integer':
       return (typeof value === 'number' && Number.isInteger(value)) || typeof value === 'bigint'
   }
+}
+
+/**
+ * The value with every YAML 1.1 timestamp (an unquoted `2024-01-01`) back to its text: the
+ * apiserver's YAML reader (go-yaml v2) keeps such scalars as strings when the target is untyped,
+ * as a custom resource's is, so `name: 2024-01-01` is a string there.
+ */
+export function timestampsAsText(r: ObjectReader, value: unknown, path: FieldPath = []): unknown {
+  if (value instanceof Date) return r.doc.textAt([...r.base, ...path]) ?? value.toISOString()
+  if (Array.isArray(value)) return value.map((v, i) => timestampsAsText(r, v, [...path, i]))
+  if (isPlainMap(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, timestampsAsText(r, v, [...path, k])]))
+  return value
 }
 
 /** Present and not null: the apiserver prunes `null` from fields that are not nullable. */

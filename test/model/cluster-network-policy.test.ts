@@ -123,6 +123,23 @@ spec:
       expect.stringMatching(/^spec\.egress\[2\]\.to\[1\]\.domainNames: experimental channel field/),
     ])
   })
+  it('an unquoted date is the string it reads as (the apiserver\'s YAML reader keeps it text), in names and label values', () => {
+    const yaml = `apiVersion: policy.networking.k8s.io/v1alpha2
+kind: ClusterNetworkPolicy
+metadata: {name: t}
+spec:
+  tier: Admin
+  priority: 1
+  subject: {namespaces: {matchLabels: {day: 2024-01-01}}}
+  ingress:
+  - name: 2024-01-01
+    action: Deny
+    from: [{namespaces: {}}]
+`
+    const p = loadManifestText(yaml, { file: 't.yaml' }).state.clusterNetworkPolicies![0]
+    expect(p.spec.ingress[0].name).toBe('2024-01-01')
+    expect(p.spec.subject.namespaces?.matchLabels).toEqual({ day: '2024-01-01' })
+  })
   it('status is dropped as the API server drops it on create, whatever it holds', () => {
     expect(errorsOf({ ...base(), status: 'nonsense' })).toEqual([])
   })
