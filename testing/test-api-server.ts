@@ -19,7 +19,7 @@ import { KubeConfig } from '@kubernetes/client-node'
 /** The resources the agent watches. */
 export type Resource = 'namespaces' | 'pods' | 'networkpolicies'
 /** Every resource served (the ClusterNetworkPolicy CRD's too, unless told it is missing). */
-export type AnyResource = Resource | 'clusternetworkpolicies'
+export type AnyResource = Resource | 'clusternetworkpolicies' | 'nodes'
 
 /** A raw API object as JSON. */
 export type ApiObject = Record<string, unknown> & {
@@ -62,6 +62,7 @@ const META: Record<AnyResource, { apiVersion: string; kind: string; listKind: st
   namespaces: { apiVersion: 'v1', kind: 'Namespace', listKind: 'NamespaceList', namespaced: false },
   pods: { apiVersion: 'v1', kind: 'Pod', listKind: 'PodList', namespaced: true },
   networkpolicies: { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', listKind: 'NetworkPolicyList', namespaced: true },
+  nodes: { apiVersion: 'v1', kind: 'Node', listKind: 'NodeList', namespaced: false },
   clusternetworkpolicies: { apiVersion: 'policy.networking.k8s.io/v1alpha2', kind: 'ClusterNetworkPolicy', listKind: 'ClusterNetworkPolicyList', namespaced: false },
 }
 
@@ -81,6 +82,7 @@ export class TestApiServer {
     ['pods', new Map()],
     ['networkpolicies', new Map()],
     ['clusternetworkpolicies', new Map()],
+    ['nodes', new Map()],
   ])
   private history: HistoryEvent[] = []
   private rv = 1
@@ -436,6 +438,7 @@ function parseRoute(path: string): { resource: AnyResource; namespace?: string; 
   // /api/v1/namespaces[/name]
   if (p[0] === 'api' && p[1] === 'v1') {
     if (p[2] === 'pods' && p.length === 3) return { resource: 'pods' }
+    if (p[2] === 'nodes' && p.length === 3) return { resource: 'nodes' }
     if (p[2] === 'namespaces') {
       if (p.length === 3) return { resource: 'namespaces' }
       if (p.length === 4) return { resource: 'namespaces', name: p[3] }

@@ -70,6 +70,7 @@ export function assembleClusterState(parts: readonly ManifestObjects[]): Assembl
 
   const policies = parts.flatMap((p) => p.policies)
   const clusterNetworkPolicies = parts.flatMap((p) => p.clusterNetworkPolicies)
+  const nodes = parts.flatMap((p) => p.nodes)
 
   // Declared namespaces win; the rest of the used ones exist implicitly.
   const namespaces = new Map<string, Namespace>()
@@ -81,5 +82,5 @@ export function assembleClusterState(parts: readonly ManifestObjects[]): Assembl
   }
   const sortedNamespaces = [...namespaces.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
 
-  return { state: { namespaces: sortedNamespaces, pods, policies, ...(clusterNetworkPolicies.length > 0 ? { clusterNetworkPolicies } : {}) }, errors }
+  return { state: { namespaces: sortedNamespaces, pods, policies, ...(clusterNetworkPolicies.length > 0 ? { clusterNetworkPolicies } : {}), ...(nodes.length > 0 ? { nodes } : {}) }, errors }
 }

@@ -9,6 +9,7 @@ import type { Diagnostic } from '../model/diagnostic.js'
 import { readClusterNetworkPolicy } from '../model/cluster-network-policy.js'
 import { CNP_API_VERSION, CNP_KIND, type ClusterNetworkPolicy } from '../model/cluster-network-policy-types.js'
 import { readNetworkPolicy } from '../model/network-policy.js'
+import { readNode } from '../model/node.js'
 import { readObjectMeta } from '../model/object-meta.js'
 import { formatIp, parseIp } from '../model/cidr.js'
 import { podHasFinished, readPodIps, readPodSpec } from '../model/pod-spec.js'
@@ -19,6 +20,7 @@ import {
   NAMESPACE_NAME_LABEL,
   type Namespace,
   type NetworkPolicy,
+  type Node,
   type Pod,
   type PolicyType,
   type SourceRef,
@@ -70,12 +72,22 @@ export function convertNetworkPolicy(raw: RawObject): Converted<NetworkPolicy> {
   return { ok: true, value: policy, warnings: r.warnings }
 }
 
+export function convertNode(raw: RawObject): Converted<Node> {
+  const obj: PlainMap = { apiVersion: 'v1', kind: 'Node', metadata: metadataOf(raw), status: isPlainMap(raw.status) ? { addresses: raw.status.addresses } : {} }
+  const r = new ObjectReader(liveDocument(obj), [])
+  r.identify(describeObject('Node', raw))
+  const meta = readObjectMeta(r, obj, 'subdomain')
+  const node = readNode(r, obj, meta, SOURCE)
+  if (r.errors.length > 0) return { ok: false, diagnostics: r.errors }
+  return { ok: true, value: node, warnings: r.warnings }
+}
+
 export function convertClusterNetworkPolicy(raw: RawObject): Converted<ClusterNetworkPolicy> {
   const obj: PlainMap = { apiVersion: CNP_API_VERSION, kind: CNP_KIND, metadata: metadataOf(raw), spec: raw.spec }
   const r = new ObjectReader(liveDocument(obj), [])
   r.identify(describeObject(CNP_KIND, raw))
   const meta = readObjectMeta(r, obj, 'subdomain')
-  const policy = readClusterNetworkPolicy(r, obj, meta)
+  const policy = readClusterNetworkPolicy(r, obj, meta, { served: true })
   if (!policy || r.errors.length > 0) return { ok: false, diagnostics: r.errors }
   return { ok: true, value: policy, warnings: r.warnings }
 }

@@ -9,7 +9,8 @@
 import type { KubeConfig } from '@kubernetes/client-node'
 import { InputError, type Diagnostic } from '../model/diagnostic.js'
 import { apiGetJson, apiListAll, ApiRequestError, nestsDeeperThan, type RawObject } from './live-api.js'
-import { convertClusterNetworkPolicy, describeObject } from './live-objects.js'
+import { convertClusterNetworkPolicy, convertNode, describeObject } from './live-objects.js'
+import type { Node } from '../model/types.js'
 import type { ClusterNetworkPolicy } from '../model/cluster-network-policy-types.js'
 import { MAX_NESTING_DEPTH } from '../model/input-limits.js'
 import { contextNamespace, loadKubeConfig } from './live-kubeconfig.js'
@@ -120,13 +121,51 @@ export async function loadLiveCluster(options: LiveSourceOptions): Promise<LiveL
   }
   // As for a NetworkPolicy: leaving out a policy the cluster enforces would show traffic it denies as allowed.
   if (invalid.length > 0) throw new InputError(invalid)
+  const nodes = clusterNetworkPolicies.some(hasNodesPeer) ? await listNodes(kc, page, warnings) : undefined
+  let state = clusterNetworkPolicies.length > 0 ? { ...built.state, clusterNetworkPolicies } : built.state
+  if (nodes) state = { ...state, nodes }
   return {
-    state: clusterNetworkPolicies.length > 0 ? { ...built.state, clusterNetworkPolicies } : built.state,
+    state,
     skipped: [],
     warnings: [...warnings, ...built.warnings],
     server,
     ...(scope !== undefined ? { namespace: scope } : {}),
   }
+}
+
+function hasNodesPeer(p: ClusterNetworkPolicy): boolean {
+  return p.spec.egress.some((rule) => rule.to.some((peer) => peer.nodes !== undefined))
+}
+
+/**
+ * The nodes, read only when a ClusterNetworkPolicy has a `nodes` peer; undefined (unknown, with a
+ * warning) when the user may not list them.
+ */
+async function listNodes(kc: KubeConfig, page: number, warnings: Diagnostic[]): Promise<Node[] | undefined> {
+  let items: RawObject[]
+  try {
+    items = (await apiListAll(kc, '/api/v1/nodes', page)).items
+  } catch (err) {
+    if (err instanceof ApiRequestError && err.statusCode === 403) {
+      warnings.push({ severity: 'warning', file: LIVE_FILE, line: 0, message: 'cannot list nodes (forbidden): the nodes peers of ClusterNetworkPolicies cannot be resolved' })
+      return undefined
+    }
+    if (!(err instanceof ApiRequestError)) throw err
+    throw new ApiRequestError(`reading the cluster's nodes: ${err.message}`, err.statusCode, err.reason, { cause: err })
+  }
+  const nodes: Node[] = []
+  const invalid: Diagnostic[] = []
+  for (const raw of items) {
+    if (nestsDeeperThan(raw, MAX_NESTING_DEPTH)) {
+      invalid.push({ severity: 'error', file: LIVE_FILE, line: 0, object: describeObject('Node', raw), message: `nests deeper than ${MAX_NESTING_DEPTH} levels` })
+      continue
+    }
+    const c = convertNode(raw)
+    if (c.ok) nodes.push(c.value)
+    else invalid.push(...c.diagnostics)
+  }
+  if (invalid.length > 0) throw new InputError(invalid)
+  return nodes
 }
 
 const CNP_PATH = '/apis/policy.networking.k8s.io/v1alpha2/clusternetworkpolicies'

@@ -123,6 +123,10 @@ function partsFromState(result: LoadResult): ManifestObjects {
     part.clusterNetworkPolicies.push(p)
     part.identities.push({ kind: 'ClusterNetworkPolicy', name: p.name, source: p.source })
   }
+  for (const n of result.state.nodes ?? []) {
+    part.nodes.push(n)
+    part.identities.push({ kind: 'Node', name: n.name, source: n.source })
+  }
   part.v1alpha1.push(...(result.v1alpha1 ?? []))
   part.skipped.push(...result.skipped)
   part.warnings.push(...result.warnings)

@@ -10,10 +10,11 @@ import { readClusterNetworkPolicy } from '../model/cluster-network-policy.js'
 import { formatFieldPath } from '../model/field-path.js'
 import { CNP_API_VERSION, CNP_KIND, describeClusterNetworkPolicy, type ClusterNetworkPolicy } from '../model/cluster-network-policy-types.js'
 import { readNetworkPolicy } from '../model/network-policy.js'
+import { readNode } from '../model/node.js'
 import { readObjectMeta } from '../model/object-meta.js'
 import { isPlainMap, ObjectReader, type PlainMap } from '../model/object-reader.js'
 import { podHasFinished, readPodIps, readPodSpec } from '../model/pod-spec.js'
-import { NAMESPACE_NAME_LABEL, type Namespace, type NetworkPolicy, type OwnerRef, type Pod, type SourceRef } from '../model/types.js'
+import { NAMESPACE_NAME_LABEL, type Namespace, type NetworkPolicy, type Node, type OwnerRef, type Pod, type SourceRef } from '../model/types.js'
 import type { ManifestDocument } from '../model/yaml-documents.js'
 import { readWorkloadPods, WORKLOAD_KINDS } from './workload-pods.js'
 import { readControllerRef, workloadOfController } from './workload-owner.js'
@@ -48,6 +49,7 @@ export interface ManifestObjects {
   readonly pods: Pod[]
   readonly policies: NetworkPolicy[]
   readonly clusterNetworkPolicies: ClusterNetworkPolicy[]
+  readonly nodes: Node[]
   /** Deprecated v1alpha1 policies: validated and converted, not analysed. */
   readonly v1alpha1: V1alpha1Object[]
   /** Every object read (namespaces, pods, policies, workloads), for duplicate detection. */
@@ -79,12 +81,13 @@ export function podBudget(limit: number): PodBudget {
 }
 
 export function emptyManifestObjects(): ManifestObjects {
-  return { namespaces: [], pods: [], policies: [], clusterNetworkPolicies: [], v1alpha1: [], identities: [], referencedNamespaces: new Map(), skipped: [], errors: [], warnings: [] }
+  return { namespaces: [], pods: [], policies: [], clusterNetworkPolicies: [], nodes: [], v1alpha1: [], identities: [], referencedNamespaces: new Map(), skipped: [], errors: [], warnings: [] }
 }
 
 /** The API groups/versions netpol reads each kind from. */
 const KNOWN_KINDS: Readonly<Record<string, (apiVersion: string) => boolean>> = {
   Namespace: (v) => v === 'v1',
+  Node: (v) => v === 'v1',
   Pod: (v) => v === 'v1',
   NetworkPolicy: (v) => v === 'networking.k8s.io/v1',
   [CNP_KIND]: (v) => v === CNP_API_VERSION,
@@ -169,6 +172,13 @@ function collectObject(r: ObjectReader, obj: PlainMap, kind: string, options: Co
     out.namespaces.push({ name: meta.name, labels, implicit: false, source })
     // A nameless object is already an error; it cannot also be a duplicate.
     if (meta.name) out.identities.push({ kind, name: meta.name, source })
+    return
+  }
+  if (kind === 'Node') {
+    const meta = readObjectMeta(r, obj, 'subdomain')
+    r.identify(`Node ${JSON.stringify(meta.name)}`)
+    if (meta.name) out.identities.push({ kind, name: meta.name, source })
+    out.nodes.push(readNode(r, obj, meta, source))
     return
   }
   if (kind === CNP_KIND) {

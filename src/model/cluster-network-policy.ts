@@ -38,9 +38,9 @@ const asList = (v: unknown): readonly unknown[] => (Array.isArray(v) ? v : [])
 
 /**
  * Validates and reads one ClusterNetworkPolicy whose metadata is already read. Undefined when it
- * is invalid (every error recorded on `r`).
+ * is invalid (every error recorded on `r`). `served`: read from a live cluster.
  */
-export function readClusterNetworkPolicy(r: ObjectReader, obj: PlainMap, meta: ObjectMeta): ClusterNetworkPolicy | undefined {
+export function readClusterNetworkPolicy(r: ObjectReader, obj: PlainMap, meta: ObjectMeta, options: { readonly served?: boolean } = {}): ClusterNetworkPolicy | undefined {
   const before = r.errors.length
   if (meta.namespace !== undefined) {
     r.warn(['metadata', 'namespace'], `ignored: ${CNP_KIND} is cluster-scoped (the API server clears the namespace)`)
@@ -52,7 +52,8 @@ export function readClusterNetworkPolicy(r: ObjectReader, obj: PlainMap, meta: O
   // that the checks beyond the CRD report their errors in the same run.
   if (!validateCustomResource(r, object, CLUSTER_NETWORK_POLICY_SCHEMA).shaped) return undefined
   const spec = asMap(object.spec)
-  warnExperimental(r, spec)
+  // An object the cluster serves passed its CRD: the channel question is settled.
+  if (!options.served) warnExperimental(r, spec)
   const model = buildPolicy(r, spec, meta.name)
   return r.errors.length > before ? undefined : model
 }

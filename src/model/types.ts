@@ -146,6 +146,15 @@ export interface Pod {
   readonly source: SourceRef
 }
 
+/** A cluster node, for the `nodes` peers of ClusterNetworkPolicies. */
+export interface Node {
+  readonly name: string
+  readonly labels: Labels
+  /** The IPs of `status.addresses` (InternalIP, ExternalIP, any other entry that is an IP), canonical text. */
+  readonly addresses: readonly string[]
+  readonly source: SourceRef
+}
+
 /** Everything the engine needs to know: the cluster as the API server would hold it. */
 export interface ClusterState {
   readonly namespaces: readonly Namespace[]
@@ -156,6 +165,11 @@ export interface ClusterState {
    * Absent means none: code that rebuilds a state must carry it over (spread the state).
    */
   readonly clusterNetworkPolicies?: readonly ClusterNetworkPolicy[]
+  /**
+   * Nodes, when known (Node objects in the manifests, or read from a live cluster for `nodes`
+   * peers). Absent: unknown, so a `nodes` peer cannot be resolved; present (even empty): these are all.
+   */
+  readonly nodes?: readonly Node[]
 }
 
 export const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name'

@@ -171,3 +171,52 @@ describe('loadLiveCluster reads ClusterNetworkPolicies', () => {
     )
   })
 })
+
+describe('loadLiveCluster reads nodes for the nodes peers of ClusterNetworkPolicies', () => {
+  const nodeObject = (name: string, labels: Record<string, string>, addresses: { type: string; address: string }[]) => ({ apiVersion: 'v1', kind: 'Node', metadata: { name, labels }, status: { addresses } })
+  const withNodesPeer = { tier: 'Admin', priority: 1, subject: { namespaces: {} }, egress: [{ action: 'Deny', to: [{ nodes: { matchLabels: { role: 'cp' } } }] }] }
+
+  async function run(seed: (api: TestApiServer) => void, check: (r: Awaited<ReturnType<typeof loadLiveCluster>>, api: TestApiServer) => void): Promise<void> {
+    const api = await TestApiServer.start()
+    const dir = await mkdtemp(join(tmpdir(), 'netpol-live-nodes-'))
+    try {
+      api.create('namespaces', namespaceObject('prod'))
+      api.create('nodes', nodeObject('cp-1', { role: 'cp' }, [{ type: 'InternalIP', address: '192.168.1.10' }, { type: 'Hostname', address: 'cp-1' }, { type: 'InternalIP', address: 'fd00::0010' }]))
+      seed(api)
+      const kubeconfig = join(dir, 'config')
+      await writeFile(kubeconfig, api.kubeconfigYaml('prod'))
+      check(await loadLiveCluster({ kubeconfig, allNamespaces: true }), api)
+    } finally {
+      await api.close()
+      await rm(dir, { recursive: true, force: true })
+    }
+  }
+
+  it('with a nodes peer: every node with its labels and IP addresses (canonical; hostnames left out)', async () => {
+    await run(
+      (api) => api.create('clusternetworkpolicies', { apiVersion: 'policy.networking.k8s.io/v1alpha2', kind: 'ClusterNetworkPolicy', metadata: { name: 'n' }, spec: withNodesPeer }),
+      (r) => expect(r.state.nodes?.map((n) => [n.name, n.labels, n.addresses])).toEqual([['cp-1', { role: 'cp' }, ['192.168.1.10', 'fd00::10']]]),
+    )
+  })
+  it('without one: nodes are not read (unknown)', async () => {
+    await run(
+      () => undefined,
+      (r, api) => {
+        expect(r.state.nodes).toBeUndefined()
+        expect(api.requests.some((q) => q.path === '/api/v1/nodes')).toBe(false)
+      },
+    )
+  })
+  it('forbidden to list them: unknown, with a warning', async () => {
+    await run(
+      (api) => {
+        api.create('clusternetworkpolicies', { apiVersion: 'policy.networking.k8s.io/v1alpha2', kind: 'ClusterNetworkPolicy', metadata: { name: 'n' }, spec: withNodesPeer })
+        api.failNext(1, 403, (q) => q.path === '/api/v1/nodes')
+      },
+      (r) => {
+        expect(r.state.nodes).toBeUndefined()
+        expect(r.warnings.map((w) => w.message)).toEqual(['cannot list nodes (forbidden): the nodes peers of ClusterNetworkPolicies cannot be resolved'])
+      },
+    )
+  })
+})

@@ -46,6 +46,7 @@ Examples:
       ]
       const cnps = state.clusterNetworkPolicies?.length ?? 0
       if (cnps > 0) parts.push(count(cnps, 'ClusterNetworkPolicy', 'ClusterNetworkPolicies'))
+      if (state.nodes && state.nodes.length > 0) parts.push(count(state.nodes.length, 'node', 'nodes'))
       let line = `${parts.join(', ')} valid`
       if (skipped.length > 0) line += ` (${count(skipped.length, 'object', 'objects')} of other kinds skipped${flags.verbose ? '' : '; --verbose lists them'})`
       ctx.io.stdout(`${line}\n`)
