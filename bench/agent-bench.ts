@@ -22,7 +22,7 @@ import type { AgentDataplane, CompiledRuleset } from '../src/agent/agent-datapla
 import { createAgentMetrics } from '../src/agent/agent-metrics.js'
 import { createNftDataplane } from '../src/agent/nft-dataplane.js'
 import { rulesetStats } from '../src/agent/ruleset-stats.js'
-import { compileRuleset, rulesetIndex } from '../src/dataplane/compile-ruleset.js'
+import { compileRuleset } from '../src/dataplane/compile-ruleset.js'
 import type { ClusterState } from '../src/model/types.js'
 import { TestApiServer, type ApiObject, type Resource } from '../testing/test-api-server.js'
 import { clusterManifests } from '../testing/cluster-manifests.js'
@@ -102,7 +102,7 @@ async function main(): Promise<void> {
     const inner: AgentDataplane = netns
       ? createNftDataplane({ nodeName: node.name, netns })
       : {
-          compile: (state: ClusterState): CompiledRuleset => ({ script: compileRuleset(state, { nodeName: node.name }), allowCounters: [] }),
+          compile: (state: ClusterState): CompiledRuleset => ({ script: compileRuleset(state, { nodeName: node.name }).script, allowCounters: [] }),
           apply: async () => {},
         }
     let onApplied: ((at: number) => void) | undefined
@@ -149,7 +149,7 @@ async function main(): Promise<void> {
 
     // A policy that has an ingress chain on this node (it selects local pods), and a local pod
     // that is isolated for ingress: changing either always changes this node's ruleset.
-    const index = rulesetIndex(initialState, { nodeName: node.name })
+    const index = compileRuleset(initialState, { nodeName: node.name }).index
     const target = index.allowCounters.find((c) => c.side === 'ingress')
     if (!target) throw new Error(`no policy selects a pod of ${node.name} for ingress: cannot measure`)
     const isolated = new Set((/map in_v4 \{[^}]*?elements = \{ ([^}]*) \}/.exec(script)?.[1] ?? '').split(',').map((e) => e.trim().split(' ')[0]))

@@ -112,7 +112,7 @@ function prepare(size: number, variant: Variant, clientIp: string, serverIp: str
   let script = ''
   for (let i = 0; i < 3; i++) {
     const t0 = performance.now()
-    script = compileRuleset(state, { nodeName: BENCH_NODE })
+    script = compileRuleset(state, { nodeName: BENCH_NODE }).script
     times.push(performance.now() - t0)
   }
   const parsed = parseNftScript(script)

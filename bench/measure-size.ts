@@ -416,7 +416,7 @@ export function measureSize(size: SizeSpec, options: MeasureOptions): SizeResult
     const start = now()
     while (times.length < 3 || (times.length < 15 && now() - start < 3000)) {
       const s = now()
-      script = compileRuleset(state, { nodeName: node.name })
+      script = compileRuleset(state, { nodeName: node.name }).script
       times.push(now() - s)
     }
     compile = {

@@ -3,7 +3,7 @@
  * (one `nft -f -` transaction guarded by a stand-in table; inside a network namespace when asked),
  * counters and deny-log sets read back with nft.
  */
-import { compileNodeRuleset, DEFAULT_TABLE_NAME, type CompileOptions } from '../dataplane/compile-ruleset.js'
+import { compileRuleset, DEFAULT_TABLE_NAME, type CompileOptions } from '../dataplane/compile-ruleset.js'
 import { readRawDenyLog } from '../dataplane/deny-log.js'
 import { applyRuleset, readCounters } from '../dataplane/nft.js'
 import type { ClusterState } from '../model/types.js'
@@ -27,7 +27,7 @@ export function createNftDataplane(options: NftDataplaneOptions): AgentDataplane
   const target = { ...(options.netns ? { netns: options.netns } : {}), tableName: options.tableName ?? DEFAULT_TABLE_NAME }
   return {
     compile(state: ClusterState): CompiledRuleset {
-      const { script, index } = compileNodeRuleset(state, compileOptions)
+      const { script, index } = compileRuleset(state, compileOptions)
       return { script, allowCounters: index.allowCounters }
     },
     async apply(script: string): Promise<void> {

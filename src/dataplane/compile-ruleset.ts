@@ -5,7 +5,8 @@
  * ```ts
  * import { compileRuleset } from './compile-ruleset.js'
  * import { applyRuleset } from './nft.js'
- * await applyRuleset(compileRuleset(state, { nodeName: 'node-1' }), { netns: 'netpol-lab1-node-1' })
+ * const { script, index } = compileRuleset(state, { nodeName: 'node-1' })
+ * await applyRuleset(script, { netns: 'netpol-lab1-node-1' })
  * ```
  * The script replaces netpol's own table (`table inet netpol` by default) in ONE transaction
  * (`add table` + `delete table` + the full table), so it works whether or not the table exists and
@@ -15,10 +16,14 @@
  * as sources (forward hook; pod -> node traffic on the input hook). Per new connection the packet
  * does one verdict-map lookup by pod IP, so only the policies selecting THAT pod are visited: the
  * number of other policies and pods never adds work. See docs/dataplane.md for the full layout.
- * `compileNodeRuleset` returns the script with its index, which says which counter/set belongs to
+ * `compileRuleset` returns the script with its index, which says which counter/set belongs to
  * which policy or pod (for counters and deny logs), from one planning pass.
+ *
+ * The semantics come from the engine (src/engine): which policies isolate a pod, which pods a peer
+ * matches, what a named port means on a destination pod. This module only decides how to express
+ * those answers in nftables (sets, maps, chains, names).
  */
-import { formatIp, parseCidr, rangeToCidrs, type IpFamily, type IpRange } from '../model/cidr.js'
+import { formatIp, ipBlockRanges, parseCidr, parseIp, rangeToCidrs, type IpFamily, type IpRange } from '../model/cidr.js'
 import {
   compareQualifiedNames,
   qualifiedName,
@@ -30,19 +35,10 @@ import {
   type Protocol,
 } from '../model/types.js'
 import { InputError, type Diagnostic } from '../model/diagnostic.js'
+import { createEngine, type Engine } from '../engine/engine.js'
+import { resolveNamedPort } from '../engine/port.js'
 import { refuseUnenforcedKinds } from './unenforced-kinds.js'
 import { isNftTableName, NftDeclarations, NftNameAllocator, nftString, printableAscii } from './nft-names.js'
-import {
-  mergeRanges,
-  namespaceLabelIndex,
-  peerRanges,
-  podAddresses,
-  policyHasType,
-  policySelectsPod,
-  PodIndex,
-  resolveNamedPort,
-  type NamedPortTarget,
-} from './policy-selection.js'
 
 export interface CompileOptions {
   /** Pods whose `nodeName` equals this are enforced by the ruleset. */
@@ -164,31 +160,66 @@ function describe(kind: string, o: { namespace: string; name: string }): string 
   return `${kind} ${JSON.stringify(qualifiedName(o))}`
 }
 
+/** A number that goes into the script as a port: an integer in 0..65535 (a NaN or 1e21 must never become nft text). */
+function isPortNumber(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= MAX_PORT
+}
+
+function isProtocol(value: unknown): value is Protocol {
+  return typeof value === 'string' && Object.hasOwn(PROTO_KEYWORD, value)
+}
+
 /**
- * A number from a policy or a pod that goes into the script as a port: an integer in 0..65535,
- * else the compiler refuses (the loader and the agent reject such objects; the compiler does not
- * rely on it — a NaN or 1e21 must never become nft text).
+ * The values of a policy that become nft text, each checked before anything is compiled (the
+ * loader and the agent reject such objects first; the compiler does not rely on it): ports,
+ * endPorts, protocols and ipBlocks. An ipBlock whose CIDR or an `except` does not parse would be
+ * compiled as a wider block (a skipped `except` opens its hole). Every problem, as diagnostics.
  */
-function portNumber(value: unknown, policy: NetworkPolicy, field: string): number {
-  if (typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= MAX_PORT) return value
-  throw inputError(policy, field, `Invalid value: ${JSON.stringify(String(value))}: must be an integer between 1 and 65535`)
-}
-
-function protocolKeyword(value: unknown, policy: NetworkPolicy, field: string): string {
-  if (typeof value === 'string' && Object.hasOwn(PROTO_KEYWORD, value)) return PROTO_KEYWORD[value as Protocol]
-  throw inputError(policy, field, `Unsupported value: ${JSON.stringify(String(value))}: supported values: "TCP", "UDP", "SCTP"`)
-}
-
-function inputError(policy: NetworkPolicy, field: string, message: string): InputError {
-  const d: Diagnostic = {
-    severity: 'error',
-    file: policy.source?.file ?? '<unknown>',
-    line: policy.source?.line ?? 0,
-    object: describe('NetworkPolicy', policy),
-    field,
-    message: `${message} (refusing to compile a ruleset from it)`,
+function checkPolicy(policy: NetworkPolicy): Diagnostic[] {
+  const out: Diagnostic[] = []
+  const problem = (field: string, message: string): void => {
+    out.push({
+      severity: 'error',
+      file: policy.source?.file ?? '<unknown>',
+      line: policy.source?.line ?? 0,
+      object: describe('NetworkPolicy', policy),
+      field,
+      message: `${message} (refusing to compile a ruleset from it)`,
+    })
   }
-  return new InputError([d])
+  const sides = [
+    { field: 'spec.ingress', peerField: 'from', rules: policy.ingress.map((r) => ({ peers: r.from, ports: r.ports })) },
+    { field: 'spec.egress', peerField: 'to', rules: policy.egress.map((r) => ({ peers: r.to, ports: r.ports })) },
+  ]
+  for (const side of sides) {
+    for (const [i, rule] of side.rules.entries()) {
+      const field = `${side.field}[${i}]`
+      for (const [j, peer] of rule.peers.entries()) {
+        if (peer.ipBlock) checkIpBlock(peer.ipBlock, `${field}.${side.peerField}[${j}].ipBlock`, problem)
+      }
+      for (const [k, p] of rule.ports.entries()) {
+        const at = `${field}.ports[${k}]`
+        if (!isProtocol(p.protocol)) problem(`${at}.protocol`, `Unsupported value: ${JSON.stringify(String(p.protocol))}: supported values: "TCP", "UDP", "SCTP"`)
+        if (typeof p.port === 'string') continue
+        for (const [name, value] of [['port', p.port], ['endPort', p.endPort]] as const) {
+          if (value !== undefined && !isPortNumber(value)) problem(`${at}.${name}`, `Invalid value: ${JSON.stringify(String(value))}: must be an integer between 1 and 65535`)
+        }
+      }
+    }
+  }
+  return out
+}
+
+function checkIpBlock(block: { cidr: string; except: readonly string[] }, field: string, problem: (field: string, message: string) => void): void {
+  const cidr = typeof block.cidr === 'string' ? parseCidr(block.cidr) : undefined
+  if (!cidr?.ok) return problem(`${field}.cidr`, `Invalid value: ${JSON.stringify(String(block.cidr))}: must be a valid CIDR`)
+  if (!Array.isArray(block.except)) return problem(`${field}.except`, 'Invalid value: must be a list of CIDRs')
+  for (const [k, e] of block.except.entries()) {
+    const hole = typeof e === 'string' ? parseCidr(e) : undefined
+    if (!hole?.ok || hole.cidr.family !== cidr.cidr.family) {
+      problem(`${field}.except[${k}]`, `Invalid value: ${JSON.stringify(String(e))}: must be a valid CIDR of the same family as cidr`)
+    }
+  }
 }
 
 /** Collects sets by content so identical sets (across rules and policies) are emitted once. */
@@ -226,14 +257,13 @@ function setMatch(sets: SetRegistry, exprs: readonly string[], prefix: string, t
   return `${exprs.join(' . ')} ${sets.add(prefix, type, interval, elements)}`
 }
 
-/** Numeric port entries of a rule (`port` absent = whole protocol), merged per protocol. */
-function numericPortElements(ports: readonly NetworkPolicyPort[], policy: NetworkPolicy, field: string): string[] {
+/** Numeric port entries of a rule (`port` absent = whole protocol), merged per protocol (values checked by checkPolicy). */
+function numericPortElements(ports: readonly NetworkPolicyPort[]): string[] {
   const byProto = new Map<string, { start: number; end: number }[]>()
-  for (const [i, p] of ports.entries()) {
-    const proto = protocolKeyword(p.protocol, policy, `${field}.ports[${i}].protocol`)
+  for (const p of ports) {
     if (typeof p.port === 'string') continue
-    const port = p.port === undefined ? undefined : portNumber(p.port, policy, `${field}.ports[${i}].port`)
-    const endPort = p.endPort === undefined ? undefined : portNumber(p.endPort, policy, `${field}.ports[${i}].endPort`)
+    const proto = PROTO_KEYWORD[p.protocol]
+    const { port, endPort } = p
     const start = port ?? 0
     const end = port === undefined ? MAX_PORT : Math.max(endPort ?? port, port)
     const list = byProto.get(proto) ?? []
@@ -254,21 +284,45 @@ function numericPortElements(ports: readonly NetworkPolicyPort[], policy: Networ
   return out
 }
 
+/** The parsed IPs of a pod, by family (invalid texts are ignored; validation reports them). */
+function podAddresses(pod: Pod): { family: IpFamily; value: bigint }[] {
+  const out: { family: IpFamily; value: bigint }[] = []
+  for (const text of pod.ips) {
+    const ip = parseIp(text)
+    if (ip) out.push(ip)
+  }
+  return out
+}
+
+/** One resolved named port: the destination pod address and the number the name means there. */
+interface NamedPortTarget {
+  readonly family: IpFamily
+  readonly address: bigint
+  readonly protocol: Protocol
+  readonly port: number
+}
+
 /**
- * Named ports resolved over a set of destination pods, each (name, protocol) once, and each
- * rule's combination of names turned into its match text once (a cluster-wide name like `http`
- * can stand for thousands of pods).
+ * Named ports resolved (by the engine, on each destination pod) over a set of destination pods,
+ * each (name, protocol) once, and each rule's combination of names turned into its match text
+ * once (a cluster-wide name like `http` can stand for thousands of pods).
  */
 class NamedPorts {
   private readonly targets = new Map<string, NamedPortTarget[]>()
   private readonly texts = new Map<string, string>()
   constructor(private readonly pods: readonly Pod[]) {}
 
+  /** Every (pod IP, number) the name means, over every pod that declares it. */
   private resolve(name: string, protocol: Protocol): NamedPortTarget[] {
     const key = `${protocol}/${name}`
     let hit = this.targets.get(key)
     if (!hit) {
-      hit = resolveNamedPort(name, protocol, this.pods)
+      hit = []
+      for (const pod of this.pods) {
+        for (const port of resolveNamedPort(pod, name, protocol)) {
+          for (const ip of podAddresses(pod)) hit.push({ family: ip.family, address: ip.value, protocol, port })
+        }
+      }
       this.targets.set(key, hit)
     }
     return hit
@@ -302,31 +356,46 @@ class NamedPorts {
 }
 
 /**
- * An ipBlock whose CIDR or an `except` does not parse would be compiled as a wider block (a
- * skipped `except` opens its hole): refuse instead.
+ * Every address a rule's peers admit, as ranges (unmerged): an ipBlock is its own address ranges;
+ * a selector peer stands for the addresses of the pods the engine says it matches.
  */
-function checkIpBlock(block: { cidr: string; except: readonly string[] }, policy: NetworkPolicy, field: string): void {
-  const cidr = typeof block.cidr === 'string' ? parseCidr(block.cidr) : undefined
-  if (!cidr?.ok) throw inputError(policy, `${field}.cidr`, `Invalid value: ${JSON.stringify(String(block.cidr))}: must be a valid CIDR`)
-  if (!Array.isArray(block.except)) throw inputError(policy, `${field}.except`, 'Invalid value: must be a list of CIDRs')
-  for (const [k, e] of block.except.entries()) {
-    const hole = typeof e === 'string' ? parseCidr(e) : undefined
-    if (!hole?.ok || hole.cidr.family !== cidr.cidr.family) {
-      throw inputError(policy, `${field}.except[${k}]`, `Invalid value: ${JSON.stringify(String(e))}: must be a valid CIDR of the same family as cidr`)
+function peerRanges(engine: Engine, policy: NetworkPolicy, peers: readonly NetworkPolicyPeer[]): IpRange[] {
+  const out: IpRange[] = []
+  for (const peer of peers) {
+    if (peer.ipBlock) {
+      out.push(...ipBlockRanges(peer.ipBlock))
+      continue
+    }
+    for (const pod of engine.peerPods(policy, peer)) {
+      for (const ip of podAddresses(pod)) out.push({ family: ip.family, start: ip.value, end: ip.value })
     }
   }
+  return out
+}
+
+/** Sorts and merges overlapping or adjacent ranges of one family. */
+function mergeRanges(ranges: readonly IpRange[]): IpRange[] {
+  const sorted = [...ranges].sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0))
+  const out: IpRange[] = []
+  for (const r of sorted) {
+    const last = out[out.length - 1]
+    if (last && r.start <= last.end + 1n) {
+      if (r.end > last.end) out[out.length - 1] = { family: last.family, start: last.start, end: r.end }
+    } else {
+      out.push(r)
+    }
+  }
+  return out
 }
 
 /** The match parts of the nft rules for one NetworkPolicy rule (each later gets `counter ... accept`). */
 function compileRule(
+  engine: Engine,
   policy: NetworkPolicy,
   side: Side,
-  field: string,
   peers: readonly NetworkPolicyPeer[],
   ports: readonly NetworkPolicyPort[],
-  index: PodIndex,
   namedPorts: NamedPorts,
-  nsLabels: ReturnType<typeof namespaceLabelIndex>,
   sets: SetRegistry,
 ): string[] {
   // Peer side of the packet: sources for ingress, destinations for egress.
@@ -335,11 +404,7 @@ function compileRule(
   if (peers.length === 0) {
     peerMatches.push({ text: '' })
   } else {
-    const peerField = side === 'ingress' ? 'from' : 'to'
-    for (const [j, peer] of peers.entries()) {
-      if (peer.ipBlock) checkIpBlock(peer.ipBlock, policy, `${field}.${peerField}[${j}].ipBlock`)
-    }
-    const ranges = peerRanges(policy, peers, index, nsLabels)
+    const ranges = peerRanges(engine, policy, peers)
     for (const family of FAMILIES) {
       const merged = mergeRanges(ranges.filter((r) => r.family === family))
       if (merged.length === 0) continue
@@ -350,7 +415,7 @@ function compileRule(
   if (ports.length === 0) {
     portMatches.push({ text: '' })
   } else {
-    const numeric = numericPortElements(ports, policy, field)
+    const numeric = numericPortElements(ports)
     if (numeric.length > 0) {
       portMatches.push({ text: setMatch(sets, ['meta l4proto', 'th dport'], 'port', 'inet_proto . inet_service', true, numeric) })
     }
@@ -371,30 +436,6 @@ function compileRule(
   return out
 }
 
-/** Policies by namespace and by one `key=value` of their podSelector's matchLabels: a pod only meets policies that can select it. */
-class PolicyIndex {
-  private readonly scan = new Map<string, NetworkPolicy[]>()
-  private readonly byLabel = new Map<string, NetworkPolicy[]>()
-  constructor(policies: readonly NetworkPolicy[]) {
-    for (const p of policies) {
-      const first = Object.keys(p.podSelector.matchLabels).sort()[0]
-      if (first === undefined) add(this.scan, p.namespace, p)
-      else add(this.byLabel, `${p.namespace}\n${first}=${p.podSelector.matchLabels[first]}`, p)
-    }
-  }
-  candidates(pod: Pod): NetworkPolicy[] {
-    const out = [...(this.scan.get(pod.namespace) ?? [])]
-    for (const [k, v] of Object.entries(pod.labels)) out.push(...(this.byLabel.get(`${pod.namespace}\n${k}=${v}`) ?? []))
-    return out
-  }
-}
-
-function add<V>(map: Map<string, V[]>, key: string, value: V): void {
-  const list = map.get(key)
-  if (list) list.push(value)
-  else map.set(key, [value])
-}
-
 function plan(state: ClusterState, options: CompileOptions): Plan {
   refuseUnenforcedKinds(state, 'the nftables data plane')
   const table = options.tableName ?? DEFAULT_TABLE_NAME
@@ -408,28 +449,24 @@ function plan(state: ClusterState, options: CompileOptions): Plan {
   const logGroup = integer('logGroup', options.logGroup, DEFAULT_LOG_GROUP, 0, 65535)
   const denyTimeout = integer('denyLogTimeoutSeconds', options.denyLogTimeoutSeconds, DEFAULT_DENY_LOG_TIMEOUT_SECONDS, 1, 2 ** 31 / 1000)
   const denySize = integer('denyLogSize', options.denyLogSize, DEFAULT_DENY_LOG_SIZE, 1, 2 ** 32 - 1)
+  const problems = state.policies.flatMap(checkPolicy)
+  if (problems.length > 0) throw new InputError(problems)
+  const engine = createEngine(state)
   const pods = [...state.pods].sort(compareQualifiedNames)
-  const policies = [...state.policies].sort(compareQualifiedNames)
-  const nsLabels = namespaceLabelIndex(state)
   const names = new NftNameAllocator(FIXED_NAMES)
   const sets = new SetRegistry(names)
-  const index = new PodIndex(pods)
   // Egress: the destination can be any pod of the cluster.
   const clusterNamedPorts = new NamedPorts(pods)
-  const localPods = pods.filter((p) => p.nodeName === options.nodeName && !p.hostNetwork && podAddresses(p).length > 0)
-  const policyOrder = new Map(policies.map((p, i) => [p, i]))
-  const policyIndex = new PolicyIndex(policies)
+  const localPods = pods.filter((p) => p.nodeName === options.nodeName && podAddresses(p).length > 0)
 
   // Keyed by the policy object: two objects are two policies, even if a broken input gave them one name.
   const policyChains = new Map<NetworkPolicy, Record<Side, PolicyChain | undefined>>()
   const podChains: PodChain[] = []
   for (const side of SIDES) {
-    const type = side === 'ingress' ? 'Ingress' : 'Egress'
+    // The engine's isolation: none for hostNetwork pods, so they get no chain.
+    const isolating = new Map(localPods.map((pod) => [pod, engine.isolatingPolicies(pod, side === 'ingress' ? 'Ingress' : 'Egress')]))
     for (const pod of localPods) {
-      const selecting = policyIndex
-        .candidates(pod)
-        .filter((p) => policyHasType(p, type) && policySelectsPod(p, pod))
-        .sort((a, b) => policyOrder.get(a)! - policyOrder.get(b)!)
+      const selecting = isolating.get(pod)!
       if (selecting.length === 0) continue
       const jumps: string[] = []
       const bodies = new Set<string>()
@@ -438,14 +475,12 @@ function plan(state: ClusterState, options: CompileOptions): Plan {
         policyChains.set(policy, chains)
         let chain = chains[side]
         if (!chain) {
-          const rules =
-            side === 'ingress'
-              ? policy.ingress.map((r, i) => ({ field: `spec.ingress[${i}]`, peers: r.from, ports: r.ports }))
-              : policy.egress.map((r, i) => ({ field: `spec.egress[${i}]`, peers: r.to, ports: r.ports }))
+          const rules = side === 'ingress' ? policy.ingress.map((r) => ({ peers: r.from, ports: r.ports })) : policy.egress.map((r) => ({ peers: r.to, ports: r.ports }))
           // Ingress: the destination is always one of this policy's pods on this node (the dispatch is by daddr).
           const usesNames = rules.some((r) => r.ports.some((pp) => typeof pp.port === 'string'))
-          const namedPorts = side === 'ingress' && usesNames ? new NamedPorts(localPods.filter((p) => policySelectsPod(policy, p))) : clusterNamedPorts
-          const matches = rules.flatMap((r) => compileRule(policy, side, r.field, r.peers, r.ports, index, namedPorts, nsLabels, sets))
+          const namedPorts =
+            side === 'ingress' && usesNames ? new NamedPorts(localPods.filter((p) => isolating.get(p)!.includes(policy))) : clusterNamedPorts
+          const matches = rules.flatMap((r) => compileRule(engine, policy, side, r.peers, r.ports, namedPorts, sets))
           const readable = `${policy.namespace}_${policy.name}`
           chain = {
             name: names.allocate(`pol_${SIDE_PREFIX[side]}`, readable, qualifiedName(policy)),
@@ -605,29 +640,18 @@ function render(p: Plan): string {
 export interface CompiledNodeRuleset {
   /** `nft -f` it (see `applyRuleset` in nft.ts) to replace netpol's table atomically. */
   readonly script: string
+  /** What the script's counters and deny-log sets stand for (see `readPolicyCounters` in nft.ts). */
   readonly index: RulesetIndex
 }
 
 /** The nft script for one node and what its counters and deny-log sets stand for. Same state and options -> byte-identical script. */
-export function compileNodeRuleset(state: ClusterState, options: CompileOptions): CompiledNodeRuleset {
+export function compileRuleset(state: ClusterState, options: CompileOptions): CompiledNodeRuleset {
   const p = plan(state, options)
   return { script: render(p), index: indexPlan(p) }
 }
 
-/** The script of `compileNodeRuleset`, for callers that need no index. */
-export function compileRuleset(state: ClusterState, options: CompileOptions): string {
-  return render(plan(state, options))
-}
-
-/** The index of `compileNodeRuleset`, for callers that need no script (reading counters of an applied ruleset). */
-export function rulesetIndex(state: ClusterState, options: CompileOptions): RulesetIndex {
-  return indexPlan(plan(state, options))
-}
-
+/** What the counters and deny-log sets of a plan stand for (`render` has declared every name once). */
 function indexPlan(p: Plan): RulesetIndex {
-  const declared = new NftDeclarations()
-  for (const c of p.policyChains) declared.declare('counter', c.counter, () => `${c.side} of ${describe('NetworkPolicy', c.policy)}`)
-  for (const c of p.podChains) declared.declare('counter', c.counter, () => `${c.side} of ${describe('Pod', c.pod)}`)
   return {
     tableName: p.table,
     allowCounters: p.policyChains

@@ -19,7 +19,7 @@ import { formatIp, parseIp, type IpFamily } from '../model/cidr.js'
 import { qualifiedName, type ClusterState, type Pod, type Protocol } from '../model/types.js'
 import { denySetName, type Side } from './compile-ruleset.js'
 import { extractElements, listDenySets } from './nft.js'
-import { policyHasType, policySelectsPod } from './policy-selection.js'
+import { policySelectsPod } from '../engine/isolation.js'
 
 /** One element of a deny-log set, as nft lists it. */
 export interface RawDenyRecord {
@@ -130,7 +130,7 @@ function resolveDenyRecords(records: readonly RawDenyRecord[], state: ClusterSta
       const destination = byIp.get(r.destinationIp)
       const enforced = r.side === 'egress' ? source : destination
       const type = r.side === 'egress' ? 'Egress' : 'Ingress'
-      const isolating = enforced ? policies.filter((p) => policyHasType(p, type) && policySelectsPod(p, enforced)).map(qualifiedName) : []
+      const isolating = enforced ? policies.filter((p) => policySelectsPod(p, enforced, type)).map(qualifiedName) : []
       return {
         time: new Date(r.firstSeenMs).toISOString(),
         ...(node === undefined ? {} : { node }),

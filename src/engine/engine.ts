@@ -9,6 +9,8 @@
  * - `Engine.isAllowed(traffic): boolean` — the decision only, no allocation of reasons.
  * - `Engine.selectedPods(policy)`, `Engine.peerPods(policy, peer)` — pods a policy selects / a peer
  *   matches (ipBlock peers match pods by IP; hostNetwork pods only by ipBlock).
+ * - `Engine.isolatingPolicies(pod, direction)` — the policies isolating one pod for a direction, in
+ *   verdict order (none for a hostNetwork pod); the data plane compiles a pod's chain from them.
  * - `Engine.allPairs(port, protocol): AllPairsResult` — reachability of every ordered pod pair for
  *   one port, computed on identities (see all-pairs.ts): counts (`allowedPodPairs`,
  *   `totalPodPairs`, `allowedIdentityPairs`), O(1) `isAllowedIndex(fromPodIndex, toPodIndex)`
@@ -51,7 +53,7 @@ import {
   type EngineIndex,
 } from './engine-index.js'
 import type { Identity } from './identity.js'
-import { comparePolicies } from './isolation.js'
+import { comparePolicies, policySelectsPod } from './isolation.js'
 import { describeEndpoint, describePeerMiss, ipBlockMatches, peerMatches } from './peer.js'
 import { matchesSelector, selectorKeys } from '../model/label-selector.js'
 import { describePortMiss } from './port.js'
@@ -71,6 +73,12 @@ export interface Engine extends Evaluator {
   identityOf(pod: Pod): Identity | undefined
   selectedPods(policy: NetworkPolicy): readonly Pod[]
   peerPods(policy: NetworkPolicy, peer: NetworkPolicyPeer): readonly Pod[]
+  /**
+   * The policies that select `pod` and have `direction` in their policyTypes, in verdict order
+   * (namespace, name): the pod is isolated for that direction when there is any. None for a
+   * hostNetwork pod (policies are not enforced there).
+   */
+  isolatingPolicies(pod: Pod, direction: PolicyType): readonly NetworkPolicy[]
   allPairs(port: number, protocol: Protocol): AllPairsResult
   /**
    * For an address outside the cluster (an IP no pod of the state has): the identities whose pods
@@ -329,6 +337,13 @@ function assemble(
       return state.pods.filter((p) => peerMatches(policy, peer, { kind: 'pod', pod: p }, index.nsLabels))
     }
     return podsOf(resolvePeer(index, policy, peer))
+  }
+
+  const isolatingPolicies = (pod: Pod, direction: PolicyType): readonly NetworkPolicy[] => {
+    const i = podIndexOf(pod)
+    if (i === undefined) return state.policies.filter((p) => policySelectsPod(p, pod, direction)).sort(comparePolicies)
+    const id = index.ids.podIdentity[i]!
+    return (direction === 'Ingress' ? ingressOf : egressOf)[id]!.map((cp) => cp.policy)
   }
 
   const allPairsCache = new Map<string, AllPairsResult>()
@@ -605,6 +620,7 @@ function assemble(
     isAllowed,
     selectedPods,
     peerPods,
+    isolatingPolicies,
     allPairs,
     externalAccess,
     externalAccessPorts,

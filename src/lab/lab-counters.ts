@@ -3,7 +3,7 @@
  * dropped for each pod, summed over the nodes (the data plane's named counters; they restart
  * when `lab apply` replaces a node's table).
  */
-import { rulesetIndex, type Side } from '../dataplane/compile-ruleset.js'
+import { compileRuleset, type Side } from '../dataplane/compile-ruleset.js'
 import { readPolicyCounters } from '../dataplane/nft.js'
 import type { LabState } from './lab-state.js'
 
@@ -18,7 +18,7 @@ export async function readLabCounters(state: LabState): Promise<LabCounters> {
   const allowed = new Map<string, number>()
   const denied = new Map<string, number>()
   for (const node of state.topology.nodes) {
-    const counters = await readPolicyCounters(rulesetIndex(state.cluster, { nodeName: node.name }), { netns: node.netns })
+    const counters = await readPolicyCounters(compileRuleset(state.cluster, { nodeName: node.name }).index, { netns: node.netns })
     for (const c of counters.allowed) {
       const key = `${c.namespace}/${c.policy}\0${c.side}`
       allowed.set(key, (allowed.get(key) ?? 0) + c.packets)

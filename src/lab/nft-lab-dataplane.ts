@@ -8,9 +8,9 @@ import type { LabDataplane } from './lab-dataplane.js'
 
 export const nftLabDataplane: LabDataplane = {
   async applyNode(state, node) {
-    await applyRuleset(compileRuleset(state, { nodeName: node.name }), { netns: node.netns })
+    await applyRuleset(compileRuleset(state, { nodeName: node.name }).script, { netns: node.netns })
   },
   async checkNode(state, node) {
-    await applyRuleset(compileRuleset(state, { nodeName: node.name }), { netns: node.netns, check: true })
+    await applyRuleset(compileRuleset(state, { nodeName: node.name }).script, { netns: node.netns, check: true })
   },
 }

@@ -3,7 +3,7 @@
  * that records every script (and can be told to fail).
  */
 import type { AgentDataplane, CompiledRuleset } from '../../src/agent/agent-dataplane.js'
-import { compileNodeRuleset } from '../../src/dataplane/compile-ruleset.js'
+import { compileRuleset } from '../../src/dataplane/compile-ruleset.js'
 import type { ClusterState } from '../../src/model/types.js'
 
 export interface RecordingDataplane extends AgentDataplane {
@@ -36,7 +36,7 @@ export function recordingDataplane(nodeName: string): RecordingDataplane {
         throw new Error('duplicate nft name pol_in_x_0123456789 (injected)')
       }
       dp.compiled.push(state)
-      const { script, index } = compileNodeRuleset(state, { nodeName })
+      const { script, index } = compileRuleset(state, { nodeName })
       return { script, allowCounters: index.allowCounters }
     },
     async apply(script: string): Promise<void> {

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { compileNodeRuleset, compileRuleset, rulesetIndex } from '../../src/dataplane/compile-ruleset.js'
+import { compileRuleset } from '../../src/dataplane/compile-ruleset.js'
 import { applyRuleset } from '../../src/dataplane/nft.js'
 import { parseNftScript, runHook, type Packet } from '../../src/dataplane/nft-interpreter.js'
 import { parseIp } from '../../src/model/cidr.js'
@@ -48,21 +48,21 @@ function tcp(saddr: string, daddr: string, dport: number): Packet {
 describe('compileRuleset', () => {
   it('is deterministic: the same state in any order gives byte-identical text', () => {
     const state = benchState(50, true)
-    const a = compileRuleset(state, { nodeName: 'n1' })
+    const a = compileRuleset(state, { nodeName: 'n1' }).script
     const shuffled: ClusterState = { namespaces: [...state.namespaces].reverse(), pods: [...state.pods].reverse(), policies: [...state.policies].reverse() }
-    expect(compileRuleset(shuffled, { nodeName: 'n1' })).toBe(a)
-    expect(compileRuleset(state, { nodeName: 'n1' })).toBe(a)
+    expect(compileRuleset(shuffled, { nodeName: 'n1' }).script).toBe(a)
+    expect(compileRuleset(state, { nodeName: 'n1' }).script).toBe(a)
   })
 
   it('replaces its own table in one script: add, delete, then the full table', () => {
-    const text = compileRuleset(benchState(0, true), { nodeName: 'n1', tableName: 'np_test' })
+    const text = compileRuleset(benchState(0, true), { nodeName: 'n1', tableName: 'np_test' }).script
     const commands = text.split('\n').filter((l) => l !== '' && !l.startsWith('#') && !l.startsWith('\t') && l !== '}')
     expect(commands).toEqual(['add table inet np_test', 'delete table inet np_test', 'table inet np_test {'])
   })
 
   it('dispatches by pod IP: a connection to an unselected pod visits no policy chain, whatever the number of policies', () => {
     const costs = [0, 100, 5000].map((n) => {
-      const rs = parseNftScript(compileRuleset(benchState(n, false), { nodeName: 'n1' }))
+      const rs = parseNftScript(compileRuleset(benchState(n, false), { nodeName: 'n1' }).script)
       const r = runHook(rs, 'forward', tcp('10.1.0.1', '10.1.0.2', 80))
       expect(r.verdict).toBe('accept')
       expect(r.visited).toEqual(['egress', 'ingress'])
@@ -73,7 +73,7 @@ describe('compileRuleset', () => {
 
   it('a selected pod visits only its own pod chain and its own policies, whatever the number of other policies', () => {
     const costs = [0, 100, 5000].map((n) => {
-      const rs = parseNftScript(compileRuleset(benchState(n, true), { nodeName: 'n1' }))
+      const rs = parseNftScript(compileRuleset(benchState(n, true), { nodeName: 'n1' }).script)
       const allowed = runHook(rs, 'forward', tcp('10.1.0.1', '10.1.0.2', 80))
       expect(allowed.verdict).toBe('accept')
       // egress (client not isolated for egress), ingress, the server's pod chain, its one policy chain.
@@ -92,11 +92,11 @@ describe('compileRuleset', () => {
       pods: [pod('x', 'here', { app: 'server' }, '10.1.0.2', 'n1'), pod('x', 'there', { app: 'server' }, '10.1.0.3', 'n2'), pod('x', 'host', { app: 'server' }, '192.168.0.1', 'n1', { hostNetwork: true })],
       policies: [allowPolicy('x', 'p', 'server', 'client')],
     }
-    const text = compileRuleset(state, { nodeName: 'n1' })
+    const text = compileRuleset(state, { nodeName: 'n1' }).script
     expect(text).toMatch(/10\.1\.0\.2 : goto in_x_here_/)
     expect(text).not.toMatch(/10\.1\.0\.3 :/)
     expect(text).not.toMatch(/192\.168\.0\.1 :/)
-    expect(rulesetIndex(state, { nodeName: 'n1' }).denyCounters.map((c) => c.pod)).toEqual(['here', 'here'])
+    expect(compileRuleset(state, { nodeName: 'n1' }).index.denyCounters.map((c) => c.pod)).toEqual(['here', 'here'])
   })
 
   it('emits identical sets once and keeps every name within nft limits', () => {
@@ -106,7 +106,7 @@ describe('compileRuleset', () => {
       pods: [pod(long, `${long}.${long}.${long}`, { app: 'server' }, '10.1.0.2'), pod(long, 'c1', { app: 'client' }, '10.1.0.7'), pod(long, 'c2', { app: 'client' }, '10.1.0.9')],
       policies: [allowPolicy(long, `${long}.x`, 'server', 'client'), allowPolicy(long, `${long}.y`, 'server', 'client')],
     }
-    const text = compileRuleset(state, { nodeName: 'n1' })
+    const text = compileRuleset(state, { nodeName: 'n1' }).script
     const names = [...text.matchAll(/^\t(?:chain|set|map|counter) (\S+) \{/gm)].map((m) => m[1])
     expect(names.length).toBeGreaterThan(5)
     for (const n of names) expect(n).toMatch(/^[a-z0-9_]{1,64}$/)
@@ -143,7 +143,7 @@ spec:
     ports: [{port: http}]
 `)
     const placed = { ...state, pods: state.pods.map((p) => ({ ...p, nodeName: 'n1' })) }
-    const rs = parseNftScript(compileRuleset(placed, { nodeName: 'n1' }))
+    const rs = parseNftScript(compileRuleset(placed, { nodeName: 'n1' }).script)
     const v6 = (s: string, d: string, port: number): Packet => ({ family: 6, saddr: parseIp(s)!.value, daddr: parseIp(d)!.value, l4proto: 6, sport: 40000, dport: port, ctState: 'new' })
     expect(runHook(rs, 'forward', v6('fd00::10', 'fd00::1', 8080)).verdict).toBe('accept')
     expect(runHook(rs, 'forward', v6('fd00::10', 'fd00::1', 9090)).verdict).toBe('drop')
@@ -170,28 +170,32 @@ describe('compiled rulesets are accepted by the real nft', () => {
     for (const c of semanticsCases) {
       const state = buildState(c.manifests)
       const placed = { ...state, pods: state.pods.map((p, i) => ({ ...p, nodeName: i % 2 === 0 ? 'n1' : 'n2' })) }
-      for (const node of ['n1', 'n2']) await applyRuleset(compileRuleset(placed, { nodeName: node }), { netns, check: true })
+      for (const node of ['n1', 'n2']) await applyRuleset(compileRuleset(placed, { nodeName: node }).script, { netns, check: true })
     }
   })
 
   it('a ruleset with 5,000 policies applies for real', async () => {
-    await applyRuleset(compileRuleset(benchState(5000, true), { nodeName: 'n1' }), { netns })
+    await applyRuleset(compileRuleset(benchState(5000, true), { nodeName: 'n1' }).script, { netns })
     const { stdout } = await run('ip', ['netns', 'exec', netns, 'nft', '-t', 'list', 'table', 'inet', 'netpol'], { maxBuffer: 64 * 1024 * 1024 })
     expect(stdout.match(/\tchain pol_in_/g)?.length).toBe(5001)
   })
 })
 
-describe('compileNodeRuleset', () => {
-  it('plans once and returns the very script and index the two single-purpose functions return', () => {
+describe('compileRuleset returns the script and its index from one plan', () => {
+  it('the index names exactly the counters and deny-log sets the script declares', () => {
     for (const [state, options] of [
       [benchState(30, true), { nodeName: 'n1' }],
       [benchState(0, true), { nodeName: 'n1', tableName: 'np_other' }],
     ] as const) {
-      const { script, index } = compileNodeRuleset(state, options)
-      expect(script).toBe(compileRuleset(state, options))
-      expect(index).toEqual(rulesetIndex(state, options))
+      const { script, index } = compileRuleset(state, options)
+      expect(index.tableName).toBe(options.tableName ?? 'netpol')
       expect(index.allowCounters.length).toBeGreaterThan(0)
-      for (const c of index.allowCounters) expect(script).toContain(`counter ${c.name} {`)
+      expect(index.denyCounters.length).toBeGreaterThan(0)
+      const declared = (kind: string): string[] => [...script.matchAll(new RegExp(`^\\t${kind} (\\S+) \\{$`, 'gm'))].map((m) => m[1]).sort()
+      expect([...index.allowCounters, ...index.denyCounters].map((c) => c.name).sort()).toEqual(declared('counter'))
+      for (const c of index.allowCounters) expect(script).toContain(`comment "allowed ${c.side} by ${c.namespace}/${c.policy}"`)
+      for (const c of index.denyCounters) expect(script).toContain(`comment "denied ${c.side} of ${c.namespace}/${c.pod}"`)
+      expect(index.denySets.map((s) => s.name).sort()).toEqual(declared('set').filter((n) => n.startsWith('denied_')))
     }
   })
 })

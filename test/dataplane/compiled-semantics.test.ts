@@ -26,7 +26,7 @@ for (const file of readdirSync(new URL('../cases/', import.meta.url)).filter((f)
 /** Compiles one ruleset per node and parses it with the pure interpreter. */
 function compileCluster(state: ClusterState): Map<string, NftRuleset> {
   const nodes = [...new Set(state.pods.map((p) => p.nodeName).filter((n): n is string => n !== undefined))].sort()
-  return new Map(nodes.map((node) => [node, parseNftScript(compileRuleset(state, { nodeName: node }))]))
+  return new Map(nodes.map((node) => [node, parseNftScript(compileRuleset(state, { nodeName: node }).script)]))
 }
 
 /** Node-originated traffic to a pod on the same node is never filtered (kubelet probes; docs/dataplane.md). */
@@ -105,7 +105,7 @@ describe('compiled ruleset + nft interpreter agree with the reference evaluator'
       fc.property(clusterArb, fc.integer({ min: 1, max: 1000 }), (state, seed) => {
         const rotate = <T,>(xs: readonly T[]): T[] => xs.map((_, i) => xs[(i + seed) % xs.length])
         const shuffled: ClusterState = { namespaces: rotate(state.namespaces).reverse(), pods: rotate(state.pods), policies: rotate(state.policies).reverse() }
-        for (const node of ['n1', 'n2']) expect(compileRuleset(shuffled, { nodeName: node })).toBe(compileRuleset(state, { nodeName: node }))
+        for (const node of ['n1', 'n2']) expect(compileRuleset(shuffled, { nodeName: node }).script).toBe(compileRuleset(state, { nodeName: node }).script)
       }),
       { numRuns: 100 },
     )

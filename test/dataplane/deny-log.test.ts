@@ -79,7 +79,7 @@ describe('denied connections are recorded for real', () => {
     topo = await createTopology(['a', 'b'])
     const server = topo.spawnNode(topo.pods[1].netns, SERVER_SOURCE, ['80', '81', '82'])
     expect(await firstLine(server)).toBe('ready')
-    await applyRuleset(compileRuleset(cluster, { nodeName: 'n1' }), { netns: topo.nodeNetns })
+    await applyRuleset(compileRuleset(cluster, { nodeName: 'n1' }).script, { netns: topo.nodeNetns })
   })
 
   afterAll(async () => {
@@ -143,7 +143,7 @@ describe('denied connections are recorded for real', () => {
     const before = await readDenyLog(cluster, { netns: topo.nodeNetns })
     expect(before.length).toBeGreaterThanOrEqual(2)
     // Even into sets with a shorter timeout: records keep their own.
-    await applyRuleset(compileRuleset(cluster, { nodeName: 'n1', denyLogTimeoutSeconds: 600 }), { netns: topo.nodeNetns })
+    await applyRuleset(compileRuleset(cluster, { nodeName: 'n1', denyLogTimeoutSeconds: 600 }).script, { netns: topo.nodeNetns })
     const after = await readDenyLog(cluster, { netns: topo.nodeNetns })
     expect(after.map((r) => `${r.side} ${r.source} ${r.sourcePort} ${r.destination}:${r.port}`)).toEqual(
       before.map((r) => `${r.side} ${r.source} ${r.sourcePort} ${r.destination}:${r.port}`),
@@ -152,7 +152,7 @@ describe('denied connections are recorded for real', () => {
     // Packet counts go along too (no record drops to 0 packets).
     expect(after.map((r) => r.packets)).toEqual(before.map((r) => r.packets))
     expect(Math.min(...after.map((r) => r.packets))).toBeGreaterThanOrEqual(1)
-    await applyRuleset(compileRuleset(cluster, { nodeName: 'n1' }), { netns: topo.nodeNetns })
+    await applyRuleset(compileRuleset(cluster, { nodeName: 'n1' }).script, { netns: topo.nodeNetns })
     const again = await readDenyLog(cluster, { netns: topo.nodeNetns })
     expect(again).toHaveLength(after.length)
     for (const [i, r] of again.entries()) expect(Math.abs(Date.parse(r.time) - Date.parse(after[i].time))).toBeLessThan(1000)

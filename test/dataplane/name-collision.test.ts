@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTopology, firstLine, SERVER_SOURCE, type Topology } from '../../testing/dataplane-topology.js'
-import { compileRuleset, rulesetIndex } from '../../src/dataplane/compile-ruleset.js'
+import { compileRuleset } from '../../src/dataplane/compile-ruleset.js'
 import { applyRuleset, readPolicyCounters } from '../../src/dataplane/nft.js'
 import { parseNftScript } from '../../src/dataplane/nft-interpreter.js'
 import { simulateConnection } from '../../src/dataplane/simulate-connection.js'
@@ -77,7 +77,7 @@ describe('two policies whose hashed names collide stay two policies', () => {
 
   it('the compiler declares every name once: two policy chains, two allow counters, each with its own rules', () => {
     const state = collidingState()
-    const script = compileRuleset(state, { nodeName: 'n1' })
+    const script = compileRuleset(state, { nodeName: 'n1' }).script
     const declared = declarations(script)
     expect(declared.length).toBeGreaterThan(10)
     expect(new Set(declared).size).toBe(declared.length)
@@ -102,7 +102,7 @@ describe('two policies whose hashed names collide stay two policies', () => {
     expect(body(toB)).toContain('ip saddr 10.250.1.2 ')
     expect(body(toB)).not.toContain('10.250.0.2')
 
-    const index = rulesetIndex(state, { nodeName: 'n1' })
+    const index = compileRuleset(state, { nodeName: 'n1' }).index
     expect(index.allowCounters.map((c) => c.policy).sort()).toEqual([NAME_A, NAME_B])
     expect(new Set(index.allowCounters.map((c) => c.name)).size).toBe(2)
     // The index names exactly the counters the script declares.
@@ -111,17 +111,17 @@ describe('two policies whose hashed names collide stay two policies', () => {
 
   it('the names are deterministic and the first policy keeps its readable name when the other comes and goes', () => {
     const state = collidingState()
-    const script = compileRuleset(state, { nodeName: 'n1' })
+    const script = compileRuleset(state, { nodeName: 'n1' }).script
     const reversed: ClusterState = { ...state, pods: [...state.pods].reverse(), policies: [...state.policies].reverse() }
-    expect(compileRuleset(reversed, { nodeName: 'n1' })).toBe(script)
-    const counterOf = (s: ClusterState, policy: string): string => rulesetIndex(s, { nodeName: 'n1' }).allowCounters.find((c) => c.policy === policy)!.name
+    expect(compileRuleset(reversed, { nodeName: 'n1' }).script).toBe(script)
+    const counterOf = (s: ClusterState, policy: string): string => compileRuleset(s, { nodeName: 'n1' }).index.allowCounters.find((c) => c.policy === policy)!.name
     const withoutB: ClusterState = { ...state, policies: state.policies.filter((p) => p.name !== NAME_B) }
     expect(counterOf(withoutB, NAME_A)).toBe(counterOf(state, NAME_A))
   })
 
   it('the nft interpreter gives the engine verdict for every pair', () => {
     const state = collidingState()
-    const rulesets = new Map([['n1', parseNftScript(compileRuleset(state, { nodeName: 'n1' }))]])
+    const rulesets = new Map([['n1', parseNftScript(compileRuleset(state, { nodeName: 'n1' }).script)]])
     const engine = referenceEvaluator(state)
     const verdicts = PAIRS.map(([from, to]) => `${from}->${to} ${simulateConnection(rulesets, tcp80(state, from, to)).allowed}`)
     expect(verdicts).toEqual(PAIRS.map(([from, to]) => `${from}->${to} ${engine.isAllowed(tcp80(state, from, to))}`))
@@ -144,7 +144,7 @@ describe('two policies whose hashed names collide, with real packets', () => {
   it('the kernel allows exactly what the engine allows, and counts each policy on its own', async () => {
     const state = collidingState()
     const netns = topo.nodeNetns
-    await applyRuleset(compileRuleset(state, { nodeName: 'n1' }), { netns })
+    await applyRuleset(compileRuleset(state, { nodeName: 'n1' }).script, { netns })
     const engine = referenceEvaluator(state)
     const netnsOf = (name: string): string => topo.pods.find((p) => p.name === name)!.netns
     const ipOf = (name: string): string => topo.pods.find((p) => p.name === name)!.ip
@@ -158,7 +158,7 @@ describe('two policies whose hashed names collide, with real packets', () => {
     expect(seen).toEqual(expected)
     expect(seen).toEqual(['c1->a ok', 'c2->a timeout', 'c1->b timeout', 'c2->b ok'])
 
-    const counts = await readPolicyCounters(rulesetIndex(state, { nodeName: 'n1' }), { netns })
+    const counts = await readPolicyCounters(compileRuleset(state, { nodeName: 'n1' }).index, { netns })
     expect(counts.allowed.map((c) => `${c.policy} ${c.packets}`).sort()).toEqual([`${NAME_A} 1`, `${NAME_B} 1`])
   })
 })

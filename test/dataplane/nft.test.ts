@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { collectOutput, createTopology, firstLine, SERVER_SOURCE, type Topology } from '../../testing/dataplane-topology.js'
-import { compileRuleset, rulesetIndex } from '../../src/dataplane/compile-ruleset.js'
+import { compileRuleset } from '../../src/dataplane/compile-ruleset.js'
 import { applyRuleset, deleteTable, NftError, readPolicyCounters, runNft, standInScript, standInTableName, tableExists } from '../../src/dataplane/nft.js'
 import type { ClusterState } from '../../src/model/types.js'
 import { buildState } from '../cases/build-state.js'
@@ -70,27 +70,27 @@ describe('nft runner in a throwaway network namespace', () => {
   })
 
   it('applies a compiled ruleset: the allowed port connects, the other is dropped', async () => {
-    await applyRuleset(compileRuleset(twoPodState([81]), { nodeName: 'n1' }), { netns: topo.nodeNetns })
+    await applyRuleset(compileRuleset(twoPodState([81]), { nodeName: 'n1' }).script, { netns: topo.nodeNetns })
     expect(await tableExists({ netns: topo.nodeNetns })).toBe(true)
     expect(await tcpProbe(topo, a, '10.250.1.2', 81)).toBe('ok')
     expect(await tcpProbe(topo, a, '10.250.1.2', 80, 800)).toBe('timeout')
   })
 
   it('replacing the ruleset takes effect at once and leaves exactly one netpol table', async () => {
-    await applyRuleset(compileRuleset(twoPodState([80, 81]), { nodeName: 'n1' }), { netns: topo.nodeNetns })
+    await applyRuleset(compileRuleset(twoPodState([80, 81]), { nodeName: 'n1' }).script, { netns: topo.nodeNetns })
     expect(await tcpProbe(topo, a, '10.250.1.2', 80)).toBe('ok')
-    await applyRuleset(compileRuleset(twoPodState([81]), { nodeName: 'n1' }), { netns: topo.nodeNetns })
+    await applyRuleset(compileRuleset(twoPodState([81]), { nodeName: 'n1' }).script, { netns: topo.nodeNetns })
     expect(await tcpProbe(topo, a, '10.250.1.2', 80, 800)).toBe('timeout')
     const tables = await topo.exec(topo.nodeNetns, ['nft', 'list', 'tables'])
     expect(tables.trim().split('\n')).toEqual(['table inet netpol'])
   })
 
   it('a broken script is refused with nft message and line, and the previous ruleset stays in force', async () => {
-    const good = compileRuleset(twoPodState([81]), { nodeName: 'n1' })
+    const good = compileRuleset(twoPodState([81]), { nodeName: 'n1' }).script
     await applyRuleset(good, { netns: topo.nodeNetns })
     const before = await terseListing(topo)
     // Valid up to the last line: the table was already deleted and re-created inside the transaction.
-    const broken = `${compileRuleset(twoPodState([80, 81]), { nodeName: 'n1' })}add rule inet netpol ingress ip daddr @no_such_set drop\n`
+    const broken = `${compileRuleset(twoPodState([80, 81]), { nodeName: 'n1' }).script}add rule inet netpol ingress ip daddr @no_such_set drop\n`
     const error = await applyRuleset(broken, { netns: topo.nodeNetns }).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(NftError)
     expect((error as NftError).message).toMatch(/no_such_set/)
@@ -102,18 +102,18 @@ describe('nft runner in a throwaway network namespace', () => {
 
   it('check mode validates without changing anything', async () => {
     const before = await terseListing(topo)
-    await applyRuleset(compileRuleset(twoPodState([80, 81]), { nodeName: 'n1' }), { netns: topo.nodeNetns, check: true })
+    await applyRuleset(compileRuleset(twoPodState([80, 81]), { nodeName: 'n1' }).script, { netns: topo.nodeNetns, check: true })
     expect(await terseListing(topo)).toBe(before)
     await expect(applyRuleset('table inet netpol { chain c { bogus } }\n', { netns: topo.nodeNetns, check: true })).rejects.toThrow(/nft --check .*failed[\s\S]*bogus/)
   })
 
   it('counts allowed connections per policy and dropped packets per pod', async () => {
     const state = twoPodState([81])
-    await applyRuleset(compileRuleset(state, { nodeName: 'n1' }), { netns: topo.nodeNetns })
+    await applyRuleset(compileRuleset(state, { nodeName: 'n1' }).script, { netns: topo.nodeNetns })
     expect(await tcpProbe(topo, a, '10.250.1.2', 81)).toBe('ok')
     expect(await tcpProbe(topo, a, '10.250.1.2', 81)).toBe('ok')
     expect(await tcpProbe(topo, a, '10.250.1.2', 80, 500)).toBe('timeout')
-    const counts = await readPolicyCounters(rulesetIndex(state, { nodeName: 'n1' }), { netns: topo.nodeNetns })
+    const counts = await readPolicyCounters(compileRuleset(state, { nodeName: 'n1' }).index, { netns: topo.nodeNetns })
     expect(counts.allowed).toEqual([{ namespace: 'x', policy: 'b-ingress', side: 'ingress', packets: 2 }])
     expect(counts.denied).toHaveLength(1)
     expect(counts.denied[0]).toMatchObject({ namespace: 'x', pod: 'b', side: 'ingress' })
@@ -123,7 +123,7 @@ describe('nft runner in a throwaway network namespace', () => {
   it('replacement is atomic: under a UDP flood during 60 replacements not one denied datagram gets through, the table is always listed', async () => {
     const node = topo.nodeNetns
     // Two different rulesets that both deny a -> b:80 and allow a -> b:81.
-    const scripts = [compileRuleset(twoPodState([81]), { nodeName: 'n1' }), compileRuleset(twoPodState([81], '192.0.2.0/24'), { nodeName: 'n1' })]
+    const scripts = [compileRuleset(twoPodState([81]), { nodeName: 'n1' }).script, compileRuleset(twoPodState([81], '192.0.2.0/24'), { nodeName: 'n1' }).script]
     expect(scripts[0]).not.toBe(scripts[1])
     await applyRuleset(scripts[0], { netns: node })
     await topo.exec(node, ['conntrack', '-F']).catch(() => '')
@@ -149,7 +149,7 @@ describe('nft runner in a throwaway network namespace', () => {
 
   it('replacement stays atomic when a packet crosses the commit: a slow chain between the new and the old base chains lets nothing through', async () => {
     const node = topo.nodeNetns
-    const scripts = [compileRuleset(twoPodState([81]), { nodeName: 'n1' }), compileRuleset(twoPodState([81], '192.0.2.0/24'), { nodeName: 'n1' })]
+    const scripts = [compileRuleset(twoPodState([81]), { nodeName: 'n1' }).script, compileRuleset(twoPodState([81], '192.0.2.0/24'), { nodeName: 'n1' }).script]
     await applyRuleset(scripts[0], { netns: node })
     await topo.exec(node, ['conntrack', '-F'])
     try {
@@ -173,7 +173,7 @@ describe('nft runner in a throwaway network namespace', () => {
 
   it('the same flood catches a non-atomic replacement (delete, then add): the probe can fail', async () => {
     const node = topo.nodeNetns
-    const script = compileRuleset(twoPodState([81]), { nodeName: 'n1' })
+    const script = compileRuleset(twoPodState([81]), { nodeName: 'n1' }).script
     await applyRuleset(script, { netns: node })
     await topo.exec(node, ['conntrack', '-F']).catch(() => '')
     try {
@@ -192,7 +192,7 @@ describe('nft runner in a throwaway network namespace', () => {
 
   it('a policy change drops new connections at once and keeps established ones (documented behaviour)', async () => {
     const node = topo.nodeNetns
-    await applyRuleset(compileRuleset(twoPodState([81, 90]), { nodeName: 'n1' }), { netns: node })
+    await applyRuleset(compileRuleset(twoPodState([81, 90]), { nodeName: 'n1' }).script, { netns: node })
     const echo = topo.spawnNode(topo.pods[1].netns, ECHO_SERVER, ['90'])
     expect(await firstLine(echo)).toBe('ready')
     const client = topo.spawnNode(a, ECHO_CLIENT, ['10.250.1.2', '90'])
@@ -201,7 +201,7 @@ describe('nft runner in a throwaway network namespace', () => {
     client.stdin?.write('before\n')
     expect(await lines()).toBe('echo before')
     // Now only 81 is allowed: 90 is denied for new connections.
-    await applyRuleset(compileRuleset(twoPodState([81]), { nodeName: 'n1' }), { netns: node })
+    await applyRuleset(compileRuleset(twoPodState([81]), { nodeName: 'n1' }).script, { netns: node })
     expect(await tcpProbe(topo, a, '10.250.1.2', 90, 800)).not.toBe('ok')
     client.stdin?.write('after\n')
     expect(await lines()).toBe('echo after')
@@ -218,10 +218,10 @@ describe('nft runner in a throwaway network namespace', () => {
 
   it('a stand-in table left by a killed apply is replaced and removed by the next apply, and deleteTable removes it too', async () => {
     const node = topo.nodeNetns
-    const script = compileRuleset(twoPodState([81]), { nodeName: 'n1' })
+    const script = compileRuleset(twoPodState([81]), { nodeName: 'n1' }).script
     const tables = async (): Promise<string[]> => (await topo.exec(node, ['nft', 'list', 'tables'])).split('\n').filter((l) => l.trim() !== '')
     const leaveStandIn = async (): Promise<void> => {
-      const r = await runNft(['-f', '-'], { netns: node, input: standInScript(compileRuleset(twoPodState([80]), { nodeName: 'n1' }), 'netpol', standInTableName('netpol')) })
+      const r = await runNft(['-f', '-'], { netns: node, input: standInScript(compileRuleset(twoPodState([80]), { nodeName: 'n1' }).script, 'netpol', standInTableName('netpol')) })
       expect(r.code, r.stderr).toBe(0)
     }
     await leaveStandIn()
@@ -237,14 +237,14 @@ describe('nft runner in a throwaway network namespace', () => {
 
   it('a script for another table is refused before anything changes', async () => {
     const node = topo.nodeNetns
-    const error = await applyRuleset(compileRuleset(twoPodState([81]), { nodeName: 'n1', tableName: 'other' }), { netns: node }).catch((e: unknown) => e)
+    const error = await applyRuleset(compileRuleset(twoPodState([81]), { nodeName: 'n1', tableName: 'other' }).script, { netns: node }).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(NftError)
     expect((error as NftError).message).toMatch(/does not define table inet netpol/)
     expect(await topo.exec(node, ['nft', 'list', 'tables'])).toBe('')
   })
 
   it('an apply into a namespace that does not exist fails with a clear message', async () => {
-    await expect(applyRuleset(compileRuleset(twoPodState([81]), { nodeName: 'n1' }), { netns: `${topo.nodeNetns}-missing` })).rejects.toThrow(
+    await expect(applyRuleset(compileRuleset(twoPodState([81]), { nodeName: 'n1' }).script, { netns: `${topo.nodeNetns}-missing` })).rejects.toThrow(
       /network namespace .*-missing failed/,
     )
   })

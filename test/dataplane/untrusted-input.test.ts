@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTopology, type Topology } from '../../testing/dataplane-topology.js'
-import { compileRuleset, rulesetIndex } from '../../src/dataplane/compile-ruleset.js'
+import { compileRuleset } from '../../src/dataplane/compile-ruleset.js'
 import { applyRuleset, carriedElements, deleteTable, NftError, readCounters, runNft, tableExists } from '../../src/dataplane/nft.js'
 import { isNftName } from '../../src/dataplane/nft-names.js'
 import { parseNftScript } from '../../src/dataplane/nft-interpreter.js'
@@ -61,7 +61,7 @@ function traffic(state: ClusterState, from: number, to: number, port: number): T
 describe('text from objects never becomes nft syntax', () => {
   it('names with quotes, newlines and semicolons stay inside names, comments and log prefixes', () => {
     const state = hostileState()
-    const script = compileRuleset(state, { nodeName: HOSTILE_NODE })
+    const script = compileRuleset(state, { nodeName: HOSTILE_NODE }).script
     const lines = script.trimEnd().split('\n')
     // Structure: comments, the three commands, then only the table's own (indented) lines, then `}`.
     expect(lines.slice(0, 5)).toEqual([expect.stringMatching(/^# netpol ruleset for node "n1\?\?add table ip evil\?#": /), expect.stringMatching(/^# /), 'add table inet netpol', 'delete table inet netpol', 'table inet netpol {'])
@@ -86,13 +86,13 @@ describe('text from objects never becomes nft syntax', () => {
     const base = hostileState()
     // Both named "dup": one lets client reach server, the other lets only other reach other.
     const state: ClusterState = { ...base, policies: [policy('dup', 'server', 'client'), policy('dup', 'other', 'other')] }
-    const script = compileRuleset(state, { nodeName: HOSTILE_NODE })
+    const script = compileRuleset(state, { nodeName: HOSTILE_NODE }).script
     const rulesets = new Map([[HOSTILE_NODE, parseNftScript(script)]])
     const engine = referenceEvaluator(state)
     const cases = [traffic(state, 0, 1, 80), traffic(state, 2, 1, 80), traffic(state, 0, 2, 80), traffic(state, 1, 2, 80)]
     expect(cases.map((t) => simulateConnection(rulesets, t).allowed)).toEqual(cases.map((t) => engine.isAllowed(t)))
     expect(cases.map((t) => engine.isAllowed(t))).toEqual([true, false, false, false])
-    expect(rulesetIndex(state, { nodeName: HOSTILE_NODE }).allowCounters).toHaveLength(2)
+    expect(compileRuleset(state, { nodeName: HOSTILE_NODE }).index.allowCounters).toHaveLength(2)
   })
 
   it('a port that is not an integer in 1..65535 is refused with the object and the field, not written as nft text', () => {
@@ -100,7 +100,7 @@ describe('text from objects never becomes nft syntax', () => {
       const state: ClusterState = { ...hostileState(), policies: [policy('p', 'server', 'client', [{ protocol: 'TCP', port: bad, source: src }])] }
       const error = (() => {
         try {
-          compileRuleset(state, { nodeName: HOSTILE_NODE })
+          compileRuleset(state, { nodeName: HOSTILE_NODE }).script
         } catch (e) {
           return e
         }
@@ -110,9 +110,9 @@ describe('text from objects never becomes nft syntax', () => {
       expect((error as InputError).message).toContain(`cluster.yaml:7: NetworkPolicy "${JSON.stringify(`${HOSTILE_NS}/p`).slice(1, -1)}" is invalid: spec.ingress[0].ports[0].port: Invalid value`)
     }
     const endPort: ClusterState = { ...hostileState(), policies: [policy('p', 'server', 'client', [{ protocol: 'TCP', port: 80, endPort: Number.POSITIVE_INFINITY, source: src }])] }
-    expect(() => compileRuleset(endPort, { nodeName: HOSTILE_NODE })).toThrow(/spec\.ingress\[0\]\.ports\[0\]\.endPort: Invalid value/)
+    expect(() => compileRuleset(endPort, { nodeName: HOSTILE_NODE }).script).toThrow(/spec\.ingress\[0\]\.ports\[0\]\.endPort: Invalid value/)
     const proto: ClusterState = { ...hostileState(), policies: [policy('p', 'server', 'client', [{ protocol: 'constructor' as 'TCP', port: 80, source: src }])] }
-    expect(() => compileRuleset(proto, { nodeName: HOSTILE_NODE })).toThrow(/spec\.ingress\[0\]\.ports\[0\]\.protocol: Unsupported value: "constructor"/)
+    expect(() => compileRuleset(proto, { nodeName: HOSTILE_NODE }).script).toThrow(/spec\.ingress\[0\]\.ports\[0\]\.protocol: Unsupported value: "constructor"/)
   })
 
   it('an ipBlock whose except does not parse is refused: skipping it would open its hole', () => {
@@ -122,24 +122,47 @@ describe('text from objects never becomes nft syntax', () => {
       policies: [{ ...policy('p', 'server', 'client'), ingress: [{ from: [{ ipBlock: { cidr: '10.250.0.0/16', except }, source: src }], ports: [], source: src }] }],
     })
     // The valid form: client (10.250.0.2) is inside the hole, so it is denied.
-    const rulesets = new Map([[HOSTILE_NODE, parseNftScript(compileRuleset(withExcept(['10.250.0.0/24']), { nodeName: HOSTILE_NODE }))]])
+    const rulesets = new Map([[HOSTILE_NODE, parseNftScript(compileRuleset(withExcept(['10.250.0.0/24']), { nodeName: HOSTILE_NODE }).script)]])
     expect(simulateConnection(rulesets, traffic(state, 0, 1, 80)).allowed).toBe(false)
     for (const bad of ['10.250.0.0/33', '10.250.0.0', 'fd00::/64']) {
-      expect(() => compileRuleset(withExcept([bad]), { nodeName: HOSTILE_NODE }), bad).toThrow(/spec\.ingress\[0\]\.from\[0\]\.ipBlock\.except\[0\]: Invalid value/)
+      expect(() => compileRuleset(withExcept([bad]), { nodeName: HOSTILE_NODE }).script, bad).toThrow(/spec\.ingress\[0\]\.from\[0\]\.ipBlock\.except\[0\]: Invalid value/)
     }
     const badCidr: ClusterState = { ...state, policies: [{ ...policy('p', 'server', 'client'), ingress: [{ from: [{ ipBlock: { cidr: '10.250.0.0/99', except: [] }, source: src }], ports: [], source: src }] }] }
-    expect(() => compileRuleset(badCidr, { nodeName: HOSTILE_NODE })).toThrow(InputError)
+    expect(() => compileRuleset(badCidr, { nodeName: HOSTILE_NODE }).script).toThrow(InputError)
+  })
+
+  it('every policy is checked before the engine reads the state, also one selecting no pod of this node; every problem at once', () => {
+    const elsewhere = { ...policy('far', 'nobody-here', 'client', [{ protocol: 'ICMP' as 'TCP', port: 70000, source: src }]) }
+    const brokenBlock: NetworkPolicy = {
+      ...policy('hole', 'server', 'client'),
+      ingress: [{ from: [{ ipBlock: { cidr: '10.0.0.0/8', except: '10.1.0.0/16' as unknown as string[] }, source: src }], ports: [], source: src }],
+    }
+    const state: ClusterState = { ...hostileState(), policies: [...hostileState().policies, elsewhere, brokenBlock] }
+    const error = (() => {
+      try {
+        compileRuleset(state, { nodeName: HOSTILE_NODE })
+      } catch (e) {
+        return e
+      }
+      return undefined
+    })()
+    expect(error).toBeInstanceOf(InputError)
+    expect((error as InputError).diagnostics.map((d) => d.field)).toEqual([
+      'spec.ingress[0].ports[0].protocol',
+      'spec.ingress[0].ports[0].port',
+      'spec.ingress[0].from[0].ipBlock.except',
+    ])
   })
 
   it('the table name and the numeric options must be plain words and integers', () => {
     const state = hostileState()
     for (const tableName of ['netpol; flush ruleset', 'net pol', 'x\n', '9x', '-x', '', 'x'.repeat(65)]) {
-      expect(() => compileRuleset(state, { nodeName: HOSTILE_NODE, tableName }), tableName).toThrow(RangeError)
+      expect(() => compileRuleset(state, { nodeName: HOSTILE_NODE, tableName }).script, tableName).toThrow(RangeError)
     }
-    expect(() => compileRuleset(state, { nodeName: HOSTILE_NODE, logGroup: Number.NaN })).toThrow(/logGroup "NaN"/)
-    expect(() => compileRuleset(state, { nodeName: HOSTILE_NODE, denyLogTimeoutSeconds: 0.5 })).toThrow(RangeError)
-    expect(() => compileRuleset(state, { nodeName: HOSTILE_NODE, denyLogSize: -1 })).toThrow(RangeError)
-    expect(compileRuleset(state, { nodeName: HOSTILE_NODE, tableName: 'netpol_test-1' })).toContain('table inet netpol_test-1 {')
+    expect(() => compileRuleset(state, { nodeName: HOSTILE_NODE, logGroup: Number.NaN }).script).toThrow(/logGroup "NaN"/)
+    expect(() => compileRuleset(state, { nodeName: HOSTILE_NODE, denyLogTimeoutSeconds: 0.5 }).script).toThrow(RangeError)
+    expect(() => compileRuleset(state, { nodeName: HOSTILE_NODE, denyLogSize: -1 }).script).toThrow(RangeError)
+    expect(compileRuleset(state, { nodeName: HOSTILE_NODE, tableName: 'netpol_test-1' }).script).toContain('table inet netpol_test-1 {')
   })
 
   it('the nft runner refuses table and namespace names that nft or ip would read as more than a name', async () => {
@@ -184,7 +207,7 @@ describe('hostile names through the kernel', () => {
 
   it('nft accepts the script as it is, and the kernel holds only netpol\'s table with plain names', async () => {
     const netns = topo.nodeNetns
-    const script = compileRuleset(hostileState(), { nodeName: HOSTILE_NODE })
+    const script = compileRuleset(hostileState(), { nodeName: HOSTILE_NODE }).script
     await applyRuleset(script, { netns, check: true })
     await applyRuleset(script, { netns })
     expect((await topo.exec(netns, ['nft', 'list', 'tables'])).trim().split('\n')).toEqual(['table inet netpol'])

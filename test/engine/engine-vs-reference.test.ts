@@ -3,6 +3,7 @@ import fc from 'fast-check'
 import { createEngine } from '../../src/engine/engine.js'
 import { rowStrategy } from '../../src/engine/all-pairs.js'
 import { referenceEvaluator } from '../../src/engine/reference.js'
+import { policyRef, type Endpoint, type Traffic } from '../../src/engine/verdict.js'
 import { expectAllPairsAgree } from './all-pairs-agreement.js'
 import { clusterArb, clusterArbOf, policyArb, trafficArb, PORT_NUMBERS } from './cluster-arbitrary.js'
 import { matchesSelector } from '../../src/model/label-selector.js'
@@ -86,6 +87,31 @@ describe('fast engine equals the reference evaluator on generated clusters', () 
         }
       }),
       { numRuns: 80 },
+    )
+  })
+})
+
+describe('isolatingPolicies() lists the policies the reference names as isolating', () => {
+  it('for every pod and direction, also for a pod object the state does not hold', () => {
+    fc.assert(
+      fc.property(clusterArb, (state) => {
+        const engine = createEngine(state)
+        const reference = referenceEvaluator(state)
+        const other: Endpoint = { kind: 'ip', ip: '203.0.113.1' }
+        for (const pod of state.pods) {
+          const self: Endpoint = { kind: 'pod', pod }
+          const verdict = (t: Traffic) => reference.evaluate(t)
+          const ingress = verdict({ from: other, to: self, port: 80, protocol: 'TCP' }).ingress.policies.map((e) => e.policy)
+          const egress = verdict({ from: self, to: other, port: 80, protocol: 'TCP' }).egress.policies.map((e) => e.policy)
+          expect(engine.isolatingPolicies(pod, 'Ingress').map(policyRef)).toEqual(ingress)
+          expect(engine.isolatingPolicies(pod, 'Egress').map(policyRef)).toEqual(egress)
+          // A copy is not indexed: answered literally, the same.
+          expect(engine.isolatingPolicies({ ...pod }, 'Ingress').map(policyRef)).toEqual(ingress)
+          expect(engine.isolatingPolicies({ ...pod }, 'Egress').map(policyRef)).toEqual(egress)
+          if (pod.hostNetwork) expect([...ingress, ...egress]).toEqual([])
+        }
+      }),
+      { numRuns: 100 },
     )
   })
 })
