@@ -3,10 +3,10 @@
  *
  * Usage:
  * ```ts
- * const script = compileRuleset(state, { nodeName })
+ * const { script, index } = compileRuleset(state, { nodeName })
  * await applyRuleset(script, { netns: 'netpol-lab1-node-1' })          // one transaction
  * await applyRuleset(script, { netns, check: true })                   // `nft --check`: validate only
- * const counts = await readPolicyCounters(rulesetIndex(state, { nodeName }), { netns })
+ * const counts = await readPolicyCounters(index, { netns })
  * await deleteTable({ netns })
  * ```
  * `applyRuleset` replaces the table in one `nft -f -` transaction, with the new ruleset standing
