@@ -54,6 +54,16 @@ function hostileState(): ClusterState {
   }
 }
 
+/** What compiling `state` for the hostile node throws (undefined when it compiles). */
+function compileError(state: ClusterState): unknown {
+  try {
+    compileRuleset(state, { nodeName: HOSTILE_NODE })
+  } catch (e) {
+    return e
+  }
+  return undefined
+}
+
 function traffic(state: ClusterState, from: number, to: number, port: number): Traffic {
   return { from: { kind: 'pod', pod: state.pods[from] }, to: { kind: 'pod', pod: state.pods[to] }, port, protocol: 'TCP' }
 }
@@ -98,14 +108,7 @@ describe('text from objects never becomes nft syntax', () => {
   it('a port that is not an integer in 1..65535 is refused with the object and the field, not written as nft text', () => {
     for (const bad of [Number.NaN, 1e21, -1, 65536, 80.5]) {
       const state: ClusterState = { ...hostileState(), policies: [policy('p', 'server', 'client', [{ protocol: 'TCP', port: bad, source: src }])] }
-      const error = (() => {
-        try {
-          compileRuleset(state, { nodeName: HOSTILE_NODE })
-        } catch (e) {
-          return e
-        }
-        return undefined
-      })()
+      const error = compileError(state)
       expect(error, String(bad)).toBeInstanceOf(InputError)
       expect((error as InputError).message).toContain(`cluster.yaml:7: NetworkPolicy "${JSON.stringify(`${HOSTILE_NS}/p`).slice(1, -1)}" is invalid: spec.ingress[0].ports[0].port: Invalid value`)
     }
@@ -132,20 +135,13 @@ describe('text from objects never becomes nft syntax', () => {
   })
 
   it('every policy is checked before the engine reads the state, also one selecting no pod of this node; every problem at once', () => {
-    const elsewhere = { ...policy('far', 'nobody-here', 'client', [{ protocol: 'ICMP' as 'TCP', port: 70000, source: src }]) }
+    const elsewhere = policy('far', 'nobody-here', 'client', [{ protocol: 'ICMP' as 'TCP', port: 70000, source: src }])
     const brokenBlock: NetworkPolicy = {
       ...policy('hole', 'server', 'client'),
       ingress: [{ from: [{ ipBlock: { cidr: '10.0.0.0/8', except: '10.1.0.0/16' as unknown as string[] }, source: src }], ports: [], source: src }],
     }
     const state: ClusterState = { ...hostileState(), policies: [...hostileState().policies, elsewhere, brokenBlock] }
-    const error = (() => {
-      try {
-        compileRuleset(state, { nodeName: HOSTILE_NODE })
-      } catch (e) {
-        return e
-      }
-      return undefined
-    })()
+    const error = compileError(state)
     expect(error).toBeInstanceOf(InputError)
     expect((error as InputError).diagnostics.map((d) => d.field)).toEqual([
       'spec.ingress[0].ports[0].protocol',
