@@ -11,7 +11,7 @@ const state: ClusterState = {
 
 describe('the data plane refuses what it cannot enforce', () => {
   it('compiles a state without ClusterNetworkPolicies', () => {
-    expect(compileRuleset(state, { nodeName: 'n1' })).toContain('table')
+    expect(compileRuleset(state, { nodeName: 'n1' }).script).toContain('table inet netpol {')
   })
 
   it('refuses a state with ClusterNetworkPolicies, naming them with file:line, instead of enforcing only the NetworkPolicies', () => {
