@@ -10,6 +10,7 @@ import { loadManifests, type LoadResult } from '../cluster/load-manifests.js'
 import { assumePodIPs, DEFAULT_POD_CIDR, parsePodCidr, PodCidrError } from '../cluster/assume-pod-ips.js'
 import { DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_PODS, formatBytes, parseBytes } from '../model/input-limits.js'
 import type { ClusterState } from '../model/types.js'
+import { formatKubeVersion, NEWEST_KUBE_VERSION, parseKubeVersion, validationRules, type ValidationRules } from '../model/kube-version.js'
 import type { Command } from 'commander'
 import { UsageError } from '../model/errors.js'
 import type { CliIO } from './io.js'
@@ -25,11 +26,24 @@ export interface LoadInputOptions {
   readonly maxFileSize?: string
   /** Warnings the command reports in its own way (not printed here). */
   readonly hideWarning?: (warning: Diagnostic) => boolean
+  /** `--kube-version`, as given (else $NETPOL_KUBE_VERSION, else the newest release). */
+  readonly kubeVersion?: string
 }
 
 /** The bounds on manifest input, as flags of every command that reads PATHs (docs/manifests.md, "Limits"). */
 export function addInputLimitOptions(cmd: Command): Command {
-  return cmd.option('--max-pods <n>', MAX_PODS_DESCRIPTION).option('--max-file-size <size>', MAX_FILE_SIZE_DESCRIPTION)
+  return cmd.option('--max-pods <n>', MAX_PODS_DESCRIPTION).option('--max-file-size <size>', MAX_FILE_SIZE_DESCRIPTION).option(KUBE_VERSION_FLAGS, KUBE_VERSION_DESCRIPTION)
+}
+export const KUBE_VERSION_FLAGS = '--kube-version <version>'
+export const KUBE_VERSION_DESCRIPTION = `validate manifests as this Kubernetes release's API server does, e.g. 1.35 (default: $NETPOL_KUBE_VERSION, else ${formatKubeVersion(NEWEST_KUBE_VERSION)})`
+
+/** The validation rules of `--kube-version`, else of $NETPOL_KUBE_VERSION, else the newest release's. Throws UsageError on a bad value. */
+export function kubeVersionRules(flag: string | undefined, env: NodeJS.ProcessEnv): ValidationRules {
+  const [name, text] = flag !== undefined ? ['--kube-version', flag] : env.NETPOL_KUBE_VERSION ? ['$NETPOL_KUBE_VERSION', env.NETPOL_KUBE_VERSION] : [undefined, undefined]
+  if (name === undefined || text === undefined) return validationRules()
+  const parsed = parseKubeVersion(text)
+  if (!parsed.ok) throw new UsageError(`${name}: ${parsed.error}`)
+  return validationRules(parsed.version)
 }
 const MAX_PODS_DESCRIPTION = `refuse input with more pods than this, counting the pods workloads make from spec.replicas (default ${DEFAULT_MAX_PODS})`
 export const MAX_FILE_SIZE_DESCRIPTION = `refuse a manifest file or stdin larger than this, e.g. 64Mi, 1Gi (default ${formatBytes(DEFAULT_MAX_FILE_BYTES)})`
@@ -84,8 +98,9 @@ export async function loadInput(paths: readonly string[], io: CliIO, options: Lo
   const sameDir = resolve(io.cwd) === process.cwd()
   checkPodCidr(options.podCidr) // a bad flag is reported before any file is read
   const limits = inputLimits(options)
+  const rules = kubeVersionRules(options.kubeVersion, io.env)
   const located = paths.map((p) => (p === '-' || isAbsolute(p) || sameDir ? p : resolve(io.cwd, p)))
-  const result = await loadManifests(located, { namespace: options.namespace, stdin: io.stdin, ...limits })
+  const result = await loadManifests(located, { namespace: options.namespace, stdin: io.stdin, ...limits, rules })
   for (const w of result.warnings) if (!options.hideWarning?.(w)) io.stderr(`${relativeTo(formatDiagnostic(w), printable(io.cwd))}\n`)
   if (options.verbose) {
     for (const s of result.skipped) {

@@ -14,6 +14,7 @@ import { readObjectMeta } from '../model/object-meta.js'
 import { formatIp, parseIp } from '../model/cidr.js'
 import { podHasFinished, readPodIps, readPodSpec } from '../model/pod-spec.js'
 import { isPlainMap, ObjectReader, type PlainMap } from '../model/object-reader.js'
+import { STORED_OBJECT_RULES } from '../model/kube-version.js'
 import type { ManifestDocument } from '../model/yaml-documents.js'
 import { readLabelSelector } from '../model/labels.js'
 import {
@@ -63,7 +64,7 @@ function shownName(value: unknown): string {
 
 export function convertNetworkPolicy(raw: RawObject): Converted<NetworkPolicy> {
   const obj: PlainMap = { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: metadataOf(raw), spec: raw.spec }
-  const r = new ObjectReader(liveDocument(obj), [])
+  const r = new ObjectReader(liveDocument(obj), [], STORED_OBJECT_RULES)
   r.identify(describeObject('NetworkPolicy', raw))
   const meta = readObjectMeta(r, obj, 'subdomain')
   if (!meta.namespace) r.required(['metadata', 'namespace'], 'a NetworkPolicy read from the API server always has one')

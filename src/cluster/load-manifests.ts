@@ -13,6 +13,7 @@ import { InputError, type Diagnostic } from '../model/diagnostic.js'
 import { DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_PODS, formatBytes } from '../model/input-limits.js'
 import { dns1123LabelErrors } from '../model/name-validation.js'
 import { decodeManifestBytes } from '../model/text-encoding.js'
+import type { ValidationRules } from '../model/kube-version.js'
 import { NAMESPACE_NAME_LABEL, type ClusterState } from '../model/types.js'
 import { readManifestDocuments } from '../model/yaml-documents.js'
 import { assembleClusterState } from './cluster-state.js'
@@ -29,6 +30,8 @@ export interface LoadOptions {
   readonly maxPods?: number
   /** `--max-file-size`: bytes of one file or of stdin (default DEFAULT_MAX_FILE_BYTES). */
   readonly maxFileBytes?: number
+  /** `--kube-version`: the release whose validation rules apply (default: the newest). */
+  readonly rules?: ValidationRules
 }
 
 export interface LoadResult {
@@ -50,7 +53,7 @@ function collectText(text: string, file: string, options: LoadOptions, budget: P
   const { documents, errors } = readManifestDocuments(text, file)
   const objects = emptyManifestObjects()
   objects.errors.push(...errors)
-  collectManifestObjects(documents, { ...(options.namespace !== undefined ? { namespace: options.namespace } : {}), podBudget: budget }, objects)
+  collectManifestObjects(documents, { ...(options.namespace !== undefined ? { namespace: options.namespace } : {}), ...(options.rules ? { rules: options.rules } : {}), podBudget: budget }, objects)
   return { objects, documents: documents.length + errors.length }
 }
 

@@ -16,6 +16,7 @@ import { isPlainMap, ObjectReader, type PlainMap } from '../model/object-reader.
 import { podHasFinished, readPodIps, readPodSpec } from '../model/pod-spec.js'
 import { NAMESPACE_NAME_LABEL, type Namespace, type NetworkPolicy, type Node, type OwnerRef, type Pod, type SourceRef } from '../model/types.js'
 import type { ManifestDocument } from '../model/yaml-documents.js'
+import type { ValidationRules } from '../model/kube-version.js'
 import { readWorkloadPods, WORKLOAD_KINDS } from './workload-pods.js'
 import { readControllerRef, workloadOfController } from './workload-owner.js'
 
@@ -66,6 +67,8 @@ export interface CollectOptions {
   readonly namespace?: string
   /** Pods that may still be read or made from workloads, shared by every input of one load (`--max-pods`). */
   readonly podBudget?: PodBudget
+  /** The rules of the Kubernetes release to validate as (`--kube-version`); the newest by default. */
+  readonly rules?: ValidationRules
 }
 
 /** `--max-pods`: what is left of it over every input of one load. */
@@ -89,7 +92,8 @@ const KNOWN_KINDS: Readonly<Record<string, (apiVersion: string) => boolean>> = {
   Namespace: (v) => v === 'v1',
   Node: (v) => v === 'v1',
   Pod: (v) => v === 'v1',
-  NetworkPolicy: (v) => v === 'networking.k8s.io/v1',
+  // extensions/v1beta1 has the same schema (served until 1.16; old tutorials and dumps use it).
+  NetworkPolicy: (v) => v === 'networking.k8s.io/v1' || v === 'extensions/v1beta1',
   [CNP_KIND]: (v) => v === CNP_API_VERSION,
   AdminNetworkPolicy: (v) => v === V1ALPHA1_API_VERSION,
   BaselineAdminNetworkPolicy: (v) => v === V1ALPHA1_API_VERSION,
@@ -102,6 +106,9 @@ const KNOWN_KINDS: Readonly<Record<string, (apiVersion: string) => boolean>> = {
   CronJob: (v) => v.startsWith('batch/'),
 }
 
+/** The top-level fields of the other kinds netpol reads: strict decoding rejects any other. */
+const OBJECT_FIELDS = ['apiVersion', 'kind', 'metadata', 'spec', 'status']
+
 /** Typed lists of the kinds netpol reads; other `*List` kinds may be custom kinds of their own. */
 const LIST_KINDS = new Set(Object.keys(KNOWN_KINDS).map((k) => `${k}List`))
 
@@ -111,7 +118,7 @@ export function collectManifestObjects(documents: readonly ManifestDocument[], o
 }
 
 function collectValue(doc: ManifestDocument, value: unknown, base: FieldPath, options: CollectOptions, out: ManifestObjects): void {
-  const r = new ObjectReader(doc, base)
+  const r = new ObjectReader(doc, base, options.rules)
   if (!isPlainMap(value)) {
     r.error([], `a manifest must be an object (a YAML mapping), not ${Array.isArray(value) ? 'a list' : `a ${typeof value}`}`)
     out.errors.push(...r.errors)
@@ -148,7 +155,7 @@ function collectValue(doc: ManifestDocument, value: unknown, base: FieldPath, op
     const meta = isPlainMap(value.metadata) ? value.metadata : {}
     if (kind === 'NetworkPolicy') {
       // Silently dropping something called NetworkPolicy would hide isolation the user expects.
-      r.warn(['apiVersion'], `NetworkPolicy of apiVersion ${JSON.stringify(apiVersion)} is not read: netpol models networking.k8s.io/v1 only`)
+      r.warn(['apiVersion'], `NetworkPolicy of apiVersion ${JSON.stringify(apiVersion)} is not read: netpol models networking.k8s.io/v1 (and the same schema as extensions/v1beta1) only`)
       out.warnings.push(...r.warnings)
     } else if (kind === CNP_KIND) {
       r.warn(['apiVersion'], `${CNP_KIND} of apiVersion ${JSON.stringify(apiVersion)} is not read: netpol models ${CNP_API_VERSION} only`)
@@ -156,6 +163,10 @@ function collectValue(doc: ManifestDocument, value: unknown, base: FieldPath, op
     }
     out.skipped.push({ file: doc.file, line: r.line([]), apiVersion, kind, name: typeof meta.name === 'string' ? meta.name : '' })
     return
+  }
+  if (kind === 'NetworkPolicy' && apiVersion === 'extensions/v1beta1') {
+    // The API server's deprecation warning, in its words; the object is read as networking.k8s.io/v1.
+    r.warn(['apiVersion'], 'extensions/v1beta1 NetworkPolicy is deprecated in v1.9+, unavailable in v1.16+; use networking.k8s.io/v1 NetworkPolicy (read here as networking.k8s.io/v1: same fields, same meaning)')
   }
   collectObject(r, value, kind, options, out)
   out.errors.push(...r.errors)
@@ -165,6 +176,7 @@ function collectValue(doc: ManifestDocument, value: unknown, base: FieldPath, op
 function collectObject(r: ObjectReader, obj: PlainMap, kind: string, options: CollectOptions, out: ManifestObjects): void {
   const source: SourceRef = { file: r.file, line: r.line([]) }
   if (kind === 'Namespace') {
+    r.unknownFields(obj, [], OBJECT_FIELDS)
     const meta = readObjectMeta(r, obj, 'label')
     r.identify(`Namespace ${JSON.stringify(meta.name)}`)
     // The API server sets this label on every namespace and keeps it equal to the name.
@@ -194,6 +206,8 @@ function collectObject(r: ObjectReader, obj: PlainMap, kind: string, options: Co
     collectV1alpha1(r, obj, kind as V1alpha1Kind, source, out)
     return
   }
+  // A NetworkPolicy checks its own top-level fields (it has no status).
+  if (kind !== 'NetworkPolicy') r.unknownFields(obj, [], OBJECT_FIELDS)
   const meta = readObjectMeta(r, obj, 'subdomain')
   const namespace = meta.namespace ?? options.namespace ?? 'default'
   if (meta.namespace !== undefined && options.namespace !== undefined && meta.namespace !== options.namespace) {

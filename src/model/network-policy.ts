@@ -3,7 +3,7 @@
  * `ValidateNetworkPolicy` does (same field paths and messages), and defaulted (protocol TCP,
  * effective policyTypes, absent from/to/ports as empty lists meaning "all").
  */
-import { cidrContains, formatCidr, formatIp, parseCidr, parseIp, type Cidr } from './cidr.js'
+import { cidrContains, formatCidr, formatIp, parseCidr, parseIp, type Cidr, type IpAddress } from './cidr.js'
 import type { FieldPath } from './field-path.js'
 import { readLabelSelector } from './labels.js'
 import { portNameErrors, portNumberErrors } from './name-validation.js'
@@ -21,7 +21,7 @@ import {
   type Protocol,
 } from './types.js'
 
-const OBJECT_FIELDS = ['apiVersion', 'kind', 'metadata', 'spec', 'status']
+const OBJECT_FIELDS = ['apiVersion', 'kind', 'metadata', 'spec']
 const SPEC_FIELDS = ['podSelector', 'ingress', 'egress', 'policyTypes']
 const INGRESS_FIELDS = ['from', 'ports']
 const EGRESS_FIELDS = ['to', 'ports']
@@ -33,7 +33,7 @@ const POLICY_TYPES: readonly PolicyType[] = ['Ingress', 'Egress']
 /** Reads the spec of a policy whose metadata is already read; `namespace` is the effective one. */
 export function readNetworkPolicy(r: ObjectReader, obj: PlainMap, meta: ObjectMeta, namespace: string): NetworkPolicy {
   const specPath: FieldPath = ['spec']
-  r.unknownFields(obj, [], OBJECT_FIELDS)
+  r.unknownFields(obj, [], r.rules.networkPolicyStatus ? [...OBJECT_FIELDS, 'status'] : OBJECT_FIELDS)
   const spec = r.map(obj.spec, specPath) ?? {}
   r.unknownFields(spec, specPath, SPEC_FIELDS)
   if (spec.podSelector === undefined || spec.podSelector === null) {
@@ -202,8 +202,8 @@ function readIpBlock(r: ObjectReader, raw: unknown, path: FieldPath): IPBlock | 
     if (map.cidr === undefined || map.cidr === null || map.cidr === '') r.required([...path, 'cidr'])
     return undefined
   }
-  const cidr = checkCidr(r, cidrText, [...path, 'cidr'])
-  if (!cidr) return undefined
+  const block = checkCidr(r, cidrText, [...path, 'cidr'])
+  if (!block) return undefined
   const except: string[] = []
   exceptList.forEach((rawExcept, i) => {
     const exceptPath = [...path, 'except', i]
@@ -214,48 +214,86 @@ function readIpBlock(r: ObjectReader, raw: unknown, path: FieldPath): IPBlock | 
     }
     const e = checkCidr(r, text, exceptPath)
     if (!e) return
-    if (!(cidrContains(cidr, e) && e.prefix > cidr.prefix)) r.invalid(exceptPath, text, 'must be a strict subset of `cidr`')
-    except.push(text)
+    if (!(cidrContains(block.cidr, e.cidr) && e.cidr.prefix > block.cidr.prefix)) r.invalid(exceptPath, text, 'must be a strict subset of `cidr`')
+    except.push(e.text)
   })
-  return { cidr: cidrText, except }
+  return { cidr: block.text, except }
 }
 
 /**
- * The API server's strict CIDR check (`StrictIPCIDRValidation`): leading zeros and IPv4-mapped
- * IPv6 are errors. Host bits beyond the prefix are accepted with the API server's warning, since
- * the legacy rule for this field still admits them; they are ignored when matching.
+ * The API server's CIDR check for this (legacy) field. With strict validation (the
+ * StrictIPCIDRValidation feature gate, on by default from Kubernetes 1.36; see kube-version.ts)
+ * leading zeros, an IPv4-mapped IPv6 address and bits set beyond the prefix length are errors;
+ * before, each is accepted with the API server's warning, read as Go's sloppy parser reads it
+ * (leading zeros decimal, `::ffff:a.b.c.d/n` as the IPv4 prefix `a.b.c.d/(n-96)`, host bits
+ * ignored). `text` is what netpol keeps: as written, or the standard form of a sloppy value.
  */
-function checkCidr(r: ObjectReader, text: string, path: FieldPath): Cidr | undefined {
-  const parsed = parseCidr(text)
+function checkCidr(r: ObjectReader, text: string, path: FieldPath): { cidr: Cidr; text: string } | undefined {
+  const strict = r.rules.strictCidr
+  let parsed = parseCidr(text)
+  let standard = text
+  let sloppy = false
   if (!parsed.ok) {
-    r.invalid(path, text, sloppyParses(text) ? 'must not have leading 0s in IP or prefix length' : CIDR_EXAMPLE)
-    return undefined
+    const fixed = withoutLeadingZeros(text)
+    if (fixed === undefined) {
+      r.invalid(path, text, CIDR_EXAMPLE)
+      return undefined
+    }
+    parsed = parseCidr(fixed)
+    if (!parsed.ok) return undefined // withoutLeadingZeros only returns what parses
+    if (strict) r.invalid(path, text, 'must not have leading 0s in IP or prefix length')
+    standard = fixed
+    sloppy = true
   }
-  const cidr = parsed.cidr
-  const addrText = text.slice(0, text.lastIndexOf('/'))
-  const addr = parseIp(addrText)
-  if (cidr.family === 6 && addr && addr.value >> 32n === 0xffffn) {
-    r.invalid(path, text, 'must not have an IPv4-mapped IPv6 address')
-    return undefined
+  // As in the API server, a value its sloppy parser reads is still checked against `cidr` and the
+  // excepts after a strict error, so every error is reported at once.
+  let cidr = parsed.cidr
+  const addr = parseIp(standard.slice(0, standard.lastIndexOf('/')))
+  if (!addr) return undefined // parseCidr took it, so it has an address
+  let full: IpAddress = addr
+  const mapped = cidr.family === 6 && addr.value >> 32n === 0xffffn
+  if (mapped) {
+    sloppy = true
+    // Go's net.IPNet matches IPv4 addresses against such a prefix as the IPv4 one it ends in.
+    if (cidr.prefix >= 96) {
+      full = { family: 4, value: addr.value & 0xffffffffn }
+      const prefix = cidr.prefix - 96
+      cidr = { family: 4, base: full.value & ~((1n << BigInt(32 - prefix)) - 1n), prefix }
+    }
   }
-  if (addr && addr.value !== cidr.base) {
-    const single = `${formatIp(addr)}/${cidr.family === 4 ? 32 : 128}`
+  const hostBits = full.value !== cidr.base
+  if (strict) {
+    // One error per value, in the API server's order (leading zeros were reported above).
+    if (standard !== text) return { cidr, text: formatCidr(cidr) }
+    if (mapped) r.invalid(path, text, 'must not have an IPv4-mapped IPv6 address')
+    else if (hostBits) r.invalid(path, text, 'must not have bits set beyond the prefix length')
+    if (mapped || hostBits) return { cidr, text: formatCidr(cidr) }
+  } else if (hostBits) {
+    const single = `${formatIp(full)}/${full.family === 4 ? 32 : 128}`
     r.warn(path, `CIDR value ${JSON.stringify(text)} is ambiguous in this context (should be ${JSON.stringify(formatCidr(cidr))} or ${JSON.stringify(single)}?)`)
-  } else if (addr && cidr.family === 6 && `${formatIp(addr)}/${cidr.prefix}` !== text) {
+  }
+  if (sloppy) {
+    r.warn(path, `non-standard CIDR value ${JSON.stringify(text)} will be considered invalid in a future Kubernetes release: use ${JSON.stringify(formatCidr(cidr))}`)
+    return { cidr, text: formatCidr(cidr) }
+  }
+  if (!hostBits && cidr.family === 6 && `${formatIp(addr)}/${cidr.prefix}` !== text) {
     r.warn(path, `IPv6 CIDR value ${JSON.stringify(text)} should be in RFC 5952 canonical format (${JSON.stringify(`${formatIp(addr)}/${cidr.prefix}`)})`)
   }
-  return cidr
+  return { cidr, text }
 }
 
-/** Whether Go's sloppy parser (which tolerates leading zeros in IPv4 octets and the prefix length) would take it. */
-function sloppyParses(text: string): boolean {
+/**
+ * The text with leading zeros dropped from IPv4 octets and the prefix length, when that is what
+ * made it unparsable (Go's sloppy parser reads such octets as decimal); undefined otherwise.
+ */
+function withoutLeadingZeros(text: string): string | undefined {
   const slash = text.lastIndexOf('/')
-  if (slash < 0) return false
+  if (slash < 0) return undefined
   const strip = (s: string): string => s.replace(/^0+(?=\d)/, '')
   const addr = text.slice(0, slash)
   const fixedAddr = addr.includes(':')
     ? addr.replace(/(\d+)\.(\d+)\.(\d+)\.(\d+)$/, (_m, a: string, b: string, c: string, d: string) => [a, b, c, d].map(strip).join('.'))
     : addr.split('.').map(strip).join('.')
   const fixed = `${fixedAddr}/${strip(text.slice(slash + 1))}`
-  return fixed !== text && parseCidr(fixed).ok
+  return fixed !== text && parseCidr(fixed).ok ? fixed : undefined
 }

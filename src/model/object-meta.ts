@@ -4,7 +4,7 @@
  */
 import type { FieldPath } from './field-path.js'
 import { readLabels } from './labels.js'
-import { dns1123LabelErrors, dns1123SubdomainErrors } from './name-validation.js'
+import { dns1123LabelErrors, dns1123SubdomainErrors, qualifiedNameErrors } from './name-validation.js'
 import type { ObjectReader, PlainMap } from './object-reader.js'
 import type { Labels } from './types.js'
 
@@ -17,6 +17,31 @@ export interface ObjectMeta {
 }
 
 export type NameRule = 'subdomain' | 'label'
+
+/** ObjectMeta's fields: strict decoding rejects any other (`metadata.namspace` must not quietly mean `default`). */
+const OBJECT_META_FIELDS = [
+  'name',
+  'generateName',
+  'namespace',
+  'selfLink',
+  'uid',
+  'resourceVersion',
+  'generation',
+  'creationTimestamp',
+  'deletionTimestamp',
+  'deletionGracePeriodSeconds',
+  'labels',
+  'annotations',
+  'ownerReferences',
+  'finalizers',
+  'managedFields',
+]
+
+/** apimachinery's TotalAnnotationSizeLimitB: keys and values together, in bytes. */
+export const MAX_ANNOTATIONS_BYTES = 256 * 1024
+
+/** Finalizers that need no domain prefix (core's standard finalizer names). */
+const STANDARD_FINALIZERS = ['kubernetes', 'orphan', 'foregroundDeletion']
 
 export function readObjectMeta(r: ObjectReader, obj: PlainMap, nameRule: NameRule, path: FieldPath = ['metadata']): ObjectMeta {
   const meta = r.map(obj.metadata, path) ?? {}
@@ -38,7 +63,51 @@ export function readObjectMeta(r: ObjectReader, obj: PlainMap, nameRule: NameRul
     for (const msg of dns1123LabelErrors(namespace)) r.invalid(nsPath, namespace, msg)
   }
   const labels = readLabels(r, meta.labels, [...path, 'labels'])
+  r.unknownFields(meta, path, OBJECT_META_FIELDS)
+  checkAnnotations(r, meta.annotations, [...path, 'annotations'])
+  checkFinalizers(r, meta.finalizers, [...path, 'finalizers'])
   return { name, ...(namespace ? { namespace } : {}), labels }
+}
+
+/**
+ * `ValidateAnnotations`: every key a qualified name (compared in lower case), reported at
+ * `metadata.annotations` with the key as the value; keys and values together at most 256 KiB.
+ */
+function checkAnnotations(r: ObjectReader, value: unknown, path: FieldPath): void {
+  const map = r.map(value, path)
+  if (!map) return
+  let bytes = 0
+  for (const [key, raw] of Object.entries(map)) {
+    const keyPath = [...path, key]
+    // JSON null decodes to the empty string in a map[string]string.
+    const v = raw === null ? '' : r.string(raw, keyPath)
+    for (const msg of qualifiedNameErrors(key.toLowerCase())) r.invalid(path, key, msg, keyPath)
+    bytes += Buffer.byteLength(key) + (v === undefined ? 0 : Buffer.byteLength(v))
+  }
+  if (bytes > MAX_ANNOTATIONS_BYTES) r.error(path, `Too long: may not be more than ${MAX_ANNOTATIONS_BYTES} bytes`)
+}
+
+/**
+ * `ValidateFinalizers` and core's `validateKubeFinalizerName`: each name a qualified name
+ * (reported at `metadata.finalizers`), one without a `/` only if standard (at its index), and not
+ * both `orphan` and `foregroundDeletion`.
+ */
+function checkFinalizers(r: ObjectReader, value: unknown, path: FieldPath): void {
+  const list = r.list(value, path)
+  if (!list) return
+  const names: string[] = []
+  list.forEach((raw, i) => {
+    const name = r.string(raw, [...path, i])
+    if (name === undefined) return
+    names.push(name)
+    for (const msg of qualifiedNameErrors(name)) r.invalid(path, name, msg, [...path, i])
+  })
+  if (names.includes('orphan') && names.includes('foregroundDeletion')) {
+    r.invalid(path, names, 'finalizer orphan and foregroundDeletion cannot be both set')
+  }
+  names.forEach((name, i) => {
+    if (!name.includes('/') && !STANDARD_FINALIZERS.includes(name)) r.invalid([...path, i], name, 'name is neither a standard finalizer name nor is it fully qualified')
+  })
 }
 
 /** The labels of a pod template (`spec.template.metadata.labels`); its name and namespace are ignored as the API server ignores them. */

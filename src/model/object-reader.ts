@@ -8,6 +8,7 @@ import type { Diagnostic } from './diagnostic.js'
 import { formatFieldPath, type FieldPath } from './field-path.js'
 import type { ManifestDocument } from './yaml-documents.js'
 import { editDistance } from './edit-distance.js'
+import { DEFAULT_VALIDATION_RULES, type ValidationRules } from './kube-version.js'
 
 export type PlainMap = Readonly<Record<string, unknown>>
 
@@ -54,6 +55,8 @@ export class ObjectReader {
   constructor(
     readonly doc: ManifestDocument,
     readonly base: FieldPath,
+    /** The rules that changed between Kubernetes releases (`--kube-version`); the newest by default. */
+    readonly rules: ValidationRules = DEFAULT_VALIDATION_RULES,
   ) {}
 
   /** Names the object (`Kind "ns/name"`) in this and every earlier diagnostic about it. */

@@ -181,7 +181,7 @@ describe('reading files, pipes and stdin', () => {
 
 describe('the full YAML reader is bounded', () => {
   it('a file over 16 MiB outside the fast paths is refused with the line (the full reader would need gigabytes); within them it is read', () => {
-    const padding = `a: "${'x'.repeat(17 * 1024 * 1024)}"\n`
+    const padding = `status:\n  message: "${'x'.repeat(17 * 1024 * 1024)}"\n`
     const plain = `${pod('p')}${padding}`
     expect(loadManifestText(plain, { file: 'big.yaml' }).state.pods.map((p) => p.name)).toEqual(['p'])
     const anchored = `${pod('p')}  labels: &l {a: b}\n${padding}`

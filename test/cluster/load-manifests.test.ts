@@ -80,7 +80,7 @@ describe('loadManifestText', () => {
       { file: 's.yaml', line: 13, apiVersion: 'crd.projectcalico.org/v1', kind: 'NetworkPolicy', name: 'calico' },
     ])
     expect(r.warnings.map((w) => `${w.line} ${w.message}`)).toEqual([
-      '13 NetworkPolicy of apiVersion "crd.projectcalico.org/v1" is not read: netpol models networking.k8s.io/v1 only',
+      '13 NetworkPolicy of apiVersion "crd.projectcalico.org/v1" is not read: netpol models networking.k8s.io/v1 (and the same schema as extensions/v1beta1) only',
     ])
     expect(r.state).toEqual({ namespaces: [], pods: [], policies: [] })
   })

@@ -53,7 +53,7 @@ describe('a malformed manifest set', () => {
       'policies.yaml:45 NetworkPolicy "prod/Bad_Name" spec.ingress[0].ports[5].port: Invalid value: "80": must contain at least one letter (a-z)',
       'policies.yaml:46 NetworkPolicy "prod/Bad_Name" spec.ingress[0].ports[6].endPort: Invalid value: 90: may not be specified when `port` is not s',
       'policies.yaml:47 NetworkPolicy "prod/Bad_Name" spec.ingress[0].ports[7].port: Invalid value: "thisnameiswaytoolong": must be no more than ',
-      'policies.yaml:52 NetworkPolicy "prod/Bad_Name" spec.egress[0].to[0].ipBlock.except[0]: Invalid value: "fd00::/7": must be a strict subset of `cidr`',
+      'policies.yaml:52 NetworkPolicy "prod/Bad_Name" spec.egress[0].to[0].ipBlock.except[0]: Invalid value: "fc00::/7": must be a strict subset of `cidr`',
       'policies.yaml:52 NetworkPolicy "prod/Bad_Name" spec.egress[0].to[0].ipBlock.except[1]: Invalid value: "10.0.0.0/16": must be a strict subset of `ci',
       'policies.yaml:55 NetworkPolicy "prod/Bad_Name" spec.egress[0].ports[0].protocol: Unsupported value: "tcp": supported values: "SCTP", "TCP", "',
       'policies.yaml:56 NetworkPolicy "prod/Bad_Name" spec.egress[1].form: Unknown field: strict decoding error: unknown field "spec.eg',

@@ -3,6 +3,7 @@ import { loadManifestText } from '../../src/cluster/load-manifests.js'
 import type { Diagnostic } from '../../src/model/diagnostic.js'
 import { inputDiagnostics } from './input-diagnostics.js'
 import type { NetworkPolicy } from '../../src/model/types.js'
+import { formatKubeVersion, NEWEST_KUBE_VERSION, parseKubeVersion, validationRules, type ValidationRules } from '../../src/model/kube-version.js'
 
 /** A policy `np` in namespace `prod` with the given spec body (YAML, already indented by 2). */
 function manifest(spec: string): string {
@@ -168,20 +169,22 @@ describe('NetworkPolicy validation (the API server rules)', () => {
       'spec.egress[0].to[2].ipBlock.cidr: Invalid value: "::ffff:10.0.0.0/104": must not have an IPv4-mapped IPv6 address',
     ])
   })
-  it('host bits beyond the prefix are accepted with the API server warning', () => {
-    const r = loadManifestText(manifest('  podSelector: {}\n  egress:\n    - to:\n        - ipBlock: {cidr: 10.0.0.1/8}\n'), { file: 'np.yaml' })
-    expect(r.state.policies[0].egress[0].to[0].ipBlock?.cidr).toBe('10.0.0.1/8')
-    expect(r.warnings.map((w) => w.message)).toEqual(['CIDR value "10.0.0.1/8" is ambiguous in this context (should be "10.0.0.0/8" or "10.0.0.1/32"?)'])
+  it('host bits beyond the prefix are an error (strict validation, Kubernetes 1.36+), and the excepts are still checked', () => {
+    expect(errorsOf('  egress:\n    - to:\n        - ipBlock: {cidr: 10.0.0.1/8, except: [11.0.0.0/16, 10.1.0.1/16]}\n')).toEqual([
+      'spec.egress[0].to[0].ipBlock.cidr: Invalid value: "10.0.0.1/8": must not have bits set beyond the prefix length',
+      'spec.egress[0].to[0].ipBlock.except[0]: Invalid value: "11.0.0.0/16": must be a strict subset of `cidr`',
+      'spec.egress[0].to[0].ipBlock.except[1]: Invalid value: "10.1.0.1/16": must not have bits set beyond the prefix length',
+    ])
   })
   it('each except must be a valid CIDR strictly inside cidr, of the same family', () => {
     expect(
       errorsOf(
-        '  ingress:\n    - from:\n        - ipBlock:\n            cidr: 10.0.0.0/8\n            except: [10.1.0.0/16, 10.0.0.0/8, 11.0.0.0/16, 9.0.0.0/7, "fd00::/16", bad]\n        - ipBlock:\n            cidr: "2001:db8::/32"\n            except: ["2001:db8:1::/48", "2001:db9::/48", 10.0.0.0/8]\n',
+        '  ingress:\n    - from:\n        - ipBlock:\n            cidr: 10.0.0.0/8\n            except: [10.1.0.0/16, 10.0.0.0/8, 11.0.0.0/16, 8.0.0.0/7, "fd00::/16", bad]\n        - ipBlock:\n            cidr: "2001:db8::/32"\n            except: ["2001:db8:1::/48", "2001:db9::/48", 10.0.0.0/8]\n',
       ),
     ).toEqual([
       'spec.ingress[0].from[0].ipBlock.except[1]: Invalid value: "10.0.0.0/8": must be a strict subset of `cidr`',
       'spec.ingress[0].from[0].ipBlock.except[2]: Invalid value: "11.0.0.0/16": must be a strict subset of `cidr`',
-      'spec.ingress[0].from[0].ipBlock.except[3]: Invalid value: "9.0.0.0/7": must be a strict subset of `cidr`',
+      'spec.ingress[0].from[0].ipBlock.except[3]: Invalid value: "8.0.0.0/7": must be a strict subset of `cidr`',
       'spec.ingress[0].from[0].ipBlock.except[4]: Invalid value: "fd00::/16": must be a strict subset of `cidr`',
       'spec.ingress[0].from[0].ipBlock.except[5]: Invalid value: "bad": must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)',
       'spec.ingress[0].from[1].ipBlock.except[1]: Invalid value: "2001:db9::/48": must be a strict subset of `cidr`',
@@ -230,5 +233,62 @@ describe('NetworkPolicy CIDR warnings', () => {
     expect(r.warnings.map((w) => `${w.field}: ${w.message}`)).toEqual([
       'spec.egress[0].to[0].ipBlock.cidr: IPv6 CIDR value "FD00:0:0::/8" should be in RFC 5952 canonical format ("fd00::/8")',
     ])
+  })
+})
+
+describe('CIDR rules by Kubernetes release (--kube-version)', () => {
+  const rulesOf = (v: string): ValidationRules => {
+    const parsed = parseKubeVersion(v)
+    if (!parsed.ok) throw new Error(parsed.error)
+    return validationRules(parsed.version)
+  }
+  const load = (cidr: string, kubeVersion: string) =>
+    loadManifestText(manifest(`  podSelector: {}\n  egress:\n    - to:\n        - ipBlock: {cidr: "${cidr}"}\n`), { file: 'np.yaml', rules: rulesOf(kubeVersion) })
+  const errorsAt = (cidr: string, kubeVersion: string): string[] =>
+    inputDiagnostics(() => load(cidr, kubeVersion)).map((d) => d.message)
+  const cases: { cidr: string; strict: string; lenient: { cidr: string; warnings: string[] } }[] = [
+    {
+      cidr: '192.168.1.5/24',
+      strict: 'Invalid value: "192.168.1.5/24": must not have bits set beyond the prefix length',
+      lenient: { cidr: '192.168.1.5/24', warnings: ['CIDR value "192.168.1.5/24" is ambiguous in this context (should be "192.168.1.0/24" or "192.168.1.5/32"?)'] },
+    },
+    {
+      cidr: '010.000.0.0/8',
+      strict: 'Invalid value: "010.000.0.0/8": must not have leading 0s in IP or prefix length',
+      lenient: { cidr: '10.0.0.0/8', warnings: ['non-standard CIDR value "010.000.0.0/8" will be considered invalid in a future Kubernetes release: use "10.0.0.0/8"'] },
+    },
+    {
+      cidr: '10.0.0.0/08',
+      strict: 'Invalid value: "10.0.0.0/08": must not have leading 0s in IP or prefix length',
+      lenient: { cidr: '10.0.0.0/8', warnings: ['non-standard CIDR value "10.0.0.0/08" will be considered invalid in a future Kubernetes release: use "10.0.0.0/8"'] },
+    },
+    {
+      cidr: '::ffff:10.0.0.0/104',
+      strict: 'Invalid value: "::ffff:10.0.0.0/104": must not have an IPv4-mapped IPv6 address',
+      lenient: { cidr: '10.0.0.0/8', warnings: ['non-standard CIDR value "::ffff:10.0.0.0/104" will be considered invalid in a future Kubernetes release: use "10.0.0.0/8"'] },
+    },
+  ]
+  for (const c of cases) {
+    it(`${c.cidr}: an error from 1.36 (the default, ${formatKubeVersion(NEWEST_KUBE_VERSION)}), accepted with the API server's warning before`, () => {
+      expect(errorsAt(c.cidr, formatKubeVersion(NEWEST_KUBE_VERSION))).toEqual([c.strict])
+      expect(errorsAt(c.cidr, '1.36')).toEqual([c.strict])
+      expect(inputDiagnostics(() => loadManifestText(manifest(`  podSelector: {}\n  egress:\n    - to:\n        - ipBlock: {cidr: "${c.cidr}"}\n`), { file: 'np.yaml' })).map((d) => d.message)).toEqual([c.strict])
+      for (const old of ['1.35', '1.33', '1.20']) {
+        const r = load(c.cidr, old)
+        expect(r.state.policies[0].egress[0].to[0].ipBlock?.cidr).toBe(c.lenient.cidr)
+        expect(r.warnings.map((w) => w.message)).toEqual(c.lenient.warnings)
+      }
+    })
+  }
+  it('a canonical CIDR is valid in every release', () => {
+    for (const v of ['1.20', '1.35', '1.36', '1.37']) expect(load('10.0.0.0/8', v).warnings).toEqual([])
+  })
+  it('kube versions are MAJOR.MINOR, optionally with v and a patch level, within what netpol knows', () => {
+    expect(parseKubeVersion('v1.35.2')).toEqual({ ok: true, version: { major: 1, minor: 35 } })
+    expect(parseKubeVersion('1.40')).toEqual({ ok: true, version: { major: 1, minor: 40 } })
+    expect(parseKubeVersion('1.x').ok).toBe(false)
+    expect(parseKubeVersion('2.0').ok).toBe(false)
+    expect(parseKubeVersion('1.5').ok).toBe(false)
+    expect(parseKubeVersion('').ok).toBe(false)
   })
 })

@@ -59,7 +59,7 @@ Live cluster: with one PATH, the live state of your kubeconfig is BEFORE and PAT
     .action(async (first: string, second: string | undefined, flags: DiffFlags & StateSourceFlags) => {
       // One PATH: the live cluster is BEFORE, the PATH is the change about to be applied.
       const before = second === undefined ? await loadStateSource([], flags, ctx.io) : await loadStateSource([first], flags, ctx.io)
-      const after = await loadInput([second ?? first], ctx.io, { namespace: flags.namespace, verbose: flags.verbose, podCidr: flags.podCidr, maxPods: flags.maxPods, maxFileSize: flags.maxFileSize })
+      const after = await loadInput([second ?? first], ctx.io, { namespace: flags.namespace, verbose: flags.verbose, podCidr: flags.podCidr, maxPods: flags.maxPods, maxFileSize: flags.maxFileSize, kubeVersion: flags.kubeVersion })
       const result = diffConnectivity(
         { state: before.state, evaluator: createEngine(before.state) },
         { state: after.state, evaluator: createEngine(after.state) },

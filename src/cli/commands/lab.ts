@@ -9,7 +9,7 @@ import { Option, type Command } from 'commander'
 import type { CliContext, RegisterCommand } from '../main.js'
 import { useColour } from '../io.js'
 import { UsageError } from '../../model/errors.js'
-import { checkPodCidr, inputLimits, loadInput, MAX_FILE_SIZE_DESCRIPTION, POD_CIDR_DESCRIPTION, POD_CIDR_FLAGS } from '../load-input.js'
+import { checkPodCidr, inputLimits, loadInput, KUBE_VERSION_DESCRIPTION, KUBE_VERSION_FLAGS, MAX_FILE_SIZE_DESCRIPTION, POD_CIDR_DESCRIPTION, POD_CIDR_FLAGS } from '../load-input.js'
 import { parsePortSpec } from '../../analyze/matrix.js'
 import { renderMatrixTable } from '../../render/table.js'
 import { renderJson } from '../../render/json.js'
@@ -72,6 +72,7 @@ function addManifestOptions(command: Command): Command {
     .option(POD_CIDR_FLAGS, POD_CIDR_DESCRIPTION)
     .option('--max-pods <n>', LAB_MAX_PODS_DESCRIPTION)
     .option('--max-file-size <size>', MAX_FILE_SIZE_DESCRIPTION)
+    .option(KUBE_VERSION_FLAGS, KUBE_VERSION_DESCRIPTION)
 }
 
 function renderStatus(s: LabStatus): string {
@@ -136,14 +137,14 @@ Examples:
   sudo ./bin/netpol lab up examples/three-tier
   sudo ./bin/netpol lab up manifests/ --name staging --nodes 3`,
     )
-    .action(async (paths: string[], flags: { name?: string; nodes: string; namespace?: string; podCidr?: string; maxPods?: string; maxFileSize?: string }) => {
+    .action(async (paths: string[], flags: { name?: string; nodes: string; namespace?: string; podCidr?: string; maxPods?: string; maxFileSize?: string; kubeVersion?: string }) => {
       const name = labName(flags, ctx)
       const nodeCount = Number(flags.nodes)
       if (!Number.isInteger(nodeCount)) throw new UsageError(`invalid --nodes "${flags.nodes}": expected a number from 2 to 16`)
       checkPodCidr(flags.podCidr)
       const { maxPods } = inputLimits({ ...flags, maxPods: flags.maxPods ?? String(DEFAULT_LAB_MAX_PODS) })
       await checkLabEnvironment()
-      const { state } = await loadInput(paths, ctx.io, { namespace: flags.namespace, podCidr: flags.podCidr, maxPods: String(maxPods), maxFileSize: flags.maxFileSize })
+      const { state } = await loadInput(paths, ctx.io, { namespace: flags.namespace, podCidr: flags.podCidr, maxPods: String(maxPods), maxFileSize: flags.maxFileSize, kubeVersion: flags.kubeVersion })
       refuseUnenforcedKinds(state, 'the lab')
       checkLabPodCount(state, maxPods)
       const lc = labContext(ctx)
@@ -174,13 +175,13 @@ Examples:
   sudo ./bin/netpol lab apply deny-all.yaml
   sudo ./bin/netpol lab apply examples/three-tier --prune`,
     )
-    .action(async (paths: string[], flags: { name?: string; prune?: boolean; namespace?: string; podCidr?: string; maxPods?: string; maxFileSize?: string }) => {
+    .action(async (paths: string[], flags: { name?: string; prune?: boolean; namespace?: string; podCidr?: string; maxPods?: string; maxFileSize?: string; kubeVersion?: string }) => {
       const name = labName(flags, ctx)
       const podCidr = checkPodCidr(flags.podCidr)
       const { maxPods } = inputLimits({ ...flags, maxPods: flags.maxPods ?? String(DEFAULT_LAB_MAX_PODS) })
       await checkLabEnvironment()
       // Addresses are assumed after merging with the running lab (labApply), not here.
-      const { state } = await loadInput(paths, ctx.io, { namespace: flags.namespace, podCidr: 'none', maxPods: String(maxPods), maxFileSize: flags.maxFileSize })
+      const { state } = await loadInput(paths, ctx.io, { namespace: flags.namespace, podCidr: 'none', maxPods: String(maxPods), maxFileSize: flags.maxFileSize, kubeVersion: flags.kubeVersion })
       refuseUnenforcedKinds(state, 'the lab')
       const lc = labContext(ctx)
       const r = await interruptible(ctx, () =>
