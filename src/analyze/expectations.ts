@@ -125,7 +125,7 @@ function resolveAll(state: ClusterState, text: string): Endpoint[] {
 /** One line of "why" from a verdict: the summary and, per side that decides, the policies and rules. */
 function verdictReason(state: ClusterState, verdict: Verdict): string {
   const e = explainVerdict(state, verdict)
-  if (e.loopback) return e.summary
+  if (e.loopback || e.fromNode) return e.summary
   if (e.outcome !== undefined) {
     // With ClusterNetworkPolicies: per side, the layer that decided and how.
     const sides = [e.egress, e.ingress]

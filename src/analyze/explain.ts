@@ -263,6 +263,8 @@ export interface Explanation {
   /** Only with ClusterNetworkPolicies: allowed, denied, undefined or unknown (see docs/semantics.md). */
   readonly outcome?: Outcome
   readonly loopback: boolean
+  /** The source is the destination's own node (a hostNetwork pod on its node): allowed whatever the policies say. */
+  readonly fromNode: boolean
   readonly summary: string
   readonly egress: SideExplanation
   readonly ingress: SideExplanation
@@ -276,8 +278,11 @@ export function explainVerdict(state: ClusterState, verdict: Verdict): Explanati
   const ingress = explainSide(state, verdict.ingress, traffic.to, traffic.from)
   const portText = `${traffic.port}/${traffic.protocol}`
   let summary: string
+  const node = traffic.from.kind === 'pod' ? traffic.from.pod.nodeName : undefined
   if (verdict.loopback) summary = `${from} connecting to itself on ${portText} is allowed: traffic to itself never leaves the pod, so policies do not filter it`
-  else if (verdict.allowed) summary = `${from} -> ${to} on ${portText} is allowed: the egress of the source and the ingress of the destination both allow it`
+  else if (verdict.fromNode) {
+    summary = `${from} -> ${to} on ${portText} is allowed: ${from} uses hostNetwork on node ${node}, where ${to} runs, and traffic from a pod's own node is always allowed`
+  } else if (verdict.allowed) summary = `${from} -> ${to} on ${portText} is allowed: the egress of the source and the ingress of the destination both allow it`
   else if (verdict.outcome === 'undefined' || verdict.outcome === 'unknown') {
     const sides = [egress, ingress].filter((s) => s.tiers?.outcome === verdict.outcome).map((s) => `the ${s.direction.toLowerCase()} of ${s.endpoint}`)
     summary =
@@ -287,6 +292,13 @@ export function explainVerdict(state: ClusterState, verdict: Verdict): Explanati
   } else {
     const blocked = [!egress.allowed ? `the egress of ${from}` : '', !ingress.allowed ? `the ingress of ${to}` : ''].filter(Boolean).join(' and ')
     summary = `${from} -> ${to} on ${portText} is denied by ${blocked}`
+    if (traffic.from.kind === 'pod' && traffic.from.pod.hostNetwork && traffic.to.kind === 'pod' && !ingress.allowed) {
+      const toNode = traffic.to.pod.nodeName
+      summary +=
+        node === undefined || toNode === undefined
+          ? ` (unless both run on one node: traffic from a pod's own node is always allowed; netpol does not know ${node === undefined ? `the node of ${from}` : `the node of ${to}`} (spec.nodeName) and assumes different nodes)`
+          : ` (${from} uses hostNetwork on node ${node}, ${to} runs on ${toNode})`
+    }
   }
   return {
     from,
@@ -296,6 +308,7 @@ export function explainVerdict(state: ClusterState, verdict: Verdict): Explanati
     allowed: verdict.allowed,
     ...(verdict.outcome === undefined ? {} : { outcome: verdict.outcome }),
     loopback: verdict.loopback,
+    fromNode: verdict.fromNode,
     summary,
     egress,
     ingress,

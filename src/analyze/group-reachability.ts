@@ -343,6 +343,12 @@ function bulkReachability(engine: BulkEngine, groups: readonly GroupEnd[], range
     const ap = engine.allPairs(c.start, c.protocol)
     cells ??= identityCells(ap, groupOfPod)
     groupRowsForPort(ap, cells, G, reach)
+    // Pairs allowed only as traffic from the destination's own node (hostNetwork source).
+    for (const [i, j] of ap.nodeOnlyPairs()) {
+      const g1 = groupOfPod.get(qualifiedName(ap.pods[i]!))
+      const g2 = groupOfPod.get(qualifiedName(ap.pods[j]!))
+      if (g1 !== undefined && g2 !== undefined) reach[g1 * GW + (g2 >>> 5)] |= 1 << (g2 & 31)
+    }
     for (let g1 = 0; g1 < G; g1++) {
       const base = g1 * GW
       for (let w = 0; w < GW; w++) {

@@ -113,6 +113,8 @@ export function computeGroupedMatrix(evaluator: Evaluator, state: ClusterState, 
         if (self) allowed[base + g1 * P] -= n1
       }
     }
+    // Pairs allowed only as traffic from the destination's own node (hostNetwork source).
+    for (const [i, j] of ap.nodeOnlyPairs()) allowed[groupOfPod[i] * G * P + groupOfPod[j] * P + p]++
   })
   const count = G * G * P
   const at = (i: number): GroupedConnection => {

@@ -52,6 +52,12 @@ export interface AllPairsResult {
   readonly allowedPodPairs: number
   /** pods.length²: every ordered pod pair, including each pod to itself. */
   readonly totalPodPairs: number
+  /**
+   * Pod pairs (indexes into `pods`) allowed only because the source is the destination's own node
+   * (a hostNetwork pod on its node), which identity rows do not show: views built on identity
+   * rows add these.
+   */
+  nodeOnlyPairs(): readonly (readonly [from: number, to: number])[]
   /** Decision for state.pods[from] -> state.pods[to]; O(1). */
   isAllowedIndex(from: number, to: number): boolean
   /** Every ordered pod pair in state order (sources outer, destinations inner). */
@@ -271,17 +277,24 @@ export function computeAllPairs(index: EngineIndex, lists: ListIds, port: number
       // Each pod to itself is allowed even when its identity may not reach itself.
       if (!hasBit(row, s)) podPairs += n
     }
+    // A hostNetwork pod to a pod on its own node is allowed even when its identity may not reach the pod's.
+    for (const [i, local] of nodeLocal) {
+      const row = allowedRows[podIdentity[i]!]!
+      for (const j of local) if (!hasBit(row, podIdentity[j]!)) podPairs++
+    }
     counts = { identityPairs, podPairs }
     return counts
   }
 
   const pods = index.state.pods
   const podIdentity = index.ids.podIdentity
-  const isAllowedIndex = (from: number, to: number): boolean => from === to || hasBit(allowedRows[podIdentity[from]!]!, podIdentity[to]!)
+  const nodeLocal = nodeLocalPods(pods)
+  const fromNode = (i: number, j: number): boolean => nodeLocal.get(i)?.has(j) === true
+  const isAllowedIndex = (from: number, to: number): boolean => from === to || hasBit(allowedRows[podIdentity[from]!]!, podIdentity[to]!) || fromNode(from, to)
   const forEachPodPair = (f: (from: Pod, to: Pod, allowed: boolean) => void): void => {
     for (let i = 0; i < pods.length; i++) {
       const row = allowedRows[podIdentity[i]!]!
-      for (let j = 0; j < pods.length; j++) f(pods[i]!, pods[j]!, i === j || hasBit(row, podIdentity[j]!))
+      for (let j = 0; j < pods.length; j++) f(pods[i]!, pods[j]!, i === j || hasBit(row, podIdentity[j]!) || fromNode(i, j))
     }
   }
   const identityOutcome = (s: number, d: number): Outcome => {
@@ -310,10 +323,18 @@ export function computeAllPairs(index: EngineIndex, lists: ListIds, port: number
     totalPodPairs: pods.length * pods.length,
     isAllowedIndex,
     forEachPodPair,
+    nodeOnlyPairs: () => {
+      const out: [number, number][] = []
+      for (const [i, local] of nodeLocal) {
+        const row = allowedRows[podIdentity[i]!]!
+        for (const j of local) if (!hasBit(row, podIdentity[j]!)) out.push([i, j])
+      }
+      return out
+    },
     *pairs() {
       for (let i = 0; i < pods.length; i++) {
         const row = allowedRows[podIdentity[i]!]!
-        for (let j = 0; j < pods.length; j++) yield { from: pods[i]!, to: pods[j]!, allowed: i === j || hasBit(row, podIdentity[j]!) }
+        for (let j = 0; j < pods.length; j++) yield { from: pods[i]!, to: pods[j]!, allowed: i === j || hasBit(row, podIdentity[j]!) || fromNode(i, j) }
       }
     },
   }
@@ -410,4 +431,25 @@ function rowsByTranspose(size: number, egressRows: readonly Bitset[], egressId: 
     rows[s] = r
   }
   return { rowOf: Int32Array.from(rows.keys()), rows }
+}
+
+/**
+ * Per hostNetwork pod with a known node (index in `pods`): the other pods on that node. Its
+ * connections to them come from their own node, which the API reference always allows (see
+ * `isFromLocalNode`); identities do not carry nodes, so this is applied per pod pair.
+ */
+function nodeLocalPods(pods: readonly Pod[]): Map<number, Set<number>> {
+  const byNode = new Map<string, number[]>()
+  pods.forEach((p, i) => {
+    if (p.nodeName !== undefined && !p.hostNetwork) {
+      const list = byNode.get(p.nodeName)
+      if (list) list.push(i)
+      else byNode.set(p.nodeName, [i])
+    }
+  })
+  const out = new Map<number, Set<number>>()
+  pods.forEach((p, i) => {
+    if (p.hostNetwork && p.nodeName !== undefined) out.set(i, new Set(byNode.get(p.nodeName) ?? []))
+  })
+  return out
 }

@@ -57,7 +57,7 @@ import { comparePolicies, policySelectsPod } from './isolation.js'
 import { describeEndpoint, describePeerMiss, ipBlockMatches, peerMatches } from './peer.js'
 import { matchesSelector, selectorKeys } from '../model/label-selector.js'
 import { describePortMiss } from './port.js'
-import { isLoopback, joinSides, noRulesDetail, referenceEvaluator, unenforced, unenforcedWithTiers } from './reference.js'
+import { isFromLocalNode, isLoopback, joinSides, noRulesDetail, referenceEvaluator, unenforced, unenforcedWithTiers } from './reference.js'
 import { compileTiers, compiledRuleHit, type CompiledClusterPolicy, type TierLists } from './cluster-policy-index.js'
 import { clusterPolicySelectsPod, evaluateTier, sideOutcome } from './cluster-policy.js'
 import type { ClusterNetworkPolicy } from '../model/cluster-network-policy-types.js'
@@ -298,7 +298,7 @@ function assemble(
 
   const isAllowed = (t: Traffic): boolean => {
     if (tiers !== undefined) return evaluate(t).allowed
-    if (isLoopback(t)) return true
+    if (isLoopback(t) || isFromLocalNode(t)) return true
     const from = identityOfEndpoint(t.from)
     const to = identityOfEndpoint(t.to)
     if (from === undefined || to === undefined) return reference().isAllowed(t)

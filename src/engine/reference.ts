@@ -34,6 +34,23 @@ import { describePortMiss, policyPortMatches } from './port.js'
 import { clusterPolicyRef, clusterRuleHit, clusterRules, combineOutcomes, evaluateTier, sideOutcome, tierPolicies } from './cluster-policy.js'
 import type { ClusterNetworkPolicyTier } from '../model/cluster-network-policy-types.js'
 
+/**
+ * The source is the destination pod's own node: a hostNetwork pod (it uses the node's network
+ * namespace and address) on the node the destination runs on. The API reference: ingress traffic
+ * "is allowed to a pod ... if the traffic source is the pod's local node". Both nodes must be known
+ * (`spec.nodeName`); when either is not, netpol assumes different nodes (docs/semantics.md).
+ */
+export function isFromLocalNode(t: Traffic): boolean {
+  return (
+    t.from.kind === 'pod' &&
+    t.to.kind === 'pod' &&
+    t.from.pod.hostNetwork &&
+    !t.to.pod.hostNetwork &&
+    t.from.pod.nodeName !== undefined &&
+    t.from.pod.nodeName === t.to.pod.nodeName
+  )
+}
+
 export function isLoopback(t: Traffic): boolean {
   return t.from.kind === 'pod' && t.to.kind === 'pod' && t.from.pod.namespace === t.to.pod.namespace && t.from.pod.name === t.to.pod.name
 }
@@ -100,11 +117,13 @@ export function unenforcedWithTiers(direction: PolicyType): DirectionVerdict {
 /** The connection verdict from its sides; `outcome` only when the state has ClusterNetworkPolicies. */
 export function joinSides(t: Traffic, egress: DirectionVerdict, ingress: DirectionVerdict): Verdict {
   const loopback = isLoopback(t)
+  // Like loopback, traffic from the destination's own node is never filtered (the data plane leaves it unfiltered too).
+  const fromNode = isFromLocalNode(t)
   if (egress.tiers === undefined || ingress.tiers === undefined) {
-    return { traffic: t, allowed: loopback || (egress.allowed && ingress.allowed), loopback, egress, ingress }
+    return { traffic: t, allowed: loopback || fromNode || (egress.allowed && ingress.allowed), loopback, fromNode, egress, ingress }
   }
-  const outcome = loopback ? 'allowed' : combineOutcomes(egress.tiers.outcome, ingress.tiers.outcome)
-  return { traffic: t, allowed: outcome === 'allowed', outcome, loopback, egress, ingress }
+  const outcome = loopback || fromNode ? 'allowed' : combineOutcomes(egress.tiers.outcome, ingress.tiers.outcome)
+  return { traffic: t, allowed: outcome === 'allowed', outcome, loopback, fromNode, egress, ingress }
 }
 
 export function referenceEvaluator(state: ClusterState): Evaluator {

@@ -152,6 +152,11 @@ export interface Verdict {
   readonly outcome?: Outcome
   /** A pod connecting to itself never leaves its network namespace: always allowed, never filtered. */
   readonly loopback: boolean
+  /**
+   * The source is the destination's own node (a hostNetwork pod on the node the destination pod
+   * runs on): always allowed, whatever the destination's ingress policies say.
+   */
+  readonly fromNode: boolean
   readonly egress: DirectionVerdict
   readonly ingress: DirectionVerdict
 }

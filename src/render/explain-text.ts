@@ -26,17 +26,18 @@ export function renderExplainText(e: Explanation, options: ExplainTextOptions = 
   lines.push(`  ${printable(e.summary)}`)
   for (const side of [e.egress, e.ingress]) {
     lines.push('')
-    lines.push(...renderSide(side, word, e.loopback))
+    lines.push(...renderSide(side, word, e.loopback ? 'loopback' : e.fromNode && side.direction === 'Ingress' ? "traffic from the pod's own node" : undefined))
   }
   return lines.join('\n') + '\n'
 }
 
-function renderSide(side: SideExplanation, word: (outcome: Outcome) => string, loopback: boolean): string[] {
+/** `exempt`: what the side's verdict is not applied to (loopback, traffic from the pod's own node), if anything. */
+function renderSide(side: SideExplanation, word: (outcome: Outcome) => string, exempt: string | undefined): string[] {
   const title = side.direction === 'Egress' ? `Egress of ${printable(side.endpoint)}` : `Ingress of ${printable(side.endpoint)}`
   const state = !side.enforced ? 'not enforced' : side.isolated ? 'isolated' : 'not isolated'
   const outcome = side.tiers?.outcome ?? (side.allowed ? 'allowed' : 'denied')
   const how = side.tiers ? `decided by ${side.tiers.decidedBy === 'default' ? 'the default (allow)' : side.tiers.decidedBy === 'NetworkPolicy' ? 'NetworkPolicy' : `the ${side.tiers.decidedBy} tier`}; ${state}` : state
-  const verdict = loopback ? `would be ${outcome} (${how}; not applied to loopback)` : `${word(outcome)} (${how})`
+  const verdict = exempt ? `would be ${outcome} (${how}; not applied to ${exempt})` : `${word(outcome)} (${how})`
   const lines = [`${title}: ${verdict}`]
   if (side.tiers === undefined) {
     lines.push(`  ${printable(side.summary)}`)

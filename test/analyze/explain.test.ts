@@ -136,6 +136,7 @@ describe('explainVerdict', () => {
       traffic: { from: { kind: 'pod', pod: web0 }, to: { kind: 'pod', pod: db }, port: 5432, protocol: 'TCP' },
       allowed: true,
       loopback: false,
+      fromNode: false,
       egress: open,
       ingress: {
         direction: 'Ingress',
@@ -164,6 +165,7 @@ describe('explainVerdict', () => {
       traffic: { from: { kind: 'ip', ip: '203.0.113.1' }, to: { kind: 'pod', pod: db }, port: 5432, protocol: 'TCP' },
       allowed: false,
       loopback: false,
+      fromNode: false,
       egress: { direction: 'Egress', enforced: false, isolated: false, policies: [], allowed: true },
       ingress: {
         direction: 'Ingress',

@@ -51,7 +51,7 @@ export function podYaml(
   labels: Record<string, string>,
   ips: readonly string[],
   ports: readonly PortSpecLike[],
-  options: { hostNetwork?: boolean } = {},
+  options: { hostNetwork?: boolean; nodeName?: string } = {},
 ): string {
   const l = Object.entries(labels)
   return [
@@ -63,6 +63,7 @@ export function podYaml(
     ...(l.length > 0 ? ['  labels:', ...l.map(([k, v]) => `    ${k}: ${JSON.stringify(v)}`)] : []),
     'spec:',
     ...(options.hostNetwork ? ['  hostNetwork: true'] : []),
+    ...(options.nodeName ? [`  nodeName: ${JSON.stringify(options.nodeName)}`] : []),
     '  containers:',
     '  - name: server',
     '    image: registry.k8s.io/e2e-test-images/agnhost:2.53',

@@ -623,6 +623,38 @@ spec:
     ],
   },
   {
+    // API reference, NetworkPolicySpec.ingress: traffic is allowed to a pod "if the traffic source is the pod's local node".
+    name: "traffic from a pod's own node (a hostNetwork pod on it) is always allowed; from another or an unknown node the policies decide",
+    manifests: documents(
+      namespaceYaml('nodes'),
+      podYaml('nodes', 'db', { app: 'db' }, ['10.7.0.1'], [TCP80], { nodeName: 'node-1' }),
+      podYaml('nodes', 'db-unscheduled', { app: 'db' }, ['10.7.0.2'], [TCP80]),
+      podYaml('nodes', 'agent-1', { app: 'agent' }, ['192.168.0.1'], [TCP80], { hostNetwork: true, nodeName: 'node-1' }),
+      podYaml('nodes', 'agent-2', { app: 'agent' }, ['192.168.0.2'], [TCP80], { hostNetwork: true, nodeName: 'node-2' }),
+      podYaml('nodes', 'agent-x', { app: 'agent' }, ['192.168.0.3'], [TCP80], { hostNetwork: true }),
+      podYaml('nodes', 'web', { app: 'web' }, ['10.7.0.3'], [TCP80], { nodeName: 'node-1' }),
+      `
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: deny-all, namespace: nodes}
+spec:
+  podSelector: {}
+  policyTypes: [Ingress, Egress]
+`,
+    ),
+    expect: [
+      e('nodes/agent-1', 'nodes/db', 80, 'TCP', true),
+      e('nodes/agent-1', 'nodes/db', 81, 'TCP', true),
+      e('nodes/agent-2', 'nodes/db', 80, 'TCP', false),
+      e('nodes/agent-x', 'nodes/db', 80, 'TCP', false),
+      e('nodes/agent-1', 'nodes/db-unscheduled', 80, 'TCP', false),
+      // Only ingress has the node exception; a pod's egress to its node is the policies' to decide.
+      e('nodes/web', 'nodes/agent-1', 80, 'TCP', false),
+      // A pod on the same node is no node.
+      e('nodes/web', 'nodes/db', 80, 'TCP', false),
+    ],
+  },
+  {
     name: 'external addresses are never isolated, only the pod side is enforced',
     manifests: twoNamespaces(`
 apiVersion: networking.k8s.io/v1

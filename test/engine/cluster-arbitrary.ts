@@ -124,6 +124,8 @@ export function clusterArbOf(limits: { minPods?: number; maxPods: number; maxPol
             ips: podIpsArb,
             containerPorts: fc.uniqueArray(containerPortArb, { maxLength: 3, selector: (p) => p.name ?? `#${p.containerPort}/${p.protocol}` }),
             hostNetwork: fc.integer({ min: 0, max: 7 }).map((n) => n === 0),
+            // 0: the node is unknown (no spec.nodeName); node traffic depends on the pods sharing one.
+            node: fc.integer({ min: 0, max: 2 }),
           }),
           { minLength: limits.minPods ?? 0, maxLength: limits.maxPods },
         ),
@@ -132,7 +134,7 @@ export function clusterArbOf(limits: { minPods?: number; maxPods: number; maxPol
     )
     .map(({ namespaces, pods, policies }) => ({
       namespaces,
-      pods: pods.map((p, i): Pod => ({ ...p, name: `p${i}`, source: src(100 + i) })),
+      pods: pods.map(({ node, ...p }, i): Pod => ({ ...p, ...(node > 0 ? { nodeName: `node-${node}` } : {}), name: `p${i}`, source: src(100 + i) })),
       policies,
     }))
 }

@@ -9,6 +9,7 @@ const denied: Explanation = {
   protocol: 'TCP',
   allowed: false,
   loopback: false,
+  fromNode: false,
   summary: 'prod/web-0 -> prod/db-0 on 5432/TCP is denied by the ingress of prod/db-0',
   egress: { direction: 'Egress', endpoint: 'prod/web-0', enforced: true, isolated: false, allowed: true, summary: 'not isolated', policies: [] },
   ingress: {
