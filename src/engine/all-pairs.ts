@@ -44,7 +44,7 @@ export interface AllPairsResult {
   /** Destinations of `s` whose outcome is `undefined` / `unknown` (empty sets without ClusterNetworkPolicies). */
   identityUndefinedRow(s: number): Bitset
   identityUnknownRow(s: number): Bitset
-  /** The outcome for state.pods[from] -> state.pods[to] (a pod to itself: allowed). */
+  /** The outcome for state.pods[from] -> state.pods[to] (a pod to itself, and from its own node: allowed). */
   outcomeIndex(from: number, to: number): Outcome
   /** Ordered identity pairs (s, d) that are allowed (counted on first read, like allowedPodPairs). */
   readonly allowedIdentityPairs: number
@@ -313,7 +313,7 @@ export function computeAllPairs(index: EngineIndex, lists: ListIds, port: number
     tiered: tiers !== undefined,
     identityUndefinedRow: (s) => undefinedRows?.[s] ?? none,
     identityUnknownRow: (s) => unknownRows?.[s] ?? none,
-    outcomeIndex: (from, to) => (from === to ? 'allowed' : identityOutcome(podIdentity[from]!, podIdentity[to]!)),
+    outcomeIndex: (from, to) => (from === to || fromNode(from, to) ? 'allowed' : identityOutcome(podIdentity[from]!, podIdentity[to]!)),
     get allowedIdentityPairs() {
       return countPairs().identityPairs
     },
