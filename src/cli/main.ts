@@ -68,6 +68,10 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO()): 
     await program.parseAsync([...argv], { from: 'user' })
     return ctx.exitCode
   } catch (err) {
+    // `lab exec web-0 curl -s ...`: the command's own options are not netpol's; say where they go.
+    if (err instanceof CommanderError && err.code === 'commander.unknownOption' && argv[0] === 'lab' && argv[1] === 'exec' && !argv.includes('--')) {
+      io.stderr('hint: the command to run and its options go after --: netpol lab exec POD -- curl -s ...\n')
+    }
     return reportError(err, io)
   }
 }

@@ -145,7 +145,9 @@ function readPort(r: ObjectReader, raw: unknown, path: FieldPath): NetworkPolicy
     }
   } else if (typeof port === 'string') {
     if (endPort !== undefined) r.invalid([...path, 'endPort'], endPort, 'may not be specified when `port` is non-numeric')
-    for (const msg of portNameErrors(port)) r.invalid([...path, 'port'], port, msg)
+    // `port: "6379"` is a name (IntOrString), and no valid one: the quotes are the mistake.
+    const quoted = /^[0-9]+$/.test(port) ? `; a quoted number is a port name: remove the quotes (port: ${port})` : ''
+    for (const msg of portNameErrors(port)) r.invalid([...path, 'port'], port, msg.startsWith('must contain at least one letter') ? `${msg}${quoted}` : msg)
   } else if (endPort !== undefined && (portValue === undefined || portValue === null)) {
     r.invalid([...path, 'endPort'], endPort, 'may not be specified when `port` is not specified')
   }

@@ -50,7 +50,7 @@ describe('a malformed manifest set', () => {
       'policies.yaml:42 NetworkPolicy "prod/Bad_Name" spec.ingress[0].ports[3].endPort: Invalid value: 79: must be greater than or equal to `port`',
       'policies.yaml:43 NetworkPolicy "prod/Bad_Name" spec.ingress[0].ports[4].port: Invalid value: "http-": must not begin or end with a hyphen',
       'policies.yaml:44 NetworkPolicy "prod/Bad_Name" spec.ingress[0].ports[4].endPort: Invalid value: 90: may not be specified when `port` is non-n',
-      'policies.yaml:45 NetworkPolicy "prod/Bad_Name" spec.ingress[0].ports[5].port: Invalid value: "80": must contain at least one letter (a-z)',
+      'policies.yaml:45 NetworkPolicy "prod/Bad_Name" spec.ingress[0].ports[5].port: Invalid value: "80": must contain at least one letter (a-z);',
       'policies.yaml:46 NetworkPolicy "prod/Bad_Name" spec.ingress[0].ports[6].endPort: Invalid value: 90: may not be specified when `port` is not s',
       'policies.yaml:47 NetworkPolicy "prod/Bad_Name" spec.ingress[0].ports[7].port: Invalid value: "thisnameiswaytoolong": must be no more than ',
       'policies.yaml:52 NetworkPolicy "prod/Bad_Name" spec.egress[0].to[0].ipBlock.except[0]: Invalid value: "fc00::/7": must be a strict subset of `cidr`',

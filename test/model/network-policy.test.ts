@@ -114,7 +114,7 @@ describe('NetworkPolicy validation (the API server rules)', () => {
   })
   it('named ports must be IANA service names; a quoted number is a (bad) name', () => {
     expect(errorsOf('  ingress:\n    - ports:\n        - port: "80"\n        - port: web--x\n        - port: averyveryverylongname\n')).toEqual([
-      'spec.ingress[0].ports[0].port: Invalid value: "80": must contain at least one letter (a-z)',
+      'spec.ingress[0].ports[0].port: Invalid value: "80": must contain at least one letter (a-z); a quoted number is a port name: remove the quotes (port: 80)',
       'spec.ingress[0].ports[1].port: Invalid value: "web--x": must not contain consecutive hyphens',
       'spec.ingress[0].ports[2].port: Invalid value: "averyveryverylongname": must be no more than 15 characters',
     ])

@@ -5,6 +5,7 @@
 import { InvalidArgumentError, Option } from 'commander'
 import type { RegisterCommand } from '../main.js'
 import { useColour } from '../io.js'
+import { requireOptions } from '../required-options.js'
 import { addLiveClusterOptions, addPodCidrOption, liveClusterHelp, loadStateSource, type StateSourceFlags } from '../state-source.js'
 import { createEngine } from '../../engine/engine.js'
 import { explainVerdict, resolveEndpoint, resolveExplainPort } from '../../analyze/explain.js'
@@ -20,9 +21,14 @@ interface ExplainFlags {
   verbose?: boolean
 }
 
-/** A mandatory option given at most once: explain answers for one connection, so a second value is a mistake, not an override. */
+/**
+ * A mandatory option given at most once: explain answers for one connection, so a second value is
+ * a mistake, not an override. Mandatory is checked in the action (requireOptions), after
+ * commander's check of unknown options: `--form` must be reported as a typo of `--from`, not as
+ * a missing `--from`.
+ */
 function once(option: Option): Option {
-  return option.makeOptionMandatory().argParser((value: string, previous: string | undefined) => {
+  return option.argParser((value: string, previous: string | undefined) => {
     if (previous !== undefined) throw new InvalidArgumentError(`given twice (${previous}, ${value}); explain answers for one connection (matrix takes several ports)`)
     return value
   })
@@ -57,6 +63,7 @@ Examples:
     )
     .addHelpText('after', liveClusterHelp('explain', '--from shop/web-0 --to shop/db-0 --port 5432'))
     .action(async (paths: string[], flags: ExplainFlags & StateSourceFlags) => {
+      requireOptions(flags, { from: '--from <src>', to: '--to <dst>', port: '-p, --port <port>' })
       const { state } = await loadStateSource(paths, flags, ctx.io)
       const resolveOptions = { namespace: flags.namespace }
       const from = resolveEndpoint(state, flags.from, resolveOptions)

@@ -10,6 +10,7 @@ import { EXIT_NO } from '../errors.js'
 import { writeFileAtomically } from '../write-file-atomically.js'
 import { addLiveClusterOptions, addPodCidrOption, liveClusterHelp, loadStateSource, type StateSourceFlags } from '../state-source.js'
 import { readInputFile } from '../../cluster/load-manifests.js'
+import { requireOptions } from '../required-options.js'
 import { inputLimits } from '../load-input.js'
 import { createEngine } from '../../engine/engine.js'
 import { checkExpectations, parseExpectations } from '../../analyze/expectations.js'
@@ -31,7 +32,8 @@ export const register: RegisterCommand = (program, ctx) => {
         'a destination, a port and whether the connection must be allowed; each result line says PASS or FAIL and why.',
     )
     .argument('[paths...]', 'manifest files or directories (recursive: .yaml, .yml, .json), or - for stdin; none: the live cluster')
-    .requiredOption('-e, --expect <file>', 'expectations file (YAML; see docs/review.md)')
+    // Required, checked in the action: unknown options (typos) are reported first.
+    .option('-e, --expect <file>', 'expectations file (YAML; see docs/review.md)')
     .option('--junit <file>', 'also write the results as JUnit XML to this file')
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
     .option('-n, --namespace <namespace>', 'namespace for objects that have none (default "default"); with no PATH: the namespace to read')
@@ -58,6 +60,7 @@ Examples:
     )
     .addHelpText('after', liveClusterHelp('test', '--expect reachability.yaml'))
     .action(async (paths: string[], flags: TestFlags & StateSourceFlags) => {
+      requireOptions(flags, { expect: '-e, --expect <file>' })
       const file = resolve(ctx.io.cwd, flags.expect)
       // Read as manifests are: bounded, regular files and pipes only (not /dev/urandom), encodings checked.
       const text = await readInputFile(file, flags.expect, inputLimits(flags).maxFileBytes)
