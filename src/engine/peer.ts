@@ -20,7 +20,7 @@
  *   node's address), only by ipBlock on their IPs.
  * - An `ip` endpoint is outside the cluster: only ipBlock can match it.
  */
-import { ipBlockRanges, parseIp, rangesContainIp, type IpRange } from '../model/cidr.js'
+import { cidrContainsIp, ipBlockRanges, parseCidr, parseIp, rangesContainIp, type IpRange } from '../model/cidr.js'
 import type { IPBlock, Labels, NetworkPolicy, NetworkPolicyPeer } from '../model/types.js'
 import { NAMESPACE_NAME_LABEL, qualifiedName } from '../model/types.js'
 import type { Endpoint } from './verdict.js'
@@ -97,5 +97,28 @@ export function describePeerMiss(policy: NetworkPolicy, peers: readonly NetworkP
   if (e.kind === 'pod' && e.pod.ips.length === 0 && hasIpBlock) return `${base} (${qualifiedName(e.pod)} has no known IP for ipBlock)`
   if (e.kind === 'pod' && e.pod.ipsAssumed && hasIpBlock) return `${base} (${e.pod.ips.join(', ')} is assumed: the manifest has no pod IP; --pod-cidr)`
   if (e.kind === 'ip' && hasSelectorPeer && !hasIpBlock) return `${base} (an address outside the cluster is matched only by ipBlock)`
+  const excepted = exceptHits(peers, e.kind === 'pod' ? e.pod.ips : [e.ip])
+  if (excepted.length > 0) return `${base} (${excepted.join('; ')})`
   return base
+}
+
+/** For ipBlock peers whose cidr holds an address of the end but an `except` takes it out: `10.1.2.3 is in except 10.1.0.0/16 of 10.0.0.0/8`. */
+function exceptHits(peers: readonly NetworkPolicyPeer[], ips: readonly string[]): string[] {
+  const out: string[] = []
+  for (const peer of peers) {
+    const block = peer.ipBlock
+    if (block === undefined || block.except.length === 0) continue
+    const cidr = parseCidr(block.cidr)
+    if (!cidr.ok) continue
+    for (const text of ips) {
+      const ip = parseIp(text)
+      if (!ip || !cidrContainsIp(cidr.cidr, ip)) continue
+      const hole = block.except.find((x) => {
+        const c = parseCidr(x)
+        return c.ok && cidrContainsIp(c.cidr, ip)
+      })
+      if (hole !== undefined) out.push(`${text} is in except ${hole} of ${block.cidr}`)
+    }
+  }
+  return [...new Set(out)]
 }
