@@ -19,7 +19,7 @@ import { KubeConfig } from '@kubernetes/client-node'
 /** The resources the agent watches. */
 export type Resource = 'namespaces' | 'pods' | 'networkpolicies'
 /** Every resource served (the ClusterNetworkPolicy CRD's too, unless told it is missing). */
-export type AnyResource = Resource | 'clusternetworkpolicies' | 'nodes'
+export type AnyResource = Resource | 'clusternetworkpolicies' | 'nodes' | 'adminnetworkpolicies' | 'baselineadminnetworkpolicies'
 
 /** A raw API object as JSON. */
 export type ApiObject = Record<string, unknown> & {
@@ -63,6 +63,8 @@ const META: Record<AnyResource, { apiVersion: string; kind: string; listKind: st
   pods: { apiVersion: 'v1', kind: 'Pod', listKind: 'PodList', namespaced: true },
   networkpolicies: { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', listKind: 'NetworkPolicyList', namespaced: true },
   nodes: { apiVersion: 'v1', kind: 'Node', listKind: 'NodeList', namespaced: false },
+  adminnetworkpolicies: { apiVersion: 'policy.networking.k8s.io/v1alpha1', kind: 'AdminNetworkPolicy', listKind: 'AdminNetworkPolicyList', namespaced: false },
+  baselineadminnetworkpolicies: { apiVersion: 'policy.networking.k8s.io/v1alpha1', kind: 'BaselineAdminNetworkPolicy', listKind: 'BaselineAdminNetworkPolicyList', namespaced: false },
   clusternetworkpolicies: { apiVersion: 'policy.networking.k8s.io/v1alpha2', kind: 'ClusterNetworkPolicy', listKind: 'ClusterNetworkPolicyList', namespaced: false },
 }
 
@@ -71,6 +73,8 @@ export interface TestApiServerOptions {
   readonly expiredAs?: 'event' | 'http'
   /** Whether the ClusterNetworkPolicy CRD is installed (its resource served); otherwise its paths are 404. @default true */
   readonly clusterNetworkPolicies?: boolean
+  /** Whether the deprecated v1alpha1 AdminNetworkPolicy CRDs are installed (their resources served). @default false */
+  readonly v1alpha1Policies?: boolean
 }
 
 export class TestApiServer {
@@ -83,6 +87,8 @@ export class TestApiServer {
     ['networkpolicies', new Map()],
     ['clusternetworkpolicies', new Map()],
     ['nodes', new Map()],
+    ['adminnetworkpolicies', new Map()],
+    ['baselineadminnetworkpolicies', new Map()],
   ])
   private history: HistoryEvent[] = []
   private rv = 1
@@ -94,10 +100,12 @@ export class TestApiServer {
   private rawListItems: { resource: AnyResource; text: string; remaining: number }[] = []
   private port = 0
   private readonly servesClusterNetworkPolicies: boolean
+  private readonly servesV1alpha1Policies: boolean
 
   private constructor(options: TestApiServerOptions) {
     this.expiredAs = options.expiredAs ?? 'event'
     this.servesClusterNetworkPolicies = options.clusterNetworkPolicies ?? true
+    this.servesV1alpha1Policies = options.v1alpha1Policies ?? false
     this.server = createServer((req, res) => this.handle(req, res))
     this.server.on('connection', (s) => {
       this.sockets.add(s)
@@ -337,7 +345,9 @@ export class TestApiServer {
       return respond(failure.status, status(failure.status, 'InternalError', 'injected failure'))
     }
     const route = parseRoute(url.pathname)
-    if (!route || (route.resource === 'clusternetworkpolicies' && !this.servesClusterNetworkPolicies)) return respond(404, status(404, 'NotFound', `the server could not find the requested resource (${url.pathname})`))
+    const unserved = (r: AnyResource): boolean =>
+      (r === 'clusternetworkpolicies' && !this.servesClusterNetworkPolicies) || ((r === 'adminnetworkpolicies' || r === 'baselineadminnetworkpolicies') && !this.servesV1alpha1Policies)
+    if (!route || unserved(route.resource)) return respond(404, status(404, 'NotFound', `the server could not find the requested resource (${url.pathname})`))
     const { resource, namespace, name } = route
     const m = META[resource]
     if (name !== undefined) {
@@ -451,6 +461,9 @@ function parseRoute(path: string): { resource: AnyResource; namespace?: string; 
     if (p.length === 4) return { resource: 'clusternetworkpolicies' }
     if (p.length === 5) return { resource: 'clusternetworkpolicies', name: p[4] }
     return undefined
+  }
+  if (p[0] === 'apis' && p[1] === 'policy.networking.k8s.io' && p[2] === 'v1alpha1' && p.length === 4 && (p[3] === 'adminnetworkpolicies' || p[3] === 'baselineadminnetworkpolicies')) {
+    return { resource: p[3] }
   }
   if (p[0] === 'apis' && p[1] === 'networking.k8s.io' && p[2] === 'v1') {
     if (p[3] === 'networkpolicies' && p.length === 4) return { resource: 'networkpolicies' }

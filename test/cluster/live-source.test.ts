@@ -220,3 +220,26 @@ describe('loadLiveCluster reads nodes for the nodes peers of ClusterNetworkPolic
     )
   })
 })
+
+describe('loadLiveCluster and deprecated v1alpha1 policies', () => {
+  it('a cluster still holding them: a warning with their number and the convert command; none: silent', async () => {
+    for (const [served, expected] of [
+      [true, [expect.stringMatching(/^the cluster holds 2 AdminNetworkPolicies \(policy\.networking\.k8s\.io\/v1alpha1, deprecated\): netpol does not analyse them; `kubectl get adminnetworkpolicies -o yaml \| netpol convert -`/)]],
+      [false, []],
+    ] as const) {
+      const api = await TestApiServer.start({ v1alpha1Policies: served })
+      const dir = await mkdtemp(join(tmpdir(), 'netpol-live-v1a1-'))
+      try {
+        api.create('namespaces', namespaceObject('prod'))
+        if (served) for (const name of ['a', 'b']) api.create('adminnetworkpolicies', { apiVersion: 'policy.networking.k8s.io/v1alpha1', kind: 'AdminNetworkPolicy', metadata: { name }, spec: {} })
+        const kubeconfig = join(dir, 'config')
+        await writeFile(kubeconfig, api.kubeconfigYaml('prod'))
+        const r = await loadLiveCluster({ kubeconfig, allNamespaces: true })
+        expect(r.warnings.map((w) => w.message)).toEqual(expected)
+      } finally {
+        await api.close()
+        await rm(dir, { recursive: true, force: true })
+      }
+    }
+  })
+})

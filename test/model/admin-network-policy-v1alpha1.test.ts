@@ -176,6 +176,18 @@ describe('netpol convert: field by field', () => {
     ])
     expect(errors(anp('  subject: {namespaces: {}}\n'))).toEqual([': Invalid value: "null": some validation rules were not checked because the object was invalid; correct the existing errors to complete validation', 'spec.priority: Required value'])
   })
+  it('the v1alpha1 CEL rules: isCIDR, and no namedPort with networks/nodes(/domainNames) peers', () => {
+    const errors = (text: string): string[] => inputDiagnostics(() => loadManifestText(text, { file: 'x.yaml' })).map((d) => `${d.field ?? ''}: ${d.message}`)
+    expect(errors(anp('  priority: 1\n  subject: {namespaces: {}}\n  egress:\n  - {action: Deny, to: [{networks: [10.0.0.0/33]}]}\n'))).toEqual(['spec.egress[0].to[0].networks[0]: Invalid value: "string": Invalid CIDR format provided'])
+    expect(errors(anp('  priority: 1\n  subject: {namespaces: {}}\n  egress:\n  - {action: Deny, to: [{domainNames: [a.io]}], ports: [{namedPort: dns}]}\n'))).toEqual([
+      'spec.egress[0]: Invalid value: "object": networks/nodes/domainNames peer cannot be set with namedPorts since there are no namedPorts for networks/nodes/domainNames',
+    ])
+    expect(errors(banp('  subject: {namespaces: {}}\n  egress:\n  - {action: Deny, to: [{nodes: {}}], ports: [{namedPort: dns}]}\n'))).toEqual([
+      'spec.egress[0]: Invalid value: "object": networks/nodes peer cannot be set with namedPorts since there are no namedPorts for networks/nodes',
+    ])
+    // A BaselineAdminNetworkPolicy has no domainNames peer.
+    expect(errors(banp('  subject: {namespaces: {}}\n  egress:\n  - {action: Deny, to: [{domainNames: [a.io]}]}\n'))[0]).toMatch(/unknown field "spec\.egress\[0\]\.to\[0\]\.domainNames"/)
+  })
   it('a v1alpha1 policy is reported as deprecated and is not analysed', () => {
     const r = loadManifestText(anp('  priority: 1\n  subject: {namespaces: {}}\n'), { file: 'x.yaml' })
     expect(r.state.clusterNetworkPolicies).toBeUndefined()
