@@ -197,7 +197,7 @@ function validateObject(r: ObjectReader, map: PlainMap, schema: CrdSchema, path:
       state.blocking = true
     }
   }
-  const count = schema.properties ? keys.filter((k) => k in schema.properties!).length : keys.length
+  const count = schema.properties ? keys.filter((k) => Object.hasOwn(schema.properties!, k)).length : keys.length
   if (schema.maxProperties !== undefined && count > schema.maxProperties) {
     r.error(path, `Too many: ${count}: must have at most ${schema.maxProperties} items`)
     state.blocking = true
@@ -236,13 +236,24 @@ function validateString(r: ObjectReader, s: string, schema: CrdSchema, path: Fie
     r.error(path, `Too long: may not be more than ${schema.maxLength} bytes`)
     state.blocking = true
   }
-  if (schema.pattern !== undefined && !new RegExp(schema.pattern, 'u').test(s)) {
+  if (schema.pattern !== undefined && !patternOf(schema.pattern).test(s)) {
     r.error(path, `Invalid value: ${formatFieldValue(s)}: ${inBody(path)} should match '${schema.pattern}'`)
   }
   if (schema.enum && !schema.enum.includes(s)) {
     r.error(path, `Unsupported value: ${formatFieldValue(s)}: supported values: ${schema.enum.map((v) => JSON.stringify(v)).join(', ')}`)
     state.blocking = true
   }
+}
+
+const patterns = new Map<string, RegExp>()
+
+function patternOf(source: string): RegExp {
+  let re = patterns.get(source)
+  if (!re) {
+    re = new RegExp(source, 'u')
+    patterns.set(source, re)
+  }
+  return re
 }
 
 function validateInteger(r: ObjectReader, n: number, schema: CrdSchema, path: FieldPath): void {
