@@ -53,9 +53,9 @@ import {
   type EngineIndex,
 } from './engine-index.js'
 import type { Identity } from './identity.js'
-import { comparePolicies, policySelectsPod } from './isolation.js'
+import { comparePolicies, policyAppliesTo, policySelectsPod } from './isolation.js'
 import { describeEndpoint, describePeerMiss, ipBlockMatches, peerMatches } from './peer.js'
-import { matchesSelector, selectorKeys } from '../model/label-selector.js'
+import { selectorKeys } from '../model/label-selector.js'
 import { describePortMiss } from './port.js'
 import { isFromLocalNode, isLoopback, joinSides, noRulesDetail, referenceEvaluator, unenforced, unenforcedWithTiers } from './reference.js'
 import { compileTiers, compiledRuleHit, type CompiledClusterPolicy, type TierLists } from './cluster-policy-index.js'
@@ -322,7 +322,7 @@ function assemble(
   const selectedPods = (policy: NetworkPolicy): readonly Pod[] => {
     const cp = findCompiled(policy) ?? (indexCovers(index, policy) ? compilePolicy(index, policy) : undefined)
     if (cp !== undefined) return podsOf(cp.selected)
-    return state.pods.filter((p) => !p.hostNetwork && p.namespace === policy.namespace && matchesSelector(policy.podSelector, p.labels))
+    return state.pods.filter((p) => policyAppliesTo(policy, p))
   }
   const peerPods = (policy: NetworkPolicy, peer: NetworkPolicyPeer): readonly Pod[] => {
     if (peer.ipBlock !== undefined) {

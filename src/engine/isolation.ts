@@ -14,13 +14,14 @@
 import { compareQualifiedNames, type NetworkPolicy, type Pod, type PolicyType } from '../model/types.js'
 import { matchesSelector } from '../model/label-selector.js'
 
+/** The policy applies to the pod (either direction): its namespace, its podSelector, never hostNetwork. */
+export function policyAppliesTo(policy: NetworkPolicy, pod: Pod): boolean {
+  return !pod.hostNetwork && policy.namespace === pod.namespace && matchesSelector(policy.podSelector, pod.labels)
+}
+
+/** The policy isolates the pod for `direction`: it applies to the pod and has the direction in its policyTypes. */
 export function policySelectsPod(policy: NetworkPolicy, pod: Pod, direction: PolicyType): boolean {
-  return (
-    !pod.hostNetwork &&
-    policy.namespace === pod.namespace &&
-    policy.policyTypes.includes(direction) &&
-    matchesSelector(policy.podSelector, pod.labels)
-  )
+  return policy.policyTypes.includes(direction) && policyAppliesTo(policy, pod)
 }
 
 /** The verdict's stable policy order: namespace, then name (code-unit order, locale independent). */
