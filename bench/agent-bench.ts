@@ -229,7 +229,7 @@ async function main(): Promise<void> {
       `apply: ${result.apply}; ruleset ${stats.bytes} bytes, ${stats.rules} rules, ${stats.sets} sets; initial list + first apply ${result.initialSyncMs} ms`,
       '',
       `${'measure'.padEnd(w)}  ${'n'.padStart(4)}  ${'median'.padStart(8)}  ${'p90'.padStart(8)}  ${'p99'.padStart(8)}  ${'max'.padStart(8)}`,
-      ...rows.map(([k, v]) => `${k.padEnd(w)}  ${String(v.n).padStart(4)}  ${`${v.median} ms`.padStart(8)}  ${`${v.p90} ms`.padStart(8)}  ${`${v.p99} ms`.padStart(8)}  ${`${v.max} ms`.padStart(8)}`),
+      ...rows.map(([k, v]) => [k.padEnd(w), String(v.n).padStart(4), ...[v.median, v.p90, v.p99, v.max].map((ms) => `${ms} ms`.padStart(8))].join('  ')),
     ]
     process.stdout.write(`${out.join('\n')}\n`)
     const dir = join(import.meta.dirname, '..', '..', 'bench', 'results')

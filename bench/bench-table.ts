@@ -31,9 +31,13 @@ function formatRatio(x: number): string {
   return x >= 100 ? `${formatCount(x)}x` : `${x.toFixed(1)}x`
 }
 
+/** A figure in the target's unit. */
+function formatIn(unit: TargetResult['unit'], value: number): string {
+  return unit === 'ms' ? formatMs(value) : unit === 'bytes' ? formatBytes(value) : formatRatio(value)
+}
+
 function formatTarget(t: TargetResult): string {
-  const limit = t.unit === 'ms' ? formatMs(t.limit) : t.unit === 'bytes' ? formatBytes(t.limit) : formatRatio(t.limit)
-  return `${t.comparison} ${limit}`
+  return `${t.comparison} ${formatIn(t.unit, t.limit)}`
 }
 
 interface Row {
@@ -106,7 +110,8 @@ export function renderTable(result: BenchResult): string {
   const m = result.machine
   const lines = [
     `netpol benchmark: seed ${result.seed}, ${m.cpus} CPUs (${m.cpuModel}), Node ${m.node}, reference budget ${formatMs(result.budgetMs)} per run`,
-    `load average ${m.loadAverageBefore.toFixed(1)} before, ${m.loadAverageAfter.toFixed(1)} after${m.loadAverageBefore > m.cpus || m.loadAverageAfter > m.cpus ? ' (a busy machine: timings are pessimistic)' : ''}`,
+    `load average ${m.loadAverageBefore.toFixed(1)} before, ${m.loadAverageAfter.toFixed(1)} after` +
+      (m.loadAverageBefore > m.cpus || m.loadAverageAfter > m.cpus ? ' (a busy machine: timings are pessimistic)' : ''),
     '',
     line(head),
     ...body.map(line),
@@ -124,7 +129,7 @@ export function renderTable(result: BenchResult): string {
       ? 'targets: none judged (they apply to the sizes S, M and L)'
       : missed.length === 0
       ? `targets: all ${result.targets.length} met`
-      : `targets: ${missed.length} of ${result.targets.length} MISSED: ${missed.map((t) => `${t.size} ${t.name} ${t.unit === 'ms' ? formatMs(t.value) : t.unit === 'bytes' ? formatBytes(t.value) : formatRatio(t.value)} (target ${formatTarget(t)})`).join('; ')}`,
+      : `targets: ${missed.length} of ${result.targets.length} MISSED: ${missed.map((t) => `${t.size} ${t.name} ${formatIn(t.unit, t.value)} (target ${formatTarget(t)})`).join('; ')}`,
   )
   for (const f of result.failures) lines.push(`${f.size}: FAILED: ${f.error}`)
   if (!result.agreed) {

@@ -95,9 +95,18 @@ function main(argv: readonly string[]): number {
         const files = clusterManifests(cluster, style, format)
         const row: Row = { size, style, format, ...measure(files, runs, format === 'yaml' && size !== 'L') }
         rows.push(row)
-        process.stdout.write(
-          `${size.padEnd(4)} ${style.padEnd(9)} ${format.padEnd(6)} ${row.megabytes.toFixed(1).padStart(5)} ${String(row.documents).padStart(6)} ${fmt(row.readMBps).padStart(10)} ${fmt(row.fullYamlMBps).padStart(15)} ${row.loadMs.toFixed(0).padStart(8)} ${fmt(row.loadMBps).padStart(10)}\n`,
-        )
+        const cells = [
+          size.padEnd(4),
+          style.padEnd(9),
+          format.padEnd(6),
+          row.megabytes.toFixed(1).padStart(5),
+          String(row.documents).padStart(6),
+          fmt(row.readMBps).padStart(10),
+          fmt(row.fullYamlMBps).padStart(15),
+          row.loadMs.toFixed(0).padStart(8),
+          fmt(row.loadMBps).padStart(10),
+        ]
+        process.stdout.write(`${cells.join(' ')}\n`)
       }
     }
   }

@@ -67,9 +67,8 @@ function namespaceFilter(state: ClusterState, text: string, name: string): Endpo
   const known = state.namespaces.some((n) => n.name === name) || state.pods.some((p) => p.namespace === name)
   if (!known) {
     const names = [...new Set([...state.namespaces.map((n) => n.name), ...state.pods.map((p) => p.namespace)])].sort()
-    throw new UsageError(
-      `namespace "${name}" not found${names.length > 0 ? `; namespaces: ${names.slice(0, 10).join(', ')}${names.length > 10 ? ', ...' : ''}` : ' (the input has no namespaces)'} (a pod or workload is ns/name)`,
-    )
+    const listed = names.length > 0 ? `; namespaces: ${names.slice(0, 10).join(', ')}${names.length > 10 ? ', ...' : ''}` : ' (the input has no namespaces)'
+    throw new UsageError(`namespace "${name}" not found${listed} (a pod or workload is ns/name)`)
   }
   return { text, pods: new Set(state.pods.filter((p) => p.namespace === name)) }
 }

@@ -11,8 +11,10 @@
  * U+202A-U+202E, U+2066-U+2069), line and paragraph separators, the zero-width byte-order mark,
  * the noncharacters U+FFFE/U+FFFF, and surrogates that are not part of a pair.
  */
-const UNSAFE =
-  /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g
+const UNSAFE_UNITS = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff\ufffe\uffff]/
+const LONE_HIGH_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])/
+const LONE_LOW_SURROGATE = /(?<![\ud800-\udbff])[\udc00-\udfff]/
+const UNSAFE = new RegExp([UNSAFE_UNITS, LONE_HIGH_SURROGATE, LONE_LOW_SURROGATE].map((r) => r.source).join('|'), 'g')
 
 const NAMED: Readonly<Record<string, string>> = { '\t': '\\t', '\n': '\\n', '\r': '\\r' }
 

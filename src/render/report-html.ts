@@ -8,7 +8,7 @@
  * group reaches on the same ports on one row), policies are grouped by namespace and collapsed,
  * and long lists of names are cut with a count of what is left out.
  */
-import type { ReportModel, PolicySection } from '../analyze/report.js'
+import type { PeerSection, PolicySection, ReportModel } from '../analyze/report.js'
 import type { LintFinding } from '../analyze/lint-rule.js'
 import { printable } from '../model/printable.js'
 
@@ -23,8 +23,20 @@ export function inlineSvg(svg: string): string {
   return start < 0 ? '' : svg.slice(start).trim()
 }
 
+/** The sections the navigation bar links to, in page order. */
+const SECTIONS: readonly (readonly [string, string])[] = [
+  ['graph', 'Graph'],
+  ['findings', 'Findings'],
+  ['matrix', 'Matrix'],
+  ['connections', 'Connections'],
+  ['policies', 'Policies'],
+]
+
 const CSS = `
-:root { --fg: #1d2733; --muted: #5b6b7d; --line: #d5dde6; --ok: #e3f4e1; --okfg: #22632a; --no: #fbe9e9; --nofg: #8f1d1d; --warn: #fff4d6; --warnfg: #7a5300; --accent: #2f6fb0; }
+:root {
+  --fg: #1d2733; --muted: #5b6b7d; --line: #d5dde6; --ok: #e3f4e1; --okfg: #22632a; --no: #fbe9e9; --nofg: #8f1d1d;
+  --warn: #fff4d6; --warnfg: #7a5300; --accent: #2f6fb0;
+}
 * { box-sizing: border-box; }
 body { margin: 0; font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; color: var(--fg); background: #f6f8fa; }
 header { background: #1f3a5f; color: white; padding: 18px 28px; }
@@ -99,7 +111,9 @@ const FILTER_SCRIPT = `(function () {
     groups.forEach(function (d) {
       if (q === '') { d.hidden = false; d.open = false; return; }
       var keep = d.querySelector('summary').textContent.toLowerCase().indexOf(q) >= 0 || d.querySelector('[data-filter]:not([hidden])') !== null;
-      if (keep && d.querySelector('summary').textContent.toLowerCase().indexOf(q) >= 0) d.querySelectorAll('[data-filter]').forEach(function (el) { el.hidden = false; });
+      if (keep && d.querySelector('summary').textContent.toLowerCase().indexOf(q) >= 0) {
+        d.querySelectorAll('[data-filter]').forEach(function (el) { el.hidden = false; });
+      }
       d.hidden = !keep;
       d.open = keep;
     });
@@ -108,22 +122,33 @@ const FILTER_SCRIPT = `(function () {
 
 function findingRows(findings: readonly LintFinding[]): string {
   return findings
-    .map(
-      (f) =>
-        `<tr data-filter><td class="sev-${f.severity}">${f.severity}</td><td><code>${escapeHtml(f.ruleId)}</code></td><td class="mono">${escapeHtml(`${f.file}:${f.line}`)}</td><td>${escapeHtml(f.object)}${f.field ? ` <code>${escapeHtml(f.field)}</code>` : ''}</td><td>${escapeHtml(f.message)}<div class="fix">fix: ${escapeHtml(f.hint)}</div></td></tr>`,
-    )
+    .map((f) => {
+      const cells = [
+        `<td class="sev-${f.severity}">${f.severity}</td>`,
+        `<td><code>${escapeHtml(f.ruleId)}</code></td>`,
+        `<td class="mono">${escapeHtml(`${f.file}:${f.line}`)}</td>`,
+        `<td>${escapeHtml(f.object)}${f.field ? ` <code>${escapeHtml(f.field)}</code>` : ''}</td>`,
+        `<td>${escapeHtml(f.message)}<div class="fix">fix: ${escapeHtml(f.hint)}</div></td>`,
+      ]
+      return `<tr data-filter>${cells.join('')}</tr>`
+    })
     .join('\n')
 }
 
 function findingsSection(m: ReportModel): string {
   const errors = m.findings.filter((f) => f.severity === 'error').length
+  const warnings = m.findings.length - errors
+  const head = `<thead><tr>${['severity', 'rule', 'where', 'object', 'message'].map((h) => `<th>${h}</th>`).join('')}</tr></thead>`
+  const cut =
+    m.findings.length > MAX_FINDING_ROWS
+      ? `<p class="muted">The first ${MAX_FINDING_ROWS} of ${m.findings.length} findings; <code>netpol lint</code> lists them all.</p>`
+      : ''
   const body =
     m.findings.length === 0
       ? '<p class="empty">No lint findings.</p>'
-      : `<table id="findings-table" class="findings"><thead><tr><th>severity</th><th>rule</th><th>where</th><th>object</th><th>message</th></tr></thead><tbody>\n${findingRows(m.findings.slice(0, MAX_FINDING_ROWS))}\n</tbody></table>${
-          m.findings.length > MAX_FINDING_ROWS ? `<p class="muted">The first ${MAX_FINDING_ROWS} of ${m.findings.length} findings; <code>netpol lint</code> lists them all.</p>` : ''
-        }`
-  return `<section id="findings"><h2>Lint findings (${errors} error${errors === 1 ? '' : 's'}, ${m.findings.length - errors} warning${m.findings.length - errors === 1 ? '' : 's'})</h2>${body}</section>`
+      : `<table id="findings-table" class="findings">${head}<tbody>\n${findingRows(m.findings.slice(0, MAX_FINDING_ROWS))}\n</tbody></table>${cut}`
+  const counts = `${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}`
+  return `<section id="findings"><h2>Lint findings (${counts})</h2>${body}</section>`
 }
 
 function matrixSection(m: ReportModel): string {
@@ -152,14 +177,16 @@ function matrixSection(m: ReportModel): string {
       // Compact: a check mark when every probed port is open, else the open ports.
       const text = e.allowed.length === e.total ? '✓' : [...e.allowed, ...e.partial.map((p) => `~${p}`)].join(' ')
       const cls = e.allowed.length === e.total ? 'ok' : e.allowed.length + e.partial.length === 0 ? 'no' : 'some'
-      const title = `${from} -> ${to}: ${e.allowed.length ? `allowed ${e.allowed.join(', ')}` : 'nothing allowed'}${e.partial.length ? `; some pods only: ${e.partial.join(', ')}` : ''}`
+      const allowed = e.allowed.length ? `allowed ${e.allowed.join(', ')}` : 'nothing allowed'
+      const title = `${from} -> ${to}: ${allowed}${e.partial.length ? `; some pods only: ${e.partial.join(', ')}` : ''}`
       return `<td class="${cls}" title="${escapeHtml(title)}">${text ? escapeHtml(text) : '✗'}</td>`
     })
     return `<tr><th class="row" title="${escapeHtml(from)}">${escapeHtml(short(from))}</th>${tds.join('')}</tr>`
   })
   return `<section id="matrix"><h2>Matrix (by ${matrix.groupBy}, ports ${matrix.ports.map((p) => `${p.port}/${p.protocol}`).join(', ')})</h2>
 <div style="overflow:auto"><table class="matrix"><thead>${head}</thead><tbody>${rows.join('\n')}</tbody></table></div>
-<p class="legend">Rows may open connections to columns: ✓ on every probed port (every declared containerPort), else the ports listed; ✗ none; ~ only some of the pod pairs (e.g. replicas with different labels). Hover for details.</p></section>`
+<p class="legend">Rows may open connections to columns: ✓ on every probed port (every declared containerPort), else the ports listed; ✗ none;
+~ only some of the pod pairs (e.g. replicas with different labels). Hover for details.</p></section>`
 }
 
 function connectionRow(from: string, to: string, ports: string): string {
@@ -210,15 +237,20 @@ ${head}${edges.map((e) => connectionRow(e.from, e.to, e.ports)).join('\n')}</tbo
       return `<details class="group"><summary>${escapeHtml(ns)} <span class="muted">(${count} connection${count === 1 ? '' : 's'})</span></summary>${head}${shown.join('\n')}</tbody></table>${more}</details>`
     })
   return `<section id="connections"><h2>Allowed connections (${edges.length})</h2>
-<p class="legend">By the namespace of the workload end (click to open; the filter above opens what matches). Every port of every protocol is covered; addresses outside the cluster are ranges cut at every ipBlock boundary, and the ranges one workload reaches on the same ports share a row. At most ${MAX_CONNECTION_ROWS} rows in all: <code>netpol list</code> prints every connection.</p>
+<p class="legend">By the namespace of the workload end (click to open; the filter above opens what matches). Every port of every protocol is covered;
+addresses outside the cluster are ranges cut at every ipBlock boundary, and the ranges one workload reaches on the same ports share a row.
+At most ${MAX_CONNECTION_ROWS} rows in all: <code>netpol list</code> prints every connection.</p>
 ${sections.join('\n')}</section>`
 }
 
 function policySection(p: PolicySection): string {
   const rules = p.rules.map((r) => {
-    const peers = r.peers.length === 0 ? `every ${r.direction === 'ingress' ? 'source' : 'destination'}` : r.peers
-      .map((peer) => `${escapeHtml(peer.text)} <span class="muted">(line ${peer.line}; ${peer.matches.length ? `matches ${escapeHtml(names(peer.matches))}${peer.throughAssumedIps ? ' by pod IPs netpol assumed: the manifests have none, --pod-cidr' : ''}` : 'matches no pod in the input'})</span>`)
-      .join('<br>')
+    const peerText = (peer: PeerSection): string => {
+      const assumed = peer.throughAssumedIps ? ' by pod IPs netpol assumed: the manifests have none, --pod-cidr' : ''
+      const matches = peer.matches.length ? `matches ${escapeHtml(names(peer.matches))}${assumed}` : 'matches no pod in the input'
+      return `${escapeHtml(peer.text)} <span class="muted">(line ${peer.line}; ${matches})</span>`
+    }
+    const peers = r.peers.length === 0 ? `every ${r.direction === 'ingress' ? 'source' : 'destination'}` : r.peers.map(peerText).join('<br>')
     const ports = r.ports.length === 0 ? 'every port' : escapeHtml(r.ports.join(', '))
     return `<li><b>${r.direction}[${r.index}]</b> <span class="muted">line ${r.line}</span>: ${r.direction === 'ingress' ? 'from' : 'to'} ${peers}<br>on ${ports}</li>`
   })
@@ -226,9 +258,11 @@ function policySection(p: PolicySection): string {
   const findings = p.findings.length
     ? `<table class="findings"><tbody>${findingRows(p.findings)}</tbody></table>`
     : ''
+  const selects = p.selects.length ? escapeHtml(names(p.selects)) : '<span class="sev-warning">no pod in the input</span>'
+  const podCount = p.selectedPods ? ` <span class="muted">(${p.selectedPods} pod${p.selectedPods === 1 ? '' : 's'})</span>` : ''
   return `<section class="policy" data-filter id="${escapeHtml(p.anchor)}"><h3>${escapeHtml(`${p.namespace}/${p.name}`)}</h3>
 <p class="mono muted">${escapeHtml(`${p.file}:${p.line}`)} · policyTypes ${escapeHtml(p.policyTypes.join(', '))}</p>
-<p><b>Selects</b> <code>${escapeHtml(p.podSelector)}</code> in namespace ${escapeHtml(p.namespace)}: ${p.selects.length ? escapeHtml(names(p.selects)) : '<span class="sev-warning">no pod in the input</span>'}${p.selectedPods ? ` <span class="muted">(${p.selectedPods} pod${p.selectedPods === 1 ? '' : 's'})</span>` : ''}</p>
+<p><b>Selects</b> <code>${escapeHtml(p.podSelector)}</code> in namespace ${escapeHtml(p.namespace)}: ${selects}${podCount}</p>
 <p><b>Allows</b></p><ul class="rules">${[...denies, ...rules].join('\n') || '<li>nothing</li>'}</ul>
 ${findings}</section>`
 }
@@ -236,7 +270,8 @@ ${findings}</section>`
 function policiesSection(m: ReportModel): string {
   if (m.policies.length === 0) return '<section id="policies"><h2>Policies (0)</h2><p class="muted">No NetworkPolicy in the input: every connection is allowed.</p></section>'
   if (m.policies.length <= BIG_POLICIES) {
-    return `<section id="policies"><h2>Policies (${m.policies.length})</h2><p>${m.policies.map((p) => `<a href="#${escapeHtml(p.anchor)}">${escapeHtml(`${p.namespace}/${p.name}`)}</a>`).join(' · ')}</p></section>
+    const links = m.policies.map((p) => `<a href="#${escapeHtml(p.anchor)}">${escapeHtml(`${p.namespace}/${p.name}`)}</a>`)
+    return `<section id="policies"><h2>Policies (${m.policies.length})</h2><p>${links.join(' · ')}</p></section>
 ${m.policies.map(policySection).join('\n')}`
   }
   const byNs = new Map<string, PolicySection[]>()
@@ -249,7 +284,8 @@ ${m.policies.map(policySection).join('\n')}`
     ([ns, list]) => `<details class="group"><summary>${escapeHtml(ns)} <span class="muted">(${list.length} polic${list.length === 1 ? 'y' : 'ies'}: ${escapeHtml(names(list.map((p) => p.name)))})</span></summary>
 ${list.map(policySection).join('\n')}</details>`,
   )
-  return `<section id="policies"><h2>Policies (${m.policies.length})</h2><p class="legend">By namespace (click to open; the filter above opens what matches).</p>
+  return `<section id="policies"><h2>Policies (${m.policies.length})</h2>
+<p class="legend">By namespace (click to open; the filter above opens what matches).</p>
 ${groups.join('\n')}</section>`
 }
 
@@ -274,14 +310,16 @@ export function renderReportHtml(m: ReportModel, svg: string): string {
 </head>
 <body>
 <header><h1>${escapeHtml(m.title)}</h1><p>Generated by netpol from ${escapeHtml(m.inputs.join(', '))}.</p></header>
-<nav><a href="#graph">Graph</a><a href="#findings">Findings</a><a href="#matrix">Matrix</a><a href="#connections">Connections</a><a href="#policies">Policies</a>
+<nav>${SECTIONS.map(([id, title]) => `<a href="#${id}">${title}</a>`).join('')}
 <input id="filter" type="search" placeholder="Filter connections, findings and policies (namespace, workload, address, port, rule)" aria-label="filter"></nav>
 <main>
 <section id="summary"><ul class="counts">${counts.map(([n, what]) => `<li><b>${n}</b>${escapeHtml(String(what))}</li>`).join('')}</ul></section>
 <section id="graph"><h2>Who may connect to whom (by ${m.graph.groupBy})</h2>
 ${m.notes.map((n) => `<p class="muted">${escapeHtml(n)}</p>`).join('\n')}
 <div class="graph">${inlineSvg(svg)}</div>
-<p class="legend">Boxes are ${m.graph.groupBy === 'namespace' ? 'namespaces' : `${m.graph.groupBy}s grouped by namespace`}; grey ellipses are address ranges outside the cluster; an arrow is an allowed new connection, labelled with its ports; dashed arrows allow every port (typically: neither side is isolated).</p></section>
+<p class="legend">Boxes are ${m.graph.groupBy === 'namespace' ? 'namespaces' : `${m.graph.groupBy}s grouped by namespace`};
+grey ellipses are address ranges outside the cluster; an arrow is an allowed new connection, labelled with its ports;
+dashed arrows allow every port (typically: neither side is isolated).</p></section>
 ${findingsSection(m)}
 ${matrixSection(m)}
 ${connectionsSection(m)}

@@ -215,7 +215,8 @@ function indexGrid(m: MatrixResult, names: readonly string[], cols: readonly num
     }
   })
   if (cut.length > 0) {
-    lines.push(`(${cut.map((g) => `${fit(g.namespace, gw[groups.indexOf(g)]).trim()} = ${g.namespace} (${g.members[0] + 1}${g.members.length > 1 ? `-${g.members[g.members.length - 1] + 1}` : ''})`).join(', ')})`)
+    const columns = (g: (typeof cut)[number]): string => `${g.members[0] + 1}${g.members.length > 1 ? `-${g.members[g.members.length - 1] + 1}` : ''}`
+    lines.push(`(${cut.map((g) => `${fit(g.namespace, gw[groups.indexOf(g)]).trim()} = ${g.namespace} (${columns(g)})`).join(', ')})`)
   }
   return lines
 }

@@ -84,7 +84,8 @@ spec:
   })
 
   it('an object nested deeper than any manifest may be is a clear input error, not a stack overflow', async () => {
-    const deep = `{"metadata":{"name":"deep","namespace":"prod","resourceVersion":"9"},"spec":{"podSelector":{},"ingress":${'['.repeat(5000)}${']'.repeat(5000)}}}`
+    const metadata = '"metadata":{"name":"deep","namespace":"prod","resourceVersion":"9"}'
+    const deep = `{${metadata},"spec":{"podSelector":{},"ingress":${'['.repeat(5000)}${']'.repeat(5000)}}}`
     // Several: a LIST still in flight from the test before may take one.
     api.injectRawListItem('networkpolicies', deep, 5)
     const err = await loadLiveCluster({ kubeconfig, namespace: 'prod' }).catch((e: unknown) => e)
