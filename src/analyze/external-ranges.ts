@@ -16,8 +16,13 @@ export interface ExternalRange extends IpRange {
   readonly probe: string
 }
 
-function everyPeer(state: ClusterState): NetworkPolicyPeer[] {
-  return state.policies.flatMap((p) => [...p.ingress.flatMap((r) => r.from), ...p.egress.flatMap((r) => r.to)])
+function everyPeer(state: ClusterState): Pick<NetworkPolicyPeer, 'ipBlock'>[] {
+  const peers: Pick<NetworkPolicyPeer, 'ipBlock'>[] = state.policies.flatMap((p) => [...p.ingress.flatMap((r) => r.from), ...p.egress.flatMap((r) => r.to)])
+  // ClusterNetworkPolicy networks tell addresses apart like ipBlocks without except.
+  for (const cnp of state.clusterNetworkPolicies ?? []) {
+    for (const rule of cnp.spec.egress) for (const peer of rule.to) for (const cidr of peer.networks ?? []) peers.push({ ipBlock: { cidr, except: [] } })
+  }
+  return peers
 }
 
 /** The families worth showing: IPv4 always, IPv6 when a policy or a pod mentions it. */

@@ -15,8 +15,9 @@
  * ranges × groups × pods. Any other evaluator is asked pair by pair (the straightforward
  * computation the property tests compare with).
  */
+import { protocolEntry } from '../engine/cluster-policy.js'
 import { ipBlockRanges, type IpRange } from '../model/cidr.js'
-import { qualifiedName, type ClusterState, type ContainerPort, type Protocol } from '../model/types.js'
+import { PROTOCOLS, qualifiedName, type ClusterState, type ContainerPort, type Protocol } from '../model/types.js'
 import type { Endpoint, Evaluator, Traffic } from '../engine/verdict.js'
 import type { AllPairsResult, ExternalAccessPorts, PortQuery } from '../engine/engine.js'
 import type { Identity } from '../engine/identity.js'
@@ -133,6 +134,18 @@ export function portClassKeys(state: ClusterState, classes: readonly PortClass[]
       }
     }
   }
+  // ClusterNetworkPolicy protocols: numbers and ranges like policy ports; a destinationNamedPort
+  // resolves for the connection's protocol, whichever it is.
+  for (const cnp of state.clusterNetworkPolicies ?? []) {
+    for (const rule of [...cnp.spec.ingress, ...cnp.spec.egress]) {
+      for (const p of rule.protocols) {
+        const e = protocolEntry(p)
+        if (e === undefined) continue
+        if ('named' in e) for (const protocol of PROTOCOLS) names.add(`${e.named}/${protocol}`)
+        else numeric.push({ protocol: e.protocol, lo: e.lo, hi: e.hi, id: id++ })
+      }
+    }
+  }
   // Container ports (by protocol) that some policy's named port may resolve to.
   const namedAt = new Map<Protocol, Set<number>>()
   const seenPorts = new Set<readonly ContainerPort[]>()
@@ -179,7 +192,9 @@ export function rangeClasses(state: ClusterState, ranges: readonly ExternalRange
     return lo
   }
   const seen = new Map<string, number>()
-  for (const policy of state.policies) {
+  // ClusterNetworkPolicy networks tell addresses apart like ipBlocks without except.
+  const cnpPeers = (state.clusterNetworkPolicies ?? []).flatMap((c) => c.spec.egress.flatMap((r) => r.to.flatMap((p) => (p.networks ?? []).map((cidr) => ({ ipBlock: { cidr, except: [] as string[] } })))))
+  for (const policy of [...state.policies, { ingress: [], egress: [{ to: cnpPeers }] }]) {
     for (const rule of [...policy.ingress.map((r) => r.from), ...policy.egress.map((r) => r.to)]) {
       for (const peer of rule) {
         if (!peer.ipBlock) continue

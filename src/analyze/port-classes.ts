@@ -2,11 +2,13 @@
  * @module Destination ports cut into classes on which every policy agrees, and port sets printed
  * the way people read them (`TCP 80,443,8000-8080`).
  *
- * Policies only tell ports apart at `port`/`endPort` boundaries and at the numbers named ports
+ * Policies only tell ports apart at `port`/`endPort` boundaries (ClusterNetworkPolicies at their
+ * `destinationPort` numbers and ranges) and at the numbers named ports
  * resolve to (containerPorts), so cutting 1-65535 of each protocol there gives the fewest
  * classes that keep every answer exact; one port per class stands for all of it.
  */
 import { PROTOCOLS, type ClusterState, type Protocol } from '../model/types.js'
+import { protocolEntry } from '../engine/cluster-policy.js'
 
 export interface PortClass {
   readonly protocol: Protocol
@@ -29,6 +31,15 @@ export function portClasses(states: readonly ClusterState[]): PortClass[] {
     for (const policy of s.policies) {
       for (const rule of [...policy.ingress, ...policy.egress]) {
         for (const p of rule.ports) if (typeof p.port === 'number') cut(p.protocol, p.port, p.endPort ?? p.port)
+      }
+    }
+    // ClusterNetworkPolicy protocols draw boundaries too (named ports resolve to containerPorts, cut above).
+    for (const cnp of s.clusterNetworkPolicies ?? []) {
+      for (const rule of [...cnp.spec.ingress, ...cnp.spec.egress]) {
+        for (const p of rule.protocols) {
+          const e = protocolEntry(p)
+          if (e !== undefined && !('named' in e)) cut(e.protocol, e.lo, Math.min(e.hi, MAX_PORT))
+        }
       }
     }
   }

@@ -20,6 +20,7 @@ import { computeConnectivities, computeConnectivity } from '../../src/analyze/co
 import { diffConnectivity } from '../../src/analyze/diff.js'
 import { renderGroupedMatrix, renderGroupedMatrixChunks } from '../../src/render/grouped-matrix.js'
 import type { ClusterState, NetworkPolicy, Protocol } from '../../src/model/types.js'
+import { clusterPolicyArb } from '../engine/cluster-policy-arbitrary.js'
 
 const src = { file: 'extra.yaml', line: 1 }
 
@@ -52,6 +53,17 @@ const clusterArb = fc
     return { ...state, policies: [...state.policies, ...extra.map((e, i) => ipBlockPolicy(state, i, e.excepts, e.egress, e.port))] }
   })
 
+/** The same clusters with ClusterNetworkPolicies of both tiers (test/engine/cluster-policy-arbitrary.ts). */
+const tieredArb = fc
+  .record({ seed: fc.integer({ min: 1, max: 1_000_000 }), pods: fc.integer({ min: 14, max: 20 }), namespaces: fc.integer({ min: 4, max: 5 }), policies: fc.integer({ min: 0, max: 6 }) })
+  .map((o) => generateCluster(o).state)
+  .chain((state) =>
+  fc
+    .array(fc.constant(null), { minLength: 1, maxLength: 4 })
+    .chain((slots) => fc.tuple(...slots.map((_, i) => clusterPolicyArb(`cnp-${i}`))))
+    .map((clusterNetworkPolicies): ClusterState => ({ ...state, clusterNetworkPolicies })),
+)
+
 const norm = (m: Map<string, Set<number>>) => [...m].map(([k, v]) => `${k}:${[...v].sort((a, b) => a - b).join(',')}`).sort()
 
 describe('fast paths agree with the straightforward computations', () => {
@@ -63,6 +75,26 @@ describe('fast paths agree with the straightforward computations', () => {
         expect(norm(groupReachability(state, createEngine(state), ends, classes))).toEqual(norm(groupReachability(state, referenceEvaluator(state), ends, classes)))
       }),
       { numRuns: 25 },
+    )
+  })
+
+  it('with ClusterNetworkPolicies: group reachability (list, diff, report) = every pair asked of the reference; undefined and unknown count as not allowed', () => {
+    fc.assert(
+      fc.property(tieredArb, fc.constantFrom('workload' as const, 'pod' as const), (state, by) => {
+        const classes = portClasses([state])
+        const ends = groupEnds(state, by, externalRanges([state]))
+        expect(norm(groupReachability(state, createEngine(state), ends, classes))).toEqual(norm(groupReachability(state, referenceEvaluator(state), ends, classes)))
+      }),
+      { numRuns: 12 },
+    )
+  })
+
+  it('with ClusterNetworkPolicies: connectivity is the same with either evaluator', () => {
+    fc.assert(
+      fc.property(tieredArb, (state) => {
+        expect(computeConnectivity(state, createEngine(state), 'workload').edges).toEqual(computeConnectivity(state, referenceEvaluator(state), 'workload').edges)
+      }),
+      { numRuns: 8 },
     )
   })
 
