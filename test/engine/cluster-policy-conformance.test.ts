@@ -1,5 +1,5 @@
 /**
- * The upstream ClusterNetworkPolicy conformance suite (test/cases/cnp-conformance-cases.ts) run
+ * The upstream ClusterNetworkPolicy conformance suite (test/cases/cnp-conformance-table.ts; not a `-cases.ts` reachability table: its steps mutate) run
  * against the reference evaluator and the fast engine (evaluate, isAllowed, allPairs), through
  * the real loader: the vendored upstream manifests, mutated step by step like the upstream
  * subtests patch the live objects, over the upstream base model.
@@ -7,7 +7,7 @@
 import { describe, it, expect } from 'vitest'
 import { readFileSync } from 'node:fs'
 import { parseAllDocuments, stringify } from 'yaml'
-import { CNP_CONFORMANCE, type ConformanceEvent, type ConformanceTest } from '../cases/cnp-conformance-cases.js'
+import { CNP_CONFORMANCE, type ConformanceEvent, type ConformanceTest } from '../cases/cnp-conformance-table.js'
 import { documents, namespaceYaml, podYaml, type PortSpecLike } from '../cases/case-types.js'
 import { buildState } from '../cases/build-state.js'
 import { referenceEvaluator } from '../../src/engine/reference.js'
