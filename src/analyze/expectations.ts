@@ -17,14 +17,21 @@ import type { PortSpec } from './matrix.js'
 
 export interface Expectation {
   readonly name?: string
+  /** Free text: why the expectation exists (shown with a failure, in JSON and JUnit). */
+  readonly description?: string
   readonly from: string
   readonly to: string
+  /** One port; an entry with `ports: [...]` becomes one expectation per port. */
   readonly port: string
   readonly allowed: boolean
+  /** With `allowed: false`: the side that must deny (the other may allow or deny). */
+  readonly deniedBy?: 'egress' | 'ingress'
   readonly source: SourceRef
 }
 
-const KEYS = new Set(['name', 'from', 'to', 'port', 'allowed'])
+const KEYS = new Set(['name', 'description', 'from', 'to', 'port', 'ports', 'allowed', 'deniedBy'])
+const KNOWN = 'from, to, port or ports, allowed, name, description, deniedBy'
+const PORT_FORMS = 'like 80, 80/TCP, 53/UDP or a port name'
 
 /** `kind` of an expectations file that lives among manifests (with e.g. `apiVersion: netpol.dev/v1`). */
 const EXPECTATIONS_KIND = 'Expectations'
@@ -68,25 +75,51 @@ export function parseExpectations(text: string, file: string): Expectation[] {
       return
     }
     const m = item as Record<string, unknown>
-    for (const key of Object.keys(m)) if (!KEYS.has(key)) bad(key, `unknown field "${key}" (known: from, to, port, allowed, name)`)
+    for (const key of Object.keys(m)) if (!KEYS.has(key)) bad(key, `unknown field "${key}" (known: ${KNOWN})`)
     for (const key of ['from', 'to'] as const) {
       if (m[key] === undefined) bad(undefined, `Required value: ${key}`)
       else if (typeof m[key] !== 'string' || m[key] === '') bad(key, `Invalid value: ${JSON.stringify(m[key])}: ${key} must be ns/pod, ns/workload or an IP address`)
     }
-    if (m.port === undefined) bad(undefined, 'Required value: port (e.g. 80/TCP)')
-    else if (typeof m.port !== 'string' && typeof m.port !== 'number') bad('port', `Invalid value: ${JSON.stringify(m.port)}: port must be like 80, 80/TCP, 53/UDP or a port name`)
+    const isPort = (v: unknown): v is string | number => typeof v === 'string' || typeof v === 'number'
+    let ports: string[] | undefined
+    if (m.port !== undefined && m.ports !== undefined) bad('ports', 'Invalid value: give port or ports, not both')
+    else if (m.port !== undefined) {
+      if (isPort(m.port)) ports = [String(m.port)]
+      else bad('port', `Invalid value: ${JSON.stringify(m.port)}: port must be ${PORT_FORMS}`)
+    } else if (m.ports !== undefined) {
+      if (!Array.isArray(m.ports) || m.ports.length === 0) bad('ports', `Invalid value: ${JSON.stringify(m.ports)}: ports must be a non-empty list of ports ${PORT_FORMS}`)
+      else {
+        const list = m.ports as unknown[]
+        list.forEach((p, k) => {
+          if (!isPort(p)) problems.push({ severity: 'error', file, line: doc.lineAt([...path, 'ports', k]), field: `${field('ports')}[${k}]`, message: `Invalid value: ${JSON.stringify(p)}: a port must be ${PORT_FORMS}` })
+        })
+        if (list.every(isPort)) ports = list.map(String)
+      }
+    } else bad(undefined, 'Required value: port (e.g. 80/TCP) or ports (e.g. [80/TCP, 443/TCP])')
     if (m.allowed === undefined) bad(undefined, 'Required value: allowed (true or false)')
     else if (typeof m.allowed !== 'boolean') bad('allowed', `Invalid value: ${JSON.stringify(m.allowed)}: allowed must be true or false`)
     if (m.name !== undefined && typeof m.name !== 'string') bad('name', 'Invalid value: name must be a string')
-    if (typeof m.from === 'string' && typeof m.to === 'string' && (typeof m.port === 'string' || typeof m.port === 'number') && typeof m.allowed === 'boolean') {
-      out.push({
-        ...(typeof m.name === 'string' ? { name: m.name } : {}),
-        from: m.from,
-        to: m.to,
-        port: String(m.port),
-        allowed: m.allowed,
-        source: { file, line },
-      })
+    if (m.description !== undefined && typeof m.description !== 'string') bad('description', 'Invalid value: description must be a string')
+    let deniedBy: 'egress' | 'ingress' | undefined
+    if (m.deniedBy !== undefined) {
+      if (m.deniedBy !== 'egress' && m.deniedBy !== 'ingress') bad('deniedBy', `Unsupported value: ${JSON.stringify(m.deniedBy)}: supported values: "egress", "ingress"`)
+      else if (m.allowed === true) bad('deniedBy', 'Invalid value: deniedBy says which side denies: only with allowed: false')
+      else deniedBy = m.deniedBy
+    }
+    if (typeof m.from === 'string' && typeof m.to === 'string' && ports !== undefined && typeof m.allowed === 'boolean' && (m.deniedBy === undefined || deniedBy !== undefined)) {
+      for (const port of ports) {
+        const name = typeof m.name === 'string' ? (ports.length > 1 ? `${m.name} (${port})` : m.name) : undefined
+        out.push({
+          ...(name !== undefined ? { name } : {}),
+          ...(typeof m.description === 'string' ? { description: m.description } : {}),
+          from: m.from,
+          to: m.to,
+          port,
+          allowed: m.allowed,
+          ...(deniedBy ? { deniedBy } : {}),
+          source: { file, line },
+        })
+      }
     }
   })
   if (problems.length > 0) throw new InputError(problems)
@@ -103,10 +136,12 @@ export interface ExpectationResult {
   readonly reason: string
   /** Pod pairs checked (a workload stands for all its pods). */
   readonly pairs: number
+  /** The sides that deny the connection shown in `reason` (empty when it is allowed). */
+  readonly deniedBy: readonly ('egress' | 'ingress')[]
 }
 
 function expectationName(e: Expectation): string {
-  return e.name ?? `${e.from} -> ${e.to} on ${e.port} is ${e.allowed ? 'allowed' : 'denied'}`
+  return e.name ?? `${e.from} -> ${e.to} on ${e.port} is ${e.allowed ? 'allowed' : e.deniedBy ? `denied by ${e.deniedBy}` : 'denied'}`
 }
 
 /** `ns/name` that is no pod but a workload stands for every pod of that workload. */
@@ -175,7 +210,7 @@ export function checkExpectations(state: ClusterState, evaluator: Evaluator, exp
           pairs++
           if (!verdict.allowed) anyDenied = true
           first ??= { verdict }
-          if (verdict.allowed !== ex.allowed) disagreeing ??= { verdict }
+          if (verdict.allowed !== ex.allowed || (ex.deniedBy !== undefined && !deniedBySide(verdict, ex.deniedBy))) disagreeing ??= { verdict }
         }
       }
     } catch (err) {
@@ -195,10 +230,16 @@ export function checkExpectations(state: ClusterState, evaluator: Evaluator, exp
       actual: !anyDenied,
       reason: `${reason}${pairNote}`,
       pairs,
+      deniedBy: shown.verdict.allowed ? [] : (['egress', 'ingress'] as const).filter((side) => !(side === 'egress' ? shown.verdict.egress : shown.verdict.ingress).allowed),
     })
   }
   if (problems.length > 0) throw new InputError(problems)
   return results
+}
+
+/** The named side denies this connection (it is enforced and does not allow it). */
+function deniedBySide(verdict: Verdict, side: 'egress' | 'ingress'): boolean {
+  return !verdict.allowed && !(side === 'egress' ? verdict.egress : verdict.ingress).allowed
 }
 
 function describeEnd(e: Endpoint): string {

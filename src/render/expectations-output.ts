@@ -7,18 +7,30 @@ import { printable } from '../model/printable.js'
 import { renderJson } from './json.js'
 import { escapeXml } from './xml.js'
 
-export function renderExpectationsText(results: readonly ExpectationResult[], colour: boolean): string {
+/** `denied`, or `denied by egress` when the expectation names the side (and `got` the sides that denied). */
+function expectedText(r: ExpectationResult): string {
+  return r.expectation.allowed ? 'allowed' : r.expectation.deniedBy ? `denied by ${r.expectation.deniedBy}` : 'denied'
+}
+function actualText(r: ExpectationResult): string {
+  if (r.actual) return 'allowed'
+  return r.expectation.deniedBy && r.deniedBy.length > 0 ? `denied by ${r.deniedBy.join(' and ')}` : 'denied'
+}
+
+/** `quiet` (`test -q`): only the failures, and the count. */
+export function renderExpectationsText(results: readonly ExpectationResult[], colour: boolean, quiet = false): string {
   const paint = (code: string, t: string) => (colour ? `\u001b[${code}m${t}\u001b[0m` : t)
-  const lines = results.map((r) => {
-    const mark = r.passed ? paint('32', 'PASS') : paint('31', 'FAIL')
-    const where = printable(`${r.expectation.source.file}:${r.expectation.source.line}`)
-    const expected = r.expectation.allowed ? 'allowed' : 'denied'
-    const got = r.passed ? '' : ` (expected ${expected}, got ${r.actual ? 'allowed' : 'denied'})`
-    // The name is free text from the expectations file: a line break in it must not start a line of its own.
-    return `${mark} ${printable(r.name)}${got}\n     ${where}: ${printable(r.reason)}`
-  })
+  const lines = results
+    .filter((r) => !quiet || !r.passed)
+    .map((r) => {
+      const mark = r.passed ? paint('32', 'PASS') : paint('31', 'FAIL')
+      const where = printable(`${r.expectation.source.file}:${r.expectation.source.line}`)
+      const got = r.passed ? '' : ` (expected ${expectedText(r)}, got ${actualText(r)})`
+      // Free text from the expectations file: a line break in it must not start a line of its own.
+      const description = !r.passed && r.expectation.description ? `\n     ${printable(r.expectation.description)}` : ''
+      return `${mark} ${printable(r.name)}${got}${description}\n     ${where}: ${printable(r.reason)}`
+    })
   const failed = results.filter((r) => !r.passed).length
-  lines.push('')
+  if (lines.length > 0) lines.push('')
   lines.push(`${results.length - failed} passed, ${failed} failed`)
   return `${lines.join('\n')}\n`
 }
@@ -32,8 +44,11 @@ export function renderExpectationsJson(results: readonly ExpectationResult[]): s
       from: r.expectation.from,
       to: r.expectation.to,
       port: r.expectation.port,
+      ...(r.expectation.description !== undefined ? { description: r.expectation.description } : {}),
       expected: r.expectation.allowed,
+      ...(r.expectation.deniedBy !== undefined ? { expectedDeniedBy: r.expectation.deniedBy } : {}),
       actual: r.actual,
+      deniedBy: r.deniedBy,
       passed: r.passed,
       reason: r.reason,
       file: r.expectation.source.file,
@@ -48,8 +63,9 @@ export function renderJunit(results: readonly ExpectationResult[], suiteName: st
   const failures = results.filter((r) => !r.passed).length
   const cases = results.map((r) => {
     const attrs = `name="${escapeXml(r.name)}" classname="${escapeXml(suiteName)}" file="${escapeXml(r.expectation.source.file)}" line="${r.expectation.source.line}" time="0"`
-    if (r.passed) return `    <testcase ${attrs}>\n      <system-out>${escapeXml(r.reason)}</system-out>\n    </testcase>`
-    const message = `expected ${r.expectation.allowed ? 'allowed' : 'denied'}, got ${r.actual ? 'allowed' : 'denied'}`
+    const text = r.expectation.description ? `${r.expectation.description}\n${r.reason}` : r.reason
+    if (r.passed) return `    <testcase ${attrs}>\n      <system-out>${escapeXml(text)}</system-out>\n    </testcase>`
+    const message = `expected ${expectedText(r)}, got ${actualText(r)}`
     return `    <testcase ${attrs}>\n      <failure message="${escapeXml(message)}" type="ExpectationFailed">${escapeXml(`${r.expectation.source.file}:${r.expectation.source.line}: ${r.reason}`)}</failure>\n    </testcase>`
   })
   return [

@@ -3,7 +3,7 @@ import { loadManifestText } from '../../src/cluster/load-manifests.js'
 import { referenceEvaluator } from '../../src/engine/reference.js'
 import { checkExpectations, parseExpectations } from '../../src/analyze/expectations.js'
 import { InputError } from '../../src/model/diagnostic.js'
-import { renderJunit } from '../../src/render/expectations-output.js'
+import { renderExpectationsJson, renderExpectationsText, renderJunit } from '../../src/render/expectations-output.js'
 
 const CLUSTER = `
 apiVersion: apps/v1
@@ -97,7 +97,7 @@ expectations:
     )
     expect(err.diagnostics.map((d) => `${d.line}: ${d.message}`)).toEqual([
       '4: Invalid value: "maybe": allowed must be true or false',
-      '6: unknown field "too" (known: from, to, port, allowed, name)',
+      '6: unknown field "too" (known: from, to, port or ports, allowed, name, description, deniedBy)',
       '5: Required value: to',
     ])
   })
@@ -131,5 +131,66 @@ expectations:
     expect(xml).toContain('name="a &lt;b&gt; &amp; c"')
     expect(xml.match(/<testcase /g)).toHaveLength(2)
     expect(xml).toContain('<failure message="expected denied, got allowed"')
+  })
+})
+
+describe('expectations v2 (backwards compatible)', () => {
+  it('ports: one check per port, named with the port', () => {
+    const results = check(`
+- name: web reaches db
+  from: shop/web-0
+  to: shop/db-0
+  ports: [5432/TCP, pg, 22]
+  allowed: true
+`)
+    expect(results.map((r) => [r.name, r.expectation.port, r.passed])).toEqual([
+      ['web reaches db (5432/TCP)', '5432/TCP', true],
+      ['web reaches db (pg)', 'pg', true],
+      ['web reaches db (22)', '22', false],
+    ])
+  })
+  it('deniedBy: passes only when that side denies; the failure says which side did', () => {
+    const results = check(`
+- {from: 203.0.113.9, to: shop/db-0, port: 5432, allowed: false, deniedBy: ingress}
+- {from: 203.0.113.9, to: shop/db-0, port: 5432, allowed: false, deniedBy: egress, description: the firewall team says egress}
+`)
+    expect(results.map((r) => r.passed)).toEqual([true, false])
+    expect(results[1].name).toBe('203.0.113.9 -> shop/db-0 on 5432 is denied by egress')
+    const text = renderExpectationsText(results, false)
+    expect(text).toContain('FAIL 203.0.113.9 -> shop/db-0 on 5432 is denied by egress (expected denied by egress, got denied by ingress)\n     the firewall team says egress\n')
+    expect(JSON.parse(renderExpectationsJson(results)).results[1]).toMatchObject({ description: 'the firewall team says egress', expected: false, expectedDeniedBy: 'egress', actual: false, deniedBy: ['ingress'] })
+  })
+  it('quiet: only the failures and the count', () => {
+    const results = check(`
+- {from: shop/web-0, to: shop/db-0, port: 5432, allowed: true}
+- {from: 203.0.113.9, to: shop/db-0, port: 5432, allowed: true}
+`)
+    const quiet = renderExpectationsText(results, false, true)
+    expect(quiet).not.toContain('PASS')
+    expect(quiet.split('\n').filter((l) => l.startsWith('FAIL'))).toHaveLength(1)
+    expect(quiet.endsWith('1 passed, 1 failed\n')).toBe(true)
+    expect(renderExpectationsText(results.slice(0, 1), false, true)).toBe('1 passed, 0 failed\n')
+  })
+  it('bad v2 fields are errors at their line', () => {
+    const err = inputErrorOf(() =>
+      parseExpectations(
+        `- {from: a/b, to: c/d, port: 80, ports: [81], allowed: true}
+- {from: a/b, to: c/d, ports: [], allowed: true}
+- {from: a/b, to: c/d, ports: [80, {x: 1}], allowed: true}
+- {from: a/b, to: c/d, port: 80, allowed: true, deniedBy: ingress}
+- {from: a/b, to: c/d, port: 80, allowed: false, deniedBy: both}
+- {from: a/b, to: c/d, port: 80, allowed: false, description: 3}
+`,
+        'expect.yaml',
+      ),
+    )
+    expect(err.diagnostics.map((d) => `${d.line}: ${d.message}`)).toEqual([
+      '1: Invalid value: give port or ports, not both',
+      '2: Invalid value: []: ports must be a non-empty list of ports like 80, 80/TCP, 53/UDP or a port name',
+      '3: Invalid value: {"x":1}: a port must be like 80, 80/TCP, 53/UDP or a port name',
+      '4: Invalid value: deniedBy says which side denies: only with allowed: false',
+      '5: Unsupported value: "both": supported values: "egress", "ingress"',
+      '6: Invalid value: description must be a string',
+    ])
   })
 })

@@ -19,6 +19,7 @@ import { renderExpectationsJson, renderExpectationsText, renderJunit } from '../
 interface TestFlags {
   expect: string
   junit?: string
+  quiet?: boolean
   output: 'text' | 'json'
   namespace?: string
   verbose?: boolean
@@ -35,6 +36,7 @@ export const register: RegisterCommand = (program, ctx) => {
     // Required, checked in the action: unknown options (typos) are reported first.
     .option('-e, --expect <file>', 'expectations file (YAML; see docs/review.md)')
     .option('--junit <file>', 'also write the results as JUnit XML to this file')
+    .option('-q, --quiet', 'print only the failing expectations and the count (text output)')
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
     .option('-n, --namespace <namespace>', 'namespace for objects that have none (default "default"); with no PATH: the namespace to read')
     .option('-v, --verbose', 'list the objects of kinds netpol does not use (skipped)')
@@ -43,14 +45,16 @@ export const register: RegisterCommand = (program, ctx) => {
       `
 Expectations file (a list, or {expectations: [...]}):
   - name: frontend reaches the API        # optional
+    description: the checkout page needs it  # optional, shown with a failure
     from: prod/frontend                   # ns/pod, ns/workload (all its pods), ns/deployment/name, or an IP
     to: prod/api
     port: 8080/TCP                        # 80, 80/TCP, 53/UDP, or a container port name
     allowed: true
   - from: 203.0.113.7
     to: prod/database
-    port: 5432/TCP
+    ports: [5432/TCP, 22/TCP]             # one check per port
     allowed: false
+    deniedBy: ingress                     # optional: the side that must deny (egress|ingress)
 
 Exit codes: 0 every expectation holds; 1 some fail; 2 bad input (file:line of the bad expectation).
 
@@ -67,7 +71,7 @@ Examples:
       const expectations = parseExpectations(text, flags.expect)
       const { state } = await loadStateSource(paths, flags, ctx.io)
       const results = checkExpectations(state, createEngine(state), expectations)
-      ctx.io.stdout(flags.output === 'json' ? renderExpectationsJson(results) : renderExpectationsText(results, useColour(ctx.io)))
+      ctx.io.stdout(flags.output === 'json' ? renderExpectationsJson(results) : renderExpectationsText(results, useColour(ctx.io), flags.quiet === true))
       if (flags.junit) await writeFileAtomically(resolve(ctx.io.cwd, flags.junit), renderJunit(results, `netpol test ${flags.expect}`))
       if (results.some((r) => !r.passed)) ctx.exitCode = EXIT_NO
     })
