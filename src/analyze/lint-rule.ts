@@ -4,6 +4,7 @@
 import type { Severity } from '../model/diagnostic.js'
 import type { NetworkPolicy, SourceRef } from '../model/types.js'
 import type { LintContext } from './lint-context.js'
+import { policyFieldLine } from '../model/network-policy.js'
 
 export type LintSeverity = Severity
 
@@ -47,5 +48,7 @@ export function policyFinding(
   message: string,
   hint: string = rule.help,
 ): LintFinding {
-  return { ruleId: rule.id, severity: rule.severity, file: where.file, line: where.line, object: policyObject(policy), field, message, hint }
+  // A finding about a field of the policy as a whole is placed at that field, not at `apiVersion:`.
+  const fieldLine = where === policy.source && field !== undefined ? (policyFieldLine(policy, field.replace(/\[.*$/, '')) ?? policyFieldLine(policy, field.split('.').slice(0, 2).join('.'))) : undefined
+  return { ruleId: rule.id, severity: rule.severity, file: where.file, line: fieldLine ?? where.line, object: policyObject(policy), field, message, hint }
 }

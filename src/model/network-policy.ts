@@ -30,6 +30,18 @@ const IPBLOCK_FIELDS = ['cidr', 'except']
 const PORT_FIELDS = ['protocol', 'port', 'endPort']
 const POLICY_TYPES: readonly PolicyType[] = ['Ingress', 'Egress']
 
+/**
+ * Where the top-level fields of a policy's spec are written (`spec.podSelector` -> line), for
+ * findings about a field rather than a rule (lint). A side table, so the model's shape (and the
+ * lab's state files) stay as they are; a copied policy simply falls back to its object's line.
+ */
+const fieldLines = new WeakMap<NetworkPolicy, Readonly<Record<string, number>>>()
+
+/** The line of `field` (`spec`, `spec.podSelector`, `spec.ingress`, `spec.egress`, `spec.policyTypes`) of a policy read from text; undefined when unknown. */
+export function policyFieldLine(policy: NetworkPolicy, field: string): number | undefined {
+  return fieldLines.get(policy)?.[field]
+}
+
 /** Reads the spec of a policy whose metadata is already read; `namespace` is the effective one. */
 export function readNetworkPolicy(r: ObjectReader, obj: PlainMap, meta: ObjectMeta, namespace: string): NetworkPolicy {
   const specPath: FieldPath = ['spec']
@@ -71,7 +83,7 @@ export function readNetworkPolicy(r: ObjectReader, obj: PlainMap, meta: ObjectMe
 
   const policyTypes = readPolicyTypes(r, spec.policyTypes, egressList.length > 0)
 
-  return {
+  const policy: NetworkPolicy = {
     namespace,
     name: meta.name,
     podSelector,
@@ -80,6 +92,12 @@ export function readNetworkPolicy(r: ObjectReader, obj: PlainMap, meta: ObjectMe
     egress,
     source: { file: r.file, line: r.line([]) },
   }
+  // An absent field gets the line of its nearest written ancestor (spec, else the object).
+  const lines: Record<string, number> = {}
+  for (const f of ['podSelector', 'ingress', 'egress', 'policyTypes']) lines[`spec.${f}`] = r.line(['spec', f])
+  lines.spec = r.line(['spec'])
+  fieldLines.set(policy, lines)
+  return policy
 }
 
 /**
