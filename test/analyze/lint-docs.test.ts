@@ -33,5 +33,10 @@ describe('docs/lint.md', () => {
       expect(goodFindings).toEqual([])
       expect(DOC).toContain(`**${rule.severity}**: ${rule.title}.`)
     })
+    it(`${rule.id}: the good example is lint-clean as a whole (a user who copies it gets no finding of any rule)`, () => {
+      const [, good] = docs.get(rule.id) ?? []
+      const findings = lint(loadManifestText(good ?? '', { file: 'good.yaml' }).state).findings
+      expect(findings.map((f) => `${f.ruleId} at line ${f.line}: ${f.message}`)).toEqual([])
+    })
   }
 })
