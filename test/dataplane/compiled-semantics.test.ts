@@ -14,13 +14,9 @@ import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { loadManifests } from '../../src/cluster/load-manifests.js'
 
-/**
- * Every shared NetworkPolicy case table (test/cases/*-cases.ts), so new tables run through the data
- * plane too. ClusterNetworkPolicy tables (`cnp-*`) are not: the data plane refuses such states
- * (src/dataplane/unenforced-kinds.ts, tested in unenforced-kinds.test.ts and below).
- */
+/** Every shared case table (test/cases/*-cases.ts), so new tables run through the data plane too. */
 const caseTables: { file: string; cases: readonly ReachabilityCase[] }[] = []
-for (const file of readdirSync(new URL('../cases/', import.meta.url)).filter((f) => f.endsWith('-cases.ts') && !f.startsWith('cnp-')).sort()) {
+for (const file of readdirSync(new URL('../cases/', import.meta.url)).filter((f) => f.endsWith('-cases.ts')).sort()) {
   // The static `-cases.ts` suffix lets Vite resolve the variable import (no "invalid import" warning).
   const mod = (await import(`../cases/${file.slice(0, -'-cases.ts'.length)}-cases.ts`)) as Record<string, unknown>
   const cases = Object.values(mod).filter((v): v is readonly ReachabilityCase[] => Array.isArray(v) && v.every((c) => typeof c === 'object' && c !== null && 'manifests' in c && 'expect' in c))
