@@ -11,7 +11,7 @@
 import { InputError, type Diagnostic } from '../model/diagnostic.js'
 import { readManifestDocuments } from '../model/yaml-documents.js'
 import { qualifiedName, type ClusterState, type SourceRef } from '../model/types.js'
-import type { Endpoint, Evaluator, Verdict } from '../engine/verdict.js'
+import type { DirectionVerdict, Endpoint, Evaluator, Verdict } from '../engine/verdict.js'
 import { explainVerdict, resolveEndpoint, resolveExplainPort } from './explain.js'
 import type { PortSpec } from './matrix.js'
 
@@ -138,6 +138,11 @@ export interface ExpectationResult {
   readonly pairs: number
   /** The sides that deny the connection shown in `reason` (empty when it is allowed). */
   readonly deniedBy: readonly ('egress' | 'ingress')[]
+  /**
+   * Set when the pair shown in `reason` is neither proven allowed nor proven denied (ClusterNetworkPolicies
+   * of one tier and priority conflict, or a domainNames/nodes peer): such a pair fails every expectation.
+   */
+  readonly unproven?: 'undefined' | 'unknown'
 }
 
 function expectationName(e: Expectation): string {
@@ -210,7 +215,10 @@ export function checkExpectations(state: ClusterState, evaluator: Evaluator, exp
           pairs++
           if (!verdict.allowed) anyDenied = true
           first ??= { verdict }
-          if (verdict.allowed !== ex.allowed || (ex.deniedBy !== undefined && !deniedBySide(verdict, ex.deniedBy))) disagreeing ??= { verdict }
+          // Fail closed: an undefined or unknown connection may be allowed or denied in the cluster, so it
+          // proves neither `allowed: true` nor `allowed: false`.
+          if (verdict.allowed !== ex.allowed || unprovenOutcome(verdict) !== undefined || (ex.deniedBy !== undefined && !deniedBySide(verdict, ex.deniedBy)))
+            disagreeing ??= { verdict }
         }
       }
     } catch (err) {
@@ -218,6 +226,7 @@ export function checkExpectations(state: ClusterState, evaluator: Evaluator, exp
       continue
     }
     const shown = (disagreeing ?? first)!
+    const unproven = unprovenOutcome(shown.verdict)
     const reason = verdictReason(state, shown.verdict)
     const pairNote =
       pairs > 1 && disagreeing
@@ -230,16 +239,26 @@ export function checkExpectations(state: ClusterState, evaluator: Evaluator, exp
       actual: !anyDenied,
       reason: `${reason}${pairNote}`,
       pairs,
-      deniedBy: shown.verdict.allowed ? [] : (['egress', 'ingress'] as const).filter((side) => !(side === 'egress' ? shown.verdict.egress : shown.verdict.ingress).allowed),
+      deniedBy: shown.verdict.allowed ? [] : (['egress', 'ingress'] as const).filter((side) => sideDenies(side === 'egress' ? shown.verdict.egress : shown.verdict.ingress)),
+      ...(unproven !== undefined ? { unproven } : {}),
     })
   }
   if (problems.length > 0) throw new InputError(problems)
   return results
 }
 
-/** The named side denies this connection (it is enforced and does not allow it). */
+/** The named side denies this connection (it is enforced and does not allow it, and is not merely undefined or unknown). */
 function deniedBySide(verdict: Verdict, side: 'egress' | 'ingress'): boolean {
-  return !verdict.allowed && !(side === 'egress' ? verdict.egress : verdict.ingress).allowed
+  return !verdict.allowed && sideDenies(side === 'egress' ? verdict.egress : verdict.ingress)
+}
+
+function sideDenies(side: DirectionVerdict): boolean {
+  return !side.allowed && (side.tiers === undefined || side.tiers.outcome === 'denied')
+}
+
+/** `undefined` or `unknown` when the connection is neither proven allowed nor proven denied. */
+function unprovenOutcome(verdict: Verdict): 'undefined' | 'unknown' | undefined {
+  return verdict.outcome === 'undefined' || verdict.outcome === 'unknown' ? verdict.outcome : undefined
 }
 
 function describeEnd(e: Endpoint): string {

@@ -12,6 +12,7 @@ function expectedText(r: ExpectationResult): string {
   return r.expectation.allowed ? 'allowed' : r.expectation.deniedBy ? `denied by ${r.expectation.deniedBy}` : 'denied'
 }
 function actualText(r: ExpectationResult): string {
+  if (r.unproven !== undefined) return r.unproven
   if (r.actual) return 'allowed'
   return r.expectation.deniedBy && r.deniedBy.length > 0 ? `denied by ${r.deniedBy.join(' and ')}` : 'denied'
 }
@@ -48,6 +49,7 @@ export function renderExpectationsJson(results: readonly ExpectationResult[]): s
       expected: r.expectation.allowed,
       ...(r.expectation.deniedBy !== undefined ? { expectedDeniedBy: r.expectation.deniedBy } : {}),
       actual: r.actual,
+      ...(r.unproven !== undefined ? { outcome: r.unproven } : {}),
       deniedBy: r.deniedBy,
       passed: r.passed,
       reason: r.reason,

@@ -193,4 +193,58 @@ describe('expectations v2 (backwards compatible)', () => {
       '6: Invalid value: description must be a string',
     ])
   })
+
+  it('an undefined or unknown connection passes neither allowed: true nor allowed: false (fail closed)', () => {
+    const cnp = (name: string, priority: number, action: string, peer: string) => `---
+apiVersion: policy.networking.k8s.io/v1alpha2
+kind: ClusterNetworkPolicy
+metadata: {name: ${name}}
+spec:
+  tier: Admin
+  priority: ${priority}
+  subject: {pods: {podSelector: {matchLabels: {app: db}}}}
+  ingress:
+  - {action: ${action}, from: [${peer}]}
+`
+    const run = (policies: string, expectations: string) => {
+      const { state } = loadManifestText(CLUSTER + cnp('accept', 5, 'Accept', '{namespaces: {}}') + policies, { file: 'cluster.yaml' })
+      return checkExpectations(state, referenceEvaluator(state), parseExpectations(expectations, 'expect.yaml'))
+    }
+    const expectations = `
+- {from: shop/web, to: shop/db, port: 5432/TCP, allowed: false}
+- {from: shop/web, to: shop/db, port: 5432/TCP, allowed: false, deniedBy: ingress}
+- {from: shop/web, to: shop/db, port: 5432/TCP, allowed: true}
+`
+    // Same tier and priority, different actions: the API lets the cluster apply either.
+    const conflict = run(cnp('deny', 5, 'Deny', '{namespaces: {}}'), expectations)
+    expect(conflict.map((r) => [r.passed, r.unproven])).toEqual([
+      [false, 'undefined'],
+      [false, 'undefined'],
+      [false, 'undefined'],
+    ])
+    const text = renderExpectationsText(conflict, false)
+    expect(text).toContain('(expected denied, got undefined)')
+    expect(text).toContain('(expected denied by ingress, got undefined)')
+    expect(text).toContain('(expected allowed, got undefined)')
+    expect(JSON.parse(renderExpectationsJson(conflict)).results[0]).toMatchObject({ passed: false, actual: false, outcome: 'undefined' })
+    // A proven deny at the egress decides the connection (denied), but the undefined ingress does not deny.
+    const egressDeny = `---
+apiVersion: policy.networking.k8s.io/v1alpha2
+kind: ClusterNetworkPolicy
+metadata: {name: web-out}
+spec:
+  tier: Admin
+  priority: 1
+  subject: {pods: {podSelector: {matchLabels: {app: web}}}}
+  egress:
+  - {action: Deny, to: [{namespaces: {}}]}
+`
+    const sides = run(cnp('deny', 5, 'Deny', '{namespaces: {}}') + egressDeny, expectations + '- {from: shop/web, to: shop/db, port: 5432/TCP, allowed: false, deniedBy: egress}\n')
+    expect(sides.map((r) => [r.passed, r.unproven, r.deniedBy])).toEqual([
+      [true, undefined, ['egress']],
+      [false, undefined, ['egress']],
+      [false, undefined, ['egress']],
+      [true, undefined, ['egress']],
+    ])
+  })
 })
