@@ -104,8 +104,10 @@ describe('lab logs', () => {
   })
 
   it('Ctrl-C on logs -f ends it with exit 0 and no internal error, also when it lands while nft runs', async () => {
+    // Whether SIGINT lands while nft runs is timing; on a loaded machine it takes more runs, so run
+    // until it happened six times (at least ten runs, at most forty), and every run must end cleanly.
     let hits = 0
-    for (let i = 0; i < 10; i++) {
+    for (let i = 0; i < 40 && (i < 10 || hits <= 5); i++) {
       const r = await followThenCtrlC(i % 2 === 0 ? 700 : 0)
       if (r.hitNft) hits++
       expect(r.stderr, `run ${i}`).not.toMatch(/internal error|failed/)
@@ -114,7 +116,7 @@ describe('lab logs', () => {
     }
     // The interesting case (SIGINT while nft lists a set) was actually exercised.
     expect(hits).toBeGreaterThan(5)
-  })
+  }, 240_000)
 
   it('logs -f ends with exit 0 and says so when the lab is removed meanwhile (lab down in another terminal)', async () => {
     const follow = spawn(process.execPath, [NETPOL_BIN, 'lab', 'logs', '-f'], { env: { ...process.env, NETPOL_LAB_DIR: cli.dir, NETPOL_LAB: cli.name, NO_COLOR: '1' } })
