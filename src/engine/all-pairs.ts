@@ -19,7 +19,7 @@
  * rows are shared objects, one per distinct row.
  */
 import type { Pod, Protocol } from '../model/types.js'
-import { and, copySet, count, emptySet, hasBit, orInto, setBit, transpose, transposeRect, wordsFor, type Bitset } from './bitset.js'
+import { and, copySet, count, emptySet, equalSets, hashSet, hasBit, orInto, setBit, transpose, transposeRect, wordsFor, type Bitset } from './bitset.js'
 import type { CompiledPolicy, CompiledRule, EngineIndex } from './engine-index.js'
 import type { Identity } from './identity.js'
 import type { TierLists } from './cluster-policy-index.js'
@@ -206,6 +206,7 @@ export function computeAllPairs(index: EngineIndex, lists: ListIds, port: number
     return parts
   }
   const columnByKey = new Map<number, number>()
+  const columnsByHash = new Map<number, number[]>()
   const columns: Bitset[] = []
   const columnOf = new Int32Array(size)
   const open = emptySet(size)
@@ -227,8 +228,18 @@ export function computeAllPairs(index: EngineIndex, lists: ListIds, port: number
         orInto(col, parts.base)
         for (const n of parts.named) if (hasBit(n.dest, d)) orInto(col, n.peers)
       }
-      columnByKey.set(key, (c = columns.length))
-      columns.push(col)
+      // Different lists often take the same sources on this port (a deny-all, rules on other
+      // ports): equal columns share one number, so fewer columns are transposed and compared.
+      const h = hashSet(col)
+      let bucket = columnsByHash.get(h)
+      if (bucket === undefined) columnsByHash.set(h, (bucket = []))
+      c = bucket.find((k) => equalSets(columns[k]!, col))
+      if (c === undefined) {
+        c = columns.length
+        columns.push(col)
+        bucket.push(c)
+      }
+      columnByKey.set(key, c)
     }
     columnOf[d] = c
   }
