@@ -43,12 +43,14 @@ export function sameMeaning(a: unknown, b: unknown): boolean {
 
 /**
  * True when both states have the same namespaces and pods (labels, addresses, ports, owners), in
- * the same order, and the same ClusterNetworkPolicies (their tiers decide before and after
+ * the same order, and the same ClusterNetworkPolicies and nodes (tiers decide before and after
  * NetworkPolicies for every pod they select, so a change there is not a NetworkPolicy edit).
  */
 export function samePodsAndNamespaces(a: ClusterState, b: ClusterState): boolean {
   if (a.pods.length !== b.pods.length || a.namespaces.length !== b.namespaces.length) return false
   if (!sameMeaning(a.clusterNetworkPolicies ?? [], b.clusterNetworkPolicies ?? [])) return false
+  // Nodes are peers of ClusterNetworkPolicies (absent: unknown).
+  if (!sameMeaning(a.nodes, b.nodes)) return false
   for (let i = 0; i < a.namespaces.length; i++) if (!sameMeaning(a.namespaces[i], b.namespaces[i])) return false
   for (let i = 0; i < a.pods.length; i++) if (!sameMeaning(a.pods[i], b.pods[i])) return false
   return true
