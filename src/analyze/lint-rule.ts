@@ -14,7 +14,7 @@ export interface LintFinding {
   readonly file: string
   /** 1-based; 0 when unknown. */
   readonly line: number
-  /** `NetworkPolicy "ns/name"` or `Namespace "ns"`. */
+  /** `NetworkPolicy "ns/name"`, `Namespace "ns"` or `ClusterNetworkPolicy "name"`. */
   readonly object: string
   /** API field path of the part at fault, e.g. `spec.egress[0].to[1]`. */
   readonly field?: string

@@ -11,10 +11,11 @@ import { createLintContext } from './lint-context.js'
 import { ISOLATION_RULES } from './lint-rules-isolation.js'
 import { SELECTOR_RULES } from './lint-rules-selectors.js'
 import { OVERLAP_RULES } from './lint-rules-overlap.js'
+import { CLUSTER_POLICY_RULES } from './lint-rules-cluster.js'
 
 export type { LintFinding, LintRule, LintSeverity } from './lint-rule.js'
 
-export const LINT_RULES: readonly LintRule[] = [...ISOLATION_RULES, ...SELECTOR_RULES, ...OVERLAP_RULES]
+export const LINT_RULES: readonly LintRule[] = [...ISOLATION_RULES, ...SELECTOR_RULES, ...OVERLAP_RULES, ...CLUSTER_POLICY_RULES]
 
 export interface LintOptions {
   /** Rule ids to skip. */
