@@ -60,6 +60,12 @@ Live cluster: with one PATH, the live state of your kubeconfig is BEFORE and PAT
       // One PATH: the live cluster is BEFORE, the PATH is the change about to be applied.
       const before = second === undefined ? await loadStateSource([], flags, ctx.io) : await loadStateSource([first], flags, ctx.io)
       const after = await loadInput([second ?? first], ctx.io, { namespace: flags.namespace, verbose: flags.verbose, podCidr: flags.podCidr, maxPods: flags.maxPods, maxFileSize: flags.maxFileSize, kubeVersion: flags.kubeVersion })
+      if ((before.state.clusterNetworkPolicies?.length ?? 0) + (after.state.clusterNetworkPolicies?.length ?? 0) > 0) {
+        // diff compares proven-allowed connections: one that becomes undefined or unknown may be allowed by the cluster.
+        ctx.io.stderr(
+          `warning: diff counts connections whose outcome is undefined or unknown (ClusterNetworkPolicies) as denied, so one that becomes undefined or unknown is not shown as newly allowed${flags.failOnNew ? ' and does not fail --fail-on-new' : ''}: check them with netpol matrix or netpol explain\n`,
+        )
+      }
       const result = diffConnectivity(
         { state: before.state, evaluator: createEngine(before.state) },
         { state: after.state, evaluator: createEngine(after.state) },

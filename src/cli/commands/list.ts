@@ -72,6 +72,10 @@ Examples:
       const { state } = await loadStateSource(paths, flags, ctx.io)
       const from = (flags.from ?? []).map((t) => parseEndpointFilter(state, t))
       const to = (flags.to ?? []).map((t) => parseEndpointFilter(state, t))
+      if ((state.clusterNetworkPolicies?.length ?? 0) > 0) {
+        // Fail closed, but say so: a connection the cluster may allow is not silently absent.
+        ctx.io.stderr(`warning: list shows only connections proven allowed; those whose outcome is undefined or unknown (ClusterNetworkPolicies) are left out: see them with netpol matrix or netpol explain\n`)
+      }
       const result = listConnections(state, createEngine(state), { groupBy: flags.groupBy, from, to, ports })
       for (const chunk of renderListChunks(result, flags.output)) {
         ctx.io.stdout(chunk)
