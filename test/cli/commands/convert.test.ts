@@ -69,6 +69,24 @@ spec:
     expect(r.stdout).toBe('')
     expect(r.stderr).toMatch(/^-:10: AdminNetworkPolicy "tenants" is invalid: spec\.ingress\[0\]\.from\[0\]\.namespaces\.sameLabels: cannot convert to ClusterNetworkPolicy: sameLabels/m)
   })
+  it('a value the v1alpha1 CRD took but v1alpha2 refuses (a label value with spaces): exit 2 at the v1alpha1 object, not an internal error', async () => {
+    const r = await cli(
+      ['convert', '-'],
+      `apiVersion: policy.networking.k8s.io/v1alpha1
+kind: AdminNetworkPolicy
+metadata: {name: x}
+spec:
+  priority: 10
+  subject: {namespaces: {matchLabels: {team: "a b"}}}
+  ingress:
+  - {action: Deny, from: [{namespaces: {}}]}
+`,
+    )
+    expect(r.code).toBe(2)
+    expect(r.stdout).toBe('')
+    expect(r.stderr).not.toMatch(/internal error|a bug/)
+    expect(r.stderr).toContain('-:1: AdminNetworkPolicy "x" is invalid: spec.subject.namespaces.matchLabels: cannot convert to ClusterNetworkPolicy: the result would be invalid: Invalid value: "a b"')
+  })
   it('input without v1alpha1 policies is an error', async () => {
     const r = await cli(['convert', '-'], 'apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n')
     expect(r.code).toBe(2)
