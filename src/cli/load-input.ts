@@ -28,13 +28,30 @@ export interface LoadInputOptions {
   readonly hideWarning?: (warning: Diagnostic) => boolean
   /** `--kube-version`, as given (else $NETPOL_KUBE_VERSION, else the newest release). */
   readonly kubeVersion?: string
+  /** `--skip-invalid [warn]`: leave invalid objects out, list them, read the rest. */
+  readonly skipInvalid?: boolean | string
 }
 
 /** The bounds on manifest input, as flags of every command that reads PATHs (docs/manifests.md, "Limits"). */
 export function addInputLimitOptions(cmd: Command): Command {
-  return cmd.option('--max-pods <n>', MAX_PODS_DESCRIPTION).option('--max-file-size <size>', MAX_FILE_SIZE_DESCRIPTION).option(KUBE_VERSION_FLAGS, KUBE_VERSION_DESCRIPTION)
+  return cmd
+    .option('--max-pods <n>', MAX_PODS_DESCRIPTION)
+    .option('--max-file-size <size>', MAX_FILE_SIZE_DESCRIPTION)
+    .option(KUBE_VERSION_FLAGS, KUBE_VERSION_DESCRIPTION)
+    .option(SKIP_INVALID_FLAGS, SKIP_INVALID_DESCRIPTION)
 }
 export const KUBE_VERSION_FLAGS = '--kube-version <version>'
+export const SKIP_INVALID_FLAGS = '--skip-invalid [warn]'
+export const SKIP_INVALID_DESCRIPTION =
+  'leave invalid objects out (listed on stderr) and analyse the rest, as kubectl apply -f applies the valid ones; the exit code is still 2 after the output unless given as --skip-invalid=warn'
+
+/** Checks `--skip-invalid`'s value: undefined (not given), 'exit' (given: exit 2 when anything was left out) or 'warn'. */
+export function skipInvalidMode(value: boolean | string | undefined): 'exit' | 'warn' | undefined {
+  if (value === undefined || value === false) return undefined
+  if (value === true) return 'exit'
+  if (value === 'warn') return 'warn'
+  throw new UsageError(`--skip-invalid: ${JSON.stringify(value)} is not a mode (give --skip-invalid, or --skip-invalid=warn to keep the command's own exit code)`)
+}
 export const KUBE_VERSION_DESCRIPTION = `validate manifests as this Kubernetes release's API server does, e.g. 1.35 (default: $NETPOL_KUBE_VERSION, else ${formatKubeVersion(NEWEST_KUBE_VERSION)})`
 
 /** The validation rules of `--kube-version`, else of $NETPOL_KUBE_VERSION, else the newest release's. Throws UsageError on a bad value. */
@@ -99,9 +116,15 @@ export async function loadInput(paths: readonly string[], io: CliIO, options: Lo
   checkPodCidr(options.podCidr) // a bad flag is reported before any file is read
   const limits = inputLimits(options)
   const rules = kubeVersionRules(options.kubeVersion, io.env)
+  const skipInvalid = skipInvalidMode(options.skipInvalid) !== undefined
   const located = paths.map((p) => (p === '-' || isAbsolute(p) || sameDir ? p : resolve(io.cwd, p)))
-  const result = await loadManifests(located, { namespace: options.namespace, stdin: io.stdin, ...limits, rules })
+  const result = await loadManifests(located, { namespace: options.namespace, stdin: io.stdin, ...limits, rules, ...(skipInvalid ? { skipInvalid } : {}) })
   for (const w of result.warnings) if (!options.hideWarning?.(w)) io.stderr(`${relativeTo(formatDiagnostic(w), printable(io.cwd))}\n`)
+  if (result.invalid) {
+    for (const d of result.invalid) io.stderr(`${relativeTo(formatDiagnostic(d), printable(io.cwd))}\n`)
+    const objects = new Set(result.invalid.map((d) => `${d.file}:${d.object ?? d.line}`)).size
+    io.stderr(`warning: --skip-invalid: left out ${objects === 1 ? 'one invalid object or document' : `${objects} invalid objects or documents`} (above); the analysis covers the rest\n`)
+  }
   if (options.verbose) {
     for (const s of result.skipped) {
       // Kinds, names and apiVersions of skipped objects are not validated: escaped like the file name.

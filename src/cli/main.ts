@@ -25,6 +25,8 @@ import { register as registerConvert } from './commands/convert.js'
 export interface CliContext {
   readonly io: CliIO
   exitCode: number
+  /** `--skip-invalid` left input out: the exit code is at least 2 (EXIT_BAD_INPUT) after the output. */
+  invalidInput?: boolean
 }
 
 /** Each command lives in its own file under commands/ and exports one of these. */
@@ -66,7 +68,7 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO()): 
   const program = buildProgram(ctx)
   try {
     await program.parseAsync([...argv], { from: 'user' })
-    return ctx.exitCode
+    return ctx.invalidInput ? Math.max(ctx.exitCode, EXIT_BAD_INPUT) : ctx.exitCode
   } catch (err) {
     // `lab exec web-0 curl -s ...`: the command's own options are not netpol's; say where they go.
     if (err instanceof CommanderError && err.code === 'commander.unknownOption' && argv[0] === 'lab' && argv[1] === 'exec' && !argv.includes('--')) {

@@ -9,7 +9,7 @@ import { formatDiagnostic } from '../model/diagnostic.js'
 import { printable } from '../model/printable.js'
 import { EnvironmentError, UsageError } from '../model/errors.js'
 import type { CliIO } from './io.js'
-import { addInputLimitOptions, applyPodCidr, checkPodCidr, inputLimits, kubeVersionRules, loadInput, POD_CIDR_DESCRIPTION, POD_CIDR_FLAGS } from './load-input.js'
+import { addInputLimitOptions, applyPodCidr, checkPodCidr, inputLimits, kubeVersionRules, loadInput, skipInvalidMode, POD_CIDR_DESCRIPTION, POD_CIDR_FLAGS } from './load-input.js'
 
 export interface StateSourceFlags {
   /** With PATHs: the namespace of objects without one. Live: the namespace to read. */
@@ -29,6 +29,8 @@ export interface StateSourceFlags {
   readonly maxFileSize?: string
   /** `--kube-version` (with PATHs: a live cluster's objects were validated by the cluster itself). */
   readonly kubeVersion?: string
+  /** `--skip-invalid [warn]` (with PATHs). */
+  readonly skipInvalid?: boolean | string
 }
 
 /** Adds `--pod-cidr <cidr>` (no commander default: the live cluster must see whether it was given). */
@@ -64,15 +66,30 @@ one namespace (default: the context's), -A all of them.
 }
 
 /** The state from PATHs, or from the live cluster when there is none. */
-export async function loadStateSource(paths: readonly string[], flags: StateSourceFlags, io: CliIO): Promise<LoadResult> {
+/**
+ * `ctx`: where `--skip-invalid` records that input was left out, so the exit code says so (2)
+ * after the command's output, unless `--skip-invalid=warn`.
+ */
+export async function loadStateSource(paths: readonly string[], flags: StateSourceFlags, io: CliIO, ctx?: { invalidInput?: boolean }): Promise<LoadResult> {
   if (paths.length > 0) {
     const live = [flags.kubeconfig && '--kubeconfig', flags.context && '--context', flags.allNamespaces && '--all-namespaces'].filter(Boolean)
     if (live.length > 0) throw new UsageError(`${live.join(', ')} read${live.length === 1 ? 's' : ''} a live cluster: give either PATHs or ${live.join(', ')}, not both`)
-    return await loadInput(paths, io, { namespace: flags.namespace, verbose: flags.verbose, podCidr: flags.podCidr, maxPods: flags.maxPods, maxFileSize: flags.maxFileSize, kubeVersion: flags.kubeVersion })
+    const result = await loadInput(paths, io, {
+      namespace: flags.namespace,
+      verbose: flags.verbose,
+      podCidr: flags.podCidr,
+      maxPods: flags.maxPods,
+      maxFileSize: flags.maxFileSize,
+      kubeVersion: flags.kubeVersion,
+      ...(flags.skipInvalid !== undefined ? { skipInvalid: flags.skipInvalid } : {}),
+    })
+    if (result.invalid && skipInvalidMode(flags.skipInvalid) === 'exit' && ctx) ctx.invalidInput = true
+    return result
   }
   if (flags.allNamespaces && flags.namespace) throw new UsageError('-n/--namespace and -A/--all-namespaces cannot be combined')
   inputLimits(flags) // a bad value is an error even where the live cluster does not need it
   kubeVersionRules(flags.kubeVersion, io.env)
+  skipInvalidMode(flags.skipInvalid)
   if (flags.podCidr !== undefined) checkPodCidr(flags.podCidr)
   // Loaded on demand: the Kubernetes client costs most of the CLI's start-up time, and file
   // analysis never needs it.

@@ -32,6 +32,8 @@ export interface LoadOptions {
   readonly maxFileBytes?: number
   /** `--kube-version`: the release whose validation rules apply (default: the newest). */
   readonly rules?: ValidationRules
+  /** `--skip-invalid`: leave invalid objects (and unreadable documents) out and read the rest; see LoadResult.invalid. */
+  readonly skipInvalid?: boolean
 }
 
 export interface LoadResult {
@@ -41,6 +43,8 @@ export interface LoadResult {
   readonly warnings: readonly Diagnostic[]
   /** Deprecated v1alpha1 AdminNetworkPolicies and BaselineAdminNetworkPolicies, converted (not in `state`); absent: none. */
   readonly v1alpha1?: readonly V1alpha1Object[]
+  /** With `skipInvalid`: the errors of what was left out; absent when nothing was (without it, errors throw). */
+  readonly invalid?: readonly Diagnostic[]
 }
 
 /** The objects behind each result this module made, so merging can re-check them all together. */
@@ -52,8 +56,12 @@ const MANIFEST_EXTENSIONS = ['.yaml', '.yml', '.json']
 function collectText(text: string, file: string, options: LoadOptions, budget: PodBudget): { objects: ManifestObjects; documents: number } {
   const { documents, errors } = readManifestDocuments(text, file)
   const objects = emptyManifestObjects()
-  objects.errors.push(...errors)
-  collectManifestObjects(documents, { ...(options.namespace !== undefined ? { namespace: options.namespace } : {}), ...(options.rules ? { rules: options.rules } : {}), podBudget: budget }, objects)
+  ;(options.skipInvalid ? objects.invalid : objects.errors).push(...errors)
+  collectManifestObjects(
+    documents,
+    { ...(options.namespace !== undefined ? { namespace: options.namespace } : {}), ...(options.rules ? { rules: options.rules } : {}), ...(options.skipInvalid ? { skipInvalid: true } : {}), podBudget: budget },
+    objects,
+  )
   return { objects, documents: documents.length + errors.length }
 }
 
@@ -70,11 +78,13 @@ function finish(parts: readonly ManifestObjects[], extraErrors: readonly Diagnos
   const errors = [...extraErrors, ...parts.flatMap((p) => p.errors), ...assembled.errors]
   if (errors.length > 0) throw new InputError(sortDiagnostics(errors))
   const v1alpha1 = parts.flatMap((p) => p.v1alpha1)
+  const invalid = sortDiagnostics(parts.flatMap((p) => p.invalid))
   const result: LoadResult = {
     state: assembled.state,
     skipped: parts.flatMap((p) => p.skipped),
     warnings: sortDiagnostics(parts.flatMap((p) => p.warnings)),
     ...(v1alpha1.length > 0 ? { v1alpha1 } : {}),
+    ...(invalid.length > 0 ? { invalid } : {}),
   }
   partsOf.set(result, parts)
   return result
@@ -133,6 +143,7 @@ function partsFromState(result: LoadResult): ManifestObjects {
   part.v1alpha1.push(...(result.v1alpha1 ?? []))
   part.skipped.push(...result.skipped)
   part.warnings.push(...result.warnings)
+  part.invalid.push(...(result.invalid ?? []))
   return part
 }
 

@@ -60,6 +60,8 @@ export interface ManifestObjects {
   readonly skipped: SkippedObject[]
   readonly errors: Diagnostic[]
   readonly warnings: Diagnostic[]
+  /** With `skipInvalid`: the errors of the objects left out (each object is left out whole). */
+  readonly invalid: Diagnostic[]
 }
 
 export interface CollectOptions {
@@ -69,6 +71,11 @@ export interface CollectOptions {
   readonly podBudget?: PodBudget
   /** The rules of the Kubernetes release to validate as (`--kube-version`); the newest by default. */
   readonly rules?: ValidationRules
+  /**
+   * `--skip-invalid`: an invalid object is left out (its errors go to `invalid`) and the rest is
+   * read, as `kubectl apply -f dir` applies the valid objects and reports the others.
+   */
+  readonly skipInvalid?: boolean
 }
 
 /** `--max-pods`: what is left of it over every input of one load. */
@@ -84,7 +91,7 @@ export function podBudget(limit: number): PodBudget {
 }
 
 export function emptyManifestObjects(): ManifestObjects {
-  return { namespaces: [], pods: [], policies: [], clusterNetworkPolicies: [], nodes: [], v1alpha1: [], identities: [], referencedNamespaces: new Map(), skipped: [], errors: [], warnings: [] }
+  return { namespaces: [], pods: [], policies: [], clusterNetworkPolicies: [], nodes: [], v1alpha1: [], identities: [], referencedNamespaces: new Map(), skipped: [], errors: [], warnings: [], invalid: [] }
 }
 
 /** The API groups/versions netpol reads each kind from. */
@@ -121,7 +128,7 @@ function collectValue(doc: ManifestDocument, value: unknown, base: FieldPath, op
   const r = new ObjectReader(doc, base, options.rules)
   if (!isPlainMap(value)) {
     r.error([], `a manifest must be an object (a YAML mapping), not ${Array.isArray(value) ? 'a list' : `a ${typeof value}`}`)
-    out.errors.push(...r.errors)
+    ;(options.skipInvalid ? out.invalid : out.errors).push(...r.errors)
     return
   }
   const apiVersion = r.string(value.apiVersion, ['apiVersion']) ?? ''
@@ -129,14 +136,14 @@ function collectValue(doc: ManifestDocument, value: unknown, base: FieldPath, op
   if (apiVersion === '' || kind === '') {
     if (apiVersion === '' && value.apiVersion === undefined) r.required(['apiVersion'], 'apiVersion not set')
     if (kind === '' && value.kind === undefined) r.required(['kind'], 'kind not set')
-    out.errors.push(...r.errors)
+    ;(options.skipInvalid ? out.invalid : out.errors).push(...r.errors)
     return
   }
   // `kind: List` and typed lists of the kinds netpol reads must carry their objects in an `items` list.
   if ((kind === 'List' || LIST_KINDS.has(kind)) && value.items !== undefined && value.items !== null && !Array.isArray(value.items)) {
     r.identify(kind)
     r.wrongType(['items'], value.items, 'array')
-    out.errors.push(...r.errors)
+    ;(options.skipInvalid ? out.invalid : out.errors).push(...r.errors)
     return
   }
   // `kind: List` and typed lists (`PodList`, `NamespaceList`, ...) carry their objects in `items`.
@@ -168,9 +175,28 @@ function collectValue(doc: ManifestDocument, value: unknown, base: FieldPath, op
     // The API server's deprecation warning, in its words; the object is read as networking.k8s.io/v1.
     r.warn(['apiVersion'], 'extensions/v1beta1 NetworkPolicy is deprecated in v1.9+, unavailable in v1.16+; use networking.k8s.io/v1 NetworkPolicy (read here as networking.k8s.io/v1: same fields, same meaning)')
   }
+  const before = options.skipInvalid ? sizes(out) : undefined
   collectObject(r, value, kind, options, out)
+  if (before !== undefined && r.errors.length > 0) {
+    restore(out, before)
+    out.invalid.push(...r.errors)
+    return
+  }
   out.errors.push(...r.errors)
   out.warnings.push(...r.warnings)
+}
+
+type Sizes = { lists: Map<unknown[], number>; namespaces: Set<string> }
+
+/** How long each list of `out` is, to take back what an invalid object added. */
+function sizes(out: ManifestObjects): Sizes {
+  const lists = [out.namespaces, out.pods, out.policies, out.clusterNetworkPolicies, out.nodes, out.v1alpha1, out.identities, out.skipped] as unknown[][]
+  return { lists: new Map(lists.map((l) => [l, l.length])), namespaces: new Set(out.referencedNamespaces.keys()) }
+}
+
+function restore(out: ManifestObjects, before: Sizes): void {
+  for (const [list, n] of before.lists) list.length = n
+  for (const ns of [...out.referencedNamespaces.keys()]) if (!before.namespaces.has(ns)) out.referencedNamespaces.delete(ns)
 }
 
 function collectObject(r: ObjectReader, obj: PlainMap, kind: string, options: CollectOptions, out: ManifestObjects): void {

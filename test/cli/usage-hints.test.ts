@@ -50,3 +50,35 @@ describe('usage mistakes are named as what they are', () => {
     expect(bad).toMatchObject({ code: 2, stderr: 'error: --kube-version: "latest" is not a Kubernetes version (write MAJOR.MINOR, e.g. 1.37)\n' })
   })
 })
+
+describe('--skip-invalid', () => {
+  const write = (name: string, text: string): string => {
+    const file = join(dir, name)
+    writeFileSync(file, text)
+    return file
+  }
+  const good = 'apiVersion: v1\nkind: Pod\nmetadata: {name: web, namespace: shop, labels: {app: web}}\nspec: {containers: [{name: c, image: i}]}\n'
+  const bad = 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: deny, namespace: shop}\nspec:\n  podSelector: {}\n  policyTypes: [ingress]\n'
+  it('without it, one invalid object refuses the whole input (exit 2, nothing analysed)', async () => {
+    const file = write('mixed.yaml', `${good}---\n${bad}`)
+    const r = await runCliInProcess(['list', file], { cwd })
+    expect(r.code).toBe(2)
+    expect(r.stdout).toBe('')
+  })
+  it('with it, the rest is analysed, what was left out is listed, and the exit code is still 2', async () => {
+    const file = write('mixed2.yaml', `${good}---\n${bad}`)
+    const r = await runCliInProcess(['list', file, '--skip-invalid'], { cwd })
+    expect(r.code).toBe(2)
+    expect(r.stdout).toContain('shop/web')
+    expect(r.stderr).toContain('NetworkPolicy "shop/deny" is invalid: spec.policyTypes[0]: Unsupported value: "ingress"')
+    expect(r.stderr).toContain('warning: --skip-invalid: left out one invalid object or document (above); the analysis covers the rest')
+  })
+  it('--skip-invalid=warn keeps the command\'s own exit code; a valid input exits as before', async () => {
+    const file = write('mixed3.yaml', `${good}---\n${bad}`)
+    expect((await runCliInProcess(['list', file, '--skip-invalid=warn'], { cwd })).code).toBe(0)
+    expect((await runCliInProcess(['list', write('valid.yaml', good), '--skip-invalid'], { cwd })).code).toBe(0)
+    const wrong = await runCliInProcess(['list', file, '--skip-invalid=yes'], { cwd })
+    expect(wrong.code).toBe(2)
+    expect(wrong.stderr).toContain('--skip-invalid: "yes" is not a mode')
+  })
+})

@@ -38,7 +38,7 @@ Examples:
     .addHelpText('after', liveClusterHelp('check'))
     .action(async (paths: string[], flags: CheckFlags & StateSourceFlags) => {
       // Validation only: no addresses to assume.
-      const { state, skipped } = await loadStateSource(paths, { ...flags, podCidr: 'none' }, ctx.io)
+      const { state, skipped } = await loadStateSource(paths, { ...flags, podCidr: 'none' }, ctx.io, ctx)
       const parts = [
         count(state.namespaces.length, 'namespace', 'namespaces'),
         count(state.pods.length, 'pod', 'pods'),

@@ -6,7 +6,7 @@ import { Option } from 'commander'
 import type { RegisterCommand } from '../main.js'
 import { useColour } from '../io.js'
 import { EXIT_NO } from '../errors.js'
-import { loadInput } from '../load-input.js'
+import { loadInput, skipInvalidMode } from '../load-input.js'
 import { addLiveClusterOptions, addPodCidrOption, loadStateSource, type StateSourceFlags } from '../state-source.js'
 import { createEngine } from '../../engine/engine.js'
 import { allowsSomethingNew, diffConnectivity, type DiffResult } from '../../analyze/diff.js'
@@ -58,8 +58,17 @@ Live cluster: with one PATH, the live state of your kubeconfig is BEFORE and PAT
     )
     .action(async (first: string, second: string | undefined, flags: DiffFlags & StateSourceFlags) => {
       // One PATH: the live cluster is BEFORE, the PATH is the change about to be applied.
-      const before = second === undefined ? await loadStateSource([], flags, ctx.io) : await loadStateSource([first], flags, ctx.io)
-      const after = await loadInput([second ?? first], ctx.io, { namespace: flags.namespace, verbose: flags.verbose, podCidr: flags.podCidr, maxPods: flags.maxPods, maxFileSize: flags.maxFileSize, kubeVersion: flags.kubeVersion })
+      const before = second === undefined ? await loadStateSource([], flags, ctx.io, ctx) : await loadStateSource([first], flags, ctx.io, ctx)
+      const after = await loadInput([second ?? first], ctx.io, {
+        namespace: flags.namespace,
+        verbose: flags.verbose,
+        podCidr: flags.podCidr,
+        maxPods: flags.maxPods,
+        maxFileSize: flags.maxFileSize,
+        kubeVersion: flags.kubeVersion,
+        ...(flags.skipInvalid !== undefined ? { skipInvalid: flags.skipInvalid } : {}),
+      })
+      if (after.invalid && skipInvalidMode(flags.skipInvalid) === 'exit') ctx.invalidInput = true
       if ((before.state.clusterNetworkPolicies?.length ?? 0) + (after.state.clusterNetworkPolicies?.length ?? 0) > 0) {
         // diff compares proven-allowed connections: one that becomes undefined or unknown may be allowed by the cluster.
         ctx.io.stderr(

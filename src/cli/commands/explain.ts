@@ -64,7 +64,7 @@ Examples:
     .addHelpText('after', liveClusterHelp('explain', '--from shop/web-0 --to shop/db-0 --port 5432'))
     .action(async (paths: string[], flags: ExplainFlags & StateSourceFlags) => {
       requireOptions(flags, { from: '--from <src>', to: '--to <dst>', port: '-p, --port <port>' })
-      const { state } = await loadStateSource(paths, flags, ctx.io)
+      const { state } = await loadStateSource(paths, flags, ctx.io, ctx)
       const resolveOptions = { namespace: flags.namespace }
       const from = resolveEndpoint(state, flags.from, resolveOptions)
       const to = resolveEndpoint(state, flags.to, resolveOptions)

@@ -64,7 +64,7 @@ Examples:
       if (unknown.length > 0) {
         throw new UsageError(`unknown rule id${unknown.length > 1 ? 's' : ''} in --disable: ${unknown.join(', ')} (see netpol lint --help)`)
       }
-      const { state } = await loadStateSource(paths, flags, ctx.io)
+      const { state } = await loadStateSource(paths, flags, ctx.io, ctx)
       const { findings, rules } = lint(state, { disable: flags.disable })
       const shown = findings.map((f) => ({ ...f, file: relativeFile(f.file, ctx.io.cwd) }))
       if (flags.output === 'json') ctx.io.stdout(renderLintJson(shown))

@@ -69,7 +69,7 @@ Examples:
     .addHelpText('after', liveClusterHelp('list', '--to kube-system'))
     .action(async (paths: string[], flags: ListFlags & StateSourceFlags) => {
       const ports = (flags.port ?? []).map(parsePortFilter)
-      const { state } = await loadStateSource(paths, flags, ctx.io)
+      const { state } = await loadStateSource(paths, flags, ctx.io, ctx)
       const from = (flags.from ?? []).map((t) => parseEndpointFilter(state, t))
       const to = (flags.to ?? []).map((t) => parseEndpointFilter(state, t))
       if ((state.clusterNetworkPolicies?.length ?? 0) > 0) {

@@ -64,7 +64,7 @@ Examples:
     .action(async (paths: string[], flags: MatrixFlags & StateSourceFlags) => {
       const explicit = flags.port.map(parsePortSpec)
       const width = parseWidth(flags.width, ctx.io)
-      const { state } = await loadStateSource(paths, flags, ctx.io)
+      const { state } = await loadStateSource(paths, flags, ctx.io, ctx)
       const ports: PortSpec[] = explicit.length > 0 ? explicit : defaultPorts(state)
       if (ports.length === 0 && state.pods.length > 0) {
         throw new UsageError('no pod declares a containerPort, so there is no default port to probe: name the ports with --port, e.g. --port 80/TCP')

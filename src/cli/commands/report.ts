@@ -60,7 +60,7 @@ Examples:
     .addHelpText('after', liveClusterHelp('report', '-o report.html'))
     .action(async (paths: string[], flags: ReportFlags & StateSourceFlags) => {
       if (!flags.output) throw new UsageError('name the HTML file to write with -o FILE (or -o - for stdout)')
-      const { state } = await loadStateSource(paths, flags, ctx.io)
+      const { state } = await loadStateSource(paths, flags, ctx.io, ctx)
       const engine = createEngine(state)
       const model = buildReport(state, engine, { groupBy: flags.groupBy, inputs: paths.length > 0 ? paths : ['the live cluster'], ...(flags.title ? { title: flags.title } : {}) })
       const html = await renderReport(model)

@@ -69,7 +69,7 @@ Examples:
       // Read as manifests are: bounded, regular files and pipes only (not /dev/urandom), encodings checked.
       const text = await readInputFile(file, flags.expect, inputLimits(flags).maxFileBytes)
       const expectations = parseExpectations(text, flags.expect)
-      const { state } = await loadStateSource(paths, flags, ctx.io)
+      const { state } = await loadStateSource(paths, flags, ctx.io, ctx)
       const results = checkExpectations(state, createEngine(state), expectations)
       ctx.io.stdout(flags.output === 'json' ? renderExpectationsJson(results) : renderExpectationsText(results, useColour(ctx.io), flags.quiet === true))
       if (flags.junit) await writeFileAtomically(resolve(ctx.io.cwd, flags.junit), renderJunit(results, `netpol test ${flags.expect}`))
