@@ -6,7 +6,7 @@
  * has are marked `experimental`. test/model/cluster-network-policy-schema.test.ts compares it
  * with both vendored CRDs, field by field.
  */
-import { parseCidr } from './cidr.js'
+import { parseCidr, parseIp } from './cidr.js'
 import type { CelRule, CrdSchema } from './crd-schema.js'
 import { isPlainMap, type PlainMap } from './object-reader.js'
 
@@ -14,9 +14,15 @@ const asMap = (v: unknown): PlainMap => (isPlainMap(v) ? v : {})
 const asList = (v: unknown): readonly unknown[] => (Array.isArray(v) ? v : [])
 const has = (m: PlainMap, k: string): boolean => m[k] !== undefined && m[k] !== null
 
-/** `isCIDR(self)` of the Kubernetes CEL library: Go `netip.ParsePrefix` (host bits allowed), no zone. */
+/**
+ * `isCIDR(self)` of the Kubernetes CEL library (k8s.io/apiserver/pkg/cel/library/cidr.go): Go
+ * `netip.ParsePrefix` (host bits allowed), no zone, and no IPv4-mapped IPv6 address (`Is4In6`,
+ * on the address as written, e.g. `::ffff:10.0.0.0/104`).
+ */
 export function isCidr(text: string): boolean {
-  return parseCidr(text).ok
+  if (!parseCidr(text).ok) return false
+  const address = parseIp(text.slice(0, text.lastIndexOf('/')))
+  return !(address !== undefined && address.family === 6 && address.value >> 32n === 0xffffn)
 }
 
 export const LABEL_SELECTOR_SCHEMA: CrdSchema = {

@@ -229,7 +229,12 @@ describe('ClusterNetworkPolicy: the CRD schema, constraint by constraint', () =>
 
 /** Each CEL rule of the CRD: holding, and broken. */
 const CEL_CASES: [string, (o: Obj) => Obj, string[]][] = [
-  ['isCIDR: v4 and v6 prefixes hold, host bits allowed', (o) => set(o, 'spec.egress.0.to', [{ networks: ['10.1.2.3/8', '2001:db8::1/64', '::ffff:1.2.3.4/128', '0.0.0.0/0'] }]), []],
+  ['isCIDR: v4 and v6 prefixes hold, host bits allowed', (o) => set(o, 'spec.egress.0.to', [{ networks: ['10.1.2.3/8', '2001:db8::1/64', '::/0', '0.0.0.0/0', '::fffe:1.2.3.4/128'] }]), []],
+  [
+    'isCIDR: an IPv4-mapped IPv6 address, in either notation (the CEL library refuses Is4In6)',
+    (o) => set(o, 'spec.egress.0.to', [{ networks: ['::ffff:1.2.3.4/128', '::ffff:a00:0/104'] }]),
+    ['spec.egress[0].to[0].networks[0]: Invalid value: "string": Invalid CIDR format provided', 'spec.egress[0].to[0].networks[1]: Invalid value: "string": Invalid CIDR format provided'],
+  ],
   ['isCIDR: an address without a prefix length', (o) => set(o, 'spec.egress.0.to', [{ networks: ['10.0.0.1'] }]), ['spec.egress[0].to[0].networks[0]: Invalid value: "string": Invalid CIDR format provided']],
   ['isCIDR: a leading zero', (o) => set(o, 'spec.egress.0.to', [{ networks: ['010.0.0.0/8'] }]), ['spec.egress[0].to[0].networks[0]: Invalid value: "string": Invalid CIDR format provided']],
   ['isCIDR: prefix length out of range', (o) => set(o, 'spec.egress.0.to', [{ networks: ['10.0.0.0/33'] }]), ['spec.egress[0].to[0].networks[0]: Invalid value: "string": Invalid CIDR format provided']],
