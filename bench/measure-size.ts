@@ -9,6 +9,7 @@
  */
 import type { ClusterState, NetworkPolicy, Pod, Protocol } from '../src/model/types.js'
 import { qualifiedName } from '../src/model/types.js'
+import { endpointName, formatPort } from '../src/model/describe.js'
 import type { Endpoint, Evaluator, Traffic, Verdict } from '../src/engine/verdict.js'
 import { referenceEvaluator } from '../src/engine/reference.js'
 import { compileRuleset } from '../src/dataplane/compile-ruleset.js'
@@ -78,10 +79,8 @@ interface Agreement {
   examples: string[]
 }
 
-const endpointName = (e: Endpoint): string => (e.kind === 'pod' ? qualifiedName(e.pod) : e.ip)
-
 function describeTraffic(t: Traffic): string {
-  return `${endpointName(t.from)} -> ${endpointName(t.to)} ${t.port}/${t.protocol}`
+  return `${endpointName(t.from)} -> ${endpointName(t.to)} ${formatPort(t)}`
 }
 
 function disagree(a: Agreement, text: string): void {
@@ -113,7 +112,7 @@ function referenceRows(
       const allowed = reference.isAllowed({ from, to: eps[j], port: BENCH_PORT.port, protocol: BENCH_PORT.protocol })
       agreement.pairs++
       if (allowed !== fast.allowed(i, j)) {
-        disagree(agreement, `${label} ${qualifiedName(endpoints[i])} -> ${qualifiedName(endpoints[j])} ${BENCH_PORT.port}/${BENCH_PORT.protocol}: reference ${allowed}, fast ${!allowed}`)
+        disagree(agreement, `${label} ${qualifiedName(endpoints[i])} -> ${qualifiedName(endpoints[j])} ${formatPort(BENCH_PORT)}: reference ${allowed}, fast ${!allowed}`)
       }
     }
     pairsDone += n

@@ -4,8 +4,7 @@
  * tests may record scripts instead of applying them.
  */
 import type { ClusterState } from '../model/types.js'
-
-export type Side = 'ingress' | 'egress'
+import type { Side } from '../model/describe.js'
 
 export interface CompiledRuleset {
   readonly script: string

@@ -15,6 +15,7 @@ import { computeReachability, podGroupEnds, rangeEnd, witness, type ClassSet, ty
 import type { GroupBy } from './group.js'
 import { bulkAfter, changedPolicies, reachabilityAfterPolicyEdit, samePodsAndNamespaces } from './policy-edit-reachability.js'
 import { formatPortSet, portClasses, type PortClass } from './port-classes.js'
+import type { Side } from '../model/describe.js'
 
 export interface DiffSide {
   readonly state: ClusterState
@@ -47,7 +48,7 @@ export interface CausePolicy {
  * - `no-longer-allowed`: the pod stays isolated (by these policies) but no rule allows it any more.
  */
 export interface DiffCause {
-  readonly side: 'egress' | 'ingress'
+  readonly side: Side
   readonly kind: 'allowed-by' | 'no-longer-isolated' | 'isolated-by' | 'no-longer-allowed'
   readonly policies: readonly CausePolicy[]
 }
@@ -84,7 +85,7 @@ function causePolicies(refs: readonly { policy: { namespace: string; name: strin
   return [...seen.values()].sort((a, b) => (a.namespace + '/' + a.name < b.namespace + '/' + b.name ? -1 : 1))
 }
 
-function sideCause(side: 'egress' | 'ingress', before: DirectionVerdict, after: DirectionVerdict): DiffCause | undefined {
+function sideCause(side: Side, before: DirectionVerdict, after: DirectionVerdict): DiffCause | undefined {
   if (before.allowed === after.allowed) return undefined
   if (after.allowed) {
     if (after.isolated) {

@@ -10,7 +10,8 @@
  */
 import { InputError, type Diagnostic } from '../model/diagnostic.js'
 import { readManifestDocuments } from '../model/yaml-documents.js'
-import { qualifiedName, type ClusterState, type SourceRef } from '../model/types.js'
+import type { ClusterState, SourceRef } from '../model/types.js'
+import { endpointName, type Side } from '../model/describe.js'
 import type { DirectionVerdict, Endpoint, Evaluator, Verdict } from '../engine/verdict.js'
 import { explainVerdict, resolveEndpoint, resolveExplainPort } from './explain.js'
 import type { PortSpec } from './matrix.js'
@@ -25,7 +26,7 @@ export interface Expectation {
   readonly port: string
   readonly allowed: boolean
   /** With `allowed: false`: the side that must deny (the other may allow or deny). */
-  readonly deniedBy?: 'egress' | 'ingress'
+  readonly deniedBy?: Side
   readonly source: SourceRef
 }
 
@@ -100,7 +101,7 @@ export function parseExpectations(text: string, file: string): Expectation[] {
     else if (typeof m.allowed !== 'boolean') bad('allowed', `Invalid value: ${JSON.stringify(m.allowed)}: allowed must be true or false`)
     if (m.name !== undefined && typeof m.name !== 'string') bad('name', 'Invalid value: name must be a string')
     if (m.description !== undefined && typeof m.description !== 'string') bad('description', 'Invalid value: description must be a string')
-    let deniedBy: 'egress' | 'ingress' | undefined
+    let deniedBy: Side | undefined
     if (m.deniedBy !== undefined) {
       if (m.deniedBy !== 'egress' && m.deniedBy !== 'ingress') bad('deniedBy', `Unsupported value: ${JSON.stringify(m.deniedBy)}: supported values: "egress", "ingress"`)
       else if (m.allowed === true) bad('deniedBy', 'Invalid value: deniedBy says which side denies: only with allowed: false')
@@ -137,7 +138,7 @@ export interface ExpectationResult {
   /** Pod pairs checked (a workload stands for all its pods). */
   readonly pairs: number
   /** The sides that deny the connection shown in `reason` (empty when it is allowed). */
-  readonly deniedBy: readonly ('egress' | 'ingress')[]
+  readonly deniedBy: readonly Side[]
   /**
    * Set when the pair shown in `reason` is neither proven allowed nor proven denied (ClusterNetworkPolicies
    * of one tier and priority conflict, or a domainNames/nodes peer): such a pair fails every expectation.
@@ -230,7 +231,7 @@ export function checkExpectations(state: ClusterState, evaluator: Evaluator, exp
     const reason = verdictReason(state, shown.verdict)
     const pairNote =
       pairs > 1 && disagreeing
-        ? ` (${describeEnd(shown.verdict.traffic.from)} -> ${describeEnd(shown.verdict.traffic.to)}, one of ${pairs} pod pairs)`
+        ? ` (${endpointName(shown.verdict.traffic.from)} -> ${endpointName(shown.verdict.traffic.to)}, one of ${pairs} pod pairs)`
         : ''
     results.push({
       expectation: ex,
@@ -248,7 +249,7 @@ export function checkExpectations(state: ClusterState, evaluator: Evaluator, exp
 }
 
 /** The named side denies this connection (it is enforced and does not allow it, and is not merely undefined or unknown). */
-function deniedBySide(verdict: Verdict, side: 'egress' | 'ingress'): boolean {
+function deniedBySide(verdict: Verdict, side: Side): boolean {
   return !verdict.allowed && sideDenies(side === 'egress' ? verdict.egress : verdict.ingress)
 }
 
@@ -259,8 +260,4 @@ function sideDenies(side: DirectionVerdict): boolean {
 /** `undefined` or `unknown` when the connection is neither proven allowed nor proven denied. */
 function unprovenOutcome(verdict: Verdict): 'undefined' | 'unknown' | undefined {
   return verdict.outcome === 'undefined' || verdict.outcome === 'unknown' ? verdict.outcome : undefined
-}
-
-function describeEnd(e: Endpoint): string {
-  return e.kind === 'pod' ? qualifiedName(e.pod) : e.ip
 }

@@ -11,8 +11,6 @@ import {
   type ClusterState,
   type LabelSelector,
   type NetworkPolicy,
-  type NetworkPolicyPeer,
-  type NetworkPolicyPort,
   type OwnerRef,
   type Pod,
   type PolicyType,
@@ -21,7 +19,8 @@ import {
 import { formatIp, parseIp } from '../model/cidr.js'
 import { formatSource } from '../model/diagnostic.js'
 import { editDistance } from '../model/edit-distance.js'
-import { isEmptySelector } from '../model/label-selector.js'
+import { describePeer, endpointName, formatContainerPort, formatPolicyPort, formatPort, sideOf } from '../model/describe.js'
+import { formatSelector, isEmptySelector } from '../model/label-selector.js'
 import type { DecidedBy, DirectionVerdict, Endpoint, MissReason, Outcome, RuleMatch, TierRuleMatch, TierVerdict, Verdict } from '../engine/verdict.js'
 import type { ClusterNetworkPolicy, ClusterNetworkPolicyEgressPeer } from '../model/cluster-network-policy-types.js'
 import { formatClusterProtocol } from '../engine/cluster-policy.js'
@@ -49,11 +48,6 @@ const WORKLOAD_KINDS: Readonly<Record<string, OwnerRef['kind']>> = {
 export interface ResolveOptions {
   /** Namespace for a bare pod name (like kubectl's -n); `default` when absent. */
   readonly namespace?: string
-}
-
-/** Display name of an endpoint: `ns/pod` or the IP address. */
-export function endpointName(e: Endpoint): string {
-  return e.kind === 'pod' ? qualifiedName(e.pod) : e.ip
 }
 
 /**
@@ -157,10 +151,10 @@ export function resolveExplainPort(text: string, to: Endpoint): PortSpec {
   if (to.kind !== 'pod') throw new UsageError(`named port "${text}" needs a destination pod to look it up in; ${to.ip} is not a pod`)
   const found = to.pod.containerPorts.find((c) => c.name === name && (protocol === undefined || c.protocol === protocol))
   if (!found) {
-    const named = to.pod.containerPorts.filter((c) => c.name).map((c) => `${c.name} (${c.containerPort}/${c.protocol})`)
+    const named = to.pod.containerPorts.filter((c) => c.name).map(formatContainerPort)
     const otherProtocol = to.pod.containerPorts.find((c) => c.name === name)
     if (otherProtocol) {
-      throw new UsageError(`pod ${qualifiedName(to.pod)} has container port "${name}" only as ${otherProtocol.containerPort}/${otherProtocol.protocol}, not ${protocol}; it has ${named.join(', ')}`)
+      throw new UsageError(`pod ${qualifiedName(to.pod)} has container port "${name}" only as ${formatPort({ port: otherProtocol.containerPort, protocol: otherProtocol.protocol })}, not ${protocol}; it has ${named.join(', ')}`)
     }
     throw new UsageError(`pod ${qualifiedName(to.pod)} has no container port named "${name}"${named.length ? `; it has ${named.join(', ')}` : ''}`)
   }
@@ -212,7 +206,7 @@ export interface TierMatchExplanation {
   readonly action: 'Accept' | 'Deny' | 'Pass'
   /** `to[1]: pods app=db in namespaces team=a`. */
   readonly peer: string
-  /** `protocols[0]: TCP 80`, or `every protocol and port`. */
+  /** `protocols[0]: 80/TCP`, or `every protocol and port`. */
   readonly protocol: string
   readonly source: string
   /** Set when the match cannot be proven offline: `domainNames` or `nodes`. */
@@ -276,7 +270,7 @@ export function explainVerdict(state: ClusterState, verdict: Verdict): Explanati
   const to = endpointName(traffic.to)
   const egress = explainSide(state, verdict.egress, traffic.from, traffic.to)
   const ingress = explainSide(state, verdict.ingress, traffic.to, traffic.from)
-  const portText = `${traffic.port}/${traffic.protocol}`
+  const portText = formatPort(traffic)
   let summary: string
   const node = traffic.from.kind === 'pod' ? traffic.from.pod.nodeName : undefined
   if (verdict.loopback) summary = `${from} connecting to itself on ${portText} is allowed: traffic to itself never leaves the pod, so policies do not filter it`
@@ -284,7 +278,7 @@ export function explainVerdict(state: ClusterState, verdict: Verdict): Explanati
     summary = `${from} -> ${to} on ${portText} is allowed: ${from} uses hostNetwork on node ${node}, where ${to} runs, and traffic from a pod's own node is always allowed`
   } else if (verdict.allowed) summary = `${from} -> ${to} on ${portText} is allowed: the egress of the source and the ingress of the destination both allow it`
   else if (verdict.outcome === 'undefined' || verdict.outcome === 'unknown') {
-    const sides = [egress, ingress].filter((s) => s.tiers?.outcome === verdict.outcome).map((s) => `the ${s.direction.toLowerCase()} of ${s.endpoint}`)
+    const sides = [egress, ingress].filter((s) => s.tiers?.outcome === verdict.outcome).map((s) => `the ${sideOf(s.direction)} of ${s.endpoint}`)
     summary =
       verdict.outcome === 'undefined'
         ? `${from} -> ${to} on ${portText} is undefined: at ${sides.join(' and ')}, ClusterNetworkPolicies of one tier and priority match with different actions, and the API lets an implementation apply either; netpol does not count it as allowed`
@@ -318,16 +312,16 @@ export function explainVerdict(state: ClusterState, verdict: Verdict): Explanati
 /** `other` is the far end of the connection: the one a matching rule's peer must match. */
 function explainSide(state: ClusterState, side: DirectionVerdict, endpoint: Endpoint, other: Endpoint): SideExplanation {
   const name = endpointName(endpoint)
-  const dir = side.direction.toLowerCase()
+  const dir = sideOf(side.direction)
   const policies = side.policies.map((pe): PolicyExplanation => {
     const policy = findPolicy(state, pe.policy.namespace, pe.policy.name)
     return {
-      policy: `${pe.policy.namespace}/${pe.policy.name}`,
+      policy: qualifiedName(pe.policy),
       source: formatSource(pe.policy.source),
       allowed: pe.allowedBy.length > 0,
       allowedBy: pe.allowedBy.map((m) => explainMatch(policy, m, other)),
       misses: pe.misses.map((miss) => ({
-        rule: miss.ruleIndex < 0 ? null : `${miss.direction.toLowerCase()}[${miss.ruleIndex}]`,
+        rule: miss.ruleIndex < 0 ? null : `${sideOf(miss.direction)}[${miss.ruleIndex}]`,
         reason: miss.reason,
         detail: miss.detail,
         source: formatSource(miss.source),
@@ -354,7 +348,7 @@ function explainSide(state: ClusterState, side: DirectionVerdict, endpoint: Endp
 
 function explainTiers(state: ClusterState, side: DirectionVerdict, name: string): TiersExplanation {
   const t = side.tiers!
-  const dir = side.direction.toLowerCase()
+  const dir = sideOf(side.direction)
   let networkPolicy: string
   if (!side.enforced) networkPolicy = 'not enforced on this side'
   else if (t.decidedBy === 'Admin') networkPolicy = 'not consulted: the Admin tier decided'
@@ -374,7 +368,7 @@ function explainTier(state: ClusterState, tier: TierVerdict): TierExplanation {
   const policies = tier.policies.map((p) => ({ policy: p.name, priority: p.priority, source: formatSource(p.source) }))
   let summary: string
   const decisive = tier.matches.filter((m) => m.maybe === undefined)
-  const ruleText = (m: TierRuleMatch) => `ClusterNetworkPolicy "${m.policy.name}" (priority ${m.policy.priority}) ${m.direction.toLowerCase()}[${m.ruleIndex}]${m.ruleName ? ` "${m.ruleName}"` : ''}`
+  const ruleText = (m: TierRuleMatch) => `ClusterNetworkPolicy "${m.policy.name}" (priority ${m.policy.priority}) ${sideOf(m.direction)}[${m.ruleIndex}]${m.ruleName ? ` "${m.ruleName}"` : ''}`
   if (policies.length === 0) summary = `no ${tier.tier} ClusterNetworkPolicy with rules of this direction selects the pod`
   else if (tier.result === 'undefined') {
     summary = `undefined: ${decisive.map((m) => `${ruleText(m)} says ${m.action}`).join(', ')}; the API lets an implementation apply any of them`
@@ -393,7 +387,7 @@ function explainTier(state: ClusterState, tier: TierVerdict): TierExplanation {
 
 function explainTierMatch(state: ClusterState, m: TierRuleMatch): TierMatchExplanation {
   const policy = state.clusterNetworkPolicies?.find((p) => p.name === m.policy.name)
-  const dir = m.direction === 'Ingress' ? 'ingress' : 'egress'
+  const dir = sideOf(m.direction)
   const rule = policy ? (m.direction === 'Ingress' ? policy.spec.ingress[m.ruleIndex] : policy.spec.egress[m.ruleIndex]) : undefined
   const peers = rule ? ('from' in rule ? rule.from : rule.to) : undefined
   const peer = peers?.[m.peerIndex]
@@ -413,12 +407,12 @@ function explainTierMatch(state: ClusterState, m: TierRuleMatch): TierMatchExpla
 
 /** A ClusterNetworkPolicy peer (or subject) in words. */
 export function describeClusterPeer(peer: ClusterNetworkPolicyEgressPeer): string {
-  const nsWords = (s: LabelSelector) => (isEmptySelector(s) ? 'every namespace' : `namespaces ${describeSelector(s)}`)
+  const nsWords = (s: LabelSelector) => (isEmptySelector(s) ? 'every namespace' : `namespaces ${formatSelector(s)}`)
   if (peer.namespaces) return `all pods in ${nsWords(peer.namespaces)}`
-  if (peer.pods) return `${isEmptySelector(peer.pods.podSelector) ? 'all pods' : `pods ${describeSelector(peer.pods.podSelector)}`} in ${nsWords(peer.pods.namespaceSelector)}`
+  if (peer.pods) return `${isEmptySelector(peer.pods.podSelector) ? 'all pods' : `pods ${formatSelector(peer.pods.podSelector)}`} in ${nsWords(peer.pods.namespaceSelector)}`
   if (peer.networks) return `networks ${peer.networks.join(', ')}`
   if (peer.domainNames) return `domainNames ${peer.domainNames.join(', ')}`
-  if (peer.nodes) return `nodes ${describeSelector(peer.nodes)}`
+  if (peer.nodes) return `nodes ${formatSelector(peer.nodes)}`
   return 'an unknown peer'
 }
 
@@ -432,7 +426,7 @@ function findPolicy(state: ClusterState, namespace: string, name: string): Netwo
 }
 
 function explainMatch(policy: NetworkPolicy | undefined, m: RuleMatch, other: Endpoint): RuleExplanation {
-  const dir = m.direction === 'Ingress' ? 'ingress' : 'egress'
+  const dir = sideOf(m.direction)
   const peersField = m.direction === 'Ingress' ? 'from' : 'to'
   const rule = policy ? (m.direction === 'Ingress' ? policy.ingress[m.ruleIndex] : policy.egress[m.ruleIndex]) : undefined
   const peers = rule ? (m.direction === 'Ingress' ? (rule as NetworkPolicy['ingress'][number]).from : (rule as NetworkPolicy['egress'][number]).to) : undefined
@@ -441,39 +435,9 @@ function explainMatch(policy: NetworkPolicy | undefined, m: RuleMatch, other: En
     : `${peersField}[${m.peerIndex}]${peers?.[m.peerIndex] && policy ? `: ${describePeer(peers[m.peerIndex], policy.namespace)}` : ''}`
   const port = m.portIndex === undefined
     ? 'every port'
-    : `ports[${m.portIndex}]${rule?.ports[m.portIndex] ? `: ${describePort(rule.ports[m.portIndex])}` : ''}`
+    : `ports[${m.portIndex}]${rule?.ports[m.portIndex] ? `: ${formatPolicyPort(rule.ports[m.portIndex])}` : ''}`
   // An ipBlock saw the other pod only through an address netpol chose for it: say so, the user never wrote it.
   const assumedIp = m.peerIndex !== undefined && peers?.[m.peerIndex]?.ipBlock && other.kind === 'pod' && other.pod.ipsAssumed ? other.pod.ips[0] : undefined
   if (assumedIp !== undefined) peer += `, which matches ${assumedIp} (assumed: the manifest has no pod IP; --pod-cidr)`
   return { rule: `${dir}[${m.ruleIndex}]`, source: formatSource(m.source), peer, port, ...(assumedIp !== undefined ? { assumedIp } : {}) }
-}
-
-/** kubectl's selector syntax: `app=web,tier in (a,b),!legacy`; `{}` for the empty selector. */
-export function describeSelector(s: LabelSelector): string {
-  const parts = Object.entries(s.matchLabels).map(([k, v]) => `${k}=${v}`)
-  for (const e of s.matchExpressions) {
-    if (e.operator === 'In') parts.push(`${e.key} in (${e.values.join(',')})`)
-    else if (e.operator === 'NotIn') parts.push(`${e.key} notin (${e.values.join(',')})`)
-    else if (e.operator === 'Exists') parts.push(e.key)
-    else parts.push(`!${e.key}`)
-  }
-  return parts.length === 0 ? '{}' : parts.join(',')
-}
-
-/** A peer in words: which pods, in which namespaces, or which addresses. */
-export function describePeer(peer: NetworkPolicyPeer, policyNamespace: string): string {
-  if (peer.ipBlock) {
-    const except = peer.ipBlock.except.length > 0 ? ` except ${peer.ipBlock.except.join(', ')}` : ''
-    return `ipBlock ${peer.ipBlock.cidr}${except}`
-  }
-  const pods = peer.podSelector && !isEmptySelector(peer.podSelector) ? `pods ${describeSelector(peer.podSelector)}` : 'all pods'
-  if (!peer.namespaceSelector) return `${pods} in namespace ${policyNamespace}`
-  const namespaces = isEmptySelector(peer.namespaceSelector) ? 'every namespace' : `namespaces ${describeSelector(peer.namespaceSelector)}`
-  return `${pods} in ${namespaces}`
-}
-
-export function describePort(p: NetworkPolicyPort): string {
-  if (p.port === undefined) return `every ${p.protocol} port`
-  if (p.endPort !== undefined) return `${p.port}-${p.endPort}/${p.protocol}`
-  return `${p.port}/${p.protocol}`
 }

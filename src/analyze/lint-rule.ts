@@ -35,7 +35,7 @@ export interface LintRule {
 }
 
 /** `NetworkPolicy "ns/name"`, the way kubectl names the object in messages. */
-function policyObject(p: NetworkPolicy): string {
+export function policyObject(p: NetworkPolicy): string {
   return `NetworkPolicy "${p.namespace}/${p.name}"`
 }
 

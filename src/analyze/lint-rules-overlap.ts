@@ -8,6 +8,7 @@
 import { ipBlockRanges, parseIp, rangesContainIp, type IpAddress, type IpRange } from '../model/cidr.js'
 import {
   NAMESPACE_NAME_LABEL,
+  qualifiedName,
   type IPBlock,
   type LabelSelector,
   type LabelSelectorRequirement,
@@ -18,6 +19,7 @@ import {
   type PolicyType,
 } from '../model/types.js'
 import { matchesSelector } from '../model/label-selector.js'
+import { sideOf } from '../model/describe.js'
 import type { LintContext } from './lint-context.js'
 import { policyFinding, type LintFinding, type LintRule } from './lint-rule.js'
 import { describePods } from './lint-rules-isolation.js'
@@ -144,7 +146,7 @@ function specKey(p: NetworkPolicy): string {
 }
 
 function ruleName(r: RuleAt): string {
-  return `${r.direction.toLowerCase()} rule ${r.index}`
+  return `${sideOf(r.direction)} rule ${r.index}`
 }
 
 const ruleShadowed: LintRule = {
@@ -174,7 +176,7 @@ const ruleShadowed: LintRule = {
         if (!broader) continue
         const same = broader.policy === a.policy
         const where = `${broader.source.file}:${broader.source.line}`
-        const whose = same ? '' : ` of policy ${broader.policy.namespace}/${broader.policy.name}`
+        const whose = same ? '' : ` of policy ${qualifiedName(broader.policy)}`
         const equal = ruleWithin(ctx, broader, a)
         out.push(
           policyFinding(
@@ -215,7 +217,7 @@ const duplicatePolicy: LintRule = {
           p,
           p.source,
           'spec',
-          `policy ${p.namespace}/${p.name} has the same spec as ${first.namespace}/${first.name} (${first.source.file}:${first.source.line})`,
+          `policy ${qualifiedName(p)} has the same spec as ${qualifiedName(first)} (${first.source.file}:${first.source.line})`,
         ),
       )
     }

@@ -4,6 +4,7 @@
  * ports nobody exposes.
  */
 import { formatSelector, isEmptySelector, matchesSelector } from '../model/label-selector.js'
+import { formatContainerPort } from '../model/describe.js'
 import {
   NAMESPACE_NAME_LABEL,
   type LabelSelector,
@@ -249,7 +250,7 @@ function namedPortFindings(
     if (typeof port.port !== 'string') return
     if (targets.some((pod) => exposes(pod, port))) return
     const other = targets.flatMap((p) => p.containerPorts).find((c) => c.name === port.port)
-    const names = [...new Set(targets.flatMap((p) => p.containerPorts.filter((c) => c.name).map((c) => `${c.name} (${c.containerPort}/${c.protocol})`)))].sort()
+    const names = [...new Set(targets.flatMap((p) => p.containerPorts.filter((c) => c.name).map(formatContainerPort)))].sort()
     const detail = other
       ? `a port named "${port.port}" exists but with protocol ${other.protocol}, not ${port.protocol}`
       : names.length

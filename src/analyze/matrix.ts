@@ -7,6 +7,7 @@ import type { Outcome } from '../engine/verdict.js'
 import { PROTOCOLS, qualifiedName, type ClusterState, type Pod, type Protocol } from '../model/types.js'
 import type { Evaluator } from '../engine/verdict.js'
 import { UsageError } from '../model/errors.js'
+import { formatPort } from '../model/describe.js'
 
 /** One probed destination port. */
 export interface PortSpec {
@@ -62,10 +63,6 @@ export function parsePortSpec(text: string): PortSpec {
   return { port, protocol }
 }
 
-export function formatPortSpec(p: PortSpec): string {
-  return `${p.port}/${p.protocol}`
-}
-
 function isProtocol(s: string): s is Protocol {
   return (PROTOCOLS as readonly string[]).includes(s)
 }
@@ -77,7 +74,7 @@ function comparePortSpecs(a: PortSpec, b: PortSpec): number {
 /** Sorted, without duplicates. */
 export function uniquePortSpecs(ports: readonly PortSpec[]): PortSpec[] {
   const seen = new Map<string, PortSpec>()
-  for (const p of ports) seen.set(formatPortSpec(p), { port: p.port, protocol: p.protocol })
+  for (const p of ports) seen.set(formatPort(p), { port: p.port, protocol: p.protocol })
   return [...seen.values()].sort(comparePortSpecs)
 }
 

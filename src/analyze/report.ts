@@ -6,11 +6,12 @@
 import { qualifiedName, type ClusterState, type NetworkPolicy, type NetworkPolicyPeer, type Pod } from '../model/types.js'
 import type { Engine } from '../engine/engine.js'
 import { computeConnectivities, type Connectivity } from './connectivity.js'
-import { describePeer, describePort } from './explain.js'
+import { describePeer, formatPolicyPort, type Side } from '../model/describe.js'
+import { formatSelector, isEmptySelector } from '../model/label-selector.js'
 import { groupLabel, podGroup, type GroupBy, type GroupedMatrix } from './group.js'
 import { computeGroupedMatrix } from './grouped-matrix.js'
 import { lint } from './lint.js'
-import type { LintFinding } from './lint-rule.js'
+import { policyObject, type LintFinding } from './lint-rule.js'
 import { defaultPorts } from './matrix.js'
 
 export interface PeerSection {
@@ -23,7 +24,7 @@ export interface PeerSection {
 }
 
 export interface RuleSection {
-  readonly direction: 'ingress' | 'egress'
+  readonly direction: Side
   readonly index: number
   readonly line: number
   /** Empty: every source/destination. */
@@ -75,9 +76,7 @@ function anchorOf(p: NetworkPolicy): string {
 }
 
 function selectorText(p: NetworkPolicy): string {
-  const s = p.podSelector
-  const parts = [...Object.entries(s.matchLabels).map(([k, v]) => `${k}=${v}`), ...s.matchExpressions.map((e) => `${e.key} ${e.operator} ${e.values.join(',')}`.trim())]
-  return parts.length === 0 ? '{} (every pod in the namespace)' : parts.join(', ')
+  return isEmptySelector(p.podSelector) ? '{} (every pod in the namespace)' : formatSelector(p.podSelector)
 }
 
 /** Beyond this many arrows a graph is a hairball; beyond this many groups a matrix is a wall. */
@@ -105,8 +104,8 @@ export function buildReport(state: ClusterState, engine: Engine, options: Report
     .map((p): PolicySection => {
       const selected = engine.selectedPods(p)
       const rules: RuleSection[] = [
-        ...p.ingress.map((r, i): RuleSection => ({ direction: 'ingress', index: i, line: r.source.line, peers: r.from.map((peer) => peerSection(p, peer)), ports: r.ports.map(describePort) })),
-        ...p.egress.map((r, i): RuleSection => ({ direction: 'egress', index: i, line: r.source.line, peers: r.to.map((peer) => peerSection(p, peer)), ports: r.ports.map(describePort) })),
+        ...p.ingress.map((r, i): RuleSection => ({ direction: 'ingress', index: i, line: r.source.line, peers: r.from.map((peer) => peerSection(p, peer)), ports: r.ports.map(formatPolicyPort) })),
+        ...p.egress.map((r, i): RuleSection => ({ direction: 'egress', index: i, line: r.source.line, peers: r.to.map((peer) => peerSection(p, peer)), ports: r.ports.map(formatPolicyPort) })),
       ]
       const deniesAll = [
         ...(p.policyTypes.includes('Ingress') && p.ingress.length === 0 ? ['Ingress'] : []),
@@ -124,7 +123,7 @@ export function buildReport(state: ClusterState, engine: Engine, options: Report
         selectedPods: selected.length,
         rules,
         deniesAll,
-        findings: findings.filter((f) => f.object === `NetworkPolicy "${p.namespace}/${p.name}"`),
+        findings: findings.filter((f) => f.object === policyObject(p)),
       }
     })
   // By namespace from the same computation, for the graph when the groups make too many arrows.

@@ -38,6 +38,7 @@ import { InputError, type Diagnostic } from '../model/diagnostic.js'
 import { createEngine, type Engine } from '../engine/engine.js'
 import { resolveNamedPort } from '../engine/port.js'
 import { refuseUnenforcedKinds } from './unenforced-kinds.js'
+import type { Side } from '../model/describe.js'
 import { isNftTableName, NftDeclarations, NftNameAllocator, nftString, printableAscii } from './nft-names.js'
 
 export interface CompileOptions {
@@ -57,9 +58,6 @@ export const DEFAULT_TABLE_NAME = 'netpol'
 export const DEFAULT_LOG_GROUP = 100
 export const DEFAULT_DENY_LOG_TIMEOUT_SECONDS = 3600
 export const DEFAULT_DENY_LOG_SIZE = 65536
-
-/** Which side of a connection a chain/counter/record belongs to: egress of the source, ingress of the destination. */
-export type Side = 'ingress' | 'egress'
 
 /** The meaning of the named objects of a compiled ruleset (for reading counters and deny logs). */
 export interface RulesetIndex {

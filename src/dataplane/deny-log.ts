@@ -17,7 +17,8 @@
  */
 import { formatIp, parseIp, type IpFamily } from '../model/cidr.js'
 import { qualifiedName, type ClusterState, type Pod, type Protocol } from '../model/types.js'
-import { denySetName, type Side } from './compile-ruleset.js'
+import { denySetName } from './compile-ruleset.js'
+import { endpointName, type Side } from '../model/describe.js'
 import { extractElements, listDenySets } from './nft.js'
 import { policySelectsPod } from '../engine/isolation.js'
 
@@ -135,10 +136,10 @@ function resolveDenyRecords(records: readonly RawDenyRecord[], state: ClusterSta
         time: new Date(r.firstSeenMs).toISOString(),
         ...(node === undefined ? {} : { node }),
         side: r.side,
-        source: source ? qualifiedName(source) : r.sourceIp,
+        source: endpointName(source ? { kind: 'pod', pod: source } : { kind: 'ip', ip: r.sourceIp }),
         sourceIp: r.sourceIp,
         sourcePort: r.sourcePort,
-        destination: destination ? qualifiedName(destination) : r.destinationIp,
+        destination: endpointName(destination ? { kind: 'pod', pod: destination } : { kind: 'ip', ip: r.destinationIp }),
         destinationIp: r.destinationIp,
         port: r.destinationPort,
         protocol: r.protocol,

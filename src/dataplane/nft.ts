@@ -18,7 +18,8 @@
  * With `netns`, nft runs inside that network namespace via `ip netns exec`.
  */
 import { spawn } from 'node:child_process'
-import { DEFAULT_TABLE_NAME, denySetName, type RulesetIndex, type Side } from './compile-ruleset.js'
+import { DEFAULT_TABLE_NAME, denySetName, type RulesetIndex } from './compile-ruleset.js'
+import type { Side } from '../model/describe.js'
 import { isNftName, isNftTableName } from './nft-names.js'
 
 export interface NftTarget {

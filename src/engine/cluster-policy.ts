@@ -45,6 +45,7 @@ import type {
   NamespacedPod,
 } from '../model/cluster-network-policy-types.js'
 import { matchesSelector, selectorKeys } from '../model/label-selector.js'
+import { formatPolicyPort } from '../model/describe.js'
 import { ipBlockMatches, endpointIps, type NamespaceLabels } from './peer.js'
 import { resolveNamedPort } from './port.js'
 import type { ClusterPolicyRef, DecidedBy, Endpoint, MaybeReason, Outcome, TierRuleMatch, TierVerdict, Traffic } from './verdict.js'
@@ -153,13 +154,13 @@ export function clusterProtocolMatches(p: ClusterNetworkPolicyProtocol, port: nu
   return e.protocol === protocol && port >= e.lo && port <= e.hi
 }
 
-/** `TCP 80`, `UDP 5000-5100`, `named port dns`. */
+/** `80/TCP`, `5000-5100/UDP`, `every SCTP port`, as a NetworkPolicy port reads; `named port dns` (of any protocol). */
 export function formatClusterProtocol(p: ClusterNetworkPolicyProtocol): string {
   const e = protocolEntry(p)
   if (e === undefined) return '?'
   if ('named' in e) return `named port ${e.named}`
-  if (e.hi === Number.MAX_SAFE_INTEGER) return `${e.protocol} any port`
-  return e.lo === e.hi ? `${e.protocol} ${e.lo}` : `${e.protocol} ${e.lo}-${e.hi}`
+  if (e.hi === Number.MAX_SAFE_INTEGER) return formatPolicyPort({ protocol: e.protocol })
+  return formatPolicyPort({ protocol: e.protocol, port: e.lo, ...(e.lo === e.hi ? {} : { endPort: e.hi }) })
 }
 
 /** How one rule matches the traffic: undefined when it does not. */

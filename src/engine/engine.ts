@@ -54,8 +54,9 @@ import {
 } from './engine-index.js'
 import type { Identity } from './identity.js'
 import { comparePolicies, policyAppliesTo, policySelectsPod } from './isolation.js'
-import { describeEndpoint, describePeerMiss, ipBlockMatches, peerMatches } from './peer.js'
+import { describePeerMiss, ipBlockMatches, peerMatches } from './peer.js'
 import { selectorKeys } from '../model/label-selector.js'
+import { endpointName } from '../model/describe.js'
 import { describePortMiss } from './port.js'
 import { isFromLocalNode, isLoopback, joinSides, noRulesDetail, referenceEvaluator, unenforced, unenforcedWithTiers } from './reference.js'
 import { compileTiers, compiledRuleHit, type CompiledClusterPolicy, type TierLists } from './cluster-policy-index.js'
@@ -246,7 +247,7 @@ function assemble(
         const i = firstPort(rule, t.port, t.protocol, dest)
         if (i < 0) {
           const destination = t.to.kind === 'pod' ? t.to.pod : undefined
-          const why = describePortMiss(rule.ports, t.port, t.protocol, destination, describeEndpoint(t.to))
+          const why = describePortMiss(rule.ports, t.port, t.protocol, destination, endpointName(t.to))
           misses.push({ policy: ref, direction, ruleIndex: rule.index, reason: why.reason, detail: why.detail, source: rule.source })
           continue
         }

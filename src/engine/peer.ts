@@ -24,7 +24,8 @@ import { cidrContainsIp, ipBlockRanges, parseCidr, parseIp, rangesContainIp, typ
 import type { IPBlock, Labels, NetworkPolicy, NetworkPolicyPeer } from '../model/types.js'
 import { NAMESPACE_NAME_LABEL, qualifiedName } from '../model/types.js'
 import type { Endpoint } from './verdict.js'
-import { formatLabels, formatSelector, matchesSelector } from '../model/label-selector.js'
+import { formatLabels, matchesSelector } from '../model/label-selector.js'
+import { describePeer, endpointName } from '../model/describe.js'
 
 /** Namespace labels by name; a namespace the state does not list still has its name label. */
 export type NamespaceLabels = (namespace: string) => Labels
@@ -60,37 +61,21 @@ export function peerMatches(policy: NetworkPolicy, peer: NetworkPolicyPeer, e: E
   return peer.podSelector === undefined || matchesSelector(peer.podSelector, pod.labels)
 }
 
-export function formatIpBlock(block: IPBlock): string {
-  return block.except.length === 0 ? `ipBlock ${block.cidr}` : `ipBlock ${block.cidr} except ${block.except.join(', ')}`
-}
-
-/** `pods app=web in namespace x`, `all pods in namespaces team=a`, `ipBlock 10.0.0.0/8 except 10.1.0.0/16`. */
-export function describePeer(policy: NetworkPolicy, peer: NetworkPolicyPeer): string {
-  if (peer.ipBlock !== undefined) return formatIpBlock(peer.ipBlock)
-  const pods = peer.podSelector === undefined ? 'all pods' : `pods ${formatSelector(peer.podSelector)}`
-  const where = peer.namespaceSelector === undefined ? `in namespace ${policy.namespace}` : `in namespaces ${formatSelector(peer.namespaceSelector)}`
-  return `${pods} ${where}`
-}
-
-export function describeEndpoint(e: Endpoint): string {
-  return e.kind === 'pod' ? qualifiedName(e.pod) : e.ip
-}
-
 /**
  * Why the other end matched none of a rule's peers, for RuleMiss.detail: the end with the labels
  * selectors look at (and its namespace's labels when a peer selects namespaces), then the peers.
  * E.g. `peer x/b {pod=b} does not match pods pod=a in namespace x`.
  */
 export function describePeerMiss(policy: NetworkPolicy, peers: readonly NetworkPolicyPeer[], e: Endpoint, nsLabels: NamespaceLabels): string {
-  let who = `peer ${describeEndpoint(e)}`
+  let who = `peer ${endpointName(e)}`
   if (e.kind === 'pod') {
     who += ` ${formatLabels(e.pod.labels)}`
     if (peers.some((p) => p.namespaceSelector !== undefined)) who += ` in namespace ${e.pod.namespace} ${formatLabels(nsLabels(e.pod.namespace))}`
   }
   const base =
     peers.length === 1
-      ? `${who} does not match ${describePeer(policy, peers[0]!)}`
-      : `${who} does not match any of ${peers.length} peers: ${peers.map((p, i) => `[${i}] ${describePeer(policy, p)}`).join('; ')}`
+      ? `${who} does not match ${describePeer(peers[0]!, policy.namespace)}`
+      : `${who} does not match any of ${peers.length} peers: ${peers.map((p, i) => `[${i}] ${describePeer(p, policy.namespace)}`).join('; ')}`
   const hasSelectorPeer = peers.some((p) => p.ipBlock === undefined)
   const hasIpBlock = peers.some((p) => p.ipBlock !== undefined)
   if (e.kind === 'pod' && e.pod.hostNetwork && hasSelectorPeer) return `${base} (a hostNetwork pod is matched only by ipBlock)`

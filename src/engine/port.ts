@@ -9,6 +9,7 @@
  * own container ports of that name and protocol (the destination is the pod that serves the port).
  */
 import type { NetworkPolicyPort, Pod, Protocol } from '../model/types.js'
+import { formatPolicyPort, formatPort } from '../model/describe.js'
 
 /** The container ports of `pod` that a port name means for `protocol` (usually zero or one). */
 export function resolveNamedPort(pod: Pod, name: string, protocol: Protocol): number[] {
@@ -32,13 +33,6 @@ export function policyPortMatches(pp: NetworkPolicyPort, port: number, protocol:
   return destination !== undefined && resolveNamedPort(destination, pp.port, protocol).includes(port)
 }
 
-/** `80/TCP`, `8000-8080/TCP`, `http/TCP`, `any/UDP`. */
-export function formatPolicyPort(pp: NetworkPolicyPort): string {
-  if (pp.port === undefined) return `any/${pp.protocol}`
-  if (pp.endPort !== undefined) return `${pp.port}-${pp.endPort}/${pp.protocol}`
-  return `${pp.port}/${pp.protocol}`
-}
-
 /**
  * Why none of a rule's ports matched: `protocol` when no port entry is of the traffic's protocol,
  * otherwise `port`. The detail lists the entries, with named ports resolved on the destination.
@@ -59,7 +53,7 @@ export function describePortMiss(
   })
   const list = `[${entries.join(', ')}]`
   if (!ports.some((pp) => pp.protocol === protocol)) {
-    return { reason: 'protocol', detail: `protocol ${protocol} of port ${port}/${protocol} is not in ${list}` }
+    return { reason: 'protocol', detail: `protocol ${protocol} of port ${formatPort({ port, protocol })} is not in ${list}` }
   }
-  return { reason: 'port', detail: `port ${port}/${protocol} is not in ${list}` }
+  return { reason: 'port', detail: `port ${formatPort({ port, protocol })} is not in ${list}` }
 }

@@ -29,7 +29,8 @@ import type { ClusterState, NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort,
 import { policyRef } from './verdict.js'
 import type { DirectionVerdict, Endpoint, Evaluator, PolicyEvaluation, RuleMatch, RuleMiss, Traffic, Verdict } from './verdict.js'
 import { comparePolicies, policySelectsPod } from './isolation.js'
-import { describeEndpoint, describePeerMiss, namespaceLabelsOf, peerMatches, type NamespaceLabels } from './peer.js'
+import { describePeerMiss, namespaceLabelsOf, peerMatches, type NamespaceLabels } from './peer.js'
+import { endpointName } from '../model/describe.js'
 import { describePortMiss, policyPortMatches } from './port.js'
 import { clusterPolicyRef, clusterRuleHit, clusterRules, combineOutcomes, evaluateTier, sideOutcome, tierPolicies } from './cluster-policy.js'
 import type { ClusterNetworkPolicyTier } from '../model/cluster-network-policy-types.js'
@@ -91,7 +92,7 @@ function evaluatePolicy(policy: NetworkPolicy, direction: PolicyType, other: End
     if (rule.ports.length > 0) {
       const i = rule.ports.findIndex((pp) => policyPortMatches(pp, t.port, t.protocol, destination))
       if (i < 0) {
-        const why = describePortMiss(rule.ports, t.port, t.protocol, destination, describeEndpoint(t.to))
+        const why = describePortMiss(rule.ports, t.port, t.protocol, destination, endpointName(t.to))
         misses.push({ policy: ref, direction, ruleIndex, reason: why.reason, detail: why.detail, source: rule.source })
         return
       }

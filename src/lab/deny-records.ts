@@ -3,13 +3,14 @@
  */
 import type { DeniedConnection } from '../dataplane/deny-log.js'
 import { printable, terminalSafeJson } from '../model/printable.js'
+import { formatPort } from '../model/describe.js'
 
 export function formatDenyRecord(r: DeniedConnection): string {
   const by = r.side === 'egress' ? `egress of ${r.source}` : `ingress of ${r.destination}`
   const policies = r.policies.length > 0 ? ` (isolated by ${r.policies.join(', ')})` : ''
   const attempts = r.packets > 1 ? `, ${r.packets} packets` : ''
   // Names come back from the lab's state and the kernel's log: escaped like all human output.
-  return printable(`${r.time}  ${r.node ?? '-'}  DENY ${r.source}:${r.sourcePort} -> ${r.destination}:${r.port}/${r.protocol}  denied by ${by}${policies}${attempts}`)
+  return printable(`${r.time}  ${r.node ?? '-'}  DENY ${r.source}:${r.sourcePort} -> ${r.destination}:${formatPort(r)}  denied by ${by}${policies}${attempts}`)
 }
 
 export function renderDenyRecords(records: readonly DeniedConnection[], format: 'text' | 'json'): string {

@@ -3,7 +3,8 @@
  * dropped for each pod, summed over the nodes (the data plane's named counters; they restart
  * when `lab apply` replaces a node's table).
  */
-import { compileRuleset, type Side } from '../dataplane/compile-ruleset.js'
+import { compileRuleset } from '../dataplane/compile-ruleset.js'
+import type { Side } from '../model/describe.js'
 import { readPolicyCounters } from '../dataplane/nft.js'
 import type { LabState } from './lab-state.js'
 

@@ -3,6 +3,7 @@
  */
 import { spawn } from 'node:child_process'
 import { UsageError } from '../model/errors.js'
+import { qualifiedName } from '../model/types.js'
 import type { LabState } from './lab-state.js'
 import type { LabPod } from './topology.js'
 import { assertLabNetns } from './netns.js'
@@ -36,7 +37,7 @@ const WORKLOAD_KINDS: Readonly<Record<string, string>> = {
 export function findPod(state: LabState, ref: string, namespace?: string): LabPod {
   const pods = state.topology.pods
   const parts = ref.split('/')
-  const list = pods.map((p) => `${p.namespace}/${p.name}`).join(', ')
+  const list = pods.map(qualifiedName).join(', ')
   const kind = parts.length >= 2 ? WORKLOAD_KINDS[parts[parts.length - 2].toLowerCase()] : undefined
   if (kind !== undefined && parts.length <= 3) {
     const ns = parts.length === 3 ? parts[0] : namespace
@@ -51,7 +52,7 @@ export function findPod(state: LabState, ref: string, namespace?: string): LabPo
   const [ns, name] = slash >= 0 ? [ref.slice(0, slash), ref.slice(slash + 1)] : [namespace, ref]
   const matches = pods.filter((p) => p.name === name && (ns === undefined || p.namespace === ns))
   if (matches.length === 1) return matches[0]
-  if (matches.length > 1) throw new UsageError(`pod "${ref}" is ambiguous: name it with its namespace (${matches.map((p) => `${p.namespace}/${p.name}`).join(', ')})`)
+  if (matches.length > 1) throw new UsageError(`pod "${ref}" is ambiguous: name it with its namespace (${matches.map(qualifiedName).join(', ')})`)
   throw new UsageError(`pod "${ns !== undefined ? `${ns}/${name}` : ref}" is not in lab "${state.name}"${list ? ` (pods: ${list})` : ''}`)
 }
 

@@ -9,6 +9,8 @@ import { listNetpolNetns } from './netns.js'
 import { listLabDirs, readLabState } from './state-store.js'
 import { isLabNetns } from './lab-names.js'
 import { notReadyReason } from './require-lab.js'
+import { formatContainerPort } from '../model/describe.js'
+import { qualifiedName } from '../model/types.js'
 
 export interface PodStatus {
   readonly pod: string
@@ -41,11 +43,11 @@ export async function labStatus(state: LabState): Promise<LabStatus> {
     const pid = state.servers[`${p.namespace}/${p.name}`]
     const served = p.containerPorts.filter((c) => c.protocol !== 'SCTP')
     pods.push({
-      pod: `${p.namespace}/${p.name}`,
+      pod: qualifiedName(p),
       ip: p.ip,
       node: p.node,
       netns: p.netns,
-      ports: p.containerPorts.map((c) => `${c.containerPort}/${c.protocol}${c.name ? ` (${c.name})` : ''}`),
+      ports: p.containerPorts.map(formatContainerPort),
       server: served.length === 0 && pid === undefined ? 'no ports' : pid !== undefined && (await isLabProcess(state.name, pid)) ? 'running' : 'not running',
     })
   }

@@ -6,6 +6,7 @@ import type { Protocol } from '../model/types.js'
 import type { MatrixConnection, MatrixResult, PortSpec } from '../analyze/matrix.js'
 import type { LabTopology } from './topology.js'
 import { outcomeAllowed, type ProbeOutcome, type ProbeResult, type ProbeTarget } from './prober.js'
+import { formatPort } from '../model/describe.js'
 
 export interface SourceProbes {
   /** `ns/name` of the source pod. */
@@ -66,7 +67,7 @@ export function compareProbes(
   for (const c of expected.connections) {
     if (c.protocol === 'SCTP') continue
     const o = observed.get(cellKey(c.from, c.to, c.port, c.protocol))
-    if (o === undefined) throw new Error(`no probe result for ${c.from} -> ${c.to} ${c.port}/${c.protocol}`)
+    if (o === undefined) throw new Error(`no probe result for ${c.from} -> ${c.to} ${formatPort(c)}`)
     connections.push({
       from: c.from,
       to: c.to,
@@ -91,5 +92,5 @@ export function describeDisagreement(c: ObservedConnection): string {
   const engine = c.expected ? 'allows' : 'denies'
   const seen =
     c.outcome === 'connected' ? 'connected' : c.outcome === 'refused' ? 'was refused (reached the pod)' : c.outcome === 'timeout' ? 'timed out (dropped)' : `failed (${c.detail ?? 'error'})`
-  return `${c.from} -> ${c.to} ${c.port}/${c.protocol}: the engine ${engine} it, the probe ${seen}`
+  return `${c.from} -> ${c.to} ${formatPort(c)}: the engine ${engine} it, the probe ${seen}`
 }

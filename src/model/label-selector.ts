@@ -48,8 +48,10 @@ export function selectorKeys(selector: LabelSelector): string[] {
 }
 
 /**
- * kubectl's selector text (`app=web,tier in (a,b),!legacy`); `<all>` for the empty selector.
- * Also a canonical key: two selectors with the same text select the same objects.
+ * kubectl's selector text (`app=web,tier in (a,b),!legacy`), sorted; `{}` for the empty selector,
+ * as manifests and the Kubernetes docs write it (kubectl describe's `<none>` reads as "selects
+ * nothing", but the empty selector selects everything). The one selector text of every output,
+ * and a canonical key: two selectors with the same text select the same objects.
  */
 export function formatSelector(selector: LabelSelector): string {
   const parts: string[] = []
@@ -68,7 +70,7 @@ export function formatSelector(selector: LabelSelector): string {
     }
   })
   parts.push(...[...new Set(exprs)].sort())
-  return parts.length === 0 ? '<all>' : parts.join(',')
+  return parts.length === 0 ? '{}' : parts.join(',')
 }
 
 /** `{a=1, b=2}` for messages. */

@@ -4,6 +4,7 @@
  */
 import type { DiffCause, DiffResult, DiffRow } from '../analyze/diff.js'
 import { printable } from '../model/printable.js'
+import { qualifiedName } from '../model/types.js'
 import { renderJson } from './json.js'
 import { mdCode, mdText, renderMdTable } from './md.js'
 
@@ -11,7 +12,7 @@ export const DIFF_FORMATS = ['text', 'json', 'md'] as const
 export type DiffFormat = (typeof DIFF_FORMATS)[number]
 
 export function formatCause(c: DiffCause): string {
-  const list = c.policies.map((p) => `${p.namespace}/${p.name} (${p.file}:${p.line})`).join(', ')
+  const list = c.policies.map((p) => `${qualifiedName(p)} (${p.file}:${p.line})`).join(', ')
   switch (c.kind) {
     case 'allowed-by':
       return `${c.side} allowed by ${list}`

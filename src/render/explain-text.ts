@@ -6,6 +6,7 @@
 import type { Explanation, PolicyExplanation, SideExplanation, TierExplanation } from '../analyze/explain.js'
 import type { Outcome } from '../engine/verdict.js'
 import { printable } from '../model/printable.js'
+import { formatPort } from '../model/describe.js'
 
 const GREEN = '\u001b[32m'
 const RED = '\u001b[31m'
@@ -22,7 +23,7 @@ export function renderExplainText(e: Explanation, options: ExplainTextOptions = 
   const words: Record<Outcome, string> = { allowed: paint(GREEN, 'ALLOWED'), denied: paint(RED, 'DENIED'), undefined: paint(YELLOW, 'UNDEFINED'), unknown: paint(YELLOW, 'UNKNOWN') }
   const word = (outcome: Outcome) => words[outcome]
   const lines: string[] = []
-  lines.push(`${paint(BOLD, printable(`${e.from} -> ${e.to} on ${e.port}/${e.protocol}`))}: ${word(e.outcome ?? (e.allowed ? 'allowed' : 'denied'))}`)
+  lines.push(`${paint(BOLD, printable(`${e.from} -> ${e.to} on ${formatPort(e)}`))}: ${word(e.outcome ?? (e.allowed ? 'allowed' : 'denied'))}`)
   lines.push(`  ${printable(e.summary)}`)
   for (const side of [e.egress, e.ingress]) {
     lines.push('')

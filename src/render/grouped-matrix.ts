@@ -8,6 +8,7 @@ import { renderCsv } from './csv.js'
 import { renderJson } from './json.js'
 import { mdText, renderMdTable } from './md.js'
 import { renderYaml } from './yaml.js'
+import { formatPort } from '../model/describe.js'
 
 export type GroupedMatrixFormat = 'table' | 'json' | 'yaml' | 'csv' | 'md'
 
@@ -52,7 +53,7 @@ function* tableChunks(g: GroupedMatrix, colour: boolean): Generator<string> {
   const shown = g.groups.map(printable)
   const nameWidth = Math.max(...shown.map((x) => x.length))
   for (const [pi, p] of g.ports.entries()) {
-    const lines = [`\n\n${p.port}/${p.protocol}`]
+    const lines = [`\n\n${formatPort(p)}`]
     lines.push(`${' '.repeat(nameWidth + width + 3)}${g.groups.map((_, i) => String(i + 1).padStart(width)).join(' ')}`)
     g.groups.forEach((_, i) => {
       const row = g.groups.map((_, j) => {
@@ -83,7 +84,7 @@ function* mdChunks(g: GroupedMatrix): Generator<string> {
         return c ? mark(c, true) : ''
       }),
     ])
-    yield `\n### ${p.port}/${p.protocol}\n\n${renderMdTable(header, rows)}`
+    yield `\n### ${formatPort(p)}\n\n${renderMdTable(header, rows)}`
   }
 }
 

@@ -3,10 +3,11 @@
  * (`{"connections":[...]}`), CSV rows, and Markdown grids for pull requests.
  */
 import { qualifiedName } from '../model/types.js'
-import { formatPortSpec, matrixAllowed, matrixOutcome, type MatrixConnection, type MatrixResult } from '../analyze/matrix.js'
+import { matrixAllowed, matrixOutcome, type MatrixConnection, type MatrixResult } from '../analyze/matrix.js'
 import { renderCsv } from './csv.js'
 import { mdText, renderMdTable } from './md.js'
 import { renderMatrixTable, type MatrixTableOptions } from './table.js'
+import { formatPort } from '../model/describe.js'
 
 export const MATRIX_FORMATS = ['table', 'json', 'yaml', 'csv', 'md'] as const
 export type MatrixFormat = (typeof MATRIX_FORMATS)[number]
@@ -83,7 +84,7 @@ function renderMatrixMd(m: MatrixResult): string {
   const parts = [`Rows are sources (from), columns destinations (to); ${legend}.\n`]
   m.ports.forEach((port, p) => {
     const rows = names.map((from, i) => [`**${from}**`, ...names.map((_, j) => marks[matrixOutcome(m, i, j, p)])])
-    parts.push(`### ${formatPortSpec(port)}\n\n${renderMdTable(['from \\\\ to', ...names], rows)}`)
+    parts.push(`### ${formatPort(port)}\n\n${renderMdTable(['from \\\\ to', ...names], rows)}`)
   })
   return parts.join('\n')
 }

@@ -11,6 +11,8 @@
 import type { PeerSection, PolicySection, ReportModel } from '../analyze/report.js'
 import type { LintFinding } from '../analyze/lint-rule.js'
 import { printable } from '../model/printable.js'
+import { formatPort } from '../model/describe.js'
+import { qualifiedName } from '../model/types.js'
 
 /** Text for HTML text and attribute values: control characters escaped visibly (printable.ts), then the markup characters. */
 function escapeHtml(text: string): string {
@@ -164,8 +166,8 @@ function matrixSection(m: ReportModel): string {
     const key = `${c.from}\u0000${c.to}`
     const entry = cell.get(key) ?? { allowed: [], partial: [], total: 0 }
     entry.total++
-    if (c.allowed) entry.allowed.push(`${c.port}/${c.protocol}`)
-    else if (c.partial) entry.partial.push(`${c.port}/${c.protocol}`)
+    if (c.allowed) entry.allowed.push(formatPort(c))
+    else if (c.partial) entry.partial.push(formatPort(c))
     cell.set(key, entry)
   }
   const short = (g: string) => g.replace(/\[[A-Za-z]+\]$/, '')
@@ -183,7 +185,7 @@ function matrixSection(m: ReportModel): string {
     })
     return `<tr><th class="row" title="${escapeHtml(from)}">${escapeHtml(short(from))}</th>${tds.join('')}</tr>`
   })
-  return `<section id="matrix"><h2>Matrix (by ${matrix.groupBy}, ports ${matrix.ports.map((p) => `${p.port}/${p.protocol}`).join(', ')})</h2>
+  return `<section id="matrix"><h2>Matrix (by ${matrix.groupBy}, ports ${matrix.ports.map(formatPort).join(', ')})</h2>
 <div style="overflow:auto"><table class="matrix"><thead>${head}</thead><tbody>${rows.join('\n')}</tbody></table></div>
 <p class="legend">Rows may open connections to columns: ✓ on every probed port (every declared containerPort), else the ports listed; ✗ none;
 ~ only some of the pod pairs (e.g. replicas with different labels). Hover for details.</p></section>`
@@ -260,7 +262,7 @@ function policySection(p: PolicySection): string {
     : ''
   const selects = p.selects.length ? escapeHtml(names(p.selects)) : '<span class="sev-warning">no pod in the input</span>'
   const podCount = p.selectedPods ? ` <span class="muted">(${p.selectedPods} pod${p.selectedPods === 1 ? '' : 's'})</span>` : ''
-  return `<section class="policy" data-filter id="${escapeHtml(p.anchor)}"><h3>${escapeHtml(`${p.namespace}/${p.name}`)}</h3>
+  return `<section class="policy" data-filter id="${escapeHtml(p.anchor)}"><h3>${escapeHtml(qualifiedName(p))}</h3>
 <p class="mono muted">${escapeHtml(`${p.file}:${p.line}`)} · policyTypes ${escapeHtml(p.policyTypes.join(', '))}</p>
 <p><b>Selects</b> <code>${escapeHtml(p.podSelector)}</code> in namespace ${escapeHtml(p.namespace)}: ${selects}${podCount}</p>
 <p><b>Allows</b></p><ul class="rules">${[...denies, ...rules].join('\n') || '<li>nothing</li>'}</ul>
@@ -270,7 +272,7 @@ ${findings}</section>`
 function policiesSection(m: ReportModel): string {
   if (m.policies.length === 0) return '<section id="policies"><h2>Policies (0)</h2><p class="muted">No NetworkPolicy in the input: every connection is allowed.</p></section>'
   if (m.policies.length <= BIG_POLICIES) {
-    const links = m.policies.map((p) => `<a href="#${escapeHtml(p.anchor)}">${escapeHtml(`${p.namespace}/${p.name}`)}</a>`)
+    const links = m.policies.map((p) => `<a href="#${escapeHtml(p.anchor)}">${escapeHtml(qualifiedName(p))}</a>`)
     return `<section id="policies"><h2>Policies (${m.policies.length})</h2><p>${links.join(' · ')}</p></section>
 ${m.policies.map(policySection).join('\n')}`
   }

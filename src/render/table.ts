@@ -10,8 +10,9 @@
  */
 import { qualifiedName, type Pod } from '../model/types.js'
 import { printable } from '../model/printable.js'
-import { formatPortSpec, matrixOutcome, type MatrixResult } from '../analyze/matrix.js'
+import { matrixOutcome, type MatrixResult } from '../analyze/matrix.js'
 import type { Outcome } from '../engine/verdict.js'
+import { formatPort } from '../model/describe.js'
 
 export interface MatrixTableOptions {
   /** ANSI colours for the cells (callers decide with useColour). */
@@ -93,7 +94,7 @@ export function renderMatrixTable(m: MatrixResult, options: MatrixTableOptions =
     const counts: Record<Outcome, number> = { allowed: 0, denied: 0, undefined: 0, unknown: 0 }
     for (let i = 0; i < m.pods.length; i++) for (let j = 0; j < m.pods.length; j++) counts[matrixOutcome(m, i, j, p)]++
     const extra = (counts.undefined > 0 ? `, ${counts.undefined} undefined` : '') + (counts.unknown > 0 ? `, ${counts.unknown} unknown` : '')
-    out.push('', `${formatPortSpec(port)}: ${counts.allowed} of ${m.pods.length * m.pods.length} connections allowed${extra}`)
+    out.push('', `${formatPort(port)}: ${counts.allowed} of ${m.pods.length * m.pods.length} connections allowed${extra}`)
     if (useNames) {
       out.push(...namesGrid(m, names, p, options.colour ?? false))
       return

@@ -1,12 +1,12 @@
 import { describe, it, expect } from 'vitest'
-import { describePeer, describePort, describeSelector, explainVerdict, resolveEndpoint, resolveExplainPort } from '../../src/analyze/explain.js'
+import { explainVerdict, resolveEndpoint, resolveExplainPort } from '../../src/analyze/explain.js'
 import { editDistance } from '../../src/model/edit-distance.js'
 import { UsageError } from '../../src/model/errors.js'
 import type { NetworkPolicy, Pod } from '../../src/model/types.js'
 import { assumePodIPs, DEFAULT_POD_CIDR } from '../../src/cluster/assume-pod-ips.js'
 import { createEngine } from '../../src/engine/engine.js'
 import type { DirectionVerdict, Verdict } from '../../src/engine/verdict.js'
-import { cluster, everything, labelsSelector, pod } from './cluster-builders.js'
+import { cluster, labelsSelector, pod } from './cluster-builders.js'
 
 const web0 = pod('prod', 'web-0', { owner: { kind: 'Deployment', name: 'web' }, ips: ['10.0.0.5'], ports: [{ name: 'http', containerPort: 8080, protocol: 'TCP' }, { name: 'dns', containerPort: 53, protocol: 'UDP' }] })
 const web1 = pod('prod', 'web-1', { owner: { kind: 'Deployment', name: 'web' }, ips: ['fd00::5'] })
@@ -75,35 +75,7 @@ describe('resolveExplainPort', () => {
   })
 })
 
-describe('describing selectors, peers and ports', () => {
-  it("uses kubectl's selector syntax", () => {
-    expect(describeSelector(everything)).toBe('{}')
-    expect(
-      describeSelector({
-        matchLabels: { app: 'web' },
-        matchExpressions: [
-          { key: 'tier', operator: 'In', values: ['a', 'b'] },
-          { key: 'env', operator: 'NotIn', values: ['dev'] },
-          { key: 'team', operator: 'Exists', values: [] },
-          { key: 'legacy', operator: 'DoesNotExist', values: [] },
-        ],
-      }),
-    ).toBe('app=web,tier in (a,b),env notin (dev),team,!legacy')
-  })
-  it('says where a peer looks: podSelector alone means the policy namespace', () => {
-    const source = { file: 'p.yaml', line: 3 }
-    expect(describePeer({ podSelector: labelsSelector({ app: 'a' }), source }, 'prod')).toBe('pods app=a in namespace prod')
-    expect(describePeer({ namespaceSelector: everything, source }, 'prod')).toBe('all pods in every namespace')
-    expect(describePeer({ podSelector: everything, namespaceSelector: labelsSelector({ team: 'x' }), source }, 'prod')).toBe('all pods in namespaces team=x')
-    expect(describePeer({ ipBlock: { cidr: '0.0.0.0/0', except: ['169.254.169.254/32'] }, source }, 'prod')).toBe('ipBlock 0.0.0.0/0 except 169.254.169.254/32')
-  })
-  it('writes ports as PORT/PROTOCOL, ranges and names', () => {
-    const source = { file: 'p.yaml', line: 3 }
-    expect(describePort({ protocol: 'TCP', port: 80, source })).toBe('80/TCP')
-    expect(describePort({ protocol: 'UDP', port: 1000, endPort: 2000, source })).toBe('1000-2000/UDP')
-    expect(describePort({ protocol: 'TCP', port: 'http', source })).toBe('http/TCP')
-    expect(describePort({ protocol: 'SCTP', source })).toBe('every SCTP port')
-  })
+describe('editDistance', () => {
   it('measures edit distance', () => {
     expect(editDistance('web-2', 'web-0')).toBe(1)
     expect(editDistance('', 'abc')).toBe(3)

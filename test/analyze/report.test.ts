@@ -43,6 +43,32 @@ describe('report model', () => {
     expect(backend.findings.map((f) => f.ruleId).sort()).toEqual(['egress-blocks-api-server', 'egress-blocks-dns-tcp'])
   })
 
+  it('writes podSelectors and peers with the selector text of every other output (kubectl syntax, sorted)', () => {
+    const yaml = `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: web, namespace: prod}
+spec:
+  podSelector:
+    matchLabels: {tier: fe, app: web}
+    matchExpressions: [{key: env, operator: NotIn, values: [prod, dev]}]
+  ingress:
+  - from: [{namespaceSelector: {}, podSelector: {matchLabels: {role: b, app: a}}}]
+    ports: [{protocol: UDP}]
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: all, namespace: prod}
+spec:
+  podSelector: {}
+`
+    const s = loadManifestText(yaml, { file: 'p.yaml' }).state
+    const m = buildReport(s, createEngine(s), { groupBy: 'workload', inputs: ['p.yaml'] })
+    expect(m.policies.map((p) => p.podSelector)).toEqual(['{} (every pod in the namespace)', 'app=web,tier=fe,env notin (dev,prod)'])
+    const rule = m.policies[1]!.rules[0]!
+    expect(rule.peers.map((p) => p.text)).toEqual(['pods app=a,role=b in every namespace'])
+    expect(rule.ports).toEqual(['every UDP port'])
+  })
+
   it('the graph has a node per workload, the outside as a range, and arrows labelled with ports', () => {
     expect(model.notes).toEqual([])
     const dot = renderConnectivityDot(model.graph)

@@ -5,6 +5,7 @@
 import { describe, it, expect } from 'vitest'
 import { createEngine } from '../../src/engine/engine.js'
 import { referenceEvaluator } from '../../src/engine/reference.js'
+import { formatClusterProtocol } from '../../src/engine/cluster-policy.js'
 import type { ClusterState, LabelSelector, NetworkPolicy, Pod, Protocol } from '../../src/model/types.js'
 import type { ClusterNetworkPolicy, ClusterNetworkPolicyEgressPeer, ClusterNetworkPolicyProtocol, ClusterNetworkPolicyRuleAction } from '../../src/model/cluster-network-policy-types.js'
 import type { Outcome, Verdict } from '../../src/engine/verdict.js'
@@ -222,5 +223,13 @@ describe('ClusterNetworkPolicy tiers', () => {
     const v = verdict(s, 'b/x', 'a/x')
     expect(v.outcome).toBeUndefined()
     expect(v.ingress.tiers).toBeUndefined()
+  })
+})
+
+describe('protocol entries in words', () => {
+  it('read like NetworkPolicy ports (PORT/PROTOCOL, ranges), a named port by its name', () => {
+    expect(formatClusterProtocol({ tcp: { destinationPort: { number: 80 } }, source: src })).toBe('80/TCP')
+    expect(formatClusterProtocol({ udp: { destinationPort: { range: { start: 5000, end: 5100 } } }, source: src })).toBe('5000-5100/UDP')
+    expect(formatClusterProtocol({ destinationNamedPort: 'dns', source: src })).toBe('named port dns')
   })
 })

@@ -109,6 +109,38 @@ spec:
     ])
   })
 
+  it('words empty selectors and protocol-only ports in misses as explain does (both evaluators)', () => {
+    const s = buildState(
+      documents(
+        namespaceYaml('n1'),
+        podYaml('n1', 'a', { app: 'a' }, ['10.1.0.1'], []),
+        `
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: udp-from-cluster, namespace: n1}
+spec:
+  podSelector: {}
+  ingress:
+  - from:
+    - namespaceSelector: {}
+    - podSelector: {}
+      namespaceSelector: {matchLabels: {team: x}}
+    ports:
+    - protocol: UDP
+`,
+      ),
+    )
+    const a = s.pods[0]!
+    for (const e of [referenceEvaluator(s), createEngine(s)]) {
+      const fromOutside = e.evaluate({ from: { kind: 'ip', ip: '203.0.113.9' }, to: { kind: 'pod', pod: a }, port: 53, protocol: 'UDP' })
+      expect(fromOutside.ingress.policies[0]!.misses.map((m) => m.detail)).toEqual([
+        'peer 203.0.113.9 does not match any of 2 peers: [0] all pods in every namespace; [1] all pods in namespaces team=x (an address outside the cluster is matched only by ipBlock)',
+      ])
+      const overTcp = e.evaluate({ from: { kind: 'pod', pod: a }, to: { kind: 'pod', pod: a }, port: 53, protocol: 'TCP' })
+      expect(overTcp.ingress.policies[0]!.misses.map((m) => m.detail)).toEqual(['protocol TCP of port 53/TCP is not in [every UDP port]'])
+    }
+  })
+
   both('a pod to itself is allowed even when both sides deny, and says so', (e) => {
     const v = e.evaluate(traffic('shop/web', 'shop/web', 80))
     expect(v.loopback).toBe(true)

@@ -49,8 +49,8 @@ describe('matchesSelector', () => {
 })
 
 describe('formatSelector', () => {
-  it('prints kubectl-style text and <all> for the empty selector', () => {
-    expect(formatSelector(sel({}))).toBe('<all>')
+  it('prints kubectl-style text and {} for the empty selector', () => {
+    expect(formatSelector(sel({}))).toBe('{}')
     expect(
       formatSelector(
         sel({ tier: 'fe', app: 'web' }, [

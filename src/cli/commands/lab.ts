@@ -15,6 +15,7 @@ import { renderMatrixTable } from '../../render/table.js'
 import { renderJson } from '../../render/json.js'
 import { renderYaml } from '../../render/yaml.js'
 import { printable } from '../../model/printable.js'
+import { formatPort } from '../../model/describe.js'
 import { clusterStateManifests } from '../../lab/export-manifests.js'
 import { checkLabEnvironment } from '../../lab/environment.js'
 
@@ -232,7 +233,7 @@ Examples:
         ctx.io.stdout(renderJson({ connections: r.connections, disagreements: r.disagreements, skipped: r.skipped }))
       } else {
         ctx.io.stdout(renderMatrixTable(r.observed, { colour: useColour(ctx.io) }))
-        for (const s of r.skipped) ctx.io.stdout(`\nskipped ${s.port}/${s.protocol}: ${printable(s.reason)}\n`)
+        for (const s of r.skipped) ctx.io.stdout(`\nskipped ${formatPort(s)}: ${printable(s.reason)}\n`)
         const n = r.connections.length
         if (r.disagreements.length === 0) ctx.io.stdout(`\nall ${n} probes agree with the engine\n`)
         else {
