@@ -59,8 +59,9 @@ export function liveClusterHelp(command: string, exampleArgs = ''): string {
   const args = exampleArgs ? ` ${exampleArgs}` : ''
   return `
 Live cluster: with no PATH, ${command} reads Namespaces, Pods and NetworkPolicies from the cluster
-of your kubeconfig (read-only: get/list on those three kinds), like kubectl: -n NAMESPACE reads
-one namespace (default: the context's), -A all of them.
+of your kubeconfig, and ClusterNetworkPolicies (and Nodes when one has a nodes peer) where the
+cluster has them (read-only: get/list), like kubectl: -n NAMESPACE reads one namespace (default:
+the context's), -A all of them.
   netpol ${command} -A${args}
   netpol ${command} --context prod -n shop${args}`
 }

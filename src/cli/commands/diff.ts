@@ -52,7 +52,8 @@ Examples:
   netpol diff before/ after/ --group-by namespace -o json
 
 Live cluster: with one PATH, the live state of your kubeconfig is BEFORE and PATH is AFTER
-(read-only: get/list on Namespaces, Pods, NetworkPolicies; -n NAMESPACE or -A as with kubectl):
+(read-only: get/list on Namespaces, Pods, NetworkPolicies, ClusterNetworkPolicies, and Nodes when a
+nodes peer needs them; -n NAMESPACE or -A as with kubectl):
   netpol diff k8s/ -A --fail-on-new
   netpol diff k8s/ --kubeconfig ~/.kube/staging --context staging -n shop`,
     )
