@@ -61,6 +61,12 @@ Examples:
     .action(async (paths: string[], flags: ReportFlags & StateSourceFlags) => {
       if (!flags.output) throw new UsageError('name the HTML file to write with -o FILE (or -o - for stdout)')
       const { state } = await loadStateSource(paths, flags, ctx.io, ctx)
+      if ((state.clusterNetworkPolicies?.length ?? 0) > 0) {
+        // The page's graph and matrix show proven-allowed connections; it does not explain ClusterNetworkPolicies yet.
+        ctx.io.stderr(
+          `warning: the report shows connections whose outcome is undefined or unknown (ClusterNetworkPolicies) as not allowed, and lists NetworkPolicies only: see them with netpol matrix or netpol explain\n`,
+        )
+      }
       const engine = createEngine(state)
       const model = buildReport(state, engine, { groupBy: flags.groupBy, inputs: paths.length > 0 ? paths : ['the live cluster'], ...(flags.title ? { title: flags.title } : {}) })
       const html = await renderReport(model)

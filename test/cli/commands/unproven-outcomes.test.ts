@@ -1,5 +1,5 @@
 /**
- * list and diff answer with proven-allowed connections only: with ClusterNetworkPolicies they say
+ * list, diff and report answer with proven-allowed connections only: with ClusterNetworkPolicies they say
  * on stderr that undefined and unknown connections are left out, instead of dropping them silently.
  */
 import { describe, expect, it } from 'vitest'
@@ -39,6 +39,12 @@ describe('list and diff with undefined or unknown outcomes', () => {
     expect(r.stderr).toContain('warning: list shows only connections proven allowed')
     const plain = await runCliInProcess(['list', '-'], { cwd: tmpdir(), stdin: PODS })
     expect(plain.stderr).toBe('')
+  })
+  it('report warns that it shows them as not allowed', async () => {
+    const r = await runCliInProcess(['report', '-', '-o', '-'], { cwd: tmpdir(), stdin: PODS + cnp('deny', 'Deny') + cnp('accept', 'Accept') })
+    expect(r.code).toBe(0)
+    expect(r.stderr).toContain('warning: the report shows connections whose outcome is undefined or unknown')
+    expect((await runCliInProcess(['report', '-', '-o', '-'], { cwd: tmpdir(), stdin: PODS })).stderr).toBe('')
   })
   it('diff warns that a connection becoming undefined is not counted as newly allowed by --fail-on-new', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'netpol-unproven-'))
