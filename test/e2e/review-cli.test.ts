@@ -28,7 +28,7 @@ describe('netpol lint (CLI)', () => {
   it('exits 1 on an error finding and prints file:line, rule and fix', async () => {
     const r = await run(['lint', 'test/fixtures/lint/egress-blocks-dns/bad.yaml'])
     expect(r.code).toBe(1)
-    expect(r.out).toContain('test/fixtures/lint/egress-blocks-dns/bad.yaml:12: error [egress-blocks-dns] NetworkPolicy "shop/backend-egress"')
+    expect(r.out).toContain('test/fixtures/lint/egress-blocks-dns/bad.yaml:18: error [egress-blocks-dns] NetworkPolicy "shop/backend-egress"')
     expect(r.out).toMatch(/\n {2}fix: /)
   })
 
