@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config'
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // Finds kube-apiserver, etcd and kubectl for test/control-plane (skipped, with one line, without them).
+    globalSetup: ['test/control-plane/global-setup.ts'],
     // Lab, data plane and agent test files each create their own uniquely named network
     // namespaces, so test files may run in parallel.
     fileParallelism: true,

@@ -1,0 +1,82 @@
+/**
+ * `netpol check` against the API server's own validation: each NetworkPolicy goes through
+ * `kubectl apply --dry-run=server` and `netpol check`; both must accept it or both refuse it, and
+ * a refusal must name the same field path.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import { ControlPlane } from '../../testing/control-plane.js'
+import { runCliInProcess } from '../cli/run-cli-in-process.js'
+import { controlPlaneBin, describeControlPlane, START_TIMEOUT_MS } from './control-plane-fixture.js'
+
+/** A NetworkPolicy named `name` in namespace `default`, with `spec` written as YAML flow text. */
+function policy(name: string, spec: string): string {
+  return `apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: ${name}, namespace: default}\nspec: ${spec}\n`
+}
+
+// [case, manifest, the field path both must name (undefined: valid)]
+const CASES: [string, string, string | undefined][] = [
+  [
+    'valid: ingress from a namespace on a port range',
+    policy('ok', '{podSelector: {}, ingress: [{from: [{namespaceSelector: {matchLabels: {team: a}}}], ports: [{port: 80, endPort: 90}]}]}'),
+    undefined,
+  ],
+  [
+    'valid: egress to an ipBlock with an exception',
+    policy('ok2', '{podSelector: {}, policyTypes: [Egress], egress: [{to: [{ipBlock: {cidr: 10.0.0.0/8, except: [10.1.0.0/16]}}]}]}'),
+    undefined,
+  ],
+  ['port 0', policy('p0', '{podSelector: {}, ingress: [{ports: [{port: 0}]}]}'), 'spec.ingress[0].ports[0].port'],
+  ['port 65536', policy('p65536', '{podSelector: {}, ingress: [{ports: [{port: 65536}]}]}'), 'spec.ingress[0].ports[0].port'],
+  ['endPort below port', policy('range', '{podSelector: {}, ingress: [{ports: [{port: 90, endPort: 80}]}]}'), 'spec.ingress[0].ports[0].endPort'],
+  ['endPort with a named port', policy('named', '{podSelector: {}, ingress: [{ports: [{port: http, endPort: 90}]}]}'), 'spec.ingress[0].ports[0].endPort'],
+  ['protocol ICMP', policy('icmp', '{podSelector: {}, ingress: [{ports: [{protocol: ICMP, port: 80}]}]}'), 'spec.ingress[0].ports[0].protocol'],
+  ['cidr with prefix 33', policy('cidr', '{podSelector: {}, egress: [{to: [{ipBlock: {cidr: 10.0.0.0/33}}]}]}'), 'spec.egress[0].to[0].ipBlock.cidr'],
+  [
+    'except outside cidr',
+    policy('except', '{podSelector: {}, egress: [{to: [{ipBlock: {cidr: 10.0.0.0/16, except: [192.168.0.0/24]}}]}]}'),
+    'spec.egress[0].to[0].ipBlock.except[0]',
+  ],
+  [
+    'unknown selector operator',
+    policy('op', '{podSelector: {matchExpressions: [{key: app, operator: Near, values: [a]}]}}'),
+    'spec.podSelector.matchExpressions[0].operator',
+  ],
+  ['invalid label value', policy('label', '{podSelector: {matchLabels: {app: "not valid!"}}}'), 'spec.podSelector.matchLabels'],
+  ['unknown policy type', policy('types', '{podSelector: {}, policyTypes: [Sideways]}'), 'spec.policyTypes[0]'],
+  ['invalid name', policy('Not_A_Name', '{podSelector: {}}'), 'metadata.name'],
+]
+
+describeControlPlane('netpol check agrees with the API server (kubectl apply --dry-run=server)', { timeout: 300_000 }, () => {
+  let cp: ControlPlane
+  let dir: string
+
+  beforeAll(async () => {
+    cp = await ControlPlane.start({ binDir: controlPlaneBin })
+    dir = await mkdtemp(join(tmpdir(), 'netpol-check-vs-api-'))
+  }, START_TIMEOUT_MS)
+  afterAll(async () => {
+    await cp?.stop()
+    if (dir) await rm(dir, { recursive: true, force: true })
+  })
+
+  it.each(CASES)('%s', async (name, manifest, field) => {
+    const file = join(dir, `${name.replace(/[^a-z0-9]+/gi, '-')}.yaml`)
+    await writeFile(file, manifest)
+    const server = await cp.kubectl(['apply', '--dry-run=server', '-f', file])
+    const netpol = await runCliInProcess(['check', file], { cwd: dir, env: { HOME: dir } })
+    if (field === undefined) {
+      expect(server.stderr).toBe('')
+      expect(server.code).toBe(0)
+      expect(netpol.stderr).toBe('')
+      expect(netpol.code).toBe(0)
+    } else {
+      expect(server.code, server.stdout).not.toBe(0)
+      expect(server.stderr).toContain(field)
+      expect(netpol.code).toBe(2)
+      expect(netpol.stderr).toContain(field)
+    }
+  })
+})
