@@ -190,6 +190,8 @@ export class ControlPlane {
       `--etcd-servers=${this.etcdUrl}`,
       '--bind-address=127.0.0.1',
       '--advertise-address=127.0.0.1',
+      // The "kubernetes" Service's endpoints may not be a loopback address; nothing here needs them.
+      '--endpoint-reconciler-type=none',
       `--secure-port=${this.apiPort}`,
       `--cert-dir=${join(d, 'certs')}`,
       `--token-auth-file=${join(d, 'tokens.csv')}`,

@@ -103,7 +103,12 @@ describeControlPlane('the agent watcher against a real kube-apiserver, with the 
   it('receives the server’s bookmarks before a watch times out, and resumes without a relist', async () => {
     const w = startWatcher(5)
     await waitFor(() => w.synced && w.connected, 'list and watch', 60_000)
-    // The API server sends a bookmark shortly before the watch's timeoutSeconds run out.
+    // A write elsewhere moves etcd's revision; a consistent LIST makes the API server's watch
+    // cache of NetworkPolicies catch up with it (a progress request to etcd). The watch cache
+    // then has news for the watcher, and sends it as a BOOKMARK shortly before the watch's
+    // timeoutSeconds run out.
+    await cp.kubectlOk(['create', 'namespace', 'elsewhere'])
+    await cp.kubectlOk(['get', 'networkpolicies', '-A'])
     await waitFor(() => events.includes('BOOKMARK'), 'a BOOKMARK event', 30_000)
     await cp.kubectlOk(['apply', '-f', '-'], { stdin: policyYaml('after-bookmark') })
     await waitFor(() => names(w).includes('default/after-bookmark'), 'ADDED after-bookmark', 30_000)
