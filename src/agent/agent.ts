@@ -5,7 +5,8 @@
  * - sync-scheduler.ts: when to sync (coalescing, least interval, backoff, periodic resync);
  * - sync-step.ts: one sync, stores -> ClusterState -> this node's nft ruleset -> one atomic apply;
  * - sync-record.ts and sync-report.ts: what a sync changed, for /readyz, the logs and the metrics;
- * - allowed-counters.ts and denied-connections.ts: what the kernel counted, read back periodically.
+ * - allowed-counters.ts and denied-connections.ts: what the kernel counted, read back periodically;
+ * - unenforced-policies.ts: whether ClusterNetworkPolicies exist, which this agent does not enforce (not ready while they do).
  *
  * Level-triggered: an event only asks the scheduler for a sync; a sync rebuilds the whole state
  * from the stores and applies it only when the script differs from the one in the kernel. Nothing
@@ -29,6 +30,7 @@ import { EMPTY_RECORD, recordOutcome, type SyncRecord } from './sync-record.js'
 import { SyncReporter } from './sync-report.js'
 import { SyncScheduler, type SyncBatch } from './sync-scheduler.js'
 import { syncStep, type SyncOutcome } from './sync-step.js'
+import { UnenforcedPolicies } from './unenforced-policies.js'
 
 export type { ResourceName } from './cluster-informers.js'
 
@@ -46,6 +48,8 @@ export interface AgentOptions {
   readonly denyPollIntervalMs?: number
   /** How often the per-policy counters are read besides each scrape. 0 = only on scrapes. @default 30000 */
   readonly counterPollIntervalMs?: number
+  /** How often the agent asks whether ClusterNetworkPolicies exist (it does not enforce them). 0 = only at start. @default 30000 */
+  readonly clusterPolicyPollIntervalMs?: number
   /**
    * A watch may be down this long before the agent stops reporting ready (reconnects after the
    * server's watch timeout take milliseconds); changes may wait this long to be applied. @default 30000
@@ -84,6 +88,7 @@ export class Agent {
   private readonly reporter: SyncReporter
   private readonly counters: AllowedCounters
   private readonly denied: DeniedConnections
+  private readonly unenforced: UnenforcedPolicies
   private readonly readyGraceMs: number
   private readonly stuckAfterMs: number
   private readonly log: Logger
@@ -100,6 +105,7 @@ export class Agent {
     const resyncIntervalMs = duration('resyncIntervalMs', options.resyncIntervalMs, 300_000)
     duration('denyPollIntervalMs', options.denyPollIntervalMs, 0)
     duration('counterPollIntervalMs', options.counterPollIntervalMs, 0)
+    duration('clusterPolicyPollIntervalMs', options.clusterPolicyPollIntervalMs, 0)
     this.log = options.logger
     this.builder = new LiveStateBuilder({ nodeName: options.nodeName })
     this.reporter = new SyncReporter(options.nodeName, options.metrics, this.log)
@@ -131,6 +137,7 @@ export class Agent {
       hasRuleset: () => this.record.applied !== undefined,
       state: () => this.record.state,
     })
+    this.unenforced = new UnenforcedPolicies(options.kubeConfig, this.log)
     options.metrics.setReadySource(() => this.status().ready)
   }
 
@@ -144,6 +151,9 @@ export class Agent {
     this.informers.start()
     const counterPoll = this.options.counterPollIntervalMs ?? 30_000
     if (counterPoll > 0 && this.options.dataplane.readCounters) this.pollers.push(setLongInterval(() => void this.counters.collect(), counterPoll))
+    void this.unenforced.poll()
+    const clusterPolicyPoll = this.options.clusterPolicyPollIntervalMs ?? 30_000
+    if (clusterPolicyPoll > 0) this.pollers.push(setLongInterval(() => void this.unenforced.poll(), clusterPolicyPoll))
     const denyPoll = this.options.denyPollIntervalMs ?? 2000
     if (denyPoll > 0 && this.options.dataplane.readDenied) this.pollers.push(setLongInterval(() => void this.denied.poll(), denyPoll))
   }
@@ -163,6 +173,8 @@ export class Agent {
     const notReady: string[] = []
     if (!r.applied) notReady.push('no ruleset applied yet')
     notReady.push(...this.informers.watchProblems(now, this.readyGraceMs))
+    const unenforced = this.unenforced.problem()
+    if (unenforced) notReady.push(unenforced)
     const waitingSince = this.scheduler.waitingSince
     if (waitingSince !== undefined && now - waitingSince >= this.readyGraceMs) {
       notReady.push(`changes waiting ${seconds(now - waitingSince)} to be applied${r.lastError ? ` (last error: ${r.lastError})` : ''}`)
