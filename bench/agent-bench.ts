@@ -70,7 +70,10 @@ async function main(): Promise<void> {
   const cluster = generateCluster({ ...SIZE, seed: DEFAULT_SEED })
   const node = [...cluster.nodes].sort((a, b) => b.podCount - a.podCount)[0]
   const localPods = cluster.state.pods.filter((p) => p.nodeName === node.name)
-  process.stderr.write(`cluster: ${cluster.state.pods.length} pods on ${cluster.nodes.length} nodes, ${cluster.state.policies.length} policies, ${cluster.state.namespaces.length} namespaces; node ${node.name} has ${localPods.length} pods\n`)
+  process.stderr.write(
+    `cluster: ${cluster.state.pods.length} pods on ${cluster.nodes.length} nodes, ${cluster.state.policies.length} policies, ` +
+      `${cluster.state.namespaces.length} namespaces; node ${node.name} has ${localPods.length} pods\n`,
+  )
 
   // The API server holds what `kubectl get ns,pods,netpol -A -o yaml` would show.
   const api = await TestApiServer.start()
@@ -178,7 +181,10 @@ async function main(): Promise<void> {
     for (let i = 0; i < SAMPLES_PER_KIND; i++) {
       const spec = original.spec as { ingress?: unknown[] }
       await measure('policy-update', () =>
-        api.update('networkpolicies', { ...original, spec: { ...spec, ingress: [...(spec.ingress ?? []), { ports: [{ protocol: 'TCP', port: 40_000 + i }] }] } }),
+        api.update('networkpolicies', {
+          ...original,
+          spec: { ...spec, ingress: [...(spec.ingress ?? []), { ports: [{ protocol: 'TCP', port: 40_000 + i }] }] },
+        }),
       )
       const name = `bench-extra-${i}`
       const ip = freeIps[i % freeIps.length]
@@ -202,7 +208,13 @@ async function main(): Promise<void> {
       benchmark: 'agent sync latency',
       startedAt,
       node: { name: node.name, pods: localPods.length },
-      cluster: { pods: cluster.state.pods.length, policies: cluster.state.policies.length, namespaces: cluster.state.namespaces.length, nodes: cluster.nodes.length, seed: DEFAULT_SEED },
+      cluster: {
+        pods: cluster.state.pods.length,
+        policies: cluster.state.policies.length,
+        namespaces: cluster.state.namespaces.length,
+        nodes: cluster.nodes.length,
+        seed: DEFAULT_SEED,
+      },
       apply: netns ? `nft -f in network namespace ${netns}` : 'skipped (not root or no nft): compile only',
       minSyncIntervalMs: MIN_SYNC_INTERVAL_MS,
       ruleset: stats,
@@ -225,7 +237,8 @@ async function main(): Promise<void> {
     ]
     const w = Math.max(...rows.map(([k]) => k.length))
     const out = [
-      `netpol agent sync latency: node ${node.name} with ${localPods.length} pods, cluster of ${result.cluster.pods} pods / ${result.cluster.policies} policies / ${result.cluster.namespaces} namespaces`,
+      `netpol agent sync latency: node ${node.name} with ${localPods.length} pods, cluster of ${result.cluster.pods} pods / ` +
+        `${result.cluster.policies} policies / ${result.cluster.namespaces} namespaces`,
       `apply: ${result.apply}; ruleset ${stats.bytes} bytes, ${stats.rules} rules, ${stats.sets} sets; initial list + first apply ${result.initialSyncMs} ms`,
       '',
       `${'measure'.padEnd(w)}  ${'n'.padStart(4)}  ${'median'.padStart(8)}  ${'p90'.padStart(8)}  ${'p99'.padStart(8)}  ${'max'.padStart(8)}`,
@@ -262,7 +275,8 @@ if (args.length > 0 && args.every((a) => a === '--help' || a === '-h')) process.
 else if (args.length > 0) {
   process.stderr.write(`error: unknown argument ${JSON.stringify(args.find((a) => a !== '--help' && a !== '-h'))}\n${USAGE}`)
   process.exitCode = 2
-} else main().catch((err: unknown) => {
-  process.stderr.write(`agent bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`)
-  process.exitCode = 1
-})
+} else
+  main().catch((err: unknown) => {
+    process.stderr.write(`agent bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`)
+    process.exitCode = 1
+  })

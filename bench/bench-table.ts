@@ -54,7 +54,10 @@ function referenceCell(r: SizeResult['podLevel']['reference']): string {
 function rows(sizes: readonly SizeResult[]): Row[] {
   const col = (f: (s: SizeResult) => string): string[] => sizes.map(f)
   const out: Row[] = [
-    { label: 'pods / namespaces / policies', cells: col((s) => `${formatCount(s.size.pods)} / ${formatCount(s.size.namespaces)} / ${formatCount(s.size.policies)}`) },
+    {
+      label: 'pods / namespaces / policies',
+      cells: col((s) => `${formatCount(s.size.pods)} / ${formatCount(s.size.namespaces)} / ${formatCount(s.size.policies)}`),
+    },
     { label: 'workloads / identities / nodes', cells: col((s) => `${formatCount(s.workloads)} / ${formatCount(s.identities)} / ${s.nodes}`) },
   ]
   for (const [title, pick, target, ratioTarget] of [
@@ -82,7 +85,9 @@ function rows(sizes: readonly SizeResult[]): Row[] {
     { label: '  with YAML loading', cells: col((s) => (s.load ? formatBytes(s.peakRssWithLoadBytes) : '-')) },
     {
       label: 'fast engine = reference',
-      cells: col((s) => (s.agreement.disagreements === 0 ? `yes (${formatCount(s.agreement.pairsCompared)} pairs)` : `NO: ${s.agreement.disagreements} differ`)),
+      cells: col((s) =>
+        s.agreement.disagreements === 0 ? `yes (${formatCount(s.agreement.pairsCompared)} pairs)` : `NO: ${s.agreement.disagreements} differ`,
+      ),
     },
   )
   return out
@@ -98,7 +103,8 @@ export function renderTable(result: BenchResult): string {
   const head = ['', ...sizes.map((s) => s.size.name), 'target', '']
   const body = table.map((r) => {
     const targets = r.target ? result.targets.filter((t) => t.name === r.target) : []
-    const targetText = targets.length > 0 ? `${formatTarget(targets[0])}${targets[0].size === 'L' && targets.length === 1 && sizes.length > 1 ? ' (L)' : ''}` : ''
+    const targetText =
+      targets.length > 0 ? `${formatTarget(targets[0])}${targets[0].size === 'L' && targets.length === 1 && sizes.length > 1 ? ' (L)' : ''}` : ''
     const missed = targets.filter((t) => !t.met)
     const status = targets.length === 0 ? '' : missed.length === 0 ? 'met' : `MISSED (${missed.map((t) => t.size).join(', ')})`
     return [r.label, ...r.cells, targetText, status]
@@ -106,7 +112,10 @@ export function renderTable(result: BenchResult): string {
   const all = [head, ...body]
   const widths = head.map((_, i) => Math.max(...all.map((r) => r[i].length)))
   const line = (r: readonly string[]): string =>
-    r.map((c, i) => pad(c, widths[i], i > 0 && i <= sizes.length)).join('  ').trimEnd()
+    r
+      .map((c, i) => pad(c, widths[i], i > 0 && i <= sizes.length))
+      .join('  ')
+      .trimEnd()
   const m = result.machine
   const lines = [
     `netpol benchmark: seed ${result.seed}, ${m.cpus} CPUs (${m.cpuModel}), Node ${m.node}, reference budget ${formatMs(result.budgetMs)} per run`,
@@ -128,8 +137,9 @@ export function renderTable(result: BenchResult): string {
     result.targets.length === 0
       ? 'targets: none judged (they apply to the sizes S, M and L)'
       : missed.length === 0
-      ? `targets: all ${result.targets.length} met`
-      : `targets: ${missed.length} of ${result.targets.length} MISSED: ${missed.map((t) => `${t.size} ${t.name} ${formatIn(t.unit, t.value)} (target ${formatTarget(t)})`).join('; ')}`,
+        ? `targets: all ${result.targets.length} met`
+        : `targets: ${missed.length} of ${result.targets.length} MISSED: ` +
+          `${missed.map((t) => `${t.size} ${t.name} ${formatIn(t.unit, t.value)} (target ${formatTarget(t)})`).join('; ')}`,
   )
   for (const f of result.failures) lines.push(`${f.size}: FAILED: ${f.error}`)
   if (!result.agreed) {

@@ -117,7 +117,15 @@ function prepare(size: number, variant: Variant, clientIp: string, serverIp: str
   }
   const parsed = parseNftScript(script)
   const table = [...parsed.tables.values()][0]
-  const packet = { family: 4 as const, saddr: parseIp(clientIp)!.value, daddr: parseIp(serverIp)!.value, l4proto: 6, sport: 40000, dport: 80, ctState: 'new' as const }
+  const packet = {
+    family: 4 as const,
+    saddr: parseIp(clientIp)!.value,
+    daddr: parseIp(serverIp)!.value,
+    l4proto: 6,
+    sport: 40000,
+    dport: 80,
+    ctState: 'new' as const,
+  }
   const walk = runHook(parsed, 'forward', packet)
   if (walk.verdict !== 'accept') throw new Error(`the benchmark ruleset (${size}, ${variant}) would drop client -> server:80`)
   const sets = [...table.sets.values()]
@@ -147,7 +155,18 @@ const CONTROL_RULES = Number(process.env.DP_BENCH_CONTROL_RULES ?? 5000)
 function linearControl(n: number): string {
   const rules: string[] = []
   for (let i = 0; i < n; i++) rules.push(`\t\tip saddr 10.99.${i >> 8}.${i & 255} ip daddr 10.98.${i >> 8}.${i & 255} tcp dport 80 drop`)
-  return ['add table inet netpol', 'delete table inet netpol', 'table inet netpol {', '\tchain forward {', '\t\ttype filter hook forward priority filter; policy accept;', '\t\tct state established,related accept', ...rules, '\t}', '}', ''].join('\n')
+  return [
+    'add table inet netpol',
+    'delete table inet netpol',
+    'table inet netpol {',
+    '\tchain forward {',
+    '\t\ttype filter hook forward priority filter; policy accept;',
+    '\t\tct state established,related accept',
+    ...rules,
+    '\t}',
+    '}',
+    '',
+  ].join('\n')
 }
 
 function pad(cells: readonly string[], widths: readonly number[]): string {
@@ -192,7 +211,9 @@ async function main(): Promise<void> {
     const controlPath = net.paths[count - 1]
     await applyRuleset(linearControl(CONTROL_RULES), { netns: controlPath.nodeNetns, keepDenyLog: false })
 
-    const server = spawn('ip', ['netns', 'exec', net.serverNetns, process.execPath, '--input-type=module', '-e', SERVER], { stdio: ['ignore', 'pipe', 'inherit'] })
+    const server = spawn('ip', ['netns', 'exec', net.serverNetns, process.execPath, '--input-type=module', '-e', SERVER], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    })
     children.push(server)
     if ((await firstLine(server)) !== 'ready') throw new Error('server did not start')
     const targets = net.paths.map((p) => p.serverIp)
@@ -256,7 +277,14 @@ async function main(): Promise<void> {
     const json = {
       benchmark: 'dataplane',
       date: new Date().toISOString(),
-      machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? '?', kernel: os.release(), node: process.version, loadAverageBefore: loadBefore, loadAverageAfter: loadAfter },
+      machine: {
+        cpus: os.cpus().length,
+        cpuModel: os.cpus()[0]?.model ?? '?',
+        kernel: os.release(),
+        node: process.version,
+        loadAverageBefore: loadBefore,
+        loadAverageAfter: loadAfter,
+      },
       method: { windowMs: WINDOW_MS, rounds: ROUNDS, oneConnectionInFlightPathsInTurn: true, rate: '1 / median connection time per round' },
       noTableConnectionsPerSecond: Math.round(median(noTable)),
       linearControl: {
@@ -288,10 +316,14 @@ async function main(): Promise<void> {
     ]
     const widths = header.map((_, i) => Math.max(...rowsOut.map((r) => r[i].length)))
     const lines = [
-      `netpol data plane benchmark: ${json.machine.cpus} CPUs, kernel ${json.machine.kernel}, Node ${json.machine.node}; load average ${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after`,
-      `${ROUNDS} rounds x ${WINDOW_MS} ms; one client, one server, one node namespace per case; one connection at a time, cases in turn; rate = 1 / median connection time;`,
+      `netpol data plane benchmark: ${json.machine.cpus} CPUs, kernel ${json.machine.kernel}, Node ${json.machine.node}; load average ` +
+        `${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after`,
+      `${ROUNDS} rounds x ${WINDOW_MS} ms; one client, one server, one node namespace per case; one connection at a time, cases in turn; rate = ` +
+        `1 / median connection time;`,
       `"other": N policies select other pods; "sel.": plus one policy isolating the server`,
-      `without any netpol table: ${formatCount(json.noTableConnectionsPerSecond)} connections/s; control, ${formatCount(CONTROL_RULES)} linear rules per new connection (a naive compiler): ${formatCount(json.linearControl.connectionsPerSecond)} connections/s, ${(json.linearControl.relativeToZero * 100).toFixed(1)}% of 0 policies`,
+      `without any netpol table: ${formatCount(json.noTableConnectionsPerSecond)} connections/s; control, ${formatCount(CONTROL_RULES)} linear ` +
+        `rules per new connection (a naive compiler): ${formatCount(json.linearControl.connectionsPerSecond)} connections/s, ` +
+        `${(json.linearControl.relativeToZero * 100).toFixed(1)}% of 0 policies`,
       '',
       ...rowsOut.map((r) => pad(r, widths)),
       '',
@@ -325,7 +357,8 @@ if (args.length > 0 && args.every((a) => a === '--help' || a === '-h')) process.
 else if (args.length > 0) {
   process.stderr.write(`error: unknown argument ${JSON.stringify(args.find((a) => a !== '--help' && a !== '-h'))}\n${USAGE}`)
   process.exitCode = 2
-} else main().catch((e: unknown) => {
-  process.stderr.write(`dataplane benchmark failed: ${e instanceof Error ? e.message : String(e)}\n`)
-  process.exitCode = 1
-})
+} else
+  main().catch((e: unknown) => {
+    process.stderr.write(`dataplane benchmark failed: ${e instanceof Error ? e.message : String(e)}\n`)
+    process.exitCode = 1
+  })

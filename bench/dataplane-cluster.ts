@@ -12,7 +12,16 @@ const src = { file: 'bench', line: 1 }
 export const BENCH_NODE = 'bench-node'
 
 function pod(namespace: string, name: string, labels: Record<string, string>, ip: string): Pod {
-  return { namespace, name, labels, ips: [ip], containerPorts: [{ name: 'http', containerPort: 80, protocol: 'TCP' }], hostNetwork: false, nodeName: BENCH_NODE, source: src }
+  return {
+    namespace,
+    name,
+    labels,
+    ips: [ip],
+    containerPorts: [{ name: 'http', containerPort: 80, protocol: 'TCP' }],
+    hostNetwork: false,
+    nodeName: BENCH_NODE,
+    source: src,
+  }
 }
 
 function allowPolicy(namespace: string, name: string, target: string, from: string, exceptIndex: number): NetworkPolicy {
@@ -21,7 +30,13 @@ function allowPolicy(namespace: string, name: string, target: string, from: stri
     name,
     podSelector: { matchLabels: { app: target }, matchExpressions: [] },
     policyTypes: ['Ingress', 'Egress'],
-    ingress: [{ from: [{ podSelector: { matchLabels: { app: from }, matchExpressions: [] }, source: src }], ports: [{ protocol: 'TCP', port: 80, source: src }], source: src }],
+    ingress: [
+      {
+        from: [{ podSelector: { matchLabels: { app: from }, matchExpressions: [] }, source: src }],
+        ports: [{ protocol: 'TCP', port: 80, source: src }],
+        source: src,
+      },
+    ],
     egress: [{ to: [{ ipBlock: { cidr: '10.0.0.0/8', except: [`10.9.${exceptIndex % 250}.0/24`] }, source: src }], ports: [], source: src }],
     source: src,
   }

@@ -8,8 +8,7 @@ import { createEngine, type AllPairsResult, type Engine } from '../src/engine/en
 
 /** One policy put (added or replaced by namespace/name) or deleted. */
 export type PolicyChange =
-  | { readonly kind: 'put'; readonly policy: NetworkPolicy }
-  | { readonly kind: 'delete'; readonly namespace: string; readonly name: string }
+  { readonly kind: 'put'; readonly policy: NetworkPolicy } | { readonly kind: 'delete'; readonly namespace: string; readonly name: string }
 
 export interface FastAllPairs {
   /** The engine's own result (identity level, pods expanded lazily). */

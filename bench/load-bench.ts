@@ -54,7 +54,9 @@ function measure(files: readonly ManifestFile[], runs: number, fullYaml: boolean
       }),
     ),
   )
-  const full = fullYaml ? median(Array.from({ length: Math.min(runs, 2) }, () => cpuMs(() => files.forEach((f) => readYamlManifestDocuments(f.text, f.path))))) : undefined
+  const full = fullYaml
+    ? median(Array.from({ length: Math.min(runs, 2) }, () => cpuMs(() => files.forEach((f) => readYamlManifestDocuments(f.text, f.path)))))
+    : undefined
   const load = median(Array.from({ length: runs }, () => cpuMs(() => mergeLoadResults(files.map((f) => loadManifestText(f.text, { file: f.path }))))))
   return {
     megabytes,
@@ -77,7 +79,11 @@ function main(argv: readonly string[]): number {
       return 0
     }
     const v = argv[++i]
-    if (a === '--sizes' && v) sizes = v.split(',').map((s) => s.trim()).filter((s): s is SizeName => s in SIZES)
+    if (a === '--sizes' && v)
+      sizes = v
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s): s is SizeName => s in SIZES)
     else if (a === '--runs' && v && Number(v) >= 1) runs = Math.floor(Number(v))
     else if (a === '--json' && v) json = v
     else {

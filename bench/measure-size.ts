@@ -112,7 +112,10 @@ function referenceRows(
       const allowed = reference.isAllowed({ from, to: eps[j], port: BENCH_PORT.port, protocol: BENCH_PORT.protocol })
       agreement.pairs++
       if (allowed !== fast.allowed(i, j)) {
-        disagree(agreement, `${label} ${qualifiedName(endpoints[i])} -> ${qualifiedName(endpoints[j])} ${formatPort(BENCH_PORT)}: reference ${allowed}, fast ${!allowed}`)
+        disagree(
+          agreement,
+          `${label} ${qualifiedName(endpoints[i])} -> ${qualifiedName(endpoints[j])} ${formatPort(BENCH_PORT)}: reference ${allowed}, fast ${!allowed}`,
+        )
       }
     }
     pairsDone += n
@@ -166,7 +169,9 @@ function allPairs(
     disagree(agreement, `${label}: the fast engine counts ${first.allowedPairs} allowed pairs but answers allowed for ${visited}`)
   }
   const totalMedianMs = median(totals)
-  log(`${label}: fast ${totalMedianMs.toFixed(0)} ms (build + matrix, median of ${totals.length}); reference for up to ${(options.budgetMs / 1000).toFixed(0)} s`)
+  log(
+    `${label}: fast ${totalMedianMs.toFixed(0)} ms (build + matrix, median of ${totals.length}); reference for up to ${(options.budgetMs / 1000).toFixed(0)} s`,
+  )
   const ref = referenceRows(reference, endpoints, first, options.budgetMs, rng, agreement, log, label)
   return {
     endpoints: endpoints.length,
@@ -344,7 +349,18 @@ export function measureSize(size: SizeSpec, options: MeasureOptions): SizeResult
   t = now()
   const workloadEngine = buildFastEngine(state)
   const workloadBuildMs = now() - t
-  const workloadLevel = allPairs(workloadEngine, workloadBuildMs, () => buildFastEngine(state), reference, reps, options, rng, agreement, log, `${label} workload level`)
+  const workloadLevel = allPairs(
+    workloadEngine,
+    workloadBuildMs,
+    () => buildFastEngine(state),
+    reference,
+    reps,
+    options,
+    rng,
+    agreement,
+    log,
+    `${label} workload level`,
+  )
 
   log(`${label}: comparing ${options.samplePairs} random pairs with the reference`)
   compareSample(engine.evaluator, reference, pods, options.samplePairs, rng, agreement, `${label} sample`)
@@ -437,7 +453,10 @@ export function measureSize(size: SizeSpec, options: MeasureOptions): SizeResult
     const loaded = mergeLoadResults(files.map((f) => loadManifestText(f.text, { file: f.path })))
     const ms = now() - s
     if (loaded.state.pods.length !== state.pods.length || loaded.state.policies.length !== state.policies.length) {
-      throw new Error(`loading the manifests gave ${loaded.state.pods.length} pods and ${loaded.state.policies.length} policies, expected ${state.pods.length} and ${state.policies.length}`)
+      throw new Error(
+        `loading the manifests gave ${loaded.state.pods.length} pods and ${loaded.state.policies.length} policies, expected ` +
+          `${state.pods.length} and ${state.policies.length}`,
+      )
     }
     load = { bytes: files.reduce((n, f) => n + Buffer.byteLength(f.text), 0), files: files.length, ms }
   }

@@ -228,9 +228,7 @@ export async function runBench(options: BenchOptions, io: BenchIO): Promise<{ re
     status.line(`${size.name}: measuring ${size.pods} pods, ${size.namespaces} namespaces, ${size.policies} policies...`)
     const request: ChildRequest = { size, seed: options.seed, budgetMs: options.budgetMs, samplePairs: options.samplePairs, skipLoad: options.skipLoad }
     try {
-      const r = options.isolate
-        ? await measureInChild(request)
-        : measureSize(size, { ...request, isolatedProcess: false, log: status.line })
+      const r = options.isolate ? await measureInChild(request) : measureSize(size, { ...request, isolatedProcess: false, log: status.line })
       sizes.push(r)
       status.line(`${size.name}: done in ${formatMs(r.totalMs)}`)
     } catch (err) {
@@ -248,7 +246,15 @@ export async function runBench(options: BenchOptions, io: BenchIO): Promise<{ re
   const result: BenchResult = {
     version: 1,
     date: new Date().toISOString(),
-    machine: { cpus: cpu.length, cpuModel: cpu[0]?.model.trim() ?? 'unknown', totalMemoryBytes: totalmem(), node: process.version, platform: `${process.platform}-${process.arch}`, loadAverageBefore: loadBefore, loadAverageAfter: loadavg()[0] },
+    machine: {
+      cpus: cpu.length,
+      cpuModel: cpu[0]?.model.trim() ?? 'unknown',
+      totalMemoryBytes: totalmem(),
+      node: process.version,
+      platform: `${process.platform}-${process.arch}`,
+      loadAverageBefore: loadBefore,
+      loadAverageAfter: loadavg()[0],
+    },
     seed: options.seed,
     budgetMs: options.budgetMs,
     sizes,

@@ -11,13 +11,7 @@
  * One file per namespace: the Namespace, then its pods or workloads, then its NetworkPolicies.
  */
 import { stringify } from 'yaml'
-import type {
-  LabelSelector,
-  NetworkPolicy,
-  NetworkPolicyPeer,
-  NetworkPolicyPort,
-  Pod,
-} from '../src/model/types.js'
+import type { LabelSelector, NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort, Pod } from '../src/model/types.js'
 import { NAMESPACE_NAME_LABEL } from '../src/model/types.js'
 import type { GeneratedCluster, GeneratedWorkload } from './generate-cluster.js'
 
@@ -107,7 +101,9 @@ function containerYaml(name: string, ns: string, version: string | undefined, w:
   return {
     name,
     image: `registry.example.com/${ns}/${name}:${version ?? 'latest'}`,
-    ports: w.containerPorts.map((p) => (p.name ? { name: p.name, containerPort: p.containerPort, protocol: p.protocol } : { containerPort: p.containerPort, protocol: p.protocol })),
+    ports: w.containerPorts.map((p) =>
+      p.name ? { name: p.name, containerPort: p.containerPort, protocol: p.protocol } : { containerPort: p.containerPort, protocol: p.protocol },
+    ),
   }
 }
 
@@ -118,9 +114,7 @@ function podYaml(pod: Pod): Record<string, unknown> {
     const isDeployment = pod.owner.kind === 'Deployment'
     const kind = isDeployment ? 'ReplicaSet' : pod.owner.kind
     const name = isDeployment ? `${pod.owner.name}-${templateHash(`${pod.namespace}/${pod.owner.name}`)}` : pod.owner.name
-    metadata.ownerReferences = [
-      { apiVersion: 'apps/v1', kind, name, uid: uid(`${pod.namespace}/${kind}/${name}`), controller: true, blockOwnerDeletion: true },
-    ]
+    metadata.ownerReferences = [{ apiVersion: 'apps/v1', kind, name, uid: uid(`${pod.namespace}/${kind}/${name}`), controller: true, blockOwnerDeletion: true }]
   }
   const spec: Record<string, unknown> = {}
   if (pod.nodeName) spec.nodeName = pod.nodeName

@@ -151,7 +151,10 @@ export async function createParallelPaths(count: number, id = `${process.pid}-${
       created.push(nodeNetns)
       await ip(['-n', nodeNetns, 'link', 'set', 'lo', 'up'])
       await run('ip', ['netns', 'exec', nodeNetns, 'sysctl', '-qw', 'net.ipv4.ip_forward=1'])
-      for (const [side, ns, net] of [['c', clientNetns, 240], ['s', serverNetns, 241]] as const) {
+      for (const [side, ns, net] of [
+        ['c', clientNetns, 240],
+        ['s', serverNetns, 241],
+      ] as const) {
         await ip(['-n', nodeNetns, 'link', 'add', side, 'type', 'veth', 'peer', 'name', `eth${k}`, 'netns', ns])
         await ip(['-n', nodeNetns, 'addr', 'add', `10.${net}.${k}.1/24`, 'dev', side])
         await ip(['-n', nodeNetns, 'link', 'set', side, 'up'])

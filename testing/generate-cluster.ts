@@ -94,18 +94,102 @@ export interface GeneratedCluster {
 // Vocabulary
 
 const APP_WORDS = [
-  'checkout', 'payments', 'catalog', 'search', 'cart', 'orders', 'billing', 'invoices', 'shipping',
-  'inventory', 'accounts', 'profiles', 'auth', 'identity', 'notifications', 'email', 'sms', 'reviews',
-  'ratings', 'recommend', 'ads', 'analytics', 'reports', 'ledger', 'pricing', 'promotions', 'loyalty',
-  'returns', 'support', 'chat', 'media', 'images', 'video', 'upload', 'storage', 'export', 'import',
-  'scheduler', 'calendar', 'booking', 'maps', 'geo', 'fraud', 'risk', 'kyc', 'audit', 'compliance',
-  'gateway', 'portal', 'admin', 'cms', 'blog', 'docs', 'wiki', 'forum', 'feed', 'social', 'events',
-  'tickets', 'crm', 'erp', 'hr', 'payroll', 'metrics', 'tracing', 'logging', 'alerts', 'status',
+  'checkout',
+  'payments',
+  'catalog',
+  'search',
+  'cart',
+  'orders',
+  'billing',
+  'invoices',
+  'shipping',
+  'inventory',
+  'accounts',
+  'profiles',
+  'auth',
+  'identity',
+  'notifications',
+  'email',
+  'sms',
+  'reviews',
+  'ratings',
+  'recommend',
+  'ads',
+  'analytics',
+  'reports',
+  'ledger',
+  'pricing',
+  'promotions',
+  'loyalty',
+  'returns',
+  'support',
+  'chat',
+  'media',
+  'images',
+  'video',
+  'upload',
+  'storage',
+  'export',
+  'import',
+  'scheduler',
+  'calendar',
+  'booking',
+  'maps',
+  'geo',
+  'fraud',
+  'risk',
+  'kyc',
+  'audit',
+  'compliance',
+  'gateway',
+  'portal',
+  'admin',
+  'cms',
+  'blog',
+  'docs',
+  'wiki',
+  'forum',
+  'feed',
+  'social',
+  'events',
+  'tickets',
+  'crm',
+  'erp',
+  'hr',
+  'payroll',
+  'metrics',
+  'tracing',
+  'logging',
+  'alerts',
+  'status',
 ]
 const TEAM_WORDS = [
-  'alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot', 'golf', 'hotel', 'india', 'juliet', 'kilo',
-  'lima', 'mike', 'november', 'oscar', 'papa', 'quebec', 'romeo', 'sierra', 'tango', 'uniform',
-  'victor', 'whiskey', 'xray', 'yankee', 'zulu',
+  'alpha',
+  'bravo',
+  'charlie',
+  'delta',
+  'echo',
+  'foxtrot',
+  'golf',
+  'hotel',
+  'india',
+  'juliet',
+  'kilo',
+  'lima',
+  'mike',
+  'november',
+  'oscar',
+  'papa',
+  'quebec',
+  'romeo',
+  'sierra',
+  'tango',
+  'uniform',
+  'victor',
+  'whiskey',
+  'xray',
+  'yankee',
+  'zulu',
 ]
 type Env = 'prod' | 'staging' | 'dev'
 
@@ -241,11 +325,7 @@ function systemWorkloads(): GeneratedWorkload[] {
       name: 'coredns',
       replicas: 2,
       labels: { 'k8s-app': 'kube-dns' },
-      containerPorts: [
-        { name: 'dns', containerPort: 53, protocol: 'UDP' },
-        { name: 'dns-tcp', containerPort: 53, protocol: 'TCP' },
-        tcp('metrics', 9153),
-      ],
+      containerPorts: [{ name: 'dns', containerPort: 53, protocol: 'UDP' }, { name: 'dns-tcp', containerPort: 53, protocol: 'TCP' }, tcp('metrics', 9153)],
     },
     {
       namespace: 'monitoring',
@@ -347,51 +427,92 @@ function makeShape(c: PolicyContext, shape: PolicyShape): NetworkPolicy | undefi
     case 'default-deny-all':
       return policy(c, shape, sel(), ['Ingress', 'Egress'], [], [])
     case 'allow-dns-egress':
-      return policy(c, shape, sel(), ['Egress'], [], [
-        {
-          to: [{ namespaceSelector: nsNameSel('kube-system'), podSelector: sel({ 'k8s-app': 'kube-dns' }) }],
-          ports: [port(53, 'UDP'), port(53, 'TCP')],
-        },
-      ])
+      return policy(
+        c,
+        shape,
+        sel(),
+        ['Egress'],
+        [],
+        [
+          {
+            to: [{ namespaceSelector: nsNameSel('kube-system'), podSelector: sel({ 'k8s-app': 'kube-dns' }) }],
+            ports: [port(53, 'UDP'), port(53, 'TCP')],
+          },
+        ],
+      )
     case 'web-allow-ingress-controller':
-      return policy(c, shape, sel({ tier: 'frontend' }), ['Ingress'], [
-        {
-          from: [{ namespaceSelector: nsNameSel('ingress-nginx'), podSelector: sel({ 'app.kubernetes.io/name': 'ingress-nginx' }) }],
-          ports: [port('http')],
-        },
-      ], [])
+      return policy(
+        c,
+        shape,
+        sel({ tier: 'frontend' }),
+        ['Ingress'],
+        [
+          {
+            from: [{ namespaceSelector: nsNameSel('ingress-nginx'), podSelector: sel({ 'app.kubernetes.io/name': 'ingress-nginx' }) }],
+            ports: [port('http')],
+          },
+        ],
+        [],
+      )
     case 'api-allow-web':
-      return policy(c, shape, sel({ app: 'api' }), ['Ingress'], [
-        { from: [{ podSelector: sel({ tier: 'frontend' }) }], ports: [port(8080), port(9000)] },
-      ], [])
+      return policy(c, shape, sel({ app: 'api' }), ['Ingress'], [{ from: [{ podSelector: sel({ tier: 'frontend' }) }], ports: [port(8080), port(9000)] }], [])
     case 'db-allow-backend':
       if (!has(ns, 'db')) return undefined
-      return policy(c, shape, sel({ app: 'db' }), ['Ingress'], [
-        {
-          from: [{ podSelector: sel({}, [{ key: 'tier', operator: 'In', values: ['backend', 'worker'] }]) }],
-          ports: [port('postgres')],
-        },
-      ], [])
+      return policy(
+        c,
+        shape,
+        sel({ app: 'db' }),
+        ['Ingress'],
+        [
+          {
+            from: [{ podSelector: sel({}, [{ key: 'tier', operator: 'In', values: ['backend', 'worker'] }]) }],
+            ports: [port('postgres')],
+          },
+        ],
+        [],
+      )
     case 'cache-allow-api':
       if (!has(ns, 'cache')) return undefined
-      return policy(c, shape, sel({ app: 'cache' }), ['Ingress'], [
-        { from: [{ podSelector: sel({ app: 'api' }) }, { podSelector: sel({ app: 'worker' }) }], ports: [port(6379)] },
-      ], [])
+      return policy(
+        c,
+        shape,
+        sel({ app: 'cache' }),
+        ['Ingress'],
+        [{ from: [{ podSelector: sel({ app: 'api' }) }, { podSelector: sel({ app: 'worker' }) }], ports: [port(6379)] }],
+        [],
+      )
     case 'allow-monitoring':
-      return policy(c, shape, sel(), ['Ingress'], [
-        {
-          from: [{ namespaceSelector: sel({ [NAMESPACE_NAME_LABEL]: 'monitoring' }), podSelector: sel({ 'app.kubernetes.io/name': 'prometheus' }) }],
-          ports: [port('metrics')],
-        },
-      ], [])
+      return policy(
+        c,
+        shape,
+        sel(),
+        ['Ingress'],
+        [
+          {
+            from: [{ namespaceSelector: sel({ [NAMESPACE_NAME_LABEL]: 'monitoring' }), podSelector: sel({ 'app.kubernetes.io/name': 'prometheus' }) }],
+            ports: [port('metrics')],
+          },
+        ],
+        [],
+      )
     case 'api-allow-same-team':
-      return policy(c, shape, sel({ app: 'api' }), ['Ingress'], [
-        { from: [{ namespaceSelector: sel({ team: ns.team }) }], ports: [port('http'), port('grpc')] },
-      ], [])
+      return policy(
+        c,
+        shape,
+        sel({ app: 'api' }),
+        ['Ingress'],
+        [{ from: [{ namespaceSelector: sel({ team: ns.team }) }], ports: [port('http'), port('grpc')] }],
+        [],
+      )
     case 'allow-internet-egress':
-      return policy(c, shape, sel({}, [{ key: 'tier', operator: 'In', values: ['frontend', 'backend'] }]), ['Egress'], [], [
-        { to: [{ ipBlock: { cidr: '0.0.0.0/0', except: PRIVATE_EXCEPT } }], ports: [port(443)] },
-      ])
+      return policy(
+        c,
+        shape,
+        sel({}, [{ key: 'tier', operator: 'In', values: ['frontend', 'backend'] }]),
+        ['Egress'],
+        [],
+        [{ to: [{ ipBlock: { cidr: '0.0.0.0/0', except: PRIVATE_EXCEPT } }], ports: [port(443)] }],
+      )
     case 'api-allow-pod-cidr': {
       // Everything in the pod network but one or two nodes' ranges: matches pods by their IPs.
       const excluded = rng.shuffle([...Array(c.nodeCount).keys()]).slice(0, Math.min(c.nodeCount, rng.range(1, 2)))
@@ -400,35 +521,56 @@ function makeShape(c: PolicyContext, shape: PolicyShape): NetworkPolicy | undefi
     }
     case 'worker-allow-port-range':
       if (!has(ns, 'worker')) return undefined
-      return policy(c, shape, sel({ tier: 'worker' }), ['Ingress'], [
-        { from: [{ podSelector: sel({ tier: 'backend' }) }], ports: [port(8000, 'TCP', 8100)] },
-      ], [])
+      return policy(
+        c,
+        shape,
+        sel({ tier: 'worker' }),
+        ['Ingress'],
+        [{ from: [{ podSelector: sel({ tier: 'backend' }) }], ports: [port(8000, 'TCP', 8100)] }],
+        [],
+      )
     case 'allow-env-expressions': {
       const teams = rng.shuffle(c.teams).slice(0, Math.min(c.teams.length, 3))
-      return policy(c, shape, sel({}, [
-        { key: 'version', operator: 'Exists', values: [] },
-        { key: 'tier', operator: 'NotIn', values: ['db', 'cache'] },
-      ]), ['Ingress'], [
-        {
-          from: [{
-            namespaceSelector: sel({}, [
-              { key: 'env', operator: 'In', values: ns.env === 'dev' ? ['dev', 'staging'] : ['prod', 'staging'] },
-              { key: 'team', operator: 'In', values: teams.sort() },
-            ]),
-            podSelector: sel({}, [{ key: 'tier', operator: 'In', values: ['backend'] }]),
-          }],
-          ports: [port(8080)],
-        },
-      ], [])
+      return policy(
+        c,
+        shape,
+        sel({}, [
+          { key: 'version', operator: 'Exists', values: [] },
+          { key: 'tier', operator: 'NotIn', values: ['db', 'cache'] },
+        ]),
+        ['Ingress'],
+        [
+          {
+            from: [
+              {
+                namespaceSelector: sel({}, [
+                  { key: 'env', operator: 'In', values: ns.env === 'dev' ? ['dev', 'staging'] : ['prod', 'staging'] },
+                  { key: 'team', operator: 'In', values: teams.sort() },
+                ]),
+                podSelector: sel({}, [{ key: 'tier', operator: 'In', values: ['backend'] }]),
+              },
+            ],
+            ports: [port(8080)],
+          },
+        ],
+        [],
+      )
     }
     case 'allow-from-namespace':
       return allowFromNamespace(c, 0)
     case 'backend-egress':
-      return policy(c, shape, sel({ tier: 'backend' }), ['Egress'], [], [
-        { to: [{ podSelector: sel({}, [{ key: 'tier', operator: 'In', values: ['db', 'cache', 'queue'] }]) }], ports: [port(5432), port(6379), port(5672)] },
-        { to: [{ namespaceSelector: sel({ team: ns.team }), podSelector: sel({ app: 'api' }) }], ports: [port(8080)] },
-        { to: [{ namespaceSelector: nsNameSel('kube-system'), podSelector: sel({ 'k8s-app': 'kube-dns' }) }], ports: [port(53, 'UDP')] },
-      ])
+      return policy(
+        c,
+        shape,
+        sel({ tier: 'backend' }),
+        ['Egress'],
+        [],
+        [
+          { to: [{ podSelector: sel({}, [{ key: 'tier', operator: 'In', values: ['db', 'cache', 'queue'] }]) }], ports: [port(5432), port(6379), port(5672)] },
+          { to: [{ namespaceSelector: sel({ team: ns.team }), podSelector: sel({ app: 'api' }) }], ports: [port(8080)] },
+          { to: [{ namespaceSelector: nsNameSel('kube-system'), podSelector: sel({ 'k8s-app': 'kube-dns' }) }], ports: [port(53, 'UDP')] },
+        ],
+      )
   }
 }
 
@@ -437,9 +579,14 @@ function allowFromNamespace(c: PolicyContext, index: number): NetworkPolicy {
   const other = c.rng.pick(c.allNamespaces)
   const target = c.rng.pick(c.ns.workloads)
   const ports = c.rng.chance(0.3) ? [] : [port(target.containerPorts[0].name ?? target.containerPorts[0].containerPort)]
-  return policy(c, `${target.name}-allow-from-${other.name}${index > 0 ? `-${index}` : ''}`, sel({ app: target.labels.app }), ['Ingress'], [
-    { from: [{ namespaceSelector: nsNameSel(other.name) }], ports },
-  ], [])
+  return policy(
+    c,
+    `${target.name}-allow-from-${other.name}${index > 0 ? `-${index}` : ''}`,
+    sel({ app: target.labels.app }),
+    ['Ingress'],
+    [{ from: [{ namespaceSelector: nsNameSel(other.name) }], ports }],
+    [],
+  )
 }
 
 function makePolicies(c: PolicyContext, count: number): NetworkPolicy[] {
@@ -487,7 +634,11 @@ export function generateCluster(options: GenerateOptions): GeneratedCluster {
   // Application namespaces, their pod budgets and workloads.
   const appMeta = makeAppNamespaces(rng, appCount)
   const teams = [...new Set(appMeta.map((m) => m.team))].sort()
-  const budgets = apportion(options.pods - systemPods, appMeta.map(() => 0.4 + rng.next() * 1.2), 2)
+  const budgets = apportion(
+    options.pods - systemPods,
+    appMeta.map(() => 0.4 + rng.next() * 1.2),
+    2,
+  )
   const apps: AppNamespace[] = appMeta.map((m, i) => {
     const components = chooseComponents(rng, budgets[i])
     return { ...m, components, workloads: makeAppWorkloads(rng, m.name, components, budgets[i]) }
@@ -535,10 +686,12 @@ export function generateCluster(options: GenerateOptions): GeneratedCluster {
   }))
 
   // Policies: apportioned over application namespaces, some with none and some with many.
-  const counts = apportion(options.policies, apps.map(() => rng.next() * 2), 0)
-  const policies: NetworkPolicy[] = apps.flatMap((ns, i) =>
-    makePolicies({ rng, ns, allNamespaces: apps, teams, nodeCount, src: source(ns.name) }, counts[i]),
+  const counts = apportion(
+    options.policies,
+    apps.map(() => rng.next() * 2),
+    0,
   )
+  const policies: NetworkPolicy[] = apps.flatMap((ns, i) => makePolicies({ rng, ns, allNamespaces: apps, teams, nodeCount, src: source(ns.name) }, counts[i]))
 
   return {
     seed,

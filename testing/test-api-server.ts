@@ -64,8 +64,18 @@ const META: Record<AnyResource, { apiVersion: string; kind: string; listKind: st
   networkpolicies: { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', listKind: 'NetworkPolicyList', namespaced: true },
   nodes: { apiVersion: 'v1', kind: 'Node', listKind: 'NodeList', namespaced: false },
   adminnetworkpolicies: { apiVersion: 'policy.networking.k8s.io/v1alpha1', kind: 'AdminNetworkPolicy', listKind: 'AdminNetworkPolicyList', namespaced: false },
-  baselineadminnetworkpolicies: { apiVersion: 'policy.networking.k8s.io/v1alpha1', kind: 'BaselineAdminNetworkPolicy', listKind: 'BaselineAdminNetworkPolicyList', namespaced: false },
-  clusternetworkpolicies: { apiVersion: 'policy.networking.k8s.io/v1alpha2', kind: 'ClusterNetworkPolicy', listKind: 'ClusterNetworkPolicyList', namespaced: false },
+  baselineadminnetworkpolicies: {
+    apiVersion: 'policy.networking.k8s.io/v1alpha1',
+    kind: 'BaselineAdminNetworkPolicy',
+    listKind: 'BaselineAdminNetworkPolicyList',
+    namespaced: false,
+  },
+  clusternetworkpolicies: {
+    apiVersion: 'policy.networking.k8s.io/v1alpha2',
+    kind: 'ClusterNetworkPolicy',
+    listKind: 'ClusterNetworkPolicyList',
+    namespaced: false,
+  },
 }
 
 export interface TestApiServerOptions {
@@ -346,7 +356,8 @@ export class TestApiServer {
     }
     const route = parseRoute(url.pathname)
     const unserved = (r: AnyResource): boolean =>
-      (r === 'clusternetworkpolicies' && !this.servesClusterNetworkPolicies) || ((r === 'adminnetworkpolicies' || r === 'baselineadminnetworkpolicies') && !this.servesV1alpha1Policies)
+      (r === 'clusternetworkpolicies' && !this.servesClusterNetworkPolicies) ||
+      ((r === 'adminnetworkpolicies' || r === 'baselineadminnetworkpolicies') && !this.servesV1alpha1Policies)
     if (!route || unserved(route.resource)) return respond(404, status(404, 'NotFound', `the server could not find the requested resource (${url.pathname})`))
     const { resource, namespace, name } = route
     const m = META[resource]
@@ -462,7 +473,13 @@ function parseRoute(path: string): { resource: AnyResource; namespace?: string; 
     if (p.length === 5) return { resource: 'clusternetworkpolicies', name: p[4] }
     return undefined
   }
-  if (p[0] === 'apis' && p[1] === 'policy.networking.k8s.io' && p[2] === 'v1alpha1' && p.length === 4 && (p[3] === 'adminnetworkpolicies' || p[3] === 'baselineadminnetworkpolicies')) {
+  if (
+    p[0] === 'apis' &&
+    p[1] === 'policy.networking.k8s.io' &&
+    p[2] === 'v1alpha1' &&
+    p.length === 4 &&
+    (p[3] === 'adminnetworkpolicies' || p[3] === 'baselineadminnetworkpolicies')
+  ) {
     return { resource: p[3] }
   }
   if (p[0] === 'apis' && p[1] === 'networking.k8s.io' && p[2] === 'v1') {

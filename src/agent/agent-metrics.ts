@@ -44,7 +44,9 @@ export function createAgentMetrics(options: { defaultMetrics?: boolean } = {}): 
     registry,
     syncLatency: new Histogram({
       name: 'netpol_agent_sync_latency_seconds',
-      help: 'Time from an API event (the first of a coalesced batch) to the resulting ruleset being applied; result="unchanged" when the new state compiles to the ruleset already in place.',
+      help:
+        'Time from an API event (the first of a coalesced batch) to the resulting ruleset being applied; result="unchanged" when the new ' +
+        'state compiles to the ruleset already in place.',
       labelNames: ['result'],
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers,
@@ -61,11 +63,36 @@ export function createAgentMetrics(options: { defaultMetrics?: boolean } = {}): 
     rulesetSets: new Gauge({ name: 'netpol_agent_ruleset_sets', help: 'Sets and maps in the applied ruleset.', registers }),
     applies: new Counter({ name: 'netpol_agent_applies_total', help: 'Ruleset applies by result (ok, error).', labelNames: ['result'], registers }),
     lastApplyTimestamp: new Gauge({ name: 'netpol_agent_last_apply_timestamp_seconds', help: 'Unix time of the last successful ruleset apply.', registers }),
-    apiErrors: new Counter({ name: 'netpol_agent_api_errors_total', help: 'Failed list or watch calls to the API server, by resource.', labelNames: ['resource'], registers }),
-    watchEvents: new Counter({ name: 'netpol_agent_watch_events_total', help: 'Watch events received, by resource and type (ADDED, MODIFIED, DELETED, BOOKMARK, ERROR).', labelNames: ['resource', 'type'], registers }),
-    relists: new Counter({ name: 'netpol_agent_lists_total', help: 'Full LISTs of a resource (startup, 410 Gone, replaced watches).', labelNames: ['resource'], registers }),
-    invalidObjects: new Gauge({ name: 'netpol_agent_invalid_objects', help: 'API objects netpol cannot read (pods/namespaces left out; policies enforced as deny-all for the pods they select).', labelNames: ['kind'], registers }),
-    pods: new Gauge({ name: 'netpol_agent_pods', help: 'Pods known (scope="cluster") and pods on this node (scope="node").', labelNames: ['scope'], registers }),
+    apiErrors: new Counter({
+      name: 'netpol_agent_api_errors_total',
+      help: 'Failed list or watch calls to the API server, by resource.',
+      labelNames: ['resource'],
+      registers,
+    }),
+    watchEvents: new Counter({
+      name: 'netpol_agent_watch_events_total',
+      help: 'Watch events received, by resource and type (ADDED, MODIFIED, DELETED, BOOKMARK, ERROR).',
+      labelNames: ['resource', 'type'],
+      registers,
+    }),
+    relists: new Counter({
+      name: 'netpol_agent_lists_total',
+      help: 'Full LISTs of a resource (startup, 410 Gone, replaced watches).',
+      labelNames: ['resource'],
+      registers,
+    }),
+    invalidObjects: new Gauge({
+      name: 'netpol_agent_invalid_objects',
+      help: 'API objects netpol cannot read (pods/namespaces left out; policies enforced as deny-all for the pods they select).',
+      labelNames: ['kind'],
+      registers,
+    }),
+    pods: new Gauge({
+      name: 'netpol_agent_pods',
+      help: 'Pods known (scope="cluster") and pods on this node (scope="node").',
+      labelNames: ['scope'],
+      registers,
+    }),
     policies: new Gauge({ name: 'netpol_agent_policies', help: 'NetworkPolicies known in the cluster.', registers }),
     deniedConnections: new Counter({
       name: 'netpol_agent_denied_connections_total',
@@ -81,11 +108,18 @@ export function createAgentMetrics(options: { defaultMetrics?: boolean } = {}): 
     }),
     rejectedObjects: new Counter({
       name: 'netpol_agent_rejected_objects_total',
-      help: 'Input from the API server refused before use (the last good objects are kept and the resource relisted), by resource and reason (not-json, too-large, too-deep, bad-event-type, no-object, no-metadata, bad-name, bad-namespace, bad-resource-version, wrong-kind, bad-status, bad-list, duplicate).',
+      help:
+        'Input from the API server refused before use (the last good objects are kept and the resource relisted), by resource and reason ' +
+        '(not-json, too-large, too-deep, bad-event-type, no-object, no-metadata, bad-name, bad-namespace, bad-resource-version, wrong-kind, ' +
+        'bad-status, bad-list, duplicate).',
       labelNames: ['resource', 'reason'],
       registers,
     }),
-    syncErrors: new Counter({ name: 'netpol_agent_sync_errors_total', help: 'Syncs that failed while building the state or compiling the ruleset (the applied ruleset stays; retried with backoff).', registers }),
+    syncErrors: new Counter({
+      name: 'netpol_agent_sync_errors_total',
+      help: 'Syncs that failed while building the state or compiling the ruleset (the applied ruleset stays; retried with backoff).',
+      registers,
+    }),
     ready: new Gauge({
       name: 'netpol_agent_ready',
       help: '1 while the agent is ready: a live watch on every resource and the current state applied (as /readyz).',

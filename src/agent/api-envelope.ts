@@ -103,32 +103,55 @@ export function objectKey(namespace: string | undefined, name: string): string {
 }
 
 function checkResourceVersion(rv: unknown, where: string): Rejection | undefined {
-  if (typeof rv !== 'string' || rv === '') return reject('bad-resource-version', `${where}: metadata.resourceVersion is ${rv === undefined ? 'missing' : typeName(rv) === 'string' ? 'empty' : `a ${typeName(rv)}`}`)
-  if (rv.length > MAX_RESOURCE_VERSION || FORBIDDEN_IN_NAME.test(rv)) return reject('bad-resource-version', `${where}: metadata.resourceVersion is not a resourceVersion (${rv.length} characters)`)
+  if (typeof rv !== 'string' || rv === '')
+    return reject(
+      'bad-resource-version',
+      `${where}: metadata.resourceVersion is ${rv === undefined ? 'missing' : typeName(rv) === 'string' ? 'empty' : `a ${typeName(rv)}`}`,
+    )
+  if (rv.length > MAX_RESOURCE_VERSION || FORBIDDEN_IN_NAME.test(rv))
+    return reject('bad-resource-version', `${where}: metadata.resourceVersion is not a resourceVersion (${rv.length} characters)`)
   return undefined
 }
 
 /** Checks one object of `resource` (a watch event's object or a list item). */
-export function checkObject(value: unknown, resource: ResourceKind, limits: EnvelopeLimits = {}): Checked<{ key: string; object: RawObject; resourceVersion: string }> {
+export function checkObject(
+  value: unknown,
+  resource: ResourceKind,
+  limits: EnvelopeLimits = {},
+): Checked<{ key: string; object: RawObject; resourceVersion: string }> {
   if (!isMap(value)) return reject('no-object', `the object is ${value === undefined ? 'missing' : `a ${typeName(value)}, not an object`}`)
   if (value.kind !== undefined && value.kind !== resource.kind) {
-    return reject('wrong-kind', typeof value.kind === 'string' ? `kind ${JSON.stringify(value.kind.slice(0, 64))} where ${resource.kind} was expected` : `kind is a ${typeName(value.kind)}`)
+    return reject(
+      'wrong-kind',
+      typeof value.kind === 'string'
+        ? `kind ${JSON.stringify(value.kind.slice(0, 64))} where ${resource.kind} was expected`
+        : `kind is a ${typeName(value.kind)}`,
+    )
   }
   const meta = value.metadata
   if (!isMap(meta)) return reject('no-metadata', `metadata is ${meta === undefined ? 'missing' : `a ${typeName(meta)}, not an object`}`)
   const name = meta.name
-  if (typeof name !== 'string' || name === '') return reject('bad-name', `metadata.name is ${name === undefined ? 'missing' : typeName(name) === 'string' ? 'empty' : `a ${typeName(name)}`}`)
-  if (name.length > MAX_NAME || FORBIDDEN_IN_NAME.test(name)) return reject('bad-name', `metadata.name is not a name (${name.length} characters, or a control character or "/")`)
+  if (typeof name !== 'string' || name === '')
+    return reject('bad-name', `metadata.name is ${name === undefined ? 'missing' : typeName(name) === 'string' ? 'empty' : `a ${typeName(name)}`}`)
+  if (name.length > MAX_NAME || FORBIDDEN_IN_NAME.test(name))
+    return reject('bad-name', `metadata.name is not a name (${name.length} characters, or a control character or "/")`)
   const namespace = meta.namespace
   if (resource.namespaced) {
-    if (typeof namespace !== 'string' || namespace === '') return reject('bad-namespace', `metadata.namespace of a ${resource.kind} is ${namespace === undefined ? 'missing' : typeName(namespace) === 'string' ? 'empty' : `a ${typeName(namespace)}`}`)
-    if (namespace.length > MAX_NAMESPACE || FORBIDDEN_IN_NAME.test(namespace)) return reject('bad-namespace', `metadata.namespace is not a namespace name (${namespace.length} characters, or a control character or "/")`)
+    if (typeof namespace !== 'string' || namespace === '')
+      return reject(
+        'bad-namespace',
+        `metadata.namespace of a ${resource.kind} is ` +
+          `${namespace === undefined ? 'missing' : typeName(namespace) === 'string' ? 'empty' : `a ${typeName(namespace)}`}`,
+      )
+    if (namespace.length > MAX_NAMESPACE || FORBIDDEN_IN_NAME.test(namespace))
+      return reject('bad-namespace', `metadata.namespace is not a namespace name (${namespace.length} characters, or a control character or "/")`)
   } else if (namespace !== undefined && namespace !== '') {
     return reject('bad-namespace', `a ${resource.kind} has no namespace, but metadata.namespace is set`)
   }
   const rvProblem = checkResourceVersion(meta.resourceVersion, `${resource.kind} ${resource.namespaced ? `${String(namespace)}/` : ''}${name}`)
   if (rvProblem) return rvProblem
-  if (nestsDeeperThan(value, limits.maxDepth ?? DEFAULT_MAX_DEPTH)) return reject('too-deep', `the object nests deeper than ${limits.maxDepth ?? DEFAULT_MAX_DEPTH} levels`)
+  if (nestsDeeperThan(value, limits.maxDepth ?? DEFAULT_MAX_DEPTH))
+    return reject('too-deep', `the object nests deeper than ${limits.maxDepth ?? DEFAULT_MAX_DEPTH} levels`)
   const ns = resource.namespaced ? (namespace as string) : undefined
   return { ok: true, value: { key: objectKey(ns, name), object: value as RawObject, resourceVersion: meta.resourceVersion as string } }
 }
@@ -162,11 +185,17 @@ export function parseWatchLine(line: string, resource: ResourceKind, limits: Env
       // A Status: { code, reason, message }.
       if (!isMap(object)) return reject('bad-status', `ERROR event whose object is ${object === undefined ? 'missing' : `a ${typeName(object)}`}, not a Status`)
       const code = typeof object.code === 'number' && Number.isInteger(object.code) ? object.code : undefined
-      const message = typeof object.message === 'string' ? object.message.slice(0, 300) : typeof object.reason === 'string' ? object.reason.slice(0, 100) : 'no message'
+      const message =
+        typeof object.message === 'string' ? object.message.slice(0, 300) : typeof object.reason === 'string' ? object.reason.slice(0, 100) : 'no message'
       return { ok: true, value: { type, code, message } }
     }
     default:
-      return reject('bad-event-type', typeof type === 'string' ? `unknown event type ${JSON.stringify(type.slice(0, 32))}` : `event type is ${type === undefined ? 'missing' : `a ${typeName(type)}`}`)
+      return reject(
+        'bad-event-type',
+        typeof type === 'string'
+          ? `unknown event type ${JSON.stringify(type.slice(0, 32))}`
+          : `event type is ${type === undefined ? 'missing' : `a ${typeName(type)}`}`,
+      )
   }
 }
 
@@ -180,7 +209,8 @@ export function checkListPage(body: unknown, resource: ResourceKind, limits: Env
   const rvProblem = checkResourceVersion(meta.resourceVersion, 'the list')
   if (rvProblem) return rvProblem
   const cont = meta.continue
-  if (cont !== undefined && cont !== '' && (typeof cont !== 'string' || cont.length > MAX_CONTINUE)) return reject('bad-list', 'the list\'s metadata.continue is not a continue token')
+  if (cont !== undefined && cont !== '' && (typeof cont !== 'string' || cont.length > MAX_CONTINUE))
+    return reject('bad-list', "the list's metadata.continue is not a continue token")
   const items: { key: string; object: RawObject }[] = []
   const seen = new Set<string>()
   for (let i = 0; i < body.items.length; i++) {

@@ -71,7 +71,8 @@ export class ClusterInformers {
           const rulesetKept = options.rulesetKept()
           log.warn(
             { event: 'api-error', resource: name, err: errorText(err), retryInMs, rulesetKept },
-            `${name}: API error, retrying in ${retryInMs} ms; ${rulesetKept ? 'the applied ruleset stays in force' : 'nothing is applied until every resource has been listed'}`,
+            `${name}: API error, retrying in ${retryInMs} ms; ` +
+              `${rulesetKept ? 'the applied ruleset stays in force' : 'nothing is applied until every resource has been listed'}`,
           )
         },
         onList: (items, resourceVersion) => {

@@ -83,7 +83,8 @@ export class UnenforcedPolicies {
     else if (next.presence === 'forbidden')
       this.log.warn(
         { event: 'cluster-policies-unknown' },
-        'cannot list clusternetworkpolicies.policy.networking.k8s.io (forbidden): cannot tell whether the cluster has guardrails this agent does not enforce; grant list on them (deploy/rbac.yaml)',
+        'cannot list clusternetworkpolicies.policy.networking.k8s.io (forbidden): cannot tell whether the cluster has guardrails this agent ' +
+          'does not enforce; grant list on them (deploy/rbac.yaml)',
       )
     else if (before === 'present') this.log.info({ event: 'cluster-policies-gone' }, 'no ClusterNetworkPolicies any more')
   }

@@ -93,13 +93,17 @@ export function openWatchStream(
         // A line cut off by the end of the stream is not an event: dropped.
         res.on('end', () => resolve())
         res.on('close', () => (res.complete || aborted ? resolve() : reject(new ApiRequestError(`GET ${url.pathname} (watch): the connection was cut`))))
-        res.on('error', (e) => (aborted ? resolve() : reject(new ApiRequestError(`GET ${url.pathname} (watch): ${e.message}`, undefined, undefined, { cause: e }))))
+        res.on('error', (e) =>
+          aborted ? resolve() : reject(new ApiRequestError(`GET ${url.pathname} (watch): ${e.message}`, undefined, undefined, { cause: e })),
+        )
       })
       destroy = () => {
         req.destroy()
         resolve()
       }
-      req.on('error', (e) => (aborted ? resolve() : reject(new ApiRequestError(`GET ${url.origin}${url.pathname} (watch): ${e.message}`, undefined, undefined, { cause: e }))))
+      req.on('error', (e) =>
+        aborted ? resolve() : reject(new ApiRequestError(`GET ${url.origin}${url.pathname} (watch): ${e.message}`, undefined, undefined, { cause: e })),
+      )
       req.end()
       if (aborted) destroy()
     })

@@ -62,12 +62,26 @@ export function computeConnectivities(state: ClusterState, evaluator: Evaluator,
     const coarse = podGroupEnds(state, by)
     const index = new Map(coarse.map((g, i) => [g.key, i]))
     const nsOf = ends.map((e) => index.get((e.endpoints[0] as { pod: Pod }).pod.namespace)!)
-    out.push(connectivityOf(by, coarse, foldReachability(reach, coarse, (i) => nsOf[i], classes.length), classes, ranges))
+    out.push(
+      connectivityOf(
+        by,
+        coarse,
+        foldReachability(reach, coarse, (i) => nsOf[i], classes.length),
+        classes,
+        ranges,
+      ),
+    )
   }
   return out
 }
 
-function connectivityOf(groupBy: GroupBy, ends: readonly GroupEnd[], reach: Reachability, classes: readonly PortClass[], ranges: readonly ExternalRange[]): Connectivity {
+function connectivityOf(
+  groupBy: GroupBy,
+  ends: readonly GroupEnd[],
+  reach: Reachability,
+  classes: readonly PortClass[],
+  ranges: readonly ExternalRange[],
+): Connectivity {
   const groups: ConnectivityGroup[] = ends.map((e) => {
     const pods = e.endpoints.flatMap((x) => (x.kind === 'pod' ? [x.pod] : []))
     return { ...podGroup(pods[0], groupBy), label: e.key, pods }

@@ -202,7 +202,8 @@ export function diffConnectivity(before: DiffSide, after: DiffSide, options: Dif
   }
 
   // AFTER derived from BEFORE (same groups, same order): pairs of two unaffected groups are unchanged.
-  const derived = reachAfter.derivedFrom?.base === reachBefore && keys.every((_, i) => inBefore[i] === i && inAfter[i] === i) ? reachAfter.derivedFrom.affected : undefined
+  const derived =
+    reachAfter.derivedFrom?.base === reachBefore && keys.every((_, i) => inBefore[i] === i && inAfter[i] === i) ? reachAfter.derivedFrom.affected : undefined
   const affectedKeys = derived === undefined ? undefined : keys.flatMap((_, j) => (derived[j] ? [j] : []))
   keys.forEach((fromKey, i) => {
     const b1 = inBefore[i]
@@ -228,8 +229,22 @@ export function diffConnectivity(before: DiffSide, after: DiffSide, options: Dif
       const ga = inAfter[i]
       const fb = gb >= 0 ? groupsBefore[gb] : undefined
       const fa = ga >= 0 ? groupsAfter[ga] : undefined
-      consider(key, undefined, (gb >= 0 ? reachBefore.toRange(gb, rcb) : undefined) ?? none, (ga >= 0 ? reachAfter.toRange(ga, rca) : undefined) ?? none, { fb, tb: end, fa, ta: end }, { range, side: 'to' })
-      consider(undefined, key, (gb >= 0 ? reachBefore.fromRange(rcb, gb) : undefined) ?? none, (ga >= 0 ? reachAfter.fromRange(rca, ga) : undefined) ?? none, { fb: end, tb: fb, fa: end, ta: fa }, { range, side: 'from' })
+      consider(
+        key,
+        undefined,
+        (gb >= 0 ? reachBefore.toRange(gb, rcb) : undefined) ?? none,
+        (ga >= 0 ? reachAfter.toRange(ga, rca) : undefined) ?? none,
+        { fb, tb: end, fa, ta: end },
+        { range, side: 'to' },
+      )
+      consider(
+        undefined,
+        key,
+        (gb >= 0 ? reachBefore.fromRange(rcb, gb) : undefined) ?? none,
+        (ga >= 0 ? reachAfter.fromRange(rca, ga) : undefined) ?? none,
+        { fb: end, tb: fb, fa: end, ta: fa },
+        { range, side: 'from' },
+      )
     })
   })
 
@@ -246,7 +261,11 @@ export function diffConnectivity(before: DiffSide, after: DiffSide, options: Dif
   const externalRows: DiffRow[] = []
   for (const list of buckets.values()) {
     list.sort((x, y) => x.range.family - y.range.family || (x.range.start < y.range.start ? -1 : 1))
-    for (const m of mergeAdjacentRanges(list, () => true, (x, range) => ({ ...x, range }))) {
+    for (const m of mergeAdjacentRanges(
+      list,
+      () => true,
+      (x, range) => ({ ...x, range }),
+    )) {
       const label = rangeLabel(m.range)
       externalRows.push({ ...m.row, from: m.side === 'from' ? label : m.row.from, to: m.side === 'to' ? label : m.row.to })
     }

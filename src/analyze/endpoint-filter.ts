@@ -47,14 +47,19 @@ export function parseEndpointFilter(state: ClusterState, text: string): Endpoint
       const g = podGroup(p, 'workload')
       return p.namespace === namespace && g.kind === kind && g.name === `${namespace}/${name}`
     })
-    if (pods.length === 0) throw new UsageError(`${kind} "${namespace}/${name}" not found or has no pods${suggestEndpointNames(state, `${namespace}/${kindText.toLowerCase()}/${name}`)}`)
+    if (pods.length === 0)
+      throw new UsageError(
+        `${kind} "${namespace}/${name}" not found or has no pods${suggestEndpointNames(state, `${namespace}/${kindText.toLowerCase()}/${name}`)}`,
+      )
     return { text, pods: new Set(pods) }
   }
   if (parts.length === 2) {
     const [namespace, name] = parts
     // Every workload of that name (whatever its kind), when no pod has the name.
     if (!state.pods.some((p) => p.namespace === namespace && p.name === name)) {
-      const pods = state.pods.filter((p) => p.namespace === namespace && podGroup(p, 'workload').name === `${namespace}/${name}` && podGroup(p, 'workload').kind !== 'Pod')
+      const pods = state.pods.filter(
+        (p) => p.namespace === namespace && podGroup(p, 'workload').name === `${namespace}/${name}` && podGroup(p, 'workload').kind !== 'Pod',
+      )
       if (pods.length > 0) return { text, pods: new Set(pods) }
     }
   }

@@ -43,7 +43,12 @@ export function parseExpectations(text: string, file: string): Expectation[] {
   const problems: Diagnostic[] = [...errors]
   const out: Expectation[] = []
   if (problems.length === 0 && documents.length !== 1) {
-    problems.push({ severity: 'error', file, line: documents[1]?.lineAt([]) ?? 1, message: documents.length === 0 ? 'the file has no expectations' : 'expected one YAML document, found several' })
+    problems.push({
+      severity: 'error',
+      file,
+      line: documents[1]?.lineAt([]) ?? 1,
+      message: documents.length === 0 ? 'the file has no expectations' : 'expected one YAML document, found several',
+    })
   }
   if (problems.length > 0) throw new InputError(problems)
   const doc = documents[0]
@@ -54,10 +59,24 @@ export function parseExpectations(text: string, file: string): Expectation[] {
     // apiVersion/kind let the file sit next to the manifests: the loader skips kinds it does not use.
     const extra = Object.keys(map).filter((k) => k !== 'expectations' && k !== 'apiVersion' && k !== 'kind')
     if (!('expectations' in map) || extra.length > 0) {
-      throw new InputError([{ severity: 'error', file, line: doc.lineAt(extra.length ? [extra[0]] : []), message: 'expected a list of expectations, or a map with the key "expectations" (and optionally apiVersion and kind)' }])
+      throw new InputError([
+        {
+          severity: 'error',
+          file,
+          line: doc.lineAt(extra.length ? [extra[0]] : []),
+          message: 'expected a list of expectations, or a map with the key "expectations" (and optionally apiVersion and kind)',
+        },
+      ])
     }
     if (map.kind !== undefined && map.kind !== EXPECTATIONS_KIND) {
-      throw new InputError([{ severity: 'error', file, line: doc.lineAt(['kind']), message: `Unsupported value: ${JSON.stringify(map.kind)}: an expectations file has kind ${EXPECTATIONS_KIND}` }])
+      throw new InputError([
+        {
+          severity: 'error',
+          file,
+          line: doc.lineAt(['kind']),
+          message: `Unsupported value: ${JSON.stringify(map.kind)}: an expectations file has kind ${EXPECTATIONS_KIND}`,
+        },
+      ])
     }
     list = map.expectations
     base = ['expectations']
@@ -79,7 +98,8 @@ export function parseExpectations(text: string, file: string): Expectation[] {
     for (const key of Object.keys(m)) if (!KEYS.has(key)) bad(key, `unknown field "${key}" (known: ${KNOWN})`)
     for (const key of ['from', 'to'] as const) {
       if (m[key] === undefined) bad(undefined, `Required value: ${key}`)
-      else if (typeof m[key] !== 'string' || m[key] === '') bad(key, `Invalid value: ${JSON.stringify(m[key])}: ${key} must be ns/pod, ns/workload or an IP address`)
+      else if (typeof m[key] !== 'string' || m[key] === '')
+        bad(key, `Invalid value: ${JSON.stringify(m[key])}: ${key} must be ns/pod, ns/workload or an IP address`)
     }
     const isPort = (v: unknown): v is string | number => typeof v === 'string' || typeof v === 'number'
     let ports: string[] | undefined
@@ -88,11 +108,19 @@ export function parseExpectations(text: string, file: string): Expectation[] {
       if (isPort(m.port)) ports = [String(m.port)]
       else bad('port', `Invalid value: ${JSON.stringify(m.port)}: port must be ${PORT_FORMS}`)
     } else if (m.ports !== undefined) {
-      if (!Array.isArray(m.ports) || m.ports.length === 0) bad('ports', `Invalid value: ${JSON.stringify(m.ports)}: ports must be a non-empty list of ports ${PORT_FORMS}`)
+      if (!Array.isArray(m.ports) || m.ports.length === 0)
+        bad('ports', `Invalid value: ${JSON.stringify(m.ports)}: ports must be a non-empty list of ports ${PORT_FORMS}`)
       else {
         const list = m.ports as unknown[]
         list.forEach((p, k) => {
-          if (!isPort(p)) problems.push({ severity: 'error', file, line: doc.lineAt([...path, 'ports', k]), field: `${field('ports')}[${k}]`, message: `Invalid value: ${JSON.stringify(p)}: a port must be ${PORT_FORMS}` })
+          if (!isPort(p))
+            problems.push({
+              severity: 'error',
+              file,
+              line: doc.lineAt([...path, 'ports', k]),
+              field: `${field('ports')}[${k}]`,
+              message: `Invalid value: ${JSON.stringify(p)}: a port must be ${PORT_FORMS}`,
+            })
         })
         if (list.every(isPort)) ports = list.map(String)
       }
@@ -103,11 +131,18 @@ export function parseExpectations(text: string, file: string): Expectation[] {
     if (m.description !== undefined && typeof m.description !== 'string') bad('description', 'Invalid value: description must be a string')
     let deniedBy: Side | undefined
     if (m.deniedBy !== undefined) {
-      if (m.deniedBy !== 'egress' && m.deniedBy !== 'ingress') bad('deniedBy', `Unsupported value: ${JSON.stringify(m.deniedBy)}: supported values: "egress", "ingress"`)
+      if (m.deniedBy !== 'egress' && m.deniedBy !== 'ingress')
+        bad('deniedBy', `Unsupported value: ${JSON.stringify(m.deniedBy)}: supported values: "egress", "ingress"`)
       else if (m.allowed === true) bad('deniedBy', 'Invalid value: deniedBy says which side denies: only with allowed: false')
       else deniedBy = m.deniedBy
     }
-    if (typeof m.from === 'string' && typeof m.to === 'string' && ports !== undefined && typeof m.allowed === 'boolean' && (m.deniedBy === undefined || deniedBy !== undefined)) {
+    if (
+      typeof m.from === 'string' &&
+      typeof m.to === 'string' &&
+      ports !== undefined &&
+      typeof m.allowed === 'boolean' &&
+      (m.deniedBy === undefined || deniedBy !== undefined)
+    ) {
       for (const port of ports) {
         const name = typeof m.name === 'string' ? (ports.length > 1 ? `${m.name} (${port})` : m.name) : undefined
         out.push({
@@ -174,7 +209,13 @@ function verdictReason(state: ClusterState, verdict: Verdict): string {
       .map((s) => {
         const t = s.tiers!
         const decided =
-          t.decidedBy === 'Admin' ? `Admin tier: ${t.admin.summary}` : t.decidedBy === 'Baseline' && t.baseline ? `Baseline tier: ${t.baseline.summary}` : t.decidedBy === 'NetworkPolicy' ? s.summary : 'no tier decided: allowed by default'
+          t.decidedBy === 'Admin'
+            ? `Admin tier: ${t.admin.summary}`
+            : t.decidedBy === 'Baseline' && t.baseline
+              ? `Baseline tier: ${t.baseline.summary}`
+              : t.decidedBy === 'NetworkPolicy'
+                ? s.summary
+                : 'no tier decided: allowed by default'
         return `${s.direction.toLowerCase()} of ${s.endpoint} (${t.outcome}) — ${decided}`
       })
     return [e.summary, ...sides].join('; ')
@@ -230,9 +271,7 @@ export function checkExpectations(state: ClusterState, evaluator: Evaluator, exp
     const unproven = unprovenOutcome(shown.verdict)
     const reason = verdictReason(state, shown.verdict)
     const pairNote =
-      pairs > 1 && disagreeing
-        ? ` (${endpointName(shown.verdict.traffic.from)} -> ${endpointName(shown.verdict.traffic.to)}, one of ${pairs} pod pairs)`
-        : ''
+      pairs > 1 && disagreeing ? ` (${endpointName(shown.verdict.traffic.from)} -> ${endpointName(shown.verdict.traffic.to)}, one of ${pairs} pod pairs)` : ''
     results.push({
       expectation: ex,
       name: expectationName(ex),
@@ -240,7 +279,9 @@ export function checkExpectations(state: ClusterState, evaluator: Evaluator, exp
       actual: !anyDenied,
       reason: `${reason}${pairNote}`,
       pairs,
-      deniedBy: shown.verdict.allowed ? [] : (['egress', 'ingress'] as const).filter((side) => sideDenies(side === 'egress' ? shown.verdict.egress : shown.verdict.ingress)),
+      deniedBy: shown.verdict.allowed
+        ? []
+        : (['egress', 'ingress'] as const).filter((side) => sideDenies(side === 'egress' ? shown.verdict.egress : shown.verdict.ingress)),
       ...(unproven !== undefined ? { unproven } : {}),
     })
   }

@@ -60,8 +60,8 @@ export function resolveEndpoint(state: ClusterState, text: string, options: Reso
   const ip = parseIp(trimmed)
   if (ip) {
     const canonical = formatIp(ip)
-    const pod = state.pods.find((p) => !p.hostNetwork && p.ips.some((a) => sameIp(a, canonical)))
-      ?? state.pods.find((p) => p.ips.some((a) => sameIp(a, canonical)))
+    const pod =
+      state.pods.find((p) => !p.hostNetwork && p.ips.some((a) => sameIp(a, canonical))) ?? state.pods.find((p) => p.ips.some((a) => sameIp(a, canonical)))
     return pod ? { kind: 'pod', pod } : { kind: 'ip', ip: canonical }
   }
   // Four dotted numbers, or anything with a colon (no Kubernetes name has one), is meant as an address.
@@ -89,7 +89,9 @@ export function resolveEndpoint(state: ClusterState, text: string, options: Reso
 export function workloadKindOf(kindText: string, text: string): OwnerRef['kind'] {
   const kind = WORKLOAD_KINDS[kindText.toLowerCase()]
   if (!kind) {
-    throw new UsageError(`unknown kind "${kindText}" in "${text}": use one of pod, ${[...new Set(Object.values(WORKLOAD_KINDS))].map((k) => k.toLowerCase()).join(', ')}`)
+    throw new UsageError(
+      `unknown kind "${kindText}" in "${text}": use one of pod, ${[...new Set(Object.values(WORKLOAD_KINDS))].map((k) => k.toLowerCase()).join(', ')}`,
+    )
   }
   return kind
 }
@@ -100,9 +102,10 @@ function sameIp(podIp: string, canonical: string): boolean {
 }
 
 function podByName(state: ClusterState, namespace: string, name: string): Endpoint {
-  const pod = state.pods.find((p) => p.namespace === namespace && p.name === name)
+  const pod =
+    state.pods.find((p) => p.namespace === namespace && p.name === name) ??
     // `ns/frontend` with no pod of that name: the first pod of the one workload of that name.
-    ?? soleWorkloadPod(state, namespace, name)
+    soleWorkloadPod(state, namespace, name)
   if (!pod) throw new UsageError(`pod "${namespace}/${name}" not found${suggestEndpointNames(state, `${namespace}/${name}`)}`)
   return { kind: 'pod', pod }
 }
@@ -129,10 +132,16 @@ export function suggestEndpointNames(state: ClusterState, wanted: string): strin
   if (names.length === 0) return ' (the input has no pods)'
   const scored = names.map((n) => ({ n, d: editDistance(wanted.toLowerCase(), n.toLowerCase()) })).sort((a, b) => a.d - b.d || (a.n < b.n ? -1 : 1))
   const limit = Math.max(2, Math.floor(wanted.length / 3))
-  const close = scored.filter((s) => s.d <= limit).slice(0, 5).map((s) => s.n)
+  const close = scored
+    .filter((s) => s.d <= limit)
+    .slice(0, 5)
+    .map((s) => s.n)
   if (close.length > 0) return `; did you mean ${close.join(', ')}?`
   const ns = wanted.split('/')[0]
-  const sameNs = names.filter((n) => n.startsWith(`${ns}/`)).sort().slice(0, 8)
+  const sameNs = names
+    .filter((n) => n.startsWith(`${ns}/`))
+    .sort()
+    .slice(0, 8)
   const pool = sameNs.length > 0 ? sameNs : [...names].sort().slice(0, 8)
   return `; known names include ${pool.join(', ')}${names.length > pool.length ? ', ...' : ''}`
 }
@@ -154,7 +163,10 @@ export function resolveExplainPort(text: string, to: Endpoint): PortSpec {
     const named = to.pod.containerPorts.filter((c) => c.name).map(formatContainerPort)
     const otherProtocol = to.pod.containerPorts.find((c) => c.name === name)
     if (otherProtocol) {
-      throw new UsageError(`pod ${qualifiedName(to.pod)} has container port "${name}" only as ${formatPort({ port: otherProtocol.containerPort, protocol: otherProtocol.protocol })}, not ${protocol}; it has ${named.join(', ')}`)
+      throw new UsageError(
+        `pod ${qualifiedName(to.pod)} has container port "${name}" only as ` +
+          `${formatPort({ port: otherProtocol.containerPort, protocol: otherProtocol.protocol })}, not ${protocol}; it has ${named.join(', ')}`,
+      )
     }
     throw new UsageError(`pod ${qualifiedName(to.pod)} has no container port named "${name}"${named.length ? `; it has ${named.join(', ')}` : ''}`)
   }
@@ -275,14 +287,18 @@ export function explainVerdict(state: ClusterState, verdict: Verdict): Explanati
   const node = traffic.from.kind === 'pod' ? traffic.from.pod.nodeName : undefined
   if (verdict.loopback) summary = `${from} connecting to itself on ${portText} is allowed: traffic to itself never leaves the pod, so policies do not filter it`
   else if (verdict.fromNode) {
-    summary = `${from} -> ${to} on ${portText} is allowed: ${from} uses hostNetwork on node ${node}, where ${to} runs, and traffic from a pod's own node is always allowed`
+    summary =
+      `${from} -> ${to} on ${portText} is allowed: ${from} uses hostNetwork on node ${node}, where ${to} runs, and traffic from a pod's ` +
+      `own node is always allowed`
   } else if (verdict.allowed) summary = `${from} -> ${to} on ${portText} is allowed: the egress of the source and the ingress of the destination both allow it`
   else if (verdict.outcome === 'undefined' || verdict.outcome === 'unknown') {
     const sides = [egress, ingress].filter((s) => s.tiers?.outcome === verdict.outcome).map((s) => `the ${sideOf(s.direction)} of ${s.endpoint}`)
     summary =
       verdict.outcome === 'undefined'
-        ? `${from} -> ${to} on ${portText} is undefined: at ${sides.join(' and ')}, ClusterNetworkPolicies of one tier and priority match with different actions, and the API lets an implementation apply either; netpol does not count it as allowed`
-        : `${from} -> ${to} on ${portText} is unknown: at ${sides.join(' and ')}, the answer depends on a domainNames or nodes peer netpol cannot resolve offline; netpol does not count it as allowed`
+        ? `${from} -> ${to} on ${portText} is undefined: at ${sides.join(' and ')}, ClusterNetworkPolicies of one tier and priority match with ` +
+          `different actions, and the API lets an implementation apply either; netpol does not count it as allowed`
+        : `${from} -> ${to} on ${portText} is unknown: at ${sides.join(' and ')}, the answer depends on a domainNames or nodes peer netpol ` +
+          `cannot resolve offline; netpol does not count it as allowed`
   } else {
     const blocked = [!egress.allowed ? `the egress of ${from}` : '', !ingress.allowed ? `the ingress of ${to}` : ''].filter(Boolean).join(' and ')
     summary = `${from} -> ${to} on ${portText} is denied by ${blocked}`
@@ -290,7 +306,8 @@ export function explainVerdict(state: ClusterState, verdict: Verdict): Explanati
       const toNode = traffic.to.pod.nodeName
       summary +=
         node === undefined || toNode === undefined
-          ? ` (unless both run on one node: traffic from a pod's own node is always allowed; netpol does not know ${node === undefined ? `the node of ${from}` : `the node of ${to}`} (spec.nodeName) and assumes different nodes)`
+          ? ` (unless both run on one node: traffic from a pod's own node is always allowed; netpol does not know ` +
+            `${node === undefined ? `the node of ${from}` : `the node of ${to}`} (spec.nodeName) and assumes different nodes)`
           : ` (${from} uses hostNetwork on node ${node}, ${to} runs on ${toNode})`
     }
   }
@@ -330,20 +347,31 @@ function explainSide(state: ClusterState, side: DirectionVerdict, endpoint: Endp
   })
   let summary: string
   if (!side.enforced) {
-    summary = endpoint.kind === 'ip'
-      ? `${name} is not a pod of the cluster: nothing enforces its ${dir}, so this side allows`
-      : `${name} uses the host network: policies neither select nor isolate it, so this side allows`
+    summary =
+      endpoint.kind === 'ip'
+        ? `${name} is not a pod of the cluster: nothing enforces its ${dir}, so this side allows`
+        : `${name} uses the host network: policies neither select nor isolate it, so this side allows`
   } else if (!side.isolated) {
     summary = `${name} is not isolated for ${dir} (no policy with policyTypes ${side.direction} selects it), so all ${dir} is allowed`
   } else {
     const n = policies.length
     const allowing = policies.filter((p) => p.allowed).length
+    const allowingText = allowing === n ? 'all of them allow' : allowing === 1 ? 'one of them allows' : `${allowing} of them allow`
     summary = side.allowed
-      ? `${name} is isolated for ${dir} by ${n === 1 ? 'one policy, which allows' : `${n} policies; ${allowing === n ? 'all of them allow' : allowing === 1 ? 'one of them allows' : `${allowing} of them allow`}`} this connection`
+      ? `${name} is isolated for ${dir} by ${n === 1 ? 'one policy, which allows' : `${n} policies; ${allowingText}`} this connection`
       : `${name} is isolated for ${dir} by ${n === 1 ? 'one policy, which does not allow' : `${n} policies and none of them allows`} this connection`
   }
   const tiers = side.tiers === undefined ? undefined : explainTiers(state, side, name)
-  return { direction: side.direction, endpoint: name, enforced: side.enforced, isolated: side.isolated, allowed: side.allowed, summary, policies, ...(tiers ? { tiers } : {}) }
+  return {
+    direction: side.direction,
+    endpoint: name,
+    enforced: side.enforced,
+    isolated: side.isolated,
+    allowed: side.allowed,
+    summary,
+    policies,
+    ...(tiers ? { tiers } : {}),
+  }
 }
 
 function explainTiers(state: ClusterState, side: DirectionVerdict, name: string): TiersExplanation {
@@ -368,19 +396,30 @@ function explainTier(state: ClusterState, tier: TierVerdict): TierExplanation {
   const policies = tier.policies.map((p) => ({ policy: p.name, priority: p.priority, source: formatSource(p.source) }))
   let summary: string
   const decisive = tier.matches.filter((m) => m.maybe === undefined)
-  const ruleText = (m: TierRuleMatch) => `ClusterNetworkPolicy "${m.policy.name}" (priority ${m.policy.priority}) ${sideOf(m.direction)}[${m.ruleIndex}]${m.ruleName ? ` "${m.ruleName}"` : ''}`
+  const ruleText = (m: TierRuleMatch) =>
+    `ClusterNetworkPolicy "${m.policy.name}" (priority ${m.policy.priority}) ${sideOf(m.direction)}[${m.ruleIndex}]${m.ruleName ? ` "${m.ruleName}"` : ''}`
   if (policies.length === 0) summary = `no ${tier.tier} ClusterNetworkPolicy with rules of this direction selects the pod`
   else if (tier.result === 'undefined') {
     summary = `undefined: ${decisive.map((m) => `${ruleText(m)} says ${m.action}`).join(', ')}; the API lets an implementation apply any of them`
-  } else if (tier.result === 'none') summary = `none of the ${policies.length} selecting polic${policies.length === 1 ? 'y' : 'ies'} has a rule matching this connection`
+  } else if (tier.result === 'none')
+    summary = `none of the ${policies.length} selecting polic${policies.length === 1 ? 'y' : 'ies'} has a rule matching this connection`
   else {
     const m = decisive[decisive.length - 1]!
-    const what = tier.result === 'Pass' ? (tier.tier === 'Admin' ? 'passes to NetworkPolicy and the Baseline tier' : 'passes (no effect in the Baseline tier: the default allows)') : tier.result === 'Accept' ? 'accepts' : 'denies'
+    const what =
+      tier.result === 'Pass'
+        ? tier.tier === 'Admin'
+          ? 'passes to NetworkPolicy and the Baseline tier'
+          : 'passes (no effect in the Baseline tier: the default allows)'
+        : tier.result === 'Accept'
+          ? 'accepts'
+          : 'denies'
     summary = `${ruleText(m)} ${what}`
   }
   const maybes = tier.matches.filter((m) => m.maybe !== undefined)
   if (maybes.length > 0) {
-    summary += `; ${maybes.map((m) => `${ruleText(m)} may match (${m.maybe === 'domainNames' ? 'a domainNames peer: depends on DNS' : 'a nodes peer: netpol does not know node addresses'}) and would ${m.action.toLowerCase()}`).join('; ')}`
+    const why = (m: (typeof maybes)[number]): string =>
+      m.maybe === 'domainNames' ? 'a domainNames peer: depends on DNS' : 'a nodes peer: netpol does not know node addresses'
+    summary += `; ${maybes.map((m) => `${ruleText(m)} may match (${why(m)}) and would ${m.action.toLowerCase()}`).join('; ')}`
   }
   return { tier: tier.tier, policies, matches, result: tier.result, summary }
 }
@@ -391,7 +430,10 @@ function explainTierMatch(state: ClusterState, m: TierRuleMatch): TierMatchExpla
   const rule = policy ? (m.direction === 'Ingress' ? policy.spec.ingress[m.ruleIndex] : policy.spec.egress[m.ruleIndex]) : undefined
   const peers = rule ? ('from' in rule ? rule.from : rule.to) : undefined
   const peer = peers?.[m.peerIndex]
-  const protocol = m.protocolIndex === undefined ? 'every protocol and port' : `protocols[${m.protocolIndex}]${rule?.protocols[m.protocolIndex] ? `: ${formatClusterProtocol(rule.protocols[m.protocolIndex])}` : ''}`
+  const protocol =
+    m.protocolIndex === undefined
+      ? 'every protocol and port'
+      : `protocols[${m.protocolIndex}]${rule?.protocols[m.protocolIndex] ? `: ${formatClusterProtocol(rule.protocols[m.protocolIndex])}` : ''}`
   return {
     policy: m.policy.name,
     priority: m.policy.priority,
@@ -409,7 +451,8 @@ function explainTierMatch(state: ClusterState, m: TierRuleMatch): TierMatchExpla
 export function describeClusterPeer(peer: ClusterNetworkPolicyEgressPeer): string {
   const nsWords = (s: LabelSelector) => (isEmptySelector(s) ? 'every namespace' : `namespaces ${formatSelector(s)}`)
   if (peer.namespaces) return `all pods in ${nsWords(peer.namespaces)}`
-  if (peer.pods) return `${isEmptySelector(peer.pods.podSelector) ? 'all pods' : `pods ${formatSelector(peer.pods.podSelector)}`} in ${nsWords(peer.pods.namespaceSelector)}`
+  if (peer.pods)
+    return `${isEmptySelector(peer.pods.podSelector) ? 'all pods' : `pods ${formatSelector(peer.pods.podSelector)}`} in ${nsWords(peer.pods.namespaceSelector)}`
   if (peer.networks) return `networks ${peer.networks.join(', ')}`
   if (peer.domainNames) return `domainNames ${peer.domainNames.join(', ')}`
   if (peer.nodes) return `nodes ${formatSelector(peer.nodes)}`
@@ -430,12 +473,12 @@ function explainMatch(policy: NetworkPolicy | undefined, m: RuleMatch, other: En
   const peersField = m.direction === 'Ingress' ? 'from' : 'to'
   const rule = policy ? (m.direction === 'Ingress' ? policy.ingress[m.ruleIndex] : policy.egress[m.ruleIndex]) : undefined
   const peers = rule ? (m.direction === 'Ingress' ? (rule as NetworkPolicy['ingress'][number]).from : (rule as NetworkPolicy['egress'][number]).to) : undefined
-  let peer = m.peerIndex === undefined
-    ? 'every peer'
-    : `${peersField}[${m.peerIndex}]${peers?.[m.peerIndex] && policy ? `: ${describePeer(peers[m.peerIndex], policy.namespace)}` : ''}`
-  const port = m.portIndex === undefined
-    ? 'every port'
-    : `ports[${m.portIndex}]${rule?.ports[m.portIndex] ? `: ${formatPolicyPort(rule.ports[m.portIndex])}` : ''}`
+  let peer =
+    m.peerIndex === undefined
+      ? 'every peer'
+      : `${peersField}[${m.peerIndex}]${peers?.[m.peerIndex] && policy ? `: ${describePeer(peers[m.peerIndex], policy.namespace)}` : ''}`
+  const port =
+    m.portIndex === undefined ? 'every port' : `ports[${m.portIndex}]${rule?.ports[m.portIndex] ? `: ${formatPolicyPort(rule.ports[m.portIndex])}` : ''}`
   // An ipBlock saw the other pod only through an address netpol chose for it: say so, the user never wrote it.
   const assumedIp = m.peerIndex !== undefined && peers?.[m.peerIndex]?.ipBlock && other.kind === 'pod' && other.pod.ipsAssumed ? other.pod.ips[0] : undefined
   if (assumedIp !== undefined) peer += `, which matches ${assumedIp} (assumed: the manifest has no pod IP; --pod-cidr)`

@@ -101,4 +101,3 @@ export function mergeAdjacentRanges<T extends { readonly range: IpRange }>(
   }
   return out
 }
-

@@ -193,7 +193,9 @@ export function rangeClasses(state: ClusterState, ranges: readonly ExternalRange
   }
   const seen = new Map<string, number>()
   // ClusterNetworkPolicy networks tell addresses apart like ipBlocks without except.
-  const cnpPeers = (state.clusterNetworkPolicies ?? []).flatMap((c) => c.spec.egress.flatMap((r) => r.to.flatMap((p) => (p.networks ?? []).map((cidr) => ({ ipBlock: { cidr, except: [] as string[] } })))))
+  const cnpPeers = (state.clusterNetworkPolicies ?? []).flatMap((c) =>
+    c.spec.egress.flatMap((r) => r.to.flatMap((p) => (p.networks ?? []).map((cidr) => ({ ipBlock: { cidr, except: [] as string[] } })))),
+  )
   for (const policy of [...state.policies, { ingress: [], egress: [{ to: cnpPeers }] }]) {
     for (const rule of [...policy.ingress.map((r) => r.from), ...policy.egress.map((r) => r.to)]) {
       for (const peer of rule) {
@@ -225,7 +227,6 @@ export function rangeClasses(state: ClusterState, ranges: readonly ExternalRange
   })
   return { rangeClass, representatives }
 }
-
 
 /** Group membership of identities: `cells[s]` lists (group, pods of the identity in it). */
 interface Cells {
@@ -426,7 +427,12 @@ function bulkReachability(engine: BulkEngine, groups: readonly GroupEnd[], range
 }
 
 /** Reachability asked pair by pair (any evaluator; the reference for the fast path). */
-function pairwiseReachability(evaluator: Evaluator, groups: readonly GroupEnd[], ranges: readonly ExternalRange[], classes: readonly PortClass[]): Reachability {
+function pairwiseReachability(
+  evaluator: Evaluator,
+  groups: readonly GroupEnd[],
+  ranges: readonly ExternalRange[],
+  classes: readonly PortClass[],
+): Reachability {
   const sets = new ClassSets()
   const G = groups.length
   const R = ranges.length
@@ -484,22 +490,25 @@ export function foldReachability(fine: Reachability, coarse: readonly GroupEnd[]
   }
   const map = Int32Array.from({ length: G }, (_, i) => coarseOf(i))
   const pp = fold(C * C, (add) => {
-    for (let a = 0; a < G; a++) for (let b = 0; b < G; b++) {
-      const set = fine.between(a, b)
-      if (set) add(map[a] * C + map[b], set)
-    }
+    for (let a = 0; a < G; a++)
+      for (let b = 0; b < G; b++) {
+        const set = fine.between(a, b)
+        if (set) add(map[a] * C + map[b], set)
+      }
   })
   const tr = fold(C * RC, (add) => {
-    for (let a = 0; a < G; a++) for (let rc = 0; rc < RC; rc++) {
-      const set = fine.toRange(a, rc)
-      if (set) add(map[a] * RC + rc, set)
-    }
+    for (let a = 0; a < G; a++)
+      for (let rc = 0; rc < RC; rc++) {
+        const set = fine.toRange(a, rc)
+        if (set) add(map[a] * RC + rc, set)
+      }
   })
   const fr = fold(C * RC, (add) => {
-    for (let a = 0; a < G; a++) for (let rc = 0; rc < RC; rc++) {
-      const set = fine.fromRange(rc, a)
-      if (set) add(map[a] * RC + rc, set)
-    }
+    for (let a = 0; a < G; a++)
+      for (let rc = 0; rc < RC; rc++) {
+        const set = fine.fromRange(rc, a)
+        if (set) add(map[a] * RC + rc, set)
+      }
   })
   return {
     groups: coarse,
@@ -524,7 +533,12 @@ export function computeReachability(
 }
 
 /** Allowed port classes per ordered pair of ends (`pairKey(from, to)`); pairs with none are absent. */
-export function groupReachability(state: ClusterState, evaluator: Evaluator, ends: ReadonlyMap<string, GroupEnd>, classes: readonly PortClass[]): Map<string, Set<number>> {
+export function groupReachability(
+  state: ClusterState,
+  evaluator: Evaluator,
+  ends: ReadonlyMap<string, GroupEnd>,
+  classes: readonly PortClass[],
+): Map<string, Set<number>> {
   const groups = [...ends.values()].filter((e) => !isRangeKey(e.key))
   const rangeEnds = [...ends.values()].filter((e) => isRangeKey(e.key))
   const reach = computeReachability(

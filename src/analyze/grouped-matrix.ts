@@ -25,7 +25,6 @@ function bulkFor(evaluator: Evaluator, state: ClusterState): BulkEngine | undefi
   return typeof e.allPairs === 'function' && e.state === state ? (evaluator as BulkEngine) : undefined
 }
 
-
 /** The grouped matrix of `state` on `ports`; the same result as `groupMatrix(computeMatrix(...), by)`. */
 export function computeGroupedMatrix(evaluator: Evaluator, state: ClusterState, ports: readonly PortSpec[], by: GroupBy): GroupedMatrix {
   const engine = bulkFor(evaluator, state)

@@ -126,9 +126,7 @@ export function createLintContext(state: ClusterState): LintContext {
     }
   }
   const probeState: ClusterState =
-    extraPods.length === 0
-      ? state
-      : { namespaces: [...state.namespaces, ...extraNamespaces], pods: [...state.pods, ...extraPods], policies: state.policies }
+    extraPods.length === 0 ? state : { namespaces: [...state.namespaces, ...extraNamespaces], pods: [...state.pods, ...extraPods], policies: state.policies }
   const probeEngine = probeState === state ? engine : createEngine(probeState)
   const namespaces = new Map(state.namespaces.map((n) => [n.name, n]))
   return {

@@ -49,6 +49,9 @@ export function policyFinding(
   hint: string = rule.help,
 ): LintFinding {
   // A finding about a field of the policy as a whole is placed at that field, not at `apiVersion:`.
-  const fieldLine = where === policy.source && field !== undefined ? (policyFieldLine(policy, field.replace(/\[.*$/, '')) ?? policyFieldLine(policy, field.split('.').slice(0, 2).join('.'))) : undefined
+  const fieldLine =
+    where === policy.source && field !== undefined
+      ? (policyFieldLine(policy, field.replace(/\[.*$/, '')) ?? policyFieldLine(policy, field.split('.').slice(0, 2).join('.')))
+      : undefined
   return { ruleId: rule.id, severity: rule.severity, file: where.file, line: fieldLine ?? where.line, object: policyObject(policy), field, message, hint }
 }

@@ -9,14 +9,25 @@ import { namespaceLabelsOf } from '../engine/peer.js'
 import type { LintFinding, LintRule } from './lint-rule.js'
 
 function finding(rule: LintRule, policy: ClusterNetworkPolicy, where: SourceRef, field: string, message: string): LintFinding {
-  return { ruleId: rule.id, severity: rule.severity, file: where.file, line: where.line, object: `ClusterNetworkPolicy "${policy.name}"`, field, message, hint: rule.help }
+  return {
+    ruleId: rule.id,
+    severity: rule.severity,
+    file: where.file,
+    line: where.line,
+    object: `ClusterNetworkPolicy "${policy.name}"`,
+    field,
+    message,
+    hint: rule.help,
+  }
 }
 
 const cnpPassInBaseline: LintRule = {
   id: 'cnp-pass-in-baseline',
   severity: 'warning',
   title: 'Pass rule in the Baseline tier',
-  help: 'In the Baseline tier Pass only skips the remaining Baseline rules, which is what the default allow does anyway: use Accept to allow, Deny to deny, or remove the rule.',
+  help:
+    'In the Baseline tier Pass only skips the remaining Baseline rules, which is what the default allow does anyway: use Accept to allow, ' +
+    'Deny to deny, or remove the rule.',
   check(ctx) {
     const out: LintFinding[] = []
     for (const p of ctx.state.clusterNetworkPolicies ?? []) {
@@ -25,7 +36,16 @@ const cnpPassInBaseline: LintRule = {
         clusterRules(p, direction).forEach((r, i) => {
           if (r.action !== 'Pass') return
           const field = `spec.${direction.toLowerCase()}[${i}].action`
-          out.push(finding(this, p, r.source, field, `${field} is Pass in the Baseline tier: matching traffic falls through to the default, which allows it; the rule has the effect of an Accept that later Baseline rules cannot override`))
+          out.push(
+            finding(
+              this,
+              p,
+              r.source,
+              field,
+              `${field} is Pass in the Baseline tier: matching traffic falls through to the default, which allows it; the rule has the effect ` +
+                `of an Accept that later Baseline rules cannot override`,
+            ),
+          )
         })
       }
     }
@@ -43,7 +63,15 @@ const cnpSubjectSelectsNothing: LintRule = {
     if (ctx.state.pods.length === 0) return out
     for (const p of ctx.state.clusterNetworkPolicies ?? []) {
       if (ctx.engine.clusterSelectedPods(p).length > 0) continue
-      out.push(finding(this, p, p.spec.subject.source, 'spec.subject', `spec.subject selects none of the ${ctx.state.pods.length} pod(s) of the input: the policy has no effect`))
+      out.push(
+        finding(
+          this,
+          p,
+          p.spec.subject.source,
+          'spec.subject',
+          `spec.subject selects none of the ${ctx.state.pods.length} pod(s) of the input: the policy has no effect`,
+        ),
+      )
     }
     return out
   },
@@ -74,7 +102,9 @@ const cnpSamePriorityConflict: LintRule = {
   id: 'cnp-same-priority-conflict',
   severity: 'warning',
   title: 'Two ClusterNetworkPolicies of one tier and priority with conflicting rules for the same traffic',
-  help: 'Give the policies different priorities (the lower number is evaluated first), or make their rules agree: for traffic both match, the API lets an implementation apply either action.',
+  help:
+    'Give the policies different priorities (the lower number is evaluated first), or make their rules agree: for traffic both match, the ' +
+    'API lets an implementation apply either action.',
   check(ctx) {
     const out: LintFinding[] = []
     const cnps = ctx.state.clusterNetworkPolicies ?? []
@@ -96,7 +126,8 @@ const cnpSamePriorityConflict: LintRule = {
               const s = rb[y]!
               if (r.action === s.action || !protocolsOverlap(r.protocols, s.protocols)) continue
               const common = [...peerPods(r.peers, ctx.state.pods, nsLabels)].filter((pod) => peerPods(s.peers, [pod], nsLabels).size > 0)
-              const addresses = (peers: readonly ClusterNetworkPolicyEgressPeer[]) => peers.some((p) => p.networks !== undefined || p.domainNames !== undefined || p.nodes !== undefined)
+              const addresses = (peers: readonly ClusterNetworkPolicyEgressPeer[]) =>
+                peers.some((p) => p.networks !== undefined || p.domainNames !== undefined || p.nodes !== undefined)
               const external = direction === 'Egress' && addresses(r.peers) && addresses(s.peers)
               if (common.length === 0 && !external) continue
               const dir = direction.toLowerCase()
@@ -107,7 +138,9 @@ const cnpSamePriorityConflict: LintRule = {
                   b,
                   s.source,
                   `spec.${dir}[${y}]`,
-                  `${a.spec.tier} priority ${a.spec.priority}: ClusterNetworkPolicy "${a.name}" ${dir}[${x}] (${r.source.file}:${r.source.line}) says ${r.action} and "${b.name}" ${dir}[${y}] says ${s.action} for traffic both match${example}, for ${both.length} pod(s) both select: the outcome is undefined`,
+                  `${a.spec.tier} priority ${a.spec.priority}: ClusterNetworkPolicy "${a.name}" ${dir}[${x}] ` +
+                    `(${r.source.file}:${r.source.line}) says ${r.action} and "${b.name}" ${dir}[${y}] says ${s.action} for traffic both ` +
+                    `match${example}, for ${both.length} pod(s) both select: the outcome is undefined`,
                 ),
               )
               return true

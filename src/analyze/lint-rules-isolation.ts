@@ -26,7 +26,9 @@ export function describePods(pods: readonly Pod[], ctx: LintContext): string {
 }
 
 function policyByRef(ctx: LintContext, ref: PolicyRef): NetworkPolicy | undefined {
-  return ctx.state.policies.find((p) => p.namespace === ref.namespace && p.name === ref.name && p.source.line === ref.source.line && p.source.file === ref.source.file)
+  return ctx.state.policies.find(
+    (p) => p.namespace === ref.namespace && p.name === ref.name && p.source.line === ref.source.line && p.source.file === ref.source.file,
+  )
 }
 
 interface EgressGap {
@@ -72,7 +74,9 @@ function dnsPortsOf(ctx: LintContext, pod: Pod, protocol: Protocol): number[] {
 
 function reachesDns(ctx: LintContext, pod: Pod, protocol: Protocol): boolean {
   return ctx.dnsPods.some((d) =>
-    dnsPortsOf(ctx, d, protocol).some((port) => ctx.probeEngine.evaluate({ from: { kind: 'pod', pod }, to: { kind: 'pod', pod: d }, port, protocol }).egress.allowed),
+    dnsPortsOf(ctx, d, protocol).some(
+      (port) => ctx.probeEngine.evaluate({ from: { kind: 'pod', pod }, to: { kind: 'pod', pod: d }, port, protocol }).egress.allowed,
+    ),
   )
 }
 
@@ -82,7 +86,8 @@ function dnsTarget(ctx: LintContext): string {
 }
 
 const DNS_HINT =
-  'Add an egress rule to: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: kube-system}}, podSelector: {matchLabels: {k8s-app: kube-dns}}}] with ports 53/UDP and 53/TCP (or a separate allow-dns policy with podSelector: {}).'
+  'Add an egress rule to: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: kube-system}}, podSelector: {matchLabels: {k8s-app: ' +
+  'kube-dns}}}] with ports 53/UDP and 53/TCP (or a separate allow-dns policy with podSelector: {}).'
 
 const egressBlocksDns: LintRule = {
   id: 'egress-blocks-dns',
@@ -110,7 +115,13 @@ const egressBlocksDnsTcp: LintRule = {
   help: 'Allow 53/TCP next to 53/UDP: resolvers retry over TCP when an answer is truncated (large records, DNSSEC, many A records).',
   check(ctx) {
     return egressGaps(ctx, (pod) => !reachesDns(ctx, pod, 'UDP') || reachesDns(ctx, pod, 'TCP')).map(({ policy, pods }) =>
-      policyFinding(this, policy, policy.source, 'spec.egress', `egress of ${describePods(pods, ctx)} allows DNS over UDP but not over TCP to ${dnsTarget(ctx)}`),
+      policyFinding(
+        this,
+        policy,
+        policy.source,
+        'spec.egress',
+        `egress of ${describePods(pods, ctx)} allows DNS over UDP but not over TCP to ${dnsTarget(ctx)}`,
+      ),
     )
   },
 }
@@ -121,7 +132,9 @@ const egressBlocksApiServer: LintRule = {
   id: 'egress-blocks-api-server',
   severity: 'warning',
   title: 'Egress isolation that blocks the API server',
-  help: 'If these pods talk to the Kubernetes API (operators, controllers, anything using a service account token), allow egress on 443/TCP and 6443/TCP to the API server addresses with an ipBlock (e.g. the control-plane subnet, or the `kubernetes` Service endpoints).',
+  help:
+    'If these pods talk to the Kubernetes API (operators, controllers, anything using a service account token), allow egress on 443/TCP and ' +
+    '6443/TCP to the API server addresses with an ipBlock (e.g. the control-plane subnet, or the `kubernetes` Service endpoints).',
   check(ctx) {
     const reaches = (pod: Pod) =>
       ctx.external.some((r) =>
@@ -135,7 +148,8 @@ const egressBlocksApiServer: LintRule = {
         policy,
         policy.source,
         'spec.egress',
-        `egress of ${describePods(pods, ctx)} is isolated and allows no address outside the pod network on 443/TCP or 6443/TCP: the Kubernetes API server is unreachable`,
+        `egress of ${describePods(pods, ctx)} is isolated and allows no address outside the pod network on 443/TCP or 6443/TCP: the Kubernetes ` +
+          `API server is unreachable`,
       ),
     )
   },
@@ -158,7 +172,7 @@ const egressAllowsMetadata: LintRule = {
   id: 'egress-allows-metadata',
   severity: 'warning',
   title: 'Egress ipBlock that leaves the cloud metadata address open',
-  help: 'Add `except: [169.254.169.254/32]` to the ipBlock: the instance metadata service hands out the node\'s cloud credentials to any pod that can reach it.',
+  help: "Add `except: [169.254.169.254/32]` to the ipBlock: the instance metadata service hands out the node's cloud credentials to any pod that can reach it.",
   check(ctx) {
     const out: LintFinding[] = []
     for (const policy of ctx.state.policies) {
@@ -179,8 +193,10 @@ const egressAllowsMetadata: LintRule = {
               policy,
               peer.source,
               `spec.egress[${ri}].to[${pi}].ipBlock`,
-              `ipBlock ${peer.ipBlock.cidr}${peer.ipBlock.except.length ? ` (except ${peer.ipBlock.except.join(', ')})` : ''} allows the cloud metadata address ${open.join(', ')}`,
-              `Add \`except: [${open.map((ip) => (ip.includes(':') ? `${ip}/128` : `${ip}/32`)).join(', ')}]\` to this ipBlock: the instance metadata service hands out the node's cloud credentials to any pod that can reach it.`,
+              `ipBlock ${peer.ipBlock.cidr}${peer.ipBlock.except.length ? ` (except ${peer.ipBlock.except.join(', ')})` : ''} allows the cloud ` +
+                `metadata address ${open.join(', ')}`,
+              `Add \`except: [${open.map((ip) => (ip.includes(':') ? `${ip}/128` : `${ip}/32`)).join(', ')}]\` to this ipBlock: the instance ` +
+                `metadata service hands out the node's cloud credentials to any pod that can reach it.`,
             ),
           )
         })
@@ -207,7 +223,8 @@ function rulesIgnored(type: PolicyType): LintRule {
             p,
             p[direction][0].source,
             `spec.${direction}`,
-            `policyTypes is [${p.policyTypes.join(', ')}], so its ${p[direction].length} ${direction} rule(s) have no effect and ${direction} stays unrestricted by this policy`,
+            `policyTypes is [${p.policyTypes.join(', ')}], so its ${p[direction].length} ${direction} rule(s) have no effect and ` +
+              `${direction} stays unrestricted by this policy`,
           ),
         )
     },
@@ -230,7 +247,9 @@ const namespaceWithoutDefaultDeny: LintRule = {
   id: 'namespace-without-default-deny',
   severity: 'warning',
   title: 'Namespace with workloads but no default deny',
-  help: 'Add a policy with `podSelector: {}` and `policyTypes: [Ingress, Egress]` (and no rules) to the namespace, then allow what each workload needs: new workloads start closed instead of open.',
+  help:
+    'Add a policy with `podSelector: {}` and `policyTypes: [Ingress, Egress]` (and no rules) to the namespace, then allow what each ' +
+    'workload needs: new workloads start closed instead of open.',
   check(ctx) {
     const out: LintFinding[] = []
     const namespaces = [...new Set(ctx.state.pods.filter((p) => !p.hostNetwork).map((p) => p.namespace))].sort()
@@ -249,7 +268,9 @@ const namespaceWithoutDefaultDeny: LintRule = {
         file: where.file,
         line: where.line,
         object: `Namespace "${name}"`,
-        message: `namespace ${name} runs ${describePods(pods, ctx)} but has no default-deny ingress policy (podSelector: {})${egress ? '' : ' nor egress'}: any pod not selected by a policy accepts every connection`,
+        message:
+          `namespace ${name} runs ${describePods(pods, ctx)} but has no default-deny ingress policy (podSelector: ` +
+          `{})${egress ? '' : ' nor egress'}: any pod not selected by a policy accepts every connection`,
         hint: this.help,
       })
     }

@@ -119,8 +119,10 @@ interface RuleAt {
 
 function rulesOf(p: NetworkPolicy): RuleAt[] {
   const out: RuleAt[] = []
-  if (p.policyTypes.includes('Ingress')) p.ingress.forEach((r, i) => out.push({ policy: p, direction: 'Ingress', index: i, peers: r.from, ports: r.ports, source: r.source }))
-  if (p.policyTypes.includes('Egress')) p.egress.forEach((r, i) => out.push({ policy: p, direction: 'Egress', index: i, peers: r.to, ports: r.ports, source: r.source }))
+  if (p.policyTypes.includes('Ingress'))
+    p.ingress.forEach((r, i) => out.push({ policy: p, direction: 'Ingress', index: i, peers: r.from, ports: r.ports, source: r.source }))
+  if (p.policyTypes.includes('Egress'))
+    p.egress.forEach((r, i) => out.push({ policy: p, direction: 'Egress', index: i, peers: r.to, ports: r.ports, source: r.source }))
   return out
 }
 
@@ -153,7 +155,9 @@ const ruleShadowed: LintRule = {
   id: 'rule-shadowed',
   severity: 'warning',
   title: 'Rule shadowed by a broader one',
-  help: 'Delete the narrower rule, or narrow the broader one if the narrow rule was meant to restrict: rules only ever add to each other, so a narrower rule never takes away what a broader one allows.',
+  help:
+    'Delete the narrower rule, or narrow the broader one if the narrow rule was meant to restrict: rules only ever add to each other, so a ' +
+    'narrower rule never takes away what a broader one allows.',
   check(ctx) {
     const out: LintFinding[] = []
     const byNamespace = new Map<string, RuleAt[]>()
@@ -229,7 +233,9 @@ const ipBlockCoversPods: LintRule = {
   id: 'ipblock-covers-pods',
   severity: 'warning',
   title: 'ipBlock that covers pod addresses',
-  help: 'ipBlock is meant for addresses outside the cluster; whether it also matches pod traffic depends on the network plugin. Select pods with podSelector/namespaceSelector, and add the pod CIDR to `except`.',
+  help:
+    'ipBlock is meant for addresses outside the cluster; whether it also matches pod traffic depends on the network plugin. Select pods ' +
+    'with podSelector/namespaceSelector, and add the pod CIDR to `except`.',
   check(ctx) {
     const out: LintFinding[] = []
     // Only addresses the user knows (from the manifests or the cluster): an address netpol assumed

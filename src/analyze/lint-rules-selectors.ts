@@ -5,14 +5,7 @@
  */
 import { formatSelector, isEmptySelector, matchesSelector } from '../model/label-selector.js'
 import { formatContainerPort } from '../model/describe.js'
-import {
-  NAMESPACE_NAME_LABEL,
-  type LabelSelector,
-  type NetworkPolicy,
-  type NetworkPolicyPeer,
-  type NetworkPolicyPort,
-  type Pod,
-} from '../model/types.js'
+import { NAMESPACE_NAME_LABEL, type LabelSelector, type NetworkPolicy, type NetworkPolicyPeer, type NetworkPolicyPort, type Pod } from '../model/types.js'
 import type { LintContext } from './lint-context.js'
 import { policyFinding, type LintFinding, type LintRule } from './lint-rule.js'
 import { describePods } from './lint-rules-isolation.js'
@@ -32,9 +25,7 @@ export interface PeerAt {
 
 function peersOf(policy: NetworkPolicy): PeerAt[] {
   const out: PeerAt[] = []
-  policy.ingress.forEach((r, ri) =>
-    r.from.forEach((peer, i) => out.push({ policy, peer, field: `spec.ingress[${ri}].from[${i}]`, list: r.from, index: i })),
-  )
+  policy.ingress.forEach((r, ri) => r.from.forEach((peer, i) => out.push({ policy, peer, field: `spec.ingress[${ri}].from[${i}]`, list: r.from, index: i })))
   policy.egress.forEach((r, ri) => r.to.forEach((peer, i) => out.push({ policy, peer, field: `spec.egress[${ri}].to[${i}]`, list: r.to, index: i })))
   return out
 }
@@ -62,7 +53,9 @@ const namespaceLabelUnknown: LintRule = {
   id: 'namespace-label-unknown',
   severity: 'warning',
   title: 'namespaceSelector on a label no known namespace carries',
-  help: `Select namespaces by \`${NAMESPACE_NAME_LABEL}\`, which Kubernetes sets on every namespace, or label the namespace and include the Namespace manifest in the input.`,
+  help:
+    `Select namespaces by \`${NAMESPACE_NAME_LABEL}\`, which Kubernetes sets on every namespace, or label the namespace and include the ` +
+    `Namespace manifest in the input.`,
   check(ctx) {
     const out: LintFinding[] = []
     for (const at of allPeers(ctx)) {
@@ -74,7 +67,8 @@ const namespaceLabelUnknown: LintRule = {
       const value = sel.matchLabels[key] ?? sel.matchExpressions.find((e) => e.key === key && e.operator === 'In')?.values[0]
       const hint =
         value !== undefined
-          ? `Use \`namespaceSelector: {matchLabels: {${NAMESPACE_NAME_LABEL}: ${value}}}\` (set automatically on every namespace), or label the namespace: \`kubectl label namespace ${value} ${key}=${value}\` and include that Namespace in the input.`
+          ? `Use \`namespaceSelector: {matchLabels: {${NAMESPACE_NAME_LABEL}: ${value}}}\` (set automatically on every namespace), or label the ` +
+            `namespace: \`kubectl label namespace ${value} ${key}=${value}\` and include that Namespace in the input.`
           : this.help
       out.push(
         policyFinding(
@@ -117,7 +111,8 @@ const policySelectsNothing: LintRule = {
           policy,
           policy.source,
           'spec.podSelector',
-          `podSelector ${formatSelector(policy.podSelector)} selects none of the ${pods.length} pod(s) in namespace ${policy.namespace}${near.length ? ` (they carry ${near.join(', ')})` : ''}: the policy has no effect`,
+          `podSelector ${formatSelector(policy.podSelector)} selects none of the ${pods.length} pod(s) in namespace ` +
+            `${policy.namespace}${near.length ? ` (they carry ${near.join(', ')})` : ''}: the policy has no effect`,
         ),
       )
     }
@@ -157,7 +152,12 @@ const peerSelectsNothing: LintRule = {
       if (andLooksLikeOr(ctx, policy, peer)) continue
       const what = peer.podSelector ? `podSelector ${formatSelector(peer.podSelector)}` : 'namespaceSelector'
       const where = peer.namespaceSelector ? `namespaces ${namespaces.join(', ')}` : `namespace ${policy.namespace}`
-      const near = peer.podSelector ? nearbyLabels(namespaces.flatMap((n) => ctx.podsIn(n)), peer.podSelector) : []
+      const near = peer.podSelector
+        ? nearbyLabels(
+            namespaces.flatMap((n) => ctx.podsIn(n)),
+            peer.podSelector,
+          )
+        : []
       out.push(
         policyFinding(
           this,
@@ -189,7 +189,9 @@ const peerAndLooksLikeOr: LintRule = {
           at.policy,
           peer.source,
           at.field,
-          `this peer means pods matching ${formatSelector(peer.podSelector!)} IN namespaces matching ${formatSelector(peer.namespaceSelector!)}; no pod is both, but ${describePods(local, ctx)} in the policy's own namespace match the podSelector: did you mean two peers (OR)?`,
+          `this peer means pods matching ${formatSelector(peer.podSelector!)} IN namespaces matching ` +
+            `${formatSelector(peer.namespaceSelector!)}; no pod is both, but ${describePods(local, ctx)} in the policy's own namespace match ` +
+            `the podSelector: did you mean two peers (OR)?`,
         ),
       )
     }
@@ -201,7 +203,9 @@ const peersLookLikeAnd: LintRule = {
   id: 'peers-look-like-and',
   severity: 'warning',
   title: 'Separate namespaceSelector and podSelector peers that look like an intended AND',
-  help: 'If you meant "pods with these labels in those namespaces", put podSelector and namespaceSelector in ONE list item (delete the `-` before the second). As two items they allow every pod of those namespaces OR those pods of the policy\'s own namespace.',
+  help:
+    'If you meant "pods with these labels in those namespaces", put podSelector and namespaceSelector in ONE list item (delete the `-` ' +
+    "before the second). As two items they allow every pod of those namespaces OR those pods of the policy's own namespace.",
   check(ctx) {
     const out: LintFinding[] = []
     for (const policy of ctx.state.policies) {
@@ -222,7 +226,8 @@ const peersLookLikeAnd: LintRule = {
             policy,
             peer.source,
             at.field,
-            `namespaceSelector ${formatSelector(nsOnly.namespaceSelector!)} and podSelector ${formatSelector(podSel)} are two separate peers (OR): this allows EVERY pod in those namespaces, and pods ${formatSelector(podSel)} only in ${policy.namespace}`,
+            `namespaceSelector ${formatSelector(nsOnly.namespaceSelector!)} and podSelector ${formatSelector(podSel)} are two separate peers ` +
+              `(OR): this allows EVERY pod in those namespaces, and pods ${formatSelector(podSel)} only in ${policy.namespace}`,
           ),
         )
       }

@@ -145,7 +145,8 @@ function filterRanges(filters: readonly PortFilter[], destinationPods: readonly 
     }
     for (const pod of destinationPods) {
       for (const c of pod.containerPorts) {
-        if (c.name === f.name && (f.protocol === undefined || c.protocol === f.protocol)) out.push({ protocol: c.protocol, start: c.containerPort, end: c.containerPort })
+        if (c.name === f.name && (f.protocol === undefined || c.protocol === f.protocol))
+          out.push({ protocol: c.protocol, start: c.containerPort, end: c.containerPort })
       }
     }
   }
@@ -246,7 +247,9 @@ export function listConnections(state: ClusterState, evaluator: Evaluator, optio
     }
   }
   const rangeRank = new Map<string, number>()
-  const sortedRanges = [...rangeEnds.entries()].sort(([, a], [, b]) => a.range.family - b.range.family || compareBig(a.range.start, b.range.start) || compareBig(a.range.end, b.range.end))
+  const sortedRanges = [...rangeEnds.entries()].sort(
+    ([, a], [, b]) => a.range.family - b.range.family || compareBig(a.range.start, b.range.start) || compareBig(a.range.end, b.range.end),
+  )
   sortedRanges.forEach(([key], i) => rangeRank.set(key, groupRank.size + i))
   const rank = (name: string, isRange: boolean): number => (isRange ? rangeRank.get(name)! : groupRank.get(name)!)
   // Sorted by (source rank, destination rank, position): one number each, so a typed-array sort

@@ -136,12 +136,7 @@ const cells = new WeakMap<MatrixResult, Uint8Array>()
  * decisions are kept compactly; `connections` is built on first use (renderers read cells with
  * `matrixAllowed` and never need it).
  */
-export function computeMatrix(
-  evaluator: Evaluator,
-  state: ClusterState,
-  ports: readonly PortSpec[],
-  options: MatrixOptions = {},
-): MatrixResult {
+export function computeMatrix(evaluator: Evaluator, state: ClusterState, ports: readonly PortSpec[], options: MatrixOptions = {}): MatrixResult {
   const pods = sortPods(state.pods)
   const sortedPorts = uniquePortSpecs(ports)
   const n = pods.length
@@ -168,9 +163,7 @@ export function computeMatrix(
           bits[done++] = CODE[outcome]
           continue
         }
-        const allowed = tables
-          ? tables[k].isAllowedIndex(original[i], original[j])
-          : evaluator.isAllowed({ from, to, port: p.port, protocol: p.protocol })
+        const allowed = tables ? tables[k].isAllowedIndex(original[i], original[j]) : evaluator.isAllowed({ from, to, port: p.port, protocol: p.protocol })
         bits[done++] = allowed ? 1 : 0
       }
     }
@@ -189,7 +182,14 @@ export function computeMatrix(
         for (let i = 0; i < n; i++) {
           for (let j = 0; j < n; j++) {
             for (const p of sortedPorts) {
-              connections[c] = { from: names[i], to: names[j], port: p.port, protocol: p.protocol, allowed: bits[c] === 1, ...(tiered ? { decision: OUTCOMES[bits[c]] } : {}) }
+              connections[c] = {
+                from: names[i],
+                to: names[j],
+                port: p.port,
+                protocol: p.protocol,
+                allowed: bits[c] === 1,
+                ...(tiered ? { decision: OUTCOMES[bits[c]] } : {}),
+              }
               c++
             }
           }

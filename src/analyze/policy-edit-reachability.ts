@@ -158,7 +158,11 @@ export function reachabilityAfterPolicyEdit(
     const ports: PortQuery[] = lists.map((cis) => ({ port: classes[cis[0]].start, protocol: classes[cis[0]].protocol }))
     const identityOfPod = new Map<string, number>()
     for (const idn of after.identities) for (const i of idn.pods) identityOfPod.set(qualifiedName(after.state.pods[i]!), idn.id)
-    const idsOf = affectedList.map((g) => [...new Set(groups[g].endpoints.flatMap((e) => (e.kind === 'pod' && identityOfPod.has(qualifiedName(e.pod)) ? [identityOfPod.get(qualifiedName(e.pod))!] : [])))])
+    const idsOf = affectedList.map((g) => [
+      ...new Set(
+        groups[g].endpoints.flatMap((e) => (e.kind === 'pod' && identityOfPod.has(qualifiedName(e.pod)) ? [identityOfPod.get(qualifiedName(e.pod))!] : [])),
+      ),
+    ])
     const words = (lists.length + 31) >>> 5
     const membersOf = (mask: Uint32Array): number[] => {
       const out: number[] = []

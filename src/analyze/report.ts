@@ -104,8 +104,20 @@ export function buildReport(state: ClusterState, engine: Engine, options: Report
     .map((p): PolicySection => {
       const selected = engine.selectedPods(p)
       const rules: RuleSection[] = [
-        ...p.ingress.map((r, i): RuleSection => ({ direction: 'ingress', index: i, line: r.source.line, peers: r.from.map((peer) => peerSection(p, peer)), ports: r.ports.map(formatPolicyPort) })),
-        ...p.egress.map((r, i): RuleSection => ({ direction: 'egress', index: i, line: r.source.line, peers: r.to.map((peer) => peerSection(p, peer)), ports: r.ports.map(formatPolicyPort) })),
+        ...p.ingress.map((r, i): RuleSection => ({
+          direction: 'ingress',
+          index: i,
+          line: r.source.line,
+          peers: r.from.map((peer) => peerSection(p, peer)),
+          ports: r.ports.map(formatPolicyPort),
+        })),
+        ...p.egress.map((r, i): RuleSection => ({
+          direction: 'egress',
+          index: i,
+          line: r.source.line,
+          peers: r.to.map((peer) => peerSection(p, peer)),
+          ports: r.ports.map(formatPolicyPort),
+        })),
       ]
       const deniesAll = [
         ...(p.policyTypes.includes('Ingress') && p.ingress.length === 0 ? ['Ingress'] : []),
@@ -132,14 +144,20 @@ export function buildReport(state: ClusterState, engine: Engine, options: Report
   let graph = connectivity
   if (connectivity.edges.length > MAX_GRAPH_EDGES && groupBy !== 'namespace') {
     graph = byNamespace
-    notes.push(`The graph shows namespaces: by ${groupBy} it would have ${connectivity.edges.length} arrows (more than ${MAX_GRAPH_EDGES}); the connections table below lists them all.`)
+    notes.push(
+      `The graph shows namespaces: by ${groupBy} it would have ${connectivity.edges.length} arrows (more than ${MAX_GRAPH_EDGES}); the ` +
+        `connections table below lists them all.`,
+    )
   }
   if (graph.edges.length > MAX_GRAPH_EDGES) {
     // Still a hairball: leave out what no policy restricts (every port allowed), then cut.
     const restricted = graph.edges.filter((e) => !e.allPorts)
     const kept = restricted.slice(0, MAX_GRAPH_EDGES)
     notes.push(
-      `${graph.edges.length - kept.length} of ${graph.edges.length} arrows are left out of the graph (${graph.edges.length - restricted.length} that allow every port${restricted.length > kept.length ? `, and ${restricted.length - kept.length} more beyond ${MAX_GRAPH_EDGES}` : ''}); the connections table lists them all.`,
+      `${graph.edges.length - kept.length} of ${graph.edges.length} arrows are left out of the graph ` +
+        `(${graph.edges.length - restricted.length} that allow every ` +
+        `port${restricted.length > kept.length ? `, and ${restricted.length - kept.length} more beyond ${MAX_GRAPH_EDGES}` : ''}); the ` +
+        `connections table lists them all.`,
     )
     graph = { ...graph, edges: kept }
   }
@@ -147,7 +165,10 @@ export function buildReport(state: ClusterState, engine: Engine, options: Report
     // Boxes without an arrow say nothing and cost Graphviz most of its time.
     const ends = new Set(graph.edges.flatMap((e) => [e.from, e.to]))
     const kept = graph.groups.filter((g) => ends.has(g.label))
-    notes.push(`${graph.groups.length - kept.length} of ${graph.groups.length} ${graph.groupBy === 'namespace' ? 'namespaces' : 'groups'} without an arrow in the graph are left out of it.`)
+    notes.push(
+      `${graph.groups.length - kept.length} of ${graph.groups.length} ${graph.groupBy === 'namespace' ? 'namespaces' : 'groups'} without an ` +
+        `arrow in the graph are left out of it.`,
+    )
     graph = { ...graph, groups: kept }
   }
   // The matrix is a grid of groups²: by namespace when there are too many groups, left out when
@@ -160,7 +181,10 @@ export function buildReport(state: ClusterState, engine: Engine, options: Report
     notes.push(`The matrix shows namespaces: by ${groupBy} it would have ${connectivity.groups.length} rows and columns (more than ${MAX_MATRIX_GROUPS}).`)
   }
   if (matrixBy === 'namespace' && groupCount('namespace') > MAX_MATRIX_GROUPS) {
-    notes.push(`The matrix is left out: even by namespace it would have ${groupCount('namespace')} rows and columns (more than ${MAX_MATRIX_GROUPS}); the connections below list every allowed connection.`)
+    notes.push(
+      `The matrix is left out: even by namespace it would have ${groupCount('namespace')} rows and columns (more than ${MAX_MATRIX_GROUPS}); ` +
+        `the connections below list every allowed connection.`,
+    )
     matrixBy = undefined
   }
   const matrix: GroupedMatrix = matrixBy ? computeGroupedMatrix(engine, state, ports, matrixBy) : { groupBy, groups: [], ports, connections: [] }

@@ -43,20 +43,26 @@ export function addInputLimitOptions(cmd: Command): Command {
 export const KUBE_VERSION_FLAGS = '--kube-version <version>'
 export const SKIP_INVALID_FLAGS = '--skip-invalid [warn]'
 export const SKIP_INVALID_DESCRIPTION =
-  'leave invalid objects out (listed on stderr) and analyse the rest, as kubectl apply -f applies the valid ones; the exit code is still 2 after the output unless given as --skip-invalid=warn'
+  'leave invalid objects out (listed on stderr) and analyse the rest, as kubectl apply -f applies the valid ones; the exit code is still 2 ' +
+  'after the output unless given as --skip-invalid=warn'
 
 /** Checks `--skip-invalid`'s value: undefined (not given), 'exit' (given: exit 2 when anything was left out) or 'warn'. */
 export function skipInvalidMode(value: boolean | string | undefined): 'exit' | 'warn' | undefined {
   if (value === undefined || value === false) return undefined
   if (value === true) return 'exit'
   if (value === 'warn') return 'warn'
-  throw new UsageError(`--skip-invalid: ${JSON.stringify(value)} is not a mode (give --skip-invalid, or --skip-invalid=warn to keep the command's own exit code)`)
+  throw new UsageError(
+    `--skip-invalid: ${JSON.stringify(value)} is not a mode (give --skip-invalid, or --skip-invalid=warn to keep the command's own exit code)`,
+  )
 }
-export const KUBE_VERSION_DESCRIPTION = `validate manifests as this Kubernetes release's API server does, e.g. 1.35 (default: $NETPOL_KUBE_VERSION, else ${formatKubeVersion(NEWEST_KUBE_VERSION)})`
+export const KUBE_VERSION_DESCRIPTION =
+  `validate manifests as this Kubernetes release's API server does, e.g. 1.35 (default: ` +
+  `$NETPOL_KUBE_VERSION, else ${formatKubeVersion(NEWEST_KUBE_VERSION)})`
 
 /** The validation rules of `--kube-version`, else of $NETPOL_KUBE_VERSION, else the newest release's. Throws UsageError on a bad value. */
 export function kubeVersionRules(flag: string | undefined, env: NodeJS.ProcessEnv): ValidationRules {
-  const [name, text] = flag !== undefined ? ['--kube-version', flag] : env.NETPOL_KUBE_VERSION ? ['$NETPOL_KUBE_VERSION', env.NETPOL_KUBE_VERSION] : [undefined, undefined]
+  const [name, text] =
+    flag !== undefined ? ['--kube-version', flag] : env.NETPOL_KUBE_VERSION ? ['$NETPOL_KUBE_VERSION', env.NETPOL_KUBE_VERSION] : [undefined, undefined]
   if (name === undefined || text === undefined) return validationRules()
   const parsed = parseKubeVersion(text)
   if (!parsed.ok) throw new UsageError(`${name}: ${parsed.error}`)
@@ -75,7 +81,8 @@ export function inputLimits(options: { readonly maxPods?: string; readonly maxFi
   let maxFileBytes = DEFAULT_MAX_FILE_BYTES
   if (options.maxFileSize !== undefined) {
     const n = parseBytes(options.maxFileSize)
-    if (n === undefined || n < 1) throw new UsageError(`--max-file-size: ${JSON.stringify(options.maxFileSize)} is not a size (bytes, or with a unit: 64Mi, 1Gi, 500k)`)
+    if (n === undefined || n < 1)
+      throw new UsageError(`--max-file-size: ${JSON.stringify(options.maxFileSize)} is not a size (bytes, or with a unit: 64Mi, 1Gi, 500k)`)
     maxFileBytes = n
   }
   return { maxPods, maxFileBytes }
@@ -83,7 +90,9 @@ export function inputLimits(options: { readonly maxPods?: string; readonly maxFi
 
 /** The `--pod-cidr` option, shared by every command that reads manifests (and the lab). */
 export const POD_CIDR_FLAGS = '--pod-cidr <cidr>'
-export const POD_CIDR_DESCRIPTION = `IPv4 network from which pods without an IP in the manifests get one, so ipBlock peers match them as in a real cluster (default ${DEFAULT_POD_CIDR}, kubeadm/flannel's pod network; "none": leave them without address)`
+export const POD_CIDR_DESCRIPTION =
+  `IPv4 network from which pods without an IP in the manifests get one, so ipBlock peers match them as in a ` +
+  `real cluster (default ${DEFAULT_POD_CIDR}, kubeadm/flannel's pod network; "none": leave them without address)`
 
 /** Checks a --pod-cidr value; undefined for `none`. Throws UsageError on a bad value. */
 export function checkPodCidr(value: string | undefined): string | undefined {
@@ -123,7 +132,10 @@ export async function loadInput(paths: readonly string[], io: CliIO, options: Lo
   if (result.invalid) {
     for (const d of result.invalid) io.stderr(`${relativeTo(formatDiagnostic(d), printable(io.cwd))}\n`)
     const objects = new Set(result.invalid.map((d) => `${d.file}:${d.object ?? d.line}`)).size
-    io.stderr(`warning: --skip-invalid: left out ${objects === 1 ? 'one invalid object or document' : `${objects} invalid objects or documents`} (above); the analysis covers the rest\n`)
+    io.stderr(
+      `warning: --skip-invalid: left out ` +
+        `${objects === 1 ? 'one invalid object or document' : `${objects} invalid objects or documents`} (above); the analysis covers the rest\n`,
+    )
   }
   if (options.verbose) {
     for (const s of result.skipped) {

@@ -32,7 +32,19 @@ export interface CliContext {
 /** Each command lives in its own file under commands/ and exports one of these. */
 export type RegisterCommand = (program: Command, ctx: CliContext) => void
 
-const commands: RegisterCommand[] = [registerMatrix, registerList, registerExplain, registerCheck, registerConvert, agentCommand, registerLint, registerDiff, registerTest, registerReport, registerLab]
+const commands: RegisterCommand[] = [
+  registerMatrix,
+  registerList,
+  registerExplain,
+  registerCheck,
+  registerConvert,
+  agentCommand,
+  registerLint,
+  registerDiff,
+  registerTest,
+  registerReport,
+  registerLab,
+]
 
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command('netpol')
@@ -111,7 +123,14 @@ function reportError(err: unknown, io: CliIO): number {
   const message = err instanceof Error ? err.message : String(err)
   io.stderr(`internal error: ${printable(message)}\n`)
   // The stack's first lines repeat the message (already printed, escaped): only the frames, each escaped.
-  if (io.env.NETPOL_DEBUG && err instanceof Error && err.stack) io.stderr(`${err.stack.split('\n').filter((l) => /^\s+at /.test(l)).map(printable).join('\n')}\n`)
+  if (io.env.NETPOL_DEBUG && err instanceof Error && err.stack)
+    io.stderr(
+      `${err.stack
+        .split('\n')
+        .filter((l) => /^\s+at /.test(l))
+        .map(printable)
+        .join('\n')}\n`,
+    )
   else io.stderr('(set NETPOL_DEBUG=1 for a stack trace, and please report this as a bug)\n')
   return EXIT_INTERNAL
 }

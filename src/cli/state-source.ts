@@ -9,7 +9,17 @@ import { formatDiagnostic } from '../model/diagnostic.js'
 import { printable } from '../model/printable.js'
 import { EnvironmentError, UsageError } from '../model/errors.js'
 import type { CliIO } from './io.js'
-import { addInputLimitOptions, applyPodCidr, checkPodCidr, inputLimits, kubeVersionRules, loadInput, skipInvalidMode, POD_CIDR_DESCRIPTION, POD_CIDR_FLAGS } from './load-input.js'
+import {
+  addInputLimitOptions,
+  applyPodCidr,
+  checkPodCidr,
+  inputLimits,
+  kubeVersionRules,
+  loadInput,
+  skipInvalidMode,
+  POD_CIDR_DESCRIPTION,
+  POD_CIDR_FLAGS,
+} from './load-input.js'
 
 export interface StateSourceFlags {
   /** With PATHs: the namespace of objects without one. Live: the namespace to read. */
@@ -74,7 +84,8 @@ the context's), -A all of them.
 export async function loadStateSource(paths: readonly string[], flags: StateSourceFlags, io: CliIO, ctx?: { invalidInput?: boolean }): Promise<LoadResult> {
   if (paths.length > 0) {
     const live = [flags.kubeconfig && '--kubeconfig', flags.context && '--context', flags.allNamespaces && '--all-namespaces'].filter(Boolean)
-    if (live.length > 0) throw new UsageError(`${live.join(', ')} read${live.length === 1 ? 's' : ''} a live cluster: give either PATHs or ${live.join(', ')}, not both`)
+    if (live.length > 0)
+      throw new UsageError(`${live.join(', ')} read${live.length === 1 ? 's' : ''} a live cluster: give either PATHs or ${live.join(', ')}, not both`)
     const result = await loadInput(paths, io, {
       namespace: flags.namespace,
       verbose: flags.verbose,
@@ -110,7 +121,10 @@ export async function loadStateSource(paths: readonly string[], flags: StateSour
     for (const w of result.warnings) io.stderr(`${formatDiagnostic(w)}\n`)
     if (flags.verbose) {
       const s = result.state
-      io.stderr(`read ${s.namespaces.length} namespaces, ${s.pods.length} pods, ${s.policies.length} policies from ${printable(result.server)}${result.namespace ? ` (namespace ${printable(result.namespace)})` : ''}\n`)
+      io.stderr(
+        `read ${s.namespaces.length} namespaces, ${s.pods.length} pods, ${s.policies.length} policies from ` +
+          `${printable(result.server)}${result.namespace ? ` (namespace ${printable(result.namespace)})` : ''}\n`,
+      )
     }
     // Live pods carry their real IPs; a Pending pod without one is given an assumed address only on request.
     return flags.podCidr === undefined ? result : { ...result, state: applyPodCidr(result.state, flags.podCidr) }

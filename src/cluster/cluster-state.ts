@@ -48,7 +48,10 @@ export function assembleClusterState(parts: readonly ManifestObjects[]): Assembl
   const objects = new Set<string>()
   for (const part of parts) for (const id of part.identities) if (id.namespace !== undefined) objects.add(`${id.namespace}/${id.kind}/${id.name}`)
   // Over all parts at once: a dump's Deployments and Pods may come in different files.
-  for (const pod of settleWorkloadPods(parts.flatMap((p) => p.pods), objects)) {
+  for (const pod of settleWorkloadPods(
+    parts.flatMap((p) => p.pods),
+    objects,
+  )) {
     const key = `${pod.namespace}/${pod.name}`
     const other = podByName.get(key)
     if (!other) {
@@ -58,7 +61,8 @@ export function assembleClusterState(parts: readonly ManifestObjects[]): Assembl
     }
     const sameObject = other.template?.kind === pod.template?.kind && other.template?.name === pod.template?.name
     if (sameObject) continue
-    const what = (p: Pod): string => (p.template ? `the pod made from ${describe({ kind: p.template.kind, namespace: p.namespace, name: p.template.name })}` : 'a Pod')
+    const what = (p: Pod): string =>
+      p.template ? `the pod made from ${describe({ kind: p.template.kind, namespace: p.namespace, name: p.template.name })}` : 'a Pod'
     errors.push({
       severity: 'error',
       file: pod.source.file,
@@ -82,5 +86,14 @@ export function assembleClusterState(parts: readonly ManifestObjects[]): Assembl
   }
   const sortedNamespaces = [...namespaces.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
 
-  return { state: { namespaces: sortedNamespaces, pods, policies, ...(clusterNetworkPolicies.length > 0 ? { clusterNetworkPolicies } : {}), ...(nodes.length > 0 ? { nodes } : {}) }, errors }
+  return {
+    state: {
+      namespaces: sortedNamespaces,
+      pods,
+      policies,
+      ...(clusterNetworkPolicies.length > 0 ? { clusterNetworkPolicies } : {}),
+      ...(nodes.length > 0 ? { nodes } : {}),
+    },
+    errors,
+  }
 }

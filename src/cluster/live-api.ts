@@ -66,7 +66,8 @@ export async function prepareApiRequest(kc: KubeConfig, path: string, query: Rea
   } catch {
     throw new ApiRequestError(`the kubeconfig's server ${JSON.stringify(cluster.server)} is not a URL`)
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ApiRequestError(`the kubeconfig's server ${JSON.stringify(cluster.server)} is not an http(s) URL`)
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new ApiRequestError(`the kubeconfig's server ${JSON.stringify(cluster.server)} is not an http(s) URL`)
   for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v)
   const opts: RequestOptions = { method: 'GET', headers: { Accept: 'application/json' } }
   try {
@@ -74,7 +75,8 @@ export async function prepareApiRequest(kc: KubeConfig, path: string, query: Rea
   } catch (err) {
     // The client refuses plain http unless insecure-skip-tls-verify is set; kubectl does not
     // (e.g. `kubectl proxy` on http://127.0.0.1:8001). Credentials are already in opts.headers.
-    if (url.protocol !== 'http:') throw new ApiRequestError(`cannot use the kubeconfig's credentials: ${(err as Error).message}`, undefined, undefined, { cause: err })
+    if (url.protocol !== 'http:')
+      throw new ApiRequestError(`cannot use the kubeconfig's credentials: ${(err as Error).message}`, undefined, undefined, { cause: err })
     opts.agent = undefined
   }
   const headers: Record<string, string> = { Accept: 'application/json' }
@@ -175,13 +177,15 @@ export async function apiListAll(kc: KubeConfig, path: string, pageSize = 500): 
     const p = typeof page === 'object' && page !== null ? (page as { metadata?: unknown; items?: unknown }) : undefined
     if (!p || !Array.isArray(p.items)) throw new ApiRequestError(`GET ${path}: the answer is not a list`)
     const meta = typeof p.metadata === 'object' && p.metadata !== null ? (p.metadata as { resourceVersion?: unknown; continue?: unknown }) : {}
-    if (meta.resourceVersion !== undefined && typeof meta.resourceVersion !== 'string') throw new ApiRequestError(`GET ${path}: the list's metadata.resourceVersion is not a string`)
+    if (meta.resourceVersion !== undefined && typeof meta.resourceVersion !== 'string')
+      throw new ApiRequestError(`GET ${path}: the list's metadata.resourceVersion is not a string`)
     if (meta.continue !== undefined && typeof meta.continue !== 'string') throw new ApiRequestError(`GET ${path}: the list's metadata.continue is not a string`)
     if (!cont) resourceVersion = meta.resourceVersion ?? ''
     // One push per item: spreading a long array into push() overflows the stack.
     for (const item of p.items as RawObject[]) items.push(item)
     cont = meta.continue || undefined
-    if (cont !== undefined && (++pages >= MAX_LIST_PAGES || cont.length > 4096)) throw new ApiRequestError(`GET ${path}: the server keeps answering with more pages (${pages}); giving up`)
+    if (cont !== undefined && (++pages >= MAX_LIST_PAGES || cont.length > 4096))
+      throw new ApiRequestError(`GET ${path}: the server keeps answering with more pages (${pages}); giving up`)
   } while (cont)
   return { metadata: { resourceVersion }, items }
 }

@@ -31,7 +31,9 @@ export function loadKubeConfig(options: KubeConfigOptions): KubeConfig {
   const kc = new KubeConfig()
   if (options.inCluster) {
     if (!env.KUBERNETES_SERVICE_HOST || !env.KUBERNETES_SERVICE_PORT) {
-      throw new KubeConfigError('not running inside a cluster (KUBERNETES_SERVICE_HOST/PORT are not set): pass --kubeconfig (and --context) to use a kubeconfig file')
+      throw new KubeConfigError(
+        'not running inside a cluster (KUBERNETES_SERVICE_HOST/PORT are not set): pass --kubeconfig (and --context) to use a kubeconfig file',
+      )
     }
     // The client builds the server URL from these as they are: check them like any input.
     const host = env.KUBERNETES_SERVICE_HOST
@@ -105,10 +107,19 @@ function checkKubeConfigFile(file: string): void {
   }
   if (s.isFIFO()) return
   if (!s.isFile()) {
-    const what = s.isDirectory() ? 'a directory' : s.isCharacterDevice() ? 'a character device' : s.isBlockDevice() ? 'a block device' : s.isSocket() ? 'a socket' : 'not a regular file'
+    const what = s.isDirectory()
+      ? 'a directory'
+      : s.isCharacterDevice()
+        ? 'a character device'
+        : s.isBlockDevice()
+          ? 'a block device'
+          : s.isSocket()
+            ? 'a socket'
+            : 'not a regular file'
     throw new KubeConfigError(`cannot read kubeconfig ${file}: ${what}; a kubeconfig is a regular file`)
   }
-  if (s.size > DEFAULT_MAX_FILE_BYTES) throw new KubeConfigError(`cannot read kubeconfig ${file}: larger than ${formatBytes(DEFAULT_MAX_FILE_BYTES)}; no kubeconfig comes near it`)
+  if (s.size > DEFAULT_MAX_FILE_BYTES)
+    throw new KubeConfigError(`cannot read kubeconfig ${file}: larger than ${formatBytes(DEFAULT_MAX_FILE_BYTES)}; no kubeconfig comes near it`)
 }
 
 /** The namespace of the current context (kubectl's default for commands without -n), else "default". */

@@ -17,15 +17,7 @@ import { isPlainMap, ObjectReader, type PlainMap } from '../model/object-reader.
 import { STORED_OBJECT_RULES } from '../model/kube-version.js'
 import type { ManifestDocument } from '../model/yaml-documents.js'
 import { readLabelSelector } from '../model/labels.js'
-import {
-  NAMESPACE_NAME_LABEL,
-  type Namespace,
-  type NetworkPolicy,
-  type Node,
-  type Pod,
-  type PolicyType,
-  type SourceRef,
-} from '../model/types.js'
+import { NAMESPACE_NAME_LABEL, type Namespace, type NetworkPolicy, type Node, type Pod, type PolicyType, type SourceRef } from '../model/types.js'
 import type { RawObject } from './live-api.js'
 import { readControllerRef, workloadOfController } from './workload-owner.js'
 
@@ -33,8 +25,7 @@ import { readControllerRef, workloadOfController } from './workload-owner.js'
 export const LIVE_FILE = 'api'
 
 export type Converted<T> =
-  | { readonly ok: true; readonly value: T; readonly warnings: readonly Diagnostic[] }
-  | { readonly ok: false; readonly diagnostics: readonly Diagnostic[] }
+  { readonly ok: true; readonly value: T; readonly warnings: readonly Diagnostic[] } | { readonly ok: false; readonly diagnostics: readonly Diagnostic[] }
 
 const SOURCE: SourceRef = { file: LIVE_FILE, line: 0 }
 
@@ -225,4 +216,3 @@ export function salvagePod(raw: RawObject, localNode?: string): Pod | undefined 
     source: SOURCE,
   }
 }
-

@@ -70,7 +70,13 @@ export async function loadLiveCluster(options: LiveSourceOptions): Promise<LiveL
             // Reading one namespace's objects does not need permission to read the Namespace itself;
             // without it, its labels are unknown (only kubernetes.io/metadata.name is certain).
             if (err instanceof ApiRequestError && err.statusCode === 403) {
-              warnings.push({ severity: 'warning', file: LIVE_FILE, line: 0, object: `Namespace "${scope}"`, message: 'cannot read the namespace (forbidden): its labels other than kubernetes.io/metadata.name are unknown' })
+              warnings.push({
+                severity: 'warning',
+                file: LIVE_FILE,
+                line: 0,
+                object: `Namespace "${scope}"`,
+                message: 'cannot read the namespace (forbidden): its labels other than kubernetes.io/metadata.name are unknown',
+              })
               return undefined
             }
             if (err instanceof ApiRequestError && err.statusCode === 404) throw new ApiRequestError(`namespaces "${scope}" not found`, 404)
@@ -90,19 +96,28 @@ export async function loadLiveCluster(options: LiveSourceOptions): Promise<LiveL
           severity: 'warning',
           file: LIVE_FILE,
           line: 0,
-          message: `only namespace "${scope}" was read, but some of its policies have namespaceSelectors: pods of other namespaces are not part of this analysis (use -A/--all-namespaces)`,
+          message:
+            `only namespace "${scope}" was read, but some of its policies have namespaceSelectors: pods of other namespaces are not part ` +
+            `of this analysis (use -A/--all-namespaces)`,
         })
       }
     }
   } catch (err) {
-    if (err instanceof ApiRequestError) throw new ApiRequestError(`reading the cluster at ${server}: ${explain(err, scope)}`, err.statusCode, err.reason, { cause: err })
+    if (err instanceof ApiRequestError)
+      throw new ApiRequestError(`reading the cluster at ${server}: ${explain(err, scope)}`, err.statusCode, err.reason, { cause: err })
     throw err
   }
   // Deeper than any manifest may be: refused before anything walks it recursively.
   const tooDeep: Diagnostic[] = []
-  for (const [kind, list] of [['Namespace', namespaces], ['Pod', pods], ['NetworkPolicy', policies], ['ClusterNetworkPolicy', clusterPolicies]] as const) {
+  for (const [kind, list] of [
+    ['Namespace', namespaces],
+    ['Pod', pods],
+    ['NetworkPolicy', policies],
+    ['ClusterNetworkPolicy', clusterPolicies],
+  ] as const) {
     for (const o of list) {
-      if (nestsDeeperThan(o, MAX_NESTING_DEPTH)) tooDeep.push({ severity: 'error', file: LIVE_FILE, line: 0, object: describeObject(kind, o), message: `nests deeper than ${MAX_NESTING_DEPTH} levels` })
+      if (nestsDeeperThan(o, MAX_NESTING_DEPTH))
+        tooDeep.push({ severity: 'error', file: LIVE_FILE, line: 0, object: describeObject(kind, o), message: `nests deeper than ${MAX_NESTING_DEPTH} levels` })
     }
   }
   if (tooDeep.length > 0) throw new InputError(tooDeep)
@@ -147,7 +162,12 @@ async function listNodes(kc: KubeConfig, page: number, warnings: Diagnostic[]): 
     items = (await apiListAll(kc, '/api/v1/nodes', page)).items
   } catch (err) {
     if (err instanceof ApiRequestError && err.statusCode === 403) {
-      warnings.push({ severity: 'warning', file: LIVE_FILE, line: 0, message: 'cannot list nodes (forbidden): the nodes peers of ClusterNetworkPolicies cannot be resolved' })
+      warnings.push({
+        severity: 'warning',
+        file: LIVE_FILE,
+        line: 0,
+        message: 'cannot list nodes (forbidden): the nodes peers of ClusterNetworkPolicies cannot be resolved',
+      })
       return undefined
     }
     if (!(err instanceof ApiRequestError)) throw err
@@ -157,7 +177,13 @@ async function listNodes(kc: KubeConfig, page: number, warnings: Diagnostic[]): 
   const invalid: Diagnostic[] = []
   for (const raw of items) {
     if (nestsDeeperThan(raw, MAX_NESTING_DEPTH)) {
-      invalid.push({ severity: 'error', file: LIVE_FILE, line: 0, object: describeObject('Node', raw), message: `nests deeper than ${MAX_NESTING_DEPTH} levels` })
+      invalid.push({
+        severity: 'error',
+        file: LIVE_FILE,
+        line: 0,
+        object: describeObject('Node', raw),
+        message: `nests deeper than ${MAX_NESTING_DEPTH} levels`,
+      })
       continue
     }
     const c = convertNode(raw)
@@ -179,7 +205,12 @@ async function listClusterNetworkPolicies(kc: KubeConfig, page: number, warnings
     return (await apiListAll(kc, CNP_PATH, page)).items
   } catch (err) {
     if (err instanceof ApiRequestError && err.statusCode === 404) {
-      warnings.push({ severity: 'warning', file: LIVE_FILE, line: 0, message: 'the cluster does not serve ClusterNetworkPolicy (policy.networking.k8s.io/v1alpha2; its CRD is not installed): NetworkPolicies only' })
+      warnings.push({
+        severity: 'warning',
+        file: LIVE_FILE,
+        line: 0,
+        message: 'the cluster does not serve ClusterNetworkPolicy (policy.networking.k8s.io/v1alpha2; its CRD is not installed): NetworkPolicies only',
+      })
       return []
     }
     if (err instanceof ApiRequestError && err.statusCode === 403) {
@@ -187,7 +218,9 @@ async function listClusterNetworkPolicies(kc: KubeConfig, page: number, warnings
         severity: 'warning',
         file: LIVE_FILE,
         line: 0,
-        message: 'cannot list clusternetworkpolicies.policy.networking.k8s.io (forbidden): the Admin and Baseline tiers are not part of this analysis, so traffic they deny or allow may be shown otherwise',
+        message:
+          'cannot list clusternetworkpolicies.policy.networking.k8s.io (forbidden): the Admin and Baseline tiers are not part of this analysis, ' +
+          'so traffic they deny or allow may be shown otherwise',
       })
       return []
     }
@@ -216,7 +249,9 @@ async function warnAboutV1alpha1(kc: KubeConfig, warnings: Diagnostic[]): Promis
         severity: 'warning',
         file: LIVE_FILE,
         line: 0,
-        message: `the cluster holds ${count} ${kind} (policy.networking.k8s.io/v1alpha1, deprecated): netpol does not analyse them; \`kubectl get ${plural} -o yaml | netpol convert -\` prints the equivalent ClusterNetworkPolicies`,
+        message:
+          `the cluster holds ${count} ${kind} (policy.networking.k8s.io/v1alpha1, deprecated): netpol does not analyse them; \`kubectl ` +
+          `get ${plural} -o yaml | netpol convert -\` prints the equivalent ClusterNetworkPolicies`,
       })
     }
   }

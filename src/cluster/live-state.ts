@@ -68,17 +68,32 @@ export class LiveStateBuilder {
           if (result.value !== undefined) accept(result.value as T)
           warnings.push(...result.warnings)
         } else {
-          invalid.push({ kind, object: describeObject(kind, raw), resourceVersion: String(raw.metadata?.resourceVersion ?? ''), diagnostics: result.diagnostics })
+          invalid.push({
+            kind,
+            object: describeObject(kind, raw),
+            resourceVersion: String(raw.metadata?.resourceVersion ?? ''),
+            diagnostics: result.diagnostics,
+          })
           onInvalid?.(raw)
         }
       }
     }
     each<Namespace>('Namespace', namespaces, (n) => nsList.push(n))
-    each<Pod>('Pod', pods, (p) => podList.push(p), (raw) => {
-      const pod = salvagePod(raw, this.options.nodeName)
-      if (pod) podList.push(pod)
-    })
-    each<NetworkPolicy>('NetworkPolicy', policies, (p) => policyList.push(p), (raw) => policyList.push(failClosedPolicy(raw)))
+    each<Pod>(
+      'Pod',
+      pods,
+      (p) => podList.push(p),
+      (raw) => {
+        const pod = salvagePod(raw, this.options.nodeName)
+        if (pod) podList.push(pod)
+      },
+    )
+    each<NetworkPolicy>(
+      'NetworkPolicy',
+      policies,
+      (p) => policyList.push(p),
+      (raw) => policyList.push(failClosedPolicy(raw)),
+    )
 
     // Drop cache entries of objects that are gone.
     for (const [k, e] of this.cache) if (e.seen !== this.round) this.cache.delete(k)

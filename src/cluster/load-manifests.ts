@@ -17,7 +17,15 @@ import type { ValidationRules } from '../model/kube-version.js'
 import { NAMESPACE_NAME_LABEL, type ClusterState } from '../model/types.js'
 import { readManifestDocuments } from '../model/yaml-documents.js'
 import { assembleClusterState } from './cluster-state.js'
-import { collectManifestObjects, emptyManifestObjects, podBudget, type ManifestObjects, type PodBudget, type SkippedObject, type V1alpha1Object } from './manifest-objects.js'
+import {
+  collectManifestObjects,
+  emptyManifestObjects,
+  podBudget,
+  type ManifestObjects,
+  type PodBudget,
+  type SkippedObject,
+  type V1alpha1Object,
+} from './manifest-objects.js'
 
 export type { SkippedObject, V1alpha1Object } from './manifest-objects.js'
 
@@ -59,7 +67,12 @@ function collectText(text: string, file: string, options: LoadOptions, budget: P
   ;(options.skipInvalid ? objects.invalid : objects.errors).push(...errors)
   collectManifestObjects(
     documents,
-    { ...(options.namespace !== undefined ? { namespace: options.namespace } : {}), ...(options.rules ? { rules: options.rules } : {}), ...(options.skipInvalid ? { skipInvalid: true } : {}), podBudget: budget },
+    {
+      ...(options.namespace !== undefined ? { namespace: options.namespace } : {}),
+      ...(options.rules ? { rules: options.rules } : {}),
+      ...(options.skipInvalid ? { skipInvalid: true } : {}),
+      podBudget: budget,
+    },
     objects,
   )
   return { objects, documents: documents.length + errors.length }
@@ -94,7 +107,7 @@ function finish(parts: readonly ManifestObjects[], extraErrors: readonly Diagnos
 function sortDiagnostics(ds: readonly Diagnostic[]): Diagnostic[] {
   const fileOrder = new Map<string, number>()
   for (const d of ds) if (!fileOrder.has(d.file)) fileOrder.set(d.file, fileOrder.size)
-  return [...ds].sort((a, b) => (fileOrder.get(a.file)! - fileOrder.get(b.file)!) || a.line - b.line)
+  return [...ds].sort((a, b) => fileOrder.get(a.file)! - fileOrder.get(b.file)! || a.line - b.line)
 }
 
 /** Pure: one manifest text (multi-document YAML or JSON). `file` names it in messages (default `-`). */
@@ -213,12 +226,17 @@ async function readStdin(stream: NodeJS.ReadableStream, max: number): Promise<st
  * reading some has effects), at most `max` bytes.
  */
 async function readManifestFile(file: string, max: number, inDirectory = false): Promise<string | Diagnostic> {
-  const refuse = (s: Stats): Diagnostic => inputError(file, `error: cannot read ${JSON.stringify(file)}: ${fileType(s)}; netpol reads regular files, pipes and stdin (-)`)
+  const refuse = (s: Stats): Diagnostic =>
+    inputError(file, `error: cannot read ${JSON.stringify(file)}: ${fileType(s)}; netpol reads regular files, pipes and stdin (-)`)
   try {
     const before = statSync(file)
     // A pipe named as a PATH is the user's (`<(kubectl get ...)`); one found in a directory is
     // not, and opening it would wait for a writer forever.
-    if (before.isFIFO() && inDirectory) return inputError(file, `error: cannot read ${JSON.stringify(file)}: a named pipe inside a directory; netpol reads a pipe only when it is named as a PATH`)
+    if (before.isFIFO() && inDirectory)
+      return inputError(
+        file,
+        `error: cannot read ${JSON.stringify(file)}: a named pipe inside a directory; netpol reads a pipe only when it is named as a PATH`,
+      )
     if (before.isFIFO()) return await readPipe(file, max, refuse)
     if (!before.isFile()) return refuse(before)
     // Regular files are read synchronously: for hundreds of small files that is several times
@@ -249,7 +267,14 @@ export async function readInputFile(path: string, name: string, maxFileBytes = D
     s = statSync(path)
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code
-    throw new InputError([inputError(name, code === 'ENOENT' || code === 'ENOTDIR' ? `error: the path ${JSON.stringify(name)} does not exist` : `error: cannot read ${JSON.stringify(name)}: ${reason(err)}`)])
+    throw new InputError([
+      inputError(
+        name,
+        code === 'ENOENT' || code === 'ENOTDIR'
+          ? `error: the path ${JSON.stringify(name)} does not exist`
+          : `error: cannot read ${JSON.stringify(name)}: ${reason(err)}`,
+      ),
+    ])
   }
   if (s.isDirectory()) throw new InputError([inputError(name, `error: cannot read ${JSON.stringify(name)}: is a directory; give one file`)])
   const text = await readManifestFile(path, maxFileBytes)
@@ -366,7 +391,14 @@ export async function loadManifests(paths: readonly string[], options: LoadOptio
       s = await stat(path)
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code
-      errors.push(inputError(path, code === 'ENOENT' || code === 'ENOTDIR' ? `error: the path ${JSON.stringify(path)} does not exist` : `error: cannot read ${JSON.stringify(path)}: ${reason(err)}`))
+      errors.push(
+        inputError(
+          path,
+          code === 'ENOENT' || code === 'ENOTDIR'
+            ? `error: the path ${JSON.stringify(path)} does not exist`
+            : `error: cannot read ${JSON.stringify(path)}: ${reason(err)}`,
+        ),
+      )
       continue
     }
     const errorsBefore = errors.length
@@ -391,8 +423,16 @@ export async function loadManifests(paths: readonly string[], options: LoadOptio
     }
     if (documents > 0 || unreadable) continue
     if (!s.isDirectory()) errors.push(inputError(path, `error: no objects read from ${JSON.stringify(path)}: the file is empty or holds only comments`))
-    else if (files.length === 0) errors.push(inputError(path, `error: no objects read from directory ${JSON.stringify(path)}: it has no .yaml, .yml or .json files`))
-    else errors.push(inputError(path, `error: no objects read from directory ${JSON.stringify(path)}: its ${files.length === 1 ? 'one manifest file is' : `${files.length} manifest files are`} empty`))
+    else if (files.length === 0)
+      errors.push(inputError(path, `error: no objects read from directory ${JSON.stringify(path)}: it has no .yaml, .yml or .json files`))
+    else
+      errors.push(
+        inputError(
+          path,
+          `error: no objects read from directory ${JSON.stringify(path)}: its ` +
+            `${files.length === 1 ? 'one manifest file is' : `${files.length} manifest files are`} empty`,
+        ),
+      )
   }
   return finish(parts, errors)
 }

@@ -91,7 +91,20 @@ export function podBudget(limit: number): PodBudget {
 }
 
 export function emptyManifestObjects(): ManifestObjects {
-  return { namespaces: [], pods: [], policies: [], clusterNetworkPolicies: [], nodes: [], v1alpha1: [], identities: [], referencedNamespaces: new Map(), skipped: [], errors: [], warnings: [], invalid: [] }
+  return {
+    namespaces: [],
+    pods: [],
+    policies: [],
+    clusterNetworkPolicies: [],
+    nodes: [],
+    v1alpha1: [],
+    identities: [],
+    referencedNamespaces: new Map(),
+    skipped: [],
+    errors: [],
+    warnings: [],
+    invalid: [],
+  }
 }
 
 /** The API groups/versions netpol reads each kind from. */
@@ -162,7 +175,11 @@ function collectValue(doc: ManifestDocument, value: unknown, base: FieldPath, op
     const meta = isPlainMap(value.metadata) ? value.metadata : {}
     if (kind === 'NetworkPolicy') {
       // Silently dropping something called NetworkPolicy would hide isolation the user expects.
-      r.warn(['apiVersion'], `NetworkPolicy of apiVersion ${JSON.stringify(apiVersion)} is not read: netpol models networking.k8s.io/v1 (and the same schema as extensions/v1beta1) only`)
+      r.warn(
+        ['apiVersion'],
+        `NetworkPolicy of apiVersion ${JSON.stringify(apiVersion)} is not read: netpol models networking.k8s.io/v1 (and the same schema as ` +
+          `extensions/v1beta1) only`,
+      )
       out.warnings.push(...r.warnings)
     } else if (kind === CNP_KIND) {
       r.warn(['apiVersion'], `${CNP_KIND} of apiVersion ${JSON.stringify(apiVersion)} is not read: netpol models ${CNP_API_VERSION} only`)
@@ -173,7 +190,11 @@ function collectValue(doc: ManifestDocument, value: unknown, base: FieldPath, op
   }
   if (kind === 'NetworkPolicy' && apiVersion === 'extensions/v1beta1') {
     // The API server's deprecation warning, in its words; the object is read as networking.k8s.io/v1.
-    r.warn(['apiVersion'], 'extensions/v1beta1 NetworkPolicy is deprecated in v1.9+, unavailable in v1.16+; use networking.k8s.io/v1 NetworkPolicy (read here as networking.k8s.io/v1: same fields, same meaning)')
+    r.warn(
+      ['apiVersion'],
+      'extensions/v1beta1 NetworkPolicy is deprecated in v1.9+, unavailable in v1.16+; use networking.k8s.io/v1 NetworkPolicy (read here as ' +
+        'networking.k8s.io/v1: same fields, same meaning)',
+    )
   }
   const before = options.skipInvalid ? sizes(out) : undefined
   collectObject(r, value, kind, options, out)
@@ -239,7 +260,8 @@ function collectObject(r: ObjectReader, obj: PlainMap, kind: string, options: Co
   if (meta.namespace !== undefined && options.namespace !== undefined && meta.namespace !== options.namespace) {
     r.error(
       ['metadata', 'namespace'],
-      `the namespace from the provided object ${JSON.stringify(meta.namespace)} does not match the namespace ${JSON.stringify(options.namespace)}. You must pass '--namespace=${meta.namespace}' to perform this operation.`,
+      `the namespace from the provided object ${JSON.stringify(meta.namespace)} does not match the namespace ` +
+        `${JSON.stringify(options.namespace)}. You must pass '--namespace=${meta.namespace}' to perform this operation.`,
     )
   }
   r.identify(`${kind} ${JSON.stringify(`${namespace}/${meta.name}`)}`)
@@ -282,7 +304,9 @@ function collectV1alpha1(r: ObjectReader, obj: PlainMap, kind: V1alpha1Kind, sou
   if (meta.name) out.identities.push({ kind, name: meta.name, source })
   r.warn(
     [],
-    `deprecated: ${kind} (${V1ALPHA1_API_VERSION}) is replaced by ClusterNetworkPolicy (${CNP_API_VERSION}; tier ${kind === 'AdminNetworkPolicy' ? 'Admin' : 'Baseline'}) and its CRD no longer ships; netpol does not analyse it: \`netpol convert ${r.file === '-' ? '-' : 'FILE'}\` prints the equivalent ClusterNetworkPolicy`,
+    `deprecated: ${kind} (${V1ALPHA1_API_VERSION}) is replaced by ClusterNetworkPolicy (${CNP_API_VERSION}; tier ` +
+      `${kind === 'AdminNetworkPolicy' ? 'Admin' : 'Baseline'}) and its CRD no longer ships; netpol does not analyse it: \`netpol convert ` +
+      `${r.file === '-' ? '-' : 'FILE'}\` prints the equivalent ClusterNetworkPolicy`,
   )
   const conversion = readV1alpha1Policy(r, obj, kind, meta.name)
   if (conversion) {

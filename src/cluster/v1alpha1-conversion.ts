@@ -32,7 +32,9 @@ export function convertedPolicies(objects: readonly V1alpha1Object[], options: C
         file: o.source.file,
         line: o.source.line,
         object: `${o.kind} ${JSON.stringify(o.name)}`,
-        message: `both this and ${first.kind} ${JSON.stringify(first.name)} at ${formatSource(first.source)} would become ${CNP_KIND} ${JSON.stringify(o.name)}: rename one (metadata.name) before converting`,
+        message:
+          `both this and ${first.kind} ${JSON.stringify(first.name)} at ${formatSource(first.source)} would become ` +
+          `${CNP_KIND} ${JSON.stringify(o.name)}: rename one (metadata.name) before converting`,
       })
       continue
     }

@@ -111,7 +111,8 @@ function key(namespace: string, o: OwnerRef): string {
 export function settleWorkloadPods(pods: readonly Pod[], objects: ReadonlySet<string>): Pod[] {
   // What each workload object of the input belongs to, from the pods made from it.
   const controllerOf = new Map<string, OwnerRef>()
-  for (const p of pods) if (p.template && p.owner && key(p.namespace, p.owner) !== key(p.namespace, p.template)) controllerOf.set(key(p.namespace, p.template), p.owner)
+  for (const p of pods)
+    if (p.template && p.owner && key(p.namespace, p.owner) !== key(p.namespace, p.template)) controllerOf.set(key(p.namespace, p.template), p.owner)
   const running = new Set<string>()
   const out: Pod[] = []
   for (const p of pods) {

@@ -14,15 +14,7 @@ import { readPodSpec } from '../model/pod-spec.js'
 import type { LabelSelector, Labels, OwnerRef, Pod, SourceRef } from '../model/types.js'
 import { readControllerRef, workloadOfController } from './workload-owner.js'
 
-export const WORKLOAD_KINDS: readonly OwnerRef['kind'][] = [
-  'Deployment',
-  'StatefulSet',
-  'DaemonSet',
-  'ReplicaSet',
-  'ReplicationController',
-  'Job',
-  'CronJob',
-]
+export const WORKLOAD_KINDS: readonly OwnerRef['kind'][] = ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'ReplicationController', 'Job', 'CronJob']
 
 const REPLICATED: readonly OwnerRef['kind'][] = ['Deployment', 'StatefulSet', 'ReplicaSet', 'ReplicationController']
 

@@ -197,10 +197,15 @@ function checkPolicy(policy: NetworkPolicy): Diagnostic[] {
       }
       for (const [k, p] of rule.ports.entries()) {
         const at = `${field}.ports[${k}]`
-        if (!isProtocol(p.protocol)) problem(`${at}.protocol`, `Unsupported value: ${JSON.stringify(String(p.protocol))}: supported values: "TCP", "UDP", "SCTP"`)
+        if (!isProtocol(p.protocol))
+          problem(`${at}.protocol`, `Unsupported value: ${JSON.stringify(String(p.protocol))}: supported values: "TCP", "UDP", "SCTP"`)
         if (typeof p.port === 'string') continue
-        for (const [name, value] of [['port', p.port], ['endPort', p.endPort]] as const) {
-          if (value !== undefined && !isPortNumber(value)) problem(`${at}.${name}`, `Invalid value: ${JSON.stringify(String(value))}: must be an integer between 1 and 65535`)
+        for (const [name, value] of [
+          ['port', p.port],
+          ['endPort', p.endPort],
+        ] as const) {
+          if (value !== undefined && !isPortNumber(value))
+            problem(`${at}.${name}`, `Invalid value: ${JSON.stringify(String(value))}: must be an integer between 1 and 65535`)
         }
       }
     }
@@ -406,7 +411,10 @@ function compileRule(
     for (const family of FAMILIES) {
       const merged = mergeRanges(ranges.filter((r) => r.family === family))
       if (merged.length === 0) continue
-      peerMatches.push({ family, text: setMatch(sets, [`${ipKeyword(family)} ${addrField}`], `peer${family}`, addrType(family), true, merged.map(renderRange)) })
+      peerMatches.push({
+        family,
+        text: setMatch(sets, [`${ipKeyword(family)} ${addrField}`], `peer${family}`, addrType(family), true, merged.map(renderRange)),
+      })
     }
   }
   const portMatches: { family?: IpFamily; text: string }[] = []
@@ -473,11 +481,11 @@ function plan(state: ClusterState, options: CompileOptions): Plan {
         policyChains.set(policy, chains)
         let chain = chains[side]
         if (!chain) {
-          const rules = side === 'ingress' ? policy.ingress.map((r) => ({ peers: r.from, ports: r.ports })) : policy.egress.map((r) => ({ peers: r.to, ports: r.ports }))
+          const rules =
+            side === 'ingress' ? policy.ingress.map((r) => ({ peers: r.from, ports: r.ports })) : policy.egress.map((r) => ({ peers: r.to, ports: r.ports }))
           // Ingress: the destination is always one of this policy's pods on this node (the dispatch is by daddr).
           const usesNames = rules.some((r) => r.ports.some((pp) => typeof pp.port === 'string'))
-          const namedPorts =
-            side === 'ingress' && usesNames ? new NamedPorts(localPods.filter((p) => isolating.get(p)!.includes(policy))) : clusterNamedPorts
+          const namedPorts = side === 'ingress' && usesNames ? new NamedPorts(localPods.filter((p) => isolating.get(p)!.includes(policy))) : clusterNamedPorts
           const matches = rules.flatMap((r) => compileRule(engine, policy, side, r.peers, r.ports, namedPorts, sets))
           const readable = `${policy.namespace}_${policy.name}`
           chain = {
@@ -528,15 +536,26 @@ function render(p: Plan): string {
   // Every chain, set, map and counter name passes here once: a second declaration is refused.
   const declared = new NftDeclarations()
   const enforced = (side: Side): number => p.podChains.filter((c) => c.side === side).length
-  out.push(`# netpol ruleset for node "${printableAscii(p.nodeName)}": ${enforced('ingress')} pods isolated for ingress, ${enforced('egress')} for egress, ${p.policyChains.length} policy chains, ${p.sets.length} policy sets.`)
+  out.push(
+    `# netpol ruleset for node "${printableAscii(p.nodeName)}": ${enforced('ingress')} pods isolated for ingress, ${enforced('egress')} for ` +
+      `egress, ${p.policyChains.length} policy chains, ${p.sets.length} policy sets.`,
+  )
   out.push('# Generated; replaces the whole table in one transaction. Do not edit.')
   out.push(`add table inet ${p.table}`)
   out.push(`delete table inet ${p.table}`)
   out.push(`table inet ${p.table} {`)
 
   const counters: { name: string; comment: string; owner: () => string }[] = [
-    ...p.policyChains.map((c) => ({ name: c.counter, comment: `allowed ${c.side} by ${qualifiedName(c.policy)}`, owner: () => `${c.side} of ${describe('NetworkPolicy', c.policy)}` })),
-    ...p.podChains.map((c) => ({ name: c.counter, comment: `denied ${c.side} of ${qualifiedName(c.pod)}`, owner: () => `${c.side} of ${describe('Pod', c.pod)}` })),
+    ...p.policyChains.map((c) => ({
+      name: c.counter,
+      comment: `allowed ${c.side} by ${qualifiedName(c.policy)}`,
+      owner: () => `${c.side} of ${describe('NetworkPolicy', c.policy)}`,
+    })),
+    ...p.podChains.map((c) => ({
+      name: c.counter,
+      comment: `denied ${c.side} of ${qualifiedName(c.pod)}`,
+      owner: () => `${c.side} of ${describe('Pod', c.pod)}`,
+    })),
   ].sort(byName)
   for (const c of counters) {
     out.push(`\tcounter ${declared.declare('counter', c.name, c.owner)} {`, `\t\tcomment ${nftString(c.comment, COMMENT_MAX)}`, '\t}')
@@ -611,22 +630,34 @@ function render(p: Plan): string {
     out.push(`\tchain ${declared.declare('chain', denyChainName(side), 'the deny tail')} {`)
     for (const family of FAMILIES) {
       const ip = ipKeyword(family)
-      out.push(`\t\tct state new meta nfproto ipv${family} meta l4proto { tcp, udp, sctp } add @${denySetName(side, family)} { ${ip} saddr . ${ip} daddr . meta l4proto . th sport . th dport }`)
+      out.push(
+        `\t\tct state new meta nfproto ipv${family} meta l4proto { tcp, udp, sctp } add @${denySetName(side, family)} { ${ip} saddr . ` +
+          `${ip} daddr . meta l4proto . th sport . th dport }`,
+      )
     }
     out.push('\t\tdrop', '\t}')
   }
 
   for (const chain of [...p.podChains].sort(byName)) {
     const who = qualifiedName(chain.pod)
-    out.push(`\tchain ${declared.declare('chain', chain.name, () => `${chain.side} of ${describe('Pod', chain.pod)}`)} {`, `\t\tcomment ${nftString(`${chain.side} of ${who}`, COMMENT_MAX)}`)
+    out.push(
+      `\tchain ${declared.declare('chain', chain.name, () => `${chain.side} of ${describe('Pod', chain.pod)}`)} {`,
+      `\t\tcomment ${nftString(`${chain.side} of ${who}`, COMMENT_MAX)}`,
+    )
     for (const j of chain.jumps) out.push(`\t\tjump ${j}`)
-    out.push(`\t\tct state new limit rate 10/second burst 20 packets log prefix ${nftString(`netpol deny ${chain.side} ${who}: `, LOG_PREFIX_MAX)} group ${p.logGroup}`)
+    out.push(
+      `\t\tct state new limit rate 10/second burst 20 packets log prefix ` +
+        `${nftString(`netpol deny ${chain.side} ${who}: `, LOG_PREFIX_MAX)} group ${p.logGroup}`,
+    )
     out.push(`\t\tcounter name "${chain.counter}" goto ${denyChainName(chain.side)}`, '\t}')
   }
 
   for (const chain of [...p.policyChains].sort(byName)) {
     if (chain.matches.length === 0) continue
-    out.push(`\tchain ${declared.declare('chain', chain.name, () => `${chain.side} rules of ${describe('NetworkPolicy', chain.policy)}`)} {`, `\t\tcomment ${nftString(`${chain.side} rules of ${qualifiedName(chain.policy)}`, COMMENT_MAX)}`)
+    out.push(
+      `\tchain ${declared.declare('chain', chain.name, () => `${chain.side} rules of ${describe('NetworkPolicy', chain.policy)}`)} {`,
+      `\t\tcomment ${nftString(`${chain.side} rules of ${qualifiedName(chain.policy)}`, COMMENT_MAX)}`,
+    )
     for (const m of chain.matches) out.push(`\t\t${m === '' ? '' : `${m} `}counter name "${chain.counter}" accept`)
     out.push('\t}')
   }
@@ -652,12 +683,8 @@ export function compileRuleset(state: ClusterState, options: CompileOptions): Co
 function indexPlan(p: Plan): RulesetIndex {
   return {
     tableName: p.table,
-    allowCounters: p.policyChains
-      .map((c) => ({ name: c.counter, namespace: c.policy.namespace, policy: c.policy.name, side: c.side }))
-      .sort(byName),
-    denyCounters: p.podChains
-      .map((c) => ({ name: c.counter, namespace: c.pod.namespace, pod: c.pod.name, side: c.side }))
-      .sort(byName),
+    allowCounters: p.policyChains.map((c) => ({ name: c.counter, namespace: c.policy.namespace, policy: c.policy.name, side: c.side })).sort(byName),
+    denyCounters: p.podChains.map((c) => ({ name: c.counter, namespace: c.pod.namespace, pod: c.pod.name, side: c.side })).sort(byName),
     denySets: SIDES.flatMap((side) => FAMILIES.map((family) => ({ name: denySetName(side, family), side, family }))),
   }
 }

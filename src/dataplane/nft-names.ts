@@ -100,13 +100,16 @@ export class NftDeclarations {
   declare(kind: NftObjectKind, name: string, owner: string | (() => string)): string {
     const who = (): string => (typeof owner === 'string' ? owner : owner())
     if (!isNftName(name)) {
-      throw new DuplicateNftNameError(`refusing to emit the ruleset: nft ${kind} name ${JSON.stringify(name)} (${who()}) is not [a-z0-9_] of at most ${NFT_NAME_MAX} bytes`)
+      throw new DuplicateNftNameError(
+        `refusing to emit the ruleset: nft ${kind} name ${JSON.stringify(name)} (${who()}) is not [a-z0-9_] of at most ${NFT_NAME_MAX} bytes`,
+      )
     }
     const earlier = this.owners.get(name)
     if (earlier !== undefined) {
       throw new DuplicateNftNameError(
-        `refusing to emit the ruleset: the nft name ${name} would be declared twice, as the ${earlier.kind} for ${earlier.who()} and as the ${kind} for ${who()}; ` +
-          'nft would merge the two and apply one object\'s rules to the other\'s traffic',
+        `refusing to emit the ruleset: the nft name ${name} would be declared twice, as the ${earlier.kind} for ${earlier.who()} and as the ` +
+          `${kind} for ${who()}; ` +
+          "nft would merge the two and apply one object's rules to the other's traffic",
       )
     }
     this.owners.set(name, { kind, who })

@@ -36,7 +36,10 @@ const ICMPV6_TYPES: Readonly<Record<string, number>> = {
 }
 
 export class NftParseError extends Error {
-  constructor(message: string, readonly line: number) {
+  constructor(
+    message: string,
+    readonly line: number,
+  ) {
     super(`line ${line}: ${message}`)
     this.name = 'NftParseError'
   }
@@ -566,7 +569,8 @@ function checkReferences(t: NftTable): void {
             throw new NftParseError(`datatype mismatch: ${fieldTypes.join(' . ')} vs set ${setName} ${set.types.join(' . ')}`, rule.line)
           }
           if (s.kind === 'vmap') {
-            for (const e of set.elements) if (e.verdict && !t.chains.has(e.verdict.chain)) throw new NftParseError(`chain '${e.verdict.chain}' does not exist`, rule.line)
+            for (const e of set.elements)
+              if (e.verdict && !t.chains.has(e.verdict.chain)) throw new NftParseError(`chain '${e.verdict.chain}' does not exist`, rule.line)
           }
         }
         if (s.kind === 'counter' && s.name !== undefined && !t.counters.has(s.name)) throw new NftParseError(`counter '${s.name}' does not exist`, rule.line)

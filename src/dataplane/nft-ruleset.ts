@@ -85,4 +85,3 @@ export interface NftRuleset {
   /** Keyed by `family name`. */
   readonly tables: Map<string, NftTable>
 }
-

@@ -176,7 +176,13 @@ export function runHook(ruleset: NftRuleset, hook: Hook, packet: Packet): HookRe
         }
       }
       if (!matched) continue
-      trace.push({ table: tableName, chain: frame.chain.name, rule: ruleIndex, text: rule.text, ...(next ? { verdict: next.verdict + (next.chain ? ` ${next.chain}` : '') } : {}) })
+      trace.push({
+        table: tableName,
+        chain: frame.chain.name,
+        rule: ruleIndex,
+        text: rule.text,
+        ...(next ? { verdict: next.verdict + (next.chain ? ` ${next.chain}` : '') } : {}),
+      })
       if (!next) continue
       switch (next.verdict) {
         case 'accept':

@@ -247,7 +247,11 @@ export async function applyRuleset(script: string, options: ApplyOptions = {}): 
   if (staged.code !== 0) {
     // Nothing changed. Report what nft says about the script itself, with its own line numbers.
     await nftOrThrow(['--check', '-f', '-'], 'nft -f (apply ruleset)', { ...target, input: script })
-    throw new NftError(`nft -f (stand-in table ${standIn})${where(options.netns)} failed:\n${staged.stderr.trim() || `exit code ${staged.code}`}`, staged.stderr, staged.code)
+    throw new NftError(
+      `nft -f (stand-in table ${standIn})${where(options.netns)} failed:\n${staged.stderr.trim() || `exit code ${staged.code}`}`,
+      staged.stderr,
+      staged.code,
+    )
   }
   let failure: unknown
   try {
@@ -258,7 +262,8 @@ export async function applyRuleset(script: string, options: ApplyOptions = {}): 
   // Also after a failed replacement: the old table, untouched, is in force.
   const removed = await runNft(['delete', 'table', 'inet', standIn], target)
   if (failure !== undefined) throw failure
-  if (removed.code !== 0) throw new NftError(`nft delete table ${standIn}${where(options.netns)} failed:\n${removed.stderr.trim()}`, removed.stderr, removed.code)
+  if (removed.code !== 0)
+    throw new NftError(`nft delete table ${standIn}${where(options.netns)} failed:\n${removed.stderr.trim()}`, removed.stderr, removed.code)
 }
 
 /** Step 2 of applyRuleset: the table replaced in one transaction, deny-log records carried over. */
@@ -308,7 +313,8 @@ export async function readCounters(target: NftTarget = {}): Promise<Map<string, 
 }
 
 export interface PolicyCounters {
-  /** New connections (first packets, incl. retransmissions) each policy allowed, per side. The first policy (namespace/name order) that allows a connection counts it. */
+  /** New connections (first packets, incl. retransmissions) each policy allowed, per side. The first policy (namespace/name order) that allows a connection
+   * counts it. */
   readonly allowed: readonly { namespace: string; policy: string; side: Side; packets: number }[]
   /** Packets dropped for each enforced pod, per side. */
   readonly denied: readonly { namespace: string; pod: string; side: Side; packets: number }[]

@@ -136,7 +136,10 @@ export function numberLists(index: EngineIndex, ingressOf: readonly (readonly Co
   const portKind = Int32Array.from(index.ids.identities, (idn) => {
     let kind = kindOfMap.get(idn.namedPorts)
     if (kind !== undefined) return kind
-    const key = [...idn.namedPorts].map(([k, ports]) => `${k}=${ports.join(',')}`).sort().join('|')
+    const key = [...idn.namedPorts]
+      .map(([k, ports]) => `${k}=${ports.join(',')}`)
+      .sort()
+      .join('|')
     kind = kinds.get(key)
     if (kind === undefined) kinds.set(key, (kind = kinds.size))
     kindOfMap.set(idn.namedPorts, kind)
@@ -250,7 +253,16 @@ export function computeAllPairs(index: EngineIndex, lists: ListIds, port: number
   if (tiers !== undefined) {
     const rows = Array.from(egressId, (e) => egressRows[e]!)
     const cols = Array.from(columnOf, (c) => (c < 0 ? index.all : columns[c]!))
-    const t = tierRows(index, tiers, port, protocol, rows, cols, (s) => egressId[s] !== 0, (d) => columnOf[d]! >= 0)
+    const t = tierRows(
+      index,
+      tiers,
+      port,
+      protocol,
+      rows,
+      cols,
+      (s) => egressId[s] !== 0,
+      (d) => columnOf[d]! >= 0,
+    )
     allowedRows = t.allowed
     undefinedRows = t.undefinedRows
     unknownRows = t.unknownRows
@@ -429,7 +441,14 @@ function rowsBySignature(
 }
 
 /** Rows from one blocked transpose of every destination's column: one row per identity. */
-function rowsByTranspose(size: number, egressRows: readonly Bitset[], egressId: Int32Array, columns: readonly Bitset[], columnOf: Int32Array, open: Bitset): Rows {
+function rowsByTranspose(
+  size: number,
+  egressRows: readonly Bitset[],
+  egressId: Int32Array,
+  columns: readonly Bitset[],
+  columnOf: Int32Array,
+  open: Bitset,
+): Rows {
   const colsT = transpose(
     Array.from(columnOf, (c) => (c < 0 ? undefined : columns[c])),
     size,

@@ -58,7 +58,7 @@ export function setBit(s: Bitset, i: number): void {
 
 /** Sets bits [from, to). */
 export function setRange(s: Bitset, from: number, to: number): void {
-  for (let i = from; i < to; ) {
+  for (let i = from; i < to;) {
     const w = i >>> 5
     const bit = i & 31
     const n = Math.min(32 - bit, to - i)

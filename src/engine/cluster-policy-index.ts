@@ -109,7 +109,8 @@ function compileRule(index: EngineIndex, view: ClusterRuleView, i: number): Comp
 
 export function compileClusterPolicy(index: EngineIndex, policy: ClusterNetworkPolicy): CompiledClusterPolicy {
   const s = policy.spec.subject
-  const selected = s.namespaces !== undefined ? namespacesSet(index, s.namespaces) : s.pods !== undefined ? namespacedPodSet(index, s.pods) : emptySet(index.size)
+  const selected =
+    s.namespaces !== undefined ? namespacesSet(index, s.namespaces) : s.pods !== undefined ? namespacedPodSet(index, s.pods) : emptySet(index.size)
   return {
     policy,
     ref: clusterPolicyRef(policy),
@@ -120,7 +121,12 @@ export function compileClusterPolicy(index: EngineIndex, policy: ClusterNetworkP
   }
 }
 
-function listsOf(index: EngineIndex, compiled: readonly CompiledClusterPolicy[], tier: ClusterNetworkPolicyTier, direction: PolicyType): CompiledClusterPolicy[][] {
+function listsOf(
+  index: EngineIndex,
+  compiled: readonly CompiledClusterPolicy[],
+  tier: ClusterNetworkPolicyTier,
+  direction: PolicyType,
+): CompiledClusterPolicy[][] {
   const out: CompiledClusterPolicy[][] = []
   for (let i = 0; i < index.size; i++) out.push([])
   for (const cp of compiled) {

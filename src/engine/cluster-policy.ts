@@ -63,8 +63,20 @@ export interface ClusterRuleView {
 
 export function clusterRules(policy: ClusterNetworkPolicy, direction: PolicyType): readonly ClusterRuleView[] {
   return direction === 'Ingress'
-    ? policy.spec.ingress.map((r) => ({ ...(r.name === undefined ? {} : { name: r.name }), action: r.action, peers: r.from, protocols: r.protocols, source: r.source }))
-    : policy.spec.egress.map((r) => ({ ...(r.name === undefined ? {} : { name: r.name }), action: r.action, peers: r.to, protocols: r.protocols, source: r.source }))
+    ? policy.spec.ingress.map((r) => ({
+        ...(r.name === undefined ? {} : { name: r.name }),
+        action: r.action,
+        peers: r.from,
+        protocols: r.protocols,
+        source: r.source,
+      }))
+    : policy.spec.egress.map((r) => ({
+        ...(r.name === undefined ? {} : { name: r.name }),
+        action: r.action,
+        peers: r.to,
+        protocols: r.protocols,
+        source: r.source,
+      }))
 }
 
 export function clusterPolicyRef(p: ClusterNetworkPolicy): ClusterPolicyRef {
@@ -109,7 +121,13 @@ export function clusterPolicySelectsPod(policy: ClusterNetworkPolicy, pod: Pod, 
 }
 
 /** The tier's policies that select `pod` and have rules of `direction`, in evaluation order. */
-export function tierPolicies(all: readonly ClusterNetworkPolicy[], tier: ClusterNetworkPolicyTier, pod: Pod, direction: PolicyType, nsLabels: NamespaceLabels): ClusterNetworkPolicy[] {
+export function tierPolicies(
+  all: readonly ClusterNetworkPolicy[],
+  tier: ClusterNetworkPolicyTier,
+  pod: Pod,
+  direction: PolicyType,
+  nsLabels: NamespaceLabels,
+): ClusterNetworkPolicy[] {
   return all
     .filter((p) => p.spec.tier === tier && clusterRules(p, direction).length > 0 && clusterPolicySelectsPod(p, pod, nsLabels))
     .sort(compareClusterPolicies)
@@ -135,7 +153,14 @@ export function clusterPeerMatches(peer: ClusterPeer, e: Endpoint, nsLabels: Nam
 
 /** The protocol and port range of a tcp/udp/sctp entry, or the named port. */
 export function protocolEntry(p: ClusterNetworkPolicyProtocol): { protocol: Protocol; lo: number; hi: number } | { named: string } | undefined {
-  const m = p.tcp !== undefined ? { protocol: 'TCP' as const, v: p.tcp } : p.udp !== undefined ? { protocol: 'UDP' as const, v: p.udp } : p.sctp !== undefined ? { protocol: 'SCTP' as const, v: p.sctp } : undefined
+  const m =
+    p.tcp !== undefined
+      ? { protocol: 'TCP' as const, v: p.tcp }
+      : p.udp !== undefined
+        ? { protocol: 'UDP' as const, v: p.udp }
+        : p.sctp !== undefined
+          ? { protocol: 'SCTP' as const, v: p.sctp }
+          : undefined
   if (m !== undefined) {
     const d = m.v.destinationPort
     if (d.range !== undefined) return { protocol: m.protocol, lo: d.range.start, hi: d.range.end }

@@ -345,7 +345,14 @@ function compilePort(pp: NetworkPolicyPort): CompiledPort {
   return { protocol: pp.protocol, kind: 'range', lo: pp.port, hi: pp.endPort ?? pp.port }
 }
 
-function compileRule(index: EngineIndex, policy: NetworkPolicy, i: number, peers: readonly NetworkPolicyPeer[], ports: readonly NetworkPolicyPort[], source: SourceRef): CompiledRule {
+function compileRule(
+  index: EngineIndex,
+  policy: NetworkPolicy,
+  i: number,
+  peers: readonly NetworkPolicyPeer[],
+  ports: readonly NetworkPolicyPort[],
+  source: SourceRef,
+): CompiledRule {
   const peerSets = peers.map((p) => resolvePeer(index, policy, p))
   const peerRanges = peers.map((p) => (p.ipBlock === undefined ? undefined : blockRanges(index, p.ipBlock)))
   let union: Bitset
@@ -377,4 +384,3 @@ export function compilePolicy(index: EngineIndex, policy: NetworkPolicy): Compil
 export function sortCompiled(list: CompiledPolicy[]): CompiledPolicy[] {
   return list.sort((a, b) => comparePolicies(a.policy, b.policy))
 }
-

@@ -231,13 +231,21 @@ function assemble(
     const allowedBy: RuleMatch[] = []
     const misses: RuleMiss[] = []
     const ref = cp.ref
-    if (rules.length === 0) misses.push({ policy: ref, direction, ruleIndex: -1, reason: 'no-rules', detail: noRulesDetail(direction), source: cp.policy.source })
+    if (rules.length === 0)
+      misses.push({ policy: ref, direction, ruleIndex: -1, reason: 'no-rules', detail: noRulesDetail(direction), source: cp.policy.source })
     for (const rule of rules) {
       let peerIndex: number | undefined
       if (rule.peers.length > 0) {
         const i = firstPeer(rule, other)
         if (i < 0) {
-          misses.push({ policy: ref, direction, ruleIndex: rule.index, reason: 'peer', detail: describePeerMiss(cp.policy, rule.peers, other.endpoint, index.nsLabels), source: rule.source })
+          misses.push({
+            policy: ref,
+            direction,
+            ruleIndex: rule.index,
+            reason: 'peer',
+            detail: describePeerMiss(cp.policy, rule.peers, other.endpoint, index.nsLabels),
+            source: rule.source,
+          })
           continue
         }
         peerIndex = i
@@ -284,7 +292,9 @@ function assemble(
     if (tiers === undefined) return { direction, enforced: true, isolated, policies, allowed: npAllowed }
     const admin = direction === 'Ingress' ? tiers.adminIngressOf[subjectId]! : tiers.adminEgressOf[subjectId]!
     const baseline = direction === 'Ingress' ? tiers.baselineIngressOf[subjectId]! : tiers.baselineEgressOf[subjectId]!
-    const result = sideOutcome(tier('Admin', admin, direction, other, t, dest), isolated, npAllowed, () => tier('Baseline', baseline, direction, other, t, dest))
+    const result = sideOutcome(tier('Admin', admin, direction, other, t, dest), isolated, npAllowed, () =>
+      tier('Baseline', baseline, direction, other, t, dest),
+    )
     return { direction, enforced: true, isolated, policies, allowed: result.outcome === 'allowed', tiers: result }
   }
 

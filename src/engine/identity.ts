@@ -76,7 +76,9 @@ function projectLabels(podLabels: Labels, rel: IdentityRelevance, cache: Project
   const hit = cache.labelsFor.get(podLabels)
   if (hit !== undefined) return hit
   const labels: Record<string, string> = {}
-  const keys = Object.keys(podLabels).filter((k) => rel.podLabelKeys.has(k)).sort()
+  const keys = Object.keys(podLabels)
+    .filter((k) => rel.podLabelKeys.has(k))
+    .sort()
   for (const k of keys) labels[k] = podLabels[k]!
   const out = { labels, text: shortId(cache, `l${keys.map((k) => `${k}=${labels[k]}`).join('\u0002')}`) }
   cache.labelsFor.set(podLabels, out)
@@ -97,7 +99,13 @@ function projectPorts(ports: readonly ContainerPort[], rel: IdentityRelevance, c
   }
   const text = [...namedPorts.keys()]
     .sort()
-    .map((k) => `${k}=${namedPorts.get(k)!.sort((a, b) => a - b).join(',')}`)
+    .map(
+      (k) =>
+        `${k}=${namedPorts
+          .get(k)!
+          .sort((a, b) => a - b)
+          .join(',')}`,
+    )
     .join('\u0002')
   const out = { namedPorts, text: shortId(cache, `p${text}`) }
   cache.portsFor.set(ports, out)
@@ -142,7 +150,10 @@ export function groupPods(state: ClusterState, rel: IdentityRelevance): Identity
     const lo = identities.length
     for (const d of groups.values()) {
       const id = identities.length
-      const blocks = d.classes.length === 1 ? rel.blockIndex.classBlocks(d.classes[0]!) : [...new Set(d.classes.flatMap((c) => rel.blockIndex.classBlocks(c)))].sort((a, b) => a - b)
+      const blocks =
+        d.classes.length === 1
+          ? rel.blockIndex.classBlocks(d.classes[0]!)
+          : [...new Set(d.classes.flatMap((c) => rel.blockIndex.classBlocks(c)))].sort((a, b) => a - b)
       identities.push({ id, namespace: ns, labels: d.labels, hostNetwork: d.hostNetwork, namedPorts: d.namedPorts, blocks, pods: d.pods })
       for (const p of d.pods) podIdentity[p] = id
     }

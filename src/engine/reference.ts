@@ -73,7 +73,9 @@ function evaluatePolicy(policy: NetworkPolicy, direction: PolicyType, other: End
   const allowedBy: RuleMatch[] = []
   const misses: RuleMiss[] = []
   const rules: readonly { peers: readonly NetworkPolicyPeer[]; ports: readonly NetworkPolicyPort[]; source: NetworkPolicy['source'] }[] =
-    direction === 'Ingress' ? policy.ingress.map((r) => ({ peers: r.from, ports: r.ports, source: r.source })) : policy.egress.map((r) => ({ peers: r.to, ports: r.ports, source: r.source }))
+    direction === 'Ingress'
+      ? policy.ingress.map((r) => ({ peers: r.from, ports: r.ports, source: r.source }))
+      : policy.egress.map((r) => ({ peers: r.to, ports: r.ports, source: r.source }))
   if (rules.length === 0) {
     misses.push({ policy: ref, direction, ruleIndex: -1, reason: 'no-rules', detail: noRulesDetail(direction), source: policy.source })
   }

@@ -47,7 +47,13 @@ function isZero(s: Bitset): boolean {
   return true
 }
 
-function walkTier(size: number, list: readonly CompiledClusterPolicy[], direction: PolicyType, start: Bitset, ruleSets: (r: CompiledClusterRule) => RuleSets): Walk {
+function walkTier(
+  size: number,
+  list: readonly CompiledClusterPolicy[],
+  direction: PolicyType,
+  start: Bitset,
+  ruleSets: (r: CompiledClusterRule) => RuleSets,
+): Walk {
   const undecided = copySet(start)
   const decided = { Accept: emptySet(size), Deny: emptySet(size), Pass: emptySet(size) }
   const may = { Accept: emptySet(size), Deny: emptySet(size), Pass: emptySet(size) }
@@ -183,7 +189,12 @@ export function tierRows(
         }
       }
     }
-    const rs: RuleSets = dest === 'none' ? undefined : dest === 'all' ? { certain: r.certain, maybe: r.maybeOnly } : { certain: and(r.certain, dest), maybe: and(r.maybeOnly, dest) }
+    const rs: RuleSets =
+      dest === 'none'
+        ? undefined
+        : dest === 'all'
+          ? { certain: r.certain, maybe: r.maybeOnly }
+          : { certain: and(r.certain, dest), maybe: and(r.maybeOnly, dest) }
     egressRuleSets.set(r, rs)
     return rs
   }
@@ -224,7 +235,8 @@ export function tierRows(
     const key = `${idOf(admin)},${idOf(baseline)},${iso ? idOf(npCols[d]!) : -1},${portKey}`
     let r = ingressByKey.get(key)
     if (r === undefined) {
-      const sets = (rule: CompiledClusterRule): RuleSets => (protocolsAdmit(rule, port, protocol, named) ? { certain: rule.certain, maybe: rule.maybeOnly } : undefined)
+      const sets = (rule: CompiledClusterRule): RuleSets =>
+        protocolsAdmit(rule, port, protocol, named) ? { certain: rule.certain, maybe: rule.maybeOnly } : undefined
       r = side(size, admin, baseline, iso ? npCols[d]! : undefined, 'Ingress', sets)
       ingressByKey.set(key, r)
     }
@@ -263,4 +275,3 @@ export function tierRows(
   }
   return { allowed, undefinedRows, unknownRows }
 }
-

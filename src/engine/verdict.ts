@@ -9,9 +9,7 @@ import type { NetworkPolicy, Pod, PolicyType, Protocol, SourceRef } from '../mod
 import type { ClusterNetworkPolicyRuleAction, ClusterNetworkPolicyTier } from '../model/cluster-network-policy-types.js'
 
 /** One end of a connection: a pod of the cluster, or an address outside it (or not known as a pod). */
-export type Endpoint =
-  | { readonly kind: 'pod'; readonly pod: Pod }
-  | { readonly kind: 'ip'; readonly ip: string }
+export type Endpoint = { readonly kind: 'pod'; readonly pod: Pod } | { readonly kind: 'ip'; readonly ip: string }
 
 /** A new connection attempt. `port` is the numeric destination port. */
 export interface Traffic {

@@ -33,7 +33,11 @@ function recordKey(r: DeniedConnection): string {
  * Pure: `records` with each time replaced by the kept one when there is one (within
  * TOLERANCE_MS), and the kept times updated (new records added, old ones dropped).
  */
-export function stabilizeTimes(records: readonly DeniedConnection[], kept: KeptTimes, nowMs: number): { records: DeniedConnection[]; kept: KeptTimes; changed: boolean } {
+export function stabilizeTimes(
+  records: readonly DeniedConnection[],
+  kept: KeptTimes,
+  nowMs: number,
+): { records: DeniedConnection[]; kept: KeptTimes; changed: boolean } {
   const next: KeptTimes = {}
   let changed = false
   for (const [k, t] of Object.entries(kept)) {

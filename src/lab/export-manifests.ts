@@ -3,14 +3,7 @@
  * their lab node and addresses in `spec.nodeName`/`status.podIPs`, and the NetworkPolicies, so
  * `netpol matrix`, `explain` and `test` can answer for exactly what the lab runs. Pure.
  */
-import type {
-  ClusterState,
-  LabelSelector,
-  NetworkPolicy,
-  NetworkPolicyPeer,
-  NetworkPolicyPort,
-  Pod,
-} from '../model/types.js'
+import type { ClusterState, LabelSelector, NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort, Pod } from '../model/types.js'
 
 type Manifest = Record<string, unknown>
 
@@ -43,8 +36,12 @@ function policy(p: NetworkPolicy): Manifest {
     spec: {
       podSelector: selector(p.podSelector),
       policyTypes: [...p.policyTypes],
-      ...(p.ingress.length > 0 ? { ingress: p.ingress.map((r) => ({ ...(r.from.length ? { from: r.from.map(peer) } : {}), ...(r.ports.length ? { ports: r.ports.map(port) } : {}) })) } : {}),
-      ...(p.egress.length > 0 ? { egress: p.egress.map((r) => ({ ...(r.to.length ? { to: r.to.map(peer) } : {}), ...(r.ports.length ? { ports: r.ports.map(port) } : {}) })) } : {}),
+      ...(p.ingress.length > 0
+        ? { ingress: p.ingress.map((r) => ({ ...(r.from.length ? { from: r.from.map(peer) } : {}), ...(r.ports.length ? { ports: r.ports.map(port) } : {}) })) }
+        : {}),
+      ...(p.egress.length > 0
+        ? { egress: p.egress.map((r) => ({ ...(r.to.length ? { to: r.to.map(peer) } : {}), ...(r.ports.length ? { ports: r.ports.map(port) } : {}) })) }
+        : {}),
     },
   }
 }

@@ -47,7 +47,10 @@ export const DEFAULT_LAB_MAX_PODS = 200
 export function checkLabPodCount(state: ClusterState, max: number): void {
   const count = state.pods.filter((p) => !p.hostNetwork).length
   if (count > max) {
-    throw new UsageError(`the lab would run ${count} pods, more than --max-pods ${max} allows (each pod is a network namespace and a server process of about 45 MB); raise --max-pods if this machine has the memory`)
+    throw new UsageError(
+      `the lab would run ${count} pods, more than --max-pods ${max} allows (each pod is a network namespace and a server process of about 45 ` +
+        `MB); raise --max-pods if this machine has the memory`,
+    )
   }
 }
 
@@ -129,7 +132,10 @@ export async function applyClusterState(ctx: LabContext, running: LabState, desi
     try {
       await reconcileLab(ctx, { ...applying, servers })
     } catch (repairErr) {
-      ctx.warn(`lab "${name}" could not be put back as it was (${repairErr instanceof Error ? repairErr.message : String(repairErr)}); the next \`lab apply\` tries again, or \`lab down\` removes it`)
+      ctx.warn(
+        `lab "${name}" could not be put back as it was (${repairErr instanceof Error ? repairErr.message : String(repairErr)}); the next \`lab ` +
+          `apply\` tries again, or \`lab down\` removes it`,
+      )
       throw err
     }
     if (interrupted !== undefined) throw new LabInterrupted(interrupted, 'put the lab back as it was before this apply')
@@ -153,4 +159,3 @@ export async function applyClusterState(ctx: LabContext, running: LabState, desi
   await writeLabState(ctx.root, state)
   return { state, added: change.added.map(key), removed: change.removed.map(key), restarted: change.portsChanged.map(key) }
 }
-

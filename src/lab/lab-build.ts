@@ -99,15 +99,17 @@ export async function removePods(t: LabTopology, pods: readonly LabPod[], server
   await deleteNetns(pods.map((p) => p.netns))
   const ips = pods.map((p) => p.ip)
   await forEachLimit(t.nodes, 4, (node) => forgetConntrackIn(node.netns, ips))
-  if (dir !== undefined) await removePodFiles(dir, pods.map((p) => p.hash))
+  if (dir !== undefined)
+    await removePodFiles(
+      dir,
+      pods.map((p) => p.hash),
+    )
 }
 
 function serverSpec(pod: LabPod): PodServerSpec {
   return {
     pod: `${pod.namespace}/${pod.name}`,
-    ports: pod.containerPorts
-      .filter((c) => c.protocol !== 'SCTP')
-      .map((c) => ({ port: c.containerPort, protocol: c.protocol as 'TCP' | 'UDP' })),
+    ports: pod.containerPorts.filter((c) => c.protocol !== 'SCTP').map((c) => ({ port: c.containerPort, protocol: c.protocol as 'TCP' | 'UDP' })),
   }
 }
 

@@ -41,10 +41,14 @@ export function abortedWithin(signal: AbortSignal, ms: number): Promise<boolean>
   if (signal.aborted) return Promise.resolve(true)
   return new Promise((resolve) => {
     const t = setTimeout(() => resolve(signal.aborted), ms)
-    signal.addEventListener('abort', () => {
-      clearTimeout(t)
-      resolve(true)
-    }, { once: true })
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(t)
+        resolve(true)
+      },
+      { once: true },
+    )
   })
 }
 

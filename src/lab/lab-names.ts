@@ -19,9 +19,7 @@ export function isValidLabName(name: string): boolean {
 
 export function validateLabName(name: string): string {
   if (!isValidLabName(name)) {
-    throw new UsageError(
-      `invalid lab name "${name}": use 1-24 lower-case letters, digits and '-', starting and ending with a letter or digit`,
-    )
+    throw new UsageError(`invalid lab name "${name}": use 1-24 lower-case letters, digits and '-', starting and ending with a letter or digit`)
   }
   return name
 }

@@ -27,7 +27,8 @@ export interface LabProbeResult extends ProbeReport {
 /** `root`: the labs directory (for the pod servers' control sockets). */
 export async function labProbe(root: string, state: LabState, o: ProbeOptions): Promise<LabProbeResult> {
   const ports = o.ports && o.ports.length > 0 ? o.ports : defaultPorts(state.cluster)
-  if (ports.length === 0) throw new UsageError('no pod declares a containerPort, so there is nothing to probe by default: name ports with --port, e.g. --port 80/TCP')
+  if (ports.length === 0)
+    throw new UsageError('no pod declares a containerPort, so there is nothing to probe by default: name ports with --port, e.g. --port 80/TCP')
   const expected = computeMatrix(createEngine(state.cluster), state.cluster, ports)
   const plan = planProbes(state.topology, expected.ports)
   const dir = labDir(root, state.name)
@@ -50,9 +51,11 @@ export async function labProbe(root: string, state: LabState, o: ProbeOptions): 
       const again = retried.get(src.from) ?? []
       const merged = [...(results.get(src.from) ?? [])]
       let k = 0
-      plan.find((p) => p.from === src.from)!.targets.forEach((t, i) => {
-        if (isLate(src.from, t)) merged[i] = again[k++]
-      })
+      plan
+        .find((p) => p.from === src.from)!
+        .targets.forEach((t, i) => {
+          if (isLate(src.from, t)) merged[i] = again[k++]
+        })
       results.set(src.from, merged)
     }
     report = compareProbes(expected, plan, results, state.sctp.reason)

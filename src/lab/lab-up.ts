@@ -79,7 +79,8 @@ export async function labUp(ctx: LabContext, o: UpOptions): Promise<LabState> {
     // Ctrl-C also reaches the `ip`/`nft` children, so their failure then means "interrupted".
     if (interrupted !== undefined) throw new LabInterrupted(interrupted)
     // iproute2 refusing (no CAP_NET_ADMIN, no netns support, ...) is the machine's limit, not a bug.
-    if (err instanceof CommandError) throw new EnvironmentError(`could not build lab "${name}" (everything it had built is removed again): ${err.message}`, { cause: err })
+    if (err instanceof CommandError)
+      throw new EnvironmentError(`could not build lab "${name}" (everything it had built is removed again): ${err.message}`, { cause: err })
     throw err
   } finally {
     process.removeListener('SIGINT', onSignal)

@@ -22,12 +22,10 @@ export function mergeClusterState(running: ClusterState, applied: ClusterState, 
   const policyKey = (p: NetworkPolicy): string => `${p.namespace}/${p.name}`
   const replaced = new Set(applied.policies.map(policyKey))
   const policies = running.policies.filter((p) => !replaced.has(policyKey(p))).concat(applied.policies)
-  const byName = <T extends { namespace: string; name: string }>(a: T, b: T): number =>
-    a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name)
+  const byName = <T extends { namespace: string; name: string }>(a: T, b: T): number => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name)
   return {
     namespaces: namespaces.sort((a, b) => a.name.localeCompare(b.name)),
     pods: pods.sort(byName),
     policies: policies.sort(byName),
   }
 }
-

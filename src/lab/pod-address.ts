@@ -10,7 +10,7 @@ import { parseIp } from '../model/cidr.js'
 const SPECIAL: readonly { readonly base: number; readonly bits: number; readonly what: string }[] = [
   { base: 0x00000000, bits: 8, what: 'in 0.0.0.0/8 ("this network"; 0.0.0.0 is the unspecified address)' },
   { base: 0x7f000000, bits: 8, what: 'a loopback address (127.0.0.0/8)' },
-  { base: 0xa9fe0000, bits: 16, what: 'a link-local address (169.254.0.0/16; the lab uses 169.254.1.1 as every pod\'s gateway)' },
+  { base: 0xa9fe0000, bits: 16, what: "a link-local address (169.254.0.0/16; the lab uses 169.254.1.1 as every pod's gateway)" },
   { base: 0xe0000000, bits: 4, what: 'a multicast address (224.0.0.0/4)' },
   { base: 0xffffffff, bits: 32, what: 'the broadcast address' },
   { base: 0xf0000000, bits: 4, what: 'a reserved address (240.0.0.0/4)' },
@@ -26,7 +26,7 @@ export function podAddressProblem(ip: string): string | undefined {
   const value = Number(parsed.value)
   for (const s of SPECIAL) {
     const mask = s.bits === 0 ? 0 : (0xffffffff << (32 - s.bits)) >>> 0
-    if (((value & mask) >>> 0) === s.base) return `is ${s.what}`
+    if ((value & mask) >>> 0 === s.base) return `is ${s.what}`
   }
   return undefined
 }

@@ -91,6 +91,12 @@ function cellKey(from: string, to: string, port: number, protocol: string): stri
 export function describeDisagreement(c: ObservedConnection): string {
   const engine = c.expected ? 'allows' : 'denies'
   const seen =
-    c.outcome === 'connected' ? 'connected' : c.outcome === 'refused' ? 'was refused (reached the pod)' : c.outcome === 'timeout' ? 'timed out (dropped)' : `failed (${c.detail ?? 'error'})`
+    c.outcome === 'connected'
+      ? 'connected'
+      : c.outcome === 'refused'
+        ? 'was refused (reached the pod)'
+        : c.outcome === 'timeout'
+          ? 'timed out (dropped)'
+          : `failed (${c.detail ?? 'error'})`
   return `${c.from} -> ${c.to} ${formatPort(c)}: the engine ${engine} it, the probe ${seen}`
 }

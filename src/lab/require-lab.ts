@@ -29,7 +29,10 @@ export function notReadyReason(state: LabState): string | undefined {
       return `lab "${name}" is not ready (its \`lab up\` is running or was killed); run \`netpol lab down --name ${name}\` and start again`
     case 'applying':
     case 'failed':
-      return `lab "${name}" is not ready: a \`lab apply\` is running, or was interrupted or failed half-way; run \`netpol lab apply\` again (it first puts the lab back as it was before), or \`netpol lab down --name ${name}\``
+      return (
+        `lab "${name}" is not ready: a \`lab apply\` is running, or was interrupted or failed half-way; run \`netpol lab apply\` again (it ` +
+        `first puts the lab back as it was before), or \`netpol lab down --name ${name}\``
+      )
   }
 }
 

@@ -15,6 +15,7 @@ export function sctpSupport(): SctpSupport {
     supported: false,
     reason: kernel
       ? 'Node.js has no SCTP sockets, so lab pods do not serve SCTP ports and SCTP probes are skipped'
-      : 'this kernel has no SCTP loaded (no /proc/sys/net/sctp; CONFIG_IP_SCTP or `modprobe sctp`), and Node.js has no SCTP sockets: lab pods do not serve SCTP ports and SCTP probes are skipped',
+      : 'this kernel has no SCTP loaded (no /proc/sys/net/sctp; CONFIG_IP_SCTP or `modprobe sctp`), and Node.js has no SCTP sockets: lab pods ' +
+        'do not serve SCTP ports and SCTP probes are skipped',
   }
 }

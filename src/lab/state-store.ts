@@ -37,7 +37,10 @@ function stateFile(root: string, lab: string): string {
 /** A lab path another user could write (or not a plain directory/file): the lab will not use it. */
 class UnsafeLabPathError extends EnvironmentError {
   constructor(path: string, problem: string) {
-    super(`refusing to use ${path}: ${problem}; another user could change what the lab runs as root (fix the ownership and mode, remove it, or set NETPOL_LAB_DIR to a directory of your own)`)
+    super(
+      `refusing to use ${path}: ${problem}; another user could change what the lab runs as root (fix the ownership and mode, remove it, or set ` +
+        `NETPOL_LAB_DIR to a directory of your own)`,
+    )
     this.name = 'UnsafeLabPathError'
   }
 }
@@ -131,7 +134,8 @@ export async function ensureLabDir(root: string, lab: string): Promise<string> {
   try {
     await mkdir(dir, { mode: 0o755 })
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new EnvironmentError(`cannot create ${dir}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`)
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST')
+      throw new EnvironmentError(`cannot create ${dir}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`)
   }
   await checkLabDir(root, lab)
   return dir
@@ -197,7 +201,10 @@ export async function writeLabState(root: string, state: LabState): Promise<void
 export async function listLabDirs(root: string): Promise<string[]> {
   if (!(await checkLabsRoot(root))) return []
   const entries = await readdir(root, { withFileTypes: true })
-  return entries.filter((e) => e.isDirectory() && isValidLabName(e.name)).map((e) => e.name).sort()
+  return entries
+    .filter((e) => e.isDirectory() && isValidLabName(e.name))
+    .map((e) => e.name)
+    .sort()
 }
 
 export async function removeLabDir(root: string, lab: string): Promise<void> {

@@ -8,13 +8,7 @@
  */
 import { UsageError } from '../model/errors.js'
 import { parseCidr, parseIp } from '../model/cidr.js'
-import {
-  dns1123LabelErrors,
-  dns1123SubdomainErrors,
-  labelValueErrors,
-  portNameErrors,
-  qualifiedNameErrors,
-} from '../model/name-validation.js'
+import { dns1123LabelErrors, dns1123SubdomainErrors, labelValueErrors, portNameErrors, qualifiedNameErrors } from '../model/name-validation.js'
 import {
   PROTOCOLS,
   type ClusterState,
@@ -109,7 +103,8 @@ class Checker {
 
   time(v: unknown, path: string): string {
     const s = this.string(v, path, 64)
-    if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/.test(s) || Number.isNaN(Date.parse(s))) this.fail(path, `expected an ISO 8601 UTC time, got ${JSON.stringify(s)}`)
+    if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/.test(s) || Number.isNaN(Date.parse(s)))
+      this.fail(path, `expected an ISO 8601 UTC time, got ${JSON.stringify(s)}`)
     return s
   }
 }
@@ -144,7 +139,8 @@ function selector(c: Checker, v: unknown, path: string): LabelSelector {
     const x = c.object(e, p, ['key', 'operator', 'values'])
     const operator = c.oneOf(x.operator, `${p}.operator`, ['In', 'NotIn', 'Exists', 'DoesNotExist'] as const)
     const values = c.array(x.values, `${p}.values`).map((s, j) => c.rule(c.string(s, `${p}.values[${j}]`), `${p}.values[${j}]`, labelValueErrors))
-    if ((operator === 'In' || operator === 'NotIn') !== values.length > 0) c.fail(`${p}.values`, `must be ${values.length > 0 ? 'empty' : 'non-empty'} for operator ${operator}`)
+    if ((operator === 'In' || operator === 'NotIn') !== values.length > 0)
+      c.fail(`${p}.values`, `must be ${values.length > 0 ? 'empty' : 'non-empty'} for operator ${operator}`)
     return { key: c.rule(c.string(x.key, `${p}.key`), `${p}.key`, qualifiedNameErrors), operator, values }
   })
   return { matchLabels: labels(c, o.matchLabels, `${path}.matchLabels`), matchExpressions }
@@ -164,12 +160,20 @@ function peer(c: Checker, v: unknown, path: string): NetworkPolicyPeer {
   let ipBlock: NetworkPolicyPeer['ipBlock']
   if (o.ipBlock !== undefined) {
     const b = c.object(o.ipBlock, `${path}.ipBlock`, ['cidr', 'except'])
-    ipBlock = { cidr: cidr(c, b.cidr, `${path}.ipBlock.cidr`), except: c.array(b.except, `${path}.ipBlock.except`).map((e, i) => cidr(c, e, `${path}.ipBlock.except[${i}]`)) }
+    ipBlock = {
+      cidr: cidr(c, b.cidr, `${path}.ipBlock.cidr`),
+      except: c.array(b.except, `${path}.ipBlock.except`).map((e, i) => cidr(c, e, `${path}.ipBlock.except[${i}]`)),
+    }
   }
   if (ipBlock !== undefined ? podSelector !== undefined || namespaceSelector !== undefined : podSelector === undefined && namespaceSelector === undefined) {
     c.fail(path, 'must have either ipBlock alone, or podSelector and/or namespaceSelector')
   }
-  return { ...(podSelector ? { podSelector } : {}), ...(namespaceSelector ? { namespaceSelector } : {}), ...(ipBlock ? { ipBlock } : {}), source: source(c, o.source, `${path}.source`) }
+  return {
+    ...(podSelector ? { podSelector } : {}),
+    ...(namespaceSelector ? { namespaceSelector } : {}),
+    ...(ipBlock ? { ipBlock } : {}),
+    source: source(c, o.source, `${path}.source`),
+  }
 }
 
 function policyPort(c: Checker, v: unknown, path: string): NetworkPolicyPort {
@@ -216,7 +220,11 @@ function containerPorts(c: Checker, v: unknown, path: string): ContainerPort[] {
     const p = `${path}[${i}]`
     const o = c.object(e, p, ['name', 'containerPort', 'protocol'])
     const name = o.name === undefined ? undefined : c.rule(c.string(o.name, `${p}.name`), `${p}.name`, portNameErrors)
-    return { ...(name !== undefined ? { name } : {}), containerPort: c.integer(o.containerPort, `${p}.containerPort`, 1, 65535), protocol: c.oneOf(o.protocol, `${p}.protocol`, PROTOCOLS) }
+    return {
+      ...(name !== undefined ? { name } : {}),
+      containerPort: c.integer(o.containerPort, `${p}.containerPort`, 1, 65535),
+      protocol: c.oneOf(o.protocol, `${p}.protocol`, PROTOCOLS),
+    }
   })
 }
 
@@ -294,7 +302,8 @@ function topology(c: Checker, v: unknown, path: string, lab: string, cluster: Cl
     const name = c.rule(c.string(x.name, `${p}.name`), `${p}.name`, dns1123SubdomainErrors)
     const hash = podHash(ns, name)
     const expect = { hash, netns: podNetnsName(lab, hash), veth: podVethName(hash) }
-    for (const [k, want] of Object.entries(expect)) if (x[k] !== want) c.fail(`${p}.${k}`, `expected ${JSON.stringify(want)} (derived from ${ns}/${name}), got ${describe(x[k])}`)
+    for (const [k, want] of Object.entries(expect))
+      if (x[k] !== want) c.fail(`${p}.${k}`, `expected ${JSON.stringify(want)} (derived from ${ns}/${name}), got ${describe(x[k])}`)
     if (seenHashes.has(hash)) c.fail(p, `pod ${ns}/${name} is listed twice`)
     seenHashes.add(hash)
     const node = c.string(x.node, `${p}.node`, 64)
@@ -308,7 +317,8 @@ function topology(c: Checker, v: unknown, path: string, lab: string, cluster: Cl
     const ports = containerPorts(c, x.containerPorts, `${p}.containerPorts`)
     const inCluster = statePods.get(`${ns}/${name}`)
     if (inCluster === undefined) c.fail(p, `pod ${ns}/${name} is not in ${clusterPath}.pods`)
-    if (inCluster.ips.length !== 1 || inCluster.ips[0] !== ip || inCluster.nodeName !== node) c.fail(p, `pod ${ns}/${name} has another address or node in ${clusterPath}.pods`)
+    if (inCluster.ips.length !== 1 || inCluster.ips[0] !== ip || inCluster.nodeName !== node)
+      c.fail(p, `pod ${ns}/${name} has another address or node in ${clusterPath}.pods`)
     statePods.delete(`${ns}/${name}`)
     return { namespace: ns, name, ...expect, node, ip, containerPorts: ports }
   })
@@ -330,7 +340,21 @@ function pidMap(c: Checker, v: unknown, path: string, keys: ReadonlySet<string>)
 /** `data` (parsed JSON from `file`) as the state of lab `lab`, or a LabStateError. */
 export function validateLabState(data: unknown, file: string, lab: string): LabState {
   const c = new Checker(file, validateLabName(lab))
-  const o = c.object(data, '(top level)', ['version', 'name', 'phase', 'createdAt', 'updatedAt', 'manifests', 'cluster', 'topology', 'servers', 'collectors', 'warnings', 'sctp', 'pending'])
+  const o = c.object(data, '(top level)', [
+    'version',
+    'name',
+    'phase',
+    'createdAt',
+    'updatedAt',
+    'manifests',
+    'cluster',
+    'topology',
+    'servers',
+    'collectors',
+    'warnings',
+    'sctp',
+    'pending',
+  ])
   if (o.version !== LAB_STATE_VERSION) c.fail('version', `expected ${LAB_STATE_VERSION}, got ${describe(o.version)} (not a netpol lab state of this version)`)
   if (o.name !== lab) c.fail('name', `expected ${JSON.stringify(lab)} (the lab's directory name), got ${describe(o.name)}`)
   const cluster = clusterState(c, o.cluster, 'cluster')

@@ -10,14 +10,7 @@ import { compareQualifiedNames, qualifiedName, type ClusterState, type Container
 import { UsageError } from '../model/errors.js'
 import { InputError, type Diagnostic } from '../model/diagnostic.js'
 import { podAddressProblem } from './pod-address.js'
-import {
-  fabricNetnsName,
-  nodeName,
-  nodeNetnsName,
-  podHash,
-  podNetnsName,
-  podVethName,
-} from './lab-names.js'
+import { fabricNetnsName, nodeName, nodeNetnsName, podHash, podNetnsName, podVethName } from './lab-names.js'
 
 /** The address every pod's default route points at; each node-side veth carries it (/32). */
 export const POD_GATEWAY = '169.254.1.1'
@@ -123,7 +116,9 @@ function checkPodAddresses(pods: readonly Pod[]): void {
         line: pod.source.line,
         object: `Pod "${qualifiedName(pod)}"`,
         field: pod.ipsAssumed ? '--pod-cidr' : 'status.podIPs',
-        message: `${ip} ${problem}: the lab cannot give it to a pod${pod.ipsAssumed ? ' (choose another --pod-cidr)' : ' (use a unicast address, or leave it out and the lab picks one)'}`,
+        message:
+          `${ip} ${problem}: the lab cannot give it to a ` +
+          `pod${pod.ipsAssumed ? ' (choose another --pod-cidr)' : ' (use a unicast address, or leave it out and the lab picks one)'}`,
       })
     }
   }

@@ -52,7 +52,11 @@ const PORTS_V1ALPHA1: CrdSchema = {
     properties: {
       namedPort: { type: 'string', experimental: true },
       portNumber: { type: 'object', required: ['port', 'protocol'], properties: { port: PORT_V1ALPHA1, protocol: { type: 'string', default: 'TCP' } } },
-      portRange: { type: 'object', required: ['end', 'start'], properties: { end: PORT_V1ALPHA1, protocol: { type: 'string', default: 'TCP' }, start: PORT_V1ALPHA1 } },
+      portRange: {
+        type: 'object',
+        required: ['end', 'start'],
+        properties: { end: PORT_V1ALPHA1, protocol: { type: 'string', default: 'TCP' }, start: PORT_V1ALPHA1 },
+      },
     },
   },
 }
@@ -81,7 +85,18 @@ function v1alpha1Schema(kind: V1alpha1Kind): CrdSchema {
     minProperties: 1,
     maxProperties: 1,
     properties: {
-      ...(admin ? { domainNames: { type: 'array', experimental: true, minItems: 1, maxItems: 25, listType: 'set', items: { type: 'string', pattern: DOMAIN_NAME_PATTERN } } satisfies CrdSchema } : {}),
+      ...(admin
+        ? {
+            domainNames: {
+              type: 'array',
+              experimental: true,
+              minItems: 1,
+              maxItems: 25,
+              listType: 'set',
+              items: { type: 'string', pattern: DOMAIN_NAME_PATTERN },
+            } satisfies CrdSchema,
+          }
+        : {}),
       namespaces: LABEL_SELECTOR_SCHEMA,
       networks: { type: 'array', minItems: 1, maxItems: 25, listType: 'set', items: { type: 'string', maxLength: 43, validations: [CIDR_RULE] } },
       nodes: { ...LABEL_SELECTOR_SCHEMA, experimental: true },
@@ -168,9 +183,7 @@ const OLD_PEER_KEYS = ['namespaceSelector', 'sameLabels', 'notSameLabels']
  */
 function normalizeOldPeers(r: ObjectReader, spec: PlainMap, problems: ConversionProblem[]): PlainMap {
   const peerList = (rule: unknown, key: 'from' | 'to', path: FieldPath): unknown =>
-    Array.isArray(asMap(rule)[key])
-      ? asList(asMap(rule)[key]).map((peer, j) => normalizePeer(peer, [...path, key, j]))
-      : asMap(rule)[key]
+    Array.isArray(asMap(rule)[key]) ? asList(asMap(rule)[key]).map((peer, j) => normalizePeer(peer, [...path, key, j])) : asMap(rule)[key]
   const normalizePeer = (peer: unknown, path: FieldPath): unknown => {
     if (!isPlainMap(peer)) return peer
     const out: Record<string, unknown> = { ...peer }
@@ -194,11 +207,17 @@ function normalizeOldPeers(r: ObjectReader, spec: PlainMap, problems: Conversion
         })
       }
     }
-    r.warn(path, 'the peer shape of network-policy-api v0.1.2 and older (`namespaceSelector` inside); read as that selector (v0.1.3 and later write the selector itself here)')
+    r.warn(
+      path,
+      'the peer shape of network-policy-api v0.1.2 and older (`namespaceSelector` inside); read as that selector (v0.1.3 and later write the ' +
+        'selector itself here)',
+    )
     return ns.namespaceSelector ?? {}
   }
   const rules = (key: 'ingress' | 'egress', peers: 'from' | 'to'): unknown =>
-    Array.isArray(spec[key]) ? asList(spec[key]).map((rule, i) => (isPlainMap(rule) ? { ...rule, [peers]: peerList(rule, peers, ['spec', key, i]) } : rule)) : spec[key]
+    Array.isArray(spec[key])
+      ? asList(spec[key]).map((rule, i) => (isPlainMap(rule) ? { ...rule, [peers]: peerList(rule, peers, ['spec', key, i]) } : rule))
+      : spec[key]
   return { ...spec, ingress: rules('ingress', 'from'), egress: rules('egress', 'to') }
 }
 
@@ -211,7 +230,13 @@ export interface ReadV1alpha1Options {
  * Validates a v1alpha1 object against its last released CRD (errors on `r`) and converts it.
  * Undefined when it is invalid.
  */
-export function readV1alpha1Policy(r: ObjectReader, obj: PlainMap, kind: V1alpha1Kind, name: string, options: ReadV1alpha1Options = {}): V1alpha1Conversion | undefined {
+export function readV1alpha1Policy(
+  r: ObjectReader,
+  obj: PlainMap,
+  kind: V1alpha1Kind,
+  name: string,
+  options: ReadV1alpha1Options = {},
+): V1alpha1Conversion | undefined {
   const problems: ConversionProblem[] = []
   const { status: _status, ...raw } = obj
   const object = timestampsAsText(r, raw) as PlainMap
@@ -254,9 +279,12 @@ function convert(obj: PlainMap, kind: V1alpha1Kind, options: ReadV1alpha1Options
     const rules: PlainMap[] = []
     asList(spec[direction]).forEach((raw, i) => rules.push(...convertRule(asMap(raw), peersKey, [`spec`, direction, i], problems)))
     if (rules.length > MAX_V1ALPHA2) {
+      const once = rules.length !== asList(spec[direction]).length ? ' once rules with more than 25 peers or ports are split' : ''
       problems.push({
         path: ['spec', direction],
-        message: `${rules.length} ${direction} rules${rules.length !== asList(spec[direction]).length ? ' once rules with more than 25 peers or ports are split' : ''}: a v1alpha2 ClusterNetworkPolicy has at most ${MAX_V1ALPHA2}; split the policy by hand (policies of one priority have no defined order)`,
+        message:
+          `${rules.length} ${direction} rules${once}: a v1alpha2 ClusterNetworkPolicy has at most ${MAX_V1ALPHA2}; split the policy by ` +
+          `hand (policies of one priority have no defined order)`,
       })
     }
     out[direction] = rules
@@ -296,7 +324,10 @@ function convertPort(port: PlainMap, path: FieldPath, problems: ConversionProble
   const protocol = String(body.protocol)
   const key = PROTOCOL_KEYS[protocol]
   if (!key) {
-    problems.push({ path: [...path, which, 'protocol'], message: `Unsupported value: ${JSON.stringify(protocol)}: supported values: "SCTP", "TCP", "UDP" (v1alpha2 has a field for each)` })
+    problems.push({
+      path: [...path, which, 'protocol'],
+      message: `Unsupported value: ${JSON.stringify(protocol)}: supported values: "SCTP", "TCP", "UDP" (v1alpha2 has a field for each)`,
+    })
     return {}
   }
   if (which === 'portNumber') return { [key]: { destinationPort: { number: body.port } } }
@@ -304,7 +335,10 @@ function convertPort(port: PlainMap, path: FieldPath, problems: ConversionProble
   const end = Number(body.end)
   if (start === end) return { [key]: { destinationPort: { number: start } } }
   if (start > end) {
-    problems.push({ path: [...path, which], message: `start ${start} is greater than end ${end}: the range has no port, and v1alpha2 requires start < end; fix or remove it` })
+    problems.push({
+      path: [...path, which],
+      message: `start ${start} is greater than end ${end}: the range has no port, and v1alpha2 requires start < end; fix or remove it`,
+    })
     return {}
   }
   return { [key]: { destinationPort: { range: { start, end } } } }

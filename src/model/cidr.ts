@@ -279,7 +279,7 @@ export function formatIp(ip: IpAddress): string {
   // Longest run of two or more zero groups (the first one on a tie) becomes `::`.
   let bestStart = -1
   let bestLen = 1
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (groups[i] !== 0) {
       i++
       continue

@@ -85,7 +85,8 @@ export const CIDR_RULE: CelRule = { rule: 'isCIDR(self)', message: 'Invalid CIDR
 
 export const DOMAIN_NAME_PATTERN = String.raw`^(\*\.)?([a-zA-z0-9]([-a-zA-Z0-9_]*[a-zA-Z0-9])?\.)+[a-zA-z0-9]([-a-zA-Z0-9_]*[a-zA-Z0-9])?\.?$`
 
-export const NAMED_PORT_RULE_MESSAGE = 'networks/nodes/domainNames peer cannot be set with namedPorts since there are no namedPorts for networks/nodes/domainNames'
+export const NAMED_PORT_RULE_MESSAGE =
+  'networks/nodes/domainNames peer cannot be set with namedPorts since there are no namedPorts for networks/nodes/domainNames'
 
 /**
  * The experimental channel's egress rule check. The standard channel's CRD has no such rule (and no
@@ -93,7 +94,9 @@ export const NAMED_PORT_RULE_MESSAGE = 'networks/nodes/domainNames peer cannot b
  * warning, since the named port still matches the rule's pod destinations.
  */
 export const NAMED_PORT_RULE: CelRule = {
-  rule: '!(self.to.exists(peer, has(peer.networks) || has(peer.nodes) || has(peer.domainNames)) && has(self.protocols) && self.protocols.exists(protocol, has(protocol.destinationNamedPort)))',
+  rule:
+    '!(self.to.exists(peer, has(peer.networks) || has(peer.nodes) || has(peer.domainNames)) && has(self.protocols) && ' +
+    'self.protocols.exists(protocol, has(protocol.destinationNamedPort)))',
   message: NAMED_PORT_RULE_MESSAGE,
   holds: (self) => {
     const rule = asMap(self)

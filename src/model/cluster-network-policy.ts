@@ -40,7 +40,12 @@ const asList = (v: unknown): readonly unknown[] => (Array.isArray(v) ? v : [])
  * Validates and reads one ClusterNetworkPolicy whose metadata is already read. Undefined when it
  * is invalid (every error recorded on `r`). `served`: read from a live cluster.
  */
-export function readClusterNetworkPolicy(r: ObjectReader, obj: PlainMap, meta: ObjectMeta, options: { readonly served?: boolean } = {}): ClusterNetworkPolicy | undefined {
+export function readClusterNetworkPolicy(
+  r: ObjectReader,
+  obj: PlainMap,
+  meta: ObjectMeta,
+  options: { readonly served?: boolean } = {},
+): ClusterNetworkPolicy | undefined {
   const before = r.errors.length
   if (meta.namespace !== undefined) {
     r.warn(['metadata', 'namespace'], `ignored: ${CNP_KIND} is cluster-scoped (the API server clears the namespace)`)
@@ -68,7 +73,11 @@ function warnExperimental(r: ObjectReader, spec: PlainMap): void {
     asList(asMap(rule).to).forEach((peer, j) => {
       for (const key of ['nodes', 'domainNames']) {
         if (present(asMap(peer), key)) {
-          r.warn(['spec', 'egress', i, 'to', j, key], `experimental channel field: the cluster needs the experimental channel's ClusterNetworkPolicy CRD (the standard one rejects it as an unknown field)`)
+          r.warn(
+            ['spec', 'egress', i, 'to', j, key],
+            `experimental channel field: the cluster needs the experimental channel's ClusterNetworkPolicy CRD (the standard one rejects it as ` +
+              `an unknown field)`,
+          )
         }
       }
     })
@@ -172,7 +181,11 @@ function readProtocols(r: ObjectReader, value: unknown, path: FieldPath): Cluste
     const name = String(map.destinationNamedPort)
     const namePath = [...at, 'destinationNamedPort']
     if (name === '') {
-      r.invalid(namePath, name, 'an empty port name sets no field of the entry; implementations read it as a protocol they do not know (give the name, or use tcp/udp/sctp)')
+      r.invalid(
+        namePath,
+        name,
+        'an empty port name sets no field of the entry; implementations read it as a protocol they do not know (give the name, or use tcp/udp/sctp)',
+      )
     } else {
       const errs = portNameErrors(name)
       if (errs.length > 0) r.warn(namePath, `never matches: no container port can have this name (${errs.join('; ')})`)

@@ -123,7 +123,11 @@ export function validateCustomResource(r: ObjectReader, value: unknown, schema: 
   validateValue(r, value, schema, path, state)
   if (state.blocking) {
     // The apiserver says so whenever the CRD has rules at all, reached by this object or not.
-    if (hasCelRules(schema)) r.error([], 'Invalid value: "null": some validation rules were not checked because the object was invalid; correct the existing errors to complete validation')
+    if (hasCelRules(schema))
+      r.error(
+        [],
+        'Invalid value: "null": some validation rules were not checked because the object was invalid; correct the existing errors to complete validation',
+      )
   } else {
     for (const { path: at, value: self, rules } of state.cel) {
       for (const rule of rules) {

@@ -22,7 +22,11 @@ export const MAX_FULL_YAML_CHARS = 16 * 1024 * 1024
 
 /** A byte count the way users write it: `64Mi`, `1Gi`, `500k`, `1000000`. */
 export function formatBytes(n: number): string {
-  for (const [unit, size] of [['Gi', 1024 ** 3], ['Mi', 1024 ** 2], ['Ki', 1024]] as const) {
+  for (const [unit, size] of [
+    ['Gi', 1024 ** 3],
+    ['Mi', 1024 ** 2],
+    ['Ki', 1024],
+  ] as const) {
     if (n >= size && n % size === 0) return `${n / size}${unit}`
   }
   return `${n} bytes`

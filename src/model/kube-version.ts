@@ -61,7 +61,12 @@ export function parseKubeVersion(text: string): { ok: true; version: KubeVersion
   if (!m) return { ok: false, error: `${JSON.stringify(text)} is not a Kubernetes version (write MAJOR.MINOR, e.g. ${formatKubeVersion(NEWEST_KUBE_VERSION)})` }
   const version = { major: Number(m[1]), minor: Number(m[2]) }
   if (!atLeast(version, OLDEST_KUBE_VERSION) || version.major !== 1) {
-    return { ok: false, error: `${JSON.stringify(text)}: netpol knows the rules of Kubernetes ${formatKubeVersion(OLDEST_KUBE_VERSION)} to ${formatKubeVersion(NEWEST_KUBE_VERSION)} (and applies the newest to later 1.x releases)` }
+    return {
+      ok: false,
+      error:
+        `${JSON.stringify(text)}: netpol knows the rules of Kubernetes ${formatKubeVersion(OLDEST_KUBE_VERSION)} to ` +
+        `${formatKubeVersion(NEWEST_KUBE_VERSION)} (and applies the newest to later 1.x releases)`,
+    }
   }
   return { ok: true, version }
 }

@@ -19,8 +19,7 @@ function maxLenError(n: number): string {
 
 const QUALIFIED_NAME_CHAR = '[-A-Za-z0-9_.]'
 const QUALIFIED_NAME_FMT = `([A-Za-z0-9]${QUALIFIED_NAME_CHAR}*)?[A-Za-z0-9]`
-const QUALIFIED_NAME_ERR =
-  "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character"
+const QUALIFIED_NAME_ERR = "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character"
 const QUALIFIED_NAME_RE = new RegExp(`^${QUALIFIED_NAME_FMT}$`)
 const QUALIFIED_NAME_MAX = 63
 
@@ -72,7 +71,8 @@ export function qualifiedNameErrors(value: string): string[] {
     else for (const msg of dns1123SubdomainErrors(prefix)) errs.push(`prefix part ${msg}`)
   } else {
     return [
-      `a qualified name ${regexError(QUALIFIED_NAME_ERR, QUALIFIED_NAME_FMT, 'MyName', 'my.name', '123-abc')} with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')`,
+      `a qualified name ${regexError(QUALIFIED_NAME_ERR, QUALIFIED_NAME_FMT, 'MyName', 'my.name', '123-abc')} with an optional DNS subdomain ` +
+        `prefix and '/' (e.g. 'example.com/MyName')`,
     ]
   }
   if (name.length === 0) errs.push('name part must be non-empty')

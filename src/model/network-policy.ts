@@ -290,10 +290,16 @@ function checkCidr(r: ObjectReader, text: string, path: FieldPath): { cidr: Cidr
     if (mapped || hostBits) return { cidr, text: formatCidr(cidr) }
   } else if (hostBits) {
     const single = `${formatIp(full)}/${full.family === 4 ? 32 : 128}`
-    r.warn(path, `CIDR value ${JSON.stringify(text)} is ambiguous in this context (should be ${JSON.stringify(formatCidr(cidr))} or ${JSON.stringify(single)}?)`)
+    r.warn(
+      path,
+      `CIDR value ${JSON.stringify(text)} is ambiguous in this context (should be ${JSON.stringify(formatCidr(cidr))} or ${JSON.stringify(single)}?)`,
+    )
   }
   if (sloppy) {
-    r.warn(path, `non-standard CIDR value ${JSON.stringify(text)} will be considered invalid in a future Kubernetes release: use ${JSON.stringify(formatCidr(cidr))}`)
+    r.warn(
+      path,
+      `non-standard CIDR value ${JSON.stringify(text)} will be considered invalid in a future Kubernetes release: use ${JSON.stringify(formatCidr(cidr))}`,
+    )
     return { cidr, text: formatCidr(cidr) }
   }
   if (!hostBits && cidr.family === 6 && `${formatIp(addr)}/${cidr.prefix}` !== text) {

@@ -106,7 +106,8 @@ function checkFinalizers(r: ObjectReader, value: unknown, path: FieldPath): void
     r.invalid(path, names, 'finalizer orphan and foregroundDeletion cannot be both set')
   }
   names.forEach((name, i) => {
-    if (!name.includes('/') && !STANDARD_FINALIZERS.includes(name)) r.invalid([...path, i], name, 'name is neither a standard finalizer name nor is it fully qualified')
+    if (!name.includes('/') && !STANDARD_FINALIZERS.includes(name))
+      r.invalid([...path, i], name, 'name is neither a standard finalizer name nor is it fully qualified')
   })
 }
 

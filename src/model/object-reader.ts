@@ -108,7 +108,10 @@ export class ObjectReader {
   }
 
   notSupported(path: FieldPath, value: unknown, supported: readonly string[]): void {
-    const list = [...supported].sort().map((s) => JSON.stringify(s)).join(', ')
+    const list = [...supported]
+      .sort()
+      .map((s) => JSON.stringify(s))
+      .join(', ')
     this.error(path, `Unsupported value: ${formatFieldValue(value)}: supported values: ${list}`)
   }
 

@@ -80,7 +80,10 @@ export function decodeManifestBytes(bytes: Uint8Array): DecodeResult {
     return { error: 'the text holds NUL bytes: netpol reads UTF-8, or UTF-16/UTF-32 that start with a byte order mark', line: lineOfByte(body, nul) }
   }
   if (!isUtf8(body)) {
-    return { error: 'the text is not valid UTF-8: netpol reads UTF-8, or UTF-16/UTF-32 that start with a byte order mark', line: lineOfByte(body, firstInvalidUtf8(body)) }
+    return {
+      error: 'the text is not valid UTF-8: netpol reads UTF-8, or UTF-16/UTF-32 that start with a byte order mark',
+      line: lineOfByte(body, firstInvalidUtf8(body)),
+    }
   }
   return { text: Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8') }
 }

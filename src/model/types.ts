@@ -180,7 +180,10 @@ export function qualifiedName(o: { readonly namespace: string; readonly name: st
 }
 
 /** Namespace, then name, in code-unit order (locale independent, so output is the same on every machine). */
-export function compareQualifiedNames(a: { readonly namespace: string; readonly name: string }, b: { readonly namespace: string; readonly name: string }): number {
+export function compareQualifiedNames(
+  a: { readonly namespace: string; readonly name: string },
+  b: { readonly namespace: string; readonly name: string },
+): number {
   if (a.namespace !== b.namespace) return a.namespace < b.namespace ? -1 : 1
   if (a.name !== b.name) return a.name < b.name ? -1 : 1
   return 0

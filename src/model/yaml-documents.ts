@@ -48,26 +48,32 @@ export function readManifestDocuments(text: string, file: string): ReadDocuments
   if (common) {
     // Source texts are wanted only for some error messages: the full reader finds them then.
     let full: ReadDocumentsResult | undefined
-    const documents = common.map(
-      (doc, k): ManifestDocument => ({
-        file,
-        value: doc.value,
-        lineAt: doc.lineAt,
-        textAt: (path) => (full ??= readYamlManifestDocuments(text, file)).documents[k]?.textAt(path),
-      }),
-    )
+    const documents = common.map((doc, k): ManifestDocument => ({
+      file,
+      value: doc.value,
+      lineAt: doc.lineAt,
+      textAt: (path) => (full ??= readYamlManifestDocuments(text, file)).documents[k]?.textAt(path),
+    }))
     return { documents, errors: [] }
   }
   if (text.length > MAX_FULL_YAML_CHARS) {
     const limit = formatBytes(MAX_FULL_YAML_CHARS)
-    const message = `error: larger than ${limit}, and uses YAML beyond what kubectl and generators write (anchors, tags, \`>\` blocks, double-quoted strings over several lines, multi-line flow collections, duplicate keys, ...; the first at or near this line), which netpol reads only in files up to ${limit}: split the file, or write it as plain YAML or strict JSON`
+    const message =
+      `error: larger than ${limit}, and uses YAML beyond what kubectl and generators write (anchors, tags, \`>\` blocks, ` +
+      `double-quoted strings over several lines, multi-line flow collections, duplicate keys, ...; the first at or near this line), which ` +
+      `netpol reads only in files up to ${limit}: split the file, or write it as plain YAML or strict JSON`
     return { documents: [], errors: [{ severity: 'error', file, line: outsideAt, message }] }
   }
   return readYamlManifestDocuments(text, file)
 }
 
 function nestingError(file: string, line: number): Diagnostic {
-  return { severity: 'error', file, line, message: `error parsing YAML: maps and lists nested more than ${MAX_NESTING_DEPTH} deep (netpol's limit; no Kubernetes object comes near it)` }
+  return {
+    severity: 'error',
+    file,
+    line,
+    message: `error parsing YAML: maps and lists nested more than ${MAX_NESTING_DEPTH} deep (netpol's limit; no Kubernetes object comes near it)`,
+  }
 }
 
 /**

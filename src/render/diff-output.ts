@@ -39,8 +39,8 @@ export function renderDiffText(result: DiffResult, colour: boolean): string {
   if (result.rows.length === 0) return 'no connectivity changes\n'
   const lines: string[] = []
   for (const row of result.rows) {
-    const ports =
-      row.change === 'changed' ? `${row.before} -> ${row.after} (${[row.newlyAllowed !== 'none' ? `+${row.newlyAllowed}` : '', row.newlyDenied !== 'none' ? `-${row.newlyDenied}` : ''].filter(Boolean).join(', ')})` : row.change === 'added' ? row.newlyAllowed : row.newlyDenied
+    const delta = [row.newlyAllowed !== 'none' ? `+${row.newlyAllowed}` : '', row.newlyDenied !== 'none' ? `-${row.newlyDenied}` : ''].filter(Boolean)
+    const ports = row.change === 'changed' ? `${row.before} -> ${row.after} (${delta.join(', ')})` : row.change === 'added' ? row.newlyAllowed : row.newlyDenied
     lines.push(paint(colourOf[row.change], printable(`${SIGN[row.change]} ${row.from} => ${row.to} : ${ports}`)))
     const why = causesText(row)
     if (why) lines.push(`    because: ${printable(why)}`)
@@ -74,16 +74,11 @@ export function renderDiffJson(result: DiffResult): string {
 
 export function renderDiffMd(result: DiffResult): string {
   const count = (c: DiffRow['change']) => result.rows.filter((r) => r.change === c).length
-  const head = `### NetworkPolicy connectivity changes\n\n**${count('added')}** newly allowed, **${count('changed')}** changed, **${count('removed')}** newly denied (grouped by ${result.groupBy}).\n\n`
+  const head =
+    `### NetworkPolicy connectivity changes\n\n**${count('added')}** newly allowed, **${count('changed')}** changed, ` +
+    `**${count('removed')}** newly denied (grouped by ${result.groupBy}).\n\n`
   if (result.rows.length === 0) return `${head}No connection changes.\n`
-  const rows = result.rows.map((r) => [
-    `${SIGN[r.change]} ${r.change}`,
-    mdCode(r.from),
-    mdCode(r.to),
-    mdText(r.before),
-    mdText(r.after),
-    mdText(causesText(r)),
-  ])
+  const rows = result.rows.map((r) => [`${SIGN[r.change]} ${r.change}`, mdCode(r.from), mdCode(r.to), mdText(r.before), mdText(r.after), mdText(causesText(r))])
   return head + renderMdTable(['change', 'from', 'to', 'before', 'after', 'why'], rows)
 }
 

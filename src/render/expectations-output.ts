@@ -59,16 +59,20 @@ export function renderExpectationsJson(results: readonly ExpectationResult[]): s
   })
 }
 
-
 /** JUnit XML (the dialect Jenkins, GitLab and GitHub test reporters read): one testcase per expectation. */
 export function renderJunit(results: readonly ExpectationResult[], suiteName: string): string {
   const failures = results.filter((r) => !r.passed).length
   const cases = results.map((r) => {
-    const attrs = `name="${escapeXml(r.name)}" classname="${escapeXml(suiteName)}" file="${escapeXml(r.expectation.source.file)}" line="${r.expectation.source.line}" time="0"`
+    const attrs =
+      `name="${escapeXml(r.name)}" classname="${escapeXml(suiteName)}" file="${escapeXml(r.expectation.source.file)}" ` +
+      `line="${r.expectation.source.line}" time="0"`
     const text = r.expectation.description ? `${r.expectation.description}\n${r.reason}` : r.reason
     if (r.passed) return `    <testcase ${attrs}>\n      <system-out>${escapeXml(text)}</system-out>\n    </testcase>`
     const message = `expected ${expectedText(r)}, got ${actualText(r)}`
-    return `    <testcase ${attrs}>\n      <failure message="${escapeXml(message)}" type="ExpectationFailed">${escapeXml(`${r.expectation.source.file}:${r.expectation.source.line}: ${r.reason}`)}</failure>\n    </testcase>`
+    return (
+      `    <testcase ${attrs}>\n      <failure message="${escapeXml(message)}" ` +
+      `type="ExpectationFailed">${escapeXml(`${r.expectation.source.file}:${r.expectation.source.line}: ${r.reason}`)}</failure>\n    </testcase>`
+    )
   })
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',

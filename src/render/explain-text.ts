@@ -20,7 +20,12 @@ export interface ExplainTextOptions {
 
 export function renderExplainText(e: Explanation, options: ExplainTextOptions = {}): string {
   const paint = (code: string, text: string) => (options.colour ? `${code}${text}${RESET}` : text)
-  const words: Record<Outcome, string> = { allowed: paint(GREEN, 'ALLOWED'), denied: paint(RED, 'DENIED'), undefined: paint(YELLOW, 'UNDEFINED'), unknown: paint(YELLOW, 'UNKNOWN') }
+  const words: Record<Outcome, string> = {
+    allowed: paint(GREEN, 'ALLOWED'),
+    denied: paint(RED, 'DENIED'),
+    undefined: paint(YELLOW, 'UNDEFINED'),
+    unknown: paint(YELLOW, 'UNKNOWN'),
+  }
   const word = (outcome: Outcome) => words[outcome]
   const lines: string[] = []
   lines.push(`${paint(BOLD, printable(`${e.from} -> ${e.to} on ${formatPort(e)}`))}: ${word(e.outcome ?? (e.allowed ? 'allowed' : 'denied'))}`)
@@ -37,7 +42,9 @@ function renderSide(side: SideExplanation, word: (outcome: Outcome) => string, e
   const title = side.direction === 'Egress' ? `Egress of ${printable(side.endpoint)}` : `Ingress of ${printable(side.endpoint)}`
   const state = !side.enforced ? 'not enforced' : side.isolated ? 'isolated' : 'not isolated'
   const outcome = side.tiers?.outcome ?? (side.allowed ? 'allowed' : 'denied')
-  const how = side.tiers ? `decided by ${side.tiers.decidedBy === 'default' ? 'the default (allow)' : side.tiers.decidedBy === 'NetworkPolicy' ? 'NetworkPolicy' : `the ${side.tiers.decidedBy} tier`}; ${state}` : state
+  const decidedBy = side.tiers?.decidedBy
+  const decider = decidedBy === 'default' ? 'the default (allow)' : decidedBy === 'NetworkPolicy' ? 'NetworkPolicy' : `the ${decidedBy} tier`
+  const how = side.tiers ? `decided by ${decider}; ${state}` : state
   const verdict = exempt ? `would be ${outcome} (${how}; not applied to ${exempt})` : `${word(outcome)} (${how})`
   const lines = [`${title}: ${verdict}`]
   if (side.tiers === undefined) {
@@ -53,7 +60,10 @@ function renderSide(side: SideExplanation, word: (outcome: Outcome) => string, e
     for (const p of side.policies) lines.push(...renderPolicy(p).map((l) => `  ${l}`))
   }
   if (side.tiers.baseline) lines.push(...renderTier(side.tiers.baseline))
-  else lines.push(`  Baseline tier: not consulted${side.tiers.decidedBy === 'Admin' ? ' (the Admin tier decided)' : side.enforced ? ' (NetworkPolicy decided)' : ''}`)
+  else
+    lines.push(
+      `  Baseline tier: not consulted${side.tiers.decidedBy === 'Admin' ? ' (the Admin tier decided)' : side.enforced ? ' (NetworkPolicy decided)' : ''}`,
+    )
   return lines
 }
 
@@ -62,7 +72,10 @@ function renderTier(t: TierExplanation): string[] {
   for (const p of t.policies) lines.push(`    policy ${printable(`${p.policy} (priority ${p.priority}, ${p.source})`)}`)
   for (const m of t.matches) {
     const name = m.ruleName === undefined ? '' : ` "${m.ruleName}"`
-    lines.push(`    ${m.maybe ? '?' : '>'} ${printable(`${m.policy} ${m.rule}${name} (${m.source}): ${m.action}; peer ${m.peer}; ${m.protocol}${m.maybe ? `; may match only (${m.maybe})` : ''}`)}`)
+    lines.push(
+      `    ${m.maybe ? '?' : '>'} ` +
+        printable(`${m.policy} ${m.rule}${name} (${m.source}): ${m.action}; peer ${m.peer}; ${m.protocol}${m.maybe ? `; may match only (${m.maybe})` : ''}`),
+    )
   }
   return lines
 }

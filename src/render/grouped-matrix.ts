@@ -130,7 +130,9 @@ export function* renderGroupedMatrixChunks(g: GroupedMatrix, format: GroupedMatr
       cells.push(renderCsv([], [[c.from, c.to, c.port, c.protocol, c.allowed, c.partial, c.allowedPairs, c.pairs]]).slice(1))
     } else {
       cells.push(
-        `    {\n      "from": ${quote(c.from)},\n      "to": ${quote(c.to)},\n      "port": ${JSON.stringify(c.port)},\n      "protocol": ${quote(c.protocol)},\n      "allowed": ${c.allowed},\n      "partial": ${c.partial},\n      "allowedPairs": ${JSON.stringify(c.allowedPairs)},\n      "pairs": ${JSON.stringify(c.pairs)}\n    }${++i < total ? ',' : ''}\n`,
+        `    {\n      "from": ${quote(c.from)},\n      "to": ${quote(c.to)},\n      "port": ${JSON.stringify(c.port)},\n      "protocol": ` +
+          `${quote(c.protocol)},\n      "allowed": ${c.allowed},\n      "partial": ${c.partial},\n      "allowedPairs": ` +
+          `${JSON.stringify(c.allowedPairs)},\n      "pairs": ${JSON.stringify(c.pairs)}\n    }${++i < total ? ',' : ''}\n`,
       )
     }
     if (cells.length >= 4096) {

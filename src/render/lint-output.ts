@@ -26,7 +26,11 @@ export function renderLintText(findings: readonly LintFinding[], colour: boolean
   const errors = findings.filter((f) => f.severity === 'error').length
   const warnings = findings.length - errors
   if (findings.length === 0) lines.push('no problems found')
-  else lines.push(`${findings.length} problem${findings.length === 1 ? '' : 's'} (${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'})`)
+  else
+    lines.push(
+      `${findings.length} problem${findings.length === 1 ? '' : 's'} (${errors} error${errors === 1 ? '' : 's'}, ` +
+        `${warnings} warning${warnings === 1 ? '' : 's'})`,
+    )
   return `${lines.join('\n')}\n`
 }
 
@@ -99,7 +103,10 @@ export function renderLintSarif(findings: readonly LintFinding[], rules: readonl
               name: ruleName(r.id),
               shortDescription: { text: r.title },
               fullDescription: { text: `${r.title}. ${r.help}` },
-              help: { text: r.help, markdown: `**${r.title}**\n\n${r.help}\n\nSee docs/lint.md#${r.id} in the netpol repository for a bad and a good example.` },
+              help: {
+                text: r.help,
+                markdown: `**${r.title}**\n\n${r.help}\n\nSee docs/lint.md#${r.id} in the netpol repository for a bad and a good example.`,
+              },
               defaultConfiguration: { level: r.severity },
               properties: { tags: ['kubernetes', 'networkpolicy', 'security'] },
             })),

@@ -60,7 +60,8 @@ export function* renderListChunks(result: ListResult, format: ListFormat): Gener
     return text
   }
   const rowJson = (c: ListConnection): string =>
-    `    {\n      "from": ${at6(c.from)},\n      "to": ${at6(c.to)},\n      "ports": ${JSON.stringify(c.ports)},\n      "portRanges": ${at6(c.portRanges)},\n      "allPorts": ${c.allPorts}\n    }`
+    `    {\n      "from": ${at6(c.from)},\n      "to": ${at6(c.to)},\n      "ports": ${JSON.stringify(c.ports)},\n      "portRanges": ` +
+    `${at6(c.portRanges)},\n      "allPorts": ${c.allPorts}\n    }`
   const mdHead = renderMdTable(header, [])
   if (format === 'json') yield `{\n  "groupBy": ${JSON.stringify(result.groupBy)},\n  "connections": [\n`
   else if (format === 'csv') yield csvHead
@@ -78,10 +79,16 @@ export function* renderListChunks(result: ListResult, format: ListFormat): Gener
         break
       }
       case 'csv':
-        yield renderCsv(header, part.map((c) => [c.from.label, c.to.label, c.ports])).slice(csvHead.length)
+        yield renderCsv(
+          header,
+          part.map((c) => [c.from.label, c.to.label, c.ports]),
+        ).slice(csvHead.length)
         break
       case 'md':
-        yield renderMdTable(header, part.map((c) => [mdText(c.from.label), mdText(c.to.label), c.ports])).slice(mdHead.length)
+        yield renderMdTable(
+          header,
+          part.map((c) => [mdText(c.from.label), mdText(c.to.label), c.ports]),
+        ).slice(mdHead.length)
         break
     }
   }

@@ -35,22 +35,39 @@ export function* renderMatrixChunks(m: MatrixResult, format: MatrixFormat, table
       return
     case 'json':
       // One connection per line: valid JSON, and easy to grep and diff.
-      yield* cellChunks(m, '{"connections":[', (c, first) => `${first ? '' : ','}\n${JSON.stringify(c)}`, m.pods.length > 0 && m.ports.length > 0 ? '\n]}\n' : ']}\n')
+      yield* cellChunks(
+        m,
+        '{"connections":[',
+        (c, first) => `${first ? '' : ','}\n${JSON.stringify(c)}`,
+        m.pods.length > 0 && m.ports.length > 0 ? '\n]}\n' : ']}\n',
+      )
       return
     case 'yaml':
       yield* cellChunks(
         m,
         m.pods.length > 0 && m.ports.length > 0 ? 'connections:\n' : 'connections: []\n',
-        (c) => `- from: ${JSON.stringify(c.from)}\n  to: ${JSON.stringify(c.to)}\n  port: ${c.port}\n  protocol: ${c.protocol}\n  allowed: ${c.allowed}\n${c.decision ? `  decision: ${c.decision}\n` : ''}`,
+        (c) =>
+          `- from: ${JSON.stringify(c.from)}\n  to: ${JSON.stringify(c.to)}\n  port: ${c.port}\n  protocol: ${c.protocol}\n  allowed: ` +
+          `${c.allowed}\n${c.decision ? `  decision: ${c.decision}\n` : ''}`,
         '',
       )
       return
     case 'csv':
       if (m.tiered) {
-        yield* cellChunks(m, `${renderCsv(['from', 'to', 'port', 'protocol', 'allowed', 'decision'], [])}`, (c) => renderCsv([c.from, c.to, String(c.port), c.protocol, String(c.allowed), c.decision ?? ''], []), '')
+        yield* cellChunks(
+          m,
+          `${renderCsv(['from', 'to', 'port', 'protocol', 'allowed', 'decision'], [])}`,
+          (c) => renderCsv([c.from, c.to, String(c.port), c.protocol, String(c.allowed), c.decision ?? ''], []),
+          '',
+        )
         return
       }
-      yield* cellChunks(m, `${renderCsv(['from', 'to', 'port', 'protocol', 'allowed'], [])}`, (c) => renderCsv([c.from, c.to, String(c.port), c.protocol, String(c.allowed)], []), '')
+      yield* cellChunks(
+        m,
+        `${renderCsv(['from', 'to', 'port', 'protocol', 'allowed'], [])}`,
+        (c) => renderCsv([c.from, c.to, String(c.port), c.protocol, String(c.allowed)], []),
+        '',
+      )
   }
 }
 
@@ -63,7 +80,14 @@ function* cellChunks(m: MatrixResult, head: string, cell: (c: MatrixConnection, 
     for (let j = 0; j < names.length; j++) {
       m.ports.forEach((p, k) => {
         chunk += cell(
-          { from: names[i], to: names[j], port: p.port, protocol: p.protocol, allowed: matrixAllowed(m, i, j, k), ...(m.tiered ? { decision: matrixOutcome(m, i, j, k) } : {}) },
+          {
+            from: names[i],
+            to: names[j],
+            port: p.port,
+            protocol: p.protocol,
+            allowed: matrixAllowed(m, i, j, k),
+            ...(m.tiered ? { decision: matrixOutcome(m, i, j, k) } : {}),
+          },
           first,
         )
         first = false
@@ -79,7 +103,8 @@ function renderMatrixMd(m: MatrixResult): string {
   const names = m.pods.map((p) => mdText(qualifiedName(p)))
   const marks = { allowed: MD_ALLOWED, denied: MD_DENIED, undefined: MD_UNDEFINED, unknown: MD_UNKNOWN }
   const legend = m.tiered
-    ? `${MD_ALLOWED} allowed, ${MD_DENIED} denied, ${MD_UNDEFINED} undefined (same-priority ClusterNetworkPolicies conflict), ${MD_UNKNOWN} unknown (depends on DNS or node addresses; not counted as allowed)`
+    ? `${MD_ALLOWED} allowed, ${MD_DENIED} denied, ${MD_UNDEFINED} undefined (same-priority ClusterNetworkPolicies conflict), ` +
+      `${MD_UNKNOWN} unknown (depends on DNS or node addresses; not counted as allowed)`
     : `${MD_ALLOWED} allowed, ${MD_DENIED} denied`
   const parts = [`Rows are sources (from), columns destinations (to); ${legend}.\n`]
   m.ports.forEach((port, p) => {

@@ -156,7 +156,10 @@ function findingsSection(m: ReportModel): string {
 function matrixSection(m: ReportModel): string {
   const { matrix } = m
   if (matrix.groups.length === 0 && m.counts.pods > 0 && matrix.ports.length > 0) {
-    return '<section id="matrix"><h2>Matrix</h2><p class="muted">Left out: too many rows and columns for one grid (see the note above the graph); the connections below list every allowed connection.</p></section>'
+    return (
+      '<section id="matrix"><h2>Matrix</h2><p class="muted">Left out: too many rows and columns for one grid (see the note above the ' +
+      'graph); the connections below list every allowed connection.</p></section>'
+    )
   }
   if (matrix.groups.length === 0 || matrix.ports.length === 0) {
     return '<section id="matrix"><h2>Matrix</h2><p class="muted">No pods with container ports in the input: nothing to probe.</p></section>'
@@ -235,8 +238,15 @@ ${head}${edges.map((e) => connectionRow(e.from, e.to, e.ports)).join('\n')}</tbo
         const list = x.ranges.length === 1 ? x.ranges[0] : `${x.ranges.length} ranges: ${names(x.ranges)}`
         return x.from === x.ranges[0] ? connectionRow(list, x.to, x.ports) : connectionRow(x.from, list, x.ports)
       })
-      const more = rows.length > shown.length ? `<p class="muted">${rows.length - shown.length} more rows; <code>netpol list --from ${escapeHtml(ns)}/</code> and <code>--to ${escapeHtml(ns)}/</code> list them all.</p>` : ''
-      return `<details class="group"><summary>${escapeHtml(ns)} <span class="muted">(${count} connection${count === 1 ? '' : 's'})</span></summary>${head}${shown.join('\n')}</tbody></table>${more}</details>`
+      const more =
+        rows.length > shown.length
+          ? `<p class="muted">${rows.length - shown.length} more rows; <code>netpol list --from ${escapeHtml(ns)}/</code> and <code>--to ` +
+            `${escapeHtml(ns)}/</code> list them all.</p>`
+          : ''
+      return (
+        `<details class="group"><summary>${escapeHtml(ns)} <span ` +
+        `class="muted">(${count} connection${count === 1 ? '' : 's'})</span></summary>${head}${shown.join('\n')}</tbody></table>${more}</details>`
+      )
     })
   return `<section id="connections"><h2>Allowed connections (${edges.length})</h2>
 <p class="legend">By the namespace of the workload end (click to open; the filter above opens what matches). Every port of every protocol is covered;
@@ -254,12 +264,13 @@ function policySection(p: PolicySection): string {
     }
     const peers = r.peers.length === 0 ? `every ${r.direction === 'ingress' ? 'source' : 'destination'}` : r.peers.map(peerText).join('<br>')
     const ports = r.ports.length === 0 ? 'every port' : escapeHtml(r.ports.join(', '))
-    return `<li><b>${r.direction}[${r.index}]</b> <span class="muted">line ${r.line}</span>: ${r.direction === 'ingress' ? 'from' : 'to'} ${peers}<br>on ${ports}</li>`
+    return (
+      `<li><b>${r.direction}[${r.index}]</b> <span class="muted">line ${r.line}</span>: ` +
+      `${r.direction === 'ingress' ? 'from' : 'to'} ${peers}<br>on ${ports}</li>`
+    )
   })
   const denies = p.deniesAll.map((d) => `<li><b>${d}</b>: no rules, so it denies all ${d.toLowerCase()} of the selected pods</li>`)
-  const findings = p.findings.length
-    ? `<table class="findings"><tbody>${findingRows(p.findings)}</tbody></table>`
-    : ''
+  const findings = p.findings.length ? `<table class="findings"><tbody>${findingRows(p.findings)}</tbody></table>` : ''
   const selects = p.selects.length ? escapeHtml(names(p.selects)) : '<span class="sev-warning">no pod in the input</span>'
   const podCount = p.selectedPods ? ` <span class="muted">(${p.selectedPods} pod${p.selectedPods === 1 ? '' : 's'})</span>` : ''
   return `<section class="policy" data-filter id="${escapeHtml(p.anchor)}"><h3>${escapeHtml(qualifiedName(p))}</h3>
@@ -270,7 +281,8 @@ ${findings}</section>`
 }
 
 function policiesSection(m: ReportModel): string {
-  if (m.policies.length === 0) return '<section id="policies"><h2>Policies (0)</h2><p class="muted">No NetworkPolicy in the input: every connection is allowed.</p></section>'
+  if (m.policies.length === 0)
+    return '<section id="policies"><h2>Policies (0)</h2><p class="muted">No NetworkPolicy in the input: every connection is allowed.</p></section>'
   if (m.policies.length <= BIG_POLICIES) {
     const links = m.policies.map((p) => `<a href="#${escapeHtml(p.anchor)}">${escapeHtml(qualifiedName(p))}</a>`)
     return `<section id="policies"><h2>Policies (${m.policies.length})</h2><p>${links.join(' · ')}</p></section>
@@ -283,7 +295,9 @@ ${m.policies.map(policySection).join('\n')}`
     list.push(p)
   }
   const groups = [...byNs.entries()].map(
-    ([ns, list]) => `<details class="group"><summary>${escapeHtml(ns)} <span class="muted">(${list.length} polic${list.length === 1 ? 'y' : 'ies'}: ${escapeHtml(names(list.map((p) => p.name)))})</span></summary>
+    ([ns, list]) =>
+      `<details class="group"><summary>${escapeHtml(ns)} <span class="muted">(${list.length} polic${list.length === 1 ? 'y' : 'ies'}: ` +
+      `${escapeHtml(names(list.map((p) => p.name)))})</span></summary>
 ${list.map(policySection).join('\n')}</details>`,
   )
   return `<section id="policies"><h2>Policies (${m.policies.length})</h2>

@@ -34,7 +34,11 @@ const MARKS: Readonly<Record<Outcome, string>> = { allowed: ALLOWED_MARK, denied
 function legend(m: MatrixResult): string {
   const base = `${ALLOWED_MARK} allowed, ${DENIED_MARK} denied`
   if (!m.tiered) return `${base}.`
-  return `${base}, ${UNDEFINED_MARK} undefined (ClusterNetworkPolicies of one tier and priority match with different actions), ${UNKNOWN_MARK} unknown (depends on DNS names or node addresses netpol cannot see); neither ${UNDEFINED_MARK} nor ${UNKNOWN_MARK} is counted as allowed.`
+  return (
+    `${base}, ${UNDEFINED_MARK} undefined (ClusterNetworkPolicies of one tier and priority match with different actions), ` +
+    `${UNKNOWN_MARK} unknown (depends on DNS names or node addresses netpol cannot see); neither ${UNDEFINED_MARK} nor ${UNKNOWN_MARK} is ` +
+    `counted as allowed.`
+  )
 }
 /** Width used to decide between name and number headers when no width is given. */
 const AUTO_NAMES_WIDTH = 120
@@ -104,7 +108,9 @@ export function renderMatrixTable(m: MatrixResult, options: MatrixTableOptions =
     const blocks = columnBlocks(m.pods, all, labelW, cw, width)
     blocks.forEach((cols, b) => {
       if (blocks.length > 1) {
-        out.push(`(destinations ${cols[0] + 1}-${cols[cols.length - 1] + 1} of ${m.pods.length}, block ${b + 1} of ${blocks.length}, split to fit ${width} columns)`)
+        out.push(
+          `(destinations ${cols[0] + 1}-${cols[cols.length - 1] + 1} of ${m.pods.length}, block ${b + 1} of ${blocks.length}, split to fit ${width} columns)`,
+        )
       }
       out.push(...indexGrid(m, names, cols, p, cw, width ?? AUTO_NAMES_WIDTH, options.colour ?? false))
       if (b < blocks.length - 1) out.push('')
@@ -115,12 +121,24 @@ export function renderMatrixTable(m: MatrixResult, options: MatrixTableOptions =
 
 function namesWidth(pods: readonly Pod[], names: readonly string[]): number {
   const w = Math.max(...names.map((n) => n.length))
-  return w + 1 + pods.length * (w + 1) + groupsOf(pods, pods.map((_, i) => i)).length - 1
+  return (
+    w +
+    1 +
+    pods.length * (w + 1) +
+    groupsOf(
+      pods,
+      pods.map((_, i) => i),
+    ).length -
+    1
+  )
 }
 
 function namesGrid(m: MatrixResult, names: readonly string[], p: number, colour: boolean): string[] {
   const w = Math.max(...names.map((n) => n.length))
-  const groups = groupsOf(m.pods, m.pods.map((_, i) => i))
+  const groups = groupsOf(
+    m.pods,
+    m.pods.map((_, i) => i),
+  )
   const lines: string[] = []
   const header = groups.map((g) => g.members.map((j) => names[j].padEnd(w)).join(' ')).join('  ')
   lines.push(`${''.padEnd(w)} ${header}`.trimEnd())
@@ -155,7 +173,11 @@ function labelWidth(names: readonly string[]): number {
  */
 function columnWidth(pods: readonly Pod[], labelW: number, width: number | undefined): number {
   const cw = digits(pods.length) + 1
-  const gaps = groupsOf(pods, pods.map((_, i) => i)).length - 1
+  const gaps =
+    groupsOf(
+      pods,
+      pods.map((_, i) => i),
+    ).length - 1
   return labelW + 1 + pods.length * cw + gaps <= (width ?? AUTO_NAMES_WIDTH) ? cw : 1
 }
 
@@ -205,13 +227,14 @@ function indexGrid(m: MatrixResult, names: readonly string[], cols: readonly num
       lines.push(`${pad} ${groups.map((g) => g.members.map((j) => String(j + 1).padStart(d)[k]).join('')).join(' ')}`.trimEnd())
     }
   }
-  const rowGroups = groupsOf(m.pods, m.pods.map((_, i) => i))
+  const rowGroups = groupsOf(
+    m.pods,
+    m.pods.map((_, i) => i),
+  )
   rowGroups.forEach((rg, gi) => {
     if (gi > 0) lines.push('')
     for (const i of rg.members) {
-      const cells = groups
-        .map((g, gi) => g.members.map((j) => ' '.repeat(cw - 1) + mark(matrixOutcome(m, i, j, p))).join('') + extra(gi))
-        .join(' ')
+      const cells = groups.map((g, gi) => g.members.map((j) => ' '.repeat(cw - 1) + mark(matrixOutcome(m, i, j, p))).join('') + extra(gi)).join(' ')
       lines.push(`${rowLabel(names, i).padEnd(labelW)} ${paint(cells.trimEnd(), colour)}`)
     }
   })

@@ -114,5 +114,11 @@ describe('agent readiness and liveness', () => {
 })
 
 function startArgs(api: TestApiServer): ConstructorParameters<typeof Agent>[0] {
-  return { nodeName: 'node-a', kubeConfig: api.kubeConfig(), dataplane: recordingDataplane('node-a'), logger: pino({ level: 'silent' }), metrics: createAgentMetrics({ defaultMetrics: false }) }
+  return {
+    nodeName: 'node-a',
+    kubeConfig: api.kubeConfig(),
+    dataplane: recordingDataplane('node-a'),
+    logger: pino({ level: 'silent' }),
+    metrics: createAgentMetrics({ defaultMetrics: false }),
+  }
 }

@@ -61,7 +61,22 @@ function policyFromYaml(yaml: string): { model: NetworkPolicy; object: ApiObject
 function startAgent(node: string, netns: string, kubeconfig: string): RunningAgent {
   const child = spawn(
     process.execPath,
-    [cli, 'agent', '--node', node, '--netns', netns, '--kubeconfig', kubeconfig, '--listen', '127.0.0.1:0', '--min-sync-interval', '50', '--log-level', 'debug'],
+    [
+      cli,
+      'agent',
+      '--node',
+      node,
+      '--netns',
+      netns,
+      '--kubeconfig',
+      kubeconfig,
+      '--listen',
+      '127.0.0.1:0',
+      '--min-sync-interval',
+      '50',
+      '--log-level',
+      'debug',
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   )
   const a: RunningAgent = { node, child, logs: [] }
@@ -120,7 +135,12 @@ describe.skipIf(!canRun)('agents in a lab, fed by the test API server, enforce w
     dir = await mkdtemp(join(tmpdir(), 'netpol-agt-'))
     const initial = cluster(
       [ns('x', { team: 'x' }), ns('y', { team: 'y' })],
-      [pod('x', 'a', { app: 'a' }, [tcp(80)]), pod('x', 'b', { app: 'b' }, [tcp(80)]), pod('y', 'c', { app: 'c' }, [tcp(80)]), pod('y', 'd', { app: 'd' }, [tcp(80)])],
+      [
+        pod('x', 'a', { app: 'a' }, [tcp(80)]),
+        pod('x', 'b', { app: 'b' }, [tcp(80)]),
+        pod('y', 'c', { app: 'c' }, [tcp(80)]),
+        pod('y', 'd', { app: 'd' }, [tcp(80)]),
+      ],
     )
     plan = planTopology(initial, { lab, nodeCount: 2 })
     expected = plan.state
@@ -142,7 +162,17 @@ describe.skipIf(!canRun)('agents in a lab, fed by the test API server, enforce w
     await writeFile(kubeconfig, api.kubeconfigYaml())
     for (const node of plan.topology.nodes) agents.push(startAgent(node.name, node.netns, kubeconfig))
     await waitFor(() => agents.every((a) => a.logs.some((l) => l.event === 'apply')), 'first apply of every agent', 30_000).catch((err: Error) => {
-      throw new Error(`${err.message}\n${agents.map((a) => `${a.node}:\n${a.logs.slice(-8).map((l) => JSON.stringify(l)).join('\n')}`).join('\n')}`)
+      throw new Error(
+        `${err.message}\n${agents
+          .map(
+            (a) =>
+              `${a.node}:\n${a.logs
+                .slice(-8)
+                .map((l) => JSON.stringify(l))
+                .join('\n')}`,
+          )
+          .join('\n')}`,
+      )
     })
   }, 120_000)
 

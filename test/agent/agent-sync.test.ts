@@ -98,7 +98,10 @@ describe('agent sync: informers -> state -> ruleset', () => {
   it('namespace label changes re-resolve namespaceSelectors', async () => {
     h.api.create(
       'networkpolicies',
-      policyObject('prod', 'from-team-b', { podSelector: { matchLabels: { app: 'web' } }, ingress: [{ from: [{ namespaceSelector: { matchLabels: { team: 'b' } } }] }] }),
+      policyObject('prod', 'from-team-b', {
+        podSelector: { matchLabels: { app: 'web' } },
+        ingress: [{ from: [{ namespaceSelector: { matchLabels: { team: 'b' } } }] }],
+      }),
     )
     await waitFor(() => isolated(h.agent.appliedScript(), 'in').length === 1, 'policy applied')
     const before = h.agent.appliedScript()!

@@ -26,7 +26,11 @@ function seed(api: TestApiServer): void {
   api.create('networkpolicies', policyObject('prod', 'deny-all', { podSelector: {}, policyTypes: ['Ingress', 'Egress'] }))
   api.create(
     'networkpolicies',
-    policyObject('prod', 'web-to-db', { podSelector: { matchLabels: { app: 'db' } }, policyTypes: ['Ingress'], ingress: [{ from: [{ podSelector: { matchLabels: { app: 'web' } } }], ports: [{ port: 5432 }] }] }),
+    policyObject('prod', 'web-to-db', {
+      podSelector: { matchLabels: { app: 'db' } },
+      policyTypes: ['Ingress'],
+      ingress: [{ from: [{ podSelector: { matchLabels: { app: 'web' } } }], ports: [{ port: 5432 }] }],
+    }),
   )
 }
 
@@ -34,8 +38,15 @@ function seed(api: TestApiServer): void {
 function truth(api: TestApiServer, resource: Resource): ApiObject[] {
   const keys: Record<Resource, [string, string?][]> = {
     namespaces: [['prod'], ['dev']],
-    pods: [['web', 'prod'], ['db', 'prod'], ['client', 'dev']],
-    networkpolicies: [['deny-all', 'prod'], ['web-to-db', 'prod']],
+    pods: [
+      ['web', 'prod'],
+      ['db', 'prod'],
+      ['client', 'dev'],
+    ],
+    networkpolicies: [
+      ['deny-all', 'prod'],
+      ['web-to-db', 'prod'],
+    ],
   }
   if (resource === 'networkpolicies' && api.get('networkpolicies', 'sentinel', 'dev')) keys.networkpolicies.push(['sentinel', 'dev'])
   return keys[resource].map(([name, ns]) => ({ kind: KIND[resource], ...structuredClone(api.get(resource, name, ns)!) }))
@@ -76,7 +87,9 @@ describe('the agent treats every watch line and list item as untrusted', () => {
 
   /** The store of a resource holds exactly the server's objects (same versions). */
   const converged = (resource: Resource): boolean => {
-    const have = new Map([...h.agent.watchers[resource as ResourceName].objects()].map((o) => [`${o.metadata?.namespace ?? ''}/${o.metadata?.name}`, o.metadata?.resourceVersion]))
+    const have = new Map(
+      [...h.agent.watchers[resource as ResourceName].objects()].map((o) => [`${o.metadata?.namespace ?? ''}/${o.metadata?.name}`, o.metadata?.resourceVersion]),
+    )
     const want = truth(api, resource).map((o) => [`${o.metadata.namespace ?? ''}/${o.metadata.name}`, o.metadata.resourceVersion] as const)
     return have.size === want.length && want.every(([k, rv]) => have.get(k) === rv)
   }
@@ -92,17 +105,27 @@ describe('the agent treats every watch line and list item as untrusted', () => {
     // A real change behind the injected lines, in namespace dev (no policy there, no local pod).
     sentinel++
     if (resource === 'namespaces') api.update('namespaces', namespaceObject('dev', { sentinel: String(sentinel) }))
-    else if (resource === 'pods') api.update('pods', podObject('dev', 'client', { ip: OUTSIDER, node: 'node-b', labels: { app: 'client', sentinel: String(sentinel) } }))
+    else if (resource === 'pods')
+      api.update('pods', podObject('dev', 'client', { ip: OUTSIDER, node: 'node-b', labels: { app: 'client', sentinel: String(sentinel) } }))
     else api.apply('networkpolicies', policyObject('dev', 'sentinel', { podSelector: { matchLabels: { sentinel: String(sentinel) } } }))
     const rv = String(api.resourceVersion)
-    await waitFor(() => [...h.agent.watchers[resource as ResourceName].objects()].some((o) => o.metadata?.resourceVersion === rv), `${resource}: sentinel ${rv} reached the store`)
+    await waitFor(
+      () => [...h.agent.watchers[resource as ResourceName].objects()].some((o) => o.metadata?.resourceVersion === rv),
+      `${resource}: sentinel ${rv} reached the store`,
+    )
     // Undo whatever well-formed (but mutated) objects were accepted: the server says it again.
     for (const o of truth(api, resource)) {
       const { kind: _k, ...object } = o
       api.update(resource, object as ApiObject)
     }
     await waitFor(() => converged(resource), `${resource}: store back to the server's objects`)
-    await waitFor(() => h.agent.status().ready && isolated(h.agent.appliedScript(), 'in').join() === GOOD.join() && isolated(h.agent.appliedScript(), 'eg').join() === GOOD.join(), 'good ruleset applied again')
+    await waitFor(
+      () =>
+        h.agent.status().ready &&
+        isolated(h.agent.appliedScript(), 'in').join() === GOOD.join() &&
+        isolated(h.agent.appliedScript(), 'eg').join() === GOOD.join(),
+      'good ruleset applied again',
+    )
   }
 
   const cases: [string, string, (typeof REJECT_REASONS)[number]][] = [
@@ -119,8 +142,16 @@ describe('the agent treats every watch line and list item as untrusted', () => {
     ['no resourceVersion', '{"type":"ADDED","object":{"metadata":{"name":"x","namespace":"prod"}}}', 'bad-resource-version'],
     ['a BOOKMARK without a resourceVersion', '{"type":"BOOKMARK","object":{"metadata":{}}}', 'bad-resource-version'],
     ['an object of another kind', '{"type":"ADDED","object":{"kind":"Secret","metadata":{"name":"x","namespace":"prod","resourceVersion":"9"}}}', 'wrong-kind'],
-    ['an object nested 5,000 deep', `{"type":"ADDED","object":{"metadata":{"name":"x","namespace":"prod","resourceVersion":"9"},"spec":${'['.repeat(5000)}${']'.repeat(5000)}}}`, 'too-deep'],
-    ['a line over the size limit', eventLine('ADDED', { metadata: { name: 'x', namespace: 'prod', resourceVersion: '9', annotations: { a: 'x'.repeat(MAX_LINE * 3) } } }), 'too-large'],
+    [
+      'an object nested 5,000 deep',
+      `{"type":"ADDED","object":{"metadata":{"name":"x","namespace":"prod","resourceVersion":"9"},"spec":${'['.repeat(5000)}${']'.repeat(5000)}}}`,
+      'too-deep',
+    ],
+    [
+      'a line over the size limit',
+      eventLine('ADDED', { metadata: { name: 'x', namespace: 'prod', resourceVersion: '9', annotations: { a: 'x'.repeat(MAX_LINE * 3) } } }),
+      'too-large',
+    ],
   ]
   for (const [what, line, reason] of cases) {
     it(`refuses ${what} (${reason}), keeps the last good ruleset, relists, and stays up`, async () => {
@@ -158,9 +189,15 @@ describe('the agent treats every watch line and list item as untrusted', () => {
   it('fuzz: arbitrary, truncated, mistyped, huge and deep lines never kill the agent, never open the ruleset, and are all reported', async () => {
     const resources: Resource[] = ['namespaces', 'pods', 'networkpolicies']
     const wrongTyped = (original: unknown): fc.Arbitrary<unknown> =>
-      fc.oneof(fc.integer(), fc.boolean(), fc.string({ maxLength: 8 }), fc.array(fc.integer(), { maxLength: 2 }), fc.dictionary(fc.string({ maxLength: 4 }), fc.integer(), { maxKeys: 2 })).filter(
-        (v) => (Array.isArray(v) ? 'array' : typeof v) !== (Array.isArray(original) ? 'array' : original === null ? 'null' : typeof original),
-      )
+      fc
+        .oneof(
+          fc.integer(),
+          fc.boolean(),
+          fc.string({ maxLength: 8 }),
+          fc.array(fc.integer(), { maxLength: 2 }),
+          fc.dictionary(fc.string({ maxLength: 4 }), fc.integer(), { maxKeys: 2 }),
+        )
+        .filter((v) => (Array.isArray(v) ? 'array' : typeof v) !== (Array.isArray(original) ? 'array' : original === null ? 'null' : typeof original))
     /** Every path inside spec, status and metadata.labels of an object: where content mutations go. */
     const contentPaths = (o: unknown, path: (string | number)[] = []): (string | number)[][] => {
       if (typeof o !== 'object' || o === null) return [path]
@@ -180,7 +217,15 @@ describe('the agent treats every watch line and list item as untrusted', () => {
       else cur[path[path.length - 1]] = value
       return copy
     }
-    const ENVELOPE: (string | number)[][] = [['type'], ['object'], ['object', 'metadata'], ['object', 'metadata', 'name'], ['object', 'metadata', 'namespace'], ['object', 'metadata', 'resourceVersion'], ['object', 'kind']]
+    const ENVELOPE: (string | number)[][] = [
+      ['type'],
+      ['object'],
+      ['object', 'metadata'],
+      ['object', 'metadata', 'name'],
+      ['object', 'metadata', 'namespace'],
+      ['object', 'metadata', 'resourceVersion'],
+      ['object', 'kind'],
+    ]
 
     const lineFor = (resource: Resource): fc.Arbitrary<string> => {
       const objects = truth(api, resource)
@@ -195,26 +240,26 @@ describe('the agent treats every watch line and list item as untrusted', () => {
           return text.slice(0, Math.floor(text.length * f))
         }),
         // A real event with its envelope broken: a field removed or of the wrong type.
-        fc
-          .tuple(event, fc.constantFrom(...ENVELOPE), fc.boolean())
-          .chain(([e, path, remove]) => {
-            let cur: unknown = e
-            for (const p of path) cur = (cur as Record<string | number, unknown> | undefined)?.[p]
-            return wrongTyped(cur).map((v) => JSON.stringify(setAt(e, path, v, remove && path.join('.') !== 'object.kind')))
-          }),
+        fc.tuple(event, fc.constantFrom(...ENVELOPE), fc.boolean()).chain(([e, path, remove]) => {
+          let cur: unknown = e
+          for (const p of path) cur = (cur as Record<string | number, unknown> | undefined)?.[p]
+          return wrongTyped(cur).map((v) => JSON.stringify(setAt(e, path, v, remove && path.join('.') !== 'object.kind')))
+        }),
         // A real object with one part of its content of the wrong type (a well-formed event: content validation's job).
-        fc
-          .tuple(fc.constantFrom(...objects), fc.nat())
-          .chain(([o, i]) => {
-            const paths = contentPaths(o)
-            const path = paths[i % paths.length]
-            let cur: unknown = o
-            for (const p of path) cur = (cur as Record<string | number, unknown>)[p]
-            return wrongTyped(cur).map((v) => eventLine('MODIFIED', setAt({ ...o, metadata: { ...o.metadata, resourceVersion: `fuzz-${i}` } }, path, v)))
-          }),
+        fc.tuple(fc.constantFrom(...objects), fc.nat()).chain(([o, i]) => {
+          const paths = contentPaths(o)
+          const path = paths[i % paths.length]
+          let cur: unknown = o
+          for (const p of path) cur = (cur as Record<string | number, unknown>)[p]
+          return wrongTyped(cur).map((v) => eventLine('MODIFIED', setAt({ ...o, metadata: { ...o.metadata, resourceVersion: `fuzz-${i}` } }, path, v)))
+        }),
         // Huge, and deep.
-        fc.tuple(event, fc.integer({ min: MAX_LINE - 2000, max: MAX_LINE * 4 })).map(([e, n]) => JSON.stringify(setAt(e, ['object', 'metadata', 'annotations'], { pad: 'x'.repeat(n) }))),
-        fc.tuple(event, fc.integer({ min: 50, max: 3000 })).map(([e, n]) => JSON.stringify(e).replace('"spec":', `"deep":${'['.repeat(n)}${']'.repeat(n)},"spec":`)),
+        fc
+          .tuple(event, fc.integer({ min: MAX_LINE - 2000, max: MAX_LINE * 4 }))
+          .map(([e, n]) => JSON.stringify(setAt(e, ['object', 'metadata', 'annotations'], { pad: 'x'.repeat(n) }))),
+        fc
+          .tuple(event, fc.integer({ min: 50, max: 3000 }))
+          .map(([e, n]) => JSON.stringify(e).replace('"spec":', `"deep":${'['.repeat(n)}${']'.repeat(n)},"spec":`)),
       )
     }
 

@@ -10,21 +10,43 @@ describe('api envelope: what the agent accepts from the API server', () => {
     const pod = { kind: 'Pod', metadata: { name: 'web', namespace: 'prod', resourceVersion: '12' }, spec: {} }
     const r = parseWatchLine(JSON.stringify({ type: 'ADDED', object: pod }), POD)
     expect(r).toMatchObject({ ok: true, value: { type: 'ADDED', key: 'prod/web', resourceVersion: '12' } })
-    expect(parseWatchLine('{"type":"BOOKMARK","object":{"metadata":{"resourceVersion":"99"}}}', POD)).toEqual({ ok: true, value: { type: 'BOOKMARK', resourceVersion: '99' } })
-    expect(parseWatchLine('{"type":"ERROR","object":{"kind":"Status","code":410,"message":"too old"}}', POD)).toEqual({ ok: true, value: { type: 'ERROR', code: 410, message: 'too old' } })
-    expect(parseWatchLine('{"type":"ADDED","object":{"metadata":{"name":"prod","resourceVersion":"1"}}}', NS)).toMatchObject({ ok: true, value: { key: '/prod' } })
+    expect(parseWatchLine('{"type":"BOOKMARK","object":{"metadata":{"resourceVersion":"99"}}}', POD)).toEqual({
+      ok: true,
+      value: { type: 'BOOKMARK', resourceVersion: '99' },
+    })
+    expect(parseWatchLine('{"type":"ERROR","object":{"kind":"Status","code":410,"message":"too old"}}', POD)).toEqual({
+      ok: true,
+      value: { type: 'ERROR', code: 410, message: 'too old' },
+    })
+    expect(parseWatchLine('{"type":"ADDED","object":{"metadata":{"name":"prod","resourceVersion":"1"}}}', NS)).toMatchObject({
+      ok: true,
+      value: { key: '/prod' },
+    })
   })
 
   it('refuses a namespace on a cluster-scoped object and a missing one on a namespaced object', () => {
-    expect(parseWatchLine('{"type":"ADDED","object":{"metadata":{"name":"x","namespace":"y","resourceVersion":"1"}}}', NS)).toMatchObject({ ok: false, reason: 'bad-namespace' })
-    expect(parseWatchLine('{"type":"ADDED","object":{"metadata":{"name":"x","namespace":"","resourceVersion":"1"}}}', POD)).toMatchObject({ ok: false, reason: 'bad-namespace' })
-    expect(parseWatchLine('{"type":"ADDED","object":{"metadata":{"name":"a/b","namespace":"y","resourceVersion":"1"}}}', POD)).toMatchObject({ ok: false, reason: 'bad-name' })
+    expect(parseWatchLine('{"type":"ADDED","object":{"metadata":{"name":"x","namespace":"y","resourceVersion":"1"}}}', NS)).toMatchObject({
+      ok: false,
+      reason: 'bad-namespace',
+    })
+    expect(parseWatchLine('{"type":"ADDED","object":{"metadata":{"name":"x","namespace":"","resourceVersion":"1"}}}', POD)).toMatchObject({
+      ok: false,
+      reason: 'bad-namespace',
+    })
+    expect(parseWatchLine('{"type":"ADDED","object":{"metadata":{"name":"a/b","namespace":"y","resourceVersion":"1"}}}', POD)).toMatchObject({
+      ok: false,
+      reason: 'bad-name',
+    })
   })
 
   it('refuses a list with one bad item, with duplicate keys, or without a resourceVersion', () => {
     const ok = { metadata: { name: 'a', namespace: 'n', resourceVersion: '1' } }
     expect(checkListPage({ metadata: { resourceVersion: '5' }, items: [ok] }, POD)).toMatchObject({ ok: true, value: { resourceVersion: '5' } })
-    expect(checkListPage({ metadata: { resourceVersion: '5' }, items: [ok, null] }, POD)).toMatchObject({ ok: false, reason: 'no-object', detail: expect.stringContaining('list item 1') })
+    expect(checkListPage({ metadata: { resourceVersion: '5' }, items: [ok, null] }, POD)).toMatchObject({
+      ok: false,
+      reason: 'no-object',
+      detail: expect.stringContaining('list item 1'),
+    })
     expect(checkListPage({ metadata: { resourceVersion: '5' }, items: [ok, ok] }, POD)).toMatchObject({ ok: false, reason: 'duplicate' })
     expect(checkListPage({ metadata: {}, items: [] }, POD)).toMatchObject({ ok: false, reason: 'bad-resource-version' })
     expect(checkListPage({ metadata: { resourceVersion: '5' }, items: {} }, POD)).toMatchObject({ ok: false, reason: 'bad-list' })

@@ -19,13 +19,17 @@ type Obj = Record<string, any>
 
 function readYaml(text: string): Obj[] {
   // YAML 1.1, as the API server's decoder reads it.
-  return parseAllDocuments(text, { version: '1.1' }).map((d) => {
-    if (d.errors.length > 0) throw new Error(d.errors.map((e) => e.message).join('\n'))
-    return d.toJS() as Obj
-  }).filter((o) => o !== null)
+  return parseAllDocuments(text, { version: '1.1' })
+    .map((d) => {
+      if (d.errors.length > 0) throw new Error(d.errors.map((e) => e.message).join('\n'))
+      return d.toJS() as Obj
+    })
+    .filter((o) => o !== null)
 }
 
-const files = readdirSync(join(root, 'deploy')).filter((f) => /\.ya?ml$/.test(f)).sort()
+const files = readdirSync(join(root, 'deploy'))
+  .filter((f) => /\.ya?ml$/.test(f))
+  .sort()
 const objects = files.flatMap((f) => readYaml(readFileSync(join(root, 'deploy', f), 'utf8')).map((o) => ({ file: f, o })))
 const find = (kind: string): Obj => objects.find(({ o }) => o.kind === kind)!.o
 
@@ -40,10 +44,17 @@ describe('deploy/ manifests', () => {
     })
   }
 
-  it('grants only get/list/watch on pods, namespaces and networkpolicies and list on clusternetworkpolicies, bound to the agent\'s service account', () => {
+  it("grants only get/list/watch on pods, namespaces and networkpolicies and list on clusternetworkpolicies, bound to the agent's service account", () => {
     const role = find('ClusterRole')
-    const grants = (role.rules as Obj[]).flatMap((r) => (r.resources as string[]).map((res) => `${(r.apiGroups as string[]).join(',')}/${res}: ${[...r.verbs].sort().join(',')}`))
-    expect(grants.sort()).toEqual(['/namespaces: get,list,watch', '/pods: get,list,watch', 'networking.k8s.io/networkpolicies: get,list,watch', 'policy.networking.k8s.io/clusternetworkpolicies: list'])
+    const grants = (role.rules as Obj[]).flatMap((r) =>
+      (r.resources as string[]).map((res) => `${(r.apiGroups as string[]).join(',')}/${res}: ${[...r.verbs].sort().join(',')}`),
+    )
+    expect(grants.sort()).toEqual([
+      '/namespaces: get,list,watch',
+      '/pods: get,list,watch',
+      'networking.k8s.io/networkpolicies: get,list,watch',
+      'policy.networking.k8s.io/clusternetworkpolicies: list',
+    ])
     const binding = find('ClusterRoleBinding')
     const sa = find('ServiceAccount')
     expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role.metadata.name })

@@ -67,7 +67,8 @@ export class OpenApiValidator {
     if (value === null || value === undefined) return
 
     if (schema.format === 'int-or-string') {
-      if (!(typeof value === 'string' || (typeof value === 'number' && Number.isInteger(value)))) errors.push(`${where}: must be an integer or a string, got ${typeName(value)}`)
+      if (!(typeof value === 'string' || (typeof value === 'number' && Number.isInteger(value))))
+        errors.push(`${where}: must be an integer or a string, got ${typeName(value)}`)
       return
     }
     if (schema.oneOf) {
@@ -78,7 +79,8 @@ export class OpenApiValidator {
       })
       if (!ok) errors.push(`${where}: matches none of ${schema.oneOf.map((a) => a.type ?? a.$ref ?? '?').join(', ')}`)
     }
-    if (schema.enum && !schema.enum.includes(value)) errors.push(`${where}: Unsupported value ${JSON.stringify(value)}: supported values: ${schema.enum.map((e) => JSON.stringify(e)).join(', ')}`)
+    if (schema.enum && !schema.enum.includes(value))
+      errors.push(`${where}: Unsupported value ${JSON.stringify(value)}: supported values: ${schema.enum.map((e) => JSON.stringify(e)).join(', ')}`)
 
     switch (schema.type) {
       case undefined:
@@ -147,7 +149,8 @@ export class OpenApiValidator {
       for (const item of list) {
         if (typeof item !== 'object' || item === null) continue
         const k = JSON.stringify(keys.map((key) => (item as Record<string, unknown>)[key] ?? null))
-        if (seen.has(k)) errors.push(`${where}: Duplicate value: ${keys.map((key) => `${key}=${JSON.stringify((item as Record<string, unknown>)[key])}`).join(', ')}`)
+        if (seen.has(k))
+          errors.push(`${where}: Duplicate value: ${keys.map((key) => `${key}=${JSON.stringify((item as Record<string, unknown>)[key])}`).join(', ')}`)
         seen.add(k)
       }
     }

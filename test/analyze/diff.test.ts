@@ -57,7 +57,11 @@ describe('diff on Online Boutique (netpol-analyzer corpus)', () => {
     const rows = diff(before, after).rows
     const redisIn = rows.find((r) => r.to === 'default/redis-cart[Deployment]')!
     expect(redisIn.causes).toEqual([
-      { side: 'ingress', kind: 'isolated-by', policies: [{ namespace: 'default', name: 'redis-cart-netpol', file: join(base, 'input-changed-netpols/netpols.yaml'), line: 1 }] },
+      {
+        side: 'ingress',
+        kind: 'isolated-by',
+        policies: [{ namespace: 'default', name: 'redis-cart-netpol', file: join(base, 'input-changed-netpols/netpols.yaml'), line: 1 }],
+      },
     ])
     const added = rows.find((r) => r.from === 'default/cartservice[Deployment]' && r.to === 'default/emailservice[Deployment]')!
     expect(added.causes.map((c) => `${c.side} ${c.kind} ${c.policies.map((p) => p.name).join(',')}`)).toEqual([
@@ -99,7 +103,10 @@ spec: {podSelector: {}, policyTypes: [Ingress]}
       { file: 'after.yaml' },
     ).state
     const result = diff(before, after, 'namespace')
-    expect(result.rows.map((r) => `${r.change} ${r.from} -> ${r.to}: ${r.newlyDenied}`)).toEqual(['removed 0.0.0.0/0 -> b: all ports', 'removed a -> b: all ports'])
+    expect(result.rows.map((r) => `${r.change} ${r.from} -> ${r.to}: ${r.newlyDenied}`)).toEqual([
+      'removed 0.0.0.0/0 -> b: all ports',
+      'removed a -> b: all ports',
+    ])
     expect(allowsSomethingNew(result)).toBe(false)
   })
 

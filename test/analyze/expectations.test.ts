@@ -157,8 +157,16 @@ describe('expectations v2 (backwards compatible)', () => {
     expect(results.map((r) => r.passed)).toEqual([true, false])
     expect(results[1].name).toBe('203.0.113.9 -> shop/db-0 on 5432 is denied by egress')
     const text = renderExpectationsText(results, false)
-    expect(text).toContain('FAIL 203.0.113.9 -> shop/db-0 on 5432 is denied by egress (expected denied by egress, got denied by ingress)\n     the firewall team says egress\n')
-    expect(JSON.parse(renderExpectationsJson(results)).results[1]).toMatchObject({ description: 'the firewall team says egress', expected: false, expectedDeniedBy: 'egress', actual: false, deniedBy: ['ingress'] })
+    expect(text).toContain(
+      'FAIL 203.0.113.9 -> shop/db-0 on 5432 is denied by egress (expected denied by egress, got denied by ingress)\n     the firewall team says egress\n',
+    )
+    expect(JSON.parse(renderExpectationsJson(results)).results[1]).toMatchObject({
+      description: 'the firewall team says egress',
+      expected: false,
+      expectedDeniedBy: 'egress',
+      actual: false,
+      deniedBy: ['ingress'],
+    })
   })
   it('quiet: only the failures and the count', () => {
     const results = check(`
@@ -239,7 +247,10 @@ spec:
   egress:
   - {action: Deny, to: [{namespaces: {}}]}
 `
-    const sides = run(cnp('deny', 5, 'Deny', '{namespaces: {}}') + egressDeny, expectations + '- {from: shop/web, to: shop/db, port: 5432/TCP, allowed: false, deniedBy: egress}\n')
+    const sides = run(
+      cnp('deny', 5, 'Deny', '{namespaces: {}}') + egressDeny,
+      expectations + '- {from: shop/web, to: shop/db, port: 5432/TCP, allowed: false, deniedBy: egress}\n',
+    )
     expect(sides.map((r) => [r.passed, r.unproven, r.deniedBy])).toEqual([
       [true, undefined, ['egress']],
       [false, undefined, ['egress']],

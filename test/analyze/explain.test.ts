@@ -8,7 +8,14 @@ import { createEngine } from '../../src/engine/engine.js'
 import type { DirectionVerdict, Verdict } from '../../src/engine/verdict.js'
 import { cluster, labelsSelector, pod } from './cluster-builders.js'
 
-const web0 = pod('prod', 'web-0', { owner: { kind: 'Deployment', name: 'web' }, ips: ['10.0.0.5'], ports: [{ name: 'http', containerPort: 8080, protocol: 'TCP' }, { name: 'dns', containerPort: 53, protocol: 'UDP' }] })
+const web0 = pod('prod', 'web-0', {
+  owner: { kind: 'Deployment', name: 'web' },
+  ips: ['10.0.0.5'],
+  ports: [
+    { name: 'http', containerPort: 8080, protocol: 'TCP' },
+    { name: 'dns', containerPort: 53, protocol: 'UDP' },
+  ],
+})
 const web1 = pod('prod', 'web-1', { owner: { kind: 'Deployment', name: 'web' }, ips: ['fd00::5'] })
 const db = pod('prod', 'db-0', { owner: { kind: 'StatefulSet', name: 'db' } })
 const node = pod('kube-system', 'node-exporter', { hostNetwork: true, ips: ['192.168.1.10'] })
@@ -115,7 +122,13 @@ describe('explainVerdict', () => {
         enforced: true,
         isolated: true,
         allowed: true,
-        policies: [{ policy: ref, allowedBy: [{ policy: ref, direction: 'Ingress', ruleIndex: 0, peerIndex: 0, portIndex: 0, source: { file: 'np.yaml', line: 11 } }], misses: [] }],
+        policies: [
+          {
+            policy: ref,
+            allowedBy: [{ policy: ref, direction: 'Ingress', ruleIndex: 0, peerIndex: 0, portIndex: 0, source: { file: 'np.yaml', line: 11 } }],
+            misses: [],
+          },
+        ],
       },
     }
     const e = explainVerdict(s, v)
@@ -144,7 +157,22 @@ describe('explainVerdict', () => {
         enforced: true,
         isolated: true,
         allowed: false,
-        policies: [{ policy: ref, allowedBy: [], misses: [{ policy: ref, direction: 'Ingress', ruleIndex: 0, reason: 'peer', detail: 'peer 203.0.113.1 matches none of 1 peer', source: { file: 'np.yaml', line: 11 } }] }],
+        policies: [
+          {
+            policy: ref,
+            allowedBy: [],
+            misses: [
+              {
+                policy: ref,
+                direction: 'Ingress',
+                ruleIndex: 0,
+                reason: 'peer',
+                detail: 'peer 203.0.113.1 matches none of 1 peer',
+                source: { file: 'np.yaml', line: 11 },
+              },
+            ],
+          },
+        ],
       },
     }
     const e = explainVerdict(s, v)
@@ -152,7 +180,9 @@ describe('explainVerdict', () => {
     expect(e.egress).toMatchObject({ enforced: false, allowed: true })
     expect(e.egress.summary).toMatch(/not a pod of the cluster/)
     expect(e.ingress.summary).toBe('prod/db-0 is isolated for ingress by one policy, which does not allow this connection')
-    expect(e.ingress.policies[0].misses).toEqual([{ rule: 'ingress[0]', reason: 'peer', detail: 'peer 203.0.113.1 matches none of 1 peer', source: 'np.yaml:11' }])
+    expect(e.ingress.policies[0].misses).toEqual([
+      { rule: 'ingress[0]', reason: 'peer', detail: 'peer 203.0.113.1 matches none of 1 peer', source: 'np.yaml:11' },
+    ])
   })
 })
 
@@ -185,19 +215,30 @@ describe('explainVerdict with assumed pod addresses', () => {
 
   it('says when an ipBlock peer matched the other pod only through an assumed address', () => {
     const engine = createEngine(s)
-    const e = explainVerdict(s, engine.evaluate({ from: { kind: 'pod', pod: byName('client-0') }, to: { kind: 'pod', pod: byName('frontend-0') }, port: 80, protocol: 'TCP' }))
+    const e = explainVerdict(
+      s,
+      engine.evaluate({ from: { kind: 'pod', pod: byName('client-0') }, to: { kind: 'pod', pod: byName('frontend-0') }, port: 80, protocol: 'TCP' }),
+    )
     expect(e.allowed).toBe(true)
     const match = e.ingress.policies[0].allowedBy[0]
     expect(match.assumedIp).toBe(byName('client-0').ips[0])
-    expect(match.peer).toBe(`from[0]: ipBlock 0.0.0.0/0 except 10.1.0.0/16, which matches ${byName('client-0').ips[0]} (assumed: the manifest has no pod IP; --pod-cidr)`)
+    expect(match.peer).toBe(
+      `from[0]: ipBlock 0.0.0.0/0 except 10.1.0.0/16, which matches ${byName('client-0').ips[0]} (assumed: the manifest has no pod IP; --pod-cidr)`,
+    )
   })
 
   it('says nothing of the kind for an address from the manifest, and names the assumed address in a miss', () => {
     const engine = createEngine(s)
-    const fromKnown = explainVerdict(s, engine.evaluate({ from: { kind: 'pod', pod: byName('known-0') }, to: { kind: 'pod', pod: byName('frontend-0') }, port: 80, protocol: 'TCP' }))
+    const fromKnown = explainVerdict(
+      s,
+      engine.evaluate({ from: { kind: 'pod', pod: byName('known-0') }, to: { kind: 'pod', pod: byName('frontend-0') }, port: 80, protocol: 'TCP' }),
+    )
     expect(fromKnown.allowed).toBe(false)
     expect(JSON.stringify(fromKnown)).not.toContain('assumed')
-    const wrongPort = explainVerdict(s, engine.evaluate({ from: { kind: 'pod', pod: byName('client-0') }, to: { kind: 'pod', pod: byName('frontend-0') }, port: 81, protocol: 'TCP' }))
+    const wrongPort = explainVerdict(
+      s,
+      engine.evaluate({ from: { kind: 'pod', pod: byName('client-0') }, to: { kind: 'pod', pod: byName('frontend-0') }, port: 81, protocol: 'TCP' }),
+    )
     expect(wrongPort.allowed).toBe(false)
     const peerMiss = wrongPort.ingress.policies[0].misses.find((m) => m.reason === 'peer')
     expect(peerMiss?.detail).toContain(`(${byName('client-0').ips[0]} is assumed: the manifest has no pod IP; --pod-cidr)`)

@@ -27,7 +27,10 @@ const src = { file: 'extra.yaml', line: 1 }
 /** A policy with an ipBlock cut by excepts (inside the pod network and outside), on a port or all. */
 function ipBlockPolicy(state: ClusterState, i: number, excepts: readonly number[], egress: boolean, port: number | undefined): NetworkPolicy {
   const ns = state.namespaces[i % state.namespaces.length].name
-  const peer = { ipBlock: { cidr: '10.0.0.0/8', except: [...new Set(excepts)].map((e) => `10.${e % 2 === 0 ? 244 : 9}.${e % 4}.${(e * 8) % 256}/29`) }, source: src }
+  const peer = {
+    ipBlock: { cidr: '10.0.0.0/8', except: [...new Set(excepts)].map((e) => `10.${e % 2 === 0 ? 244 : 9}.${e % 4}.${(e * 8) % 256}/29`) },
+    source: src,
+  }
   const rule = { ports: port === undefined ? [] : [{ protocol: 'TCP' as Protocol, port, source: src }], source: src }
   return {
     namespace: ns,
@@ -46,7 +49,14 @@ const clusterArb = fc
     pods: fc.integer({ min: 20, max: 45 }),
     namespaces: fc.integer({ min: 4, max: 7 }),
     policies: fc.integer({ min: 0, max: 14 }),
-    extra: fc.array(fc.record({ excepts: fc.array(fc.integer({ min: 0, max: 40 }), { maxLength: 8 }), egress: fc.boolean(), port: fc.option(fc.constantFrom(8080, 5432, 53), { nil: undefined }) }), { maxLength: 3 }),
+    extra: fc.array(
+      fc.record({
+        excepts: fc.array(fc.integer({ min: 0, max: 40 }), { maxLength: 8 }),
+        egress: fc.boolean(),
+        port: fc.option(fc.constantFrom(8080, 5432, 53), { nil: undefined }),
+      }),
+      { maxLength: 3 },
+    ),
   })
   .map(({ seed, pods, namespaces, policies, extra }) => {
     const { state } = generateCluster({ pods, namespaces, policies, seed })
@@ -55,14 +65,19 @@ const clusterArb = fc
 
 /** The same clusters with ClusterNetworkPolicies of both tiers (test/engine/cluster-policy-arbitrary.ts). */
 const tieredArb = fc
-  .record({ seed: fc.integer({ min: 1, max: 1_000_000 }), pods: fc.integer({ min: 14, max: 20 }), namespaces: fc.integer({ min: 4, max: 5 }), policies: fc.integer({ min: 0, max: 6 }) })
+  .record({
+    seed: fc.integer({ min: 1, max: 1_000_000 }),
+    pods: fc.integer({ min: 14, max: 20 }),
+    namespaces: fc.integer({ min: 4, max: 5 }),
+    policies: fc.integer({ min: 0, max: 6 }),
+  })
   .map((o) => generateCluster(o).state)
   .chain((state) =>
-  fc
-    .array(fc.constant(null), { minLength: 1, maxLength: 4 })
-    .chain((slots) => fc.tuple(...slots.map((_, i) => clusterPolicyArb(`cnp-${i}`))))
-    .map((clusterNetworkPolicies): ClusterState => ({ ...state, clusterNetworkPolicies })),
-)
+    fc
+      .array(fc.constant(null), { minLength: 1, maxLength: 4 })
+      .chain((slots) => fc.tuple(...slots.map((_, i) => clusterPolicyArb(`cnp-${i}`))))
+      .map((clusterNetworkPolicies): ClusterState => ({ ...state, clusterNetworkPolicies })),
+  )
 
 const norm = (m: Map<string, Set<number>>) => [...m].map(([k, v]) => `${k}:${[...v].sort((a, b) => a - b).join(',')}`).sort()
 
@@ -72,27 +87,36 @@ describe('fast paths agree with the straightforward computations', () => {
       fc.property(clusterArb, fc.constantFrom('workload' as const, 'pod' as const, 'namespace' as const), (state, by) => {
         const classes = portClasses([state])
         const ends = groupEnds(state, by, externalRanges([state]))
-        expect(norm(groupReachability(state, createEngine(state), ends, classes))).toEqual(norm(groupReachability(state, referenceEvaluator(state), ends, classes)))
+        expect(norm(groupReachability(state, createEngine(state), ends, classes))).toEqual(
+          norm(groupReachability(state, referenceEvaluator(state), ends, classes)),
+        )
       }),
       { numRuns: 25 },
     )
   })
 
-  it('with ClusterNetworkPolicies: group reachability (list, diff, report) = every pair asked of the reference; undefined and unknown count as not allowed', () => {
-    fc.assert(
-      fc.property(tieredArb, fc.constantFrom('workload' as const, 'pod' as const), (state, by) => {
-        const classes = portClasses([state])
-        const ends = groupEnds(state, by, externalRanges([state]))
-        expect(norm(groupReachability(state, createEngine(state), ends, classes))).toEqual(norm(groupReachability(state, referenceEvaluator(state), ends, classes)))
-      }),
-      { numRuns: 12 },
-    )
-  })
+  it(
+    'with ClusterNetworkPolicies: group reachability (list, diff, report) = every pair asked of the reference; undefined and unknown count as ' + 'not allowed',
+    () => {
+      fc.assert(
+        fc.property(tieredArb, fc.constantFrom('workload' as const, 'pod' as const), (state, by) => {
+          const classes = portClasses([state])
+          const ends = groupEnds(state, by, externalRanges([state]))
+          expect(norm(groupReachability(state, createEngine(state), ends, classes))).toEqual(
+            norm(groupReachability(state, referenceEvaluator(state), ends, classes)),
+          )
+        }),
+        { numRuns: 12 },
+      )
+    },
+  )
 
   it('with ClusterNetworkPolicies: connectivity is the same with either evaluator', () => {
     fc.assert(
       fc.property(tieredArb, (state) => {
-        expect(computeConnectivity(state, createEngine(state), 'workload').edges).toEqual(computeConnectivity(state, referenceEvaluator(state), 'workload').edges)
+        expect(computeConnectivity(state, createEngine(state), 'workload').edges).toEqual(
+          computeConnectivity(state, referenceEvaluator(state), 'workload').edges,
+        )
       }),
       { numRuns: 8 },
     )
@@ -101,7 +125,9 @@ describe('fast paths agree with the straightforward computations', () => {
   it('connectivity (the edges of report and list) is the same with either evaluator', () => {
     fc.assert(
       fc.property(clusterArb, (state) => {
-        expect(computeConnectivity(state, createEngine(state), 'workload').edges).toEqual(computeConnectivity(state, referenceEvaluator(state), 'workload').edges)
+        expect(computeConnectivity(state, createEngine(state), 'workload').edges).toEqual(
+          computeConnectivity(state, referenceEvaluator(state), 'workload').edges,
+        )
       }),
       { numRuns: 15 },
     )
@@ -177,8 +203,16 @@ describe('fast paths agree with the straightforward computations', () => {
         // The same pods with the other cluster's policies where their namespaces exist.
         const names = new Set(a.namespaces.map((n) => n.name))
         const after = { ...a, policies: [...a.policies.slice(1), ...b.policies.filter((p) => names.has(p.namespace))] }
-        const fast = diffConnectivity({ state: before, evaluator: createEngine(before) }, { state: after, evaluator: createEngine(after) }, { groupBy: 'workload' })
-        const slow = diffConnectivity({ state: before, evaluator: referenceEvaluator(before) }, { state: after, evaluator: referenceEvaluator(after) }, { groupBy: 'workload' })
+        const fast = diffConnectivity(
+          { state: before, evaluator: createEngine(before) },
+          { state: after, evaluator: createEngine(after) },
+          { groupBy: 'workload' },
+        )
+        const slow = diffConnectivity(
+          { state: before, evaluator: referenceEvaluator(before) },
+          { state: after, evaluator: referenceEvaluator(after) },
+          { groupBy: 'workload' },
+        )
         expect(fast).toEqual(slow)
       }),
       { numRuns: 10 },
@@ -191,7 +225,14 @@ describe('fast paths agree with the straightforward computations', () => {
       reselect: fc.array(fc.nat(), { maxLength: 2 }),
       retype: fc.array(fc.nat(), { maxLength: 2 }),
       moved: fc.array(fc.nat(), { maxLength: 2 }),
-      extra: fc.array(fc.record({ excepts: fc.array(fc.integer({ min: 0, max: 40 }), { maxLength: 6 }), egress: fc.boolean(), port: fc.option(fc.constantFrom(8080, 9999, 53), { nil: undefined }) }), { maxLength: 2 }),
+      extra: fc.array(
+        fc.record({
+          excepts: fc.array(fc.integer({ min: 0, max: 40 }), { maxLength: 6 }),
+          egress: fc.boolean(),
+          port: fc.option(fc.constantFrom(8080, 9999, 53), { nil: undefined }),
+        }),
+        { maxLength: 2 },
+      ),
     })
     fc.assert(
       fc.property(clusterArb, edits, fc.constantFrom('workload' as const, 'pod' as const, 'namespace' as const), (before, e, by) => {
@@ -210,7 +251,10 @@ describe('fast paths agree with the straightforward computations', () => {
           if (moved.has(i)) q = { ...q, source: { file: 'moved.yaml', line: 40 + i } }
           return [q]
         })
-        const after = { ...before, policies: [...policies, ...e.extra.map((x, i) => ({ ...ipBlockPolicy(before, i, x.excepts, x.egress, x.port), name: `edit-${i}` }))] }
+        const after = {
+          ...before,
+          policies: [...policies, ...e.extra.map((x, i) => ({ ...ipBlockPolicy(before, i, x.excepts, x.egress, x.port), name: `edit-${i}` }))],
+        }
         const sides = [
           { state: before, evaluator: createEngine(before) },
           { state: after, evaluator: createEngine(after) },

@@ -38,7 +38,10 @@ describe('lint rules, each with a bad and a good manifest', () => {
       const marks = expectedMarks(text)
       expect(marks.get(id), 'bad.yaml marks the rule').toBeDefined()
       for (const [rule, lines] of marks) {
-        expect(findings.filter((f) => f.ruleId === rule).map((f) => f.line), `${rule} in ${path}`).toEqual(lines)
+        expect(
+          findings.filter((f) => f.ruleId === rule).map((f) => f.line),
+          `${rule} in ${path}`,
+        ).toEqual(lines)
       }
       for (const f of findings.filter((f) => f.ruleId === id)) {
         expect(f.file).toBe(path)
@@ -62,7 +65,10 @@ describe('lint catches the seed mistakes', () => {
       const marks = expectedMarks(text)
       expect(marks.size).toBeGreaterThan(0)
       for (const [rule, lines] of marks) {
-        expect(findings.filter((f) => f.ruleId === rule).map((f) => f.line), rule).toEqual(lines)
+        expect(
+          findings.filter((f) => f.ruleId === rule).map((f) => f.line),
+          rule,
+        ).toEqual(lines)
       }
     })
   }

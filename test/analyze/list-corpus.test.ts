@@ -34,7 +34,10 @@ async function listCase(name: string, focus?: string): Promise<string[]> {
   if (!focus) return theirSpelling(listConnections(state, engine, { groupBy: 'workload' }))
   // --focusworkload X: connections from or to X.
   const f = [parseEndpointFilter(state, focus)]
-  return [...theirSpelling(listConnections(state, engine, { groupBy: 'workload', from: f })), ...theirSpelling(listConnections(state, engine, { groupBy: 'workload', to: f }))]
+  return [
+    ...theirSpelling(listConnections(state, engine, { groupBy: 'workload', from: f })),
+    ...theirSpelling(listConnections(state, engine, { groupBy: 'workload', to: f })),
+  ]
 }
 
 describe('netpol list against netpol-analyzer list', () => {

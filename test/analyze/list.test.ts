@@ -86,7 +86,9 @@ describe('list on the three-tier example', () => {
       'prod/frontend[Deployment] => kube-system/kube-dns[Deployment] : UDP 53',
       '0.0.0.0/0 => kube-system/kube-dns[Deployment] : UDP 53',
     ])
-    expect(lines(list(s, { to: ['prod/database'], ports: [parsePortFilter('5000-6000')] }))).toEqual(['prod/backend[Deployment] => prod/database[Deployment] : TCP 5432'])
+    expect(lines(list(s, { to: ['prod/database'], ports: [parsePortFilter('5000-6000')] }))).toEqual([
+      'prod/backend[Deployment] => prod/database[Deployment] : TCP 5432',
+    ])
   })
 
   it('an IP or CIDR outside the cluster keeps the part of the outside it covers', async () => {
@@ -98,7 +100,7 @@ describe('list on the three-tier example', () => {
     ])
   })
 
-  it('an IP that is a pod\'s names that pod, and a CIDR also keeps the pods inside it', async () => {
+  it("an IP that is a pod's names that pod, and a CIDR also keeps the pods inside it", async () => {
     const s = await threeTier()
     const db = s.pods.find((p) => p.name === 'database-0')!
     expect(lines(list(s, { from: [db.ips[0]], to: ['kube-system'] }))).toEqual(['prod/database[Deployment] => kube-system/kube-dns[Deployment] : all ports'])
@@ -149,7 +151,11 @@ spec:
   - ports: [{port: 80}, {port: 443}, {port: 8000, endPort: 8080}, {port: 53, protocol: UDP}, {port: 8081}]
 `).state
     const r = list(s, { to: ['a'] })
-    expect(lines(r)).toEqual(['b/client[Pod] => a/web[Pod] : TCP 80,443,8000-8081; UDP 53', '0.0.0.0/0 => a/web[Pod] : TCP 80,443,8000-8081; UDP 53', '::/0 => a/web[Pod] : TCP 80,443,8000-8081; UDP 53'])
+    expect(lines(r)).toEqual([
+      'b/client[Pod] => a/web[Pod] : TCP 80,443,8000-8081; UDP 53',
+      '0.0.0.0/0 => a/web[Pod] : TCP 80,443,8000-8081; UDP 53',
+      '::/0 => a/web[Pod] : TCP 80,443,8000-8081; UDP 53',
+    ])
     expect(r.connections[0].portRanges).toEqual([
       { protocol: 'TCP', start: 80, end: 80 },
       { protocol: 'TCP', start: 443, end: 443 },
@@ -157,7 +163,9 @@ spec:
       { protocol: 'UDP', start: 53, end: 53 },
     ])
     // A named port resolves in the destination's container ports.
-    expect(lines(list(s, { to: ['a'], from: ['b'], ports: [parsePortFilter('http'), parsePortFilter('dns')] }))).toEqual(['b/client[Pod] => a/web[Pod] : TCP 8080; UDP 53'])
+    expect(lines(list(s, { to: ['a'], from: ['b'], ports: [parsePortFilter('http'), parsePortFilter('dns')] }))).toEqual([
+      'b/client[Pod] => a/web[Pod] : TCP 8080; UDP 53',
+    ])
   })
 
   it('an ipBlock matches pods by their IPs, IPv4 and IPv6, and cuts the outside at its boundaries', () => {
@@ -197,13 +205,18 @@ spec:
 
   it('orders rows by source, destination and position the same way whether the keys fit one number or not', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 12 }).chain((ends) => fc.array(fc.tuple(fc.nat(ends - 1), fc.nat(ends - 1)), { maxLength: 60 }).map((rows) => ({ ends, rows }))), ({ ends, rows }) => {
-        const from = rows.map((r) => r[0])
-        const to = rows.map((r) => r[1])
-        const want = [...rows.keys()].sort((x, y) => from[x] - from[y] || to[x] - to[y] || x - y)
-        expect(Array.from(orderByRank(from, to, ends))).toEqual(want)
-        expect(Array.from(orderByRank(from, to, ends, 1))).toEqual(want)
-      }),
+      fc.property(
+        fc
+          .integer({ min: 1, max: 12 })
+          .chain((ends) => fc.array(fc.tuple(fc.nat(ends - 1), fc.nat(ends - 1)), { maxLength: 60 }).map((rows) => ({ ends, rows }))),
+        ({ ends, rows }) => {
+          const from = rows.map((r) => r[0])
+          const to = rows.map((r) => r[1])
+          const want = [...rows.keys()].sort((x, y) => from[x] - from[y] || to[x] - to[y] || x - y)
+          expect(Array.from(orderByRank(from, to, ends))).toEqual(want)
+          expect(Array.from(orderByRank(from, to, ends, 1))).toEqual(want)
+        },
+      ),
     )
   })
 })

@@ -31,8 +31,18 @@ describe('parsePortSpec', () => {
 describe('defaultPorts', () => {
   it('collects every declared containerPort with its protocol, sorted and without duplicates', () => {
     const state = cluster([
-      pod('a', 'x', { ports: [{ containerPort: 8080, protocol: 'TCP' }, { containerPort: 53, protocol: 'UDP' }] }),
-      pod('b', 'y', { ports: [{ containerPort: 53, protocol: 'TCP' }, { containerPort: 53, protocol: 'UDP', name: 'dns' }] }),
+      pod('a', 'x', {
+        ports: [
+          { containerPort: 8080, protocol: 'TCP' },
+          { containerPort: 53, protocol: 'UDP' },
+        ],
+      }),
+      pod('b', 'y', {
+        ports: [
+          { containerPort: 53, protocol: 'TCP' },
+          { containerPort: 53, protocol: 'UDP', name: 'dns' },
+        ],
+      }),
       pod('b', 'z'),
     ])
     expect(defaultPorts(state)).toEqual([
@@ -49,9 +59,15 @@ describe('defaultPorts', () => {
 describe('computeMatrix', () => {
   it('has one entry per ordered pair of pods per port, ordered by from, to, port, protocol', () => {
     const state = cluster([pod('y', 'b'), pod('x', 'b'), pod('x', 'a')])
-    const m = computeMatrix(sameNamespaceOrDns, state, [{ port: 80, protocol: 'TCP' }, { port: 53, protocol: 'UDP' }])
+    const m = computeMatrix(sameNamespaceOrDns, state, [
+      { port: 80, protocol: 'TCP' },
+      { port: 53, protocol: 'UDP' },
+    ])
     expect(m.pods.map((p) => `${p.namespace}/${p.name}`)).toEqual(['x/a', 'x/b', 'y/b'])
-    expect(m.ports).toEqual([{ port: 53, protocol: 'UDP' }, { port: 80, protocol: 'TCP' }])
+    expect(m.ports).toEqual([
+      { port: 53, protocol: 'UDP' },
+      { port: 80, protocol: 'TCP' },
+    ])
     expect(m.connections).toHaveLength(3 * 3 * 2)
     expect(m.connections.slice(0, 4)).toEqual([
       { from: 'x/a', to: 'x/a', port: 53, protocol: 'UDP', allowed: true },
@@ -103,10 +119,14 @@ describe('compareNames', () => {
   })
   it('is a total order consistent with equality', () => {
     fc.assert(
-      fc.property(fc.string({ unit: fc.constantFrom('a', 'b', '-', '0', '1', '9') }), fc.string({ unit: fc.constantFrom('a', 'b', '-', '0', '1', '9') }), (a, b) => {
-        expect(Math.sign(compareNames(a, b)) + Math.sign(compareNames(b, a))).toBe(0)
-        if (compareNames(a, b) === 0) expect(a).toBe(b)
-      }),
+      fc.property(
+        fc.string({ unit: fc.constantFrom('a', 'b', '-', '0', '1', '9') }),
+        fc.string({ unit: fc.constantFrom('a', 'b', '-', '0', '1', '9') }),
+        (a, b) => {
+          expect(Math.sign(compareNames(a, b)) + Math.sign(compareNames(b, a))).toBe(0)
+          if (compareNames(a, b) === 0) expect(a).toBe(b)
+        },
+      ),
     )
   })
 })

@@ -25,7 +25,12 @@ describe('report model', () => {
     expect(frontend(model).throughAssumedIps).toBeUndefined()
     const assumed = assumePodIPs(state, { podCidr: DEFAULT_POD_CIDR })
     const withIps = buildReport(assumed, createEngine(assumed), { groupBy: 'workload', inputs: ['examples/three-tier'] })
-    expect(frontend(withIps).matches).toEqual(['kube-system/kube-dns[Deployment]', 'prod/backend[Deployment]', 'prod/database[Deployment]', 'prod/frontend[Deployment]'])
+    expect(frontend(withIps).matches).toEqual([
+      'kube-system/kube-dns[Deployment]',
+      'prod/backend[Deployment]',
+      'prod/database[Deployment]',
+      'prod/frontend[Deployment]',
+    ])
     expect(frontend(withIps).throughAssumedIps).toBe(true)
     expect(renderReportHtml(withIps, '<svg></svg>')).toContain('by pod IPs netpol assumed')
   })
@@ -87,12 +92,26 @@ spec:
 
 describe('report on a cluster too big to draw', () => {
   it('falls back to namespaces and says so', () => {
-    const pods = Array.from({ length: 25 }, (_, i) => `apiVersion: v1\nkind: Pod\nmetadata: {name: p${i}, namespace: ns${i % 2}, labels: {app: a${i}}}\nspec: {containers: [{name: c, image: i, ports: [{containerPort: 80}]}]}`)
+    const pods = Array.from(
+      { length: 25 },
+      (_, i) =>
+        `apiVersion: v1\nkind: Pod\nmetadata: {name: p${i}, namespace: ns${i % 2}, labels: {app: a${i}}}\nspec: {containers: [{name: c, image: ` +
+        `i, ports: [{containerPort: 80}]}]}`,
+    )
     const state = loadManifestText(pods.join('\n---\n'), { file: 'many.yaml' }).state
     const model = buildReport(state, createEngine(state), { groupBy: 'workload', inputs: ['many.yaml'] })
     expect(model.connectivity.edges.length).toBeGreaterThan(MAX_GRAPH_EDGES)
     expect(model.graph.groupBy).toBe('namespace')
-    expect(model.graph.edges.map((e) => `${e.from}->${e.to}`).sort()).toEqual(['0.0.0.0/0->ns0', '0.0.0.0/0->ns1', 'ns0->0.0.0.0/0', 'ns0->ns0', 'ns0->ns1', 'ns1->0.0.0.0/0', 'ns1->ns0', 'ns1->ns1'])
+    expect(model.graph.edges.map((e) => `${e.from}->${e.to}`).sort()).toEqual([
+      '0.0.0.0/0->ns0',
+      '0.0.0.0/0->ns1',
+      'ns0->0.0.0.0/0',
+      'ns0->ns0',
+      'ns0->ns1',
+      'ns1->0.0.0.0/0',
+      'ns1->ns0',
+      'ns1->ns1',
+    ])
     expect(model.notes[0]).toMatch(/The graph shows namespaces: by workload it would have \d+ arrows/)
   })
 })

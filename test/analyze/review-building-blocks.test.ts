@@ -11,7 +11,11 @@ const KEYS = ['a', 'b', 'c']
 const VALUES = ['1', '2', '3']
 const labelsArb = fc.dictionary(fc.constantFrom(...KEYS), fc.constantFrom(...VALUES), { maxKeys: 3 })
 const requirementArb: fc.Arbitrary<LabelSelectorRequirement> = fc.oneof(
-  fc.record({ key: fc.constantFrom(...KEYS), operator: fc.constantFrom('In' as const, 'NotIn' as const), values: fc.uniqueArray(fc.constantFrom(...VALUES), { minLength: 1, maxLength: 3 }) }),
+  fc.record({
+    key: fc.constantFrom(...KEYS),
+    operator: fc.constantFrom('In' as const, 'NotIn' as const),
+    values: fc.uniqueArray(fc.constantFrom(...VALUES), { minLength: 1, maxLength: 3 }),
+  }),
   fc.record({ key: fc.constantFrom(...KEYS), operator: fc.constantFrom('Exists' as const, 'DoesNotExist' as const), values: fc.constant([] as string[]) }),
 )
 const selectorArb: fc.Arbitrary<LabelSelector> = fc.record({ matchLabels: labelsArb, matchExpressions: fc.array(requirementArb, { maxLength: 3 }) })
@@ -35,7 +39,12 @@ describe('selector containment (used by rule-shadowed)', () => {
     )
     expect(selectorImplies({ matchLabels: { a: '1', b: '2' }, matchExpressions: [] }, { matchLabels: { a: '1' }, matchExpressions: [] })).toBe(true)
     expect(selectorImplies({ matchLabels: { a: '1' }, matchExpressions: [] }, { matchLabels: { a: '1', b: '2' }, matchExpressions: [] })).toBe(false)
-    expect(selectorImplies({ matchLabels: { a: '1' }, matchExpressions: [] }, { matchLabels: {}, matchExpressions: [{ key: 'a', operator: 'In', values: ['1', '2'] }] })).toBe(true)
+    expect(
+      selectorImplies(
+        { matchLabels: { a: '1' }, matchExpressions: [] },
+        { matchLabels: {}, matchExpressions: [{ key: 'a', operator: 'In', values: ['1', '2'] }] },
+      ),
+    ).toBe(true)
   })
 })
 
@@ -59,9 +68,13 @@ describe('port classes and address ranges', () => {
   const state = loadManifestText(POLICIES, { file: 'x.yaml' }).state
 
   it('ports are cut at every policy and containerPort boundary, per protocol', () => {
-    const tcp = portClasses([state]).filter((c) => c.protocol === 'TCP').map((c) => `${c.start}-${c.end}`)
+    const tcp = portClasses([state])
+      .filter((c) => c.protocol === 'TCP')
+      .map((c) => `${c.start}-${c.end}`)
     expect(tcp).toEqual(['1-999', '1000-2000', '2001-8079', '8080-8080', '8081-65535'])
-    const udp = portClasses([state]).filter((c) => c.protocol === 'UDP').map((c) => `${c.start}-${c.end}`)
+    const udp = portClasses([state])
+      .filter((c) => c.protocol === 'UDP')
+      .map((c) => `${c.start}-${c.end}`)
     expect(udp).toEqual(['1-52', '53-53', '54-65535'])
     expect(portClasses([state]).filter((c) => c.protocol === 'SCTP')).toEqual([{ protocol: 'SCTP', start: 1, end: 65535 }])
   })
@@ -75,7 +88,13 @@ describe('port classes and address ranges', () => {
   })
 
   it('the outside is cut at every cidr/except boundary; labels are CIDRs when exact', () => {
-    expect(externalRanges([state]).map((r) => r.label)).toEqual(['0.0.0.0-9.255.255.255', '10.0.0.0/16', '10.1.0.0/16', '10.2.0.0-10.255.255.255', '11.0.0.0-255.255.255.255'])
+    expect(externalRanges([state]).map((r) => r.label)).toEqual([
+      '0.0.0.0-9.255.255.255',
+      '10.0.0.0/16',
+      '10.1.0.0/16',
+      '10.2.0.0-10.255.255.255',
+      '11.0.0.0-255.255.255.255',
+    ])
     expect(rangeLabel({ family: 6, start: 0n, end: (1n << 128n) - 1n })).toBe('::/0')
   })
 })

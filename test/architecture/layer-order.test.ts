@@ -64,12 +64,17 @@ describe('layer order of src/', () => {
   it('the pure core (model, engine, analyze, render) uses no file, process or network module', () => {
     const wrong = files
       .filter((f) => PURE.includes(folderOf(f)))
-      .flatMap((f) => importsOf(readFileSync(f, 'utf8')).filter((s) => IO_MODULES.test(s)).map((s) => `${relative(SRC, f)} imports ${s}`))
+      .flatMap((f) =>
+        importsOf(readFileSync(f, 'utf8'))
+          .filter((s) => IO_MODULES.test(s))
+          .map((s) => `${relative(SRC, f)} imports ${s}`),
+      )
     expect(wrong).toEqual([])
   })
 
   it('the check sees imports of every form it must judge', () => {
-    const text = "import { a } from '../cli/x.js'\nimport type {\n  B,\n} from '../lab/y.js'\nexport { c } from './z.js'\nconst m = await import('../agent/w.js')\n"
+    const text =
+      "import { a } from '../cli/x.js'\nimport type {\n  B,\n} from '../lab/y.js'\nexport { c } from './z.js'\nconst m = await import('../agent/w.js')\n"
     expect(importsOf(text)).toEqual(['../cli/x.js', '../lab/y.js', './z.js', '../agent/w.js'])
   })
 })

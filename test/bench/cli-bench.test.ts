@@ -5,7 +5,18 @@ import { join } from 'node:path'
 import { judgeCliTargets, parseCliBenchArgs, renderCliTable, runCliBench, type CliBenchResult, type CommandRun } from '../../bench/cli-bench.js'
 import { BenchUsageError, parseSize } from '../../bench/run-bench.js'
 
-const run = (over: Partial<CommandRun>): CommandRun => ({ size: 'L', style: 'pods', format: 'json', command: 'check', argv: [], status: 'ok', wallMs: 100, cpuMs: 100, maxRssBytes: 100 * 2 ** 20, ...over })
+const run = (over: Partial<CommandRun>): CommandRun => ({
+  size: 'L',
+  style: 'pods',
+  format: 'json',
+  command: 'check',
+  argv: [],
+  status: 'ok',
+  wallMs: 100,
+  cpuMs: 100,
+  maxRssBytes: 100 * 2 ** 20,
+  ...over,
+})
 
 describe('bench:cli', () => {
   it('parses its filters and refuses unknown values', () => {
@@ -45,7 +56,20 @@ describe('bench:cli', () => {
   it('a tiny run: bin/netpol processes on generated manifests, figures from the child, table and JSON', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'netpol-cli-bench-'))
     try {
-      const options = parseCliBenchArgs(['--sizes', 'S', '--styles', 'pods', '--formats', 'json', '--commands', 'check,explain,diff', '--work-dir', dir, '--out', join(dir, 'cli.json')])
+      const options = parseCliBenchArgs([
+        '--sizes',
+        'S',
+        '--styles',
+        'pods',
+        '--formats',
+        'json',
+        '--commands',
+        'check,explain,diff',
+        '--work-dir',
+        dir,
+        '--out',
+        join(dir, 'cli.json'),
+      ])
       const result: CliBenchResult = await runCliBench(options, () => {})
       expect(result.runs.map((r) => [r.command, r.status])).toEqual([
         ['check', 'ok'],

@@ -68,7 +68,10 @@ export function podYaml(
     '  - name: server',
     '    image: registry.k8s.io/e2e-test-images/agnhost:2.53',
     ...(ports.length > 0
-      ? ['    ports:', ...ports.flatMap((p) => [`    - containerPort: ${p.port}`, `      protocol: ${p.protocol}`, ...(p.name ? [`      name: ${p.name}`] : [])])]
+      ? [
+          '    ports:',
+          ...ports.flatMap((p) => [`    - containerPort: ${p.port}`, `      protocol: ${p.protocol}`, ...(p.name ? [`      name: ${p.name}`] : [])]),
+        ]
       : []),
     ...(ips.length > 0 ? ['status:', `  podIP: ${JSON.stringify(ips[0])}`, '  podIPs:', ...ips.map((ip) => `  - ip: ${JSON.stringify(ip)}`)] : []),
   ].join('\n')

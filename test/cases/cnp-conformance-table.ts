@@ -33,7 +33,13 @@ export type ConformanceEvent =
     }
   | { readonly op: 'swap'; readonly policy: string; readonly direction: 'ingress' | 'egress'; readonly a: number; readonly b: number }
   | { readonly op: 'namedPort'; readonly policy: string; readonly direction: 'ingress' | 'egress'; readonly rule: number; readonly port: string }
-  | { readonly op: 'action'; readonly policy: string; readonly direction: 'ingress' | 'egress'; readonly rule: number; readonly action: 'Accept' | 'Deny' | 'Pass' }
+  | {
+      readonly op: 'action'
+      readonly policy: string
+      readonly direction: 'ingress' | 'egress'
+      readonly rule: number
+      readonly action: 'Accept' | 'Deny' | 'Pass'
+    }
   | { readonly op: 'priority'; readonly policy: string; readonly priority: number }
   | { readonly op: 'namespaceLabels'; readonly namespace: string; readonly labels: Readonly<Record<string, string>> }
   | { readonly op: 'prependNetworksRule'; readonly policy: string; readonly name: string; readonly action: 'Accept'; readonly pods: readonly string[] }
@@ -56,9 +62,9 @@ export interface ConformanceTest {
 
 export const CNP_CONFORMANCE: readonly ConformanceTest[] = [
   {
-    shortName: "CNPAdminTierEgressNamedPort",
-    source: "conformance/tests/admin-network-policy-experimental-egress-rules.go",
-    manifest: "base/admin_tier/standard-egress-tcp-rules.yaml",
+    shortName: 'CNPAdminTierEgressNamedPort',
+    source: 'conformance/tests/admin-network-policy-experimental-egress-rules.go',
+    manifest: 'base/admin_tier/standard-egress-tcp-rules.yaml',
     runs: [
       {
         name: "Should support an 'allow-egress' policy for named port",
@@ -71,9 +77,9 @@ export const CNP_CONFORMANCE: readonly ConformanceTest[] = [
     ],
   },
   {
-    shortName: "CNPAdminTierEgressNodePeers",
-    source: "conformance/tests/admin-network-policy-experimental-egress-rules.go",
-    manifest: "base/admin_tier/experimental-egress-selector-rules.yaml",
+    shortName: 'CNPAdminTierEgressNodePeers',
+    source: 'conformance/tests/admin-network-policy-experimental-egress-rules.go',
+    manifest: 'base/admin_tier/experimental-egress-selector-rules.yaml',
     runs: [
       {
         name: "Should support an 'allow-egress' rule policy for egress-node-peer",
@@ -98,9 +104,9 @@ export const CNP_CONFORMANCE: readonly ConformanceTest[] = [
     ],
   },
   {
-    shortName: "CNPAdminTierIngressNamedPort",
-    source: "conformance/tests/admin-network-policy-experimental-ingress-rules.go",
-    manifest: "base/admin_tier/standard-ingress-udp-rules.yaml",
+    shortName: 'CNPAdminTierIngressNamedPort',
+    source: 'conformance/tests/admin-network-policy-experimental-ingress-rules.go',
+    manifest: 'base/admin_tier/standard-ingress-udp-rules.yaml',
     runs: [
       {
         name: "Should support an 'allow-ingress' policy for named port",
@@ -113,9 +119,9 @@ export const CNP_CONFORMANCE: readonly ConformanceTest[] = [
     ],
   },
   {
-    shortName: "CNPAdminTierEgressInlineCIDRPeers",
-    source: "conformance/tests/admin-network-policy-standard-egress-inline-cidr-rules.go",
-    manifest: "base/admin_tier/standard-egress-inline-cidr-rules.yaml",
+    shortName: 'CNPAdminTierEgressInlineCIDRPeers',
+    source: 'conformance/tests/admin-network-policy-standard-egress-inline-cidr-rules.go',
+    manifest: 'base/admin_tier/standard-egress-inline-cidr-rules.yaml',
     runs: [
       {
         name: "Should support a 'deny-egress' rule policy for egress-cidr-peer",
@@ -142,7 +148,13 @@ export const CNP_CONFORMANCE: readonly ConformanceTest[] = [
       {
         name: "Should support an 'allow-egress' rule policy for egress-cidr-peer",
         events: [
-          { op: 'prependNetworksRule', policy: 'inline-cidr-as-peers-example', name: 'allow-egress-to-specific-podIPs', action: 'Accept', pods: ['ravenclaw/luna-lovegood-0', 'hufflepuff/cedric-diggory-0'] },
+          {
+            op: 'prependNetworksRule',
+            policy: 'inline-cidr-as-peers-example',
+            name: 'allow-egress-to-specific-podIPs',
+            action: 'Accept',
+            pods: ['ravenclaw/luna-lovegood-0', 'hufflepuff/cedric-diggory-0'],
+          },
           { op: 'probe', from: 'gryffindor/harry-potter-1', to: 'ravenclaw/luna-lovegood-0', protocol: 'TCP', port: 80, allowed: true },
           { op: 'probe', from: 'gryffindor/harry-potter-1', to: 'ravenclaw/luna-lovegood-0', protocol: 'UDP', port: 53, allowed: true },
           { op: 'probe', from: 'gryffindor/harry-potter-1', to: 'ravenclaw/luna-lovegood-0', protocol: 'SCTP', port: 9003, allowed: true },
@@ -160,9 +172,9 @@ export const CNP_CONFORMANCE: readonly ConformanceTest[] = [
     ],
   },
   {
-    shortName: "CNPAdminTierEgressSCTP",
-    source: "conformance/tests/admin-network-policy-standard-egress-sctp-rules.go",
-    manifest: "base/admin_tier/standard-egress-sctp-rules.yaml",
+    shortName: 'CNPAdminTierEgressSCTP',
+    source: 'conformance/tests/admin-network-policy-standard-egress-sctp-rules.go',
+    manifest: 'base/admin_tier/standard-egress-sctp-rules.yaml',
     runs: [
       {
         name: "Should support an 'allow-egress' policy for SCTP protocol; ensure rule ordering is respected",
@@ -212,9 +224,9 @@ export const CNP_CONFORMANCE: readonly ConformanceTest[] = [
     ],
   },
   {
-    shortName: "CNPAdminTierEgressTCP",
-    source: "conformance/tests/admin-network-policy-standard-egress-tcp-rules.go",
-    manifest: "base/admin_tier/standard-egress-tcp-rules.yaml",
+    shortName: 'CNPAdminTierEgressTCP',
+    source: 'conformance/tests/admin-network-policy-standard-egress-tcp-rules.go',
+    manifest: 'base/admin_tier/standard-egress-tcp-rules.yaml',
     runs: [
       {
         name: "Should support an 'allow-egress' policy for TCP protocol; ensure rule ordering is respected",
@@ -264,9 +276,9 @@ export const CNP_CONFORMANCE: readonly ConformanceTest[] = [
     ],
   },
   {
-    shortName: "CNPAdminTierEgressUDP",
-    source: "conformance/tests/admin-network-policy-standard-egress-udp-rules.go",
-    manifest: "base/admin_tier/standard-egress-udp-rules.yaml",
+    shortName: 'CNPAdminTierEgressUDP',
+    source: 'conformance/tests/admin-network-policy-standard-egress-udp-rules.go',
+    manifest: 'base/admin_tier/standard-egress-udp-rules.yaml',
     runs: [
       {
         name: "Should support an 'allow-egress' policy for UDP protocol; ensure rule ordering is respected",
@@ -316,9 +328,9 @@ export const CNP_CONFORMANCE: readonly ConformanceTest[] = [
     ],
   },
   {
-    shortName: "CNPAdminTierGress",
-    source: "conformance/tests/admin-network-policy-standard-gress-rules.go",
-    manifest: "base/admin_tier/standard-gress-rules-combined.yaml",
+    shortName: 'CNPAdminTierGress',
+    source: 'conformance/tests/admin-network-policy-standard-gress-rules.go',
+    manifest: 'base/admin_tier/standard-gress-rules-combined.yaml',
     runs: [
       {
         name: "Should support an 'allow-gress' policy across different protocols",
@@ -413,9 +425,9 @@ export const CNP_CONFORMANCE: readonly ConformanceTest[] = [
     ],
   },
   {
-    shortName: "CNPAdminTierIngressSCTP",
-    source: "conformance/tests/admin-network-policy-standard-ingress-sctp-rules.go",
-    manifest: "base/admin_tier/standard-ingress-sctp-rules.yaml",
+    shortName: 'CNPAdminTierIngressSCTP',
+    source: 'conformance/tests/admin-network-policy-standard-ingress-sctp-rules.go',
+    manifest: 'base/admin_tier/standard-ingress-sctp-rules.yaml',
     runs: [
       {
         name: "Should support an 'allow-ingress' policy for SCTP protocol; ensure rule ordering is respected",
@@ -465,9 +477,9 @@ export const CNP_CONFORMANCE: readonly ConformanceTest[] = [
     ],
   },
   {
-    shortName: "CNPAdminTierIngressTCP",
-    source: "conformance/tests/admin-network-policy-standard-ingress-tcp-rules.go",
-    manifest: "base/admin_tier/standard-ingress-tcp-rules.yaml",
+    shortName: 'CNPAdminTierIngressTCP',
+    source: 'conformance/tests/admin-network-policy-standard-ingress-tcp-rules.go',
+    manifest: 'base/admin_tier/standard-ingress-tcp-rules.yaml',
     runs: [
       {
         name: "Should support an 'allow-ingress' policy for TCP protocol; ensure rule ordering is respected",
@@ -517,9 +529,9 @@ export const CNP_CONFORMANCE: readonly ConformanceTest[] = [
     ],
   },
   {
-    shortName: "CNPAdminTierIngressUDP",
-    source: "conformance/tests/admin-network-policy-standard-ingress-udp-rules.go",
-    manifest: "base/admin_tier/standard-ingress-udp-rules.yaml",
+    shortName: 'CNPAdminTierIngressUDP',
+    source: 'conformance/tests/admin-network-policy-standard-ingress-udp-rules.go',
+    manifest: 'base/admin_tier/standard-ingress-udp-rules.yaml',
     runs: [
       {
         name: "Should support an 'allow-ingress' policy for UDP protocol; ensure rule ordering is respected",
@@ -569,19 +581,19 @@ export const CNP_CONFORMANCE: readonly ConformanceTest[] = [
     ],
   },
   {
-    shortName: "CNPAdminTierIntegration",
-    source: "conformance/tests/admin-network-policy-standard-integration.go",
-    manifest: "base/api_integration/standard-anp-np-banp.yaml",
+    shortName: 'CNPAdminTierIntegration',
+    source: 'conformance/tests/admin-network-policy-standard-integration.go',
+    manifest: 'base/api_integration/standard-anp-np-banp.yaml',
     runs: [
       {
-        name: "Should Deny traffic from slytherin to gryffindor respecting admin CNP",
+        name: 'Should Deny traffic from slytherin to gryffindor respecting admin CNP',
         events: [
           { op: 'probe', from: 'slytherin/draco-malfoy-0', to: 'gryffindor/harry-potter-0', protocol: 'TCP', port: 80, allowed: false },
           { op: 'probe', from: 'slytherin/draco-malfoy-1', to: 'gryffindor/harry-potter-0', protocol: 'TCP', port: 8080, allowed: false },
         ],
       },
       {
-        name: "Should Deny traffic to slytherin from gryffindor respecting admin CNP",
+        name: 'Should Deny traffic to slytherin from gryffindor respecting admin CNP',
         events: [
           { op: 'probe', from: 'gryffindor/harry-potter-0', to: 'slytherin/draco-malfoy-0', protocol: 'TCP', port: 80, allowed: false },
           { op: 'probe', from: 'gryffindor/harry-potter-1', to: 'slytherin/draco-malfoy-0', protocol: 'TCP', port: 8080, allowed: false },
@@ -621,26 +633,26 @@ export const CNP_CONFORMANCE: readonly ConformanceTest[] = [
     ],
   },
   {
-    shortName: "CNPAdminTierPriorityField",
-    source: "conformance/tests/admin-network-policy-standard-priority.go",
-    manifest: "base/admin_tier/standard-priority-field.yaml",
+    shortName: 'CNPAdminTierPriorityField',
+    source: 'conformance/tests/admin-network-policy-standard-priority.go',
+    manifest: 'base/admin_tier/standard-priority-field.yaml',
     runs: [
       {
-        name: "Should Deny traffic from slytherin to gryffindor respecting admin CNP",
+        name: 'Should Deny traffic from slytherin to gryffindor respecting admin CNP',
         events: [
           { op: 'probe', from: 'slytherin/draco-malfoy-0', to: 'gryffindor/harry-potter-0', protocol: 'TCP', port: 80, allowed: false },
           { op: 'probe', from: 'slytherin/draco-malfoy-1', to: 'gryffindor/harry-potter-0', protocol: 'TCP', port: 8080, allowed: false },
         ],
       },
       {
-        name: "Should Deny traffic to slytherin from gryffindor respecting admin CNP",
+        name: 'Should Deny traffic to slytherin from gryffindor respecting admin CNP',
         events: [
           { op: 'probe', from: 'gryffindor/harry-potter-0', to: 'slytherin/draco-malfoy-0', protocol: 'TCP', port: 80, allowed: false },
           { op: 'probe', from: 'gryffindor/harry-potter-1', to: 'slytherin/draco-malfoy-0', protocol: 'TCP', port: 8080, allowed: false },
         ],
       },
       {
-        name: "Should respect admin CNP priority field; thus passing both ingress and egress traffic over to baseline CNP",
+        name: 'Should respect admin CNP priority field; thus passing both ingress and egress traffic over to baseline CNP',
         events: [
           { op: 'priority', policy: 'old-priority-60-new-priority-40-example', priority: 40 },
           { op: 'probe', from: 'slytherin/draco-malfoy-0', to: 'gryffindor/harry-potter-0', protocol: 'TCP', port: 80, allowed: true },
@@ -652,9 +664,9 @@ export const CNP_CONFORMANCE: readonly ConformanceTest[] = [
     ],
   },
   {
-    shortName: "CNPBaselineTierEgressNamedPort",
-    source: "conformance/tests/baseline-admin-network-policy-experimental-egress-rules.go",
-    manifest: "base/baseline_tier/standard-egress-udp-rules.yaml",
+    shortName: 'CNPBaselineTierEgressNamedPort',
+    source: 'conformance/tests/baseline-admin-network-policy-experimental-egress-rules.go',
+    manifest: 'base/baseline_tier/standard-egress-udp-rules.yaml',
     runs: [
       {
         name: "Should support an 'allow-egress' policy for named port",
@@ -667,9 +679,9 @@ export const CNP_CONFORMANCE: readonly ConformanceTest[] = [
     ],
   },
   {
-    shortName: "CNPBaselineTierEgressNodePeers",
-    source: "conformance/tests/baseline-admin-network-policy-experimental-egress-rules.go",
-    manifest: "base/baseline_tier/experimental-egress-selector-rules.yaml",
+    shortName: 'CNPBaselineTierEgressNodePeers',
+    source: 'conformance/tests/baseline-admin-network-policy-experimental-egress-rules.go',
+    manifest: 'base/baseline_tier/experimental-egress-selector-rules.yaml',
     runs: [
       {
         name: "Should support an 'allow-egress' rule policy for egress-node-peer",
@@ -688,9 +700,9 @@ export const CNP_CONFORMANCE: readonly ConformanceTest[] = [
     ],
   },
   {
-    shortName: "CNPBaselineTierIngressNamedPort",
-    source: "conformance/tests/baseline-admin-network-policy-experimental-ingress-rules.go",
-    manifest: "base/baseline_tier/standard-ingress-tcp-rules.yaml",
+    shortName: 'CNPBaselineTierIngressNamedPort',
+    source: 'conformance/tests/baseline-admin-network-policy-experimental-ingress-rules.go',
+    manifest: 'base/baseline_tier/standard-ingress-tcp-rules.yaml',
     runs: [
       {
         name: "Should support an 'allow-ingress' policy for named port",
@@ -703,9 +715,9 @@ export const CNP_CONFORMANCE: readonly ConformanceTest[] = [
     ],
   },
   {
-    shortName: "CNPBaselineTierEgressInlineCIDRPeers",
-    source: "conformance/tests/baseline-admin-network-policy-standard-egress-inline-cidr-rules.go",
-    manifest: "base/baseline_tier/standard-egress-inline-cidr-rules.yaml",
+    shortName: 'CNPBaselineTierEgressInlineCIDRPeers',
+    source: 'conformance/tests/baseline-admin-network-policy-standard-egress-inline-cidr-rules.go',
+    manifest: 'base/baseline_tier/standard-egress-inline-cidr-rules.yaml',
     runs: [
       {
         name: "Should support a 'deny-egress' rule policy for egress-cidr-peer",
@@ -732,7 +744,13 @@ export const CNP_CONFORMANCE: readonly ConformanceTest[] = [
       {
         name: "Should support an 'allow-egress' rule policy for egress-cidr-peer",
         events: [
-          { op: 'prependNetworksRule', policy: 'default', name: 'allow-egress-to-specific-podIPs', action: 'Accept', pods: ['ravenclaw/luna-lovegood-0', 'hufflepuff/cedric-diggory-0'] },
+          {
+            op: 'prependNetworksRule',
+            policy: 'default',
+            name: 'allow-egress-to-specific-podIPs',
+            action: 'Accept',
+            pods: ['ravenclaw/luna-lovegood-0', 'hufflepuff/cedric-diggory-0'],
+          },
           { op: 'probe', from: 'gryffindor/harry-potter-1', to: 'ravenclaw/luna-lovegood-0', protocol: 'TCP', port: 80, allowed: true },
           { op: 'probe', from: 'gryffindor/harry-potter-1', to: 'ravenclaw/luna-lovegood-0', protocol: 'UDP', port: 53, allowed: true },
           { op: 'probe', from: 'gryffindor/harry-potter-1', to: 'ravenclaw/luna-lovegood-0', protocol: 'SCTP', port: 9003, allowed: true },
@@ -750,9 +768,9 @@ export const CNP_CONFORMANCE: readonly ConformanceTest[] = [
     ],
   },
   {
-    shortName: "CNPBaselineTierEgressSCTP",
-    source: "conformance/tests/baseline-admin-network-policy-standard-egress-sctp-rules.go",
-    manifest: "base/baseline_tier/standard-egress-sctp-rules.yaml",
+    shortName: 'CNPBaselineTierEgressSCTP',
+    source: 'conformance/tests/baseline-admin-network-policy-standard-egress-sctp-rules.go',
+    manifest: 'base/baseline_tier/standard-egress-sctp-rules.yaml',
     runs: [
       {
         name: "Should support an 'allow-egress' policy for SCTP protocol; ensure rule ordering is respected",
@@ -786,9 +804,9 @@ export const CNP_CONFORMANCE: readonly ConformanceTest[] = [
     ],
   },
   {
-    shortName: "CNPBaselineTierEgressTCP",
-    source: "conformance/tests/baseline-admin-network-policy-standard-egress-tcp-rules.go",
-    manifest: "base/baseline_tier/standard-egress-tcp-rules.yaml",
+    shortName: 'CNPBaselineTierEgressTCP',
+    source: 'conformance/tests/baseline-admin-network-policy-standard-egress-tcp-rules.go',
+    manifest: 'base/baseline_tier/standard-egress-tcp-rules.yaml',
     runs: [
       {
         name: "Should support an 'allow-egress' policy for TCP protocol; ensure rule ordering is respected",
@@ -822,9 +840,9 @@ export const CNP_CONFORMANCE: readonly ConformanceTest[] = [
     ],
   },
   {
-    shortName: "CNPBaselineTierEgressUDP",
-    source: "conformance/tests/baseline-admin-network-policy-standard-egress-udp-rules.go",
-    manifest: "base/baseline_tier/standard-egress-udp-rules.yaml",
+    shortName: 'CNPBaselineTierEgressUDP',
+    source: 'conformance/tests/baseline-admin-network-policy-standard-egress-udp-rules.go',
+    manifest: 'base/baseline_tier/standard-egress-udp-rules.yaml',
     runs: [
       {
         name: "Should support an 'allow-egress' policy for UDP protocol; ensure rule ordering is respected",
@@ -858,9 +876,9 @@ export const CNP_CONFORMANCE: readonly ConformanceTest[] = [
     ],
   },
   {
-    shortName: "CNPBaselineTierGress",
-    source: "conformance/tests/baseline-admin-network-policy-standard-gress-rules.go",
-    manifest: "base/baseline_tier/standard-gress-rules-combined.yaml",
+    shortName: 'CNPBaselineTierGress',
+    source: 'conformance/tests/baseline-admin-network-policy-standard-gress-rules.go',
+    manifest: 'base/baseline_tier/standard-gress-rules-combined.yaml',
     runs: [
       {
         name: "Should support an 'allow-gress' policy across different protocols",
@@ -923,9 +941,9 @@ export const CNP_CONFORMANCE: readonly ConformanceTest[] = [
     ],
   },
   {
-    shortName: "CNPBaselineTierIngressSCTP",
-    source: "conformance/tests/baseline-admin-network-policy-standard-ingress-sctp-rules.go",
-    manifest: "base/baseline_tier/standard-ingress-sctp-rules.yaml",
+    shortName: 'CNPBaselineTierIngressSCTP',
+    source: 'conformance/tests/baseline-admin-network-policy-standard-ingress-sctp-rules.go',
+    manifest: 'base/baseline_tier/standard-ingress-sctp-rules.yaml',
     runs: [
       {
         name: "Should support an 'allow-ingress' policy for SCTP protocol; ensure rule ordering is respected",
@@ -959,9 +977,9 @@ export const CNP_CONFORMANCE: readonly ConformanceTest[] = [
     ],
   },
   {
-    shortName: "CNPBaselineTierIngressTCP",
-    source: "conformance/tests/baseline-admin-network-policy-standard-ingress-tcp-rules.go",
-    manifest: "base/baseline_tier/standard-ingress-tcp-rules.yaml",
+    shortName: 'CNPBaselineTierIngressTCP',
+    source: 'conformance/tests/baseline-admin-network-policy-standard-ingress-tcp-rules.go',
+    manifest: 'base/baseline_tier/standard-ingress-tcp-rules.yaml',
     runs: [
       {
         name: "Should support an 'allow-ingress' policy for TCP protocol; ensure rule ordering is respected",
@@ -995,9 +1013,9 @@ export const CNP_CONFORMANCE: readonly ConformanceTest[] = [
     ],
   },
   {
-    shortName: "CNPBaselineTierIngressUDP",
-    source: "conformance/tests/baseline-admin-network-policy-standard-ingress-udp-rules.go",
-    manifest: "base/baseline_tier/standard-ingress-udp-rules.yaml",
+    shortName: 'CNPBaselineTierIngressUDP',
+    source: 'conformance/tests/baseline-admin-network-policy-standard-ingress-udp-rules.go',
+    manifest: 'base/baseline_tier/standard-ingress-udp-rules.yaml',
     runs: [
       {
         name: "Should support an 'allow-ingress' policy for UDP protocol; ensure rule ordering is respected",

@@ -50,7 +50,12 @@ export const nameCollisionCases: readonly ReachabilityCase[] = [
       policy(B, 'b', 'Ingress', '  ingress:\n  - from: [{podSelector: {matchLabels: {app: c2}}}]\n    ports: [{port: 80}]'),
     ),
     // A pod's connections to itself never leave it and are never filtered.
-    expect: table(PODS, 80, 'TCP', (from, to) => from === to || (to === 'default/a' ? from === 'default/c1' : to === 'default/b' ? from === 'default/c2' : true)),
+    expect: table(
+      PODS,
+      80,
+      'TCP',
+      (from, to) => from === to || (to === 'default/a' ? from === 'default/c1' : to === 'default/b' ? from === 'default/c2' : true),
+    ),
   },
   {
     name: 'two egress policies whose names share a 40-bit hash each reach only their own peers',
@@ -58,6 +63,11 @@ export const nameCollisionCases: readonly ReachabilityCase[] = [
       policy(A, 'a', 'Egress', '  egress:\n  - to: [{podSelector: {matchLabels: {app: c1}}}]\n    ports: [{port: 80}]'),
       policy(B, 'b', 'Egress', '  egress:\n  - to: [{podSelector: {matchLabels: {app: c2}}}]\n    ports: [{port: 80}]'),
     ),
-    expect: table(PODS, 80, 'TCP', (from, to) => from === to || (from === 'default/a' ? to === 'default/c1' : from === 'default/b' ? to === 'default/c2' : true)),
+    expect: table(
+      PODS,
+      80,
+      'TCP',
+      (from, to) => from === to || (from === 'default/a' ? to === 'default/c1' : from === 'default/b' ? to === 'default/c2' : true),
+    ),
   },
 ]

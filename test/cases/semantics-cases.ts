@@ -106,7 +106,13 @@ spec:
   - ports:
     - port: 80
 `),
-    expect: [e('x/b', 'x/a', 80, 'TCP', true), e('y/b', 'x/a', 80, 'TCP', true), e('192.0.2.7', 'x/a', 80, 'TCP', true), e('y/b', 'x/a', 81, 'TCP', false), e('y/b', 'x/a', 80, 'UDP', false)],
+    expect: [
+      e('x/b', 'x/a', 80, 'TCP', true),
+      e('y/b', 'x/a', 80, 'TCP', true),
+      e('192.0.2.7', 'x/a', 80, 'TCP', true),
+      e('y/b', 'x/a', 81, 'TCP', false),
+      e('y/b', 'x/a', 80, 'UDP', false),
+    ],
   },
   {
     name: 'a rule without ports allows every port and protocol from its peers',
@@ -135,7 +141,12 @@ spec:
   egress:
   - {}
 `),
-    expect: [e('y/a', 'x/a', 80, 'TCP', true), e('x/a', 'y/b', 81, 'TCP', true), e('192.0.2.7', 'x/b', 80, 'UDP', true), e('x/c', '198.51.100.1', 443, 'TCP', true)],
+    expect: [
+      e('y/a', 'x/a', 80, 'TCP', true),
+      e('x/a', 'y/b', 81, 'TCP', true),
+      e('192.0.2.7', 'x/b', 80, 'UDP', true),
+      e('x/c', '198.51.100.1', 443, 'TCP', true),
+    ],
   },
   {
     name: 'rules and peers are ORed',
@@ -302,7 +313,14 @@ spec:
         except: [10.0.2.0/25]
 `),
     // y/a (10.0.2.1) and y/b (10.0.2.2) are in the except; x/b and x/c are in the cidr.
-    expect: [e('x/b', 'x/a', 80, 'TCP', true), e('x/c', 'x/a', 80, 'TCP', true), e('y/a', 'x/a', 80, 'TCP', false), e('y/b', 'x/a', 80, 'TCP', false), e('10.0.3.9', 'x/a', 80, 'TCP', true), e('10.0.2.9', 'x/a', 80, 'TCP', false)],
+    expect: [
+      e('x/b', 'x/a', 80, 'TCP', true),
+      e('x/c', 'x/a', 80, 'TCP', true),
+      e('y/a', 'x/a', 80, 'TCP', false),
+      e('y/b', 'x/a', 80, 'TCP', false),
+      e('10.0.3.9', 'x/a', 80, 'TCP', true),
+      e('10.0.2.9', 'x/a', 80, 'TCP', false),
+    ],
   },
   {
     name: 'egress ipBlock 0.0.0.0/0 except the metadata address allows external IPs but not the exception',
@@ -389,13 +407,19 @@ spec:
     name: 'endPort allows the inclusive range from port to endPort',
     manifests: documents(
       namespaceYaml('r'),
-      podYaml('r', 'server', { app: 'server' }, ['10.1.0.1'], [
-        { port: 7999, protocol: 'TCP' },
-        { port: 8000, protocol: 'TCP' },
-        { port: 8040, protocol: 'TCP' },
-        { port: 8080, protocol: 'TCP' },
-        { port: 8081, protocol: 'TCP' },
-      ]),
+      podYaml(
+        'r',
+        'server',
+        { app: 'server' },
+        ['10.1.0.1'],
+        [
+          { port: 7999, protocol: 'TCP' },
+          { port: 8000, protocol: 'TCP' },
+          { port: 8040, protocol: 'TCP' },
+          { port: 8080, protocol: 'TCP' },
+          { port: 8081, protocol: 'TCP' },
+        ],
+      ),
       podYaml('r', 'client', { app: 'client' }, ['10.1.0.2'], []),
       `
 apiVersion: networking.k8s.io/v1
@@ -421,10 +445,16 @@ spec:
     name: 'SCTP ports match only SCTP',
     manifests: documents(
       namespaceYaml('s'),
-      podYaml('s', 'server', { app: 'server' }, ['10.2.0.1'], [
-        { port: 80, protocol: 'SCTP' },
-        { port: 80, protocol: 'TCP' },
-      ]),
+      podYaml(
+        's',
+        'server',
+        { app: 'server' },
+        ['10.2.0.1'],
+        [
+          { port: 80, protocol: 'SCTP' },
+          { port: 80, protocol: 'TCP' },
+        ],
+      ),
       podYaml('s', 'client', { app: 'client' }, ['10.2.0.2'], []),
       `
 apiVersion: networking.k8s.io/v1
@@ -444,14 +474,26 @@ spec:
     name: "named ports resolve against the destination pod's own container ports",
     manifests: documents(
       namespaceYaml('named'),
-      podYaml('named', 'web80', { app: 'web' }, ['10.3.0.1'], [
-        { port: 80, protocol: 'TCP', name: 'http' },
-        { port: 8080, protocol: 'TCP', name: 'admin' },
-      ]),
-      podYaml('named', 'web8080', { app: 'web' }, ['10.3.0.2'], [
-        { port: 8080, protocol: 'TCP', name: 'http' },
-        { port: 80, protocol: 'TCP', name: 'other' },
-      ]),
+      podYaml(
+        'named',
+        'web80',
+        { app: 'web' },
+        ['10.3.0.1'],
+        [
+          { port: 80, protocol: 'TCP', name: 'http' },
+          { port: 8080, protocol: 'TCP', name: 'admin' },
+        ],
+      ),
+      podYaml(
+        'named',
+        'web8080',
+        { app: 'web' },
+        ['10.3.0.2'],
+        [
+          { port: 8080, protocol: 'TCP', name: 'http' },
+          { port: 80, protocol: 'TCP', name: 'other' },
+        ],
+      ),
       podYaml('named', 'client', { app: 'client' }, ['10.3.0.3'], []),
       `
 apiVersion: networking.k8s.io/v1
@@ -475,10 +517,16 @@ spec:
     name: 'a named port matches only a container port of the same name and protocol',
     manifests: documents(
       namespaceYaml('d'),
-      podYaml('d', 'dns', { app: 'dns' }, ['10.4.0.1'], [
-        { port: 53, protocol: 'TCP', name: 'dns-tcp' },
-        { port: 53, protocol: 'UDP', name: 'dns' },
-      ]),
+      podYaml(
+        'd',
+        'dns',
+        { app: 'dns' },
+        ['10.4.0.1'],
+        [
+          { port: 53, protocol: 'TCP', name: 'dns-tcp' },
+          { port: 53, protocol: 'UDP', name: 'dns' },
+        ],
+      ),
       podYaml('d', 'client', { app: 'client' }, ['10.4.0.2'], []),
       `
 apiVersion: networking.k8s.io/v1
@@ -502,14 +550,26 @@ spec:
     manifests: documents(
       namespaceYaml('g'),
       podYaml('g', 'client', { app: 'client' }, ['10.5.0.1'], []),
-      podYaml('g', 'metrics9090', { app: 'srv' }, ['10.5.0.2'], [
-        { port: 9090, protocol: 'TCP', name: 'metrics' },
-        { port: 80, protocol: 'TCP' },
-      ]),
-      podYaml('g', 'metrics9100', { app: 'srv' }, ['10.5.0.3'], [
-        { port: 9100, protocol: 'TCP', name: 'metrics' },
-        { port: 9090, protocol: 'TCP' },
-      ]),
+      podYaml(
+        'g',
+        'metrics9090',
+        { app: 'srv' },
+        ['10.5.0.2'],
+        [
+          { port: 9090, protocol: 'TCP', name: 'metrics' },
+          { port: 80, protocol: 'TCP' },
+        ],
+      ),
+      podYaml(
+        'g',
+        'metrics9100',
+        { app: 'srv' },
+        ['10.5.0.3'],
+        [
+          { port: 9100, protocol: 'TCP', name: 'metrics' },
+          { port: 9090, protocol: 'TCP' },
+        ],
+      ),
       `
 apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
@@ -675,11 +735,17 @@ spec:
       namespaceYaml('kube-system'),
       podYaml('app', 'web', { app: 'web' }, ['10.7.0.1'], [TCP80]),
       podYaml('app', 'db', { app: 'db' }, ['10.7.0.2'], [TCP80]),
-      podYaml('kube-system', 'coredns', { 'k8s-app': 'kube-dns' }, ['10.7.1.1'], [
-        { port: 53, protocol: 'UDP', name: 'dns' },
-        { port: 53, protocol: 'TCP', name: 'dns-tcp' },
-        { port: 9153, protocol: 'TCP', name: 'metrics' },
-      ]),
+      podYaml(
+        'kube-system',
+        'coredns',
+        { 'k8s-app': 'kube-dns' },
+        ['10.7.1.1'],
+        [
+          { port: 53, protocol: 'UDP', name: 'dns' },
+          { port: 53, protocol: 'TCP', name: 'dns-tcp' },
+          { port: 9153, protocol: 'TCP', name: 'metrics' },
+        ],
+      ),
       `
 apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy

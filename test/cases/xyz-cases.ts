@@ -115,43 +115,63 @@ interface Scenario {
 
 const NS_NAME = 'kubernetes.io/metadata.name'
 
-const denyIngressX = policy('x', 'deny-ingress', `
+const denyIngressX = policy(
+  'x',
+  'deny-ingress',
+  `
 podSelector: {}
 policyTypes: [Ingress]
-ingress: []`)
+ingress: []`,
+)
 
-const denyAllX = policy('x', 'deny-all', `
+const denyAllX = policy(
+  'x',
+  'deny-all',
+  `
 podSelector: {}
 policyTypes: [Ingress, Egress]
 ingress: []
-egress: []`)
+egress: []`,
+)
 
-const allowPort81FromY = policy('x', 'allow-client-a-via-ns-selector', `
+const allowPort81FromY = policy(
+  'x',
+  'allow-client-a-via-ns-selector',
+  `
 podSelector: {matchLabels: {pod: a}}
 policyTypes: [Ingress]
 ingress:
 - from:
   - namespaceSelector: {matchLabels: {${NS_NAME}: "y"}}
   ports:
-  - {port: 81, protocol: TCP}`)
+  - {port: 81, protocol: TCP}`,
+)
 
-const allowPort80FromY = policy('x', 'allow-client-a-via-ns-selector-80', `
+const allowPort80FromY = policy(
+  'x',
+  'allow-client-a-via-ns-selector-80',
+  `
 podSelector: {matchLabels: {pod: a}}
 policyTypes: [Ingress]
 ingress:
 - from:
   - namespaceSelector: {matchLabels: {${NS_NAME}: "y"}}
   ports:
-  - {port: 80, protocol: TCP}`)
+  - {port: 80, protocol: TCP}`,
+)
 
-const exceptAroundXB = policy('x', 'allow-client-a-via-cidr-egress-rule', `
+const exceptAroundXB = policy(
+  'x',
+  'allow-client-a-via-cidr-egress-rule',
+  `
 podSelector: {matchLabels: {pod: a}}
 policyTypes: [Egress]
 egress:
 - to:
   - ipBlock:
       cidr: 0.0.0.0/4
-      except: [${xyzPodIp('x', 'b')}/32]`)
+      except: [${xyzPodIp('x', 'b')}/32]`,
+)
 
 const scenarios: Scenario[] = [
   {
@@ -167,12 +187,16 @@ const scenarios: Scenario[] = [
   {
     name: 'should enforce policy to allow traffic from pods within server namespace based on PodSelector',
     policies: [
-      policy('x', 'x-a-allows-x-b', `
+      policy(
+        'x',
+        'x-a-allows-x-b',
+        `
 podSelector: {matchLabels: {pod: a}}
 policyTypes: [Ingress]
 ingress:
 - from:
-  - podSelector: {matchLabels: {pod: b}}`),
+  - podSelector: {matchLabels: {pod: b}}`,
+      ),
     ],
     probes: [{ port: 80, protocol: 'TCP', reachability: R().expectAllIngress('x/a', false).expect('x/b', 'x/a', true) }],
   },
@@ -180,76 +204,119 @@ ingress:
     // Upstream creates x/a, x/b, y/a; deny-all covers x/c like x/b.
     name: 'should enforce policy to allow ingress traffic for a target',
     policies: [
-      policy('x', 'deny-all', `
+      policy(
+        'x',
+        'deny-all',
+        `
 podSelector: {}
 policyTypes: [Ingress]
-ingress: []`),
-      policy('x', 'allow-all-to-a', `
+ingress: []`,
+      ),
+      policy(
+        'x',
+        'allow-all-to-a',
+        `
 podSelector: {matchLabels: {pod: a}}
 policyTypes: [Ingress]
 ingress:
 - from:
   - podSelector: {}
-    namespaceSelector: {}`),
+    namespaceSelector: {}`,
+      ),
     ],
     probes: [{ port: 80, protocol: 'TCP', reachability: R().expectPeer({}, { namespace: 'x' }, false).expectAllIngress('x/a', true) }],
   },
   {
     name: 'should enforce policy to allow ingress traffic from pods in all namespaces',
     policies: [
-      policy('x', 'allow-from-another-ns', `
+      policy(
+        'x',
+        'allow-from-another-ns',
+        `
 podSelector: {matchLabels: {pod: a}}
 policyTypes: [Ingress]
 ingress:
 - from:
-  - namespaceSelector: {matchLabels: {}}`),
+  - namespaceSelector: {matchLabels: {}}`,
+      ),
     ],
     probes: [{ port: 80, protocol: 'TCP', reachability: R() }],
   },
   {
     name: 'should enforce policy to allow traffic only from a different namespace, based on NamespaceSelector',
     policies: [
-      policy('x', 'allow-client-a-via-ns-selector', `
+      policy(
+        'x',
+        'allow-client-a-via-ns-selector',
+        `
 podSelector: {matchLabels: {pod: a}}
 policyTypes: [Ingress]
 ingress:
 - from:
-  - namespaceSelector: {matchLabels: {${NS_NAME}: "y"}}`),
+  - namespaceSelector: {matchLabels: {${NS_NAME}: "y"}}`,
+      ),
     ],
-    probes: [{ port: 80, protocol: 'TCP', reachability: R().expectPeer({ namespace: 'x' }, { namespace: 'x', pod: 'a' }, false).expectPeer({ namespace: 'z' }, { namespace: 'x', pod: 'a' }, false) }],
+    probes: [
+      {
+        port: 80,
+        protocol: 'TCP',
+        reachability: R()
+          .expectPeer({ namespace: 'x' }, { namespace: 'x', pod: 'a' }, false)
+          .expectPeer({ namespace: 'z' }, { namespace: 'x', pod: 'a' }, false),
+      },
+    ],
   },
   {
     name: 'should enforce policy based on PodSelector with MatchExpressions',
     policies: [
-      policy('x', 'x-a-allows-x-b', `
+      policy(
+        'x',
+        'x-a-allows-x-b',
+        `
 podSelector: {matchLabels: {pod: a}}
 policyTypes: [Ingress]
 ingress:
 - from:
   - podSelector:
       matchExpressions:
-      - {key: pod, operator: In, values: [b]}`),
+      - {key: pod, operator: In, values: [b]}`,
+      ),
     ],
     probes: [{ port: 80, protocol: 'TCP', reachability: R().expectAllIngress('x/a', false).expect('x/b', 'x/a', true) }],
   },
   {
     name: 'should enforce policy based on NamespaceSelector with MatchExpressions',
     policies: [
-      policy('x', 'allow-ns-y-match-selector', `
+      policy(
+        'x',
+        'allow-ns-y-match-selector',
+        `
 podSelector: {matchLabels: {pod: a}}
 policyTypes: [Ingress]
 ingress:
 - from:
   - namespaceSelector:
       matchExpressions:
-      - {key: ${NS_NAME}, operator: In, values: ["y"]}`),
+      - {key: ${NS_NAME}, operator: In, values: ["y"]}`,
+      ),
     ],
-    probes: [{ port: 80, protocol: 'TCP', reachability: R().expectPeer({ namespace: 'x' }, { namespace: 'x', pod: 'a' }, false).expectPeer({ namespace: 'z' }, { namespace: 'x', pod: 'a' }, false) }],
+    probes: [
+      {
+        port: 80,
+        protocol: 'TCP',
+        reachability: R()
+          .expectPeer({ namespace: 'x' }, { namespace: 'x', pod: 'a' }, false)
+          .expectPeer({ namespace: 'z' }, { namespace: 'x', pod: 'a' }, false),
+      },
+    ],
   },
   {
     name: 'should enforce policy based on PodSelector or NamespaceSelector',
     policies: [
-      policy('x', 'allow-ns-y-match-selector', `
+      policy(
+        'x',
+        'allow-ns-y-match-selector',
+        `
 podSelector: {matchLabels: {pod: a}}
 policyTypes: [Ingress]
 ingress:
@@ -257,14 +324,18 @@ ingress:
   - namespaceSelector:
       matchExpressions:
       - {key: ${NS_NAME}, operator: NotIn, values: ["x"]}
-  - podSelector: {matchLabels: {pod: b}}`),
+  - podSelector: {matchLabels: {pod: b}}`,
+      ),
     ],
     probes: [{ port: 80, protocol: 'TCP', reachability: R().expect('x/a', 'x/a', false).expect('x/c', 'x/a', false) }],
   },
   {
     name: 'should enforce policy based on PodSelector and NamespaceSelector',
     policies: [
-      policy('x', 'allow-ns-y-podselector-and-nsselector', `
+      policy(
+        'x',
+        'allow-ns-y-podselector-and-nsselector',
+        `
 podSelector: {matchLabels: {pod: a}}
 policyTypes: [Ingress]
 ingress:
@@ -272,7 +343,8 @@ ingress:
   - namespaceSelector:
       matchExpressions:
       - {key: ${NS_NAME}, operator: NotIn, values: ["x"]}
-    podSelector: {matchLabels: {pod: b}}`),
+    podSelector: {matchLabels: {pod: b}}`,
+      ),
     ],
     probes: [{ port: 80, protocol: 'TCP', reachability: R().expectAllIngress('x/a', false).expect('y/b', 'x/a', true).expect('z/b', 'x/a', true) }],
   },
@@ -280,7 +352,10 @@ ingress:
     // Upstream creates x/a, x/b, y/a, y/b, y/c; z/a (not b or c) is denied like y/a.
     name: 'should enforce policy based on Multiple PodSelectors and NamespaceSelectors',
     policies: [
-      policy('x', 'allow-ns-y-z-pod-b-c', `
+      policy(
+        'x',
+        'allow-ns-y-z-pod-b-c',
+        `
 podSelector: {matchLabels: {pod: a}}
 policyTypes: [Ingress]
 ingress:
@@ -290,33 +365,48 @@ ingress:
       - {key: ${NS_NAME}, operator: NotIn, values: ["x"]}
     podSelector:
       matchExpressions:
-      - {key: pod, operator: In, values: [b, c]}`),
+      - {key: pod, operator: In, values: [b, c]}`,
+      ),
     ],
-    probes: [{ port: 80, protocol: 'TCP', reachability: R().expectPeer({ namespace: 'x' }, { namespace: 'x', pod: 'a' }, false).expect('y/a', 'x/a', false).expect('z/a', 'x/a', false) }],
+    probes: [
+      {
+        port: 80,
+        protocol: 'TCP',
+        reachability: R().expectPeer({ namespace: 'x' }, { namespace: 'x', pod: 'a' }, false).expect('y/a', 'x/a', false).expect('z/a', 'x/a', false),
+      },
+    ],
   },
   {
     name: 'should enforce policy based on any PodSelectors',
     policies: [
-      policy('x', 'allow-ns-x-pod-b-c', `
+      policy(
+        'x',
+        'allow-ns-x-pod-b-c',
+        `
 podSelector: {matchLabels: {pod: a}}
 policyTypes: [Ingress]
 ingress:
 - from:
   - podSelector: {matchLabels: {pod: b}}
-  - podSelector: {matchLabels: {pod: c}}`),
+  - podSelector: {matchLabels: {pod: c}}`,
+      ),
     ],
     probes: [{ port: 80, protocol: 'TCP', reachability: R().expectAllIngress('x/a', false).expect('x/b', 'x/a', true).expect('x/c', 'x/a', true) }],
   },
   {
     name: 'should enforce policy to allow traffic only from a pod in a different namespace based on PodSelector and NamespaceSelector',
     policies: [
-      policy('x', 'allow-ns-y-pod-a-via-namespace-pod-selector', `
+      policy(
+        'x',
+        'allow-ns-y-pod-a-via-namespace-pod-selector',
+        `
 podSelector: {matchLabels: {pod: a}}
 policyTypes: [Ingress]
 ingress:
 - from:
   - namespaceSelector: {matchLabels: {${NS_NAME}: "y"}}
-    podSelector: {matchLabels: {pod: a}}`),
+    podSelector: {matchLabels: {pod: a}}`,
+      ),
     ],
     probes: [{ port: 80, protocol: 'TCP', reachability: R().expectAllIngress('x/a', false).expect('y/a', 'x/a', true) }],
   },
@@ -327,7 +417,10 @@ ingress:
       {
         port: 81,
         protocol: 'TCP',
-        reachability: R().expectPeer({ namespace: 'x' }, { namespace: 'x', pod: 'a' }, false).expectPeer({ namespace: 'y' }, { namespace: 'x', pod: 'a' }, true).expectPeer({ namespace: 'z' }, { namespace: 'x', pod: 'a' }, false),
+        reachability: R()
+          .expectPeer({ namespace: 'x' }, { namespace: 'x', pod: 'a' }, false)
+          .expectPeer({ namespace: 'y' }, { namespace: 'x', pod: 'a' }, true)
+          .expectPeer({ namespace: 'z' }, { namespace: 'x', pod: 'a' }, false),
       },
     ],
   },
@@ -338,7 +431,10 @@ ingress:
       {
         port: 81,
         protocol: 'TCP',
-        reachability: R().expectPeer({ namespace: 'x' }, { namespace: 'x', pod: 'a' }, false).expectPeer({ namespace: 'y' }, { namespace: 'x', pod: 'a' }, true).expectPeer({ namespace: 'z' }, { namespace: 'x', pod: 'a' }, false),
+        reachability: R()
+          .expectPeer({ namespace: 'x' }, { namespace: 'x', pod: 'a' }, false)
+          .expectPeer({ namespace: 'y' }, { namespace: 'x', pod: 'a' }, true)
+          .expectPeer({ namespace: 'z' }, { namespace: 'x', pod: 'a' }, false),
       },
       { port: 80, protocol: 'TCP', reachability: R().expectAllIngress('x/a', false) },
     ],
@@ -350,18 +446,25 @@ ingress:
       {
         port: 80,
         protocol: 'TCP',
-        reachability: R().expectPeer({ namespace: 'x' }, { namespace: 'x', pod: 'a' }, false).expectPeer({ namespace: 'y' }, { namespace: 'x', pod: 'a' }, true).expectPeer({ namespace: 'z' }, { namespace: 'x', pod: 'a' }, false),
+        reachability: R()
+          .expectPeer({ namespace: 'x' }, { namespace: 'x', pod: 'a' }, false)
+          .expectPeer({ namespace: 'y' }, { namespace: 'x', pod: 'a' }, true)
+          .expectPeer({ namespace: 'z' }, { namespace: 'x', pod: 'a' }, false),
       },
     ],
   },
   {
     name: 'should support allow-all policy',
     policies: [
-      policy('x', 'allow-all', `
+      policy(
+        'x',
+        'allow-all',
+        `
 podSelector: {matchLabels: {}}
 policyTypes: [Ingress]
 ingress:
-- {}`),
+- {}`,
+      ),
     ],
     probes: [
       { port: 80, protocol: 'TCP', reachability: R() },
@@ -371,12 +474,16 @@ ingress:
   {
     name: 'should allow ingress access on one named port',
     policies: [
-      policy('x', 'allow-all', `
+      policy(
+        'x',
+        'allow-all',
+        `
 podSelector: {matchLabels: {}}
 policyTypes: [Ingress]
 ingress:
 - ports:
-  - port: serve-81-tcp`),
+  - port: serve-81-tcp`,
+      ),
     ],
     probes: [
       { port: 81, protocol: 'TCP', reachability: R() },
@@ -386,29 +493,43 @@ ingress:
   {
     name: 'should allow ingress access from namespace on one named port',
     policies: [
-      policy('x', 'allow-client-a-via-ns-selector-80', `
+      policy(
+        'x',
+        'allow-client-a-via-ns-selector-80',
+        `
 podSelector: {matchLabels: {pod: a}}
 policyTypes: [Ingress]
 ingress:
 - from:
   - namespaceSelector: {matchLabels: {${NS_NAME}: "y"}}
   ports:
-  - {port: serve-80-tcp, protocol: TCP}`),
+  - {port: serve-80-tcp, protocol: TCP}`,
+      ),
     ],
     probes: [
-      { port: 80, protocol: 'TCP', reachability: R().expectPeer({ namespace: 'x' }, { namespace: 'x', pod: 'a' }, false).expectPeer({ namespace: 'z' }, { namespace: 'x', pod: 'a' }, false) },
+      {
+        port: 80,
+        protocol: 'TCP',
+        reachability: R()
+          .expectPeer({ namespace: 'x' }, { namespace: 'x', pod: 'a' }, false)
+          .expectPeer({ namespace: 'z' }, { namespace: 'x', pod: 'a' }, false),
+      },
       { port: 81, protocol: 'TCP', reachability: R().expectAllIngress('x/a', false) },
     ],
   },
   {
     name: 'should allow egress access on one named port',
     policies: [
-      policy('x', 'allow-egress', `
+      policy(
+        'x',
+        'allow-egress',
+        `
 podSelector: {matchLabels: {}}
 policyTypes: [Egress]
 egress:
 - ports:
-  - port: serve-80-tcp`),
+  - port: serve-80-tcp`,
+      ),
     ],
     probes: [
       { port: 80, protocol: 'TCP', reachability: R() },
@@ -418,45 +539,61 @@ egress:
   {
     name: 'should enforce updated policy (allow all)',
     policies: [
-      policy('x', 'allow-all-mutate-to-deny-all', `
+      policy(
+        'x',
+        'allow-all-mutate-to-deny-all',
+        `
 podSelector: {matchLabels: {}}
 policyTypes: [Ingress]
 ingress:
-- {}`),
+- {}`,
+      ),
     ],
     probes: [{ port: 81, protocol: 'TCP', reachability: R() }],
   },
   {
     name: 'should enforce updated policy (updated to deny all)',
     policies: [
-      policy('x', 'allow-all-mutate-to-deny-all', `
+      policy(
+        'x',
+        'allow-all-mutate-to-deny-all',
+        `
 podSelector: {matchLabels: {}}
 policyTypes: [Ingress]
-ingress: []`),
+ingress: []`,
+      ),
     ],
     probes: [{ port: 81, protocol: 'TCP', reachability: R().expectPeer({}, { namespace: 'x' }, false) }],
   },
   {
     name: 'should allow ingress access from updated namespace (before the label)',
     policies: [
-      policy('x', 'allow-client-a-via-ns-selector', `
+      policy(
+        'x',
+        'allow-client-a-via-ns-selector',
+        `
 podSelector: {matchLabels: {pod: a}}
 policyTypes: [Ingress]
 ingress:
 - from:
-  - namespaceSelector: {matchLabels: {ns2: updated}}`),
+  - namespaceSelector: {matchLabels: {ns2: updated}}`,
+      ),
     ],
     probes: [{ port: 80, protocol: 'TCP', reachability: R().expectAllIngress('x/a', false) }],
   },
   {
     name: 'should allow ingress access from updated namespace (namespace y labelled ns2=updated)',
     policies: [
-      policy('x', 'allow-client-a-via-ns-selector', `
+      policy(
+        'x',
+        'allow-client-a-via-ns-selector',
+        `
 podSelector: {matchLabels: {pod: a}}
 policyTypes: [Ingress]
 ingress:
 - from:
-  - namespaceSelector: {matchLabels: {ns2: updated}}`),
+  - namespaceSelector: {matchLabels: {ns2: updated}}`,
+      ),
     ],
     changes: { namespaceLabels: { y: { ns2: 'updated' } } },
     probes: [{ port: 80, protocol: 'TCP', reachability: R().expectAllIngress('x/a', false).expectPeer({ namespace: 'y' }, {}, true) }],
@@ -464,24 +601,32 @@ ingress:
   {
     name: 'should allow ingress access from updated pod (before the label)',
     policies: [
-      policy('x', 'allow-client-a-via-pod-selector', `
+      policy(
+        'x',
+        'allow-client-a-via-pod-selector',
+        `
 podSelector: {matchLabels: {pod: a}}
 policyTypes: [Ingress]
 ingress:
 - from:
-  - podSelector: {matchLabels: {pod: b, pod2: updated}}`),
+  - podSelector: {matchLabels: {pod: b, pod2: updated}}`,
+      ),
     ],
     probes: [{ port: 80, protocol: 'TCP', reachability: R().expectAllIngress('x/a', false) }],
   },
   {
     name: 'should allow ingress access from updated pod (x/b labelled pod2=updated)',
     policies: [
-      policy('x', 'allow-client-a-via-pod-selector', `
+      policy(
+        'x',
+        'allow-client-a-via-pod-selector',
+        `
 podSelector: {matchLabels: {pod: a}}
 policyTypes: [Ingress]
 ingress:
 - from:
-  - podSelector: {matchLabels: {pod: b, pod2: updated}}`),
+  - podSelector: {matchLabels: {pod: b, pod2: updated}}`,
+      ),
     ],
     changes: { podLabels: { 'x/b': { pod2: 'updated' } } },
     probes: [{ port: 80, protocol: 'TCP', reachability: R().expectAllIngress('x/a', false).expect('x/b', 'x/a', true) }],
@@ -489,32 +634,50 @@ ingress:
   {
     name: 'should deny ingress from pods on other namespaces',
     policies: [
-      policy('x', 'deny-empty-policy', `
+      policy(
+        'x',
+        'deny-empty-policy',
+        `
 podSelector: {}
 policyTypes: [Ingress]
 ingress:
 - from:
-  - podSelector: {matchLabels: {}}`),
+  - podSelector: {matchLabels: {}}`,
+      ),
     ],
-    probes: [{ port: 80, protocol: 'TCP', reachability: R().expectPeer({ namespace: 'y' }, { namespace: 'x' }, false).expectPeer({ namespace: 'z' }, { namespace: 'x' }, false) }],
+    probes: [
+      {
+        port: 80,
+        protocol: 'TCP',
+        reachability: R().expectPeer({ namespace: 'y' }, { namespace: 'x' }, false).expectPeer({ namespace: 'z' }, { namespace: 'x' }, false),
+      },
+    ],
   },
   {
     name: 'should deny ingress access to updated pod (before the label)',
     policies: [
-      policy('x', 'deny-ingress-via-label-selector', `
+      policy(
+        'x',
+        'deny-ingress-via-label-selector',
+        `
 podSelector: {matchLabels: {target: isolated}}
 policyTypes: [Ingress]
-ingress: []`),
+ingress: []`,
+      ),
     ],
     probes: [{ port: 80, protocol: 'TCP', reachability: R() }],
   },
   {
     name: 'should deny ingress access to updated pod (x/a labelled target=isolated)',
     policies: [
-      policy('x', 'deny-ingress-via-label-selector', `
+      policy(
+        'x',
+        'deny-ingress-via-label-selector',
+        `
 podSelector: {matchLabels: {target: isolated}}
 policyTypes: [Ingress]
-ingress: []`),
+ingress: []`,
+      ),
     ],
     changes: { podLabels: { 'x/a': { target: 'isolated' } } },
     probes: [{ port: 80, protocol: 'TCP', reachability: R().expectAllIngress('x/a', false) }],
@@ -522,27 +685,38 @@ ingress: []`),
   {
     name: 'should deny egress from pods based on PodSelector',
     policies: [
-      policy('x', 'deny-egress-pod-a', `
+      policy(
+        'x',
+        'deny-egress-pod-a',
+        `
 podSelector: {matchLabels: {pod: a}}
 policyTypes: [Egress]
-egress: []`),
+egress: []`,
+      ),
     ],
     probes: [{ port: 80, protocol: 'TCP', reachability: R().expectAllEgress('x/a', false) }],
   },
   {
     name: 'should deny egress from all pods in a namespace',
     policies: [
-      policy('x', 'deny-egress-ns-x', `
+      policy(
+        'x',
+        'deny-egress-ns-x',
+        `
 podSelector: {}
 policyTypes: [Egress]
-egress: []`),
+egress: []`,
+      ),
     ],
     probes: [{ port: 80, protocol: 'TCP', reachability: R().expectPeer({ namespace: 'x' }, {}, false) }],
   },
   {
     name: 'should work with Ingress, Egress specified together',
     policies: [
-      policy('x', 'allow-client-a-via-pod-selector', `
+      policy(
+        'x',
+        'allow-client-a-via-pod-selector',
+        `
 podSelector: {matchLabels: {pod: a}}
 policyTypes: [Egress, Ingress]
 ingress:
@@ -550,7 +724,8 @@ ingress:
   - podSelector: {matchLabels: {pod: b}}
 egress:
 - ports:
-  - port: 80`),
+  - port: 80`,
+      ),
     ],
     probes: [
       { port: 80, protocol: 'TCP', reachability: R().expectAllIngress('x/a', false).expect('x/b', 'x/a', true) },
@@ -560,27 +735,39 @@ egress:
   {
     name: 'should support denying of egress traffic on the client side (even if the server explicitly allows this traffic)',
     policies: [
-      policy('x', 'allow-to-ns-y-pod-a', `
+      policy(
+        'x',
+        'allow-to-ns-y-pod-a',
+        `
 podSelector: {matchLabels: {pod: a}}
 policyTypes: [Egress]
 egress:
 - to:
   - namespaceSelector: {matchLabels: {${NS_NAME}: "y"}}
-    podSelector: {matchLabels: {pod: a}}`),
-      policy('y', 'allow-from-xa-on-ya-match-selector', `
+    podSelector: {matchLabels: {pod: a}}`,
+      ),
+      policy(
+        'y',
+        'allow-from-xa-on-ya-match-selector',
+        `
 podSelector: {matchLabels: {pod: a}}
 policyTypes: [Ingress]
 ingress:
 - from:
   - namespaceSelector: {matchLabels: {${NS_NAME}: "x"}}
-    podSelector: {matchLabels: {pod: a}}`),
-      policy('y', 'allow-from-xa-on-yb-match-selector', `
+    podSelector: {matchLabels: {pod: a}}`,
+      ),
+      policy(
+        'y',
+        'allow-from-xa-on-yb-match-selector',
+        `
 podSelector: {matchLabels: {pod: b}}
 policyTypes: [Ingress]
 ingress:
 - from:
   - namespaceSelector: {matchLabels: {${NS_NAME}: "x"}}
-    podSelector: {matchLabels: {pod: a}}`),
+    podSelector: {matchLabels: {pod: a}}`,
+      ),
     ],
     probes: [
       {
@@ -597,25 +784,33 @@ ingress:
   {
     name: 'should enforce egress policy allowing traffic to a server in a different namespace based on PodSelector and NamespaceSelector',
     policies: [
-      policy('x', 'allow-to-ns-y-pod-a', `
+      policy(
+        'x',
+        'allow-to-ns-y-pod-a',
+        `
 podSelector: {matchLabels: {pod: a}}
 policyTypes: [Egress]
 egress:
 - to:
   - namespaceSelector: {matchLabels: {${NS_NAME}: "y"}}
-    podSelector: {matchLabels: {pod: a}}`),
+    podSelector: {matchLabels: {pod: a}}`,
+      ),
     ],
     probes: [{ port: 80, protocol: 'TCP', reachability: R().expectAllEgress('x/a', false).expect('x/a', 'y/a', true) }],
   },
   {
     name: 'should enforce ingress policy allowing any port traffic to a server on a specific protocol',
     policies: [
-      policy('x', 'allow-ingress-by-proto', `
+      policy(
+        'x',
+        'allow-ingress-by-proto',
+        `
 podSelector: {matchLabels: {pod: a}}
 policyTypes: [Ingress]
 ingress:
 - ports:
-  - protocol: TCP`),
+  - protocol: TCP`,
+      ),
     ],
     probes: [
       { port: 80, protocol: 'TCP', reachability: R() },
@@ -625,58 +820,82 @@ ingress:
   {
     name: 'should enforce multiple ingress policies with ingress allow-all policy taking precedence (port 80 only)',
     policies: [
-      policy('x', 'allow-ingress-port-80', `
+      policy(
+        'x',
+        'allow-ingress-port-80',
+        `
 podSelector: {matchLabels: {}}
 policyTypes: [Ingress]
 ingress:
 - ports:
-  - port: 80`),
+  - port: 80`,
+      ),
     ],
     probes: [{ port: 81, protocol: 'TCP', reachability: R().expectPeer({}, { namespace: 'x' }, false) }],
   },
   {
     name: 'should enforce multiple ingress policies with ingress allow-all policy taking precedence (allow-all added)',
     policies: [
-      policy('x', 'allow-ingress-port-80', `
+      policy(
+        'x',
+        'allow-ingress-port-80',
+        `
 podSelector: {matchLabels: {}}
 policyTypes: [Ingress]
 ingress:
 - ports:
-  - port: 80`),
-      policy('x', 'allow-ingress', `
+  - port: 80`,
+      ),
+      policy(
+        'x',
+        'allow-ingress',
+        `
 podSelector: {matchLabels: {}}
 policyTypes: [Ingress]
 ingress:
-- {}`),
+- {}`,
+      ),
     ],
     probes: [{ port: 81, protocol: 'TCP', reachability: R() }],
   },
   {
     name: 'should enforce multiple egress policies with egress allow-all policy taking precedence (port 80 only)',
     policies: [
-      policy('x', 'allow-egress-port-80', `
+      policy(
+        'x',
+        'allow-egress-port-80',
+        `
 podSelector: {matchLabels: {}}
 policyTypes: [Egress]
 egress:
 - ports:
-  - port: 80`),
+  - port: 80`,
+      ),
     ],
     probes: [{ port: 81, protocol: 'TCP', reachability: R().expectPeer({ namespace: 'x' }, {}, false) }],
   },
   {
     name: 'should enforce multiple egress policies with egress allow-all policy taking precedence (allow-all added)',
     policies: [
-      policy('x', 'allow-egress-port-80', `
+      policy(
+        'x',
+        'allow-egress-port-80',
+        `
 podSelector: {matchLabels: {}}
 policyTypes: [Egress]
 egress:
 - ports:
-  - port: 80`),
-      policy('x', 'allow-egress', `
+  - port: 80`,
+      ),
+      policy(
+        'x',
+        'allow-egress',
+        `
 podSelector: {matchLabels: {}}
 policyTypes: [Egress]
 egress:
-- {}`),
+- {}`,
+      ),
     ],
     probes: [{ port: 81, protocol: 'TCP', reachability: R() }],
   },
@@ -693,12 +912,16 @@ egress:
   {
     name: 'should allow egress access to server in CIDR block',
     policies: [
-      policy('x', 'allow-client-a-via-cidr-egress-rule', `
+      policy(
+        'x',
+        'allow-client-a-via-cidr-egress-rule',
+        `
 podSelector: {matchLabels: {pod: a}}
 policyTypes: [Egress]
 egress:
 - to:
-  - ipBlock: {cidr: ${xyzPodIp('y', 'b')}/32}`),
+  - ipBlock: {cidr: ${xyzPodIp('y', 'b')}/32}`,
+      ),
     ],
     probes: [{ port: 80, protocol: 'TCP', reachability: R().expectAllEgress('x/a', false).expect('x/a', 'y/b', true) }],
   },
@@ -717,38 +940,54 @@ egress:
     // UpdatePolicy replaces the policy of the same name with one allowing only x/b's /32.
     name: 'should ensure an IP overlapping both IPBlock.CIDR and IPBlock.Except is allowed (updated to the /32)',
     policies: [
-      policy('x', 'allow-client-a-via-cidr-egress-rule', `
+      policy(
+        'x',
+        'allow-client-a-via-cidr-egress-rule',
+        `
 podSelector: {matchLabels: {pod: a}}
 policyTypes: [Egress]
 egress:
 - to:
-  - ipBlock: {cidr: ${xyzPodIp('x', 'b')}/32}`),
+  - ipBlock: {cidr: ${xyzPodIp('x', 'b')}/32}`,
+      ),
     ],
     probes: [{ port: 80, protocol: 'TCP', reachability: R().expectAllEgress('x/a', false).expect('x/a', 'x/b', true) }],
   },
   {
     name: 'should enforce policies to check ingress and egress policies can be controlled independently based on PodSelector (egress allow)',
     policies: [
-      policy('x', 'allow-egress-for-target', `
+      policy(
+        'x',
+        'allow-egress-for-target',
+        `
 podSelector: {matchLabels: {pod: a}}
 policyTypes: [Egress]
 egress:
-- {}`),
+- {}`,
+      ),
     ],
     probes: [{ port: 80, protocol: 'TCP', reachability: R() }],
   },
   {
     name: 'should enforce policies to check ingress and egress policies can be controlled independently based on PodSelector (ingress deny added)',
     policies: [
-      policy('x', 'allow-egress-for-target', `
+      policy(
+        'x',
+        'allow-egress-for-target',
+        `
 podSelector: {matchLabels: {pod: a}}
 policyTypes: [Egress]
 egress:
-- {}`),
-      policy('x', 'deny-ingress-via-label-selector', `
+- {}`,
+      ),
+      policy(
+        'x',
+        'deny-ingress-via-label-selector',
+        `
 podSelector: {matchLabels: {pod: a}}
 policyTypes: [Ingress]
-ingress: []`),
+ingress: []`,
+      ),
     ],
     probes: [{ port: 80, protocol: 'TCP', reachability: R().expectAllIngress('x/a', false) }],
   },
@@ -756,98 +995,148 @@ ingress: []`),
     name: "should not mistakenly treat 'protocol: SCTP' as 'protocol: TCP', even if the plugin doesn't support SCTP",
     policies: [
       denyIngressX,
-      policy('x', 'allow-only-sctp-ingress-on-port-81', `
+      policy(
+        'x',
+        'allow-only-sctp-ingress-on-port-81',
+        `
 podSelector: {matchLabels: {pod: a}}
 policyTypes: [Ingress]
 ingress:
 - ports:
-  - {port: 81, protocol: SCTP}`),
+  - {port: 81, protocol: SCTP}`,
+      ),
     ],
     probes: [{ port: 81, protocol: 'TCP', reachability: R().expectPeer({}, { namespace: 'x' }, false) }],
   },
   {
     name: "should properly isolate pods that are selected by a policy allowing SCTP, even if the plugin doesn't support SCTP",
     policies: [
-      policy('x', 'allow-only-sctp-ingress-on-port-80', `
+      policy(
+        'x',
+        'allow-only-sctp-ingress-on-port-80',
+        `
 podSelector: {matchLabels: {pod: a}}
 policyTypes: [Ingress]
 ingress:
 - ports:
-  - {port: 80, protocol: SCTP}`),
+  - {port: 80, protocol: SCTP}`,
+      ),
     ],
     probes: [{ port: 81, protocol: 'TCP', reachability: R().expectAllIngress('x/a', false) }],
   },
   {
     name: 'should not allow access by TCP when a policy specifies only UDP',
     policies: [
-      policy('x', 'allow-only-udp-ingress-on-port-81', `
+      policy(
+        'x',
+        'allow-only-udp-ingress-on-port-81',
+        `
 podSelector: {matchLabels: {pod: a}}
 policyTypes: [Ingress]
 ingress:
 - ports:
-  - {port: 81, protocol: UDP}`),
+  - {port: 81, protocol: UDP}`,
+      ),
     ],
     probes: [{ port: 81, protocol: 'TCP', reachability: R().expectAllIngress('x/a', false) }],
   },
   {
     name: 'should enforce policy to allow traffic based on NamespaceSelector with MatchLabels using default ns label',
     policies: [
-      policy('x', 'allow-client-a-via-ns-selector-for-immutable-ns-label', `
+      policy(
+        'x',
+        'allow-client-a-via-ns-selector-for-immutable-ns-label',
+        `
 podSelector: {matchLabels: {pod: a}}
 policyTypes: [Ingress]
 ingress:
 - from:
-  - namespaceSelector: {matchLabels: {${NS_NAME}: "y"}}`),
+  - namespaceSelector: {matchLabels: {${NS_NAME}: "y"}}`,
+      ),
     ],
-    probes: [{ port: 80, protocol: 'TCP', reachability: R().expectPeer({ namespace: 'x' }, { namespace: 'x', pod: 'a' }, false).expectPeer({ namespace: 'z' }, { namespace: 'x', pod: 'a' }, false) }],
+    probes: [
+      {
+        port: 80,
+        protocol: 'TCP',
+        reachability: R()
+          .expectPeer({ namespace: 'x' }, { namespace: 'x', pod: 'a' }, false)
+          .expectPeer({ namespace: 'z' }, { namespace: 'x', pod: 'a' }, false),
+      },
+    ],
   },
   {
     name: 'should enforce policy based on NamespaceSelector with MatchExpressions using default ns label',
     policies: [
-      policy('x', 'allow-ns-y-match-selector-for-immutable-ns-label', `
+      policy(
+        'x',
+        'allow-ns-y-match-selector-for-immutable-ns-label',
+        `
 podSelector: {matchLabels: {pod: a}}
 policyTypes: [Egress]
 egress:
 - to:
   - namespaceSelector:
       matchExpressions:
-      - {key: ${NS_NAME}, operator: NotIn, values: ["y"]}`),
+      - {key: ${NS_NAME}, operator: NotIn, values: ["y"]}`,
+      ),
     ],
     probes: [{ port: 80, protocol: 'TCP', reachability: R().expectPeer({ namespace: 'x', pod: 'a' }, { namespace: 'y' }, false) }],
   },
   ...(['UDP', 'SCTP'] as const).flatMap((protocol): Scenario[] => [
     {
       name: `${protocol}: should support a 'default-deny-ingress' policy`,
-      policies: [policy('x', 'deny-all', `
+      policies: [
+        policy(
+          'x',
+          'deny-all',
+          `
 podSelector: {}
 policyTypes: [Ingress]
-ingress: []`)],
+ingress: []`,
+        ),
+      ],
       probes: [{ port: 80, protocol, reachability: R().expectPeer({}, { namespace: 'x' }, false) }],
     },
     {
       name: `${protocol}: should enforce policy based on Ports`,
       policies: [
-        policy('x', 'allow-ingress-on-port-81-ns-x', `
+        policy(
+          'x',
+          'allow-ingress-on-port-81-ns-x',
+          `
 podSelector: {matchLabels: {pod: a}}
 policyTypes: [Ingress]
 ingress:
 - from:
   - namespaceSelector: {matchLabels: {${NS_NAME}: "y"}}
   ports:
-  - {port: 81, protocol: ${protocol}}`),
+  - {port: 81, protocol: ${protocol}}`,
+        ),
       ],
-      probes: [{ port: 81, protocol, reachability: R().expectPeer({ namespace: 'x' }, { namespace: 'x', pod: 'a' }, false).expectPeer({ namespace: 'z' }, { namespace: 'x', pod: 'a' }, false) }],
+      probes: [
+        {
+          port: 81,
+          protocol,
+          reachability: R()
+            .expectPeer({ namespace: 'x' }, { namespace: 'x', pod: 'a' }, false)
+            .expectPeer({ namespace: 'z' }, { namespace: 'x', pod: 'a' }, false),
+        },
+      ],
     },
     {
       name: `${protocol}: should enforce policy to allow traffic only from a pod in a different namespace based on PodSelector and NamespaceSelector`,
       policies: [
-        policy('x', 'allow-ns-y-pod-a-via-namespace-pod-selector', `
+        policy(
+          'x',
+          'allow-ns-y-pod-a-via-namespace-pod-selector',
+          `
 podSelector: {matchLabels: {pod: a}}
 policyTypes: [Ingress]
 ingress:
 - from:
   - namespaceSelector: {matchLabels: {${NS_NAME}: "y"}}
-    podSelector: {matchLabels: {pod: a}}`),
+    podSelector: {matchLabels: {pod: a}}`,
+        ),
       ],
       probes: [{ port: 80, protocol, reachability: R().expectAllIngress('x/a', false).expect('y/a', 'x/a', true) }],
     },
@@ -855,14 +1144,18 @@ ingress:
   {
     name: 'netpol: endPort allows the range 80-81 from namespace y only',
     policies: [
-      policy('x', 'allow-80-81-from-y', `
+      policy(
+        'x',
+        'allow-80-81-from-y',
+        `
 podSelector: {matchLabels: {pod: a}}
 policyTypes: [Ingress]
 ingress:
 - from:
   - namespaceSelector: {matchLabels: {ns: "y"}}
   ports:
-  - {port: 80, endPort: 81, protocol: TCP}`),
+  - {port: 80, endPort: 81, protocol: TCP}`,
+      ),
     ],
     probes: [
       { port: 80, protocol: 'TCP', reachability: R().expectAllIngress('x/a', false).expectPeer({ namespace: 'y' }, { namespace: 'x', pod: 'a' }, true) },
@@ -873,12 +1166,16 @@ ingress:
   {
     name: 'netpol: egress endPort range that ends below the probed port',
     policies: [
-      policy('x', 'egress-79-80', `
+      policy(
+        'x',
+        'egress-79-80',
+        `
 podSelector: {}
 policyTypes: [Egress]
 egress:
 - ports:
-  - {port: 79, endPort: 80, protocol: TCP}`),
+  - {port: 79, endPort: 80, protocol: TCP}`,
+      ),
     ],
     probes: [
       { port: 80, protocol: 'TCP', reachability: R() },
@@ -888,12 +1185,16 @@ egress:
   {
     name: 'netpol: named UDP port does not open the TCP port of the same number',
     policies: [
-      policy('y', 'udp-81-by-name', `
+      policy(
+        'y',
+        'udp-81-by-name',
+        `
 podSelector: {}
 policyTypes: [Ingress]
 ingress:
 - ports:
-  - {port: serve-81-udp, protocol: UDP}`),
+  - {port: serve-81-udp, protocol: UDP}`,
+      ),
     ],
     probes: [
       { port: 81, protocol: 'UDP', reachability: R() },

@@ -33,7 +33,10 @@ function cli(args: readonly string[], stdin?: string) {
 /** Human output: no raw control, bidi or non-character code point, and no line forged by input. */
 function expectSafe(text: string): void {
   const bad = RAW_UNSAFE.exec(text)
-  expect(bad, bad ? `raw U+${bad[0].charCodeAt(0).toString(16).padStart(4, '0')} in ${JSON.stringify(text.slice(Math.max(0, bad.index - 40), bad.index + 40))}` : '').toBeNull()
+  expect(
+    bad,
+    bad ? `raw U+${bad[0].charCodeAt(0).toString(16).padStart(4, '0')} in ${JSON.stringify(text.slice(Math.max(0, bad.index - 40), bad.index + 40))}` : '',
+  ).toBeNull()
   expect(text).not.toMatch(/^\s*PASS forged/m)
 }
 
@@ -109,7 +112,11 @@ describe('human output escapes text from input', () => {
   })
 
   it('errors: an unknown field name, a YAML error snippet, a flag value, an unknown option', async () => {
-    const field = await cli(['check', '-'], 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p, namespace: d}\nspec:\n  podSelector: {}\n  "\\e]8;;http://x\\a\\nPASS forged-field": 1\n')
+    const field = await cli(
+      ['check', '-'],
+      'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p, namespace: d}\nspec:\n  podSelector: {}\n ' +
+        ' "\\e]8;;http://x\\a\\nPASS forged-field": 1\n',
+    )
     expect(field.code).toBe(2)
     expect(field.stderr).toContain('\\x1b]8;;http://x\\x07\\nPASS forged-field')
     const syntax = await cli(['check', '-'], 'a: "\u001b[31m\u202e\n  - b: [\n')

@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runCliInProcess } from './run-cli-in-process.js'
 
 const deployment = (replicas: number): string =>
-  `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: ${replicas}\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec:\n      containers: [{name: c, ports: [{containerPort: 80}]}]\n`
+  `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: ${replicas}\n  selector: {matchLabels: {app: web}}\n ` +
+  ` template:\n    metadata: {labels: {app: web}}\n    spec:\n      containers: [{name: c, ports: [{containerPort: 80}]}]\n`
 
 describe('bad input through the CLI: exit 2 with a clear message, never exit 3', () => {
   let dir: string
@@ -28,15 +29,24 @@ describe('bad input through the CLI: exit 2 with a clear message, never exit 3',
   it.each([
     [['check', 'deep.json'], 'deep.json:1: error parsing YAML: maps and lists nested more than 256 deep'],
     [['check', 'deep-list.json'], 'deep-list.json:1: error parsing YAML: maps and lists nested more than 256 deep'],
-    [['check', 'huge.yaml'], 'huge.yaml:6: Deployment "default/web" is invalid: spec.replicas: Invalid value: 2147483647: the input would have more than --max-pods=100000 pods'],
+    [
+      ['check', 'huge.yaml'],
+      'huge.yaml:6: Deployment "default/web" is invalid: spec.replicas: Invalid value: 2147483647: the input would have more than --max-pods=100000 pods',
+    ],
     [['matrix', 'huge.yaml'], 'huge.yaml:6: Deployment "default/web" is invalid: spec.replicas: Invalid value: 2147483647'],
     [['check', '/dev/urandom'], '/dev/urandom: error: cannot read "/dev/urandom": a character device'],
     [['check', '-'], '-: error: no objects read from stdin (-)'],
     [['check', 'empty'], 'empty: error: no objects read from directory'],
-    [['check', '--max-pods', '2', 'small.yaml'], 'small.yaml:6: Deployment "default/web" is invalid: spec.replicas: Invalid value: 3: the input would have more than --max-pods=2 pods'],
+    [
+      ['check', '--max-pods', '2', 'small.yaml'],
+      'small.yaml:6: Deployment "default/web" is invalid: spec.replicas: Invalid value: 3: the input would have more than --max-pods=2 pods',
+    ],
     [['lint', '--max-file-size', '100', 'small.yaml'], 'small.yaml: error: larger than 100 bytes (--max-file-size)'],
     [['check', '--max-pods', 'lots', 'small.yaml'], 'error: --max-pods: "lots" is not a positive whole number'],
-    [['explain', '--max-file-size', '1Q', 'small.yaml', '--from', 'default/web-0', '--to', 'default/web-1', '--port', '80'], 'error: --max-file-size: "1Q" is not a size'],
+    [
+      ['explain', '--max-file-size', '1Q', 'small.yaml', '--from', 'default/web-0', '--to', 'default/web-1', '--port', '80'],
+      'error: --max-file-size: "1Q" is not a size',
+    ],
   ])('%j', async (args, message) => {
     const r = await run(args, '')
     expect(r.stderr).toContain(message)
@@ -61,9 +71,12 @@ describe('bad input through the CLI: exit 2 with a clear message, never exit 3',
     const r = await run(['check', '--max-pods', '3', 'small.yaml'])
     expect([r.code, r.stdout]).toEqual([0, '1 namespace, 3 pods, 0 policies valid\n'])
   })
-  it.each([['matrix'], ['list'], ['explain'], ['check'], ['lint'], ['diff'], ['test'], ['report'], ['lab', 'up'], ['lab', 'apply']])('%s %s offers --max-pods and --max-file-size', async (...command) => {
-    const r = await run([...command, '--help'])
-    expect(r.stdout).toContain('--max-pods <n>')
-    expect(r.stdout).toContain('--max-file-size <size>')
-  })
+  it.each([['matrix'], ['list'], ['explain'], ['check'], ['lint'], ['diff'], ['test'], ['report'], ['lab', 'up'], ['lab', 'apply']])(
+    '%s %s offers --max-pods and --max-file-size',
+    async (...command) => {
+      const r = await run([...command, '--help'])
+      expect(r.stdout).toContain('--max-pods <n>')
+      expect(r.stdout).toContain('--max-file-size <size>')
+    },
+  )
 })

@@ -63,7 +63,10 @@ describe('--pod-cidr', () => {
     api.create('namespaces', namespaceObject('shop'))
     api.create('pods', podObject('shop', 'pending', { labels: { app: 'client' } }))
     api.create('pods', podObject('shop', 'server', { ip: '10.0.0.3', labels: { app: 'server' }, ports: [{ containerPort: 80 }] }))
-    api.create('networkpolicies', policyObject('shop', 'from-anywhere', { podSelector: { matchLabels: { app: 'server' } }, ingress: [{ from: [{ ipBlock: { cidr: '0.0.0.0/0' } }] }] }))
+    api.create(
+      'networkpolicies',
+      policyObject('shop', 'from-anywhere', { podSelector: { matchLabels: { app: 'server' } }, ingress: [{ from: [{ ipBlock: { cidr: '0.0.0.0/0' } }] }] }),
+    )
     kubeconfig = join(dir, 'kubeconfig')
     await writeFile(kubeconfig, api.kubeconfigYaml('shop'))
   })

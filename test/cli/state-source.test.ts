@@ -20,7 +20,13 @@ describe('matrix, list, explain and check read a live cluster when given no PATH
     api.create('pods', podObject('shop', 'web', { ip: '10.0.0.1', labels: { app: 'web' }, ports: [{ containerPort: 80 }] }))
     api.create('pods', podObject('shop', 'db', { ip: '10.0.0.2', labels: { app: 'db' }, ports: [{ containerPort: 5432 }] }))
     api.create('pods', podObject('other', 'x', { ip: '10.0.1.1', labels: { app: 'x' }, ports: [{ containerPort: 80 }] }))
-    api.create('networkpolicies', policyObject('shop', 'db-from-web', { podSelector: { matchLabels: { app: 'db' } }, ingress: [{ from: [{ podSelector: { matchLabels: { app: 'web' } } }], ports: [{ port: 5432 }] }] }))
+    api.create(
+      'networkpolicies',
+      policyObject('shop', 'db-from-web', {
+        podSelector: { matchLabels: { app: 'db' } },
+        ingress: [{ from: [{ podSelector: { matchLabels: { app: 'web' } } }], ports: [{ port: 5432 }] }],
+      }),
+    )
     dir = await mkdtemp(join(tmpdir(), 'netpol-live-cli-'))
     kubeconfig = join(dir, 'kubeconfig')
     await writeFile(kubeconfig, api.kubeconfigYaml('shop'))

@@ -32,15 +32,23 @@ describe('usage mistakes are named as what they are', () => {
     const file = join(dir, 'np.yaml')
     writeFileSync(
       file,
-      'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: np, namespace: prod}\nspec:\n  podSelector: {}\n  ingress:\n    - ports:\n        - port: "6379"\n',
+      'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: np, namespace: prod}\nspec:\n  podSelector: {}\n  ingress:\n ' +
+        '   - ports:\n        - port: "6379"\n',
     )
     const r = await runCliInProcess(['check', file], { cwd })
     expect(r.code).toBe(2)
-    expect(r.stderr).toContain('spec.ingress[0].ports[0].port: Invalid value: "6379": must contain at least one letter (a-z); a quoted number is a port name: remove the quotes (port: 6379)')
+    expect(r.stderr).toContain(
+      'spec.ingress[0].ports[0].port: Invalid value: "6379": must contain at least one letter (a-z); a quoted number is a port name: remove the ' +
+        'quotes (port: 6379)',
+    )
   })
   it('--kube-version: a bad value is a usage error; an older release relaxes the CIDR rules', async () => {
     const file = join(dir, 'cidr.yaml')
-    writeFileSync(file, 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: np, namespace: prod}\nspec:\n  podSelector: {}\n  egress:\n    - to:\n        - ipBlock: {cidr: 192.168.1.5/24}\n')
+    writeFileSync(
+      file,
+      'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: np, namespace: prod}\nspec:\n  podSelector: {}\n  egress:\n    - ' +
+        'to:\n        - ipBlock: {cidr: 192.168.1.5/24}\n',
+    )
     expect((await runCliInProcess(['check', file], { cwd })).code).toBe(2)
     const old = await runCliInProcess(['check', file, '--kube-version', '1.35'], { cwd })
     expect(old.code).toBe(0)
@@ -58,7 +66,8 @@ describe('--skip-invalid', () => {
     return file
   }
   const good = 'apiVersion: v1\nkind: Pod\nmetadata: {name: web, namespace: shop, labels: {app: web}}\nspec: {containers: [{name: c, image: i}]}\n'
-  const bad = 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: deny, namespace: shop}\nspec:\n  podSelector: {}\n  policyTypes: [ingress]\n'
+  const bad =
+    'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: deny, namespace: shop}\nspec:\n  podSelector: {}\n  policyTypes: [ingress]\n'
   it('without it, one invalid object refuses the whole input (exit 2, nothing analysed)', async () => {
     const file = write('mixed.yaml', `${good}---\n${bad}`)
     const r = await runCliInProcess(['list', file], { cwd })
@@ -73,7 +82,7 @@ describe('--skip-invalid', () => {
     expect(r.stderr).toContain('NetworkPolicy "shop/deny" is invalid: spec.policyTypes[0]: Unsupported value: "ingress"')
     expect(r.stderr).toContain('warning: --skip-invalid: left out one invalid object or document (above); the analysis covers the rest')
   })
-  it('--skip-invalid=warn keeps the command\'s own exit code; a valid input exits as before', async () => {
+  it("--skip-invalid=warn keeps the command's own exit code; a valid input exits as before", async () => {
     const file = write('mixed3.yaml', `${good}---\n${bad}`)
     expect((await runCliInProcess(['list', file, '--skip-invalid=warn'], { cwd })).code).toBe(0)
     expect((await runCliInProcess(['list', write('valid.yaml', good), '--skip-invalid'], { cwd })).code).toBe(0)

@@ -11,28 +11,44 @@ import { removeNobodyMirror, runNetpolAsNobody } from '../e2e/run-as-nobody.js'
 
 const pod = (name: string): string => `apiVersion: v1\nkind: Pod\nmetadata:\n  name: ${name}\n`
 const deployment = (name: string, replicas: number): string =>
-  `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: ${name}\nspec:\n  replicas: ${replicas}\n  selector: {matchLabels: {app: ${name}}}\n  template:\n    metadata: {labels: {app: ${name}}}\n    spec: {}\n`
+  `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: ${name}\nspec:\n  replicas: ${replicas}\n  selector: {matchLabels: {app: ` +
+  `${name}}}\n  template:\n    metadata: {labels: {app: ${name}}}\n    spec: {}\n`
 
 describe('Lists', () => {
   it('items given as a map is an error naming the field, not an empty list', () => {
     const ds = requireInputError(() => loadManifestText('apiVersion: v1\nkind: List\nitems:\n  a: 1\n', { file: 'l.yaml' }))
-    expect(ds).toEqual([{ severity: 'error', file: 'l.yaml', line: 3, object: 'List', field: 'items', message: 'Invalid type: cannot unmarshal object into a field of type array' }])
+    expect(ds).toEqual([
+      {
+        severity: 'error',
+        file: 'l.yaml',
+        line: 3,
+        object: 'List',
+        field: 'items',
+        message: 'Invalid type: cannot unmarshal object into a field of type array',
+      },
+    ])
     const typed = requireInputError(() => loadManifestText('apiVersion: v1\nkind: PodList\nitems: x\n', { file: 'l.yaml' }))
     expect(typed.map((d) => `${d.line} ${d.field}: ${d.message}`)).toEqual(['3 items: Invalid type: cannot unmarshal string into a field of type array'])
   })
   it('an empty or absent items list is an empty List; a custom *List kind of its own is skipped as before', () => {
     expect(loadManifestText('apiVersion: v1\nkind: List\nitems: []\n').state.pods).toEqual([])
     expect(loadManifestText('apiVersion: v1\nkind: List\n').state.pods).toEqual([])
-    expect(loadManifestText('apiVersion: example.com/v1\nkind: AllowList\nmetadata: {name: a}\nitems: {a: b}\n').skipped.map((s) => s.kind)).toEqual(['AllowList'])
+    expect(loadManifestText('apiVersion: example.com/v1\nkind: AllowList\nmetadata: {name: a}\nitems: {a: b}\n').skipped.map((s) => s.kind)).toEqual([
+      'AllowList',
+    ])
   })
   it('a List nested 3,000 deep is refused with one clear error, not a stack overflow', () => {
     let text = JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'a' } })
     for (let i = 0; i < 3000; i++) text = `{"apiVersion":"v1","kind":"List","items":[${text}]}`
     const ds = requireInputError(() => loadManifestText(text, { file: 'deep.json' }))
-    expect(ds.map((d) => `${d.file}:${d.line} ${d.message}`)).toEqual(['deep.json:1 error parsing YAML: maps and lists nested more than 256 deep (netpol\'s limit; no Kubernetes object comes near it)'])
+    expect(ds.map((d) => `${d.file}:${d.line} ${d.message}`)).toEqual([
+      "deep.json:1 error parsing YAML: maps and lists nested more than 256 deep (netpol's limit; no Kubernetes object comes near it)",
+    ])
     // As YAML too (the full parser's path).
     const yaml = text.replaceAll('"', '')
-    expect(requireInputError(() => loadManifestText(yaml, { file: 'deep.yaml' })).map((d) => d.message)).toEqual([expect.stringContaining('nested more than 256 deep')])
+    expect(requireInputError(() => loadManifestText(yaml, { file: 'deep.yaml' })).map((d) => d.message)).toEqual([
+      expect.stringContaining('nested more than 256 deep'),
+    ])
   })
 })
 
@@ -61,7 +77,9 @@ describe('--max-pods', () => {
         'b.yaml:17 spec.replicas: Invalid value: 4: the input would have more than --max-pods=6 pods (5 before this object); raise --max-pods if this is meant',
       ])
       const pods = await requireInputErrorAsync(loadManifests([join(dir, 'a.yaml')], { maxPods: 1 }))
-      expect(pods.map((d) => `${d.line} ${d.object}: ${d.message}`)).toEqual(['6 Pod "default/p2": the input would have more than --max-pods=1 pods (1 before this object); raise --max-pods if this is meant'])
+      expect(pods.map((d) => `${d.line} ${d.object}: ${d.message}`)).toEqual([
+        '6 Pod "default/p2": the input would have more than --max-pods=1 pods (1 before this object); raise --max-pods if this is meant',
+      ])
     } finally {
       await rm(dir, { recursive: true, force: true })
     }
@@ -82,7 +100,9 @@ describe('reading files, pipes and stdin', () => {
   it('an empty or closed stdin is an error, not an empty valid cluster', async () => {
     for (const chunks of [[], [''], ['\n# nothing here\n---\n']]) {
       const ds = await requireInputErrorAsync(loadManifests(['-'], { stdin: Readable.from(chunks) }))
-      expect(ds).toEqual([{ severity: 'error', file: '-', line: 0, message: 'error: no objects read from stdin (-): the input is empty or holds only comments' }])
+      expect(ds).toEqual([
+        { severity: 'error', file: '-', line: 0, message: 'error: no objects read from stdin (-): the input is empty or holds only comments' },
+      ])
     }
     // An explicitly empty List (what `kubectl get netpol -o yaml` prints for none) is an answer, not a lost input.
     expect((await loadManifests(['-'], { stdin: Readable.from(['apiVersion: v1\nkind: List\nitems: []\n']) })).state.policies).toEqual([])
@@ -134,9 +154,15 @@ describe('reading files, pipes and stdin', () => {
   it('refuses a file or stdin above --max-file-size without reading it all', async () => {
     await writeFile(join(dir, 'big.yaml'), `a: "${'x'.repeat(5000)}"\n`)
     const ds = await requireInputErrorAsync(loadManifests([join(dir, 'big.yaml')], { maxFileBytes: 4096 }))
-    expect(ds).toEqual([{ severity: 'error', file: join(dir, 'big.yaml'), line: 0, message: 'error: larger than 4Ki (--max-file-size): netpol does not read it' }])
+    expect(ds).toEqual([
+      { severity: 'error', file: join(dir, 'big.yaml'), line: 0, message: 'error: larger than 4Ki (--max-file-size): netpol does not read it' },
+    ])
     // A stream that never ends stops at the bound.
-    const endless = Readable.from((function* () { for (;;) yield Buffer.alloc(65536, 0x61) })())
+    const endless = Readable.from(
+      (function* () {
+        for (;;) yield Buffer.alloc(65536, 0x61)
+      })(),
+    )
     const stdin = await requireInputErrorAsync(loadManifests(['-'], { stdin: endless, maxFileBytes: 1 << 20 }))
     expect(stdin.map((d) => `${d.file}: ${d.message}`)).toEqual(['-: error: larger than 1Mi (--max-file-size): netpol does not read it'])
   })
@@ -145,7 +171,9 @@ describe('reading files, pipes and stdin', () => {
     expect((await loadManifests([join(dir, 'utf16.yaml')])).state.pods.map((p) => [p.name, p.source.line])).toEqual([['wide', 1]])
     await writeFile(join(dir, 'latin1.yaml'), Buffer.concat([Buffer.from(pod('x')), Buffer.from('  labels: {a: caf'), Buffer.from([0xe9]), Buffer.from('}\n')]))
     const ds = await requireInputErrorAsync(loadManifests([join(dir, 'latin1.yaml')]))
-    expect(ds.map((d) => `${d.line} ${d.message}`)).toEqual(['5 error: the text is not valid UTF-8: netpol reads UTF-8, or UTF-16/UTF-32 that start with a byte order mark'])
+    expect(ds.map((d) => `${d.line} ${d.message}`)).toEqual([
+      '5 error: the text is not valid UTF-8: netpol reads UTF-8, or UTF-16/UTF-32 that start with a byte order mark',
+    ])
   })
   it('a broken link named like a manifest is an error; one named otherwise is ignored', async () => {
     await mkdir(join(dir, 'links'))
@@ -154,7 +182,9 @@ describe('reading files, pipes and stdin', () => {
     expect((await loadManifests([join(dir, 'links')])).state.pods).toHaveLength(1)
     await symlink(join(dir, 'gone'), join(dir, 'links', 'policy.yaml'))
     const ds = await requireInputErrorAsync(loadManifests([join(dir, 'links')]))
-    expect(ds.map((d) => d.message.replaceAll(dir, 'D'))).toEqual(['error: cannot read "D/links/policy.yaml": no such file or directory (a broken symbolic link?)'])
+    expect(ds.map((d) => d.message.replaceAll(dir, 'D'))).toEqual([
+      'error: cannot read "D/links/policy.yaml": no such file or directory (a broken symbolic link?)',
+    ])
   })
   it.runIf(process.getuid?.() === 0)('an unreadable subdirectory is an error naming it (not an exit-3 crash), as a user without root sees it', async () => {
     const open = await mkdtemp(join(tmpdir(), 'netpol-unreadable-'))

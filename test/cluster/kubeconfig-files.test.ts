@@ -36,7 +36,9 @@ describe('kubeconfig files are read like manifests: regular files (and pipes) on
 
   it('a directory is an error in words', async () => {
     await mkdir(join(dir, 'd'))
-    expect(() => loadKubeConfig({ kubeconfig: join(dir, 'd') })).toThrow(`cannot read kubeconfig ${join(dir, 'd')}: a directory; a kubeconfig is a regular file`)
+    expect(() => loadKubeConfig({ kubeconfig: join(dir, 'd') })).toThrow(
+      `cannot read kubeconfig ${join(dir, 'd')}: a directory; a kubeconfig is a regular file`,
+    )
   })
 
   it('reads a regular file', async () => {

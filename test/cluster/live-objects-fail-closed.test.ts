@@ -32,7 +32,23 @@ describe('an invalid live pod is kept with what can be read (fail closed), never
   })
 
   it('an unreadable nodeName counts as this node; an unreadable hostNetwork as false; only valid ports are kept', () => {
-    const p = salvagePod(pod({ spec: { nodeName: 42, hostNetwork: 'yes', containers: [{ ports: [{ containerPort: 80, name: 'http' }, { containerPort: 'x', name: 'bad' }] }] } }), 'node-a')!
+    const p = salvagePod(
+      pod({
+        spec: {
+          nodeName: 42,
+          hostNetwork: 'yes',
+          containers: [
+            {
+              ports: [
+                { containerPort: 80, name: 'http' },
+                { containerPort: 'x', name: 'bad' },
+              ],
+            },
+          ],
+        },
+      }),
+      'node-a',
+    )!
     expect(p.nodeName).toBe('node-a')
     expect(p.hostNetwork).toBe(false)
     expect(p.containerPorts).toEqual([{ name: 'http', containerPort: 80, protocol: 'TCP' }])

@@ -17,7 +17,11 @@ describe('loadLiveCluster reads a live cluster like kubectl', () => {
     api = await TestApiServer.start()
     api.create('namespaces', namespaceObject('prod', { env: 'prod' }))
     api.create('namespaces', namespaceObject('dev'))
-    for (let i = 0; i < 7; i++) api.create('pods', podObject('prod', `web-${i}`, { ip: `10.0.0.${i + 1}`, node: 'n1', labels: { app: 'web' }, ports: [{ containerPort: 8080, name: 'http' }] }))
+    for (let i = 0; i < 7; i++)
+      api.create(
+        'pods',
+        podObject('prod', `web-${i}`, { ip: `10.0.0.${i + 1}`, node: 'n1', labels: { app: 'web' }, ports: [{ containerPort: 8080, name: 'http' }] }),
+      )
     api.create('pods', podObject('dev', 'tool', { ip: '10.0.1.1', node: 'n2' }))
     api.create('pods', podObject('dev', 'finished', { ip: '10.0.1.2', node: 'n2', phase: 'Succeeded' }))
     api.create('networkpolicies', policyObject('prod', 'web', { podSelector: { matchLabels: { app: 'web' } }, ingress: [{ ports: [{ port: 'http' }] }] }))
@@ -59,11 +63,16 @@ spec:
     expect(strip(livePolicy)).toEqual(strip(file))
     expect(livePolicy.source.file).toBe('api')
     const pod = live.state.pods.find((p) => p.name === 'web-0')!
-    expect(pod).toMatchObject({ ips: ['10.0.0.1'], nodeName: 'n1', hostNetwork: false, containerPorts: [{ name: 'http', containerPort: 8080, protocol: 'TCP' }] })
+    expect(pod).toMatchObject({
+      ips: ['10.0.0.1'],
+      nodeName: 'n1',
+      hostNetwork: false,
+      containerPorts: [{ name: 'http', containerPort: 8080, protocol: 'TCP' }],
+    })
     expect(live.state.namespaces.find((n) => n.name === 'prod')!.labels).toEqual({ 'kubernetes.io/metadata.name': 'prod', env: 'prod' })
   })
 
-  it('without -A reads the context\'s namespace, -n another one; namespaceSelectors get a warning', async () => {
+  it("without -A reads the context's namespace, -n another one; namespaceSelectors get a warning", async () => {
     const dev = await loadLiveCluster({ kubeconfig })
     expect(dev.namespace).toBe('dev')
     expect(dev.state.pods.map((p) => p.name)).toEqual(['tool'])
@@ -98,7 +107,9 @@ spec:
     api.create('networkpolicies', policyObject('prod', 'bad', { ingress: [{ from: [{ ipBlock: { cidr: '10.0.0.0/8', except: ['192.168.0.0/16'] } }] }] }))
     try {
       await expect(loadLiveCluster({ kubeconfig, namespace: 'prod' })).rejects.toThrow(InputError)
-      await expect(loadLiveCluster({ kubeconfig, namespace: 'prod' })).rejects.toThrow(/api: NetworkPolicy "prod\/bad" is invalid: spec\.ingress\[0\]\.from\[0\]\.ipBlock\.except\[0\]/)
+      await expect(loadLiveCluster({ kubeconfig, namespace: 'prod' })).rejects.toThrow(
+        /api: NetworkPolicy "prod\/bad" is invalid: spec\.ingress\[0\]\.from\[0\]\.ipBlock\.except\[0\]/,
+      )
     } finally {
       api.delete('networkpolicies', 'bad', 'prod')
     }
@@ -106,8 +117,17 @@ spec:
 })
 
 describe('loadLiveCluster reads ClusterNetworkPolicies', () => {
-  const cnp = (name: string, spec: Record<string, unknown>) => ({ apiVersion: 'policy.networking.k8s.io/v1alpha2', kind: 'ClusterNetworkPolicy', metadata: { name }, spec })
-  async function withApi<T>(options: { clusterNetworkPolicies?: boolean }, seed: (api: TestApiServer) => void, run: (kubeconfig: string, api: TestApiServer) => Promise<T>): Promise<T> {
+  const cnp = (name: string, spec: Record<string, unknown>) => ({
+    apiVersion: 'policy.networking.k8s.io/v1alpha2',
+    kind: 'ClusterNetworkPolicy',
+    metadata: { name },
+    spec,
+  })
+  async function withApi<T>(
+    options: { clusterNetworkPolicies?: boolean },
+    seed: (api: TestApiServer) => void,
+    run: (kubeconfig: string, api: TestApiServer) => Promise<T>,
+  ): Promise<T> {
     const api = await TestApiServer.start(options)
     const dir = await mkdtemp(join(tmpdir(), 'netpol-live-cnp-'))
     try {
@@ -125,7 +145,11 @@ describe('loadLiveCluster reads ClusterNetworkPolicies', () => {
   it('-A and one namespace both read them (cluster-scoped), validated like a manifest', async () => {
     await withApi(
       {},
-      (api) => api.create('clusternetworkpolicies', cnp('guard', { tier: 'Admin', priority: 5, subject: { namespaces: {} }, egress: [{ action: 'Deny', to: [{ networks: ['10.0.0.0/8'] }] }] })),
+      (api) =>
+        api.create(
+          'clusternetworkpolicies',
+          cnp('guard', { tier: 'Admin', priority: 5, subject: { namespaces: {} }, egress: [{ action: 'Deny', to: [{ networks: ['10.0.0.0/8'] }] }] }),
+        ),
       async (kubeconfig, api) => {
         for (const scope of [{ allNamespaces: true }, { namespace: 'prod' }]) {
           const r = await loadLiveCluster({ kubeconfig, ...scope })
@@ -157,7 +181,9 @@ describe('loadLiveCluster reads ClusterNetworkPolicies', () => {
         const r = await loadLiveCluster({ kubeconfig, allNamespaces: true })
         expect(r.state.clusterNetworkPolicies).toBeUndefined()
         expect(r.state.namespaces.map((n) => n.name)).toEqual(['prod'])
-        expect(r.warnings.map((w) => w.message)).toEqual(['the cluster does not serve ClusterNetworkPolicy (policy.networking.k8s.io/v1alpha2; its CRD is not installed): NetworkPolicies only'])
+        expect(r.warnings.map((w) => w.message)).toEqual([
+          'the cluster does not serve ClusterNetworkPolicy (policy.networking.k8s.io/v1alpha2; its CRD is not installed): NetworkPolicies only',
+        ])
       },
     )
   })
@@ -167,22 +193,41 @@ describe('loadLiveCluster reads ClusterNetworkPolicies', () => {
       (api) => api.failNext(1, 403, (r) => r.path.endsWith('/clusternetworkpolicies')),
       async (kubeconfig) => {
         const r = await loadLiveCluster({ kubeconfig, allNamespaces: true })
-        expect(r.warnings.map((w) => w.message)).toEqual([expect.stringMatching(/^cannot list clusternetworkpolicies\.policy\.networking\.k8s\.io \(forbidden\)/)])
+        expect(r.warnings.map((w) => w.message)).toEqual([
+          expect.stringMatching(/^cannot list clusternetworkpolicies\.policy\.networking\.k8s\.io \(forbidden\)/),
+        ])
       },
     )
   })
 })
 
 describe('loadLiveCluster reads nodes for the nodes peers of ClusterNetworkPolicies', () => {
-  const nodeObject = (name: string, labels: Record<string, string>, addresses: { type: string; address: string }[]) => ({ apiVersion: 'v1', kind: 'Node', metadata: { name, labels }, status: { addresses } })
-  const withNodesPeer = { tier: 'Admin', priority: 1, subject: { namespaces: {} }, egress: [{ action: 'Deny', to: [{ nodes: { matchLabels: { role: 'cp' } } }] }] }
+  const nodeObject = (name: string, labels: Record<string, string>, addresses: { type: string; address: string }[]) => ({
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: { name, labels },
+    status: { addresses },
+  })
+  const withNodesPeer = {
+    tier: 'Admin',
+    priority: 1,
+    subject: { namespaces: {} },
+    egress: [{ action: 'Deny', to: [{ nodes: { matchLabels: { role: 'cp' } } }] }],
+  }
 
   async function run(seed: (api: TestApiServer) => void, check: (r: Awaited<ReturnType<typeof loadLiveCluster>>, api: TestApiServer) => void): Promise<void> {
     const api = await TestApiServer.start()
     const dir = await mkdtemp(join(tmpdir(), 'netpol-live-nodes-'))
     try {
       api.create('namespaces', namespaceObject('prod'))
-      api.create('nodes', nodeObject('cp-1', { role: 'cp' }, [{ type: 'InternalIP', address: '192.168.1.10' }, { type: 'Hostname', address: 'cp-1' }, { type: 'InternalIP', address: 'fd00::0010' }]))
+      api.create(
+        'nodes',
+        nodeObject('cp-1', { role: 'cp' }, [
+          { type: 'InternalIP', address: '192.168.1.10' },
+          { type: 'Hostname', address: 'cp-1' },
+          { type: 'InternalIP', address: 'fd00::0010' },
+        ]),
+      )
       seed(api)
       const kubeconfig = join(dir, 'config')
       await writeFile(kubeconfig, api.kubeconfigYaml('prod'))
@@ -195,7 +240,13 @@ describe('loadLiveCluster reads nodes for the nodes peers of ClusterNetworkPolic
 
   it('with a nodes peer: every node with its labels and IP addresses (canonical; hostnames left out)', async () => {
     await run(
-      (api) => api.create('clusternetworkpolicies', { apiVersion: 'policy.networking.k8s.io/v1alpha2', kind: 'ClusterNetworkPolicy', metadata: { name: 'n' }, spec: withNodesPeer }),
+      (api) =>
+        api.create('clusternetworkpolicies', {
+          apiVersion: 'policy.networking.k8s.io/v1alpha2',
+          kind: 'ClusterNetworkPolicy',
+          metadata: { name: 'n' },
+          spec: withNodesPeer,
+        }),
       (r) => expect(r.state.nodes?.map((n) => [n.name, n.labels, n.addresses])).toEqual([['cp-1', { role: 'cp' }, ['192.168.1.10', 'fd00::10']]]),
     )
   })
@@ -211,7 +262,12 @@ describe('loadLiveCluster reads nodes for the nodes peers of ClusterNetworkPolic
   it('forbidden to list them: unknown, with a warning', async () => {
     await run(
       (api) => {
-        api.create('clusternetworkpolicies', { apiVersion: 'policy.networking.k8s.io/v1alpha2', kind: 'ClusterNetworkPolicy', metadata: { name: 'n' }, spec: withNodesPeer })
+        api.create('clusternetworkpolicies', {
+          apiVersion: 'policy.networking.k8s.io/v1alpha2',
+          kind: 'ClusterNetworkPolicy',
+          metadata: { name: 'n' },
+          spec: withNodesPeer,
+        })
         api.failNext(1, 403, (q) => q.path === '/api/v1/nodes')
       },
       (r) => {
@@ -225,14 +281,26 @@ describe('loadLiveCluster reads nodes for the nodes peers of ClusterNetworkPolic
 describe('loadLiveCluster and deprecated v1alpha1 policies', () => {
   it('a cluster still holding them: a warning with their number and the convert command; none: silent', async () => {
     for (const [served, expected] of [
-      [true, [expect.stringMatching(/^the cluster holds 2 AdminNetworkPolicies \(policy\.networking\.k8s\.io\/v1alpha1, deprecated\): netpol does not analyse them; `kubectl get adminnetworkpolicies -o yaml \| netpol convert -`/)]],
+      [
+        true,
+        [
+          expect.stringMatching(
+            new RegExp(
+              String.raw`^the cluster holds 2 AdminNetworkPolicies \(policy\.networking\.k8s\.io\/v1alpha1, deprecated\): ` +
+                'netpol does not analyse them; `kubectl get adminnetworkpolicies -o yaml \\| netpol convert -`',
+            ),
+          ),
+        ],
+      ],
       [false, []],
     ] as const) {
       const api = await TestApiServer.start({ v1alpha1Policies: served })
       const dir = await mkdtemp(join(tmpdir(), 'netpol-live-v1a1-'))
       try {
         api.create('namespaces', namespaceObject('prod'))
-        if (served) for (const name of ['a', 'b']) api.create('adminnetworkpolicies', { apiVersion: 'policy.networking.k8s.io/v1alpha1', kind: 'AdminNetworkPolicy', metadata: { name }, spec: {} })
+        if (served)
+          for (const name of ['a', 'b'])
+            api.create('adminnetworkpolicies', { apiVersion: 'policy.networking.k8s.io/v1alpha1', kind: 'AdminNetworkPolicy', metadata: { name }, spec: {} })
         const kubeconfig = join(dir, 'config')
         await writeFile(kubeconfig, api.kubeconfigYaml('prod'))
         const r = await loadLiveCluster({ kubeconfig, allNamespaces: true })

@@ -10,7 +10,8 @@ const ns = (name: string, labels = '{}'): string => `apiVersion: v1\nkind: Names
 const pod = (name: string, namespace?: string): string =>
   `apiVersion: v1\nkind: Pod\nmetadata:\n  name: ${name}\n${namespace ? `  namespace: ${namespace}\n` : ''}  labels: {app: ${name}}\n`
 const policy = (name: string, namespace?: string): string =>
-  `apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: ${name}\n${namespace ? `  namespace: ${namespace}\n` : ''}spec:\n  podSelector: {}\n`
+  `apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: ${name}\n${namespace ? `  namespace: ${namespace}\n` : ''}spec:\n ` +
+  ` podSelector: {}\n`
 
 describe('loadManifestText', () => {
   it('reads multi-document YAML with every modelled kind', () => {
@@ -42,7 +43,8 @@ describe('loadManifestText', () => {
         line: 5,
         object: 'Pod "prod/a"',
         field: 'metadata.namespace',
-        message: `the namespace from the provided object "prod" does not match the namespace "dev". You must pass '--namespace=prod' to perform this operation.`,
+        message:
+          `the namespace from the provided object "prod" does not match the namespace "dev". You must pass '--namespace=prod' to perform ` + `this operation.`,
       },
     ])
   })
@@ -60,7 +62,9 @@ describe('loadManifestText', () => {
     ])
   })
   it('flattens kind: List and typed *List items, with their lines', () => {
-    const text = `apiVersion: v1\nkind: List\nitems:\n  - ${ns('a').replace(/\n(?=.)/g, '\n    ')}  - apiVersion: v1\n    kind: PodList\n    items:\n      - apiVersion: v1\n        kind: Pod\n        metadata: {name: p, namespace: a}\n`
+    const text =
+      `apiVersion: v1\nkind: List\nitems:\n  - ${ns('a').replace(/\n(?=.)/g, '\n    ')}  - apiVersion: v1\n    kind: PodList\n ` +
+      `   items:\n      - apiVersion: v1\n        kind: Pod\n        metadata: {name: p, namespace: a}\n`
     const r = loadManifestText(text, { file: 'list.yaml' })
     expect(r.state.namespaces.map((n) => [n.name, n.implicit, n.source?.line])).toEqual([['a', false, 4]])
     expect(r.state.pods.map((p) => [p.name, p.source.line])).toEqual([['p', 12]])
@@ -80,7 +84,8 @@ describe('loadManifestText', () => {
       { file: 's.yaml', line: 13, apiVersion: 'crd.projectcalico.org/v1', kind: 'NetworkPolicy', name: 'calico' },
     ])
     expect(r.warnings.map((w) => `${w.line} ${w.message}`)).toEqual([
-      '13 NetworkPolicy of apiVersion "crd.projectcalico.org/v1" is not read: netpol models networking.k8s.io/v1 (and the same schema as extensions/v1beta1) only',
+      '13 NetworkPolicy of apiVersion "crd.projectcalico.org/v1" is not read: netpol models networking.k8s.io/v1 (and the same schema as ' +
+        'extensions/v1beta1) only',
     ])
     expect(r.state).toEqual({ namespaces: [], pods: [], policies: [] })
   })
@@ -100,15 +105,16 @@ describe('loadManifestText', () => {
   })
   it('the same kind/namespace/name twice is an error naming both places', () => {
     const ds = requireInputError(() => loadManifestText([pod('a'), pod('b'), pod('a'), policy('a')].join('---\n'), { file: 'd.yaml' }))
-    expect(ds).toEqual([
-      { severity: 'error', file: 'd.yaml', line: 13, object: 'Pod "default/a"', message: 'defined more than once: also at d.yaml:1' },
-    ])
+    expect(ds).toEqual([{ severity: 'error', file: 'd.yaml', line: 13, object: 'Pod "default/a"', message: 'defined more than once: also at d.yaml:1' }])
   })
   it('a workload pod taking a declared pod name is an error', () => {
-    const deploy = 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  selector: {matchLabels: {a: b}}\n  template:\n    metadata: {labels: {a: b}}\n    spec: {}\n'
+    const deploy =
+      'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  selector: {matchLabels: {a: b}}\n  template:\n    metadata: ' +
+      '{labels: {a: b}}\n    spec: {}\n'
     const ds = requireInputError(() => loadManifestText(pod('web-0') + '---\n' + deploy, { file: 'c.yaml' }))
     expect(ds.map((d) => `${d.line} ${d.object}: ${d.message}`)).toEqual([
-      '7 Pod "default/web-0": pod name taken twice: the pod made from Deployment "default/web" and a Pod at c.yaml:1 (workload pods are named <workload>-<index>)',
+      '7 Pod "default/web-0": pod name taken twice: the pod made from Deployment "default/web" and a Pod at c.yaml:1 (workload pods are named ' +
+        '<workload>-<index>)',
     ])
   })
   it('collects every error of every object before failing, in line order', () => {
@@ -123,21 +129,30 @@ describe('loadManifestText', () => {
 
 describe('mergeLoadResults', () => {
   it('a namespace declared in one input is not implicit because another input uses it', () => {
-    const merged = mergeLoadResults([loadManifestText(pod('a', 'prod'), { file: 'pods.yaml' }), loadManifestText(ns('prod', '{env: prod}'), { file: 'ns.yaml' })])
+    const merged = mergeLoadResults([
+      loadManifestText(pod('a', 'prod'), { file: 'pods.yaml' }),
+      loadManifestText(ns('prod', '{env: prod}'), { file: 'ns.yaml' }),
+    ])
     expect(merged.state.namespaces).toEqual([
       { name: 'prod', labels: { env: 'prod', 'kubernetes.io/metadata.name': 'prod' }, implicit: false, source: { file: 'ns.yaml', line: 1 } },
     ])
     expect(merged.state.pods.map((p) => p.name)).toEqual(['a'])
   })
   it('finds duplicates across inputs, naming both files', () => {
-    const ds = requireInputError(() => mergeLoadResults([loadManifestText(policy('p'), { file: 'one.yaml' }), loadManifestText(policy('p'), { file: 'two.yaml' })]))
-    expect(ds.map((d) => `${d.file}:${d.line} ${d.object} ${d.message}`)).toEqual(['two.yaml:1 NetworkPolicy "default/p" defined more than once: also at one.yaml:1'])
+    const ds = requireInputError(() =>
+      mergeLoadResults([loadManifestText(policy('p'), { file: 'one.yaml' }), loadManifestText(policy('p'), { file: 'two.yaml' })]),
+    )
+    expect(ds.map((d) => `${d.file}:${d.line} ${d.object} ${d.message}`)).toEqual([
+      'two.yaml:1 NetworkPolicy "default/p" defined more than once: also at one.yaml:1',
+    ])
   })
   it('finds duplicates against a result it did not make (e.g. a live cluster), from its state', () => {
     const live = loadManifestText(pod('a', 'prod') + '---\n' + ns('prod'), { file: 'api' })
     const foreign: LoadResult = { state: live.state, skipped: [], warnings: [] }
     expect(mergeLoadResults([foreign]).state).toEqual(live.state)
-    expect(() => mergeLoadResults([foreign, loadManifestText(pod('a', 'prod'), { file: 'x.yaml' })])).toThrow(/Pod "prod\/a" is invalid: defined more than once: also at api:1/)
+    expect(() => mergeLoadResults([foreign, loadManifestText(pod('a', 'prod'), { file: 'x.yaml' })])).toThrow(
+      /Pod "prod\/a" is invalid: defined more than once: also at api:1/,
+    )
   })
   it('keeps skipped objects and warnings of every input', () => {
     const a = loadManifestText('apiVersion: v1\nkind: Service\nmetadata: {name: s}\n', { file: 'a.yaml' })
@@ -156,7 +171,10 @@ describe('loadManifests (files, directories, stdin)', () => {
     await mkdir(join(dir, 'tree', 'a-sub'), { recursive: true })
     await writeFile(join(dir, 'tree', 'z.yaml'), pod('z', 'prod'))
     await writeFile(join(dir, 'tree', 'b-sub', 'b.yml'), pod('b', 'prod'))
-    await writeFile(join(dir, 'tree', 'a-sub', 'a.json'), JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'a', namespace: 'prod' } }, null, 2))
+    await writeFile(
+      join(dir, 'tree', 'a-sub', 'a.json'),
+      JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'a', namespace: 'prod' } }, null, 2),
+    )
     await writeFile(join(dir, 'tree', 'a-sub', 'expected.txt'), 'not: [a manifest')
     await writeFile(join(dir, 'tree', 'README.md'), '# not a manifest: [')
     await writeFile(join(dir, 'policy.txt'), policy('named', 'prod'))
@@ -181,7 +199,14 @@ describe('loadManifests (files, directories, stdin)', () => {
     await mkdir(join(dir, 'no-manifests'))
     await writeFile(join(dir, 'no-manifests', 'notes.txt'), 'not a manifest')
     const ds = await requireInputErrorAsync(loadManifests([join(dir, 'no-manifests')]))
-    expect(ds).toEqual([{ severity: 'error', file: join(dir, 'no-manifests'), line: 0, message: `error: no objects read from directory "${join(dir, 'no-manifests')}": it has no .yaml, .yml or .json files` }])
+    expect(ds).toEqual([
+      {
+        severity: 'error',
+        file: join(dir, 'no-manifests'),
+        line: 0,
+        message: `error: no objects read from directory "${join(dir, 'no-manifests')}": it has no .yaml, .yml or .json files`,
+      },
+    ])
     expect((await loadManifests([join(dir, 'tree')])).warnings).toEqual([])
   })
   it('reads a file named explicitly whatever its extension', async () => {
@@ -256,7 +281,9 @@ describe('the namespace option', () => {
 
 describe('text encodings people have', () => {
   it('reads files with a byte order mark and CRLF line ends, lines intact', () => {
-    const r = loadManifestText('\uFEFFapiVersion: v1\r\nkind: Pod\r\nmetadata:\r\n  name: a\r\n---\r\napiVersion: v1\r\nkind: Pod\r\nmetadata:\r\n  name: b\r\n')
+    const r = loadManifestText(
+      '\uFEFFapiVersion: v1\r\nkind: Pod\r\nmetadata:\r\n  name: a\r\n---\r\napiVersion: v1\r\nkind: Pod\r\nmetadata:\r\n  name: b\r\n',
+    )
     expect(r.state.pods.map((p) => [p.name, p.source.line])).toEqual([
       ['a', 1],
       ['b', 6],

@@ -13,7 +13,9 @@ function diagnostics(): Promise<Diagnostic[]> {
 describe('a malformed manifest set', () => {
   it('yields every error at once, each with file:line, object and field path', async () => {
     const ds = await diagnostics()
-    const shown = ds.map((d) => `${d.file.slice(DIR.length + 1)}:${d.line} ${d.object ?? '-'} ${d.field ?? '-'}: ${d.message.replaceAll(`${DIR}/`, '').slice(0, 60)}`)
+    const shown = ds.map(
+      (d) => `${d.file.slice(DIR.length + 1)}:${d.line} ${d.object ?? '-'} ${d.field ?? '-'}: ${d.message.replaceAll(`${DIR}/`, '').slice(0, 60)}`,
+    )
     expect(shown).toEqual([
       'pods.yaml:9 Pod "prod/web" metadata.labels: Invalid value: "": name part must be non-empty',
       'pods.yaml:9 Pod "prod/web" metadata.labels: Invalid value: "": name part must consist of alphanumeric ch',
@@ -33,8 +35,10 @@ describe('a malformed manifest set', () => {
       'policies.yaml:5 NetworkPolicy "prod/Bad_Name" metadata.name: Invalid value: "Bad_Name": a lowercase RFC 1123 subdomain mu',
       'policies.yaml:10 NetworkPolicy "prod/Bad_Name" spec.podSelector.matchLabels: Invalid value: "app/x/y": a qualified name must consist of a',
       'policies.yaml:11 NetworkPolicy "prod/Bad_Name" spec.podSelector.matchLabels: Invalid value: "-bad-": a valid label must be an empty strin',
-      'policies.yaml:13 NetworkPolicy "prod/Bad_Name" spec.podSelector.matchExpressions[0].values: Required value: must be specified when `operator` is \'In\' or',
-      'policies.yaml:17 NetworkPolicy "prod/Bad_Name" spec.podSelector.matchExpressions[1].values: Forbidden: may not be specified when `operator` is \'Exists\' ',
+      'policies.yaml:13 NetworkPolicy "prod/Bad_Name" spec.podSelector.matchExpressions[0].values: Required value: must be specified when ' +
+        "`operator` is 'In' or",
+      'policies.yaml:17 NetworkPolicy "prod/Bad_Name" spec.podSelector.matchExpressions[1].values: Forbidden: may not be specified when ' +
+        "`operator` is 'Exists' ",
       'policies.yaml:19 NetworkPolicy "prod/Bad_Name" spec.podSelector.matchExpressions[2].operator: Invalid value: "Equals": not a valid selector operator',
       'policies.yaml:21 NetworkPolicy "prod/Bad_Name" spec.policyTypes[1]: Unsupported value: "Forward": supported values: "Egress", "I',
       'policies.yaml:24 NetworkPolicy "prod/Bad_Name" spec.ingress[0].from[0]: Required value: must specify a peer',
@@ -60,14 +64,16 @@ describe('a malformed manifest set', () => {
       'policies.yaml:63 NetworkPolicy "Prod/labels" metadata.namespace: Invalid value: "Prod": a lowercase RFC 1123 label must consi',
       'policies.yaml:67 NetworkPolicy "Prod/labels" spec.podSelector.matchLabels.enabled: Invalid type: cannot unmarshal bool into a field of type str',
       'policies.yaml:68 NetworkPolicy "Prod/labels" spec.podSelector.matchLabels.version: Invalid type: cannot unmarshal number into a field of type s',
-      'policies.yaml:69 NetworkPolicy "Prod/labels" spec.policyTypes: Invalid value: ["Ingress","Egress","Ingress"]: may not speci',    ])
+      'policies.yaml:69 NetworkPolicy "Prod/labels" spec.policyTypes: Invalid value: ["Ingress","Egress","Ingress"]: may not speci',
+    ])
     expect(ds.every((d) => d.severity === 'error' && d.line > 0)).toBe(true)
   })
   it('formats each error the kubectl way', async () => {
     const ds = await diagnostics()
     const text = formatDiagnostic(ds.find((d) => d.field === 'spec.ingress[0].from[1].ipBlock.except[0]')!)
     expect(text).toBe(
-      `${join(DIR, 'policies.yaml')}:28: NetworkPolicy "prod/Bad_Name" is invalid: spec.ingress[0].from[1].ipBlock.except[0]: Invalid value: "192.168.0.0/16": must be a strict subset of \`cidr\``,
+      `${join(DIR, 'policies.yaml')}:28: NetworkPolicy "prod/Bad_Name" is invalid: spec.ingress[0].from[1].ipBlock.except[0]: Invalid value: ` +
+        `"192.168.0.0/16": must be a strict subset of \`cidr\``,
     )
   })
 })

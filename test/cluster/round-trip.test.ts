@@ -23,13 +23,18 @@ const requirement = fc.oneof(
 const selector: fc.Arbitrary<Raw> = fc.record({ matchLabels: labels, matchExpressions: fc.array(requirement, { maxLength: 2 }) }, { requiredKeys: [] })
 
 const ipBlock: fc.Arbitrary<Raw> = fc
-  .record({ a: fc.integer({ min: 1, max: 223 }), b: fc.integer({ min: 0, max: 255 }), prefix: fc.integer({ min: 8, max: 16 }), holes: fc.array(fc.integer({ min: 0, max: 255 }), { maxLength: 3 }) })
+  .record({
+    a: fc.integer({ min: 1, max: 223 }),
+    b: fc.integer({ min: 0, max: 255 }),
+    prefix: fc.integer({ min: 8, max: 16 }),
+    holes: fc.array(fc.integer({ min: 0, max: 255 }), { maxLength: 3 }),
+  })
   .map(({ a, b, prefix, holes }) => {
     const base = ((a << 24) | (b << 16)) >>> 0
     const masked = prefix === 0 ? 0 : (base & (~0 << (32 - prefix))) >>> 0
     const ip = (v: number): string => [24, 16, 8, 0].map((s) => (v >>> s) & 255).join('.')
     // Holes: /24s inside the block, distinct.
-    const except = [...new Set(holes)].map((h) => `${ip((masked | (h << 8)) >>> 0 & ~255)}/24`)
+    const except = [...new Set(holes)].map((h) => `${ip(((masked | (h << 8)) >>> 0) & ~255)}/24`)
     return except.length ? { cidr: `${ip(masked)}/${prefix}`, except: [...new Set(except)] } : { cidr: `${ip(masked)}/${prefix}` }
   })
 
@@ -66,7 +71,11 @@ function expected(raw: Raw): unknown {
     const m = (s ?? {}) as Raw
     return {
       matchLabels: (m.matchLabels ?? {}) as Record<string, string>,
-      matchExpressions: ((m.matchExpressions ?? []) as Raw[]).map((r) => ({ key: r.key as string, operator: r.operator as 'In', values: (r.values ?? []) as string[] })),
+      matchExpressions: ((m.matchExpressions ?? []) as Raw[]).map((r) => ({
+        key: r.key as string,
+        operator: r.operator as 'In',
+        values: (r.values ?? []) as string[],
+      })),
     }
   }
   const peerOf = (p: Raw): Omit<NetworkPolicyPeer, 'source'> => ({
@@ -81,7 +90,8 @@ function expected(raw: Raw): unknown {
   })
   const egress = ((raw.egress ?? []) as Raw[]).map((r) => ({ to: ((r.to ?? []) as Raw[]).map(peerOf), ports: ((r.ports ?? []) as Raw[]).map(portOf) }))
   const written = (raw.policyTypes ?? []) as PolicyType[]
-  const policyTypes: PolicyType[] = written.length > 0 ? (['Ingress', 'Egress'] as const).filter((t) => written.includes(t)) : egress.length > 0 ? ['Ingress', 'Egress'] : ['Ingress']
+  const policyTypes: PolicyType[] =
+    written.length > 0 ? (['Ingress', 'Egress'] as const).filter((t) => written.includes(t)) : egress.length > 0 ? ['Ingress', 'Egress'] : ['Ingress']
   return {
     namespace: 'prod',
     name: 'np',
@@ -96,7 +106,11 @@ function expected(raw: Raw): unknown {
 function withoutSources(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(withoutSources)
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).filter(([k]) => k !== 'source').map(([k, v]) => [k, withoutSources(v)]))
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([k]) => k !== 'source')
+        .map(([k, v]) => [k, withoutSources(v)]),
+    )
   }
   return value
 }

@@ -57,12 +57,22 @@ describe('a kubectl get pods -o yaml dump', () => {
   it('groups by workload in list, and names workloads in explain and the filters', async () => {
     const { state } = await loadManifests([DUMP])
     const groups = new Set(state.pods.map((p) => podGroup(p, 'workload').key))
-    expect([...groups].sort()).toEqual(['kube-system/coredns[Deployment]', 'kube-system/kube-proxy[DaemonSet]', 'shop/db[StatefulSet]', 'shop/debug[Pod]', 'shop/web[Deployment]'])
+    expect([...groups].sort()).toEqual([
+      'kube-system/coredns[Deployment]',
+      'kube-system/kube-proxy[DaemonSet]',
+      'shop/db[StatefulSet]',
+      'shop/debug[Pod]',
+      'shop/web[Deployment]',
+    ])
     const end = resolveEndpoint(state, 'shop/deployment/web')
     expect(end.kind === 'pod' && end.pod.name).toBe('web-6d4cf56db6-4xk2p')
     expect(parseEndpointFilter(state, 'shop/deploy/web').pods.size).toBe(2)
     expect(parseEndpointFilter(state, 'kube-system/coredns').pods.size).toBe(2)
-    const rows = listConnections(state, createEngine(state), { groupBy: 'workload', from: [parseEndpointFilter(state, 'shop/web')], to: [parseEndpointFilter(state, 'kube-system')] })
+    const rows = listConnections(state, createEngine(state), {
+      groupBy: 'workload',
+      from: [parseEndpointFilter(state, 'shop/web')],
+      to: [parseEndpointFilter(state, 'kube-system')],
+    })
     expect(rows.connections.map((c) => `${c.from.label} => ${c.to.label} : ${c.ports}`)).toEqual([
       'shop/web[Deployment] => kube-system/coredns[Deployment] : all ports',
       'shop/web[Deployment] => kube-system/kube-proxy[DaemonSet] : all ports',
@@ -123,7 +133,13 @@ const names = (s: ClusterState) => s.pods.map((p: Pod) => `${p.name} ${p.owner?.
 describe('a dump with the workload objects too (kubectl get deploy,rs,cronjob,job,pods -o yaml)', () => {
   it('keeps the running pods and makes none from the Deployment or its ReplicaSets', () => {
     const s = loadManifestText(
-      [DEPLOYMENT, REPLICA_SET('web-6d4cf56db6', '6d4cf56db6', 2), REPLICA_SET('web-5b7f9c8d4', '5b7f9c8d4', 0), POD('web-6d4cf56db6-4xk2p', 'ReplicaSet', 'web-6d4cf56db6', 'app: web, pod-template-hash: 6d4cf56db6'), POD('web-6d4cf56db6-r8m7n', 'ReplicaSet', 'web-6d4cf56db6', 'app: web, pod-template-hash: 6d4cf56db6')].join('---\n'),
+      [
+        DEPLOYMENT,
+        REPLICA_SET('web-6d4cf56db6', '6d4cf56db6', 2),
+        REPLICA_SET('web-5b7f9c8d4', '5b7f9c8d4', 0),
+        POD('web-6d4cf56db6-4xk2p', 'ReplicaSet', 'web-6d4cf56db6', 'app: web, pod-template-hash: 6d4cf56db6'),
+        POD('web-6d4cf56db6-r8m7n', 'ReplicaSet', 'web-6d4cf56db6', 'app: web, pod-template-hash: 6d4cf56db6'),
+      ].join('---\n'),
     ).state
     expect(names(s)).toEqual(['web-6d4cf56db6-4xk2p Deployment/web', 'web-6d4cf56db6-r8m7n Deployment/web'])
   })
@@ -133,7 +149,7 @@ describe('a dump with the workload objects too (kubectl get deploy,rs,cronjob,jo
     expect(names(s)).toEqual(['web-0 Deployment/web', 'web-1 Deployment/web', 'web-2 Deployment/web'])
   })
 
-  it("a ReplicaSet alone still makes its pods, which belong to its Deployment", () => {
+  it('a ReplicaSet alone still makes its pods, which belong to its Deployment', () => {
     const s = loadManifestText(REPLICA_SET('web-6d4cf56db6', '6d4cf56db6', 1)).state
     expect(names(s)).toEqual(['web-6d4cf56db6-0 Deployment/web'])
   })
@@ -184,7 +200,12 @@ describe('ownerReferences that name no workload', () => {
 
   it('a live owner name that is no object name (control characters) is not used', () => {
     const live = convertPod({
-      metadata: { name: 'x', namespace: 'shop', labels: {}, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'evil\u001b[2J', uid: 'u', controller: true }] },
+      metadata: {
+        name: 'x',
+        namespace: 'shop',
+        labels: {},
+        ownerReferences: [{ apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'evil\u001b[2J', uid: 'u', controller: true }],
+      },
       spec: { containers: [{ name: 'main', image: 'i' }] },
       status: { phase: 'Running', podIP: '10.0.0.1' },
     })
@@ -214,7 +235,8 @@ spec: {containers: [{name: main, image: i}]}
       ),
     )
     expect(errors).toEqual([
-      '6: metadata.ownerReferences: Invalid value: Only one reference can have Controller set to true. Found "true" in references for ReplicaSet/web-1 and StatefulSet/db',
+      '6: metadata.ownerReferences: Invalid value: Only one reference can have Controller set to true. Found "true" in references for ' +
+        'ReplicaSet/web-1 and StatefulSet/db',
       '7: metadata.ownerReferences[0].uid: Invalid value: "": uid must not be empty',
       '11: metadata.ownerReferences[1].blockOwnerDeletion: Invalid type: cannot unmarshal string into a field of type bool',
       '12: metadata.ownerReferences[2].nmae: Unknown field: strict decoding error: unknown field "metadata.ownerReferences[2].nmae" (did you mean "name"?)',

@@ -18,7 +18,10 @@ function selectorFor(kind: string): string {
 }
 
 function workload(apiVersion: string, kind: string, extraSpec = ''): string {
-  return `apiVersion: ${apiVersion}\nkind: ${kind}\nmetadata:\n  name: web\n  namespace: prod\n  labels: {owner-label: only-on-workload}\nspec:\n${extraSpec}${selectorFor(kind)}${template}`
+  return (
+    `apiVersion: ${apiVersion}\nkind: ${kind}\nmetadata:\n  name: web\n  namespace: prod\n  labels: {owner-label: ` +
+    `only-on-workload}\nspec:\n${extraSpec}${selectorFor(kind)}${template}`
+  )
 }
 
 describe('workloads become pods', () => {
@@ -57,7 +60,10 @@ describe('workloads become pods', () => {
     }
   })
   it('CronJob gives one pod from spec.jobTemplate.spec.template', () => {
-    const text = `apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: nightly, namespace: ops}\nspec:\n  schedule: "0 0 * * *"\n  jobTemplate:\n    spec:\n      template:\n        metadata:\n          labels: {job: nightly}\n        spec:\n          hostNetwork: true\n          containers: [{name: c, ports: [{containerPort: 9000, protocol: UDP}]}]\n`
+    const text =
+      `apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: nightly, namespace: ops}\nspec:\n  schedule: "0 0 * * *"\n ` +
+      ` jobTemplate:\n    spec:\n      template:\n        metadata:\n          labels: {job: nightly}\n        spec:\n          hostNetwork: ` +
+      `true\n          containers: [{name: c, ports: [{containerPort: 9000, protocol: UDP}]}]\n`
     const pods = loadManifestText(text).state.pods
     expect(pods).toHaveLength(1)
     expect(pods[0]).toMatchObject({
@@ -76,7 +82,9 @@ describe('workloads become pods', () => {
     ])
   })
   it('template fields are validated with their full path', () => {
-    const text = workload('apps/v1', 'StatefulSet').replace('containerPort: 8080', 'containerPort: 0').replace('      labels: {app: web}', '      labels: {app: "no way"}')
+    const text = workload('apps/v1', 'StatefulSet')
+      .replace('containerPort: 8080', 'containerPort: 0')
+      .replace('      labels: {app: web}', '      labels: {app: "no way"}')
     expect(requireInputError(() => loadManifestText(text, { file: 'w.yaml' })).map((d) => `${d.line} ${d.field}`)).toEqual([
       '12 spec.template.metadata.labels',
       '16 spec.template.spec.containers[0].ports[0].containerPort',

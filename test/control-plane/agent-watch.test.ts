@@ -17,7 +17,10 @@ import { controlPlaneBin, describeControlPlane, START_TIMEOUT_MS } from './contr
 const ROOT = join(import.meta.dirname, '..', '..')
 
 function policyYaml(name: string, namespace = 'default'): string {
-  return `apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: ${name}, namespace: ${namespace}}\nspec: {podSelector: {matchLabels: {app: ${name}}}}\n`
+  return (
+    `apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: ${name}, namespace: ${namespace}}\nspec: {podSelector: ` +
+    `{matchLabels: {app: ${name}}}}\n`
+  )
 }
 
 function names(w: ResourceWatcher): string[] {

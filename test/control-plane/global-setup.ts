@@ -42,7 +42,8 @@ export default async function setup(project: TestProject): Promise<void> {
   const dir = await lookUp(root)
   if (!dir) {
     console.log(
-      'control-plane tests skipped: no kube-apiserver, etcd and kubectl of the pinned release (run scripts/control-plane-binaries.sh or npm run test:control-plane; see docs/control-plane-tests.md)',
+      'control-plane tests skipped: no kube-apiserver, etcd and kubectl of the pinned release (run scripts/control-plane-binaries.sh or npm run ' +
+        'test:control-plane; see docs/control-plane-tests.md)',
     )
   }
   project.provide('controlPlaneBin', dir ?? '')

@@ -24,7 +24,13 @@ function allowPolicy(namespace: string, name: string, target: string, from: stri
     name,
     podSelector: { matchLabels: { app: target }, matchExpressions: [] },
     policyTypes: ['Ingress', 'Egress'],
-    ingress: [{ from: [{ podSelector: { matchLabels: { app: from }, matchExpressions: [] }, source: src }], ports: [{ protocol: 'TCP', port: 80, source: src }], source: src }],
+    ingress: [
+      {
+        from: [{ podSelector: { matchLabels: { app: from }, matchExpressions: [] }, source: src }],
+        ports: [{ protocol: 'TCP', port: 80, source: src }],
+        source: src,
+      },
+    ],
     egress: [{ to: [{ ipBlock: { cidr: '10.0.0.0/8', except: [`10.9.${name.length % 200}.0/24`] }, source: src }], ports: [], source: src }],
     source: src,
   }
@@ -89,7 +95,11 @@ describe('compileRuleset', () => {
   it('enforces only pods of its node, never hostNetwork pods', () => {
     const state: ClusterState = {
       namespaces: [],
-      pods: [pod('x', 'here', { app: 'server' }, '10.1.0.2', 'n1'), pod('x', 'there', { app: 'server' }, '10.1.0.3', 'n2'), pod('x', 'host', { app: 'server' }, '192.168.0.1', 'n1', { hostNetwork: true })],
+      pods: [
+        pod('x', 'here', { app: 'server' }, '10.1.0.2', 'n1'),
+        pod('x', 'there', { app: 'server' }, '10.1.0.3', 'n2'),
+        pod('x', 'host', { app: 'server' }, '192.168.0.1', 'n1', { hostNetwork: true }),
+      ],
       policies: [allowPolicy('x', 'p', 'server', 'client')],
     }
     const text = compileRuleset(state, { nodeName: 'n1' }).script
@@ -103,7 +113,11 @@ describe('compileRuleset', () => {
     const long = 'a'.repeat(63)
     const state: ClusterState = {
       namespaces: [],
-      pods: [pod(long, `${long}.${long}.${long}`, { app: 'server' }, '10.1.0.2'), pod(long, 'c1', { app: 'client' }, '10.1.0.7'), pod(long, 'c2', { app: 'client' }, '10.1.0.9')],
+      pods: [
+        pod(long, `${long}.${long}.${long}`, { app: 'server' }, '10.1.0.2'),
+        pod(long, 'c1', { app: 'client' }, '10.1.0.7'),
+        pod(long, 'c2', { app: 'client' }, '10.1.0.9'),
+      ],
       policies: [allowPolicy(long, `${long}.x`, 'server', 'client'), allowPolicy(long, `${long}.y`, 'server', 'client')],
     }
     const text = compileRuleset(state, { nodeName: 'n1' }).script
@@ -144,7 +158,15 @@ spec:
 `)
     const placed = { ...state, pods: state.pods.map((p) => ({ ...p, nodeName: 'n1' })) }
     const rs = parseNftScript(compileRuleset(placed, { nodeName: 'n1' }).script)
-    const v6 = (s: string, d: string, port: number): Packet => ({ family: 6, saddr: parseIp(s)!.value, daddr: parseIp(d)!.value, l4proto: 6, sport: 40000, dport: port, ctState: 'new' })
+    const v6 = (s: string, d: string, port: number): Packet => ({
+      family: 6,
+      saddr: parseIp(s)!.value,
+      daddr: parseIp(d)!.value,
+      l4proto: 6,
+      sport: 40000,
+      dport: port,
+      ctState: 'new',
+    })
     expect(runHook(rs, 'forward', v6('fd00::10', 'fd00::1', 8080)).verdict).toBe('accept')
     expect(runHook(rs, 'forward', v6('fd00::10', 'fd00::1', 9090)).verdict).toBe('drop')
     expect(runHook(rs, 'forward', v6('fd00::10', 'fd00::2', 9090)).verdict).toBe('accept')
@@ -158,7 +180,7 @@ spec:
 })
 
 describe('compiled rulesets are accepted by the real nft', () => {
-  const netns = `netpol-dp-${process.pid}-${randomBytes(4).toString("hex")}-check`
+  const netns = `netpol-dp-${process.pid}-${randomBytes(4).toString('hex')}-check`
   beforeAll(async () => {
     await run('ip', ['netns', 'add', netns])
   })

@@ -16,10 +16,14 @@ import { loadManifests } from '../../src/cluster/load-manifests.js'
 
 /** Every shared case table (test/cases/*-cases.ts), so new tables run through the data plane too. */
 const caseTables: { file: string; cases: readonly ReachabilityCase[] }[] = []
-for (const file of readdirSync(new URL('../cases/', import.meta.url)).filter((f) => f.endsWith('-cases.ts')).sort()) {
+for (const file of readdirSync(new URL('../cases/', import.meta.url))
+  .filter((f) => f.endsWith('-cases.ts'))
+  .sort()) {
   // The static `-cases.ts` suffix lets Vite resolve the variable import (no "invalid import" warning).
   const mod = (await import(`../cases/${file.slice(0, -'-cases.ts'.length)}-cases.ts`)) as Record<string, unknown>
-  const cases = Object.values(mod).filter((v): v is readonly ReachabilityCase[] => Array.isArray(v) && v.every((c) => typeof c === 'object' && c !== null && 'manifests' in c && 'expect' in c))
+  const cases = Object.values(mod).filter(
+    (v): v is readonly ReachabilityCase[] => Array.isArray(v) && v.every((c) => typeof c === 'object' && c !== null && 'manifests' in c && 'expect' in c),
+  )
   caseTables.push({ file, cases: cases.flat() })
 }
 
@@ -73,7 +77,9 @@ describe('compiled ruleset + nft interpreter agree with the reference evaluator'
   }
 
   describe('bundled examples (real loader), pods spread over two nodes, every pair and declared port', () => {
-    const examples = readdirSync('examples', { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name)
+    const examples = readdirSync('examples', { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name)
     for (const example of examples) {
       it(example, async () => {
         const { state: loaded } = await loadManifests([join('examples', example)])
@@ -85,18 +91,28 @@ describe('compiled ruleset + nft interpreter agree with the reference evaluator'
         // Offline manifests may lack pod IPs: give each pod one, like the lab does.
         const state: ClusterState = {
           ...loaded,
-          pods: loaded.pods.map((p, i) => ({ ...p, ips: p.ips.length > 0 ? p.ips : [`10.244.${Math.floor(i / 200)}.${(i % 200) + 2}`], nodeName: i % 2 === 0 ? 'n1' : 'n2' })),
+          pods: loaded.pods.map((p, i) => ({
+            ...p,
+            ips: p.ips.length > 0 ? p.ips : [`10.244.${Math.floor(i / 200)}.${(i % 200) + 2}`],
+            nodeName: i % 2 === 0 ? 'n1' : 'n2',
+          })),
         }
         const rulesets = compileCluster(state)
         const reference = referenceEvaluator(state)
-        const ports = [...new Map(state.pods.flatMap((p) => p.containerPorts).map((c) => [`${c.containerPort}/${c.protocol}`, { port: c.containerPort, protocol: c.protocol }])).values()]
+        const ports = [
+          ...new Map(
+            state.pods.flatMap((p) => p.containerPorts).map((c) => [`${c.containerPort}/${c.protocol}`, { port: c.containerPort, protocol: c.protocol }]),
+          ).values(),
+        ]
         expect(ports.length).toBeGreaterThan(0)
         let compared = 0
         for (const a of state.pods) {
           for (const b of state.pods) {
             for (const { port, protocol } of ports) {
               const t: Traffic = { from: { kind: 'pod', pod: a }, to: { kind: 'pod', pod: b }, port, protocol }
-              expect(simulateConnection(rulesets, t).allowed, `${a.namespace}/${a.name} -> ${b.namespace}/${b.name} ${port}/${protocol}`).toBe(reference.isAllowed(t))
+              expect(simulateConnection(rulesets, t).allowed, `${a.namespace}/${a.name} -> ${b.namespace}/${b.name} ${port}/${protocol}`).toBe(
+                reference.isAllowed(t),
+              )
               compared++
             }
           }
@@ -109,7 +125,7 @@ describe('compiled ruleset + nft interpreter agree with the reference evaluator'
   it('on generated clusters, the same state in any order compiles to byte-identical text (fast-check)', () => {
     fc.assert(
       fc.property(clusterArb, fc.integer({ min: 1, max: 1000 }), (state, seed) => {
-        const rotate = <T,>(xs: readonly T[]): T[] => xs.map((_, i) => xs[(i + seed) % xs.length])
+        const rotate = <T>(xs: readonly T[]): T[] => xs.map((_, i) => xs[(i + seed) % xs.length])
         const shuffled: ClusterState = { namespaces: rotate(state.namespaces).reverse(), pods: rotate(state.pods), policies: rotate(state.policies).reverse() }
         for (const node of ['n1', 'n2']) expect(compileRuleset(shuffled, { nodeName: node }).script).toBe(compileRuleset(state, { nodeName: node }).script)
       }),
@@ -182,7 +198,9 @@ const ipBlockArb = fc.constantFrom(
 const peerArb: fc.Arbitrary<NetworkPolicyPeer> = fc.oneof(
   selectorArb.map((podSelector) => ({ podSelector, source: src })),
   selectorArb.map((s) => ({ namespaceSelector: s.matchLabels.app ? { matchLabels: { team: s.matchLabels.app }, matchExpressions: [] } : s, source: src })),
-  fc.tuple(selectorArb, fc.constantFrom('a', 'b')).map(([podSelector, team]) => ({ podSelector, namespaceSelector: { matchLabels: { team }, matchExpressions: [] }, source: src })),
+  fc
+    .tuple(selectorArb, fc.constantFrom('a', 'b'))
+    .map(([podSelector, team]) => ({ podSelector, namespaceSelector: { matchLabels: { team }, matchExpressions: [] }, source: src })),
   ipBlockArb.map((ipBlock) => ({ ipBlock, source: src })),
 )
 
@@ -191,7 +209,9 @@ const portArb: fc.Arbitrary<NetworkPolicyPort> = fc.oneof(
   fc.constantFrom(80, 81, 53, 9000).chain((port) => fc.constantFrom<Protocol>('TCP', 'UDP', 'SCTP').map((protocol) => ({ protocol, port, source: src }))),
   fc.constant({ protocol: 'TCP' as Protocol, port: 81, endPort: 85, source: src }),
   fc.constant({ protocol: 'TCP' as Protocol, port: 8000, endPort: 8080, source: src }),
-  fc.constantFrom('http', 'dns', 'sctp-svc').chain((name) => fc.constantFrom<Protocol>('TCP', 'UDP', 'SCTP').map((protocol) => ({ protocol, port: name, source: src }))),
+  fc
+    .constantFrom('http', 'dns', 'sctp-svc')
+    .chain((name) => fc.constantFrom<Protocol>('TCP', 'UDP', 'SCTP').map((protocol) => ({ protocol, port: name, source: src }))),
 )
 
 const ruleArb = fc.record({ peers: fc.array(peerArb, { maxLength: 2 }), ports: fc.array(portArb, { maxLength: 2 }) })

@@ -30,8 +30,28 @@ describe('deny-set listing parser', () => {
 `
     const records = parseDenySetListing(listing, 'ingress', 4, 1_000_000_000)
     expect(records).toEqual([
-      { side: 'ingress', family: 4, sourceIp: '10.0.0.1', destinationIp: '10.0.0.2', protocol: 'TCP', sourcePort: 40000, destinationPort: 80, packets: 3, firstSeenMs: 1_000_000_000 - 10_000 },
-      { side: 'ingress', family: 4, sourceIp: '10.0.0.1', destinationIp: '10.0.0.2', protocol: 'SCTP', sourcePort: 40001, destinationPort: 9000, packets: 1, firstSeenMs: 1_000_000_000 - 500 },
+      {
+        side: 'ingress',
+        family: 4,
+        sourceIp: '10.0.0.1',
+        destinationIp: '10.0.0.2',
+        protocol: 'TCP',
+        sourcePort: 40000,
+        destinationPort: 80,
+        packets: 3,
+        firstSeenMs: 1_000_000_000 - 10_000,
+      },
+      {
+        side: 'ingress',
+        family: 4,
+        sourceIp: '10.0.0.1',
+        destinationIp: '10.0.0.2',
+        protocol: 'SCTP',
+        sourcePort: 40001,
+        destinationPort: 9000,
+        packets: 1,
+        firstSeenMs: 1_000_000_000 - 500,
+      },
     ])
   })
 })

@@ -54,7 +54,9 @@ describe('the compiler refuses a ruleset that declares a name twice', () => {
     expect(compiled).toBeUndefined()
     expect(error).toBeInstanceOf(DuplicateNftNameError)
     const message = (error as Error).message
-    expect(message).toMatch(/^refusing to emit the ruleset: the nft name (allow|pol)_in_default_same_readable_prefix_that_nft_\w*5387b56ac6 would be declared twice/)
+    expect(message).toMatch(
+      /^refusing to emit the ruleset: the nft name (allow|pol)_in_default_same_readable_prefix_that_nft_\w*5387b56ac6 would be declared twice/,
+    )
     expect(message).toContain(`NetworkPolicy "default/${NAME_A}"`)
     expect(message).toContain(`NetworkPolicy "default/${NAME_B}"`)
   })

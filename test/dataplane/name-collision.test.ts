@@ -114,7 +114,8 @@ describe('two policies whose hashed names collide stay two policies', () => {
     const script = compileRuleset(state, { nodeName: 'n1' }).script
     const reversed: ClusterState = { ...state, pods: [...state.pods].reverse(), policies: [...state.policies].reverse() }
     expect(compileRuleset(reversed, { nodeName: 'n1' }).script).toBe(script)
-    const counterOf = (s: ClusterState, policy: string): string => compileRuleset(s, { nodeName: 'n1' }).index.allowCounters.find((c) => c.policy === policy)!.name
+    const counterOf = (s: ClusterState, policy: string): string =>
+      compileRuleset(s, { nodeName: 'n1' }).index.allowCounters.find((c) => c.policy === policy)!.name
     const withoutB: ClusterState = { ...state, policies: state.policies.filter((p) => p.name !== NAME_B) }
     expect(counterOf(withoutB, NAME_A)).toBe(counterOf(state, NAME_A))
   })

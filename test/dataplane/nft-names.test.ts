@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest'
-import { DuplicateNftNameError, isNftName, NFT_NAME_MAX, NftDeclarations, NftNameAllocator, nftString, preferredNftName } from '../../src/dataplane/nft-names.js'
+import {
+  DuplicateNftNameError,
+  isNftName,
+  NFT_NAME_MAX,
+  NftDeclarations,
+  NftNameAllocator,
+  nftString,
+  preferredNftName,
+} from '../../src/dataplane/nft-names.js'
 
 describe('NftNameAllocator', () => {
   it('never hands out a name twice, even when the first choices are equal', () => {

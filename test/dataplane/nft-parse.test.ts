@@ -38,7 +38,10 @@ describe('parseNftScript: declarations', () => {
     )
     expect(t.family).toBe('inet')
     expect(t.name).toBe('t')
-    expect([...t.counters]).toEqual([['c1', { comment: 'allowed ingress by x/y' }], ['c2', {}]])
+    expect([...t.counters]).toEqual([
+      ['c1', { comment: 'allowed ingress by x/y' }],
+      ['c2', {}],
+    ])
     expect(t.sets.get('s')).toMatchObject({ name: 's', types: ['ipv4_addr'], isMap: false, dynamic: false, elements: [] })
     expect(t.sets.get('m')).toMatchObject({ name: 'm', types: ['ipv4_addr'], isMap: true })
     expect(t.chains.get('c')).toEqual({ name: 'c', rules: [] })
@@ -118,8 +121,14 @@ describe('parseNftScript: declarations', () => {
 
 describe('parseNftScript: set elements', () => {
   it('addresses and prefixes become inclusive intervals (IPv4 and IPv6)', () => {
-    const t = table('\tset a {\n\t\ttype ipv4_addr\n\t\tflags interval\n\t\telements = { 10.0.0.1, 10.1.0.0/16 }\n\t}', '\tset b {\n\t\ttype ipv6_addr\n\t\tflags interval\n\t\telements = { fd00::/64 }\n\t}')
-    expect(t.sets.get('a')!.elements).toEqual([{ key: [{ lo: ip('10.0.0.1'), hi: ip('10.0.0.1') }] }, { key: [{ lo: ip('10.1.0.0'), hi: ip('10.1.255.255') }] }])
+    const t = table(
+      '\tset a {\n\t\ttype ipv4_addr\n\t\tflags interval\n\t\telements = { 10.0.0.1, 10.1.0.0/16 }\n\t}',
+      '\tset b {\n\t\ttype ipv6_addr\n\t\tflags interval\n\t\telements = { fd00::/64 }\n\t}',
+    )
+    expect(t.sets.get('a')!.elements).toEqual([
+      { key: [{ lo: ip('10.0.0.1'), hi: ip('10.0.0.1') }] },
+      { key: [{ lo: ip('10.1.0.0'), hi: ip('10.1.255.255') }] },
+    ])
     expect(t.sets.get('b')!.elements).toEqual([{ key: [{ lo: ip('fd00::'), hi: ip('fd00::ffff:ffff:ffff:ffff') }] }])
   })
 
@@ -135,15 +144,30 @@ describe('parseNftScript: set elements', () => {
   })
 
   it('concatenations: one interval per component, in the order of the type', () => {
-    const t = table('\tset c {\n\t\ttype ipv4_addr . inet_proto . inet_service\n\t\tflags interval\n\t\telements = { 10.0.0.0/24 . tcp . 80-81,\n\t\t\t10.0.1.1 . udp . 53 }\n\t}')
+    const t = table(
+      '\tset c {\n\t\ttype ipv4_addr . inet_proto . inet_service\n\t\tflags interval\n\t\telements = { 10.0.0.0/24 . tcp . ' +
+        '80-81,\n\t\t\t10.0.1.1 . udp . 53 }\n\t}',
+    )
     expect(t.sets.get('c')!.elements.map((e) => e.key)).toEqual([
-      [{ lo: ip('10.0.0.0'), hi: ip('10.0.0.255') }, { lo: 6n, hi: 6n }, { lo: 80n, hi: 81n }],
-      [{ lo: ip('10.0.1.1'), hi: ip('10.0.1.1') }, { lo: 17n, hi: 17n }, { lo: 53n, hi: 53n }],
+      [
+        { lo: ip('10.0.0.0'), hi: ip('10.0.0.255') },
+        { lo: 6n, hi: 6n },
+        { lo: 80n, hi: 81n },
+      ],
+      [
+        { lo: ip('10.0.1.1'), hi: ip('10.0.1.1') },
+        { lo: 17n, hi: 17n },
+        { lo: 53n, hi: 53n },
+      ],
     ])
   })
 
   it('verdict maps: each element carries its jump or goto target', () => {
-    const t = table('\tchain a {\n\t}', '\tchain b {\n\t}', '\tmap m {\n\t\ttype ipv4_addr : verdict\n\t\telements = { 10.0.0.1 : goto a, 10.0.0.2 : jump b }\n\t}')
+    const t = table(
+      '\tchain a {\n\t}',
+      '\tchain b {\n\t}',
+      '\tmap m {\n\t\ttype ipv4_addr : verdict\n\t\telements = { 10.0.0.1 : goto a, 10.0.0.2 : jump b }\n\t}',
+    )
     expect(t.sets.get('m')!.elements).toEqual([
       { key: [{ lo: ip('10.0.0.1'), hi: ip('10.0.0.1') }], verdict: { kind: 'goto', chain: 'a' } },
       { key: [{ lo: ip('10.0.0.2'), hi: ip('10.0.0.2') }], verdict: { kind: 'jump', chain: 'b' } },
@@ -174,7 +198,9 @@ describe('parseNftScript: a name declared twice is one object, merged as nft mer
 
   it('a second declaration of another kind of set or another hook is refused, at its line', () => {
     expect(parseError('table inet t {\n\tset s {\n\t\ttype ipv4_addr\n\t}\n\tmap s {\n\t\ttype ipv4_addr : verdict\n\t}\n}\n').line).toBe(5)
-    const e = parseError('table inet t {\n\tchain c {\n\t\ttype filter hook input priority 0;\n\t}\n\tchain c {\n\t\ttype filter hook forward priority 0;\n\t}\n}\n')
+    const e = parseError(
+      'table inet t {\n\tchain c {\n\t\ttype filter hook input priority 0;\n\t}\n\tchain c {\n\t\ttype filter hook forward priority 0;\n\t}\n}\n',
+    )
     expect(e.line).toBe(5)
     expect(e.message).toBe('line 5: chain c declared again with a different hook, priority or policy')
   })
@@ -188,13 +214,28 @@ describe('parseNftScript: anything outside the subset is an error naming its lin
     ['unknown expression', 'table inet t {\n\tchain c {\n\t\ttcp flags syn accept\n\t}\n}\n', 3, /unsupported statement 'tcp'/],
     ['bad port', 'table inet t {\n\tchain c {\n\n\t\tth dport 70000 accept\n\t}\n}\n', 4, /bad port 70000/],
     ['address of the other family', 'table inet t {\n\tchain c {\n\t\tip saddr fd00::1 accept\n\t}\n}\n', 3, /bad ipv4_addr fd00::1/],
-    ['element of the wrong arity', 'table inet t {\n\tset s {\n\t\ttype ipv4_addr . inet_service\n\t\telements = { 10.0.0.1 }\n\t}\n}\n', 4, /does not fit type ipv4_addr \. inet_service/],
+    [
+      'element of the wrong arity',
+      'table inet t {\n\tset s {\n\t\ttype ipv4_addr . inet_service\n\t\telements = { 10.0.0.1 }\n\t}\n}\n',
+      4,
+      /does not fit type ipv4_addr \. inet_service/,
+    ],
     ['a map of data, not verdicts', 'table inet t {\n\tmap m {\n\t\ttype ipv4_addr : ipv4_addr\n\t}\n}\n', 3, /only verdict maps are supported/],
     ['a set without a type', 'table inet t {\n\tset s {\n\t\tflags interval\n\t}\n}\n', 4, /set s has no type/],
     ['a missing set', 'table inet t {\n\tchain c {\n\t\tip saddr @nope accept\n\t}\n}\n', 3, /set 'nope' does not exist/],
-    ['a key of other types than the set', 'table inet t {\n\tset s {\n\t\ttype inet_service\n\t}\n\tchain c {\n\t\tip saddr @s accept\n\t}\n}\n', 6, /datatype mismatch: ipv4_addr vs set s inet_service/],
+    [
+      'a key of other types than the set',
+      'table inet t {\n\tset s {\n\t\ttype inet_service\n\t}\n\tchain c {\n\t\tip saddr @s accept\n\t}\n}\n',
+      6,
+      /datatype mismatch: ipv4_addr vs set s inet_service/,
+    ],
     ['a missing chain', 'table inet t {\n\tchain c {\n\t\tjump nowhere\n\t}\n}\n', 3, /chain 'nowhere' does not exist/],
-    ['a map entry to a missing chain', 'table inet t {\n\tmap m {\n\t\ttype ipv4_addr : verdict\n\t\telements = { 10.0.0.1 : goto gone }\n\t}\n\tchain c {\n\t\tip daddr vmap @m\n\t}\n}\n', 7, /chain 'gone' does not exist/],
+    [
+      'a map entry to a missing chain',
+      'table inet t {\n\tmap m {\n\t\ttype ipv4_addr : verdict\n\t\telements = { 10.0.0.1 : goto gone }\n\t}\n\tchain c {\n\t\tip daddr vmap @m\n\t}\n}\n',
+      7,
+      /chain 'gone' does not exist/,
+    ],
     ['a missing named counter', 'table inet t {\n\tchain c {\n\t\tcounter name "n" accept\n\t}\n}\n', 3, /counter 'n' does not exist/],
     ['an unterminated string', 'table inet t {\n\tchain c {\n\t\tlog prefix "x\n\t}\n}\n', 3, /unterminated string/],
     ['an unclosed table', 'table inet t {\n\tchain c {\n\t}\n', 3, /unexpected end of script/],

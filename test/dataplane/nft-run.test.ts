@@ -7,7 +7,16 @@ import { parseIp } from '../../src/model/cidr.js'
 /** A TCP packet (or another protocol number) between two addresses of one family. */
 function packet(saddr: string, daddr: string, dport: number, extra: { l4proto?: number; ctState?: CtState; sport?: number; icmpv6Type?: number } = {}): Packet {
   const s = parseIp(saddr)!
-  return { family: s.family, saddr: s.value, daddr: parseIp(daddr)!.value, l4proto: extra.l4proto ?? 6, sport: extra.sport ?? 40000, dport, ctState: extra.ctState ?? 'new', ...(extra.icmpv6Type === undefined ? {} : { icmpv6Type: extra.icmpv6Type }) }
+  return {
+    family: s.family,
+    saddr: s.value,
+    daddr: parseIp(daddr)!.value,
+    l4proto: extra.l4proto ?? 6,
+    sport: extra.sport ?? 40000,
+    dport,
+    ctState: extra.ctState ?? 'new',
+    ...(extra.icmpv6Type === undefined ? {} : { icmpv6Type: extra.icmpv6Type }),
+  }
 }
 
 /** One table `inet t` whose body is the given lines. */
@@ -160,7 +169,10 @@ describe('runHook: ct state, families and set lookups', () => {
 
 describe('runHook: named counters', () => {
   it('a rule counts in its named counter only when every match before it matched', () => {
-    const rs = ruleset('\tcounter hits {\n\t}', '\tchain base {\n\t\ttype filter hook input priority 0; policy accept;\n\t\tth dport 80 counter name "hits" accept\n\t}')
+    const rs = ruleset(
+      '\tcounter hits {\n\t}',
+      '\tchain base {\n\t\ttype filter hook input priority 0; policy accept;\n\t\tth dport 80 counter name "hits" accept\n\t}',
+    )
     expect(runHook(rs, 'input', packet('10.0.0.1', '10.0.0.2', 80)).counters).toEqual(['hits'])
     expect(runHook(rs, 'input', packet('10.0.0.1', '10.0.0.2', 81)).counters).toEqual([])
   })

@@ -104,7 +104,9 @@ describe('nft runner in a throwaway network namespace', () => {
     const before = await terseListing(topo)
     await applyRuleset(compileRuleset(twoPodState([80, 81]), { nodeName: 'n1' }).script, { netns: topo.nodeNetns, check: true })
     expect(await terseListing(topo)).toBe(before)
-    await expect(applyRuleset('table inet netpol { chain c { bogus } }\n', { netns: topo.nodeNetns, check: true })).rejects.toThrow(/nft --check .*failed[\s\S]*bogus/)
+    await expect(applyRuleset('table inet netpol { chain c { bogus } }\n', { netns: topo.nodeNetns, check: true })).rejects.toThrow(
+      /nft --check .*failed[\s\S]*bogus/,
+    )
   })
 
   it('counts allowed connections per policy and dropped packets per pod', async () => {
@@ -221,7 +223,10 @@ describe('nft runner in a throwaway network namespace', () => {
     const script = compileRuleset(twoPodState([81]), { nodeName: 'n1' }).script
     const tables = async (): Promise<string[]> => (await topo.exec(node, ['nft', 'list', 'tables'])).split('\n').filter((l) => l.trim() !== '')
     const leaveStandIn = async (): Promise<void> => {
-      const r = await runNft(['-f', '-'], { netns: node, input: standInScript(compileRuleset(twoPodState([80]), { nodeName: 'n1' }).script, 'netpol', standInTableName('netpol')) })
+      const r = await runNft(['-f', '-'], {
+        netns: node,
+        input: standInScript(compileRuleset(twoPodState([80]), { nodeName: 'n1' }).script, 'netpol', standInTableName('netpol')),
+      })
       expect(r.code, r.stderr).toBe(0)
     }
     await leaveStandIn()

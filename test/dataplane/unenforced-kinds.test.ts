@@ -5,7 +5,9 @@ import type { ClusterState } from '../../src/model/types.js'
 
 const state: ClusterState = {
   namespaces: [{ name: 'a', labels: { 'kubernetes.io/metadata.name': 'a' }, implicit: false }],
-  pods: [{ namespace: 'a', name: 'p', labels: {}, ips: ['10.0.0.1'], containerPorts: [], hostNetwork: false, nodeName: 'n1', source: { file: 'p.yaml', line: 1 } }],
+  pods: [
+    { namespace: 'a', name: 'p', labels: {}, ips: ['10.0.0.1'], containerPorts: [], hostNetwork: false, nodeName: 'n1', source: { file: 'p.yaml', line: 1 } },
+  ],
   policies: [],
 }
 
@@ -20,7 +22,20 @@ describe('the data plane refuses what it cannot enforce', () => {
       clusterNetworkPolicies: [
         {
           name: 'deny-all',
-          spec: { tier: 'Admin', priority: 1, subject: { namespaces: { matchLabels: {}, matchExpressions: [] }, source: { file: 'c.yaml', line: 6 } }, ingress: [{ action: 'Deny', from: [{ namespaces: { matchLabels: {}, matchExpressions: [] }, source: { file: 'c.yaml', line: 10 } }], protocols: [], source: { file: 'c.yaml', line: 9 } }], egress: [] },
+          spec: {
+            tier: 'Admin',
+            priority: 1,
+            subject: { namespaces: { matchLabels: {}, matchExpressions: [] }, source: { file: 'c.yaml', line: 6 } },
+            ingress: [
+              {
+                action: 'Deny',
+                from: [{ namespaces: { matchLabels: {}, matchExpressions: [] }, source: { file: 'c.yaml', line: 10 } }],
+                protocols: [],
+                source: { file: 'c.yaml', line: 9 },
+              },
+            ],
+            egress: [],
+          },
           source: { file: 'c.yaml', line: 1 },
         },
       ],

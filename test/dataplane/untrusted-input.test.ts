@@ -74,7 +74,13 @@ describe('text from objects never becomes nft syntax', () => {
     const script = compileRuleset(state, { nodeName: HOSTILE_NODE }).script
     const lines = script.trimEnd().split('\n')
     // Structure: comments, the three commands, then only the table's own (indented) lines, then `}`.
-    expect(lines.slice(0, 5)).toEqual([expect.stringMatching(/^# netpol ruleset for node "n1\?\?add table ip evil\?#": /), expect.stringMatching(/^# /), 'add table inet netpol', 'delete table inet netpol', 'table inet netpol {'])
+    expect(lines.slice(0, 5)).toEqual([
+      expect.stringMatching(/^# netpol ruleset for node "n1\?\?add table ip evil\?#": /),
+      expect.stringMatching(/^# /),
+      'add table inet netpol',
+      'delete table inet netpol',
+      'table inet netpol {',
+    ])
     expect(lines[lines.length - 1]).toBe('}')
     for (const line of lines.slice(5, -1)) expect(line).toMatch(/^\t/)
     // Only printable ASCII, quotes only in pairs around strings.
@@ -110,11 +116,19 @@ describe('text from objects never becomes nft syntax', () => {
       const state: ClusterState = { ...hostileState(), policies: [policy('p', 'server', 'client', [{ protocol: 'TCP', port: bad, source: src }])] }
       const error = compileError(state)
       expect(error, String(bad)).toBeInstanceOf(InputError)
-      expect((error as InputError).message).toContain(`cluster.yaml:7: NetworkPolicy "${JSON.stringify(`${HOSTILE_NS}/p`).slice(1, -1)}" is invalid: spec.ingress[0].ports[0].port: Invalid value`)
+      expect((error as InputError).message).toContain(
+        `cluster.yaml:7: NetworkPolicy "${JSON.stringify(`${HOSTILE_NS}/p`).slice(1, -1)}" is invalid: spec.ingress[0].ports[0].port: Invalid value`,
+      )
     }
-    const endPort: ClusterState = { ...hostileState(), policies: [policy('p', 'server', 'client', [{ protocol: 'TCP', port: 80, endPort: Number.POSITIVE_INFINITY, source: src }])] }
+    const endPort: ClusterState = {
+      ...hostileState(),
+      policies: [policy('p', 'server', 'client', [{ protocol: 'TCP', port: 80, endPort: Number.POSITIVE_INFINITY, source: src }])],
+    }
     expect(() => compileRuleset(endPort, { nodeName: HOSTILE_NODE }).script).toThrow(/spec\.ingress\[0\]\.ports\[0\]\.endPort: Invalid value/)
-    const proto: ClusterState = { ...hostileState(), policies: [policy('p', 'server', 'client', [{ protocol: 'constructor' as 'TCP', port: 80, source: src }])] }
+    const proto: ClusterState = {
+      ...hostileState(),
+      policies: [policy('p', 'server', 'client', [{ protocol: 'constructor' as 'TCP', port: 80, source: src }])],
+    }
     expect(() => compileRuleset(proto, { nodeName: HOSTILE_NODE }).script).toThrow(/spec\.ingress\[0\]\.ports\[0\]\.protocol: Unsupported value: "constructor"/)
   })
 
@@ -122,15 +136,24 @@ describe('text from objects never becomes nft syntax', () => {
     const state = hostileState()
     const withExcept = (except: string[]): ClusterState => ({
       ...state,
-      policies: [{ ...policy('p', 'server', 'client'), ingress: [{ from: [{ ipBlock: { cidr: '10.250.0.0/16', except }, source: src }], ports: [], source: src }] }],
+      policies: [
+        { ...policy('p', 'server', 'client'), ingress: [{ from: [{ ipBlock: { cidr: '10.250.0.0/16', except }, source: src }], ports: [], source: src }] },
+      ],
     })
     // The valid form: client (10.250.0.2) is inside the hole, so it is denied.
     const rulesets = new Map([[HOSTILE_NODE, parseNftScript(compileRuleset(withExcept(['10.250.0.0/24']), { nodeName: HOSTILE_NODE }).script)]])
     expect(simulateConnection(rulesets, traffic(state, 0, 1, 80)).allowed).toBe(false)
     for (const bad of ['10.250.0.0/33', '10.250.0.0', 'fd00::/64']) {
-      expect(() => compileRuleset(withExcept([bad]), { nodeName: HOSTILE_NODE }).script, bad).toThrow(/spec\.ingress\[0\]\.from\[0\]\.ipBlock\.except\[0\]: Invalid value/)
+      expect(() => compileRuleset(withExcept([bad]), { nodeName: HOSTILE_NODE }).script, bad).toThrow(
+        /spec\.ingress\[0\]\.from\[0\]\.ipBlock\.except\[0\]: Invalid value/,
+      )
     }
-    const badCidr: ClusterState = { ...state, policies: [{ ...policy('p', 'server', 'client'), ingress: [{ from: [{ ipBlock: { cidr: '10.250.0.0/99', except: [] }, source: src }], ports: [], source: src }] }] }
+    const badCidr: ClusterState = {
+      ...state,
+      policies: [
+        { ...policy('p', 'server', 'client'), ingress: [{ from: [{ ipBlock: { cidr: '10.250.0.0/99', except: [] }, source: src }], ports: [], source: src }] },
+      ],
+    }
     expect(() => compileRuleset(badCidr, { nodeName: HOSTILE_NODE }).script).toThrow(InputError)
   })
 
@@ -201,7 +224,7 @@ describe('hostile names through the kernel', () => {
     await topo?.destroy()
   })
 
-  it('nft accepts the script as it is, and the kernel holds only netpol\'s table with plain names', async () => {
+  it("nft accepts the script as it is, and the kernel holds only netpol's table with plain names", async () => {
     const netns = topo.nodeNetns
     const script = compileRuleset(hostileState(), { nodeName: HOSTILE_NODE }).script
     await applyRuleset(script, { netns, check: true })

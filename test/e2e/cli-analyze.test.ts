@@ -104,7 +104,11 @@ describe('netpol explain agrees with the upstream x/y/z model', () => {
   })
 
   it('names the policy, rule and file:line behind a denial and an allowance (./bin/netpol)', () => {
-    const c = xyzCases.find((x) => x.expect.some((e) => isPod(e.from) && isPod(e.to) && e.from !== e.to && !e.allowed) && x.expect.some((e) => isPod(e.from) && isPod(e.to) && e.from !== e.to && e.allowed && e.to !== e.from && e.to.startsWith('x/')))!
+    const c = xyzCases.find(
+      (x) =>
+        x.expect.some((e) => isPod(e.from) && isPod(e.to) && e.from !== e.to && !e.allowed) &&
+        x.expect.some((e) => isPod(e.from) && isPod(e.to) && e.from !== e.to && e.allowed && e.to !== e.from && e.to.startsWith('x/')),
+    )!
     expect(c).toBeDefined()
     const file = join(dir, 'explain.yaml')
     writeFileSync(file, c.manifests)
@@ -114,7 +118,11 @@ describe('netpol explain agrees with the upstream x/y/z model', () => {
     expect(r.stdout).toContain(`${denied.from} -> ${denied.to} on ${denied.port}/${denied.protocol}: DENIED`)
     expect(r.stdout).toMatch(/policy \S+\/\S+ \(.*explain\.yaml:\d+\): does not allow/)
     const json = run(netpol, ['explain', file, '--from', denied.from, '--to', denied.to, '--port', `${denied.port}/${denied.protocol}`, '-o', 'json'])
-    const x = JSON.parse(json.stdout) as { allowed: boolean; egress: { policies: { source: string; misses: unknown[] }[] }; ingress: { policies: { source: string; misses: unknown[] }[] } }
+    const x = JSON.parse(json.stdout) as {
+      allowed: boolean
+      egress: { policies: { source: string; misses: unknown[] }[] }
+      ingress: { policies: { source: string; misses: unknown[] }[] }
+    }
     expect(x.allowed).toBe(false)
     const blocking = [...x.egress.policies, ...x.ingress.policies].filter((p) => p.misses.length > 0)
     expect(blocking.length).toBeGreaterThan(0)
@@ -138,7 +146,10 @@ describe('netpol explain agrees with the upstream x/y/z model', () => {
 
 describe('the CLI contract', () => {
   it('every command (every subcommand of a command group) has --help with examples', async () => {
-    const program = buildProgram({ io: { stdout() {}, stderr() {}, stdin: Readable.from([]), stdoutIsTTY: false, stderrIsTTY: false, env: {}, cwd: root }, exitCode: 0 })
+    const program = buildProgram({
+      io: { stdout() {}, stderr() {}, stdin: Readable.from([]), stdoutIsTTY: false, stderrIsTTY: false, env: {}, cwd: root },
+      exitCode: 0,
+    })
     const leaves = program.commands.flatMap((c) => (c.commands.length > 0 ? c.commands.map((s) => [c.name(), s.name()]) : [[c.name()]]))
     expect(leaves.map((l) => l[0])).toEqual(expect.arrayContaining(['matrix', 'explain', 'check']))
     for (const path of leaves) {

@@ -96,7 +96,7 @@ describe('lab apply killed with SIGKILL half-way', () => {
     expect(up.code).toBe(0)
   })
 
-  it('killed while it creates the new pods\' namespaces: not ready, and the next apply succeeds', async () => {
+  it("killed while it creates the new pods' namespaces: not ready, and the next apply succeeds", async () => {
     const run = await killApplyWhen(join(cli.dir, 'big.yaml'), join(cli.dir, 'small.yaml'), async () => (await listLabNetns(cli.name)).length > 1 + 2 + 2)
     expect(run.signal).toBe('SIGKILL')
     expect((await listLabNetns(cli.name)).length).toBeGreaterThan(1 + 2 + 2)
@@ -109,7 +109,7 @@ describe('lab apply killed with SIGKILL half-way', () => {
     await expectNotReadyThenRecovers(join(cli.dir, 'small.yaml'), 2)
   })
 
-  it('killed while it starts the new pods\' servers: not ready, and the next apply succeeds', async () => {
+  it("killed while it starts the new pods' servers: not ready, and the next apply succeeds", async () => {
     // A new server's log file appears just before its process starts (scanning /proc is too slow to catch it).
     const serverLogs = async (): Promise<number> => (await readdir(join(cli.dir, cli.name))).filter((f) => /^server-[0-9a-f]{10}\.log$/.test(f)).length
     const run = await killApplyWhen(join(cli.dir, 'big.yaml'), join(cli.dir, 'small.yaml'), async () => (await serverLogs()) > 2)
@@ -119,12 +119,19 @@ describe('lab apply killed with SIGKILL half-way', () => {
 
   it('interrupted by SIGTERM (or Ctrl-C): stops, puts the lab back as it was, exits 130', async () => {
     const before = JSON.parse((await netpol(['lab', 'status', '-o', 'json'])).stdout)
-    const run = await killApplyWhen(join(cli.dir, 'small.yaml'), join(cli.dir, 'big.yaml'), async () => (await listLabNetns(cli.name)).length < 1 + 2 + 7, 'SIGTERM')
+    const run = await killApplyWhen(
+      join(cli.dir, 'small.yaml'),
+      join(cli.dir, 'big.yaml'),
+      async () => (await listLabNetns(cli.name)).length < 1 + 2 + 7,
+      'SIGTERM',
+    )
     expect(run.code).toBe(130)
     expect(run.stderr).toMatch(/error: interrupted by SIGTERM; put the lab back as it was before this apply/)
     const after = JSON.parse((await netpol(['lab', 'status', '-o', 'json'])).stdout)
     expect(after.ready).toBe(true)
-    expect(after.pods.map((p: { pod: string; ip: string }) => `${p.pod} ${p.ip}`)).toEqual(before.pods.map((p: { pod: string; ip: string }) => `${p.pod} ${p.ip}`))
+    expect(after.pods.map((p: { pod: string; ip: string }) => `${p.pod} ${p.ip}`)).toEqual(
+      before.pods.map((p: { pod: string; ip: string }) => `${p.pod} ${p.ip}`),
+    )
     expect(after.pods.every((p: { server: string }) => p.server === 'running')).toBe(true)
     expect((await listLabNetns(cli.name)).length).toBe(1 + 2 + 7)
     expect((await findLabProcesses(cli.name)).length).toBe(7)
@@ -132,11 +139,15 @@ describe('lab apply killed with SIGKILL half-way', () => {
     expect(JSON.parse(check.stdout).disagreements).toEqual([])
   })
 
-  it('after all that, scaling the Deployment down without --prune still removes its extra pods (its pods are grouped by what made them, read back from the state)', async () => {
-    const apply = await netpol(['lab', 'apply', join(cli.dir, 'small.yaml')])
-    expect(apply.code).toBe(0)
-    const s = JSON.parse((await netpol(['lab', 'status', '-o', 'json'])).stdout)
-    expect(s.pods.map((p: { pod: string }) => p.pod)).toEqual(['shop/web-0', 'shop/web-1'])
-    expect((await listLabNetns(cli.name)).length).toBe(1 + 2 + 2)
-  })
+  it(
+    'after all that, scaling the Deployment down without --prune still removes its extra pods (its pods are grouped by what made them, read ' +
+      'back from the state)',
+    async () => {
+      const apply = await netpol(['lab', 'apply', join(cli.dir, 'small.yaml')])
+      expect(apply.code).toBe(0)
+      const s = JSON.parse((await netpol(['lab', 'status', '-o', 'json'])).stdout)
+      expect(s.pods.map((p: { pod: string }) => p.pod)).toEqual(['shop/web-0', 'shop/web-1'])
+      expect((await listLabNetns(cli.name)).length).toBe(1 + 2 + 2)
+    },
+  )
 })

@@ -55,14 +55,21 @@ describe('netpol lab walkthrough (three-tier)', () => {
 
     const logs = await netpol(['lab', 'logs', '-o', 'json'])
     expect(logs.code).toBe(0)
-    const records = logs.stdout.trim().split('\n').map((l) => JSON.parse(l) as { source: string; destination: string; port: number; protocol: string })
+    const records = logs.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { source: string; destination: string; port: number; protocol: string })
     const logged = new Set(records.map((r) => `${r.source} ${r.destination} ${r.port}/${r.protocol}`))
     for (const c of observed.connections.filter((x) => !x.allowed)) expect(logged, cellKey(c)).toContain(cellKey(c))
     // Per-policy counters: the probes the backend's ingress rule let in were counted.
-    const counted = JSON.parse((await netpol(['lab', 'status', '--counters', '-o', 'json'])).stdout) as { counters: { policies: { policy: string; side: string; allowed: number }[] } }
+    const counted = JSON.parse((await netpol(['lab', 'status', '--counters', '-o', 'json'])).stdout) as {
+      counters: { policies: { policy: string; side: string; allowed: number }[] }
+    }
     expect(counted.counters.policies.find((p) => p.policy === 'prod/backend-policy' && p.side === 'ingress')!.allowed).toBeGreaterThan(0)
     const text = await netpol(['lab', 'logs'])
-    expect(text.stdout).toMatch(/DENY prod\/frontend-\d:\d+ -> prod\/database-0:5432\/TCP +denied by egress of prod\/frontend-\d \(isolated by prod\/frontend-to-backend\)/)
+    expect(text.stdout).toMatch(
+      /DENY prod\/frontend-\d:\d+ -> prod\/database-0:5432\/TCP +denied by egress of prod\/frontend-\d \(isolated by prod\/frontend-to-backend\)/,
+    )
   })
 
   it('exec runs commands inside a pod: curl reaches what the policies allow, exit codes pass through', async () => {
@@ -112,7 +119,10 @@ spec:
   })
 
   it('probe exits 1 and lists each cell where the kernel disagrees with the engine', async () => {
-    const status = JSON.parse((await netpol(['lab', 'status', '-o', 'json'])).stdout) as { nodes: { name: string; netns: string }[]; pods: { pod: string; ip: string; node: string }[] }
+    const status = JSON.parse((await netpol(['lab', 'status', '-o', 'json'])).stdout) as {
+      nodes: { name: string; netns: string }[]
+      pods: { pod: string; ip: string; node: string }[]
+    }
     const from = status.pods.find((p) => p.pod === 'prod/frontend-0')!
     const to = status.pods.find((p) => p.pod === 'prod/backend-0')!
     const node = status.nodes.find((n) => n.name === to.node)!
@@ -122,7 +132,9 @@ spec:
     try {
       const probe = await netpol(['lab', 'probe', '--port', '8080/TCP', '--timeout', '500'])
       expect(probe.code).toBe(1)
-      expect(probe.stdout).toMatch(/1 of \d+ probes disagree with the engine:\n {2}prod\/frontend-0 -> prod\/backend-0 8080\/TCP: the engine allows it, the probe timed out \(dropped\)\n/)
+      expect(probe.stdout).toMatch(
+        /1 of \d+ probes disagree with the engine:\n {2}prod\/frontend-0 -> prod\/backend-0 8080\/TCP: the engine allows it, the probe timed out \(dropped\)\n/,
+      )
     } finally {
       await runChecked('ip', ['netns', 'exec', node.netns, 'nft', 'delete', 'table', 'inet', 'sabotage'])
     }

@@ -17,7 +17,10 @@ describe('lab prerequisites', () => {
   })
 
   it('without iproute2 and nftables: exit 2 naming both packages', () => {
-    const r = spawnSync(process.execPath, [NETPOL_BIN, 'lab', 'probe', '--name', 'envcheck'], { encoding: 'utf8', env: { ...process.env, PATH: '/nonexistent' } })
+    const r = spawnSync(process.execPath, [NETPOL_BIN, 'lab', 'probe', '--name', 'envcheck'], {
+      encoding: 'utf8',
+      env: { ...process.env, PATH: '/nonexistent' },
+    })
     expect(r.status).toBe(2)
     expect(r.stderr).toMatch(/missing:\n {2}- `ip` from iproute2 .*\n {2}- `nft` from nftables/)
     expect(r.stderr).not.toMatch(/at .*\.js:\d+/)

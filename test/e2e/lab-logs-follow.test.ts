@@ -91,7 +91,10 @@ describe('lab logs', () => {
     for (let i = 0; i < 6; i++) {
       const r = await netpol(['lab', 'logs', '-o', 'json'])
       expect(r.code).toBe(0)
-      const records = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { time: string; node: string; side: string; sourceIp: string; sourcePort: number; destinationIp: string; port: number })
+      const records = r.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { time: string; node: string; side: string; sourceIp: string; sourcePort: number; destinationIp: string; port: number })
       expect(records.length).toBeGreaterThan(0)
       reads.push(Object.fromEntries(records.map((x) => [`${x.node} ${x.side} ${x.sourceIp}:${x.sourcePort} ${x.destinationIp}:${x.port}`, x.time])))
       await new Promise((r) => setTimeout(r, 150))
@@ -119,7 +122,9 @@ describe('lab logs', () => {
   }, 240_000)
 
   it('logs -f ends with exit 0 and says so when the lab is removed meanwhile (lab down in another terminal)', async () => {
-    const follow = spawn(process.execPath, [NETPOL_BIN, 'lab', 'logs', '-f'], { env: { ...process.env, NETPOL_LAB_DIR: cli.dir, NETPOL_LAB: cli.name, NO_COLOR: '1' } })
+    const follow = spawn(process.execPath, [NETPOL_BIN, 'lab', 'logs', '-f'], {
+      env: { ...process.env, NETPOL_LAB_DIR: cli.dir, NETPOL_LAB: cli.name, NO_COLOR: '1' },
+    })
     let stderr = ''
     follow.stdout.resume()
     follow.stderr.on('data', (b: Buffer) => (stderr += b.toString()))

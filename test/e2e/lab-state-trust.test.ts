@@ -71,11 +71,18 @@ describe('the lab trusts nothing it reads back', () => {
         return JSON.stringify(s)
       },
       async () => {
-        await writeFile(join(cli.dir, 'db-only.yaml'), MANIFEST.split('---').filter((d) => !d.includes('name: web')).join('---'))
+        await writeFile(
+          join(cli.dir, 'db-only.yaml'),
+          MANIFEST.split('---')
+            .filter((d) => !d.includes('name: web'))
+            .join('---'),
+        )
         const apply = await netpol(['lab', 'apply', '--prune', join(cli.dir, 'db-only.yaml')])
         expect(existsSync(`/run/netns/${pwned}`)).toBe(false)
         expect(apply.code).toBe(2)
-        expect(apply.stderr).toMatch(/^error: lab state .*state\.json cannot be used: topology\.pods\[\d\]\.veth: expected "v[0-9a-f]{10}" \(derived from shop\/web\)/)
+        expect(apply.stderr).toMatch(
+          /^error: lab state .*state\.json cannot be used: topology\.pods\[\d\]\.veth: expected "v[0-9a-f]{10}" \(derived from shop\/web\)/,
+        )
         expect(apply.stderr).toMatch(/netpol lab down --name /)
       },
     )
@@ -137,7 +144,12 @@ describe('the lab trusts nothing it reads back', () => {
   it('a truncated or corrupted state.json is a clear error (exit 2), not an internal error', async () => {
     for (const edit of [(t: string) => t.slice(0, t.length / 2), () => '', () => 'null', () => '{"version":1}']) {
       await withState(edit, async () => {
-        for (const args of [['lab', 'status'], ['lab', 'probe'], ['lab', 'apply', join(cli.dir, 'shop.yaml')], ['lab', 'up', join(cli.dir, 'shop.yaml')]]) {
+        for (const args of [
+          ['lab', 'status'],
+          ['lab', 'probe'],
+          ['lab', 'apply', join(cli.dir, 'shop.yaml')],
+          ['lab', 'up', join(cli.dir, 'shop.yaml')],
+        ]) {
           const r = await netpol(args)
           expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(2)
           expect(r.stderr).toMatch(/^error: lab state .*state\.json cannot be used: /)
@@ -215,7 +227,12 @@ describe('the lab trusts nothing it reads back', () => {
     await chown(dir, 65534, 65534)
     const lab = uniqueLabName('frn')
     try {
-      for (const args of [['lab', 'up', join(cli.dir, 'shop.yaml')], ['lab', 'list'], ['lab', 'status'], ['lab', 'down']]) {
+      for (const args of [
+        ['lab', 'up', join(cli.dir, 'shop.yaml')],
+        ['lab', 'list'],
+        ['lab', 'status'],
+        ['lab', 'down'],
+      ]) {
         const r = await runBuiltCli([...args, ...(args[1] === 'list' ? [] : ['--name', lab])], { env: { NETPOL_LAB_DIR: dir } })
         expect(r.code, args.join(' ')).toBe(2)
         expect(r.stderr).toMatch(/refusing to use .*labs: it is owned by uid 65534, not by uid 0 \(root\)/)
@@ -238,13 +255,16 @@ describe('the lab trusts nothing it reads back', () => {
   it('pod addresses the kernel cannot give a pod are refused with file:line, the pod and the field, before anything is built', async () => {
     const lab = uniqueLabName('adr')
     const file = join(cli.dir, 'multicast.yaml')
-    await writeFile(file, `${MANIFEST}---
+    await writeFile(
+      file,
+      `${MANIFEST}---
 apiVersion: v1
 kind: Pod
 metadata: {name: odd, namespace: shop}
 spec: {containers: [{name: c, image: x}]}
 status: {podIP: 224.0.0.5, podIPs: [{ip: 224.0.0.5}]}
-`)
+`,
+    )
     const up = await netpol(['lab', 'up', file, '--name', lab])
     if (up.code === 0) await netpol(['lab', 'down', '--name', lab])
     expect(up.code).toBe(2)

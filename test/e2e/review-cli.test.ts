@@ -62,7 +62,13 @@ describe('netpol lint (CLI)', () => {
     expect(sarif.$schema).toMatch(/sarif-2\.1\.0/)
     const run0 = sarif.runs[0]
     expect(run0.tool.driver.name).toBe('netpol')
-    const rules = run0.tool.driver.rules as { id: string; name: string; shortDescription: { text: string }; help: { text: string }; defaultConfiguration: { level: string } }[]
+    const rules = run0.tool.driver.rules as {
+      id: string
+      name: string
+      shortDescription: { text: string }
+      help: { text: string }
+      defaultConfiguration: { level: string }
+    }[]
     expect(rules.map((x) => x.id)).toEqual(LINT_RULES.map((x) => x.id))
     for (const rule of rules) {
       expect(rule.name).toMatch(/^[A-Z][A-Za-z]+$/)
@@ -84,7 +90,11 @@ describe('netpol lint (CLI)', () => {
 
   it('bad input is exit 2 with file:line', async () => {
     const dir = tempDir('netpol-lint-')
-    writeFileSync(join(dir, 'broken.yaml'), 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: x}\nspec:\n  podSelector: {}\n  ingress:\n  - from:\n    - ipBlock: {cidr: 10.0.0.0/33}\n')
+    writeFileSync(
+      join(dir, 'broken.yaml'),
+      'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: x}\nspec:\n  podSelector: {}\n  ingress:\n  - from:\n    - ' +
+        'ipBlock: {cidr: 10.0.0.0/33}\n',
+    )
     const r = await run(['lint', join(dir, 'broken.yaml')])
     expect(r.code).toBe(2)
     expect(r.err).toMatch(/broken\.yaml:8: /)
@@ -107,7 +117,14 @@ describe('netpol diff (CLI)', () => {
     const r = await run(['diff', 'examples/three-tier', 'examples/three-tier-v2', '-o', 'json'])
     expect(r.code).toBe(0)
     const json = JSON.parse(r.out) as {
-      changes: { change: string; from: string; to: string; newlyAllowed: string; newlyDenied: string; causes: { side: string; policies: { name: string; file: string }[] }[] }[]
+      changes: {
+        change: string
+        from: string
+        to: string
+        newlyAllowed: string
+        newlyDenied: string
+        causes: { side: string; policies: { name: string; file: string }[] }[]
+      }[]
     }
     expect(json.changes.map((c) => `${c.change} ${c.from} -> ${c.to} +${c.newlyAllowed} -${c.newlyDenied}`)).toEqual([
       'added prod/backend[Deployment] -> 203.0.113.0/24 +TCP 443 -none',

@@ -18,7 +18,13 @@ describe('diff, lint, test and report against a live cluster', () => {
     api.create('namespaces', namespaceObject('shop'))
     api.create('pods', podObject('shop', 'web', { ip: '10.0.0.1', labels: { app: 'web' }, ports: [{ containerPort: 80 }] }))
     api.create('pods', podObject('shop', 'db', { ip: '10.0.0.2', labels: { app: 'db' }, ports: [{ containerPort: 5432 }] }))
-    api.create('networkpolicies', policyObject('shop', 'db', { podSelector: { matchLabels: { app: 'db' } }, ingress: [{ from: [{ podSelector: { matchLabels: { app: 'web' } } }], ports: [{ port: 5432 }] }] }))
+    api.create(
+      'networkpolicies',
+      policyObject('shop', 'db', {
+        podSelector: { matchLabels: { app: 'db' } },
+        ingress: [{ from: [{ podSelector: { matchLabels: { app: 'web' } } }], ports: [{ port: 5432 }] }],
+      }),
+    )
     dir = await mkdtemp(join(tmpdir(), 'netpol-review-live-'))
     kubeconfig = join(dir, 'kubeconfig')
     await writeFile(kubeconfig, api.kubeconfigYaml('shop'))
@@ -71,7 +77,10 @@ spec:
     const lint = await run(['lint', '--kubeconfig', kubeconfig, '-o', 'json'])
     expect(lint.code).toBe(0)
     expect((JSON.parse(lint.stdout) as { findings: { ruleId: string }[] }).findings.map((f) => f.ruleId)).toContain('namespace-without-default-deny')
-    await writeFile(join(dir, 'expect.yaml'), '- {from: shop/web, to: shop/db, port: 5432, allowed: true}\n- {from: shop/db, to: shop/web, port: 5432, allowed: true}\n')
+    await writeFile(
+      join(dir, 'expect.yaml'),
+      '- {from: shop/web, to: shop/db, port: 5432, allowed: true}\n- {from: shop/db, to: shop/web, port: 5432, allowed: true}\n',
+    )
     const test = await run(['test', '--kubeconfig', kubeconfig, '--expect', 'expect.yaml'])
     expect(test.code).toBe(0)
     expect(test.stdout).toContain('2 passed, 0 failed')

@@ -28,7 +28,10 @@ function mirrorForNobody(): string {
 /** `netpol <args>` as nobody, from the mirror (relative paths such as `examples/...` resolve there). */
 export function runNetpolAsNobody(args: readonly string[]): SpawnSyncReturns<string> {
   const dir = mirrorForNobody()
-  return spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, join(dir, 'bin/netpol'), ...args], { encoding: 'utf8', cwd: dir })
+  return spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, join(dir, 'bin/netpol'), ...args], {
+    encoding: 'utf8',
+    cwd: dir,
+  })
 }
 
 export function removeNobodyMirror(): void {

@@ -37,8 +37,16 @@ const NS_VALUES = ['a', 'b']
 
 function selectorArb(keys: readonly string[], values: readonly string[]): fc.Arbitrary<LabelSelector> {
   const req: fc.Arbitrary<LabelSelectorRequirement> = fc.oneof(
-    fc.record({ key: fc.constantFrom(...keys), operator: fc.constantFrom<'In' | 'NotIn'>('In', 'NotIn'), values: fc.uniqueArray(fc.constantFrom(...values), { minLength: 1, maxLength: 2 }) }),
-    fc.record({ key: fc.constantFrom(...keys), operator: fc.constantFrom<'Exists' | 'DoesNotExist'>('Exists', 'DoesNotExist'), values: fc.constant([] as string[]) }),
+    fc.record({
+      key: fc.constantFrom(...keys),
+      operator: fc.constantFrom<'In' | 'NotIn'>('In', 'NotIn'),
+      values: fc.uniqueArray(fc.constantFrom(...values), { minLength: 1, maxLength: 2 }),
+    }),
+    fc.record({
+      key: fc.constantFrom(...keys),
+      operator: fc.constantFrom<'Exists' | 'DoesNotExist'>('Exists', 'DoesNotExist'),
+      values: fc.constant([] as string[]),
+    }),
   )
   return fc.record({
     matchLabels: fc.dictionary(fc.constantFrom(...keys), fc.constantFrom(...values), { maxKeys: 2 }),
@@ -66,12 +74,16 @@ function peerArb(line: number): fc.Arbitrary<NetworkPolicyPeer> {
   )
 }
 
-const portArb: fc.Arbitrary<NetworkPolicyPort> = fc.oneof(
-  fc.record({ protocol: fc.constantFrom(...PROTOCOLS) }),
-  fc.record({ protocol: fc.constantFrom(...PROTOCOLS), port: fc.constantFrom(...PORT_NUMBERS) }),
-  fc.record({ protocol: fc.constantFrom(...PROTOCOLS), port: fc.constantFrom(...PORT_NAMES) }),
-  fc.record({ protocol: fc.constantFrom(...PROTOCOLS), port: fc.constantFrom(53, 80, 8000), endPort: fc.constantFrom(81, 8080, 8443) }).filter((p) => p.endPort >= p.port),
-).map((p) => ({ ...p, source: src(7) }))
+const portArb: fc.Arbitrary<NetworkPolicyPort> = fc
+  .oneof(
+    fc.record({ protocol: fc.constantFrom(...PROTOCOLS) }),
+    fc.record({ protocol: fc.constantFrom(...PROTOCOLS), port: fc.constantFrom(...PORT_NUMBERS) }),
+    fc.record({ protocol: fc.constantFrom(...PROTOCOLS), port: fc.constantFrom(...PORT_NAMES) }),
+    fc
+      .record({ protocol: fc.constantFrom(...PROTOCOLS), port: fc.constantFrom(53, 80, 8000), endPort: fc.constantFrom(81, 8080, 8443) })
+      .filter((p) => p.endPort >= p.port),
+  )
+  .map((p) => ({ ...p, source: src(7) }))
 
 const rulePartsArb = (line: number) => fc.record({ peers: fc.array(peerArb(line), { maxLength: 3 }), ports: fc.array(portArb, { maxLength: 3 }) })
 
@@ -105,8 +117,14 @@ const podIpsArb = fc.oneof(
 )
 
 const containerPortArb: fc.Arbitrary<ContainerPort> = fc
-  .record({ name: fc.option(fc.constantFrom(...PORT_NAMES), { nil: undefined }), containerPort: fc.constantFrom(...PORT_NUMBERS), protocol: fc.constantFrom(...PROTOCOLS) })
-  .map((p) => (p.name === undefined ? { containerPort: p.containerPort, protocol: p.protocol } : { name: p.name, containerPort: p.containerPort, protocol: p.protocol }))
+  .record({
+    name: fc.option(fc.constantFrom(...PORT_NAMES), { nil: undefined }),
+    containerPort: fc.constantFrom(...PORT_NUMBERS),
+    protocol: fc.constantFrom(...PROTOCOLS),
+  })
+  .map((p) =>
+    p.name === undefined ? { containerPort: p.containerPort, protocol: p.protocol } : { name: p.name, containerPort: p.containerPort, protocol: p.protocol },
+  )
 
 export const clusterArb: fc.Arbitrary<ClusterState> = clusterArbOf({ maxPods: 9, maxPolicies: 5 })
 
@@ -116,7 +134,11 @@ export function clusterArbOf(limits: { minPods?: number; maxPods: number; maxPol
     .uniqueArray(fc.constantFrom(...NS_NAMES), { minLength: 1, maxLength: 4 })
     .chain((nsNames) =>
       fc.record({
-        namespaces: fc.tuple(...nsNames.map((n) => labelsArb(NS_KEYS, NS_VALUES).map((labels): Namespace => ({ name: n, labels: { ...labels, [NAMESPACE_NAME_LABEL]: n }, implicit: false })))),
+        namespaces: fc.tuple(
+          ...nsNames.map((n) =>
+            labelsArb(NS_KEYS, NS_VALUES).map((labels): Namespace => ({ name: n, labels: { ...labels, [NAMESPACE_NAME_LABEL]: n }, implicit: false })),
+          ),
+        ),
         pods: fc.array(
           fc.record({
             namespace: fc.constantFrom(...nsNames),
@@ -129,7 +151,9 @@ export function clusterArbOf(limits: { minPods?: number; maxPods: number; maxPol
           }),
           { minLength: limits.minPods ?? 0, maxLength: limits.maxPods },
         ),
-        policies: fc.array(fc.constant(null), { maxLength: limits.maxPolicies }).chain((slots) => fc.tuple(...slots.map((_, i) => policyArb(nsNames, `np-${i}`)))),
+        policies: fc
+          .array(fc.constant(null), { maxLength: limits.maxPolicies })
+          .chain((slots) => fc.tuple(...slots.map((_, i) => policyArb(nsNames, `np-${i}`)))),
       }),
     )
     .map(({ namespaces, pods, policies }) => ({

@@ -31,8 +31,16 @@ function someSelectorArb(keys: readonly string[], values: readonly string[]): fc
     matchLabels: fc.dictionary(fc.constantFrom(...keys), fc.constantFrom(...values), { maxKeys: 1 }),
     matchExpressions: fc.array(
       fc.oneof(
-        fc.record({ key: fc.constantFrom(...keys), operator: fc.constantFrom<'In' | 'NotIn'>('In', 'NotIn'), values: fc.uniqueArray(fc.constantFrom(...values), { minLength: 1, maxLength: 2 }) }),
-        fc.record({ key: fc.constantFrom(...keys), operator: fc.constantFrom<'Exists' | 'DoesNotExist'>('Exists', 'DoesNotExist'), values: fc.constant([] as string[]) }),
+        fc.record({
+          key: fc.constantFrom(...keys),
+          operator: fc.constantFrom<'In' | 'NotIn'>('In', 'NotIn'),
+          values: fc.uniqueArray(fc.constantFrom(...values), { minLength: 1, maxLength: 2 }),
+        }),
+        fc.record({
+          key: fc.constantFrom(...keys),
+          operator: fc.constantFrom<'Exists' | 'DoesNotExist'>('Exists', 'DoesNotExist'),
+          values: fc.constant([] as string[]),
+        }),
       ),
       { maxLength: 1 },
     ),
@@ -56,21 +64,35 @@ const egressPeerArb: fc.Arbitrary<ClusterNetworkPolicyEgressPeer> = fc.oneof(
 )
 
 const protocolArb: fc.Arbitrary<ClusterNetworkPolicyProtocol> = fc.oneof(
-  fc.record({ p: fc.constantFrom('tcp', 'udp', 'sctp'), n: fc.constantFrom(53, 80, 81, 443, 8080) }).map(({ p, n }) => ({ [p]: { destinationPort: { number: n } }, source: src(70) })),
-  fc.record({ p: fc.constantFrom('tcp', 'udp'), r: fc.constantFrom({ start: 53, end: 81 }, { start: 81, end: 8080 }) }).map(({ p, r }) => ({ [p]: { destinationPort: { range: r } }, source: src(71) })),
+  fc
+    .record({ p: fc.constantFrom('tcp', 'udp', 'sctp'), n: fc.constantFrom(53, 80, 81, 443, 8080) })
+    .map(({ p, n }) => ({ [p]: { destinationPort: { number: n } }, source: src(70) })),
+  fc
+    .record({ p: fc.constantFrom('tcp', 'udp'), r: fc.constantFrom({ start: 53, end: 81 }, { start: 81, end: 8080 }) })
+    .map(({ p, r }) => ({ [p]: { destinationPort: { range: r } }, source: src(71) })),
   fc.constantFrom('http', 'dns', 'metrics').map((destinationNamedPort) => ({ destinationNamedPort, source: src(72) })),
 )
 
 function rulesArb<P>(peer: fc.Arbitrary<P>, line: number) {
-  return fc.array(
-    fc.record({
-      name: fc.option(fc.constantFrom('r1', 'r2'), { nil: undefined }),
-      action: fc.constantFrom(...ACTIONS),
-      peers: fc.array(peer, { minLength: 1, maxLength: 2 }),
-      protocols: fc.oneof(fc.constant([] as ClusterNetworkPolicyProtocol[]), fc.array(protocolArb, { minLength: 1, maxLength: 2 })),
-    }),
-    { maxLength: 3 },
-  ).map((rules) => rules.map((r, i) => ({ ...(r.name === undefined ? {} : { name: r.name }), action: r.action, peers: r.peers, protocols: r.protocols, source: src(line + i) })))
+  return fc
+    .array(
+      fc.record({
+        name: fc.option(fc.constantFrom('r1', 'r2'), { nil: undefined }),
+        action: fc.constantFrom(...ACTIONS),
+        peers: fc.array(peer, { minLength: 1, maxLength: 2 }),
+        protocols: fc.oneof(fc.constant([] as ClusterNetworkPolicyProtocol[]), fc.array(protocolArb, { minLength: 1, maxLength: 2 })),
+      }),
+      { maxLength: 3 },
+    )
+    .map((rules) =>
+      rules.map((r, i) => ({
+        ...(r.name === undefined ? {} : { name: r.name }),
+        action: r.action,
+        peers: r.peers,
+        protocols: r.protocols,
+        source: src(line + i),
+      })),
+    )
 }
 
 export function clusterPolicyArb(name: string): fc.Arbitrary<ClusterNetworkPolicy> {
@@ -78,7 +100,10 @@ export function clusterPolicyArb(name: string): fc.Arbitrary<ClusterNetworkPolic
     .record({
       tier: fc.constantFrom<'Admin' | 'Baseline'>('Admin', 'Baseline'),
       priority: fc.constantFrom(0, 5, 5),
-      subject: fc.oneof(nsSel.map((namespaces) => ({ namespaces, source: src(2) })), namespacedPodArb.map((pods) => ({ pods, source: src(3) }))),
+      subject: fc.oneof(
+        nsSel.map((namespaces) => ({ namespaces, source: src(2) })),
+        namespacedPodArb.map((pods) => ({ pods, source: src(3) })),
+      ),
       ingress: rulesArb(ingressPeerArb, 10),
       egress: rulesArb(egressPeerArb, 20),
     })
@@ -88,8 +113,20 @@ export function clusterPolicyArb(name: string): fc.Arbitrary<ClusterNetworkPolic
         tier: r.tier,
         priority: r.priority,
         subject: r.subject,
-        ingress: r.ingress.map((x) => ({ ...(x.name === undefined ? {} : { name: x.name }), action: x.action, from: x.peers, protocols: x.protocols, source: x.source })),
-        egress: r.egress.map((x) => ({ ...(x.name === undefined ? {} : { name: x.name }), action: x.action, to: x.peers, protocols: x.protocols, source: x.source })),
+        ingress: r.ingress.map((x) => ({
+          ...(x.name === undefined ? {} : { name: x.name }),
+          action: x.action,
+          from: x.peers,
+          protocols: x.protocols,
+          source: x.source,
+        })),
+        egress: r.egress.map((x) => ({
+          ...(x.name === undefined ? {} : { name: x.name }),
+          action: x.action,
+          to: x.peers,
+          protocols: x.protocols,
+          source: x.source,
+        })),
       },
       source: src(1),
     }))

@@ -61,7 +61,16 @@ function loadManifest(path: string): Record<string, unknown>[] {
 function manifests(m: Model): string {
   const ns = HOUSES.map((h) => namespaceYaml(PREFIX + h.house, m.namespaceLabels.get(h.house)!))
   const pods = HOUSES.flatMap((h, hi) =>
-    [0, 1].map((o) => podYaml(PREFIX + h.house, `${h.set}-${o}`, { 'conformance-house': h.house }, [podIp(hi, o, h.hostNetwork ?? false)], h.hostNetwork ? HOST_PORTS : POD_PORTS, { hostNetwork: h.hostNetwork ?? false })),
+    [0, 1].map((o) =>
+      podYaml(
+        PREFIX + h.house,
+        `${h.set}-${o}`,
+        { 'conformance-house': h.house },
+        [podIp(hi, o, h.hostNetwork ?? false)],
+        h.hostNetwork ? HOST_PORTS : POD_PORTS,
+        { hostNetwork: h.hostNetwork ?? false },
+      ),
+    ),
   )
   return documents(...ns, ...pods, ...m.docs.map((d) => stringify(d)))
 }
@@ -107,7 +116,14 @@ function apply(m: Model, e: ConformanceEvent): void {
       return
     }
     case 'deleteNetworkPolicy':
-      m.docs = m.docs.filter((d) => !(d.kind === 'NetworkPolicy' && (d.metadata as { name: string; namespace: string }).name === e.name && (d.metadata as { namespace: string }).namespace === PREFIX + e.namespace))
+      m.docs = m.docs.filter(
+        (d) =>
+          !(
+            d.kind === 'NetworkPolicy' &&
+            (d.metadata as { name: string; namespace: string }).name === e.name &&
+            (d.metadata as { namespace: string }).namespace === PREFIX + e.namespace
+          ),
+      )
       return
     case 'probe':
       return

@@ -7,7 +7,12 @@ import { createEngine } from '../../src/engine/engine.js'
 import { referenceEvaluator } from '../../src/engine/reference.js'
 import { formatClusterProtocol } from '../../src/engine/cluster-policy.js'
 import type { ClusterState, LabelSelector, NetworkPolicy, Pod, Protocol } from '../../src/model/types.js'
-import type { ClusterNetworkPolicy, ClusterNetworkPolicyEgressPeer, ClusterNetworkPolicyProtocol, ClusterNetworkPolicyRuleAction } from '../../src/model/cluster-network-policy-types.js'
+import type {
+  ClusterNetworkPolicy,
+  ClusterNetworkPolicyEgressPeer,
+  ClusterNetworkPolicyProtocol,
+  ClusterNetworkPolicyRuleAction,
+} from '../../src/model/cluster-network-policy-types.js'
 import type { Outcome, Verdict } from '../../src/engine/verdict.js'
 
 const src = { file: 't.yaml', line: 1 }
@@ -15,9 +20,28 @@ const sel = (matchLabels: Record<string, string> = {}): LabelSelector => ({ matc
 const ALL = sel()
 
 function pod(ns: string, name: string, ip: string, extra: Partial<Pod> = {}): Pod {
-  return { namespace: ns, name, labels: { app: name }, ips: [ip], containerPorts: [{ name: 'web', containerPort: 80, protocol: 'TCP' }, { name: 'dns', containerPort: 53, protocol: 'UDP' }], hostNetwork: false, source: src, ...extra }
+  return {
+    namespace: ns,
+    name,
+    labels: { app: name },
+    ips: [ip],
+    containerPorts: [
+      { name: 'web', containerPort: 80, protocol: 'TCP' },
+      { name: 'dns', containerPort: 53, protocol: 'UDP' },
+    ],
+    hostNetwork: false,
+    source: src,
+    ...extra,
+  }
 }
-const PODS = [pod('a', 'x', '10.0.0.1'), pod('a', 'y', '10.0.0.2'), pod('b', 'x', '10.0.1.1'), pod('b', 'y', '10.0.1.2'), pod('kube-system', 'dns', '10.0.2.1'), pod('node', 'h', '192.168.0.10', { hostNetwork: true })]
+const PODS = [
+  pod('a', 'x', '10.0.0.1'),
+  pod('a', 'y', '10.0.0.2'),
+  pod('b', 'x', '10.0.1.1'),
+  pod('b', 'y', '10.0.1.2'),
+  pod('kube-system', 'dns', '10.0.2.1'),
+  pod('node', 'h', '192.168.0.10', { hostNetwork: true }),
+]
 
 interface RuleSpec {
   action: ClusterNetworkPolicyRuleAction
@@ -25,21 +49,42 @@ interface RuleSpec {
   protocols?: ClusterNetworkPolicyProtocol[]
   name?: string
 }
-function cnp(name: string, tier: 'Admin' | 'Baseline', priority: number, subject: ClusterNetworkPolicy['spec']['subject'], rules: { ingress?: RuleSpec[]; egress?: RuleSpec[] }): ClusterNetworkPolicy {
+function cnp(
+  name: string,
+  tier: 'Admin' | 'Baseline',
+  priority: number,
+  subject: ClusterNetworkPolicy['spec']['subject'],
+  rules: { ingress?: RuleSpec[]; egress?: RuleSpec[] },
+): ClusterNetworkPolicy {
   return {
     name,
     spec: {
       tier,
       priority,
       subject,
-      ingress: (rules.ingress ?? []).map((r, i) => ({ ...(r.name ? { name: r.name } : {}), action: r.action, from: r.peers, protocols: r.protocols ?? [], source: { file: 't.yaml', line: 10 + i } })),
-      egress: (rules.egress ?? []).map((r, i) => ({ ...(r.name ? { name: r.name } : {}), action: r.action, to: r.peers, protocols: r.protocols ?? [], source: { file: 't.yaml', line: 20 + i } })),
+      ingress: (rules.ingress ?? []).map((r, i) => ({
+        ...(r.name ? { name: r.name } : {}),
+        action: r.action,
+        from: r.peers,
+        protocols: r.protocols ?? [],
+        source: { file: 't.yaml', line: 10 + i },
+      })),
+      egress: (rules.egress ?? []).map((r, i) => ({
+        ...(r.name ? { name: r.name } : {}),
+        action: r.action,
+        to: r.peers,
+        protocols: r.protocols ?? [],
+        source: { file: 't.yaml', line: 20 + i },
+      })),
     },
     source: src,
   }
 }
 const ns = (name: string) => ({ namespaces: sel({ 'kubernetes.io/metadata.name': name }), source: src })
-const podsIn = (namespace: string, app: string) => ({ pods: { namespaceSelector: sel({ 'kubernetes.io/metadata.name': namespace }), podSelector: sel({ app }) }, source: src })
+const podsIn = (namespace: string, app: string) => ({
+  pods: { namespaceSelector: sel({ 'kubernetes.io/metadata.name': namespace }), podSelector: sel({ app }) },
+  source: src,
+})
 const everyNs = { namespaces: ALL, source: src }
 const tcp = (n: number): ClusterNetworkPolicyProtocol => ({ tcp: { destinationPort: { number: n } }, source: src })
 
@@ -74,10 +119,14 @@ function verdict(s: ClusterState, from: string, to: string, port = 80, protocol:
   const engine = createEngine(s)
   expect(engine.evaluate(t)).toEqual(v)
   expect(engine.isAllowed(t)).toBe(v.allowed)
-  if (t.from.kind === 'pod' && t.to.kind === 'pod') expect(engine.allPairs(port, protocol).outcomeIndex(s.pods.indexOf(t.from.pod), s.pods.indexOf(t.to.pod))).toBe(v.outcome ?? (v.allowed ? 'allowed' : 'denied'))
+  if (t.from.kind === 'pod' && t.to.kind === 'pod')
+    expect(engine.allPairs(port, protocol).outcomeIndex(s.pods.indexOf(t.from.pod), s.pods.indexOf(t.to.pod))).toBe(
+      v.outcome ?? (v.allowed ? 'allowed' : 'denied'),
+    )
   return v
 }
-const outcome = (s: ClusterState, from: string, to: string, port = 80, protocol: Protocol = 'TCP'): Outcome | undefined => verdict(s, from, to, port, protocol).outcome
+const outcome = (s: ClusterState, from: string, to: string, port = 80, protocol: Protocol = 'TCP'): Outcome | undefined =>
+  verdict(s, from, to, port, protocol).outcome
 
 describe('ClusterNetworkPolicy tiers', () => {
   it('an Admin Deny denies what a NetworkPolicy allows', () => {
@@ -104,7 +153,10 @@ describe('ClusterNetworkPolicy tiers', () => {
 
   it('Pass skips the rest of the Admin tier and NetworkPolicy decides', () => {
     const s = state(
-      [cnp('pass', 'Admin', 1, ns('a'), { ingress: [{ action: 'Pass', peers: [ns('b')] }] }), cnp('deny', 'Admin', 2, ns('a'), { ingress: [{ action: 'Deny', peers: [everyNs] }] })],
+      [
+        cnp('pass', 'Admin', 1, ns('a'), { ingress: [{ action: 'Pass', peers: [ns('b')] }] }),
+        cnp('deny', 'Admin', 2, ns('a'), { ingress: [{ action: 'Deny', peers: [everyNs] }] }),
+      ],
       [allowFromNp('a', 'b')],
     )
     expect(outcome(s, 'b/x', 'a/x')).toBe('allowed')
@@ -113,7 +165,10 @@ describe('ClusterNetworkPolicy tiers', () => {
   })
 
   it('Pass with no NetworkPolicy falls to the Baseline tier', () => {
-    const s = state([cnp('pass', 'Admin', 1, ns('a'), { ingress: [{ action: 'Pass', peers: [ns('b')] }] }), cnp('base-deny', 'Baseline', 1, ns('a'), { ingress: [{ action: 'Deny', peers: [everyNs] }] })])
+    const s = state([
+      cnp('pass', 'Admin', 1, ns('a'), { ingress: [{ action: 'Pass', peers: [ns('b')] }] }),
+      cnp('base-deny', 'Baseline', 1, ns('a'), { ingress: [{ action: 'Deny', peers: [everyNs] }] }),
+    ])
     const v = verdict(s, 'b/x', 'a/x')
     expect(v.outcome).toBe('denied')
     expect(v.ingress.tiers?.decidedBy).toBe('Baseline')
@@ -128,19 +183,37 @@ describe('ClusterNetworkPolicy tiers', () => {
   })
 
   it('Baseline Pass falls through to the default allow', () => {
-    const s = state([cnp('base', 'Baseline', 1, ns('a'), { ingress: [{ action: 'Pass', peers: [ns('b')] }, { action: 'Deny', peers: [everyNs] }] })])
+    const s = state([
+      cnp('base', 'Baseline', 1, ns('a'), {
+        ingress: [
+          { action: 'Pass', peers: [ns('b')] },
+          { action: 'Deny', peers: [everyNs] },
+        ],
+      }),
+    ])
     expect(outcome(s, 'b/x', 'a/x')).toBe('allowed')
     expect(outcome(s, 'kube-system/dns', 'a/x')).toBe('denied')
   })
 
   it('lower priority numbers are evaluated first; rules in order, first match wins', () => {
-    const s = state([cnp('late-accept', 'Admin', 20, ns('a'), { ingress: [{ action: 'Accept', peers: [everyNs] }] }), cnp('early-deny', 'Admin', 10, ns('a'), { ingress: [{ action: 'Deny', peers: [ns('b')] }, { action: 'Accept', peers: [ns('b')] }] })])
+    const s = state([
+      cnp('late-accept', 'Admin', 20, ns('a'), { ingress: [{ action: 'Accept', peers: [everyNs] }] }),
+      cnp('early-deny', 'Admin', 10, ns('a'), {
+        ingress: [
+          { action: 'Deny', peers: [ns('b')] },
+          { action: 'Accept', peers: [ns('b')] },
+        ],
+      }),
+    ])
     expect(outcome(s, 'b/x', 'a/x')).toBe('denied')
     expect(outcome(s, 'kube-system/dns', 'a/x')).toBe('allowed')
   })
 
   it('two policies of one tier and priority matching with different actions: undefined, naming both', () => {
-    const s = state([cnp('one', 'Admin', 5, ns('a'), { ingress: [{ action: 'Accept', peers: [ns('b')] }] }), cnp('two', 'Admin', 5, ns('a'), { ingress: [{ action: 'Deny', peers: [everyNs] }] })])
+    const s = state([
+      cnp('one', 'Admin', 5, ns('a'), { ingress: [{ action: 'Accept', peers: [ns('b')] }] }),
+      cnp('two', 'Admin', 5, ns('a'), { ingress: [{ action: 'Deny', peers: [everyNs] }] }),
+    ])
     const v = verdict(s, 'b/x', 'a/x')
     expect(v.outcome).toBe('undefined')
     expect(v.allowed).toBe(false)
@@ -150,7 +223,10 @@ describe('ClusterNetworkPolicy tiers', () => {
   })
 
   it('same priority, same action: decided, not undefined', () => {
-    const s = state([cnp('one', 'Admin', 5, ns('a'), { ingress: [{ action: 'Deny', peers: [ns('b')] }] }), cnp('two', 'Admin', 5, ns('a'), { ingress: [{ action: 'Deny', peers: [everyNs] }] })])
+    const s = state([
+      cnp('one', 'Admin', 5, ns('a'), { ingress: [{ action: 'Deny', peers: [ns('b')] }] }),
+      cnp('two', 'Admin', 5, ns('a'), { ingress: [{ action: 'Deny', peers: [everyNs] }] }),
+    ])
     expect(outcome(s, 'b/x', 'a/x')).toBe('denied')
   })
 
@@ -189,7 +265,14 @@ describe('ClusterNetworkPolicy tiers', () => {
   })
 
   it('domainNames: an Accept that cannot be proven offline makes a denied connection unknown, never allowed', () => {
-    const s = state([cnp('egress', 'Admin', 1, ns('a'), { egress: [{ action: 'Accept', peers: [{ domainNames: ['example.com'], source: src }] }, { action: 'Deny', peers: [{ networks: ['0.0.0.0/0'], source: src }] }] })])
+    const s = state([
+      cnp('egress', 'Admin', 1, ns('a'), {
+        egress: [
+          { action: 'Accept', peers: [{ domainNames: ['example.com'], source: src }] },
+          { action: 'Deny', peers: [{ networks: ['0.0.0.0/0'], source: src }] },
+        ],
+      }),
+    ])
     const v = verdict(s, 'a/x', '93.184.216.34', 443)
     expect(v.outcome).toBe('unknown')
     expect(v.allowed).toBe(false)

@@ -47,9 +47,14 @@ describe('fast engine equals the reference evaluator on generated clusters', () 
 
   it('allPairs() agrees on clusters with more identities than one bit-set word', () => {
     fc.assert(
-      fc.property(clusterArbOf({ minPods: 40, maxPods: 70, maxPolicies: 8 }), fc.constantFrom(...PORT_NUMBERS), fc.constantFrom<Protocol>('TCP', 'UDP'), (state, port, protocol) => {
-        expectAllPairsAgree(state, port, protocol)
-      }),
+      fc.property(
+        clusterArbOf({ minPods: 40, maxPods: 70, maxPolicies: 8 }),
+        fc.constantFrom(...PORT_NUMBERS),
+        fc.constantFrom<Protocol>('TCP', 'UDP'),
+        (state, port, protocol) => {
+          expectAllPairsAgree(state, port, protocol)
+        },
+      ),
       { numRuns: 8 },
     )
   })
@@ -59,9 +64,14 @@ describe('fast engine equals the reference evaluator on generated clusters', () 
       rowStrategy.mode = mode
       try {
         fc.assert(
-          fc.property(clusterArbOf({ minPods: 10, maxPods: 60, maxPolicies: 10 }), fc.constantFrom(...PORT_NUMBERS), fc.constantFrom<Protocol>('TCP', 'UDP'), (state, port, protocol) => {
-            expectAllPairsAgree(state, port, protocol)
-          }),
+          fc.property(
+            clusterArbOf({ minPods: 10, maxPods: 60, maxPolicies: 10 }),
+            fc.constantFrom(...PORT_NUMBERS),
+            fc.constantFrom<Protocol>('TCP', 'UDP'),
+            (state, port, protocol) => {
+              expectAllPairsAgree(state, port, protocol)
+            },
+          ),
           { numRuns: 40 },
         )
       } finally {
@@ -123,8 +133,14 @@ describe('incremental updates equal a rebuild', () => {
         clusterArb.chain((state) =>
           fc.tuple(
             fc.constant(state),
-            policyArb(state.namespaces.map((n) => n.name), 'np-0'),
-            policyArb(state.namespaces.map((n) => n.name), 'np-new'),
+            policyArb(
+              state.namespaces.map((n) => n.name),
+              'np-0',
+            ),
+            policyArb(
+              state.namespaces.map((n) => n.name),
+              'np-new',
+            ),
             fc.array(trafficArb(state), { minLength: 5, maxLength: 15 }),
             fc.constantFrom(...PORT_NUMBERS),
             fc.constantFrom<Protocol>('TCP', 'UDP', 'SCTP'),
@@ -177,7 +193,15 @@ describe('incremental updates equal a rebuild', () => {
   })
 
   it('a new policy selecting on a label key no selector used before needs no regrouping, unless the key is per pod', () => {
-    const pod = (name: string, labels: Record<string, string>): Pod => ({ namespace: 'x', name, labels, ips: [], containerPorts: [], hostNetwork: false, source: { file: 't', line: 1 } })
+    const pod = (name: string, labels: Record<string, string>): Pod => ({
+      namespace: 'x',
+      name,
+      labels,
+      ips: [],
+      containerPorts: [],
+      hostNetwork: false,
+      source: { file: 't', line: 1 },
+    })
     const state: ClusterState = {
       namespaces: [{ name: 'x', labels: { 'kubernetes.io/metadata.name': 'x' }, implicit: false }],
       pods: [pod('a-0', { app: 'a', 'pod-name': 'a-0' }), pod('a-1', { app: 'a', 'pod-name': 'a-1' }), pod('b-0', { app: 'b', 'pod-name': 'b-0' })],
@@ -214,7 +238,13 @@ function peerMatchesByReference(state: ClusterState, policy: NetworkPolicy, peer
   // A probe policy selecting every pod of a namespace with one ingress rule holding only this peer;
   // the reference then says whether traffic from `pod` matches it.
   const target: Pod = { namespace: policy.namespace, name: '__probe__', labels: {}, ips: [], containerPorts: [], hostNetwork: false, source: policy.source }
-  const probe: NetworkPolicy = { ...policy, podSelector: { matchLabels: {}, matchExpressions: [] }, policyTypes: ['Ingress'], ingress: [{ from: [peer], ports: [], source: policy.source }], egress: [] }
+  const probe: NetworkPolicy = {
+    ...policy,
+    podSelector: { matchLabels: {}, matchExpressions: [] },
+    policyTypes: ['Ingress'],
+    ingress: [{ from: [peer], ports: [], source: policy.source }],
+    egress: [],
+  }
   const probeState: ClusterState = { namespaces: state.namespaces, pods: [...state.pods, target], policies: [probe] }
   return referenceEvaluator(probeState).evaluate({ from: { kind: 'pod', pod }, to: { kind: 'pod', pod: target }, port: 80, protocol: 'TCP' }).ingress.allowed
 }
@@ -229,7 +259,8 @@ describe('endpoints the engine did not index', () => {
           const reference = referenceEvaluator(state)
           for (const t of traffics) {
             // A copy with other labels: the engine must not answer from the original's identity.
-            const foreign = (e: typeof t.from): typeof t.from => (e.kind === 'pod' ? { kind: 'pod', pod: { ...e.pod, labels: { ...e.pod.labels, app: 'foreign' } } } : e)
+            const foreign = (e: typeof t.from): typeof t.from =>
+              e.kind === 'pod' ? { kind: 'pod', pod: { ...e.pod, labels: { ...e.pod.labels, app: 'foreign' } } } : e
             const moved = { ...t, from: foreign(t.from) }
             expectSame(engine.evaluate(moved), reference.evaluate(moved))
             expect(engine.isAllowed(moved)).toBe(reference.isAllowed(moved))

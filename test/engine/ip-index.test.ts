@@ -3,7 +3,9 @@ import fc from 'fast-check'
 import { buildIpBlockIndex } from '../../src/engine/ip-index.js'
 import { formatIp, ipBlockRanges, parseIp, rangesContainIp } from '../../src/model/cidr.js'
 
-const v4Cidr = fc.tuple(fc.integer({ min: 0, max: 255 }), fc.integer({ min: 8, max: 32 })).map(([b, p]) => `${formatIp({ family: 4, value: (10n << 24n) | (BigInt(b) << 8n) })}/${p}`)
+const v4Cidr = fc
+  .tuple(fc.integer({ min: 0, max: 255 }), fc.integer({ min: 8, max: 32 }))
+  .map(([b, p]) => `${formatIp({ family: 4, value: (10n << 24n) | (BigInt(b) << 8n) })}/${p}`)
 
 describe('ipBlock index', () => {
   it('lists exactly the blocks whose cidr minus except holds the address', () => {

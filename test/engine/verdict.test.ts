@@ -39,7 +39,12 @@ spec:
 )
 
 const state = buildState(manifests)
-const traffic = (from: string, to: string, port: number, protocol: Protocol = 'TCP'): Traffic => ({ from: endpoint(state, from), to: endpoint(state, to), port, protocol })
+const traffic = (from: string, to: string, port: number, protocol: Protocol = 'TCP'): Traffic => ({
+  from: endpoint(state, from),
+  to: endpoint(state, to),
+  port,
+  protocol,
+})
 
 function both(name: string, check: (e: Evaluator) => void): void {
   it(`${name} (reference)`, () => check(referenceEvaluator(state)))
@@ -90,7 +95,9 @@ spec:
       ),
     )
     const v = createEngine(s).evaluate({ from: { kind: 'ip', ip: '198.51.100.1' }, to: { kind: 'pod', pod: s.pods[0]! }, port: 1, protocol: 'UDP' })
-    expect(v.ingress.policies[0]!.allowedBy).toEqual([{ policy: v.ingress.policies[0]!.policy, direction: 'Ingress', ruleIndex: 0, source: s.policies[0]!.ingress[0]!.source }])
+    expect(v.ingress.policies[0]!.allowedBy).toEqual([
+      { policy: v.ingress.policies[0]!.policy, direction: 'Ingress', ruleIndex: 0, source: s.policies[0]!.ingress[0]!.source },
+    ])
     expect(referenceEvaluator(s).evaluate(v.traffic)).toEqual(v)
   })
 
@@ -105,7 +112,8 @@ spec:
     const fromAgent = e.evaluate(traffic('shop/node-agent', 'shop/db', 5432))
     expect(fromAgent.ingress.policies[1]!.misses.map((m) => m.detail)).toEqual([
       'peer shop/node-agent {app=agent} does not match pods app=admin in namespace shop (a hostNetwork pod is matched only by ipBlock)',
-      'peer shop/node-agent {app=agent} does not match any of 2 peers: [0] ipBlock 172.16.0.0/12; [1] pods app=web in namespace shop (a hostNetwork pod is matched only by ipBlock)',
+      'peer shop/node-agent {app=agent} does not match any of 2 peers: [0] ipBlock 172.16.0.0/12; [1] pods app=web in namespace shop (a ' +
+        'hostNetwork pod is matched only by ipBlock)',
     ])
   })
 
@@ -134,7 +142,8 @@ spec:
     for (const e of [referenceEvaluator(s), createEngine(s)]) {
       const fromOutside = e.evaluate({ from: { kind: 'ip', ip: '203.0.113.9' }, to: { kind: 'pod', pod: a }, port: 53, protocol: 'UDP' })
       expect(fromOutside.ingress.policies[0]!.misses.map((m) => m.detail)).toEqual([
-        'peer 203.0.113.9 does not match any of 2 peers: [0] all pods in every namespace; [1] all pods in namespaces team=x (an address outside the cluster is matched only by ipBlock)',
+        'peer 203.0.113.9 does not match any of 2 peers: [0] all pods in every namespace; [1] all pods in namespaces team=x (an address outside ' +
+          'the cluster is matched only by ipBlock)',
       ])
       const overTcp = e.evaluate({ from: { kind: 'pod', pod: a }, to: { kind: 'pod', pod: a }, port: 53, protocol: 'TCP' })
       expect(overTcp.ingress.policies[0]!.misses.map((m) => m.detail)).toEqual(['protocol TCP of port 53/TCP is not in [every UDP port]'])

@@ -85,7 +85,10 @@ function connectLoop(netns: string, ip: string): { stop: () => Promise<Record<st
  */
 function listenDrops(netns: string): number {
   const netstat = spawnSync('ip', ['netns', 'exec', netns, 'cat', '/proc/net/netstat'], { encoding: 'utf8' }).stdout
-  const [names, values] = netstat.split('\n').filter((line) => line.startsWith('TcpExt:')).map((line) => line.split(/\s+/))
+  const [names, values] = netstat
+    .split('\n')
+    .filter((line) => line.startsWith('TcpExt:'))
+    .map((line) => line.split(/\s+/))
   const at = names?.indexOf('ListenDrops') ?? -1
   if (at < 0 || values === undefined) throw new Error(`no TcpExt ListenDrops in ${netns}'s /proc/net/netstat`)
   return Number(values[at])
@@ -134,9 +137,9 @@ describe('atomic lab apply', () => {
         if (node.index === 0 && state.policies.some((p) => p.name === 'poison')) appliedToNode0 = true
       },
     }
-    await expect(
-      applyClusterState({ ...lab.ctx, dataplane: failing }, before, { ...base, policies: [...before.cluster.policies, poisoned] }),
-    ).rejects.toThrow(/node-1 refused/)
+    await expect(applyClusterState({ ...lab.ctx, dataplane: failing }, before, { ...base, policies: [...before.cluster.policies, poisoned] })).rejects.toThrow(
+      /node-1 refused/,
+    )
     expect(appliedToNode0).toBe(true)
     const after = await lab.state()
     expect(after.cluster.policies.map((p) => p.name)).toEqual(before.cluster.policies.map((p) => p.name))

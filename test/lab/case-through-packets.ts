@@ -35,7 +35,6 @@ export async function checkCaseThroughPackets(lab: TestLab, c: ReachabilityCase)
   }
 }
 
-
 /**
  * One test per case, run concurrently on `labs` labs that take turns (started with the first
  * case's manifests; each case is then applied like `lab apply --prune`).

@@ -40,7 +40,9 @@ describe('lab export', () => {
   it('round-trips through the loader: the same pods, addresses, nodes, and the same matrix', () => {
     const loaded = loadManifestText(MANIFESTS).state
     const { state } = planTopology(loaded, { lab: 'l', nodeCount: 2 })
-    const text = clusterStateManifests(state).map((d) => `---\n${stringify(d, { version: '1.1' })}`).join('')
+    const text = clusterStateManifests(state)
+      .map((d) => `---\n${stringify(d, { version: '1.1' })}`)
+      .join('')
     const again = loadManifestText(text).state
     expect(again.pods.map((p) => [p.namespace, p.name, p.ips, p.nodeName, p.labels, p.containerPorts])).toEqual(
       state.pods.map((p) => [p.namespace, p.name, p.ips, p.nodeName, p.labels, p.containerPorts]),

@@ -20,7 +20,11 @@ describe('withLabLock', () => {
   it('releases the lock afterwards and leaves no empty lab directory', async () => {
     const root = await mkdtemp(join(tmpdir(), 'netpol-lock-'))
     try {
-      await expect(withLabLock(root, 'l', 'apply', async () => { throw new Error('no such lab') })).rejects.toThrow('no such lab')
+      await expect(
+        withLabLock(root, 'l', 'apply', async () => {
+          throw new Error('no such lab')
+        }),
+      ).rejects.toThrow('no such lab')
       expect(await readdir(root)).toEqual([])
     } finally {
       await rm(root, { recursive: true, force: true })

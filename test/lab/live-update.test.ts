@@ -121,9 +121,15 @@ describe('live policy updates', () => {
       const before = printed.length
       await labProbe(lab.ctx.root, denied, { ports: [{ port: 80, protocol: 'TCP' }], timeoutMs: 500 })
       const deadline = Date.now() + 5000
-      while (!printed.slice(before).some((r) => r.source === 'x/c' && r.destination === 'x/b') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
+      while (!printed.slice(before).some((r) => r.source === 'x/c' && r.destination === 'x/b') && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 50))
       const fresh = printed.slice(before)
-      expect(fresh.filter((r) => r.destination === 'x/b' && r.source !== 'x/b').map((r) => r.source).sort()).toEqual(['x/a', 'x/c'])
+      expect(
+        fresh
+          .filter((r) => r.destination === 'x/b' && r.source !== 'x/b')
+          .map((r) => r.source)
+          .sort(),
+      ).toEqual(['x/a', 'x/c'])
       const keys = printed.map((r) => `${r.node} ${r.sourceIp}:${r.sourcePort} ${r.destinationIp}:${r.port}`)
       expect(new Set(keys).size).toBe(keys.length)
     } finally {
@@ -133,7 +139,12 @@ describe('live policy updates', () => {
   })
 
   it('cross-node traffic: egress is decided on the source pod node, ingress on the destination pod node', async () => {
-    const denyEgressOfA: NetworkPolicy = { ...denyIngressToB, name: 'deny-a-out', podSelector: { matchLabels: { pod: 'a' }, matchExpressions: [] }, policyTypes: ['Egress'] }
+    const denyEgressOfA: NetworkPolicy = {
+      ...denyIngressToB,
+      name: 'deny-a-out',
+      podSelector: { matchLabels: { pod: 'a' }, matchExpressions: [] },
+      policyTypes: ['Egress'],
+    }
     const state = await lab.set(withPolicies([denyIngressToB, denyEgressOfA]))
     const [a, b, c] = state.topology.pods
     expect([a.node, b.node, c.node]).toEqual(['node-0', 'node-1', 'node-0'])

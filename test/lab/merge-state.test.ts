@@ -13,7 +13,8 @@ const policy = (namespace: string, name: string, labels: Record<string, string>)
   source: { file: 'p.yaml', line: 1 },
 })
 
-const owned = (name: string, i: number) => pod('x', `${name}-${i}`, { app: name }, [], { owner: { kind: 'Deployment', name }, template: { kind: 'Deployment', name } })
+const owned = (name: string, i: number) =>
+  pod('x', `${name}-${i}`, { app: name }, [], { owner: { kind: 'Deployment', name }, template: { kind: 'Deployment', name } })
 
 const running: ClusterState = {
   namespaces: [ns('x', { team: 'a' }), ns('y')],

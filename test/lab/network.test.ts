@@ -50,7 +50,11 @@ afterAll(async () => {
 
 describe('lab network without policies', () => {
   it('every pod reaches every pod on TCP and UDP, across nodes and on the same node', async () => {
-    const probes = planProbes(plan.topology, [{ port: 80, protocol: 'TCP' }, { port: 53, protocol: 'UDP' }, { port: 81, protocol: 'TCP' }])
+    const probes = planProbes(plan.topology, [
+      { port: 80, protocol: 'TCP' },
+      { port: 53, protocol: 'UDP' },
+      { port: 81, protocol: 'TCP' },
+    ])
     const results = await runProbes(probes, { lab, timeoutMs: 1000 })
     const outcomes = [...results.values()].flat().map((r) => `${r.ip}:${r.port}/${r.protocol} ${r.outcome}`)
     expect(outcomes).toHaveLength(3 * 3 * 3)
@@ -61,7 +65,10 @@ describe('lab network without policies', () => {
   })
 
   it('pod servers probe from inside their pod through their control socket', async () => {
-    const probes = planProbes(plan.topology, [{ port: 80, protocol: 'TCP' }, { port: 53, protocol: 'UDP' }])
+    const probes = planProbes(plan.topology, [
+      { port: 80, protocol: 'TCP' },
+      { port: 53, protocol: 'UDP' },
+    ])
     const sockets = new Map(plan.topology.pods.map((p) => [`${p.namespace}/${p.name}`, controlSocketPath(dir, p)!]))
     const results = await runProbes(probes, { lab, timeoutMs: 1000, controlSockets: sockets })
     // Only a prober inside a pod namespace has a route to the lab's pod addresses.

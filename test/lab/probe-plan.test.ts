@@ -6,7 +6,10 @@ import type { ProbeResult } from '../../src/lab/prober.js'
 import { cluster, ns, pod, tcp } from './fixtures.js'
 
 const { topology, state } = planTopology(cluster([ns('x')], [pod('x', 'a', {}, [tcp(80)]), pod('x', 'b', {}, [tcp(80)])]), { lab: 'l', nodeCount: 2 })
-const ports = [{ port: 80, protocol: 'TCP' as const }, { port: 9, protocol: 'SCTP' as const }]
+const ports = [
+  { port: 80, protocol: 'TCP' as const },
+  { port: 9, protocol: 'SCTP' as const },
+]
 const expected: MatrixResult = {
   pods: state.pods,
   ports,

@@ -10,10 +10,26 @@ const sel = (matchLabels: Record<string, string>) => ({ matchLabels, matchExpres
 const policy: NetworkPolicy = {
   namespace: 'shop',
   name: 'web.allow',
-  podSelector: { matchLabels: { app: 'web' }, matchExpressions: [{ key: 'tier', operator: 'NotIn', values: ['db'] }, { key: 'x.io/y', operator: 'Exists', values: [] }] },
+  podSelector: {
+    matchLabels: { app: 'web' },
+    matchExpressions: [
+      { key: 'tier', operator: 'NotIn', values: ['db'] },
+      { key: 'x.io/y', operator: 'Exists', values: [] },
+    ],
+  },
   policyTypes: ['Ingress', 'Egress'],
   ingress: [
-    { from: [{ podSelector: sel({ app: 'api' }), namespaceSelector: sel({}), source: src }, { ipBlock: { cidr: '10.0.0.0/8', except: ['10.1.0.0/16'] }, source: src }], ports: [{ protocol: 'TCP', port: 'http', source: src }, { protocol: 'UDP', port: 5000, endPort: 5010, source: src }], source: src },
+    {
+      from: [
+        { podSelector: sel({ app: 'api' }), namespaceSelector: sel({}), source: src },
+        { ipBlock: { cidr: '10.0.0.0/8', except: ['10.1.0.0/16'] }, source: src },
+      ],
+      ports: [
+        { protocol: 'TCP', port: 'http', source: src },
+        { protocol: 'UDP', port: 5000, endPort: 5010, source: src },
+      ],
+      source: src,
+    },
   ],
   egress: [{ to: [], ports: [{ protocol: 'SCTP', source: src }], source: src }],
   source: src,
@@ -21,7 +37,11 @@ const policy: NetworkPolicy = {
 const input: ClusterState = {
   namespaces: [ns('shop', { team: 'a' }), { name: 'other', labels: { 'kubernetes.io/metadata.name': 'other' }, implicit: true }],
   pods: [
-    pod('shop', 'web-0', { app: 'web' }, [tcp(80, 'http'), udp(53)], { owner: { kind: 'Deployment', name: 'web' }, template: { kind: 'Deployment', name: 'web' }, source: src }),
+    pod('shop', 'web-0', { app: 'web' }, [tcp(80, 'http'), udp(53)], {
+      owner: { kind: 'Deployment', name: 'web' },
+      template: { kind: 'Deployment', name: 'web' },
+      source: src,
+    }),
     pod('shop', 'lone', {}, [], { ips: ['10.244.9.9'], ipsAssumed: true }),
     pod('other', 'db', { tier: 'db' }, [tcp(5432)], { ips: ['192.168.3.4'], nodeName: 'node-1' }),
   ],
@@ -58,6 +78,8 @@ describe('reading a lab state back', () => {
     state.cluster.pods[0].sidecar = true
     expect(() => validateLabState(state, '/s/state.json', 'l1')).toThrow(/cluster\.pods\[0\]: unknown field "sidecar"/)
     expect(() => validateLabState(JSON.parse(JSON.stringify(labState('l1'))), '/s/state.json', 'l2')).toThrow(LabStateError)
-    expect(() => validateLabState(JSON.parse(JSON.stringify(labState('l1'))), '/s/state.json', 'l2')).toThrow(/name: expected "l2" \(the lab's directory name\), got "l1"/)
+    expect(() => validateLabState(JSON.parse(JSON.stringify(labState('l1'))), '/s/state.json', 'l2')).toThrow(
+      /name: expected "l2" \(the lab's directory name\), got "l1"/,
+    )
   })
 })

@@ -33,11 +33,10 @@ describe('planTopology', () => {
   })
 
   it('uses the manifest pod IP, and reallocates duplicates and IPv6-only addresses with a warning', () => {
-    const s = cluster([ns('x')], [
-      pod('x', 'a', {}, [], { ips: ['192.168.7.7'] }),
-      pod('x', 'b', {}, [], { ips: ['192.168.7.7'] }),
-      pod('x', 'c', {}, [], { ips: ['fd00::1'] }),
-    ])
+    const s = cluster(
+      [ns('x')],
+      [pod('x', 'a', {}, [], { ips: ['192.168.7.7'] }), pod('x', 'b', {}, [], { ips: ['192.168.7.7'] }), pod('x', 'c', {}, [], { ips: ['fd00::1'] })],
+    )
     const plan = planTopology(s, { lab: 'l', nodeCount: 2 })
     expect(plan.topology.pods.map((p) => p.ip)).toEqual(['192.168.7.7', '10.244.1.2', '10.244.0.2'])
     expect(plan.warnings).toHaveLength(2)
@@ -46,7 +45,10 @@ describe('planTopology', () => {
   it('refuses broadcast, multicast, loopback, unspecified, link-local and reserved pod addresses, naming the pod, file:line and field', () => {
     const bad = ['255.255.255.255', '224.0.0.1', '239.1.2.3', '127.0.0.5', '0.0.0.0', '0.1.2.3', '169.254.9.9', POD_GATEWAY, '240.0.0.1']
     for (const ip of bad) {
-      const s = cluster([ns('x')], [pod('x', 'ok', {}, [], { ips: ['10.1.1.1'] }), pod('x', 'bad', {}, [], { ips: [ip], source: { file: 'pods.yaml', line: 12 } })])
+      const s = cluster(
+        [ns('x')],
+        [pod('x', 'ok', {}, [], { ips: ['10.1.1.1'] }), pod('x', 'bad', {}, [], { ips: [ip], source: { file: 'pods.yaml', line: 12 } })],
+      )
       expect(() => planTopology(s, { lab: 'l', nodeCount: 2 }), ip).toThrow(InputError)
       try {
         planTopology(s, { lab: 'l', nodeCount: 2 })
@@ -56,7 +58,9 @@ describe('planTopology', () => {
     }
     // Every bad pod is reported, not only the first; an assumed address names --pod-cidr.
     const two = cluster([ns('x')], [pod('x', 'a', {}, [], { ips: ['224.0.0.1'] }), pod('x', 'b', {}, [], { ips: ['224.0.0.2'], ipsAssumed: true })])
-    expect(() => planTopology(two, { lab: 'l', nodeCount: 2 })).toThrow(/x\/a.*multicast[^]*x\/b" is invalid: --pod-cidr: 224\.0\.0\.2 is a multicast address.*choose another --pod-cidr/)
+    expect(() => planTopology(two, { lab: 'l', nodeCount: 2 })).toThrow(
+      /x\/a.*multicast[^]*x\/b" is invalid: --pod-cidr: 224\.0\.0\.2 is a multicast address.*choose another --pod-cidr/,
+    )
     // Ordinary unicast addresses, also unusual ones (x.x.x.0 and x.x.x.255 are host addresses for a /32), are taken.
     const fine = cluster([ns('x')], [pod('x', 'a', {}, [], { ips: ['10.0.0.0'] }), pod('x', 'b', {}, [], { ips: ['192.168.1.255'] })])
     expect(planTopology(fine, { lab: 'l', nodeCount: 2 }).topology.pods.map((p) => p.ip)).toEqual(['10.0.0.0', '192.168.1.255'])

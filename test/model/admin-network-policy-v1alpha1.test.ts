@@ -35,7 +35,9 @@ describe('netpol convert: the upstream conformance policies', () => {
   const pairs = [
     ['admin_network_policy', 'admin_tier'],
     ['baseline_admin_network_policy', 'baseline_tier'],
-  ].flatMap(([from, to]) => readdirSync(new URL(`v1alpha1/conformance/${from}/`, VENDOR)).map((f) => [`v1alpha1/conformance/${from}/${f}`, `v1alpha2/conformance/${to}/${f}`]))
+  ].flatMap(([from, to]) =>
+    readdirSync(new URL(`v1alpha1/conformance/${from}/`, VENDOR)).map((f) => [`v1alpha1/conformance/${from}/${f}`, `v1alpha2/conformance/${to}/${f}`]),
+  )
   pairs.push(['v1alpha1/conformance/standard-anp-np-banp.yaml', 'v1alpha2/conformance/standard-anp-np-banp.yaml'])
 
   it.each(pairs)('%s converts to upstream %s', (from, to) => {
@@ -48,8 +50,10 @@ describe('netpol convert: the upstream conformance policies', () => {
 })
 
 describe('netpol convert: field by field', () => {
-  const anp = (spec: string, name = 'anp'): string => `apiVersion: policy.networking.k8s.io/v1alpha1\nkind: AdminNetworkPolicy\nmetadata:\n  name: ${name}\nspec:\n${spec}`
-  const banp = (spec: string): string => `apiVersion: policy.networking.k8s.io/v1alpha1\nkind: BaselineAdminNetworkPolicy\nmetadata:\n  name: default\nspec:\n${spec}`
+  const anp = (spec: string, name = 'anp'): string =>
+    `apiVersion: policy.networking.k8s.io/v1alpha1\nkind: AdminNetworkPolicy\nmetadata:\n  name: ${name}\nspec:\n${spec}`
+  const banp = (spec: string): string =>
+    `apiVersion: policy.networking.k8s.io/v1alpha1\nkind: BaselineAdminNetworkPolicy\nmetadata:\n  name: default\nspec:\n${spec}`
 
   it('an AdminNetworkPolicy becomes tier Admin with its priority; Allow becomes Accept; ports become protocols', () => {
     const [cnp] = convert(
@@ -103,7 +107,7 @@ describe('netpol convert: field by field', () => {
     const [cnp] = convert(banp('  subject: {namespaces: {}}\n  ingress: [{action: Allow, from: [{namespaces: {}}]}]\n'), 300) as { spec: unknown }[]
     expect(cnp.spec).toEqual({ tier: 'Baseline', priority: 300, subject: { namespaces: {} }, ingress: [{ action: 'Accept', from: [{ namespaces: {} }] }] })
   })
-  it('labels and annotations are kept, except kubectl\'s record of the old object', () => {
+  it("labels and annotations are kept, except kubectl's record of the old object", () => {
     const text = anp('  priority: 1\n  subject: {namespaces: {}}\n').replace(
       '  name: anp\n',
       '  name: anp\n  labels: {team: net}\n  annotations: {owner: me, kubectl.kubernetes.io/last-applied-configuration: "{}"}\n  uid: 123\n',
@@ -113,7 +117,9 @@ describe('netpol convert: field by field', () => {
   it('a rule with more than 25 peers or ports becomes consecutive rules of the same action (the same first match)', () => {
     const peers = Array.from({ length: 30 }, (_, i) => `{namespaces: {matchLabels: {n: "${i}"}}}`).join(', ')
     const ports = Array.from({ length: 26 }, (_, i) => `{portNumber: {port: ${i + 1}}}`).join(', ')
-    const [cnp] = convert(anp(`  priority: 1\n  subject: {namespaces: {}}\n  ingress:\n  - {name: big, action: Deny, from: [${peers}], ports: [${ports}]}\n`)) as { spec: { ingress: { name: string; action: string; from: unknown[]; protocols: unknown[] }[] } }[]
+    const [cnp] = convert(
+      anp(`  priority: 1\n  subject: {namespaces: {}}\n  ingress:\n  - {name: big, action: Deny, from: [${peers}], ports: [${ports}]}\n`),
+    ) as { spec: { ingress: { name: string; action: string; from: unknown[]; protocols: unknown[] }[] } }[]
     expect(cnp.spec.ingress.map((r) => [r.name, r.action, r.from.length, r.protocols.length])).toEqual([
       ['big', 'Deny', 25, 25],
       ['big', 'Deny', 25, 1],
@@ -122,15 +128,29 @@ describe('netpol convert: field by field', () => {
     ])
   })
   it('the older peer shape (namespaceSelector inside namespaces; namespaces inside pods) is read as what it says', () => {
-    const text = anp('  priority: 1\n  subject: {namespaces: {}}\n  ingress:\n  - action: Deny\n    from:\n    - namespaces: {namespaceSelector: {matchLabels: {a: b}}}\n    - pods: {namespaces: {namespaceSelector: {matchLabels: {c: d}}}, podSelector: {}}\n')
+    const text = anp(
+      '  priority: 1\n  subject: {namespaces: {}}\n  ingress:\n  - action: Deny\n    from:\n    - namespaces: {namespaceSelector: {matchLabels: ' +
+        '{a: b}}}\n    - pods: {namespaces: {namespaceSelector: {matchLabels: {c: d}}}, podSelector: {}}\n',
+    )
     const r = loadManifestText(text, { file: 'in.yaml' })
-    expect(r.warnings.filter((w) => w.message.startsWith('the peer shape')).map((w) => w.field)).toEqual(['spec.ingress[0].from[0].namespaces', 'spec.ingress[0].from[1].pods.namespaces'])
+    expect(r.warnings.filter((w) => w.message.startsWith('the peer shape')).map((w) => w.field)).toEqual([
+      'spec.ingress[0].from[0].namespaces',
+      'spec.ingress[0].from[1].pods.namespaces',
+    ])
     expect((convert(text)[0] as { spec: { ingress: unknown[] } }).spec.ingress).toEqual([
       { action: 'Deny', from: [{ namespaces: { matchLabels: { a: 'b' } } }, { pods: { namespaceSelector: { matchLabels: { c: 'd' } }, podSelector: {} } }] },
     ])
   })
   it('the upstream v1alpha1 examples convert (those valid under their CRD)', () => {
-    for (const f of ['user-story-1.yaml', 'user-story-3.yaml', 'user-story-5.yaml', 'kubecon-eu-2024-anp1.yaml', 'kubecon-eu-2024-anp2.yaml', 'kubecon-eu-2024-anp3.yaml', 'kubecon-eu-2024-banp.yaml']) {
+    for (const f of [
+      'user-story-1.yaml',
+      'user-story-3.yaml',
+      'user-story-5.yaml',
+      'kubecon-eu-2024-anp1.yaml',
+      'kubecon-eu-2024-anp2.yaml',
+      'kubecon-eu-2024-anp3.yaml',
+      'kubecon-eu-2024-banp.yaml',
+    ]) {
       const out = convert(upstream(`v1alpha1/examples/${f}`))
       expect(out, f).toHaveLength(1)
       // What convert prints is a valid ClusterNetworkPolicy.
@@ -147,51 +167,87 @@ describe('netpol convert: field by field', () => {
     return convertedPolicies(v1alpha1Of(text), { baselinePriority: 1000 }).errors.map((d) => `${d.line} ${d.field}: ${d.message}`)
   }
   it('sameLabels and notSameLabels cannot be converted: an error naming the field', () => {
-    expect(problems(anp('  priority: 1\n  subject: {namespaces: {}}\n  ingress:\n  - action: Allow\n    from:\n    - namespaces: {sameLabels: [tenant]}\n'))).toEqual([
-      expect.stringMatching(/^11 spec\.ingress\[0\]\.from\[0\]\.namespaces\.sameLabels: cannot convert to ClusterNetworkPolicy: sameLabels .* has no equivalent in v1alpha2/),
+    expect(
+      problems(anp('  priority: 1\n  subject: {namespaces: {}}\n  ingress:\n  - action: Allow\n    from:\n    - namespaces: {sameLabels: [tenant]}\n')),
+    ).toEqual([
+      expect.stringMatching(
+        /^11 spec\.ingress\[0\]\.from\[0\]\.namespaces\.sameLabels: cannot convert to ClusterNetworkPolicy: sameLabels .* has no equivalent in v1alpha2/,
+      ),
     ])
-    expect(problems(anp('  priority: 1\n  subject: {namespaces: {}}\n  ingress:\n  - action: Allow\n    from:\n    - pods: {namespaces: {notSameLabels: [tenant]}, podSelector: {}}\n'))).toEqual([
-      expect.stringMatching(/^11 spec\.ingress\[0\]\.from\[0\]\.pods\.namespaces\.notSameLabels: cannot convert/),
-    ])
+    expect(
+      problems(
+        anp(
+          '  priority: 1\n  subject: {namespaces: {}}\n  ingress:\n  - action: Allow\n    from:\n    - pods: {namespaces: {notSameLabels: ' +
+            '[tenant]}, podSelector: {}}\n',
+        ),
+      ),
+    ).toEqual([expect.stringMatching(/^11 spec\.ingress\[0\]\.from\[0\]\.pods\.namespaces\.notSameLabels: cannot convert/)])
   })
   it('more than 25 rules in a direction cannot be converted', () => {
     const rules = Array.from({ length: 26 }, () => '  - {action: Deny, to: [{namespaces: {}}]}').join('\n')
-    expect(problems(anp(`  priority: 1\n  subject: {namespaces: {}}\n  egress:\n${rules}\n`))).toEqual([expect.stringMatching(/^8 spec\.egress: cannot convert to ClusterNetworkPolicy: 26 egress rules: a v1alpha2 ClusterNetworkPolicy has at most 25/)])
+    expect(problems(anp(`  priority: 1\n  subject: {namespaces: {}}\n  egress:\n${rules}\n`))).toEqual([
+      expect.stringMatching(/^8 spec\.egress: cannot convert to ClusterNetworkPolicy: 26 egress rules: a v1alpha2 ClusterNetworkPolicy has at most 25/),
+    ])
   })
   it('an unknown protocol and a range whose start is after its end cannot be converted', () => {
-    expect(problems(anp('  priority: 1\n  subject: {namespaces: {}}\n  egress:\n  - action: Deny\n    to: [{namespaces: {}}]\n    ports:\n    - portNumber: {protocol: ICMP, port: 1}\n    - portRange: {start: 9, end: 5}\n'))).toEqual([
+    expect(
+      problems(
+        anp(
+          '  priority: 1\n  subject: {namespaces: {}}\n  egress:\n  - action: Deny\n    to: [{namespaces: {}}]\n    ports:\n    - portNumber: ' +
+            '{protocol: ICMP, port: 1}\n    - portRange: {start: 9, end: 5}\n',
+        ),
+      ),
+    ).toEqual([
       expect.stringMatching(/^12 spec\.egress\[0\]\.ports\[0\]\.portNumber\.protocol: cannot convert .*Unsupported value: "ICMP"/),
       expect.stringMatching(/^13 spec\.egress\[0\]\.ports\[1\]\.portRange: cannot convert .*start 9 is greater than end 5/),
     ])
   })
   it('an AdminNetworkPolicy and the BaselineAdminNetworkPolicy both called default cannot both become "default"', () => {
-    expect(problems(`${anp('  priority: 1\n  subject: {namespaces: {}}\n', 'default')}---\n${banp('  subject: {namespaces: {}}\n')}`)).toEqual([expect.stringMatching(/would become ClusterNetworkPolicy "default": rename one/)])
+    expect(problems(`${anp('  priority: 1\n  subject: {namespaces: {}}\n', 'default')}---\n${banp('  subject: {namespaces: {}}\n')}`)).toEqual([
+      expect.stringMatching(/would become ClusterNetworkPolicy "default": rename one/),
+    ])
   })
   it('the v1alpha1 CRDs are enforced: BaselineAdminNetworkPolicy must be named default; Pass is Admin only; priority is required', () => {
     const errors = (text: string): string[] => inputDiagnostics(() => loadManifestText(text, { file: 'x.yaml' })).map((d) => `${d.field ?? ''}: ${d.message}`)
-    expect(errors(banp('  subject: {namespaces: {}}\n').replace('name: default', 'name: other'))).toEqual([': Invalid value: "object": Only one baseline admin network policy with metadata.name="default" can be created in the cluster'])
+    expect(errors(banp('  subject: {namespaces: {}}\n').replace('name: default', 'name: other'))).toEqual([
+      ': Invalid value: "object": Only one baseline admin network policy with metadata.name="default" can be created in the cluster',
+    ])
     expect(errors(banp('  subject: {namespaces: {}}\n  ingress: [{action: Pass, from: [{namespaces: {}}]}]\n'))).toEqual([
       ': Invalid value: "null": some validation rules were not checked because the object was invalid; correct the existing errors to complete validation',
       'spec.ingress[0].action: Unsupported value: "Pass": supported values: "Allow", "Deny"',
     ])
-    expect(errors(anp('  subject: {namespaces: {}}\n'))).toEqual([': Invalid value: "null": some validation rules were not checked because the object was invalid; correct the existing errors to complete validation', 'spec.priority: Required value'])
+    expect(errors(anp('  subject: {namespaces: {}}\n'))).toEqual([
+      ': Invalid value: "null": some validation rules were not checked because the object was invalid; correct the existing errors to complete validation',
+      'spec.priority: Required value',
+    ])
   })
   it('the v1alpha1 CEL rules: isCIDR, and no namedPort with networks/nodes(/domainNames) peers', () => {
     const errors = (text: string): string[] => inputDiagnostics(() => loadManifestText(text, { file: 'x.yaml' })).map((d) => `${d.field ?? ''}: ${d.message}`)
-    expect(errors(anp('  priority: 1\n  subject: {namespaces: {}}\n  egress:\n  - {action: Deny, to: [{networks: [10.0.0.0/33]}]}\n'))).toEqual(['spec.egress[0].to[0].networks[0]: Invalid value: "string": Invalid CIDR format provided'])
-    expect(errors(anp('  priority: 1\n  subject: {namespaces: {}}\n  egress:\n  - {action: Deny, to: [{domainNames: [a.io]}], ports: [{namedPort: dns}]}\n'))).toEqual([
-      'spec.egress[0]: Invalid value: "object": networks/nodes/domainNames peer cannot be set with namedPorts since there are no namedPorts for networks/nodes/domainNames',
+    expect(errors(anp('  priority: 1\n  subject: {namespaces: {}}\n  egress:\n  - {action: Deny, to: [{networks: [10.0.0.0/33]}]}\n'))).toEqual([
+      'spec.egress[0].to[0].networks[0]: Invalid value: "string": Invalid CIDR format provided',
+    ])
+    expect(
+      errors(anp('  priority: 1\n  subject: {namespaces: {}}\n  egress:\n  - {action: Deny, to: [{domainNames: [a.io]}], ports: [{namedPort: dns}]}\n')),
+    ).toEqual([
+      'spec.egress[0]: Invalid value: "object": networks/nodes/domainNames peer cannot be set with namedPorts since there are no namedPorts for ' +
+        'networks/nodes/domainNames',
     ])
     expect(errors(banp('  subject: {namespaces: {}}\n  egress:\n  - {action: Deny, to: [{nodes: {}}], ports: [{namedPort: dns}]}\n'))).toEqual([
       'spec.egress[0]: Invalid value: "object": networks/nodes peer cannot be set with namedPorts since there are no namedPorts for networks/nodes',
     ])
     // A BaselineAdminNetworkPolicy has no domainNames peer.
-    expect(errors(banp('  subject: {namespaces: {}}\n  egress:\n  - {action: Deny, to: [{domainNames: [a.io]}]}\n'))[0]).toMatch(/unknown field "spec\.egress\[0\]\.to\[0\]\.domainNames"/)
+    expect(errors(banp('  subject: {namespaces: {}}\n  egress:\n  - {action: Deny, to: [{domainNames: [a.io]}]}\n'))[0]).toMatch(
+      /unknown field "spec\.egress\[0\]\.to\[0\]\.domainNames"/,
+    )
   })
   it('a v1alpha1 policy is reported as deprecated and is not analysed', () => {
     const r = loadManifestText(anp('  priority: 1\n  subject: {namespaces: {}}\n'), { file: 'x.yaml' })
     expect(r.state.clusterNetworkPolicies).toBeUndefined()
     expect(r.skipped.map((s) => s.kind)).toEqual(['AdminNetworkPolicy'])
-    expect(r.warnings.map((w) => w.message)).toEqual([expect.stringMatching(/^deprecated: AdminNetworkPolicy \(policy\.networking\.k8s\.io\/v1alpha1\) is replaced by ClusterNetworkPolicy .*`netpol convert FILE`/)])
+    expect(r.warnings.map((w) => w.message)).toEqual([
+      expect.stringMatching(
+        /^deprecated: AdminNetworkPolicy \(policy\.networking\.k8s\.io\/v1alpha1\) is replaced by ClusterNetworkPolicy .*`netpol convert FILE`/,
+      ),
+    ])
   })
 })

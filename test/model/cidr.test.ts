@@ -99,16 +99,19 @@ describe('parseIp is as strict as Go netip.ParseAddr', () => {
 
   it('accepts any fully written IPv6 (1-4 hex digits per group, either case)', () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 0xffff }), fc.integer({ min: 0, max: 3 }), fc.boolean()), { minLength: 8, maxLength: 8 }), (groups) => {
-        const text = groups
-          .map(([g, pad, upper]) => {
-            const h = g.toString(16).padStart(Math.min(4, g.toString(16).length + pad), '0')
-            return upper ? h.toUpperCase() : h
-          })
-          .join(':')
-        const expected = groups.reduce((acc, [g]) => (acc << 16n) | BigInt(g), 0n)
-        expect(parseIp(text)).toEqual({ family: 6, value: expected })
-      }),
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 0xffff }), fc.integer({ min: 0, max: 3 }), fc.boolean()), { minLength: 8, maxLength: 8 }),
+        (groups) => {
+          const text = groups
+            .map(([g, pad, upper]) => {
+              const h = g.toString(16).padStart(Math.min(4, g.toString(16).length + pad), '0')
+              return upper ? h.toUpperCase() : h
+            })
+            .join(':')
+          const expected = groups.reduce((acc, [g]) => (acc << 16n) | BigInt(g), 0n)
+          expect(parseIp(text)).toEqual({ family: 6, value: expected })
+        },
+      ),
     )
   })
 
@@ -133,7 +136,20 @@ describe('parseCidr is as strict as Go netip.ParsePrefix', () => {
     expect(mustCidr('2001:db8::/128').prefix).toBe(128)
   })
 
-  it.each(['10.0.0.0', '10.0.0.0/', '10.0.0.0/08', '10.0.0.0/+8', '10.0.0.0/-1', '10.0.0.0/33', '::/129', '010.0.0.0/8', 'fe80::%eth0/64', '10.0.0.0/8/8', '10.0.0.0/ 8', 'a/8'])('rejects %j', (text) => {
+  it.each([
+    '10.0.0.0',
+    '10.0.0.0/',
+    '10.0.0.0/08',
+    '10.0.0.0/+8',
+    '10.0.0.0/-1',
+    '10.0.0.0/33',
+    '::/129',
+    '010.0.0.0/8',
+    'fe80::%eth0/64',
+    '10.0.0.0/8/8',
+    '10.0.0.0/ 8',
+    'a/8',
+  ])('rejects %j', (text) => {
     const r = parseCidr(text)
     expect(r.ok).toBe(false)
     if (!r.ok) expect(r.error).toContain(text)
@@ -174,19 +190,26 @@ describe('parseCidr is as strict as Go netip.ParsePrefix', () => {
 
 describe('ipBlockRanges and rangeToCidrs', () => {
   // Small prefixes inside 10.0.0.0/16 so excepts overlap the cidr and each other often.
-  const smallCidr = fc.tuple(fc.integer({ min: 0, max: 0xffff }), fc.integer({ min: 16, max: 32 })).map(([host, p]) => `${formatIp({ family: 4, value: (10n << 24n) | BigInt(host) })}/${p}`)
+  const smallCidr = fc
+    .tuple(fc.integer({ min: 0, max: 0xffff }), fc.integer({ min: 16, max: 32 }))
+    .map(([host, p]) => `${formatIp({ family: 4, value: (10n << 24n) | BigInt(host) })}/${p}`)
 
   it('matches exactly the addresses in cidr and in no except', () => {
     fc.assert(
-      fc.property(smallCidr, fc.array(smallCidr, { maxLength: 5 }), fc.array(fc.integer({ min: 0, max: 0xffff }), { minLength: 1, maxLength: 20 }), (cidr, except, hosts) => {
-        const ranges = ipBlockRanges({ cidr, except })
-        for (let i = 1; i < ranges.length; i++) expect(ranges[i]!.start).toBeGreaterThan(ranges[i - 1]!.end + 1n)
-        for (const h of hosts) {
-          const ip: IpAddress = { family: 4, value: (10n << 24n) | BigInt(h) }
-          const expected = cidrContainsIp(mustCidr(cidr), ip) && !except.some((e) => cidrContainsIp(mustCidr(e), ip))
-          expect(rangesContainIp(ranges, ip)).toBe(expected)
-        }
-      }),
+      fc.property(
+        smallCidr,
+        fc.array(smallCidr, { maxLength: 5 }),
+        fc.array(fc.integer({ min: 0, max: 0xffff }), { minLength: 1, maxLength: 20 }),
+        (cidr, except, hosts) => {
+          const ranges = ipBlockRanges({ cidr, except })
+          for (let i = 1; i < ranges.length; i++) expect(ranges[i]!.start).toBeGreaterThan(ranges[i - 1]!.end + 1n)
+          for (const h of hosts) {
+            const ip: IpAddress = { family: 4, value: (10n << 24n) | BigInt(h) }
+            const expected = cidrContainsIp(mustCidr(cidr), ip) && !except.some((e) => cidrContainsIp(mustCidr(e), ip))
+            expect(rangesContainIp(ranges, ip)).toBe(expected)
+          }
+        },
+      ),
     )
   })
 

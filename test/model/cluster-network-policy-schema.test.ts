@@ -5,12 +5,24 @@ import { differences, vendoredSchema, type Node } from './crd-schema-compare.js'
 
 describe('the ClusterNetworkPolicy schema is the released CRD', () => {
   it('matches the experimental channel CRD field by field (types, limits, enums, patterns, list types, CEL rules)', () => {
-    expect(differences(CLUSTER_NETWORK_POLICY_SCHEMA, vendoredSchema('v1alpha2', 'v1alpha2/crd/experimental/policy.networking.k8s.io_clusternetworkpolicies.yaml'), 'experimental')).toEqual([])
+    expect(
+      differences(
+        CLUSTER_NETWORK_POLICY_SCHEMA,
+        vendoredSchema('v1alpha2', 'v1alpha2/crd/experimental/policy.networking.k8s.io_clusternetworkpolicies.yaml'),
+        'experimental',
+      ),
+    ).toEqual([])
   })
   it('without its experimental fields, matches the standard channel CRD (except the experimental-only CEL rule)', () => {
-    const diffs = differences(CLUSTER_NETWORK_POLICY_SCHEMA, vendoredSchema('v1alpha2', 'v1alpha2/crd/standard/policy.networking.k8s.io_clusternetworkpolicies.yaml'), 'standard')
+    const diffs = differences(
+      CLUSTER_NETWORK_POLICY_SCHEMA,
+      vendoredSchema('v1alpha2', 'v1alpha2/crd/standard/policy.networking.k8s.io_clusternetworkpolicies.yaml'),
+      'standard',
+    )
     expect(diffs).toHaveLength(1)
-    expect(diffs[0]).toMatch(/^spec\.egress\[\]: x-kubernetes-validations: netpol \[\{"message":"networks\/nodes\/domainNames peer cannot be set with namedPorts/)
+    expect(diffs[0]).toMatch(
+      /^spec\.egress\[\]: x-kubernetes-validations: netpol \[\{"message":"networks\/nodes\/domainNames peer cannot be set with namedPorts/,
+    )
   })
   it('the comparison sees a changed limit (it is no tautology)', () => {
     const crd = vendoredSchema('v1alpha2', 'v1alpha2/crd/experimental/policy.networking.k8s.io_clusternetworkpolicies.yaml')
@@ -28,9 +40,12 @@ describe('the v1alpha1 schemas are their last released CRDs (v0.1.8)', () => {
   it.each(cases)('%s matches the experimental channel CRD', (_kind, schema, plural) => {
     expect(differences(schema, vendoredSchema('v1alpha1', `v1alpha1/crd/experimental/policy.networking.k8s.io_${plural}.yaml`), 'experimental')).toEqual([])
   })
-  it.each(cases)('%s without its experimental fields matches the standard channel CRD (except the experimental-only named port rule)', (_kind, schema, plural) => {
-    const diffs = differences(schema, vendoredSchema('v1alpha1', `v1alpha1/crd/standard/policy.networking.k8s.io_${plural}.yaml`), 'standard')
-    expect(diffs).toHaveLength(1)
-    expect(diffs[0]).toMatch(/^spec\.egress\[\]: x-kubernetes-validations: netpol \[\{"message":"networks\/nodes/)
-  })
+  it.each(cases)(
+    '%s without its experimental fields matches the standard channel CRD (except the experimental-only named port rule)',
+    (_kind, schema, plural) => {
+      const diffs = differences(schema, vendoredSchema('v1alpha1', `v1alpha1/crd/standard/policy.networking.k8s.io_${plural}.yaml`), 'standard')
+      expect(diffs).toHaveLength(1)
+      expect(diffs[0]).toMatch(/^spec\.egress\[\]: x-kubernetes-validations: netpol \[\{"message":"networks\/nodes/)
+    },
+  )
 })

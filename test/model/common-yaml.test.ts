@@ -23,7 +23,10 @@ function pathsOf(value: unknown, prefix: FieldPath = []): FieldPath[] {
 function canon(value: unknown): string {
   if (value instanceof Date) return `D(${value.getTime()})`
   if (Array.isArray(value)) return `[${value.map(canon).join(',')}]`
-  if (value && typeof value === 'object') return `{${Object.entries(value).map(([k, v]) => `${JSON.stringify(k)}:${canon(v)}`).join(',')}}`
+  if (value && typeof value === 'object')
+    return `{${Object.entries(value)
+      .map(([k, v]) => `${JSON.stringify(k)}:${canon(v)}`)
+      .join(',')}}`
   if (typeof value === 'number') return Object.is(value, -0) ? 'N(-0)' : `N(${value})`
   return `${typeof value}(${String(value)})`
 }
@@ -44,13 +47,100 @@ function expectSameAsFullReader(text: string): boolean {
 
 // Scalars chosen for what YAML 1.1 makes of them (booleans, octal, dates, nulls, indicators, comments).
 const TRICKY = [
-  'web', 'a b', 'yes', 'No', 'on', 'OFF', 'y', 'n', 'true', 'False', '~', 'null', 'Null', '', '0', '010', '0o10', '0x1F', '0b101', '1_000', '+12', '-1', '-1.5', '.5', '1.', '1e3', '6.02e+23',
-  '.inf', '-.Inf', '.NaN', '1:20', '2024-01-02', '2024-01-02T03:04:05Z', '2024-1-2 3:04:05', 'a:b', 'a: b', 'a:', 'a #b', 'a#b', '#a', '- a', '-a', '--', '---', '...', '?', '? a', ':a', ',a', 'a,b', '[a]', '{a}',
-  'a]', 'a}', '&a', '*a', '!a', '!!str', '|', '>', "'a'", '"a"', "it's", 'say "hi"', '%a', '@a', '`a', 'a\\b', 'é', '😀', '<<', '=', 'http://x:80/y', '::/0', 'fd00::1', 'e0', 'E5', 'e1x', '::', ':', '?x', ':x:', '-:', 'a  b', ' a', 'a ', 'a\tb',
+  'web',
+  'a b',
+  'yes',
+  'No',
+  'on',
+  'OFF',
+  'y',
+  'n',
+  'true',
+  'False',
+  '~',
+  'null',
+  'Null',
+  '',
+  '0',
+  '010',
+  '0o10',
+  '0x1F',
+  '0b101',
+  '1_000',
+  '+12',
+  '-1',
+  '-1.5',
+  '.5',
+  '1.',
+  '1e3',
+  '6.02e+23',
+  '.inf',
+  '-.Inf',
+  '.NaN',
+  '1:20',
+  '2024-01-02',
+  '2024-01-02T03:04:05Z',
+  '2024-1-2 3:04:05',
+  'a:b',
+  'a: b',
+  'a:',
+  'a #b',
+  'a#b',
+  '#a',
+  '- a',
+  '-a',
+  '--',
+  '---',
+  '...',
+  '?',
+  '? a',
+  ':a',
+  ',a',
+  'a,b',
+  '[a]',
+  '{a}',
+  'a]',
+  'a}',
+  '&a',
+  '*a',
+  '!a',
+  '!!str',
+  '|',
+  '>',
+  "'a'",
+  '"a"',
+  "it's",
+  'say "hi"',
+  '%a',
+  '@a',
+  '`a',
+  'a\\b',
+  'é',
+  '😀',
+  '<<',
+  '=',
+  'http://x:80/y',
+  '::/0',
+  'fd00::1',
+  'e0',
+  'E5',
+  'e1x',
+  '::',
+  ':',
+  '?x',
+  ':x:',
+  '-:',
+  'a  b',
+  ' a',
+  'a ',
+  'a\tb',
 ]
 const plainish = fc.oneof(fc.constantFrom(...TRICKY), fc.stringMatching(/^[a-z0-9][a-z0-9.\-/]{0,12}$/))
 const anyString = fc.oneof(plainish, fc.string({ maxLength: 12 }), fc.string({ unit: 'grapheme', maxLength: 6 }))
-const keyString = fc.oneof(fc.constantFrom('a', 'b', 'app', 'app.kubernetes.io/name', 'y', 'no', '80', '<<', 'a b', 'a:b', '"q"', '-k', '__proto__', '', 'x#y', 'k #c'), fc.stringMatching(/^[a-z][a-z0-9-]{0,8}$/))
+const keyString = fc.oneof(
+  fc.constantFrom('a', 'b', 'app', 'app.kubernetes.io/name', 'y', 'no', '80', '<<', 'a b', 'a:b', '"q"', '-k', '__proto__', '', 'x#y', 'k #c'),
+  fc.stringMatching(/^[a-z][a-z0-9-]{0,8}$/),
+)
 
 /** How one scalar is written. */
 const scalarText = fc.oneof(
@@ -59,8 +149,29 @@ const scalarText = fc.oneof(
   { weight: 1, arbitrary: anyString.map((s) => `'${s.replaceAll("'", "''")}'`) },
   // Over several lines, as go-yaml folds long strings (the renderer indents the lines after the first).
   { weight: 1, arbitrary: fc.array(fc.oneof(plainish, fc.constant('')), { minLength: 2, maxLength: 4 }).map((ws) => ws.join('\n')) },
-  { weight: 1, arbitrary: fc.array(fc.oneof(plainish, fc.constant('')), { minLength: 2, maxLength: 4 }).map((ws) => `'${ws.map((w) => w.replaceAll("'", "''")).join('\n')}'`) },
-  { weight: 1, arbitrary: fc.constantFrom('"\\x41"', '"\\u00e9"', '"\\ud83d\\ude00"', '"a\\tb"', '"\\/"', '"\\N"', '"\\_"', '"\\ "', '"a\\\nb"', "'a''b'", '"unterminated', "'x") },
+  {
+    weight: 1,
+    arbitrary: fc
+      .array(fc.oneof(plainish, fc.constant('')), { minLength: 2, maxLength: 4 })
+      .map((ws) => `'${ws.map((w) => w.replaceAll("'", "''")).join('\n')}'`),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      '"\\x41"',
+      '"\\u00e9"',
+      '"\\ud83d\\ude00"',
+      '"a\\tb"',
+      '"\\/"',
+      '"\\N"',
+      '"\\_"',
+      '"\\ "',
+      '"a\\\nb"',
+      "'a''b'",
+      '"unterminated',
+      "'x",
+    ),
+  },
 )
 
 interface Tree {
@@ -86,7 +197,12 @@ const blockText = fc.tuple(
   fc.array(fc.constantFrom('', ' ', '    '), { maxLength: 2 }),
 )
 
-function trees(scalars: fc.Arbitrary<string>, flows: fc.Arbitrary<string>, blocks: fc.Arbitrary<readonly [string, readonly string[], readonly string[]]>, keys: fc.Arbitrary<string>): fc.Arbitrary<Tree> {
+function trees(
+  scalars: fc.Arbitrary<string>,
+  flows: fc.Arbitrary<string>,
+  blocks: fc.Arbitrary<readonly [string, readonly string[], readonly string[]]>,
+  keys: fc.Arbitrary<string>,
+): fc.Arbitrary<Tree> {
   return fc.letrec<{ node: Tree; map: Tree; seq: Tree }>((tie) => ({
     node: fc.oneof(
       { depthSize: 'small', withCrossShrink: true },
@@ -114,9 +230,25 @@ const commonScalar = fc.oneof(
   fc.string({ maxLength: 10 }).map((s) => JSON.stringify(s)),
   fc.string({ maxLength: 10 }).map((s) => `'${s.replaceAll("'", "''")}'`),
 )
-const commonFlow = fc.oneof(fc.constantFrom('{}', '[]'), fc.array(fc.stringMatching(/^[a-z][a-z0-9]{0,5}$/), { minLength: 1, maxLength: 3 }).map((xs) => `[${xs.join(', ')}]`), fc.stringMatching(/^[a-z]{1,5}$/).map((k) => `{app: ${k}, tier: "db"}`))
-const commonBlock = fc.tuple(fc.constantFrom('|', '|-', '|+'), fc.array(fc.stringMatching(/^[a-z#:{}" -]{1,10}$/).filter((l) => !l.startsWith(' ')), { minLength: 1, maxLength: 4 }), fc.constant([] as string[]))
-const commonTree = trees(commonScalar, commonFlow, commonBlock, fc.stringMatching(/^[a-z][a-z0-9.\-/]{0,8}$/).filter((k) => !/^(y|n|yes|no|on|off|true|false|null|e[0-9]+)$/.test(k)))
+const commonFlow = fc.oneof(
+  fc.constantFrom('{}', '[]'),
+  fc.array(fc.stringMatching(/^[a-z][a-z0-9]{0,5}$/), { minLength: 1, maxLength: 3 }).map((xs) => `[${xs.join(', ')}]`),
+  fc.stringMatching(/^[a-z]{1,5}$/).map((k) => `{app: ${k}, tier: "db"}`),
+)
+const commonBlock = fc.tuple(
+  fc.constantFrom('|', '|-', '|+'),
+  fc.array(
+    fc.stringMatching(/^[a-z#:{}" -]{1,10}$/).filter((l) => !l.startsWith(' ')),
+    { minLength: 1, maxLength: 4 },
+  ),
+  fc.constant([] as string[]),
+)
+const commonTree = trees(
+  commonScalar,
+  commonFlow,
+  commonBlock,
+  fc.stringMatching(/^[a-z][a-z0-9.\-/]{0,8}$/).filter((k) => !/^(y|n|yes|no|on|off|true|false|null|e[0-9]+)$/.test(k)),
+)
 
 interface Style {
   readonly indent: number
@@ -185,12 +317,14 @@ function render(t: Tree, style: Style, rand: () => number): string {
 }
 
 const streamsOf = (tree: fc.Arbitrary<Tree>, separators: fc.Arbitrary<string>): fc.Arbitrary<string> =>
-  fc.tuple(fc.array(fc.tuple(tree, styles), { minLength: 1, maxLength: 3 }), separators, fc.boolean(), fc.boolean(), fc.integer()).map(([docs, sep, crlf, bom, seed]) => {
-    let state = seed >>> 0
-    const rand = (): number => ((state = (state * 1103515245 + 12345) >>> 0) % 1000) / 1000
-    const text = docs.map(([t, s]) => render(t, s, rand)).join(sep)
-    return (bom ? '\uFEFF' : '') + (crlf ? text.replaceAll('\n', '\r\n') : text)
-  })
+  fc
+    .tuple(fc.array(fc.tuple(tree, styles), { minLength: 1, maxLength: 3 }), separators, fc.boolean(), fc.boolean(), fc.integer())
+    .map(([docs, sep, crlf, bom, seed]) => {
+      let state = seed >>> 0
+      const rand = (): number => ((state = (state * 1103515245 + 12345) >>> 0) % 1000) / 1000
+      const text = docs.map(([t, s]) => render(t, s, rand)).join(sep)
+      return (bom ? '\uFEFF' : '') + (crlf ? text.replaceAll('\n', '\r\n') : text)
+    })
 
 const styles = fc.record({ indent: fc.constantFrom(1, 2, 4), seqAtKeyIndent: fc.boolean(), comments: fc.boolean() })
 const separators = fc.constantFrom('---\n', '---  \n', '--- # doc\n', '\n---\n', '---\n# only a comment\n---\n', '...\n---\n', '--- a\n', '%YAML 1.1\n---\n')
@@ -202,18 +336,55 @@ const commonStreams = streamsOf(
 )
 
 /** Characters and fragments that change what YAML means. */
-const MUTATIONS = [' ', '  ', '\n', '-', '- ', ':', ': ', '#', ' #', '"', "'", '[', ']', '{', '}', ',', '|', '>', '&a ', '*a', '!t ', '?', '%', '\t', '\r', '\\', '---', '...', 'yes', '0', '\u00a0', '\u2028', '\ufeff', '\0']
-const mutated = fc.tuple(fc.oneof(streams, commonStreams), fc.array(fc.tuple(fc.nat(), fc.nat(3), fc.constantFrom(...MUTATIONS)), { minLength: 1, maxLength: 4 })).map(([text, edits]) => {
-  let t = text
-  for (const [at, del, ins] of edits) {
-    const i = t.length === 0 ? 0 : at % t.length
-    t = t.slice(0, i) + ins + t.slice(i + del)
-  }
-  return t
-})
+const MUTATIONS = [
+  ' ',
+  '  ',
+  '\n',
+  '-',
+  '- ',
+  ':',
+  ': ',
+  '#',
+  ' #',
+  '"',
+  "'",
+  '[',
+  ']',
+  '{',
+  '}',
+  ',',
+  '|',
+  '>',
+  '&a ',
+  '*a',
+  '!t ',
+  '?',
+  '%',
+  '\t',
+  '\r',
+  '\\',
+  '---',
+  '...',
+  'yes',
+  '0',
+  '\u00a0',
+  '\u2028',
+  '\ufeff',
+  '\0',
+]
+const mutated = fc
+  .tuple(fc.oneof(streams, commonStreams), fc.array(fc.tuple(fc.nat(), fc.nat(3), fc.constantFrom(...MUTATIONS)), { minLength: 1, maxLength: 4 }))
+  .map(([text, edits]) => {
+    let t = text
+    for (const [at, del, ins] of edits) {
+      const i = t.length === 0 ? 0 : at % t.length
+      t = t.slice(0, i) + ins + t.slice(i + del)
+    }
+    return t
+  })
 
 describe('the common-YAML fast path', () => {
-  it('gives the full reader\'s values (types, key order) and lines for generated documents in every style', () => {
+  it("gives the full reader's values (types, key order) and lines for generated documents in every style", () => {
     let accepted = 0
     fc.assert(
       fc.property(streams, (text) => {
@@ -225,7 +396,7 @@ describe('the common-YAML fast path', () => {
     // About 5% of these (50 to 90 of 1,500 in repeated runs); the bound only guards against a vacuous test.
     expect(accepted).toBeGreaterThan(20)
   })
-  it('reads documents written the common way (kubectl, generators) fast, with the full reader\'s values and lines', () => {
+  it("reads documents written the common way (kubectl, generators) fast, with the full reader's values and lines", () => {
     let accepted = 0
     let runs = 0
     fc.assert(
@@ -248,7 +419,7 @@ describe('the common-YAML fast path', () => {
     // Many mutations keep the text inside the subset (a space, a digit, a new line): those are compared too.
     expect(accepted).toBeGreaterThan(100)
   })
-  it('reads kubectl-style output and the repository\'s manifests without falling back', () => {
+  it("reads kubectl-style output and the repository's manifests without falling back", () => {
     const kubectl = [
       'apiVersion: v1',
       'items:',
@@ -296,8 +467,8 @@ describe('the common-YAML fast path', () => {
     const text = [
       'status:',
       '  conditions:',
-      '  - message: \'0/3 nodes are available: 3 node(s) didn\'\'t match Pod\'\'s node affinity/selector.',
-      '      preemption: 0/3 nodes are available\'',
+      "  - message: '0/3 nodes are available: 3 node(s) didn''t match Pod''s node affinity/selector.",
+      "      preemption: 0/3 nodes are available'",
       '    reason: Unschedulable',
       '  - message: the pod could not be scheduled because',
       '      no node had enough memory',
@@ -310,7 +481,10 @@ describe('the common-YAML fast path', () => {
     expect(readCommonYaml(text)![0].value).toEqual({
       status: {
         conditions: [
-          { message: "0/3 nodes are available: 3 node(s) didn't match Pod's node affinity/selector. preemption: 0/3 nodes are available", reason: 'Unschedulable' },
+          {
+            message: "0/3 nodes are available: 3 node(s) didn't match Pod's node affinity/selector. preemption: 0/3 nodes are available",
+            reason: 'Unschedulable',
+          },
           { message: 'the pod could not be scheduled because no node had enough memory\nand this is a second paragraph', reason: 'Other' },
         ],
       },

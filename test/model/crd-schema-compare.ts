@@ -41,7 +41,10 @@ export function differences(ours: CrdSchema, crd: Node, channel: 'standard' | 'e
   same(
     'x-kubernetes-validations',
     (ours.validations ?? []).map((v) => ({ message: v.message, rule: v.rule })),
-    ((crd['x-kubernetes-validations'] as { message: string; rule: string }[] | undefined) ?? []).map((v) => ({ message: v.message, rule: v.rule.replace(/\s+/g, ' ') })),
+    ((crd['x-kubernetes-validations'] as { message: string; rule: string }[] | undefined) ?? []).map((v) => ({
+      message: v.message,
+      rule: v.rule.replace(/\s+/g, ' '),
+    })),
   )
   if (path === 'status' || path === 'metadata') return out
   const crdProps = (crd.properties as Record<string, Node> | undefined) ?? {}
@@ -60,4 +63,3 @@ export function differences(ours: CrdSchema, crd: Node, channel: 'standard' | 'e
   }
   return out
 }
-

@@ -3,7 +3,10 @@ import fc from 'fast-check'
 import { formatSelector, matchesSelector } from '../../src/model/label-selector.js'
 import type { LabelSelector } from '../../src/model/types.js'
 
-const sel = (matchLabels: Record<string, string>, matchExpressions: LabelSelector['matchExpressions'] = []): LabelSelector => ({ matchLabels, matchExpressions })
+const sel = (matchLabels: Record<string, string>, matchExpressions: LabelSelector['matchExpressions'] = []): LabelSelector => ({
+  matchLabels,
+  matchExpressions,
+})
 
 describe('matchesSelector', () => {
   it('an empty selector matches every label set, including none', () => {
@@ -68,7 +71,13 @@ describe('formatSelector', () => {
     const selArb = fc.record({
       matchLabels: fc.dictionary(fc.constantFrom(...keys), fc.constantFrom(...values), { maxKeys: 2 }),
       matchExpressions: fc.array(
-        fc.record({ key: fc.constantFrom(...keys), operator: fc.constantFrom<'In' | 'NotIn' | 'Exists' | 'DoesNotExist'>('In', 'NotIn', 'Exists', 'DoesNotExist'), values: fc.uniqueArray(fc.constantFrom(...values), { minLength: 1, maxLength: 2 }) }).map((r) => (r.operator === 'Exists' || r.operator === 'DoesNotExist' ? { ...r, values: [] } : r)),
+        fc
+          .record({
+            key: fc.constantFrom(...keys),
+            operator: fc.constantFrom<'In' | 'NotIn' | 'Exists' | 'DoesNotExist'>('In', 'NotIn', 'Exists', 'DoesNotExist'),
+            values: fc.uniqueArray(fc.constantFrom(...values), { minLength: 1, maxLength: 2 }),
+          })
+          .map((r) => (r.operator === 'Exists' || r.operator === 'DoesNotExist' ? { ...r, values: [] } : r)),
         { maxLength: 2 },
       ),
     })

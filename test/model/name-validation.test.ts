@@ -14,7 +14,8 @@ describe('DNS-1123 names', () => {
     expect(dns1123LabelErrors('x'.repeat(64))).toEqual(['must be no more than 63 characters'])
     for (const bad of ['My-name', '-a', 'a-', 'a.b', 'a_b', '']) expect(dns1123LabelErrors(bad)).toHaveLength(1)
     expect(dns1123LabelErrors('A')[0]).toBe(
-      "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')",
+      "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric " +
+        "character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')",
     )
   })
   it('a subdomain allows dots between labels, at most 253 characters', () => {
@@ -34,14 +35,17 @@ describe('qualified names (label keys)', () => {
   it('rejects an empty name part with both of apimachinery messages', () => {
     expect(qualifiedNameErrors('')).toEqual([
       'name part must be non-empty',
-      "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')",
+      "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. " +
+        "'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')",
     ])
   })
   it('rejects a name part over 63 characters, an empty or invalid prefix, and two slashes', () => {
     expect(qualifiedNameErrors('a'.repeat(64))).toEqual(['name part must be no more than 63 characters'])
     expect(qualifiedNameErrors('/app')).toEqual(['prefix part must be non-empty'])
     expect(qualifiedNameErrors('Example.com/app')[0]).toMatch(/^prefix part a lowercase RFC 1123 subdomain/)
-    expect(qualifiedNameErrors('a/b/c')[0]).toMatch(/^a qualified name must consist of .* with an optional DNS subdomain prefix and '\/' \(e\.g\. 'example\.com\/MyName'\)$/)
+    expect(qualifiedNameErrors('a/b/c')[0]).toMatch(
+      /^a qualified name must consist of .* with an optional DNS subdomain prefix and '\/' \(e\.g\. 'example\.com\/MyName'\)$/,
+    )
     expect(qualifiedNameErrors('-app')).toHaveLength(1)
   })
 })
@@ -61,10 +65,7 @@ describe('port names (IANA service names) and numbers', () => {
   })
   it('reports each broken rule with the API server message', () => {
     expect(portNameErrors('a'.repeat(16))).toEqual(['must be no more than 15 characters'])
-    expect(portNameErrors('HTTP')).toEqual([
-      'must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)',
-      'must contain at least one letter (a-z)',
-    ])
+    expect(portNameErrors('HTTP')).toEqual(['must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)', 'must contain at least one letter (a-z)'])
     expect(portNameErrors('8080')).toEqual(['must contain at least one letter (a-z)'])
     expect(portNameErrors('a--b')).toEqual(['must not contain consecutive hyphens'])
     expect(portNameErrors('-web')).toEqual(['must not begin or end with a hyphen'])

@@ -21,7 +21,9 @@ describe('the nesting depth limit', () => {
       expect(errors).toHaveLength(1)
       expect(errors[0]).toMatchObject({ severity: 'error', file: 'deep.yaml' })
       expect(errors[0].line).toBeGreaterThan(0)
-      expect(errors[0].message).toBe(`error parsing YAML: maps and lists nested more than ${MAX_NESTING_DEPTH} deep (netpol's limit; no Kubernetes object comes near it)`)
+      expect(errors[0].message).toBe(
+        `error parsing YAML: maps and lists nested more than ${MAX_NESTING_DEPTH} deep (netpol's limit; no Kubernetes object comes near it)`,
+      )
     }
   })
   it('names the line where the limit is crossed, and keeps the other documents of the stream', () => {

@@ -46,7 +46,8 @@ describe('NetworkPolicy defaulting', () => {
   })
   it('a port without protocol is TCP, and keeps named, numeric and ranged ports', () => {
     const p = policyOf(
-      '  podSelector: {}\n  ingress:\n    - ports:\n        - port: 80\n        - port: http\n          protocol: UDP\n        - port: 8000\n          endPort: 8080\n          protocol: SCTP\n        - protocol: UDP\n',
+      '  podSelector: {}\n  ingress:\n    - ports:\n        - port: 80\n        - port: http\n          protocol: UDP\n        - port: 8000\n ' +
+        '         endPort: 8080\n          protocol: SCTP\n        - protocol: UDP\n',
     )
     expect(p.ingress[0].ports.map(({ protocol, port, endPort }) => ({ protocol, port, endPort }))).toEqual([
       { protocol: 'TCP', port: 80, endPort: undefined },
@@ -62,7 +63,9 @@ describe('NetworkPolicy defaulting', () => {
   })
   it('selectors default their missing parts and keep peers shapes', () => {
     const p = policyOf(
-      '  podSelector:\n    matchLabels: {app: db}\n  ingress:\n    - from:\n        - podSelector: {}\n        - namespaceSelector:\n            matchExpressions:\n              - {key: team, operator: Exists}\n          podSelector:\n            matchLabels: {app: web}\n        - ipBlock:\n            cidr: 10.0.0.0/8\n',
+      '  podSelector:\n    matchLabels: {app: db}\n  ingress:\n    - from:\n        - podSelector: {}\n        - namespaceSelector:\n ' +
+        '           matchExpressions:\n              - {key: team, operator: Exists}\n          podSelector:\n            matchLabels: {app: ' +
+        'web}\n        - ipBlock:\n            cidr: 10.0.0.0/8\n',
     )
     expect(p.podSelector).toEqual({ matchLabels: { app: 'db' }, matchExpressions: [] })
     const [a, b, c] = p.ingress[0].from
@@ -114,7 +117,8 @@ describe('NetworkPolicy validation (the API server rules)', () => {
   })
   it('named ports must be IANA service names; a quoted number is a (bad) name', () => {
     expect(errorsOf('  ingress:\n    - ports:\n        - port: "80"\n        - port: web--x\n        - port: averyveryverylongname\n')).toEqual([
-      'spec.ingress[0].ports[0].port: Invalid value: "80": must contain at least one letter (a-z); a quoted number is a port name: remove the quotes (port: 80)',
+      'spec.ingress[0].ports[0].port: Invalid value: "80": must contain at least one letter (a-z); a quoted number is a port name: remove the ' +
+        'quotes (port: 80)',
       'spec.ingress[0].ports[1].port: Invalid value: "web--x": must not contain consecutive hyphens',
       'spec.ingress[0].ports[2].port: Invalid value: "averyveryverylongname": must be no more than 15 characters',
     ])
@@ -122,7 +126,8 @@ describe('NetworkPolicy validation (the API server rules)', () => {
   it('endPort needs a numeric port and must be >= port and <= 65535', () => {
     expect(
       errorsOf(
-        '  ingress:\n    - ports:\n        - port: 100\n          endPort: 99\n        - port: http\n          endPort: 90\n        - endPort: 90\n        - port: 100\n          endPort: 70000\n        - port: null\n          endPort: 90\n',
+        '  ingress:\n    - ports:\n        - port: 100\n          endPort: 99\n        - port: http\n          endPort: 90\n        - endPort: ' +
+          '90\n        - port: 100\n          endPort: 70000\n        - port: null\n          endPort: 90\n',
       ),
     ).toEqual([
       'spec.ingress[0].ports[0].endPort: Invalid value: 99: must be greater than or equal to `port`',
@@ -144,14 +149,16 @@ describe('NetworkPolicy validation (the API server rules)', () => {
   it('ipBlock must stand alone in its peer; podSelector with namespaceSelector is fine', () => {
     expect(
       errorsOf(
-        '  egress:\n    - to:\n        - ipBlock: {cidr: 10.0.0.0/8}\n          namespaceSelector: {}\n        - podSelector: {}\n          namespaceSelector: {}\n',
+        '  egress:\n    - to:\n        - ipBlock: {cidr: 10.0.0.0/8}\n          namespaceSelector: {}\n        - podSelector: {}\n ' +
+          '         namespaceSelector: {}\n',
       ),
     ).toEqual(['spec.egress[0].to[0]: Forbidden: may not specify both ipBlock and another peer'])
   })
   it('cidr is required and must be a valid IPv4 or IPv6 CIDR', () => {
     expect(
       errorsOf(
-        '  egress:\n    - to:\n        - ipBlock: {cidr: ""}\n        - ipBlock: {cidr: 10.0.0.0}\n        - ipBlock: {cidr: 10.0.0.0/33}\n        - ipBlock: {cidr: "fd00::/129"}\n        - ipBlock: {cidr: 300.0.0.0/8}\n        - ipBlock: {except: [10.0.0.0/8]}\n',
+        '  egress:\n    - to:\n        - ipBlock: {cidr: ""}\n        - ipBlock: {cidr: 10.0.0.0}\n        - ipBlock: {cidr: 10.0.0.0/33}\n ' +
+          '       - ipBlock: {cidr: "fd00::/129"}\n        - ipBlock: {cidr: 300.0.0.0/8}\n        - ipBlock: {except: [10.0.0.0/8]}\n',
       ),
     ).toEqual([
       'spec.egress[0].to[0].ipBlock.cidr: Required value',
@@ -163,7 +170,12 @@ describe('NetworkPolicy validation (the API server rules)', () => {
     ])
   })
   it('leading zeros and IPv4-mapped IPv6 are rejected as with strict IP validation', () => {
-    expect(errorsOf('  egress:\n    - to:\n        - ipBlock: {cidr: 010.0.0.0/8}\n        - ipBlock: {cidr: 10.0.0.0/08}\n        - ipBlock: {cidr: "::ffff:10.0.0.0/104"}\n')).toEqual([
+    expect(
+      errorsOf(
+        '  egress:\n    - to:\n        - ipBlock: {cidr: 010.0.0.0/8}\n        - ipBlock: {cidr: 10.0.0.0/08}\n        - ipBlock: {cidr: ' +
+          '"::ffff:10.0.0.0/104"}\n',
+      ),
+    ).toEqual([
       'spec.egress[0].to[0].ipBlock.cidr: Invalid value: "010.0.0.0/8": must not have leading 0s in IP or prefix length',
       'spec.egress[0].to[1].ipBlock.cidr: Invalid value: "10.0.0.0/08": must not have leading 0s in IP or prefix length',
       'spec.egress[0].to[2].ipBlock.cidr: Invalid value: "::ffff:10.0.0.0/104": must not have an IPv4-mapped IPv6 address',
@@ -179,7 +191,9 @@ describe('NetworkPolicy validation (the API server rules)', () => {
   it('each except must be a valid CIDR strictly inside cidr, of the same family', () => {
     expect(
       errorsOf(
-        '  ingress:\n    - from:\n        - ipBlock:\n            cidr: 10.0.0.0/8\n            except: [10.1.0.0/16, 10.0.0.0/8, 11.0.0.0/16, 8.0.0.0/7, "fd00::/16", bad]\n        - ipBlock:\n            cidr: "2001:db8::/32"\n            except: ["2001:db8:1::/48", "2001:db9::/48", 10.0.0.0/8]\n',
+        '  ingress:\n    - from:\n        - ipBlock:\n            cidr: 10.0.0.0/8\n            except: [10.1.0.0/16, 10.0.0.0/8, 11.0.0.0/16, ' +
+          '8.0.0.0/7, "fd00::/16", bad]\n        - ipBlock:\n            cidr: "2001:db8::/32"\n            except: ["2001:db8:1::/48", ' +
+          '"2001:db9::/48", 10.0.0.0/8]\n',
       ),
     ).toEqual([
       'spec.ingress[0].from[0].ipBlock.except[1]: Invalid value: "10.0.0.0/8": must be a strict subset of `cidr`',
@@ -192,12 +206,17 @@ describe('NetworkPolicy validation (the API server rules)', () => {
     ])
   })
   it('an error in a deep field names the line of that node', () => {
-    const text = manifest('  ingress:\n    - from:\n        - podSelector: {}\n        - ipBlock:\n            cidr: 10.0.0.0/8\n            except:\n              - 10.1.0.0/16\n              - 12.0.0.0/16\n')
+    const text = manifest(
+      '  ingress:\n    - from:\n        - podSelector: {}\n        - ipBlock:\n            cidr: 10.0.0.0/8\n            except:\n ' +
+        '             - 10.1.0.0/16\n              - 12.0.0.0/16\n',
+    )
     const [d] = problems(text)
     expect(d).toMatchObject({ file: 'np.yaml', line: 14, field: 'spec.ingress[0].from[1].ipBlock.except[1]', object: 'NetworkPolicy "prod/np"' })
   })
   it('policyTypes only Ingress/Egress, and at most two', () => {
-    expect(errorsOf('  policyTypes: [Ingress, ingress]\n')).toEqual(['spec.policyTypes[1]: Unsupported value: "ingress": supported values: "Egress", "Ingress"'])
+    expect(errorsOf('  policyTypes: [Ingress, ingress]\n')).toEqual([
+      'spec.policyTypes[1]: Unsupported value: "ingress": supported values: "Egress", "Ingress"',
+    ])
     expect(errorsOf('  policyTypes: [Ingress, Egress, Ingress]\n')).toEqual([
       'spec.policyTypes: Invalid value: ["Ingress","Egress","Ingress"]: may not specify more than two policyTypes',
     ])
@@ -243,36 +262,54 @@ describe('CIDR rules by Kubernetes release (--kube-version)', () => {
     return validationRules(parsed.version)
   }
   const load = (cidr: string, kubeVersion: string) =>
-    loadManifestText(manifest(`  podSelector: {}\n  egress:\n    - to:\n        - ipBlock: {cidr: "${cidr}"}\n`), { file: 'np.yaml', rules: rulesOf(kubeVersion) })
-  const errorsAt = (cidr: string, kubeVersion: string): string[] =>
-    inputDiagnostics(() => load(cidr, kubeVersion)).map((d) => d.message)
+    loadManifestText(manifest(`  podSelector: {}\n  egress:\n    - to:\n        - ipBlock: {cidr: "${cidr}"}\n`), {
+      file: 'np.yaml',
+      rules: rulesOf(kubeVersion),
+    })
+  const errorsAt = (cidr: string, kubeVersion: string): string[] => inputDiagnostics(() => load(cidr, kubeVersion)).map((d) => d.message)
   const cases: { cidr: string; strict: string; lenient: { cidr: string; warnings: string[] } }[] = [
     {
       cidr: '192.168.1.5/24',
       strict: 'Invalid value: "192.168.1.5/24": must not have bits set beyond the prefix length',
-      lenient: { cidr: '192.168.1.5/24', warnings: ['CIDR value "192.168.1.5/24" is ambiguous in this context (should be "192.168.1.0/24" or "192.168.1.5/32"?)'] },
+      lenient: {
+        cidr: '192.168.1.5/24',
+        warnings: ['CIDR value "192.168.1.5/24" is ambiguous in this context (should be "192.168.1.0/24" or "192.168.1.5/32"?)'],
+      },
     },
     {
       cidr: '010.000.0.0/8',
       strict: 'Invalid value: "010.000.0.0/8": must not have leading 0s in IP or prefix length',
-      lenient: { cidr: '10.0.0.0/8', warnings: ['non-standard CIDR value "010.000.0.0/8" will be considered invalid in a future Kubernetes release: use "10.0.0.0/8"'] },
+      lenient: {
+        cidr: '10.0.0.0/8',
+        warnings: ['non-standard CIDR value "010.000.0.0/8" will be considered invalid in a future Kubernetes release: use "10.0.0.0/8"'],
+      },
     },
     {
       cidr: '10.0.0.0/08',
       strict: 'Invalid value: "10.0.0.0/08": must not have leading 0s in IP or prefix length',
-      lenient: { cidr: '10.0.0.0/8', warnings: ['non-standard CIDR value "10.0.0.0/08" will be considered invalid in a future Kubernetes release: use "10.0.0.0/8"'] },
+      lenient: {
+        cidr: '10.0.0.0/8',
+        warnings: ['non-standard CIDR value "10.0.0.0/08" will be considered invalid in a future Kubernetes release: use "10.0.0.0/8"'],
+      },
     },
     {
       cidr: '::ffff:10.0.0.0/104',
       strict: 'Invalid value: "::ffff:10.0.0.0/104": must not have an IPv4-mapped IPv6 address',
-      lenient: { cidr: '10.0.0.0/8', warnings: ['non-standard CIDR value "::ffff:10.0.0.0/104" will be considered invalid in a future Kubernetes release: use "10.0.0.0/8"'] },
+      lenient: {
+        cidr: '10.0.0.0/8',
+        warnings: ['non-standard CIDR value "::ffff:10.0.0.0/104" will be considered invalid in a future Kubernetes release: use "10.0.0.0/8"'],
+      },
     },
   ]
   for (const c of cases) {
     it(`${c.cidr}: an error from 1.36 (the default, ${formatKubeVersion(NEWEST_KUBE_VERSION)}), accepted with the API server's warning before`, () => {
       expect(errorsAt(c.cidr, formatKubeVersion(NEWEST_KUBE_VERSION))).toEqual([c.strict])
       expect(errorsAt(c.cidr, '1.36')).toEqual([c.strict])
-      expect(inputDiagnostics(() => loadManifestText(manifest(`  podSelector: {}\n  egress:\n    - to:\n        - ipBlock: {cidr: "${c.cidr}"}\n`), { file: 'np.yaml' })).map((d) => d.message)).toEqual([c.strict])
+      expect(
+        inputDiagnostics(() =>
+          loadManifestText(manifest(`  podSelector: {}\n  egress:\n    - to:\n        - ipBlock: {cidr: "${c.cidr}"}\n`), { file: 'np.yaml' }),
+        ).map((d) => d.message),
+      ).toEqual([c.strict])
       for (const old of ['1.35', '1.33', '1.20']) {
         const r = load(c.cidr, old)
         expect(r.state.policies[0].egress[0].to[0].ipBlock?.cidr).toBe(c.lenient.cidr)

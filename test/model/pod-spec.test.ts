@@ -20,7 +20,9 @@ function errorsOf(body: string): string[] {
 describe('pods', () => {
   it('keeps labels, container ports of every container (protocol defaults to TCP), hostNetwork and nodeName', () => {
     const p = podOf(
-      'spec:\n  nodeName: node-1\n  hostNetwork: true\n  initContainers:\n    - name: init\n      ports: [{containerPort: 9999, name: init}]\n  containers:\n    - name: a\n      ports:\n        - containerPort: 80\n          name: http\n        - containerPort: 53\n          protocol: UDP\n    - name: b\n      ports: [{containerPort: 9090, name: metrics, protocol: SCTP}]\n',
+      'spec:\n  nodeName: node-1\n  hostNetwork: true\n  initContainers:\n    - name: init\n      ports: [{containerPort: 9999, name: init}]\n ' +
+        ' containers:\n    - name: a\n      ports:\n        - containerPort: 80\n          name: http\n        - containerPort: 53\n ' +
+        '         protocol: UDP\n    - name: b\n      ports: [{containerPort: 9090, name: metrics, protocol: SCTP}]\n',
     )
     expect(p).toMatchObject({ namespace: 'prod', name: 'web', labels: { app: 'web' }, hostNetwork: true, nodeName: 'node-1', ips: [] })
     // initContainers are not serving containers: their ports do not count.
@@ -53,7 +55,9 @@ describe('pods', () => {
   it('validates container ports like the API server', () => {
     expect(
       errorsOf(
-        'spec:\n  containers:\n    - name: a\n      ports:\n        - containerPort: 0\n        - {}\n        - containerPort: 70000\n        - {containerPort: 80, name: Web}\n        - {containerPort: 81, name: web, protocol: ICMP}\n        - {containerPort: 82, name: web}\n        - {containerPort: "83"}\n',
+        'spec:\n  containers:\n    - name: a\n      ports:\n        - containerPort: 0\n        - {}\n        - containerPort: 70000\n        - ' +
+          '{containerPort: 80, name: Web}\n        - {containerPort: 81, name: web, protocol: ICMP}\n        - {containerPort: 82, name: ' +
+          'web}\n        - {containerPort: "83"}\n',
       ),
     ).toEqual([
       '11 spec.containers[0].ports[0].containerPort: Required value',

@@ -24,7 +24,9 @@ describe('printable', () => {
 
   it('escapes bidirectional controls, line separators, the BOM and noncharacters as \\uHHHH', () => {
     expect(printable('\u202eexe.txt')).toBe('\\u202eexe.txt')
-    expect(printable('\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u2066\u2067\u2068\u2069')).toBe('\\u061c\\u200e\\u200f\\u202a\\u202b\\u202c\\u202d\\u2066\\u2067\\u2068\\u2069')
+    expect(printable('\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u2066\u2067\u2068\u2069')).toBe(
+      '\\u061c\\u200e\\u200f\\u202a\\u202b\\u202c\\u202d\\u2066\\u2067\\u2068\\u2069',
+    )
     expect(printable('\u2028\u2029\ufeff\ufffe\uffff')).toBe('\\u2028\\u2029\\ufeff\\ufffe\\uffff')
   })
 

@@ -40,6 +40,8 @@ describe('decodeManifestBytes', () => {
   it('refuses truncated UTF-16 and UTF-32 and invalid code points', () => {
     expect(decodeManifestBytes(Buffer.from([0xff, 0xfe, 0x61]))).toMatchObject({ error: expect.stringMatching(/odd number of bytes/) })
     expect(decodeManifestBytes(Buffer.from([0xff, 0xfe, 0, 0, 0x61, 0]))).toMatchObject({ error: expect.stringMatching(/multiple of 4/) })
-    expect(decodeManifestBytes(Buffer.from([0xff, 0xfe, 0, 0, 0, 0xd8, 0, 0]))).toMatchObject({ error: expect.stringMatching(/invalid UTF-32 character U\+D800/) })
+    expect(decodeManifestBytes(Buffer.from([0xff, 0xfe, 0, 0, 0, 0xd8, 0, 0]))).toMatchObject({
+      error: expect.stringMatching(/invalid UTF-32 character U\+D800/),
+    })
   })
 })

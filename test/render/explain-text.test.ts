@@ -20,7 +20,13 @@ const denied: Explanation = {
     allowed: false,
     summary: 'isolated by one policy',
     policies: [
-      { policy: 'prod/deny', source: 'np.yaml:1', allowed: false, allowedBy: [], misses: [{ rule: null, reason: 'no-rules', detail: 'the policy has no ingress rules', source: 'np.yaml:1' }] },
+      {
+        policy: 'prod/deny',
+        source: 'np.yaml:1',
+        allowed: false,
+        allowedBy: [],
+        misses: [{ rule: null, reason: 'no-rules', detail: 'the policy has no ingress rules', source: 'np.yaml:1' }],
+      },
       {
         policy: 'prod/db',
         source: 'np.yaml:9',
@@ -50,10 +56,20 @@ describe('renderExplainText', () => {
       ingress: {
         ...denied.ingress,
         allowed: true,
-        policies: [{ policy: 'prod/db', source: 'np.yaml:9', allowed: true, allowedBy: [{ rule: 'ingress[0]', source: 'np.yaml:12', peer: 'from[0]: pods app=web in namespace prod', port: 'ports[0]: 5432/TCP' }], misses: [] }],
+        policies: [
+          {
+            policy: 'prod/db',
+            source: 'np.yaml:9',
+            allowed: true,
+            allowedBy: [{ rule: 'ingress[0]', source: 'np.yaml:12', peer: 'from[0]: pods app=web in namespace prod', port: 'ports[0]: 5432/TCP' }],
+            misses: [],
+          },
+        ],
       },
     }
-    expect(renderExplainText(allowed)).toContain('  + policy prod/db (np.yaml:9): allows\n      ingress[0] (np.yaml:12) matches: peer from[0]: pods app=web in namespace prod; port ports[0]: 5432/TCP')
+    expect(renderExplainText(allowed)).toContain(
+      '  + policy prod/db (np.yaml:9): allows\n      ingress[0] (np.yaml:12) matches: peer from[0]: pods app=web in namespace prod; port ports[0]: 5432/TCP',
+    )
   })
   it('shows the sides of a loopback connection as not applied', () => {
     const text = renderExplainText({ ...denied, to: 'prod/web-0', allowed: true, loopback: true, summary: 'loopback' })

@@ -127,7 +127,10 @@ describe('a workload name from a live cluster, in every format', () => {
 })
 
 describe('a pod name handed over by a lab state or a live cluster', () => {
-  const hostile = cluster([pod('demo', HOSTILE, { ports: [{ containerPort: 80, protocol: 'TCP' }] }), pod('demo', 'b', { ports: [{ containerPort: 80, protocol: 'TCP' }] })])
+  const hostile = cluster([
+    pod('demo', HOSTILE, { ports: [{ containerPort: 80, protocol: 'TCP' }] }),
+    pod('demo', 'b', { ports: [{ containerPort: 80, protocol: 'TCP' }] }),
+  ])
   const matrix = computeMatrix(createEngine(hostile), hostile, [{ port: 80, protocol: 'TCP' }])
 
   it('table (names and numbered headers): escaped', () => {

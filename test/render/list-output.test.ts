@@ -46,8 +46,14 @@ describe('list output in pieces', () => {
 
   const whole = {
     text: many.connections.map((c) => `${c.from.label} => ${c.to.label} : ${c.ports}\n`).join(''),
-    csv: renderCsv(['from', 'to', 'ports'], many.connections.map((c) => [c.from.label, c.to.label, c.ports])),
-    md: renderMdTable(['from', 'to', 'ports'], many.connections.map((c) => [c.from.label, c.to.label, c.ports])),
+    csv: renderCsv(
+      ['from', 'to', 'ports'],
+      many.connections.map((c) => [c.from.label, c.to.label, c.ports]),
+    ),
+    md: renderMdTable(
+      ['from', 'to', 'ports'],
+      many.connections.map((c) => [c.from.label, c.to.label, c.ports]),
+    ),
   }
 
   it.each(['text', 'csv', 'md'] as const)('%s: the pieces make exactly the whole document', (format) => {

@@ -12,7 +12,40 @@ import { checkXml } from './xml-check.js'
 const anyText = fc.array(fc.integer({ min: 0, max: 0xffff }), { maxLength: 30 }).map((units) => String.fromCharCode(...units))
 /** Mostly the characters formats care about, so the interesting cases come up often. */
 const trickyText = fc
-  .array(fc.constantFrom('a', ' ', '"', "'", '&', '<', '>', '|', '`', '\\', ',', '=', '+', '-', '@', '*', '_', '[', ']', '\t', '\n', '\r', '\u001b', '\u0085', '\u202e', '\ufffe', '\ud800', '\udc00', '😀'), { maxLength: 20 })
+  .array(
+    fc.constantFrom(
+      'a',
+      ' ',
+      '"',
+      "'",
+      '&',
+      '<',
+      '>',
+      '|',
+      '`',
+      '\\',
+      ',',
+      '=',
+      '+',
+      '-',
+      '@',
+      '*',
+      '_',
+      '[',
+      ']',
+      '\t',
+      '\n',
+      '\r',
+      '\u001b',
+      '\u0085',
+      '\u202e',
+      '\ufffe',
+      '\ud800',
+      '\udc00',
+      '😀',
+    ),
+    { maxLength: 20 },
+  )
   .map((cs) => cs.join(''))
 const text = fc.oneof(anyText, trickyText)
 

@@ -13,7 +13,10 @@ const toB: Evaluator = {
     throw new Error('unused')
   },
 }
-const m = computeMatrix(toB, cluster([pod('x', 'a'), pod('x', 'b')]), [{ port: 80, protocol: 'TCP' }, { port: 53, protocol: 'UDP' }])
+const m = computeMatrix(toB, cluster([pod('x', 'a'), pod('x', 'b')]), [
+  { port: 80, protocol: 'TCP' },
+  { port: 53, protocol: 'UDP' },
+])
 
 describe('matrix output formats', () => {
   it('json is exactly {"connections":[...]} with from, to, port, protocol, allowed', () => {
@@ -51,7 +54,15 @@ describe('matrix output formats', () => {
 
 describe('csv and markdown helpers', () => {
   it('quotes CSV fields with commas, quotes and line breaks', () => {
-    expect(renderCsv(['a', 'b'], [['x,y', 'say "hi"'], ['line\nbreak', 1]])).toBe('a,b\n"x,y","say ""hi"""\n"line\nbreak",1\n')
+    expect(
+      renderCsv(
+        ['a', 'b'],
+        [
+          ['x,y', 'say "hi"'],
+          ['line\nbreak', 1],
+        ],
+      ),
+    ).toBe('a,b\n"x,y","say ""hi"""\n"line\nbreak",1\n')
   })
   it('escapes pipes in markdown cells', () => {
     expect(renderMdTable(['h'], [['a|b']])).toBe('| h |\n| --- |\n| a\\|b |\n')

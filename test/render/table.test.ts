@@ -47,7 +47,9 @@ describe('renderMatrixTable', () => {
     const wide = one.split('\n').find((l) => l.startsWith('  1 team-00/app-0 '))!
     expect(wide.length).toBeLessThanOrEqual(140)
     // Colour escapes wrap runs of marks, not every cell.
-    const coloured = renderMatrixTable(m, { colour: true }).split('\n').find((l) => l.startsWith(' 43 team-04/app-42 '))!
+    const coloured = renderMatrixTable(m, { colour: true })
+      .split('\n')
+      .find((l) => l.startsWith(' 43 team-04/app-42 '))!
     expect(coloured).toContain(`\u001b[31m${'X'.repeat(10)}\u001b[0m \u001b[32m${'.'.repeat(10)}\u001b[0m`)
   })
 

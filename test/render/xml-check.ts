@@ -32,7 +32,7 @@ function decode(raw: string, attribute: boolean, at: number): string {
 }
 
 export function checkXml(xml: string): { elements: XmlElement[] } {
-  for (let i = 0; i < xml.length; ) {
+  for (let i = 0; i < xml.length;) {
     const cp = xml.codePointAt(i)!
     const lone = cp >= 0xd800 && cp <= 0xdfff
     if (lone || !isXmlChar(cp)) throw new Error(`XML: U+${cp.toString(16).padStart(4, '0')} at offset ${i} is not an XML 1.0 character`)

@@ -7,8 +7,7 @@ import type { ClusterState } from '../../src/model/types.js'
 
 /** The state without source positions (which differ: generated vs read from YAML) and owners of pods (ReplicaSets in a dump). */
 function comparable(state: ClusterState, withIps: boolean): unknown {
-  const strip = (v: unknown): unknown =>
-    JSON.parse(JSON.stringify(v, (k, x: unknown) => (k === 'source' ? undefined : x)))
+  const strip = (v: unknown): unknown => JSON.parse(JSON.stringify(v, (k, x: unknown) => (k === 'source' ? undefined : x)))
   const byName = <T extends { namespace?: string; name: string }>(xs: readonly T[]): T[] =>
     [...xs].sort((a, b) => `${a.namespace ?? ''}/${a.name}`.localeCompare(`${b.namespace ?? ''}/${b.name}`))
   return strip({

@@ -6,7 +6,10 @@ import { createTopology, removeStaleTopologies } from '../../testing/dataplane-t
 const run = promisify(execFile)
 
 async function namespaces(): Promise<string[]> {
-  return (await run('ip', ['netns', 'list'])).stdout.split('\n').map((l) => l.split(' ')[0]).filter((n) => n !== '')
+  return (await run('ip', ['netns', 'list'])).stdout
+    .split('\n')
+    .map((l) => l.split(' ')[0])
+    .filter((n) => n !== '')
 }
 
 describe('data plane test topology', () => {

@@ -88,18 +88,40 @@ describe('generateCluster', () => {
   it('writes the common policy shapes', () => {
     const ps = L.state.policies
     // default deny (ingress, and all)
-    expect(ps.some((p) => p.podSelector.matchExpressions.length === 0 && Object.keys(p.podSelector.matchLabels).length === 0 && p.ingress.length === 0 && p.policyTypes.includes('Ingress'))).toBe(true)
+    expect(
+      ps.some(
+        (p) =>
+          p.podSelector.matchExpressions.length === 0 &&
+          Object.keys(p.podSelector.matchLabels).length === 0 &&
+          p.ingress.length === 0 &&
+          p.policyTypes.includes('Ingress'),
+      ),
+    ).toBe(true)
     expect(ps.some((p) => p.ingress.length === 0 && p.egress.length === 0 && p.policyTypes.length === 2)).toBe(true)
     // DNS egress to kube-system on UDP 53
-    expect(ps.some((p) => p.egress.some((r) => r.ports.some((x) => x.port === 53 && x.protocol === 'UDP') && r.to.some((t) => t.namespaceSelector?.matchLabels[NAMESPACE_NAME_LABEL] === 'kube-system')))).toBe(true)
+    expect(
+      ps.some((p) =>
+        p.egress.some(
+          (r) =>
+            r.ports.some((x) => x.port === 53 && x.protocol === 'UDP') &&
+            r.to.some((t) => t.namespaceSelector?.matchLabels[NAMESPACE_NAME_LABEL] === 'kube-system'),
+        ),
+      ),
+    ).toBe(true)
     // allow from a namespace, tiered apps, named ports
     expect(ps.some((p) => p.ingress.some((r) => r.from.some((f) => f.namespaceSelector && !f.podSelector)))).toBe(true)
-    expect(ps.some((p) => p.podSelector.matchLabels.app === 'db' && p.ingress.some((r) => r.from.some((f) => f.podSelector && !f.namespaceSelector)))).toBe(true)
+    expect(ps.some((p) => p.podSelector.matchLabels.app === 'db' && p.ingress.some((r) => r.from.some((f) => f.podSelector && !f.namespaceSelector)))).toBe(
+      true,
+    )
     expect(ps.some((p) => p.ingress.some((r) => r.ports.some((x) => typeof x.port === 'string')))).toBe(true)
     // ipBlock with except, endPort ranges, matchExpressions
     expect(ps.some((p) => [...p.ingress.flatMap((r) => r.from), ...p.egress.flatMap((r) => r.to)].some((f) => (f.ipBlock?.except.length ?? 0) > 0))).toBe(true)
     expect(ps.some((p) => p.ingress.some((r) => r.ports.some((x) => x.endPort !== undefined && typeof x.port === 'number' && x.endPort > x.port)))).toBe(true)
-    const ops = new Set(ps.flatMap((p) => [p.podSelector, ...p.ingress.flatMap((r) => r.from.flatMap((f) => [f.podSelector, f.namespaceSelector]))]).flatMap((s) => s?.matchExpressions.map((e) => e.operator) ?? []))
+    const ops = new Set(
+      ps
+        .flatMap((p) => [p.podSelector, ...p.ingress.flatMap((r) => r.from.flatMap((f) => [f.podSelector, f.namespaceSelector]))])
+        .flatMap((s) => s?.matchExpressions.map((e) => e.operator) ?? []),
+    )
     expect([...ops].sort()).toEqual(['Exists', 'In', 'NotIn'])
   })
 

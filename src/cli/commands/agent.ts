@@ -44,18 +44,22 @@ export const register: RegisterCommand = (program, ctx) => {
     .command('agent')
     .summary('enforce every NetworkPolicy on this node with nftables (the DaemonSet agent)')
     .description(
-      'Watch Pods, Namespaces and NetworkPolicies on the API server and keep this node\'s nftables ruleset ' +
+      "Watch Pods, Namespaces and NetworkPolicies on the API server and keep this node's nftables ruleset " +
         '(`table inet netpol`) in step: ingress and egress of the pods on this node. ' +
-        'Uses the pod\'s service account by default; --kubeconfig/--context to run outside the cluster.',
+        "Uses the pod's service account by default; --kubeconfig/--context to run outside the cluster.",
     )
     .option('--node <name>', 'the node whose pods to enforce (default: $NODE_NAME)')
     .option('--kubeconfig <file>', 'use this kubeconfig instead of the in-cluster service account')
     .option('--context <name>', 'kubeconfig context (implies a kubeconfig: --kubeconfig, $KUBECONFIG or ~/.kube/config)')
     .option('--listen <addr>', 'address for /healthz, /readyz and /metrics ([HOST]:PORT; port 0 picks one)', ':9101')
-    .option('--table <name>', 'name of netpol\'s nftables table (inet family)', 'netpol')
+    .option('--table <name>', "name of netpol's nftables table (inet family)", 'netpol')
     .option('--netns <name>', 'apply the ruleset inside this network namespace (labs and tests)')
     .option('--min-sync-interval <ms>', `least time between two syncs; events in between are coalesced (0-${MIN_SYNC_INTERVAL_MAX_MS})`, '250')
-    .option('--resync-interval <seconds>', `re-apply the ruleset this often even when nothing changed (0: never; at most ${RESYNC_INTERVAL_MAX_S}, 7 days)`, '300')
+    .option(
+      '--resync-interval <seconds>',
+      `re-apply the ruleset this often even when nothing changed (0: never; at most ${RESYNC_INTERVAL_MAX_S}, 7 days)`,
+      '300',
+    )
     .option('--log-level <level>', `log level (${LOG_LEVELS.join(', ')})`, 'info')
     .addHelpText(
       'after',
@@ -74,7 +78,8 @@ Examples:
       const nodeName = flags.node ?? ctx.io.env.NODE_NAME
       if (!nodeName) throw new UsageError('--node is required (or set NODE_NAME, e.g. from the downward API: spec.nodeName)')
       const nodeErrors = dns1123SubdomainErrors(nodeName)
-      if (nodeErrors.length > 0) throw new UsageError(`${flags.node !== undefined ? '--node' : '$NODE_NAME'} ${quoted(nodeName)} is not a node name: ${nodeErrors[0]}`)
+      if (nodeErrors.length > 0)
+        throw new UsageError(`${flags.node !== undefined ? '--node' : '$NODE_NAME'} ${quoted(nodeName)} is not a node name: ${nodeErrors[0]}`)
       const minSync = parseIntegerFlag('--min-sync-interval', flags.minSyncInterval, MIN_SYNC_INTERVAL_MAX_MS, 'milliseconds')
       const resync = parseIntegerFlag('--resync-interval', flags.resyncInterval, RESYNC_INTERVAL_MAX_S, 'seconds')
       if (!LOG_LEVELS.includes(flags.logLevel)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`)
@@ -111,9 +116,16 @@ Examples:
         throw err
       }
       // nft must work before we promise to enforce anything.
-      const probe = await runNft(['list', 'tables'], flags.netns ? { netns: flags.netns } : {}).catch((e: Error) => ({ code: -1, stderr: e.message, stdout: '' }))
+      const probe = await runNft(['list', 'tables'], flags.netns ? { netns: flags.netns } : {}).catch((e: Error) => ({
+        code: -1,
+        stderr: e.message,
+        stdout: '',
+      }))
       if (probe.code !== 0) {
-        throw new EnvironmentError(`cannot run nft${flags.netns ? ` in network namespace ${flags.netns}` : ''}: ${probe.stderr.trim()} (the agent needs root or CAP_NET_ADMIN, and the nftables package)`)
+        throw new EnvironmentError(
+          `cannot run nft${flags.netns ? ` in network namespace ${flags.netns}` : ''}: ${probe.stderr.trim()} (the agent needs root or ` +
+            `CAP_NET_ADMIN, and the nftables package)`,
+        )
       }
 
       const logger = pino({ ...agentLogOptions(flags.logLevel, nodeName), timestamp: pino.stdTimeFunctions.isoTime }, pino.destination({ dest: 1, sync: true }))
@@ -136,7 +148,15 @@ Examples:
         throw new EnvironmentError(`cannot listen on ${flags.listen}: ${err.message}`)
       })
       logger.info(
-        { event: 'startup', version: VERSION, server: withoutCredentials(kubeConfig.getCurrentCluster()?.server ?? ''), table: flags.table, netns: flags.netns, listen: ops.url, minSyncIntervalMs: minSync },
+        {
+          event: 'startup',
+          version: VERSION,
+          server: withoutCredentials(kubeConfig.getCurrentCluster()?.server ?? ''),
+          table: flags.table,
+          netns: flags.netns,
+          listen: ops.url,
+          minSyncIntervalMs: minSync,
+        },
         `netpol agent ${VERSION} serving ${ops.url}/healthz, /readyz, /metrics`,
       )
       agent.start()

@@ -17,7 +17,7 @@ export const register: RegisterCommand = (program, ctx) => {
   addLiveClusterOptions(program.command('check'))
     .summary('validate manifests like the API server would (exit 0 valid, 2 invalid)')
     .description(
-      'Read and validate the manifests (NetworkPolicy with the API server\'s rules; ClusterNetworkPolicy ' +
+      "Read and validate the manifests (NetworkPolicy with the API server's rules; ClusterNetworkPolicy " +
         '(policy.networking.k8s.io/v1alpha2) as the API server does with its released CRD: schema and CEL rules; Namespaces, Pods and workloads) ' +
         'and print a summary. Every error is listed with file:line, object and field path.',
     )

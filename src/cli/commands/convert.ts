@@ -49,7 +49,8 @@ function invalidResult(from: { kind: string; name: string; source: { file: strin
 
 function baselinePriority(value: string | undefined): number {
   if (value === undefined) return DEFAULT_BASELINE_PRIORITY
-  if (!/^\d{1,4}$/.test(value) || Number(value) > 1000) throw new UsageError(`--baseline-priority: ${JSON.stringify(value)} is not a priority: give a whole number from 0 to 1000`)
+  if (!/^\d{1,4}$/.test(value) || Number(value) > 1000)
+    throw new UsageError(`--baseline-priority: ${JSON.stringify(value)} is not a priority: give a whole number from 0 to 1000`)
   return Number(value)
 }
 
@@ -68,7 +69,10 @@ export const register: RegisterCommand = (program, ctx) => {
       )
       .argument('<paths...>', 'manifest files or directories (recursive: .yaml, .yml, .json), or - for stdin')
       .addOption(new Option('-o, --output <format>', 'output format').choices(['yaml', 'json']).default('yaml'))
-      .option('--baseline-priority <n>', `spec.priority (0-1000) of the policy made from a BaselineAdminNetworkPolicy (default ${DEFAULT_BASELINE_PRIORITY}: after every other Baseline policy)`),
+      .option(
+        '--baseline-priority <n>',
+        `spec.priority (0-1000) of the policy made from a BaselineAdminNetworkPolicy (default ${DEFAULT_BASELINE_PRIORITY}: after every other Baseline policy)`,
+      ),
   )
     .addHelpText(
       'after',
@@ -91,10 +95,21 @@ Examples:
       })
       const found = result.v1alpha1 ?? []
       if (found.length === 0) {
-        throw new InputError([{ severity: 'error', file: paths.join(' '), line: 0, message: 'error: no AdminNetworkPolicy or BaselineAdminNetworkPolicy (policy.networking.k8s.io/v1alpha1) in the input: nothing to convert' }])
+        throw new InputError([
+          {
+            severity: 'error',
+            file: paths.join(' '),
+            line: 0,
+            message: 'error: no AdminNetworkPolicy or BaselineAdminNetworkPolicy (policy.networking.k8s.io/v1alpha1) in the input: nothing to convert',
+          },
+        ])
       }
       const { policies, errors } = convertedPolicies(found, { baselinePriority: priority })
-      const texts = policies.map((p) => `---\n# from ${p.from.kind} ${JSON.stringify(p.from.name)} at ${printable(formatSource(p.from.source)).replace(/\n/g, ' ')}\n${renderYaml(p.object, { version: '1.1' })}`)
+      const texts = policies.map(
+        (p) =>
+          `---\n# from ${p.from.kind} ${JSON.stringify(p.from.name)} at ` +
+          `${printable(formatSource(p.from.source)).replace(/\n/g, ' ')}\n${renderYaml(p.object, { version: '1.1' })}`,
+      )
       // The v1alpha1 CRDs took some values v1alpha2 refuses (a label selector no implementation can
       // evaluate, such as a label value with spaces): an error at the v1alpha1 object, not a bug.
       policies.forEach((p, i) => errors.push(...invalidResult(p.from, texts[i]!)))

@@ -73,7 +73,9 @@ nodes peer needs them; -n NAMESPACE or -A as with kubectl):
       if ((before.state.clusterNetworkPolicies?.length ?? 0) + (after.state.clusterNetworkPolicies?.length ?? 0) > 0) {
         // diff compares proven-allowed connections: one that becomes undefined or unknown may be allowed by the cluster.
         ctx.io.stderr(
-          `warning: diff counts connections whose outcome is undefined or unknown (ClusterNetworkPolicies) as denied, so one that becomes undefined or unknown is not shown as newly allowed${flags.failOnNew ? ' and does not fail --fail-on-new' : ''}: check them with netpol matrix or netpol explain\n`,
+          `warning: diff counts connections whose outcome is undefined or unknown (ClusterNetworkPolicies) as denied, so one that becomes ` +
+            `undefined or unknown is not shown as newly allowed${flags.failOnNew ? ' and does not fail --fail-on-new' : ''}: check them with ` +
+            `netpol matrix or netpol explain\n`,
         )
       }
       const result = diffConnectivity(

@@ -29,7 +29,8 @@ interface ExplainFlags {
  */
 function once(option: Option): Option {
   return option.argParser((value: string, previous: string | undefined) => {
-    if (previous !== undefined) throw new InvalidArgumentError(`given twice (${previous}, ${value}); explain answers for one connection (matrix takes several ports)`)
+    if (previous !== undefined)
+      throw new InvalidArgumentError(`given twice (${previous}, ${value}); explain answers for one connection (matrix takes several ports)`)
     return value
   })
 }
@@ -43,11 +44,21 @@ export const register: RegisterCommand = (program, ctx) => {
         '(file:line), which rule, peer and port allowed it, or why none of the rules of each selecting policy matched.',
     )
     .argument('[paths...]', 'manifest files or directories (recursive: .yaml, .yml, .json), or - for stdin; none: the live cluster')
-    .addOption(once(new Option('--from <src>', 'source: ns/pod, ns/<kind>/name or ns/workload (a workload\'s first pod, e.g. prod/deployment/web), a pod name in -n, or an IP address')))
+    .addOption(
+      once(
+        new Option(
+          '--from <src>',
+          "source: ns/pod, ns/<kind>/name or ns/workload (a workload's first pod, e.g. prod/deployment/web), a pod name in -n, or an IP address",
+        ),
+      ),
+    )
     .addOption(once(new Option('--to <dst>', 'destination, in the same forms as --from')))
     .addOption(once(new Option('-p, --port <port>', 'destination PORT[/PROTOCOL] (e.g. 80, 53/UDP), or a container port name of the destination pod')))
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
-    .option('-n, --namespace <namespace>', 'namespace for objects that have none, and for bare pod names (default "default"); with no PATH: the namespace to read')
+    .option(
+      '-n, --namespace <namespace>',
+      'namespace for objects that have none, and for bare pod names (default "default"); with no PATH: the namespace to read',
+    )
     .option('-v, --verbose', 'list the objects of kinds netpol does not use (skipped)')
     .addHelpText(
       'after',

@@ -9,7 +9,16 @@ import { Option, type Command } from 'commander'
 import type { CliContext, RegisterCommand } from '../main.js'
 import { useColour } from '../io.js'
 import { UsageError } from '../../model/errors.js'
-import { checkPodCidr, inputLimits, loadInput, KUBE_VERSION_DESCRIPTION, KUBE_VERSION_FLAGS, MAX_FILE_SIZE_DESCRIPTION, POD_CIDR_DESCRIPTION, POD_CIDR_FLAGS } from '../load-input.js'
+import {
+  checkPodCidr,
+  inputLimits,
+  loadInput,
+  KUBE_VERSION_DESCRIPTION,
+  KUBE_VERSION_FLAGS,
+  MAX_FILE_SIZE_DESCRIPTION,
+  POD_CIDR_DESCRIPTION,
+  POD_CIDR_FLAGS,
+} from '../load-input.js'
 import { parsePortSpec } from '../../analyze/matrix.js'
 import { renderMatrixTable } from '../../render/table.js'
 import { renderJson } from '../../render/json.js'
@@ -36,7 +45,9 @@ import { describeDisagreement } from '../../lab/probe-plan.js'
 import { abortedWithin, labLogs } from '../../lab/lab-logs.js'
 import { renderDenyRecords } from '../../lab/deny-records.js'
 
-const LAB_MAX_PODS_DESCRIPTION = `refuse a lab of more pods than this, counting the pods workloads make from spec.replicas (each is a network namespace and a server process of about 45 MB) (default ${DEFAULT_LAB_MAX_PODS})`
+const LAB_MAX_PODS_DESCRIPTION =
+  `refuse a lab of more pods than this, counting the pods workloads make from spec.replicas (each is a network ` +
+  `namespace and a server process of about 45 MB) (default ${DEFAULT_LAB_MAX_PODS})`
 
 const collect = (v: string, prev: string[]): string[] => [...prev, v]
 
@@ -78,8 +89,14 @@ function addManifestOptions(command: Command): Command {
 
 function renderStatus(s: LabStatus): string {
   // Each line escaped on its own (the phase and the reason come from the state file).
-  const header = [`lab ${s.name} (${s.ready ? s.phase : `${s.phase}, NOT READY`}): ${s.nodes.length} nodes, ${s.pods.length} pods, ${s.policies} policies`, ...(s.notReady ? [s.notReady] : [])]
-  const nodeRows = [['NODE', 'NETNS', 'ADDRESS', 'POD CIDR', 'PODS'], ...s.nodes.map((n) => [n.name, n.present ? n.netns : `${n.netns} (missing!)`, n.address, n.podCidr, String(n.pods)])]
+  const header = [
+    `lab ${s.name} (${s.ready ? s.phase : `${s.phase}, NOT READY`}): ${s.nodes.length} nodes, ${s.pods.length} pods, ${s.policies} policies`,
+    ...(s.notReady ? [s.notReady] : []),
+  ]
+  const nodeRows = [
+    ['NODE', 'NETNS', 'ADDRESS', 'POD CIDR', 'PODS'],
+    ...s.nodes.map((n) => [n.name, n.present ? n.netns : `${n.netns} (missing!)`, n.address, n.podCidr, String(n.pods)]),
+  ]
   const podRows = [['POD', 'IP', 'NODE', 'PORTS', 'SERVER'], ...s.pods.map((p) => [p.pod, p.ip, p.node, p.ports.join(',') || '-', p.server])]
   return `${header.map((l) => printable(l)).join('\n')}\n\n${columns(nodeRows)}\n${columns(podRows)}`
 }
@@ -138,22 +155,35 @@ Examples:
   sudo ./bin/netpol lab up examples/three-tier
   sudo ./bin/netpol lab up manifests/ --name staging --nodes 3`,
     )
-    .action(async (paths: string[], flags: { name?: string; nodes: string; namespace?: string; podCidr?: string; maxPods?: string; maxFileSize?: string; kubeVersion?: string }) => {
-      const name = labName(flags, ctx)
-      const nodeCount = Number(flags.nodes)
-      if (!Number.isInteger(nodeCount)) throw new UsageError(`invalid --nodes "${flags.nodes}": expected a number from 2 to 16`)
-      checkPodCidr(flags.podCidr)
-      const { maxPods } = inputLimits({ ...flags, maxPods: flags.maxPods ?? String(DEFAULT_LAB_MAX_PODS) })
-      await checkLabEnvironment()
-      const { state } = await loadInput(paths, ctx.io, { namespace: flags.namespace, podCidr: flags.podCidr, maxPods: String(maxPods), maxFileSize: flags.maxFileSize, kubeVersion: flags.kubeVersion })
-      refuseUnenforcedKinds(state, 'the lab')
-      checkLabPodCount(state, maxPods)
-      const lc = labContext(ctx)
-      const running = await interruptible(ctx, () => withLabLock(lc.root, name, 'up', () => labUp(lc, { name, nodeCount, manifests: absolutePaths(paths, ctx.io.cwd), state })))
-      if (running === undefined) return
-      ctx.io.stdout(`lab "${name}" is up\n\n${renderStatus(await labStatus(running))}`)
-      ctx.io.stdout(`\nNext: netpol lab probe${name === DEFAULT_LAB_NAME ? '' : ` --name ${name}`}\n`)
-    })
+    .action(
+      async (
+        paths: string[],
+        flags: { name?: string; nodes: string; namespace?: string; podCidr?: string; maxPods?: string; maxFileSize?: string; kubeVersion?: string },
+      ) => {
+        const name = labName(flags, ctx)
+        const nodeCount = Number(flags.nodes)
+        if (!Number.isInteger(nodeCount)) throw new UsageError(`invalid --nodes "${flags.nodes}": expected a number from 2 to 16`)
+        checkPodCidr(flags.podCidr)
+        const { maxPods } = inputLimits({ ...flags, maxPods: flags.maxPods ?? String(DEFAULT_LAB_MAX_PODS) })
+        await checkLabEnvironment()
+        const { state } = await loadInput(paths, ctx.io, {
+          namespace: flags.namespace,
+          podCidr: flags.podCidr,
+          maxPods: String(maxPods),
+          maxFileSize: flags.maxFileSize,
+          kubeVersion: flags.kubeVersion,
+        })
+        refuseUnenforcedKinds(state, 'the lab')
+        checkLabPodCount(state, maxPods)
+        const lc = labContext(ctx)
+        const running = await interruptible(ctx, () =>
+          withLabLock(lc.root, name, 'up', () => labUp(lc, { name, nodeCount, manifests: absolutePaths(paths, ctx.io.cwd), state })),
+        )
+        if (running === undefined) return
+        ctx.io.stdout(`lab "${name}" is up\n\n${renderStatus(await labStatus(running))}`)
+        ctx.io.stdout(`\nNext: netpol lab probe${name === DEFAULT_LAB_NAME ? '' : ` --name ${name}`}\n`)
+      },
+    )
 
   addManifestOptions(
     lab
@@ -176,28 +206,48 @@ Examples:
   sudo ./bin/netpol lab apply deny-all.yaml
   sudo ./bin/netpol lab apply examples/three-tier --prune`,
     )
-    .action(async (paths: string[], flags: { name?: string; prune?: boolean; namespace?: string; podCidr?: string; maxPods?: string; maxFileSize?: string; kubeVersion?: string }) => {
-      const name = labName(flags, ctx)
-      const podCidr = checkPodCidr(flags.podCidr)
-      const { maxPods } = inputLimits({ ...flags, maxPods: flags.maxPods ?? String(DEFAULT_LAB_MAX_PODS) })
-      await checkLabEnvironment()
-      // Addresses are assumed after merging with the running lab (labApply), not here.
-      const { state } = await loadInput(paths, ctx.io, { namespace: flags.namespace, podCidr: 'none', maxPods: String(maxPods), maxFileSize: flags.maxFileSize, kubeVersion: flags.kubeVersion })
-      refuseUnenforcedKinds(state, 'the lab')
-      const lc = labContext(ctx)
-      const r = await interruptible(ctx, () =>
-        withLabLock(lc.root, name, 'apply', () => labApply(lc, { name, manifests: absolutePaths(paths, ctx.io.cwd), state, prune: flags.prune, maxPods, ...(podCidr === undefined ? {} : { podCidr }) })),
-      )
-      if (r === undefined) return
-      const parts = [
-        `${r.state.cluster.policies.length} policies`,
-        `${r.state.topology.pods.length} pods`,
-        ...(r.added.length ? [`added ${r.added.join(', ')}`] : []),
-        ...(r.removed.length ? [`removed ${r.removed.join(', ')}`] : []),
-        ...(r.restarted.length ? [`restarted ${r.restarted.join(', ')}`] : []),
-      ]
-      ctx.io.stdout(`lab "${name}" updated: ${printable(parts.join('; '))}\n`)
-    })
+    .action(
+      async (
+        paths: string[],
+        flags: { name?: string; prune?: boolean; namespace?: string; podCidr?: string; maxPods?: string; maxFileSize?: string; kubeVersion?: string },
+      ) => {
+        const name = labName(flags, ctx)
+        const podCidr = checkPodCidr(flags.podCidr)
+        const { maxPods } = inputLimits({ ...flags, maxPods: flags.maxPods ?? String(DEFAULT_LAB_MAX_PODS) })
+        await checkLabEnvironment()
+        // Addresses are assumed after merging with the running lab (labApply), not here.
+        const { state } = await loadInput(paths, ctx.io, {
+          namespace: flags.namespace,
+          podCidr: 'none',
+          maxPods: String(maxPods),
+          maxFileSize: flags.maxFileSize,
+          kubeVersion: flags.kubeVersion,
+        })
+        refuseUnenforcedKinds(state, 'the lab')
+        const lc = labContext(ctx)
+        const r = await interruptible(ctx, () =>
+          withLabLock(lc.root, name, 'apply', () =>
+            labApply(lc, {
+              name,
+              manifests: absolutePaths(paths, ctx.io.cwd),
+              state,
+              prune: flags.prune,
+              maxPods,
+              ...(podCidr === undefined ? {} : { podCidr }),
+            }),
+          ),
+        )
+        if (r === undefined) return
+        const parts = [
+          `${r.state.cluster.policies.length} policies`,
+          `${r.state.topology.pods.length} pods`,
+          ...(r.added.length ? [`added ${r.added.join(', ')}`] : []),
+          ...(r.removed.length ? [`removed ${r.removed.join(', ')}`] : []),
+          ...(r.restarted.length ? [`restarted ${r.restarted.join(', ')}`] : []),
+        ]
+        ctx.io.stdout(`lab "${name}" updated: ${printable(parts.join('; '))}\n`)
+      },
+    )
 
   lab
     .command('probe')
@@ -224,7 +274,8 @@ Examples:
     .action(async (flags: { name?: string; port: string[]; output: 'table' | 'json'; timeout: string }) => {
       const name = labName(flags, ctx)
       const timeoutMs = Number(flags.timeout)
-      if (!Number.isInteger(timeoutMs) || timeoutMs < 50 || timeoutMs > 60_000) throw new UsageError(`invalid --timeout "${flags.timeout}": expected milliseconds from 50 to 60000`)
+      if (!Number.isInteger(timeoutMs) || timeoutMs < 50 || timeoutMs > 60_000)
+        throw new UsageError(`invalid --timeout "${flags.timeout}": expected milliseconds from 50 to 60000`)
       const ports = flags.port.map(parsePortSpec)
       await checkLabEnvironment()
       const state = await requireLab(labsDir(ctx.io.env), name)
@@ -330,7 +381,8 @@ Examples:
     .addHelpText(
       'after',
       '\nA lab is ready unless its `lab up` or a `lab apply` did not finish: then the header says NOT READY and what to do\n' +
-        '(JSON: "ready": false, "notReady": the reason).\n\nExamples:\n  sudo ./bin/netpol lab status\n  sudo ./bin/netpol lab status --counters\n  sudo ./bin/netpol lab status -o json',
+        '(JSON: "ready": false, "notReady": the reason).\n\nExamples:\n  sudo ./bin/netpol lab status\n  sudo ./bin/netpol lab status ' +
+        '--counters\n  sudo ./bin/netpol lab status -o json',
     )
     .action(async (flags: { name?: string; output: 'table' | 'json'; counters?: boolean }) => {
       const name = labName(flags, ctx)
@@ -362,7 +414,11 @@ Examples:
       const state = await requireLab(labsDir(ctx.io.env), labName(flags, ctx))
       // YAML 1.1 quoting, so names like y, on or no read back as strings (netpol and kubectl read 1.1).
       const docs = clusterStateManifests(state.cluster)
-      ctx.io.stdout(flags.output === 'json' ? renderJson({ apiVersion: 'v1', kind: 'List', items: docs }) : docs.map((d) => `---\n${renderYaml(d, { version: '1.1' })}`).join(''))
+      ctx.io.stdout(
+        flags.output === 'json'
+          ? renderJson({ apiVersion: 'v1', kind: 'List', items: docs })
+          : docs.map((d) => `---\n${renderYaml(d, { version: '1.1' })}`).join(''),
+      )
     })
 
   lab
@@ -392,7 +448,9 @@ Examples:
       if (flags.output === 'json') ctx.io.stdout(renderJson({ labs }))
       else if (labs.length === 0) ctx.io.stdout('No labs.\n')
       else {
-        ctx.io.stdout(columns([['NAME', 'PHASE', 'NODES', 'PODS', 'NETNS'], ...labs.map((l) => [l.name, l.phase, String(l.nodes), String(l.pods), String(l.netns)])]))
+        ctx.io.stdout(
+          columns([['NAME', 'PHASE', 'NODES', 'PODS', 'NETNS'], ...labs.map((l) => [l.name, l.phase, String(l.nodes), String(l.pods), String(l.netns)])]),
+        )
         for (const l of labs) if (l.problem !== undefined) ctx.io.stdout(`\n${printable(l.name)}: ${printable(l.problem)}\n`)
       }
     })
@@ -400,4 +458,3 @@ Examples:
   for (const sub of lab.commands) sub.exitOverride().configureOutput(program.configureOutput())
   lab.exitOverride().configureOutput(program.configureOutput())
 }
-

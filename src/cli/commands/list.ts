@@ -35,9 +35,17 @@ export const register: RegisterCommand = (program, ctx) => {
         'ipBlocks match pods by their IPs; IPv6 included. A pod to itself is left out (always allowed).',
     )
     .argument('[paths...]', 'manifest files or directories (recursive: .yaml, .yml, .json), or - for stdin; none: the live cluster')
-    .option('--from <src>', 'only connections from SRC: ns, ns/pod, ns/name (a workload), ns/<kind>/name, an IP address or a CIDR (repeatable: any of them)', collect)
+    .option(
+      '--from <src>',
+      'only connections from SRC: ns, ns/pod, ns/name (a workload), ns/<kind>/name, an IP address or a CIDR (repeatable: any of them)',
+      collect,
+    )
     .option('--to <dst>', 'only connections to DST, in the same forms as --from (repeatable)', collect)
-    .option('-p, --port <port>', 'only these ports: PORT[/PROTOCOL], PORT-END[/PROTOCOL] or a container port name of the destination, e.g. 80, 53/UDP, 8000-8080, http (repeatable)', collect)
+    .option(
+      '-p, --port <port>',
+      'only these ports: PORT[/PROTOCOL], PORT-END[/PROTOCOL] or a container port name of the destination, e.g. 80, 53/UDP, 8000-8080, http (repeatable)',
+      collect,
+    )
     .addOption(new Option('--group-by <unit>', 'group pods by').choices(GROUP_BY_VALUES).default('workload'))
     .addOption(new Option('-o, --output <format>', 'output format').choices(LIST_FORMATS).default('text'))
     .option('-n, --namespace <namespace>', 'namespace for objects that have none (default "default"); with no PATH: the namespace to read')
@@ -74,7 +82,10 @@ Examples:
       const to = (flags.to ?? []).map((t) => parseEndpointFilter(state, t))
       if ((state.clusterNetworkPolicies?.length ?? 0) > 0) {
         // Fail closed, but say so: a connection the cluster may allow is not silently absent.
-        ctx.io.stderr(`warning: list shows only connections proven allowed; those whose outcome is undefined or unknown (ClusterNetworkPolicies) are left out: see them with netpol matrix or netpol explain\n`)
+        ctx.io.stderr(
+          `warning: list shows only connections proven allowed; those whose outcome is undefined or unknown (ClusterNetworkPolicies) are left ` +
+            `out: see them with netpol matrix or netpol explain\n`,
+        )
       }
       const result = listConnections(state, createEngine(state), { groupBy: flags.groupBy, from, to, ports })
       for (const chunk of renderListChunks(result, flags.output)) {

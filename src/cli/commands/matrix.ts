@@ -36,12 +36,24 @@ export const register: RegisterCommand = (program, ctx) => {
         'a new connection is allowed when the egress of the source and the ingress of the destination both allow it.',
     )
     .argument('[paths...]', 'manifest files or directories (recursive: .yaml, .yml, .json), or - for stdin; none: the live cluster')
-    .option('-p, --port <port>', 'probe PORT[/PROTOCOL], e.g. 80, 80/TCP, 53/UDP (repeatable; default: every containerPort any pod declares)', (v: string, prev: string[]) => [...prev, v], [])
+    .option(
+      '-p, --port <port>',
+      'probe PORT[/PROTOCOL], e.g. 80, 80/TCP, 53/UDP (repeatable; default: every containerPort any pod declares)',
+      (v: string, prev: string[]) => [...prev, v],
+      [],
+    )
     .addOption(new Option('-o, --output <format>', 'output format').choices(MATRIX_FORMATS).default('table'))
     .option('-n, --namespace <namespace>', 'namespace for objects that have none (default "default"); with no PATH: the namespace to read')
-    .option('--width <columns>', 'split the table into blocks of columns that fit this width (default: the terminal width on a TTY, else no limit; 0: no limit)')
+    .option(
+      '--width <columns>',
+      'split the table into blocks of columns that fit this width (default: the terminal width on a TTY, else no limit; 0: no limit)',
+    )
     .option('-v, --verbose', 'list the objects of kinds netpol does not use (skipped)')
-    .addOption(new Option('--group-by <unit>', 'fold pods into workloads or namespaces (a cell: allowed for every pod pair, ~ for some)').choices(GROUP_BY_VALUES).default('pod'))
+    .addOption(
+      new Option('--group-by <unit>', 'fold pods into workloads or namespaces (a cell: allowed for every pod pair, ~ for some)')
+        .choices(GROUP_BY_VALUES)
+        .default('pod'),
+    )
     .addHelpText(
       'after',
       `
@@ -73,7 +85,10 @@ Examples:
       if (flags.groupBy !== 'pod') {
         // On identities: no pod-by-pod table (analyze/grouped-matrix.ts).
         if ((state.clusterNetworkPolicies?.length ?? 0) > 0) {
-          ctx.io.stderr(`warning: with --group-by, connections whose outcome is undefined or unknown (ClusterNetworkPolicies) are shown as denied; use --group-by pod to see them\n`)
+          ctx.io.stderr(
+            `warning: with --group-by, connections whose outcome is undefined or unknown (ClusterNetworkPolicies) are shown as denied; use ` +
+              `--group-by pod to see them\n`,
+          )
         }
         const grouped = computeGroupedMatrix(engine, state, ports, flags.groupBy)
         for (const chunk of renderGroupedMatrixChunks(grouped, flags.output, { colour: useColour(ctx.io) })) {

@@ -64,17 +64,25 @@ Examples:
       if ((state.clusterNetworkPolicies?.length ?? 0) > 0) {
         // The page's graph and matrix show proven-allowed connections; it does not explain ClusterNetworkPolicies yet.
         ctx.io.stderr(
-          `warning: the report shows connections whose outcome is undefined or unknown (ClusterNetworkPolicies) as not allowed, and lists NetworkPolicies only: see them with netpol matrix or netpol explain\n`,
+          `warning: the report shows connections whose outcome is undefined or unknown (ClusterNetworkPolicies) as not allowed, and lists ` +
+            `NetworkPolicies only: see them with netpol matrix or netpol explain\n`,
         )
       }
       const engine = createEngine(state)
-      const model = buildReport(state, engine, { groupBy: flags.groupBy, inputs: paths.length > 0 ? paths : ['the live cluster'], ...(flags.title ? { title: flags.title } : {}) })
+      const model = buildReport(state, engine, {
+        groupBy: flags.groupBy,
+        inputs: paths.length > 0 ? paths : ['the live cluster'],
+        ...(flags.title ? { title: flags.title } : {}),
+      })
       const html = await renderReport(model)
       if (flags.output === '-') {
         ctx.io.stdout(html)
         return
       }
       await writeFileAtomically(resolve(ctx.io.cwd, flags.output), html, flags.output)
-      ctx.io.stderr(`wrote ${printable(flags.output)} (${model.connectivity.edges.length} connections, ${model.findings.length} findings, ${model.policies.length} policies)\n`)
+      ctx.io.stderr(
+        `wrote ${printable(flags.output)} (${model.connectivity.edges.length} connections, ${model.findings.length} findings, ` +
+          `${model.policies.length} policies)\n`,
+      )
     })
 }

@@ -21,7 +21,9 @@ describe('netpol agent flags', () => {
 
   it('rejects bad values before touching anything', async () => {
     expect((await run(['agent', '--node', 'n', '--listen', 'nope'])).stderr).toMatch(/--listen "nope": expected \[HOST\]:PORT/)
-    expect((await run(['agent', '--node', 'n', '--min-sync-interval', '-5'])).stderr).toMatch(/--min-sync-interval must be a whole number of milliseconds from 0 to 600000, got "-5"/)
+    expect((await run(['agent', '--node', 'n', '--min-sync-interval', '-5'])).stderr).toMatch(
+      /--min-sync-interval must be a whole number of milliseconds from 0 to 600000, got "-5"/,
+    )
     expect((await run(['agent', '--node', 'n', '--table', 'a b'])).stderr).toMatch(/--table "a b"/)
     // nft reads these as a number or an option, not a table name: the compiler would refuse every sync.
     for (const table of ['9x', '-x', 'x'.repeat(65)]) {
@@ -30,7 +32,9 @@ describe('netpol agent flags', () => {
       expect(r.stderr, table).toMatch(/--table ".*": a letter or _, then letters, digits, - and _ \(at most 64\)/)
     }
     expect((await run(['agent', '--node', 'n', '--log-level', 'loud'])).stderr).toMatch(/--log-level must be one of/)
-    expect((await run(['agent', '--node', 'n', '--kubeconfig', '/nonexistent/config'])).stderr).toMatch(/no kubeconfig found at --kubeconfig \/nonexistent\/config/)
+    expect((await run(['agent', '--node', 'n', '--kubeconfig', '/nonexistent/config'])).stderr).toMatch(
+      /no kubeconfig found at --kubeconfig \/nonexistent\/config/,
+    )
   })
 
   it('bounds every duration flag (a timer past 2^31-1 ms would fire every millisecond): exit 2 with the range', async () => {
@@ -50,7 +54,11 @@ describe('netpol agent flags', () => {
       expect(r.stderr, `${flag} ${value}`).toMatch(message)
     }
     // In range: the flags pass, and the next check (the kubeconfig) is what fails.
-    for (const [flag, value] of [['--resync-interval', '604800'], ['--resync-interval', '0'], ['--min-sync-interval', '600000']]) {
+    for (const [flag, value] of [
+      ['--resync-interval', '604800'],
+      ['--resync-interval', '0'],
+      ['--min-sync-interval', '600000'],
+    ]) {
       expect((await run(['agent', '--node', 'n', flag, value, '--kubeconfig', '/nonexistent/config'])).stderr).toMatch(/no kubeconfig found/)
     }
   })

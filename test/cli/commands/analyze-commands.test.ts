@@ -74,7 +74,9 @@ describe('netpol matrix', () => {
   })
   it('colours the table on a terminal unless NO_COLOR is set', async () => {
     expect((await cli(['matrix', '-', '--port', '80'], { stdin: threePods, tty: true, env: { COLUMNS: '100' } })).stdout).toContain('\u001b[32m.')
-    expect((await cli(['matrix', '-', '--port', '80'], { stdin: threePods, tty: true, env: { NO_COLOR: '1', COLUMNS: '100' } })).stdout).not.toContain('\u001b[')
+    expect((await cli(['matrix', '-', '--port', '80'], { stdin: threePods, tty: true, env: { NO_COLOR: '1', COLUMNS: '100' } })).stdout).not.toContain(
+      '\u001b[',
+    )
     expect((await cli(['matrix', '-', '--port', '80'], { stdin: threePods })).stdout).not.toContain('\u001b[')
   })
   it('rejects a bad --width and an unknown format', async () => {
@@ -99,7 +101,9 @@ describe('netpol explain', () => {
     expect(r.stdout).toMatch(/- policy shop\/allow-http-from-frontend \(examples\/named-ports\/manifests\.yaml:\d+\): does not allow/)
   })
   it('rejects unknown kinds, pods and missing flags with exit 2', async () => {
-    expect((await cli(['explain', 'examples/three-tier', '--from', 'prod/service/frontend', '--to', 'prod/backend-0', '--port', '80'])).stderr).toMatch(/unknown kind "service"/)
+    expect((await cli(['explain', 'examples/three-tier', '--from', 'prod/service/frontend', '--to', 'prod/backend-0', '--port', '80'])).stderr).toMatch(
+      /unknown kind "service"/,
+    )
     expect((await cli(['explain', 'examples/three-tier', '--from', 'prod/frontend-0', '--port', '80'])).code).toBe(2)
     const r = await cli(['explain', 'examples/three-tier', '--from', 'prod/frontnd-0', '--to', 'prod/backend-0', '--port', '80'])
     expect(r.code).toBe(2)
@@ -110,6 +114,8 @@ describe('netpol explain', () => {
     expect(r.code).toBe(2)
     expect(r.stdout).toBe('')
     expect(r.stderr).toMatch(/given twice \(80, 8080\)/)
-    expect((await cli(['explain', 'examples/three-tier', '--from', 'prod/frontend-0', '--from', 'prod/frontend-1', '--to', 'prod/backend-0', '--port', '80'])).code).toBe(2)
+    expect(
+      (await cli(['explain', 'examples/three-tier', '--from', 'prod/frontend-0', '--from', 'prod/frontend-1', '--to', 'prod/backend-0', '--port', '80'])).code,
+    ).toBe(2)
   })
 })

@@ -23,7 +23,12 @@ describe('netpol convert', () => {
       ['ClusterNetworkPolicy', 'old-priority-60-new-priority-40-example', 'Admin', 60],
       ['ClusterNetworkPolicy', 'default', 'Baseline', 50],
     ])
-    expect(r.stdout).toMatch(/^---\n# from AdminNetworkPolicy "priority-50-example" at vendor\/network-policy-api\/v1alpha1\/conformance\/admin_network_policy\/standard-priority-field\.yaml:1\n/)
+    expect(r.stdout).toMatch(
+      new RegExp(
+        String.raw`^---\n# from AdminNetworkPolicy "priority-50-example" at ` +
+          String.raw`vendor\/network-policy-api\/v1alpha1\/conformance\/admin_network_policy\/standard-priority-field\.yaml:1\n`,
+      ),
+    )
     expect(r.stderr).not.toMatch(/deprecated/)
     expect(r.stderr).toBe('')
   })
@@ -43,7 +48,15 @@ describe('netpol convert', () => {
     const one = await cli(['convert', BANP, '-o', 'json'])
     expect(JSON.parse(one.stdout)).toMatchObject({ kind: 'ClusterNetworkPolicy', spec: { tier: 'Baseline', priority: 1000 } })
     const two = await cli(['convert', ANP, '-o', 'json'])
-    expect(JSON.parse(two.stdout)).toMatchObject({ apiVersion: 'v1', kind: 'List', items: [{ metadata: { name: 'priority-50-example' } }, { metadata: { name: 'old-priority-60-new-priority-40-example' } }, { metadata: { name: 'default' } }] })
+    expect(JSON.parse(two.stdout)).toMatchObject({
+      apiVersion: 'v1',
+      kind: 'List',
+      items: [
+        { metadata: { name: 'priority-50-example' } },
+        { metadata: { name: 'old-priority-60-new-priority-40-example' } },
+        { metadata: { name: 'default' } },
+      ],
+    })
   })
   it('a policy that cannot be converted: every problem with file:line and field, exit 2, nothing printed', async () => {
     const input = `apiVersion: policy.networking.k8s.io/v1alpha1
@@ -67,7 +80,13 @@ spec:
     const r = await cli(['convert', '-'], input)
     expect(r.code).toBe(2)
     expect(r.stdout).toBe('')
-    expect(r.stderr).toMatch(/^-:10: AdminNetworkPolicy "tenants" is invalid: spec\.ingress\[0\]\.from\[0\]\.namespaces\.sameLabels: cannot convert to ClusterNetworkPolicy: sameLabels/m)
+    expect(r.stderr).toMatch(
+      new RegExp(
+        String.raw`^-:10: AdminNetworkPolicy "tenants" is invalid: spec\.ingress\[0\]\.from\[0\]\.namespaces\.sameLabels: ` +
+          String.raw`cannot convert to ClusterNetworkPolicy: sameLabels`,
+        'm',
+      ),
+    )
   })
   it('a value the v1alpha1 CRD took but v1alpha2 refuses (a label value with spaces): exit 2 at the v1alpha1 object, not an internal error', async () => {
     const r = await cli(
@@ -85,7 +104,10 @@ spec:
     expect(r.code).toBe(2)
     expect(r.stdout).toBe('')
     expect(r.stderr).not.toMatch(/internal error|a bug/)
-    expect(r.stderr).toContain('-:1: AdminNetworkPolicy "x" is invalid: spec.subject.namespaces.matchLabels: cannot convert to ClusterNetworkPolicy: the result would be invalid: Invalid value: "a b"')
+    expect(r.stderr).toContain(
+      '-:1: AdminNetworkPolicy "x" is invalid: spec.subject.namespaces.matchLabels: cannot convert to ClusterNetworkPolicy: the result would be ' +
+        'invalid: Invalid value: "a b"',
+    )
   })
   it('input without v1alpha1 policies is an error', async () => {
     const r = await cli(['convert', '-'], 'apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n')
@@ -131,4 +153,3 @@ spec:
     expect(r.stderr).toMatch(/warning: BaselineAdminNetworkPolicy "default": deprecated: .*`netpol convert FILE`/)
   })
 })
-

@@ -11,7 +11,10 @@ import { TestApiServer } from '../../../testing/test-api-server.js'
 import { runCliInProcess } from '../run-cli-in-process.js'
 
 function ownedBy(pod: ReturnType<typeof podObject>, kind: string, name: string): ReturnType<typeof podObject> {
-  return { ...pod, metadata: { ...pod.metadata, ownerReferences: [{ apiVersion: 'apps/v1', kind, name, uid: `uid-${name}`, controller: true, blockOwnerDeletion: true }] } }
+  return {
+    ...pod,
+    metadata: { ...pod.metadata, ownerReferences: [{ apiVersion: 'apps/v1', kind, name, uid: `uid-${name}`, controller: true, blockOwnerDeletion: true }] },
+  }
 }
 
 describe('list against a live cluster, by workload', () => {
@@ -22,11 +25,27 @@ describe('list against a live cluster, by workload', () => {
   beforeAll(async () => {
     api = await TestApiServer.start()
     api.create('namespaces', namespaceObject('shop'))
-    for (const [name, ip] of [['web-7d9f8c6b5-x2x9q', '10.0.0.1'], ['web-7d9f8c6b5-k8m4z', '10.0.0.2']]) {
-      api.create('pods', ownedBy(podObject('shop', name, { ip, labels: { app: 'web', 'pod-template-hash': '7d9f8c6b5' }, ports: [{ containerPort: 8080 }] }), 'ReplicaSet', 'web-7d9f8c6b5'))
+    for (const [name, ip] of [
+      ['web-7d9f8c6b5-x2x9q', '10.0.0.1'],
+      ['web-7d9f8c6b5-k8m4z', '10.0.0.2'],
+    ]) {
+      api.create(
+        'pods',
+        ownedBy(
+          podObject('shop', name, { ip, labels: { app: 'web', 'pod-template-hash': '7d9f8c6b5' }, ports: [{ containerPort: 8080 }] }),
+          'ReplicaSet',
+          'web-7d9f8c6b5',
+        ),
+      )
     }
     api.create('pods', ownedBy(podObject('shop', 'db-0', { ip: '10.0.0.3', labels: { app: 'db' }, ports: [{ containerPort: 5432 }] }), 'StatefulSet', 'db'))
-    api.create('networkpolicies', policyObject('shop', 'db', { podSelector: { matchLabels: { app: 'db' } }, ingress: [{ from: [{ podSelector: { matchLabels: { app: 'web' } } }], ports: [{ port: 5432 }] }] }))
+    api.create(
+      'networkpolicies',
+      policyObject('shop', 'db', {
+        podSelector: { matchLabels: { app: 'db' } },
+        ingress: [{ from: [{ podSelector: { matchLabels: { app: 'web' } } }], ports: [{ port: 5432 }] }],
+      }),
+    )
     dir = await mkdtemp(join(tmpdir(), 'netpol-list-live-'))
     kubeconfig = join(dir, 'kubeconfig')
     await writeFile(kubeconfig, api.kubeconfigYaml('shop'))
