@@ -77,6 +77,21 @@ the context's), -A all of them.
 }
 
 /** The state from PATHs, or from the live cluster when there is none. */
+/** Manifests from PATHs with the command's loading flags; `ctx` as for loadStateSource. */
+export async function loadPaths(paths: readonly string[], flags: StateSourceFlags, io: CliIO, ctx?: { invalidInput?: boolean }): Promise<LoadResult> {
+  const result = await loadInput(paths, io, {
+    namespace: flags.namespace,
+    verbose: flags.verbose,
+    podCidr: flags.podCidr,
+    maxPods: flags.maxPods,
+    maxFileSize: flags.maxFileSize,
+    kubeVersion: flags.kubeVersion,
+    ...(flags.skipInvalid !== undefined ? { skipInvalid: flags.skipInvalid } : {}),
+  })
+  if (result.invalid && skipInvalidMode(flags.skipInvalid) === 'exit' && ctx) ctx.invalidInput = true
+  return result
+}
+
 /**
  * `ctx`: where `--skip-invalid` records that input was left out, so the exit code says so (2)
  * after the command's output, unless `--skip-invalid=warn`.
@@ -86,17 +101,7 @@ export async function loadStateSource(paths: readonly string[], flags: StateSour
     const live = [flags.kubeconfig && '--kubeconfig', flags.context && '--context', flags.allNamespaces && '--all-namespaces'].filter(Boolean)
     if (live.length > 0)
       throw new UsageError(`${live.join(', ')} read${live.length === 1 ? 's' : ''} a live cluster: give either PATHs or ${live.join(', ')}, not both`)
-    const result = await loadInput(paths, io, {
-      namespace: flags.namespace,
-      verbose: flags.verbose,
-      podCidr: flags.podCidr,
-      maxPods: flags.maxPods,
-      maxFileSize: flags.maxFileSize,
-      kubeVersion: flags.kubeVersion,
-      ...(flags.skipInvalid !== undefined ? { skipInvalid: flags.skipInvalid } : {}),
-    })
-    if (result.invalid && skipInvalidMode(flags.skipInvalid) === 'exit' && ctx) ctx.invalidInput = true
-    return result
+    return loadPaths(paths, flags, io, ctx)
   }
   if (flags.allNamespaces && flags.namespace) throw new UsageError('-n/--namespace and -A/--all-namespaces cannot be combined')
   inputLimits(flags) // a bad value is an error even where the live cluster does not need it

@@ -6,8 +6,7 @@ import { Option } from 'commander'
 import type { RegisterCommand } from '../main.js'
 import { useColour } from '../io.js'
 import { EXIT_NO } from '../errors.js'
-import { loadInput, skipInvalidMode } from '../load-input.js'
-import { addLiveClusterOptions, addPodCidrOption, loadStateSource, type StateSourceFlags } from '../state-source.js'
+import { addLiveClusterOptions, addPodCidrOption, loadPaths, loadStateSource, type StateSourceFlags } from '../state-source.js'
 import { createEngine } from '../../engine/engine.js'
 import { allowsSomethingNew, diffConnectivity, type DiffResult } from '../../analyze/diff.js'
 import { GROUP_BY_VALUES, type GroupBy } from '../../analyze/group.js'
@@ -60,16 +59,7 @@ nodes peer needs them; -n NAMESPACE or -A as with kubectl):
     .action(async (first: string, second: string | undefined, flags: DiffFlags & StateSourceFlags) => {
       // One PATH: the live cluster is BEFORE, the PATH is the change about to be applied.
       const before = second === undefined ? await loadStateSource([], flags, ctx.io, ctx) : await loadStateSource([first], flags, ctx.io, ctx)
-      const after = await loadInput([second ?? first], ctx.io, {
-        namespace: flags.namespace,
-        verbose: flags.verbose,
-        podCidr: flags.podCidr,
-        maxPods: flags.maxPods,
-        maxFileSize: flags.maxFileSize,
-        kubeVersion: flags.kubeVersion,
-        ...(flags.skipInvalid !== undefined ? { skipInvalid: flags.skipInvalid } : {}),
-      })
-      if (after.invalid && skipInvalidMode(flags.skipInvalid) === 'exit') ctx.invalidInput = true
+      const after = await loadPaths([second ?? first], flags, ctx.io, ctx)
       if ((before.state.clusterNetworkPolicies?.length ?? 0) + (after.state.clusterNetworkPolicies?.length ?? 0) > 0) {
         // diff compares proven-allowed connections: one that becomes undefined or unknown may be allowed by the cluster.
         ctx.io.stderr(
