@@ -7,7 +7,7 @@ import { isAbsolute, resolve } from 'node:path'
 import { formatDiagnostic, type Diagnostic } from '../model/diagnostic.js'
 import { printable } from '../model/printable.js'
 import { loadManifests, type LoadResult } from '../cluster/load-manifests.js'
-import { assumePodIPs, DEFAULT_POD_CIDR, parsePodCidr, PodCidrError } from '../cluster/assume-pod-ips.js'
+import { assumePodIPs, DEFAULT_POD_CIDR, parsePodCidr } from '../cluster/assume-pod-ips.js'
 import { DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_PODS, formatBytes, parseBytes } from '../model/input-limits.js'
 import type { ClusterState } from '../model/types.js'
 import { formatKubeVersion, NEWEST_KUBE_VERSION, parseKubeVersion, validationRules, type ValidationRules } from '../model/kube-version.js'
@@ -98,12 +98,7 @@ export const POD_CIDR_DESCRIPTION =
 export function checkPodCidr(value: string | undefined): string | undefined {
   const text = value ?? DEFAULT_POD_CIDR
   if (text === 'none') return undefined
-  try {
-    parsePodCidr(text)
-  } catch (err) {
-    if (err instanceof PodCidrError) throw new UsageError(`--pod-cidr: ${err.message}`)
-    throw err
-  }
+  parsePodCidr(text)
   return text
 }
 
@@ -111,12 +106,7 @@ export function checkPodCidr(value: string | undefined): string | undefined {
 export function applyPodCidr(state: ClusterState, podCidr: string | undefined): ClusterState {
   const cidr = checkPodCidr(podCidr)
   if (cidr === undefined) return state
-  try {
-    return assumePodIPs(state, { podCidr: cidr })
-  } catch (err) {
-    if (err instanceof PodCidrError) throw new UsageError(`--pod-cidr: ${err.message}`)
-    throw err
-  }
+  return assumePodIPs(state, { podCidr: cidr })
 }
 
 export async function loadInput(paths: readonly string[], io: CliIO, options: LoadInputOptions = {}): Promise<LoadResult> {

@@ -16,6 +16,7 @@
  */
 import { formatIp, parseCidr, parseIp, type Cidr } from '../model/cidr.js'
 import type { ClusterState, Pod } from '../model/types.js'
+import { UsageError } from '../model/errors.js'
 
 /** The default pod network of kubeadm with flannel; also where the lab's pods live. */
 export const DEFAULT_POD_CIDR = '10.244.0.0/16'
@@ -25,9 +26,16 @@ export interface AssumePodIPsOptions {
   readonly podCidr: string
 }
 
-/** Thrown for an unusable pod CIDR or when it has fewer free addresses than pods need. */
-export class PodCidrError extends Error {
-  override readonly name = 'PodCidrError'
+/**
+ * Thrown for an unusable pod CIDR or when it has fewer free addresses than pods need. The CIDR
+ * always comes from `--pod-cidr`, so the error is a usage error naming that flag, mapped to exit 2
+ * by the CLI's one boundary (no caller translates it).
+ */
+export class PodCidrError extends UsageError {
+  constructor(message: string) {
+    super(`--pod-cidr: ${message}`)
+    this.name = 'PodCidrError'
+  }
 }
 
 /** Parses and checks a pod CIDR: IPv4 with at least two usable host addresses. */

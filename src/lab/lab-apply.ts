@@ -17,7 +17,7 @@ import { isLabProcess, stopProcesses } from './lab-processes.js'
 import { mergeClusterState } from './merge-state.js'
 import { notReadyReason, readLab } from './require-lab.js'
 import { needsReconcile, reconcileLab } from './lab-reconcile.js'
-import { assumePodIPs, PodCidrError } from '../cluster/assume-pod-ips.js'
+import { assumePodIPs } from '../cluster/assume-pod-ips.js'
 import { UsageError } from '../model/errors.js'
 
 export interface ApplyOptions {
@@ -71,13 +71,7 @@ export async function labApply(ctx: LabContext, o: ApplyOptions): Promise<ApplyR
   if (reason !== undefined) throw new UsageError(reason)
   const merged = mergeClusterState(running.cluster, o.state, o.prune)
   checkLabPodCount(merged, o.maxPods ?? DEFAULT_LAB_MAX_PODS)
-  let desired = merged
-  try {
-    if (o.podCidr !== undefined) desired = assumePodIPs(merged, { podCidr: o.podCidr })
-  } catch (err) {
-    if (err instanceof PodCidrError) throw new UsageError(`--pod-cidr: ${err.message}`)
-    throw err
-  }
+  const desired = o.podCidr !== undefined ? assumePodIPs(merged, { podCidr: o.podCidr }) : merged
   return applyClusterState(ctx, running, desired, o.manifests)
 }
 
