@@ -16,7 +16,7 @@
  * upstream examples still use) is read as what it says; its `sameLabels`/`notSameLabels` have no
  * v1alpha2 equivalent and cannot be converted.
  */
-import { CIDR_RULE, DOMAIN_NAME_PATTERN, LABEL_SELECTOR_SCHEMA } from './cluster-network-policy-schema.js'
+import { CIDR_RULE, DOMAIN_NAMES_SCHEMA, LABEL_SELECTOR_SCHEMA } from './cluster-network-policy-schema.js'
 import { CNP_API_VERSION, CNP_KIND } from './cluster-network-policy-types.js'
 import { applyDefaults, present, timestampsAsText, validateCustomResource, type CelRule, type CrdSchema } from './crd-schema.js'
 import type { FieldPath } from './field-path.js'
@@ -85,18 +85,7 @@ function v1alpha1Schema(kind: V1alpha1Kind): CrdSchema {
     minProperties: 1,
     maxProperties: 1,
     properties: {
-      ...(admin
-        ? {
-            domainNames: {
-              type: 'array',
-              experimental: true,
-              minItems: 1,
-              maxItems: 25,
-              listType: 'set',
-              items: { type: 'string', pattern: DOMAIN_NAME_PATTERN },
-            } satisfies CrdSchema,
-          }
-        : {}),
+      ...(admin ? { domainNames: DOMAIN_NAMES_SCHEMA } : {}),
       namespaces: LABEL_SELECTOR_SCHEMA,
       networks: { type: 'array', minItems: 1, maxItems: 25, listType: 'set', items: { type: 'string', maxLength: 43, validations: [CIDR_RULE] } },
       nodes: { ...LABEL_SELECTOR_SCHEMA, experimental: true },

@@ -112,19 +112,22 @@ export const NAMED_PORT_RULE: CelRule = {
   },
 }
 
+/** An egress peer's `domainNames` (experimental channel), the same in v1alpha1 and v1alpha2. */
+export const DOMAIN_NAMES_SCHEMA: CrdSchema = {
+  type: 'array',
+  experimental: true,
+  minItems: 1,
+  maxItems: 25,
+  listType: 'set',
+  items: { type: 'string', pattern: DOMAIN_NAME_PATTERN },
+}
+
 export const EGRESS_PEER_SCHEMA: CrdSchema = {
   type: 'object',
   minProperties: 1,
   maxProperties: 1,
   properties: {
-    domainNames: {
-      type: 'array',
-      experimental: true,
-      minItems: 1,
-      maxItems: 25,
-      listType: 'set',
-      items: { type: 'string', pattern: DOMAIN_NAME_PATTERN },
-    },
+    domainNames: DOMAIN_NAMES_SCHEMA,
     namespaces: LABEL_SELECTOR_SCHEMA,
     networks: {
       type: 'array',

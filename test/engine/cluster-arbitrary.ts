@@ -35,8 +35,9 @@ const POD_VALUES = ['a', 'b', 'c']
 const NS_KEYS = ['team', 'env']
 const NS_VALUES = ['a', 'b']
 
-function selectorArb(keys: readonly string[], values: readonly string[]): fc.Arbitrary<LabelSelector> {
-  const req: fc.Arbitrary<LabelSelectorRequirement> = fc.oneof(
+/** One matchExpressions entry over `keys` and `values` (In/NotIn with values, Exists/DoesNotExist without). */
+export function requirementArb(keys: readonly string[], values: readonly string[]): fc.Arbitrary<LabelSelectorRequirement> {
+  return fc.oneof(
     fc.record({
       key: fc.constantFrom(...keys),
       operator: fc.constantFrom<'In' | 'NotIn'>('In', 'NotIn'),
@@ -48,6 +49,10 @@ function selectorArb(keys: readonly string[], values: readonly string[]): fc.Arb
       values: fc.constant([] as string[]),
     }),
   )
+}
+
+function selectorArb(keys: readonly string[], values: readonly string[]): fc.Arbitrary<LabelSelector> {
+  const req = requirementArb(keys, values)
   return fc.record({
     matchLabels: fc.dictionary(fc.constantFrom(...keys), fc.constantFrom(...values), { maxKeys: 2 }),
     matchExpressions: fc.array(req, { maxLength: 2 }),

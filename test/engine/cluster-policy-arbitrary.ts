@@ -14,7 +14,7 @@ import type {
   ClusterNetworkPolicyRuleAction,
   NamespacedPod,
 } from '../../src/model/cluster-network-policy-types.js'
-import { clusterArbOf } from './cluster-arbitrary.js'
+import { clusterArbOf, requirementArb } from './cluster-arbitrary.js'
 
 const src = (line: number) => ({ file: 'cnp.yaml', line })
 const ACTIONS: ClusterNetworkPolicyRuleAction[] = ['Accept', 'Deny', 'Pass']
@@ -29,21 +29,7 @@ function selectorArb(keys: readonly string[], values: readonly string[]): fc.Arb
 function someSelectorArb(keys: readonly string[], values: readonly string[]): fc.Arbitrary<LabelSelector> {
   return fc.record({
     matchLabels: fc.dictionary(fc.constantFrom(...keys), fc.constantFrom(...values), { maxKeys: 1 }),
-    matchExpressions: fc.array(
-      fc.oneof(
-        fc.record({
-          key: fc.constantFrom(...keys),
-          operator: fc.constantFrom<'In' | 'NotIn'>('In', 'NotIn'),
-          values: fc.uniqueArray(fc.constantFrom(...values), { minLength: 1, maxLength: 2 }),
-        }),
-        fc.record({
-          key: fc.constantFrom(...keys),
-          operator: fc.constantFrom<'Exists' | 'DoesNotExist'>('Exists', 'DoesNotExist'),
-          values: fc.constant([] as string[]),
-        }),
-      ),
-      { maxLength: 1 },
-    ),
+    matchExpressions: fc.array(requirementArb(keys, values), { maxLength: 1 }),
   })
 }
 const podSel = selectorArb(['app', 'tier', 'pod'], ['a', 'b', 'c'])
