@@ -126,7 +126,8 @@ export function createLintContext(state: ClusterState): LintContext {
     }
   }
   const probeState: ClusterState =
-    extraPods.length === 0 ? state : { namespaces: [...state.namespaces, ...extraNamespaces], pods: [...state.pods, ...extraPods], policies: state.policies }
+    // Spread: the tiers (and nodes) decide for stand-ins as for real pods.
+    extraPods.length === 0 ? state : { ...state, namespaces: [...state.namespaces, ...extraNamespaces], pods: [...state.pods, ...extraPods] }
   const probeEngine = probeState === state ? engine : createEngine(probeState)
   const namespaces = new Map(state.namespaces.map((n) => [n.name, n]))
   return {

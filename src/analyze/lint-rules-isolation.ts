@@ -6,6 +6,7 @@ import { parseIp, rangesContainIp, ipBlockRanges } from '../model/cidr.js'
 import type { NetworkPolicy, NetworkPolicyEgressRule, NetworkPolicyPort, Pod, PolicyType, Protocol } from '../model/types.js'
 import type { PolicyRef } from '../engine/verdict.js'
 import { podGroup } from './group.js'
+import { denyAllRule } from './tier-default-deny.js'
 import type { LintContext } from './lint-context.js'
 import { policyFinding, type LintFinding, type LintRule } from './lint-rule.js'
 
@@ -238,6 +239,11 @@ function selectsAll(p: NetworkPolicy): boolean {
   return Object.keys(p.podSelector.matchLabels).length === 0 && p.podSelector.matchExpressions.length === 0
 }
 
+/** Does a ClusterNetworkPolicy (either tier) selecting the pod deny all of `direction` (after its earlier rules)? */
+function tierDeniesAll(ctx: LintContext, pod: Pod, direction: PolicyType): boolean {
+  return (ctx.state.clusterNetworkPolicies ?? []).some((p) => denyAllRule(p, direction) !== undefined && ctx.engine.clusterSelectedPods(p).includes(pod))
+}
+
 /** Namespaces the platform owns; their policies are the platform's business. */
 function isSystemNamespace(name: string): boolean {
   return name.startsWith('kube-') || name.startsWith('openshift')
@@ -256,10 +262,12 @@ const namespaceWithoutDefaultDeny: LintRule = {
     for (const name of namespaces) {
       if (isSystemNamespace(name)) continue
       const catchAll = ctx.state.policies.filter((p) => p.namespace === name && selectsAll(p))
-      const ingress = catchAll.some((p) => p.policyTypes.includes('Ingress'))
-      const egress = catchAll.some((p) => p.policyTypes.includes('Egress'))
-      if (ingress) continue
       const pods = ctx.podsIn(name)
+      // A ClusterNetworkPolicy tier that denies every pod of the namespace by default closes it too.
+      const tierCloses = (direction: PolicyType) => pods.every((pod) => tierDeniesAll(ctx, pod, direction))
+      const ingress = catchAll.some((p) => p.policyTypes.includes('Ingress')) || tierCloses('Ingress')
+      const egress = catchAll.some((p) => p.policyTypes.includes('Egress')) || tierCloses('Egress')
+      if (ingress) continue
       const ns = ctx.namespace(name)
       const where = ns?.source ?? pods[0].source
       out.push({
