@@ -12,13 +12,15 @@ import { UsageError } from '../../model/errors.js'
 import {
   checkPodCidr,
   inputLimits,
-  loadInput,
   KUBE_VERSION_DESCRIPTION,
   KUBE_VERSION_FLAGS,
   MAX_FILE_SIZE_DESCRIPTION,
   POD_CIDR_DESCRIPTION,
   POD_CIDR_FLAGS,
+  SKIP_INVALID_DESCRIPTION,
+  SKIP_INVALID_FLAGS,
 } from '../load-input.js'
+import { loadPaths } from '../state-source.js'
 import { parsePortSpec } from '../../analyze/matrix.js'
 import { renderMatrixTable } from '../../render/table.js'
 import { renderJson } from '../../render/json.js'
@@ -85,6 +87,17 @@ function addManifestOptions(command: Command): Command {
     .option('--max-pods <n>', LAB_MAX_PODS_DESCRIPTION)
     .option('--max-file-size <size>', MAX_FILE_SIZE_DESCRIPTION)
     .option(KUBE_VERSION_FLAGS, KUBE_VERSION_DESCRIPTION)
+    .option(SKIP_INVALID_FLAGS, SKIP_INVALID_DESCRIPTION)
+}
+
+/** The flags addManifestOptions adds. */
+interface ManifestFlags {
+  readonly namespace?: string
+  readonly podCidr?: string
+  readonly maxPods?: string
+  readonly maxFileSize?: string
+  readonly kubeVersion?: string
+  readonly skipInvalid?: boolean | string
 }
 
 function renderStatus(s: LabStatus): string {
@@ -155,35 +168,25 @@ Examples:
   sudo ./bin/netpol lab up examples/three-tier
   sudo ./bin/netpol lab up manifests/ --name staging --nodes 3`,
     )
-    .action(
-      async (
-        paths: string[],
-        flags: { name?: string; nodes: string; namespace?: string; podCidr?: string; maxPods?: string; maxFileSize?: string; kubeVersion?: string },
-      ) => {
-        const name = labName(flags, ctx)
-        const nodeCount = Number(flags.nodes)
-        if (!Number.isInteger(nodeCount)) throw new UsageError(`invalid --nodes "${flags.nodes}": expected a number from 2 to 16`)
-        checkPodCidr(flags.podCidr)
-        const { maxPods } = inputLimits({ ...flags, maxPods: flags.maxPods ?? String(DEFAULT_LAB_MAX_PODS) })
-        await checkLabEnvironment()
-        const { state } = await loadInput(paths, ctx.io, {
-          namespace: flags.namespace,
-          podCidr: flags.podCidr,
-          maxPods: String(maxPods),
-          maxFileSize: flags.maxFileSize,
-          kubeVersion: flags.kubeVersion,
-        })
-        refuseUnenforcedKinds(state, 'the lab')
-        checkLabPodCount(state, maxPods)
-        const lc = labContext(ctx)
-        const running = await interruptible(ctx, () =>
-          withLabLock(lc.root, name, 'up', () => labUp(lc, { name, nodeCount, manifests: absolutePaths(paths, ctx.io.cwd), state })),
-        )
-        if (running === undefined) return
-        ctx.io.stdout(`lab "${name}" is up\n\n${renderStatus(await labStatus(running))}`)
-        ctx.io.stdout(`\nNext: netpol lab probe${name === DEFAULT_LAB_NAME ? '' : ` --name ${name}`}\n`)
-      },
-    )
+    .action(async (paths: string[], flags: ManifestFlags & { name?: string; nodes: string }) => {
+      const name = labName(flags, ctx)
+      const nodeCount = Number(flags.nodes)
+      if (!Number.isInteger(nodeCount)) throw new UsageError(`invalid --nodes "${flags.nodes}": expected a number from 2 to 16`)
+      checkPodCidr(flags.podCidr)
+      const { maxPods } = inputLimits({ ...flags, maxPods: flags.maxPods ?? String(DEFAULT_LAB_MAX_PODS) })
+      await checkLabEnvironment()
+      // --skip-invalid as on the analysis commands: the lab runs what `kubectl apply -f` would create, exit 2 after.
+      const { state } = await loadPaths(paths, { ...flags, maxPods: String(maxPods) }, ctx.io, ctx)
+      refuseUnenforcedKinds(state, 'the lab')
+      checkLabPodCount(state, maxPods)
+      const lc = labContext(ctx)
+      const running = await interruptible(ctx, () =>
+        withLabLock(lc.root, name, 'up', () => labUp(lc, { name, nodeCount, manifests: absolutePaths(paths, ctx.io.cwd), state })),
+      )
+      if (running === undefined) return
+      ctx.io.stdout(`lab "${name}" is up\n\n${renderStatus(await labStatus(running))}`)
+      ctx.io.stdout(`\nNext: netpol lab probe${name === DEFAULT_LAB_NAME ? '' : ` --name ${name}`}\n`)
+    })
 
   addManifestOptions(
     lab
@@ -206,48 +209,43 @@ Examples:
   sudo ./bin/netpol lab apply deny-all.yaml
   sudo ./bin/netpol lab apply examples/three-tier --prune`,
     )
-    .action(
-      async (
-        paths: string[],
-        flags: { name?: string; prune?: boolean; namespace?: string; podCidr?: string; maxPods?: string; maxFileSize?: string; kubeVersion?: string },
-      ) => {
-        const name = labName(flags, ctx)
-        const podCidr = checkPodCidr(flags.podCidr)
-        const { maxPods } = inputLimits({ ...flags, maxPods: flags.maxPods ?? String(DEFAULT_LAB_MAX_PODS) })
-        await checkLabEnvironment()
-        // Addresses are assumed after merging with the running lab (labApply), not here.
-        const { state } = await loadInput(paths, ctx.io, {
-          namespace: flags.namespace,
-          podCidr: 'none',
-          maxPods: String(maxPods),
-          maxFileSize: flags.maxFileSize,
-          kubeVersion: flags.kubeVersion,
-        })
-        refuseUnenforcedKinds(state, 'the lab')
-        const lc = labContext(ctx)
-        const r = await interruptible(ctx, () =>
-          withLabLock(lc.root, name, 'apply', () =>
-            labApply(lc, {
-              name,
-              manifests: absolutePaths(paths, ctx.io.cwd),
-              state,
-              prune: flags.prune,
-              maxPods,
-              ...(podCidr === undefined ? {} : { podCidr }),
-            }),
-          ),
-        )
-        if (r === undefined) return
-        const parts = [
-          `${r.state.cluster.policies.length} policies`,
-          `${r.state.topology.pods.length} pods`,
-          ...(r.added.length ? [`added ${r.added.join(', ')}`] : []),
-          ...(r.removed.length ? [`removed ${r.removed.join(', ')}`] : []),
-          ...(r.restarted.length ? [`restarted ${r.restarted.join(', ')}`] : []),
-        ]
-        ctx.io.stdout(`lab "${name}" updated: ${printable(parts.join('; '))}\n`)
-      },
-    )
+    .action(async (paths: string[], flags: ManifestFlags & { name?: string; prune?: boolean }) => {
+      const name = labName(flags, ctx)
+      const podCidr = checkPodCidr(flags.podCidr)
+      const { maxPods } = inputLimits({ ...flags, maxPods: flags.maxPods ?? String(DEFAULT_LAB_MAX_PODS) })
+      await checkLabEnvironment()
+      // Addresses are assumed after merging with the running lab (labApply), not here.
+      const { state, invalid } = await loadPaths(paths, { ...flags, podCidr: 'none', maxPods: String(maxPods) }, ctx.io, ctx)
+      refuseUnenforcedKinds(state, 'the lab')
+      // An object left out is not "gone from the manifests": pruning it would remove the running
+      // one (a deny policy with a typo would open the lab). kubectl apply --prune does not prune
+      // after a failed object either.
+      const prune = Boolean(flags.prune) && invalid === undefined
+      if (flags.prune && !prune)
+        ctx.io.stderr('warning: --prune: nothing pruned, because --skip-invalid left objects out (kubectl apply --prune does the same)\n')
+      const lc = labContext(ctx)
+      const r = await interruptible(ctx, () =>
+        withLabLock(lc.root, name, 'apply', () =>
+          labApply(lc, {
+            name,
+            manifests: absolutePaths(paths, ctx.io.cwd),
+            state,
+            prune,
+            maxPods,
+            ...(podCidr === undefined ? {} : { podCidr }),
+          }),
+        ),
+      )
+      if (r === undefined) return
+      const parts = [
+        `${r.state.cluster.policies.length} policies`,
+        `${r.state.topology.pods.length} pods`,
+        ...(r.added.length ? [`added ${r.added.join(', ')}`] : []),
+        ...(r.removed.length ? [`removed ${r.removed.join(', ')}`] : []),
+        ...(r.restarted.length ? [`restarted ${r.restarted.join(', ')}`] : []),
+      ]
+      ctx.io.stdout(`lab "${name}" updated: ${printable(parts.join('; '))}\n`)
+    })
 
   lab
     .command('probe')
