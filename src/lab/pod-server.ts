@@ -3,7 +3,8 @@
  *
  * TCP: an HTTP request gets a one-line `200 OK` naming the pod (so `curl` works as in the seeds'
  * walkthrough); anything else is echoed. UDP: every datagram is echoed. SCTP has no Node.js
- * socket, so the lab never serves it (see sctp-support.ts).
+ * socket, so the lab never serves it (see sctp-support.ts). In the pods behind kube-system/kube-dns,
+ * the ports marked `dns` serve the lab's cluster DNS instead (dns-server.ts).
  *
  * The server is also the pod's prober: on its control socket (a Unix socket in the lab's state
  * directory, which the host reaches while the probes' own sockets live in the pod's namespace) it
@@ -14,11 +15,15 @@ import { createServer, type Server, type Socket } from 'node:net'
 import { createSocket, type Socket as UdpSocket } from 'node:dgram'
 import { chmodSync, rmSync } from 'node:fs'
 import { probeAll, type ProbeTarget } from './prober.js'
+import { recordsFromFile, startDnsServer, type RunningDnsServer } from './dns-server.js'
 
 export interface PodServerSpec {
   /** `ns/name`, used in answers. */
   readonly pod: string
-  readonly ports: readonly { readonly port: number; readonly protocol: 'TCP' | 'UDP' }[]
+  /** `dns`: this port serves cluster DNS (the pod is a backend of kube-system/kube-dns there). */
+  readonly ports: readonly { readonly port: number; readonly protocol: 'TCP' | 'UDP'; readonly dns?: boolean }[]
+  /** The lab's DNS records file, for the `dns` ports. */
+  readonly dnsRecords?: string
 }
 
 export interface RunningPodServer {
@@ -100,21 +105,28 @@ function listenControl(path: string): Promise<Server> {
 export async function startPodServer(spec: PodServerSpec, controlSocket?: string): Promise<RunningPodServer> {
   const tcp: Server[] = []
   const udp: UdpSocket[] = []
+  const dns: RunningDnsServer[] = []
+  const records = spec.dnsRecords !== undefined ? recordsFromFile(spec.dnsRecords) : undefined
   try {
     if (controlSocket !== undefined) tcp.push(await listenControl(controlSocket))
     for (const p of spec.ports) {
-      if (p.protocol === 'TCP') tcp.push(await listenTcp(spec, p.port))
+      if (p.dns === true) {
+        if (records === undefined) throw new Error(`port ${p.port}/${p.protocol} serves DNS but no records file is given`)
+        dns.push(await startDnsServer(p.port, records, [p.protocol]))
+      } else if (p.protocol === 'TCP') tcp.push(await listenTcp(spec, p.port))
       else udp.push(await listenUdp(p.port))
     }
   } catch (err) {
     for (const s of tcp) s.close()
     for (const s of udp) s.close()
+    for (const s of dns) void s.close()
     throw err
   }
   return {
     close: async () => {
       await Promise.all(tcp.map((s) => new Promise<void>((r) => s.close(() => r()))))
       await Promise.all(udp.map((s) => new Promise<void>((r) => s.close(() => r()))))
+      await Promise.all(dns.map((s) => s.close()))
     },
   }
 }
