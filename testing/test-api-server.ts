@@ -1,6 +1,6 @@
 /**
  * @module An in-process Kubernetes API server for tests, speaking the real wire protocol for the
- * resources netpol reads (namespaces, pods, networkpolicies; clusternetworkpolicies unless told the CRD is missing).
+ * resources netpol reads (namespaces, pods, networkpolicies, services, endpointslices; clusternetworkpolicies unless told the CRD is missing).
  *
  * - LIST answers JSON lists with `metadata.resourceVersion` (one global, etcd-like counter), items
  *   without kind/apiVersion like the real server, and `limit`/`continue` pagination.
@@ -19,7 +19,8 @@ import { KubeConfig } from '@kubernetes/client-node'
 /** The resources the agent watches. */
 export type Resource = 'namespaces' | 'pods' | 'networkpolicies'
 /** Every resource served (the ClusterNetworkPolicy CRD's too, unless told it is missing). */
-export type AnyResource = Resource | 'clusternetworkpolicies' | 'nodes' | 'adminnetworkpolicies' | 'baselineadminnetworkpolicies'
+export type AnyResource =
+  Resource | 'clusternetworkpolicies' | 'nodes' | 'adminnetworkpolicies' | 'baselineadminnetworkpolicies' | 'services' | 'endpointslices'
 
 /** A raw API object as JSON. */
 export type ApiObject = Record<string, unknown> & {
@@ -63,6 +64,8 @@ const META: Record<AnyResource, { apiVersion: string; kind: string; listKind: st
   pods: { apiVersion: 'v1', kind: 'Pod', listKind: 'PodList', namespaced: true },
   networkpolicies: { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', listKind: 'NetworkPolicyList', namespaced: true },
   nodes: { apiVersion: 'v1', kind: 'Node', listKind: 'NodeList', namespaced: false },
+  services: { apiVersion: 'v1', kind: 'Service', listKind: 'ServiceList', namespaced: true },
+  endpointslices: { apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', listKind: 'EndpointSliceList', namespaced: true },
   adminnetworkpolicies: { apiVersion: 'policy.networking.k8s.io/v1alpha1', kind: 'AdminNetworkPolicy', listKind: 'AdminNetworkPolicyList', namespaced: false },
   baselineadminnetworkpolicies: {
     apiVersion: 'policy.networking.k8s.io/v1alpha1',
@@ -97,6 +100,8 @@ export class TestApiServer {
     ['networkpolicies', new Map()],
     ['clusternetworkpolicies', new Map()],
     ['nodes', new Map()],
+    ['services', new Map()],
+    ['endpointslices', new Map()],
     ['adminnetworkpolicies', new Map()],
     ['baselineadminnetworkpolicies', new Map()],
   ])
@@ -460,7 +465,9 @@ function parseRoute(path: string): { resource: AnyResource; namespace?: string; 
   if (p[0] === 'api' && p[1] === 'v1') {
     if (p[2] === 'pods' && p.length === 3) return { resource: 'pods' }
     if (p[2] === 'nodes' && p.length === 3) return { resource: 'nodes' }
+    if (p[2] === 'services' && p.length === 3) return { resource: 'services' }
     if (p[2] === 'namespaces') {
+      if (p[4] === 'services' && p.length === 5) return { resource: 'services', namespace: p[3] }
       if (p.length === 3) return { resource: 'namespaces' }
       if (p.length === 4) return { resource: 'namespaces', name: p[3] }
       if (p[4] === 'pods' && p.length === 5) return { resource: 'pods', namespace: p[3] }
@@ -481,6 +488,11 @@ function parseRoute(path: string): { resource: AnyResource; namespace?: string; 
     (p[3] === 'adminnetworkpolicies' || p[3] === 'baselineadminnetworkpolicies')
   ) {
     return { resource: p[3] }
+  }
+  if (p[0] === 'apis' && p[1] === 'discovery.k8s.io' && p[2] === 'v1') {
+    if (p[3] === 'endpointslices' && p.length === 4) return { resource: 'endpointslices' }
+    if (p[3] === 'namespaces' && p[5] === 'endpointslices' && p.length === 6) return { resource: 'endpointslices', namespace: p[4] }
+    return undefined
   }
   if (p[0] === 'apis' && p[1] === 'networking.k8s.io' && p[2] === 'v1') {
     if (p[3] === 'networkpolicies' && p.length === 4) return { resource: 'networkpolicies' }

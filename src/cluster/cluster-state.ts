@@ -75,6 +75,8 @@ export function assembleClusterState(parts: readonly ManifestObjects[]): Assembl
   const policies = parts.flatMap((p) => p.policies)
   const clusterNetworkPolicies = parts.flatMap((p) => p.clusterNetworkPolicies)
   const nodes = parts.flatMap((p) => p.nodes)
+  const services = parts.flatMap((p) => p.services)
+  const endpointSlices = parts.flatMap((p) => p.endpointSlices)
 
   // Declared namespaces win; the rest of the used ones exist implicitly.
   const namespaces = new Map<string, Namespace>()
@@ -93,6 +95,8 @@ export function assembleClusterState(parts: readonly ManifestObjects[]): Assembl
       policies,
       ...(clusterNetworkPolicies.length > 0 ? { clusterNetworkPolicies } : {}),
       ...(nodes.length > 0 ? { nodes } : {}),
+      ...(services.length > 0 ? { services } : {}),
+      ...(endpointSlices.length > 0 ? { endpointSlices } : {}),
     },
     errors,
   }

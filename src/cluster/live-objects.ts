@@ -10,6 +10,7 @@ import { readClusterNetworkPolicy } from '../model/cluster-network-policy.js'
 import { CNP_API_VERSION, CNP_KIND, type ClusterNetworkPolicy } from '../model/cluster-network-policy-types.js'
 import { readNetworkPolicy } from '../model/network-policy.js'
 import { readNode } from '../model/node.js'
+import { readEndpointSlice, readService } from '../model/service.js'
 import { readObjectMeta } from '../model/object-meta.js'
 import { formatIp, parseIp } from '../model/cidr.js'
 import { podHasFinished, readPodIps, readPodSpec } from '../model/pod-spec.js'
@@ -17,7 +18,17 @@ import { isPlainMap, ObjectReader, type PlainMap } from '../model/object-reader.
 import { STORED_OBJECT_RULES } from '../model/kube-version.js'
 import type { ManifestDocument } from '../model/yaml-documents.js'
 import { readLabelSelector } from '../model/labels.js'
-import { NAMESPACE_NAME_LABEL, type Namespace, type NetworkPolicy, type Node, type Pod, type PolicyType, type SourceRef } from '../model/types.js'
+import {
+  NAMESPACE_NAME_LABEL,
+  type EndpointSlice,
+  type Namespace,
+  type NetworkPolicy,
+  type Node,
+  type Pod,
+  type PolicyType,
+  type Service,
+  type SourceRef,
+} from '../model/types.js'
 import type { RawObject } from './live-api.js'
 import { readControllerRef, workloadOfController } from './workload-owner.js'
 
@@ -62,6 +73,36 @@ export function convertNetworkPolicy(raw: RawObject): Converted<NetworkPolicy> {
   const policy = readNetworkPolicy(r, obj, meta, meta.namespace ?? 'default')
   if (r.errors.length > 0) return { ok: false, diagnostics: r.errors }
   return { ok: true, value: policy, warnings: r.warnings }
+}
+
+/** A Service as the API server serves it (spec only; status and the rest of metadata are not read). */
+export function convertService(raw: RawObject): Converted<Service> {
+  const obj: PlainMap = { apiVersion: 'v1', kind: 'Service', metadata: metadataOf(raw), spec: raw.spec }
+  const r = new ObjectReader(liveDocument(obj), [], STORED_OBJECT_RULES)
+  r.identify(describeObject('Service', raw))
+  const meta = readObjectMeta(r, obj, 'dns1035')
+  if (!meta.namespace) r.required(['metadata', 'namespace'], 'a Service read from the API server always has one')
+  const service = readService(r, obj, meta, meta.namespace ?? 'default', SOURCE)
+  if (!service || r.errors.length > 0) return { ok: false, diagnostics: r.errors }
+  return { ok: true, value: service, warnings: r.warnings }
+}
+
+export function convertEndpointSlice(raw: RawObject): Converted<EndpointSlice> {
+  const obj: PlainMap = {
+    apiVersion: 'discovery.k8s.io/v1',
+    kind: 'EndpointSlice',
+    metadata: metadataOf(raw),
+    addressType: raw.addressType,
+    endpoints: raw.endpoints,
+    ports: raw.ports,
+  }
+  const r = new ObjectReader(liveDocument(obj), [], STORED_OBJECT_RULES)
+  r.identify(describeObject('EndpointSlice', raw))
+  const meta = readObjectMeta(r, obj, 'subdomain')
+  if (!meta.namespace) r.required(['metadata', 'namespace'], 'an EndpointSlice read from the API server always has one')
+  const slice = readEndpointSlice(r, obj, meta, meta.namespace ?? 'default', SOURCE)
+  if (!slice || r.errors.length > 0) return { ok: false, diagnostics: r.errors }
+  return { ok: true, value: slice, warnings: r.warnings }
 }
 
 export function convertNode(raw: RawObject): Converted<Node> {

@@ -9,8 +9,8 @@
 import type { KubeConfig } from '@kubernetes/client-node'
 import { InputError, type Diagnostic } from '../model/diagnostic.js'
 import { apiGetJson, apiListAll, ApiRequestError, nestsDeeperThan, type RawObject } from './live-api.js'
-import { convertClusterNetworkPolicy, convertNode, describeObject } from './live-objects.js'
-import type { Node } from '../model/types.js'
+import { convertClusterNetworkPolicy, convertEndpointSlice, convertNode, convertService, describeObject } from './live-objects.js'
+import type { EndpointSlice, Node, Service } from '../model/types.js'
 import type { ClusterNetworkPolicy } from '../model/cluster-network-policy-types.js'
 import { MAX_NESTING_DEPTH } from '../model/input-limits.js'
 import { contextNamespace, loadKubeConfig } from './live-kubeconfig.js'
@@ -48,16 +48,20 @@ export async function loadLiveCluster(options: LiveSourceOptions): Promise<LiveL
   let policies: RawObject[]
   let scope: string | undefined
   let clusterPolicies: RawObject[] = []
+  let serviceObjects: RawObject[] = []
+  let sliceObjects: RawObject[] = []
   try {
     // Cluster-scoped, so read whatever the scope: they apply to the pods of every namespace.
     const clusterWide = Promise.all([listClusterNetworkPolicies(kc, page, warnings), warnAboutV1alpha1(kc, warnings)]).then(([cnps]) => cnps)
     // Awaited below; if another read fails first, its own failure is the one reported.
     clusterWide.catch(() => undefined)
     if (options.allNamespaces) {
-      ;[namespaces, pods, policies] = await Promise.all([
+      ;[namespaces, pods, policies, serviceObjects, sliceObjects] = await Promise.all([
         apiListAll(kc, '/api/v1/namespaces', page).then((l) => l.items),
         apiListAll(kc, '/api/v1/pods', page).then((l) => l.items),
         apiListAll(kc, '/apis/networking.k8s.io/v1/networkpolicies', page).then((l) => l.items),
+        listOptional(kc, '/api/v1/services', page, 'services', warnings),
+        listOptional(kc, '/apis/discovery.k8s.io/v1/endpointslices', page, 'endpointslices.discovery.k8s.io', warnings),
       ])
       clusterPolicies = await clusterWide
     } else {
@@ -85,6 +89,10 @@ export async function loadLiveCluster(options: LiveSourceOptions): Promise<LiveL
         ),
         apiListAll(kc, `/api/v1/namespaces/${ns}/pods`, page),
         apiListAll(kc, `/apis/networking.k8s.io/v1/namespaces/${ns}/networkpolicies`, page),
+      ])
+      ;[serviceObjects, sliceObjects] = await Promise.all([
+        listOptional(kc, `/api/v1/namespaces/${ns}/services`, page, 'services', warnings),
+        listOptional(kc, `/apis/discovery.k8s.io/v1/namespaces/${ns}/endpointslices`, page, 'endpointslices.discovery.k8s.io', warnings),
       ])
       namespaces = nsObject ? [nsObject] : []
       clusterPolicies = await clusterWide
@@ -114,6 +122,8 @@ export async function loadLiveCluster(options: LiveSourceOptions): Promise<LiveL
     ['Pod', pods],
     ['NetworkPolicy', policies],
     ['ClusterNetworkPolicy', clusterPolicies],
+    ['Service', serviceObjects],
+    ['EndpointSlice', sliceObjects],
   ] as const) {
     for (const o of list) {
       if (nestsDeeperThan(o, MAX_NESTING_DEPTH))
@@ -136,15 +146,57 @@ export async function loadLiveCluster(options: LiveSourceOptions): Promise<LiveL
   }
   // As for a NetworkPolicy: leaving out a policy the cluster enforces would show traffic it denies as allowed.
   if (invalid.length > 0) throw new InputError(invalid)
+  const services: Service[] = []
+  const endpointSlices: EndpointSlice[] = []
+  for (const raw of serviceObjects) {
+    const c = convertService(raw)
+    if (c.ok) {
+      services.push(c.value)
+      warnings.push(...c.warnings)
+    } else invalid.push(...c.diagnostics)
+  }
+  for (const raw of sliceObjects) {
+    const c = convertEndpointSlice(raw)
+    if (c.ok) {
+      endpointSlices.push(c.value)
+      warnings.push(...c.warnings)
+    } else invalid.push(...c.diagnostics)
+  }
+  if (invalid.length > 0) throw new InputError(invalid)
   const nodes = clusterNetworkPolicies.some(hasNodesPeer) ? await listNodes(kc, page, warnings) : undefined
   let state = clusterNetworkPolicies.length > 0 ? { ...built.state, clusterNetworkPolicies } : built.state
   if (nodes) state = { ...state, nodes }
+  if (services.length > 0) state = { ...state, services }
+  if (endpointSlices.length > 0) state = { ...state, endpointSlices }
   return {
     state,
     skipped: [],
     warnings: [...warnings, ...built.warnings],
     server,
     ...(scope !== undefined ? { namespace: scope } : {}),
+  }
+}
+
+/**
+ * Services and EndpointSlices: what `ns/service/NAME` endpoints and the Service lint rules need.
+ * A user who may not list them still gets the policy analysis, with one warning saying so.
+ */
+async function listOptional(kc: KubeConfig, path: string, page: number, resource: string, warnings: Diagnostic[]): Promise<RawObject[]> {
+  try {
+    return (await apiListAll(kc, path, page)).items
+  } catch (err) {
+    // Every API server serves both; one that does not (an aggregated test double) simply has none.
+    if (err instanceof ApiRequestError && err.statusCode === 404) return []
+    if (err instanceof ApiRequestError && err.statusCode === 403) {
+      warnings.push({
+        severity: 'warning',
+        file: LIVE_FILE,
+        line: 0,
+        message: `cannot list ${resource} (forbidden): Services cannot be resolved to their backends`,
+      })
+      return []
+    }
+    throw err
   }
 }
 

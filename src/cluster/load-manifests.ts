@@ -153,6 +153,14 @@ function partsFromState(result: LoadResult): ManifestObjects {
     part.nodes.push(n)
     part.identities.push({ kind: 'Node', name: n.name, source: n.source })
   }
+  for (const svc of result.state.services ?? []) {
+    part.services.push(svc)
+    part.identities.push({ kind: 'Service', namespace: svc.namespace, name: svc.name, source: svc.source })
+  }
+  for (const slice of result.state.endpointSlices ?? []) {
+    part.endpointSlices.push(slice)
+    part.identities.push({ kind: 'EndpointSlice', namespace: slice.namespace, name: slice.name, source: slice.source })
+  }
   part.v1alpha1.push(...(result.v1alpha1 ?? []))
   part.skipped.push(...result.skipped)
   part.warnings.push(...result.warnings)

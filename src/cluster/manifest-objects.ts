@@ -11,16 +11,27 @@ import { formatFieldPath } from '../model/field-path.js'
 import { CNP_API_VERSION, CNP_KIND, describeClusterNetworkPolicy, type ClusterNetworkPolicy } from '../model/cluster-network-policy-types.js'
 import { readNetworkPolicy } from '../model/network-policy.js'
 import { readNode } from '../model/node.js'
+import { readEndpointSlice, readService } from '../model/service.js'
 import { readObjectMeta } from '../model/object-meta.js'
 import { isPlainMap, ObjectReader, type PlainMap } from '../model/object-reader.js'
 import { podHasFinished, readPodIps, readPodSpec } from '../model/pod-spec.js'
-import { NAMESPACE_NAME_LABEL, type Namespace, type NetworkPolicy, type Node, type OwnerRef, type Pod, type SourceRef } from '../model/types.js'
+import {
+  NAMESPACE_NAME_LABEL,
+  type EndpointSlice,
+  type Namespace,
+  type NetworkPolicy,
+  type Node,
+  type OwnerRef,
+  type Pod,
+  type Service,
+  type SourceRef,
+} from '../model/types.js'
 import type { ManifestDocument } from '../model/yaml-documents.js'
 import type { ValidationRules } from '../model/kube-version.js'
 import { readWorkloadPods, WORKLOAD_KINDS } from './workload-pods.js'
 import { readControllerRef, workloadOfController } from './workload-owner.js'
 
-/** An object of a kind netpol does not model (Service, ConfigMap, Route, ...). */
+/** An object of a kind netpol does not model (ConfigMap, Ingress, Route, ...). */
 export interface SkippedObject {
   readonly file: string
   readonly line: number
@@ -51,6 +62,8 @@ export interface ManifestObjects {
   readonly policies: NetworkPolicy[]
   readonly clusterNetworkPolicies: ClusterNetworkPolicy[]
   readonly nodes: Node[]
+  readonly services: Service[]
+  readonly endpointSlices: EndpointSlice[]
   /** Deprecated v1alpha1 policies: validated and converted, not analysed. */
   readonly v1alpha1: V1alpha1Object[]
   /** Every object read (namespaces, pods, policies, workloads), for duplicate detection. */
@@ -97,6 +110,8 @@ export function emptyManifestObjects(): ManifestObjects {
     policies: [],
     clusterNetworkPolicies: [],
     nodes: [],
+    services: [],
+    endpointSlices: [],
     v1alpha1: [],
     identities: [],
     referencedNamespaces: new Map(),
@@ -112,6 +127,8 @@ const KNOWN_KINDS: Readonly<Record<string, (apiVersion: string) => boolean>> = {
   Namespace: (v) => v === 'v1',
   Node: (v) => v === 'v1',
   Pod: (v) => v === 'v1',
+  Service: (v) => v === 'v1',
+  EndpointSlice: (v) => v === 'discovery.k8s.io/v1',
   // extensions/v1beta1 has the same schema (served until 1.16; old tutorials and dumps use it).
   NetworkPolicy: (v) => v === 'networking.k8s.io/v1' || v === 'extensions/v1beta1',
   [CNP_KIND]: (v) => v === CNP_API_VERSION,
@@ -211,7 +228,18 @@ type Sizes = { lists: Map<unknown[], number>; namespaces: Set<string> }
 
 /** How long each list of `out` is, to take back what an invalid object added. */
 function sizes(out: ManifestObjects): Sizes {
-  const lists = [out.namespaces, out.pods, out.policies, out.clusterNetworkPolicies, out.nodes, out.v1alpha1, out.identities, out.skipped] as unknown[][]
+  const lists = [
+    out.namespaces,
+    out.pods,
+    out.policies,
+    out.clusterNetworkPolicies,
+    out.nodes,
+    out.services,
+    out.endpointSlices,
+    out.v1alpha1,
+    out.identities,
+    out.skipped,
+  ] as unknown[][]
   return { lists: new Map(lists.map((l) => [l, l.length])), namespaces: new Set(out.referencedNamespaces.keys()) }
 }
 
@@ -253,9 +281,9 @@ function collectObject(r: ObjectReader, obj: PlainMap, kind: string, options: Co
     collectV1alpha1(r, obj, kind as V1alpha1Kind, source, out)
     return
   }
-  // A NetworkPolicy checks its own top-level fields (it has no status).
-  if (kind !== 'NetworkPolicy') r.unknownFields(obj, [], OBJECT_FIELDS)
-  const meta = readObjectMeta(r, obj, 'subdomain')
+  // A NetworkPolicy checks its own top-level fields (it has no status), as an EndpointSlice does (it has no spec).
+  if (kind !== 'NetworkPolicy' && kind !== 'EndpointSlice') r.unknownFields(obj, [], OBJECT_FIELDS)
+  const meta = readObjectMeta(r, obj, kind === 'Service' ? 'dns1035' : 'subdomain')
   const namespace = meta.namespace ?? options.namespace ?? 'default'
   if (meta.namespace !== undefined && options.namespace !== undefined && meta.namespace !== options.namespace) {
     r.error(
@@ -270,6 +298,12 @@ function collectObject(r: ObjectReader, obj: PlainMap, kind: string, options: Co
 
   if (kind === 'NetworkPolicy') {
     out.policies.push(readNetworkPolicy(r, obj, meta, namespace))
+  } else if (kind === 'Service') {
+    const service = readService(r, obj, meta, namespace, source)
+    if (service) out.services.push(service)
+  } else if (kind === 'EndpointSlice') {
+    const slice = readEndpointSlice(r, obj, meta, namespace, source)
+    if (slice) out.endpointSlices.push(slice)
   } else if (kind === 'Pod') {
     if (!takePods(r, options, 1, [])) return
     const spec = readPodSpec(r, obj.spec, ['spec'])

@@ -49,6 +49,19 @@ export function dns1123LabelErrors(value: string): string[] {
   return errs
 }
 
+const DNS1035_LABEL_FMT = '[a-z]([-a-z0-9]*[a-z0-9])?'
+const DNS1035_LABEL_ERR =
+  "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character"
+const DNS1035_LABEL_RE = new RegExp(`^${DNS1035_LABEL_FMT}$`)
+
+/** Service names: a DNS label that starts with a letter (at most 63 characters), so `<name>.<ns>.svc` is a valid host name. */
+export function dns1035LabelErrors(value: string): string[] {
+  const errs: string[] = []
+  if (value.length > DNS1123_LABEL_MAX) errs.push(maxLenError(DNS1123_LABEL_MAX))
+  if (!DNS1035_LABEL_RE.test(value)) errs.push(regexError(DNS1035_LABEL_ERR, DNS1035_LABEL_FMT, 'my-name', 'abc-123'))
+  return errs
+}
+
 /** Most object names (pods, policies, workloads) and label-key prefixes (at most 253 characters). */
 export function dns1123SubdomainErrors(value: string): string[] {
   const errs: string[] = []

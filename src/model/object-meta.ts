@@ -4,7 +4,7 @@
  */
 import type { FieldPath } from './field-path.js'
 import { readLabels } from './labels.js'
-import { dns1123LabelErrors, dns1123SubdomainErrors, qualifiedNameErrors } from './name-validation.js'
+import { dns1035LabelErrors, dns1123LabelErrors, dns1123SubdomainErrors, qualifiedNameErrors } from './name-validation.js'
 import type { ObjectReader, PlainMap } from './object-reader.js'
 import type { Labels } from './types.js'
 
@@ -16,7 +16,8 @@ export interface ObjectMeta {
   readonly labels: Labels
 }
 
-export type NameRule = 'subdomain' | 'label'
+/** `dns1035`: Service names. */
+export type NameRule = 'subdomain' | 'label' | 'dns1035'
 
 /** ObjectMeta's fields: strict decoding rejects any other (`metadata.namspace` must not quietly mean `default`). */
 const OBJECT_META_FIELDS = [
@@ -54,7 +55,7 @@ export function readObjectMeta(r: ObjectReader, obj: PlainMap, nameRule: NameRul
       r.required(namePath, 'name or generateName is required')
     }
   } else {
-    const errs = nameRule === 'label' ? dns1123LabelErrors(name) : dns1123SubdomainErrors(name)
+    const errs = nameRule === 'label' ? dns1123LabelErrors(name) : nameRule === 'dns1035' ? dns1035LabelErrors(name) : dns1123SubdomainErrors(name)
     for (const msg of errs) r.invalid(namePath, name, msg)
   }
   const nsPath = [...path, 'namespace']

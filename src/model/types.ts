@@ -155,6 +155,104 @@ export interface Node {
   readonly source: SourceRef
 }
 
+/** `spec.type` of a core/v1 Service. @default 'ClusterIP' */
+export type ServiceType = 'ClusterIP' | 'NodePort' | 'LoadBalancer' | 'ExternalName'
+export const SERVICE_TYPES: readonly ServiceType[] = ['ClusterIP', 'NodePort', 'LoadBalancer', 'ExternalName']
+
+/** One entry of a Service's `spec.ports`, defaulted as the API server defaults it. */
+export interface ServicePort {
+  /** Required (and unique) when the Service has more than one port; '' when it has one and leaves it unnamed. */
+  readonly name: string
+  /** @default 'TCP' */
+  readonly protocol: Protocol
+  /** The port clients connect to on the Service's addresses (1-65535). */
+  readonly port: number
+  /**
+   * Where the connection goes on each backend pod, after the Service address is translated: a
+   * number, or an IANA port name resolved on each pod against its container ports of that name and
+   * protocol (a pod that does not declare it is no backend for this port).
+   * @default `port`
+   */
+  readonly targetPort: number | string
+  /** NodePort and LoadBalancer Services: the port on every node, when set. */
+  readonly nodePort?: number
+  readonly source: SourceRef
+}
+
+/**
+ * A core/v1 Service, validated as the API server validates it. Clients connect to its addresses
+ * (`clusterIPs`, node ports, load balancers) and its name; the node translates the connection to a
+ * backend pod and its `targetPort` before any NetworkPolicy sees the packet (see docs/semantics.md).
+ */
+export interface Service {
+  readonly namespace: string
+  readonly name: string
+  readonly labels: Labels
+  readonly type: ServiceType
+  /**
+   * Pods of `namespace` whose labels include all of these. Absent (or empty in the manifest): a
+   * Service without selector, whose endpoints are written by hand as EndpointSlices.
+   */
+  readonly selector?: Labels
+  /** `spec.clusterIPs` (or `spec.clusterIP`), canonical text; [] when not allocated yet (offline), headless, or ExternalName. */
+  readonly clusterIPs: readonly string[]
+  /** `clusterIP: None`: no address of its own; clients reach the backends' own addresses through DNS. */
+  readonly headless: boolean
+  /** ExternalName Services: the DNS name (a CNAME) clients are sent to, outside the cluster; without the trailing dot. */
+  readonly externalName?: string
+  /** `spec.externalIPs`, canonical text. @default [] */
+  readonly externalIPs: readonly string[]
+  readonly ports: readonly ServicePort[]
+  readonly source: SourceRef
+}
+
+/** `addressType` of an EndpointSlice. */
+export type EndpointAddressType = 'IPv4' | 'IPv6' | 'FQDN'
+
+/** The object an endpoint stands for (`targetRef`), usually a Pod. */
+export interface EndpointTargetRef {
+  readonly kind: string
+  /** @default the EndpointSlice's namespace */
+  readonly namespace: string
+  readonly name: string
+}
+
+/** One endpoint of an EndpointSlice. */
+export interface Endpoint {
+  /** 1 to 100 addresses of the slice's addressType (IPs canonical). */
+  readonly addresses: readonly string[]
+  /** `conditions.ready`; unset means ready (the API: "consumers should interpret this unknown state as ready"). */
+  readonly ready: boolean
+  readonly targetRef?: EndpointTargetRef
+  readonly nodeName?: string
+}
+
+/** One entry of an EndpointSlice's `ports`. */
+export interface EndpointPort {
+  /** Matches the Service port of the same name. @default '' */
+  readonly name: string
+  /** @default 'TCP' */
+  readonly protocol: Protocol
+  /** Absent: every port (the API's "unset ... indicates all ports"). */
+  readonly port?: number
+}
+
+/** A discovery.k8s.io/v1 EndpointSlice: the endpoints of a Service without selector, when given. */
+export interface EndpointSlice {
+  readonly namespace: string
+  readonly name: string
+  readonly labels: Labels
+  /** The label `kubernetes.io/service-name`: the Service these are the endpoints of. */
+  readonly serviceName?: string
+  readonly addressType: EndpointAddressType
+  readonly endpoints: readonly Endpoint[]
+  readonly ports: readonly EndpointPort[]
+  readonly source: SourceRef
+}
+
+/** The label linking an EndpointSlice to its Service. */
+export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name'
+
 /** Everything the engine needs to know: the cluster as the API server would hold it. */
 export interface ClusterState {
   readonly namespaces: readonly Namespace[]
@@ -170,6 +268,10 @@ export interface ClusterState {
    * peers). Absent: unknown, so a `nodes` peer cannot be resolved; present (even empty): these are all.
    */
   readonly nodes?: readonly Node[]
+  /** core/v1 Services, in input order. Absent means none: code that rebuilds a state must carry it over (spread the state). */
+  readonly services?: readonly Service[]
+  /** discovery.k8s.io/v1 EndpointSlices, in input order (used for Services without selector). Absent means none. */
+  readonly endpointSlices?: readonly EndpointSlice[]
 }
 
 export const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name'

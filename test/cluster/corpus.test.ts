@@ -26,7 +26,9 @@ describe('netpol-analyzer corpus inputs load', () => {
     expect(r.state.pods.every((p) => p.owner?.kind === 'Deployment' && p.name === `${p.owner.name}-0`)).toBe(true)
     expect(r.state.pods.map((p) => `${p.namespace}/${p.name}`)).toContain('frontend/webapp-0')
     expect(r.state.policies).toHaveLength(14)
-    expect(countBy(r.skipped.map((s) => s.kind))).toEqual({ Service: 11, ConfigMap: 4, ServiceAccount: 3, RoleBinding: 1, ClusterRoleBinding: 1, Route: 2 })
+    expect(countBy(r.skipped.map((s) => s.kind))).toEqual({ ConfigMap: 4, ServiceAccount: 3, RoleBinding: 1, ClusterRoleBinding: 1, Route: 2 })
+    // Services are read (issue 14), each selecting the pods of its Deployment.
+    expect(r.state.services).toHaveLength(11)
     expect(r.warnings).toEqual([])
   })
   it('anp_banp_blog_demo: 4 declared namespaces, 4 Pods, 1 policy; admin network policies skipped', async () => {
@@ -58,7 +60,14 @@ describe('netpol-analyzer corpus inputs load', () => {
     expect(r.state.pods.filter((p) => p.owner?.name === 'loadgenerator').map((p) => p.name)).toEqual(['loadgenerator-0', 'loadgenerator-1', 'loadgenerator-2'])
     expect(new Set(r.state.pods.map((p) => p.owner?.kind))).toEqual(new Set(['Deployment']))
     expect(r.state.policies).toHaveLength(policies)
-    expect(countBy(r.skipped.map((s) => s.kind))).toEqual({ Service: 12 })
+    expect(r.skipped).toEqual([])
+    expect(r.state.services).toHaveLength(12)
+    const frontend = r.state.services?.find((s) => s.name === 'frontend')
+    expect(frontend && { type: frontend.type, selector: frontend.selector, ports: frontend.ports.map((p) => [p.name, p.port, p.targetPort]) }).toEqual({
+      type: 'ClusterIP',
+      selector: { app: 'frontend' },
+      ports: [['http', 80, 8080]],
+    })
     // Container ports come through, protocol defaulted.
     expect(r.state.pods.find((p) => p.name === 'frontend-0')?.containerPorts).toEqual([{ containerPort: 8080, protocol: 'TCP' }])
   })

@@ -45,6 +45,45 @@ describe('loadLiveCluster reads a live cluster like kubectl', () => {
     expect(r.server).toBe(api.url)
   })
 
+  it('reads Services and EndpointSlices (-A and one namespace), validated like manifests', async () => {
+    api.create('services', {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'web', namespace: 'prod' },
+      spec: {
+        clusterIP: '10.96.0.7',
+        clusterIPs: ['10.96.0.7'],
+        selector: { app: 'web' },
+        ports: [{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }],
+      },
+    })
+    api.create('endpointslices', {
+      apiVersion: 'discovery.k8s.io/v1',
+      kind: 'EndpointSlice',
+      metadata: { name: 'legacy-1', namespace: 'dev', labels: { 'kubernetes.io/service-name': 'legacy' } },
+      addressType: 'IPv4',
+      endpoints: [{ addresses: ['192.0.2.1'] }],
+      ports: [{ name: '', port: 5432, protocol: 'TCP' }],
+    })
+    try {
+      const all = await loadLiveCluster({ kubeconfig, allNamespaces: true })
+      expect(all.state.services?.map((s) => [`${s.namespace}/${s.name}`, s.clusterIPs, s.ports[0].targetPort])).toEqual([['prod/web', ['10.96.0.7'], 'http']])
+      expect(all.state.endpointSlices?.map((s) => [s.serviceName, s.endpoints[0].addresses])).toEqual([['legacy', ['192.0.2.1']]])
+      const dev = await loadLiveCluster({ kubeconfig })
+      expect([dev.state.services, dev.state.endpointSlices?.length]).toEqual([undefined, 1])
+      api.update('services', {
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name: 'web', namespace: 'prod' },
+        spec: { ports: [{ port: 80, targetPort: 'not_a_name' }] },
+      })
+      await expect(loadLiveCluster({ kubeconfig, allNamespaces: true })).rejects.toThrow(/Service "prod\/web" is invalid: spec\.ports\[0\]\.targetPort/)
+    } finally {
+      api.delete('services', 'web', 'prod')
+      api.delete('endpointslices', 'legacy-1', 'dev')
+    }
+  })
+
   it('means the same as the same objects in a manifest file (validation and defaulting of the loader)', async () => {
     const live = await loadLiveCluster({ kubeconfig, allNamespaces: true })
     const file = loadManifestText(

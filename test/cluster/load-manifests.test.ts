@@ -71,14 +71,14 @@ describe('loadManifestText', () => {
   })
   it('skips kinds it does not model and lists them; a foreign NetworkPolicy also warns', () => {
     const text = [
-      'apiVersion: v1\nkind: Service\nmetadata: {name: svc}\n',
+      'apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: ing}\n',
       'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm}\n',
       'apiVersion: route.openshift.io/v1\nkind: Route\nmetadata: {name: r}\n',
       'apiVersion: crd.projectcalico.org/v1\nkind: NetworkPolicy\nmetadata: {name: calico}\n',
     ].join('---\n')
     const r = loadManifestText(text, { file: 's.yaml' })
     expect(r.skipped).toEqual([
-      { file: 's.yaml', line: 1, apiVersion: 'v1', kind: 'Service', name: 'svc' },
+      { file: 's.yaml', line: 1, apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', name: 'ing' },
       { file: 's.yaml', line: 5, apiVersion: 'v1', kind: 'ConfigMap', name: 'cm' },
       { file: 's.yaml', line: 9, apiVersion: 'route.openshift.io/v1', kind: 'Route', name: 'r' },
       { file: 's.yaml', line: 13, apiVersion: 'crd.projectcalico.org/v1', kind: 'NetworkPolicy', name: 'calico' },
@@ -155,7 +155,7 @@ describe('mergeLoadResults', () => {
     )
   })
   it('keeps skipped objects and warnings of every input', () => {
-    const a = loadManifestText('apiVersion: v1\nkind: Service\nmetadata: {name: s}\n', { file: 'a.yaml' })
+    const a = loadManifestText('apiVersion: v1\nkind: ConfigMap\nmetadata: {name: s}\n', { file: 'a.yaml' })
     const b = loadManifestText('apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p}\nspec: {}\n', { file: 'b.yaml' })
     const merged = mergeLoadResults([a, b])
     expect(merged.skipped.map((s) => s.file)).toEqual(['a.yaml'])
