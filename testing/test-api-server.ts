@@ -114,7 +114,7 @@ export class TestApiServer {
   private extraListItems: { resource: AnyResource; items: unknown[]; remaining: number }[] = []
   private rawListItems: { resource: AnyResource; text: string; remaining: number }[] = []
   private port = 0
-  private readonly servesClusterNetworkPolicies: boolean
+  private servesClusterNetworkPolicies: boolean
   private readonly servesV1alpha1Policies: boolean
 
   private constructor(options: TestApiServerOptions) {
@@ -207,6 +207,19 @@ export class TestApiServer {
 
   get(resource: AnyResource, name: string, namespace?: string): ApiObject | undefined {
     return this.objects.get(resource)!.get(namespace ? `${namespace}/${name}` : name)
+  }
+
+  /**
+   * Installs (true) or removes (false) the ClusterNetworkPolicy CRD. Removing it deletes every
+   * ClusterNetworkPolicy (DELETED events) and ends their watches, as kube-apiserver does.
+   */
+  serveClusterNetworkPolicies(served: boolean): void {
+    if (served === this.servesClusterNetworkPolicies) return
+    if (!served) {
+      for (const o of this.itemsOf('clusternetworkpolicies')) this.delete('clusternetworkpolicies', o.metadata.name)
+      for (const w of [...this.watches]) if (w.resource === 'clusternetworkpolicies') this.endWatch(w)
+    }
+    this.servesClusterNetworkPolicies = served
   }
 
   // ---- failure injection ----

@@ -25,6 +25,7 @@ export interface AgentMetrics {
   readonly syncErrors: Counter
   readonly pods: Gauge<'scope'>
   readonly policies: Gauge
+  readonly clusterPolicies: Gauge<'tier'>
   readonly deniedConnections: Counter<'direction' | 'namespace'>
   readonly allowedConnections: Counter<'direction' | 'namespace' | 'policy'>
   readonly ready: Gauge
@@ -94,6 +95,12 @@ export function createAgentMetrics(options: { defaultMetrics?: boolean } = {}): 
       registers,
     }),
     policies: new Gauge({ name: 'netpol_agent_policies', help: 'NetworkPolicies known in the cluster.', registers }),
+    clusterPolicies: new Gauge({
+      name: 'netpol_agent_cluster_network_policies',
+      help: 'ClusterNetworkPolicies known in the cluster, by tier (Admin, Baseline).',
+      labelNames: ['tier'],
+      registers,
+    }),
     deniedConnections: new Counter({
       name: 'netpol_agent_denied_connections_total',
       help: 'New connections denied on this node, by side (ingress of the destination, egress of the source) and namespace of the local pod.',

@@ -1,12 +1,12 @@
 /**
  * @module The node agent: wires its parts together.
  *
- * - cluster-informers.ts: list/watch of Namespaces, Pods and NetworkPolicies into stores;
+ * - cluster-informers.ts: list/watch of Namespaces, Pods, NetworkPolicies and ClusterNetworkPolicies (when their CRD is served) into stores;
  * - sync-scheduler.ts: when to sync (coalescing, least interval, backoff, periodic resync);
  * - sync-step.ts: one sync, stores -> ClusterState -> this node's nft ruleset -> one atomic apply;
  * - sync-record.ts and sync-report.ts: what a sync changed, for /readyz, the logs and the metrics;
  * - allowed-counters.ts and denied-connections.ts: what the kernel counted, read back periodically;
- * - unenforced-policies.ts: whether ClusterNetworkPolicies exist, which this agent does not enforce (not ready while they do).
+ * - unenforced-policies.ts: whether the state holds ClusterNetworkPolicies, which the compiler does not enforce yet (not ready while it does).
  *
  * Level-triggered: an event only asks the scheduler for a sync; a sync rebuilds the whole state
  * from the stores and applies it only when the script differs from the one in the kernel. Nothing
@@ -48,8 +48,8 @@ export interface AgentOptions {
   readonly denyPollIntervalMs?: number
   /** How often the per-policy counters are read besides each scrape. 0 = only on scrapes. @default 30000 */
   readonly counterPollIntervalMs?: number
-  /** How often the agent asks whether ClusterNetworkPolicies exist (it does not enforce them). 0 = only at start. @default 30000 */
-  readonly clusterPolicyPollIntervalMs?: number
+  /** While the ClusterNetworkPolicy CRD is not installed (404), the agent asks again this often. @default 30000 */
+  readonly crdRecheckIntervalMs?: number
   /**
    * A watch may be down this long before the agent stops reporting ready (reconnects after the
    * server's watch timeout take milliseconds); changes may wait this long to be applied. @default 30000
@@ -78,6 +78,8 @@ export interface AgentStatus {
   readonly rulesetBytes: number
   /** Inputs refused since start (see netpol_agent_rejected_objects_total). */
   readonly rejected: number
+  /** Facts that do not make the agent not ready, e.g. that the cluster does not serve ClusterNetworkPolicies. */
+  readonly notes: readonly string[]
 }
 
 export class Agent {
@@ -105,7 +107,7 @@ export class Agent {
     const resyncIntervalMs = duration('resyncIntervalMs', options.resyncIntervalMs, 300_000)
     duration('denyPollIntervalMs', options.denyPollIntervalMs, 0)
     duration('counterPollIntervalMs', options.counterPollIntervalMs, 0)
-    duration('clusterPolicyPollIntervalMs', options.clusterPolicyPollIntervalMs, 0)
+    const crdRecheckIntervalMs = duration('crdRecheckIntervalMs', options.crdRecheckIntervalMs, 30_000)
     this.log = options.logger
     this.builder = new LiveStateBuilder({ nodeName: options.nodeName })
     this.reporter = new SyncReporter(options.nodeName, options.metrics, this.log)
@@ -116,6 +118,7 @@ export class Agent {
       ...(options.watch ? { watch: options.watch } : {}),
       onChange: () => this.scheduler.request(),
       rulesetKept: () => this.record.applied !== undefined,
+      crdRecheckIntervalMs,
     })
     this.watchers = this.informers.watchers
     this.scheduler = new SyncScheduler({
@@ -137,7 +140,7 @@ export class Agent {
       hasRuleset: () => this.record.applied !== undefined,
       state: () => this.record.state,
     })
-    this.unenforced = new UnenforcedPolicies(options.kubeConfig, this.log)
+    this.unenforced = new UnenforcedPolicies(this.log)
     options.metrics.setReadySource(() => this.status().ready)
   }
 
@@ -151,9 +154,6 @@ export class Agent {
     this.informers.start()
     const counterPoll = this.options.counterPollIntervalMs ?? 30_000
     if (counterPoll > 0 && this.options.dataplane.readCounters) this.pollers.push(setLongInterval(() => void this.counters.collect(), counterPoll))
-    void this.unenforced.poll()
-    const clusterPolicyPoll = this.options.clusterPolicyPollIntervalMs ?? 30_000
-    if (clusterPolicyPoll > 0) this.pollers.push(setLongInterval(() => void this.unenforced.poll(), clusterPolicyPoll))
     const denyPoll = this.options.denyPollIntervalMs ?? 2000
     if (denyPoll > 0 && this.options.dataplane.readDenied) this.pollers.push(setLongInterval(() => void this.denied.poll(), denyPoll))
   }
@@ -191,6 +191,7 @@ export class Agent {
       ...(r.lastError ? { lastError: r.lastError } : {}),
       rulesetBytes: r.applied?.script.length ?? 0,
       rejected: this.informers.rejected,
+      notes: this.informers.notes(),
     }
   }
 
@@ -226,6 +227,7 @@ export class Agent {
     const before = this.record
     const at = new Date()
     this.record = recordOutcome(before, outcome, at)
+    if (outcome.built) this.unenforced.update(outcome.built.state)
     this.reporter.report(outcome, { since: batch.since, retryInMs: batch.retryInMs, rulesetKept: before.applied !== undefined, appliedAt: at })
   }
 }

@@ -1,7 +1,12 @@
 /**
  * @module The agent's view of the API server: one informer (resource-watcher.ts) per resource it
- * needs (Namespaces, Pods, NetworkPolicies), each reporting its API errors, refused input, lists
- * and events to the logs and metrics, and calling `onChange` whenever its store changed.
+ * needs (Namespaces, Pods, NetworkPolicies, ClusterNetworkPolicies), each reporting its API errors,
+ * refused input, lists and events to the logs and metrics, and calling `onChange` whenever its
+ * store changed.
+ *
+ * ClusterNetworkPolicies are a custom resource: a cluster without their CRD answers 404, which
+ * counts as "none" (no such object can exist there), is logged once, shown in the status notes,
+ * and checked again every `crdRecheckIntervalMs` (see resource-watcher.ts for a CRD that goes away).
  */
 import type { KubeConfig } from '@kubernetes/client-node'
 import type { Logger } from 'pino'
@@ -11,21 +16,26 @@ import { errorText } from './error-text.js'
 import { ResourceWatcher, type ResourceWatcherOptions } from './resource-watcher.js'
 import type { ClusterObjects } from './sync-step.js'
 
-export type ResourceName = 'namespaces' | 'pods' | 'networkpolicies'
+export type ResourceName = 'namespaces' | 'pods' | 'networkpolicies' | 'clusternetworkpolicies'
 
-const RESOURCES: readonly ResourceName[] = ['namespaces', 'pods', 'networkpolicies']
+const RESOURCES: readonly ResourceName[] = ['namespaces', 'pods', 'networkpolicies', 'clusternetworkpolicies']
 
 const PATHS: Record<ResourceName, string> = {
   namespaces: '/api/v1/namespaces',
   pods: '/api/v1/pods',
   networkpolicies: '/apis/networking.k8s.io/v1/networkpolicies',
+  clusternetworkpolicies: '/apis/policy.networking.k8s.io/v1alpha2/clusternetworkpolicies',
 }
 
 const KINDS: Record<ResourceName, ResourceKind> = {
   namespaces: { kind: 'Namespace', namespaced: false },
   pods: { kind: 'Pod', namespaced: true },
   networkpolicies: { kind: 'NetworkPolicy', namespaced: true },
+  clusternetworkpolicies: { kind: 'ClusterNetworkPolicy', namespaced: false },
 }
+
+/** Custom resources and their CRD: a 404 means the CRD is not installed. */
+const CRDS: Partial<Record<ResourceName, string>> = { clusternetworkpolicies: 'clusternetworkpolicies.policy.networking.k8s.io' }
 
 /** Options passed to each resource's watcher as they are. */
 export type WatchTuning = Pick<
@@ -42,14 +52,19 @@ export interface ClusterInformersOptions {
   readonly onChange: () => void
   /** Whether a ruleset is in force (said in the error lines: an outage never touches it). */
   readonly rulesetKept: () => boolean
+  /** While a CRD is not installed, it is checked again this often. @default 30000 */
+  readonly crdRecheckIntervalMs?: number
 }
 
 export class ClusterInformers {
   readonly watchers: Readonly<Record<ResourceName, ResourceWatcher>>
   private rejectedCount = 0
 
+  private readonly recheckMs: number
+
   constructor(options: ClusterInformersOptions) {
     const { metrics, logger: log } = options
+    this.recheckMs = options.crdRecheckIntervalMs ?? 30_000
     const make = (name: ResourceName): ResourceWatcher =>
       new ResourceWatcher({
         kubeConfig: options.kubeConfig,
@@ -57,6 +72,26 @@ export class ClusterInformers {
         name,
         resource: KINDS[name],
         ...options.watch,
+        ...(CRDS[name] !== undefined
+          ? {
+              optional: true,
+              recheckIntervalMs: this.recheckMs,
+              onServedChange: (served: boolean) => {
+                if (served) {
+                  log.info(
+                    { event: 'crd-served', resource: name, crd: CRDS[name] },
+                    `${name}: served by the cluster (CRD ${CRDS[name]}); listing and watching them`,
+                  )
+                } else {
+                  log.info(
+                    { event: 'crd-not-served', resource: name, crd: CRDS[name], recheckInMs: this.recheckMs },
+                    `${name}: not served by the cluster (CRD ${CRDS[name]} not installed): no Admin or Baseline tier to enforce; ` +
+                      `checking again every ${seconds(this.recheckMs)}`,
+                  )
+                }
+              },
+            }
+          : {}),
         onChange: options.onChange,
         onReject: (reason, detail, retryInMs) => {
           this.rejectedCount++
@@ -81,7 +116,12 @@ export class ClusterInformers {
         },
         onWatchEvent: (type) => metrics.watchEvents.inc({ resource: name, type }),
       })
-    this.watchers = { namespaces: make('namespaces'), pods: make('pods'), networkpolicies: make('networkpolicies') }
+    this.watchers = {
+      namespaces: make('namespaces'),
+      pods: make('pods'),
+      networkpolicies: make('networkpolicies'),
+      clusternetworkpolicies: make('clusternetworkpolicies'),
+    }
   }
 
   start(): void {
@@ -99,7 +139,22 @@ export class ClusterInformers {
 
   /** The stores' current objects. */
   objects(): ClusterObjects {
-    return { namespaces: this.watchers.namespaces.objects(), pods: this.watchers.pods.objects(), networkpolicies: this.watchers.networkpolicies.objects() }
+    return {
+      namespaces: this.watchers.namespaces.objects(),
+      pods: this.watchers.pods.objects(),
+      networkpolicies: this.watchers.networkpolicies.objects(),
+      clusternetworkpolicies: this.watchers.clusternetworkpolicies.objects(),
+    }
+  }
+
+  /** Facts for the status that do not make the agent not ready (a CRD that is not installed). */
+  notes(): string[] {
+    const notes: string[] = []
+    for (const name of RESOURCES) {
+      if (this.watchers[name].served !== false) continue
+      notes.push(`${name}: not served (CRD ${CRDS[name]} not installed): no Admin or Baseline tier to enforce; checked again every ${seconds(this.recheckMs)}`)
+    }
+    return notes
   }
 
   /** Inputs refused since start (see netpol_agent_rejected_objects_total). */
@@ -108,7 +163,12 @@ export class ClusterInformers {
   }
 
   per<T>(f: (w: ResourceWatcher) => T): Record<ResourceName, T> {
-    return { namespaces: f(this.watchers.namespaces), pods: f(this.watchers.pods), networkpolicies: f(this.watchers.networkpolicies) }
+    return {
+      namespaces: f(this.watchers.namespaces),
+      pods: f(this.watchers.pods),
+      networkpolicies: f(this.watchers.networkpolicies),
+      clusternetworkpolicies: f(this.watchers.clusternetworkpolicies),
+    }
   }
 
   /** Why the watches make the agent not ready: a resource never watched, or without a live watch for `graceMs` (performance.now() clock). */
@@ -116,7 +176,8 @@ export class ClusterInformers {
     const problems: string[] = []
     for (const name of RESOURCES) {
       const w = this.watchers[name]
-      if (w.connected) continue
+      // Not served: there is nothing to watch (the status notes say so).
+      if (w.connected || w.served === false) continue
       const since = w.connectionChangedAt
       if (since === 0) problems.push(`${name}: no watch has been open yet`)
       else if (now - since >= graceMs) problems.push(`${name}: no live watch for ${seconds(now - since)}`)

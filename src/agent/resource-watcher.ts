@@ -12,6 +12,13 @@
  * The objects live in our own store, replaced in ONE step when a whole list has been read and
  * checked, so a relist never exposes a half-filled cache and deletions that happened while
  * disconnected are seen.
+ *
+ * A resource that may not be served (`optional`: a custom resource whose CRD may not be installed)
+ * answers 404 while it is not. Before it was ever listed, that is a complete view: no such object
+ * can exist, so the store is empty and counts as synced. After it was listed, one 404 is not
+ * believed (an API server that is starting can answer 404 for a CRD for a moment): the store is
+ * kept until a second 404, one re-check interval later, confirms the CRD is gone. While not served
+ * the resource is asked again every `recheckIntervalMs`, and listed and watched once it is.
  */
 import type { KubeConfig } from '@kubernetes/client-node'
 import { apiGetJson, ApiRequestError, MAX_RESPONSE_BYTES, NOT_JSON, TOO_LARGE, type RawObject } from '../cluster/live-api.js'
@@ -47,6 +54,12 @@ export interface ResourceWatcherOptions {
   readonly limits?: EnvelopeLimits
   /** A LIST page larger than this is refused. @default 256 MiB */
   readonly maxListPageBytes?: number
+  /** The resource may not be served (404): see the module comment. */
+  readonly optional?: boolean
+  /** While an optional resource is not served, it is asked again this often. @default 30000 */
+  readonly recheckIntervalMs?: number
+  /** An optional resource became served (true) or not served (false); called once per change, and once at the first answer. */
+  readonly onServedChange?: (served: boolean) => void
   /** GET of one LIST page (tests and benchmarks may substitute). */
   readonly getPage?: (kubeConfig: KubeConfig, path: string, query: Readonly<Record<string, string>>) => Promise<unknown>
 }
@@ -67,6 +80,11 @@ type WatchOutcome = 'ended' | 'expired' | 'idle' | 'stopped'
 /** The API server's answer to a resourceVersion it no longer has. */
 function isGone(err: unknown): boolean {
   return err instanceof ApiRequestError && err.statusCode === 410
+}
+
+/** The API server's answer for a resource it does not serve (a CRD not installed). */
+function isNotServed(err: unknown): boolean {
+  return err instanceof ApiRequestError && err.statusCode === 404
 }
 
 /** Default cap on one watch line: far above etcd's object size limit (1.5 MiB), far below memory trouble. */
@@ -93,6 +111,10 @@ export class ResourceWatcher {
   private endStream: ((outcome: WatchOutcome) => void) | undefined
   private wake: (() => void) | undefined
   private changedAt = 0
+  /** Of an optional resource: undefined until the first answer. */
+  private servedNow: boolean | undefined
+  /** An optional resource that was served answered 404 once: the next 404 confirms it is gone. */
+  private missingOnce = false
 
   constructor(private readonly options: ResourceWatcherOptions) {
     this.backoffMs = options.backoffInitialMs ?? 500
@@ -101,6 +123,11 @@ export class ResourceWatcher {
   /** True once a list has filled the store (it stays true across reconnects: the store is kept). */
   get synced(): boolean {
     return this.listed
+  }
+
+  /** Of an optional resource: false while the server does not serve it (404), true once listed, undefined before the first answer. */
+  get served(): boolean | undefined {
+    return this.servedNow
   }
 
   /** True while a watch stream is open. */
@@ -186,6 +213,10 @@ export class ResourceWatcher {
         } else if (isGone(err)) {
           this.resourceVersion = ''
           delay = this.expiredStreak++ === 0 ? 0 : this.nextBackoff()
+        } else if (this.options.optional && isNotServed(err)) {
+          this.resourceVersion = ''
+          this.notServed()
+          delay = Math.max(1, this.options.recheckIntervalMs ?? 30_000)
         } else {
           delay = this.nextBackoff()
           this.options.onError?.(err, delay)
@@ -194,6 +225,24 @@ export class ResourceWatcher {
       this.setOpen(false)
       if (delay > 0) await this.sleep(delay, gen)
     }
+  }
+
+  /** A 404 of an optional resource (see the module comment). */
+  private notServed(): void {
+    if (this.servedNow === false) return
+    if (this.listed && !this.missingOnce) {
+      // Served before: believe it only when the next check says the same.
+      this.missingOnce = true
+      return
+    }
+    this.missingOnce = false
+    this.servedNow = false
+    const had = this.store.size > 0
+    this.store = new Map()
+    const first = !this.listed
+    this.listed = true
+    this.options.onServedChange?.(false)
+    if (had || first) this.changed()
   }
 
   private nextBackoff(): number {
@@ -257,6 +306,11 @@ export class ResourceWatcher {
     this.resourceVersion = resourceVersion
     const first = !this.listed
     this.listed = true
+    this.missingOnce = false
+    if (o.optional && this.servedNow !== true) {
+      this.servedNow = true
+      o.onServedChange?.(true)
+    }
     o.onList?.(next.size, resourceVersion)
     if (changed || first) this.changed()
   }

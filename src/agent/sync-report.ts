@@ -9,6 +9,7 @@ import type { AgentMetrics } from './agent-metrics.js'
 import { errorText } from './error-text.js'
 import { rulesetStats } from './ruleset-stats.js'
 import type { SyncOutcome } from './sync-step.js'
+import { CNP_TIERS } from '../model/cluster-network-policy-types.js'
 
 export interface SyncReportContext {
   /** When the batch's first API event arrived (same clock as the outcome's endedAt); undefined for a resync alone. */
@@ -57,8 +58,10 @@ export class SyncReporter {
     metrics.pods.set({ scope: 'cluster' }, state.pods.length)
     metrics.pods.set({ scope: 'node' }, localPods)
     metrics.policies.set(state.policies.length)
+    const cnps = state.clusterNetworkPolicies ?? []
+    for (const tier of CNP_TIERS) metrics.clusterPolicies.set({ tier }, cnps.filter((p) => p.spec.tier === tier).length)
     const latencyMs = ctx.since === undefined ? undefined : outcome.endedAt - ctx.since
-    const counts = { namespaces: state.namespaces.length, pods: state.pods.length, localPods, policies: state.policies.length }
+    const counts = { namespaces: state.namespaces.length, pods: state.pods.length, localPods, policies: state.policies.length, clusterPolicies: cnps.length }
 
     if (outcome.result === 'unchanged') {
       if (latencyMs !== undefined) metrics.syncLatency.observe({ result: 'unchanged' }, latencyMs / 1000)
@@ -105,7 +108,7 @@ export class SyncReporter {
   /** Logs each invalid object once per version; the gauge counts those of this sync by kind. */
   private reportInvalid(invalid: readonly InvalidObject[]): void {
     const seen = new Set<string>()
-    const byKind: Record<string, number> = { Namespace: 0, Pod: 0, NetworkPolicy: 0 }
+    const byKind: Record<string, number> = { Namespace: 0, Pod: 0, NetworkPolicy: 0, ClusterNetworkPolicy: 0 }
     for (const o of invalid) {
       byKind[o.kind]++
       const key = `${o.object}@${o.resourceVersion}`
@@ -114,9 +117,11 @@ export class SyncReporter {
       const handling =
         o.kind === 'NetworkPolicy'
           ? 'enforced as deny-all for the pods it selects'
-          : o.kind === 'Pod'
-            ? 'enforced with the parts that can be read'
-            : 'left out: its pods and policies keep the namespace, with only its name label'
+          : o.kind === 'ClusterNetworkPolicy'
+            ? 'enforced as a Deny of all traffic of its subject, at its tier and priority, in the directions it has rules for'
+            : o.kind === 'Pod'
+              ? 'enforced with the parts that can be read'
+              : 'left out: its pods and policies keep the namespace, with only its name label'
       this.log.error(
         { event: 'invalid-object', kind: o.kind, object: o.object, resourceVersion: o.resourceVersion, errors: o.diagnostics.map(formatDiagnostic) },
         `${o.object} is invalid (${handling}): ${o.diagnostics.map((d) => `${d.field ?? ''} ${d.message}`.trim()).join('; ')}`,

@@ -7,7 +7,13 @@
  */
 import type { Diagnostic } from '../model/diagnostic.js'
 import { readClusterNetworkPolicy } from '../model/cluster-network-policy.js'
-import { CNP_API_VERSION, CNP_KIND, type ClusterNetworkPolicy } from '../model/cluster-network-policy-types.js'
+import {
+  CNP_API_VERSION,
+  CNP_KIND,
+  type ClusterNetworkPolicy,
+  type ClusterNetworkPolicySubject,
+  type ClusterNetworkPolicyTier,
+} from '../model/cluster-network-policy-types.js'
 import { readNetworkPolicy } from '../model/network-policy.js'
 import { readNode } from '../model/node.js'
 import { readEndpointSlice, readService } from '../model/service.js'
@@ -149,6 +155,64 @@ export function failClosedPolicy(raw: RawObject): NetworkPolicy {
     egress: [],
     source: SOURCE,
   }
+}
+
+/** The name of the one rule of a fail-closed ClusterNetworkPolicy (shown in deny logs and counters). */
+export const FAIL_CLOSED_RULE = 'invalid-policy-fail-closed'
+
+/**
+ * What the agent enforces for a ClusterNetworkPolicy it cannot read: the most closed policy its
+ * readable parts allow, as failClosedPolicy does for a NetworkPolicy. It keeps its tier and
+ * priority (Admin and 0 when unreadable: evaluated first) and its subject (every pod when
+ * unreadable), and for each direction it has rules in (both when unreadable), one rule denying
+ * everything: ingress from every pod (ingress peers can only name pods), egress to every address.
+ * The real policy could only decide at that tier and priority, for those pods and directions, so
+ * nothing it would deny passes; skipping it instead would open what its Deny rules close.
+ */
+export function failClosedClusterPolicy(raw: RawObject): ClusterNetworkPolicy {
+  const m = isPlainMap(raw.metadata) ? raw.metadata : {}
+  const spec = isPlainMap(raw.spec) ? raw.spec : {}
+  const tier: ClusterNetworkPolicyTier = spec.tier === 'Baseline' ? 'Baseline' : 'Admin'
+  const priority = typeof spec.priority === 'number' && Number.isInteger(spec.priority) && spec.priority >= 0 && spec.priority <= 1000 ? spec.priority : 0
+  // A direction is left out only when it certainly has no rule: absent, or an empty list.
+  const has = (rules: unknown): boolean => rules !== undefined && rules !== null && !(Array.isArray(rules) && rules.length === 0)
+  const all = { matchLabels: {}, matchExpressions: [] }
+  const rule = { name: FAIL_CLOSED_RULE, action: 'Deny' as const, protocols: [], source: SOURCE }
+  return {
+    name: typeof m.name === 'string' ? m.name : '',
+    spec: {
+      tier,
+      priority,
+      subject: readableSubject(spec.subject) ?? { namespaces: all, source: SOURCE },
+      ingress: has(spec.ingress) ? [{ ...rule, from: [{ namespaces: all, source: SOURCE }] }] : [],
+      egress: has(spec.egress) ? [{ ...rule, to: [{ networks: ['0.0.0.0/0', '::/0'], source: SOURCE }] }] : [],
+    },
+    source: SOURCE,
+  }
+}
+
+/** The subject when it reads cleanly (exactly one of namespaces, pods; valid selectors); undefined otherwise. */
+function readableSubject(value: unknown): ClusterNetworkPolicySubject | undefined {
+  if (!isPlainMap(value)) return undefined
+  const keys = Object.keys(value).filter((k) => value[k] !== undefined && value[k] !== null)
+  if (keys.length !== 1) return undefined
+  const r = new ObjectReader(liveDocument({ subject: value }), [])
+  let subject: ClusterNetworkPolicySubject | undefined
+  if (keys[0] === 'namespaces') {
+    subject = { namespaces: readLabelSelector(r, value.namespaces, ['subject', 'namespaces']), source: SOURCE }
+  } else if (keys[0] === 'pods' && isPlainMap(value.pods)) {
+    const pods = value.pods
+    const podKeys = Object.keys(pods).filter((k) => k !== 'namespaceSelector' && k !== 'podSelector')
+    if (podKeys.length > 0 || pods.podSelector === undefined) return undefined
+    subject = {
+      pods: {
+        namespaceSelector: readLabelSelector(r, pods.namespaceSelector ?? {}, ['subject', 'pods', 'namespaceSelector']),
+        podSelector: readLabelSelector(r, pods.podSelector, ['subject', 'pods', 'podSelector']),
+      },
+      source: SOURCE,
+    }
+  }
+  return subject && r.errors.length === 0 ? subject : undefined
 }
 
 export function convertNamespace(raw: RawObject): Converted<Namespace> {

@@ -1,14 +1,26 @@
 /**
- * @module The ClusterState of a live cluster, from the raw objects of its Namespaces, Pods and
- * NetworkPolicies. Conversions are cached per object and resourceVersion, so rebuilding the state
+ * @module The ClusterState of a live cluster, from the raw objects of its Namespaces, Pods,
+ * NetworkPolicies and (when given) ClusterNetworkPolicies. Conversions are cached per object and resourceVersion, so rebuilding the state
  * after one event costs one conversion plus the assembly, not a reparse of the whole cluster.
  */
 import type { Diagnostic } from '../model/diagnostic.js'
 import { NAMESPACE_NAME_LABEL, type ClusterState, type Namespace, type NetworkPolicy, type Pod } from '../model/types.js'
 import type { RawObject } from './live-api.js'
-import { convertNamespace, convertNetworkPolicy, convertPod, describeObject, failClosedPolicy, LIVE_FILE, salvagePod, type Converted } from './live-objects.js'
+import type { ClusterNetworkPolicy } from '../model/cluster-network-policy-types.js'
+import {
+  convertClusterNetworkPolicy,
+  convertNamespace,
+  convertNetworkPolicy,
+  convertPod,
+  describeObject,
+  failClosedClusterPolicy,
+  failClosedPolicy,
+  LIVE_FILE,
+  salvagePod,
+  type Converted,
+} from './live-objects.js'
 
-export type LiveKind = 'Namespace' | 'Pod' | 'NetworkPolicy'
+export type LiveKind = 'Namespace' | 'Pod' | 'NetworkPolicy' | 'ClusterNetworkPolicy'
 
 /** An object the loader's validation rejected. */
 export interface InvalidObject {
@@ -24,7 +36,7 @@ export interface LiveStateResult {
   /**
    * Invalid objects: namespaces left out (their pods and policies keep the namespace, with only its
    * name label); pods kept with what can be read (see salvagePod); policies enforced fail-closed
-   * (see failClosedPolicy).
+   * (see failClosedPolicy, failClosedClusterPolicy).
    */
   readonly invalid: readonly InvalidObject[]
   readonly warnings: readonly Diagnostic[]
@@ -40,6 +52,7 @@ const convert: Record<LiveKind, (raw: RawObject) => Converted<unknown>> = {
   Namespace: convertNamespace,
   Pod: convertPod,
   NetworkPolicy: convertNetworkPolicy,
+  ClusterNetworkPolicy: convertClusterNetworkPolicy,
 }
 
 export interface LiveStateOptions {
@@ -53,13 +66,18 @@ export class LiveStateBuilder {
 
   constructor(private readonly options: LiveStateOptions = {}) {}
 
-  build(namespaces: Iterable<RawObject>, pods: Iterable<RawObject>, policies: Iterable<RawObject>): LiveStateResult {
+  /**
+   * `clusterPolicies` undefined: not read (the state has no `clusterNetworkPolicies`); given, even
+   * empty: these are all of them.
+   */
+  build(namespaces: Iterable<RawObject>, pods: Iterable<RawObject>, policies: Iterable<RawObject>, clusterPolicies?: Iterable<RawObject>): LiveStateResult {
     this.round++
     const invalid: InvalidObject[] = []
     const warnings: Diagnostic[] = []
     const nsList: Namespace[] = []
     const podList: Pod[] = []
     const policyList: NetworkPolicy[] = []
+    const clusterPolicyList: ClusterNetworkPolicy[] = []
 
     const each = <T>(kind: LiveKind, objects: Iterable<RawObject>, accept: (value: T) => void, onInvalid?: (raw: RawObject) => void): void => {
       for (const raw of objects) {
@@ -94,6 +112,13 @@ export class LiveStateBuilder {
       (p) => policyList.push(p),
       (raw) => policyList.push(failClosedPolicy(raw)),
     )
+    if (clusterPolicies !== undefined)
+      each<ClusterNetworkPolicy>(
+        'ClusterNetworkPolicy',
+        clusterPolicies,
+        (p) => clusterPolicyList.push(p),
+        (raw) => clusterPolicyList.push(failClosedClusterPolicy(raw)),
+      )
 
     // Drop cache entries of objects that are gone.
     for (const [k, e] of this.cache) if (e.seen !== this.round) this.cache.delete(k)
@@ -114,7 +139,9 @@ export class LiveStateBuilder {
     nsList.sort(byKey)
     podList.sort(byKey)
     policyList.sort(byKey)
-    return { state: { namespaces: nsList, pods: podList, policies: policyList }, invalid, warnings }
+    clusterPolicyList.sort(byKey)
+    const state: ClusterState = { namespaces: nsList, pods: podList, policies: policyList }
+    return { state: clusterPolicies === undefined ? state : { ...state, clusterNetworkPolicies: clusterPolicyList }, invalid, warnings }
   }
 
   private convertCached(kind: LiveKind, raw: RawObject): Converted<unknown> {

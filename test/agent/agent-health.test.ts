@@ -40,7 +40,12 @@ describe('agent readiness and liveness', () => {
     const s = h.agent.status()
     expect(s.ready).toBe(false)
     expect(s.live).toBe(true)
-    expect(s.notReady).toEqual(['namespaces: no watch has been open yet', 'pods: no watch has been open yet', 'networkpolicies: no watch has been open yet'])
+    expect(s.notReady).toEqual([
+      'namespaces: no watch has been open yet',
+      'pods: no watch has been open yet',
+      'networkpolicies: no watch has been open yet',
+      'clusternetworkpolicies: no watch has been open yet',
+    ])
     expect(await metricValue(h.metrics, 'netpol_agent_ready')).toBe(0)
     api.clearFailures()
     await waitFor(() => h!.agent.status().ready, 'ready once the watches are open')

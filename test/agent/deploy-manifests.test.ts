@@ -44,7 +44,7 @@ describe('deploy/ manifests', () => {
     })
   }
 
-  it("grants only get/list/watch on pods, namespaces and networkpolicies and list on clusternetworkpolicies, bound to the agent's service account", () => {
+  it("grants only get/list/watch on pods, namespaces and networkpolicies and list/watch on clusternetworkpolicies, bound to the agent's service account", () => {
     const role = find('ClusterRole')
     const grants = (role.rules as Obj[]).flatMap((r) =>
       (r.resources as string[]).map((res) => `${(r.apiGroups as string[]).join(',')}/${res}: ${[...r.verbs].sort().join(',')}`),
@@ -53,7 +53,7 @@ describe('deploy/ manifests', () => {
       '/namespaces: get,list,watch',
       '/pods: get,list,watch',
       'networking.k8s.io/networkpolicies: get,list,watch',
-      'policy.networking.k8s.io/clusternetworkpolicies: list',
+      'policy.networking.k8s.io/clusternetworkpolicies: list,watch',
     ])
     const binding = find('ClusterRoleBinding')
     const sa = find('ServiceAccount')

@@ -8,12 +8,13 @@ const status = (ready: boolean, live = true): AgentStatus => ({
   ready,
   notReady: ready ? [] : ['no ruleset applied yet'],
   live,
-  synced: { namespaces: true, pods: true, networkpolicies: ready },
-  connected: { namespaces: true, pods: true, networkpolicies: true },
+  synced: { namespaces: true, pods: true, networkpolicies: ready, clusternetworkpolicies: true },
+  connected: { namespaces: true, pods: true, networkpolicies: true, clusternetworkpolicies: true },
   applies: ready ? 1 : 0,
   applyErrors: 0,
   rulesetBytes: 0,
   rejected: 0,
+  notes: [],
 })
 
 describe('ops server', () => {

@@ -22,6 +22,7 @@ function objects(policies: Record<string, unknown>[] = []): ClusterObjects {
       stored(podObject('prod', 'db', { ip: '10.1.0.11', node: 'node-b' })),
     ],
     networkpolicies: policies.map(stored),
+    clusternetworkpolicies: [],
   }
 }
 
