@@ -418,7 +418,11 @@ function explainTier(state: ClusterState, tier: TierVerdict): TierExplanation {
   const maybes = tier.matches.filter((m) => m.maybe !== undefined)
   if (maybes.length > 0) {
     const why = (m: (typeof maybes)[number]): string =>
-      m.maybe === 'domainNames' ? 'a domainNames peer: depends on DNS' : 'a nodes peer: netpol does not know node addresses'
+      m.maybe === 'domainNames'
+        ? 'a domainNames peer: depends on DNS'
+        : state.nodes === undefined
+          ? 'a nodes peer: the input has no Node objects, so node addresses are not known'
+          : "a nodes peer: the hostNetwork pod's node is not known (no spec.nodeName of a Node in the input, no address of one)"
     summary += `; ${maybes.map((m) => `${ruleText(m)} may match (${why(m)}) and would ${m.action.toLowerCase()}`).join('; ')}`
   }
   return { tier: tier.tier, policies, matches, result: tier.result, summary }

@@ -22,6 +22,11 @@ function everyPeer(state: ClusterState): Pick<NetworkPolicyPeer, 'ipBlock'>[] {
   for (const cnp of state.clusterNetworkPolicies ?? []) {
     for (const rule of cnp.spec.egress) for (const peer of rule.to) for (const cidr of peer.networks ?? []) peers.push({ ipBlock: { cidr, except: [] } })
   }
+  // A nodes peer tells each address of the Node objects apart (each node may be selected or not).
+  const nodesPeer = (state.clusterNetworkPolicies ?? []).some((cnp) => cnp.spec.egress.some((r) => r.to.some((peer) => peer.nodes !== undefined)))
+  if (nodesPeer) {
+    for (const node of state.nodes ?? []) for (const a of node.addresses) peers.push({ ipBlock: { cidr: `${a}/${a.includes(':') ? 128 : 32}`, except: [] } })
+  }
   return peers
 }
 

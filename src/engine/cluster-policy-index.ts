@@ -11,7 +11,8 @@ import type { IpRange } from '../model/cidr.js'
 import { parseIp, rangesContainIp } from '../model/cidr.js'
 import type { LabelSelector, PolicyType, Protocol } from '../model/types.js'
 import type { ClusterNetworkPolicy, ClusterNetworkPolicyEgressPeer, ClusterNetworkPolicyTier, NamespacedPod } from '../model/cluster-network-policy-types.js'
-import { andInto, copySet, emptySet, fullSet, hasBit, not, orInto, andNotInto, type Bitset } from './bitset.js'
+import { andInto, copySet, emptySet, fullSet, hasBit, not, orInto, andNotInto, setBit, type Bitset } from './bitset.js'
+import { matchesSelector } from '../model/label-selector.js'
 import { blockRanges, resolveNamespaceSelector, resolvePodSelector, type EngineIndex } from './engine-index.js'
 import { ipBlockKey } from './ip-index.js'
 import { clusterPolicyRef, clusterRules, compareClusterPolicies, protocolEntry, type ClusterRuleView, type RuleHit } from './cluster-policy.js'
@@ -90,7 +91,28 @@ function compilePeer(index: EngineIndex, peer: ClusterNetworkPolicyEgressPeer): 
     return { certain, maybe: none, ranges, maybeExternal: false }
   }
   if (peer.domainNames !== undefined) return { certain: none, maybe: fullSet(index.size), maybeReason: 'domainNames', maybeExternal: true }
-  if (peer.nodes !== undefined) return { certain: none, maybe: not(index.notHostNetwork, index.size), maybeReason: 'nodes', maybeExternal: true }
+  if (peer.nodes !== undefined) {
+    const nodes = index.state.nodes
+    if (nodes === undefined) return { certain: none, maybe: not(index.notHostNetwork, index.size), maybeReason: 'nodes', maybeExternal: true }
+    // Node objects known: the same decisions as nodesPeerMatches (node-peer.ts), per identity and per address.
+    const selected = nodes.filter((n) => matchesSelector(peer.nodes!, n.labels))
+    const certain = emptySet(index.size)
+    const maybe = emptySet(index.size)
+    for (const idn of index.ids.identities) {
+      if (!idn.hostNetwork) continue
+      if (idn.hostNode === '' || idn.hostNode === undefined) {
+        if (selected.length > 0) setBit(maybe, idn.id)
+      } else if (selected.some((n) => n.name === idn.hostNode)) setBit(certain, idn.id)
+    }
+    const ranges: IpRange[] = []
+    for (const n of selected) {
+      for (const a of n.addresses) {
+        const ip = parseIp(a)
+        if (ip !== undefined) ranges.push({ family: ip.family, start: ip.value, end: ip.value })
+      }
+    }
+    return { certain, maybe, maybeReason: 'nodes', ranges, maybeExternal: false }
+  }
   return { certain: none, maybe: none, maybeExternal: false }
 }
 

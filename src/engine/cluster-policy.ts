@@ -28,13 +28,13 @@
  *   match, as for NetworkPolicy ipBlocks: a pod matches when any of its IPs is inside).
  * - domainNames: the addresses a name resolves to are known only at run time (and may be any
  *   address, pods included via pod and headless-service records), so a domainNames peer *may*
- *   match every destination. nodes: netpol does not read Node objects, so a nodes peer may match
- *   a hostNetwork pod (which has its node's address) or an address outside the cluster, and
- *   never an ordinary pod. Such possible matches make a side `unknown` whenever matching or not
+ *   match every destination. nodes: matched against the Node objects of the input (node-peer.ts);
+ *   without them a nodes peer may match a hostNetwork pod (which has its node's address) or an
+ *   address outside the cluster, and never an ordinary pod. Such possible matches make a side `unknown` whenever matching or not
  *   matching would decide differently (see `sideOutcome`); netpol never assumes them allowed.
  * - "A Pod connecting to its own Pod IP is not subject to CNP" (loopback stays allowed).
  */
-import type { IPBlock, Pod, PolicyType, Protocol } from '../model/types.js'
+import type { IPBlock, Node, Pod, PolicyType, Protocol } from '../model/types.js'
 import type {
   ClusterNetworkPolicy,
   ClusterNetworkPolicyEgressPeer,
@@ -48,6 +48,7 @@ import { matchesSelector, selectorKeys } from '../model/label-selector.js'
 import { formatPolicyPort } from '../model/describe.js'
 import { ipBlockMatches, endpointIps, type NamespaceLabels } from './peer.js'
 import { resolveNamedPort } from './port.js'
+import { nodesPeerMatches } from './node-peer.js'
 import type { ClusterPolicyRef, DecidedBy, Endpoint, MaybeReason, Outcome, TierRuleMatch, TierVerdict, Traffic } from './verdict.js'
 
 export type ClusterPeer = ClusterNetworkPolicyIngressPeer | ClusterNetworkPolicyEgressPeer
@@ -136,7 +137,8 @@ export function tierPolicies(
 /** `yes`, `no`, or a reason the peer may match (cannot be proven offline). */
 export type PeerMatch = 'yes' | 'no' | MaybeReason
 
-export function clusterPeerMatches(peer: ClusterPeer, e: Endpoint, nsLabels: NamespaceLabels): PeerMatch {
+/** `nodes`: the state's Node objects (absent: unknown, so a `nodes` peer only may match; see node-peer.ts). */
+export function clusterPeerMatches(peer: ClusterPeer, e: Endpoint, nsLabels: NamespaceLabels, nodes?: readonly Node[]): PeerMatch {
   if (peer.namespaces !== undefined) return e.kind === 'pod' && !e.pod.hostNetwork && matchesSelector(peer.namespaces, nsLabels(e.pod.namespace)) ? 'yes' : 'no'
   if (peer.pods !== undefined) return e.kind === 'pod' && !e.pod.hostNetwork && namespacedPodMatches(peer.pods, e.pod, nsLabels) ? 'yes' : 'no'
   const egress = peer as ClusterNetworkPolicyEgressPeer
@@ -145,7 +147,7 @@ export function clusterPeerMatches(peer: ClusterPeer, e: Endpoint, nsLabels: Nam
     return egress.networks.some((cidr) => ipBlockMatches({ cidr, except: [] }, ips)) ? 'yes' : 'no'
   }
   if (egress.domainNames !== undefined) return 'domainNames'
-  if (egress.nodes !== undefined) return e.kind === 'ip' || e.pod.hostNetwork ? 'nodes' : 'no'
+  if (egress.nodes !== undefined) return nodesPeerMatches(egress.nodes, e, nodes)
   // No known field: a CRD newer than netpol. The API says to fail closed, which validation
   // already does by refusing the object; a peer that gets here matches nothing.
   return 'no'
@@ -199,11 +201,11 @@ export interface RuleHit {
  * Matches one rule literally: the first peer that matches for certain, else the first that may
  * match; then the first protocol entry that matches (none written: every protocol and port).
  */
-export function clusterRuleHit(rule: ClusterRuleView, other: Endpoint, t: Traffic, nsLabels: NamespaceLabels): RuleHit | undefined {
+export function clusterRuleHit(rule: ClusterRuleView, other: Endpoint, t: Traffic, nsLabels: NamespaceLabels, nodes?: readonly Node[]): RuleHit | undefined {
   let peerIndex = -1
   let maybe: MaybeReason | undefined
   for (let i = 0; i < rule.peers.length; i++) {
-    const m = clusterPeerMatches(rule.peers[i]!, other, nsLabels)
+    const m = clusterPeerMatches(rule.peers[i]!, other, nsLabels, nodes)
     if (m === 'yes') {
       peerIndex = i
       maybe = undefined

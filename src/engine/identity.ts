@@ -4,12 +4,14 @@
  * Two pods are alike for NetworkPolicy when they share the namespace (namespace selectors see its
  * labels, policies and podSelector-only peers see its name), their labels (restricted to the kept
  * keys: per-pod keys such as statefulset pod names are dropped unless a selector uses them, so
- * replicas collapse into one identity), hostNetwork, their named container ports, and the ipBlocks
- * their IPs fall in (via address classes of the ipBlock index).
+ * replicas collapse into one identity), hostNetwork, their named container ports, the ipBlocks
+ * their IPs fall in (via address classes of the ipBlock index) and, for hostNetwork pods when the
+ * state has Node objects, their node (ClusterNetworkPolicy `nodes` peers select nodes by label).
  *
  * Identities are ordered by namespace, so each namespace owns a contiguous id range.
  */
-import type { ClusterState, ContainerPort, Labels, Pod } from '../model/types.js'
+import type { ClusterState, ContainerPort, Labels, Node, Pod } from '../model/types.js'
+import { hostNetworkPodNode } from './node-peer.js'
 import type { IpBlockIndex } from './ip-index.js'
 
 export interface Identity {
@@ -18,6 +20,11 @@ export interface Identity {
   /** The pod labels restricted to the kept keys. */
   readonly labels: Labels
   readonly hostNetwork: boolean
+  /**
+   * hostNetwork pods of a state with Node objects: the Node they run on (node-peer.ts), '' when it
+   * is not known; absent otherwise. `nodes` peers of ClusterNetworkPolicies match on it.
+   */
+  readonly hostNode?: string
   /** `name/PROTOCOL` -> the container port numbers it resolves to. */
   readonly namedPorts: ReadonlyMap<string, readonly number[]>
   /** Ids (in the engine's ipBlock index) of the blocks containing any of the pods' IPs. */
@@ -51,6 +58,7 @@ interface Draft {
   readonly namespace: string
   readonly labels: Labels
   readonly hostNetwork: boolean
+  readonly hostNode?: string
   readonly namedPorts: Map<string, number[]>
   readonly classes: number[]
   readonly pods: number[]
@@ -112,7 +120,7 @@ function projectPorts(ports: readonly ContainerPort[], rel: IdentityRelevance, c
   return out
 }
 
-function describePod(pod: Pod, rel: IdentityRelevance, cache: Projection): Omit<Draft, 'pods'> {
+function describePod(pod: Pod, rel: IdentityRelevance, cache: Projection, nodes: readonly Node[] | undefined): Omit<Draft, 'pods'> {
   const { labels, text: labelText } = projectLabels(pod.labels, rel, cache)
   const { namedPorts, text: portText } = projectPorts(pod.containerPorts, rel, cache)
   // Address classes stand for the block sets (cheap to key on); the union is built once per identity.
@@ -124,8 +132,9 @@ function describePod(pod: Pod, rel: IdentityRelevance, cache: Projection): Omit<
     }
     classes.sort((a, b) => a - b)
   }
-  const key = `${pod.hostNetwork ? 'h' : 'p'}${labelText}:${portText}:${classes.join(',')}`
-  return { key, namespace: pod.namespace, labels, hostNetwork: pod.hostNetwork, namedPorts, classes }
+  const hostNode = pod.hostNetwork && nodes !== undefined ? (hostNetworkPodNode(pod, nodes)?.name ?? '') : undefined
+  const key = `${pod.hostNetwork ? 'h' : 'p'}${labelText}:${portText}:${classes.join(',')}${hostNode === undefined ? '' : `:${JSON.stringify(hostNode)}`}`
+  return { key, namespace: pod.namespace, labels, hostNetwork: pod.hostNetwork, ...(hostNode === undefined ? {} : { hostNode }), namedPorts, classes }
 }
 
 export function groupPods(state: ClusterState, rel: IdentityRelevance): IdentityIndex {
@@ -133,7 +142,7 @@ export function groupPods(state: ClusterState, rel: IdentityRelevance): Identity
   for (const ns of state.namespaces) byNamespace.set(ns.name, new Map())
   const cache: Projection = { labelsFor: new WeakMap(), portsFor: new WeakMap(), textIds: new Map() }
   state.pods.forEach((pod, index) => {
-    const d = describePod(pod, rel, cache)
+    const d = describePod(pod, rel, cache, state.nodes)
     let groups = byNamespace.get(pod.namespace)
     if (groups === undefined) {
       groups = new Map()
@@ -154,7 +163,16 @@ export function groupPods(state: ClusterState, rel: IdentityRelevance): Identity
         d.classes.length === 1
           ? rel.blockIndex.classBlocks(d.classes[0]!)
           : [...new Set(d.classes.flatMap((c) => rel.blockIndex.classBlocks(c)))].sort((a, b) => a - b)
-      identities.push({ id, namespace: ns, labels: d.labels, hostNetwork: d.hostNetwork, namedPorts: d.namedPorts, blocks, pods: d.pods })
+      identities.push({
+        id,
+        namespace: ns,
+        labels: d.labels,
+        hostNetwork: d.hostNetwork,
+        ...(d.hostNode === undefined ? {} : { hostNode: d.hostNode }),
+        namedPorts: d.namedPorts,
+        blocks,
+        pods: d.pods,
+      })
       for (const p of d.pods) podIdentity[p] = id
     }
     namespaceRange.set(ns, { lo, hi: identities.length })

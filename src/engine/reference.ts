@@ -136,7 +136,7 @@ export function referenceEvaluator(state: ClusterState): Evaluator {
 
   function tier(tierName: ClusterNetworkPolicyTier, direction: PolicyType, pod: Pod, other: Endpoint, t: Traffic) {
     const policies = tierPolicies(cnps, tierName, pod, direction, nsLabels).map((p) => ({ ref: clusterPolicyRef(p), rules: clusterRules(p, direction) }))
-    return evaluateTier(tierName, policies, direction, (pi, ri) => clusterRuleHit(policies[pi]!.rules[ri]!, other, t, nsLabels))
+    return evaluateTier(tierName, policies, direction, (pi, ri) => clusterRuleHit(policies[pi]!.rules[ri]!, other, t, nsLabels, state.nodes))
   }
 
   function side(direction: PolicyType, subject: Endpoint, other: Endpoint, t: Traffic): DirectionVerdict {

@@ -1,11 +1,11 @@
 /**
  * fast-check arbitraries for ClusterNetworkPolicies of both tiers mixed with NetworkPolicies:
  * subjects (namespaces, pods), every peer kind (namespaces, pods, networks v4/v6, nodes,
- * domainNames), protocols (number, range, named port), all three actions, and priorities from a
+ * domainNames; Node objects present or not), protocols (number, range, named port), all three actions, and priorities from a
  * small pool so that equal priorities (undefined outcomes) and shared selectors occur often.
  */
 import fc from 'fast-check'
-import type { ClusterState, LabelSelector } from '../../src/model/types.js'
+import type { ClusterState, LabelSelector, Node } from '../../src/model/types.js'
 import type {
   ClusterNetworkPolicy,
   ClusterNetworkPolicyEgressPeer,
@@ -118,13 +118,35 @@ export function clusterPolicyArb(name: string): fc.Arbitrary<ClusterNetworkPolic
     }))
 }
 
-/** Generated clusters (pods, NetworkPolicies) with up to `maxCnps` ClusterNetworkPolicies of both tiers. */
+/**
+ * Node addresses: some are pod addresses of the generated clusters (10.0.a.b, fd00::n) so that
+ * hostNetwork pods find their node by IP, some are the outside addresses trafficArb uses.
+ */
+const NODE_ADDRESSES = ['10.0.0.1', '10.0.1.2', '10.0.2.5', '10.0.1.5', '192.0.2.9', 'fd00::3', 'fd00::9', '2001:db8::1']
+
+/**
+ * Node objects, or none (`undefined`: unknown) half of the time. Pods name `node-1`/`node-2` in
+ * spec.nodeName (cluster-arbitrary.ts); `node-2` is sometimes missing, so a pod's named node may be
+ * unknown. Labels use the namespace label keys, as the `nodes` peers above select with nsSel.
+ */
+const nodesArb: fc.Arbitrary<Node[] | undefined> = fc.option(
+  fc
+    .record({
+      names: fc.constantFrom(['node-1'], ['node-1', 'node-2'], ['node-1', 'node-2', 'node-3']),
+      labels: fc.array(fc.dictionary(fc.constantFrom('team', 'env'), fc.constantFrom('a', 'b'), { maxKeys: 2 }), { minLength: 3, maxLength: 3 }),
+      addresses: fc.array(fc.uniqueArray(fc.constantFrom(...NODE_ADDRESSES), { maxLength: 2 }), { minLength: 3, maxLength: 3 }),
+    })
+    .map(({ names, labels, addresses }) => names.map((name, i): Node => ({ name, labels: labels[i]!, addresses: addresses[i]!, source: src(90 + i) }))),
+  { nil: undefined },
+)
+
+/** Generated clusters (pods, NetworkPolicies) with up to `maxCnps` ClusterNetworkPolicies of both tiers, and sometimes Node objects. */
 export function tieredClusterArbOf(limits: { minPods?: number; maxPods: number; maxPolicies: number; maxCnps: number }): fc.Arbitrary<ClusterState> {
   return clusterArbOf(limits).chain((state) =>
     fc
       .array(fc.constant(null), { minLength: 1, maxLength: limits.maxCnps })
-      .chain((slots) => fc.tuple(...slots.map((_, i) => clusterPolicyArb(`cnp-${i}`))))
-      .map((clusterNetworkPolicies): ClusterState => ({ ...state, clusterNetworkPolicies })),
+      .chain((slots) => fc.tuple(nodesArb, ...slots.map((_, i) => clusterPolicyArb(`cnp-${i}`))))
+      .map(([nodes, ...clusterNetworkPolicies]): ClusterState => ({ ...state, clusterNetworkPolicies, ...(nodes === undefined ? {} : { nodes }) })),
   )
 }
 

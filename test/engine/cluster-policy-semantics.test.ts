@@ -288,6 +288,29 @@ describe('ClusterNetworkPolicy tiers', () => {
     expect(outcome(s, 'a/x', 'b/x')).toBe('allowed')
   })
 
+  it('nodes with Node objects in the input: matches the addresses and hostNetwork pods of the nodes whose labels match', () => {
+    const node = (name: string, role: string, addresses: string[]) => ({ name, labels: { role }, addresses, source: src })
+    const cnps = [cnp('nodes', 'Admin', 1, ns('a'), { egress: [{ action: 'Deny', peers: [{ nodes: sel({ role: 'control-plane' }), source: src }] }] })]
+    const nodes = [node('cp-1', 'control-plane', ['192.168.0.10', '192.168.0.11']), node('w-1', 'worker', ['192.168.0.20'])]
+    const s: ClusterState = { ...state(cnps), nodes }
+    // node/h has the address 192.168.0.10: it runs on cp-1.
+    expect(outcome(s, 'a/x', 'node/h')).toBe('denied')
+    expect(outcome(s, 'a/x', '192.168.0.11')).toBe('denied')
+    expect(outcome(s, 'a/x', '192.168.0.20')).toBe('allowed')
+    expect(outcome(s, 'a/x', '192.168.0.99')).toBe('allowed')
+    expect(outcome(s, 'a/x', 'b/x')).toBe('allowed')
+    // spec.nodeName names the node when it is known, whatever the pod's address says.
+    const onWorker = { ...s, pods: s.pods.map((p) => (p.hostNetwork ? { ...p, nodeName: 'w-1' } : p)) }
+    expect(outcome(onWorker, 'a/x', 'node/h')).toBe('allowed')
+    // A hostNetwork pod whose node is not known may be on a selected node: unknown; if no node is selected, it is not.
+    const lost = { ...s, pods: s.pods.map((p) => (p.hostNetwork ? { ...p, ips: ['192.168.9.9'] } : p)) }
+    expect(outcome(lost, 'a/x', 'node/h')).toBe('unknown')
+    expect(outcome({ ...lost, nodes: [node('w-1', 'worker', ['192.168.0.20'])] }, 'a/x', 'node/h')).toBe('allowed')
+    // The trace names the rule as a certain match.
+    expect(verdict(s, 'a/x', '192.168.0.10').egress.tiers?.admin.matches[0]).toMatchObject({ action: 'Deny', peerIndex: 0 })
+    expect(verdict(s, 'a/x', '192.168.0.10').egress.tiers?.admin.matches[0]?.maybe).toBeUndefined()
+  })
+
   it('a pod connecting to itself is not subject to ClusterNetworkPolicy', () => {
     const s = state([cnp('deny-all', 'Admin', 1, everyNs, { ingress: [{ action: 'Deny', peers: [everyNs] }] })])
     const v = verdict(s, 'a/x', 'a/x')
