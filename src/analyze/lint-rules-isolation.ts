@@ -3,8 +3,10 @@
  * leaves open (cloud metadata), rules the policy types make dead, and namespaces left without one.
  */
 import { parseIp, rangesContainIp, ipBlockRanges } from '../model/cidr.js'
-import type { NetworkPolicy, NetworkPolicyEgressRule, NetworkPolicyPort, Pod, PolicyType, Protocol } from '../model/types.js'
+import type { NetworkPolicy, NetworkPolicyEgressRule, NetworkPolicyPeer, NetworkPolicyPort, Pod, PolicyType, Protocol } from '../model/types.js'
 import type { PolicyRef } from '../engine/verdict.js'
+import { createEngine, type Engine } from '../engine/engine.js'
+import { policySelectsPod } from '../engine/isolation.js'
 import { podGroup } from './group.js'
 import { denyAllRule } from './tier-default-deny.js'
 import type { LintContext } from './lint-context.js'
@@ -98,14 +100,139 @@ const egressBlocksDns: LintRule = {
   check(ctx) {
     return egressGaps(ctx, (pod) => reachesDns(ctx, pod, 'UDP')).map(({ policy, pods }) => {
       const tcp = pods.every((pod) => !reachesDns(ctx, pod, 'TCP'))
+      // The stand-in DNS pod has no address, so no ipBlock reaches it; a real one might be inside the block.
+      const standIn = ctx.dnsPods[0]
+      const block = ctx.standIns.has(standIn)
+        ? policy.egress.flatMap((r) => (allowsDnsPort(r.ports, standIn, 53) ? r.to.flatMap((peer) => peer.ipBlock ?? []) : []))[0]
+        : undefined
+      const note = block
+        ? ` (unless the DNS pods' addresses lie inside ipBlock ${block.cidr} and the network plugin matches pod addresses against ipBlocks, ` +
+          `which Cilium does not; give lint the DNS pods to judge it)`
+        : ''
       return policyFinding(
         this,
         policy,
         policy.source,
         'spec.egress',
-        `egress of ${describePods(pods, ctx)} is isolated and does not allow DNS to ${dnsTarget(ctx)} over UDP${tcp ? ' or TCP' : ''}: name lookups will fail`,
+        `egress of ${describePods(pods, ctx)} is isolated and does not allow DNS to ${dnsTarget(ctx)} over UDP${tcp ? ' or TCP' : ''}: name lookups will fail${note}`,
       )
     })
+  },
+}
+
+/**
+ * The probe cluster with no pod addresses: ipBlock peers then match no pod, as with network
+ * plugins that apply ipBlock only to traffic leaving the cluster (Cilium). Built on first use.
+ */
+const addresslessEngines = new WeakMap<LintContext, { engine: Engine; pods: Map<Pod, Pod> }>()
+function addressless(ctx: LintContext): { engine: Engine; pods: Map<Pod, Pod> } {
+  let e = addresslessEngines.get(ctx)
+  if (e === undefined) {
+    const pods = new Map(ctx.probeState.pods.map((p) => [p, p.hostNetwork ? p : { ...p, ips: [] }]))
+    e = { engine: createEngine({ ...ctx.probeState, pods: [...pods.values()] }), pods }
+    addresslessEngines.set(ctx, e)
+  }
+  return e
+}
+
+/** A DNS pod and port the pod reaches over UDP, with the probe cluster's addresses. */
+function dnsReached(ctx: LintContext, pod: Pod): { dns: Pod; port: number } | undefined {
+  for (const dns of ctx.dnsPods) {
+    for (const port of dnsPortsOf(ctx, dns, 'UDP')) {
+      if (ctx.probeEngine.evaluate({ from: { kind: 'pod', pod }, to: { kind: 'pod', pod: dns }, port, protocol: 'UDP' }).egress.allowed) return { dns, port }
+    }
+  }
+  return undefined
+}
+
+/** Would the pod still reach DNS over UDP if ipBlocks matched no pod address? */
+function reachesDnsWithoutPodAddresses(ctx: LintContext, pod: Pod): boolean {
+  const { engine, pods } = addressless(ctx)
+  const from = pods.get(pod) ?? pod
+  return ctx.dnsPods.some((d) =>
+    dnsPortsOf(ctx, d, 'UDP').some(
+      (port) => engine.evaluate({ from: { kind: 'pod', pod: from }, to: { kind: 'pod', pod: pods.get(d) ?? d }, port, protocol: 'UDP' }).egress.allowed,
+    ),
+  )
+}
+
+/** Does a port entry of an egress rule allow `port`/UDP on `dns` (numbers, ranges, or the name of its container port)? */
+function allowsDnsPort(ports: readonly NetworkPolicyPort[], dns: Pod, port: number): boolean {
+  if (ports.length === 0) return true
+  return ports.some((p) => {
+    if (p.protocol !== 'UDP') return false
+    if (p.port === undefined) return true
+    if (typeof p.port === 'string') return dns.containerPorts.some((c) => c.name === p.port && c.protocol === 'UDP' && c.containerPort === port)
+    return port >= p.port && port <= (p.endPort ?? p.port)
+  })
+}
+
+/** The first egress ipBlock peer (of a policy isolating `pod`) that lets it reach `dns` on `port`/UDP by address. */
+function dnsIpBlock(ctx: LintContext, pod: Pod, dns: Pod, port: number) {
+  const ips = dns.ips.flatMap((t) => parseIp(t) ?? [])
+  for (const policy of ctx.state.policies) {
+    if (!policySelectsPod(policy, pod, 'Egress')) continue
+    for (const [ri, rule] of policy.egress.entries()) {
+      if (!allowsDnsPort(rule.ports, dns, port)) continue
+      for (const [pi, peer] of rule.to.entries()) {
+        if (!peer.ipBlock) continue
+        const ranges = ipBlockRanges(peer.ipBlock)
+        const ip = ips.find((a) => rangesContainIp(ranges, a))
+        if (ip) return { policy, peer, ipBlock: peer.ipBlock, field: `spec.egress[${ri}].to[${pi}].ipBlock` }
+      }
+    }
+  }
+  return undefined
+}
+
+const dnsOnlyViaIpBlock: LintRule = {
+  id: 'dns-only-via-ipblock',
+  severity: 'warning',
+  title: 'DNS reached only through an ipBlock that covers the DNS pods',
+  help:
+    'Allow DNS by selecting the DNS pods: an egress rule to [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: kube-system}}, ' +
+    'podSelector: {matchLabels: {k8s-app: kube-dns}}}] with ports 53/UDP and 53/TCP. Keep the ipBlock for addresses outside the cluster.',
+  check(ctx) {
+    const out: LintFinding[] = []
+    const groups = new Map<NetworkPolicyPeer, { at: NonNullable<ReturnType<typeof dnsIpBlock>>; dns: Pod; pods: Pod[] }>()
+    const dnsPods = new Set(ctx.dnsPods)
+    // Pods of one identity get the same answers: ask once per identity.
+    const known = new Map<number, { at: NonNullable<ReturnType<typeof dnsIpBlock>>; dns: Pod } | undefined>()
+    for (const pod of ctx.probeState.pods) {
+      if (pod.hostNetwork || dnsPods.has(pod)) continue
+      const id = ctx.probeEngine.identityOf(pod)?.id
+      let hit = id !== undefined ? known.get(id) : undefined
+      if (id === undefined || !known.has(id)) {
+        hit = undefined
+        const reached = dnsReached(ctx, pod)
+        if (reached && !reachesDnsWithoutPodAddresses(ctx, pod)) {
+          const at = dnsIpBlock(ctx, pod, reached.dns, reached.port)
+          if (at) hit = { at, dns: reached.dns }
+        }
+        if (id !== undefined) known.set(id, hit)
+      }
+      if (!hit) continue
+      const g = groups.get(hit.at.peer) ?? { ...hit, pods: [] }
+      g.pods.push(pod)
+      groups.set(hit.at.peer, g)
+    }
+    for (const { at, dns, pods } of groups.values()) {
+      const cidr = at.ipBlock.cidr
+      const address = dns.ips[0] ?? ''
+      const whose = dns.ipsAssumed ? `, an address netpol assumed from --pod-cidr` : ''
+      out.push(
+        policyFinding(
+          this,
+          at.policy,
+          at.peer.source,
+          at.field,
+          `egress of ${describePods(pods, ctx)} reaches DNS (${describePods([dns], ctx)} at ${address}${whose}) only through ipBlock ${cidr}: ` +
+            `that works only where the network plugin matches pod addresses against ipBlocks (Cilium does not: there ipBlock is for ` +
+            `traffic leaving the cluster) and the cluster's real pod range lies inside ${cidr}`,
+        ),
+      )
+    }
+    return out
   },
 }
 
@@ -289,6 +416,7 @@ const namespaceWithoutDefaultDeny: LintRule = {
 export const ISOLATION_RULES: readonly LintRule[] = [
   egressBlocksDns,
   egressBlocksDnsTcp,
+  dnsOnlyViaIpBlock,
   egressBlocksApiServer,
   egressAllowsMetadata,
   egressRulesIgnored,

@@ -17,9 +17,13 @@ import {
   type NetworkPolicyPeer,
   type NetworkPolicyPort,
   type PolicyType,
+  type Pod,
 } from '../model/types.js'
 import { matchesSelector } from '../model/label-selector.js'
 import { sideOf } from '../model/describe.js'
+import { namespaceLabelsOf, peerMatches } from '../engine/peer.js'
+import { policySelectsPod } from '../engine/isolation.js'
+import type { Endpoint } from '../engine/verdict.js'
 import type { LintContext } from './lint-context.js'
 import { policyFinding, type LintFinding, type LintRule } from './lint-rule.js'
 import { describePods } from './lint-rules-isolation.js'
@@ -199,6 +203,124 @@ const ruleShadowed: LintRule = {
   },
 }
 
+/** Rule `b` allows every port of each protocol rule `a` names (no ports at all, or a protocol without a port). */
+function opensEveryPortOf(b: RuleAt, a: RuleAt): boolean {
+  if (b.ports.length === 0) return true
+  return a.ports.every((p) => b.ports.some((q) => q.protocol === p.protocol && q.port === undefined))
+}
+
+function describePortList(ports: readonly NetworkPolicyPort[]): string {
+  return ports
+    .map((p) => (p.port === undefined ? `every ${p.protocol} port` : `${p.port}${p.endPort !== undefined ? `-${p.endPort}` : ''}/${p.protocol}`))
+    .join(', ')
+}
+
+function endpointText(e: Endpoint): string {
+  return e.kind === 'pod' ? `${e.pod.namespace}/${e.pod.name}` : e.ip
+}
+
+const portRestrictionBypassed: LintRule = {
+  id: 'port-restriction-bypassed',
+  severity: 'warning',
+  title: 'Port restriction undone by another rule that allows every port',
+  help:
+    'Rules only ever add to each other: a rule that allows every port lets through what a rule restricted to some ports was meant to ' +
+    'keep out. Give the broader rule the ports it needs, or narrow its peers or podSelector so that it no longer covers these pods.',
+  check(ctx) {
+    const out: LintFinding[] = []
+    const nsLabels = namespaceLabelsOf(ctx.probeState.namespaces)
+    const podsByNamespace = new Map<string, Pod[]>()
+    for (const pod of ctx.probeState.pods) {
+      const list = podsByNamespace.get(pod.namespace)
+      if (list) list.push(pod)
+      else podsByNamespace.set(pod.namespace, [pod])
+    }
+    const podEnds = new Map(ctx.probeState.pods.map((pod) => [pod, { kind: 'pod', pod } as Endpoint]))
+    // Every address end (pod IPs and one probe per outside range), sorted, so an ipBlock finds its ends by binary search.
+    const byAddress: { ip: IpAddress; end: Endpoint }[] = [
+      ...ctx.probeState.pods.flatMap((pod) => parsedIps(pod).map((ip) => ({ ip, end: podEnds.get(pod)! }))),
+      ...ctx.external.flatMap((r) => {
+        const ip = parseIp(r.probe)
+        return ip ? [{ ip, end: { kind: 'ip', ip: r.probe } as Endpoint }] : []
+      }),
+    ].sort((a, b) => a.ip.family - b.ip.family || (a.ip.value < b.ip.value ? -1 : a.ip.value > b.ip.value ? 1 : 0))
+    const endsIn = (range: IpRange): Endpoint[] => {
+      let lo = 0
+      let hi = byAddress.length
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1
+        const ip = byAddress[mid].ip
+        if (ip.family < range.family || (ip.family === range.family && ip.value < range.start)) lo = mid + 1
+        else hi = mid
+      }
+      const out: Endpoint[] = []
+      for (let i = lo; i < byAddress.length && byAddress[i].ip.family === range.family && byAddress[i].ip.value <= range.end; i++) out.push(byAddress[i].end)
+      return out
+    }
+    /** The ends one peer matches; selectors only look at the namespaces they can match. */
+    const peerEnds = (policy: NetworkPolicy, peer: NetworkPolicyPeer): Endpoint[] => {
+      if (peer.ipBlock) return ipBlockRanges(peer.ipBlock).flatMap(endsIn)
+      const selector = peer.namespaceSelector
+      const namespaces = selector ? [...podsByNamespace.keys()].filter((ns) => matchesSelector(selector, nsLabels(ns))) : [policy.namespace]
+      return namespaces.flatMap((ns) =>
+        (podsByNamespace.get(ns) ?? []).filter((pod) => peerMatches(policy, peer, podEnds.get(pod)!, nsLabels)).map((pod) => podEnds.get(pod)!),
+      )
+    }
+    // Per rule, once: the pods it applies to and the ends its peers match (undefined: every end).
+    const reach = new Map<RuleAt, { selected: Set<Pod>; peers: Set<Endpoint> | undefined }>()
+    const reachOf = (r: RuleAt) => {
+      let v = reach.get(r)
+      if (v === undefined) {
+        const selected = new Set((podsByNamespace.get(r.policy.namespace) ?? []).filter((pod) => policySelectsPod(r.policy, pod, r.direction)))
+        const peers = r.peers.length === 0 ? undefined : new Set(r.peers.flatMap((peer) => peerEnds(r.policy, peer)))
+        reach.set(r, (v = { selected, peers }))
+      }
+      return v
+    }
+    const anyEnd = ctx.probeState.pods.length > 0 ? podEnds.get(ctx.probeState.pods[0]) : byAddress[0]?.end
+    const byNamespace = new Map<string, RuleAt[]>()
+    for (const p of ctx.state.policies) byNamespace.set(p.namespace, [...(byNamespace.get(p.namespace) ?? []), ...rulesOf(p)])
+    for (const rules of byNamespace.values()) {
+      // Only a rule that names ports restricts them (a protocol without a port restricts nothing but the protocol).
+      const restricted = rules.filter((a) => a.ports.length > 0 && a.ports.some((p) => p.port !== undefined))
+      if (restricted.length === 0) continue
+      for (const a of restricted) {
+        const ra = reachOf(a)
+        if (ra.selected.size === 0) continue
+        for (const b of rules) {
+          // rule-shadowed reports a rule that the other one contains whole.
+          if (b === a || b.direction !== a.direction || !opensEveryPortOf(b, a) || ruleWithin(ctx, a, b)) continue
+          const rb = reachOf(b)
+          const both = [...ra.selected].filter((pod) => rb.selected.has(pod))
+          if (both.length === 0) continue
+          const peer =
+            ra.peers === undefined ? (rb.peers === undefined ? anyEnd : rb.peers.values().next().value) : [...ra.peers].find((e) => rb.peers?.has(e) ?? true)
+          if (peer === undefined) continue
+          const dir = a.direction.toLowerCase()
+          const whose = b.policy === a.policy ? 'of this policy' : `of policy ${qualifiedName(b.policy)}`
+          const example =
+            a.direction === 'Ingress'
+              ? `from ${endpointText(peer)} to ${both[0].namespace}/${both[0].name}`
+              : `from ${both[0].namespace}/${both[0].name} to ${endpointText(peer)}`
+          out.push(
+            policyFinding(
+              this,
+              a.policy,
+              a.ports[0].source,
+              `spec.${dir}[${a.index}].ports`,
+              `${ruleName(a)} allows only ${describePortList(a.ports)}, but ${ruleName(b)} ${whose} (${b.source.file}:${b.source.line}) allows ` +
+                `every port for ${describePods(both, ctx)} and some of the same ${a.direction === 'Ingress' ? 'sources' : 'destinations'} ` +
+                `(e.g. ${example}): the port restriction does nothing there`,
+            ),
+          )
+          break
+        }
+      }
+    }
+    return out
+  },
+}
+
 const duplicatePolicy: LintRule = {
   id: 'duplicate-policy',
   severity: 'warning',
@@ -267,4 +389,4 @@ const ipBlockCoversPods: LintRule = {
   },
 }
 
-export const OVERLAP_RULES: readonly LintRule[] = [ruleShadowed, duplicatePolicy, ipBlockCoversPods]
+export const OVERLAP_RULES: readonly LintRule[] = [ruleShadowed, portRestrictionBypassed, duplicatePolicy, ipBlockCoversPods]

@@ -154,3 +154,118 @@ describe('lint on the netpol-analyzer corpus', () => {
     expect(about('egress-blocks-dns', 'frontend/asset-cache-netpol')).toHaveLength(1)
   })
 })
+
+describe('DNS allowed only through an ipBlock (issue 17)', () => {
+  const policy = `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: internal-only, namespace: shop}
+spec:
+  podSelector: {}
+  policyTypes: [Egress]
+  egress:
+  - to:
+    - ipBlock: {cidr: 10.0.0.0/8}
+`
+  const workloads = `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: coredns, namespace: kube-system}
+spec:
+  selector: {matchLabels: {k8s-app: kube-dns}}
+  template:
+    metadata: {labels: {k8s-app: kube-dns}}
+    spec: {containers: [{name: coredns, image: coredns, ports: [{containerPort: 53, protocol: UDP}, {containerPort: 53, protocol: TCP}]}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: web, namespace: shop, labels: {app: web}}
+spec: {containers: [{name: web, image: nginx}]}
+`
+  const ids = (findings: readonly { ruleId: string }[]) => findings.map((f) => f.ruleId)
+
+  it('10.0.0.0/8 with the default pod CIDR: warns that DNS depends on the plugin and the real pod range, naming the assumed address', () => {
+    const state = assumePodIPs(loadManifestText(`${policy}---\n${workloads}`, { file: 'p.yaml' }).state, { podCidr: '10.244.0.0/16' })
+    const findings = lint(state).findings.filter((f) => f.ruleId === 'dns-only-via-ipblock')
+    expect(findings).toHaveLength(1)
+    expect(findings[0]).toMatchObject({ line: 9, field: 'spec.egress[0].to[0].ipBlock', object: 'NetworkPolicy "shop/internal-only"' })
+    expect(findings[0].message).toMatch(
+      /^egress of shop\/web reaches DNS \(kube-system\/coredns at 10\.244\.\d+\.\d+, an address netpol assumed from --pod-cidr\)/,
+    )
+    expect(findings[0].message).toContain('Cilium does not')
+    expect(findings[0].message).toContain("the cluster's real pod range lies inside 10.0.0.0/8")
+    expect(ids(lint(state).findings)).not.toContain('egress-blocks-dns')
+  })
+
+  it('quiet when DNS is also allowed by selecting the DNS pods, or when the block does not hold them', () => {
+    const bySelector = policy.replace(
+      '  - to:\n    - ipBlock',
+      '  - to:\n    - namespaceSelector: {}\n      podSelector: {matchLabels: {k8s-app: kube-dns}}\n  - to:\n    - ipBlock',
+    )
+    const a = assumePodIPs(loadManifestText(`${bySelector}---\n${workloads}`, { file: 'p.yaml' }).state, { podCidr: '10.244.0.0/16' })
+    expect(ids(lint(a).findings)).not.toContain('dns-only-via-ipblock')
+    const b = assumePodIPs(loadManifestText(`${policy}---\n${workloads}`, { file: 'p.yaml' }).state, { podCidr: '192.168.0.0/16' })
+    expect(ids(lint(b).findings)).not.toContain('dns-only-via-ipblock')
+    expect(ids(lint(b).findings)).toContain('egress-blocks-dns')
+  })
+
+  it('without DNS pods in the input, egress-blocks-dns says the ipBlock might reach them', () => {
+    const findings = lint(loadManifestText(policy, { file: 'p.yaml' }).state).findings.filter((f) => f.ruleId === 'egress-blocks-dns')
+    expect(findings).toHaveLength(1)
+    expect(findings[0].message).toContain("unless the DNS pods' addresses lie inside ipBlock 10.0.0.0/8 and the network plugin matches pod addresses")
+  })
+})
+
+describe('port-restriction-bypassed (issue 17)', () => {
+  const restricted = `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: web-egress, namespace: shop}
+spec:
+  podSelector: {matchLabels: {app: web}}
+  policyTypes: [Egress]
+  egress:
+  - to:
+    - ipBlock: {cidr: 192.0.2.0/24}
+    ports:
+    - {protocol: TCP, port: 443}
+`
+  const open = (cidr: string) => `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: open-egress, namespace: shop}
+spec:
+  podSelector: {}
+  policyTypes: [Egress]
+  egress:
+  - to:
+    - ipBlock: {cidr: ${cidr}}
+`
+  const pod = `apiVersion: v1
+kind: Pod
+metadata: {name: web, namespace: shop, labels: {app: web, tier: front}}
+spec: {containers: [{name: web, image: nginx}]}
+`
+  const about = (text: string, id: string) => lint(loadManifestText(text, { file: 'p.yaml' }).state).findings.filter((f) => f.ruleId === id)
+
+  it('egress: another policy opening every port to overlapping addresses is reported at the restricted ports', () => {
+    const findings = about(`${restricted}---\n${open('192.0.2.128/25')}---\n${pod}`, 'port-restriction-bypassed')
+    expect(findings).toHaveLength(1)
+    expect(findings[0]).toMatchObject({ line: 11, field: 'spec.egress[0].ports' })
+    expect(findings[0].message).toMatch(
+      /^egress rule 0 allows only 443\/TCP, but egress rule 0 of policy shop\/open-egress \(p\.yaml:\d+\) allows every port for shop\/web .*the port restriction does nothing there$/,
+    )
+  })
+
+  it('quiet when the addresses do not overlap, and left to rule-shadowed when the broader rule contains the restricted one whole', () => {
+    expect(about(`${restricted}---\n${open('198.51.100.0/24')}---\n${pod}`, 'port-restriction-bypassed')).toEqual([])
+    const text = `${restricted}---\n${open('192.0.0.0/8')}---\n${pod}`
+    expect(about(text, 'port-restriction-bypassed')).toEqual([])
+    expect(about(text, 'rule-shadowed')).toHaveLength(1)
+  })
+
+  it('a rule with a protocol and no port opens every port of that protocol; another protocol does not', () => {
+    const tcp = open('192.0.2.128/25').replace(
+      '    - ipBlock: {cidr: 192.0.2.128/25}\n',
+      '    - ipBlock: {cidr: 192.0.2.128/25}\n    ports: [{protocol: TCP}]\n',
+    )
+    expect(about(`${restricted}---\n${tcp}---\n${pod}`, 'port-restriction-bypassed')).toHaveLength(1)
+    expect(about(`${restricted}---\n${tcp.replace('protocol: TCP', 'protocol: UDP')}---\n${pod}`, 'port-restriction-bypassed')).toEqual([])
+  })
+})
