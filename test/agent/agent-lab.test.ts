@@ -6,133 +6,40 @@
  * matrix says for the state the API server holds, across creates, updates and deletes of
  * policies, pod labels and namespace labels.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
-import { existsSync } from 'node:fs'
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { createInterface } from 'node:readline'
 import { parse as parseYaml } from 'yaml'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadManifestText } from '../../src/cluster/load-manifests.js'
-import { addPods, createNetwork, enableForwarding, removePods, startServers, teardown } from '../../src/lab/lab-build.js'
-import { labProbe } from '../../src/lab/lab-probe.js'
-import type { LabState } from '../../src/lab/lab-state.js'
-import { sctpSupport } from '../../src/lab/sctp-support.js'
-import { planTopology, type LabPlan } from '../../src/lab/topology.js'
-import type { ClusterState, NetworkPolicy, Pod } from '../../src/model/types.js'
-import { cluster, ns, pod, tcp, uniqueLabName } from '../lab/fixtures.js'
+import { addPods, removePods, startServers } from '../../src/lab/lab-build.js'
+import { planTopology } from '../../src/lab/topology.js'
+import type { NetworkPolicy, Pod } from '../../src/model/types.js'
+import { cluster, ns, pod, tcp } from '../lab/fixtures.js'
 import { waitFor } from './api-objects.js'
+import { AgentLab, canRunAgentLab, podApiObject } from './agent-lab-fixture.js'
 import { TestApiServer, type ApiObject } from '../../testing/test-api-server.js'
 
-const root = join(import.meta.dirname, '..', '..')
-const cli = join(root, 'bin', 'netpol')
-const canRun = process.getuid?.() === 0 && existsSync(join(root, 'dist', 'src', 'cli', 'main.js'))
-
-interface RunningAgent {
-  readonly node: string
-  readonly child: ChildProcess
-  readonly logs: Record<string, unknown>[]
-  url?: string
-}
-
-const lab = uniqueLabName('agt')
-let dir: string
-let labDirPath: string
-let plan: LabPlan
+let lab: AgentLab
 let api: TestApiServer
-const agents: RunningAgent[] = []
-/** The state the API server holds, as the model sees it: the expectation for the probes. */
-let expected: ClusterState
-
-function podApiObject(p: Pod): ApiObject {
-  return {
-    metadata: { name: p.name, namespace: p.namespace, labels: { ...p.labels } },
-    spec: { nodeName: p.nodeName, containers: [{ name: 'main', image: 'lab', ports: p.containerPorts.map((c) => ({ ...c })) }] },
-    status: { phase: 'Running', podIP: p.ips[0], podIPs: p.ips.map((ip) => ({ ip })) },
-  }
-}
 
 function policyFromYaml(yaml: string): { model: NetworkPolicy; object: ApiObject } {
   const model = loadManifestText(yaml, { file: 'test' }).state.policies[0]
   return { model, object: parseYaml(yaml) as ApiObject }
 }
 
-function startAgent(node: string, netns: string, kubeconfig: string): RunningAgent {
-  const child = spawn(
-    process.execPath,
-    [
-      cli,
-      'agent',
-      '--node',
-      node,
-      '--netns',
-      netns,
-      '--kubeconfig',
-      kubeconfig,
-      '--listen',
-      '127.0.0.1:0',
-      '--min-sync-interval',
-      '50',
-      '--log-level',
-      'debug',
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  )
-  const a: RunningAgent = { node, child, logs: [] }
-  createInterface(child.stdout!).on('line', (line) => {
-    try {
-      const rec = JSON.parse(line) as Record<string, unknown>
-      a.logs.push(rec)
-      if (rec.event === 'startup') a.url = String(rec.listen)
-    } catch {
-      a.logs.push({ raw: line })
-    }
-  })
-  child.stderr!.on('data', (b: Buffer) => a.logs.push({ stderr: b.toString() }))
-  return a
-}
-
 /** Every agent has synced a state with this many policies (and pods), applied or found unchanged. */
-async function converge(change: () => void, policies: number, pods?: number): Promise<void> {
-  const marks = agents.map((a) => a.logs.length)
-  change()
-  await waitFor(
-    () =>
-      agents.every((a, i) =>
-        a.logs.slice(marks[i]).some((l) => (l.event === 'apply' || l.event === 'sync') && l.policies === policies && (pods === undefined || l.pods === pods)),
-      ),
-    `every agent synced ${policies} policies${pods === undefined ? '' : ` and ${pods} pods`}`,
-    20_000,
+function converge(change: () => void, policies: number, pods?: number): Promise<void> {
+  return lab.converge(
+    change,
+    (l) => l.policies === policies && (pods === undefined || l.pods === pods),
+    `${policies} policies${pods === undefined ? '' : ` and ${pods} pods`}`,
   )
 }
 
-async function probe(): Promise<{ disagreements: string[]; denied: number; allowed: number }> {
-  const state: LabState = {
-    version: 1,
-    name: lab,
-    phase: 'ready',
-    createdAt: '',
-    updatedAt: '',
-    manifests: [],
-    cluster: expected,
-    topology: plan.topology,
-    servers: {},
-    collectors: {},
-    warnings: [],
-    sctp: sctpSupport(),
-  }
-  const r = await labProbe(dir, state, { ports: [{ port: 80, protocol: 'TCP' }], timeoutMs: 1000 })
-  return {
-    disagreements: r.disagreements.map((d) => `${d.from} -> ${d.to} ${d.port}/${d.protocol}: kernel ${d.outcome}, matrix ${d.expected ? 'allowed' : 'denied'}`),
-    denied: r.connections.filter((c) => !c.allowed).length,
-    allowed: r.connections.filter((c) => c.allowed).length,
-  }
-}
+const probe = () => lab.probe()
 
-describe.skipIf(!canRun)('agents in a lab, fed by the test API server, enforce what matrix says', () => {
+describe.skipIf(!canRunAgentLab)('agents in a lab, fed by the test API server, enforce what matrix says', () => {
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'netpol-agt-'))
     const initial = cluster(
       [ns('x', { team: 'x' }), ns('y', { team: 'y' })],
       [
@@ -142,56 +49,22 @@ describe.skipIf(!canRun)('agents in a lab, fed by the test API server, enforce w
         pod('y', 'd', { app: 'd' }, [tcp(80)]),
       ],
     )
-    plan = planTopology(initial, { lab, nodeCount: 2 })
-    expected = plan.state
-    try {
-      await createNetwork(plan.topology)
-      await enableForwarding(plan.topology)
-      // The lab's own layout (<root>/<lab>/): probes then reach the servers' control sockets.
-      labDirPath = join(dir, lab)
-      await mkdir(labDirPath, { recursive: true })
-      await startServers(lab, labDirPath, plan.topology.pods)
-    } catch (err) {
-      await teardown({ lab, topology: plan.topology })
-      throw err
-    }
+    lab = await AgentLab.create('agt', initial)
     api = await TestApiServer.start()
-    for (const n of expected.namespaces) api.create('namespaces', { metadata: { name: n.name, labels: { ...n.labels } } })
-    for (const p of expected.pods) api.create('pods', podApiObject(p))
-    const kubeconfig = join(dir, 'kubeconfig')
+    for (const n of lab.expected.namespaces) api.create('namespaces', { metadata: { name: n.name, labels: { ...n.labels } } })
+    for (const p of lab.expected.pods) api.create('pods', podApiObject(p))
+    const kubeconfig = join(lab.dir, 'kubeconfig')
     await writeFile(kubeconfig, api.kubeconfigYaml())
-    for (const node of plan.topology.nodes) agents.push(startAgent(node.name, node.netns, kubeconfig))
-    await waitFor(() => agents.every((a) => a.logs.some((l) => l.event === 'apply')), 'first apply of every agent', 30_000).catch((err: Error) => {
-      throw new Error(
-        `${err.message}\n${agents
-          .map(
-            (a) =>
-              `${a.node}:\n${a.logs
-                .slice(-8)
-                .map((l) => JSON.stringify(l))
-                .join('\n')}`,
-          )
-          .join('\n')}`,
-      )
-    })
+    await lab.startAgents(kubeconfig)
   }, 120_000)
 
   afterAll(async () => {
-    for (const a of agents) {
-      if (a.child.exitCode === null) {
-        const exited = new Promise((r) => a.child.once('exit', r))
-        a.child.kill('SIGTERM')
-        await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))])
-        if (a.child.exitCode === null) a.child.kill('SIGKILL')
-      }
-    }
+    await lab?.close()
     await api?.close()
-    await teardown({ lab, topology: plan?.topology })
-    await rm(dir, { recursive: true, force: true })
   })
 
   it('serves /readyz and /metrics once the first ruleset is applied, and traffic flows freely without policies', async () => {
-    for (const a of agents) {
+    for (const a of lab.agents) {
       const ready = await fetch(`${a.url}/readyz`)
       expect(ready.status).toBe(200)
       const metrics = await (await fetch(`${a.url}/metrics`)).text()
@@ -215,16 +88,16 @@ spec:
     ports: [{port: 80}]
 `)
     await converge(() => api.create('networkpolicies', p.object), 1)
-    expected = { ...expected, policies: [p.model] }
+    lab.expected = { ...lab.expected, policies: [p.model] }
     const r = await probe()
     expect(r.disagreements).toEqual([])
     // y/c and y/d may no longer reach x/b.
     expect(r.denied).toBe(2)
 
     // The agent of x/b's node logs each denied connection and counts it; allowed ones count per policy.
-    const b = plan.topology.pods.find((q) => q.name === 'b')!
-    const c = plan.topology.pods.find((q) => q.name === 'c')!
-    const owner = agents.find((a) => a.node === b.node)!
+    const b = lab.plan.topology.pods.find((q) => q.name === 'b')!
+    const c = lab.plan.topology.pods.find((q) => q.name === 'c')!
+    const owner = lab.agents.find((a) => a.node === b.node)!
     await waitFor(() => owner.logs.some((l) => l.event === 'denied' && l.pod === 'x/b' && l.peer === 'y/c'), 'denied connection logged', 10_000)
     const denied = owner.logs.find((l) => l.event === 'denied' && l.peer === 'y/c')!
     expect(denied).toMatchObject({ direction: 'ingress', protocol: 'tcp', destination: `${b.ip}:80` })
@@ -246,23 +119,23 @@ spec:
     ports: [{port: 80}]
 `)
     await converge(() => api.update('networkpolicies', p.object), 1)
-    expected = { ...expected, policies: [p.model] }
+    lab.expected = { ...lab.expected, policies: [p.model] }
     expect((await probe()).disagreements).toEqual([])
 
     // Namespace y becomes trusted: its pods may reach x/b again.
-    const y = expected.namespaces.find((n) => n.name === 'y')!
+    const y = lab.expected.namespaces.find((n) => n.name === 'y')!
     const yLabels = { ...y.labels, trusted: 'yes' }
     await converge(() => api.update('namespaces', { metadata: { name: 'y', labels: yLabels } }), 1)
-    expected = { ...expected, namespaces: expected.namespaces.map((n) => (n.name === 'y' ? { ...n, labels: yLabels } : n)) }
+    lab.expected = { ...lab.expected, namespaces: lab.expected.namespaces.map((n) => (n.name === 'y' ? { ...n, labels: yLabels } : n)) }
     let r = await probe()
     expect(r.disagreements).toEqual([])
     expect(r.denied).toBe(0)
 
     // x/a is relabelled so the policy now selects it too (app: b): only x/b's old peers... none from x.
-    const a = expected.pods.find((q) => q.name === 'a')!
+    const a = lab.expected.pods.find((q) => q.name === 'a')!
     const relabelled: Pod = { ...a, labels: { app: 'b' } }
     await converge(() => api.update('pods', podApiObject(relabelled)), 1)
-    expected = { ...expected, pods: expected.pods.map((q) => (q === a ? relabelled : q)) }
+    lab.expected = { ...lab.expected, pods: lab.expected.pods.map((q) => (q === a ? relabelled : q)) }
     r = await probe()
     expect(r.disagreements).toEqual([])
     expect(r.denied).toBeGreaterThan(0)
@@ -270,7 +143,7 @@ spec:
 
   it('deleting the policy re-opens the connections', async () => {
     await converge(() => api.delete('networkpolicies', 'b-from-a', 'x'), 0)
-    expected = { ...expected, policies: [] }
+    lab.expected = { ...lab.expected, policies: [] }
     const r = await probe()
     expect(r.disagreements).toEqual([])
     expect(r.denied).toBe(0)
@@ -279,7 +152,7 @@ spec:
   it('a default-deny created while the agents cannot watch is enforced once they reconnect after 410 Gone', async () => {
     api.failNext(100_000, 503, (r) => r.watch)
     api.dropWatches()
-    await waitFor(() => agents.every((a) => a.logs.some((l) => l.event === 'api-error')), 'agents lost their watches')
+    await waitFor(() => lab.agents.every((a) => a.logs.some((l) => l.event === 'api-error')), 'agents lost their watches')
     const p = policyFromYaml(`
 apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
@@ -293,32 +166,32 @@ spec:
     // Still disconnected: nothing changed in the kernel.
     expect((await probe()).denied).toBe(0)
     await converge(() => api.clearFailures(), 1)
-    expected = { ...expected, policies: [p.model] }
+    lab.expected = { ...lab.expected, policies: [p.model] }
     const r = await probe()
     expect(r.disagreements).toEqual([])
     expect(r.denied).toBe(2 * 3) // y/c and y/d accept nobody but themselves
   })
   it('a pod created and deleted through the API (and in the lab) is enforced as matrix says', async () => {
-    const input = { ...expected, pods: [...expected.pods, pod('x', 'e', { app: 'e' }, [tcp(80)])] }
-    const next = planTopology(input, { lab, nodeCount: 2, previous: plan.topology })
-    const added = next.topology.pods.filter((p) => !plan.topology.pods.some((q) => q.hash === p.hash))
+    const input = { ...lab.expected, pods: [...lab.expected.pods, pod('x', 'e', { app: 'e' }, [tcp(80)])] }
+    const next = planTopology(input, { lab: lab.lab, nodeCount: 2, previous: lab.plan.topology })
+    const added = next.topology.pods.filter((p) => !lab.plan.topology.pods.some((q) => q.hash === p.hash))
     expect(added.map((p) => p.name)).toEqual(['e'])
     await addPods(next.topology, added)
-    const servers = await startServers(lab, labDirPath, added)
-    plan = next
+    const servers = await startServers(lab.lab, lab.labDirPath, added)
+    lab.plan = next
     const e = next.state.pods.find((p) => p.name === 'e')!
     await converge(() => api.create('pods', podApiObject(e)), 1, 5)
-    expected = { ...next.state, policies: expected.policies }
+    lab.expected = { ...next.state, policies: lab.expected.policies }
     let r = await probe()
     expect(r.disagreements).toEqual([])
     // x/e may not reach the default-denied y/c and y/d; everything else is open.
     expect(r.denied).toBe(2 * 3 + 2)
 
     await converge(() => api.delete('pods', 'e', 'x'), 1, 4)
-    await removePods(next.topology, added, servers, lab)
+    await removePods(next.topology, added, servers, lab.lab)
     const remaining = next.topology.pods.filter((p) => p.name !== 'e')
-    plan = { ...next, topology: { ...next.topology, pods: remaining }, state: { ...next.state, pods: next.state.pods.filter((p) => p.name !== 'e') } }
-    expected = { ...expected, pods: expected.pods.filter((p) => p.name !== 'e') }
+    lab.plan = { ...next, topology: { ...next.topology, pods: remaining }, state: { ...next.state, pods: next.state.pods.filter((p) => p.name !== 'e') } }
+    lab.expected = { ...lab.expected, pods: lab.expected.pods.filter((p) => p.name !== 'e') }
     r = await probe()
     expect(r.disagreements).toEqual([])
     expect(r.denied).toBe(2 * 3)
@@ -333,13 +206,13 @@ spec:
     ]
     for (const resource of ['pods', 'networkpolicies'] as const) {
       for (const [line] of lines) {
-        await waitFor(() => api.openWatchesOf(resource) === agents.length, `every agent watches ${resource}`, 20_000)
-        const marks = agents.map((a) => a.logs.filter((l) => l.event === 'rejected').length)
-        expect(api.injectWatchLine(resource, line)).toBe(agents.length)
-        await waitFor(() => agents.every((a, i) => a.logs.filter((l) => l.event === 'rejected').length > marks[i]), `every agent refused ${line}`, 20_000)
+        await waitFor(() => api.openWatchesOf(resource) === lab.agents.length, `every agent watches ${resource}`, 20_000)
+        const marks = lab.agents.map((a) => a.logs.filter((l) => l.event === 'rejected').length)
+        expect(api.injectWatchLine(resource, line)).toBe(lab.agents.length)
+        await waitFor(() => lab.agents.every((a, i) => a.logs.filter((l) => l.event === 'rejected').length > marks[i]), `every agent refused ${line}`, 20_000)
       }
     }
-    for (const a of agents) {
+    for (const a of lab.agents) {
       expect(a.child.exitCode).toBeNull()
       expect(a.logs.filter((l) => l.stderr !== undefined)).toEqual([])
       const metrics = await (await fetch(`${a.url}/metrics`)).text()
@@ -347,7 +220,7 @@ spec:
       expect(metrics).toMatch(/netpol_agent_rejected_objects_total\{resource="networkpolicies",reason="no-object"\} 2/)
     }
     // Relisted and watching again: ready, and the kernel still enforces the default-deny.
-    for (const a of agents) {
+    for (const a of lab.agents) {
       let status = 0
       for (let i = 0; i < 200 && status !== 200; i++) {
         status = (await fetch(`${a.url}/readyz`)).status
