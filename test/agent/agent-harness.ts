@@ -17,7 +17,8 @@ export interface AgentHarness {
   readonly metrics: AgentMetrics
 }
 
-export function startAgent(api: TestApiServer, options: Partial<AgentOptions> & { kubeconfigYaml?: string } = {}): AgentHarness {
+/** An agent of node-a fed by `api`, or by the API server of `options.kubeconfigYaml` (e.g. a real kube-apiserver). */
+export function startAgent(api: TestApiServer | undefined, options: Partial<AgentOptions> & { kubeconfigYaml?: string } = {}): AgentHarness {
   const logs: Record<string, unknown>[] = []
   const sink = new Writable({
     write(chunk, _enc, cb) {
@@ -27,10 +28,15 @@ export function startAgent(api: TestApiServer, options: Partial<AgentOptions> & 
   })
   const dp = recordingDataplane('node-a')
   const metrics = createAgentMetrics({ defaultMetrics: false })
-  let kubeConfig = api.kubeConfig()
-  if (options.kubeconfigYaml) {
+  const { kubeconfigYaml, ...agentOptions } = options
+  let kubeConfig: KubeConfig
+  if (kubeconfigYaml !== undefined) {
     kubeConfig = new KubeConfig()
-    kubeConfig.loadFromString(options.kubeconfigYaml)
+    kubeConfig.loadFromString(kubeconfigYaml)
+  } else if (api) {
+    kubeConfig = api.kubeConfig()
+  } else {
+    throw new Error('startAgent: give an API server or a kubeconfig')
   }
   const agent = new Agent({
     nodeName: 'node-a',
@@ -40,8 +46,8 @@ export function startAgent(api: TestApiServer, options: Partial<AgentOptions> & 
     metrics,
     minSyncIntervalMs: 20,
     resyncIntervalMs: 0,
-    ...options,
-    watch: { backoffInitialMs: 20, backoffMaxMs: 100, ...options.watch },
+    ...agentOptions,
+    watch: { backoffInitialMs: 20, backoffMaxMs: 100, ...agentOptions.watch },
   })
   agent.start()
   return { agent, dp, logs, metrics }
