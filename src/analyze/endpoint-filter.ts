@@ -1,6 +1,7 @@
 /**
  * @module The ends `netpol list --from/--to` keep: a namespace (`ns`), a pod or workload
- * (`ns/pod`, `ns/name`, `ns/<kind>/name`, as explain names them), an IP address or a CIDR. A filter
+ * (`ns/pod`, `ns/name`, `ns/<kind>/name`, as explain names them), a Service (`ns/service/name`:
+ * the pods behind it), an IP address or a CIDR. A filter
  * is the set of pods it names plus, for addresses, the part of the address space outside the
  * cluster it covers. Pure.
  */
@@ -9,6 +10,7 @@ import type { ClusterState, Pod } from '../model/types.js'
 import { UsageError } from '../model/errors.js'
 import { resolveEndpoint, suggestEndpointNames, workloadKindOf } from './explain.js'
 import { podGroup } from './group.js'
+import { parseServiceRef, resolveService, serviceSourceEndpoints } from './service-endpoint.js'
 
 export interface EndpointFilter {
   /** As given, for messages. */
@@ -40,6 +42,11 @@ export function parseEndpointFilter(state: ClusterState, text: string): Endpoint
   }
   const parts = trimmed.split('/')
   if (parts.length === 1) return namespaceFilter(state, text, trimmed)
+  // `ns/service/name`: the pods behind the Service (its backends).
+  if (parseServiceRef(trimmed)) {
+    const ends = serviceSourceEndpoints(state, resolveService(state, trimmed))
+    return { text, pods: new Set(ends.flatMap((e) => (e.kind === 'pod' ? [e.pod] : []))) }
+  }
   if (parts.length === 3 && !['pod', 'po', 'pods'].includes(parts[1].toLowerCase())) {
     const [namespace, kindText, name] = parts
     const kind = workloadKindOf(kindText, text)

@@ -6,7 +6,8 @@
  * (`80`, `80/TCP`, `53/UDP`, or a container port name such as `http`), `allowed: true|false`
  * and an optional `name`; the map may carry `apiVersion`/`kind: Expectations` so the file can sit
  * among the manifests (the loader skips kinds it does not use). Endpoints are `ns/pod`, `ns/workload` (every pod of it),
- * `ns/<kind>/name`, or an IP address. See docs/review.md.
+ * `ns/<kind>/name`, `ns/service/name` (to: every backend of the Service port, on its targetPort; from: every pod
+ * behind it), or an IP address. See docs/review.md.
  */
 import { InputError, type Diagnostic } from '../model/diagnostic.js'
 import { readManifestDocuments } from '../model/yaml-documents.js'
@@ -15,6 +16,16 @@ import { endpointName, type Side } from '../model/describe.js'
 import type { DirectionVerdict, Endpoint, Evaluator, Verdict } from '../engine/verdict.js'
 import { explainVerdict, resolveEndpoint, resolveExplainPort } from './explain.js'
 import type { PortSpec } from './matrix.js'
+import {
+  parseServiceRef,
+  resolveService,
+  resolveServicePort,
+  serviceAnswer,
+  serviceName,
+  serviceSourceEndpoints,
+  translateServicePort,
+  type ServiceAnswer,
+} from './service-endpoint.js'
 
 export interface Expectation {
   readonly name?: string
@@ -99,7 +110,7 @@ export function parseExpectations(text: string, file: string): Expectation[] {
     for (const key of ['from', 'to'] as const) {
       if (m[key] === undefined) bad(undefined, `Required value: ${key}`)
       else if (typeof m[key] !== 'string' || m[key] === '')
-        bad(key, `Invalid value: ${JSON.stringify(m[key])}: ${key} must be ns/pod, ns/workload or an IP address`)
+        bad(key, `Invalid value: ${JSON.stringify(m[key])}: ${key} must be ns/pod, ns/workload, ns/service/name or an IP address`)
     }
     const isPort = (v: unknown): v is string | number => typeof v === 'string' || typeof v === 'number'
     let ports: string[] | undefined
@@ -179,6 +190,22 @@ export interface ExpectationResult {
    * of one tier and priority conflict, or a domainNames/nodes peer): such a pair fails every expectation.
    */
   readonly unproven?: 'undefined' | 'unknown'
+  /** Set when `to` (or `from`) is a Service: the translation and the answer per backend. */
+  readonly service?: ExpectationService
+}
+
+/** An expectation by Service, as checked: each backend connection and how many are allowed. */
+export interface ExpectationService {
+  /** `prod/service/backend`: the destination Service, else the source Service. */
+  readonly name: string
+  /** The Service port (`80/TCP`) for a destination Service. */
+  readonly port?: string
+  /** all, some or none of the backend connections allowed. */
+  readonly answer: ServiceAnswer
+  readonly allowed: number
+  readonly connections: number
+  /** `prod/service/backend:80 -> prod/backend-0:8080`, one per backend connection. */
+  readonly translations: readonly string[]
 }
 
 function expectationName(e: Expectation): string {
@@ -231,58 +258,114 @@ function verdictReason(state: ClusterState, verdict: Verdict): string {
   return [e.summary, ...parts].join('; ')
 }
 
+/** One connection an expectation stands for. */
+interface Case {
+  readonly from: Endpoint
+  readonly to: Endpoint
+  readonly port: PortSpec
+  /** The Service translation behind it, when an end is a Service. */
+  readonly translation?: string
+}
+
+/**
+ * The connections an expectation stands for: every pod of a workload, every pod behind a source
+ * Service, every backend (and its targetPort) of a destination Service's port. `empty` says why
+ * there are none (a Service without backends).
+ */
+function expectationCases(state: ClusterState, ex: Expectation): { cases: Case[]; service?: { name: string; port?: string }; empty?: string } {
+  const fromService = parseServiceRef(ex.from) ? resolveService(state, ex.from) : undefined
+  const froms: { endpoint: Endpoint; translation?: string }[] = fromService
+    ? serviceSourceEndpoints(state, fromService).map((endpoint) => ({ endpoint, translation: `${serviceName(fromService)} -> ${endpointName(endpoint)}` }))
+    : resolveAll(state, ex.from).map((endpoint) => ({ endpoint }))
+  const cases: Case[] = []
+  if (parseServiceRef(ex.to)) {
+    const service = resolveService(state, ex.to)
+    const servicePort = resolveServicePort(service, ex.port)
+    const t = translateServicePort(state, service, servicePort)
+    for (const f of froms)
+      for (const target of t.targets) {
+        const translation = [f.translation, target.translation].filter((x) => x !== undefined).join('; ')
+        cases.push({ from: f.endpoint, to: target.endpoint, port: { port: target.port, protocol: target.protocol }, translation })
+      }
+    const empty = t.noBackends ?? (froms.length === 0 ? `${fromService ? serviceName(fromService) : ex.from} has no pods behind it` : undefined)
+    return { cases, service: { name: serviceName(service), port: `${servicePort.port}/${servicePort.protocol}` }, ...(empty ? { empty } : {}) }
+  }
+  const tos = resolveAll(state, ex.to)
+  for (const f of froms)
+    for (const to of tos) cases.push({ from: f.endpoint, to, port: resolveExplainPort(ex.port, to), ...(f.translation ? { translation: f.translation } : {}) })
+  if (!fromService) return { cases }
+  return { cases, service: { name: serviceName(fromService) }, ...(froms.length === 0 ? { empty: `${serviceName(fromService)} has no pods behind it` } : {}) }
+}
+
 /** Checks each expectation; unknown pods or ports throw an InputError naming the expectation's file:line. */
 export function checkExpectations(state: ClusterState, evaluator: Evaluator, expectations: readonly Expectation[]): ExpectationResult[] {
   const problems: Diagnostic[] = []
   const results: ExpectationResult[] = []
   for (const ex of expectations) {
-    let froms: Endpoint[]
-    let tos: Endpoint[]
+    let planned: ReturnType<typeof expectationCases>
     try {
-      froms = resolveAll(state, ex.from)
-      tos = resolveAll(state, ex.to)
+      planned = expectationCases(state, ex)
     } catch (err) {
       problems.push({ severity: 'error', file: ex.source.file, line: ex.source.line, message: (err as Error).message })
       continue
     }
-    let first: { verdict: Verdict } | undefined
-    let disagreeing: { verdict: Verdict } | undefined
-    let pairs = 0
-    let anyDenied = false
-    try {
-      for (const from of froms) {
-        for (const to of tos) {
-          const port: PortSpec = resolveExplainPort(ex.port, to)
-          const verdict = evaluator.evaluate({ from, to, port: port.port, protocol: port.protocol })
-          pairs++
-          if (!verdict.allowed) anyDenied = true
-          first ??= { verdict }
-          // Fail closed: an undefined or unknown connection may be allowed or denied in the cluster, so it
-          // proves neither `allowed: true` nor `allowed: false`.
-          if (verdict.allowed !== ex.allowed || unprovenOutcome(verdict) !== undefined || (ex.deniedBy !== undefined && !deniedBySide(verdict, ex.deniedBy)))
-            disagreeing ??= { verdict }
-        }
-      }
-    } catch (err) {
-      problems.push({ severity: 'error', file: ex.source.file, line: ex.source.line, message: (err as Error).message })
+    if (planned.cases.length === 0) {
+      // A Service without backends checks nothing: neither allowed nor denied is proven.
+      results.push({
+        expectation: ex,
+        name: expectationName(ex),
+        passed: false,
+        actual: false,
+        reason: `${planned.empty ?? 'nothing to check'}: no connection to check`,
+        pairs: 0,
+        deniedBy: [],
+        ...(planned.service ? { service: { ...planned.service, answer: 'none', allowed: 0, connections: 0, translations: [] } } : {}),
+      })
       continue
+    }
+    let first: { verdict: Verdict; c: Case } | undefined
+    let disagreeing: { verdict: Verdict; c: Case } | undefined
+    let pairs = 0
+    let allowedPairs = 0
+    for (const c of planned.cases) {
+      const verdict = evaluator.evaluate({ from: c.from, to: c.to, port: c.port.port, protocol: c.port.protocol })
+      pairs++
+      if (verdict.allowed) allowedPairs++
+      first ??= { verdict, c }
+      // Fail closed: an undefined or unknown connection may be allowed or denied in the cluster, so it
+      // proves neither `allowed: true` nor `allowed: false`.
+      if (verdict.allowed !== ex.allowed || unprovenOutcome(verdict) !== undefined || (ex.deniedBy !== undefined && !deniedBySide(verdict, ex.deniedBy)))
+        disagreeing ??= { verdict, c }
     }
     const shown = (disagreeing ?? first)!
     const unproven = unprovenOutcome(shown.verdict)
     const reason = verdictReason(state, shown.verdict)
+    const what = planned.service ? 'backend connections' : 'pod pairs'
     const pairNote =
-      pairs > 1 && disagreeing ? ` (${endpointName(shown.verdict.traffic.from)} -> ${endpointName(shown.verdict.traffic.to)}, one of ${pairs} pod pairs)` : ''
+      pairs > 1 && disagreeing ? ` (${endpointName(shown.verdict.traffic.from)} -> ${endpointName(shown.verdict.traffic.to)}, one of ${pairs} ${what})` : ''
+    const translation = shown.c.translation ? `${shown.c.translation}: ` : ''
     results.push({
       expectation: ex,
       name: expectationName(ex),
       passed: !disagreeing,
-      actual: !anyDenied,
-      reason: `${reason}${pairNote}`,
+      actual: allowedPairs === pairs,
+      reason: `${translation}${reason}${pairNote}`,
       pairs,
       deniedBy: shown.verdict.allowed
         ? []
         : (['egress', 'ingress'] as const).filter((side) => sideDenies(side === 'egress' ? shown.verdict.egress : shown.verdict.ingress)),
       ...(unproven !== undefined ? { unproven } : {}),
+      ...(planned.service
+        ? {
+            service: {
+              ...planned.service,
+              answer: serviceAnswer(allowedPairs, pairs),
+              allowed: allowedPairs,
+              connections: pairs,
+              translations: planned.cases.map((c) => c.translation ?? ''),
+            },
+          }
+        : {}),
     })
   }
   if (problems.length > 0) throw new InputError(problems)

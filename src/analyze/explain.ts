@@ -90,7 +90,7 @@ export function workloadKindOf(kindText: string, text: string): OwnerRef['kind']
   const kind = WORKLOAD_KINDS[kindText.toLowerCase()]
   if (!kind) {
     throw new UsageError(
-      `unknown kind "${kindText}" in "${text}": use one of pod, ${[...new Set(Object.values(WORKLOAD_KINDS))].map((k) => k.toLowerCase()).join(', ')}`,
+      `unknown kind "${kindText}" in "${text}": use one of pod, service, ${[...new Set(Object.values(WORKLOAD_KINDS))].map((k) => k.toLowerCase()).join(', ')}`,
     )
   }
   return kind

@@ -28,7 +28,10 @@ export function renderExpectationsText(results: readonly ExpectationResult[], co
       const got = r.passed ? '' : ` (expected ${expectedText(r)}, got ${actualText(r)})`
       // Free text from the expectations file: a line break in it must not start a line of its own.
       const description = !r.passed && r.expectation.description ? `\n     ${printable(r.expectation.description)}` : ''
-      return `${mark} ${printable(r.name)}${got}${description}\n     ${where}: ${printable(r.reason)}`
+      const via = r.service
+        ? `\n     ${printable(`${r.service.name}${r.service.port ? ` port ${r.service.port}` : ''}: ${r.service.allowed} of ${r.service.connections} backend connections allowed (${r.service.answer})`)}`
+        : ''
+      return `${mark} ${printable(r.name)}${got}${description}${via}\n     ${where}: ${printable(r.reason)}`
     })
   const failed = results.filter((r) => !r.passed).length
   if (lines.length > 0) lines.push('')
@@ -53,6 +56,7 @@ export function renderExpectationsJson(results: readonly ExpectationResult[]): s
       deniedBy: r.deniedBy,
       passed: r.passed,
       reason: r.reason,
+      ...(r.service !== undefined ? { service: r.service } : {}),
       file: r.expectation.source.file,
       line: r.expectation.source.line,
     })),

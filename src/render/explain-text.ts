@@ -4,6 +4,7 @@
  * selecting policy, why none of its rules matched. Every policy and rule names its file:line.
  */
 import type { Explanation, PolicyExplanation, SideExplanation, TierExplanation } from '../analyze/explain.js'
+import type { ServiceExplanation } from '../analyze/explain-service.js'
 import type { Outcome } from '../engine/verdict.js'
 import { printable } from '../model/printable.js'
 import { formatPort } from '../model/describe.js'
@@ -90,4 +91,35 @@ function renderPolicy(p: PolicyExplanation): string[] {
     lines.push(`      ${printable(m.rule === null ? m.detail : `${m.rule} (${m.source}): ${m.detail}`)}`)
   }
   return lines
+}
+
+/**
+ * A connection by Service: the answer per backend first (all, some, none), the translation of each
+ * backend connection, then each backend connection explained in full.
+ */
+export function renderServiceExplainText(e: ServiceExplanation, options: ExplainTextOptions = {}): string {
+  const paint = (code: string, text: string) => (options.colour ? `${code}${text}${RESET}` : text)
+  const n = e.connections.length
+  const allowedCount = e.connections.filter((c) => c.allowed).length
+  const word =
+    e.answer === 'all'
+      ? paint(GREEN, 'ALLOWED')
+      : e.answer === 'some'
+        ? paint(YELLOW, `PARTLY ALLOWED (${allowedCount} of ${n})`)
+        : paint(RED, n === 0 ? 'NO BACKENDS' : 'DENIED')
+  const lines: string[] = [`${paint(BOLD, printable(`${e.from} -> ${e.to} on ${formatPort(e)}`))}: ${word}`, `  ${printable(e.summary)}`]
+  if (e.toService?.port) {
+    const p = e.toService.port
+    const ips = e.toService.clusterIPs.length > 0 ? e.toService.clusterIPs.join(', ') : 'no ClusterIP known'
+    lines.push(
+      `  ${printable(`${e.toService.name} (${e.toService.type}, ${ips}) port ${p.name ? `${p.name} ` : ''}${formatPort(p)} -> targetPort ${p.targetPort}`)}`,
+    )
+  }
+  for (const c of e.connections) lines.push(`  ${c.allowed ? '+' : '-'} ${printable(c.translation || `${c.explanation.from} -> ${c.explanation.to}`)}`)
+  for (const u of e.unresolved) lines.push(`  ! ${printable(`${u.pod}: ${u.reason}`)}`)
+  for (const c of e.connections) {
+    lines.push('')
+    lines.push(...renderExplainText(c.explanation, options).trimEnd().split('\n'))
+  }
+  return lines.join('\n') + '\n'
 }

@@ -4,6 +4,7 @@
  * spreadsheets, Markdown for pull requests.
  */
 import type { ListConnection, ListEnd, ListResult } from '../analyze/list.js'
+import type { ServiceReachResult } from '../analyze/service-reach.js'
 import { printable, terminalSafeJson } from '../model/printable.js'
 import { renderCsv } from './csv.js'
 import { renderJson } from './json.js'
@@ -92,4 +93,39 @@ export function* renderListChunks(result: ListResult, format: ListFormat): Gener
         break
     }
   }
+}
+
+/**
+ * `list --group-by service`: per Service port, its translation and the workloads that reach it
+ * (all or some of their backend connections allowed). JSON is stable (docs/cli.md).
+ */
+export function renderServiceReach(result: ServiceReachResult, format: ListFormat): string {
+  if (format === 'json') return renderJson(result)
+  const rows = result.services.flatMap((s) =>
+    s.clients.length === 0
+      ? [[`${s.service}:${s.port.port}/${s.port.protocol}`, '(nobody)', '']]
+      : s.clients.map((c) => [
+          `${s.service}:${s.port.port}/${s.port.protocol}`,
+          c.label,
+          c.answer === 'all' ? `all ${c.connections} backend connections` : `${c.allowed} of ${c.connections} backend connections`,
+        ]),
+  )
+  const header = ['service', 'from', 'allowed']
+  if (format === 'csv') return renderCsv(header, rows)
+  if (format === 'md')
+    return renderMdTable(
+      header,
+      rows.map((r) => r.map(mdText)),
+    )
+  if (result.services.length === 0) return 'no Services\n'
+  const lines: string[] = []
+  for (const s of result.services) {
+    lines.push(printable(`${s.service}:${s.port.port}/${s.port.protocol} (${s.label})`))
+    for (const t of s.translations) lines.push(`  ${printable(t)}`)
+    if (s.noBackends !== undefined) lines.push(`  ${printable(`no backends: ${s.noBackends}`)}`)
+    if (s.clients.length === 0) lines.push('  reached by nobody')
+    for (const c of s.clients)
+      lines.push(`  <= ${printable(c.label)} : ${c.answer === 'all' ? 'all' : 'some'} (${c.allowed} of ${c.connections} backend connections)`)
+  }
+  return `${lines.join('\n')}\n`
 }

@@ -8,16 +8,18 @@ import type { RegisterCommand } from '../main.js'
 import { addLiveClusterOptions, addPodCidrOption, liveClusterHelp, loadStateSource, type StateSourceFlags } from '../state-source.js'
 import { createEngine } from '../../engine/engine.js'
 import { GROUP_BY_VALUES, type GroupBy } from '../../analyze/group.js'
+import { UsageError } from '../../model/errors.js'
 import { parseEndpointFilter } from '../../analyze/endpoint-filter.js'
 import { listConnections, parsePortFilter } from '../../analyze/list.js'
-import { LIST_FORMATS, renderListChunks, type ListFormat } from '../../render/list-output.js'
+import { LIST_FORMATS, renderListChunks, renderServiceReach, type ListFormat } from '../../render/list-output.js'
+import { listServiceReach } from '../../analyze/service-reach.js'
 
 interface ListFlags {
   from?: string[]
   to?: string[]
   port?: string[]
   output: ListFormat
-  groupBy: GroupBy
+  groupBy: GroupBy | 'service'
   namespace?: string
   verbose?: boolean
 }
@@ -37,7 +39,8 @@ export const register: RegisterCommand = (program, ctx) => {
     .argument('[paths...]', 'manifest files or directories (recursive: .yaml, .yml, .json), or - for stdin; none: the live cluster')
     .option(
       '--from <src>',
-      'only connections from SRC: ns, ns/pod, ns/name (a workload), ns/<kind>/name, an IP address or a CIDR (repeatable: any of them)',
+      'only connections from SRC: ns, ns/pod, ns/name (a workload), ns/<kind>/name, ns/service/name (the pods behind it), an IP address or a CIDR ' +
+        '(repeatable: any of them)',
       collect,
     )
     .option('--to <dst>', 'only connections to DST, in the same forms as --from (repeatable)', collect)
@@ -46,7 +49,11 @@ export const register: RegisterCommand = (program, ctx) => {
       'only these ports: PORT[/PROTOCOL], PORT-END[/PROTOCOL] or a container port name of the destination, e.g. 80, 53/UDP, 8000-8080, http (repeatable)',
       collect,
     )
-    .addOption(new Option('--group-by <unit>', 'group pods by').choices(GROUP_BY_VALUES).default('workload'))
+    .addOption(
+      new Option('--group-by <unit>', 'group pods by; service: who reaches each Service port (all or some of its backends)')
+        .choices([...GROUP_BY_VALUES, 'service'])
+        .default('workload'),
+    )
     .addOption(new Option('-o, --output <format>', 'output format').choices(LIST_FORMATS).default('text'))
     .option('-n, --namespace <namespace>', 'namespace for objects that have none (default "default"); with no PATH: the namespace to read')
     .option('-v, --verbose', 'list the objects of kinds netpol does not use (skipped)')
@@ -64,6 +71,14 @@ JSON (stable): {"groupBy":"workload","connections":[{"from":END,"to":END,"ports"
 {"kind":"Deployment","namespace":"prod","name":"web","label":"prod/web[Deployment]"} or
 {"kind":"External","first":"0.0.0.0","last":"9.255.255.255","cidrs":["0.0.0.0/5","8.0.0.0/7"],"label":"0.0.0.0-9.255.255.255"}.
 
+--group-by service lists, per Service port, the translation to each backend and its targetPort and
+the workloads that reach it: "all" when every connection from the workload's pods to the backends
+is allowed, "some" otherwise. JSON (stable): {"groupBy":"service","services":[{"service":
+"prod/service/backend","namespace":"prod","name":"backend","port":{"name":"http","port":80,
+"protocol":"TCP","targetPort":"api"},"label":"http 80/TCP -> api","translations":[...],
+"clients":[{"kind":"Deployment","namespace":"prod","name":"frontend","label":
+"prod/frontend[Deployment]","answer":"all","allowed":2,"connections":2}]}]}.
+
 Exit codes: 0 done (also when nothing is allowed); 2 bad input or usage (an unknown name lists the
 closest ones).
 
@@ -71,6 +86,7 @@ Examples:
   netpol list examples/three-tier
   netpol list examples/three-tier --from prod/deployment/frontend
   netpol list examples/three-tier --to 0.0.0.0/0 --port 443
+  netpol list examples/three-tier --group-by service
   netpol list k8s/ --group-by namespace -o md
   kubectl get ns,pods,netpol -A -o yaml | netpol list - -o json`,
     )
@@ -86,6 +102,11 @@ Examples:
           `warning: list shows only connections proven allowed; those whose outcome is undefined or unknown (ClusterNetworkPolicies) are left ` +
             `out: see them with netpol matrix or netpol explain\n`,
         )
+      }
+      if (flags.groupBy === 'service') {
+        if (ports.length > 0) throw new UsageError('--port does not apply with --group-by service: every Service port is listed')
+        ctx.io.stdout(renderServiceReach(listServiceReach(state, createEngine(state), { from, to }), flags.output))
+        return
       }
       const result = listConnections(state, createEngine(state), { groupBy: flags.groupBy, from, to, ports })
       for (const chunk of renderListChunks(result, flags.output)) {

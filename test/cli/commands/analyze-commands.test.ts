@@ -101,8 +101,8 @@ describe('netpol explain', () => {
     expect(r.stdout).toMatch(/- policy shop\/allow-http-from-frontend \(examples\/named-ports\/manifests\.yaml:\d+\): does not allow/)
   })
   it('rejects unknown kinds, pods and missing flags with exit 2', async () => {
-    expect((await cli(['explain', 'examples/three-tier', '--from', 'prod/service/frontend', '--to', 'prod/backend-0', '--port', '80'])).stderr).toMatch(
-      /unknown kind "service"/,
+    expect((await cli(['explain', 'examples/three-tier', '--from', 'prod/ingress/frontend', '--to', 'prod/backend-0', '--port', '80'])).stderr).toMatch(
+      /unknown kind "ingress"/,
     )
     expect((await cli(['explain', 'examples/three-tier', '--from', 'prod/frontend-0', '--port', '80'])).code).toBe(2)
     const r = await cli(['explain', 'examples/three-tier', '--from', 'prod/frontnd-0', '--to', 'prod/backend-0', '--port', '80'])
