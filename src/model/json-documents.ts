@@ -4,6 +4,11 @@
  * of its cost. Anything that is not plain strict JSON (a YAML flow mapping, a JSON stream,
  * duplicate keys, a syntax error) returns undefined and is left to the YAML reader, which then
  * decides and reports.
+ *
+ * Values come from the native `JSON.parse`; positions are found only when a line or a source text
+ * is asked for, and only along the path asked (see `LazyPositions`). What `JSON.parse` accepts
+ * but this reader must not (duplicate keys, nesting past the limit) is recognised after parsing;
+ * any doubt sends the text to the scanning reader (`scanJsonManifestDocument`), which decides.
  */
 import type { FieldPath } from './field-path.js'
 import { MAX_NESTING_DEPTH } from './input-limits.js'
@@ -169,9 +174,270 @@ class Scanner {
 /**
  * The one document of a strict JSON text, or undefined when the text is not plain strict JSON
  * (the YAML reader handles it then). Lines follow the YAML reader's rules: a map field is at its
- * key, a list item at the item, an absent field at its deepest existing ancestor.
+ * key, a list item at the item, an absent field at its deepest existing ancestor. Throws
+ * NestingTooDeep for collections nested past the limit.
  */
 export function readJsonManifestDocument(text: string, file: string): ManifestDocument | undefined {
+  const start = text.charCodeAt(0) === 0xfeff ? 1 : 0
+  const value = parseNative(text, start)
+  if (value === NOT_NATIVE) return scanJsonManifestDocument(text, file)
+  const positions = new LazyPositions(text, start)
+  return { file, value, lineAt: (path) => positions.lineAt(path), textAt: (path) => positions.textAt(path) }
+}
+
+const NOT_NATIVE = Symbol('not native')
+
+/**
+ * The value of a strict JSON text through `JSON.parse`, when it is exactly what the scanning
+ * reader would give; NOT_NATIVE when that is not sure (a syntax error, a duplicate key, nesting
+ * past the limit, an escaped colon), and the scanning reader must decide.
+ *
+ * Duplicate keys: `JSON.parse` keeps the last one silently. In valid JSON every member has one
+ * colon outside strings, so the colons of the text are the members plus the colons inside
+ * strings; a duplicate key makes the parsed value have fewer keys than that. Colons inside
+ * strings are counted in the parsed strings, which hold the same colons as the text unless one
+ * was written as an escape (`\u003a`): such a text is left to the scanning reader.
+ */
+function parseNative(text: string, start: number): unknown {
+  if (text.includes('\\u003a') || text.includes('\\u003A')) return NOT_NATIVE
+  let value: unknown
+  try {
+    value = JSON.parse(start === 0 ? text : text.slice(start))
+  } catch {
+    return NOT_NATIVE
+  }
+  let colons = 0
+  for (let i = text.indexOf(':', start); i >= 0; i = text.indexOf(':', i + 1)) colons++
+  // Members plus the colons inside strings, counted over the value without recursion.
+  let accounted = 0
+  const stack: unknown[] = [value]
+  const depths: number[] = [0]
+  const count = (s: string): void => {
+    for (let i = s.indexOf(':'); i >= 0; i = s.indexOf(':', i + 1)) accounted++
+  }
+  while (stack.length > 0) {
+    const v = stack.pop()
+    const depth = depths.pop()! + 1
+    if (typeof v === 'string') {
+      count(v)
+      continue
+    }
+    if (v === null || typeof v !== 'object') continue
+    if (depth > MAX_NESTING_DEPTH) return NOT_NATIVE
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) {
+        const x: unknown = v[i]
+        if (typeof x === 'string') count(x)
+        else if (x !== null && typeof x === 'object') {
+          stack.push(x)
+          depths.push(depth)
+        }
+      }
+    } else {
+      const o = v as Record<string, unknown>
+      for (const k in o) {
+        accounted++
+        count(k)
+        const x = o[k]
+        if (typeof x === 'string') count(x)
+        else if (x !== null && typeof x === 'object') {
+          stack.push(x)
+          depths.push(depth)
+        }
+      }
+    }
+  }
+  return accounted === colons ? value : NOT_NATIVE
+}
+
+/** Where a value sits: its text is `start..end`; its children are read when first asked for. */
+interface LazyNode {
+  readonly start: number
+  readonly end: number
+  keys?: Map<string, { readonly keyStart: number; readonly node: LazyNode }>
+  items?: LazyNode[]
+  /** Where reading the children goes on; -1 when all are read (or the value has none). */
+  next?: number
+}
+
+/**
+ * Positions in a text `JSON.parse` accepted, found on demand: a container's children are read
+ * only as far as a path asked for needs (skipping over their own contents), and lines are
+ * counted from an index of the line breaks, built on the first question. So reading every item's
+ * line of a `kind: List` passes over the text once. The answers are the scanning reader's: a map
+ * field is at its key, a list item at the item, an absent field at its deepest existing ancestor;
+ * lines count line feeds only.
+ */
+class LazyPositions {
+  private readonly root: LazyNode
+  private breaks: Int32Array | undefined
+
+  constructor(
+    private readonly text: string,
+    start: number,
+  ) {
+    const first = skipSpace(text, start)
+    let end = text.length
+    while (end > first && isSpace(text.charCodeAt(end - 1))) end--
+    this.root = { start: first, end }
+  }
+
+  lineAt(path: FieldPath): number {
+    let at = this.root
+    let keyStart: number | undefined
+    for (const seg of path) {
+      let next: LazyNode | undefined
+      let nextKeyStart: number | undefined
+      if (typeof seg === 'number') {
+        next = this.item(at, seg)
+      } else {
+        const entry = this.key(at, seg)
+        next = entry?.node
+        nextKeyStart = entry?.keyStart
+      }
+      if (!next) break
+      at = next
+      keyStart = nextKeyStart
+    }
+    return this.lineOf(keyStart ?? at.start)
+  }
+
+  textAt(path: FieldPath): string {
+    let at = this.root
+    for (const seg of path) {
+      const next = typeof seg === 'number' ? this.item(at, seg) : this.key(at, seg)?.node
+      if (!next) break
+      at = next
+    }
+    return this.text.slice(at.start, at.end)
+  }
+
+  /** 1-based line of an offset: one more than the line feeds before it. */
+  private lineOf(offset: number): number {
+    if (this.breaks === undefined) {
+      const found: number[] = []
+      for (let i = this.text.indexOf('\n'); i >= 0; i = this.text.indexOf('\n', i + 1)) found.push(i)
+      this.breaks = Int32Array.from(found)
+    }
+    const b = this.breaks
+    let lo = 0
+    let hi = b.length
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1
+      if (b[mid]! < offset) lo = mid + 1
+      else hi = mid
+    }
+    return lo + 1
+  }
+
+  /** The member `key` of a map node (reading its members up to it), or undefined. */
+  private key(node: LazyNode, key: string): { readonly keyStart: number; readonly node: LazyNode } | undefined {
+    if (node.next === undefined) this.begin(node)
+    const keys = node.keys
+    if (keys === undefined) return undefined
+    const t = this.text
+    let entry = keys.get(key)
+    // The text is valid JSON without duplicate keys: read on until the key or the closing brace.
+    while (entry === undefined && node.next! >= 0) {
+      const keyStart = node.next!
+      const keyEnd = stringEnd(t, keyStart)
+      const raw = t.slice(keyStart + 1, keyEnd - 1)
+      const k = raw.includes('\\') ? (JSON.parse(t.slice(keyStart, keyEnd)) as string) : raw
+      const p = skipSpace(t, skipSpace(t, keyEnd) + 1) // past the colon
+      const end = valueEnd(t, p)
+      const e = { keyStart, node: { start: p, end } }
+      keys.set(k, e)
+      if (k === key) entry = e
+      node.next = this.after(end, 125)
+    }
+    return entry
+  }
+
+  /** Item `i` of a list node (reading its items up to it), or undefined. */
+  private item(node: LazyNode, i: number): LazyNode | undefined {
+    if (node.next === undefined) this.begin(node)
+    const items = node.items
+    if (items === undefined) return undefined
+    while (items.length <= i && node.next! >= 0) {
+      const p = node.next!
+      const end = valueEnd(this.text, p)
+      items.push({ start: p, end })
+      node.next = this.after(end, 93)
+    }
+    return items[i]
+  }
+
+  private begin(node: LazyNode): void {
+    const t = this.text
+    const open = t.charCodeAt(node.start)
+    node.next = -1
+    if (open !== 123 /* { */ && open !== 91 /* [ */) return
+    if (open === 123) node.keys = new Map()
+    else node.items = []
+    const p = skipSpace(t, node.start + 1)
+    if (t.charCodeAt(p) !== (open === 123 ? 125 : 93)) node.next = p
+  }
+
+  /** Past a child ending at `end`: the next child's start, or -1 at the container's `close`. */
+  private after(end: number, close: number): number {
+    const t = this.text
+    const p = skipSpace(t, end)
+    return t.charCodeAt(p) === close ? -1 : skipSpace(t, p + 1)
+  }
+}
+
+function isSpace(c: number): boolean {
+  return c === 32 || c === 10 || c === 13 || c === 9
+}
+
+function skipSpace(t: string, p: number): number {
+  while (isSpace(t.charCodeAt(p))) p++
+  return p
+}
+
+/** The offset after the string whose opening quote is at `p`. */
+function stringEnd(t: string, p: number): number {
+  let q = p
+  for (;;) {
+    q = t.indexOf('"', q + 1)
+    let k = q - 1
+    while (t.charCodeAt(k) === 92 /* \ */) k--
+    // An even number of backslashes before the quote: it is not escaped.
+    if ((q - k) % 2 === 1) return q + 1
+  }
+}
+
+/** The offset after the value starting at `p`. */
+function valueEnd(t: string, p: number): number {
+  const c = t.charCodeAt(p)
+  if (c === 34 /* " */) return stringEnd(t, p)
+  if (c === 123 /* { */ || c === 91 /* [ */) {
+    let depth = 0
+    for (let i = p; ;) {
+      const d = t.charCodeAt(i)
+      if (d === 34) {
+        i = stringEnd(t, i)
+        continue
+      }
+      if (d === 123 || d === 91) depth++
+      else if ((d === 125 || d === 93) && --depth === 0) return i + 1
+      i++
+    }
+  }
+  let i = p + 1
+  for (;;) {
+    const d = t.charCodeAt(i)
+    if (d !== d || d === 44 || d === 125 || d === 93 || isSpace(d)) return i
+    i++
+  }
+}
+
+/**
+ * The scanning reader: the same answers as `readJsonManifestDocument`, with every position
+ * recorded while reading (slower, and it keeps a position per value). It decides every text the
+ * native path is not sure of.
+ */
+export function scanJsonManifestDocument(text: string, file: string): ManifestDocument | undefined {
   const scanner = new Scanner(text)
   if (text.charCodeAt(0) === 0xfeff) scanner.pos = 1
   let root: { value: unknown; at: Position }
