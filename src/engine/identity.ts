@@ -65,13 +65,26 @@ interface Draft {
 }
 
 /**
- * Per-pod facts that depend only on the (often shared) labels object or container port list. Each
+ * Per-pod facts that depend only on the labels or the container port list: cached by object (often
+ * shared) and by content (replicas read from manifests have equal but separate objects). Each
  * distinct projection gets a small number, so identity keys stay short strings.
  */
 interface Projection {
   readonly labelsFor: WeakMap<Labels, { labels: Labels; text: string }>
+  readonly labelsByContent: Map<string, { labels: Labels; text: string }>
   readonly portsFor: WeakMap<readonly ContainerPort[], { namedPorts: Map<string, number[]>; text: string }>
+  readonly portsByContent: Map<string, { namedPorts: Map<string, number[]>; text: string }>
   readonly textIds: Map<string, string>
+}
+
+/** A string that tells any two different lists of strings apart (each part prefixed by its length). */
+function contentKey(parts: readonly (string | number)[]): string {
+  let out = ''
+  for (const p of parts) {
+    const s = String(p)
+    out += `${s.length}:${s}`
+  }
+  return out
 }
 
 function shortId(cache: Projection, text: string): string {
@@ -83,6 +96,14 @@ function shortId(cache: Projection, text: string): string {
 function projectLabels(podLabels: Labels, rel: IdentityRelevance, cache: Projection): { labels: Labels; text: string } {
   const hit = cache.labelsFor.get(podLabels)
   if (hit !== undefined) return hit
+  const entries: string[] = []
+  for (const k in podLabels) entries.push(k, podLabels[k]!)
+  const content = contentKey(entries)
+  const same = cache.labelsByContent.get(content)
+  if (same !== undefined) {
+    cache.labelsFor.set(podLabels, same)
+    return same
+  }
   const labels: Record<string, string> = {}
   const keys = Object.keys(podLabels)
     .filter((k) => rel.podLabelKeys.has(k))
@@ -90,12 +111,21 @@ function projectLabels(podLabels: Labels, rel: IdentityRelevance, cache: Project
   for (const k of keys) labels[k] = podLabels[k]!
   const out = { labels, text: shortId(cache, `l${keys.map((k) => `${k}=${labels[k]}`).join('\u0002')}`) }
   cache.labelsFor.set(podLabels, out)
+  cache.labelsByContent.set(content, out)
   return out
 }
 
 function projectPorts(ports: readonly ContainerPort[], rel: IdentityRelevance, cache: Projection): { namedPorts: Map<string, number[]>; text: string } {
   const hit = cache.portsFor.get(ports)
   if (hit !== undefined) return hit
+  const fields: (string | number)[] = []
+  for (const cp of ports) fields.push(cp.name === undefined ? '' : `n${cp.name}`, cp.protocol, cp.containerPort)
+  const content = contentKey(fields)
+  const same = cache.portsByContent.get(content)
+  if (same !== undefined) {
+    cache.portsFor.set(ports, same)
+    return same
+  }
   const namedPorts = new Map<string, number[]>()
   for (const cp of ports) {
     if (cp.name === undefined) continue
@@ -117,6 +147,7 @@ function projectPorts(ports: readonly ContainerPort[], rel: IdentityRelevance, c
     .join('\u0002')
   const out = { namedPorts, text: shortId(cache, `p${text}`) }
   cache.portsFor.set(ports, out)
+  cache.portsByContent.set(content, out)
   return out
 }
 
@@ -140,7 +171,7 @@ function describePod(pod: Pod, rel: IdentityRelevance, cache: Projection, nodes:
 export function groupPods(state: ClusterState, rel: IdentityRelevance): IdentityIndex {
   const byNamespace = new Map<string, Map<string, Draft>>()
   for (const ns of state.namespaces) byNamespace.set(ns.name, new Map())
-  const cache: Projection = { labelsFor: new WeakMap(), portsFor: new WeakMap(), textIds: new Map() }
+  const cache: Projection = { labelsFor: new WeakMap(), labelsByContent: new Map(), portsFor: new WeakMap(), portsByContent: new Map(), textIds: new Map() }
   state.pods.forEach((pod, index) => {
     const d = describePod(pod, rel, cache, state.nodes)
     let groups = byNamespace.get(pod.namespace)
