@@ -11,9 +11,9 @@ import type { IpRange } from '../model/cidr.js'
 import type { ClusterState } from '../model/types.js'
 import type { DirectionVerdict, Evaluator, Verdict } from '../engine/verdict.js'
 import { externalRanges, mergeAdjacentRanges, rangeLabel } from './external-ranges.js'
-import { computeReachability, podGroupEnds, rangeEnd, witness, type ClassSet, type GroupEnd } from './group-reachability.js'
+import { computeReachability, podGroupEnds, rangeEnd, witness, type ClassSet, type GroupEnd, type Reachability } from './group-reachability.js'
 import type { GroupBy } from './group.js'
-import { bulkAfter, changedPolicies, reachabilityAfterPolicyEdit, samePodsAndNamespaces } from './policy-edit-reachability.js'
+import { affectedGroups, bulkSide, changedPolicies, reachabilityOfAffected, samePodsAndNamespaces } from './policy-edit-reachability.js'
 import { formatPortSet, portClasses, type PortClass } from './port-classes.js'
 import type { Side } from '../model/describe.js'
 
@@ -128,18 +128,28 @@ export function diffConnectivity(before: DiffSide, after: DiffSide, options: Dif
   const ranges = externalRanges([before.state, after.state])
   const groupsBefore = podGroupEnds(before.state, options.groupBy)
   const groupsAfter = podGroupEnds(after.state, options.groupBy)
-  const reachBefore = computeReachability(before.state, before.evaluator, groupsBefore, ranges, classes)
-  // A policy review (same namespaces and pods): AFTER from BEFORE, asking only what the changed policies affect.
-  const bulk = options.incremental !== false ? bulkAfter(after.evaluator, after.state) : undefined
-  const reachAfter =
-    (bulk && samePodsAndNamespaces(before.state, after.state)
-      ? reachabilityAfterPolicyEdit(reachBefore, bulk, groupsAfter, changedPolicies(before.state, after.state), classes, options.maxAffectedShare)
-      : undefined) ?? computeReachability(after.state, after.evaluator, groupsAfter, ranges, classes)
   const indexBefore = new Map(groupsBefore.map((g, i) => [g.key, i]))
   const indexAfter = new Map(groupsAfter.map((g, i) => [g.key, i]))
   const keys = [...new Set([...indexBefore.keys(), ...indexAfter.keys()])].sort()
   const inBefore = keys.map((k) => indexBefore.get(k) ?? -1)
   const inAfter = keys.map((k) => indexAfter.get(k) ?? -1)
+  // A policy review (same namespaces and pods, so the same groups in the same order): both sides
+  // answer only for the groups the changed policies select; every other answer is the same on both.
+  const bulkBefore = options.incremental !== false ? bulkSide(before.evaluator, before.state) : undefined
+  const bulkAfter = options.incremental !== false ? bulkSide(after.evaluator, after.state) : undefined
+  const affected =
+    bulkBefore && bulkAfter && samePodsAndNamespaces(before.state, after.state) && keys.every((_, i) => inBefore[i] === i && inAfter[i] === i)
+      ? affectedGroups(groupsAfter, changedPolicies(before.state, after.state), options.maxAffectedShare)
+      : undefined
+  let reachBefore: Reachability
+  let reachAfter: Reachability
+  if (affected !== undefined) {
+    reachBefore = reachabilityOfAffected(bulkBefore!, groupsBefore, affected, classes, ranges)
+    reachAfter = reachabilityOfAffected(bulkAfter!, groupsAfter, affected, classes, ranges)
+  } else {
+    reachBefore = computeReachability(before.state, before.evaluator, groupsBefore, ranges, classes)
+    reachAfter = computeReachability(after.state, after.evaluator, groupsAfter, ranges, classes)
+  }
   const set = (s: Iterable<number>): PortClass[] => [...s].sort((a, b) => a - b).map((i) => classes[i])
   const noteFor = (key: string | undefined): string | undefined => {
     if (key === undefined) return undefined
@@ -201,10 +211,8 @@ export function diffConnectivity(before: DiffSide, after: DiffSide, options: Dif
     })
   }
 
-  // AFTER derived from BEFORE (same groups, same order): pairs of two unaffected groups are unchanged.
-  const derived =
-    reachAfter.derivedFrom?.base === reachBefore && keys.every((_, i) => inBefore[i] === i && inAfter[i] === i) ? reachAfter.derivedFrom.affected : undefined
-  const affectedKeys = derived === undefined ? undefined : keys.flatMap((_, j) => (derived[j] ? [j] : []))
+  // A policy review: pairs of two unaffected groups are unchanged (and not computed).
+  const affectedKeys = affected === undefined ? undefined : keys.flatMap((_, j) => (affected[j] ? [j] : []))
   keys.forEach((fromKey, i) => {
     const b1 = inBefore[i]
     const a1 = inAfter[i]
@@ -217,7 +225,7 @@ export function diffConnectivity(before: DiffSide, after: DiffSide, options: Dif
       if (b === a) return
       consider(fromKey, toKey, b, a, { fb: groupsBefore[b1], tb: groupsBefore[b2], fa: groupsAfter[a1], ta: groupsAfter[a2] })
     }
-    if (derived !== undefined && affectedKeys !== undefined && !derived[i]) for (const j of affectedKeys) pair(j)
+    if (affected !== undefined && affectedKeys !== undefined && !affected[i]) for (const j of affectedKeys) pair(j)
     else for (let j = 0; j < keys.length; j++) pair(j)
   })
   ranges.forEach((range, r) => {
@@ -225,6 +233,7 @@ export function diffConnectivity(before: DiffSide, after: DiffSide, options: Dif
     const rcb = reachBefore.rangeClass[r]
     const rca = reachAfter.rangeClass[r]
     keys.forEach((key, i) => {
+      if (affected !== undefined && !affected[i]) return
       const gb = inBefore[i]
       const ga = inAfter[i]
       const fb = gb >= 0 ? groupsBefore[gb] : undefined

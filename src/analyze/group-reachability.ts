@@ -86,11 +86,6 @@ export interface Reachability {
   /** From group `g` to range class `rc`, and back. */
   toRange(g: number, rc: number): ClassSet | undefined
   fromRange(rc: number, g: number): ClassSet | undefined
-  /**
-   * Set when these answers are `base`'s except for the groups marked in `affected` (every pair
-   * and range answer of two unmarked groups is the very same object as in `base`).
-   */
-  readonly derivedFrom?: { readonly base: Reachability; readonly affected: Uint8Array }
 }
 
 interface BulkEngine extends Evaluator {
