@@ -250,23 +250,25 @@ function parseNative(text: string, start: number): unknown {
   return accounted === colons ? value : NOT_NATIVE
 }
 
-/** Where a value sits: its text is `start..end`; its children are read when first asked for. */
+/** Where a value sits: its text starts at `start`; its end and children are found when first asked for. */
 interface LazyNode {
   readonly start: number
-  readonly end: number
+  /** The offset after the value, once known. */
+  end?: number
   keys?: Map<string, { readonly keyStart: number; readonly node: LazyNode }>
   items?: LazyNode[]
-  /** Where reading the children goes on; -1 when all are read (or the value has none). */
+  /** Reading the children: where the next one starts (-1: all read), or after `last` ends. */
   next?: number
+  last?: LazyNode
 }
 
 /**
  * Positions in a text `JSON.parse` accepted, found on demand: a container's children are read
- * only as far as a path asked for needs (skipping over their own contents), and lines are
- * counted from an index of the line breaks, built on the first question. So reading every item's
- * line of a `kind: List` passes over the text once. The answers are the scanning reader's: a map
- * field is at its key, a list item at the item, an absent field at its deepest existing ancestor;
- * lines count line feeds only.
+ * only as far as a path asked for needs, a value's end only when the next sibling or its text is
+ * wanted, and lines are counted from an index of the line breaks, built on the first question.
+ * So reading every item's line of a `kind: List` passes over the text once. The answers are the
+ * scanning reader's: a map field is at its key, a list item at the item, an absent field at its
+ * deepest existing ancestor; lines count line feeds only.
  */
 class LazyPositions {
   private readonly root: LazyNode
@@ -309,7 +311,7 @@ class LazyPositions {
       if (!next) break
       at = next
     }
-    return this.text.slice(at.start, at.end)
+    return this.text.slice(at.start, this.endOf(at))
   }
 
   /** 1-based line of an offset: one more than the line feeds before it. */
@@ -332,39 +334,61 @@ class LazyPositions {
 
   /** The member `key` of a map node (reading its members up to it), or undefined. */
   private key(node: LazyNode, key: string): { readonly keyStart: number; readonly node: LazyNode } | undefined {
-    if (node.next === undefined) this.begin(node)
+    if (node.next === undefined && node.last === undefined) this.begin(node)
     const keys = node.keys
     if (keys === undefined) return undefined
-    const t = this.text
     let entry = keys.get(key)
     // The text is valid JSON without duplicate keys: read on until the key or the closing brace.
-    while (entry === undefined && node.next! >= 0) {
-      const keyStart = node.next!
-      const keyEnd = stringEnd(t, keyStart)
-      const raw = t.slice(keyStart + 1, keyEnd - 1)
-      const k = raw.includes('\\') ? (JSON.parse(t.slice(keyStart, keyEnd)) as string) : raw
-      const p = skipSpace(t, skipSpace(t, keyEnd) + 1) // past the colon
-      const end = valueEnd(t, p)
-      const e = { keyStart, node: { start: p, end } }
-      keys.set(k, e)
-      if (k === key) entry = e
-      node.next = this.after(end, 125)
+    while (entry === undefined && this.nextChild(node) >= 0) {
+      const e = this.readMember(node)
+      if (e.key === key) entry = e.entry
     }
     return entry
   }
 
   /** Item `i` of a list node (reading its items up to it), or undefined. */
   private item(node: LazyNode, i: number): LazyNode | undefined {
-    if (node.next === undefined) this.begin(node)
+    if (node.next === undefined && node.last === undefined) this.begin(node)
     const items = node.items
     if (items === undefined) return undefined
-    while (items.length <= i && node.next! >= 0) {
-      const p = node.next!
-      const end = valueEnd(this.text, p)
-      items.push({ start: p, end })
-      node.next = this.after(end, 93)
-    }
+    while (items.length <= i && this.nextChild(node) >= 0) this.readItem(node)
     return items[i]
+  }
+
+  private readMember(node: LazyNode): { key: string; entry: { readonly keyStart: number; readonly node: LazyNode } } {
+    const t = this.text
+    const keyStart = node.next!
+    const keyEnd = stringEnd(t, keyStart)
+    const raw = t.slice(keyStart + 1, keyEnd - 1)
+    const key = raw.includes('\\') ? (JSON.parse(t.slice(keyStart, keyEnd)) as string) : raw
+    const child: LazyNode = { start: skipSpace(t, skipSpace(t, keyEnd) + 1) } // past the colon
+    const entry = { keyStart, node: child }
+    node.keys!.set(key, entry)
+    node.last = child
+    node.next = undefined
+    return { key, entry }
+  }
+
+  private readItem(node: LazyNode): void {
+    const child: LazyNode = { start: node.next! }
+    node.items!.push(child)
+    node.last = child
+    node.next = undefined
+  }
+
+  /** Where the next child of a begun container starts, or -1 (and its end is known) when there is none. */
+  private nextChild(node: LazyNode): number {
+    if (node.last !== undefined) {
+      const t = this.text
+      const p = skipSpace(t, this.endOf(node.last))
+      node.last = undefined
+      if (t.charCodeAt(p) === 44 /* , */) node.next = skipSpace(t, p + 1)
+      else {
+        node.next = -1
+        node.end = p + 1
+      }
+    }
+    return node.next!
   }
 
   private begin(node: LazyNode): void {
@@ -375,14 +399,21 @@ class LazyPositions {
     if (open === 123) node.keys = new Map()
     else node.items = []
     const p = skipSpace(t, node.start + 1)
-    if (t.charCodeAt(p) !== (open === 123 ? 125 : 93)) node.next = p
+    if (t.charCodeAt(p) === (open === 123 ? 125 : 93)) node.end = p + 1
+    else node.next = p
   }
 
-  /** Past a child ending at `end`: the next child's start, or -1 at the container's `close`. */
-  private after(end: number, close: number): number {
-    const t = this.text
-    const p = skipSpace(t, end)
-    return t.charCodeAt(p) === close ? -1 : skipSpace(t, p + 1)
+  /** The offset after a node's value: by reading the rest of its children when some are read, else by skipping it. */
+  private endOf(node: LazyNode): number {
+    if (node.end !== undefined) return node.end
+    if (node.keys !== undefined || node.items !== undefined) {
+      while (this.nextChild(node) >= 0) {
+        if (node.keys !== undefined) this.readMember(node)
+        else this.readItem(node)
+      }
+      return node.end!
+    }
+    return (node.end = valueEnd(this.text, node.start))
   }
 }
 

@@ -4,9 +4,10 @@ import { NestingTooDeep, readJsonManifestDocument, scanJsonManifestDocument } fr
 import type { FieldPath } from '../../src/model/field-path.js'
 import { readManifestDocuments, readYamlManifestDocuments } from '../../src/model/yaml-documents.js'
 
-/** Every path into a value, plus one absent child under each container. */
+/** Every path into a value, plus one absent child under each container and each scalar. */
 function pathsOf(value: unknown, prefix: FieldPath = []): FieldPath[] {
   const out: FieldPath[] = [prefix]
+  if (value === null || typeof value !== 'object') out.push([...prefix, 'absent-key'], [...prefix, 0])
   if (Array.isArray(value)) {
     value.forEach((v, i) => out.push(...pathsOf(v, [...prefix, i])))
     out.push([...prefix, value.length])
@@ -97,6 +98,15 @@ describe('the strict JSON fast path', () => {
         for (const path of pathsOf(value)) {
           expect([path, fast!.lineAt(path)]).toEqual([path, scanned!.lineAt(path)])
           expect([path, fast!.textAt(path)]).toEqual([path, scanned!.textAt(path)])
+        }
+        // Positions are found as asked: each path alone on a fresh document, line first, then from the deepest path up.
+        for (const path of pathsOf(value)) {
+          const alone = readJsonManifestDocument(text, 'f.json')!
+          expect([path, alone.lineAt(path), alone.textAt(path)]).toEqual([path, scanned!.lineAt(path), scanned!.textAt(path)])
+        }
+        const again = readJsonManifestDocument(text, 'f.json')!
+        for (const path of pathsOf(value).sort((x, y) => y.length - x.length)) {
+          expect([path, again.textAt(path), again.lineAt(path)]).toEqual([path, scanned!.textAt(path), scanned!.lineAt(path)])
         }
       }),
       { numRuns: 300 },
