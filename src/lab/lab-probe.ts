@@ -10,6 +10,8 @@ import { compareProbes, planProbes, type ProbeReport, type SourceProbes } from '
 import { runProbes } from './run-probes.js'
 import { controlSocketPath } from './lab-build.js'
 import { labDir } from './state-store.js'
+import { recordProbeRun, type ProbeRecord } from './probe-records.js'
+import { outcomeAllowed, type ProbeResult } from './prober.js'
 
 export interface ProbeOptions {
   /** Default: every containerPort any pod declares. */
@@ -38,7 +40,15 @@ export async function labProbe(root: string, state: LabState, o: ProbeOptions): 
     if (path !== undefined) controlSockets.set(`${pod.namespace}/${pod.name}`, path)
   }
   const run = { lab: state.name, timeoutMs: o.timeoutMs, controlSockets }
+  // What this run sends is recorded, so `lab logs` can tell its denied probes from the pods' own traffic.
+  const recorder = await recordProbeRun(dir)
+  const denied: ProbeRecord[] = []
+  const sourceIps = new Map(state.topology.pods.map((p) => [`${p.namespace}/${p.name}`, p.ip]))
+  const record = (results: ReadonlyMap<string, readonly ProbeResult[]>): void => {
+    for (const [from, list] of results) denied.push(...deniedProbes(sourceIps.get(from), list))
+  }
   const results = await runProbes(plan, run)
+  record(results)
   let report = compareProbes(expected, plan, results, state.sctp.reason)
   // A connection the engine allows that timed out is tried once more before it counts: on a loaded
   // machine a packet can be late, while a policy drop times out every time. Nothing else is retried.
@@ -47,6 +57,7 @@ export async function labProbe(root: string, state: LabState, o: ProbeOptions): 
     const isLate = (from: string, t: SourceProbes['targets'][number]): boolean => late.has(`${from} ${t.to} ${t.port}/${t.protocol}`)
     const retryPlan = plan.map((src) => ({ ...src, targets: src.targets.filter((t) => isLate(src.from, t)) })).filter((src) => src.targets.length > 0)
     const retried = await runProbes(retryPlan, run)
+    record(retried)
     for (const src of retryPlan) {
       const again = retried.get(src.from) ?? []
       const merged = [...(results.get(src.from) ?? [])]
@@ -60,9 +71,18 @@ export async function labProbe(root: string, state: LabState, o: ProbeOptions): 
     }
     report = compareProbes(expected, plan, results, state.sctp.reason)
   }
+  await recorder.finish(denied)
   return {
     ...report,
     expected,
     observed: { pods: expected.pods, ports: expected.ports.filter((p) => p.protocol !== 'SCTP'), connections: report.connections },
   }
+}
+
+/** The probes of one source pod that were not let through (only those can be in a deny log). */
+function deniedProbes(sourceIp: string | undefined, results: readonly ProbeResult[]): ProbeRecord[] {
+  if (sourceIp === undefined) return []
+  return results.flatMap((r): ProbeRecord[] =>
+    !outcomeAllowed(r.outcome) && typeof r.sourcePort === 'number' && r.sourcePort > 0 ? [[sourceIp, r.sourcePort, r.ip, r.port, r.protocol]] : [],
+  )
 }

@@ -5,8 +5,8 @@
  * (TCP RST, or ICMP port unreachable for UDP) reached the destination pod: the network allowed it,
  * there was just nobody listening on that port.
  */
-import { connect } from 'node:net'
-import { createSocket, type Socket } from 'node:dgram'
+import { connect, type Socket } from 'node:net'
+import { createSocket, type Socket as UdpSocket } from 'node:dgram'
 
 export interface ProbeTarget {
   readonly ip: string
@@ -21,6 +21,8 @@ export interface ProbeResult extends ProbeTarget {
   readonly outcome: ProbeOutcome
   /** The error code for `error` (e.g. EHOSTUNREACH). */
   readonly detail?: string
+  /** The source port the probe used (0: none was bound), so `lab logs` can tell the probe's denied packets from other traffic. */
+  readonly sourcePort?: number
   readonly ms: number
 }
 
@@ -35,21 +37,39 @@ export function outcomeAllowed(outcome: ProbeOutcome): boolean {
   return outcome === 'connected' || outcome === 'refused'
 }
 
+/*
+ * TCP probes bind their source port themselves, from the same walk as UDP's (below): Node tells a
+ * socket's port only once it is connected, and a probe the data plane drops never is, while
+ * `lab logs` must tell a denied probe from the pod's other traffic by its source port.
+ * A port taken by another socket (a listener, or the same destination's TIME_WAIT) is skipped.
+ */
 function probeTcp(t: ProbeTarget, timeoutMs: number): Promise<ProbeResult> {
   const start = performance.now()
   return new Promise((resolve) => {
-    const socket = connect({ host: t.ip, port: t.port })
+    let socket: Socket
+    let sourcePort = 0
     let done = false
     const finish = (outcome: ProbeOutcome, detail?: string): void => {
       if (done) return
       done = true
       clearTimeout(timer)
       socket.destroy()
-      resolve({ ...t, outcome, ...(detail ? { detail } : {}), ms: Math.round(performance.now() - start) })
+      resolve({ ...t, outcome, ...(detail ? { detail } : {}), sourcePort, ms: Math.round(performance.now() - start) })
     }
     const timer = setTimeout(() => setImmediate(() => finish('timeout')), timeoutMs)
-    socket.once('connect', () => finish('connected'))
-    socket.once('error', (err: NodeJS.ErrnoException) => finish(err.code === 'ECONNREFUSED' ? 'refused' : 'error', err.code ?? err.message))
+    const attempt = (triesLeft: number): void => {
+      sourcePort = nextSourcePort()
+      const s = connect({ host: t.ip, port: t.port, localPort: sourcePort })
+      socket = s
+      s.once('connect', () => finish('connected'))
+      s.once('error', (err: NodeJS.ErrnoException) => {
+        if ((err.code === 'EADDRINUSE' || err.code === 'EADDRNOTAVAIL') && triesLeft > 0 && !done) {
+          s.destroy()
+          attempt(triesLeft - 1)
+        } else finish(err.code === 'ECONNREFUSED' ? 'refused' : 'error', err.code ?? err.message)
+      })
+    }
+    attempt(64)
   })
 }
 
@@ -64,13 +84,19 @@ function probeTcp(t: ProbeTarget, timeoutMs: number): Promise<ProbeResult> {
  */
 const UDP_SOURCE_FIRST = 33000
 const UDP_SOURCE_COUNT = 28000
-let udpSourceNext = Math.floor(Date.now() / 10) % UDP_SOURCE_COUNT
+let sourceNext = Math.floor(Date.now() / 10) % UDP_SOURCE_COUNT
 
-function bindUdpSource(): Promise<Socket> {
+/** The next source port of the walk (TCP and UDP probes share it). */
+function nextSourcePort(): number {
+  const port = UDP_SOURCE_FIRST + sourceNext
+  sourceNext = (sourceNext + 1) % UDP_SOURCE_COUNT
+  return port
+}
+
+function bindUdpSource(): Promise<UdpSocket> {
   return new Promise((resolve, reject) => {
     const attempt = (triesLeft: number): void => {
-      const port = UDP_SOURCE_FIRST + udpSourceNext
-      udpSourceNext = (udpSourceNext + 1) % UDP_SOURCE_COUNT
+      const port = nextSourcePort()
       const socket = createSocket('udp4')
       socket.once('error', (err: NodeJS.ErrnoException) => {
         socket.close()
@@ -88,7 +114,7 @@ function bindUdpSource(): Promise<Socket> {
 
 async function probeUdp(t: ProbeTarget, timeoutMs: number): Promise<ProbeResult> {
   const start = performance.now()
-  let socket: Socket
+  let socket: UdpSocket
   try {
     socket = await bindUdpSource()
   } catch (err) {
@@ -103,8 +129,9 @@ async function probeUdp(t: ProbeTarget, timeoutMs: number): Promise<ProbeResult>
       done = true
       clearTimeout(timer)
       clearInterval(resend)
+      const sourcePort = socket.address().port
       socket.close()
-      resolve({ ...t, outcome, ...(detail ? { detail } : {}), ms: Math.round(performance.now() - start) })
+      resolve({ ...t, outcome, ...(detail ? { detail } : {}), sourcePort, ms: Math.round(performance.now() - start) })
     }
     const timer = setTimeout(() => setImmediate(() => finish('timeout')), timeoutMs)
     const payload = Buffer.from(`netpol-probe ${t.ip}:${t.port}`)

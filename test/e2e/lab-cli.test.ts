@@ -53,12 +53,18 @@ describe('netpol lab walkthrough (three-tier)', () => {
     const matrix = JSON.parse((await netpol(['matrix', join(cli.dir, 'lab.yaml'), '-o', 'json'])).stdout) as { connections: Cell[] }
     expect(observed.connections.map((c) => `${cellKey(c)} ${c.allowed}`)).toEqual(matrix.connections.map((c) => `${cellKey(c)} ${c.allowed}`))
 
-    const logs = await netpol(['lab', 'logs', '-o', 'json'])
+    // The probes' own denied connections are left out unless asked for.
+    const quiet = await netpol(['lab', 'logs'])
+    expect(quiet.code).toBe(0)
+    expect(quiet.stdout).toBe('No denied connections recorded, besides those of `lab probe`.\n')
+    expect(quiet.stderr).toMatch(/^left out \d+ denied connections of `lab probe` \(--probes shows them\)\n$/)
+    const logs = await netpol(['lab', 'logs', '--probes', '-o', 'json'])
     expect(logs.code).toBe(0)
     const records = logs.stdout
       .trim()
       .split('\n')
-      .map((l) => JSON.parse(l) as { source: string; destination: string; port: number; protocol: string })
+      .map((l) => JSON.parse(l) as { source: string; destination: string; port: number; protocol: string; probe: boolean })
+    expect(records.every((r) => r.probe)).toBe(true)
     const logged = new Set(records.map((r) => `${r.source} ${r.destination} ${r.port}/${r.protocol}`))
     for (const c of observed.connections.filter((x) => !x.allowed)) expect(logged, cellKey(c)).toContain(cellKey(c))
     // Per-policy counters: the probes the backend's ingress rule let in were counted.
@@ -66,9 +72,9 @@ describe('netpol lab walkthrough (three-tier)', () => {
       counters: { policies: { policy: string; side: string; allowed: number }[] }
     }
     expect(counted.counters.policies.find((p) => p.policy === 'prod/backend-policy' && p.side === 'ingress')!.allowed).toBeGreaterThan(0)
-    const text = await netpol(['lab', 'logs'])
+    const text = await netpol(['lab', 'logs', '--probes'])
     expect(text.stdout).toMatch(
-      /DENY prod\/frontend-\d:\d+ -> prod\/database-0:5432\/TCP +denied by egress of prod\/frontend-\d \(isolated by prod\/frontend-to-backend\)/,
+      /DENY prod\/frontend-\d:\d+ -> prod\/database-0:5432\/TCP +denied by egress of prod\/frontend-\d \(isolated by prod\/frontend-to-backend\) {2}\[lab probe\]\n/,
     )
   })
 
@@ -79,6 +85,31 @@ describe('netpol lab walkthrough (three-tier)', () => {
     expect(ok).toMatchObject({ code: 0, stdout: 'prod/backend-0 port 8080/TCP\n' })
     const denied = await netpol(['lab', 'exec', 'prod/frontend-0', '--', 'curl', '-s', '-m', '1', `http://${ip('prod/database-0')}:5432/`])
     expect(denied.code).toBe(28) // curl: operation timed out (dropped)
+    // The user's own denied connection stands out: the only one `lab logs` shows without --probes.
+    const logs = await netpol(['lab', 'logs', '-o', 'json'])
+    const mine = logs.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { source: string; destination: string; port: number; probe: boolean })
+    expect(mine.map((r) => `${r.source} ${r.destination} ${r.port} ${r.probe}`)).toEqual(['prod/frontend-0 prod/database-0 5432 false'])
+    // Filters: by source, destination, either end, and time.
+    expect((await netpol(['lab', 'logs', '--from', 'prod/deployment/frontend', '--since', '1m'])).stdout).toMatch(
+      /^\S+ +node-\d +DENY prod\/frontend-0:\d+ -> /,
+    )
+    expect((await netpol(['lab', 'logs', '--to', 'prod/backend-0'])).stdout).toBe('No denied connections match, besides those of `lab probe`.\n')
+    expect((await netpol(['lab', 'logs', '--pod', ip('prod/database-0'), '--pod', 'kube-system'])).stdout).toMatch(
+      /DENY prod\/frontend-0:\d+ -> prod\/database-0/,
+    )
+    const fromDb = await netpol(['lab', 'logs', '--from', 'prod/database-0', '--probes', '-o', 'json'])
+    const dbLines = fromDb.stdout.split('\n').filter((l) => l !== '')
+    expect(dbLines.length).toBeGreaterThan(0)
+    for (const l of dbLines) expect(JSON.parse(l)).toMatchObject({ source: 'prod/database-0', probe: true })
+    const badSince = await netpol(['lab', 'logs', '--since', '10 minutes'])
+    expect(badSince.code).toBe(2)
+    expect(badSince.stderr).toMatch(/^error: --since: "10 minutes" is not a duration/)
+    const badPod = await netpol(['lab', 'logs', '--from', 'prod/nope'])
+    expect(badPod.code).toBe(2)
+    expect(badPod.stderr).toMatch(/pod "prod\/nope" not found/)
     expect((await netpol(['lab', 'exec', '-n', 'prod', 'backend-1', '--', 'sh', '-c', 'exit 7'])).code).toBe(7)
     const unknown = await netpol(['lab', 'exec', 'prod/nope', '--', 'true'])
     expect(unknown.code).toBe(2)

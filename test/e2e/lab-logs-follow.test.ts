@@ -89,7 +89,8 @@ describe('lab logs', () => {
   it('shows each deny record at the same time on every read', async () => {
     const reads: Record<string, string>[] = []
     for (let i = 0; i < 6; i++) {
-      const r = await netpol(['lab', 'logs', '-o', 'json'])
+      // The denied connections are the probes': shown with --probes.
+      const r = await netpol(['lab', 'logs', '--probes', '-o', 'json'])
       expect(r.code).toBe(0)
       const records = r.stdout
         .trim()
@@ -101,7 +102,7 @@ describe('lab logs', () => {
     }
     for (const read of reads.slice(1)) expect(read).toEqual(reads[0])
     // Text output shows the same times.
-    const text = await netpol(['lab', 'logs'])
+    const text = await netpol(['lab', 'logs', '--probes'])
     const times = new Set(Object.values(reads[0]))
     for (const line of text.stdout.trim().split('\n')) expect(times.has(line.split(' ')[0])).toBe(true)
   })
@@ -120,6 +121,37 @@ describe('lab logs', () => {
     // The interesting case (SIGINT while nft lists a set) was actually exercised.
     expect(hits).toBeGreaterThan(5)
   }, 240_000)
+
+  it("logs -f during a lab probe shows the pods' own denied connections, not the probes (held back until the run says which were its own)", async () => {
+    const follow = spawn(process.execPath, [NETPOL_BIN, 'lab', 'logs', '-f', '-o', 'json'], {
+      env: { ...process.env, NETPOL_LAB_DIR: cli.dir, NETPOL_LAB: cli.name, NO_COLOR: '1' },
+    })
+    let stdout = ''
+    follow.stdout.on('data', (b: Buffer) => (stdout += b.toString()))
+    follow.stderr.resume()
+    const ended = new Promise<number | null>((r) => follow.on('close', (code) => r(code)))
+    try {
+      await new Promise((r) => setTimeout(r, 1000))
+      const status = JSON.parse((await netpol(['lab', 'status', '-o', 'json'])).stdout) as { pods: { pod: string; ip: string }[] }
+      const target = status.pods.find((p) => p.pod === 'shop/web-1')!.ip
+      const [probe, curl] = await Promise.all([
+        netpol(['lab', 'probe', '--timeout', '1500']),
+        // Denied by deny-all while the probe runs: the user's own connection, which must show.
+        new Promise((r) => setTimeout(r, 300)).then(() => netpol(['lab', 'exec', 'shop/web-0', '--', 'curl', '-s', '-m', '1', `http://${target}/`])),
+      ])
+      expect(probe.code).toBe(0)
+      expect(curl.code).toBe(28)
+      await new Promise((r) => setTimeout(r, 2000))
+    } finally {
+      follow.kill('SIGINT')
+    }
+    expect(await ended).toBe(0)
+    const records = stdout
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => JSON.parse(l) as { source: string; destination: string; port: number; probe: boolean })
+    expect(records.map((r) => `${r.source} ${r.destination} ${r.port} ${r.probe}`)).toEqual(['shop/web-0 shop/web-1 80 false'])
+  })
 
   it('logs -f ends with exit 0 and says so when the lab is removed meanwhile (lab down in another terminal)', async () => {
     const follow = spawn(process.execPath, [NETPOL_BIN, 'lab', 'logs', '-f'], {

@@ -1,5 +1,5 @@
 import { createSocket, type RemoteInfo } from 'node:dgram'
-import type { AddressInfo } from 'node:net'
+import { createServer, type AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { probe } from '../../src/lab/prober.js'
 
@@ -33,5 +33,30 @@ describe('prober', () => {
       expect(s).toBeGreaterThanOrEqual(33000)
       expect(s).toBeLessThan(61000)
     }
+  })
+
+  it('probes report their source port (TCP binds its own from the walk), so lab logs can tell denied probes from other traffic', async () => {
+    const remotePorts: number[] = []
+    const server = createServer((c) => {
+      remotePorts.push(c.remotePort!)
+      c.destroy()
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const tcpPort = (server.address() as AddressInfo).port
+    try {
+      const connected = await probe({ ip: '127.0.0.1', port: tcpPort, protocol: 'TCP' }, 1000)
+      expect(connected.outcome).toBe('connected')
+      await new Promise((r) => setTimeout(r, 50))
+      expect(remotePorts).toEqual([connected.sourcePort])
+      expect(connected.sourcePort).toBeGreaterThanOrEqual(33000)
+      expect(connected.sourcePort).toBeLessThan(61000)
+    } finally {
+      server.close()
+    }
+    const refused = await probe({ ip: '127.0.0.1', port: tcpPort, protocol: 'TCP' }, 1000)
+    expect(refused.outcome).toBe('refused')
+    expect(refused.sourcePort).toBeGreaterThanOrEqual(33000)
+    const udp = await probe({ ip: '127.0.0.1', port, protocol: 'UDP' }, 1000)
+    expect(seen.at(-1)!.port).toBe(udp.sourcePort)
   })
 })

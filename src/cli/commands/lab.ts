@@ -44,7 +44,7 @@ import { readLabCounters, type LabCounters } from '../../lab/lab-counters.js'
 import { readLab, requireLab } from '../../lab/require-lab.js'
 import { withLabLock } from '../../lab/lab-lock.js'
 import { describeDisagreement } from '../../lab/probe-plan.js'
-import { abortedWithin, labLogs } from '../../lab/lab-logs.js'
+import { abortedWithin, denyFilter, labLogs, parseSince } from '../../lab/lab-logs.js'
 import { renderDenyRecords } from '../../lab/deny-records.js'
 
 const LAB_MAX_PODS_DESCRIPTION =
@@ -322,10 +322,20 @@ Examples:
 
   lab
     .command('logs')
-    .description('denied connections, as the nodes dropped them')
+    .description('denied connections, as the nodes dropped them (the connections of `lab probe` left out unless --probes)')
     .addOption(nameOption())
     .option('-f, --follow', 'keep printing new denied connections until interrupted')
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+    .option(
+      '--from <src>',
+      'only connections from SRC: ns, ns/pod, ns/name (a workload), ns/<kind>/name, an IP address or a CIDR (repeatable: any of them)',
+      collect,
+      [],
+    )
+    .option('--to <dst>', 'only connections to DST, in the same forms as --from (repeatable)', collect, [])
+    .option('--pod <pod>', 'only connections from or to POD, in the same forms as --from (repeatable)', collect, [])
+    .option('--since <duration>', 'only connections first denied in the last DURATION, e.g. 30s, 5m, 1h30m')
+    .option('--probes', 'also the connections `lab probe` made (marked [lab probe]; JSON: "probe": true)')
     .addHelpText(
       'after',
       `
@@ -333,42 +343,69 @@ One line per denied new connection: time, source pod (or IP), destination pod (o
 protocol, and the side that denied it (egress of the source, ingress of the destination), with the
 node that dropped it. JSON: one object per line.
 
+The connections \`lab probe\` made are left out (their number is said on stderr), so your own
+denied connections (\`lab exec ... curl\`) stand out; --probes shows them too. Filters combine:
+--from and --to and --pod and --since must all hold; a repeated flag accepts any of its values.
+
 Examples:
   sudo ./bin/netpol lab logs
+  sudo ./bin/netpol lab logs --from prod/frontend-0 --since 5m
+  sudo ./bin/netpol lab logs --pod prod/deployment/backend --probes
   sudo ./bin/netpol lab logs -f -o json`,
     )
-    .action(async (flags: { name?: string; follow?: boolean; output: 'text' | 'json' }) => {
-      const name = labName(flags, ctx)
-      // Following ends with Ctrl-C, from the first instant: a Ctrl-C that lands while the
-      // environment check or the first read runs (and kills their `nft`) is the end, not an error.
-      const stop = new AbortController()
-      const abort = (): void => stop.abort()
-      if (flags.follow) {
-        process.once('SIGINT', abort)
-        process.once('SIGTERM', abort)
-      }
-      try {
-        await checkLabEnvironment()
-        const state = await requireLab(labsDir(ctx.io.env), name)
-        await labLogs(state, {
-          follow: Boolean(flags.follow),
-          dir: labDir(labsDir(ctx.io.env), name),
-          signal: stop.signal,
-          note: (m) => ctx.io.stderr(`${printable(m)}\n`),
-          print: (records) => {
-            if (records.length === 0 && !flags.follow && flags.output === 'text') ctx.io.stdout('No denied connections recorded.\n')
-            else ctx.io.stdout(renderDenyRecords(records, flags.output))
-          },
-        })
-      } catch (err) {
-        // A usage error (no such lab, a bad state file) is never the interrupt's doing.
-        if (flags.follow && (stop.signal.aborted || (!(err instanceof UsageError) && (await abortedWithin(stop.signal, 1000))))) return
-        throw err
-      } finally {
-        process.removeListener('SIGINT', abort)
-        process.removeListener('SIGTERM', abort)
-      }
-    })
+    .action(
+      async (flags: {
+        name?: string
+        follow?: boolean
+        output: 'text' | 'json'
+        from: string[]
+        to: string[]
+        pod: string[]
+        since?: string
+        probes?: boolean
+      }) => {
+        const name = labName(flags, ctx)
+        const sinceMs = flags.since !== undefined ? parseSince(flags.since) : undefined
+        // Following ends with Ctrl-C, from the first instant: a Ctrl-C that lands while the
+        // environment check or the first read runs (and kills their `nft`) is the end, not an error.
+        const stop = new AbortController()
+        const abort = (): void => stop.abort()
+        if (flags.follow) {
+          process.once('SIGINT', abort)
+          process.once('SIGTERM', abort)
+        }
+        try {
+          await checkLabEnvironment()
+          const state = await requireLab(labsDir(ctx.io.env), name)
+          const filter = denyFilter(state, { ...flags, ...(sinceMs !== undefined ? { sinceMs } : {}) })
+          let probesLeftOut = 0
+          const filtered = flags.from.length + flags.to.length + flags.pod.length > 0 || sinceMs !== undefined
+          await labLogs(state, {
+            follow: Boolean(flags.follow),
+            dir: labDir(labsDir(ctx.io.env), name),
+            signal: stop.signal,
+            filter,
+            note: (m) => ctx.io.stderr(`${printable(m)}\n`),
+            hidden: (n) => {
+              probesLeftOut = n
+              ctx.io.stderr(`left out ${n} denied connection${n === 1 ? '' : 's'} of \`lab probe\` (--probes shows them)\n`)
+            },
+            print: (records) => {
+              if (records.length === 0 && !flags.follow && flags.output === 'text')
+                ctx.io.stdout(`No denied connections ${filtered ? 'match' : 'recorded'}${probesLeftOut > 0 ? ', besides those of `lab probe`' : ''}.\n`)
+              else ctx.io.stdout(renderDenyRecords(records, flags.output))
+            },
+          })
+        } catch (err) {
+          // A usage error (no such lab, a bad state file, an unknown pod) is never the interrupt's doing.
+          if (flags.follow && (stop.signal.aborted || (!(err instanceof UsageError) && (await abortedWithin(stop.signal, 1000))))) return
+          throw err
+        } finally {
+          process.removeListener('SIGINT', abort)
+          process.removeListener('SIGTERM', abort)
+        }
+      },
+    )
 
   lab
     .command('status')
