@@ -3,7 +3,7 @@
  * stand-in pods so that checks about isolation also work on a file of policies alone.
  *
  * Stand-ins: when a policy's namespace has no pods in the input, a pod that its podSelector
- * selects is made up; when no DNS server pod is in the input, a CoreDNS-like pod
+ * selects is made up (and likewise for a ClusterNetworkPolicy whose subject selects no pod); when no DNS server pod is in the input, a CoreDNS-like pod
  * (`kube-system`, `k8s-app: kube-dns`, 53/UDP+TCP) is made up, as every cluster runs one.
  * Stand-ins are only used by the isolation rules and never reported as pods.
  */
@@ -11,6 +11,8 @@ import { createEngine, type Engine } from '../engine/engine.js'
 import { matchesSelector } from '../model/label-selector.js'
 import { NAMESPACE_NAME_LABEL, type ClusterState, type LabelSelector, type Namespace, type NetworkPolicy, type Pod } from '../model/types.js'
 import { externalRanges, type ExternalRange } from './external-ranges.js'
+import { clusterPolicySelectsPod } from '../engine/cluster-policy.js'
+import type { ClusterNetworkPolicy } from '../model/cluster-network-policy-types.js'
 
 export interface LintContext {
   readonly state: ClusterState
@@ -90,6 +92,32 @@ function dnsStandIn(): Pod {
   }
 }
 
+/**
+ * A pod (and, when needed, its namespace) that the ClusterNetworkPolicy's subject selects; undefined
+ * when its selectors cannot be satisfied simply or name a namespace of the input that does not match.
+ */
+function cnpStandIn(cnp: ClusterNetworkPolicy, namespaces: readonly Namespace[]): { pod: Pod; namespace?: Namespace } | undefined {
+  const s = cnp.spec.subject
+  const nsSelector = s.namespaces ?? s.pods?.namespaceSelector
+  if (nsSelector === undefined) return undefined
+  const wanted = labelsSatisfying(nsSelector)
+  const podLabels = s.pods === undefined ? {} : labelsSatisfying(s.pods.podSelector)
+  if (wanted === undefined || podLabels === undefined) return undefined
+  const name = wanted[NAMESPACE_NAME_LABEL] ?? `${cnp.name}-subject`
+  const existing = namespaces.find((n) => n.name === name)
+  if (existing !== undefined && !matchesSelector(nsSelector, existing.labels)) return undefined
+  const pod: Pod = {
+    namespace: name,
+    name: `${cnp.name}-selected-pod`,
+    labels: podLabels,
+    ips: [],
+    containerPorts: [],
+    hostNetwork: false,
+    source: cnp.source,
+  }
+  return existing !== undefined ? { pod } : { pod, namespace: { name, labels: { ...wanted, [NAMESPACE_NAME_LABEL]: name }, implicit: true } }
+}
+
 export function createLintContext(state: ClusterState): LintContext {
   const engine = createEngine(state)
   const podsByNamespace = new Map<string, Pod[]>()
@@ -119,6 +147,17 @@ export function createLintContext(state: ClusterState): LintContext {
     if (!state.namespaces.some((n) => n.name === DNS_NAMESPACE)) {
       extraNamespaces.push({ name: DNS_NAMESPACE, labels: { [NAMESPACE_NAME_LABEL]: DNS_NAMESPACE }, implicit: true })
     }
+  }
+  // ClusterNetworkPolicies whose subject selects no pod (a file of cluster policies alone) get one.
+  const nsLabels = (name: string) => [...state.namespaces, ...extraNamespaces].find((n) => n.name === name)?.labels ?? { [NAMESPACE_NAME_LABEL]: name }
+  for (const cnp of state.clusterNetworkPolicies ?? []) {
+    // DNS pods do not count: the rules about DNS ask for the pods that need it.
+    if ([...state.pods, ...extraPods].some((pod) => !dnsPods.includes(pod) && clusterPolicySelectsPod(cnp, pod, nsLabels))) continue
+    const standIn = cnpStandIn(cnp, [...state.namespaces, ...extraNamespaces])
+    if (standIn === undefined) continue
+    standIns.add(standIn.pod)
+    extraPods.push(standIn.pod)
+    if (standIn.namespace !== undefined) extraNamespaces.push(standIn.namespace)
   }
   for (const pod of extraPods) {
     if (![...state.namespaces, ...extraNamespaces].some((n) => n.name === pod.namespace)) {

@@ -6,7 +6,8 @@ import type { NetworkPolicy, SourceRef } from '../model/types.js'
 import type { LintContext } from './lint-context.js'
 import { policyFieldLine } from '../model/network-policy.js'
 
-export type LintSeverity = Severity
+/** `info`: worth knowing, not a mistake (e.g. NetworkPolicy rules an Admin Deny makes moot); never fails lint unless `--fail-on info`. */
+export type LintSeverity = Severity | 'info'
 
 export interface LintFinding {
   readonly ruleId: string
@@ -14,7 +15,7 @@ export interface LintFinding {
   readonly file: string
   /** 1-based; 0 when unknown. */
   readonly line: number
-  /** `NetworkPolicy "ns/name"`, `Namespace "ns"` or `ClusterNetworkPolicy "name"`. */
+  /** `NetworkPolicy "ns/name"`, `Namespace "ns"`, `ClusterNetworkPolicy "name"` (or a deprecated `AdminNetworkPolicy "name"`). */
   readonly object: string
   /** API field path of the part at fault, e.g. `spec.egress[0].to[1]`. */
   readonly field?: string

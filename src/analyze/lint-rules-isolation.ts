@@ -67,7 +67,7 @@ function egressGaps(ctx: LintContext, reaches: (pod: Pod) => boolean): EgressGap
 /** Ports a DNS pod answers on: OpenShift's DNS pods listen on 5353 behind the 53 Service port. */
 const STAND_IN_DNS_PORTS = [53, 5353]
 
-function dnsPortsOf(ctx: LintContext, pod: Pod, protocol: Protocol): number[] {
+export function dnsPortsOf(ctx: LintContext, pod: Pod, protocol: Protocol): number[] {
   if (ctx.standIns.has(pod)) return STAND_IN_DNS_PORTS
   const declared = pod.containerPorts.filter((c) => c.protocol === protocol)
   const dns = declared.filter((c) => c.name?.startsWith('dns') || c.containerPort === 53 || c.containerPort === 5353)

@@ -12,10 +12,11 @@ import { ISOLATION_RULES } from './lint-rules-isolation.js'
 import { SELECTOR_RULES } from './lint-rules-selectors.js'
 import { OVERLAP_RULES } from './lint-rules-overlap.js'
 import { CLUSTER_POLICY_RULES } from './lint-rules-cluster.js'
+import { CLUSTER_REACH_RULES } from './lint-rules-cluster-reach.js'
 
 export type { LintFinding, LintRule, LintSeverity } from './lint-rule.js'
 
-export const LINT_RULES: readonly LintRule[] = [...ISOLATION_RULES, ...SELECTOR_RULES, ...OVERLAP_RULES, ...CLUSTER_POLICY_RULES]
+export const LINT_RULES: readonly LintRule[] = [...ISOLATION_RULES, ...SELECTOR_RULES, ...OVERLAP_RULES, ...CLUSTER_POLICY_RULES, ...CLUSTER_REACH_RULES]
 
 export interface LintOptions {
   /** Rule ids to skip. */
@@ -28,7 +29,7 @@ export interface LintResult {
   readonly rules: readonly LintRule[]
 }
 
-const SEVERITY_RANK: Record<LintSeverity, number> = { error: 2, warning: 1 }
+const SEVERITY_RANK: Record<LintSeverity, number> = { error: 2, warning: 1, info: 0 }
 
 export function severityAtLeast(s: LintSeverity, threshold: LintSeverity): boolean {
   return SEVERITY_RANK[s] >= SEVERITY_RANK[threshold]

@@ -5,7 +5,8 @@
  * across files and namespaces declared in another file are seen.
  */
 import { formatSource, type Diagnostic } from '../model/diagnostic.js'
-import { NAMESPACE_NAME_LABEL, type ClusterState, type Namespace, type Pod } from '../model/types.js'
+import { NAMESPACE_NAME_LABEL, type ClusterState, type DeprecatedPolicy, type Namespace, type Pod } from '../model/types.js'
+import { V1ALPHA1_API_VERSION } from '../model/admin-network-policy-v1alpha1.js'
 import type { ManifestObjects, ObjectIdentity } from './manifest-objects.js'
 import { settleWorkloadPods } from './workload-owner.js'
 
@@ -77,6 +78,11 @@ export function assembleClusterState(parts: readonly ManifestObjects[]): Assembl
   const nodes = parts.flatMap((p) => p.nodes)
   const services = parts.flatMap((p) => p.services)
   const endpointSlices = parts.flatMap((p) => p.endpointSlices)
+  const deprecatedPolicies: DeprecatedPolicy[] = parts.flatMap((p) =>
+    p.skipped
+      .filter((o) => o.apiVersion === V1ALPHA1_API_VERSION && (o.kind === 'AdminNetworkPolicy' || o.kind === 'BaselineAdminNetworkPolicy'))
+      .map((o) => ({ kind: o.kind as DeprecatedPolicy['kind'], name: o.name, source: { file: o.file, line: o.line } })),
+  )
 
   // Declared namespaces win; the rest of the used ones exist implicitly.
   const namespaces = new Map<string, Namespace>()
@@ -97,6 +103,7 @@ export function assembleClusterState(parts: readonly ManifestObjects[]): Assembl
       ...(nodes.length > 0 ? { nodes } : {}),
       ...(services.length > 0 ? { services } : {}),
       ...(endpointSlices.length > 0 ? { endpointSlices } : {}),
+      ...(deprecatedPolicies.length > 0 ? { deprecatedPolicies } : {}),
     },
     errors,
   }

@@ -272,6 +272,18 @@ export interface ClusterState {
   readonly services?: readonly Service[]
   /** discovery.k8s.io/v1 EndpointSlices, in input order (used for Services without selector). Absent means none. */
   readonly endpointSlices?: readonly EndpointSlice[]
+  /**
+   * Deprecated `policy.networking.k8s.io/v1alpha1` AdminNetworkPolicies and
+   * BaselineAdminNetworkPolicies of the input: not analysed (lint reports them). Absent means none.
+   */
+  readonly deprecatedPolicies?: readonly DeprecatedPolicy[]
+}
+
+/** A v1alpha1 AdminNetworkPolicy or BaselineAdminNetworkPolicy: where it is, for lint and messages. */
+export interface DeprecatedPolicy {
+  readonly kind: 'AdminNetworkPolicy' | 'BaselineAdminNetworkPolicy'
+  readonly name: string
+  readonly source: SourceRef
 }
 
 export const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name'

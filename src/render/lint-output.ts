@@ -10,6 +10,7 @@ import { renderJson } from './json.js'
 
 const RED = '\u001b[31m'
 const YELLOW = '\u001b[33m'
+const CYAN = '\u001b[36m'
 const DIM = '\u001b[2m'
 const BOLD = '\u001b[1m'
 const RESET = '\u001b[0m'
@@ -19,17 +20,18 @@ export function renderLintText(findings: readonly LintFinding[], colour: boolean
   const lines: string[] = []
   for (const f of findings) {
     const where = printable(formatSource(f))
-    const level = f.severity === 'error' ? paint(RED, 'error') : paint(YELLOW, 'warning')
+    const level = f.severity === 'error' ? paint(RED, 'error') : f.severity === 'warning' ? paint(YELLOW, 'warning') : paint(CYAN, 'info')
     lines.push(`${paint(BOLD, where)}: ${level} [${f.ruleId}] ${printable(`${f.object}${f.field ? ` ${f.field}` : ''}: ${f.message}`)}`)
     lines.push(paint(DIM, `  fix: ${printable(f.hint)}`))
   }
   const errors = findings.filter((f) => f.severity === 'error').length
-  const warnings = findings.length - errors
+  const infos = findings.filter((f) => f.severity === 'info').length
+  const warnings = findings.length - errors - infos
   if (findings.length === 0) lines.push('no problems found')
   else
     lines.push(
       `${findings.length} problem${findings.length === 1 ? '' : 's'} (${errors} error${errors === 1 ? '' : 's'}, ` +
-        `${warnings} warning${warnings === 1 ? '' : 's'})`,
+        `${warnings} warning${warnings === 1 ? '' : 's'}${infos > 0 ? `, ${infos} info` : ''})`,
     )
   return `${lines.join('\n')}\n`
 }
@@ -47,6 +49,11 @@ export function renderLintJson(findings: readonly LintFinding[]): string {
       hint: f.hint,
     })),
   })
+}
+
+/** SARIF levels are error, warning and note. */
+function sarifLevel(s: LintFinding['severity']): 'error' | 'warning' | 'note' {
+  return s === 'info' ? 'note' : s
 }
 
 /** `egress-blocks-dns` -> `EgressBlocksDns`: SARIF rule names are identifiers. */
@@ -107,7 +114,7 @@ export function renderLintSarif(findings: readonly LintFinding[], rules: readonl
                 text: r.help,
                 markdown: `**${r.title}**\n\n${r.help}\n\nSee docs/lint.md#${r.id} in the netpol repository for a bad and a good example.`,
               },
-              defaultConfiguration: { level: r.severity },
+              defaultConfiguration: { level: sarifLevel(r.severity) },
               properties: { tags: ['kubernetes', 'networkpolicy', 'security'] },
             })),
           },
@@ -116,7 +123,7 @@ export function renderLintSarif(findings: readonly LintFinding[], rules: readonl
         results: findings.map((f) => ({
           ruleId: f.ruleId,
           ...(index.has(f.ruleId) ? { ruleIndex: index.get(f.ruleId) } : {}),
-          level: f.severity,
+          level: sarifLevel(f.severity),
           message: { text: sarifText(`${f.object}${f.field ? ` ${f.field}` : ''}: ${f.message}. Fix: ${f.hint}`) },
           locations: [
             {

@@ -74,7 +74,7 @@ describe('netpol lint (CLI)', () => {
       expect(rule.name).toMatch(/^[A-Z][A-Za-z]+$/)
       expect(rule.shortDescription.text.length).toBeGreaterThan(5)
       expect(rule.help.text.length).toBeGreaterThan(10)
-      expect(['error', 'warning']).toContain(rule.defaultConfiguration.level)
+      expect(['error', 'warning', 'note']).toContain(rule.defaultConfiguration.level)
     }
     expect(run0.results.length).toBeGreaterThan(8)
     for (const res of run0.results) {

@@ -41,7 +41,7 @@ export const register: RegisterCommand = (program, ctx) => {
     )
     .argument('[paths...]', 'manifest files or directories (recursive: .yaml, .yml, .json), or - for stdin; none: the live cluster')
     .addOption(new Option('-o, --output <format>', 'output format').choices(FORMATS).default('text'))
-    .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding has this severity or worse').choices(['warning', 'error']).default('error'))
+    .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding has this severity or worse').choices(['info', 'warning', 'error']).default('error'))
     .option('--disable <ids>', 'rule ids to skip, comma-separated (repeatable)', parseDisable, [])
     .option('-n, --namespace <namespace>', 'namespace for objects that have none (default "default"); with no PATH: the namespace to read')
     .option('-v, --verbose', 'list the objects of kinds netpol does not use (skipped)')
@@ -49,7 +49,7 @@ export const register: RegisterCommand = (program, ctx) => {
       'after',
       `
 Rules (docs/lint.md has a bad and a good example of each):
-${LINT_RULES.map((r) => `  ${r.id.padEnd(32)} ${r.severity.padEnd(8)} ${r.title}`).join('\n')}
+${LINT_RULES.map((r) => `  ${r.id.padEnd(36)} ${r.severity.padEnd(8)} ${r.title}`).join('\n')}
 
 Exit codes: 0 no finding at or above --fail-on; 1 some; 2 bad input or usage.
 
