@@ -71,7 +71,7 @@ describe('netpol lint (CLI)', () => {
     }[]
     expect(rules.map((x) => x.id)).toEqual(LINT_RULES.map((x) => x.id))
     for (const rule of rules) {
-      expect(rule.name).toMatch(/^[A-Z][A-Za-z]+$/)
+      expect(rule.name).toMatch(/^[A-Z][A-Za-z0-9]+$/)
       expect(rule.shortDescription.text.length).toBeGreaterThan(5)
       expect(rule.help.text.length).toBeGreaterThan(10)
       expect(['error', 'warning', 'note']).toContain(rule.defaultConfiguration.level)
