@@ -21,9 +21,11 @@
  *
  * The semantics come from the engine (src/engine): which policies isolate a pod, which pods a peer
  * matches, what a named port means on a destination pod. This module only decides how to express
- * those answers in nftables (sets, maps, chains, names).
+ * those answers in nftables (sets, maps, chains, names). ClusterNetworkPolicies add the Admin tier
+ * before the NetworkPolicy part of a pod chain and the Baseline tier after it
+ * (compile-cluster-tiers.ts); a state without them compiles exactly as before.
  */
-import { formatIp, ipBlockRanges, parseCidr, parseIp, rangeToCidrs, type IpFamily, type IpRange } from '../model/cidr.js'
+import { formatIp, ipBlockRanges, parseCidr, type IpFamily, type IpRange } from '../model/cidr.js'
 import {
   compareQualifiedNames,
   qualifiedName,
@@ -36,10 +38,31 @@ import {
 } from '../model/types.js'
 import { InputError, type Diagnostic } from '../model/diagnostic.js'
 import { createEngine, type Engine } from '../engine/engine.js'
-import { resolveNamedPort } from '../engine/port.js'
-import { refuseUnenforcedKinds } from './unenforced-kinds.js'
+import { planClusterTiers, type ClusterConflictCounter, type ClusterRuleCounter, type ClusterTiers } from './compile-cluster-tiers.js'
 import type { Side } from '../model/describe.js'
 import { isNftTableName, NftDeclarations, NftNameAllocator, nftString, printableAscii } from './nft-names.js'
+import {
+  addrType,
+  COMMENT_MAX,
+  denyChainName,
+  passChainName,
+  passMapName,
+  FAMILIES,
+  ipKeyword,
+  LOG_PREFIX_MAX,
+  MAX_PORT,
+  mergeRanges,
+  NamedPorts,
+  numericPortElements,
+  podAddresses,
+  PROTO_KEYWORD,
+  renderRange,
+  SetRegistry,
+  setMatch,
+  SIDE_PREFIX,
+  SIDES,
+  type SetDef,
+} from './nft-match.js'
 
 export interface CompileOptions {
   /** Pods whose `nodeName` equals this are enforced by the ruleset. */
@@ -68,13 +91,10 @@ export interface RulesetIndex {
   readonly denyCounters: readonly { name: string; namespace: string; pod: string; side: Side }[]
   /** The dynamic sets recording denied new connections. Key: saddr . daddr . l4proto . sport . dport. */
   readonly denySets: readonly { name: string; side: Side; family: IpFamily }[]
-}
-
-interface SetDef {
-  readonly name: string
-  readonly type: string
-  readonly interval: boolean
-  readonly elements: readonly string[]
+  /** Named counters of ClusterNetworkPolicy rules, one per (policy, side, rule) with lines on this node: connections the rule decided. */
+  readonly clusterRuleCounters: readonly ClusterRuleCounter[]
+  /** Named counters of connections dropped because policies of one tier and priority matched with different actions. */
+  readonly clusterConflictCounters: readonly ClusterConflictCounter[]
 }
 
 interface PolicyChain {
@@ -88,11 +108,21 @@ interface PolicyChain {
 
 interface PodChain {
   readonly name: string
-  readonly counter: string
+  /** The pod's deny counter: only when NetworkPolicy isolates it (its deny tail). */
+  readonly counter?: string
   readonly pod: Pod
   readonly side: Side
   readonly addresses: readonly { family: IpFamily; value: bigint }[]
+  /** NetworkPolicy isolates the pod on this side: the NetworkPolicy jumps, then the deny tail. */
+  readonly isolated: boolean
+  /** NetworkPolicy chains to jump to. */
   readonly jumps: readonly string[]
+  /** ClusterNetworkPolicy Admin tier group chains, jumped to before the NetworkPolicy part. */
+  readonly admin: readonly string[]
+  /** Baseline tier group chains, jumped to when not isolated (then accept). */
+  readonly baseline: readonly string[]
+  /** The chain holding the NetworkPolicy and Baseline part when an Admin Pass can jump there. */
+  readonly rest?: string
 }
 
 interface Plan {
@@ -104,40 +134,12 @@ interface Plan {
   readonly sets: readonly SetDef[]
   readonly policyChains: readonly PolicyChain[]
   readonly podChains: readonly PodChain[]
-}
-
-const SIDES: readonly Side[] = ['ingress', 'egress']
-const FAMILIES: readonly IpFamily[] = [4, 6]
-const SIDE_PREFIX: Record<Side, string> = { ingress: 'in', egress: 'eg' }
-const PROTO_KEYWORD: Record<Protocol, string> = { TCP: 'tcp', UDP: 'udp', SCTP: 'sctp' }
-/** nft's comment limit is 128 bytes; NFLOG prefixes 127 + NUL. */
-const COMMENT_MAX = 120
-const LOG_PREFIX_MAX = 120
-const MAX_PORT = 65535
-
-function ipKeyword(family: IpFamily): string {
-  return family === 4 ? 'ip' : 'ip6'
-}
-
-function addrType(family: IpFamily): string {
-  return family === 4 ? 'ipv4_addr' : 'ipv6_addr'
-}
-
-/** One address, one CIDR when the range is exactly a prefix, else `start-end`. */
-function renderRange(r: IpRange): string {
-  if (r.start === r.end) return formatIp({ family: r.family, value: r.start })
-  const size = r.end - r.start + 1n
-  // A prefix: the size is a power of two and the start is aligned to it.
-  if ((size & (size - 1n)) === 0n && (r.start & (size - 1n)) === 0n) return rangeToCidrs(r)[0]
-  return `${formatIp({ family: r.family, value: r.start })}-${formatIp({ family: r.family, value: r.end })}`
+  /** undefined when the state has no ClusterNetworkPolicies (the script is then as without the feature). */
+  readonly tiers?: ClusterTiers
 }
 
 export function denySetName(side: Side, family: IpFamily): string {
   return `denied_${SIDE_PREFIX[side]}_v${family}`
-}
-
-function denyChainName(side: Side): string {
-  return `deny_${SIDE_PREFIX[side]}`
 }
 
 function dispatchMapName(side: Side, family: IpFamily): string {
@@ -150,7 +152,8 @@ const FIXED_NAMES: readonly string[] = [
   'egress_to_node',
   'ingress',
   ...SIDES.map(denyChainName),
-  ...SIDES.flatMap((side) => FAMILIES.flatMap((family) => [denySetName(side, family), dispatchMapName(side, family)])),
+  ...SIDES.flatMap((side) => FAMILIES.flatMap((family) => [denySetName(side, family), dispatchMapName(side, family), passMapName(side, family)])),
+  ...SIDES.map(passChainName),
 ]
 
 /** `Kind "ns/name"`, quoted like the diagnostics do (control characters escaped). */
@@ -225,139 +228,6 @@ function checkIpBlock(block: { cidr: string; except: readonly string[] }, field:
   }
 }
 
-/** Collects sets by content so identical sets (across rules and policies) are emitted once. */
-class SetRegistry {
-  /** By exact content (type, flags, elements). */
-  private readonly byContent = new Map<string, SetDef>()
-  constructor(private readonly names: NftNameAllocator) {}
-  get sets(): readonly SetDef[] {
-    return [...this.byContent.values()]
-  }
-  /** `@name` of the set holding `elements`. */
-  add(prefix: string, type: string, interval: boolean, elements: readonly string[]): string {
-    const content = `${type}|${interval}|${elements.join(',')}`
-    let set = this.byContent.get(content)
-    if (!set) {
-      set = { name: this.names.allocate(prefix, '', content), type, interval, elements }
-      this.byContent.set(content, set)
-    }
-    return `@${set.name}`
-  }
-}
-
-/**
- * `<expr> <value>` for a one-element match (a plain comparison: no set object, which keeps the
- * kernel's per-table set list short at thousands of policies), else `<expr> @set`.
- */
-function setMatch(sets: SetRegistry, exprs: readonly string[], prefix: string, type: string, interval: boolean, elements: readonly string[]): string {
-  if (elements.length === 1) {
-    const parts = elements[0].split(' . ')
-    return exprs
-      .map((e, i) => (e === 'th dport' && parts[i] === `0-${MAX_PORT}` ? '' : `${e} ${parts[i]}`))
-      .filter((t) => t !== '')
-      .join(' ')
-  }
-  return `${exprs.join(' . ')} ${sets.add(prefix, type, interval, elements)}`
-}
-
-/** Numeric port entries of a rule (`port` absent = whole protocol), merged per protocol (values checked by checkPolicy). */
-function numericPortElements(ports: readonly NetworkPolicyPort[]): string[] {
-  const byProto = new Map<string, { start: number; end: number }[]>()
-  for (const p of ports) {
-    if (typeof p.port === 'string') continue
-    const proto = PROTO_KEYWORD[p.protocol]
-    const { port, endPort } = p
-    const start = port ?? 0
-    const end = port === undefined ? MAX_PORT : Math.max(endPort ?? port, port)
-    const list = byProto.get(proto) ?? []
-    list.push({ start, end })
-    byProto.set(proto, list)
-  }
-  const out: string[] = []
-  for (const proto of [...byProto.keys()].sort()) {
-    const ranges = byProto.get(proto)!.sort((a, b) => a.start - b.start)
-    const merged: { start: number; end: number }[] = []
-    for (const r of ranges) {
-      const last = merged[merged.length - 1]
-      if (last && r.start <= last.end + 1) last.end = Math.max(last.end, r.end)
-      else merged.push({ ...r })
-    }
-    for (const r of merged) out.push(`${proto} . ${r.start === r.end ? r.start : `${r.start}-${r.end}`}`)
-  }
-  return out
-}
-
-/** The parsed IPs of a pod, by family (invalid texts are ignored; validation reports them). */
-function podAddresses(pod: Pod): { family: IpFamily; value: bigint }[] {
-  const out: { family: IpFamily; value: bigint }[] = []
-  for (const text of pod.ips) {
-    const ip = parseIp(text)
-    if (ip) out.push(ip)
-  }
-  return out
-}
-
-/** One resolved named port: the destination pod address and the number the name means there. */
-interface NamedPortTarget {
-  readonly family: IpFamily
-  readonly address: bigint
-  readonly protocol: Protocol
-  readonly port: number
-}
-
-/**
- * Named ports resolved (by the engine, on each destination pod) over a set of destination pods,
- * each (name, protocol) once, and each rule's combination of names turned into its match text
- * once (a cluster-wide name like `http` can stand for thousands of pods).
- */
-class NamedPorts {
-  private readonly targets = new Map<string, NamedPortTarget[]>()
-  private readonly texts = new Map<string, string>()
-  constructor(private readonly pods: readonly Pod[]) {}
-
-  /** Every (pod IP, number) the name means, over every pod that declares it. */
-  private resolve(name: string, protocol: Protocol): NamedPortTarget[] {
-    const key = `${protocol}/${name}`
-    let hit = this.targets.get(key)
-    if (!hit) {
-      hit = []
-      for (const pod of this.pods) {
-        for (const port of resolveNamedPort(pod, name, protocol)) {
-          for (const ip of podAddresses(pod)) hit.push({ family: ip.family, address: ip.value, protocol, port })
-        }
-      }
-      this.targets.set(key, hit)
-    }
-    return hit
-  }
-
-  /** `ip daddr . meta l4proto . th dport @set` (or a plain comparison) for the named ports of a rule; '' when none resolves. */
-  match(ports: readonly NetworkPolicyPort[], family: IpFamily, sets: SetRegistry): string {
-    const names = [...new Set(ports.filter((p) => typeof p.port === 'string').map((p) => `${p.protocol}/${p.port}`))].sort()
-    const key = `${family}|${names.join(',')}`
-    const cached = this.texts.get(key)
-    if (cached !== undefined) return cached
-    const seen = new Map<string, { address: bigint; proto: string; port: number }>()
-    for (const p of ports) {
-      if (typeof p.port !== 'string') continue
-      for (const t of this.resolve(p.port, p.protocol)) {
-        // A container port outside 1..65535 (the API server never has one) can match no packet.
-        if (t.family !== family || !Number.isInteger(t.port) || t.port < 1 || t.port > MAX_PORT || !Object.hasOwn(PROTO_KEYWORD, t.protocol)) continue
-        const proto = PROTO_KEYWORD[t.protocol]
-        seen.set(`${t.address}|${proto}|${t.port}`, { address: t.address, proto, port: t.port })
-      }
-    }
-    const elements = [...seen.values()]
-      .sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : a.proto < b.proto ? -1 : a.proto > b.proto ? 1 : a.port - b.port))
-      .map((e) => `${formatIp({ family, value: e.address })} . ${e.proto} . ${e.port}`)
-    // Named ports resolve against the destination pod, whose address is the packet's daddr on both sides.
-    const exprs = [`${ipKeyword(family)} daddr`, 'meta l4proto', 'th dport']
-    const text = elements.length === 0 ? '' : setMatch(sets, exprs, `named${family}`, `${addrType(family)} . inet_proto . inet_service`, false, elements)
-    this.texts.set(key, text)
-    return text
-  }
-}
-
 /**
  * Every address a rule's peers admit, as ranges (unmerged): an ipBlock is its own address ranges;
  * a selector peer stands for the addresses of the pods the engine says it matches.
@@ -371,21 +241,6 @@ function peerRanges(engine: Engine, policy: NetworkPolicy, peers: readonly Netwo
     }
     for (const pod of engine.peerPods(policy, peer)) {
       for (const ip of podAddresses(pod)) out.push({ family: ip.family, start: ip.value, end: ip.value })
-    }
-  }
-  return out
-}
-
-/** Sorts and merges overlapping or adjacent ranges of one family. */
-function mergeRanges(ranges: readonly IpRange[]): IpRange[] {
-  const sorted = [...ranges].sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0))
-  const out: IpRange[] = []
-  for (const r of sorted) {
-    const last = out[out.length - 1]
-    if (last && r.start <= last.end + 1n) {
-      if (r.end > last.end) out[out.length - 1] = { family: last.family, start: last.start, end: r.end }
-    } else {
-      out.push(r)
     }
   }
   return out
@@ -443,7 +298,6 @@ function compileRule(
 }
 
 function plan(state: ClusterState, options: CompileOptions): Plan {
-  refuseUnenforcedKinds(state, 'the nftables data plane')
   const table = options.tableName ?? DEFAULT_TABLE_NAME
   // Options go into the script as words and numbers: a plain word and integers only.
   if (!isNftTableName(table)) throw new RangeError(`table name ${JSON.stringify(table)}: use a letter or _, then letters, digits, - and _ (at most 64)`)
@@ -468,12 +322,20 @@ function plan(state: ClusterState, options: CompileOptions): Plan {
   // Keyed by the policy object: two objects are two policies, even if a broken input gave them one name.
   const policyChains = new Map<NetworkPolicy, Record<Side, PolicyChain | undefined>>()
   const podChains: PodChain[] = []
+  // ClusterNetworkPolicy tiers: only planned (and only then named) when the state has any, so a
+  // state without them compiles to the same script as before they existed.
+  const tiers =
+    (state.clusterNetworkPolicies ?? []).length > 0 ? planClusterTiers({ state, pods, localPods, names, sets, clusterNamedPorts, logGroup }) : undefined
   for (const side of SIDES) {
     // The engine's isolation: none for hostNetwork pods, so they get no chain.
     const isolating = new Map(localPods.map((pod) => [pod, engine.isolatingPolicies(pod, side === 'ingress' ? 'Ingress' : 'Egress')]))
     for (const pod of localPods) {
       const selecting = isolating.get(pod)!
-      if (selecting.length === 0) continue
+      const isolated = selecting.length > 0
+      const podTiers = tiers?.podTiers(pod, side)
+      const admin = podTiers?.admin ?? []
+      const baseline = isolated ? [] : (podTiers?.baseline ?? [])
+      if (!isolated && admin.length === 0 && baseline.length === 0) continue
       const jumps: string[] = []
       const bodies = new Set<string>()
       for (const policy of selecting) {
@@ -505,13 +367,20 @@ function plan(state: ClusterState, options: CompileOptions): Plan {
       }
       const addresses = podAddresses(pod)
       const readable = `${pod.namespace}_${pod.name}`
+      const name = names.allocate(SIDE_PREFIX[side], readable, qualifiedName(pod))
+      const counter = isolated ? names.allocate(`deny_${SIDE_PREFIX[side]}`, readable, qualifiedName(pod)) : undefined
+      const rest = podTiers?.adminPasses === true ? names.allocate(`rest_${SIDE_PREFIX[side]}`, readable, qualifiedName(pod)) : undefined
       podChains.push({
-        name: names.allocate(SIDE_PREFIX[side], readable, qualifiedName(pod)),
-        counter: names.allocate(`deny_${SIDE_PREFIX[side]}`, readable, qualifiedName(pod)),
+        name,
+        ...(counter === undefined ? {} : { counter }),
         pod,
         side,
         addresses,
+        isolated,
         jumps,
+        admin,
+        baseline,
+        ...(rest === undefined ? {} : { rest }),
       })
     }
   }
@@ -524,6 +393,7 @@ function plan(state: ClusterState, options: CompileOptions): Plan {
     sets: sets.sets,
     policyChains: [...policyChains.values()].flatMap((c) => SIDES.map((side) => c[side]).filter((x): x is PolicyChain => x !== undefined)),
     podChains,
+    ...(tiers === undefined ? {} : { tiers }),
   }
 }
 
@@ -535,10 +405,11 @@ function render(p: Plan): string {
   const out: string[] = []
   // Every chain, set, map and counter name passes here once: a second declaration is refused.
   const declared = new NftDeclarations()
-  const enforced = (side: Side): number => p.podChains.filter((c) => c.side === side).length
+  const enforced = (side: Side): number => p.podChains.filter((c) => c.side === side && c.isolated).length
+  const tierNote = p.tiers === undefined ? '' : ` ${p.podChains.length} pod chains with ClusterNetworkPolicy tiers, ${p.tiers.chains.length} tier chains.`
   out.push(
     `# netpol ruleset for node "${printableAscii(p.nodeName)}": ${enforced('ingress')} pods isolated for ingress, ${enforced('egress')} for ` +
-      `egress, ${p.policyChains.length} policy chains, ${p.sets.length} policy sets.`,
+      `egress, ${p.policyChains.length} policy chains, ${p.sets.length} policy sets.${tierNote}`,
   )
   out.push('# Generated; replaces the whole table in one transaction. Do not edit.')
   out.push(`add table inet ${p.table}`)
@@ -551,11 +422,12 @@ function render(p: Plan): string {
       comment: `allowed ${c.side} by ${qualifiedName(c.policy)}`,
       owner: () => `${c.side} of ${describe('NetworkPolicy', c.policy)}`,
     })),
-    ...p.podChains.map((c) => ({
-      name: c.counter,
-      comment: `denied ${c.side} of ${qualifiedName(c.pod)}`,
-      owner: () => `${c.side} of ${describe('Pod', c.pod)}`,
-    })),
+    ...p.podChains.flatMap((c) =>
+      c.counter === undefined
+        ? []
+        : [{ name: c.counter, comment: `denied ${c.side} of ${qualifiedName(c.pod)}`, owner: () => `${c.side} of ${describe('Pod', c.pod)}` }],
+    ),
+    ...(p.tiers?.counters ?? []),
   ].sort(byName)
   for (const c of counters) {
     out.push(`\tcounter ${declared.declare('counter', c.name, c.owner)} {`, `\t\tcomment ${nftString(c.comment, COMMENT_MAX)}`, '\t}')
@@ -584,19 +456,28 @@ function render(p: Plan): string {
   for (const side of SIDES) {
     for (const family of FAMILIES) {
       const elements: { value: bigint; text: string }[] = []
-      const seen = new Set<bigint>()
+      const owners = new Map<bigint, PodChain>()
       for (const chain of p.podChains) {
         if (chain.side !== side) continue
         for (const a of chain.addresses) {
           // Two local pods claiming one IP: the first (by namespace/name) keeps it.
-          if (a.family !== family || seen.has(a.value)) continue
-          seen.add(a.value)
+          if (a.family !== family || owners.has(a.value)) continue
+          owners.set(a.value, chain)
           elements.push({ value: a.value, text: `${formatIp(a)} : goto ${chain.name}` })
         }
       }
       elements.sort((a, b) => (a.value < b.value ? -1 : a.value > b.value ? 1 : 0))
       out.push(`\tmap ${declared.declare('map', dispatchMapName(side, family), 'dispatch')} {`, `\t\ttype ${addrType(family)} : verdict`)
       if (elements.length > 0) out.push(`\t\telements = { ${elements.map((e) => e.text).join(', ')} }`)
+      out.push('\t}')
+      if (p.tiers === undefined) continue
+      // Where an Admin Pass continues: the same address (first pod keeps it) -> that pod's chain after the Admin tier.
+      const passes = elements.flatMap((e) => {
+        const chain = owners.get(e.value)!
+        return chain.rest === undefined ? [] : [`${formatIp({ family, value: e.value })} : goto ${chain.rest}`]
+      })
+      out.push(`\tmap ${declared.declare('map', passMapName(side, family), 'the Admin tier Pass targets')} {`, `\t\ttype ${addrType(family)} : verdict`)
+      if (passes.length > 0) out.push(`\t\telements = { ${passes.join(', ')} }`)
       out.push('\t}')
     }
   }
@@ -637,6 +518,19 @@ function render(p: Plan): string {
     }
     out.push('\t\tdrop', '\t}')
   }
+  if (p.tiers !== undefined) {
+    for (const side of SIDES) {
+      const field = side === 'ingress' ? 'daddr' : 'saddr'
+      out.push(
+        `\tchain ${declared.declare('chain', passChainName(side), 'the Admin tier Pass lookup')} {`,
+        `\t\tip ${field} vmap @${passMapName(side, 4)}`,
+        `\t\tip6 ${field} vmap @${passMapName(side, 6)}`,
+        // Unreachable (a pod's Pass rules exist only with its map entry); dropping keeps it closed.
+        `\t\tgoto ${denyChainName(side)}`,
+        '\t}',
+      )
+    }
+  }
 
   for (const chain of [...p.podChains].sort(byName)) {
     const who = qualifiedName(chain.pod)
@@ -644,12 +538,26 @@ function render(p: Plan): string {
       `\tchain ${declared.declare('chain', chain.name, () => `${chain.side} of ${describe('Pod', chain.pod)}`)} {`,
       `\t\tcomment ${nftString(`${chain.side} of ${who}`, COMMENT_MAX)}`,
     )
-    for (const j of chain.jumps) out.push(`\t\tjump ${j}`)
-    out.push(
-      `\t\tct state new limit rate 10/second burst 20 packets log prefix ` +
-        `${nftString(`netpol deny ${chain.side} ${who}: `, LOG_PREFIX_MAX)} group ${p.logGroup}`,
-    )
-    out.push(`\t\tcounter name "${chain.counter}" goto ${denyChainName(chain.side)}`, '\t}')
+    for (const j of chain.admin) out.push(`\t\tjump ${j}`)
+    if (chain.rest !== undefined) {
+      out.push(
+        `\t\tgoto ${chain.rest}`,
+        '\t}',
+        `\tchain ${declared.declare('chain', chain.rest, () => `${chain.side} of ${describe('Pod', chain.pod)} after the Admin tier`)} {`,
+        `\t\tcomment ${nftString(`${chain.side} of ${who} after the admin tier`, COMMENT_MAX)}`,
+      )
+    }
+    if (chain.isolated) {
+      for (const j of chain.jumps) out.push(`\t\tjump ${j}`)
+      out.push(
+        `\t\tct state new limit rate 10/second burst 20 packets log prefix ` +
+          `${nftString(`netpol deny ${chain.side} ${who}: `, LOG_PREFIX_MAX)} group ${p.logGroup}`,
+      )
+      out.push(`\t\tcounter name "${chain.counter}" goto ${denyChainName(chain.side)}`, '\t}')
+    } else {
+      for (const j of chain.baseline) out.push(`\t\tjump ${j}`)
+      out.push('\t\taccept', '\t}')
+    }
   }
 
   for (const chain of [...p.policyChains].sort(byName)) {
@@ -659,6 +567,12 @@ function render(p: Plan): string {
       `\t\tcomment ${nftString(`${chain.side} rules of ${qualifiedName(chain.policy)}`, COMMENT_MAX)}`,
     )
     for (const m of chain.matches) out.push(`\t\t${m === '' ? '' : `${m} `}counter name "${chain.counter}" accept`)
+    out.push('\t}')
+  }
+
+  for (const chain of [...(p.tiers?.chains ?? [])].sort(byName)) {
+    out.push(`\tchain ${declared.declare('chain', chain.name, chain.owner)} {`, `\t\tcomment ${nftString(chain.comment, COMMENT_MAX)}`)
+    for (const r of chain.rules) out.push(`\t\t${r}`)
     out.push('\t}')
   }
   out.push('}')
@@ -684,7 +598,11 @@ function indexPlan(p: Plan): RulesetIndex {
   return {
     tableName: p.table,
     allowCounters: p.policyChains.map((c) => ({ name: c.counter, namespace: c.policy.namespace, policy: c.policy.name, side: c.side })).sort(byName),
-    denyCounters: p.podChains.map((c) => ({ name: c.counter, namespace: c.pod.namespace, pod: c.pod.name, side: c.side })).sort(byName),
+    denyCounters: p.podChains
+      .flatMap((c) => (c.counter === undefined ? [] : [{ name: c.counter, namespace: c.pod.namespace, pod: c.pod.name, side: c.side }]))
+      .sort(byName),
     denySets: SIDES.flatMap((side) => FAMILIES.map((family) => ({ name: denySetName(side, family), side, family }))),
+    clusterRuleCounters: [...(p.tiers?.ruleCounters ?? [])].sort(byName),
+    clusterConflictCounters: [...(p.tiers?.conflictCounters ?? [])].sort(byName),
   }
 }

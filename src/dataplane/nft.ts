@@ -20,6 +20,7 @@
 import { spawn } from 'node:child_process'
 import { DEFAULT_TABLE_NAME, denySetName, type RulesetIndex } from './compile-ruleset.js'
 import type { Side } from '../model/describe.js'
+import type { ClusterConflictCounter, ClusterRuleCounter } from './compile-cluster-tiers.js'
 import { isNftName, isNftTableName } from './nft-names.js'
 
 export interface NftTarget {
@@ -318,6 +319,10 @@ export interface PolicyCounters {
   readonly allowed: readonly { namespace: string; policy: string; side: Side; packets: number }[]
   /** Packets dropped for each enforced pod, per side. */
   readonly denied: readonly { namespace: string; pod: string; side: Side; packets: number }[]
+  /** New-connection packets each ClusterNetworkPolicy rule decided (accepted, passed, dropped; a possible match counts its drop), per side. */
+  readonly clusterRules: readonly (Omit<ClusterRuleCounter, 'name'> & { packets: number })[]
+  /** New-connection packets dropped because policies of one tier and priority matched with different actions. */
+  readonly clusterConflicts: readonly (Omit<ClusterConflictCounter, 'name'> & { packets: number })[]
 }
 
 /** Counters of a compiled ruleset mapped back to policies and pods (counters restart when the table is replaced). */
@@ -326,5 +331,7 @@ export async function readPolicyCounters(index: RulesetIndex, target: Omit<NftTa
   return {
     allowed: index.allowCounters.map((c) => ({ namespace: c.namespace, policy: c.policy, side: c.side, packets: counters.get(c.name)?.packets ?? 0 })),
     denied: index.denyCounters.map((c) => ({ namespace: c.namespace, pod: c.pod, side: c.side, packets: counters.get(c.name)?.packets ?? 0 })),
+    clusterRules: index.clusterRuleCounters.map(({ name, ...c }) => ({ ...c, packets: counters.get(name)?.packets ?? 0 })),
+    clusterConflicts: index.clusterConflictCounters.map(({ name, ...c }) => ({ ...c, packets: counters.get(name)?.packets ?? 0 })),
   }
 }

@@ -1,10 +1,11 @@
 /**
- * @module What the data plane cannot enforce yet, refused before anything is built or applied.
+ * @module For enforcement paths that do not take ClusterNetworkPolicies yet: refuse such a state
+ * before anything is built or applied, naming the objects.
  *
- * The nftables compiler enforces NetworkPolicy only. A state with ClusterNetworkPolicies enforced
- * as if they were absent would fail open (an Admin Deny would not drop anything) and, for Accept,
- * fail closed where the cluster allows: so every enforcement path (lab up/apply, the compiler)
- * refuses such a state, naming the objects. The analyses (matrix, explain, test) handle them.
+ * The nftables compiler enforces both tiers (compile-cluster-tiers.ts). A path that enforced only
+ * the NetworkPolicies of a state with ClusterNetworkPolicies would fail open (an Admin Deny would
+ * drop nothing) and, for Accept, fail closed where the cluster allows: such a path calls this
+ * first. The analyses (matrix, explain, test) handle them.
  */
 import type { ClusterState } from '../model/types.js'
 import { UsageError } from '../model/errors.js'

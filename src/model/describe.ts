@@ -69,3 +69,23 @@ export function describePeer(peer: NetworkPolicyPeer, policyNamespace: string): 
   const namespaces = isEmptySelector(peer.namespaceSelector) ? 'every namespace' : `namespaces ${formatSelector(peer.namespaceSelector)}`
   return `${pods} in ${namespaces}`
 }
+
+/**
+ * A ClusterNetworkPolicy rule as the deny log, counters and data plane name it: its `name`, or
+ * `ingress[2]` (the index form explain uses) when it has none.
+ */
+export function clusterRuleLabel(r: { readonly side: Side; readonly ruleIndex: number; readonly ruleName?: string }): string {
+  return r.ruleName ?? `${r.side}[${r.ruleIndex}]`
+}
+
+/** `admin ClusterNetworkPolicy tenant-isolation rule deny-cross-tenant (priority 10)`. */
+export function formatClusterRule(r: {
+  readonly tier: 'Admin' | 'Baseline'
+  readonly policy: string
+  readonly priority: number
+  readonly side: Side
+  readonly ruleIndex: number
+  readonly ruleName?: string
+}): string {
+  return `${r.tier === 'Admin' ? 'admin' : 'baseline'} ClusterNetworkPolicy ${r.policy} rule ${clusterRuleLabel(r)} (priority ${r.priority})`
+}

@@ -5,14 +5,16 @@ import { parseNftScript, type NftRuleset } from '../../src/dataplane/nft-interpr
 import { simulateConnection } from '../../src/dataplane/simulate-connection.js'
 import { referenceEvaluator } from '../../src/engine/reference.js'
 import type { Endpoint, Traffic } from '../../src/engine/verdict.js'
-import type { ClusterState, LabelSelector, NetworkPolicyPeer, NetworkPolicyPort, Pod, Protocol } from '../../src/model/types.js'
-import { NAMESPACE_NAME_LABEL } from '../../src/model/types.js'
+import type { ClusterState, Pod } from '../../src/model/types.js'
 import { buildState } from '../cases/build-state.js'
 import { trafficOf } from '../cases/resolve-endpoint.js'
 import type { ReachabilityCase } from '../cases/case-types.js'
 import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { loadManifests } from '../../src/cluster/load-manifests.js'
+import { clusterArb, EXTERNAL_IPS, PROBES, tieredClusterArb } from './dataplane-cluster-arbitrary.js'
+import { CNP_CONFORMANCE } from '../cases/cnp-conformance-table.js'
+import { conformanceProbes } from '../cases/cnp-conformance-model.js'
 
 /** Every shared case table (test/cases/*-cases.ts), so new tables run through the data plane too. */
 const caseTables: { file: string; cases: readonly ReachabilityCase[] }[] = []
@@ -76,6 +78,33 @@ describe('compiled ruleset + nft interpreter agree with the reference evaluator'
     })
   }
 
+  for (const layout of ['one-node', 'two-nodes'] as const) {
+    describe(`upstream ClusterNetworkPolicy conformance (v1alpha2), ${layout}`, () => {
+      for (const test of CNP_CONFORMANCE) {
+        it(test.shortName, () => {
+          const wrong: string[] = []
+          const placed = new Map<ClusterState, { state: ClusterState; rulesets: Map<string, NftRuleset> }>()
+          for (const probe of conformanceProbes(test)) {
+            let p = placed.get(probe.state)
+            if (!p) {
+              const state = placeOnNodes(probe.state, layout)
+              p = { state, rulesets: compileCluster(state) }
+              placed.set(probe.state, p)
+            }
+            const pod = (e: { pod: Pod }): Pod => p.state.pods.find((x) => x.namespace === e.pod.namespace && x.name === e.pod.name)!
+            const t: Traffic = { ...probe.traffic, from: { kind: 'pod', pod: pod(probe.traffic.from) }, to: { kind: 'pod', pod: pod(probe.traffic.to) } }
+            const sim = simulateConnection(p.rulesets, t).allowed
+            const reference = referenceEvaluator(p.state).isAllowed(t)
+            if (sim !== reference) wrong.push(`dataplane ${sim}, reference ${reference}: ${probe.label}`)
+            // Moved onto one node, a hostNetwork pod's connection to a pod there is node traffic (always allowed).
+            else if (!isNodeLocalHostTraffic(t) && sim !== (probe.want === 'allowed')) wrong.push(`dataplane ${sim}: ${probe.label}`)
+          }
+          expect(wrong).toEqual([])
+        })
+      }
+    })
+  }
+
   describe('bundled examples (real loader), pods spread over two nodes, every pair and declared port', () => {
     const examples = readdirSync('examples', { withFileTypes: true })
       .filter((d) => d.isDirectory())
@@ -83,11 +112,6 @@ describe('compiled ruleset + nft interpreter agree with the reference evaluator'
     for (const example of examples) {
       it(example, async () => {
         const { state: loaded } = await loadManifests([join('examples', example)])
-        if ((loaded.clusterNetworkPolicies?.length ?? 0) > 0) {
-          // The data plane does not enforce ClusterNetworkPolicy yet: it refuses the state (unenforced-kinds.test.ts).
-          expect(() => compileRuleset(loaded, { nodeName: 'n1' })).toThrow(/does not enforce ClusterNetworkPolicy yet/)
-          return
-        }
         // Offline manifests may lack pod IPs: give each pod one, like the lab does.
         const state: ClusterState = {
           ...loaded,
@@ -134,150 +158,42 @@ describe('compiled ruleset + nft interpreter agree with the reference evaluator'
   })
 
   it('on generated clusters, every pair and port (fast-check)', () => {
+    fc.assert(fc.property(clusterArb, expectCompiledEqualsReference), { numRuns: 150 })
+  })
+
+  it('on generated clusters with ClusterNetworkPolicies of both tiers (every peer kind, action and shared priorities), every pair and port (fast-check)', () => {
+    fc.assert(fc.property(tieredClusterArb, expectCompiledEqualsReference), { numRuns: 250 })
+  })
+
+  it('the same state with ClusterNetworkPolicies in any order compiles to byte-identical text (fast-check)', () => {
     fc.assert(
-      fc.property(clusterArb, (state) => {
-        const rulesets = compileCluster(state)
-        const reference = referenceEvaluator(state)
-        const endpoints: Endpoint[] = [...state.pods.map((pod) => ({ kind: 'pod' as const, pod })), ...EXTERNAL_IPS.map((ip) => ({ kind: 'ip' as const, ip }))]
-        for (const from of endpoints) {
-          for (const to of endpoints) {
-            for (const { port, protocol } of PROBES) {
-              const t: Traffic = { from, to, port, protocol }
-              const sim = simulateConnection(rulesets, t)
-              if (sim.note === 'the endpoints share no IP family') continue
-              const expected = reference.isAllowed(t)
-              if (sim.allowed !== expected) {
-                const name = (e: Endpoint): string => (e.kind === 'pod' ? `${e.pod.namespace}/${e.pod.name}` : e.ip)
-                throw new Error(`${name(from)} -> ${name(to)} ${port}/${protocol}: dataplane ${sim.allowed}, reference ${expected}`)
-              }
-            }
-          }
-        }
+      fc.property(tieredClusterArb, fc.integer({ min: 1, max: 1000 }), (state, seed) => {
+        const rotate = <T>(xs: readonly T[]): T[] => xs.map((_, i) => xs[(i + seed) % xs.length])
+        const shuffled: ClusterState = { ...state, pods: rotate(state.pods), clusterNetworkPolicies: rotate(state.clusterNetworkPolicies ?? []).reverse() }
+        for (const node of ['n1', 'n2']) expect(compileRuleset(shuffled, { nodeName: node }).script).toBe(compileRuleset(state, { nodeName: node }).script)
       }),
-      { numRuns: 150 },
+      { numRuns: 100 },
     )
   })
 })
 
-// ---------------------------------------------------------------------------------------------
-// Generated clusters: small label/port vocabularies so selectors, named ports and ipBlocks collide often.
-
-const PROBES: readonly { port: number; protocol: Protocol }[] = [
-  { port: 80, protocol: 'TCP' },
-  { port: 81, protocol: 'TCP' },
-  { port: 84, protocol: 'TCP' },
-  { port: 8080, protocol: 'TCP' },
-  { port: 53, protocol: 'UDP' },
-  { port: 80, protocol: 'UDP' },
-  { port: 9000, protocol: 'SCTP' },
-]
-const EXTERNAL_IPS = ['203.0.113.9', '10.0.0.200', 'fd00::ff']
-const NODE_IPS: Record<string, { v4: string; v6: string }> = { n1: { v4: '192.168.0.1', v6: 'fd01::1' }, n2: { v4: '192.168.0.2', v6: 'fd01::2' } }
-const NAMESPACES = ['x', 'y', 'z']
-const src = { file: 'generated.yaml', line: 1 }
-
-const selectorArb: fc.Arbitrary<LabelSelector> = fc.oneof(
-  fc.constant({ matchLabels: {}, matchExpressions: [] }),
-  fc.constantFrom('a', 'b', 'c').map((v) => ({ matchLabels: { app: v }, matchExpressions: [] })),
-  fc.subarray(['a', 'b', 'c'], { minLength: 1 }).map((vs) => ({ matchLabels: {}, matchExpressions: [{ key: 'app', operator: 'In' as const, values: vs }] })),
-  fc.constant({ matchLabels: {}, matchExpressions: [{ key: 'tier', operator: 'DoesNotExist' as const, values: [] }] }),
-  fc.constant({ matchLabels: {}, matchExpressions: [{ key: 'team', operator: 'NotIn' as const, values: ['red'] }] }),
-)
-
-const ipBlockArb = fc.constantFrom(
-  { cidr: '10.0.0.0/24', except: [] },
-  { cidr: '10.0.0.0/24', except: ['10.0.0.0/29', '10.0.0.16/28'] },
-  { cidr: '10.0.0.128/25', except: [] },
-  { cidr: '0.0.0.0/0', except: ['10.0.0.0/8'] },
-  { cidr: '192.168.0.0/24', except: [] },
-  { cidr: 'fd00::/64', except: ['fd00::/125'] },
-  { cidr: '::/0', except: [] },
-  { cidr: '203.0.113.0/24', except: [] },
-)
-
-const peerArb: fc.Arbitrary<NetworkPolicyPeer> = fc.oneof(
-  selectorArb.map((podSelector) => ({ podSelector, source: src })),
-  selectorArb.map((s) => ({ namespaceSelector: s.matchLabels.app ? { matchLabels: { team: s.matchLabels.app }, matchExpressions: [] } : s, source: src })),
-  fc
-    .tuple(selectorArb, fc.constantFrom('a', 'b'))
-    .map(([podSelector, team]) => ({ podSelector, namespaceSelector: { matchLabels: { team }, matchExpressions: [] }, source: src })),
-  ipBlockArb.map((ipBlock) => ({ ipBlock, source: src })),
-)
-
-const portArb: fc.Arbitrary<NetworkPolicyPort> = fc.oneof(
-  fc.constantFrom<Protocol>('TCP', 'UDP', 'SCTP').map((protocol) => ({ protocol, source: src })),
-  fc.constantFrom(80, 81, 53, 9000).chain((port) => fc.constantFrom<Protocol>('TCP', 'UDP', 'SCTP').map((protocol) => ({ protocol, port, source: src }))),
-  fc.constant({ protocol: 'TCP' as Protocol, port: 81, endPort: 85, source: src }),
-  fc.constant({ protocol: 'TCP' as Protocol, port: 8000, endPort: 8080, source: src }),
-  fc
-    .constantFrom('http', 'dns', 'sctp-svc')
-    .chain((name) => fc.constantFrom<Protocol>('TCP', 'UDP', 'SCTP').map((protocol) => ({ protocol, port: name, source: src }))),
-)
-
-const ruleArb = fc.record({ peers: fc.array(peerArb, { maxLength: 2 }), ports: fc.array(portArb, { maxLength: 2 }) })
-
-const policyArb = fc.record({
-  namespace: fc.constantFrom(...NAMESPACES),
-  podSelector: selectorArb,
-  types: fc.constantFrom(['Ingress'], ['Egress'], ['Ingress', 'Egress']),
-  ingress: fc.array(ruleArb, { maxLength: 2 }),
-  egress: fc.array(ruleArb, { maxLength: 2 }),
-})
-
-const CONTAINER_PORTS = [
-  { name: 'http', containerPort: 80, protocol: 'TCP' as Protocol },
-  { name: 'http', containerPort: 8080, protocol: 'TCP' as Protocol },
-  { name: 'dns', containerPort: 53, protocol: 'UDP' as Protocol },
-  { name: 'sctp-svc', containerPort: 9000, protocol: 'SCTP' as Protocol },
-  { containerPort: 81, protocol: 'TCP' as Protocol },
-]
-
-const podArb = fc.record({
-  namespace: fc.constantFrom(...NAMESPACES),
-  app: fc.constantFrom('a', 'b', 'c'),
-  tier: fc.option(fc.constant('web'), { nil: undefined }),
-  node: fc.constantFrom('n1', 'n2'),
-  hostNetwork: fc.integer({ min: 0, max: 3 }).map((n) => n === 0),
-  ports: fc.subarray([0, 1, 2, 3, 4]),
-  v6: fc.boolean(),
-})
-
-const clusterArb: fc.Arbitrary<ClusterState> = fc
-  .record({
-    teams: fc.tuple(fc.constantFrom('a', 'b', 'red'), fc.constantFrom('a', 'b', 'red'), fc.constantFrom('a', 'b', 'red')),
-    pods: fc.array(podArb, { minLength: 1, maxLength: 7 }),
-    policies: fc.array(policyArb, { maxLength: 5 }),
-  })
-  .map(({ teams, pods, policies }) => {
-    const hostUsed = new Set<string>()
-    const outPods: Pod[] = pods.map((p, i) => {
-      // At most one hostNetwork pod per node: they share the node's address.
-      const hostNetwork = p.hostNetwork && !hostUsed.has(p.node)
-      if (hostNetwork) hostUsed.add(p.node)
-      // Pods cycle through 10.0.0.0/24 so some fall in the excepts and some outside 10.0.0.128/25.
-      const ip = hostNetwork ? (p.v6 ? NODE_IPS[p.node].v6 : NODE_IPS[p.node].v4) : p.v6 ? `fd00::${(i * 7 + 3).toString(16)}` : `10.0.0.${i * 37 + 3}`
-      return {
-        namespace: p.namespace,
-        name: `p${i}`,
-        labels: { app: p.app, ...(p.tier ? { tier: p.tier } : {}) },
-        ips: [ip],
-        containerPorts: p.ports.map((k) => CONTAINER_PORTS[k]),
-        hostNetwork,
-        nodeName: p.node,
-        source: src,
+/** Compiled rulesets through the interpreter, on every pair of endpoints (pods and outside addresses) and probe port, against the reference. */
+function expectCompiledEqualsReference(state: ClusterState): void {
+  const rulesets = compileCluster(state)
+  const reference = referenceEvaluator(state)
+  const endpoints: Endpoint[] = [...state.pods.map((pod) => ({ kind: 'pod' as const, pod })), ...EXTERNAL_IPS.map((ip) => ({ kind: 'ip' as const, ip }))]
+  for (const from of endpoints) {
+    for (const to of endpoints) {
+      for (const { port, protocol } of PROBES) {
+        const t: Traffic = { from, to, port, protocol }
+        const sim = simulateConnection(rulesets, t)
+        if (sim.note === 'the endpoints share no IP family') continue
+        const expected = reference.isAllowed(t)
+        if (sim.allowed !== expected) {
+          const name = (e: Endpoint): string => (e.kind === 'pod' ? `${e.pod.namespace}/${e.pod.name}` : e.ip)
+          throw new Error(`${name(from)} -> ${name(to)} ${port}/${protocol}: dataplane ${sim.allowed}, reference ${expected}`)
+        }
       }
-    })
-    return {
-      namespaces: NAMESPACES.map((name, i) => ({ name, labels: { team: teams[i], [NAMESPACE_NAME_LABEL]: name }, implicit: false })),
-      pods: outPods,
-      policies: policies.map((p, i) => ({
-        namespace: p.namespace,
-        name: `np${i}`,
-        podSelector: p.podSelector,
-        policyTypes: [...p.types],
-        ingress: p.ingress.map((r) => ({ from: r.peers, ports: r.ports, source: src })),
-        egress: p.egress.map((r) => ({ to: r.peers, ports: r.ports, source: src })),
-        source: src,
-      })),
     }
-  })
+  }
+}

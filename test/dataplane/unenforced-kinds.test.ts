@@ -1,6 +1,7 @@
 import { describe, it, expect } from 'vitest'
 import { compileRuleset } from '../../src/dataplane/compile-ruleset.js'
 import { UsageError } from '../../src/model/errors.js'
+import { refuseUnenforcedKinds } from '../../src/dataplane/unenforced-kinds.js'
 import type { ClusterState } from '../../src/model/types.js'
 
 const state: ClusterState = {
@@ -11,12 +12,12 @@ const state: ClusterState = {
   policies: [],
 }
 
-describe('the data plane refuses what it cannot enforce', () => {
+describe('refuseUnenforcedKinds (for enforcement paths that do not take ClusterNetworkPolicies yet)', () => {
   it('compiles a state without ClusterNetworkPolicies', () => {
     expect(compileRuleset(state, { nodeName: 'n1' }).script).toContain('table inet netpol {')
   })
 
-  it('refuses a state with ClusterNetworkPolicies, naming them with file:line, instead of enforcing only the NetworkPolicies', () => {
+  it('refuses a state with ClusterNetworkPolicies, naming them with file:line; the compiler itself compiles them', () => {
     const withCnp: ClusterState = {
       ...state,
       clusterNetworkPolicies: [
@@ -40,7 +41,10 @@ describe('the data plane refuses what it cannot enforce', () => {
         },
       ],
     }
-    expect(() => compileRuleset(withCnp, { nodeName: 'n1' })).toThrow(UsageError)
-    expect(() => compileRuleset(withCnp, { nodeName: 'n1' })).toThrow(/does not enforce ClusterNetworkPolicy yet.*"deny-all" \(c\.yaml:1\)/)
+    expect(() => refuseUnenforcedKinds(withCnp, 'the lab')).toThrow(UsageError)
+    expect(() => refuseUnenforcedKinds(withCnp, 'the lab')).toThrow(/does not enforce ClusterNetworkPolicy yet.*"deny-all" \(c\.yaml:1\)/)
+    expect(() => refuseUnenforcedKinds(state, 'the lab')).not.toThrow()
+    // The nftables compiler enforces them (compiled-semantics.test.ts, cluster-tiers-kernel.test.ts).
+    expect(compileRuleset(withCnp, { nodeName: 'n1' }).script).toContain('ClusterNetworkPolicy deny-all')
   })
 })
