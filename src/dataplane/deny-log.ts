@@ -13,7 +13,9 @@
  * A rate-limited `log group` (NFLOG) is also emitted for ulogd/`tcpdump -i nflog:N` users.
  *
  * Usage: `await readDenyLog(state, { netns, node })` for one node, or `createDenyLogFollower` for
- * `logs -f`-style polling that returns only new records. Names come from the cluster state given.
+ * `logs -f`-style polling that returns only new records. Names come from the cluster state given;
+ * with ClusterNetworkPolicies, so does the cause (`clusterPolicy`): the kernel records the
+ * connection, the engine says which tier and rule drops it (the same answer the ruleset was compiled from).
  */
 import { formatIp, parseIp, type IpFamily } from '../model/cidr.js'
 import { qualifiedName, type ClusterState, type Pod, type Protocol } from '../model/types.js'
@@ -21,6 +23,10 @@ import { denySetName } from './compile-ruleset.js'
 import { endpointName, type Side } from '../model/describe.js'
 import { extractElements, listDenySets } from './nft.js'
 import { policySelectsPod } from '../engine/isolation.js'
+import { createEngine, type Engine } from '../engine/engine.js'
+import type { DirectionVerdict, Endpoint, TierRuleMatch, TierVerdict } from '../engine/verdict.js'
+import { formatClusterRule, sideOf } from '../model/describe.js'
+import type { ClusterNetworkPolicyRuleAction, ClusterNetworkPolicyTier } from '../model/cluster-network-policy-types.js'
 
 /** One element of a deny-log set, as nft lists it. */
 export interface RawDenyRecord {
@@ -55,6 +61,21 @@ export interface DeniedConnection {
   /** `ns/name` of every policy isolating the enforcing pod on that side (none of them allowed the connection). */
   readonly policies: readonly string[]
   readonly packets: number
+  /**
+   * Only when the state has ClusterNetworkPolicies and one of their tiers decided the side (re-evaluated
+   * with the engine from the state given): the tier, the outcome, the rules that decided, and one
+   * line, e.g. `denied by admin ClusterNetworkPolicy tenant-isolation rule deny-cross-tenant (priority 10)`.
+   */
+  readonly clusterPolicy?: DenyCause
+}
+
+/** Which ClusterNetworkPolicy rules dropped a connection, and why. */
+export interface DenyCause {
+  readonly tier: ClusterNetworkPolicyTier
+  /** `denied`: a Deny; `undefined`: rules of one priority disagree; `unknown`: a domainNames/nodes peer may match (the data plane drops). */
+  readonly outcome: 'denied' | 'undefined' | 'unknown'
+  readonly rules: readonly { policy: string; priority: number; ruleIndex: number; ruleName?: string; action: ClusterNetworkPolicyRuleAction }[]
+  readonly text: string
 }
 
 const PROTOCOLS: Readonly<Record<string, Protocol>> = { tcp: 'TCP', udp: 'UDP', sctp: 'SCTP', '6': 'TCP', '17': 'UDP', '132': 'SCTP' }
@@ -113,6 +134,57 @@ export function parseDenySetListing(listing: string, side: Side, family: IpFamil
   return out
 }
 
+/** The matches of a tier at the priority that decided it (the last one its trace reached), certain ones only. */
+function decidingMatches(tier: TierVerdict): TierRuleMatch[] {
+  const certain = tier.matches.filter((m) => m.maybe === undefined)
+  const last = certain[certain.length - 1]
+  return last === undefined ? [] : certain.filter((m) => m.policy.priority === last.policy.priority)
+}
+
+/**
+ * Why the tiers dropped a side, from the engine's verdict of that side (undefined when NetworkPolicy
+ * or nothing decided it, or the side is allowed now: the state changed since the drop).
+ */
+export function denyCause(v: DirectionVerdict): DenyCause | undefined {
+  const t = v.tiers
+  if (t === undefined || t.outcome === 'allowed') return undefined
+  const side = sideOf(v.direction)
+  const rule = (m: TierRuleMatch) => ({
+    policy: m.policy.name,
+    priority: m.policy.priority,
+    ruleIndex: m.ruleIndex,
+    ...(m.ruleName === undefined ? {} : { ruleName: m.ruleName }),
+    action: m.action,
+  })
+  const named = (m: TierRuleMatch): string => formatClusterRule({ tier: m.policy.tier, side, ...rule(m) })
+  if (t.outcome === 'unknown') {
+    const maybes = [...t.admin.matches, ...(t.baseline?.matches ?? [])].filter((m) => m.maybe !== undefined)
+    if (maybes.length === 0) return undefined
+    const first = maybes[0]!
+    return {
+      tier: first.policy.tier,
+      outcome: 'unknown',
+      rules: maybes.map(rule),
+      text: `denied: ${named(first)} may match (${first.maybe} peer; netpol cannot resolve it, so it drops)`,
+    }
+  }
+  const tier = t.decidedBy === 'Admin' ? t.admin : t.decidedBy === 'Baseline' ? t.baseline : undefined
+  if (tier === undefined) return undefined
+  const deciding = decidingMatches(tier)
+  if (deciding.length === 0) return undefined
+  if (t.outcome === 'undefined') {
+    return {
+      tier: tier.tier,
+      outcome: 'undefined',
+      rules: deciding.map(rule),
+      text: `denied: ${deciding.map((m) => `${named(m)} ${m.action}`).join(' and ')} conflict (undefined)`,
+    }
+  }
+  const deny = deciding.find((m) => m.action === 'Deny')
+  if (deny === undefined) return undefined
+  return { tier: tier.tier, outcome: 'denied', rules: [rule(deny)], text: `denied by ${named(deny)}` }
+}
+
 /** Names the endpoints and the isolating policies of raw records from the cluster state (pure). */
 function resolveDenyRecords(records: readonly RawDenyRecord[], state: ClusterState, node?: string): DeniedConnection[] {
   const byIp = new Map<string, Pod>()
@@ -125,6 +197,8 @@ function resolveDenyRecords(records: readonly RawDenyRecord[], state: ClusterSta
     }
   }
   const policies = [...state.policies].sort((a, b) => qualifiedName(a).localeCompare(qualifiedName(b)))
+  // The tiers' answer is the engine's (one engine for all records, only when there are tiers).
+  let engine: Engine | undefined
   return records
     .map((r) => {
       const source = byIp.get(r.sourceIp)
@@ -132,6 +206,14 @@ function resolveDenyRecords(records: readonly RawDenyRecord[], state: ClusterSta
       const enforced = r.side === 'egress' ? source : destination
       const type = r.side === 'egress' ? 'Egress' : 'Ingress'
       const isolating = enforced ? policies.filter((p) => policySelectsPod(p, enforced, type)).map(qualifiedName) : []
+      let cause: DenyCause | undefined
+      if ((state.clusterNetworkPolicies ?? []).length > 0) {
+        engine ??= createEngine(state)
+        const from: Endpoint = source ? { kind: 'pod', pod: source } : { kind: 'ip', ip: r.sourceIp }
+        const to: Endpoint = destination ? { kind: 'pod', pod: destination } : { kind: 'ip', ip: r.destinationIp }
+        const verdict = engine.evaluate({ from, to, port: r.destinationPort, protocol: r.protocol })
+        cause = denyCause(r.side === 'egress' ? verdict.egress : verdict.ingress)
+      }
       return {
         time: new Date(r.firstSeenMs).toISOString(),
         ...(node === undefined ? {} : { node }),
@@ -145,6 +227,7 @@ function resolveDenyRecords(records: readonly RawDenyRecord[], state: ClusterSta
         protocol: r.protocol,
         policies: isolating,
         packets: r.packets,
+        ...(cause === undefined ? {} : { clusterPolicy: cause }),
       }
     })
     .sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : a.source.localeCompare(b.source) || a.sourcePort - b.sourcePort))

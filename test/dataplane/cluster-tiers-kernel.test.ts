@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTopology, firstLine, SERVER_SOURCE, type Topology } from '../../testing/dataplane-topology.js'
 import { compileRuleset } from '../../src/dataplane/compile-ruleset.js'
 import { applyRuleset, readPolicyCounters } from '../../src/dataplane/nft.js'
+import { readDenyLog } from '../../src/dataplane/deny-log.js'
 import { parseNftScript } from '../../src/dataplane/nft-interpreter.js'
 import { simulateConnection } from '../../src/dataplane/simulate-connection.js'
 import { referenceEvaluator } from '../../src/engine/reference.js'
@@ -163,6 +164,33 @@ describe('ClusterNetworkPolicy tiers in the kernel (throwaway network namespaces
       }
     }
     expect(tierChains).toBeGreaterThan(50)
+  })
+
+  it('the deny log names the tier, policy, rule and priority that dropped a connection, and a conflict', async () => {
+    for (const [c, port, text] of [
+      [CASES[0]!, 80, 'denied by admin ClusterNetworkPolicy deny-80 rule deny-web (priority 10)'],
+      [
+        CASES[3]!,
+        81,
+        'denied: admin ClusterNetworkPolicy same-a rule ingress[0] (priority 7) Accept and admin ClusterNetworkPolicy same-b rule ingress[0] (priority 7) Deny conflict (undefined)',
+      ],
+      [CASES[4]!, 80, 'denied by baseline ClusterNetworkPolicy baseline-deny rule ingress[0] (priority 2)'],
+    ] as const) {
+      const state = stateOf(c.yaml)
+      await applyRuleset(compileRuleset(state, { nodeName: 'n1' }).script, { netns: topo.nodeNetns, keepDenyLog: false })
+      expect(await tcpProbe(topo, topo.pods[0]!.netns, '10.250.1.2', port, 800)).toBe('timeout')
+      const records = (await readDenyLog(state, { netns: topo.nodeNetns })).filter((r) => r.port === port)
+      expect(records.length, c.name).toBeGreaterThan(0)
+      expect(records[0]).toMatchObject({ side: 'ingress', source: 'tx/a', destination: 'ty/b' })
+      expect(records[0]!.clusterPolicy?.text, c.name).toBe(text)
+    }
+    // Dropped by the NetworkPolicy tier: no tier cause, the isolating policies as before.
+    const state = stateOf(CASES[0]!.yaml)
+    await applyRuleset(compileRuleset(state, { nodeName: 'n1' }).script, { netns: topo.nodeNetns, keepDenyLog: false })
+    expect(await tcpProbe(topo, topo.pods[0]!.netns, '10.250.1.2', 81, 800)).toBe('timeout')
+    const np = (await readDenyLog(state, { netns: topo.nodeNetns })).find((r) => r.port === 81)
+    expect(np?.clusterPolicy).toBeUndefined()
+    expect(np?.policies).toEqual(['ty/allow-80'])
   })
 
   it('counts connections per ClusterNetworkPolicy rule and conflict', async () => {
