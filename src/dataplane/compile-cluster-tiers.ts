@@ -249,7 +249,7 @@ export function planClusterTiers(input: {
     lists.set(pod, entry)
   }
 
-  const peerAnswer = (peer: ClusterPeer, e: Endpoint): PeerMatch => clusterPeerMatches(peer, e, nsLabels)
+  const peerAnswer = (peer: ClusterPeer, e: Endpoint): PeerMatch => clusterPeerMatches(peer, e, nsLabels, state.nodes)
   // Peer -> the pods it matches for certain (selector peers are shared by many rules).
   const peerPodsCache = new Map<string, Pod[]>()
   const peerPods = (peer: ClusterPeer): Pod[] => {

@@ -5,7 +5,7 @@
  * ClusterNetworkPolicies of both tiers from the engine's generator.
  */
 import fc from 'fast-check'
-import type { ClusterState, LabelSelector, NetworkPolicyPeer, NetworkPolicyPort, Pod, Protocol } from '../../src/model/types.js'
+import type { ClusterState, LabelSelector, NetworkPolicyPeer, NetworkPolicyPort, Node, Pod, Protocol } from '../../src/model/types.js'
 import { NAMESPACE_NAME_LABEL } from '../../src/model/types.js'
 import { clusterPolicyArb } from '../engine/cluster-policy-arbitrary.js'
 export const PROBES: readonly { port: number; protocol: Protocol }[] = [
@@ -128,10 +128,33 @@ export const clusterArb: fc.Arbitrary<ClusterState> = fc
     }
   })
 
-/** The clusters above with one to four ClusterNetworkPolicies of both tiers (the engine's generator of them). */
+/**
+ * Node objects for `nodes` peers, or none (unknown) half of the time: n1 and n2 with their
+ * addresses (the hostNetwork pods' addresses, sometimes also an outside address of EXTERNAL_IPS),
+ * labelled with the namespace label keys the generated `nodes` selectors use; n2 sometimes missing.
+ */
+const nodesArb: fc.Arbitrary<Node[] | undefined> = fc.option(
+  fc
+    .record({
+      both: fc.boolean(),
+      labels: fc.array(fc.dictionary(fc.constantFrom('team', 'env'), fc.constantFrom('a', 'b'), { maxKeys: 2 }), { minLength: 2, maxLength: 2 }),
+      extra: fc.array(fc.option(fc.constantFrom(...EXTERNAL_IPS), { nil: undefined }), { minLength: 2, maxLength: 2 }),
+    })
+    .map(({ both, labels, extra }) =>
+      (both ? ['n1', 'n2'] : ['n1']).map((name, i): Node => ({
+        name,
+        labels: labels[i]!,
+        addresses: [NODE_IPS[name]!.v4, NODE_IPS[name]!.v6, ...(extra[i] === undefined ? [] : [extra[i]!])],
+        source: src,
+      })),
+    ),
+  { nil: undefined },
+)
+
+/** The clusters above with one to four ClusterNetworkPolicies of both tiers (the engine's generator of them), and sometimes Node objects. */
 export const tieredClusterArb: fc.Arbitrary<ClusterState> = clusterArb.chain((state) =>
   fc
     .integer({ min: 1, max: 4 })
-    .chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => clusterPolicyArb(`cnp-${i}`))))
-    .map((clusterNetworkPolicies): ClusterState => ({ ...state, clusterNetworkPolicies })),
+    .chain((n) => fc.tuple(nodesArb, ...Array.from({ length: n }, (_, i) => clusterPolicyArb(`cnp-${i}`))))
+    .map(([nodes, ...clusterNetworkPolicies]): ClusterState => ({ ...state, clusterNetworkPolicies, ...(nodes === undefined ? {} : { nodes }) })),
 )
