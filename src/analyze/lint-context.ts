@@ -13,6 +13,8 @@ import { NAMESPACE_NAME_LABEL, type ClusterState, type LabelSelector, type Names
 import { externalRanges, type ExternalRange } from './external-ranges.js'
 import { clusterPolicySelectsPod } from '../engine/cluster-policy.js'
 import type { ClusterNetworkPolicy } from '../model/cluster-network-policy-types.js'
+import type { Cidr } from '../model/cidr.js'
+import { DEFAULT_SERVICE_CIDR, parseServiceCidrs } from '../model/service-cidr.js'
 
 export interface LintContext {
   readonly state: ClusterState
@@ -25,6 +27,8 @@ export interface LintContext {
   readonly standIns: ReadonlySet<Pod>
   /** DNS server pods in `probeState` (real ones when the input has them, else the stand-in). */
   readonly dnsPods: readonly Pod[]
+  /** The cluster's Service address ranges (`--service-cidr`; default 10.96.0.0/12). */
+  readonly serviceCidrs: readonly Cidr[]
   /** Address ranges outside the cluster, cut at every ipBlock boundary. */
   readonly external: readonly ExternalRange[]
   namespace(name: string): Namespace | undefined
@@ -118,7 +122,7 @@ function cnpStandIn(cnp: ClusterNetworkPolicy, namespaces: readonly Namespace[])
   return existing !== undefined ? { pod } : { pod, namespace: { name, labels: { ...wanted, [NAMESPACE_NAME_LABEL]: name }, implicit: true } }
 }
 
-export function createLintContext(state: ClusterState): LintContext {
+export function createLintContext(state: ClusterState, serviceCidrs: readonly Cidr[] = parseServiceCidrs(DEFAULT_SERVICE_CIDR)): LintContext {
   const engine = createEngine(state)
   const podsByNamespace = new Map<string, Pod[]>()
   for (const pod of state.pods) {
@@ -176,6 +180,7 @@ export function createLintContext(state: ClusterState): LintContext {
     probeEngine,
     standIns,
     dnsPods,
+    serviceCidrs,
     external: externalRanges([state]),
     namespace: (name) => namespaces.get(name),
     podsIn: (name) => podsByNamespace.get(name) ?? [],

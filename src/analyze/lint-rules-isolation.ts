@@ -75,7 +75,8 @@ export function dnsPortsOf(ctx: LintContext, pod: Pod, protocol: Protocol): numb
   return declared.length > 0 ? declared.map((c) => c.containerPort) : [53]
 }
 
-function reachesDns(ctx: LintContext, pod: Pod, protocol: Protocol): boolean {
+/** The pod's egress lets it reach a DNS pod (real, or the stand-in) on its DNS port over `protocol`. */
+export function reachesDns(ctx: LintContext, pod: Pod, protocol: Protocol): boolean {
   return ctx.dnsPods.some((d) =>
     dnsPortsOf(ctx, d, protocol).some(
       (port) => ctx.probeEngine.evaluate({ from: { kind: 'pod', pod }, to: { kind: 'pod', pod: d }, port, protocol }).egress.allowed,

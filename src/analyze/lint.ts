@@ -13,14 +13,25 @@ import { SELECTOR_RULES } from './lint-rules-selectors.js'
 import { OVERLAP_RULES } from './lint-rules-overlap.js'
 import { CLUSTER_POLICY_RULES } from './lint-rules-cluster.js'
 import { CLUSTER_REACH_RULES } from './lint-rules-cluster-reach.js'
+import { SERVICE_RULES } from './lint-rules-services.js'
+import type { Cidr } from '../model/cidr.js'
 
 export type { LintFinding, LintRule, LintSeverity } from './lint-rule.js'
 
-export const LINT_RULES: readonly LintRule[] = [...ISOLATION_RULES, ...SELECTOR_RULES, ...OVERLAP_RULES, ...CLUSTER_POLICY_RULES, ...CLUSTER_REACH_RULES]
+export const LINT_RULES: readonly LintRule[] = [
+  ...ISOLATION_RULES,
+  ...SELECTOR_RULES,
+  ...OVERLAP_RULES,
+  ...CLUSTER_POLICY_RULES,
+  ...CLUSTER_REACH_RULES,
+  ...SERVICE_RULES,
+]
 
 export interface LintOptions {
   /** Rule ids to skip. */
   readonly disable?: readonly string[]
+  /** The Service address ranges (`--service-cidr`); default 10.96.0.0/12. */
+  readonly serviceCidrs?: readonly Cidr[]
 }
 
 export interface LintResult {
@@ -39,7 +50,7 @@ export function severityAtLeast(s: LintSeverity, threshold: LintSeverity): boole
 export function lint(state: ClusterState, options: LintOptions = {}): LintResult {
   const disabled = new Set(options.disable ?? [])
   const rules = LINT_RULES.filter((r) => !disabled.has(r.id))
-  const ctx = createLintContext(state)
+  const ctx = createLintContext(state, options.serviceCidrs)
   const findings = rules.flatMap((r) => r.check(ctx))
   const seen = new Set<string>()
   const unique = findings.filter((f) => {

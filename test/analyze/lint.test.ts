@@ -47,7 +47,7 @@ describe('lint rules, each with a bad and a good manifest', () => {
         expect(f.file).toBe(path)
         expect(f.message.length).toBeGreaterThan(10)
         expect(f.hint.length).toBeGreaterThan(10)
-        expect(f.object).toMatch(/^(NetworkPolicy|Namespace|ClusterNetworkPolicy|AdminNetworkPolicy|BaselineAdminNetworkPolicy) "/)
+        expect(f.object).toMatch(/^(NetworkPolicy|Namespace|ClusterNetworkPolicy|AdminNetworkPolicy|BaselineAdminNetworkPolicy|Service) "/)
       }
     })
     it(`${id}: stays quiet on the good example`, () => {

@@ -10,6 +10,7 @@ import { addLiveClusterOptions, addPodCidrOption, liveClusterHelp, loadStateSour
 import { LINT_RULES, lint, severityAtLeast, type LintSeverity } from '../../analyze/lint.js'
 import { renderLintJson, renderLintSarif, renderLintText } from '../../render/lint-output.js'
 import { VERSION } from '../version.js'
+import { DEFAULT_SERVICE_CIDR, parseServiceCidrs } from '../../model/service-cidr.js'
 
 const FORMATS = ['text', 'json', 'sarif'] as const
 type LintFormat = (typeof FORMATS)[number]
@@ -18,6 +19,7 @@ interface LintFlags {
   output: LintFormat
   failOn: LintSeverity
   disable: string[]
+  serviceCidr: string
   namespace?: string
   verbose?: boolean
 }
@@ -43,6 +45,11 @@ export const register: RegisterCommand = (program, ctx) => {
     .addOption(new Option('-o, --output <format>', 'output format').choices(FORMATS).default('text'))
     .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding has this severity or worse').choices(['info', 'warning', 'error']).default('error'))
     .option('--disable <ids>', 'rule ids to skip, comma-separated (repeatable)', parseDisable, [])
+    .option(
+      '--service-cidr <cidr>',
+      "the cluster's Service address range (kube-apiserver --service-cluster-ip-range; two of different families for dual stack, comma-separated)",
+      DEFAULT_SERVICE_CIDR,
+    )
     .option('-n, --namespace <namespace>', 'namespace for objects that have none (default "default"); with no PATH: the namespace to read')
     .option('-v, --verbose', 'list the objects of kinds netpol does not use (skipped)')
     .addHelpText(
@@ -56,7 +63,8 @@ Exit codes: 0 no finding at or above --fail-on; 1 some; 2 bad input or usage.
 Examples:
   netpol lint manifests/
   netpol lint manifests/ --fail-on warning --disable namespace-without-default-deny
-  netpol lint manifests/ -o sarif > netpol.sarif     # upload with github/codeql-action/upload-sarif`,
+  netpol lint manifests/ -o sarif > netpol.sarif     # upload with github/codeql-action/upload-sarif
+  netpol lint manifests/ --service-cidr 10.0.0.0/16  # a cluster whose Services are not in 10.96.0.0/12`,
     )
     .addHelpText('after', liveClusterHelp('lint'))
     .action(async (paths: string[], flags: LintFlags & StateSourceFlags) => {
@@ -64,8 +72,9 @@ Examples:
       if (unknown.length > 0) {
         throw new UsageError(`unknown rule id${unknown.length > 1 ? 's' : ''} in --disable: ${unknown.join(', ')} (see netpol lint --help)`)
       }
+      const serviceCidrs = parseServiceCidrs(flags.serviceCidr)
       const { state } = await loadStateSource(paths, flags, ctx.io, ctx)
-      const { findings, rules } = lint(state, { disable: flags.disable })
+      const { findings, rules } = lint(state, { disable: flags.disable, serviceCidrs })
       const shown = findings.map((f) => ({ ...f, file: relativeFile(f.file, ctx.io.cwd) }))
       if (flags.output === 'json') ctx.io.stdout(renderLintJson(shown))
       else if (flags.output === 'sarif') ctx.io.stdout(renderLintSarif(findings, rules, { cwd: ctx.io.cwd, version: VERSION }))
