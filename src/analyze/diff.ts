@@ -9,7 +9,7 @@
  */
 import type { IpRange } from '../model/cidr.js'
 import type { ClusterState } from '../model/types.js'
-import type { DirectionVerdict, Evaluator, Verdict } from '../engine/verdict.js'
+import type { DirectionVerdict, Evaluator, TierRuleMatch, Verdict } from '../engine/verdict.js'
 import { externalRanges, mergeAdjacentRanges, rangeLabel } from './external-ranges.js'
 import { computeReachability, podGroupEnds, rangeEnd, witness, type ClassSet, type GroupEnd, type Reachability } from './group-reachability.js'
 import type { GroupBy } from './group.js'
@@ -49,8 +49,45 @@ export interface CausePolicy {
  */
 export interface DiffCause {
   readonly side: Side
-  readonly kind: 'allowed-by' | 'no-longer-isolated' | 'isolated-by' | 'no-longer-allowed'
+  readonly kind: DiffCauseKind
+  /** NetworkPolicies (empty for the ClusterNetworkPolicy kinds). */
   readonly policies: readonly CausePolicy[]
+  /** The ClusterNetworkPolicy rules behind a `*-cnp` kind. */
+  readonly clusterRules?: readonly CauseClusterRule[]
+}
+
+/**
+ * The NetworkPolicy kinds above, and with ClusterNetworkPolicies (the side's tier decided after or
+ * before the change):
+ * - `accepted-by-cnp` / `denied-by-cnp`: after the change this Admin or Baseline rule decides
+ *   (a Baseline Pass counts as accepted: the default allows);
+ * - `no-longer-decided-by-cnp`: this rule decided before and no longer does (the NetworkPolicy
+ *   cause that decides now, if any, is given too);
+ * - `undefined-by-cnp`: rules of one tier and priority disagree after the change (named);
+ * - `unknown-by-cnp`: after the change a domainNames or nodes peer of these rules may match.
+ */
+export type DiffCauseKind =
+  | 'allowed-by'
+  | 'no-longer-isolated'
+  | 'isolated-by'
+  | 'no-longer-allowed'
+  | 'accepted-by-cnp'
+  | 'denied-by-cnp'
+  | 'no-longer-decided-by-cnp'
+  | 'undefined-by-cnp'
+  | 'unknown-by-cnp'
+
+/** One ClusterNetworkPolicy rule, as a diff cause names it. */
+export interface CauseClusterRule {
+  readonly tier: 'Admin' | 'Baseline'
+  readonly policy: string
+  readonly priority: number
+  readonly direction: 'ingress' | 'egress'
+  readonly ruleIndex: number
+  readonly ruleName?: string
+  readonly action: 'Accept' | 'Deny' | 'Pass'
+  readonly file: string
+  readonly line: number
 }
 
 export interface DiffRow {
@@ -71,6 +108,12 @@ export interface DiffRow {
 export interface DiffResult {
   readonly groupBy: GroupBy
   readonly rows: readonly DiffRow[]
+  /**
+   * Only with ClusterNetworkPolicies (see `withPossiblyAllowed`): pairs whose ports were denied for
+   * certain before and whose outcome is now undefined or unknown, so the cluster may allow them.
+   * `rows` does not count them as allowed (fail closed); `newlyAllowed` of these rows lists those ports.
+   */
+  readonly possiblyNewlyAllowed?: readonly DiffRow[]
   /** Groups present only after / only before. */
   readonly groupsAdded: readonly string[]
   readonly groupsRemoved: readonly string[]
@@ -83,6 +126,53 @@ function causePolicies(refs: readonly { policy: { namespace: string; name: strin
     seen.set(`${p.namespace}/${p.name}`, { namespace: p.namespace, name: p.name, file: p.source.file, line: p.source.line })
   }
   return [...seen.values()].sort((a, b) => (a.namespace + '/' + a.name < b.namespace + '/' + b.name ? -1 : 1))
+}
+
+function causeRule(m: TierRuleMatch): CauseClusterRule {
+  return {
+    tier: m.policy.tier,
+    policy: m.policy.name,
+    priority: m.policy.priority,
+    direction: m.direction === 'Ingress' ? 'ingress' : 'egress',
+    ruleIndex: m.ruleIndex,
+    ...(m.ruleName === undefined ? {} : { ruleName: m.ruleName }),
+    action: m.action,
+    file: m.source.file,
+    line: m.source.line,
+  }
+}
+
+/** The tier that decided a side (Admin or Baseline), with the rules that did; undefined when NetworkPolicy or the default decided. */
+function tierDecision(v: DirectionVerdict): { outcome: string; rules: CauseClusterRule[] } | undefined {
+  const t = v.tiers
+  if (t === undefined) return undefined
+  const tier = t.decidedBy === 'Admin' ? t.admin : t.decidedBy === 'Baseline' ? t.baseline : undefined
+  if (t.outcome === 'unknown') {
+    const maybes = [...t.admin.matches, ...(t.baseline?.matches ?? [])].filter((m) => m.maybe !== undefined)
+    return { outcome: 'unknown', rules: maybes.map(causeRule) }
+  }
+  if (tier === undefined) return undefined
+  const certain = tier.matches.filter((m) => m.maybe === undefined)
+  if (t.outcome === 'undefined') {
+    // The conflict is at the last priority with certain matches.
+    const last = certain[certain.length - 1]
+    return { outcome: 'undefined', rules: certain.filter((m) => m.policy.priority === last?.policy.priority).map(causeRule) }
+  }
+  const deciding = certain[certain.length - 1]
+  return deciding === undefined ? undefined : { outcome: t.outcome, rules: [causeRule(deciding)] }
+}
+
+function sideCauses(side: Side, before: DirectionVerdict, after: DirectionVerdict): DiffCause[] {
+  if (before.allowed === after.allowed) return []
+  const now = tierDecision(after)
+  if (now !== undefined) {
+    const kind = now.outcome === 'allowed' ? 'accepted-by-cnp' : now.outcome === 'denied' ? 'denied-by-cnp' : `${now.outcome}-by-cnp`
+    return [{ side, kind: kind as DiffCauseKind, policies: [], clusterRules: now.rules }]
+  }
+  const was = tierDecision(before)
+  const np = sideCause(side, before, after)
+  if (was === undefined) return np === undefined ? [] : [np]
+  return [{ side, kind: 'no-longer-decided-by-cnp', policies: [], clusterRules: was.rules }, ...(np === undefined || !after.isolated ? [] : [np])]
 }
 
 function sideCause(side: Side, before: DirectionVerdict, after: DirectionVerdict): DiffCause | undefined {
@@ -106,16 +196,12 @@ function sideCause(side: Side, before: DirectionVerdict, after: DirectionVerdict
 /** The causes of a change between two verdicts of the same traffic; one side appearing or vanishing counts as its verdict. */
 function causesOf(before: Verdict | undefined, after: Verdict | undefined): DiffCause[] {
   if (!before || !after) return []
-  const out: DiffCause[] = []
-  const e = sideCause('egress', before.egress, after.egress)
-  const i = sideCause('ingress', before.ingress, after.ingress)
-  if (e) out.push(e)
-  if (i) out.push(i)
-  return out
+  return [...sideCauses('egress', before.egress, after.egress), ...sideCauses('ingress', before.ingress, after.ingress)]
 }
 
 function causeKey(c: DiffCause): string {
-  return `${c.side}|${c.kind}|${c.policies.map((p) => `${p.namespace}/${p.name}`).join(',')}`
+  const rules = (c.clusterRules ?? []).map((r) => `${r.policy}#${r.direction}[${r.ruleIndex}]`).join(',')
+  return `${c.side}|${c.kind}|${c.policies.map((p) => `${p.namespace}/${p.name}`).join(',')}|${rules}`
 }
 
 /**
@@ -291,7 +377,36 @@ export function diffConnectivity(before: DiffSide, after: DiffSide, options: Dif
   }
 }
 
-/** True when the change allows something that was not allowed before. */
+/** True when the change allows (or, with ClusterNetworkPolicies, may allow) something that was not allowed before. */
 export function allowsSomethingNew(result: DiffResult): boolean {
-  return result.rows.some((r) => r.newlyAllowed !== 'none')
+  return result.rows.some((r) => r.newlyAllowed !== 'none') || (result.possiblyNewlyAllowed ?? []).length > 0
+}
+
+/** Counts an undefined or unknown outcome as allowed: what the cluster may allow (only denied is certain). */
+export function possiblyAllowingEvaluator(e: Evaluator): Evaluator {
+  const side = (d: DirectionVerdict): DirectionVerdict => (d.tiers === undefined ? d : { ...d, allowed: d.tiers.outcome !== 'denied' })
+  const evaluate = (t: Parameters<Evaluator['evaluate']>[0]): Verdict => {
+    const v = e.evaluate(t)
+    if (v.outcome === undefined) return v
+    return { ...v, allowed: v.outcome !== 'denied', egress: side(v.egress), ingress: side(v.ingress) }
+  }
+  return { evaluate, isAllowed: (t) => evaluate(t).allowed }
+}
+
+/**
+ * `result` (proven-allowed connections) with the connections the change may newly allow: the same
+ * diff, counting undefined and unknown outcomes as allowed, keeping the pairs whose possibly
+ * allowed ports grew beyond what `result` already shows as newly allowed. Only when either side
+ * has ClusterNetworkPolicies (without them every outcome is proven).
+ */
+export function withPossiblyAllowed(result: DiffResult, before: DiffSide, after: DiffSide): DiffResult {
+  if ((before.state.clusterNetworkPolicies ?? []).length + (after.state.clusterNetworkPolicies ?? []).length === 0) return result
+  const possible = diffConnectivity(
+    { state: before.state, evaluator: possiblyAllowingEvaluator(before.evaluator) },
+    { state: after.state, evaluator: possiblyAllowingEvaluator(after.evaluator) },
+    { groupBy: result.groupBy, incremental: false },
+  )
+  const proven = new Map(result.rows.map((r) => [`${r.from}\u0000${r.to}`, r.newlyAllowed]))
+  const possiblyNewlyAllowed = possible.rows.filter((r) => r.newlyAllowed !== 'none' && proven.get(`${r.from}\u0000${r.to}`) !== r.newlyAllowed)
+  return { ...result, possiblyNewlyAllowed }
 }

@@ -2,7 +2,7 @@
  * @module `netpol diff` output: text for a terminal, JSON for scripts, Markdown to paste into a
  * pull request.
  */
-import type { DiffCause, DiffResult, DiffRow } from '../analyze/diff.js'
+import type { CauseClusterRule, DiffCause, DiffResult, DiffRow } from '../analyze/diff.js'
 import { printable } from '../model/printable.js'
 import { qualifiedName } from '../model/types.js'
 import { renderJson } from './json.js'
@@ -11,9 +11,28 @@ import { mdCode, mdText, renderMdTable } from './md.js'
 export const DIFF_FORMATS = ['text', 'json', 'md'] as const
 export type DiffFormat = (typeof DIFF_FORMATS)[number]
 
+/** `Admin ClusterNetworkPolicy "x" (priority 10) ingress[0] "name" Deny (file:line)`. */
+export function formatCauseRule(r: CauseClusterRule): string {
+  return (
+    `${r.tier} ClusterNetworkPolicy ${JSON.stringify(r.policy)} (priority ${r.priority}) ${r.direction}[${r.ruleIndex}]` +
+    `${r.ruleName === undefined ? '' : ` ${JSON.stringify(r.ruleName)}`} ${r.action} (${r.file}:${r.line})`
+  )
+}
+
 export function formatCause(c: DiffCause): string {
   const list = c.policies.map((p) => `${qualifiedName(p)} (${p.file}:${p.line})`).join(', ')
+  const rules = (c.clusterRules ?? []).map(formatCauseRule).join(' and ')
   switch (c.kind) {
+    case 'accepted-by-cnp':
+      return `${c.side} accepted by ${rules}`
+    case 'denied-by-cnp':
+      return `${c.side} denied by ${rules}`
+    case 'no-longer-decided-by-cnp':
+      return `${c.side} no longer decided by ${rules}`
+    case 'undefined-by-cnp':
+      return `${c.side} undefined: ${rules} match at one priority with different actions`
+    case 'unknown-by-cnp':
+      return `${c.side} unknown: ${rules} may match (a domainNames or nodes peer netpol cannot resolve offline)`
     case 'allowed-by':
       return `${c.side} allowed by ${list}`
     case 'no-longer-isolated':
@@ -33,10 +52,20 @@ function causesText(row: DiffRow): string {
 
 const SIGN: Record<DiffRow['change'], string> = { added: '+', changed: '~', removed: '-' }
 
+const POSSIBLY_HEADING = 'may be newly allowed (outcome undefined or unknown: ClusterNetworkPolicies; not counted as allowed above)'
+
 export function renderDiffText(result: DiffResult, colour: boolean): string {
   const paint = (code: string, t: string) => (colour ? `\u001b[${code}m${t}\u001b[0m` : t)
   const colourOf: Record<DiffRow['change'], string> = { added: '32', changed: '33', removed: '31' }
-  if (result.rows.length === 0) return 'no connectivity changes\n'
+  const possible = result.possiblyNewlyAllowed ?? []
+  const possibleLines: string[] = []
+  for (const row of possible) {
+    possibleLines.push(paint('33', printable(`? ${row.from} => ${row.to} : ${row.newlyAllowed}`)))
+    const why = causesText(row)
+    if (why) possibleLines.push(`    because: ${printable(why)}`)
+  }
+  if (possible.length > 0) possibleLines.push('', `${possible.length} ${POSSIBLY_HEADING}`)
+  if (result.rows.length === 0) return possible.length === 0 ? 'no connectivity changes\n' : `no proven connectivity changes\n${possibleLines.join('\n')}\n`
   const lines: string[] = []
   for (const row of result.rows) {
     const delta = [row.newlyAllowed !== 'none' ? `+${row.newlyAllowed}` : '', row.newlyDenied !== 'none' ? `-${row.newlyDenied}` : ''].filter(Boolean)
@@ -50,6 +79,7 @@ export function renderDiffText(result: DiffResult, colour: boolean): string {
   lines.push(`${count('added')} newly allowed, ${count('changed')} changed, ${count('removed')} newly denied (grouped by ${result.groupBy})`)
   for (const g of result.groupsAdded) lines.push(`${result.groupBy} added: ${printable(g)}`)
   for (const g of result.groupsRemoved) lines.push(`${result.groupBy} removed: ${printable(g)}`)
+  if (possible.length > 0) lines.push('', ...possibleLines)
   return `${lines.join('\n')}\n`
 }
 
@@ -69,6 +99,9 @@ export function renderDiffJson(result: DiffResult): string {
     })),
     groupsAdded: result.groupsAdded,
     groupsRemoved: result.groupsRemoved,
+    ...(result.possiblyNewlyAllowed === undefined
+      ? {}
+      : { possiblyNewlyAllowed: result.possiblyNewlyAllowed.map((r) => ({ from: r.from, to: r.to, ports: r.newlyAllowed, causes: r.causes })) }),
   })
 }
 
@@ -77,9 +110,18 @@ export function renderDiffMd(result: DiffResult): string {
   const head =
     `### NetworkPolicy connectivity changes\n\n**${count('added')}** newly allowed, **${count('changed')}** changed, ` +
     `**${count('removed')}** newly denied (grouped by ${result.groupBy}).\n\n`
-  if (result.rows.length === 0) return `${head}No connection changes.\n`
+  const possible = result.possiblyNewlyAllowed ?? []
+  const tail =
+    possible.length === 0
+      ? ''
+      : `\n**${possible.length}** ${POSSIBLY_HEADING}:\n\n` +
+        renderMdTable(
+          ['from', 'to', 'ports', 'why'],
+          possible.map((r) => [mdCode(r.from), mdCode(r.to), mdText(r.newlyAllowed), mdText(causesText(r))]),
+        )
+  if (result.rows.length === 0) return `${head}No connection changes.\n${tail}`
   const rows = result.rows.map((r) => [`${SIGN[r.change]} ${r.change}`, mdCode(r.from), mdCode(r.to), mdText(r.before), mdText(r.after), mdText(causesText(r))])
-  return head + renderMdTable(['change', 'from', 'to', 'before', 'after', 'why'], rows)
+  return head + renderMdTable(['change', 'from', 'to', 'before', 'after', 'why'], rows) + tail
 }
 
 export function renderDiff(result: DiffResult, format: DiffFormat, colour: boolean): string {

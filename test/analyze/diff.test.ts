@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { loadManifests, loadManifestText } from '../../src/cluster/load-manifests.js'
 import { createEngine } from '../../src/engine/engine.js'
-import { allowsSomethingNew, diffConnectivity, type DiffResult } from '../../src/analyze/diff.js'
+import { allowsSomethingNew, diffConnectivity, withPossiblyAllowed, type DiffResult } from '../../src/analyze/diff.js'
 import { parseCidr, cidrRange, formatIp } from '../../src/model/cidr.js'
 import type { ClusterState } from '../../src/model/types.js'
 import { convertPod } from '../../src/cluster/live-objects.js'
@@ -137,6 +137,17 @@ spec: {podSelector: {}, policyTypes: [Ingress]}
     const derived = diffConnectivity(sides[0], sides[1], { groupBy: 'namespace' })
     expect(derived.rows.map((r) => `${r.change} ${r.from} -> ${r.to}: ${r.newlyDenied}`)).toEqual(['removed a -> b: all ports'])
     expect(derived).toEqual(diffConnectivity(sides[0], sides[1], { groupBy: 'namespace', incremental: false }))
+    // The cause names the ClusterNetworkPolicy rule that decides now: tier, policy, priority, rule, action, file:line.
+    expect(derived.rows[0]!.causes).toEqual([
+      {
+        side: 'ingress',
+        kind: 'denied-by-cnp',
+        policies: [],
+        clusterRules: [{ tier: 'Admin', policy: 'deny-into-b', priority: 10, direction: 'ingress', ruleIndex: 0, action: 'Deny', file: 'cnp.yaml', line: 1 }],
+      },
+    ])
+    // Nothing may be newly allowed: every outcome of either side is proven.
+    expect(withPossiblyAllowed(derived, sides[0], sides[1]).possiblyNewlyAllowed).toEqual([])
   })
 
   it('ipBlock boundaries cut the outside into ranges, and only the changed range is named', () => {

@@ -8,7 +8,7 @@ import { useColour } from '../io.js'
 import { EXIT_NO } from '../errors.js'
 import { addLiveClusterOptions, addPodCidrOption, loadPaths, loadStateSource, type StateSourceFlags } from '../state-source.js'
 import { createEngine } from '../../engine/engine.js'
-import { allowsSomethingNew, diffConnectivity, type DiffResult } from '../../analyze/diff.js'
+import { allowsSomethingNew, diffConnectivity, withPossiblyAllowed, type DiffCause, type DiffResult } from '../../analyze/diff.js'
 import { GROUP_BY_VALUES, type GroupBy } from '../../analyze/group.js'
 import { DIFF_FORMATS, renderDiff, type DiffFormat } from '../../render/diff-output.js'
 
@@ -33,14 +33,17 @@ export const register: RegisterCommand = (program, ctx) => {
     .argument('[after]', 'manifests after the change (file or directory)')
     .addOption(new Option('-o, --output <format>', 'output format').choices(DIFF_FORMATS).default('text'))
     .addOption(new Option('--group-by <unit>', 'group pods by').choices(GROUP_BY_VALUES).default('workload'))
-    .option('--fail-on-new', 'exit 1 when the change allows a connection that was not allowed before')
+    .option('--fail-on-new', 'exit 1 when the change allows (or may allow: undefined or unknown) a connection that was not allowed before')
     .option('-n, --namespace <namespace>', 'namespace for objects that have none (default "default"); live: the namespace to read')
     .option('-v, --verbose', 'list the objects of kinds netpol does not use (skipped)')
     .addHelpText(
       'after',
       `
 Lines: "+" newly allowed, "-" newly denied, "~" some ports of the pair changed; each with "because:"
-naming the policies (file:line) whose rules or selection changed the answer.
+naming the policies (file:line) whose rules or selection changed the answer, and with
+ClusterNetworkPolicies the rule that decides (tier, policy, priority, rule, action, file:line).
+"?" lines: connections denied before that may be allowed now (outcome undefined or unknown);
+not counted as allowed, but --fail-on-new fails on them too.
 
 Exit codes: 0 done (also when there are changes); 1 with --fail-on-new when something new is allowed;
 2 bad input or usage.
@@ -60,19 +63,12 @@ nodes peer needs them; -n NAMESPACE or -A as with kubectl):
       // One PATH: the live cluster is BEFORE, the PATH is the change about to be applied.
       const before = second === undefined ? await loadStateSource([], flags, ctx.io, ctx) : await loadStateSource([first], flags, ctx.io, ctx)
       const after = await loadPaths([second ?? first], flags, ctx.io, ctx)
-      if ((before.state.clusterNetworkPolicies?.length ?? 0) + (after.state.clusterNetworkPolicies?.length ?? 0) > 0) {
-        // diff compares proven-allowed connections: one that becomes undefined or unknown may be allowed by the cluster.
-        ctx.io.stderr(
-          `warning: diff counts connections whose outcome is undefined or unknown (ClusterNetworkPolicies) as denied, so one that becomes ` +
-            `undefined or unknown is not shown as newly allowed${flags.failOnNew ? ' and does not fail --fail-on-new' : ''}: check them with ` +
-            `netpol matrix or netpol explain\n`,
-        )
-      }
-      const result = diffConnectivity(
+      const sides = [
         { state: before.state, evaluator: createEngine(before.state) },
         { state: after.state, evaluator: createEngine(after.state) },
-        { groupBy: flags.groupBy },
-      )
+      ] as const
+      // With ClusterNetworkPolicies, connections that become undefined or unknown are listed apart (and fail --fail-on-new).
+      const result = withPossiblyAllowed(diffConnectivity(sides[0], sides[1], { groupBy: flags.groupBy }), sides[0], sides[1])
       ctx.io.stdout(renderDiff(relativeFiles(result, ctx.io.cwd), flags.output, useColour(ctx.io)))
       if (flags.failOnNew && allowsSomethingNew(result)) ctx.exitCode = EXIT_NO
     })
@@ -82,8 +78,16 @@ nodes peer needs them; -n NAMESPACE or -A as with kubectl):
 function relativeFiles(result: DiffResult, cwd: string): DiffResult {
   const prefix = cwd.endsWith('/') ? cwd : `${cwd}/`
   const rel = (f: string) => (f.startsWith(prefix) ? f.slice(prefix.length) : f)
+  const cause = (c: DiffCause): DiffCause => ({
+    ...c,
+    policies: c.policies.map((p) => ({ ...p, file: rel(p.file) })),
+    ...(c.clusterRules === undefined ? {} : { clusterRules: c.clusterRules.map((r) => ({ ...r, file: rel(r.file) })) }),
+  })
   return {
     ...result,
-    rows: result.rows.map((r) => ({ ...r, causes: r.causes.map((c) => ({ ...c, policies: c.policies.map((p) => ({ ...p, file: rel(p.file) })) })) })),
+    rows: result.rows.map((r) => ({ ...r, causes: r.causes.map(cause) })),
+    ...(result.possiblyNewlyAllowed === undefined
+      ? {}
+      : { possiblyNewlyAllowed: result.possiblyNewlyAllowed.map((r) => ({ ...r, causes: r.causes.map(cause) })) }),
   }
 }
