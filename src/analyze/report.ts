@@ -13,6 +13,7 @@ import { computeGroupedMatrix } from './grouped-matrix.js'
 import { lint } from './lint.js'
 import { policyObject, type LintFinding } from './lint-rule.js'
 import { defaultPorts } from './matrix.js'
+import { buildTierSections, type TierSection } from './report-tiers.js'
 
 export interface PeerSection {
   readonly text: string
@@ -63,6 +64,8 @@ export interface ReportModel {
   readonly matrix: GroupedMatrix
   readonly findings: readonly LintFinding[]
   readonly policies: readonly PolicySection[]
+  /** Only with ClusterNetworkPolicies: the Admin and the Baseline tier, each policy in evaluation order. */
+  readonly tiers?: readonly TierSection[]
 }
 
 export interface ReportOptions {
@@ -204,5 +207,6 @@ export function buildReport(state: ClusterState, engine: Engine, options: Report
     matrix,
     findings,
     policies,
+    ...((state.clusterNetworkPolicies ?? []).length > 0 ? { tiers: buildTierSections(state, engine, groupBy, findings) } : {}),
   }
 }

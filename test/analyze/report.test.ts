@@ -115,3 +115,48 @@ describe('report on a cluster too big to draw', () => {
     expect(model.notes[0]).toMatch(/The graph shows namespaces: by workload it would have \d+ arrows/)
   })
 })
+
+describe('report with ClusterNetworkPolicies: a section per tier', () => {
+  const dir = 'examples/cluster-guardrails'
+  const state = load(`${dir}/namespaces.yaml`, `${dir}/workloads.yaml`, `${dir}/policies.yaml`, `${dir}/cluster-policies.yaml`)
+  const model = buildReport(state, createEngine(state), { groupBy: 'workload', inputs: [dir] })
+
+  it('the Admin tier, then the Baseline tier, each policy in evaluation order', () => {
+    expect(model.tiers?.map((t) => [t.tier, t.policies.map((p) => `${p.name}@${p.priority}`)])).toEqual([
+      ['Admin', ['allow-dns@10', 'dns-accepts-queries@11', 'allow-monitoring@20', 'isolate-tenant-a@30', 'isolate-tenant-b@31']],
+      ['Baseline', ['default-deny@100']],
+    ])
+  })
+
+  it('what each rule decides: the Admin deny of other tenants decides tenant-b -> tenant-a, the baseline what no NetworkPolicy isolates', () => {
+    const rule = (name: string, dir: string, i: number) =>
+      model
+        .tiers!.flatMap((t) => t.policies)
+        .find((p) => p.name === name)!
+        .rules.find((r) => r.direction === dir && r.index === i)!
+    expect(rule('isolate-tenant-a', 'ingress', 0)).toMatchObject({ action: 'Deny', name: 'deny-other-tenants' })
+    expect(rule('isolate-tenant-a', 'ingress', 0).decides).toEqual([
+      'tenant-b/db-0[Pod] => tenant-a/db-0[Pod]',
+      'tenant-b/db-0[Pod] => tenant-a/web-0[Pod]',
+      'tenant-b/web-0[Pod] => tenant-a/db-0[Pod]',
+      'tenant-b/web-0[Pod] => tenant-a/web-0[Pod]',
+    ])
+    // tenant-a's NetworkPolicies isolate web (both ways) and db (ingress): the baseline never decides their ingress.
+    const baselineIngress = rule('default-deny', 'ingress', 0).decides
+    expect(baselineIngress.some((d) => d.endsWith('=> tenant-a/web-0[Pod]') || d.endsWith('=> tenant-a/db-0[Pod]'))).toBe(false)
+    expect(baselineIngress).toContain('monitoring/prometheus-0[Pod] => tenant-b/web-0[Pod]')
+    // Egress to the world: the baseline decides it for pods without egress NetworkPolicies (db), by address range.
+    expect(rule('default-deny', 'egress', 0).decides).toContain('tenant-a/db-0[Pod] => 0.0.0.0/0')
+    const html = renderReportHtml(model, '<svg></svg>')
+    expect(html).toContain('<section id="tiers"><h2>ClusterNetworkPolicy tiers</h2>')
+    expect(html).toContain('<a href="#tiers">Tiers</a>')
+    expect(html).toContain('deny-other-tenants')
+  })
+
+  it('a state without ClusterNetworkPolicies has no tier section', () => {
+    const plain = load('examples/three-tier/namespaces.yaml', 'examples/three-tier/workloads.yaml', 'examples/three-tier/policies.yaml')
+    const m = buildReport(plain, createEngine(plain), { groupBy: 'workload', inputs: ['x'] })
+    expect(m.tiers).toBeUndefined()
+    expect(renderReportHtml(m, '<svg></svg>')).not.toContain('id="tiers"')
+  })
+})

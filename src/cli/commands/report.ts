@@ -62,10 +62,10 @@ Examples:
       if (!flags.output) throw new UsageError('name the HTML file to write with -o FILE (or -o - for stdout)')
       const { state } = await loadStateSource(paths, flags, ctx.io, ctx)
       if ((state.clusterNetworkPolicies?.length ?? 0) > 0) {
-        // The page's graph and matrix show proven-allowed connections; it does not explain ClusterNetworkPolicies yet.
+        // The page's graph and matrix show proven-allowed connections (its tier sections say what each ClusterNetworkPolicy decides).
         ctx.io.stderr(
-          `warning: the report shows connections whose outcome is undefined or unknown (ClusterNetworkPolicies) as not allowed, and lists ` +
-            `NetworkPolicies only: see them with netpol matrix or netpol explain\n`,
+          `warning: the report shows connections whose outcome is undefined or unknown (ClusterNetworkPolicies) as not allowed: see them ` +
+            `with netpol matrix or netpol explain\n`,
         )
       }
       const engine = createEngine(state)
