@@ -8,7 +8,7 @@
 import { matchesSelector } from '../model/label-selector.js'
 import type { FieldPath } from '../model/field-path.js'
 import { readLabels, readLabelSelector } from '../model/labels.js'
-import { readTemplateLabels } from '../model/object-meta.js'
+import { checkTemplateMeta, readTemplateLabels } from '../model/object-meta.js'
 import { isPlainMap, type ObjectReader, type PlainMap } from '../model/object-reader.js'
 import { readPodSpec } from '../model/pod-spec.js'
 import type { LabelSelector, Labels, OwnerRef, Pod, SourceRef } from '../model/types.js'
@@ -93,6 +93,7 @@ export function readWorkloadPods(
   const before = r.errors.length
   const labels = readTemplateLabels(r, template, path)
   if (r.errors.length === before) checkSelector(r, spec, kind, typeof obj.apiVersion === 'string' ? obj.apiVersion : '', labels, path)
+  checkTemplateMeta(r, template, path)
   const podSpec = readPodSpec(r, template.spec, [...path, 'spec'])
   if (!admit(replicas, REPLICATED.includes(kind) ? ['spec', 'replicas'] : [])) return []
   const madeFrom: OwnerRef = { kind, name }

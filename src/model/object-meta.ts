@@ -2,7 +2,7 @@
  * @module `metadata` of an object as `ValidateObjectMeta` checks it: the name (DNS-1123 subdomain,
  * or label for namespaces), the namespace (DNS-1123 label) and the labels.
  */
-import type { FieldPath } from './field-path.js'
+import { formatFieldPath, type FieldPath } from './field-path.js'
 import { readLabels } from './labels.js'
 import { dns1035LabelErrors, dns1123LabelErrors, dns1123SubdomainErrors, qualifiedNameErrors } from './name-validation.js'
 import type { ObjectReader, PlainMap } from './object-reader.js'
@@ -116,4 +116,30 @@ function checkFinalizers(r: ObjectReader, value: unknown, path: FieldPath): void
 export function readTemplateLabels(r: ObjectReader, template: PlainMap, path: FieldPath): Labels {
   const meta = r.map(template.metadata, [...path, 'metadata']) ?? {}
   return readLabels(r, meta.labels, [...path, 'metadata', 'labels'])
+}
+
+/** PodTemplateSpec's fields. */
+const POD_TEMPLATE_FIELDS = ['metadata', 'spec']
+
+/**
+ * The rest of a pod template's metadata, as `ValidatePodTemplateSpec` and strict decoding see it:
+ * annotations (`ValidateAnnotations`), and no field a PodTemplateSpec or ObjectMeta does not
+ * have. `template.labels` (labels one level too high) would otherwise give the pods no labels at
+ * all, and no policy would select them.
+ */
+export function checkTemplateMeta(r: ObjectReader, template: PlainMap, path: FieldPath): void {
+  // Metadata written one level too high: say where it goes.
+  const misplaced = Object.keys(template).filter((k) => !POD_TEMPLATE_FIELDS.includes(k) && OBJECT_META_FIELDS.includes(k))
+  for (const key of misplaced) {
+    r.error(
+      [...path, key],
+      `Unknown field: strict decoding error: unknown field "${formatFieldPath([...path, key])}" (did you mean "${formatFieldPath([...path, 'metadata', key])}"?)`,
+    )
+  }
+  r.unknownFields(Object.fromEntries(Object.entries(template).filter(([k]) => !misplaced.includes(k))), path, POD_TEMPLATE_FIELDS)
+  const metaPath = [...path, 'metadata']
+  const meta = r.map(template.metadata, metaPath)
+  if (!meta) return
+  r.unknownFields(meta, metaPath, OBJECT_META_FIELDS)
+  checkAnnotations(r, meta.annotations, [...metaPath, 'annotations'])
 }

@@ -106,6 +106,43 @@ describe('workloads become pods', () => {
     const expr = workload('apps/v1', 'ReplicaSet').replace('matchLabels: {app: web}', 'matchExpressions: [{key: app, operator: In, values: [web, api]}]')
     expect(loadManifestText(expr).state.pods).toHaveLength(1)
   })
+  it('template metadata is checked like ValidatePodTemplateSpec and strict decoding: annotations, unknown fields, labels one level too high', () => {
+    const annotated = workload('apps/v1', 'Deployment').replace(
+      '      labels: {app: web}',
+      '      labels: {app: web}\n      annotations: {"bad/key/x": z, ok: v}',
+    )
+    expect(requireInputError(() => loadManifestText(annotated, { file: 'w.yaml' })).map((d) => `${d.line} ${d.field} ${d.message}`)).toEqual([
+      expect.stringMatching(/^13 spec\.template\.metadata\.annotations Invalid value: "bad\/key\/x": a qualified name must consist of/),
+    ])
+    const typo = workload('apps/v1', 'DaemonSet').replace('      labels: {app: web}', '      labels: {app: web}\n      label: {tier: db}')
+    expect(() => loadManifestText(typo)).toThrow(
+      /spec\.template\.metadata\.label: Unknown field: strict decoding error: unknown field "spec\.template\.metadata\.label" \(did you mean "labels"\?\)/,
+    )
+    // Labels under spec.template instead of spec.template.metadata would leave the pods unlabelled (and unselected).
+    const high = workload('v1', 'ReplicationController')
+      .replace('  selector: {app: web}\n', '')
+      .replace('  template:\n', '  template:\n    labels: {app: web}\n')
+    expect(requireInputError(() => loadManifestText(high, { file: 'w.yaml' })).map((d) => `${d.line} ${d.field} ${d.message}`)).toEqual([
+      '9 spec.template.labels Unknown field: strict decoding error: unknown field "spec.template.labels" (did you mean "spec.template.metadata.labels"?)',
+    ])
+    const cron = `apiVersion: batch/v1
+kind: CronJob
+metadata: {name: nightly, namespace: prod}
+spec:
+  schedule: "0 3 * * *"
+  jobTemplate:
+    spec:
+      template:
+        metadata: {labels: {app: nightly}, annotations: {"-bad": x}}
+        spec: {restartPolicy: Never, containers: [{name: c, image: busybox}]}
+`
+    expect(() => loadManifestText(cron)).toThrow(
+      /CronJob "prod\/nightly" is invalid: spec\.jobTemplate\.spec\.template\.metadata\.annotations: Invalid value: "-bad"/,
+    )
+    // kubectl's own output: creationTimestamp: null in the template metadata is fine.
+    const generated = workload('apps/v1', 'Deployment').replace('      labels: {app: web}', '      creationTimestamp: null\n      labels: {app: web}')
+    expect(loadManifestText(generated).state.pods).toHaveLength(1)
+  })
   it('a workload without a pod template is an error', () => {
     expect(() => loadManifestText('apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x}\nspec: {}\n')).toThrow(
       /Deployment "default\/x" is invalid: spec\.template: Required value/,
