@@ -280,7 +280,7 @@ function expectationCases(state: ClusterState, ex: Expectation): { cases: Case[]
   const cases: Case[] = []
   if (parseServiceRef(ex.to)) {
     const service = resolveService(state, ex.to)
-    const servicePort = resolveServicePort(service, ex.port)
+    const servicePort = resolveServicePort(service, ex.port, state)
     const t = translateServicePort(state, service, servicePort)
     for (const f of froms)
       for (const target of t.targets) {

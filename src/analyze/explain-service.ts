@@ -97,7 +97,7 @@ export function explainByService(
   let noBackends: string | undefined
   let servicePort: ServicePort | undefined
   if (toService) {
-    servicePort = resolveServicePort(toService, portText)
+    servicePort = resolveServicePort(toService, portText, state)
     const t = translateServicePort(state, toService, servicePort)
     port = servicePort.port
     protocol = servicePort.protocol

@@ -56,7 +56,7 @@ export function describeServicePort(p: ServicePort): string {
  * `http/TCP`). A connection to a Service uses its `port`, never the `targetPort`: a UsageError says
  * so when the number is a targetPort.
  */
-export function resolveServicePort(service: Service, text: string): ServicePort {
+export function resolveServicePort(service: Service, text: string, state?: ClusterState): ServicePort {
   const t = text.trim()
   const [head = '', protoText] = t.split('/')
   const protocol = protoText === undefined ? undefined : (protoText.toUpperCase() as Protocol)
@@ -72,9 +72,15 @@ export function resolveServicePort(service: Service, text: string): ServicePort 
     const port = Number(head)
     const found = findServicePort(service, port, protocol)
     if (found) return found
-    const asTarget = service.ports.find((p) => p.targetPort === port && (protocol === undefined || p.protocol === protocol))
+    // The number a targetPort is, or resolves to on a backend (a named targetPort), is the usual mix-up.
+    const asTarget = service.ports.find(
+      (p) =>
+        (protocol === undefined || p.protocol === protocol) &&
+        (p.targetPort === port || (state !== undefined && serviceBackends(state, service, p).backends.some((b) => b.port === port))),
+    )
     const hint = asTarget
-      ? ` (${port} is the targetPort of port ${describeServicePort(asTarget)}: clients connect to the Service port, ${asTarget.port}, and the node sends it to ${port})`
+      ? ` (${port} is the targetPort of port ${describeServicePort(asTarget)}: clients connect to the Service port, ${asTarget.port}, and the node sends ` +
+        `it to ${port})`
       : ''
     throw new UsageError(`${name} has no port ${head}${protocol ? `/${protocol}` : ''}${hint}; its ports: ${list || 'none'}`)
   }

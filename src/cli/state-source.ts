@@ -68,8 +68,8 @@ export function addLiveClusterOptions(cmd: Command): Command {
 export function liveClusterHelp(command: string, exampleArgs = ''): string {
   const args = exampleArgs ? ` ${exampleArgs}` : ''
   return `
-Live cluster: with no PATH, ${command} reads Namespaces, Pods and NetworkPolicies from the cluster
-of your kubeconfig, and ClusterNetworkPolicies (and Nodes when one has a nodes peer) where the
+Live cluster: with no PATH, ${command} reads Namespaces, Pods, NetworkPolicies, Services and
+EndpointSlices from the cluster of your kubeconfig, and ClusterNetworkPolicies (and Nodes when one has a nodes peer) where the
 cluster has them (read-only: get/list), like kubectl: -n NAMESPACE reads one namespace (default:
 the context's), -A all of them.
   netpol ${command} -A${args}

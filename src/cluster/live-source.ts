@@ -1,5 +1,5 @@
 /**
- * @module Reading a live cluster's Namespaces, Pods and NetworkPolicies into a LoadResult, the same
+ * @module Reading a live cluster's Namespaces, Pods, NetworkPolicies, Services and EndpointSlices into a LoadResult, the same
  * shape the manifest loader returns, so every analysis works on a running cluster as on files.
  *
  * Scope like kubectl: `allNamespaces` reads everything; otherwise one namespace (the given one, else

@@ -96,7 +96,8 @@ describe('explain by Service: translated to every backend and its targetPort, an
   })
   it('the targetPort number, an unknown port or Service, and a Service without backends are told apart', () => {
     expect(() => explainByService(state, createEngine(state), 'shop/client', 'shop/service/api', '8080')).toThrow(
-      'shop/service/api has no port 8080; its ports: http 80/TCP -> web',
+      'shop/service/api has no port 8080 (8080 is the targetPort of port http 80/TCP -> web: clients connect to the Service port, 80, and the node ' +
+        'sends it to 8080); its ports: http 80/TCP -> web',
     )
     expect(() => explainByService(state, createEngine(state), 'shop/client', 'shop/service/apx', '80')).toThrow(
       /service "shop\/apx" not found; did you mean shop\/service\/api/,
@@ -133,7 +134,9 @@ describe('netpol test by Service', () => {
     expect([r.passed, r.pairs, r.reason]).toEqual([false, 0, 'shop/service/empty selects no pod (selector app=nothing): no connection to check'])
   })
   it('an unknown Service port is an input error naming the expectation line', () => {
-    expect(() => run('- {from: shop/client, to: shop/service/api, port: 8080, allowed: true}\n')).toThrow(/e\.yaml:1: shop\/service\/api has no port 8080/)
+    expect(() => run('- {from: shop/client, to: shop/service/api, port: 8080, allowed: true}\n')).toThrow(
+      /e\.yaml:1: shop\/service\/api has no port 8080 \(8080 is the targetPort/,
+    )
   })
 })
 
