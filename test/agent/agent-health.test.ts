@@ -58,8 +58,10 @@ describe('agent readiness and liveness', () => {
     const applies = h.dp.applied.length
     api.failNext(1_000_000, 503, (r) => r.watch && r.path === '/api/v1/pods')
     api.dropWatches()
-    await waitFor(() => !h!.agent.status().ready, 'not ready after the grace period')
-    expect(h.agent.status().notReady).toEqual([expect.stringMatching(/^pods: no live watch for \d+(\.\d)? s$/)])
+    // The other watches reconnect at once (on a busy machine, maybe after the grace period too); pods' stays down.
+    const podsOnly = (notReady: readonly string[]): boolean => notReady.length === 1 && /^pods: no live watch for \d+(\.\d)? s$/.test(notReady[0])
+    await waitFor(() => podsOnly(h!.agent.status().notReady), 'not ready after the grace period, for pods alone')
+    expect(h.agent.status().ready).toBe(false)
     expect(h.dp.applied.length).toBe(applies)
     api.clearFailures()
     await waitFor(() => h!.agent.status().ready, 'ready again')
