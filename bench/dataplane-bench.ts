@@ -1,10 +1,14 @@
 /**
- * @module `npm run bench:dataplane`: new-connection rate between two real pods with 0 to 5,000 policies selecting other pods.
+ * @module `npm run bench:dataplane`: new-connection rate between two real pods with 0 to 5,000 policies selecting other pods,
+ * and with 200 ClusterNetworkPolicies of both tiers on top of 5,000 policies.
  *
  * Side by side in one run: one client namespace and one server namespace are joined through a
  * node namespace per case (no netpol table; 0, 100, 1,000, 5,000 policies selecting other pods;
  * the same with one more policy isolating the server; and a control), each node holding its
- * case's ruleset for the whole run. ONE client process makes short TCP connections (connect, read
+ * case's ruleset for the whole run. Two more cases add ClusterNetworkPolicies (half Admin, half
+ * Baseline) on top of 5,000 policies: selecting other pods, and the same plus an Admin policy that
+ * passes and a Baseline policy that accepts the measured connection (it then walks both tiers on
+ * both sides); they are compared with the case without any policy. ONE client process makes short TCP connections (connect, read
  * one byte, close) ONE at a time, taking the paths in turn, netperf TCP_CRR style; the rate of a
  * case is 1 / its median connection time. One connection in flight makes each connection's time
  * its own path's cost; taking the paths in turn makes any disturbance of the machine hit every
@@ -16,7 +20,7 @@
  * bench/results/dataplane.json. Needs root, iproute2, nftables. Not a timed test.
  *
  * Options (env): DP_BENCH_WINDOW_MS (per round, default 2000), DP_BENCH_ROUNDS (default 30),
- * DP_BENCH_CONTROL_RULES (default 5000).
+ * DP_BENCH_CONTROL_RULES (default 5000), DP_BENCH_CLUSTER_POLICIES (default 200).
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
@@ -29,7 +33,7 @@ import { applyRuleset } from '../src/dataplane/nft.js'
 import { parseNftScript, runHook } from '../src/dataplane/nft-interpreter.js'
 import { parseIp } from '../src/model/cidr.js'
 import { formatBytes, formatCount, formatMs } from './bench-table.js'
-import { BENCH_NODE, dataplaneBenchState } from './dataplane-cluster.js'
+import { BENCH_NODE, dataplaneBenchState, withClusterPolicies } from './dataplane-cluster.js'
 import { createParallelPaths, firstLine } from '../testing/dataplane-topology.js'
 
 const SIZES = [0, 100, 1000, 5000]
@@ -37,6 +41,9 @@ type Variant = 'unselected' | 'selected'
 const VARIANTS: readonly Variant[] = ['unselected', 'selected']
 const WINDOW_MS = Number(process.env.DP_BENCH_WINDOW_MS ?? 2000)
 const ROUNDS = Number(process.env.DP_BENCH_ROUNDS ?? 30)
+/** ClusterNetworkPolicies of the two tiered cases, on top of the largest size. */
+const CLUSTER_POLICIES = Number(process.env.DP_BENCH_CLUSTER_POLICIES ?? 200)
+const TIERED_SIZE = SIZES[SIZES.length - 1]
 
 const SERVER = `
 import net from 'node:net'
@@ -89,6 +96,8 @@ interface Case {
   readonly label: string
   readonly size: number
   readonly variant: Variant
+  /** ClusterNetworkPolicies on top of the `size` policies (0: none). */
+  readonly clusterPolicies: number
   readonly script: string
   readonly compileMs: number
   readonly bytes: number
@@ -106,8 +115,12 @@ function median(xs: readonly number[]): number {
   return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2
 }
 
-function prepare(size: number, variant: Variant, clientIp: string, serverIp: string): Case {
-  const state = dataplaneBenchState(size, variant === 'selected', clientIp, serverIp)
+function prepare(size: number, variant: Variant, clusterPolicies: number, clientIp: string, serverIp: string): Case {
+  // With ClusterNetworkPolicies, "selected" means the tiers select the server and client (no NetworkPolicy does).
+  const state =
+    clusterPolicies > 0
+      ? withClusterPolicies(dataplaneBenchState(size, false, clientIp, serverIp), clusterPolicies, variant === 'selected')
+      : dataplaneBenchState(size, variant === 'selected', clientIp, serverIp)
   const times: number[] = []
   let script = ''
   for (let i = 0; i < 3; i++) {
@@ -127,12 +140,13 @@ function prepare(size: number, variant: Variant, clientIp: string, serverIp: str
     ctState: 'new' as const,
   }
   const walk = runHook(parsed, 'forward', packet)
-  if (walk.verdict !== 'accept') throw new Error(`the benchmark ruleset (${size}, ${variant}) would drop client -> server:80`)
+  if (walk.verdict !== 'accept') throw new Error(`the benchmark ruleset (${size}, ${variant}, ${clusterPolicies}) would drop client -> server:80`)
   const sets = [...table.sets.values()]
   return {
-    label: `${size} ${variant}`,
+    label: `${size}${clusterPolicies > 0 ? `+${clusterPolicies}` : ''} ${variant}`,
     size,
     variant,
+    clusterPolicies,
     script,
     compileMs: median(times),
     bytes: Buffer.byteLength(script),
@@ -177,7 +191,7 @@ async function main(): Promise<void> {
   if (process.getuid?.() !== 0) throw new Error('the data plane benchmark needs root (network namespaces and nftables)')
   const loadBefore = os.loadavg()[0]
   // Path 0: no netpol table; then one path per case; the last path: the linear control.
-  const count = 2 + SIZES.length * VARIANTS.length
+  const count = 2 + (SIZES.length + 1) * VARIANTS.length
   process.stderr.write(`building ${count} node namespaces between one client and one server...\n`)
   const net = await createParallelPaths(count)
   const children: ChildProcess[] = []
@@ -191,19 +205,20 @@ async function main(): Promise<void> {
     process.stderr.write('compiling and applying rulesets...\n')
     // Path 0 has no netpol table; path 1.. one case each.
     const cases: Case[] = []
-    for (const variant of VARIANTS) {
-      for (const size of SIZES) {
-        const path = net.paths[1 + cases.length]
-        const c = prepare(size, variant, path.clientIp, path.serverIp)
+    const plan: { size: number; variant: Variant; clusterPolicies: number }[] = []
+    for (const variant of VARIANTS) for (const size of SIZES) plan.push({ size, variant, clusterPolicies: 0 })
+    for (const variant of VARIANTS) plan.push({ size: TIERED_SIZE, variant, clusterPolicies: CLUSTER_POLICIES })
+    for (const { size, variant, clusterPolicies } of plan) {
+      const path = net.paths[1 + cases.length]
+      const c = prepare(size, variant, clusterPolicies, path.clientIp, path.serverIp)
+      await applyRuleset(c.script, { netns: path.nodeNetns, keepDenyLog: false })
+      // The replace time is what a policy change costs.
+      for (let i = 0; i < 3; i++) {
+        const t0 = performance.now()
         await applyRuleset(c.script, { netns: path.nodeNetns, keepDenyLog: false })
-        // The replace time is what a policy change costs.
-        for (let i = 0; i < 3; i++) {
-          const t0 = performance.now()
-          await applyRuleset(c.script, { netns: path.nodeNetns, keepDenyLog: false })
-          c.applyMs.push(performance.now() - t0)
-        }
-        cases.push(c)
+        c.applyMs.push(performance.now() - t0)
       }
+      cases.push(c)
     }
 
     // Control: what a naive compiler (one rule per policy, walked in order) costs, so the run shows
@@ -250,12 +265,14 @@ async function main(): Promise<void> {
     const loadAfter = os.loadavg()[0]
 
     const results = cases.map((c) => {
-      const base = cases.find((b) => b.variant === c.variant && b.size === 0)!
+      // Tiered cases against no policy at all; the others against 0 policies of their variant.
+      const base = cases.find((b) => b.clusterPolicies === 0 && b.size === 0 && b.variant === (c.clusterPolicies > 0 ? 'unselected' : c.variant))!
       const rate = median(c.rates)
       // Paired per round: this case and the 0-policy case were measured moments apart.
       const ratios = c.rates.map((r, i) => r / base.rates[i])
       return {
         policies: c.size,
+        clusterNetworkPolicies: c.clusterPolicies,
         variant: c.variant,
         connectionsPerSecond: Math.round(rate),
         ratesPerRound: c.rates.map(Math.round),
@@ -273,7 +290,7 @@ async function main(): Promise<void> {
         rulesEvaluatedPerNewConnection: c.rulesPerConnection,
       }
     })
-    const within = results.filter((r) => r.policies === 5000).every((r) => Math.abs(1 - r.relativeToZero) <= 0.1)
+    const within = results.filter((r) => r.policies === TIERED_SIZE).every((r) => Math.abs(1 - r.relativeToZero) <= 0.1)
     const json = {
       benchmark: 'dataplane',
       date: new Date().toISOString(),
@@ -294,14 +311,20 @@ async function main(): Promise<void> {
       },
       noTableRatesPerRound: noTable.map(Math.round),
       results,
-      target: { rule: 'rate at 5,000 policies within 10% of the rate at 0', met: within },
+      target: { rule: `rate at 5,000 policies (and with ${CLUSTER_POLICIES} ClusterNetworkPolicies on top) within 10% of the rate at 0`, met: within },
     }
     const here = dirname(fileURLToPath(import.meta.url))
     const outDir = join(here, '..', '..', 'bench', 'results')
     mkdirSync(outDir, { recursive: true })
     writeFileSync(join(outDir, 'dataplane.json'), `${JSON.stringify(json, null, 2)}\n`)
 
-    const header = ['', ...results.map((r) => `${formatCount(r.policies)} ${r.variant === 'selected' ? 'sel.' : 'other'}`)]
+    const header = [
+      '',
+      ...results.map(
+        (r) =>
+          `${formatCount(r.policies)}${r.clusterNetworkPolicies > 0 ? `+${r.clusterNetworkPolicies} CNP` : ''} ${r.variant === 'selected' ? 'sel.' : 'other'}`,
+      ),
+    ]
     const rowsOut: string[][] = [
       header,
       ['new connections/s (median)', ...results.map((r) => formatCount(r.connectionsPerSecond))],
@@ -320,14 +343,15 @@ async function main(): Promise<void> {
         `${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after`,
       `${ROUNDS} rounds x ${WINDOW_MS} ms; one client, one server, one node namespace per case; one connection at a time, cases in turn; rate = ` +
         `1 / median connection time;`,
-      `"other": N policies select other pods; "sel.": plus one policy isolating the server`,
+      `"other": N policies select other pods; "sel.": plus one policy isolating the server; "+${CLUSTER_POLICIES} CNP": ClusterNetworkPolicies of both ` +
+        `tiers on top (sel.: the tiers pass and accept the measured connection), relative to no policy at all`,
       `without any netpol table: ${formatCount(json.noTableConnectionsPerSecond)} connections/s; control, ${formatCount(CONTROL_RULES)} linear ` +
         `rules per new connection (a naive compiler): ${formatCount(json.linearControl.connectionsPerSecond)} connections/s, ` +
         `${(json.linearControl.relativeToZero * 100).toFixed(1)}% of 0 policies`,
       '',
       ...rowsOut.map((r) => pad(r, widths)),
       '',
-      `target: rate at 5,000 policies within 10% of the rate at 0 -> ${within ? 'met' : 'MISSED'}`,
+      `target: rate at 5,000 policies (also with ${CLUSTER_POLICIES} ClusterNetworkPolicies) within 10% of the rate at 0 -> ${within ? 'met' : 'MISSED'}`,
       `written: bench/results/dataplane.json`,
     ]
     process.stdout.write(`${lines.join('\n')}\n`)
@@ -339,13 +363,15 @@ async function main(): Promise<void> {
 const USAGE = `usage: npm run bench:dataplane        (as root; about a minute; writes bench/results/dataplane.json)
 
 New-connection rate between two real pods through a node enforcing 0, 100, 1,000 and 5,000
-policies that select other pods (and the same plus one isolating the server), against a
-5,000-rule linear control. Method and figures: docs/dataplane.md.
+policies that select other pods (and the same plus one isolating the server), 200
+ClusterNetworkPolicies of both tiers on top of 5,000 policies, against a 5,000-rule linear
+control. Method and figures: docs/dataplane.md.
 
 Settings (environment):
   DP_BENCH_ROUNDS=30          rounds (each case once per round)
   DP_BENCH_WINDOW_MS=2000     time per round
   DP_BENCH_CONTROL_RULES=5000 rules of the linear control
+  DP_BENCH_CLUSTER_POLICIES=200 ClusterNetworkPolicies of the tiered cases
 
 Examples:
   npm run bench:dataplane
