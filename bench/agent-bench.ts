@@ -105,7 +105,11 @@ async function main(): Promise<void> {
     const inner: AgentDataplane = netns
       ? createNftDataplane({ nodeName: node.name, netns })
       : {
-          compile: (state: ClusterState): CompiledRuleset => ({ script: compileRuleset(state, { nodeName: node.name }).script, allowCounters: [] }),
+          compile: (state: ClusterState): CompiledRuleset => ({
+            script: compileRuleset(state, { nodeName: node.name }).script,
+            allowCounters: [],
+            clusterRuleCounters: [],
+          }),
           apply: async () => {},
         }
     let onApplied: ((at: number) => void) | undefined

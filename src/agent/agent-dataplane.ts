@@ -5,11 +5,22 @@
  */
 import type { ClusterState } from '../model/types.js'
 import type { Side } from '../model/describe.js'
+import type { ClusterNetworkPolicyRuleAction, ClusterNetworkPolicyTier } from '../model/cluster-network-policy-types.js'
 
 export interface CompiledRuleset {
   readonly script: string
   /** Named counters of allowed new connections, one per (policy, side) with a chain on this node. */
   readonly allowCounters: readonly { readonly name: string; readonly namespace: string; readonly policy: string; readonly side: Side }[]
+  /** Named counters of ClusterNetworkPolicy rules, one per (policy, rule, side) with lines on this node: the new connections the rule decided. */
+  readonly clusterRuleCounters: readonly {
+    readonly name: string
+    readonly side: Side
+    readonly tier: ClusterNetworkPolicyTier
+    readonly policy: string
+    readonly ruleIndex: number
+    readonly ruleName?: string
+    readonly action: ClusterNetworkPolicyRuleAction
+  }[]
 }
 
 /** One denied new connection, as recorded by the kernel's deny-log sets. */

@@ -28,6 +28,7 @@ export interface AgentMetrics {
   readonly clusterPolicies: Gauge<'tier'>
   readonly deniedConnections: Counter<'direction' | 'namespace'>
   readonly allowedConnections: Counter<'direction' | 'namespace' | 'policy'>
+  readonly clusterRuleConnections: Counter<'direction' | 'tier' | 'policy' | 'rule' | 'action'>
   readonly ready: Gauge
   /** Where the `ready` gauge reads its value at each scrape. */
   setReadySource(source: () => boolean): void
@@ -111,6 +112,14 @@ export function createAgentMetrics(options: { defaultMetrics?: boolean } = {}): 
       name: 'netpol_agent_allowed_connections_total',
       help: 'New connections to or from pods on this node allowed by a policy rule, by side and policy (namespace, name).',
       labelNames: ['direction', 'namespace', 'policy'],
+      registers,
+    }),
+    clusterRuleConnections: new Counter({
+      name: 'netpol_agent_cluster_policy_rule_connections_total',
+      help:
+        'New connections to or from pods on this node decided by a ClusterNetworkPolicy rule (accepted, denied or passed), by side, tier, ' +
+        'policy, rule (its name, else its index) and action.',
+      labelNames: ['direction', 'tier', 'policy', 'rule', 'action'],
       registers,
     }),
     rejectedObjects: new Counter({

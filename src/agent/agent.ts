@@ -6,7 +6,6 @@
  * - sync-step.ts: one sync, stores -> ClusterState -> this node's nft ruleset -> one atomic apply;
  * - sync-record.ts and sync-report.ts: what a sync changed, for /readyz, the logs and the metrics;
  * - allowed-counters.ts and denied-connections.ts: what the kernel counted, read back periodically;
- * - unenforced-policies.ts: whether the state holds ClusterNetworkPolicies, which the compiler does not enforce yet (not ready while it does).
  *
  * Level-triggered: an event only asks the scheduler for a sync; a sync rebuilds the whole state
  * from the stores and applies it only when the script differs from the one in the kernel. Nothing
@@ -30,7 +29,6 @@ import { EMPTY_RECORD, recordOutcome, type SyncRecord } from './sync-record.js'
 import { SyncReporter } from './sync-report.js'
 import { SyncScheduler, type SyncBatch } from './sync-scheduler.js'
 import { syncStep, type SyncOutcome } from './sync-step.js'
-import { UnenforcedPolicies } from './unenforced-policies.js'
 
 export type { ResourceName } from './cluster-informers.js'
 
@@ -90,7 +88,6 @@ export class Agent {
   private readonly reporter: SyncReporter
   private readonly counters: AllowedCounters
   private readonly denied: DeniedConnections
-  private readonly unenforced: UnenforcedPolicies
   private readonly readyGraceMs: number
   private readonly stuckAfterMs: number
   private readonly log: Logger
@@ -140,7 +137,6 @@ export class Agent {
       hasRuleset: () => this.record.applied !== undefined,
       state: () => this.record.state,
     })
-    this.unenforced = new UnenforcedPolicies(this.log)
     options.metrics.setReadySource(() => this.status().ready)
   }
 
@@ -173,8 +169,6 @@ export class Agent {
     const notReady: string[] = []
     if (!r.applied) notReady.push('no ruleset applied yet')
     notReady.push(...this.informers.watchProblems(now, this.readyGraceMs))
-    const unenforced = this.unenforced.problem()
-    if (unenforced) notReady.push(unenforced)
     const waitingSince = this.scheduler.waitingSince
     if (waitingSince !== undefined && now - waitingSince >= this.readyGraceMs) {
       notReady.push(`changes waiting ${seconds(now - waitingSince)} to be applied${r.lastError ? ` (last error: ${r.lastError})` : ''}`)
@@ -227,7 +221,6 @@ export class Agent {
     const before = this.record
     const at = new Date()
     this.record = recordOutcome(before, outcome, at)
-    if (outcome.built) this.unenforced.update(outcome.built.state)
     this.reporter.report(outcome, { since: batch.since, retryInMs: batch.retryInMs, rulesetKept: before.applied !== undefined, appliedAt: at })
   }
 }

@@ -1,6 +1,7 @@
 /**
  * @module Reads the kernel's per-policy counters of allowed new connections into
- * netpol_agent_allowed_connections_total (on every scrape and every counterPollIntervalMs; never
+ * netpol_agent_allowed_connections_total, and the per-rule counters of ClusterNetworkPolicies into
+ * netpol_agent_cluster_policy_rule_connections_total (on every scrape and every counterPollIntervalMs; never
  * on the sync path: listing a large table takes nft seconds). What the old table counted after the
  * last read is lost when a sync replaces it.
  */
@@ -46,12 +47,22 @@ export class AllowedCounters {
       this.baselineOf = applied
     }
     for (const c of applied.allowCounters) {
-      const v = values.get(c.name)
-      if (v === undefined) continue
-      const prev = this.baseline.get(c.name) ?? 0
-      const delta = v >= prev ? v - prev : v
+      const delta = this.delta(values, c.name)
       if (delta > 0) this.metrics.allowedConnections.inc({ direction: c.side, namespace: c.namespace, policy: c.policy }, delta)
-      this.baseline.set(c.name, v)
     }
+    for (const c of applied.clusterRuleCounters) {
+      const delta = this.delta(values, c.name)
+      const rule = c.ruleName ?? String(c.ruleIndex)
+      if (delta > 0) this.metrics.clusterRuleConnections.inc({ direction: c.side, tier: c.tier, policy: c.policy, rule, action: c.action }, delta)
+    }
+  }
+
+  /** What counter `name` counted since the last read (0 when it is not in the kernel). */
+  private delta(values: ReadonlyMap<string, number>, name: string): number {
+    const v = values.get(name)
+    if (v === undefined) return 0
+    const prev = this.baseline.get(name) ?? 0
+    this.baseline.set(name, v)
+    return v >= prev ? v - prev : v
   }
 }

@@ -28,7 +28,7 @@ export function createNftDataplane(options: NftDataplaneOptions): AgentDataplane
   return {
     compile(state: ClusterState): CompiledRuleset {
       const { script, index } = compileRuleset(state, compileOptions)
-      return { script, allowCounters: index.allowCounters }
+      return { script, allowCounters: index.allowCounters, clusterRuleCounters: index.clusterRuleCounters }
     },
     async apply(script: string): Promise<void> {
       await applyRuleset(script, target)

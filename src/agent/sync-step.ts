@@ -9,7 +9,6 @@
  */
 import type { LiveStateBuilder, LiveStateResult } from '../cluster/live-state.js'
 import type { RawObject } from '../cluster/live-api.js'
-import type { ClusterState } from '../model/types.js'
 import type { AgentDataplane, CompiledRuleset } from './agent-dataplane.js'
 
 /** The objects of each watched resource, as the informers hold them. */
@@ -62,16 +61,6 @@ export type SyncOutcome =
       readonly endedAt: number
     }
 
-/**
- * The part of the state the compiler enforces. It does not enforce ClusterNetworkPolicy yet (and
- * refuses a state that has them): the NetworkPolicies stay enforced (dropping them would open
- * more) and the agent reports not ready while ClusterNetworkPolicies exist (agent.ts).
- */
-function enforceable(state: ClusterState): ClusterState {
-  const { clusterNetworkPolicies: _unenforced, ...rest } = state
-  return rest
-}
-
 export async function syncStep(input: SyncInput): Promise<SyncOutcome> {
   const now = input.now ?? (() => performance.now())
   const t0 = now()
@@ -82,7 +71,7 @@ export async function syncStep(input: SyncInput): Promise<SyncOutcome> {
     const o = input.objects
     built = input.builder.build(o.namespaces, o.pods, o.networkpolicies, o.clusternetworkpolicies)
     t1 = now()
-    compiled = input.dataplane.compile(enforceable(built.state))
+    compiled = input.dataplane.compile(built.state)
   } catch (error) {
     return { result: 'sync-error', error, ...(built ? { built } : {}), endedAt: now() }
   }

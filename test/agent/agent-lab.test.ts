@@ -232,4 +232,111 @@ spec:
     expect(r.disagreements).toEqual([])
     expect(r.denied).toBe(2 * 3)
   })
+
+  it('a ClusterNetworkPolicy created, given another priority and deleted through the API is enforced in the kernel as matrix says', async () => {
+    const marked = (n: number) => (l: Record<string, unknown>) => l.clusterPolicies === n
+    const cnp = (yaml: string) => ({ model: loadManifestText(yaml, { file: 'test' }).state.clusterNetworkPolicies![0], object: parseYaml(yaml) as ApiObject })
+    const tenant = cnp(`
+apiVersion: policy.networking.k8s.io/v1alpha2
+kind: ClusterNetworkPolicy
+metadata: {name: tenant-isolation}
+spec:
+  tier: Admin
+  priority: 20
+  subject: {namespaces: {matchLabels: {team: x}}}
+  ingress:
+  - {name: deny-from-y, action: Deny, from: [{namespaces: {matchLabels: {team: "y"}}}]}
+`)
+    const allowC = (priority: number) =>
+      cnp(`
+apiVersion: policy.networking.k8s.io/v1alpha2
+kind: ClusterNetworkPolicy
+metadata: {name: allow-c}
+spec:
+  tier: Admin
+  priority: ${priority}
+  subject: {namespaces: {matchLabels: {team: x}}}
+  ingress:
+  - {name: accept-c, action: Accept, from: [{pods: {namespaceSelector: {}, podSelector: {matchLabels: {app: c}}}}], protocols: [{tcp: {destinationPort: {number: 80}}}]}
+`)
+    const baseline = cnp(`
+apiVersion: policy.networking.k8s.io/v1alpha2
+kind: ClusterNetworkPolicy
+metadata: {name: baseline-deny}
+spec:
+  tier: Baseline
+  priority: 100
+  subject: {namespaces: {}}
+  ingress:
+  - {name: deny-all, action: Deny, from: [{namespaces: {}}]}
+`)
+    const before = (await probe()).denied
+    const set = (...policies: { model: NonNullable<typeof lab.expected.clusterNetworkPolicies>[number] }[]) =>
+      (lab.expected = { ...lab.expected, clusterNetworkPolicies: policies.map((p) => p.model) })
+
+    // Admin Deny: y's pods may no longer reach x's.
+    await lab.converge(() => api.create('clusternetworkpolicies', tenant.object), marked(1), 'tenant-isolation created')
+    set(tenant)
+    let r = await probe()
+    expect(r.disagreements).toEqual([])
+    expect(r.denied).toBe(before + 4)
+    expect(r.deniedPairs).toContain('y/c -> x/b')
+
+    // An Accept for y/c at a later priority changes nothing; moved before the Deny, it decides.
+    await lab.converge(() => api.create('clusternetworkpolicies', allowC(30).object), marked(2), 'allow-c created')
+    set(tenant, allowC(30))
+    r = await probe()
+    expect(r.disagreements).toEqual([])
+    expect(r.denied).toBe(before + 4)
+    await lab.converge(() => api.update('clusternetworkpolicies', allowC(10).object), marked(2), 'allow-c at priority 10')
+    set(tenant, allowC(10))
+    r = await probe()
+    expect(r.disagreements).toEqual([])
+    expect(r.denied).toBe(before + 2)
+    expect(r.deniedPairs).not.toContain('y/c -> x/b')
+    expect(r.deniedPairs).toContain('y/d -> x/b')
+
+    // The node enforcing x/b logs the denial with its cause.
+    const b = lab.plan.topology.pods.find((q) => q.name === 'b')!
+    const owner = lab.agents.find((a) => a.node === b.node)!
+    await waitFor(
+      () => owner.logs.some((l) => l.event === 'denied' && l.pod === 'x/b' && l.peer === 'y/d' && l.clusterPolicy !== undefined),
+      'denial logged with its cause',
+      10_000,
+    )
+    const denied = owner.logs.find((l) => l.event === 'denied' && l.pod === 'x/b' && l.peer === 'y/d' && l.clusterPolicy !== undefined)!
+    expect(String(denied.msg)).toContain('denied by admin ClusterNetworkPolicy tenant-isolation rule deny-from-y (priority 20)')
+
+    // Baseline: pods no NetworkPolicy isolates (x's) accept nothing the Admin tier did not accept.
+    await lab.converge(() => api.create('clusternetworkpolicies', baseline.object), marked(3), 'baseline-deny created')
+    set(tenant, allowC(10), baseline)
+    r = await probe()
+    expect(r.disagreements).toEqual([])
+    expect(r.deniedPairs).toContain('x/a -> x/b')
+    expect(r.deniedPairs).not.toContain('y/c -> x/b')
+
+    // Enforced, so ready (only unenforced ClusterNetworkPolicies made an agent not ready).
+    for (const a of lab.agents) expect((await fetch(`${a.url}/readyz`)).status).toBe(200)
+    const metrics = await (await fetch(`${lab.agents[0].url}/metrics`)).text()
+    expect(metrics).toMatch(/netpol_agent_cluster_network_policies\{tier="Admin"\} 2/)
+    // The rule that dropped y/d -> x/b counted it on x/b's node.
+    const ownerMetrics = await (await fetch(`${owner.url}/metrics`)).text()
+    expect(ownerMetrics).toMatch(
+      /netpol_agent_cluster_policy_rule_connections_total\{direction="ingress",tier="Admin",policy="tenant-isolation",rule="deny-from-y",action="Deny"\} [1-9]/,
+    )
+    expect(metrics).toMatch(/netpol_agent_cluster_network_policies\{tier="Baseline"\} 1/)
+
+    // Deleted: back to the NetworkPolicies alone.
+    await lab.converge(
+      () => {
+        for (const name of ['tenant-isolation', 'allow-c', 'baseline-deny']) api.delete('clusternetworkpolicies', name)
+      },
+      marked(0),
+      'all deleted',
+    )
+    set()
+    r = await probe()
+    expect(r.disagreements).toEqual([])
+    expect(r.denied).toBe(before)
+  })
 })

@@ -5,8 +5,10 @@
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import { FAIL_CLOSED_RULE } from '../../src/cluster/live-objects.js'
+import { parseNftScript, runHook } from '../../src/dataplane/nft-interpreter.js'
+import { parseIp } from '../../src/model/cidr.js'
 import { namespaceObject, podObject, policyObject, sleep, waitFor } from './api-objects.js'
-import { isolated, metricValue, startAgent, type AgentHarness } from './agent-harness.js'
+import { metricValue, startAgent, type AgentHarness } from './agent-harness.js'
 import { TestApiServer } from '../../testing/test-api-server.js'
 
 const CNP_PATH = '/apis/policy.networking.k8s.io/v1alpha2/clusternetworkpolicies'
@@ -78,23 +80,40 @@ describe('agent: ClusterNetworkPolicies through an informer', () => {
     expect(cnpRequests(false)).toBe(2)
   })
 
-  it('while the compiler does not enforce them: keeps enforcing the NetworkPolicies, not ready with one error naming one; ready once they are gone', async () => {
+  it('enforces them: an Admin Accept created through the API opens what a NetworkPolicy closes, in the compiled ruleset; deleted, it closes again', async () => {
     await cluster({ crd: true })
-    api.create('clusternetworkpolicies', guardrail)
+    api.create('pods', podObject('prod', 'client', { ip: '10.1.0.11', node: 'node-b', labels: { app: 'client' } }))
     h = startAgent(api)
-    await waitFor(() => h!.agent.status().applies >= 1, 'NetworkPolicies applied')
-    expect(isolated(h.agent.appliedScript(), 'in')).toEqual(['10.1.0.10'])
-    await waitFor(() => h!.logs.some((l) => l.event === 'cluster-policies-not-enforced'), 'error logged')
-    await waitFor(() => Object.values(h!.agent.status().connected).every(Boolean), 'watches open')
-    const status = h.agent.status()
-    expect(status.ready).toBe(false)
-    expect(status.notReady).toEqual([
-      'ClusterNetworkPolicies exist (e.g. "deny-\\u202ecross-tenant") and this agent does not enforce them: only NetworkPolicies are enforced on this node',
-    ])
-    expect(h.logs.filter((l) => l.event === 'cluster-policies-not-enforced')).toHaveLength(1)
-    api.delete('clusternetworkpolicies', guardrail.metadata.name)
-    await waitFor(() => h!.agent.status().ready, 'ready once no ClusterNetworkPolicy is left')
-    expect(h.logs.some((l) => l.event === 'cluster-policies-gone')).toBe(true)
+    await waitFor(() => h!.agent.status().ready, 'ready')
+    // client (node-b) -> web (node-a, isolated by deny-all): the verdict of node-a's forward hook.
+    const verdict = (): string => {
+      const packet = {
+        family: 4 as const,
+        saddr: parseIp('10.1.0.11')!.value,
+        daddr: parseIp('10.1.0.10')!.value,
+        l4proto: 6,
+        sport: 40000,
+        dport: 80,
+        ctState: 'new' as const,
+      }
+      return runHook(parseNftScript(h!.agent.appliedScript()!), 'forward', packet).verdict
+    }
+    expect(verdict()).toBe('drop')
+    const accept = {
+      metadata: { name: 'accept-client' },
+      spec: {
+        tier: 'Admin',
+        priority: 1,
+        subject: { namespaces: {} },
+        ingress: [{ name: 'client', action: 'Accept', from: [{ pods: { podSelector: { matchLabels: { app: 'client' } } } }] }],
+      },
+    }
+    api.create('clusternetworkpolicies', accept)
+    await waitFor(() => cnpNames().length === 1 && verdict() === 'accept', 'accepted by the Admin tier')
+    expect(h.agent.status().ready).toBe(true)
+    expect(h.agent.status().notReady).toEqual([])
+    api.delete('clusternetworkpolicies', 'accept-client')
+    await waitFor(() => cnpNames().length === 0 && verdict() === 'drop', 'dropped again')
   })
 
   it('a cluster without the CRD (404): ready, said once in the log and in the status notes, re-checked, and watched once the CRD appears', async () => {

@@ -37,7 +37,7 @@ export function recordingDataplane(nodeName: string): RecordingDataplane {
       }
       dp.compiled.push(state)
       const { script, index } = compileRuleset(state, { nodeName })
-      return { script, allowCounters: index.allowCounters }
+      return { script, allowCounters: index.allowCounters, clusterRuleCounters: index.clusterRuleCounters }
     },
     async apply(script: string): Promise<void> {
       if (dp.failNextApplies > 0) {

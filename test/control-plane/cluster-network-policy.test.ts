@@ -7,14 +7,20 @@
  *   and `netpol check` accept and refuse the same objects, naming the same field;
  * - the agent, authenticated as its ServiceAccount bound by exactly deploy/rbac.yaml, follows a
  *   ClusterNetworkPolicy created, given another priority and deleted, and may not write one;
+ * - (as root) `netpol agent` processes on the nodes of a lab, fed by this API server with those
+ *   rules, enforce ClusterNetworkPolicies created, reprioritised and deleted with kubectl: real
+ *   probes between the lab's pods equal the matrix of what the API server holds;
  * - deleting the CRD deletes the objects, and the agent confirms it is no longer served.
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, beforeAll, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ControlPlane } from '../../testing/control-plane.js'
+import { loadManifestText } from '../../src/cluster/load-manifests.js'
 import { startAgent, type AgentHarness } from '../agent/agent-harness.js'
+import { AgentLab, canRunAgentLab, podApiObject } from '../agent/agent-lab-fixture.js'
+import { cluster, ns, pod, tcp } from '../lab/fixtures.js'
 import { waitFor } from '../agent/api-objects.js'
 import { runCliInProcess } from '../cli/run-cli-in-process.js'
 import { controlPlaneBin, describeControlPlane, START_TIMEOUT_MS } from './control-plane-fixture.js'
@@ -144,6 +150,90 @@ describeControlPlane('ClusterNetworkPolicy with its CRD installed in a real kube
     await waitFor(() => names().join() === '', 'deleted', 30_000)
     expect(h!.logs.filter((l) => l.event === 'list' && l.resource === 'clusternetworkpolicies')).toHaveLength(1)
     expect(h!.logs.filter((l) => l.event === 'api-error')).toEqual([])
+  })
+
+  describe.skipIf(!canRunAgentLab)('netpol agent processes on a lab, fed by this API server', () => {
+    let lab: AgentLab | undefined
+    afterAll(async () => {
+      await lab?.close()
+    })
+
+    it('enforce ClusterNetworkPolicies created, given another priority and deleted with kubectl, as matrix says', async () => {
+      const initial = cluster(
+        [ns('x', { team: 'x' }), ns('y', { team: 'y' })],
+        [
+          pod('x', 'a', { app: 'a' }, [tcp(80)]),
+          pod('x', 'b', { app: 'b' }, [tcp(80)]),
+          pod('y', 'c', { app: 'c' }, [tcp(80)]),
+          pod('y', 'd', { app: 'd' }, [tcp(80)]),
+        ],
+      )
+      lab = await AgentLab.create('cpc', initial)
+      const l = lab
+      const objects = [
+        ...l.expected.namespaces.map((n) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: n.name, labels: n.labels } })),
+        ...l.expected.pods.map((p) => ({ apiVersion: 'v1', kind: 'Pod', ...podApiObject(p) })),
+      ]
+      await cp.kubectlOk(['apply', '-f', '-'], { stdin: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }) })
+      // No kubelet: the pods' addresses are reported through the status subresource, as a kubelet does.
+      for (const p of l.expected.pods) {
+        const status = { phase: 'Running', podIP: p.ips[0], podIPs: p.ips.map((ip) => ({ ip })) }
+        await cp.kubectlOk(['patch', 'pod', p.name, '-n', p.namespace, '--subresource=status', '--type=merge', '-p', JSON.stringify({ status })])
+      }
+      await l.startAgents(agentKubeconfig)
+      const base = await l.probe()
+      expect(base.disagreements).toEqual([])
+      expect(base.denied).toBe(0)
+
+      const apply = async (yaml: string, count: number, what: string): Promise<void> => {
+        await l.converge(
+          () => cp.kubectlOk(['apply', '-f', '-'], { stdin: yaml }),
+          (line) => line.clusterPolicies === count,
+          what,
+        )
+      }
+      const tenant = cnp(
+        'tenant-isolation',
+        '{tier: Admin, priority: 20, subject: {namespaces: {matchLabels: {team: x}}}, ingress: [{name: deny-from-y, action: Deny, from: [{namespaces: {matchLabels: {team: "y"}}}]}]}',
+      )
+      const allowC = (priority: number) =>
+        cnp(
+          'allow-c',
+          `{tier: Admin, priority: ${priority}, subject: {namespaces: {matchLabels: {team: x}}}, ingress: [{name: accept-c, action: Accept, from: [{pods: {namespaceSelector: {}, podSelector: {matchLabels: {app: c}}}}]}]}`,
+        )
+      const expectAll = (...yaml: string[]) => {
+        l.expected = { ...l.expected, clusterNetworkPolicies: yaml.map((y) => loadManifestText(y, { file: 'test' }).state.clusterNetworkPolicies![0]) }
+      }
+
+      await apply(tenant, 1, 'tenant-isolation')
+      expectAll(tenant)
+      let r = await l.probe()
+      expect(r.disagreements).toEqual([])
+      expect(r.denied).toBe(4)
+      await apply(allowC(30), 2, 'allow-c at 30')
+      expectAll(tenant, allowC(30))
+      r = await l.probe()
+      expect(r.disagreements).toEqual([])
+      expect(r.denied).toBe(4)
+      await apply(allowC(10), 2, 'allow-c at 10')
+      expectAll(tenant, allowC(10))
+      r = await l.probe()
+      expect(r.disagreements).toEqual([])
+      expect(r.denied).toBe(2)
+      expect(r.deniedPairs).toEqual(['y/d -> x/a', 'y/d -> x/b'])
+      for (const a of l.agents) expect((await fetch(`${a.url}/readyz`)).status).toBe(200)
+
+      await l.converge(
+        () => cp.kubectlOk(['delete', 'clusternetworkpolicy', 'tenant-isolation', 'allow-c']),
+        (line) => line.clusterPolicies === 0,
+        'deleted',
+      )
+      expectAll()
+      r = await l.probe()
+      expect(r.disagreements).toEqual([])
+      expect(r.denied).toBe(0)
+      for (const a of l.agents) expect(a.logs.filter((line) => line.event === 'api-error' || line.stderr !== undefined)).toEqual([])
+    })
   })
 
   it('deleting the CRD deletes its objects; the agent then confirms it is no longer served and stays ready', async () => {
