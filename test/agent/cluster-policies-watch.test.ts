@@ -210,7 +210,8 @@ describe('agent: ClusterNetworkPolicies through an informer', () => {
       ),
     ).toBe(1)
     await waitFor(() => h!.logs.some((l) => l.event === 'rejected' && l.reason === 'bad-namespace'), 'refused')
-    await waitFor(() => api.openWatchesOf('clusternetworkpolicies') === 1, 'watching again')
+    // Relisted and watching again on a new stream (the refused one closed: one open of two opened).
+    await waitFor(() => cnpRequests(false) === 2 && cnpRequests(true) === 2 && api.openWatchesOf('clusternetworkpolicies') === 1, 'watching again')
     expect(
       api.injectWatchLine(
         'clusternetworkpolicies',
