@@ -93,10 +93,17 @@ export async function loadPaths(paths: readonly string[], flags: StateSourceFlag
 }
 
 /**
+ * `namespace` of the result: the one namespace read from a live cluster (-n, else the context's),
+ * where bare pod names are, as for kubectl; absent for PATHs and -A.
  * `ctx`: where `--skip-invalid` records that input was left out, so the exit code says so (2)
  * after the command's output, unless `--skip-invalid=warn`.
  */
-export async function loadStateSource(paths: readonly string[], flags: StateSourceFlags, io: CliIO, ctx?: { invalidInput?: boolean }): Promise<LoadResult> {
+export async function loadStateSource(
+  paths: readonly string[],
+  flags: StateSourceFlags,
+  io: CliIO,
+  ctx?: { invalidInput?: boolean },
+): Promise<LoadResult & { readonly namespace?: string }> {
   if (paths.length > 0) {
     const live = [flags.kubeconfig && '--kubeconfig', flags.context && '--context', flags.allNamespaces && '--all-namespaces'].filter(Boolean)
     if (live.length > 0)

@@ -63,6 +63,16 @@ describe('matrix, list, explain and check read a live cluster when given no PATH
     expect(JSON.parse(r.stdout)).toMatchObject({ allowed: true })
   })
 
+  it("explain finds bare pod names in the namespace it read: the context's, or -n", async () => {
+    const r = await run(['explain', '--kubeconfig', kubeconfig, '--from', 'web', '--to', 'db', '--port', '5432', '-o', 'json'])
+    expect(r.stderr).toBe('')
+    expect(r.code).toBe(0)
+    expect(JSON.parse(r.stdout)).toMatchObject({ from: 'shop/web', to: 'shop/db', allowed: true })
+    const other = await run(['explain', '--kubeconfig', kubeconfig, '-n', 'other', '--from', 'x', '--to', 'x', '--port', '80', '-o', 'json'])
+    expect(other.code).toBe(0)
+    expect(JSON.parse(other.stdout)).toMatchObject({ from: 'other/x', to: 'other/x' })
+  })
+
   it('list reads the live cluster: -A every namespace, -n one', async () => {
     const all = await run(['list', '--kubeconfig', kubeconfig, '-A', '--to', 'shop/db'])
     expect(all.stderr).toBe('')

@@ -66,7 +66,7 @@ export const register: RegisterCommand = (program, ctx) => {
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
     .option(
       '-n, --namespace <namespace>',
-      'namespace for objects that have none, and for bare pod names (default "default"); with no PATH: the namespace to read',
+      'namespace for objects that have none, and for bare pod names (default "default"); with no PATH: the namespace to read (default: the context\'s, which bare pod names then use)',
     )
     .option('-v, --verbose', 'list the objects of kinds netpol does not use (skipped)')
     .addHelpText(
@@ -90,8 +90,9 @@ Examples:
     .addHelpText('after', liveClusterHelp('explain', '--from shop/web-0 --to shop/db-0 --port 5432'))
     .action(async (paths: string[], flags: ExplainFlags & StateSourceFlags) => {
       requireOptions(flags, { from: '--from <src>', to: '--to <dst>', port: '-p, --port <port>' })
-      const { state } = await loadStateSource(paths, flags, ctx.io, ctx)
-      const resolveOptions = { namespace: flags.namespace }
+      const { state, namespace } = await loadStateSource(paths, flags, ctx.io, ctx)
+      // Live without -n: bare pod names are in the namespace read (the context's), as for kubectl.
+      const resolveOptions = { namespace: flags.namespace ?? namespace }
       if (namesService(flags.from, flags.to)) {
         const e = explainByService(state, createEngine(state), flags.from, flags.to, flags.port, resolveOptions)
         ctx.io.stdout(flags.output === 'json' ? renderJson(e) : renderServiceExplainText(e, { colour: useColour(ctx.io) }))
