@@ -1,9 +1,20 @@
 /**
  * @module The lab's cluster state as Kubernetes manifests (`lab export`): Namespaces, Pods with
- * their lab node and addresses in `spec.nodeName`/`status.podIPs`, and the NetworkPolicies, so
- * `netpol matrix`, `explain` and `test` can answer for exactly what the lab runs. Pure.
+ * their lab node and addresses in `spec.nodeName`/`status.podIPs`, the NetworkPolicies and the
+ * ClusterNetworkPolicies (v1alpha1 objects as the v1alpha2 ones the lab runs), so `netpol matrix`,
+ * `explain` and `test` can answer for exactly what the lab runs. Pure.
  */
 import type { ClusterState, LabelSelector, NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort, Pod } from '../model/types.js'
+import {
+  CNP_API_VERSION,
+  CNP_KIND,
+  type ClusterNetworkPolicy,
+  type ClusterNetworkPolicyEgressPeer,
+  type ClusterNetworkPolicyIngressPeer,
+  type ClusterNetworkPolicyProtocol,
+  type NamespacedPod,
+  type Port,
+} from '../model/cluster-network-policy-types.js'
 
 type Manifest = Record<string, unknown>
 
@@ -71,10 +82,66 @@ function pod(p: Pod): Manifest {
   }
 }
 
+function namespacedPod(p: NamespacedPod): Manifest {
+  return { namespaceSelector: selector(p.namespaceSelector), podSelector: selector(p.podSelector) }
+}
+
+/** A subject or peer: its one set field (namespaces, pods, nodes, networks or domainNames). */
+function cnpPeer(p: ClusterNetworkPolicyIngressPeer & Partial<ClusterNetworkPolicyEgressPeer>): Manifest {
+  return {
+    ...(p.namespaces ? { namespaces: selector(p.namespaces) } : {}),
+    ...(p.pods ? { pods: namespacedPod(p.pods) } : {}),
+    ...(p.nodes ? { nodes: selector(p.nodes) } : {}),
+    ...(p.networks ? { networks: [...p.networks] } : {}),
+    ...(p.domainNames ? { domainNames: [...p.domainNames] } : {}),
+  }
+}
+
+function cnpPort(p: Port): Manifest {
+  return p.range ? { range: { start: p.range.start, end: p.range.end } } : { number: p.number }
+}
+
+function cnpProtocol(p: ClusterNetworkPolicyProtocol): Manifest {
+  const match = (key: 'tcp' | 'udp' | 'sctp'): Manifest => {
+    const m = p[key]
+    return m ? { [key]: { destinationPort: cnpPort(m.destinationPort) } } : {}
+  }
+  return {
+    ...match('tcp'),
+    ...match('udp'),
+    ...match('sctp'),
+    ...(p.destinationNamedPort !== undefined ? { destinationNamedPort: p.destinationNamedPort } : {}),
+  }
+}
+
+/** A ClusterNetworkPolicy of the model as the v1alpha2 manifest it reads back from. */
+export function clusterNetworkPolicyManifest(p: ClusterNetworkPolicy): Manifest {
+  const rule = (r: { name?: string; action: string; protocols: readonly ClusterNetworkPolicyProtocol[] }, peers: Manifest): Manifest => ({
+    ...(r.name !== undefined ? { name: r.name } : {}),
+    action: r.action,
+    ...peers,
+    ...(r.protocols.length > 0 ? { protocols: r.protocols.map(cnpProtocol) } : {}),
+  })
+  const { spec } = p
+  return {
+    apiVersion: CNP_API_VERSION,
+    kind: CNP_KIND,
+    metadata: { name: p.name },
+    spec: {
+      tier: spec.tier,
+      priority: spec.priority,
+      subject: cnpPeer(spec.subject),
+      ...(spec.ingress.length > 0 ? { ingress: spec.ingress.map((r) => rule(r, { from: r.from.map(cnpPeer) })) } : {}),
+      ...(spec.egress.length > 0 ? { egress: spec.egress.map((r) => rule(r, { to: r.to.map(cnpPeer) })) } : {}),
+    },
+  }
+}
+
 export function clusterStateManifests(state: ClusterState): Manifest[] {
   return [
     ...state.namespaces.map((n) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: n.name, labels: { ...n.labels } } })),
     ...state.pods.map(pod),
     ...state.policies.map(policy),
+    ...(state.clusterNetworkPolicies ?? []).map(clusterNetworkPolicyManifest),
   ]
 }

@@ -1,7 +1,8 @@
 /**
  * @module `lab apply` semantics, like `kubectl apply`: objects in the new manifests replace the
  * running ones with the same kind, namespace and name; everything else stays. Pods made from a
- * workload are replaced as a group (so scaling a Deployment down removes its extra pods). Pure.
+ * workload are replaced as a group (so scaling a Deployment down removes its extra pods);
+ * ClusterNetworkPolicies (cluster-scoped) by name. Pure.
  */
 import type { ClusterState, Namespace, NetworkPolicy, Pod } from '../model/types.js'
 
@@ -23,9 +24,15 @@ export function mergeClusterState(running: ClusterState, applied: ClusterState, 
   const replaced = new Set(applied.policies.map(policyKey))
   const policies = running.policies.filter((p) => !replaced.has(policyKey(p))).concat(applied.policies)
   const byName = <T extends { namespace: string; name: string }>(a: T, b: T): number => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name)
+  // Cluster-scoped: replaced by name. Kept in input order (running first), which decides nothing:
+  // the tiers order them by priority (and name).
+  const appliedCnps = applied.clusterNetworkPolicies ?? []
+  const replacedCnps = new Set(appliedCnps.map((p) => p.name))
+  const clusterNetworkPolicies = (running.clusterNetworkPolicies ?? []).filter((p) => !replacedCnps.has(p.name)).concat(appliedCnps)
   return {
     namespaces: namespaces.sort((a, b) => a.name.localeCompare(b.name)),
     pods: pods.sort(byName),
     policies: policies.sort(byName),
+    ...(clusterNetworkPolicies.length > 0 ? { clusterNetworkPolicies } : {}),
   }
 }

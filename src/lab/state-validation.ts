@@ -25,6 +25,19 @@ import {
 } from '../model/types.js'
 import { fabricNetnsName, podHash, podNetnsName, podVethName, validateLabName } from './lab-names.js'
 import { isLabReserved, planNodes, type LabPod, type LabTopology } from './topology.js'
+import {
+  CNP_ACTIONS,
+  CNP_TIERS,
+  type ClusterNetworkPolicy,
+  type ClusterNetworkPolicyEgressPeer,
+  type ClusterNetworkPolicyIngressPeer,
+  type ClusterNetworkPolicyProtocol,
+  type NamespacedPod,
+  type Port,
+} from '../model/cluster-network-policy-types.js'
+import { InputError } from '../model/diagnostic.js'
+import { loadManifestText } from '../cluster/load-manifests.js'
+import { clusterNetworkPolicyManifest } from './export-manifests.js'
 import { podAddressProblem } from './pod-address.js'
 import { LAB_STATE_VERSION, type LabPhase, type LabState, type PendingApply } from './lab-state.js'
 import type { SctpSupport } from './sctp-support.js'
@@ -268,12 +281,125 @@ function namespace(c: Checker, v: unknown, path: string): Namespace {
   }
 }
 
+function namespacedPod(c: Checker, v: unknown, path: string): NamespacedPod {
+  const o = c.object(v, path, ['namespaceSelector', 'podSelector'])
+  return { namespaceSelector: selector(c, o.namespaceSelector, `${path}.namespaceSelector`), podSelector: selector(c, o.podSelector, `${path}.podSelector`) }
+}
+
+/** A subject or peer: the selectors and lists its kind may have, each only when present. */
+function cnpPeer(c: Checker, v: unknown, path: string, fields: readonly string[]): ClusterNetworkPolicyIngressPeer & Partial<ClusterNetworkPolicyEgressPeer> {
+  const o = c.object(v, path, [...fields, 'source'])
+  const strings = (key: string): readonly string[] | undefined =>
+    o[key] === undefined ? undefined : c.array(o[key], `${path}.${key}`).map((s, i) => c.string(s, `${path}.${key}[${i}]`, 256))
+  const networks = strings('networks')
+  const domainNames = strings('domainNames')
+  return {
+    ...(o.namespaces !== undefined ? { namespaces: selector(c, o.namespaces, `${path}.namespaces`) } : {}),
+    ...(o.pods !== undefined ? { pods: namespacedPod(c, o.pods, `${path}.pods`) } : {}),
+    ...(o.nodes !== undefined ? { nodes: selector(c, o.nodes, `${path}.nodes`) } : {}),
+    ...(networks !== undefined ? { networks } : {}),
+    ...(domainNames !== undefined ? { domainNames } : {}),
+    source: source(c, o.source, `${path}.source`),
+  }
+}
+
+function cnpPort(c: Checker, v: unknown, path: string): Port {
+  const o = c.object(v, path, ['number', 'range'])
+  if (o.range === undefined) return { number: c.integer(o.number, `${path}.number`, 1, 65535) }
+  const r = c.object(o.range, `${path}.range`, ['start', 'end'])
+  return { range: { start: c.integer(r.start, `${path}.range.start`, 1, 65535), end: c.integer(r.end, `${path}.range.end`, 1, 65535) } }
+}
+
+function cnpProtocol(c: Checker, v: unknown, path: string): ClusterNetworkPolicyProtocol {
+  const o = c.object(v, path, ['tcp', 'udp', 'sctp', 'destinationNamedPort', 'source'])
+  const match = (key: 'tcp' | 'udp' | 'sctp'): Partial<ClusterNetworkPolicyProtocol> => {
+    if (o[key] === undefined) return {}
+    const m = c.object(o[key], `${path}.${key}`, ['destinationPort'])
+    return { [key]: { destinationPort: cnpPort(c, m.destinationPort, `${path}.${key}.destinationPort`) } }
+  }
+  return {
+    ...match('tcp'),
+    ...match('udp'),
+    ...match('sctp'),
+    ...(o.destinationNamedPort !== undefined ? { destinationNamedPort: c.string(o.destinationNamedPort, `${path}.destinationNamedPort`, 64) } : {}),
+    source: source(c, o.source, `${path}.source`),
+  }
+}
+
+/** Canonical text without any `source` (keys sorted), so a policy can be compared with the one its manifest reads back as. */
+function withoutSources(v: unknown): string {
+  return JSON.stringify(v, (k, x: unknown) =>
+    k === 'source'
+      ? undefined
+      : x !== null && typeof x === 'object' && !Array.isArray(x)
+        ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+        : x,
+  )
+}
+
+/**
+ * A ClusterNetworkPolicy: its shape field by field (every field known, every `source` kept), then
+ * every rule of its API (the CRD's schema and CEL rules, the selectors) by reading its manifest
+ * back through the manifest loader, the one implementation of those rules; what reads back must be
+ * the very same policy.
+ */
+function clusterPolicy(c: Checker, v: unknown, path: string): ClusterNetworkPolicy {
+  const o = c.object(v, path, ['name', 'spec', 'source'])
+  const s = c.object(o.spec, `${path}.spec`, ['tier', 'priority', 'subject', 'ingress', 'egress'])
+  const rules = <K extends 'from' | 'to'>(list: unknown, p: string, peers: K, peerFields: readonly string[]) =>
+    c.array(list, p).map((r, i) => {
+      const rp = `${p}[${i}]`
+      const x = c.object(r, rp, ['name', 'action', peers, 'protocols', 'source'])
+      return {
+        ...(x.name !== undefined ? { name: c.string(x.name, `${rp}.name`, 256) } : {}),
+        action: c.oneOf(x.action, `${rp}.action`, CNP_ACTIONS),
+        peers: c.array(x[peers], `${rp}.${peers}`).map((e, j) => cnpPeer(c, e, `${rp}.${peers}[${j}]`, peerFields)),
+        protocols: c.array(x.protocols, `${rp}.protocols`).map((e, j) => cnpProtocol(c, e, `${rp}.protocols[${j}]`)),
+        source: source(c, x.source, `${rp}.source`),
+      }
+    })
+  const policy: ClusterNetworkPolicy = {
+    name: c.rule(c.string(o.name, `${path}.name`), `${path}.name`, dns1123SubdomainErrors),
+    spec: {
+      tier: c.oneOf(s.tier, `${path}.spec.tier`, CNP_TIERS),
+      priority: c.integer(s.priority, `${path}.spec.priority`, 0, 1000),
+      subject: cnpPeer(c, s.subject, `${path}.spec.subject`, ['namespaces', 'pods']),
+      ingress: rules(s.ingress, `${path}.spec.ingress`, 'from', ['namespaces', 'pods']).map(({ peers, ...r }) => ({ ...r, from: peers })),
+      egress: rules(s.egress, `${path}.spec.egress`, 'to', ['namespaces', 'pods', 'nodes', 'networks', 'domainNames']).map(({ peers, ...r }) => ({
+        ...r,
+        to: peers,
+      })),
+    },
+    source: source(c, o.source, `${path}.source`),
+  }
+  let readBack: readonly ClusterNetworkPolicy[] | undefined
+  try {
+    readBack = loadManifestText(JSON.stringify(clusterNetworkPolicyManifest(policy)), { file: path }).state.clusterNetworkPolicies
+  } catch (err) {
+    if (!(err instanceof InputError)) throw err
+    const d = err.diagnostics.find((x) => x.severity === 'error') ?? err.diagnostics[0]
+    c.fail(path, `not a valid ClusterNetworkPolicy: ${d?.field !== undefined ? `${d.field}: ` : ''}${d?.message ?? err.message}`)
+  }
+  if (readBack?.length !== 1 || withoutSources(readBack[0]) !== withoutSources(policy)) c.fail(path, 'does not read back as the same ClusterNetworkPolicy')
+  return policy
+}
+
 function clusterState(c: Checker, v: unknown, path: string): ClusterState {
-  const o = c.object(v, path, ['namespaces', 'pods', 'policies'])
+  const o = c.object(v, path, ['namespaces', 'pods', 'policies', 'clusterNetworkPolicies'])
+  const cnps =
+    o.clusterNetworkPolicies === undefined
+      ? undefined
+      : c.array(o.clusterNetworkPolicies, `${path}.clusterNetworkPolicies`).map((p, i) => clusterPolicy(c, p, `${path}.clusterNetworkPolicies[${i}]`))
+  const names = new Set<string>()
+  cnps?.forEach((p, i) => {
+    if (names.has(p.name)) c.fail(`${path}.clusterNetworkPolicies[${i}].name`, `ClusterNetworkPolicy ${JSON.stringify(p.name)} is listed twice`)
+    names.add(p.name)
+  })
   return {
     namespaces: c.array(o.namespaces, `${path}.namespaces`).map((n, i) => namespace(c, n, `${path}.namespaces[${i}]`)),
     pods: c.array(o.pods, `${path}.pods`).map((p, i) => pod(c, p, `${path}.pods[${i}]`)),
     policies: c.array(o.policies, `${path}.policies`).map((p, i) => policy(c, p, `${path}.policies[${i}]`)),
+    ...(cnps !== undefined && cnps.length > 0 ? { clusterNetworkPolicies: cnps } : {}),
   }
 }
 

@@ -130,6 +130,11 @@ export function planTopology(input: ClusterState, options: PlanOptions): LabPlan
   const nodes = planNodes(lab, options.nodeCount)
   checkPodAddresses(input.pods)
   const warnings: string[] = []
+  if (input.nodes !== undefined && input.nodes.length > 0) {
+    warnings.push(
+      `${input.nodes.length} Node object(s): the lab does not run them (its nodes are node-0, node-1, ...), so \`nodes\` peers of ClusterNetworkPolicies stay unresolved`,
+    )
+  }
   const pods = [...input.pods].filter((p) => {
     if (!p.hostNetwork) return true
     warnings.push(`pod ${qualifiedName(p)} uses hostNetwork: the lab does not run it (policies cannot select it)`)
@@ -238,7 +243,16 @@ export function planTopology(input: ClusterState, options: PlanOptions): LabPlan
 
   return {
     topology: { lab, fabricNetns: fabricNetnsName(lab), nodes, pods: labPods },
-    state: { namespaces: input.namespaces, pods: statePods, policies: input.policies },
+    // ClusterNetworkPolicies are enforced like NetworkPolicies. Node objects are not carried: the
+    // lab's nodes are its own (node-0, ...), so `nodes` peers stay unresolved, as offline.
+    state: {
+      namespaces: input.namespaces,
+      pods: statePods,
+      policies: input.policies,
+      ...(input.clusterNetworkPolicies !== undefined && input.clusterNetworkPolicies.length > 0
+        ? { clusterNetworkPolicies: input.clusterNetworkPolicies }
+        : {}),
+    },
     warnings,
   }
 }

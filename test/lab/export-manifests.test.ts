@@ -3,6 +3,7 @@ import { stringify } from 'yaml'
 import { clusterStateManifests } from '../../src/lab/export-manifests.js'
 import { loadManifestText } from '../../src/cluster/load-manifests.js'
 import { planTopology } from '../../src/lab/topology.js'
+import { EVERY_CNP_SHAPE_YAML } from './fixtures.js'
 import { createEngine } from '../../src/engine/engine.js'
 import { computeMatrix, defaultPorts } from '../../src/analyze/matrix.js'
 
@@ -51,5 +52,18 @@ describe('lab export', () => {
     const ports = defaultPorts(state)
     const strip = (m: ReturnType<typeof computeMatrix>) => m.connections.map((c) => `${c.from} ${c.to} ${c.port}/${c.protocol} ${c.allowed}`)
     expect(strip(computeMatrix(createEngine(again), again, ports))).toEqual(strip(computeMatrix(createEngine(state), state, ports)))
+  })
+})
+
+describe('lab export of ClusterNetworkPolicies', () => {
+  it('prints every tier, subject, peer and protocol shape as a v1alpha2 manifest that reads back as the same policies', () => {
+    const loaded = loadManifestText(EVERY_CNP_SHAPE_YAML, { file: 'guard.yaml' }).state
+    expect(loaded.clusterNetworkPolicies).toHaveLength(2)
+    const text = clusterStateManifests(loaded)
+      .map((d) => `---\n${stringify(d, { version: '1.1' })}`)
+      .join('')
+    const again = loadManifestText(text, { file: 'export.yaml' }).state
+    const noSources = (v: unknown): unknown => JSON.parse(JSON.stringify(v, (k, x: unknown) => (k === 'source' ? undefined : x)))
+    expect(noSources(again.clusterNetworkPolicies)).toEqual(noSources(loaded.clusterNetworkPolicies))
   })
 })

@@ -24,3 +24,72 @@ export function cluster(namespaces: Namespace[], pods: Pod[]): ClusterState {
 export function uniqueLabName(tag: string): string {
   return `t${tag}-${process.pid.toString(36)}${Math.floor(Math.random() * 1296).toString(36)}`.slice(0, 24)
 }
+
+/** Both tiers and every field a ClusterNetworkPolicy can have, read by the manifest loader (so with its sources). */
+export const EVERY_CNP_SHAPE_YAML = `
+apiVersion: policy.networking.k8s.io/v1alpha2
+kind: ClusterNetworkPolicy
+metadata:
+  name: tenant-guard
+spec:
+  tier: Admin
+  priority: 10
+  subject:
+    pods:
+      namespaceSelector:
+        matchExpressions:
+        - key: tenant
+          operator: Exists
+      podSelector: {}
+  ingress:
+  - name: deny-other-tenants
+    action: Deny
+    from:
+    - namespaces:
+        matchLabels:
+          tenant: b
+    - pods:
+        namespaceSelector: {}
+        podSelector:
+          matchLabels:
+            app: api
+    protocols:
+    - tcp:
+        destinationPort:
+          number: 80
+    - udp:
+        destinationPort:
+          range:
+            start: 5000
+            end: 5010
+    - sctp:
+        destinationPort:
+          number: 9003
+    - destinationNamedPort: http
+  - action: Pass
+    from:
+    - namespaces: {}
+  egress:
+  - name: internet
+    action: Accept
+    to:
+    - networks: [10.0.0.0/8, 'fd00::/64']
+    - nodes:
+        matchLabels:
+          role: infra
+    - domainNames: ['*.example.com', example.org]
+---
+apiVersion: policy.networking.k8s.io/v1alpha2
+kind: ClusterNetworkPolicy
+metadata:
+  name: default-deny
+spec:
+  tier: Baseline
+  priority: 1000
+  subject:
+    namespaces: {}
+  egress:
+  - action: Deny
+    to:
+    - namespaces: {}
+`

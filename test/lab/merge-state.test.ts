@@ -1,6 +1,9 @@
 import { describe, it, expect } from 'vitest'
 import { mergeClusterState } from '../../src/lab/merge-state.js'
 import type { ClusterState, NetworkPolicy } from '../../src/model/types.js'
+import type { ClusterNetworkPolicy } from '../../src/model/cluster-network-policy-types.js'
+
+const SRC = { file: 'cnp.yaml', line: 1 }
 import { ns, pod } from './fixtures.js'
 
 const policy = (namespace: string, name: string, labels: Record<string, string>): NetworkPolicy => ({
@@ -52,5 +55,27 @@ describe('mergeClusterState (lab apply)', () => {
   it('with prune, the new manifests are the whole cluster', () => {
     const applied: ClusterState = { namespaces: [ns('x')], pods: [pod('x', 'solo', {})], policies: [] }
     expect(mergeClusterState(running, applied, true)).toBe(applied)
+  })
+})
+
+describe('mergeClusterState with ClusterNetworkPolicies (cluster-scoped)', () => {
+  const cnp = (name: string, priority: number): ClusterNetworkPolicy => ({
+    name,
+    spec: { tier: 'Admin', priority, subject: { namespaces: { matchLabels: {}, matchExpressions: [] }, source: SRC }, ingress: [], egress: [] },
+    source: SRC,
+  })
+  const withCnps: ClusterState = { ...running, clusterNetworkPolicies: [cnp('a', 1), cnp('b', 2)] }
+
+  it('replaces one by name and keeps the others, also when the applied manifests have none', () => {
+    const merged = mergeClusterState(withCnps, { namespaces: [], pods: [], policies: [], clusterNetworkPolicies: [cnp('b', 20), cnp('c', 3)] })
+    expect(merged.clusterNetworkPolicies!.map((p) => `${p.name} ${p.spec.priority}`)).toEqual(['a 1', 'b 20', 'c 3'])
+    expect(mergeClusterState(withCnps, { namespaces: [], pods: [], policies: [] }).clusterNetworkPolicies).toEqual(withCnps.clusterNetworkPolicies)
+  })
+
+  it('--prune removes those the manifests do not have', () => {
+    expect(mergeClusterState(withCnps, { namespaces: [], pods: [], policies: [], clusterNetworkPolicies: [cnp('c', 3)] }, true).clusterNetworkPolicies).toEqual(
+      [cnp('c', 3)],
+    )
+    expect(mergeClusterState(withCnps, { namespaces: [], pods: [], policies: [] }, true).clusterNetworkPolicies).toBeUndefined()
   })
 })

@@ -3,7 +3,8 @@ import { validateLabState, LabStateError } from '../../src/lab/state-validation.
 import { planTopology } from '../../src/lab/topology.js'
 import { LAB_STATE_VERSION, type LabState } from '../../src/lab/lab-state.js'
 import type { ClusterState, NetworkPolicy } from '../../src/model/types.js'
-import { ns, pod, tcp, udp } from './fixtures.js'
+import { EVERY_CNP_SHAPE_YAML, ns, pod, tcp, udp } from './fixtures.js'
+import { loadManifestText } from '../../src/cluster/load-manifests.js'
 
 const src = { file: '/m/shop.yaml', line: 7 }
 const sel = (matchLabels: Record<string, string>) => ({ matchLabels, matchExpressions: [] })
@@ -80,6 +81,80 @@ describe('reading a lab state back', () => {
     expect(() => validateLabState(JSON.parse(JSON.stringify(labState('l1'))), '/s/state.json', 'l2')).toThrow(LabStateError)
     expect(() => validateLabState(JSON.parse(JSON.stringify(labState('l1'))), '/s/state.json', 'l2')).toThrow(
       /name: expected "l2" \(the lab's directory name\), got "l1"/,
+    )
+  })
+})
+
+function cnpLabState(lab: string): LabState {
+  const cnps = loadManifestText(EVERY_CNP_SHAPE_YAML, { file: '/m/guard.yaml' }).state.clusterNetworkPolicies!
+  const plan = planTopology({ ...input, clusterNetworkPolicies: cnps }, { lab, nodeCount: 2 })
+  return { ...labState(lab), cluster: plan.state, topology: plan.topology, pending: { cluster: plan.state, topology: plan.topology } }
+}
+
+// Parsed JSON, changed field by field the way a hand-edited or corrupted file would be.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const mutated = (change: (s: { cluster: { clusterNetworkPolicies: Record<string, any>[] } }) => void): unknown => {
+  const s = JSON.parse(JSON.stringify(cnpLabState('l1')))
+  change(s)
+  return s
+}
+
+describe('reading ClusterNetworkPolicies of a lab state back', () => {
+  it('keeps both tiers and every subject, peer and protocol shape with its source, in the running and the pending cluster', () => {
+    const state = cnpLabState('l1')
+    expect(state.cluster.clusterNetworkPolicies).toHaveLength(2)
+    expect(validateLabState(JSON.parse(JSON.stringify(state)), '/s/state.json', 'l1')).toEqual(state)
+    expect(state.cluster.clusterNetworkPolicies![0]!.spec.ingress[0]!.source).toEqual({ file: '/m/guard.yaml', line: 17 })
+  })
+
+  it('refuses a field it does not know, a wrong type, an action or tier outside the API, a priority out of range', () => {
+    const read = (s: unknown): unknown => validateLabState(s, '/s/state.json', 'l1')
+    expect(() => read(mutated((s) => (s.cluster.clusterNetworkPolicies[0]!.spec.ingress[0].log = true)))).toThrow(
+      /cluster\.clusterNetworkPolicies\[0\]\.spec\.ingress\[0\]: unknown field "log"/,
+    )
+    expect(() => read(mutated((s) => (s.cluster.clusterNetworkPolicies[0]!.spec.ingress[0].action = 'Allow')))).toThrow(
+      /cluster\.clusterNetworkPolicies\[0\]\.spec\.ingress\[0\]\.action: expected one of Accept, Deny, Pass, got "Allow"/,
+    )
+    expect(() => read(mutated((s) => (s.cluster.clusterNetworkPolicies[1]!.spec.tier = 'Developer')))).toThrow(/spec\.tier: expected one of Admin, Baseline/)
+    expect(() => read(mutated((s) => (s.cluster.clusterNetworkPolicies[1]!.spec.priority = 1001)))).toThrow(
+      /spec\.priority: expected an integer from 0 to 1000, got 1001/,
+    )
+    expect(() => read(mutated((s) => (s.cluster.clusterNetworkPolicies[0]!.spec.ingress[0].protocols[0].tcp.destinationPort.number = '80')))).toThrow(
+      /protocols\[0\]\.tcp\.destinationPort\.number: expected an integer from 1 to 65535, got "80"/,
+    )
+    expect(() => read(mutated((s) => delete s.cluster.clusterNetworkPolicies[0]!.spec.egress[0].source))).toThrow(/egress\[0\]\.source: expected an object/)
+  })
+
+  it("refuses what the API server would refuse, by the CRD's own rules (a subject with two fields, a bad CIDR, an empty rule list, a reversed range)", () => {
+    const read = (s: unknown): unknown => validateLabState(s, '/s/state.json', 'l1')
+    const bothSubjects = mutated((s) => (s.cluster.clusterNetworkPolicies[1]!.spec.subject.pods = { namespaceSelector: sel({}), podSelector: sel({}) }))
+    expect(() => read(bothSubjects)).toThrow(LabStateError)
+    expect(() => read(bothSubjects)).toThrow(/cluster\.clusterNetworkPolicies\[1\]: not a valid ClusterNetworkPolicy: spec\.subject/)
+    expect(() => read(mutated((s) => (s.cluster.clusterNetworkPolicies[0]!.spec.egress[0].to[0].networks = ['10.0.0.0/33'])))).toThrow(
+      /cluster\.clusterNetworkPolicies\[0\]: not a valid ClusterNetworkPolicy: spec\.egress\[0\]\.to\[0\]\.networks/,
+    )
+    expect(() => read(mutated((s) => (s.cluster.clusterNetworkPolicies[0]!.spec.ingress[1].from = [])))).toThrow(
+      /not a valid ClusterNetworkPolicy: spec\.ingress\[1\]\.from/,
+    )
+    expect(() => read(mutated((s) => (s.cluster.clusterNetworkPolicies[0]!.spec.ingress[0].protocols[1].udp.destinationPort.range.start = 6000)))).toThrow(
+      /not a valid ClusterNetworkPolicy: spec\.ingress\[0\]\.protocols\[1\]\.udp\.destinationPort\.range/,
+    )
+    expect(() =>
+      read(
+        mutated(
+          (s) => (s.cluster.clusterNetworkPolicies[0]!.spec.subject.pods.podSelector.matchExpressions = [{ key: 'a', operator: 'Equals', values: ['b'] }]),
+        ),
+      ),
+    ).toThrow(/subject\.pods\.podSelector\.matchExpressions\[0\]\.operator: expected one of In, NotIn, Exists, DoesNotExist/)
+  })
+
+  it('refuses a policy that would not read back as itself (an empty rule name), and a name listed twice', () => {
+    const read = (s: unknown): unknown => validateLabState(s, '/s/state.json', 'l1')
+    expect(() => read(mutated((s) => (s.cluster.clusterNetworkPolicies[1]!.spec.egress[0].name = '')))).toThrow(
+      /cluster\.clusterNetworkPolicies\[1\]: does not read back as the same ClusterNetworkPolicy/,
+    )
+    expect(() => read(mutated((s) => (s.cluster.clusterNetworkPolicies[1]!.name = 'tenant-guard')))).toThrow(
+      /cluster\.clusterNetworkPolicies\[1\]\.name: ClusterNetworkPolicy "tenant-guard" is listed twice/,
     )
   })
 })
