@@ -118,9 +118,9 @@ export async function loadInput(paths: readonly string[], io: CliIO, options: Lo
   const skipInvalid = skipInvalidMode(options.skipInvalid) !== undefined
   const located = paths.map((p) => (p === '-' || isAbsolute(p) || sameDir ? p : resolve(io.cwd, p)))
   const result = await loadManifests(located, { namespace: options.namespace, stdin: io.stdin, ...limits, rules, ...(skipInvalid ? { skipInvalid } : {}) })
-  for (const w of result.warnings) if (!options.hideWarning?.(w)) io.stderr(`${relativeTo(formatDiagnostic(w), printable(io.cwd))}\n`)
+  for (const w of result.warnings) if (!options.hideWarning?.(w)) printInputDiagnostic(io, w)
   if (result.invalid) {
-    for (const d of result.invalid) io.stderr(`${relativeTo(formatDiagnostic(d), printable(io.cwd))}\n`)
+    for (const d of result.invalid) printInputDiagnostic(io, d)
     const objects = new Set(result.invalid.map((d) => `${d.file}:${d.object ?? d.line}`)).size
     io.stderr(
       `warning: --skip-invalid: left out ` +
@@ -135,6 +135,11 @@ export async function loadInput(paths: readonly string[], io: CliIO, options: Lo
     }
   }
   return { ...result, state: applyPodCidr(result.state, options.podCidr) }
+}
+
+/** One diagnostic about the input on stderr, as loadInput prints its warnings. */
+export function printInputDiagnostic(io: CliIO, d: Diagnostic): void {
+  io.stderr(`${relativeTo(formatDiagnostic(d), printable(io.cwd))}\n`)
 }
 
 /** Messages name files the way the user wrote them, not as absolute paths. */

@@ -17,6 +17,7 @@ import {
   kubeVersionRules,
   loadInput,
   skipInvalidMode,
+  type LoadInputOptions,
   POD_CIDR_DESCRIPTION,
   POD_CIDR_FLAGS,
 } from './load-input.js'
@@ -78,8 +79,15 @@ the context's), -A all of them.
 
 /** The state from PATHs, or from the live cluster when there is none. */
 /** Manifests from PATHs with the command's loading flags; `ctx` as for loadStateSource. */
-export async function loadPaths(paths: readonly string[], flags: StateSourceFlags, io: CliIO, ctx?: { invalidInput?: boolean }): Promise<LoadResult> {
+export async function loadPaths(
+  paths: readonly string[],
+  flags: StateSourceFlags,
+  io: CliIO,
+  ctx?: { invalidInput?: boolean },
+  options: Pick<LoadInputOptions, 'hideWarning'> = {},
+): Promise<LoadResult> {
   const result = await loadInput(paths, io, {
+    ...options,
     namespace: flags.namespace,
     verbose: flags.verbose,
     podCidr: flags.podCidr,

@@ -32,7 +32,9 @@ export interface LabStatus {
   readonly manifests: readonly string[]
   readonly nodes: readonly { name: string; netns: string; address: string; podCidr: string; pods: number; present: boolean }[]
   readonly pods: readonly PodStatus[]
+  /** NetworkPolicies. */
   readonly policies: number
+  readonly clusterNetworkPolicies: number
   readonly warnings: readonly string[]
 }
 
@@ -70,6 +72,7 @@ export async function labStatus(state: LabState): Promise<LabStatus> {
     })),
     pods,
     policies: state.cluster.policies.length,
+    clusterNetworkPolicies: state.cluster.clusterNetworkPolicies?.length ?? 0,
     warnings: state.warnings,
   }
 }

@@ -2,8 +2,9 @@
  * The upstream ClusterNetworkPolicy conformance suite (cnp-conformance-table.ts) as cluster states:
  * the upstream base model (conformance/base/manifests.yaml) with each test's vendored manifest,
  * mutated step by step like the upstream subtests patch the live objects, and each probe with the
- * expected outcome. Shared by the evaluator runner (test/engine/cluster-policy-conformance.test.ts)
- * and the data plane runner (test/dataplane/compiled-semantics.test.ts).
+ * expected outcome. Shared by the evaluator runner (test/engine/cluster-policy-conformance.test.ts),
+ * the data plane runner (test/dataplane/compiled-semantics.test.ts) and the runs through real
+ * packets in the lab (test/lab/cnp-conformance-through-packets.test.ts).
  */
 import { readFileSync } from 'node:fs'
 import { parseAllDocuments, stringify } from 'yaml'
@@ -13,7 +14,7 @@ import { buildState } from './build-state.js'
 import type { ClusterState, Pod } from '../../src/model/types.js'
 import type { Outcome, Traffic } from '../../src/engine/verdict.js'
 
-const PREFIX = 'network-policy-conformance-'
+export const PREFIX = 'network-policy-conformance-'
 /** Stand-ins for the suite's random host-network ports (`.HostNetworkPorts`), as the cases use them. */
 const HOST_NETWORK_PORTS = [34345, 34346, 34347, 34348, 34349, 34350, 34351, 34352]
 
@@ -29,6 +30,16 @@ const POD_PORTS: PortSpecLike[] = [
   { port: 80, protocol: 'TCP', name: 'web' },
   { port: 53, protocol: 'UDP', name: 'dns' },
 ]
+/**
+ * The other ports the upstream pods serve and the cases probe. Declared only where each needs a
+ * server (the lab): unnamed, so no case's named port resolves differently.
+ */
+const SERVED_PORTS: PortSpecLike[] = [
+  { port: 8080, protocol: 'TCP' },
+  { port: 5353, protocol: 'UDP' },
+  { port: 9003, protocol: 'SCTP' },
+  { port: 9005, protocol: 'SCTP' },
+]
 const HOST_PORTS: PortSpecLike[] = [
   { port: HOST_NETWORK_PORTS[0]!, protocol: 'TCP', name: `web-${HOST_NETWORK_PORTS[0]}` },
   { port: HOST_NETWORK_PORTS[1]!, protocol: 'TCP', name: `web-${HOST_NETWORK_PORTS[1]}` },
@@ -41,7 +52,7 @@ function podIp(houseIndex: number, ordinal: number, hostNetwork: boolean): strin
   return hostNetwork ? `172.18.0.${ordinal + 2}` : `10.244.${houseIndex + 1}.${ordinal + 10}`
 }
 
-interface Model {
+export interface Model {
   namespaceLabels: Map<string, Record<string, string>>
   /** Parsed upstream documents (ClusterNetworkPolicies, NetworkPolicies), mutated in place. */
   docs: Record<string, unknown>[]
@@ -57,7 +68,13 @@ function loadManifest(path: string): Record<string, unknown>[] {
     .filter((d): d is Record<string, unknown> => d !== null)
 }
 
-function manifests(m: Model): string {
+/** The model of one upstream test before its first subtest: the base namespaces and its manifest. */
+export function newModel(manifest: string): Model {
+  return { namespaceLabels: new Map(HOUSES.map((h) => [h.house, { 'conformance-house': h.house }])), docs: loadManifest(manifest) }
+}
+
+/** The model as manifests; with `served`, the pods also declare every other port the cases probe (for the lab). */
+export function manifests(m: Model, options: { readonly served?: boolean } = {}): string {
   const ns = HOUSES.map((h) => namespaceYaml(PREFIX + h.house, m.namespaceLabels.get(h.house)!))
   const pods = HOUSES.flatMap((h, hi) =>
     [0, 1].map((o) =>
@@ -66,7 +83,7 @@ function manifests(m: Model): string {
         `${h.set}-${o}`,
         { 'conformance-house': h.house },
         [podIp(hi, o, h.hostNetwork ?? false)],
-        h.hostNetwork ? HOST_PORTS : POD_PORTS,
+        h.hostNetwork ? HOST_PORTS : options.served ? [...POD_PORTS, ...SERVED_PORTS] : POD_PORTS,
         { hostNetwork: h.hostNetwork ?? false },
       ),
     ),
@@ -83,7 +100,8 @@ function cnp(m: Model, name: string): Spec {
   return d.spec as Spec
 }
 
-function apply(m: Model, e: ConformanceEvent): void {
+/** One mutation of the table, applied to the model in place (probes change nothing). */
+export function apply(m: Model, e: ConformanceEvent): void {
   switch (e.op) {
     case 'swap': {
       const rules = cnp(m, e.policy)[e.direction]!
@@ -139,7 +157,7 @@ export interface ConformanceProbe {
 
 /** Every probe of one upstream test, each with the state it runs against (states shared between probes of one step). */
 export function conformanceProbes(t: ConformanceTest): ConformanceProbe[] {
-  const m: Model = { namespaceLabels: new Map(HOUSES.map((h) => [h.house, { 'conformance-house': h.house }])), docs: loadManifest(t.manifest) }
+  const m = newModel(t.manifest)
   const out: ConformanceProbe[] = []
   for (const run of t.runs) {
     let state: ClusterState | undefined

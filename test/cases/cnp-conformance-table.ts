@@ -9,8 +9,9 @@
  *
  * Namespaces are written without the `network-policy-conformance-` prefix. The base model
  * (conformance/base/manifests.yaml: five namespaces, two StatefulSet pods each, the
- * forbidden-forrest pods on the host network) is built by the runner
- * (test/engine/cluster-policy-conformance.test.ts).
+ * forbidden-forrest pods on the host network) and the mutations are in cnp-conformance-model.ts,
+ * shared by the runs against both evaluators (test/engine/cluster-policy-conformance.test.ts) and
+ * through real packets (test/lab/cnp-conformance-through-packets.test.ts).
  *
  * One netpol decision departs from upstream: `nodes` peers (CNP*TierEgressNodePeers) select node
  * addresses, and netpol reads no Node objects, so a probe that only a nodes rule would Accept (or

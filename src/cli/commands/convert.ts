@@ -5,9 +5,9 @@
  */
 import { Option } from 'commander'
 import { loadManifestText } from '../../cluster/load-manifests.js'
-import { convertedPolicies } from '../../cluster/v1alpha1-conversion.js'
+import { convertedPolicies, isV1alpha1ConversionNotice, readConvertedPolicy } from '../../cluster/v1alpha1-conversion.js'
 import { DEFAULT_BASELINE_PRIORITY } from '../../model/admin-network-policy-v1alpha1.js'
-import { InputError, formatSource, type Diagnostic } from '../../model/diagnostic.js'
+import { InputError, formatSource } from '../../model/diagnostic.js'
 import { UsageError } from '../../model/errors.js'
 import { printable } from '../../model/printable.js'
 import { renderJson } from '../../render/json.js'
@@ -20,31 +20,6 @@ interface ConvertFlags {
   baselinePriority?: string
   maxPods?: string
   maxFileSize?: string
-}
-
-/** Warnings that `convert` answers itself: the deprecation (this is the migration) and what cannot be converted (errors here). */
-function isConversionNotice(message: string): boolean {
-  return message.startsWith('deprecated: ') || message.startsWith('cannot convert to ')
-}
-
-/** What the released v1alpha2 CRD would refuse in one converted policy, placed at the object it came from. */
-function invalidResult(from: { kind: string; name: string; source: { file: string; line: number } }, text: string): Diagnostic[] {
-  try {
-    loadManifestText(text, { file: 'converted' })
-    return []
-  } catch (err) {
-    if (!(err instanceof InputError)) throw err
-    return err.diagnostics
-      .filter((d) => d.severity === 'error')
-      .map((d) => ({
-        severity: 'error' as const,
-        file: from.source.file,
-        line: from.source.line,
-        object: `${from.kind} ${JSON.stringify(from.name)}`,
-        ...(d.field !== undefined ? { field: d.field } : {}),
-        message: `cannot convert to ClusterNetworkPolicy: the result would be invalid: ${d.message}`,
-      }))
-  }
 }
 
 function baselinePriority(value: string | undefined): number {
@@ -91,7 +66,7 @@ Examples:
         podCidr: 'none',
         maxPods: flags.maxPods,
         maxFileSize: flags.maxFileSize,
-        hideWarning: (w) => isConversionNotice(w.message),
+        hideWarning: isV1alpha1ConversionNotice,
       })
       const found = result.v1alpha1 ?? []
       if (found.length === 0) {
@@ -112,7 +87,7 @@ Examples:
       )
       // The v1alpha1 CRDs took some values v1alpha2 refuses (a label selector no implementation can
       // evaluate, such as a label value with spaces): an error at the v1alpha1 object, not a bug.
-      policies.forEach((p, i) => errors.push(...invalidResult(p.from, texts[i]!)))
+      policies.forEach((p, i) => errors.push(...readConvertedPolicy(p, texts[i]!).errors))
       if (errors.length > 0) throw new InputError(errors)
       const yaml = texts.join('')
       // Every policy printed must be one the released CRD accepts: checked by reading it back.

@@ -9,6 +9,9 @@ import { Option, type Command } from 'commander'
 import type { CliContext, RegisterCommand } from '../main.js'
 import { useColour } from '../io.js'
 import { UsageError } from '../../model/errors.js'
+import type { LoadResult } from '../../cluster/load-manifests.js'
+import { isV1alpha1ConversionNotice, withConvertedV1alpha1 } from '../../cluster/v1alpha1-conversion.js'
+import { DEFAULT_BASELINE_PRIORITY } from '../../model/admin-network-policy-v1alpha1.js'
 import {
   checkPodCidr,
   inputLimits,
@@ -17,6 +20,7 @@ import {
   MAX_FILE_SIZE_DESCRIPTION,
   POD_CIDR_DESCRIPTION,
   POD_CIDR_FLAGS,
+  printInputDiagnostic,
   SKIP_INVALID_DESCRIPTION,
   SKIP_INVALID_FLAGS,
 } from '../load-input.js'
@@ -77,6 +81,20 @@ function absolutePaths(paths: readonly string[], cwd: string): string[] {
   return paths.filter((p) => p !== '-').map((p) => (isAbsolute(p) ? p : resolve(cwd, p)))
 }
 
+/**
+ * The manifests `lab up` and `lab apply` run: v1alpha1 AdminNetworkPolicies and
+ * BaselineAdminNetworkPolicies become the ClusterNetworkPolicies `netpol convert` prints (one that
+ * cannot be converted is an error: the lab would not enforce it), each with its deprecation warning.
+ */
+async function loadLabInput(paths: readonly string[], flags: ManifestFlags, ctx: CliContext): Promise<LoadResult> {
+  // The v1alpha1 notices are said below in the lab's words: the lab enforces what the analysis leaves out.
+  const result = await loadPaths(paths, flags, ctx.io, ctx, { hideWarning: isV1alpha1ConversionNotice })
+  const { state, warnings } = withConvertedV1alpha1(result.state, result.v1alpha1 ?? [], { baselinePriority: DEFAULT_BASELINE_PRIORITY })
+  refuseUnenforcedKinds(state, 'the lab')
+  for (const w of warnings) printInputDiagnostic(ctx.io, w)
+  return { ...result, state }
+}
+
 const nameOption = (): Option => new Option('--name <lab>', `lab name (default: $NETPOL_LAB or "${DEFAULT_LAB_NAME}")`)
 
 /** The flags of the commands that read manifests into a lab (up, apply), after their own. */
@@ -103,7 +121,8 @@ interface ManifestFlags {
 function renderStatus(s: LabStatus): string {
   // Each line escaped on its own (the phase and the reason come from the state file).
   const header = [
-    `lab ${s.name} (${s.ready ? s.phase : `${s.phase}, NOT READY`}): ${s.nodes.length} nodes, ${s.pods.length} pods, ${s.policies} policies`,
+    `lab ${s.name} (${s.ready ? s.phase : `${s.phase}, NOT READY`}): ${s.nodes.length} nodes, ${s.pods.length} pods, ${s.policies} policies` +
+      (s.clusterNetworkPolicies > 0 ? `, ${s.clusterNetworkPolicies} ClusterNetworkPolicies` : ''),
     ...(s.notReady ? [s.notReady] : []),
   ]
   const nodeRows = [
@@ -176,8 +195,7 @@ Examples:
       const { maxPods } = inputLimits({ ...flags, maxPods: flags.maxPods ?? String(DEFAULT_LAB_MAX_PODS) })
       await checkLabEnvironment()
       // --skip-invalid as on the analysis commands: the lab runs what `kubectl apply -f` would create, exit 2 after.
-      const { state } = await loadPaths(paths, { ...flags, maxPods: String(maxPods) }, ctx.io, ctx)
-      refuseUnenforcedKinds(state, 'the lab')
+      const { state } = await loadLabInput(paths, { ...flags, maxPods: String(maxPods) }, ctx)
       checkLabPodCount(state, maxPods)
       const lc = labContext(ctx)
       const running = await interruptible(ctx, () =>
@@ -215,8 +233,7 @@ Examples:
       const { maxPods } = inputLimits({ ...flags, maxPods: flags.maxPods ?? String(DEFAULT_LAB_MAX_PODS) })
       await checkLabEnvironment()
       // Addresses are assumed after merging with the running lab (labApply), not here.
-      const { state, invalid } = await loadPaths(paths, { ...flags, podCidr: 'none', maxPods: String(maxPods) }, ctx.io, ctx)
-      refuseUnenforcedKinds(state, 'the lab')
+      const { state, invalid } = await loadLabInput(paths, { ...flags, podCidr: 'none', maxPods: String(maxPods) }, ctx)
       // An object left out is not "gone from the manifests": pruning it would remove the running
       // one (a deny policy with a typo would open the lab). kubectl apply --prune does not prune
       // after a failed object either.
@@ -239,6 +256,7 @@ Examples:
       if (r === undefined) return
       const parts = [
         `${r.state.cluster.policies.length} policies`,
+        ...(r.state.cluster.clusterNetworkPolicies?.length ? [`${r.state.cluster.clusterNetworkPolicies.length} ClusterNetworkPolicies`] : []),
         `${r.state.topology.pods.length} pods`,
         ...(r.added.length ? [`added ${r.added.join(', ')}`] : []),
         ...(r.removed.length ? [`removed ${r.removed.join(', ')}`] : []),
