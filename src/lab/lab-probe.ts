@@ -75,7 +75,12 @@ export async function labProbe(root: string, state: LabState, o: ProbeOptions): 
   return {
     ...report,
     expected,
-    observed: { pods: expected.pods, ports: expected.ports.filter((p) => p.protocol !== 'SCTP'), connections: report.connections },
+    // What the kernel did, cell by cell (the engine's decision is the expectation, not the observation).
+    observed: {
+      pods: expected.pods,
+      ports: expected.ports.filter((p) => p.protocol !== 'SCTP'),
+      connections: report.connections.map(({ decision: _decision, ...c }) => c),
+    },
   }
 }
 

@@ -25,7 +25,10 @@ export function planProbes(t: LabTopology, ports: readonly PortSpec[]): SourcePr
   }))
 }
 
-/** One observed cell: the `matrix` JSON fields plus what happened and what the engine expected. */
+/**
+ * One observed cell: the `matrix` JSON fields plus what happened and what the engine expected.
+ * `allowed` is what the kernel did; `decision`, with ClusterNetworkPolicies, the engine's outcome.
+ */
 export interface ObservedConnection extends MatrixConnection {
   readonly outcome: ProbeOutcome
   readonly detail?: string
@@ -74,6 +77,7 @@ export function compareProbes(
       port: c.port,
       protocol: c.protocol,
       allowed: outcomeAllowed(o.outcome),
+      ...(c.decision !== undefined ? { decision: c.decision } : {}),
       outcome: o.outcome,
       ...(o.detail ? { detail: o.detail } : {}),
       expected: c.allowed,
@@ -89,7 +93,8 @@ function cellKey(from: string, to: string, port: number, protocol: string): stri
 
 /** `ns/a -> ns/b 80/TCP: engine allows, probe timed out`. */
 export function describeDisagreement(c: ObservedConnection): string {
-  const engine = c.expected ? 'allows' : 'denies'
+  // An undefined or unknown cell is not allowed: the data plane drops it (docs/dataplane.md).
+  const engine = c.expected ? 'allows it' : c.decision === 'undefined' || c.decision === 'unknown' ? `says it is ${c.decision} (so not allowed)` : 'denies it'
   const seen =
     c.outcome === 'connected'
       ? 'connected'
@@ -98,5 +103,5 @@ export function describeDisagreement(c: ObservedConnection): string {
         : c.outcome === 'timeout'
           ? 'timed out (dropped)'
           : `failed (${c.detail ?? 'error'})`
-  return `${c.from} -> ${c.to} ${formatPort(c)}: the engine ${engine} it, the probe ${seen}`
+  return `${c.from} -> ${c.to} ${formatPort(c)}: the engine ${engine}, the probe ${seen}`
 }

@@ -57,3 +57,32 @@ describe('compareProbes', () => {
     ])
   })
 })
+
+describe('compareProbes with ClusterNetworkPolicies (the matrix has decisions)', () => {
+  const plan = planProbes(topology, ports)
+  const decisions = ['allowed', 'undefined', 'unknown', 'denied'] as const
+  const decided: MatrixResult = {
+    ...expected,
+    connections: expected.connections
+      .filter((c) => c.protocol === 'TCP')
+      .map((c, i) => ({ ...c, allowed: decisions[i] === 'allowed', decision: decisions[i] })),
+  }
+
+  it('keeps the engine decision with each cell; undefined and unknown count as not allowed (the data plane drops them)', () => {
+    const results = new Map(
+      plan.map((s) => [s.from, s.targets.map((t) => ({ ip: t.ip, port: t.port, protocol: t.protocol, outcome: 'connected' as const, ms: 1 }))]),
+    )
+    const report = compareProbes(decided, plan, results, '')
+    expect(report.connections.map((c) => `${c.from}>${c.to} ${c.decision} expected ${c.expected}`)).toEqual([
+      'x/a>x/a allowed expected true',
+      'x/a>x/b undefined expected false',
+      'x/b>x/a unknown expected false',
+      'x/b>x/b denied expected false',
+    ])
+    expect(report.disagreements.map(describeDisagreement)).toEqual([
+      'x/a -> x/b 80/TCP: the engine says it is undefined (so not allowed), the probe connected',
+      'x/b -> x/a 80/TCP: the engine says it is unknown (so not allowed), the probe connected',
+      'x/b -> x/b 80/TCP: the engine denies it, the probe connected',
+    ])
+  })
+})
