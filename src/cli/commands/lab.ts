@@ -170,7 +170,7 @@ Workflow (like kubectl apply / kubectl exec ... curl):
   addManifestOptions(
     lab
       .command('up')
-      .description('build a lab from manifests (Namespaces, Pods, workloads, NetworkPolicies) and start it')
+      .description('build a lab from manifests (Namespaces, Pods, workloads, NetworkPolicies, ClusterNetworkPolicies) and start it')
       .argument('<paths...>', 'manifest files or directories (recursive: .yaml, .yml, .json), or - for stdin')
       .addOption(nameOption())
       .option('--nodes <n>', 'number of nodes (2-16)', '2'),
@@ -182,6 +182,8 @@ Pods go to the node their spec.nodeName names (node-0, node-1, ...), else round-
 come from the manifests' pod IPs, else from --pod-cidr, the very addresses \`netpol matrix\` assumes
 (with --pod-cidr none: from 10.244.<node>.0/24). hostNetwork pods are not run.
 SCTP ports are not served (Node.js has no SCTP sockets): a warning says so.
+ClusterNetworkPolicies are enforced; v1alpha1 AdminNetworkPolicies and BaselineAdminNetworkPolicies
+as the ClusterNetworkPolicies \`netpol convert\` prints (with a deprecation warning).
 
 Examples:
   sudo ./bin/netpol lab up examples/three-tier
