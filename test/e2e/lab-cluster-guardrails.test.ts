@@ -1,7 +1,8 @@
 /**
  * Issue 13's "done when" for the lab: `lab up` of examples/cluster-guardrails (ClusterNetworkPolicies
  * of both tiers over NetworkPolicies) on the ORIGINAL files, and `lab probe` (real packets) agrees
- * cell by cell with `netpol matrix` of the same files and with the example's expectations; a
+ * cell by cell with `netpol matrix` of the same files and with the example's expectations; `lab
+ * logs` names the tier, policy, rule and priority of each drop by a ClusterNetworkPolicy; a
  * deprecated v1alpha1 AdminNetworkPolicy applied to the running lab is enforced as the
  * ClusterNetworkPolicy `netpol convert` prints, with its deprecation warning; down leaves nothing.
  */
@@ -69,10 +70,49 @@ describe('lab probe agrees with matrix on examples/cluster-guardrails (ClusterNe
     expect(new Set(offline.connections.map((c) => c.decision))).toEqual(new Set(['allowed', 'denied']))
     expect(observed).toHaveLength(6 * 6 * 6)
     expect(observed).toEqual(cells(offline.connections))
-    for (const x of EXPECTED.expectations) {
+    // The lab probes between pods (addresses outside the cluster are not simulated).
+    const betweenPods = EXPECTED.expectations.filter((x) => x.from.includes('/') && x.to.includes('/'))
+    expect(betweenPods.length).toBeGreaterThan(8)
+    for (const x of betweenPods) {
       const [port, protocol] = x.port.split('/')
       expect(observed, x.name).toContain(`${x.from} -> ${x.to} ${port}/${protocol ?? 'TCP'} ${x.allowed ? 'allowed' : 'denied'}`)
     }
+  })
+
+  it('logs name the tier, policy, rule and priority of a drop by a ClusterNetworkPolicy; counters count per rule', async () => {
+    // The drops are those of `lab probe` above, which `lab logs` shows with --probes.
+    const logs = await netpol(['lab', 'logs', '--probes'])
+    expect(logs.code).toBe(0)
+    // tenant-b may send to the metrics port (Admin allow-monitoring), tenant-a's Admin guard drops it on arrival.
+    expect(logs.stdout).toMatch(
+      / {2}node-\d {2}DENY tenant-b\/web-0:\d+ -> tenant-a\/db-0:9100\/TCP {2}denied by admin ClusterNetworkPolicy isolate-tenant-a rule deny-other-tenants \(priority 30\) at ingress of tenant-a\/db-0 {2}\[lab probe\]\n/,
+    )
+    // Tenant b has no NetworkPolicy: the Baseline default deny drops its pods' other egress.
+    expect(logs.stdout).toMatch(
+      /DENY tenant-b\/web-0:\d+ -> tenant-b\/db-0:5432\/TCP {2}denied by baseline ClusterNetworkPolicy default-deny rule deny-all-egress \(priority 100\) at egress of tenant-b\/web-0 {2}\[lab probe\]\n/,
+    )
+    // A NetworkPolicy drop reads as before.
+    expect(logs.stdout).toMatch(
+      /DENY tenant-a\/web-0:\d+ -> tenant-a\/db-0:8080\/TCP {2}denied by egress of tenant-a\/web-0 \(isolated by tenant-a\/web\) {2}\[lab probe\]\n/,
+    )
+    const json = (await netpol(['lab', 'logs', '--probes', '-o', 'json'])).stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { source: string; destination: string; port: number; clusterPolicy?: { tier: string; rules: { policy: string }[] } })
+    const guarded = json.find((r) => r.source === 'tenant-b/web-0' && r.destination === 'tenant-a/db-0' && r.port === 9100)!
+    expect(guarded.clusterPolicy).toMatchObject({
+      tier: 'Admin',
+      outcome: 'denied',
+      rules: [{ policy: 'isolate-tenant-a', ruleName: 'deny-other-tenants', priority: 30 }],
+    })
+
+    const status = await netpol(['lab', 'status', '--counters', '-o', 'json'])
+    const counters = (JSON.parse(status.stdout) as { counters: { clusterRules: { rule: string; side: string; action: string; connections: number }[] } })
+      .counters
+    const rule = (text: string) => counters.clusterRules.find((r) => r.rule === text)
+    expect(rule('admin ClusterNetworkPolicy isolate-tenant-a rule deny-other-tenants (priority 30)')).toMatchObject({ side: 'ingress', action: 'Deny' })
+    expect(rule('admin ClusterNetworkPolicy isolate-tenant-a rule deny-other-tenants (priority 30)')!.connections).toBeGreaterThan(0)
+    expect(rule('admin ClusterNetworkPolicy allow-dns rule to-cluster-dns (priority 10)')!.connections).toBeGreaterThan(0)
   })
 
   it('apply of a v1alpha1 AdminNetworkPolicy: warned as deprecated, enforced as its ClusterNetworkPolicy, exported as one', async () => {

@@ -3,7 +3,6 @@
  * command with subcommands (up, apply, probe, exec, logs, status, down, list); the work is in
  * src/lab/, this file parses flags and prints.
  */
-import { refuseUnenforcedKinds } from '../../dataplane/unenforced-kinds.js'
 import { isAbsolute, resolve } from 'node:path'
 import { Option, type Command } from 'commander'
 import type { CliContext, RegisterCommand } from '../main.js'
@@ -90,7 +89,6 @@ async function loadLabInput(paths: readonly string[], flags: ManifestFlags, ctx:
   // The v1alpha1 notices are said below in the lab's words: the lab enforces what the analysis leaves out.
   const result = await loadPaths(paths, flags, ctx.io, ctx, { hideWarning: isV1alpha1ConversionNotice })
   const { state, warnings } = withConvertedV1alpha1(result.state, result.v1alpha1 ?? [], { baselinePriority: DEFAULT_BASELINE_PRIORITY })
-  refuseUnenforcedKinds(state, 'the lab')
   for (const w of warnings) printInputDiagnostic(ctx.io, w)
   return { ...result, state }
 }
@@ -136,7 +134,11 @@ function renderStatus(s: LabStatus): string {
 function renderCounters(c: LabCounters): string {
   const policyRows = [['POLICY', 'SIDE', 'ALLOWED NEW CONNECTIONS'], ...c.policies.map((p) => [p.policy, p.side, String(p.allowed)])]
   const podRows = [['POD', 'SIDE', 'DROPPED PACKETS'], ...c.pods.map((p) => [p.pod, p.side, String(p.denied)])]
-  return `${columns(policyRows)}\n${columns(podRows)}`
+  const ruleRows = [
+    ['CLUSTER POLICY RULE', 'SIDE', 'ACTION', 'NEW CONNECTIONS'],
+    ...(c.clusterRules ?? []).map((r) => [r.rule, r.side, r.action, String(r.connections)]),
+  ]
+  return `${columns(policyRows)}\n${c.clusterRules ? `${columns(ruleRows)}\n` : ''}${columns(podRows)}`
 }
 
 /** Cells come from the lab's state files (names, addresses, phases): escaped like all human output. */
@@ -361,7 +363,8 @@ Examples:
       `
 One line per denied new connection: time, source pod (or IP), destination pod (or IP), port,
 protocol, and the side that denied it (egress of the source, ingress of the destination), with the
-node that dropped it. JSON: one object per line.
+node that dropped it; when a ClusterNetworkPolicy decided, its tier, name, rule and priority.
+JSON: one object per line.
 
 The connections \`lab probe\` made are left out (their number is said on stderr), so your own
 denied connections (\`lab exec ... curl\`) stand out; --probes shows them too. Filters combine:
@@ -432,7 +435,10 @@ Examples:
     .description('nodes, pods, their addresses and nodes, and whether their servers run')
     .addOption(nameOption())
     .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table'))
-    .option('--counters', "also the nodes' counters: new connections each policy allowed, packets dropped per pod (since the last apply)")
+    .option(
+      '--counters',
+      "also the nodes' counters: new connections each policy allowed and each ClusterNetworkPolicy rule decided, packets dropped per pod (since the last apply)",
+    )
     .addHelpText(
       'after',
       '\nA lab is ready unless its `lab up` or a `lab apply` did not finish: then the header says NOT READY and what to do\n' +
