@@ -238,7 +238,13 @@ export function planTopology(input: ClusterState, options: PlanOptions): LabPlan
 
   return {
     topology: { lab, fabricNetns: fabricNetnsName(lab), nodes, pods: labPods },
-    state: { namespaces: input.namespaces, pods: statePods, policies: input.policies },
+    state: {
+      namespaces: input.namespaces,
+      pods: statePods,
+      policies: input.policies,
+      ...(input.services !== undefined ? { services: input.services } : {}),
+      ...(input.endpointSlices !== undefined ? { endpointSlices: input.endpointSlices } : {}),
+    },
     warnings,
   }
 }
