@@ -1,10 +1,11 @@
 /**
  * @module The lab's cluster state as Kubernetes manifests (`lab export`): Namespaces, Pods with
- * their lab node and addresses in `spec.nodeName`/`status.podIPs`, the NetworkPolicies and the
- * ClusterNetworkPolicies (v1alpha1 objects as the v1alpha2 ones the lab runs), so `netpol matrix`,
- * `explain` and `test` can answer for exactly what the lab runs. Pure.
+ * their lab node and addresses in `spec.nodeName`/`status.podIPs`, the Services with the ClusterIPs
+ * the lab gave them (and their EndpointSlices), the NetworkPolicies and the ClusterNetworkPolicies
+ * (v1alpha1 objects as the v1alpha2 ones the lab runs), so `netpol matrix`, `explain` and `test`
+ * can answer for exactly what the lab runs. Pure.
  */
-import type { ClusterState, LabelSelector, NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort, Pod } from '../model/types.js'
+import type { ClusterState, EndpointSlice, LabelSelector, NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort, Pod, Service } from '../model/types.js'
 import {
   CNP_API_VERSION,
   CNP_KIND,
@@ -137,10 +138,62 @@ export function clusterNetworkPolicyManifest(p: ClusterNetworkPolicy): Manifest 
   }
 }
 
+function service(s: Service): Manifest {
+  const address =
+    s.type === 'ExternalName'
+      ? {}
+      : s.headless
+        ? { clusterIP: 'None' }
+        : s.clusterIPs.length > 0
+          ? { clusterIP: s.clusterIPs[0], clusterIPs: [...s.clusterIPs] }
+          : {}
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: s.name, namespace: s.namespace, ...(Object.keys(s.labels).length > 0 ? { labels: { ...s.labels } } : {}) },
+    spec: {
+      type: s.type,
+      ...(s.selector ? { selector: { ...s.selector } } : {}),
+      ...address,
+      ...(s.externalName !== undefined ? { externalName: s.externalName } : {}),
+      ...(s.externalIPs.length > 0 ? { externalIPs: [...s.externalIPs] } : {}),
+      ...(s.ports.length > 0
+        ? {
+            ports: s.ports.map((p) => ({
+              ...(p.name ? { name: p.name } : {}),
+              protocol: p.protocol,
+              port: p.port,
+              targetPort: p.targetPort,
+              ...(p.nodePort !== undefined ? { nodePort: p.nodePort } : {}),
+            })),
+          }
+        : {}),
+    },
+  }
+}
+
+function endpointSlice(e: EndpointSlice): Manifest {
+  return {
+    apiVersion: 'discovery.k8s.io/v1',
+    kind: 'EndpointSlice',
+    metadata: { name: e.name, namespace: e.namespace, ...(Object.keys(e.labels).length > 0 ? { labels: { ...e.labels } } : {}) },
+    addressType: e.addressType,
+    endpoints: e.endpoints.map((x) => ({
+      addresses: [...x.addresses],
+      conditions: { ready: x.ready },
+      ...(x.targetRef ? { targetRef: { kind: x.targetRef.kind, namespace: x.targetRef.namespace, name: x.targetRef.name } } : {}),
+      ...(x.nodeName !== undefined ? { nodeName: x.nodeName } : {}),
+    })),
+    ports: e.ports.map((p) => ({ ...(p.name ? { name: p.name } : {}), protocol: p.protocol, ...(p.port !== undefined ? { port: p.port } : {}) })),
+  }
+}
+
 export function clusterStateManifests(state: ClusterState): Manifest[] {
   return [
     ...state.namespaces.map((n) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: n.name, labels: { ...n.labels } } })),
     ...state.pods.map(pod),
+    ...(state.services ?? []).map(service),
+    ...(state.endpointSlices ?? []).map(endpointSlice),
     ...state.policies.map(policy),
     ...(state.clusterNetworkPolicies ?? []).map(clusterNetworkPolicyManifest),
   ]

@@ -11,7 +11,8 @@ import type { ClusterState } from '../model/types.js'
 import { LabInterrupted, type LabContext } from './lab-context.js'
 import type { LabState } from './lab-state.js'
 import { diffTopology, planTopology } from './topology.js'
-import { addPods, applyAllNodes, removePods, startServers } from './lab-build.js'
+import { addPods, applyAllNodes, checkServiceNat, dnsServing, dnsServingChanged, removePods, startServers, syncClusterDns } from './lab-build.js'
+import { planServices } from './lab-services.js'
 import { labDir, writeLabState } from './state-store.js'
 import { isLabProcess, stopProcesses } from './lab-processes.js'
 import { mergeClusterState } from './merge-state.js'
@@ -79,15 +80,29 @@ export async function labApply(ctx: LabContext, o: ApplyOptions): Promise<ApplyR
 export async function applyClusterState(ctx: LabContext, running: LabState, desired: ClusterState, manifests: readonly string[] = []): Promise<ApplyResult> {
   const name = running.name
   const nodeCount = running.topology.nodes.length
-  const plan = planTopology(desired, { lab: name, nodeCount, previous: running.topology })
-  for (const w of plan.warnings) ctx.warn(w)
-  const change = diffTopology(running.topology, plan.topology)
+  const services = planServices(desired, running.cluster)
+  const plan = planTopology(services.state, { lab: name, nodeCount, previous: running.topology })
+  const warnings = [...services.warnings, ...plan.warnings]
+  for (const w of warnings) ctx.warn(w)
+  const topologyChange = diffTopology(running.topology, plan.topology)
+  // A pod that starts or stops serving cluster DNS (or on other ports) gets a new server, like one whose ports changed.
+  const dnsChanged = dnsServingChanged(running.cluster, plan.state)
+  const kept = (p: { namespace: string; name: string }): boolean => !topologyChange.added.some((a) => a.namespace === p.namespace && a.name === p.name)
+  const change = {
+    ...topologyChange,
+    portsChanged: plan.topology.pods.filter(
+      (p) =>
+        topologyChange.portsChanged.includes(p) ||
+        (kept(p) && dnsChanged.has(`${p.namespace}/${p.name}`) && running.servers[`${p.namespace}/${p.name}`] !== undefined),
+    ),
+  }
   if ([...change.added, ...change.portsChanged].some((p) => p.containerPorts.some((c) => c.protocol === 'SCTP'))) ctx.warn(`SCTP: ${running.sctp.reason}`)
   const dir = labDir(ctx.root, name)
   const key = (p: { namespace: string; name: string }): string => `${p.namespace}/${p.name}`
 
   // Every node's new ruleset is validated before anything changes, so a refusal changes nothing.
   for (const node of plan.topology.nodes) await ctx.dataplane.checkNode(plan.state, node)
+  await checkServiceNat(plan.topology, plan.state)
   const servers: Record<string, number> = { ...running.servers }
   // From here on the kernel changes: a killed apply leaves this record for the next one to repair.
   const applying: LabState = { ...running, phase: 'applying', updatedAt: new Date().toISOString(), pending: { cluster: plan.state, topology: plan.topology } }
@@ -111,6 +126,7 @@ export async function applyClusterState(ctx: LabContext, running: LabState, desi
     await addPods(plan.topology, change.added)
     checkpoint()
     await applyAllNodes(ctx.dataplane, plan.topology, plan.state, running.cluster)
+    await syncClusterDns(dir, plan.topology, plan.state)
     checkpoint()
     const oldPids: number[] = []
     for (const p of change.portsChanged) {
@@ -118,7 +134,7 @@ export async function applyClusterState(ctx: LabContext, running: LabState, desi
       if (pid !== undefined && (await isLabProcess(name, pid))) oldPids.push(pid)
     }
     await stopProcesses(oldPids)
-    Object.assign(servers, await startServers(name, dir, [...change.added, ...change.portsChanged]))
+    Object.assign(servers, await startServers(name, dir, [...change.added, ...change.portsChanged], dnsServing(dir, plan.state)))
     checkpoint()
   } catch (err) {
     // Pods may already be gone or half added: put the lab back as it was. If even that fails, the
@@ -148,7 +164,7 @@ export async function applyClusterState(ctx: LabContext, running: LabState, desi
     cluster: plan.state,
     topology: plan.topology,
     servers,
-    warnings: plan.warnings,
+    warnings,
   }
   await writeLabState(ctx.root, state)
   return { state, added: change.added.map(key), removed: change.removed.map(key), restarted: change.portsChanged.map(key) }

@@ -12,6 +12,14 @@ import { controlSocketPath } from './lab-build.js'
 import { labDir } from './state-store.js'
 import { recordProbeRun, type ProbeRecord } from './probe-records.js'
 import { outcomeAllowed, type ProbeResult } from './prober.js'
+import {
+  compareServiceProbes,
+  deniedServiceProbes,
+  planServiceProbes,
+  serviceProbeSources,
+  type ObservedServiceCell,
+  type SkippedServiceCell,
+} from './service-probe.js'
 
 export interface ProbeOptions {
   /** Default: every containerPort any pod declares. */
@@ -90,4 +98,47 @@ function deniedProbes(sourceIp: string | undefined, results: readonly ProbeResul
   return results.flatMap((r): ProbeRecord[] =>
     !outcomeAllowed(r.outcome) && typeof r.sourcePort === 'number' && r.sourcePort > 0 ? [[sourceIp, r.sourcePort, r.ip, r.port, r.protocol]] : [],
   )
+}
+
+export interface LabServiceProbeResult {
+  readonly cells: readonly ObservedServiceCell[]
+  readonly disagreements: readonly ObservedServiceCell[]
+  readonly skipped: readonly SkippedServiceCell[]
+}
+
+/**
+ * `lab probe --services`: connections from every pod to every Service port's ClusterIP, compared
+ * with the engine's per-backend answers (see service-probe.ts for how a random backend choice is
+ * compared). A cell that disagrees only because connections were dropped is probed once more, as
+ * `lab probe` retries a late packet.
+ */
+export async function labProbeServices(root: string, state: LabState, o: { timeoutMs: number }): Promise<LabServiceProbeResult> {
+  if ((state.cluster.services ?? []).length === 0) throw new UsageError('the lab has no Services to probe: add Service manifests with `netpol lab apply`')
+  const plan = planServiceProbes(createEngine(state.cluster), state.cluster, state.topology)
+  const dir = labDir(root, state.name)
+  const controlSockets = new Map<string, string>()
+  for (const pod of state.topology.pods) {
+    const path = controlSocketPath(dir, pod)
+    if (path !== undefined) controlSockets.set(`${pod.namespace}/${pod.name}`, path)
+  }
+  const run = { lab: state.name, timeoutMs: o.timeoutMs, controlSockets }
+  // Recorded like `lab probe`'s, so `lab logs` leaves these connections out unless --probes.
+  const recorder = await recordProbeRun(dir)
+  const ipOf = new Map(state.topology.pods.map((p) => [`${p.namespace}/${p.name}`, p.ip]))
+  const denied: ProbeRecord[] = []
+  const results = await runProbes(serviceProbeSources(plan, state.topology), run)
+  denied.push(...deniedServiceProbes(plan, results, ipOf))
+  let cells = compareServiceProbes(plan, results)
+  const late = (c: ObservedServiceCell): boolean =>
+    !c.agrees && c.errors === 0 && c.dropped > 0 && c.expected !== 'none' && c.reached.every((p) => c.backends.some((b) => b.pod === p && b.allowed))
+  const again = cells.filter(late)
+  if (again.length > 0) {
+    const retryPlan = { cells: again, skipped: [] }
+    const retriedResults = await runProbes(serviceProbeSources(retryPlan, state.topology), run)
+    denied.push(...deniedServiceProbes(retryPlan, retriedResults, ipOf))
+    const retried = compareServiceProbes(retryPlan, retriedResults)
+    cells = cells.map((c) => (late(c) ? retried[again.indexOf(c)] : c))
+  }
+  await recorder.finish(denied)
+  return { cells, disagreements: cells.filter((c) => !c.agrees), skipped: plan.skipped }
 }

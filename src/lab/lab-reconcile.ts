@@ -18,11 +18,12 @@ import type { LabContext } from './lab-context.js'
 import type { LabState } from './lab-state.js'
 import type { LabPod } from './topology.js'
 import { diffTopology } from './topology.js'
-import { addPods, applyAllNodes, forEachLimit, removePodFiles, startServers } from './lab-build.js'
+import { addPods, applyAllNodes, dnsServing, dnsServingChanged, forEachLimit, removePodFiles, startServers, syncClusterDns } from './lab-build.js'
 import { deleteNetns, forgetConntrackIn, ipBatchInBestEffort, listLabNetns, netnsPids } from './netns.js'
 import { isLabProcess, stopProcesses } from './lab-processes.js'
 import { labDir, writeLabState } from './state-store.js'
 import { podVethName } from './lab-names.js'
+import { removePodResolvConfs } from './pod-resolv.js'
 
 const key = (p: { namespace: string; name: string }): string => `${p.namespace}/${p.name}`
 
@@ -46,7 +47,11 @@ export async function reconcileLab(ctx: LabContext, state: LabState): Promise<La
   // Orphans: pod namespaces in the kernel that the last state does not have (by name only).
   for (const netns of await listLabNetns(lab)) if (/-p-[0-9a-f]{10}$/.test(netns) && !known.has(netns)) touched.set(netns, touched.get(netns))
   const rebuilt = new Set(rebuild.map(key))
-  const portsChanged = new Set(change.portsChanged.map(key))
+  // Servers whose DNS ports the apply may have changed count as changed ports.
+  const portsChanged = new Set([
+    ...change.portsChanged.map(key),
+    ...(state.pending !== undefined ? dnsServingChanged(state.cluster, state.pending.cluster) : []),
+  ])
 
   // 1. Processes, namespaces (their veths go with them), other nodes' routes, conntrack.
   const pids = new Set<number>()
@@ -57,6 +62,7 @@ export async function reconcileLab(ctx: LabContext, state: LabState): Promise<La
   for (const netns of touched.keys()) for (const pid of await netnsPids(netns)) if (pid !== process.pid) pids.add(pid)
   await stopProcesses([...pids])
   await deleteNetns([...touched.keys()])
+  await removePodResolvConfs([...touched.keys()])
   const hashes = [...touched.keys()].map((n) => n.slice(-10))
   const ips = [...new Set([...touched.values()].flatMap((p) => (p ? [p.ip] : [])))]
   await forEachLimit(old.nodes, 4, async (node) => {
@@ -68,6 +74,7 @@ export async function reconcileLab(ctx: LabContext, state: LabState): Promise<La
   // 2.-3. The touched pods of the last state again, then every node's last ruleset.
   await addPods(old, rebuild)
   await applyAllNodes(ctx.dataplane, old, state.cluster)
+  await syncClusterDns(labDir(ctx.root, lab), old, state.cluster)
 
   // 4. Servers: fresh for rebuilt pods; for the others, restarted when the apply changed their
   // ports, started when they are not running.
@@ -84,7 +91,7 @@ export async function reconcileLab(ctx: LabContext, state: LabState): Promise<La
     }
   }
   await stopProcesses(stale)
-  Object.assign(servers, await startServers(lab, labDir(ctx.root, lab), start))
+  Object.assign(servers, await startServers(lab, labDir(ctx.root, lab), start, dnsServing(labDir(ctx.root, lab), state.cluster)))
 
   const { pending: _dropped, ...rest } = state
   const repaired: LabState = { ...rest, phase: 'ready', updatedAt: new Date().toISOString(), servers }

@@ -10,7 +10,9 @@ import { listLabDirs, readLabState } from './state-store.js'
 import { isLabNetns } from './lab-names.js'
 import { notReadyReason } from './require-lab.js'
 import { formatContainerPort } from '../model/describe.js'
-import { qualifiedName } from '../model/types.js'
+import { qualifiedName, type ClusterState, type Service } from '../model/types.js'
+import { serviceBackends } from '../engine/service-backends.js'
+import { clusterDnsAddress } from './lab-services.js'
 
 export interface PodStatus {
   readonly pod: string
@@ -19,6 +21,34 @@ export interface PodStatus {
   readonly netns: string
   readonly ports: readonly string[]
   readonly server: 'running' | 'not running' | 'no ports'
+}
+
+export interface ServiceStatus {
+  /** `ns/name`. */
+  readonly service: string
+  readonly type: Service['type']
+  /** The ClusterIP the lab gave it; `None` for a headless Service, absent for ExternalName. */
+  readonly clusterIP?: string
+  readonly externalName?: string
+  /** `80/TCP -> 8080` (Service port -> targetPort), `dns 53/UDP -> 53`. */
+  readonly ports: readonly string[]
+  /** Distinct backend pods (or endpoint addresses) over all its ports. */
+  readonly backends: number
+}
+
+export function serviceStatuses(cluster: ClusterState): ServiceStatus[] {
+  return (cluster.services ?? []).map((s) => {
+    const backends = new Set<string>()
+    for (const p of s.ports) for (const b of serviceBackends(cluster, s, p).backends) backends.add(b.pod ? qualifiedName(b.pod) : (b.ip ?? ''))
+    return {
+      service: qualifiedName(s),
+      type: s.type,
+      ...(s.type === 'ExternalName' ? {} : { clusterIP: s.headless ? 'None' : (s.clusterIPs[0] ?? '') }),
+      ...(s.externalName !== undefined ? { externalName: s.externalName } : {}),
+      ports: s.ports.map((p) => `${p.name ? `${p.name} ` : ''}${p.port}/${p.protocol} -> ${p.targetPort}`),
+      backends: backends.size,
+    }
+  })
 }
 
 export interface LabStatus {
@@ -35,6 +65,9 @@ export interface LabStatus {
   /** NetworkPolicies. */
   readonly policies: number
   readonly clusterNetworkPolicies: number
+  readonly services: readonly ServiceStatus[]
+  /** The nameserver in the pods' resolv.conf (kube-system/kube-dns), when the lab runs cluster DNS. */
+  readonly clusterDns?: string
   readonly warnings: readonly string[]
 }
 
@@ -73,6 +106,8 @@ export async function labStatus(state: LabState): Promise<LabStatus> {
     pods,
     policies: state.cluster.policies.length,
     clusterNetworkPolicies: state.cluster.clusterNetworkPolicies?.length ?? 0,
+    services: serviceStatuses(state.cluster),
+    ...(clusterDnsAddress(state.cluster) !== undefined ? { clusterDns: clusterDnsAddress(state.cluster) } : {}),
     warnings: state.warnings,
   }
 }

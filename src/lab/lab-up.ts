@@ -10,7 +10,8 @@ import type { LabContext } from './lab-context.js'
 import { LabInterrupted } from './lab-context.js'
 import { LAB_STATE_VERSION, type LabState } from './lab-state.js'
 import { planTopology } from './topology.js'
-import { applyAllNodes, createNetwork, enableForwarding, startServers, teardown } from './lab-build.js'
+import { applyAllNodes, createNetwork, dnsServing, enableForwarding, startServers, syncClusterDns, teardown } from './lab-build.js'
+import { planServices } from './lab-services.js'
 import { labDir, readLabState, removeLabDir, writeLabState } from './state-store.js'
 import { listLabNetns } from './netns.js'
 import { sctpSupport } from './sctp-support.js'
@@ -29,8 +30,10 @@ export async function labUp(ctx: LabContext, o: UpOptions): Promise<LabState> {
   if ((await readLabState(ctx.root, name)) !== undefined || (await listLabNetns(name)).length > 0) {
     throw new UsageError(`lab "${name}" already exists; remove it first with \`netpol lab down --name ${name}\` (or pick another --name)`)
   }
-  const plan = planTopology(o.state, { lab: name, nodeCount: o.nodeCount })
-  for (const w of plan.warnings) ctx.warn(w)
+  const services = planServices(o.state)
+  const plan = planTopology(services.state, { lab: name, nodeCount: o.nodeCount })
+  const warnings = [...services.warnings, ...plan.warnings]
+  for (const w of warnings) ctx.warn(w)
   const sctp = sctpSupport()
   if (plan.topology.pods.some((p) => p.containerPorts.some((c) => c.protocol === 'SCTP'))) ctx.warn(`SCTP: ${sctp.reason}`)
   const now = new Date().toISOString()
@@ -45,7 +48,7 @@ export async function labUp(ctx: LabContext, o: UpOptions): Promise<LabState> {
     topology: plan.topology,
     servers: {},
     collectors: {},
-    warnings: plan.warnings,
+    warnings,
     sctp,
   }
   // Written first, so `lab down` knows what to remove even if this process is killed mid-way.
@@ -61,13 +64,15 @@ export async function labUp(ctx: LabContext, o: UpOptions): Promise<LabState> {
   process.on('SIGINT', onSignal)
   process.on('SIGTERM', onSignal)
   try {
+    const dir = labDir(ctx.root, name)
     await createNetwork(plan.topology)
     checkpoint()
+    await syncClusterDns(dir, plan.topology, plan.state)
     await applyAllNodes(ctx.dataplane, plan.topology, plan.state)
     checkpoint()
     await enableForwarding(plan.topology)
     checkpoint()
-    const servers = await startServers(name, labDir(ctx.root, name), plan.topology.pods)
+    const servers = await startServers(name, dir, plan.topology.pods, dnsServing(dir, plan.state))
     state = { ...state, servers }
     checkpoint()
     state = { ...state, phase: 'ready', updatedAt: new Date().toISOString() }

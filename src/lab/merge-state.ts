@@ -6,6 +6,14 @@
  */
 import type { ClusterState, Namespace, NetworkPolicy, Pod } from '../model/types.js'
 
+const objectKey = (o: { namespace: string; name: string }): string => `${o.namespace}/${o.name}`
+
+/** Running objects not replaced by an applied one of the same namespace and name, then the applied ones. */
+function replaceByName<T extends { namespace: string; name: string }>(running: readonly T[] | undefined, applied: readonly T[] | undefined): T[] {
+  const replaced = new Set((applied ?? []).map(objectKey))
+  return (running ?? []).filter((o) => !replaced.has(objectKey(o))).concat(applied ?? [])
+}
+
 /** The object a pod came from: its workload object when made from a template, else the Pod itself. */
 function podGroup(p: Pod): string {
   return p.template ? `${p.namespace}/${p.template.kind}/${p.template.name}` : `${p.namespace}/Pod/${p.name}`
@@ -29,10 +37,14 @@ export function mergeClusterState(running: ClusterState, applied: ClusterState, 
   const appliedCnps = applied.clusterNetworkPolicies ?? []
   const replacedCnps = new Set(appliedCnps.map((p) => p.name))
   const clusterNetworkPolicies = (running.clusterNetworkPolicies ?? []).filter((p) => !replacedCnps.has(p.name)).concat(appliedCnps)
+  const services = replaceByName(running.services, applied.services).sort(byName)
+  const endpointSlices = replaceByName(running.endpointSlices, applied.endpointSlices).sort(byName)
   return {
     namespaces: namespaces.sort((a, b) => a.name.localeCompare(b.name)),
     pods: pods.sort(byName),
     policies: policies.sort(byName),
     ...(clusterNetworkPolicies.length > 0 ? { clusterNetworkPolicies } : {}),
+    ...(services.length > 0 ? { services } : {}),
+    ...(endpointSlices.length > 0 ? { endpointSlices } : {}),
   }
 }

@@ -14,7 +14,7 @@
 import { createServer, type Server, type Socket } from 'node:net'
 import { createSocket, type Socket as UdpSocket } from 'node:dgram'
 import { chmodSync, rmSync } from 'node:fs'
-import { probeAll, type ProbeTarget } from './prober.js'
+import { probeAll, WHOAMI, type ProbeTarget } from './prober.js'
 import { recordsFromFile, startDnsServer, type RunningDnsServer } from './dns-server.js'
 
 export interface PodServerSpec {
@@ -57,11 +57,14 @@ function listenTcp(spec: PodServerSpec, port: number): Promise<Server> {
   })
 }
 
-function listenUdp(port: number): Promise<UdpSocket> {
+function listenUdp(spec: PodServerSpec, port: number): Promise<UdpSocket> {
   return new Promise((resolve, reject) => {
     const socket = createSocket('udp4')
     socket.once('error', reject)
-    socket.on('message', (msg, rinfo) => socket.send(msg, rinfo.port, rinfo.address))
+    // `netpol-whoami` (a Service probe asking which backend it reached) gets the pod's name; anything else its echo.
+    socket.on('message', (msg, rinfo) =>
+      socket.send(msg.toString('latin1') === WHOAMI ? Buffer.from(`${spec.pod} port ${port}/UDP\n`) : msg, rinfo.port, rinfo.address),
+    )
     socket.bind(port, '0.0.0.0', () => {
       socket.removeListener('error', reject)
       socket.on('error', () => {})
@@ -114,7 +117,7 @@ export async function startPodServer(spec: PodServerSpec, controlSocket?: string
         if (records === undefined) throw new Error(`port ${p.port}/${p.protocol} serves DNS but no records file is given`)
         dns.push(await startDnsServer(p.port, records, [p.protocol]))
       } else if (p.protocol === 'TCP') tcp.push(await listenTcp(spec, p.port))
-      else udp.push(await listenUdp(p.port))
+      else udp.push(await listenUdp(spec, p.port))
     }
   } catch (err) {
     for (const s of tcp) s.close()

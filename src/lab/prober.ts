@@ -12,6 +12,11 @@ export interface ProbeTarget {
   readonly ip: string
   readonly port: number
   readonly protocol: 'TCP' | 'UDP'
+  /**
+   * Ask which pod answered (for a Service address, which backend): an HTTP request over TCP, a
+   * `netpol-whoami` datagram over UDP; lab pod servers answer with `<ns>/<pod> port N/PROTO`.
+   */
+  readonly identify?: boolean
 }
 
 /** connected: a TCP handshake completed or a UDP echo came back. */
@@ -23,6 +28,8 @@ export interface ProbeResult extends ProbeTarget {
   readonly detail?: string
   /** The source port the probe used (0: none was bound), so `lab logs` can tell the probe's denied packets from other traffic. */
   readonly sourcePort?: number
+  /** With `identify`: the pod that answered and its port (`ns/name port N/TCP`), when it said. */
+  readonly answeredBy?: string
   readonly ms: number
 }
 
@@ -37,6 +44,10 @@ export function outcomeAllowed(outcome: ProbeOutcome): boolean {
   return outcome === 'connected' || outcome === 'refused'
 }
 
+/** The pod server's identification in an answer (`ns/name port N/TCP`), if there is one. */
+export const IDENTITY = /(?:^|\n)([a-z0-9][-a-z0-9]*\/[a-z0-9][-a-z0-9.]* port \d{1,5}\/(?:TCP|UDP))\n?$/
+export const WHOAMI = 'netpol-whoami'
+
 /*
  * TCP probes bind their source port themselves, from the same walk as UDP's (below): Node tells a
  * socket's port only once it is connected, and a probe the data plane drops never is, while
@@ -49,24 +60,35 @@ function probeTcp(t: ProbeTarget, timeoutMs: number): Promise<ProbeResult> {
     let socket: Socket
     let sourcePort = 0
     let done = false
+    let connected = false
+    let answer = ''
     const finish = (outcome: ProbeOutcome, detail?: string): void => {
       if (done) return
       done = true
       clearTimeout(timer)
       socket.destroy()
-      resolve({ ...t, outcome, ...(detail ? { detail } : {}), sourcePort, ms: Math.round(performance.now() - start) })
+      const who = t.identify ? IDENTITY.exec(answer)?.[1] : undefined
+      resolve({ ...t, outcome, ...(detail ? { detail } : {}), sourcePort, ...(who ? { answeredBy: who } : {}), ms: Math.round(performance.now() - start) })
     }
-    const timer = setTimeout(() => setImmediate(() => finish('timeout')), timeoutMs)
+    // Once connected, an identifying probe waits (within the same timeout) for the answer; none is still `connected`.
+    const timer = setTimeout(() => setImmediate(() => finish(connected ? 'connected' : 'timeout')), timeoutMs)
     const attempt = (triesLeft: number): void => {
       sourcePort = nextSourcePort()
       const s = connect({ host: t.ip, port: t.port, localPort: sourcePort })
       socket = s
-      s.once('connect', () => finish('connected'))
+      s.once('connect', () => {
+        connected = true
+        if (!t.identify) return finish('connected')
+        s.write('GET / HTTP/1.0\r\n\r\n')
+        s.on('data', (b: Buffer) => (answer += b.toString('latin1').slice(0, 4096)))
+        s.once('end', () => finish('connected'))
+        s.once('close', () => finish('connected'))
+      })
       s.once('error', (err: NodeJS.ErrnoException) => {
         if ((err.code === 'EADDRINUSE' || err.code === 'EADDRNOTAVAIL') && triesLeft > 0 && !done) {
           s.destroy()
           attempt(triesLeft - 1)
-        } else finish(err.code === 'ECONNREFUSED' ? 'refused' : 'error', err.code ?? err.message)
+        } else finish(connected ? 'connected' : err.code === 'ECONNREFUSED' ? 'refused' : 'error', err.code ?? err.message)
       })
     }
     attempt(64)
@@ -124,6 +146,7 @@ async function probeUdp(t: ProbeTarget, timeoutMs: number): Promise<ProbeResult>
   return new Promise((resolve) => {
     let done = false
     let resend: NodeJS.Timeout | undefined
+    let answeredBy: string | undefined
     const finish = (outcome: ProbeOutcome, detail?: string): void => {
       if (done) return
       done = true
@@ -131,11 +154,15 @@ async function probeUdp(t: ProbeTarget, timeoutMs: number): Promise<ProbeResult>
       clearInterval(resend)
       const sourcePort = socket.address().port
       socket.close()
-      resolve({ ...t, outcome, ...(detail ? { detail } : {}), sourcePort, ms: Math.round(performance.now() - start) })
+      resolve({ ...t, outcome, ...(detail ? { detail } : {}), sourcePort, ...(answeredBy ? { answeredBy } : {}), ms: Math.round(performance.now() - start) })
     }
     const timer = setTimeout(() => setImmediate(() => finish('timeout')), timeoutMs)
-    const payload = Buffer.from(`netpol-probe ${t.ip}:${t.port}`)
-    socket.on('message', () => finish('connected'))
+    const payload = Buffer.from(t.identify ? WHOAMI : `netpol-probe ${t.ip}:${t.port}`)
+    socket.on('message', (msg: Buffer) => {
+      const who = t.identify ? IDENTITY.exec(msg.toString('latin1').slice(0, 512))?.[1] : undefined
+      if (who !== undefined) answeredBy = who
+      finish('connected')
+    })
     socket.on('error', (err: NodeJS.ErrnoException) => finish(err.code === 'ECONNREFUSED' ? 'refused' : 'error', err.code ?? err.message))
     socket.connect(t.port, t.ip, () => {
       const send = (): void => {

@@ -54,7 +54,7 @@ export async function runProbes(plan: readonly SourceProbes[], o: ProbeRunOption
   const results = new Map<string, ProbeResult[]>()
   // Probes mostly wait on timeouts, so all sources run at once even on two cores.
   await forEachLimit(plan, 64, async (src) => {
-    const targets = src.targets.map(({ ip, port, protocol }) => ({ ip, port, protocol }))
+    const targets = src.targets.map(({ ip, port, protocol, identify }) => ({ ip, port, protocol, ...(identify ? { identify } : {}) }))
     if (targets.length === 0) {
       results.set(src.from, [])
       return

@@ -8,7 +8,16 @@
  */
 import { UsageError } from '../model/errors.js'
 import { parseCidr, parseIp } from '../model/cidr.js'
-import { dns1123LabelErrors, dns1123SubdomainErrors, labelValueErrors, portNameErrors, qualifiedNameErrors } from '../model/name-validation.js'
+import {
+  dns1035LabelErrors,
+  dns1123LabelErrors,
+  dns1123SubdomainErrors,
+  labelValueErrors,
+  portNameErrors,
+  qualifiedNameErrors,
+} from '../model/name-validation.js'
+import { inServiceRange } from './lab-services.js'
+import { isDnsName } from './cluster-dns.js'
 import {
   PROTOCOLS,
   type ClusterState,
@@ -22,6 +31,10 @@ import {
   type OwnerRef,
   type Pod,
   type SourceRef,
+  type Service,
+  type ServicePort,
+  type EndpointSlice,
+  SERVICE_TYPES,
 } from '../model/types.js'
 import { fabricNetnsName, podHash, podNetnsName, podVethName, validateLabName } from './lab-names.js'
 import { isLabReserved, planNodes, type LabPod, type LabTopology } from './topology.js'
@@ -281,6 +294,119 @@ function namespace(c: Checker, v: unknown, path: string): Namespace {
   }
 }
 
+function ipList(c: Checker, v: unknown, path: string): string[] {
+  return c.array(v, path).map((ip, i) => {
+    const s = c.string(ip, `${path}[${i}]`, 64)
+    if (parseIp(s) === undefined) c.fail(`${path}[${i}]`, `not an IP address: ${JSON.stringify(s)}`)
+    return s
+  })
+}
+
+function servicePort(c: Checker, v: unknown, path: string): ServicePort {
+  const o = c.object(v, path, ['name', 'protocol', 'port', 'targetPort', 'nodePort', 'source'])
+  const name = c.string(o.name, `${path}.name`, 63)
+  if (name !== '') c.rule(name, `${path}.name`, portNameErrors)
+  const targetPort =
+    typeof o.targetPort === 'number'
+      ? c.integer(o.targetPort, `${path}.targetPort`, 1, 65535)
+      : c.rule(c.string(o.targetPort, `${path}.targetPort`), `${path}.targetPort`, portNameErrors)
+  return {
+    name,
+    protocol: c.oneOf(o.protocol, `${path}.protocol`, PROTOCOLS),
+    port: c.integer(o.port, `${path}.port`, 1, 65535),
+    targetPort,
+    ...(o.nodePort !== undefined ? { nodePort: c.integer(o.nodePort, `${path}.nodePort`, 1, 65535) } : {}),
+    source: source(c, o.source, `${path}.source`),
+  }
+}
+
+/**
+ * A Service as the lab runs it: its ClusterIP (the one the lab gave it) goes into every node's
+ * nft table, so it must be one IPv4 address of the lab's service range, used by no other Service.
+ */
+function service(c: Checker, v: unknown, path: string, clusterIps: Set<string>): Service {
+  const o = c.object(v, path, ['namespace', 'name', 'labels', 'type', 'selector', 'clusterIPs', 'headless', 'externalName', 'externalIPs', 'ports', 'source'])
+  const type = c.oneOf(o.type, `${path}.type`, SERVICE_TYPES)
+  const headless = c.boolean(o.headless, `${path}.headless`)
+  const ips = ipList(c, o.clusterIPs, `${path}.clusterIPs`)
+  if (type === 'ExternalName' || headless) {
+    if (ips.length > 0) c.fail(`${path}.clusterIPs`, `must be empty for a ${headless ? 'headless' : 'ExternalName'} Service`)
+  } else {
+    if (ips.length !== 1 || !inServiceRange(ips[0]))
+      c.fail(`${path}.clusterIPs`, `expected the one IPv4 address the lab gave the Service, in its service range`)
+    if (clusterIps.has(ips[0])) c.fail(`${path}.clusterIPs`, `${ips[0]} is given to two Services`)
+    clusterIps.add(ips[0])
+  }
+  let externalName: string | undefined
+  if (o.externalName !== undefined) {
+    externalName = c.string(o.externalName, `${path}.externalName`, 253)
+    if (!isDnsName(externalName.toLowerCase())) c.fail(`${path}.externalName`, `not a DNS name: ${JSON.stringify(externalName.slice(0, 80))}`)
+  }
+  return {
+    namespace: c.rule(c.string(o.namespace, `${path}.namespace`), `${path}.namespace`, dns1123LabelErrors),
+    name: c.rule(c.string(o.name, `${path}.name`), `${path}.name`, dns1035LabelErrors),
+    labels: labels(c, o.labels, `${path}.labels`),
+    type,
+    ...(o.selector !== undefined ? { selector: labels(c, o.selector, `${path}.selector`) } : {}),
+    clusterIPs: ips,
+    headless,
+    ...(externalName !== undefined ? { externalName } : {}),
+    externalIPs: ipList(c, o.externalIPs, `${path}.externalIPs`),
+    ports: c.array(o.ports, `${path}.ports`).map((p, i) => servicePort(c, p, `${path}.ports[${i}]`)),
+    source: source(c, o.source, `${path}.source`),
+  }
+}
+
+function endpointSlice(c: Checker, v: unknown, path: string): EndpointSlice {
+  const o = c.object(v, path, ['namespace', 'name', 'labels', 'serviceName', 'addressType', 'endpoints', 'ports', 'source'])
+  const addressType = c.oneOf(o.addressType, `${path}.addressType`, ['IPv4', 'IPv6', 'FQDN'] as const)
+  const endpoints = c.array(o.endpoints, `${path}.endpoints`).map((e, i) => {
+    const p = `${path}.endpoints[${i}]`
+    const x = c.object(e, p, ['addresses', 'ready', 'targetRef', 'nodeName'])
+    const addresses = c.array(x.addresses, `${p}.addresses`).map((a, j) => {
+      const s = c.string(a, `${p}.addresses[${j}]`, 253)
+      if (addressType === 'FQDN' ? !isDnsName(s.toLowerCase()) : parseIp(s)?.family !== (addressType === 'IPv4' ? 4 : 6))
+        c.fail(`${p}.addresses[${j}]`, `not an ${addressType} address: ${JSON.stringify(s.slice(0, 80))}`)
+      return s
+    })
+    let targetRef: { kind: string; namespace: string; name: string } | undefined
+    if (x.targetRef !== undefined) {
+      const t = c.object(x.targetRef, `${p}.targetRef`, ['kind', 'namespace', 'name'])
+      targetRef = {
+        kind: c.rule(c.string(t.kind, `${p}.targetRef.kind`, 63), `${p}.targetRef.kind`, qualifiedNameErrors),
+        namespace: c.rule(c.string(t.namespace, `${p}.targetRef.namespace`), `${p}.targetRef.namespace`, dns1123LabelErrors),
+        name: c.rule(c.string(t.name, `${p}.targetRef.name`), `${p}.targetRef.name`, dns1123SubdomainErrors),
+      }
+    }
+    const nodeName = c.optionalString(x.nodeName, `${p}.nodeName`)
+    if (nodeName !== undefined) c.rule(nodeName, `${p}.nodeName`, dns1123SubdomainErrors)
+    return { addresses, ready: c.boolean(x.ready, `${p}.ready`), ...(targetRef ? { targetRef } : {}), ...(nodeName !== undefined ? { nodeName } : {}) }
+  })
+  const ports = c.array(o.ports, `${path}.ports`).map((e, i) => {
+    const p = `${path}.ports[${i}]`
+    const x = c.object(e, p, ['name', 'protocol', 'port'])
+    const name = c.string(x.name, `${p}.name`, 63)
+    if (name !== '') c.rule(name, `${p}.name`, portNameErrors)
+    return {
+      name,
+      protocol: c.oneOf(x.protocol, `${p}.protocol`, PROTOCOLS),
+      ...(x.port !== undefined ? { port: c.integer(x.port, `${p}.port`, 1, 65535) } : {}),
+    }
+  })
+  const serviceName =
+    o.serviceName === undefined ? undefined : c.rule(c.string(o.serviceName, `${path}.serviceName`), `${path}.serviceName`, dns1035LabelErrors)
+  return {
+    namespace: c.rule(c.string(o.namespace, `${path}.namespace`), `${path}.namespace`, dns1123LabelErrors),
+    name: c.rule(c.string(o.name, `${path}.name`), `${path}.name`, dns1123SubdomainErrors),
+    labels: labels(c, o.labels, `${path}.labels`),
+    ...(serviceName !== undefined ? { serviceName } : {}),
+    addressType,
+    endpoints,
+    ports,
+    source: source(c, o.source, `${path}.source`),
+  }
+}
+
 function namespacedPod(c: Checker, v: unknown, path: string): NamespacedPod {
   const o = c.object(v, path, ['namespaceSelector', 'podSelector'])
   return { namespaceSelector: selector(c, o.namespaceSelector, `${path}.namespaceSelector`), podSelector: selector(c, o.podSelector, `${path}.podSelector`) }
@@ -385,7 +511,7 @@ function clusterPolicy(c: Checker, v: unknown, path: string): ClusterNetworkPoli
 }
 
 function clusterState(c: Checker, v: unknown, path: string): ClusterState {
-  const o = c.object(v, path, ['namespaces', 'pods', 'policies', 'clusterNetworkPolicies'])
+  const o = c.object(v, path, ['namespaces', 'pods', 'policies', 'services', 'endpointSlices', 'clusterNetworkPolicies'])
   const cnps =
     o.clusterNetworkPolicies === undefined
       ? undefined
@@ -395,10 +521,19 @@ function clusterState(c: Checker, v: unknown, path: string): ClusterState {
     if (names.has(p.name)) c.fail(`${path}.clusterNetworkPolicies[${i}].name`, `ClusterNetworkPolicy ${JSON.stringify(p.name)} is listed twice`)
     names.add(p.name)
   })
+  const clusterIps = new Set<string>()
+  const services =
+    o.services === undefined ? undefined : c.array(o.services, `${path}.services`).map((s, i) => service(c, s, `${path}.services[${i}]`, clusterIps))
+  const endpointSlices =
+    o.endpointSlices === undefined
+      ? undefined
+      : c.array(o.endpointSlices, `${path}.endpointSlices`).map((s, i) => endpointSlice(c, s, `${path}.endpointSlices[${i}]`))
   return {
     namespaces: c.array(o.namespaces, `${path}.namespaces`).map((n, i) => namespace(c, n, `${path}.namespaces[${i}]`)),
     pods: c.array(o.pods, `${path}.pods`).map((p, i) => pod(c, p, `${path}.pods[${i}]`)),
     policies: c.array(o.policies, `${path}.policies`).map((p, i) => policy(c, p, `${path}.policies[${i}]`)),
+    ...(services !== undefined ? { services } : {}),
+    ...(endpointSlices !== undefined ? { endpointSlices } : {}),
     ...(cnps !== undefined && cnps.length > 0 ? { clusterNetworkPolicies: cnps } : {}),
   }
 }

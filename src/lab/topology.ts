@@ -252,6 +252,8 @@ export function planTopology(input: ClusterState, options: PlanOptions): LabPlan
       ...(input.clusterNetworkPolicies !== undefined && input.clusterNetworkPolicies.length > 0
         ? { clusterNetworkPolicies: input.clusterNetworkPolicies }
         : {}),
+      ...(input.services !== undefined ? { services: input.services } : {}),
+      ...(input.endpointSlices !== undefined ? { endpointSlices: input.endpointSlices } : {}),
     },
     warnings,
   }

@@ -51,6 +51,12 @@ async function curl(from: string, url: string): Promise<{ code: number; body: st
   return { code: r.code, body: r.stdout.trim() }
 }
 
+/** The table is applied by hand here (the input type, not Service objects): again after every change of the lab, which rewrites it from its state. */
+async function applyNat(): Promise<void> {
+  const table = serviceNatTableName(lab.name)
+  for (const node of (await lab.state()).topology.nodes) await applyServiceNat(node.netns, table, services)
+}
+
 beforeAll(async () => {
   lab = await startTestLab('snat', { ...base, policies: [webIngressOn(8080)] })
   const pods = (await lab.state()).topology.pods
@@ -73,8 +79,7 @@ beforeAll(async () => {
     },
     { service: 'x/solo', clusterIP: '10.96.0.101', ports: [{ protocol: 'TCP', port: 90, backends: [{ ip: ip('solo'), port: 9090 }] }] },
   ]
-  const table = serviceNatTableName(lab.name)
-  for (const node of (await lab.state()).topology.nodes) await applyServiceNat(node.netns, table, services)
+  await applyNat()
 }, 60_000)
 
 afterAll(async () => {
@@ -95,9 +100,11 @@ describe('Service NAT in lab nodes (kube-proxy nftables mode)', () => {
 
   it('a policy written on the Service port instead of the targetPort does not open it (the policy sees the pod and targetPort)', async () => {
     await lab.set({ ...base, policies: [webIngressOn(80)] })
+    await applyNat()
     const r = await curl('client', 'http://10.96.0.100:80/')
     expect(r.code).toBe(28) // curl: operation timed out (the node dropped the SYN)
     await lab.set({ ...base, policies: [webIngressOn(8080)] })
+    await applyNat()
     expect((await curl('client', 'http://10.96.0.100:80/')).code).toBe(0)
   })
 

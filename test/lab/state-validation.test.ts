@@ -5,6 +5,7 @@ import { LAB_STATE_VERSION, type LabState } from '../../src/lab/lab-state.js'
 import type { ClusterState, NetworkPolicy } from '../../src/model/types.js'
 import { EVERY_CNP_SHAPE_YAML, ns, pod, tcp, udp } from './fixtures.js'
 import { loadManifestText } from '../../src/cluster/load-manifests.js'
+import { planServices } from '../../src/lab/lab-services.js'
 
 const src = { file: '/m/shop.yaml', line: 7 }
 const sel = (matchLabels: Record<string, string>) => ({ matchLabels, matchExpressions: [] })
@@ -82,6 +83,62 @@ describe('reading a lab state back', () => {
     expect(() => validateLabState(JSON.parse(JSON.stringify(labState('l1'))), '/s/state.json', 'l2')).toThrow(
       /name: expected "l2" \(the lab's directory name\), got "l1"/,
     )
+  })
+})
+
+describe('reading a lab state back: Services', () => {
+  const withServices = (): LabState => {
+    const base = labState('l1')
+    const services = planServices({
+      ...base.cluster,
+      services: [
+        {
+          namespace: 'shop',
+          name: 'web',
+          labels: {},
+          type: 'ClusterIP',
+          selector: { app: 'web' },
+          clusterIPs: [],
+          headless: false,
+          externalIPs: [],
+          ports: [{ name: 'http', protocol: 'TCP', port: 80, targetPort: 'http', source: src }],
+          source: src,
+        },
+        {
+          namespace: 'shop',
+          name: 'ext',
+          labels: {},
+          type: 'ExternalName',
+          clusterIPs: [],
+          headless: false,
+          externalName: 'db.example.com',
+          externalIPs: [],
+          ports: [],
+          source: src,
+        },
+      ],
+    }).state
+    return { ...base, cluster: { ...base.cluster, services: services.services }, pending: undefined }
+  }
+
+  it('keeps the Services with the ClusterIPs the lab gave them', () => {
+    const { pending: _p, ...state } = withServices()
+    expect(validateLabState(JSON.parse(JSON.stringify(state)), '/s/state.json', 'l1')).toEqual(state)
+  })
+
+  it('refuses a ClusterIP outside the service range, one given twice, and one on an ExternalName Service (they go to nft)', () => {
+    const tamper = (change: (s: { cluster: { services: Record<string, unknown>[] } }) => void): (() => LabState) => {
+      const { pending: _p, ...state } = withServices()
+      const data = JSON.parse(JSON.stringify(state))
+      change(data)
+      return () => validateLabState(data, '/s/state.json', 'l1')
+    }
+    expect(tamper((s) => (s.cluster.services[0].clusterIPs = ['8.8.8.8']))).toThrow(/cluster\.services\[0\]\.clusterIPs: expected the one IPv4 address/)
+    expect(tamper((s) => (s.cluster.services[0].clusterIPs = ['10.96.0.5; flush ruleset']))).toThrow(/not an IP address/)
+    expect(tamper((s) => s.cluster.services.push({ ...s.cluster.services[0], name: 'web2' }))).toThrow(/is given to two Services/)
+    expect(tamper((s) => (s.cluster.services[1].clusterIPs = ['10.96.0.7']))).toThrow(/must be empty for a ExternalName Service/)
+    expect(tamper((s) => (s.cluster.services[1].externalName = 'x;y'))).toThrow(/not a DNS name/)
+    expect(tamper((s) => (s.cluster.services[0].extra = 1))).toThrow(/unknown field "extra"/)
   })
 })
 

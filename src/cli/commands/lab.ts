@@ -40,7 +40,8 @@ import { LabInterrupted, type LabContext } from '../../lab/lab-context.js'
 import { labUp } from '../../lab/lab-up.js'
 import { checkLabPodCount, DEFAULT_LAB_MAX_PODS, labApply } from '../../lab/lab-apply.js'
 import { labDown } from '../../lab/lab-down.js'
-import { labProbe } from '../../lab/lab-probe.js'
+import { labProbe, labProbeServices, type LabServiceProbeResult } from '../../lab/lab-probe.js'
+import { describeServiceDisagreement } from '../../lab/service-probe.js'
 import { execInPod, findPod } from '../../lab/lab-exec.js'
 import { labList, labStatus, type LabStatus } from '../../lab/lab-status.js'
 import { readLabCounters, type LabCounters } from '../../lab/lab-counters.js'
@@ -120,7 +121,8 @@ function renderStatus(s: LabStatus): string {
   // Each line escaped on its own (the phase and the reason come from the state file).
   const header = [
     `lab ${s.name} (${s.ready ? s.phase : `${s.phase}, NOT READY`}): ${s.nodes.length} nodes, ${s.pods.length} pods, ${s.policies} policies` +
-      (s.clusterNetworkPolicies > 0 ? `, ${s.clusterNetworkPolicies} ClusterNetworkPolicies` : ''),
+      (s.clusterNetworkPolicies > 0 ? `, ${s.clusterNetworkPolicies} ClusterNetworkPolicies` : '') +
+      (s.services.length > 0 ? `, ${s.services.length} services` : ''),
     ...(s.notReady ? [s.notReady] : []),
   ]
   const nodeRows = [
@@ -128,7 +130,35 @@ function renderStatus(s: LabStatus): string {
     ...s.nodes.map((n) => [n.name, n.present ? n.netns : `${n.netns} (missing!)`, n.address, n.podCidr, String(n.pods)]),
   ]
   const podRows = [['POD', 'IP', 'NODE', 'PORTS', 'SERVER'], ...s.pods.map((p) => [p.pod, p.ip, p.node, p.ports.join(',') || '-', p.server])]
-  return `${header.map((l) => printable(l)).join('\n')}\n\n${columns(nodeRows)}\n${columns(podRows)}`
+  const serviceRows = [
+    ['SERVICE', 'TYPE', 'CLUSTER-IP', 'PORTS', 'BACKENDS'],
+    ...s.services.map((v) => [v.service, v.type, v.clusterIP ?? v.externalName ?? '-', v.ports.join(', ') || '-', String(v.backends)]),
+  ]
+  const services =
+    s.services.length > 0 ? `\n${columns(serviceRows)}${s.clusterDns ? `cluster DNS: ${printable(s.clusterDns)} (kube-system/kube-dns)\n` : ''}` : ''
+  return `${header.map((l) => printable(l)).join('\n')}\n\n${columns(nodeRows)}\n${columns(podRows)}${services}`
+}
+
+function renderServiceProbe(s: LabServiceProbeResult): string {
+  const rows = [
+    ['FROM', 'SERVICE', 'PORT', 'ENGINE', 'CONNECTED', 'REACHED', 'AGREES'],
+    ...s.cells.map((c) => [
+      c.from,
+      `${c.service} (${c.clusterIP})`,
+      `${c.port}/${c.protocol}`,
+      `${c.expected} (${c.backends.filter((b) => b.allowed).length}/${c.backends.length} backends)`,
+      `${c.connected}/${c.attempts}`,
+      c.reached.join(',') || '-',
+      c.agrees ? 'yes' : 'NO',
+    ]),
+  ]
+  const n = s.cells.length
+  const tail =
+    s.disagreements.length === 0
+      ? `\nall ${n} Service probes agree with the engine\n`
+      : `\n${s.disagreements.length} of ${n} Service probes disagree with the engine:\n${s.disagreements.map((d) => `  ${printable(describeServiceDisagreement(d))}\n`).join('')}`
+  const skipped = s.skipped.length > 0 ? `\n${s.skipped.length} cells not compared (hairpin or SCTP)\n` : ''
+  return `${columns(rows)}${tail}${skipped}`
 }
 
 function renderCounters(c: LabCounters): string {
@@ -164,7 +194,7 @@ export const register: RegisterCommand = (program, ctx) => {
 Workflow (like kubectl apply / kubectl exec ... curl):
   sudo ./bin/netpol lab up examples/three-tier
   sudo ./bin/netpol lab probe
-  sudo ./bin/netpol lab exec prod/frontend-0 -- curl -s -m 2 http://<backend IP>:8080/
+  sudo ./bin/netpol lab exec prod/frontend-0 -- curl -s -m 2 http://backend.prod/   # by Service name
   sudo ./bin/netpol lab logs
   sudo ./bin/netpol lab down`,
     )
@@ -276,6 +306,7 @@ Examples:
     .option('-p, --port <port>', 'probe PORT[/PROTOCOL] (repeatable; default: every containerPort any pod declares)', collect, [])
     .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table'))
     .option('--timeout <ms>', 'how long a connection may take before it counts as dropped', '1000')
+    .option('--services', 'probe Service addresses (ClusterIP:port) instead of pods, and compare with the engine per backend')
     .addHelpText(
       'after',
       `
@@ -287,18 +318,35 @@ Exit code 1 when any observed cell differs from the engine's verdict; each one i
 JSON: {"connections":[{"from","to","port","protocol","allowed","outcome","expected"},...],
        "disagreements":[...],"skipped":[{"port","protocol","reason"}]}  (the matrix shape, plus fields)
 
+--services: from every pod to every Service port's ClusterIP, several connections per cell (the
+node picks a backend at random, like kube-proxy), each asking which backend answered. A cell agrees
+when every answer came from a backend the engine allows, something got through when the engine
+allows some backend, nothing was dropped when it allows all, and nothing got through when it allows
+none. Hairpin cells (a pod to its own Service) and ports without backends are not compared.
+JSON: {"services":[{"from","service","clusterIP","port","protocol","backends":[{"pod","port","allowed"}],
+       "expected","attempts","connected","dropped","errors","reached","agrees","problem"}],"disagreements":[...],"skipped":[...]}
+
 Examples:
   sudo ./bin/netpol lab probe
-  sudo ./bin/netpol lab probe --port 8080/TCP --port 53/UDP -o json`,
+  sudo ./bin/netpol lab probe --port 8080/TCP --port 53/UDP -o json
+  sudo ./bin/netpol lab probe --services`,
     )
-    .action(async (flags: { name?: string; port: string[]; output: 'table' | 'json'; timeout: string }) => {
+    .action(async (flags: { name?: string; port: string[]; output: 'table' | 'json'; timeout: string; services?: boolean }) => {
       const name = labName(flags, ctx)
       const timeoutMs = Number(flags.timeout)
       if (!Number.isInteger(timeoutMs) || timeoutMs < 50 || timeoutMs > 60_000)
         throw new UsageError(`invalid --timeout "${flags.timeout}": expected milliseconds from 50 to 60000`)
       const ports = flags.port.map(parsePortSpec)
+      if (flags.services && ports.length > 0) throw new UsageError('--services probes the ports of the Services: leave out --port')
       await checkLabEnvironment()
       const state = await requireLab(labsDir(ctx.io.env), name)
+      if (flags.services) {
+        const s = await labProbeServices(labsDir(ctx.io.env), state, { timeoutMs })
+        if (flags.output === 'json') ctx.io.stdout(renderJson({ services: s.cells, disagreements: s.disagreements, skipped: s.skipped }))
+        else ctx.io.stdout(renderServiceProbe(s))
+        if (s.disagreements.length > 0) ctx.exitCode = 1
+        return
+      }
       const r = await labProbe(labsDir(ctx.io.env), state, { ports, timeoutMs })
       if (flags.output === 'json') {
         ctx.io.stdout(renderJson({ connections: r.connections, disagreements: r.disagreements, skipped: r.skipped }))
@@ -327,10 +375,13 @@ Examples:
       'after',
       `
 The command runs in the pod's network namespace (with NETPOL_POD and NETPOL_POD_IP set); it sees
-only the pod's address and its default route. \`lab status\` lists the pods' IPs.
+only the pod's address and its default route. \`lab status\` lists the pods' IPs and the Services'
+ClusterIPs. When the lab has Services, the pod's resolv.conf points at cluster DNS (kube-system/kube-dns)
+with the pod's search path, so Service names resolve as in a cluster.
 
 Examples:
   sudo ./bin/netpol lab exec prod/frontend-0 -- curl -s -m 2 http://10.244.1.2:8080/
+  sudo ./bin/netpol lab exec prod/frontend-0 -- curl -s -m 2 http://backend.prod/
   sudo ./bin/netpol lab exec prod/frontend-0 -- ip addr
   sudo ./bin/netpol lab exec -n prod frontend-0 -- bash
   sudo ./bin/netpol lab exec -n prod deploy/backend -- curl -s -m 2 http://10.244.1.3:5432/`,
@@ -432,7 +483,7 @@ Examples:
 
   lab
     .command('status')
-    .description('nodes, pods, their addresses and nodes, and whether their servers run')
+    .description('nodes, pods, their addresses and nodes, whether their servers run, and the Services with their ClusterIPs')
     .addOption(nameOption())
     .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table'))
     .option(
