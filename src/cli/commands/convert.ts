@@ -20,6 +20,7 @@ interface ConvertFlags {
   baselinePriority?: string
   maxPods?: string
   maxFileSize?: string
+  config?: string
 }
 
 /** Warnings that `convert` answers itself: the deprecation (this is the migration) and what cannot be converted (errors here). */
@@ -91,6 +92,7 @@ Examples:
         podCidr: 'none',
         maxPods: flags.maxPods,
         maxFileSize: flags.maxFileSize,
+        config: flags.config,
         hideWarning: (w) => isConversionNotice(w.message),
       })
       const found = result.v1alpha1 ?? []
