@@ -5,7 +5,7 @@
 import { parseIp, rangesContainIp, ipBlockRanges } from '../model/cidr.js'
 import type { NetworkPolicy, NetworkPolicyEgressRule, NetworkPolicyPeer, NetworkPolicyPort, Pod, PolicyType, Protocol } from '../model/types.js'
 import type { PolicyRef } from '../engine/verdict.js'
-import { createEngine, type Engine } from '../engine/engine.js'
+import { createEngine, type Engine, type ExternalAccessPorts } from '../engine/engine.js'
 import { policySelectsPod } from '../engine/isolation.js'
 import { podGroup } from './group.js'
 import { denyAllRule } from './tier-default-deny.js'
@@ -39,6 +39,21 @@ interface EgressGap {
   readonly pods: Pod[]
 }
 
+/**
+ * Per lint run and source identity: the first policy isolating its egress (undefined: not
+ * isolated). Several rules ask it of every identity; pods of one identity get the same answer.
+ */
+const isolatingPolicies = new WeakMap<LintContext, Map<number, NetworkPolicy | undefined>>()
+function firstEgressPolicy(ctx: LintContext, pod: Pod, id: number | undefined): NetworkPolicy | undefined {
+  let cache = isolatingPolicies.get(ctx)
+  if (cache === undefined) isolatingPolicies.set(ctx, (cache = new Map()))
+  if (id !== undefined && cache.has(id)) return cache.get(id)
+  const v = ctx.probeEngine.evaluate({ from: { kind: 'pod', pod }, to: { kind: 'ip', ip: '192.0.2.1' }, port: 53, protocol: 'UDP' })
+  const policy = v.egress.isolated && v.egress.policies.length > 0 ? policyByRef(ctx, v.egress.policies[0].policy) : undefined
+  if (id !== undefined) cache.set(id, policy)
+  return policy
+}
+
 /** Egress-isolated pods for which `reaches(pod)` is false, grouped by the first policy isolating them. */
 function egressGaps(ctx: LintContext, reaches: (pod: Pod) => boolean): EgressGap[] {
   const byPolicy = new Map<NetworkPolicy, Pod[]>()
@@ -52,8 +67,8 @@ function egressGaps(ctx: LintContext, reaches: (pod: Pod) => boolean): EgressGap
     if (id !== undefined && known.has(id)) {
       policy = known.get(id)
     } else {
-      const v = ctx.probeEngine.evaluate({ from: { kind: 'pod', pod }, to: { kind: 'ip', ip: '192.0.2.1' }, port: 53, protocol: 'UDP' })
-      policy = v.egress.isolated && v.egress.policies.length > 0 && !reaches(pod) ? policyByRef(ctx, v.egress.policies[0].policy) : undefined
+      policy = firstEgressPolicy(ctx, pod, id)
+      if (policy && reaches(pod)) policy = undefined
       if (id !== undefined) known.set(id, policy)
     }
     if (!policy) continue
@@ -75,13 +90,24 @@ export function dnsPortsOf(ctx: LintContext, pod: Pod, protocol: Protocol): numb
   return declared.length > 0 ? declared.map((c) => c.containerPort) : [53]
 }
 
+const dnsAnswers = new WeakMap<LintContext, Map<string, boolean>>()
+
 /** The pod's egress lets it reach a DNS pod (real, or the stand-in) on its DNS port over `protocol`. */
 export function reachesDns(ctx: LintContext, pod: Pod, protocol: Protocol): boolean {
-  return ctx.dnsPods.some((d) =>
+  // Egress answers depend on the source's identity only: ask once per identity and protocol per lint run.
+  const id = ctx.probeEngine.identityOf(pod)?.id
+  let cache = dnsAnswers.get(ctx)
+  if (cache === undefined) dnsAnswers.set(ctx, (cache = new Map()))
+  const key = id === undefined ? undefined : `${id}/${protocol}`
+  const known = key === undefined ? undefined : cache.get(key)
+  if (known !== undefined) return known
+  const answer = ctx.dnsPods.some((d) =>
     dnsPortsOf(ctx, d, protocol).some(
       (port) => ctx.probeEngine.evaluate({ from: { kind: 'pod', pod }, to: { kind: 'pod', pod: d }, port, protocol }).egress.allowed,
     ),
   )
+  if (key !== undefined) cache.set(key, answer)
+  return answer
 }
 
 function dnsTarget(ctx: LintContext): string {
@@ -169,9 +195,9 @@ function allowsDnsPort(ports: readonly NetworkPolicyPort[], dns: Pod, port: numb
 }
 
 /** The first egress ipBlock peer (of a policy isolating `pod`) that lets it reach `dns` on `port`/UDP by address. */
-function dnsIpBlock(ctx: LintContext, pod: Pod, dns: Pod, port: number) {
+function dnsIpBlock(ctx: LintContext, pod: Pod, dns: Pod, port: number, policies: readonly NetworkPolicy[]) {
   const ips = dns.ips.flatMap((t) => parseIp(t) ?? [])
-  for (const policy of ctx.state.policies) {
+  for (const policy of policies) {
     if (!policySelectsPod(policy, pod, 'Egress')) continue
     for (const [ri, rule] of policy.egress.entries()) {
       if (!allowsDnsPort(rule.ports, dns, port)) continue
@@ -199,6 +225,12 @@ const dnsOnlyViaIpBlock: LintRule = {
     const dnsPods = new Set(ctx.dnsPods)
     // Pods of one identity get the same answers: ask once per identity.
     const known = new Map<number, { at: NonNullable<ReturnType<typeof dnsIpBlock>>; dns: Pod } | undefined>()
+    // Only a policy with an egress ipBlock covering some DNS pod's address can be the answer: none, no finding.
+    const dnsIps = ctx.dnsPods.flatMap((d) => d.ips.flatMap((t) => parseIp(t) ?? []))
+    const candidates = ctx.state.policies.filter((p) =>
+      p.egress.some((r) => r.to.some((peer) => peer.ipBlock !== undefined && dnsIps.some((ip) => rangesContainIp(ipBlockRanges(peer.ipBlock!), ip)))),
+    )
+    if (candidates.length === 0) return out
     for (const pod of ctx.probeState.pods) {
       if (pod.hostNetwork || dnsPods.has(pod)) continue
       const id = ctx.probeEngine.identityOf(pod)?.id
@@ -206,10 +238,9 @@ const dnsOnlyViaIpBlock: LintRule = {
       if (id === undefined || !known.has(id)) {
         hit = undefined
         const reached = dnsReached(ctx, pod)
-        if (reached && !reachesDnsWithoutPodAddresses(ctx, pod)) {
-          const at = dnsIpBlock(ctx, pod, reached.dns, reached.port)
-          if (at) hit = { at, dns: reached.dns }
-        }
+        // The ipBlock first: the engine without pod addresses is built only when one is found.
+        const at = reached && dnsIpBlock(ctx, pod, reached.dns, reached.port, candidates)
+        if (reached && at && !reachesDnsWithoutPodAddresses(ctx, pod)) hit = { at, dns: reached.dns }
         if (id !== undefined) known.set(id, hit)
       }
       if (!hit) continue
@@ -265,12 +296,20 @@ const egressBlocksApiServer: LintRule = {
     'If these pods talk to the Kubernetes API (operators, controllers, anything using a service account token), allow egress on 443/TCP and ' +
     '6443/TCP to the API server addresses with an ipBlock (e.g. the control-plane subnet, or the `kubernetes` Service endpoints).',
   check(ctx) {
-    const reaches = (pod: Pod) =>
-      ctx.external.some((r) =>
+    // Per outside range, every identity's egress on both ports at once (the engine's bulk answer),
+    // asked only when an identity gets that far: most reach one of the first ranges.
+    const ports = API_PORTS.map((port) => ({ port, protocol: 'TCP' as const }))
+    const open: ExternalAccessPorts[] = []
+    const openTo = (i: number): ExternalAccessPorts => (open[i] ??= ctx.probeEngine.externalAccessPorts(ctx.external[i].probe, ports))
+    const reaches = (pod: Pod) => {
+      const id = ctx.probeEngine.identityOf(pod)?.id
+      if (id !== undefined) return ctx.external.some((_, i) => (openTo(i).egress[id * openTo(i).words] & 3) !== 0)
+      return ctx.external.some((r) =>
         API_PORTS.some(
           (port) => ctx.probeEngine.evaluate({ from: { kind: 'pod', pod }, to: { kind: 'ip', ip: r.probe }, port, protocol: 'TCP' }).egress.allowed,
         ),
       )
+    }
     return egressGaps(ctx, reaches).map(({ policy, pods }) =>
       policyFinding(
         this,

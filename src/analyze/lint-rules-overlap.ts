@@ -5,7 +5,7 @@
  * Containment here is decided on the written selectors (a selector with more requirements selects
  * less), so it holds for any pods the cluster may run, not just those in the input.
  */
-import { ipBlockRanges, parseIp, rangesContainIp, type IpAddress, type IpRange } from '../model/cidr.js'
+import { ipBlockRanges, parseIp, type IpAddress, type IpRange } from '../model/cidr.js'
 import {
   NAMESPACE_NAME_LABEL,
   qualifiedName,
@@ -151,6 +151,17 @@ function specKey(p: NetworkPolicy): string {
   )
 }
 
+/** Peers without source positions, as a key: equal peers match the same ends. */
+function withoutSource(peers: readonly NetworkPolicyPeer[]): string {
+  return JSON.stringify(peers, (k, v: unknown) => (k === 'source' ? undefined : v))
+}
+
+function sharesAny<T>(a: ReadonlySet<T>, b: ReadonlySet<T>): boolean {
+  const [small, large] = a.size <= b.size ? [a, b] : [b, a]
+  for (const x of small) if (large.has(x)) return true
+  return false
+}
+
 function ruleName(r: RuleAt): string {
   return `${sideOf(r.direction)} rule ${r.index}`
 }
@@ -267,12 +278,26 @@ const portRestrictionBypassed: LintRule = {
       )
     }
     // Per rule, once: the pods it applies to and the ends its peers match (undefined: every end).
+    // Rules of one policy and direction select the same pods, and rules with the same peers in one
+    // namespace match the same ends: both are computed once and shared.
     const reach = new Map<RuleAt, { selected: Set<Pod>; peers: Set<Endpoint> | undefined }>()
+    const selectedOf = new Map<string, Set<Pod>>()
+    const peersOf = new Map<string, Set<Endpoint>>()
     const reachOf = (r: RuleAt) => {
       let v = reach.get(r)
       if (v === undefined) {
-        const selected = new Set((podsByNamespace.get(r.policy.namespace) ?? []).filter((pod) => policySelectsPod(r.policy, pod, r.direction)))
-        const peers = r.peers.length === 0 ? undefined : new Set(r.peers.flatMap((peer) => peerEnds(r.policy, peer)))
+        const selectedKey = `${r.direction}\u0000${r.policy.namespace}\u0000${[...r.policy.policyTypes].sort().join()}\u0000${JSON.stringify(r.policy.podSelector, (k, v: unknown) => (k === 'source' ? undefined : v))}`
+        let selected = selectedOf.get(selectedKey)
+        if (selected === undefined) {
+          selected = new Set((podsByNamespace.get(r.policy.namespace) ?? []).filter((pod) => policySelectsPod(r.policy, pod, r.direction)))
+          selectedOf.set(selectedKey, selected)
+        }
+        let peers: Set<Endpoint> | undefined
+        if (r.peers.length > 0) {
+          const peersKey = `${r.policy.namespace}\u0000${withoutSource(r.peers)}`
+          peers = peersOf.get(peersKey)
+          if (peers === undefined) peersOf.set(peersKey, (peers = new Set(r.peers.flatMap((peer) => peerEnds(r.policy, peer)))))
+        }
         reach.set(r, (v = { selected, peers }))
       }
       return v
@@ -291,11 +316,11 @@ const portRestrictionBypassed: LintRule = {
           // rule-shadowed reports a rule that the other one contains whole.
           if (b === a || b.direction !== a.direction || !opensEveryPortOf(b, a) || ruleWithin(ctx, a, b)) continue
           const rb = reachOf(b)
-          const both = [...ra.selected].filter((pod) => rb.selected.has(pod))
-          if (both.length === 0) continue
+          if (!sharesAny(ra.selected, rb.selected)) continue
           const peer =
             ra.peers === undefined ? (rb.peers === undefined ? anyEnd : rb.peers.values().next().value) : [...ra.peers].find((e) => rb.peers?.has(e) ?? true)
           if (peer === undefined) continue
+          const both = [...ra.selected].filter((pod) => rb.selected.has(pod))
           const dir = a.direction.toLowerCase()
           const whose = b.policy === a.policy ? 'of this policy' : `of policy ${qualifiedName(b.policy)}`
           const example =
@@ -364,6 +389,27 @@ const ipBlockCoversPods: LintRule = {
     // for a pod without one would make every 0.0.0.0/0 a finding about addresses nobody wrote.
     const pods = ctx.state.pods.filter((p) => !p.hostNetwork && p.ips.length > 0 && !p.ipsAssumed)
     if (pods.length === 0) return out
+    // Many policies write the same ipBlock: the pods it covers are found once per distinct block,
+    // by binary search over the pod addresses sorted once, then back in input order.
+    const coveredBy = new Map<string, { pods: Pod[]; text: string }>()
+    const byAddress = pods
+      .flatMap((pod, i) => parsedIps(pod).map((ip) => ({ ip, i })))
+      .sort((a, b) => a.ip.family - b.ip.family || (a.ip.value < b.ip.value ? -1 : a.ip.value > b.ip.value ? 1 : 0))
+    const podsIn = (ranges: readonly IpRange[]): Pod[] => {
+      const hit = new Set<number>()
+      for (const range of ranges) {
+        let lo = 0
+        let hi = byAddress.length
+        while (lo < hi) {
+          const mid = (lo + hi) >> 1
+          const ip = byAddress[mid].ip
+          if (ip.family < range.family || (ip.family === range.family && ip.value < range.start)) lo = mid + 1
+          else hi = mid
+        }
+        for (let k = lo; k < byAddress.length && byAddress[k].ip.family === range.family && byAddress[k].ip.value <= range.end; k++) hit.add(byAddress[k].i)
+      }
+      return [...hit].sort((a, b) => a - b).map((i) => pods[i])
+    }
     for (const policy of ctx.state.policies) {
       const peers = [
         ...policy.ingress.flatMap((r, ri) => r.from.map((peer, i) => ({ peer, field: `spec.ingress[${ri}].from[${i}]` }))),
@@ -371,18 +417,15 @@ const ipBlockCoversPods: LintRule = {
       ]
       for (const { peer, field } of peers) {
         if (!peer.ipBlock) continue
-        const ranges = ipBlockRanges(peer.ipBlock)
-        const covered = pods.filter((pod) => parsedIps(pod).some((ip) => rangesContainIp(ranges, ip)))
-        if (covered.length === 0) continue
-        out.push(
-          policyFinding(
-            this,
-            policy,
-            peer.source,
-            `${field}.ipBlock`,
-            `ipBlock ${peer.ipBlock.cidr} also covers the addresses of ${covered.length} pod(s) (${describePods(covered, ctx)}, e.g. ${covered[0].ips[0]})`,
-          ),
-        )
+        const key = `${peer.ipBlock.cidr}\u0000${peer.ipBlock.except.join('\u0000')}`
+        let found = coveredBy.get(key)
+        if (found === undefined) {
+          const covered = podsIn(ipBlockRanges(peer.ipBlock))
+          found = { pods: covered, text: covered.length === 0 ? '' : `${covered.length} pod(s) (${describePods(covered, ctx)}, e.g. ${covered[0].ips[0]})` }
+          coveredBy.set(key, found)
+        }
+        if (found.pods.length === 0) continue
+        out.push(policyFinding(this, policy, peer.source, `${field}.ipBlock`, `ipBlock ${peer.ipBlock.cidr} also covers the addresses of ${found.text}`))
       }
     }
     return out

@@ -14,6 +14,7 @@ import { formatKubeVersion, NEWEST_KUBE_VERSION, parseKubeVersion, validationRul
 import type { Command } from 'commander'
 import { UsageError } from '../model/errors.js'
 import type { CliIO } from './io.js'
+import { readProjectConfig } from './project-config.js'
 
 export interface LoadInputOptions {
   readonly namespace?: string
@@ -26,8 +27,10 @@ export interface LoadInputOptions {
   readonly maxFileSize?: string
   /** Warnings the command reports in its own way (not printed here). */
   readonly hideWarning?: (warning: Diagnostic) => boolean
-  /** `--kube-version`, as given (else $NETPOL_KUBE_VERSION, else the newest release). */
+  /** `--kube-version`, as given (else $NETPOL_KUBE_VERSION, else the configuration file's, else the newest release). */
   readonly kubeVersion?: string
+  /** `--config FILE`: the configuration file (else `.netpol.yaml` found from the working directory up). */
+  readonly config?: string
   /** `--skip-invalid [warn]`: leave invalid objects out, list them, read the rest. */
   readonly skipInvalid?: boolean | string
 }
@@ -38,8 +41,11 @@ export function addInputLimitOptions(cmd: Command): Command {
     .option('--max-pods <n>', MAX_PODS_DESCRIPTION)
     .option('--max-file-size <size>', MAX_FILE_SIZE_DESCRIPTION)
     .option(KUBE_VERSION_FLAGS, KUBE_VERSION_DESCRIPTION)
+    .option(CONFIG_FLAGS, CONFIG_DESCRIPTION)
     .option(SKIP_INVALID_FLAGS, SKIP_INVALID_DESCRIPTION)
 }
+export const CONFIG_FLAGS = '--config <file>'
+export const CONFIG_DESCRIPTION = 'the configuration file (default: .netpol.yaml in the working directory or the nearest parent, up to the git repository root)'
 export const KUBE_VERSION_FLAGS = '--kube-version <version>'
 export const SKIP_INVALID_FLAGS = '--skip-invalid [warn]'
 export const SKIP_INVALID_DESCRIPTION =
@@ -57,13 +63,19 @@ export function skipInvalidMode(value: boolean | string | undefined): 'exit' | '
 }
 export const KUBE_VERSION_DESCRIPTION =
   `validate manifests as this Kubernetes release's API server does, e.g. 1.35 (default: ` +
-  `$NETPOL_KUBE_VERSION, else ${formatKubeVersion(NEWEST_KUBE_VERSION)})`
+  `$NETPOL_KUBE_VERSION, else the configuration file's kubeVersion, else ${formatKubeVersion(NEWEST_KUBE_VERSION)})`
 
-/** The validation rules of `--kube-version`, else of $NETPOL_KUBE_VERSION, else the newest release's. Throws UsageError on a bad value. */
-export function kubeVersionRules(flag: string | undefined, env: NodeJS.ProcessEnv): ValidationRules {
+/**
+ * The validation rules of `--kube-version`, else of $NETPOL_KUBE_VERSION, else of the configuration
+ * file's kubeVersion, else the newest release's. The configuration file is checked even when a flag
+ * or the environment overrides it. Throws UsageError on a bad value, InputError on a bad file.
+ */
+export async function kubeVersionRules(flag: string | undefined, io: CliIO, configFile?: string): Promise<ValidationRules> {
+  const config = await readProjectConfig(io, configFile)
+  const env = io.env
   const [name, text] =
     flag !== undefined ? ['--kube-version', flag] : env.NETPOL_KUBE_VERSION ? ['$NETPOL_KUBE_VERSION', env.NETPOL_KUBE_VERSION] : [undefined, undefined]
-  if (name === undefined || text === undefined) return validationRules()
+  if (name === undefined || text === undefined) return validationRules(config.kubeVersion)
   const parsed = parseKubeVersion(text)
   if (!parsed.ok) throw new UsageError(`${name}: ${parsed.error}`)
   return validationRules(parsed.version)
@@ -114,7 +126,7 @@ export async function loadInput(paths: readonly string[], io: CliIO, options: Lo
   const sameDir = resolve(io.cwd) === process.cwd()
   checkPodCidr(options.podCidr) // a bad flag is reported before any file is read
   const limits = inputLimits(options)
-  const rules = kubeVersionRules(options.kubeVersion, io.env)
+  const rules = await kubeVersionRules(options.kubeVersion, io, options.config)
   const skipInvalid = skipInvalidMode(options.skipInvalid) !== undefined
   const located = paths.map((p) => (p === '-' || isAbsolute(p) || sameDir ? p : resolve(io.cwd, p)))
   const result = await loadManifests(located, { namespace: options.namespace, stdin: io.stdin, ...limits, rules, ...(skipInvalid ? { skipInvalid } : {}) })

@@ -40,6 +40,8 @@ export interface StateSourceFlags {
   readonly maxFileSize?: string
   /** `--kube-version` (with PATHs: a live cluster's objects were validated by the cluster itself). */
   readonly kubeVersion?: string
+  /** `--config FILE`: the configuration file (docs/cli.md, "Configuration file"). */
+  readonly config?: string
   /** `--skip-invalid [warn]` (with PATHs). */
   readonly skipInvalid?: boolean | string
 }
@@ -94,6 +96,7 @@ export async function loadPaths(
     maxPods: flags.maxPods,
     maxFileSize: flags.maxFileSize,
     kubeVersion: flags.kubeVersion,
+    config: flags.config,
     ...(flags.skipInvalid !== undefined ? { skipInvalid: flags.skipInvalid } : {}),
   })
   if (result.invalid && skipInvalidMode(flags.skipInvalid) === 'exit' && ctx) ctx.invalidInput = true
@@ -120,7 +123,7 @@ export async function loadStateSource(
   }
   if (flags.allNamespaces && flags.namespace) throw new UsageError('-n/--namespace and -A/--all-namespaces cannot be combined')
   inputLimits(flags) // a bad value is an error even where the live cluster does not need it
-  kubeVersionRules(flags.kubeVersion, io.env)
+  await kubeVersionRules(flags.kubeVersion, io, flags.config)
   skipInvalidMode(flags.skipInvalid)
   if (flags.podCidr !== undefined) checkPodCidr(flags.podCidr)
   // Loaded on demand: the Kubernetes client costs most of the CLI's start-up time, and file

@@ -20,6 +20,7 @@ interface ConvertFlags {
   baselinePriority?: string
   maxPods?: string
   maxFileSize?: string
+  config?: string
 }
 
 function baselinePriority(value: string | undefined): number {
@@ -66,6 +67,7 @@ Examples:
         podCidr: 'none',
         maxPods: flags.maxPods,
         maxFileSize: flags.maxFileSize,
+        config: flags.config,
         hideWarning: isV1alpha1ConversionNotice,
       })
       const found = result.v1alpha1 ?? []

@@ -15,6 +15,8 @@ import {
   checkPodCidr,
   inputLimits,
   KUBE_VERSION_DESCRIPTION,
+  CONFIG_DESCRIPTION,
+  CONFIG_FLAGS,
   KUBE_VERSION_FLAGS,
   MAX_FILE_SIZE_DESCRIPTION,
   POD_CIDR_DESCRIPTION,
@@ -104,6 +106,7 @@ function addManifestOptions(command: Command): Command {
     .option('--max-pods <n>', LAB_MAX_PODS_DESCRIPTION)
     .option('--max-file-size <size>', MAX_FILE_SIZE_DESCRIPTION)
     .option(KUBE_VERSION_FLAGS, KUBE_VERSION_DESCRIPTION)
+    .option(CONFIG_FLAGS, CONFIG_DESCRIPTION)
     .option(SKIP_INVALID_FLAGS, SKIP_INVALID_DESCRIPTION)
 }
 
@@ -114,6 +117,7 @@ interface ManifestFlags {
   readonly maxPods?: string
   readonly maxFileSize?: string
   readonly kubeVersion?: string
+  readonly config?: string
   readonly skipInvalid?: boolean | string
 }
 
