@@ -2,7 +2,8 @@
  * @module The shape of a lint rule and of what it finds; shared by the rule catalogue files.
  */
 import type { Severity } from '../model/diagnostic.js'
-import type { NetworkPolicy, SourceRef } from '../model/types.js'
+import type { NetworkPolicy, NetworkPolicyPeer, SourceRef } from '../model/types.js'
+import type { ClusterNetworkPolicy } from '../model/cluster-network-policy-types.js'
 import type { LintContext } from './lint-context.js'
 import { policyFieldLine } from '../model/network-policy.js'
 
@@ -41,6 +42,28 @@ export function policyObject(p: NetworkPolicy): string {
 }
 
 /** A finding about (a part of) a policy; `where` is the policy, rule, peer or port source. */
+/** Every peer of a policy's rules, with its field path (`spec.ingress[0].from[1]`). */
+export function policyPeers(policy: NetworkPolicy): { peer: NetworkPolicyPeer; field: string }[] {
+  return [
+    ...policy.ingress.flatMap((r, ri) => r.from.map((peer, i) => ({ peer, field: `spec.ingress[${ri}].from[${i}]` }))),
+    ...policy.egress.flatMap((r, ri) => r.to.map((peer, i) => ({ peer, field: `spec.egress[${ri}].to[${i}]` }))),
+  ]
+}
+
+/** A finding about a ClusterNetworkPolicy, at `where` (the policy, a rule or a peer). */
+export function clusterPolicyFinding(rule: LintRule, policy: ClusterNetworkPolicy, where: SourceRef, field: string, message: string): LintFinding {
+  return {
+    ruleId: rule.id,
+    severity: rule.severity,
+    file: where.file,
+    line: where.line,
+    object: `ClusterNetworkPolicy "${policy.name}"`,
+    field,
+    message,
+    hint: rule.help,
+  }
+}
+
 export function policyFinding(
   rule: LintRule,
   policy: NetworkPolicy,

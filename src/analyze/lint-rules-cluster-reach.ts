@@ -17,20 +17,7 @@ import { clusterRules, compareClusterPolicies, protocolEntry } from '../engine/c
 import type { Endpoint } from '../engine/verdict.js'
 import { portClasses } from './port-classes.js'
 import { describePods, dnsPortsOf } from './lint-rules-isolation.js'
-import { policyFinding, type LintFinding, type LintRule } from './lint-rule.js'
-
-function finding(rule: LintRule, policy: ClusterNetworkPolicy, where: { file: string; line: number }, field: string, message: string): LintFinding {
-  return {
-    ruleId: rule.id,
-    severity: rule.severity,
-    file: where.file,
-    line: where.line,
-    object: `ClusterNetworkPolicy "${policy.name}"`,
-    field,
-    message,
-    hint: rule.help,
-  }
-}
+import { clusterPolicyFinding, policyFinding, type LintFinding, type LintRule } from './lint-rule.js'
 
 /** Same selector (same requirements; order of matchExpressions as written). */
 function sameSelector(a: LabelSelector, b: LabelSelector): boolean {
@@ -138,7 +125,7 @@ const cnpRuleShadowed: LintRule = {
               ? `the earlier ${ruleName(by.policy, direction, by.index)}`
               : `${ruleName(by.policy, direction, by.index)} at ${by.policy.spec.tier} priority ${by.policy.spec.priority}, whose subject selects every pod this policy's does,`
           out.push(
-            finding(
+            clusterPolicyFinding(
               this,
               p,
               r.source,
@@ -285,7 +272,7 @@ const cnpBaselineDenyWithoutDns: LintRule = {
         const r = p.spec.egress[i]!
         const target = ctx.standIns.has(ctx.dnsPods[0]!) ? 'kube-dns in kube-system' : `the DNS pods (${describePods(ctx.dnsPods, ctx)})`
         out.push(
-          finding(
+          clusterPolicyFinding(
             this,
             p,
             r.source,
@@ -344,7 +331,7 @@ const cnpPriorityShared: LintRule = {
       const first = list[0]!
       const others = list.slice(1).map((p) => `"${p.name}" (${p.source.file}:${p.source.line})`)
       out.push(
-        finding(
+        clusterPolicyFinding(
           this,
           first,
           first.source,

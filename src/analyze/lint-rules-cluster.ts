@@ -2,24 +2,11 @@
  * @module Lint rules for ClusterNetworkPolicy (policy.networking.k8s.io/v1alpha2): the mistakes
  * the tiers invite (docs/lint.md, docs/semantics.md "ClusterNetworkPolicy").
  */
-import type { ClusterNetworkPolicy, ClusterNetworkPolicyEgressPeer, ClusterNetworkPolicyProtocol } from '../model/cluster-network-policy-types.js'
-import type { PolicyType, Pod, SourceRef } from '../model/types.js'
+import type { ClusterNetworkPolicyEgressPeer, ClusterNetworkPolicyProtocol } from '../model/cluster-network-policy-types.js'
+import type { PolicyType, Pod } from '../model/types.js'
 import { clusterPeerMatches, clusterRules, protocolEntry } from '../engine/cluster-policy.js'
 import { namespaceLabelsOf } from '../engine/peer.js'
-import type { LintFinding, LintRule } from './lint-rule.js'
-
-function finding(rule: LintRule, policy: ClusterNetworkPolicy, where: SourceRef, field: string, message: string): LintFinding {
-  return {
-    ruleId: rule.id,
-    severity: rule.severity,
-    file: where.file,
-    line: where.line,
-    object: `ClusterNetworkPolicy "${policy.name}"`,
-    field,
-    message,
-    hint: rule.help,
-  }
-}
+import { clusterPolicyFinding, type LintFinding, type LintRule } from './lint-rule.js'
 
 const cnpPassInBaseline: LintRule = {
   id: 'cnp-pass-in-baseline',
@@ -37,7 +24,7 @@ const cnpPassInBaseline: LintRule = {
           if (r.action !== 'Pass') return
           const field = `spec.${direction.toLowerCase()}[${i}].action`
           out.push(
-            finding(
+            clusterPolicyFinding(
               this,
               p,
               r.source,
@@ -64,7 +51,7 @@ const cnpSubjectSelectsNothing: LintRule = {
     for (const p of ctx.state.clusterNetworkPolicies ?? []) {
       if (ctx.engine.clusterSelectedPods(p).length > 0) continue
       out.push(
-        finding(
+        clusterPolicyFinding(
           this,
           p,
           p.spec.subject.source,
@@ -133,7 +120,7 @@ const cnpSamePriorityConflict: LintRule = {
               const dir = direction.toLowerCase()
               const example = common[0] ? ` (e.g. ${dir === 'ingress' ? 'from' : 'to'} ${common[0].namespace}/${common[0].name})` : ''
               out.push(
-                finding(
+                clusterPolicyFinding(
                   this,
                   b,
                   s.source,

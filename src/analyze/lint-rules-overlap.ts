@@ -25,7 +25,7 @@ import { namespaceLabelsOf, peerMatches } from '../engine/peer.js'
 import { policySelectsPod } from '../engine/isolation.js'
 import type { Endpoint } from '../engine/verdict.js'
 import type { LintContext } from './lint-context.js'
-import { policyFinding, type LintFinding, type LintRule } from './lint-rule.js'
+import { policyFinding, type LintFinding, type LintRule, policyPeers } from './lint-rule.js'
 import { describePods } from './lint-rules-isolation.js'
 
 /** Pod IPs parsed once per pod (every ipBlock peer is checked against every pod). */
@@ -65,6 +65,21 @@ function impliesRequirement(a: LabelSelector, r: LabelSelectorRequirement): bool
       if (inValues !== undefined && inValues.every((v) => !r.values.includes(v))) return true
       return exprs.some((e) => e.operator === 'NotIn' && r.values.every((v) => e.values.includes(v)))
   }
+}
+
+/** The entries of `sorted` (by family, then address) whose address lies in `range`, by binary search. */
+function inRange<T extends { readonly ip: IpAddress }>(sorted: readonly T[], range: IpRange): T[] {
+  let lo = 0
+  let hi = sorted.length
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1
+    const ip = sorted[mid].ip
+    if (ip.family < range.family || (ip.family === range.family && ip.value < range.start)) lo = mid + 1
+    else hi = mid
+  }
+  const out: T[] = []
+  for (let i = lo; i < sorted.length && sorted[i].ip.family === range.family && sorted[i].ip.value <= range.end; i++) out.push(sorted[i])
+  return out
 }
 
 /** True when everything `a` selects, `b` selects too (b has no requirement a does not imply). */
@@ -255,19 +270,7 @@ const portRestrictionBypassed: LintRule = {
         return ip ? [{ ip, end: { kind: 'ip', ip: r.probe } as Endpoint }] : []
       }),
     ].sort((a, b) => a.ip.family - b.ip.family || (a.ip.value < b.ip.value ? -1 : a.ip.value > b.ip.value ? 1 : 0))
-    const endsIn = (range: IpRange): Endpoint[] => {
-      let lo = 0
-      let hi = byAddress.length
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1
-        const ip = byAddress[mid].ip
-        if (ip.family < range.family || (ip.family === range.family && ip.value < range.start)) lo = mid + 1
-        else hi = mid
-      }
-      const out: Endpoint[] = []
-      for (let i = lo; i < byAddress.length && byAddress[i].ip.family === range.family && byAddress[i].ip.value <= range.end; i++) out.push(byAddress[i].end)
-      return out
-    }
+    const endsIn = (range: IpRange): Endpoint[] => inRange(byAddress, range).map((a) => a.end)
     /** The ends one peer matches; selectors only look at the namespaces they can match. */
     const peerEnds = (policy: NetworkPolicy, peer: NetworkPolicyPeer): Endpoint[] => {
       if (peer.ipBlock) return ipBlockRanges(peer.ipBlock).flatMap(endsIn)
@@ -397,25 +400,11 @@ const ipBlockCoversPods: LintRule = {
       .sort((a, b) => a.ip.family - b.ip.family || (a.ip.value < b.ip.value ? -1 : a.ip.value > b.ip.value ? 1 : 0))
     const podsIn = (ranges: readonly IpRange[]): Pod[] => {
       const hit = new Set<number>()
-      for (const range of ranges) {
-        let lo = 0
-        let hi = byAddress.length
-        while (lo < hi) {
-          const mid = (lo + hi) >> 1
-          const ip = byAddress[mid].ip
-          if (ip.family < range.family || (ip.family === range.family && ip.value < range.start)) lo = mid + 1
-          else hi = mid
-        }
-        for (let k = lo; k < byAddress.length && byAddress[k].ip.family === range.family && byAddress[k].ip.value <= range.end; k++) hit.add(byAddress[k].i)
-      }
+      for (const range of ranges) for (const a of inRange(byAddress, range)) hit.add(a.i)
       return [...hit].sort((a, b) => a - b).map((i) => pods[i])
     }
     for (const policy of ctx.state.policies) {
-      const peers = [
-        ...policy.ingress.flatMap((r, ri) => r.from.map((peer, i) => ({ peer, field: `spec.ingress[${ri}].from[${i}]` }))),
-        ...policy.egress.flatMap((r, ri) => r.to.map((peer, i) => ({ peer, field: `spec.egress[${ri}].to[${i}]` }))),
-      ]
-      for (const { peer, field } of peers) {
+      for (const { peer, field } of policyPeers(policy)) {
         if (!peer.ipBlock) continue
         const key = `${peer.ipBlock.cidr}\u0000${peer.ipBlock.except.join('\u0000')}`
         let found = coveredBy.get(key)

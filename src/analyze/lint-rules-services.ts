@@ -12,7 +12,7 @@ import { qualifiedName, type NetworkPolicy, type NetworkPolicyPeer, type Network
 import { policyPortMatches } from '../engine/port.js'
 import { serviceBackends } from '../engine/service-backends.js'
 import type { LintContext } from './lint-context.js'
-import { policyFinding, type LintFinding, type LintRule } from './lint-rule.js'
+import { policyFinding, type LintFinding, type LintRule, policyPeers } from './lint-rule.js'
 import { describePods, reachesDns } from './lint-rules-isolation.js'
 import { describeServicePort, serviceName } from './service-endpoint.js'
 
@@ -107,11 +107,7 @@ const ipBlockTargetsService: LintRule = {
     const out: LintFinding[] = []
     const clusterIPs = (ctx.state.services ?? []).flatMap((s) => s.clusterIPs.map((ip) => ({ ip, address: parseIp(ip)!, service: s })))
     for (const policy of ctx.state.policies) {
-      const peers = [
-        ...policy.ingress.flatMap((r, ri) => r.from.map((peer, i) => ({ peer, field: `spec.ingress[${ri}].from[${i}]` }))),
-        ...policy.egress.flatMap((r, ri) => r.to.map((peer, i) => ({ peer, field: `spec.egress[${ri}].to[${i}]` }))),
-      ]
-      for (const { peer, field } of peers) {
+      for (const { peer, field } of policyPeers(policy)) {
         if (!peer.ipBlock) continue
         const parsed = parseCidr(peer.ipBlock.cidr)
         if (!parsed.ok) continue

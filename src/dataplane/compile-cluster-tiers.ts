@@ -41,6 +41,7 @@ import { namespaceLabelsOf, type NamespaceLabels } from '../engine/peer.js'
 import { nftString, type NftNameAllocator } from './nft-names.js'
 import {
   addrType,
+  crossMatches,
   denyChainName,
   FAMILIES,
   ipKeyword,
@@ -201,17 +202,6 @@ function complementRanges(family: IpFamily, known: readonly IpRange[]): IpRange[
     next = r.end + 1n
   }
   if (next <= max) out.push({ family, start: next, end: max })
-  return out
-}
-
-function crossMatches(peers: readonly { family?: IpFamily; text: string }[], ports: readonly { family?: IpFamily; text: string }[]): string[] {
-  const out: string[] = []
-  for (const peer of peers) {
-    for (const port of ports) {
-      if (peer.family !== undefined && port.family !== undefined && peer.family !== port.family) continue
-      out.push([peer.text, port.text].filter((t) => t !== '').join(' '))
-    }
-  }
   return out
 }
 

@@ -43,6 +43,7 @@ import type { Side } from '../model/describe.js'
 import { isNftTableName, NftDeclarations, NftNameAllocator, nftString, printableAscii } from './nft-names.js'
 import {
   addrType,
+  crossMatches,
   COMMENT_MAX,
   denyChainName,
   passChainName,
@@ -287,14 +288,7 @@ function compileRule(
       }
     }
   }
-  const out: string[] = []
-  for (const peer of peerMatches) {
-    for (const port of portMatches) {
-      if (peer.family !== undefined && port.family !== undefined && peer.family !== port.family) continue
-      out.push([peer.text, port.text].filter((t) => t !== '').join(' '))
-    }
-  }
-  return out
+  return crossMatches(peerMatches, portMatches)
 }
 
 function plan(state: ClusterState, options: CompileOptions): Plan {

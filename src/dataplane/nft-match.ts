@@ -205,3 +205,21 @@ export function mergeRanges(ranges: readonly IpRange[]): IpRange[] {
   }
   return out
 }
+
+/** A family-tagged match text ('' matches everything), for one side of a rule's peer x port product. */
+export interface FamilyMatch {
+  readonly family?: IpFamily
+  readonly text: string
+}
+
+/** Every peer match joined with every port match of a compatible family: one rule line each. */
+export function crossMatches(peers: readonly FamilyMatch[], ports: readonly FamilyMatch[]): string[] {
+  const out: string[] = []
+  for (const peer of peers) {
+    for (const port of ports) {
+      if (peer.family !== undefined && port.family !== undefined && peer.family !== port.family) continue
+      out.push([peer.text, port.text].filter((t) => t !== '').join(' '))
+    }
+  }
+  return out
+}

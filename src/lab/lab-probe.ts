@@ -34,6 +34,16 @@ export interface LabProbeResult extends ProbeReport {
   readonly observed: MatrixResult
 }
 
+/** What the prober needs of a lab: its name, the timeout and each pod's control socket. */
+function probeRun(dir: string, state: LabState, timeoutMs: number): { lab: string; timeoutMs: number; controlSockets: Map<string, string> } {
+  const controlSockets = new Map<string, string>()
+  for (const pod of state.topology.pods) {
+    const path = controlSocketPath(dir, pod)
+    if (path !== undefined) controlSockets.set(`${pod.namespace}/${pod.name}`, path)
+  }
+  return { lab: state.name, timeoutMs, controlSockets }
+}
+
 /** `root`: the labs directory (for the pod servers' control sockets). */
 export async function labProbe(root: string, state: LabState, o: ProbeOptions): Promise<LabProbeResult> {
   const ports = o.ports && o.ports.length > 0 ? o.ports : defaultPorts(state.cluster)
@@ -42,12 +52,7 @@ export async function labProbe(root: string, state: LabState, o: ProbeOptions): 
   const expected = computeMatrix(createEngine(state.cluster), state.cluster, ports)
   const plan = planProbes(state.topology, expected.ports)
   const dir = labDir(root, state.name)
-  const controlSockets = new Map<string, string>()
-  for (const pod of state.topology.pods) {
-    const path = controlSocketPath(dir, pod)
-    if (path !== undefined) controlSockets.set(`${pod.namespace}/${pod.name}`, path)
-  }
-  const run = { lab: state.name, timeoutMs: o.timeoutMs, controlSockets }
+  const run = probeRun(dir, state, o.timeoutMs)
   // What this run sends is recorded, so `lab logs` can tell its denied probes from the pods' own traffic.
   const recorder = await recordProbeRun(dir)
   const denied: ProbeRecord[] = []
@@ -116,12 +121,7 @@ export async function labProbeServices(root: string, state: LabState, o: { timeo
   if ((state.cluster.services ?? []).length === 0) throw new UsageError('the lab has no Services to probe: add Service manifests with `netpol lab apply`')
   const plan = planServiceProbes(createEngine(state.cluster), state.cluster, state.topology)
   const dir = labDir(root, state.name)
-  const controlSockets = new Map<string, string>()
-  for (const pod of state.topology.pods) {
-    const path = controlSocketPath(dir, pod)
-    if (path !== undefined) controlSockets.set(`${pod.namespace}/${pod.name}`, path)
-  }
-  const run = { lab: state.name, timeoutMs: o.timeoutMs, controlSockets }
+  const run = probeRun(dir, state, o.timeoutMs)
   // Recorded like `lab probe`'s, so `lab logs` leaves these connections out unless --probes.
   const recorder = await recordProbeRun(dir)
   const ipOf = new Map(state.topology.pods.map((p) => [`${p.namespace}/${p.name}`, p.ip]))

@@ -107,7 +107,7 @@ spec:
 `
 
 /** Another lab's /etc/netns directory (by its name): must survive this lab's down. */
-const OTHER = '/etc/netns/netpol-zz-other-p-0123456789'
+const OTHER = `/etc/netns/netpol-${uniqueLabName('zz')}-p-0123456789`
 
 afterAll(async () => {
   await rm(OTHER, { recursive: true, force: true })

@@ -20,6 +20,7 @@ interface ConvertFlags {
   baselinePriority?: string
   maxPods?: string
   maxFileSize?: string
+  kubeVersion?: string
   config?: string
 }
 
@@ -67,6 +68,7 @@ Examples:
         podCidr: 'none',
         maxPods: flags.maxPods,
         maxFileSize: flags.maxFileSize,
+        kubeVersion: flags.kubeVersion,
         config: flags.config,
         hideWarning: isV1alpha1ConversionNotice,
       })

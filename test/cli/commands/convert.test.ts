@@ -37,6 +37,12 @@ describe('netpol convert', () => {
     expect(r.code).toBe(0)
     expect(r.stderr).toMatch(/the peer shape of network-policy-api v0\.1\.2 and older/)
   })
+  it('--kube-version is applied to the input like on every other command (a release it does not know is exit 2)', async () => {
+    const r = await cli(['convert', ANP, '--kube-version', '1.0'])
+    expect(r.code).toBe(2)
+    expect(r.stderr).toMatch(/--kube-version: "1\.0": netpol knows the rules of Kubernetes 1\.16 to/)
+    expect(r.stdout).toBe('')
+  })
   it('what it prints passes netpol check', async () => {
     const out = await cli(['convert', ANP])
     const r = await cli(['check', '-'], out.stdout)
