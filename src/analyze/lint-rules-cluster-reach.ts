@@ -141,7 +141,10 @@ const cnpRuleShadowed: LintRule = {
   },
 }
 
-/** Every (subject identity, other endpoint, port) combination an NP rule's verdicts have to be asked for, deduplicated by identity. */
+/**
+ * The most verdicts asked per NetworkPolicy and direction (subject identities x other endpoints x
+ * port classes); a policy over it is not checked (the rule stays quiet rather than slow).
+ */
 const MOOT_BUDGET = 200_000
 
 const cnpAdminDenyMootsNetworkPolicy: LintRule = {

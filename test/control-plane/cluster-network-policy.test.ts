@@ -22,8 +22,7 @@ import { startAgent, type AgentHarness } from '../agent/agent-harness.js'
 import { AgentLab, canRunAgentLab, podApiObject } from '../agent/agent-lab-fixture.js'
 import { cluster, ns, pod, tcp } from '../lab/fixtures.js'
 import { waitFor } from '../agent/api-objects.js'
-import { runCliInProcess } from '../cli/run-cli-in-process.js'
-import { controlPlaneBin, describeControlPlane, START_TIMEOUT_MS } from './control-plane-fixture.js'
+import { controlPlaneBin, describeControlPlane, expectCheckAgreesWithServer, START_TIMEOUT_MS } from './control-plane-fixture.js'
 
 const ROOT = join(import.meta.dirname, '..', '..')
 const CRD = join(ROOT, 'vendor', 'network-policy-api', 'v1alpha2', 'crd', 'standard', 'policy.networking.k8s.io_clusternetworkpolicies.yaml')
@@ -116,21 +115,7 @@ describeControlPlane('ClusterNetworkPolicy with its CRD installed in a real kube
   })
 
   it.each(CASES)('validation: %s', async (name, manifest, field) => {
-    const file = join(dir, `${name.replace(/[^a-z0-9]+/gi, '-')}.yaml`)
-    await writeFile(file, manifest)
-    const server = await cp.kubectl(['apply', '--dry-run=server', '-f', file])
-    const netpol = await runCliInProcess(['check', file], { cwd: dir, env: { HOME: dir } })
-    if (field === undefined) {
-      expect(server.stderr).toBe('')
-      expect(server.code).toBe(0)
-      expect(netpol.stderr).toBe('')
-      expect(netpol.code).toBe(0)
-    } else {
-      expect(server.code, server.stdout).not.toBe(0)
-      expect(server.stderr).toContain(field)
-      expect(netpol.code).toBe(2)
-      expect(netpol.stderr).toContain(field)
-    }
+    await expectCheckAgreesWithServer(cp, dir, name, manifest, field)
   })
 
   it('with the rules of deploy/rbac.yaml the agent follows a ClusterNetworkPolicy created, given another priority, and deleted; it may not write one', async () => {
