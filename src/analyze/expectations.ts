@@ -14,7 +14,7 @@ import { readManifestDocuments } from '../model/yaml-documents.js'
 import type { ClusterState, SourceRef } from '../model/types.js'
 import { endpointName, type Side } from '../model/describe.js'
 import type { DirectionVerdict, Endpoint, Evaluator, Verdict } from '../engine/verdict.js'
-import { explainVerdict, resolveEndpoint, resolveExplainPort } from './explain.js'
+import { explainVerdict, podsInNamespace, resolveEndpoint, resolveExplainPort } from './explain.js'
 import type { PortSpec } from './matrix.js'
 import {
   parseServiceRef,
@@ -217,8 +217,9 @@ function resolveAll(state: ClusterState, text: string): Endpoint[] {
   const parts = text.trim().split('/')
   if (parts.length === 2) {
     const [ns, name] = parts
-    if (!state.pods.some((p) => p.namespace === ns && p.name === name)) {
-      const pods = state.pods.filter((p) => p.namespace === ns && p.owner?.name === name)
+    const inNamespace = podsInNamespace(state, ns)
+    if (!inNamespace.some((p) => p.name === name)) {
+      const pods = inNamespace.filter((p) => p.owner?.name === name)
       if (pods.length > 0) return pods.map((pod) => ({ kind: 'pod', pod }))
     }
   }

@@ -77,7 +77,7 @@ export function resolveEndpoint(state: ClusterState, text: string, options: Reso
     const kindKey = kindText.toLowerCase()
     if (kindKey === 'pod' || kindKey === 'po' || kindKey === 'pods') return podByName(state, namespace, name)
     const kind = workloadKindOf(kindText, text)
-    const pod = state.pods.find((p) => p.namespace === namespace && p.owner?.kind === kind && p.owner.name === name)
+    const pod = podsInNamespace(state, namespace).find((p) => p.owner?.kind === kind && p.owner.name === name)
     if (!pod) throw new UsageError(`${kind} "${namespace}/${name}" not found or has no pods${suggestEndpointNames(state, `${namespace}/${kindKey}/${name}`)}`)
     return { kind: 'pod', pod }
   }
@@ -101,9 +101,27 @@ function sameIp(podIp: string, canonical: string): boolean {
   return parsed !== undefined && formatIp(parsed) === canonical
 }
 
+/** Pods by namespace, in the state's order, built once per list of pods (`test` resolves thousands of names). */
+const podsByNamespace = new WeakMap<readonly Pod[], Map<string, Pod[]>>()
+
+/** The pods of one namespace, in the state's order. */
+export function podsInNamespace(state: ClusterState, namespace: string): readonly Pod[] {
+  let index = podsByNamespace.get(state.pods)
+  if (index === undefined) {
+    index = new Map()
+    for (const p of state.pods) {
+      let list = index.get(p.namespace)
+      if (list === undefined) index.set(p.namespace, (list = []))
+      list.push(p)
+    }
+    podsByNamespace.set(state.pods, index)
+  }
+  return index.get(namespace) ?? []
+}
+
 function podByName(state: ClusterState, namespace: string, name: string): Endpoint {
   const pod =
-    state.pods.find((p) => p.namespace === namespace && p.name === name) ??
+    podsInNamespace(state, namespace).find((p) => p.name === name) ??
     // `ns/frontend` with no pod of that name: the first pod of the one workload of that name.
     soleWorkloadPod(state, namespace, name)
   if (!pod) throw new UsageError(`pod "${namespace}/${name}" not found${suggestEndpointNames(state, `${namespace}/${name}`)}`)
@@ -111,7 +129,7 @@ function podByName(state: ClusterState, namespace: string, name: string): Endpoi
 }
 
 function soleWorkloadPod(state: ClusterState, namespace: string, name: string): Pod | undefined {
-  const pods = state.pods.filter((p) => p.namespace === namespace && p.owner?.name === name)
+  const pods = podsInNamespace(state, namespace).filter((p) => p.owner?.name === name)
   const kinds = new Set(pods.map((p) => p.owner!.kind))
   return kinds.size === 1 ? pods[0] : undefined
 }
