@@ -280,30 +280,37 @@ const portRestrictionBypassed: LintRule = {
         (podsByNamespace.get(ns) ?? []).filter((pod) => peerMatches(policy, peer, podEnds.get(pod)!, nsLabels)).map((pod) => podEnds.get(pod)!),
       )
     }
-    // Per rule, once: the pods it applies to and the ends its peers match (undefined: every end).
-    // Rules of one policy and direction select the same pods, and rules with the same peers in one
-    // namespace match the same ends: both are computed once and shared.
-    const reach = new Map<RuleAt, { selected: Set<Pod>; peers: Set<Endpoint> | undefined }>()
+    // Per rule, once: the pods it applies to and (only when those meet another rule's, which is
+    // rare) the ends its peers match (undefined: every end). Rules of one policy and direction
+    // select the same pods, and rules with the same peers in one namespace match the same ends:
+    // both are computed once and shared.
+    const selectedOfRule = new Map<RuleAt, Set<Pod>>()
+    const peersOfRule = new Map<RuleAt, Set<Endpoint> | undefined>()
     const selectedOf = new Map<string, Set<Pod>>()
     const peersOf = new Map<string, Set<Endpoint>>()
-    const reachOf = (r: RuleAt) => {
-      let v = reach.get(r)
-      if (v === undefined) {
+    const selectedBy = (r: RuleAt): Set<Pod> => {
+      let selected = selectedOfRule.get(r)
+      if (selected === undefined) {
         const selectedKey = `${r.direction}\u0000${r.policy.namespace}\u0000${[...r.policy.policyTypes].sort().join()}\u0000${JSON.stringify(r.policy.podSelector, (k, v: unknown) => (k === 'source' ? undefined : v))}`
-        let selected = selectedOf.get(selectedKey)
+        selected = selectedOf.get(selectedKey)
         if (selected === undefined) {
           selected = new Set((podsByNamespace.get(r.policy.namespace) ?? []).filter((pod) => policySelectsPod(r.policy, pod, r.direction)))
           selectedOf.set(selectedKey, selected)
         }
-        let peers: Set<Endpoint> | undefined
-        if (r.peers.length > 0) {
-          const peersKey = `${r.policy.namespace}\u0000${withoutSource(r.peers)}`
-          peers = peersOf.get(peersKey)
-          if (peers === undefined) peersOf.set(peersKey, (peers = new Set(r.peers.flatMap((peer) => peerEnds(r.policy, peer)))))
-        }
-        reach.set(r, (v = { selected, peers }))
+        selectedOfRule.set(r, selected)
       }
-      return v
+      return selected
+    }
+    const peersBy = (r: RuleAt): Set<Endpoint> | undefined => {
+      if (peersOfRule.has(r)) return peersOfRule.get(r)
+      let peers: Set<Endpoint> | undefined
+      if (r.peers.length > 0) {
+        const peersKey = `${r.policy.namespace}\u0000${withoutSource(r.peers)}`
+        peers = peersOf.get(peersKey)
+        if (peers === undefined) peersOf.set(peersKey, (peers = new Set(r.peers.flatMap((peer) => peerEnds(r.policy, peer)))))
+      }
+      peersOfRule.set(r, peers)
+      return peers
     }
     const anyEnd = ctx.probeState.pods.length > 0 ? podEnds.get(ctx.probeState.pods[0]) : byAddress[0]?.end
     const byNamespace = new Map<string, RuleAt[]>()
@@ -313,17 +320,19 @@ const portRestrictionBypassed: LintRule = {
       const restricted = rules.filter((a) => a.ports.length > 0 && a.ports.some((p) => p.port !== undefined))
       if (restricted.length === 0) continue
       for (const a of restricted) {
-        const ra = reachOf(a)
-        if (ra.selected.size === 0) continue
+        const sa = selectedBy(a)
+        if (sa.size === 0) continue
         for (const b of rules) {
           // rule-shadowed reports a rule that the other one contains whole.
           if (b === a || b.direction !== a.direction || !opensEveryPortOf(b, a) || ruleWithin(ctx, a, b)) continue
-          const rb = reachOf(b)
-          if (!sharesAny(ra.selected, rb.selected)) continue
+          if (!sharesAny(sa, selectedBy(b))) continue
+          const pa = peersBy(a)
+          const pb = peersBy(b)
           const peer =
-            ra.peers === undefined ? (rb.peers === undefined ? anyEnd : rb.peers.values().next().value) : [...ra.peers].find((e) => rb.peers?.has(e) ?? true)
+            pa === undefined ? (pb === undefined ? anyEnd : pb.values().next().value) : [...pa].find((e) => pb?.has(e) ?? true)
           if (peer === undefined) continue
-          const both = [...ra.selected].filter((pod) => rb.selected.has(pod))
+          const sb = selectedBy(b)
+          const both = [...sa].filter((pod) => sb.has(pod))
           const dir = a.direction.toLowerCase()
           const whose = b.policy === a.policy ? 'of this policy' : `of policy ${qualifiedName(b.policy)}`
           const example =
@@ -398,10 +407,13 @@ const ipBlockCoversPods: LintRule = {
     const byAddress = pods
       .flatMap((pod, i) => parsedIps(pod).map((ip) => ({ ip, i })))
       .sort((a, b) => a.ip.family - b.ip.family || (a.ip.value < b.ip.value ? -1 : a.ip.value > b.ip.value ? 1 : 0))
+    const hit = new Uint8Array(pods.length)
     const podsIn = (ranges: readonly IpRange[]): Pod[] => {
-      const hit = new Set<number>()
-      for (const range of ranges) for (const a of inRange(byAddress, range)) hit.add(a.i)
-      return [...hit].sort((a, b) => a - b).map((i) => pods[i])
+      hit.fill(0)
+      for (const range of ranges) for (const a of inRange(byAddress, range)) hit[a.i] = 1
+      const out: Pod[] = []
+      for (let i = 0; i < pods.length; i++) if (hit[i] === 1) out.push(pods[i])
+      return out
     }
     for (const policy of ctx.state.policies) {
       for (const { peer, field } of policyPeers(policy)) {
