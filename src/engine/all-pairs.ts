@@ -166,17 +166,29 @@ export function computeAllPairs(index: EngineIndex, lists: ListIds, port: number
   const portCache = new Map<CompiledRule, PortDest>()
 
   // Egress rows, one per distinct list; `egressId` numbers equal rows (every empty list: 0).
+  // Sets are only read once built, so a policy whose one rule admits the port on every destination
+  // shares that rule's peers, and a list of one policy shares the policy's set: at L most of the
+  // thousands of sets per port are such shares (allocating each cost more than the bit work).
+  const empty = emptySet(size)
   const egressSetOf = new Map<CompiledPolicy, Bitset>()
   const egressPolicySet = (p: CompiledPolicy): Bitset => {
     let s = egressSetOf.get(p)
     if (s !== undefined) return s
-    s = emptySet(size)
+    let own = false
     for (const r of p.egressRules) {
       const dest = rulePortDest(index, r, port, protocol, portCache)
       if (dest === 'none') continue
-      if (dest === 'all') orInto(s, r.union)
-      else orInto(s, and(r.union, dest))
+      const add = dest === 'all' ? r.union : and(r.union, dest)
+      if (s === undefined) s = add
+      else {
+        if (!own) {
+          s = copySet(s)
+          own = true
+        }
+        orInto(s, add)
+      }
     }
+    s ??= empty
     egressSetOf.set(p, s)
     return s
   }
@@ -184,8 +196,12 @@ export function computeAllPairs(index: EngineIndex, lists: ListIds, port: number
   const egressIdOfList = new Int32Array(lists.egressLists.length)
   lists.egressLists.forEach((list, e) => {
     if (list.length === 0) return
-    const row = emptySet(size)
-    for (const p of list) orInto(row, egressPolicySet(p))
+    let row: Bitset
+    if (list.length === 1) row = egressPolicySet(list[0]!)
+    else {
+      row = emptySet(size)
+      for (const p of list) orInto(row, egressPolicySet(p))
+    }
     egressIdOfList[e] = egressRows.length
     egressRows.push(row)
   })
@@ -194,17 +210,28 @@ export function computeAllPairs(index: EngineIndex, lists: ListIds, port: number
 
   // Ingress columns, one per distinct (list, named ports when the list has named-port rules);
   // `columnOf[d]` is -1 for destinations open to every source (not isolated for ingress).
-  const ingressParts = new Map<CompiledPolicy, { base: Bitset; named: { peers: Bitset; dest: Bitset }[] }>()
-  const partsOf = (p: CompiledPolicy): { base: Bitset; named: { peers: Bitset; dest: Bitset }[] } => {
+  // `base` (undefined: none) is shared like the egress sets above.
+  const ingressParts = new Map<CompiledPolicy, { base: Bitset | undefined; named: { peers: Bitset; dest: Bitset }[] }>()
+  const partsOf = (p: CompiledPolicy): { base: Bitset | undefined; named: { peers: Bitset; dest: Bitset }[] } => {
     let parts = ingressParts.get(p)
     if (parts !== undefined) return parts
-    parts = { base: emptySet(size), named: [] }
+    let base: Bitset | undefined
+    let own = false
+    const named: { peers: Bitset; dest: Bitset }[] = []
     for (const r of p.ingressRules) {
       const dest = rulePortDest(index, r, port, protocol, portCache)
       if (dest === 'none') continue
-      if (dest === 'all') orInto(parts.base, r.union)
-      else parts.named.push({ peers: r.union, dest })
+      if (dest !== 'all') named.push({ peers: r.union, dest })
+      else if (base === undefined) base = r.union
+      else {
+        if (!own) {
+          base = copySet(base)
+          own = true
+        }
+        orInto(base, r.union)
+      }
     }
+    parts = { base, named }
     ingressParts.set(p, parts)
     return parts
   }
@@ -213,6 +240,7 @@ export function computeAllPairs(index: EngineIndex, lists: ListIds, port: number
   const columns: Bitset[] = []
   const columnOf = new Int32Array(size)
   const open = emptySet(size)
+  const scratch = emptySet(size)
   for (let d = 0; d < size; d++) {
     const i = lists.ingress[d]!
     const list = lists.ingressLists[i]!
@@ -225,10 +253,12 @@ export function computeAllPairs(index: EngineIndex, lists: ListIds, port: number
     const key = i * lists.portKinds + (lists.named[i] === 1 ? lists.portKind[d]! : 0)
     let c = columnByKey.get(key)
     if (c === undefined) {
-      const col = emptySet(size)
+      // Built in a scratch set: most columns equal one seen before (only new ones are kept).
+      const col = scratch
+      col.fill(0)
       for (const p of list) {
         const parts = partsOf(p)
-        orInto(col, parts.base)
+        if (parts.base !== undefined) orInto(col, parts.base)
         for (const n of parts.named) if (hasBit(n.dest, d)) orInto(col, n.peers)
       }
       // Different lists often take the same sources on this port (a deny-all, rules on other
@@ -239,7 +269,7 @@ export function computeAllPairs(index: EngineIndex, lists: ListIds, port: number
       c = bucket.find((k) => equalSets(columns[k]!, col))
       if (c === undefined) {
         c = columns.length
-        columns.push(col)
+        columns.push(copySet(col))
         bucket.push(c)
       }
       columnByKey.set(key, c)

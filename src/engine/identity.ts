@@ -165,7 +165,10 @@ function describePod(pod: Pod, rel: IdentityRelevance, cache: Projection, nodes:
   }
   const hostNode = pod.hostNetwork && nodes !== undefined ? (hostNetworkPodNode(pod, nodes)?.name ?? '') : undefined
   const key = `${pod.hostNetwork ? 'h' : 'p'}${labelText}:${portText}:${classes.join(',')}${hostNode === undefined ? '' : `:${JSON.stringify(hostNode)}`}`
-  return { key, namespace: pod.namespace, labels, hostNetwork: pod.hostNetwork, ...(hostNode === undefined ? {} : { hostNode }), namedPorts, classes }
+  const hostNetwork = pod.hostNetwork
+  return hostNode === undefined
+    ? { key, namespace: pod.namespace, labels, hostNetwork, namedPorts, classes }
+    : { key, namespace: pod.namespace, labels, hostNetwork, hostNode, namedPorts, classes }
 }
 
 export function groupPods(state: ClusterState, rel: IdentityRelevance): IdentityIndex {
@@ -194,16 +197,11 @@ export function groupPods(state: ClusterState, rel: IdentityRelevance): Identity
         d.classes.length === 1
           ? rel.blockIndex.classBlocks(d.classes[0]!)
           : [...new Set(d.classes.flatMap((c) => rel.blockIndex.classBlocks(c)))].sort((a, b) => a - b)
-      identities.push({
-        id,
-        namespace: ns,
-        labels: d.labels,
-        hostNetwork: d.hostNetwork,
-        ...(d.hostNode === undefined ? {} : { hostNode: d.hostNode }),
-        namedPorts: d.namedPorts,
-        blocks,
-        pods: d.pods,
-      })
+      identities.push(
+        d.hostNode === undefined
+          ? { id, namespace: ns, labels: d.labels, hostNetwork: d.hostNetwork, namedPorts: d.namedPorts, blocks, pods: d.pods }
+          : { id, namespace: ns, labels: d.labels, hostNetwork: d.hostNetwork, hostNode: d.hostNode, namedPorts: d.namedPorts, blocks, pods: d.pods },
+      )
       for (const p of d.pods) podIdentity[p] = id
     }
     namespaceRange.set(ns, { lo, hi: identities.length })

@@ -67,7 +67,7 @@ export function readObjectMeta(r: ObjectReader, obj: PlainMap, nameRule: NameRul
   r.unknownFields(meta, path, OBJECT_META_FIELDS)
   checkAnnotations(r, meta.annotations, [...path, 'annotations'])
   checkFinalizers(r, meta.finalizers, [...path, 'finalizers'])
-  return { name, ...(namespace ? { namespace } : {}), labels }
+  return namespace ? { name, namespace, labels } : { name, labels }
 }
 
 /**

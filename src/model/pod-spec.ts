@@ -36,7 +36,7 @@ export function readPodSpec(r: ObjectReader, value: unknown, path: FieldPath): P
       if (port) containerPorts.push(port)
     })
   })
-  return { containerPorts, hostNetwork, ...(nodeName ? { nodeName } : {}) }
+  return nodeName ? { containerPorts, hostNetwork, nodeName } : { containerPorts, hostNetwork }
 }
 
 function readContainerPort(r: ObjectReader, raw: unknown, path: FieldPath, names: Set<string>): ContainerPort | undefined {
@@ -65,7 +65,8 @@ function readContainerPort(r: ObjectReader, raw: unknown, path: FieldPath, names
     else r.notSupported([...path, 'protocol'], protocolText, PROTOCOLS)
   }
   if (r.errors.length > before || containerPort === undefined) return undefined
-  return { ...(name ? { name } : {}), containerPort, protocol }
+  // Literals, not a conditional spread: an object spread costs about ten times more to build (per port of every pod).
+  return name ? { name, containerPort, protocol } : { containerPort, protocol }
 }
 
 /** `status.podIPs[*].ip`, else `status.podIP`; each a valid IP, written canonically, without repeats. */
