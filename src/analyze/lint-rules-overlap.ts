@@ -328,8 +328,7 @@ const portRestrictionBypassed: LintRule = {
           if (!sharesAny(sa, selectedBy(b))) continue
           const pa = peersBy(a)
           const pb = peersBy(b)
-          const peer =
-            pa === undefined ? (pb === undefined ? anyEnd : pb.values().next().value) : [...pa].find((e) => pb?.has(e) ?? true)
+          const peer = pa === undefined ? (pb === undefined ? anyEnd : pb.values().next().value) : [...pa].find((e) => pb?.has(e) ?? true)
           if (peer === undefined) continue
           const sb = selectedBy(b)
           const both = [...sa].filter((pod) => sb.has(pod))
