@@ -47,7 +47,11 @@ function checkSelector(r: ObjectReader, spec: PlainMap, kind: OwnerRef['kind'], 
   } else {
     if (spec.selector === undefined || spec.selector === null) {
       // Older groups defaulted the selector from the template labels.
-      if (apiVersion === 'apps/v1') r.required(selPath)
+      if (apiVersion !== 'apps/v1') return
+      // apps/v1 requires one; the API server also checks the template against the missing
+      // selector, which selects nothing, so it names the template labels too.
+      r.required(selPath)
+      r.error([...path, 'metadata', 'labels'], `Invalid value: ${goMap(labels)}: \`selector\` does not match template \`labels\``)
       return
     }
     const before = r.errors.length

@@ -27,6 +27,7 @@ describe('a malformed manifest set', () => {
       'pods.yaml:23 Pod "prod/web" status.podIP: Invalid value: "10.0.0.300": must be a valid IP address, (e.',
       'pods.yaml:30 Deployment "prod/web" spec.selector: Required value',
       'pods.yaml:31 Deployment "prod/web" spec.replicas: Invalid value: -1: must be greater than or equal to 0',
+      'pods.yaml:34 Deployment "prod/web" spec.template.metadata.labels: Invalid value: map[string]string{"app":"web"}: `selector` do',
       'pods.yaml:39 Pod "prod/web" -: defined more than once: also at pods.yaml:2',
       'pods.yaml:45 - apiVersion: Required value: apiVersion not set',
       'pods.yaml:49 - -: a manifest must be an object (a YAML mapping), not a list',

@@ -97,6 +97,11 @@ describe('workloads become pods', () => {
     )
     const none = workload('apps/v1', 'StatefulSet').replace('  selector:\n    matchLabels: {app: web}\n', '')
     expect(() => loadManifestText(none)).toThrow(/StatefulSet "prod\/web" is invalid: spec\.selector: Required value/)
+    // As the API server: a missing selector selects nothing, so the template does not match it either.
+    expect(requireInputError(() => loadManifestText(none, { file: 'w.yaml' })).map((d) => `${d.field}: ${d.message}`)).toEqual([
+      'spec.selector: Required value',
+      'spec.template.metadata.labels: Invalid value: map[string]string{"app":"web"}: `selector` does not match template `labels`',
+    ])
     const empty = workload('apps/v1', 'DaemonSet').replace('matchLabels: {app: web}', '{}')
     expect(() => loadManifestText(empty)).toThrow(/spec\.selector: Invalid value: \{\}: empty selector is invalid for daemonset/)
     const rc = workload('v1', 'ReplicationController').replace('selector: {app: web}', 'selector: {app: db}')

@@ -3,12 +3,26 @@
  * `kubectl apply --dry-run=server` and `netpol check`; both must accept it or both refuse it, and
  * a refusal must name the same field path.
  */
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, beforeAll, it } from 'vitest'
+import { afterAll, beforeAll, expect, it } from 'vitest'
 import { ControlPlane } from '../../testing/control-plane.js'
 import { controlPlaneBin, describeControlPlane, expectCheckAgreesWithServer, START_TIMEOUT_MS } from './control-plane-fixture.js'
+import { GENERATED_NAMESPACE, generatePolicies, type GeneratedCase } from './generated-policies.js'
+import { repositoryManifests } from './repository-manifests.js'
+import {
+  comparedKind,
+  createNamespaces,
+  disagreement,
+  identity,
+  namespaceOf,
+  netpolVerdict,
+  netpolVerdicts,
+  serverVerdicts,
+  uniqueSorted,
+  type Verdict,
+} from './server-validation.js'
 
 /** A NetworkPolicy named `name` in namespace `default`, with `spec` written as YAML flow text. */
 function policy(name: string, spec: string): string {
@@ -49,6 +63,66 @@ const CASES: [string, string, string | undefined][] = [
 ]
 
 const ROOT = join(import.meta.dirname, '..', '..')
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/
+
+/** Generated cases: this many NetworkPolicies and as many ClusterNetworkPolicies, from this seed. */
+const GENERATED_SEED = 20261205
+const GENERATED_PER_KIND = 200
+
+/**
+ * Disagreements by design (docs/semantics.md, "ClusterNetworkPolicy"; docs/control-plane-tests.md),
+ * where the CRD's schema checks less than netpol: the server accepts, netpol refuses naming the
+ * field, because an implementation could not evaluate the object (fail closed):
+ * - a label selector that `LabelSelectorAsSelector` refuses (an operator other than In, NotIn,
+ *   Exists, DoesNotExist; In/NotIn without values; Exists/DoesNotExist with values; a label key
+ *   or value that is not label syntax);
+ * - an empty `destinationNamedPort`.
+ * Returns the reason when `c` is such a case.
+ */
+function documentedDifference(c: GeneratedCase, server: Verdict, netpol: Verdict): string | undefined {
+  if (c.object.kind !== 'ClusterNetworkPolicy' || server.refused || !netpol.refused) return undefined
+  const selector = (f: string) => /\.(matchLabels|matchExpressions\[\d+\]\.(operator|values|key))$/.test(f)
+  if (c.mutation.startsWith('selector-') && netpol.fields.every(selector)) {
+    return `${c.mutation}: a ClusterNetworkPolicy label selector that LabelSelectorAsSelector refuses: the CRD accepts it, netpol refuses it`
+  }
+  if (c.mutation === 'named-port-empty' && netpol.fields.every((f) => f.endsWith('.destinationNamedPort'))) {
+    return `${c.mutation}: an empty destinationNamedPort: the CRD accepts it, netpol refuses it`
+  }
+  return undefined
+}
+
+/** Fixture objects compared partly or not at all, and why (docs/control-plane-tests.md). */
+const EXPECTED_FIXTURE_SKIPS: string[] = [
+  'test/fixtures/corpus/acs-security-demos/input/payments/visa-processor/deployment.yaml: Deployment "payments/visa-processor": spec.template.spec.containers[0].securityContext.privileged: cluster configuration: Forbidden: disallowed by cluster policy',
+  'test/fixtures/lint/ipblock-targets-service/bad.yaml: Service "shop/cache": spec.clusterIPs: cluster configuration: Invalid value: ["10.100.5.5"]: failed to allocate IP 10.100.5.5: the provided IP',
+  'test/fixtures/lint/ipblock-targets-service/good.yaml: Service "shop/cache": spec.clusterIPs: cluster configuration: Invalid value: ["10.100.5.5"]: failed to allocate IP 10.100.5.5: the provided IP',
+  'test/fixtures/malformed/pods.yaml: Deployment "prod/web": spec.template.spec.containers[0].image: not a field netpol reads: Required value',
+  'test/fixtures/malformed/pods.yaml: Pod "prod/web": defined twice in one file (netpol refuses the second by design; kubectl would apply both)',
+  'test/fixtures/malformed/pods.yaml: Pod "prod/web": defined twice in one file (netpol refuses the second by design; kubectl would apply both)',
+]
+
+/**
+ * netpol validates of a Pod, a workload or a Service the fields it reads (metadata, selectors,
+ * replicas, container ports, addresses), not the rest of the object (images, resources, probes):
+ * the server's errors about the rest are left out of the comparison, and so are those that depend
+ * on the cluster's configuration rather than on the object (this control plane's Service range,
+ * privileged containers: kube-apiserver's --allow-privileged is false unless set).
+ */
+function inNetpolScope(kind: string, v: Verdict, skipped: string[], where: string): Verdict {
+  if (!v.refused || !v.causes) return v
+  const podLike = !['NetworkPolicy', 'ClusterNetworkPolicy', 'Namespace', 'Service'].includes(kind)
+  const template = String.raw`^(spec\.(jobTemplate\.spec\.)?template\.)?`
+  const read = new RegExp(
+    `${template}(metadata\\.(name|namespace|labels)|spec\\.(initContainers|containers)\\[\\d+\\]\\.ports|spec\\.(replicas|selector|hostNetwork|nodeName)|status\\.)`,
+  )
+  const causes = v.causes.filter((c) => {
+    const cluster = /failed to allocate IP|disallowed by cluster policy/.test(c.message)
+    const outside = podLike && !read.test(c.field)
+    if (cluster || outside) skipped.push(`${where}: ${c.field}: ${cluster ? 'cluster configuration' : 'not a field netpol reads'}: ${c.message.slice(0, 80)}`)
+    return !cluster && !outside
+  })
+  return causes.length > 0 ? { ...v, causes, fields: uniqueSorted(causes.map((c) => c.field)) } : { refused: false, fields: [], message: '' }
+}
 const CRD = join(ROOT, 'vendor', 'network-policy-api', 'v1alpha2', 'crd', 'standard', 'policy.networking.k8s.io_clusternetworkpolicies.yaml')
 
 /** A ClusterNetworkPolicy named `name` with `spec` written as YAML flow text (its CRD installed in beforeAll). */
@@ -121,5 +195,171 @@ describeControlPlane('netpol check agrees with the API server (kubectl apply --d
 
   it.each([...CASES, ...CNP_CASES])('%s', async (name, manifest, field) => {
     await expectCheckAgreesWithServer(cp, dir, name, manifest, field)
+  })
+
+  it('every manifest fixture of the repository: each object of a kind the server serves is accepted by both or refused by both, naming the same fields', async () => {
+    const files = await repositoryManifests()
+    const entries = files.flatMap((f) => (f.objects ?? []).filter(comparedKind).map((obj) => ({ file: f, obj, id: identity(obj) })))
+    // Objects are created in their namespaces (dry run): the namespaces must exist, as they would in a cluster.
+    await createNamespaces(cp, uniqueSorted(entries.map((e) => namespaceOf(e.obj) ?? '').filter((n) => DNS_LABEL.test(n))))
+    const server = await serverVerdicts(
+      cp,
+      entries.map((e) => e.obj),
+    )
+    const netpolByFile = new Map<string, Awaited<ReturnType<typeof netpolVerdicts>>>()
+    for (const f of files) if (f.objects?.some(comparedKind)) netpolByFile.set(f.file, await netpolVerdicts([f.path], ROOT))
+    const problems: string[] = []
+    const skipped: string[] = []
+    entries.forEach((e, i) => {
+      const where = `${e.file.file}: ${e.id}`
+      if (entries.filter((o) => o.file === e.file && o.id === e.id).length > 1) {
+        skipped.push(`${where}: defined twice in one file (netpol refuses the second by design; kubectl would apply both)`)
+        return
+      }
+      const ns = namespaceOf(e.obj)
+      if (ns !== undefined && !DNS_LABEL.test(ns)) {
+        // No such namespace can exist: the server answers NotFound; netpol must refuse the namespace.
+        const n = netpolVerdict(netpolByFile.get(e.file.file)!, e.id)
+        if (!n.fields.includes('metadata.namespace'))
+          problems.push(`${where}: namespace ${JSON.stringify(ns)} cannot exist; netpol names ${n.fields.join(', ')}`)
+        return
+      }
+      const why = disagreement(inNetpolScope(String(e.obj.kind), server[i], skipped, where), netpolVerdict(netpolByFile.get(e.file.file)!, e.id))
+      if (why) problems.push(`${where}: ${why}`)
+    })
+    expect(problems).toEqual([])
+    expect(skipped.sort()).toEqual(EXPECTED_FIXTURE_SKIPS)
+    // The figures docs/control-plane-tests.md gives.
+    const byKind = (k: string) => entries.filter((e) => e.obj.kind === k).length
+    expect({
+      files: netpolByFile.size,
+      objects: entries.length,
+      refused: server.filter((v) => v.refused).length,
+      NetworkPolicy: byKind('NetworkPolicy'),
+      ClusterNetworkPolicy: byKind('ClusterNetworkPolicy'),
+      Namespace: byKind('Namespace'),
+      Pod: byKind('Pod'),
+      Service: byKind('Service'),
+      Deployment: byKind('Deployment'),
+      templates: files.filter((f) => f.skipped).length,
+    }).toMatchInlineSnapshot(`
+      {
+        "ClusterNetworkPolicy": 50,
+        "Deployment": 90,
+        "Namespace": 52,
+        "NetworkPolicy": 140,
+        "Pod": 71,
+        "Service": 53,
+        "files": 137,
+        "objects": 460,
+        "refused": 9,
+        "templates": 4,
+      }
+    `)
+  })
+
+  it('generated NetworkPolicies and ClusterNetworkPolicies, valid and broken one rule at a time: accepted by both or refused by both, naming the same fields', async () => {
+    const cases = generatePolicies(GENERATED_SEED, GENERATED_PER_KIND)
+    await createNamespaces(cp, [GENERATED_NAMESPACE])
+    const file = join(dir, 'generated.yaml')
+    await writeFile(file, cases.map((c) => JSON.stringify(c.object)).join('\n---\n') + '\n')
+    const netpol = await netpolVerdicts([file], dir)
+    const server = await serverVerdicts(
+      cp,
+      cases.map((c) => c.object),
+    )
+    // The same file through the real kubectl (one process: it goes on after a refused object):
+    // it accepts exactly the objects the direct requests found valid, and refuses each other one.
+    const kubectl = await cp.kubectl(['apply', '--dry-run=server', '-f', file], { timeoutMs: 600_000 })
+    const viaKubectl = kubectl.stdout
+      .split('\n')
+      .map((l) => /^[\w.]+\/(\S+) created \(server dry run\)$/.exec(l)?.[1])
+      .filter((n) => n !== undefined)
+    expect(viaKubectl.sort()).toEqual(
+      cases
+        .filter((_, i) => !server[i].refused)
+        .map((c) => String((c.object.metadata as Record<string, unknown>).name))
+        .sort(),
+    )
+    expect(kubectl.stderr.split('\n').filter((l) => l.startsWith('Error from server')).length).toBe(server.filter((v) => v.refused).length)
+    const problems: string[] = []
+    const differences: string[] = []
+    cases.forEach((c, i) => {
+      const why = disagreement(server[i], netpolVerdict(netpol, identity(c.object)))
+      if (!why) return
+      const documented = documentedDifference(c, server[i], netpolVerdict(netpol, identity(c.object)))
+      if (documented) differences.push(documented)
+      else problems.push(`${c.name}: ${why}\n  ${JSON.stringify(c.object).slice(0, 600)}`)
+    })
+    expect(problems).toEqual([])
+    expect(netpol.byObject.get('')).toBeUndefined()
+    const refused = server.filter((v) => v.refused).length
+    expect({ cases: cases.length, refused, accepted: cases.length - refused, documentedDifferences: differences.length }).toMatchInlineSnapshot(`
+      {
+        "accepted": 149,
+        "cases": 400,
+        "documentedDifferences": 36,
+        "refused": 251,
+      }
+    `)
+    // What the server says of each mutation, `refused/made`: all refused but the documented
+    // differences (selector-*, named-port-empty) and the ones the CRD does not check (named-port,
+    // pass-in-baseline), which netpol accepts as well.
+    const byMutation: Record<string, string> = {}
+    cases.forEach((c, i) => {
+      const key = `${String(c.object.kind)} ${c.mutation}`
+      const [r, n] = (byMutation[key] ?? '0/0').split('/').map(Number)
+      byMutation[key] = `${r + (server[i].refused ? 1 : 0)}/${n + 1}`
+    })
+    expect(byMutation).toMatchInlineSnapshot(`
+      {
+        "ClusterNetworkPolicy action": "6/6",
+        "ClusterNetworkPolicy name": "7/7",
+        "ClusterNetworkPolicy named-port": "0/6",
+        "ClusterNetworkPolicy named-port-empty": "0/6",
+        "ClusterNetworkPolicy networks": "6/6",
+        "ClusterNetworkPolicy pass-in-baseline": "0/6",
+        "ClusterNetworkPolicy peer": "6/6",
+        "ClusterNetworkPolicy peers": "6/6",
+        "ClusterNetworkPolicy port": "6/6",
+        "ClusterNetworkPolicy priority": "7/7",
+        "ClusterNetworkPolicy priority-missing": "7/7",
+        "ClusterNetworkPolicy protocol": "6/6",
+        "ClusterNetworkPolicy rule-name": "6/6",
+        "ClusterNetworkPolicy rules": "6/6",
+        "ClusterNetworkPolicy selector-label-key": "0/6",
+        "ClusterNetworkPolicy selector-label-value": "0/6",
+        "ClusterNetworkPolicy selector-operator": "0/6",
+        "ClusterNetworkPolicy selector-values-forbidden": "0/6",
+        "ClusterNetworkPolicy selector-values-missing": "0/6",
+        "ClusterNetworkPolicy subject": "7/7",
+        "ClusterNetworkPolicy tier": "7/7",
+        "ClusterNetworkPolicy tier-missing": "7/7",
+        "ClusterNetworkPolicy unknown-field": "6/6",
+        "ClusterNetworkPolicy valid": "0/50",
+        "ClusterNetworkPolicy wrong-type": "6/6",
+        "NetworkPolicy cidr": "7/7",
+        "NetworkPolicy end-port": "7/7",
+        "NetworkPolicy except": "7/7",
+        "NetworkPolicy metadata-label-key": "8/8",
+        "NetworkPolicy metadata-label-value": "8/8",
+        "NetworkPolicy name": "8/8",
+        "NetworkPolicy peer": "7/7",
+        "NetworkPolicy policy-types": "6/7",
+        "NetworkPolicy port-name": "7/7",
+        "NetworkPolicy port-number": "7/7",
+        "NetworkPolicy protocol": "7/7",
+        "NetworkPolicy selector-expression-key": "8/8",
+        "NetworkPolicy selector-expression-value": "8/8",
+        "NetworkPolicy selector-label-key": "8/8",
+        "NetworkPolicy selector-label-value": "8/8",
+        "NetworkPolicy selector-operator": "8/8",
+        "NetworkPolicy selector-values-forbidden": "8/8",
+        "NetworkPolicy selector-values-missing": "8/8",
+        "NetworkPolicy unknown-field": "7/7",
+        "NetworkPolicy valid": "0/50",
+        "NetworkPolicy wrong-type": "7/7",
+      }
+    `)
   })
 })
