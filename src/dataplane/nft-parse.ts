@@ -197,9 +197,17 @@ class Parser {
   }
 }
 
-export function parseNftScript(script: string): NftRuleset {
+/**
+ * The ruleset a script builds; with `base`, the ruleset after the script is applied to `base`
+ * (a copy: `base` is not changed). Besides table blocks and `add`/`delete table`, a script may hold
+ * the commands of an incremental update (ruleset-delta.ts): `flush chain|set|map`, `delete chain|set|map|counter`,
+ * `add element`, `delete element` and `add rule`, each checked as the kernel checks it at that
+ * point of the transaction (an object still in use cannot be deleted, a missing one cannot be
+ * changed or referenced).
+ */
+export function parseNftScript(script: string, base?: NftRuleset): NftRuleset {
   const p = new Parser(tokenize(script))
-  const tables = new Map<string, NftTable>()
+  const tables = base === undefined ? new Map<string, NftTable>() : cloneTables(base)
   const getTable = (family: string, name: string): NftTable => {
     const key = `${family} ${name}`
     let t = tables.get(key)
@@ -209,18 +217,40 @@ export function parseNftScript(script: string): NftRuleset {
     }
     return t
   }
+  const existingTable = (family: string, name: string, line: number): NftTable => {
+    const t = tables.get(`${family} ${name}`)
+    if (!t) throw new NftParseError(`No such file or directory: table ${family} ${name}`, line)
+    return t
+  }
   for (;;) {
     p.skipSeparators()
     if (p.atEnd()) break
     const line = p.line()
     const cmd = p.word()
-    if (cmd === 'add' || cmd === 'delete') {
+    if (cmd === 'add' || cmd === 'delete' || cmd === 'flush') {
       const what = p.word()
-      if (what !== 'table') throw new NftParseError(`unsupported command '${cmd} ${what}'`, line)
+      if (cmd === 'flush' && what !== 'chain' && what !== 'set' && what !== 'map') throw new NftParseError(`unsupported command 'flush ${what}'`, line)
       const family = p.word()
       const name = p.word()
-      if (cmd === 'add') getTable(family, name)
-      else if (!tables.delete(`${family} ${name}`)) throw new NftParseError(`No such file or directory: table ${family} ${name}`, line)
+      if (what === 'table') {
+        if (cmd === 'add') getTable(family, name)
+        else if (!tables.delete(`${family} ${name}`)) throw new NftParseError(`No such file or directory: table ${family} ${name}`, line)
+      } else if (cmd !== 'add' && (what === 'chain' || what === 'set' || what === 'map' || what === 'counter')) {
+        deleteOrFlush(existingTable(family, name, line), cmd, what, p.word(), line)
+      } else if ((cmd === 'add' || cmd === 'delete') && what === 'element') {
+        changeElements(p, existingTable(family, name, line), cmd, line)
+      } else if (cmd === 'add' && what === 'rule') {
+        const table = existingTable(family, name, line)
+        const chainName = p.word()
+        const chain = table.chains.get(chainName)
+        if (!chain) throw new NftParseError(`No such file or directory: chain ${chainName}`, line)
+        const tokens = p.lineTokens()
+        const rule: NftRule = { line, text: tokens.map((t) => (t.quoted ? `"${t.text}"` : t.text)).join(' '), statements: parseRule(tokens, line) }
+        checkRuleReferences(table, rule)
+        chain.rules.push(rule)
+      } else {
+        throw new NftParseError(`unsupported command '${cmd} ${what}'`, line)
+      }
     } else if (cmd === 'table') {
       const family = p.word()
       const name = p.word()
@@ -231,6 +261,105 @@ export function parseNftScript(script: string): NftRuleset {
   }
   for (const t of tables.values()) checkReferences(t)
   return { tables }
+}
+
+/** A copy of the tables whose objects can be changed without changing `base`. */
+function cloneTables(base: NftRuleset): Map<string, NftTable> {
+  const out = new Map<string, NftTable>()
+  for (const [key, t] of base.tables) {
+    out.set(key, {
+      family: t.family,
+      name: t.name,
+      counters: new Map([...t.counters].map(([n, c]) => [n, { ...c }])),
+      sets: new Map([...t.sets].map(([n, s]) => [n, { ...s, elements: [...s.elements] }])),
+      chains: new Map([...t.chains].map(([n, c]) => [n, { ...c, rules: [...c.rules] }])),
+    })
+  }
+  return out
+}
+
+/** The objects a rule uses: sets and maps, named counters, chains it jumps to. */
+function ruleUses(rule: NftRule): { sets: string[]; counters: string[]; chains: string[] } {
+  const uses = { sets: [] as string[], counters: [] as string[], chains: [] as string[] }
+  for (const s of rule.statements) {
+    if (s.kind === 'lookup' || s.kind === 'dynset') uses.sets.push(s.set)
+    else if (s.kind === 'vmap') uses.sets.push(s.map)
+    else if (s.kind === 'counter' && s.name !== undefined) uses.counters.push(s.name)
+    else if (s.kind === 'verdict' && s.chain !== undefined) uses.chains.push(s.chain)
+  }
+  return uses
+}
+
+/** An added rule may only use objects that exist at that point of the transaction. */
+function checkRuleReferences(table: NftTable, rule: NftRule): void {
+  const uses = ruleUses(rule)
+  for (const s of uses.sets) if (!table.sets.has(s)) throw new NftParseError(`set '${s}' does not exist`, rule.line)
+  for (const c of uses.counters) if (!table.counters.has(c)) throw new NftParseError(`counter '${c}' does not exist`, rule.line)
+  for (const c of uses.chains) if (!table.chains.has(c)) throw new NftParseError(`chain '${c}' does not exist`, rule.line)
+}
+
+/** `flush chain|set|map`, `delete chain|set|map|counter`: the object must exist, and nothing may still use what is deleted. */
+function deleteOrFlush(table: NftTable, cmd: 'delete' | 'flush', what: string, name: string, line: number): void {
+  if (what === 'chain') {
+    const chain = table.chains.get(name)
+    if (!chain) throw new NftParseError(`No such file or directory: chain ${name}`, line)
+    if (cmd === 'flush') {
+      chain.rules.length = 0
+      return
+    }
+    if (chain.rules.length > 0) throw new NftParseError(`Device or resource busy: chain ${name} still has rules`, line)
+    const usedByRule = [...table.chains.values()].some((c) => c.rules.some((r) => ruleUses(r).chains.includes(name)))
+    const usedByMap = [...table.sets.values()].some((s) => s.elements.some((e) => e.verdict?.chain === name))
+    if (usedByRule || usedByMap) throw new NftParseError(`Device or resource busy: chain ${name} is still a jump or map target`, line)
+    table.chains.delete(name)
+    return
+  }
+  if (what === 'counter') {
+    if (cmd === 'flush') throw new NftParseError(`unsupported command 'flush counter'`, line)
+    if (!table.counters.has(name)) throw new NftParseError(`No such file or directory: counter ${name}`, line)
+    if ([...table.chains.values()].some((c) => c.rules.some((r) => ruleUses(r).counters.includes(name)))) {
+      throw new NftParseError(`Device or resource busy: counter ${name} is still used by a rule`, line)
+    }
+    table.counters.delete(name)
+    return
+  }
+  const set = table.sets.get(name)
+  if (!set || set.isMap !== (what === 'map')) throw new NftParseError(`No such file or directory: ${what} ${name}`, line)
+  if (cmd === 'flush') {
+    set.elements.length = 0
+    return
+  }
+  if ([...table.chains.values()].some((c) => c.rules.some((r) => ruleUses(r).sets.includes(name)))) {
+    throw new NftParseError(`Device or resource busy: ${what} ${name} is still used by a rule`, line)
+  }
+  table.sets.delete(name)
+}
+
+/** `add element` / `delete element` `<set> { ... }`: a deleted key must be there; an added key must be new (or the same element). */
+function changeElements(p: Parser, table: NftTable, cmd: 'add' | 'delete', line: number): void {
+  const name = p.word()
+  const set = table.sets.get(name)
+  if (!set) throw new NftParseError(`No such file or directory: set ${name}`, line)
+  const tokens = p.lineTokens()
+  const sameKey = (a: SetElement, b: SetElement): boolean =>
+    a.key.length === b.key.length && a.key.every((k, i) => k.lo === b.key[i].lo && k.hi === b.key[i].hi)
+  // A delete names keys only: parse them as elements of a plain set of the same types.
+  const elements = parseElements(tokens, set.types, cmd === 'add' && set.isMap, line)
+  for (const e of elements) {
+    const at = set.elements.findIndex((x) => sameKey(x, e))
+    if (cmd === 'delete') {
+      if (at < 0) throw new NftParseError(`No such file or directory: element not in ${name}`, line)
+      set.elements.splice(at, 1)
+      continue
+    }
+    if (e.verdict && !table.chains.has(e.verdict.chain)) throw new NftParseError(`chain '${e.verdict.chain}' does not exist`, line)
+    if (at >= 0) {
+      const old = set.elements[at]
+      if (old.verdict?.kind !== e.verdict?.kind || old.verdict?.chain !== e.verdict?.chain) throw new NftParseError(`File exists: element in ${name}`, line)
+      continue
+    }
+    set.elements.push(e)
+  }
 }
 
 function parseTableBody(p: Parser, table: NftTable): void {

@@ -16,6 +16,8 @@
  * records of the table being replaced over into the new one (same transaction), so a policy
  * change does not wipe the log of denied connections.
  * With `netns`, nft runs inside that network namespace via `ip netns exec`.
+ * `applyRulesetDelta` applies the difference between two compiled rulesets (ruleset-delta.ts) as
+ * one transaction instead, leaving every unchanged object (and its counter values) in place.
  */
 import { spawn } from 'node:child_process'
 import { DEFAULT_TABLE_NAME, denySetName, type RulesetIndex } from './compile-ruleset.js'
@@ -265,6 +267,26 @@ export async function applyRuleset(script: string, options: ApplyOptions = {}): 
   if (failure !== undefined) throw failure
   if (removed.code !== 0)
     throw new NftError(`nft delete table ${standIn}${where(options.netns)} failed:\n${removed.stderr.trim()}`, removed.stderr, removed.code)
+}
+
+/**
+ * Applies an incremental update (the script of `rulesetDelta`, ruleset-delta.ts) to netpol's table
+ * as ONE `nft -f -` transaction: packets see the old ruleset or the new one, never a mix, and no
+ * base chain is re-hooked (so no stand-in table is needed). Unchanged chains, counters and the
+ * deny-log sets are not touched. Throws NftError with nft's message when nft refuses; the
+ * transaction then changed nothing. An empty script changes nothing and runs nothing.
+ */
+export async function applyRulesetDelta(script: string, options: NftTarget = {}): Promise<void> {
+  if (script === '') return
+  const table = tableOf(options)
+  // Every command must be about this table: the delta is never applied to another one.
+  const foreign = script
+    .split('\n')
+    .find((l) => /^[a-z]/.test(l) && !new RegExp(`^(table inet ${table} \\{|(add|delete|flush) [a-z]+ inet ${table}( |$))`).test(l))
+  if (foreign !== undefined) {
+    throw new NftError(`the incremental update is not for table inet ${table}: ${JSON.stringify(foreign.slice(0, 80))}`, '', null)
+  }
+  await nftOrThrow(['-f', '-'], 'nft -f (incremental update)', { ...(options.netns === undefined ? {} : { netns: options.netns }), input: script })
 }
 
 /** Step 2 of applyRuleset: the table replaced in one transaction, deny-log records carried over. */

@@ -208,7 +208,7 @@ describe('parseNftScript: a name declared twice is one object, merged as nft mer
 
 describe('parseNftScript: anything outside the subset is an error naming its line', () => {
   const cases: readonly (readonly [string, string, number, RegExp])[] = [
-    ['unknown command', 'flush ruleset\n', 1, /unsupported command 'flush'/],
+    ['unknown command', 'flush ruleset\n', 1, /unsupported command 'flush ruleset'/],
     ['delete of a missing table', 'add table inet a\n\ndelete table inet b\n', 3, /No such file or directory: table inet b/],
     ['unknown statement', 'table inet t {\n\tchain c {\n\t\tmasquerade\n\t}\n}\n', 3, /unsupported statement 'masquerade'/],
     ['unknown expression', 'table inet t {\n\tchain c {\n\t\ttcp flags syn accept\n\t}\n}\n', 3, /unsupported statement 'tcp'/],

@@ -1,0 +1,274 @@
+/**
+ * @module The difference between two compiled node rulesets as ONE nft transaction (pure).
+ *
+ * Usage (the agent, see nft-dataplane.ts):
+ * ```ts
+ * const delta = rulesetDelta(appliedScript, nextScript)
+ * if (delta.kind === 'incremental') await applyRulesetDelta(delta.script, target)   // one `nft -f -`
+ * else await applyRuleset(nextScript, target)                                       // delta.reason says why not
+ * ```
+ * Both scripts are compileRuleset output (nft-parse.ts reads the same text for the interpreter).
+ * `parseTableObjects` reads one into the objects of its table: named counters, sets and maps with
+ * their properties and elements, chains with their properties and rules. The delta then:
+ * 1. flushes the verdict maps that stay but lost entries;
+ * 2. in one table block, like the full script: declares the new counters, sets, maps and chains,
+ *    and declares the changed maps again with the entries they gain (all of their entries when
+ *    flushed in 1);
+ * 3. flushes each changed chain and adds its new rules;
+ * 4. flushes the chains that go away, deletes the sets and maps that go away, then those chains,
+ *    then the counters that go away: nothing is deleted while a rule or map entry still uses it.
+ * Why a flush and the full list rather than `delete element`: nft (1.0.6) reads every element of
+ * every set of the table before it deletes or adds one element by command (tens of milliseconds
+ * at thousands of policies), while a map declared again with elements, or flushed, needs none.
+ *
+ * Generations. The kernel commits the transaction at once, but a packet already on its way keeps
+ * the rules of the generation it started in while each set lookup reads the current generation's
+ * elements. So a packet crossing the commit may meet old rules with new map entries. Hence only
+ * these map changes are made in place: an entry added (its address had none: the old ruleset let
+ * it pass that dispatch, and a new chain is empty in the old generation, so the packet passes as the
+ * old ruleset would), an entry removed (it passes, as the new ruleset lets it), entries kept. An
+ * entry that keeps its address and changes its chain (an address passed from one pod to another),
+ * or a change of the elements of a lookup set (they are named by content, so this is a name
+ * collision), is made by replacing the table (`applyRuleset`, with its stand-in table).
+ * Unchanged objects are not touched: their named counters keep counting, the deny-log sets keep
+ * their records. Changes nft cannot make in place, or that this module does not attempt (a base
+ * chain's hook or policy, a set's type, flags, size or timeout, a comment, the elements of a
+ * lookup set, a map entry sent to another chain, another table), give `{ kind: 'full', reason }`:
+ * the caller replaces the table.
+ */
+
+/** An object of the table, as in the script: `props` are its property lines (type, flags, comment, ...). */
+export type TableObject =
+  | { readonly kind: 'counter'; readonly name: string; readonly props: readonly string[] }
+  | { readonly kind: 'set' | 'map'; readonly name: string; readonly props: readonly string[]; readonly elements: readonly string[] }
+  | { readonly kind: 'chain'; readonly name: string; readonly props: readonly string[]; readonly rules: readonly string[] }
+
+export interface TableObjects {
+  /** `inet netpol` */
+  readonly table: string
+  /** Keyed by nft's name space and name: `chain:x`, `set:x` (sets and maps share one), `counter:x`. */
+  readonly objects: ReadonlyMap<string, TableObject>
+}
+
+/** The script is not in the shape compileRuleset writes: no delta from or to it (replace the table). */
+export class UnexpectedScriptError extends Error {
+  constructor(message: string, line: number) {
+    super(`line ${line}: ${message}`)
+    this.name = 'UnexpectedScriptError'
+  }
+}
+
+const TABLE_LINE = /^table (inet [A-Za-z_][A-Za-z0-9_-]*) \{$/
+const OBJECT_LINE = /^\t(counter|set|map|chain) ([a-z0-9_]+) \{$/
+const PROP_WORDS: Readonly<Record<'counter' | 'set' | 'map' | 'chain', readonly string[]>> = {
+  counter: ['comment'],
+  set: ['type', 'flags', 'size', 'timeout', 'counter', 'comment', 'policy'],
+  map: ['type', 'flags', 'size', 'timeout', 'counter', 'comment', 'policy'],
+  chain: ['type', 'comment'],
+}
+
+function namespaceOf(kind: TableObject['kind']): string {
+  return kind === 'map' ? 'set' : kind
+}
+
+/**
+ * The objects of the one table a compiled script defines. Line-based on purpose: compileRuleset
+ * writes one object header, property, elements list or rule per line; anything else is refused
+ * (UnexpectedScriptError), so a delta is only ever computed from scripts read completely.
+ */
+export function parseTableObjects(script: string): TableObjects {
+  const lines = script.split('\n')
+  let table: string | undefined
+  const objects = new Map<string, TableObject>()
+  let i = 0
+  const fail = (message: string): never => {
+    throw new UnexpectedScriptError(message, i + 1)
+  }
+  for (; i < lines.length; i++) {
+    const line = lines[i]
+    if (line === '' || line.startsWith('#') || /^(add|delete) table inet [A-Za-z_][A-Za-z0-9_-]*$/.test(line)) continue
+    const t = TABLE_LINE.exec(line)
+    if (!t) fail(`unexpected line outside the table: ${JSON.stringify(line.slice(0, 80))}`)
+    if (table !== undefined) fail('a second table block')
+    table = t![1]
+    for (i++; i < lines.length && lines[i] !== '}'; i++) {
+      const head = OBJECT_LINE.exec(lines[i])
+      if (!head) fail(`unexpected line in the table: ${JSON.stringify(lines[i].slice(0, 80))}`)
+      const kind = head![1] as TableObject['kind']
+      const name = head![2]
+      const props: string[] = []
+      const body: string[] = []
+      let elements: string[] | undefined
+      for (i++; i < lines.length && lines[i] !== '\t}'; i++) {
+        const l = lines[i]
+        if (!l.startsWith('\t\t') || l.length === 2) fail('expected a property, elements or a rule')
+        const text = l.slice(2)
+        const word = text.slice(0, text.indexOf(' ') < 0 ? text.length : text.indexOf(' '))
+        if (kind !== 'chain' && text.startsWith('elements = { ') && text.endsWith(' }')) {
+          if (elements !== undefined) fail('elements listed twice')
+          elements = splitElements(text.slice('elements = { '.length, -2), i + 1)
+        } else if (PROP_WORDS[kind].includes(word) && (kind !== 'chain' || word === 'comment' || text.startsWith('type filter hook '))) {
+          props.push(text)
+        } else if (kind === 'chain') {
+          body.push(text)
+        } else {
+          fail(`unexpected ${kind} line ${JSON.stringify(text.slice(0, 80))}`)
+        }
+      }
+      if (i >= lines.length) fail(`${kind} ${name} is not closed`)
+      const key = `${namespaceOf(kind)}:${name}`
+      if (objects.has(key)) fail(`${kind} ${name} declared twice`)
+      const object: TableObject =
+        kind === 'chain' ? { kind, name, props, rules: body } : kind === 'counter' ? { kind, name, props } : { kind, name, props, elements: elements ?? [] }
+      objects.set(key, object)
+    }
+    if (i >= lines.length) fail('the table is not closed')
+  }
+  if (table === undefined) throw new UnexpectedScriptError('no table block', 1)
+  return { table, objects }
+}
+
+/** `a, b : goto c, d` -> its elements; an element never holds a comma, brace or quote in compiled output. */
+function splitElements(text: string, line: number): string[] {
+  if (/[{}"]/.test(text)) throw new UnexpectedScriptError('unexpected braces or quotes in an elements list', line)
+  return text.split(', ').map((e) => {
+    if (e === '' || e !== e.trim() || e.includes(',')) throw new UnexpectedScriptError(`unexpected element ${JSON.stringify(e.slice(0, 80))}`, line)
+    return e
+  })
+}
+
+export interface DeltaCounts {
+  readonly added: number
+  readonly removed: number
+  readonly changedChains: number
+  /** Maps flushed and filled again (they lost entries). */
+  readonly setsFlushed: number
+  readonly elementsAdded: number
+  readonly elementsDeleted: number
+}
+
+export type RulesetDelta =
+  /** `script` is one nft transaction ('' when nothing changed). */
+  | { readonly kind: 'incremental'; readonly script: string; readonly counts: DeltaCounts }
+  /** The change cannot be made in place safely: replace the whole table. */
+  | { readonly kind: 'full'; readonly reason: string }
+
+/** The key of a verdict map entry (`10.0.0.1 : goto c` -> `10.0.0.1`). */
+function mapKey(element: string): string {
+  const at = element.indexOf(' : ')
+  return at < 0 ? element : element.slice(0, at)
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i])
+}
+
+function isBaseChain(o: TableObject): boolean {
+  return o.kind === 'chain' && o.props.some((p) => p.startsWith('type '))
+}
+
+/** The lines of an object's declaration inside a table block, as the full script writes them. */
+function declaration(o: TableObject): string[] {
+  const out = [`\t${o.kind} ${o.name} {`, ...o.props.map((p) => `\t\t${p}`)]
+  if (o.kind === 'set' || o.kind === 'map') {
+    if (o.elements.length > 0) out.push(`\t\telements = { ${o.elements.join(', ')} }`)
+  } else if (o.kind === 'chain') {
+    out.push(...o.rules.map((r) => `\t\t${r}`))
+  }
+  out.push('\t}')
+  return out
+}
+
+const DECLARE_ORDER: readonly TableObject['kind'][] = ['counter', 'set', 'map', 'chain']
+
+/**
+ * The transaction that turns the table of `previous` into the table of `next` (both compiled
+ * scripts, or their parsed objects), or why the table must be replaced instead.
+ */
+export function rulesetDelta(previous: string | TableObjects, next: string | TableObjects): RulesetDelta {
+  let before: TableObjects
+  let after: TableObjects
+  try {
+    before = typeof previous === 'string' ? parseTableObjects(previous) : previous
+    after = typeof next === 'string' ? parseTableObjects(next) : next
+  } catch (e) {
+    if (e instanceof UnexpectedScriptError) return { kind: 'full', reason: `not a compiled ruleset (${e.message})` }
+    throw e
+  }
+  if (before.table !== after.table) return { kind: 'full', reason: `another table (${before.table} -> ${after.table})` }
+  const t = after.table
+  const added: TableObject[] = []
+  const removed: TableObject[] = []
+  const changedChains: { name: string; rules: readonly string[] }[] = []
+  const flushed: TableObject[] = []
+  const grown: TableObject[] = []
+  let elementsAdded = 0
+  let elementsDeleted = 0
+  for (const [key, o] of before.objects) if (!after.objects.has(key)) removed.push(o)
+  for (const [key, o] of after.objects) {
+    const old = before.objects.get(key)
+    if (old === undefined) {
+      added.push(o)
+      continue
+    }
+    if (old.kind !== o.kind) return { kind: 'full', reason: `${old.kind} ${o.name} became a ${o.kind}` }
+    if (!sameList(old.props, o.props)) return { kind: 'full', reason: `the properties of ${o.kind} ${o.name} changed` }
+    if (o.kind === 'chain' && old.kind === 'chain') {
+      if (!sameList(old.rules, o.rules)) changedChains.push({ name: o.name, rules: o.rules })
+    } else if ((o.kind === 'set' || o.kind === 'map') && (old.kind === 'set' || old.kind === 'map')) {
+      if (sameList(old.elements, o.elements)) continue
+      // Only verdict maps change in place; sets are named by their content (a change is a name collision).
+      if (o.kind === 'set' || o.props.some((p) => p.startsWith('flags '))) {
+        return { kind: 'full', reason: `the elements of ${o.kind} ${o.name} changed` }
+      }
+      const targets = new Map(old.elements.map((e) => [mapKey(e), e]))
+      const newElements = new Set(o.elements)
+      const oldElements = new Set(old.elements)
+      const come = o.elements.filter((e) => !oldElements.has(e))
+      const moved = come.find((e) => targets.has(mapKey(e)))
+      // See "Generations" above: an entry that keeps its key and changes its chain could send a packet of the old rules to another chain.
+      if (moved !== undefined) return { kind: 'full', reason: `map ${o.name} sends ${mapKey(moved)} to another chain` }
+      const gone = old.elements.filter((e) => !newElements.has(e)).length
+      elementsDeleted += gone
+      elementsAdded += come.length
+      // Lost entries: flushed and declared again with all of them.
+      if (gone > 0) {
+        flushed.push(o)
+        grown.push(o)
+      } else {
+        grown.push({ ...o, elements: come })
+      }
+    }
+  }
+  const base = [...added, ...removed].find(isBaseChain)
+  if (base !== undefined) return { kind: 'full', reason: `base chain ${base.name} added or removed` }
+
+  const out: string[] = []
+  for (const o of flushed) out.push(`flush ${o.kind} ${t} ${o.name}`)
+  if (added.length > 0 || grown.length > 0) {
+    out.push(`table ${t} {`)
+    for (const kind of DECLARE_ORDER) for (const o of [...added, ...grown]) if (o.kind === kind) out.push(...declaration(o))
+    out.push('}')
+  }
+  for (const c of changedChains) {
+    out.push(`flush chain ${t} ${c.name}`)
+    for (const r of c.rules) out.push(`add rule ${t} ${c.name} ${r}`)
+  }
+  for (const o of removed) if (o.kind === 'chain') out.push(`flush chain ${t} ${o.name}`)
+  for (const o of removed) if (o.kind === 'set' || o.kind === 'map') out.push(`delete ${o.kind} ${t} ${o.name}`)
+  for (const o of removed) if (o.kind === 'chain') out.push(`delete chain ${t} ${o.name}`)
+  for (const o of removed) if (o.kind === 'counter') out.push(`delete counter ${t} ${o.name}`)
+  const counts = {
+    added: added.length,
+    removed: removed.length,
+    changedChains: changedChains.length,
+    setsFlushed: flushed.length,
+    elementsAdded,
+    elementsDeleted,
+  }
+  if (out.length === 0) return { kind: 'incremental', script: '', counts }
+  const summary =
+    `# netpol incremental update: ${counts.added} objects added, ${counts.removed} removed, ${counts.changedChains} chains refilled, ` +
+    `${elementsAdded} elements added, ${elementsDeleted} deleted. One transaction.`
+  return { kind: 'incremental', script: `${summary}\n${out.join('\n')}\n`, counts }
+}

@@ -1,0 +1,101 @@
+/**
+ * Random sequences of cluster events for the incremental-update tests: a generated cluster (with
+ * or without ClusterNetworkPolicies) and events on it, as the agent sees them from the API server:
+ * a NetworkPolicy added, changed or deleted, a pod added, deleted, replaced or relabelled, a namespace
+ * relabelled, a ClusterNetworkPolicy deleted. New objects come from a second generated cluster.
+ */
+import fc from 'fast-check'
+import type { ClusterState, Pod } from '../../src/model/types.js'
+import { clusterArb, tieredClusterArb } from './dataplane-cluster-arbitrary.js'
+
+export type ClusterEvent =
+  | { kind: 'policy-add'; from: number }
+  | { kind: 'policy-change'; at: number; from: number }
+  | { kind: 'policy-delete'; at: number }
+  | { kind: 'pod-add'; from: number }
+  | { kind: 'pod-delete'; at: number }
+  /** Another pod in its place, with its address (a Deployment's new pod may get a freed address). */
+  | { kind: 'pod-replace'; at: number }
+  | { kind: 'pod-relabel'; at: number; app: string; tier: boolean }
+  | { kind: 'namespace-relabel'; at: number; team: string }
+  | { kind: 'cluster-policy-delete'; at: number }
+
+const index = fc.nat({ max: 20 })
+
+export const clusterEventArb: fc.Arbitrary<ClusterEvent> = fc.oneof(
+  index.map((from) => ({ kind: 'policy-add' as const, from })),
+  fc.record({ at: index, from: index }).map((e) => ({ kind: 'policy-change' as const, ...e })),
+  index.map((at) => ({ kind: 'policy-delete' as const, at })),
+  index.map((from) => ({ kind: 'pod-add' as const, from })),
+  index.map((at) => ({ kind: 'pod-delete' as const, at })),
+  index.map((at) => ({ kind: 'pod-replace' as const, at })),
+  fc.record({ at: index, app: fc.constantFrom('a', 'b', 'c'), tier: fc.boolean() }).map((e) => ({ kind: 'pod-relabel' as const, ...e })),
+  fc.record({ at: fc.nat({ max: 2 }), team: fc.constantFrom('a', 'b', 'red') }).map((e) => ({ kind: 'namespace-relabel' as const, ...e })),
+  index.map((at) => ({ kind: 'cluster-policy-delete' as const, at })),
+)
+
+/** A starting cluster, a pool of objects for the add and change events, and the events. */
+export const eventSequenceArb = (maxEvents: number): fc.Arbitrary<{ start: ClusterState; pool: ClusterState; events: ClusterEvent[] }> =>
+  fc.record({
+    start: fc.oneof(clusterArb, tieredClusterArb),
+    pool: clusterArb,
+    events: fc.array(clusterEventArb, { minLength: 1, maxLength: maxEvents }),
+  })
+
+function pick<T>(list: readonly T[], i: number): T | undefined {
+  return list.length === 0 ? undefined : list[i % list.length]
+}
+
+/** The state after `event`; `serial` makes the names and addresses of added objects unique. */
+export function applyEvent(state: ClusterState, pool: ClusterState, event: ClusterEvent, serial: number): ClusterState {
+  switch (event.kind) {
+    case 'policy-add': {
+      const p = pick(pool.policies, event.from)
+      return p ? { ...state, policies: [...state.policies, { ...p, name: `added${serial}` }] } : state
+    }
+    case 'policy-change': {
+      const target = pick(state.policies, event.at)
+      const p = pick(pool.policies, event.from)
+      if (!target || !p) return state
+      return { ...state, policies: state.policies.map((x) => (x === target ? { ...p, namespace: x.namespace, name: x.name } : x)) }
+    }
+    case 'policy-delete': {
+      const target = pick(state.policies, event.at)
+      return { ...state, policies: state.policies.filter((x) => x !== target) }
+    }
+    case 'pod-add': {
+      const p = pick(pool.pods, event.from)
+      if (!p) return state
+      // Addresses outside the generator's ranges, so they never collide with a pod already there.
+      const ip = p.hostNetwork ? p.ips[0] : p.ips[0].includes(':') ? `fd00::1:${serial.toString(16)}` : `10.0.1.${serial % 250}`
+      if (!p.hostNetwork && state.pods.some((x) => x.ips.includes(ip))) return state
+      if (p.hostNetwork && state.pods.some((x) => x.hostNetwork && x.nodeName === p.nodeName)) return state
+      const pod: Pod = { ...p, name: `added${serial}`, ips: [ip] }
+      return { ...state, pods: [...state.pods, pod] }
+    }
+    case 'pod-delete': {
+      const target = pick(state.pods, event.at)
+      return { ...state, pods: state.pods.filter((x) => x !== target) }
+    }
+    case 'pod-replace': {
+      const target = pick(state.pods, event.at)
+      return { ...state, pods: state.pods.map((x) => (x === target ? { ...x, name: `replaced${serial}` } : x)) }
+    }
+    case 'pod-relabel': {
+      const target = pick(state.pods, event.at)
+      if (!target) return state
+      const labels = { app: event.app, ...(event.tier ? { tier: 'web' } : {}) }
+      return { ...state, pods: state.pods.map((x) => (x === target ? { ...x, labels } : x)) }
+    }
+    case 'namespace-relabel': {
+      const target = pick(state.namespaces, event.at)
+      if (!target) return state
+      return { ...state, namespaces: state.namespaces.map((x) => (x === target ? { ...x, labels: { ...x.labels, team: event.team } } : x)) }
+    }
+    case 'cluster-policy-delete': {
+      const target = pick(state.clusterNetworkPolicies ?? [], event.at)
+      if (!target) return state
+      return { ...state, clusterNetworkPolicies: state.clusterNetworkPolicies!.filter((x) => x !== target) }
+    }
+  }
+}
