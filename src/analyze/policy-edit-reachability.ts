@@ -11,6 +11,7 @@
  * pair, of each side's evaluator.
  */
 import { matchesSelector } from '../model/label-selector.js'
+import { sameMeaning } from '../model/same-meaning.js'
 import { qualifiedName, type ClusterState, type NetworkPolicy } from '../model/types.js'
 import type { Evaluator } from '../engine/verdict.js'
 import type { ExternalAccessPorts, PortQuery } from '../engine/engine.js'
@@ -19,29 +20,7 @@ import type { ExternalRange } from './external-ranges.js'
 import { portClassKeys, rangeClasses, witness, type ClassSet, type GroupEnd, type Reachability } from './group-reachability.js'
 import type { PortClass } from './port-classes.js'
 
-/**
- * Same meaning: equal plain data, where it was written (`source`, at any depth) left out and an
- * undefined property the same as an absent one.
- */
-export function sameMeaning(a: unknown, b: unknown): boolean {
-  if (a === b) return true
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false
-  if (Array.isArray(a) || Array.isArray(b)) {
-    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false
-    for (let i = 0; i < a.length; i++) if (!sameMeaning(a[i], b[i])) return false
-    return true
-  }
-  const x = a as Record<string, unknown>
-  const y = b as Record<string, unknown>
-  let n = 0
-  for (const k in x) {
-    if (k === 'source' || x[k] === undefined) continue
-    if (!sameMeaning(x[k], y[k])) return false
-    n++
-  }
-  for (const k in y) if (k !== 'source' && y[k] !== undefined) n--
-  return n === 0
-}
+export { sameMeaning }
 
 /**
  * True when both states have the same namespaces and pods (labels, addresses, ports, owners), in

@@ -22,6 +22,8 @@
  *   state with that policy added or replaced (same namespace/name) / removed, reusing the index
  *   (identities, selector caches) when the policy uses only label keys, port names and ipBlocks
  *   the index already knows; otherwise it rebuilds. `Engine.incremental` says which happened.
+ * - `Engine.withState(next)` — an engine for another load of the same cluster whose
+ *   NetworkPolicies differ (a policy review: `netpol diff`), reusing the index; else it rebuilds.
  * - `Engine.state`, `Engine.identities`, `Engine.identityOf(pod)`.
  *
  * Traffic whose pod endpoints are not the state's own Pod objects is answered by the reference
@@ -37,7 +39,17 @@
  */
 import { parseIp, rangesContainIp } from '../model/cidr.js'
 import type { ClusterState, NetworkPolicy, NetworkPolicyPeer, Pod, PolicyType, Protocol } from '../model/types.js'
-import type { DirectionVerdict, Endpoint, Evaluator, PolicyEvaluation, RuleMatch, RuleMiss, Traffic, Verdict } from './verdict.js'
+import {
+  policyRef,
+  type DirectionVerdict,
+  type Endpoint,
+  type Evaluator,
+  type PolicyEvaluation,
+  type RuleMatch,
+  type RuleMiss,
+  type Traffic,
+  type Verdict,
+} from './verdict.js'
 import { computeAllPairs, numberLists, type AllPairsResult, type ListIds } from './all-pairs.js'
 import { emptySet, forEachBit, hasBit, setBit, type Bitset } from './bitset.js'
 import { ipBlockKey } from './ip-index.js'
@@ -56,6 +68,7 @@ import type { Identity } from './identity.js'
 import { comparePolicies, policyAppliesTo, policySelectsPod } from './isolation.js'
 import { describePeerMiss, ipBlockMatches, peerMatches } from './peer.js'
 import { selectorKeys } from '../model/label-selector.js'
+import { sameMeaning } from '../model/same-meaning.js'
 import { endpointName } from '../model/describe.js'
 import { describePortMiss } from './port.js'
 import { isFromLocalNode, isLoopback, joinSides, noRulesDetail, referenceEvaluator, unenforced, unenforcedWithTiers } from './reference.js'
@@ -94,6 +107,15 @@ export interface Engine extends Evaluator {
   externalAccessPorts(ip: string, ports: readonly PortQuery[]): ExternalAccessPorts
   withPolicy(policy: NetworkPolicy): Engine
   withoutPolicy(namespace: string, name: string): Engine
+  /**
+   * An engine for `next`. When `next` differs from this engine's state only in its NetworkPolicies
+   * (namespaces, pods and nodes of the same meaning, in the same order, as from a second load of
+   * the same manifests; no ClusterNetworkPolicies on either side), the index is reused: policies
+   * of the same meaning keep their compiled sets (bound to `next`'s objects and file:line) and only
+   * the others are compiled. Otherwise, or when a new policy needs what the index dropped, a
+   * fresh `createEngine(next)`. Either way it answers exactly as `createEngine(next)` would.
+   */
+  withState(next: ClusterState): Engine
   /** Pods a ClusterNetworkPolicy's subject selects (never hostNetwork ones). */
   clusterSelectedPods(policy: ClusterNetworkPolicy): readonly Pod[]
 }
@@ -619,6 +641,33 @@ function assemble(
     return assemble(nextIndex, nextCompiled, true, { ingressOf: nextIngress, egressOf: nextEgress }, tiers)
   }
 
+  const withState = (next: ClusterState): Engine => {
+    const sameCluster =
+      tiers === undefined &&
+      (next.clusterNetworkPolicies?.length ?? 0) === 0 &&
+      next.pods.length === state.pods.length &&
+      sameMeaning(state.nodes, next.nodes) &&
+      sameMeaning(state.namespaces, next.namespaces) &&
+      sameMeaning(state.pods, next.pods)
+    if (!sameCluster) return createEngine(next)
+    const nextIndex: EngineIndex = { ...index, state: next, podIndex: new Map(next.pods.map((p, i) => [p, i])) }
+    const byName = new Map<string, CompiledPolicy[]>()
+    for (const cp of compiled) {
+      const key = `${cp.policy.namespace}/${cp.policy.name}`
+      const list = byName.get(key)
+      if (list === undefined) byName.set(key, [cp])
+      else list.push(cp)
+    }
+    const nextCompiled: CompiledPolicy[] = []
+    for (const p of next.policies) {
+      const same = byName.get(`${p.namespace}/${p.name}`)?.find((cp) => sameMeaning(cp.policy, p))
+      if (same !== undefined) nextCompiled.push(rebindPolicy(same, p))
+      else if (indexCovers(nextIndex, p)) nextCompiled.push(compilePolicy(nextIndex, p))
+      else return createEngine(next)
+    }
+    return assemble(nextIndex, sortCompiled(nextCompiled), true)
+  }
+
   return {
     state,
     identities: index.ids.identities,
@@ -642,5 +691,20 @@ function assemble(
       return state.pods.filter((p) => clusterPolicySelectsPod(policy, p, index.nsLabels))
     },
     withoutPolicy: (namespace, name) => update({ namespace, name }, undefined),
+    withState,
+  }
+}
+
+/**
+ * A compiled policy for `policy`, which has the same meaning as `cp.policy`: the same sets, with
+ * `policy`'s own objects (its rules, peers and ports, and their file:line) for verdicts to name.
+ */
+function rebindPolicy(cp: CompiledPolicy, policy: NetworkPolicy): CompiledPolicy {
+  return {
+    ...cp,
+    policy,
+    ref: policyRef(policy),
+    ingressRules: cp.ingressRules.map((r, i) => ({ ...r, source: policy.ingress[i]!.source, peers: policy.ingress[i]!.from, ports: policy.ingress[i]!.ports })),
+    egressRules: cp.egressRules.map((r, i) => ({ ...r, source: policy.egress[i]!.source, peers: policy.egress[i]!.to, ports: policy.egress[i]!.ports })),
   }
 }

@@ -271,3 +271,72 @@ describe('endpoints the engine did not index', () => {
     )
   })
 })
+
+/** A second load of the same cluster: equal objects (not the same ones), every file:line elsewhere. */
+function reloaded<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(reloaded) as T
+  if (value === null || typeof value !== 'object') return value
+  const out: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(value)) {
+    out[k] = k === 'source' && v !== null && typeof v === 'object' ? { ...v, file: `after/${(v as { file: string }).file}` } : reloaded(v)
+  }
+  return out as T
+}
+
+describe('withState() equals a rebuild', () => {
+  it('on a second load of the cluster with one policy replaced or added: same verdicts (naming the new file:line) and all pairs as createEngine', () => {
+    fc.assert(
+      fc.property(
+        clusterArb.chain((state) =>
+          fc.tuple(
+            fc.constant(state),
+            policyArb(
+              state.namespaces.map((n) => n.name),
+              'np-0',
+            ),
+            fc.array(trafficArb(state), { minLength: 5, maxLength: 15 }),
+            fc.constantFrom(...PORT_NUMBERS),
+            fc.constantFrom<Protocol>('TCP', 'UDP', 'SCTP'),
+            fc.boolean(),
+          ),
+        ),
+        ([state, replacement, traffics, port, protocol, changePod]) => {
+          const again = reloaded(state)
+          const policies = [...again.policies.filter((p) => !(p.namespace === replacement.namespace && p.name === 'np-0')), replacement]
+          // A pod of other labels: not the same cluster, so a full rebuild.
+          const pods =
+            changePod && again.pods.length > 0 ? [{ ...again.pods[0]!, labels: { ...again.pods[0]!.labels, extra: 'x' } }, ...again.pods.slice(1)] : again.pods
+          const next: ClusterState = { ...again, policies, pods }
+          const engine = createEngine(state).withState(next)
+          const rebuilt = createEngine(next)
+          expect(engine.state).toBe(next)
+          if (changePod && state.pods.length > 0) expect(engine.incremental).toBe(false)
+          const own = (e: Endpoint): Endpoint => (e.kind === 'pod' ? { kind: 'pod', pod: next.pods[state.pods.indexOf(e.pod)]! } : e)
+          for (const t of traffics) {
+            const mine = { ...t, from: own(t.from), to: own(t.to) }
+            expectSame(engine.evaluate(mine), rebuilt.evaluate(mine))
+            expect(engine.isAllowed(mine)).toBe(rebuilt.isAllowed(mine))
+          }
+          const a = engine.allPairs(port, protocol)
+          const b = rebuilt.allPairs(port, protocol)
+          expect(a.allowedPodPairs).toBe(b.allowedPodPairs)
+          const wrong: string[] = []
+          next.pods.forEach((_, i) => next.pods.forEach((__, j) => a.isAllowedIndex(i, j) !== b.isAllowedIndex(i, j) && wrong.push(`${i} -> ${j}`)))
+          expect(wrong).toEqual([])
+          for (const policy of next.policies) expect(engine.selectedPods(policy)).toEqual(rebuilt.selectedPods(policy))
+        },
+      ),
+      { numRuns: 100 },
+    )
+  })
+
+  it('reuses the index when only policies differ', () => {
+    fc.assert(
+      fc.property(clusterArb, (state) => {
+        fc.pre((state.clusterNetworkPolicies?.length ?? 0) === 0)
+        expect(createEngine(state).withState(reloaded(state)).incremental).toBe(true)
+      }),
+      { numRuns: 30 },
+    )
+  })
+})

@@ -63,9 +63,11 @@ nodes peer needs them; -n NAMESPACE or -A as with kubectl):
       // One PATH: the live cluster is BEFORE, the PATH is the change about to be applied.
       const before = second === undefined ? await loadStateSource([], flags, ctx.io, ctx) : await loadStateSource([first], flags, ctx.io, ctx)
       const after = await loadPaths([second ?? first], flags, ctx.io, ctx)
+      // A policy review loads the same pods twice: AFTER's engine reuses BEFORE's index (withState).
+      const beforeEngine = createEngine(before.state)
       const sides = [
-        { state: before.state, evaluator: createEngine(before.state) },
-        { state: after.state, evaluator: createEngine(after.state) },
+        { state: before.state, evaluator: beforeEngine },
+        { state: after.state, evaluator: beforeEngine.withState(after.state) },
       ] as const
       // With ClusterNetworkPolicies, connections that become undefined or unknown are listed apart (and fail --fail-on-new).
       const result = withPossiblyAllowed(diffConnectivity(sides[0], sides[1], { groupBy: flags.groupBy }), sides[0], sides[1])
