@@ -1,9 +1,11 @@
 /**
- * @module The agent's data plane on nftables: netpol's ruleset compiler, `applyRuleset` per apply
+ * @module The agent's data plane on nftables: netpol's ruleset compiler (incremental: each state
+ * reuses what the previous one computed; the same script as a full compile), `applyRuleset` per apply
  * (one `nft -f -` transaction guarded by a stand-in table; inside a network namespace when asked),
  * counters and deny-log sets read back with nft.
  */
-import { compileRuleset, DEFAULT_TABLE_NAME, type CompileOptions } from '../dataplane/compile-ruleset.js'
+import { DEFAULT_TABLE_NAME, type CompileOptions } from '../dataplane/compile-ruleset.js'
+import { IncrementalCompiler } from '../dataplane/incremental-compile.js'
 import { readRawDenyLog } from '../dataplane/deny-log.js'
 import { applyRuleset, readCounters } from '../dataplane/nft.js'
 import type { ClusterState } from '../model/types.js'
@@ -25,9 +27,10 @@ export function createNftDataplane(options: NftDataplaneOptions): AgentDataplane
     ...(options.logGroup !== undefined ? { logGroup: options.logGroup } : {}),
   }
   const target = { ...(options.netns ? { netns: options.netns } : {}), tableName: options.tableName ?? DEFAULT_TABLE_NAME }
+  const compiler = new IncrementalCompiler(compileOptions)
   return {
     compile(state: ClusterState): CompiledRuleset {
-      const { script, index } = compileRuleset(state, compileOptions)
+      const { script, index } = compiler.compile(state)
       return { script, allowCounters: index.allowCounters, clusterRuleCounters: index.clusterRuleCounters }
     },
     async apply(script: string): Promise<void> {

@@ -40,7 +40,7 @@ import { InputError, type Diagnostic } from '../model/diagnostic.js'
 import { createEngine, type Engine } from '../engine/engine.js'
 import { planClusterTiers, type ClusterConflictCounter, type ClusterRuleCounter, type ClusterTiers } from './compile-cluster-tiers.js'
 import type { Side } from '../model/describe.js'
-import { isNftTableName, NftDeclarations, NftNameAllocator, nftString, printableAscii } from './nft-names.js'
+import { isNftTableName, NftDeclarations, NftNameAllocator, nftString, printableAscii, type HashMemo } from './nft-names.js'
 import {
   addrType,
   crossMatches,
@@ -53,6 +53,7 @@ import {
   LOG_PREFIX_MAX,
   MAX_PORT,
   mergeRanges,
+  NamedPortResolution,
   NamedPorts,
   numericPortElements,
   podAddresses,
@@ -177,7 +178,7 @@ function isProtocol(value: unknown): value is Protocol {
  * endPorts, protocols and ipBlocks. An ipBlock whose CIDR or an `except` does not parse would be
  * compiled as a wider block (a skipped `except` opens its hole). Every problem, as diagnostics.
  */
-function checkPolicy(policy: NetworkPolicy): Diagnostic[] {
+export function checkPolicy(policy: NetworkPolicy): Diagnostic[] {
   const out: Diagnostic[] = []
   const problem = (field: string, message: string): void => {
     out.push({
@@ -229,29 +230,78 @@ function checkIpBlock(block: { cidr: string; except: readonly string[] }, field:
   }
 }
 
-/**
- * Every address a rule's peers admit, as ranges (unmerged): an ipBlock is its own address ranges;
- * a selector peer stands for the addresses of the pods the engine says it matches.
- */
-function peerRanges(engine: Engine, policy: NetworkPolicy, peers: readonly NetworkPolicyPeer[]): IpRange[] {
-  const out: IpRange[] = []
-  for (const peer of peers) {
-    if (peer.ipBlock) {
-      out.push(...ipBlockRanges(peer.ipBlock))
-      continue
-    }
-    for (const pod of engine.peerPods(policy, peer)) {
-      for (const ip of podAddresses(pod)) out.push({ family: ip.family, start: ip.value, end: ip.value })
-    }
+/** A rule's peer addresses of one family, merged and rendered, in address order. */
+export interface FamilyElements {
+  readonly family: IpFamily
+  readonly elements: readonly string[]
+}
+
+/** Merged, rendered peer addresses per family (families without any left out). */
+export function familyElements(ranges: readonly IpRange[]): FamilyElements[] {
+  const out: FamilyElements[] = []
+  for (const family of FAMILIES) {
+    const merged = mergeRanges(ranges.filter((r) => r.family === family))
+    if (merged.length > 0) out.push({ family, elements: merged.map(renderRange) })
   }
   return out
 }
 
+/**
+ * What planning needs to know about a state besides its objects: the engine answers for a
+ * one-off compile (`compileRuleset`), the incremental compiler from what it kept of the previous
+ * state (incremental-compile.ts). Both must give the same answers; the plan is the same code.
+ */
+export interface PlanSource {
+  /** The state's pods in (namespace, name) order. */
+  readonly pods: readonly Pod[]
+  /** This node's pods that have an address, in the same order. */
+  readonly localPods: readonly Pod[]
+  /** Named ports over every pod of the cluster (egress destinations). */
+  readonly clusterNamedPorts: NamedPortResolution
+  /** Name hashes kept between rulesets (the incremental compiler's); none for a one-off compile. */
+  readonly hashes?: HashMemo
+  /** The policies isolating a local pod on a side, in verdict order (none for a hostNetwork pod). */
+  isolating(pod: Pod, side: Side): readonly NetworkPolicy[]
+  /**
+   * Every address the peers of rule `ruleIndex` of the policy's side admit: an ipBlock is its own
+   * address ranges, a selector peer stands for the addresses of the pods it matches.
+   */
+  peerElements(policy: NetworkPolicy, side: Side, ruleIndex: number, peers: readonly NetworkPolicyPeer[]): readonly FamilyElements[]
+  /** Numeric port elements of a rule (the same array for the same ports). */
+  portElements(ports: readonly NetworkPolicyPort[]): readonly string[]
+}
+
+/** The engine's answers: a fresh index of the state (a one-off compile). */
+export function enginePlanSource(state: ClusterState, nodeName: string, engine: Engine = createEngine(state)): PlanSource {
+  const pods = [...state.pods].sort(compareQualifiedNames)
+  return {
+    pods,
+    localPods: pods.filter((p) => p.nodeName === nodeName && podAddresses(p).length > 0),
+    clusterNamedPorts: new NamedPortResolution(pods),
+    isolating: (pod, side) => engine.isolatingPolicies(pod, side === 'ingress' ? 'Ingress' : 'Egress'),
+    peerElements: (policy, _side, _rule, peers) => {
+      const ranges: IpRange[] = []
+      for (const peer of peers) {
+        if (peer.ipBlock) {
+          ranges.push(...ipBlockRanges(peer.ipBlock))
+          continue
+        }
+        for (const pod of engine.peerPods(policy, peer)) {
+          for (const ip of podAddresses(pod)) ranges.push({ family: ip.family, start: ip.value, end: ip.value })
+        }
+      }
+      return familyElements(ranges)
+    },
+    portElements: numericPortElements,
+  }
+}
+
 /** The match parts of the nft rules for one NetworkPolicy rule (each later gets `counter ... accept`). */
 function compileRule(
-  engine: Engine,
+  source: PlanSource,
   policy: NetworkPolicy,
   side: Side,
+  ruleIndex: number,
   peers: readonly NetworkPolicyPeer[],
   ports: readonly NetworkPolicyPort[],
   namedPorts: NamedPorts,
@@ -263,21 +313,15 @@ function compileRule(
   if (peers.length === 0) {
     peerMatches.push({ text: '' })
   } else {
-    const ranges = peerRanges(engine, policy, peers)
-    for (const family of FAMILIES) {
-      const merged = mergeRanges(ranges.filter((r) => r.family === family))
-      if (merged.length === 0) continue
-      peerMatches.push({
-        family,
-        text: setMatch(sets, [`${ipKeyword(family)} ${addrField}`], `peer${family}`, addrType(family), true, merged.map(renderRange)),
-      })
+    for (const { family, elements } of source.peerElements(policy, side, ruleIndex, peers)) {
+      peerMatches.push({ family, text: setMatch(sets, [`${ipKeyword(family)} ${addrField}`], `peer${family}`, addrType(family), true, elements) })
     }
   }
   const portMatches: { family?: IpFamily; text: string }[] = []
   if (ports.length === 0) {
     portMatches.push({ text: '' })
   } else {
-    const numeric = numericPortElements(ports)
+    const numeric = source.portElements(ports)
     if (numeric.length > 0) {
       portMatches.push({ text: setMatch(sets, ['meta l4proto', 'th dport'], 'port', 'inet_proto . inet_service', true, numeric) })
     }
@@ -291,7 +335,15 @@ function compileRule(
   return crossMatches(peerMatches, portMatches)
 }
 
-function plan(state: ClusterState, options: CompileOptions): Plan {
+/** The options of a compile, checked (they go into the script as words and numbers). */
+interface CheckedOptions {
+  readonly table: string
+  readonly logGroup: number
+  readonly denyTimeout: number
+  readonly denySize: number
+}
+
+function checkOptions(options: CompileOptions): CheckedOptions {
   const table = options.tableName ?? DEFAULT_TABLE_NAME
   // Options go into the script as words and numbers: a plain word and integers only.
   if (!isNftTableName(table)) throw new RangeError(`table name ${JSON.stringify(table)}: use a letter or _, then letters, digits, - and _ (at most 64)`)
@@ -300,18 +352,31 @@ function plan(state: ClusterState, options: CompileOptions): Plan {
     if (!Number.isInteger(v) || v < min || v > max) throw new RangeError(`${name} ${JSON.stringify(String(v))}: must be an integer from ${min} to ${max}`)
     return v
   }
-  const logGroup = integer('logGroup', options.logGroup, DEFAULT_LOG_GROUP, 0, 65535)
-  const denyTimeout = integer('denyLogTimeoutSeconds', options.denyLogTimeoutSeconds, DEFAULT_DENY_LOG_TIMEOUT_SECONDS, 1, 2 ** 31 / 1000)
-  const denySize = integer('denyLogSize', options.denyLogSize, DEFAULT_DENY_LOG_SIZE, 1, 2 ** 32 - 1)
-  const problems = state.policies.flatMap(checkPolicy)
+  return {
+    table,
+    logGroup: integer('logGroup', options.logGroup, DEFAULT_LOG_GROUP, 0, 65535),
+    denyTimeout: integer('denyLogTimeoutSeconds', options.denyLogTimeoutSeconds, DEFAULT_DENY_LOG_TIMEOUT_SECONDS, 1, 2 ** 31 / 1000),
+    denySize: integer('denyLogSize', options.denyLogSize, DEFAULT_DENY_LOG_SIZE, 1, 2 ** 32 - 1),
+  }
+}
+
+/** Refuses a state with a policy whose values cannot become nft text (see checkPolicy); `check` may remember answers per policy. */
+export function refuseUncompilable(policies: readonly NetworkPolicy[], check: (policy: NetworkPolicy) => readonly Diagnostic[] = checkPolicy): void {
+  const problems = policies.flatMap(check)
   if (problems.length > 0) throw new InputError(problems)
-  const engine = createEngine(state)
-  const pods = [...state.pods].sort(compareQualifiedNames)
-  const names = new NftNameAllocator(FIXED_NAMES)
+}
+
+function plan(state: ClusterState, options: CompileOptions, source?: PlanSource): Plan {
+  const { table, logGroup, denyTimeout, denySize } = checkOptions(options)
+  if (source === undefined) {
+    refuseUncompilable(state.policies)
+    source = enginePlanSource(state, options.nodeName)
+  }
+  const { pods, localPods } = source
+  const names = new NftNameAllocator(FIXED_NAMES, source.hashes)
   const sets = new SetRegistry(names)
   // Egress: the destination can be any pod of the cluster.
-  const clusterNamedPorts = new NamedPorts(pods)
-  const localPods = pods.filter((p) => p.nodeName === options.nodeName && podAddresses(p).length > 0)
+  const clusterNamedPorts = new NamedPorts(source.clusterNamedPorts)
 
   // Keyed by the policy object: two objects are two policies, even if a broken input gave them one name.
   const policyChains = new Map<NetworkPolicy, Record<Side, PolicyChain | undefined>>()
@@ -322,7 +387,7 @@ function plan(state: ClusterState, options: CompileOptions): Plan {
     (state.clusterNetworkPolicies ?? []).length > 0 ? planClusterTiers({ state, pods, localPods, names, sets, clusterNamedPorts, logGroup }) : undefined
   for (const side of SIDES) {
     // The engine's isolation: none for hostNetwork pods, so they get no chain.
-    const isolating = new Map(localPods.map((pod) => [pod, engine.isolatingPolicies(pod, side === 'ingress' ? 'Ingress' : 'Egress')]))
+    const isolating = new Map(localPods.map((pod) => [pod, source.isolating(pod, side)]))
     for (const pod of localPods) {
       const selecting = isolating.get(pod)!
       const isolated = selecting.length > 0
@@ -342,7 +407,7 @@ function plan(state: ClusterState, options: CompileOptions): Plan {
           // Ingress: the destination is always one of this policy's pods on this node (the dispatch is by daddr).
           const usesNames = rules.some((r) => r.ports.some((pp) => typeof pp.port === 'string'))
           const namedPorts = side === 'ingress' && usesNames ? new NamedPorts(localPods.filter((p) => isolating.get(p)!.includes(policy))) : clusterNamedPorts
-          const matches = rules.flatMap((r) => compileRule(engine, policy, side, r.peers, r.ports, namedPorts, sets))
+          const matches = rules.flatMap((r, i) => compileRule(source, policy, side, i, r.peers, r.ports, namedPorts, sets))
           const readable = `${policy.namespace}_${policy.name}`
           chain = {
             name: names.allocate(`pol_${SIDE_PREFIX[side]}`, readable, qualifiedName(policy)),
@@ -395,6 +460,14 @@ function byName<T extends { name: string }>(a: T, b: T): number {
   return a.name < b.name ? -1 : a.name > b.name ? 1 : 0
 }
 
+/** `a, b, c`: joined once per list (the incremental compiler keeps its lists from one ruleset to the next). */
+const joined = new WeakMap<readonly string[], string>()
+function joinElements(elements: readonly string[]): string {
+  let text = joined.get(elements)
+  if (text === undefined) joined.set(elements, (text = elements.join(', ')))
+  return text
+}
+
 function render(p: Plan): string {
   const out: string[] = []
   // Every chain, set, map and counter name passes here once: a second declaration is refused.
@@ -444,7 +517,7 @@ function render(p: Plan): string {
   for (const set of [...p.sets].sort(byName)) {
     out.push(`\tset ${declared.declare('set', set.name, () => `elements ${set.elements[0]}, ...`)} {`, `\t\ttype ${set.type}`)
     if (set.interval) out.push('\t\tflags interval')
-    out.push(`\t\telements = { ${set.elements.join(', ')} }`, '\t}')
+    out.push(`\t\telements = { ${joinElements(set.elements)} }`, '\t}')
   }
 
   for (const side of SIDES) {
@@ -584,6 +657,15 @@ export interface CompiledNodeRuleset {
 /** The nft script for one node and what its counters and deny-log sets stand for. Same state and options -> byte-identical script. */
 export function compileRuleset(state: ClusterState, options: CompileOptions): CompiledNodeRuleset {
   const p = plan(state, options)
+  return { script: render(p), index: indexPlan(p) }
+}
+
+/**
+ * The same, with the answers about the state from `source` (the incremental compiler's), which
+ * must have refused uncompilable policies itself (refuseUncompilable). Same output as compileRuleset.
+ */
+export function compileRulesetWith(state: ClusterState, options: CompileOptions, source: PlanSource): CompiledNodeRuleset {
+  const p = plan(state, options, source)
   return { script: render(p), index: indexPlan(p) }
 }
 

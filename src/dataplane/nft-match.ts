@@ -58,6 +58,20 @@ export function renderRange(r: IpRange): string {
   return `${formatIp({ family: r.family, value: r.start })}-${formatIp({ family: r.family, value: r.end })}`
 }
 
+/**
+ * A set's content key. Element lists kept across compiles (the incremental compiler's) are the
+ * same array objects, so their key is joined once, and, being the same string, hashed once.
+ */
+const contents = new WeakMap<readonly string[], Map<string, string>>()
+function setContent(type: string, interval: boolean, elements: readonly string[]): string {
+  const head = `${type}|${interval}`
+  let byHead = contents.get(elements)
+  if (byHead === undefined) contents.set(elements, (byHead = new Map()))
+  let content = byHead.get(head)
+  if (content === undefined) byHead.set(head, (content = `${head}|${elements.join(',')}`))
+  return content
+}
+
 /** Collects sets by content so identical sets (across rules and policies) are emitted once. */
 export class SetRegistry {
   /** By exact content (type, flags, elements). */
@@ -68,7 +82,7 @@ export class SetRegistry {
   }
   /** `@name` of the set holding `elements`. */
   add(prefix: string, type: string, interval: boolean, elements: readonly string[]): string {
-    const content = `${type}|${interval}|${elements.join(',')}`
+    const content = setContent(type, interval, elements)
     let set = this.byContent.get(content)
     if (!set) {
       set = { name: this.names.allocate(prefix, '', content), type, interval, elements }
@@ -139,14 +153,27 @@ export interface NamedPortTarget {
 }
 
 /**
- * Named ports resolved (by the engine, on each destination pod) over a set of destination pods,
- * each (name, protocol) once, and each rule's combination of names turned into its match text
- * once (a cluster-wide name like `http` can stand for thousands of pods).
+ * Named ports resolved (by the engine, on each destination pod) over a set of destination pods:
+ * each (name, protocol) once, and each rule's combination of names turned into its elements once
+ * (a cluster-wide name like `http` can stand for thousands of pods). Kept across compiles by the
+ * incremental compiler, which tells it the names whose pods changed (`forget`).
  */
-export class NamedPorts {
+export class NamedPortResolution {
   private readonly targets = new Map<string, NamedPortTarget[]>()
-  private readonly texts = new Map<string, string>()
-  constructor(private readonly pods: readonly Pod[]) {}
+  private readonly lists = new Map<string, { names: readonly string[]; elements: readonly string[] }>()
+  constructor(private pods: readonly Pod[]) {}
+
+  /** The destination pods from now on (the caller forgets the names whose resolution this changes). */
+  setPods(pods: readonly Pod[]): void {
+    this.pods = pods
+  }
+
+  /** Drops what was resolved for these `PROTOCOL/name` keys (a pod declaring one came, went or changed). */
+  forget(keys: ReadonlySet<string>): void {
+    if (keys.size === 0) return
+    for (const k of keys) this.targets.delete(k)
+    for (const [k, l] of this.lists) if (l.names.some((n) => keys.has(n))) this.lists.delete(k)
+  }
 
   /** Every (pod IP, number) the name means, over every pod that declares it. */
   private resolve(name: string, protocol: Protocol): NamedPortTarget[] {
@@ -164,12 +191,12 @@ export class NamedPorts {
     return hit
   }
 
-  /** `ip daddr . meta l4proto . th dport @set` (or a plain comparison) for the named ports of a rule; '' when none resolves. */
-  match(ports: readonly NetworkPolicyPort[], family: IpFamily, sets: SetRegistry): string {
+  /** `address . proto . port` elements of the named ports of a rule for one family, sorted (the same array while nothing changed). */
+  elements(ports: readonly NetworkPolicyPort[], family: IpFamily): readonly string[] {
     const names = [...new Set(ports.filter((p) => typeof p.port === 'string').map((p) => `${p.protocol}/${p.port}`))].sort()
     const key = `${family}|${names.join(',')}`
-    const cached = this.texts.get(key)
-    if (cached !== undefined) return cached
+    const cached = this.lists.get(key)
+    if (cached !== undefined) return cached.elements
     const seen = new Map<string, { address: bigint; proto: string; port: number }>()
     for (const p of ports) {
       if (typeof p.port !== 'string') continue
@@ -183,6 +210,29 @@ export class NamedPorts {
     const elements = [...seen.values()]
       .sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : a.proto < b.proto ? -1 : a.proto > b.proto ? 1 : a.port - b.port))
       .map((e) => `${formatIp({ family, value: e.address })} . ${e.proto} . ${e.port}`)
+    this.lists.set(key, { names, elements })
+    return elements
+  }
+}
+
+/**
+ * The match texts of named ports over a set of destination pods, for one compiled ruleset (the
+ * sets they name belong to that ruleset's registry): each rule's combination of names once.
+ */
+export class NamedPorts {
+  private readonly texts = new Map<string, string>()
+  private readonly resolution: NamedPortResolution
+  constructor(pods: readonly Pod[] | NamedPortResolution) {
+    this.resolution = pods instanceof NamedPortResolution ? pods : new NamedPortResolution(pods)
+  }
+
+  /** `ip daddr . meta l4proto . th dport @set` (or a plain comparison) for the named ports of a rule; '' when none resolves. */
+  match(ports: readonly NetworkPolicyPort[], family: IpFamily, sets: SetRegistry): string {
+    const names = [...new Set(ports.filter((p) => typeof p.port === 'string').map((p) => `${p.protocol}/${p.port}`))].sort()
+    const key = `${family}|${names.join(',')}`
+    const cached = this.texts.get(key)
+    if (cached !== undefined) return cached
+    const elements = this.resolution.elements(ports, family)
     // Named ports resolve against the destination pod, whose address is the packet's daddr on both sides.
     const exprs = [`${ipKeyword(family)} daddr`, 'meta l4proto', 'th dport']
     const text = elements.length === 0 ? '' : setMatch(sets, exprs, `named${family}`, `${addrType(family)} . inet_proto . inet_service`, false, elements)

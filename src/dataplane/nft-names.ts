@@ -70,16 +70,45 @@ export function isNftTableName(name: string): boolean {
 export class NftNameAllocator {
   private readonly taken = new Set<string>()
 
-  constructor(reserved: Iterable<string> = []) {
+  /** `hashes`: kept across rulesets by the incremental compiler, so an unchanged object's hash is not computed again. */
+  constructor(
+    reserved: Iterable<string> = [],
+    private readonly hashes?: HashMemo,
+  ) {
     for (const name of reserved) this.taken.add(name)
   }
 
   allocate(prefix: string, readable: string, exact: string): string {
-    const first = preferredNftName(prefix, readable, exact)
+    const first = this.hashes ? this.hashes.preferred(prefix, readable, exact) : preferredNftName(prefix, readable, exact)
     let name = first
     for (let n = 2; this.taken.has(name); n++) name = `${first}_${n}`
     this.taken.add(name)
     return name
+  }
+}
+
+/**
+ * The preferred names of the objects of the last two rulesets (older ones are dropped at
+ * `nextRound`, so memory follows what is in use): an unchanged object's name is not hashed again.
+ */
+export class HashMemo {
+  /** exact text -> `prefix\0readable` -> preferred name. */
+  private previous = new Map<string, Map<string, string>>()
+  private current = new Map<string, Map<string, string>>()
+
+  /** preferredNftName, remembered. */
+  preferred(prefix: string, readable: string, exact: string): string {
+    let byExact = this.current.get(exact)
+    if (byExact === undefined) this.current.set(exact, (byExact = this.previous.get(exact) ?? new Map<string, string>()))
+    const key = `${prefix}\u0000${readable}`
+    let name = byExact.get(key)
+    if (name === undefined) byExact.set(key, (name = preferredNftName(prefix, readable, exact)))
+    return name
+  }
+
+  nextRound(): void {
+    this.previous = this.current
+    this.current = new Map()
   }
 }
 

@@ -1,0 +1,190 @@
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { compileRuleset } from '../../src/dataplane/compile-ruleset.js'
+import { IncrementalCompiler, type IncrementalTuning } from '../../src/dataplane/incremental-compile.js'
+import { compareQualifiedNames, NAMESPACE_NAME_LABEL, type ClusterState, type Namespace, type NetworkPolicy, type Pod } from '../../src/model/types.js'
+import { clusterArb } from './dataplane-cluster-arbitrary.js'
+
+/**
+ * The incremental compiler against a fresh compileRuleset, state after state: the same script and
+ * index, byte for byte. States change the way LiveStateBuilder changes them: a changed object is a
+ * new object, an unchanged one stays the same object, lists stay in (namespace, name) order.
+ */
+type Event =
+  | { readonly kind: 'policy-add'; readonly donor: number }
+  | { readonly kind: 'policy-change'; readonly target: number; readonly donor: number }
+  | { readonly kind: 'policy-delete'; readonly target: number }
+  | { readonly kind: 'policy-invalid'; readonly target: number }
+  | { readonly kind: 'pod-add'; readonly donor: number; readonly node: 'n1' | 'n2' }
+  | { readonly kind: 'pod-delete'; readonly target: number }
+  | { readonly kind: 'pod-relabel'; readonly target: number; readonly app: string; readonly tier: boolean }
+  | { readonly kind: 'namespace-relabel'; readonly namespace: string; readonly team: string }
+  | { readonly kind: 'namespace-delete'; readonly namespace: string }
+
+const NAMESPACES = ['x', 'y', 'z', 'w']
+const eventArb: fc.Arbitrary<Event> = fc.oneof(
+  fc.record({ kind: fc.constant('policy-add' as const), donor: fc.nat() }),
+  fc.record({ kind: fc.constant('policy-change' as const), target: fc.nat(), donor: fc.nat() }),
+  fc.record({ kind: fc.constant('policy-delete' as const), target: fc.nat() }),
+  fc.record({ kind: fc.constant('policy-invalid' as const), target: fc.nat() }),
+  fc.record({ kind: fc.constant('pod-add' as const), donor: fc.nat(), node: fc.constantFrom('n1' as const, 'n2' as const) }),
+  fc.record({ kind: fc.constant('pod-delete' as const), target: fc.nat() }),
+  fc.record({ kind: fc.constant('pod-relabel' as const), target: fc.nat(), app: fc.constantFrom('a', 'b', 'c'), tier: fc.boolean() }),
+  fc.record({ kind: fc.constant('namespace-relabel' as const), namespace: fc.constantFrom(...NAMESPACES), team: fc.constantFrom('a', 'b', 'red') }),
+  fc.record({ kind: fc.constant('namespace-delete' as const), namespace: fc.constantFrom(...NAMESPACES) }),
+)
+
+function sorted<T extends { namespace: string; name: string }>(list: T[]): T[] {
+  return list.sort(compareQualifiedNames)
+}
+
+/** The next state (new objects only for what the event changes). */
+function next(state: ClusterState, donor: ClusterState, event: Event, step: number): ClusterState {
+  const pick = <T>(list: readonly T[], i: number): T | undefined => (list.length === 0 ? undefined : list[i % list.length])
+  const pods = [...state.pods]
+  const policies = [...state.policies]
+  let namespaces = [...state.namespaces]
+  switch (event.kind) {
+    case 'policy-add': {
+      const d = pick(donor.policies, event.donor)
+      if (d) policies.push({ ...d, name: `np-e${step}` })
+      break
+    }
+    case 'policy-change': {
+      const t = pick(policies, event.target)
+      const d = pick(donor.policies, event.donor)
+      if (t && d) policies[policies.indexOf(t)] = { ...d, namespace: t.namespace, name: t.name }
+      break
+    }
+    case 'policy-delete': {
+      const t = pick(policies, event.target)
+      if (t) policies.splice(policies.indexOf(t), 1)
+      break
+    }
+    case 'policy-invalid': {
+      // A port no ruleset can hold: both compilers refuse the state.
+      const t = pick(policies, event.target)
+      if (t)
+        policies[policies.indexOf(t)] = {
+          ...t,
+          ingress: [...t.ingress, { from: [], ports: [{ protocol: 'TCP', port: 70000, source: t.source }], source: t.source }],
+        }
+      break
+    }
+    case 'pod-add': {
+      const d = pick(donor.pods, event.donor)
+      if (d) {
+        // Sometimes an address another pod has (two pods claiming one address), sometimes a new one.
+        const ip = step % 3 === 0 ? d.ips[0] : d.ips[0]?.includes(':') ? `fd00::e${step.toString(16)}` : `10.0.${step % 2}.${(step * 41) % 250}`
+        pods.push({ ...d, name: `p-e${step}`, nodeName: event.node, ips: ip === undefined ? [] : [ip] })
+      }
+      break
+    }
+    case 'pod-delete': {
+      const t = pick(pods, event.target)
+      if (t) pods.splice(pods.indexOf(t), 1)
+      break
+    }
+    case 'pod-relabel': {
+      const t = pick(pods, event.target)
+      if (t) pods[pods.indexOf(t)] = { ...t, labels: { app: event.app, ...(event.tier ? { tier: 'web' } : {}) } }
+      break
+    }
+    case 'namespace-relabel': {
+      const ns: Namespace = { name: event.namespace, labels: { team: event.team, [NAMESPACE_NAME_LABEL]: event.namespace }, implicit: false }
+      namespaces = [...namespaces.filter((n) => n.name !== event.namespace), ns].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+      break
+    }
+    case 'namespace-delete':
+      namespaces = namespaces.filter((n) => n.name !== event.namespace)
+      break
+  }
+  return { namespaces, pods: sorted<Pod>(pods), policies: sorted<NetworkPolicy>(policies) }
+}
+
+function outcome(compile: () => { script: string; index: unknown }): { script: string; index: string } | { error: string } {
+  try {
+    const r = compile()
+    return { script: r.script, index: JSON.stringify(r.index) }
+  } catch (error) {
+    return { error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) }
+  }
+}
+
+function checkSequence(tuning: IncrementalTuning, numRuns: number): void {
+  fc.assert(
+    fc.property(clusterArb, clusterArb, fc.array(eventArb, { minLength: 1, maxLength: 14 }), (initial, donor, events) => {
+      const compilers = { n1: new IncrementalCompiler({ nodeName: 'n1' }, tuning), n2: new IncrementalCompiler({ nodeName: 'n2' }, tuning) }
+      let state: ClusterState = { ...initial, pods: sorted([...initial.pods]), policies: sorted([...initial.policies]) }
+      for (let step = 0; step <= events.length; step++) {
+        if (step > 0) state = next(state, donor, events[step - 1]!, step)
+        for (const node of ['n1', 'n2'] as const) {
+          const incremental = outcome(() => compilers[node].compile(state))
+          const full = outcome(() => compileRuleset(state, { nodeName: node }))
+          expect(incremental, `${node} after ${JSON.stringify(events.slice(0, step))}`).toEqual(full)
+        }
+      }
+    }),
+    { numRuns },
+  )
+}
+
+describe('IncrementalCompiler', () => {
+  it('compiles every state of a random event sequence byte for byte as compileRuleset does', () => {
+    checkSequence({}, 150)
+  })
+
+  it('does so too when new peers are resolved through the engine and when every change is a full compile', () => {
+    checkSequence({ maxPeerScans: 0 }, 60)
+    checkSequence({ maxChanges: 0 }, 40)
+  })
+
+  it('compiles a state incrementally after the first, and still after a refused state (nothing kept was touched)', () => {
+    const state: ClusterState = {
+      namespaces: [{ name: 'x', labels: { [NAMESPACE_NAME_LABEL]: 'x' }, implicit: false }],
+      pods: [
+        {
+          namespace: 'x',
+          name: 'a',
+          labels: { app: 'a' },
+          ips: ['10.0.0.1'],
+          containerPorts: [],
+          hostNetwork: false,
+          nodeName: 'n1',
+          source: { file: 'f', line: 1 },
+        },
+      ],
+      policies: [
+        {
+          namespace: 'x',
+          name: 'deny',
+          podSelector: { matchLabels: {}, matchExpressions: [] },
+          policyTypes: ['Ingress'],
+          ingress: [],
+          egress: [],
+          source: { file: 'f', line: 1 },
+        },
+      ],
+    }
+    const c = new IncrementalCompiler({ nodeName: 'n1' })
+    expect(c.compile(state).incremental).toBe(false)
+    const pod = { ...state.pods[0]!, name: 'b', ips: ['10.0.0.2'] }
+    const second = { ...state, pods: [...state.pods, pod] }
+    const r = c.compile(second)
+    expect(r.incremental).toBe(true)
+    expect(r.script).toBe(compileRuleset(second, { nodeName: 'n1' }).script)
+    const bad = {
+      ...second,
+      policies: [
+        {
+          ...state.policies[0]!,
+          ingress: [{ from: [], ports: [{ protocol: 'TCP' as const, port: 70000, source: { file: 'f', line: 2 } }], source: { file: 'f', line: 2 } }],
+        },
+      ],
+    }
+    expect(() => c.compile(bad)).toThrow(/70000/)
+    const again = c.compile(second)
+    expect(again.incremental).toBe(true)
+    expect(again.script).toBe(r.script)
+  })
+})
