@@ -46,6 +46,9 @@ function scalarSchema(): { tags: readonly ScalarTag[]; options: unknown } {
   return schema
 }
 
+const DECIMAL = /^[1-9][0-9]{0,14}$/
+const DOTTED = /^[0-9]+(?:\.[0-9]+){2,}$/
+
 /** A plain scalar's value, as the full reader resolves it (null, bool, int, float, timestamp, else the string). */
 function resolvePlain(text: string): unknown {
   // Every non-string form starts with a digit, one of `+-.eE` (the yaml package reads `e5` as a
@@ -53,6 +56,11 @@ function resolvePlain(text: string): unknown {
   const c = text.charCodeAt(0)
   const maybeWord = c === 126 || c === 110 || c === 78 || c === 121 || c === 89 || c === 116 || c === 84 || c === 102 || c === 70 || c === 111 || c === 79
   if (text.length > 0 && !(c >= 48 && c <= 57) && c !== 43 && c !== 45 && c !== 46 && c !== 101 && c !== 69 && !(maybeWord && text.length <= 5)) return text
+  // The common numeric-looking scalars of manifests, decided without trying every tag (each tag's
+  // test is anchored, and none of them admits a '/' or two dots without an exponent): a decimal
+  // integer (ports, replicas) is what the int tag makes of it, and an address or a CIDR is a string.
+  if (DECIMAL.test(text)) return parseInt(text, 10)
+  if (text.includes('/') || DOTTED.test(text)) return text
   const { tags, options } = scalarSchema()
   for (const tag of tags) {
     if (tag.test!.test(text)) {
@@ -167,12 +175,23 @@ class Reader {
   private map(indent: number): unknown {
     const out: Record<string, unknown> = {}
     const pos: Pos | undefined = this.withPos ? { line: this.i + 1, keys: [], lines: [], children: [] } : undefined
+    // Keys so far, to refuse a repeated one: manifests' maps are small, so a list is cheaper than
+    // asking the object (whose shape changes with every key); a Set past a few dozen keys.
+    const seen: string[] = []
+    let seenSet: Set<string> | undefined
     for (;;) {
       const text = this.text()
       const lineNo = this.i + 1
       const { key, after } = this.key(text, indent)
       if (key === '__proto__') giveUp()
-      if (Object.prototype.hasOwnProperty.call(out, key)) giveUp()
+      if (seenSet !== undefined) {
+        if (seenSet.has(key)) giveUp()
+        seenSet.add(key)
+      } else {
+        if (seen.includes(key)) giveUp()
+        seen.push(key)
+        if (seen.length > 32) seenSet = new Set(seen)
+      }
       const rest = skipSpaces(text, after)
       let v: unknown
       this.pos = undefined
