@@ -13,6 +13,7 @@
 import { execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdirSync, writeFileSync } from 'node:fs'
+import { cpus, loadavg } from 'node:os'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import { pino } from 'pino'
@@ -23,7 +24,8 @@ import { createAgentMetrics } from '../src/agent/agent-metrics.js'
 import { createNftDataplane } from '../src/agent/nft-dataplane.js'
 import { rulesetStats } from '../src/agent/ruleset-stats.js'
 import { compileRuleset } from '../src/dataplane/compile-ruleset.js'
-import type { ClusterState } from '../src/model/types.js'
+import { IncrementalCompiler } from '../src/dataplane/incremental-compile.js'
+import { NAMESPACE_NAME_LABEL, type ClusterState } from '../src/model/types.js'
 import { TestApiServer, type ApiObject, type Resource } from '../testing/test-api-server.js'
 import { clusterManifests } from '../testing/cluster-manifests.js'
 import { DEFAULT_SEED, generateCluster } from '../testing/generate-cluster.js'
@@ -32,12 +34,15 @@ const SIZE = { pods: 5_000, namespaces: 250, policies: 2_000 }
 const SAMPLES_PER_KIND = Number(process.env.AGENT_BENCH_SAMPLES ?? 30)
 const MIN_SYNC_INTERVAL_MS = 250
 
-type Kind = 'policy-update' | 'pod-add' | 'pod-delete'
+const KINDS = ['policy-update', 'pod-add', 'pod-delete', 'namespace-label'] as const
+type Kind = (typeof KINDS)[number]
 
 interface Sample {
   readonly kind: Kind
   /** API write -> nft transaction committed (ms). */
   readonly endToEndMs: number
+  /** The agent's `apply` log lines before the write: the sample's own line is the next one. */
+  readonly logIndex: number
 }
 
 const RESOURCE_OF: Record<string, Resource> = { Namespace: 'namespaces', Pod: 'pods', NetworkPolicy: 'networkpolicies' }
@@ -52,6 +57,31 @@ function summary(values: readonly number[]): { n: number; median: number; p90: n
   const s = [...values].sort((a, b) => a - b)
   const r = (x: number): number => Math.round(x * 10) / 10
   return { n: s.length, median: r(percentile(s, 50)), p90: r(percentile(s, 90)), p99: r(percentile(s, 99)), max: r(s[s.length - 1] ?? NaN) }
+}
+
+/**
+ * A label of a namespace that a namespaceSelector of some policy's peer selects on, such that the
+ * namespace without it compiles to a different ruleset for the node (checked with a full compile).
+ */
+function findNamespaceLabel(state: ClusterState, nodeName: string, script: string): { namespace: string; key: string; value: string } | undefined {
+  const tried = new Set<string>()
+  for (const policy of state.policies) {
+    for (const rule of [...policy.ingress.map((r) => r.from), ...policy.egress.map((r) => r.to)]) {
+      for (const peer of rule) {
+        for (const [key, value] of Object.entries(peer.namespaceSelector?.matchLabels ?? {})) {
+          if (key === NAMESPACE_NAME_LABEL) continue
+          const ns = state.namespaces.find((n) => n.labels[key] === value && state.pods.some((p) => p.namespace === n.name))
+          if (!ns || tried.has(`${ns.name}/${key}`)) continue
+          tried.add(`${ns.name}/${key}`)
+          const { [key]: _dropped, ...rest } = ns.labels
+          const changed = { ...state, namespaces: state.namespaces.map((n) => (n === ns ? { ...n, labels: rest } : n)) }
+          if (compileRuleset(changed, { nodeName }).script !== script) return { namespace: ns.name, key, value }
+          if (tried.size >= 20) return undefined
+        }
+      }
+    }
+  }
+  return undefined
 }
 
 function canUseNft(): boolean {
@@ -102,11 +132,13 @@ async function main(): Promise<void> {
 
   let stopAgent: (() => Promise<void>) | undefined
   try {
+    // Without nft, the agent's own (incremental) compiler, as createNftDataplane has it.
+    const compiler = new IncrementalCompiler({ nodeName: node.name })
     const inner: AgentDataplane = netns
       ? createNftDataplane({ nodeName: node.name, netns })
       : {
           compile: (state: ClusterState): CompiledRuleset => ({
-            script: compileRuleset(state, { nodeName: node.name }).script,
+            script: compiler.compile(state).script,
             allowCounters: [],
             clusterRuleCounters: [],
           }),
@@ -166,9 +198,16 @@ async function main(): Promise<void> {
     const base = node.podCIDR.split('/')[0].split('.').slice(0, 3).join('.')
     const freeIps = Array.from({ length: 254 }, (_, i) => `${base}.${i + 1}`).filter((ip) => !usedIps.has(ip))
 
+    // A namespace label a peer of a policy with a chain on this node selects on: removing it from a
+    // namespace takes that namespace's pods out of the peer (and putting it back brings them in).
+    const nsLabelTarget = findNamespaceLabel(initialState, node.name, script)
+    if (!nsLabelTarget) throw new Error(`no namespace label changes ${node.name}'s ruleset: cannot measure namespace-label`)
+
     const samples: Sample[] = []
+    const applyLogs = (): Record<string, unknown>[] => logs.filter((l) => l.event === 'apply')
     const measure = async (kind: Kind, write: () => void): Promise<void> => {
       await new Promise((r) => setTimeout(r, MIN_SYNC_INTERVAL_MS + 20))
+      const logIndex = applyLogs().length
       const applied = new Promise<number | undefined>((resolve) => {
         onApplied = resolve
         setTimeout(() => resolve(undefined), 15_000)
@@ -178,7 +217,7 @@ async function main(): Promise<void> {
       const at = await applied
       onApplied = undefined
       if (at === undefined) throw new Error(`${kind}: no apply within 15 s (the write did not change ${node.name}'s ruleset?)`)
-      samples.push({ kind, endToEndMs: at - start })
+      samples.push({ kind, endToEndMs: at - start, logIndex })
     }
 
     const original = api.get('networkpolicies', target.policy, target.namespace)!
@@ -200,14 +239,43 @@ async function main(): Promise<void> {
         }),
       )
       await measure('pod-delete', () => api.delete('pods', name, template.namespace))
-      process.stderr.write(`\rsamples: ${samples.length}/${3 * SAMPLES_PER_KIND}`)
+      await measure('namespace-label', () => {
+        const ns = api.get('namespaces', nsLabelTarget.namespace)!
+        const labels = { ...(ns.metadata?.labels as Record<string, string>) }
+        // Odd samples take the label away, even ones put it back: each changes the ruleset.
+        if (i % 2 === 0) delete labels[nsLabelTarget.key]
+        else labels[nsLabelTarget.key] = nsLabelTarget.value
+        api.update('namespaces', { ...ns, metadata: { ...ns.metadata, labels } })
+      })
+      process.stderr.write(`\rsamples: ${samples.length}/${KINDS.length * SAMPLES_PER_KIND}`)
     }
     process.stderr.write('\n')
     await stopAgent()
     stopAgent = undefined
 
-    const applies = logs.filter((l) => l.event === 'apply').slice(1)
-    const phase = (k: string): ReturnType<typeof summary> => summary(applies.map((l) => Number(l[k])))
+    const allApplies = applyLogs()
+    // Each sample's own apply line: the first after its write (one write, one sync).
+    const lineOf = (sample: Sample): Record<string, unknown> | undefined => allApplies[sample.logIndex]
+    const phasesOf = (list: readonly Sample[]): Record<'latency' | 'build' | 'compile' | 'apply', ReturnType<typeof summary>> => {
+      const lines = list.map(lineOf).filter((l): l is Record<string, unknown> => l !== undefined)
+      const phase = (k: string): ReturnType<typeof summary> => summary(lines.map((l) => Number(l[k])).filter((v) => Number.isFinite(v)))
+      return { latency: phase('latencyMs'), build: phase('buildMs'), compile: phase('compileMs'), apply: phase('applyMs') }
+    }
+    // Full and incremental applies apart, when the agent says which it did (the apply line's `applyKind`).
+    const applyKinds = [...new Set(samples.map((s) => String(lineOf(s)?.applyKind ?? 'full')))].sort()
+    const perKind = Object.fromEntries(
+      KINDS.map((kind) => {
+        const mine = samples.filter((s) => s.kind === kind)
+        const byApply = Object.fromEntries(
+          applyKinds.map((ak) => {
+            const list = mine.filter((s) => String(lineOf(s)?.applyKind ?? 'full') === ak)
+            return [ak, { endToEndMs: summary(list.map((s) => s.endToEndMs)), agentPhasesMs: phasesOf(list) }]
+          }),
+        )
+        return [kind, { endToEndMs: summary(mine.map((s) => s.endToEndMs)), agentPhasesMs: phasesOf(mine), byApplyKind: byApply }]
+      }),
+    )
+    const first = allApplies[0]
     const result = {
       benchmark: 'agent sync latency',
       startedAt,
@@ -223,27 +291,38 @@ async function main(): Promise<void> {
       minSyncIntervalMs: MIN_SYNC_INTERVAL_MS,
       ruleset: stats,
       initialSyncMs: Math.round(initialMs),
-      endToEndMs: {
-        all: summary(samples.map((s) => s.endToEndMs)),
-        'policy-update': summary(samples.filter((s) => s.kind === 'policy-update').map((s) => s.endToEndMs)),
-        'pod-add': summary(samples.filter((s) => s.kind === 'pod-add').map((s) => s.endToEndMs)),
-        'pod-delete': summary(samples.filter((s) => s.kind === 'pod-delete').map((s) => s.endToEndMs)),
+      firstSyncPhasesMs: { build: Number(first?.buildMs), compile: Number(first?.compileMs), apply: Number(first?.applyMs) },
+      namespaceLabel: nsLabelTarget,
+      endToEndMs: { all: summary(samples.map((s) => s.endToEndMs)), ...Object.fromEntries(KINDS.map((k) => [k, perKind[k]!.endToEndMs])) },
+      agentPhasesMs: phasesOf(samples),
+      perKind,
+      machine: {
+        node: process.version,
+        platform: `${process.platform}/${process.arch}`,
+        cpus: cpus().length,
+        loadAverage: loadavg().map((x) => Math.round(x * 100) / 100),
       },
-      agentPhasesMs: { latency: phase('latencyMs'), build: phase('buildMs'), compile: phase('compileMs'), apply: phase('applyMs') },
-      machine: { node: process.version, platform: `${process.platform}/${process.arch}` },
     }
-    const rows: [string, ReturnType<typeof summary>][] = [
-      ...Object.entries(result.endToEndMs).map(([k, v]) => [`API write -> applied (${k})`, v] as [string, ReturnType<typeof summary>]),
-      ['agent: event received -> applied', result.agentPhasesMs.latency],
-      ['agent: build state', result.agentPhasesMs.build],
-      ['agent: compile ruleset', result.agentPhasesMs.compile],
-      ['agent: nft apply', result.agentPhasesMs.apply],
-    ]
+    type Row = [string, ReturnType<typeof summary>]
+    const rows: Row[] = [['API write -> applied (all)', result.endToEndMs.all]]
+    for (const kind of KINDS) {
+      const k = perKind[kind]!
+      rows.push([`${kind}: API write -> applied`, k.endToEndMs])
+      if (applyKinds.length > 1) for (const ak of applyKinds) rows.push([`${kind}: ... ${ak} apply`, k.byApplyKind[ak]!.endToEndMs])
+      rows.push(
+        [`${kind}: agent event -> applied`, k.agentPhasesMs.latency],
+        [`${kind}: agent build state`, k.agentPhasesMs.build],
+        [`${kind}: agent compile`, k.agentPhasesMs.compile],
+        [`${kind}: agent nft apply`, k.agentPhasesMs.apply],
+      )
+    }
     const w = Math.max(...rows.map(([k]) => k.length))
     const out = [
       `netpol agent sync latency: node ${node.name} with ${localPods.length} pods, cluster of ${result.cluster.pods} pods / ` +
         `${result.cluster.policies} policies / ${result.cluster.namespaces} namespaces`,
-      `apply: ${result.apply}; ruleset ${stats.bytes} bytes, ${stats.rules} rules, ${stats.sets} sets; initial list + first apply ${result.initialSyncMs} ms`,
+      `apply: ${result.apply}; ruleset ${stats.bytes} bytes, ${stats.rules} rules, ${stats.sets} sets`,
+      `first sync: initial list + first apply ${result.initialSyncMs} ms (build ${result.firstSyncPhasesMs.build} ms, compile ` +
+        `${result.firstSyncPhasesMs.compile} ms, apply ${result.firstSyncPhasesMs.apply} ms); load average ${result.machine.loadAverage.join(' ')} on ${result.machine.cpus} CPUs`,
       '',
       `${'measure'.padEnd(w)}  ${'n'.padStart(4)}  ${'median'.padStart(8)}  ${'p90'.padStart(8)}  ${'p99'.padStart(8)}  ${'max'.padStart(8)}`,
       ...rows.map(([k, v]) => [k.padEnd(w), String(v.n).padStart(4), ...[v.median, v.p90, v.p99, v.max].map((ms) => `${ms} ms`.padStart(8))].join('  ')),
@@ -267,7 +346,7 @@ with 110 pods in a generated cluster of 5,000 pods, 2,000 policies and 250 names
 an in-process API server. Method and figures: docs/agent.md#performance.
 
 Settings (environment):
-  AGENT_BENCH_SAMPLES=30   samples per kind of write (policy update, pod added, pod deleted)
+  AGENT_BENCH_SAMPLES=30   samples per kind of write (policy update, pod added, pod deleted, namespace label changed)
 
 Examples:
   npm run bench:agent

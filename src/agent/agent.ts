@@ -113,7 +113,7 @@ export class Agent {
       metrics: options.metrics,
       logger: this.log,
       ...(options.watch ? { watch: options.watch } : {}),
-      onChange: () => this.scheduler.request(),
+      onChange: (receivedAt) => this.scheduler.request(receivedAt),
       rulesetKept: () => this.record.applied !== undefined,
       crdRecheckIntervalMs,
     })
@@ -221,7 +221,13 @@ export class Agent {
     const before = this.record
     const at = new Date()
     this.record = recordOutcome(before, outcome, at)
-    this.reporter.report(outcome, { since: batch.since, retryInMs: batch.retryInMs, rulesetKept: before.applied !== undefined, appliedAt: at })
+    this.reporter.report(outcome, {
+      since: batch.since,
+      eventSince: batch.eventSince,
+      retryInMs: batch.retryInMs,
+      rulesetKept: before.applied !== undefined,
+      appliedAt: at,
+    })
   }
 }
 

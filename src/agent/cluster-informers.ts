@@ -48,8 +48,8 @@ export interface ClusterInformersOptions {
   readonly metrics: AgentMetrics
   readonly logger: Logger
   readonly watch?: WatchTuning
-  /** A store changed. */
-  readonly onChange: () => void
+  /** A store changed; `receivedAt`: when the watch event that changed it arrived (undefined for a LIST). */
+  readonly onChange: (receivedAt?: number) => void
   /** Whether a ruleset is in force (said in the error lines: an outage never touches it). */
   readonly rulesetKept: () => boolean
   /** While a CRD is not installed, it is checked again this often. @default 30000 */

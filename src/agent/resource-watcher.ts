@@ -34,7 +34,11 @@ export interface ResourceWatcherOptions {
   /** What the collection holds; objects of another kind are refused. */
   readonly resource: ResourceKind
   /** Called after the store changed (an event changed an object, or a list replaced the store). */
-  readonly onChange: () => void
+  /**
+   * The store changed. `receivedAt` (performance.now()) is when the watch event that changed it was
+   * received, before parsing; undefined for a LIST.
+   */
+  readonly onChange: (receivedAt?: number) => void
   /** A list or watch call failed (network, HTTP error, ERROR event); retried after `retryInMs`. */
   readonly onError?: (err: unknown, retryInMs: number) => void
   /** Input refused (see RejectReason); the store is kept and the resource relisted after `retryInMs`. */
@@ -345,13 +349,15 @@ export class ResourceWatcher {
           },
           line: (text) => {
             if (settled || !this.current(gen)) return
-            this.lastActivity = performance.now()
+            // The event's arrival: where the enforcement latency starts (docs/agent.md).
+            const receivedAt = performance.now()
+            this.lastActivity = receivedAt
             const event = parseWatchLine(text, o.resource, o.limits)
             if (!event.ok) {
               finish(new RejectedInput(event.reason, `WATCH ${o.path}: ${event.detail}`))
               return
             }
-            const end = this.apply(event.value)
+            const end = this.apply(event.value, receivedAt)
             if (end) finish(end)
           },
           oversized: (bytes) => {
@@ -371,7 +377,7 @@ export class ResourceWatcher {
   }
 
   /** Applies one well-formed event; returns how the stream ends when the event ends it. */
-  private apply(event: WatchEvent): WatchOutcome | Error | undefined {
+  private apply(event: WatchEvent, receivedAt: number): WatchOutcome | Error | undefined {
     this.options.onWatchEvent?.(event.type)
     switch (event.type) {
       case 'ERROR':
@@ -388,13 +394,13 @@ export class ResourceWatcher {
         this.healthy()
         if (old && old.metadata?.resourceVersion === event.resourceVersion) return undefined
         this.store.set(event.key, event.object)
-        this.changed()
+        this.changed(receivedAt)
         return undefined
       }
       case 'DELETED':
         this.resourceVersion = event.resourceVersion
         this.healthy()
-        if (this.store.delete(event.key)) this.changed()
+        if (this.store.delete(event.key)) this.changed(receivedAt)
         return undefined
     }
   }
@@ -405,8 +411,8 @@ export class ResourceWatcher {
     this.endStream?.('idle')
   }
 
-  private changed(): void {
+  private changed(receivedAt?: number): void {
     this.storeVersion++
-    this.options.onChange()
+    this.options.onChange(receivedAt)
   }
 }

@@ -14,6 +14,8 @@ import { CNP_TIERS } from '../model/cluster-network-policy-types.js'
 export interface SyncReportContext {
   /** When the batch's first API event arrived (same clock as the outcome's endedAt); undefined for a resync alone. */
   readonly since: number | undefined
+  /** When the batch's first watch event was received (same clock); undefined when no watch event is in the batch (a LIST, a resync). */
+  readonly eventSince?: number
   /** When a failed sync is retried. */
   readonly retryInMs: number
   /** A ruleset from an earlier apply is in the kernel (it stays in force when this sync fails). */
@@ -86,6 +88,7 @@ export class SyncReporter {
     metrics.rulesetRules.set(stats.rules)
     metrics.rulesetSets.set(stats.sets)
     if (latencyMs !== undefined) metrics.syncLatency.observe({ result: 'applied' }, latencyMs / 1000)
+    if (ctx.eventSince !== undefined) metrics.enforcementLatency.observe((outcome.endedAt - ctx.eventSince) / 1000)
     log.info(
       {
         event: 'apply',

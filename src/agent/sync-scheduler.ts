@@ -27,6 +27,8 @@ const systemClock: SchedulerClock = {
 export interface SyncBatch {
   /** clock.now() of the first request of the batch (carried over failed runs); undefined when only a resync asked. */
   readonly since: number | undefined
+  /** The earliest `at` given to request() in the batch (carried over failed runs): the first watch event's arrival; undefined when none. */
+  readonly eventSince?: number
   /** A periodic resync is part of this batch: the caller should act even if nothing changed. */
   readonly resync: boolean
   /** The delay before the retry if this run fails (the backoff now in force). */
@@ -60,6 +62,7 @@ export class SyncScheduler {
   /** Work was requested that no run has taken yet. */
   private dirty = false
   private batchSince: number | undefined
+  private batchEventSince: number | undefined
   private resyncPending = false
   /** Since when work has been pending without a successful run taking it (undefined: none pending). */
   private pendingSince: number | undefined
@@ -105,9 +108,13 @@ export class SyncScheduler {
     while (this.running) await new Promise<void>((resolve) => this.idle.push(resolve))
   }
 
-  /** Something changed: run soon (coalesced with every other request until the run starts). */
-  request(): void {
-    this.mark(false)
+  /**
+   * Something changed: run soon (coalesced with every other request until the run starts). `at`
+   * (clock.now() time, not later than now): when the change happened, if before this call; the
+   * batch's latency starts there.
+   */
+  request(at?: number): void {
+    this.mark(false, at)
   }
 
   /** True while a run is in progress. */
@@ -137,12 +144,15 @@ export class SyncScheduler {
     return 0
   }
 
-  private mark(resync: boolean): void {
+  private mark(resync: boolean, at?: number): void {
     if (this.stopped) return
     const now = this.clock.now()
     // Only requests start a latency sample; a resync is not an event.
     if (resync) this.resyncPending = true
-    else this.batchSince ??= now
+    else {
+      this.batchSince ??= Math.min(at ?? now, now)
+      if (at !== undefined) this.batchEventSince ??= Math.min(at, now)
+    }
     this.dirty = true
     this.pendingSince ??= now
     this.arm()
@@ -165,10 +175,16 @@ export class SyncScheduler {
     if (this.stopped || this.running || !this.dirty) return
     // Pending work stays pending; the next request arms the timer again.
     if (!this.runnable()) return
-    const batch: SyncBatch = { since: this.batchSince, resync: this.resyncPending, retryInMs: this.backoffMs }
+    const batch: SyncBatch = {
+      since: this.batchSince,
+      ...(this.batchEventSince === undefined ? {} : { eventSince: this.batchEventSince }),
+      resync: this.resyncPending,
+      retryInMs: this.backoffMs,
+    }
     this.running = true
     this.dirty = false
     this.batchSince = undefined
+    this.batchEventSince = undefined
     this.resyncPending = false
     this.lastRunStart = this.clock.now()
     let ok = false
@@ -189,6 +205,7 @@ export class SyncScheduler {
       this.backoffMs = Math.min(this.backoffMs * 2, this.backoffMaxMs)
       // The failed batch joins whatever arrived meanwhile; its latency starts at its first request.
       this.batchSince = earliest(batch.since, this.batchSince)
+      this.batchEventSince = earliest(batch.eventSince, this.batchEventSince)
       this.resyncPending ||= batch.resync
       this.dirty = true
       if (!this.stopped) {

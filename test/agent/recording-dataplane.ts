@@ -1,9 +1,11 @@
 /**
- * @module A data plane for agent tests without a kernel: the real ruleset compiler, and an apply
- * that records every script (and can be told to fail).
+ * @module A data plane for agent tests without a kernel: the agent's real (incremental) ruleset
+ * compiler, checked against a full compile of every state, and an apply that records every script
+ * (and can be told to fail).
  */
 import type { AgentDataplane, CompiledRuleset } from '../../src/agent/agent-dataplane.js'
 import { compileRuleset } from '../../src/dataplane/compile-ruleset.js'
+import { IncrementalCompiler } from '../../src/dataplane/incremental-compile.js'
 import type { ClusterState } from '../../src/model/types.js'
 
 export interface RecordingDataplane extends AgentDataplane {
@@ -20,6 +22,7 @@ export interface RecordingDataplane extends AgentDataplane {
 
 export function recordingDataplane(nodeName: string): RecordingDataplane {
   const waiting: (() => void)[] = []
+  const compiler = new IncrementalCompiler({ nodeName })
   const dp: RecordingDataplane = {
     applied: [],
     compiled: [],
@@ -36,7 +39,9 @@ export function recordingDataplane(nodeName: string): RecordingDataplane {
         throw new Error('duplicate nft name pol_in_x_0123456789 (injected)')
       }
       dp.compiled.push(state)
-      const { script, index } = compileRuleset(state, { nodeName })
+      const { script, index } = compiler.compile(state)
+      // Every agent test is also a check of the incremental compiler against a full compile.
+      if (script !== compileRuleset(state, { nodeName }).script) throw new Error('incremental compile differs from a full compile (a bug)')
       return { script, allowCounters: index.allowCounters, clusterRuleCounters: index.clusterRuleCounters }
     },
     async apply(script: string): Promise<void> {

@@ -50,6 +50,25 @@ function setup(options: Partial<SyncSchedulerOptions> & { outcome?: (n: number) 
 const starts = (runs: readonly Run[]): number[] => runs.map((r) => r.at)
 
 describe('sync scheduler: a bounded-frequency runner', () => {
+  it('starts the batch at the earliest event time given to request(at), keeps it over a failed run, and gives eventSince only for such requests', async () => {
+    const { clock, scheduler, runs } = setup({ outcome: (n) => n !== 1 })
+    scheduler.request()
+    await clock.advance(0)
+    expect(runs[0]!.batch.since).toBe(0)
+    expect(runs[0]!.batch.eventSince).toBeUndefined()
+    await clock.advance(50)
+    // An event received at 40, handed over at 50, then a LIST at 60: the batch starts at 40.
+    scheduler.request(40)
+    await clock.advance(10)
+    scheduler.request()
+    await clock.advance(100)
+    expect(runs[1]!.batch).toMatchObject({ since: 40, eventSince: 40 })
+    // Run 1 failed: its events stay the start of the retried batch.
+    scheduler.request(clock.now())
+    await clock.advance(2000)
+    expect(runs[2]!.batch).toMatchObject({ since: 40, eventSince: 40 })
+  })
+
   it('coalesces a burst of requests into one run, whose batch starts at the first request', async () => {
     const { clock, scheduler, runs } = setup()
     scheduler.request()
