@@ -181,6 +181,8 @@ async function main(): Promise<void> {
     const firstApply = new Promise<number>((resolve) => (onApplied = resolve))
     agent.start()
     const initialMs = (await firstApply) - t0
+    // The apply resolved inside the sync: let the agent record it before reading its state.
+    while (agent.status().applies === 0) await new Promise((r) => setTimeout(r, 5))
     const initialState = agent.currentState()
     const script = lastScript
     const stats = rulesetStats(script)
