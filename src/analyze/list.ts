@@ -11,7 +11,8 @@ import { formatIp, rangeToCidrs, type IpRange } from '../model/cidr.js'
 import type { Evaluator } from '../engine/verdict.js'
 import { UsageError } from '../model/errors.js'
 import { portNameErrors } from '../model/name-validation.js'
-import { computeConnectivity, type ConnectivityGroup } from './connectivity.js'
+import { connectivityWalk, type ConnectivityGroup } from './connectivity.js'
+import type { ClassSet } from './group-reachability.js'
 import { clipRange, type EndpointFilter } from './endpoint-filter.js'
 import { rangeLabel } from './external-ranges.js'
 import type { GroupBy } from './group.js'
@@ -189,82 +190,122 @@ function clipToFilters(filters: readonly EndpointFilter[] | undefined, r: IpRang
 
 /** Every allowed connection, grouped, filtered and ordered as the options say. */
 export function listConnections(state: ClusterState, evaluator: Evaluator, options: ListOptions): ListResult {
-  const connectivity = computeConnectivity(state, evaluator, options.groupBy)
+  const connectivity = connectivityWalk(state, evaluator, options.groupBy)
+  const { groups, classes } = connectivity
   const portFilters = options.ports ?? []
   const byName = portFilters.some((f) => f.kind === 'name')
-  // Ends and port sets are shared between rows (a cluster has few distinct ones): each is built once.
-  const groupRank = new Map<string, number>()
-  const groupEnd = new Map<string, ListEnd>()
-  const groups = new Map<string, ConnectivityGroup>()
-  connectivity.groups.forEach((g) => groups.set(g.label, g))
-  // Groups in label order, then address ranges in address order (IPv4 first).
-  const sortedGroups = [...connectivity.groups].sort((a, b) => (a.label < b.label ? -1 : a.label > b.label ? 1 : 0))
-  sortedGroups.forEach((g, i) => {
-    groupRank.set(g.label, i)
-    groupEnd.set(g.label, endOfGroup(g))
-  })
-  const rangeEnds = new Map<string, { end: ListEnd; range: IpRange }>()
-  const rangeEnd = (r: IpRange): string => {
+  // Ends and port sets are shared between rows (a cluster has few distinct ones): each is built
+  // once. Groups are in label order (ranks 0..G-1), then address ranges in address order (IPv4 first).
+  const G = groups.length
+  const groupEnd = groups.map(endOfGroup)
+  const rangeEnds: { end: ListEnd; range: IpRange }[] = []
+  const rangeIds = new Map<string, number>()
+  const rangeId = (r: IpRange): number => {
     const key = `${r.family}/${r.start}/${r.end}`
-    if (!rangeEnds.has(key)) rangeEnds.set(key, { end: endOfRange(r), range: r })
-    return key
+    let id = rangeIds.get(key)
+    if (id === undefined) {
+      rangeIds.set(key, (id = rangeEnds.length))
+      rangeEnds.push({ end: endOfRange(r), range: r })
+    }
+    return id
   }
-  const portSets = new Map<string | readonly PortClass[], { ports: string; portRanges: PortRange[]; allPorts: boolean } | null>()
-  const portSet = (classes: readonly PortClass[], allPorts: boolean, destination: string | undefined) => {
-    const key = byName ? `${destination ?? ''}\u0000${classes.map((c) => `${c.protocol}${c.start}`).join(',')}` : classes
-    let set = portSets.get(key)
-    if (set === undefined) {
-      let portRanges = mergeClasses(classes)
-      let all = allPorts
+  // An unclipped external end is a run of the walk's ranges: its id is found by the run's bounds.
+  const R = connectivity.ranges.length
+  const runIds = new Map<number, number>()
+  const runId = (r: IpRange, first: number, last: number): number => {
+    const k = first * R + last
+    let id = runIds.get(k)
+    if (id === undefined) runIds.set(k, (id = rangeId(r)))
+    return id
+  }
+  const classesOf = new Map<ClassSet, PortClass[]>()
+  const portClassesOf = (set: ClassSet): PortClass[] => {
+    let list = classesOf.get(set)
+    if (list === undefined) classesOf.set(set, (list = [...set].sort((a, b) => a - b).map((i) => classes[i])))
+    return list
+  }
+  type PortSet = { ports: string; portRanges: PortRange[]; allPorts: boolean }
+  const portSets = new Map<string | readonly PortClass[], PortSet | null>()
+  const portSet = (set: ClassSet, destination: number | undefined): PortSet | null => {
+    const list = portClassesOf(set)
+    const key = byName ? `${destination === undefined ? '' : groups[destination].label}\u0000${list.map((c) => `${c.protocol}${c.start}`).join(',')}` : list
+    let out = portSets.get(key)
+    if (out === undefined) {
+      let portRanges = mergeClasses(list)
+      let all = set.size === classes.length
       if (portFilters.length > 0) {
-        portRanges = intersect(portRanges, filterRanges(portFilters, destination === undefined ? [] : groups.get(destination)!.pods))
+        portRanges = intersect(portRanges, filterRanges(portFilters, destination === undefined ? [] : groups[destination].pods))
         all = all && isEveryPort(portRanges)
       }
-      set = portRanges.length === 0 ? null : { ports: formatPortSet(portRanges), portRanges, allPorts: all }
-      portSets.set(key, set)
+      out = portRanges.length === 0 ? null : { ports: formatPortSet(portRanges), portRanges, allPorts: all }
+      portSets.set(key, out)
     }
-    return set
+    return out
   }
-  // Rows as (from, to, port set) until the order is known; ends are a group label or a range key.
-  const rows: { from: string; fromRange: boolean; to: string; toRange: boolean; set: NonNullable<ReturnType<typeof portSet>> }[] = []
-  for (const e of connectivity.edges) {
-    if (e.external === 'from') {
-      const to = groups.get(e.to)!
-      if (!matchesGroup(options.to, to)) continue
-      const set = portSet(e.classes, e.allPorts, e.to)
-      if (!set) continue
-      for (const r of clipToFilters(options.from, e.range!)) rows.push({ from: rangeEnd(r), fromRange: true, to: e.to, toRange: false, set })
-    } else if (e.external === 'to') {
-      const from = groups.get(e.from)!
-      if (!matchesGroup(options.from, from)) continue
-      const set = portSet(e.classes, e.allPorts, undefined)
-      if (!set) continue
-      for (const r of clipToFilters(options.to, e.range!)) rows.push({ from: e.from, fromRange: false, to: rangeEnd(r), toRange: true, set })
-    } else {
-      if (!matchesGroup(options.from, groups.get(e.from)!) || !matchesGroup(options.to, groups.get(e.to)!)) continue
-      const set = portSet(e.classes, e.allPorts, e.to)
-      if (set) rows.push({ from: e.from, fromRange: false, to: e.to, toRange: false, set })
-    }
+  const fromOk = groups.map((g) => matchesGroup(options.from, g))
+  const toOk = groups.map((g) => matchesGroup(options.to, g))
+  const clipFrom = options.from !== undefined && options.from.length > 0
+  const clipTo = options.to !== undefined && options.to.length > 0
+  // Rows as (from, to, port set) until the order is known: an end is a group's rank, or -1 - the
+  // id of a range (ranked once every range is known).
+  const rowFrom: number[] = []
+  const rowTo: number[] = []
+  const rowSet: PortSet[] = []
+  connectivity.walk({
+    pair: (i1, i2, s) => {
+      if (!fromOk[i1] || !toOk[i2]) return
+      const set = portSet(s, i2)
+      if (!set) return
+      rowFrom.push(i1)
+      rowTo.push(i2)
+      rowSet.push(set)
+    },
+    external: (side, gi, range, first, last, s) => {
+      if (side === 'from') {
+        if (!toOk[gi]) return
+        const set = portSet(s, gi)
+        if (!set) return
+        const parts = clipFrom ? clipToFilters(options.from, range).map(rangeId) : [runId(range, first, last)]
+        for (const id of parts) {
+          rowFrom.push(-1 - id)
+          rowTo.push(gi)
+          rowSet.push(set)
+        }
+      } else {
+        if (!fromOk[gi]) return
+        const set = portSet(s, undefined)
+        if (!set) return
+        const parts = clipTo ? clipToFilters(options.to, range).map(rangeId) : [runId(range, first, last)]
+        for (const id of parts) {
+          rowFrom.push(gi)
+          rowTo.push(-1 - id)
+          rowSet.push(set)
+        }
+      }
+    },
+  })
+  const rangeRank = new Int32Array(rangeEnds.length)
+  rangeEnds
+    .map((e, id) => ({ range: e.range, id }))
+    .sort((a, b) => a.range.family - b.range.family || compareBig(a.range.start, b.range.start) || compareBig(a.range.end, b.range.end))
+    .forEach(({ id }, i) => (rangeRank[id] = G + i))
+  const n = rowSet.length
+  const rank = (x: number): number => (x >= 0 ? x : rangeRank[-1 - x]!)
+  for (let k = 0; k < n; k++) {
+    rowFrom[k] = rank(rowFrom[k]!)
+    rowTo[k] = rank(rowTo[k]!)
   }
-  const rangeRank = new Map<string, number>()
-  const sortedRanges = [...rangeEnds.entries()].sort(
-    ([, a], [, b]) => a.range.family - b.range.family || compareBig(a.range.start, b.range.start) || compareBig(a.range.end, b.range.end),
-  )
-  sortedRanges.forEach(([key], i) => rangeRank.set(key, groupRank.size + i))
-  const rank = (name: string, isRange: boolean): number => (isRange ? rangeRank.get(name)! : groupRank.get(name)!)
   // Sorted by (source rank, destination rank, position): one number each, so a typed-array sort
   // (no comparator calls) orders hundreds of thousands of rows. Stays exact below 2^53.
-  const n = rows.length
-  const order = orderByRank(
-    rows.map((r) => rank(r.from, r.fromRange)),
-    rows.map((r) => rank(r.to, r.toRange)),
-    groupRank.size + rangeRank.size,
-  )
-  const end = (name: string, isRange: boolean): ListEnd => (isRange ? rangeEnds.get(name)!.end : groupEnd.get(name)!)
+  const order = orderByRank(rowFrom, rowTo, G + rangeEnds.length)
+  const endOfRank = (x: number): ListEnd => (x < G ? groupEnd[x]! : rangeEnds[rangeOrder[x - G]!]!.end)
+  const rangeOrder = new Int32Array(rangeEnds.length)
+  rangeRank.forEach((r, id) => (rangeOrder[r - G] = id))
   const connections: ListConnection[] = new Array<ListConnection>(n)
   for (let k = 0; k < n; k++) {
-    const r = rows[order[k]!]!
-    connections[k] = { from: end(r.from, r.fromRange), to: end(r.to, r.toRange), ports: r.set.ports, portRanges: r.set.portRanges, allPorts: r.set.allPorts }
+    const i = order[k]!
+    const set = rowSet[i]!
+    connections[k] = { from: endOfRank(rowFrom[i]!), to: endOfRank(rowTo[i]!), ports: set.ports, portRanges: set.portRanges, allPorts: set.allPorts }
   }
   return { groupBy: options.groupBy, connections }
 }
