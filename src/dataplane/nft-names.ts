@@ -92,17 +92,18 @@ export class NftNameAllocator {
  * `nextRound`, so memory follows what is in use): an unchanged object's name is not hashed again.
  */
 export class HashMemo {
-  /** exact text -> `prefix\0readable` -> preferred name. */
-  private previous = new Map<string, Map<string, string>>()
-  private current = new Map<string, Map<string, string>>()
+  /** exact text -> prefix -> readable -> preferred name. */
+  private previous = new Map<string, Map<string, Map<string, string>>>()
+  private current = new Map<string, Map<string, Map<string, string>>>()
 
   /** preferredNftName, remembered. */
   preferred(prefix: string, readable: string, exact: string): string {
     let byExact = this.current.get(exact)
-    if (byExact === undefined) this.current.set(exact, (byExact = this.previous.get(exact) ?? new Map<string, string>()))
-    const key = `${prefix}\u0000${readable}`
-    let name = byExact.get(key)
-    if (name === undefined) byExact.set(key, (name = preferredNftName(prefix, readable, exact)))
+    if (byExact === undefined) this.current.set(exact, (byExact = this.previous.get(exact) ?? new Map<string, Map<string, string>>()))
+    let byPrefix = byExact.get(prefix)
+    if (byPrefix === undefined) byExact.set(prefix, (byPrefix = new Map<string, string>()))
+    let name = byPrefix.get(readable)
+    if (name === undefined) byPrefix.set(readable, (name = preferredNftName(prefix, readable, exact)))
     return name
   }
 
