@@ -4,7 +4,7 @@
  */
 import { parseIp, rangesContainIp, ipBlockRanges } from '../model/cidr.js'
 import type { NetworkPolicy, NetworkPolicyEgressRule, NetworkPolicyPeer, NetworkPolicyPort, Pod, PolicyType, Protocol } from '../model/types.js'
-import type { PolicyRef } from '../engine/verdict.js'
+import { policyRef, type PolicyRef } from '../engine/verdict.js'
 import { createEngine, type Engine, type ExternalAccessPorts } from '../engine/engine.js'
 import { policySelectsPod } from '../engine/isolation.js'
 import { podGroup } from './group.js'
@@ -48,8 +48,9 @@ function firstEgressPolicy(ctx: LintContext, pod: Pod, id: number | undefined): 
   let cache = isolatingPolicies.get(ctx)
   if (cache === undefined) isolatingPolicies.set(ctx, (cache = new Map()))
   if (id !== undefined && cache.has(id)) return cache.get(id)
-  const v = ctx.probeEngine.evaluate({ from: { kind: 'pod', pod }, to: { kind: 'ip', ip: '192.0.2.1' }, port: 53, protocol: 'UDP' })
-  const policy = v.egress.isolated && v.egress.policies.length > 0 ? policyByRef(ctx, v.egress.policies[0].policy) : undefined
+  // The first of the policies a verdict would name as isolating the pod's egress (none for a hostNetwork pod).
+  const first = ctx.probeEngine.isolatingPolicies(pod, 'Egress')[0]
+  const policy = first === undefined ? undefined : policyByRef(ctx, policyRef(first))
   if (id !== undefined) cache.set(id, policy)
   return policy
 }
@@ -102,9 +103,7 @@ export function reachesDns(ctx: LintContext, pod: Pod, protocol: Protocol): bool
   const known = key === undefined ? undefined : cache.get(key)
   if (known !== undefined) return known
   const answer = ctx.dnsPods.some((d) =>
-    dnsPortsOf(ctx, d, protocol).some(
-      (port) => ctx.probeEngine.evaluate({ from: { kind: 'pod', pod }, to: { kind: 'pod', pod: d }, port, protocol }).egress.allowed,
-    ),
+    dnsPortsOf(ctx, d, protocol).some((port) => ctx.probeEngine.egressAllowed({ from: { kind: 'pod', pod }, to: { kind: 'pod', pod: d }, port, protocol })),
   )
   if (key !== undefined) cache.set(key, answer)
   return answer
@@ -166,7 +165,7 @@ function addressless(ctx: LintContext): { engine: Engine; pods: Map<Pod, Pod> } 
 function dnsReached(ctx: LintContext, pod: Pod): { dns: Pod; port: number } | undefined {
   for (const dns of ctx.dnsPods) {
     for (const port of dnsPortsOf(ctx, dns, 'UDP')) {
-      if (ctx.probeEngine.evaluate({ from: { kind: 'pod', pod }, to: { kind: 'pod', pod: dns }, port, protocol: 'UDP' }).egress.allowed) return { dns, port }
+      if (ctx.probeEngine.egressAllowed({ from: { kind: 'pod', pod }, to: { kind: 'pod', pod: dns }, port, protocol: 'UDP' })) return { dns, port }
     }
   }
   return undefined
@@ -177,8 +176,8 @@ function reachesDnsWithoutPodAddresses(ctx: LintContext, pod: Pod): boolean {
   const { engine, pods } = addressless(ctx)
   const from = pods.get(pod) ?? pod
   return ctx.dnsPods.some((d) =>
-    dnsPortsOf(ctx, d, 'UDP').some(
-      (port) => engine.evaluate({ from: { kind: 'pod', pod: from }, to: { kind: 'pod', pod: pods.get(d) ?? d }, port, protocol: 'UDP' }).egress.allowed,
+    dnsPortsOf(ctx, d, 'UDP').some((port) =>
+      engine.egressAllowed({ from: { kind: 'pod', pod: from }, to: { kind: 'pod', pod: pods.get(d) ?? d }, port, protocol: 'UDP' }),
     ),
   )
 }
@@ -305,9 +304,7 @@ const egressBlocksApiServer: LintRule = {
       const id = ctx.probeEngine.identityOf(pod)?.id
       if (id !== undefined) return ctx.external.some((_, i) => (openTo(i).egress[id * openTo(i).words] & 3) !== 0)
       return ctx.external.some((r) =>
-        API_PORTS.some(
-          (port) => ctx.probeEngine.evaluate({ from: { kind: 'pod', pod }, to: { kind: 'ip', ip: r.probe }, port, protocol: 'TCP' }).egress.allowed,
-        ),
+        API_PORTS.some((port) => ctx.probeEngine.egressAllowed({ from: { kind: 'pod', pod }, to: { kind: 'ip', ip: r.probe }, port, protocol: 'TCP' })),
       )
     }
     return egressGaps(ctx, reaches).map(({ policy, pods }) =>

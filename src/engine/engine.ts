@@ -6,7 +6,8 @@
  *   identity bit sets, policies compiled); cost roughly linear in pods + policies.
  * - `Engine.evaluate(traffic): Verdict` — the same rich verdict as `referenceEvaluator` (deep-equal:
  *   same policies, order, matches, misses and detail text), found through the index.
- * - `Engine.isAllowed(traffic): boolean` — the decision only, no allocation of reasons.
+ * - `Engine.isAllowed(traffic): boolean` — the decision only, no allocation of reasons;
+ *   `Engine.egressAllowed(traffic)` the same for the source's side alone.
  * - `Engine.selectedPods(policy)`, `Engine.peerPods(policy, peer)` — pods a policy selects / a peer
  *   matches (ipBlock peers match pods by IP; hostNetwork pods only by ipBlock).
  * - `Engine.isolatingPolicies(pod, direction)` — the policies isolating one pod for a direction, in
@@ -85,6 +86,8 @@ export interface Engine extends Evaluator {
   /** True when this engine was derived from another without rebuilding its index. */
   readonly incremental: boolean
   identityOf(pod: Pod): Identity | undefined
+  /** `evaluate(t).egress.allowed` (the source's side alone), without building the verdict's reasons. */
+  egressAllowed(t: Traffic): boolean
   selectedPods(policy: NetworkPolicy): readonly Pod[]
   peerPods(policy: NetworkPolicy, peer: NetworkPolicyPeer): readonly Pod[]
   /**
@@ -342,6 +345,16 @@ function assemble(
       if (!sideAllows(ingressOf[to]!, 'Ingress', { identity: from, endpoint: t.from }, t, to)) return false
     }
     return true
+  }
+
+  const egressAllowed = (t: Traffic): boolean => {
+    if (tiers !== undefined) return evaluate(t).egress.allowed
+    const from = identityOfEndpoint(t.from)
+    const to = identityOfEndpoint(t.to)
+    if (from === undefined || to === undefined) return reference().evaluate(t).egress.allowed
+    // Not enforced for a hostNetwork pod or an address (see `side`).
+    if (t.from.kind !== 'pod' || t.from.pod.hostNetwork) return true
+    return sideAllows(egressOf[from]!, 'Egress', { identity: to, endpoint: t.to }, t, to)
   }
 
   const podsOf = (set: Bitset): Pod[] => {
@@ -678,6 +691,7 @@ function assemble(
     },
     evaluate,
     isAllowed,
+    egressAllowed,
     selectedPods,
     peerPods,
     isolatingPolicies,

@@ -24,6 +24,7 @@ describe('fast engine equals the reference on clusters mixing both ClusterNetwor
             expect(want.allowed).toBe(want.outcome === 'allowed')
             expectSame(engine.evaluate(t), want)
             expect(engine.isAllowed(t)).toBe(want.allowed)
+            expect(engine.egressAllowed(t)).toBe(want.egress.allowed)
           }
         },
       ),

@@ -17,7 +17,7 @@ function expectSame<T>(actual: T, expected: T): void {
 }
 
 describe('fast engine equals the reference evaluator on generated clusters', () => {
-  it('evaluate() verdicts are deep-equal and isAllowed() agrees', () => {
+  it('evaluate() verdicts are deep-equal and isAllowed() and egressAllowed() agree', () => {
     fc.assert(
       fc.property(
         clusterArb.chain((state) => fc.tuple(fc.constant(state), fc.array(trafficArb(state), { minLength: 10, maxLength: 20 }))),
@@ -28,6 +28,7 @@ describe('fast engine equals the reference evaluator on generated clusters', () 
             const want = reference.evaluate(t)
             expectSame(engine.evaluate(t), want)
             expect(engine.isAllowed(t)).toBe(want.allowed)
+            expect(engine.egressAllowed(t)).toBe(want.egress.allowed)
             expect(reference.isAllowed(t)).toBe(want.allowed)
           }
         },
