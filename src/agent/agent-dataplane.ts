@@ -1,7 +1,7 @@
 /**
  * @module What the agent needs from a data plane: compile a state into a ruleset, apply it
- * atomically, and read back what the kernel counted. The nft implementation is nft-dataplane.ts;
- * tests may record scripts instead of applying them.
+ * atomically (whole, or only what changed), and read back what the kernel counted. The nft
+ * implementation is nft-dataplane.ts; tests may record scripts instead of applying them.
  */
 import type { ClusterState } from '../model/types.js'
 import type { Side } from '../model/describe.js'
@@ -33,10 +33,20 @@ export interface DeniedRecord {
   readonly destinationPort: number
 }
 
+/** What `applyIncremental` did: applied the difference, or nothing (the ruleset must be replaced whole, for `reason`). */
+export type IncrementalResult = { readonly kind: 'incremental'; readonly bytes: number } | { readonly kind: 'full'; readonly reason: string }
+
 export interface AgentDataplane {
   compile(state: ClusterState): CompiledRuleset
-  /** One atomic transaction; on failure the previous ruleset stays and this throws with nft's message. */
+  /** Replaces the whole ruleset atomically; on failure the previous ruleset stays and this throws with nft's message. */
   apply(script: string): Promise<void>
+  /**
+   * Turns the ruleset `previous` (the one in the kernel) into `next` by applying only what changed,
+   * in one atomic transaction. `{ kind: 'full' }` when the change cannot be made that way (nothing
+   * was applied); throws when nft refuses it (nothing was changed). Optional: without it every
+   * apply replaces the whole ruleset.
+   */
+  applyIncremental?(previous: string, next: string): Promise<IncrementalResult>
   /** Packet counts of the named counters currently in the kernel. */
   readCounters?(): Promise<ReadonlyMap<string, number>>
   /** Denied-connection records the kernel currently holds (they expire after a while). */

@@ -15,7 +15,8 @@ export interface AgentMetrics {
   readonly rulesetBytes: Gauge
   readonly rulesetRules: Gauge
   readonly rulesetSets: Gauge
-  readonly applies: Counter<'result'>
+  /** Ruleset applies by result and kind (full replace or incremental update). */
+  readonly applies: Counter<'result' | 'kind'>
   readonly lastApplyTimestamp: Gauge
   readonly apiErrors: Counter<'resource'>
   readonly watchEvents: Counter<'resource' | 'type'>
@@ -74,7 +75,12 @@ export function createAgentMetrics(options: { defaultMetrics?: boolean } = {}): 
     rulesetBytes: new Gauge({ name: 'netpol_agent_ruleset_bytes', help: 'Size of the applied nft script in bytes.', registers }),
     rulesetRules: new Gauge({ name: 'netpol_agent_ruleset_rules', help: 'Rules (statements inside chains) in the applied ruleset.', registers }),
     rulesetSets: new Gauge({ name: 'netpol_agent_ruleset_sets', help: 'Sets and maps in the applied ruleset.', registers }),
-    applies: new Counter({ name: 'netpol_agent_applies_total', help: 'Ruleset applies by result (ok, error).', labelNames: ['result'], registers }),
+    applies: new Counter({
+      name: 'netpol_agent_applies_total',
+      help: 'Ruleset applies by result (ok, error) and kind (full: the whole table replaced; incremental: only what changed, one transaction).',
+      labelNames: ['result', 'kind'],
+      registers,
+    }),
     lastApplyTimestamp: new Gauge({ name: 'netpol_agent_last_apply_timestamp_seconds', help: 'Unix time of the last successful ruleset apply.', registers }),
     apiErrors: new Counter({
       name: 'netpol_agent_api_errors_total',

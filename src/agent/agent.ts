@@ -3,7 +3,8 @@
  *
  * - cluster-informers.ts: list/watch of Namespaces, Pods, NetworkPolicies and ClusterNetworkPolicies (when their CRD is served) into stores;
  * - sync-scheduler.ts: when to sync (coalescing, least interval, backoff, periodic resync);
- * - sync-step.ts: one sync, stores -> ClusterState -> this node's nft ruleset -> one atomic apply;
+ * - sync-step.ts: one sync, stores -> ClusterState -> this node's nft ruleset -> one atomic apply
+ *   (incremental between full replaces: see docs/agent.md);
  * - sync-record.ts and sync-report.ts: what a sync changed, for /readyz, the logs and the metrics;
  * - allowed-counters.ts and denied-connections.ts: what the kernel counted, read back periodically;
  *
@@ -40,7 +41,7 @@ export interface AgentOptions {
   readonly metrics: AgentMetrics
   /** Minimum time between two syncs (bursts of events coalesce). @default 200 */
   readonly minSyncIntervalMs?: number
-  /** Re-apply the ruleset this often even when nothing changed (repairs a table removed by hand). 0 = never. @default 300000 */
+  /** Replace the whole ruleset this often even when nothing changed (repairs a table changed or removed by hand). 0 = never. @default 300000 */
   readonly resyncIntervalMs?: number
   /** How often denied-connection records are read from the kernel. 0 = never. @default 2000 */
   readonly denyPollIntervalMs?: number
@@ -128,7 +129,13 @@ export class Agent {
       onRunError: (error, retryInMs) =>
         this.settle({ result: 'sync-error', error, endedAt: performance.now() }, { since: undefined, resync: false, retryInMs }),
     })
-    this.counters = new AllowedCounters(options.dataplane, options.metrics, this.log, () => this.record.applied)
+    this.counters = new AllowedCounters(
+      options.dataplane,
+      options.metrics,
+      this.log,
+      () => this.record.applied,
+      () => this.record.fullApplies,
+    )
     this.denied = new DeniedConnections({
       nodeName: options.nodeName,
       dataplane: options.dataplane,
@@ -212,6 +219,9 @@ export class Agent {
       dataplane: this.options.dataplane,
       applied: this.record.applied,
       force: batch.resync,
+      // A resync and the apply after a failed one replace the whole ruleset: whatever the kernel
+      // holds (a table changed or removed by hand, a half-known state) is replaced by the known one.
+      ...(batch.resync ? { fullReplace: 'a periodic resync' } : this.record.applyFailed ? { fullReplace: 'the last apply failed' } : {}),
     })
     this.settle(outcome, batch)
     return outcome.result === 'applied' || outcome.result === 'unchanged'

@@ -3,7 +3,8 @@
  * netpol_agent_allowed_connections_total, and the per-rule counters of ClusterNetworkPolicies into
  * netpol_agent_cluster_policy_rule_connections_total (on every scrape and every counterPollIntervalMs; never
  * on the sync path: listing a large table takes nft seconds). What the old table counted after the
- * last read is lost when a sync replaces it.
+ * last read is lost when a sync replaces it whole; an incremental update leaves the counters it
+ * does not remove counting, so their values carry on from the last read.
  */
 import type { Logger } from 'pino'
 import type { AgentDataplane, CompiledRuleset } from './agent-dataplane.js'
@@ -12,9 +13,11 @@ import { errorText } from './error-text.js'
 
 export class AllowedCounters {
   private collecting: Promise<void> | undefined
-  /** The last value read per counter, for the ruleset it was read from. */
+  /** The last value read per counter, for the table it was read from. */
   private baseline = new Map<string, number>()
   private baselineOf: CompiledRuleset | undefined
+  /** The full replace the baseline's table came from (see `fullApplies`). */
+  private baselineTable = -1
 
   constructor(
     private readonly dataplane: Pick<AgentDataplane, 'readCounters'>,
@@ -22,6 +25,8 @@ export class AllowedCounters {
     private readonly log: Logger,
     /** The ruleset in the kernel now (undefined before the first apply). */
     private readonly applied: () => CompiledRuleset | undefined,
+    /** How many full replaces so far: a new count is a new table, whose counters start at zero. */
+    private readonly fullApplies: () => number,
   ) {}
 
   /** One nft listing at a time: concurrent callers share it. */
@@ -40,12 +45,18 @@ export class AllowedCounters {
       this.log.warn({ event: 'counters-error', err: errorText(err) }, 'cannot read nft counters')
       return
     }
-    if (this.applied() !== applied) return // replaced meanwhile: these values belong to a table that is gone
-    // A new table's counters start at zero.
-    if (this.baselineOf !== applied) {
+    if (this.applied() !== applied) return // changed meanwhile: these values may belong to counters that are gone
+    const table = this.fullApplies()
+    if (this.baselineTable !== table) {
+      // A new table's counters start at zero.
       this.baseline = new Map()
-      this.baselineOf = applied
+      this.baselineTable = table
+    } else if (this.baselineOf !== applied) {
+      // An incremental update: counters it kept carry on; one it removed starts at zero if it comes back.
+      const names = new Set([...applied.allowCounters, ...applied.clusterRuleCounters].map((c) => c.name))
+      for (const name of this.baseline.keys()) if (!names.has(name)) this.baseline.delete(name)
     }
+    this.baselineOf = applied
     for (const c of applied.allowCounters) {
       const delta = this.delta(values, c.name)
       if (delta > 0) this.metrics.allowedConnections.inc({ direction: c.side, namespace: c.namespace, policy: c.policy }, delta)

@@ -1,15 +1,17 @@
 /**
  * @module The agent's data plane on nftables: netpol's ruleset compiler (incremental: each state
- * reuses what the previous one computed; the same script as a full compile), `applyRuleset` per apply
- * (one `nft -f -` transaction guarded by a stand-in table; inside a network namespace when asked),
- * counters and deny-log sets read back with nft.
+ * reuses what the previous one computed; the same script as a full compile), `applyRuleset` for a
+ * full replace (one `nft -f -` transaction guarded by a stand-in table; inside a network namespace
+ * when asked), `rulesetDelta` + `applyRulesetDelta` for an incremental update (one `nft -f -`
+ * transaction of what changed), counters and deny-log sets read back with nft.
  */
 import { DEFAULT_TABLE_NAME, type CompileOptions } from '../dataplane/compile-ruleset.js'
 import { IncrementalCompiler } from '../dataplane/incremental-compile.js'
 import { readRawDenyLog } from '../dataplane/deny-log.js'
-import { applyRuleset, readCounters } from '../dataplane/nft.js'
+import { applyRuleset, applyRulesetDelta, readCounters } from '../dataplane/nft.js'
+import { parseTableObjects, rulesetDelta, type TableObjects } from '../dataplane/ruleset-delta.js'
 import type { ClusterState } from '../model/types.js'
-import type { AgentDataplane, CompiledRuleset, DeniedRecord } from './agent-dataplane.js'
+import type { AgentDataplane, CompiledRuleset, DeniedRecord, IncrementalResult } from './agent-dataplane.js'
 
 export interface NftDataplaneOptions {
   readonly nodeName: string
@@ -28,13 +30,33 @@ export function createNftDataplane(options: NftDataplaneOptions): AgentDataplane
   }
   const target = { ...(options.netns ? { netns: options.netns } : {}), tableName: options.tableName ?? DEFAULT_TABLE_NAME }
   const compiler = new IncrementalCompiler(compileOptions)
+  // The objects of the last script applied, read once: the next delta starts from them.
+  let last: { script: string; objects: TableObjects } | undefined
+  const objectsOf = (script: string): TableObjects => (last?.script === script ? last.objects : parseTableObjects(script))
   return {
     compile(state: ClusterState): CompiledRuleset {
       const { script, index } = compiler.compile(state)
       return { script, allowCounters: index.allowCounters, clusterRuleCounters: index.clusterRuleCounters }
     },
     async apply(script: string): Promise<void> {
+      last = undefined
       await applyRuleset(script, target)
+    },
+    async applyIncremental(previous: string, next: string): Promise<IncrementalResult> {
+      let before: TableObjects
+      let after: TableObjects
+      try {
+        before = objectsOf(previous)
+        after = parseTableObjects(next)
+      } catch (e) {
+        return { kind: 'full', reason: `not a compiled ruleset (${e instanceof Error ? e.message : String(e)})` }
+      }
+      const delta = rulesetDelta(before, after)
+      if (delta.kind === 'full') return delta
+      last = undefined
+      await applyRulesetDelta(delta.script, target)
+      last = { script: next, objects: after }
+      return { kind: 'incremental', bytes: delta.script.length }
     },
     async readCounters(): Promise<ReadonlyMap<string, number>> {
       const counters = await readCounters(target)

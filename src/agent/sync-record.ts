@@ -13,14 +13,25 @@ export interface SyncRecord {
   /** The state of the last sync that could build one. */
   readonly state: ClusterState
   readonly applies: number
+  /** Applies that replaced the whole ruleset (a new table: its counters start at zero). */
+  readonly fullApplies: number
   readonly applyErrors: number
   readonly syncErrors: number
   readonly lastApplyAt?: Date
   /** The error of the last failed sync, until a ruleset is applied. */
   readonly lastError?: string
+  /** The last apply failed: the next one replaces the whole ruleset (whatever the kernel holds now). */
+  readonly applyFailed: boolean
 }
 
-export const EMPTY_RECORD: SyncRecord = { state: { namespaces: [], pods: [], policies: [] }, applies: 0, applyErrors: 0, syncErrors: 0 }
+export const EMPTY_RECORD: SyncRecord = {
+  state: { namespaces: [], pods: [], policies: [] },
+  applies: 0,
+  fullApplies: 0,
+  applyErrors: 0,
+  syncErrors: 0,
+  applyFailed: false,
+}
 
 /** The record after `outcome`; `at` is the wall-clock time of an apply. */
 export function recordOutcome(record: SyncRecord, outcome: SyncOutcome, at: Date): SyncRecord {
@@ -29,12 +40,20 @@ export function recordOutcome(record: SyncRecord, outcome: SyncOutcome, at: Date
     case 'sync-error':
       return { ...record, state, syncErrors: record.syncErrors + 1, lastError: errorText(outcome.error) }
     case 'apply-error':
-      return { ...record, state, applyErrors: record.applyErrors + 1, lastError: errorText(outcome.error) }
+      return { ...record, state, applyErrors: record.applyErrors + 1, lastError: errorText(outcome.error), applyFailed: true }
     case 'unchanged':
       return { ...record, state }
     case 'applied': {
       const { lastError: _cleared, ...rest } = record
-      return { ...rest, state, applied: outcome.compiled, applies: record.applies + 1, lastApplyAt: at }
+      return {
+        ...rest,
+        state,
+        applied: outcome.compiled,
+        applies: record.applies + 1,
+        fullApplies: record.fullApplies + (outcome.apply.kind === 'full' ? 1 : 0),
+        lastApplyAt: at,
+        applyFailed: false,
+      }
     }
   }
 }

@@ -70,9 +70,11 @@ export class SyncReporter {
       log.debug({ event: 'sync', result: 'unchanged', ...counts }, 'state changed, ruleset unchanged')
       return
     }
+    const incrementalError = outcome.result === 'apply-error' ? outcome.incrementalError : outcome.apply.incrementalError
+    if (incrementalError !== undefined) this.reportIncrementalError(incrementalError)
     if (outcome.result === 'apply-error') {
       const err = errorText(outcome.error)
-      metrics.applies.inc({ result: 'error' })
+      metrics.applies.inc({ result: 'error', kind: 'full' })
       log.error(
         { event: 'apply-error', err, retryInMs: ctx.retryInMs, rulesetKept: ctx.rulesetKept },
         `applying the ruleset failed; the previous ruleset stays in force; retrying in ${ctx.retryInMs} ms`,
@@ -82,7 +84,8 @@ export class SyncReporter {
     const stats = rulesetStats(outcome.compiled.script)
     const applyMs = outcome.phases.applyMs
     metrics.applyDuration.observe({ phase: 'apply' }, applyMs / 1000)
-    metrics.applies.inc({ result: 'ok' })
+    const { apply } = outcome
+    metrics.applies.inc({ result: 'ok', kind: apply.kind })
     metrics.lastApplyTimestamp.set(ctx.appliedAt.getTime() / 1000)
     metrics.rulesetBytes.set(stats.bytes)
     metrics.rulesetRules.set(stats.rules)
@@ -97,6 +100,9 @@ export class SyncReporter {
         buildMs: round(phases.buildMs),
         compileMs: round(phases.compileMs),
         applyMs: round(applyMs),
+        applyKind: apply.kind,
+        ...(apply.reason !== undefined ? { fullReason: apply.reason } : {}),
+        ...(apply.deltaBytes !== undefined ? { deltaBytes: apply.deltaBytes } : {}),
         ...(latencyMs !== undefined ? { latencyMs: round(latencyMs) } : {}),
         rulesetBytes: stats.bytes,
         rules: stats.rules,
@@ -104,7 +110,16 @@ export class SyncReporter {
         ...counts,
         invalidObjects: outcome.built.invalid.length,
       },
-      'ruleset applied',
+      apply.kind === 'incremental' ? 'ruleset updated (incremental)' : 'ruleset replaced (full)',
+    )
+  }
+
+  /** An incremental update nft refused: counted, logged; the sync replaced the whole ruleset at once. */
+  private reportIncrementalError(error: unknown): void {
+    this.metrics.applies.inc({ result: 'error', kind: 'incremental' })
+    this.log.warn(
+      { event: 'incremental-apply-error', err: errorText(error) },
+      'the incremental update was refused (nothing changed); replacing the whole ruleset at once',
     )
   }
 

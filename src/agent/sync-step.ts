@@ -2,6 +2,11 @@
  * @module One sync of the agent: the informers' objects -> ClusterState -> this node's ruleset ->
  * one atomic apply, skipped when the ruleset is the one in the kernel (unless a resync forces it).
  *
+ * The apply is incremental (only what changed, one transaction) when the data plane can do it, a
+ * ruleset is in the kernel and the caller allows it; otherwise, or when the data plane says the
+ * change needs it, the whole ruleset is replaced. An incremental update that fails is followed at
+ * once by a full replace: the kernel keeps the old ruleset until that succeeds.
+ *
  * It only computes and applies: the outcome says what happened, with what logs and metrics need
  * (sync-report.ts reports it; the agent records it). Nothing here throws: a build or compile that
  * throws is a `sync-error` outcome, a refused apply an `apply-error` one; in both the kernel keeps
@@ -24,13 +29,26 @@ export interface SyncInput {
   readonly objects: ClusterObjects
   /** Converts objects to a ClusterState (caches conversions between syncs). */
   readonly builder: Pick<LiveStateBuilder, 'build'>
-  readonly dataplane: Pick<AgentDataplane, 'compile' | 'apply'>
+  readonly dataplane: Pick<AgentDataplane, 'compile' | 'apply' | 'applyIncremental'>
   /** The ruleset in the kernel, as far as the agent knows (undefined before the first apply). */
   readonly applied: CompiledRuleset | undefined
   /** Apply even when the script equals the applied one (a resync: the table may have been removed by hand). */
   readonly force: boolean
+  /** Why the ruleset must be replaced whole this time (a resync, an earlier failed apply); absent: an incremental update may do. */
+  readonly fullReplace?: string
   /** Monotonic milliseconds for the phase timings. @default performance.now */
   readonly now?: () => number
+}
+
+/** How a ruleset was applied. */
+export interface ApplyKind {
+  readonly kind: 'full' | 'incremental'
+  /** Why the ruleset was replaced whole (kind 'full'). */
+  readonly reason?: string
+  /** The incremental update nft refused just before the full replace. */
+  readonly incrementalError?: unknown
+  /** Size of the incremental update's script (kind 'incremental'). */
+  readonly deltaBytes?: number
 }
 
 /** Milliseconds per phase. */
@@ -48,6 +66,8 @@ export type SyncOutcome =
   | {
       readonly result: 'apply-error'
       readonly error: unknown
+      /** The incremental update nft refused before the full replace that failed too. */
+      readonly incrementalError?: unknown
       readonly built: LiveStateResult
       readonly compiled: CompiledRuleset
       readonly phases: SyncPhases
@@ -57,6 +77,7 @@ export type SyncOutcome =
       readonly result: 'applied'
       readonly built: LiveStateResult
       readonly compiled: CompiledRuleset
+      readonly apply: ApplyKind
       readonly phases: SyncPhases & { readonly applyMs: number }
       readonly endedAt: number
     }
@@ -82,12 +103,39 @@ export async function syncStep(input: SyncInput): Promise<SyncOutcome> {
   }
   // Counters are NOT read before replacing the table: listing a large table takes nft seconds,
   // which would all be sync latency (see the counter reader). Deny-log records are carried into
-  // the new table by applyRuleset.
-  try {
-    await input.dataplane.apply(compiled.script)
-  } catch (error) {
-    return { result: 'apply-error', error, built, compiled, phases, endedAt: now() }
+  // the new table by applyRuleset (an incremental update does not touch them).
+  const applied = await applyCompiled(input, compiled.script)
+  if (!applied.ok) {
+    const { error, incrementalError } = applied
+    return { result: 'apply-error', error, ...(incrementalError === undefined ? {} : { incrementalError }), built, compiled, phases, endedAt: now() }
   }
   const t3 = now()
-  return { result: 'applied', built, compiled, phases: { ...phases, applyMs: t3 - t2 }, endedAt: t3 }
+  return { result: 'applied', built, compiled, apply: applied.apply, phases: { ...phases, applyMs: t3 - t2 }, endedAt: t3 }
+}
+
+type ApplyResult = { readonly ok: true; readonly apply: ApplyKind } | { readonly ok: false; readonly error: unknown; readonly incrementalError?: unknown }
+
+/** Incremental when allowed and possible, else (and at once after a failed incremental update) a full replace. */
+async function applyCompiled(input: SyncInput, script: string): Promise<ApplyResult> {
+  const dp = input.dataplane
+  let full: Omit<ApplyKind, 'kind'>
+  if (input.applied === undefined) full = { reason: 'no ruleset applied yet' }
+  else if (input.fullReplace !== undefined) full = { reason: input.fullReplace }
+  else if (dp.applyIncremental === undefined) full = { reason: 'the data plane has no incremental updates' }
+  else {
+    try {
+      const r = await dp.applyIncremental(input.applied.script, script)
+      if (r.kind === 'incremental') return { ok: true, apply: { kind: 'incremental', deltaBytes: r.bytes } }
+      full = { reason: r.reason }
+    } catch (incrementalError) {
+      // Nothing was changed (one transaction): replace the whole ruleset now, never wait with the old one.
+      full = { reason: 'the incremental update failed', incrementalError }
+    }
+  }
+  try {
+    await dp.apply(script)
+  } catch (error) {
+    return { ok: false, error, ...(full.incrementalError === undefined ? {} : { incrementalError: full.incrementalError }) }
+  }
+  return { ok: true, apply: { kind: 'full', ...full } }
 }

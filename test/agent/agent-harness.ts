@@ -18,7 +18,10 @@ export interface AgentHarness {
 }
 
 /** An agent of node-a fed by `api`, or by the API server of `options.kubeconfigYaml` (e.g. a real kube-apiserver). */
-export function startAgent(api: TestApiServer | undefined, options: Partial<AgentOptions> & { kubeconfigYaml?: string } = {}): AgentHarness {
+export function startAgent(
+  api: TestApiServer | undefined,
+  options: Partial<AgentOptions> & { kubeconfigYaml?: string; incremental?: boolean } = {},
+): AgentHarness {
   const logs: Record<string, unknown>[] = []
   const sink = new Writable({
     write(chunk, _enc, cb) {
@@ -26,9 +29,9 @@ export function startAgent(api: TestApiServer | undefined, options: Partial<Agen
       cb()
     },
   })
-  const dp = recordingDataplane('node-a')
+  const dp = recordingDataplane('node-a', { incremental: options.incremental === true })
   const metrics = createAgentMetrics({ defaultMetrics: false })
-  const { kubeconfigYaml, ...agentOptions } = options
+  const { kubeconfigYaml, incremental: _incremental, ...agentOptions } = options
   let kubeConfig: KubeConfig
   if (kubeconfigYaml !== undefined) {
     kubeConfig = new KubeConfig()

@@ -105,6 +105,11 @@ spec:
     const metrics = await (await fetch(`${owner.url}/metrics`)).text()
     expect(metrics).toMatch(/netpol_agent_denied_connections_total\{direction="ingress",namespace="x"\} [1-9]/)
     expect(metrics).toMatch(/netpol_agent_allowed_connections_total\{direction="ingress",namespace="x",policy="b-from-a"\} [1-9]/)
+    // The policy went into the kernel as an incremental update (the first apply replaced the table whole).
+    const applies = owner.logs.filter((l) => l.event === 'apply')
+    expect(applies[0]).toMatchObject({ applyKind: 'full' })
+    expect(applies.at(-1)).toMatchObject({ applyKind: 'incremental', deltaBytes: expect.any(Number) })
+    expect(metrics).toMatch(/netpol_agent_applies_total\{result="ok",kind="incremental"\} [1-9]/)
   })
 
   it('namespace label and pod label updates move the enforcement with them', async () => {

@@ -28,8 +28,8 @@ function objects(policies: Record<string, unknown>[] = []): ClusterObjects {
 
 const DENY_ALL = policyObject('prod', 'deny-all', { podSelector: {}, policyTypes: ['Ingress'] })
 
-function input(over: Partial<SyncInput> = {}): SyncInput & { dp: ReturnType<typeof recordingDataplane> } {
-  const dp = recordingDataplane('node-a')
+function input(over: Partial<SyncInput> = {}, incremental = false): SyncInput & { dp: ReturnType<typeof recordingDataplane> } {
+  const dp = recordingDataplane('node-a', { incremental })
   return { objects: objects(), builder: new LiveStateBuilder({ nodeName: 'node-a' }), dataplane: dp, applied: undefined, force: false, dp, ...over }
 }
 
@@ -99,5 +99,81 @@ describe('sync step: stores -> state -> node ruleset -> apply', () => {
     const recovered = recordOutcome(after, ok, new Date(2))
     expect(recovered).toMatchObject({ applies: 2, applyErrors: 1, lastApplyAt: new Date(2) })
     expect(recovered.lastError).toBeUndefined()
+  })
+})
+
+describe('sync step: incremental updates between full replaces', () => {
+  /** A data plane holding the ruleset of `policies` (a full replace), and that record. */
+  async function fromApplied(policies: Record<string, unknown>[] = []) {
+    const i = input({ objects: objects(policies) }, true)
+    const first = await syncStep(i)
+    if (first.result !== 'applied') throw new Error(first.result)
+    expect(first.apply).toEqual({ kind: 'full', reason: 'no ruleset applied yet' })
+    return { dp: i.dp, record: recordOutcome(EMPTY_RECORD, first, new Date(0)) }
+  }
+
+  it('applies a change as an incremental update of what changed, when a ruleset is in the kernel', async () => {
+    const { dp, record } = await fromApplied()
+    const outcome = await syncStep({ ...input({ objects: objects([DENY_ALL]), applied: record.applied }), dataplane: dp })
+    expect(outcome).toMatchObject({ result: 'applied', apply: { kind: 'incremental', deltaBytes: expect.any(Number) } })
+    if (outcome.result !== 'applied') return
+    expect(dp.applied).toHaveLength(1)
+    expect(dp.deltas).toHaveLength(1)
+    expect(dp.deltas[0].delta.length).toBe(outcome.apply.deltaBytes)
+    expect(dp.deltas[0].delta.length).toBeLessThan(outcome.compiled.script.length)
+    expect(dp.current()).toBe(outcome.compiled.script)
+    expect(isolated(dp.current(), 'in')).toEqual(['10.1.0.10'])
+  })
+
+  it('replaces the whole ruleset when told why (a resync, a failed apply), or when the data plane has no incremental updates', async () => {
+    const { dp, record } = await fromApplied()
+    const resync = await syncStep({ ...input({ objects: objects([DENY_ALL]), applied: record.applied, fullReplace: 'a periodic resync' }), dataplane: dp })
+    expect(resync).toMatchObject({ result: 'applied', apply: { kind: 'full', reason: 'a periodic resync' } })
+    expect(dp.applied).toHaveLength(2)
+    expect(dp.deltas).toEqual([])
+    const plain = input({ objects: objects([DENY_ALL]), applied: record.applied })
+    expect(await syncStep(plain)).toMatchObject({ result: 'applied', apply: { kind: 'full', reason: 'the data plane has no incremental updates' } })
+  })
+
+  it('a refused incremental update is followed at once by a full replace in the same sync; the kernel never keeps a stale ruleset', async () => {
+    const { dp, record } = await fromApplied()
+    dp.failNextIncrementals = 1
+    const outcome = await syncStep({ ...input({ objects: objects([DENY_ALL]), applied: record.applied }), dataplane: dp })
+    expect(outcome).toMatchObject({
+      result: 'applied',
+      apply: {
+        kind: 'full',
+        reason: 'the incremental update failed',
+        incrementalError: expect.objectContaining({ message: expect.stringContaining('injected') }),
+      },
+    })
+    expect(dp.applied).toHaveLength(2)
+    expect(isolated(dp.current(), 'in')).toEqual(['10.1.0.10'])
+  })
+
+  it('when the full replace after a refused incremental update fails too: apply-error with both errors, and the next apply is a full replace', async () => {
+    const { dp, record } = await fromApplied()
+    dp.failNextIncrementals = 1
+    dp.failNextApplies = 1
+    const failed = await syncStep({ ...input({ objects: objects([DENY_ALL]), applied: record.applied }), dataplane: dp })
+    expect(failed).toMatchObject({ result: 'apply-error', incrementalError: expect.any(Error), error: expect.any(Error) })
+    // The kernel still holds the first ruleset (both transactions changed nothing).
+    expect(dp.current()).toBe(record.applied!.script)
+    const after = recordOutcome(record, failed, new Date(1))
+    expect(after.applyFailed).toBe(true)
+    const next = await syncStep({ ...input({ objects: objects([DENY_ALL]), applied: after.applied, fullReplace: 'the last apply failed' }), dataplane: dp })
+    expect(next).toMatchObject({ result: 'applied', apply: { kind: 'full', reason: 'the last apply failed' } })
+    expect(recordOutcome(after, next, new Date(2)).applyFailed).toBe(false)
+  })
+
+  it('a change the delta cannot make safely (an address passed to another pod) is a full replace, with the reason', async () => {
+    const { dp, record } = await fromApplied([DENY_ALL])
+    const moved: ClusterObjects = {
+      ...objects([DENY_ALL]),
+      pods: [stored(podObject('prod', 'web-2', { ip: '10.1.0.10', node: 'node-a', labels: { app: 'web' } }))],
+    }
+    const outcome = await syncStep({ ...input({ objects: moved, applied: record.applied }), dataplane: dp })
+    expect(outcome).toMatchObject({ result: 'applied', apply: { kind: 'full', reason: 'map in_v4 sends 10.1.0.10 to another chain' } })
+    expect(dp.deltas).toEqual([])
   })
 })

@@ -57,7 +57,7 @@ export const register: RegisterCommand = (program, ctx) => {
     .option('--min-sync-interval <ms>', `least time between two syncs; events in between are coalesced (0-${MIN_SYNC_INTERVAL_MAX_MS})`, '250')
     .option(
       '--resync-interval <seconds>',
-      `re-apply the ruleset this often even when nothing changed (0: never; at most ${RESYNC_INTERVAL_MAX_S}, 7 days)`,
+      `replace the whole ruleset this often even when nothing changed (0: never; at most ${RESYNC_INTERVAL_MAX_S}, 7 days)`,
       '300',
     )
     .option('--log-level <level>', `log level (${LOG_LEVELS.join(', ')})`, 'info')
