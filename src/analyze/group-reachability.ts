@@ -17,7 +17,7 @@
  */
 import { protocolEntry } from '../engine/cluster-policy.js'
 import { ipBlockRanges, type IpRange } from '../model/cidr.js'
-import { PROTOCOLS, qualifiedName, type ClusterState, type ContainerPort, type Protocol } from '../model/types.js'
+import { PROTOCOLS, qualifiedName, type ClusterState, type ContainerPort, type Pod, type Protocol } from '../model/types.js'
 import type { Endpoint, Evaluator, Traffic } from '../engine/verdict.js'
 import type { AllPairsResult, ExternalAccessPorts, PortQuery } from '../engine/engine.js'
 import type { Identity } from '../engine/identity.js'
@@ -230,7 +230,7 @@ interface Cells {
   readonly offset: Int32Array
 }
 
-function identityCells(ap: AllPairsResult, groupOfPod: ReadonlyMap<string, number>): Cells {
+function identityCells(ap: AllPairsResult, groupOfPod: (pod: Pod) => number | undefined): Cells {
   const size = ap.identities.length
   const offset = new Int32Array(size + 1)
   const g: number[] = []
@@ -238,7 +238,7 @@ function identityCells(ap: AllPairsResult, groupOfPod: ReadonlyMap<string, numbe
   for (const idn of ap.identities) {
     const counts = new Map<number, number>()
     for (const i of idn.pods) {
-      const group = groupOfPod.get(qualifiedName(ap.pods[i]!))
+      const group = groupOfPod(ap.pods[i]!)
       if (group !== undefined) counts.set(group, (counts.get(group) ?? 0) + 1)
     }
     offset[idn.id] = g.length
@@ -324,10 +324,22 @@ function groupRowsForPort(ap: AllPairsResult, cells: Cells, groupCount: number, 
 function bulkReachability(engine: BulkEngine, groups: readonly GroupEnd[], ranges: readonly ExternalRange[], classes: readonly PortClass[]): Reachability {
   const state = engine.state
   const G = groups.length
-  const groupOfPod = new Map<string, number>()
+  // Groups hold the state's own pod objects (a state's pod names are unique): looked up by
+  // object, by name only for a pod object the groups do not hold.
+  const groupOfObject = new Map<Pod, number>()
+  let groupOfName: Map<string, number> | undefined
   groups.forEach((g, i) => {
-    for (const e of g.endpoints) if (e.kind === 'pod') groupOfPod.set(qualifiedName(e.pod), i)
+    for (const e of g.endpoints) if (e.kind === 'pod') groupOfObject.set(e.pod, i)
   })
+  const groupOfPod = (pod: Pod): number | undefined => {
+    const g = groupOfObject.get(pod)
+    if (g !== undefined) return g
+    if (groupOfName === undefined) {
+      groupOfName = new Map()
+      for (const [p, i] of groupOfObject) groupOfName.set(qualifiedName(p), i)
+    }
+    return groupOfName.get(qualifiedName(pod))
+  }
   const keys = portClassKeys(state, classes)
   const distinct = new Map<string, number[]>()
   keys.forEach((k, ci) => {
@@ -356,8 +368,8 @@ function bulkReachability(engine: BulkEngine, groups: readonly GroupEnd[], range
     groupRowsForPort(ap, cells, G, reach)
     // Pairs allowed only as traffic from the destination's own node (hostNetwork source).
     for (const [i, j] of ap.nodeOnlyPairs()) {
-      const g1 = groupOfPod.get(qualifiedName(ap.pods[i]!))
-      const g2 = groupOfPod.get(qualifiedName(ap.pods[j]!))
+      const g1 = groupOfPod(ap.pods[i]!)
+      const g2 = groupOfPod(ap.pods[j]!)
       if (g1 !== undefined && g2 !== undefined) reach[g1 * GW + (g2 >>> 5)] |= 1 << (g2 & 31)
     }
     for (let g1 = 0; g1 < G; g1++) {

@@ -438,22 +438,25 @@ function stringEnd(t: string, p: number): number {
   }
 }
 
+const STRUCTURE = /["[\]{}]/g
+
 /** The offset after the value starting at `p`. */
 function valueEnd(t: string, p: number): number {
   const c = t.charCodeAt(p)
   if (c === 34 /* " */) return stringEnd(t, p)
   if (c === 123 /* { */ || c === 91 /* [ */) {
+    // From one bracket or quote to the next by a regular expression (a native scan): most of a
+    // pretty-printed text is indentation, which a character loop would visit one by one.
     let depth = 0
-    for (let i = p; ;) {
+    STRUCTURE.lastIndex = p
+    while (STRUCTURE.test(t)) {
+      const i = STRUCTURE.lastIndex - 1
       const d = t.charCodeAt(i)
-      if (d === 34) {
-        i = stringEnd(t, i)
-        continue
-      }
-      if (d === 123 || d === 91) depth++
-      else if ((d === 125 || d === 93) && --depth === 0) return i + 1
-      i++
+      if (d === 34) STRUCTURE.lastIndex = stringEnd(t, i)
+      else if (d === 123 || d === 91) depth++
+      else if (--depth === 0) return i + 1
     }
+    return t.length
   }
   let i = p + 1
   for (;;) {
