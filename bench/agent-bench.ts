@@ -25,10 +25,10 @@ import { createNftDataplane } from '../src/agent/nft-dataplane.js'
 import { rulesetStats } from '../src/agent/ruleset-stats.js'
 import { compileRuleset } from '../src/dataplane/compile-ruleset.js'
 import { IncrementalCompiler } from '../src/dataplane/incremental-compile.js'
-import { NAMESPACE_NAME_LABEL, type ClusterState } from '../src/model/types.js'
+import { NAMESPACE_NAME_LABEL, type ClusterState, type Pod } from '../src/model/types.js'
 import { TestApiServer, type ApiObject, type Resource } from '../testing/test-api-server.js'
 import { clusterManifests } from '../testing/cluster-manifests.js'
-import { DEFAULT_SEED, generateCluster } from '../testing/generate-cluster.js'
+import { DEFAULT_SEED, generateCluster, type GeneratedNode } from '../testing/generate-cluster.js'
 
 const SIZE = { pods: 5_000, namespaces: 250, policies: 2_000 }
 const SAMPLES_PER_KIND = Number(process.env.AGENT_BENCH_SAMPLES ?? 30)
@@ -43,6 +43,81 @@ interface Sample {
   readonly endToEndMs: number
   /** The agent's `apply` log lines before the write: the sample's own line is the next one. */
   readonly logIndex: number
+}
+
+const MODE_NAMES = ['full', 'incremental'] as const
+type Mode = (typeof MODE_NAMES)[number]
+/** Which applies to measure: a pass with a data plane that replaces the whole table per update, then one that applies the difference. */
+const MODES: readonly Mode[] = (process.env.AGENT_BENCH_MODES ?? 'full,incremental').split(',').map((m) => {
+  if (!(MODE_NAMES as readonly string[]).includes(m)) throw new Error(`AGENT_BENCH_MODES: ${JSON.stringify(m)} is not one of ${MODE_NAMES.join(', ')}`)
+  return m as Mode
+})
+
+/** One agent run: its samples and its \`apply\` log lines (the first is the first sync's). */
+interface Pass {
+  readonly mode: Mode
+  readonly samples: readonly Sample[]
+  readonly applies: readonly Record<string, unknown>[]
+  readonly initialMs: number
+}
+
+type Summary = ReturnType<typeof summary>
+type Phases = Record<'latency' | 'build' | 'compile' | 'apply', Summary>
+
+function passResult(pass: Pass): {
+  firstSync: { initialMs: number; buildMs: number; compileMs: number; applyMs: number }
+  perKind: Record<string, { endToEndMs: Summary; agentPhasesMs: Phases; applyKinds: Record<string, number> }>
+} {
+  // Each sample's own apply line: the first after its write (one write, one sync).
+  const lineOf = (sample: Sample): Record<string, unknown> | undefined => pass.applies[sample.logIndex]
+  const phasesOf = (list: readonly Sample[]): Phases => {
+    const lines = list.map(lineOf).filter((l): l is Record<string, unknown> => l !== undefined)
+    const phase = (k: string): Summary => summary(lines.map((l) => Number(l[k])).filter((v) => Number.isFinite(v)))
+    return { latency: phase('latencyMs'), build: phase('buildMs'), compile: phase('compileMs'), apply: phase('applyMs') }
+  }
+  const first = pass.applies[0] ?? {}
+  return {
+    firstSync: { initialMs: Math.round(pass.initialMs), buildMs: Number(first.buildMs), compileMs: Number(first.compileMs), applyMs: Number(first.applyMs) },
+    perKind: Object.fromEntries(
+      KINDS.map((kind) => {
+        const mine = pass.samples.filter((s) => s.kind === kind)
+        const applyKinds: Record<string, number> = {}
+        // The apply line says which the agent did (\`applyKind\`); without it, a full replace.
+        for (const s of mine) {
+          const ak = String(lineOf(s)?.applyKind ?? 'full')
+          applyKinds[ak] = (applyKinds[ak] ?? 0) + 1
+        }
+        return [kind, { endToEndMs: summary(mine.map((s) => s.endToEndMs)), agentPhasesMs: phasesOf(mine), applyKinds }]
+      }),
+    ),
+  }
+}
+
+/** What the samples write: found once, from the first pass's state. */
+interface Targets {
+  readonly policy: { readonly namespace: string; readonly name: string }
+  readonly template: Pod
+  readonly freeIps: readonly string[]
+  readonly label: { readonly namespace: string; readonly key: string; readonly value: string }
+}
+
+function findTargets(state: ClusterState, script: string, node: GeneratedNode, localPods: readonly Pod[], generated: ClusterState): Targets {
+  // A policy that has an ingress chain on this node (it selects local pods), and a local pod
+  // that is isolated for ingress: changing either always changes this node's ruleset.
+  const index = compileRuleset(state, { nodeName: node.name }).index
+  const target = index.allowCounters.find((c) => c.side === 'ingress')
+  if (!target) throw new Error(`no policy selects a pod of ${node.name} for ingress: cannot measure`)
+  const isolated = new Set((/map in_v4 \{[^}]*?elements = \{ ([^}]*) \}/.exec(script)?.[1] ?? '').split(',').map((e) => e.trim().split(' ')[0]))
+  const template = localPods.find((p) => p.ips.some((ip) => isolated.has(ip)))
+  if (!template) throw new Error(`no isolated pod on ${node.name}`)
+  const usedIps = new Set(generated.pods.flatMap((p) => p.ips))
+  const base = node.podCIDR.split('/')[0].split('.').slice(0, 3).join('.')
+  const freeIps = Array.from({ length: 254 }, (_, i) => `${base}.${i + 1}`).filter((ip) => !usedIps.has(ip))
+  // A namespace label a peer of a policy with a chain on this node selects on: removing it from a
+  // namespace takes that namespace's pods out of the peer (and putting it back brings them in).
+  const label = findNamespaceLabel(state, node.name, script)
+  if (!label) throw new Error(`no namespace label changes ${node.name}'s ruleset: cannot measure namespace-label`)
+  return { policy: { namespace: target.namespace, name: target.policy }, template, freeIps, label }
 }
 
 const RESOURCE_OF: Record<string, Resource> = { Namespace: 'namespaces', Pod: 'pods', NetworkPolicy: 'networkpolicies' }
@@ -144,140 +219,119 @@ async function main(): Promise<void> {
           }),
           apply: async () => {},
         }
-    let onApplied: ((at: number) => void) | undefined
-    let lastScript = ''
-    // The agent's own pre-apply work (reading the old table's counters) is part of the latency.
-    const dataplane: AgentDataplane = {
-      ...(inner.readCounters ? { readCounters: () => inner.readCounters!() } : {}),
-      compile: (state) => inner.compile(state),
-      apply: async (script) => {
-        await inner.apply(script)
+    let targets: Targets | undefined
+    let stats: ReturnType<typeof rulesetStats> | undefined
+    const passes: Pass[] = []
+    for (const [passIndex, mode] of MODES.entries()) {
+      let onApplied: ((at: number) => void) | undefined
+      let lastScript = ''
+      const applied = (script: string): void => {
         lastScript = script
         onApplied?.(performance.now())
-      },
-    }
-    const logs: Record<string, unknown>[] = []
-    const sink = new Writable({
-      write(chunk, _e, cb) {
-        for (const line of String(chunk).split('\n')) if (line) logs.push(JSON.parse(line) as Record<string, unknown>)
-        cb()
-      },
-    })
-    const agent = new Agent({
-      nodeName: node.name,
-      kubeConfig: api.kubeConfig(),
-      dataplane,
-      logger: pino({ level: 'info' }, sink),
-      metrics: createAgentMetrics({ defaultMetrics: false }),
-      minSyncIntervalMs: MIN_SYNC_INTERVAL_MS,
-      resyncIntervalMs: 0,
-      denyPollIntervalMs: 0,
-    })
-    stopAgent = async () => {
-      await agent.stop()
-      await api.close()
-    }
-    const t0 = performance.now()
-    const firstApply = new Promise<number>((resolve) => (onApplied = resolve))
-    agent.start()
-    const initialMs = (await firstApply) - t0
-    // The apply resolved inside the sync: let the agent record it before reading its state.
-    while (agent.status().applies === 0) await new Promise((r) => setTimeout(r, 5))
-    const initialState = agent.currentState()
-    const script = lastScript
-    const stats = rulesetStats(script)
-    process.stderr.write(`initial list + first apply: ${initialMs.toFixed(0)} ms; ruleset ${stats.bytes} bytes, ${stats.rules} rules, ${stats.sets} sets\n`)
-
-    // A policy that has an ingress chain on this node (it selects local pods), and a local pod
-    // that is isolated for ingress: changing either always changes this node's ruleset.
-    const index = compileRuleset(initialState, { nodeName: node.name }).index
-    const target = index.allowCounters.find((c) => c.side === 'ingress')
-    if (!target) throw new Error(`no policy selects a pod of ${node.name} for ingress: cannot measure`)
-    const isolated = new Set((/map in_v4 \{[^}]*?elements = \{ ([^}]*) \}/.exec(script)?.[1] ?? '').split(',').map((e) => e.trim().split(' ')[0]))
-    const template = localPods.find((p) => p.ips.some((ip) => isolated.has(ip)))
-    if (!template) throw new Error(`no isolated pod on ${node.name}`)
-    const usedIps = new Set(cluster.state.pods.flatMap((p) => p.ips))
-    const base = node.podCIDR.split('/')[0].split('.').slice(0, 3).join('.')
-    const freeIps = Array.from({ length: 254 }, (_, i) => `${base}.${i + 1}`).filter((ip) => !usedIps.has(ip))
-
-    // A namespace label a peer of a policy with a chain on this node selects on: removing it from a
-    // namespace takes that namespace's pods out of the peer (and putting it back brings them in).
-    const nsLabelTarget = findNamespaceLabel(initialState, node.name, script)
-    if (!nsLabelTarget) throw new Error(`no namespace label changes ${node.name}'s ruleset: cannot measure namespace-label`)
-
-    const samples: Sample[] = []
-    const applyLogs = (): Record<string, unknown>[] => logs.filter((l) => l.event === 'apply')
-    const measure = async (kind: Kind, write: () => void): Promise<void> => {
-      await new Promise((r) => setTimeout(r, MIN_SYNC_INTERVAL_MS + 20))
-      const logIndex = applyLogs().length
-      const applied = new Promise<number | undefined>((resolve) => {
-        onApplied = resolve
-        setTimeout(() => resolve(undefined), 15_000)
+      }
+      // The agent's own pre-apply work (reading the old table's counters) is part of the latency.
+      // Mode full: a data plane without applyIncremental, so every update replaces the whole table.
+      const dataplane: AgentDataplane = {
+        ...(inner.readCounters ? { readCounters: () => inner.readCounters!() } : {}),
+        compile: (state) => inner.compile(state),
+        apply: async (script) => {
+          await inner.apply(script)
+          applied(script)
+        },
+        ...(mode === 'incremental' && inner.applyIncremental
+          ? {
+              applyIncremental: async (previous: string, next: string) => {
+                const r = await inner.applyIncremental!(previous, next)
+                if (r.kind === 'incremental') applied(next)
+                return r
+              },
+            }
+          : {}),
+      }
+      const logs: Record<string, unknown>[] = []
+      const sink = new Writable({
+        write(chunk, _e, cb) {
+          for (const line of String(chunk).split('\n')) if (line) logs.push(JSON.parse(line) as Record<string, unknown>)
+          cb()
+        },
       })
-      const start = performance.now()
-      write()
-      const at = await applied
-      onApplied = undefined
-      if (at === undefined) throw new Error(`${kind}: no apply within 15 s (the write did not change ${node.name}'s ruleset?)`)
-      samples.push({ kind, endToEndMs: at - start, logIndex })
-    }
-
-    const original = api.get('networkpolicies', target.policy, target.namespace)!
-    for (let i = 0; i < SAMPLES_PER_KIND; i++) {
-      const spec = original.spec as { ingress?: unknown[] }
-      await measure('policy-update', () =>
-        api.update('networkpolicies', {
-          ...original,
-          spec: { ...spec, ingress: [...(spec.ingress ?? []), { ports: [{ protocol: 'TCP', port: 40_000 + i }] }] },
-        }),
-      )
-      const name = `bench-extra-${i}`
-      const ip = freeIps[i % freeIps.length]
-      await measure('pod-add', () =>
-        api.create('pods', {
-          metadata: { name, namespace: template.namespace, labels: { ...template.labels } },
-          spec: { nodeName: node.name, containers: [{ name: 'main', image: 'bench', ports: template.containerPorts.map((c) => ({ ...c })) }] },
-          status: { phase: 'Running', podIP: ip, podIPs: [{ ip }] },
-        }),
-      )
-      await measure('pod-delete', () => api.delete('pods', name, template.namespace))
-      await measure('namespace-label', () => {
-        const ns = api.get('namespaces', nsLabelTarget.namespace)!
-        const labels = { ...(ns.metadata?.labels as Record<string, string>) }
-        // Odd samples take the label away, even ones put it back: each changes the ruleset.
-        if (i % 2 === 0) delete labels[nsLabelTarget.key]
-        else labels[nsLabelTarget.key] = nsLabelTarget.value
-        api.update('namespaces', { ...ns, metadata: { ...ns.metadata, labels } })
+      const agent = new Agent({
+        nodeName: node.name,
+        kubeConfig: api.kubeConfig(),
+        dataplane,
+        logger: pino({ level: 'info' }, sink),
+        metrics: createAgentMetrics({ defaultMetrics: false }),
+        minSyncIntervalMs: MIN_SYNC_INTERVAL_MS,
+        resyncIntervalMs: 0,
+        denyPollIntervalMs: 0,
       })
-      process.stderr.write(`\rsamples: ${samples.length}/${KINDS.length * SAMPLES_PER_KIND}`)
-    }
-    process.stderr.write('\n')
-    await stopAgent()
-    stopAgent = undefined
+      stopAgent = () => agent.stop()
+      const t0 = performance.now()
+      const firstApply = new Promise<number>((resolve) => (onApplied = resolve))
+      agent.start()
+      const initialMs = (await firstApply) - t0
+      // The apply resolved inside the sync: let the agent record it before reading its state.
+      while (agent.status().applies === 0) await new Promise((r) => setTimeout(r, 5))
+      stats ??= rulesetStats(lastScript)
+      process.stderr.write(
+        `${mode}: initial list + first apply ${initialMs.toFixed(0)} ms; ruleset ${stats.bytes} bytes, ${stats.rules} rules, ${stats.sets} sets\n`,
+      )
+      targets ??= findTargets(agent.currentState(), lastScript, node, localPods, cluster.state)
+      const t = targets
 
-    const allApplies = applyLogs()
-    // Each sample's own apply line: the first after its write (one write, one sync).
-    const lineOf = (sample: Sample): Record<string, unknown> | undefined => allApplies[sample.logIndex]
-    const phasesOf = (list: readonly Sample[]): Record<'latency' | 'build' | 'compile' | 'apply', ReturnType<typeof summary>> => {
-      const lines = list.map(lineOf).filter((l): l is Record<string, unknown> => l !== undefined)
-      const phase = (k: string): ReturnType<typeof summary> => summary(lines.map((l) => Number(l[k])).filter((v) => Number.isFinite(v)))
-      return { latency: phase('latencyMs'), build: phase('buildMs'), compile: phase('compileMs'), apply: phase('applyMs') }
-    }
-    // Full and incremental applies apart, when the agent says which it did (the apply line's `applyKind`).
-    const applyKinds = [...new Set(samples.map((s) => String(lineOf(s)?.applyKind ?? 'full')))].sort()
-    const perKind = Object.fromEntries(
-      KINDS.map((kind) => {
-        const mine = samples.filter((s) => s.kind === kind)
-        const byApply = Object.fromEntries(
-          applyKinds.map((ak) => {
-            const list = mine.filter((s) => String(lineOf(s)?.applyKind ?? 'full') === ak)
-            return [ak, { endToEndMs: summary(list.map((s) => s.endToEndMs)), agentPhasesMs: phasesOf(list) }]
+      const samples: Sample[] = []
+      const applyLogs = (): Record<string, unknown>[] => logs.filter((l) => l.event === 'apply')
+      const measure = async (kind: Kind, write: () => void): Promise<void> => {
+        await new Promise((r) => setTimeout(r, MIN_SYNC_INTERVAL_MS + 20))
+        const logIndex = applyLogs().length
+        const done = new Promise<number | undefined>((resolve) => {
+          onApplied = resolve
+          setTimeout(() => resolve(undefined), 15_000)
+        })
+        const start = performance.now()
+        write()
+        const at = await done
+        onApplied = undefined
+        if (at === undefined) throw new Error(`${kind}: no apply within 15 s (the write did not change ${node.name}'s ruleset?)`)
+        samples.push({ kind, endToEndMs: at - start, logIndex })
+      }
+
+      const original = api.get('networkpolicies', t.policy.name, t.policy.namespace)!
+      for (let i = 0; i < SAMPLES_PER_KIND; i++) {
+        const spec = original.spec as { ingress?: unknown[] }
+        await measure('policy-update', () =>
+          api.update('networkpolicies', {
+            ...original,
+            spec: { ...spec, ingress: [...(spec.ingress ?? []), { ports: [{ protocol: 'TCP', port: 40_000 + passIndex * 1000 + i }] }] },
           }),
         )
-        return [kind, { endToEndMs: summary(mine.map((s) => s.endToEndMs)), agentPhasesMs: phasesOf(mine), byApplyKind: byApply }]
-      }),
-    )
-    const first = allApplies[0]
+        const name = `bench-${mode}-${i}`
+        const ip = t.freeIps[i % t.freeIps.length]
+        await measure('pod-add', () =>
+          api.create('pods', {
+            metadata: { name, namespace: t.template.namespace, labels: { ...t.template.labels } },
+            spec: { nodeName: node.name, containers: [{ name: 'main', image: 'bench', ports: t.template.containerPorts.map((c) => ({ ...c })) }] },
+            status: { phase: 'Running', podIP: ip, podIPs: [{ ip }] },
+          }),
+        )
+        await measure('pod-delete', () => api.delete('pods', name, t.template.namespace))
+        await measure('namespace-label', () => {
+          const ns = api.get('namespaces', t.label.namespace)!
+          const labels = { ...(ns.metadata?.labels as Record<string, string>) }
+          // Take the label away when it is there, else put it back: each changes the ruleset.
+          if (labels[t.label.key] === t.label.value) delete labels[t.label.key]
+          else labels[t.label.key] = t.label.value
+          api.update('namespaces', { ...ns, metadata: { ...ns.metadata, labels } })
+        })
+        process.stderr.write(`\r${mode}: samples ${samples.length}/${KINDS.length * SAMPLES_PER_KIND}`)
+      }
+      process.stderr.write('\n')
+      await agent.stop()
+      stopAgent = undefined
+      passes.push({ mode, samples, applies: applyLogs(), initialMs })
+    }
+
+    const perMode = Object.fromEntries(passes.map((pass) => [pass.mode, passResult(pass)]))
     const result = {
       benchmark: 'agent sync latency',
       startedAt,
@@ -291,13 +345,10 @@ async function main(): Promise<void> {
       },
       apply: netns ? `nft -f in network namespace ${netns}` : 'skipped (not root or no nft): compile only',
       minSyncIntervalMs: MIN_SYNC_INTERVAL_MS,
+      samplesPerKind: SAMPLES_PER_KIND,
       ruleset: stats,
-      initialSyncMs: Math.round(initialMs),
-      firstSyncPhasesMs: { build: Number(first?.buildMs), compile: Number(first?.compileMs), apply: Number(first?.applyMs) },
-      namespaceLabel: nsLabelTarget,
-      endToEndMs: { all: summary(samples.map((s) => s.endToEndMs)), ...Object.fromEntries(KINDS.map((k) => [k, perKind[k]!.endToEndMs])) },
-      agentPhasesMs: phasesOf(samples),
-      perKind,
+      namespaceLabel: targets?.label,
+      perMode,
       machine: {
         node: process.version,
         platform: `${process.platform}/${process.arch}`,
@@ -306,25 +357,32 @@ async function main(): Promise<void> {
       },
     }
     type Row = [string, ReturnType<typeof summary>]
-    const rows: Row[] = [['API write -> applied (all)', result.endToEndMs.all]]
+    const rows: Row[] = []
     for (const kind of KINDS) {
-      const k = perKind[kind]!
-      rows.push([`${kind}: API write -> applied`, k.endToEndMs])
-      if (applyKinds.length > 1) for (const ak of applyKinds) rows.push([`${kind}: ... ${ak} apply`, k.byApplyKind[ak]!.endToEndMs])
-      rows.push(
-        [`${kind}: agent event -> applied`, k.agentPhasesMs.latency],
-        [`${kind}: agent build state`, k.agentPhasesMs.build],
-        [`${kind}: agent compile`, k.agentPhasesMs.compile],
-        [`${kind}: agent nft apply`, k.agentPhasesMs.apply],
-      )
+      for (const pass of passes) {
+        const k = perMode[pass.mode]!.perKind[kind]!
+        const counts = Object.entries(k.applyKinds)
+          .map(([ak, n]) => `${n} ${ak}`)
+          .join(', ')
+        rows.push(
+          [`${kind}, ${pass.mode} mode (${counts}): API write -> applied`, k.endToEndMs],
+          [`  agent: event received -> applied`, k.agentPhasesMs.latency],
+          [`  agent: build state`, k.agentPhasesMs.build],
+          [`  agent: compile`, k.agentPhasesMs.compile],
+          [`  agent: nft apply`, k.agentPhasesMs.apply],
+        )
+      }
     }
     const w = Math.max(...rows.map(([k]) => k.length))
     const out = [
       `netpol agent sync latency: node ${node.name} with ${localPods.length} pods, cluster of ${result.cluster.pods} pods / ` +
         `${result.cluster.policies} policies / ${result.cluster.namespaces} namespaces`,
-      `apply: ${result.apply}; ruleset ${stats.bytes} bytes, ${stats.rules} rules, ${stats.sets} sets`,
-      `first sync: initial list + first apply ${result.initialSyncMs} ms (build ${result.firstSyncPhasesMs.build} ms, compile ` +
-        `${result.firstSyncPhasesMs.compile} ms, apply ${result.firstSyncPhasesMs.apply} ms); load average ${result.machine.loadAverage.join(' ')} on ${result.machine.cpus} CPUs`,
+      `apply: ${result.apply}; ruleset ${stats?.bytes} bytes, ${stats?.rules} rules, ${stats?.sets} sets; ` +
+        `load average ${result.machine.loadAverage.join(' ')} on ${result.machine.cpus} CPUs`,
+      ...passes.map((pass) => {
+        const f = perMode[pass.mode]!.firstSync
+        return `first sync (${pass.mode} mode): initial list + first apply ${f.initialMs} ms (build ${f.buildMs} ms, compile ${f.compileMs} ms, apply ${f.applyMs} ms)`
+      }),
       '',
       `${'measure'.padEnd(w)}  ${'n'.padStart(4)}  ${'median'.padStart(8)}  ${'p90'.padStart(8)}  ${'p99'.padStart(8)}  ${'max'.padStart(8)}`,
       ...rows.map(([k, v]) => [k.padEnd(w), String(v.n).padStart(4), ...[v.median, v.p90, v.p99, v.max].map((ms) => `${ms} ms`.padStart(8))].join('  ')),
@@ -337,6 +395,7 @@ async function main(): Promise<void> {
     process.stderr.write(`wrote bench/results/agent-bench.json and agent-bench.txt\n`)
   } finally {
     await stopAgent?.()
+    await api.close()
     cleanup()
   }
 }
@@ -349,6 +408,7 @@ an in-process API server. Method and figures: docs/agent.md#performance.
 
 Settings (environment):
   AGENT_BENCH_SAMPLES=30   samples per kind of write (policy update, pod added, pod deleted, namespace label changed)
+  AGENT_BENCH_MODES=full,incremental   one agent run per mode: every update a full replace, then updates as deltas
 
 Examples:
   npm run bench:agent
