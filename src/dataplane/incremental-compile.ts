@@ -87,6 +87,11 @@ interface RuleEntry {
 interface Previous {
   readonly pods: ReadonlySet<Pod>
   readonly namespaceLabels: ReadonlyMap<string, Labels>
+  /** The state's policies, and grouped by namespace in verdict order (reused while the policies are the same objects). */
+  readonly policies: readonly NetworkPolicy[]
+  readonly policiesIn: ReadonlyMap<string, readonly NetworkPolicy[]>
+  /** This node's pods with an address, in order (reused while no pod came or went). */
+  readonly localPods: readonly Pod[]
 }
 
 function namespaceLabelMap(state: ClusterState): Map<string, Labels> {
@@ -99,6 +104,25 @@ function sameLabels(a: Labels, b: Labels): boolean {
   const ka = Object.keys(a)
   if (ka.length !== Object.keys(b).length) return false
   return ka.every((k) => Object.hasOwn(b, k) && a[k] === b[k])
+}
+
+/** The same objects in the same order. */
+function sameList<T>(a: readonly T[], b: readonly T[]): boolean {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
+}
+
+/** Policies by namespace, in verdict order (namespace, name). */
+function groupPolicies(policies: readonly NetworkPolicy[]): Map<string, NetworkPolicy[]> {
+  const byNamespace = new Map<string, NetworkPolicy[]>()
+  for (const policy of policies) {
+    const list = byNamespace.get(policy.namespace)
+    if (list === undefined) byNamespace.set(policy.namespace, [policy])
+    else list.push(policy)
+  }
+  for (const list of byNamespace.values()) list.sort(compareQualifiedNames)
+  return byNamespace
 }
 
 function peerKey(policy: NetworkPolicy, peer: NetworkPolicyPeer): string {
@@ -117,6 +141,7 @@ export class IncrementalCompiler {
   private namedPorts = new NamedPortResolution([])
   private readonly hashes = new HashMemo()
   private podsByNamespace = new Map<string, Set<Pod>>()
+  private readonly peerKeys = new WeakMap<NetworkPolicyPeer, { readonly namespace: string; readonly key: string }>()
 
   private readonly maxChanges: number
   private readonly maxPeerScans: number
@@ -132,7 +157,8 @@ export class IncrementalCompiler {
   compile(state: ClusterState): IncrementalCompileResult {
     this.round++
     this.hashes.nextRound()
-    if ((state.clusterNetworkPolicies ?? []).length > 0 || new Set(state.pods).size !== state.pods.length) {
+    const podSet = new Set(state.pods)
+    if ((state.clusterNetworkPolicies ?? []).length > 0 || podSet.size !== state.pods.length) {
       // The ClusterNetworkPolicy tiers are compiled from the engine's index: in full. So is a state
       // listing one Pod object twice (never built by LiveStateBuilder), which identity cannot follow.
       this.reset()
@@ -144,7 +170,12 @@ export class IncrementalCompiler {
     let incremental = previous !== undefined
     try {
       const nsLabels = namespaceLabelMap(state)
-      if (previous !== undefined) incremental = this.update(previous, state, nsLabels)
+      let samePods = false
+      if (previous !== undefined) {
+        const changes = this.update(previous, state, podSet, nsLabels)
+        incremental = changes !== 'too-many'
+        samePods = changes === 'same-pods'
+      }
       if (!incremental) {
         this.reset()
         engine = createEngine(state)
@@ -152,8 +183,13 @@ export class IncrementalCompiler {
         for (const pod of state.pods) this.indexPod(pod)
       }
       this.namedPorts.setPods(state.pods)
-      this.previous = { pods: new Set(state.pods), namespaceLabels: nsLabels }
-      const result = compileRulesetWith(state, this.options, this.source(state, nsLabels, engine))
+      const kept = incremental && samePods ? previous : undefined
+      const localPods =
+        kept?.localPods ?? state.pods.filter((p) => p.nodeName === this.options.nodeName && podAddresses(p).length > 0).sort(compareQualifiedNames)
+      const policiesIn =
+        incremental && previous !== undefined && sameList(previous.policies, state.policies) ? previous.policiesIn : groupPolicies(state.policies)
+      this.previous = { pods: podSet, namespaceLabels: nsLabels, policies: state.policies, policiesIn, localPods }
+      const result = compileRulesetWith(state, this.options, this.source(state, nsLabels, engine, localPods, policiesIn))
       for (const [k, e] of this.peers) if (e.used !== this.round) this.peers.delete(k)
       return { ...result, incremental }
     } catch (error) {
@@ -184,11 +220,16 @@ export class IncrementalCompiler {
   }
 
   /**
-   * Brings the peers and named ports from the previous state to this one. False (nothing useful
-   * kept) when so much changed that a full compile is faster.
+   * Brings the peers and named ports from the previous state to this one: 'too-many' (nothing
+   * useful kept) when so much changed that a full compile is faster; 'same-pods' when no pod came
+   * or went.
    */
-  private update(previous: Previous, state: ClusterState, nsLabels: ReadonlyMap<string, Labels>): boolean {
-    const current = new Set(state.pods)
+  private update(
+    previous: Previous,
+    state: ClusterState,
+    current: ReadonlySet<Pod>,
+    nsLabels: ReadonlyMap<string, Labels>,
+  ): 'too-many' | 'same-pods' | 'changed' {
     const added = state.pods.filter((p) => !previous.pods.has(p))
     const removed = [...previous.pods].filter((p) => !current.has(p))
     const namespaces = new Set([...previous.namespaceLabels.keys(), ...nsLabels.keys()])
@@ -197,8 +238,8 @@ export class IncrementalCompiler {
       const after = nsLabels.get(ns)
       return before !== after && !sameLabels(before ?? { [NAMESPACE_NAME_LABEL]: ns }, after ?? { [NAMESPACE_NAME_LABEL]: ns })
     })
-    if (added.length + removed.length + relabelled.length > this.maxChanges) return false
-    if (added.length + removed.length + relabelled.length === 0) return true
+    if (added.length + removed.length + relabelled.length > this.maxChanges) return 'too-many'
+    if (added.length + removed.length + relabelled.length === 0) return 'same-pods'
 
     const labelsIn =
       (labels: ReadonlyMap<string, Labels>) =>
@@ -232,7 +273,7 @@ export class IncrementalCompiler {
     const names = new Set<string>()
     for (const pod of [...added, ...removed]) for (const cp of pod.containerPorts) if (cp.name !== undefined) names.add(`${cp.protocol}/${cp.name}`)
     this.namedPorts.forget(names)
-    return true
+    return added.length + removed.length === 0 ? 'same-pods' : 'changed'
   }
 
   /** Adds (+1) or takes away (-1) a pod's addresses in a peer's set. */
@@ -253,20 +294,21 @@ export class IncrementalCompiler {
     }
   }
 
-  private source(state: ClusterState, nsLabels: ReadonlyMap<string, Labels>, engine: Engine | undefined): PlanSource {
-    const nodeName = this.options.nodeName
-    const localPods = state.pods.filter((p) => p.nodeName === nodeName && podAddresses(p).length > 0).sort(compareQualifiedNames)
-    const policiesIn = new Map<string, NetworkPolicy[]>()
-    for (const policy of state.policies) {
-      const list = policiesIn.get(policy.namespace)
-      if (list === undefined) policiesIn.set(policy.namespace, [policy])
-      else list.push(policy)
-    }
-    for (const list of policiesIn.values()) list.sort(compareQualifiedNames)
+  private source(
+    state: ClusterState,
+    nsLabels: ReadonlyMap<string, Labels>,
+    engine: Engine | undefined,
+    localPods: readonly Pod[],
+    policiesIn: ReadonlyMap<string, readonly NetworkPolicy[]>,
+  ): PlanSource {
     const labelsOf = (ns: string): Labels => nsLabels.get(ns) ?? { [NAMESPACE_NAME_LABEL]: ns }
     let scans = 0
     const entryFor = (policy: NetworkPolicy, peer: NetworkPolicyPeer): PeerEntry => {
-      const key = peerKey(policy, peer)
+      let known = this.peerKeys.get(peer)
+      // A peer object is read with its policy's namespace (the same object in two namespaces is two peers).
+      if (known === undefined || known.namespace !== policy.namespace)
+        this.peerKeys.set(peer, (known = { namespace: policy.namespace, key: peerKey(policy, peer) }))
+      const key = known.key
       let e = this.peers.get(key)
       if (e === undefined) {
         e = { policy, peer, addresses: new Map(), version: 0, used: this.round }
