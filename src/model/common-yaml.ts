@@ -85,7 +85,18 @@ interface Pos {
 }
 
 /** Characters that the full reader treats specially or refuses; the fast path leaves such texts to it. */
-const UNUSUAL = /[\t\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F\u2028\u2029\uFEFF\uFFFE\uFFFF]|\r(?!\n)/
+const UNUSUAL = /[\t\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F\u2028\u2029\uFEFF\uFFFE\uFFFF]/
+
+/**
+ * Where the first unusual character is (or a carriage return not followed by a line feed), -1 when
+ * there is none. Two scans, not one alternation: a character class alone is a fast native scan.
+ */
+function firstUnusual(text: string): number {
+  const m = UNUSUAL.exec(text)
+  const limit = m === null ? text.length : m.index
+  for (let i = text.indexOf('\r'); i >= 0 && i < limit; i = text.indexOf('\r', i + 1)) if (text.charCodeAt(i + 1) !== 10) return i
+  return m === null ? -1 : m.index
+}
 
 /** Plain scalars may not start with these (or need the full reader's care): `-?:,[]{}#&*!|>'"%@` and the backtick. */
 const INDICATORS = new Set([...'-?:,[]{}#&*!|>\'"%@`'].map((c) => c.charCodeAt(0)))
@@ -626,9 +637,9 @@ export interface CommonYamlDocument {
 export function readCommonYaml(text: string, onGiveUp?: (line: number) => void): CommonYamlDocument[] | undefined {
   let body = text
   if (body.charCodeAt(0) === 0xfeff) body = body.slice(1)
-  const unusual = UNUSUAL.exec(body)
-  if (unusual) {
-    onGiveUp?.(lineOfOffset(body, unusual.index))
+  const unusual = firstUnusual(body)
+  if (unusual >= 0) {
+    onGiveUp?.(lineOfOffset(body, unusual))
     return undefined
   }
   const lines = body.split('\n')

@@ -14,10 +14,9 @@ export const LIST_FORMATS = ['text', 'json', 'csv', 'md'] as const
 export type ListFormat = (typeof LIST_FORMATS)[number]
 
 /** Names come from input (an ownerReference's name is not validated by the API server): escaped (printable.ts). */
-function renderListText(result: ListResult): string {
+function renderListText(result: ListResult, shown = new Map<ListEnd, string>()): string {
   if (result.connections.length === 0) return 'no allowed connections\n'
-  // Ends repeat on many rows (and are shared objects): each label is escaped once.
-  const shown = new Map<ListEnd, string>()
+  // Ends repeat on many rows (and are shared objects): each label is escaped once (per output).
   const label = (e: ListEnd): string => {
     let text = shown.get(e)
     if (text === undefined) shown.set(e, (text = printable(e.label)))
@@ -64,6 +63,7 @@ export function* renderListChunks(result: ListResult, format: ListFormat): Gener
     `    {\n      "from": ${at6(c.from)},\n      "to": ${at6(c.to)},\n      "ports": ${JSON.stringify(c.ports)},\n      "portRanges": ` +
     `${at6(c.portRanges)},\n      "allPorts": ${c.allPorts}\n    }`
   const mdHead = renderMdTable(header, [])
+  const shown = new Map<ListEnd, string>()
   if (format === 'json') yield `{\n  "groupBy": ${JSON.stringify(result.groupBy)},\n  "connections": [\n`
   else if (format === 'csv') yield csvHead
   else if (format === 'md') yield mdHead
@@ -71,7 +71,7 @@ export function* renderListChunks(result: ListResult, format: ListFormat): Gener
     const part = connections.slice(i, i + CHUNK_ROWS)
     switch (format) {
       case 'text':
-        yield renderListText({ ...result, connections: part })
+        yield renderListText({ ...result, connections: part }, shown)
         break
       case 'json': {
         const last = i + CHUNK_ROWS >= connections.length
