@@ -170,7 +170,7 @@ const OLD_PEER_KEYS = ['namespaceSelector', 'sameLabels', 'notSameLabels']
  * Peers written in the shape of releases up to v0.1.2, rewritten to the v0.1.3+ shape (a
  * warning each); `sameLabels`/`notSameLabels` are problems (nothing later expresses them).
  */
-function normalizeOldPeers(r: ObjectReader, spec: PlainMap, problems: ConversionProblem[]): PlainMap {
+function normalizeOldPeers(r: ObjectReader, spec: PlainMap, problems: ConversionProblem[], moved: [FieldPath, FieldPath][]): PlainMap {
   const peerList = (rule: unknown, key: 'from' | 'to', path: FieldPath): unknown =>
     Array.isArray(asMap(rule)[key]) ? asList(asMap(rule)[key]).map((peer, j) => normalizePeer(peer, [...path, key, j])) : asMap(rule)[key]
   const normalizePeer = (peer: unknown, path: FieldPath): unknown => {
@@ -179,11 +179,19 @@ function normalizeOldPeers(r: ObjectReader, spec: PlainMap, problems: Conversion
     const ns = peer.namespaces
     if (isPlainMap(ns) && Object.keys(ns).some((k) => OLD_PEER_KEYS.includes(k)) && !has(ns, 'matchLabels') && !has(ns, 'matchExpressions')) {
       out.namespaces = oldNamespaces(ns, [...path, 'namespaces'])
+      moved.push([
+        [...path, 'namespaces'],
+        [...path, 'namespaces', 'namespaceSelector'],
+      ])
     }
     const pods = peer.pods
     if (isPlainMap(pods) && has(pods, 'namespaces') && !has(pods, 'namespaceSelector')) {
       const { namespaces: inner, ...rest } = pods
       out.pods = { ...rest, namespaceSelector: oldNamespaces(asMap(inner), [...path, 'pods', 'namespaces']) }
+      moved.push([
+        [...path, 'pods', 'namespaceSelector'],
+        [...path, 'pods', 'namespaces', 'namespaceSelector'],
+      ])
     }
     return out
   }
@@ -229,12 +237,29 @@ export function readV1alpha1Policy(
   const problems: ConversionProblem[] = []
   const { status: _status, ...raw } = obj
   const object = timestampsAsText(r, raw) as PlainMap
-  const normalized = { ...object, ...(isPlainMap(object.spec) ? { spec: stripNulls(normalizeOldPeers(r, object.spec, problems)) } : {}) }
+  // Where each selector of an older-shape peer was written: errors inside it name that place.
+  const moved: [FieldPath, FieldPath][] = []
+  const normalized = { ...object, ...(isPlainMap(object.spec) ? { spec: stripNulls(normalizeOldPeers(r, object.spec, problems, moved)) } : {}) }
   const schema = kind === 'AdminNetworkPolicy' ? ADMIN_NETWORK_POLICY_SCHEMA : BASELINE_ADMIN_NETWORK_POLICY_SCHEMA
   const defaulted = applyDefaults(normalized, schema) as PlainMap
-  if (!validateCustomResource(r, defaulted, schema).valid) return undefined
+  r.pathMap = moved.length === 0 ? undefined : (path) => writtenPath(path, moved)
+  let valid: boolean
+  try {
+    valid = validateCustomResource(r, defaulted, schema).valid
+  } finally {
+    r.pathMap = undefined
+  }
+  if (!valid) return undefined
   const converted = convert(defaulted, kind, options, problems)
   return { kind, name, ...(problems.length === 0 ? { converted } : {}), problems }
+}
+
+/** `path` of the normalized object as written: below a moved selector, under its old place. */
+function writtenPath(path: FieldPath, moved: readonly [FieldPath, FieldPath][]): FieldPath {
+  for (const [now, was] of moved) {
+    if (path.length >= now.length && now.every((part, i) => path[i] === part)) return [...was, ...path.slice(now.length)]
+  }
+  return path
 }
 
 /** `ingress: undefined` left by normalizing an object without rules is no field. */

@@ -51,6 +51,11 @@ export class ObjectReader {
   readonly warnings: Diagnostic[] = []
   /** `Kind "ns/name"` once known (see `identify`). */
   object: string | undefined
+  /**
+   * Where a path of the object being validated was written, when the validated object is a
+   * rewrite of the input (v1alpha1 peers of the older shape): diagnostics name the written place.
+   */
+  pathMap: ((path: FieldPath) => FieldPath) | undefined
 
   constructor(
     readonly doc: ManifestDocument,
@@ -72,7 +77,11 @@ export class ObjectReader {
   }
 
   line(path: FieldPath): number {
-    return this.doc.lineAt([...this.base, ...path])
+    return this.doc.lineAt([...this.base, ...this.written(path)])
+  }
+
+  private written(path: FieldPath): FieldPath {
+    return this.pathMap ? this.pathMap(path) : path
   }
 
   error(path: FieldPath, message: string, linePath: FieldPath = path): void {
@@ -84,7 +93,7 @@ export class ObjectReader {
   }
 
   private diagnostic(severity: 'error' | 'warning', path: FieldPath, message: string, linePath: FieldPath): Diagnostic {
-    const field = formatFieldPath(path)
+    const field = formatFieldPath(this.written(path))
     return {
       severity,
       file: this.doc.file,
@@ -124,7 +133,7 @@ export class ObjectReader {
     const got = jsonTypeName(value)
     let hint = ''
     if (expected === 'string' && (got === 'bool' || got === 'number' || got === 'timestamp')) {
-      const text = this.doc.textAt([...this.base, ...path])
+      const text = this.doc.textAt([...this.base, ...this.written(path)])
       const shown = text && !/^["']/.test(text) ? text : formatFieldValue(value)
       hint = `; YAML 1.1 reads an unquoted ${shown} as a ${got === 'bool' ? 'boolean' : got}, quote it: "${shown}"`
     }
@@ -182,7 +191,7 @@ export class ObjectReader {
   unknownFields(value: PlainMap, path: FieldPath, known: readonly string[]): void {
     for (const key of Object.keys(value)) {
       if (!known.includes(key)) {
-        const full = formatFieldPath([...path, key])
+        const full = formatFieldPath(this.written([...path, key]))
         const guess = known.find((k) => editDistance(k.toLowerCase(), key.toLowerCase()) <= 2)
         this.error([...path, key], `Unknown field: strict decoding error: unknown field "${full}"${guess ? ` (did you mean "${guess}"?)` : ''}`)
       }

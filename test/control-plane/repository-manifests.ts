@@ -1,7 +1,7 @@
 /**
  * Every manifest fixture of the repository, as kubectl would send its objects: each YAML or JSON
  * file under examples/, deploy/, test/fixtures/ and the vendored network-policy-api conformance
- * manifests, read as kubectl reads YAML (YAML 1.1: `yes` is a boolean), `List`s opened.
+ * manifests and v1alpha1 examples, read as kubectl reads YAML (YAML 1.1: `yes` is a boolean), `List`s opened.
  */
 import { readdir, readFile } from 'node:fs/promises'
 import { join, relative } from 'node:path'
@@ -15,6 +15,7 @@ export const FIXTURE_ROOTS = [
   'deploy',
   'test/fixtures',
   'vendor/network-policy-api/v1alpha1/conformance',
+  'vendor/network-policy-api/v1alpha1/examples',
   'vendor/network-policy-api/v1alpha2/conformance',
 ]
 

@@ -33,6 +33,11 @@ const COLLECTIONS: Record<string, { apiVersion: string; path: (ns: string) => st
   Service: { apiVersion: 'v1', path: (ns) => `/api/v1/namespaces/${ns}/services` },
   NetworkPolicy: { apiVersion: 'networking.k8s.io/v1', path: (ns) => `/apis/networking.k8s.io/v1/namespaces/${ns}/networkpolicies` },
   ClusterNetworkPolicy: { apiVersion: 'policy.networking.k8s.io/v1alpha2', path: () => '/apis/policy.networking.k8s.io/v1alpha2/clusternetworkpolicies' },
+  AdminNetworkPolicy: { apiVersion: 'policy.networking.k8s.io/v1alpha1', path: () => '/apis/policy.networking.k8s.io/v1alpha1/adminnetworkpolicies' },
+  BaselineAdminNetworkPolicy: {
+    apiVersion: 'policy.networking.k8s.io/v1alpha1',
+    path: () => '/apis/policy.networking.k8s.io/v1alpha1/baselineadminnetworkpolicies',
+  },
   Deployment: { apiVersion: 'apps/v1', path: (ns) => `/apis/apps/v1/namespaces/${ns}/deployments` },
   StatefulSet: { apiVersion: 'apps/v1', path: (ns) => `/apis/apps/v1/namespaces/${ns}/statefulsets` },
   DaemonSet: { apiVersion: 'apps/v1', path: (ns) => `/apis/apps/v1/namespaces/${ns}/daemonsets` },
@@ -43,7 +48,7 @@ const COLLECTIONS: Record<string, { apiVersion: string; path: (ns: string) => st
 /** What a CRD's validation says (field `<nil>`; netpol says it too, without a field) when it skipped its CEL rules because of other errors. */
 const NOT_CHECKED = 'some validation rules were not checked'
 
-const CLUSTER_SCOPED = new Set(['Namespace', 'ClusterNetworkPolicy'])
+const CLUSTER_SCOPED = new Set(['Namespace', 'ClusterNetworkPolicy', 'AdminNetworkPolicy', 'BaselineAdminNetworkPolicy'])
 
 /** The kinds compared, when their apiVersion is the one served. */
 export function comparedKind(obj: Record<string, unknown>): boolean {

@@ -157,9 +157,21 @@ describe('netpol convert: field by field', () => {
       expect(loadManifestText(stringify(out[0]), { file: f }).state.clusterNetworkPolicies, f).toHaveLength(1)
     }
   })
-  it('an upstream example that its own CRD rejects is an error with the field (matchlabels)', () => {
+  it('an upstream example that its own CRD rejects is an error with the field (matchlabels), named where it is written (older peer shape)', () => {
     const ds = inputDiagnostics(() => loadManifestText(upstream('v1alpha1/examples/user-story-2.yaml'), { file: 'user-story-2.yaml' }))
-    expect(ds.map((d) => d.field)).toEqual(['spec.egress[0].to[0].pods.namespaceSelector.matchlabels', 'spec.egress[0].to[0].pods.podSelector.matchlabels'])
+    expect(ds.map((d) => `${d.line} ${d.field}: ${d.message}`)).toEqual([
+      '22 spec.egress[0].to[0].pods.namespaces.namespaceSelector.matchlabels: Unknown field: strict decoding error: unknown field ' +
+        '"spec.egress[0].to[0].pods.namespaces.namespaceSelector.matchlabels" (did you mean "matchLabels"?)',
+      '25 spec.egress[0].to[0].pods.podSelector.matchlabels: Unknown field: strict decoding error: unknown field ' +
+        '"spec.egress[0].to[0].pods.podSelector.matchlabels" (did you mean "matchLabels"?)',
+    ])
+    // A peer's namespaces of the older shape too.
+    const text = anp(
+      '  priority: 1\n  subject: {namespaces: {}}\n  ingress:\n  - action: Deny\n    from:\n    - namespaces: {namespaceSelector: {matchLabel: {a: b}}}\n',
+    )
+    expect(inputDiagnostics(() => loadManifestText(text, { file: 'in.yaml' })).map((d) => d.field)).toEqual([
+      'spec.ingress[0].from[0].namespaces.namespaceSelector.matchLabel',
+    ])
   })
 
   /** The problems that keep a policy from being converted: `field: message`. */
