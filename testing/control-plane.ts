@@ -5,17 +5,31 @@
  * certificate. Started per test file; `stop()` kills both processes and removes the directory,
  * and an exit hook kills them even when the test process dies first.
  *
- * The binaries come from scripts/control-plane-binaries.sh (see docs/control-plane-tests.md).
+ * The binaries come from scripts/control-plane-binaries.sh (see docs/control-plane-tests.md); the
+ * processes' arguments, credentials and readiness checks are the lab's (src/lab/control-plane.ts).
  * Every wait has a deadline: a control plane that does not come up fails the test, never hangs.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process'
-import { generateKeyPairSync, randomBytes } from 'node:crypto'
-import { createWriteStream, existsSync } from 'node:fs'
-import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
-import { request } from 'node:https'
-import { createServer } from 'node:net'
+import { execFile, type ChildProcess } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import {
+  apiServerArgs,
+  apiServerReady,
+  controlPlaneLogTail,
+  controlPlanePaths,
+  etcdArgs,
+  etcdHealthy,
+  etcdUrl,
+  exitedText,
+  freeLoopbackPort,
+  kubeconfigYaml,
+  spawnControlPlaneProcess,
+  waitUntil,
+  writeControlPlaneCredentials,
+  type EtcdPorts,
+} from '../src/lab/control-plane.js'
 
 /** What a command run through `kubectl()` printed and how it ended. */
 export interface CommandResult {
@@ -35,40 +49,6 @@ function installExitHook(): void {
   })
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      const port = typeof address === 'object' && address ? address.port : 0
-      server.close(() => resolve(port))
-    })
-  })
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms))
-}
-
-/** Polls `probe` until it returns true or the deadline passes (then throws, naming `what`). */
-async function until(what: string, timeoutMs: number, probe: () => Promise<boolean>, exited?: () => string | undefined): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (Date.now() < deadline) {
-    const gone = exited?.()
-    if (gone) throw new Error(`${what}: ${gone}`)
-    if (await probe().catch(() => false)) return
-    await sleep(200)
-  }
-  throw new Error(`${what}: not ready after ${timeoutMs / 1000} s`)
-}
-
-async function httpOk(url: string, timeoutMs = 2000): Promise<boolean> {
-  const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) })
-  await res.text()
-  return res.ok
-}
-
 export interface ControlPlaneOptions {
   /** Directory holding kube-apiserver, etcd and kubectl. */
   readonly binDir: string
@@ -80,7 +60,7 @@ export class ControlPlane {
   readonly adminToken = randomBytes(24).toString('hex')
   private etcd: ChildProcess | undefined
   private apiserver: ChildProcess | undefined
-  private etcdPort = 0
+  private etcdPorts: EtcdPorts = { client: 0, peer: 0 }
   private apiPort = 0
   private stopped = false
 
@@ -96,9 +76,9 @@ export class ControlPlane {
     await chmod(dir, 0o700)
     const cp = new ControlPlane(options, dir)
     try {
-      await cp.writeCredentials()
+      await writeControlPlaneCredentials(dir, cp.adminToken)
       await cp.startEtcd()
-      cp.apiPort = await freePort()
+      cp.apiPort = await freeLoopbackPort()
       await cp.startApiServer()
       await writeFile(cp.kubeconfigPath, cp.kubeconfigYaml(cp.adminToken, 'admin'), { mode: 0o600 })
       return cp
@@ -110,7 +90,7 @@ export class ControlPlane {
   }
 
   get kubeconfigPath(): string {
-    return join(this.dir, 'kubeconfig')
+    return controlPlanePaths(this.dir).kubeconfig
   }
 
   get server(): string {
@@ -119,36 +99,16 @@ export class ControlPlane {
 
   /** The API server's self-signed serving certificate (with its CA), as clients must trust it. */
   get caPath(): string {
-    return join(this.dir, 'certs', 'apiserver.crt')
+    return controlPlanePaths(this.dir).ca
   }
 
   get etcdUrl(): string {
-    return `http://127.0.0.1:${this.etcdPort}`
+    return etcdUrl(this.etcdPorts)
   }
 
   /** A kubeconfig for a bearer token (e.g. a ServiceAccount's), trusting the server's certificate. */
   kubeconfigYaml(token: string, user: string, namespace = 'default'): string {
-    return [
-      'apiVersion: v1',
-      'kind: Config',
-      'clusters:',
-      '- name: netpol-test',
-      '  cluster:',
-      `    server: ${JSON.stringify(this.server)}`,
-      `    certificate-authority: ${JSON.stringify(this.caPath)}`,
-      'users:',
-      `- name: ${JSON.stringify(user)}`,
-      '  user:',
-      `    token: ${JSON.stringify(token)}`,
-      'contexts:',
-      '- name: netpol-test',
-      '  context:',
-      '    cluster: netpol-test',
-      `    user: ${JSON.stringify(user)}`,
-      `    namespace: ${JSON.stringify(namespace)}`,
-      'current-context: netpol-test',
-      '',
-    ].join('\n')
+    return kubeconfigYaml({ server: this.server, ca: this.caPath, token, user, cluster: 'netpol-test', namespace })
   }
 
   /**
@@ -185,83 +145,25 @@ export class ControlPlane {
 
   /** Starts kube-apiserver (again) on the same port and waits until it is ready. */
   async startApiServer(): Promise<void> {
-    const d = this.dir
-    this.apiserver = this.spawnLogged('kube-apiserver', [
-      `--etcd-servers=${this.etcdUrl}`,
-      '--bind-address=127.0.0.1',
-      '--advertise-address=127.0.0.1',
-      // The "kubernetes" Service's endpoints may not be a loopback address; nothing here needs them.
-      '--endpoint-reconciler-type=none',
-      `--secure-port=${this.apiPort}`,
-      `--cert-dir=${join(d, 'certs')}`,
-      `--token-auth-file=${join(d, 'tokens.csv')}`,
-      '--authorization-mode=RBAC',
-      '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
-      `--service-account-key-file=${join(d, 'sa.pub')}`,
-      `--service-account-signing-key-file=${join(d, 'sa.key')}`,
-      '--service-cluster-ip-range=10.96.0.0/16',
-      // No controller-manager creates the "default" ServiceAccount of each namespace, which the
-      // admission plugin would require of every pod.
-      '--disable-admission-plugins=ServiceAccount',
-      '--profiling=false',
-      '--v=1',
-    ])
+    // 10.96.0.0/16: the range these tests were written against.
+    this.apiserver = this.spawnLogged('kube-apiserver', apiServerArgs(this.dir, this.etcdPorts, this.apiPort, '10.96.0.0/16'))
     const child = this.apiserver
-    await until(
+    await waitUntil(
       'kube-apiserver',
       this.options.startTimeoutMs ?? 180_000,
-      () => this.readyz(),
+      () => apiServerReady(this.dir, this.apiPort, this.adminToken),
       () => exitedText(child),
     )
   }
 
-  /** GET /readyz with the admin token, trusting the server's own certificate. */
-  private async readyz(): Promise<boolean> {
-    if (!existsSync(this.caPath)) return false
-    const ca = await readFile(this.caPath)
-    return new Promise((resolve) => {
-      const req = request(
-        { host: '127.0.0.1', port: this.apiPort, path: '/readyz', method: 'GET', ca, headers: { authorization: `Bearer ${this.adminToken}` }, timeout: 5000 },
-        (res) => {
-          res.resume()
-          res.on('end', () => resolve(res.statusCode === 200))
-        },
-      )
-      req.on('timeout', () => req.destroy())
-      req.on('error', () => resolve(false))
-      req.end()
-    })
-  }
-
-  private async writeCredentials(): Promise<void> {
-    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
-    await writeFile(join(this.dir, 'sa.key'), privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 })
-    await writeFile(join(this.dir, 'sa.pub'), publicKey.export({ type: 'spki', format: 'pem' }), { mode: 0o600 })
-    await writeFile(join(this.dir, 'tokens.csv'), `${this.adminToken},admin,admin-uid,"system:masters"\n`, { mode: 0o600 })
-    await mkdir(join(this.dir, 'certs'), { mode: 0o700 })
-  }
-
   private async startEtcd(): Promise<void> {
-    this.etcdPort = await freePort()
-    const peerPort = await freePort()
-    const peer = `http://127.0.0.1:${peerPort}`
-    this.etcd = this.spawnLogged('etcd', [
-      '--name=default',
-      `--data-dir=${join(this.dir, 'etcd')}`,
-      `--listen-client-urls=${this.etcdUrl}`,
-      `--advertise-client-urls=${this.etcdUrl}`,
-      `--listen-peer-urls=${peer}`,
-      `--initial-advertise-peer-urls=${peer}`,
-      `--initial-cluster=default=${peer}`,
-      // Test data: durability does not matter, a busy disk does.
-      '--unsafe-no-fsync',
-      '--log-level=warn',
-    ])
+    this.etcdPorts = { client: await freeLoopbackPort(), peer: await freeLoopbackPort() }
+    this.etcd = this.spawnLogged('etcd', etcdArgs(this.dir, this.etcdPorts))
     const child = this.etcd
-    await until(
+    await waitUntil(
       'etcd',
       this.options.startTimeoutMs ?? 180_000,
-      () => httpOk(`${this.etcdUrl}/health`),
+      () => etcdHealthy(this.etcdPorts),
       () => exitedText(child),
     )
   }
@@ -288,27 +190,16 @@ export class ControlPlane {
     if (!res.ok) throw new Error(`etcd compaction: HTTP ${res.status} ${await res.text()}`)
   }
 
-  private spawnLogged(name: string, args: readonly string[]): ChildProcess {
-    const log = createWriteStream(join(this.dir, `${name}.log`), { flags: 'a' })
-    const child = spawn(join(this.options.binDir, name), args, {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: this.dir },
-    })
-    child.stdout?.pipe(log, { end: false })
-    child.stderr?.pipe(log, { end: false })
+  private spawnLogged(name: 'etcd' | 'kube-apiserver', args: readonly string[]): ChildProcess {
+    const child = spawnControlPlaneProcess({ binDir: this.options.binDir, name, args, logFile: join(this.dir, `${name}.log`), home: this.dir, detached: false })
     running.add(child)
     child.once('exit', () => running.delete(child))
     return child
   }
 
   /** The last lines of both logs, for a failure message. */
-  async logTail(lines = 20): Promise<string> {
-    const parts: string[] = []
-    for (const name of ['etcd', 'kube-apiserver']) {
-      const text = await readFile(join(this.dir, `${name}.log`), 'utf8').catch(() => '')
-      if (text) parts.push(`--- ${name}.log (last ${lines} lines)\n${text.trimEnd().split('\n').slice(-lines).join('\n')}`)
-    }
-    return parts.join('\n')
+  logTail(lines = 20): Promise<string> {
+    return controlPlaneLogTail(this.dir, lines)
   }
 
   /** Kills both processes and removes the directory; safe to call twice. */
@@ -319,13 +210,6 @@ export class ControlPlane {
     await stopProcess(this.etcd)
     await rm(this.dir, { recursive: true, force: true })
   }
-}
-
-function exitedText(child: ChildProcess | undefined): string | undefined {
-  if (!child) return undefined
-  if (child.exitCode !== null) return `exited with status ${child.exitCode}`
-  if (child.signalCode !== null) return `killed by ${child.signalCode}`
-  return undefined
 }
 
 /** SIGTERM, then SIGKILL after 10 s; resolves once the process has exited. */

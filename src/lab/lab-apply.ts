@@ -64,6 +64,13 @@ export interface ApplyResult {
 
 export async function labApply(ctx: LabContext, o: ApplyOptions): Promise<ApplyResult> {
   let running = await readLab(ctx.root, o.name)
+  if (running.controlPlane !== undefined) {
+    const flag = running.name === 'default' ? '' : ` --name ${running.name}`
+    throw new UsageError(
+      `lab "${running.name}" runs what its API server holds: change it with kubectl, e.g. \`kubectl --kubeconfig "$(netpol lab kubeconfig${flag})" apply -f ` +
+        `FILE\``,
+    )
+  }
   if (needsReconcile(running)) {
     ctx.warn(`lab "${running.name}": the last \`lab apply\` did not finish; putting the lab back as it was before it`)
     running = await reconcileLab(ctx, running)

@@ -11,7 +11,7 @@ import type { LabDataplane } from './lab-dataplane.js'
 import type { LabPod, LabTopology } from './topology.js'
 import { fabricScript, nodeScript, podLinesForNode, podScript, removedPodLinesForNode, script } from './ip-script.js'
 import { deleteNetns, forgetConntrackIn, ipBatchIn, listLabNetns, netnsAdd, netnsPids, setNetnsSysctl } from './netns.js'
-import { findLabProcesses, isLabProcess, startLabProcess, stopProcesses } from './lab-processes.js'
+import { findLabProcesses, isLabKubelet, isLabProcess, startLabProcess, stopProcesses } from './lab-processes.js'
 import type { PodServerSpec } from './pod-server.js'
 import { applyServiceNat, serviceNatScript, serviceNatTableName } from './service-nat.js'
 import { clusterDnsAddress, dnsRecordsFor, dnsServingPorts, serviceNatFor, type DnsPort } from './lab-services.js'
@@ -222,6 +222,10 @@ export interface TeardownInput {
  */
 export async function teardown(input: TeardownInput): Promise<{ netns: string[]; processes: number }> {
   const { lab } = input
+  // The lab's kubelet first: it would otherwise make pods while they are being removed.
+  const kubelets = new Set<number>()
+  for (const pid of [...(input.pids ?? []), ...(await findLabProcesses(lab))]) if (await isLabKubelet(lab, pid)) kubelets.add(pid)
+  await stopProcesses([...kubelets])
   const names = new Set([...(input.topology ? allNetns(input.topology) : []), ...(await listLabNetns(lab))])
   const present = new Set(await listLabNetns(lab))
   const pids = new Set<number>()
@@ -233,5 +237,5 @@ export async function teardown(input: TeardownInput): Promise<{ netns: string[];
   await deleteNetns(existing)
   // The pods' resolv.conf directories, by the lab's names only (also those a killed command left).
   await removePodResolvConfs([...new Set([...(input.topology?.pods.map((p) => p.netns) ?? []), ...(await listLabEtcNetns(lab))])])
-  return { netns: existing.sort(), processes: pids.size }
+  return { netns: existing.sort(), processes: pids.size + kubelets.size }
 }

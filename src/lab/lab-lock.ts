@@ -37,10 +37,11 @@ export async function withLabLock<T>(root: string, lab: string, what: string, fn
   if (!(await acquire(file, what))) {
     const holder = (await readFile(file, { encoding: 'utf8', flag: constants.O_RDONLY | constants.O_NOFOLLOW }).catch(() => '')).trim()
     // `<pid> <command>`, as acquire writes it; anything else is no live holder.
-    const m = /^(\d{1,7}) (up|apply|down)$/.exec(holder)
+    const m = /^(\d{1,7}) (up|apply|down|kubelet)$/.exec(holder)
     const pid = m ? Number(m[1]) : 0
     if (m && pid > 0 && pid !== process.pid && alive(pid)) {
-      throw new UsageError(`lab "${lab}" is busy: \`lab ${m[2]}\` (pid ${pid}) is changing it; wait for it or stop it first`)
+      const who = m[2] === 'kubelet' ? "the lab's kubelet" : `\`lab ${m[2]}\``
+      throw new UsageError(`lab "${lab}" is busy: ${who} (pid ${pid}) is changing it; wait for it or stop it first`)
     }
     await unlink(file).catch(() => undefined)
     if (!(await acquire(file, what))) throw new UsageError(`lab "${lab}" is busy: another command took its lock`)

@@ -6,11 +6,14 @@ import { spawn } from 'node:child_process'
 import { constants, openSync, closeSync, readFileSync } from 'node:fs'
 import { readdir, readFile } from 'node:fs/promises'
 import { labScriptPath, type LabScript } from './lab-scripts.js'
+import { basename } from 'node:path'
 import { assertLabNetns } from './netns.js'
+import { isLabNetns } from './lab-names.js'
 
 export interface StartOptions {
   readonly lab: string
-  readonly netns: string
+  /** The lab namespace to run in; absent: the host's (only the lab's kubelet, which talks to its API server on loopback). */
+  readonly netns?: string
   readonly script: LabScript
   readonly args: readonly string[]
   /** stdout/stderr after `ready` go here. */
@@ -23,15 +26,17 @@ export interface StartOptions {
  * once it printed `ready` (rejects with its log when it exits or stays silent).
  */
 export function startLabProcess(o: StartOptions): Promise<number> {
-  assertLabNetns(o.netns)
+  if (o.netns !== undefined) assertLabNetns(o.netns)
   const script = labScriptPath(o.script)
+  const where = o.netns ?? 'the host network namespace'
   // Never through a symbolic link: the file is in the lab's own directory, opened as root.
   const log = openSync(o.logFile, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o644)
   return new Promise((resolve, reject) => {
-    const child = spawn('ip', ['netns', 'exec', o.netns, process.execPath, script, `--lab=${o.lab}`, ...o.args], {
-      detached: true,
-      stdio: ['ignore', 'pipe', log],
-    })
+    const command = [process.execPath, script, `--lab=${o.lab}`, ...o.args]
+    const child =
+      o.netns !== undefined
+        ? spawn('ip', ['netns', 'exec', o.netns, ...command], { detached: true, stdio: ['ignore', 'pipe', log] })
+        : spawn(command[0], command.slice(1), { detached: true, stdio: ['ignore', 'pipe', log] })
     closeSync(log)
     let settled = false
     let seen = ''
@@ -52,7 +57,7 @@ export function startLabProcess(o: StartOptions): Promise<number> {
       } catch {
         // no log
       }
-      reject(new Error(`${o.script} in ${o.netns} ${why}${tail ? `:\n${tail}` : ''}`))
+      reject(new Error(`${o.script} in ${where} ${why}${tail ? `:\n${tail}` : ''}`))
     }
     const timer = setTimeout(() => fail('did not get ready'), o.readyTimeoutMs ?? 15_000)
     child.on('error', (err) => fail(`could not start (${err.message})`))
@@ -79,10 +84,31 @@ async function cmdline(pid: number): Promise<string[] | undefined> {
   }
 }
 
+/**
+ * True when a command line is one of the processes lab `lab` starts: its own scripts carry
+ * `--lab=<lab>`; etcd and kube-apiserver keep their files in `<lab dir>/control-plane/`; a node's
+ * `netpol agent` applies into one of the lab's namespaces (`--netns=netpol-<lab>-node-<i>`).
+ */
+export function isLabCommandLine(lab: string, args: readonly string[]): boolean {
+  if (args.includes(`--lab=${lab}`) && args.some((a) => /(pod-server|prober|deny-log-collector|lab-kubelet)-main\.js$/.test(a))) return true
+  const exe = basename(args[0] ?? '')
+  const own = `/${lab}/control-plane/`
+  if (exe === 'etcd') return args.some((a) => a.startsWith('--data-dir=') && a.endsWith(`${own}etcd`))
+  if (exe === 'kube-apiserver') return args.some((a) => a.startsWith('--cert-dir=') && a.endsWith(`${own}certs`))
+  const netns = args.find((a) => a.startsWith('--netns='))?.slice('--netns='.length)
+  return args.includes('agent') && netns !== undefined && isLabNetns(lab, netns) && /-node-\d+$/.test(netns)
+}
+
 /** True when `pid` is a process this lab started (guards against PID reuse). */
 export async function isLabProcess(lab: string, pid: number): Promise<boolean> {
   const args = await cmdline(pid)
-  return args !== undefined && args.includes(`--lab=${lab}`) && args.some((a) => /(pod-server|prober|deny-log-collector)-main\.js$/.test(a))
+  return args !== undefined && isLabCommandLine(lab, args)
+}
+
+/** True when `pid` is this lab's kubelet (stopped first: it would make pods while the lab goes away). */
+export async function isLabKubelet(lab: string, pid: number): Promise<boolean> {
+  const args = await cmdline(pid)
+  return args !== undefined && args.includes(`--lab=${lab}`) && args.some((a) => /lab-kubelet-main\.js$/.test(a))
 }
 
 /** Every process of this lab, found by command line (also after `lab up` was killed). */

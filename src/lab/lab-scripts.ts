@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url'
 import { dirname, join } from 'node:path'
 import { EnvironmentError } from '../model/errors.js'
 
-export type LabScript = 'pod-server-main' | 'prober-main' | 'deny-log-collector-main'
+export type LabScript = 'pod-server-main' | 'prober-main' | 'deny-log-collector-main' | 'lab-kubelet-main'
 
 /**
  * Next to this module when running compiled; from the TypeScript sources (tests) the compiled copy

@@ -23,6 +23,23 @@ export interface PendingApply {
   readonly topology: LabTopology
 }
 
+/**
+ * A lab started with `--control-plane`: its etcd and kube-apiserver on loopback (files in
+ * `<lab dir>/control-plane/`), one `netpol agent` per node and the lab's kubelet (lab-kubelet.ts).
+ * Each PID is recorded as soon as the process runs, so `lab down` stops it even after a `kill -9`.
+ */
+export interface LabControlPlane {
+  /** kube-apiserver's port on 127.0.0.1. */
+  readonly apiServerPort: number
+  readonly etcdClientPort: number
+  readonly etcdPeerPort: number
+  readonly etcd?: number
+  readonly apiServer?: number
+  readonly kubelet?: number
+  /** node name -> PID of its `netpol agent`. */
+  readonly agents: Readonly<Record<string, number>>
+}
+
 export interface LabState {
   readonly version: typeof LAB_STATE_VERSION
   readonly name: string
@@ -40,6 +57,8 @@ export interface LabState {
   readonly collectors: Readonly<Record<string, number>>
   readonly warnings: readonly string[]
   readonly sctp: SctpSupport
+  /** Only for a lab started with `--control-plane`. */
+  readonly controlPlane?: LabControlPlane
   /** Only while `phase` is `applying`. */
   readonly pending?: PendingApply
 }

@@ -52,7 +52,7 @@ import { InputError } from '../model/diagnostic.js'
 import { loadManifestText } from '../cluster/load-manifests.js'
 import { clusterNetworkPolicyManifest } from './export-manifests.js'
 import { podAddressProblem } from './pod-address.js'
-import { LAB_STATE_VERSION, type LabPhase, type LabState, type PendingApply } from './lab-state.js'
+import { LAB_STATE_VERSION, type LabControlPlane, type LabPhase, type LabState, type PendingApply } from './lab-state.js'
 import type { SctpSupport } from './sctp-support.js'
 
 /** A state file that cannot be trusted or used: exit 2, with what to do about it. */
@@ -615,6 +615,7 @@ export function validateLabState(data: unknown, file: string, lab: string): LabS
     'warnings',
     'sctp',
     'pending',
+    'controlPlane',
   ])
   if (o.version !== LAB_STATE_VERSION) c.fail('version', `expected ${LAB_STATE_VERSION}, got ${describe(o.version)} (not a netpol lab state of this version)`)
   if (o.name !== lab) c.fail('name', `expected ${JSON.stringify(lab)} (the lab's directory name), got ${describe(o.name)}`)
@@ -645,5 +646,22 @@ export function validateLabState(data: unknown, file: string, lab: string): LabS
     warnings: c.array(o.warnings, 'warnings').map((w, i) => c.string(w, `warnings[${i}]`, 65_536)),
     sctp: { supported: c.boolean(sctp.supported, 'sctp.supported'), reason: c.string(sctp.reason, 'sctp.reason') } satisfies SctpSupport,
     ...(pending ? { pending } : {}),
+    ...(o.controlPlane !== undefined ? { controlPlane: controlPlane(c, o.controlPlane, new Set(topo.nodes.map((n) => n.name))) } : {}),
+  }
+}
+
+function controlPlane(c: Checker, v: unknown, nodes: ReadonlySet<string>): LabControlPlane {
+  const path = 'controlPlane'
+  const o = c.object(v, path, ['apiServerPort', 'etcdClientPort', 'etcdPeerPort', 'etcd', 'apiServer', 'kubelet', 'agents'])
+  const pid = (key: 'etcd' | 'apiServer' | 'kubelet'): { [k: string]: number } =>
+    o[key] === undefined ? {} : { [key]: c.integer(o[key], `${path}.${key}`, 2, PID_MAX) }
+  return {
+    apiServerPort: c.integer(o.apiServerPort, `${path}.apiServerPort`, 1, 65535),
+    etcdClientPort: c.integer(o.etcdClientPort, `${path}.etcdClientPort`, 1, 65535),
+    etcdPeerPort: c.integer(o.etcdPeerPort, `${path}.etcdPeerPort`, 1, 65535),
+    ...pid('etcd'),
+    ...pid('apiServer'),
+    ...pid('kubelet'),
+    agents: pidMap(c, o.agents, `${path}.agents`, nodes),
   }
 }

@@ -1,13 +1,13 @@
 /**
  * @module `netpol lab`: a local cluster of network namespaces enforced by the real kernel. One
- * command with subcommands (up, apply, probe, exec, logs, status, down, list); the work is in
+ * command with subcommands (up, apply, probe, exec, logs, status, export, kubeconfig, down, list); the work is in
  * src/lab/, this file parses flags and prints.
  */
 import { isAbsolute, resolve } from 'node:path'
 import { Option, type Command } from 'commander'
 import type { CliContext, RegisterCommand } from '../main.js'
 import { useColour } from '../io.js'
-import { UsageError } from '../../model/errors.js'
+import { EnvironmentError, UsageError } from '../../model/errors.js'
 import type { LoadResult } from '../../cluster/load-manifests.js'
 import { isV1alpha1ConversionNotice, withConvertedV1alpha1 } from '../../cluster/v1alpha1-conversion.js'
 import { DEFAULT_BASELINE_PRIORITY } from '../../model/admin-network-policy-v1alpha1.js'
@@ -41,7 +41,9 @@ import { nftLabDataplane } from '../../lab/nft-lab-dataplane.js'
 import { LabInterrupted, type LabContext } from '../../lab/lab-context.js'
 import { labUp } from '../../lab/lab-up.js'
 import { checkLabPodCount, DEFAULT_LAB_MAX_PODS, labApply } from '../../lab/lab-apply.js'
-import { labDown } from '../../lab/lab-down.js'
+import { labDown, stopLabKubelet } from '../../lab/lab-down.js'
+import { labKubeconfig, labUpControlPlane } from '../../lab/lab-control-plane.js'
+import { CONTROL_PLANE_RELEASE, findControlPlaneBinaries } from '../../lab/control-plane-binaries.js'
 import { labProbe, labProbeServices, type LabServiceProbeResult } from '../../lab/lab-probe.js'
 import { describeServiceDisagreement } from '../../lab/service-probe.js'
 import { execInPod, findPod } from '../../lab/lab-exec.js'
@@ -209,7 +211,12 @@ Workflow (like kubectl apply / kubectl exec ... curl):
       .description('build a lab from manifests (Namespaces, Pods, workloads, NetworkPolicies, ClusterNetworkPolicies) and start it')
       .argument('<paths...>', 'manifest files or directories (recursive: .yaml, .yml, .json), or - for stdin')
       .addOption(nameOption())
-      .option('--nodes <n>', 'number of nodes (2-16)', '2'),
+      .option('--nodes <n>', 'number of nodes (2-16)', '2')
+      .option(
+        '--control-plane',
+        'also start etcd and kube-apiserver for the lab, one `netpol agent` per node and a kubelet: the lab then runs what you kubectl apply ' +
+          '(see `netpol lab kubeconfig`)',
+      ),
   )
     .addHelpText(
       'after',
@@ -221,11 +228,22 @@ SCTP ports are not served (Node.js has no SCTP sockets): a warning says so.
 ClusterNetworkPolicies are enforced; v1alpha1 AdminNetworkPolicies and BaselineAdminNetworkPolicies
 as the ClusterNetworkPolicies \`netpol convert\` prints (with a deprecation warning).
 
+With --control-plane, the lab gets a real Kubernetes control plane on 127.0.0.1: etcd and
+kube-apiserver ${CONTROL_PLANE_RELEASE.kubernetes} (found like scripts/control-plane-binaries.sh --no-build finds
+them: $NETPOL_CONTROL_PLANE_BIN, $KUBEBUILDER_ASSETS, $PATH, its cache; exit 2 when absent), the
+lab's nodes as Node objects, the manifests' objects created through the API, one \`netpol agent\`
+per node enforcing what the API server holds, and a kubelet that binds pods without a node to
+the emptiest one, creates the pods' namespaces and reports their addresses in status.podIPs.
+Then \`kubectl apply\`, \`kubectl label ns\`, \`kubectl delete pod\`, \`kubectl run\` take effect;
+\`lab apply\` is refused (use kubectl).
+
 Examples:
   sudo ./bin/netpol lab up examples/three-tier
-  sudo ./bin/netpol lab up manifests/ --name staging --nodes 3`,
+  sudo ./bin/netpol lab up manifests/ --name staging --nodes 3
+  sudo ./bin/netpol lab up --control-plane examples/three-tier
+  kubectl --kubeconfig "$(sudo ./bin/netpol lab kubeconfig)" apply -f deny-all.yaml`,
     )
-    .action(async (paths: string[], flags: ManifestFlags & { name?: string; nodes: string }) => {
+    .action(async (paths: string[], flags: ManifestFlags & { name?: string; nodes: string; controlPlane?: boolean }) => {
       const name = labName(flags, ctx)
       const nodeCount = Number(flags.nodes)
       if (!Number.isInteger(nodeCount)) throw new UsageError(`invalid --nodes "${flags.nodes}": expected a number from 2 to 16`)
@@ -236,12 +254,33 @@ Examples:
       const { state } = await loadLabInput(paths, { ...flags, maxPods: String(maxPods) }, ctx)
       checkLabPodCount(state, maxPods)
       const lc = labContext(ctx)
+      const manifests = absolutePaths(paths, ctx.io.cwd)
+      let binDir: string | undefined
+      if (flags.controlPlane) {
+        const found = await findControlPlaneBinaries(ctx.io.env)
+        if (!('dir' in found))
+          throw new EnvironmentError(
+            `--control-plane needs kube-apiserver, etcd and kubectl ${CONTROL_PLANE_RELEASE.kubernetesMinor} (etcd ${CONTROL_PLANE_RELEASE.etcdMinor}), ` +
+              'and none were found; get them with `bash scripts/control-plane-binaries.sh` (it builds them with Go, or finds them in ' +
+              '$KUBEBUILDER_ASSETS) and pass the directory it prints as NETPOL_CONTROL_PLANE_BIN',
+            { detail: found.problems },
+          )
+        binDir = found.dir
+      }
       const running = await interruptible(ctx, () =>
-        withLabLock(lc.root, name, 'up', () => labUp(lc, { name, nodeCount, manifests: absolutePaths(paths, ctx.io.cwd), state })),
+        withLabLock(lc.root, name, 'up', () =>
+          binDir !== undefined ? labUpControlPlane(lc, { name, nodeCount, manifests, state, binDir }) : labUp(lc, { name, nodeCount, manifests, state }),
+        ),
       )
       if (running === undefined) return
       ctx.io.stdout(`lab "${name}" is up\n\n${renderStatus(await labStatus(running))}`)
-      ctx.io.stdout(`\nNext: netpol lab probe${name === DEFAULT_LAB_NAME ? '' : ` --name ${name}`}\n`)
+      const nameFlag = name === DEFAULT_LAB_NAME ? '' : ` --name ${name}`
+      if (running.controlPlane !== undefined) {
+        ctx.io.stdout(
+          `\nAPI server: https://127.0.0.1:${running.controlPlane.apiServerPort} (kubeconfig: ${printable(labKubeconfig(lc.root, running))})\n` +
+            `\nNext: kubectl --kubeconfig "$(netpol lab kubeconfig${nameFlag})" get pods -A -o wide\n      netpol lab probe${nameFlag}\n`,
+        )
+      } else ctx.io.stdout(`\nNext: netpol lab probe${nameFlag}\n`)
     })
 
   addManifestOptions(
@@ -538,6 +577,27 @@ Examples:
     })
 
   lab
+    .command('kubeconfig')
+    .description('print the path of the admin kubeconfig of a lab started with --control-plane')
+    .addOption(nameOption())
+    .addHelpText(
+      'after',
+      `
+The file is the lab's (root's, mode 0600) and goes away with \`lab down\`. Use it with your own
+kubectl (or the one scripts/control-plane-binaries.sh provides).
+
+Examples:
+  kubectl --kubeconfig "$(sudo ./bin/netpol lab kubeconfig)" get pods -A -o wide
+  kubectl --kubeconfig "$(sudo ./bin/netpol lab kubeconfig)" apply --dry-run=server -f policy.yaml
+  export KUBECONFIG="$(sudo ./bin/netpol lab kubeconfig --name staging)"`,
+    )
+    .action(async (flags: { name?: string }) => {
+      const root = labsDir(ctx.io.env)
+      const state = await readLab(root, labName(flags, ctx))
+      ctx.io.stdout(`${labKubeconfig(root, state)}\n`)
+    })
+
+  lab
     .command('down')
     .description('remove every namespace, link, rule and process of a lab (idempotent; also after a killed `lab up`)')
     .addOption(nameOption())
@@ -546,6 +606,8 @@ Examples:
       const name = labName(flags, ctx)
       await checkLabEnvironment()
       const lc = labContext(ctx)
+      // A --control-plane lab's kubelet takes the lock every second: it goes first.
+      await stopLabKubelet(name)
       const r = await withLabLock(lc.root, name, 'down', () => labDown(lc, name))
       ctx.io.stdout(
         r.existed

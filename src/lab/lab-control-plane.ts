@@ -1,0 +1,348 @@
+/**
+ * @module `lab up --control-plane`: a lab driven through a real API server. In order:
+ *
+ * 1. the fabric and the nodes' namespaces (no pods yet), each node with its (empty) table;
+ * 2. etcd and kube-apiserver on loopback, files in `<lab dir>/control-plane/` (0700), detached
+ *    and recorded in the state file as soon as each runs (`lab down` stops them, also after a
+ *    `kill -9` of `lab up`: they are found again by their command line, lab-processes.ts);
+ * 3. the lab's nodes as Node objects, the ClusterNetworkPolicy CRD, then the manifests' objects
+ *    (workloads expanded to their Pods, each bound to its lab node, as the lab plans them) through
+ *    kubectl, and each Pod's address in its status;
+ * 4. one `netpol agent` per node against the API server, applying into its node's namespace;
+ *    `lab up` waits for each one's first apply, so the pods are isolated from their first instant;
+ * 5. the first kubelet pass (lab-kubelet.ts) in this process, which creates the pods; then the
+ *    kubelet process that keeps the lab in step with the API server.
+ *
+ * Any failure (or SIGINT/SIGTERM) removes everything again.
+ */
+import { execFile, spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { closeSync, constants, existsSync, openSync } from 'node:fs'
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { KubeConfig } from '@kubernetes/client-node'
+import { loadKubeConfig } from '../cluster/live-kubeconfig.js'
+import type { ClusterState } from '../model/types.js'
+import { EnvironmentError, UsageError } from '../model/errors.js'
+import type { LabContext } from './lab-context.js'
+import { LabInterrupted } from './lab-context.js'
+import { LAB_STATE_VERSION, type LabControlPlane, type LabState } from './lab-state.js'
+import { planTopology } from './topology.js'
+import { applyAllNodes, createNetwork, enableForwarding, teardown } from './lab-build.js'
+import { planServices } from './lab-services.js'
+import { labDir, readLabState, removeLabDir, writeLabState } from './state-store.js'
+import { listLabNetns } from './netns.js'
+import { sctpSupport } from './sctp-support.js'
+import { validateLabName } from './lab-names.js'
+import { clusterStateManifests } from './export-manifests.js'
+import { CommandError } from './run-command.js'
+import {
+  apiServerArgs,
+  apiServerReady,
+  controlPlaneLogTail,
+  controlPlanePaths,
+  etcdArgs,
+  etcdHealthy,
+  exitedText,
+  freeLoopbackPort,
+  kubeconfigYaml,
+  spawnControlPlaneProcess,
+  waitUntil,
+  writeControlPlaneCredentials,
+} from './control-plane.js'
+import { registerNode, reportPodRunning } from './lab-api.js'
+import { kubeletPass } from './lab-kubelet.js'
+import { startLabProcess } from './lab-processes.js'
+
+/** kube-apiserver may take minutes to get ready on a loaded two-core machine. */
+const START_TIMEOUT_MS = 240_000
+const AGENT_TIMEOUT_MS = 120_000
+
+/** The directory of a lab's control plane. */
+export function labControlPlaneDir(root: string, lab: string): string {
+  return join(labDir(root, lab), 'control-plane')
+}
+
+/** The admin kubeconfig of a lab's control plane (what `netpol lab kubeconfig` prints). */
+export function labControlPlaneKubeconfig(root: string, lab: string): string {
+  return controlPlanePaths(labControlPlaneDir(root, lab)).kubeconfig
+}
+
+/** The admin kubeconfig of a running `--control-plane` lab; a UsageError for a lab without one. */
+export function labKubeconfig(root: string, state: LabState): string {
+  if (state.controlPlane === undefined)
+    throw new UsageError(
+      `lab "${state.name}" has no control plane (it was started without --control-plane); start one with \`netpol lab down${nameFlag(state.name)}\` ` +
+        `and \`netpol lab up --control-plane${nameFlag(state.name)} PATH...\``,
+    )
+  const path = labControlPlaneKubeconfig(root, state.name)
+  if (!existsSync(path)) throw new UsageError(`lab "${state.name}" has no kubeconfig yet (its \`lab up\` is still starting the control plane, or was killed)`)
+  return path
+}
+
+function nameFlag(lab: string): string {
+  return lab === 'default' ? '' : ` --name ${lab}`
+}
+
+/** Where a file of this checkout is, next to the compiled module or from the sources (tests). */
+function checkoutFile(...parts: string[]): string {
+  const here = dirname(fileURLToPath(import.meta.url))
+  // dist/src/lab -> the checkout is three levels up; src/lab -> two.
+  const candidates = [join(here, '..', '..', '..', ...parts), join(here, '..', '..', ...parts)]
+  return candidates.find((c) => existsSync(c)) ?? candidates[0]!
+}
+
+/** The `netpol` command of this checkout (the agents are `netpol agent` processes). */
+function netpolCommand(): string {
+  const bin = checkoutFile('bin', 'netpol')
+  const built = checkoutFile('dist', 'src', 'cli', 'main.js')
+  if (!existsSync(bin) || !existsSync(built)) throw new EnvironmentError(`netpol is not built (looked for ${built}); run \`npm run build\` first`)
+  return bin
+}
+
+const CRD_FILE = ['vendor', 'network-policy-api', 'v1alpha2', 'crd', 'standard', 'policy.networking.k8s.io_clusternetworkpolicies.yaml']
+
+/** Runs the control plane's kubectl with the lab's kubeconfig; never through a shell, with a deadline. */
+function kubectl(binDir: string, kubeconfig: string, home: string, args: readonly string[], stdin = ''): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(
+      join(binDir, 'kubectl'),
+      ['--kubeconfig', kubeconfig, '--request-timeout=60s', ...args],
+      { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home }, timeout: 180_000, maxBuffer: 64 * 1024 * 1024 },
+      (err, stdout, stderr) => {
+        if (err) reject(new Error(`kubectl ${args.join(' ')}: ${String(stderr).trim() || err.message}`))
+        else resolve(stdout)
+      },
+    )
+    child.stdin?.end(stdin)
+  })
+}
+
+export interface ControlPlaneUpOptions {
+  readonly name: string
+  readonly nodeCount: number
+  readonly manifests: readonly string[]
+  readonly state: ClusterState
+  /** Where kube-apiserver, etcd and kubectl are (control-plane-binaries.ts). */
+  readonly binDir: string
+}
+
+const EMPTY: ClusterState = { namespaces: [], pods: [], policies: [] }
+
+export async function labUpControlPlane(ctx: LabContext, o: ControlPlaneUpOptions): Promise<LabState> {
+  const name = validateLabName(o.name)
+  if ((await readLabState(ctx.root, name)) !== undefined || (await listLabNetns(name)).length > 0) {
+    throw new UsageError(`lab "${name}" already exists; remove it first with \`netpol lab down --name ${name}\` (or pick another --name)`)
+  }
+  // The lab's plan for the manifests: which node and address each pod gets (written into the API).
+  const services = planServices(o.state)
+  const plan = planTopology(services.state, { lab: name, nodeCount: o.nodeCount })
+  for (const w of [...services.warnings, ...plan.warnings]) ctx.warn(w)
+  // The lab starts without pods: the kubelet pass creates them from the API server.
+  const bare = planTopology(EMPTY, { lab: name, nodeCount: o.nodeCount })
+  const now = new Date().toISOString()
+  let controlPlane: LabControlPlane = {
+    apiServerPort: await freeLoopbackPort(),
+    etcdClientPort: await freeLoopbackPort(),
+    etcdPeerPort: await freeLoopbackPort(),
+    agents: {},
+  }
+  let state: LabState = {
+    version: LAB_STATE_VERSION,
+    name,
+    phase: 'building',
+    createdAt: now,
+    updatedAt: now,
+    manifests: o.manifests,
+    cluster: bare.state,
+    topology: bare.topology,
+    servers: {},
+    collectors: {},
+    warnings: [...services.warnings, ...plan.warnings],
+    sctp: sctpSupport(),
+    controlPlane,
+  }
+  const record = async (change: Partial<LabControlPlane>): Promise<void> => {
+    controlPlane = { ...controlPlane, ...change }
+    state = { ...state, controlPlane }
+    await writeLabState(ctx.root, state)
+  }
+  // Written first, so `lab down` knows what to remove even if this process is killed mid-way.
+  await writeLabState(ctx.root, state)
+
+  let interrupted: string | undefined
+  const onSignal = (signal: NodeJS.Signals): void => {
+    interrupted = signal
+  }
+  const checkpoint = (): void => {
+    if (interrupted !== undefined) throw new LabInterrupted(interrupted)
+  }
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
+  const dir = labDir(ctx.root, name)
+  const cpDir = labControlPlaneDir(ctx.root, name)
+  const paths = controlPlanePaths(cpDir)
+  try {
+    await createNetwork(bare.topology)
+    await applyAllNodes(ctx.dataplane, bare.topology, EMPTY)
+    await enableForwarding(bare.topology)
+    checkpoint()
+
+    // 2. etcd and kube-apiserver.
+    await mkdir(cpDir, { mode: 0o700 })
+    const adminToken = randomBytes(24).toString('hex')
+    await writeControlPlaneCredentials(cpDir, adminToken)
+    const etcdPorts = { client: controlPlane.etcdClientPort, peer: controlPlane.etcdPeerPort }
+    const etcd = spawnControlPlaneProcess({
+      binDir: o.binDir,
+      name: 'etcd',
+      args: etcdArgs(cpDir, etcdPorts),
+      logFile: join(cpDir, 'etcd.log'),
+      home: cpDir,
+      detached: true,
+    })
+    if (etcd.pid !== undefined) await record({ etcd: etcd.pid })
+    await waitUntil(
+      'etcd',
+      START_TIMEOUT_MS,
+      () => etcdHealthy(etcdPorts),
+      () => interruptedText(interrupted) ?? exitedText(etcd),
+    )
+    const apiserver = spawnControlPlaneProcess({
+      binDir: o.binDir,
+      name: 'kube-apiserver',
+      args: apiServerArgs(cpDir, etcdPorts, controlPlane.apiServerPort),
+      logFile: join(cpDir, 'kube-apiserver.log'),
+      home: cpDir,
+      detached: true,
+    })
+    if (apiserver.pid !== undefined) await record({ apiServer: apiserver.pid })
+    await waitUntil(
+      'kube-apiserver',
+      START_TIMEOUT_MS,
+      () => apiServerReady(cpDir, controlPlane.apiServerPort, adminToken),
+      () => interruptedText(interrupted) ?? exitedText(apiserver),
+    )
+    const server = `https://127.0.0.1:${controlPlane.apiServerPort}`
+    await writeFile(paths.kubeconfig, kubeconfigYaml({ server, ca: paths.ca, token: adminToken, user: 'admin', cluster: `netpol-lab-${name}` }), {
+      mode: 0o600,
+    })
+    checkpoint()
+
+    // 3. Nodes, the CRD, the manifests' objects, the pods' addresses.
+    const kc = loadKubeConfig({ kubeconfig: paths.kubeconfig })
+    for (const node of bare.topology.nodes) await registerNode(kc, node.name, node.underlayIp, node.podCidr)
+    const crd = checkoutFile(...CRD_FILE)
+    if (existsSync(crd)) {
+      await kubectl(o.binDir, paths.kubeconfig, cpDir, ['apply', '-f', crd])
+      await kubectl(o.binDir, paths.kubeconfig, cpDir, [
+        'wait',
+        '--for=condition=Established',
+        '--timeout=120s',
+        'crd/clusternetworkpolicies.policy.networking.k8s.io',
+      ])
+    } else ctx.warn(`the ClusterNetworkPolicy CRD (${crd}) is missing: the lab's API server does not serve ClusterNetworkPolicies`)
+    await createObjects(o.binDir, paths.kubeconfig, cpDir, plan.state)
+    await reportAddresses(kc, plan.state, bare.topology)
+    checkpoint()
+
+    // 4. One agent per node; each must have applied once before any pod exists.
+    const agents: Record<string, number> = {}
+    const agentLogs: string[] = []
+    for (const node of bare.topology.nodes) {
+      const log = join(dir, `agent-${node.name}.log`)
+      agentLogs.push(log)
+      agents[node.name] = startAgent(node.name, node.netns, paths.kubeconfig, log)
+      await record({ agents: { ...agents } })
+    }
+    await waitUntil(
+      "the nodes' agents (first apply)",
+      AGENT_TIMEOUT_MS,
+      async () => (await Promise.all(agentLogs.map((f) => readFile(f, 'utf8').catch(() => '')))).every((t) => /"event":"apply"/.test(t)),
+      () => interruptedText(interrupted),
+    )
+    checkpoint()
+
+    // 5. The first kubelet pass here; then the kubelet process.
+    const first = await kubeletPass(ctx, state, kc)
+    state = { ...first.state, phase: 'building', controlPlane }
+    await writeLabState(ctx.root, state)
+    checkpoint()
+    const kubelet = await startLabProcess({ lab: name, script: 'lab-kubelet-main', args: [`--root=${ctx.root}`], logFile: join(dir, 'kubelet.log') })
+    await record({ kubelet })
+    state = { ...state, phase: 'ready', updatedAt: new Date().toISOString() }
+    await writeLabState(ctx.root, state)
+    return state
+  } catch (err) {
+    const logs = await controlPlaneLogTail(cpDir, 10)
+    const cp = state.controlPlane
+    const pids = [...Object.values(state.servers), ...(cp ? [cp.kubelet, ...Object.values(cp.agents), cp.apiServer, cp.etcd] : [])].filter(
+      (p): p is number => p !== undefined,
+    )
+    await teardown({ lab: name, topology: state.topology, pids })
+    await removeLabDir(ctx.root, name)
+    if (interrupted !== undefined) throw new LabInterrupted(interrupted)
+    if (err instanceof CommandError)
+      throw new EnvironmentError(`could not build lab "${name}" (everything it had built is removed again): ${err.message}`, { cause: err })
+    if (err instanceof UsageError) throw err
+    throw new EnvironmentError(
+      `could not start lab "${name}"'s control plane (everything it had built is removed again): ${err instanceof Error ? err.message : String(err)}`,
+      { cause: err, detail: logs ? logs.split('\n') : [] },
+    )
+  } finally {
+    process.removeListener('SIGINT', onSignal)
+    process.removeListener('SIGTERM', onSignal)
+  }
+}
+
+function interruptedText(signal: string | undefined): string | undefined {
+  return signal === undefined ? undefined : `interrupted by ${signal}`
+}
+
+/** The manifests' objects as the lab plans them (Pods bound to their lab node), created with kubectl. */
+async function createObjects(binDir: string, kubeconfig: string, home: string, state: ClusterState): Promise<void> {
+  const items = clusterStateManifests(state).map((d) => {
+    // Status is the kubelet's to report (below), and the API server ignores it on create anyway.
+    const { status: _status, ...rest } = d as Record<string, unknown>
+    return rest
+  })
+  if (items.length === 0) return
+  await kubectl(binDir, kubeconfig, home, ['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items }))
+}
+
+async function reportAddresses(kc: KubeConfig, state: ClusterState, topology: LabState['topology']): Promise<void> {
+  const underlay = new Map(topology.nodes.map((n) => [n.name, n.underlayIp]))
+  const containers = new Map<string, { name: string; image: string }[]>()
+  for (const d of clusterStateManifests(state) as {
+    kind?: string
+    metadata?: { namespace?: string; name?: string }
+    spec?: { containers?: { name: string; image: string }[] }
+  }[])
+    if (d.kind === 'Pod')
+      containers.set(
+        `${d.metadata?.namespace}/${d.metadata?.name}`,
+        (d.spec?.containers ?? []).map((c) => ({ name: c.name, image: c.image })),
+      )
+  for (const pod of state.pods) {
+    if (pod.hostNetwork || pod.ips[0] === undefined) continue
+    await reportPodRunning(kc, pod.namespace, pod.name, pod.ips[0], underlay.get(pod.nodeName ?? '') ?? '', containers.get(`${pod.namespace}/${pod.name}`))
+  }
+}
+
+/** `netpol agent` for one node, detached, applying into the node's namespace; resolves its PID. */
+function startAgent(node: string, netns: string, kubeconfig: string, logFile: string): number {
+  const log = openSync(logFile, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o644)
+  try {
+    const child = spawn(
+      process.execPath,
+      [netpolCommand(), 'agent', `--node=${node}`, `--netns=${netns}`, `--kubeconfig=${kubeconfig}`, '--listen=127.0.0.1:0', '--min-sync-interval=100'],
+      { detached: true, stdio: ['ignore', log, log], env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dirname(kubeconfig) } },
+    )
+    child.unref()
+    if (child.pid === undefined) throw new EnvironmentError(`could not start the agent of node ${node}`)
+    return child.pid
+  } finally {
+    closeSync(log)
+  }
+}
