@@ -85,11 +85,12 @@ export async function registerNode(kc: KubeConfig, name: string, address: string
 }
 
 /** Binds a pod to a node, as the scheduler does (the API server sets spec.nodeName). */
-export async function bindPod(kc: KubeConfig, namespace: string, name: string, uid: string, node: string): Promise<void> {
+export async function bindPod(kc: KubeConfig, namespace: string, name: string, uid: string | undefined, node: string): Promise<void> {
   await apiSend(kc, 'POST', `/api/v1/namespaces/${seg(namespace)}/pods/${seg(name)}/binding`, {
     apiVersion: 'v1',
     kind: 'Binding',
-    metadata: { name, namespace, uid },
+    // With the uid: this very pod, not a new one of the same name.
+    metadata: { name, namespace, ...(uid ? { uid } : {}) },
     target: { apiVersion: 'v1', kind: 'Node', name: node },
   })
 }

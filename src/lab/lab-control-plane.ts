@@ -19,7 +19,9 @@ import { execFile, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { closeSync, constants, existsSync, openSync } from 'node:fs'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
-import { dirname, join } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
+import { parseAllDocuments } from 'yaml'
+import { readInputFile } from '../cluster/load-manifests.js'
 import { fileURLToPath } from 'node:url'
 import type { KubeConfig } from '@kubernetes/client-node'
 import { loadKubeConfig } from '../cluster/live-kubeconfig.js'
@@ -51,7 +53,7 @@ import {
   waitUntil,
   writeControlPlaneCredentials,
 } from './control-plane.js'
-import { registerNode, reportPodRunning } from './lab-api.js'
+import { bindPod, registerNode, reportPodRunning } from './lab-api.js'
 import { kubeletPass } from './lab-kubelet.js'
 import { startLabProcess } from './lab-processes.js'
 
@@ -126,6 +128,8 @@ export interface ControlPlaneUpOptions {
   readonly state: ClusterState
   /** Where kube-apiserver, etcd and kubectl are (control-plane-binaries.ts). */
   readonly binDir: string
+  /** What relative manifest paths are relative to. @default process.cwd() */
+  readonly cwd?: string
 }
 
 const EMPTY: ClusterState = { namespaces: [], pods: [], policies: [] }
@@ -243,8 +247,10 @@ export async function labUpControlPlane(ctx: LabContext, o: ControlPlaneUpOption
         'crd/clusternetworkpolicies.policy.networking.k8s.io',
       ])
     } else ctx.warn(`the ClusterNetworkPolicy CRD (${crd}) is missing: the lab's API server does not serve ClusterNetworkPolicies`)
-    await createObjects(o.binDir, paths.kubeconfig, cpDir, plan.state)
-    await reportAddresses(kc, plan.state, bare.topology)
+    const items = await apiObjects(plan.state, o.cwd ?? process.cwd())
+    await createObjects(o.binDir, paths.kubeconfig, cpDir, items)
+    await bindPods(kc, plan.state, items)
+    await reportAddresses(kc, plan.state, bare.topology, items)
     checkpoint()
 
     // 4. One agent per node; each must have applied once before any pod exists.
@@ -300,30 +306,100 @@ function interruptedText(signal: string | undefined): string | undefined {
   return signal === undefined ? undefined : `interrupted by ${signal}`
 }
 
-/** The manifests' objects as the lab plans them (Pods bound to their lab node), created with kubectl. */
-async function createObjects(binDir: string, kubeconfig: string, home: string, state: ClusterState): Promise<void> {
-  const items = clusterStateManifests(state).map((d) => {
-    // Status is the kubelet's to report (below), and the API server ignores it on create anyway.
-    const { status: _status, ...rest } = d as Record<string, unknown>
-    return rest
-  })
+/** Fields of a manifest's metadata that only the API server sets (a `kubectl get -o yaml` copy has them). */
+const SERVER_METADATA = ['uid', 'resourceVersion', 'creationTimestamp', 'managedFields', 'generation', 'selfLink', 'deletionTimestamp']
+
+/** Each document of a manifest file as JSON (a `List` gives its items); undefined when the file cannot be read again. */
+async function rawDocuments(file: string, cwd: string): Promise<Record<string, unknown>[] | undefined> {
+  if (file === '-' || file === '' || file.startsWith('<')) return undefined
+  try {
+    const text = await readInputFile(resolve(cwd, file), file)
+    const out: Record<string, unknown>[] = []
+    const add = (v: unknown): void => {
+      if (typeof v !== 'object' || v === null || Array.isArray(v)) return
+      const o = v as Record<string, unknown>
+      if (o.kind === 'List' && Array.isArray(o.items)) for (const item of o.items) add(item)
+      else out.push(o)
+    }
+    for (const doc of parseAllDocuments(text, { version: '1.1' })) add(doc.toJS({ maxAliasCount: 100 }))
+    return out
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * The objects to create: each as the manifest wrote it (so \`kubectl apply\` of the same file later
+ * changes nothing a Pod may not change), with its namespace filled in and, for a Pod, the lab node
+ * the lab chose; what the lab made itself (workloads' Pods, cluster DNS, implicit Namespaces,
+ * converted v1alpha1 policies) as \`lab export\` prints it.
+ */
+async function apiObjects(state: ClusterState, cwd: string): Promise<Record<string, unknown>[]> {
+  const files = new Map<string, Promise<Record<string, unknown>[] | undefined>>()
+  const raw = async (kind: string, namespace: string | undefined, name: string, file: string | undefined): Promise<Record<string, unknown> | undefined> => {
+    if (file === undefined) return undefined
+    if (!files.has(file)) files.set(file, rawDocuments(file, cwd))
+    const docs = (await files.get(file)) ?? []
+    const found = docs.find((d) => {
+      const md = (d.metadata ?? {}) as Record<string, unknown>
+      return d.kind === kind && md.name === name && (namespace === undefined || md.namespace === undefined || md.namespace === namespace)
+    })
+    if (found === undefined) return undefined
+    const { status: _status, ...rest } = found
+    const md = { ...(rest.metadata as Record<string, unknown>) }
+    for (const k of SERVER_METADATA) delete md[k]
+    return { ...rest, metadata: namespace === undefined ? md : { ...md, namespace } }
+  }
+  const sources = new Map<string, { file?: string; template: boolean; nodeName?: string }>()
+  const key = (kind: string, namespace: string | undefined, name: string): string => `${kind}/${namespace ?? ''}/${name}`
+  for (const n of state.namespaces) sources.set(key('Namespace', undefined, n.name), { ...(n.implicit ? {} : { file: n.source?.file }), template: false })
+  for (const p of state.pods)
+    sources.set(key('Pod', p.namespace, p.name), { file: p.source.file, template: p.template !== undefined, ...(p.nodeName ? { nodeName: p.nodeName } : {}) })
+  for (const p of state.policies) sources.set(key('NetworkPolicy', p.namespace, p.name), { file: p.source.file, template: false })
+  for (const v of state.services ?? []) sources.set(key('Service', v.namespace, v.name), { file: v.source.file, template: false })
+  const out: Record<string, unknown>[] = []
+  for (const d of clusterStateManifests(state) as Record<string, unknown>[]) {
+    const md = (d.metadata ?? {}) as { name?: string; namespace?: string }
+    const kind = String(d.kind)
+    const src = sources.get(key(kind, md.namespace, md.name ?? ''))
+    const mine = src && !src.template ? await raw(kind, md.namespace, md.name ?? '', src.file) : undefined
+    if (mine === undefined) {
+      // Status is the kubelet's to report (below), and the API server ignores it on create anyway;
+      // the node is the scheduler's to set (bindPods): a later `kubectl apply` may not change it.
+      const { status: _status, ...rest } = d
+      if (kind === 'Pod') {
+        const { nodeName: _node, ...spec } = rest.spec as Record<string, unknown>
+        out.push({ ...rest, spec })
+      } else out.push(rest)
+    } else out.push(mine)
+  }
+  return out
+}
+
+/** The manifests' objects (Pods bound to their lab node), created with kubectl in one apply. */
+async function createObjects(binDir: string, kubeconfig: string, home: string, items: readonly Record<string, unknown>[]): Promise<void> {
   if (items.length === 0) return
   await kubectl(binDir, kubeconfig, home, ['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items }))
 }
 
-async function reportAddresses(kc: KubeConfig, state: ClusterState, topology: LabState['topology']): Promise<void> {
+/** Binds each created Pod that names no node to the node the lab planned for it, as a scheduler would. */
+async function bindPods(kc: KubeConfig, state: ClusterState, items: readonly Record<string, unknown>[]): Promise<void> {
+  const planned = new Map(state.pods.map((p) => [`${p.namespace}/${p.name}`, p.nodeName]))
+  for (const d of items as { kind?: string; metadata?: { namespace?: string; name?: string }; spec?: { nodeName?: unknown } }[]) {
+    if (d.kind !== 'Pod' || d.spec?.nodeName !== undefined) continue
+    const node = planned.get(`${d.metadata?.namespace}/${d.metadata?.name}`)
+    if (node !== undefined) await bindPod(kc, d.metadata?.namespace ?? '', d.metadata?.name ?? '', undefined, node)
+  }
+}
+
+async function reportAddresses(kc: KubeConfig, state: ClusterState, topology: LabState['topology'], items: readonly Record<string, unknown>[]): Promise<void> {
   const underlay = new Map(topology.nodes.map((n) => [n.name, n.underlayIp]))
   const containers = new Map<string, { name: string; image: string }[]>()
-  for (const d of clusterStateManifests(state) as {
-    kind?: string
-    metadata?: { namespace?: string; name?: string }
-    spec?: { containers?: { name: string; image: string }[] }
-  }[])
-    if (d.kind === 'Pod')
-      containers.set(
-        `${d.metadata?.namespace}/${d.metadata?.name}`,
-        (d.spec?.containers ?? []).map((c) => ({ name: c.name, image: c.image })),
-      )
+  for (const d of items as { kind?: string; metadata?: { namespace?: string; name?: string }; spec?: { containers?: unknown } }[]) {
+    if (d.kind !== 'Pod' || !Array.isArray(d.spec?.containers)) continue
+    const list = (d.spec.containers as { name?: unknown; image?: unknown }[]).map((c) => ({ name: String(c?.name ?? ''), image: String(c?.image ?? '') }))
+    containers.set(`${d.metadata?.namespace}/${d.metadata?.name}`, list)
+  }
   for (const pod of state.pods) {
     if (pod.hostNetwork || pod.ips[0] === undefined) continue
     await reportPodRunning(kc, pod.namespace, pod.name, pod.ips[0], underlay.get(pod.nodeName ?? '') ?? '', containers.get(`${pod.namespace}/${pod.name}`))

@@ -69,6 +69,21 @@ export interface LabStatus {
   /** The nameserver in the pods' resolv.conf (kube-system/kube-dns), when the lab runs cluster DNS. */
   readonly clusterDns?: string
   readonly warnings: readonly string[]
+  /** A `--control-plane` lab: its API server and whether each of its processes runs. */
+  readonly controlPlane?: {
+    readonly server: string
+    /** `etcd`, `kube-apiserver`, `kubelet`, `agent <node>` -> running. */
+    readonly running: Readonly<Record<string, boolean>>
+  }
+}
+
+async function controlPlaneStatus(state: LabState): Promise<LabStatus['controlPlane']> {
+  const cp = state.controlPlane
+  if (cp === undefined) return undefined
+  const runs = async (pid: number | undefined): Promise<boolean> => pid !== undefined && (await isLabProcess(state.name, pid))
+  const running: Record<string, boolean> = { etcd: await runs(cp.etcd), 'kube-apiserver': await runs(cp.apiServer), kubelet: await runs(cp.kubelet) }
+  for (const node of state.topology.nodes) running[`agent ${node.name}`] = await runs(cp.agents[node.name])
+  return { server: `https://127.0.0.1:${cp.apiServerPort}`, running }
 }
 
 export async function labStatus(state: LabState): Promise<LabStatus> {
@@ -109,6 +124,7 @@ export async function labStatus(state: LabState): Promise<LabStatus> {
     services: serviceStatuses(state.cluster),
     ...(clusterDnsAddress(state.cluster) !== undefined ? { clusterDns: clusterDnsAddress(state.cluster) } : {}),
     warnings: state.warnings,
+    ...(state.controlPlane !== undefined ? { controlPlane: await controlPlaneStatus(state) } : {}),
   }
 }
 

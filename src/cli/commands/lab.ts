@@ -142,7 +142,15 @@ function renderStatus(s: LabStatus): string {
   ]
   const services =
     s.services.length > 0 ? `\n${columns(serviceRows)}${s.clusterDns ? `cluster DNS: ${printable(s.clusterDns)} (kube-system/kube-dns)\n` : ''}` : ''
-  return `${header.map((l) => printable(l)).join('\n')}\n\n${columns(nodeRows)}\n${columns(podRows)}${services}`
+  const cp = s.controlPlane
+  const controlPlane = cp
+    ? `\n${printable(
+        `control plane: ${cp.server}; ${Object.entries(cp.running)
+          .map(([what, up]) => `${what} ${up ? 'running' : 'NOT RUNNING'}`)
+          .join(', ')}`,
+      )}\n`
+    : ''
+  return `${header.map((l) => printable(l)).join('\n')}\n\n${columns(nodeRows)}\n${columns(podRows)}${services}${controlPlane}`
 }
 
 function renderServiceProbe(s: LabServiceProbeResult): string {
@@ -269,7 +277,7 @@ Examples:
       }
       const running = await interruptible(ctx, () =>
         withLabLock(lc.root, name, 'up', () =>
-          binDir !== undefined ? labUpControlPlane(lc, { name, nodeCount, manifests, state, binDir }) : labUp(lc, { name, nodeCount, manifests, state }),
+          binDir !== undefined ? labUpControlPlane(lc, { name, nodeCount, manifests, state, binDir, cwd: ctx.io.cwd }) : labUp(lc, { name, nodeCount, manifests, state }),
         ),
       )
       if (running === undefined) return
