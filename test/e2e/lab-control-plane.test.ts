@@ -13,11 +13,15 @@
  */
 import { spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { expectNothingLeft } from './lab-leftovers.js'
+import { killWhenRetrying } from './kill-when.js'
+import { runBuiltCli } from './run-built-cli.js'
+import { findLabProcesses } from '../../src/lab/lab-processes.js'
 import { uniqueLabName } from '../lab/fixtures.js'
 import { listLabNetns } from '../../src/lab/netns.js'
 import { podHash, podNetnsName } from '../../src/lab/lab-names.js'
@@ -169,6 +173,69 @@ describe('lab kubeconfig without a control plane', () => {
       })
       expect(r.code).toBe(2)
       expect(r.stderr).toBe('error: lab "nothing-here" does not exist; start one with `netpol lab up PATH...`\n')
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+})
+
+/** What each of the lab's processes is: etcd, kube-apiserver, agent, kubelet, pod-server. */
+async function labProcessKinds(lab: string): Promise<string[]> {
+  const kinds: string[] = []
+  for (const pid of await findLabProcesses(lab)) {
+    const args = (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).split('\0')
+    const exe = args[0]?.split('/').at(-1) ?? ''
+    kinds.push(exe === 'etcd' || exe === 'kube-apiserver' ? exe : args.includes('agent') ? 'agent' : /kubelet/.test(args.join(' ')) ? 'kubelet' : 'other')
+  }
+  return kinds
+}
+
+describe.skipIf(bin === '' || !isRoot)('lab up --control-plane killed with SIGKILL', () => {
+  for (const moment of ['kube-apiserver', 'agent'] as const) {
+    it(`lab down stops everything it started (killed once ${moment === 'agent' ? 'an agent runs' : 'kube-apiserver runs'})`, { timeout: 900_000 }, async () => {
+      const lab = uniqueLabName('kk')
+      const dir = await mkdtemp(join(tmpdir(), 'netpol-labs-'))
+      const env = { PATH: `${bin}:${process.env.PATH ?? '/usr/bin:/bin'}`, NETPOL_LAB_DIR: dir, NETPOL_LAB: lab, NO_COLOR: '1', HOME: dir }
+      try {
+        const run = await killWhenRetrying(
+          (onSpawn) => runBuiltCli(['lab', 'up', '--control-plane', join(ROOT, 'examples', 'kubectl-lab')], { env, onSpawn }),
+          async () => (await labProcessKinds(lab)).includes(moment),
+          async () => void (await runBuiltCli(['lab', 'down'], { env })),
+        )
+        expect(run.signal).toBe('SIGKILL')
+        expect(await labProcessKinds(lab)).toContain(moment)
+        const down = await runBuiltCli(['lab', 'down'], { env })
+        expect(down.code, down.stderr).toBe(0)
+        await expectNothingLeft(lab, dir)
+      } finally {
+        await runBuiltCli(['lab', 'down'], { env })
+        await rm(dir, { recursive: true, force: true })
+      }
+    })
+  }
+})
+
+describe.skipIf(!isRoot)('lab up --control-plane without the binaries', () => {
+  it('exits 2 saying how to get them, and builds nothing', async () => {
+    const lab = uniqueLabName('kn')
+    const dir = await mkdtemp(join(tmpdir(), 'netpol-labs-'))
+    try {
+      // Only the system directories on PATH, no cache, no KUBEBUILDER_ASSETS: nothing to find.
+      const env = {
+        PATH: '/usr/sbin:/usr/bin:/sbin:/bin',
+        HOME: dir,
+        NETPOL_LAB_DIR: dir,
+        NETPOL_LAB: lab,
+        KUBEBUILDER_ASSETS: '',
+        NETPOL_CONTROL_PLANE_BIN: '',
+      }
+      const r = await runBuiltCli(['lab', 'up', '--control-plane', join(ROOT, 'examples', 'kubectl-lab')], { env })
+      expect(r.code).toBe(2)
+      expect(r.stdout).toBe('')
+      expect(r.stderr).toMatch(
+        /^error: --control-plane needs kube-apiserver, etcd and kubectl 1\.37 \(etcd 3\.7\), and none were found; get them with `bash scripts\/control-plane-binaries\.sh`/,
+      )
+      await expectNothingLeft(lab, dir)
     } finally {
       await rm(dir, { recursive: true, force: true })
     }
