@@ -36,7 +36,15 @@ function state(controlPlane?: unknown): LabState {
 }
 
 const read = (s: unknown): LabState => validateLabState(JSON.parse(JSON.stringify(s)), '/s/state.json', 'cp1')
-const good = { apiServerPort: 6443, etcdClientPort: 2379, etcdPeerPort: 2380, etcd: 100, apiServer: 101, kubelet: 102, agents: { 'node-0': 103, 'node-1': 104 } }
+const good = {
+  apiServerPort: 6443,
+  etcdClientPort: 2379,
+  etcdPeerPort: 2380,
+  etcd: 100,
+  apiServer: 101,
+  kubelet: 102,
+  agents: { 'node-0': 103, 'node-1': 104 },
+}
 
 describe('the controlPlane record of a lab state', () => {
   it('reads back what was written', () => {

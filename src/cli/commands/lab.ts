@@ -277,7 +277,9 @@ Examples:
       }
       const running = await interruptible(ctx, () =>
         withLabLock(lc.root, name, 'up', () =>
-          binDir !== undefined ? labUpControlPlane(lc, { name, nodeCount, manifests, state, binDir, cwd: ctx.io.cwd }) : labUp(lc, { name, nodeCount, manifests, state }),
+          binDir !== undefined
+            ? labUpControlPlane(lc, { name, nodeCount, manifests, state, binDir, cwd: ctx.io.cwd })
+            : labUp(lc, { name, nodeCount, manifests, state }),
         ),
       )
       if (running === undefined) return
