@@ -38,6 +38,7 @@ async function main(): Promise<void> {
   const memory: KubeletMemory = {}
   let stopping = false
   let busy = false
+  let lastError: string | undefined
   const stop = (): void => {
     stopping = true
     if (!busy) process.exit(0)
@@ -48,13 +49,14 @@ async function main(): Promise<void> {
   for (;;) {
     busy = true
     try {
+      // Checked before the lock, which would make the lab's directory again.
+      if ((await readLabState(root, lab)) === undefined) {
+        log('the lab is gone; stopping')
+        process.exit(0)
+      }
       await withLabLock(root, lab, 'kubelet', async () => {
         let state = await readLabState(root, lab)
-        if (state === undefined) {
-          log('the lab is gone; stopping')
-          process.exit(0)
-        }
-        if (state.controlPlane === undefined) return
+        if (state?.controlPlane === undefined) return
         // A pass that was killed half-way: the lab goes back to its last state first (the agents' tables untouched).
         if (needsReconcile(state)) state = await reconcileLab({ ...ctx, dataplane: agentsEnforce }, state)
         if (state.phase !== 'ready') return
@@ -66,9 +68,13 @@ async function main(): Promise<void> {
         for (const s of r.reported) log(`reported ${s}`)
         for (const s of r.deleted) log(`deleted ${s}`)
       })
+      lastError = undefined
     } catch (err) {
-      // A busy lab (a `lab probe` does not lock; `lab down` does) or an API server restarting: next time.
-      if (!(err instanceof UsageError && err.message.includes('is busy'))) log(`pass failed: ${err instanceof Error ? err.message : String(err)}`)
+      // A busy lab (`lab down` takes the lock) or an API server restarting: next time. The same
+      // failure is logged once, not every second.
+      const message = err instanceof Error ? err.message : String(err)
+      if (!(err instanceof UsageError && message.includes('is busy')) && message !== lastError) log(`pass failed: ${message}`)
+      lastError = message
     }
     busy = false
     if (stopping) process.exit(0)

@@ -597,6 +597,7 @@ The file is the lab's (root's, mode 0600) and goes away with \`lab down\`. Use i
 kubectl (or the one scripts/control-plane-binaries.sh provides).
 
 Examples:
+  sudo ./bin/netpol lab kubeconfig --name staging
   kubectl --kubeconfig "$(sudo ./bin/netpol lab kubeconfig)" get pods -A -o wide
   kubectl --kubeconfig "$(sudo ./bin/netpol lab kubeconfig)" apply --dry-run=server -f policy.yaml
   export KUBECONFIG="$(sudo ./bin/netpol lab kubeconfig --name staging)"`,
