@@ -275,7 +275,7 @@ export async function labUpControlPlane(ctx: LabContext, o: ControlPlaneUpOption
     state = { ...first.state, phase: 'building', controlPlane }
     await writeLabState(ctx.root, state)
     checkpoint()
-    const kubelet = await startLabProcess({ lab: name, script: 'lab-kubelet-main', args: [`--root=${ctx.root}`], logFile: join(dir, 'kubelet.log') })
+    const kubelet = await startLabProcess({ lab: name, script: 'lab-kubelet-main', args: [`--root=${resolve(ctx.root)}`], logFile: join(dir, 'kubelet.log') })
     await record({ kubelet })
     state = { ...state, phase: 'ready', updatedAt: new Date().toISOString() }
     await writeLabState(ctx.root, state)

@@ -241,3 +241,51 @@ describe.skipIf(!isRoot)('lab up --control-plane without the binaries', () => {
     }
   })
 })
+
+describe.skipIf(bin === '' || !isRoot)('lab up --control-plane without manifests', () => {
+  it('starts an empty lab that kubectl fills: namespaces, policies validated by the server, pods scheduled by the lab', { timeout: 900_000 }, async () => {
+    const lab = uniqueLabName('ke')
+    const dir = await mkdtemp(join(tmpdir(), 'netpol-labs-'))
+    const env = { PATH: `${bin}:${process.env.PATH ?? '/usr/bin:/bin'}`, NETPOL_LAB_DIR: dir, NETPOL_LAB: lab, NO_COLOR: '1', HOME: dir }
+    try {
+      const up = await runBuiltCli(['lab', 'up', '--control-plane'], { env })
+      expect(up.code, up.stderr).toBe(0)
+      expect(up.stdout).toMatch(/: 2 nodes, 0 pods, 0 policies/)
+      const kubeconfig = (await runBuiltCli(['lab', 'kubeconfig'], { env })).stdout.trim()
+      const kubectl = (args: readonly string[], input = ''): Promise<Run> =>
+        new Promise((done) => {
+          const child = spawn(join(bin, 'kubectl'), ['--kubeconfig', kubeconfig, ...args], { env })
+          let stdout = ''
+          let stderr = ''
+          child.stdout.on('data', (b: Buffer) => (stdout += b.toString()))
+          child.stderr.on('data', (b: Buffer) => (stderr += b.toString()))
+          child.on('close', (code) => done({ code, stdout, stderr }))
+          child.stdin.end(input)
+        })
+      expect((await kubectl(['create', 'namespace', 'team-a'])).code).toBe(0)
+      const policy = 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: deny\n  namespace: team-a\nspec:\n  podSelector: {}\n'
+      const dry = await kubectl(['apply', '--dry-run=server', '-f', '-'], policy)
+      expect(dry.stdout).toBe('networkpolicy.networking.k8s.io/deny created (server dry run)\n')
+      expect((await kubectl(['run', 'one', '-n', 'team-a', '--image=busybox', '--port=80'])).code).toBe(0)
+      const deadline = Date.now() + 60_000
+      let ip = ''
+      while (ip === '' && Date.now() < deadline) {
+        ip = (await kubectl(['get', 'pod', '-n', 'team-a', 'one', '-o', 'jsonpath={.status.podIP}'])).stdout.trim()
+        if (ip === '') await new Promise((r) => setTimeout(r, 1000))
+      }
+      expect(ip).toMatch(/^10\.244\.\d+\.\d+$/)
+      expect((await runBuiltCli(['lab', 'status'], { env })).stdout).toMatch(new RegExp(`team-a/one +${ip.replace(/\./g, '\\.')} +node-[01]`))
+      expect((await runBuiltCli(['lab', 'down'], { env })).code).toBe(0)
+      await expectNothingLeft(lab, dir)
+    } finally {
+      await runBuiltCli(['lab', 'down'], { env })
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('without --control-plane a lab needs manifests (exit 2)', async () => {
+    const r = await runBuiltCli(['lab', 'up'], { env: { NETPOL_LAB_DIR: join(tmpdir(), 'netpol-labs-none') } })
+    expect(r.code).toBe(2)
+    expect(r.stderr).toBe("error: missing required argument 'paths' (manifest files or directories, or - for stdin)\n")
+  })
+})

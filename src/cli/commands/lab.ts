@@ -217,7 +217,7 @@ Workflow (like kubectl apply / kubectl exec ... curl):
     lab
       .command('up')
       .description('build a lab from manifests (Namespaces, Pods, workloads, NetworkPolicies, ClusterNetworkPolicies) and start it')
-      .argument('<paths...>', 'manifest files or directories (recursive: .yaml, .yml, .json), or - for stdin')
+      .argument('[paths...]', 'manifest files or directories (recursive: .yaml, .yml, .json), or - for stdin (none: an empty lab, only with --control-plane)')
       .addOption(nameOption())
       .option('--nodes <n>', 'number of nodes (2-16)', '2')
       .option(
@@ -249,6 +249,7 @@ Examples:
   sudo ./bin/netpol lab up examples/three-tier
   sudo ./bin/netpol lab up manifests/ --name staging --nodes 3
   sudo ./bin/netpol lab up --control-plane examples/three-tier
+  sudo ./bin/netpol lab up --control-plane --name empty       # no manifests: everything through kubectl
   kubectl --kubeconfig "$(sudo ./bin/netpol lab kubeconfig)" apply -f deny-all.yaml`,
     )
     .action(async (paths: string[], flags: ManifestFlags & { name?: string; nodes: string; controlPlane?: boolean }) => {
@@ -257,9 +258,12 @@ Examples:
       if (!Number.isInteger(nodeCount)) throw new UsageError(`invalid --nodes "${flags.nodes}": expected a number from 2 to 16`)
       checkPodCidr(flags.podCidr)
       const { maxPods } = inputLimits({ ...flags, maxPods: flags.maxPods ?? String(DEFAULT_LAB_MAX_PODS) })
+      // Without manifests only a lab with a control plane makes sense: its objects come through kubectl.
+      if (paths.length === 0 && !flags.controlPlane) throw new UsageError("missing required argument 'paths' (manifest files or directories, or - for stdin)")
       await checkLabEnvironment()
       // --skip-invalid as on the analysis commands: the lab runs what `kubectl apply -f` would create, exit 2 after.
-      const { state } = await loadLabInput(paths, { ...flags, maxPods: String(maxPods) }, ctx)
+      const { state } =
+        paths.length === 0 ? { state: { namespaces: [], pods: [], policies: [] } } : await loadLabInput(paths, { ...flags, maxPods: String(maxPods) }, ctx)
       checkLabPodCount(state, maxPods)
       const lc = labContext(ctx)
       const manifests = absolutePaths(paths, ctx.io.cwd)
