@@ -34,7 +34,8 @@ function byService(e: ExampleExpectation): boolean {
 
 function readExpectations(dir: string): ExampleExpectation[] {
   const doc = parse(readFileSync(join(dir, 'expected.yaml'), 'utf8')) as { kind?: string; expectations?: ExampleExpectation[] } | ExampleExpectation[]
-  return Array.isArray(doc) ? doc : (doc.expectations ?? [])
+  // `port: 80` parses as a number; netpol test reads either, and the CLI's argv is text.
+  return (Array.isArray(doc) ? doc : (doc.expectations ?? [])).map((e) => ({ ...e, port: String(e.port) }))
 }
 
 const examples = readdirSync(examplesDir).filter((d) => statSync(join(examplesDir, d)).isDirectory()).sort()
