@@ -8,7 +8,7 @@
  * if it is killed, the next `lab apply` does (lab-reconcile.ts) before it applies anything.
  */
 import type { ClusterState } from '../model/types.js'
-import { LabInterrupted, type LabContext } from './lab-context.js'
+import { holdSignals, type LabContext } from './lab-context.js'
 import type { LabState } from './lab-state.js'
 import { diffTopology, planTopology } from './topology.js'
 import { addPods, applyAllNodes, checkServiceNat, dnsServing, dnsServingChanged, removePods, startServers, syncClusterDns } from './lab-build.js'
@@ -114,27 +114,18 @@ export async function applyClusterState(ctx: LabContext, running: LabState, desi
   // From here on the kernel changes: a killed apply leaves this record for the next one to repair.
   const applying: LabState = { ...running, phase: 'applying', updatedAt: new Date().toISOString(), pending: { cluster: plan.state, topology: plan.topology } }
   await writeLabState(ctx.root, applying)
-  // SIGINT/SIGTERM: stop at the next step and put the lab back (Ctrl-C also kills the `ip`/`nft`
-  // being run, whose failure then means "interrupted").
-  let interrupted: NodeJS.Signals | undefined
-  const onSignal = (signal: NodeJS.Signals): void => {
-    interrupted ??= signal
-  }
-  const checkpoint = (): void => {
-    if (interrupted !== undefined) throw new LabInterrupted(interrupted, 'put the lab back as it was before this apply')
-  }
-  process.on('SIGINT', onSignal)
-  process.on('SIGTERM', onSignal)
+  // SIGINT/SIGTERM: stop at the next step and put the lab back.
+  const signals = holdSignals('put the lab back as it was before this apply')
   try {
     // Gone (or recreated) pods first: a recreated pod reuses its namespace name, a new pod may reuse an address.
     await removePods(running.topology, change.removed, running.servers, name, dir)
     for (const p of change.removed) delete servers[key(p)]
-    checkpoint()
+    signals.checkpoint()
     await addPods(plan.topology, change.added)
-    checkpoint()
+    signals.checkpoint()
     await applyAllNodes(ctx.dataplane, plan.topology, plan.state, running.cluster)
     await syncClusterDns(dir, plan.topology, plan.state)
-    checkpoint()
+    signals.checkpoint()
     const oldPids: number[] = []
     for (const p of change.portsChanged) {
       const pid = servers[key(p)]
@@ -142,7 +133,7 @@ export async function applyClusterState(ctx: LabContext, running: LabState, desi
     }
     await stopProcesses(oldPids)
     Object.assign(servers, await startServers(name, dir, [...change.added, ...change.portsChanged], dnsServing(dir, plan.state)))
-    checkpoint()
+    signals.checkpoint()
   } catch (err) {
     // Pods may already be gone or half added: put the lab back as it was. If even that fails, the
     // state stays `applying` and the next `lab apply` tries again.
@@ -155,11 +146,10 @@ export async function applyClusterState(ctx: LabContext, running: LabState, desi
       )
       throw err
     }
-    if (interrupted !== undefined) throw new LabInterrupted(interrupted, 'put the lab back as it was before this apply')
+    signals.checkpoint()
     throw err
   } finally {
-    process.removeListener('SIGINT', onSignal)
-    process.removeListener('SIGTERM', onSignal)
+    signals.release()
   }
 
   const { pending: _done, ...base } = running

@@ -28,7 +28,7 @@ import { loadKubeConfig } from '../cluster/live-kubeconfig.js'
 import type { ClusterState } from '../model/types.js'
 import { EnvironmentError, UsageError } from '../model/errors.js'
 import type { LabContext } from './lab-context.js'
-import { LabInterrupted } from './lab-context.js'
+import { holdSignals } from './lab-context.js'
 import { LAB_STATE_VERSION, type LabControlPlane, type LabState } from './lab-state.js'
 import { planTopology } from './topology.js'
 import { applyAllNodes, createNetwork, enableForwarding, teardown } from './lab-build.js'
@@ -175,15 +175,7 @@ export async function labUpControlPlane(ctx: LabContext, o: ControlPlaneUpOption
   // Written first, so `lab down` knows what to remove even if this process is killed mid-way.
   await writeLabState(ctx.root, state)
 
-  let interrupted: string | undefined
-  const onSignal = (signal: NodeJS.Signals): void => {
-    interrupted = signal
-  }
-  const checkpoint = (): void => {
-    if (interrupted !== undefined) throw new LabInterrupted(interrupted)
-  }
-  process.on('SIGINT', onSignal)
-  process.on('SIGTERM', onSignal)
+  const signals = holdSignals()
   const dir = labDir(ctx.root, name)
   const cpDir = labControlPlaneDir(ctx.root, name)
   const paths = controlPlanePaths(cpDir)
@@ -191,7 +183,7 @@ export async function labUpControlPlane(ctx: LabContext, o: ControlPlaneUpOption
     await createNetwork(bare.topology)
     await applyAllNodes(ctx.dataplane, bare.topology, EMPTY)
     await enableForwarding(bare.topology)
-    checkpoint()
+    signals.checkpoint()
 
     // 2. etcd and kube-apiserver.
     await mkdir(cpDir, { mode: 0o700 })
@@ -211,7 +203,7 @@ export async function labUpControlPlane(ctx: LabContext, o: ControlPlaneUpOption
       'etcd',
       START_TIMEOUT_MS,
       () => etcdHealthy(etcdPorts),
-      () => interruptedText(interrupted) ?? exitedText(etcd),
+      () => interruptedText(signals.signal()) ?? exitedText(etcd),
     )
     const apiserver = spawnControlPlaneProcess({
       binDir: o.binDir,
@@ -226,13 +218,13 @@ export async function labUpControlPlane(ctx: LabContext, o: ControlPlaneUpOption
       'kube-apiserver',
       START_TIMEOUT_MS,
       () => apiServerReady(cpDir, controlPlane.apiServerPort, adminToken),
-      () => interruptedText(interrupted) ?? exitedText(apiserver),
+      () => interruptedText(signals.signal()) ?? exitedText(apiserver),
     )
     const server = `https://127.0.0.1:${controlPlane.apiServerPort}`
     await writeFile(paths.kubeconfig, kubeconfigYaml({ server, ca: paths.ca, token: adminToken, user: 'admin', cluster: `netpol-lab-${name}` }), {
       mode: 0o600,
     })
-    checkpoint()
+    signals.checkpoint()
 
     // 3. Nodes, the CRD, the manifests' objects, the pods' addresses.
     const kc = loadKubeConfig({ kubeconfig: paths.kubeconfig })
@@ -251,7 +243,7 @@ export async function labUpControlPlane(ctx: LabContext, o: ControlPlaneUpOption
     await createObjects(o.binDir, paths.kubeconfig, cpDir, items)
     await bindPods(kc, plan.state, items)
     await reportAddresses(kc, plan.state, bare.topology, items)
-    checkpoint()
+    signals.checkpoint()
 
     // 4. One agent per node; each must have applied once before any pod exists.
     const agents: Record<string, number> = {}
@@ -266,15 +258,15 @@ export async function labUpControlPlane(ctx: LabContext, o: ControlPlaneUpOption
       "the nodes' agents (first apply)",
       AGENT_TIMEOUT_MS,
       async () => (await Promise.all(agentLogs.map((f) => readFile(f, 'utf8').catch(() => '')))).every((t) => /"event":"apply"/.test(t)),
-      () => interruptedText(interrupted),
+      () => interruptedText(signals.signal()),
     )
-    checkpoint()
+    signals.checkpoint()
 
     // 5. The first kubelet pass here; then the kubelet process.
     const first = await kubeletPass(ctx, state, kc)
     state = { ...first.state, phase: 'building', controlPlane }
     await writeLabState(ctx.root, state)
-    checkpoint()
+    signals.checkpoint()
     const kubelet = await startLabProcess({ lab: name, script: 'lab-kubelet-main', args: [`--root=${resolve(ctx.root)}`], logFile: join(dir, 'kubelet.log') })
     await record({ kubelet })
     state = { ...state, phase: 'ready', updatedAt: new Date().toISOString() }
@@ -288,7 +280,7 @@ export async function labUpControlPlane(ctx: LabContext, o: ControlPlaneUpOption
     )
     await teardown({ lab: name, topology: state.topology, pids })
     await removeLabDir(ctx.root, name)
-    if (interrupted !== undefined) throw new LabInterrupted(interrupted)
+    signals.checkpoint()
     if (err instanceof CommandError)
       throw new EnvironmentError(`could not build lab "${name}" (everything it had built is removed again): ${err.message}`, { cause: err })
     if (err instanceof UsageError) throw err
@@ -297,8 +289,7 @@ export async function labUpControlPlane(ctx: LabContext, o: ControlPlaneUpOption
       { cause: err, detail: logs ? logs.split('\n') : [] },
     )
   } finally {
-    process.removeListener('SIGINT', onSignal)
-    process.removeListener('SIGTERM', onSignal)
+    signals.release()
   }
 }
 

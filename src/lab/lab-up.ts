@@ -6,8 +6,7 @@
 import type { ClusterState } from '../model/types.js'
 import { EnvironmentError, UsageError } from '../model/errors.js'
 import { CommandError } from './run-command.js'
-import type { LabContext } from './lab-context.js'
-import { LabInterrupted } from './lab-context.js'
+import { holdSignals, type LabContext } from './lab-context.js'
 import { LAB_STATE_VERSION, type LabState } from './lab-state.js'
 import { planTopology } from './topology.js'
 import { applyAllNodes, createNetwork, dnsServing, enableForwarding, startServers, syncClusterDns, teardown } from './lab-build.js'
@@ -54,27 +53,19 @@ export async function labUp(ctx: LabContext, o: UpOptions): Promise<LabState> {
   // Written first, so `lab down` knows what to remove even if this process is killed mid-way.
   await writeLabState(ctx.root, state)
 
-  let interrupted: string | undefined
-  const onSignal = (signal: NodeJS.Signals): void => {
-    interrupted = signal
-  }
-  const checkpoint = (): void => {
-    if (interrupted !== undefined) throw new LabInterrupted(interrupted)
-  }
-  process.on('SIGINT', onSignal)
-  process.on('SIGTERM', onSignal)
+  const signals = holdSignals()
   try {
     const dir = labDir(ctx.root, name)
     await createNetwork(plan.topology)
-    checkpoint()
+    signals.checkpoint()
     await syncClusterDns(dir, plan.topology, plan.state)
     await applyAllNodes(ctx.dataplane, plan.topology, plan.state)
-    checkpoint()
+    signals.checkpoint()
     await enableForwarding(plan.topology)
-    checkpoint()
+    signals.checkpoint()
     const servers = await startServers(name, dir, plan.topology.pods, dnsServing(dir, plan.state))
     state = { ...state, servers }
-    checkpoint()
+    signals.checkpoint()
     state = { ...state, phase: 'ready', updatedAt: new Date().toISOString() }
     await writeLabState(ctx.root, state)
     return state
@@ -82,13 +73,12 @@ export async function labUp(ctx: LabContext, o: UpOptions): Promise<LabState> {
     await teardown({ lab: name, topology: plan.topology, pids: Object.values(state.servers) })
     await removeLabDir(ctx.root, name)
     // Ctrl-C also reaches the `ip`/`nft` children, so their failure then means "interrupted".
-    if (interrupted !== undefined) throw new LabInterrupted(interrupted)
+    signals.checkpoint()
     // iproute2 refusing (no CAP_NET_ADMIN, no netns support, ...) is the machine's limit, not a bug.
     if (err instanceof CommandError)
       throw new EnvironmentError(`could not build lab "${name}" (everything it had built is removed again): ${err.message}`, { cause: err })
     throw err
   } finally {
-    process.removeListener('SIGINT', onSignal)
-    process.removeListener('SIGTERM', onSignal)
+    signals.release()
   }
 }

@@ -18,7 +18,7 @@ import type { LabState } from '../../src/lab/lab-state.js'
 import { sctpSupport } from '../../src/lab/sctp-support.js'
 import { planTopology, type LabPlan } from '../../src/lab/topology.js'
 import type { ClusterState, Pod } from '../../src/model/types.js'
-import { uniqueLabName } from '../lab/fixtures.js'
+import { cluster, ns, pod, tcp, uniqueLabName } from '../lab/fixtures.js'
 import type { ApiObject } from '../../testing/test-api-server.js'
 import { waitFor } from './api-objects.js'
 
@@ -50,6 +50,19 @@ export function podApiObject(p: Pod): ApiObject {
     spec: { nodeName: p.nodeName, containers: [{ name: 'main', image: 'lab', ports: p.containerPorts.map((c) => ({ ...c })) }] },
     status: { phase: 'Running', podIP: p.ips[0], podIPs: p.ips.map((ip) => ({ ip })) },
   }
+}
+
+/** The agent lab tests' cluster: namespaces x and y (labelled team=<name>), two pods each (app=<name>) serving TCP 80. */
+export function agentLabCluster(): ClusterState {
+  return cluster(
+    [ns('x', { team: 'x' }), ns('y', { team: 'y' })],
+    [
+      pod('x', 'a', { app: 'a' }, [tcp(80)]),
+      pod('x', 'b', { app: 'b' }, [tcp(80)]),
+      pod('y', 'c', { app: 'c' }, [tcp(80)]),
+      pod('y', 'd', { app: 'd' }, [tcp(80)]),
+    ],
+  )
 }
 
 export class AgentLab {

@@ -14,9 +14,9 @@ import { loadManifestText } from '../../src/cluster/load-manifests.js'
 import { addPods, removePods, startServers } from '../../src/lab/lab-build.js'
 import { planTopology } from '../../src/lab/topology.js'
 import type { NetworkPolicy, Pod } from '../../src/model/types.js'
-import { cluster, ns, pod, tcp } from '../lab/fixtures.js'
+import { pod, tcp } from '../lab/fixtures.js'
 import { waitFor } from './api-objects.js'
-import { AgentLab, canRunAgentLab, podApiObject } from './agent-lab-fixture.js'
+import { AgentLab, agentLabCluster, canRunAgentLab, podApiObject } from './agent-lab-fixture.js'
 import { TestApiServer, type ApiObject } from '../../testing/test-api-server.js'
 
 let lab: AgentLab
@@ -40,15 +40,7 @@ const probe = () => lab.probe()
 
 describe.skipIf(!canRunAgentLab)('agents in a lab, fed by the test API server, enforce what matrix says', () => {
   beforeAll(async () => {
-    const initial = cluster(
-      [ns('x', { team: 'x' }), ns('y', { team: 'y' })],
-      [
-        pod('x', 'a', { app: 'a' }, [tcp(80)]),
-        pod('x', 'b', { app: 'b' }, [tcp(80)]),
-        pod('y', 'c', { app: 'c' }, [tcp(80)]),
-        pod('y', 'd', { app: 'd' }, [tcp(80)]),
-      ],
-    )
+    const initial = agentLabCluster()
     lab = await AgentLab.create('agt', initial)
     api = await TestApiServer.start()
     for (const n of lab.expected.namespaces) api.create('namespaces', { metadata: { name: n.name, labels: { ...n.labels } } })

@@ -23,10 +23,9 @@ import { outcomeAllowed } from '../../src/lab/prober.js'
 import { runProbes } from '../../src/lab/run-probes.js'
 import type { ClusterState } from '../../src/model/types.js'
 import { ControlPlane } from '../../testing/control-plane.js'
-import { AgentLab, canRunAgentLab, podApiObject, type ProbeResult } from '../agent/agent-lab-fixture.js'
+import { AgentLab, agentLabCluster, canRunAgentLab, podApiObject, type ProbeResult } from '../agent/agent-lab-fixture.js'
 import { waitFor } from '../agent/api-objects.js'
 import { runCliInProcess } from '../cli/run-cli-in-process.js'
-import { cluster, ns, pod, tcp } from '../lab/fixtures.js'
 import { controlPlaneBin, describeControlPlane, START_TIMEOUT_MS } from './control-plane-fixture.js'
 
 const ROOT = join(import.meta.dirname, '..', '..')
@@ -170,15 +169,7 @@ describeControlPlane('netpol agent enforcing a lab node from a real kube-apiserv
     })
 
     it('creates, updates and deletes of NetworkPolicies, pods and namespace labels reach every node: packets agree with the matrix of the applied objects', async () => {
-      const initial = cluster(
-        [ns('x', { team: 'x' }), ns('y', { team: 'y' })],
-        [
-          pod('x', 'a', { app: 'a' }, [tcp(80)]),
-          pod('x', 'b', { app: 'b' }, [tcp(80)]),
-          pod('y', 'c', { app: 'c' }, [tcp(80)]),
-          pod('y', 'd', { app: 'd' }, [tcp(80)]),
-        ],
-      )
+      const initial = agentLabCluster()
       lab = await AgentLab.create('cpe', initial)
       const l = lab
       fullPods = l.plan.topology.pods

@@ -19,8 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ControlPlane } from '../../testing/control-plane.js'
 import { loadManifestText } from '../../src/cluster/load-manifests.js'
 import { startAgent, type AgentHarness } from '../agent/agent-harness.js'
-import { AgentLab, canRunAgentLab, podApiObject } from '../agent/agent-lab-fixture.js'
-import { cluster, ns, pod, tcp } from '../lab/fixtures.js'
+import { AgentLab, agentLabCluster, canRunAgentLab, podApiObject } from '../agent/agent-lab-fixture.js'
 import { waitFor } from '../agent/api-objects.js'
 import { controlPlaneBin, describeControlPlane, expectCheckAgreesWithServer, START_TIMEOUT_MS } from './control-plane-fixture.js'
 
@@ -144,15 +143,7 @@ describeControlPlane('ClusterNetworkPolicy with its CRD installed in a real kube
     })
 
     it('enforce ClusterNetworkPolicies created, given another priority and deleted with kubectl, as matrix says', async () => {
-      const initial = cluster(
-        [ns('x', { team: 'x' }), ns('y', { team: 'y' })],
-        [
-          pod('x', 'a', { app: 'a' }, [tcp(80)]),
-          pod('x', 'b', { app: 'b' }, [tcp(80)]),
-          pod('y', 'c', { app: 'c' }, [tcp(80)]),
-          pod('y', 'd', { app: 'd' }, [tcp(80)]),
-        ],
-      )
+      const initial = agentLabCluster()
       lab = await AgentLab.create('cpc', initial)
       const l = lab
       const objects = [
