@@ -575,8 +575,8 @@ export function renderCliTable(result: CliBenchResult): string {
     )
   }
   parts.push(
-    'Wall time is what a user waits on this machine now; on a busy shared machine it is several times the CPU time. The CPU time (user + sys of ' +
-      'the netpol process) is about the wall time on an idle machine.',
+    'Wall time is what a user waits on this machine now; on a busy shared machine it is several times the CPU time. On an idle machine it is ' +
+      'at most the CPU time (user + sys of the netpol process; the garbage collector runs on other threads).',
   )
   parts.push(
     `Node ${result.node}, ${result.cpus} CPUs (${result.cpuModel}), load average ${result.loadAverage.before.toFixed(1)} before, ` +
