@@ -85,19 +85,41 @@ function where(netns: string | undefined): string {
   return netns === undefined ? '' : ` in network namespace ${netns}`
 }
 
-/** Runs nft (in a namespace when asked) with optional stdin; never throws for a non-zero exit. */
-export function runNft(args: readonly string[], options: { netns?: string; input?: string } = {}): Promise<RunResult> {
+/** How long one nft run may take: a 0.5 MB ruleset loads in well under a second; a hung nft must not stall its caller forever. */
+export const NFT_TIMEOUT_MS = 120_000
+
+/**
+ * Runs nft (in a namespace when asked) with optional stdin; never throws for a non-zero exit. An nft
+ * still running after `timeoutMs` is killed and reported as failed (code null): the caller's error
+ * path runs (the agent keeps the ruleset in force and retries with a full replace).
+ */
+export function runNft(args: readonly string[], options: { netns?: string; input?: string; timeoutMs?: number } = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const { cmd, argv } = commandFor(args, options.netns)
     const child = spawn(cmd, argv, { stdio: ['pipe', 'pipe', 'pipe'] })
     const out: Buffer[] = []
     const err: Buffer[] = []
+    const timeoutMs = options.timeoutMs ?? NFT_TIMEOUT_MS
+    let timedOut = false
+    const timer = setTimeout(() => {
+      timedOut = true
+      child.kill('SIGKILL')
+    }, timeoutMs)
     child.stdout.on('data', (b: Buffer) => out.push(b))
     child.stderr.on('data', (b: Buffer) => err.push(b))
     child.on('error', (e: NodeJS.ErrnoException) => {
+      clearTimeout(timer)
       reject(e.code === 'ENOENT' ? new NftError(`cannot run ${cmd}: not installed (install the nftables and iproute2 packages)`, '', null) : e)
     })
-    child.on('close', (code) => resolve({ stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), code }))
+    child.on('close', (code) => {
+      clearTimeout(timer)
+      const stderr = Buffer.concat(err).toString('utf8')
+      resolve({
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: timedOut ? `${stderr}nft did not finish within ${timeoutMs / 1000} s and was stopped\n` : stderr,
+        code: timedOut ? null : code,
+      })
+    })
     // nft may exit before reading everything (e.g. bad netns): ignore EPIPE, the exit code tells.
     child.stdin.on('error', () => {})
     child.stdin.end(options.input ?? '')
