@@ -323,9 +323,12 @@ async function main(): Promise<void> {
           else labels[t.label.key] = t.label.value
           api.update('namespaces', { ...ns, metadata: { ...ns.metadata, labels } })
         })
-        process.stderr.write(`\r${mode}: samples ${samples.length}/${KINDS.length * SAMPLES_PER_KIND}`)
+        // One line rewritten in place on a terminal; in a log, a line every ten rounds.
+        const total = KINDS.length * SAMPLES_PER_KIND
+        if (process.stderr.isTTY) process.stderr.write(`\r${mode}: samples ${samples.length}/${total}`)
+        else if ((i + 1) % 10 === 0 || i + 1 === SAMPLES_PER_KIND) process.stderr.write(`${mode}: samples ${samples.length}/${total}\n`)
       }
-      process.stderr.write('\n')
+      if (process.stderr.isTTY) process.stderr.write('\n')
       await agent.stop()
       stopAgent = undefined
       passes.push({ mode, samples, applies: applyLogs(), initialMs })
