@@ -30,13 +30,11 @@ import { EnvironmentError, UsageError } from '../model/errors.js'
 import type { LabContext } from './lab-context.js'
 import { holdSignals } from './lab-context.js'
 import { LAB_STATE_VERSION, type LabControlPlane, type LabState } from './lab-state.js'
+import { planNewLab } from './lab-up.js'
 import { planTopology } from './topology.js'
 import { applyAllNodes, createNetwork, enableForwarding, teardown } from './lab-build.js'
-import { planServices } from './lab-services.js'
-import { labDir, readLabState, removeLabDir, writeLabState } from './state-store.js'
-import { listLabNetns } from './netns.js'
+import { labDir, removeLabDir, writeLabState } from './state-store.js'
 import { sctpSupport } from './sctp-support.js'
-import { validateLabName } from './lab-names.js'
 import { clusterStateManifests } from './export-manifests.js'
 import { CommandError } from './run-command.js'
 import {
@@ -135,14 +133,8 @@ export interface ControlPlaneUpOptions {
 const EMPTY: ClusterState = { namespaces: [], pods: [], policies: [] }
 
 export async function labUpControlPlane(ctx: LabContext, o: ControlPlaneUpOptions): Promise<LabState> {
-  const name = validateLabName(o.name)
-  if ((await readLabState(ctx.root, name)) !== undefined || (await listLabNetns(name)).length > 0) {
-    throw new UsageError(`lab "${name}" already exists; remove it first with \`netpol lab down --name ${name}\` (or pick another --name)`)
-  }
   // The lab's plan for the manifests: which node and address each pod gets (written into the API).
-  const services = planServices(o.state)
-  const plan = planTopology(services.state, { lab: name, nodeCount: o.nodeCount })
-  for (const w of [...services.warnings, ...plan.warnings]) ctx.warn(w)
+  const { name, services, plan } = await planNewLab(ctx, o)
   // The lab starts without pods: the kubelet pass creates them from the API server.
   const bare = planTopology(EMPTY, { lab: name, nodeCount: o.nodeCount })
   const now = new Date().toISOString()

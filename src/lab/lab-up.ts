@@ -24,7 +24,11 @@ export interface UpOptions {
   readonly state: ClusterState
 }
 
-export async function labUp(ctx: LabContext, o: UpOptions): Promise<LabState> {
+/**
+ * The start of every `lab up`: a name no lab holds (no state file, no namespaces), and the plan of
+ * the state's Services and topology, whose warnings are told.
+ */
+export async function planNewLab(ctx: LabContext, o: { readonly name: string; readonly nodeCount: number; readonly state: ClusterState }) {
   const name = validateLabName(o.name)
   if ((await readLabState(ctx.root, name)) !== undefined || (await listLabNetns(name)).length > 0) {
     throw new UsageError(`lab "${name}" already exists; remove it first with \`netpol lab down --name ${name}\` (or pick another --name)`)
@@ -33,6 +37,11 @@ export async function labUp(ctx: LabContext, o: UpOptions): Promise<LabState> {
   const plan = planTopology(services.state, { lab: name, nodeCount: o.nodeCount })
   const warnings = [...services.warnings, ...plan.warnings]
   for (const w of warnings) ctx.warn(w)
+  return { name, services, plan, warnings }
+}
+
+export async function labUp(ctx: LabContext, o: UpOptions): Promise<LabState> {
+  const { name, plan, warnings } = await planNewLab(ctx, o)
   const sctp = sctpSupport()
   if (plan.topology.pods.some((p) => p.containerPorts.some((c) => c.protocol === 'SCTP'))) ctx.warn(`SCTP: ${sctp.reason}`)
   const now = new Date().toISOString()
