@@ -33,8 +33,15 @@ export interface DeniedRecord {
   readonly destinationPort: number
 }
 
-/** What `applyIncremental` did: applied the difference, or nothing (the ruleset must be replaced whole, for `reason`). */
-export type IncrementalResult = { readonly kind: 'incremental'; readonly bytes: number } | { readonly kind: 'full'; readonly reason: string }
+/**
+ * What `applyIncremental` did: applied the difference, or nothing (the ruleset must be replaced
+ * whole, for `reason`). After an incremental update the new ruleset is in force; `tidy`, when
+ * given, must run before the next update: it removes what the update superseded, so that the
+ * kernel holds exactly the new ruleset again (it rejects when nft refuses it; then replace the
+ * whole ruleset).
+ */
+export type IncrementalResult =
+  { readonly kind: 'incremental'; readonly bytes: number; readonly tidy?: () => Promise<void> } | { readonly kind: 'full'; readonly reason: string }
 
 export interface AgentDataplane {
   compile(state: ClusterState): CompiledRuleset
@@ -42,7 +49,7 @@ export interface AgentDataplane {
   apply(script: string): Promise<void>
   /**
    * Turns the ruleset `previous` (the one in the kernel) into `next` by applying only what changed,
-   * in one atomic transaction. `{ kind: 'full' }` when the change cannot be made that way (nothing
+   * in one atomic transaction (and, with the result's `tidy`, a second one that removes what it superseded). `{ kind: 'full' }` when the change cannot be made that way (nothing
    * was applied); throws when nft refuses it (nothing was changed). Optional: without it every
    * apply replaces the whole ruleset.
    */

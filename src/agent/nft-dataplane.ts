@@ -3,7 +3,7 @@
  * reuses what the previous one computed; the same script as a full compile), `applyRuleset` for a
  * full replace (one `nft -f -` transaction guarded by a stand-in table; inside a network namespace
  * when asked), `rulesetDelta` + `applyRulesetDelta` for an incremental update (one `nft -f -`
- * transaction of what changed), counters and deny-log sets read back with nft.
+ * transaction of what changed, then one that removes what it superseded), counters and deny-log sets read back with nft.
  */
 import { DEFAULT_TABLE_NAME, type CompileOptions } from '../dataplane/compile-ruleset.js'
 import { IncrementalCompiler } from '../dataplane/incremental-compile.js'
@@ -55,8 +55,11 @@ export function createNftDataplane(options: NftDataplaneOptions): AgentDataplane
       if (delta.kind === 'full') return delta
       last = undefined
       await applyRulesetDelta(delta.script, target)
-      last = { script: next, objects: after }
-      return { kind: 'incremental', bytes: delta.script.length }
+      const tidy = async (): Promise<void> => {
+        await applyRulesetDelta(delta.tidy, target)
+        last = { script: next, objects: after }
+      }
+      return { kind: 'incremental', bytes: delta.script.length + delta.tidy.length, tidy }
     },
     async readCounters(): Promise<ReadonlyMap<string, number>> {
       const counters = await readCounters(target)

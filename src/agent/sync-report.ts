@@ -62,7 +62,8 @@ export class SyncReporter {
     metrics.policies.set(state.policies.length)
     const cnps = state.clusterNetworkPolicies ?? []
     for (const tier of CNP_TIERS) metrics.clusterPolicies.set({ tier }, cnps.filter((p) => p.spec.tier === tier).length)
-    const latencyMs = ctx.since === undefined ? undefined : outcome.endedAt - ctx.since
+    // Applied: until the new ruleset was in force (an incremental update's tidying is after it, in tidyMs).
+    const latencyMs = ctx.since === undefined ? undefined : (outcome.result === 'applied' ? outcome.enforcedAt : outcome.endedAt) - ctx.since
     const counts = { namespaces: state.namespaces.length, pods: state.pods.length, localPods, policies: state.policies.length, clusterPolicies: cnps.length }
 
     if (outcome.result === 'unchanged') {
@@ -91,7 +92,7 @@ export class SyncReporter {
     metrics.rulesetRules.set(stats.rules)
     metrics.rulesetSets.set(stats.sets)
     if (latencyMs !== undefined) metrics.syncLatency.observe({ result: 'applied' }, latencyMs / 1000)
-    if (ctx.eventSince !== undefined) metrics.enforcementLatency.observe((outcome.endedAt - ctx.eventSince) / 1000)
+    if (ctx.eventSince !== undefined) metrics.enforcementLatency.observe((outcome.enforcedAt - ctx.eventSince) / 1000)
     log.info(
       {
         event: 'apply',
@@ -100,6 +101,7 @@ export class SyncReporter {
         buildMs: round(phases.buildMs),
         compileMs: round(phases.compileMs),
         applyMs: round(applyMs),
+        ...(outcome.endedAt > outcome.enforcedAt ? { tidyMs: round(outcome.endedAt - outcome.enforcedAt) } : {}),
         applyKind: apply.kind,
         ...(apply.reason !== undefined ? { fullReason: apply.reason } : {}),
         ...(apply.deltaBytes !== undefined ? { deltaBytes: apply.deltaBytes } : {}),

@@ -78,7 +78,9 @@ export type SyncOutcome =
       readonly built: LiveStateResult
       readonly compiled: CompiledRuleset
       readonly apply: ApplyKind
+      /** applyMs: until the new ruleset was in force (`enforcedAt`); an incremental update's tidying comes after. */
       readonly phases: SyncPhases & { readonly applyMs: number }
+      readonly enforcedAt: number
       readonly endedAt: number
     }
 
@@ -104,32 +106,41 @@ export async function syncStep(input: SyncInput): Promise<SyncOutcome> {
   // Counters are NOT read before replacing the table: listing a large table takes nft seconds,
   // which would all be sync latency (see the counter reader). Deny-log records are carried into
   // the new table by applyRuleset (an incremental update does not touch them).
-  const applied = await applyCompiled(input, compiled.script)
+  const applied = await applyCompiled(input, compiled.script, now)
   if (!applied.ok) {
     const { error, incrementalError } = applied
     return { result: 'apply-error', error, ...(incrementalError === undefined ? {} : { incrementalError }), built, compiled, phases, endedAt: now() }
   }
-  const t3 = now()
-  return { result: 'applied', built, compiled, apply: applied.apply, phases: { ...phases, applyMs: t3 - t2 }, endedAt: t3 }
+  const t3 = applied.enforcedAt ?? now()
+  const endedAt = applied.enforcedAt === undefined ? t3 : now()
+  return { result: 'applied', built, compiled, apply: applied.apply, phases: { ...phases, applyMs: t3 - t2 }, enforcedAt: t3, endedAt }
 }
 
-type ApplyResult = { readonly ok: true; readonly apply: ApplyKind } | { readonly ok: false; readonly error: unknown; readonly incrementalError?: unknown }
+type ApplyResult =
+  | { readonly ok: true; readonly apply: ApplyKind; readonly enforcedAt?: number }
+  | { readonly ok: false; readonly error: unknown; readonly incrementalError?: unknown }
 
 /** Incremental when allowed and possible, else (and at once after a failed incremental update) a full replace. */
-async function applyCompiled(input: SyncInput, script: string): Promise<ApplyResult> {
+async function applyCompiled(input: SyncInput, script: string, now: () => number): Promise<ApplyResult> {
   const dp = input.dataplane
   let full: Omit<ApplyKind, 'kind'>
+  let enforcedAt: number | undefined
   if (input.applied === undefined) full = { reason: 'no ruleset applied yet' }
   else if (input.fullReplace !== undefined) full = { reason: input.fullReplace }
   else if (dp.applyIncremental === undefined) full = { reason: 'the data plane has no incremental updates' }
   else {
     try {
       const r = await dp.applyIncremental(input.applied.script, script)
-      if (r.kind === 'incremental') return { ok: true, apply: { kind: 'incremental', deltaBytes: r.bytes } }
+      if (r.kind === 'incremental') {
+        enforcedAt = now()
+        // The new ruleset is in force; what it superseded goes before the next update can start from `script`.
+        await r.tidy?.()
+        return { ok: true, apply: { kind: 'incremental', deltaBytes: r.bytes }, enforcedAt }
+      }
       full = { reason: r.reason }
     } catch (incrementalError) {
-      // Nothing was changed (one transaction): replace the whole ruleset now, never wait with the old one.
-      full = { reason: 'the incremental update failed', incrementalError }
+      // Refused (nothing changed), or enforced but not tidied: replace the whole ruleset now, never wait with the old one.
+      full = { reason: enforcedAt === undefined ? 'the incremental update failed' : 'removing what the incremental update superseded failed', incrementalError }
     }
   }
   try {
@@ -137,5 +148,5 @@ async function applyCompiled(input: SyncInput, script: string): Promise<ApplyRes
   } catch (error) {
     return { ok: false, error, ...(full.incrementalError === undefined ? {} : { incrementalError: full.incrementalError }) }
   }
-  return { ok: true, apply: { kind: 'full', ...full } }
+  return { ok: true, apply: { kind: 'full', ...full }, ...(enforcedAt === undefined ? {} : { enforcedAt }) }
 }

@@ -48,6 +48,7 @@ import {
   denyChainName,
   passChainName,
   passMapName,
+  dispatchMapName,
   FAMILIES,
   ipKeyword,
   LOG_PREFIX_MAX,
@@ -142,10 +143,6 @@ interface Plan {
 
 export function denySetName(side: Side, family: IpFamily): string {
   return `denied_${SIDE_PREFIX[side]}_v${family}`
-}
-
-function dispatchMapName(side: Side, family: IpFamily): string {
-  return `${SIDE_PREFIX[side]}_v${family}`
 }
 
 /** The names the compiler writes itself; the allocator never hands them out. */

@@ -36,6 +36,14 @@ export function passChainName(side: Side): string {
   return `pass_${SIDE_PREFIX[side]}`
 }
 
+/**
+ * Local pod address -> the pod's chain: the lookup that ends its base chains (policy accept), so
+ * an address without an entry is accepted there, as is a pod chain that returns.
+ */
+export function dispatchMapName(side: Side, family: IpFamily): string {
+  return `${SIDE_PREFIX[side]}_v${family}`
+}
+
 /** Local pod address -> the pod's chain after the Admin tier (NetworkPolicy, then Baseline). */
 export function passMapName(side: Side, family: IpFamily): string {
   return `pass_${SIDE_PREFIX[side]}_v${family}`

@@ -227,19 +227,20 @@ export function parseNftScript(script: string, base?: NftRuleset): NftRuleset {
     if (p.atEnd()) break
     const line = p.line()
     const cmd = p.word()
-    if (cmd === 'add' || cmd === 'delete' || cmd === 'flush') {
+    if (cmd === 'add' || cmd === 'delete' || cmd === 'flush' || cmd === 'insert') {
       const what = p.word()
+      if (cmd === 'insert' && what !== 'rule') throw new NftParseError(`unsupported command 'insert ${what}'`, line)
       if (cmd === 'flush' && what !== 'chain' && what !== 'set' && what !== 'map') throw new NftParseError(`unsupported command 'flush ${what}'`, line)
       const family = p.word()
       const name = p.word()
       if (what === 'table') {
         if (cmd === 'add') getTable(family, name)
         else if (!tables.delete(`${family} ${name}`)) throw new NftParseError(`No such file or directory: table ${family} ${name}`, line)
-      } else if (cmd !== 'add' && (what === 'chain' || what === 'set' || what === 'map' || what === 'counter')) {
+      } else if ((cmd === 'delete' || cmd === 'flush') && (what === 'chain' || what === 'set' || what === 'map' || what === 'counter')) {
         deleteOrFlush(existingTable(family, name, line), cmd, what, p.word(), line)
       } else if ((cmd === 'add' || cmd === 'delete') && what === 'element') {
         changeElements(p, existingTable(family, name, line), cmd, line)
-      } else if (cmd === 'add' && what === 'rule') {
+      } else if ((cmd === 'add' || cmd === 'insert') && what === 'rule') {
         const table = existingTable(family, name, line)
         const chainName = p.word()
         const chain = table.chains.get(chainName)
@@ -247,7 +248,9 @@ export function parseNftScript(script: string, base?: NftRuleset): NftRuleset {
         const tokens = p.lineTokens()
         const rule: NftRule = { line, text: tokens.map((t) => (t.quoted ? `"${t.text}"` : t.text)).join(' '), statements: parseRule(tokens, line) }
         checkRuleReferences(table, rule)
-        chain.rules.push(rule)
+        // `insert` without a position puts the rule at the head of the chain.
+        if (cmd === 'insert') chain.rules.unshift(rule)
+        else chain.rules.push(rule)
       } else {
         throw new NftParseError(`unsupported command '${cmd} ${what}'`, line)
       }

@@ -304,7 +304,7 @@ export async function applyRulesetDelta(script: string, options: NftTarget = {})
   // Every command must be about this table: the delta is never applied to another one.
   const foreign = script
     .split('\n')
-    .find((l) => /^[a-z]/.test(l) && !new RegExp(`^(table inet ${table} \\{|(add|delete|flush) [a-z]+ inet ${table}( |$))`).test(l))
+    .find((l) => /^[a-z]/.test(l) && !new RegExp(`^(table inet ${table} \\{|(add|delete|flush|insert) [a-z]+ inet ${table}( |$))`).test(l))
   if (foreign !== undefined) {
     throw new NftError(`the incremental update is not for table inet ${table}: ${JSON.stringify(foreign.slice(0, 80))}`, '', null)
   }

@@ -1,22 +1,38 @@
 /**
- * @module The difference between two compiled node rulesets as ONE nft transaction (pure).
+ * @module The difference between two compiled node rulesets as two nft transactions (pure).
  *
  * Usage (the agent, see nft-dataplane.ts):
  * ```ts
  * const delta = rulesetDelta(appliedScript, nextScript)
- * if (delta.kind === 'incremental') await applyRulesetDelta(delta.script, target)   // one `nft -f -`
- * else await applyRuleset(nextScript, target)                                       // delta.reason says why not
+ * if (delta.kind === 'incremental') {
+ *   await applyRulesetDelta(delta.script, target)   // one `nft -f -`: from here on the new ruleset decides
+ *   await applyRulesetDelta(delta.tidy, target)     // another: the table is now exactly nextScript
+ * } else await applyRuleset(nextScript, target)     // delta.reason says why not
  * ```
  * Both scripts are compileRuleset output (nft-parse.ts reads the same text for the interpreter).
  * `parseTableObjects` reads one into the objects of its table: named counters, sets and maps with
- * their properties and elements, chains with their properties and rules. The delta then:
- * 1. flushes the verdict maps that stay but lost entries;
- * 2. in one table block, like the full script: declares the new counters, sets, maps and chains,
- *    and declares the changed maps again with the entries they gain (all of their entries when
- *    flushed in 1);
- * 3. flushes each changed chain and adds its new rules;
- * 4. flushes the chains that go away, deletes the sets and maps that go away, then those chains,
- *    then the counters that go away: nothing is deleted while a rule or map entry still uses it.
+ * their properties and elements, chains with their properties and rules.
+ *
+ * Two transactions. The kernel frees what a transaction deletes (rules of a flushed chain, chains,
+ * sets, map entries) only after an RCU grace period, and nft waits for that when it closes its
+ * netlink socket: about 13 ms on the 2-core test machine, more than everything else of a small
+ * update. So the delta is split:
+ * 1. `script`, which only adds: declares the new counters, sets, maps and chains (one table
+ *    block, like the full script), the new entries of the verdict maps, and puts each changed
+ *    chain's new rules at its head followed by `return` (which is what the end of a chain does),
+ *    so the old rules below are never reached. An address that loses its dispatch entry (a pod
+ *    gone from the node, or no longer isolated) keeps the entry until step 2, but its chain, which
+ *    goes away, gets `return` at its head: the dispatch lookups end their base chains (policy
+ *    accept), so returning there is what having no entry does. From the commit of `script` on,
+ *    every packet meets exactly the new ruleset's verdicts: this is when a change is enforced.
+ * 2. `tidy`: flushes each changed chain and adds its new rules alone; flushes the verdict maps that
+ *    lost entries and declares them again with all of theirs; flushes the chains that go away,
+ *    deletes the sets and maps that go away, then those chains, then the counters that go away
+ *    (nothing is deleted while a rule or map entry still uses it). The caller applies `tidy`
+ *    before the next update: every delta starts from a table that is exactly the previous script.
+ * When another map loses an entry (the Admin tier's Pass maps), or a lost entry's chain stays,
+ * there is no such shortcut: `script` is then all of it in one transaction (maps flushed first)
+ * and `tidy` is empty.
  * Why a flush and the full list rather than `delete element`: nft (1.0.6) reads every element of
  * every set of the table before it deletes or adds one element by command (tens of milliseconds
  * at thousands of policies), while a map declared again with elements, or flushed, needs none.
@@ -36,6 +52,8 @@
  * lookup set, a map entry sent to another chain, another table), give `{ kind: 'full', reason }`:
  * the caller replaces the table.
  */
+
+import { dispatchMapName, FAMILIES, SIDES } from './nft-match.js'
 
 /** An object of the table, as in the script: `props` are its property lines (type, flags, comment, ...). */
 export type TableObject =
@@ -148,8 +166,12 @@ export interface DeltaCounts {
 }
 
 export type RulesetDelta =
-  /** `script` is one nft transaction ('' when nothing changed). */
-  | { readonly kind: 'incremental'; readonly script: string; readonly counts: DeltaCounts }
+  /**
+   * Two nft transactions, applied in turn ('' when there is nothing to do): `script` makes the new
+   * ruleset take effect, `tidy` then removes what it superseded, after which the table is exactly
+   * `next` (see "Two transactions" above).
+   */
+  | { readonly kind: 'incremental'; readonly script: string; readonly tidy: string; readonly counts: DeltaCounts }
   /** The change cannot be made in place safely: replace the whole table. */
   | { readonly kind: 'full'; readonly reason: string }
 
@@ -181,6 +203,8 @@ function declaration(o: TableObject): string[] {
 
 const DECLARE_ORDER: readonly TableObject['kind'][] = ['counter', 'set', 'map', 'chain']
 
+const DISPATCH_MAPS: ReadonlySet<string> = new Set(SIDES.flatMap((side) => FAMILIES.map((family) => dispatchMapName(side, family))))
+
 /**
  * The transaction that turns the table of `previous` into the table of `next` (both compiled
  * scripts, or their parsed objects), or why the table must be replaced instead.
@@ -202,6 +226,7 @@ export function rulesetDelta(previous: string | TableObjects, next: string | Tab
   const changedChains: { name: string; rules: readonly string[] }[] = []
   const flushed: TableObject[] = []
   const grown: TableObject[] = []
+  const lost: { map: string; element: string }[] = []
   let elementsAdded = 0
   let elementsDeleted = 0
   for (const [key, o] of before.objects) if (!after.objects.has(key)) removed.push(o)
@@ -228,36 +253,60 @@ export function rulesetDelta(previous: string | TableObjects, next: string | Tab
       const moved = come.find((e) => targets.has(mapKey(e)))
       // See "Generations" above: an entry that keeps its key and changes its chain could send a packet of the old rules to another chain.
       if (moved !== undefined) return { kind: 'full', reason: `map ${o.name} sends ${mapKey(moved)} to another chain` }
-      const gone = old.elements.filter((e) => !newElements.has(e)).length
-      elementsDeleted += gone
+      const gone = old.elements.filter((e) => !newElements.has(e))
+      elementsDeleted += gone.length
       elementsAdded += come.length
-      // Lost entries: flushed and declared again with all of them.
-      if (gone > 0) {
-        flushed.push(o)
-        grown.push(o)
-      } else {
-        grown.push({ ...o, elements: come })
-      }
+      // New entries go in with the additions; a map that lost entries is flushed and declared again with all of them.
+      if (come.length > 0) grown.push({ ...o, elements: come })
+      if (gone.length > 0) flushed.push(o)
+      for (const e of gone) lost.push({ map: o.name, element: e })
     }
   }
   const base = [...added, ...removed].find(isBaseChain)
   if (base !== undefined) return { kind: 'full', reason: `base chain ${base.name} added or removed` }
 
-  const out: string[] = []
-  for (const o of flushed) out.push(`flush ${o.kind} ${t} ${o.name}`)
-  if (added.length > 0 || grown.length > 0) {
-    out.push(`table ${t} {`)
-    for (const kind of DECLARE_ORDER) for (const o of [...added, ...grown]) if (o.kind === kind) out.push(...declaration(o))
-    out.push('}')
+  const removedChains = new Set(removed.filter((o) => o.kind === 'chain').map((o) => o.name))
+  // A lost dispatch entry whose chain goes away: that chain returns at once (see "Two transactions").
+  const returning = new Set<string>()
+  let split = true
+  for (const { map, element } of lost) {
+    const target = / : goto ([a-z0-9_]+)$/.exec(element)?.[1]
+    if (target !== undefined && DISPATCH_MAPS.has(map) && removedChains.has(target)) returning.add(target)
+    else split = false
   }
-  for (const c of changedChains) {
-    out.push(`flush chain ${t} ${c.name}`)
-    for (const r of c.rules) out.push(`add rule ${t} ${c.name} ${r}`)
+  const declareBlock = (objects: readonly TableObject[]): string[] => {
+    if (objects.length === 0) return []
+    const out = [`table ${t} {`]
+    for (const kind of DECLARE_ORDER) for (const o of objects) if (o.kind === kind) out.push(...declaration(o))
+    return [...out, '}']
   }
-  for (const o of removed) if (o.kind === 'chain') out.push(`flush chain ${t} ${o.name}`)
-  for (const o of removed) if (o.kind === 'set' || o.kind === 'map') out.push(`delete ${o.kind} ${t} ${o.name}`)
-  for (const o of removed) if (o.kind === 'chain') out.push(`delete chain ${t} ${o.name}`)
-  for (const o of removed) if (o.kind === 'counter') out.push(`delete counter ${t} ${o.name}`)
+  const refill = changedChains.flatMap((c) => [`flush chain ${t} ${c.name}`, ...c.rules.map((r) => `add rule ${t} ${c.name} ${r}`)])
+  const deletions = [
+    ...removed.filter((o) => o.kind === 'chain').map((o) => `flush chain ${t} ${o.name}`),
+    ...removed.filter((o) => o.kind === 'set' || o.kind === 'map').map((o) => `delete ${o.kind} ${t} ${o.name}`),
+    ...removed.filter((o) => o.kind === 'chain').map((o) => `delete chain ${t} ${o.name}`),
+    ...removed.filter((o) => o.kind === 'counter').map((o) => `delete counter ${t} ${o.name}`),
+  ]
+  let enforce: string[]
+  let tidy: string[]
+  if (split) {
+    // Only additions: the new objects and entries, each changed chain's new rules then `return` at its head (inserted in reverse).
+    enforce = [
+      ...declareBlock([...added, ...grown]),
+      ...changedChains.flatMap((c) => [`insert rule ${t} ${c.name} return`, ...[...c.rules].reverse().map((r) => `insert rule ${t} ${c.name} ${r}`)]),
+      ...[...returning].map((c) => `insert rule ${t} ${c} return`),
+    ]
+    tidy = [...flushed.map((o) => `flush ${o.kind} ${t} ${o.name}`), ...declareBlock(flushed), ...refill, ...deletions]
+  } else {
+    // One transaction: the maps that lost entries flushed first and declared again with all of them.
+    enforce = [
+      ...flushed.map((o) => `flush ${o.kind} ${t} ${o.name}`),
+      ...declareBlock([...added, ...grown.filter((o) => !flushed.some((f) => f.name === o.name)), ...flushed]),
+      ...refill,
+      ...deletions,
+    ]
+    tidy = []
+  }
   const counts = {
     added: added.length,
     removed: removed.length,
@@ -266,9 +315,16 @@ export function rulesetDelta(previous: string | TableObjects, next: string | Tab
     elementsAdded,
     elementsDeleted,
   }
-  if (out.length === 0) return { kind: 'incremental', script: '', counts }
   const summary =
-    `# netpol incremental update: ${counts.added} objects added, ${counts.removed} removed, ${counts.changedChains} chains refilled, ` +
-    `${elementsAdded} elements added, ${elementsDeleted} deleted. One transaction.`
-  return { kind: 'incremental', script: `${summary}\n${out.join('\n')}\n`, counts }
+    `${counts.added} objects added, ${counts.removed} removed, ${counts.changedChains} chains refilled, ` +
+    `${elementsAdded} elements added, ${elementsDeleted} deleted`
+  return {
+    kind: 'incremental',
+    script:
+      enforce.length === 0
+        ? ''
+        : `# netpol incremental update (${summary}): ${split ? 'what takes effect' : 'all of it'}, one transaction.\n${enforce.join('\n')}\n`,
+    tidy: tidy.length === 0 ? '' : `# netpol incremental update (${summary}): what it superseded removed, one transaction.\n${tidy.join('\n')}\n`,
+    counts,
+  }
 }

@@ -16,11 +16,13 @@ export interface RecordingDataplane extends AgentDataplane {
   /** The full replaces, in order. */
   readonly applied: string[]
   /** With `incremental`: each incremental update's script and the script it brought the ruleset to, in order. */
-  readonly deltas: { readonly delta: string; readonly next: string }[]
+  readonly deltas: { readonly delta: string; readonly tidy: string; readonly next: string }[]
   /** The script whose ruleset the (pretend) kernel holds: the last full replace or incremental update. */
   current(): string | undefined
   /** Incremental updates that throw (nft refusing the transaction). */
   failNextIncrementals: number
+  /** Incremental updates applied whose second transaction (removing what they superseded) throws. */
+  failNextTidies: number
   /** States passed to compile, in order. */
   readonly compiled: ClusterState[]
   failNextApplies: number
@@ -40,6 +42,7 @@ export function recordingDataplane(nodeName: string, options: { incremental?: bo
     deltas: [],
     current: () => current,
     failNextIncrementals: 0,
+    failNextTidies: 0,
     compiled: [],
     failNextApplies: 0,
     failNextCompiles: 0,
@@ -79,10 +82,18 @@ export function recordingDataplane(nodeName: string, options: { incremental?: bo
             }
             // As the kernel would: the delta must apply to the ruleset held now (the interpreter checks each command).
             if (current === undefined) throw new Error('applyIncremental without a ruleset in the kernel')
-            parseNftScript(delta.script, parseNftScript(current))
-            dp.deltas.push({ delta: delta.script, next })
-            current = next
-            return { kind: 'incremental', bytes: delta.script.length }
+            const enforced = parseNftScript(delta.script, parseNftScript(current))
+            dp.deltas.push({ delta: delta.script, tidy: delta.tidy, next })
+            current = undefined
+            const tidy = async (): Promise<void> => {
+              if (dp.failNextTidies > 0) {
+                dp.failNextTidies--
+                throw new Error('nft -f (incremental update) failed: Error: Could not process rule: Device or resource busy (injected)')
+              }
+              parseNftScript(delta.tidy, enforced)
+              current = next
+            }
+            return { kind: 'incremental', bytes: delta.script.length + delta.tidy.length, tidy }
           },
         }
       : {}),

@@ -119,7 +119,7 @@ describe('sync step: incremental updates between full replaces', () => {
     if (outcome.result !== 'applied') return
     expect(dp.applied).toHaveLength(1)
     expect(dp.deltas).toHaveLength(1)
-    expect(dp.deltas[0].delta.length).toBe(outcome.apply.deltaBytes)
+    expect(dp.deltas[0].delta.length + dp.deltas[0].tidy.length).toBe(outcome.apply.deltaBytes)
     expect(dp.deltas[0].delta.length).toBeLessThan(outcome.compiled.script.length)
     expect(dp.current()).toBe(outcome.compiled.script)
     expect(isolated(dp.current(), 'in')).toEqual(['10.1.0.10'])
@@ -149,6 +149,28 @@ describe('sync step: incremental updates between full replaces', () => {
     })
     expect(dp.applied).toHaveLength(2)
     expect(isolated(dp.current(), 'in')).toEqual(['10.1.0.10'])
+  })
+
+  it('an incremental update is enforced at its first transaction; when removing what it superseded fails, the table is replaced in the same sync', async () => {
+    const { dp, record } = await fromApplied([DENY_ALL])
+    let t = 0
+    dp.failNextTidies = 1
+    const outcome = await syncStep({ ...input({ objects: objects([]), applied: record.applied, now: () => (t += 10) }), dataplane: dp })
+    expect(outcome).toMatchObject({
+      result: 'applied',
+      apply: {
+        kind: 'full',
+        reason: 'removing what the incremental update superseded failed',
+        incrementalError: expect.objectContaining({ message: expect.stringContaining('busy') }),
+      },
+    })
+    if (outcome.result !== 'applied') return
+    // Clock reads: start 10, built 20, compiled 30, enforced 40 (the first transaction), ended 50 (after the replace).
+    expect(outcome.enforcedAt).toBe(40)
+    expect(outcome.phases.applyMs).toBe(10)
+    expect(outcome.endedAt).toBe(50)
+    expect(dp.applied).toHaveLength(2)
+    expect(dp.current()).toBe(outcome.compiled.script)
   })
 
   it('when the full replace after a refused incremental update fails too: apply-error with both errors, and the next apply is a full replace', async () => {

@@ -84,6 +84,7 @@ describe('incremental updates in the kernel', () => {
           if (delta.kind === 'incremental') {
             deltas++
             await applyRulesetDelta(delta.script, { netns: incrementalNode.nodeNetns })
+            await applyRulesetDelta(delta.tidy, { netns: incrementalNode.nodeNetns })
           } else {
             await applyRuleset(next, { netns: incrementalNode.nodeNetns })
           }
@@ -122,7 +123,10 @@ describe('incremental updates in the kernel', () => {
     const after = compile(buildState(POD_YAML(4, [81, 82])))
     const delta = rulesetDelta(before, after)
     expect(delta.kind).toBe('incremental')
-    if (delta.kind === 'incremental') await applyRulesetDelta(delta.script, { netns: node })
+    if (delta.kind === 'incremental') {
+      await applyRulesetDelta(delta.script, { netns: node })
+      await applyRulesetDelta(delta.tidy, { netns: node })
+    }
     // The same objects (same handles): their values and records stay.
     expect(await handles()).toEqual(original)
     await applyRuleset(after, { netns: node })
@@ -171,7 +175,7 @@ describe('incremental updates are atomic', () => {
     await topo?.destroy()
   })
 
-  it('under a UDP flood at a denied port during 60 incremental updates not one datagram gets through, and the allowed port keeps working', async () => {
+  it('under a UDP flood at a denied port during 60 incremental updates (both transactions each) not one datagram gets through, and the allowed port keeps working', async () => {
     const node = topo.nodeNetns
     // Three states that all deny a (x/p0) -> b (x/p1):80 and allow :81, and differ in what a delta
     // changes: the policy chain refilled (an extra port), pods with their chains, counters and map entries added and removed
@@ -191,6 +195,7 @@ describe('incremental updates are atomic', () => {
       expect(delta.kind).toBe('incremental')
       if (delta.kind !== 'incremental') continue
       await applyRulesetDelta(delta.script, { netns: node })
+      await applyRulesetDelta(delta.tidy, { netns: node })
       deltas++
     }
     await new Promise((r) => setTimeout(r, 200))
@@ -221,7 +226,7 @@ describe('incremental updates are atomic', () => {
       if (delta.kind !== 'incremental') throw new Error(delta.reason)
       // Each command (the table block as one) in its own nft run, in the delta's order.
       const commands: string[] = []
-      for (const line of delta.script.split('\n')) {
+      for (const line of `${delta.script}${delta.tidy}`.split('\n')) {
         if (line === '' || line.startsWith('#')) continue
         if (line.startsWith('\t') || line === '}') commands[commands.length - 1] += `${line}\n`
         else commands.push(`${line}\n`)

@@ -13,6 +13,10 @@ import { parseTableObjects, rulesetDelta, UnexpectedScriptError } from '../../sr
 import type { ClusterState } from '../../src/model/types.js'
 import { applyEvent, eventSequenceArb } from './cluster-event-arbitrary.js'
 import { buildState } from '../cases/build-state.js'
+import { simulateConnection } from '../../src/dataplane/simulate-connection.js'
+import type { Endpoint } from '../../src/engine/verdict.js'
+import type { Pod } from '../../src/model/types.js'
+import { EXTERNAL_IPS, PROBES } from './dataplane-cluster-arbitrary.js'
 
 /** The ruleset as comparable data: every counter, set (sorted elements) and chain (rule texts in order), no line numbers. */
 function canonical(ruleset: NftRuleset): unknown {
@@ -37,34 +41,79 @@ function canonical(ruleset: NftRuleset): unknown {
 
 const compile = (state: ClusterState): string => compileRuleset(state, { nodeName: 'n1' }).script
 
+/**
+ * What the ruleset does with the first packet of every connection between the endpoints (pods of
+ * both states, outside addresses) on every probe: verdict per hook, named counters, logs and
+ * deny-log records, as the interpreter runs it on node n1.
+ */
+function behaviour(ruleset: NftRuleset, pods: readonly Pod[]): string[] {
+  const rulesets = new Map([['n1', ruleset]])
+  const endpoints: Endpoint[] = [...pods.map((pod) => ({ kind: 'pod' as const, pod })), ...EXTERNAL_IPS.map((ip) => ({ kind: 'ip' as const, ip }))]
+  const name = (e: Endpoint): string => (e.kind === 'pod' ? `${e.pod.namespace}/${e.pod.name}` : e.ip)
+  const out: string[] = []
+  for (const from of endpoints) {
+    for (const to of endpoints) {
+      for (const { port, protocol } of PROBES) {
+        const sim = simulateConnection(rulesets, { from, to, port, protocol })
+        const visits = sim.visits.map(({ hook, result: r }) =>
+          [
+            hook,
+            r.verdict,
+            r.counters.filter((c) => !c.includes('#')).join(','),
+            r.logs.map((l) => l.prefix).join(','),
+            r.setAdds.map((a) => a.set).join(','),
+          ].join(' '),
+        )
+        out.push(`${name(from)} -> ${name(to)} ${port}/${protocol}: ${sim.allowed} ${visits.join(' | ')}`)
+      }
+    }
+  }
+  return out
+}
+
+/** The pods of both states, once each (an address that left keeps being probed). */
+function podsOf(...states: ClusterState[]): Pod[] {
+  const seen = new Map<string, Pod>()
+  for (const s of states) for (const p of s.pods) seen.set(`${p.namespace}/${p.name}/${p.ips.join()}`, p)
+  return [...seen.values()]
+}
+
 describe('incremental ruleset updates', () => {
-  it('after every event of a random sequence, the previous ruleset plus the delta equals the full compile of the new state', () => {
+  it('after every event of a random sequence: once the first transaction is in, every packet meets the new ruleset; after the second, the table is the full compile', () => {
     let incremental = 0
+    let split = 0
     let full = 0
     fc.assert(
-      fc.property(eventSequenceArb(8), ({ start, pool, events }) => {
+      fc.property(eventSequenceArb(6), ({ start, pool, events }) => {
         let state = start
         let script = compile(state)
         let model = parseNftScript(script)
         for (const [i, event] of events.entries()) {
+          const previous = state
           state = applyEvent(state, pool, event, i + 1)
           const next = compile(state)
           const delta = rulesetDelta(script, next)
+          const expected = parseNftScript(next)
           if (delta.kind === 'incremental') {
             incremental++
             model = parseNftScript(delta.script, model)
+            if (delta.tidy !== '') split++
+            const pods = podsOf(previous, state)
+            expect(behaviour(model, pods)).toEqual(behaviour(expected, pods))
+            model = parseNftScript(delta.tidy, model)
           } else {
             full++
             model = parseNftScript(next)
           }
-          expect(canonical(model)).toEqual(canonical(parseNftScript(next)))
+          expect(canonical(model)).toEqual(canonical(expected))
           script = next
         }
       }),
-      { numRuns: 150 },
+      { numRuns: 120 },
     )
-    // The generator exercises the delta, not only the fallback.
+    // The generator exercises the delta, not only the fallback, and both of its forms.
     expect(incremental).toBeGreaterThan(full * 4)
+    expect(split).toBeGreaterThan(incremental / 10)
   })
 
   it('a pod added to an isolated namespace is a small delta: its chain and counter, a dispatch entry, the policy chain whose peers it joins', () => {
@@ -85,7 +134,7 @@ describe('incremental ruleset updates', () => {
     expect(delta.counts).toMatchObject({ added: 2, removed: 0, changedChains: 1, elementsAdded: 1, elementsDeleted: 0 })
     expect(delta.script).toMatch(/\tmap in_v4 \{\n\t\ttype ipv4_addr : verdict\n\t\telements = \{ 10\.1\.0\.21 : goto in_x_p20_\w+ \}\n/)
     expect(delta.script.length).toBeLessThan(before.length / 2)
-    expect(canonical(parseNftScript(delta.script, parseNftScript(before)))).toEqual(canonical(parseNftScript(after)))
+    expect(canonical(parseNftScript(delta.tidy, parseNftScript(delta.script, parseNftScript(before))))).toEqual(canonical(parseNftScript(after)))
   })
 
   it('deletes nothing that is still in use and declares what it uses first (the interpreter refuses the wrong order)', () => {
@@ -132,9 +181,32 @@ describe('incremental ruleset updates', () => {
       '}',
       '',
     ])
+    expect(lost.kind === 'incremental' && lost.tidy).toBe('')
     const grown = rulesetDelta(script('10.0.0.1 : goto a'), script('10.0.0.1 : goto a, 10.0.0.2 : goto b'))
     expect(grown.kind === 'incremental' && grown.script).toContain('\t\telements = { 10.0.0.2 : goto b }\n')
     expect(grown.kind === 'incremental' && grown.script).not.toContain('flush')
+  })
+
+  it('a pod leaving: its chain returns at once in the first transaction (as no dispatch entry would), and goes with its entry in the second', () => {
+    const script = (pods: string[]): string =>
+      `table inet netpol {\n${pods.map((p) => `\tchain in_${p} {\n\t\tdrop\n\t}\n`).join('')}\tmap in_v4 {\n\t\ttype ipv4_addr : verdict\n` +
+      `\t\telements = { ${pods.map((p, i) => `10.0.0.${i + 1} : goto in_${p}`).join(', ')} }\n\t}\n}\n`
+    const delta = rulesetDelta(script(['a', 'b']), script(['a']))
+    expect(delta).toMatchObject({ kind: 'incremental', counts: { removed: 1, elementsDeleted: 1 } })
+    if (delta.kind !== 'incremental') return
+    expect(delta.script.split('\n').slice(1)).toEqual(['insert rule inet netpol in_b return', ''])
+    expect(delta.tidy.split('\n').slice(1)).toEqual([
+      'flush map inet netpol in_v4',
+      'table inet netpol {',
+      '\tmap in_v4 {',
+      '\t\ttype ipv4_addr : verdict',
+      '\t\telements = { 10.0.0.1 : goto in_a }',
+      '\t}',
+      '}',
+      'flush chain inet netpol in_b',
+      'delete chain inet netpol in_b',
+      '',
+    ])
   })
 
   it('replaces the table when an address moves to another chain or a lookup set changes (a packet crossing the commit meets old rules and new elements)', () => {
