@@ -121,7 +121,7 @@ export class SyncReporter {
     this.metrics.applies.inc({ result: 'error', kind: 'incremental' })
     this.log.warn(
       { event: 'incremental-apply-error', err: errorText(error) },
-      'the incremental update was refused (nothing changed); replacing the whole ruleset at once',
+      'a transaction of the incremental update was refused (it changed nothing); replacing the whole ruleset at once',
     )
   }
 
