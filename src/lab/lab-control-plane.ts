@@ -24,7 +24,6 @@ import { parseAllDocuments } from 'yaml'
 import { readInputFile } from '../cluster/load-manifests.js'
 import { fileURLToPath } from 'node:url'
 import type { KubeConfig } from '@kubernetes/client-node'
-import { loadKubeConfig } from '../cluster/live-kubeconfig.js'
 import type { ClusterState } from '../model/types.js'
 import { EnvironmentError, UsageError } from '../model/errors.js'
 import type { LabContext } from './lab-context.js'
@@ -219,6 +218,8 @@ export async function labUpControlPlane(ctx: LabContext, o: ControlPlaneUpOption
     signals.checkpoint()
 
     // 3. Nodes, the CRD, the manifests' objects, the pods' addresses.
+    // Loaded here: the Kubernetes client costs about 0.35 s of every netpol command's start-up.
+    const { loadKubeConfig } = await import('../cluster/live-kubeconfig.js')
     const kc = loadKubeConfig({ kubeconfig: paths.kubeconfig })
     for (const node of bare.topology.nodes) await registerNode(kc, node.name, node.underlayIp, node.podCidr)
     const crd = checkoutFile(...CRD_FILE)

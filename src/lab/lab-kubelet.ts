@@ -18,7 +18,6 @@
  */
 import type { KubeConfig } from '@kubernetes/client-node'
 import { apiListAll, type RawObject } from '../cluster/live-api.js'
-import { loadLiveCluster } from '../cluster/live-source.js'
 import type { ClusterState } from '../model/types.js'
 import type { LabContext } from './lab-context.js'
 import type { LabDataplane } from './lab-dataplane.js'
@@ -122,6 +121,8 @@ export async function kubeletPass(ctx: LabContext, running: LabState, kc: KubeCo
     }
   }
 
+  // Loaded here: the Kubernetes client costs about 0.35 s of every netpol command's start-up.
+  const { loadLiveCluster } = await import('../cluster/live-source.js')
   const live = await loadLiveCluster({ kubeConfig: kc, allNamespaces: true })
   const byKey = new Map(listed.map((p) => [p.key, p]))
   const skipped: string[] = []
