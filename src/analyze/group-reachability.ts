@@ -223,14 +223,18 @@ export function rangeClasses(state: ClusterState, ranges: readonly ExternalRange
   return { rangeClass, representatives }
 }
 
-/** Group membership of identities: `cells[s]` lists (group, pods of the identity in it). */
-interface Cells {
+/**
+ * Group membership of identities: identity `s` has `count[k]` pods in group `groupOf[k]`, for k
+ * from `offset[s]` to `offset[s + 1]` (by group).
+ */
+export interface IdentityCells {
   readonly groupOf: Int32Array
   readonly count: Int32Array
   readonly offset: Int32Array
 }
 
-function identityCells(ap: AllPairsResult, groupOfPod: (pod: Pod) => number | undefined): Cells {
+/** The cells of `ap`'s identities; `groupOfPod` takes an index into `ap.pods` (undefined: in no group). */
+export function identityCells(ap: AllPairsResult, groupOfPod: (pod: number) => number | undefined): IdentityCells {
   const size = ap.identities.length
   const offset = new Int32Array(size + 1)
   const g: number[] = []
@@ -238,7 +242,7 @@ function identityCells(ap: AllPairsResult, groupOfPod: (pod: Pod) => number | un
   for (const idn of ap.identities) {
     const counts = new Map<number, number>()
     for (const i of idn.pods) {
-      const group = groupOfPod(ap.pods[i]!)
+      const group = groupOfPod(i)
       if (group !== undefined) counts.set(group, (counts.get(group) ?? 0) + 1)
     }
     offset[idn.id] = g.length
@@ -251,58 +255,80 @@ function identityCells(ap: AllPairsResult, groupOfPod: (pod: Pod) => number | un
   return { groupOf: Int32Array.from(g), count: Int32Array.from(c), offset }
 }
 
+/** A row of destination identities folded into groups. */
+export interface FoldedRow {
+  /** The groups the row reaches (in the order met) and the pods it reaches in each. */
+  readonly groups: Int32Array
+  readonly pods: Float64Array
+  /** The same groups as a bit set. */
+  readonly bits: Uint32Array
+}
+
 /**
- * For one port: words `g1 * words ..` of `reach` are the bit set (over groups) of the groups g1 may reach. An identity
- * that may reach itself connects two different pods of it: to its own group only with two pods.
+ * Folds the rows of one all-pairs into groups, each distinct row once: rows are shared objects
+ * (one per distinct row the engine built), and equal ones are found by hash. Used by the
+ * reachability below (which groups) and the grouped matrix (how many pod pairs).
  */
-function groupRowsForPort(ap: AllPairsResult, cells: Cells, groupCount: number, reach: Uint32Array): void {
+export function rowFolder(cells: IdentityCells, groupCount: number): (row: Bitset) => FoldedRow {
   const words = (groupCount + 31) >>> 5
-  reach.fill(0)
-  const size = ap.identities.length
-  const byHash = new Map<number, { row: Bitset; bits: Uint32Array; ids: Uint32Array }[]>()
-  const byRow = new Map<Bitset, { row: Bitset; bits: Uint32Array; ids: Uint32Array }>()
-  const idsInGroup = new Uint32Array(groupCount)
-  for (let s = 0; s < size; s++) {
-    if (cells.offset[s] === cells.offset[s + 1]) continue
-    const row = ap.identityRow(s)
-    // Rows are shared objects (one per distinct row the engine built); equal ones are found by hash.
+  const byHash = new Map<number, FoldedRow[]>()
+  const byRow = new Map<Bitset, FoldedRow>()
+  const rowOf = new Map<FoldedRow, Bitset>()
+  const acc = new Float64Array(groupCount)
+  const touched = new Int32Array(groupCount)
+  const { offset, groupOf, count } = cells
+  return (row) => {
     let entry = byRow.get(row)
-    let bucket: { row: Bitset; bits: Uint32Array; ids: Uint32Array }[] | undefined
-    if (!entry) {
-      const h = hashSet(row)
-      bucket = byHash.get(h)
-      if (!bucket) byHash.set(h, (bucket = []))
-      entry = bucket.find((e) => equalSets(e.row, row))
-      if (entry) byRow.set(row, entry)
-    }
-    if (!entry) {
-      // Groups the row meets, and how many of its identities fall in each (for the self case).
+    if (entry !== undefined) return entry
+    const h = hashSet(row)
+    let bucket = byHash.get(h)
+    if (!bucket) byHash.set(h, (bucket = []))
+    entry = bucket.find((e) => equalSets(rowOf.get(e)!, row))
+    if (entry === undefined) {
       const bits = new Uint32Array(words)
-      const touched: number[] = []
+      let n = 0
       for (let w = 0; w < row.length; w++) {
         let word = row[w]!
         while (word !== 0) {
           const low = word & -word
           const t = (w << 5) + 31 - Math.clz32(low)
           word ^= low
-          for (let k = cells.offset[t]; k < cells.offset[t + 1]; k++) {
-            const g = cells.groupOf[k]
-            if (idsInGroup[g] === 0) touched.push(g)
-            idsInGroup[g]++
+          for (let k = offset[t]!, end = offset[t + 1]!; k < end; k++) {
+            const g = groupOf[k]!
+            if (acc[g] === 0) touched[n++] = g
+            acc[g] += count[k]!
             bits[g >>> 5] |= 1 << (g & 31)
           }
         }
       }
-      const ids = new Uint32Array(touched.length * 2)
-      touched.forEach((g, i) => {
-        ids[2 * i] = g
-        ids[2 * i + 1] = idsInGroup[g]
-        idsInGroup[g] = 0
-      })
-      entry = { row, bits, ids }
-      bucket!.push(entry)
-      byRow.set(row, entry)
+      const groups = touched.slice(0, n)
+      const pods = new Float64Array(n)
+      for (let i = 0; i < n; i++) {
+        pods[i] = acc[groups[i]!]!
+        acc[groups[i]!] = 0
+      }
+      entry = { groups, pods, bits }
+      bucket.push(entry)
+      rowOf.set(entry, row)
     }
+    byRow.set(row, entry)
+    return entry
+  }
+}
+
+/**
+ * For one port: words `g1 * words ..` of `reach` are the bit set (over groups) of the groups g1 may reach. An identity
+ * that may reach itself connects two different pods of it: to its own group only with two pods.
+ */
+function groupRowsForPort(ap: AllPairsResult, cells: IdentityCells, groupCount: number, reach: Uint32Array): void {
+  const words = (groupCount + 31) >>> 5
+  reach.fill(0)
+  const size = ap.identities.length
+  const fold = rowFolder(cells, groupCount)
+  for (let s = 0; s < size; s++) {
+    if (cells.offset[s] === cells.offset[s + 1]) continue
+    const row = ap.identityRow(s)
+    const entry = fold(row)
     const selfInRow = hasBit(row, s)
     for (let k = cells.offset[s]; k < cells.offset[s + 1]; k++) {
       const g1 = cells.groupOf[k]
@@ -311,9 +337,9 @@ function groupRowsForPort(ap: AllPairsResult, cells: Cells, groupCount: number, 
       const bits = entry.bits
       for (let w = 0; w < words; w++) reach[base + w] |= bits[w]
       if (own === 0 && selfInRow && cells.count[k] < 2) {
-        // g1 is in the row through s itself; it counts only through another identity of g1.
+        // g1 is in the row through s itself (its one pod here); it counts only through another pod of g1.
         let others = 0
-        for (let i = 0; i < entry.ids.length; i += 2) if (entry.ids[i] === g1) others = entry.ids[i + 1] - 1
+        for (let i = 0; i < entry.groups.length; i++) if (entry.groups[i] === g1) others = entry.pods[i] - cells.count[k]
         if (others === 0) reach[base + (g1 >>> 5)] &= ~(1 << (g1 & 31))
       }
     }
@@ -356,7 +382,7 @@ function bulkReachability(engine: BulkEngine, groups: readonly GroupEnd[], range
   const podPairs = new Uint32Array(G * G * Dw)
   const toRange = new Uint32Array(G * RC * Dw)
   const fromRange = new Uint32Array(G * RC * Dw)
-  let cells: Cells | undefined
+  let cells: IdentityCells | undefined
   const GW = (G + 31) >>> 5
   const reach = new Uint32Array(G * GW)
   lists.forEach((cis, d) => {
@@ -364,7 +390,7 @@ function bulkReachability(engine: BulkEngine, groups: readonly GroupEnd[], range
     const bit = 1 << (d & 31)
     const c = classes[cis[0]]
     const ap = engine.allPairs(c.start, c.protocol)
-    cells ??= identityCells(ap, groupOfPod)
+    cells ??= identityCells(ap, (i) => groupOfPod(ap.pods[i]!))
     groupRowsForPort(ap, cells, G, reach)
     // Pairs allowed only as traffic from the destination's own node (hostNetwork source).
     for (const [i, j] of ap.nodeOnlyPairs()) {

@@ -57,48 +57,106 @@ export interface GroupedMatrix {
   readonly groupBy: GroupBy
   /** Group labels, sorted. */
   readonly groups: readonly string[]
+  /** Pods in each group, in the order of `groups`. */
+  readonly groupSizes: readonly number[]
   readonly ports: MatrixResult['ports']
+  /**
+   * Every cell, denied ones included, by from, to, port (in the order of `groups` and `ports`):
+   * groups² × ports objects, for small matrices (the report's, the table). Machine output reads
+   * `groupedRows` instead.
+   */
   readonly connections: readonly GroupedConnection[]
 }
 
-/** Cells of grouped matrices computed compactly (grouped-matrix.ts): the i-th connection, by index, and a cell by its place. */
-interface CompactCells {
-  readonly count: number
-  at(i: number): GroupedConnection
-  cell(from: number, to: number, port: number): GroupedConnection
+/**
+ * The cells of one source group in which at least one pod pair is allowed, by destination then
+ * port: `to[i]`, `port[i]` (indexes into `groups` and `ports`) and `allowedPairs[i]` for i below
+ * `length`. Every other cell of the row is denied for every pod pair.
+ */
+export interface GroupedRow {
+  readonly from: number
+  readonly length: number
+  readonly to: Int32Array
+  readonly port: Int32Array
+  readonly allowedPairs: Float64Array
 }
-const compact = new WeakMap<GroupedMatrix, CompactCells>()
 
-/** Registers a compact grouped matrix whose `connections` array is only built when read. */
-export function registerCompactGroupedMatrix(g: GroupedMatrix, cells: CompactCells): void {
-  compact.set(g, cells)
+/**
+ * Pod pairs in the cell from group `from` to group `to`: every pair of two different pods (a pod
+ * to itself is always allowed, so it would make every group look open to itself), or the one pod
+ * to itself for a group of one pod to itself.
+ */
+export function groupPairs(sizes: readonly number[], from: number, to: number): number {
+  const n = sizes[from]! * sizes[to]! - (from === to ? sizes[from]! : 0)
+  return n > 0 ? n : sizes[from]!
+}
+
+/** The cell whose counts are `allowedPairs` of `pairs`. */
+export function groupedCell(g: GroupedMatrix, from: number, to: number, port: number, allowedPairs: number): GroupedConnection {
+  const pairs = groupPairs(g.groupSizes, from, to)
+  return {
+    from: g.groups[from]!,
+    to: g.groups[to]!,
+    port: g.ports[port]!.port,
+    protocol: g.ports[port]!.protocol,
+    allowed: pairs > 0 && allowedPairs === pairs,
+    partial: allowedPairs > 0 && allowedPairs < pairs,
+    pairs,
+    allowedPairs,
+  }
+}
+
+/** Grouped matrices computed compactly (grouped-matrix.ts): their rows without an object per cell. */
+const compactRows = new WeakMap<GroupedMatrix, () => Generator<GroupedRow>>()
+
+/** Registers the rows of a compact grouped matrix (one whose `connections` are only built when read). */
+export function registerGroupedRows(g: GroupedMatrix, rows: () => Generator<GroupedRow>): void {
+  compactRows.set(g, rows)
+}
+
+/**
+ * The rows of a grouped matrix, source group by source group, each with only its cells in which
+ * some pod pair is allowed. A compact matrix's rows reuse one object: read each before the next.
+ */
+export function* groupedRows(g: GroupedMatrix): Generator<GroupedRow> {
+  const compact = compactRows.get(g)
+  if (compact) {
+    yield* compact()
+    return
+  }
+  const G = g.groups.length
+  const gIndex = new Map(g.groups.map((x, i) => [x, i]))
+  const pIndex = new Map(g.ports.map((p, i) => [`${p.port}/${p.protocol}`, i]))
+  const rows = Array.from({ length: G }, () => [] as { to: number; port: number; allowedPairs: number }[])
+  for (const c of g.connections) {
+    if (c.allowedPairs > 0)
+      rows[gIndex.get(c.from)!]!.push({ to: gIndex.get(c.to)!, port: pIndex.get(`${c.port}/${c.protocol}`)!, allowedPairs: c.allowedPairs })
+  }
+  for (let from = 0; from < G; from++) {
+    const cells = rows[from]!.sort((a, b) => a.to - b.to || a.port - b.port)
+    yield {
+      from,
+      length: cells.length,
+      to: Int32Array.from(cells, (c) => c.to),
+      port: Int32Array.from(cells, (c) => c.port),
+      allowedPairs: Float64Array.from(cells, (c) => c.allowedPairs),
+    }
+  }
 }
 
 /**
  * Looks cells up by the index of their source and destination in `groups` and of their port in
- * `ports` (undefined where the matrix has no such cell), without building every cell first when
- * the matrix is compact.
+ * `ports`, without an object per cell until asked (for a compact matrix, one pass over its rows
+ * into a table of counts: groups² × ports × 4 bytes).
  */
-export function groupedCellLookup(g: GroupedMatrix): (from: number, to: number, port: number) => GroupedConnection | undefined {
-  const c = compact.get(g)
-  if (c) return (from, to, port) => c.cell(from, to, port)
-  const index = (from: string, to: string, port: number, protocol: string) => `${from}\u0000${to}\u0000${port}/${protocol}`
-  const cells = new Map(g.connections.map((x) => [index(x.from, x.to, x.port, x.protocol), x]))
-  return (from, to, port) => cells.get(index(g.groups[from]!, g.groups[to]!, g.ports[port]!.port, g.ports[port]!.protocol))
-}
-
-/** Every connection in order, without building the whole array when the matrix is compact. */
-export function* groupedConnections(g: GroupedMatrix): Generator<GroupedConnection> {
-  const c = compact.get(g)
-  if (!c) {
-    yield* g.connections
-    return
+export function groupedCellLookup(g: GroupedMatrix): (from: number, to: number, port: number) => GroupedConnection {
+  const G = g.groups.length
+  const P = g.ports.length
+  const allowed = new Uint32Array(G * G * P)
+  for (const row of groupedRows(g)) {
+    for (let i = 0; i < row.length; i++) allowed[(row.from * G + row.to[i]!) * P + row.port[i]!] = row.allowedPairs[i]!
   }
-  for (let i = 0; i < c.count; i++) yield c.at(i)
-}
-
-export function groupedConnectionCount(g: GroupedMatrix): number {
-  return compact.get(g)?.count ?? g.connections.length
+  return (from, to, port) => groupedCell(g, from, to, port, allowed[(from * G + to) * P + port]!)
 }
 
 /**
@@ -158,5 +216,7 @@ export function groupMatrix(m: MatrixResult, by: GroupBy): GroupedMatrix {
       }
     }
   }
-  return { groupBy: by, groups, ports: m.ports, connections }
+  const groupSizes = groups.map(() => 0)
+  for (const gi of groupOfPod) groupSizes[gi]++
+  return { groupBy: by, groups, groupSizes, ports: m.ports, connections }
 }

@@ -3,17 +3,33 @@
  * identities when the evaluator is the fast engine: never a pod-by-pod table.
  *
  * For a port, allowed pod pairs from group G1 to G2 are the sum over the identities S of G1 (with
- * n pods in G1) of n × (pods of G2 in identities S may reach); identities with the same row of
- * allowed destinations share one pass over it. Cost: identities × distinct rows' lengths plus
- * groups² per port, against pods² per port for the straightforward fold (`groupMatrix` of a
- * pod matrix, which other evaluators still use and the property tests compare with).
+ * n pods in G1) of n × (pods of G2 in identities S may reach). Each distinct row of allowed
+ * destinations is folded into groups once (group-reachability.ts's `rowFolder`), and ports that
+ * every policy treats alike (the same port class key) share one all-pairs. The matrix is then
+ * swept one source group at a time into a small table (groups × distinct ports), so memory does
+ * not grow with groups² × ports and only the cells with an allowed pair come out. Cost:
+ * identities × groups reached per distinct port, against pods² per port for the straightforward
+ * fold (`groupMatrix` of a pod matrix, which other evaluators still use and the property tests
+ * compare with).
  */
 import type { ClusterState, Protocol } from '../model/types.js'
 import type { Evaluator } from '../engine/verdict.js'
 import type { AllPairsResult } from '../engine/engine.js'
-import { equalSets, hasBit, hashSet, type Bitset } from '../engine/bitset.js'
-import { groupLabel, groupMatrix, podGroup, registerCompactGroupedMatrix, type GroupBy, type GroupedConnection, type GroupedMatrix } from './group.js'
+import { hasBit } from '../engine/bitset.js'
+import {
+  groupedCellLookup,
+  groupLabel,
+  groupMatrix,
+  podGroup,
+  registerGroupedRows,
+  type GroupBy,
+  type GroupedConnection,
+  type GroupedMatrix,
+  type GroupedRow,
+} from './group.js'
+import { identityCells, portClassKeys, rowFolder, type FoldedRow, type IdentityCells } from './group-reachability.js'
 import { computeMatrix, uniquePortSpecs, type PortSpec } from './matrix.js'
+import { portClasses } from './port-classes.js'
 
 interface BulkEngine extends Evaluator {
   readonly state: ClusterState
@@ -23,6 +39,26 @@ interface BulkEngine extends Evaluator {
 function bulkFor(evaluator: Evaluator, state: ClusterState): BulkEngine | undefined {
   const e = evaluator as Partial<BulkEngine>
   return typeof e.allPairs === 'function' && e.state === state ? (evaluator as BulkEngine) : undefined
+}
+
+/** Each probed port's index among the distinct port class keys of `state` (ports of one key answer alike). */
+function distinctPorts(state: ClusterState, ports: readonly PortSpec[]): { rep: Int32Array; first: number[] } {
+  const classes = portClasses([state])
+  const keys = portClassKeys(state, classes)
+  const index = new Map<string, number>()
+  const first: number[] = []
+  const rep = Int32Array.from(ports, (port, p) => {
+    // Classes cover every port of every protocol, so each probed port is in exactly one.
+    const c = classes.findIndex((x) => x.protocol === port.protocol && x.start <= port.port && port.port <= x.end)
+    const key = keys[c]!
+    let d = index.get(key)
+    if (d === undefined) {
+      index.set(key, (d = first.length))
+      first.push(p)
+    }
+    return d
+  })
+  return { rep, first }
 }
 
 /** The grouped matrix of `state` on `ports`; the same result as `groupMatrix(computeMatrix(...), by)`. */
@@ -36,120 +72,146 @@ export function computeGroupedMatrix(evaluator: Evaluator, state: ClusterState, 
   const groupOfPod = Int32Array.from(labels, (l) => gIndex.get(l)!)
   const G = groups.length
   const P = sortedPorts.length
-  const size = new Float64Array(G)
-  for (const g of groupOfPod) size[g]++
-  // Counts stay below pods² < 2³²; 4 bytes a cell.
-  const allowed = new Uint32Array(G * G * P)
-  let offset: Int32Array | undefined
-  let cellGroup: Int32Array | undefined
-  let cellCount: Float64Array | undefined
-  sortedPorts.forEach((port, p) => {
-    const ap = engine.allPairs(port.port, port.protocol)
+  const groupSizes = groups.map(() => 0)
+  for (const g of groupOfPod) groupSizes[g]++
+
+  const { rep, first } = distinctPorts(state, sortedPorts)
+  const D = first.length
+  // Per distinct port: each identity's row folded into groups, whether it reaches itself, and the
+  // pairs allowed only as traffic from the destination's own node (hostNetwork sources), by source group.
+  let cells: IdentityCells | undefined
+  const folded: FoldedRow[][] = []
+  const reachesSelf: Uint8Array[] = []
+  const nodeOnly = new Map<number, number[]>()
+  first.forEach((p, d) => {
+    const ap = engine.allPairs(sortedPorts[p]!.port, sortedPorts[p]!.protocol)
+    cells ??= identityCells(ap, (i) => groupOfPod[i])
+    const fold = rowFolder(cells, G)
     const I = ap.identities.length
-    if (!offset) {
-      // (identity, group, pods) cells, by identity.
-      offset = new Int32Array(I + 1)
-      const g: number[] = []
-      const c: number[] = []
-      for (const idn of ap.identities) {
-        const counts = new Map<number, number>()
-        for (const i of idn.pods) counts.set(groupOfPod[i], (counts.get(groupOfPod[i]) ?? 0) + 1)
-        offset[idn.id] = g.length
-        for (const [group, n] of [...counts].sort((x, y) => x[0] - y[0])) {
-          g.push(group)
-          c.push(n)
-        }
-        offset[idn.id + 1] = g.length
-      }
-      cellGroup = Int32Array.from(g)
-      cellCount = Float64Array.from(c)
-    }
-    const off = offset
-    const cg = cellGroup!
-    const cc = cellCount!
-    const byHash = new Map<number, { row: Bitset; groups: Int32Array; pods: Float64Array }[]>()
-    const byRow = new Map<Bitset, { row: Bitset; groups: Int32Array; pods: Float64Array }>()
-    const acc = new Float64Array(G)
+    const rows = new Array<FoldedRow>(I)
+    const self = new Uint8Array(I)
     for (let s = 0; s < I; s++) {
-      if (off[s] === off[s + 1]) continue
+      if (cells.offset[s] === cells.offset[s + 1]) continue
       const row = ap.identityRow(s)
-      // Rows are shared objects (one per distinct row the engine built); equal ones are found by hash.
-      let entry = byRow.get(row)
-      if (!entry) {
-        const h = hashSet(row)
-        let bucket = byHash.get(h)
-        if (!bucket) byHash.set(h, (bucket = []))
-        entry = bucket.find((e) => equalSets(e.row, row))
-        if (entry) byRow.set(row, entry)
+      rows[s] = fold(row)
+      if (hasBit(row, s)) self[s] = 1
+    }
+    folded.push(rows)
+    reachesSelf.push(self)
+    for (const [i, j] of ap.nodeOnlyPairs()) {
+      const g1 = groupOfPod[i]!
+      let list = nodeOnly.get(g1)
+      if (!list) nodeOnly.set(g1, (list = []))
+      list.push(groupOfPod[j]!, d)
+    }
+  })
+  // Identities of each group, with their pods in it (the cells, by group).
+  const memberOffset = new Int32Array(G + 1)
+  const memberIdentity: number[] = []
+  const memberPods: number[] = []
+  if (cells !== undefined) {
+    const c = cells
+    const byGroup: number[][] = groups.map(() => [])
+    for (let s = 0; s + 1 < c.offset.length; s++) for (let k = c.offset[s]; k < c.offset[s + 1]; k++) byGroup[c.groupOf[k]].push(s, c.count[k])
+    byGroup.forEach((list, g) => {
+      for (let i = 0; i < list.length; i += 2) {
+        memberIdentity.push(list[i]!)
+        memberPods.push(list[i + 1]!)
       }
-      if (!entry) {
-        // Pods per group the row reaches.
-        const touched: number[] = []
-        for (let w = 0; w < row.length; w++) {
-          let word = row[w]!
-          while (word !== 0) {
-            const low = word & -word
-            const t = (w << 5) + 31 - Math.clz32(low)
-            word ^= low
-            for (let k = off[t]; k < off[t + 1]; k++) {
-              if (acc[cg[k]] === 0) touched.push(cg[k])
-              acc[cg[k]] += cc[k]
+      memberOffset[g + 1] = memberIdentity.length
+    })
+  }
+
+  function* rows(): Generator<GroupedRow> {
+    // One source group at a time: allowed pod pairs to every group on every distinct port.
+    const acc = new Float64Array(G * D)
+    const seen = new Uint8Array(G)
+    const touched = new Int32Array(G)
+    const weight = new Map<FoldedRow, number>()
+    const row = { from: 0, length: 0, to: new Int32Array(G * P), port: new Int32Array(G * P), allowedPairs: new Float64Array(G * P) }
+    for (let g1 = 0; g1 < G; g1++) {
+      let t = 0
+      const touch = (g2: number): void => {
+        if (seen[g2] === 0) {
+          seen[g2] = 1
+          touched[t++] = g2
+        }
+      }
+      // A group of one pod holds only that pod to itself: always allowed.
+      touch(g1)
+      const m0 = memberOffset[g1]!
+      const m1 = memberOffset[g1 + 1]!
+      for (let d = 0; d < D; d++) {
+        const rowsOf = folded[d]!
+        const self = reachesSelf[d]!
+        // Identities of g1 with the same row (a workload's pods split by node, say) are added once, weighted.
+        weight.clear()
+        for (let m = m0; m < m1; m++) {
+          const s = memberIdentity[m]!
+          const n1 = memberPods[m]!
+          const f = rowsOf[s]!
+          weight.set(f, (weight.get(f) ?? 0) + n1)
+          // Each of the n1 pods reached itself through its own identity: not a pair.
+          if (self[s] === 1) acc[g1 * D + d] -= n1
+        }
+        for (const [f, n1] of weight) {
+          const reached = f.groups
+          const pods = f.pods
+          for (let i = 0; i < reached.length; i++) {
+            const g2 = reached[i]!
+            acc[g2 * D + d] += n1 * pods[i]!
+            if (seen[g2] === 0) {
+              seen[g2] = 1
+              touched[t++] = g2
             }
           }
         }
-        entry = { row, groups: Int32Array.from(touched), pods: Float64Array.from(touched, (g) => acc[g]) }
-        for (const g of touched) acc[g] = 0
-        byHash.get(hashSet(row))!.push(entry)
-        byRow.set(row, entry)
       }
-      const self = hasBit(row, s)
-      for (let k = off[s]; k < off[s + 1]; k++) {
-        const g1 = cg[k]
-        const n1 = cc[k]
-        const base = g1 * G * P + p
-        for (let i = 0; i < entry.groups.length; i++) allowed[base + entry.groups[i] * P] += n1 * entry.pods[i]
-        // Each of the n1 pods reached itself through its own identity: not a pair.
-        if (self) allowed[base + g1 * P] -= n1
+      const local = nodeOnly.get(g1)
+      if (local) {
+        for (let i = 0; i < local.length; i += 2) {
+          acc[local[i]! * D + local[i + 1]!]++
+          touch(local[i]!)
+        }
       }
-    }
-    // Pairs allowed only as traffic from the destination's own node (hostNetwork source).
-    for (const [i, j] of ap.nodeOnlyPairs()) allowed[groupOfPod[i] * G * P + groupOfPod[j] * P + p]++
-  })
-  const count = G * G * P
-  const at = (i: number): GroupedConnection => {
-    const p = i % P
-    const ab = (i - p) / P
-    const b = ab % G
-    const a = (ab - b) / G
-    const pairs = size[a] * size[b] - (a === b ? size[a] : 0)
-    // A group of one pod to itself: only the pod to itself, always allowed.
-    const n = pairs > 0 ? pairs : size[a]
-    const ok = pairs > 0 ? allowed[i] : size[a]
-    return {
-      from: groups[a],
-      to: groups[b],
-      port: sortedPorts[p].port,
-      protocol: sortedPorts[p].protocol,
-      allowed: n > 0 && ok === n,
-      partial: ok > 0 && ok < n,
-      pairs: n,
-      allowedPairs: ok,
+      const order = touched.subarray(0, t).sort()
+      let n = 0
+      for (const g2 of order) {
+        const single = groupSizes[g1] === 1 && g2 === g1
+        for (let p = 0; p < P; p++) {
+          const ok = single ? 1 : acc[g2 * D + rep[p]!]!
+          if (ok > 0) {
+            row.to[n] = g2
+            row.port[n] = p
+            row.allowedPairs[n] = ok
+            n++
+          }
+        }
+        for (let d = 0; d < D; d++) acc[g2 * D + d] = 0
+        seen[g2] = 0
+      }
+      row.from = g1
+      row.length = n
+      yield row
     }
   }
+
   let connections: GroupedConnection[] | undefined
   const result: GroupedMatrix = {
     groupBy: by,
     groups,
+    groupSizes,
     ports: sortedPorts,
-    // Built on first read: streaming renderers visit cells by index instead.
+    // Built on first read (groups² × ports objects): machine output reads the rows instead.
     get connections(): readonly GroupedConnection[] {
       if (connections === undefined) {
-        connections = new Array<GroupedConnection>(count)
-        for (let i = 0; i < count; i++) connections[i] = at(i)
+        const cell = groupedCellLookup(result)
+        connections = []
+        for (let a = 0; a < G; a++) for (let b = 0; b < G; b++) for (let p = 0; p < P; p++) connections.push(cell(a, b, p))
       }
       return connections
     },
   }
-  registerCompactGroupedMatrix(result, { count, at, cell: (a, b, p) => at((a * G + b) * P + p) })
+  registerGroupedRows(result, rows)
   return result
 }

@@ -190,7 +190,9 @@ export function buildReport(state: ClusterState, engine: Engine, options: Report
     )
     matrixBy = undefined
   }
-  const matrix: GroupedMatrix = matrixBy ? computeGroupedMatrix(engine, state, ports, matrixBy) : { groupBy, groups: [], ports, connections: [] }
+  const matrix: GroupedMatrix = matrixBy
+    ? computeGroupedMatrix(engine, state, ports, matrixBy)
+    : { groupBy, groups: [], groupSizes: [], ports, connections: [] }
   return {
     title: options.title ?? `NetworkPolicy report: ${options.inputs.join(', ')}`,
     inputs: options.inputs,

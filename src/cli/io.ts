@@ -4,6 +4,11 @@
 
 export interface CliIO {
   readonly stdout: (text: string) => void
+  /**
+   * Bytes (UTF-8 text) to stdout, for outputs of hundreds of MB; true when they were written out at
+   * once (the caller may then reuse the buffer). Absent: the command decodes and calls `stdout`.
+   */
+  readonly stdoutBytes?: (bytes: Uint8Array) => boolean
   readonly stderr: (text: string) => void
   readonly stdin: NodeJS.ReadableStream
   readonly stdoutIsTTY: boolean
@@ -20,6 +25,12 @@ const STDOUT_HIGH_WATER = 1 << 20
 export function processIO(): CliIO {
   return {
     stdout: (t) => void process.stdout.write(t),
+    // Nothing left in the stream's queue: it holds no reference to the bytes (files, and pipes and
+    // terminals on Linux, are written synchronously).
+    stdoutBytes: (b) => {
+      process.stdout.write(b)
+      return process.stdout.writableLength === 0
+    },
     stderr: (t) => void process.stderr.write(t),
     stdin: process.stdin,
     stdoutIsTTY: Boolean(process.stdout.isTTY),

@@ -18,11 +18,22 @@ import { groupMatrix } from '../../src/analyze/group.js'
 import { computeMatrix, defaultPorts } from '../../src/analyze/matrix.js'
 import { computeConnectivities, computeConnectivity } from '../../src/analyze/connectivity.js'
 import { diffConnectivity } from '../../src/analyze/diff.js'
-import { renderGroupedMatrix, renderGroupedMatrixChunks } from '../../src/render/grouped-matrix.js'
+import { renderGroupedMatrix } from '../../src/render/grouped-matrix.js'
+import { parse as parseYaml } from 'yaml'
+import { csvRows, rebuildDense, type SparseDocument } from '../render/grouped-matrix-document.js'
 import type { ClusterState, NetworkPolicy, Protocol } from '../../src/model/types.js'
 import { clusterPolicyArb } from '../engine/cluster-policy-arbitrary.js'
 
 const src = { file: 'extra.yaml', line: 1 }
+
+/** Probed ports besides the containerPorts: some no policy names, some at a class's edge. */
+const EXTRA_PORTS = [
+  { port: 1, protocol: 'TCP' as Protocol },
+  { port: 8081, protocol: 'TCP' as Protocol },
+  { port: 65535, protocol: 'UDP' as Protocol },
+  { port: 5432, protocol: 'TCP' as Protocol },
+  { port: 53, protocol: 'UDP' as Protocol },
+]
 
 /** A policy with an ipBlock cut by excepts (inside the pod network and outside), on a port or all. */
 function ipBlockPolicy(state: ClusterState, i: number, excepts: readonly number[], egress: boolean, port: number | undefined): NetworkPolicy {
@@ -144,17 +155,39 @@ describe('fast paths agree with the straightforward computations', () => {
     )
   })
 
-  it('grouped matrix on identities = the pod matrix folded into groups', () => {
+  it('grouped matrix on identities = the pod matrix folded into groups; its machine outputs list exactly the cells with an allowed pair', () => {
     fc.assert(
-      fc.property(clusterArb, fc.constantFrom('workload' as const, 'pod' as const, 'namespace' as const), (state, by) => {
-        const ports = defaultPorts(state)
+      fc.property(clusterArb, fc.constantFrom('workload' as const, 'pod' as const, 'namespace' as const), fc.boolean(), (state, by, extraPorts) => {
+        // Ports no policy names share their port class key with each other: one all-pairs for all of them.
+        const ports = [...defaultPorts(state), ...(extraPorts ? EXTRA_PORTS : [])]
         const fast = computeGroupedMatrix(createEngine(state), state, ports, by)
         const slow = groupMatrix(computeMatrix(referenceEvaluator(state), state, ports), by)
         expect(fast.groups).toEqual(slow.groups)
+        expect(fast.groupSizes).toEqual(slow.groupSizes)
         expect(fast.connections).toEqual(slow.connections)
-        for (const format of ['json', 'csv'] as const) expect([...renderGroupedMatrixChunks(fast, format)].join('')).toBe(renderGroupedMatrix(slow, format))
+        const json = renderGroupedMatrix(fast, 'json')
+        expect(json).toBe(renderGroupedMatrix(slow, 'json'))
+        const doc = JSON.parse(json) as SparseDocument
+        // Listed: every cell with an allowed pod pair, as the dense fold has it; the rest rebuilds as denied.
+        expect(doc.connections).toEqual(slow.connections.filter((c) => c.allowedPairs > 0))
+        expect(rebuildDense(doc)).toEqual(slow.connections)
+        expect(parseYaml(renderGroupedMatrix(fast, 'yaml'))).toEqual(doc)
+        expect(csvRows(renderGroupedMatrix(fast, 'csv'))).toEqual(doc.connections)
       }),
       { numRuns: 20 },
+    )
+  })
+
+  it('with ClusterNetworkPolicies: the grouped matrix on identities = the pod matrix folded (undefined and unknown count as denied)', () => {
+    fc.assert(
+      fc.property(tieredArb, fc.constantFrom('workload' as const, 'namespace' as const), (state, by) => {
+        const ports = [...defaultPorts(state), ...EXTRA_PORTS]
+        const fast = computeGroupedMatrix(createEngine(state), state, ports, by)
+        const slow = groupMatrix(computeMatrix(referenceEvaluator(state), state, ports), by)
+        expect(fast.connections).toEqual(slow.connections)
+        expect(renderGroupedMatrix(fast, 'json')).toBe(renderGroupedMatrix(slow, 'json'))
+      }),
+      { numRuns: 12 },
     )
   })
 

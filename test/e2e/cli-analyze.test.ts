@@ -230,14 +230,21 @@ describe('the CLI contract', () => {
     }
   })
 
-  it("docs/cli.md's list example prints what the page shows", async () => {
+  it("docs/cli.md's list and grouped matrix examples print what the page shows", async () => {
     const page = readFileSync(join(root, 'docs/cli.md'), 'utf8')
-    const blocks = [...page.matchAll(/```console\n\$ netpol (list [^\n]*)\n([\s\S]*?)```/g)]
-    expect(blocks.length).toBeGreaterThanOrEqual(1)
-    for (const [, command, shown] of blocks) {
-      const r = await runInProcess(command.split(' '))
+    const blocks = [...page.matchAll(/```console\n( *)\$ netpol ((?:list|matrix) [^\n]*)\n([\s\S]*?)\1```/g)]
+    expect(blocks.map((b) => b[2]!.split(' ')[0])).toEqual(expect.arrayContaining(['list', 'matrix']))
+    for (const [, indent, command, block] of blocks) {
+      // A block in a list item is indented; the output is not.
+      const shown = block!.replaceAll(new RegExp(`^${indent}`, 'gm'), '')
+      const r = await runInProcess(command!.split(' '))
       expect(r.code, command).toBe(0)
       expect(r.stdout, command).toBe(shown)
+      if (command!.startsWith('matrix')) {
+        // The real binary writes the grouped matrix's JSON as bytes, not through the text path above.
+        const bin = run(netpol, command!.split(' '))
+        expect(bin.stdout, command).toBe(shown)
+      }
     }
   })
 

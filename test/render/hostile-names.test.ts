@@ -72,18 +72,21 @@ describe('a workload name from a live cluster, in every format', () => {
   it('JSON and YAML: exact, with no raw code point a terminal acts on', () => {
     const json = renderGroupedMatrix(grouped, 'json')
     expectNoRawUnsafe(json.replaceAll('\n', ''))
-    expect(JSON.parse(json).groups).toContain(group)
+    const doc = JSON.parse(json) as { groups: string[]; connections: { from: string; to: string }[] }
+    expect(doc.groups).toContain(group)
+    // The hostile workload reaches the other one: its label is in the cells too.
+    expect(doc.connections.map((c) => c.from)).toContain(group)
     const yaml = renderGroupedMatrix(grouped, 'yaml')
     expectNoRawUnsafe(yaml.replaceAll('\n', ''))
-    expect(parseYaml(yaml).groups).toContain(group)
+    expect(parseYaml(yaml)).toEqual(doc)
   })
 
-  it('streamed JSON and CSV (labels quoted once per matrix): the same text as the whole document', () => {
+  it('computed on identities (labels quoted once per matrix): the same text as the fold of the pod matrix', () => {
     const fast = computeGroupedMatrix(createEngine(state), state, [{ port: 80, protocol: 'TCP' }], 'workload')
-    for (const format of ['json', 'csv'] as const) {
+    for (const format of ['json', 'yaml', 'csv'] as const) {
       const streamed = [...renderGroupedMatrixChunks(fast, format)].join('')
       expect(streamed).toBe(renderGroupedMatrix(grouped, format))
-      if (format === 'json') expectNoRawUnsafe(streamed.replaceAll('\n', ''))
+      if (format !== 'csv') expectNoRawUnsafe(streamed.replaceAll('\n', ''))
     }
   })
 

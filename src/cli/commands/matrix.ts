@@ -14,7 +14,7 @@ import { MATRIX_FORMATS, renderMatrixChunks, type MatrixFormat } from '../../ren
 import { startProgress } from '../progress.js'
 import { GROUP_BY_VALUES, type GroupBy } from '../../analyze/group.js'
 import { computeGroupedMatrix } from '../../analyze/grouped-matrix.js'
-import { renderGroupedMatrixChunks } from '../../render/grouped-matrix.js'
+import { groupedMatrixBytes, renderGroupedMatrixChunks } from '../../render/grouped-matrix.js'
 
 interface MatrixFlags {
   port: string[]
@@ -66,10 +66,16 @@ columns; with a width, wide grids are split into blocks of columns. Markdown use
 JSON (stable): {"connections":[{"from":"ns/pod","to":"ns/pod","port":80,"protocol":"TCP","allowed":true},...]}
 ordered by source, destination (pods by namespace, then name), port, protocol.
 
+With --group-by workload|namespace, JSON, YAML and CSV list only the cells in which some pod pair
+is allowed (a cell not listed is denied for every pair); JSON and YAML also give the groups, their
+sizes and the ports: {"groupBy":..,"groups":[..],"groupSizes":[..],"ports":[..],"connections":[..]}
+(docs/cli.md). The table and Markdown show every cell.
+
 Examples:
   netpol matrix examples/three-tier
   netpol matrix examples/three-tier --port 5432/TCP --port 53/UDP
   netpol matrix k8s/ -o json > matrix.json
+  netpol matrix k8s/ --group-by workload -o json > allowed-between-workloads.json
   kubectl get ns,pods,netpol -A -o yaml | netpol matrix - -o csv`,
     )
     .addHelpText('after', liveClusterHelp('matrix'))
@@ -91,6 +97,17 @@ Examples:
           )
         }
         const grouped = computeGroupedMatrix(engine, state, ports, flags.groupBy)
+        const { stdoutBytes } = ctx.io
+        if (stdoutBytes && (flags.output === 'json' || flags.output === 'yaml' || flags.output === 'csv')) {
+          // Only the allowed cells, but still hundreds of MB on a big cluster: written as bytes.
+          const chunks = groupedMatrixBytes(grouped, flags.output)
+          for (let c = chunks.next(); !c.done;) {
+            const written = stdoutBytes(c.value)
+            await ctx.io.drain?.()
+            c = chunks.next(written)
+          }
+          return
+        }
         for (const chunk of renderGroupedMatrixChunks(grouped, flags.output, { colour: useColour(ctx.io) })) {
           ctx.io.stdout(chunk)
           await ctx.io.drain?.()
