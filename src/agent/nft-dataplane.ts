@@ -47,7 +47,7 @@ export function createNftDataplane(options: NftDataplaneOptions): AgentDataplane
       let after: TableObjects
       try {
         before = objectsOf(previous)
-        after = parseTableObjects(next)
+        after = parseTableObjects(next, before)
       } catch (e) {
         return { kind: 'full', reason: `not a compiled ruleset (${e instanceof Error ? e.message : String(e)})` }
       }

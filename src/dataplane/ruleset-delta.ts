@@ -66,6 +66,8 @@ export interface TableObjects {
   readonly table: string
   /** Keyed by nft's name space and name: `chain:x`, `set:x` (sets and maps share one), `counter:x`. */
   readonly objects: ReadonlyMap<string, TableObject>
+  /** Each `elements = { ... }` text read, with its elements: the next read reuses them (see parseTableObjects). */
+  readonly elementLists?: ReadonlyMap<string, readonly string[]>
 }
 
 /** The script is not in the shape compileRuleset writes: no delta from or to it (replace the table). */
@@ -93,11 +95,15 @@ function namespaceOf(kind: TableObject['kind']): string {
  * The objects of the one table a compiled script defines. Line-based on purpose: compileRuleset
  * writes one object header, property, elements list or rule per line; anything else is refused
  * (UnexpectedScriptError), so a delta is only ever computed from scripts read completely.
+ * With `previous` (the objects of the script read before), an elements list of the same text is
+ * the same array: most sets do not change from one update to the next, and their thousands of
+ * elements are then neither split again nor compared one by one.
  */
-export function parseTableObjects(script: string): TableObjects {
+export function parseTableObjects(script: string, previous?: TableObjects): TableObjects {
   const lines = script.split('\n')
   let table: string | undefined
   const objects = new Map<string, TableObject>()
+  const elementLists = new Map<string, readonly string[]>()
   let i = 0
   const fail = (message: string): never => {
     throw new UnexpectedScriptError(message, i + 1)
@@ -116,7 +122,7 @@ export function parseTableObjects(script: string): TableObjects {
       const name = head![2]
       const props: string[] = []
       const body: string[] = []
-      let elements: string[] | undefined
+      let elements: readonly string[] | undefined
       for (i++; i < lines.length && lines[i] !== '\t}'; i++) {
         const l = lines[i]
         if (!l.startsWith('\t\t') || l.length === 2) fail('expected a property, elements or a rule')
@@ -124,7 +130,9 @@ export function parseTableObjects(script: string): TableObjects {
         const word = text.slice(0, text.indexOf(' ') < 0 ? text.length : text.indexOf(' '))
         if (kind !== 'chain' && text.startsWith('elements = { ') && text.endsWith(' }')) {
           if (elements !== undefined) fail('elements listed twice')
-          elements = splitElements(text.slice('elements = { '.length, -2), i + 1)
+          const listed = text.slice('elements = { '.length, -2)
+          elements = elementLists.get(listed) ?? previous?.elementLists?.get(listed) ?? splitElements(listed, i + 1)
+          elementLists.set(listed, elements)
         } else if (PROP_WORDS[kind].includes(word) && (kind !== 'chain' || word === 'comment' || text.startsWith('type filter hook '))) {
           props.push(text)
         } else if (kind === 'chain') {
@@ -143,7 +151,7 @@ export function parseTableObjects(script: string): TableObjects {
     if (i >= lines.length) fail('the table is not closed')
   }
   if (table === undefined) throw new UnexpectedScriptError('no table block', 1)
-  return { table, objects }
+  return { table, objects, elementLists }
 }
 
 /** `a, b : goto c, d` -> its elements; an element never holds a comma, brace or quote in compiled output. */
@@ -182,7 +190,7 @@ function mapKey(element: string): string {
 }
 
 function sameList(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i])
+  return a === b || (a.length === b.length && a.every((x, i) => x === b[i]))
 }
 
 function isBaseChain(o: TableObject): boolean {

@@ -88,11 +88,17 @@ describe('incremental ruleset updates', () => {
         let state = start
         let script = compile(state)
         let model = parseNftScript(script)
+        let previousObjects = parseTableObjects(script)
         for (const [i, event] of events.entries()) {
           const previous = state
           state = applyEvent(state, pool, event, i + 1)
           const next = compile(state)
           const delta = rulesetDelta(script, next)
+          // The agent reads each script once, reusing the previous one's elements lists: the same delta.
+          const objects = parseTableObjects(next, previousObjects)
+          expect(rulesetDelta(previousObjects, objects)).toEqual(delta)
+          expect(objects.objects).toEqual(parseTableObjects(next).objects)
+          previousObjects = objects
           const expected = parseNftScript(next)
           if (delta.kind === 'incremental') {
             incremental++
@@ -135,6 +141,21 @@ describe('incremental ruleset updates', () => {
     expect(delta.script).toMatch(/\tmap in_v4 \{\n\t\ttype ipv4_addr : verdict\n\t\telements = \{ 10\.1\.0\.21 : goto in_x_p20_\w+ \}\n/)
     expect(delta.script.length).toBeLessThan(before.length / 2)
     expect(canonical(parseNftScript(delta.tidy, parseNftScript(delta.script, parseNftScript(before))))).toEqual(canonical(parseNftScript(after)))
+  })
+
+  it('reading a script after another reuses the element lists of the sets that did not change (not split or compared again)', () => {
+    const script = (extra: string): string =>
+      `table inet netpol {\n\tset a {\n\t\ttype ipv4_addr\n\t\telements = { 10.0.0.1, 10.0.0.2 }\n\t}\n\tset b {\n\t\ttype ipv4_addr\n\t\telements = { 10.0.0.3, ${extra} }\n\t}\n}\n`
+    const first = parseTableObjects(script('10.0.0.4'))
+    const second = parseTableObjects(script('10.0.0.5'), first)
+    const elements = (o: ReturnType<typeof parseTableObjects>, name: string): readonly string[] => {
+      const set = o.objects.get(`set:${name}`)
+      return set?.kind === 'set' ? set.elements : []
+    }
+    expect(elements(second, 'a')).toBe(elements(first, 'a'))
+    expect(elements(second, 'b')).not.toBe(elements(first, 'b'))
+    expect(elements(second, 'b')).toEqual(['10.0.0.3', '10.0.0.5'])
+    expect(() => parseTableObjects(script('10.0.0.4, {'), first)).toThrow(UnexpectedScriptError)
   })
 
   it('deletes nothing that is still in use and declares what it uses first (the interpreter refuses the wrong order)', () => {
