@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { loadManifestText } from '../../src/cluster/load-manifests.js'
+import { GROUPING_STATE } from './grouping-state.js'
 import { referenceEvaluator } from '../../src/engine/reference.js'
 import { computeMatrix, defaultPorts } from '../../src/analyze/matrix.js'
 import { groupMatrix, podGroup } from '../../src/analyze/group.js'
@@ -7,44 +7,7 @@ import { renderGroupedMatrix } from '../../src/render/grouped-matrix.js'
 import type { Pod } from '../../src/model/types.js'
 import { convertPod } from '../../src/cluster/live-objects.js'
 
-const STATE = loadManifestText(
-  `
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web, namespace: a}
-spec:
-  replicas: 2
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec: {containers: [{name: c, image: i, ports: [{containerPort: 80}]}]}
----
-apiVersion: v1
-kind: Pod
-metadata: {name: canary, namespace: a, labels: {app: web, track: canary}}
-spec: {containers: [{name: c, image: i, ports: [{containerPort: 80}]}]}
----
-apiVersion: v1
-kind: Pod
-metadata: {name: client, namespace: b, labels: {app: client}}
-spec: {containers: [{name: c, image: i}]}
----
-apiVersion: networking.k8s.io/v1
-kind: NetworkPolicy
-metadata: {name: stable-only, namespace: a}
-spec:
-  podSelector: {matchExpressions: [{key: track, operator: DoesNotExist}]}
-  ingress: [{from: [{namespaceSelector: {}}]}]
----
-apiVersion: networking.k8s.io/v1
-kind: NetworkPolicy
-metadata: {name: canary-closed, namespace: a}
-spec:
-  podSelector: {matchLabels: {track: canary}}
-  policyTypes: [Ingress]
-`,
-  { file: 'g.yaml' },
-).state
+const STATE = GROUPING_STATE
 
 describe('grouping', () => {
   const matrix = computeMatrix(referenceEvaluator(STATE), STATE, defaultPorts(STATE))

@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { parse as parseYaml } from 'yaml'
-import { loadManifestText } from '../../src/cluster/load-manifests.js'
+import { GROUPING_STATE } from '../analyze/grouping-state.js'
 import { createEngine } from '../../src/engine/engine.js'
 import { referenceEvaluator } from '../../src/engine/reference.js'
 import { computeMatrix, defaultPorts, type PortSpec } from '../../src/analyze/matrix.js'
@@ -17,45 +17,7 @@ import { groupedMatrixBytes, renderGroupedMatrix, renderGroupedMatrixChunks } fr
 import { cluster, pod } from '../analyze/cluster-builders.js'
 import { csvRows, rebuildDense, type SparseDocument } from './grouped-matrix-document.js'
 
-/** Two web replicas open to every namespace, a canary closed to all, a client in another namespace. */
-const STATE = loadManifestText(
-  `
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web, namespace: a}
-spec:
-  replicas: 2
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec: {containers: [{name: c, image: i, ports: [{containerPort: 80}]}]}
----
-apiVersion: v1
-kind: Pod
-metadata: {name: canary, namespace: a, labels: {app: web, track: canary}}
-spec: {containers: [{name: c, image: i, ports: [{containerPort: 80}]}]}
----
-apiVersion: v1
-kind: Pod
-metadata: {name: client, namespace: b, labels: {app: client}}
-spec: {containers: [{name: c, image: i}]}
----
-apiVersion: networking.k8s.io/v1
-kind: NetworkPolicy
-metadata: {name: stable-only, namespace: a}
-spec:
-  podSelector: {matchExpressions: [{key: track, operator: DoesNotExist}]}
-  ingress: [{from: [{namespaceSelector: {}}]}]
----
-apiVersion: networking.k8s.io/v1
-kind: NetworkPolicy
-metadata: {name: canary-closed, namespace: a}
-spec:
-  podSelector: {matchLabels: {track: canary}}
-  policyTypes: [Ingress]
-`,
-  { file: 'g.yaml' },
-).state
+const STATE = GROUPING_STATE
 
 const PORTS: PortSpec[] = [
   { port: 80, protocol: 'TCP' },
