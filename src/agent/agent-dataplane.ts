@@ -49,9 +49,10 @@ export interface AgentDataplane {
   apply(script: string): Promise<void>
   /**
    * Turns the ruleset `previous` (the one in the kernel) into `next` by applying only what changed,
-   * in one atomic transaction (and, with the result's `tidy`, a second one that removes what it superseded). `{ kind: 'full' }` when the change cannot be made that way (nothing
-   * was applied); throws when nft refuses it (nothing was changed). Optional: without it every
-   * apply replaces the whole ruleset.
+   * in one atomic transaction (and, with the result's `tidy`, a second one that removes what it
+   * superseded). `{ kind: 'full' }` when the change cannot be made that way (nothing was applied);
+   * throws when nft refuses it (nothing was changed). Optional: without it every apply replaces
+   * the whole ruleset.
    */
   applyIncremental?(previous: string, next: string): Promise<IncrementalResult>
   /** Packet counts of the named counters currently in the kernel. */

@@ -3,7 +3,8 @@
  * reuses what the previous one computed; the same script as a full compile), `applyRuleset` for a
  * full replace (one `nft -f -` transaction guarded by a stand-in table; inside a network namespace
  * when asked), `rulesetDelta` + `applyRulesetDelta` for an incremental update (one `nft -f -`
- * transaction of what changed, then one that removes what it superseded), counters and deny-log sets read back with nft.
+ * transaction of what changed, then one that removes what it superseded), counters and deny-log
+ * sets read back with nft.
  */
 import { DEFAULT_TABLE_NAME, type CompileOptions } from '../dataplane/compile-ruleset.js'
 import { IncrementalCompiler } from '../dataplane/incremental-compile.js'
