@@ -32,7 +32,9 @@
  *    before the next update: every delta starts from a table that is exactly the previous script.
  * When another map loses an entry (the Admin tier's Pass maps), or a lost entry's chain stays,
  * there is no such shortcut: `script` is then all of it in one transaction (maps flushed first)
- * and `tidy` is empty.
+ * and `tidy` is empty. The same when the rules left below `return` would make the jumps too deep:
+ * the kernel refuses a chain 16 jumps or gotos from a base chain counting every rule, reachable
+ * or not (unionLevels), though the old and the new ruleset may each be shallow enough.
  * Why a flush and the full list rather than `delete element`: nft (1.0.6) reads every element of
  * every set of the table before it deletes or adds one element by command (tens of milliseconds
  * at thousands of policies), while a map declared again with elements, or flushed, needs none.
@@ -183,6 +185,68 @@ export type RulesetDelta =
   /** The change cannot be made in place safely: replace the whole table. */
   | { readonly kind: 'full'; readonly reason: string }
 
+/**
+ * The deepest chain level the kernel accepts: a base chain is level 0, each jump or goto (a map's
+ * verdict too) one more; a chain at level 16 (NFT_JUMP_STACK_SIZE) makes nft fail with "Too many links".
+ */
+const MAX_LEVEL = 15
+
+const TARGET = /\b(?:jump|goto) ([a-z0-9_]+)/g
+const VMAP = /\bvmap @([a-z0-9_]+)/g
+
+/**
+ * The longest chain of jumps and gotos from a base chain of the table as it is after `script`:
+ * every rule of `before` and `after` (a changed chain has both, the old ones below `return`) and
+ * every entry of each verdict map in either. Infinity for a loop (nft refuses it too).
+ */
+function unionLevels(before: TableObjects, after: TableObjects): number {
+  // Each object once when both scripts have the same one (most of them), else both.
+  const versions = (key: string): TableObject[] => {
+    const b = before.objects.get(key)
+    const a = after.objects.get(key)
+    if (a === undefined || b === undefined) return a === undefined ? (b === undefined ? [] : [b]) : [a]
+    if (a.kind === 'chain' && b.kind === 'chain') return sameList(a.rules, b.rules) ? [a] : [b, a]
+    if ((a.kind === 'set' || a.kind === 'map') && (b.kind === 'set' || b.kind === 'map')) return a.elements === b.elements ? [a] : [b, a]
+    return [b, a]
+  }
+  const height = new Map<string, number>()
+  const mapHeight = new Map<string, number>()
+  const targets = (text: string): number => {
+    let h = 0
+    for (const m of text.matchAll(TARGET)) h = Math.max(h, 1 + visit(m[1]))
+    return h
+  }
+  const viaMap = (name: string): number => {
+    let h = mapHeight.get(name)
+    if (h === undefined) {
+      h = 0
+      for (const o of versions(`set:${name}`)) if (o.kind === 'map') for (const e of o.elements) if (e.includes(' : ')) h = Math.max(h, targets(e))
+      mapHeight.set(name, h)
+    }
+    return h
+  }
+  const visit = (chain: string): number => {
+    const known = height.get(chain)
+    if (known !== undefined) return known
+    const chains = versions(`chain:${chain}`)
+    if (chains.length === 0) return -1
+    height.set(chain, Infinity)
+    let h = 0
+    for (const o of chains) {
+      if (o.kind !== 'chain') continue
+      for (const rule of o.rules) {
+        if (rule.includes('jump ') || rule.includes('goto ')) h = Math.max(h, targets(rule))
+        if (rule.includes('vmap @')) for (const v of rule.matchAll(VMAP)) h = Math.max(h, viaMap(v[1]))
+      }
+    }
+    height.set(chain, h)
+    return h
+  }
+  let deepest = 0
+  for (const { objects } of [before, after]) for (const o of objects.values()) if (isBaseChain(o)) deepest = Math.max(deepest, visit(o.name))
+  return deepest
+}
+
 /** The key of a verdict map entry (`10.0.0.1 : goto c` -> `10.0.0.1`). */
 function mapKey(element: string): string {
   const at = element.indexOf(' : ')
@@ -282,6 +346,8 @@ export function rulesetDelta(previous: string | TableObjects, next: string | Tab
     if (target !== undefined && DISPATCH_MAPS.has(map) && removedChains.has(target)) returning.add(target)
     else split = false
   }
+  // The old rules stay below `return` until `tidy`, and the kernel counts them when it checks how deep the jumps go.
+  if (split && changedChains.length + returning.size > 0 && unionLevels(before, after) > MAX_LEVEL) split = false
   const declareBlock = (objects: readonly TableObject[]): string[] => {
     if (objects.length === 0) return []
     const out = [`table ${t} {`]

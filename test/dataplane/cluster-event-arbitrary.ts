@@ -19,6 +19,11 @@ export type ClusterEvent =
   | { kind: 'pod-relabel'; at: number; app: string; tier: boolean }
   | { kind: 'namespace-relabel'; at: number; team: string }
   | { kind: 'cluster-policy-delete'; at: number }
+  | { kind: 'cluster-policy-add'; from: number }
+  /** The same pod with another address, or a second one of the other family (dual-stack). */
+  | { kind: 'pod-readdress'; at: number; dual: boolean }
+  /** The same pod on the other node. */
+  | { kind: 'pod-move'; at: number }
 
 const index = fc.nat({ max: 20 })
 
@@ -32,13 +37,16 @@ export const clusterEventArb: fc.Arbitrary<ClusterEvent> = fc.oneof(
   fc.record({ at: index, app: fc.constantFrom('a', 'b', 'c'), tier: fc.boolean() }).map((e) => ({ kind: 'pod-relabel' as const, ...e })),
   fc.record({ at: fc.nat({ max: 2 }), team: fc.constantFrom('a', 'b', 'red') }).map((e) => ({ kind: 'namespace-relabel' as const, ...e })),
   index.map((at) => ({ kind: 'cluster-policy-delete' as const, at })),
+  index.map((from) => ({ kind: 'cluster-policy-add' as const, from })),
+  fc.record({ at: index, dual: fc.boolean() }).map((e) => ({ kind: 'pod-readdress' as const, ...e })),
+  index.map((at) => ({ kind: 'pod-move' as const, at })),
 )
 
 /** A starting cluster, a pool of objects for the add and change events, and the events. */
 export const eventSequenceArb = (maxEvents: number): fc.Arbitrary<{ start: ClusterState; pool: ClusterState; events: ClusterEvent[] }> =>
   fc.record({
     start: fc.oneof(clusterArb, tieredClusterArb),
-    pool: clusterArb,
+    pool: fc.oneof(clusterArb, tieredClusterArb),
     events: fc.array(clusterEventArb, { minLength: 1, maxLength: maxEvents }),
   })
 
@@ -96,6 +104,25 @@ export function applyEvent(state: ClusterState, pool: ClusterState, event: Clust
       const target = pick(state.clusterNetworkPolicies ?? [], event.at)
       if (!target) return state
       return { ...state, clusterNetworkPolicies: state.clusterNetworkPolicies!.filter((x) => x !== target) }
+    }
+    case 'cluster-policy-add': {
+      const p = pick(pool.clusterNetworkPolicies ?? [], event.from)
+      if (!p) return state
+      return { ...state, clusterNetworkPolicies: [...(state.clusterNetworkPolicies ?? []), { ...p, name: `added${serial}` }] }
+    }
+    case 'pod-readdress': {
+      const target = pick(state.pods, event.at)
+      if (!target || target.hostNetwork) return state
+      const v6 = target.ips[0].includes(':')
+      const other = v6 !== event.dual ? `fd00::2:${serial.toString(16)}` : `10.0.2.${serial % 250}`
+      if (state.pods.some((x) => x.ips.includes(other))) return state
+      const ips = event.dual ? [target.ips[0], other] : [other]
+      return { ...state, pods: state.pods.map((x) => (x === target ? { ...x, ips } : x)) }
+    }
+    case 'pod-move': {
+      const target = pick(state.pods, event.at)
+      if (!target || target.hostNetwork) return state
+      return { ...state, pods: state.pods.map((x) => (x === target ? { ...x, nodeName: x.nodeName === 'n1' ? 'n2' : 'n1' } : x)) }
     }
   }
 }

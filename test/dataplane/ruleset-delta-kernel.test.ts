@@ -18,6 +18,7 @@ import type { ClusterState } from '../../src/model/types.js'
 import { buildState } from '../cases/build-state.js'
 import { applyEvent, eventSequenceArb } from './cluster-event-arbitrary.js'
 import { UDP_FLOOD } from './netns-probe.js'
+import { deepTiersState } from './deep-tiers-fixture.js'
 
 /**
  * A listing made comparable: counter values zeroed, each elements list sorted, the table's objects
@@ -73,7 +74,7 @@ describe('incremental updates in the kernel', () => {
   it('after random event sequences applied as deltas, nft lists the same table as a fresh full apply of the final state', async () => {
     let deltas = 0
     await fc.assert(
-      fc.asyncProperty(eventSequenceArb(6), async ({ start, pool, events }) => {
+      fc.asyncProperty(eventSequenceArb(Number(process.env.DELTA_EVENTS ?? 6)), async ({ start, pool, events }) => {
         let state = start
         let script = compile(state)
         await applyRuleset(script, { netns: incrementalNode.nodeNetns })
@@ -93,9 +94,27 @@ describe('incremental updates in the kernel', () => {
         await applyRuleset(script, { netns: freshNode.nodeNetns })
         expect(normalisedListing(await listing(incrementalNode.nodeNetns))).toBe(normalisedListing(await listing(freshNode.nodeNetns)))
       }),
-      { numRuns: 25 },
+      { numRuns: Number(process.env.DELTA_KERNEL_RUNS ?? 25) },
     )
     expect(deltas).toBeGreaterThan(25)
+  })
+
+  it('a delta whose old rules below `return` would reach 16 jumps deep is applied, as one transaction (nft counts those rules too)', async () => {
+    const node = incrementalNode.nodeNetns
+    for (const k of [6, 7]) {
+      const before = compile(deepTiersState(k, 1))
+      const after = compile(deepTiersState(1, k))
+      // Each ruleset alone is accepted.
+      await applyRuleset(after, { netns: node })
+      await applyRuleset(before, { netns: node })
+      const delta = rulesetDelta(before, after)
+      expect(delta.kind).toBe('incremental')
+      if (delta.kind !== 'incremental') return
+      await applyRulesetDelta(delta.script, { netns: node })
+      await applyRulesetDelta(delta.tidy, { netns: node })
+      await applyRuleset(after, { netns: freshNode.nodeNetns })
+      expect(normalisedListing(await listing(node))).toBe(normalisedListing(await listing(freshNode.nodeNetns)))
+    }
   })
 
   it('the normalised comparison still sees a difference in one rule or one map entry', async () => {

@@ -17,6 +17,7 @@ import { simulateConnection } from '../../src/dataplane/simulate-connection.js'
 import type { Endpoint } from '../../src/engine/verdict.js'
 import type { Pod } from '../../src/model/types.js'
 import { EXTERNAL_IPS, PROBES } from './dataplane-cluster-arbitrary.js'
+import { deepTiersState } from './deep-tiers-fixture.js'
 
 /** The ruleset as comparable data: every counter, set (sorted elements) and chain (rule texts in order), no line numbers. */
 function canonical(ruleset: NftRuleset): unknown {
@@ -84,7 +85,7 @@ describe('incremental ruleset updates', () => {
     let split = 0
     let full = 0
     fc.assert(
-      fc.property(eventSequenceArb(6), ({ start, pool, events }) => {
+      fc.property(eventSequenceArb(Number(process.env.DELTA_EVENTS ?? 6)), ({ start, pool, events }) => {
         let state = start
         let script = compile(state)
         let model = parseNftScript(script)
@@ -115,7 +116,7 @@ describe('incremental ruleset updates', () => {
           script = next
         }
       }),
-      { numRuns: 120 },
+      { numRuns: Number(process.env.DELTA_RUNS ?? 120) },
     )
     // The generator exercises the delta, not only the fallback, and both of its forms.
     expect(incremental).toBeGreaterThan(full * 4)
@@ -228,6 +229,15 @@ describe('incremental ruleset updates', () => {
       'delete chain inet netpol in_b',
       '',
     ])
+  })
+
+  it('keeps to one transaction when the old rules left below `return` would put a chain 16 jumps deep (nft: "Too many links")', () => {
+    // Admin 7 deep then Baseline 1 -> Admin 1 then Baseline 7: each alone is 11 deep, old Admin then new Baseline 16.
+    const deep = rulesetDelta(compile(deepTiersState(7, 1)), compile(deepTiersState(1, 7)))
+    expect(deep).toMatchObject({ kind: 'incremental', tidy: '' })
+    expect(deep.kind === 'incremental' && deep.script).not.toContain('insert rule')
+    const shallower = rulesetDelta(compile(deepTiersState(6, 1)), compile(deepTiersState(1, 6)))
+    expect(shallower.kind === 'incremental' && shallower.tidy).not.toBe('')
   })
 
   it('replaces the table when an address moves to another chain or a lookup set changes (a packet crossing the commit meets old rules and new elements)', () => {
