@@ -28,12 +28,11 @@ import type { ClusterState } from '../model/types.js'
 import { EnvironmentError, UsageError } from '../model/errors.js'
 import type { LabContext } from './lab-context.js'
 import { holdSignals } from './lab-context.js'
-import { LAB_STATE_VERSION, type LabControlPlane, type LabState } from './lab-state.js'
-import { planNewLab } from './lab-up.js'
+import type { LabControlPlane, LabState } from './lab-state.js'
+import { buildingLabState, planNewLab } from './lab-up.js'
 import { planTopology } from './topology.js'
 import { applyAllNodes, createNetwork, enableForwarding, teardown } from './lab-build.js'
 import { labDir, removeLabDir, writeLabState } from './state-store.js'
-import { sctpSupport } from './sctp-support.js'
 import { clusterStateManifests } from './export-manifests.js'
 import { CommandError } from './run-command.js'
 import {
@@ -133,31 +132,16 @@ const EMPTY: ClusterState = { namespaces: [], pods: [], policies: [] }
 
 export async function labUpControlPlane(ctx: LabContext, o: ControlPlaneUpOptions): Promise<LabState> {
   // The lab's plan for the manifests: which node and address each pod gets (written into the API).
-  const { name, services, plan } = await planNewLab(ctx, o)
+  const { name, plan, warnings } = await planNewLab(ctx, o)
   // The lab starts without pods: the kubelet pass creates them from the API server.
   const bare = planTopology(EMPTY, { lab: name, nodeCount: o.nodeCount })
-  const now = new Date().toISOString()
   let controlPlane: LabControlPlane = {
     apiServerPort: await freeLoopbackPort(),
     etcdClientPort: await freeLoopbackPort(),
     etcdPeerPort: await freeLoopbackPort(),
     agents: {},
   }
-  let state: LabState = {
-    version: LAB_STATE_VERSION,
-    name,
-    phase: 'building',
-    createdAt: now,
-    updatedAt: now,
-    manifests: o.manifests,
-    cluster: bare.state,
-    topology: bare.topology,
-    servers: {},
-    collectors: {},
-    warnings: [...services.warnings, ...plan.warnings],
-    sctp: sctpSupport(),
-    controlPlane,
-  }
+  let state: LabState = { ...buildingLabState(name, o.manifests, { cluster: bare.state, topology: bare.topology }, warnings), controlPlane }
   const record = async (change: Partial<LabControlPlane>): Promise<void> => {
     controlPlane = { ...controlPlane, ...change }
     state = { ...state, controlPlane }

@@ -40,25 +40,34 @@ export async function planNewLab(ctx: LabContext, o: { readonly name: string; re
   return { name, services, plan, warnings }
 }
 
-export async function labUp(ctx: LabContext, o: UpOptions): Promise<LabState> {
-  const { name, plan, warnings } = await planNewLab(ctx, o)
-  const sctp = sctpSupport()
-  if (plan.topology.pods.some((p) => p.containerPorts.some((c) => c.protocol === 'SCTP'))) ctx.warn(`SCTP: ${sctp.reason}`)
+/** The state record of a lab being built (written before anything is created, so `lab down` can find it). */
+export function buildingLabState(
+  name: string,
+  manifests: readonly string[],
+  built: Pick<LabState, 'cluster' | 'topology'>,
+  warnings: readonly string[],
+): LabState {
   const now = new Date().toISOString()
-  let state: LabState = {
+  return {
     version: LAB_STATE_VERSION,
     name,
     phase: 'building',
     createdAt: now,
     updatedAt: now,
-    manifests: o.manifests,
-    cluster: plan.state,
-    topology: plan.topology,
+    manifests,
+    cluster: built.cluster,
+    topology: built.topology,
     servers: {},
     collectors: {},
     warnings,
-    sctp,
+    sctp: sctpSupport(),
   }
+}
+
+export async function labUp(ctx: LabContext, o: UpOptions): Promise<LabState> {
+  const { name, plan, warnings } = await planNewLab(ctx, o)
+  let state = buildingLabState(name, o.manifests, { cluster: plan.state, topology: plan.topology }, warnings)
+  if (plan.topology.pods.some((p) => p.containerPorts.some((c) => c.protocol === 'SCTP'))) ctx.warn(`SCTP: ${state.sctp.reason}`)
   // Written first, so `lab down` knows what to remove even if this process is killed mid-way.
   await writeLabState(ctx.root, state)
 
