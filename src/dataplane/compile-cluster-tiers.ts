@@ -429,12 +429,21 @@ export function planClusterTiers(input: {
     return ps
   }
 
-  /** A policy's rules as chain lines, each ending in its verdict (`verdict(action)` for a certain match). */
-  const ruleTexts = (ps: PolicySide, verdict: (action: ClusterNetworkPolicyRuleAction) => string | undefined): string[] => {
+  /**
+   * A policy's rules as chain lines, each ending in its verdict (`verdict(action)` for a certain
+   * match, else the rule's drop chain); `counted(action)` false leaves that line's counter to the
+   * chain that counts the match (see the group).
+   */
+  const ruleTexts = (
+    ps: PolicySide,
+    verdict: (action: ClusterNetworkPolicyRuleAction) => string | undefined,
+    counted: (action: ClusterNetworkPolicyRuleAction) => boolean = () => true,
+  ): string[] => {
     const out: string[] = []
     for (const r of ps.rules) {
       const v = verdict(r.view.action) ?? `goto ${r.deny}`
-      for (const m of r.certain) out.push(`${m === '' ? '' : `${m} `}counter name "${r.counter}" ${v}`)
+      const counter = counted(r.view.action) ? `counter name "${r.counter}" ` : ''
+      for (const m of r.certain) out.push(`${m === '' ? '' : `${m} `}${counter}${v}`)
       for (const m of r.maybe) out.push(`${m === '' ? '' : `${m} `}counter name "${r.counter}" goto ${r.deny}`)
     }
     return out
@@ -464,9 +473,9 @@ export function planClusterTiers(input: {
         rules: ruleTexts(sides[0]!, (a) => (a === 'Deny' ? undefined : apply(tier, side, a))),
       })
     } else {
-      // Several policies at one priority: a small automaton over (policy, action so far). Each
-      // policy's first matching rule gives its action; Accept after Pass (or Pass after Accept)
-      // is a conflict and drops; Deny drops; no match moves on with the same state.
+      // Several policies at one priority: each policy's first matching rule gives its action; a
+      // Deny met first drops (its rule's chain), Accept with Pass or a Deny after either is a
+      // conflict and drops, one action alone is that action, no match moves on.
       const undef = names.allocate(`cundef_${SIDE_PREFIX[side]}`, `${TIER_WORD[tier]}_${priority}`, key)
       const listed = group.map((p) => p.name).join(', ')
       counters.push({
@@ -485,39 +494,70 @@ export function planClusterTiers(input: {
           `counter name "${undef}" goto ${denyChainName(side)}`,
         ],
       })
-      type State = 'none' | 'Accept' | 'Pass'
+      // Flat, so the jumps stay as deep at any group size (the kernel refuses a chain 16 jumps or
+      // gotos from a base chain): `first_i` finds policy i's first matching rule. Nothing yet:
+      // return, and the entry chain asks the next policy. A Deny (or a possible match that drops):
+      // that rule's drop chain. An Accept or a Pass: to the chain of that action, which asks every
+      // policy again and counts each one's first match there (so every match is counted once; the
+      // policies before i match nothing, as before): another action is the conflict, the same one
+      // returns; all asked, the action applies.
+      const members = group.map((p, i) => ({ policy: p, side: sides[i]! })).filter((m) => m.side.rules.some((r) => r.certain.length > 0 || r.maybe.length > 0))
       const k = group.length
-      const chainName = new Map<string, string>()
-      const nameOf = (state: State, i: number): string => {
-        const id = `${state}|${i}`
-        let n = chainName.get(id)
-        if (!n) {
-          n = names.allocate(`cgrp_${SIDE_PREFIX[side]}`, `${TIER_WORD[tier]}_${priority}_${group[i]!.name}`, `${key}|${id}`)
-          chainName.set(id, n)
-        }
-        return n
-      }
-      for (let i = 0; i < k; i++) {
-        const last = i === k - 1
-        for (const state of i === 0 ? (['none'] as State[]) : (['none', 'Accept', 'Pass'] as State[])) {
-          const onAction = (action: ClusterNetworkPolicyRuleAction): string | undefined => {
-            // A Deny drops either way: alone as the Deny (its rule's chain), after another action as the conflict.
-            if (state !== 'none' && state !== action) return `goto ${undefChain}`
-            if (action === 'Deny') return undefined
-            return last ? apply(tier, side, action) : `goto ${nameOf(action, i + 1)}`
-          }
-          const rules = ruleTexts(sides[i]!, onAction)
-          if (!last) rules.push(`goto ${nameOf(state, i + 1)}`)
-          else if (state !== 'none') rules.push(apply(tier, side, state))
+      const chainOf = (role: string, i?: number): string =>
+        names.allocate(
+          `cgrp_${SIDE_PREFIX[side]}`,
+          `${TIER_WORD[tier]}_${priority}_${i === undefined ? role : `${group[i]!.name}`}`,
+          `${key}|${role}${i === undefined ? '' : `|${i}`}`,
+        )
+      const position = (m: (typeof members)[number]): number => group.indexOf(m.policy)
+      const actions = new Set(members.flatMap((m) => m.side.rules.filter((r) => r.certain.length > 0).map((r) => r.view.action)))
+      const decided = new Map<'Accept' | 'Pass', string>()
+      for (const action of ['Accept', 'Pass'] as const) {
+        if (!actions.has(action)) continue
+        const asks: string[] = []
+        for (const m of members) {
+          const i = position(m)
+          const ask = chainOf(action.toLowerCase(), i)
           chains.push({
-            name: nameOf(state, i),
-            comment: `${side} rules of ${TIER_WORD[tier]} ClusterNetworkPolicy ${group[i]!.name} (priority ${priority}, ${i + 1} of ${k}; so far: ${state})`,
-            owner: () => `${side} rules of ${describeClusterNetworkPolicy(group[i]!)} in its priority group`,
-            rules,
+            name: ask,
+            comment: `${side} rules of ${TIER_WORD[tier]} ClusterNetworkPolicy ${m.policy.name} (priority ${priority}, ${i + 1} of ${k}; after: ${action})`,
+            owner: () => `${side} rules of ${describeClusterNetworkPolicy(m.policy)} in its priority group`,
+            rules: ruleTexts(m.side, (a) => (a === action ? 'return' : `goto ${undefChain}`)),
           })
+          asks.push(`jump ${ask}`)
         }
+        const name = chainOf(`decide_${action.toLowerCase()}`)
+        chains.push({
+          name,
+          comment: `${side}: ${TIER_WORD[tier]} priority ${priority}: a policy's first match is ${action}; every other's must be too`,
+          owner: () => `the ${side} ${action} of ${TIER_WORD[tier]} priority ${priority}`,
+          rules: [...asks, apply(tier, side, action)],
+        })
+        decided.set(action, name)
       }
-      entry = nameOf('none', 0)
+      const firsts: string[] = []
+      for (const m of members) {
+        const i = position(m)
+        const first = chainOf('first', i)
+        chains.push({
+          name: first,
+          comment: `${side} rules of ${TIER_WORD[tier]} ClusterNetworkPolicy ${m.policy.name} (priority ${priority}, ${i + 1} of ${k}; first match)`,
+          owner: () => `${side} rules of ${describeClusterNetworkPolicy(m.policy)} in its priority group`,
+          rules: ruleTexts(
+            m.side,
+            (a) => (a === 'Deny' ? undefined : `goto ${decided.get(a)!}`),
+            (a) => a === 'Deny',
+          ),
+        })
+        firsts.push(`jump ${first}`)
+      }
+      entry = chainOf('entry')
+      chains.push({
+        name: entry,
+        comment: `${side}: ${TIER_WORD[tier]} ClusterNetworkPolicies of priority ${priority}: ${listed}`,
+        owner: () => `the ${side} group at ${TIER_WORD[tier]} priority ${priority}`,
+        rules: firsts,
+      })
     }
     groupChains.set(key, entry)
     return entry

@@ -8,6 +8,7 @@
  * the line, so a rule can never be silently ignored.
  */
 import { parseCidr, parseIp } from '../model/cidr.js'
+import { deepestJumpLevel, MAX_JUMP_LEVEL } from './jump-depth.js'
 import {
   CT_STATES,
   FIELD_TYPES,
@@ -262,7 +263,10 @@ export function parseNftScript(script: string, base?: NftRuleset): NftRuleset {
       throw new NftParseError(`unsupported command '${cmd}'`, line)
     }
   }
-  for (const t of tables.values()) checkReferences(t)
+  for (const t of tables.values()) {
+    checkReferences(t)
+    checkJumpDepth(t, p.line())
+  }
   return { tables }
 }
 
@@ -710,4 +714,20 @@ function checkReferences(t: NftTable): void {
       }
     }
   }
+}
+
+/** The kernel refuses the whole transaction when the jumps go too deep (jump-depth.ts); nft names no line. */
+function checkJumpDepth(t: NftTable, line: number): void {
+  const targets = function* (name: string): Iterable<string> {
+    for (const rule of t.chains.get(name)?.rules ?? []) {
+      for (const s of rule.statements) {
+        if (s.kind === 'verdict' && s.chain !== undefined) yield s.chain
+        if (s.kind === 'vmap') for (const e of t.sets.get(s.map)?.elements ?? []) if (e.verdict) yield e.verdict.chain
+      }
+    }
+  }
+  const bases = [...t.chains.values()].filter((c) => c.base !== undefined).map((c) => c.name)
+  const deepest = deepestJumpLevel(bases, targets)
+  if (deepest === Infinity) throw new NftParseError(`Too many levels of symbolic links: table ${t.family} ${t.name} has a loop of jumps`, line)
+  if (deepest > MAX_JUMP_LEVEL) throw new NftParseError(`Too many links: table ${t.family} ${t.name} has a chain ${deepest} jumps from a base chain`, line)
 }

@@ -55,6 +55,7 @@
  * the caller replaces the table.
  */
 
+import { deepestJumpLevel, MAX_JUMP_LEVEL } from './jump-depth.js'
 import { dispatchMapName, FAMILIES, SIDES } from './nft-match.js'
 
 /** An object of the table, as in the script: `props` are its property lines (type, flags, comment, ...). */
@@ -185,19 +186,13 @@ export type RulesetDelta =
   /** The change cannot be made in place safely: replace the whole table. */
   | { readonly kind: 'full'; readonly reason: string }
 
-/**
- * The deepest chain level the kernel accepts: a base chain is level 0, each jump or goto (a map's
- * verdict too) one more; a chain at level 16 (NFT_JUMP_STACK_SIZE) makes nft fail with "Too many links".
- */
-const MAX_LEVEL = 15
-
 const TARGET = /\b(?:jump|goto) ([a-z0-9_]+)/g
 const VMAP = /\bvmap @([a-z0-9_]+)/g
 
 /**
- * The longest chain of jumps and gotos from a base chain of the table as it is after `script`:
- * every rule of `before` and `after` (a changed chain has both, the old ones below `return`) and
- * every entry of each verdict map in either. Infinity for a loop (nft refuses it too).
+ * How deep the jumps go in the table as it is after `script` (jump-depth.ts): every rule of
+ * `before` and `after` (a changed chain has both, the old ones below `return`) and every entry of
+ * each verdict map in either.
  */
 function unionLevels(before: TableObjects, after: TableObjects): number {
   // Each object once when both scripts have the same one (most of them), else both.
@@ -209,42 +204,28 @@ function unionLevels(before: TableObjects, after: TableObjects): number {
     if ((a.kind === 'set' || a.kind === 'map') && (b.kind === 'set' || b.kind === 'map')) return a.elements === b.elements ? [a] : [b, a]
     return [b, a]
   }
-  const height = new Map<string, number>()
-  const mapHeight = new Map<string, number>()
-  const targets = (text: string): number => {
-    let h = 0
-    for (const m of text.matchAll(TARGET)) h = Math.max(h, 1 + visit(m[1]))
-    return h
-  }
-  const viaMap = (name: string): number => {
-    let h = mapHeight.get(name)
-    if (h === undefined) {
-      h = 0
-      for (const o of versions(`set:${name}`)) if (o.kind === 'map') for (const e of o.elements) if (e.includes(' : ')) h = Math.max(h, targets(e))
-      mapHeight.set(name, h)
+  const mapTargets = new Map<string, string[]>()
+  const viaMap = (name: string): string[] => {
+    let out = mapTargets.get(name)
+    if (out === undefined) {
+      out = []
+      for (const o of versions(`set:${name}`)) if (o.kind === 'map') for (const e of o.elements) for (const m of e.matchAll(TARGET)) out.push(m[1])
+      mapTargets.set(name, out)
     }
-    return h
+    return out
   }
-  const visit = (chain: string): number => {
-    const known = height.get(chain)
-    if (known !== undefined) return known
-    const chains = versions(`chain:${chain}`)
-    if (chains.length === 0) return -1
-    height.set(chain, Infinity)
-    let h = 0
-    for (const o of chains) {
+  const targets = function* (chain: string): Iterable<string> {
+    for (const o of versions(`chain:${chain}`)) {
       if (o.kind !== 'chain') continue
       for (const rule of o.rules) {
-        if (rule.includes('jump ') || rule.includes('goto ')) h = Math.max(h, targets(rule))
-        if (rule.includes('vmap @')) for (const v of rule.matchAll(VMAP)) h = Math.max(h, viaMap(v[1]))
+        if (rule.includes('jump ') || rule.includes('goto ')) for (const m of rule.matchAll(TARGET)) yield m[1]
+        if (rule.includes('vmap @')) for (const v of rule.matchAll(VMAP)) yield* viaMap(v[1])
       }
     }
-    height.set(chain, h)
-    return h
   }
-  let deepest = 0
-  for (const { objects } of [before, after]) for (const o of objects.values()) if (isBaseChain(o)) deepest = Math.max(deepest, visit(o.name))
-  return deepest
+  const bases = new Set<string>()
+  for (const { objects } of [before, after]) for (const o of objects.values()) if (isBaseChain(o)) bases.add(o.name)
+  return deepestJumpLevel(bases, targets)
 }
 
 /** The key of a verdict map entry (`10.0.0.1 : goto c` -> `10.0.0.1`). */
@@ -347,7 +328,7 @@ export function rulesetDelta(previous: string | TableObjects, next: string | Tab
     else split = false
   }
   // The old rules stay below `return` until `tidy`, and the kernel counts them when it checks how deep the jumps go.
-  if (split && changedChains.length + returning.size > 0 && unionLevels(before, after) > MAX_LEVEL) split = false
+  if (split && changedChains.length + returning.size > 0 && unionLevels(before, after) > MAX_JUMP_LEVEL) split = false
   const declareBlock = (objects: readonly TableObject[]): string[] => {
     if (objects.length === 0) return []
     const out = [`table ${t} {`]

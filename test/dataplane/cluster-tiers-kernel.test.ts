@@ -17,6 +17,7 @@ import { tcpProbe } from './netns-probe.js'
 import fc from 'fast-check'
 import { loadManifests } from '../../src/cluster/load-manifests.js'
 import { tieredClusterArb } from './dataplane-cluster-arbitrary.js'
+import { priorityGroupState } from './priority-group-fixture.js'
 
 const PODS = `
 apiVersion: v1
@@ -207,5 +208,26 @@ describe('ClusterNetworkPolicy tiers in the kernel (throwaway network namespaces
     expect(counts.clusterConflicts).toHaveLength(1)
     expect(counts.clusterConflicts[0]).toMatchObject({ tier: 'Admin', priority: 7, side: 'ingress', policies: ['same-a', 'same-b'] })
     expect(counts.clusterConflicts[0]!.packets).toBeGreaterThanOrEqual(1)
+  })
+
+  it('a group of 40 policies at one priority per tier is accepted by nft and decides as the engine does, each first match counted once', async () => {
+    const state = priorityGroupState(40)
+    const { script, index } = compileRuleset(state, { nodeName: 'n1' })
+    await applyRuleset(script, { netns: topo.nodeNetns })
+    const reference = referenceEvaluator(state)
+    const pod = (name: string): Pod => state.pods.find((p) => p.name === name)!
+    for (const port of [80, 81] as const) {
+      const t = { from: { kind: 'pod' as const, pod: pod('a') }, to: { kind: 'pod' as const, pod: pod('b') }, port, protocol: 'TCP' as const }
+      const allowed = reference.isAllowed(t)
+      expect(allowed, `port ${port}`).toBe(port === 80)
+      expect(await tcpProbe(topo, topo.pods[0]!.netns, '10.250.1.2', port, allowed ? 1500 : 800), `kernel, port ${port}`).toBe(allowed ? 'ok' : 'timeout')
+    }
+    const counts = await readPolicyCounters(index, { netns: topo.nodeNetns })
+    const byRule = new Map(counts.clusterRules.map((c) => [`${c.policy} ${c.side}[${c.ruleIndex}]`, c.packets]))
+    // One SYN each way it was allowed (80) or retried (81): the rule that matched first counts it, no other.
+    expect(byRule.get('admin-00 ingress[0]')).toBe(1)
+    expect(byRule.get('admin-39 ingress[0]')).toBeGreaterThanOrEqual(1)
+    expect([...byRule].filter(([k, n]) => n > 0 && k !== 'admin-00 ingress[0]' && k !== 'admin-39 ingress[0]')).toEqual([])
+    expect(counts.clusterConflicts.every((c) => c.packets === 0)).toBe(true)
   })
 })

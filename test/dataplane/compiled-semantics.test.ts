@@ -15,6 +15,7 @@ import { loadManifests } from '../../src/cluster/load-manifests.js'
 import { clusterArb, EXTERNAL_IPS, PROBES, tieredClusterArb } from './dataplane-cluster-arbitrary.js'
 import { CNP_CONFORMANCE } from '../cases/cnp-conformance-table.js'
 import { conformanceProbes } from '../cases/cnp-conformance-model.js'
+import { PRIORITY_GROUP_PORTS, priorityGroupState } from './priority-group-fixture.js'
 
 /** Every shared case table (test/cases/*-cases.ts), so new tables run through the data plane too. */
 const caseTables: { file: string; cases: readonly ReachabilityCase[] }[] = []
@@ -163,6 +164,26 @@ describe('compiled ruleset + nft interpreter agree with the reference evaluator'
 
   it('on generated clusters with ClusterNetworkPolicies of both tiers (every peer kind, action and shared priorities), every pair and port (fast-check)', () => {
     fc.assert(fc.property(tieredClusterArb, expectCompiledEqualsReference), { numRuns: 250 })
+  })
+
+  it("a priority group of any size gives the engine's verdicts and stays within the kernel's jump depth (the interpreter refuses 16 levels, as nft does)", () => {
+    for (const k of [2, 3, 13, 14, 40]) {
+      const state = priorityGroupState(k)
+      const { script } = compileRuleset(state, { nodeName: 'n1' })
+      const rulesets = new Map([['n1', parseNftScript(script)]])
+      const reference = referenceEvaluator(state)
+      const [a, b] = ['a', 'b'].map((name): Endpoint => ({ kind: 'pod', pod: state.pods.find((p) => p.name === name)! }))
+      const verdicts = new Set<boolean>()
+      for (const from of [a!, { kind: 'ip' as const, ip: '192.0.2.7' }]) {
+        for (const port of PRIORITY_GROUP_PORTS(k)) {
+          const t: Traffic = { from, to: b!, port, protocol: 'TCP' }
+          const expected = reference.isAllowed(t)
+          verdicts.add(expected)
+          expect(simulateConnection(rulesets, t).allowed, `k ${k}, port ${port}`).toBe(expected)
+        }
+      }
+      expect([...verdicts].sort()).toEqual([false, true])
+    }
   })
 
   it('the same state with ClusterNetworkPolicies in any order compiles to byte-identical text (fast-check)', () => {

@@ -18,7 +18,8 @@ import type { ClusterState } from '../../src/model/types.js'
 import { buildState } from '../cases/build-state.js'
 import { applyEvent, eventSequenceArb } from './cluster-event-arbitrary.js'
 import { UDP_FLOOD } from './netns-probe.js'
-import { deepTiersState } from './deep-tiers-fixture.js'
+import { jumpChainScript, straightJumpScript } from './jump-chain-fixture.js'
+import { parseNftScript } from '../../src/dataplane/nft-interpreter.js'
 
 /**
  * A listing made comparable: counter values zeroed, each elements list sorted, the table's objects
@@ -101,9 +102,9 @@ describe('incremental updates in the kernel', () => {
 
   it('a delta whose old rules below `return` would reach 16 jumps deep is applied, as one transaction (nft counts those rules too)', async () => {
     const node = incrementalNode.nodeNetns
-    for (const k of [6, 7]) {
-      const before = compile(deepTiersState(k, 1))
-      const after = compile(deepTiersState(1, k))
+    for (const n of [6, 7]) {
+      const before = jumpChainScript('before', n)
+      const after = jumpChainScript('after', n)
       // Each ruleset alone is accepted.
       await applyRuleset(after, { netns: node })
       await applyRuleset(before, { netns: node })
@@ -115,6 +116,25 @@ describe('incremental updates in the kernel', () => {
       await applyRuleset(after, { netns: freshNode.nodeNetns })
       expect(normalisedListing(await listing(node))).toBe(normalisedListing(await listing(freshNode.nodeNetns)))
     }
+    // Why: the old path to z (9 deep) with the new one from z (7 more), which the split's first transaction would leave, is refused.
+    const before = jumpChainScript('before', 7)
+    await applyRuleset(before, { netns: node })
+    const bChains = jumpChainScript('after', 7).replace(/^[\s\S]*?table inet netpol \{\n[\s\S]*?(\tchain b1 )/, 'table inet netpol {\n$1')
+    const split = `${bChains}insert rule inet netpol z jump b1\n`
+    await expect(applyRulesetDelta(split, { netns: node })).rejects.toThrow(/Too many links/)
+    expect(() => parseNftScript(split, parseNftScript(before))).toThrow(/Too many links/)
+  })
+
+  it('the kernel and the interpreter refuse the same depth: a chain 15 jumps from a base chain is accepted, 16 is "Too many links"', async () => {
+    const node = freshNode.nodeNetns
+    await applyRuleset(straightJumpScript(15), { netns: node })
+    expect(() => parseNftScript(straightJumpScript(15))).not.toThrow()
+    await expect(applyRuleset(straightJumpScript(16), { netns: node })).rejects.toThrow(/Too many links/)
+    expect(() => parseNftScript(straightJumpScript(16))).toThrow(/Too many links/)
+    // Rules after a `return` count too.
+    const unreachable = straightJumpScript(16).replace('\t\tjump c1\n', '\t\treturn\n\t\tjump c1\n')
+    await expect(applyRuleset(unreachable, { netns: node })).rejects.toThrow(/Too many links/)
+    expect(() => parseNftScript(unreachable)).toThrow(/Too many links/)
   })
 
   it('the normalised comparison still sees a difference in one rule or one map entry', async () => {

@@ -17,7 +17,7 @@ import { simulateConnection } from '../../src/dataplane/simulate-connection.js'
 import type { Endpoint } from '../../src/engine/verdict.js'
 import type { Pod } from '../../src/model/types.js'
 import { EXTERNAL_IPS, PROBES } from './dataplane-cluster-arbitrary.js'
-import { deepTiersState } from './deep-tiers-fixture.js'
+import { jumpChainScript } from './jump-chain-fixture.js'
 
 /** The ruleset as comparable data: every counter, set (sorted elements) and chain (rule texts in order), no line numbers. */
 function canonical(ruleset: NftRuleset): unknown {
@@ -232,12 +232,13 @@ describe('incremental ruleset updates', () => {
   })
 
   it('keeps to one transaction when the old rules left below `return` would put a chain 16 jumps deep (nft: "Too many links")', () => {
-    // Admin 7 deep then Baseline 1 -> Admin 1 then Baseline 7: each alone is 11 deep, old Admin then new Baseline 16.
-    const deep = rulesetDelta(compile(deepTiersState(7, 1)), compile(deepTiersState(1, 7)))
+    // Each 9 deep alone; with the old rules of m and z below `return`: 16 (7 chains each way), 14 (6).
+    const deep = rulesetDelta(jumpChainScript('before', 7), jumpChainScript('after', 7))
     expect(deep).toMatchObject({ kind: 'incremental', tidy: '' })
     expect(deep.kind === 'incremental' && deep.script).not.toContain('insert rule')
-    const shallower = rulesetDelta(compile(deepTiersState(6, 1)), compile(deepTiersState(1, 6)))
+    const shallower = rulesetDelta(jumpChainScript('before', 6), jumpChainScript('after', 6))
     expect(shallower.kind === 'incremental' && shallower.tidy).not.toBe('')
+    expect(shallower.kind === 'incremental' && shallower.script).toContain('insert rule')
   })
 
   it('replaces the table when an address moves to another chain or a lookup set changes (a packet crossing the commit meets old rules and new elements)', () => {
