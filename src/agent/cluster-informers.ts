@@ -1,12 +1,19 @@
 /**
  * @module The agent's view of the API server: one informer (resource-watcher.ts) per resource it
- * needs (Namespaces, Pods, NetworkPolicies, ClusterNetworkPolicies), each reporting its API errors,
+ * needs (Namespaces, Pods, NetworkPolicies, ClusterNetworkPolicies, Nodes), each reporting its API errors,
  * refused input, lists and events to the logs and metrics, and calling `onChange` whenever its
  * store changed.
  *
  * ClusterNetworkPolicies are a custom resource: a cluster without their CRD answers 404, which
  * counts as "none" (no such object can exist there), is logged once, shown in the status notes,
  * and checked again every `crdRecheckIntervalMs` (see resource-watcher.ts for a CRD that goes away).
+ *
+ * Nodes resolve the `nodes` peers of ClusterNetworkPolicies. Only their name, labels and addresses
+ * are kept, and an event that changes none of them is no change (a Node's status moves every few
+ * minutes). An agent that may not list them (403: a ClusterRole from before they were needed) is
+ * told so in its logs and status and goes on with nodes unknown, as netpol without Node objects
+ * does: a `nodes` peer then never accepts and, in a Deny, drops every address that is not an
+ * ordinary pod's (fail closed); they are asked again every `crdRecheckIntervalMs`.
  */
 import type { KubeConfig } from '@kubernetes/client-node'
 import type { Logger } from 'pino'
@@ -15,16 +22,18 @@ import type { ResourceKind } from './api-envelope.js'
 import { errorText } from './error-text.js'
 import { ResourceWatcher, type ResourceWatcherOptions } from './resource-watcher.js'
 import type { ClusterObjects } from './sync-step.js'
+import { nodeFieldsRead } from '../cluster/live-objects.js'
 
-export type ResourceName = 'namespaces' | 'pods' | 'networkpolicies' | 'clusternetworkpolicies'
+export type ResourceName = 'namespaces' | 'pods' | 'networkpolicies' | 'clusternetworkpolicies' | 'nodes'
 
-const RESOURCES: readonly ResourceName[] = ['namespaces', 'pods', 'networkpolicies', 'clusternetworkpolicies']
+const RESOURCES: readonly ResourceName[] = ['namespaces', 'pods', 'networkpolicies', 'clusternetworkpolicies', 'nodes']
 
 const PATHS: Record<ResourceName, string> = {
   namespaces: '/api/v1/namespaces',
   pods: '/api/v1/pods',
   networkpolicies: '/apis/networking.k8s.io/v1/networkpolicies',
   clusternetworkpolicies: '/apis/policy.networking.k8s.io/v1alpha2/clusternetworkpolicies',
+  nodes: '/api/v1/nodes',
 }
 
 const KINDS: Record<ResourceName, ResourceKind> = {
@@ -32,7 +41,13 @@ const KINDS: Record<ResourceName, ResourceKind> = {
   pods: { kind: 'Pod', namespaced: true },
   networkpolicies: { kind: 'NetworkPolicy', namespaced: true },
   clusternetworkpolicies: { kind: 'ClusterNetworkPolicy', namespaced: false },
+  nodes: { kind: 'Node', namespaced: false },
 }
+
+/** What a forbidden Node list means for enforcement. */
+const NODES_FORBIDDEN =
+  'nodes: the agent may not list them (forbidden: grant list and watch on nodes to its ClusterRole): nodes unknown, ' +
+  "so a nodes peer of a ClusterNetworkPolicy never accepts and, in a Deny, drops every address that is not an ordinary pod's"
 
 /** Custom resources and their CRD: a 404 means the CRD is not installed. */
 const CRDS: Partial<Record<ResourceName, string>> = { clusternetworkpolicies: 'clusternetworkpolicies.policy.networking.k8s.io' }
@@ -92,6 +107,23 @@ export class ClusterInformers {
               },
             }
           : {}),
+        ...(name === 'nodes'
+          ? {
+              optional: true,
+              notServedStatus: 403 as const,
+              keep: nodeFieldsRead,
+              recheckIntervalMs: this.recheckMs,
+              onServedChange: (readable: boolean) => {
+                if (readable)
+                  log.info({ event: 'nodes-readable', resource: name }, 'nodes: listing and watching them (for the nodes peers of ClusterNetworkPolicies)')
+                else
+                  log.warn(
+                    { event: 'nodes-forbidden', resource: name, recheckInMs: this.recheckMs },
+                    `${NODES_FORBIDDEN}; checking again every ${seconds(this.recheckMs)}`,
+                  )
+              },
+            }
+          : {}),
         onChange: options.onChange,
         onReject: (reason, detail, retryInMs) => {
           this.rejectedCount++
@@ -121,6 +153,7 @@ export class ClusterInformers {
       pods: make('pods'),
       networkpolicies: make('networkpolicies'),
       clusternetworkpolicies: make('clusternetworkpolicies'),
+      nodes: make('nodes'),
     }
   }
 
@@ -144,6 +177,8 @@ export class ClusterInformers {
       pods: this.watchers.pods.objects(),
       networkpolicies: this.watchers.networkpolicies.objects(),
       clusternetworkpolicies: this.watchers.clusternetworkpolicies.objects(),
+      // Forbidden: unknown, never "none" (a Deny to nodes would then match nothing).
+      ...(this.watchers.nodes.served === false ? {} : { nodes: this.watchers.nodes.objects() }),
     }
   }
 
@@ -152,7 +187,11 @@ export class ClusterInformers {
     const notes: string[] = []
     for (const name of RESOURCES) {
       if (this.watchers[name].served !== false) continue
-      notes.push(`${name}: not served (CRD ${CRDS[name]} not installed): no Admin or Baseline tier to enforce; checked again every ${seconds(this.recheckMs)}`)
+      if (name === 'nodes') notes.push(`${NODES_FORBIDDEN}; checked again every ${seconds(this.recheckMs)}`)
+      else
+        notes.push(
+          `${name}: not served (CRD ${CRDS[name]} not installed): no Admin or Baseline tier to enforce; checked again every ${seconds(this.recheckMs)}`,
+        )
     }
     return notes
   }
@@ -168,6 +207,7 @@ export class ClusterInformers {
       pods: f(this.watchers.pods),
       networkpolicies: f(this.watchers.networkpolicies),
       clusternetworkpolicies: f(this.watchers.clusternetworkpolicies),
+      nodes: f(this.watchers.nodes),
     }
   }
 

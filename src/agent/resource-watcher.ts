@@ -18,7 +18,9 @@
  * can exist, so the store is empty and counts as synced. After it was listed, one 404 is not
  * believed (an API server that is starting can answer 404 for a CRD for a moment): the store is
  * kept until a second 404, one re-check interval later, confirms the CRD is gone. While not served
- * the resource is asked again every `recheckIntervalMs`, and listed and watched once it is.
+ * the resource is asked again every `recheckIntervalMs`, and listed and watched once it is. The
+ * same for a resource the agent may not read (`notServedStatus` 403: Nodes, with a ClusterRole
+ * that does not grant them), whose empty store the caller treats as unknown.
  */
 import type { KubeConfig } from '@kubernetes/client-node'
 import { apiGetJson, ApiRequestError, MAX_RESPONSE_BYTES, NOT_JSON, TOO_LARGE, type RawObject } from '../cluster/live-api.js'
@@ -60,6 +62,18 @@ export interface ResourceWatcherOptions {
   readonly maxListPageBytes?: number
   /** The resource may not be served (404): see the module comment. */
   readonly optional?: boolean
+  /**
+   * The answer that means an optional resource is not served to the agent: 404 (a CRD not
+   * installed: the empty store is complete) or 403 to a LIST (the agent may not read it: the
+   * caller must treat the empty store as unknown). @default 404
+   */
+  readonly notServedStatus?: 403 | 404
+  /**
+   * What of an object the agent reads (stored instead of the whole object). An event that changes
+   * nothing of it is no change: a Node's status moves every few minutes with nothing netpol reads.
+   * The result keeps `metadata.resourceVersion`.
+   */
+  readonly keep?: (object: RawObject) => RawObject
   /** While an optional resource is not served, it is asked again this often. @default 30000 */
   readonly recheckIntervalMs?: number
   /** An optional resource became served (true) or not served (false); called once per change, and once at the first answer. */
@@ -86,9 +100,15 @@ function isGone(err: unknown): boolean {
   return err instanceof ApiRequestError && err.statusCode === 410
 }
 
-/** The API server's answer for a resource it does not serve (a CRD not installed). */
-function isNotServed(err: unknown): boolean {
-  return err instanceof ApiRequestError && err.statusCode === 404
+/** The API server's answer for a resource it does not serve (a CRD not installed), or does not let us read. */
+function isNotServed(err: unknown, status: number): boolean {
+  return err instanceof ApiRequestError && err.statusCode === status
+}
+
+/** The same object but for its resourceVersion (objects as `keep` makes them: plain JSON data). */
+function sameButVersion(a: RawObject, b: RawObject): boolean {
+  const text = (o: RawObject): string => JSON.stringify({ ...o, metadata: { ...o.metadata, resourceVersion: undefined } })
+  return text(a) === text(b)
 }
 
 /** Default cap on one watch line: far above etcd's object size limit (1.5 MiB), far below memory trouble. */
@@ -189,8 +209,11 @@ export class ResourceWatcher {
   private async run(gen: number): Promise<void> {
     while (this.current(gen)) {
       let delay = 0
+      let listing = false
       try {
-        if (this.resourceVersion === '') await this.relist(gen)
+        listing = this.resourceVersion === ''
+        if (listing) await this.relist(gen)
+        listing = false
         if (!this.current(gen)) return
         const startedAt = performance.now()
         const before = this.storeVersion
@@ -217,7 +240,8 @@ export class ResourceWatcher {
         } else if (isGone(err)) {
           this.resourceVersion = ''
           delay = this.expiredStreak++ === 0 ? 0 : this.nextBackoff()
-        } else if (this.options.optional && isNotServed(err)) {
+        } else if (this.options.optional && isNotServed(err, this.options.notServedStatus ?? 404) && (listing || this.options.notServedStatus !== 403)) {
+          // A 403 says so only of a LIST: one for a watch is an error like any other (retried, not ready).
           this.resourceVersion = ''
           this.notServed()
           delay = Math.max(1, this.options.recheckIntervalMs ?? 30_000)
@@ -301,7 +325,7 @@ export class ResourceWatcher {
       if (!cont) resourceVersion = page.value.resourceVersion
       for (const item of page.value.items) {
         if (next.has(item.key)) throw new RejectedInput('duplicate', `LIST ${o.path}: ${o.resource.kind} ${item.key} is listed twice`)
-        next.set(item.key, item.object)
+        next.set(item.key, o.keep ? o.keep(item.object) : item.object)
       }
       cont = page.value.continue
     } while (cont)
@@ -393,7 +417,9 @@ export class ResourceWatcher {
         this.resourceVersion = event.resourceVersion
         this.healthy()
         if (old && old.metadata?.resourceVersion === event.resourceVersion) return undefined
-        this.store.set(event.key, event.object)
+        const object = this.options.keep ? this.options.keep(event.object) : event.object
+        if (old && this.options.keep && sameButVersion(old, object)) return undefined
+        this.store.set(event.key, object)
         this.changed(receivedAt)
         return undefined
       }

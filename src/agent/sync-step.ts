@@ -23,6 +23,8 @@ export interface ClusterObjects {
   readonly networkpolicies: Iterable<RawObject>
   /** Empty when the cluster does not serve them (their CRD is not installed). */
   readonly clusternetworkpolicies: Iterable<RawObject>
+  /** Absent when the agent may not read them: unknown (see cluster-informers.ts). */
+  readonly nodes?: Iterable<RawObject>
 }
 
 export interface SyncInput {
@@ -92,7 +94,7 @@ export async function syncStep(input: SyncInput): Promise<SyncOutcome> {
   let compiled: CompiledRuleset
   try {
     const o = input.objects
-    built = input.builder.build(o.namespaces, o.pods, o.networkpolicies, o.clusternetworkpolicies)
+    built = input.builder.build(o.namespaces, o.pods, o.networkpolicies, o.clusternetworkpolicies, o.nodes)
     t1 = now()
     compiled = input.dataplane.compile(built.state)
   } catch (error) {

@@ -111,6 +111,15 @@ export function convertEndpointSlice(raw: RawObject): Converted<EndpointSlice> {
   return { ok: true, value: slice, warnings: r.warnings }
 }
 
+/** What netpol reads of a Node (name, labels, addresses), with its resourceVersion: an agent keeps only this of each. */
+export function nodeFieldsRead(raw: RawObject): RawObject {
+  const m = raw.metadata ?? {}
+  return {
+    metadata: { name: m.name, labels: m.labels, resourceVersion: m.resourceVersion },
+    status: { addresses: isPlainMap(raw.status) ? raw.status.addresses : undefined },
+  }
+}
+
 export function convertNode(raw: RawObject): Converted<Node> {
   const obj: PlainMap = { apiVersion: 'v1', kind: 'Node', metadata: metadataOf(raw), status: isPlainMap(raw.status) ? { addresses: raw.status.addresses } : {} }
   const r = new ObjectReader(liveDocument(obj), [])

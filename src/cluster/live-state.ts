@@ -1,16 +1,17 @@
 /**
  * @module The ClusterState of a live cluster, from the raw objects of its Namespaces, Pods,
- * NetworkPolicies and (when given) ClusterNetworkPolicies. Conversions are cached per object and resourceVersion, so rebuilding the state
+ * NetworkPolicies and (when given) ClusterNetworkPolicies and Nodes. Conversions are cached per object and resourceVersion, so rebuilding the state
  * after one event costs one conversion plus the assembly, not a reparse of the whole cluster.
  */
 import type { Diagnostic } from '../model/diagnostic.js'
-import { NAMESPACE_NAME_LABEL, type ClusterState, type Namespace, type NetworkPolicy, type Pod } from '../model/types.js'
+import { NAMESPACE_NAME_LABEL, type ClusterState, type Namespace, type NetworkPolicy, type Node, type Pod } from '../model/types.js'
 import type { RawObject } from './live-api.js'
 import type { ClusterNetworkPolicy } from '../model/cluster-network-policy-types.js'
 import {
   convertClusterNetworkPolicy,
   convertNamespace,
   convertNetworkPolicy,
+  convertNode,
   convertPod,
   describeObject,
   failClosedClusterPolicy,
@@ -20,7 +21,7 @@ import {
   type Converted,
 } from './live-objects.js'
 
-export type LiveKind = 'Namespace' | 'Pod' | 'NetworkPolicy' | 'ClusterNetworkPolicy'
+export type LiveKind = 'Namespace' | 'Pod' | 'NetworkPolicy' | 'ClusterNetworkPolicy' | 'Node'
 
 /** An object the loader's validation rejected. */
 export interface InvalidObject {
@@ -36,7 +37,8 @@ export interface LiveStateResult {
   /**
    * Invalid objects: namespaces left out (their pods and policies keep the namespace, with only its
    * name label); pods kept with what can be read (see salvagePod); policies enforced fail-closed
-   * (see failClosedPolicy, failClosedClusterPolicy).
+   * (see failClosedPolicy, failClosedClusterPolicy); one invalid Node makes the nodes unknown (a
+   * Node left out would be a node a `nodes` peer in a Deny does not drop).
    */
   readonly invalid: readonly InvalidObject[]
   readonly warnings: readonly Diagnostic[]
@@ -66,6 +68,7 @@ const convert: Record<LiveKind, (raw: RawObject) => Converted<unknown>> = {
   Pod: convertPod,
   NetworkPolicy: convertNetworkPolicy,
   ClusterNetworkPolicy: convertClusterNetworkPolicy,
+  Node: convertNode,
 }
 
 export interface LiveStateOptions {
@@ -96,6 +99,7 @@ export class LiveStateBuilder {
     Pod: { entries: [] },
     NetworkPolicy: { entries: [] },
     ClusterNetworkPolicy: { entries: [] },
+    Node: { entries: [] },
   }
   private round = 0
 
@@ -103,9 +107,15 @@ export class LiveStateBuilder {
 
   /**
    * `clusterPolicies` undefined: not read (the state has no `clusterNetworkPolicies`); given, even
-   * empty: these are all of them.
+   * empty: these are all of them. The same for `nodes` (`nodes` in the state: unknown when absent).
    */
-  build(namespaces: Iterable<RawObject>, pods: Iterable<RawObject>, policies: Iterable<RawObject>, clusterPolicies?: Iterable<RawObject>): LiveStateResult {
+  build(
+    namespaces: Iterable<RawObject>,
+    pods: Iterable<RawObject>,
+    policies: Iterable<RawObject>,
+    clusterPolicies?: Iterable<RawObject>,
+    nodes?: Iterable<RawObject>,
+  ): LiveStateResult {
     this.round++
     const invalid: InvalidObject[] = []
     const warnings: Diagnostic[] = []
@@ -165,6 +175,9 @@ export class LiveStateBuilder {
     const podList = each<Pod>('Pod', pods, (raw) => salvagePod(raw, this.options.nodeName))
     const policyList = each<NetworkPolicy>('NetworkPolicy', policies, failClosedPolicy)
     const clusterPolicyList = clusterPolicies === undefined ? [] : each<ClusterNetworkPolicy>('ClusterNetworkPolicy', clusterPolicies, failClosedClusterPolicy)
+    const invalidBeforeNodes = invalid.length
+    const nodeList = nodes === undefined ? undefined : each<Node>('Node', nodes)
+    const nodesKnown = nodeList !== undefined && !invalid.slice(invalidBeforeNodes).some((i) => i.kind === 'Node')
 
     // Drop cache entries of objects that are gone.
     for (const [k, e] of this.cache) if (e.seen !== this.round) this.cache.delete(k)
@@ -182,8 +195,14 @@ export class LiveStateBuilder {
       }
     }
     if (implicit) nsList.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-    const state: ClusterState = { namespaces: nsList, pods: podList, policies: policyList }
-    return { state: clusterPolicies === undefined ? state : { ...state, clusterNetworkPolicies: clusterPolicyList }, invalid, warnings }
+    const state: ClusterState = {
+      namespaces: nsList,
+      pods: podList,
+      policies: policyList,
+      ...(clusterPolicies === undefined ? {} : { clusterNetworkPolicies: clusterPolicyList }),
+      ...(nodesKnown ? { nodes: nodeList } : {}),
+    }
+    return { state, invalid, warnings }
   }
 
   private convertCached(kind: LiveKind, raw: RawObject): CacheEntry {

@@ -45,6 +45,7 @@ describe('agent readiness and liveness', () => {
       'pods: no watch has been open yet',
       'networkpolicies: no watch has been open yet',
       'clusternetworkpolicies: no watch has been open yet',
+      'nodes: no watch has been open yet',
     ])
     expect(await metricValue(h.metrics, 'netpol_agent_ready')).toBe(0)
     api.clearFailures()

@@ -44,13 +44,14 @@ describe('deploy/ manifests', () => {
     })
   }
 
-  it("grants only get/list/watch on pods, namespaces and networkpolicies and list/watch on clusternetworkpolicies, bound to the agent's service account", () => {
+  it("grants only get/list/watch on pods, namespaces and networkpolicies and list/watch on nodes and clusternetworkpolicies, bound to the agent's service account", () => {
     const role = find('ClusterRole')
     const grants = (role.rules as Obj[]).flatMap((r) =>
       (r.resources as string[]).map((res) => `${(r.apiGroups as string[]).join(',')}/${res}: ${[...r.verbs].sort().join(',')}`),
     )
     expect(grants.sort()).toEqual([
       '/namespaces: get,list,watch',
+      '/nodes: list,watch',
       '/pods: get,list,watch',
       'networking.k8s.io/networkpolicies: get,list,watch',
       'policy.networking.k8s.io/clusternetworkpolicies: list,watch',

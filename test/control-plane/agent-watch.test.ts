@@ -10,6 +10,7 @@ import { join } from 'node:path'
 import { KubeConfig } from '@kubernetes/client-node'
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest'
 import { ResourceWatcher } from '../../src/agent/resource-watcher.js'
+import { nodeFieldsRead } from '../../src/cluster/live-objects.js'
 import { ControlPlane } from '../../testing/control-plane.js'
 import { waitFor } from '../agent/api-objects.js'
 import { controlPlaneBin, describeControlPlane, START_TIMEOUT_MS } from './control-plane-fixture.js'
@@ -75,13 +76,54 @@ describeControlPlane('the agent watcher against a real kube-apiserver, with the 
   }
 
   it('the rules of deploy/rbac.yaml allow list and watch and refuse a write', async () => {
-    const read = await cp.kubectl(['get', 'pods,namespaces,networkpolicies', '-A'], { kubeconfig: agentKubeconfig })
+    const read = await cp.kubectl(['get', 'pods,namespaces,networkpolicies,nodes', '-A'], { kubeconfig: agentKubeconfig })
     expect(read.stderr).toBe('')
     expect(read.code).toBe(0)
     const write = await cp.kubectl(['apply', '-f', '-'], { kubeconfig: agentKubeconfig, stdin: policyYaml('written-by-agent') })
     expect(write.code).not.toBe(0)
     expect(write.stderr).toContain('forbidden')
     expect(write.stderr).toContain('system:serviceaccount:kube-system:netpol-agent')
+  })
+
+  it('Nodes: keeps only name, labels and addresses; a status heartbeat is no change, a label is', async () => {
+    await cp.kubectlOk(['apply', '-f', '-'], { stdin: 'apiVersion: v1\nkind: Node\nmetadata: {name: worker-1, labels: {role: worker}}\n' })
+    const patchStatus = async (heartbeat: string): Promise<void> => {
+      const status = {
+        status: {
+          addresses: [{ type: 'InternalIP', address: '10.0.0.7' }],
+          conditions: [{ type: 'Ready', status: 'True', reason: 'Test', lastHeartbeatTime: heartbeat }],
+        },
+      }
+      await cp.kubectlOk(['patch', 'node', 'worker-1', '--subresource=status', '--type=merge', '-p', JSON.stringify(status)])
+    }
+    await patchStatus('2026-12-06T00:00:00Z')
+    const kubeConfig = new KubeConfig()
+    kubeConfig.loadFromFile(agentKubeconfig)
+    let changes = 0
+    watcher = new ResourceWatcher({
+      kubeConfig,
+      path: '/api/v1/nodes',
+      name: 'nodes',
+      resource: { kind: 'Node', namespaced: false },
+      keep: nodeFieldsRead,
+      onChange: () => changes++,
+      onError: (e) => errors.push(e),
+    })
+    watcher.start()
+    const w = watcher
+    await waitFor(() => w.synced && w.connected, 'list and watch', 60_000)
+    expect([...w.objects()]).toEqual([
+      {
+        metadata: { name: 'worker-1', labels: { role: 'worker' }, resourceVersion: expect.any(String) },
+        status: { addresses: [{ type: 'InternalIP', address: '10.0.0.7' }] },
+      },
+    ])
+    const listed = changes
+    await patchStatus('2026-12-06T00:05:00Z')
+    await cp.kubectlOk(['label', 'node', 'worker-1', 'role=infra', '--overwrite'])
+    await waitFor(() => [...w.objects()].some((o) => o.metadata?.labels?.role === 'infra'), 'MODIFIED label', 30_000)
+    expect(changes).toBe(listed + 1)
+    await cp.kubectlOk(['delete', 'node', 'worker-1'])
   })
 
   it('lists page by page, then follows creates, updates and deletes', async () => {
