@@ -102,7 +102,7 @@ export function createAgentMetrics(options: { defaultMetrics?: boolean } = {}): 
     }),
     invalidObjects: new Gauge({
       name: 'netpol_agent_invalid_objects',
-      help: 'API objects netpol cannot read (pods/namespaces left out; policies enforced as deny-all for the pods they select).',
+      help: 'API objects netpol cannot read (pods/namespaces left out; policies enforced as deny-all for the pods they select; a Node makes the nodes unknown).',
       labelNames: ['kind'],
       registers,
     }),

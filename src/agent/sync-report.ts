@@ -128,7 +128,7 @@ export class SyncReporter {
   /** Logs each invalid object once per version; the gauge counts those of this sync by kind. */
   private reportInvalid(invalid: readonly InvalidObject[]): void {
     const seen = new Set<string>()
-    const byKind: Record<string, number> = { Namespace: 0, Pod: 0, NetworkPolicy: 0, ClusterNetworkPolicy: 0 }
+    const byKind: Record<InvalidObject['kind'], number> = { Namespace: 0, Pod: 0, NetworkPolicy: 0, ClusterNetworkPolicy: 0, Node: 0 }
     for (const o of invalid) {
       byKind[o.kind]++
       const key = `${o.object}@${o.resourceVersion}`
@@ -141,7 +141,9 @@ export class SyncReporter {
             ? 'enforced as a Deny of all traffic of its subject, at its tier and priority, in the directions it has rules for'
             : o.kind === 'Pod'
               ? 'enforced with the parts that can be read'
-              : 'left out: its pods and policies keep the namespace, with only its name label'
+              : o.kind === 'Node'
+                ? "the nodes are unknown: nodes peers of ClusterNetworkPolicies never accept and, in a Deny, drop every address that is not an ordinary pod's"
+                : 'left out: its pods and policies keep the namespace, with only its name label'
       this.log.error(
         { event: 'invalid-object', kind: o.kind, object: o.object, resourceVersion: o.resourceVersion, errors: o.diagnostics.map(formatDiagnostic) },
         `${o.object} is invalid (${handling}): ${o.diagnostics.map((d) => `${d.field ?? ''} ${d.message}`.trim()).join('; ')}`,

@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { parseNftScript, runHook } from '../../src/dataplane/nft-interpreter.js'
 import { parseIp } from '../../src/model/cidr.js'
 import { namespaceObject, podObject, policyObject, waitFor } from './api-objects.js'
-import { startAgent, type AgentHarness } from './agent-harness.js'
+import { metricValue, startAgent, type AgentHarness } from './agent-harness.js'
 import { TestApiServer } from '../../testing/test-api-server.js'
 
 const nodeObject = (name: string, address: string, role: string): { metadata: { name: string; labels: Record<string, string> }; status: unknown } => ({
@@ -109,5 +109,9 @@ describe('agent: Nodes through an informer, for the nodes peers of ClusterNetwor
     expect(h.agent.currentState().nodes).toBeUndefined()
     expect(verdict('10.0.0.3')).toBe('drop')
     expect(verdict('10.0.0.2')).toBe('drop')
+    const logged = h.logs.filter((l) => l.event === 'invalid-object')
+    expect(logged).toHaveLength(1)
+    expect(logged[0]!.msg).toMatch(/^Node "node-d" is invalid \(the nodes are unknown: /)
+    expect(await metricValue(h.metrics, 'netpol_agent_invalid_objects', { kind: 'Node' })).toBe(1)
   })
 })
