@@ -17,28 +17,7 @@ import { tcpProbe } from './netns-probe.js'
 import fc from 'fast-check'
 import { loadManifests } from '../../src/cluster/load-manifests.js'
 import { tieredClusterArb } from './dataplane-cluster-arbitrary.js'
-import { priorityGroupState } from './priority-group-fixture.js'
-
-const PODS = `
-apiVersion: v1
-kind: Namespace
-metadata: {name: tx, labels: {tenant: red}}
----
-apiVersion: v1
-kind: Namespace
-metadata: {name: ty, labels: {tenant: blue}}
----
-apiVersion: v1
-kind: Pod
-metadata: {name: a, namespace: tx, labels: {app: a}}
-status: {podIP: 10.250.0.2}
----
-apiVersion: v1
-kind: Pod
-metadata: {name: b, namespace: ty, labels: {app: b}}
-spec: {containers: [{name: c, ports: [{name: web, containerPort: 81}]}]}
-status: {podIP: 10.250.1.2}
-`
+import { priorityGroupState, TWO_TENANT_PODS as PODS } from './priority-group-fixture.js'
 
 function cnp(name: string, tier: 'Admin' | 'Baseline', priority: number, ingress: string): string {
   return `

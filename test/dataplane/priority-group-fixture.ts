@@ -11,7 +11,8 @@
 import type { ClusterState } from '../../src/model/types.js'
 import { buildState } from '../cases/build-state.js'
 
-const PODS = `
+/** Pod a in namespace tx (tenant red), pod b in ty (tenant blue, named port web = 81). */
+export const TWO_TENANT_PODS = `
 apiVersion: v1
 kind: Namespace
 metadata: {name: tx, labels: {tenant: red}}
@@ -28,6 +29,7 @@ status: {podIP: 10.250.0.2}
 apiVersion: v1
 kind: Pod
 metadata: {name: b, namespace: ty, labels: {app: b}}
+spec: {containers: [{name: c, ports: [{name: web, containerPort: 81}]}]}
 status: {podIP: 10.250.1.2}
 `
 
@@ -50,7 +52,7 @@ ${rules}`
 export const PRIORITY_GROUP_PORTS = (k: number): number[] => [80, 81, 90, 91, 95, 96, 97, ...Array.from({ length: k }, (_, i) => 200 + i)]
 
 export function priorityGroupState(k: number): ClusterState {
-  let yaml = PODS
+  let yaml = TWO_TENANT_PODS
   for (let i = 0; i < k; i++) {
     let rules = ''
     if (i === 0) rules += rule('Accept', 80)
