@@ -17,21 +17,7 @@ import { tcpProbe } from './netns-probe.js'
 import fc from 'fast-check'
 import { loadManifests } from '../../src/cluster/load-manifests.js'
 import { tieredClusterArb } from './dataplane-cluster-arbitrary.js'
-import { priorityGroupState, TWO_TENANT_PODS as PODS } from './priority-group-fixture.js'
-
-function cnp(name: string, tier: 'Admin' | 'Baseline', priority: number, ingress: string): string {
-  return `
----
-apiVersion: policy.networking.k8s.io/v1alpha2
-kind: ClusterNetworkPolicy
-metadata: {name: ${name}}
-spec:
-  tier: ${tier}
-  priority: ${priority}
-  subject: {namespaces: {matchLabels: {tenant: blue}}}
-  ingress:
-${ingress}`
-}
+import { priorityGroupState, tenantBlueCnp as cnp, TWO_TENANT_PODS as PODS } from './priority-group-fixture.js'
 
 const NP_ALLOW_80 = `
 ---

@@ -36,8 +36,10 @@ status: {podIP: 10.250.1.2}
 const rule = (action: string, port: number): string =>
   `  - {action: ${action}, from: [{namespaces: {}}], protocols: [{tcp: {destinationPort: {number: ${port}}}}]}\n`
 
-function cnp(name: string, tier: 'Admin' | 'Baseline', priority: number, rules: string): string {
-  return `---
+/** A ClusterNetworkPolicy whose subject is the tenant blue namespaces, with these ingress rules (YAML list items). */
+export function tenantBlueCnp(name: string, tier: 'Admin' | 'Baseline', priority: number, rules: string): string {
+  return `
+---
 apiVersion: policy.networking.k8s.io/v1alpha2
 kind: ClusterNetworkPolicy
 metadata: {name: ${name}}
@@ -58,10 +60,10 @@ export function priorityGroupState(k: number): ClusterState {
     if (i === 0) rules += rule('Accept', 80)
     if (i === k - 1) rules += rule('Deny', 81)
     rules += rule('Accept', 90) + rule(i % 2 === 0 ? 'Accept' : 'Pass', 91) + rule(i % 2 === 0 ? 'Pass' : 'Accept', 200 + i)
-    yaml += cnp(`admin-${String(i).padStart(2, '0')}`, 'Admin', 10, rules)
+    yaml += tenantBlueCnp(`admin-${String(i).padStart(2, '0')}`, 'Admin', 10, rules)
   }
   for (let i = 0; i < k; i++)
-    yaml += cnp(`baseline-${String(i).padStart(2, '0')}`, 'Baseline', 20, rule('Accept', 95) + rule(i % 2 === 0 ? 'Accept' : 'Deny', 96))
+    yaml += tenantBlueCnp(`baseline-${String(i).padStart(2, '0')}`, 'Baseline', 20, rule('Accept', 95) + rule(i % 2 === 0 ? 'Accept' : 'Deny', 96))
   const state = buildState(yaml)
   return { ...state, pods: state.pods.map((p) => ({ ...p, nodeName: 'n1' })) }
 }
