@@ -1,7 +1,8 @@
 /**
  * @module How deep the kernel counts a table's jumps (pure): it refuses a transaction that leaves
- * any chain 16 jumps or gotos from a base chain ("Too many links"; a loop: "Too many levels of
- * symbolic links"). It counts every rule, reachable or not, and every verdict map entry.
+ * any chain 16 jumps or gotos from a base chain ("Too many links", also for a loop a base chain
+ * reaches: Linux 6.18, nft 1.0.6). It counts every rule, reachable or not, and every entry of a
+ * verdict map a rule looks up; chains no base chain reaches are not checked.
  *
  * Used by the interpreter (nft-parse.ts refuses such a ruleset as the kernel does, so every
  * interpreter test also checks the depth) and by ruleset-delta.ts (an update whose old rules, left

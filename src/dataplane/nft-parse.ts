@@ -728,6 +728,6 @@ function checkJumpDepth(t: NftTable, line: number): void {
   }
   const bases = [...t.chains.values()].filter((c) => c.base !== undefined).map((c) => c.name)
   const deepest = deepestJumpLevel(bases, targets)
-  if (deepest === Infinity) throw new NftParseError(`Too many levels of symbolic links: table ${t.family} ${t.name} has a loop of jumps`, line)
+  if (deepest === Infinity) throw new NftParseError(`Too many links: table ${t.family} ${t.name} has a loop of jumps from a base chain`, line)
   if (deepest > MAX_JUMP_LEVEL) throw new NftParseError(`Too many links: table ${t.family} ${t.name} has a chain ${deepest} jumps from a base chain`, line)
 }

@@ -42,11 +42,14 @@ export const clusterEventArb: fc.Arbitrary<ClusterEvent> = fc.oneof(
   index.map((at) => ({ kind: 'pod-move' as const, at })),
 )
 
-/** A starting cluster, a pool of objects for the add and change events, and the events. */
-export const eventSequenceArb = (maxEvents: number): fc.Arbitrary<{ start: ClusterState; pool: ClusterState; events: ClusterEvent[] }> =>
+/** A starting cluster, a pool of objects for the add and change events (both from `clusters`), and the events. */
+export const eventSequenceArb = (
+  maxEvents: number,
+  clusters: fc.Arbitrary<ClusterState> = fc.oneof(clusterArb, tieredClusterArb),
+): fc.Arbitrary<{ start: ClusterState; pool: ClusterState; events: ClusterEvent[] }> =>
   fc.record({
-    start: fc.oneof(clusterArb, tieredClusterArb),
-    pool: fc.oneof(clusterArb, tieredClusterArb),
+    start: clusters,
+    pool: clusters,
     events: fc.array(clusterEventArb, { minLength: 1, maxLength: maxEvents }),
   })
 

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTopology, firstLine, SERVER_SOURCE, type Topology } from '../../testing/dataplane-topology.js'
 import { compileRuleset } from '../../src/dataplane/compile-ruleset.js'
-import { applyRuleset, readPolicyCounters } from '../../src/dataplane/nft.js'
+import { applyRuleset, readCounters, readPolicyCounters } from '../../src/dataplane/nft.js'
 import { readDenyLog } from '../../src/dataplane/deny-log.js'
 import { parseNftScript } from '../../src/dataplane/nft-interpreter.js'
 import { simulateConnection } from '../../src/dataplane/simulate-connection.js'
@@ -16,8 +16,8 @@ import { buildState } from '../cases/build-state.js'
 import { tcpProbe } from './netns-probe.js'
 import fc from 'fast-check'
 import { loadManifests } from '../../src/cluster/load-manifests.js'
-import { tieredClusterArb } from './dataplane-cluster-arbitrary.js'
-import { priorityGroupState, tenantBlueCnp as cnp, TWO_TENANT_PODS as PODS } from './priority-group-fixture.js'
+import { groupedClusterArb, tieredClusterArb } from './dataplane-cluster-arbitrary.js'
+import { PRIORITY_GROUP_PORTS, priorityGroupState, tenantBlueCnp as cnp, TWO_TENANT_PODS as PODS } from './priority-group-fixture.js'
 
 const NP_ALLOW_80 = `
 ---
@@ -115,11 +115,12 @@ describe('ClusterNetworkPolicy tiers in the kernel (throwaway network namespaces
     })
   }
 
-  it('nft accepts the rulesets of generated clusters with every peer kind, action and shared priorities, and of examples/cluster-guardrails', async () => {
+  it('nft accepts the rulesets of generated clusters with every peer kind, action and shared priorities (priority groups of up to 24 too), and of examples/cluster-guardrails', async () => {
     const { state: example } = await loadManifests(['examples/cluster-guardrails'])
     const states = [
       { ...example, pods: example.pods.map((p, i) => ({ ...p, ips: p.ips.length > 0 ? p.ips : [`10.244.0.${i + 2}`], nodeName: 'n1' })) },
       ...fc.sample(tieredClusterArb, { numRuns: 25, seed: 13 }),
+      ...fc.sample(groupedClusterArb, { numRuns: 15, seed: 13 }),
     ]
     let tierChains = 0
     for (const state of states) {
@@ -194,5 +195,38 @@ describe('ClusterNetworkPolicy tiers in the kernel (throwaway network namespaces
     expect(byRule.get('admin-39 ingress[0]')).toBeGreaterThanOrEqual(1)
     expect([...byRule].filter(([k, n]) => n > 0 && k !== 'admin-00 ingress[0]' && k !== 'admin-39 ingress[0]')).toEqual([])
     expect(counts.clusterConflicts.every((c) => c.packets === 0)).toBe(true)
+  })
+
+  it('groups of 40 in the kernel decide and count on every kind of port as the interpreter does (agreement, conflict in each tier, a Pass to the next tier, nothing)', async () => {
+    const k = 40
+    const state = priorityGroupState(k)
+    const { script } = compileRuleset(state, { nodeName: 'n1' })
+    await applyRuleset(script, { netns: topo.nodeNetns })
+    const rulesets = new Map([['n1', parseNftScript(script)]])
+    const reference = referenceEvaluator(state)
+    const pod = (name: string): Pod => state.pods.find((p) => p.name === name)!
+    // Connections per named counter, as the interpreter runs them; those of dropped probes may count a retransmitted SYN too.
+    const expected = new Map<string, number>()
+    const retried = new Set<string>()
+    const ports = [...PRIORITY_GROUP_PORTS(k).filter((p) => p < 200), 200, 201, 200 + k - 2, 200 + k - 1]
+    for (const port of ports) {
+      const t = { from: { kind: 'pod' as const, pod: pod('a') }, to: { kind: 'pod' as const, pod: pod('b') }, port, protocol: 'TCP' as const }
+      const sim = simulateConnection(rulesets, t)
+      expect(sim.allowed, `interpreter, port ${port}`).toBe(reference.isAllowed(t))
+      // The server listens on 80 and 81 only: elsewhere an allowed SYN is refused by b.
+      const kernel = await tcpProbe(topo, topo.pods[0]!.netns, '10.250.1.2', port, sim.allowed ? 1500 : 800)
+      expect(kernel, `kernel, port ${port}`).toBe(sim.allowed ? (port === 80 || port === 81 ? 'ok' : 'error ECONNREFUSED') : 'timeout')
+      for (const c of sim.visits.flatMap((v) => v.result.counters).filter((c) => !c.includes('#'))) {
+        expected.set(c, (expected.get(c) ?? 0) + 1)
+        if (!sim.allowed) retried.add(c)
+      }
+    }
+    expect([...expected.keys()].filter((c) => c.startsWith('cundef_')).length).toBe(2)
+    const counted = await readCounters({ netns: topo.nodeNetns })
+    for (const [name, { packets }] of counted) {
+      const want = expected.get(name) ?? 0
+      if (retried.has(name)) expect(packets, name).toBeGreaterThanOrEqual(want)
+      else expect(packets, name).toBe(want)
+    }
   })
 })

@@ -4,7 +4,7 @@ import { compileRuleset } from '../../src/dataplane/compile-ruleset.js'
 import { parseNftScript, type NftRuleset } from '../../src/dataplane/nft-interpreter.js'
 import { simulateConnection } from '../../src/dataplane/simulate-connection.js'
 import { referenceEvaluator } from '../../src/engine/reference.js'
-import type { Endpoint, Traffic } from '../../src/engine/verdict.js'
+import type { Endpoint, TierVerdict, Traffic } from '../../src/engine/verdict.js'
 import type { ClusterState, Pod } from '../../src/model/types.js'
 import { buildState } from '../cases/build-state.js'
 import { trafficOf } from '../cases/resolve-endpoint.js'
@@ -12,7 +12,7 @@ import type { ReachabilityCase } from '../cases/case-types.js'
 import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { loadManifests } from '../../src/cluster/load-manifests.js'
-import { clusterArb, EXTERNAL_IPS, PROBES, tieredClusterArb } from './dataplane-cluster-arbitrary.js'
+import { clusterArb, EXTERNAL_IPS, groupedClusterArb, PROBES, tieredClusterArb } from './dataplane-cluster-arbitrary.js'
 import { CNP_CONFORMANCE } from '../cases/cnp-conformance-table.js'
 import { conformanceProbes } from '../cases/cnp-conformance-model.js'
 import { PRIORITY_GROUP_PORTS, priorityGroupState } from './priority-group-fixture.js'
@@ -186,6 +186,10 @@ describe('compiled ruleset + nft interpreter agree with the reference evaluator'
     }
   })
 
+  it("on generated clusters with priority groups of up to 24 policies (dual-stack pods, Node objects), on each address family: the engine's verdicts; every rule counted once at most and only where the engine matched it, every first match of a group that agreed counted, a conflict counted and logged only where the engine says undefined (fast-check)", () => {
+    fc.assert(fc.property(groupedClusterArb, expectGroupsAsTheEngine), { numRuns: Number(process.env.GROUP_RUNS ?? 40) })
+  })
+
   it('the same state with ClusterNetworkPolicies in any order compiles to byte-identical text (fast-check)', () => {
     fc.assert(
       fc.property(tieredClusterArb, fc.integer({ min: 1, max: 1000 }), (state, seed) => {
@@ -213,6 +217,79 @@ function expectCompiledEqualsReference(state: ClusterState): void {
         if (sim.allowed !== expected) {
           const name = (e: Endpoint): string => (e.kind === 'pod' ? `${e.pod.namespace}/${e.pod.name}` : e.ip)
           throw new Error(`${name(from)} -> ${name(to)} ${port}/${protocol}: dataplane ${sim.allowed}, reference ${expected}`)
+        }
+      }
+    }
+  }
+}
+
+/**
+ * expectCompiledEqualsReference on each address family of the endpoints (a dual-stack pod is
+ * probed with each of its addresses; the engine has no family), and what the interpreter counted
+ * against the engine's tier matches (TierVerdict.matches: each policy's first match, per priority,
+ * up to the one that decided): a named counter counts a connection once at most; a rule counter
+ * only for a rule the engine matched (for certain or possibly) on that side and tier; where a
+ * tier's group agreed on Accept or Pass with nothing possible, each of its first matches exactly;
+ * a conflict counter only where the engine says `undefined`, with the conflict's log prefix; a
+ * group that disagreed and was reached counts the conflict, or only its Deny when that came first.
+ */
+function expectGroupsAsTheEngine(state: ClusterState): void {
+  const nodes = [...new Set(state.pods.map((p) => p.nodeName).filter((n): n is string => n !== undefined))].sort()
+  const compiled = nodes.map((node) => compileRuleset(state, { nodeName: node }))
+  const rulesets = new Map(nodes.map((node, i) => [node, parseNftScript(compiled[i]!.script)]))
+  const rules = new Map(compiled.flatMap((c) => c.index.clusterRuleCounters.map((r) => [r.name, r] as const)))
+  const conflicts = new Map(compiled.flatMap((c) => c.index.clusterConflictCounters.map((r) => [r.name, r] as const)))
+  const reference = referenceEvaluator(state)
+  const endpoints: Endpoint[] = [...state.pods.map((pod) => ({ kind: 'pod' as const, pod })), ...EXTERNAL_IPS.map((ip) => ({ kind: 'ip' as const, ip }))]
+  const name = (e: Endpoint): string => (e.kind === 'pod' ? `${e.pod.namespace}/${e.pod.name}` : e.ip)
+  const inFamily = (e: Endpoint, v6: boolean): Endpoint | undefined => {
+    if (e.kind === 'ip') return e.ip.includes(':') === v6 ? e : undefined
+    const ips = e.pod.ips.filter((ip) => ip.includes(':') === v6)
+    return ips.length === 0 ? undefined : { kind: 'pod', pod: { ...e.pod, ips } }
+  }
+  for (const from of endpoints) {
+    for (const to of endpoints) {
+      for (const v6 of [false, true]) {
+        const f = inFamily(from, v6)
+        const g = inFamily(to, v6)
+        if (!f || !g) continue
+        for (const { port, protocol } of PROBES) {
+          const label = `${name(from)} -> ${name(to)} ${port}/${protocol} IPv${v6 ? 6 : 4}`
+          const sim = simulateConnection(rulesets, { from: f, to: g, port, protocol })
+          const verdict = reference.evaluate({ from, to, port, protocol })
+          expect(sim.allowed, label).toBe(verdict.allowed)
+          const counted = sim.visits.flatMap((v) => v.result.counters).filter((c) => !c.includes('#'))
+          const logs = sim.visits.flatMap((v) => v.result.logs.map((l) => l.prefix))
+          expect(new Set(counted).size, `${label}: counted twice in ${counted.join(' ')}`).toBe(counted.length)
+          for (const side of ['egress', 'ingress'] as const) {
+            const tiers = verdict[side].tiers
+            for (const tier of ['Admin', 'Baseline'] as const) {
+              const tv: TierVerdict | undefined = tier === 'Admin' ? tiers?.admin : tiers?.baseline
+              const matched = new Set((tv?.matches ?? []).map((m) => `${m.policy.name}[${m.ruleIndex}]`))
+              const mine = counted.flatMap((c) => {
+                const r = rules.get(c)
+                return r?.side === side && r.tier === tier ? [`${r.policy}[${r.ruleIndex}]`] : []
+              })
+              for (const m of mine) expect(matched.has(m), `${label}: ${side} ${tier} counted ${m}, the engine matched ${[...matched].join(' ')}`).toBe(true)
+              const conflicted = counted.some((c) => conflicts.get(c)?.side === side && conflicts.get(c)?.tier === tier)
+              if (conflicted) {
+                expect(tv?.result, `${label}: ${side} ${tier} conflict`).toBe('undefined')
+                const prefix = `netpol deny ${side} ${tier.toLowerCase()} priority `
+                expect(
+                  logs.some((l) => l.startsWith(prefix) && l.endsWith(' conflict: ')),
+                  `${label}: ${logs.join(' | ')}`,
+                ).toBe(true)
+              }
+              // A group that disagreed and was reached: a Deny met first drops alone, anything else is the conflict.
+              if (tv?.result === 'undefined' && tv.matches.every((m) => m.maybe === undefined) && mine.length > 0) {
+                const first = tv.matches[0]!
+                if (first.action === 'Deny') expect(mine, `${label}: ${side} ${tier}`).toEqual([`${first.policy.name}[${first.ruleIndex}]`])
+                expect(conflicted, `${label}: ${side} ${tier} conflict`).toBe(first.action !== 'Deny')
+              }
+              if (sim.allowed && sim.visits.length > 0 && (tv?.result === 'Accept' || tv?.result === 'Pass') && tv.matches.every((m) => m.maybe === undefined))
+                expect(new Set(mine), `${label}: ${side} ${tier}`).toEqual(matched)
+            }
+          }
         }
       }
     }

@@ -158,3 +158,60 @@ export const tieredClusterArb: fc.Arbitrary<ClusterState> = clusterArb.chain((st
     .chain((n) => fc.tuple(nodesArb, ...Array.from({ length: n }, (_, i) => clusterPolicyArb(`cnp-${i}`))))
     .map(([nodes, ...clusterNetworkPolicies]): ClusterState => ({ ...state, clusterNetworkPolicies, ...(nodes === undefined ? {} : { nodes }) })),
 )
+
+const EVERYTHING = { matchLabels: {}, matchExpressions: [] }
+
+/**
+ * Clusters with big priority groups: 2 to 24 ClusterNetworkPolicies (the engine's generator),
+ * three in four of one tier, at one priority and selecting every pod, so one pod meets groups of
+ * up to 24 (the kernel's 16 levels refused the chain of gotos groups were compiled to until
+ * 2026-12); some pods dual-stack (their second address of the other family), and sometimes Node
+ * objects. NetworkPolicy ipBlock peers are left out: on a dual-stack pod they are the documented
+ * difference between the engine and the data plane (docs/dataplane.md: an IPv4 ipBlock never
+ * matches IPv6 traffic), not what these clusters are for.
+ */
+export const groupedClusterArb: fc.Arbitrary<ClusterState> = clusterArb.chain((state) =>
+  fc
+    .record({
+      dual: fc.array(fc.boolean(), { minLength: state.pods.length, maxLength: state.pods.length }),
+      nodes: nodesArb,
+      policies: fc.tuple(fc.integer({ min: 2, max: 24 }), fc.constantFrom<'Admin' | 'Baseline'>('Admin', 'Baseline')).chain(([n, tier]) =>
+        fc.tuple(
+          ...Array.from({ length: n }, (_, i) =>
+            fc
+              .tuple(
+                clusterPolicyArb(`cnp-${String(i).padStart(2, '0')}`),
+                fc.integer({ min: 0, max: 3 }),
+                fc.constantFrom(5, 5, 5, 0),
+                fc.integer({ min: 0, max: 3 }),
+              )
+              .map(([p, own, priority, everything]) => ({
+                ...p,
+                spec: {
+                  ...p.spec,
+                  ...(own === 0 ? {} : { tier }),
+                  priority,
+                  ...(everything === 0 ? {} : { subject: { namespaces: EVERYTHING, source: src } }),
+                },
+              })),
+          ),
+        ),
+      ),
+    })
+    .map(({ dual, nodes, policies }): ClusterState => ({
+      ...state,
+      policies: state.policies.map((p) => ({
+        ...p,
+        ingress: p.ingress.map((r) => ({ ...r, from: r.from.filter((peer) => peer.ipBlock === undefined) })),
+        egress: p.egress.map((r) => ({ ...r, to: r.to.filter((peer) => peer.ipBlock === undefined) })),
+      })),
+      pods: state.pods.map((p, i) => {
+        if (!dual[i]) return p
+        const v6 = p.ips[0]!.includes(':')
+        const other = p.hostNetwork ? NODE_IPS[p.nodeName!]![v6 ? 'v4' : 'v6'] : v6 ? `10.0.0.${i * 37 + 3}` : `fd00::${(i * 7 + 3).toString(16)}`
+        return { ...p, ips: [...p.ips, other] }
+      }),
+      clusterNetworkPolicies: policies,
+      ...(nodes === undefined ? {} : { nodes }),
+    })),
+)

@@ -28,3 +28,28 @@ export function straightJumpScript(levels: number): string {
   for (let i = 1; i <= levels; i++) out += `\tchain c${i} {\n${rules(i)}\t}\n`
   return `${out}}\n`
 }
+
+/**
+ * straightJumpScript's line with each step a `goto`, or with the step from c2 through a verdict
+ * map (`ip daddr vmap @m`, whose element jumps to c3): each still one level deeper.
+ */
+export function straightJumpVariant(levels: number, step: 'goto' | 'vmap'): string {
+  const script = straightJumpScript(levels)
+  if (step === 'goto') return script.replace(/\bjump c/g, 'goto c')
+  return script
+    .replace('\tchain c2 {\n\t\tjump c3\n', '\tchain c2 {\n\t\tip daddr vmap @m\n')
+    .replace('table inet netpol {\n', 'table inet netpol {\n\tmap m {\n\t\ttype ipv4_addr : verdict\n\t\telements = { 10.0.0.1 : jump c3 }\n\t}\n')
+}
+
+/**
+ * A shallow line (forward -> c1 -> c2 -> c3) with, when `reachable`, c3 going back to c1 (a loop
+ * the base chain reaches); else a loop of two chains and a line of 20 that no base chain reaches
+ * (nft checks neither).
+ */
+export function loopScript(reachable: boolean): string {
+  const script = straightJumpScript(3)
+  if (reachable) return script.replace('\tchain c3 {\n\t\tcounter\n', '\tchain c3 {\n\t\tgoto c1\n')
+  let extra = '\tchain l1 {\n\t\tjump l2\n\t}\n\tchain l2 {\n\t\tjump l1\n\t}\n'
+  for (let i = 1; i <= 20; i++) extra += `\tchain u${i} {\n\t\t${i < 20 ? `jump u${i + 1}` : 'counter'}\n\t}\n`
+  return script.replace(/\}\n$/, `${extra}}\n`)
+}

@@ -18,7 +18,7 @@ import type { ClusterState } from '../../src/model/types.js'
 import { buildState } from '../cases/build-state.js'
 import { applyEvent, eventSequenceArb } from './cluster-event-arbitrary.js'
 import { UDP_FLOOD } from './netns-probe.js'
-import { jumpChainScript, straightJumpScript } from './jump-chain-fixture.js'
+import { jumpChainScript, loopScript, straightJumpScript, straightJumpVariant } from './jump-chain-fixture.js'
 import { parseNftScript } from '../../src/dataplane/nft-interpreter.js'
 
 /**
@@ -135,6 +135,20 @@ describe('incremental updates in the kernel', () => {
     const unreachable = straightJumpScript(16).replace('\t\tjump c1\n', '\t\treturn\n\t\tjump c1\n')
     await expect(applyRuleset(unreachable, { netns: node })).rejects.toThrow(/Too many links/)
     expect(() => parseNftScript(unreachable)).toThrow(/Too many links/)
+  })
+
+  it('the kernel and the interpreter count a goto and a verdict map entry as a level, refuse a loop a base chain reaches, and check no chain it does not reach', async () => {
+    const node = freshNode.nodeNetns
+    for (const step of ['goto', 'vmap'] as const) {
+      await applyRuleset(straightJumpVariant(15, step), { netns: node })
+      expect(() => parseNftScript(straightJumpVariant(15, step))).not.toThrow()
+      await expect(applyRuleset(straightJumpVariant(16, step), { netns: node }), step).rejects.toThrow(/Too many links/)
+      expect(() => parseNftScript(straightJumpVariant(16, step)), step).toThrow(/Too many links/)
+    }
+    await expect(applyRuleset(loopScript(true), { netns: node })).rejects.toThrow(/Too many links/)
+    expect(() => parseNftScript(loopScript(true))).toThrow(/Too many links/)
+    await applyRuleset(loopScript(false), { netns: node })
+    expect(() => parseNftScript(loopScript(false))).not.toThrow()
   })
 
   it('the normalised comparison still sees a difference in one rule or one map entry', async () => {

@@ -16,7 +16,7 @@ import { buildState } from '../cases/build-state.js'
 import { simulateConnection } from '../../src/dataplane/simulate-connection.js'
 import type { Endpoint } from '../../src/engine/verdict.js'
 import type { Pod } from '../../src/model/types.js'
-import { EXTERNAL_IPS, PROBES } from './dataplane-cluster-arbitrary.js'
+import { EXTERNAL_IPS, groupedClusterArb, PROBES } from './dataplane-cluster-arbitrary.js'
 import { jumpChainScript } from './jump-chain-fixture.js'
 
 /** The ruleset as comparable data: every counter, set (sorted elements) and chain (rule texts in order), no line numbers. */
@@ -79,48 +79,63 @@ function podsOf(...states: ClusterState[]): Pod[] {
   return [...seen.values()]
 }
 
+/**
+ * Random event sequences from `clusters`: after each event's first transaction every packet meets
+ * the new ruleset, after the second the table is the full compile. How many deltas were made in
+ * place (`split`: in two transactions) and how many replaced the table.
+ */
+function checkDeltas(clusters: fc.Arbitrary<ClusterState> | undefined, numRuns: number): { incremental: number; split: number; full: number } {
+  let incremental = 0
+  let split = 0
+  let full = 0
+  fc.assert(
+    fc.property(eventSequenceArb(Number(process.env.DELTA_EVENTS ?? 6), clusters), ({ start, pool, events }) => {
+      let state = start
+      let script = compile(state)
+      let model = parseNftScript(script)
+      let previousObjects = parseTableObjects(script)
+      for (const [i, event] of events.entries()) {
+        const previous = state
+        state = applyEvent(state, pool, event, i + 1)
+        const next = compile(state)
+        const delta = rulesetDelta(script, next)
+        // The agent reads each script once, reusing the previous one's elements lists: the same delta.
+        const objects = parseTableObjects(next, previousObjects)
+        expect(rulesetDelta(previousObjects, objects)).toEqual(delta)
+        expect(objects.objects).toEqual(parseTableObjects(next).objects)
+        previousObjects = objects
+        const expected = parseNftScript(next)
+        if (delta.kind === 'incremental') {
+          incremental++
+          model = parseNftScript(delta.script, model)
+          if (delta.tidy !== '') split++
+          const pods = podsOf(previous, state)
+          expect(behaviour(model, pods)).toEqual(behaviour(expected, pods))
+          model = parseNftScript(delta.tidy, model)
+        } else {
+          full++
+          model = parseNftScript(next)
+        }
+        expect(canonical(model)).toEqual(canonical(expected))
+        script = next
+      }
+    }),
+    { numRuns },
+  )
+  return { incremental, split, full }
+}
+
 describe('incremental ruleset updates', () => {
   it('after every event of a random sequence: once the first transaction is in, every packet meets the new ruleset; after the second, the table is the full compile', () => {
-    let incremental = 0
-    let split = 0
-    let full = 0
-    fc.assert(
-      fc.property(eventSequenceArb(Number(process.env.DELTA_EVENTS ?? 6)), ({ start, pool, events }) => {
-        let state = start
-        let script = compile(state)
-        let model = parseNftScript(script)
-        let previousObjects = parseTableObjects(script)
-        for (const [i, event] of events.entries()) {
-          const previous = state
-          state = applyEvent(state, pool, event, i + 1)
-          const next = compile(state)
-          const delta = rulesetDelta(script, next)
-          // The agent reads each script once, reusing the previous one's elements lists: the same delta.
-          const objects = parseTableObjects(next, previousObjects)
-          expect(rulesetDelta(previousObjects, objects)).toEqual(delta)
-          expect(objects.objects).toEqual(parseTableObjects(next).objects)
-          previousObjects = objects
-          const expected = parseNftScript(next)
-          if (delta.kind === 'incremental') {
-            incremental++
-            model = parseNftScript(delta.script, model)
-            if (delta.tidy !== '') split++
-            const pods = podsOf(previous, state)
-            expect(behaviour(model, pods)).toEqual(behaviour(expected, pods))
-            model = parseNftScript(delta.tidy, model)
-          } else {
-            full++
-            model = parseNftScript(next)
-          }
-          expect(canonical(model)).toEqual(canonical(expected))
-          script = next
-        }
-      }),
-      { numRuns: Number(process.env.DELTA_RUNS ?? 120) },
-    )
+    const { incremental, split, full } = checkDeltas(undefined, Number(process.env.DELTA_RUNS ?? 120))
     // The generator exercises the delta, not only the fallback, and both of its forms.
     expect(incremental).toBeGreaterThan(full * 4)
     expect(split).toBeGreaterThan(incremental / 10)
+  })
+
+  it('the same with priority groups of up to 24 ClusterNetworkPolicies (groupedClusterArb: their chains appear, change and go)', () => {
+    const { incremental, full } = checkDeltas(groupedClusterArb, Math.ceil(Number(process.env.DELTA_RUNS ?? 120) / 4))
+    expect(incremental).toBeGreaterThan(full * 4)
   })
 
   it('a pod added to an isolated namespace is a small delta: its chain and counter, a dispatch entry, the policy chain whose peers it joins', () => {
