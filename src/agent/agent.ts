@@ -1,7 +1,7 @@
 /**
  * @module The node agent: wires its parts together.
  *
- * - cluster-informers.ts: list/watch of Namespaces, Pods, NetworkPolicies and ClusterNetworkPolicies (when their CRD is served) into stores;
+ * - cluster-informers.ts: list/watch of Namespaces, Pods, NetworkPolicies, ClusterNetworkPolicies (when their CRD is served) and Nodes into stores;
  * - sync-scheduler.ts: when to sync (coalescing, least interval, backoff, periodic resync);
  * - sync-step.ts: one sync, stores -> ClusterState -> this node's nft ruleset -> one atomic apply
  *   (incremental between full replaces: see docs/agent.md);

@@ -16,9 +16,10 @@
  * (compile-ruleset.ts, `PlanSource`), so the two can only differ in these answers.
  *
  * What changed is found by object identity: LiveStateBuilder hands out the same Pod, NetworkPolicy
- * and Namespace objects for objects whose resourceVersion did not change. A state with
- * ClusterNetworkPolicies is compiled in full (and the next state too); so is a state after a large
- * change (a relist), where the engine's index is faster than updating peer by peer.
+ * and Namespace objects for objects whose resourceVersion did not change. A state after a large
+ * change (a relist) is compiled in full, where the engine's index is faster than updating peer by
+ * peer. The ClusterNetworkPolicy tiers are planned again for every state (compile-cluster-tiers.ts
+ * asks the engine's rules per pod and peer, never its index), on top of the kept NetworkPolicy part.
  */
 import type { IpRange } from '../model/cidr.js'
 import { ipBlockRanges } from '../model/cidr.js'
@@ -61,7 +62,7 @@ export interface IncrementalTuning {
 }
 
 export interface IncrementalCompileResult extends CompiledNodeRuleset {
-  /** False when this state was compiled in full (the first, one with ClusterNetworkPolicies, one after a large change). */
+  /** False when this state was compiled in full (the first, one after a large change or a refused state). */
   readonly incremental: boolean
 }
 
@@ -158,9 +159,8 @@ export class IncrementalCompiler {
     this.round++
     this.hashes.nextRound()
     const podSet = new Set(state.pods)
-    if ((state.clusterNetworkPolicies ?? []).length > 0 || podSet.size !== state.pods.length) {
-      // The ClusterNetworkPolicy tiers are compiled from the engine's index: in full. So is a state
-      // listing one Pod object twice (never built by LiveStateBuilder), which identity cannot follow.
+    if (podSet.size !== state.pods.length) {
+      // A state listing one Pod object twice (never built by LiveStateBuilder): identity cannot follow it.
       this.reset()
       return { ...compileRuleset(state, this.options), incremental: false }
     }

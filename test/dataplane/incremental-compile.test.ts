@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { compileRuleset } from '../../src/dataplane/compile-ruleset.js'
 import { IncrementalCompiler, type IncrementalTuning } from '../../src/dataplane/incremental-compile.js'
 import { compareQualifiedNames, NAMESPACE_NAME_LABEL, type ClusterState, type Namespace, type NetworkPolicy, type Pod } from '../../src/model/types.js'
-import { clusterArb } from './dataplane-cluster-arbitrary.js'
+import { clusterArb, tieredClusterArb } from './dataplane-cluster-arbitrary.js'
 
 /**
  * The incremental compiler against a fresh compileRuleset, state after state: the same script and
@@ -20,6 +20,10 @@ type Event =
   | { readonly kind: 'pod-relabel'; readonly target: number; readonly app: string; readonly tier: boolean }
   | { readonly kind: 'namespace-relabel'; readonly namespace: string; readonly team: string }
   | { readonly kind: 'namespace-delete'; readonly namespace: string }
+  | { readonly kind: 'cnp-add'; readonly donor: number }
+  | { readonly kind: 'cnp-change'; readonly target: number; readonly priority: number }
+  | { readonly kind: 'cnp-delete'; readonly target: number }
+  | { readonly kind: 'node-relabel'; readonly target: number; readonly role: string }
 
 const NAMESPACES = ['x', 'y', 'z', 'w']
 const eventArb: fc.Arbitrary<Event> = fc.oneof(
@@ -34,6 +38,15 @@ const eventArb: fc.Arbitrary<Event> = fc.oneof(
   fc.record({ kind: fc.constant('namespace-delete' as const), namespace: fc.constantFrom(...NAMESPACES) }),
 )
 
+/** The events above and those of ClusterNetworkPolicies and Nodes. */
+const tieredEventArb: fc.Arbitrary<Event> = fc.oneof(
+  eventArb,
+  fc.record({ kind: fc.constant('cnp-add' as const), donor: fc.nat() }),
+  fc.record({ kind: fc.constant('cnp-change' as const), target: fc.nat(), priority: fc.integer({ min: 0, max: 3 }) }),
+  fc.record({ kind: fc.constant('cnp-delete' as const), target: fc.nat() }),
+  fc.record({ kind: fc.constant('node-relabel' as const), target: fc.nat(), role: fc.constantFrom('a', 'b') }),
+)
+
 function sorted<T extends { namespace: string; name: string }>(list: T[]): T[] {
   return list.sort(compareQualifiedNames)
 }
@@ -44,7 +57,31 @@ function next(state: ClusterState, donor: ClusterState, event: Event, step: numb
   const pods = [...state.pods]
   const policies = [...state.policies]
   let namespaces = [...state.namespaces]
+  let clusterNetworkPolicies = state.clusterNetworkPolicies
+  let nodes = state.nodes
   switch (event.kind) {
+    case 'cnp-add': {
+      const d = pick(donor.clusterNetworkPolicies ?? [], event.donor)
+      if (d) clusterNetworkPolicies = [...(clusterNetworkPolicies ?? []), { ...d, name: `cnp-e${step}` }]
+      break
+    }
+    case 'cnp-change': {
+      const list = [...(clusterNetworkPolicies ?? [])]
+      const t = pick(list, event.target)
+      if (t) list[list.indexOf(t)] = { ...t, spec: { ...t.spec, priority: event.priority } }
+      clusterNetworkPolicies = list
+      break
+    }
+    case 'cnp-delete': {
+      const t = pick(clusterNetworkPolicies ?? [], event.target)
+      if (t) clusterNetworkPolicies = clusterNetworkPolicies!.filter((x) => x !== t)
+      break
+    }
+    case 'node-relabel': {
+      const t = pick(nodes ?? [], event.target)
+      if (t) nodes = nodes!.map((n) => (n === t ? { ...n, labels: { ...n.labels, role: event.role } } : n))
+      break
+    }
     case 'policy-add': {
       const d = pick(donor.policies, event.donor)
       if (d) policies.push({ ...d, name: `np-e${step}` })
@@ -99,7 +136,13 @@ function next(state: ClusterState, donor: ClusterState, event: Event, step: numb
       namespaces = namespaces.filter((n) => n.name !== event.namespace)
       break
   }
-  return { namespaces, pods: sorted<Pod>(pods), policies: sorted<NetworkPolicy>(policies) }
+  return {
+    namespaces,
+    pods: sorted<Pod>(pods),
+    policies: sorted<NetworkPolicy>(policies),
+    ...(clusterNetworkPolicies === undefined ? {} : { clusterNetworkPolicies }),
+    ...(nodes === undefined ? {} : { nodes }),
+  }
 }
 
 function outcome(compile: () => { script: string; index: unknown }): { script: string; index: string } | { error: string } {
@@ -111,9 +154,9 @@ function outcome(compile: () => { script: string; index: unknown }): { script: s
   }
 }
 
-function checkSequence(tuning: IncrementalTuning, numRuns: number): void {
+function checkSequence(tuning: IncrementalTuning, numRuns: number, clusters: fc.Arbitrary<ClusterState> = clusterArb, events = eventArb): void {
   fc.assert(
-    fc.property(clusterArb, clusterArb, fc.array(eventArb, { minLength: 1, maxLength: 14 }), (initial, donor, events) => {
+    fc.property(clusters, clusters, fc.array(events, { minLength: 1, maxLength: 14 }), (initial, donor, events) => {
       const compilers = { n1: new IncrementalCompiler({ nodeName: 'n1' }, tuning), n2: new IncrementalCompiler({ nodeName: 'n2' }, tuning) }
       let state: ClusterState = { ...initial, pods: sorted([...initial.pods]), policies: sorted([...initial.policies]) }
       for (let step = 0; step <= events.length; step++) {
@@ -132,6 +175,14 @@ function checkSequence(tuning: IncrementalTuning, numRuns: number): void {
 describe('IncrementalCompiler', () => {
   it('compiles every state of a random event sequence byte for byte as compileRuleset does', () => {
     checkSequence({}, 150)
+  })
+
+  it('does so with ClusterNetworkPolicies and Nodes too (the tiers planned again per state, the NetworkPolicy part kept), and compiles those states incrementally', () => {
+    checkSequence({}, 100, tieredClusterArb, tieredEventArb)
+    const [state] = fc.sample(tieredClusterArb, { numRuns: 1, seed: 5 })
+    const c = new IncrementalCompiler({ nodeName: 'n1' })
+    c.compile(state!)
+    expect(c.compile({ ...state!, pods: [...state!.pods] }).incremental).toBe(true)
   })
 
   it('does so too when new peers are resolved through the engine and when every change is a full compile', () => {
