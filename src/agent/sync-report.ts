@@ -76,10 +76,18 @@ export class SyncReporter {
     if (outcome.result === 'apply-error') {
       const err = errorText(outcome.error)
       metrics.applies.inc({ result: 'error', kind: 'full' })
-      log.error(
-        { event: 'apply-error', err, retryInMs: ctx.retryInMs, rulesetKept: ctx.rulesetKept },
-        `applying the ruleset failed; the previous ruleset stays in force; retrying in ${ctx.retryInMs} ms`,
-      )
+      if (outcome.enforced) {
+        log.error(
+          { event: 'apply-error', err, retryInMs: ctx.retryInMs, rulesetKept: ctx.rulesetKept, enforced: true },
+          'removing what the incremental update superseded failed, and so did replacing the table: the new ruleset decides ' +
+            `(its first transaction is in force) but the table still holds the rules it superseded; replacing it in ${ctx.retryInMs} ms`,
+        )
+      } else {
+        log.error(
+          { event: 'apply-error', err, retryInMs: ctx.retryInMs, rulesetKept: ctx.rulesetKept },
+          `applying the ruleset failed; the previous ruleset stays in force; retrying in ${ctx.retryInMs} ms`,
+        )
+      }
       return
     }
     const stats = rulesetStats(outcome.compiled.script)

@@ -64,12 +64,17 @@ export type SyncOutcome =
   | { readonly result: 'sync-error'; readonly error: unknown; readonly built?: LiveStateResult; readonly endedAt: number }
   /** The state compiles to the ruleset already applied: nothing was done. */
   | { readonly result: 'unchanged'; readonly built: LiveStateResult; readonly compiled: CompiledRuleset; readonly phases: SyncPhases; readonly endedAt: number }
-  /** nft refused the ruleset: the previous one stays in force. */
+  /** nft refused the ruleset: the previous one stays in force (unless `enforced`). */
   | {
       readonly result: 'apply-error'
       readonly error: unknown
       /** The incremental update nft refused before the full replace that failed too. */
       readonly incrementalError?: unknown
+      /**
+       * The incremental update's first transaction had committed (the new verdicts are in force);
+       * removing what it superseded failed, and so did the full replace after it.
+       */
+      readonly enforced?: true
       readonly built: LiveStateResult
       readonly compiled: CompiledRuleset
       readonly phases: SyncPhases
@@ -110,8 +115,17 @@ export async function syncStep(input: SyncInput): Promise<SyncOutcome> {
   // the new table by applyRuleset (an incremental update does not touch them).
   const applied = await applyCompiled(input, compiled.script, now)
   if (!applied.ok) {
-    const { error, incrementalError } = applied
-    return { result: 'apply-error', error, ...(incrementalError === undefined ? {} : { incrementalError }), built, compiled, phases, endedAt: now() }
+    const { error, incrementalError, enforced } = applied
+    return {
+      result: 'apply-error',
+      error,
+      ...(incrementalError === undefined ? {} : { incrementalError }),
+      ...(enforced ? { enforced } : {}),
+      built,
+      compiled,
+      phases,
+      endedAt: now(),
+    }
   }
   const t3 = applied.enforcedAt ?? now()
   const endedAt = applied.enforcedAt === undefined ? t3 : now()
@@ -120,7 +134,7 @@ export async function syncStep(input: SyncInput): Promise<SyncOutcome> {
 
 type ApplyResult =
   | { readonly ok: true; readonly apply: ApplyKind; readonly enforcedAt?: number }
-  | { readonly ok: false; readonly error: unknown; readonly incrementalError?: unknown }
+  | { readonly ok: false; readonly error: unknown; readonly incrementalError?: unknown; readonly enforced?: true }
 
 /** Incremental when allowed and possible, else (and at once after a failed incremental update) a full replace. */
 async function applyCompiled(input: SyncInput, script: string, now: () => number): Promise<ApplyResult> {
@@ -148,7 +162,12 @@ async function applyCompiled(input: SyncInput, script: string, now: () => number
   try {
     await dp.apply(script)
   } catch (error) {
-    return { ok: false, error, ...(full.incrementalError === undefined ? {} : { incrementalError: full.incrementalError }) }
+    return {
+      ok: false,
+      error,
+      ...(full.incrementalError === undefined ? {} : { incrementalError: full.incrementalError }),
+      ...(enforcedAt === undefined ? {} : { enforced: true as const }),
+    }
   }
   return { ok: true, apply: { kind: 'full', ...full }, ...(enforcedAt === undefined ? {} : { enforcedAt }) }
 }

@@ -173,12 +173,21 @@ describe('sync step: incremental updates between full replaces', () => {
     expect(dp.current()).toBe(outcome.compiled.script)
   })
 
+  it('when removing what an enforced incremental update superseded fails and the full replace too: apply-error that says the new verdicts are in force', async () => {
+    const { dp, record } = await fromApplied([DENY_ALL])
+    dp.failNextTidies = 1
+    dp.failNextApplies = 1
+    const outcome = await syncStep({ ...input({ objects: objects([]), applied: record.applied }), dataplane: dp })
+    expect(outcome).toMatchObject({ result: 'apply-error', enforced: true, incrementalError: expect.any(Error), error: expect.any(Error) })
+  })
+
   it('when the full replace after a refused incremental update fails too: apply-error with both errors, and the next apply is a full replace', async () => {
     const { dp, record } = await fromApplied()
     dp.failNextIncrementals = 1
     dp.failNextApplies = 1
     const failed = await syncStep({ ...input({ objects: objects([DENY_ALL]), applied: record.applied }), dataplane: dp })
     expect(failed).toMatchObject({ result: 'apply-error', incrementalError: expect.any(Error), error: expect.any(Error) })
+    expect(failed).not.toHaveProperty('enforced')
     // The kernel still holds the first ruleset (both transactions changed nothing).
     expect(dp.current()).toBe(record.applied!.script)
     const after = recordOutcome(record, failed, new Date(1))
