@@ -233,6 +233,7 @@ async function main(): Promise<void> {
       // Mode full: a data plane without applyIncremental, so every update replaces the whole table.
       const dataplane: AgentDataplane = {
         ...(inner.readCounters ? { readCounters: () => inner.readCounters!() } : {}),
+        ...(inner.close ? { close: () => inner.close!() } : {}),
         compile: (state) => inner.compile(state),
         apply: async (script) => {
           await inner.apply(script)

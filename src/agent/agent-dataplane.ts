@@ -55,6 +55,8 @@ export interface AgentDataplane {
    * the whole ruleset.
    */
   applyIncremental?(previous: string, next: string): Promise<IncrementalResult>
+  /** Ends what the data plane keeps running between applies (the agent stops); a later apply starts it again. */
+  close?(): void
   /** Packet counts of the named counters currently in the kernel. */
   readCounters?(): Promise<ReadonlyMap<string, number>>
   /** Denied-connection records the kernel currently holds (they expire after a while). */

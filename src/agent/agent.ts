@@ -168,6 +168,7 @@ export class Agent {
     const stopping = this.scheduler.stop()
     await this.informers.stop()
     await stopping
+    this.options.dataplane.close?.()
   }
 
   status(): AgentStatus {

@@ -9,7 +9,7 @@
 import { DEFAULT_TABLE_NAME, type CompileOptions } from '../dataplane/compile-ruleset.js'
 import { IncrementalCompiler } from '../dataplane/incremental-compile.js'
 import { readRawDenyLog } from '../dataplane/deny-log.js'
-import { applyRuleset, applyRulesetDelta, readCounters } from '../dataplane/nft.js'
+import { applyRuleset, applyRulesetDelta, readCounters, WarmNft } from '../dataplane/nft.js'
 import { parseTableObjects, rulesetDelta, type TableObjects } from '../dataplane/ruleset-delta.js'
 import type { ClusterState } from '../model/types.js'
 import type { AgentDataplane, CompiledRuleset, DeniedRecord, IncrementalResult } from './agent-dataplane.js'
@@ -31,6 +31,8 @@ export function createNftDataplane(options: NftDataplaneOptions): AgentDataplane
   }
   const target = { ...(options.netns ? { netns: options.netns } : {}), tableName: options.tableName ?? DEFAULT_TABLE_NAME }
   const compiler = new IncrementalCompiler(compileOptions)
+  // The incremental updates' nft runs: one started ahead, so an update only writes its script (see WarmNft).
+  const warm = new WarmNft(options.netns)
   // The objects of the last script applied, read once: the next delta starts from them.
   let last: { script: string; objects: TableObjects } | undefined
   const objectsOf = (script: string): TableObjects => (last?.script === script ? last.objects : parseTableObjects(script))
@@ -55,12 +57,15 @@ export function createNftDataplane(options: NftDataplaneOptions): AgentDataplane
       const delta = rulesetDelta(before, after)
       if (delta.kind === 'full') return delta
       last = undefined
-      await applyRulesetDelta(delta.script, target)
+      await applyRulesetDelta(delta.script, { ...target, nft: warm })
       const tidy = async (): Promise<void> => {
-        await applyRulesetDelta(delta.tidy, target)
+        await applyRulesetDelta(delta.tidy, { ...target, nft: warm })
         last = { script: next, objects: after }
       }
       return { kind: 'incremental', bytes: delta.script.length + delta.tidy.length, tidy }
+    },
+    close(): void {
+      warm.stop()
     },
     async readCounters(): Promise<ReadonlyMap<string, number>> {
       const counters = await readCounters(target)

@@ -20,6 +20,8 @@
  * one transaction instead, leaving every unchanged object (and its counter values) in place.
  */
 import { spawn } from 'node:child_process'
+import { statSync } from 'node:fs'
+import type { Socket } from 'node:net'
 import { DEFAULT_TABLE_NAME, denySetName, type RulesetIndex } from './compile-ruleset.js'
 import type { Side } from '../model/describe.js'
 import type { ClusterConflictCounter, ClusterRuleCounter } from './compile-cluster-tiers.js'
@@ -88,42 +90,169 @@ function where(netns: string | undefined): string {
 /** How long one nft run may take: a 0.5 MB ruleset loads in well under a second; a hung nft must not stall its caller forever. */
 export const NFT_TIMEOUT_MS = 120_000
 
+/** One nft process, started; it waits on its stdin until `run` hands it its input. */
+interface StartedNft {
+  /** Writes the input, closes stdin and resolves when nft has exited (never rejects for a non-zero exit). */
+  run(input: string, timeoutMs?: number): Promise<RunResult>
+  /** Still waiting for its input: not exited, not run. */
+  readonly waiting: boolean
+  /** Ends a process that was never run: an empty input, on which nft does nothing. */
+  dispose(): void
+}
+
+/**
+ * Starts nft (in a namespace when asked) with its stdin open. Until `run`, the process and its pipes
+ * do not keep Node's event loop alive, so a process waiting there never holds up an exit.
+ */
+function startNft(args: readonly string[], netns: string | undefined): StartedNft {
+  const { cmd, argv } = commandFor(args, netns)
+  const child = spawn(cmd, argv, { stdio: ['pipe', 'pipe', 'pipe'] })
+  const out: Buffer[] = []
+  const err: Buffer[] = []
+  let spawnError: NodeJS.ErrnoException | undefined
+  let exit: { code: number | null } | undefined
+  const ended: ((code: number | null) => void)[] = []
+  let used = false
+  child.stdout.on('data', (b: Buffer) => out.push(b))
+  child.stderr.on('data', (b: Buffer) => err.push(b))
+  child.on('error', (e: NodeJS.ErrnoException) => {
+    spawnError = e
+    for (const f of ended.splice(0)) f(null)
+  })
+  child.on('close', (code) => {
+    exit = { code }
+    for (const f of ended.splice(0)) f(code)
+  })
+  // nft may exit before reading everything (e.g. bad netns): ignore EPIPE, the exit code tells.
+  child.stdin.on('error', () => {})
+  const handles = [child, child.stdin as Socket, child.stdout as Socket, child.stderr as Socket]
+  for (const h of handles) h.unref()
+  return {
+    get waiting() {
+      return !used && exit === undefined && spawnError === undefined
+    },
+    dispose() {
+      if (used) return
+      used = true
+      child.stdin.end('')
+    },
+    run(input, timeoutMs = NFT_TIMEOUT_MS) {
+      used = true
+      for (const h of handles) h.ref()
+      return new Promise((resolve, reject) => {
+        let timedOut = false
+        const timer = setTimeout(() => {
+          timedOut = true
+          child.kill('SIGKILL')
+        }, timeoutMs)
+        const done = (code: number | null): void => {
+          clearTimeout(timer)
+          if (spawnError !== undefined) {
+            const e = spawnError
+            reject(e.code === 'ENOENT' ? new NftError(`cannot run ${cmd}: not installed (install the nftables and iproute2 packages)`, '', null) : e)
+            return
+          }
+          const stderr = Buffer.concat(err).toString('utf8')
+          resolve({
+            stdout: Buffer.concat(out).toString('utf8'),
+            stderr: timedOut ? `${stderr}nft did not finish within ${timeoutMs / 1000} s and was stopped\n` : stderr,
+            code: timedOut ? null : code,
+          })
+        }
+        if (spawnError !== undefined || exit !== undefined) done(exit?.code ?? null)
+        else {
+          ended.push(done)
+          child.stdin.end(input)
+        }
+      })
+    },
+  }
+}
+
 /**
  * Runs nft (in a namespace when asked) with optional stdin; never throws for a non-zero exit. An nft
  * still running after `timeoutMs` is killed and reported as failed (code null): the caller's error
  * path runs (the agent keeps the ruleset in force and retries with a full replace).
  */
 export function runNft(args: readonly string[], options: { netns?: string; input?: string; timeoutMs?: number } = {}): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const { cmd, argv } = commandFor(args, options.netns)
-    const child = spawn(cmd, argv, { stdio: ['pipe', 'pipe', 'pipe'] })
-    const out: Buffer[] = []
-    const err: Buffer[] = []
-    const timeoutMs = options.timeoutMs ?? NFT_TIMEOUT_MS
-    let timedOut = false
-    const timer = setTimeout(() => {
-      timedOut = true
-      child.kill('SIGKILL')
-    }, timeoutMs)
-    child.stdout.on('data', (b: Buffer) => out.push(b))
-    child.stderr.on('data', (b: Buffer) => err.push(b))
-    child.on('error', (e: NodeJS.ErrnoException) => {
-      clearTimeout(timer)
-      reject(e.code === 'ENOENT' ? new NftError(`cannot run ${cmd}: not installed (install the nftables and iproute2 packages)`, '', null) : e)
+  try {
+    return startNft(args, options.netns).run(options.input ?? '', options.timeoutMs)
+  } catch (e) {
+    return Promise.reject(e)
+  }
+}
+
+/**
+ * `nft -f -` started ahead of its script. Starting a process from the agent costs time on the
+ * critical path: forking copies the page tables of a large process (and blocks its event loop), and
+ * `ip netns exec` and nft's own start-up take a few milliseconds more. `WarmNft` keeps one `nft -f -`
+ * started and waiting on its stdin (nft reads its whole input before it touches the kernel), so an
+ * update only writes its script; the next one is started once the event loop is free again.
+ * Each run is still its own process and its own transaction, exactly as `runNft(['-f', '-'])`.
+ */
+export class WarmNft {
+  private next: { readonly nft: StartedNft; readonly namespace: string | undefined } | undefined
+  private preparing = false
+  private stopped = false
+  constructor(private readonly netns?: string) {
+    // Checked here, as runNft checks it: a bad name is refused before anything is started.
+    commandFor([], netns)
+  }
+
+  /**
+   * Which namespace the name stands for now (device and inode of /run/netns/<name>): a process
+   * that entered a namespace since deleted and made again under the same name must not be used.
+   */
+  private namespaceId(): string | undefined {
+    if (this.netns === undefined) return undefined
+    try {
+      const st = statSync(`/run/netns/${this.netns}`)
+      return `${st.dev}:${st.ino}`
+    } catch {
+      return 'none'
+    }
+  }
+
+  /** `nft -f -` with this input: the waiting process when there is one (else a new one); then the next is started. */
+  async run(input: string, timeoutMs?: number): Promise<RunResult> {
+    this.stopped = false
+    const ready = this.next
+    this.next = undefined
+    let nft: StartedNft
+    if (ready !== undefined && ready.nft.waiting && ready.namespace === this.namespaceId()) nft = ready.nft
+    else {
+      ready?.nft.dispose()
+      nft = startNft(['-f', '-'], this.netns)
+    }
+    try {
+      return await nft.run(input, timeoutMs)
+    } finally {
+      this.prepare()
+    }
+  }
+
+  /** Starts the next process once the event loop is free (not while the caller's continuation is on the critical path). */
+  private prepare(): void {
+    if (this.preparing) return
+    this.preparing = true
+    setImmediate(() => {
+      this.preparing = false
+      if (this.stopped || this.next?.nft.waiting === true) return
+      try {
+        const namespace = this.namespaceId()
+        this.next = { nft: startNft(['-f', '-'], this.netns), namespace }
+      } catch {
+        this.next = undefined
+      }
     })
-    child.on('close', (code) => {
-      clearTimeout(timer)
-      const stderr = Buffer.concat(err).toString('utf8')
-      resolve({
-        stdout: Buffer.concat(out).toString('utf8'),
-        stderr: timedOut ? `${stderr}nft did not finish within ${timeoutMs / 1000} s and was stopped\n` : stderr,
-        code: timedOut ? null : code,
-      })
-    })
-    // nft may exit before reading everything (e.g. bad netns): ignore EPIPE, the exit code tells.
-    child.stdin.on('error', () => {})
-    child.stdin.end(options.input ?? '')
-  })
+  }
+
+  /** Ends the waiting process (a later `run` starts again). */
+  stop(): void {
+    this.stopped = true
+    this.next?.nft.dispose()
+    this.next = undefined
+  }
 }
 
 async function nftOrThrow(args: readonly string[], what: string, options: { netns?: string; input?: string }): Promise<string> {
@@ -298,7 +427,7 @@ export async function applyRuleset(script: string, options: ApplyOptions = {}): 
  * deny-log sets are not touched. Throws NftError with nft's message when nft refuses; the
  * transaction then changed nothing. An empty script changes nothing and runs nothing.
  */
-export async function applyRulesetDelta(script: string, options: NftTarget = {}): Promise<void> {
+export async function applyRulesetDelta(script: string, options: NftTarget & { readonly nft?: WarmNft } = {}): Promise<void> {
   if (script === '') return
   const table = tableOf(options)
   // Every command must be about this table: the delta is never applied to another one.
@@ -308,7 +437,13 @@ export async function applyRulesetDelta(script: string, options: NftTarget = {})
   if (foreign !== undefined) {
     throw new NftError(`the incremental update is not for table inet ${table}: ${JSON.stringify(foreign.slice(0, 80))}`, '', null)
   }
-  await nftOrThrow(['-f', '-'], 'nft -f (incremental update)', { ...(options.netns === undefined ? {} : { netns: options.netns }), input: script })
+  const netns = options.netns === undefined ? {} : { netns: options.netns }
+  if (options.nft === undefined) {
+    await nftOrThrow(['-f', '-'], 'nft -f (incremental update)', { ...netns, input: script })
+    return
+  }
+  const r = await options.nft.run(script)
+  if (r.code !== 0) throw new NftError(`nft -f (incremental update)${where(options.netns)} failed:\n${r.stderr.trim() || `exit code ${r.code}`}`, r.stderr, r.code)
 }
 
 /** Step 2 of applyRuleset: the table replaced in one transaction, deny-log records carried over. */
