@@ -227,18 +227,35 @@ function checkIpBlock(block: { cidr: string; except: readonly string[] }, field:
   }
 }
 
-/** A rule's peer addresses of one family, merged and rendered, in address order. */
+/** A rule's peer addresses of one family, rendered, in address order. */
 export interface FamilyElements {
   readonly family: IpFamily
+  /**
+   * True when an ipBlock gives ranges of this family: the elements are merged ranges, for an
+   * interval set. False when only pods do: one element per address, for a plain set, which nft
+   * loads without sorting and checking intervals and the kernel keeps in a hash table.
+   */
+  readonly interval: boolean
   readonly elements: readonly string[]
 }
 
-/** Merged, rendered peer addresses per family (families without any left out). */
-export function familyElements(ranges: readonly IpRange[]): FamilyElements[] {
+/**
+ * A rule's peer elements per family (families without any left out): `blocks` are the ranges of
+ * its ipBlocks, `pods` the addresses (one-address ranges) of the pods its selectors match.
+ */
+export function familyElements(blocks: readonly IpRange[], pods: readonly IpRange[]): FamilyElements[] {
   const out: FamilyElements[] = []
   for (const family of FAMILIES) {
-    const merged = mergeRanges(ranges.filter((r) => r.family === family))
-    if (merged.length > 0) out.push({ family, elements: merged.map(renderRange) })
+    const mine = pods.filter((r) => r.family === family)
+    if (blocks.some((r) => r.family === family)) {
+      out.push({ family, interval: true, elements: mergeRanges([...blocks.filter((r) => r.family === family), ...mine]).map(renderRange) })
+      continue
+    }
+    if (mine.length === 0) continue
+    const sorted = [...mine].sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0))
+    const elements: string[] = []
+    for (let i = 0; i < sorted.length; i++) if (i === 0 || sorted[i].start !== sorted[i - 1].start) elements.push(renderRange(sorted[i]))
+    out.push({ family, interval: false, elements })
   }
   return out
 }
@@ -277,17 +294,18 @@ export function enginePlanSource(state: ClusterState, nodeName: string, engine: 
     clusterNamedPorts: new NamedPortResolution(pods),
     isolating: (pod, side) => engine.isolatingPolicies(pod, side === 'ingress' ? 'Ingress' : 'Egress'),
     peerElements: (policy, _side, _rule, peers) => {
-      const ranges: IpRange[] = []
+      const blocks: IpRange[] = []
+      const addresses: IpRange[] = []
       for (const peer of peers) {
         if (peer.ipBlock) {
-          ranges.push(...ipBlockRanges(peer.ipBlock))
+          blocks.push(...ipBlockRanges(peer.ipBlock))
           continue
         }
         for (const pod of engine.peerPods(policy, peer)) {
-          for (const ip of podAddresses(pod)) ranges.push({ family: ip.family, start: ip.value, end: ip.value })
+          for (const ip of podAddresses(pod)) addresses.push({ family: ip.family, start: ip.value, end: ip.value })
         }
       }
-      return familyElements(ranges)
+      return familyElements(blocks, addresses)
     },
     portElements: numericPortElements,
   }
@@ -310,8 +328,8 @@ function compileRule(
   if (peers.length === 0) {
     peerMatches.push({ text: '' })
   } else {
-    for (const { family, elements } of source.peerElements(policy, side, ruleIndex, peers)) {
-      peerMatches.push({ family, text: setMatch(sets, [`${ipKeyword(family)} ${addrField}`], `peer${family}`, addrType(family), true, elements) })
+    for (const { family, interval, elements } of source.peerElements(policy, side, ruleIndex, peers)) {
+      peerMatches.push({ family, text: setMatch(sets, [`${ipKeyword(family)} ${addrField}`], `peer${family}`, addrType(family), interval, elements) })
     }
   }
   const portMatches: { family?: IpFamily; text: string }[] = []

@@ -354,10 +354,11 @@ export class IncrementalCompiler {
     const kept = byRule.get(key)
     if (kept !== undefined && kept.peers.length === entries.length && kept.peers.every((e, i) => e === entries[i] && e.version === kept.versions[i]))
       return kept.elements
-    const ranges: IpRange[] = []
-    for (const peer of peers) if (peer.ipBlock) ranges.push(...ipBlockRanges(peer.ipBlock))
-    for (const e of entries) for (const a of e.addresses.values()) ranges.push(a.range)
-    const elements = familyElements(ranges)
+    const blocks: IpRange[] = []
+    const addresses: IpRange[] = []
+    for (const peer of peers) if (peer.ipBlock) blocks.push(...ipBlockRanges(peer.ipBlock))
+    for (const e of entries) for (const a of e.addresses.values()) addresses.push(a.range)
+    const elements = familyElements(blocks, addresses)
     byRule.set(key, { peers: entries, versions: entries.map((e) => e.version), elements })
     return elements
   }

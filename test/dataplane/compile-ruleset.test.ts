@@ -133,6 +133,23 @@ describe('compileRuleset', () => {
     expect(text.match(/\tjump pol_in_/g)).toHaveLength(1)
   })
 
+  it('puts pod-only peers in a plain set, one element per address; peers with an ipBlock in a merged interval set', () => {
+    // Adjacent addresses: 10.1.0.7-10.1.0.9 would merge into one range in an interval set.
+    const clients = ['10.1.0.7', '10.1.0.8', '10.1.0.9', '10.1.0.9'].map((ip, i) => pod('x', `c${i}`, { app: 'client' }, ip))
+    const policy = allowPolicy('x', 'p', 'server', 'client')
+    const withBlock: NetworkPolicy = {
+      ...policy,
+      name: 'q',
+      ingress: [{ ...policy.ingress[0], from: [...policy.ingress[0].from, { ipBlock: { cidr: '10.1.0.20/31', except: [] }, source: src }] }],
+    }
+    const state: ClusterState = { namespaces: [], pods: [pod('x', 'server', { app: 'server' }, '10.1.0.2'), ...clients], policies: [policy, withBlock] }
+    const text = compileRuleset(state, { nodeName: 'n1' }).script
+    const sets = [...text.matchAll(/^	set (peer4_\w+) \{\n((?:\t\t.*\n)*?)\t\}/gm)].map((m) => m[2])
+    // Two pods claiming 10.1.0.9 give one element (a plain set refuses a duplicate).
+    expect(sets).toContain('\t\ttype ipv4_addr\n\t\telements = { 10.1.0.7, 10.1.0.8, 10.1.0.9 }\n')
+    expect(sets).toContain('\t\ttype ipv4_addr\n\t\tflags interval\n\t\telements = { 10.1.0.7-10.1.0.9, 10.1.0.20/31 }\n')
+  })
+
   it('handles IPv6 pods, ipBlock except and named ports resolved per destination pod', () => {
     const state = buildState(`
 apiVersion: v1

@@ -138,7 +138,7 @@ describe('incremental ruleset updates', () => {
     expect(incremental).toBeGreaterThan(full * 4)
   })
 
-  it('a pod added to an isolated namespace is a small delta: its chain and counter, a dispatch entry, the policy chain whose peers it joins', () => {
+  it('a pod added to an isolated namespace is a small delta: its chain and counter, a dispatch entry, the peer set it joins (anew) and the policy chain using it', () => {
     const yaml = (pods: number): string =>
       [
         ...Array.from(
@@ -153,7 +153,9 @@ describe('incremental ruleset updates', () => {
     const delta = rulesetDelta(before, after)
     expect(delta.kind).toBe('incremental')
     if (delta.kind !== 'incremental') return
-    expect(delta.counts).toMatchObject({ added: 2, removed: 0, changedChains: 1, elementsAdded: 1, elementsDeleted: 0 })
+    // Added: the pod's chain and counter, the peer set with its address; removed: the peer set without it.
+    expect(delta.counts).toMatchObject({ added: 3, removed: 1, changedChains: 1, elementsAdded: 1, elementsDeleted: 0 })
+    expect(delta.script).toMatch(/\tset peer4_\w+ \{\n\t\ttype ipv4_addr\n\t\telements = \{ 10\.1\.0\.1, 10\.1\.0\.2, [^}]*10\.1\.0\.21 \}\n/)
     expect(delta.script).toMatch(/\tmap in_v4 \{\n\t\ttype ipv4_addr : verdict\n\t\telements = \{ 10\.1\.0\.21 : goto in_x_p20_\w+ \}\n/)
     expect(delta.script.length).toBeLessThan(before.length / 2)
     expect(canonical(parseNftScript(delta.tidy, parseNftScript(delta.script, parseNftScript(before))))).toEqual(canonical(parseNftScript(after)))
