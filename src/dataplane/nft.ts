@@ -443,7 +443,8 @@ export async function applyRulesetDelta(script: string, options: NftTarget & { r
     return
   }
   const r = await options.nft.run(script)
-  if (r.code !== 0) throw new NftError(`nft -f (incremental update)${where(options.netns)} failed:\n${r.stderr.trim() || `exit code ${r.code}`}`, r.stderr, r.code)
+  if (r.code !== 0)
+    throw new NftError(`nft -f (incremental update)${where(options.netns)} failed:\n${r.stderr.trim() || `exit code ${r.code}`}`, r.stderr, r.code)
 }
 
 /** Step 2 of applyRuleset: the table replaced in one transaction, deny-log records carried over. */
