@@ -26,7 +26,9 @@ import { rulesetStats } from '../src/agent/ruleset-stats.js'
 import { compileRuleset } from '../src/dataplane/compile-ruleset.js'
 import { IncrementalCompiler } from '../src/dataplane/incremental-compile.js'
 import { NAMESPACE_NAME_LABEL, type ClusterState, type Pod } from '../src/model/types.js'
-import { TestApiServer, type ApiObject, type Resource } from '../testing/test-api-server.js'
+import type { ApiObject, Resource } from '../testing/test-api-server.js'
+import { KubeConfig } from '@kubernetes/client-node'
+import { ApiServerProcess } from './api-server-process.js'
 import { clusterManifests } from '../testing/cluster-manifests.js'
 import { DEFAULT_SEED, generateCluster, type GeneratedNode } from '../testing/generate-cluster.js'
 
@@ -180,14 +182,19 @@ async function main(): Promise<void> {
       `${cluster.state.namespaces.length} namespaces; node ${node.name} has ${localPods.length} pods\n`,
   )
 
-  // The API server holds what `kubectl get ns,pods,netpol -A -o yaml` would show.
-  const api = await TestApiServer.start()
+  // The API server holds what `kubectl get ns,pods,netpol -A -o yaml` would show. It runs in a
+  // process of its own, as a kube-apiserver does (not on the agent's event loop).
+  const api = await ApiServerProcess.start()
+  const loading: Promise<unknown>[] = []
   for (const file of clusterManifests(cluster, 'pods')) {
     for (const doc of parseAllDocuments(file.text)) {
       const o = doc.toJS() as ApiObject & { kind: string }
-      api.create(RESOURCE_OF[o.kind], o)
+      loading.push(api.create(RESOURCE_OF[o.kind], o))
     }
   }
+  await Promise.all(loading)
+  const kubeConfig = new KubeConfig()
+  kubeConfig.loadFromString(await api.kubeconfigYaml())
 
   const netns = canUseNft() ? `netpol-agtbench-${randomBytes(3).toString('hex')}` : undefined
   const cleanup = (): void => {
@@ -258,7 +265,7 @@ async function main(): Promise<void> {
       })
       const agent = new Agent({
         nodeName: node.name,
-        kubeConfig: api.kubeConfig(),
+        kubeConfig,
         dataplane,
         logger: pino({ level: 'info' }, sink),
         metrics: createAgentMetrics({ defaultMetrics: false }),
@@ -282,7 +289,7 @@ async function main(): Promise<void> {
 
       const samples: Sample[] = []
       const applyLogs = (): Record<string, unknown>[] => logs.filter((l) => l.event === 'apply')
-      const measure = async (kind: Kind, write: () => void): Promise<void> => {
+      const measure = async (kind: Kind, write: () => Promise<unknown>): Promise<void> => {
         await new Promise((r) => setTimeout(r, MIN_SYNC_INTERVAL_MS + 20))
         const logIndex = applyLogs().length
         const done = new Promise<number | undefined>((resolve) => {
@@ -290,14 +297,15 @@ async function main(): Promise<void> {
           setTimeout(() => resolve(undefined), 15_000)
         })
         const start = performance.now()
-        write()
+        const written = write()
         const at = await done
+        await written
         onApplied = undefined
         if (at === undefined) throw new Error(`${kind}: no apply within 15 s (the write did not change ${node.name}'s ruleset?)`)
         samples.push({ kind, endToEndMs: at - start, logIndex })
       }
 
-      const original = api.get('networkpolicies', t.policy.name, t.policy.namespace)!
+      const original = (await api.get('networkpolicies', t.policy.name, t.policy.namespace))!
       for (let i = 0; i < SAMPLES_PER_KIND; i++) {
         const spec = original.spec as { ingress?: unknown[] }
         await measure('policy-update', () =>
@@ -316,14 +324,12 @@ async function main(): Promise<void> {
           }),
         )
         await measure('pod-delete', () => api.delete('pods', name, t.template.namespace))
-        await measure('namespace-label', () => {
-          const ns = api.get('namespaces', t.label.namespace)!
-          const labels = { ...(ns.metadata?.labels as Record<string, string>) }
-          // Take the label away when it is there, else put it back: each changes the ruleset.
-          if (labels[t.label.key] === t.label.value) delete labels[t.label.key]
-          else labels[t.label.key] = t.label.value
-          api.update('namespaces', { ...ns, metadata: { ...ns.metadata, labels } })
-        })
+        const ns = (await api.get('namespaces', t.label.namespace))!
+        const labels = { ...(ns.metadata?.labels as Record<string, string>) }
+        // Take the label away when it is there, else put it back: each changes the ruleset.
+        if (labels[t.label.key] === t.label.value) delete labels[t.label.key]
+        else labels[t.label.key] = t.label.value
+        await measure('namespace-label', () => api.update('namespaces', { ...ns, metadata: { ...ns.metadata, labels } }))
         // One line rewritten in place on a terminal; in a log, a line every ten rounds.
         const total = KINDS.length * SAMPLES_PER_KIND
         if (process.stderr.isTTY) process.stderr.write(`\r${mode}: samples ${samples.length}/${total}`)
@@ -408,7 +414,7 @@ const USAGE = `usage: npm run bench:agent        (root for a real nft apply; abo
 
 The agent's sync latency, from an API write to the ruleset committed in the kernel, for a node
 with 110 pods in a generated cluster of 5,000 pods, 2,000 policies and 250 namespaces, served by
-an in-process API server. Method and figures: docs/agent.md#performance.
+a test API server in a process of its own. Method and figures: docs/agent.md#performance.
 
 Settings (environment):
   AGENT_BENCH_SAMPLES=30   samples per kind of write (policy update, pod added, pod deleted, namespace label changed)
