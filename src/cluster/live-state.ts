@@ -175,9 +175,10 @@ export class LiveStateBuilder {
     const podList = each<Pod>('Pod', pods, (raw) => salvagePod(raw, this.options.nodeName))
     const policyList = each<NetworkPolicy>('NetworkPolicy', policies, failClosedPolicy)
     const clusterPolicyList = clusterPolicies === undefined ? [] : each<ClusterNetworkPolicy>('ClusterNetworkPolicy', clusterPolicies, failClosedClusterPolicy)
+    // Read last: whatever `invalid` gains from here is a Node.
     const invalidBeforeNodes = invalid.length
     const nodeList = nodes === undefined ? undefined : each<Node>('Node', nodes)
-    const nodesKnown = nodeList !== undefined && !invalid.slice(invalidBeforeNodes).some((i) => i.kind === 'Node')
+    const nodesKnown = nodeList !== undefined && invalid.length === invalidBeforeNodes
 
     // Drop cache entries of objects that are gone.
     for (const [k, e] of this.cache) if (e.seen !== this.round) this.cache.delete(k)

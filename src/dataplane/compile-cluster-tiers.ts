@@ -457,7 +457,8 @@ export function planClusterTiers(input: {
   const groupChains = new Map<string, string>()
   const groupEntry = (tier: ClusterNetworkPolicyTier, side: Side, group: readonly ClusterNetworkPolicy[]): string | undefined => {
     const sides = group.map((p) => policySide(p, side))
-    if (sides.every((s) => s.rules.every((r) => r.certain.length === 0 && r.maybe.length === 0))) return undefined
+    const hasLines = (ps: PolicySide): boolean => ps.rules.some((r) => r.certain.length > 0 || r.maybe.length > 0)
+    if (!sides.some(hasLines)) return undefined
     const key = `${tier}|${side}|${group.map((p) => p.name).join('\n')}`
     const hit = groupChains.get(key)
     if (hit) return hit
@@ -501,28 +502,26 @@ export function planClusterTiers(input: {
       // policy again and counts each one's first match there (so every match is counted once; the
       // policies before i match nothing, as before): another action is the conflict, the same one
       // returns; all asked, the action applies.
-      const members = group.map((p, i) => ({ policy: p, side: sides[i]! })).filter((m) => m.side.rules.some((r) => r.certain.length > 0 || r.maybe.length > 0))
+      const members = group.map((policy, i) => ({ policy, side: sides[i]!, i })).filter((m) => hasLines(m.side))
       const k = group.length
       const chainOf = (role: string, i?: number): string =>
         names.allocate(
           `cgrp_${SIDE_PREFIX[side]}`,
-          `${TIER_WORD[tier]}_${priority}_${i === undefined ? role : `${group[i]!.name}`}`,
+          `${TIER_WORD[tier]}_${priority}_${i === undefined ? role : group[i]!.name}`,
           `${key}|${role}${i === undefined ? '' : `|${i}`}`,
         )
-      const position = (m: (typeof members)[number]): number => group.indexOf(m.policy)
       const actions = new Set(members.flatMap((m) => m.side.rules.filter((r) => r.certain.length > 0).map((r) => r.view.action)))
       const decided = new Map<'Accept' | 'Pass', string>()
       for (const action of ['Accept', 'Pass'] as const) {
         if (!actions.has(action)) continue
         const asks: string[] = []
-        for (const m of members) {
-          const i = position(m)
+        for (const { policy, side: ps, i } of members) {
           const ask = chainOf(action.toLowerCase(), i)
           chains.push({
             name: ask,
-            comment: `${side} rules of ${TIER_WORD[tier]} ClusterNetworkPolicy ${m.policy.name} (priority ${priority}, ${i + 1} of ${k}; after: ${action})`,
-            owner: () => `${side} rules of ${describeClusterNetworkPolicy(m.policy)} in its priority group`,
-            rules: ruleTexts(m.side, (a) => (a === action ? 'return' : `goto ${undefChain}`)),
+            comment: `${side} rules of ${TIER_WORD[tier]} ClusterNetworkPolicy ${policy.name} (priority ${priority}, ${i + 1} of ${k}; after: ${action})`,
+            owner: () => `${side} rules of ${describeClusterNetworkPolicy(policy)} in its priority group`,
+            rules: ruleTexts(ps, (a) => (a === action ? 'return' : `goto ${undefChain}`)),
           })
           asks.push(`jump ${ask}`)
         }
@@ -536,15 +535,14 @@ export function planClusterTiers(input: {
         decided.set(action, name)
       }
       const firsts: string[] = []
-      for (const m of members) {
-        const i = position(m)
+      for (const { policy, side: ps, i } of members) {
         const first = chainOf('first', i)
         chains.push({
           name: first,
-          comment: `${side} rules of ${TIER_WORD[tier]} ClusterNetworkPolicy ${m.policy.name} (priority ${priority}, ${i + 1} of ${k}; first match)`,
-          owner: () => `${side} rules of ${describeClusterNetworkPolicy(m.policy)} in its priority group`,
+          comment: `${side} rules of ${TIER_WORD[tier]} ClusterNetworkPolicy ${policy.name} (priority ${priority}, ${i + 1} of ${k}; first match)`,
+          owner: () => `${side} rules of ${describeClusterNetworkPolicy(policy)} in its priority group`,
           rules: ruleTexts(
-            m.side,
+            ps,
             (a) => (a === 'Deny' ? undefined : `goto ${decided.get(a)!}`),
             (a) => a === 'Deny',
           ),
