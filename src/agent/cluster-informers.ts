@@ -55,7 +55,16 @@ const CRDS: Partial<Record<ResourceName, string>> = { clusternetworkpolicies: 'c
 /** Options passed to each resource's watcher as they are. */
 export type WatchTuning = Pick<
   ResourceWatcherOptions,
-  'backoffInitialMs' | 'backoffMaxMs' | 'watchTimeoutSeconds' | 'idleTimeoutMs' | 'pageSize' | 'maxLineBytes' | 'maxListPageBytes' | 'limits' | 'getPage'
+  | 'backoffInitialMs'
+  | 'backoffMaxMs'
+  | 'watchTimeoutSeconds'
+  | 'idleTimeoutMs'
+  | 'answerTimeoutMs'
+  | 'pageSize'
+  | 'maxLineBytes'
+  | 'maxListPageBytes'
+  | 'limits'
+  | 'getPage'
 >
 
 export interface ClusterInformersOptions {

@@ -54,6 +54,11 @@ export interface ResourceWatcherOptions {
   readonly watchTimeoutSeconds?: number
   /** A connected watch with no line for this long is replaced. Default: watch timeout + 30 s. */
   readonly idleTimeoutMs?: number
+  /**
+   * A watch request the server has not answered (no response headers) for this long is abandoned
+   * and retried with backoff, as a LIST that gets no answer is. @default 60000
+   */
+  readonly answerTimeoutMs?: number
   readonly pageSize?: number
   /** A watch line longer than this is refused without being buffered. @default 16 MiB */
   readonly maxLineBytes?: number
@@ -113,6 +118,8 @@ function sameButVersion(a: RawObject, b: RawObject): boolean {
 
 /** Default cap on one watch line: far above etcd's object size limit (1.5 MiB), far below memory trouble. */
 export const DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024
+/** How long a watch request may wait for the server's answer (the LIST's own timeout, live-api.ts). */
+const DEFAULT_ANSWER_TIMEOUT_MS = 60_000
 /** A watch the server ends sooner than this, without one event, counts as a failure (no hot reconnect loop). */
 const MIN_HEALTHY_WATCH_MS = 1000
 
@@ -124,6 +131,8 @@ export class ResourceWatcher {
   private backoffMs: number
   private lastActivity = 0
   private watchOpen = false
+  /** performance.now() when the pending watch request was sent; undefined once answered (or none pending). */
+  private askedAt: number | undefined
   private listed = false
   private storeVersion = 0
   private resourceVersion = ''
@@ -132,7 +141,7 @@ export class ResourceWatcher {
   /** 410s since the last good event: the first relists at once, repeats back off. */
   private expiredStreak = 0
   private stream: WatchStream | undefined
-  private endStream: ((outcome: WatchOutcome) => void) | undefined
+  private endStream: ((outcome: WatchOutcome | Error) => void) | undefined
   private wake: (() => void) | undefined
   private changedAt = 0
   /** Of an optional resource: undefined until the first answer. */
@@ -182,7 +191,8 @@ export class ResourceWatcher {
     this.stopped = false
     const gen = ++this.generation
     const idle = this.options.idleTimeoutMs ?? ((this.options.watchTimeoutSeconds ?? 300) + 30) * 1000
-    this.idleTimer = setInterval(() => this.checkIdle(idle), Math.max(10, Math.min(idle, 5000)))
+    const answer = this.options.answerTimeoutMs ?? DEFAULT_ANSWER_TIMEOUT_MS
+    this.idleTimer = setInterval(() => this.checkIdle(idle, answer), Math.max(10, Math.min(idle, answer, 5000)))
     this.idleTimer.unref()
     void this.run(gen)
   }
@@ -352,6 +362,7 @@ export class ResourceWatcher {
         if (settled) return
         settled = true
         this.endStream = undefined
+        this.askedAt = undefined
         this.stream?.abort()
         this.stream = undefined
         this.setOpen(false)
@@ -359,6 +370,7 @@ export class ResourceWatcher {
         else resolve(outcome)
       }
       this.endStream = finish
+      this.askedAt = performance.now()
       const query = { resourceVersion: this.resourceVersion, allowWatchBookmarks: 'true', timeoutSeconds: String(o.watchTimeoutSeconds ?? 300) }
       const stream = openWatchStream(
         o.kubeConfig,
@@ -367,6 +379,7 @@ export class ResourceWatcher {
         {
           opened: () => {
             if (settled || !this.current(gen)) return
+            this.askedAt = undefined
             this.setOpen(true)
             this.lastActivity = performance.now()
             if (!this.distrusted) this.healthy()
@@ -431,9 +444,16 @@ export class ResourceWatcher {
     }
   }
 
-  private checkIdle(idleMs: number): void {
-    if (this.stopped || !this.watchOpen) return
-    if (performance.now() - this.lastActivity < idleMs) return
+  private checkIdle(idleMs: number, answerMs: number): void {
+    if (this.stopped) return
+    const now = performance.now()
+    // A server that accepted the connection but never answers (hung, or a proxy holding it) would
+    // otherwise keep this resource's view frozen with nothing logged.
+    if (this.askedAt !== undefined && now - this.askedAt >= answerMs) {
+      this.endStream?.(new ApiRequestError(`GET ${this.options.path} (watch): no answer within ${answerMs} ms`))
+      return
+    }
+    if (!this.watchOpen || now - this.lastActivity < idleMs) return
     this.endStream?.('idle')
   }
 

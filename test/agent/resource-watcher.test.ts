@@ -1,3 +1,5 @@
+import { createServer, type Socket } from 'node:net'
+import { KubeConfig } from '@kubernetes/client-node'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { ResourceWatcher } from '../../src/agent/resource-watcher.js'
 import { podObject, sleep, waitFor } from './api-objects.js'
@@ -154,5 +156,35 @@ describe('ResourceWatcher lists and watches over real HTTP', () => {
     await waitFor(() => lists() >= 2, 'silent watch replaced (fresh list)')
     api.create('pods', podObject('a', 'p2'))
     await waitFor(() => names(w).includes('a/p2'), 'new watch delivers events')
+  })
+
+  it('abandons a watch request the server never answers and asks again, with an error for each', async () => {
+    // A listener that accepts connections and never answers: a hung API server or a proxy holding the request.
+    const held: Socket[] = []
+    const silent = createServer((socket) => held.push(socket))
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
+    try {
+      const port = (silent.address() as { port: number }).port
+      const kc = new KubeConfig()
+      kc.loadFromString(api.kubeconfigYaml().replace(api.url, `http://127.0.0.1:${port}`))
+      // The LIST is answered (from the test API server's objects); only the watch goes unanswered.
+      api.create('pods', podObject('a', 'p1'))
+      const w = startWatcher({
+        kubeConfig: kc,
+        answerTimeoutMs: 100,
+        getPage: (_kc, path, query) => fetch(`${api.url}${path}?${new URLSearchParams(query).toString()}`).then((r) => r.json()),
+      })
+      await waitFor(() => held.length >= 3, 'the unanswered watch asked again twice')
+      expect(w.synced).toBe(true)
+      expect(w.connected).toBe(false)
+      expect(names(w)).toEqual(['a/p1'])
+      expect(errors.length).toBeGreaterThanOrEqual(2)
+      expect(String(errors[0])).toMatch(/\(watch\): no answer within 100 ms/)
+    } finally {
+      await watcher?.stop()
+      watcher = undefined
+      for (const s of held) s.destroy()
+      await new Promise<void>((resolve) => silent.close(() => resolve()))
+    }
   })
 })

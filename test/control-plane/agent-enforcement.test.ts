@@ -13,7 +13,7 @@
  *   and denied as before), report not ready on /readyz while staying live on /healthz, recover
  *   when it is back and apply a change made after the restart.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -49,6 +49,20 @@ async function httpStatus(url: string): Promise<number> {
   const res = await fetch(url, { signal: AbortSignal.timeout(5000) })
   await res.text()
   return res.status
+}
+
+/** Each agent's process state (R, S, T = stopped, ...) and /readyz answer: what a timeout's message needs. */
+async function agentStates(l: AgentLab): Promise<string> {
+  const lines: string[] = []
+  for (const a of l.agents) {
+    const stat = await readFile(`/proc/${a.child.pid}/stat`, 'utf8').catch((e: Error) => e.message)
+    const state = /\) (\S)/.exec(stat)?.[1] ?? stat
+    const ready = await fetch(`${a.url}/readyz`, { signal: AbortSignal.timeout(5000) })
+      .then((res) => res.text())
+      .catch((e: Error) => e.message)
+    lines.push(`agent ${a.node} (pid ${a.child.pid}, state ${state}): /readyz ${ready.trim()}`)
+  }
+  return lines.join('\n')
 }
 
 function networkPolicy(name: string, spec: Obj): Obj {
@@ -292,8 +306,8 @@ describeControlPlane('netpol agent enforcing a lab node from a real kube-apiserv
           }),
         'every agent relisted networkpolicies and applied what changed',
         180_000,
-      ).catch((err: Error) => {
-        throw new Error(`${err.message}\n${l.logTail()}`)
+      ).catch(async (err: Error) => {
+        throw new Error(`${err.message}\n${l.logTail(20)}\n${await agentStates(l)}\n${await cp.logTail()}`)
       })
       r = await probeAgainstApplied()
       expect(r.deniedPairs).toEqual(['y/c -> x/a', 'y/c -> x/b'])
