@@ -37,6 +37,7 @@ import {
   type Protocol,
 } from '../model/types.js'
 import { InputError, type Diagnostic } from '../model/diagnostic.js'
+import { formatSelector } from '../model/label-selector.js'
 import { createEngine, type Engine } from '../engine/engine.js'
 import { planClusterTiers, type ClusterConflictCounter, type ClusterRuleCounter, type ClusterTiers } from './compile-cluster-tiers.js'
 import type { Side } from '../model/describe.js'
@@ -311,6 +312,26 @@ export function enginePlanSource(state: ClusterState, nodeName: string, engine: 
   }
 }
 
+/**
+ * What decides a rule's peer addresses: its peers' selectors (a podSelector alone reads the
+ * policy's namespace) and ipBlocks. Its pod-only sets are named by it (SetRegistry), so they keep
+ * their names while pods come and go.
+ */
+const definitions = new WeakMap<readonly NetworkPolicyPeer[], Map<string, string>>()
+function peersDefinition(policy: NetworkPolicy, peers: readonly NetworkPolicyPeer[]): string {
+  let byNamespace = definitions.get(peers)
+  if (byNamespace === undefined) definitions.set(peers, (byNamespace = new Map()))
+  let text = byNamespace.get(policy.namespace)
+  if (text === undefined) {
+    const peerText = (p: NetworkPolicyPeer): string =>
+      p.ipBlock !== undefined
+        ? `ipBlock ${p.ipBlock.cidr} except ${p.ipBlock.except.join(',')}`
+        : `pods ${p.podSelector === undefined ? '*' : formatSelector(p.podSelector)} in ${p.namespaceSelector === undefined ? `=${policy.namespace}` : formatSelector(p.namespaceSelector)}`
+    byNamespace.set(policy.namespace, (text = peers.map(peerText).join('; ')))
+  }
+  return text
+}
+
 /** The match parts of the nft rules for one NetworkPolicy rule (each later gets `counter ... accept`). */
 function compileRule(
   source: PlanSource,
@@ -328,8 +349,12 @@ function compileRule(
   if (peers.length === 0) {
     peerMatches.push({ text: '' })
   } else {
+    const definition = peersDefinition(policy, peers)
     for (const { family, interval, elements } of source.peerElements(policy, side, ruleIndex, peers)) {
-      peerMatches.push({ family, text: setMatch(sets, [`${ipKeyword(family)} ${addrField}`], `peer${family}`, addrType(family), interval, elements) })
+      peerMatches.push({
+        family,
+        text: setMatch(sets, [`${ipKeyword(family)} ${addrField}`], `peer${family}`, addrType(family), interval, elements, definition),
+      })
     }
   }
   const portMatches: { family?: IpFamily; text: string }[] = []
@@ -391,7 +416,7 @@ function plan(state: ClusterState, options: CompileOptions, source?: PlanSource)
   const names = new NftNameAllocator(FIXED_NAMES, source.hashes)
   const sets = new SetRegistry(names)
   // Egress: the destination can be any pod of the cluster.
-  const clusterNamedPorts = new NamedPorts(source.clusterNamedPorts)
+  const clusterNamedPorts = new NamedPorts(source.clusterNamedPorts, 'every pod')
 
   // Keyed by the policy object: two objects are two policies, even if a broken input gave them one name.
   const policyChains = new Map<NetworkPolicy, Record<Side, PolicyChain | undefined>>()
@@ -421,7 +446,13 @@ function plan(state: ClusterState, options: CompileOptions, source?: PlanSource)
             side === 'ingress' ? policy.ingress.map((r) => ({ peers: r.from, ports: r.ports })) : policy.egress.map((r) => ({ peers: r.to, ports: r.ports }))
           // Ingress: the destination is always one of this policy's pods on this node (the dispatch is by daddr).
           const usesNames = rules.some((r) => r.ports.some((pp) => typeof pp.port === 'string'))
-          const namedPorts = side === 'ingress' && usesNames ? new NamedPorts(localPods.filter((p) => isolating.get(p)!.includes(policy))) : clusterNamedPorts
+          const namedPorts =
+            side === 'ingress' && usesNames
+              ? new NamedPorts(
+                  localPods.filter((p) => isolating.get(p)!.includes(policy)),
+                  `pods of ${qualifiedName(policy)}`,
+                )
+              : clusterNamedPorts
           const matches = rules.flatMap((r, i) => compileRule(source, policy, side, i, r.peers, r.ports, namedPorts, sets))
           const readable = `${policy.namespace}_${policy.name}`
           chain = {

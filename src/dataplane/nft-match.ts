@@ -80,21 +80,44 @@ function setContent(type: string, interval: boolean, elements: readonly string[]
   return content
 }
 
-/** Collects sets by content so identical sets (across rules and policies) are emitted once. */
+/**
+ * Collects a ruleset's sets. A set given a `definition` (what decides its elements: a rule's pod
+ * peers, a policy's named ports) and no intervals is named by that definition, so it keeps its
+ * name while pods come and go and an update can add and delete its elements in place
+ * (ruleset-delta.ts). Any other set is named by its content, and identical ones (across rules and
+ * policies) are emitted once.
+ */
 export class SetRegistry {
   /** By exact content (type, flags, elements). */
   private readonly byContent = new Map<string, SetDef>()
+  /** By prefix, type and definition; more than one only when broken input gives two definitions one text (two policies with one name). */
+  private readonly byDefinition = new Map<string, { readonly content: string; readonly set: SetDef }[]>()
+  private readonly all: SetDef[] = []
   constructor(private readonly names: NftNameAllocator) {}
   get sets(): readonly SetDef[] {
-    return [...this.byContent.values()]
+    return this.all
   }
   /** `@name` of the set holding `elements`. */
-  add(prefix: string, type: string, interval: boolean, elements: readonly string[]): string {
+  add(prefix: string, type: string, interval: boolean, elements: readonly string[], definition?: string): string {
     const content = setContent(type, interval, elements)
+    if (definition !== undefined && !interval) {
+      const key = `${prefix}|${type}|${definition}`
+      let list = this.byDefinition.get(key)
+      if (list === undefined) this.byDefinition.set(key, (list = []))
+      // The same definition with other elements is another object: it gets a name of its own (`_2`), never these elements.
+      let hit = list.find((e) => e.content === content)
+      if (hit === undefined) {
+        hit = { content, set: { name: this.names.allocate(prefix, '', key), type, interval, elements } }
+        list.push(hit)
+        this.all.push(hit.set)
+      }
+      return `@${hit.set.name}`
+    }
     let set = this.byContent.get(content)
     if (!set) {
       set = { name: this.names.allocate(prefix, '', content), type, interval, elements }
       this.byContent.set(content, set)
+      this.all.push(set)
     }
     return `@${set.name}`
   }
@@ -104,7 +127,15 @@ export class SetRegistry {
  * `<expr> <value>` for a one-element match (a plain comparison: no set object, which keeps the
  * kernel's per-table set list short at thousands of policies), else `<expr> @set`.
  */
-export function setMatch(sets: SetRegistry, exprs: readonly string[], prefix: string, type: string, interval: boolean, elements: readonly string[]): string {
+export function setMatch(
+  sets: SetRegistry,
+  exprs: readonly string[],
+  prefix: string,
+  type: string,
+  interval: boolean,
+  elements: readonly string[],
+  definition?: string,
+): string {
   if (elements.length === 1) {
     const parts = elements[0].split(' . ')
     return exprs
@@ -112,7 +143,7 @@ export function setMatch(sets: SetRegistry, exprs: readonly string[], prefix: st
       .filter((t) => t !== '')
       .join(' ')
   }
-  return `${exprs.join(' . ')} ${sets.add(prefix, type, interval, elements)}`
+  return `${exprs.join(' . ')} ${sets.add(prefix, type, interval, elements, definition)}`
 }
 
 /** Numeric port entries of a rule (`port` absent = whole protocol), merged per protocol (values checked by checkPolicy). */
@@ -230,7 +261,11 @@ export class NamedPortResolution {
 export class NamedPorts {
   private readonly texts = new Map<string, string>()
   private readonly resolution: NamedPortResolution
-  constructor(pods: readonly Pod[] | NamedPortResolution) {
+  /** `scope`: what decides the destination pods (e.g. a policy's local pods): its sets are then named by it and the port names (see SetRegistry). */
+  constructor(
+    pods: readonly Pod[] | NamedPortResolution,
+    private readonly scope?: string,
+  ) {
     this.resolution = pods instanceof NamedPortResolution ? pods : new NamedPortResolution(pods)
   }
 
@@ -243,7 +278,9 @@ export class NamedPorts {
     const elements = this.resolution.elements(ports, family)
     // Named ports resolve against the destination pod, whose address is the packet's daddr on both sides.
     const exprs = [`${ipKeyword(family)} daddr`, 'meta l4proto', 'th dport']
-    const text = elements.length === 0 ? '' : setMatch(sets, exprs, `named${family}`, `${addrType(family)} . inet_proto . inet_service`, false, elements)
+    const definition = this.scope === undefined ? undefined : `${this.scope}|${names.join(',')}`
+    const text =
+      elements.length === 0 ? '' : setMatch(sets, exprs, `named${family}`, `${addrType(family)} . inet_proto . inet_service`, false, elements, definition)
     this.texts.set(key, text)
     return text
   }

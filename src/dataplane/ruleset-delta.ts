@@ -17,27 +17,31 @@
  * sets, map entries) only after an RCU grace period, and nft waits for that when it closes its
  * netlink socket: about 13 ms on the 2-core test machine, more than everything else of a small
  * update. So the delta is split:
- * 1. `script`, which only adds: declares the new counters, sets, maps and chains (one table
- *    block, like the full script), the new entries of the verdict maps, and puts each changed
+ * 1. `script`, which only adds (but for the elements a plain set loses, see "Sets"): declares the
+ *    new counters, sets, maps and chains (one table block, like the full script), the new entries
+ *    of the verdict maps, the elements of plain sets (or their stand-ins), and puts each changed
  *    chain's new rules at its head followed by `return` (which is what the end of a chain does),
  *    so the old rules below are never reached. An address that loses its dispatch entry (a pod
  *    gone from the node, or no longer isolated) keeps the entry until step 2, but its chain, which
  *    goes away, gets `return` at its head: the dispatch lookups end their base chains (policy
  *    accept), so returning there is what having no entry does. From the commit of `script` on,
  *    every packet meets exactly the new ruleset's verdicts: this is when a change is enforced.
- * 2. `tidy`: flushes each changed chain and adds its new rules alone; flushes the verdict maps that
+ * 2. `tidy`: brings stand-ins back to their sets (see "Sets"); flushes each changed chain and adds
+ *    its new rules alone; flushes the verdict maps that
  *    lost entries and declares them again with all of theirs; flushes the chains that go away,
  *    deletes the sets and maps that go away, then those chains, then the counters that go away
  *    (nothing is deleted while a rule or map entry still uses it). The caller applies `tidy`
  *    before the next update: every delta starts from a table that is exactly the previous script.
  * When another map loses an entry (the Admin tier's Pass maps), or a lost entry's chain stays,
  * there is no such shortcut: `script` is then all of it in one transaction (maps flushed first)
- * and `tidy` is empty. The same when the rules left below `return` would make the jumps too deep:
+ * and `tidy` is empty (but for the stand-ins of "Sets"). The same when the rules left below
+ * `return` would make the jumps too deep:
  * the kernel refuses a chain 16 jumps or gotos from a base chain counting every rule, reachable
  * or not (unionLevels), though the old and the new ruleset may each be shallow enough.
- * Why a flush and the full list rather than `delete element`: nft (1.0.6) reads every element of
- * every set of the table before it deletes or adds one element by command (tens of milliseconds
- * at thousands of policies), while a map declared again with elements, or flushed, needs none.
+ * Why a map that loses entries is flushed and declared again with the rest in `tidy` rather than
+ * given `delete element` in `script`: its lost entries can wait (see above), and a deletion in
+ * `script` would put that wait on the path. A plain set's lost elements cannot wait (the set is
+ * read by rules that stay), so they are deleted in `script`.
  *
  * Generations. The kernel commits the transaction at once, but a packet already on its way keeps
  * the rules of the generation it started in while each set lookup reads the current generation's
@@ -46,8 +50,23 @@
  * it pass that dispatch, and a new chain is empty in the old generation, so the packet passes as the
  * old ruleset would), an entry removed (it passes, as the new ruleset lets it), entries kept. An
  * entry that keeps its address and changes its chain (an address passed from one pod to another),
- * or a change of the elements of a lookup set (they are named by content, so this is a name
- * collision), is made by replacing the table (`applyRuleset`, with its stand-in table).
+ * or a change of the elements of a set with intervals (those are named by their content, so this
+ * is a name collision), is made by replacing the table (`applyRuleset`, with its stand-in table).
+ * The kernel picks the rules once per base chain, so all this holds per base chain: a packet whose
+ * egress base chain ran before a commit and ingress after it meets two generations (documented).
+ *
+ * Sets. A plain set (no flags: pods' addresses, named ports' address . protocol . port) is named
+ * by what decides its elements (SetRegistry), so when pods come and go it keeps its name and
+ * its elements change. When no chain that exists already changes (new chains, new or lost
+ * dispatch entries and a leaving pod's `return` aside), they change in place in the first
+ * transaction (`add element`, `delete element`): every rule a packet can meet is then the same in
+ * both generations, so old rules with new elements are the new ruleset, but for an address whose
+ * dispatch entry is new (its chain is empty in the old generation: it passes, as before). When a
+ * chain changes as well, old rules must not meet new elements: the first transaction declares
+ * each changed set's new elements under a stand-in name (`standin_<set>`) and every chain that uses
+ * the set, changed or not, gets its new rules reading the stand-in (the set itself is untouched);
+ * `tidy` then changes the set's elements in place, refills those chains with their own rules and
+ * deletes the stand-ins (old rules then read stand-ins, which do not change, new rules the set).
  * Unchanged objects are not touched: their named counters keep counting, the deny-log sets keep
  * their records. Changes nft cannot make in place, or that this module does not attempt (a base
  * chain's hook or policy, a set's type, flags, size or timeout, a comment, the elements of a
@@ -256,6 +275,11 @@ function declaration(o: TableObject): string[] {
 
 const DECLARE_ORDER: readonly TableObject['kind'][] = ['counter', 'set', 'map', 'chain']
 
+/** A set named in a rule. */
+const SET_REF = /@([a-z0-9_]+)/g
+/** Stand-in sets (see "Sets") are named so; compiled names never start with it (nft-names.ts prefixes). */
+const STAND_IN_PREFIX = 'standin_'
+
 const DISPATCH_MAPS: ReadonlySet<string> = new Set(SIDES.flatMap((side) => FAMILIES.map((family) => dispatchMapName(side, family))))
 
 /**
@@ -280,6 +304,7 @@ export function rulesetDelta(previous: string | TableObjects, next: string | Tab
   const flushed: TableObject[] = []
   const grown: TableObject[] = []
   const lost: { map: string; element: string }[] = []
+  const changedSets: { name: string; come: readonly string[]; gone: readonly string[] }[] = []
   let elementsAdded = 0
   let elementsDeleted = 0
   for (const [key, o] of before.objects) if (!after.objects.has(key)) removed.push(o)
@@ -295,9 +320,18 @@ export function rulesetDelta(previous: string | TableObjects, next: string | Tab
       if (!sameList(old.rules, o.rules)) changedChains.push({ name: o.name, rules: o.rules })
     } else if ((o.kind === 'set' || o.kind === 'map') && (old.kind === 'set' || old.kind === 'map')) {
       if (sameList(old.elements, o.elements)) continue
-      // Only verdict maps change in place; sets are named by their content (a change is a name collision).
-      if (o.kind === 'set' || o.props.some((p) => p.startsWith('flags '))) {
-        return { kind: 'full', reason: `the elements of ${o.kind} ${o.name} changed` }
+      // Sets with flags (intervals) are named by their content: a change is a name collision. So are maps with flags.
+      if (o.props.some((p) => p.startsWith('flags '))) return { kind: 'full', reason: `the elements of ${o.kind} ${o.name} changed` }
+      if (o.kind === 'set') {
+        // A plain set named by what decides its elements (SetRegistry): its elements change in place (see "Sets").
+        const was = new Set(old.elements)
+        const is = new Set(o.elements)
+        const come = o.elements.filter((e) => !was.has(e))
+        const gone = old.elements.filter((e) => !is.has(e))
+        elementsAdded += come.length
+        elementsDeleted += gone.length
+        changedSets.push({ name: o.name, come, gone })
+        continue
       }
       const targets = new Map(old.elements.map((e) => [mapKey(e), e]))
       const newElements = new Set(o.elements)
@@ -329,38 +363,92 @@ export function rulesetDelta(previous: string | TableObjects, next: string | Tab
   }
   // The old rules stay below `return` until `tidy`, and the kernel counts them when it checks how deep the jumps go.
   if (split && changedChains.length + returning.size > 0 && unionLevels(before, after) > MAX_JUMP_LEVEL) split = false
+  // See "Sets": in place only when no chain a packet can already be in changes; else the new
+  // elements go to a stand-in set the changed rules use until `tidy`.
+  const standIns = new Map<string, string>()
+  if (changedSets.length > 0 && (!split || changedChains.length > 0)) {
+    const taken = (name: string): boolean => before.objects.has(`set:${name}`) || after.objects.has(`set:${name}`)
+    for (const { name } of changedSets) {
+      let standIn = `${STAND_IN_PREFIX}${name}`
+      for (let n = 2; taken(standIn) || [...standIns.values()].includes(standIn); n++) standIn = `${STAND_IN_PREFIX}${name}_${n}`
+      standIns.set(name, standIn)
+    }
+  }
+  /** A rule as the first transaction writes it: the changed sets it uses replaced by their stand-ins. */
+  const viaStandIns = (rule: string): string =>
+    standIns.size === 0 || !rule.includes('@') ? rule : rule.replace(SET_REF, (ref, name: string) => (standIns.has(name) ? `@${standIns.get(name)!}` : ref))
+  const usesStandIn = (o: TableObject): boolean => o.kind === 'chain' && o.rules.some((r) => viaStandIns(r) !== r)
+  // Chains that use a changed set get their rules through the stand-ins now, and their own again in `tidy`.
+  const changedNames = new Set(changedChains.map((c) => c.name))
+  const repointed = [...after.objects.values()].filter(
+    (o): o is Extract<TableObject, { kind: 'chain' }> =>
+      o.kind === 'chain' && !changedNames.has(o.name) && before.objects.has(`chain:${o.name}`) && usesStandIn(o),
+  )
+  const addedRepointed = added.filter(usesStandIn)
+  const firstChains = [...changedChains, ...repointed.map((o) => ({ name: o.name, rules: o.rules }))]
+  const firstObjects = added.map((o): TableObject => (o.kind === 'chain' ? { ...o, rules: o.rules.map(viaStandIns) } : o))
+  const standInSets: TableObject[] = changedSets
+    .filter(({ name }) => standIns.has(name))
+    .map(({ name }) => {
+      const o = after.objects.get(`set:${name}`)!
+      return { ...o, name: standIns.get(name)! } as TableObject
+    })
+
   const declareBlock = (objects: readonly TableObject[]): string[] => {
     if (objects.length === 0) return []
     const out = [`table ${t} {`]
     for (const kind of DECLARE_ORDER) for (const o of objects) if (o.kind === kind) out.push(...declaration(o))
     return [...out, '}']
   }
-  const refill = changedChains.flatMap((c) => [`flush chain ${t} ${c.name}`, ...c.rules.map((r) => `add rule ${t} ${c.name} ${r}`)])
-  const deletions = [
-    ...removed.filter((o) => o.kind === 'chain').map((o) => `flush chain ${t} ${o.name}`),
-    ...removed.filter((o) => o.kind === 'set' || o.kind === 'map').map((o) => `delete ${o.kind} ${t} ${o.name}`),
-    ...removed.filter((o) => o.kind === 'chain').map((o) => `delete chain ${t} ${o.name}`),
-    ...removed.filter((o) => o.kind === 'counter').map((o) => `delete counter ${t} ${o.name}`),
+  const elementUpdates = changedSets.flatMap(({ name, come, gone }) => [
+    ...(gone.length > 0 ? [`delete element ${t} ${name} { ${gone.join(', ')} }`] : []),
+    ...(come.length > 0 ? [`add element ${t} ${name} { ${come.join(', ')} }`] : []),
+  ])
+  const refill = (chains: readonly { name: string; rules: readonly string[] }[], rewrite: (rule: string) => string): string[] =>
+    chains.flatMap((c) => [`flush chain ${t} ${c.name}`, ...c.rules.map((r) => `add rule ${t} ${c.name} ${rewrite(r)}`)])
+  const deletions = (objects: readonly TableObject[]): string[] => [
+    ...objects.filter((o) => o.kind === 'chain').map((o) => `flush chain ${t} ${o.name}`),
+    ...objects.filter((o) => o.kind === 'set' || o.kind === 'map').map((o) => `delete ${o.kind} ${t} ${o.name}`),
+    ...objects.filter((o) => o.kind === 'chain').map((o) => `delete chain ${t} ${o.name}`),
+    ...objects.filter((o) => o.kind === 'counter').map((o) => `delete counter ${t} ${o.name}`),
   ]
+  // With stand-ins, `tidy` puts the sets' own elements in and every chain that used a stand-in back on the set.
+  const restore =
+    standIns.size === 0
+      ? []
+      : [
+          ...elementUpdates,
+          ...refill([...firstChains, ...addedRepointed.map((o) => ({ name: o.name, rules: (o as { rules: readonly string[] }).rules }))], (r) => r),
+        ]
   let enforce: string[]
   let tidy: string[]
   if (split) {
-    // Only additions: the new objects and entries, each changed chain's new rules then `return` at its head (inserted in reverse).
+    // Only additions (and, without stand-ins, the changed sets' elements): the new objects and
+    // entries, each changed chain's new rules then `return` at its head (inserted in reverse).
     enforce = [
-      ...declareBlock([...added, ...grown]),
-      ...changedChains.flatMap((c) => [`insert rule ${t} ${c.name} return`, ...[...c.rules].reverse().map((r) => `insert rule ${t} ${c.name} ${r}`)]),
+      ...declareBlock([...firstObjects, ...standInSets, ...grown]),
+      ...(standIns.size === 0 ? elementUpdates : []),
+      ...firstChains.flatMap((c) => [
+        `insert rule ${t} ${c.name} return`,
+        ...[...c.rules].reverse().map((r) => `insert rule ${t} ${c.name} ${viaStandIns(r)}`),
+      ]),
       ...[...returning].map((c) => `insert rule ${t} ${c} return`),
     ]
-    tidy = [...flushed.map((o) => `flush ${o.kind} ${t} ${o.name}`), ...declareBlock(flushed), ...refill, ...deletions]
+    tidy = [
+      ...flushed.map((o) => `flush ${o.kind} ${t} ${o.name}`),
+      ...declareBlock(flushed),
+      ...(standIns.size === 0 ? refill(changedChains, (r) => r) : restore),
+      ...deletions([...removed, ...standInSets]),
+    ]
   } else {
     // One transaction: the maps that lost entries flushed first and declared again with all of them.
     enforce = [
       ...flushed.map((o) => `flush ${o.kind} ${t} ${o.name}`),
-      ...declareBlock([...added, ...grown.filter((o) => !flushed.some((f) => f.name === o.name)), ...flushed]),
-      ...refill,
-      ...deletions,
+      ...declareBlock([...firstObjects, ...standInSets, ...grown.filter((o) => !flushed.some((f) => f.name === o.name)), ...flushed]),
+      ...refill(firstChains, viaStandIns),
+      ...deletions(removed),
     ]
-    tidy = []
+    tidy = standIns.size === 0 ? [] : [...restore, ...deletions(standInSets)]
   }
   const counts = {
     added: added.length,

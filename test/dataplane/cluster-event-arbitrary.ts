@@ -46,12 +46,29 @@ export const clusterEventArb: fc.Arbitrary<ClusterEvent> = fc.oneof(
 export const eventSequenceArb = (
   maxEvents: number,
   clusters: fc.Arbitrary<ClusterState> = fc.oneof(clusterArb, tieredClusterArb),
+  events: fc.Arbitrary<ClusterEvent> = clusterEventArb,
 ): fc.Arbitrary<{ start: ClusterState; pool: ClusterState; events: ClusterEvent[] }> =>
   fc.record({
     start: clusters,
     pool: clusters,
-    events: fc.array(clusterEventArb, { minLength: 1, maxLength: maxEvents }),
+    events: fc.array(events, { minLength: 1, maxLength: maxEvents }),
   })
+
+/** Mostly what moves pods in and out of peers (pods come, go, get other labels and addresses; namespaces relabelled), and some policy changes. */
+export const podEventArb: fc.Arbitrary<ClusterEvent> = fc.oneof(
+  { arbitrary: index.map((from) => ({ kind: 'pod-add' as const, from })), weight: 3 },
+  { arbitrary: index.map((at) => ({ kind: 'pod-delete' as const, at })), weight: 3 },
+  {
+    arbitrary: fc.record({ at: index, app: fc.constantFrom('a', 'b', 'c'), tier: fc.boolean() }).map((e) => ({ kind: 'pod-relabel' as const, ...e })),
+    weight: 2,
+  },
+  {
+    arbitrary: fc.record({ at: fc.nat({ max: 2 }), team: fc.constantFrom('a', 'b', 'red') }).map((e) => ({ kind: 'namespace-relabel' as const, ...e })),
+    weight: 2,
+  },
+  { arbitrary: fc.record({ at: index, dual: fc.boolean() }).map((e) => ({ kind: 'pod-readdress' as const, ...e })), weight: 2 },
+  { arbitrary: fc.record({ at: index, from: index }).map((e) => ({ kind: 'policy-change' as const, ...e })), weight: 1 },
+)
 
 function pick<T>(list: readonly T[], i: number): T | undefined {
   return list.length === 0 ? undefined : list[i % list.length]

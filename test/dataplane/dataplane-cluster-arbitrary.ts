@@ -88,45 +88,49 @@ const podArb = fc.record({
   v6: fc.boolean(),
 })
 
-export const clusterArb: fc.Arbitrary<ClusterState> = fc
-  .record({
-    teams: fc.tuple(fc.constantFrom('a', 'b', 'red'), fc.constantFrom('a', 'b', 'red'), fc.constantFrom('a', 'b', 'red')),
-    pods: fc.array(podArb, { minLength: 1, maxLength: 7 }),
-    policies: fc.array(policyArb, { maxLength: 5 }),
-  })
-  .map(({ teams, pods, policies }) => {
-    const hostUsed = new Set<string>()
-    const outPods: Pod[] = pods.map((p, i) => {
-      // At most one hostNetwork pod per node: they share the node's address.
-      const hostNetwork = p.hostNetwork && !hostUsed.has(p.node)
-      if (hostNetwork) hostUsed.add(p.node)
-      // Pods cycle through 10.0.0.0/24 so some fall in the excepts and some outside 10.0.0.128/25.
-      const ip = hostNetwork ? (p.v6 ? NODE_IPS[p.node].v6 : NODE_IPS[p.node].v4) : p.v6 ? `fd00::${(i * 7 + 3).toString(16)}` : `10.0.0.${i * 37 + 3}`
+/** Generated clusters with this many pods and policies. */
+const clusterOfArb = (pods: { minLength: number; maxLength: number }, policies: { minLength: number; maxLength: number }): fc.Arbitrary<ClusterState> =>
+  fc
+    .record({
+      teams: fc.tuple(fc.constantFrom('a', 'b', 'red'), fc.constantFrom('a', 'b', 'red'), fc.constantFrom('a', 'b', 'red')),
+      pods: fc.array(podArb, pods),
+      policies: fc.array(policyArb, policies),
+    })
+    .map(({ teams, pods, policies }) => {
+      const hostUsed = new Set<string>()
+      const outPods: Pod[] = pods.map((p, i) => {
+        // At most one hostNetwork pod per node: they share the node's address.
+        const hostNetwork = p.hostNetwork && !hostUsed.has(p.node)
+        if (hostNetwork) hostUsed.add(p.node)
+        // Pods cycle through 10.0.0.0/24 so some fall in the excepts and some outside 10.0.0.128/25.
+        const ip = hostNetwork ? (p.v6 ? NODE_IPS[p.node].v6 : NODE_IPS[p.node].v4) : p.v6 ? `fd00::${(i * 7 + 3).toString(16)}` : `10.0.0.${i * 37 + 3}`
+        return {
+          namespace: p.namespace,
+          name: `p${i}`,
+          labels: { app: p.app, ...(p.tier ? { tier: p.tier } : {}) },
+          ips: [ip],
+          containerPorts: p.ports.map((k) => CONTAINER_PORTS[k]),
+          hostNetwork,
+          nodeName: p.node,
+          source: src,
+        }
+      })
       return {
-        namespace: p.namespace,
-        name: `p${i}`,
-        labels: { app: p.app, ...(p.tier ? { tier: p.tier } : {}) },
-        ips: [ip],
-        containerPorts: p.ports.map((k) => CONTAINER_PORTS[k]),
-        hostNetwork,
-        nodeName: p.node,
-        source: src,
+        namespaces: NAMESPACES.map((name, i) => ({ name, labels: { team: teams[i], [NAMESPACE_NAME_LABEL]: name }, implicit: false })),
+        pods: outPods,
+        policies: policies.map((p, i) => ({
+          namespace: p.namespace,
+          name: `np${i}`,
+          podSelector: p.podSelector,
+          policyTypes: [...p.types],
+          ingress: p.ingress.map((r) => ({ from: r.peers, ports: r.ports, source: src })),
+          egress: p.egress.map((r) => ({ to: r.peers, ports: r.ports, source: src })),
+          source: src,
+        })),
       }
     })
-    return {
-      namespaces: NAMESPACES.map((name, i) => ({ name, labels: { team: teams[i], [NAMESPACE_NAME_LABEL]: name }, implicit: false })),
-      pods: outPods,
-      policies: policies.map((p, i) => ({
-        namespace: p.namespace,
-        name: `np${i}`,
-        podSelector: p.podSelector,
-        policyTypes: [...p.types],
-        ingress: p.ingress.map((r) => ({ from: r.peers, ports: r.ports, source: src })),
-        egress: p.egress.map((r) => ({ to: r.peers, ports: r.ports, source: src })),
-        source: src,
-      })),
-    }
-  })
+
+export const clusterArb: fc.Arbitrary<ClusterState> = clusterOfArb({ minLength: 1, maxLength: 7 }, { maxLength: 5, minLength: 0 })
 
 /**
  * Node objects for `nodes` peers, or none (unknown) half of the time: n1 and n2 with their
@@ -150,6 +154,24 @@ const nodesArb: fc.Arbitrary<Node[] | undefined> = fc.option(
     ),
   { nil: undefined },
 )
+
+/**
+ * Clusters of three or more pods and policies with two twins of every pod (same namespace, labels
+ * and ports, their own addresses, one on each node): a selector peer then matches two or more pods, so its plain set keeps its
+ * name while pods come and go and updates change its elements in place (ruleset-delta.ts).
+ */
+export const crowdedClusterArb: fc.Arbitrary<ClusterState> = clusterOfArb({ minLength: 3, maxLength: 7 }, { minLength: 3, maxLength: 6 }).map((state) => {
+  const own = state.pods.filter((p) => !p.hostNetwork)
+  const twins = [1, 2].flatMap((k) =>
+    own.map((p, i): Pod => ({
+      ...p,
+      name: `${p.name}twin${k}`,
+      ips: [p.ips[0].includes(':') ? `fd00::${k + 3}:${(i + 1).toString(16)}` : `10.0.${k + 3}.${i + 1}`],
+      nodeName: k === 1 ? p.nodeName : p.nodeName === 'n1' ? 'n2' : 'n1',
+    })),
+  )
+  return { ...state, pods: [...state.pods, ...twins] }
+})
 
 /** The clusters above with one to four ClusterNetworkPolicies of both tiers (the engine's generator of them), and sometimes Node objects. */
 export const tieredClusterArb: fc.Arbitrary<ClusterState> = clusterArb.chain((state) =>
