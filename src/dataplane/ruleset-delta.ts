@@ -17,31 +17,30 @@
  * sets, map entries) only after an RCU grace period, and nft waits for that when it closes its
  * netlink socket: about 13 ms on the 2-core test machine, more than everything else of a small
  * update. So the delta is split:
- * 1. `script`, which only adds (but for the elements a plain set loses, see "Sets"): declares the
- *    new counters, sets, maps and chains (one table block, like the full script), the new entries
- *    of the verdict maps, the elements of plain sets (or their stand-ins), and puts each changed
- *    chain's new rules at its head followed by `return` (which is what the end of a chain does),
- *    so the old rules below are never reached. An address that loses its dispatch entry (a pod
+ * 1. `script`, which only adds: declares the new counters, sets, maps and chains (one table block,
+ *    like the full script), the new entries of the verdict maps, the elements plain sets gain (or
+ *    their stand-ins, see "Sets"), and puts each changed chain's new rules at its head followed by
+ *    `return` (which is what the end of a chain does), so the old rules below are never reached. An address that loses its dispatch entry (a pod
  *    gone from the node, or no longer isolated) keeps the entry until step 2, but its chain, which
  *    goes away, gets `return` at its head: the dispatch lookups end their base chains (policy
  *    accept), so returning there is what having no entry does. From the commit of `script` on,
  *    every packet meets exactly the new ruleset's verdicts: this is when a change is enforced.
  * 2. `tidy`: brings stand-ins back to their sets (see "Sets"); flushes each changed chain and adds
- *    its new rules alone; flushes the verdict maps that
- *    lost entries and declares them again with all of theirs; flushes the chains that go away,
+ *    its new rules alone; flushes the verdict maps that lost entries and declares them again with
+ *    all of theirs; flushes the chains that go away,
  *    deletes the sets and maps that go away, then those chains, then the counters that go away
  *    (nothing is deleted while a rule or map entry still uses it). The caller applies `tidy`
  *    before the next update: every delta starts from a table that is exactly the previous script.
  * When another map loses an entry (the Admin tier's Pass maps), or a lost entry's chain stays,
  * there is no such shortcut: `script` is then all of it in one transaction (maps flushed first)
  * and `tidy` is empty (but for the stand-ins of "Sets"). The same when the rules left below
- * `return` would make the jumps too deep:
- * the kernel refuses a chain 16 jumps or gotos from a base chain counting every rule, reachable
- * or not (unionLevels), though the old and the new ruleset may each be shallow enough.
+ * `return` would make the jumps too deep: the kernel refuses a chain 16 jumps or gotos from a base
+ * chain counting every rule, reachable or not (unionLevels), though the old and the new ruleset
+ * may each be shallow enough.
  * Why a map that loses entries is flushed and declared again with the rest in `tidy` rather than
  * given `delete element` in `script`: its lost entries can wait (see above), and a deletion in
- * `script` would put that wait on the path. A plain set's lost elements cannot wait (the set is
- * read by rules that stay), so they are deleted in `script`.
+ * `script` would put that wait on the path. A plain set's lost elements cannot wait (rules that
+ * stay read the set): the set comes anew as a stand-in instead (see "Sets").
  *
  * Generations. The kernel commits the transaction at once, but a packet already on its way keeps
  * the rules of the generation it started in while each set lookup reads the current generation's
@@ -57,16 +56,19 @@
  *
  * Sets. A plain set (no flags: pods' addresses, named ports' address . protocol . port) is named
  * by what decides its elements (SetRegistry), so when pods come and go it keeps its name and
- * its elements change. When no chain that exists already changes (new chains, new or lost
- * dispatch entries and a leaving pod's `return` aside), they change in place in the first
- * transaction (`add element`, `delete element`): every rule a packet can meet is then the same in
+ * its elements change. When they are only added and no chain that exists already changes (new
+ * chains, new or lost dispatch entries and a leaving pod's `return` aside), they are added in
+ * place in the first transaction (`add element`): every rule a packet can meet is then the same in
  * both generations, so old rules with new elements are the new ruleset, but for an address whose
- * dispatch entry is new (its chain is empty in the old generation: it passes, as before). When a
- * chain changes as well, old rules must not meet new elements: the first transaction declares
+ * dispatch entry is new (its chain is empty in the old generation: it passes, as before). An
+ * element that goes would make the first transaction delete (see "Two transactions"), and when a
+ * chain changes as well old rules must not meet new elements: then the first transaction declares
  * each changed set's new elements under a stand-in name (`standin_<set>`) and every chain that uses
  * the set, changed or not, gets its new rules reading the stand-in (the set itself is untouched);
  * `tidy` then changes the set's elements in place, refills those chains with their own rules and
  * deletes the stand-ins (old rules then read stand-ins, which do not change, new rules the set).
+ * A deletion's wait is in nft's exit, and nft 1.0.6 gives no cheaper sign of the commit (nft.ts,
+ * WarmNft `echo`): sending the sets anew costs less than that wait.
  * Unchanged objects are not touched: their named counters keep counting, the deny-log sets keep
  * their records. Changes nft cannot make in place, or that this module does not attempt (a base
  * chain's hook or policy, a set's type, flags, size or timeout, a comment, the elements of a
@@ -363,10 +365,10 @@ export function rulesetDelta(previous: string | TableObjects, next: string | Tab
   }
   // The old rules stay below `return` until `tidy`, and the kernel counts them when it checks how deep the jumps go.
   if (split && changedChains.length + returning.size > 0 && unionLevels(before, after) > MAX_JUMP_LEVEL) split = false
-  // See "Sets": in place only when no chain a packet can already be in changes; else the new
-  // elements go to a stand-in set the changed rules use until `tidy`.
+  // See "Sets": in place only when no chain a packet can already be in changes and no element
+  // goes; else the new elements go to a stand-in set the changed rules use until `tidy`.
   const standIns = new Map<string, string>()
-  if (changedSets.length > 0 && (!split || changedChains.length > 0)) {
+  if (changedSets.length > 0 && (!split || changedChains.length > 0 || changedSets.some((c) => c.gone.length > 0))) {
     const taken = (name: string): boolean => before.objects.has(`set:${name}`) || after.objects.has(`set:${name}`)
     for (const { name } of changedSets) {
       let standIn = `${STAND_IN_PREFIX}${name}`
