@@ -62,11 +62,13 @@
  * both generations, so old rules with new elements are the new ruleset, but for an address whose
  * dispatch entry is new (its chain is empty in the old generation: it passes, as before). An
  * element that goes would make the first transaction delete (see "Two transactions"), and when a
- * chain changes as well old rules must not meet new elements: then the first transaction declares
- * each changed set's new elements under a stand-in name (`standin_<set>`) and every chain that uses
- * the set, changed or not, gets its new rules reading the stand-in (the set itself is untouched);
- * `tidy` then changes the set's elements in place, refills those chains with their own rules and
- * deletes the stand-ins (old rules then read stand-ins, which do not change, new rules the set).
+ * chain changes as well old rules must not meet new elements. So the sets are not touched in the
+ * first transaction: when they only lose elements, every chain that reads them, changed or not,
+ * gets its new rules with the lost addresses excluded before each use (`ip saddr != { a } ip
+ * saddr @set`; a named-port set's lost address only when none of its ports stays); otherwise each
+ * changed set's new elements are declared under a stand-in name (`standin_<set>`) that those rules
+ * read. `tidy` then changes the sets' elements in place, refills those chains with their own rules
+ * and deletes the stand-ins. Old rules meet old elements, new rules the new elements.
  * A deletion's wait is in nft's exit, and nft 1.0.6 gives no cheaper sign of the commit (nft.ts,
  * WarmNft `echo`): sending the sets anew costs less than that wait.
  * Unchanged objects are not touched: their named counters keep counting, the deny-log sets keep
@@ -279,6 +281,30 @@ const DECLARE_ORDER: readonly TableObject['kind'][] = ['counter', 'set', 'map', 
 
 /** A set named in a rule. */
 const SET_REF = /@([a-z0-9_]+)/g
+/** A use of a set an exclusion fits: a plain address lookup, or a named-port lookup by destination address. */
+const EXCLUDABLE_REF = /\b(ip6? [sd]addr)(?: \. meta l4proto \. th dport)? @([a-z0-9_]+)(?![a-z0-9_])/g
+
+/**
+ * For sets that only lose elements: per set, the addresses to exclude where rules read it (`a, b`),
+ * when that is exactly what it loses: a plain set's lost addresses, or a named-port set's lost
+ * addresses of which no element is left. Undefined when a set also gains, or an address keeps a port.
+ */
+function excludedAddresses(
+  changed: readonly { name: string; come: readonly string[]; gone: readonly string[] }[],
+  after: TableObjects,
+): Map<string, string> | undefined {
+  const out = new Map<string, string>()
+  for (const { name, come, gone } of changed) {
+    if (come.length > 0) return undefined
+    const address = (e: string): string => e.split(' . ')[0]
+    const lost = new Set(gone.map(address))
+    const set = after.objects.get(`set:${name}`)
+    if (set?.kind !== 'set' || set.elements.some((e) => lost.has(address(e)))) return undefined
+    out.set(name, [...lost].join(', '))
+  }
+  return out
+}
+
 /** Stand-in sets (see "Sets") are named so; compiled names never start with it (nft-names.ts prefixes). */
 const STAND_IN_PREFIX = 'standin_'
 
@@ -365,10 +391,29 @@ export function rulesetDelta(previous: string | TableObjects, next: string | Tab
   }
   // The old rules stay below `return` until `tidy`, and the kernel counts them when it checks how deep the jumps go.
   if (split && changedChains.length + returning.size > 0 && unionLevels(before, after) > MAX_JUMP_LEVEL) split = false
-  // See "Sets": in place only when no chain a packet can already be in changes and no element
-  // goes; else the new elements go to a stand-in set the changed rules use until `tidy`.
+  // See "Sets": elements only added, and no chain a packet can already be in changes: in place.
+  // Only taken away: excluded in the rules that read them until `tidy` (no element changes now).
+  // Else: the new elements go to a stand-in set the rules read until `tidy`.
+  const inPlace = split && changedChains.length === 0 && changedSets.every((c) => c.gone.length === 0)
+  const changedRef = changedSets.length === 0 ? undefined : new RegExp(`@(?:${changedSets.map((c) => c.name).join('|')})(?![a-z0-9_])`)
+  const usesChanged = (rule: string): boolean => !inPlace && changedRef !== undefined && changedRef.test(rule)
+  const exclusions = !inPlace && split ? excludedAddresses(changedSets, after) : undefined
+  const excluding = (rule: string): string | undefined => {
+    if (exclusions === undefined) return undefined
+    let found = 0
+    const out = rule.replace(EXCLUDABLE_REF, (ref, field: string, name: string) => {
+      const addresses = exclusions.get(name)
+      if (addresses === undefined) return ref
+      found++
+      return `${field} != { ${addresses} } ${ref}`
+    })
+    // Every use of a changed set must be one the exclusion fits (a plain address or named-port lookup).
+    return found === (rule.match(new RegExp(changedRef!.source, 'g')) ?? []).length ? out : undefined
+  }
+  const users = [...after.objects.values()].filter((o): o is Extract<TableObject, { kind: 'chain' }> => o.kind === 'chain' && o.rules.some(usesChanged))
+  const exclude = exclusions !== undefined && users.every((o) => o.rules.every((r) => !usesChanged(r) || excluding(r) !== undefined))
   const standIns = new Map<string, string>()
-  if (changedSets.length > 0 && (!split || changedChains.length > 0 || changedSets.some((c) => c.gone.length > 0))) {
+  if (changedSets.length > 0 && !inPlace && !exclude) {
     const taken = (name: string): boolean => before.objects.has(`set:${name}`) || after.objects.has(`set:${name}`)
     for (const { name } of changedSets) {
       let standIn = `${STAND_IN_PREFIX}${name}`
@@ -376,16 +421,17 @@ export function rulesetDelta(previous: string | TableObjects, next: string | Tab
       standIns.set(name, standIn)
     }
   }
-  /** A rule as the first transaction writes it: the changed sets it uses replaced by their stand-ins. */
+  /** A rule as the first transaction writes it: the changed sets it reads excluded from or replaced by their stand-ins. */
   const viaStandIns = (rule: string): string =>
-    standIns.size === 0 || !rule.includes('@') ? rule : rule.replace(SET_REF, (ref, name: string) => (standIns.has(name) ? `@${standIns.get(name)!}` : ref))
-  const usesStandIn = (o: TableObject): boolean => o.kind === 'chain' && o.rules.some((r) => viaStandIns(r) !== r)
-  // Chains that use a changed set get their rules through the stand-ins now, and their own again in `tidy`.
+    !usesChanged(rule)
+      ? rule
+      : exclude
+        ? excluding(rule)!
+        : rule.replace(SET_REF, (ref, name: string) => (standIns.has(name) ? `@${standIns.get(name)!}` : ref))
+  const usesStandIn = (o: TableObject): boolean => o.kind === 'chain' && o.rules.some(usesChanged)
+  // Chains that read a changed set get their rules through the exclusions or stand-ins now, and their own again in `tidy`.
   const changedNames = new Set(changedChains.map((c) => c.name))
-  const repointed = [...after.objects.values()].filter(
-    (o): o is Extract<TableObject, { kind: 'chain' }> =>
-      o.kind === 'chain' && !changedNames.has(o.name) && before.objects.has(`chain:${o.name}`) && usesStandIn(o),
-  )
+  const repointed = users.filter((o) => !changedNames.has(o.name) && before.objects.has(`chain:${o.name}`))
   const addedRepointed = added.filter(usesStandIn)
   const firstChains = [...changedChains, ...repointed.map((o) => ({ name: o.name, rules: o.rules }))]
   const firstObjects = added.map((o): TableObject => (o.kind === 'chain' ? { ...o, rules: o.rules.map(viaStandIns) } : o))
@@ -416,7 +462,7 @@ export function rulesetDelta(previous: string | TableObjects, next: string | Tab
   ]
   // With stand-ins, `tidy` puts the sets' own elements in and every chain that used a stand-in back on the set.
   const restore =
-    standIns.size === 0
+    inPlace || changedSets.length === 0
       ? []
       : [
           ...elementUpdates,
@@ -429,7 +475,7 @@ export function rulesetDelta(previous: string | TableObjects, next: string | Tab
     // entries, each changed chain's new rules then `return` at its head (inserted in reverse).
     enforce = [
       ...declareBlock([...firstObjects, ...standInSets, ...grown]),
-      ...(standIns.size === 0 ? elementUpdates : []),
+      ...(inPlace ? elementUpdates : []),
       ...firstChains.flatMap((c) => [
         `insert rule ${t} ${c.name} return`,
         ...[...c.rules].reverse().map((r) => `insert rule ${t} ${c.name} ${viaStandIns(r)}`),
@@ -439,7 +485,7 @@ export function rulesetDelta(previous: string | TableObjects, next: string | Tab
     tidy = [
       ...flushed.map((o) => `flush ${o.kind} ${t} ${o.name}`),
       ...declareBlock(flushed),
-      ...(standIns.size === 0 ? refill(changedChains, (r) => r) : restore),
+      ...(restore.length === 0 ? refill(changedChains, (r) => r) : restore),
       ...deletions([...removed, ...standInSets]),
     ]
   } else {
@@ -450,7 +496,7 @@ export function rulesetDelta(previous: string | TableObjects, next: string | Tab
       ...refill(firstChains, viaStandIns),
       ...deletions(removed),
     ]
-    tidy = standIns.size === 0 ? [] : [...restore, ...deletions(standInSets)]
+    tidy = restore.length === 0 ? [] : [...restore, ...deletions(standInSets)]
   }
   const counts = {
     added: added.length,
