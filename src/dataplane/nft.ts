@@ -25,7 +25,6 @@ import type { Socket } from 'node:net'
 import { DEFAULT_TABLE_NAME, denySetName, type RulesetIndex } from './compile-ruleset.js'
 import type { Side } from '../model/describe.js'
 import type { ClusterConflictCounter, ClusterRuleCounter } from './compile-cluster-tiers.js'
-import { denyChainName } from './nft-match.js'
 import { isNftName, isNftTableName } from './nft-names.js'
 
 export interface NftTarget {
@@ -93,11 +92,8 @@ export const NFT_TIMEOUT_MS = 120_000
 
 /** One nft process, started; it waits on its stdin until `run` hands it its input. */
 interface StartedNft {
-  /**
-   * Writes the input, closes stdin and resolves when nft has exited (never rejects for a non-zero
-   * exit). `onOutput` is called once, at nft's first bytes on stdout, if stderr is still empty then.
-   */
-  run(input: string, timeoutMs?: number, onOutput?: () => void): Promise<RunResult>
+  /** Writes the input, closes stdin and resolves when nft has exited (never rejects for a non-zero exit). */
+  run(input: string, timeoutMs?: number): Promise<RunResult>
   /** Still waiting for its input: not exited, not run. */
   readonly waiting: boolean
   /** Ends a process that was never run: an empty input, on which nft does nothing. */
@@ -117,17 +113,8 @@ function startNft(args: readonly string[], netns: string | undefined): StartedNf
   let exit: { code: number | null } | undefined
   const ended: ((code: number | null) => void)[] = []
   let used = false
-  let onOutput: (() => void) | undefined
-  child.stdout.on('data', (b: Buffer) => {
-    out.push(b)
-    const f = onOutput
-    onOutput = undefined
-    if (err.length === 0) f?.()
-  })
-  child.stderr.on('data', (b: Buffer) => {
-    err.push(b)
-    onOutput = undefined
-  })
+  child.stdout.on('data', (b: Buffer) => out.push(b))
+  child.stderr.on('data', (b: Buffer) => err.push(b))
   child.on('error', (e: NodeJS.ErrnoException) => {
     spawnError = e
     for (const f of ended.splice(0)) f(null)
@@ -149,10 +136,8 @@ function startNft(args: readonly string[], netns: string | undefined): StartedNf
       used = true
       child.stdin.end('')
     },
-    run(input, timeoutMs = NFT_TIMEOUT_MS, output) {
+    run(input, timeoutMs = NFT_TIMEOUT_MS) {
       used = true
-      // Output before the input was written is not about this input: never a signal then.
-      onOutput = out.length === 0 && err.length === 0 ? output : undefined
       for (const h of handles) h.ref()
       return new Promise((resolve, reject) => {
         let timedOut = false
@@ -197,18 +182,6 @@ export function runNft(args: readonly string[], options: { netns?: string; input
   }
 }
 
-/** How a WarmNft transaction ended, as far as its caller waits: `committed` when it resolved at nft's echo, before nft exited. */
-export type TransactionResult = (RunResult & { readonly committed: false }) | { readonly committed: true }
-
-export interface WarmNftOptions {
-  /**
-   * Run `nft --echo -f -` and let `transact` resolve at nft's first echoed line (the transaction is
-   * committed then) instead of at nft's exit. Off by default: nft 1.0.6 reads the whole ruleset
-   * before every transaction run with --echo, which costs more than it saves (see docs/dataplane.md).
-   */
-  readonly echo?: boolean
-}
-
 /**
  * `nft -f -` started ahead of its script. Starting a process from the agent costs time on the
  * critical path: forking copies the page tables of a large process (and blocks its event loop), and
@@ -216,28 +189,14 @@ export interface WarmNftOptions {
  * started and waiting on its stdin (nft reads its whole input before it touches the kernel), so an
  * update only writes its script; the next one is started once the event loop is free again.
  * Each run is still its own process and its own transaction, exactly as `runNft(['-f', '-'])`.
- *
- * With `echo`, `transact` may resolve before nft has exited (see there); the next `run` or
- * `transact` first waits for that process to end and throws if it did not end cleanly.
  */
 export class WarmNft {
-  readonly echo: boolean
   private next: { readonly nft: StartedNft; readonly namespace: string | undefined } | undefined
   private preparing = false
   private stopped = false
-  /** The process of a transaction that resolved at its echo, until its exit has been checked. */
-  private committedRun: Promise<RunResult> | undefined
-  constructor(
-    private readonly netns?: string,
-    options: WarmNftOptions = {},
-  ) {
+  constructor(private readonly netns?: string) {
     // Checked here, as runNft checks it: a bad name is refused before anything is started.
     commandFor([], netns)
-    this.echo = options.echo === true
-  }
-
-  private get args(): string[] {
-    return this.echo ? ['--echo', '-f', '-'] : ['-f', '-']
   }
 
   /**
@@ -254,58 +213,22 @@ export class WarmNft {
     }
   }
 
-  /** `nft -f -` with this input: the waiting process when there is one (else a new one); then the next is started. Resolves at nft's exit. */
+  /** `nft -f -` with this input: the waiting process when there is one (else a new one); then the next is started. */
   async run(input: string, timeoutMs?: number): Promise<RunResult> {
-    const nft = await this.take()
+    this.stopped = false
+    const ready = this.next
+    this.next = undefined
+    let nft: StartedNft
+    if (ready !== undefined && ready.nft.waiting && ready.namespace === this.namespaceId()) nft = ready.nft
+    else {
+      ready?.nft.dispose()
+      nft = startNft(['-f', '-'], this.netns)
+    }
     try {
       return await nft.run(input, timeoutMs)
     } finally {
       this.prepare()
     }
-  }
-
-  /**
-   * One transaction, resolved as soon as it is known to be committed. Without `echo`, that is at
-   * nft's exit (as `run`). With `echo`: at nft's first bytes on stdout, if nothing came on stderr
-   * before them. nft prints only what the kernel echoes, and the kernel echoes only when it commits
-   * the batch, after the new generation is in place (never for a batch it refuses); nft prints it
-   * before it closes its netlink socket, which after a transaction that deleted anything waits for
-   * an RCU grace period (about 10 ms). A transaction that prints nothing (nft echoes only added
-   * objects) resolves at exit. After an early resolution nft's exit is still awaited: the next
-   * `run` or `transact` throws NftError if nft then exited non-zero, timed out or wrote to stderr.
-   */
-  async transact(input: string, timeoutMs?: number): Promise<TransactionResult> {
-    const nft = await this.take()
-    let onOutput: (() => void) | undefined
-    const output = new Promise<void>((resolve) => (onOutput = resolve))
-    const exited = nft.run(input, timeoutMs, this.echo ? onOutput : undefined)
-    const first = await Promise.race([output.then(() => undefined), exited])
-    this.prepare()
-    if (first !== undefined) return { ...first, committed: false }
-    this.committedRun = exited
-    return { committed: true }
-  }
-
-  /** The process to run next, after the check of a process that was left running at its echo. */
-  private async take(): Promise<StartedNft> {
-    this.stopped = false
-    const previous = this.committedRun
-    if (previous !== undefined) {
-      this.committedRun = undefined
-      const r = await previous
-      if (r.code !== 0 || r.stderr.trim() !== '') {
-        throw new NftError(
-          `nft -f (previous transaction)${where(this.netns)} was committed, then nft failed:\n${r.stderr.trim() || `exit code ${r.code}`}`,
-          r.stderr,
-          r.code,
-        )
-      }
-    }
-    const ready = this.next
-    this.next = undefined
-    if (ready !== undefined && ready.nft.waiting && ready.namespace === this.namespaceId()) return ready.nft
-    ready?.nft.dispose()
-    return startNft(this.args, this.netns)
   }
 
   /** Starts the next process once the event loop is free (not while the caller's continuation is on the critical path). */
@@ -317,7 +240,7 @@ export class WarmNft {
       if (this.stopped || this.next?.nft.waiting === true) return
       try {
         const namespace = this.namespaceId()
-        this.next = { nft: startNft(this.args, this.netns), namespace }
+        this.next = { nft: startNft(['-f', '-'], this.netns), namespace }
       } catch {
         this.next = undefined
       }
@@ -503,11 +426,6 @@ export async function applyRuleset(script: string, options: ApplyOptions = {}): 
  * base chain is re-hooked (so no stand-in table is needed). Unchanged chains, counters and the
  * deny-log sets are not touched. Throws NftError with nft's message when nft refuses; the
  * transaction then changed nothing. An empty script changes nothing and runs nothing.
- *
- * Resolves when nft has exited with status 0, or, with a WarmNft started with `echo`, as soon as
- * the transaction is committed (WarmNft.transact): the script then ends with a command whose echo
- * is certain and which changes nothing, `add chain` of the deny chain every compiled table has (the
- * kernel records an update of an existing chain and echoes it on commit; nft echoes no deletion).
  */
 export async function applyRulesetDelta(script: string, options: NftTarget & { readonly nft?: WarmNft } = {}): Promise<void> {
   if (script === '') return
@@ -524,19 +442,9 @@ export async function applyRulesetDelta(script: string, options: NftTarget & { r
     await nftOrThrow(['-f', '-'], 'nft -f (incremental update)', { ...netns, input: script })
     return
   }
-  const input = options.nft.echo ? `${script}${script.endsWith('\n') ? '' : '\n'}${commitMarker(table)}\n` : script
-  const r = await options.nft.transact(input)
-  if (!r.committed && r.code !== 0)
+  const r = await options.nft.run(script)
+  if (r.code !== 0)
     throw new NftError(`nft -f (incremental update)${where(options.netns)} failed:\n${r.stderr.trim() || `exit code ${r.code}`}`, r.stderr, r.code)
-}
-
-/**
- * The command that makes a transaction's echo certain: `add chain` of a chain that exists updates
- * nothing, but the kernel records it in the transaction and echoes it on commit. The deny chain is
- * in every compiled table and no delta deletes it.
- */
-export function commitMarker(table: string): string {
-  return `add chain inet ${table} ${denyChainName('ingress')}`
 }
 
 /** Step 2 of applyRuleset: the table replaced in one transaction, deny-log records carried over. */

@@ -9,7 +9,7 @@ import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { applyRulesetDelta, commitMarker, NftError, runNft, WarmNft } from '../../src/dataplane/nft.js'
+import { applyRulesetDelta, NftError, WarmNft } from '../../src/dataplane/nft.js'
 
 interface Run {
   readonly pid: number
@@ -37,11 +37,6 @@ describe('an nft started ahead of its script', () => {
         'cat > "$d/input.tmp"',
         'mv "$d/input.tmp" "$d/input"',
         'if grep -q refuse "$d/input"; then echo "Error: refused" >&2; exit 1; fi',
-        // As nft --echo after a commit, then a failure on the way out (e.g. killed while closing its socket).
-        'if grep -q echo-then-fail "$d/input"; then echo "add chain inet netpol deny_in"; sleep 0.3; exit 1; fi',
-        // An error first, then output: never taken for a commit.
-        'if grep -q error-then-output "$d/input"; then echo "Error: refused" >&2; sleep 0.3; echo "add chain inet netpol c"; exit 1; fi',
-        'if grep -q echo-then-warn "$d/input"; then echo "add chain inet netpol deny_in"; sleep 0.3; echo "Warning: odd" >&2; fi',
         '',
       ].join('\n'),
     )
@@ -168,113 +163,8 @@ describe('an nft started ahead of its script', () => {
     }
   })
 
-  it('with echo: resolves at the first output, and the next transaction throws when that nft then exits non-zero or writes to stderr', async () => {
-    const warm = new WarmNft(undefined, { echo: true })
-    warms.push(warm)
-    expect(await warm.transact('add chain inet netpol echo-then-fail\n')).toEqual({ committed: true })
-    // The process is still running: it exits 1 after 0.3 s. The next transaction waits for it and reports it.
-    await expect(warm.transact('add chain inet netpol fine\n')).rejects.toThrow(/was committed, then nft failed:\nexit code 1/)
-    // Reported once: the one after runs.
-    expect(await warm.transact('add chain inet netpol fine\n')).toMatchObject({ committed: false, code: 0 })
-    expect(await warm.transact('add chain inet netpol echo-then-warn\n')).toEqual({ committed: true })
-    await expect(applyRulesetDelta('add chain inet netpol fine\n', { nft: warm })).rejects.toThrow(/was committed, then nft failed:\nWarning: odd/)
-    // Each run had its own process, started with --echo.
-    const done = [...runs().values()].filter((r) => r.input !== undefined)
-    expect(done.every((r) => r.args === '--echo -f -')).toBe(true)
-  })
-
-  it('with echo: output after an error on stderr is not a commit (the exit decides)', async () => {
-    const warm = new WarmNft(undefined, { echo: true })
-    warms.push(warm)
-    const r = await warm.transact('add chain inet netpol error-then-output\n')
-    expect(r).toMatchObject({ committed: false, code: 1, stderr: 'Error: refused\n' })
-    await expect(applyRulesetDelta('add chain inet netpol error-then-output\n', { nft: warm })).rejects.toThrow(/failed:\nError: refused/)
-  })
-
-  it('without echo: output never resolves a transaction early', async () => {
-    const warm = newWarm()
-    expect(await warm.transact('add chain inet netpol echo-then-fail\n')).toMatchObject({ committed: false, code: 1 })
-  })
-
   it('refuses a network namespace name that is not a plain word before starting anything', () => {
     expect(() => new WarmNft('x; flush ruleset')).toThrow(NftError)
     expect(runs().size).toBe(0)
-  })
-})
-
-/**
- * With real nft (--echo) in a scratch network namespace: a transaction resolves at its echo, the
- * kernel has committed it by then, a refused one rejects and changes nothing, one that echoes
- * nothing resolves at exit, and the marker that makes the echo certain changes nothing.
- */
-describe('WarmNft with --echo, real nft in a scratch namespace', () => {
-  const netns = `netpol-echo-${process.pid}`
-  const table = [
-    'table inet netpol {',
-    '\tset peer { type ipv4_addr; elements = { 10.0.0.1, 10.0.0.2, 10.0.0.3 } }',
-    '\tchain deny_in { drop; }',
-    '\tchain pod { ip saddr @peer accept; goto deny_in; }',
-    '\tchain ingress { type filter hook forward priority filter; policy accept; ip daddr 10.1.0.1 jump pod; }',
-    '}',
-    '',
-  ].join('\n')
-  const nft = async (...args: string[]): Promise<string> => {
-    const r = await runNft(args, { netns })
-    expect(r.stderr).toBe('')
-    expect(r.code).toBe(0)
-    return r.stdout
-  }
-  const listing = (): Promise<string> => nft('list', 'ruleset')
-  let warm: WarmNft
-  beforeAll(() => {
-    execFileSync('ip', ['netns', 'add', netns])
-  })
-  afterAll(() => {
-    execFileSync('ip', ['netns', 'delete', netns])
-  })
-  beforeEach(async () => {
-    await runNft(['flush', 'ruleset'], { netns })
-    expect((await runNft(['-f', '-'], { netns, input: table })).code).toBe(0)
-    warm = new WarmNft(netns, { echo: true })
-  })
-  afterEach(() => warm.stop())
-
-  it('a transaction that deletes resolves at its echo, with the change in the kernel at resolution; the marker changes nothing', async () => {
-    const before = await listing()
-    const r = await warm.transact(`delete element inet netpol peer { 10.0.0.3 }\n${commitMarker('netpol')}\n`)
-    expect(r).toEqual({ committed: true })
-    // Right at resolution (nft may still be closing its socket): the element is gone.
-    expect(await nft('list', 'set', 'inet', 'netpol', 'peer')).not.toContain('10.0.0.3')
-    // The next transaction works (its own process) and, put back, the ruleset is exactly as before.
-    await applyRulesetDelta('add element inet netpol peer { 10.0.0.3 }\n', { netns, nft: warm })
-    expect(await listing()).toBe(before)
-  })
-
-  it('applyRulesetDelta with echo: deletions and additions in one transaction are in force at resolution', async () => {
-    await applyRulesetDelta('delete element inet netpol peer { 10.0.0.1 }\nadd element inet netpol peer { 10.0.0.9 }\nflush chain inet netpol pod\n', {
-      netns,
-      nft: warm,
-    })
-    const peer = await nft('list', 'set', 'inet', 'netpol', 'peer')
-    expect(peer).not.toContain('10.0.0.1,')
-    expect(peer).toContain('10.0.0.9')
-    expect(await nft('list', 'chain', 'inet', 'netpol', 'pod')).not.toContain('@peer')
-  })
-
-  it('a refused transaction rejects with nft message and changes nothing', async () => {
-    const before = await listing()
-    await expect(
-      applyRulesetDelta('add element inet netpol peer { 10.0.0.7 }\ndelete element inet netpol peer { 10.9.9.9 }\n', { netns, nft: warm }),
-    ).rejects.toThrow(/nft -f \(incremental update\) in network namespace netpol-echo-\d+ failed:\n.*Error: Could not process rule: No such file or directory/)
-    expect(await listing()).toBe(before)
-    // A refusal is not left for the next transaction: it runs.
-    await applyRulesetDelta('delete element inet netpol peer { 10.0.0.2 }\n', { netns, nft: warm })
-    expect(await nft('list', 'set', 'inet', 'netpol', 'peer')).not.toContain('10.0.0.2')
-  })
-
-  it('a transaction nft echoes nothing of resolves at exit, committed', async () => {
-    const r = await warm.transact('delete element inet netpol peer { 10.0.0.2 }\nflush chain inet netpol pod\n')
-    expect(r).toMatchObject({ committed: false, code: 0, stdout: '', stderr: '' })
-    expect(await nft('list', 'set', 'inet', 'netpol', 'peer')).not.toContain('10.0.0.2')
   })
 })
