@@ -422,19 +422,19 @@ export function rulesetDelta(previous: string | TableObjects, next: string | Tab
     }
   }
   /** A rule as the first transaction writes it: the changed sets it reads excluded from or replaced by their stand-ins. */
-  const viaStandIns = (rule: string): string =>
+  const firstRule = (rule: string): string =>
     !usesChanged(rule)
       ? rule
       : exclude
         ? excluding(rule)!
         : rule.replace(SET_REF, (ref, name: string) => (standIns.has(name) ? `@${standIns.get(name)!}` : ref))
-  const usesStandIn = (o: TableObject): boolean => o.kind === 'chain' && o.rules.some(usesChanged)
+  const readsChanged = (o: TableObject): boolean => o.kind === 'chain' && o.rules.some(usesChanged)
   // Chains that read a changed set get their rules through the exclusions or stand-ins now, and their own again in `tidy`.
   const changedNames = new Set(changedChains.map((c) => c.name))
   const repointed = users.filter((o) => !changedNames.has(o.name) && before.objects.has(`chain:${o.name}`))
-  const addedRepointed = added.filter(usesStandIn)
+  const addedRepointed = added.filter(readsChanged)
   const firstChains = [...changedChains, ...repointed.map((o) => ({ name: o.name, rules: o.rules }))]
-  const firstObjects = added.map((o): TableObject => (o.kind === 'chain' ? { ...o, rules: o.rules.map(viaStandIns) } : o))
+  const firstObjects = added.map((o): TableObject => (o.kind === 'chain' ? { ...o, rules: o.rules.map(firstRule) } : o))
   const standInSets: TableObject[] = changedSets
     .filter(({ name }) => standIns.has(name))
     .map(({ name }) => {
@@ -460,7 +460,7 @@ export function rulesetDelta(previous: string | TableObjects, next: string | Tab
     ...objects.filter((o) => o.kind === 'chain').map((o) => `delete chain ${t} ${o.name}`),
     ...objects.filter((o) => o.kind === 'counter').map((o) => `delete counter ${t} ${o.name}`),
   ]
-  // With stand-ins, `tidy` puts the sets' own elements in and every chain that used a stand-in back on the set.
+  // With exclusions or stand-ins, `tidy` changes the sets' elements and gives the chains that read them their own rules again.
   const restore =
     inPlace || changedSets.length === 0
       ? []
@@ -471,15 +471,12 @@ export function rulesetDelta(previous: string | TableObjects, next: string | Tab
   let enforce: string[]
   let tidy: string[]
   if (split) {
-    // Only additions (and, without stand-ins, the changed sets' elements): the new objects and
-    // entries, each changed chain's new rules then `return` at its head (inserted in reverse).
+    // Only additions (in place, the elements sets gain): the new objects and entries, each changed
+    // chain's new rules then `return` at its head (inserted in reverse).
     enforce = [
       ...declareBlock([...firstObjects, ...standInSets, ...grown]),
       ...(inPlace ? elementUpdates : []),
-      ...firstChains.flatMap((c) => [
-        `insert rule ${t} ${c.name} return`,
-        ...[...c.rules].reverse().map((r) => `insert rule ${t} ${c.name} ${viaStandIns(r)}`),
-      ]),
+      ...firstChains.flatMap((c) => [`insert rule ${t} ${c.name} return`, ...[...c.rules].reverse().map((r) => `insert rule ${t} ${c.name} ${firstRule(r)}`)]),
       ...[...returning].map((c) => `insert rule ${t} ${c} return`),
     ]
     tidy = [
@@ -493,7 +490,7 @@ export function rulesetDelta(previous: string | TableObjects, next: string | Tab
     enforce = [
       ...flushed.map((o) => `flush ${o.kind} ${t} ${o.name}`),
       ...declareBlock([...firstObjects, ...standInSets, ...grown.filter((o) => !flushed.some((f) => f.name === o.name)), ...flushed]),
-      ...refill(firstChains, viaStandIns),
+      ...refill(firstChains, firstRule),
       ...deletions(removed),
     ]
     tidy = restore.length === 0 ? [] : [...restore, ...deletions(standInSets)]
