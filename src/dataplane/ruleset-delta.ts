@@ -395,23 +395,36 @@ export function rulesetDelta(previous: string | TableObjects, next: string | Tab
   // Only taken away: excluded in the rules that read them until `tidy` (no element changes now).
   // Else: the new elements go to a stand-in set the rules read until `tidy`.
   const inPlace = split && changedChains.length === 0 && changedSets.every((c) => c.gone.length === 0)
-  const changedRef = changedSets.length === 0 ? undefined : new RegExp(`@(?:${changedSets.map((c) => c.name).join('|')})(?![a-z0-9_])`)
+  const changedNamesPattern = `@(?:${changedSets.map((c) => c.name).join('|')})(?![a-z0-9_])`
+  const changedRef = changedSets.length === 0 ? undefined : new RegExp(changedNamesPattern)
+  const changedRefs = new RegExp(changedNamesPattern, 'g')
   const usesChanged = (rule: string): boolean => !inPlace && changedRef !== undefined && changedRef.test(rule)
   const exclusions = !inPlace && split ? excludedAddresses(changedSets, after) : undefined
+  /** Each rule that reads a changed set, with the exclusions in place; undefined when one use is not of a shape they fit. */
   const excluding = (rule: string): string | undefined => {
-    if (exclusions === undefined) return undefined
     let found = 0
     const out = rule.replace(EXCLUDABLE_REF, (ref, field: string, name: string) => {
-      const addresses = exclusions.get(name)
+      const addresses = exclusions!.get(name)
       if (addresses === undefined) return ref
       found++
       return `${field} != { ${addresses} } ${ref}`
     })
     // Every use of a changed set must be one the exclusion fits (a plain address or named-port lookup).
-    return found === (rule.match(new RegExp(changedRef!.source, 'g')) ?? []).length ? out : undefined
+    return found === (rule.match(changedRefs) ?? []).length ? out : undefined
   }
+  // Chains (kept or added) that read a changed set: their rules go through the exclusions or stand-ins now, and are their own again in `tidy`.
   const users = [...after.objects.values()].filter((o): o is Extract<TableObject, { kind: 'chain' }> => o.kind === 'chain' && o.rules.some(usesChanged))
-  const exclude = exclusions !== undefined && users.every((o) => o.rules.every((r) => !usesChanged(r) || excluding(r) !== undefined))
+  const excluded = new Map<string, string>()
+  const exclude =
+    exclusions !== undefined &&
+    users.every((o) =>
+      o.rules.every((r) => {
+        if (!usesChanged(r) || excluded.has(r)) return true
+        const out = excluding(r)
+        if (out !== undefined) excluded.set(r, out)
+        return out !== undefined
+      }),
+    )
   const standIns = new Map<string, string>()
   if (changedSets.length > 0 && !inPlace && !exclude) {
     const taken = (name: string): boolean => before.objects.has(`set:${name}`) || after.objects.has(`set:${name}`)
@@ -426,13 +439,11 @@ export function rulesetDelta(previous: string | TableObjects, next: string | Tab
     !usesChanged(rule)
       ? rule
       : exclude
-        ? excluding(rule)!
+        ? excluded.get(rule)!
         : rule.replace(SET_REF, (ref, name: string) => (standIns.has(name) ? `@${standIns.get(name)!}` : ref))
-  const readsChanged = (o: TableObject): boolean => o.kind === 'chain' && o.rules.some(usesChanged)
-  // Chains that read a changed set get their rules through the exclusions or stand-ins now, and their own again in `tidy`.
   const changedNames = new Set(changedChains.map((c) => c.name))
   const repointed = users.filter((o) => !changedNames.has(o.name) && before.objects.has(`chain:${o.name}`))
-  const addedRepointed = added.filter(readsChanged)
+  const addedRepointed = users.filter((o) => !before.objects.has(`chain:${o.name}`))
   const firstChains = [...changedChains, ...repointed.map((o) => ({ name: o.name, rules: o.rules }))]
   const firstObjects = added.map((o): TableObject => (o.kind === 'chain' ? { ...o, rules: o.rules.map(firstRule) } : o))
   const standInSets: TableObject[] = changedSets
@@ -461,13 +472,7 @@ export function rulesetDelta(previous: string | TableObjects, next: string | Tab
     ...objects.filter((o) => o.kind === 'counter').map((o) => `delete counter ${t} ${o.name}`),
   ]
   // With exclusions or stand-ins, `tidy` changes the sets' elements and gives the chains that read them their own rules again.
-  const restore =
-    inPlace || changedSets.length === 0
-      ? []
-      : [
-          ...elementUpdates,
-          ...refill([...firstChains, ...addedRepointed.map((o) => ({ name: o.name, rules: (o as { rules: readonly string[] }).rules }))], (r) => r),
-        ]
+  const restore = inPlace || changedSets.length === 0 ? [] : [...elementUpdates, ...refill([...firstChains, ...addedRepointed], (r) => r)]
   let enforce: string[]
   let tidy: string[]
   if (split) {
