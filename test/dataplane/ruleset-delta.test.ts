@@ -48,42 +48,52 @@ const compile = (state: ClusterState): string => compileRuleset(state, { nodeNam
  * deny-log records, as the interpreter runs it on node n1.
  */
 function behaviour(ruleset: NftRuleset, pods: readonly Pod[]): string[] {
+  return probes(ruleset, pods).map(({ probe, sim }) => {
+    const visits = sim.visits.map(({ hook, result: r }) =>
+      [
+        hook,
+        r.verdict,
+        r.counters.filter((c) => !c.includes('#')).join(','),
+        r.logs.map((l) => l.prefix).join(','),
+        r.setAdds.map((a) => a.set).join(','),
+      ].join(' '),
+    )
+    return `${probe}: ${sim.allowed} ${visits.join(' | ')}`
+  })
+}
+
+/** The first packet of every connection between the endpoints (pods, outside addresses) on every probe, through the ruleset as node n1. */
+function probes(ruleset: NftRuleset, pods: readonly Pod[]): { probe: string; sim: ReturnType<typeof simulateConnection> }[] {
   const rulesets = new Map([['n1', ruleset]])
   const endpoints: Endpoint[] = [...pods.map((pod) => ({ kind: 'pod' as const, pod })), ...EXTERNAL_IPS.map((ip) => ({ kind: 'ip' as const, ip }))]
   const name = (e: Endpoint): string => (e.kind === 'pod' ? `${e.pod.namespace}/${e.pod.name}` : e.ip)
-  const out: string[] = []
-  for (const from of endpoints) {
-    for (const to of endpoints) {
+  const out: { probe: string; sim: ReturnType<typeof simulateConnection> }[] = []
+  for (const from of endpoints)
+    for (const to of endpoints)
       for (const { port, protocol } of PROBES) {
-        const sim = simulateConnection(rulesets, { from, to, port, protocol })
-        const visits = sim.visits.map(({ hook, result: r }) =>
-          [
-            hook,
-            r.verdict,
-            r.counters.filter((c) => !c.includes('#')).join(','),
-            r.logs.map((l) => l.prefix).join(','),
-            r.setAdds.map((a) => a.set).join(','),
-          ].join(' '),
-        )
-        out.push(`${name(from)} -> ${name(to)} ${port}/${protocol}: ${sim.allowed} ${visits.join(' | ')}`)
+        out.push({ probe: `${name(from)} -> ${name(to)} ${port}/${protocol}`, sim: simulateConnection(rulesets, { from, to, port, protocol }) })
       }
-    }
-  }
   return out
 }
 
 /** Whether the first packet of each probe of `behaviour` is allowed. */
 function allowed(ruleset: NftRuleset, pods: readonly Pod[]): { probe: string; allowed: boolean }[] {
-  const rulesets = new Map([['n1', ruleset]])
-  const endpoints: Endpoint[] = [...pods.map((pod) => ({ kind: 'pod' as const, pod })), ...EXTERNAL_IPS.map((ip) => ({ kind: 'ip' as const, ip }))]
-  const name = (e: Endpoint): string => (e.kind === 'pod' ? `${e.pod.namespace}/${e.pod.name}` : e.ip)
-  const out: { probe: string; allowed: boolean }[] = []
-  for (const from of endpoints)
-    for (const to of endpoints)
-      for (const { port, protocol } of PROBES) {
-        out.push({ probe: `${name(from)} -> ${name(to)} ${port}/${protocol}`, allowed: simulateConnection(rulesets, { from, to, port, protocol }).allowed })
-      }
-  return out
+  return probes(ruleset, pods).map(({ probe, sim }) => ({ probe, allowed: sim.allowed }))
+}
+
+/**
+ * A packet whose walk through a base chain began before the commit meets the old rules with the
+ * elements as committed: per base chain, it is never allowed unless the old or the new ruleset
+ * allows it there.
+ */
+function expectCrossingSafe(old: NftRuleset, committed: NftRuleset, expected: NftRuleset, pods: readonly Pod[]): void {
+  const crossing = crossingGeneration(old, committed)
+  for (const base of baseChains(expected)) {
+    const mixed = allowed(onlyBase(crossing, base), pods)
+    const was = allowed(onlyBase(old, base), pods)
+    const is = allowed(onlyBase(expected, base), pods)
+    expect(mixed.filter((a, k) => a.allowed && !was[k].allowed && !is[k].allowed).map((a) => `${base}: ${a.probe}`)).toEqual([])
+  }
 }
 
 /**
@@ -139,13 +149,7 @@ function checkTransition(previous: ClusterState, state: ClusterState): string {
   const expected = parseNftScript(next)
   const pods = podsOf(previous, state)
   expect(behaviour(model, pods)).toEqual(behaviour(expected, pods))
-  const crossing = crossingGeneration(old, model)
-  for (const base of baseChains(expected)) {
-    const mixed = allowed(onlyBase(crossing, base), pods)
-    const was = allowed(onlyBase(old, base), pods)
-    const is = allowed(onlyBase(expected, base), pods)
-    expect(mixed.filter((a, k) => a.allowed && !was[k].allowed && !is[k].allowed).map((a) => `${base}: ${a.probe}`)).toEqual([])
-  }
+  expectCrossingSafe(old, model, expected, pods)
   expect(canonical(parseNftScript(delta.tidy, model))).toEqual(canonical(expected))
   return delta.script
 }
@@ -202,15 +206,7 @@ function checkDeltas(
           if (delta.tidy !== '') split++
           const pods = podsOf(previous, state)
           expect(behaviour(model, pods)).toEqual(behaviour(expected, pods))
-          // A packet whose walk through a base chain began before the commit: old rules, elements
-          // as committed. Per base chain, never allowed unless the old or the new ruleset allows it there.
-          const crossing = crossingGeneration(old, model)
-          for (const base of baseChains(expected)) {
-            const mixed = allowed(onlyBase(crossing, base), pods)
-            const was = allowed(onlyBase(old, base), pods)
-            const is = allowed(onlyBase(expected, base), pods)
-            expect(mixed.filter((a, k) => a.allowed && !was[k].allowed && !is[k].allowed).map((a) => `${base}: ${a.probe}`)).toEqual([])
-          }
+          expectCrossingSafe(old, model, expected, pods)
           model = parseNftScript(delta.tidy, model)
         } else {
           full++
