@@ -64,11 +64,20 @@ interface Pass {
 }
 
 type Summary = ReturnType<typeof summary>
+/** Where a slow sample's time went: the tail is what the p99 is made of. */
+interface SlowSample {
+  readonly endToEndMs: number
+  readonly latencyMs: number
+  readonly buildMs: number
+  readonly compileMs: number
+  readonly applyMs: number
+}
+const SLOWEST = 3
 type Phases = Record<'latency' | 'build' | 'compile' | 'apply', Summary>
 
 function passResult(pass: Pass): {
   firstSync: { initialMs: number; buildMs: number; compileMs: number; applyMs: number }
-  perKind: Record<string, { endToEndMs: Summary; agentPhasesMs: Phases; applyKinds: Record<string, number> }>
+  perKind: Record<string, { endToEndMs: Summary; agentPhasesMs: Phases; applyKinds: Record<string, number>; slowest: SlowSample[] }>
 } {
   // Each sample's own apply line: the first after its write (one write, one sync).
   const lineOf = (sample: Sample): Record<string, unknown> | undefined => pass.applies[sample.logIndex]
@@ -89,7 +98,21 @@ function passResult(pass: Pass): {
           const ak = String(lineOf(s)?.applyKind ?? 'full')
           applyKinds[ak] = (applyKinds[ak] ?? 0) + 1
         }
-        return [kind, { endToEndMs: summary(mine.map((s) => s.endToEndMs)), agentPhasesMs: phasesOf(mine), applyKinds }]
+        const slowest = [...mine]
+          .sort((a, b) => b.endToEndMs - a.endToEndMs)
+          .slice(0, SLOWEST)
+          .map((s) => {
+            const line = lineOf(s) ?? {}
+            const ms = (k: string): number => Math.round(Number(line[k]) * 10) / 10
+            return {
+              endToEndMs: Math.round(s.endToEndMs * 10) / 10,
+              latencyMs: ms('latencyMs'),
+              buildMs: ms('buildMs'),
+              compileMs: ms('compileMs'),
+              applyMs: ms('applyMs'),
+            }
+          })
+        return [kind, { endToEndMs: summary(mine.map((s) => s.endToEndMs)), agentPhasesMs: phasesOf(mine), applyKinds, slowest }]
       }),
     ),
   }
@@ -396,6 +419,15 @@ async function main(): Promise<void> {
       '',
       `${'measure'.padEnd(w)}  ${'n'.padStart(4)}  ${'median'.padStart(8)}  ${'p90'.padStart(8)}  ${'p99'.padStart(8)}  ${'max'.padStart(8)}`,
       ...rows.map(([k, v]) => [k.padEnd(w), String(v.n).padStart(4), ...[v.median, v.p90, v.p99, v.max].map((ms) => `${ms} ms`.padStart(8))].join('  ')),
+      '',
+      `the ${SLOWEST} slowest samples per kind and mode: API write -> applied (agent: event -> applied = build + compile + nft apply + waiting), ms`,
+      ...KINDS.flatMap((kind) =>
+        passes.map((pass) => {
+          const slow = perMode[pass.mode]!.perKind[kind]!.slowest
+          const text = slow.map((s) => `${s.endToEndMs} (${s.latencyMs} = ${s.buildMs} + ${s.compileMs} + ${s.applyMs})`).join(', ')
+          return `${`${kind}, ${pass.mode}:`.padEnd(w)}  ${text}`
+        }),
+      ),
     ]
     process.stdout.write(`${out.join('\n')}\n`)
     const dir = join(import.meta.dirname, '..', '..', 'bench', 'results')

@@ -33,12 +33,16 @@ export function createNftDataplane(options: NftDataplaneOptions): AgentDataplane
   const compiler = new IncrementalCompiler(compileOptions)
   // The incremental updates' nft runs: one started ahead, so an update only writes its script (see WarmNft).
   const warm = new WarmNft(options.netns)
-  // The objects of the last script applied, read once: the next delta starts from them.
+  // The objects of the last script applied (the next delta starts from them) and of the last one
+  // compiled (the compiler's own: a delta never reads a compiled script back).
   let last: { script: string; objects: TableObjects } | undefined
-  const objectsOf = (script: string): TableObjects => (last?.script === script ? last.objects : parseTableObjects(script))
+  let compiled: { script: string; objects: TableObjects } | undefined
+  const objectsOf = (script: string, previous?: TableObjects): TableObjects =>
+    last?.script === script ? last.objects : compiled?.script === script ? compiled.objects : parseTableObjects(script, previous)
   return {
     compile(state: ClusterState): CompiledRuleset {
-      const { script, index } = compiler.compile(state)
+      const { script, index, objects } = compiler.compile(state)
+      compiled = { script, objects }
       return { script, allowCounters: index.allowCounters, clusterRuleCounters: index.clusterRuleCounters }
     },
     async apply(script: string): Promise<void> {
@@ -50,7 +54,7 @@ export function createNftDataplane(options: NftDataplaneOptions): AgentDataplane
       let after: TableObjects
       try {
         before = objectsOf(previous)
-        after = parseTableObjects(next, before)
+        after = objectsOf(next, before)
       } catch (e) {
         return { kind: 'full', reason: `not a compiled ruleset (${e instanceof Error ? e.message : String(e)})` }
       }

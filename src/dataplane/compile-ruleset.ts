@@ -67,6 +67,7 @@ import {
   SIDES,
   type SetDef,
 } from './nft-match.js'
+import { declarationLines, tableObjectKey, type TableObject, type TableObjects } from './table-objects.js'
 
 export interface CompileOptions {
   /** Pods whose `nodeName` equals this are enforced by the ruleset. */
@@ -145,6 +146,13 @@ interface Plan {
 export function denySetName(side: Side, family: IpFamily): string {
   return `denied_${SIDE_PREFIX[side]}_v${family}`
 }
+
+/** Name prefixes per side: the same strings every compile (names are remembered by object and prefix). */
+const prefixes = (word: string): Readonly<Record<Side, string>> => ({ ingress: `${word}_${SIDE_PREFIX.ingress}`, egress: `${word}_${SIDE_PREFIX.egress}` })
+const POLICY_CHAIN_PREFIX = prefixes('pol')
+const ALLOW_COUNTER_PREFIX = prefixes('allow')
+const DENY_COUNTER_PREFIX = prefixes('deny')
+const REST_CHAIN_PREFIX = prefixes('rest')
 
 /** The names the compiler writes itself; the allocator never hands them out. */
 const FIXED_NAMES: readonly string[] = [
@@ -454,10 +462,10 @@ function plan(state: ClusterState, options: CompileOptions, source?: PlanSource)
                 )
               : clusterNamedPorts
           const matches = rules.flatMap((r, i) => compileRule(source, policy, side, i, r.peers, r.ports, namedPorts, sets))
-          const readable = `${policy.namespace}_${policy.name}`
+          const texts = (): [string, string] => [`${policy.namespace}_${policy.name}`, qualifiedName(policy)]
           chain = {
-            name: names.allocate(`pol_${SIDE_PREFIX[side]}`, readable, qualifiedName(policy)),
-            counter: names.allocate(`allow_${SIDE_PREFIX[side]}`, readable, qualifiedName(policy)),
+            name: names.allocateFor(policy, POLICY_CHAIN_PREFIX[side], texts),
+            counter: names.allocateFor(policy, ALLOW_COUNTER_PREFIX[side], texts),
             policy,
             side,
             matches,
@@ -471,10 +479,10 @@ function plan(state: ClusterState, options: CompileOptions, source?: PlanSource)
         jumps.push(chain.name)
       }
       const addresses = podAddresses(pod)
-      const readable = `${pod.namespace}_${pod.name}`
-      const name = names.allocate(SIDE_PREFIX[side], readable, qualifiedName(pod))
-      const counter = isolated ? names.allocate(`deny_${SIDE_PREFIX[side]}`, readable, qualifiedName(pod)) : undefined
-      const rest = podTiers?.adminPasses === true ? names.allocate(`rest_${SIDE_PREFIX[side]}`, readable, qualifiedName(pod)) : undefined
+      const texts = (): [string, string] => [`${pod.namespace}_${pod.name}`, qualifiedName(pod)]
+      const name = names.allocateFor(pod, SIDE_PREFIX[side], texts)
+      const counter = isolated ? names.allocateFor(pod, DENY_COUNTER_PREFIX[side], texts) : undefined
+      const rest = podTiers?.adminPasses === true ? names.allocateFor(pod, REST_CHAIN_PREFIX[side], texts) : undefined
       podChains.push({
         name,
         ...(counter === undefined ? {} : { counter }),
@@ -506,28 +514,14 @@ function byName<T extends { name: string }>(a: T, b: T): number {
   return a.name < b.name ? -1 : a.name > b.name ? 1 : 0
 }
 
-/** `a, b, c`: joined once per list (the incremental compiler keeps its lists from one ruleset to the next). */
-const joined = new WeakMap<readonly string[], string>()
-function joinElements(elements: readonly string[]): string {
-  let text = joined.get(elements)
-  if (text === undefined) joined.set(elements, (text = elements.join(', ')))
-  return text
-}
-
-function render(p: Plan): string {
-  const out: string[] = []
+/** The objects of the plan's table, in the order of the script; every name declared once (NftDeclarations). */
+function tableObjects(p: Plan): TableObject[] {
+  const objects: TableObject[] = []
   // Every chain, set, map and counter name passes here once: a second declaration is refused.
   const declared = new NftDeclarations()
-  const enforced = (side: Side): number => p.podChains.filter((c) => c.side === side && c.isolated).length
-  const tierNote = p.tiers === undefined ? '' : ` ${p.podChains.length} pod chains with ClusterNetworkPolicy tiers, ${p.tiers.chains.length} tier chains.`
-  out.push(
-    `# netpol ruleset for node "${printableAscii(p.nodeName)}": ${enforced('ingress')} pods isolated for ingress, ${enforced('egress')} for ` +
-      `egress, ${p.policyChains.length} policy chains, ${p.sets.length} policy sets.${tierNote}`,
-  )
-  out.push('# Generated; replaces the whole table in one transaction. Do not edit.')
-  out.push(`add table inet ${p.table}`)
-  out.push(`delete table inet ${p.table}`)
-  out.push(`table inet ${p.table} {`)
+  const chain = (name: string, owner: string | (() => string), props: readonly string[], rules: readonly string[]): void => {
+    objects.push({ kind: 'chain', name: declared.declare('chain', name, owner), props, rules })
+  }
 
   const counters: { name: string; comment: string; owner: () => string }[] = [
     ...p.policyChains.map((c) => ({
@@ -542,28 +536,33 @@ function render(p: Plan): string {
     ),
     ...(p.tiers?.counters ?? []),
   ].sort(byName)
-  for (const c of counters) {
-    out.push(`\tcounter ${declared.declare('counter', c.name, c.owner)} {`, `\t\tcomment ${nftString(c.comment, COMMENT_MAX)}`, '\t}')
-  }
+  for (const c of counters)
+    objects.push({ kind: 'counter', name: declared.declare('counter', c.name, c.owner), props: [`comment ${nftString(c.comment, COMMENT_MAX)}`] })
 
   for (const side of SIDES) {
     for (const family of FAMILIES) {
-      out.push(
-        `\tset ${declared.declare('set', denySetName(side, family), 'the deny log')} {`,
-        `\t\ttype ${addrType(family)} . ${addrType(family)} . inet_proto . inet_service . inet_service`,
-        `\t\tsize ${p.denySize}`,
-        '\t\tflags dynamic,timeout',
-        `\t\ttimeout ${p.denyTimeout}s`,
-        '\t\tcounter',
-        '\t}',
-      )
+      objects.push({
+        kind: 'set',
+        name: declared.declare('set', denySetName(side, family), 'the deny log'),
+        props: [
+          `type ${addrType(family)} . ${addrType(family)} . inet_proto . inet_service . inet_service`,
+          `size ${p.denySize}`,
+          'flags dynamic,timeout',
+          `timeout ${p.denyTimeout}s`,
+          'counter',
+        ],
+        elements: [],
+      })
     }
   }
 
   for (const set of [...p.sets].sort(byName)) {
-    out.push(`\tset ${declared.declare('set', set.name, () => `elements ${set.elements[0]}, ...`)} {`, `\t\ttype ${set.type}`)
-    if (set.interval) out.push('\t\tflags interval')
-    out.push(`\t\telements = { ${joinElements(set.elements)} }`, '\t}')
+    objects.push({
+      kind: 'set',
+      name: declared.declare('set', set.name, () => `elements ${set.elements[0]}, ...`),
+      props: set.interval ? [`type ${set.type}`, 'flags interval'] : [`type ${set.type}`],
+      elements: set.elements,
+    })
   }
 
   for (const side of SIDES) {
@@ -580,116 +579,134 @@ function render(p: Plan): string {
         }
       }
       elements.sort((a, b) => (a.value < b.value ? -1 : a.value > b.value ? 1 : 0))
-      out.push(`\tmap ${declared.declare('map', dispatchMapName(side, family), 'dispatch')} {`, `\t\ttype ${addrType(family)} : verdict`)
-      if (elements.length > 0) out.push(`\t\telements = { ${elements.map((e) => e.text).join(', ')} }`)
-      out.push('\t}')
+      const type = [`type ${addrType(family)} : verdict`]
+      objects.push({
+        kind: 'map',
+        name: declared.declare('map', dispatchMapName(side, family), 'dispatch'),
+        props: type,
+        elements: elements.map((e) => e.text),
+      })
       if (p.tiers === undefined) continue
       // Where an Admin Pass continues: the same address (first pod keeps it) -> that pod's chain after the Admin tier.
       const passes = elements.flatMap((e) => {
         const chain = owners.get(e.value)!
         return chain.rest === undefined ? [] : [`${formatIp({ family, value: e.value })} : goto ${chain.rest}`]
       })
-      out.push(`\tmap ${declared.declare('map', passMapName(side, family), 'the Admin tier Pass targets')} {`, `\t\ttype ${addrType(family)} : verdict`)
-      if (passes.length > 0) out.push(`\t\telements = { ${passes.join(', ')} }`)
-      out.push('\t}')
+      objects.push({ kind: 'map', name: declared.declare('map', passMapName(side, family), 'the Admin tier Pass targets'), props: type, elements: passes })
     }
   }
 
   // Base chains. Egress runs first; `accept` ends only this base chain, so ingress still runs.
-  for (const base of ['egress', 'egress_to_node', 'ingress']) declared.declare('chain', base, 'a base chain')
-  out.push(
-    '\tchain egress {',
-    '\t\ttype filter hook forward priority filter - 10; policy accept;',
-    '\t\tct state established,related accept',
-    `\t\tip saddr vmap @${dispatchMapName('egress', 4)}`,
-    `\t\tip6 saddr vmap @${dispatchMapName('egress', 6)}`,
-    '\t}',
-    '\tchain egress_to_node {',
-    '\t\ttype filter hook input priority filter - 10; policy accept;',
-    '\t\tct state established,related accept',
-    '\t\ticmpv6 type { nd-router-solicit, nd-router-advert, nd-neighbor-solicit, nd-neighbor-advert, nd-redirect } accept',
-    `\t\tip saddr vmap @${dispatchMapName('egress', 4)}`,
-    `\t\tip6 saddr vmap @${dispatchMapName('egress', 6)}`,
-    '\t}',
-    '\tchain ingress {',
-    '\t\ttype filter hook forward priority filter; policy accept;',
-    '\t\tct state established,related accept',
-    `\t\tip daddr vmap @${dispatchMapName('ingress', 4)}`,
-    `\t\tip6 daddr vmap @${dispatchMapName('ingress', 6)}`,
-    '\t}',
+  const established = 'ct state established,related accept'
+  chain(
+    'egress',
+    'a base chain',
+    ['type filter hook forward priority filter - 10; policy accept;'],
+    [established, `ip saddr vmap @${dispatchMapName('egress', 4)}`, `ip6 saddr vmap @${dispatchMapName('egress', 6)}`],
+  )
+  chain(
+    'egress_to_node',
+    'a base chain',
+    ['type filter hook input priority filter - 10; policy accept;'],
+    [
+      established,
+      'icmpv6 type { nd-router-solicit, nd-router-advert, nd-neighbor-solicit, nd-neighbor-advert, nd-redirect } accept',
+      `ip saddr vmap @${dispatchMapName('egress', 4)}`,
+      `ip6 saddr vmap @${dispatchMapName('egress', 6)}`,
+    ],
+  )
+  chain(
+    'ingress',
+    'a base chain',
+    ['type filter hook forward priority filter; policy accept;'],
+    [established, `ip daddr vmap @${dispatchMapName('ingress', 4)}`, `ip6 daddr vmap @${dispatchMapName('ingress', 6)}`],
   )
 
   // One shared deny tail per side: records the connection in the deny-log set, then drops.
   for (const side of SIDES) {
-    out.push(`\tchain ${declared.declare('chain', denyChainName(side), 'the deny tail')} {`)
-    for (const family of FAMILIES) {
+    const record = FAMILIES.map((family) => {
       const ip = ipKeyword(family)
-      out.push(
-        `\t\tct state new meta nfproto ipv${family} meta l4proto { tcp, udp, sctp } add @${denySetName(side, family)} { ${ip} saddr . ` +
-          `${ip} daddr . meta l4proto . th sport . th dport }`,
+      return (
+        `ct state new meta nfproto ipv${family} meta l4proto { tcp, udp, sctp } add @${denySetName(side, family)} { ${ip} saddr . ` +
+        `${ip} daddr . meta l4proto . th sport . th dport }`
       )
-    }
-    out.push('\t\tdrop', '\t}')
+    })
+    chain(denyChainName(side), 'the deny tail', [], [...record, 'drop'])
   }
   if (p.tiers !== undefined) {
     for (const side of SIDES) {
       const field = side === 'ingress' ? 'daddr' : 'saddr'
-      out.push(
-        `\tchain ${declared.declare('chain', passChainName(side), 'the Admin tier Pass lookup')} {`,
-        `\t\tip ${field} vmap @${passMapName(side, 4)}`,
-        `\t\tip6 ${field} vmap @${passMapName(side, 6)}`,
-        // Unreachable (a pod's Pass rules exist only with its map entry); dropping keeps it closed.
-        `\t\tgoto ${denyChainName(side)}`,
-        '\t}',
+      chain(
+        passChainName(side),
+        'the Admin tier Pass lookup',
+        [],
+        [
+          `ip ${field} vmap @${passMapName(side, 4)}`,
+          `ip6 ${field} vmap @${passMapName(side, 6)}`,
+          // Unreachable (a pod's Pass rules exist only with its map entry); dropping keeps it closed.
+          `goto ${denyChainName(side)}`,
+        ],
       )
     }
   }
 
-  for (const chain of [...p.podChains].sort(byName)) {
-    const who = qualifiedName(chain.pod)
-    out.push(
-      `\tchain ${declared.declare('chain', chain.name, () => `${chain.side} of ${describe('Pod', chain.pod)}`)} {`,
-      `\t\tcomment ${nftString(`${chain.side} of ${who}`, COMMENT_MAX)}`,
-    )
-    for (const j of chain.admin) out.push(`\t\tjump ${j}`)
-    if (chain.rest !== undefined) {
-      out.push(
-        `\t\tgoto ${chain.rest}`,
-        '\t}',
-        `\tchain ${declared.declare('chain', chain.rest, () => `${chain.side} of ${describe('Pod', chain.pod)} after the Admin tier`)} {`,
-        `\t\tcomment ${nftString(`${chain.side} of ${who} after the admin tier`, COMMENT_MAX)}`,
-      )
+  for (const c of [...p.podChains].sort(byName)) {
+    const who = qualifiedName(c.pod)
+    const owner = (): string => `${c.side} of ${describe('Pod', c.pod)}`
+    const rules = c.admin.map((j) => `jump ${j}`)
+    if (c.rest !== undefined) {
+      chain(c.name, owner, [`comment ${nftString(`${c.side} of ${who}`, COMMENT_MAX)}`], [...rules, `goto ${c.rest}`])
+      rules.length = 0
     }
-    if (chain.isolated) {
-      for (const j of chain.jumps) out.push(`\t\tjump ${j}`)
-      out.push(
-        `\t\tct state new limit rate 10/second burst 20 packets log prefix ` +
-          `${nftString(`netpol deny ${chain.side} ${who}: `, LOG_PREFIX_MAX)} group ${p.logGroup}`,
+    if (c.isolated) {
+      for (const j of c.jumps) rules.push(`jump ${j}`)
+      rules.push(
+        `ct state new limit rate 10/second burst 20 packets log prefix ${nftString(`netpol deny ${c.side} ${who}: `, LOG_PREFIX_MAX)} group ${p.logGroup}`,
+        `counter name "${c.counter}" goto ${denyChainName(c.side)}`,
       )
-      out.push(`\t\tcounter name "${chain.counter}" goto ${denyChainName(chain.side)}`, '\t}')
     } else {
-      for (const j of chain.baseline) out.push(`\t\tjump ${j}`)
-      out.push('\t\taccept', '\t}')
+      for (const j of c.baseline) rules.push(`jump ${j}`)
+      rules.push('accept')
     }
+    if (c.rest === undefined) chain(c.name, owner, [`comment ${nftString(`${c.side} of ${who}`, COMMENT_MAX)}`], rules)
+    else chain(c.rest, () => `${owner()} after the Admin tier`, [`comment ${nftString(`${c.side} of ${who} after the admin tier`, COMMENT_MAX)}`], rules)
   }
 
-  for (const chain of [...p.policyChains].sort(byName)) {
-    if (chain.matches.length === 0) continue
-    out.push(
-      `\tchain ${declared.declare('chain', chain.name, () => `${chain.side} rules of ${describe('NetworkPolicy', chain.policy)}`)} {`,
-      `\t\tcomment ${nftString(`${chain.side} rules of ${qualifiedName(chain.policy)}`, COMMENT_MAX)}`,
+  for (const c of [...p.policyChains].sort(byName)) {
+    if (c.matches.length === 0) continue
+    chain(
+      c.name,
+      () => `${c.side} rules of ${describe('NetworkPolicy', c.policy)}`,
+      [`comment ${nftString(`${c.side} rules of ${qualifiedName(c.policy)}`, COMMENT_MAX)}`],
+      c.matches.map((m) => `${m === '' ? '' : `${m} `}counter name "${c.counter}" accept`),
     )
-    for (const m of chain.matches) out.push(`\t\t${m === '' ? '' : `${m} `}counter name "${chain.counter}" accept`)
-    out.push('\t}')
   }
 
-  for (const chain of [...(p.tiers?.chains ?? [])].sort(byName)) {
-    out.push(`\tchain ${declared.declare('chain', chain.name, chain.owner)} {`, `\t\tcomment ${nftString(chain.comment, COMMENT_MAX)}`)
-    for (const r of chain.rules) out.push(`\t\t${r}`)
-    out.push('\t}')
-  }
+  for (const c of [...(p.tiers?.chains ?? [])].sort(byName)) chain(c.name, c.owner, [`comment ${nftString(c.comment, COMMENT_MAX)}`], c.rules)
+  return objects
+}
+
+/** The script of the plan's table objects: it replaces the whole table in one transaction. */
+function render(p: Plan, objects: readonly TableObject[]): string {
+  const enforced = (side: Side): number => p.podChains.filter((c) => c.side === side && c.isolated).length
+  const tierNote = p.tiers === undefined ? '' : ` ${p.podChains.length} pod chains with ClusterNetworkPolicy tiers, ${p.tiers.chains.length} tier chains.`
+  const out = [
+    `# netpol ruleset for node "${printableAscii(p.nodeName)}": ${enforced('ingress')} pods isolated for ingress, ${enforced('egress')} for ` +
+      `egress, ${p.policyChains.length} policy chains, ${p.sets.length} policy sets.${tierNote}`,
+    '# Generated; replaces the whole table in one transaction. Do not edit.',
+    `add table inet ${p.table}`,
+    `delete table inet ${p.table}`,
+    `table inet ${p.table} {`,
+  ]
+  for (const o of objects) for (const line of declarationLines(o)) out.push(line)
   out.push('}')
   return out.join('\n') + '\n'
+}
+
+/** Script, index and objects of a plan. */
+function compiled(p: Plan): CompiledNodeRuleset {
+  const list = tableObjects(p)
+  return { script: render(p, list), index: indexPlan(p), objects: { table: `inet ${p.table}`, objects: new Map(list.map((o) => [tableObjectKey(o), o])) } }
 }
 
 /** A node's script and the index of its named objects, from one planning pass. */
@@ -698,12 +715,13 @@ export interface CompiledNodeRuleset {
   readonly script: string
   /** What the script's counters and deny-log sets stand for (see `readPolicyCounters` in nft.ts). */
   readonly index: RulesetIndex
+  /** The objects the script declares, as `parseTableObjects` reads them from it (for a delta without reading the script back). */
+  readonly objects: TableObjects
 }
 
 /** The nft script for one node and what its counters and deny-log sets stand for. Same state and options -> byte-identical script. */
 export function compileRuleset(state: ClusterState, options: CompileOptions): CompiledNodeRuleset {
-  const p = plan(state, options)
-  return { script: render(p), index: indexPlan(p) }
+  return compiled(plan(state, options))
 }
 
 /**
@@ -711,8 +729,7 @@ export function compileRuleset(state: ClusterState, options: CompileOptions): Co
  * must have refused uncompilable policies itself (refuseUncompilable). Same output as compileRuleset.
  */
 export function compileRulesetWith(state: ClusterState, options: CompileOptions, source: PlanSource): CompiledNodeRuleset {
-  const p = plan(state, options, source)
-  return { script: render(p), index: indexPlan(p) }
+  return compiled(plan(state, options, source))
 }
 
 /** What the counters and deny-log sets of a plan stand for (`render` has declared every name once). */

@@ -79,7 +79,20 @@ export class NftNameAllocator {
   }
 
   allocate(prefix: string, readable: string, exact: string): string {
-    const first = this.hashes ? this.hashes.preferred(prefix, readable, exact) : preferredNftName(prefix, readable, exact)
+    return this.take(this.hashes ? this.hashes.preferred(prefix, readable, exact) : preferredNftName(prefix, readable, exact))
+  }
+
+  /**
+   * The same for a name made only from an object that never changes (a model Pod or
+   * NetworkPolicy): `texts` gives its readable and exact text, asked only when the name is not known.
+   */
+  allocateFor(owner: object, prefix: string, texts: () => readonly [readable: string, exact: string]): string {
+    if (this.hashes) return this.take(this.hashes.preferredFor(owner, prefix, texts))
+    const [readable, exact] = texts()
+    return this.take(preferredNftName(prefix, readable, exact))
+  }
+
+  private take(first: string): string {
     let name = first
     for (let n = 2; this.taken.has(name); n++) name = `${first}_${n}`
     this.taken.add(name)
@@ -104,6 +117,21 @@ export class HashMemo {
     if (byPrefix === undefined) byExact.set(prefix, (byPrefix = new Map<string, string>()))
     let name = byPrefix.get(readable)
     if (name === undefined) byPrefix.set(readable, (name = preferredNftName(prefix, readable, exact)))
+    return name
+  }
+
+  /** Per object (kept while the object lives): the preferred names made from it, by prefix. */
+  private readonly byObject = new WeakMap<object, Map<string, string>>()
+
+  /** preferredNftName of an unchanging object's texts, remembered per object (no text built or hashed again). */
+  preferredFor(owner: object, prefix: string, texts: () => readonly [readable: string, exact: string]): string {
+    let byPrefix = this.byObject.get(owner)
+    if (byPrefix === undefined) this.byObject.set(owner, (byPrefix = new Map()))
+    let name = byPrefix.get(prefix)
+    if (name === undefined) {
+      const [readable, exact] = texts()
+      byPrefix.set(prefix, (name = preferredNftName(prefix, readable, exact)))
+    }
     return name
   }
 

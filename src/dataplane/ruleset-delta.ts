@@ -9,7 +9,8 @@
  *   await applyRulesetDelta(delta.tidy, target)     // another: the table is now exactly nextScript
  * } else await applyRuleset(nextScript, target)     // delta.reason says why not
  * ```
- * Both scripts are compileRuleset output (nft-parse.ts reads the same text for the interpreter).
+ * Both scripts are compileRuleset output (nft-parse.ts reads the same text for the interpreter),
+ * or their objects as the compiler returns them (table-objects.ts).
  * `parseTableObjects` reads one into the objects of its table: named counters, sets and maps with
  * their properties and elements, chains with their properties and rules.
  *
@@ -80,21 +81,9 @@
 
 import { deepestJumpLevel, MAX_JUMP_LEVEL } from './jump-depth.js'
 import { dispatchMapName, FAMILIES, SIDES } from './nft-match.js'
+import { declarationLines, tableObjectKey, type TableObject, type TableObjects } from './table-objects.js'
 
-/** An object of the table, as in the script: `props` are its property lines (type, flags, comment, ...). */
-export type TableObject =
-  | { readonly kind: 'counter'; readonly name: string; readonly props: readonly string[] }
-  | { readonly kind: 'set' | 'map'; readonly name: string; readonly props: readonly string[]; readonly elements: readonly string[] }
-  | { readonly kind: 'chain'; readonly name: string; readonly props: readonly string[]; readonly rules: readonly string[] }
-
-export interface TableObjects {
-  /** `inet netpol` */
-  readonly table: string
-  /** Keyed by nft's name space and name: `chain:x`, `set:x` (sets and maps share one), `counter:x`. */
-  readonly objects: ReadonlyMap<string, TableObject>
-  /** Each `elements = { ... }` text read, with its elements: the next read reuses them (see parseTableObjects). */
-  readonly elementLists?: ReadonlyMap<string, readonly string[]>
-}
+export type { TableObject, TableObjects } from './table-objects.js'
 
 /** The script is not in the shape compileRuleset writes: no delta from or to it (replace the table). */
 export class UnexpectedScriptError extends Error {
@@ -111,10 +100,6 @@ const PROP_WORDS: Readonly<Record<'counter' | 'set' | 'map' | 'chain', readonly 
   set: ['type', 'flags', 'size', 'timeout', 'counter', 'comment', 'policy'],
   map: ['type', 'flags', 'size', 'timeout', 'counter', 'comment', 'policy'],
   chain: ['type', 'comment'],
-}
-
-function namespaceOf(kind: TableObject['kind']): string {
-  return kind === 'map' ? 'set' : kind
 }
 
 /**
@@ -168,7 +153,7 @@ export function parseTableObjects(script: string, previous?: TableObjects): Tabl
         }
       }
       if (i >= lines.length) fail(`${kind} ${name} is not closed`)
-      const key = `${namespaceOf(kind)}:${name}`
+      const key = tableObjectKey({ kind, name })
       if (objects.has(key)) fail(`${kind} ${name} declared twice`)
       const object: TableObject =
         kind === 'chain' ? { kind, name, props, rules: body } : kind === 'counter' ? { kind, name, props } : { kind, name, props, elements: elements ?? [] }
@@ -224,7 +209,7 @@ function unionLevels(before: TableObjects, after: TableObjects): number {
     const a = after.objects.get(key)
     if (a === undefined || b === undefined) return a === undefined ? (b === undefined ? [] : [b]) : [a]
     if (a.kind === 'chain' && b.kind === 'chain') return sameList(a.rules, b.rules) ? [a] : [b, a]
-    if ((a.kind === 'set' || a.kind === 'map') && (b.kind === 'set' || b.kind === 'map')) return a.elements === b.elements ? [a] : [b, a]
+    if ((a.kind === 'set' || a.kind === 'map') && (b.kind === 'set' || b.kind === 'map')) return sameList(a.elements, b.elements) ? [a] : [b, a]
     return [b, a]
   }
   const mapTargets = new Map<string, string[]>()
@@ -263,18 +248,6 @@ function sameList(a: readonly string[], b: readonly string[]): boolean {
 
 function isBaseChain(o: TableObject): boolean {
   return o.kind === 'chain' && o.props.some((p) => p.startsWith('type '))
-}
-
-/** The lines of an object's declaration inside a table block, as the full script writes them. */
-function declaration(o: TableObject): string[] {
-  const out = [`\t${o.kind} ${o.name} {`, ...o.props.map((p) => `\t\t${p}`)]
-  if (o.kind === 'set' || o.kind === 'map') {
-    if (o.elements.length > 0) out.push(`\t\telements = { ${o.elements.join(', ')} }`)
-  } else if (o.kind === 'chain') {
-    out.push(...o.rules.map((r) => `\t\t${r}`))
-  }
-  out.push('\t}')
-  return out
 }
 
 const DECLARE_ORDER: readonly TableObject['kind'][] = ['counter', 'set', 'map', 'chain']
@@ -456,7 +429,7 @@ export function rulesetDelta(previous: string | TableObjects, next: string | Tab
   const declareBlock = (objects: readonly TableObject[]): string[] => {
     if (objects.length === 0) return []
     const out = [`table ${t} {`]
-    for (const kind of DECLARE_ORDER) for (const o of objects) if (o.kind === kind) out.push(...declaration(o))
+    for (const kind of DECLARE_ORDER) for (const o of objects) if (o.kind === kind) out.push(...declarationLines(o))
     return [...out, '}']
   }
   const elementUpdates = changedSets.flatMap(({ name, come, gone }) => [

@@ -13,6 +13,9 @@ vi.mock('../../src/dataplane/nft-names.js', async (importOriginal) => {
     allocate(prefix: string, readable: string, exact: string): string {
       return real.preferredNftName(prefix, readable, exact)
     }
+    allocateFor(_owner: object, prefix: string, texts: () => readonly [string, string]): string {
+      return real.preferredNftName(prefix, ...texts())
+    }
   }
   return { ...real, NftNameAllocator: FirstChoiceOnly }
 })

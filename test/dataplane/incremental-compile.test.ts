@@ -1,6 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { compileRuleset } from '../../src/dataplane/compile-ruleset.js'
+import { compileRuleset, type CompiledNodeRuleset } from '../../src/dataplane/compile-ruleset.js'
+import { parseTableObjects } from '../../src/dataplane/ruleset-delta.js'
 import { IncrementalCompiler, type IncrementalTuning } from '../../src/dataplane/incremental-compile.js'
 import { compareQualifiedNames, NAMESPACE_NAME_LABEL, type ClusterState, type Namespace, type NetworkPolicy, type Pod } from '../../src/model/types.js'
 import { clusterArb, tieredClusterArb } from './dataplane-cluster-arbitrary.js'
@@ -145,13 +146,18 @@ function next(state: ClusterState, donor: ClusterState, event: Event, step: numb
   }
 }
 
-function outcome(compile: () => { script: string; index: unknown }): { script: string; index: string } | { error: string } {
+/** The script and index of a compile; its objects must be what parseTableObjects reads from its script (the agent's deltas start from them). */
+function outcome(compile: () => CompiledNodeRuleset): { script: string; index: string } | { error: string } {
+  let r: CompiledNodeRuleset
   try {
-    const r = compile()
-    return { script: r.script, index: JSON.stringify(r.index) }
+    r = compile()
   } catch (error) {
     return { error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) }
   }
+  const read = parseTableObjects(r.script)
+  expect(r.objects.table).toBe(read.table)
+  expect([...r.objects.objects]).toEqual([...read.objects])
+  return { script: r.script, index: JSON.stringify(r.index) }
 }
 
 function checkSequence(tuning: IncrementalTuning, numRuns: number, clusters: fc.Arbitrary<ClusterState> = clusterArb, events = eventArb): void {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import {
   DuplicateNftNameError,
+  HashMemo,
   isNftName,
   NFT_NAME_MAX,
   NftDeclarations,
@@ -30,6 +31,30 @@ describe('NftNameAllocator', () => {
       return ['a/b', 'a/b', 'c/d'].map((n) => names.allocate('in', n, n))
     }
     expect(run()).toEqual(run())
+  })
+
+  it('names an object (allocateFor) as allocate names its texts, asks for the texts once per object and prefix across rulesets, and still never hands out a name twice', () => {
+    const memo = new HashMemo()
+    const pod = { namespace: 'ns', name: 'a' }
+    let asked = 0
+    const texts = (): [string, string] => {
+      asked++
+      return ['ns_a', 'ns/a']
+    }
+    const plain = new NftNameAllocator()
+    const expected = [plain.allocate('in', 'ns_a', 'ns/a'), plain.allocate('in', 'ns_a', 'ns/a'), plain.allocate('eg', 'ns_a', 'ns/a')]
+    for (let round = 0; round < 3; round++) {
+      memo.nextRound()
+      const names = new NftNameAllocator([], memo)
+      // The same object twice under one prefix (broken input): the second gets `_2`, as with allocate.
+      expect([names.allocateFor(pod, 'in', texts), names.allocateFor(pod, 'in', texts), names.allocateFor(pod, 'eg', texts)]).toEqual(expected)
+    }
+    expect(expected[1]).toBe(`${expected[0]}_2`)
+    expect(asked).toBe(2)
+    // Without a memo the texts are asked every time.
+    const once = new NftNameAllocator()
+    expect(once.allocateFor(pod, 'in', texts)).toBe(expected[0])
+    expect(asked).toBe(3)
   })
 
   it('first choices are plain nft words of at most 64 characters, whatever the input', () => {
