@@ -41,7 +41,7 @@ import { formatSelector } from '../model/label-selector.js'
 import { createEngine, type Engine } from '../engine/engine.js'
 import { planClusterTiers, type ClusterConflictCounter, type ClusterRuleCounter, type ClusterTiers } from './compile-cluster-tiers.js'
 import type { Side } from '../model/describe.js'
-import { isNftTableName, NftDeclarations, NftNameAllocator, nftString, printableAscii, type HashMemo } from './nft-names.js'
+import { isNftTableName, NftDeclarations, NftNameAllocator, nftString, printableAscii, type HashMemo, type NftObjectKind } from './nft-names.js'
 import {
   addrType,
   crossMatches,
@@ -63,11 +63,12 @@ import {
   renderRange,
   SetRegistry,
   setMatch,
+  type SetAdder,
   SIDE_PREFIX,
   SIDES,
   type SetDef,
 } from './nft-match.js'
-import { declarationLines, tableObjectKey, type TableObject, type TableObjects } from './table-objects.js'
+import { declarationText, tableObjectKey, type KeptObjects, type ObjectPart, type TableObject, type TableObjects } from './table-objects.js'
 
 export interface CompileOptions {
   /** Pods whose `nodeName` equals this are enforced by the ruleset. */
@@ -292,6 +293,8 @@ export interface PlanSource {
   peerElements(policy: NetworkPolicy, side: Side, ruleIndex: number, peers: readonly NetworkPolicyPeer[]): readonly FamilyElements[]
   /** Numeric port elements of a rule (the same array for the same ports). */
   portElements(ports: readonly NetworkPolicyPort[]): readonly string[]
+  /** Rules as compiled for earlier rulesets (the incremental compiler's); none for a one-off compile. */
+  readonly rules?: RuleMemos
 }
 
 /** The engine's answers: a fresh index of the state (a one-off compile). */
@@ -340,6 +343,31 @@ function peersDefinition(policy: NetworkPolicy, peers: readonly NetworkPolicyPee
   return text
 }
 
+/** One set a rule's matches read: what it was registered with and the name it got. */
+interface SetUse {
+  readonly prefix: string
+  readonly type: string
+  readonly interval: boolean
+  readonly elements: readonly string[]
+  readonly definition: string | undefined
+  readonly name: string
+}
+
+/** A rule's matches as last compiled, with what they were made from (see `RuleMemos`). */
+interface RuleMemo {
+  readonly peerElements: readonly FamilyElements[] | undefined
+  readonly portElements: readonly string[] | undefined
+  readonly sets: readonly SetUse[]
+  readonly matches: readonly string[]
+}
+
+/**
+ * The rules of each policy object as last compiled, kept by the incremental compiler: a rule
+ * without named ports whose peer and port elements are the same arrays again has the same
+ * matches, once its sets are registered again in the same order and get the same names.
+ */
+export type RuleMemos = WeakMap<NetworkPolicy, Map<string, RuleMemo>>
+
 /** The match parts of the nft rules for one NetworkPolicy rule (each later gets `counter ... accept`). */
 function compileRule(
   source: PlanSource,
@@ -350,37 +378,68 @@ function compileRule(
   ports: readonly NetworkPolicyPort[],
   namedPorts: NamedPorts,
   sets: SetRegistry,
-): string[] {
+): readonly string[] {
+  const peerElements = peers.length === 0 ? undefined : source.peerElements(policy, side, ruleIndex, peers)
+  const portElements = ports.length === 0 ? undefined : source.portElements(ports)
+  const usesNames = ports.some((p) => typeof p.port === 'string')
+  let memos: Map<string, RuleMemo> | undefined
+  if (source.rules !== undefined && !usesNames) {
+    memos = source.rules.get(policy)
+    if (memos === undefined) source.rules.set(policy, (memos = new Map()))
+  }
+  const key = `${side}/${ruleIndex}`
+  const kept = memos?.get(key)
+  // Registering a set again with what it was registered with is a no-op but for its name, which
+  // is what the kept matches were written with; any other name and they are compiled again.
+  if (
+    kept !== undefined &&
+    kept.peerElements === peerElements &&
+    kept.portElements === portElements &&
+    kept.sets.every((u) => sets.add(u.prefix, u.type, u.interval, u.elements, u.definition) === u.name)
+  )
+    return kept.matches
+  const used: SetUse[] = []
+  const registry: SetAdder =
+    memos === undefined
+      ? sets
+      : {
+          add: (prefix, type, interval, elements, definition) => {
+            const name = sets.add(prefix, type, interval, elements, definition)
+            used.push({ prefix, type, interval, elements, definition, name })
+            return name
+          },
+        }
   // Peer side of the packet: sources for ingress, destinations for egress.
   const addrField = side === 'ingress' ? 'saddr' : 'daddr'
   const peerMatches: { family?: IpFamily; text: string }[] = []
-  if (peers.length === 0) {
+  if (peerElements === undefined) {
     peerMatches.push({ text: '' })
   } else {
     const definition = peersDefinition(policy, peers)
-    for (const { family, interval, elements } of source.peerElements(policy, side, ruleIndex, peers)) {
+    for (const { family, interval, elements } of peerElements) {
       peerMatches.push({
         family,
-        text: setMatch(sets, [`${ipKeyword(family)} ${addrField}`], `peer${family}`, addrType(family), interval, elements, definition),
+        text: setMatch(registry, [`${ipKeyword(family)} ${addrField}`], `peer${family}`, addrType(family), interval, elements, definition),
       })
     }
   }
   const portMatches: { family?: IpFamily; text: string }[] = []
-  if (ports.length === 0) {
+  if (portElements === undefined) {
     portMatches.push({ text: '' })
   } else {
-    const numeric = source.portElements(ports)
-    if (numeric.length > 0) {
-      portMatches.push({ text: setMatch(sets, ['meta l4proto', 'th dport'], 'port', 'inet_proto . inet_service', true, numeric) })
+    if (portElements.length > 0) {
+      portMatches.push({ text: setMatch(registry, ['meta l4proto', 'th dport'], 'port', 'inet_proto . inet_service', true, portElements) })
     }
-    if (ports.some((p) => typeof p.port === 'string')) {
+    if (usesNames) {
       for (const family of FAMILIES) {
         const text = namedPorts.match(ports, family, sets)
         if (text !== '') portMatches.push({ family, text })
       }
     }
   }
-  return crossMatches(peerMatches, portMatches)
+  const matches = crossMatches(peerMatches, portMatches)
+  memos?.set(key, { peerElements, portElements, sets: used, matches })
+  return matches
 }
 
 /** The options of a compile, checked (they go into the script as words and numbers). */
@@ -514,14 +573,22 @@ function byName<T extends { name: string }>(a: T, b: T): number {
   return a.name < b.name ? -1 : a.name > b.name ? 1 : 0
 }
 
-/** The objects of the plan's table, in the order of the script; every name declared once (NftDeclarations). */
-function tableObjects(p: Plan): TableObject[] {
+/**
+ * The objects of the plan's table, in the order of the script; every name declared once
+ * (NftDeclarations). With `kept` (the incremental compiler's), an object made from the same parts
+ * as in the last ruleset is that object again.
+ */
+function tableObjects(p: Plan, kept?: KeptObjects): TableObject[] {
   const objects: TableObject[] = []
   // Every chain, set, map and counter name passes here once: a second declaration is refused.
   const declared = new NftDeclarations()
-  const chain = (name: string, owner: string | (() => string), props: readonly string[], rules: readonly string[]): void => {
-    objects.push({ kind: 'chain', name: declared.declare('chain', name, owner), props, rules })
+  /** Declares the name and adds the object `make` builds from `parts` (it reads nothing else). */
+  const add = (kind: NftObjectKind, name: string, owner: string | (() => string), parts: readonly ObjectPart[], make: () => TableObject): void => {
+    declared.declare(kind, name, owner)
+    objects.push(kept === undefined ? make() : kept.object(tableObjectKey({ kind, name }), parts, make))
   }
+  const chain = (name: string, owner: string | (() => string), parts: readonly ObjectPart[], props: () => string[], rules: () => readonly string[]): void =>
+    add('chain', name, owner, parts, () => ({ kind: 'chain', name, props: props(), rules: rules() }))
 
   const counters: { name: string; comment: string; owner: () => string }[] = [
     ...p.policyChains.map((c) => ({
@@ -537,13 +604,14 @@ function tableObjects(p: Plan): TableObject[] {
     ...(p.tiers?.counters ?? []),
   ].sort(byName)
   for (const c of counters)
-    objects.push({ kind: 'counter', name: declared.declare('counter', c.name, c.owner), props: [`comment ${nftString(c.comment, COMMENT_MAX)}`] })
+    add('counter', c.name, c.owner, [c.comment], () => ({ kind: 'counter', name: c.name, props: [`comment ${nftString(c.comment, COMMENT_MAX)}`] }))
 
   for (const side of SIDES) {
     for (const family of FAMILIES) {
-      objects.push({
+      const name = denySetName(side, family)
+      add('set', name, 'the deny log', [p.denySize, p.denyTimeout], () => ({
         kind: 'set',
-        name: declared.declare('set', denySetName(side, family), 'the deny log'),
+        name,
         props: [
           `type ${addrType(family)} . ${addrType(family)} . inet_proto . inet_service . inet_service`,
           `size ${p.denySize}`,
@@ -552,22 +620,28 @@ function tableObjects(p: Plan): TableObject[] {
           'counter',
         ],
         elements: [],
-      })
+      }))
     }
   }
 
   for (const set of [...p.sets].sort(byName)) {
-    objects.push({
-      kind: 'set',
-      name: declared.declare('set', set.name, () => `elements ${set.elements[0]}, ...`),
-      props: set.interval ? [`type ${set.type}`, 'flags interval'] : [`type ${set.type}`],
-      elements: set.elements,
-    })
+    add(
+      'set',
+      set.name,
+      () => `elements ${set.elements[0]}, ...`,
+      [set.type, set.interval, set.elements],
+      () => ({
+        kind: 'set',
+        name: set.name,
+        props: set.interval ? [`type ${set.type}`, 'flags interval'] : [`type ${set.type}`],
+        elements: set.elements,
+      }),
+    )
   }
 
   for (const side of SIDES) {
     for (const family of FAMILIES) {
-      const elements: { value: bigint; text: string }[] = []
+      const entries: { value: bigint; text: string }[] = []
       const owners = new Map<bigint, PodChain>()
       for (const chain of p.podChains) {
         if (chain.side !== side) continue
@@ -575,40 +649,42 @@ function tableObjects(p: Plan): TableObject[] {
           // Two local pods claiming one IP: the first (by namespace/name) keeps it.
           if (a.family !== family || owners.has(a.value)) continue
           owners.set(a.value, chain)
-          elements.push({ value: a.value, text: `${formatIp(a)} : goto ${chain.name}` })
+          entries.push({ value: a.value, text: `${formatIp(a)} : goto ${chain.name}` })
         }
       }
-      elements.sort((a, b) => (a.value < b.value ? -1 : a.value > b.value ? 1 : 0))
-      const type = [`type ${addrType(family)} : verdict`]
-      objects.push({
-        kind: 'map',
-        name: declared.declare('map', dispatchMapName(side, family), 'dispatch'),
-        props: type,
-        elements: elements.map((e) => e.text),
-      })
+      entries.sort((a, b) => (a.value < b.value ? -1 : a.value > b.value ? 1 : 0))
+      const map = (name: string, owner: string, elements: readonly string[]): void =>
+        add('map', name, owner, [elements], () => ({ kind: 'map', name, props: [`type ${addrType(family)} : verdict`], elements }))
+      map(
+        dispatchMapName(side, family),
+        'dispatch',
+        entries.map((e) => e.text),
+      )
       if (p.tiers === undefined) continue
       // Where an Admin Pass continues: the same address (first pod keeps it) -> that pod's chain after the Admin tier.
-      const passes = elements.flatMap((e) => {
+      const passes = entries.flatMap((e) => {
         const chain = owners.get(e.value)!
         return chain.rest === undefined ? [] : [`${formatIp({ family, value: e.value })} : goto ${chain.rest}`]
       })
-      objects.push({ kind: 'map', name: declared.declare('map', passMapName(side, family), 'the Admin tier Pass targets'), props: type, elements: passes })
+      map(passMapName(side, family), 'the Admin tier Pass targets', passes)
     }
   }
 
-  // Base chains. Egress runs first; `accept` ends only this base chain, so ingress still runs.
+  // Base chains (the same for every ruleset). Egress runs first; `accept` ends only this base chain, so ingress still runs.
   const established = 'ct state established,related accept'
   chain(
     'egress',
     'a base chain',
-    ['type filter hook forward priority filter - 10; policy accept;'],
-    [established, `ip saddr vmap @${dispatchMapName('egress', 4)}`, `ip6 saddr vmap @${dispatchMapName('egress', 6)}`],
+    [],
+    () => ['type filter hook forward priority filter - 10; policy accept;'],
+    () => [established, `ip saddr vmap @${dispatchMapName('egress', 4)}`, `ip6 saddr vmap @${dispatchMapName('egress', 6)}`],
   )
   chain(
     'egress_to_node',
     'a base chain',
-    ['type filter hook input priority filter - 10; policy accept;'],
-    [
+    [],
+    () => ['type filter hook input priority filter - 10; policy accept;'],
+    () => [
       established,
       'icmpv6 type { nd-router-solicit, nd-router-advert, nd-neighbor-solicit, nd-neighbor-advert, nd-redirect } accept',
       `ip saddr vmap @${dispatchMapName('egress', 4)}`,
@@ -618,20 +694,27 @@ function tableObjects(p: Plan): TableObject[] {
   chain(
     'ingress',
     'a base chain',
-    ['type filter hook forward priority filter; policy accept;'],
-    [established, `ip daddr vmap @${dispatchMapName('ingress', 4)}`, `ip6 daddr vmap @${dispatchMapName('ingress', 6)}`],
+    [],
+    () => ['type filter hook forward priority filter; policy accept;'],
+    () => [established, `ip daddr vmap @${dispatchMapName('ingress', 4)}`, `ip6 daddr vmap @${dispatchMapName('ingress', 6)}`],
   )
 
   // One shared deny tail per side: records the connection in the deny-log set, then drops.
   for (const side of SIDES) {
-    const record = FAMILIES.map((family) => {
+    const record = (family: IpFamily): string => {
       const ip = ipKeyword(family)
       return (
         `ct state new meta nfproto ipv${family} meta l4proto { tcp, udp, sctp } add @${denySetName(side, family)} { ${ip} saddr . ` +
         `${ip} daddr . meta l4proto . th sport . th dport }`
       )
-    })
-    chain(denyChainName(side), 'the deny tail', [], [...record, 'drop'])
+    }
+    chain(
+      denyChainName(side),
+      'the deny tail',
+      [],
+      () => [],
+      () => [...FAMILIES.map(record), 'drop'],
+    )
   }
   if (p.tiers !== undefined) {
     for (const side of SIDES) {
@@ -640,7 +723,8 @@ function tableObjects(p: Plan): TableObject[] {
         passChainName(side),
         'the Admin tier Pass lookup',
         [],
-        [
+        () => [],
+        () => [
           `ip ${field} vmap @${passMapName(side, 4)}`,
           `ip6 ${field} vmap @${passMapName(side, 6)}`,
           // Unreachable (a pod's Pass rules exist only with its map entry); dropping keeps it closed.
@@ -653,36 +737,58 @@ function tableObjects(p: Plan): TableObject[] {
   for (const c of [...p.podChains].sort(byName)) {
     const who = qualifiedName(c.pod)
     const owner = (): string => `${c.side} of ${describe('Pod', c.pod)}`
-    const rules = c.admin.map((j) => `jump ${j}`)
-    if (c.rest !== undefined) {
-      chain(c.name, owner, [`comment ${nftString(`${c.side} of ${who}`, COMMENT_MAX)}`], [...rules, `goto ${c.rest}`])
-      rules.length = 0
+    const parts = [c.side, who, c.counter, c.isolated, c.jumps, c.admin, c.baseline, c.rest, p.logGroup]
+    const admin = (): string[] => c.admin.map((j) => `jump ${j}`)
+    const rest = (): string[] => {
+      const rules = c.rest === undefined ? admin() : []
+      if (c.isolated) {
+        for (const j of c.jumps) rules.push(`jump ${j}`)
+        rules.push(
+          `ct state new limit rate 10/second burst 20 packets log prefix ${nftString(`netpol deny ${c.side} ${who}: `, LOG_PREFIX_MAX)} group ${p.logGroup}`,
+          `counter name "${c.counter}" goto ${denyChainName(c.side)}`,
+        )
+      } else {
+        for (const j of c.baseline) rules.push(`jump ${j}`)
+        rules.push('accept')
+      }
+      return rules
     }
-    if (c.isolated) {
-      for (const j of c.jumps) rules.push(`jump ${j}`)
-      rules.push(
-        `ct state new limit rate 10/second burst 20 packets log prefix ${nftString(`netpol deny ${c.side} ${who}: `, LOG_PREFIX_MAX)} group ${p.logGroup}`,
-        `counter name "${c.counter}" goto ${denyChainName(c.side)}`,
+    const comment = (): string[] => [`comment ${nftString(`${c.side} of ${who}`, COMMENT_MAX)}`]
+    if (c.rest === undefined) chain(c.name, owner, parts, comment, rest)
+    else {
+      const after = c.rest
+      chain(c.name, owner, parts, comment, () => [...admin(), `goto ${after}`])
+      chain(
+        after,
+        () => `${owner()} after the Admin tier`,
+        parts,
+        () => [`comment ${nftString(`${c.side} of ${who} after the admin tier`, COMMENT_MAX)}`],
+        rest,
       )
-    } else {
-      for (const j of c.baseline) rules.push(`jump ${j}`)
-      rules.push('accept')
     }
-    if (c.rest === undefined) chain(c.name, owner, [`comment ${nftString(`${c.side} of ${who}`, COMMENT_MAX)}`], rules)
-    else chain(c.rest, () => `${owner()} after the Admin tier`, [`comment ${nftString(`${c.side} of ${who} after the admin tier`, COMMENT_MAX)}`], rules)
   }
 
   for (const c of [...p.policyChains].sort(byName)) {
     if (c.matches.length === 0) continue
+    const who = qualifiedName(c.policy)
     chain(
       c.name,
       () => `${c.side} rules of ${describe('NetworkPolicy', c.policy)}`,
-      [`comment ${nftString(`${c.side} rules of ${qualifiedName(c.policy)}`, COMMENT_MAX)}`],
-      c.matches.map((m) => `${m === '' ? '' : `${m} `}counter name "${c.counter}" accept`),
+      [c.side, who, c.counter, c.matches],
+      () => [`comment ${nftString(`${c.side} rules of ${who}`, COMMENT_MAX)}`],
+      () => c.matches.map((m) => `${m === '' ? '' : `${m} `}counter name "${c.counter}" accept`),
     )
   }
 
-  for (const c of [...(p.tiers?.chains ?? [])].sort(byName)) chain(c.name, c.owner, [`comment ${nftString(c.comment, COMMENT_MAX)}`], c.rules)
+  for (const c of [...(p.tiers?.chains ?? [])].sort(byName)) {
+    chain(
+      c.name,
+      c.owner,
+      [c.comment, c.rules],
+      () => [`comment ${nftString(c.comment, COMMENT_MAX)}`],
+      () => c.rules,
+    )
+  }
   return objects
 }
 
@@ -698,14 +804,14 @@ function render(p: Plan, objects: readonly TableObject[]): string {
     `delete table inet ${p.table}`,
     `table inet ${p.table} {`,
   ]
-  for (const o of objects) for (const line of declarationLines(o)) out.push(line)
+  for (const o of objects) out.push(declarationText(o))
   out.push('}')
   return out.join('\n') + '\n'
 }
 
-/** Script, index and objects of a plan. */
-function compiled(p: Plan): CompiledNodeRuleset {
-  const list = tableObjects(p)
+/** Script, index and objects of a plan (`kept`: see tableObjects). */
+function compiled(p: Plan, kept?: KeptObjects): CompiledNodeRuleset {
+  const list = tableObjects(p, kept)
   return { script: render(p, list), index: indexPlan(p), objects: { table: `inet ${p.table}`, objects: new Map(list.map((o) => [tableObjectKey(o), o])) } }
 }
 
@@ -726,10 +832,11 @@ export function compileRuleset(state: ClusterState, options: CompileOptions): Co
 
 /**
  * The same, with the answers about the state from `source` (the incremental compiler's), which
- * must have refused uncompilable policies itself (refuseUncompilable). Same output as compileRuleset.
+ * must have refused uncompilable policies itself (refuseUncompilable), and the objects of the last
+ * ruleset in `kept` (equal objects are kept, not built again). Same output as compileRuleset.
  */
-export function compileRulesetWith(state: ClusterState, options: CompileOptions, source: PlanSource): CompiledNodeRuleset {
-  return compiled(plan(state, options, source))
+export function compileRulesetWith(state: ClusterState, options: CompileOptions, source: PlanSource, kept?: KeptObjects): CompiledNodeRuleset {
+  return compiled(plan(state, options, source), kept)
 }
 
 /** What the counters and deny-log sets of a plan stand for (`render` has declared every name once). */

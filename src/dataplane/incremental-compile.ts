@@ -49,9 +49,11 @@ import {
   type CompileOptions,
   type FamilyElements,
   type PlanSource,
+  type RuleMemos,
 } from './compile-ruleset.js'
 import { NamedPortResolution, numericPortElements, podAddresses } from './nft-match.js'
 import { HashMemo } from './nft-names.js'
+import { KeptObjects } from './table-objects.js'
 
 /** When the engine's index is faster than updating peer by peer (tests lower them to reach every path). */
 export interface IncrementalTuning {
@@ -141,6 +143,9 @@ export class IncrementalCompiler {
   private readonly portLists = new WeakMap<readonly NetworkPolicyPort[], readonly string[]>()
   private namedPorts = new NamedPortResolution([])
   private readonly hashes = new HashMemo()
+  private readonly kept = new KeptObjects()
+  /** Compiled rules by policy object: valid while their element arrays are the same (compileRule checks). */
+  private readonly compiledRules: RuleMemos = new WeakMap()
   private podsByNamespace = new Map<string, Set<Pod>>()
   private readonly peerKeys = new WeakMap<NetworkPolicyPeer, { readonly namespace: string; readonly key: string }>()
 
@@ -158,6 +163,7 @@ export class IncrementalCompiler {
   compile(state: ClusterState): IncrementalCompileResult {
     this.round++
     this.hashes.nextRound()
+    this.kept.nextRound()
     const podSet = new Set(state.pods)
     if (podSet.size !== state.pods.length) {
       // A state listing one Pod object twice (never built by LiveStateBuilder): identity cannot follow it.
@@ -189,7 +195,7 @@ export class IncrementalCompiler {
       const policiesIn =
         incremental && previous !== undefined && sameList(previous.policies, state.policies) ? previous.policiesIn : groupPolicies(state.policies)
       this.previous = { pods: podSet, namespaceLabels: nsLabels, policies: state.policies, policiesIn, localPods }
-      const result = compileRulesetWith(state, this.options, this.source(state, nsLabels, engine, localPods, policiesIn))
+      const result = compileRulesetWith(state, this.options, this.source(state, nsLabels, engine, localPods, policiesIn), this.kept)
       for (const [k, e] of this.peers) if (e.used !== this.round) this.peers.delete(k)
       return { ...result, incremental }
     } catch (error) {
@@ -327,6 +333,7 @@ export class IncrementalCompiler {
       localPods,
       clusterNamedPorts: this.namedPorts,
       hashes: this.hashes,
+      rules: this.compiledRules,
       isolating: (pod, side) => {
         const direction = side === 'ingress' ? 'Ingress' : 'Egress'
         return (policiesIn.get(pod.namespace) ?? []).filter((p) => policySelectsPod(p, pod, direction))

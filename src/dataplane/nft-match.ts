@@ -87,7 +87,12 @@ function setContent(type: string, interval: boolean, elements: readonly string[]
  * (ruleset-delta.ts). Any other set is named by its content, and identical ones (across rules and
  * policies) are emitted once.
  */
-export class SetRegistry {
+/** What registers a set and gives the name to read it by (`@name`): a SetRegistry, or one that records what it is asked. */
+export interface SetAdder {
+  add(prefix: string, type: string, interval: boolean, elements: readonly string[], definition?: string): string
+}
+
+export class SetRegistry implements SetAdder {
   /** By exact content (type, flags, elements). */
   private readonly byContent = new Map<string, SetDef>()
   /** By prefix, type and definition; more than one only when broken input gives two definitions one text (two policies with one name). */
@@ -128,7 +133,7 @@ export class SetRegistry {
  * kernel's per-table set list short at thousands of policies), else `<expr> @set`.
  */
 export function setMatch(
-  sets: SetRegistry,
+  sets: SetAdder,
   exprs: readonly string[],
   prefix: string,
   type: string,

@@ -315,6 +315,8 @@ export function rulesetDelta(previous: string | TableObjects, next: string | Tab
       added.push(o)
       continue
     }
+    // The compiler hands out an unchanged object again (KeptObjects).
+    if (old === o) continue
     if (old.kind !== o.kind) return { kind: 'full', reason: `${old.kind} ${o.name} became a ${o.kind}` }
     if (!sameList(old.props, o.props)) return { kind: 'full', reason: `the properties of ${o.kind} ${o.name} changed` }
     if (o.kind === 'chain' && old.kind === 'chain') {

@@ -48,3 +48,48 @@ export function declarationLines(o: TableObject): string[] {
   out.push('\t}')
   return out
 }
+
+/** What an object is made from: compared part by part (lists element by element) to tell whether it can be kept. */
+export type ObjectPart = string | number | boolean | undefined | readonly string[]
+
+function samePart(a: ObjectPart, b: ObjectPart): boolean {
+  if (a === b) return true
+  if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
+}
+
+/**
+ * The objects of the last two rulesets, by key and what each was made from (the incremental
+ * compiler's): an object made from equal parts is the same object again, so its text is not built
+ * again (`declarationText`) and a delta sees it unchanged by identity.
+ */
+export class KeptObjects {
+  private previous = new Map<string, { readonly parts: readonly ObjectPart[]; readonly object: TableObject }>()
+  private current = new Map<string, { readonly parts: readonly ObjectPart[]; readonly object: TableObject }>()
+
+  /** The object `make` builds from `parts`; `make` must read nothing but `parts` (and the key's name). */
+  object(key: string, parts: readonly ObjectPart[], make: () => TableObject): TableObject {
+    const kept = this.previous.get(key)
+    if (kept !== undefined && kept.parts.length === parts.length && kept.parts.every((p, i) => samePart(p, parts[i]))) {
+      this.current.set(key, kept)
+      return kept.object
+    }
+    const object = make()
+    this.current.set(key, { parts, object })
+    return object
+  }
+
+  nextRound(): void {
+    this.previous = this.current
+    this.current = new Map()
+  }
+}
+
+/** An object's declaration as one text (remembered per object: a kept object's text is not built again). */
+const texts = new WeakMap<TableObject, string>()
+export function declarationText(o: TableObject): string {
+  let text = texts.get(o)
+  if (text === undefined) texts.set(o, (text = declarationLines(o).join('\n')))
+  return text
+}

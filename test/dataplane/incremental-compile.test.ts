@@ -5,6 +5,7 @@ import { parseTableObjects } from '../../src/dataplane/ruleset-delta.js'
 import { IncrementalCompiler, type IncrementalTuning } from '../../src/dataplane/incremental-compile.js'
 import { compareQualifiedNames, NAMESPACE_NAME_LABEL, type ClusterState, type Namespace, type NetworkPolicy, type Pod } from '../../src/model/types.js'
 import { clusterArb, tieredClusterArb } from './dataplane-cluster-arbitrary.js'
+import { buildState } from '../cases/build-state.js'
 
 /**
  * The incremental compiler against a fresh compileRuleset, state after state: the same script and
@@ -243,5 +244,38 @@ describe('IncrementalCompiler', () => {
     const again = c.compile(second)
     expect(again.incremental).toBe(true)
     expect(again.script).toBe(r.script)
+  })
+
+  it('compiles a kept rule again when its set is named otherwise (a collision resolved in another order), not with the old name', () => {
+    // `app=crtqp` and `app=c1ofhi` in `default` give two peer sets whose names share 40 bits of
+    // SHA-256 (found by a birthday search): the set compiled first gets the name, the other `_2`.
+    const peers = (app: string, ips: string[]): string =>
+      ips
+        .map(
+          (ip, i) =>
+            `apiVersion: v1\nkind: Pod\nmetadata: {name: ${app}-${i}, namespace: default, labels: {app: ${app}}}\nspec: {nodeName: n2, containers: [{name: c, image: i}]}\nstatus: {podIP: ${ip}}\n`,
+        )
+        .join('---\n')
+    const policy = (name: string, app: string): string =>
+      `apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: ${name}, namespace: default}\nspec:\n  podSelector: {matchLabels: {app: t}}\n  ingress: [{from: [{podSelector: {matchLabels: {app: ${app}}}}]}]\n`
+    const first = buildState(
+      [
+        'apiVersion: v1\nkind: Pod\nmetadata: {name: t, namespace: default, labels: {app: t}}\nspec: {nodeName: n1, containers: [{name: c, image: i}]}\nstatus: {podIP: 10.1.0.9}\n',
+        peers('crtqp', ['10.2.0.1', '10.2.0.2']),
+        peers('c1ofhi', ['10.2.0.3', '10.2.0.4']),
+        policy('a-first', 'crtqp'),
+        policy('b-second', 'c1ofhi'),
+      ].join('---\n'),
+    )
+    const c = new IncrementalCompiler({ nodeName: 'n1' })
+    const before = c.compile(first).script
+    expect(before).toContain('@peer4_f0168b26ac_2 ')
+    // a-first goes; b-second (the same object, the same peers) now gets the first choice.
+    const second = { ...first, policies: first.policies.filter((p) => p.name !== 'a-first') }
+    const r = c.compile(second)
+    expect(r.incremental).toBe(true)
+    expect(r.script).toBe(compileRuleset(second, { nodeName: 'n1' }).script)
+    expect(r.script).toContain('ip saddr @peer4_f0168b26ac ')
+    expect(r.script).not.toContain('peer4_f0168b26ac_2')
   })
 })
