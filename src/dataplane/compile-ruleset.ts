@@ -68,7 +68,7 @@ import {
   SIDES,
   type SetDef,
 } from './nft-match.js'
-import { declarationText, tableObjectKey, type KeptObjects, type ObjectPart, type TableObject, type TableObjects } from './table-objects.js'
+import { declarationText, keyOf, type KeptObjects, type ObjectPart, type TableObject, type TableObjects } from './table-objects.js'
 
 export interface CompileOptions {
   /** Pods whose `nodeName` equals this are enforced by the ruleset. */
@@ -249,6 +249,14 @@ export interface FamilyElements {
   readonly elements: readonly string[]
 }
 
+/** A pod address as an element, written once per range object (the incremental compiler keeps them while the address stays). */
+const addressTexts = new WeakMap<IpRange, string>()
+function addressText(range: IpRange): string {
+  let text = addressTexts.get(range)
+  if (text === undefined) addressTexts.set(range, (text = renderRange(range)))
+  return text
+}
+
 /**
  * A rule's peer elements per family (families without any left out): `blocks` are the ranges of
  * its ipBlocks, `pods` the addresses (one-address ranges) of the pods its selectors match.
@@ -262,9 +270,9 @@ export function familyElements(blocks: readonly IpRange[], pods: readonly IpRang
       continue
     }
     if (mine.length === 0) continue
-    const sorted = [...mine].sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0))
+    const sorted = mine.sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0))
     const elements: string[] = []
-    for (let i = 0; i < sorted.length; i++) if (i === 0 || sorted[i].start !== sorted[i - 1].start) elements.push(renderRange(sorted[i]))
+    for (let i = 0; i < sorted.length; i++) if (i === 0 || sorted[i].start !== sorted[i - 1].start) elements.push(addressText(sorted[i]))
     out.push({ family, interval: false, elements })
   }
   return out
@@ -469,8 +477,12 @@ function checkOptions(options: CompileOptions): CheckedOptions {
 
 /** Refuses a state with a policy whose values cannot become nft text (see checkPolicy); `check` may remember answers per policy. */
 export function refuseUncompilable(policies: readonly NetworkPolicy[], check: (policy: NetworkPolicy) => readonly Diagnostic[] = checkPolicy): void {
-  const problems = policies.flatMap(check)
-  if (problems.length > 0) throw new InputError(problems)
+  let problems: Diagnostic[] | undefined
+  for (const policy of policies) {
+    const found = check(policy)
+    if (found.length > 0) (problems ??= []).push(...found)
+  }
+  if (problems !== undefined) throw new InputError(problems)
 }
 
 function plan(state: ClusterState, options: CompileOptions, source?: PlanSource): Plan {
@@ -585,7 +597,7 @@ function tableObjects(p: Plan, kept?: KeptObjects): TableObject[] {
   /** Declares the name and adds the object `make` builds from `parts` (it reads nothing else). */
   const add = (kind: NftObjectKind, name: string, owner: string | (() => string), parts: readonly ObjectPart[], make: () => TableObject): void => {
     declared.declare(kind, name, owner)
-    objects.push(kept === undefined ? make() : kept.object(tableObjectKey({ kind, name }), parts, make))
+    objects.push(kept === undefined ? make() : kept.object(kind, name, parts, make))
   }
   const chain = (name: string, owner: string | (() => string), parts: readonly ObjectPart[], props: () => string[], rules: () => readonly string[]): void =>
     add('chain', name, owner, parts, () => ({ kind: 'chain', name, props: props(), rules: rules() }))
@@ -812,7 +824,7 @@ function render(p: Plan, objects: readonly TableObject[]): string {
 /** Script, index and objects of a plan (`kept`: see tableObjects). */
 function compiled(p: Plan, kept?: KeptObjects): CompiledNodeRuleset {
   const list = tableObjects(p, kept)
-  return { script: render(p, list), index: indexPlan(p), objects: { table: `inet ${p.table}`, objects: new Map(list.map((o) => [tableObjectKey(o), o])) } }
+  return { script: render(p, list), index: indexPlan(p), objects: { table: `inet ${p.table}`, objects: new Map(list.map((o) => [keyOf(o), o])) } }
 }
 
 /** A node's script and the index of its named objects, from one planning pass. */

@@ -197,6 +197,28 @@ export type RulesetDelta =
 const TARGET = /\b(?:jump|goto) ([a-z0-9_]+)/g
 const VMAP = /\bvmap @([a-z0-9_]+)/g
 
+/** The chains an object's rules (a map's entries) jump or go to, and the verdict maps its rules look up. */
+interface Links {
+  readonly targets: readonly string[]
+  readonly maps: readonly string[]
+}
+/** Per object: the compiler hands out unchanged objects again, so their rules are not scanned again. */
+const links = new WeakMap<TableObject, Links>()
+function linksOf(o: TableObject): Links {
+  let l = links.get(o)
+  if (l === undefined) {
+    const targets: string[] = []
+    const maps: string[] = []
+    const texts = o.kind === 'chain' ? o.rules : o.kind === 'map' ? o.elements : []
+    for (const text of texts) {
+      if (text.includes('jump ') || text.includes('goto ')) for (const m of text.matchAll(TARGET)) targets.push(m[1])
+      if (o.kind === 'chain' && text.includes('vmap @')) for (const v of text.matchAll(VMAP)) maps.push(v[1])
+    }
+    links.set(o, (l = { targets, maps }))
+  }
+  return l
+}
+
 /**
  * How deep the jumps go in the table as it is after `script` (jump-depth.ts): every rule of
  * `before` and `after` (a changed chain has both, the old ones below `return`) and every entry of
@@ -217,7 +239,7 @@ function unionLevels(before: TableObjects, after: TableObjects): number {
     let out = mapTargets.get(name)
     if (out === undefined) {
       out = []
-      for (const o of versions(`set:${name}`)) if (o.kind === 'map') for (const e of o.elements) for (const m of e.matchAll(TARGET)) out.push(m[1])
+      for (const o of versions(`set:${name}`)) if (o.kind === 'map') out.push(...linksOf(o).targets)
       mapTargets.set(name, out)
     }
     return out
@@ -225,10 +247,9 @@ function unionLevels(before: TableObjects, after: TableObjects): number {
   const targets = function* (chain: string): Iterable<string> {
     for (const o of versions(`chain:${chain}`)) {
       if (o.kind !== 'chain') continue
-      for (const rule of o.rules) {
-        if (rule.includes('jump ') || rule.includes('goto ')) for (const m of rule.matchAll(TARGET)) yield m[1]
-        if (rule.includes('vmap @')) for (const v of rule.matchAll(VMAP)) yield* viaMap(v[1])
-      }
+      const { targets: direct, maps } = linksOf(o)
+      yield* direct
+      for (const m of maps) yield* viaMap(m)
     }
   }
   const bases = new Set<string>()

@@ -65,25 +65,38 @@ function samePart(a: ObjectPart, b: ObjectPart): boolean {
  * again (`declarationText`) and a delta sees it unchanged by identity.
  */
 export class KeptObjects {
-  private previous = new Map<string, { readonly parts: readonly ObjectPart[]; readonly object: TableObject }>()
-  private current = new Map<string, { readonly parts: readonly ObjectPart[]; readonly object: TableObject }>()
+  private previous = KeptObjects.spaces()
+  private current = KeptObjects.spaces()
 
-  /** The object `make` builds from `parts`; `make` must read nothing but `parts` (and the key's name). */
-  object(key: string, parts: readonly ObjectPart[], make: () => TableObject): TableObject {
-    const kept = this.previous.get(key)
-    if (kept !== undefined && kept.parts.length === parts.length && kept.parts.every((p, i) => samePart(p, parts[i]))) {
-      this.current.set(key, kept)
+  private static spaces(): Record<'chain' | 'set' | 'counter', Map<string, { readonly parts: readonly ObjectPart[]; readonly object: TableObject }>> {
+    return { chain: new Map(), set: new Map(), counter: new Map() }
+  }
+
+  /** The object `make` builds from `parts`; `make` must read nothing but `parts` (and the name). */
+  object(kind: TableObject['kind'], name: string, parts: readonly ObjectPart[], make: () => TableObject): TableObject {
+    const space = kind === 'map' ? 'set' : kind
+    const kept = this.previous[space].get(name)
+    if (kept !== undefined && kept.object.kind === kind && kept.parts.length === parts.length && kept.parts.every((p, i) => samePart(p, parts[i]))) {
+      this.current[space].set(name, kept)
       return kept.object
     }
     const object = make()
-    this.current.set(key, { parts, object })
+    this.current[space].set(name, { parts, object })
     return object
   }
 
   nextRound(): void {
     this.previous = this.current
-    this.current = new Map()
+    this.current = KeptObjects.spaces()
   }
+}
+
+/** `tableObjectKey` of an object, made once per object. */
+const keys = new WeakMap<TableObject, string>()
+export function keyOf(o: TableObject): string {
+  let key = keys.get(o)
+  if (key === undefined) keys.set(o, (key = tableObjectKey(o)))
+  return key
 }
 
 /** An object's declaration as one text (remembered per object: a kept object's text is not built again). */
