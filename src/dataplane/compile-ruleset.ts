@@ -303,6 +303,8 @@ export interface PlanSource {
   portElements(ports: readonly NetworkPolicyPort[]): readonly string[]
   /** Rules as compiled for earlier rulesets (the incremental compiler's); none for a one-off compile. */
   readonly rules?: RuleMemos
+  /** Named ports over a policy's local pods (ingress), kept while they are the same pods; absent: resolved anew. */
+  scopedNamedPorts?(policy: NetworkPolicy, pods: readonly Pod[]): NamedPortResolution
 }
 
 /** The engine's answers: a fresh index of the state (a one-off compile). */
@@ -492,6 +494,8 @@ function plan(state: ClusterState, options: CompileOptions, source?: PlanSource)
     source = enginePlanSource(state, options.nodeName)
   }
   const { pods, localPods } = source
+  const scopedNamedPorts = (policy: NetworkPolicy, pods: readonly Pod[]): readonly Pod[] | NamedPortResolution =>
+    source.scopedNamedPorts?.(policy, pods) ?? pods
   const names = new NftNameAllocator(FIXED_NAMES, source.hashes)
   const sets = new SetRegistry(names)
   // Egress: the destination can be any pod of the cluster.
@@ -528,7 +532,10 @@ function plan(state: ClusterState, options: CompileOptions, source?: PlanSource)
           const namedPorts =
             side === 'ingress' && usesNames
               ? new NamedPorts(
-                  localPods.filter((p) => isolating.get(p)!.includes(policy)),
+                  scopedNamedPorts(
+                    policy,
+                    localPods.filter((p) => isolating.get(p)!.includes(policy)),
+                  ),
                   `pods of ${qualifiedName(policy)}`,
                 )
               : clusterNamedPorts

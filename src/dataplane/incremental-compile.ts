@@ -146,6 +146,8 @@ export class IncrementalCompiler {
   private readonly kept = new KeptObjects()
   /** Compiled rules by policy object: valid while their element arrays are the same (compileRule checks). */
   private readonly compiledRules: RuleMemos = new WeakMap()
+  /** Named ports over each policy's local pods, with those pods (a resolution reads nothing else). */
+  private readonly scopedNamedPorts = new WeakMap<NetworkPolicy, { readonly pods: readonly Pod[]; readonly resolution: NamedPortResolution }>()
   private podsByNamespace = new Map<string, Set<Pod>>()
   private readonly peerKeys = new WeakMap<NetworkPolicyPeer, { readonly namespace: string; readonly key: string }>()
 
@@ -334,6 +336,13 @@ export class IncrementalCompiler {
       clusterNamedPorts: this.namedPorts,
       hashes: this.hashes,
       rules: this.compiledRules,
+      scopedNamedPorts: (policy, pods) => {
+        const kept = this.scopedNamedPorts.get(policy)
+        if (kept !== undefined && sameList(kept.pods, pods)) return kept.resolution
+        const resolution = new NamedPortResolution(pods)
+        this.scopedNamedPorts.set(policy, { pods, resolution })
+        return resolution
+      },
       isolating: (pod, side) => {
         const direction = side === 'ingress' ? 'Ingress' : 'Egress'
         return (policiesIn.get(pod.namespace) ?? []).filter((p) => policySelectsPod(p, pod, direction))

@@ -278,4 +278,23 @@ describe('IncrementalCompiler', () => {
     expect(r.script).toContain('ip saddr @peer4_f0168b26ac ')
     expect(r.script).not.toContain('peer4_f0168b26ac_2')
   })
+
+  it("compiles a policy's ingress named ports over its local pods as they are now, when the policy stays and its pods change", () => {
+    const pod = (name: string, port: number, ip: string): string =>
+      `apiVersion: v1\nkind: Pod\nmetadata: {name: ${name}, namespace: default, labels: {app: t}}\nspec: {nodeName: n1, containers: [{name: c, image: i, ports: [{name: http, containerPort: ${port}}]}]}\nstatus: {podIP: ${ip}}\n`
+    const policy =
+      'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: web, namespace: default}\nspec:\n  podSelector: {matchLabels: {app: t}}\n  ingress: [{ports: [{port: http}]}]\n'
+    const first = buildState([pod('t1', 80, '10.1.0.1'), pod('t2', 8080, '10.1.0.2'), policy].join('---\n'))
+    const c = new IncrementalCompiler({ nodeName: 'n1' })
+    c.compile(first)
+    const added = buildState(pod('t3', 9090, '10.1.0.3')).pods[0]!
+    for (const state of [
+      { ...first, pods: [...first.pods, added] },
+      { ...first, pods: first.pods.filter((p) => p.name !== 't1') },
+    ]) {
+      const r = c.compile(state)
+      expect(r.incremental).toBe(true)
+      expect(r.script).toBe(compileRuleset(state, { nodeName: 'n1' }).script)
+    }
+  })
 })
