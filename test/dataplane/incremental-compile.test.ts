@@ -20,6 +20,8 @@ type Event =
   | { readonly kind: 'pod-add'; readonly donor: number; readonly node: 'n1' | 'n2' }
   | { readonly kind: 'pod-delete'; readonly target: number }
   | { readonly kind: 'pod-relabel'; readonly target: number; readonly app: string; readonly tier: boolean }
+  | { readonly kind: 'pod-ports'; readonly target: number; readonly port: number; readonly name: string }
+  | { readonly kind: 'pod-readdress'; readonly target: number; readonly ip: number; readonly families: 'v4' | 'v6' | 'dual' }
   | { readonly kind: 'namespace-relabel'; readonly namespace: string; readonly team: string }
   | { readonly kind: 'namespace-delete'; readonly namespace: string }
   | { readonly kind: 'cnp-add'; readonly donor: number }
@@ -36,6 +38,18 @@ const eventArb: fc.Arbitrary<Event> = fc.oneof(
   fc.record({ kind: fc.constant('pod-add' as const), donor: fc.nat(), node: fc.constantFrom('n1' as const, 'n2' as const) }),
   fc.record({ kind: fc.constant('pod-delete' as const), target: fc.nat() }),
   fc.record({ kind: fc.constant('pod-relabel' as const), target: fc.nat(), app: fc.constantFrom('a', 'b', 'c'), tier: fc.boolean() }),
+  fc.record({
+    kind: fc.constant('pod-ports' as const),
+    target: fc.nat(),
+    port: fc.constantFrom(80, 53, 9000),
+    name: fc.constantFrom('http', 'dns', 'sctp-svc'),
+  }),
+  fc.record({
+    kind: fc.constant('pod-readdress' as const),
+    target: fc.nat(),
+    ip: fc.nat({ max: 6 }),
+    families: fc.constantFrom('v4' as const, 'v6' as const, 'dual' as const),
+  }),
   fc.record({ kind: fc.constant('namespace-relabel' as const), namespace: fc.constantFrom(...NAMESPACES), team: fc.constantFrom('a', 'b', 'red') }),
   fc.record({ kind: fc.constant('namespace-delete' as const), namespace: fc.constantFrom(...NAMESPACES) }),
 )
@@ -127,6 +141,21 @@ function next(state: ClusterState, donor: ClusterState, event: Event, step: numb
     case 'pod-relabel': {
       const t = pick(pods, event.target)
       if (t) pods[pods.indexOf(t)] = { ...t, labels: { app: event.app, ...(event.tier ? { tier: 'web' } : {}) } }
+      break
+    }
+    case 'pod-ports': {
+      // The pod under its name with another named port (its number, name and protocol).
+      const t = pick(pods, event.target)
+      const protocol = event.name === 'dns' ? 'UDP' : event.name === 'sctp-svc' ? 'SCTP' : 'TCP'
+      if (t) pods[pods.indexOf(t)] = { ...t, containerPorts: [{ name: event.name, containerPort: event.port, protocol }] }
+      break
+    }
+    case 'pod-readdress': {
+      // The pod under its name with other addresses (one family or both); hostNetwork pods keep the node's.
+      const t = pick(pods, event.target)
+      const v4 = `10.0.0.${event.ip * 37 + 3}`
+      const v6 = `fd00::${(event.ip * 7 + 3).toString(16)}`
+      if (t && !t.hostNetwork) pods[pods.indexOf(t)] = { ...t, ips: event.families === 'dual' ? [v4, v6] : event.families === 'v6' ? [v6] : [v4] }
       break
     }
     case 'namespace-relabel': {
@@ -279,7 +308,7 @@ describe('IncrementalCompiler', () => {
     expect(r.script).not.toContain('peer4_f0168b26ac_2')
   })
 
-  it("compiles a policy's ingress named ports over its local pods as they are now, when the policy stays and its pods change", () => {
+  it("compiles a policy's ingress named ports over its local pods as they are now, when the policy stays and its pods change (come, go, or are replaced under their names)", () => {
     const pod = (name: string, port: number, ip: string): string =>
       `apiVersion: v1\nkind: Pod\nmetadata: {name: ${name}, namespace: default, labels: {app: t}}\nspec: {nodeName: n1, containers: [{name: c, image: i, ports: [{name: http, containerPort: ${port}}]}]}\nstatus: {podIP: ${ip}}\n`
     const policy =
@@ -288,7 +317,13 @@ describe('IncrementalCompiler', () => {
     const c = new IncrementalCompiler({ nodeName: 'n1' })
     c.compile(first)
     const added = buildState(pod('t3', 9090, '10.1.0.3')).pods[0]!
+    // As many pods as before, one a new object with the same name: its port, then its address changed.
+    const renumbered = buildState(pod('t1', 9090, '10.1.0.1')).pods[0]!
+    const moved = buildState(pod('t1', 9090, '10.1.0.7')).pods[0]!
+    const replacing = (t1: Pod): ClusterState => ({ ...first, pods: first.pods.map((p) => (p.name === 't1' ? t1 : p)) })
     for (const state of [
+      replacing(renumbered),
+      replacing(moved),
       { ...first, pods: [...first.pods, added] },
       { ...first, pods: first.pods.filter((p) => p.name !== 't1') },
     ]) {
