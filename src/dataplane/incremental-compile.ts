@@ -164,8 +164,6 @@ export class IncrementalCompiler {
 
   compile(state: ClusterState): IncrementalCompileResult {
     this.round++
-    this.hashes.nextRound()
-    this.kept.nextRound()
     const podSet = new Set(state.pods)
     if (podSet.size !== state.pods.length) {
       // A state listing one Pod object twice (never built by LiveStateBuilder): identity cannot follow it.
@@ -173,6 +171,9 @@ export class IncrementalCompiler {
       return { ...compileRuleset(state, this.options), incremental: false }
     }
     refuseUncompilable(state.policies, (p) => this.check(p))
+    // A new round of names and objects only for a state that compiles: a refused one keeps the last ruleset's.
+    this.hashes.nextRound()
+    this.kept.nextRound()
     let engine: Engine | undefined
     const previous = this.previous
     let incremental = previous !== undefined

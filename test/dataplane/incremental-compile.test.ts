@@ -273,6 +273,8 @@ describe('IncrementalCompiler', () => {
     const again = c.compile(second)
     expect(again.incremental).toBe(true)
     expect(again.script).toBe(r.script)
+    // The refused state did not cost the kept objects: the same state gives the very same objects.
+    for (const [key, o] of again.objects.objects) expect(o).toBe(r.objects.objects.get(key))
   })
 
   it('compiles a kept rule again when its set is named otherwise (a collision resolved in another order), not with the old name', () => {
