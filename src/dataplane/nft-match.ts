@@ -80,6 +80,11 @@ function setContent(type: string, interval: boolean, elements: readonly string[]
   return content
 }
 
+/** What registers a set and gives the name to read it by (`@name`): a SetRegistry, or one that records what it is asked. */
+export interface SetAdder {
+  add(prefix: string, type: string, interval: boolean, elements: readonly string[], definition?: string): string
+}
+
 /**
  * Collects a ruleset's sets. A set given a `definition` (what decides its elements: a rule's pod
  * peers, a policy's named ports) and no intervals is named by that definition, so it keeps its
@@ -87,11 +92,6 @@ function setContent(type: string, interval: boolean, elements: readonly string[]
  * (ruleset-delta.ts). Any other set is named by its content, and identical ones (across rules and
  * policies) are emitted once.
  */
-/** What registers a set and gives the name to read it by (`@name`): a SetRegistry, or one that records what it is asked. */
-export interface SetAdder {
-  add(prefix: string, type: string, interval: boolean, elements: readonly string[], definition?: string): string
-}
-
 export class SetRegistry implements SetAdder {
   /** By exact content (type, flags, elements). */
   private readonly byContent = new Map<string, SetDef>()
