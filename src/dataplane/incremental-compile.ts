@@ -53,7 +53,7 @@ import {
 } from './compile-ruleset.js'
 import { NamedPortResolution, numericPortElements, podAddresses } from './nft-match.js'
 import { HashMemo } from './nft-names.js'
-import { KeptObjects } from './table-objects.js'
+import { KeptObjects, sameList } from './table-objects.js'
 
 /** When the engine's index is faster than updating peer by peer (tests lower them to reach every path). */
 export interface IncrementalTuning {
@@ -107,13 +107,6 @@ function sameLabels(a: Labels, b: Labels): boolean {
   const ka = Object.keys(a)
   if (ka.length !== Object.keys(b).length) return false
   return ka.every((k) => Object.hasOwn(b, k) && a[k] === b[k])
-}
-
-/** The same objects in the same order. */
-function sameList<T>(a: readonly T[], b: readonly T[]): boolean {
-  if (a.length !== b.length) return false
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
-  return true
 }
 
 /** Policies by namespace, in verdict order (namespace, name). */

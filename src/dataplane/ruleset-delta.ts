@@ -81,7 +81,7 @@
 
 import { deepestJumpLevel, MAX_JUMP_LEVEL } from './jump-depth.js'
 import { dispatchMapName, FAMILIES, SIDES } from './nft-match.js'
-import { declarationLines, tableObjectKey, type TableObject, type TableObjects } from './table-objects.js'
+import { declarationLines, sameList, tableObjectKey, type TableObject, type TableObjects } from './table-objects.js'
 
 export type { TableObject, TableObjects } from './table-objects.js'
 
@@ -261,10 +261,6 @@ function unionLevels(before: TableObjects, after: TableObjects): number {
 function mapKey(element: string): string {
   const at = element.indexOf(' : ')
   return at < 0 ? element : element.slice(0, at)
-}
-
-function sameList(a: readonly string[], b: readonly string[]): boolean {
-  return a === b || (a.length === b.length && a.every((x, i) => x === b[i]))
 }
 
 function isBaseChain(o: TableObject): boolean {

@@ -52,11 +52,16 @@ export function declarationLines(o: TableObject): string[] {
 /** What an object is made from: compared part by part (lists element by element) to tell whether it can be kept. */
 export type ObjectPart = string | number | boolean | undefined | readonly string[]
 
-function samePart(a: ObjectPart, b: ObjectPart): boolean {
+/** The same items (strings by value, objects by identity) in the same order. */
+export function sameList<T>(a: readonly T[], b: readonly T[]): boolean {
   if (a === b) return true
-  if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false
+  if (a.length !== b.length) return false
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
   return true
+}
+
+function samePart(a: ObjectPart, b: ObjectPart): boolean {
+  return a === b || (Array.isArray(a) && Array.isArray(b) && sameList(a, b))
 }
 
 /**
